@@ -1,0 +1,282 @@
+"""Population on the analysis grid: read, validated and resampled conservatively.
+
+Population comes as counts (people per cell) or densities (people per km², converted
+with geodesic cell areas). Missing values — the declared nodata, NaN, or the extreme
+values WorldPop and others write (see ``mecc.grid.EXTREME_VALUE``) — are no people.
+Negative values are refused.
+
+Onto another analysis grid population is moved conservatively (DESIGN.md):
+
+- same CRS, no rotation: each source cell is spread over the target cells it overlaps
+  in proportion to the overlap area (separable weights, ``kernels.regrid_area_weighted``).
+  This is exact for aligned integer factors (aggregation and disaggregation) and
+  conserves the total of every source cell inside the grid;
+- otherwise: GDAL's warp with ``sum`` resampling, then renormalised so the total equals
+  the population of the source cells whose centres fall inside the analysis grid.
+
+Totals before and after are kept in :attr:`PopulationGrid.report` for the manifest.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import rasterio.warp
+from rasterio.enums import Resampling
+from rasterio.windows import Window
+
+from mecc.errors import ConfigError, DataError, ResamplingWarning
+from mecc.grid import (
+    GridSpec,
+    RasterFile,
+    block_windows,
+    cell_areas_km2,
+    check_overlap,
+    crs_equal,
+    overlap_weights,
+)
+from mecc.kernels import regrid_area_weighted
+
+__all__ = ["PopulationGrid"]
+
+KINDS = ("count", "density")
+_SCAN_ROWS = 512
+
+
+class PopulationGrid:
+    """A population raster delivered block by block on the analysis grid.
+
+    Parameters
+    ----------
+    path : path
+    kind : {"count", "density"}
+        People per cell, or people per km².
+    label : str
+        Names the input in errors (e.g. ``"population.path (pop.tif)"``).
+    band : int
+        1-based band to read.
+    nodata : float, optional
+        A nodata value to mask in addition to the file's own.
+    year : int, optional
+    """
+
+    def __init__(self, path, kind="count", label=None, band=1, nodata=None, year=None):
+        if kind not in KINDS:
+            raise ConfigError(f"{label}: kind must be 'count' or 'density', not {kind!r}")
+        self.file = RasterFile(path, label)
+        self.label = self.file.label
+        if not 1 <= band <= self.file.count:
+            raise DataError(f"{self.label}: band {band} does not exist ({self.file.count} bands)")
+        self.kind = kind
+        self.band = band
+        self.extra_nodata = nodata
+        self.year = year
+        self.target: GridSpec | None = None
+        self.report: dict = {}
+        self._mode = None
+
+    @property
+    def native_grid(self) -> GridSpec:
+        """The grid of the file."""
+        return self.file.grid
+
+    # ------------------------------------------------------------------ native reads
+
+    def _read_native(self, window: Window) -> np.ndarray:
+        values = self.file.read([self.band], window)[0]
+        if self.extra_nodata is not None:
+            raw_equal = np.isclose(values, float(self.extra_nodata), rtol=0, atol=0)
+            values[raw_equal] = np.nan
+        if self.kind == "density":
+            values = values * cell_areas_km2(self.file.grid, window)
+        return values
+
+    def _scan(self) -> tuple[float, float]:
+        """Validate the whole file; return (people in the file, people on the target).
+
+        "On the target" is the share that resampling keeps: every source cell weighted
+        by the part of it inside the analysis grid (area weighting), or the cells whose
+        centres fall inside it (reprojection).
+        """
+        grid = self.file.grid
+        total = 0.0
+        on_target = 0.0
+        valid_cells = 0
+        to_target = None
+        if self._mode == "reproject" and not crs_equal(grid.crs, self.target.crs):
+            import pyproj
+
+            to_target = pyproj.Transformer.from_crs(grid.crs, self.target.crs, always_xy=True)
+        if self._mode == "area_weighted":
+            row_share = np.add.reduceat(np.append(self._rows[2], 0.0), self._rows[0][:-1])
+            row_share[self._rows[0][1:] == self._rows[0][:-1]] = 0.0
+            col_share = np.add.reduceat(np.append(self._cols[2], 0.0), self._cols[0][:-1])
+            col_share[self._cols[0][1:] == self._cols[0][:-1]] = 0.0
+        for window in block_windows(grid, _SCAN_ROWS, grid.width):
+            values = self._read_native(window)
+            finite = np.isfinite(values)
+            valid_cells += int(finite.sum())
+            negative = finite & (values < 0)
+            if negative.any():
+                r, c = np.argwhere(negative)[0]
+                raise DataError(
+                    f"{self.label}: negative population {values[r, c]:g} at row "
+                    f"{int(window.row_off + r)}, column {int(window.col_off + c)}; "
+                    "population must be >= 0 (declare the file's nodata value if this is one)"
+                )
+            people = np.where(finite, values, 0.0)
+            total += float(people.sum())
+            if self._mode == "area_weighted":
+                r0, r1 = int(window.row_off), int(window.row_off + window.height)
+                on_target += float(row_share[r0:r1] @ people @ col_share)
+            elif self._mode == "reproject":
+                x, y = grid.cell_centres(window)
+                if to_target is not None:
+                    x, y = to_target.transform(x, y)
+                inverse = ~self.target.transform
+                cols = inverse.a * x + inverse.b * y + inverse.c
+                rows = inverse.d * x + inverse.e * y + inverse.f
+                within = (
+                    (rows >= 0)
+                    & (rows < self.target.height)
+                    & (cols >= 0)
+                    & (cols < self.target.width)
+                )
+                on_target += float(people[within].sum())
+        if valid_cells == 0:
+            raise DataError(f"{self.label}: every cell is nodata; no population to use")
+        if not total > 0:
+            raise DataError(f"{self.label}: the grid holds no people (every cell is 0 or nodata)")
+        return total, on_target if self._mode != "identical" else total
+
+    # ------------------------------------------------------------------- alignment
+
+    def prepare(self, target: GridSpec) -> dict:
+        """Validate the file and set up resampling onto ``target``; return the report."""
+        source = self.file.grid
+        check_overlap(source, target, self.label)
+        self.target = target
+        if source.same_as(target):
+            self._mode = "identical"
+        elif crs_equal(source.crs, target.crs) and source.rectilinear and target.rectilinear:
+            self._mode = "area_weighted"
+            self._setup_weights()
+        else:
+            self._mode = "reproject"
+        total, inside = self._scan()
+        self._factor = 1.0
+        report = {"method": self._mode, "total_native": total, "total_on_grid": inside}
+        if self._mode == "reproject":
+            after = self._reprojected_total()
+            self._factor = inside / after if after > 0 else 1.0
+            report.update(
+                total_in_grid_footprint=inside, total_after_warp=after, renormalisation=self._factor
+            )
+        lost = total - report["total_on_grid"]
+        if self._mode != "identical" and abs(lost) > 1e-9 * max(total, 1.0):
+            warnings.warn(
+                f"{self.label}: {total:.6g} people in the file, {report['total_on_grid']:.6g} on "
+                f"the analysis grid ({lost:.6g} outside it or lost to resampling)",
+                ResamplingWarning,
+                stacklevel=2,
+            )
+        self.report = report
+        return report
+
+    def _setup_weights(self):
+        source, target = self.file.grid, self.target
+        s, t = source.transform, target.transform
+        col_edges = (s.c + s.a * np.arange(source.width + 1) - t.c) / t.a
+        row_edges = (s.f + s.e * np.arange(source.height + 1) - t.f) / t.e
+        self._rows = overlap_weights(row_edges, target.height)
+        self._cols = overlap_weights(col_edges, target.width)
+        self._row_span = _target_span(*self._rows)
+        self._col_span = _target_span(*self._cols)
+
+    def _reprojected_total(self) -> float:
+        total = 0.0
+        for window in block_windows(self.target, _SCAN_ROWS, self.target.width):
+            total += float(self._warp(window).sum())
+        return total
+
+    def _warp(self, window: Window) -> np.ndarray:
+        target = self.target
+        transform = target.window_transform(window)
+        bounds = rasterio.windows.bounds(window, target.transform)
+        source = self.file.grid
+        left, bottom, right, top = rasterio.warp.transform_bounds(
+            target.crs, source.crs, *bounds, densify_pts=21
+        )
+        inverse = ~source.transform
+        corners = [inverse * (x, y) for x in (left, right) for y in (bottom, top)]
+        cols = [c for c, _ in corners]
+        rows = [r for _, r in corners]
+        c0 = max(int(math.floor(min(cols))) - 2, 0)
+        c1 = min(int(math.ceil(max(cols))) + 2, source.width)
+        r0 = max(int(math.floor(min(rows))) - 2, 0)
+        r1 = min(int(math.ceil(max(rows))) + 2, source.height)
+        out = np.zeros((int(window.height), int(window.width)))
+        if c1 <= c0 or r1 <= r0:
+            return out
+        src_window = Window(c0, r0, c1 - c0, r1 - r0)
+        data = np.nan_to_num(self._read_native(src_window), nan=0.0)
+        rasterio.warp.reproject(
+            data,
+            out,
+            src_transform=source.window_transform(src_window),
+            src_crs=source.crs,
+            dst_transform=transform,
+            dst_crs=target.crs,
+            resampling=Resampling.sum,
+            src_nodata=None,
+            dst_nodata=None,
+        )
+        return out
+
+    def read(self, window: Window) -> np.ndarray:
+        """People per analysis-grid cell in ``window`` (float64, 0 where none)."""
+        if self._mode is None:
+            raise RuntimeError("call prepare(target) first")
+        if self._mode == "identical":
+            return np.nan_to_num(self._read_native(window), nan=0.0)
+        if self._mode == "reproject":
+            return self._warp(window) * self._factor
+        r0, c0 = int(window.row_off), int(window.col_off)
+        r1, c1 = r0 + int(window.height), c0 + int(window.width)
+        out = np.zeros((int(window.height), int(window.width)))
+        rows = _sources_touching(self._row_span, r0, r1)
+        cols = _sources_touching(self._col_span, c0, c1)
+        if rows is None or cols is None:
+            return out
+        (i0, i1), (j0, j1) = rows, cols
+        data = self._read_native(Window(j0, i0, j1 - j0, i1 - i0))
+        rp, ri, rw = _csr_slice(*self._rows, i0, i1)
+        cp, ci, cw = _csr_slice(*self._cols, j0, j1)
+        regrid_area_weighted(np.ascontiguousarray(data), rp, ri, rw, cp, ci, cw, r0, c0, out)
+        return out
+
+
+def _target_span(ptr, index, weight):
+    """Smallest and largest target index each source cell reaches (-1 when none)."""
+    n = ptr.size - 1
+    first = np.full(n, -1, dtype=np.int64)
+    last = np.full(n, -1, dtype=np.int64)
+    has = ptr[1:] > ptr[:-1]
+    first[has] = index[ptr[:-1][has]]
+    last[has] = index[ptr[1:][has] - 1]
+    return first, last
+
+
+def _sources_touching(span, lo, hi):
+    first, last = span
+    touching = np.flatnonzero((last >= lo) & (first < hi) & (first >= 0))
+    if touching.size == 0:
+        return None
+    return int(touching[0]), int(touching[-1]) + 1
+
+
+def _csr_slice(ptr, index, weight, i0, i1):
+    start, stop = ptr[i0], ptr[i1]
+    return ptr[i0 : i1 + 1] - start, index[start:stop], weight[start:stop]

@@ -1,0 +1,304 @@
+"""Admin zones: one or several levels read from GeoJSON, GeoPackage or shapefiles.
+
+The finest level is rasterised on the analysis grid by cell centre (a cell belongs to
+the unit containing its centre, CLIMADA's rule; where units overlap, the one listed
+later wins). Cells in no unit go to the explicit ``__outside__`` bucket, never dropped.
+Coarser levels are sums of their children, linked by parent codes (a ``parent_field``
+or, when absent, the parent containing the child's representative point).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import rasterio.features
+import shapely
+from rasterio.windows import Window
+
+from mecc.errors import (
+    ConfigError,
+    DataError,
+    DuplicateZoneCodeError,
+    InputFileError,
+    MeccWarning,
+    MissingCRSError,
+    NoOverlapError,
+)
+from mecc.grid import GridSpec
+
+__all__ = ["OUTSIDE_CODE", "ZoneLevel", "Zones", "read_zone_level", "read_zones"]
+
+OUTSIDE_CODE = "__outside__"
+"""Code of the bucket holding cells that fall in no admin unit."""
+
+
+@dataclass
+class ZoneLevel:
+    """One admin level.
+
+    Attributes
+    ----------
+    level : int
+        Admin level number (0 = country, 1 = first subdivision, ...).
+    codes, names : list of str
+    parents : list of str or None
+        Parent code of each unit (None for the coarsest level).
+    geometry : geopandas.GeoSeries or None
+    path : str
+    """
+
+    level: int
+    codes: list
+    names: list
+    parents: list | None = None
+    geometry: object = None
+    path: str = ""
+    warnings: list = field(default_factory=list)
+
+
+def _as_code(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_zone_level(spec: dict, base_dir, where: str) -> ZoneLevel:
+    """Read one admin level from a ``zones:`` entry (path, code_field, name_field, level)."""
+    import geopandas as gpd
+    import pyogrio
+
+    for key in ("path", "code_field"):
+        if key not in spec:
+            raise ConfigError(f"{where}.{key}: missing")
+    path = os.path.join(os.fspath(base_dir), spec["path"])
+    if not os.path.exists(path):
+        raise InputFileError(f"{where}.path: file not found ({path})")
+    try:
+        frame = gpd.read_file(path, layer=spec.get("layer"))
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as error:
+        raise InputFileError(f"{where}.path: cannot read vector file ({error})") from None
+    if frame.crs is None:
+        raise MissingCRSError(f"{where}.path ({spec['path']}): layer has no CRS")
+    columns = [c for c in frame.columns if c != frame.geometry.name]
+    for key in ("code_field", "name_field", "parent_field"):
+        name = spec.get(key)
+        if name is not None and name not in columns:
+            close = difflib.get_close_matches(str(name), columns, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise DataError(
+                f"{where}.{key}: no field {name!r} in {spec['path']}{hint}; fields: {', '.join(columns)}"
+            )
+    if frame[spec["code_field"]].isna().any():
+        row = int(np.flatnonzero(frame[spec["code_field"]].isna().to_numpy())[0])
+        raise DataError(f"{where}.code_field: feature {row} of {spec['path']} has no code")
+    codes = [_as_code(v) for v in frame[spec["code_field"]]]
+    seen: set[str] = set()
+    for code in codes:
+        if code in seen:
+            raise DuplicateZoneCodeError(
+                f"{where}.code_field: code {code!r} appears more than once in {spec['path']}; "
+                "merge the parts into one feature"
+            )
+        seen.add(code)
+    names = (
+        [str(v) for v in frame[spec["name_field"]].fillna("")]
+        if spec.get("name_field")
+        else list(codes)
+    )
+    parents = (
+        [_as_code(v) for v in frame[spec["parent_field"]]] if spec.get("parent_field") else None
+    )
+    geometry = frame.geometry
+    notes = []
+    invalid = ~geometry.is_valid & ~geometry.is_empty & geometry.notna()
+    if invalid.any():
+        bad = [codes[i] for i in np.flatnonzero(invalid.to_numpy())]
+        geometry = geometry.copy()
+        geometry[invalid] = shapely.make_valid(geometry[invalid].to_numpy())
+        message = (
+            f"{where}: repaired {len(bad)} invalid geometr{'y' if len(bad) == 1 else 'ies'} "
+            f"(codes {', '.join(bad[:10])}{'…' if len(bad) > 10 else ''})"
+        )
+        warnings.warn(message, MeccWarning, stacklevel=2)
+        notes.append(message)
+    level = spec.get("level", 1)
+    if not isinstance(level, int) or isinstance(level, bool) or level < 0:
+        raise ConfigError(f"{where}.level: give a whole number >= 0 (admin level)")
+    return ZoneLevel(level, codes, names, parents, geometry, path, notes)
+
+
+class Zones:
+    """Admin levels linked by parent codes, rasterised by cell centre.
+
+    Zone index ``i < n`` is the ``i``-th unit of the finest level; index ``n`` is the
+    ``__outside__`` bucket.
+    """
+
+    def __init__(self, levels: list[ZoneLevel], country: str = "", whole_grid: bool = False):
+        self.levels = sorted(levels, key=lambda lv: lv.level)
+        self.finest = self.levels[-1]
+        self.n = len(self.finest.codes)
+        self.outside_index = self.n
+        self.whole_grid = whole_grid
+        self.country = country
+        self.notes = [note for lv in self.levels for note in lv.warnings]
+        self._ancestors = self._link_levels()
+        self._grid = None
+        self._tree = None
+
+    @classmethod
+    def national(cls, code: str, name: str) -> Zones:
+        """One zone covering the whole analysis grid (when a run gives no zones)."""
+        return cls([ZoneLevel(0, [code], [name])], country=code, whole_grid=True)
+
+    def _link_levels(self) -> list[np.ndarray]:
+        """For each level, the index of each finest unit's ancestor at that level."""
+        ancestors = [np.arange(self.n)]
+        self._links = [None] * len(self.levels)
+        child = self.finest
+        child_to_level = np.arange(self.n)
+        for k in range(len(self.levels) - 1, 0, -1):
+            parent = self.levels[k - 1]
+            index = {code: i for i, code in enumerate(parent.codes)}
+            if child.parents is not None:
+                links = []
+                for code, pcode in zip(child.codes, child.parents, strict=True):
+                    if pcode not in index:
+                        raise DataError(
+                            f"zones level {child.level}: unit {code!r} names parent {pcode!r}, "
+                            f"which is not a code of level {parent.level}"
+                        )
+                    links.append(index[pcode])
+            else:
+                links = self._parents_by_location(child, parent)
+            links = np.asarray(links, dtype=np.int64)
+            self._links[k] = links
+            child_to_level = links[child_to_level]
+            ancestors.insert(0, child_to_level)
+            child = parent
+        return ancestors
+
+    def _parents_by_location(self, child: ZoneLevel, parent: ZoneLevel) -> list[int]:
+        parent_geom = parent.geometry.to_crs(child.geometry.crs)
+        tree = shapely.STRtree(parent_geom.to_numpy())
+        links = []
+        for code, geom in zip(child.codes, child.geometry.to_numpy(), strict=True):
+            point = shapely.point_on_surface(geom)
+            hits = [int(i) for i in tree.query(point, predicate="within")]
+            if not hits:
+                candidates = tree.query(geom)
+                areas = [
+                    shapely.area(shapely.intersection(geom, parent_geom.iloc[int(i)]))
+                    for i in candidates
+                ]
+                if not candidates.size or max(areas) <= 0:
+                    raise DataError(
+                        f"zones level {child.level}: unit {code!r} lies in no unit of level "
+                        f"{parent.level}; give parent_field"
+                    )
+                hits = [int(candidates[int(np.argmax(areas))])]
+            links.append(hits[0])
+        message = (
+            f"zones level {child.level}: parents assigned by location in level {parent.level} "
+            "(no parent_field given)"
+        )
+        self.notes.append(message)
+        return links
+
+    # ---------------------------------------------------------------- rasterising
+
+    def prepare(self, grid: GridSpec) -> None:
+        """Project the finest level onto ``grid`` and index it for block rasterising."""
+        self._grid = grid
+        if self.whole_grid:
+            return
+        geometry = self.finest.geometry.to_crs(grid.crs)
+        left, bottom, right, top = grid.bounds
+        box = shapely.box(left, bottom, right, top)
+        geoms = geometry.to_numpy()
+        if not shapely.intersects(geoms, box).any():
+            raise NoOverlapError(
+                f"zones ({os.path.basename(self.finest.path)}): no unit overlaps the analysis grid "
+                "(check the CRS and the area)"
+            )
+        self._geoms = geoms
+        self._tree = shapely.STRtree(geoms)
+
+    def rasterize(self, window: Window) -> np.ndarray:
+        """Zone index of each cell of ``window`` (int32; ``n`` = outside)."""
+        shape = (int(window.height), int(window.width))
+        if self.whole_grid:
+            return np.zeros(shape, dtype=np.int32)
+        transform = self._grid.window_transform(window)
+        bounds = rasterio.windows.bounds(window, self._grid.transform)
+        hits = np.sort(self._tree.query(shapely.box(*bounds)))
+        if hits.size == 0:
+            return np.full(shape, self.outside_index, dtype=np.int32)
+        return rasterio.features.rasterize(
+            ((self._geoms[i], int(i)) for i in hits),
+            out_shape=shape,
+            transform=transform,
+            fill=self.outside_index,
+            dtype="int32",
+            all_touched=False,
+        )
+
+    # --------------------------------------------------------------- aggregation
+
+    def table(self) -> pd.DataFrame:
+        """Every unit of every level (coarse first), then the outside bucket.
+
+        Columns: ``zone_code, zone_name, level, parent_code``.
+        """
+        rows = []
+        for k, level in enumerate(self.levels):
+            parent_level = self.levels[k - 1] if k > 0 else None
+            parent_of = self._parent_codes(k, parent_level)
+            for i, (code, name) in enumerate(zip(level.codes, level.names, strict=True)):
+                rows.append((code, name, level.level, parent_of[i]))
+        rows.append((OUTSIDE_CODE, "Outside every admin unit", None, None))
+        frame = pd.DataFrame(rows, columns=["zone_code", "zone_name", "level", "parent_code"])
+        frame["level"] = frame["level"].astype("Int64")
+        return frame
+
+    def _parent_codes(self, k, parent_level):
+        if parent_level is None:
+            return [None] * len(self.levels[k].codes)
+        return [parent_level.codes[i] for i in self._links[k]]
+
+    def aggregate(self, values: np.ndarray) -> np.ndarray:
+        """Sum per-finest-unit values (leading axis ``n + 1``) up to every level.
+
+        Returns an array whose leading axis follows :meth:`table` rows. Coarser units
+        whose children received nothing get 0.
+        """
+        values = np.asarray(values)
+        parts = []
+        for k, level in enumerate(self.levels):
+            out = np.zeros((len(level.codes), *values.shape[1:]), dtype=values.dtype)
+            np.add.at(out, self._ancestors[k], values[: self.n])
+            parts.append(out)
+        parts.append(values[self.n : self.n + 1])
+        return np.concatenate(parts, axis=0)
+
+
+def read_zones(spec, base_dir, country: str) -> Zones:
+    """Read a run file's ``zones:`` value (one level or a list of levels)."""
+    entries = spec if isinstance(spec, list) else [spec]
+    if not entries:
+        raise ConfigError("zones: give at least one level")
+    levels = []
+    for k, entry in enumerate(entries):
+        where = f"zones[{k}]" if isinstance(spec, list) else "zones"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where}: give path, code_field, name_field and level")
+        levels.append(read_zone_level(entry, base_dir, where))
+    numbers = [lv.level for lv in levels]
+    if len(set(numbers)) != len(numbers):
+        raise ConfigError("zones: two entries have the same level number")
+    return Zones(levels, country=country)

@@ -1,0 +1,201 @@
+"""Displacement curves: intensity -> share of people displaced.
+
+A curve is piecewise linear (clamped at the ends; two points with the same intensity
+make a vertical step whose value exactly at the step is the upper share) or an
+explicit right-continuous step function. Curves are data: CSV files with columns
+``intensity,share`` (the run contract), built-in files listed in
+``hazards/curves/index.yaml``, or inline mappings in a run file.
+
+Why an explicit step rule: CLIMADA builds steps as ``np.interp`` over a repeated
+point (``ImpactFunc.from_step_impf``), whose value at the repeated point numpy leaves
+undefined; here the value at the step is defined (the upper share), which is also what
+CLIMADA's reference results on ../shared/data/austria_flood show.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from importlib import resources
+
+import numpy as np
+
+from mecc.errors import ConfigError, CurveError, InputFileError
+from mecc.kernels import CURVE_LINEAR, CURVE_STEP
+
+__all__ = ["Curve", "builtin_curves", "load_curve", "pack_curves", "read_curve_csv"]
+
+KINDS = {"linear": CURVE_LINEAR, "step": CURVE_STEP}
+
+
+@dataclass(frozen=True)
+class Curve:
+    """A displacement curve.
+
+    Attributes
+    ----------
+    name : str
+    intensity, share : tuple of float
+        The points; intensities non-decreasing (``linear``) or increasing (``step``).
+    kind : {"linear", "step"}
+    unit : str or None
+        Intensity unit of the points (the hazard type's canonical unit).
+    source : str
+        Where the curve comes from (citation or file path).
+    """
+
+    name: str
+    intensity: tuple[float, ...]
+    share: tuple[float, ...]
+    kind: str = "linear"
+    unit: str | None = None
+    source: str = ""
+    metadata: dict = field(default_factory=dict, compare=False)
+
+    def __post_init__(self):
+        label = self.name
+        if self.kind not in KINDS:
+            raise CurveError(f"{label}: kind must be one of {', '.join(KINDS)}, not {self.kind!r}")
+        x = np.asarray(self.intensity, dtype=np.float64)
+        y = np.asarray(self.share, dtype=np.float64)
+        if x.ndim != 1 or x.shape != y.shape or x.size < 1:
+            raise CurveError(f"{label}: intensity and share need the same number of points (>= 1)")
+        if not (np.isfinite(x).all() and np.isfinite(y).all()):
+            raise CurveError(f"{label}: intensity and share must be finite numbers")
+        if ((y < 0) | (y > 1)).any():
+            bad = y[(y < 0) | (y > 1)][0]
+            raise CurveError(f"{label}: share {bad:g} is outside [0, 1]")
+        steps = np.diff(x)
+        if (steps < 0).any():
+            k = int(np.argmax(steps < 0))
+            raise CurveError(
+                f"{label}: intensity must not decrease (row {k + 2}: {x[k + 1]:g} after {x[k]:g})"
+            )
+        if self.kind == "step" and (steps == 0).any():
+            raise CurveError(f"{label}: a step curve needs strictly increasing intensities")
+        repeats = (steps[:-1] == 0) & (steps[1:] == 0) if steps.size > 1 else np.array([False])
+        if repeats.any():
+            k = int(np.argmax(repeats))
+            raise CurveError(f"{label}: intensity {x[k]:g} appears more than twice")
+
+    def evaluate(self, intensity) -> np.ndarray:
+        """Share displaced at each intensity (NaN stays NaN)."""
+        from mecc.kernels import evaluate_curves
+
+        values = np.ascontiguousarray(np.atleast_1d(intensity), dtype=np.float64).ravel()
+        x, y, n, kind = pack_curves([self])
+        out = np.empty((1, values.size))
+        evaluate_curves(values, x, y, n, kind, out)
+        return out[0].reshape(np.shape(intensity))
+
+    def describe(self) -> dict:
+        """A JSON-ready description (for manifests and reports)."""
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "intensity": list(self.intensity),
+            "share": list(self.share),
+            "unit": self.unit,
+            "source": self.source,
+        }
+
+
+def pack_curves(curves) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Padded arrays ``(x, y, n, kind)`` for the kernels (see ``mecc.kernels``)."""
+    curves = list(curves)
+    width = max(len(c.intensity) for c in curves)
+    x = np.zeros((len(curves), width))
+    y = np.zeros((len(curves), width))
+    for k, curve in enumerate(curves):
+        x[k, : len(curve.intensity)] = curve.intensity
+        y[k, : len(curve.share)] = curve.share
+    n = np.array([len(c.intensity) for c in curves], dtype=np.int64)
+    kind = np.array([KINDS[c.kind] for c in curves], dtype=np.int64)
+    return x, y, n, kind
+
+
+def read_curve_csv(path, name: str | None = None, kind: str = "linear", **meta) -> Curve:
+    """Read a curve from a CSV file with columns ``intensity,share``.
+
+    Lines starting with ``#`` are comments; other columns are ignored.
+    """
+    import pandas as pd
+
+    label = name or os.fspath(path)
+    try:
+        table = pd.read_csv(path, comment="#", encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputFileError(f"{label}: curve file not found") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise CurveError(f"{label}: not a readable CSV curve ({error})") from None
+    table.columns = [str(c).strip().lower() for c in table.columns]
+    for column in ("intensity", "share"):
+        if column not in table.columns:
+            raise CurveError(f"{label}: column {column!r} is missing (need intensity,share)")
+    try:
+        x = pd.to_numeric(table["intensity"]).to_numpy(np.float64)
+        y = pd.to_numeric(table["share"]).to_numpy(np.float64)
+    except (ValueError, TypeError) as error:
+        raise CurveError(f"{label}: intensity and share must be numbers ({error})") from None
+    return Curve(label, tuple(x), tuple(y), kind=kind, source=meta.pop("source", label), **meta)
+
+
+def builtin_curves() -> dict[str, dict]:
+    """The index of built-in curves (name -> entry of ``hazards/curves/index.yaml``)."""
+    import yaml
+
+    text = resources.files("hazards").joinpath("curves/index.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)["curves"]
+
+
+def load_curve(spec, base_dir=".", where: str = "curve") -> Curve:
+    """Resolve a run file's ``curve:`` value.
+
+    Parameters
+    ----------
+    spec : str or mapping
+        A built-in curve name, a path to a CSV curve file (relative to ``base_dir``),
+        or a mapping with ``intensity``, ``share`` and optional ``kind``.
+    """
+    if isinstance(spec, dict):
+        unknown = set(spec) - {"intensity", "share", "kind", "name", "source"}
+        if unknown:
+            raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+        for key in ("intensity", "share"):
+            if not isinstance(spec.get(key), list):
+                raise ConfigError(f"{where}.{key}: give a list of numbers")
+        try:
+            return Curve(
+                spec.get("name", where),
+                tuple(float(v) for v in spec["intensity"]),
+                tuple(float(v) for v in spec["share"]),
+                kind=spec.get("kind", "linear"),
+                source=spec.get("source", "run file"),
+            )
+        except (TypeError, ValueError) as error:
+            if isinstance(error, CurveError):
+                raise
+            raise ConfigError(f"{where}: intensity and share must be numbers") from None
+    if not isinstance(spec, str) or not spec:
+        raise ConfigError(f"{where}: give a curve file, a built-in curve name or a mapping")
+    index = builtin_curves()
+    if spec in index:
+        entry = index[spec]
+        with resources.as_file(resources.files("hazards").joinpath(f"curves/{entry['file']}")) as p:
+            return read_curve_csv(
+                p,
+                name=spec,
+                kind=entry.get("kind", "linear"),
+                unit=entry.get("unit"),
+                source=entry.get("source", ""),
+            )
+    path = os.path.join(os.fspath(base_dir), spec)
+    if not os.path.exists(path):
+        import difflib
+
+        close = difflib.get_close_matches(spec, index, n=1)
+        hint = f"; did you mean the built-in curve {close[0]!r}?" if close else ""
+        raise InputFileError(
+            f"{where}: {spec!r} is neither a curve file nor a built-in curve{hint}"
+        )
+    return read_curve_csv(path, name=spec)

@@ -1,0 +1,442 @@
+"""Hazard readers: intensity grids, event tables, return-period sets, fraction grids.
+
+A run file's hazard entry becomes a :class:`HazardSet`: the hazard type, the band table
+(one row per event, return-period map or the one grid of a scenario), the intensity
+files and an optional flooded-fraction file, the curve and the exposure threshold.
+:meth:`HazardSet.align` then gives readers that deliver every band on the analysis grid
+block by block (``mecc.grid.AlignedBands``).
+
+Formats: GeoTIFF (single or multi-band; any GDAL raster) and NetCDF through xarray
+(``variable`` names the data variable; CF ``grid_mapping`` or lon/lat coordinates give
+the CRS).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from affine import Affine
+
+from hazards.catalogue import HazardType, get_hazard_type, unit_factor
+from hazards.curves import Curve, load_curve
+from mecc.errors import ConfigError, DataError, InputFileError, MissingCRSError
+from mecc.grid import AlignedBands, GridSpec, RasterFile, mask_missing
+
+__all__ = ["HazardSet", "NetCDFFile", "open_grid_file", "read_hazard"]
+
+KINDS = ("events", "return_periods", "scenario")
+
+_X_NAMES = ("x", "lon", "longitude")
+_Y_NAMES = ("y", "lat", "latitude")
+
+
+class NetCDFFile:
+    """One variable of a NetCDF file, read by windows like :class:`mecc.grid.RasterFile`.
+
+    The variable has dimensions ``(y, x)`` or ``(band, y, x)`` where ``x``/``y`` are
+    named x/lon/longitude and y/lat/latitude with regular spacing. Rows are presented
+    north-up whatever the file's order.
+    """
+
+    def __init__(self, path, variable: str | None, label: str | None = None):
+        import xarray as xr
+
+        self.path = os.fspath(path)
+        self.label = label or self.path
+        self._lock = threading.Lock()
+        self.extreme_cells = 0
+        try:
+            self._dataset = xr.open_dataset(self.path, decode_times=False, mask_and_scale=True)
+        except (OSError, ValueError) as error:
+            raise InputFileError(f"{self.label}: cannot read NetCDF ({error})") from None
+        names = [n for n in self._dataset.data_vars if self._dataset[n].ndim >= 2]
+        if variable is None:
+            if len(names) != 1:
+                raise ConfigError(
+                    f"{self.label}: name the NetCDF variable with 'variable:' (found {', '.join(names) or 'none'})"
+                )
+            variable = names[0]
+        if variable not in self._dataset.data_vars:
+            raise DataError(
+                f"{self.label}: variable {variable!r} not found (found {', '.join(names)})"
+            )
+        data = self._dataset[variable]
+        x_dim = next((d for d in data.dims if d.lower() in _X_NAMES), None)
+        y_dim = next((d for d in data.dims if d.lower() in _Y_NAMES), None)
+        others = [d for d in data.dims if d not in (x_dim, y_dim)]
+        if x_dim is None or y_dim is None or len(others) > 1:
+            raise DataError(
+                f"{self.label}: variable {variable!r} needs dims (band, y, x) or (y, x); has {data.dims}"
+            )
+        self._data = data.transpose(*others, y_dim, x_dim)
+        self._band_dim = others[0] if others else None
+        x = np.asarray(self._dataset[x_dim].values, dtype=np.float64)
+        y = np.asarray(self._dataset[y_dim].values, dtype=np.float64)
+        dx = _regular_step(x, f"{self.label}: coordinate {x_dim}")
+        dy = _regular_step(y, f"{self.label}: coordinate {y_dim}")
+        self._flip = dy > 0
+        top = y.max() + abs(dy) / 2
+        transform = Affine(dx, 0.0, x[0] - dx / 2, 0.0, -abs(dy), top)
+        crs = _netcdf_crs(self._dataset, data, x_dim, y_dim, self.label)
+        self.grid = GridSpec(crs, transform, x.size, y.size)
+        self.count = self._data.shape[0] if self._band_dim else 1
+        self.nodata = (None,) * self.count
+
+    def read(self, bands, window) -> np.ndarray:
+        """Float64 ``(len(bands), h, w)`` of ``window`` (north-up rows), NaN if missing."""
+        r0, r1 = int(window.row_off), int(window.row_off + window.height)
+        c0, c1 = int(window.col_off), int(window.col_off + window.width)
+        rows = slice(self.grid.height - r1, self.grid.height - r0) if self._flip else slice(r0, r1)
+        with self._lock:
+            if self._band_dim:
+                raw = self._data[[b - 1 for b in bands], rows, c0:c1].values
+            else:
+                raw = self._data.values[None, rows, c0:c1]
+        if self._flip:
+            raw = raw[:, ::-1, :]
+        out, extreme = mask_missing(np.ascontiguousarray(raw))
+        self.extreme_cells += extreme
+        return out
+
+
+def _regular_step(values: np.ndarray, label: str) -> float:
+    if values.size < 2:
+        raise DataError(f"{label}: needs at least two values")
+    steps = np.diff(values)
+    if not np.allclose(steps, steps[0], rtol=1e-6, atol=0):
+        raise DataError(f"{label}: spacing is not regular; regrid the file first")
+    return float((values[-1] - values[0]) / (values.size - 1))
+
+
+def _netcdf_crs(dataset, data, x_dim, y_dim, label):
+    mapping = data.attrs.get("grid_mapping") or data.encoding.get("grid_mapping")
+    if mapping and mapping in dataset.variables:
+        attrs = dataset[mapping].attrs
+        for key in ("crs_wkt", "spatial_ref"):
+            if key in attrs:
+                return attrs[key]
+        import pyproj
+
+        try:
+            return pyproj.CRS.from_cf(attrs).to_wkt()
+        except pyproj.exceptions.CRSError:
+            pass
+    x_units = str(dataset[x_dim].attrs.get("units", "")).lower()
+    y_units = str(dataset[y_dim].attrs.get("units", "")).lower()
+    if x_units.startswith("degree") and y_units.startswith("degree"):
+        return "EPSG:4326"
+    if x_dim.lower() in ("lon", "longitude") and y_dim.lower() in ("lat", "latitude"):
+        return "EPSG:4326"
+    raise MissingCRSError(
+        f"{label}: no CRS (add a CF grid_mapping variable or lon/lat coordinates in degrees)"
+    )
+
+
+def open_grid_file(path, label: str, variable: str | None = None):
+    """Open a hazard grid file: NetCDF through xarray, anything else through rasterio."""
+    if not os.path.exists(path):
+        raise InputFileError(f"{label}: file not found ({path})")
+    if os.fspath(path).lower().endswith((".nc", ".nc4", ".netcdf")):
+        return NetCDFFile(path, variable, label)
+    if variable is not None:
+        raise ConfigError(f"{label}: 'variable' applies to NetCDF files only")
+    return RasterFile(path, label)
+
+
+@dataclass
+class HazardSet:
+    """One hazard set of a run, before alignment.
+
+    Attributes
+    ----------
+    id : str
+    hazard_type : HazardType
+    kind : {"events", "return_periods", "scenario"}
+    bands : pandas.DataFrame
+        One row per band in processing order: ``band`` (label), ``frequency`` (events),
+        ``return_period`` (maps), ``member`` and ``event_name`` when given.
+    layers : list of (file, band)
+        Intensity source of each band.
+    fraction_layers : list of (file, band) or None
+    curve : Curve
+    exposure_threshold : float
+    unit_factor : float
+        Multiplies grid values into the canonical unit.
+    resampling : str
+    protection_rp : float, dict or None
+    scenario : str or None
+    period : str or None
+    inputs : list of str
+        Every file the set reads (for the manifest).
+    """
+
+    id: str
+    hazard_type: HazardType
+    kind: str
+    bands: pd.DataFrame
+    layers: list
+    curve: Curve
+    exposure_threshold: float
+    fraction_layers: list | None = None
+    unit_factor: float = 1.0
+    unit: str | None = None
+    resampling: str = "nearest"
+    protection_rp: object = None
+    scenario: str | None = None
+    period: str | None = None
+    inputs: list = field(default_factory=list)
+
+    @property
+    def native_grid(self) -> GridSpec:
+        """Grid of the first intensity layer."""
+        return self.layers[0][0].grid
+
+    def align(self, grid: GridSpec) -> tuple[AlignedBands, AlignedBands | None]:
+        """Readers of intensity (canonical unit) and fraction on the analysis grid."""
+        label = f"hazards.{self.id}"
+        intensity = AlignedBands(
+            self.layers, grid, self.resampling, f"{label}.intensity", scale=self.unit_factor
+        )
+        fraction = None
+        if self.fraction_layers is not None:
+            fraction = AlignedBands(
+                self.fraction_layers, grid, self.resampling, f"{label}.fraction"
+            )
+        return intensity, fraction
+
+
+def read_hazard(spec: dict, base_dir, where: str) -> HazardSet:
+    """Build a :class:`HazardSet` from one validated ``hazards:`` entry of a run file.
+
+    Parameters
+    ----------
+    spec : dict
+        The entry, with keys already checked against the run-file schema.
+    base_dir : path
+        Folder of the run file; relative paths are relative to it.
+    where : str
+        How errors name the entry (e.g. ``"hazards[0] (river_flood)"``).
+    """
+    hazard_type = get_hazard_type(spec["type"], f"{where}.type")
+    factor = unit_factor(hazard_type, spec.get("unit"), f"{where}.unit")
+    variable = spec.get("variable")
+    has_events = "events" in spec
+    has_rps = "return_periods" in spec
+    has_scenario = "scenario" in spec
+    if has_rps and ("intensity" in spec or has_events):
+        raise ConfigError(f"{where}: give either intensity + events or return_periods, not both")
+    if sum((has_events, has_rps, has_scenario)) != 1:
+        raise ConfigError(f"{where}: give exactly one of events, return_periods or scenario")
+    if not has_rps and "intensity" not in spec:
+        raise ConfigError(f"{where}.intensity: missing (the hazard grid file)")
+
+    def path_of(value, key):
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{where}.{key}: give a file path")
+        return os.path.join(os.fspath(base_dir), value)
+
+    inputs = []
+    if has_rps:
+        kind = "return_periods"
+        rp_map = spec["return_periods"]
+        if not isinstance(rp_map, dict) or len(rp_map) < 2:
+            raise ConfigError(f"{where}.return_periods: give at least two 'period: file' entries")
+        periods = []
+        for key in rp_map:
+            try:
+                rp = float(key)
+            except (TypeError, ValueError):
+                raise ConfigError(
+                    f"{where}.return_periods: {key!r} is not a number of years"
+                ) from None
+            if not math.isfinite(rp) or rp < 1:
+                raise DataError(f"{where}.return_periods: return period {key} must be >= 1 year")
+            periods.append((rp, key))
+        values = [rp for rp, _ in periods]
+        if len(set(values)) != len(values):
+            raise DataError(f"{where}.return_periods: the same return period is given twice")
+        periods.sort()
+        layers = []
+        for _, key in periods:
+            path = path_of(rp_map[key], f"return_periods.{key}")
+            source = open_grid_file(path, f"{where}.return_periods.{key}", variable)
+            if source.count != 1:
+                raise DataError(
+                    f"{where}.return_periods.{key}: expected one band per return period, found {source.count}"
+                )
+            layers.append((source, 1))
+            inputs.append(path)
+        bands = pd.DataFrame(
+            {
+                "band": [_rp_label(rp) for rp, _ in periods],
+                "return_period": [rp for rp, _ in periods],
+            }
+        )
+    else:
+        path = path_of(spec["intensity"], "intensity")
+        source = open_grid_file(path, f"{where}.intensity", variable)
+        inputs.append(path)
+        if has_scenario:
+            kind = "scenario"
+            if source.count != 1:
+                raise DataError(
+                    f"{where}.intensity: a scenario is one grid, but the file has {source.count} bands"
+                )
+            bands = pd.DataFrame({"band": [1]})
+            layers = [(source, 1)]
+        else:
+            kind = "events"
+            events_path = path_of(spec["events"], "events")
+            inputs.append(events_path)
+            bands = read_events(events_path, source.count, f"{where}.events")
+            layers = [(source, int(b)) for b in bands["band"]]
+    fraction_layers = None
+    if "fraction" in spec:
+        if not hazard_type.flood_type:
+            raise ConfigError(
+                f"{where}.fraction: a flooded-fraction grid applies to flood-type hazards only, "
+                f"not {hazard_type.name}"
+            )
+        if kind == "return_periods":
+            raise ConfigError(
+                f"{where}.fraction: give fractions with intensity + events or a scenario"
+            )
+        fpath = path_of(spec["fraction"], "fraction")
+        fsource = open_grid_file(fpath, f"{where}.fraction", variable)
+        inputs.append(fpath)
+        if fsource.count != layers[0][0].count:
+            raise DataError(
+                f"{where}.fraction: {fsource.count} bands, but the intensity has {layers[0][0].count}"
+            )
+        if not fsource.grid.same_as(layers[0][0].grid):
+            raise DataError(f"{where}.fraction: must be on the same grid as the intensity")
+        fraction_layers = [(fsource, band) for _, band in layers]
+    curve = load_curve(spec["curve"], base_dir, f"{where}.curve") if "curve" in spec else None
+    if curve is None:
+        raise ConfigError(f"{where}.curve: missing (a curve file or a built-in curve name)")
+    threshold = spec.get("exposure_threshold", hazard_type.exposure_threshold)
+    if not isinstance(threshold, int | float) or isinstance(threshold, bool):
+        raise ConfigError(f"{where}.exposure_threshold: give a number")
+    protection = spec.get("protection_rp")
+    if protection is not None and kind != "return_periods":
+        raise ConfigError(f"{where}.protection_rp: applies to return-period sets only")
+    protection = _read_protection(protection, base_dir, f"{where}.protection_rp")
+    resampling = spec.get("resampling", "nearest")
+    if resampling not in ("nearest", "bilinear"):
+        raise ConfigError(f"{where}.resampling: use 'nearest' or 'bilinear', not {resampling!r}")
+    return HazardSet(
+        id=spec["id"],
+        hazard_type=hazard_type,
+        kind=kind,
+        bands=bands.reset_index(drop=True),
+        layers=layers,
+        curve=curve,
+        exposure_threshold=float(threshold),
+        fraction_layers=fraction_layers,
+        unit_factor=factor,
+        unit=spec.get("unit", hazard_type.unit),
+        resampling=resampling,
+        protection_rp=protection,
+        scenario=spec.get("scenario"),
+        period=None if spec.get("period") is None else str(spec.get("period")),
+        inputs=inputs,
+    )
+
+
+def _rp_label(rp: float) -> str:
+    return f"rp{int(rp)}" if float(rp).is_integer() else f"rp{rp:g}"
+
+
+def read_events(path, n_bands: int, where: str) -> pd.DataFrame:
+    """Read an events CSV: columns ``band``, ``frequency`` (per year), optional ``member``.
+
+    Every raster band must appear exactly once. Extra columns are ignored, except an
+    ``event_name`` (or ``name``) column, which is kept for the tables.
+    """
+    if not os.path.exists(path):
+        raise InputFileError(f"{where}: file not found ({path})")
+    try:
+        table = pd.read_csv(path, encoding="utf-8-sig")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise DataError(f"{where}: not a readable CSV ({error})") from None
+    table.columns = [str(c).strip() for c in table.columns]
+    for column in ("band", "frequency"):
+        if column not in table.columns:
+            raise DataError(f"{where}: column {column!r} is missing (need band, frequency)")
+    band = pd.to_numeric(table["band"], errors="coerce")
+    if band.isna().any() or (band != band.round()).any():
+        row = int(np.flatnonzero(band.isna() | (band != band.round()))[0]) + 2
+        raise DataError(f"{where}: band on line {row} is not a whole number")
+    frequency = pd.to_numeric(table["frequency"], errors="coerce")
+    bad = frequency.isna() | ~np.isfinite(frequency) | (frequency <= 0)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
+        raise DataError(
+            f"{where}: frequency on line {row} must be a number > 0 (events per year), "
+            f"got {table['frequency'].iloc[row - 2]!r}"
+        )
+    band = band.astype(np.int64)
+    if band.duplicated().any():
+        raise DataError(f"{where}: band {int(band[band.duplicated()].iloc[0])} is listed twice")
+    outside = band[(band < 1) | (band > n_bands)]
+    if len(outside):
+        raise DataError(
+            f"{where}: band {int(outside.iloc[0])} does not exist (the raster has {n_bands} bands)"
+        )
+    if len(band) != n_bands:
+        missing = sorted(set(range(1, n_bands + 1)) - set(band))[:5]
+        raise DataError(
+            f"{where}: the raster has {n_bands} bands but the table lists {len(band)} "
+            f"(missing e.g. {', '.join(map(str, missing))})"
+        )
+    out = pd.DataFrame({"band": band.to_numpy(), "frequency": frequency.to_numpy(np.float64)})
+    if "member" in table.columns:
+        out["member"] = table["member"].astype(str).to_numpy()
+    name_column = next((c for c in ("event_name", "name") if c in table.columns), None)
+    if name_column:
+        out["event_name"] = table[name_column].astype(str).to_numpy()
+    return out.sort_values("band", kind="stable").reset_index(drop=True)
+
+
+def _read_protection(value, base_dir, where):
+    """Protection standard: a number of years, a mapping zone code -> years, or a CSV."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ConfigError(f"{where}: give a return period in years")
+    if isinstance(value, int | float):
+        if not math.isfinite(value) or value < 1:
+            raise DataError(f"{where}: must be a return period >= 1 year, got {value}")
+        return float(value)
+    if isinstance(value, dict):
+        table = {str(k): v for k, v in value.items()}
+    elif isinstance(value, str):
+        path = os.path.join(os.fspath(base_dir), value)
+        if not os.path.exists(path):
+            raise InputFileError(f"{where}: file not found ({path})")
+        if not path.lower().endswith(".csv"):
+            raise ConfigError(
+                f"{where}: protection grids are not supported yet; give a number or a CSV "
+                "with columns zone_code, protection_rp"
+            )
+        frame = pd.read_csv(path, encoding="utf-8-sig", dtype={"zone_code": str})
+        if not {"zone_code", "protection_rp"} <= set(frame.columns):
+            raise DataError(f"{where}: needs columns zone_code, protection_rp")
+        table = dict(zip(frame["zone_code"], frame["protection_rp"], strict=True))
+    else:
+        raise ConfigError(f"{where}: give a number, a zone_code: years mapping or a CSV file")
+    out = {}
+    for code, years in table.items():
+        try:
+            years = float(years)
+        except (TypeError, ValueError):
+            raise DataError(f"{where}: zone {code}: {years!r} is not a number of years") from None
+        if not math.isfinite(years) or years < 1:
+            raise DataError(f"{where}: zone {code}: return period must be >= 1 year")
+        out[code] = years
+    return out

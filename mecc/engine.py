@@ -1,0 +1,215 @@
+"""The streaming engine: population, zones and hazard bands overlaid block by block.
+
+For every block of a fixed partition of the analysis grid the engine reads the
+population, rasterises the zones and, for each hazard set, reads all its bands at once
+and runs the fused kernel (``kernels.overlay_bands``), which adds people, exposed,
+displaced and "no hazard data" per zone and band. Blocks may run on several threads;
+their partial sums are combined in block order, so the number of threads changes
+nothing and the block size changes sums only by rounding (DESIGN.md, Numba rules).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from mecc.grid import GridSpec, block_windows
+from mecc.kernels import overlay_bands, zonal_population
+
+__all__ = ["DEFAULT_BLOCK", "EngineResult", "OverlayInput", "OverlaySums", "overlay"]
+
+DEFAULT_BLOCK = (256, 2048)
+"""Default block shape (rows, columns) of the partition."""
+
+_EMPTY3 = np.zeros((0, 0, 0))
+_EMPTY2 = np.zeros((0, 0))
+
+
+@dataclass
+class OverlayInput:
+    """One hazard set ready for the engine.
+
+    Attributes
+    ----------
+    id : str
+    intensity : object
+        ``count`` bands and ``read(window) -> (count, h, w)`` float64 on the analysis
+        grid, NaN where missing (``mecc.grid.AlignedBands``).
+    fraction : object or None
+        Same interface; flooded share per band.
+    curves : tuple of ndarray
+        ``(x, y, n, kind)`` from ``hazards.curves.pack_curves``; curve 0 is central.
+    exposure_threshold : float
+    band_weight : ndarray, shape (n_zones, n_bands)
+        Per-zone weights of the per-cell output (see ``kernels.overlay_bands``).
+    """
+
+    id: str
+    intensity: object
+    fraction: object
+    curves: tuple
+    exposure_threshold: float
+    band_weight: np.ndarray
+
+
+@dataclass
+class OverlaySums:
+    """Per zone × band sums of one hazard set (zone axis: finest units + outside)."""
+
+    exposed: np.ndarray
+    displaced: np.ndarray
+    no_hazard_data: np.ndarray
+
+    def add(self, other: OverlaySums) -> None:
+        """Add another partial in place."""
+        self.exposed += other.exposed
+        self.displaced += other.displaced
+        self.no_hazard_data += other.no_hazard_data
+
+
+@dataclass
+class EngineResult:
+    """What one pass over the grid produced."""
+
+    population: np.ndarray
+    cells: np.ndarray
+    hazards: dict
+    blocks: int
+
+
+def _new_sums(n_zones: int, hazard: OverlayInput) -> OverlaySums:
+    n_bands = hazard.intensity.count
+    n_curves = hazard.curves[2].shape[0]
+    return OverlaySums(
+        np.zeros((n_zones, n_bands)),
+        np.zeros((n_zones, n_bands, n_curves)),
+        np.zeros((n_zones, n_bands)),
+    )
+
+
+def overlay(
+    grid: GridSpec,
+    population,
+    zones,
+    hazards: list[OverlayInput],
+    *,
+    block_shape: tuple[int, int] = DEFAULT_BLOCK,
+    threads: int = 1,
+    cell_sink: Callable | None = None,
+    progress: Callable | None = None,
+) -> EngineResult:
+    """Run the overlay over the whole analysis grid.
+
+    Parameters
+    ----------
+    grid : GridSpec
+        The analysis grid.
+    population : object
+        ``read(window) -> (h, w)`` float64 people per cell.
+    zones : object
+        ``n`` (finest units; zone index ``n`` is outside) and
+        ``rasterize(window) -> (h, w)`` int32.
+    hazards : list of OverlayInput
+    block_shape : (int, int)
+        Rows and columns of each block of the fixed partition.
+    threads : int
+        Blocks processed at once; results do not depend on it.
+    cell_sink : callable, optional
+        ``cell_sink(hazard_index, window, cells)`` receives each hazard's per-cell
+        output (weighted displaced people) block by block, in block order.
+    progress : callable, optional
+        ``progress(done_blocks, total_blocks)``.
+
+    Returns
+    -------
+    EngineResult
+    """
+    n_zones = zones.n + 1
+    windows = list(block_windows(grid, *block_shape))
+    want_cells = cell_sink is not None
+
+    def work(window):
+        people = np.ascontiguousarray(population.read(window), dtype=np.float64)
+        zone = np.ascontiguousarray(zones.rasterize(window), dtype=np.int32)
+        pop_sum = np.zeros(n_zones)
+        cells = np.zeros(n_zones, dtype=np.int64)
+        zonal_population(people, zone, pop_sum, cells)
+        sums = []
+        cell_arrays = []
+        for hazard in hazards:
+            part = _new_sums(n_zones, hazard)
+            intensity = np.ascontiguousarray(hazard.intensity.read(window), dtype=np.float64)
+            fraction = (
+                np.ascontiguousarray(hazard.fraction.read(window), dtype=np.float64)
+                if hazard.fraction is not None
+                else _EMPTY3
+            )
+            cell_out = np.empty(people.shape) if want_cells else _EMPTY2
+            x, y, n, kind = hazard.curves
+            overlay_bands(
+                people,
+                zone,
+                intensity,
+                fraction,
+                x,
+                y,
+                n,
+                kind,
+                float(hazard.exposure_threshold),
+                hazard.band_weight,
+                part.exposed,
+                part.displaced,
+                part.no_hazard_data,
+                cell_out,
+            )
+            sums.append(part)
+            cell_arrays.append(cell_out)
+        return pop_sum, cells, sums, cell_arrays
+
+    population_total = np.zeros(n_zones)
+    cell_total = np.zeros(n_zones, dtype=np.int64)
+    totals = [_new_sums(n_zones, hazard) for hazard in hazards]
+
+    def combine(window, result):
+        pop_sum, cells, sums, cell_arrays = result
+        population_total[:] += pop_sum
+        cell_total[:] += cells
+        for k, part in enumerate(sums):
+            totals[k].add(part)
+            if want_cells:
+                cell_sink(k, window, cell_arrays[k])
+
+    done = 0
+    if threads <= 1:
+        for window in windows:
+            combine(window, work(window))
+            done += 1
+            if progress:
+                progress(done, len(windows))
+    else:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            pending: deque = deque()
+            for window in windows:
+                pending.append((window, pool.submit(work, window)))
+                if len(pending) >= 2 * threads:
+                    w, future = pending.popleft()
+                    combine(w, future.result())
+                    done += 1
+                    if progress:
+                        progress(done, len(windows))
+            while pending:
+                w, future = pending.popleft()
+                combine(w, future.result())
+                done += 1
+                if progress:
+                    progress(done, len(windows))
+    return EngineResult(
+        population_total,
+        cell_total,
+        {hazard.id: totals[k] for k, hazard in enumerate(hazards)},
+        len(windows),
+    )

@@ -1,0 +1,424 @@
+"""Grids: the analysis grid, block partitions, nodata masks, cell areas and alignment.
+
+Everything is aligned to one analysis grid (a :class:`GridSpec`) before any kernel
+runs. This module holds what hazard and exposure readers share: reading a window of
+a raster file as float64 with missing values as NaN (:class:`RasterFile`), and
+bringing bands of other grids onto the analysis grid block by block with nearest or
+bilinear sampling (:class:`AlignedBands`). Conservative regridding of population
+lives with the population reader (``exposure.population``), built on
+:func:`overlap_weights` here.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pyproj
+import rasterio
+import rasterio.errors
+import rasterio.transform
+import rasterio.warp
+import rasterio.windows
+from affine import Affine
+from rasterio.windows import Window
+
+from mecc import kernels
+from mecc.errors import AlignmentError, InputFileError, MissingCRSError, NoOverlapError
+
+__all__ = [
+    "EXTREME_VALUE",
+    "RESAMPLING_METHODS",
+    "AlignedBands",
+    "GridSpec",
+    "RasterFile",
+    "block_windows",
+    "check_overlap",
+    "cell_areas_km2",
+    "crs_equal",
+    "mask_missing",
+    "overlap_weights",
+    "source_positions",
+]
+
+EXTREME_VALUE = 1e30
+"""Magnitudes at or above this are nodata whatever the file declares: WorldPop and
+other producers write -3.4e38 (float32) or -1.7e308 (float64) without always tagging it."""
+
+RESAMPLING_METHODS = {"nearest": kernels.sample_nearest, "bilinear": kernels.sample_bilinear}
+"""Intensity resampling methods by name; both never fill a cell whose nearest source
+cell is missing."""
+
+
+def crs_equal(a, b) -> bool:
+    """Tell whether two CRS definitions describe the same system (axis order ignored)."""
+    if a is None or b is None:
+        return False
+    return pyproj.CRS.from_user_input(a).equals(
+        pyproj.CRS.from_user_input(b), ignore_axis_order=True
+    )
+
+
+@dataclass(frozen=True)
+class GridSpec:
+    """A raster grid: CRS, affine transform and size.
+
+    Parameters
+    ----------
+    crs : rasterio.crs.CRS or anything pyproj accepts
+    transform : affine.Affine
+        Maps (col, row) pixel corner positions to CRS coordinates.
+    width, height : int
+    """
+
+    crs: object
+    transform: Affine
+    width: int
+    height: int
+
+    @classmethod
+    def from_dataset(cls, dataset, label: str | None = None) -> GridSpec:
+        """Read the grid of an open rasterio dataset; refuse one without a CRS."""
+        if dataset.crs is None:
+            raise MissingCRSError(f"{label or dataset.name}: raster has no CRS")
+        return cls(dataset.crs, dataset.transform, dataset.width, dataset.height)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(height, width)``."""
+        return (self.height, self.width)
+
+    @property
+    def rectilinear(self) -> bool:
+        """True when the grid is not rotated or sheared."""
+        return self.transform.b == 0 and self.transform.d == 0
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """``(left, bottom, right, top)`` in CRS units."""
+        return rasterio.transform.array_bounds(self.height, self.width, self.transform)
+
+    @property
+    def is_geographic(self) -> bool:
+        """True for latitude/longitude grids."""
+        return pyproj.CRS.from_user_input(self.crs).is_geographic
+
+    def window_transform(self, window: Window) -> Affine:
+        """Transform of the sub-grid covered by ``window``."""
+        return rasterio.windows.transform(window, self.transform)
+
+    def cell_centres(self, window: Window) -> tuple[np.ndarray, np.ndarray]:
+        """CRS coordinates ``(x, y)`` of the cell centres of ``window``, each (h, w)."""
+        rows = np.arange(window.height, dtype=np.float64) + window.row_off + 0.5
+        cols = np.arange(window.width, dtype=np.float64) + window.col_off + 0.5
+        col_grid, row_grid = np.meshgrid(cols, rows)
+        t = self.transform
+        x = t.c + t.a * col_grid + t.b * row_grid
+        y = t.f + t.d * col_grid + t.e * row_grid
+        return x, y
+
+    def same_as(self, other: GridSpec) -> bool:
+        """True when both grids have the same CRS, size and cell placement."""
+        if self.shape != other.shape or not crs_equal(self.crs, other.crs):
+            return False
+        tolerance = 1e-9 * max(abs(self.transform.a), abs(self.transform.e), 1e-12)
+        return all(
+            abs(p - q) <= tolerance
+            for p, q in zip(tuple(self.transform)[:6], tuple(other.transform)[:6], strict=True)
+        )
+
+    def describe(self) -> dict:
+        """A JSON-ready description (for manifests)."""
+        crs = pyproj.CRS.from_user_input(self.crs)
+        epsg = crs.to_epsg()
+        return {
+            "crs": f"EPSG:{epsg}" if epsg else crs.to_wkt(),
+            "transform": [float(v) for v in tuple(self.transform)[:6]],
+            "width": int(self.width),
+            "height": int(self.height),
+        }
+
+
+def block_windows(grid: GridSpec, block_rows: int, block_cols: int) -> Iterator[Window]:
+    """The fixed block partition of ``grid``, row-major.
+
+    The partition depends only on the grid and the block size, so sums combined in
+    this order are reproducible whatever the number of threads.
+    """
+    if block_rows < 1 or block_cols < 1:
+        raise ValueError("block sizes must be positive")
+    for row in range(0, grid.height, block_rows):
+        for col in range(0, grid.width, block_cols):
+            yield Window(
+                col, row, min(block_cols, grid.width - col), min(block_rows, grid.height - row)
+            )
+
+
+def mask_missing(values: np.ndarray, nodata=None) -> tuple[np.ndarray, int]:
+    """Cast to float64 with NaN wherever a value is missing.
+
+    Missing: NaN or infinite, equal to the declared ``nodata`` (compared in the file's
+    own dtype), or of magnitude at least :data:`EXTREME_VALUE`.
+
+    Returns
+    -------
+    values : ndarray of float64
+        A new array; the input is not modified.
+    n_extreme : int
+        How many cells were masked only because of their magnitude (a nodata value
+        the file did not declare).
+    """
+    out = values.astype(np.float64, copy=True)
+    missing = ~np.isfinite(out)
+    if nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata)):
+        missing |= values == np.asarray(nodata).astype(values.dtype)
+    extreme = ~missing & (np.abs(np.where(missing, 0.0, out)) >= EXTREME_VALUE)
+    out[missing | extreme] = np.nan
+    return out, int(extreme.sum())
+
+
+def cell_areas_km2(grid: GridSpec, window: Window) -> np.ndarray:
+    """Geodesic area of each cell of ``window`` in km² (WGS 84 ellipsoid).
+
+    Geographic grids: the exact ellipsoidal area of each cell (computed per row, as
+    it does not change along a row). Projected grids: the planar cell area divided by
+    the projection's areal scale factor at the cell centre.
+    """
+    crs = pyproj.CRS.from_user_input(grid.crs)
+    if crs.is_geographic:
+        if not grid.rectilinear:
+            raise AlignmentError("geodesic cell areas need a grid without rotation")
+        geod = pyproj.Geod(ellps="WGS84")
+        t = grid.transform
+        areas = np.empty(window.height)
+        for k in range(window.height):
+            row = window.row_off + k
+            lat0 = t.f + t.e * row
+            lat1 = t.f + t.e * (row + 1)
+            lon0 = t.c
+            lon1 = t.c + t.a
+            area, _ = geod.polygon_area_perimeter(
+                [lon0, lon1, lon1, lon0], [lat0, lat0, lat1, lat1]
+            )
+            areas[k] = abs(area) / 1e6
+        return np.repeat(areas[:, None], window.width, axis=1)
+    x, y = grid.cell_centres(window)
+    to_lonlat = pyproj.Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
+    lon, lat = to_lonlat.transform(x, y)
+    factors = pyproj.Proj(crs).get_factors(lon, lat)
+    unit = crs.axis_info[0].unit_conversion_factor
+    planar = abs(grid.transform.determinant) * unit * unit
+    return planar / np.asarray(factors.areal_scale) / 1e6
+
+
+def source_positions(
+    source: GridSpec, target: GridSpec, window: Window
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fractional source pixel positions ``(rows, cols)`` of target cell centres."""
+    x, y = target.cell_centres(window)
+    if not crs_equal(source.crs, target.crs):
+        transformer = pyproj.Transformer.from_crs(target.crs, source.crs, always_xy=True)
+        x, y = transformer.transform(x, y)
+    inverse = ~source.transform
+    cols = inverse.a * x + inverse.b * y + inverse.c
+    rows = inverse.d * x + inverse.e * y + inverse.f
+    return np.ascontiguousarray(rows), np.ascontiguousarray(cols)
+
+
+def overlap_weights(
+    source_edges: np.ndarray, n_target: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Share of each source interval falling in each unit target interval (CSR).
+
+    Parameters
+    ----------
+    source_edges : ndarray, shape (n_source + 1,)
+        Source cell edges expressed in target index units (target cell ``k`` spans
+        ``[k, k + 1]``); increasing or decreasing. Edges within 1e-6 of an integer are
+        snapped to it, so aligned integer factors map exactly.
+    n_target : int
+
+    Returns
+    -------
+    ptr, index, weight : ndarrays
+        Source cell ``i`` sends ``weight[ptr[i]:ptr[i + 1]]`` of itself to target cells
+        ``index[ptr[i]:ptr[i + 1]]``; the parts outside ``[0, n_target)`` are dropped.
+    """
+    edges = np.asarray(source_edges, dtype=np.float64).copy()
+    snapped = np.round(edges)
+    close = np.abs(edges - snapped) < 1e-6
+    edges[close] = snapped[close]
+    lo = np.minimum(edges[:-1], edges[1:])
+    hi = np.maximum(edges[:-1], edges[1:])
+    ptr = np.zeros(edges.size, dtype=np.int64)
+    index: list[int] = []
+    weight: list[float] = []
+    for i in range(lo.size):
+        width = hi[i] - lo[i]
+        first = max(int(math.floor(lo[i])), 0)
+        last = min(int(math.ceil(hi[i])), n_target)
+        for k in range(first, last):
+            overlap = min(hi[i], k + 1.0) - max(lo[i], float(k))
+            if overlap > 0 and width > 0:
+                index.append(k)
+                weight.append(overlap / width)
+        ptr[i + 1] = len(index)
+    return ptr, np.asarray(index, dtype=np.int64), np.asarray(weight, dtype=np.float64)
+
+
+class RasterFile:
+    """A raster file read by windows as float64 with NaN for missing values.
+
+    Handles are opened lazily, one per thread, so blocks can be read concurrently.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    label : str, optional
+        How errors name the input (e.g. ``"hazards[0].intensity (depth.tif)"``).
+    """
+
+    def __init__(self, path, label: str | None = None):
+        self.path = os.fspath(path)
+        self.label = label or self.path
+        self._local = threading.local()
+        self.extreme_cells = 0
+        try:
+            with rasterio.open(self.path) as dataset:
+                self.grid = GridSpec.from_dataset(dataset, self.label)
+                self.count = dataset.count
+                self.nodata = dataset.nodatavals
+                self.dtype = dataset.dtypes[0]
+                self.descriptions = dataset.descriptions
+        except rasterio.errors.RasterioIOError as error:
+            raise InputFileError(f"{self.label}: cannot read raster ({error})") from None
+
+    def _dataset(self):
+        dataset = getattr(self._local, "dataset", None)
+        if dataset is None:
+            dataset = rasterio.open(self.path)
+            self._local.dataset = dataset
+        return dataset
+
+    def read(self, bands: Sequence[int], window: Window) -> np.ndarray:
+        """Read 1-based ``bands`` in ``window`` of this file's own grid.
+
+        Returns float64 ``(len(bands), h, w)`` with NaN where values are missing.
+        """
+        try:
+            raw = self._dataset().read(list(bands), window=window)
+        except rasterio.errors.RasterioIOError as error:
+            raise InputFileError(f"{self.label}: cannot read raster data ({error})") from None
+        out = np.empty(raw.shape, dtype=np.float64)
+        for k, band in enumerate(bands):
+            out[k], extreme = mask_missing(raw[k], self.nodata[band - 1])
+            self.extreme_cells += extreme
+        return out
+
+
+class AlignedBands:
+    """Bands of one or more files, read block by block onto the analysis grid.
+
+    Parameters
+    ----------
+    layers : sequence of (source, band)
+        ``source`` has ``grid`` and ``read(bands, window)`` (a :class:`RasterFile` or
+        a NetCDF reader); ``band`` is 1-based. Output band ``k`` is ``layers[k]``.
+    target : GridSpec
+        The analysis grid.
+    resampling : {"nearest", "bilinear"}
+        Used only where a source grid differs from the target.
+    label : str
+        Names the input in errors.
+    scale : float
+        Factor applied to every value read (unit conversion).
+    """
+
+    def __init__(
+        self, layers, target: GridSpec, resampling: str = "nearest", label: str = "", scale=1.0
+    ):
+        if resampling not in RESAMPLING_METHODS:
+            raise AlignmentError(f"{label}: unknown resampling {resampling!r}")
+        self.layers = list(layers)
+        self.target = target
+        self.resampling = resampling
+        self.label = label
+        self.scale = float(scale)
+        self.count = len(self.layers)
+        groups: dict[int, tuple[object, list[int], list[int]]] = {}
+        for position, (source, band) in enumerate(self.layers):
+            groups.setdefault(id(source), (source, [], []))
+            groups[id(source)][1].append(band)
+            groups[id(source)][2].append(position)
+        self._groups = list(groups.values())
+        self.aligned = all(source.grid.same_as(target) for source, _, _ in self._groups)
+        for source, _, _ in self._groups:
+            check_overlap(source.grid, target, f"{label} ({getattr(source, 'path', '')})")
+
+    def read(self, window: Window) -> np.ndarray:
+        """Float64 ``(count, h, w)`` on the analysis grid; NaN where missing."""
+        out = np.empty((self.count, int(window.height), int(window.width)))
+        for source, bands, positions in self._groups:
+            if source.grid.same_as(self.target):
+                out[positions] = source.read(bands, window)
+                continue
+            rows, cols = source_positions(source.grid, self.target, window)
+            block = _covering_window(rows, cols, source.grid)
+            part = np.full((len(bands), *rows.shape), np.nan)
+            if block is not None:
+                data = source.read(bands, block)
+                RESAMPLING_METHODS[self.resampling](
+                    np.ascontiguousarray(data),
+                    np.ascontiguousarray(rows - block.row_off),
+                    np.ascontiguousarray(cols - block.col_off),
+                    part,
+                )
+            out[positions] = part
+        if self.scale != 1.0:
+            out *= self.scale
+        return out
+
+
+def _covering_window(rows: np.ndarray, cols: np.ndarray, grid: GridSpec) -> Window | None:
+    """The source window holding every cell a sampler may touch, or None if none."""
+    finite = np.isfinite(rows) & np.isfinite(cols)
+    if not finite.any():
+        return None
+    r0 = max(int(math.floor(rows[finite].min())) - 1, 0)
+    r1 = min(int(math.ceil(rows[finite].max())) + 1, grid.height)
+    c0 = max(int(math.floor(cols[finite].min())) - 1, 0)
+    c1 = min(int(math.ceil(cols[finite].max())) + 1, grid.width)
+    if r1 <= r0 or c1 <= c0:
+        return None
+    return Window(c0, r0, c1 - c0, r1 - r0)
+
+
+def check_overlap(source: GridSpec, target: GridSpec, label: str) -> None:
+    """Raise :class:`NoOverlapError` when two grids share no area."""
+    if source.crs is None:
+        raise MissingCRSError(f"{label}: raster has no CRS")
+    left, bottom, right, top = source.bounds
+    if not crs_equal(source.crs, target.crs):
+        try:
+            left, bottom, right, top = rasterio.warp.transform_bounds(
+                source.crs, target.crs, left, bottom, right, top, densify_pts=21
+            )
+        except Exception as error:  # PROJ cannot transform these bounds at all
+            raise NoOverlapError(
+                f"{label}: cannot place it on the analysis grid ({error})"
+            ) from None
+    t_left, t_bottom, t_right, t_top = target.bounds
+    if not (left < t_right and right > t_left and bottom < t_top and top > t_bottom):
+        raise NoOverlapError(
+            f"{label}: does not overlap the analysis grid "
+            f"(bounds {_fmt_bounds((left, bottom, right, top))} vs "
+            f"{_fmt_bounds(target.bounds)}; check the CRS and the area)"
+        )
+
+
+def _fmt_bounds(bounds) -> str:
+    return "(" + ", ".join(f"{v:.6g}" for v in bounds) + ")"

@@ -1,0 +1,233 @@
+"""Risk metrics from per-band displacement: AAD, exceedance curves, PMD.
+
+All functions work on the last axis (bands) and broadcast over leading axes (zones),
+as DESIGN.md states them (see also ../shared/reference/methodology.md §1.3-1.5, §3):
+
+Event sets (each event with an annual frequency)
+    ``aad = sum_e f_e * D_e`` — CLIMADA's ``aai_agg``. The exceedance curve and PMD
+    follow CLIMADA's ``Impact.calc_freq_curve``: sort descending, cumulative frequency,
+    return period = 1 / cumulative frequency, linear interpolation in return period.
+    PMD outside the return periods the set supports is NaN (reported as null with a
+    note), never clamped.
+Return-period maps (RP_1 < ... < RP_n, p_i = 1 / RP_i)
+    ``aad`` is the trapezoid over exceedance probability between the first and the last
+    map, ``aad_tail = p_n * D_n``, ``aad_climada = sum_i D_i (p_i - p_(i+1))`` with
+    ``p_(n+1) = 0`` (CLIMADA petals' occurrence frequencies). A protection standard P
+    removes events more frequent than P (DESIGN.md). PMD is interpolated linearly in
+    log T between maps and NaN outside [RP_1, RP_n].
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = [
+    "STANDARD_RETURN_PERIODS",
+    "event_aad",
+    "event_pmd",
+    "exceedance_curve",
+    "member_aad",
+    "rp_aad_climada_weights",
+    "rp_aad_weights",
+    "rp_pmd",
+    "rp_tail_weights",
+]
+
+STANDARD_RETURN_PERIODS = (10, 25, 50, 100, 250)
+"""Return periods at which PMD is reported (IDMC GDRM v2)."""
+
+
+# ----------------------------------------------------------------------- event sets
+
+
+def event_aad(displaced: np.ndarray, frequency: np.ndarray) -> np.ndarray:
+    """Average annual displacement ``sum_e f_e * D_e`` over the last axis."""
+    return np.asarray(displaced, dtype=np.float64) @ np.asarray(frequency, dtype=np.float64)
+
+
+def exceedance_curve(displaced: np.ndarray, frequency: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The exceedance curve of one event set, as CLIMADA's ``calc_freq_curve``.
+
+    Parameters
+    ----------
+    displaced : ndarray, shape (n_events,)
+    frequency : ndarray, shape (n_events,)
+
+    Returns
+    -------
+    return_period : ndarray
+        Ascending; ``1 / cumulative frequency`` of events at least as large.
+    displaced : ndarray
+        The displacement at each return period (ascending with it).
+    """
+    displaced = np.asarray(displaced, dtype=np.float64)
+    order = np.argsort(displaced, kind="stable")[::-1]
+    exceedance = np.cumsum(np.asarray(frequency, dtype=np.float64)[order])
+    return 1.0 / exceedance[::-1], displaced[order][::-1]
+
+
+def event_pmd(
+    displaced: np.ndarray, frequency: np.ndarray, return_periods=STANDARD_RETURN_PERIODS
+) -> tuple[np.ndarray, tuple[float, float]]:
+    """Probable maximum displacement at ``return_periods`` for each leading index.
+
+    Returns
+    -------
+    pmd : ndarray, shape (..., len(return_periods))
+        NaN where a return period lies outside the range the set supports.
+    supported : (float, float)
+        Shortest and longest return period of the set (``1 / sum f`` and
+        ``1 / min f``), the same for every zone.
+    """
+    displaced = np.asarray(displaced, dtype=np.float64)
+    frequency = np.asarray(frequency, dtype=np.float64)
+    periods = np.asarray(return_periods, dtype=np.float64)
+    shortest = 1.0 / frequency.sum()
+    longest = 1.0 / frequency.min()
+    flat = displaced.reshape(-1, displaced.shape[-1])
+    out = np.full((flat.shape[0], periods.size), np.nan)
+    inside = (periods >= shortest * (1 - 1e-12)) & (periods <= longest * (1 + 1e-12))
+    for k in range(flat.shape[0]):
+        rp, values = exceedance_curve(flat[k], frequency)
+        out[k, inside] = np.interp(periods[inside], rp, values)
+    return out.reshape(*displaced.shape[:-1], periods.size), (shortest, longest)
+
+
+def member_aad(
+    displaced: np.ndarray, frequency: np.ndarray, member: np.ndarray
+) -> tuple[list[str], np.ndarray]:
+    """AAD of each ensemble member, its frequencies rescaled to a complete set.
+
+    Each member's frequencies are multiplied by ``sum(all f) / sum(member f)`` so the
+    member alone covers the whole period (Austria: 1/480 -> 1/20 per model-year;
+    DESIGN.md). With members of equal total frequency the mean of the member AADs
+    equals the pooled AAD.
+
+    Returns
+    -------
+    members : list of str
+        Sorted member names.
+    aad : ndarray, shape (..., n_members)
+    """
+    displaced = np.asarray(displaced, dtype=np.float64)
+    frequency = np.asarray(frequency, dtype=np.float64)
+    member = np.asarray(member).astype(str)
+    names = sorted(set(member.tolist()))
+    total = frequency.sum()
+    out = np.empty((*displaced.shape[:-1], len(names)))
+    for k, name in enumerate(names):
+        mask = member == name
+        rescaled = frequency[mask] * (total / frequency[mask].sum())
+        out[..., k] = displaced[..., mask] @ rescaled
+    return names, out
+
+
+# ---------------------------------------------------------------- return-period maps
+
+
+def _check_periods(return_periods) -> np.ndarray:
+    rp = np.asarray(return_periods, dtype=np.float64)
+    if rp.ndim != 1 or rp.size < 1 or (np.diff(rp) <= 0).any() or rp[0] < 1:
+        raise ValueError("return periods must be increasing and >= 1 year")
+    return rp
+
+
+def _log_position(rp: np.ndarray, period: float) -> tuple[int, float]:
+    """Index k and weight t with period between rp[k] and rp[k+1] in log T."""
+    k = int(np.searchsorted(rp, period, side="right") - 1)
+    k = min(max(k, 0), rp.size - 2)
+    t = (math.log(period) - math.log(rp[k])) / (math.log(rp[k + 1]) - math.log(rp[k]))
+    return k, t
+
+
+def rp_aad_weights(return_periods, protection_rp: float | None = None) -> np.ndarray:
+    """Weights ``w`` with ``aad = D @ w`` for the trapezoid rule over the maps.
+
+    Without protection (or ``P <= RP_1``):
+    ``aad = sum_i (p_i - p_(i+1)) (D_i + D_(i+1)) / 2`` for i < n. With
+    ``RP_1 < P < RP_n`` the integral starts at ``1/P`` with ``D(P)`` interpolated in
+    log T between the maps around P; with ``P >= RP_n`` it is 0.
+    """
+    rp = _check_periods(return_periods)
+    n = rp.size
+    weights = np.zeros(n)
+    if n == 1:
+        return weights
+    # integration points: (exceedance probability, weight vector over the maps)
+    points = []
+    start = 1.0 if protection_rp is None else float(protection_rp)
+    if start >= rp[-1]:
+        return weights
+    if start > rp[0]:
+        k, t = _log_position(rp, start)
+        vector = np.zeros(n)
+        vector[k] = 1.0 - t
+        vector[k + 1] = t
+        points.append((1.0 / start, vector))
+        first = k + 1
+    else:
+        first = 0
+    for i in range(first, n):
+        vector = np.zeros(n)
+        vector[i] = 1.0
+        points.append((1.0 / rp[i], vector))
+    for (p0, v0), (p1, v1) in zip(points[:-1], points[1:], strict=True):
+        weights += (p0 - p1) * (v0 + v1) / 2.0
+    return weights
+
+
+def rp_tail_weights(return_periods, protection_rp: float | None = None) -> np.ndarray:
+    """Weights of ``aad_tail = min(p_n, 1/P) * D_n`` (events rarer than the last map)."""
+    rp = _check_periods(return_periods)
+    weights = np.zeros(rp.size)
+    p_last = 1.0 / rp[-1]
+    if protection_rp is not None:
+        p_last = min(p_last, 1.0 / float(protection_rp))
+    weights[-1] = p_last
+    return weights
+
+
+def rp_aad_climada_weights(return_periods, protection_rp: float | None = None) -> np.ndarray:
+    """Weights of ``aad_climada = sum_i D_i (p_i - p_(i+1))``, ``p_(n+1) = 0``.
+
+    CLIMADA petals gives each map the occurrence frequency ``1/RP_i - 1/RP_(i+1)``
+    (``coastal_flood.py``, ``river_flood.py``); with a protection standard P, maps with
+    ``RP_i < P`` displace nobody, as CLIMADA's flood protection zeroes them.
+    """
+    rp = _check_periods(return_periods)
+    p = 1.0 / rp
+    weights = p - np.append(p[1:], 0.0)
+    if protection_rp is not None:
+        weights[rp < float(protection_rp)] = 0.0
+    return weights
+
+
+def rp_pmd(
+    displaced: np.ndarray,
+    return_periods,
+    periods=STANDARD_RETURN_PERIODS,
+    protection_rp: float | None = None,
+) -> np.ndarray:
+    """Displacement in the T-year maps, interpolated linearly in log T.
+
+    NaN outside ``[RP_1, RP_n]``; 0 for ``T < P`` when a protection standard P holds
+    the T-year event back.
+    """
+    rp = _check_periods(return_periods)
+    displaced = np.asarray(displaced, dtype=np.float64)
+    out = np.full((*displaced.shape[:-1], len(periods)), np.nan)
+    for j, period in enumerate(periods):
+        period = float(period)
+        if period < rp[0] * (1 - 1e-12) or period > rp[-1] * (1 + 1e-12):
+            continue
+        if protection_rp is not None and period < float(protection_rp):
+            out[..., j] = 0.0
+            continue
+        if rp.size == 1:
+            out[..., j] = displaced[..., 0]
+            continue
+        k, t = _log_position(rp, min(max(period, rp[0]), rp[-1]))
+        out[..., j] = (1.0 - t) * displaced[..., k] + t * displaced[..., k + 1]
+    return out

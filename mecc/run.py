@@ -1,0 +1,404 @@
+"""Run a country from its run file: the tool behind ``mecc run``.
+
+``run_country(RUN.yaml, OUT_DIR)`` reads and validates every input, chooses the
+analysis grid, streams the engine over it, computes the risk metrics and writes the
+outputs of the run contract (DESIGN.md) into a staging folder that is renamed into
+place at the end: summary.json, zones.csv, zones_bands.csv, bands.csv,
+exceedance.csv, results.nc, displaced.tif and manifest.json.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import mecc
+from mecc import engine, tables
+from mecc.config import RunConfig, load_config
+from mecc.errors import MeccWarning
+from mecc.outputs import CellGridWriter, OutputFolder, sha256_of, write_csv, write_json
+
+__all__ = ["RunResult", "run_country"]
+
+ATTRIBUTION_NOTE = (
+    "Method: displaced = population x flooded fraction x curve(intensity), summed per admin "
+    "unit (CLIMADA ImpactCalc semantics); AAD and PMD as in CLIMADA (event sets) or by "
+    "integration over return-period maps. Figures are modelled estimates."
+)
+
+
+@dataclass
+class RunResult:
+    """What a finished run produced."""
+
+    out_dir: Path
+    summary: dict
+    warnings: list = field(default_factory=list)
+    timings: dict = field(default_factory=dict)
+
+
+class _Timer:
+    def __init__(self):
+        self.timings: dict[str, float] = {}
+
+    def stage(self, name):
+        timer = self
+
+        class _Stage:
+            def __enter__(self_inner):
+                self_inner.start = time.perf_counter()
+
+            def __exit__(self_inner, *exc):
+                timer.timings[name] = round(time.perf_counter() - self_inner.start, 4)
+                return False
+
+        return _Stage()
+
+
+def _load_inputs(config: RunConfig):
+    from exposure.population import PopulationGrid
+    from exposure.zones import Zones, read_zones
+    from hazards.readers import read_hazard
+
+    label = os.path.basename(config.path)
+    pop_spec = config.data["population"]
+    pop_path = os.path.join(config.base_dir, pop_spec["path"])
+    if not os.path.exists(pop_path):
+        from mecc.errors import InputFileError
+
+        raise InputFileError(f"{label}.population.path: file not found ({pop_path})")
+    population = PopulationGrid(
+        pop_path,
+        kind=pop_spec.get("kind", "count"),
+        label=f"{label}.population.path ({pop_spec['path']})",
+        band=pop_spec.get("band", 1),
+        nodata=pop_spec.get("nodata"),
+        year=pop_spec.get("year"),
+    )
+    if config.data.get("zones") is None:
+        zones = Zones.national(config.country, config.name)
+    else:
+        zones = read_zones(config.data["zones"], config.base_dir, config.country)
+    hazards = [
+        read_hazard(spec, config.base_dir, f"{label}.hazards[{k}] ({spec['id']})")
+        for k, spec in enumerate(config.data["hazards"])
+    ]
+    return population, zones, hazards
+
+
+def _analysis_grid(config: RunConfig, population, hazards):
+    choice = config.data.get("analysis_grid")
+    if choice is None:
+        with_fraction = [h for h in hazards if h.fraction_layers is not None]
+        choice = with_fraction[0].id if with_fraction else "population"
+    if choice == "population":
+        return population.native_grid, "population"
+    hazard = next(h for h in hazards if h.id == choice)
+    return hazard.native_grid, f"hazard {choice}"
+
+
+def _input_record(path, role) -> dict:
+    return {"role": role, "path": os.path.abspath(path), "sha256": sha256_of(path)}
+
+
+def _versions() -> dict:
+    import geopandas
+    import numba
+    import pyproj
+    import rasterio
+    import shapely
+    import xarray
+
+    return {
+        "mecc": mecc.__version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "numba": numba.__version__,
+        "pandas": pd.__version__,
+        "xarray": xarray.__version__,
+        "rasterio": rasterio.__version__,
+        "gdal": rasterio.__gdal_version__,
+        "proj": pyproj.proj_version_str,
+        "pyproj": pyproj.__version__,
+        "geopandas": geopandas.__version__,
+        "shapely": shapely.__version__,
+    }
+
+
+def _period_check(hazard, year) -> str | None:
+    """Warn when the population year lies far outside the hazard period."""
+    if hazard.period is None or year is None:
+        return None
+    import re
+
+    years = [int(y) for y in re.findall(r"\d{4}", hazard.period)]
+    if not years:
+        return None
+    lo, hi = min(years), max(years)
+    gap = max(lo - year, year - hi, 0)
+    if gap > 10:
+        return (
+            f"hazards.{hazard.id}.period {hazard.period} is {gap} years from the population "
+            f"year {year}"
+        )
+    return None
+
+
+def run_country(
+    config_path,
+    out_dir,
+    *,
+    overwrite: bool = False,
+    threads: int = 1,
+    block_shape: tuple[int, int] | None = None,
+    progress=None,
+) -> RunResult:
+    """Run one country from its run file and write the outputs to ``out_dir``.
+
+    Parameters
+    ----------
+    config_path : path
+        The run file (YAML).
+    out_dir : path
+        The run folder to create; refused if it holds files unless ``overwrite``.
+    overwrite : bool
+    threads : int
+        Blocks processed at once (results do not depend on it).
+    block_shape : (int, int), optional
+        Rows and columns per block (default ``mecc.engine.DEFAULT_BLOCK``).
+    progress : callable, optional
+        ``progress(stage, done, total)``.
+
+    Returns
+    -------
+    RunResult
+
+    Raises
+    ------
+    mecc.errors.MeccError
+        Bad usage or bad data, with a one-line message naming the file and field.
+    """
+    timer = _Timer()
+    started = time.perf_counter()
+    block_shape = tuple(block_shape or engine.DEFAULT_BLOCK)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MeccWarning)
+        with timer.stage("read_config"):
+            config = load_config(config_path)
+            folder = OutputFolder(out_dir, overwrite=overwrite)
+        with timer.stage("open_inputs"):
+            population, zones, hazards = _load_inputs(config)
+            grid, grid_source = _analysis_grid(config, population, hazards)
+            population_report = population.prepare(grid)
+            zones.prepare(grid)
+            codes = list(zones.finest.codes) + ["__outside__"]
+            protections = [tables.protection_per_zone(h, codes) for h in hazards]
+            inputs = []
+            for h, protection in zip(hazards, protections, strict=True):
+                intensity, fraction = h.align(grid)
+                inputs.append(
+                    engine.OverlayInput(
+                        h.id,
+                        intensity,
+                        fraction,
+                        _pack(h.curve),
+                        h.exposure_threshold,
+                        tables.band_weights(h, protection),
+                    )
+                )
+        notes = list(zones.notes)
+        for h in hazards:
+            message = _period_check(h, population.year)
+            if message:
+                warnings.warn(message, MeccWarning, stacklevel=2)
+        with folder as staging:
+            cell_path = staging / "displaced.tif"
+            writer = CellGridWriter(
+                cell_path,
+                grid,
+                [h.id for h in hazards],
+                tags={
+                    "units": "people per year (event and return-period sets) or people (scenario)",
+                    "meaning": "per-cell expected annual displacement; displaced people for a scenario",
+                    "note": tables.MODELLED_NOTE,
+                },
+            )
+            with timer.stage("engine"):
+                result = engine.overlay(
+                    grid,
+                    population,
+                    zones,
+                    inputs,
+                    block_shape=block_shape,
+                    threads=threads,
+                    cell_sink=writer.write,
+                    progress=(lambda d, t: progress("engine", d, t)) if progress else None,
+                )
+            with timer.stage("write_grids"):
+                writer.close()
+            with timer.stage("metrics"):
+                zone_table = zones.table()
+                hazard_tabs = [
+                    tables.hazard_tables(
+                        h,
+                        result.hazards[h.id],
+                        zones,
+                        result.population,
+                        protection,
+                        config.country,
+                    )
+                    for h, protection in zip(hazards, protections, strict=True)
+                ]
+            population_rows = zones.aggregate(result.population)
+            cells_rows = zones.aggregate(result.cells)
+            empty_zones = [
+                code
+                for code, cells, level in zip(
+                    zone_table["zone_code"], cells_rows, zone_table["level"], strict=True
+                )
+                if cells == 0 and code != "__outside__"
+            ]
+            if empty_zones:
+                warnings.warn(
+                    f"zones: {len(empty_zones)} unit(s) received no cell of the analysis grid "
+                    f"(e.g. {', '.join(empty_zones[:5])}); they are listed in manifest.json",
+                    MeccWarning,
+                    stacklevel=2,
+                )
+            summary = {
+                "country": config.country,
+                "name": config.name,
+                "modelled_estimate": True,
+                "note": tables.MODELLED_NOTE,
+                "population_total": float(result.population.sum()),
+                "population_outside_zones": float(result.population[zones.outside_index]),
+                "population_no_hazard_data": max(
+                    (t.summary["population_no_hazard_data"] for t in hazard_tabs), default=0.0
+                ),
+                "hazards": {h.id: t.summary for h, t in zip(hazards, hazard_tabs, strict=True)},
+            }
+            with timer.stage("write_tables"):
+                write_json(summary, staging / "summary.json")
+                write_csv(
+                    pd.concat([t.zones for t in hazard_tabs], ignore_index=True),
+                    staging / "zones.csv",
+                )
+                write_csv(
+                    pd.concat([t.zones_bands for t in hazard_tabs], ignore_index=True),
+                    staging / "zones_bands.csv",
+                )
+                write_csv(
+                    pd.concat([t.bands for t in hazard_tabs], ignore_index=True),
+                    staging / "bands.csv",
+                )
+                write_csv(
+                    pd.concat([t.exceedance for t in hazard_tabs], ignore_index=True),
+                    staging / "exceedance.csv",
+                )
+                dataset = tables.results_dataset(
+                    zone_table,
+                    hazards,
+                    hazard_tabs,
+                    population_rows,
+                    cells_rows,
+                    {
+                        "title": f"MECC displacement results, {config.name} ({config.country})",
+                        "institution": "produced with the MECC toolkit",
+                        "source": f"mecc {mecc.__version__}",
+                        "comment": tables.MODELLED_NOTE,
+                        "references": ATTRIBUTION_NOTE,
+                    },
+                )
+                dataset.to_netcdf(staging / "results.nc", engine="netcdf4")
+            recorded = [str(w.message) for w in caught if issubclass(w.category, MeccWarning)]
+            manifest = {
+                "run_file": os.path.abspath(config.path),
+                "country": config.country,
+                "created_by": f"mecc {mecc.__version__}",
+                "command": " ".join(sys.argv),
+                "inputs": _inputs(config, population, zones, hazards),
+                "parameters": {
+                    "analysis_grid": {"source": grid_source, **grid.describe()},
+                    "block_shape": list(block_shape),
+                    "threads": threads,
+                    "blocks": result.blocks,
+                    "population": {
+                        "kind": population.kind,
+                        "year": population.year,
+                        "resampling": population_report,
+                    },
+                    "zones": {
+                        "levels": [lv.level for lv in zones.levels],
+                        "rule": "cell centre",
+                        "units": int(zones.n),
+                    },
+                    "hazards": {
+                        h.id: {
+                            "type": h.hazard_type.name,
+                            "kind": h.kind,
+                            "unit_in_files": h.unit,
+                            "unit_factor": h.unit_factor,
+                            "exposure_threshold": h.exposure_threshold,
+                            "curve": h.curve.describe(),
+                            "resampling": h.resampling
+                            if not h.native_grid.same_as(grid)
+                            else "none (on the analysis grid)",
+                            "protection_rp": h.protection_rp,
+                            "period": h.period,
+                            "aad_rule": {
+                                "events": "sum of frequency x displaced (CLIMADA aai_agg)",
+                                "return_periods": "trapezoid over exceedance probability between the maps",
+                                "scenario": "not applicable (single scenario)",
+                            }[h.kind],
+                        }
+                        for h in hazards
+                    },
+                },
+                "zones_without_cells": empty_zones,
+                "extreme_values_masked": {
+                    "population": population.file.extreme_cells,
+                },
+                "versions": _versions(),
+                "warnings": recorded + [n for n in notes if n not in recorded],
+            }
+            manifest["timings_seconds"] = {
+                **timer.timings,
+                "total": round(time.perf_counter() - started, 4),
+            }
+            write_json(manifest, staging / "manifest.json")
+        out = folder.commit()
+    return RunResult(out, summary, manifest["warnings"], manifest["timings_seconds"])
+
+
+def _pack(curve):
+    from hazards.curves import pack_curves
+
+    return pack_curves([curve])
+
+
+def _inputs(config, population, zones, hazards) -> list:
+    records = [
+        _input_record(config.path, "run file"),
+        _input_record(population.file.path, "population"),
+    ]
+    for level in zones.levels:
+        if level.path:
+            records.append(_input_record(level.path, f"zones level {level.level}"))
+    seen = set()
+    for h in hazards:
+        for path in h.inputs:
+            if path not in seen:
+                seen.add(path)
+                records.append(_input_record(path, f"hazard {h.id}"))
+        curve_path = os.path.join(config.base_dir, h.curve.name)
+        if os.path.exists(curve_path):
+            records.append(_input_record(curve_path, f"curve of {h.id}"))
+    return records

@@ -1,0 +1,377 @@
+"""Result tables of a run: risk metrics per zone and nationally, in contract shape.
+
+Takes the engine's per-zone sums (finest units + outside) and produces the rows of
+zones.csv, zones_bands.csv, bands.csv, exceedance.csv, the ``hazards`` part of
+summary.json and the results.nc Dataset. Nothing here reads or writes files.
+
+Aggregation rules (DESIGN.md): AAD adds up across zones; PMD from an event set does
+not, so per-event displacement is summed first and PMD computed per zone. PMD from
+return-period maps is "displacement in the T-year maps" (every cell at its T-year
+intensity at once), which does add up, so per-zone protection standards are applied
+per finest unit and the metrics summed upwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from mecc import risk
+from mecc.errors import DataError
+
+__all__ = ["HazardTables", "hazard_tables", "results_dataset"]
+
+PMD_PERIODS = risk.STANDARD_RETURN_PERIODS
+MODELLED_NOTE = (
+    "Modelled estimates: people likely to be displaced computed from hazard grids, "
+    "population and displacement curves; not observed figures."
+)
+
+
+@dataclass
+class HazardTables:
+    """Everything one hazard set contributes to the outputs."""
+
+    summary: dict
+    zones: pd.DataFrame
+    zones_bands: pd.DataFrame
+    bands: pd.DataFrame
+    exceedance: pd.DataFrame
+    arrays: dict
+
+
+def protection_per_zone(hazard, zone_codes: list[str]) -> list:
+    """Protection standard of each finest unit (+ outside), validated against codes."""
+    value = hazard.protection_rp
+    if value is None or isinstance(value, float):
+        return [value] * len(zone_codes)
+    unknown = sorted(set(value) - set(zone_codes))
+    if unknown:
+        raise DataError(
+            f"hazards.{hazard.id}.protection_rp: zone code(s) {', '.join(unknown[:5])} are not "
+            "codes of the finest zone level"
+        )
+    return [value.get(code) for code in zone_codes]
+
+
+def band_weights(hazard, protection: list) -> np.ndarray:
+    """Per-zone weights of the per-cell output, shape (n_zones, n_bands)."""
+    n_zones = len(protection)
+    bands = hazard.bands
+    if hazard.kind == "events":
+        return np.tile(bands["frequency"].to_numpy(np.float64), (n_zones, 1))
+    if hazard.kind == "return_periods":
+        rps = bands["return_period"].to_numpy(np.float64)
+        cache = {}
+        rows = []
+        for p in protection:
+            if p not in cache:
+                cache[p] = risk.rp_aad_weights(rps, p)
+            rows.append(cache[p])
+        return np.ascontiguousarray(np.vstack(rows))
+    return np.ones((n_zones, len(bands)))
+
+
+def _pmd_columns(values: np.ndarray) -> dict:
+    return {f"pmd_{t}": values[..., k] for k, t in enumerate(PMD_PERIODS)}
+
+
+def hazard_tables(hazard, sums, zones, population: np.ndarray, protection: list, country: str):
+    """Build every table of one hazard set.
+
+    Parameters
+    ----------
+    hazard : hazards.readers.HazardSet
+    sums : mecc.engine.OverlaySums
+        Per finest unit + outside.
+    zones : exposure.zones.Zones
+    population : ndarray
+        People per finest unit + outside.
+    protection : list
+        Protection standard per finest unit + outside (None = none).
+    country : str
+        ISO3 code, the zone code of national rows in exceedance.csv.
+    """
+    table = zones.table()
+    bands = hazard.bands
+    n_bands = len(bands)
+    displaced_fine = sums.displaced[..., 0]
+    rows = {
+        "population": zones.aggregate(population),
+        "exposed": zones.aggregate(sums.exposed),
+        "displaced": zones.aggregate(displaced_fine),
+        "no_hazard_data": zones.aggregate(sums.no_hazard_data),
+    }
+    national = {
+        "population": population.sum(),
+        "exposed": sums.exposed.sum(axis=0),
+        "displaced": displaced_fine.sum(axis=0),
+        "no_hazard_data": sums.no_hazard_data.sum(axis=0),
+    }
+    summary = {
+        "type": hazard.hazard_type.name,
+        "kind": hazard.kind,
+        "unit": hazard.hazard_type.unit,
+        "curve": hazard.curve.name,
+        "exposure_threshold": hazard.exposure_threshold,
+        "population_no_hazard_data": float(national["no_hazard_data"].max()),
+    }
+    metrics = {}
+    national_metrics = {}
+    notes = {}
+    if hazard.kind == "events":
+        frequency = bands["frequency"].to_numpy(np.float64)
+        metrics["aad"] = risk.event_aad(rows["displaced"], frequency)
+        national_metrics["aad"] = float(risk.event_aad(national["displaced"], frequency))
+        pmd_rows, (shortest, longest) = risk.event_pmd(rows["displaced"], frequency)
+        pmd_nat, _ = risk.event_pmd(national["displaced"], frequency)
+        metrics.update(_pmd_columns(pmd_rows))
+        national_pmd = pmd_nat
+        for k, t in enumerate(PMD_PERIODS):
+            if np.isnan(pmd_nat[k]):
+                side = "shorter" if t < shortest else "longer"
+                notes[str(t)] = (
+                    f"undefined: {side} than the return periods this event set supports "
+                    f"({shortest:.4g} to {longest:.4g} years)"
+                )
+        summary["supported_return_periods"] = [shortest, longest]
+        if "member" in bands.columns:
+            members, member_rows = risk.member_aad(rows["displaced"], frequency, bands["member"])
+            _, member_nat = risk.member_aad(national["displaced"], frequency, bands["member"])
+            for stat, fn in (("median", np.median), ("min", np.min), ("max", np.max)):
+                metrics[f"aad_member_{stat}"] = fn(member_rows, axis=-1)
+                national_metrics[f"aad_member_{stat}"] = float(fn(member_nat))
+            summary["members"] = len(members)
+            summary["aad_by_member"] = dict(zip(members, member_nat.tolist(), strict=True))
+    elif hazard.kind == "return_periods":
+        rps = bands["return_period"].to_numpy(np.float64)
+        fine = {
+            name: np.zeros(displaced_fine.shape[0]) for name in ("aad", "aad_tail", "aad_climada")
+        }
+        fine_pmd = np.zeros((displaced_fine.shape[0], len(PMD_PERIODS)))
+        for p in sorted(set(protection), key=lambda v: -1 if v is None else v):
+            idx = np.array([k for k, q in enumerate(protection) if q == p])
+            d = displaced_fine[idx]
+            fine["aad"][idx] = d @ risk.rp_aad_weights(rps, p)
+            fine["aad_tail"][idx] = d @ risk.rp_tail_weights(rps, p)
+            fine["aad_climada"][idx] = d @ risk.rp_aad_climada_weights(rps, p)
+            fine_pmd[idx] = risk.rp_pmd(d, rps, PMD_PERIODS, p)
+        for name, values in fine.items():
+            metrics[name] = zones.aggregate(values)
+            national_metrics[name] = float(values.sum())
+        metrics.update(_pmd_columns(zones.aggregate(fine_pmd)))
+        national_pmd = fine_pmd.sum(axis=0)
+        for k, t in enumerate(PMD_PERIODS):
+            if np.isnan(national_pmd[k]):
+                notes[str(t)] = (
+                    f"undefined: outside the return periods of the maps ({rps[0]:g} to {rps[-1]:g} years)"
+                )
+        summary["pmd_label"] = (
+            "displacement in the T-year maps (every cell at its T-year intensity at once), "
+            "not a national T-year event"
+        )
+        summary["protection_rp"] = hazard.protection_rp
+        metrics["protection_rp"] = _protection_rows(zones, protection)
+    else:
+        summary["scenario"] = hazard.scenario
+        metrics["displaced"] = rows["displaced"][:, 0]
+        national_metrics["displaced"] = float(national["displaced"][0])
+        national_metrics["exposed"] = float(national["exposed"][0])
+        national_pmd = None
+    summary.update(national_metrics)
+    if national_pmd is not None:
+        summary["pmd"] = {str(t): national_pmd[k] for k, t in enumerate(PMD_PERIODS)}
+        if notes:
+            summary["pmd_notes"] = notes
+    summary["bands"] = _band_records(bands, national)
+
+    zones_frame = table[["zone_code", "zone_name", "level"]].copy()
+    zones_frame["hazard_id"] = hazard.id
+    zones_frame["population"] = rows["population"]
+    for name, values in metrics.items():
+        zones_frame[name] = values
+    zones_frame["population_no_hazard_data"] = rows["no_hazard_data"].max(axis=1)
+    zones_frame["parent_code"] = table["parent_code"]
+
+    zb = pd.DataFrame(
+        {
+            "zone_code": np.repeat(table["zone_code"].to_numpy(), n_bands),
+            "level": table["level"].repeat(n_bands).to_numpy(),
+            "hazard_id": hazard.id,
+            "band": np.tile(bands["band"].to_numpy(), len(table)),
+            "exposed": rows["exposed"].ravel(),
+            "displaced": rows["displaced"].ravel(),
+            "no_hazard_data": rows["no_hazard_data"].ravel(),
+        }
+    )
+    band_frame = pd.DataFrame(
+        {
+            "hazard_id": hazard.id,
+            "band": bands["band"].to_numpy(),
+            "frequency": bands.get("frequency", np.nan),
+            "return_period": bands.get("return_period", np.nan),
+            "exposed": national["exposed"],
+            "displaced": national["displaced"],
+            "no_hazard_data": national["no_hazard_data"],
+        }
+    )
+    for extra in ("event_name", "member"):
+        if extra in bands.columns:
+            band_frame[extra] = bands[extra].to_numpy()
+    exceedance = _exceedance(hazard, table, rows["displaced"], national["displaced"], country)
+    arrays = {"rows": rows, "metrics": metrics, "national": national}
+    return HazardTables(summary, zones_frame, zb, band_frame, exceedance, arrays)
+
+
+def _protection_rows(zones, protection):
+    fine = np.array([np.nan if p is None else p for p in protection], dtype=np.float64)
+    if np.all(fine == fine[0]) or np.all(np.isnan(fine)):
+        return np.full(len(zones.table()), fine[0])
+    # coarser units mix their children's standards: report only where all children agree
+    out = np.full(len(zones.table()), np.nan)
+    counts = zones.aggregate(np.ones_like(fine))
+    sums = zones.aggregate(np.nan_to_num(fine, nan=0.0))
+    squares = zones.aggregate(np.nan_to_num(fine, nan=0.0) ** 2)
+    uniform = np.isclose(squares * counts, sums**2) & (counts > 0)
+    out[uniform] = sums[uniform] / counts[uniform]
+    out[len(out) - 1] = fine[-1]
+    return out
+
+
+def _band_records(bands: pd.DataFrame, national: dict) -> list:
+    records = []
+    for k, row in enumerate(bands.itertuples(index=False)):
+        record = {"band": row.band}
+        if "frequency" in bands.columns:
+            record["frequency"] = float(row.frequency)
+        if "return_period" in bands.columns:
+            record["return_period"] = float(row.return_period)
+        for extra in ("event_name", "member"):
+            if extra in bands.columns:
+                record[extra] = getattr(row, extra)
+        record["exposed"] = float(national["exposed"][k])
+        record["displaced"] = float(national["displaced"][k])
+        record["no_hazard_data"] = float(national["no_hazard_data"][k])
+        records.append(record)
+    return records
+
+
+def _exceedance(hazard, table, displaced_rows, displaced_national, country) -> pd.DataFrame:
+    columns = [
+        "hazard_id",
+        "zone_code",
+        "level",
+        "return_period",
+        "exceedance_frequency",
+        "displaced",
+    ]
+    if hazard.kind == "scenario":
+        return pd.DataFrame(columns=columns)
+    bands = hazard.bands
+    parts = []
+    targets = [(country, 0, displaced_national)] + [
+        (code, level, displaced_rows[k])
+        for k, (code, level) in enumerate(zip(table["zone_code"], table["level"], strict=True))
+    ]
+    for code, level, values in targets:
+        if hazard.kind == "events":
+            rp, curve = risk.exceedance_curve(values, bands["frequency"].to_numpy(np.float64))
+        else:
+            rp = bands["return_period"].to_numpy(np.float64)
+            curve = values
+        parts.append(
+            pd.DataFrame(
+                {
+                    "hazard_id": hazard.id,
+                    "zone_code": code,
+                    "level": level,
+                    "return_period": rp,
+                    "exceedance_frequency": 1.0 / rp,
+                    "displaced": curve,
+                }
+            )
+        )
+    frame = pd.concat(parts, ignore_index=True)[columns]
+    frame["level"] = frame["level"].astype("Int64")
+    return frame
+
+
+def results_dataset(
+    zone_table: pd.DataFrame, hazards: list, tables: list, population_rows, cells_rows, attrs: dict
+):
+    """The complete store of sums and metrics as an xarray Dataset (results.nc).
+
+    Dimensions: ``zone`` (every unit of every level, then ``__outside__``), ``hazard``,
+    ``band`` (padded with NaN to the longest hazard set), ``variant`` and
+    ``pmd_return_period``.
+    """
+    import xarray as xr
+
+    n_zone = len(zone_table)
+    n_band = max(len(h.bands) for h in hazards)
+    n_haz = len(hazards)
+    shape = (n_zone, n_haz, n_band)
+    exposed = np.full(shape, np.nan)
+    displaced = np.full((*shape, 1), np.nan)
+    no_data = np.full(shape, np.nan)
+    band_label = np.full((n_haz, n_band), "", dtype=object)
+    frequency = np.full((n_haz, n_band), np.nan)
+    return_period = np.full((n_haz, n_band), np.nan)
+    metric_names = [
+        "aad",
+        "aad_tail",
+        "aad_climada",
+        "aad_member_median",
+        "aad_member_min",
+        "aad_member_max",
+    ]
+    metrics = {name: np.full((n_zone, n_haz), np.nan) for name in metric_names}
+    pmd = np.full((n_zone, n_haz, len(PMD_PERIODS)), np.nan)
+    for h, (hazard, tab) in enumerate(zip(hazards, tables, strict=True)):
+        nb = len(hazard.bands)
+        rows = tab.arrays["rows"]
+        exposed[:, h, :nb] = rows["exposed"]
+        displaced[:, h, :nb, 0] = rows["displaced"]
+        no_data[:, h, :nb] = rows["no_hazard_data"]
+        band_label[h, :nb] = hazard.bands["band"].astype(str).to_numpy()
+        if "frequency" in hazard.bands:
+            frequency[h, :nb] = hazard.bands["frequency"].to_numpy()
+        if "return_period" in hazard.bands:
+            return_period[h, :nb] = hazard.bands["return_period"].to_numpy()
+        for name in metric_names:
+            if name in tab.arrays["metrics"]:
+                metrics[name][:, h] = tab.arrays["metrics"][name]
+        for k, t in enumerate(PMD_PERIODS):
+            key = f"pmd_{t}"
+            if key in tab.arrays["metrics"]:
+                pmd[:, h, k] = tab.arrays["metrics"][key]
+    levels = zone_table["level"].fillna(-1).astype(np.int64).to_numpy()
+    coords = {
+        "zone": zone_table["zone_code"].astype(str).to_numpy(),
+        "zone_name": ("zone", zone_table["zone_name"].astype(str).to_numpy()),
+        "level": ("zone", levels),
+        "parent_code": ("zone", zone_table["parent_code"].fillna("").astype(str).to_numpy()),
+        "hazard": [h.id for h in hazards],
+        "band": np.arange(n_band),
+        "band_label": (("hazard", "band"), band_label.astype(str)),
+        "frequency": (("hazard", "band"), frequency),
+        "return_period": (("hazard", "band"), return_period),
+        "variant": ["central"],
+        "pmd_return_period": np.asarray(PMD_PERIODS, dtype=np.int64),
+    }
+    data = {
+        "population": (("zone",), population_rows, {"units": "people"}),
+        "cells": (("zone",), cells_rows, {"long_name": "analysis-grid cells in the zone"}),
+        "exposed": (("zone", "hazard", "band"), exposed, {"units": "people"}),
+        "displaced": (("zone", "hazard", "band", "variant"), displaced, {"units": "people"}),
+        "no_hazard_data": (("zone", "hazard", "band"), no_data, {"units": "people"}),
+        "pmd": (("zone", "hazard", "pmd_return_period"), pmd, {"units": "people"}),
+    }
+    for name, values in metrics.items():
+        data[name] = (("zone", "hazard"), values, {"units": "people per year"})
+    dataset = xr.Dataset({k: xr.Variable(*v) for k, v in data.items()}, coords=coords)
+    dataset.attrs.update(attrs)
+    dataset.attrs["level_note"] = "level -1 marks the __outside__ bucket"
+    return dataset
