@@ -105,8 +105,12 @@ def _analysis_grid(config: RunConfig, population, hazards):
     return hazard.native_grid, f"hazard {choice}"
 
 
-def _input_record(path, role) -> dict:
-    return {"role": role, "path": os.path.abspath(path), "sha256": sha256_of(path)}
+def _input_record(path, role, base_dir) -> dict:
+    """Role, path (relative to the run file's folder when inside it) and SHA-256."""
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute, base_dir)
+    shown = absolute if relative.startswith("..") else relative
+    return {"role": role, "path": shown, "sha256": sha256_of(absolute)}
 
 
 def _versions() -> dict:
@@ -288,7 +292,7 @@ def run_country(
             with timer.stage("write_tables"):
                 write_json(summary, staging / "summary.json")
                 write_csv(
-                    pd.concat([t.zones for t in hazard_tabs], ignore_index=True),
+                    tables.ordered(pd.concat([t.zones for t in hazard_tabs], ignore_index=True)),
                     staging / "zones.csv",
                 )
                 write_csv(
@@ -320,7 +324,7 @@ def run_country(
                 dataset.to_netcdf(staging / "results.nc", engine="netcdf4")
             recorded = [str(w.message) for w in caught if issubclass(w.category, MeccWarning)]
             manifest = {
-                "run_file": os.path.abspath(config.path),
+                "run_file": os.path.basename(config.path),
                 "country": config.country,
                 "created_by": f"mecc {mecc.__version__}",
                 "command": " ".join(sys.argv),
@@ -385,20 +389,22 @@ def _pack(curve):
 
 
 def _inputs(config, population, zones, hazards) -> list:
+    base = config.base_dir
     records = [
-        _input_record(config.path, "run file"),
-        _input_record(population.file.path, "population"),
+        _input_record(config.path, "run file", base),
+        _input_record(population.file.path, "population", base),
     ]
     for level in zones.levels:
         if level.path:
-            records.append(_input_record(level.path, f"zones level {level.level}"))
+            records.append(_input_record(level.path, f"zones level {level.level}", base))
     seen = set()
     for h in hazards:
         for path in h.inputs:
             if path not in seen:
                 seen.add(path)
-                records.append(_input_record(path, f"hazard {h.id}"))
-        curve_path = os.path.join(config.base_dir, h.curve.name)
-        if os.path.exists(curve_path):
-            records.append(_input_record(curve_path, f"curve of {h.id}"))
+                records.append(_input_record(path, f"hazard {h.id}", base))
+        curve_path = os.path.join(base, h.curve.name)
+        if os.path.isfile(curve_path) and curve_path not in seen:
+            seen.add(curve_path)
+            records.append(_input_record(curve_path, f"curve of {h.id}", base))
     return records

@@ -74,6 +74,20 @@ def band_weights(hazard, protection: list) -> np.ndarray:
     return np.ones((n_zones, len(bands)))
 
 
+ZONE_COLUMNS = (
+    ["zone_code", "zone_name", "level", "hazard_id", "population", "aad", "aad_tail", "aad_climada"]
+    + ["aad_member_median", "aad_member_min", "aad_member_max"]
+    + [f"pmd_{t}" for t in PMD_PERIODS]
+    + ["displaced", "protection_rp", "population_no_hazard_data", "parent_code"]
+)
+"""Column order of zones.csv (columns a run does not produce are left out)."""
+
+
+def ordered(frame: pd.DataFrame) -> pd.DataFrame:
+    """zones.csv columns in their documented order."""
+    return frame[[c for c in ZONE_COLUMNS if c in frame.columns]]
+
+
 def _pmd_columns(values: np.ndarray) -> dict:
     return {f"pmd_{t}": values[..., k] for k, t in enumerate(PMD_PERIODS)}
 

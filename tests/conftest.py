@@ -1,0 +1,81 @@
+"""Shared fixtures: the real data in ../shared/data, small raster/vector writers, the CLI.
+
+Tests that need ../shared/data use the ``shared_data`` fixture: it skips when the
+folder is absent on a user's machine, and fails when CI=true (CI must run them).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from affine import Affine
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def in_ci() -> bool:
+    """True when running under CI (the CI variable is set to true)."""
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """Path of ../shared/data; skip without it locally, fail without it in CI."""
+    if not SHARED_DATA.is_dir():
+        if in_ci():
+            pytest.fail(f"CI needs the real data in {SHARED_DATA}")
+        pytest.skip(f"real data not available ({SHARED_DATA})")
+    return SHARED_DATA
+
+
+def write_raster(path, data, transform=None, crs="EPSG:4326", nodata=None, dtype=None, **extra):
+    """Write a 2-D or 3-D (bands first) array as a GeoTIFF and return its path."""
+    data = np.asarray(data)
+    if data.ndim == 2:
+        data = data[None]
+    if transform is None:
+        transform = Affine(0.1, 0, 10.0, 0, -0.1, 50.0)
+    profile = {
+        "driver": "GTiff",
+        "width": data.shape[2],
+        "height": data.shape[1],
+        "count": data.shape[0],
+        "dtype": dtype or data.dtype,
+        "transform": transform,
+        "nodata": nodata,
+        **extra,
+    }
+    if crs is not None:
+        profile["crs"] = crs
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data.astype(profile["dtype"]))
+    return Path(path)
+
+
+@pytest.fixture
+def raster_writer(tmp_path):
+    """``write(name, data, **kwargs)`` writes a GeoTIFF in tmp_path and returns its path."""
+
+    def write(name, data, **kwargs):
+        return write_raster(tmp_path / name, data, **kwargs)
+
+    return write
+
+
+@pytest.fixture
+def cli():
+    """Invoke the ``mecc`` Click group in-process: ``cli("run", "x.yaml", "--out", d)``."""
+    from click.testing import CliRunner
+
+    from cli import main
+
+    def invoke(*args):
+        runner = CliRunner()
+        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+    return invoke

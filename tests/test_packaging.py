@@ -1,0 +1,87 @@
+"""Packaging: the wheel installs into a fresh venv and `mecc --help` works from it;
+environment.yml lists the same runtime dependencies as pyproject.toml."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import sysconfig
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# conda-forge names that differ from the PyPI names
+CONDA_NAMES = {"netcdf4": "netcdf4", "pyyaml": "pyyaml"}
+
+
+def _requirement(text: str) -> tuple[str, str]:
+    match = re.fullmatch(r"\s*([A-Za-z0-9_.-]+)\s*(.*)", text)
+    return match.group(1).lower().replace("_", "-"), match.group(2).replace(" ", "")
+
+
+def test_environment_yml_matches_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    runtime = dict(_requirement(r) for r in project["dependencies"])
+    tests = dict(_requirement(r) for r in project["optional-dependencies"]["test"])
+    environment = yaml.safe_load((ROOT / "environment.yml").read_text())
+    conda = dict(
+        _requirement(d) for d in environment["dependencies"] if isinstance(d, str)
+    )
+    conda.pop("python")
+    conda.pop("pip")
+    expected = {CONDA_NAMES.get(name, name): spec for name, spec in {**runtime, **tests}.items()}
+    assert conda == expected
+    assert "conda-forge" in environment["channels"]
+
+
+@pytest.mark.slow
+def test_wheel_installs_in_a_clean_venv(tmp_path):
+    """Build the wheel, install it (not editable) into a new venv, run the console script.
+
+    The new venv gets the project only from the wheel; its third-party dependencies are
+    borrowed from the test environment through a .pth line (so the test does not download
+    them), which does not expose the source tree.
+    """
+    wheels = tmp_path / "wheels"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", str(ROOT), "-w", str(wheels)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = wheels.glob("mecc-*.whl")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "-q", str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()
+    (Path(site) / "borrowed_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    help_text = subprocess.run(
+        [str(venv / "bin" / "mecc"), "--help"], cwd=outside, check=True, capture_output=True, text=True
+    ).stdout
+    assert "Usage: mecc" in help_text and "run" in help_text
+    probe = (
+        "import cli, mecc, hazards, exposure, training_modules, mecc.kernels\n"
+        "from hazards.curves import load_curve\n"
+        "print(load_curve('flood_step_1m').share)\n"
+        "for m in (cli, mecc, hazards, exposure, training_modules): print(m.__file__)\n"
+    )
+    lines = subprocess.run(
+        [str(python), "-c", probe], cwd=outside, check=True, capture_output=True, text=True
+    ).stdout.splitlines()
+    assert lines[0] == "(0.0, 0.0, 1.0, 1.0)"
+    for path in lines[1:]:
+        assert path.startswith(site), f"{path} is not the installed copy in {site}"

@@ -1,0 +1,127 @@
+"""Hazard readers: NetCDF through xarray reads the same numbers as GeoTIFF; events
+tables; return-period sets; units."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+import xarray as xr
+from affine import Affine
+from rasterio.windows import Window
+
+from hazards.readers import NetCDFFile, read_events, read_hazard
+from mecc.errors import ConfigError, DataError, MissingCRSError
+from mecc.grid import GridSpec, RasterFile
+
+TRANSFORM = Affine(0.5, 0, 20.0, 0, -0.5, 45.0)
+
+
+def _netcdf(path, data, *, ascending_lat=False, with_crs=True, names=("lat", "lon")):
+    n_band, height, width = data.shape
+    lon = 20.0 + 0.25 + 0.5 * np.arange(width)
+    lat = 45.0 - 0.25 - 0.5 * np.arange(height)
+    values = data
+    if ascending_lat:
+        lat = lat[::-1]
+        values = data[:, ::-1, :]
+    dataset = xr.Dataset(
+        {"depth": (("event", names[0], names[1]), values)},
+        coords={names[0]: lat, names[1]: lon, "event": np.arange(n_band)},
+    )
+    if with_crs:
+        dataset[names[0]].attrs["units"] = "degrees_north"
+        dataset[names[1]].attrs["units"] = "degrees_east"
+    dataset.to_netcdf(path)
+    return path
+
+
+@pytest.mark.parametrize("ascending_lat", [False, True])
+def test_netcdf_reads_like_geotiff(tmp_path, raster_writer, ascending_lat):
+    rng = np.random.default_rng(1)
+    data = rng.gamma(1.0, 0.5, size=(3, 6, 8))
+    data[1, 2, 3] = np.nan
+    tif = raster_writer("depth.tif", data.astype(np.float64), transform=TRANSFORM)
+    nc = _netcdf(tmp_path / "depth.nc", data, ascending_lat=ascending_lat)
+    from_tif = RasterFile(tif)
+    from_nc = NetCDFFile(nc, "depth")
+    assert from_nc.grid.same_as(from_tif.grid)
+    window = Window(2, 1, 5, 4)
+    np.testing.assert_array_equal(from_nc.read([1, 3], window), from_tif.read([1, 3], window))
+    assert np.isnan(from_nc.read([2], Window(0, 0, 8, 6))[0, 2, 3])
+
+
+def test_netcdf_without_crs_is_refused(tmp_path):
+    path = _netcdf(tmp_path / "x.nc", np.zeros((1, 3, 3)), with_crs=False, names=("y", "x"))
+    with pytest.raises(MissingCRSError, match="no CRS"):
+        NetCDFFile(path, "depth")
+
+
+def test_netcdf_run_equals_geotiff_run(tmp_path, raster_writer):
+    """A whole run with the hazard as NetCDF gives the numbers of the GeoTIFF run."""
+    from mecc.run import run_country
+
+    rng = np.random.default_rng(7)
+    depth = rng.gamma(1.0, 0.6, size=(4, 6, 8))
+    raster_writer("pop.tif", rng.uniform(0, 100, size=(6, 8)), transform=TRANSFORM)
+    raster_writer("depth.tif", depth, transform=TRANSFORM)
+    _netcdf(tmp_path / "depth.nc", depth, ascending_lat=True)
+    pd.DataFrame({"band": [1, 2, 3, 4], "frequency": [0.1, 0.05, 0.02, 0.01]}).to_csv(
+        tmp_path / "events.csv", index=False
+    )
+    results = {}
+    for name, extra in (("tif", "intensity: depth.tif"), ("nc", "intensity: depth.nc\n    variable: depth")):
+        (tmp_path / f"{name}.yaml").write_text(
+            "country: XXA\npopulation: {path: pop.tif}\nhazards:\n  - id: flood\n    type: river_flood\n"
+            f"    {extra}\n    events: events.csv\n    curve: flood_step_1m\n"
+        )
+        out = run_country(tmp_path / f"{name}.yaml", tmp_path / f"out_{name}")
+        results[name] = pd.read_csv(out.out_dir / "bands.csv", encoding="utf-8-sig")
+    pd.testing.assert_frame_equal(results["tif"], results["nc"])
+    with rasterio.open(tmp_path / "pop.tif") as src:
+        population = src.read(1)
+    expected = [float((population * (d >= 1.0)).sum()) for d in depth]
+    np.testing.assert_allclose(results["nc"]["displaced"], expected, rtol=1e-12)
+
+
+def test_events_table_rules(tmp_path):
+    path = tmp_path / "events.csv"
+    pd.DataFrame(
+        {"band": [2, 1, 3], "frequency": [0.5, 0.25, 0.125], "member": ["a", "a", "b"], "extra": 1}
+    ).to_csv(path, index=False)
+    table = read_events(path, 3, "events")
+    assert table["band"].tolist() == [1, 2, 3]
+    assert table["frequency"].tolist() == [0.25, 0.5, 0.125]
+    assert table["member"].tolist() == ["a", "a", "b"]
+    assert "extra" not in table.columns
+    with pytest.raises(DataError, match="4 bands but the table lists 3"):
+        read_events(path, 4, "events")
+    pd.DataFrame({"band": [1, 2], "frequency": [0.1, 0.0]}).to_csv(path, index=False)
+    with pytest.raises(DataError, match="line 3 must be a number > 0"):
+        read_events(path, 2, "events")
+
+
+def test_units_are_converted_exactly(tmp_path, raster_writer):
+    raster_writer("depth_cm.tif", np.array([[50.0, 100.0], [150.0, 0.0]]))
+    spec = {"id": "f", "type": "river_flood", "intensity": "depth_cm.tif", "scenario": "s",
+            "curve": "flood_step_1m", "unit": "cm"}
+    hazard = read_hazard(spec, tmp_path, "hazards[0]")
+    grid = hazard.native_grid
+    intensity, _ = hazard.align(grid)
+    np.testing.assert_array_equal(intensity.read(Window(0, 0, 2, 2))[0], [[0.5, 1.0], [1.5, 0.0]])
+    spec["unit"] = "kt"
+    with pytest.raises(ConfigError, match="not a unit of water depth"):
+        read_hazard(spec, tmp_path, "hazards[0]")
+
+
+def test_return_period_set_is_sorted_and_labelled(tmp_path, raster_writer):
+    for rp in (100, 2, 10):
+        raster_writer(f"rp{rp}.tif", np.full((2, 2), float(rp)))
+    spec = {"id": "f", "type": "river_flood", "curve": "flood_step_1m",
+            "return_periods": {100: "rp100.tif", 2: "rp2.tif", 10: "rp10.tif"}}
+    hazard = read_hazard(spec, tmp_path, "hazards[0]")
+    assert hazard.bands["return_period"].tolist() == [2.0, 10.0, 100.0]
+    assert hazard.bands["band"].tolist() == ["rp2", "rp10", "rp100"]
+    intensity, _ = hazard.align(GridSpec.from_dataset(rasterio.open(tmp_path / "rp2.tif")))
+    assert intensity.read(Window(0, 0, 2, 2))[:, 0, 0].tolist() == [2.0, 10.0, 100.0]
