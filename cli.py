@@ -104,9 +104,22 @@ def run_command(ctx, run_file, out_dir, overwrite, threads, block_size):
 
 
 @main.command("demo")
-@click.option("--out", "out_dir", default="mecc-demo", show_default=True, type=click.Path(file_okay=False), help="Folder to create.")
+@click.option(
+    "--out",
+    "out_dir",
+    default="mecc-demo",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder to create.",
+)
 @click.option("--overwrite", is_flag=True, help="Replace an existing demo folder.")
-@click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 256), help="Blocks processed at once.")
+@click.option(
+    "--threads",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Blocks processed at once.",
+)
 @click.pass_context
 def demo_command(ctx, out_dir, overwrite, threads):
     """Build the fictional demo country and run it end to end (no download)."""

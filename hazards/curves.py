@@ -137,7 +137,14 @@ def read_curve_csv(path, name: str | None = None, kind: str = "linear", **meta) 
         y = pd.to_numeric(table["share"]).to_numpy(np.float64)
     except (ValueError, TypeError) as error:
         raise CurveError(f"{label}: intensity and share must be numbers ({error})") from None
-    return Curve(label, tuple(map(float, x)), tuple(map(float, y)), kind=kind, source=meta.pop("source", label), **meta)
+    return Curve(
+        label,
+        tuple(map(float, x)),
+        tuple(map(float, y)),
+        kind=kind,
+        source=meta.pop("source", label),
+        **meta,
+    )
 
 
 def builtin_curves() -> dict[str, dict]:

@@ -70,7 +70,9 @@ def _population(rng, land, river_row, coast):
     for col in (60, 120, 180, 230):  # river towns
         towns.append((river_row[col] + rng.uniform(-6, 6), col, rng.uniform(400, 1200), 4.0))
     for _ in range(8):  # inland villages
-        towns.append((rng.uniform(10, n - 10), rng.uniform(10, n * 0.7), rng.uniform(150, 600), 2.5))
+        towns.append(
+            (rng.uniform(10, n - 10), rng.uniform(10, n * 0.7), rng.uniform(150, 600), 2.5)
+        )
     for r0, c0, peak, width in towns:
         people += peak * np.exp(-((rows - r0) ** 2 + (cols - c0) ** 2) / (2 * width**2))
     return np.where(land, people, 0.0)
@@ -92,8 +94,18 @@ def _zones(rng, land_polygon):
     polygons = [shapely.intersection(cell, land_polygon) for cell in cells.geoms]
     order = np.argsort([p.centroid.x for p in polygons], kind="stable")
     names = [
-        "Alvora", "Benca", "Corrim", "Dastel", "Eluno", "Faro Alto",
-        "Gorrada", "Hiveno", "Istra", "Joval", "Kessa", "Lumira",
+        "Alvora",
+        "Benca",
+        "Corrim",
+        "Dastel",
+        "Eluno",
+        "Faro Alto",
+        "Gorrada",
+        "Hiveno",
+        "Istra",
+        "Joval",
+        "Kessa",
+        "Lumira",
     ]
     provinces = ["XMR01", "XMR02", "XMR03"]
     province_names = ["Serra (fictional)", "Vale (fictional)", "Costa (fictional)"]
@@ -128,8 +140,14 @@ def write_demo_inputs(folder) -> Path:
     people = _population(rng, land, river_row, coast)
     transform = _transform()
     profile = {
-        "driver": "GTiff", "width": _SIZE, "height": _SIZE, "crs": "EPSG:4326",
-        "transform": transform, "tiled": True, "blockxsize": 256, "blockysize": 256,
+        "driver": "GTiff",
+        "width": _SIZE,
+        "height": _SIZE,
+        "crs": "EPSG:4326",
+        "transform": transform,
+        "tiled": True,
+        "blockxsize": 256,
+        "blockysize": 256,
         "compress": "deflate",
     }
 
@@ -155,8 +173,12 @@ def write_demo_inputs(folder) -> Path:
             gumbel = -math.log(-math.log(rng.uniform(0.02, 0.995)))
             years.append((member, year, 0.9 + scale * gumbel))
     events = np.stack([np.where(land, np.clip(w - hand, 0, None), -9999.0) for _, _, w in years])
-    write("river_flood_events.tif", events, nodata=-9999.0,
-          descriptions=[f"{y}_{m}" for m, y, _ in years])
+    write(
+        "river_flood_events.tif",
+        events,
+        nodata=-9999.0,
+        descriptions=[f"{y}_{m}" for m, y, _ in years],
+    )
     pd.DataFrame(
         {
             "band": np.arange(1, len(years) + 1),
@@ -171,19 +193,25 @@ def write_demo_inputs(folder) -> Path:
     )
     write("storm_surge_scenario.tif", surge, nodata=-9999.0)
     land_polygon = shapely.union_all(
-        [shapely.geometry.shape(g) for g, v in shapes(land.astype(np.uint8), transform=transform) if v == 1]
+        [
+            shapely.geometry.shape(g)
+            for g, v in shapes(land.astype(np.uint8), transform=transform)
+            if v == 1
+        ]
     )
     provinces, districts = _zones(rng, land_polygon)
     provinces.to_file(folder / "admin.gpkg", layer="provinces", driver="GPKG")
     districts.to_file(folder / "admin.gpkg", layer="districts", driver="GPKG")
-    curve = pd.DataFrame({"intensity": [0, 0.25, 0.5, 1, 2, 3, 100], "share": [0, 0, 0.1, 0.5, 0.9, 1, 1]})
+    curve = pd.DataFrame(
+        {"intensity": [0, 0.25, 0.5, 1, 2, 3, 100], "share": [0, 0, 0.1, 0.5, 0.9, 1, 1]}
+    )
     curve.to_csv(folder / "flood_linear_curve.csv", index=False)
     run = folder / "run.yaml"
     rp_lines = "\n".join(f"      {rp}: river_flood_rp{rp:04d}.tif" for rp in _RETURN_PERIODS)
     run.write_text(
         f"""# {_FICTIONAL}
-country: {DEMO_COUNTRY['code']}
-name: {DEMO_COUNTRY['name']}
+country: {DEMO_COUNTRY["code"]}
+name: {DEMO_COUNTRY["name"]}
 population: {{path: population.tif, kind: count, year: 2025}}
 zones:
   - {{path: admin.gpkg, layer: provinces, code_field: pcode, name_field: name, level: 1}}
@@ -221,8 +249,13 @@ def build_demo(out_dir, *, overwrite: bool = False, threads: int = 1) -> Path:
         run_file = write_demo_inputs(staging / "inputs")
         result = run_country(run_file, staging / "run", threads=threads)
         write_json(
-            {"note": _FICTIONAL, "country": DEMO_COUNTRY, "run_file": "inputs/run.yaml",
-             "outputs": "run/", "warnings": result.warnings},
+            {
+                "note": _FICTIONAL,
+                "country": DEMO_COUNTRY,
+                "run_file": "inputs/run.yaml",
+                "outputs": "run/",
+                "warnings": result.warnings,
+            },
             staging / "demo.json",
         )
     return folder.commit()

@@ -29,9 +29,7 @@ def test_environment_yml_matches_pyproject():
     runtime = dict(_requirement(r) for r in project["dependencies"])
     tests = dict(_requirement(r) for r in project["optional-dependencies"]["test"])
     environment = yaml.safe_load((ROOT / "environment.yml").read_text())
-    conda = dict(
-        _requirement(d) for d in environment["dependencies"] if isinstance(d, str)
-    )
+    conda = dict(_requirement(d) for d in environment["dependencies"] if isinstance(d, str))
     conda.pop("python")
     conda.pop("pip")
     expected = {CONDA_NAMES.get(name, name): spec for name, spec in {**runtime, **tests}.items()}
@@ -58,19 +56,35 @@ def test_wheel_installs_in_a_clean_venv(tmp_path):
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "-q", str(wheel)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--no-deps",
+            "-q",
+            str(wheel),
+        ],
         check=True,
         capture_output=True,
     )
     site = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     (Path(site) / "borrowed_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     help_text = subprocess.run(
-        [str(venv / "bin" / "mecc"), "--help"], cwd=outside, check=True, capture_output=True, text=True
+        [str(venv / "bin" / "mecc"), "--help"],
+        cwd=outside,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     assert "Usage: mecc" in help_text and "run" in help_text
     probe = (

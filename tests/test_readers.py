@@ -71,7 +71,10 @@ def test_netcdf_run_equals_geotiff_run(tmp_path, raster_writer):
         tmp_path / "events.csv", index=False
     )
     results = {}
-    for name, extra in (("tif", "intensity: depth.tif"), ("nc", "intensity: depth.nc\n    variable: depth")):
+    for name, extra in (
+        ("tif", "intensity: depth.tif"),
+        ("nc", "intensity: depth.nc\n    variable: depth"),
+    ):
         (tmp_path / f"{name}.yaml").write_text(
             "country: XXA\npopulation: {path: pop.tif}\nhazards:\n  - id: flood\n    type: river_flood\n"
             f"    {extra}\n    events: events.csv\n    curve: flood_step_1m\n"
@@ -104,8 +107,14 @@ def test_events_table_rules(tmp_path):
 
 def test_units_are_converted_exactly(tmp_path, raster_writer):
     raster_writer("depth_cm.tif", np.array([[50.0, 100.0], [150.0, 0.0]]))
-    spec = {"id": "f", "type": "river_flood", "intensity": "depth_cm.tif", "scenario": "s",
-            "curve": "flood_step_1m", "unit": "cm"}
+    spec = {
+        "id": "f",
+        "type": "river_flood",
+        "intensity": "depth_cm.tif",
+        "scenario": "s",
+        "curve": "flood_step_1m",
+        "unit": "cm",
+    }
     hazard = read_hazard(spec, tmp_path, "hazards[0]")
     grid = hazard.native_grid
     intensity, _ = hazard.align(grid)
@@ -118,8 +127,12 @@ def test_units_are_converted_exactly(tmp_path, raster_writer):
 def test_return_period_set_is_sorted_and_labelled(tmp_path, raster_writer):
     for rp in (100, 2, 10):
         raster_writer(f"rp{rp}.tif", np.full((2, 2), float(rp)))
-    spec = {"id": "f", "type": "river_flood", "curve": "flood_step_1m",
-            "return_periods": {100: "rp100.tif", 2: "rp2.tif", 10: "rp10.tif"}}
+    spec = {
+        "id": "f",
+        "type": "river_flood",
+        "curve": "flood_step_1m",
+        "return_periods": {100: "rp100.tif", 2: "rp2.tif", 10: "rp10.tif"},
+    }
     hazard = read_hazard(spec, tmp_path, "hazards[0]")
     assert hazard.bands["return_period"].tolist() == [2.0, 10.0, 100.0]
     assert hazard.bands["band"].tolist() == ["rp2", "rp10", "rp100"]

@@ -1,0 +1,79 @@
+"""The embedded demo country runs end to end and its outputs reconcile."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    from mecc.demo import build_demo
+
+    return build_demo(tmp_path_factory.mktemp("demo") / "mecc-demo")
+
+
+def test_demo_is_deterministic_and_labelled_fictional(demo, tmp_path):
+    from mecc.demo import write_demo_inputs
+
+    again = write_demo_inputs(tmp_path / "again")
+    for name in ("population.tif", "river_flood_rp0100.tif", "river_flood_events.csv", "run.yaml"):
+        first, second = demo / "inputs" / name, again.parent / name
+        if name.endswith(".tif"):
+            with rasterio.open(first) as a, rasterio.open(second) as b:
+                np.testing.assert_array_equal(a.read(), b.read())
+        else:
+            assert first.read_text() == second.read_text()
+    summary = json.loads((demo / "run" / "summary.json").read_text())
+    assert "fictional" in summary["name"]
+    assert summary["country"] == "XMR"
+
+
+def test_demo_outputs_reconcile(demo):
+    run = demo / "run"
+    summary = json.loads((run / "summary.json").read_text())
+    zones = pd.read_csv(run / "zones.csv", encoding="utf-8-sig", dtype={"zone_code": str})
+    with rasterio.open(demo / "inputs" / "population.tif") as src:
+        people = src.read(1)
+    assert summary["population_total"] == pytest.approx(people.sum(), rel=1e-12)
+    for hazard_id, item in summary["hazards"].items():
+        rows = zones[zones["hazard_id"] == hazard_id]
+        districts = rows[rows["level"] == 2]
+        provinces = rows[rows["level"] == 1]
+        outside = rows[rows["zone_code"] == "__outside__"]
+        total = districts["population"].sum() + outside["population"].sum()
+        assert total == pytest.approx(summary["population_total"], rel=1e-12)
+        assert provinces["population"].sum() == pytest.approx(
+            districts["population"].sum(), rel=1e-12
+        )
+        for province in provinces.itertuples():
+            children = districts[districts["parent_code"] == province.zone_code]
+            assert len(children) > 0
+            assert province.population == pytest.approx(children["population"].sum(), rel=1e-12)
+        headline = "aad" if "aad" in item else "displaced"
+        national = item[headline]
+        assert national > 0
+        assert districts[headline].sum() + outside[headline].sum() == pytest.approx(
+            national, rel=1e-9
+        )
+        assert provinces[headline].sum() == pytest.approx(districts[headline].sum(), rel=1e-9)
+    with rasterio.open(run / "displaced.tif") as grid:
+        assert list(grid.descriptions) == list(summary["hazards"])
+        for k, (hazard_id, item) in enumerate(summary["hazards"].items(), start=1):
+            headline = item.get("aad", item.get("displaced"))
+            assert grid.read(k).sum() == pytest.approx(headline, rel=1e-9), hazard_id
+
+
+def test_demo_ensemble_members_bracket_the_pooled_aad(demo):
+    item = json.loads((demo / "run" / "summary.json").read_text())["hazards"]["river_flood_years"]
+    members = item["aad_by_member"]
+    assert set(members) == {"model_a", "model_b"}
+    assert item["aad_member_min"] <= item["aad"] <= item["aad_member_max"]
+    assert np.mean(list(members.values())) == pytest.approx(item["aad"], rel=1e-12)
+    # 20 model-years per member: PMD is defined up to 40 years for the pooled set only
+    assert item["pmd"]["25"] is not None and item["pmd"]["50"] is None
+    assert "longer than the return periods" in item["pmd_notes"]["50"]
