@@ -126,10 +126,40 @@ def read_zone_level(spec: dict, base_dir, where: str) -> ZoneLevel:
         )
         warnings.warn(message, MeccWarning, stacklevel=2)
         notes.append(message)
+    overlaps = _overlapping_pairs(geometry.to_numpy(), codes)
+    if overlaps:
+        shown = ", ".join(f"{a}/{b}" for a, b in overlaps[:8])
+        message = (
+            f"{where}: {len(overlaps)} pair(s) of units overlap ({shown}"
+            f"{'…' if len(overlaps) > 8 else ''}); a cell whose centre lies in both goes to "
+            "the unit listed later in the file"
+        )
+        warnings.warn(message, MeccWarning, stacklevel=2)
+        notes.append(message)
     level = spec.get("level", 1)
     if not isinstance(level, int) or isinstance(level, bool) or level < 0:
         raise ConfigError(f"{where}.level: give a whole number >= 0 (admin level)")
     return ZoneLevel(level, codes, names, parents, geometry, path, notes)
+
+
+def _overlapping_pairs(geoms, codes) -> list[tuple[str, str]]:
+    """Pairs of units sharing area (more than a millionth of the smaller one)."""
+    valid = ~(shapely.is_empty(geoms) | shapely.is_missing(geoms))
+    if valid.sum() < 2:
+        return []
+    index = np.flatnonzero(valid)
+    tree = shapely.STRtree(geoms[index])
+    left, right = tree.query(geoms[index], predicate="intersects")
+    keep = left < right
+    left, right = index[left[keep]], index[right[keep]]
+    if left.size == 0:
+        return []
+    shared = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+    smaller = np.minimum(shapely.area(geoms[left]), shapely.area(geoms[right]))
+    overlapping = shared > 1e-6 * smaller
+    return [
+        (codes[a], codes[b]) for a, b in zip(left[overlapping], right[overlapping], strict=True)
+    ]
 
 
 class Zones:

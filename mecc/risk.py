@@ -73,13 +73,18 @@ def event_pmd(
 ) -> tuple[np.ndarray, tuple[float, float]]:
     """Probable maximum displacement at ``return_periods`` for each leading index.
 
+    The range a set supports is a property of the set, not of one zone's curve: from
+    ``1 / sum f`` (more frequent than every event together) to ``1 / min f`` (the set's
+    span, e.g. 480 model-years for Austria). Within it the curve is CLIMADA's, which is
+    flat beyond its top point: the set holds no event larger than its largest. A zone
+    that no event reaches gets 0, not null.
+
     Returns
     -------
     pmd : ndarray, shape (..., len(return_periods))
-        NaN where a return period lies outside the range the set supports.
+        NaN where a return period lies outside the supported range.
     supported : (float, float)
-        Shortest and longest return period of the set (``1 / sum f`` and
-        ``1 / min f``), the same for every zone.
+        Shortest and longest supported return period.
     """
     displaced = np.asarray(displaced, dtype=np.float64)
     frequency = np.asarray(frequency, dtype=np.float64)

@@ -139,8 +139,8 @@ def hazard_tables(hazard, sums, zones, population: np.ndarray, protection: list,
         frequency = bands["frequency"].to_numpy(np.float64)
         metrics["aad"] = risk.event_aad(rows["displaced"], frequency)
         national_metrics["aad"] = float(risk.event_aad(national["displaced"], frequency))
-        pmd_rows, (shortest, longest) = risk.event_pmd(rows["displaced"], frequency)
-        pmd_nat, _ = risk.event_pmd(national["displaced"], frequency)
+        pmd_rows, _ = risk.event_pmd(rows["displaced"], frequency)
+        pmd_nat, (shortest, longest) = risk.event_pmd(national["displaced"], frequency)
         metrics.update(_pmd_columns(pmd_rows))
         national_pmd = pmd_nat
         for k, t in enumerate(PMD_PERIODS):
