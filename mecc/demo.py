@@ -127,7 +127,6 @@ def _zones(rng, land_polygon):
 
 def write_demo_inputs(folder) -> Path:
     """Generate the demo country's inputs into ``folder``; return the run file's path."""
-    import geopandas as gpd
     import pandas as pd
     import rasterio
     import shapely
