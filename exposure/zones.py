@@ -78,10 +78,23 @@ def read_zone_level(spec: dict, base_dir, where: str) -> ZoneLevel:
     path = os.path.join(os.fspath(base_dir), spec["path"])
     if not os.path.exists(path):
         raise InputFileError(f"{where}.path: file not found ({path})")
+    if spec.get("layer") is not None:
+        try:
+            layers = [str(name) for name in pyogrio.list_layers(path)[:, 0]]
+        except (pyogrio.errors.DataSourceError, ValueError) as error:
+            raise InputFileError(
+                f"{where}.path ({spec['path']}): cannot read vector file ({error})"
+            ) from None
+        if spec["layer"] not in layers:
+            raise DataError(
+                f"{where}.layer: no layer {spec['layer']!r} in {spec['path']} (layers: {', '.join(layers)})"
+            )
     try:
         frame = gpd.read_file(path, layer=spec.get("layer"))
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as error:
-        raise InputFileError(f"{where}.path: cannot read vector file ({error})") from None
+        raise InputFileError(
+            f"{where}.path ({spec['path']}): cannot read vector file ({error})"
+        ) from None
     if frame.crs is None:
         raise MissingCRSError(f"{where}.path ({spec['path']}): layer has no CRS")
     columns = [c for c in frame.columns if c != frame.geometry.name]

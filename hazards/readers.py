@@ -259,12 +259,12 @@ def read_hazard(spec: dict, base_dir, where: str) -> HazardSet:
             periods.append((rp, key))
         values = [rp for rp, _ in periods]
         if len(set(values)) != len(values):
-            raise DataError(f"{where}.return_periods: the same return period is given twice")
+            raise ConfigError(f"{where}.return_periods: the same return period is given twice")
         periods.sort()
         layers = []
         for _, key in periods:
             path = path_of(rp_map[key], f"return_periods.{key}")
-            source = open_grid_file(path, f"{where}.return_periods.{key}", variable)
+            source = open_grid_file(path, f"{where}.return_periods.{key} ({rp_map[key]})", variable)
             if source.count != 1:
                 raise DataError(
                     f"{where}.return_periods.{key}: expected one band per return period, found {source.count}"
@@ -279,7 +279,7 @@ def read_hazard(spec: dict, base_dir, where: str) -> HazardSet:
         )
     else:
         path = path_of(spec["intensity"], "intensity")
-        source = open_grid_file(path, f"{where}.intensity", variable)
+        source = open_grid_file(path, f"{where}.intensity ({spec['intensity']})", variable)
         inputs.append(path)
         if has_scenario:
             kind = "scenario"
@@ -293,7 +293,7 @@ def read_hazard(spec: dict, base_dir, where: str) -> HazardSet:
             kind = "events"
             events_path = path_of(spec["events"], "events")
             inputs.append(events_path)
-            bands = read_events(events_path, source.count, f"{where}.events")
+            bands = read_events(events_path, source.count, f"{where}.events ({spec['events']})")
             layers = [(source, int(b)) for b in bands["band"]]
     fraction_layers = None
     if "fraction" in spec:
@@ -307,7 +307,7 @@ def read_hazard(spec: dict, base_dir, where: str) -> HazardSet:
                 f"{where}.fraction: give fractions with intensity + events or a scenario"
             )
         fpath = path_of(spec["fraction"], "fraction")
-        fsource = open_grid_file(fpath, f"{where}.fraction", variable)
+        fsource = open_grid_file(fpath, f"{where}.fraction ({spec['fraction']})", variable)
         inputs.append(fpath)
         if fsource.count != layers[0][0].count:
             raise DataError(
@@ -361,7 +361,7 @@ def read_events(path, n_bands: int, where: str) -> pd.DataFrame:
     if not os.path.exists(path):
         raise InputFileError(f"{where}: file not found ({path})")
     try:
-        table = pd.read_csv(path, encoding="utf-8-sig")
+        table = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
         raise DataError(f"{where}: not a readable CSV ({error})") from None
     table.columns = [str(c).strip() for c in table.columns]

@@ -212,7 +212,7 @@ def hazard_tables(hazard, sums, zones, population: np.ndarray, protection: list,
     zb = pd.DataFrame(
         {
             "zone_code": np.repeat(table["zone_code"].to_numpy(), n_bands),
-            "level": table["level"].repeat(n_bands).to_numpy(),
+            "level": table["level"].repeat(n_bands).reset_index(drop=True).astype("Int64"),
             "hazard_id": hazard.id,
             "band": np.tile(bands["band"].to_numpy(), len(table)),
             "exposed": rows["exposed"].ravel(),

@@ -1,0 +1,159 @@
+"""The ``mecc`` command line: help, version, output on success, warnings, -q."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import mecc
+from tests._run_inputs import basic_case, cell_box, hidden_entries, write_run, write_zones
+
+
+def test_help(cli):
+    result = cli("--help")
+    assert result.exit_code == 0
+    assert "Usage:" in result.stdout and "run" in result.stdout
+    assert "--version" in result.stdout and "--verbose" in result.stdout
+    assert result.stderr == ""
+    assert cli("-h").stdout == result.stdout
+
+
+def test_version(cli):
+    result = cli("--version")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"mecc {mecc.__version__}"
+
+
+def test_run_help(cli):
+    result = cli("run", "--help")
+    assert result.exit_code == 0
+    for option in ("RUN_FILE", "--out", "--overwrite", "--threads", "--block-size"):
+        assert option in result.stdout, option
+
+
+def test_run_without_out_is_usage_error(cli, tmp_path):
+    run_file = write_run(tmp_path, basic_case(tmp_path))
+    result = cli("run", run_file)
+    assert result.exit_code == 2
+    assert "--out" in result.stderr
+
+
+def test_missing_run_file(cli, tmp_path):
+    result = cli("run", tmp_path / "nope.yaml", "--out", tmp_path / "out")
+    assert result.exit_code in (1, 2)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and "nope.yaml" in lines[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_successful_run_prints_folder_and_headlines(cli, tmp_path):
+    folder = tmp_path / "case"
+    run_file = write_run(folder, basic_case(folder))
+    out = tmp_path / "out"
+    result = cli("run", run_file, "--out", out)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"wrote {out}"
+    # rf: rp10 displaces column 3 (400 people), rp100 columns 2-3 (760); trapezoid 52.2
+    assert lines[1].strip() == "rf: AAD 52.2 people (modelled estimate)"
+    assert result.stderr == ""
+    assert (out / "summary.json").is_file()
+
+
+def test_warnings_go_to_stderr(cli, tmp_path):
+    folder = tmp_path / "case"
+    run = basic_case(folder)
+    # unit C lies inside cell (0, 0) without containing its centre: it receives no cell
+    write_zones(
+        folder / "zones.geojson",
+        ["A", "B", "C"],
+        [
+            cell_box(1, 0, rows=3, cols=2),
+            cell_box(0, 2, rows=4, cols=2),
+            cell_box(0, 0).buffer(-0.04).difference(cell_box(0, 0).buffer(-0.045)),
+        ],
+    )
+    out = tmp_path / "out"
+    result = cli("run", write_run(folder, run), "--out", out)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[0] == f"wrote {out}"
+    warnings = [line for line in result.stderr.splitlines() if line]
+    assert warnings and all(line.startswith("warning: ") for line in warnings)
+    assert any("no cell" in line and "C" in line for line in warnings)
+    assert not [line for line in result.stdout.splitlines() if line.startswith("warning")]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["zones_without_cells"] == ["C"]
+    assert len(manifest["warnings"]) == len(warnings)
+
+
+def test_quiet_silences_output_and_warnings(cli, tmp_path):
+    folder = tmp_path / "case"
+    run = basic_case(folder)
+    write_zones(
+        folder / "zones.geojson",
+        ["A", "EMPTY"],
+        [cell_box(0, 0, rows=4, cols=2), cell_box(0, 0).buffer(-0.045)],
+    )
+    out = tmp_path / "out"
+    result = cli("-q", "run", write_run(folder, run), "--out", out)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "" and result.stderr == ""
+    assert (out / "summary.json").is_file()
+
+
+def test_quiet_still_prints_errors(cli, tmp_path):
+    folder = tmp_path / "case"
+    run = basic_case(folder)
+    (folder / "pop.tif").unlink()
+    result = cli("-q", "run", write_run(folder, run), "--out", tmp_path / "out")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("error:") and "pop.tif" in result.stderr
+
+
+def _mecc_executable():
+    candidate = Path(sys.executable).with_name("mecc")
+    return str(candidate) if candidate.exists() else shutil.which("mecc")
+
+
+@pytest.mark.skipif(_mecc_executable() is None, reason="the mecc console script is not installed")
+def test_console_script_exit_codes(tmp_path):
+    """The installed `mecc` script: real process exit codes and streams."""
+    exe = _mecc_executable()
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    help_ = subprocess.run([exe, "--help"], capture_output=True, text=True, env=env, check=False)
+    assert help_.returncode == 0 and "run" in help_.stdout
+
+    folder = tmp_path / "case"
+    run = basic_case(folder)
+    run["hazzards"] = run.pop("hazards")
+    bad = subprocess.run(
+        [exe, "run", str(write_run(folder, run)), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert bad.returncode == 2
+    assert bad.stdout == ""
+    assert bad.stderr.strip() == (
+        "error: run.yaml: unknown key 'hazzards'; did you mean 'hazards'?"
+    )
+    assert not (tmp_path / "out").exists() and hidden_entries(tmp_path) == []
+
+    run["hazards"] = run.pop("hazzards")
+    good = subprocess.run(
+        [exe, "run", str(write_run(folder, run)), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert good.returncode == 0, good.stderr
+    assert good.stdout.splitlines()[0] == f"wrote {tmp_path / 'out'}"
