@@ -11,8 +11,10 @@ Onto another analysis grid population is moved conservatively (DESIGN.md):
   in proportion to the overlap area (separable weights, ``kernels.regrid_area_weighted``).
   This is exact for aligned integer factors (aggregation and disaggregation) and
   conserves the total of every source cell inside the grid;
-- otherwise: GDAL's warp with ``sum`` resampling, then renormalised so the total equals
-  the population of the source cells whose centres fall inside the analysis grid.
+- otherwise (another CRS, or a rotated grid): each source cell is split into k x k
+  sub-cells (k from the ratio of cell sizes, at most 16) and each sub-cell's people go
+  to the analysis cell holding its centre. Every person lands in exactly one cell, so
+  the total equals the population inside the grid and blocks cannot change it.
 
 Totals before and after are kept in :attr:`PopulationGrid.report` for the manifest.
 """
@@ -24,7 +26,6 @@ import warnings
 
 import numpy as np
 import rasterio.warp
-from rasterio.enums import Resampling
 from rasterio.windows import Window
 
 from mecc.errors import ConfigError, DataError, ResamplingWarning
@@ -97,18 +98,13 @@ class PopulationGrid:
         """Validate the whole file; return (people in the file, people on the target).
 
         "On the target" is the share that resampling keeps: every source cell weighted
-        by the part of it inside the analysis grid (area weighting), or the cells whose
-        centres fall inside it (reprojection).
+        by the part of it inside the analysis grid (area weighting), or the sub-cells
+        whose centres fall inside it (reassignment).
         """
         grid = self.file.grid
         total = 0.0
         on_target = 0.0
         valid_cells = 0
-        to_target = None
-        if self._mode == "reproject" and not crs_equal(grid.crs, self.target.crs):
-            import pyproj
-
-            to_target = pyproj.Transformer.from_crs(grid.crs, self.target.crs, always_xy=True)
         if self._mode == "area_weighted":
             row_share = np.add.reduceat(np.append(self._rows[2], 0.0), self._rows[0][:-1])
             row_share[self._rows[0][1:] == self._rows[0][:-1]] = 0.0
@@ -132,19 +128,14 @@ class PopulationGrid:
                 r0, r1 = int(window.row_off), int(window.row_off + window.height)
                 on_target += float(row_share[r0:r1] @ people @ col_share)
             elif self._mode == "reproject":
-                x, y = grid.cell_centres(window)
-                if to_target is not None:
-                    x, y = to_target.transform(x, y)
-                inverse = ~self.target.transform
-                cols = inverse.a * x + inverse.b * y + inverse.c
-                rows = inverse.d * x + inverse.e * y + inverse.f
-                within = (
-                    (rows >= 0)
-                    & (rows < self.target.height)
-                    & (cols >= 0)
-                    & (cols < self.target.width)
-                )
-                on_target += float(people[within].sum())
+                for rows, cols, values in self._sub_cell_targets(window, people):
+                    inside = (
+                        (rows >= 0)
+                        & (rows < self.target.height)
+                        & (cols >= 0)
+                        & (cols < self.target.width)
+                    )
+                    on_target += float(values[inside].sum())
         if valid_cells == 0:
             raise DataError(f"{self.label}: every cell is nodata; no population to use")
         if not total > 0:
@@ -165,15 +156,11 @@ class PopulationGrid:
             self._setup_weights()
         else:
             self._mode = "reproject"
+            self._setup_reassignment()
         total, inside = self._scan()
-        self._factor = 1.0
         report = {"method": self._mode, "total_native": total, "total_on_grid": inside}
         if self._mode == "reproject":
-            after = self._reprojected_total()
-            self._factor = inside / after if after > 0 else 1.0
-            report.update(
-                total_in_grid_footprint=inside, total_after_warp=after, renormalisation=self._factor
-            )
+            report["sub_cells_per_side"] = self._k
         lost = total - report["total_on_grid"]
         if self._mode != "identical" and abs(lost) > 1e-9 * max(total, 1.0):
             warnings.warn(
@@ -195,44 +182,76 @@ class PopulationGrid:
         self._row_span = _target_span(*self._rows)
         self._col_span = _target_span(*self._cols)
 
-    def _reprojected_total(self) -> float:
-        total = 0.0
-        for window in block_windows(self.target, _SCAN_ROWS, self.target.width):
-            total += float(self._warp(window).sum())
-        return total
+    def _setup_reassignment(self):
+        """Sub-cells per source cell side, so fine target cells each get their share."""
+        import pyproj
 
-    def _warp(self, window: Window) -> np.ndarray:
-        target = self.target
-        transform = target.window_transform(window)
-        bounds = rasterio.windows.bounds(window, target.transform)
+        source, target = self.file.grid, self.target
+        self._to_target = pyproj.Transformer.from_crs(source.crs, target.crs, always_xy=True)
+        t = source.transform
+        col, row = source.width // 2, source.height // 2
+        corners = [t @ (col + dc, row + dr) for dc, dr in ((0, 0), (1, 0), (1, 1), (0, 1))]
+        x, y = self._to_target.transform([c[0] for c in corners], [c[1] for c in corners])
+        area = 0.5 * abs(sum(x[i] * y[i - 3] - x[i - 3] * y[i] for i in range(4)))
+        ratio = area / abs(target.transform.determinant) if np.isfinite(area) else 1.0
+        self._k = int(min(max(math.ceil(math.sqrt(max(ratio, 1.0))), 1), 16))
+
+    def _sub_cell_targets(self, window: Window, people: np.ndarray | None = None):
+        """Yield (target rows, target cols, people) for each sub-cell offset of ``window``.
+
+        ``people`` are the window's source values (read when not given).
+        """
+        if people is None:
+            people = np.nan_to_num(self._read_native(window), nan=0.0)
+        values = people / (self._k * self._k)
         source = self.file.grid
+        inverse = ~self.target.transform
+        offsets = (np.arange(self._k) + 0.5) / self._k
+        rows = window.row_off + np.arange(int(window.height), dtype=np.float64)
+        cols = window.col_off + np.arange(int(window.width), dtype=np.float64)
+        for dr in offsets:
+            for dc in offsets:
+                col_grid, row_grid = np.meshgrid(cols + dc, rows + dr)
+                t = source.transform
+                x = t.c + t.a * col_grid + t.b * row_grid
+                y = t.f + t.d * col_grid + t.e * row_grid
+                x, y = self._to_target.transform(x, y)
+                target_cols = np.floor(inverse.a * x + inverse.b * y + inverse.c)
+                target_rows = np.floor(inverse.d * x + inverse.e * y + inverse.f)
+                yield target_rows, target_cols, values
+
+    def _source_window_for(self, window: Window) -> Window | None:
+        source = self.file.grid
+        bounds = self.target.window_bounds(window)
         left, bottom, right, top = rasterio.warp.transform_bounds(
-            target.crs, source.crs, *bounds, densify_pts=21
+            self.target.crs, source.crs, *bounds, densify_pts=21
         )
         inverse = ~source.transform
-        corners = [inverse * (x, y) for x in (left, right) for y in (bottom, top)]
-        cols = [c for c, _ in corners]
-        rows = [r for _, r in corners]
-        c0 = max(int(math.floor(min(cols))) - 2, 0)
-        c1 = min(int(math.ceil(max(cols))) + 2, source.width)
-        r0 = max(int(math.floor(min(rows))) - 2, 0)
-        r1 = min(int(math.ceil(max(rows))) + 2, source.height)
-        out = np.zeros((int(window.height), int(window.width)))
+        corners = [inverse @ (x, y) for x in (left, right) for y in (bottom, top)]
+        c0 = max(int(math.floor(min(c for c, _ in corners))) - 2, 0)
+        c1 = min(int(math.ceil(max(c for c, _ in corners))) + 2, source.width)
+        r0 = max(int(math.floor(min(r for _, r in corners))) - 2, 0)
+        r1 = min(int(math.ceil(max(r for _, r in corners))) + 2, source.height)
         if c1 <= c0 or r1 <= r0:
+            return None
+        return Window(c0, r0, c1 - c0, r1 - r0)
+
+    def _reassign(self, window: Window) -> np.ndarray:
+        """People of the target ``window``: each source sub-cell goes to the target cell
+        holding its centre, so every person lands in exactly one cell whatever the blocks."""
+        r0, c0 = int(window.row_off), int(window.col_off)
+        h, w = int(window.height), int(window.width)
+        out = np.zeros((h, w))
+        source_window = self._source_window_for(window)
+        if source_window is None:
             return out
-        src_window = Window(c0, r0, c1 - c0, r1 - r0)
-        data = np.nan_to_num(self._read_native(src_window), nan=0.0)
-        rasterio.warp.reproject(
-            data,
-            out,
-            src_transform=source.window_transform(src_window),
-            src_crs=source.crs,
-            dst_transform=transform,
-            dst_crs=target.crs,
-            resampling=Resampling.sum,
-            src_nodata=None,
-            dst_nodata=None,
-        )
+        for rows, cols, values in self._sub_cell_targets(source_window):
+            inside = (rows >= r0) & (rows < r0 + h) & (cols >= c0) & (cols < c0 + w) & (values != 0)
+            np.add.at(
+                out,
+                (rows[inside].astype(np.int64) - r0, cols[inside].astype(np.int64) - c0),
+                values[inside],
+            )
         return out
 
     def read(self, window: Window) -> np.ndarray:
@@ -242,7 +261,7 @@ class PopulationGrid:
         if self._mode == "identical":
             return np.nan_to_num(self._read_native(window), nan=0.0)
         if self._mode == "reproject":
-            return self._warp(window) * self._factor
+            return self._reassign(window)
         r0, c0 = int(window.row_off), int(window.col_off)
         r1, c1 = r0 + int(window.height), c0 + int(window.width)
         out = np.zeros((int(window.height), int(window.width)))

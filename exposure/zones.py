@@ -278,7 +278,7 @@ class Zones:
         if self.whole_grid:
             return np.zeros(shape, dtype=np.int32)
         transform = self._grid.window_transform(window)
-        bounds = rasterio.windows.bounds(window, self._grid.transform)
+        bounds = self._grid.window_bounds(window)
         hits = np.sort(self._tree.query(shapely.box(*bounds)))
         if hits.size == 0:
             return np.full(shape, self.outside_index, dtype=np.int32)

@@ -109,7 +109,24 @@ class GridSpec:
 
     def window_transform(self, window: Window) -> Affine:
         """Transform of the sub-grid covered by ``window``."""
-        return rasterio.windows.transform(window, self.transform)
+        return self.transform @ Affine.translation(window.col_off, window.row_off)
+
+    def window_bounds(self, window: Window) -> tuple[float, float, float, float]:
+        """``(left, bottom, right, top)`` of ``window`` in CRS units."""
+        t = self.window_transform(window)
+        xs, ys = zip(
+            *(
+                t @ (c, r)
+                for c, r in (
+                    (0, 0),
+                    (window.width, 0),
+                    (0, window.height),
+                    (window.width, window.height),
+                )
+            ),
+            strict=True,
+        )
+        return min(xs), min(ys), max(xs), max(ys)
 
     def cell_centres(self, window: Window) -> tuple[np.ndarray, np.ndarray]:
         """CRS coordinates ``(x, y)`` of the cell centres of ``window``, each (h, w)."""
@@ -181,38 +198,69 @@ def mask_missing(values: np.ndarray, nodata=None) -> tuple[np.ndarray, int]:
     return out, int(extreme.sum())
 
 
-def cell_areas_km2(grid: GridSpec, window: Window) -> np.ndarray:
-    """Geodesic area of each cell of ``window`` in km² (WGS 84 ellipsoid).
+def _authalic_q(lat_radians: np.ndarray, e: float) -> np.ndarray:
+    """The authalic-latitude function q(phi) of an ellipsoid with eccentricity ``e``.
 
-    Geographic grids: the exact ellipsoidal area of each cell (computed per row, as
-    it does not change along a row). Projected grids: the planar cell area divided by
-    the projection's areal scale factor at the cell centre.
+    The area between parallels phi1 < phi2 over a longitude span dlam (radians) is
+    ``a**2 / 2 * dlam * (q(phi2) - q(phi1))``, exactly (Snyder 1987, eq. 3-12).
+    """
+    sin = np.sin(lat_radians)
+    if e == 0:
+        return 2.0 * sin
+    return (1 - e * e) * (
+        sin / (1 - (e * sin) ** 2) - np.log((1 - e * sin) / (1 + e * sin)) / (2 * e)
+    )
+
+
+def cell_areas_km2(grid: GridSpec, window: Window) -> np.ndarray:
+    """Area of each cell of ``window`` on the CRS's own ellipsoid, in km².
+
+    Cell outlines (corners and edge midpoints) are mapped to the ellipsoid's
+    equal-area cylindrical plane, ``(a * lon, a / 2 * q(lat))``, where planar area is
+    ellipsoidal area; the outline's area there is the cell's area. This is exact for
+    latitude/longitude grids (their cells are rectangles in that plane) and accurate
+    to second order in the cell size for projected grids, whatever the projection.
     """
     crs = pyproj.CRS.from_user_input(grid.crs)
-    if crs.is_geographic:
-        if not grid.rectilinear:
-            raise AlignmentError("geodesic cell areas need a grid without rotation")
-        geod = pyproj.Geod(ellps="WGS84")
-        t = grid.transform
-        areas = np.empty(window.height)
-        for k in range(window.height):
-            row = window.row_off + k
-            lat0 = t.f + t.e * row
-            lat1 = t.f + t.e * (row + 1)
-            lon0 = t.c
-            lon1 = t.c + t.a
-            area, _ = geod.polygon_area_perimeter(
-                [lon0, lon1, lon1, lon0], [lat0, lat0, lat1, lat1]
-            )
-            areas[k] = abs(area) / 1e6
-        return np.repeat(areas[:, None], window.width, axis=1)
-    x, y = grid.cell_centres(window)
-    to_lonlat = pyproj.Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
-    lon, lat = to_lonlat.transform(x, y)
-    factors = pyproj.Proj(crs).get_factors(lon, lat)
-    unit = crs.axis_info[0].unit_conversion_factor
-    planar = abs(grid.transform.determinant) * unit * unit
-    return planar / np.asarray(factors.areal_scale) / 1e6
+    ellipsoid = crs.ellipsoid
+    a = ellipsoid.semi_major_metre
+    inverse_flattening = ellipsoid.inverse_flattening
+    f = (
+        0.0
+        if not inverse_flattening or math.isinf(inverse_flattening)
+        else 1.0 / inverse_flattening
+    )
+    e = math.sqrt(f * (2 - f))
+    h, w = int(window.height), int(window.width)
+    t = grid.transform
+    if crs.is_geographic and grid.rectilinear:  # closed form, the same along a row
+        edges = np.radians(t.f + t.e * (window.row_off + np.arange(h + 1)))
+        q = _authalic_q(edges, e)
+        rows = a * a / 2.0 * abs(math.radians(t.a)) * np.abs(np.diff(q)) / 1e6
+        return np.repeat(rows[:, None], w, axis=1)
+    # outline points on a half-cell lattice: (2h + 1) x (2w + 1)
+    rows = window.row_off + np.arange(2 * h + 1) / 2.0
+    cols = window.col_off + np.arange(2 * w + 1) / 2.0
+    col_grid, row_grid = np.meshgrid(cols, rows)
+    x = t.c + t.a * col_grid + t.b * row_grid
+    y = t.f + t.d * col_grid + t.e * row_grid
+    if not crs.is_geographic:
+        to_lonlat = pyproj.Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
+        x, y = to_lonlat.transform(x, y)
+    lam = np.radians(x)
+    plane_x = a * lam
+    plane_y = a / 2.0 * _authalic_q(np.radians(y), e)
+    # each cell's outline, counter-clockwise in (row, col) index: 8 points
+    steps = [(0, 0), (0, 1), (0, 2), (1, 2), (2, 2), (2, 1), (2, 0), (1, 0)]
+    px = np.stack([plane_x[dr : dr + 2 * h : 2, dc : dc + 2 * w : 2] for dr, dc in steps])
+    py = np.stack([plane_y[dr : dr + 2 * h : 2, dc : dc + 2 * w : 2] for dr, dc in steps])
+    world = 2 * math.pi * a
+    span = px.max(axis=0) - px.min(axis=0)
+    wraps = span > world / 2  # a cell across the antimeridian
+    if wraps.any():
+        px = np.where(wraps[None] & (px < 0), px + world, px)
+    shoelace = (px * np.roll(py, -1, axis=0) - np.roll(px, -1, axis=0) * py).sum(axis=0)
+    return np.abs(shoelace) / 2.0 / 1e6
 
 
 def source_positions(
