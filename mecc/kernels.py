@@ -112,7 +112,7 @@ def evaluate_curves_reference(intensity, curve_x, curve_y, curve_n, curve_kind, 
             span = xs[nxt] - xs[k_clip]
             with np.errstate(invalid="ignore", divide="ignore"):
                 t = np.where(span > 0, (intensity - xs[k_clip]) / np.where(span > 0, span, 1), 0)
-            share = ys[k_clip] + (ys[nxt] - ys[k_clip]) * t
+                share = ys[k_clip] + (ys[nxt] - ys[k_clip]) * t
             share = np.where(k >= xs.size - 1, ys[-1], share)
         share = np.where(below, ys[0], share)
         out[v] = np.where(np.isnan(intensity), np.nan, share)

@@ -132,73 +132,25 @@ def hazard_tables(hazard, sums, zones, population: np.ndarray, protection: list,
         "exposure_threshold": hazard.exposure_threshold,
         "population_no_hazard_data": float(national["no_hazard_data"].max()),
     }
-    metrics = {}
-    national_metrics = {}
-    notes = {}
     if hazard.kind == "events":
-        frequency = bands["frequency"].to_numpy(np.float64)
-        metrics["aad"] = risk.event_aad(rows["displaced"], frequency)
-        national_metrics["aad"] = float(risk.event_aad(national["displaced"], frequency))
-        pmd_rows, _ = risk.event_pmd(rows["displaced"], frequency)
-        pmd_nat, (shortest, longest) = risk.event_pmd(national["displaced"], frequency)
-        metrics.update(_pmd_columns(pmd_rows))
-        national_pmd = pmd_nat
-        for k, t in enumerate(PMD_PERIODS):
-            if np.isnan(pmd_nat[k]):
-                side = "shorter" if t < shortest else "longer"
-                notes[str(t)] = (
-                    f"undefined: {side} than the return periods this event set supports "
-                    f"({shortest:.4g} to {longest:.4g} years)"
-                )
-        summary["supported_return_periods"] = [shortest, longest]
-        if "member" in bands.columns:
-            members, member_rows = risk.member_aad(rows["displaced"], frequency, bands["member"])
-            _, member_nat = risk.member_aad(national["displaced"], frequency, bands["member"])
-            for stat, fn in (("median", np.median), ("min", np.min), ("max", np.max)):
-                metrics[f"aad_member_{stat}"] = fn(member_rows, axis=-1)
-                national_metrics[f"aad_member_{stat}"] = float(fn(member_nat))
-            summary["members"] = len(members)
-            summary["aad_by_member"] = dict(zip(members, member_nat.tolist(), strict=True))
-    elif hazard.kind == "return_periods":
-        rps = bands["return_period"].to_numpy(np.float64)
-        fine = {
-            name: np.zeros(displaced_fine.shape[0]) for name in ("aad", "aad_tail", "aad_climada")
-        }
-        fine_pmd = np.zeros((displaced_fine.shape[0], len(PMD_PERIODS)))
-        for p in sorted(set(protection), key=lambda v: -1 if v is None else v):
-            idx = np.array([k for k, q in enumerate(protection) if q == p])
-            d = displaced_fine[idx]
-            fine["aad"][idx] = d @ risk.rp_aad_weights(rps, p)
-            fine["aad_tail"][idx] = d @ risk.rp_tail_weights(rps, p)
-            fine["aad_climada"][idx] = d @ risk.rp_aad_climada_weights(rps, p)
-            fine_pmd[idx] = risk.rp_pmd(d, rps, PMD_PERIODS, p)
-        for name, values in fine.items():
-            metrics[name] = zones.aggregate(values)
-            national_metrics[name] = float(values.sum())
-        metrics.update(_pmd_columns(zones.aggregate(fine_pmd)))
-        national_pmd = fine_pmd.sum(axis=0)
-        for k, t in enumerate(PMD_PERIODS):
-            if np.isnan(national_pmd[k]):
-                notes[str(t)] = (
-                    f"undefined: outside the return periods of the maps ({rps[0]:g} to {rps[-1]:g} years)"
-                )
-        summary["pmd_label"] = (
-            "displacement in the T-year maps (every cell at its T-year intensity at once), "
-            "not a national T-year event"
+        metrics, national_metrics, national_pmd, extra = _event_metrics(
+            bands, rows["displaced"], national["displaced"]
         )
-        summary["protection_rp"] = hazard.protection_rp
-        metrics["protection_rp"] = _protection_rows(zones, protection)
+    elif hazard.kind == "return_periods":
+        metrics, national_metrics, national_pmd, extra = _return_period_metrics(
+            hazard, displaced_fine, zones, protection
+        )
     else:
-        summary["scenario"] = hazard.scenario
-        metrics["displaced"] = rows["displaced"][:, 0]
-        national_metrics["displaced"] = float(national["displaced"][0])
-        national_metrics["exposed"] = float(national["exposed"][0])
-        national_pmd = None
+        metrics = {"displaced": rows["displaced"][:, 0]}
+        national_metrics = {
+            "displaced": float(national["displaced"][0]),
+            "exposed": float(national["exposed"][0]),
+        }
+        national_pmd, extra = None, {"scenario": hazard.scenario}
+    summary.update(extra)
     summary.update(national_metrics)
     if national_pmd is not None:
         summary["pmd"] = {str(t): national_pmd[k] for k, t in enumerate(PMD_PERIODS)}
-        if notes:
-            summary["pmd_notes"] = notes
     summary["bands"] = _band_records(bands, national)
 
     zones_frame = table[["zone_code", "zone_name", "level"]].copy()
@@ -239,19 +191,80 @@ def hazard_tables(hazard, sums, zones, population: np.ndarray, protection: list,
     return HazardTables(summary, zones_frame, zb, band_frame, exceedance, arrays)
 
 
-def _protection_rows(zones, protection):
-    fine = np.array([np.nan if p is None else p for p in protection], dtype=np.float64)
-    if np.all(fine == fine[0]) or np.all(np.isnan(fine)):
-        return np.full(len(zones.table()), fine[0])
-    # coarser units mix their children's standards: report only where all children agree
-    out = np.full(len(zones.table()), np.nan)
-    counts = zones.aggregate(np.ones_like(fine))
-    sums = zones.aggregate(np.nan_to_num(fine, nan=0.0))
-    squares = zones.aggregate(np.nan_to_num(fine, nan=0.0) ** 2)
-    uniform = np.isclose(squares * counts, sums**2) & (counts > 0)
-    out[uniform] = sums[uniform] / counts[uniform]
-    out[len(out) - 1] = fine[-1]
-    return out
+def _event_metrics(bands, displaced_rows, displaced_national):
+    """AAD, PMD and ensemble spread of an event set, per row and nationally."""
+    frequency = bands["frequency"].to_numpy(np.float64)
+    metrics = {"aad": risk.event_aad(displaced_rows, frequency)}
+    national = {"aad": float(risk.event_aad(displaced_national, frequency))}
+    pmd_rows, _ = risk.event_pmd(displaced_rows, frequency)
+    national_pmd, (shortest, longest) = risk.event_pmd(displaced_national, frequency)
+    metrics.update(_pmd_columns(pmd_rows))
+    notes = {
+        str(t): (
+            f"undefined: {'shorter' if t < shortest else 'longer'} than the return periods "
+            f"this event set supports ({shortest:.4g} to {longest:.4g} years)"
+        )
+        for k, t in enumerate(PMD_PERIODS)
+        if np.isnan(national_pmd[k])
+    }
+    extra = {"supported_return_periods": [shortest, longest]}
+    if notes:
+        extra["pmd_notes"] = notes
+    if "member" in bands.columns:
+        members, member_rows = risk.member_aad(displaced_rows, frequency, bands["member"])
+        _, member_national = risk.member_aad(displaced_national, frequency, bands["member"])
+        for stat, fn in (("median", np.median), ("min", np.min), ("max", np.max)):
+            metrics[f"aad_member_{stat}"] = fn(member_rows, axis=-1)
+            national[f"aad_member_{stat}"] = float(fn(member_national))
+        extra["members"] = len(members)
+        extra["aad_by_member"] = dict(zip(members, member_national.tolist(), strict=True))
+    return metrics, national, national_pmd, extra
+
+
+def _return_period_metrics(hazard, displaced_fine, zones, protection):
+    """aad, aad_tail, aad_climada and PMD of return-period maps.
+
+    Computed per finest unit with its own protection standard, then summed upwards
+    (all four add up for maps; module docstring).
+    """
+    rps = hazard.bands["return_period"].to_numpy(np.float64)
+    n = displaced_fine.shape[0]
+    fine = {name: np.zeros(n) for name in ("aad", "aad_tail", "aad_climada")}
+    fine_pmd = np.zeros((n, len(PMD_PERIODS)))
+    for p in set(protection):
+        idx = np.array([k for k, q in enumerate(protection) if q == p])
+        d = displaced_fine[idx]
+        fine["aad"][idx] = d @ risk.rp_aad_weights(rps, p)
+        fine["aad_tail"][idx] = d @ risk.rp_tail_weights(rps, p)
+        fine["aad_climada"][idx] = d @ risk.rp_aad_climada_weights(rps, p)
+        fine_pmd[idx] = risk.rp_pmd(d, rps, PMD_PERIODS, p)
+    metrics = {name: zones.aggregate(values) for name, values in fine.items()}
+    national = {name: float(values.sum()) for name, values in fine.items()}
+    metrics.update(_pmd_columns(zones.aggregate(fine_pmd)))
+    national_pmd = fine_pmd.sum(axis=0)
+    notes = {
+        str(
+            t
+        ): f"undefined: outside the return periods of the maps ({rps[0]:g} to {rps[-1]:g} years)"
+        for k, t in enumerate(PMD_PERIODS)
+        if np.isnan(national_pmd[k])
+    }
+    # the standard of each finest unit and the outside bucket; coarser units mix them
+    standard = np.array([np.nan if p is None else p for p in protection], dtype=np.float64)
+    if isinstance(hazard.protection_rp, dict):
+        rows = np.full(len(zones.table()), np.nan)
+        rows[-(zones.n + 1) :] = standard
+    else:
+        rows = np.full(len(zones.table()), standard[0])
+    metrics["protection_rp"] = rows
+    extra = {
+        "pmd_label": "displacement in the T-year maps (every cell at its T-year intensity at "
+        "once), not a national T-year event",
+        "protection_rp": hazard.protection_rp,
+    }
+    if notes:
+        extra["pmd_notes"] = notes
+    return metrics, national, national_pmd, extra
 
 
 def _band_records(bands: pd.DataFrame, national: dict) -> list:
