@@ -66,13 +66,12 @@ class PopulationGrid:
     def __init__(self, path, kind="count", label=None, band=1, nodata=None, year=None):
         if kind not in KINDS:
             raise ConfigError(f"{label}: kind must be 'count' or 'density', not {kind!r}")
-        self.file = RasterFile(path, label)
+        self.file = RasterFile(path, label, extra_nodata=nodata)
         self.label = self.file.label
         if not 1 <= band <= self.file.count:
             raise DataError(f"{self.label}: band {band} does not exist ({self.file.count} bands)")
         self.kind = kind
         self.band = band
-        self.extra_nodata = nodata
         self.year = year
         self.target: GridSpec | None = None
         self.report: dict = {}
@@ -87,9 +86,6 @@ class PopulationGrid:
 
     def _read_native(self, window: Window) -> np.ndarray:
         values = self.file.read([self.band], window)[0]
-        if self.extra_nodata is not None:
-            raw_equal = np.isclose(values, float(self.extra_nodata), rtol=0, atol=0)
-            values[raw_equal] = np.nan
         if self.kind == "density":
             values = values * cell_areas_km2(self.file.grid, window)
         return values

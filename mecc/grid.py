@@ -328,11 +328,15 @@ class RasterFile:
     path : str or os.PathLike
     label : str, optional
         How errors name the input (e.g. ``"hazards[0].intensity (depth.tif)"``).
+    extra_nodata : float, optional
+        A value to treat as missing besides the file's own nodata (for files that do
+        not declare theirs); compared in the file's dtype.
     """
 
-    def __init__(self, path, label: str | None = None):
+    def __init__(self, path, label: str | None = None, extra_nodata=None):
         self.path = os.fspath(path)
         self.label = label or self.path
+        self.extra_nodata = extra_nodata
         self._local = threading.local()
         self.extreme_cells = 0
         try:
@@ -364,6 +368,8 @@ class RasterFile:
         out = np.empty(raw.shape, dtype=np.float64)
         for k, band in enumerate(bands):
             out[k], extreme = mask_missing(raw[k], self.nodata[band - 1])
+            if self.extra_nodata is not None:
+                out[k][raw[k] == np.asarray(self.extra_nodata).astype(raw.dtype)] = np.nan
             self.extreme_cells += extreme
         return out
 

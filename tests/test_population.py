@@ -473,3 +473,16 @@ def test_worldpop_aggregated_twice_keeps_the_total(shared_data, name):
     people[:height, :width] = file_values(path)
     expected = people.reshape(target.height, 2, target.width, 2).sum(axis=(1, 3))
     np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-9)
+
+
+def test_nodata_from_the_run_file_is_compared_in_the_file_dtype(raster_writer):
+    """A float32 file that does not declare its nodata: ``nodata: -99999.9`` from YAML
+    (a float64) still matches the stored float32 value."""
+    values = np.array([[1.5, -99999.9], [2.5, 4.0]], dtype=np.float32)
+    path = raster_writer("undeclared.tif", values, dtype="float32")
+    pop = PopulationGrid(path, label="pop", nodata=-99999.9)
+    report = pop.prepare(pop.native_grid)
+    assert report["total_native"] == pytest.approx(8.0, rel=1e-7)
+    without = PopulationGrid(path, label="pop")
+    with pytest.raises(DataError, match="negative population"):
+        without.prepare(without.native_grid)
