@@ -75,10 +75,9 @@ def main(ctx, verbose, quiet):
 @click.option("--overwrite", is_flag=True, help="Replace an existing run folder.")
 @click.option(
     "--threads",
-    default=1,
-    show_default=True,
+    default=None,
     type=click.IntRange(1, 256),
-    help="Blocks processed at once.",
+    help="Blocks processed at once (default: one per CPU; results do not depend on it).",
 )
 @click.option(
     "--block-size",
@@ -115,10 +114,9 @@ def run_command(ctx, run_file, out_dir, overwrite, threads, block_size):
 @click.option("--overwrite", is_flag=True, help="Replace an existing demo folder.")
 @click.option(
     "--threads",
-    default=1,
-    show_default=True,
+    default=None,
     type=click.IntRange(1, 256),
-    help="Blocks processed at once.",
+    help="Blocks processed at once (default: one per CPU; results do not depend on it).",
 )
 @click.pass_context
 def demo_command(ctx, out_dir, overwrite, threads):

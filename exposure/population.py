@@ -84,10 +84,18 @@ class PopulationGrid:
 
     # ------------------------------------------------------------------ native reads
 
-    def _read_native(self, window: Window) -> np.ndarray:
-        values = self.file.read([self.band], window)[0]
+    def _read_native(self, window: Window, out: np.ndarray | None = None) -> np.ndarray:
+        values = self.file.read([self.band], window, out=None if out is None else out[None])[0]
+        negative = values < 0
+        if negative.any():
+            r, c = np.argwhere(negative)[0]
+            raise DataError(
+                f"{self.label}: negative population {values[r, c]:g} at row "
+                f"{int(window.row_off + r)}, column {int(window.col_off + c)}; "
+                "population must be >= 0 (declare the file's nodata value if this is one)"
+            )
         if self.kind == "density":
-            values = values * cell_areas_km2(self.file.grid, window)
+            values *= cell_areas_km2(self.file.grid, window)
         return values
 
     def _scan(self) -> tuple[float, float]:
@@ -110,14 +118,6 @@ class PopulationGrid:
             values = self._read_native(window)
             finite = np.isfinite(values)
             valid_cells += int(finite.sum())
-            negative = finite & (values < 0)
-            if negative.any():
-                r, c = np.argwhere(negative)[0]
-                raise DataError(
-                    f"{self.label}: negative population {values[r, c]:g} at row "
-                    f"{int(window.row_off + r)}, column {int(window.col_off + c)}; "
-                    "population must be >= 0 (declare the file's nodata value if this is one)"
-                )
             people = np.where(finite, values, 0.0)
             total += float(people.sum())
             if self._mode == "area_weighted":
@@ -140,8 +140,14 @@ class PopulationGrid:
 
     # ------------------------------------------------------------------- alignment
 
-    def prepare(self, target: GridSpec) -> dict:
-        """Validate the file and set up resampling onto ``target``; return the report."""
+    def prepare(self, target: GridSpec, *, scan: bool = True) -> dict:
+        """Validate the file and set up resampling onto ``target``; return the report.
+
+        With ``scan=False`` and a file already on ``target``, the file is not read
+        here: the engine's own pass finds negative values (reads raise), and
+        :meth:`confirm` checks the total afterwards. That saves a whole read of the
+        population on large grids.
+        """
         source = self.file.grid
         check_overlap(source, target, self.label)
         self.target = target
@@ -153,6 +159,9 @@ class PopulationGrid:
         else:
             self._mode = "reproject"
             self._setup_reassignment()
+        if self._mode == "identical" and not scan:
+            self.report = {"method": self._mode}
+            return self.report
         total, inside = self._scan()
         report = {"method": self._mode, "total_native": total, "total_on_grid": inside}
         if self._mode == "reproject":
@@ -167,6 +176,14 @@ class PopulationGrid:
             )
         self.report = report
         return report
+
+    def confirm(self, total: float) -> dict:
+        """Record the engine's population total; refuse a grid without people."""
+        if not total > 0:
+            raise DataError(f"{self.label}: the grid holds no people (every cell is 0 or nodata)")
+        if "total_native" not in self.report:
+            self.report.update(total_native=float(total), total_on_grid=float(total))
+        return self.report
 
     def _setup_weights(self):
         source, target = self.file.grid, self.target
@@ -250,27 +267,37 @@ class PopulationGrid:
             )
         return out
 
-    def read(self, window: Window) -> np.ndarray:
-        """People per analysis-grid cell in ``window`` (float64, 0 where none)."""
+    def read(self, window: Window, out: np.ndarray | None = None) -> np.ndarray:
+        """People per analysis-grid cell in ``window`` (float64, 0 where none).
+
+        Written into ``out`` when given (on the file's own grid, without a copy).
+        """
         if self._mode is None:
             raise RuntimeError("call prepare(target) first")
         if self._mode == "identical":
-            return np.nan_to_num(self._read_native(window), nan=0.0)
+            return np.nan_to_num(self._read_native(window, out), copy=False, nan=0.0)
         if self._mode == "reproject":
-            return self._reassign(window)
+            return _into(self._reassign(window), out)
         r0, c0 = int(window.row_off), int(window.col_off)
         r1, c1 = r0 + int(window.height), c0 + int(window.width)
-        out = np.zeros((int(window.height), int(window.width)))
+        result = np.zeros((int(window.height), int(window.width)))
         rows = _sources_touching(self._row_span, r0, r1)
         cols = _sources_touching(self._col_span, c0, c1)
         if rows is None or cols is None:
-            return out
+            return _into(result, out)
         (i0, i1), (j0, j1) = rows, cols
         data = self._read_native(Window(j0, i0, j1 - j0, i1 - i0))
         rp, ri, rw = _csr_slice(*self._rows, i0, i1)
         cp, ci, cw = _csr_slice(*self._cols, j0, j1)
-        regrid_area_weighted(np.ascontiguousarray(data), rp, ri, rw, cp, ci, cw, r0, c0, out)
-        return out
+        regrid_area_weighted(np.ascontiguousarray(data), rp, ri, rw, cp, ci, cw, r0, c0, result)
+        return _into(result, out)
+
+
+def _into(values: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    if out is None:
+        return values
+    out[...] = values
+    return out
 
 
 def _target_span(ptr, index, weight):

@@ -272,24 +272,28 @@ class Zones:
         self._geoms = geoms
         self._tree = shapely.STRtree(geoms)
 
-    def rasterize(self, window: Window) -> np.ndarray:
-        """Zone index of each cell of ``window`` (int32; ``n`` = outside)."""
+    def rasterize(self, window: Window, out: np.ndarray | None = None) -> np.ndarray:
+        """Zone index of each cell of ``window`` (int32; ``n`` = outside).
+
+        Written into ``out`` (int32, the window's shape) when given.
+        """
         shape = (int(window.height), int(window.width))
+        if out is None:
+            out = np.empty(shape, dtype=np.int32)
         if self.whole_grid:
-            return np.zeros(shape, dtype=np.int32)
-        transform = self._grid.window_transform(window)
+            out.fill(0)
+            return out
+        out.fill(self.outside_index)
         bounds = self._grid.window_bounds(window)
         hits = np.sort(self._tree.query(shapely.box(*bounds)))
-        if hits.size == 0:
-            return np.full(shape, self.outside_index, dtype=np.int32)
-        return rasterio.features.rasterize(
-            ((self._geoms[i], int(i)) for i in hits),
-            out_shape=shape,
-            transform=transform,
-            fill=self.outside_index,
-            dtype="int32",
-            all_touched=False,
-        )
+        if hits.size:
+            rasterio.features.rasterize(
+                ((self._geoms[i], int(i)) for i in hits),
+                out=out,
+                transform=self._grid.window_transform(window),
+                all_touched=False,
+            )
+        return out
 
     # --------------------------------------------------------------- aggregation
 

@@ -87,8 +87,11 @@ class NetCDFFile:
         self.count = self._data.shape[0] if self._band_dim else 1
         self.nodata = (None,) * self.count
 
-    def read(self, bands, window) -> np.ndarray:
-        """Float64 ``(len(bands), h, w)`` of ``window`` (north-up rows), NaN if missing."""
+    def read(self, bands, window, out=None) -> np.ndarray:
+        """Float64 ``(len(bands), h, w)`` of ``window`` (north-up rows), NaN if missing.
+
+        Written into ``out`` when given.
+        """
         r0, r1 = int(window.row_off), int(window.row_off + window.height)
         c0, c1 = int(window.col_off), int(window.col_off + window.width)
         rows = slice(self.grid.height - r1, self.grid.height - r0) if self._flip else slice(r0, r1)
@@ -99,8 +102,11 @@ class NetCDFFile:
                 raw = self._data.values[None, rows, c0:c1]
         if self._flip:
             raw = raw[:, ::-1, :]
-        out, extreme = mask_missing(np.ascontiguousarray(raw))
+        values, extreme = mask_missing(np.ascontiguousarray(raw))
         self.extreme_cells += extreme
+        if out is None:
+            return values
+        out[...] = values
         return out
 
 

@@ -239,7 +239,7 @@ hazards:
     return run
 
 
-def build_demo(out_dir, *, overwrite: bool = False, threads: int = 1) -> Path:
+def build_demo(out_dir, *, overwrite: bool = False, threads: int | None = None) -> Path:
     """Write the demo inputs and run them: ``out_dir/inputs`` and ``out_dir/run``."""
     from mecc.run import run_country
 

@@ -10,6 +10,7 @@ nothing and the block size changes sums only by rounding (DESIGN.md, Numba rules
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -37,8 +38,8 @@ class OverlayInput:
     ----------
     id : str
     intensity : object
-        ``count`` bands and ``read(window) -> (count, h, w)`` float64 on the analysis
-        grid, NaN where missing (``mecc.grid.AlignedBands``).
+        ``count`` bands and ``read(window, out) -> (count, h, w)`` float64 on the
+        analysis grid, NaN where missing, written into ``out`` (``mecc.grid.AlignedBands``).
     fraction : object or None
         Same interface; flooded share per band.
     curves : tuple of ndarray
@@ -109,10 +110,11 @@ def overlay(
     grid : GridSpec
         The analysis grid.
     population : object
-        ``read(window) -> (h, w)`` float64 people per cell.
+        ``read(window, out) -> (h, w)`` float64 people per cell, written into ``out``
+        (a buffer the engine reuses).
     zones : object
         ``n`` (finest units; zone index ``n`` is outside) and
-        ``rasterize(window) -> (h, w)`` int32.
+        ``rasterize(window, out) -> (h, w)`` int32, written into ``out``.
     hazards : list of OverlayInput
     block_shape : (int, int)
         Rows and columns of each block of the fixed partition.
@@ -132,23 +134,40 @@ def overlay(
     windows = list(block_windows(grid, *block_shape))
     want_cells = cell_sink is not None
 
+    local = threading.local()
+
+    def buffer(name, shape, dtype=np.float64):
+        """A per-thread array reused from block to block (no allocation per block)."""
+        store = local.__dict__.setdefault("store", {})
+        key = (name, shape)
+        if key not in store:
+            store[key] = np.empty(shape, dtype=dtype)
+        return store[key]
+
     def work(window):
-        people = np.ascontiguousarray(population.read(window), dtype=np.float64)
-        zone = np.ascontiguousarray(zones.rasterize(window), dtype=np.int32)
+        shape = (int(window.height), int(window.width))
+        people = population.read(window, out=buffer("people", shape))
+        zone = zones.rasterize(window, out=buffer("zone", shape, np.int32))
         pop_sum = np.zeros(n_zones)
         cells = np.zeros(n_zones, dtype=np.int64)
         zonal_population(people, zone, pop_sum, cells)
         sums = []
         cell_arrays = []
+        populated = bool((people > 0.0).any())
         for hazard in hazards:
             part = _new_sums(n_zones, hazard)
-            intensity = np.ascontiguousarray(hazard.intensity.read(window), dtype=np.float64)
+            cell_out = np.zeros(people.shape) if want_cells else _EMPTY2
+            sums.append(part)
+            cell_arrays.append(cell_out)
+            if not populated:  # nobody here: the hazard cannot add anything
+                continue
+            stack = (hazard.intensity.count, *shape)
+            intensity = hazard.intensity.read(window, out=buffer(f"intensity{hazard.id}", stack))
             fraction = (
-                np.ascontiguousarray(hazard.fraction.read(window), dtype=np.float64)
+                hazard.fraction.read(window, out=buffer(f"fraction{hazard.id}", stack))
                 if hazard.fraction is not None
                 else _EMPTY3
             )
-            cell_out = np.empty(people.shape) if want_cells else _EMPTY2
             x, y, n, kind = hazard.curves
             overlay_bands(
                 people,
@@ -166,8 +185,6 @@ def overlay(
                 part.no_hazard_data,
                 cell_out,
             )
-            sums.append(part)
-            cell_arrays.append(cell_out)
         return pop_sum, cells, sums, cell_arrays
 
     population_total = np.zeros(n_zones)

@@ -41,6 +41,7 @@ __all__ = [
     "cell_areas_km2",
     "crs_equal",
     "mask_missing",
+    "nodata_sentinels",
     "overlap_weights",
     "source_positions",
 ]
@@ -175,11 +176,28 @@ def block_windows(grid: GridSpec, block_rows: int, block_cols: int) -> Iterator[
             )
 
 
-def mask_missing(values: np.ndarray, nodata=None) -> tuple[np.ndarray, int]:
+def nodata_sentinels(dtype, *nodata) -> np.ndarray:
+    """Declared nodata values as an array of ``dtype`` for :func:`kernels.mask_missing_into`.
+
+    NaN and None are dropped (NaN is always missing); an integer type keeps only the
+    values it can hold, so -9999 never matches a uint8 file.
+    """
+    dtype = np.dtype(dtype)
+    wanted = np.asarray(
+        [v for v in nodata if v is not None and not (isinstance(v, float) and math.isnan(v))],
+        dtype=np.float64,
+    )
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        wanted = wanted[(wanted >= info.min) & (wanted <= info.max) & (wanted == np.round(wanted))]
+    return np.unique(wanted.astype(dtype))  # floats: rounded to the file's dtype
+
+
+def mask_missing(values: np.ndarray, *nodata) -> tuple[np.ndarray, int]:
     """Cast to float64 with NaN wherever a value is missing.
 
-    Missing: NaN or infinite, equal to the declared ``nodata`` (compared in the file's
-    own dtype), or of magnitude at least :data:`EXTREME_VALUE`.
+    Missing: NaN or infinite, equal to a declared ``nodata`` value (compared in the
+    file's own dtype), or of magnitude at least :data:`EXTREME_VALUE`.
 
     Returns
     -------
@@ -189,13 +207,12 @@ def mask_missing(values: np.ndarray, nodata=None) -> tuple[np.ndarray, int]:
         How many cells were masked only because of their magnitude (a nodata value
         the file did not declare).
     """
-    out = values.astype(np.float64, copy=True)
-    missing = ~np.isfinite(out)
-    if nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata)):
-        missing |= values == np.asarray(nodata).astype(values.dtype)
-    extreme = ~missing & (np.abs(np.where(missing, 0.0, out)) >= EXTREME_VALUE)
-    out[missing | extreme] = np.nan
-    return out, int(extreme.sum())
+    raw = np.ascontiguousarray(values)
+    raw2d = raw.reshape(-1, raw.shape[-1]) if raw.ndim else raw.reshape(1, 1)
+    out = np.empty(raw2d.shape, dtype=np.float64)
+    sentinels = nodata_sentinels(raw.dtype, *nodata)
+    n_extreme = kernels.mask_missing_into(raw2d, sentinels, EXTREME_VALUE, out)
+    return out.reshape(raw.shape), int(n_extreme)
 
 
 def _authalic_q(lat_radians: np.ndarray, e: float) -> np.ndarray:
@@ -354,23 +371,34 @@ class RasterFile:
         if dataset is None:
             dataset = rasterio.open(self.path)
             self._local.dataset = dataset
+            self._local.raw = {}
         return dataset
 
-    def read(self, bands: Sequence[int], window: Window) -> np.ndarray:
+    def read(
+        self, bands: Sequence[int], window: Window, out: np.ndarray | None = None
+    ) -> np.ndarray:
         """Read 1-based ``bands`` in ``window`` of this file's own grid.
 
-        Returns float64 ``(len(bands), h, w)`` with NaN where values are missing.
+        Returns float64 ``(len(bands), h, w)`` with NaN where values are missing,
+        written into ``out`` when given. The raw values go through a buffer kept per
+        thread, so reading block after block allocates nothing new.
         """
+        dataset = self._dataset()
+        shape = (len(bands), int(window.height), int(window.width))
+        raw = self._local.raw.get(shape)
+        if raw is None:
+            raw = self._local.raw[shape] = np.empty(shape, dtype=self.dtype)
         try:
-            raw = self._dataset().read(list(bands), window=window)
+            dataset.read(list(bands), window=window, out=raw)
         except rasterio.errors.RasterioIOError as error:
             raise InputFileError(f"{self.label}: cannot read raster data ({error})") from None
-        out = np.empty(raw.shape, dtype=np.float64)
+        if out is None:
+            out = np.empty(shape, dtype=np.float64)
         for k, band in enumerate(bands):
-            out[k], extreme = mask_missing(raw[k], self.nodata[band - 1])
-            if self.extra_nodata is not None:
-                out[k][raw[k] == np.asarray(self.extra_nodata).astype(raw.dtype)] = np.nan
-            self.extreme_cells += extreme
+            sentinels = nodata_sentinels(self.dtype, self.nodata[band - 1], self.extra_nodata)
+            self.extreme_cells += kernels.mask_missing_into(
+                raw[k], sentinels, EXTREME_VALUE, out[k]
+            )
         return out
 
 
@@ -409,16 +437,26 @@ class AlignedBands:
             groups[id(source)][1].append(band)
             groups[id(source)][2].append(position)
         self._groups = list(groups.values())
-        self.aligned = all(source.grid.same_as(target) for source, _, _ in self._groups)
+        self._same = {id(source): source.grid.same_as(target) for source, _, _ in self._groups}
+        self.aligned = all(self._same.values())
         for source, _, _ in self._groups:
             check_overlap(source.grid, target, f"{label} ({getattr(source, 'path', '')})")
 
-    def read(self, window: Window) -> np.ndarray:
-        """Float64 ``(count, h, w)`` on the analysis grid; NaN where missing."""
-        out = np.empty((self.count, int(window.height), int(window.width)))
+    def read(self, window: Window, out: np.ndarray | None = None) -> np.ndarray:
+        """Float64 ``(count, h, w)`` on the analysis grid; NaN where missing.
+
+        Written into ``out`` when given.
+        """
+        if out is None:
+            out = np.empty((self.count, int(window.height), int(window.width)))
         for source, bands, positions in self._groups:
-            if source.grid.same_as(self.target):
-                out[positions] = source.read(bands, window)
+            if self._same[id(source)]:
+                if positions == list(range(positions[0], positions[0] + len(positions))):
+                    source.read(
+                        bands, window, out=out[positions[0] : positions[0] + len(positions)]
+                    )
+                else:
+                    out[positions] = source.read(bands, window)
                 continue
             rows, cols = source_positions(source.grid, self.target, window)
             block = _covering_window(rows, cols, source.grid)

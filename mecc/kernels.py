@@ -1,5 +1,9 @@
 """Numba kernels: numpy arrays in, numpy arrays (``out``) filled, no I/O.
 
+The overlay, curves and zonal sums live here; the grid kernels (masking, sampling,
+conservative regridding, overviews) in :mod:`mecc.grid_kernels`. Both are in the one
+registry below.
+
 Every kernel here has a plain-numpy reference implementation next to it, written
 independently (vectorised, no shared helpers), and :data:`KERNELS` maps each kernel to
 its reference so that tests and benchmarks iterate over the same registry.
@@ -24,6 +28,18 @@ import math
 import numpy as np
 
 from mecc._numba import jit
+from mecc.grid_kernels import (
+    mask_missing_into,
+    mask_missing_into_reference,
+    regrid_area_weighted,
+    regrid_area_weighted_reference,
+    sample_bilinear,
+    sample_bilinear_reference,
+    sample_nearest,
+    sample_nearest_reference,
+    sum_groups,
+    sum_groups_reference,
+)
 
 __all__ = [
     "CURVE_LINEAR",
@@ -31,6 +47,8 @@ __all__ = [
     "KERNELS",
     "evaluate_curves",
     "evaluate_curves_reference",
+    "mask_missing_into",
+    "mask_missing_into_reference",
     "overlay_bands",
     "overlay_bands_reference",
     "regrid_area_weighted",
@@ -39,6 +57,8 @@ __all__ = [
     "sample_bilinear_reference",
     "sample_nearest",
     "sample_nearest_reference",
+    "sum_groups",
+    "sum_groups_reference",
     "zonal_population",
     "zonal_population_reference",
 ]
@@ -125,6 +145,8 @@ def evaluate_curves_reference(intensity, curve_x, curve_y, curve_n, curve_kind, 
 def zonal_population(population, zone, population_out, cells_out):
     """Add each zone's population and cell count.
 
+    Runs of equal zone ids along a row are summed locally and added once per run.
+
     Parameters
     ----------
     population : ndarray of float64, shape (h, w)
@@ -136,15 +158,22 @@ def zonal_population(population, zone, population_out, cells_out):
         Receives the number of cells of each zone (populated or not).
     """
     n_zones = population_out.shape[0]
+    width = population.shape[1]
     for i in range(population.shape[0]):
-        for j in range(population.shape[1]):
+        j = 0
+        while j < width:
             z = zone[i, j]
             if z < 0 or z >= n_zones:
                 raise ValueError("zone index out of range")
-            cells_out[z] += 1
-            p = population[i, j]
-            if p > 0.0:
-                population_out[z] += p
+            start = j
+            total = 0.0
+            while j < width and zone[i, j] == z:
+                p = population[i, j]
+                if p > 0.0:
+                    total += p
+                j += 1
+            population_out[z] += total
+            cells_out[z] += j - start
 
 
 def zonal_population_reference(population, zone, population_out, cells_out):
@@ -183,8 +212,9 @@ def overlay_bands(
 
     For each cell with population ``p > 0`` and each band ``b`` with intensity ``I``:
 
-    - ``I`` NaN (or the fraction NaN): ``p`` is added to ``no_data_out[zone, b]``;
-    - ``I <= 0``: nothing;
+    - ``I`` NaN (or, where ``I > 0``, the fraction NaN): ``p`` is added to
+      ``no_data_out[zone, b]``;
+    - ``I <= 0``: nothing (the fraction is not consulted);
     - otherwise, with ``f`` the fraction (1 without a fraction grid):
       ``exposed_out[zone, b] += p * f`` when ``I >= exposure_threshold`` and
       ``displaced_out[zone, b, v] += p * f * curve_v(I)`` for every curve ``v``.
@@ -206,34 +236,35 @@ def overlay_bands(
     exposed_out, no_data_out : ndarray of float64, shape (n_zones, n_bands)
     displaced_out : ndarray of float64, shape (n_zones, n_bands, n_curves)
     cell_out : ndarray of float64, shape (h, w) or (0, 0)
-        When not empty, receives ``sum_b band_weight[zone, b] * displaced`` of the first
-        curve for each cell (0 where nothing is displaced).
+        When not empty, ``sum_b band_weight[zone, b] * displaced`` of the first curve is
+        added to each cell (pass zeros).
     """
     n_bands = intensity.shape[0]
     n_curves = curve_n.shape[0]
     n_zones = exposed_out.shape[0]
     has_fraction = fraction.shape[0] > 0
     write_cells = cell_out.shape[0] > 0
+    width = population.shape[1]
     for i in range(population.shape[0]):
-        for j in range(population.shape[1]):
-            p = population[i, j]
-            if write_cells:
-                cell_out[i, j] = 0.0
-            if not p > 0.0:
-                continue
-            z = zone[i, j]
-            if z < 0 or z >= n_zones:
-                raise ValueError("zone index out of range")
-            cell_total = 0.0
-            for b in range(n_bands):
-                value = intensity[b, i, j]
-                f = 1.0
-                if has_fraction:
-                    f = fraction[b, i, j]
-                if math.isnan(value) or math.isnan(f):
+        for b in range(n_bands):
+            row = intensity[b, i]
+            for j in range(width):
+                value = row[j]
+                # most cells are dry: one well-predicted test, then the next cell
+                # (measured faster than testing stretches of a row first)
+                if not (value > 0.0 or value != value):
+                    continue
+                p = population[i, j]
+                if not p > 0.0:
+                    continue
+                z = zone[i, j]
+                if z < 0 or z >= n_zones:
+                    raise ValueError("zone index out of range")
+                f = fraction[b, i, j] if has_fraction else 1.0
+                if value != value or f != f:
                     no_data_out[z, b] += p
                     continue
-                if value <= 0.0 or f <= 0.0:
+                if not f > 0.0:
                     continue
                 people = p * f
                 if value >= exposure_threshold:
@@ -242,10 +273,8 @@ def overlay_bands(
                     share = _curve_share(value, curve_x[v], curve_y[v], curve_n[v], curve_kind[v])
                     displaced = people * share
                     displaced_out[z, b, v] += displaced
-                    if v == 0:
-                        cell_total += band_weight[z, b] * displaced
-            if write_cells:
-                cell_out[i, j] = cell_total
+                    if v == 0 and write_cells:
+                        cell_out[i, j] += band_weight[z, b] * displaced
 
 
 def overlay_bands_reference(
@@ -270,14 +299,20 @@ def overlay_bands_reference(
     pop = population.ravel()
     populated = pop > 0
     zones = zone.ravel().astype(np.int64)
-    if zones[populated].size and (zones[populated].min() < 0 or zones[populated].max() >= n_zones):
+    # like the kernel, only cells it acts on (populated, wet or missing) are checked
+    acted = populated & (
+        (intensity.reshape(intensity.shape[0], -1) > 0)
+        | np.isnan(intensity.reshape(intensity.shape[0], -1))
+    ).any(axis=0)
+    if acted.any() and (zones[acted].min() < 0 or zones[acted].max() >= n_zones):
         raise ValueError("zone index out of range")
     cells = np.zeros(pop.size)
     for b in range(n_bands):
         value = intensity[b].ravel()
         frac = fraction[b].ravel() if fraction.shape[0] else np.ones_like(value)
-        missing = populated & (np.isnan(value) | np.isnan(frac))
-        active = populated & ~missing & (value > 0) & (frac > 0)
+        wet = populated & (value > 0)
+        missing = populated & (np.isnan(value) | (wet & np.isnan(frac)))
+        active = wet & ~missing & (frac > 0)
         people = np.where(active, pop * np.where(active, frac, 0), 0.0)
         no_data_out[:, b] += np.bincount(zones[missing], weights=pop[missing], minlength=n_zones)
         exposed = active & (value >= exposure_threshold)
@@ -295,202 +330,17 @@ def overlay_bands_reference(
                 weight = band_weight[np.where(populated, zones, 0), b]
                 cells += weight * np.where(active, displaced, 0.0)
     if cell_out.shape[0]:
-        cell_out[...] = cells.reshape(population.shape)
-
-
-# ------------------------------------------------------------------------ sampling
-
-
-@jit
-def sample_nearest(source, rows, cols, out):
-    """Nearest-neighbour sampling of a source block at fractional pixel positions.
-
-    Parameters
-    ----------
-    source : ndarray of float64, shape (n_bands, sh, sw)
-        NaN marks missing values.
-    rows, cols : ndarray of float64, shape (h, w)
-        Position of each target cell centre in source pixel units, relative to the
-        block (pixel ``(i, j)`` covers ``[i, i + 1) x [j, j + 1)``).
-    out : ndarray of float64, shape (n_bands, h, w)
-        NaN where the position falls outside the block.
-    """
-    sh = source.shape[1]
-    sw = source.shape[2]
-    for i in range(rows.shape[0]):
-        for j in range(rows.shape[1]):
-            r = rows[i, j]
-            c = cols[i, j]
-            inside = r >= 0.0 and c >= 0.0 and r < sh and c < sw
-            ri = int(math.floor(r)) if inside else 0
-            ci = int(math.floor(c)) if inside else 0
-            for b in range(source.shape[0]):
-                out[b, i, j] = source[b, ri, ci] if inside else np.nan
-
-
-def sample_nearest_reference(source, rows, cols, out):
-    """Plain-numpy reference for :func:`sample_nearest`."""
-    sh, sw = source.shape[1:]
-    inside = (rows >= 0) & (cols >= 0) & (rows < sh) & (cols < sw)
-    ri = np.where(inside, np.floor(np.where(inside, rows, 0)), 0).astype(np.int64)
-    ci = np.where(inside, np.floor(np.where(inside, cols, 0)), 0).astype(np.int64)
-    out[...] = np.where(inside[None], source[:, ri, ci], np.nan)
-
-
-@jit
-def sample_bilinear(source, rows, cols, out):
-    """Bilinear sampling that never invents values next to missing data.
-
-    A target cell whose nearest source cell is missing (NaN or outside the block)
-    stays NaN. Otherwise the value is the bilinear mean of the four surrounding
-    source cell centres, with the weights of missing neighbours dropped and the rest
-    renormalised — so a dry cell beside a nodata area is not wetted by it, and a
-    cell inside a nodata area is never filled from its neighbours.
-
-    Parameters
-    ----------
-    source, rows, cols, out
-        As for :func:`sample_nearest`.
-    """
-    sh = source.shape[1]
-    sw = source.shape[2]
-    for i in range(rows.shape[0]):
-        for j in range(rows.shape[1]):
-            r = rows[i, j]
-            c = cols[i, j]
-            if not (r >= 0.0 and c >= 0.0 and r < sh and c < sw):
-                for b in range(source.shape[0]):
-                    out[b, i, j] = np.nan
-                continue
-            rn = int(math.floor(r))
-            cn = int(math.floor(c))
-            r0 = int(math.floor(r - 0.5))
-            c0 = int(math.floor(c - 0.5))
-            ty = r - 0.5 - r0
-            tx = c - 0.5 - c0
-            for b in range(source.shape[0]):
-                if math.isnan(source[b, rn, cn]):
-                    out[b, i, j] = np.nan
-                    continue
-                total = 0.0
-                weight_sum = 0.0
-                for di in range(2):
-                    rr = r0 + di
-                    wy = ty if di == 1 else 1.0 - ty
-                    if rr < 0 or rr >= sh or wy <= 0.0:
-                        continue
-                    for dj in range(2):
-                        cc = c0 + dj
-                        wx = tx if dj == 1 else 1.0 - tx
-                        if cc < 0 or cc >= sw or wx <= 0.0:
-                            continue
-                        value = source[b, rr, cc]
-                        if math.isnan(value):
-                            continue
-                        total += wy * wx * value
-                        weight_sum += wy * wx
-                out[b, i, j] = total / weight_sum
-
-
-def sample_bilinear_reference(source, rows, cols, out):
-    """Plain-numpy reference for :func:`sample_bilinear`."""
-    n_bands, sh, sw = source.shape
-    inside = (rows >= 0) & (cols >= 0) & (rows < sh) & (cols < sw)
-    safe_r = np.where(inside, rows, 0.5)
-    safe_c = np.where(inside, cols, 0.5)
-    rn = np.floor(safe_r).astype(np.int64)
-    cn = np.floor(safe_c).astype(np.int64)
-    r0 = np.floor(safe_r - 0.5).astype(np.int64)
-    c0 = np.floor(safe_c - 0.5).astype(np.int64)
-    ty = safe_r - 0.5 - r0
-    tx = safe_c - 0.5 - c0
-    total = np.zeros((n_bands, *rows.shape))
-    weight_sum = np.zeros((n_bands, *rows.shape))
-    for rr, wy in ((r0, 1 - ty), (r0 + 1, ty)):
-        for cc, wx in ((c0, 1 - tx), (c0 + 1, tx)):
-            ok = (rr >= 0) & (rr < sh) & (cc >= 0) & (cc < sw) & (wy > 0) & (wx > 0)
-            values = source[:, np.clip(rr, 0, sh - 1), np.clip(cc, 0, sw - 1)]
-            usable = ok[None] & ~np.isnan(values)
-            total += np.where(usable, wy * wx * np.where(usable, values, 0), 0)
-            weight_sum += np.where(usable, wy * wx, 0)
-    nearest_missing = np.isnan(source[:, rn, cn])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        value = total / weight_sum
-    out[...] = np.where(inside[None] & ~nearest_missing, value, np.nan)
-
-
-# ---------------------------------------------------------------- conservative regrid
-
-
-@jit
-def regrid_area_weighted(
-    source, row_ptr, row_index, row_weight, col_ptr, col_index, col_weight, row0, col0, out
-):
-    """Spread each source cell over target cells by separable overlap weights.
-
-    Source row ``i`` sends the share ``row_weight[k]`` of itself to target row
-    ``row_index[k]`` for ``k`` in ``row_ptr[i]:row_ptr[i + 1]`` (CSR layout), and the
-    same for columns; a source cell's weights sum to 1 where it lies inside the target
-    grid, so totals are conserved. Target indices are global; only those inside the
-    block ``[row0, row0 + h) x [col0, col0 + w)`` of ``out`` are written.
-
-    Parameters
-    ----------
-    source : ndarray of float64, shape (sh, sw)
-        People per source cell (NaN counts as 0).
-    row_ptr, col_ptr : ndarray of int64, shape (sh + 1,), (sw + 1,)
-    row_index, col_index : ndarray of int64
-    row_weight, col_weight : ndarray of float64
-    row0, col0 : int
-        Global target index of ``out[0, 0]``.
-    out : ndarray of float64, shape (h, w)
-        Receives the added people.
-    """
-    h = out.shape[0]
-    w = out.shape[1]
-    for i in range(source.shape[0]):
-        for j in range(source.shape[1]):
-            value = source[i, j]
-            if value == 0.0 or math.isnan(value):
-                continue
-            for a in range(row_ptr[i], row_ptr[i + 1]):
-                ti = row_index[a] - row0
-                if ti < 0 or ti >= h:
-                    continue
-                wy = row_weight[a] * value
-                for c in range(col_ptr[j], col_ptr[j + 1]):
-                    tj = col_index[c] - col0
-                    if tj < 0 or tj >= w:
-                        continue
-                    out[ti, tj] += wy * col_weight[c]
-
-
-def regrid_area_weighted_reference(
-    source, row_ptr, row_index, row_weight, col_ptr, col_index, col_weight, row0, col0, out
-):
-    """Plain-numpy reference for :func:`regrid_area_weighted` (dense weight matrices)."""
-    h, w = out.shape
-
-    def dense(ptr, index, weight, offset, size):
-        matrix = np.zeros((size, ptr.size - 1))
-        for i in range(ptr.size - 1):
-            for k in range(ptr[i], ptr[i + 1]):
-                t = index[k] - offset
-                if 0 <= t < size:
-                    matrix[t, i] += weight[k]
-        return matrix
-
-    rows = dense(row_ptr, row_index, row_weight, row0, h)
-    cols = dense(col_ptr, col_index, col_weight, col0, w)
-    out += rows @ np.nan_to_num(source, nan=0.0) @ cols.T
+        cell_out += cells.reshape(population.shape)
 
 
 KERNELS = {
     "evaluate_curves": (evaluate_curves, evaluate_curves_reference),
+    "mask_missing_into": (mask_missing_into, mask_missing_into_reference),
     "zonal_population": (zonal_population, zonal_population_reference),
     "overlay_bands": (overlay_bands, overlay_bands_reference),
     "sample_nearest": (sample_nearest, sample_nearest_reference),
     "sample_bilinear": (sample_bilinear, sample_bilinear_reference),
+    "sum_groups": (sum_groups, sum_groups_reference),
     "regrid_area_weighted": (regrid_area_weighted, regrid_area_weighted_reference),
 }
 """Each kernel name mapped to ``(numba_kernel, numpy_reference)``; same signatures."""

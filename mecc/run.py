@@ -14,6 +14,7 @@ import platform
 import sys
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,12 +106,15 @@ def _analysis_grid(config: RunConfig, population, hazards):
     return hazard.native_grid, f"hazard {choice}"
 
 
-def _input_record(path, role, base_dir) -> dict:
-    """Role, path (relative to the run file's folder when inside it) and SHA-256."""
+def _input_record(path, role, base_dir, hashes) -> dict:
+    """Role, path (relative to the run file's folder when inside it) and a pending SHA-256.
+
+    The hash is computed on ``hashes`` (an executor) while the engine runs.
+    """
     absolute = os.path.abspath(path)
     relative = os.path.relpath(absolute, base_dir)
     shown = absolute if relative.startswith("..") else relative
-    return {"role": role, "path": shown, "sha256": sha256_of(absolute)}
+    return {"role": role, "path": shown, "sha256": hashes.submit(sha256_of, absolute)}
 
 
 def _versions() -> dict:
@@ -156,12 +160,17 @@ def _period_check(hazard, year) -> str | None:
     return None
 
 
+GDAL_CACHE_BYTES = 256 * 2**20
+"""GDAL's raster block cache during a run (GDAL's default, 5 % of RAM, lets memory grow
+with the grid); a GDAL_CACHEMAX environment variable overrides it."""
+
+
 def run_country(
     config_path,
     out_dir,
     *,
     overwrite: bool = False,
-    threads: int = 1,
+    threads: int | None = None,
     block_shape: tuple[int, int] | None = None,
     progress=None,
 ) -> RunResult:
@@ -174,8 +183,8 @@ def run_country(
     out_dir : path
         The run folder to create; refused if it holds files unless ``overwrite``.
     overwrite : bool
-    threads : int
-        Blocks processed at once (results do not depend on it).
+    threads : int, optional
+        Blocks processed at once (default: one per CPU; results do not depend on it).
     block_shape : (int, int), optional
         Rows and columns per block (default ``mecc.engine.DEFAULT_BLOCK``).
     progress : callable, optional
@@ -190,6 +199,22 @@ def run_country(
     mecc.errors.MeccError
         Bad usage or bad data, with a one-line message naming the file and field.
     """
+    import rasterio
+
+    threads = threads or os.cpu_count() or 1
+    cache = os.environ.get("GDAL_CACHEMAX", GDAL_CACHE_BYTES)
+    with rasterio.Env(GDAL_CACHEMAX=cache), ThreadPoolExecutor(max_workers=1) as hashes:
+        try:
+            return _run_country(
+                config_path, out_dir, overwrite, threads, block_shape, progress, hashes
+            )
+        finally:
+            hashes.shutdown(cancel_futures=True)
+
+
+def _run_country(
+    config_path, out_dir, overwrite, threads, block_shape, progress, hashes
+) -> RunResult:
     timer = _Timer()
     started = time.perf_counter()
     block_shape = tuple(block_shape or engine.DEFAULT_BLOCK)
@@ -201,7 +226,7 @@ def run_country(
         with timer.stage("open_inputs"):
             population, zones, hazards = _load_inputs(config)
             grid, grid_source = _analysis_grid(config, population, hazards)
-            population_report = population.prepare(grid)
+            population_report = population.prepare(grid, scan=False)
             zones.prepare(grid)
             codes = list(zones.finest.codes) + ["__outside__"]
             protections = [tables.protection_per_zone(h, codes) for h in hazards]
@@ -218,6 +243,8 @@ def run_country(
                         tables.band_weights(h, protection),
                     )
                 )
+        # hash the inputs for the manifest in the background while the engine runs
+        input_records = _inputs(config, population, zones, hazards, hashes)
         notes = list(zones.notes)
         for h in hazards:
             message = _period_check(h, population.year)
@@ -246,6 +273,7 @@ def run_country(
                     cell_sink=writer.write,
                     progress=(lambda d, t: progress("engine", d, t)) if progress else None,
                 )
+            population.confirm(float(result.population.sum()))
             with timer.stage("write_grids"):
                 writer.close()
             with timer.stage("metrics"):
@@ -328,7 +356,7 @@ def run_country(
                 "country": config.country,
                 "created_by": f"mecc {mecc.__version__}",
                 "command": " ".join(sys.argv),
-                "inputs": _inputs(config, population, zones, hazards),
+                "inputs": [{**r, "sha256": r["sha256"].result()} for r in input_records],
                 "parameters": {
                     "analysis_grid": {"source": grid_source, **grid.describe()},
                     "block_shape": list(block_shape),
@@ -388,23 +416,24 @@ def _pack(curve):
     return pack_curves([curve])
 
 
-def _inputs(config, population, zones, hazards) -> list:
+def _inputs(config, population, zones, hazards, hashes) -> list:
+    """Every input file of the run, with its SHA-256 being computed on ``hashes``."""
     base = config.base_dir
     records = [
-        _input_record(config.path, "run file", base),
-        _input_record(population.file.path, "population", base),
+        _input_record(config.path, "run file", base, hashes),
+        _input_record(population.file.path, "population", base, hashes),
     ]
     for level in zones.levels:
         if level.path:
-            records.append(_input_record(level.path, f"zones level {level.level}", base))
+            records.append(_input_record(level.path, f"zones level {level.level}", base, hashes))
     seen = set()
     for h in hazards:
         for path in h.inputs:
             if path not in seen:
                 seen.add(path)
-                records.append(_input_record(path, f"hazard {h.id}", base))
+                records.append(_input_record(path, f"hazard {h.id}", base, hashes))
         curve_path = os.path.join(base, h.curve.name)
         if os.path.isfile(curve_path) and curve_path not in seen:
             seen.add(curve_path)
-            records.append(_input_record(curve_path, f"curve of {h.id}", base))
+            records.append(_input_record(curve_path, f"curve of {h.id}", base, hashes))
     return records

@@ -29,13 +29,21 @@ def _slice(window):
     return slice(r, r + int(window.height)), slice(c, c + int(window.width))
 
 
+def _deliver(values, out):
+    """The engine passes reusable buffers: fill them like the real readers do."""
+    if out is None:
+        return values.copy()
+    out[...] = values
+    return out
+
+
 class ArrayPopulation:
     def __init__(self, values):
         self.values = values
 
-    def read(self, window):
+    def read(self, window, out=None):
         rows, cols = _slice(window)
-        return self.values[rows, cols].copy()
+        return _deliver(self.values[rows, cols], out)
 
 
 class ArrayZones:
@@ -43,9 +51,9 @@ class ArrayZones:
         self.index = index
         self.n = n
 
-    def rasterize(self, window):
+    def rasterize(self, window, out=None):
         rows, cols = _slice(window)
-        return self.index[rows, cols].astype(np.int32)
+        return _deliver(self.index[rows, cols].astype(np.int32), out)
 
 
 class ArrayBands:
@@ -53,9 +61,9 @@ class ArrayBands:
         self.values = values
         self.count = values.shape[0]
 
-    def read(self, window):
+    def read(self, window, out=None):
         rows, cols = _slice(window)
-        return self.values[:, rows, cols].copy()
+        return _deliver(self.values[:, rows, cols], out)
 
 
 def grid_for(h, w):
@@ -243,7 +251,8 @@ def direct(scene):
             for b in range(n_bands):
                 value = hz["intensity"][b, i, j]
                 f = 1.0 if hz["fraction"] is None else hz["fraction"][b, i, j]
-                if math.isnan(value) or math.isnan(f):
+                # the fraction matters only where the intensity is above 0
+                if math.isnan(value) or (value > 0 and math.isnan(f)):
                     no_data[z, b] += p
                     continue
                 if value <= 0 or f <= 0:

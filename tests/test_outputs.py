@@ -597,3 +597,37 @@ def test_parent_relative_path_resolves_against_the_run_file(cli, tmp_path, monke
     # outside the run file's folder: shown as absolute paths
     assert Path(paths["population"]) == (shared / "pop.tif").resolve()
     assert paths["run file"] == "run.yaml"
+
+
+def test_cell_grid_overviews_are_block_averages(tmp_path):
+    """The writer stages its own overview levels; the COG's levels are exact averages
+    of the cells (partial groups at the edges average the cells they have)."""
+    from affine import Affine
+    from rasterio.windows import Window
+
+    from mecc.grid import GridSpec
+    from mecc.outputs import CellGridWriter
+
+    height, width = 1203, 2001
+    grid = GridSpec("EPSG:4326", Affine(0.01, 0, 0, 0, -0.01, 0), width, height)
+    values = np.random.default_rng(0).random((height, width))
+    values[:300] = 0.0  # sparse rows are not written at all
+    writer = CellGridWriter(tmp_path / "cells.tif", grid, ["a"])
+    assert writer.factors == [2, 4]
+    for r in range(0, height, 256):
+        for c in range(0, width, 512):
+            window = Window(c, r, min(512, width - c), min(256, height - r))
+            writer.write(0, window, values[r : r + int(window.height), c : c + int(window.width)])
+    writer.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cells.tif"]
+    with rasterio.open(tmp_path / "cells.tif") as dataset:
+        assert dataset.tags(ns="IMAGE_STRUCTURE")["LAYOUT"] == "COG"
+        assert dataset.overviews(1) == [2, 4]
+        np.testing.assert_array_equal(dataset.read(1), values)
+    for level, factor in enumerate((2, 4)):
+        rows, cols = -(-height // factor), -(-width // factor)
+        padded = np.full((rows * factor, cols * factor), np.nan)
+        padded[:height, :width] = values
+        expected = np.nanmean(padded.reshape(rows, factor, cols, factor), axis=(1, 3))
+        with rasterio.open(tmp_path / "cells.tif", overview_level=level) as dataset:
+            np.testing.assert_allclose(dataset.read(1), expected, rtol=1e-12, atol=1e-15)

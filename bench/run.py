@@ -1,0 +1,295 @@
+"""``make bench``: the engine's speed and memory on a synthetic 10,000 x 10,000 country.
+
+Measures, in one run (see bench/README.md for the meaning of each figure):
+
+- read_bandwidth_gb_s: memory read bandwidth (parallel Numba sum over 1 GiB);
+- the fused kernel on in-memory arrays, 1 and 8 bands, run as the engine runs it
+  (blocks on all cores): kernel_mcells_per_s, kernel_fraction_of_bandwidth;
+- speedup_vs_numpy: against the pinned numpy reference (masked np.interp +
+  np.bincount per band, float64), 8 bands;
+- read_floor_seconds: reading the input files with rasterio, all threads, nothing else
+  (each file whole, GDAL_NUM_THREADS=ALL_CPUS); read_floor_blocks_seconds: the same
+  files read block by block on all cores, as the engine reads them;
+- e2e_seconds: `mecc run` on those files, outputs written (a fresh process);
+- peak_rss_mb for that run and peak_rss_mb_4x at 4x the cells (2 x 2 VRT mosaic);
+- startup_seconds: a second `mecc run` on a tiny country (kernels cached).
+
+Prints a table and, last, one JSON line with those keys.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numba
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
+
+import country  # noqa: E402
+
+LINEAR = ((0.0, 0.25, 0.5, 1.0, 2.0, 3.0, 100.0), (0.0, 0.0, 0.1, 0.5, 0.9, 1.0, 1.0))
+BLOCK = (256, 2048)
+
+
+@numba.njit(parallel=True, cache=True)
+def _parallel_sum(values):
+    total = 0.0
+    for i in numba.prange(values.size):
+        total += values[i]
+    return total
+
+
+def read_bandwidth(repeat=7) -> float:
+    """GB/s of a parallel sum over 1 GiB of float64 (best of ``repeat``)."""
+    values = np.ones(1 << 27)
+    _parallel_sum(values)
+    best = min(_timed(_parallel_sum, values)[0] for _ in range(repeat))
+    return values.nbytes / best / 1e9
+
+
+def _timed(func, *args):
+    start = time.perf_counter()
+    result = func(*args)
+    return time.perf_counter() - start, result
+
+
+def load_region(run_file, rows=2048, cols=4096):
+    """Population, zone index and the eight flood maps of a region, in memory (float64)."""
+    from rasterio.windows import Window
+
+    from mecc.config import load_config
+    from mecc.run import _analysis_grid, _load_inputs
+
+    config = load_config(run_file)
+    population, zones, hazards = _load_inputs(config)
+    grid, _ = _analysis_grid(config, population, hazards)
+    population.prepare(grid, scan=False)
+    zones.prepare(grid)
+    intensity, _ = hazards[0].align(grid)
+    window = Window(2048, 2048, cols, rows)
+    return (
+        population.read(window),
+        zones.rasterize(window),
+        intensity.read(window),
+        zones.n + 1,
+    )
+
+
+def kernel_throughput(people, zone, depth, n_zones, threads, repeat=3):
+    """Seconds of the fused kernel over the region in engine blocks on ``threads``."""
+    from hazards.curves import Curve, pack_curves
+    from mecc.kernels import overlay_bands
+
+    x, y, n, kind = pack_curves([Curve("linear", *LINEAR)])
+    n_bands = depth.shape[0]
+    weights = np.full((n_zones, n_bands), 0.01)
+    blocks = [
+        (slice(r, r + BLOCK[0]), slice(c, c + BLOCK[1]))
+        for r in range(0, people.shape[0], BLOCK[0])
+        for c in range(0, people.shape[1], BLOCK[1])
+    ]
+
+    def one(block):
+        rows, cols = block
+        out = (
+            np.zeros((n_zones, n_bands)),
+            np.zeros((n_zones, n_bands, 1)),
+            np.zeros((n_zones, n_bands)),
+        )
+        cells = np.zeros(people[rows, cols].shape)
+        overlay_bands(
+            people[rows, cols],
+            zone[rows, cols],
+            depth[:, rows, cols],
+            np.zeros((0, 0, 0)),
+            x,
+            y,
+            n,
+            kind,
+            0.1,
+            weights,
+            *out,
+            cells,
+        )
+        return out
+
+    def run():
+        with ThreadPoolExecutor(threads) as pool:
+            return list(pool.map(one, blocks))
+
+    run()  # compile / warm
+    return min(_timed(run)[0] for _ in range(repeat))
+
+
+def numpy_reference(people, zone, depth, n_zones):
+    """The pinned baseline: masked np.interp + np.bincount per band, float64."""
+    xs, ys = np.asarray(LINEAR[0]), np.asarray(LINEAR[1])
+    flat_zone = zone.ravel()
+    flat_people = people.ravel()
+    out = []
+    for band in depth:
+        values = band.ravel()
+        missing = np.isnan(values) & (flat_people > 0)
+        wet = (values > 0) & (flat_people > 0)
+        share = np.interp(np.where(wet, values, 0.0), xs, ys)
+        out.append(
+            (
+                np.bincount(flat_zone[wet], weights=(flat_people * share)[wet], minlength=n_zones),
+                np.bincount(
+                    flat_zone[wet & (values >= 0.1)],
+                    weights=flat_people[wet & (values >= 0.1)],
+                    minlength=n_zones,
+                ),
+                np.bincount(flat_zone[missing], weights=flat_people[missing], minlength=n_zones),
+            )
+        )
+    return out
+
+
+def read_floor_whole(files) -> float:
+    """Each file read whole with rasterio, GDAL decoding on all threads."""
+    import rasterio
+
+    with rasterio.Env(GDAL_NUM_THREADS="ALL_CPUS", GDAL_CACHEMAX=256 * 2**20):
+        start = time.perf_counter()
+        for path in files:
+            with rasterio.open(path) as dataset:
+                dataset.read(1)
+        return time.perf_counter() - start
+
+
+def read_floor_blocks(files, threads) -> float:
+    """The files read block by block (the engine's partition) on ``threads`` threads."""
+    import rasterio
+    from rasterio.windows import Window
+
+    local = threading.local()
+    with rasterio.open(files[0]) as dataset:
+        width, height = dataset.width, dataset.height
+    windows = [
+        Window(c, r, min(BLOCK[1], width - c), min(BLOCK[0], height - r))
+        for r in range(0, height, BLOCK[0])
+        for c in range(0, width, BLOCK[1])
+    ]
+
+    def read(window):
+        if not hasattr(local, "datasets"):
+            local.datasets = [rasterio.open(path) for path in files]
+        for dataset in local.datasets:
+            dataset.read(1, window=window)
+
+    with rasterio.Env(GDAL_CACHEMAX=256 * 2**20):
+        start = time.perf_counter()
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(read, windows))
+        return time.perf_counter() - start
+
+
+def run_mecc(run_file, out_dir, threads) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of `mecc run` in a fresh process."""
+    command = [
+        str(Path(sys.executable).parent / "mecc"),
+        "-q",
+        "run",
+        str(run_file),
+        "--out",
+        str(out_dir),
+        "--overwrite",
+        "--threads",
+        str(threads),
+    ]
+    start = time.perf_counter()
+    process = subprocess.Popen(command)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"mecc run failed on {run_file}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=10_000, help="cells per side")
+    parser.add_argument("--scratch", type=Path, default=HERE / "scratch")
+    parser.add_argument("--no-4x", action="store_true", help="skip the 4x-cells run")
+    args = parser.parse_args(argv)
+    threads = os.cpu_count() or 1
+    figures = {}
+    print(
+        f"country: {args.size} x {args.size} cells in {args.scratch} (generated once)", flush=True
+    )
+    run_file = country.write_country(args.scratch / "country", size=args.size)
+    files = [run_file.parent / "population.tif"] + [
+        run_file.parent / f"flood_rp{rp:04d}.tif" for rp in country.RETURN_PERIODS
+    ]
+
+    figures["read_bandwidth_gb_s"] = read_bandwidth()
+    people, zone, depth, n_zones = load_region(run_file)
+    cells = people.size
+    for bands in (1, 8):
+        arrays = np.ascontiguousarray(depth[:bands])
+        seconds = kernel_throughput(people, zone, arrays, n_zones, threads)
+        input_bytes = people.nbytes + zone.nbytes + arrays.nbytes
+        figures[f"kernel_mcells_per_s_{bands}band"] = cells / seconds / 1e6
+        figures[f"kernel_fraction_of_bandwidth_{bands}band"] = (
+            input_bytes / seconds / 1e9 / figures["read_bandwidth_gb_s"]
+        )
+        if bands == 8:
+            single = kernel_throughput(people, zone, arrays, n_zones, 1)
+            numpy_seconds = min(
+                _timed(numpy_reference, people, zone, arrays, n_zones)[0] for _ in range(2)
+            )
+            figures["speedup_vs_numpy"] = numpy_seconds / seconds
+            figures["speedup_vs_numpy_1thread"] = numpy_seconds / single
+            figures["numpy_mcells_per_s_8band"] = cells / numpy_seconds / 1e6
+    figures["kernel_mcells_per_s"] = figures["kernel_mcells_per_s_8band"]
+    figures["kernel_fraction_of_bandwidth"] = figures["kernel_fraction_of_bandwidth_8band"]
+    figures["wet_share_of_cells"] = float((depth > 0).mean())
+    del people, zone, depth
+
+    figures["read_floor_seconds"] = min(read_floor_whole(files) for _ in range(2))
+    figures["read_floor_blocks_seconds"] = min(read_floor_blocks(files, threads) for _ in range(2))
+    out = args.scratch / "out"
+    runs = [run_mecc(run_file, out, threads) for _ in range(2)]
+    figures["e2e_seconds"], figures["peak_rss_mb"] = min(runs)
+    figures["e2e_vs_read_floor"] = figures["e2e_seconds"] / figures["read_floor_seconds"]
+    figures["e2e_vs_read_floor_blocks"] = (
+        figures["e2e_seconds"] / figures["read_floor_blocks_seconds"]
+    )
+    if not args.no_4x:
+        mosaic = country.write_mosaic(args.scratch / "country4x", run_file.parent)
+        seconds, rss = run_mecc(mosaic, args.scratch / "out4x", threads)
+        figures["e2e_seconds_4x"], figures["peak_rss_mb_4x"] = seconds, rss
+        figures["peak_rss_4x_ratio"] = rss / figures["peak_rss_mb"]
+    tiny = country.write_country(args.scratch / "tiny", size=64, zones=5)
+    run_mecc(tiny, args.scratch / "out_tiny", threads)  # fills the kernel cache
+    figures["startup_seconds"], _ = run_mecc(tiny, args.scratch / "out_tiny", threads)
+    shutil.rmtree(out, ignore_errors=True)
+    figures["threads"] = threads
+
+    width = max(len(k) for k in figures)
+    for key, value in figures.items():
+        print(
+            f"{key:<{width}}  {value:.3f}"
+            if isinstance(value, float)
+            else f"{key:<{width}}  {value}"
+        )
+    print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in figures.items()}))
+    return figures
+
+
+if __name__ == "__main__":
+    main()

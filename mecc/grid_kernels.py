@@ -1,0 +1,298 @@
+"""Numba kernels for grids: masking missing values, resampling, overviews.
+
+The same conventions as :mod:`mecc.kernels` (numpy in, ``out`` filled, no I/O; a
+plain-numpy reference next to each kernel). They are listed in the one registry,
+``mecc.kernels.KERNELS``, which tests and benchmarks iterate.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from mecc._numba import jit
+
+__all__ = [
+    "mask_missing_into",
+    "mask_missing_into_reference",
+    "regrid_area_weighted",
+    "regrid_area_weighted_reference",
+    "sample_bilinear",
+    "sample_bilinear_reference",
+    "sample_nearest",
+    "sample_nearest_reference",
+    "sum_groups",
+    "sum_groups_reference",
+]
+
+
+# ------------------------------------------------------------------------- masking
+
+
+@jit
+def mask_missing_into(raw, sentinels, extreme, out):
+    """Copy ``raw`` (any numeric dtype) to float64 ``out`` with NaN where missing.
+
+    Missing: NaN or infinite, equal to one of ``sentinels`` (nodata values in ``raw``'s
+    own dtype), or of magnitude at least ``extreme``.
+
+    Parameters
+    ----------
+    raw : ndarray, shape (h, w)
+    sentinels : ndarray of raw's dtype, shape (k,), k <= 2
+    extreme : float
+    out : ndarray of float64, shape (h, w)
+
+    Returns
+    -------
+    int
+        Cells masked only for their magnitude (an undeclared nodata value).
+    """
+    if sentinels.shape[0] > 2:
+        raise ValueError("at most two nodata values")
+    has0 = sentinels.shape[0] > 0
+    has1 = sentinels.shape[0] > 1
+    s0 = sentinels[0] if has0 else raw.dtype.type(0)
+    s1 = sentinels[1] if has1 else s0
+    n_extreme = 0
+    for i in range(raw.shape[0]):
+        row = raw[i]
+        out_row = out[i]
+        for j in range(row.shape[0]):  # branch-free, so the loop vectorises
+            v = row[j]
+            x = np.float64(v)
+            size = abs(x)
+            declared = (not size < np.inf) | (has0 & (v == s0)) | (has1 & (v == s1))
+            big = size >= extreme
+            n_extreme += big & (not declared)
+            out_row[j] = np.nan if (declared | big) else x
+    return n_extreme
+
+
+def mask_missing_into_reference(raw, sentinels, extreme, out):
+    """Plain-numpy reference for :func:`mask_missing_into`."""
+    values = raw.astype(np.float64)
+    missing = ~np.isfinite(values) | np.isin(raw, sentinels)
+    too_big = ~missing & (np.abs(np.where(missing, 0.0, values)) >= extreme)
+    out[...] = np.where(missing | too_big, np.nan, values)
+    return int(too_big.sum())
+
+
+# ----------------------------------------------------------------------- overviews
+
+
+@jit
+def sum_groups(values, factor, out):
+    """Add each cell of ``values`` to ``out[i // factor, j // factor]``.
+
+    Parameters
+    ----------
+    values : ndarray of float64, shape (h, w)
+    factor : int
+    out : ndarray of float64, shape (ceil(h / factor), ceil(w / factor))
+    """
+    width = values.shape[1]
+    for i in range(values.shape[0]):
+        row = out[i // factor]
+        source = values[i]
+        for k in range(row.shape[0]):
+            total = 0.0
+            for j in range(k * factor, min((k + 1) * factor, width)):
+                total += source[j]
+            row[k] += total
+
+
+def sum_groups_reference(values, factor, out):
+    """Plain-numpy reference for :func:`sum_groups` (pad, reshape, sum)."""
+    h, w = values.shape
+    padded = np.zeros((out.shape[0] * factor, out.shape[1] * factor))
+    padded[:h, :w] = values
+    out += padded.reshape(out.shape[0], factor, out.shape[1], factor).sum(axis=(1, 3))
+
+
+# ------------------------------------------------------------------------ sampling
+
+
+@jit
+def sample_nearest(source, rows, cols, out):
+    """Nearest-neighbour sampling of a source block at fractional pixel positions.
+
+    Parameters
+    ----------
+    source : ndarray of float64, shape (n_bands, sh, sw)
+        NaN marks missing values.
+    rows, cols : ndarray of float64, shape (h, w)
+        Position of each target cell centre in source pixel units, relative to the
+        block (pixel ``(i, j)`` covers ``[i, i + 1) x [j, j + 1)``).
+    out : ndarray of float64, shape (n_bands, h, w)
+        NaN where the position falls outside the block.
+    """
+    sh = source.shape[1]
+    sw = source.shape[2]
+    for i in range(rows.shape[0]):
+        for j in range(rows.shape[1]):
+            r = rows[i, j]
+            c = cols[i, j]
+            inside = r >= 0.0 and c >= 0.0 and r < sh and c < sw
+            ri = int(math.floor(r)) if inside else 0
+            ci = int(math.floor(c)) if inside else 0
+            for b in range(source.shape[0]):
+                out[b, i, j] = source[b, ri, ci] if inside else np.nan
+
+
+def sample_nearest_reference(source, rows, cols, out):
+    """Plain-numpy reference for :func:`sample_nearest`."""
+    sh, sw = source.shape[1:]
+    inside = (rows >= 0) & (cols >= 0) & (rows < sh) & (cols < sw)
+    ri = np.where(inside, np.floor(np.where(inside, rows, 0)), 0).astype(np.int64)
+    ci = np.where(inside, np.floor(np.where(inside, cols, 0)), 0).astype(np.int64)
+    out[...] = np.where(inside[None], source[:, ri, ci], np.nan)
+
+
+@jit
+def sample_bilinear(source, rows, cols, out):
+    """Bilinear sampling that never invents values next to missing data.
+
+    A target cell whose nearest source cell is missing (NaN or outside the block)
+    stays NaN. Otherwise the value is the bilinear mean of the four surrounding
+    source cell centres, with the weights of missing neighbours dropped and the rest
+    renormalised — so a dry cell beside a nodata area is not wetted by it, and a
+    cell inside a nodata area is never filled from its neighbours.
+
+    Parameters
+    ----------
+    source, rows, cols, out
+        As for :func:`sample_nearest`.
+    """
+    sh = source.shape[1]
+    sw = source.shape[2]
+    for i in range(rows.shape[0]):
+        for j in range(rows.shape[1]):
+            r = rows[i, j]
+            c = cols[i, j]
+            if not (r >= 0.0 and c >= 0.0 and r < sh and c < sw):
+                for b in range(source.shape[0]):
+                    out[b, i, j] = np.nan
+                continue
+            rn = int(math.floor(r))
+            cn = int(math.floor(c))
+            r0 = int(math.floor(r - 0.5))
+            c0 = int(math.floor(c - 0.5))
+            ty = r - 0.5 - r0
+            tx = c - 0.5 - c0
+            for b in range(source.shape[0]):
+                if math.isnan(source[b, rn, cn]):
+                    out[b, i, j] = np.nan
+                    continue
+                total = 0.0
+                weight_sum = 0.0
+                for di in range(2):
+                    rr = r0 + di
+                    wy = ty if di == 1 else 1.0 - ty
+                    if rr < 0 or rr >= sh or wy <= 0.0:
+                        continue
+                    for dj in range(2):
+                        cc = c0 + dj
+                        wx = tx if dj == 1 else 1.0 - tx
+                        if cc < 0 or cc >= sw or wx <= 0.0:
+                            continue
+                        value = source[b, rr, cc]
+                        if math.isnan(value):
+                            continue
+                        total += wy * wx * value
+                        weight_sum += wy * wx
+                out[b, i, j] = total / weight_sum
+
+
+def sample_bilinear_reference(source, rows, cols, out):
+    """Plain-numpy reference for :func:`sample_bilinear`."""
+    n_bands, sh, sw = source.shape
+    inside = (rows >= 0) & (cols >= 0) & (rows < sh) & (cols < sw)
+    safe_r = np.where(inside, rows, 0.5)
+    safe_c = np.where(inside, cols, 0.5)
+    rn = np.floor(safe_r).astype(np.int64)
+    cn = np.floor(safe_c).astype(np.int64)
+    r0 = np.floor(safe_r - 0.5).astype(np.int64)
+    c0 = np.floor(safe_c - 0.5).astype(np.int64)
+    ty = safe_r - 0.5 - r0
+    tx = safe_c - 0.5 - c0
+    total = np.zeros((n_bands, *rows.shape))
+    weight_sum = np.zeros((n_bands, *rows.shape))
+    for rr, wy in ((r0, 1 - ty), (r0 + 1, ty)):
+        for cc, wx in ((c0, 1 - tx), (c0 + 1, tx)):
+            ok = (rr >= 0) & (rr < sh) & (cc >= 0) & (cc < sw) & (wy > 0) & (wx > 0)
+            values = source[:, np.clip(rr, 0, sh - 1), np.clip(cc, 0, sw - 1)]
+            usable = ok[None] & ~np.isnan(values)
+            total += np.where(usable, wy * wx * np.where(usable, values, 0), 0)
+            weight_sum += np.where(usable, wy * wx, 0)
+    nearest_missing = np.isnan(source[:, rn, cn])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = total / weight_sum
+    out[...] = np.where(inside[None] & ~nearest_missing, value, np.nan)
+
+
+# ---------------------------------------------------------------- conservative regrid
+
+
+@jit
+def regrid_area_weighted(
+    source, row_ptr, row_index, row_weight, col_ptr, col_index, col_weight, row0, col0, out
+):
+    """Spread each source cell over target cells by separable overlap weights.
+
+    Source row ``i`` sends the share ``row_weight[k]`` of itself to target row
+    ``row_index[k]`` for ``k`` in ``row_ptr[i]:row_ptr[i + 1]`` (CSR layout), and the
+    same for columns; a source cell's weights sum to 1 where it lies inside the target
+    grid, so totals are conserved. Target indices are global; only those inside the
+    block ``[row0, row0 + h) x [col0, col0 + w)`` of ``out`` are written.
+
+    Parameters
+    ----------
+    source : ndarray of float64, shape (sh, sw)
+        People per source cell (NaN counts as 0).
+    row_ptr, col_ptr : ndarray of int64, shape (sh + 1,), (sw + 1,)
+    row_index, col_index : ndarray of int64
+    row_weight, col_weight : ndarray of float64
+    row0, col0 : int
+        Global target index of ``out[0, 0]``.
+    out : ndarray of float64, shape (h, w)
+        Receives the added people.
+    """
+    h = out.shape[0]
+    w = out.shape[1]
+    for i in range(source.shape[0]):
+        for j in range(source.shape[1]):
+            value = source[i, j]
+            if value == 0.0 or math.isnan(value):
+                continue
+            for a in range(row_ptr[i], row_ptr[i + 1]):
+                ti = row_index[a] - row0
+                if ti < 0 or ti >= h:
+                    continue
+                wy = row_weight[a] * value
+                for c in range(col_ptr[j], col_ptr[j + 1]):
+                    tj = col_index[c] - col0
+                    if tj < 0 or tj >= w:
+                        continue
+                    out[ti, tj] += wy * col_weight[c]
+
+
+def regrid_area_weighted_reference(
+    source, row_ptr, row_index, row_weight, col_ptr, col_index, col_weight, row0, col0, out
+):
+    """Plain-numpy reference for :func:`regrid_area_weighted` (dense weight matrices)."""
+    h, w = out.shape
+
+    def dense(ptr, index, weight, offset, size):
+        matrix = np.zeros((size, ptr.size - 1))
+        for i in range(ptr.size - 1):
+            for k in range(ptr[i], ptr[i + 1]):
+                t = index[k] - offset
+                if 0 <= t < size:
+                    matrix[t, i] += weight[k]
+        return matrix
+
+    rows = dense(row_ptr, row_index, row_weight, row0, h)
+    cols = dense(col_ptr, col_index, col_weight, col0, w)
+    out += rows @ np.nan_to_num(source, nan=0.0) @ cols.T
