@@ -44,8 +44,10 @@ LINEAR = ((0.0, 0.25, 0.5, 1.0, 2.0, 3.0, 100.0), (0.0, 0.0, 0.1, 0.5, 0.9, 1.0,
 BLOCK = (256, 2048)
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, fastmath=True, cache=True)
 def _parallel_sum(values):
+    # fastmath lets the sum vectorise, so this measures memory, not add latency
+    # (the engine's kernels never use fastmath; see mecc/_numba.py)
     total = 0.0
     for i in numba.prange(values.size):
         total += values[i]
@@ -102,33 +104,29 @@ def kernel_throughput(people, zone, depth, n_zones, threads, repeat=3):
         for c in range(0, people.shape[1], BLOCK[1])
     ]
 
-    def one(block):
-        rows, cols = block
-        out = (
+    # contiguous copies of each block, as the engine's read buffers are
+    data = [
+        tuple(np.ascontiguousarray(a) for a in (people[r, c], zone[r, c], depth[:, r, c]))
+        for r, c in blocks
+    ]
+    empty = np.zeros((0, 0, 0))
+
+    def one(arrays):
+        block_people, block_zone, block_depth = arrays
+        out = [
             np.zeros((n_zones, n_bands)),
             np.zeros((n_zones, n_bands, 1)),
             np.zeros((n_zones, n_bands)),
-        )
-        cells = np.zeros(people[rows, cols].shape)
+        ]
+        cells = np.zeros(block_people.shape)
         overlay_bands(
-            people[rows, cols],
-            zone[rows, cols],
-            depth[:, rows, cols],
-            np.zeros((0, 0, 0)),
-            x,
-            y,
-            n,
-            kind,
-            0.1,
-            weights,
-            *out,
-            cells,
+            block_people, block_zone, block_depth, empty, x, y, n, kind, 0.1, weights, *out, cells
         )
         return out
 
     def run():
         with ThreadPoolExecutor(threads) as pool:
-            return list(pool.map(one, blocks))
+            return list(pool.map(one, data))
 
     run()  # compile / warm
     return min(_timed(run)[0] for _ in range(repeat))
@@ -199,8 +197,10 @@ def read_floor_blocks(files, threads) -> float:
 
 
 def run_mecc(run_file, out_dir, threads) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of `mecc run` in a fresh process."""
+    """Wall seconds and peak RSS (MB) of `mecc run` in a fresh process (via measure.py)."""
     command = [
+        sys.executable,
+        str(HERE / "measure.py"),
         str(Path(sys.executable).parent / "mecc"),
         "-q",
         "run",
@@ -211,13 +211,10 @@ def run_mecc(run_file, out_dir, threads) -> tuple[float, float]:
         "--threads",
         str(threads),
     ]
-    start = time.perf_counter()
-    process = subprocess.Popen(command)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
+    result = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+    if result["exit_code"] != 0:
         raise SystemExit(f"mecc run failed on {run_file}")
-    return seconds, usage.ru_maxrss / 1024
+    return result["seconds"], result["peak_rss_mb"]
 
 
 def main(argv=None) -> dict:
