@@ -128,5 +128,28 @@ def demo_command(ctx, out_dir, overwrite, threads):
         click.echo(f"wrote {out} (fictional demo country: inputs/ and run/)")
 
 
+@main.group("curves")
+def curves_group():
+    """The built-in displacement curves, with sources and evidence grades."""
+
+
+@curves_group.command("list")
+@click.option("--hazard", "hazard_type", default=None, help="Only curves for this hazard type.")
+def curves_list(hazard_type):
+    """List the built-in curves."""
+    from hazards.library import describe_entries
+
+    click.echo("\n".join(describe_entries(hazard_type)))
+
+
+@curves_group.command("show")
+@click.argument("name")
+def curves_show(name):
+    """Show one curve: source, evidence grade and every variant."""
+    from hazards.library import describe_entry
+
+    click.echo("\n".join(describe_entry(name)))
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

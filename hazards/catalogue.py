@@ -1,25 +1,43 @@
-"""The catalogue of hazard types: intensity measure, unit, exposure threshold.
+"""The catalogue of hazard types: intensity measure, unit, thresholds, codes, conversions.
 
 A hazard set in a run file names one of these types. The exposure threshold is the
 intensity at or above which people count as *exposed* (independent of the displacement
 curve, so exposed and displaced are different numbers; DESIGN.md, semantics).
 
-Sources for the thresholds (see ../shared/reference/methodology.md):
+Sources (see ../shared/reference/methodology.md):
 
-- flood depth >= 0.1 m: the lowest InaSAFE flood/tsunami hazard class (0.1 m);
-- tropical-cyclone wind >= 17.5 m/s, 1-minute sustained at 10 m: CLIMADA's
-  ``DEF_INTENSITY_THRES`` (tropical-storm strength, 34 kt);
-- earthquake MMI >= V (class V covers [4.5, 5.5), so >= 4.5): the InaSAFE/PAGER
-  convention that shaking from intensity V is felt by all.
+- exposure thresholds: flood and tsunami depth >= 0.1 m (the lowest InaSAFE flood and
+  tsunami hazard class); tropical-cyclone wind >= 17.5 m/s, 1-minute sustained at 10 m
+  (CLIMADA's ``DEF_INTENSITY_THRES``, tropical-storm strength, 34 kt); earthquake
+  MMI >= V, i.e. >= 4.5 since class V covers [4.5, 5.5);
+- hazard codes: UNDRR-ISC Hazard Information Profiles, 2025 update (with the 2020 code),
+  as mapped in IFRC's Monty hazard profiles (IFRCGo/pystac-monty HazardProfiles.csv);
+- wind averaging: Harper, Kepert and Ginger (2010), Guidelines for converting between
+  various wind averaging periods in tropical cyclone conditions, WMO/TD-No. 1555:
+  10-minute mean = 0.93 x 1-minute sustained at sea; peak 3-second gust within a minute
+  = G x 1-minute sustained with G = 1.11 at sea, 1.23 just onshore, 1.36 just offshore,
+  1.49 inland.
 """
 
 from __future__ import annotations
 
+import difflib
+import math
 from dataclasses import dataclass
 
 from mecc.errors import ConfigError
 
-__all__ = ["HAZARD_TYPES", "UNIT_FACTORS", "HazardType", "get_hazard_type", "unit_factor"]
+__all__ = [
+    "AVERAGING",
+    "GUST_FACTORS",
+    "HAZARD_TYPES",
+    "TEN_TO_ONE_MINUTE",
+    "UNIT_FACTORS",
+    "HazardType",
+    "averaging_factor",
+    "get_hazard_type",
+    "unit_factor",
+]
 
 
 @dataclass(frozen=True)
@@ -39,6 +57,10 @@ class HazardType:
         Intensity at or above which people count as exposed.
     valid_range : tuple of float
         Physically plausible intensities, in ``unit``.
+    hip_code, hip_code_2020 : str
+        UNDRR-ISC Hazard Information Profile codes (2025 and 2020 lists).
+    default_curve : str
+        The library curve a training run uses when none is named.
     flood_type : bool
         Whether a flooded-fraction grid may accompany the intensity.
     averaging : str or None
@@ -51,25 +73,53 @@ class HazardType:
     unit: str
     exposure_threshold: float
     valid_range: tuple[float, float]
+    hip_code: str
+    hip_code_2020: str
+    default_curve: str
     flood_type: bool = False
     averaging: str | None = None
 
 
+_FLOOD = {"measure": "water depth", "unit": "m", "exposure_threshold": 0.1, "flood_type": True}
+
 HAZARD_TYPES = {
     hazard.name: hazard
     for hazard in (
-        HazardType("river_flood", "River flood", "water depth", "m", 0.1, (0.0, 50.0), True),
         HazardType(
-            "flash_flood", "Flash or pluvial flood", "water depth", "m", 0.1, (0.0, 50.0), True
+            "river_flood",
+            "River (fluvial) flood",
+            valid_range=(0.0, 50.0),
+            hip_code="MH0604",
+            hip_code_2020="MH0007",
+            default_curve="flood_step_1m",
+            **_FLOOD,
+        ),
+        HazardType(
+            "flash_flood",
+            "Flash flood",
+            valid_range=(0.0, 50.0),
+            hip_code="MH0603",
+            hip_code_2020="MH0006",
+            default_curve="flood_step_1m",
+            **_FLOOD,
+        ),
+        HazardType(
+            "pluvial_flood",
+            "Pluvial (surface water) flood",
+            valid_range=(0.0, 50.0),
+            hip_code="MH0606",
+            hip_code_2020="MH0012",
+            default_curve="flood_step_1m",
+            **_FLOOD,
         ),
         HazardType(
             "coastal_flood",
             "Coastal flood / storm surge",
-            "water depth",
-            "m",
-            0.1,
-            (0.0, 50.0),
-            True,
+            valid_range=(0.0, 50.0),
+            hip_code="MH0601",
+            hip_code_2020="MH0004",
+            default_curve="flood_step_1m",
+            **_FLOOD,
         ),
         HazardType(
             "tropical_cyclone",
@@ -78,10 +128,31 @@ HAZARD_TYPES = {
             "m/s",
             17.5,
             (0.0, 120.0),
+            hip_code="MH0309",
+            hip_code_2020="MH0057",
+            default_curve="sshws_inasafe",
             averaging="1-min",
         ),
-        HazardType("earthquake", "Earthquake shaking", "MMI", "MMI", 4.5, (0.5, 12.5)),
-        HazardType("tsunami", "Tsunami inundation", "water depth", "m", 0.1, (0.0, 100.0), True),
+        HazardType(
+            "earthquake",
+            "Earthquake shaking",
+            "MMI",
+            "MMI",
+            4.5,
+            (0.5, 12.5),
+            hip_code="GH0101",
+            hip_code_2020="GH0001",
+            default_curve="eq_mmi6_survivors",
+        ),
+        HazardType(
+            "tsunami",
+            "Tsunami inundation",
+            valid_range=(0.0, 100.0),
+            hip_code="MH0705",
+            hip_code_2020="MH0029",
+            default_curve="tsunami_step_0.7m",
+            **{**_FLOOD, "flood_type": False},
+        ),
     )
 }
 
@@ -93,14 +164,18 @@ UNIT_FACTORS = {
 """Exact factors from a grid's unit to the canonical unit (1 kt = 1852 m/h,
 1 mph = 0.44704 m/s, 1 ft = 0.3048 m by definition)."""
 
+AVERAGING = ("1-min", "10-min", "gust")
+TEN_TO_ONE_MINUTE = 1.0 / 0.93
+"""10-minute mean to 1-minute sustained wind at sea (Harper et al. 2010)."""
+GUST_FACTORS = {"at_sea": 1.11, "onshore": 1.23, "offshore": 1.36, "inland": 1.49}
+"""Peak 3-second gust over 1-minute sustained wind by exposure (Harper et al. 2010)."""
+
 
 def get_hazard_type(name: str, where: str = "type") -> HazardType:
     """Look up a hazard type; unknown names raise :class:`ConfigError` with a suggestion."""
     try:
         return HAZARD_TYPES[name]
     except KeyError:
-        import difflib
-
         close = difflib.get_close_matches(str(name), HAZARD_TYPES, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise ConfigError(
@@ -119,3 +194,51 @@ def unit_factor(hazard: HazardType, unit: str | None, where: str = "unit") -> fl
             f"use one of {', '.join(factors)}"
         )
     return factors[unit]
+
+
+def averaging_factor(
+    hazard: HazardType, averaging: str | None, gust_factor=None, where: str = "averaging"
+) -> tuple[float, str]:
+    """Factor turning a wind grid's averaging period into 1-minute sustained wind.
+
+    Returns the factor and a sentence stating it (recorded in the manifest). A 10-minute
+    grid is multiplied by 1/0.93; a gust grid needs an explicit ``gust_factor`` (a number,
+    or one of the exposures of :data:`GUST_FACTORS`), never a silent default.
+    """
+    if averaging is None:
+        return 1.0, ""
+    if hazard.averaging is None:
+        raise ConfigError(f"{where}: applies to wind hazards only, not {hazard.name}")
+    if averaging not in AVERAGING:
+        close = difflib.get_close_matches(str(averaging), AVERAGING, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigError(
+            f"{where}: unknown averaging {averaging!r}{hint}; use {', '.join(AVERAGING)}"
+        )
+    if averaging == "1-min":
+        return 1.0, "1-minute sustained wind, used as given"
+    if averaging == "10-min":
+        return TEN_TO_ONE_MINUTE, (
+            "10-minute mean wind divided by 0.93 to give 1-minute sustained wind "
+            "(at-sea factor, Harper et al. 2010, WMO/TD-No. 1555)"
+        )
+    if gust_factor is None:
+        raise ConfigError(
+            f"{where}: gust grids need gust_factor: a number or one of "
+            + ", ".join(f"{k} ({v})" for k, v in GUST_FACTORS.items())
+            + " (Harper et al. 2010)"
+        )
+    value = GUST_FACTORS.get(gust_factor, gust_factor)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value < 1
+    ):
+        raise ConfigError(
+            f"{where}: gust_factor must be a number >= 1 or one of {', '.join(GUST_FACTORS)}"
+        )
+    return 1.0 / float(value), (
+        f"3-second gust divided by the gust factor {float(value):g} to give 1-minute sustained wind "
+        "(Harper et al. 2010)"
+    )

@@ -3,8 +3,8 @@
 A curve is piecewise linear (clamped at the ends; two points with the same intensity
 make a vertical step whose value exactly at the step is the upper share) or an
 explicit right-continuous step function. Curves are data: CSV files with columns
-``intensity,share`` (the run contract), built-in files listed in
-``hazards/curves/index.yaml``, or inline mappings in a run file.
+``intensity,share`` (the run contract), the built-in library
+``hazards/curves/library.yaml`` (``hazards.library``), or inline mappings in a run file.
 
 Why an explicit step rule: CLIMADA builds steps as ``np.interp`` over a repeated
 point (``ImpactFunc.from_step_impf``), whose value at the repeated point numpy leaves
@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from importlib import resources
 
 import numpy as np
 
 from mecc.errors import ConfigError, CurveError, InputFileError
 from mecc.kernels import CURVE_LINEAR, CURVE_STEP
 
-__all__ = ["Curve", "builtin_curves", "load_curve", "pack_curves", "read_curve_csv"]
+__all__ = ["Curve", "load_curve", "pack_curves", "read_curve_csv"]
 
 KINDS = {"linear": CURVE_LINEAR, "step": CURVE_STEP}
 
@@ -147,24 +146,69 @@ def read_curve_csv(path, name: str | None = None, kind: str = "linear", **meta) 
     )
 
 
-def builtin_curves() -> dict[str, dict]:
-    """The index of built-in curves (name -> entry of ``hazards/curves/index.yaml``)."""
-    import yaml
-
-    text = resources.files("hazards").joinpath("curves/index.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)["curves"]
-
-
-def load_curve(spec, base_dir=".", where: str = "curve") -> Curve:
+def load_curve(
+    spec,
+    base_dir=".",
+    where: str = "curve",
+    hazard_type: str | None = None,
+    country: str | None = None,
+) -> Curve:
     """Resolve a run file's ``curve:`` value.
 
     Parameters
     ----------
     spec : str or mapping
-        A built-in curve name, a path to a CSV curve file (relative to ``base_dir``),
-        or a mapping with ``intensity``, ``share`` and optional ``kind``.
+        A built-in curve ``NAME`` or ``NAME:VARIANT`` (see ``mecc curves list``), a path to
+        a CSV curve file (relative to ``base_dir``), or a mapping: points (``intensity``,
+        ``share``, optional ``kind``) or one generator of the library (e.g.
+        ``{survivors_step: {threshold: 5.5, fatality: {...}}}``).
+    hazard_type : str, optional
+        The hazard type the curve is used for; a built-in curve made for other hazard
+        types is refused.
+    country : str, optional
+        The run's country; a built-in curve calibrated for another country (the ITB and
+        PAGER fatality models) is refused — give its coefficients in a mapping instead.
     """
+    from hazards import library
+
     if isinstance(spec, dict):
+        return _inline_curve(spec, where)
+    if not isinstance(spec, str) or not spec:
+        raise ConfigError(f"{where}: give a curve file, a built-in curve name or a mapping")
+    name, _, variant = spec.partition(":")
+    entries = library.curve_entries()
+    if name in entries:
+        entry = entries[name]
+        if hazard_type is not None and hazard_type not in entry.hazard_types:
+            raise ConfigError(
+                f"{where}: curve {name!r} is for {', '.join(entry.hazard_types)}, not {hazard_type}"
+            )
+        if country is not None and entry.calibration_country not in (None, country):
+            raise ConfigError(
+                f"{where}: curve {name!r} uses a fatality model calibrated for "
+                f"{entry.calibration_country}, not {country}; give its coefficients in a "
+                "curve mapping if you have them for this country"
+            )
+        try:
+            return entry.curve(variant or "central")
+        except ConfigError as error:
+            raise ConfigError(f"{where}: {error}") from None
+    path = os.path.join(os.fspath(base_dir), spec)
+    if not os.path.exists(path):
+        import difflib
+
+        close = difflib.get_close_matches(name, entries, n=1)
+        hint = f"; did you mean the built-in curve {close[0]!r}?" if close else ""
+        raise InputFileError(
+            f"{where}: {spec!r} is neither a curve file nor a built-in curve{hint}"
+        )
+    return read_curve_csv(path, name=spec)
+
+
+def _inline_curve(spec: dict, where: str) -> Curve:
+    from hazards import library
+
+    if "intensity" in spec or "share" in spec:
         unknown = set(spec) - {"intensity", "share", "kind", "name", "source"}
         if unknown:
             raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
@@ -183,26 +227,14 @@ def load_curve(spec, base_dir=".", where: str = "curve") -> Curve:
             if isinstance(error, CurveError):
                 raise
             raise ConfigError(f"{where}: intensity and share must be numbers") from None
-    if not isinstance(spec, str) or not spec:
-        raise ConfigError(f"{where}: give a curve file, a built-in curve name or a mapping")
-    index = builtin_curves()
-    if spec in index:
-        entry = index[spec]
-        with resources.as_file(resources.files("hazards").joinpath(f"curves/{entry['file']}")) as p:
-            return read_curve_csv(
-                p,
-                name=spec,
-                kind=entry.get("kind", "linear"),
-                unit=entry.get("unit"),
-                source=entry.get("source", ""),
-            )
-    path = os.path.join(os.fspath(base_dir), spec)
-    if not os.path.exists(path):
-        import difflib
-
-        close = difflib.get_close_matches(spec, index, n=1)
-        hint = f"; did you mean the built-in curve {close[0]!r}?" if close else ""
-        raise InputFileError(
-            f"{where}: {spec!r} is neither a curve file nor a built-in curve{hint}"
+    generators = {"step", "classes", "emanuel", "emanuel_threshold", "survivors_step"}
+    if len(spec) != 1 or next(iter(spec)) not in generators:
+        raise ConfigError(
+            f"{where}: give intensity and share, or one of {', '.join(sorted(generators))}"
         )
-    return read_curve_csv(path, name=spec)
+    try:
+        return library.build_curve(spec, where, source="run file")
+    except (KeyError, TypeError, ValueError) as error:
+        if isinstance(error, CurveError):
+            raise
+        raise ConfigError(f"{where}: incomplete curve parameters ({error})") from None

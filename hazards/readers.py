@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from affine import Affine
 
-from hazards.catalogue import HazardType, get_hazard_type, unit_factor
+from hazards.catalogue import HazardType, averaging_factor, get_hazard_type, unit_factor
 from hazards.curves import Curve, load_curve
 from mecc.errors import ConfigError, DataError, InputFileError, MissingCRSError
 from mecc.grid import AlignedBands, GridSpec, RasterFile, mask_missing
@@ -172,7 +172,9 @@ class HazardSet:
     curve : Curve
     exposure_threshold : float
     unit_factor : float
-        Multiplies grid values into the canonical unit.
+        Multiplies grid values into the canonical unit and averaging period.
+    conversion : str
+        How the grid values were converted (unit and wind averaging), for the manifest.
     resampling : str
     protection_rp : float, dict or None
     scenario : str or None
@@ -191,6 +193,7 @@ class HazardSet:
     fraction_layers: list | None = None
     unit_factor: float = 1.0
     unit: str | None = None
+    conversion: str = ""
     resampling: str = "nearest"
     protection_rp: object = None
     scenario: str | None = None
@@ -216,7 +219,7 @@ class HazardSet:
         return intensity, fraction
 
 
-def read_hazard(spec: dict, base_dir, where: str) -> HazardSet:
+def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) -> HazardSet:
     """Build a :class:`HazardSet` from one validated ``hazards:`` entry of a run file.
 
     Parameters
@@ -230,6 +233,22 @@ def read_hazard(spec: dict, base_dir, where: str) -> HazardSet:
     """
     hazard_type = get_hazard_type(spec["type"], f"{where}.type")
     factor = unit_factor(hazard_type, spec.get("unit"), f"{where}.unit")
+    wind_factor, wind_note = averaging_factor(
+        hazard_type, spec.get("averaging"), spec.get("gust_factor"), f"{where}.averaging"
+    )
+    if "gust_factor" in spec and spec.get("averaging") != "gust":
+        raise ConfigError(f"{where}.gust_factor: applies with averaging: gust only")
+    conversion = "; ".join(
+        note
+        for note in (
+            f"grid unit {spec['unit']} x {factor:g} = {hazard_type.unit}"
+            if spec.get("unit") not in (None, hazard_type.unit)
+            else "",
+            wind_note,
+        )
+        if note
+    )
+    factor *= wind_factor
     variable = spec.get("variable")
     has_events = "events" in spec
     has_rps = "return_periods" in spec
@@ -322,7 +341,11 @@ def read_hazard(spec: dict, base_dir, where: str) -> HazardSet:
         if not fsource.grid.same_as(layers[0][0].grid):
             raise DataError(f"{where}.fraction: must be on the same grid as the intensity")
         fraction_layers = [(fsource, band) for _, band in layers]
-    curve = load_curve(spec["curve"], base_dir, f"{where}.curve") if "curve" in spec else None
+    curve = (
+        load_curve(spec["curve"], base_dir, f"{where}.curve", hazard_type.name, country)
+        if "curve" in spec
+        else None
+    )
     if curve is None:
         raise ConfigError(f"{where}.curve: missing (a curve file or a built-in curve name)")
     threshold = spec.get("exposure_threshold", hazard_type.exposure_threshold)
@@ -346,6 +369,7 @@ def read_hazard(spec: dict, base_dir, where: str) -> HazardSet:
         fraction_layers=fraction_layers,
         unit_factor=factor,
         unit=spec.get("unit", hazard_type.unit),
+        conversion=conversion,
         resampling=resampling,
         protection_rp=protection,
         scenario=spec.get("scenario"),

@@ -55,7 +55,9 @@ def target_grid(like=None, bounds=None, resolution=None, crs="EPSG:4326") -> Gri
         except rasterio.errors.RasterioIOError as error:
             raise InputFileError(f"--like ({like}): cannot read raster ({error})") from None
     if bounds is None or resolution is None:
-        raise ConfigError("give --like GRID.tif, or --bounds LEFT BOTTOM RIGHT TOP with --resolution")
+        raise ConfigError(
+            "give --like GRID.tif, or --bounds LEFT BOTTOM RIGHT TOP with --resolution"
+        )
     left, bottom, right, top = (float(v) for v in bounds)
     resolution = float(resolution)
     if not all(math.isfinite(v) for v in (left, bottom, right, top, resolution)):
@@ -63,7 +65,9 @@ def target_grid(like=None, bounds=None, resolution=None, crs="EPSG:4326") -> Gri
     if resolution <= 0:
         raise ConfigError(f"--resolution must be positive, got {resolution:g}")
     if right <= left or top <= bottom:
-        raise ConfigError("--bounds must be LEFT BOTTOM RIGHT TOP with LEFT < RIGHT and BOTTOM < TOP")
+        raise ConfigError(
+            "--bounds must be LEFT BOTTOM RIGHT TOP with LEFT < RIGHT and BOTTOM < TOP"
+        )
     width = math.ceil((right - left) / resolution - 1e-9)
     height = math.ceil((top - bottom) / resolution - 1e-9)
     if width * height > MAX_CELLS:

@@ -49,7 +49,8 @@ HAZARD_KEYS = {
     "period": ((str, int), False),
     "resampling": (str, False),
     "variable": (str, False),
-    "per_band_grids": (bool, False),
+    "averaging": (str, False),
+    "gust_factor": ((int, float, str), False),
 }
 ZONE_KEYS = {
     "path": (str, True),
@@ -63,7 +64,6 @@ NOT_YET = {
     "futures": "climate and population futures",
     "variants": "curve variants (low/central/high)",
     "damage_curve": "damage-state curves (Sendai B-3/B-4)",
-    "averaging": "wind averaging conversion",
 }
 """Keys DESIGN.md documents that this version does not implement yet: refused with a
 clear message rather than ignored."""

@@ -29,6 +29,10 @@ import numpy as np
 
 from mecc._numba import jit
 from mecc.grid_kernels import (
+    flood_fill_below,
+    flood_fill_below_reference,
+    height_above_drainage,
+    height_above_drainage_reference,
     mask_missing_into,
     mask_missing_into_reference,
     regrid_area_weighted,
@@ -47,6 +51,10 @@ __all__ = [
     "KERNELS",
     "evaluate_curves",
     "evaluate_curves_reference",
+    "flood_fill_below",
+    "flood_fill_below_reference",
+    "height_above_drainage",
+    "height_above_drainage_reference",
     "mask_missing_into",
     "mask_missing_into_reference",
     "overlay_bands",
@@ -342,5 +350,7 @@ KERNELS = {
     "sample_bilinear": (sample_bilinear, sample_bilinear_reference),
     "sum_groups": (sum_groups, sum_groups_reference),
     "regrid_area_weighted": (regrid_area_weighted, regrid_area_weighted_reference),
+    "flood_fill_below": (flood_fill_below, flood_fill_below_reference),
+    "height_above_drainage": (height_above_drainage, height_above_drainage_reference),
 }
 """Each kernel name mapped to ``(numba_kernel, numpy_reference)``; same signatures."""

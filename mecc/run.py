@@ -89,7 +89,7 @@ def _load_inputs(config: RunConfig):
     else:
         zones = read_zones(config.data["zones"], config.base_dir, config.country)
     hazards = [
-        read_hazard(spec, config.base_dir, f"{label}.hazards[{k}] ({spec['id']})")
+        read_hazard(spec, config.base_dir, f"{label}.hazards[{k}] ({spec['id']})", config.country)
         for k, spec in enumerate(config.data["hazards"])
     ]
     return population, zones, hazards
@@ -378,6 +378,8 @@ def _run_country(
                             "kind": h.kind,
                             "unit_in_files": h.unit,
                             "unit_factor": h.unit_factor,
+                            "conversion": h.conversion or "none",
+                            "hip_code": h.hazard_type.hip_code,
                             "exposure_threshold": h.exposure_threshold,
                             "curve": h.curve.describe(),
                             "resampling": h.resampling

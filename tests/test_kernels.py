@@ -292,7 +292,38 @@ def case_sum_groups(data):
     return _pair([values, factor, out]), [2]
 
 
+@st.composite
+def dem_inputs(draw):
+    """A small DEM with NaN nodata, ties (integer heights) and a boolean mask."""
+    h, w = draw(st.tuples(st.integers(1, 12), st.integers(1, 12)))
+    ground = draw(
+        hnp.arrays(
+            np.float64,
+            (h, w),
+            elements=st.one_of(
+                st.sampled_from((NAN, -1.0, 0.0, 1.0, 2.0, 3.0)), st.floats(-5, 10, width=32)
+            ),
+        )
+    )
+    mask = draw(hnp.arrays(np.bool_, (h, w), elements=st.booleans()))
+    return ground, mask, draw(st.sampled_from((4, 8)))
+
+
+def case_flood_fill_below(data):
+    ground, seeds, connectivity = data.draw(dem_inputs())
+    level = data.draw(st.sampled_from((-1.0, 0.0, 1.0, 2.0, 2.5, 11.0)))
+    out = data.draw(hnp.arrays(np.bool_, ground.shape, elements=st.booleans()))
+    return _pair([ground, level, seeds, connectivity, out]), [4]
+
+
+def case_height_above_drainage(data):
+    ground, river, connectivity = data.draw(dem_inputs())
+    return _pair([ground, river, connectivity, np.full(ground.shape, -7.0)]), [3]
+
+
 CASES = {
+    "flood_fill_below": case_flood_fill_below,
+    "height_above_drainage": case_height_above_drainage,
     "evaluate_curves": case_evaluate_curves,
     "sum_groups": case_sum_groups,
     "mask_missing_into": case_mask_missing_into,

@@ -1,0 +1,382 @@
+"""Flood depth from a DEM: a connected water level, or height above nearest drainage.
+
+Two methods, both without a "bathtub" (water never appears in a depression that no
+path below the water connects to the sea or the river):
+
+- **Water level** (storm surge, lake, a flat river stage): depth = level - ground in
+  the cells the water reaches from the *sources* through cells whose ground is
+  strictly below the level (a breadth-first fill, :func:`mecc.kernels.flood_fill_below`),
+  0 elsewhere. The level is in the DEM's vertical datum. Default sources: the sea,
+  i.e. the cells that are nodata or below 0 and connected to the grid edge through
+  such cells. A DEM clipped to a land border with nodata outside it would make the
+  outside "sea": give ``sources`` for inland DEMs.
+- **Height above nearest drainage (HAND)**: depth = h - HAND in the cells connected
+  to the river through cells with HAND below ``h`` (the water height above the
+  channel), 0 elsewhere. A HAND grid can be given, or computed from the DEM and a
+  river mask by a priority-flood from the river cells
+  (:func:`mecc.kernels.height_above_drainage`): each cell's HAND is its height above
+  the river cell its depression-filled downhill path reaches. This is an
+  approximation: no flow-direction conditioning (burned streams, breached dams), one
+  flat ``h`` along the whole river, no routing or volume limits — a planning
+  screening, not a hydraulic model.
+
+Depth is NaN where the DEM (or the HAND grid) is nodata. Connectivity 8 lets water
+pass between diagonal neighbours; 4 only across cell edges.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from hazards.scenarios import target_grid, write_scenario_grid
+from mecc.errors import ConfigError, DataError, InputFileError, OutputExistsError
+from mecc.grid import AlignedBands, GridSpec, RasterFile
+from mecc.kernels import flood_fill_below, height_above_drainage
+
+__all__ = [
+    "compute_hand",
+    "default_sea",
+    "flood_depth",
+    "flood_depths_by_return_period",
+    "write_flood",
+]
+
+
+# ------------------------------------------------------------------- validation
+
+
+def _number(value, name: str) -> float:
+    """A finite real number, or :class:`ConfigError` naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ConfigError(f"{name}: give a number, got {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ConfigError(f"{name}: must be finite, got {value!r}")
+    return value
+
+
+def _channel_height(value, name: str = "channel_height") -> float:
+    value = _number(value, name)
+    if value < 0:
+        raise ConfigError(f"{name}: the water height above the channel must be >= 0, got {value:g}")
+    return value
+
+
+def _connectivity(value) -> int:
+    if isinstance(value, bool) or value not in (4, 8):
+        raise ConfigError(f"connectivity: use 4 or 8, not {value!r}")
+    return int(value)
+
+
+def _surface(values, shape, name: str) -> np.ndarray:
+    """A float64 C-ordered copy (the caller's array is never modified)."""
+    array = np.array(values, dtype=np.float64, order="C")
+    if array.shape != tuple(shape):
+        raise DataError(f"{name}: shape {array.shape} does not match the grid {tuple(shape)}")
+    return array
+
+
+def _mask(values, shape, name: str) -> np.ndarray:
+    """A boolean mask: True where a value is non-zero and not NaN."""
+    array = np.asarray(values)
+    if array.shape != tuple(shape):
+        raise DataError(f"{name}: shape {array.shape} does not match the grid {tuple(shape)}")
+    if array.dtype.kind == "f":
+        return np.ascontiguousarray(np.nan_to_num(array, nan=0.0) != 0)
+    return np.ascontiguousarray(array != 0)
+
+
+# ---------------------------------------------------------------- array functions
+
+
+def default_sea(dem: np.ndarray, connectivity: int = 8) -> np.ndarray:
+    """The sea: nodata-or-below-0 cells connected to the grid edge through such cells."""
+    dem = np.asarray(dem, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        sea_like = np.isnan(dem) | (dem < 0)
+    edge = np.zeros(dem.shape, dtype=bool)
+    edge[[0, -1], :] = True
+    edge[:, [0, -1]] = True
+    marker = np.ascontiguousarray(np.where(sea_like, -1.0, 1.0))
+    sea = np.zeros(dem.shape, dtype=bool)
+    flood_fill_below(marker, 0.0, np.ascontiguousarray(edge & sea_like), connectivity, sea)
+    return sea
+
+
+def compute_hand(dem: np.ndarray, river, connectivity: int = 8) -> np.ndarray:
+    """HAND in metres from a DEM and a river mask (priority-flood; see the module note).
+
+    NaN where the DEM is nodata, +inf where no river cell is reachable.
+    """
+    connectivity = _connectivity(connectivity)
+    dem = _surface(dem, np.shape(dem), "dem")
+    river = _mask(river, dem.shape, "river")
+    if not (river & ~np.isnan(dem)).any():
+        raise DataError("river: no river cell on valid DEM ground; cannot compute HAND")
+    out = np.empty(dem.shape)
+    height_above_drainage(dem, river, connectivity, out)
+    return out
+
+
+def _prepare(dem, grid, *, mode, hand, river, sources, connectivity):
+    """The surface the water rises over, its source cells and the nodata mask."""
+    connectivity = _connectivity(connectivity)
+    shape = grid.shape if isinstance(grid, GridSpec) else tuple(grid)
+    dem = _surface(dem, shape, "dem")
+    nodata = np.isnan(dem)
+    if mode == "water_level":
+        if hand is not None or river is not None:
+            raise ConfigError("hand and river apply to the channel-height (HAND) method only")
+        surface = dem
+        seeds = (
+            default_sea(dem, connectivity) if sources is None else _mask(sources, shape, "sources")
+        )
+        if not seeds.any():
+            raise DataError(
+                "no source cells: the DEM has no nodata or below-0 cells on its edge (sea); "
+                "give the sources (sea or river cells) explicitly"
+            )
+    else:
+        if hand is None and river is None:
+            raise ConfigError("the HAND method needs a HAND grid or a river mask")
+        if hand is None:
+            surface = compute_hand(dem, river, connectivity)
+        else:
+            surface = _surface(hand, shape, "hand")
+            surface[nodata] = np.nan
+        nodata = nodata | np.isnan(surface)
+        if sources is not None:
+            seeds = _mask(sources, shape, "sources")
+        elif river is not None:
+            seeds = _mask(river, shape, "river")
+        else:
+            with np.errstate(invalid="ignore"):
+                seeds = surface <= 0  # the drainage cells of a HAND grid
+        seeds = seeds & ~nodata
+        if not seeds.any():
+            raise DataError("no drainage cells: give a river mask or sources on valid ground")
+    return surface, np.ascontiguousarray(seeds), nodata, connectivity
+
+
+def _depth(surface, seeds, nodata, level, connectivity) -> np.ndarray:
+    wet = np.zeros(surface.shape, dtype=bool)
+    flood_fill_below(surface, level, seeds, connectivity, wet)
+    with np.errstate(invalid="ignore"):
+        depth = np.where(wet, np.maximum(level - surface, 0.0), 0.0)
+    depth[nodata] = np.nan
+    return depth
+
+
+def flood_depth(
+    dem,
+    grid,
+    *,
+    water_level=None,
+    channel_height=None,
+    hand=None,
+    river=None,
+    sources=None,
+    connectivity=8,
+) -> np.ndarray:
+    """Water depth in metres, float64 ``(h, w)``; NaN where the DEM is nodata.
+
+    Parameters
+    ----------
+    dem : array-like, shape (h, w)
+        Ground elevation in metres, NaN for nodata.
+    grid : GridSpec or (h, w)
+        The grid of every array given (only its shape is used here).
+    water_level : float, optional
+        Water-level method: a flat level in the DEM's vertical datum.
+    channel_height : float, optional
+        HAND method: water height above the channel (>= 0), with ``hand`` or ``river``.
+    hand : array-like, optional
+        Height above nearest drainage per cell (NaN nodata).
+    river : array-like of bool, optional
+        River cells; used to compute HAND when ``hand`` is not given, and as sources.
+    sources : array-like of bool, optional
+        Where the water comes from. Default: the sea (water level) or the river cells
+        (HAND; with a HAND grid alone, the cells with HAND <= 0).
+    connectivity : {4, 8}
+    """
+    mode = _mode(water_level, channel_height)
+    level = _level(mode, water_level, channel_height)
+    surface, seeds, nodata, connectivity = _prepare(
+        dem, grid, mode=mode, hand=hand, river=river, sources=sources, connectivity=connectivity
+    )
+    return _depth(surface, seeds, nodata, level, connectivity)
+
+
+def _mode(water_level, channel_height) -> str:
+    if (water_level is None) == (channel_height is None):
+        raise ConfigError("give exactly one of water_level or channel_height")
+    return "water_level" if water_level is not None else "hand"
+
+
+def _level(mode, water_level, channel_height) -> float:
+    if mode == "water_level":
+        return _number(water_level, "water_level")
+    return _channel_height(channel_height)
+
+
+def flood_depths_by_return_period(
+    dem,
+    grid,
+    levels: Mapping,
+    *,
+    method: str = "water_level",
+    hand=None,
+    river=None,
+    sources=None,
+    connectivity=8,
+) -> dict[float, np.ndarray]:
+    """One depth grid per return period, in increasing return period.
+
+    ``levels`` maps a return period in years (>= 1) to a water level (``method``
+    ``"water_level"``) or a channel height (``"hand"``). Levels must not decrease as
+    the return period grows; depths then never decrease either (a higher level wets a
+    superset of cells, each deeper). HAND and the sources are computed once.
+    """
+    if method not in ("water_level", "hand"):
+        raise ConfigError(f"method: use 'water_level' or 'hand', not {method!r}")
+    if not isinstance(levels, Mapping) or not levels:
+        raise ConfigError("levels: give a mapping {return period: level} with at least one entry")
+    checked = {}
+    for rp, value in levels.items():
+        period = _number(rp, f"levels: return period {rp!r}")
+        if period < 1:
+            raise ConfigError(f"levels: return period {rp!r} must be >= 1 year")
+        name = f"levels[{rp!r}]"
+        checked[period] = (
+            _number(value, name) if method == "water_level" else _channel_height(value, name)
+        )
+    if len(checked) != len(levels):
+        raise ConfigError("levels: the same return period is given twice")
+    periods = sorted(checked)
+    for a, b in zip(periods, periods[1:], strict=False):
+        if checked[b] < checked[a]:
+            raise ConfigError(
+                f"levels: the level for {b:g} years ({checked[b]:g}) is below the level for "
+                f"{a:g} years ({checked[a]:g}); rarer events need higher levels"
+            )
+    surface, seeds, nodata, connectivity = _prepare(
+        dem, grid, mode=method, hand=hand, river=river, sources=sources, connectivity=connectivity
+    )
+    return {rp: _depth(surface, seeds, nodata, checked[rp], connectivity) for rp in periods}
+
+
+# ------------------------------------------------------------------------- the tool
+
+
+def _open(path, label: str) -> RasterFile:
+    if not os.path.exists(path):
+        raise InputFileError(f"{label}: file not found ({path})")
+    return RasterFile(path, f"{label} ({path})")
+
+
+def _read(raster: RasterFile, grid: GridSpec, resampling: str) -> np.ndarray:
+    """The whole first band on ``grid`` (flood fills are global: one array in memory)."""
+    from rasterio.windows import Window
+
+    window = Window(0, 0, grid.width, grid.height)
+    if raster.grid.same_as(grid):
+        return raster.read([1], window)[0]
+    return AlignedBands([(raster, 1)], grid, resampling, raster.label).read(window)[0]
+
+
+def write_flood(
+    dem_path,
+    out_path,
+    *,
+    water_level=None,
+    hand_path=None,
+    river_path=None,
+    channel_height=None,
+    sources_path=None,
+    like=None,
+    connectivity=8,
+    overwrite: bool = False,
+) -> Path:
+    """Compute a flood depth grid from a DEM file and write it as a GeoTIFF (metres).
+
+    Give ``water_level`` (with an optional ``sources_path`` mask, default the sea), or
+    ``channel_height`` with ``hand_path`` and/or ``river_path``. Masks are rasters whose
+    non-zero valid cells are True. The output grid is the DEM's unless ``like`` names
+    a raster whose grid to use (the DEM and HAND are then sampled bilinearly, masks by
+    nearest cell). Nothing is written when anything fails.
+    """
+    mode = _mode(water_level, channel_height)
+    level = _level(mode, water_level, channel_height)
+    connectivity = _connectivity(connectivity)
+    if mode == "water_level" and (hand_path is not None or river_path is not None):
+        raise ConfigError("hand_path and river_path apply with channel_height, not water_level")
+    if mode == "hand" and hand_path is None and river_path is None:
+        raise ConfigError(
+            "channel_height needs hand_path (a HAND grid) or river_path (a river mask)"
+        )
+    out_path = Path(out_path)
+    if out_path.exists() and not overwrite:
+        raise OutputExistsError(f"{out_path}: file exists; use --overwrite to replace it")
+    dem_file = _open(dem_path, "dem")
+    grid = dem_file.grid if like is None else target_grid(like=like)
+    dem = _read(dem_file, grid, "bilinear")
+    inputs = {"dem": Path(dem_path).name}
+    arrays = {}
+    for key, path, resampling in (
+        ("hand", hand_path, "bilinear"),
+        ("river", river_path, "nearest"),
+        ("sources", sources_path, "nearest"),
+    ):
+        if path is not None:
+            arrays[key] = _read(_open(path, key), grid, resampling)
+            inputs[key] = Path(path).name
+    depth = flood_depth(
+        dem,
+        grid,
+        water_level=water_level,
+        channel_height=channel_height,
+        connectivity=connectivity,
+        **arrays,
+    )
+    if mode == "water_level":
+        method = "connected water level"
+        sources_rule = (
+            "sources mask" if sources_path else "sea: nodata or < 0 cells joined to the edge"
+        )
+        described = {"water_level_m": level}
+        text = f"Water depth for a water level of {level:g} m (DEM datum), connected to {sources_rule}."
+    else:
+        method = "height above nearest drainage"
+        sources_rule = (
+            "sources mask" if sources_path else ("river mask" if river_path else "HAND <= 0")
+        )
+        described = {
+            "channel_height_m": level,
+            "hand": "grid" if hand_path else "priority-flood from the river mask",
+        }
+        text = f"Water depth for {level:g} m above the channel (HAND), connected to the river."
+    parameters = {
+        "method": method,
+        **described,
+        "sources": sources_rule,
+        "connectivity": connectivity,
+        "inputs": inputs,
+        "grid": grid.describe(),
+        "wet_cells": int(np.count_nonzero(depth > 0)),
+    }
+    return write_scenario_grid(
+        out_path,
+        grid,
+        depth,
+        measure="water depth",
+        unit="m",
+        parameters=parameters,
+        description=text,
+        overwrite=overwrite,
+    )

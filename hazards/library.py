@@ -1,0 +1,309 @@
+"""The built-in curve library: ``hazards/curves/library.yaml`` turned into curves.
+
+Each entry carries its source, year, region and evidence grade, and its variants
+(``central``, and ``low``/``high`` where the source gives a range). Variants are points
+or generators with parameters, evaluated here:
+
+- ``step: T`` — 0 below T, 1 at or above T;
+- ``classes`` — a right-continuous step function over class bounds;
+- ``damage_threshold`` — a step at the depth where a depth-damage table reaches tau
+  (the IDMC GDRM v2 rule: ``np.interp(tau, mdd, intensity)``);
+- ``emanuel`` — Emanuel (2011): ``v^3 / (1 + v^3)``, ``v = max(V - v_thresh, 0) /
+  (v_half - v_thresh)``, sampled every 0.25 m/s (and at v_thresh and v_half);
+- ``emanuel_threshold`` — a step at the wind where that function reaches tau;
+- ``survivors_step`` — 1 minus a fatality rate at or above an intensity threshold;
+- ``damage_states`` — two exclusive curves, damaged-not-destroyed and destroyed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+from hazards.curves import Curve
+from mecc.errors import ConfigError, CurveError
+
+__all__ = [
+    "CurveEntry",
+    "build_curve",
+    "curve_entries",
+    "describe_entries",
+    "describe_entry",
+    "get_entry",
+]
+
+WIND_TOP = 120.0
+MMI_TOP = 12.5
+
+
+@dataclass(frozen=True)
+class CurveEntry:
+    """One curve of the library with its metadata and variants."""
+
+    name: str
+    title: str
+    hazard_types: tuple
+    unit: str
+    source: str
+    year: int | None
+    region: str
+    evidence: str
+    calibration_country: str | None
+    variants: dict = field(compare=False)
+    damage_states: bool = False
+
+    def curve(self, variant: str = "central") -> Curve:
+        """The curve of ``variant`` (not for damage-state entries)."""
+        if self.damage_states:
+            raise ConfigError(
+                f"curve {self.name!r} gives damage states (Sendai B-3/B-4), not one displacement curve"
+            )
+        if variant not in self.variants:
+            raise ConfigError(
+                f"curve {self.name!r} has no variant {variant!r} (it has {', '.join(self.variants)})"
+            )
+        return self.variants[variant]
+
+
+def _table(name: str) -> dict:
+    import pandas as pd
+
+    text = resources.files("hazards").joinpath(f"curves/{name}_mdd.csv")
+    with resources.as_file(text) as path:
+        frame = pd.read_csv(path, comment="#")
+    return {column: frame[column].to_numpy(np.float64) for column in frame.columns}
+
+
+def _threshold_from_table(table: str, column: str, tau: float) -> float:
+    """The smallest intensity at which the table's damage reaches ``tau`` (inf if never)."""
+    data = _table(table)
+    intensity, damage = next(iter(data.values())), data[column]  # first column: intensity
+    reached = np.flatnonzero(damage >= tau)
+    if reached.size == 0:
+        return math.inf
+    k = int(reached[0])
+    if k == 0:
+        return float(intensity[0])
+    x0, x1, y0, y1 = intensity[k - 1], intensity[k], damage[k - 1], damage[k]
+    return float(x0 + (tau - y0) * (x1 - x0) / (y1 - y0))
+
+
+def _step(threshold: float, name: str, share: float = 1.0) -> Curve:
+    if math.isinf(threshold):
+        return Curve(name, (0.0,), (0.0,))
+    return Curve(name, (threshold, threshold), (0.0, share))
+
+
+def _emanuel_share(v, v_thresh, v_half):
+    scaled = np.maximum(np.asarray(v, dtype=np.float64) - v_thresh, 0.0) / (v_half - v_thresh)
+    return scaled**3 / (1.0 + scaled**3)
+
+
+def _fatality_rate(mmi, spec: dict) -> np.ndarray:
+    mmi = np.asarray(mmi, dtype=np.float64)
+    model = spec.get("model")
+    if model == "exponential":
+        rate = 10.0 ** (spec["a"] * mmi + spec["b"])
+    elif model == "lognormal":
+        from scipy.stats import norm
+
+        rate = norm.cdf(np.log(mmi / spec["theta"]) / spec["beta"])
+    else:
+        raise CurveError(
+            f"fatality model {model!r}: use exponential (a, b) or lognormal (theta, beta)"
+        )
+    return np.where(mmi >= spec.get("minimum", 0.0), np.clip(rate, 0.0, 1.0), 0.0)
+
+
+def build_curve(generator: dict, name: str, unit: str | None = None, **meta) -> Curve | tuple:
+    """Evaluate one variant specification into a :class:`Curve` (or two, for damage states)."""
+    if not isinstance(generator, dict) or len(generator) != 1:
+        raise CurveError(f"{name}: a variant is one generator (step, classes, ...) or points")
+    ((kind, params),) = generator.items()
+    common = {"unit": unit, **meta}
+    if kind == "points":
+        return Curve(
+            name,
+            tuple(params["intensity"]),
+            tuple(params["share"]),
+            kind=params.get("kind", "linear"),
+            **common,
+        )
+    if kind == "step":
+        return _with(_step(float(params), name), **common)
+    if kind == "classes":
+        scale = {None: 1.0, "kt": 1852.0 / 3600.0}[params.get("bounds_unit")]
+        bounds = [float(b) * scale for b in params["bounds"]]
+        shares = [float(s) for s in params["shares"]]
+        if len(bounds) != len(shares):
+            raise CurveError(f"{name}: classes need as many shares as bounds")
+        return Curve(name, (0.0, *bounds), (0.0, *shares), kind="step", **common)
+    if kind == "damage_threshold":
+        threshold = _threshold_from_table(params["table"], params["column"], float(params["tau"]))
+        return _with(_step(threshold, name), **common)
+    if kind == "emanuel":
+        v_thresh, v_half = float(params["v_thresh"]), float(params["v_half"])
+        grid = np.union1d(np.arange(0.0, WIND_TOP + 0.125, 0.25), [v_thresh, v_half])
+        share = _emanuel_share(grid, v_thresh, v_half)
+        return Curve(name, tuple(map(float, grid)), tuple(map(float, share)), **common)
+    if kind == "emanuel_threshold":
+        v_thresh, v_half, tau = (float(params[k]) for k in ("v_thresh", "v_half", "tau"))
+        threshold = v_thresh + (v_half - v_thresh) * (tau / (1.0 - tau)) ** (1.0 / 3.0)
+        return _with(_step(threshold, name), **common)
+    if kind == "survivors_step":
+        threshold = float(params["threshold"])
+        fatality = params.get("fatality")
+        if fatality is None:
+            return _with(_step(threshold, name), **common)
+        grid = np.union1d(np.arange(threshold, MMI_TOP + 0.025, 0.05), [threshold])
+        survivors = 1.0 - _fatality_rate(grid, fatality)
+        return Curve(name, (threshold, *map(float, grid)), (0.0, *map(float, survivors)), **common)
+    if kind == "damage_states":
+        destroyed_at = _threshold_from_table(
+            params["table"], params["column"], float(params["destroyed_tau"])
+        )
+        damaged_at = _threshold_from_table(
+            params["table"], params["column"], float(params["damaged_tau"])
+        )
+        destroyed = _with(_step(destroyed_at, f"{name}:destroyed"), **common)
+        if math.isinf(damaged_at):
+            damaged = Curve(f"{name}:damaged", (0.0,), (0.0,), **common)
+        elif math.isinf(destroyed_at):
+            damaged = _with(_step(damaged_at, f"{name}:damaged"), **common)
+        else:
+            damaged = Curve(
+                f"{name}:damaged",
+                (damaged_at, damaged_at, destroyed_at, destroyed_at),
+                (0.0, 1.0, 1.0, 0.0),
+                **common,
+            )
+        return damaged, destroyed
+    raise CurveError(f"{name}: unknown curve generator {kind!r}")
+
+
+def _with(curve: Curve, **meta) -> Curve:
+    return Curve(curve.name, curve.intensity, curve.share, kind=curve.kind, **meta)
+
+
+def _entry(name: str, spec: dict, region_params: dict | None = None) -> CurveEntry:
+    variants = {}
+    damage_states = False
+    for variant, generator in spec["variants"].items():
+        generator = dict(generator)
+        if region_params:
+            ((kind, params),) = generator.items()
+            generator = {kind: {**region_params, **(params or {})}}
+        label = name if variant == "central" else f"{name}:{variant}"
+        built = build_curve(generator, label, spec.get("unit"), source=spec["source"].strip())
+        damage_states = isinstance(built, tuple)
+        variants[variant] = built
+    return CurveEntry(
+        name=name,
+        title=spec["title"].format(region=name.rsplit("_", 1)[-1])
+        if region_params
+        else spec["title"],
+        hazard_types=tuple(spec["hazard_types"]),
+        unit=spec.get("unit"),
+        source=" ".join(spec["source"].split()),
+        year=spec.get("year"),
+        region=spec.get("region", name.rsplit("_", 1)[-1] if region_params else "global"),
+        evidence=spec["evidence"],
+        calibration_country=spec.get("calibration_country"),
+        variants=variants,
+        damage_states=damage_states,
+    )
+
+
+@lru_cache(maxsize=1)
+def curve_entries() -> dict[str, CurveEntry]:
+    """Every built-in curve, by name (families expanded per region)."""
+    import yaml
+
+    text = resources.files("hazards").joinpath("curves/library.yaml").read_text(encoding="utf-8")
+    library = yaml.safe_load(text)
+    entries = {name: _entry(name, spec) for name, spec in library["curves"].items()}
+    for family, spec in library.get("families", {}).items():
+        for region, params in spec["regions"].items():
+            name = f"{family}_{region}"
+            entries[name] = _entry(name, spec, params)
+    return entries
+
+
+def get_entry(name: str, where: str = "curve") -> CurveEntry:
+    """A library entry by name, with a did-you-mean when it does not exist."""
+    entries = curve_entries()
+    if name in entries:
+        return entries[name]
+    import difflib
+
+    close = difflib.get_close_matches(name, entries, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise ConfigError(f"{where}: no built-in curve {name!r}{hint}; see 'mecc curves list'")
+
+
+EVIDENCE = {
+    "A": "calibrated against observed displacement",
+    "B": "derived from published damage functions with a stated threshold",
+    "C": "a convention, a practitioners' default or expert consensus",
+}
+
+
+def _points_text(curve: Curve, unit: str) -> str:
+    """A curve in a line: steps as thresholds, short curves as points, long ones sampled."""
+    x, y = curve.intensity, curve.share
+    if len(x) == 1:
+        return f"{y[0]:g} everywhere"
+    if len(x) == 2 and x[0] == x[1]:
+        return f"{y[0]:g} below {x[0]:.4g} {unit}, {y[1]:g} at or above"
+    if curve.kind == "step":
+        parts = [f">= {a:.4g}: {b:g}" for a, b in zip(x[1:], y[1:], strict=True)]
+        return f"{y[0]:g} below {x[1]:.4g} {unit}; " + "; ".join(parts)
+    if len(x) <= 8:
+        return ", ".join(f"{a:.4g} {unit} -> {b:.4g}" for a, b in zip(x, y, strict=True))
+    probes = np.linspace(x[0], x[-1], 6)
+    values = curve.evaluate(probes)
+    return f"{len(x)} points; " + ", ".join(
+        f"{a:.4g} {unit} -> {b:.4g}" for a, b in zip(probes, values, strict=True)
+    )
+
+
+def describe_entries(hazard_type: str | None = None) -> list[str]:
+    """One line per built-in curve (for ``mecc curves list``)."""
+    lines = [f"{'name':<38} {'evidence':<8} {'variants':<27} hazard types"]
+    for name, entry in sorted(curve_entries().items()):
+        if hazard_type and hazard_type not in entry.hazard_types:
+            continue
+        variants = "/".join(entry.variants) + (" (B-3/B-4)" if entry.damage_states else "")
+        lines.append(
+            f"{name:<38} {entry.evidence:<8} {variants:<27} {', '.join(entry.hazard_types)}"
+        )
+    return lines
+
+
+def describe_entry(name: str) -> list[str]:
+    """The metadata and every variant of one curve (for ``mecc curves show``)."""
+    entry = get_entry(name)
+    lines = [
+        f"{entry.name}: {entry.title}",
+        f"  hazard types: {', '.join(entry.hazard_types)}",
+        f"  intensity unit: {entry.unit}",
+        f"  region: {entry.region}; year: {entry.year}",
+        f"  evidence: {entry.evidence} ({EVIDENCE.get(entry.evidence, '')})",
+    ]
+    if entry.calibration_country:
+        lines.append(f"  calibrated for: {entry.calibration_country} (refused elsewhere)")
+    lines.append(f"  source: {entry.source}")
+    for variant, built in entry.variants.items():
+        if entry.damage_states:
+            damaged, destroyed = built
+            lines.append(f"  {variant}: damaged (B-3): {_points_text(damaged, entry.unit)}")
+            lines.append(
+                f"  {' ' * len(variant)}  destroyed (B-4): {_points_text(destroyed, entry.unit)}"
+            )
+        else:
+            lines.append(f"  {variant}: {_points_text(built, entry.unit)}")
+    return lines
