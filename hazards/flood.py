@@ -380,3 +380,49 @@ def write_flood(
         description=text,
         overwrite=overwrite,
     )
+
+
+def write_flood_return_periods(
+    dem_path, out_dir, levels: dict, *, overwrite: bool = False, **options
+) -> list[Path]:
+    """One depth grid per return period: ``out_dir/flood_rpNNNN.tif`` for ``{rp: level}``.
+
+    ``levels`` are water levels (with ``water_level`` mode) or channel heights (when
+    ``options`` name ``hand_path`` or ``river_path``); they must not fall as the return
+    period rises. All files are written, or none.
+    """
+    import shutil
+    import uuid
+
+    if not levels:
+        raise ConfigError("give at least one return period and its level")
+    periods = sorted(
+        (_number(rp, "return period"), _number(level, f"level of {rp}"))
+        for rp, level in levels.items()
+    )
+    if any(rp < 1 for rp, _ in periods):
+        raise ConfigError("return periods must be >= 1 year")
+    if any(b[1] < a[1] for a, b in zip(periods[:-1], periods[1:], strict=True)):
+        raise ConfigError("levels must not fall as the return period rises")
+    out_dir = Path(out_dir)
+    names = [
+        f"flood_rp{int(rp):04d}.tif" if float(rp).is_integer() else f"flood_rp{rp:g}.tif"
+        for rp, _ in periods
+    ]
+    if not overwrite and any((out_dir / name).exists() for name in names):
+        raise OutputExistsError(f"{out_dir}: flood grids exist; use --overwrite to replace them")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = out_dir / f".flood.partial-{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    hand_mode = options.get("hand_path") is not None or options.get("river_path") is not None
+    try:
+        for (_, level), name in zip(periods, names, strict=True):
+            key = "channel_height" if hand_mode else "water_level"
+            write_flood(dem_path, staging / name, **{key: level}, **options)
+        written = []
+        for name in names:
+            (staging / name).replace(out_dir / name)
+            written.append(out_dir / name)
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
