@@ -181,6 +181,11 @@ class HazardSet:
     period : str or None
     inputs : list of str
         Every file the set reads (for the manifest).
+    components : list of HazardSet or None
+        Hazards of the same event (e.g. wind and storm surge) whose shares combine per
+        cell; the set's own fields are then those of the first component.
+    combine : {"max", "independent"} or None
+        How component shares combine: the largest, or ``1 - prod(1 - share)``.
     """
 
     id: str
@@ -199,6 +204,8 @@ class HazardSet:
     scenario: str | None = None
     period: str | None = None
     inputs: list = field(default_factory=list)
+    components: list | None = None
+    combine: str | None = None
 
     @property
     def native_grid(self) -> GridSpec:
@@ -219,8 +226,16 @@ class HazardSet:
         return intensity, fraction
 
 
+COMBINE_MODES = ("max", "independent")
+
+
 def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) -> HazardSet:
     """Build a :class:`HazardSet` from one validated ``hazards:`` entry of a run file.
+
+    An entry with ``components`` (hazards of the same event, such as wind and storm
+    surge) gives one set whose components share its bands; their shares combine per
+    cell by ``combine`` (``max``, or ``independent``: 1 - prod(1 - share)), never by
+    addition (DESIGN.md, semantics).
 
     Parameters
     ----------
@@ -231,6 +246,10 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
     where : str
         How errors name the entry (e.g. ``"hazards[0] (river_flood)"``).
     """
+    if "components" in spec:
+        return _read_combined(spec, base_dir, where, country)
+    if "combine" in spec:
+        raise ConfigError(f"{where}.combine: applies with components only")
     hazard_type = get_hazard_type(spec["type"], f"{where}.type")
     factor = unit_factor(hazard_type, spec.get("unit"), f"{where}.unit")
     wind_factor, wind_note = averaging_factor(
@@ -375,6 +394,49 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
         scenario=spec.get("scenario"),
         period=None if spec.get("period") is None else str(spec.get("period")),
         inputs=inputs,
+    )
+
+
+def _read_combined(spec: dict, base_dir, where: str, country) -> HazardSet:
+    components = spec["components"]
+    if not isinstance(components, list) or len(components) < 2:
+        raise ConfigError(f"{where}.components: give at least two hazards of the same event")
+    mode = spec.get("combine", "max")
+    if mode not in COMBINE_MODES:
+        raise ConfigError(f"{where}.combine: use {' or '.join(COMBINE_MODES)}, not {mode!r}")
+    if "fraction" in spec or any("fraction" in c for c in components if isinstance(c, dict)):
+        raise ConfigError(f"{where}: flooded fractions are not supported in combined hazards")
+    shared = {k: spec[k] for k in ("events", "scenario", "period", "protection_rp") if k in spec}
+    parts = []
+    for k, component in enumerate(components):
+        if not isinstance(component, dict):
+            raise ConfigError(
+                f"{where}.components[{k}]: give a mapping with type, intensity, curve"
+            )
+        part_spec = {"id": f"{spec['id']}.{k}", **shared, **component}
+        parts.append(read_hazard(part_spec, base_dir, f"{where}.components[{k}]", country))
+    first = parts[0]
+    for k, part in enumerate(parts[1:], start=1):
+        if part.kind != first.kind or not part.bands.equals(first.bands):
+            raise DataError(
+                f"{where}.components[{k}]: its bands ({part.kind}, {len(part.bands)}) differ from "
+                f"components[0] ({first.kind}, {len(first.bands)}); components share one set of bands"
+            )
+    return HazardSet(
+        id=spec["id"],
+        hazard_type=get_hazard_type(spec["type"], f"{where}.type"),
+        kind=first.kind,
+        bands=first.bands,
+        layers=first.layers,
+        curve=first.curve,
+        exposure_threshold=first.exposure_threshold,
+        resampling=first.resampling,
+        protection_rp=first.protection_rp,
+        scenario=first.scenario,
+        period=first.period,
+        inputs=[path for part in parts for path in part.inputs],
+        components=parts,
+        combine=mode,
     )
 
 

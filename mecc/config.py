@@ -51,7 +51,25 @@ HAZARD_KEYS = {
     "variable": (str, False),
     "averaging": (str, False),
     "gust_factor": ((int, float, str), False),
+    "components": (list, False),
+    "combine": (str, False),
 }
+COMPONENT_KEYS = {
+    key: HAZARD_KEYS[key]
+    for key in (
+        "type",
+        "intensity",
+        "return_periods",
+        "curve",
+        "unit",
+        "averaging",
+        "gust_factor",
+        "exposure_threshold",
+        "resampling",
+        "variable",
+    )
+}
+COMPONENT_KEYS["type"] = (str, True)
 ZONE_KEYS = {
     "path": (str, True),
     "code_field": (str, True),
@@ -208,6 +226,12 @@ def load_config(path) -> RunConfig:
         if not isinstance(hazard, dict):
             raise ConfigError(f"{where}: expected a mapping with id, type, intensity, ...")
         _check_keys(hazard, HAZARD_KEYS, where)
+        for c, component in enumerate(hazard.get("components") or []):
+            if not isinstance(component, dict):
+                raise ConfigError(
+                    f"{where}.components[{c}]: expected a mapping with type, intensity, curve"
+                )
+            _check_keys(component, COMPONENT_KEYS, f"{where}.components[{c}]")
         if not re.fullmatch(r"[A-Za-z0-9_.-]+", hazard["id"]):
             raise ConfigError(f"{where}.id: use letters, digits, '_', '-' or '.' only")
         if hazard["id"] in ids:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mecc.grid import GridSpec, block_windows
-from mecc.kernels import overlay_bands, zonal_population
+from mecc.kernels import overlay_bands, overlay_combined, zonal_population
 
 __all__ = ["DEFAULT_BLOCK", "EngineResult", "OverlayInput", "OverlaySums", "overlay"]
 
@@ -47,14 +47,22 @@ class OverlayInput:
     exposure_threshold : float
     band_weight : ndarray, shape (n_zones, n_bands)
         Per-zone weights of the per-cell output (see ``kernels.overlay_bands``).
+    components : list of object, optional
+        For hazards of the same event: one intensity reader per component; ``curves``
+        then holds one curve per component and ``exposure_threshold`` one threshold per
+        component (``kernels.overlay_combined``).
+    combine_max : bool
+        Combine component shares by their maximum (else ``1 - prod(1 - share)``).
     """
 
     id: str
     intensity: object
     fraction: object
     curves: tuple
-    exposure_threshold: float
+    exposure_threshold: object
     band_weight: np.ndarray
+    components: list | None = None
+    combine_max: bool = True
 
 
 @dataclass
@@ -82,9 +90,33 @@ class EngineResult:
     blocks: int
 
 
+def _overlay_components(hazard, window, people, zone, part, cell_out, buffer, stack):
+    """Read every component of a combined hazard and run the combined overlay."""
+    combined = buffer(f"components{hazard.id}", (len(hazard.components), *stack))
+    for c, reader in enumerate(hazard.components):
+        reader.read(window, out=combined[c])
+    x, y, n, kind = hazard.curves
+    overlay_combined(
+        people,
+        zone,
+        combined,
+        x,
+        y,
+        n,
+        kind,
+        np.asarray(hazard.exposure_threshold, dtype=np.float64),
+        hazard.combine_max,
+        hazard.band_weight,
+        part.exposed,
+        part.displaced,
+        part.no_hazard_data,
+        cell_out,
+    )
+
+
 def _new_sums(n_zones: int, hazard: OverlayInput) -> OverlaySums:
     n_bands = hazard.intensity.count
-    n_curves = hazard.curves[2].shape[0]
+    n_curves = 1 if hazard.components else hazard.curves[2].shape[0]
     return OverlaySums(
         np.zeros((n_zones, n_bands)),
         np.zeros((n_zones, n_bands, n_curves)),
@@ -162,6 +194,9 @@ def overlay(
             if not populated:  # nobody here: the hazard cannot add anything
                 continue
             stack = (hazard.intensity.count, *shape)
+            if hazard.components:
+                _overlay_components(hazard, window, people, zone, part, cell_out, buffer, stack)
+                continue
             intensity = hazard.intensity.read(window, out=buffer(f"intensity{hazard.id}", stack))
             fraction = (
                 hazard.fraction.read(window, out=buffer(f"fraction{hazard.id}", stack))

@@ -59,6 +59,8 @@ __all__ = [
     "mask_missing_into_reference",
     "overlay_bands",
     "overlay_bands_reference",
+    "overlay_combined",
+    "overlay_combined_reference",
     "regrid_area_weighted",
     "regrid_area_weighted_reference",
     "sample_bilinear",
@@ -341,11 +343,151 @@ def overlay_bands_reference(
         cell_out += cells.reshape(population.shape)
 
 
+# ------------------------------------------------------- hazards of the same event
+
+
+@jit
+def overlay_combined(
+    population,
+    zone,
+    intensity,
+    curve_x,
+    curve_y,
+    curve_n,
+    curve_kind,
+    exposure_threshold,
+    combine_max,
+    band_weight,
+    exposed_out,
+    displaced_out,
+    no_data_out,
+    cell_out,
+):
+    """Overlay hazards of the same event (e.g. wind and storm surge), shares combined.
+
+    For each populated cell and band, component ``c`` with intensity ``I_c`` gives the
+    share ``curve_c(I_c)``; the cell's share is the largest (``combine_max``) or
+    ``1 - prod(1 - share_c)`` (independent damage mechanisms) — never the sum. A
+    missing component contributes nothing; the cell's people count as "no hazard data"
+    only where every component is missing. People are exposed where any component
+    reaches its own exposure threshold.
+
+    Parameters
+    ----------
+    population : ndarray of float64, shape (h, w)
+    zone : ndarray of int32, shape (h, w)
+    intensity : ndarray of float64, shape (n_components, n_bands, h, w)
+    curve_x, curve_y, curve_n, curve_kind : the curve of each component (packed)
+    exposure_threshold : ndarray of float64, shape (n_components,)
+    combine_max : bool
+    band_weight, exposed_out, no_data_out : as for :func:`overlay_bands`
+    displaced_out : ndarray of float64, shape (n_zones, n_bands, 1)
+    cell_out : ndarray of float64, shape (h, w) or (0, 0)
+    """
+    n_components = intensity.shape[0]
+    n_bands = intensity.shape[1]
+    n_zones = exposed_out.shape[0]
+    write_cells = cell_out.shape[0] > 0
+    for i in range(population.shape[0]):
+        for j in range(population.shape[1]):
+            p = population[i, j]
+            if not p > 0.0:
+                continue
+            z = zone[i, j]
+            if z < 0 or z >= n_zones:
+                raise ValueError("zone index out of range")
+            for b in range(n_bands):
+                all_missing = True
+                exposed = False
+                largest = 0.0
+                spared = 1.0
+                for c in range(n_components):
+                    value = intensity[c, b, i, j]
+                    if value != value:
+                        continue
+                    all_missing = False
+                    if not value > 0.0:
+                        continue
+                    if value >= exposure_threshold[c]:
+                        exposed = True
+                    share = _curve_share(value, curve_x[c], curve_y[c], curve_n[c], curve_kind[c])
+                    largest = max(largest, share)
+                    spared *= 1.0 - share
+                if all_missing:
+                    no_data_out[z, b] += p
+                    continue
+                if exposed:
+                    exposed_out[z, b] += p
+                displaced = p * (largest if combine_max else 1.0 - spared)
+                displaced_out[z, b, 0] += displaced
+                if write_cells:
+                    cell_out[i, j] += band_weight[z, b] * displaced
+
+
+def overlay_combined_reference(
+    population,
+    zone,
+    intensity,
+    curve_x,
+    curve_y,
+    curve_n,
+    curve_kind,
+    exposure_threshold,
+    combine_max,
+    band_weight,
+    exposed_out,
+    displaced_out,
+    no_data_out,
+    cell_out,
+):
+    """Plain-numpy reference for :func:`overlay_combined`."""
+    n_components, n_bands = intensity.shape[:2]
+    n_zones = exposed_out.shape[0]
+    pop = population.ravel()
+    populated = pop > 0
+    zones = zone.ravel().astype(np.int64)
+    if populated.any() and (zones[populated].min() < 0 or zones[populated].max() >= n_zones):
+        raise ValueError("zone index out of range")
+    cells = np.zeros(pop.size)
+    for b in range(n_bands):
+        values = intensity[:, b].reshape(n_components, -1)
+        missing = np.isnan(values)
+        wet = ~missing & (values > 0)
+        shares = np.zeros_like(values)
+        for c in range(n_components):
+            out = np.empty((1, values.shape[1]))
+            evaluate_curves_reference(
+                np.where(wet[c], values[c], 0.0),
+                curve_x[c : c + 1],
+                curve_y[c : c + 1],
+                curve_n[c : c + 1],
+                curve_kind[c : c + 1],
+                out,
+            )
+            shares[c] = np.where(wet[c], out[0], 0.0)
+        share = shares.max(axis=0) if combine_max else 1.0 - np.prod(1.0 - shares, axis=0)
+        all_missing = populated & missing.all(axis=0)
+        counted = populated & ~all_missing
+        exposed = counted & (wet & (values >= exposure_threshold[:, None])).any(axis=0)
+        no_data_out[:, b] += np.bincount(
+            zones[all_missing], weights=pop[all_missing], minlength=n_zones
+        )
+        exposed_out[:, b] += np.bincount(zones[exposed], weights=pop[exposed], minlength=n_zones)
+        displaced = np.where(counted, pop * share, 0.0)
+        displaced_out[:, b, 0] += np.bincount(
+            zones[counted], weights=displaced[counted], minlength=n_zones
+        )
+        cells += band_weight[np.where(populated, zones, 0), b] * displaced
+    if cell_out.shape[0]:
+        cell_out += cells.reshape(population.shape)
+
+
 KERNELS = {
     "evaluate_curves": (evaluate_curves, evaluate_curves_reference),
     "mask_missing_into": (mask_missing_into, mask_missing_into_reference),
     "zonal_population": (zonal_population, zonal_population_reference),
     "overlay_bands": (overlay_bands, overlay_bands_reference),
+    "overlay_combined": (overlay_combined, overlay_combined_reference),
     "sample_nearest": (sample_nearest, sample_nearest_reference),
     "sample_bilinear": (sample_bilinear, sample_bilinear_reference),
     "sum_groups": (sum_groups, sum_groups_reference),

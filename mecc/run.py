@@ -230,19 +230,10 @@ def _run_country(
             zones.prepare(grid)
             codes = list(zones.finest.codes) + ["__outside__"]
             protections = [tables.protection_per_zone(h, codes) for h in hazards]
-            inputs = []
-            for h, protection in zip(hazards, protections, strict=True):
-                intensity, fraction = h.align(grid)
-                inputs.append(
-                    engine.OverlayInput(
-                        h.id,
-                        intensity,
-                        fraction,
-                        _pack(h.curve),
-                        h.exposure_threshold,
-                        tables.band_weights(h, protection),
-                    )
-                )
+            inputs = [
+                _overlay_input(h, grid, tables.band_weights(h, protection))
+                for h, protection in zip(hazards, protections, strict=True)
+            ]
         # hash the inputs for the manifest in the background while the engine runs
         input_records = _inputs(config, population, zones, hazards, hashes)
         notes = list(zones.notes)
@@ -412,10 +403,31 @@ def _run_country(
     return RunResult(out, summary, manifest["warnings"], manifest["timings_seconds"])
 
 
-def _pack(curve):
+def _overlay_input(hazard, grid, band_weight) -> engine.OverlayInput:
+    """A hazard set ready for the engine: readers on the analysis grid and packed curves."""
     from hazards.curves import pack_curves
 
-    return pack_curves([curve])
+    if hazard.components:
+        readers = [part.align(grid)[0] for part in hazard.components]
+        return engine.OverlayInput(
+            hazard.id,
+            readers[0],
+            None,
+            pack_curves([part.curve for part in hazard.components]),
+            [part.exposure_threshold for part in hazard.components],
+            band_weight,
+            components=readers,
+            combine_max=hazard.combine == "max",
+        )
+    intensity, fraction = hazard.align(grid)
+    return engine.OverlayInput(
+        hazard.id,
+        intensity,
+        fraction,
+        pack_curves([hazard.curve]),
+        hazard.exposure_threshold,
+        band_weight,
+    )
 
 
 def _inputs(config, population, zones, hazards, hashes) -> list:

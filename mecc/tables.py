@@ -132,6 +132,16 @@ def hazard_tables(hazard, sums, zones, population: np.ndarray, protection: list,
         "exposure_threshold": hazard.exposure_threshold,
         "population_no_hazard_data": float(national["no_hazard_data"].max()),
     }
+    if hazard.components:
+        summary["combine"] = hazard.combine
+        summary["components"] = [
+            {
+                "type": part.hazard_type.name,
+                "curve": part.curve.name,
+                "exposure_threshold": part.exposure_threshold,
+            }
+            for part in hazard.components
+        ]
     if hazard.kind == "events":
         metrics, national_metrics, national_pmd, extra = _event_metrics(
             bands, rows["displaced"], national["displaced"]

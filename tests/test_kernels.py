@@ -321,7 +321,50 @@ def case_height_above_drainage(data):
     return _pair([ground, river, connectivity, np.full(ground.shape, -7.0)]), [3]
 
 
+@st.composite
+def combined_inputs(draw):
+    """Hazards of the same event: one curve per component, NaN components, thresholds."""
+    base = draw(overlay_inputs(with_fraction=False))
+    population, zone = base[0], base[1]
+    h, w = population.shape
+    n_components = draw(st.integers(1, 3))
+    n_bands = base[2].shape[0]
+    thresholds = np.array([draw(st.sampled_from(THRESHOLDS)) for _ in range(n_components)])
+    intensity = draw(
+        hnp.arrays(
+            np.float64,
+            (n_components, n_bands, h, w),
+            elements=special_floats(tuple(thresholds)),
+        )
+    )
+    x, y, n, kind = draw(curve_sets())
+    take = [k % n.shape[0] for k in range(n_components)]  # one curve per component
+    n_zones = base[9].shape[0]
+    displaced = draw(hnp.arrays(np.float64, (n_zones, n_bands, 1), elements=st.floats(0, 10)))
+    return [
+        population,
+        zone,
+        intensity,
+        x[take],
+        y[take],
+        n[take],
+        kind[take],
+        thresholds,
+        draw(st.booleans()),
+        base[9],
+        base[10],
+        displaced,
+        base[12],
+        base[13],
+    ]
+
+
+def case_overlay_combined(data):
+    return _pair(data.draw(combined_inputs())), [10, 11, 12, 13]
+
+
 CASES = {
+    "overlay_combined": case_overlay_combined,
     "flood_fill_below": case_flood_fill_below,
     "height_above_drainage": case_height_above_drainage,
     "evaluate_curves": case_evaluate_curves,
@@ -388,6 +431,42 @@ def test_kernel_matches_reference(name, data):
 def test_masking_counts_undeclared_extremes_like_the_reference(args):
     fast_args, ref_args = _pair(args)
     assert kernels.mask_missing_into(*fast_args) == kernels.mask_missing_into_reference(*ref_args)
+
+
+def test_combined_shares_are_never_added():
+    """Wind 1.0 and surge 0.5 on the same people: max 1.0, independent 1 - 0 * 0.5 = 1.0;
+    wind 0.5 and surge 0.5: max 0.5, independent 0.75; a missing component adds nothing,
+    and only a cell missing in every component counts as no hazard data."""
+    population = np.array([[100.0, 100.0, 100.0, 100.0]])
+    zone = np.zeros((1, 4), dtype=np.int32)
+    wind = [[0.5, 0.5, np.nan, np.nan]]
+    surge = [[0.5, 1.0, 0.5, np.nan]]
+    intensity = np.array([[wind], [surge]])  # (components, bands, h, w); shares = intensity
+    x, y, n, kind = pack_curves(
+        [Curve("w", (0.0, 1.0), (0.0, 1.0)), Curve("s", (0.0, 1.0), (0.0, 1.0))]
+    )
+    for combine_max, expected in ((True, 50 + 100 + 50), (False, 75 + 100 + 50)):
+        for func in KERNELS["overlay_combined"]:
+            exposed, displaced, no_data = np.zeros((1, 1)), np.zeros((1, 1, 1)), np.zeros((1, 1))
+            func(
+                population,
+                zone,
+                intensity,
+                x,
+                y,
+                n,
+                kind,
+                np.array([0.6, 0.2]),
+                combine_max,
+                np.ones((1, 1)),
+                exposed,
+                displaced,
+                no_data,
+                np.zeros((0, 0)),
+            )
+            assert displaced[0, 0, 0] == pytest.approx(expected)
+            assert no_data[0, 0] == 100.0  # the last cell: both missing
+            assert exposed[0, 0] == 300.0  # surge >= 0.2 in the first three cells
 
 
 @pytest.mark.parametrize("with_fraction", [False, True])
