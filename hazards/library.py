@@ -108,10 +108,9 @@ def _fatality_rate(mmi, spec: dict) -> np.ndarray:
     model = spec.get("model")
     if model == "exponential":
         rate = 10.0 ** (spec["a"] * mmi + spec["b"])
-    elif model == "lognormal":
-        from scipy.stats import norm
-
-        rate = norm.cdf(np.log(mmi / spec["theta"]) / spec["beta"])
+    elif model == "lognormal":  # standard normal CDF of ln(MMI / theta) / beta
+        z = np.log(mmi / spec["theta"]) / spec["beta"] / math.sqrt(2.0)
+        rate = 0.5 * (1.0 + np.vectorize(math.erf)(z))
     else:
         raise CurveError(
             f"fatality model {model!r}: use exponential (a, b) or lognormal (theta, beta)"
