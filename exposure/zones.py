@@ -318,6 +318,24 @@ class Zones:
             return [None] * len(self.levels[k].codes)
         return [parent_level.codes[i] for i in self._links[k]]
 
+    def geodataframe(self, grid: GridSpec | None = None):
+        """Every unit of every level (coarse first) with code, name, level and parent, in
+        WGS 84; a run without zones gets the analysis grid's outline as its one unit."""
+        import geopandas as gpd
+
+        table = self.table().iloc[:-1]  # without the outside bucket (it has no shape)
+        if self.whole_grid:
+            if grid is None:
+                raise ValueError("a run without zones needs the grid to draw its outline")
+            outline = gpd.GeoSeries([shapely.box(*grid.bounds)], crs=grid.crs).to_crs("EPSG:4326")
+            return gpd.GeoDataFrame(
+                table.reset_index(drop=True), geometry=outline.to_numpy(), crs="EPSG:4326"
+            )
+        shapes = [lv.geometry.to_crs("EPSG:4326").to_numpy() for lv in self.levels]
+        return gpd.GeoDataFrame(
+            table.reset_index(drop=True), geometry=np.concatenate(shapes), crs="EPSG:4326"
+        )
+
     def aggregate(self, values: np.ndarray) -> np.ndarray:
         """Sum per-finest-unit values (leading axis ``n + 1``) up to every level.
 

@@ -4,7 +4,7 @@
 analysis grid, streams the engine over it, computes the risk metrics and writes the
 outputs of the run contract (DESIGN.md) into a staging folder that is renamed into
 place at the end: summary.json, zones.csv, zones_bands.csv, bands.csv,
-exceedance.csv, results.nc, displaced.tif and manifest.json.
+exceedance.csv, results.nc, zones.gpkg, displaced.tif and manifest.json.
 """
 
 from __future__ import annotations
@@ -341,6 +341,7 @@ def _run_country(
                     },
                 )
                 dataset.to_netcdf(staging / "results.nc", engine="netcdf4")
+                _write_zones_gpkg(staging / "zones.gpkg", zones, grid, hazard_tabs)
             recorded = [str(w.message) for w in caught if issubclass(w.category, MeccWarning)]
             manifest = {
                 "run_file": os.path.basename(config.path),
@@ -401,6 +402,22 @@ def _run_country(
             write_json(manifest, staging / "manifest.json")
         out = folder.commit()
     return RunResult(out, summary, manifest["warnings"], manifest["timings_seconds"])
+
+
+def _write_zones_gpkg(path, zones, grid, hazard_tabs) -> None:
+    """zones.gpkg: one layer per admin level, each unit's figures as columns
+    ``<hazard id>_<figure>`` (WGS 84), for GIS users and the map."""
+    frame = zones.geodataframe(grid)
+    for tab in hazard_tabs:
+        rows = tab.zones.iloc[: len(frame)]
+        hazard_id = rows["hazard_id"].iloc[0]
+        for column in rows.columns:
+            if column in {"zone_code", "zone_name", "level", "hazard_id", "parent_code"}:
+                continue
+            name = "population" if column == "population" else f"{hazard_id}_{column}"
+            frame[name] = rows[column].to_numpy()
+    for level, layer in frame.groupby("level", sort=True):
+        layer.to_file(path, layer=f"admin{level}", driver="GPKG")
 
 
 def _overlay_input(hazard, grid, band_weight) -> engine.OverlayInput:

@@ -77,3 +77,21 @@ def test_demo_ensemble_members_bracket_the_pooled_aad(demo):
     # 20 model-years per member: PMD is defined up to 40 years for the pooled set only
     assert item["pmd"]["25"] is not None and item["pmd"]["50"] is None
     assert "longer than the return periods" in item["pmd_notes"]["50"]
+
+
+def test_zones_geopackage_matches_zones_csv(demo):
+    import geopandas as gpd
+    import pyogrio
+
+    run = demo / "run"
+    zones = pd.read_csv(run / "zones.csv", encoding="utf-8-sig", dtype={"zone_code": str})
+    layers = [name for name, _ in pyogrio.list_layers(run / "zones.gpkg")]
+    assert layers == ["admin1", "admin2"]
+    for level in (1, 2):
+        frame = gpd.read_file(run / "zones.gpkg", layer=f"admin{level}")
+        assert frame.crs.to_epsg() == 4326
+        expected = zones[(zones["level"] == level) & (zones["hazard_id"] == "river_flood")]
+        merged = frame.merge(expected, on="zone_code", suffixes=("", "_csv"))
+        assert len(merged) == len(frame) == len(expected)
+        np.testing.assert_allclose(merged["river_flood_aad"], merged["aad"], rtol=1e-12)
+        np.testing.assert_allclose(merged["population"], merged["population_csv"], rtol=1e-12)
