@@ -22,7 +22,17 @@ import numpy as np
 from mecc.errors import ConfigError, CurveError, InputFileError
 from mecc.kernels import CURVE_LINEAR, CURVE_STEP
 
-__all__ = ["Curve", "load_curve", "pack_curves", "read_curve_csv"]
+__all__ = [
+    "VARIANT_ORDER",
+    "Curve",
+    "load_curve",
+    "load_curve_set",
+    "pack_curves",
+    "read_curve_csv",
+]
+
+VARIANT_ORDER = ("central", "low", "high")
+"""Variants a run evaluates, in this order (``low`` displaces fewer people, ``high`` more)."""
 
 KINDS = {"linear": CURVE_LINEAR, "step": CURVE_STEP}
 
@@ -203,6 +213,42 @@ def load_curve(
             f"{where}: {spec!r} is neither a curve file nor a built-in curve{hint}"
         )
     return read_curve_csv(path, name=spec)
+
+
+def load_curve_set(
+    spec,
+    variants=None,
+    base_dir=".",
+    where: str = "curve",
+    hazard_type: str | None = None,
+    country: str | None = None,
+) -> dict:
+    """The curves a run evaluates in one pass: ``{"central": ..., "low": ..., "high": ...}``.
+
+    A built-in curve named without a variant brings its own ``low``/``high`` variants;
+    ``variants`` (a mapping ``low``/``high`` -> curve spec) sets or replaces them. A
+    curve named with a variant (``NAME:low``), a file or an inline curve is central only
+    unless ``variants`` is given.
+    """
+    from hazards import library
+
+    curves = {"central": load_curve(spec, base_dir, where, hazard_type, country)}
+    if isinstance(spec, str) and ":" not in spec and spec in library.curve_entries():
+        entry = library.curve_entries()[spec]
+        curves.update({k: v for k, v in entry.variants.items() if k in VARIANT_ORDER[1:]})
+    if variants is not None:
+        if not isinstance(variants, dict) or not variants:
+            raise ConfigError(f"{where} variants: give a mapping with low and/or high")
+        unknown = set(variants) - set(VARIANT_ORDER[1:])
+        if unknown:
+            raise ConfigError(
+                f"{where} variants: use low and high, not {', '.join(sorted(unknown))}"
+            )
+        for name, variant_spec in variants.items():
+            curves[name] = load_curve(
+                variant_spec, base_dir, f"{where} variants.{name}", hazard_type, country
+            )
+    return {name: curves[name] for name in VARIANT_ORDER if name in curves}
 
 
 def _inline_curve(spec: dict, where: str) -> Curve:

@@ -23,7 +23,7 @@ import pandas as pd
 from affine import Affine
 
 from hazards.catalogue import HazardType, averaging_factor, get_hazard_type, unit_factor
-from hazards.curves import Curve, load_curve
+from hazards.curves import Curve, load_curve_set
 from mecc.errors import ConfigError, DataError, InputFileError, MissingCRSError
 from mecc.grid import AlignedBands, GridSpec, RasterFile, mask_missing
 
@@ -170,6 +170,7 @@ class HazardSet:
         Intensity source of each band.
     fraction_layers : list of (file, band) or None
     curve : Curve
+        The central curve.
     exposure_threshold : float
     unit_factor : float
         Multiplies grid values into the canonical unit and averaging period.
@@ -186,6 +187,8 @@ class HazardSet:
         cell; the set's own fields are then those of the first component.
     combine : {"max", "independent"} or None
         How component shares combine: the largest, or ``1 - prod(1 - share)``.
+    curves : dict
+        Every variant evaluated in the same pass (``central``, ``low``, ``high``).
     """
 
     id: str
@@ -206,6 +209,12 @@ class HazardSet:
     inputs: list = field(default_factory=list)
     components: list | None = None
     combine: str | None = None
+    curves: dict = field(default_factory=dict)
+
+    @property
+    def variant_names(self) -> list[str]:
+        """The curve variants evaluated, central first (components: central only)."""
+        return list(self.curves) if self.curves and not self.components else ["central"]
 
     @property
     def native_grid(self) -> GridSpec:
@@ -337,7 +346,12 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
             kind = "events"
             events_path = path_of(spec["events"], "events")
             inputs.append(events_path)
-            bands = read_events(events_path, source.count, f"{where}.events ({spec['events']})")
+            bands = read_events(
+                events_path,
+                source.count,
+                f"{where}.events ({spec['events']})",
+                spec.get("member_pattern"),
+            )
             layers = [(source, int(b)) for b in bands["band"]]
     fraction_layers = None
     if "fraction" in spec:
@@ -360,13 +374,12 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
         if not fsource.grid.same_as(layers[0][0].grid):
             raise DataError(f"{where}.fraction: must be on the same grid as the intensity")
         fraction_layers = [(fsource, band) for _, band in layers]
-    curve = (
-        load_curve(spec["curve"], base_dir, f"{where}.curve", hazard_type.name, country)
-        if "curve" in spec
-        else None
-    )
-    if curve is None:
+    if "curve" not in spec:
         raise ConfigError(f"{where}.curve: missing (a curve file or a built-in curve name)")
+    curves = load_curve_set(
+        spec["curve"], spec.get("variants"), base_dir, f"{where}.curve", hazard_type.name, country
+    )
+    curve = curves["central"]
     threshold = spec.get("exposure_threshold", hazard_type.exposure_threshold)
     if not isinstance(threshold, int | float) or isinstance(threshold, bool):
         raise ConfigError(f"{where}.exposure_threshold: give a number")
@@ -389,6 +402,7 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
         unit_factor=factor,
         unit=spec.get("unit", hazard_type.unit),
         conversion=conversion,
+        curves=curves,
         resampling=resampling,
         protection_rp=protection,
         scenario=spec.get("scenario"),
@@ -444,11 +458,14 @@ def _rp_label(rp: float) -> str:
     return f"rp{int(rp)}" if float(rp).is_integer() else f"rp{rp:g}"
 
 
-def read_events(path, n_bands: int, where: str) -> pd.DataFrame:
+def read_events(path, n_bands: int, where: str, member_pattern: str | None = None) -> pd.DataFrame:
     """Read an events CSV: columns ``band``, ``frequency`` (per year), optional ``member``.
 
     Every raster band must appear exactly once. Extra columns are ignored, except an
-    ``event_name`` (or ``name``) column, which is kept for the tables.
+    ``event_name`` (or ``name``) column, which is kept for the tables. With
+    ``member_pattern`` (a regular expression with a ``(?P<member>...)`` group) the member
+    of each event is parsed from its name, e.g. ``^\\d{4}_(?P<member>.+)$`` for
+    ``YEAR_HYDROMODEL_CLIMATEMODEL`` names.
     """
     if not os.path.exists(path):
         raise InputFileError(f"{where}: file not found ({path})")
@@ -492,7 +509,31 @@ def read_events(path, n_bands: int, where: str) -> pd.DataFrame:
     name_column = next((c for c in ("event_name", "name") if c in table.columns), None)
     if name_column:
         out["event_name"] = table[name_column].astype(str).to_numpy()
+    if member_pattern is not None:
+        out["member"] = _members_from_names(out.get("event_name"), member_pattern, where)
     return out.sort_values("band", kind="stable").reset_index(drop=True)
+
+
+def _members_from_names(names, pattern: str, where: str) -> np.ndarray:
+    import re
+
+    if names is None:
+        raise ConfigError(f"{where}: member_pattern needs an event_name column")
+    try:
+        regex = re.compile(pattern)
+    except re.error as error:
+        raise ConfigError(f"member_pattern: not a regular expression ({error})") from None
+    if "member" not in regex.groupindex:
+        raise ConfigError("member_pattern: needs a (?P<member>...) group")
+    members = []
+    for line, name in enumerate(names, start=2):
+        match = regex.search(name)
+        if match is None:
+            raise DataError(
+                f"{where}: event name {name!r} on line {line} does not match member_pattern"
+            )
+        members.append(match.group("member"))
+    return np.asarray(members)
 
 
 def _read_protection(value, base_dir, where):

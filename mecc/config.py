@@ -26,6 +26,7 @@ TOP_KEYS = {
     "zones": ((dict, list), False),
     "hazards": (list, True),
     "analysis_grid": (str, False),
+    "futures": (list, False),
 }
 POPULATION_KEYS = {
     "path": (str, True),
@@ -53,6 +54,8 @@ HAZARD_KEYS = {
     "gust_factor": ((int, float, str), False),
     "components": (list, False),
     "combine": (str, False),
+    "variants": (dict, False),
+    "member_pattern": (str, False),
 }
 COMPONENT_KEYS = {
     key: HAZARD_KEYS[key]
@@ -79,8 +82,6 @@ ZONE_KEYS = {
     "layer": (str, False),
 }
 NOT_YET = {
-    "futures": "climate and population futures",
-    "variants": "curve variants (low/central/high)",
     "damage_curve": "damage-state curves (Sendai B-3/B-4)",
 }
 """Keys DESIGN.md documents that this version does not implement yet: refused with a

@@ -53,6 +53,8 @@ class OverlayInput:
         component (``kernels.overlay_combined``).
     combine_max : bool
         Combine component shares by their maximum (else ``1 - prod(1 - share)``).
+    write_cells : bool
+        Whether this hazard's per-cell output goes to ``cell_sink``.
     """
 
     id: str
@@ -63,6 +65,7 @@ class OverlayInput:
     band_weight: np.ndarray
     components: list | None = None
     combine_max: bool = True
+    write_cells: bool = True
 
 
 @dataclass
@@ -188,7 +191,7 @@ def overlay(
         populated = bool((people > 0.0).any())
         for hazard in hazards:
             part = _new_sums(n_zones, hazard)
-            cell_out = np.zeros(people.shape) if want_cells else _EMPTY2
+            cell_out = np.zeros(people.shape) if want_cells and hazard.write_cells else _EMPTY2
             sums.append(part)
             cell_arrays.append(cell_out)
             if not populated:  # nobody here: the hazard cannot add anything
@@ -232,7 +235,7 @@ def overlay(
         cell_total[:] += cells
         for k, part in enumerate(sums):
             totals[k].add(part)
-            if want_cells:
+            if want_cells and hazards[k].write_cells:
                 cell_sink(k, window, cell_arrays[k])
 
     done = 0

@@ -25,6 +25,7 @@ import numpy as np
 
 __all__ = [
     "STANDARD_RETURN_PERIODS",
+    "bootstrap_event_pmd",
     "event_aad",
     "event_pmd",
     "exceedance_curve",
@@ -94,9 +95,21 @@ def event_pmd(
     flat = displaced.reshape(-1, displaced.shape[-1])
     out = np.full((flat.shape[0], periods.size), np.nan)
     inside = (periods >= shortest * (1 - 1e-12)) & (periods <= longest * (1 + 1e-12))
-    for k in range(flat.shape[0]):
-        rp, values = exceedance_curve(flat[k], frequency)
-        out[k, inside] = np.interp(periods[inside], rp, values)
+    if np.all(frequency == frequency[0]):
+        # equal frequencies: the curve's return periods do not depend on the order, so
+        # every row interpolates at the same positions of its sorted values
+        n = frequency.size
+        rp = 1.0 / (frequency[0] * np.arange(n, 0, -1))  # ascending, as in calc_freq_curve
+        position = np.interp(periods[inside], rp, np.arange(n, dtype=np.float64))
+        low = np.floor(position).astype(np.int64)
+        high = np.minimum(low + 1, n - 1)
+        weight = position - low
+        ordered = np.sort(flat, axis=1)
+        out[:, inside] = ordered[:, low] * (1 - weight) + ordered[:, high] * weight
+    else:
+        for k in range(flat.shape[0]):
+            rp, values = exceedance_curve(flat[k], frequency)
+            out[k, inside] = np.interp(periods[inside], rp, values)
     return out.reshape(*displaced.shape[:-1], periods.size), (shortest, longest)
 
 
@@ -127,6 +140,49 @@ def member_aad(
         rescaled = frequency[mask] * (total / frequency[mask].sum())
         out[..., k] = displaced[..., mask] @ rescaled
     return names, out
+
+
+def bootstrap_event_pmd(
+    displaced: np.ndarray,
+    frequency: np.ndarray,
+    member: np.ndarray | None = None,
+    return_periods=STANDARD_RETURN_PERIODS,
+    samples: int = 500,
+    seed: int = 0,
+    quantiles=(0.05, 0.95),
+) -> np.ndarray:
+    """A bootstrap interval of event-set PMD: resample members (or single events).
+
+    With members, each sample draws as many members as the set has, with replacement,
+    and pools their events (frequencies unchanged, so every sample spans the same
+    period); without, it draws events. The interval is the ``quantiles`` of the sample
+    PMDs (NaN where PMD is undefined). A fixed ``seed`` makes reruns identical.
+
+    Returns
+    -------
+    ndarray, shape (len(quantiles), ..., len(return_periods))
+    """
+    displaced = np.asarray(displaced, dtype=np.float64)
+    frequency = np.asarray(frequency, dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    if member is not None:
+        names, groups = np.unique(np.asarray(member).astype(str), return_inverse=True)
+        members = [np.flatnonzero(groups == k) for k in range(names.size)]
+        draws = [
+            np.concatenate([members[k] for k in rng.integers(0, names.size, names.size)])
+            for _ in range(samples)
+        ]
+    else:
+        draws = [rng.integers(0, frequency.size, frequency.size) for _ in range(samples)]
+    flat = displaced.reshape(-1, displaced.shape[-1])
+    results = np.empty((samples, flat.shape[0], len(return_periods)))
+    for s, index in enumerate(draws):
+        results[s], _ = event_pmd(flat[:, index], frequency[index], return_periods)
+    with np.errstate(all="ignore"):
+        interval = np.quantile(results, quantiles, axis=0)
+    # a return period undefined in any sample stays undefined
+    interval[:, np.isnan(results).any(axis=0)] = np.nan
+    return interval.reshape(len(quantiles), *displaced.shape[:-1], len(return_periods))
 
 
 # ---------------------------------------------------------------- return-period maps

@@ -23,9 +23,11 @@ import pandas as pd
 
 import mecc
 from mecc import engine, tables
-from mecc.config import RunConfig, load_config
+from mecc.config import load_config
 from mecc.errors import MeccWarning
-from mecc.outputs import CellGridWriter, OutputFolder, sha256_of, write_csv, write_json
+from mecc.futures import future_tables, futures_summary, read_futures
+from mecc.inputs import analysis_grid, input_records, load_inputs, overlay_input, period_check
+from mecc.outputs import CellGridWriter, OutputFolder, write_csv, write_json
 
 __all__ = ["RunResult", "run_country"]
 
@@ -64,59 +66,6 @@ class _Timer:
         return _Stage()
 
 
-def _load_inputs(config: RunConfig):
-    from exposure.population import PopulationGrid
-    from exposure.zones import Zones, read_zones
-    from hazards.readers import read_hazard
-
-    label = os.path.basename(config.path)
-    pop_spec = config.data["population"]
-    pop_path = os.path.join(config.base_dir, pop_spec["path"])
-    if not os.path.exists(pop_path):
-        from mecc.errors import InputFileError
-
-        raise InputFileError(f"{label}.population.path: file not found ({pop_path})")
-    population = PopulationGrid(
-        pop_path,
-        kind=pop_spec.get("kind", "count"),
-        label=f"{label}.population.path ({pop_spec['path']})",
-        band=pop_spec.get("band", 1),
-        nodata=pop_spec.get("nodata"),
-        year=pop_spec.get("year"),
-    )
-    if config.data.get("zones") is None:
-        zones = Zones.national(config.country, config.name)
-    else:
-        zones = read_zones(config.data["zones"], config.base_dir, config.country)
-    hazards = [
-        read_hazard(spec, config.base_dir, f"{label}.hazards[{k}] ({spec['id']})", config.country)
-        for k, spec in enumerate(config.data["hazards"])
-    ]
-    return population, zones, hazards
-
-
-def _analysis_grid(config: RunConfig, population, hazards):
-    choice = config.data.get("analysis_grid")
-    if choice is None:
-        with_fraction = [h for h in hazards if h.fraction_layers is not None]
-        choice = with_fraction[0].id if with_fraction else "population"
-    if choice == "population":
-        return population.native_grid, "population"
-    hazard = next(h for h in hazards if h.id == choice)
-    return hazard.native_grid, f"hazard {choice}"
-
-
-def _input_record(path, role, base_dir, hashes) -> dict:
-    """Role, path (relative to the run file's folder when inside it) and a pending SHA-256.
-
-    The hash is computed on ``hashes`` (an executor) while the engine runs.
-    """
-    absolute = os.path.abspath(path)
-    relative = os.path.relpath(absolute, base_dir)
-    shown = absolute if relative.startswith("..") else relative
-    return {"role": role, "path": shown, "sha256": hashes.submit(sha256_of, absolute)}
-
-
 def _versions() -> dict:
     import geopandas
     import numba
@@ -139,25 +88,6 @@ def _versions() -> dict:
         "geopandas": geopandas.__version__,
         "shapely": shapely.__version__,
     }
-
-
-def _period_check(hazard, year) -> str | None:
-    """Warn when the population year lies far outside the hazard period."""
-    if hazard.period is None or year is None:
-        return None
-    import re
-
-    years = [int(y) for y in re.findall(r"\d{4}", hazard.period)]
-    if not years:
-        return None
-    lo, hi = min(years), max(years)
-    gap = max(lo - year, year - hi, 0)
-    if gap > 10:
-        return (
-            f"hazards.{hazard.id}.period {hazard.period} is {gap} years from the population "
-            f"year {year}"
-        )
-    return None
 
 
 GDAL_CACHE_BYTES = 256 * 2**20
@@ -224,21 +154,29 @@ def _run_country(
             config = load_config(config_path)
             folder = OutputFolder(out_dir, overwrite=overwrite)
         with timer.stage("open_inputs"):
-            population, zones, hazards = _load_inputs(config)
-            grid, grid_source = _analysis_grid(config, population, hazards)
+            population, zones, hazards = load_inputs(config)
+            grid, grid_source = analysis_grid(config, population, hazards)
             population_report = population.prepare(grid, scan=False)
             zones.prepare(grid)
             codes = list(zones.finest.codes) + ["__outside__"]
             protections = [tables.protection_per_zone(h, codes) for h in hazards]
             inputs = [
-                _overlay_input(h, grid, tables.band_weights(h, protection))
+                overlay_input(h, grid, tables.band_weights(h, protection))
                 for h, protection in zip(hazards, protections, strict=True)
             ]
+            futures = read_futures(config, hazards, population.kind)
+            protection_of = {h.id: p for h, p in zip(hazards, protections, strict=True)}
+            future_sets = [(f, hid, h1) for f in futures for hid, h1 in f.hazards.items()]
+            # future hazards with the baseline population ride along in the same pass
+            inputs += [
+                overlay_input(h1, grid, tables.band_weights(h1, protection_of[hid]), cells=False)
+                for _, hid, h1 in future_sets
+            ]
         # hash the inputs for the manifest in the background while the engine runs
-        input_records = _inputs(config, population, zones, hazards, hashes)
+        records = input_records(config, population, zones, hazards, hashes)
         notes = list(zones.notes)
         for h in hazards:
-            message = _period_check(h, population.year)
+            message = period_check(h, population.year)
             if message:
                 warnings.warn(message, MeccWarning, stacklevel=2)
         with folder as staging:
@@ -282,6 +220,22 @@ def _run_country(
                 ]
             population_rows = zones.aggregate(result.population)
             cells_rows = zones.aggregate(result.cells)
+            if futures:
+                with timer.stage("futures"):
+                    future_frames = future_tables(
+                        config,
+                        futures,
+                        future_sets,
+                        hazards,
+                        hazard_tabs,
+                        protection_of,
+                        result,
+                        zones,
+                        grid,
+                        population_rows,
+                        threads,
+                        block_shape,
+                    )
             empty_zones = [
                 code
                 for code, cells, level in zip(
@@ -308,6 +262,8 @@ def _run_country(
                 ),
                 "hazards": {h.id: t.summary for h, t in zip(hazards, hazard_tabs, strict=True)},
             }
+            if futures:
+                summary["futures"] = futures_summary(futures, future_frames, config.country)
             with timer.stage("write_tables"):
                 write_json(summary, staging / "summary.json")
                 write_csv(
@@ -341,6 +297,9 @@ def _run_country(
                     },
                 )
                 dataset.to_netcdf(staging / "results.nc", engine="netcdf4")
+                if futures:
+                    write_csv(future_frames[0], staging / "futures.csv")
+                    write_csv(future_frames[1], staging / "attribution.csv")
                 _write_zones_gpkg(staging / "zones.gpkg", zones, grid, hazard_tabs)
             recorded = [str(w.message) for w in caught if issubclass(w.category, MeccWarning)]
             manifest = {
@@ -348,7 +307,7 @@ def _run_country(
                 "country": config.country,
                 "created_by": f"mecc {mecc.__version__}",
                 "command": " ".join(sys.argv),
-                "inputs": [{**r, "sha256": r["sha256"].result()} for r in input_records],
+                "inputs": [{**r, "sha256": r["sha256"].result()} for r in records],
                 "parameters": {
                     "analysis_grid": {"source": grid_source, **grid.describe()},
                     "block_shape": list(block_shape),
@@ -418,53 +377,3 @@ def _write_zones_gpkg(path, zones, grid, hazard_tabs) -> None:
             frame[name] = rows[column].to_numpy()
     for level, layer in frame.groupby("level", sort=True):
         layer.to_file(path, layer=f"admin{level}", driver="GPKG")
-
-
-def _overlay_input(hazard, grid, band_weight) -> engine.OverlayInput:
-    """A hazard set ready for the engine: readers on the analysis grid and packed curves."""
-    from hazards.curves import pack_curves
-
-    if hazard.components:
-        readers = [part.align(grid)[0] for part in hazard.components]
-        return engine.OverlayInput(
-            hazard.id,
-            readers[0],
-            None,
-            pack_curves([part.curve for part in hazard.components]),
-            [part.exposure_threshold for part in hazard.components],
-            band_weight,
-            components=readers,
-            combine_max=hazard.combine == "max",
-        )
-    intensity, fraction = hazard.align(grid)
-    return engine.OverlayInput(
-        hazard.id,
-        intensity,
-        fraction,
-        pack_curves([hazard.curve]),
-        hazard.exposure_threshold,
-        band_weight,
-    )
-
-
-def _inputs(config, population, zones, hazards, hashes) -> list:
-    """Every input file of the run, with its SHA-256 being computed on ``hashes``."""
-    base = config.base_dir
-    records = [
-        _input_record(config.path, "run file", base, hashes),
-        _input_record(population.file.path, "population", base, hashes),
-    ]
-    for level in zones.levels:
-        if level.path:
-            records.append(_input_record(level.path, f"zones level {level.level}", base, hashes))
-    seen = set()
-    for h in hazards:
-        for path in h.inputs:
-            if path not in seen:
-                seen.add(path)
-                records.append(_input_record(path, f"hazard {h.id}", base, hashes))
-        curve_path = os.path.join(base, h.curve.name)
-        if os.path.isfile(curve_path) and curve_path not in seen:
-            seen.add(curve_path)
-            records.append(_input_record(curve_path, f"curve of {h.id}", base, hashes))
-    return records

@@ -74,11 +74,31 @@ def band_weights(hazard, protection: list) -> np.ndarray:
     return np.ones((n_zones, len(bands)))
 
 
+VARIANT_FIGURES = (
+    "aad",
+    "aad_tail",
+    "aad_climada",
+    *(f"pmd_{t}" for t in PMD_PERIODS),
+    "displaced",
+)
+"""Figures computed for every curve variant (``<figure>_low``, ``<figure>_high``)."""
+
+
+def _with_variants(names):
+    return [f"{name}{suffix}" for name in names for suffix in ("", "_low", "_high")]
+
+
 ZONE_COLUMNS = (
-    ["zone_code", "zone_name", "level", "hazard_id", "population", "aad", "aad_tail", "aad_climada"]
+    ["zone_code", "zone_name", "level", "hazard_id", "population"]
+    + _with_variants(["aad", "aad_tail", "aad_climada"])
     + ["aad_member_median", "aad_member_min", "aad_member_max"]
-    + [f"pmd_{t}" for t in PMD_PERIODS]
-    + ["displaced", "protection_rp", "population_no_hazard_data", "parent_code"]
+    + [
+        c
+        for t in PMD_PERIODS
+        for c in _with_variants([f"pmd_{t}"]) + [f"pmd_{t}_p05", f"pmd_{t}_p95"]
+    ]
+    + _with_variants(["displaced"])
+    + ["protection_rp", "population_no_hazard_data", "parent_code"]
 )
 """Column order of zones.csv (columns a run does not produce are left out)."""
 
@@ -111,6 +131,7 @@ def hazard_tables(hazard, sums, zones, population: np.ndarray, protection: list,
     table = zones.table()
     bands = hazard.bands
     n_bands = len(bands)
+    variants = hazard.variant_names
     displaced_fine = sums.displaced[..., 0]
     rows = {
         "population": zones.aggregate(population),
@@ -161,7 +182,24 @@ def hazard_tables(hazard, sums, zones, population: np.ndarray, protection: list,
     summary.update(national_metrics)
     if national_pmd is not None:
         summary["pmd"] = {str(t): national_pmd[k] for k, t in enumerate(PMD_PERIODS)}
-    summary["bands"] = _band_records(bands, national)
+    variant_displaced = zones.aggregate(sums.displaced)  # rows x bands x variants
+    national["displaced_variants"] = sums.displaced.sum(axis=0)
+    rows["displaced_variants"] = variant_displaced
+    for v, name in enumerate(variants[1:], start=1):
+        figures, national_figures, pmd = _variant_figures(
+            hazard, bands, variant_displaced[..., v], sums.displaced[..., v], zones, protection
+        )
+        metrics.update({f"{key}_{name}": values for key, values in figures.items()})
+        summary.update({f"{key}_{name}": value for key, value in national_figures.items()})
+        if pmd is not None:
+            summary[f"pmd_{name}"] = {str(t): pmd[k] for k, t in enumerate(PMD_PERIODS)}
+    if len(variants) > 1:
+        summary["variants"] = {name: hazard.curves[name].name for name in variants}
+        summary["range_note"] = (
+            "_low and _high are the curve variants that displace fewer and more people; "
+            "they are a range of the method, not a confidence interval"
+        )
+    summary["bands"] = _band_records(bands, national, variants)
 
     zones_frame = table[["zone_code", "zone_name", "level"]].copy()
     zones_frame["hazard_id"] = hazard.id
@@ -179,6 +217,11 @@ def hazard_tables(hazard, sums, zones, population: np.ndarray, protection: list,
             "band": np.tile(bands["band"].to_numpy(), len(table)),
             "exposed": rows["exposed"].ravel(),
             "displaced": rows["displaced"].ravel(),
+            **{
+                f"displaced_{name}": variant_displaced[..., v].ravel()
+                for v, name in enumerate(variants)
+                if v
+            },
             "no_hazard_data": rows["no_hazard_data"].ravel(),
         }
     )
@@ -190,6 +233,11 @@ def hazard_tables(hazard, sums, zones, population: np.ndarray, protection: list,
             "return_period": bands.get("return_period", np.nan),
             "exposed": national["exposed"],
             "displaced": national["displaced"],
+            **{
+                f"displaced_{name}": national["displaced_variants"][:, v]
+                for v, name in enumerate(variants)
+                if v
+            },
             "no_hazard_data": national["no_hazard_data"],
         }
     )
@@ -201,7 +249,24 @@ def hazard_tables(hazard, sums, zones, population: np.ndarray, protection: list,
     return HazardTables(summary, zones_frame, zb, band_frame, exceedance, arrays)
 
 
-def _event_metrics(bands, displaced_rows, displaced_national):
+def _variant_figures(hazard, bands, displaced_rows, displaced_fine, zones, protection):
+    """The figures of one curve variant (no ensemble statistics): per row and nationally."""
+    if hazard.kind == "events":
+        figures, national, pmd, _ = _event_metrics(
+            bands, displaced_rows, displaced_fine.sum(axis=0), members=False
+        )
+    elif hazard.kind == "return_periods":
+        figures, national, pmd, _ = _return_period_metrics(
+            hazard, displaced_fine, zones, protection
+        )
+        figures.pop("protection_rp")
+    else:
+        figures = {"displaced": displaced_rows[:, 0]}
+        national, pmd = {"displaced": float(displaced_fine.sum(axis=0)[0])}, None
+    return figures, national, pmd
+
+
+def _event_metrics(bands, displaced_rows, displaced_national, members=True):
     """AAD, PMD and ensemble spread of an event set, per row and nationally."""
     frequency = bands["frequency"].to_numpy(np.float64)
     metrics = {"aad": risk.event_aad(displaced_rows, frequency)}
@@ -220,14 +285,30 @@ def _event_metrics(bands, displaced_rows, displaced_national):
     extra = {"supported_return_periods": [shortest, longest]}
     if notes:
         extra["pmd_notes"] = notes
-    if "member" in bands.columns:
-        members, member_rows = risk.member_aad(displaced_rows, frequency, bands["member"])
+    if members:
+        member = bands["member"].to_numpy() if "member" in bands.columns else None
+        interval = risk.bootstrap_event_pmd(displaced_rows, frequency, member, PMD_PERIODS)
+        national_interval = risk.bootstrap_event_pmd(
+            displaced_national, frequency, member, PMD_PERIODS
+        )
+        for q, name in enumerate(("p05", "p95")):
+            metrics.update(
+                {f"pmd_{t}_{name}": interval[q][:, k] for k, t in enumerate(PMD_PERIODS)}
+            )
+        extra["pmd_bootstrap"] = {
+            name: {str(t): national_interval[q][k] for k, t in enumerate(PMD_PERIODS)}
+            for q, name in enumerate(("p05", "p95"))
+        }
+        extra["pmd_bootstrap"]["resampled"] = "members" if member is not None else "events"
+        extra["pmd_bootstrap"]["samples"] = 500
+    if members and "member" in bands.columns:
+        names, member_rows = risk.member_aad(displaced_rows, frequency, bands["member"])
         _, member_national = risk.member_aad(displaced_national, frequency, bands["member"])
         for stat, fn in (("median", np.median), ("min", np.min), ("max", np.max)):
             metrics[f"aad_member_{stat}"] = fn(member_rows, axis=-1)
             national[f"aad_member_{stat}"] = float(fn(member_national))
-        extra["members"] = len(members)
-        extra["aad_by_member"] = dict(zip(members, member_national.tolist(), strict=True))
+        extra["members"] = len(names)
+        extra["aad_by_member"] = dict(zip(names, member_national.tolist(), strict=True))
     return metrics, national, national_pmd, extra
 
 
@@ -277,7 +358,7 @@ def _return_period_metrics(hazard, displaced_fine, zones, protection):
     return metrics, national, national_pmd, extra
 
 
-def _band_records(bands: pd.DataFrame, national: dict) -> list:
+def _band_records(bands: pd.DataFrame, national: dict, variants=("central",)) -> list:
     records = []
     for k, row in enumerate(bands.itertuples(index=False)):
         record = {"band": row.band}
@@ -290,6 +371,9 @@ def _band_records(bands: pd.DataFrame, national: dict) -> list:
                 record[extra] = getattr(row, extra)
         record["exposed"] = float(national["exposed"][k])
         record["displaced"] = float(national["displaced"][k])
+        for v, name in enumerate(variants):
+            if v:
+                record[f"displaced_{name}"] = float(national["displaced_variants"][k, v])
         record["no_hazard_data"] = float(national["no_hazard_data"][k])
         records.append(record)
     return records
@@ -341,49 +425,53 @@ def results_dataset(
     """The complete store of sums and metrics as an xarray Dataset (results.nc).
 
     Dimensions: ``zone`` (every unit of every level, then ``__outside__``), ``hazard``,
-    ``band`` (padded with NaN to the longest hazard set), ``variant`` and
-    ``pmd_return_period``.
+    ``band`` (padded with NaN to the longest hazard set), ``variant`` (central, low, high;
+    NaN where a hazard has no such variant) and ``pmd_return_period``.
     """
     import xarray as xr
 
-    n_zone = len(zone_table)
+    from hazards.curves import VARIANT_ORDER
+
+    n_zone, n_haz = len(zone_table), len(hazards)
     n_band = max(len(h.bands) for h in hazards)
-    n_haz = len(hazards)
+    n_var = len(VARIANT_ORDER)
     shape = (n_zone, n_haz, n_band)
-    exposed = np.full(shape, np.nan)
-    displaced = np.full((*shape, 1), np.nan)
-    no_data = np.full(shape, np.nan)
+    exposed, no_data = np.full(shape, np.nan), np.full(shape, np.nan)
+    displaced = np.full((*shape, n_var), np.nan)
     band_label = np.full((n_haz, n_band), "", dtype=object)
     frequency = np.full((n_haz, n_band), np.nan)
     return_period = np.full((n_haz, n_band), np.nan)
-    metric_names = [
-        "aad",
-        "aad_tail",
-        "aad_climada",
-        "aad_member_median",
-        "aad_member_min",
-        "aad_member_max",
-    ]
-    metrics = {name: np.full((n_zone, n_haz), np.nan) for name in metric_names}
-    pmd = np.full((n_zone, n_haz, len(PMD_PERIODS)), np.nan)
+    per_variant = {
+        name: np.full((n_zone, n_haz, n_var), np.nan) for name in ("aad", "aad_tail", "aad_climada")
+    }
+    members = {
+        name: np.full((n_zone, n_haz), np.nan)
+        for name in ("aad_member_median", "aad_member_min", "aad_member_max")
+    }
+    pmd = np.full((n_zone, n_haz, len(PMD_PERIODS), n_var), np.nan)
     for h, (hazard, tab) in enumerate(zip(hazards, tables, strict=True)):
         nb = len(hazard.bands)
-        rows = tab.arrays["rows"]
+        rows, metrics = tab.arrays["rows"], tab.arrays["metrics"]
         exposed[:, h, :nb] = rows["exposed"]
-        displaced[:, h, :nb, 0] = rows["displaced"]
         no_data[:, h, :nb] = rows["no_hazard_data"]
         band_label[h, :nb] = hazard.bands["band"].astype(str).to_numpy()
         if "frequency" in hazard.bands:
             frequency[h, :nb] = hazard.bands["frequency"].to_numpy()
         if "return_period" in hazard.bands:
             return_period[h, :nb] = hazard.bands["return_period"].to_numpy()
-        for name in metric_names:
-            if name in tab.arrays["metrics"]:
-                metrics[name][:, h] = tab.arrays["metrics"][name]
-        for k, t in enumerate(PMD_PERIODS):
-            key = f"pmd_{t}"
-            if key in tab.arrays["metrics"]:
-                pmd[:, h, k] = tab.arrays["metrics"][key]
+        for v, variant in enumerate(hazard.variant_names):
+            slot = VARIANT_ORDER.index(variant)
+            suffix = "" if variant == "central" else f"_{variant}"
+            displaced[:, h, :nb, slot] = rows["displaced_variants"][..., v]
+            for name, values in per_variant.items():
+                if name + suffix in metrics:
+                    values[:, h, slot] = metrics[name + suffix]
+            for k, t in enumerate(PMD_PERIODS):
+                if f"pmd_{t}{suffix}" in metrics:
+                    pmd[:, h, k, slot] = metrics[f"pmd_{t}{suffix}"]
+        for name, values in members.items():
+            if name in metrics:
+                values[:, h] = metrics[name]
     levels = zone_table["level"].fillna(-1).astype(np.int64).to_numpy()
     coords = {
         "zone": zone_table["zone_code"].astype(str).to_numpy(),
@@ -395,19 +483,23 @@ def results_dataset(
         "band_label": (("hazard", "band"), band_label.astype(str)),
         "frequency": (("hazard", "band"), frequency),
         "return_period": (("hazard", "band"), return_period),
-        "variant": ["central"],
+        "variant": list(VARIANT_ORDER),
         "pmd_return_period": np.asarray(PMD_PERIODS, dtype=np.int64),
     }
+    people = {"units": "people"}
     data = {
-        "population": (("zone",), population_rows, {"units": "people"}),
+        "population": (("zone",), population_rows, people),
         "cells": (("zone",), cells_rows, {"long_name": "analysis-grid cells in the zone"}),
-        "exposed": (("zone", "hazard", "band"), exposed, {"units": "people"}),
-        "displaced": (("zone", "hazard", "band", "variant"), displaced, {"units": "people"}),
-        "no_hazard_data": (("zone", "hazard", "band"), no_data, {"units": "people"}),
-        "pmd": (("zone", "hazard", "pmd_return_period"), pmd, {"units": "people"}),
+        "exposed": (("zone", "hazard", "band"), exposed, people),
+        "displaced": (("zone", "hazard", "band", "variant"), displaced, people),
+        "no_hazard_data": (("zone", "hazard", "band"), no_data, people),
+        "pmd": (("zone", "hazard", "pmd_return_period", "variant"), pmd, people),
     }
-    for name, values in metrics.items():
-        data[name] = (("zone", "hazard"), values, {"units": "people per year"})
+    per_year = {"units": "people per year"}
+    for name, values in per_variant.items():
+        data[name] = (("zone", "hazard", "variant"), values, per_year)
+    for name, values in members.items():
+        data[name] = (("zone", "hazard"), values, per_year)
     dataset = xr.Dataset({k: xr.Variable(*v) for k, v in data.items()}, coords=coords)
     dataset.attrs.update(attrs)
     dataset.attrs["level_note"] = "level -1 marks the __outside__ bucket"

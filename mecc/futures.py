@@ -1,0 +1,419 @@
+"""Futures: climate and population pathways, and the attribution of change.
+
+A run file's ``futures:`` lists pathways and periods (e.g. SSP2-4.5, 2050). Each may
+replace hazard inputs (a future hazard set per baseline hazard id) and the population
+(a grid for the future year, or growth factors, national or per zone). For each future
+and hazard the change in AAD from the baseline is split exactly into
+
+- climate only: future hazard with baseline population, minus the baseline;
+- population only: baseline hazard with future population, minus the baseline;
+- interaction: the rest, so the three add up to the total change.
+
+Assumptions (README, methods): vulnerability is stationary (the same curves now and
+then); no adaptation unless the future's inputs contain it; the population projection is
+what the user supplies. Growth factors scale a finest unit's people uniformly, so their
+effect on AAD is exact without another pass over the grid; a future population grid
+needs one more pass.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from mecc import engine, tables
+from mecc.errors import ConfigError, DataError, InputFileError, MeccWarning
+from mecc.inputs import overlay_input, period_check
+
+__all__ = [
+    "Future",
+    "attribution_tables",
+    "compare_runs",
+    "future_tables",
+    "futures_summary",
+    "read_futures",
+]
+
+FUTURE_KEYS = {"id", "label", "hazards", "population", "period"}
+HAZARD_OVERRIDE_KEYS = {
+    "intensity",
+    "events",
+    "return_periods",
+    "fraction",
+    "variable",
+    "member_pattern",
+    "period",
+    "scenario",
+}
+
+
+@dataclass
+class Future:
+    """One future pathway of a run."""
+
+    id: str
+    label: str
+    hazards: dict = field(default_factory=dict)
+    population: object = None
+    growth: object = None
+    period: str | None = None
+    year: int | None = None
+
+
+def read_futures(config, baseline_hazards, population_kind: str) -> list[Future]:
+    """Read and check ``futures:`` of a run file; future hazard sets are opened here."""
+    from exposure.population import PopulationGrid
+    from hazards.readers import read_hazard
+
+    specs = config.data.get("futures") or []
+    if not isinstance(specs, list):
+        raise ConfigError("futures: give a list of futures (id, label, hazards, population)")
+    by_id = {spec["id"]: spec for spec in config.data["hazards"]}
+    futures, seen = [], set()
+    for k, spec in enumerate(specs):
+        where = f"futures[{k}]"
+        if not isinstance(spec, dict) or "id" not in spec:
+            raise ConfigError(f"{where}: give a mapping with at least id")
+        unknown = set(spec) - FUTURE_KEYS
+        if unknown:
+            raise ConfigError(
+                f"{where}: unknown key(s) {', '.join(sorted(unknown))}; use {', '.join(sorted(FUTURE_KEYS))}"
+            )
+        future_id = str(spec["id"])
+        if future_id in seen:
+            raise ConfigError(f"{where}.id: {future_id!r} is used twice")
+        seen.add(future_id)
+        future = Future(future_id, str(spec.get("label", future_id)), period=spec.get("period"))
+        for hazard_id, override in (spec.get("hazards") or {}).items():
+            if hazard_id not in by_id:
+                raise ConfigError(f"{where}.hazards: no baseline hazard {hazard_id!r}")
+            if not isinstance(override, dict) or set(override) - HAZARD_OVERRIDE_KEYS:
+                raise ConfigError(
+                    f"{where}.hazards.{hazard_id}: give the future's grids ({', '.join(sorted(HAZARD_OVERRIDE_KEYS))})"
+                )
+            base = {
+                key: value
+                for key, value in by_id[hazard_id].items()
+                if key not in HAZARD_OVERRIDE_KEYS
+            }
+            merged = {**base, **override, "id": f"{hazard_id}@{future_id}"}
+            future.hazards[hazard_id] = read_hazard(
+                merged, config.base_dir, f"{where}.hazards.{hazard_id}", config.country
+            )
+        population = spec.get("population")
+        if isinstance(population, dict) and "path" in population:
+            path = os.path.join(config.base_dir, population["path"])
+            if not os.path.exists(path):
+                raise InputFileError(f"{where}.population.path: file not found ({path})")
+            future.population = PopulationGrid(
+                path,
+                kind=population.get("kind", population_kind),
+                label=f"{where}.population.path ({population['path']})",
+                year=population.get("year"),
+            )
+            future.year = population.get("year")
+        elif isinstance(population, dict) and "growth" in population:
+            future.growth = _growth(
+                population["growth"], config.base_dir, f"{where}.population.growth"
+            )
+            future.year = population.get("year")
+        elif population is not None:
+            raise ConfigError(
+                f"{where}.population: give path (a grid) or growth (a factor, per zone or national)"
+            )
+        if not future.hazards and future.population is None and future.growth is None:
+            raise ConfigError(f"{where}: a future changes the hazards, the population or both")
+        futures.append(future)
+    return futures
+
+
+def _growth(value, base_dir, where):
+    if isinstance(value, bool):
+        raise ConfigError(f"{where}: give a number, a zone_code: factor mapping or a CSV file")
+    if isinstance(value, int | float):
+        table = {None: value}
+    elif isinstance(value, dict):
+        table = {str(k): v for k, v in value.items()}
+    elif isinstance(value, str):
+        path = os.path.join(base_dir, value)
+        if not os.path.exists(path):
+            raise InputFileError(f"{where}: file not found ({path})")
+        frame = pd.read_csv(path, encoding="utf-8-sig", dtype={"zone_code": str})
+        if not {"zone_code", "growth"} <= set(frame.columns):
+            raise DataError(f"{where}: needs columns zone_code, growth")
+        table = dict(zip(frame["zone_code"], frame["growth"], strict=True))
+    else:
+        raise ConfigError(f"{where}: give a number, a zone_code: factor mapping or a CSV file")
+    for code, factor in table.items():
+        if (
+            isinstance(factor, bool)
+            or not isinstance(factor, int | float)
+            or not math.isfinite(factor)
+            or factor < 0
+        ):
+            raise DataError(
+                f"{where}: growth factor of {code or 'the nation'} must be a number >= 0"
+            )
+    return table
+
+
+def growth_vector(growth: dict, codes: list) -> np.ndarray:
+    """Factor of each finest unit (+ outside): a zone's own, else the national one, else 1."""
+    unknown = sorted(set(growth) - set(codes) - {None})
+    if unknown:
+        raise DataError(f"futures population growth: unknown zone code(s) {', '.join(unknown[:5])}")
+    national = growth.get(None, 1.0)
+    return np.array([float(growth.get(code, national)) for code in codes])
+
+
+def _headline(tab) -> str:
+    return "displaced" if "displaced" in tab.zones.columns else "aad"
+
+
+def _finest(tab, n_finest: int) -> np.ndarray:
+    """The headline figure of the finest units and the outside bucket."""
+    return tab.zones[_headline(tab)].to_numpy(np.float64)[-(n_finest + 1) :]
+
+
+def attribution_tables(
+    zones, futures, baseline_tabs, hazards, combos, population_rows, country
+) -> tuple:
+    """futures.csv and attribution.csv rows for every future, hazard and zone.
+
+    ``combos[future.id]`` holds, per baseline hazard id, the HazardTables of
+    ``(future hazard, baseline population)`` ("h1p0"), ``(baseline hazard, future
+    population)`` ("h0p1") and ``(future hazard, future population)`` ("h1p1") where
+    those needed their own pass; growth factors are applied here.
+    """
+    table = zones.table()
+    n = zones.n
+    codes = list(zones.finest.codes) + ["__outside__"]
+    comparison, attribution = [], []
+    baseline_population = population_rows
+    for future in futures:
+        combo = combos[future.id]
+        factor = growth_vector(future.growth, codes) if future.growth is not None else None
+        future_population = combo.get("population")
+        if factor is not None:
+            future_population = zones.aggregate(factor * population_rows[-(n + 1) :])
+        for hazard, tab in zip(hazards, baseline_tabs, strict=True):
+            h00 = _finest(tab, n)
+            h10 = (
+                _finest(combo["h1p0"][hazard.id], n) if hazard.id in combo.get("h1p0", {}) else h00
+            )
+            if factor is not None:
+                h01, h11 = factor * h00, factor * h10
+            elif "h0p1" in combo:
+                h01 = _finest(combo["h0p1"][hazard.id], n)
+                h11 = (
+                    _finest(combo["h1p1"][hazard.id], n)
+                    if hazard.id in combo.get("h1p1", {})
+                    else h01
+                )
+            else:
+                h01, h11 = h00, h10
+            values = {
+                name: zones.aggregate(v)
+                for name, v in (("h00", h00), ("h10", h10), ("h01", h01), ("h11", h11))
+            }
+            national = {
+                name: float(v.sum())
+                for name, v in (("h00", h00), ("h10", h10), ("h01", h01), ("h11", h11))
+            }
+            figure = _headline(tab)
+            rows = list(zip(table["zone_code"], table["zone_name"], table["level"], strict=True))
+            for k, (code, name, level) in enumerate([*rows, (country, "National total", 0)]):
+                national_row = k == len(rows)
+                pick = {key: national[key] if national_row else values[key][k] for key in values}
+                pop0 = float(baseline_population.sum()) if national_row else baseline_population[k]
+                if future_population is None:
+                    pop1 = pop0
+                else:
+                    pop1 = float(future_population.sum()) if national_row else future_population[k]
+                base, fut = pick["h00"], pick["h11"]
+                comparison.append(
+                    {
+                        "future_id": future.id,
+                        "future_label": future.label,
+                        "hazard_id": hazard.id,
+                        "figure": figure,
+                        "zone_code": code,
+                        "zone_name": name,
+                        "level": level,
+                        "population_baseline": pop0,
+                        "population_future": pop1,
+                        "baseline": base,
+                        "future": fut,
+                        "change": fut - base,
+                        "change_pct": (fut - base) / base * 100 if base else np.nan,
+                    }
+                )
+                climate, people = pick["h10"] - base, pick["h01"] - base
+                attribution.append(
+                    {
+                        "future_id": future.id,
+                        "hazard_id": hazard.id,
+                        "figure": figure,
+                        "zone_code": code,
+                        "level": level,
+                        "change_total": fut - base,
+                        "climate_only": climate,
+                        "population_only": people,
+                        "interaction": fut - base - climate - people,
+                    }
+                )
+    comparison = pd.DataFrame(comparison)
+    attribution = pd.DataFrame(attribution)
+    for frame in (comparison, attribution):
+        if len(frame):
+            frame["level"] = frame["level"].astype("Int64")
+    return comparison, attribution
+
+
+def compare_runs(base_dir, future_dir, out_dir) -> os.PathLike:
+    """``mecc compare``: the change of each zone's headline figure between two runs.
+
+    Without the cross combinations (future hazard with baseline population and the
+    reverse) the change cannot be split into climate and population; give both in one
+    run file under ``futures:`` for that.
+    """
+    from pathlib import Path
+
+    from mecc.outputs import OutputFolder, write_csv
+
+    base_dir, future_dir = Path(base_dir), Path(future_dir)
+    frames = []
+    for folder in (base_dir, future_dir):
+        path = folder / "zones.csv"
+        if not path.exists():
+            raise InputFileError(f"{folder}: not a run folder (no zones.csv)")
+        frames.append(pd.read_csv(path, encoding="utf-8-sig", dtype={"zone_code": str}))
+    keys = ["zone_code", "hazard_id"]
+    merged = frames[0].merge(
+        frames[1], on=keys, suffixes=("_baseline", "_future"), how="outer", indicator=True
+    )
+    if (merged["_merge"] != "both").any():
+        missing = merged.loc[merged["_merge"] != "both", "zone_code"].head(5).tolist()
+        raise DataError(
+            f"{future_dir}: zones or hazards differ from {base_dir} (e.g. {', '.join(map(str, missing))})"
+        )
+    out = merged[["zone_code", "zone_name_baseline", "level_baseline", "hazard_id"]].rename(
+        columns={"zone_name_baseline": "zone_name", "level_baseline": "level"}
+    )
+    for figure in ("population", "aad", "displaced", "pmd_100"):
+        if f"{figure}_baseline" in merged:
+            out[f"{figure}_baseline"] = merged[f"{figure}_baseline"]
+            out[f"{figure}_future"] = merged[f"{figure}_future"]
+            out[f"{figure}_change"] = merged[f"{figure}_future"] - merged[f"{figure}_baseline"]
+    folder = OutputFolder(out_dir)
+    with folder as staging:
+        write_csv(out, staging / "compare.csv")
+    return folder.commit()
+
+
+def future_tables(
+    config,
+    futures,
+    future_sets,
+    hazards,
+    baseline_tabs,
+    protection_of,
+    result,
+    zones,
+    grid,
+    population_rows,
+    threads,
+    block_shape,
+):
+    """Every (hazard, population) combination the futures need, then their tables."""
+    combos = {f.id: {"h1p0": {}} for f in futures}
+    for future, hazard_id, h1 in future_sets:
+        combos[future.id]["h1p0"][hazard_id] = tables.hazard_tables(
+            h1,
+            result.hazards[h1.id],
+            zones,
+            result.population,
+            protection_of[hazard_id],
+            config.country,
+        )
+    for future in futures:
+        if future.population is None:
+            continue
+        # the future population needs its own pass: baseline hazards and this future's
+        future.population.prepare(grid, scan=False)
+        sets = [(h.id, h) for h in hazards] + [
+            (hid, h1) for f, hid, h1 in future_sets if f is future
+        ]
+        passed = engine.overlay(
+            grid,
+            future.population,
+            zones,
+            [
+                overlay_input(h, grid, tables.band_weights(h, protection_of[hid]), cells=False)
+                for hid, h in sets
+            ],
+            block_shape=block_shape,
+            threads=threads,
+        )
+        future.population.confirm(float(passed.population.sum()))
+        combo = combos[future.id]
+        combo["population"] = zones.aggregate(passed.population)
+        combo["h0p1"], combo["h1p1"] = {}, {}
+        for hid, h in sets:
+            key = "h0p1" if h.id == hid else "h1p1"
+            combo[key][hid] = tables.hazard_tables(
+                h,
+                passed.hazards[h.id],
+                zones,
+                passed.population,
+                protection_of[hid],
+                config.country,
+            )
+    for future in futures:
+        year = future.year
+        for h1 in future.hazards.values():
+            message = period_check(h1, year)
+            if message:
+                warnings.warn(f"futures.{future.id}: {message}", MeccWarning, stacklevel=2)
+    return attribution_tables(
+        zones, futures, baseline_tabs, hazards, combos, population_rows, config.country
+    )
+
+
+def futures_summary(futures, frames, country) -> dict:
+    """National baseline, future, change and its attribution per future and hazard."""
+    comparison, attribution = frames
+    out = {}
+    for future in futures:
+        rows = comparison[
+            (comparison["future_id"] == future.id)
+            & (comparison["zone_code"] == country)
+            & (comparison["level"] == 0)
+        ]
+        parts = attribution[
+            (attribution["future_id"] == future.id)
+            & (attribution["zone_code"] == country)
+            & (attribution["level"] == 0)
+        ]
+        out[future.id] = {
+            "label": future.label,
+            "hazards": {
+                row.hazard_id: {
+                    "figure": row.figure,
+                    "baseline": row.baseline,
+                    "future": row.future,
+                    "change": row.change,
+                    **{
+                        key: float(parts.loc[parts["hazard_id"] == row.hazard_id, key].iloc[0])
+                        for key in ("climate_only", "population_only", "interaction")
+                    },
+                }
+                for row in rows.itertuples(index=False)
+            },
+        }
+    return out

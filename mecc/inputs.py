@@ -1,0 +1,138 @@
+"""From a validated run file to the engine's inputs: readers, grids, curves, records.
+
+Shared by ``mecc.run`` (one country) and ``mecc.futures`` (extra passes for futures).
+"""
+
+from __future__ import annotations
+
+import os
+
+from mecc import engine
+from mecc.config import RunConfig
+from mecc.outputs import sha256_of
+
+__all__ = ["analysis_grid", "input_records", "load_inputs", "overlay_input", "period_check"]
+
+
+def load_inputs(config: RunConfig):
+    from exposure.population import PopulationGrid
+    from exposure.zones import Zones, read_zones
+    from hazards.readers import read_hazard
+
+    label = os.path.basename(config.path)
+    pop_spec = config.data["population"]
+    pop_path = os.path.join(config.base_dir, pop_spec["path"])
+    if not os.path.exists(pop_path):
+        from mecc.errors import InputFileError
+
+        raise InputFileError(f"{label}.population.path: file not found ({pop_path})")
+    population = PopulationGrid(
+        pop_path,
+        kind=pop_spec.get("kind", "count"),
+        label=f"{label}.population.path ({pop_spec['path']})",
+        band=pop_spec.get("band", 1),
+        nodata=pop_spec.get("nodata"),
+        year=pop_spec.get("year"),
+    )
+    if config.data.get("zones") is None:
+        zones = Zones.national(config.country, config.name)
+    else:
+        zones = read_zones(config.data["zones"], config.base_dir, config.country)
+    hazards = [
+        read_hazard(spec, config.base_dir, f"{label}.hazards[{k}] ({spec['id']})", config.country)
+        for k, spec in enumerate(config.data["hazards"])
+    ]
+    return population, zones, hazards
+
+
+def analysis_grid(config: RunConfig, population, hazards):
+    choice = config.data.get("analysis_grid")
+    if choice is None:
+        with_fraction = [h for h in hazards if h.fraction_layers is not None]
+        choice = with_fraction[0].id if with_fraction else "population"
+    if choice == "population":
+        return population.native_grid, "population"
+    hazard = next(h for h in hazards if h.id == choice)
+    return hazard.native_grid, f"hazard {choice}"
+
+
+def overlay_input(hazard, grid, band_weight, cells: bool = True) -> engine.OverlayInput:
+    """A hazard set ready for the engine: readers on the analysis grid and packed curves."""
+    from hazards.curves import pack_curves
+
+    if hazard.components:
+        readers = [part.align(grid)[0] for part in hazard.components]
+        return engine.OverlayInput(
+            hazard.id,
+            readers[0],
+            None,
+            pack_curves([part.curve for part in hazard.components]),
+            [part.exposure_threshold for part in hazard.components],
+            band_weight,
+            components=readers,
+            combine_max=hazard.combine == "max",
+            write_cells=cells,
+        )
+    intensity, fraction = hazard.align(grid)
+    return engine.OverlayInput(
+        hazard.id,
+        intensity,
+        fraction,
+        pack_curves([hazard.curves[name] for name in hazard.variant_names]),
+        hazard.exposure_threshold,
+        band_weight,
+        write_cells=cells,
+    )
+
+
+def period_check(hazard, year) -> str | None:
+    """Warn when the population year lies far outside the hazard period."""
+    if hazard.period is None or year is None:
+        return None
+    import re
+
+    years = [int(y) for y in re.findall(r"\d{4}", hazard.period)]
+    if not years:
+        return None
+    lo, hi = min(years), max(years)
+    gap = max(lo - year, year - hi, 0)
+    if gap > 10:
+        return (
+            f"hazards.{hazard.id}.period {hazard.period} is {gap} years from the population "
+            f"year {year}"
+        )
+    return None
+
+
+def input_record(path, role, base_dir, hashes) -> dict:
+    """Role, path (relative to the run file's folder when inside it) and a pending SHA-256.
+
+    The hash is computed on ``hashes`` (an executor) while the engine runs.
+    """
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute, base_dir)
+    shown = absolute if relative.startswith("..") else relative
+    return {"role": role, "path": shown, "sha256": hashes.submit(sha256_of, absolute)}
+
+
+def input_records(config, population, zones, hazards, hashes) -> list:
+    """Every input file of the run, with its SHA-256 being computed on ``hashes``."""
+    base = config.base_dir
+    records = [
+        input_record(config.path, "run file", base, hashes),
+        input_record(population.file.path, "population", base, hashes),
+    ]
+    for level in zones.levels:
+        if level.path:
+            records.append(input_record(level.path, f"zones level {level.level}", base, hashes))
+    seen = set()
+    for h in hazards:
+        for path in h.inputs:
+            if path not in seen:
+                seen.add(path)
+                records.append(input_record(path, f"hazard {h.id}", base, hashes))
+        curve_path = os.path.join(base, h.curve.name)
+        if os.path.isfile(curve_path) and curve_path not in seen:
+            seen.add(curve_path)
+            records.append(input_record(curve_path, f"curve of {h.id}", base, hashes))
+    return records
