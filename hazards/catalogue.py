@@ -145,6 +145,28 @@ HAZARD_TYPES = {
             default_curve="eq_mmi6_survivors",
         ),
         HazardType(
+            "sea_level_rise",
+            "Sea-level rise (permanent inundation at high tide)",
+            "inundation depth",
+            "m",
+            0.0,
+            (0.0, 100.0),
+            hip_code="EN0402",
+            hip_code_2020="",
+            default_curve="",
+        ),
+        HazardType(
+            "drought",
+            "Drought (exposure by severity class)",
+            "drought deficit (SPEI or SPI with the sign reversed)",
+            "-SPEI",
+            1.0,
+            (0.0, 5.0),
+            hip_code="MH0401",
+            hip_code_2020="MH0035",
+            default_curve="",
+        ),
+        HazardType(
             "tsunami",
             "Tsunami inundation",
             valid_range=(0.0, 100.0),
@@ -160,6 +182,7 @@ UNIT_FACTORS = {
     "m": {"m": 1.0, "cm": 0.01, "mm": 0.001, "ft": 0.3048},
     "m/s": {"m/s": 1.0, "km/h": 1000.0 / 3600.0, "kt": 1852.0 / 3600.0, "mph": 0.44704},
     "MMI": {"MMI": 1.0},
+    "-SPEI": {"-SPEI": 1.0, "SPEI": -1.0, "-SPI": 1.0, "SPI": -1.0},
 }
 """Exact factors from a grid's unit to the canonical unit (1 kt = 1852 m/h,
 1 mph = 0.44704 m/s, 1 ft = 0.3048 m by definition)."""

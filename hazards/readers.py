@@ -212,6 +212,11 @@ class HazardSet:
     curves: dict = field(default_factory=dict)
 
     @property
+    def exposure_only(self) -> bool:
+        """Drought: people per severity class, no displacement."""
+        return self.hazard_type.name == "drought"
+
+    @property
     def variant_names(self) -> list[str]:
         """The curve variants evaluated, central first (components: central only)."""
         return list(self.curves) if self.curves and not self.components else ["central"]
@@ -257,6 +262,10 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
     """
     if "components" in spec:
         return _read_combined(spec, base_dir, where, country)
+    if spec["type"] == "sea_level_rise":
+        from hazards.slow_onset import read_sea_level_rise
+
+        return read_sea_level_rise(spec, base_dir, where)
     if "combine" in spec:
         raise ConfigError(f"{where}.combine: applies with components only")
     hazard_type = get_hazard_type(spec["type"], f"{where}.type")
@@ -374,12 +383,26 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
         if not fsource.grid.same_as(layers[0][0].grid):
             raise DataError(f"{where}.fraction: must be on the same grid as the intensity")
         fraction_layers = [(fsource, band) for _, band in layers]
-    if "curve" not in spec:
+    if hazard_type.name == "drought":
+        from hazards.slow_onset import drought_curves
+
+        if kind != "scenario":
+            raise ConfigError(f"{where}: drought is read as one grid (scenario: ...), not {kind}")
+        if "curve" in spec:
+            raise ConfigError(f"{where}.curve: drought is exposure only; give classes instead")
+        curves = drought_curves(spec.get("classes"))
+    elif "curve" not in spec:
         raise ConfigError(f"{where}.curve: missing (a curve file or a built-in curve name)")
-    curves = load_curve_set(
-        spec["curve"], spec.get("variants"), base_dir, f"{where}.curve", hazard_type.name, country
-    )
-    curve = curves["central"]
+    else:
+        curves = load_curve_set(
+            spec["curve"],
+            spec.get("variants"),
+            base_dir,
+            f"{where}.curve",
+            hazard_type.name,
+            country,
+        )
+    curve = next(iter(curves.values()))
     threshold = spec.get("exposure_threshold", hazard_type.exposure_threshold)
     if not isinstance(threshold, int | float) or isinstance(threshold, bool):
         raise ConfigError(f"{where}.exposure_threshold: give a number")

@@ -56,6 +56,16 @@ HAZARD_KEYS = {
     "combine": (str, False),
     "variants": (dict, False),
     "member_pattern": (str, False),
+    "classes": (dict, False),
+    "dem": (str, False),
+    "dem_datum": (str, False),
+    "tide_datum": (str, False),
+    "high_tide": ((int, float), False),
+    "slr": ((int, float), False),
+    "slr_baseline": (str, False),
+    "datum_offsets": (dict, False),
+    "sources": (str, False),
+    "connectivity": (int, False),
 }
 COMPONENT_KEYS = {
     key: HAZARD_KEYS[key]

@@ -342,6 +342,7 @@ def _run_country(
                                 "events": "sum of frequency x displaced (CLIMADA aai_agg)",
                                 "return_periods": "trapezoid over exceedance probability between the maps",
                                 "scenario": "not applicable (single scenario)",
+                                "relocation": "not applicable (permanent inundation)",
                             }[h.kind],
                         }
                         for h in hazards

@@ -62,6 +62,10 @@ def band_weights(hazard, protection: list) -> np.ndarray:
     bands = hazard.bands
     if hazard.kind == "events":
         return np.tile(bands["frequency"].to_numpy(np.float64), (n_zones, 1))
+    if hazard.exposure_only:  # no displacement to map
+        return np.zeros((n_zones, len(bands)))
+    if hazard.kind == "relocation":  # the DEM as given; the +-1 m bands are the range
+        return np.tile([1.0, 0.0, 0.0], (n_zones, 1))
     if hazard.kind == "return_periods":
         rps = bands["return_period"].to_numpy(np.float64)
         cache = {}
@@ -104,8 +108,11 @@ ZONE_COLUMNS = (
 
 
 def ordered(frame: pd.DataFrame) -> pd.DataFrame:
-    """zones.csv columns in their documented order."""
-    return frame[[c for c in ZONE_COLUMNS if c in frame.columns]]
+    """zones.csv columns in their documented order (other figures, e.g. slow-onset
+    ones, before the closing population_no_hazard_data and parent_code)."""
+    known = [c for c in ZONE_COLUMNS if c in frame.columns]
+    others = [c for c in frame.columns if c not in ZONE_COLUMNS]
+    return frame[known[:-2] + others + known[-2:]]
 
 
 def _pmd_columns(values: np.ndarray) -> dict:
@@ -128,6 +135,10 @@ def hazard_tables(hazard, sums, zones, population: np.ndarray, protection: list,
     country : str
         ISO3 code, the zone code of national rows in exceedance.csv.
     """
+    if hazard.exposure_only or hazard.kind == "relocation":
+        from mecc.slow_onset import slow_onset_tables
+
+        return slow_onset_tables(hazard, sums, zones, population, HazardTables)
     table = zones.table()
     bands = hazard.bands
     n_bands = len(bands)
@@ -460,6 +471,8 @@ def results_dataset(
         if "return_period" in hazard.bands:
             return_period[h, :nb] = hazard.bands["return_period"].to_numpy()
         for v, variant in enumerate(hazard.variant_names):
+            if variant not in VARIANT_ORDER:  # drought classes: in zones.csv and summary
+                continue
             slot = VARIANT_ORDER.index(variant)
             suffix = "" if variant == "central" else f"_{variant}"
             displaced[:, h, :nb, slot] = rows["displaced_variants"][..., v]
