@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.mecc-installed
 
-.PHONY: demo test lint bench clean preflight
+.PHONY: demo test lint bench clean preflight validate-haiyan
 
 preflight:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mecc needs Python 3.11 or newer; found " + sys.version.split()[0])'
@@ -27,9 +27,16 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
+# Typhoon Haiyan (2013) validation: census grid, wind field, run, evaluation against the
+# observed totally damaged houses (validation/haiyan/README.md); needs ../shared/data.
+validate-haiyan: $(STAMP)
+	MECC="$(CURDIR)/$(BIN)/mecc" bash validation/haiyan/reproduce.sh ../shared/data/philippines_haiyan validation-output/haiyan
+	cp validation-output/haiyan/evaluation/scatter.png validation/haiyan/scatter.png
+	$(BIN)/python validation/haiyan/readme_table.py validation-output/haiyan/evaluation/evaluation.json
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) demo-output build *.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) demo-output validation-output build *.egg-info .pytest_cache .ruff_cache .hypothesis

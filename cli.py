@@ -128,6 +128,22 @@ def demo_command(ctx, out_dir, overwrite, threads):
         click.echo(f"wrote {out} (fictional demo country: inputs/ and run/)")
 
 
+@main.command("compare")
+@click.argument("base_run", type=click.Path(file_okay=False))
+@click.argument("future_run", type=click.Path(file_okay=False))
+@click.option(
+    "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder to create."
+)
+@click.pass_context
+def compare_command(ctx, base_run, future_run, out_dir):
+    """Change of each zone's figures between two finished runs (compare.csv)."""
+    from mecc.futures import compare_runs
+
+    out = compare_runs(base_run, future_run, out_dir)
+    if not ctx.obj["quiet"]:
+        click.echo(f"wrote {out}")
+
+
 @main.group("curves")
 def curves_group():
     """The built-in displacement curves, with sources and evidence grades."""
@@ -367,6 +383,190 @@ def hazard_flood(
     if not ctx.obj["quiet"]:
         for path in written:
             click.echo(f"wrote {path}")
+
+
+@main.group("population")
+def population_group():
+    """Build population grids (from census tables per admin unit)."""
+
+
+@population_group.command("from-census")
+@click.argument("zones", type=click.Path(dir_okay=False))
+@click.argument("table", type=click.Path(dir_okay=False))
+@click.option(
+    "--out", "out_path", required=True, type=click.Path(dir_okay=False), help="GeoTIFF to write."
+)
+@click.option("--code-field", required=True, help="Unit code field in ZONES (e.g. ADM3_PCODE).")
+@click.option("--table-code", required=True, help="Code column of TABLE.")
+@click.option("--table-value", required=True, help="People column of TABLE.")
+@click.option("--name-field", default=None, help="Unit name field in ZONES (for reports).")
+@click.option("--layer", default=None, help="Layer of ZONES (GeoPackage).")
+@click.option(
+    "--resolution", type=float, default=None, help="Cell size in the units' CRS (e.g. 0.02)."
+)
+@click.option(
+    "--like", type=click.Path(dir_okay=False), default=None, help="Copy the grid of this raster."
+)
+@click.option(
+    "--weights",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Settlement / built-up raster: spread people in proportion to it.",
+)
+@click.option("--overwrite", is_flag=True, help="Replace an existing file.")
+@click.pass_context
+def population_from_census(ctx, zones, table, out_path, **options):
+    """Spread census counts per unit (TABLE) over the units' polygons (ZONES) onto a grid.
+
+    Each unit's count goes uniformly to the cells whose centre lies in it (or in
+    proportion to --weights); a unit too small to hold a cell centre puts its people in
+    the cell holding its representative point. Every unit's total is kept exactly.
+    """
+    import warnings
+
+    from exposure.census import write_census_population
+    from mecc.errors import MeccWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MeccWarning)
+        report = write_census_population(zones, table, out_path, **options)
+    if not ctx.obj["quiet"]:
+        for message in report.notes:
+            click.echo(f"warning: {message}", err=True)
+        click.echo(
+            f"wrote {report.out_path}: {report.placed_total:,.0f} people in "
+            f"{len(report.units)} units on {report.grid.width} x {report.grid.height} cells "
+            f"(table: {report.table_total:,.0f})"
+        )
+
+
+@main.command("evaluate")
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.option(
+    "--observed",
+    "observed_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="CSV of observed figures per zone.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder to create for the report (outside the run folder).",
+)
+@click.option(
+    "--code-column", default="zone_code", show_default=True, help="Zone-code column of --observed."
+)
+@click.option("--value-column", default="value", show_default=True, help="Value column.")
+@click.option(
+    "--measure",
+    type=click.Choice(["destroyed_houses", "damaged_houses", "displaced_people"]),
+    default="displaced_people",
+    show_default=True,
+    help="What the observed values count.",
+)
+@click.option(
+    "--measure-column",
+    default=None,
+    help="Column saying what each row measures (rows of other measures are skipped).",
+)
+@click.option(
+    "--household-size",
+    type=float,
+    default=None,
+    help="People per household: modelled houses = modelled displaced people / this.",
+)
+@click.option("--hazard", default=None, help="Hazard id of the run (when it has several).")
+@click.option(
+    "--threshold",
+    type=float,
+    default=100.0,
+    show_default=True,
+    help="Hit / miss / false-alarm threshold, in the measure's unit (at or above).",
+)
+@click.option(
+    "--national-observed",
+    type=float,
+    default=None,
+    help="Official national figure of the measure (shown next to the sum of the rows).",
+)
+@click.option(
+    "--context",
+    multiple=True,
+    metavar="LABEL=PEOPLE",
+    help="Another observed figure in people, shown for context (repeat).",
+)
+@click.option("--title", default=None, help="Title of the report.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing report folder.")
+@click.pass_context
+def evaluate_command(ctx, run_dir, observed_path, out_dir, **options):
+    """Compare a finished run's per-zone figures with observed ones (writes --out).
+
+    Statistics use the observed zones only: a zone missing from --observed was not
+    reported and is not counted as zero. The run folder is never modified.
+    """
+    import warnings
+
+    from mecc.errors import MeccWarning
+    from mecc.evaluate import evaluate_run
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MeccWarning)
+        result = evaluate_run(run_dir, observed_path, out_dir, **options)
+    if not ctx.obj["quiet"]:
+        for message in result.notes:
+            click.echo(f"warning: {message}", err=True)
+        figures = result.figures
+        national, zones = figures["national"], figures["zones"]
+        unit = figures["observed"]["unit"]
+        span = ""
+        if "modelled_low" in national:
+            span = f" (range {national['modelled_low']:,.0f} - {national['modelled_high']:,.0f})"
+        click.echo(f"wrote {result.out_dir}")
+        click.echo(
+            f"  national: modelled {national['modelled']:,.0f}{span} vs observed "
+            f"{national['observed']:,.0f} {unit} (modelled estimate vs observation)"
+        )
+        click.echo(
+            f"  {zones['zones']} observed zones: log correlation {zones['pearson_log1p']:.2f}, "
+            f"Spearman {zones['spearman']:.2f}, median ratio {zones['median_ratio']:.2f}"
+        )
+
+
+@main.command("map")
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder to write map.html into (not the run folder).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "fr", "es"]),
+    default="en",
+    show_default=True,
+    help="Language of the map's labels.",
+)
+@click.option("--title", default=None, help="Map title (default: from the run's country name).")
+@click.option(
+    "--inputs",
+    "inputs_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder of the run file, if the hazard grids have moved since the run.",
+)
+@click.pass_context
+def map_command(ctx, run_dir, out_dir, lang, title, inputs_dir):
+    """Write an interactive map of a finished run that works with no network."""
+    from mecc.maps import write_map
+
+    out = write_map(run_dir, out_dir, lang=lang, title=title, inputs_dir=inputs_dir)
+    if not ctx.obj["quiet"]:
+        click.echo(f"wrote {out}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -171,8 +171,13 @@ def growth_vector(growth: dict, codes: list) -> np.ndarray:
     return np.array([float(growth.get(code, national)) for code in codes])
 
 
-def _headline(tab) -> str:
-    return "displaced" if "displaced" in tab.zones.columns else "aad"
+def _headline(tab) -> str | None:
+    """The figure futures compare: AAD, or displaced people for a scenario (None for
+    slow-onset hazards, which have their own figures)."""
+    for figure in ("aad", "displaced"):
+        if figure in tab.zones.columns:
+            return figure
+    return None
 
 
 def _finest(tab, n_finest: int) -> np.ndarray:
@@ -202,6 +207,8 @@ def attribution_tables(
         if factor is not None:
             future_population = zones.aggregate(factor * population_rows[-(n + 1) :])
         for hazard, tab in zip(hazards, baseline_tabs, strict=True):
+            if _headline(tab) is None:
+                continue
             h00 = _finest(tab, n)
             h10 = (
                 _finest(combo["h1p0"][hazard.id], n) if hazard.id in combo.get("h1p0", {}) else h00

@@ -54,7 +54,7 @@ def test_demo_outputs_reconcile(demo):
             children = districts[districts["parent_code"] == province.zone_code]
             assert len(children) > 0
             assert province.population == pytest.approx(children["population"].sum(), rel=1e-12)
-        headline = "aad" if "aad" in item else "displaced"
+        headline = next(k for k in ("aad", "displaced", "at_risk_relocation") if k in item)
         national = item[headline]
         assert national > 0
         assert districts[headline].sum() + outside[headline].sum() == pytest.approx(
@@ -64,7 +64,9 @@ def test_demo_outputs_reconcile(demo):
     with rasterio.open(run / "displaced.tif") as grid:
         assert list(grid.descriptions) == list(summary["hazards"])
         for k, (hazard_id, item) in enumerate(summary["hazards"].items(), start=1):
-            headline = item.get("aad", item.get("displaced"))
+            headline = next(
+                item[k] for k in ("aad", "displaced", "at_risk_relocation") if k in item
+            )
             assert grid.read(k).sum() == pytest.approx(headline, rel=1e-9), hazard_id
 
 
@@ -95,3 +97,14 @@ def test_zones_geopackage_matches_zones_csv(demo):
         assert len(merged) == len(frame) == len(expected)
         np.testing.assert_allclose(merged["river_flood_aad"], merged["aad"], rtol=1e-12)
         np.testing.assert_allclose(merged["population"], merged["population_csv"], rtol=1e-12)
+
+
+def test_demo_futures_attribution_adds_up(demo):
+    summary = json.loads((demo / "run" / "summary.json").read_text())
+    assert set(summary["futures"]) == {"ssp245_2050", "ssp585_2050"}
+    for future in summary["futures"].values():
+        flood = future["hazards"]["river_flood"]
+        parts = flood["climate_only"] + flood["population_only"] + flood["interaction"]
+        assert parts == pytest.approx(flood["change"], rel=1e-9)
+        assert flood["climate_only"] > 0 and flood["population_only"] > 0  # wetter and more people
+    assert 0 < summary["hazards"]["sea_level_rise"]["at_risk_relocation"]

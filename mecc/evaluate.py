@@ -1,0 +1,590 @@
+"""Compare a finished run with observed figures per zone: the tool behind ``mecc evaluate``.
+
+``evaluate_run(RUN_DIR, OBSERVED.csv, OUT_DIR, ...)`` reads the run's per-zone figures
+(``zones.csv``, finest admin level, one scenario hazard) and an observed table (zone code,
+value, and what the value measures), and writes to its own folder (never into the run):
+
+- ``evaluation.html`` — self-contained, offline: figures, plot, residual map, definitions;
+- ``evaluation.csv`` — one row per observed zone (UTF-8 with a byte-order mark);
+- ``evaluation.json`` — every statistic (what tests and the README read);
+- ``scatter.png`` — modelled against observed, log axes, 1:1 line;
+- ``residuals.geojson`` — log10(modelled / observed) per zone, for a map.
+
+Rules (stated in the report too):
+
+- Statistics use the **observed zones only**. A zone missing from the observed file was
+  *not reported*; it is never counted as an observed zero. Zeros in the file are zeros.
+- Duplicate codes in the observed file are summed, with a warning; blank values are
+  dropped as not reported; codes that match no zone of the run are listed.
+- Houses from people: modelled houses = modelled displaced people / household size.
+- Per-zone agreement: Pearson correlation of log(1 + value), Spearman rank correlation
+  (average ranks for ties), bias as the median over zones of (1 + modelled) /
+  (1 + observed), and hits / misses / false alarms at a stated threshold (at or above).
+- National totals: the modelled total over every zone of the run (with the outside
+  bucket) against the observed total, with the range of the curve variants when the run
+  has ``_low``/``_high`` columns.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mecc.errors import ConfigError, DataError, InputFileError, MeccWarning
+
+__all__ = [
+    "MEASURES",
+    "EvaluationResult",
+    "ObservedTable",
+    "compare",
+    "evaluate_run",
+    "pearson",
+    "read_observed",
+    "read_run_figures",
+    "spearman",
+]
+
+MEASURES = {
+    "destroyed_houses": ("destroyed houses", "houses"),
+    "damaged_houses": ("damaged houses", "houses"),
+    "displaced_people": ("displaced people", "people"),
+}
+"""What an observed value can measure: label and unit."""
+
+VARIANTS = ("central", "low", "high")
+OUTSIDE_CODE = "__outside__"
+
+
+# ------------------------------------------------------------------- statistics
+
+
+def pearson(x, y) -> float:
+    """Pearson correlation; NaN with fewer than 3 pairs or no spread."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if x.size < 3:
+        return math.nan
+    dx, dy = x - x.mean(), y - y.mean()
+    denominator = math.sqrt(float(dx @ dx) * float(dy @ dy))
+    if denominator == 0:
+        return math.nan
+    return float(dx @ dy) / denominator
+
+
+def spearman(x, y) -> float:
+    """Spearman rank correlation: Pearson of the ranks, ties given their average rank."""
+    rank_x = pd.Series(np.asarray(x, dtype=np.float64)).rank(method="average").to_numpy()
+    rank_y = pd.Series(np.asarray(y, dtype=np.float64)).rank(method="average").to_numpy()
+    return pearson(rank_x, rank_y)
+
+
+def compare(observed, modelled, threshold: float) -> dict:
+    """Per-zone agreement of two aligned arrays (observed zones only).
+
+    Returns ``zones``, ``reported_zeros``, ``observed_sum``, ``modelled_sum``,
+    ``pearson_log1p``, ``spearman``, ``median_ratio`` (median of (1 + m) / (1 + o)),
+    ``threshold``, ``hits``, ``misses``, ``false_alarms``, ``correct_negatives``,
+    ``probability_of_detection``, ``false_alarm_ratio`` and ``critical_success_index``
+    (NaN where undefined).
+    """
+    o = np.asarray(observed, dtype=np.float64)
+    m = np.asarray(modelled, dtype=np.float64)
+    if o.shape != m.shape:
+        raise ValueError("observed and modelled must have the same length")
+    above_o, above_m = o >= threshold, m >= threshold
+    hits = int((above_o & above_m).sum())
+    misses = int((above_o & ~above_m).sum())
+    false_alarms = int((~above_o & above_m).sum())
+    correct_negatives = int((~above_o & ~above_m).sum())
+
+    def ratio(a, b):
+        return a / b if b else math.nan
+
+    return {
+        "zones": int(o.size),
+        "reported_zeros": int((o == 0).sum()),
+        "observed_sum": float(o.sum()),
+        "modelled_sum": float(m.sum()),
+        "pearson_log1p": pearson(np.log1p(o), np.log1p(m)),
+        "spearman": spearman(o, m),
+        "median_ratio": float(np.median((1.0 + m) / (1.0 + o))) if o.size else math.nan,
+        "threshold": float(threshold),
+        "hits": hits,
+        "misses": misses,
+        "false_alarms": false_alarms,
+        "correct_negatives": correct_negatives,
+        "probability_of_detection": ratio(hits, hits + misses),
+        "false_alarm_ratio": ratio(false_alarms, hits + false_alarms),
+        "critical_success_index": ratio(hits, hits + misses + false_alarms),
+    }
+
+
+# ---------------------------------------------------------------------- inputs
+
+
+@dataclass
+class ObservedTable:
+    """An observed table: one value per zone code (duplicates summed)."""
+
+    values: pd.Series
+    path: str
+    code_column: str
+    value_column: str
+    rows: int
+    duplicates: dict = field(default_factory=dict)
+    blank_rows: int = 0
+
+
+def _did_you_mean(name, options) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(str(name), [str(o) for o in options], n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def read_observed(
+    path,
+    *,
+    code_column: str,
+    value_column: str,
+    measure: str | None = None,
+    measure_column: str | None = None,
+    notes: list | None = None,
+) -> ObservedTable:
+    """Read an observed table; duplicate codes are summed with a warning.
+
+    With ``measure_column``, only the rows whose value there equals ``measure`` are kept.
+    Blank values are dropped (not reported); non-numbers and negatives are errors.
+    """
+    notes = [] if notes is None else notes
+    label = os.fspath(path)
+    if not os.path.isfile(label):
+        raise InputFileError(f"{label}: observed file not found")
+    try:
+        raw = pd.read_csv(label, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{label}: the observed file is empty") from None
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
+        raise InputFileError(f"{label}: cannot read the observed file ({error})") from None
+    raw.columns = [str(c).strip() for c in raw.columns]
+    for option, column in (
+        ("--code-column", code_column),
+        ("--value-column", value_column),
+        ("--measure-column", measure_column),
+    ):
+        if column is not None and column not in raw.columns:
+            raise ConfigError(
+                f"{label}: {option}: no column {column!r}{_did_you_mean(column, raw.columns)}; "
+                f"columns: {', '.join(raw.columns)}"
+            )
+    if measure_column is not None:
+        kept = raw[measure_column].str.strip().str.lower() == str(measure).lower()
+        if not kept.any():
+            found = sorted(set(raw[measure_column].str.strip()))
+            raise DataError(
+                f"{label}: no row has {measure_column} = {measure!r} (values: {', '.join(found[:10])})"
+            )
+        raw = raw[kept]
+    rows = len(raw)
+    codes = raw[code_column].str.strip()
+    text = raw[value_column].str.strip().str.replace(",", "", regex=False)
+    blank = (text == "").to_numpy()
+    if (codes == "").any():
+        row = int(np.flatnonzero((codes == "").to_numpy())[0])
+        raise DataError(f"{label}: column {code_column}: row {raw.index[row] + 2} has no code")
+    values = pd.to_numeric(text.mask(blank), errors="coerce")
+    bad = values.isna().to_numpy() & ~blank
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise DataError(
+            f"{label}: column {value_column}: row {raw.index[row] + 2}: "
+            f"{raw[value_column].iloc[row]!r} is not a number"
+        )
+    if (values < 0).any() or np.isinf(values.to_numpy(np.float64, na_value=0.0)).any():
+        row = int(np.flatnonzero(((values < 0) | np.isinf(values)).to_numpy())[0])
+        raise DataError(f"{label}: column {value_column}: row {raw.index[row] + 2}: not a count")
+    if blank.any():
+        message = (
+            f"{label}: {int(blank.sum())} row(s) with a blank {value_column} were left out "
+            "(not reported, not zero)"
+        )
+        warnings.warn(message, MeccWarning, stacklevel=2)
+        notes.append(message)
+    frame = pd.DataFrame({"code": codes[~blank], "value": values[~blank].astype(np.float64)})
+    sizes = frame.groupby("code", sort=False).size()
+    duplicates = {str(c): int(n) for c, n in sizes[sizes > 1].items()}
+    if duplicates:
+        shown = ", ".join(f"{c} ({n} rows)" for c, n in list(duplicates.items())[:8])
+        message = (
+            f"{label}: {len(duplicates)} zone code(s) appear more than once; their values "
+            f"were summed: {shown}"
+        )
+        warnings.warn(message, MeccWarning, stacklevel=2)
+        notes.append(message)
+    summed = frame.groupby("code", sort=False)["value"].sum()
+    return ObservedTable(
+        summed, label, code_column, value_column, rows, duplicates, int(blank.sum())
+    )
+
+
+@dataclass
+class RunFigures:
+    """A run's per-zone figures for one scenario hazard, finest admin level."""
+
+    run_dir: Path
+    hazard_id: str
+    level: int | None
+    zones: pd.DataFrame  # zone_code, zone_name, displaced[, displaced_low, displaced_high]
+    outside: dict
+    variants: tuple
+    summary: dict
+    manifest: dict
+
+
+def _read_json(path: Path) -> dict:
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def read_run_figures(run_dir, hazard: str | None = None) -> RunFigures:
+    """Read ``zones.csv`` of a run: displaced people per finest zone for one hazard."""
+    run_dir = Path(run_dir)
+    table_path = run_dir / "zones.csv"
+    if not run_dir.is_dir():
+        raise InputFileError(f"{run_dir}: run folder not found")
+    if not table_path.is_file():
+        raise InputFileError(f"{run_dir}: no zones.csv; is this a run folder of 'mecc run'?")
+    try:
+        table = pd.read_csv(
+            table_path,
+            encoding="utf-8-sig",
+            dtype={"zone_code": str, "zone_name": str, "hazard_id": str, "parent_code": str},
+            keep_default_na=False,
+            na_values={"level": [""]},
+        )
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise InputFileError(f"{table_path}: cannot read ({error})") from None
+    for column in ("zone_code", "hazard_id", "level"):
+        if column not in table.columns:
+            raise DataError(f"{table_path}: column {column!r} is missing")
+    hazards = list(dict.fromkeys(table["hazard_id"]))
+    if hazard is None:
+        if len(hazards) != 1:
+            raise ConfigError(
+                f"{run_dir}: the run has {len(hazards)} hazards ({', '.join(hazards)}); "
+                "choose one with --hazard"
+            )
+        hazard = hazards[0]
+    elif hazard not in hazards:
+        raise ConfigError(
+            f"--hazard: {hazard!r} is not a hazard of {run_dir}{_did_you_mean(hazard, hazards)} "
+            f"(hazards: {', '.join(hazards)})"
+        )
+    rows = table[table["hazard_id"] == hazard]
+    if "displaced" not in rows.columns or rows["displaced"].astype(str).eq("").all():
+        raise DataError(
+            f"{run_dir}: hazard {hazard!r} has no 'displaced' figures per zone; evaluate "
+            "compares one event, so run the event as a scenario (scenario: in the run file)"
+        )
+    levels = pd.to_numeric(rows["level"], errors="coerce")
+    finest = int(levels.max()) if levels.notna().any() else None
+    variants = ("central",) + tuple(v for v in VARIANTS[1:] if f"displaced_{v}" in rows.columns)
+    columns = ["displaced"] + [f"displaced_{v}" for v in variants[1:]]
+    figures = rows.loc[levels == finest, ["zone_code", "zone_name", *columns]].copy()
+    for column in columns:
+        figures[column] = pd.to_numeric(figures[column], errors="coerce").fillna(0.0)
+    outside_rows = rows[rows["zone_code"] == OUTSIDE_CODE]
+    outside = {
+        v: float(pd.to_numeric(outside_rows[c], errors="coerce").fillna(0.0).sum())
+        for v, c in zip(variants, columns, strict=True)
+    }
+    figures = figures.rename(
+        columns={
+            c: ("modelled_people" if v == "central" else f"modelled_people_{v}")
+            for v, c in zip(variants, columns, strict=True)
+        }
+    ).reset_index(drop=True)
+    return RunFigures(
+        run_dir,
+        hazard,
+        finest,
+        figures,
+        outside,
+        variants,
+        _read_json(run_dir / "summary.json"),
+        _read_json(run_dir / "manifest.json"),
+    )
+
+
+# ---------------------------------------------------------------------- the tool
+
+
+def _note(notes: list, message: str) -> None:
+    warnings.warn(message, MeccWarning, stacklevel=3)
+    notes.append(message)
+
+
+@dataclass
+class EvaluationResult:
+    """What :func:`evaluate_run` wrote and computed."""
+
+    out_dir: Path
+    figures: dict
+    notes: list = field(default_factory=list)
+
+
+def _variant_column(variant: str) -> str:
+    return "modelled" if variant == "central" else f"modelled_{variant}"
+
+
+def _parse_context(context) -> list[tuple[str, float]]:
+    parsed = []
+    for item in context or ():
+        if isinstance(item, tuple):
+            label, value = item
+        else:
+            label, sep, value = str(item).rpartition("=")
+            if not sep or not label.strip():
+                raise ConfigError(
+                    f"--context {item!r}: use LABEL=VALUE, e.g. 'IDMC displacements=4100000'"
+                )
+        try:
+            number = float(str(value).replace(",", "").replace("_", ""))
+        except ValueError:
+            raise ConfigError(f"--context {item!r}: {value!r} is not a number") from None
+        parsed.append((str(label).strip(), number))
+    return parsed
+
+
+def _check_out_dir(run_dir: Path, out_dir: Path) -> None:
+    run, out = run_dir.resolve(), out_dir.resolve()
+    if out == run or run in out.parents or out in run.parents:
+        raise ConfigError(
+            f"--out {out_dir}: must be outside the run folder {run_dir} (evaluate never "
+            "modifies a run)"
+        )
+
+
+def evaluate_run(
+    run_dir,
+    observed_path,
+    out_dir,
+    *,
+    code_column: str = "zone_code",
+    value_column: str = "value",
+    measure: str = "displaced_people",
+    measure_column: str | None = None,
+    household_size: float | None = None,
+    hazard: str | None = None,
+    threshold: float = 100.0,
+    national_observed: float | None = None,
+    context=(),
+    title: str | None = None,
+    overwrite: bool = False,
+) -> EvaluationResult:
+    """Compare a run's per-zone figures with observed ones and write a report folder.
+
+    Parameters
+    ----------
+    run_dir : path
+        A folder written by ``mecc run`` (read only).
+    observed_path : path
+        CSV with a zone-code column and a value column (and optionally a column saying
+        what each value measures, ``measure_column``).
+    out_dir : path
+        Folder to create for the report (outside the run folder).
+    measure : {"destroyed_houses", "damaged_houses", "displaced_people"}
+        What the observed values count. House measures need ``household_size``.
+    household_size : float, optional
+        People per household: modelled houses = modelled displaced people / this.
+    hazard : str, optional
+        The run's hazard to evaluate (needed when the run has several).
+    threshold : float
+        Hit / miss / false-alarm threshold in the measure's unit (at or above).
+    national_observed : float, optional
+        An official national figure of the measure, shown next to the sum of the rows.
+    context : sequence of "LABEL=VALUE"
+        Other observed figures in people (e.g. IDMC displacements) shown next to the
+        modelled displaced people, for context only.
+    """
+    from mecc.evaluation_report import render_html, residual_layer, residual_map_svg, scatter_png
+    from mecc.outputs import OutputFolder, write_csv, write_json
+
+    if measure not in MEASURES:
+        raise ConfigError(f"--measure {measure!r}: use one of {', '.join(MEASURES)}")
+    label, unit = MEASURES[measure]
+    if unit == "houses":
+        if household_size is None:
+            raise ConfigError(
+                f"--measure {measure}: give --household-size to turn modelled displaced "
+                "people into houses"
+            )
+    elif household_size is not None:
+        raise ConfigError(
+            "--household-size turns people into houses; it is not used with --measure "
+            "displaced_people"
+        )
+    if household_size is not None and not (
+        isinstance(household_size, int | float)
+        and math.isfinite(household_size)
+        and household_size > 0
+    ):
+        raise ConfigError(f"--household-size: give a positive number, got {household_size!r}")
+    if not (isinstance(threshold, int | float) and math.isfinite(threshold) and threshold >= 0):
+        raise ConfigError(f"--threshold: give a number >= 0, got {threshold!r}")
+    contexts = _parse_context(context)
+    run_dir, out_dir = Path(run_dir), Path(out_dir)
+    _check_out_dir(run_dir, out_dir)
+    folder = OutputFolder(out_dir, overwrite=overwrite)
+
+    notes: list[str] = []
+    observed = read_observed(
+        observed_path,
+        code_column=code_column,
+        value_column=value_column,
+        measure=measure,
+        measure_column=measure_column,
+        notes=notes,
+    )
+    run = read_run_figures(run_dir, hazard)
+    divisor = household_size if household_size is not None else 1.0
+
+    zones = run.zones.copy()
+    for variant in run.variants:
+        people = "modelled_people" if variant == "central" else f"modelled_people_{variant}"
+        zones[_variant_column(variant)] = zones[people] / divisor
+    codes = set(zones["zone_code"])
+    unmatched = [c for c in observed.values.index if c not in codes]
+    if unmatched:
+        _note(
+            notes,
+            f"{len(unmatched)} observed code(s) match no zone of the run and were left out "
+            f"of the per-zone statistics ({', '.join(unmatched[:10])}"
+            f"{', …' if len(unmatched) > 10 else ''}); their "
+            f"{observed.values.loc[unmatched].sum():,.0f} {unit} still count in the observed "
+            "national total",
+        )
+    zones["observed"] = zones["zone_code"].map(observed.values)
+    matched = zones[zones["observed"].notna()].reset_index(drop=True)
+    if matched.empty:
+        raise DataError(
+            f"{observed.path}: no code of column {code_column!r} matches a zone code of the "
+            f"run (e.g. {', '.join(list(observed.values.index[:3]))} vs "
+            f"{', '.join(zones['zone_code'].head(3))})"
+        )
+    no_cells = set(run.manifest.get("zones_without_cells") or [])
+    empty_observed = sorted(no_cells & set(matched["zone_code"]))
+    if empty_observed:
+        _note(
+            notes,
+            f"{len(empty_observed)} observed zone(s) received no cell of the run's grid, so "
+            f"their modelled value is 0 (their people sit in neighbouring cells): "
+            f"{', '.join(empty_observed[:10])}",
+        )
+
+    per_variant = {
+        v: compare(matched["observed"], matched[_variant_column(v)], threshold)
+        for v in run.variants
+    }
+    observed_rows_total = float(observed.values.sum())
+    observed_total = national_observed if national_observed is not None else observed_rows_total
+    national = {"observed_rows_total": observed_rows_total, "observed": float(observed_total)}
+    if national_observed is not None:
+        national["observed_national_figure"] = float(national_observed)
+    for variant in run.variants:
+        column = _variant_column(variant)
+        key = "modelled" if variant == "central" else f"modelled_{variant}"
+        national[key] = float(zones[column].sum() + run.outside[variant] / divisor)
+        national[f"{key}_observed_zones"] = float(matched[column].sum())
+    national["ratio"] = national["modelled"] / observed_total if observed_total else math.nan
+    if {"low", "high"} <= set(run.variants):
+        low, high = sorted((national["modelled_low"], national["modelled_high"]))
+        national["observed_within_range"] = bool(low <= observed_total <= high)
+    people_national = {
+        v: national["modelled" if v == "central" else f"modelled_{v}"] * divisor
+        for v in run.variants
+    }
+    hazard_summary = (run.summary.get("hazards") or {}).get(run.hazard_id, {})
+    figures = {
+        "title": title or f"Evaluation of {run.summary.get('name', run_dir.name)}",
+        "modelled_estimate_note": "Modelled figures are estimates, not observations.",
+        "run": {
+            "folder": str(run_dir),
+            "country": run.summary.get("country"),
+            "name": run.summary.get("name"),
+            "hazard_id": run.hazard_id,
+            "scenario": hazard_summary.get("scenario"),
+            "curve": hazard_summary.get("curve"),
+            "admin_level": run.level,
+            "zones": len(zones),
+            "variants": list(run.variants),
+        },
+        "observed": {
+            "file": observed.path,
+            "code_column": code_column,
+            "value_column": value_column,
+            "measure": measure,
+            "measure_label": label,
+            "unit": unit,
+            "rows": observed.rows,
+            "codes": int(observed.values.size),
+            "duplicate_codes_summed": observed.duplicates,
+            "blank_rows": observed.blank_rows,
+            "codes_not_in_run": unmatched,
+            "zones_not_reported": int(len(zones) - len(matched)),
+        },
+        "household_size": household_size,
+        "national": national,
+        "zones": per_variant["central"],
+        "zones_by_variant": per_variant,
+        "modelled_displaced_people": people_national,
+        "context": [
+            {
+                "label": text,
+                "value_people": value,
+                "modelled_displaced_people": people_national["central"],
+                "ratio": people_national["central"] / value if value else math.nan,
+            }
+            for text, value in contexts
+        ],
+        "notes": notes,
+    }
+
+    # per-zone table, residuals and outcome
+    matched["log10_ratio"] = np.log10((1.0 + matched["modelled"]) / (1.0 + matched["observed"]))
+    above_o, above_m = matched["observed"] >= threshold, matched["modelled"] >= threshold
+    matched["outcome"] = np.select(
+        [above_o & above_m, above_o & ~above_m, ~above_o & above_m],
+        ["hit", "miss", "false alarm"],
+        "correct negative",
+    )
+    variant_columns = [_variant_column(v) for v in run.variants]
+    table = matched[
+        ["zone_code", "zone_name", "observed", *variant_columns, "log10_ratio", "outcome"]
+    ]
+    png = scatter_png(figures, matched["observed"], matched["modelled"])
+    residual_frame = residual_layer(run.run_dir / "zones.gpkg", run.level, zones, matched)
+    map_svg = residual_map_svg(residual_frame) if residual_frame is not None else ""
+
+    with folder as staging:
+        write_csv(table, staging / "evaluation.csv")
+        write_json(figures, staging / "evaluation.json")
+        (staging / "scatter.png").write_bytes(png)
+        if residual_frame is not None:
+            residual_frame.to_file(staging / "residuals.geojson", driver="GeoJSON")
+        (staging / "evaluation.html").write_text(
+            render_html(figures, png, map_svg, table), encoding="utf-8"
+        )
+    out = folder.commit()
+    return EvaluationResult(out, figures, notes)

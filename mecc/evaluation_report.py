@@ -1,0 +1,292 @@
+"""The report of ``mecc evaluate``: the scatter plot, the residual map and the
+self-contained HTML page (no network, no external file: the plot is embedded as a PNG data
+URI and the map as inline SVG). Figures come from :func:`mecc.evaluate.evaluate_run`.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+
+import numpy as np
+import pandas as pd
+
+from mecc.figures import DIVERGING_BINS, diverging_colour, log_scatter_png, polygon_map_svg
+
+__all__ = ["render_html", "residual_layer", "residual_map_svg", "scatter_png"]
+
+
+def scatter_png(figures: dict, observed, modelled) -> bytes:
+    """Modelled against observed per zone (central curve), log axes, 1:1 line."""
+    central, label = figures["zones"], figures["observed"]["measure_label"]
+    notes = (
+        f"{central['zones']} observed zones ({central['reported_zeros']} reported zeros)",
+        f"Pearson r of log(1 + value): {central['pearson_log1p']:.2f}",
+        f"Spearman rank correlation: {central['spearman']:.2f}",
+        f"median of (1 + modelled) / (1 + observed): {central['median_ratio']:.2f}",
+    )
+    return log_scatter_png(
+        observed,
+        modelled,
+        x_label=f"observed {label} + 1",
+        y_label=f"modelled {label} + 1 (central curve)",
+        title=figures["title"],
+        notes=notes,
+        threshold=central["threshold"],
+    )
+
+
+def residual_layer(path, level, zones: pd.DataFrame, matched: pd.DataFrame):
+    """Every zone of the finest level with observed, modelled and log10 ratio (WGS 84)."""
+    import geopandas as gpd
+    import pyogrio
+
+    if not path.is_file():
+        return None
+    layer = f"admin{level}" if level is not None else None
+    try:
+        layers = [str(name) for name in pyogrio.list_layers(path)[:, 0]]
+        frame = gpd.read_file(path, layer=layer if layer in layers else layers[-1])
+    except (pyogrio.errors.DataSourceError, ValueError, IndexError):
+        return None
+    frame = frame[["zone_code", "geometry"]].merge(
+        zones.drop(columns=["observed"]), on="zone_code", how="inner"
+    )
+    frame = frame.merge(
+        matched[["zone_code", "observed", "log10_ratio", "outcome"]], on="zone_code", how="left"
+    )
+    frame["status"] = np.where(frame["observed"].notna(), "observed", "not reported")
+    keep = ["zone_code", "zone_name", "status", "observed"]
+    keep += [c for c in frame.columns if c.startswith("modelled") and "people" not in c]
+    keep += ["log10_ratio", "outcome", "geometry"]
+    return gpd.GeoDataFrame(frame[keep], geometry="geometry", crs=frame.crs).to_crs("EPSG:4326")
+
+
+def residual_map_svg(frame) -> str:
+    """Inline SVG map of log10(modelled / observed) per zone; grey where not reported."""
+    colours = [diverging_colour(v) for v in frame["log10_ratio"]]
+    titles = [
+        f"{c} {n}: observed {_fmt(o)}, modelled {_fmt(m)}"
+        if np.isfinite(o)
+        else f"{c} {n}: not reported (modelled {_fmt(m)})"
+        for c, n, o, m in zip(
+            frame["zone_code"],
+            frame["zone_name"],
+            frame["observed"].astype(float),
+            frame["modelled"],
+            strict=True,
+        )
+    ]
+    legend = [(colour, text) for _, _, colour, text in DIVERGING_BINS]
+    legend.append((diverging_colour(math.nan), "not reported"))
+    return polygon_map_svg(frame.geometry, colours, titles, legend=legend)
+
+
+def _fmt(value, digits: int = 0) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "n/a"
+    return f"{value:,.{digits}f}"
+
+
+def _fmt2(value) -> str:
+    return _fmt(value, 2)
+
+
+def render_html(figures: dict, png: bytes, map_svg: str, table: pd.DataFrame) -> str:
+    """The report page (self-contained)."""
+    e = html.escape
+    run, obs, national, zones = (
+        figures["run"],
+        figures["observed"],
+        figures["national"],
+        figures["zones"],
+    )
+    unit, label = obs["unit"], obs["measure_label"]
+    has_range = "modelled_low" in national and "modelled_high" in national
+    range_text = (
+        f" (range {_fmt(national['modelled_low'])} – {_fmt(national['modelled_high'])})"
+        if has_range
+        else " (no curve range in this run)"
+    )
+    within = national.get("observed_within_range")
+    conversion = (
+        f"Modelled {unit} = modelled displaced people / {figures['household_size']:g} people "
+        "per household."
+        if figures["household_size"]
+        else ""
+    )
+    rows = [
+        ("Observed, sum of the rows", _fmt(national["observed_rows_total"])),
+    ]
+    if "observed_national_figure" in national:
+        rows.append(("Observed, national figure given", _fmt(national["observed_national_figure"])))
+    rows += [
+        (
+            f"Modelled, whole run (central curve){'' if not has_range else ', low – high'}",
+            _fmt(national["modelled"]) + range_text,
+        ),
+        ("Modelled, observed zones only (central)", _fmt(national["modelled_observed_zones"])),
+        ("Modelled / observed (central)", _fmt2(national["ratio"])),
+    ]
+    if within is not None:
+        rows.append(("Observed value within the low – high range", "yes" if within else "no"))
+    national_html = "".join(f"<tr><th>{e(a)}</th><td>{e(b)}</td></tr>" for a, b in rows)
+    zone_rows = [
+        ("Observed zones (statistics use these only)", _fmt(zones["zones"])),
+        ("… of which reported zeros", _fmt(zones["reported_zeros"])),
+        ("Zones of the run not reported (left out, not zeros)", _fmt(obs["zones_not_reported"])),
+        ("Pearson correlation of log(1 + value)", _fmt2(zones["pearson_log1p"])),
+        ("Spearman rank correlation", _fmt2(zones["spearman"])),
+        ("Bias: median of (1 + modelled) / (1 + observed)", _fmt2(zones["median_ratio"])),
+        (f"Threshold for hits (at or above, {unit})", _fmt(zones["threshold"])),
+        (
+            "Hits / misses / false alarms / correct negatives",
+            f"{zones['hits']} / {zones['misses']} / {zones['false_alarms']} / "
+            f"{zones['correct_negatives']}",
+        ),
+        ("Probability of detection", _fmt2(zones["probability_of_detection"])),
+        ("False-alarm ratio", _fmt2(zones["false_alarm_ratio"])),
+        ("Critical success index", _fmt2(zones["critical_success_index"])),
+    ]
+    zones_html = "".join(f"<tr><th>{e(a)}</th><td>{e(b)}</td></tr>" for a, b in zone_rows)
+    variant_html = ""
+    by_variant = figures["zones_by_variant"]
+    if len(by_variant) > 1:
+        head = "".join(f"<th>{e(v)}</th>" for v in by_variant)
+        lines = []
+        for key, text in (
+            ("modelled_sum", f"modelled {unit}, observed zones"),
+            ("pearson_log1p", "Pearson of log(1 + value)"),
+            ("spearman", "Spearman"),
+            ("median_ratio", "median ratio"),
+            ("critical_success_index", "critical success index"),
+        ):
+            cells = "".join(
+                f"<td>{e(_fmt(s[key]) if key == 'modelled_sum' else _fmt2(s[key]))}</td>"
+                for s in by_variant.values()
+            )
+            lines.append(f"<tr><th>{e(text)}</th>{cells}</tr>")
+        variant_html = (
+            "<h3>By curve variant</h3><table><tr><th></th>"
+            + head
+            + "</tr>"
+            + "".join(lines)
+            + "</table>"
+        )
+    context_html = ""
+    if figures["context"]:
+        people = figures["modelled_displaced_people"]
+        people_range = (
+            f" (range {_fmt(people['low'])} – {_fmt(people['high'])})"
+            if {"low", "high"} <= set(people)
+            else ""
+        )
+        items = "".join(
+            f"<tr><th>{e(c['label'])}</th><td>{e(_fmt(c['value_people']))} people</td>"
+            f"<td>{e(_fmt2(c['ratio']))}</td></tr>"
+            for c in figures["context"]
+        )
+        context_html = (
+            "<h2>Context: other observed figures (people)</h2>"
+            f"<p>Modelled people displaced by loss of housing: "
+            f"<b>{e(_fmt(people['central']))}</b>{e(people_range)}.</p>"
+            "<table><tr><th>figure</th><th>value</th><th>modelled / figure</th></tr>"
+            f"{items}</table>"
+            "<p>These figures measure something else and are not used in any statistic "
+            "above; see the definitions below.</p>"
+        )
+    notes_html = "".join(f"<li>{e(n)}</li>" for n in figures["notes"]) or "<li>none</li>"
+    worst = table.reindex(table["log10_ratio"].abs().sort_values(ascending=False).index).head(15)
+    worst_rows = "".join(
+        f"<tr><td>{e(str(r.zone_code))}</td><td>{e(str(r.zone_name))}</td>"
+        f"<td>{e(_fmt(r.observed))}</td><td>{e(_fmt(r.modelled))}</td>"
+        f"<td>{e(_fmt2(r.log10_ratio))}</td></tr>"
+        for r in worst.itertuples()
+    )
+    image = base64.b64encode(png).decode("ascii")
+    map_html = (
+        f"<h2>Residual map</h2><p>log10(modelled / observed) per zone, with 1 added to "
+        f"both; grey: not reported. Hover a zone for its figures. The same layer is in "
+        f"residuals.geojson.</p><figure>{map_svg}</figure>"
+        if map_svg
+        else "<p>No residual map: the run folder has no zones.gpkg.</p>"
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{e(figures["title"])}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 980px; margin: 2em auto; padding: 0 1em;
+       color: #222; line-height: 1.45; }}
+table {{ border-collapse: collapse; margin: 0.6em 0 1.2em; }}
+th, td {{ border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }}
+td {{ font-variant-numeric: tabular-nums; }}
+.note {{ background: #fff6e0; border-left: 4px solid #e0a800; padding: 0.5em 1em; }}
+figure {{ margin: 0; }} img, svg {{ max-width: 100%; height: auto; }}
+</style></head><body>
+<h1>{e(figures["title"])}</h1>
+<p class="note"><b>Modelled estimates compared with observations.</b> The modelled figures
+are estimates from a hazard grid, a population grid and a curve; the observed figures are
+official reports. Neither is perfect.</p>
+<p>Run: <code>{e(str(run["folder"]))}</code>, hazard <code>{e(str(run["hazard_id"]))}</code>
+{("(" + e(str(run["scenario"])) + ")") if run.get("scenario") else ""},
+curve <code>{e(str(run.get("curve")))}</code>, admin level {e(str(run["admin_level"]))}
+({e(_fmt(run["zones"]))} zones). Observed: <code>{e(obs["file"])}</code>, column
+<code>{e(obs["value_column"])}</code> ({e(label)}) by <code>{e(obs["code_column"])}</code>.
+{e(conversion)}</p>
+
+<h2>National totals ({e(label)})</h2>
+<table>{national_html}</table>
+
+<h2>Zone by zone</h2>
+<table>{zones_html}</table>
+{variant_html}
+<figure><img alt="Scatter plot of modelled against observed {e(label)} per zone, log axes"
+ src="data:image/png;base64,{image}"></figure>
+
+{map_html}
+
+<h3>Largest differences</h3>
+<table><tr><th>code</th><th>name</th><th>observed</th><th>modelled</th><th>log10 ratio</th></tr>
+{worst_rows}</table>
+{context_html}
+
+<h2>Definitions</h2>
+<ul>
+<li><b>Observed zones only.</b> Every per-zone statistic uses the zones that have a row in
+the observed file. A zone without a row was <i>not reported</i>: it is left out, not
+counted as zero. A reported 0 is an observation and is kept.</li>
+<li><b>Duplicates.</b> A zone code that appears on several rows is counted once, with the
+rows' values summed (listed in the notes).</li>
+<li><b>Houses and people.</b> The model estimates people displaced by loss of housing
+(destroyed or uninhabitable homes). {e(conversion) or "No conversion was applied."}</li>
+<li><b>Displacement is counted differently by different sources.</b> Housing-loss
+displacement counts people whose home was destroyed or made uninhabitable. The Internal
+Displacement Monitoring Centre (IDMC) counts <i>displacements</i> — movements — including
+pre-emptive evacuations ordered before landfall, people counted more than once, and
+people who returned within days; its figures are therefore usually larger than
+housing-loss displacement, and not comparable with it one to one.</li>
+<li><b>Pearson correlation of log(1 + value)</b> measures whether zones with more observed
+damage also have more modelled damage, on a scale of orders of magnitude (1 is added so
+that zeros can be used). 1 is perfect agreement in pattern, 0 none.</li>
+<li><b>Spearman rank correlation</b> compares the order of the zones only (tied values
+share their average rank).</li>
+<li><b>Bias</b> is the median over observed zones of (1 + modelled) / (1 + observed): 1 is
+unbiased, 2 means the typical zone is modelled twice too high.</li>
+<li><b>Hit</b>: observed and modelled both at or above the threshold; <b>miss</b>: observed
+at or above, modelled below; <b>false alarm</b>: modelled at or above, observed below.
+Probability of detection = hits / (hits + misses); false-alarm ratio = false alarms /
+(hits + false alarms); critical success index = hits / (hits + misses + false alarms).</li>
+<li><b>National totals</b>: the modelled total covers every zone of the run (and people
+outside every zone); the observed total is the sum of the file's rows (or the national
+figure given). The low – high range comes from the run's curve variants
+(low = the variant that displaces fewer people).</li>
+</ul>
+
+<h2>Notes</h2>
+<ul>{notes_html}</ul>
+<p>Files: evaluation.csv (one row per observed zone), evaluation.json (every figure),
+scatter.png, residuals.geojson. Written by mecc evaluate.</p>
+</body></html>
+"""

@@ -1,0 +1,162 @@
+"""Futures in one run file: climate and population change, and their exact attribution.
+
+Hand-built 2 x 3 grid with two districts; every expected number is derived here.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from affine import Affine
+from shapely.geometry import box
+
+from mecc.run import run_country
+
+T = Affine(0.1, 0, 10.0, 0, -0.1, 50.0)
+P0 = np.array([[100.0, 200.0, 300.0], [400.0, 500.0, 600.0]])
+P1 = np.array([[150.0, 180.0, 330.0], [400.0, 900.0, 0.0]])
+# two return-period maps today and in the future (depth, m)
+D0 = {
+    10: np.array([[0.0, 1.2, 0.5], [1.5, 0.2, 3.0]]),
+    100: np.array([[1.1, 1.6, 0.9], [2.0, 1.0, 3.5]]),
+}
+D1 = {
+    10: np.array([[1.0, 1.4, 1.1], [1.8, 0.4, 3.2]]),
+    100: np.array([[1.3, 1.9, 1.2], [2.4, 1.2, 3.9]]),
+}
+ZONE = np.array([["A", "A", "B"], ["A", "B", "B"]])  # districts by cell
+
+
+def rp_aad(displaced_10, displaced_100):
+    """Trapezoid between the two maps: (1/10 - 1/100) (D10 + D100) / 2."""
+    return (0.1 - 0.01) * (displaced_10 + displaced_100) / 2
+
+
+def aad_by_zone(population, depth):
+    displaced = {rp: population * (depth[rp] >= 1.0) for rp in depth}
+    out = {z: rp_aad(displaced[10][z == ZONE].sum(), displaced[100][z == ZONE].sum()) for z in "AB"}
+    out["national"] = out["A"] + out["B"]
+    return out
+
+
+@pytest.fixture
+def folder(tmp_path, raster_writer):
+    import geopandas as gpd
+
+    raster_writer("pop.tif", P0, transform=T)
+    raster_writer("pop2050.tif", P1, transform=T)
+    for rp in (10, 100):
+        raster_writer(f"d{rp}.tif", D0[rp], transform=T)
+        raster_writer(f"f{rp}.tif", D1[rp], transform=T)
+    district_a = box(10.0, 49.9, 10.2, 50.0).union(box(10.0, 49.8, 10.1, 49.9))
+    district_b = box(10.2, 49.9, 10.3, 50.0).union(box(10.1, 49.8, 10.3, 49.9))
+    zones = gpd.GeoDataFrame(
+        {"code": ["A", "B"]}, geometry=[district_a, district_b], crs="EPSG:4326"
+    )
+    zones.to_file(tmp_path / "zones.geojson")
+    return tmp_path
+
+
+def _run(folder, futures_yaml, name):
+    (folder / f"{name}.yaml").write_text(
+        "country: XXF\npopulation: {path: pop.tif, year: 2020}\n"
+        "zones: {path: zones.geojson, code_field: code, level: 1}\n"
+        "hazards:\n  - id: flood\n    type: river_flood\n    curve: flood_step_1m:central\n"
+        "    return_periods: {10: d10.tif, 100: d100.tif}\n"
+        "futures:\n" + futures_yaml
+    )
+    result = run_country(folder / f"{name}.yaml", folder / f"out_{name}")
+    read = lambda f: pd.read_csv(result.out_dir / f, encoding="utf-8-sig", dtype={"zone_code": str})  # noqa: E731
+    return result.summary, read("futures.csv"), read("attribution.csv")
+
+
+def _row(frame, future, zone):
+    return frame[(frame["future_id"] == future) & (frame["zone_code"] == zone)].iloc[0]
+
+
+def test_climate_and_population_grid_attribution(folder):
+    summary, comparison, attribution = _run(
+        folder,
+        "  - id: ssp245_2050\n    label: SSP2-4.5, 2050\n"
+        "    hazards: {flood: {return_periods: {10: f10.tif, 100: f100.tif}}}\n"
+        "    population: {path: pop2050.tif, year: 2050}\n",
+        "grid",
+    )
+    h00, h10 = aad_by_zone(P0, D0), aad_by_zone(P0, D1)
+    h01, h11 = aad_by_zone(P1, D0), aad_by_zone(P1, D1)
+    for zone, key in (("A", "A"), ("B", "B"), ("XXF", "national")):
+        row = _row(comparison, "ssp245_2050", zone)
+        assert row["baseline"] == pytest.approx(h00[key], rel=1e-12)
+        assert row["future"] == pytest.approx(h11[key], rel=1e-12)
+        parts = _row(attribution, "ssp245_2050", zone)
+        assert parts["climate_only"] == pytest.approx(h10[key] - h00[key], rel=1e-12, abs=1e-12)
+        assert parts["population_only"] == pytest.approx(h01[key] - h00[key], rel=1e-12, abs=1e-12)
+        expected_interaction = h11[key] - h10[key] - h01[key] + h00[key]
+        assert parts["interaction"] == pytest.approx(expected_interaction, rel=1e-9, abs=1e-9)
+        total = parts["climate_only"] + parts["population_only"] + parts["interaction"]
+        assert total == pytest.approx(parts["change_total"], rel=1e-9)
+        assert parts["change_total"] == pytest.approx(h11[key] - h00[key], rel=1e-12)
+    national = summary["futures"]["ssp245_2050"]["hazards"]["flood"]
+    assert national["future"] == pytest.approx(h11["national"], rel=1e-12)
+    assert _row(comparison, "ssp245_2050", "XXF")["population_future"] == pytest.approx(P1.sum())
+
+
+def test_population_growth_factors_need_no_extra_pass(folder):
+    _, comparison, attribution = _run(
+        folder,
+        "  - id: growth_only\n    population: {growth: {A: 1.5, B: 0.8}, year: 2040}\n"
+        "  - id: climate_only\n    hazards: {flood: {return_periods: {10: f10.tif, 100: f100.tif}}}\n",
+        "growth",
+    )
+    h00 = aad_by_zone(P0, D0)
+    h10 = aad_by_zone(P0, D1)
+    growth = {"A": 1.5, "B": 0.8}
+    grown = {z: growth[z] * h00[z] for z in "AB"}
+    for zone in "AB":
+        row = _row(attribution, "growth_only", zone)
+        assert row["population_only"] == pytest.approx(
+            grown[zone] - h00[zone], rel=1e-12, abs=1e-12
+        )
+        assert row["climate_only"] == 0 and row["interaction"] == pytest.approx(0, abs=1e-9)
+        pop = _row(comparison, "growth_only", zone)
+        assert pop["population_future"] == pytest.approx(growth[zone] * P0[zone == ZONE].sum())
+        row = _row(attribution, "climate_only", zone)
+        assert row["climate_only"] == pytest.approx(h10[zone] - h00[zone], rel=1e-12, abs=1e-12)
+        assert row["population_only"] == 0
+
+
+def test_future_errors(folder):
+    from mecc.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="no baseline hazard 'flod'"):
+        _run(
+            folder,
+            "  - id: x\n    hazards: {flod: {return_periods: {10: f10.tif, 100: f100.tif}}}\n",
+            "bad1",
+        )
+    with pytest.raises(ConfigError, match="changes the hazards, the population or both"):
+        _run(folder, "  - id: x\n    label: nothing\n", "bad2")
+
+
+def test_compare_two_runs(folder, cli):
+    for name, maps in (("base", "d"), ("later", "f")):
+        (folder / f"{name}.yaml").write_text(
+            "country: XXF\npopulation: {path: pop.tif}\n"
+            "zones: {path: zones.geojson, code_field: code, level: 1}\n"
+            "hazards:\n  - {id: flood, type: river_flood, curve: flood_step_1m:central,\n"
+            f"     return_periods: {{10: {maps}10.tif, 100: {maps}100.tif}}}}\n"
+        )
+        assert cli("run", folder / f"{name}.yaml", "--out", folder / name).exit_code == 0
+    result = cli("compare", folder / "base", folder / "later", "--out", folder / "cmp")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(
+        folder / "cmp" / "compare.csv", encoding="utf-8-sig", dtype={"zone_code": str}
+    )
+    h00, h10 = aad_by_zone(P0, D0), aad_by_zone(P0, D1)
+    row = table[table["zone_code"] == "A"].iloc[0]
+    assert row["aad_change"] == pytest.approx(h10["A"] - h00["A"], rel=1e-12)
+    summary = json.loads((folder / "base" / "summary.json").read_text())
+    assert summary["hazards"]["flood"]["aad"] == pytest.approx(h00["national"], rel=1e-12)
