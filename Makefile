@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.mecc-installed
 
-.PHONY: demo test lint bench clean preflight validate-haiyan
+.PHONY: demo test lint bench clean preflight validate-haiyan screenshot
 
 preflight:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mecc needs Python 3.11 or newer; found " + sys.version.split()[0])'
@@ -33,6 +33,22 @@ validate-haiyan: $(STAMP)
 	MECC="$(CURDIR)/$(BIN)/mecc" bash validation/haiyan/reproduce.sh ../shared/data/philippines_haiyan validation-output/haiyan
 	cp validation-output/haiyan/evaluation/scatter.png validation/haiyan/scatter.png
 	$(BIN)/python validation/haiyan/readme_table.py validation-output/haiyan/evaluation/evaluation.json
+
+# The README's picture of the demo map (docs/map.png): Debian's chromium, headless,
+# with the page opened from disk (the map needs no network).
+CHROMIUM ?= chromium
+screenshot: $(STAMP)
+	$(BIN)/mecc demo --out demo-output --overwrite
+	$(BIN)/mecc map demo-output/run --out demo-output/map
+	mkdir -p docs
+	rm -rf demo-output/.chromium
+	$(CHROMIUM) --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--user-data-dir=demo-output/.chromium --window-size=1200,800 --hide-scrollbars \
+		--virtual-time-budget=5000 --screenshot=docs/map.png \
+		"file://$(CURDIR)/demo-output/map/map.html" 2>/dev/null
+	rm -rf demo-output/.chromium
+	@$(PYTHON) -c 'import os, sys; size = os.path.getsize("docs/map.png"); print(f"docs/map.png: {size // 1024} KB"); sys.exit(size > 300 * 1024)'
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

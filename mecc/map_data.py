@@ -1,0 +1,472 @@
+"""What the map needs from a finished run folder, without folium.
+
+Reads summary.json, manifest.json, zones.csv, bands.csv and zones.gpkg; finds the hazard
+grids the run used (checked against their SHA-256 in the manifest); warps grids to Web
+Mercator at the map's scale; picks class breaks and colour-blind-safe palettes; writes
+small palette PNGs; simplifies boundaries to the map's scale; formats numbers per locale.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+import os
+import struct
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from mecc.errors import InputFileError, MeccError
+
+__all__ = [
+    "Band",
+    "RunData",
+    "class_breaks",
+    "classify",
+    "labels",
+    "palette",
+    "palette_png",
+    "read_run",
+    "read_table",
+    "simplified_geojson",
+    "warp_to_mercator",
+]
+
+LOCALE_FILE = Path(__file__).resolve().parent / "locales" / "maps.yaml"
+LANGUAGES = ("en", "fr", "es")
+MAX_PIXELS = 512
+"""Longest side of a raster overlay, in pixels: about the map's width on a screen."""
+
+# Colour-blind-safe sequential palettes whose lightness changes monotonically, so classes
+# still read in grayscale print (viridis and magma: perceptually uniform; YlGnBu, YlOrRd:
+# ColorBrewer sequential, colour-blind safe). Anchors from branca's schemes.
+PALETTES = {"choropleth": "viridis", "cells": "magma", "water": "YlGnBu_09", "other": "YlOrRd_09"}
+ZERO_COLOUR = "#ffffff"
+NODATA_FILL = "url(#mecc-nodata)"
+
+
+@functools.cache
+def _all_labels() -> dict:
+    import yaml
+
+    return yaml.safe_load(LOCALE_FILE.read_text(encoding="utf-8"))
+
+
+def labels(lang: str) -> dict:
+    """The map's labels in one language (``en``, ``fr`` or ``es``)."""
+    table = _all_labels()
+    if lang not in table:
+        raise MeccError(f"map language {lang!r} is not available; use one of {', '.join(table)}")
+    return table[lang]
+
+
+class Numbers:
+    """Locale number formatting: integers above 10, one decimal below, two digits below 1."""
+
+    def __init__(self, words: dict):
+        self.decimal = words["decimal"]
+        self.group = words["group"]
+
+    def __call__(self, value, missing: str = "") -> str:
+        if value is None or not np.isfinite(value):
+            return missing
+        value = float(value)
+        size = abs(value)
+        if size == 0:
+            text = "0"
+        elif size >= 10:
+            text = f"{value:,.0f}"
+        elif size >= 1:
+            text = f"{value:,.1f}"
+        else:
+            digits = max(0, 1 - math.floor(math.log10(size)))
+            text = f"{value:.{digits}f}"
+        return text.replace(",", "\0").replace(".", self.decimal).replace("\0", self.group)
+
+
+@dataclass
+class Band:
+    """One hazard grid to draw: a label, where it is and its national displacement."""
+
+    key: str
+    args: dict
+    path: Path
+    index: int
+    displaced: float = 0.0
+    variable: str | None = None
+
+
+@dataclass
+class RunData:
+    run_dir: Path
+    summary: dict
+    manifest: dict
+    zones: object  # pandas DataFrame (zones.csv)
+    bands: object  # pandas DataFrame (bands.csv)
+    levels: dict = field(default_factory=dict)  # level -> GeoDataFrame (WGS 84)
+    date: str = ""
+
+    @property
+    def hazard_ids(self) -> list[str]:
+        return list(self.summary.get("hazards", {}))
+
+    def hazard_parameters(self, hazard_id: str) -> dict:
+        return self.manifest.get("parameters", {}).get("hazards", {}).get(hazard_id, {})
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputFileError(f"{path}: not found (is this a finished run folder?)") from None
+    except (OSError, ValueError) as error:
+        raise InputFileError(f"{path}: cannot be read ({error})") from None
+
+
+def read_table(path: Path):
+    """A CSV output of the run (UTF-8 with BOM): codes and names as text, figures as numbers."""
+    import pandas as pd
+
+    if not path.is_file():
+        raise InputFileError(f"{path}: not found (is this a finished run folder?)")
+    frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    for column in frame.columns:
+        if column in {"zone_code", "parent_code", "zone_name", "hazard_id", "band"}:
+            continue
+        numbers = pd.to_numeric(frame[column], errors="coerce")
+        if not (numbers.isna() & (frame[column] != "")).any():
+            frame[column] = numbers
+    return frame
+
+
+def read_run(run_dir) -> RunData:
+    """Read the tables and boundaries of a finished run folder (never writes to it)."""
+    import pyogrio
+
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise InputFileError(f"{run_dir}: run folder not found")
+    summary = _read_json(run_dir / "summary.json")
+    manifest = _read_json(run_dir / "manifest.json")
+    zones = read_table(run_dir / "zones.csv")
+    bands = read_table(run_dir / "bands.csv") if (run_dir / "bands.csv").is_file() else None
+    date = manifest.get("created") or manifest.get("date")
+    if not date:
+        stamp = os.path.getmtime(run_dir / "manifest.json")
+        import datetime as dt
+
+        date = dt.datetime.fromtimestamp(stamp, tz=dt.UTC).date().isoformat()
+    run = RunData(run_dir, summary, manifest, zones, bands, date=str(date)[:10])
+    gpkg = run_dir / "zones.gpkg"
+    if gpkg.is_file():
+        import geopandas as gpd
+
+        for name, _kind in pyogrio.list_layers(gpkg):
+            if name.startswith("admin") and name[5:].isdigit():
+                frame = gpd.read_file(gpkg, layer=name)
+                if frame.crs is not None and not frame.crs.equals("EPSG:4326"):
+                    frame = frame.to_crs("EPSG:4326")
+                frame["zone_code"] = frame["zone_code"].astype(str)
+                run.levels[int(name[5:])] = frame[~frame.geometry.is_empty & frame.geometry.notna()]
+    return run
+
+
+# --- the hazard grids of the run --------------------------------------------------------
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def find_base_dir(run: RunData, inputs_dir=None) -> Path | None:
+    """The folder the run file's relative paths start from, if it can be found.
+
+    Tries ``inputs_dir``, a base folder recorded in the manifest, ``<run>/../inputs`` (the
+    demo's layout), the run folder's parent and the current folder; a candidate counts only
+    when it holds the run file with the SHA-256 the manifest recorded.
+    """
+    record = next((r for r in run.manifest.get("inputs", []) if r.get("role") == "run file"), None)
+    if record is None:
+        return None
+    path = Path(record["path"])
+    if path.is_absolute():
+        return path.parent if path.is_file() and _sha256(path) == record.get("sha256") else None
+    candidates = [inputs_dir, run.manifest.get("base_dir"), run.manifest.get("run_file_dir")]
+    candidates += [run.run_dir.parent / "inputs", run.run_dir.parent, Path.cwd()]
+    for candidate in candidates:
+        if not candidate:
+            continue
+        file = Path(candidate) / path
+        if file.is_file() and _sha256(file) == record.get("sha256"):
+            return Path(candidate)
+    return None
+
+
+def _checked(base: Path, relative: str, run: RunData) -> Path | None:
+    """An input file of the run, if it is still there with the recorded SHA-256."""
+    file = Path(relative) if os.path.isabs(relative) else base / relative
+    if not file.is_file():
+        return None
+    digests = {
+        os.path.normpath(
+            str(Path(r["path"]) if os.path.isabs(r["path"]) else base / r["path"])
+        ): r.get("sha256")
+        for r in run.manifest.get("inputs", [])
+    }
+    expected = digests.get(os.path.normpath(str(file)))
+    return file if expected and _sha256(file) == expected else None
+
+
+def hazard_bands(run: RunData, base: Path | None, hazard_id: str, max_events: int):
+    """The grids to draw for one hazard, and the number of bands of its set.
+
+    Return-period maps: every map; a scenario: its grid; an event set: the ``max_events``
+    events with the most people displaced nationally. None when the grids cannot be found.
+    """
+    import yaml
+
+    if base is None or run.bands is None:
+        return None, 0
+    run_file = base / next(r["path"] for r in run.manifest["inputs"] if r["role"] == "run file")
+    spec = next(
+        (
+            h
+            for h in yaml.safe_load(run_file.read_text(encoding="utf-8")).get("hazards", [])
+            if str(h.get("id")) == hazard_id
+        ),
+        None,
+    )
+    if spec is None:
+        return None, 0
+    if spec.get("components") or not (spec.get("intensity") or spec.get("return_periods")):
+        return [], 0  # nothing drawn yet: compound hazards, slow-onset hazards
+    rows = run.bands[run.bands["hazard_id"] == hazard_id]
+    variable = spec.get("variable")
+    picked: list[Band] = []
+    if spec.get("return_periods"):
+        files = {float(k): v for k, v in spec["return_periods"].items()}
+        for row in rows.itertuples():
+            path = files.get(float(row.return_period))
+            checked = path and _checked(base, path, run)
+            if not checked:
+                return None, len(rows)
+            picked.append(
+                Band(
+                    "band_return_period",
+                    {"t": _plain(row.return_period)},
+                    checked,
+                    1,
+                    row.displaced,
+                )
+            )
+        return _with_variable(picked, variable), len(rows)
+    checked = spec.get("intensity") and _checked(base, spec["intensity"], run)
+    if not checked:
+        return None, len(rows)
+    for row in rows.itertuples():
+        name = getattr(row, "event_name", "") or str(row.band)
+        key, args = (
+            ("band_scenario", {}) if spec.get("scenario") else ("band_event", {"name": name})
+        )
+        picked.append(Band(key, args, checked, int(row.band), row.displaced))
+    if not spec.get("scenario"):
+        order = sorted(picked, key=lambda b: (-(b.displaced or 0.0), b.index))
+        picked = sorted(order[:max_events], key=lambda b: b.index)
+    return _with_variable(picked, variable), len(rows)
+
+
+def _with_variable(bands: list[Band], variable: str | None) -> list[Band]:
+    for band in bands:
+        band.variable = variable
+    return bands
+
+
+def _plain(value) -> str:
+    value = float(value)
+    return str(int(value)) if value.is_integer() else str(value)
+
+
+def warp_to_mercator(
+    path, band: int = 1, *, variable=None, average: bool = True, max_pixels=MAX_PIXELS
+):
+    """One band warped to Web Mercator, at most ``max_pixels`` on its longest side.
+
+    Returns ``(values, bounds)``: a float64 array with NaN where there is no data, and the
+    image's ``[[south, west], [north, east]]`` in degrees for Leaflet.
+    """
+    import rasterio
+    from affine import Affine
+    from rasterio.warp import Resampling, reproject, transform_bounds
+
+    source = f'NETCDF:"{path}":{variable}' if variable else str(path)
+    with rasterio.open(source) as src:
+        if src.crs is None:
+            raise MeccError(f"{path}: no coordinate reference system")
+        left, bottom, right, top = transform_bounds(
+            src.crs, "EPSG:4326", *src.bounds, densify_pts=21
+        )
+        bottom, top = max(bottom, -85.0), min(top, 85.0)
+        west, south, east, north = transform_bounds(
+            "EPSG:4326", "EPSG:3857", left, bottom, right, top
+        )
+        # about the source's number of cells, square pixels, at most max_pixels a side
+        size = (east - west) / src.width
+        width, height = src.width, max(1, round((north - south) / size))
+        shrink = max(width, height) > max_pixels
+        if shrink:
+            size *= max(width, height) / max_pixels
+            width = max(1, round((east - west) / size))
+            height = max(1, round((north - south) / size))
+        transform = Affine((east - west) / width, 0, west, 0, -(north - south) / height, north)
+        values = np.full((height, width), np.nan, dtype="float64")
+        method = Resampling.average if (shrink and average) else Resampling.nearest
+        reproject(
+            rasterio.band(src, band),
+            values,
+            src_nodata=src.nodata,
+            dst_transform=transform,
+            dst_crs="EPSG:3857",
+            dst_nodata=np.nan,
+            resampling=method,
+        )
+    return values, [[bottom, left], [top, right]]
+
+
+# --- classes, palettes, images ----------------------------------------------------------
+
+
+def _nice(value: float) -> float:
+    """``value`` rounded to two significant digits."""
+    if value <= 0:
+        return 0.0
+    exponent = math.floor(math.log10(value)) - 1
+    return round(value / 10**exponent) * 10**exponent
+
+
+def class_breaks(values, classes: int = 5) -> list[float]:
+    """Upper-open class edges of the positive values: quantiles rounded to two digits."""
+    values = np.asarray(values, dtype="float64")
+    values = values[np.isfinite(values) & (values > 0)]
+    if values.size == 0:
+        return []
+    classes = min(classes, values.size)  # two zones with people make two classes, not five
+    quantiles = np.quantile(values, np.linspace(0, 1, classes + 1)[1:-1])
+    edges = sorted({_nice(q) for q in quantiles if _nice(q) > 0})
+    return edges
+
+
+def classify(values, breaks) -> np.ndarray:
+    """Class per value: -1 no data (NaN), 0 zero or less, k ≥ 1 positive classes."""
+    values = np.asarray(values, dtype="float64")
+    out = np.searchsorted(np.asarray(breaks, dtype="float64"), values, side="right") + 1
+    out = np.where(values > 0, out, 0)
+    return np.where(np.isfinite(values), out, -1).astype("int16")
+
+
+def palette(name: str, count: int, *, start: float = 0.0, stop: float = 1.0, reverse=False):
+    """``count`` colours (hex) sampled evenly from a named branca scheme."""
+    import branca.colormap as cm
+
+    anchors = np.array([c[:3] for c in getattr(cm.linear, name).colors])
+    if reverse:
+        anchors = anchors[::-1]
+    where = np.linspace(start, stop, count) if count > 1 else np.array([stop])
+    grid = np.linspace(0, 1, len(anchors))
+    rgb = np.stack([np.interp(where, grid, anchors[:, k]) for k in range(3)], axis=1)
+    return ["#{:02x}{:02x}{:02x}".format(*(round(v * 255) for v in c)) for c in rgb]
+
+
+def palette_png(classes: np.ndarray, colours: list[str]) -> str:
+    """An 8-bit palette PNG (data URI): class k ≥ 1 gets ``colours[k-1]``, others transparent."""
+    import base64
+
+    height, width = classes.shape
+    index = np.where(classes >= 1, classes, 0).astype("uint8")
+    rgb = [(0, 0, 0)] + [tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in colours]
+    alpha = bytes([0] + [255] * len(colours))
+    raw = b"".join(b"\x00" + row.tobytes() for row in index)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    png = b"\x89PNG\r\n\x1a\n"
+    png += chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0))
+    png += chunk(b"PLTE", b"".join(bytes(c) for c in rgb))
+    png += chunk(b"tRNS", alpha)
+    png += chunk(b"IDAT", zlib.compress(raw, 9))
+    png += chunk(b"IEND", b"")
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+# --- boundaries --------------------------------------------------------------------------
+
+
+def map_tolerance(levels: dict) -> float:
+    """Simplification tolerance in degrees: one pixel of a ~1,500-pixel-wide map."""
+    frames = list(levels.values())
+    bounds = np.array([f.total_bounds for f in frames if len(f)])
+    if bounds.size == 0:
+        return 0.0
+    extent = max(bounds[:, 2].max() - bounds[:, 0].min(), bounds[:, 3].max() - bounds[:, 1].min())
+    return float(extent) / 1500.0
+
+
+def simplified_geojson(frame, tolerance: float, properties=None) -> dict:
+    """A FeatureCollection of ``frame``'s geometries simplified as one coverage and rounded."""
+    import shapely
+
+    geoms = frame.geometry.to_numpy()
+    if tolerance > 0:
+        try:
+            simple = shapely.coverage_simplify(geoms, tolerance)
+        except Exception:  # noqa: BLE001 - not a valid coverage: simplify one by one
+            simple = shapely.simplify(geoms, tolerance, preserve_topology=True)
+        simple = np.where(shapely.is_empty(simple), geoms, simple)
+    else:
+        simple = geoms
+    digits = max(3, min(7, math.ceil(-math.log10(tolerance)) + 1)) if tolerance > 0 else 6
+    features = []
+    for k, geom in enumerate(simple):
+        mapping = json.loads(shapely.to_geojson(geom))
+        mapping["coordinates"] = _round(mapping["coordinates"], digits)
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": mapping,
+                "properties": dict(properties[k]) if properties is not None else {},
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _round(coordinates, digits):
+    if coordinates and isinstance(coordinates[0], (int, float)):
+        return [round(c, digits) for c in coordinates]
+    return [_round(c, digits) for c in coordinates]
+
+
+def cell_size_text(run: RunData) -> str:
+    """The analysis grid's cell size, e.g. ``460 m`` or ``1.2 km``."""
+    grid = run.manifest.get("parameters", {}).get("analysis_grid", {})
+    transform = grid.get("transform")
+    if not transform:
+        return "?"
+    size_x, origin_y, size_y = abs(transform[0]), transform[5], abs(transform[4])
+    crs = str(grid.get("crs", ""))
+    if "4326" in crs or "WGS 84" in crs or "GEOGCS" in crs:
+        lat = origin_y - size_y * grid.get("height", 0) / 2
+        metres = math.sqrt(size_x * 111_320 * math.cos(math.radians(lat)) * size_y * 110_574)
+    else:
+        metres = math.sqrt(size_x * size_y)
+    if metres < 1000:
+        return f"{_nice(metres):g} m"
+    return f"{_nice(metres / 1000):g} km"

@@ -1,0 +1,262 @@
+"""The words of the map: popups, tooltips, legends and the title box, as escaped HTML.
+
+Every value that comes from the run (admin names, codes, hazard ids, file names, labels of
+futures) goes through :func:`html.escape` here, so a zone named
+``<img src=x onerror=alert(1)>`` is shown as text wherever Leaflet inserts it as HTML.
+Labels come from ``mecc/locales/maps.yaml``; nothing is written in one language here.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+
+import numpy as np
+
+from mecc.map_data import NODATA_FILL, ZERO_COLOUR, Numbers
+
+__all__ = ["NODATA_PATTERN", "Text", "per_100k", "sendai_b1"]
+
+esc = html.escape
+PMD_PERIODS = (10, 25, 50, 100, 250)
+
+NODATA_PATTERN = (
+    '<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>'
+    '<pattern id="mecc-nodata" width="6" height="6" patternUnits="userSpaceOnUse" '
+    'patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffffff"/>'
+    '<line x1="0" y1="0" x2="0" y2="6" stroke="#737373" stroke-width="2"/></pattern>'
+    "</defs></svg>"
+)
+
+
+def per_100k(values, population):
+    """People per 100,000 residents (NaN where the population is not positive)."""
+    values = np.asarray(values, dtype="float64")
+    population = np.asarray(population, dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(population > 0, values * 1e5 / population, np.nan)
+    return out if out.ndim else float(out)
+
+
+def finite(value) -> bool:
+    try:
+        return bool(np.isfinite(float(value)))
+    except (TypeError, ValueError):
+        return False
+
+
+class Text:
+    """Labels of one language, filled in and escaped, and its number format."""
+
+    def __init__(self, words: dict, lang: str):
+        self.words, self.lang = words, lang
+        self.number = Numbers(words)
+
+    def w(self, key, **args) -> str:
+        """A label, filled in and HTML-escaped (the key itself if it has no label)."""
+        text = self.words.get(key)
+        return esc(text.format(**args) if text is not None else key.replace("_", " "))
+
+    def num(self, value) -> str:
+        return esc(self.number(value, self.words["not_defined"]))
+
+    def hazard_text(self, hazard_id, summary) -> str:
+        kind = summary.get("kind", "")
+        type_label = self.w(f"hazard_type_{summary.get('type', '')}")
+        return f"{esc(hazard_id)} ({type_label}, {self.w('kind_' + kind)})"
+
+    def tooltip(self, name, value, unit_key) -> str:
+        shown = esc(self.number(value, self.words["no_data"]))
+        return f"<strong>{esc(str(name))}</strong><br>{shown} {self.w(unit_key)}"
+
+    # --- popups --------------------------------------------------------------------
+
+    def _popup(self, name, cells, extra="") -> str:
+        table = "".join(f'<tr><th scope="row">{k}</th><td>{v}</td></tr>' for k, v in cells)
+        return (
+            f'<div class="mecc-popup-body" lang="{self.lang}"><h2>{esc(str(name))}</h2>'
+            f"<table>{table}{extra}</table>"
+            f'<p class="mecc-badge">{self.w("modelled_notice")}</p></div>'
+        )
+
+    def _range(self, row, figure) -> str:
+        low, high = row.get(f"{figure}_low"), row.get(f"{figure}_high")
+        if finite(low) and finite(high):
+            return "<br>" + self.w("aad_range", low=self.number(low), high=self.number(high))
+        return ""
+
+    def hazard_popups(self, rows, names, hazard_id, summary, headline, b1) -> list[str]:
+        """The popup of every zone for one hazard (``rows``: zones.csv, map order)."""
+        kind = summary.get("kind", "")
+        out = []
+        for (code, row), name in zip(rows.iterrows(), names, strict=True):
+            cells = [
+                (self.w("zone_code"), esc(str(code))),
+                (self.w("population"), self.num(row.get("population"))),
+                (self.w("hazard"), self.hazard_text(hazard_id, summary)),
+            ]
+            extra = ""
+            if kind in ("events", "return_periods"):
+                text = f"{_value('aad', self.num(row.get('aad')))} {self.w('unit_people_year')}"
+                text += self._range(row, "aad")
+                if finite(row.get("aad_member_median")):
+                    text += "<br>" + self.w(
+                        "aad_members",
+                        median=self.number(row["aad_member_median"]),
+                        low=self.number(row.get("aad_member_min"), "?"),
+                        high=self.number(row.get("aad_member_max"), "?"),
+                    )
+                cells.append((self.w("aad"), text))
+                headline_value = row.get("aad")
+                head = self.w("pmd_maps" if kind == "return_periods" else "pmd_events")
+                extra = f'<tr><th colspan="2" scope="rowgroup">{head}</th></tr>'
+                for t in PMD_PERIODS:
+                    value = _value(f"pmd_{t}", self.num(row.get(f"pmd_{t}")))
+                    extra += f'<tr><th scope="row">{self.w("years", t=t)}</th><td>{value}</td></tr>'
+            elif headline:
+                headline_value = row.get(headline)
+                text = _value(headline, self.num(headline_value)) + self._range(row, headline)
+                cells.append((self.w(f"figure_{headline}"), text))
+            else:
+                headline_value = None
+            if headline_value is not None:
+                cells.append(
+                    (self.w("per_100k"), self.num(per_100k(headline_value, row.get("population"))))
+                )
+            if code in b1:
+                cells.append((self.w("sendai_b1"), self.num(b1[code])))
+            out.append(self._popup(name, cells, extra))
+        return out
+
+    def future_popups(self, rows, names, hazard_id, summary, label) -> list[str]:
+        """The popup of every zone for one future of one hazard (futures.csv rows)."""
+        out = []
+        for (code, row), name in zip(rows.iterrows(), names, strict=True):
+            figure = self.w(f"figure_{row.get('figure') or 'aad'}")
+            cells = [
+                (self.w("zone_code"), esc(str(code))),
+                (self.w("hazard"), self.hazard_text(hazard_id, summary)),
+                (self.w("future"), esc(str(label))),
+                (self.w("baseline_value", figure=figure), self.num(row.get("baseline"))),
+                (self.w("future_value", figure=figure), self.num(row.get("future"))),
+                (self.w("change"), _value("change", self.num(row.get("change")))),
+                (self.w("change_pct"), self.num(row.get("change_pct"))),
+                (self.w("population_baseline"), self.num(row.get("population_baseline"))),
+                (self.w("population_future"), self.num(row.get("population_future"))),
+            ]
+            out.append(self._popup(name, cells))
+        return out
+
+    # --- legends and title -----------------------------------------------------------
+
+    def legend(self, legend_id, title, unit, breaks, colours, zero_key="zero", negative=None):
+        """A legend section: one swatch per class, hidden until its layer is shown."""
+        items = [(negative, self.w("decrease"))] if negative else []
+        if zero_key:
+            items.append((ZERO_COLOUR, self.w(zero_key)))
+        edges = [self.number(b) for b in breaks]
+        for k, colour in enumerate(colours if edges else []):
+            if k == 0:
+                text = self.w("below", b=edges[0])
+            elif k == len(edges):
+                text = self.w("at_least", a=edges[-1])
+            else:
+                text = self.w("between", a=edges[k - 1], b=edges[k])
+            items.append((colour, text))
+        if zero_key == "zero":
+            items.append((NODATA_FILL, self.w("no_data")))
+        swatches = "".join(
+            f'<li><svg width="18" height="12" aria-hidden="true"><rect width="18" height="12" '
+            f'fill="{colour}" stroke="#555" stroke-width="1"/></svg> {text}</li>'
+            for colour, text in items
+        )
+        return (
+            f'<section class="mecc-legend" id="{legend_id}" hidden><h2>{title}</h2>'
+            f'<p class="mecc-unit">{unit}</p><ul>{swatches}</ul></section>'
+        )
+
+    def title_box(self, title, run, notes, version, style) -> str:
+        w = self.w
+        sources = "".join(f"<li>{self.role(r)}</li>" for r in run.manifest.get("inputs", []))
+        kinds = {h.get("kind") for h in run.summary.get("hazards", {}).values()}
+        notes = list(notes)
+        if "return_periods" in kinds:
+            notes.append(w("pmd_maps_note"))
+        if "events" in kinds:
+            notes.append(w("pmd_events_note"))
+        note_items = "".join(f"<li>{n}</li>" for n in notes)
+        country = esc(str(run.summary.get("country", "")))
+        return (
+            f'<div id="mecc-title" class="mecc-title" lang="{self.lang}">'
+            f"<h1>{esc(title)}</h1>"
+            f'<p><span class="mecc-badge">{w("modelled_notice")}</span> '
+            f'<span class="mecc-meta">{w("run_date", date=run.date)} · {country}</span></p>'
+            f"<details><summary>{w('about')}</summary><p>{w('modelled_text')}</p>"
+            f"<h2>{w('sources')}</h2><ul>{sources}</ul>"
+            f"<h2>{w('notes')}</h2><ul>{note_items}</ul>"
+            f"<p>{w('made_with', version=version)}</p></details></div>"
+            f"<style>{style}</style>"
+        )
+
+    def role(self, record) -> str:
+        """One input of the manifest: role, file name, source when given, start of SHA-256."""
+        role = str(record.get("role", ""))
+        match = re.fullmatch(r"zones level (\S+)|hazard (.+)|curve of (.+)", role)
+        if role == "run file":
+            label = self.w("role_run_file")
+        elif role == "population":
+            label = self.w("role_population")
+        elif match and match.group(1):
+            label = self.w("role_zones", level=match.group(1))
+        elif match and match.group(2):
+            label = self.w("role_hazard", hazard=match.group(2))
+        elif match and match.group(3):
+            label = self.w("role_curve", hazard=match.group(3))
+        else:
+            label = f"{self.w('role_other')} ({esc(role)})"
+        extra = "".join(
+            f" · {esc(str(record[key]))}"
+            for key in ("source", "licence", "license")
+            if record.get(key)
+        )
+        digest = esc(str(record.get("sha256", ""))[:12])
+        name = esc(os.path.basename(str(record.get("path", ""))))
+        return f"{label}: {name}{extra} <code>{digest}</code>"
+
+
+def _value(figure, text) -> str:
+    """A figure in a popup, marked so tests and screen readers can find it (text escaped)."""
+    return f'<span class="mecc-value" data-figure="{esc(figure)}">{text}</span>'
+
+
+def sendai_b1(run, hazard_id) -> dict:
+    """Sendai B-1 per zone for one hazard, when the run folder has it.
+
+    From a ``sendai_b1`` (or ``b1``) column of zones.csv, or else from the total rows of
+    sendai.csv (``indicator_code`` B-1, ``admin_code``, ``per_100k``; ``hazard_id`` when
+    the run has several hazards).
+    """
+    zones = run.zones
+    for column in ("sendai_b1", "b1"):
+        if column in zones.columns:
+            rows = zones[(zones["hazard_id"] == hazard_id) & zones[column].notna()]
+            return dict(zip(rows["zone_code"], rows[column].astype(float), strict=True))
+    path = run.run_dir / "sendai.csv"
+    if not path.is_file():
+        return {}
+    import pandas as pd
+
+    table = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    if not {"admin_code", "indicator_code", "per_100k"} <= set(table.columns):
+        return {}
+    rows = table[table["indicator_code"].str.upper().isin({"B-1", "B1"})]
+    if "hazard_id" in rows.columns:
+        rows = rows[rows["hazard_id"] == hazard_id]
+    elif len(run.hazard_ids) > 1:
+        return {}
+    for column in ("sex", "age_group", "disability", "income_group"):
+        if column in rows.columns:
+            rows = rows[rows[column] == ""]
+    values = pd.to_numeric(rows["per_100k"], errors="coerce")
+    return dict(zip(rows["admin_code"], values, strict=True))

@@ -1,0 +1,413 @@
+"""Interactive risk maps that work with no network: ``map.html`` from a finished run folder.
+
+:func:`build_map` reads a run folder (summary.json, manifest.json, zones.csv, bands.csv,
+futures.csv, zones.gpkg, displaced.tif, and the hazard grids named in the manifest when
+they are still where the run found them) and writes one self-contained HTML page with
+Folium:
+
+- a light basemap of the admin boundaries (no tile server);
+- base layers (one at a time), at the finest admin level: per hazard, average annual
+  displacement (people displaced for a scenario, people at risk for planned relocation),
+  probable maximum displacement and displaced per 100,000 residents; per future, the
+  change of the headline figure; each with tooltips and popups;
+- overlays: hazard intensity per band and displaced people per grid cell (raster images,
+  no data transparent, warped to Web Mercator at the map's scale);
+- a legend per layer, a title box with the run's date, sources and the "modelled estimate"
+  notice; labels in English, French or Spanish (``mecc/locales/maps.yaml``).
+
+Every script, stylesheet, image and font is inlined (:mod:`mecc.offline`); the page is
+refused with a :class:`~mecc.errors.MeccError` if any remote reference remains.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from mecc.errors import ConfigError, DataError, MeccError, MeccWarning
+from mecc.map_data import (
+    NODATA_FILL,
+    PALETTES,
+    ZERO_COLOUR,
+    cell_size_text,
+    class_breaks,
+    classify,
+    find_base_dir,
+    hazard_bands,
+    labels,
+    map_tolerance,
+    palette,
+    palette_png,
+    read_run,
+    simplified_geojson,
+    warp_to_mercator,
+)
+from mecc.map_text import NODATA_PATTERN, PMD_PERIODS, Text, esc, per_100k, sendai_b1
+from mecc.offline import check_offline, inline_assets
+
+__all__ = ["MAX_EVENT_BANDS", "PMD_PERIODS", "build_map", "write_map"]
+
+MAX_EVENT_BANDS = 4
+"""Event sets: intensity layers for this many events (those displacing most people)."""
+FLOOD_TYPES = {"river_flood", "flash_flood", "pluvial_flood", "coastal_flood", "tsunami"}
+HEADLINES = ("aad", "displaced", "at_risk_relocation")
+"""The figure a hazard's first choropleth shows: the first of these zones.csv has."""
+DECREASE_COLOUR = "#9ecae1"
+STYLE_FILE = Path(__file__).resolve().parent / "assets" / "mecc-map.css"
+
+
+def write_map(run_dir, out_dir, *, lang="en", title=None, inputs_dir=None) -> Path:
+    """``mecc map``: write ``OUT_DIR/map.html`` for a finished run, never inside the run folder."""
+    run_dir, out_dir = Path(run_dir), Path(out_dir)
+    if out_dir.resolve() == run_dir.resolve():
+        raise ConfigError(f"--out {out_dir}: choose a folder other than the run folder")
+    return build_map(run_dir, out_dir / "map.html", lang=lang, title=title, inputs_dir=inputs_dir)
+
+
+def build_map(run_dir, out_path, *, lang="en", title=None, inputs_dir=None) -> Path:
+    """Write a self-contained interactive map of a finished run.
+
+    Parameters
+    ----------
+    run_dir : path
+        A run folder written by ``mecc run`` (only read).
+    out_path : path
+        The HTML file to write (its folder is created; written atomically).
+    lang : {"en", "fr", "es"}
+        Language of every label.
+    title : str, optional
+        Default: "<country name>: people likely to be displaced".
+    inputs_dir : path, optional
+        Folder of the run file, when the hazard grids are not where the run found them
+        (default: a folder recorded in the manifest, ``<run>/../inputs`` or nearby).
+
+    Returns
+    -------
+    pathlib.Path
+        ``out_path``.
+
+    Raises
+    ------
+    mecc.errors.MeccError
+        A missing or unreadable run file, an unknown language, or a page that would need
+        the network (naming the reference).
+    """
+    text = Text(labels(lang), lang)
+    run = read_run(run_dir)
+    if not run.levels:
+        raise DataError(f"{Path(run_dir) / 'zones.gpkg'}: no admin boundaries to map")
+    document = _Page(run, text, inputs_dir).render(title)
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    partial = out_path.with_name(out_path.name + ".partial")
+    partial.write_text(document, encoding="utf-8")
+    os.replace(partial, out_path)
+    return out_path
+
+
+class _Page:
+    """The folium map of one run in one language."""
+
+    def __init__(self, run, text: Text, inputs_dir):
+        self.run, self.text = run, text
+        self.notes: list[str] = []
+        self.legends: list[tuple[str, list, str]] = []  # (id, layers, markup)
+        self.popups: list[list[str]] = []
+        self.finest = max(run.levels)
+        self.frame = run.levels[self.finest].reset_index(drop=True)
+        self.codes = list(self.frame["zone_code"])
+        self.names = [str(n) for n in self.frame["zone_name"]]
+        self.base = find_base_dir(run, inputs_dir)
+
+    # --- figures per zone ------------------------------------------------------------
+
+    def rows(self, table, hazard_id, **match):
+        """Rows of one hazard at the finest level, in the map's zone order."""
+        keep = table["hazard_id"] == hazard_id
+        for column, value in match.items():
+            keep &= table[column] == value
+        rows = table[keep].drop_duplicates("zone_code")
+        return rows.set_index("zone_code").reindex(self.codes)
+
+    def choropleths(self):
+        """(layer name, values, unit key, popup index) of every choropleth, in order."""
+        run, w = self.run, self.text.w
+        out = []
+        for hazard_id, summary in run.summary.get("hazards", {}).items():
+            rows = self.rows(run.zones, hazard_id)
+            kind = summary.get("kind")
+            headline = next((f for f in HEADLINES if _has(rows, f)), None)
+            self.popups.append(
+                self.text.hazard_popups(
+                    rows, self.names, hazard_id, summary, headline, sendai_b1(run, hazard_id)
+                )
+            )
+            popup = len(self.popups) - 1
+            if headline is None:
+                continue
+            suffix = f" · {esc(hazard_id)}"
+            values = _column(rows, headline)
+            yearly = kind in ("events", "return_periods")
+            unit = "unit_people_year" if yearly else "unit_people"
+            out.append((w(f"layer_{headline}") + suffix, values, unit, popup))
+            period = _pmd_period(rows) if yearly else None
+            if period is not None:
+                key = "layer_pmd_maps" if kind == "return_periods" else "layer_pmd_events"
+                pmd = _column(rows, f"pmd_{period}")
+                out.append((w(key, t=period) + suffix, pmd, "unit_people", popup))
+            density = per_100k(values, _column(rows, "population"))
+            unit = "unit_per_100k_year" if yearly else "unit_per_100k"
+            key = "layer_per_100k_at_risk" if headline == "at_risk_relocation" else "layer_per_100k"
+            out.append((w(key) + suffix, density, unit, popup))
+        out += self.future_choropleths()
+        return out
+
+    def future_choropleths(self):
+        """Change of the headline figure per future and hazard (futures.csv)."""
+        run = self.run
+        path = run.run_dir / "futures.csv"
+        if not path.is_file():
+            return []
+        from mecc.map_data import read_table
+
+        table = read_table(path)
+        out = []
+        for (future_id, hazard_id), group in table.groupby(["future_id", "hazard_id"], sort=False):
+            summary = run.summary.get("hazards", {}).get(hazard_id, {"kind": ""})
+            rows = self.rows(group, hazard_id, future_id=future_id)
+            label = str(group["future_label"].iloc[0] or future_id)
+            figure = str(group["figure"].iloc[0])
+            self.popups.append(self.text.future_popups(rows, self.names, hazard_id, summary, label))
+            name = self.text.w(
+                "layer_future", figure=self.text.words.get(f"figure_{figure}", figure), future=label
+            )
+            yearly = figure == "aad"
+            unit = "unit_people_year" if yearly else "unit_people"
+            out.append(
+                (f"{name} · {esc(hazard_id)}", _column(rows, "change"), unit, len(self.popups) - 1)
+            )
+        return out
+
+    # --- the page --------------------------------------------------------------------
+
+    def render(self, title) -> str:
+        import folium
+
+        from mecc import map_elements as el
+
+        run, text = self.run, self.text
+        name = run.summary.get("name") or run.summary.get("country") or ""
+        title = title or text.words["title"].format(name=name)
+        west, south, east, north = self.frame.total_bounds
+        m = folium.Map(
+            location=[(south + north) / 2, (west + east) / 2],
+            zoom_start=8,
+            tiles=None,
+            control_scale=True,
+            zoom_control="bottomleft",
+            prefer_canvas=False,
+        )
+        el.Helpers().add_to(m)
+        for pane, z_index in (("mecc-base", 250), ("mecc-rasters", 450), ("mecc-outlines", 460)):
+            folium.map.CustomPane(pane, z_index=z_index, pointer_events=False).add_to(m)
+        tolerance = map_tolerance(run.levels)
+        properties = [
+            {"i": k, "code": code, "name": n}
+            for k, (code, n) in enumerate(zip(self.codes, self.names, strict=True))
+        ]
+        layers = self.choropleths()
+        data = el.ZoneData(simplified_geojson(self.frame, tolerance, properties), self.popups)
+        data.add_to(m)
+        basemap = {"fillColor": "#f4f1ea", "fillOpacity": 1, "color": "#ffffff", "weight": 1}
+        el.StaticLayer(basemap, "mecc-base", data=data).add_to(m)
+        el.EmptyLayer(text.w("boundaries_only")).add_to(m)
+        for k, (layer_name, values, unit, popup) in enumerate(layers):
+            fills, breaks, colours, negative = self.choropleth_colours(values)
+            tips = [text.tooltip(n, v, unit) for n, v in zip(self.names, values, strict=True)]
+            layer = el.Choropleth(data, layer_name, fills, tips, popup, show=k == 0).add_to(m)
+            self.add_legend([layer], layer_name, text.w(unit), breaks, colours, negative=negative)
+        for hazard_id in run.hazard_ids:
+            self.intensity_layers(m, hazard_id)
+        self.cell_layers(m)
+        if self.finest != min(run.levels):
+            outline = simplified_geojson(run.levels[min(run.levels)], tolerance)
+            style = {"fill": False, "color": "#1a1a1a", "weight": 1.6, "opacity": 0.9}
+            el.StaticLayer(style, "mecc-outlines", geojson=outline).add_to(m)
+        control = folium.LayerControl(collapsed=False, position="topright").add_to(m)
+        markup = "".join(markup for _, _, markup in self.legends)
+        el.Legends(
+            f'<div id="mecc-legends" class="mecc-legends leaflet-bar" role="region" '
+            f'aria-label="{text.w("legend")}">{NODATA_PATTERN}{markup}</div>',
+            [(legend_id, layers) for legend_id, layers, _ in self.legends],
+        ).add_to(m)
+        version = _version()
+        style = STYLE_FILE.read_text(encoding="utf-8")
+        el.MapSetup(
+            text.title_box(title, run, self.notes, version, style),
+            control=control,
+            prefix="Leaflet",
+            attribution=f"{text.w('modelled_notice')} · {text.w('made_with', version=version)}",
+            layers_label=text.words["layers"],
+            map_label=title,
+            bounds=[[south, west], [north, east]],
+        ).add_to(m)
+        _fix_ids(m)
+        page = _finish(m.get_root().render(), title, text.lang)
+        page = inline_assets(page)
+        check_offline(page)
+        return page
+
+    def choropleth_colours(self, values):
+        """Fill per zone, class edges, class colours and the colour of decreases (if any)."""
+        values = np.asarray(values, dtype="float64")
+        breaks = class_breaks(values)
+        colours = palette(PALETTES["choropleth"], len(breaks) + 1, stop=0.95, reverse=True)
+        negative = DECREASE_COLOUR if np.nanmin(values, initial=0.0) < 0 else None
+        fills = [
+            NODATA_FILL
+            if c < 0
+            else (DECREASE_COLOUR if v < 0 else ZERO_COLOUR)
+            if c == 0
+            else colours[c - 1]
+            for c, v in zip(classify(values, breaks), values, strict=True)
+        ]
+        return fills, breaks, colours, negative
+
+    def add_legend(self, layers, title, unit, breaks, colours, zero_key="zero", negative=None):
+        legend_id = f"mecc-legend-{len(self.legends)}"
+        markup = self.text.legend(legend_id, title, unit, breaks, colours, zero_key, negative)
+        self.legends.append((legend_id, layers, markup))
+
+    # --- rasters ---------------------------------------------------------------------
+
+    def intensity_layers(self, m, hazard_id):
+        import folium
+        from rasterio.errors import RasterioError
+
+        w = self.text.w
+        bands, total = hazard_bands(self.run, self.base, hazard_id, MAX_EVENT_BANDS)
+        if bands is None:
+            self.notes.append(w("grids_missing", hazard=hazard_id))
+            return
+        if bands and total > len(bands) and bands[0].key == "band_event":
+            self.notes.append(w("events_shown", hazard=hazard_id, n=len(bands), total=total))
+        params = self.run.hazard_parameters(hazard_id)
+        factor = float(params.get("unit_factor") or 1.0)
+        summary = self.run.summary["hazards"][hazard_id]
+        grids = []
+        for band in bands:
+            try:
+                values, bounds = warp_to_mercator(band.path, band.index, variable=band.variable)
+            except (OSError, MeccError, RasterioError) as error:  # left out, with a warning
+                warnings.warn(f"map: {band.path}: {error}", MeccWarning, stacklevel=2)
+                continue
+            grids.append((band, values * factor, bounds))
+        if not grids:
+            if bands:
+                self.notes.append(w("grids_missing", hazard=hazard_id))
+            return
+        breaks = class_breaks(np.concatenate([g[1].ravel() for g in grids]), 6)
+        scheme = PALETTES["water" if summary.get("type") in FLOOD_TYPES else "other"]
+        colours = palette(scheme, len(breaks) + 1, start=0.15, stop=1.0)
+        layers = []
+        for band, values, bounds in grids:
+            band_text = w(band.key, **{k: str(v) for k, v in band.args.items()})
+            layer_name = f"{w('layer_intensity', band=band_text)} · {esc(hazard_id)}"
+            layer = folium.raster_layers.ImageOverlay(
+                palette_png(classify(values, breaks), colours),
+                bounds,
+                name=layer_name,
+                show=False,
+                opacity=0.85,
+                pane="mecc-rasters",
+                alt=layer_name,
+            )
+            layers.append(layer.add_to(m))
+        unit = esc(str(summary.get("unit") or params.get("unit_in_files") or ""))
+        title = f"{w('intensity')} · {esc(hazard_id)}"
+        self.add_legend(layers, title, unit, breaks, colours, zero_key="no_hazard")
+
+    def cell_layers(self, m):
+        """Displaced people per grid cell: one overlay per band of displaced.tif."""
+        import folium
+        import rasterio
+
+        path = self.run.run_dir / "displaced.tif"
+        if not path.is_file():
+            return
+        with rasterio.open(path) as src:
+            names = list(src.descriptions)
+        size = cell_size_text(self.run)
+        for index, hazard_id in enumerate(names, start=1):
+            summary = self.run.summary.get("hazards", {}).get(hazard_id)
+            if summary is None:
+                continue
+            values, bounds = warp_to_mercator(path, index)
+            breaks = class_breaks(values, 5)
+            colours = palette(PALETTES["cells"], len(breaks) + 1, start=0.95, stop=0.25)
+            yearly = summary.get("kind") in ("events", "return_periods")
+            unit = self.text.w("unit_cells_year" if yearly else "unit_cells", size=size)
+            layer_name = f"{self.text.w('layer_cells')} · {esc(hazard_id)}"
+            layer = folium.raster_layers.ImageOverlay(
+                palette_png(classify(values, breaks), colours),
+                bounds,
+                name=layer_name,
+                show=False,
+                opacity=0.9,
+                pane="mecc-rasters",
+                alt=layer_name,
+            ).add_to(m)
+            self.add_legend([layer], layer_name, unit, breaks, colours, zero_key=None)
+
+
+def _has(rows, column) -> bool:
+    return column in rows.columns and bool(rows[column].notna().any())
+
+
+def _column(rows, name):
+    if name not in rows.columns:
+        return np.full(len(rows), np.nan)
+    return rows[name].to_numpy(dtype="float64")
+
+
+def _pmd_period(rows):
+    """The PMD return period to map: 100 years when defined somewhere, else the longest."""
+    defined = [t for t in PMD_PERIODS if _has(rows, f"pmd_{t}")]
+    if not defined:
+        return None
+    return 100 if 100 in defined else defined[-1]
+
+
+def _version() -> str:
+    from mecc import __version__
+
+    return __version__
+
+
+def _fix_ids(m) -> None:
+    """Deterministic element names, so the same run gives the same page."""
+    counter = 0
+    stack = [m.get_root()]
+    while stack:
+        element = stack.pop(0)
+        element._id = f"{counter:04d}"
+        counter += 1
+        stack.extend(element._children.values())
+
+
+def _finish(page: str, title: str, lang: str) -> str:
+    """Language, title, charset and a zoomable mobile viewport on folium's page."""
+    viewport = '<meta name="viewport" content="width=device-width, initial-scale=1" />'
+    page, count = re.subn(r'<meta name="viewport"[^>]*>', viewport, page, count=1)
+    head = f'<head>\n<meta charset="utf-8" />\n<title>{esc(title)}</title>'
+    if count != 1:
+        head += "\n" + viewport
+    page = page.replace("<head>", head, 1)
+    page = page.replace(
+        '<meta http-equiv="content-type" content="text/html; charset=UTF-8" />', "", 1
+    )
+    return page.replace("<html>", f'<html lang="{lang}">', 1)

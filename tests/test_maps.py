@@ -1,0 +1,440 @@
+"""The offline map: self-contained HTML checked in Debian's Chromium with the network blocked.
+
+Browser tests use Playwright for Python driving /usr/bin/chromium (never a downloaded
+browser). They skip on a machine without Chromium, and fail instead when CI=true.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from mecc.errors import MeccError
+from mecc.maps import HEADLINES, MAX_EVENT_BANDS, PMD_PERIODS, build_map
+from mecc.offline import check_offline, inline_assets
+from tests._run_inputs import basic_case, snapshot, write_run, write_zones
+from tests.conftest import in_ci
+
+CHROMIUM = Path("/usr/bin/chromium")
+XSS = "<img src=x onerror=alert(1)>"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# --- fixtures -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    from mecc.demo import build_demo
+
+    return build_demo(tmp_path_factory.mktemp("map") / "demo")
+
+
+@pytest.fixture(scope="module")
+def demo_map(demo, tmp_path_factory) -> Path:
+    return build_map(demo / "run", tmp_path_factory.mktemp("out") / "map.html")
+
+
+@pytest.fixture(scope="module")
+def xss_map(tmp_path_factory) -> Path:
+    """A tiny real run whose admin names and country name are HTML payloads."""
+    from mecc.run import run_country
+
+    base = tmp_path_factory.mktemp("xss")
+    inputs = base / "inputs"
+    data = basic_case(inputs)
+    data["name"] = "<script>alert(3)</script>"
+    geometries = list(gpd.read_file(inputs / "zones.geojson").geometry)
+    write_zones(
+        inputs / "zones.geojson", ["A", "B"], geometries, names=[XSS, "<b onmouseover=alert(2)>B"]
+    )
+    run_country(write_run(inputs, data), base / "run")
+    return build_map(base / "run", base / "map" / "map.html")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        if in_ci():
+            pytest.fail("CI must install Debian's chromium (.ci/run does)")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if in_ci():
+            pytest.fail("CI must install playwright (the test extras)")
+        pytest.skip("playwright is not installed (pip install -e '.[test]')")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+class Visit:
+    """A page opened with every non-file/data/blob request blocked and recorded."""
+
+    def __init__(self, browser, path, **context):
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.context = browser.new_context(**context)
+        self.context.route(re.compile(r"^(?!file:|data:|blob:).*"), self._block)
+        page = self.context.new_page()
+        page.on("request", self._request)
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("dialog", self._dialog)
+        page.goto(Path(path).resolve().as_uri())
+        page.wait_for_function("window.meccMap !== undefined")
+        self.page = page
+
+    def _block(self, route):
+        self.requests.append(route.request.url)
+        route.abort()
+
+    def _request(self, request):
+        if not request.url.startswith(("file:", "data:", "blob:")):
+            self.requests.append(request.url)
+
+    def _dialog(self, dialog):
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser):
+    opened = []
+
+    def open_page(path, **context):
+        opened.append(Visit(browser, path, **context))
+        return opened[-1]
+
+    yield open_page
+    for page in opened:
+        page.close()
+
+
+# --- what the demo map should hold, from the run folder --------------------------------
+
+
+def _expected(run: Path) -> dict:
+    """Layer counts by the rules of mecc.maps, from the run folder's own tables."""
+    import rasterio
+
+    summary = json.loads((run / "summary.json").read_text())
+    zones = pd.read_csv(run / "zones.csv", encoding="utf-8-sig", dtype={"zone_code": str})
+    bands = pd.read_csv(run / "bands.csv", encoding="utf-8-sig", dtype={"band": str})
+    finest = int(zones["level"].max())
+    choropleths, intensity, intensity_legends = 0, 0, 0
+    for hazard_id, item in summary["hazards"].items():
+        rows = zones[(zones["hazard_id"] == hazard_id) & (zones["level"] == finest)]
+        n_bands = int((bands["hazard_id"] == hazard_id).sum())
+        drawn = {"return_periods": n_bands, "events": min(n_bands, MAX_EVENT_BANDS)}
+        drawn["scenario"] = 1
+        intensity += drawn.get(item["kind"], 0)
+        intensity_legends += item["kind"] in drawn
+        if not any(rows[f].notna().any() for f in HEADLINES if f in rows):
+            continue
+        yearly = item["kind"] in ("events", "return_periods")
+        pmd = yearly and any(rows[f"pmd_{t}"].notna().any() for t in PMD_PERIODS)
+        choropleths += 2 + int(pmd)
+    if (run / "futures.csv").exists():
+        futures = pd.read_csv(run / "futures.csv", encoding="utf-8-sig")
+        choropleths += len(futures.groupby(["future_id", "hazard_id"]))
+    with rasterio.open(run / "displaced.tif") as src:
+        cells = sum(name in summary["hazards"] for name in src.descriptions)
+    return {
+        "zones": int(
+            ((zones["level"] == finest) & (zones["hazard_id"] == zones["hazard_id"].iloc[0])).sum()
+        ),
+        "choropleths": choropleths,
+        "rasters": intensity + cells,
+        "legends": choropleths + intensity_legends + cells,
+        "overlay_legends": intensity_legends + cells,
+        "finest": finest,
+    }
+
+
+# --- without a browser -----------------------------------------------------------------
+
+
+def test_demo_map_is_self_contained_and_small(demo_map):
+    page = demo_map.read_text(encoding="utf-8")
+    check_offline(page)
+    assert demo_map.stat().st_size < 5 * 2**20
+    assert '<html lang="en">' in page
+    assert 'content="width=device-width, initial-scale=1"' in page
+    assert "user-scalable=no" not in page
+    assert not re.search(r"<(script|link)[^>]+(src|href)=", page)
+
+
+@pytest.mark.parametrize(
+    ("page", "named"),
+    [
+        ("<html><body><img src='x.png'></body></html>", "x.png"),
+        (
+            '<html><head><script src="https://example.org/a.js"></script></head></html>',
+            "example.org",
+        ),
+        (
+            "<html><style>.a{background:url(//cdn.example.org/b.png)}</style></html>",
+            "cdn.example.org",
+        ),
+        ("<html><style>@import 'local.css';</style></html>", "@import"),
+        (
+            "<html><script>L.tileLayer('https://tile.example.org/{z}/{x}/{y}.png')</script></html>",
+            "tile",
+        ),
+    ],
+)
+def test_any_remaining_reference_fails_loudly(page, named):
+    with pytest.raises(MeccError, match=re.escape(named)):
+        check_offline(page)
+
+
+def test_unvendored_asset_and_tile_layers_are_errors():
+    import folium
+
+    page = folium.Map(location=[0, 0]).get_root().render()  # OpenStreetMap tiles
+    with pytest.raises(MeccError, match="tile.openstreetmap.org"):
+        check_offline(inline_assets(page))
+    plugin = '<script src="https://cdn.example.org/leaflet-plugin.js"></script>'
+    with pytest.raises(MeccError, match="leaflet-plugin.js"):
+        inline_assets(f"<html><head>{plugin}</head></html>")
+
+
+def test_marker_icons_are_inlined_when_used():
+    import folium
+
+    m = folium.Map(location=[0, 0], tiles=None)
+    folium.Marker([0, 0], icon=folium.Icon(icon="info-sign")).add_to(m)
+    folium.Marker([1, 1], icon=folium.Icon(prefix="fa", icon="star")).add_to(m)
+    folium.Marker([2, 2]).add_to(m)
+    page = inline_assets(m.get_root().render())
+    check_offline(page)
+    assert "L.AwesomeMarkers = {}" in page and "Glyphicons Halflings" in page
+    assert "font/woff2;base64" in page and "L.Icon.Default.mergeOptions" in page
+
+
+def test_every_label_exists_in_every_language():
+    table = yaml.safe_load((ROOT / "mecc/locales/maps.yaml").read_text(encoding="utf-8"))
+    assert set(table) == {"en", "fr", "es"}
+    assert set(table["fr"]) == set(table["en"]) == set(table["es"])
+    source = (ROOT / "mecc/maps.py").read_text(encoding="utf-8")
+    used = set(re.findall(r"""\bw\(\s*["']([a-z_0-9]+)["']\s*[,)]""", source))
+    used |= set(re.findall(r"""words\[["']([a-z_0-9]+)["']\]""", source))
+    assert used and used <= set(table["en"]), sorted(used - set(table["en"]))
+    for lang, words in table.items():
+        for key, text in words.items():
+            assert set(re.findall(r"{(\w+)}", text)) == set(
+                re.findall(r"{(\w+)}", table["en"][key])
+            ), (lang, key)
+
+
+def test_map_leaves_the_run_folder_alone_and_is_reproducible(demo, tmp_path):
+    before = snapshot(demo / "run")
+    first = build_map(demo / "run", tmp_path / "a" / "map.html", lang="fr")
+    second = build_map(demo / "run", tmp_path / "b" / "map.html", lang="fr")
+    assert snapshot(demo / "run") == before
+    assert first.read_bytes() == second.read_bytes()
+    assert '<html lang="fr">' in first.read_text(encoding="utf-8")
+
+
+def test_cli_map_command(cli, demo, tmp_path):
+    result = cli("map", demo / "run", "--out", tmp_path / "es", "--lang", "es")
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "es" / "map.html").read_text(encoding="utf-8")
+    assert '<html lang="es">' in page and "Estimación modelada" in page
+    into_run = cli("map", demo / "run", "--out", demo / "run")
+    assert into_run.exit_code == 2 and not (demo / "run" / "map.html").exists()
+    missing = cli("map", tmp_path / "no-such-run", "--out", tmp_path / "x")
+    assert missing.exit_code == 1 and missing.output.count("\n") == 1
+
+
+def test_moved_run_folder_maps_without_hazard_grids(demo, tmp_path):
+    run = shutil.copytree(demo / "run", tmp_path / "elsewhere" / "run")
+    page = build_map(run, tmp_path / "map.html").read_text(encoding="utf-8")
+    with __import__("rasterio").open(run / "displaced.tif") as src:
+        cells = src.count  # displaced people per cell is in the run folder itself
+    assert page.count("L.imageOverlay(") == cells
+    assert "Hazard grids of river_flood not found" in page
+    with_inputs = build_map(run, tmp_path / "again.html", inputs_dir=demo / "inputs")
+    assert "Hazard grids of" not in with_inputs.read_text(encoding="utf-8")
+
+
+def test_ranges_and_sendai_b1_appear_when_present(demo, tmp_path):
+    run = shutil.copytree(demo / "run", tmp_path / "run")
+    zones = pd.read_csv(run / "zones.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    aad = pd.to_numeric(zones["aad"], errors="coerce")
+    zones["aad_low"], zones["aad_high"] = aad * 0.5, aad * 2
+    zones["sendai_b1"] = 123.0
+    zones.to_csv(run / "zones.csv", index=False, encoding="utf-8-sig")
+    page = build_map(run, tmp_path / "map.html", inputs_dir=demo / "inputs").read_text("utf-8")
+    assert "Sendai B-1 (per 100,000)" in page and "range " in page
+    plain = build_map(demo / "run", tmp_path / "plain.html").read_text("utf-8")
+    assert "Sendai B-1" not in plain
+
+
+# --- in Chromium, network blocked ------------------------------------------------------
+
+
+def test_demo_map_in_chromium(visit, demo, demo_map):
+    expected = _expected(demo / "run")
+    v = visit(demo_map, viewport={"width": 1200, "height": 800})
+    page = v.page
+    radios = page.locator("input.leaflet-control-layers-selector[type=radio]")
+    boxes = page.locator("input.leaflet-control-layers-selector[type=checkbox]")
+    assert radios.count() == expected["choropleths"] + 1  # + "admin boundaries only"
+    assert boxes.count() == expected["rasters"]
+    assert page.locator(".mecc-legend").count() == expected["legends"]
+    assert page.locator(".leaflet-interactive").count() == expected["zones"]
+    assert page.locator(".mecc-legend:not([hidden])").count() == 1
+    for k in range(1, radios.count()):
+        radios.nth(k).check()
+        assert page.locator(".leaflet-interactive").count() == expected["zones"]
+        assert page.locator(".mecc-legend:not([hidden])").count() == 1
+    radios.nth(0).check()
+    assert page.locator(".leaflet-interactive").count() == 0
+    assert page.locator(".mecc-legend:not([hidden])").count() == 0
+    for k in range(boxes.count()):
+        boxes.nth(k).check()
+    page.wait_for_function(
+        "n => Array.from(document.querySelectorAll('img.leaflet-image-layer'))"
+        ".filter(i => i.complete && i.naturalWidth > 0).length === n",
+        arg=expected["rasters"],
+    )
+    assert page.locator(".mecc-legend:not([hidden])").count() == expected["overlay_legends"]
+    assert page.locator("a[href^='http']").count() == 0
+    assert page.locator(".mecc-badge").first.inner_text() == "Modelled estimate"
+    assert v.requests == [] and v.errors == []
+
+
+def test_popup_shows_the_zone_aad_from_zones_csv(visit, demo, demo_map):
+    run = demo / "run"
+    expected = _expected(run)
+    summary = json.loads((run / "summary.json").read_text())
+    hazard_id = next(iter(summary["hazards"]))
+    zones = pd.read_csv(run / "zones.csv", encoding="utf-8-sig", dtype={"zone_code": str})
+    rows = zones[(zones["hazard_id"] == hazard_id) & (zones["level"] == expected["finest"])]
+    row = rows.loc[rows["aad"].idxmax()]
+    shapes = gpd.read_file(run / "zones.gpkg", layer=f"admin{expected['finest']}")
+    point = shapes[shapes["zone_code"] == row["zone_code"]].geometry.iloc[0].representative_point()
+    v = visit(demo_map, viewport={"width": 1200, "height": 800})
+    xy = v.page.evaluate(
+        "([lat, lon]) => { meccMap.setView([lat, lon], meccMap.getZoom(), {animate: false});"
+        " const p = meccMap.latLngToContainerPoint([lat, lon]);"
+        " const box = meccMap.getContainer().getBoundingClientRect();"
+        " return [p.x + box.left, p.y + box.top]; }",
+        [point.y, point.x],
+    )
+    zone = v.page.evaluate("([x, y]) => document.elementFromPoint(x, y).dataset.zone", xy)
+    assert zone == row["zone_code"]
+    v.page.mouse.click(*xy)
+    popup = v.page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert row["zone_name"] in popup.inner_text()
+    shown = popup.locator(".mecc-value[data-figure='aad']").inner_text()
+    assert float(shown.replace(",", "")) == pytest.approx(row["aad"], abs=0.5)
+    assert v.requests == [] and v.errors == []
+
+
+def test_layer_control_works_from_the_keyboard(visit, demo_map):
+    v = visit(demo_map, viewport={"width": 1200, "height": 800})
+    page = v.page
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.type === 'checkbox'"):
+            break
+    else:
+        pytest.fail("no layer checkbox reachable with Tab")
+    page.keyboard.press("Space")
+    assert page.evaluate("document.activeElement.checked")
+    page.wait_for_function("document.querySelectorAll('img.leaflet-image-layer').length === 1")
+    label = page.evaluate(
+        "document.querySelector('.leaflet-control-layers').getAttribute('aria-label')"
+    )
+    assert label == "Map layers"
+    assert v.errors == [] and v.requests == []
+
+
+def test_phone_sized_viewport(visit, demo_map):
+    v = visit(demo_map, viewport={"width": 375, "height": 667}, is_mobile=True, has_touch=True)
+    size = v.page.evaluate("[meccMap.getSize().x, meccMap.getSize().y]")
+    assert size == [375, 667]
+    assert v.errors == [] and v.requests == []
+
+
+def test_admin_names_are_shown_as_text_never_run(visit, xss_map):
+    v = visit(xss_map, viewport={"width": 1000, "height": 700})
+    page = v.page
+    assert page.locator("img[src='x']").count() == 0
+    assert (
+        page.evaluate("document.title")
+        == "<script>alert(3)</script>: people likely to be displaced"
+    )
+    assert "<script>alert(3)</script>" in page.locator(".mecc-title h1").inner_text()
+    centres = page.evaluate(
+        "Array.from(document.querySelectorAll('path.leaflet-interactive')).map(p => {"
+        " const r = p.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })"
+    )
+    assert len(centres) == 2
+    shown = []
+    for x, y in centres:
+        page.evaluate("meccMap.closePopup()")
+        page.wait_for_function("document.querySelectorAll('.leaflet-popup').length === 0")
+        page.mouse.move(x, y)
+        tip = page.locator(".leaflet-tooltip").last.inner_text().splitlines()[0]
+        assert tip in (XSS, "<b onmouseover=alert(2)>B")
+        page.mouse.click(x, y)
+        page.locator(".leaflet-popup-content").wait_for()
+        shown.append(page.locator(".leaflet-popup-content h2").inner_text())
+    assert sorted(shown) == sorted([XSS, "<b onmouseover=alert(2)>B"])
+    assert (
+        page.locator(".leaflet-popup-content img, .leaflet-tooltip img, b[onmouseover]").count()
+        == 0
+    )
+    page.wait_for_timeout(200)
+    assert v.dialogs == [] and v.errors == [] and v.requests == []
+
+
+def test_every_vendored_asset_and_licence_is_shipped():
+    from mecc.offline import ASSETS_DIR
+
+    registry = json.loads((ASSETS_DIR / "assets.json").read_text(encoding="utf-8"))
+    for url, entry in registry["links"].items():
+        assert url.startswith("https://")
+        for name in entry.get("files") or ([entry["file"]] if "file" in entry else []):
+            assert (ASSETS_DIR / name).is_file(), name
+        assert ("omit" in entry) != ("group" in entry), url
+    for package in registry["packages"]:
+        assert (ASSETS_DIR / package["licence_file"]).stat().st_size > 500, package["name"]
+
+
+@pytest.mark.parametrize(
+    ("scheme", "start", "stop", "reverse"),
+    [("viridis", 0.0, 0.95, True), ("magma", 0.95, 0.25, False), ("YlGnBu_09", 0.15, 1.0, False)]
+    + [("YlOrRd_09", 0.15, 1.0, False)],
+)
+def test_palettes_keep_their_order_in_grayscale(scheme, start, stop, reverse):
+    """Each class is darker than the one before (relative luminance), as printed in gray."""
+    from mecc.map_data import palette
+
+    colours = palette(scheme, 7, start=start, stop=stop, reverse=reverse)
+    rgb = np.array([[int(c[i : i + 2], 16) / 255 for i in (1, 3, 5)] for c in colours])
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    luminance = linear @ np.array([0.2126, 0.7152, 0.0722])
+    assert np.all(np.diff(luminance) < -0.02), luminance
