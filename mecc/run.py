@@ -29,7 +29,7 @@ from mecc.futures import future_tables, futures_summary, read_futures
 from mecc.inputs import analysis_grid, input_records, load_inputs, overlay_input, period_check
 from mecc.outputs import CellGridWriter, OutputFolder, write_csv, write_json
 
-__all__ = ["RunResult", "run_country"]
+__all__ = ["BatchResult", "RunResult", "run_batch", "run_country", "versions"]
 
 ATTRIBUTION_NOTE = (
     "Method: displaced = population x flooded fraction x curve(intensity), summed per admin "
@@ -66,7 +66,7 @@ class _Timer:
         return _Stage()
 
 
-def _versions() -> dict:
+def versions() -> dict:
     import geopandas
     import numba
     import pyproj
@@ -88,6 +88,64 @@ def _versions() -> dict:
         "geopandas": geopandas.__version__,
         "shapely": shapely.__version__,
     }
+
+
+@dataclass
+class BatchResult:
+    """Several runs: one row per run file, and the worst exit code."""
+
+    out_dir: Path
+    rows: list
+    exit_code: int
+
+
+def run_batch(
+    config_paths, out_dir, *, overwrite: bool = False, threads=None, block_shape=None, progress=None
+) -> BatchResult:
+    """Run several countries one after another into ``out_dir/<file stem>/``.
+
+    A failing run does not stop the others; ``out_dir/batch.csv`` lists every run with
+    its status, exit code, message, time and folder, and the batch's exit code is the
+    largest of the runs' (DESIGN.md).
+    """
+    from mecc.errors import EXIT_INTERNAL, ConfigError, MeccError
+
+    out_dir = Path(out_dir)
+    stems = [Path(p).stem for p in config_paths]
+    if len(set(stems)) != len(stems):
+        raise ConfigError(
+            "run files in one batch need different file names (their folders are named after them)"
+        )
+    rows = []
+    for path, stem in zip(config_paths, stems, strict=True):
+        started = time.perf_counter()
+        row = {"run_file": str(path), "out_dir": str(out_dir / stem)}
+        try:
+            result = run_country(
+                path,
+                out_dir / stem,
+                overwrite=overwrite,
+                threads=threads,
+                block_shape=block_shape,
+                progress=progress,
+            )
+            row.update(status="ok", exit_code=0, message="", warnings=len(result.warnings))
+        except MeccError as error:
+            row.update(status="failed", exit_code=error.exit_code, message=str(error), warnings=0)
+        except Exception as error:  # noqa: BLE001 - one run's bug must not stop the batch
+            row.update(
+                status="internal error",
+                exit_code=EXIT_INTERNAL,
+                message=f"{type(error).__name__}: {error}",
+                warnings=0,
+            )
+        row["seconds"] = round(time.perf_counter() - started, 3)
+        rows.append(row)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = out_dir / ".batch.csv.partial"
+    write_csv(pd.DataFrame(rows), staging)
+    os.replace(staging, out_dir / "batch.csv")
+    return BatchResult(out_dir, rows, max(row["exit_code"] for row in rows))
 
 
 GDAL_CACHE_BYTES = 256 * 2**20
@@ -352,7 +410,7 @@ def _run_country(
                 "extreme_values_masked": {
                     "population": population.file.extreme_cells,
                 },
-                "versions": _versions(),
+                "versions": versions(),
                 "warnings": recorded + [n for n in notes if n not in recorded],
             }
             manifest["timings_seconds"] = {

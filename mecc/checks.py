@@ -1,0 +1,161 @@
+"""Check a run file without running it (``mecc validate``) and start one (``mecc init``).
+
+``validate_run`` opens every input the way a run would — the run file's keys, each
+file, its CRS, the overlap of every grid with the analysis grid, units and wind
+averaging, curves, zones and their codes, years — and returns a readable report. The
+first problem stops it with the same one-line error and exit code a run would give.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mecc.errors import ConfigError, MeccWarning, OutputExistsError
+
+__all__ = ["ValidationReport", "validate_run", "write_template"]
+
+
+@dataclass
+class ValidationReport:
+    """What ``validate_run`` found: one line per input checked, and the warnings."""
+
+    run_file: str
+    lines: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+
+    def text(self) -> str:
+        """The report as printed by ``mecc validate``."""
+        out = [f"{self.run_file}: ready to run", *(f"  ok  {line}" for line in self.lines)]
+        out += [f"  warning  {message}" for message in self.warnings]
+        return "\n".join(out)
+
+
+def validate_run(path) -> ValidationReport:
+    """Open and check every input of a run file; raise the first problem as a MeccError."""
+    from mecc import tables
+    from mecc.config import load_config
+    from mecc.futures import read_futures
+    from mecc.inputs import analysis_grid, load_inputs, period_check
+
+    report = ValidationReport(os.path.basename(path))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MeccWarning)
+        config = load_config(path)
+        report.lines.append(f"run file: {len(config.data)} keys, country {config.country}")
+        population, zones, hazards = load_inputs(config)
+        grid, source = analysis_grid(config, population, hazards)
+        report.lines.append(
+            f"analysis grid ({source}): {grid.width} x {grid.height} cells, {grid.describe()['crs']}"
+        )
+        population_report = population.prepare(grid)
+        year = f", year {population.year}" if population.year else ""
+        report.lines.append(
+            f"population: {os.path.basename(population.file.path)}, {population.kind}{year}, "
+            f"{population_report['total_on_grid']:,.0f} people on the grid "
+            f"({population_report['method']})"
+        )
+        zones.prepare(grid)
+        levels = ", ".join(f"level {lv.level}: {len(lv.codes)} units" for lv in zones.levels)
+        report.lines.append(
+            f"zones: {levels}" if not zones.whole_grid else "zones: none (one national zone)"
+        )
+        codes = list(zones.finest.codes) + ["__outside__"]
+        for hazard in hazards:
+            protection = tables.protection_per_zone(hazard, codes)
+            for part in hazard.components or [hazard]:
+                part.align(grid)  # opens every grid and checks its overlap
+            variants = "/".join(hazard.variant_names)
+            conversion = f"; {hazard.conversion}" if hazard.conversion else ""
+            report.lines.append(
+                f"hazard {hazard.id}: {hazard.hazard_type.name}, {hazard.kind}, {len(hazard.bands)} "
+                f"band(s), curve {hazard.curve.name} ({variants}){conversion}"
+            )
+            if any(p is not None for p in protection):
+                report.lines.append(
+                    f"hazard {hazard.id}: protection standard {hazard.protection_rp}"
+                )
+            message = period_check(hazard, population.year)
+            if message:
+                warnings.warn(message, MeccWarning, stacklevel=2)
+        for future in read_futures(config, hazards, population.kind):
+            changed = ", ".join(future.hazards) or "no hazard"
+            people = (
+                "a population grid"
+                if future.population
+                else ("growth factors" if future.growth else "the baseline population")
+            )
+            report.lines.append(f"future {future.id}: {changed} changed, {people}")
+    report.warnings = [str(w.message) for w in caught if issubclass(w.category, MeccWarning)]
+    return report
+
+
+TEMPLATE = """\
+# Run file for {name} ({country}) — written by `mecc init`.
+# Paths are relative to this file. Unknown keys are errors (with a suggestion).
+# Check it with `mecc validate {file}` and run it with `mecc run {file} --out runs/{stem}`.
+country: {country}          # ISO 3166 alpha-3
+name: {name}
+
+population:                  # people per cell (count) or per km2 (density)
+  path: population.tif       # e.g. a WorldPop or GHSL GeoTIFF
+  kind: count
+  year: 2025
+
+zones:                       # admin units; give a list for several levels
+  - path: admin.gpkg         # GeoJSON, GeoPackage (add layer:) or shapefile
+    layer: adm1
+    code_field: ADM1_PCODE
+    name_field: ADM1_EN
+    level: 1
+  - path: admin.gpkg
+    layer: adm2
+    code_field: ADM2_PCODE
+    name_field: ADM2_EN
+    level: 2
+    parent_field: ADM1_PCODE
+
+hazards:
+  - id: river_flood
+    type: river_flood        # see `mecc curves list` for the curves of each type
+    return_periods:          # one depth grid (m) per return period (years)
+      10: flood_rp10.tif
+      100: flood_rp100.tif
+      1000: flood_rp1000.tif
+    curve: flood_step_1m     # variants low/high are evaluated too
+    # protection_rp: 10      # events more frequent than this displace nobody
+  # - id: cyclone
+  #   type: tropical_cyclone
+  #   intensity: wind.tif    # `mecc hazard cyclone track.csv --out wind.tif --like population.tif`
+  #   scenario: "Cyclone X"
+  #   averaging: 10-min      # if the grid holds 10-minute winds
+  #   curve: sshws_inasafe
+
+# futures:                   # climate and population futures, with attribution of change
+#   - id: ssp245_2050
+#     label: SSP2-4.5, 2050
+#     hazards: {{river_flood: {{return_periods: {{10: f10.tif, 100: f100.tif, 1000: f1000.tif}}}}}}
+#     population: {{growth: 1.2, year: 2050}}
+"""
+
+
+def write_template(
+    country: str, folder=".", name: str | None = None, overwrite: bool = False
+) -> Path:
+    """Write a commented run-file template ``<folder>/<country>.yaml``."""
+    import re
+
+    if not re.fullmatch(r"[A-Z]{3}", country or ""):
+        raise ConfigError(f"--country: give an ISO 3166 alpha-3 code such as KEN, not {country!r}")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{country.lower()}.yaml"
+    if path.exists() and not overwrite:
+        raise OutputExistsError(f"{path}: file exists; use --overwrite to replace it")
+    path.write_text(
+        TEMPLATE.format(country=country, name=name or country, file=path.name, stem=path.stem),
+        encoding="utf-8",
+    )
+    return path
