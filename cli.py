@@ -85,17 +85,27 @@ def main(ctx, verbose, quiet):
     type=click.IntRange(16, 1 << 16),
     help="Rows and columns per block (default 256 x 2048).",
 )
+@click.option("--no-map", is_flag=True, help="Leave out map.html (make it later with mecc map).")
 @click.pass_context
-def run_command(ctx, run_file, out_dir, overwrite, threads, block_size):
+def run_command(ctx, run_file, out_dir, overwrite, threads, block_size, no_map):
     """Run one country from RUN_FILE and write its outputs to --out."""
     from mecc.run import run_country
 
     block = (block_size, block_size) if block_size else None
-    result = run_country(run_file, out_dir, overwrite=overwrite, threads=threads, block_shape=block)
+    result = run_country(
+        run_file,
+        out_dir,
+        overwrite=overwrite,
+        threads=threads,
+        block_shape=block,
+        with_map=not no_map,
+    )
     if not ctx.obj["quiet"]:
         for message in result.warnings:
             click.echo(f"warning: {message}", err=True)
         click.echo(f"wrote {result.out_dir}")
+        if (result.out_dir / "map.html").exists():
+            click.echo(f"  map: {result.out_dir / 'map.html'}")
         for hazard_id, item in result.summary["hazards"].items():
             headline = item.get("aad", item.get("displaced"))
             label = "AAD" if "aad" in item else "displaced"
@@ -126,6 +136,7 @@ def demo_command(ctx, out_dir, overwrite, threads):
     out = build_demo(out_dir, overwrite=overwrite, threads=threads)
     if not ctx.obj["quiet"]:
         click.echo(f"wrote {out} (fictional demo country: inputs/ and run/)")
+        click.echo(f"open {out / 'run' / 'map.html'} in a browser (works with no network)")
 
 
 @main.command("compare")

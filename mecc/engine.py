@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mecc.grid import GridSpec, block_windows
-from mecc.kernels import overlay_bands, overlay_combined, zonal_population
+from mecc.kernels import max_groups, overlay_bands, overlay_combined, zonal_population
 
 __all__ = ["DEFAULT_BLOCK", "EngineResult", "OverlayInput", "OverlaySums", "overlay"]
 
@@ -55,6 +55,9 @@ class OverlayInput:
         Combine component shares by their maximum (else ``1 - prod(1 - share)``).
     write_cells : bool
         Whether this hazard's per-cell output goes to ``cell_sink``.
+    preview_factor : int
+        When > 0, a coarse picture of every band (the largest intensity of each
+        ``factor x factor`` group of cells) is kept for the map, read along the way.
     """
 
     id: str
@@ -66,6 +69,7 @@ class OverlayInput:
     components: list | None = None
     combine_max: bool = True
     write_cells: bool = True
+    preview_factor: int = 0
 
 
 @dataclass
@@ -91,6 +95,16 @@ class EngineResult:
     cells: np.ndarray
     hazards: dict
     blocks: int
+    previews: dict = None
+
+
+def _preview(intensity: np.ndarray, factor: int) -> np.ndarray:
+    """The largest intensity of each factor x factor group of a block, per band."""
+    n_bands, h, w = intensity.shape
+    coarse = np.full((n_bands, -(-h // factor), -(-w // factor)), np.nan)
+    for b in range(n_bands):
+        max_groups(intensity[b], factor, coarse[b])
+    return coarse
 
 
 def _overlay_components(hazard, window, people, zone, part, cell_out, buffer, stack):
@@ -188,19 +202,26 @@ def overlay(
         zonal_population(people, zone, pop_sum, cells)
         sums = []
         cell_arrays = []
+        block_previews = []
         populated = bool((people > 0.0).any())
         for hazard in hazards:
             part = _new_sums(n_zones, hazard)
             cell_out = np.zeros(people.shape) if want_cells and hazard.write_cells else _EMPTY2
             sums.append(part)
             cell_arrays.append(cell_out)
-            if not populated:  # nobody here: the hazard cannot add anything
+            block_previews.append(None)
+            wants_preview = hazard.preview_factor > 0 and not hazard.components
+            if not populated and not wants_preview:  # nobody here: nothing to add
                 continue
             stack = (hazard.intensity.count, *shape)
             if hazard.components:
                 _overlay_components(hazard, window, people, zone, part, cell_out, buffer, stack)
                 continue
             intensity = hazard.intensity.read(window, out=buffer(f"intensity{hazard.id}", stack))
+            if wants_preview:
+                block_previews[-1] = _preview(intensity, hazard.preview_factor)
+            if not populated:
+                continue
             fraction = (
                 hazard.fraction.read(window, out=buffer(f"fraction{hazard.id}", stack))
                 if hazard.fraction is not None
@@ -223,18 +244,42 @@ def overlay(
                 part.no_hazard_data,
                 cell_out,
             )
-        return pop_sum, cells, sums, cell_arrays
+        return pop_sum, cells, sums, cell_arrays, block_previews
 
     population_total = np.zeros(n_zones)
     cell_total = np.zeros(n_zones, dtype=np.int64)
     totals = [_new_sums(n_zones, hazard) for hazard in hazards]
 
+    previews = {
+        hazard.id: np.full(
+            (
+                hazard.intensity.count,
+                -(-grid.height // hazard.preview_factor),
+                -(-grid.width // hazard.preview_factor),
+            ),
+            np.nan,
+        )
+        for hazard in hazards
+        if hazard.preview_factor > 0 and not hazard.components
+    }
+
     def combine(window, result):
-        pop_sum, cells, sums, cell_arrays = result
+        pop_sum, cells, sums, cell_arrays, block_previews = result
         population_total[:] += pop_sum
         cell_total[:] += cells
         for k, part in enumerate(sums):
             totals[k].add(part)
+            coarse = block_previews[k]
+            if coarse is not None and hazards[k].id in previews:
+                f = hazards[k].preview_factor
+                r0, c0 = int(window.row_off), int(window.col_off)
+                if r0 % f or c0 % f:  # the blocks do not line up with the preview
+                    del previews[hazards[k].id]
+                else:
+                    target = previews[hazards[k].id][
+                        :, r0 // f : r0 // f + coarse.shape[1], c0 // f : c0 // f + coarse.shape[2]
+                    ]
+                    np.fmax(target, coarse, out=target)
             if want_cells and hazards[k].write_cells:
                 cell_sink(k, window, cell_arrays[k])
 
@@ -267,4 +312,5 @@ def overlay(
         cell_total,
         {hazard.id: totals[k] for k, hazard in enumerate(hazards)},
         len(windows),
+        previews,
     )

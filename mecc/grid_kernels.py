@@ -115,6 +115,46 @@ def sum_groups_reference(values, factor, out):
     out += padded.reshape(out.shape[0], factor, out.shape[1], factor).sum(axis=(1, 3))
 
 
+@jit
+def max_groups(values, factor, out):
+    """The largest valid value of each ``factor x factor`` group (NaN where none).
+
+    Parameters
+    ----------
+    values : ndarray of float64, shape (h, w)
+        NaN marks missing values.
+    factor : int
+    out : ndarray of float64, shape (ceil(h / factor), ceil(w / factor))
+        Updated in place: each group keeps the larger of its value and the block's.
+    """
+    w = values.shape[1]
+    for i in range(values.shape[0]):
+        row = out[i // factor]
+        source = values[i]
+        for k in range(row.shape[0]):
+            best = row[k]
+            for j in range(k * factor, min(k * factor + factor, w)):
+                value = source[j]
+                if value > best or best != best:  # a NaN value never replaces a number
+                    best = value
+            row[k] = best
+
+
+def max_groups_reference(values, factor, out):
+    """Plain-numpy reference for :func:`max_groups` (pad with NaN, reshape, nanmax)."""
+    h, w = values.shape
+    padded = np.full((out.shape[0] * factor, out.shape[1] * factor), np.nan)
+    padded[:h, :w] = values
+    groups = padded.reshape(out.shape[0], factor, out.shape[1], factor)
+    with np.errstate(invalid="ignore"):
+        block = np.where(
+            np.isnan(groups).all(axis=(1, 3)),
+            np.nan,
+            np.nanmax(np.where(np.isnan(groups), -np.inf, groups), axis=(1, 3)),
+        )
+    out[...] = np.fmax(out, block)
+
+
 # ------------------------------------------------------------------------ sampling
 
 

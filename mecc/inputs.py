@@ -56,7 +56,9 @@ def analysis_grid(config: RunConfig, population, hazards):
     return hazard.native_grid, f"hazard {choice}"
 
 
-def overlay_input(hazard, grid, band_weight, cells: bool = True) -> engine.OverlayInput:
+def overlay_input(
+    hazard, grid, band_weight, cells: bool = True, preview: int = 0
+) -> engine.OverlayInput:
     """A hazard set ready for the engine: readers on the analysis grid and packed curves."""
     from hazards.curves import pack_curves
 
@@ -82,6 +84,7 @@ def overlay_input(hazard, grid, band_weight, cells: bool = True) -> engine.Overl
         hazard.exposure_threshold,
         band_weight,
         write_cells=cells,
+        preview_factor=preview,
     )
 
 

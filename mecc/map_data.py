@@ -94,10 +94,11 @@ class Band:
 
     key: str
     args: dict
-    path: Path
+    path: Path | None
     index: int
     displaced: float = 0.0
     variable: str | None = None
+    picture: object = None  # a preview from results.nc: (values, transform, crs), canonical unit
 
 
 @dataclass
@@ -109,6 +110,7 @@ class RunData:
     bands: object  # pandas DataFrame (bands.csv)
     levels: dict = field(default_factory=dict)  # level -> GeoDataFrame (WGS 84)
     date: str = ""
+    previews: object = None  # results.nc group "previews" (xarray Dataset) when present
 
     @property
     def hazard_ids(self) -> list[str]:
@@ -161,6 +163,7 @@ def read_run(run_dir) -> RunData:
 
         date = dt.datetime.fromtimestamp(stamp, tz=dt.UTC).date().isoformat()
     run = RunData(run_dir, summary, manifest, zones, bands, date=str(date)[:10])
+    run.previews = _read_previews(run_dir / "results.nc")
     gpkg = run_dir / "zones.gpkg"
     if gpkg.is_file():
         import geopandas as gpd
@@ -173,6 +176,54 @@ def read_run(run_dir) -> RunData:
                 frame["zone_code"] = frame["zone_code"].astype(str)
                 run.levels[int(name[5:])] = frame[~frame.geometry.is_empty & frame.geometry.notna()]
     return run
+
+
+def _read_previews(path: Path):
+    """The engine's coarse pictures of the hazard bands, loaded (small), or None."""
+    if not path.is_file():
+        return None
+    import xarray as xr
+
+    try:
+        with xr.open_dataset(path, group="previews", engine="netcdf4") as dataset:
+            return dataset.load()
+    except OSError:  # no previews group (an older run, or blocks that did not line up)
+        return None
+
+
+def preview_bands(run: RunData, hazard_id: str):
+    """The hazard bands to draw from the run's own previews, or None if it has none."""
+    from affine import Affine
+
+    previews = run.previews
+    if previews is None or hazard_id not in set(previews["hazard_id"].values.tolist()):
+        return None
+    rows = run.bands[run.bands["hazard_id"] == hazard_id] if run.bands is not None else None
+    transform = Affine(*previews.attrs["transform"])
+    crs = previews.attrs["crs_wkt"]
+    picked = []
+    for k in np.flatnonzero(previews["hazard_id"].values == hazard_id):
+        label = str(previews["band_label"].values[k])
+        period = float(previews["return_period"].values[k])
+        row = None
+        if rows is not None:
+            match = rows[rows["band"].astype(str) == label]
+            row = match.iloc[0] if len(match) else None
+        displaced = float(row["displaced"]) if row is not None else 0.0
+        if not np.isnan(period):
+            key, args = "band_return_period", {"t": _plain(period)}
+        elif (
+            row is not None
+            and len(rows) == 1
+            and run.summary["hazards"][hazard_id].get("kind") == "scenario"
+        ):
+            key, args = "band_scenario", {}
+        else:
+            name = (row.get("event_name") if row is not None else None) or label
+            key, args = "band_event", {"name": name}
+        values = previews["intensity"].values[k].astype(np.float64)
+        picked.append(Band(key, args, None, k, displaced, picture=(values, transform, crs)))
+    return picked, (len(rows) if rows is not None else len(picked))
 
 
 # --- the hazard grids of the run --------------------------------------------------------
@@ -294,6 +345,28 @@ def _plain(value) -> str:
     return str(int(value)) if value.is_integer() else str(value)
 
 
+def warp_picture(values, transform, crs, max_pixels=MAX_PIXELS):
+    """An in-memory grid (a preview) warped to Web Mercator, like :func:`warp_to_mercator`."""
+    from rasterio.io import MemoryFile
+
+    height, width = values.shape
+    profile = {
+        "driver": "GTiff",
+        "width": width,
+        "height": height,
+        "count": 1,
+        "dtype": "float64",
+        "crs": crs,
+        "transform": transform,
+        "nodata": np.nan,
+    }
+    with MemoryFile() as memory:
+        with memory.open(**profile) as dataset:
+            dataset.write(values, 1)
+        with memory.open() as dataset:
+            return _warp(dataset, 1, "preview", average=False, max_pixels=max_pixels)
+
+
 def warp_to_mercator(
     path, band: int = 1, *, variable=None, average: bool = True, max_pixels=MAX_PIXELS
 ):
@@ -303,31 +376,56 @@ def warp_to_mercator(
     image's ``[[south, west], [north, east]]`` in degrees for Leaflet.
     """
     import rasterio
-    from affine import Affine
-    from rasterio.warp import Resampling, reproject, transform_bounds
 
     source = f'NETCDF:"{path}":{variable}' if variable else str(path)
     with rasterio.open(source) as src:
-        if src.crs is None:
-            raise MeccError(f"{path}: no coordinate reference system")
-        left, bottom, right, top = transform_bounds(
-            src.crs, "EPSG:4326", *src.bounds, densify_pts=21
+        return _warp(src, band, path, average=average, max_pixels=max_pixels)
+
+
+def _warp(src, band, path, *, average, max_pixels):
+    """Warp one band of an open dataset to Web Mercator (see :func:`warp_to_mercator`).
+
+    A large source is first read at about twice the target size (GDAL then uses the
+    file's overviews, as displaced.tif has), so a 10,000-cell-wide grid is not decoded
+    in full for a 512-pixel picture.
+    """
+    import rasterio
+    from affine import Affine
+    from rasterio.warp import Resampling, reproject, transform_bounds
+
+    if src.crs is None:
+        raise MeccError(f"{path}: no coordinate reference system")
+    left, bottom, right, top = transform_bounds(src.crs, "EPSG:4326", *src.bounds, densify_pts=21)
+    bottom, top = max(bottom, -85.0), min(top, 85.0)
+    west, south, east, north = transform_bounds("EPSG:4326", "EPSG:3857", left, bottom, right, top)
+    # about the source's number of cells, square pixels, at most max_pixels a side
+    size = (east - west) / src.width
+    width, height = src.width, max(1, round((north - south) / size))
+    shrink = max(width, height) > max_pixels
+    if shrink:
+        size *= max(width, height) / max_pixels
+        width = max(1, round((east - west) / size))
+        height = max(1, round((north - south) / size))
+    transform = Affine((east - west) / width, 0, west, 0, -(north - south) / height, north)
+    values = np.full((height, width), np.nan, dtype="float64")
+    method = Resampling.average if (shrink and average) else Resampling.nearest
+    step = max(1, min(src.width, src.height) // (2 * max_pixels))
+    if step > 1:  # read a decimated copy first (overviews when the file has them)
+        shape = (max(1, src.height // step), max(1, src.width // step))
+        source = src.read(band, out_shape=shape, resampling=method, masked=True).filled(np.nan)
+        source_transform = src.transform * Affine.scale(src.width / shape[1], src.height / shape[0])
+        reproject(
+            source.astype("float64"),
+            values,
+            src_transform=source_transform,
+            src_crs=src.crs,
+            src_nodata=np.nan,
+            dst_transform=transform,
+            dst_crs="EPSG:3857",
+            dst_nodata=np.nan,
+            resampling=method,
         )
-        bottom, top = max(bottom, -85.0), min(top, 85.0)
-        west, south, east, north = transform_bounds(
-            "EPSG:4326", "EPSG:3857", left, bottom, right, top
-        )
-        # about the source's number of cells, square pixels, at most max_pixels a side
-        size = (east - west) / src.width
-        width, height = src.width, max(1, round((north - south) / size))
-        shrink = max(width, height) > max_pixels
-        if shrink:
-            size *= max(width, height) / max_pixels
-            width = max(1, round((east - west) / size))
-            height = max(1, round((north - south) / size))
-        transform = Affine((east - west) / width, 0, west, 0, -(north - south) / height, north)
-        values = np.full((height, width), np.nan, dtype="float64")
-        method = Resampling.average if (shrink and average) else Resampling.nearest
+    else:
         reproject(
             rasterio.band(src, band),
             values,

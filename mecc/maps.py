@@ -42,12 +42,15 @@ from mecc.map_data import (
     map_tolerance,
     palette,
     palette_png,
+    preview_bands,
     read_run,
     simplified_geojson,
+    warp_picture,
     warp_to_mercator,
 )
 from mecc.map_text import NODATA_PATTERN, PMD_PERIODS, Text, esc, per_100k, sendai_b1
 from mecc.offline import check_offline, inline_assets
+from mecc.tables import MAPPED_KINDS
 
 __all__ = ["MAX_EVENT_BANDS", "PMD_PERIODS", "build_map", "write_map"]
 
@@ -289,7 +292,13 @@ class _Page:
         from rasterio.errors import RasterioError
 
         w = self.text.w
-        bands, total = hazard_bands(self.run, self.base, hazard_id, MAX_EVENT_BANDS)
+        if self.run.summary["hazards"][hazard_id].get("kind") not in MAPPED_KINDS:
+            return  # slow-onset inputs (a DEM, a drought index) are not hazard intensities
+        from_previews = preview_bands(self.run, hazard_id)
+        if from_previews is not None:
+            bands, total = from_previews
+        else:
+            bands, total = hazard_bands(self.run, self.base, hazard_id, MAX_EVENT_BANDS)
         if bands is None:
             self.notes.append(w("grids_missing", hazard=hazard_id))
             return
@@ -300,6 +309,10 @@ class _Page:
         summary = self.run.summary["hazards"][hazard_id]
         grids = []
         for band in bands:
+            if band.picture is not None:  # already in the hazard type's unit
+                values, bounds = warp_picture(*band.picture)
+                grids.append((band, values, bounds))
+                continue
             try:
                 values, bounds = warp_to_mercator(band.path, band.index, variable=band.variable)
             except (OSError, MeccError, RasterioError) as error:  # left out, with a warning

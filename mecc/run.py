@@ -4,7 +4,7 @@
 analysis grid, streams the engine over it, computes the risk metrics and writes the
 outputs of the run contract (DESIGN.md) into a staging folder that is renamed into
 place at the end: summary.json, zones.csv, zones_bands.csv, bands.csv,
-exceedance.csv, results.nc, zones.gpkg, displaced.tif and manifest.json.
+exceedance.csv, results.nc, zones.gpkg, displaced.tif, manifest.json and map.html.
 """
 
 from __future__ import annotations
@@ -66,6 +66,21 @@ class _Timer:
         return _Stage()
 
 
+PREVIEW_PIXELS = 512
+"""The map's hazard pictures: at most this many cells on the longest side."""
+
+
+def _preview_factor(grid, block_shape) -> int:
+    """Cells per side of a preview pixel (a power of two lining up with the blocks)."""
+    factor = 1
+    while max(grid.width, grid.height) / factor > PREVIEW_PIXELS:
+        factor *= 2
+    single_block = grid.height <= block_shape[0] and grid.width <= block_shape[1]
+    if not single_block and (block_shape[0] % factor or block_shape[1] % factor):
+        return 0
+    return factor
+
+
 def versions() -> dict:
     import geopandas
     import numba
@@ -100,7 +115,14 @@ class BatchResult:
 
 
 def run_batch(
-    config_paths, out_dir, *, overwrite: bool = False, threads=None, block_shape=None, progress=None
+    config_paths,
+    out_dir,
+    *,
+    overwrite: bool = False,
+    threads=None,
+    block_shape=None,
+    progress=None,
+    with_map: bool = True,
 ) -> BatchResult:
     """Run several countries one after another into ``out_dir/<file stem>/``.
 
@@ -128,6 +150,7 @@ def run_batch(
                 threads=threads,
                 block_shape=block_shape,
                 progress=progress,
+                with_map=with_map,
             )
             row.update(status="ok", exit_code=0, message="", warnings=len(result.warnings))
         except MeccError as error:
@@ -161,6 +184,7 @@ def run_country(
     threads: int | None = None,
     block_shape: tuple[int, int] | None = None,
     progress=None,
+    with_map: bool = True,
 ) -> RunResult:
     """Run one country from its run file and write the outputs to ``out_dir``.
 
@@ -177,6 +201,8 @@ def run_country(
         Rows and columns per block (default ``mecc.engine.DEFAULT_BLOCK``).
     progress : callable, optional
         ``progress(stage, done, total)``.
+    with_map : bool
+        Also write ``map.html``, the self-contained risk map (``mecc.maps.build_map``).
 
     Returns
     -------
@@ -194,14 +220,14 @@ def run_country(
     with rasterio.Env(GDAL_CACHEMAX=cache), ThreadPoolExecutor(max_workers=1) as hashes:
         try:
             return _run_country(
-                config_path, out_dir, overwrite, threads, block_shape, progress, hashes
+                config_path, out_dir, overwrite, threads, block_shape, progress, hashes, with_map
             )
         finally:
             hashes.shutdown(cancel_futures=True)
 
 
 def _run_country(
-    config_path, out_dir, overwrite, threads, block_shape, progress, hashes
+    config_path, out_dir, overwrite, threads, block_shape, progress, hashes, with_map
 ) -> RunResult:
     timer = _Timer()
     started = time.perf_counter()
@@ -219,7 +245,14 @@ def _run_country(
             codes = list(zones.finest.codes) + ["__outside__"]
             protections = [tables.protection_per_zone(h, codes) for h in hazards]
             inputs = [
-                overlay_input(h, grid, tables.band_weights(h, protection))
+                overlay_input(
+                    h,
+                    grid,
+                    tables.band_weights(h, protection),
+                    preview=_preview_factor(grid, block_shape)
+                    if h.kind in tables.MAPPED_KINDS
+                    else 0,
+                )
                 for h, protection in zip(hazards, protections, strict=True)
             ]
             futures = read_futures(config, hazards, population.kind)
@@ -354,7 +387,21 @@ def _run_country(
                         "references": ATTRIBUTION_NOTE,
                     },
                 )
-                dataset.to_netcdf(staging / "results.nc", engine="netcdf4")
+                compressed = {"zlib": True, "complevel": 4}
+                dataset.to_netcdf(
+                    staging / "results.nc",
+                    engine="netcdf4",
+                    encoding=dict.fromkeys(dataset.data_vars, compressed),
+                )
+                previews = tables.previews_dataset(grid, hazards, hazard_tabs, result.previews)
+                if previews is not None:
+                    previews.to_netcdf(
+                        staging / "results.nc",
+                        mode="a",
+                        group="previews",
+                        engine="netcdf4",
+                        encoding={"intensity": {**compressed, "dtype": "float32"}},
+                    )
                 if futures:
                     write_csv(future_frames[0], staging / "futures.csv")
                     write_csv(future_frames[1], staging / "attribution.csv")
@@ -418,6 +465,16 @@ def _run_country(
                 "total": round(time.perf_counter() - started, 4),
             }
             write_json(manifest, staging / "manifest.json")
+            if with_map:  # last: the map reads the finished tables, previews and manifest
+                from mecc.maps import build_map
+
+                with timer.stage("write_map"):
+                    build_map(staging, staging / "map.html", inputs_dir=config.base_dir)
+                manifest["timings_seconds"] = {
+                    **timer.timings,
+                    "total": round(time.perf_counter() - started, 4),
+                }
+                write_json(manifest, staging / "manifest.json")
         out = folder.commit()
     return RunResult(out, summary, manifest["warnings"], manifest["timings_seconds"])
 

@@ -60,10 +60,17 @@ def test_successful_run_prints_folder_and_headlines(cli, tmp_path):
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == f"wrote {out}"
+    assert lines[1].strip() == f"map: {out / 'map.html'}"
     # rf: rp10 displaces column 3 (400 people), rp100 columns 2-3 (760); trapezoid 52.2
-    assert lines[1].strip() == "rf: AAD 52.2 people (modelled estimate)"
+    assert lines[2].strip() == "rf: AAD 52.2 people (modelled estimate)"
     assert result.stderr == ""
-    assert (out / "summary.json").is_file()
+    assert (out / "summary.json").is_file() and (out / "map.html").is_file()
+    again = cli("run", run_file, "--out", tmp_path / "plain", "--no-map")
+    assert again.exit_code == 0, again.stderr
+    assert not (tmp_path / "plain" / "map.html").exists()
+    assert sorted(p.name for p in (tmp_path / "plain").iterdir()) == sorted(
+        p.name for p in out.iterdir() if p.name != "map.html"
+    )
 
 
 def test_warnings_go_to_stderr(cli, tmp_path):

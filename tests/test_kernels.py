@@ -363,7 +363,18 @@ def case_overlay_combined(data):
     return _pair(data.draw(combined_inputs())), [10, 11, 12, 13]
 
 
+def case_max_groups(data):
+    h, w = data.draw(grid_shapes())
+    factor = data.draw(st.integers(1, 4))
+    values = data.draw(hnp.arrays(np.float64, (h, w), elements=special_floats((math.inf,))))
+    out = data.draw(
+        hnp.arrays(np.float64, (-(-h // factor), -(-w // factor)), elements=special_floats())
+    )
+    return _pair([values, factor, out]), [2]
+
+
 CASES = {
+    "max_groups": case_max_groups,
     "overlay_combined": case_overlay_combined,
     "flood_fill_below": case_flood_fill_below,
     "height_above_drainage": case_height_above_drainage,

@@ -252,6 +252,8 @@ def test_map_leaves_the_run_folder_alone_and_is_reproducible(demo, tmp_path):
     assert snapshot(demo / "run") == before
     assert first.read_bytes() == second.read_bytes()
     assert '<html lang="fr">' in first.read_text(encoding="utf-8")
+    english = build_map(demo / "run", tmp_path / "c" / "map.html")
+    assert english.read_bytes() == (demo / "run" / "map.html").read_bytes()  # the run's own
 
 
 def test_cli_map_command(cli, demo, tmp_path):
@@ -259,8 +261,9 @@ def test_cli_map_command(cli, demo, tmp_path):
     assert result.exit_code == 0, result.output
     page = (tmp_path / "es" / "map.html").read_text(encoding="utf-8")
     assert '<html lang="es">' in page and "Estimación modelada" in page
+    own = (demo / "run" / "map.html").read_bytes()  # written by the run itself
     into_run = cli("map", demo / "run", "--out", demo / "run")
-    assert into_run.exit_code == 2 and not (demo / "run" / "map.html").exists()
+    assert into_run.exit_code == 2 and (demo / "run" / "map.html").read_bytes() == own
     missing = cli("map", tmp_path / "no-such-run", "--out", tmp_path / "x")
     assert missing.exit_code == 1 and missing.output.count("\n") == 1
 
@@ -268,12 +271,16 @@ def test_cli_map_command(cli, demo, tmp_path):
 def test_moved_run_folder_maps_without_hazard_grids(demo, tmp_path):
     run = shutil.copytree(demo / "run", tmp_path / "elsewhere" / "run")
     page = build_map(run, tmp_path / "map.html").read_text(encoding="utf-8")
-    with __import__("rasterio").open(run / "displaced.tif") as src:
-        cells = src.count  # displaced people per cell is in the run folder itself
-    assert page.count("L.imageOverlay(") == cells
+    # cells and hazard pictures both come from the run folder itself (results.nc previews)
+    assert page.count("L.imageOverlay(") == _expected(run)["rasters"]
+    assert "Hazard grids of" not in page
+    (run / "results.nc").unlink()  # an older run folder: the pictures come from the inputs
+    page = build_map(run, tmp_path / "old.html").read_text(encoding="utf-8")
     assert "Hazard grids of river_flood not found" in page
     with_inputs = build_map(run, tmp_path / "again.html", inputs_dir=demo / "inputs")
-    assert "Hazard grids of" not in with_inputs.read_text(encoding="utf-8")
+    with_inputs = with_inputs.read_text(encoding="utf-8")
+    assert "Hazard grids of" not in with_inputs
+    assert with_inputs.count("L.imageOverlay(") == _expected(run)["rasters"]
 
 
 def test_ranges_and_sendai_b1_appear_when_present(demo, tmp_path):
