@@ -1,0 +1,249 @@
+"""Hazard commands: ``mecc curves`` (the curve library) and ``mecc hazard`` (generators)."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group("curves")
+def curves_group():
+    """The built-in displacement curves, with sources and evidence grades."""
+
+
+@curves_group.command("list")
+@click.option("--hazard", "hazard_type", default=None, help="Only curves for this hazard type.")
+def curves_list(hazard_type):
+    """List the built-in curves."""
+    from hazards.library import describe_entries
+
+    click.echo("\n".join(describe_entries(hazard_type)))
+
+
+@curves_group.command("show")
+@click.argument("name")
+def curves_show(name):
+    """Show one curve: source, evidence grade and every variant."""
+    from hazards.library import describe_entry
+
+    click.echo("\n".join(describe_entry(name)))
+
+
+def _grid_options(command):
+    """--like, or --bounds with --resolution and --crs: the grid a generator fills."""
+    command = click.option(
+        "--crs", default="EPSG:4326", show_default=True, help="CRS of --bounds."
+    )(command)
+    command = click.option(
+        "--resolution", type=float, default=None, help="Cell size in CRS units."
+    )(command)
+    command = click.option(
+        "--bounds",
+        nargs=4,
+        type=float,
+        default=None,
+        metavar="LEFT BOTTOM RIGHT TOP",
+        help="Extent of the grid in CRS units.",
+    )(command)
+    return click.option(
+        "--like",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Copy the grid of this raster.",
+    )(command)
+
+
+def _grid_arguments(like, bounds, resolution, crs) -> dict:
+    return {"like": like, "bounds": bounds or None, "resolution": resolution, "crs": crs}
+
+
+@click.group("hazard")
+def hazard_group():
+    """Generate hazard scenario grids (GeoTIFF) from a track, a DEM or an earthquake."""
+
+
+@hazard_group.command("cyclone")
+@click.argument("track", type=click.Path(dir_okay=False))
+@click.option(
+    "--out", "out_path", required=True, type=click.Path(dir_okay=False), help="GeoTIFF to write."
+)
+@_grid_options
+@click.option(
+    "--track-averaging",
+    type=click.Choice(["1-min", "10-min"]),
+    default="1-min",
+    show_default=True,
+    help="Averaging period of the track's maximum wind (JMA tracks are 10-min).",
+)
+@click.option("--overwrite", is_flag=True, help="Replace an existing file.")
+@click.pass_context
+def hazard_cyclone(ctx, track, out_path, like, bounds, resolution, crs, track_averaging, overwrite):
+    """Maximum 1-minute sustained wind at 10 m from a track (Holland profile)."""
+    from hazards.cyclone import write_cyclone
+
+    grid = _grid_arguments(like, bounds, resolution, crs)
+    out = write_cyclone(
+        track, out_path, track_averaging=track_averaging, overwrite=overwrite, **grid
+    )
+    if not ctx.obj["quiet"]:
+        click.echo(f"wrote {out}")
+
+
+@hazard_group.command("earthquake")
+@click.option("--magnitude", type=float, required=True, help="Moment magnitude.")
+@click.option("--lat", type=float, required=True, help="Epicentre latitude.")
+@click.option("--lon", type=float, required=True, help="Epicentre longitude.")
+@click.option("--depth-km", type=float, required=True, help="Hypocentre depth in km.")
+@click.option(
+    "--strike", type=float, default=None, help="Fault strike in degrees (finite rupture)."
+)
+@click.option("--dip", type=float, default=None, help="Fault dip in degrees (with --strike).")
+@click.option(
+    "--out", "out_path", required=True, type=click.Path(dir_okay=False), help="GeoTIFF to write."
+)
+@_grid_options
+@click.option("--overwrite", is_flag=True, help="Replace an existing file.")
+@click.pass_context
+def hazard_earthquake(
+    ctx,
+    magnitude,
+    lat,
+    lon,
+    depth_km,
+    strike,
+    dip,
+    out_path,
+    like,
+    bounds,
+    resolution,
+    crs,
+    overwrite,
+):
+    """Modified Mercalli intensity from an intensity prediction equation."""
+    from hazards.earthquake import write_earthquake
+
+    options = {} if dip is None else {"dip": dip}
+    out = write_earthquake(
+        out_path,
+        magnitude=magnitude,
+        lat=lat,
+        lon=lon,
+        depth_km=depth_km,
+        strike=strike,
+        overwrite=overwrite,
+        **_grid_arguments(like, bounds, resolution, crs),
+        **options,
+    )
+    if not ctx.obj["quiet"]:
+        click.echo(f"wrote {out}")
+
+
+@hazard_group.command("flood")
+@click.argument("dem", type=click.Path(dir_okay=False))
+@click.option(
+    "--out",
+    "out_path",
+    required=True,
+    type=click.Path(),
+    help="GeoTIFF to write (a folder with --return-period).",
+)
+@click.option("--water-level", type=float, default=None, help="Water level in the DEM's datum (m).")
+@click.option(
+    "--channel-height",
+    type=float,
+    default=None,
+    help="Water height above the channel (m), with --hand or --river.",
+)
+@click.option(
+    "--hand",
+    "hand_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Height-above-nearest-drainage raster.",
+)
+@click.option(
+    "--river",
+    "river_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="River mask raster (non-zero = river).",
+)
+@click.option(
+    "--sources",
+    "sources_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Where the water comes from (mask raster; default: the sea).",
+)
+@click.option(
+    "--return-period",
+    "return_periods",
+    multiple=True,
+    metavar="RP=LEVEL",
+    help="One grid per return period, e.g. 100=2.3 (repeat).",
+)
+@click.option(
+    "--like", type=click.Path(dir_okay=False), default=None, help="Write on this raster's grid."
+)
+@click.option("--connectivity", type=click.Choice(["4", "8"]), default="8", show_default=True)
+@click.option("--overwrite", is_flag=True, help="Replace existing files.")
+@click.pass_context
+def hazard_flood(
+    ctx,
+    dem,
+    out_path,
+    water_level,
+    channel_height,
+    hand_path,
+    river_path,
+    sources_path,
+    return_periods,
+    like,
+    connectivity,
+    overwrite,
+):
+    """Water depth from a DEM: a connected water level, or height above drainage."""
+    from hazards import flood
+
+    options = {
+        "hand_path": hand_path,
+        "river_path": river_path,
+        "sources_path": sources_path,
+        "like": like,
+        "connectivity": int(connectivity),
+    }
+    if return_periods:
+        if water_level is not None or channel_height is not None:
+            raise click.UsageError(
+                "give --return-period RP=LEVEL or one --water-level/--channel-height, not both"
+            )
+        levels = {}
+        for item in return_periods:
+            rp, sep, level = item.partition("=")
+            try:
+                levels[float(rp)] = float(level)
+            except ValueError:
+                raise click.UsageError(
+                    f"--return-period {item!r}: use RP=LEVEL, e.g. 100=2.3"
+                ) from None
+            if not sep:
+                raise click.UsageError(f"--return-period {item!r}: use RP=LEVEL, e.g. 100=2.3")
+        written = flood.write_flood_return_periods(
+            dem, out_path, levels, overwrite=overwrite, **options
+        )
+    else:
+        written = [
+            flood.write_flood(
+                dem,
+                out_path,
+                water_level=water_level,
+                channel_height=channel_height,
+                overwrite=overwrite,
+                **options,
+            )
+        ]
+    if not ctx.obj["quiet"]:
+        for path in written:
+            click.echo(f"wrote {path}")
+
+
+COMMANDS = [curves_group, hazard_group]

@@ -1,0 +1,63 @@
+"""Population commands: ``mecc population from-census``."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group("population")
+def population_group():
+    """Build population grids (from census tables per admin unit)."""
+
+
+@population_group.command("from-census")
+@click.argument("zones", type=click.Path(dir_okay=False))
+@click.argument("table", type=click.Path(dir_okay=False))
+@click.option(
+    "--out", "out_path", required=True, type=click.Path(dir_okay=False), help="GeoTIFF to write."
+)
+@click.option("--code-field", required=True, help="Unit code field in ZONES (e.g. ADM3_PCODE).")
+@click.option("--table-code", required=True, help="Code column of TABLE.")
+@click.option("--table-value", required=True, help="People column of TABLE.")
+@click.option("--name-field", default=None, help="Unit name field in ZONES (for reports).")
+@click.option("--layer", default=None, help="Layer of ZONES (GeoPackage).")
+@click.option(
+    "--resolution", type=float, default=None, help="Cell size in the units' CRS (e.g. 0.02)."
+)
+@click.option(
+    "--like", type=click.Path(dir_okay=False), default=None, help="Copy the grid of this raster."
+)
+@click.option(
+    "--weights",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Settlement / built-up raster: spread people in proportion to it.",
+)
+@click.option("--overwrite", is_flag=True, help="Replace an existing file.")
+@click.pass_context
+def population_from_census(ctx, zones, table, out_path, **options):
+    """Spread census counts per unit (TABLE) over the units' polygons (ZONES) onto a grid.
+
+    Each unit's count goes uniformly to the cells whose centre lies in it (or in
+    proportion to --weights); a unit too small to hold a cell centre puts its people in
+    the cell holding its representative point. Every unit's total is kept exactly.
+    """
+    import warnings
+
+    from exposure.census import write_census_population
+    from mecc.errors import MeccWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MeccWarning)
+        report = write_census_population(zones, table, out_path, **options)
+    if not ctx.obj["quiet"]:
+        for message in report.notes:
+            click.echo(f"warning: {message}", err=True)
+        click.echo(
+            f"wrote {report.out_path}: {report.placed_total:,.0f} people in "
+            f"{len(report.units)} units on {report.grid.width} x {report.grid.height} cells "
+            f"(table: {report.table_total:,.0f})"
+        )
+
+
+COMMANDS = [population_group]

@@ -1,0 +1,137 @@
+"""Commands that read a finished run: ``mecc evaluate``, ``mecc map``."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command("evaluate")
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.option(
+    "--observed",
+    "observed_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="CSV of observed figures per zone.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder to create for the report (outside the run folder).",
+)
+@click.option(
+    "--code-column", default="zone_code", show_default=True, help="Zone-code column of --observed."
+)
+@click.option("--value-column", default="value", show_default=True, help="Value column.")
+@click.option(
+    "--measure",
+    type=click.Choice(["destroyed_houses", "damaged_houses", "displaced_people"]),
+    default="displaced_people",
+    show_default=True,
+    help="What the observed values count.",
+)
+@click.option(
+    "--measure-column",
+    default=None,
+    help="Column saying what each row measures (rows of other measures are skipped).",
+)
+@click.option(
+    "--household-size",
+    type=float,
+    default=None,
+    help="People per household: modelled houses = modelled displaced people / this.",
+)
+@click.option("--hazard", default=None, help="Hazard id of the run (when it has several).")
+@click.option(
+    "--threshold",
+    type=float,
+    default=100.0,
+    show_default=True,
+    help="Hit / miss / false-alarm threshold, in the measure's unit (at or above).",
+)
+@click.option(
+    "--national-observed",
+    type=float,
+    default=None,
+    help="Official national figure of the measure (shown next to the sum of the rows).",
+)
+@click.option(
+    "--context",
+    multiple=True,
+    metavar="LABEL=PEOPLE",
+    help="Another observed figure in people, shown for context (repeat).",
+)
+@click.option("--title", default=None, help="Title of the report.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing report folder.")
+@click.pass_context
+def evaluate_command(ctx, run_dir, observed_path, out_dir, **options):
+    """Compare a finished run's per-zone figures with observed ones (writes --out).
+
+    Statistics use the observed zones only: a zone missing from --observed was not
+    reported and is not counted as zero. The run folder is never modified.
+    """
+    import warnings
+
+    from mecc.errors import MeccWarning
+    from mecc.evaluate import evaluate_run
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MeccWarning)
+        result = evaluate_run(run_dir, observed_path, out_dir, **options)
+    if not ctx.obj["quiet"]:
+        for message in result.notes:
+            click.echo(f"warning: {message}", err=True)
+        figures = result.figures
+        national, zones = figures["national"], figures["zones"]
+        unit = figures["observed"]["unit"]
+        span = ""
+        if "modelled_low" in national:
+            span = f" (range {national['modelled_low']:,.0f} - {national['modelled_high']:,.0f})"
+        click.echo(f"wrote {result.out_dir}")
+        click.echo(
+            f"  national: modelled {national['modelled']:,.0f}{span} vs observed "
+            f"{national['observed']:,.0f} {unit} (modelled estimate vs observation)"
+        )
+        click.echo(
+            f"  {zones['zones']} observed zones: log correlation {zones['pearson_log1p']:.2f}, "
+            f"Spearman {zones['spearman']:.2f}, median ratio {zones['median_ratio']:.2f}"
+        )
+
+
+@click.command("map")
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder to write map.html into (not the run folder).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "fr", "es"]),
+    default="en",
+    show_default=True,
+    help="Language of the map's labels.",
+)
+@click.option("--title", default=None, help="Map title (default: from the run's country name).")
+@click.option(
+    "--inputs",
+    "inputs_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder of the run file, if the hazard grids have moved since the run.",
+)
+@click.pass_context
+def map_command(ctx, run_dir, out_dir, lang, title, inputs_dir):
+    """Write an interactive map of a finished run that works with no network."""
+    from mecc.maps import write_map
+
+    out = write_map(run_dir, out_dir, lang=lang, title=title, inputs_dir=inputs_dir)
+    if not ctx.obj["quiet"]:
+        click.echo(f"wrote {out}")
+
+
+COMMANDS = [evaluate_command, map_command]
