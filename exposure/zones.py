@@ -295,6 +295,22 @@ class Zones:
             )
         return out
 
+    def rasterize_grid(self, grid: GridSpec) -> np.ndarray:
+        """Zone index of each cell of another grid in the analysis CRS (cell centres),
+        e.g. a coarser grid for the allocation of displaced people."""
+        out = np.full(grid.shape, 0 if self.whole_grid else self.outside_index, dtype=np.int32)
+        if self.whole_grid:
+            return out
+        hits = np.sort(self._tree.query(shapely.box(*grid.bounds)))
+        if hits.size:
+            rasterio.features.rasterize(
+                ((self._geoms[i], int(i)) for i in hits),
+                out=out,
+                transform=grid.transform,
+                all_touched=False,
+            )
+        return out
+
     # --------------------------------------------------------------- aggregation
 
     def table(self) -> pd.DataFrame:
@@ -335,6 +351,60 @@ class Zones:
         return gpd.GeoDataFrame(
             table.reset_index(drop=True), geometry=np.concatenate(shapes), crs="EPSG:4326"
         )
+
+    def level_rows(self, k: int) -> slice:
+        """Rows of level ``k`` (coarse first) in :meth:`table` and :meth:`aggregate`."""
+        start = sum(len(lv.codes) for lv in self.levels[:k])
+        return slice(start, start + len(self.levels[k].codes))
+
+    def finest_members(self, k: int, i: int) -> np.ndarray:
+        """Indices of the finest units inside unit ``i`` of level ``k``."""
+        return np.flatnonzero(self._ancestors[k] == i)
+
+    def locate(self, code: str) -> tuple[int, int] | None:
+        """(level position, unit index) of a zone code, finest level first; None if unknown."""
+        for k in range(len(self.levels) - 1, -1, -1):
+            codes = self.levels[k].codes
+            if code in codes:
+                return k, list(codes).index(code)
+        return None
+
+    def finest_values(self, values: dict, label: str) -> tuple[np.ndarray, list[str]]:
+        """Per finest unit, the value given for it or for its nearest ancestor.
+
+        Parameters
+        ----------
+        values : dict
+            Zone code (any level) → value (a number or an array).
+        label : str
+            Names the input in errors.
+
+        Returns
+        -------
+        (per_unit, unknown)
+            ``per_unit`` has one row per finest unit (NaN where neither the unit nor an
+            ancestor has a value); ``unknown`` lists codes that are no zone's.
+
+        Raises
+        ------
+        DataError
+            A zone code given at two levels would be ambiguous (codes are unique per
+            level but may repeat across levels).
+        """
+        sample = np.asarray(next(iter(values.values()))) if values else np.asarray(0.0)
+        out = np.full((self.n, *sample.shape), np.nan)
+        filled = np.zeros(self.n, dtype=bool)
+        known = set()
+        for k in range(len(self.levels) - 1, -1, -1):  # finest first: the nearest wins
+            level = self.levels[k]
+            for i, code in enumerate(level.codes):
+                if code not in values:
+                    continue
+                known.add(code)
+                members = np.flatnonzero((self._ancestors[k] == i) & ~filled)
+                out[members] = values[code]
+                filled[members] = True
+        return out, sorted(set(values) - known)
 
     def aggregate(self, values: np.ndarray) -> np.ndarray:
         """Sum per-finest-unit values (leading axis ``n + 1``) up to every level.

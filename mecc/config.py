@@ -27,6 +27,7 @@ TOP_KEYS = {
     "hazards": (list, True),
     "analysis_grid": (str, False),
     "futures": (list, False),
+    "mobility": (dict, False),
 }
 POPULATION_KEYS = {
     "path": (str, True),
@@ -34,6 +35,64 @@ POPULATION_KEYS = {
     "year": (int, False),
     "band": (int, False),
     "nodata": ((int, float), False),
+    "source": (str, False),
+    "scale_to": (dict, False),
+    "official": (dict, False),
+    "cohorts": (dict, False),
+    "attributes": (dict, False),
+    "household_size": ((int, float, dict), False),
+}
+NESTED_KEYS = {
+    ("population", "scale_to"): {
+        "total": ((int, float), False),
+        "path": (str, False),
+        "code_column": (str, False),
+        "value_column": (str, False),
+        "year": (int, False),
+        "source": (str, False),
+    },
+    ("population", "official"): {
+        "path": (str, True),
+        "code_column": (str, True),
+        "value_column": (str, True),
+        "year": (int, False),
+        "source": (str, False),
+    },
+    ("population", "cohorts"): {
+        "path": (str, False),
+        "code_column": (str, False),
+        "columns": (list, False),
+        "grids": (dict, False),
+        "kind": (str, False),
+        "year": (int, False),
+        "source": (str, False),
+    },
+    ("population", "attributes"): {
+        "path": (str, True),
+        "code_column": (str, True),
+        "columns": (dict, True),
+        "year": (int, False),
+        "source": (str, False),
+    },
+    ("mobility", "sites"): {
+        "path": (str, True),
+        "in_population_grid": (bool, True),
+        "as_of": (str, False),
+        "columns": (dict, False),
+        "source": (str, False),
+    },
+    ("mobility", "allocation"): {
+        "radius_km": ((int, float), False),
+        "exponent": ((int, float), False),
+        "cell_km": ((int, float), False),
+    },
+}
+"""Mappings inside the population and mobility keys, checked like the top level."""
+MOBILITY_KEYS = {
+    "seasonal": (dict, False),
+    "day_night": (dict, False),
+    "sites": (dict, False),
+    "allocation": (dict, False),
 }
 HAZARD_KEYS = {
     "id": (str, True),
@@ -66,6 +125,8 @@ HAZARD_KEYS = {
     "datum_offsets": (dict, False),
     "sources": (str, False),
     "connectivity": (int, False),
+    "season": (dict, False),
+    "impact_time": (str, False),
 }
 COMPONENT_KEYS = {
     key: HAZARD_KEYS[key]
@@ -221,6 +282,11 @@ def load_config(path) -> RunConfig:
             f"{label}.country: give an ISO 3166 alpha-3 code such as AUT, not {data['country']!r}"
         )
     _check_keys(data["population"], POPULATION_KEYS, f"{label}.population")
+    _check_keys(data.get("mobility") or {}, MOBILITY_KEYS, f"{label}.mobility")
+    for (section, key), schema in NESTED_KEYS.items():
+        value = (data.get(section) or {}).get(key)
+        if value is not None:
+            _check_keys(value, schema, f"{label}.{section}.{key}")
     zones = data.get("zones")
     if zones is not None:
         entries = zones if isinstance(zones, list) else [zones]
@@ -243,6 +309,10 @@ def load_config(path) -> RunConfig:
                     f"{where}.components[{c}]: expected a mapping with type, intensity, curve"
                 )
             _check_keys(component, COMPONENT_KEYS, f"{where}.components[{c}]")
+        if hazard.get("impact_time", "night") not in ("day", "night"):
+            raise ConfigError(
+                f"{where}.impact_time: 'day' or 'night', not {hazard['impact_time']!r}"
+            )
         if not re.fullmatch(r"[A-Za-z0-9_.-]+", hazard["id"]):
             raise ConfigError(f"{where}.id: use letters, digits, '_', '-' or '.' only")
         if hazard["id"] in ids:

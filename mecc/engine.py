@@ -20,8 +20,16 @@ import numpy as np
 
 from mecc.grid import GridSpec, block_windows
 from mecc.kernels import max_groups, overlay_bands, overlay_combined, zonal_population
+from mecc.mobility_kernels import coarse_band_sums
 
-__all__ = ["DEFAULT_BLOCK", "EngineResult", "OverlayInput", "OverlaySums", "overlay"]
+__all__ = [
+    "DEFAULT_BLOCK",
+    "EngineResult",
+    "OverlayInput",
+    "OverlaySums",
+    "overlay",
+    "population_by_zone",
+]
 
 DEFAULT_BLOCK = (256, 2048)
 """Default block shape (rows, columns) of the partition."""
@@ -58,6 +66,9 @@ class OverlayInput:
     preview_factor : int
         When > 0, a coarse picture of every band (the largest intensity of each
         ``factor x factor`` group of cells) is kept for the map, read along the way.
+    coarse_factor : int
+        When > 0, displaced and safe people per band on a grid of ``factor x factor``
+        groups of cells (``mobility_kernels.coarse_band_sums``), for the allocation.
     """
 
     id: str
@@ -70,6 +81,7 @@ class OverlayInput:
     combine_max: bool = True
     write_cells: bool = True
     preview_factor: int = 0
+    coarse_factor: int = 0
 
 
 @dataclass
@@ -96,6 +108,9 @@ class EngineResult:
     hazards: dict
     blocks: int
     previews: dict = None
+    layer_population: np.ndarray | None = None
+    layer_sums: dict | None = None
+    coarse: dict | None = None
 
 
 def _preview(intensity: np.ndarray, factor: int) -> np.ndarray:
@@ -107,11 +122,16 @@ def _preview(intensity: np.ndarray, factor: int) -> np.ndarray:
     return coarse
 
 
-def _overlay_components(hazard, window, people, zone, part, cell_out, buffer, stack):
-    """Read every component of a combined hazard and run the combined overlay."""
+def _read_components(hazard, window, buffer, stack):
+    """Every component grid of a combined hazard for one block, (n_components, n_bands, h, w)."""
     combined = buffer(f"components{hazard.id}", (len(hazard.components), *stack))
     for c, reader in enumerate(hazard.components):
         reader.read(window, out=combined[c])
+    return combined
+
+
+def _overlay_components(hazard, combined, people, zone, part, cell_out):
+    """The combined overlay of one (sub-)population with the components read."""
     x, y, n, kind = hazard.curves
     overlay_combined(
         people,
@@ -141,6 +161,245 @@ def _new_sums(n_zones: int, hazard: OverlayInput) -> OverlaySums:
     )
 
 
+@dataclass
+class _BlockOptions:
+    zone_scale: np.ndarray | None
+    additions: object
+    layers: object
+    want_cells: bool
+
+
+@dataclass
+class BlockSums:
+    """What one block adds: per-zone sums for everyone, per layer, and coarse grids."""
+
+    population: np.ndarray
+    cells: np.ndarray
+    hazards: list
+    cell_arrays: list
+    previews: list
+    layer_population: np.ndarray
+    layer_hazards: list
+    coarse: list
+
+
+def _thread_buffer(local):
+    """A function giving per-thread arrays reused from block to block."""
+
+    def buffer(name, shape, dtype=np.float64):
+        store = local.__dict__.setdefault("store", {})
+        key = (name, shape)
+        if key not in store:
+            store[key] = np.empty(shape, dtype=dtype)
+        return store[key]
+
+    return buffer
+
+
+def _people(window, population, zones, options, buffer, shape):
+    people = population.read(window, out=buffer("people", shape))
+    zone = zones.rasterize(window, out=buffer("zone", shape, np.int32))
+    if options.zone_scale is not None:
+        people *= options.zone_scale[zone]
+    if options.additions is not None:
+        options.additions.add_into(window, people)
+    return people, zone
+
+
+def overlay_block(window, population, zones, hazards, options, buffer) -> BlockSums:
+    """Overlay one block of the partition: every hazard, everyone and every layer."""
+    shape = (int(window.height), int(window.width))
+    n_zones = zones.n + 1
+    layers = options.layers
+    n_layers = len(layers.names) if layers is not None else 0
+    people, zone = _people(window, population, zones, options, buffer, shape)
+    block = BlockSums(
+        np.zeros(n_zones),
+        np.zeros(n_zones, dtype=np.int64),
+        [],
+        [],
+        [],
+        np.zeros((n_layers, n_zones)),
+        [],
+        [],
+    )
+    zonal_population(people, zone, block.population, block.cells)
+    populated = bool((people > 0.0).any())
+    layer_stack = None
+    if layers is not None and populated:
+        layer_stack = layers.read(window, people, out=buffer("layers", (n_layers, *shape)))
+        spare = np.zeros(n_zones, dtype=np.int64)
+        for k in range(n_layers):
+            zonal_population(layer_stack[k], zone, block.layer_population[k], spare)
+    for hazard in hazards:
+        part = _new_sums(n_zones, hazard)
+        per_layer = [_new_sums(n_zones, hazard) for _ in range(n_layers)]
+        cell_out = np.zeros(shape) if options.want_cells and hazard.write_cells else _EMPTY2
+        block.hazards.append(part)
+        block.layer_hazards.append(per_layer)
+        block.cell_arrays.append(cell_out)
+        block.previews.append(None)
+        block.coarse.append(None)
+        wants_preview = hazard.preview_factor > 0 and not hazard.components
+        if not populated and not wants_preview:  # nobody here: nothing to add
+            continue
+        stack = (hazard.intensity.count, *shape)
+        with_layers = per_layer if layer_stack is not None else []
+        if hazard.components:
+            combined = _read_components(hazard, window, buffer, stack)
+            _overlay_components(hazard, combined, people, zone, part, cell_out)
+            for k, layer_part in enumerate(with_layers):
+                _overlay_components(hazard, combined, layer_stack[k], zone, layer_part, _EMPTY2)
+            continue
+        intensity = hazard.intensity.read(window, out=buffer(f"intensity{hazard.id}", stack))
+        if wants_preview:
+            block.previews[-1] = _preview(intensity, hazard.preview_factor)
+        if not populated:
+            continue
+        fraction = (
+            hazard.fraction.read(window, out=buffer(f"fraction{hazard.id}", stack))
+            if hazard.fraction is not None
+            else _EMPTY3
+        )
+        everyone = [(people, part, cell_out)]
+        for who, sums, cells in everyone + [
+            (layer_stack[k], layer_part, _EMPTY2) for k, layer_part in enumerate(with_layers)
+        ]:
+            overlay_bands(
+                who,
+                zone,
+                intensity,
+                fraction,
+                *hazard.curves,
+                float(hazard.exposure_threshold),
+                hazard.band_weight,
+                sums.exposed,
+                sums.displaced,
+                sums.no_hazard_data,
+                cells,
+            )
+        if hazard.coarse_factor > 0:
+            f = hazard.coarse_factor
+            coarse_shape = (hazard.intensity.count, -(-shape[0] // f), -(-shape[1] // f))
+            displaced, safe = np.zeros(coarse_shape), np.zeros(coarse_shape)
+            coarse_band_sums(
+                people,
+                intensity,
+                fraction,
+                *hazard.curves,
+                float(hazard.exposure_threshold),
+                f,
+                displaced,
+                safe,
+            )
+            block.coarse[-1] = (displaced, safe)
+    return block
+
+
+class _Totals:
+    """The block sums combined in block order, and the coarse grids put in place."""
+
+    def __init__(self, grid, n_zones, hazards, layers, cell_sink):
+        n_layers = len(layers.names) if layers is not None else 0
+        self.hazards = hazards
+        self.layers = layers
+        self.cell_sink = cell_sink
+        self.population = np.zeros(n_zones)
+        self.cells = np.zeros(n_zones, dtype=np.int64)
+        self.sums = [_new_sums(n_zones, hazard) for hazard in hazards]
+        self.layer_population = np.zeros((n_layers, n_zones))
+        self.layer_sums = [[_new_sums(n_zones, h) for _ in range(n_layers)] for h in hazards]
+
+        def coarse_grid(hazard, factor, fill):
+            shape = (-(-grid.height // factor), -(-grid.width // factor))
+            return np.full((hazard.intensity.count, *shape), fill)
+
+        self.previews = {
+            h.id: coarse_grid(h, h.preview_factor, np.nan)
+            for h in hazards
+            if h.preview_factor > 0 and not h.components
+        }
+        self.coarse = {
+            h.id: (coarse_grid(h, h.coarse_factor, 0.0), coarse_grid(h, h.coarse_factor, 0.0))
+            for h in hazards
+            if h.coarse_factor > 0 and not h.components
+        }
+
+    @staticmethod
+    def _slot(target, window, factor, coarse):
+        """The part of a coarse grid a block covers, or None if the blocks do not line up."""
+        r0, c0 = int(window.row_off), int(window.col_off)
+        if r0 % factor or c0 % factor:
+            return None
+        return target[
+            :,
+            r0 // factor : r0 // factor + coarse.shape[1],
+            c0 // factor : c0 // factor + coarse.shape[2],
+        ]
+
+    def add(self, window, block: BlockSums) -> None:
+        self.population += block.population
+        self.cells += block.cells
+        self.layer_population += block.layer_population
+        for k, hazard in enumerate(self.hazards):
+            self.sums[k].add(block.hazards[k])
+            for total, part in zip(self.layer_sums[k], block.layer_hazards[k], strict=True):
+                total.add(part)
+            picture = block.previews[k]
+            if picture is not None and hazard.id in self.previews:
+                slot = self._slot(self.previews[hazard.id], window, hazard.preview_factor, picture)
+                if slot is None:
+                    del self.previews[hazard.id]
+                else:
+                    np.fmax(slot, picture, out=slot)
+            parts = block.coarse[k]
+            if parts is not None and hazard.id in self.coarse:
+                for target, part in zip(self.coarse[hazard.id], parts, strict=True):
+                    slot = self._slot(target, window, hazard.coarse_factor, part)
+                    if slot is None:
+                        raise ValueError("the allocation grid must line up with the blocks")
+                    slot += part
+            if self.cell_sink is not None and hazard.write_cells:
+                self.cell_sink(k, window, block.cell_arrays[k])
+
+    def result(self, blocks: int) -> EngineResult:
+        with_layers = self.layers is not None
+        return EngineResult(
+            self.population,
+            self.cells,
+            {h.id: self.sums[k] for k, h in enumerate(self.hazards)},
+            blocks,
+            self.previews,
+            self.layer_population if with_layers else None,
+            {h.id: self.layer_sums[k] for k, h in enumerate(self.hazards)} if with_layers else None,
+            self.coarse or None,
+        )
+
+
+def population_by_zone(grid: GridSpec, population, zones, block_shape, threads=1) -> np.ndarray:
+    """People per finest unit + outside, before any adjustment (one read of the grid).
+
+    Used when factors depend on the grid's own totals (scaling to official totals,
+    people moved out of their zone of origin).
+    """
+    n_zones = zones.n + 1
+    windows = list(block_windows(grid, *block_shape))
+
+    def work(window):
+        shape = (int(window.height), int(window.width))
+        people = population.read(window, out=np.empty(shape))
+        zone = zones.rasterize(window, out=np.empty(shape, dtype=np.int32))
+        part = np.zeros(n_zones)
+        zonal_population(people, zone, part, np.zeros(n_zones, dtype=np.int64))
+        return part
+
+    total = np.zeros(n_zones)
+    with ThreadPoolExecutor(max_workers=max(threads, 1)) as pool:
+        for part in pool.map(work, windows):  # in block order: the same sums every time
+            total += part
+    return total
+
+
 def overlay(
     grid: GridSpec,
     population,
@@ -151,6 +410,9 @@ def overlay(
     threads: int = 1,
     cell_sink: Callable | None = None,
     progress: Callable | None = None,
+    zone_scale: np.ndarray | None = None,
+    additions=None,
+    layers=None,
 ) -> EngineResult:
     """Run the overlay over the whole analysis grid.
 
@@ -174,6 +436,16 @@ def overlay(
         output (weighted displaced people) block by block, in block order.
     progress : callable, optional
         ``progress(done_blocks, total_blocks)``.
+    zone_scale : ndarray, shape (n_zones,), optional
+        People of each cell are multiplied by its zone's factor (scaling to official
+        totals, people moved out of their zone of origin).
+    additions : object, optional
+        ``add_into(window, out)`` adds people at points (e.g. displacement sites) after
+        the scaling.
+    layers : object, optional
+        Sub-populations counted separately (cohorts, people in sites): ``names`` and
+        ``read(window, people, out) -> (n_layers, h, w)``, each layer a part of
+        ``people``. Every hazard's sums are also kept per layer (no per-cell output).
 
     Returns
     -------
@@ -181,108 +453,14 @@ def overlay(
     """
     n_zones = zones.n + 1
     windows = list(block_windows(grid, *block_shape))
-    want_cells = cell_sink is not None
-
+    options = _BlockOptions(zone_scale, additions, layers, cell_sink is not None)
     local = threading.local()
 
-    def buffer(name, shape, dtype=np.float64):
-        """A per-thread array reused from block to block (no allocation per block)."""
-        store = local.__dict__.setdefault("store", {})
-        key = (name, shape)
-        if key not in store:
-            store[key] = np.empty(shape, dtype=dtype)
-        return store[key]
-
     def work(window):
-        shape = (int(window.height), int(window.width))
-        people = population.read(window, out=buffer("people", shape))
-        zone = zones.rasterize(window, out=buffer("zone", shape, np.int32))
-        pop_sum = np.zeros(n_zones)
-        cells = np.zeros(n_zones, dtype=np.int64)
-        zonal_population(people, zone, pop_sum, cells)
-        sums = []
-        cell_arrays = []
-        block_previews = []
-        populated = bool((people > 0.0).any())
-        for hazard in hazards:
-            part = _new_sums(n_zones, hazard)
-            cell_out = np.zeros(people.shape) if want_cells and hazard.write_cells else _EMPTY2
-            sums.append(part)
-            cell_arrays.append(cell_out)
-            block_previews.append(None)
-            wants_preview = hazard.preview_factor > 0 and not hazard.components
-            if not populated and not wants_preview:  # nobody here: nothing to add
-                continue
-            stack = (hazard.intensity.count, *shape)
-            if hazard.components:
-                _overlay_components(hazard, window, people, zone, part, cell_out, buffer, stack)
-                continue
-            intensity = hazard.intensity.read(window, out=buffer(f"intensity{hazard.id}", stack))
-            if wants_preview:
-                block_previews[-1] = _preview(intensity, hazard.preview_factor)
-            if not populated:
-                continue
-            fraction = (
-                hazard.fraction.read(window, out=buffer(f"fraction{hazard.id}", stack))
-                if hazard.fraction is not None
-                else _EMPTY3
-            )
-            x, y, n, kind = hazard.curves
-            overlay_bands(
-                people,
-                zone,
-                intensity,
-                fraction,
-                x,
-                y,
-                n,
-                kind,
-                float(hazard.exposure_threshold),
-                hazard.band_weight,
-                part.exposed,
-                part.displaced,
-                part.no_hazard_data,
-                cell_out,
-            )
-        return pop_sum, cells, sums, cell_arrays, block_previews
+        return overlay_block(window, population, zones, hazards, options, _thread_buffer(local))
 
-    population_total = np.zeros(n_zones)
-    cell_total = np.zeros(n_zones, dtype=np.int64)
-    totals = [_new_sums(n_zones, hazard) for hazard in hazards]
-
-    previews = {
-        hazard.id: np.full(
-            (
-                hazard.intensity.count,
-                -(-grid.height // hazard.preview_factor),
-                -(-grid.width // hazard.preview_factor),
-            ),
-            np.nan,
-        )
-        for hazard in hazards
-        if hazard.preview_factor > 0 and not hazard.components
-    }
-
-    def combine(window, result):
-        pop_sum, cells, sums, cell_arrays, block_previews = result
-        population_total[:] += pop_sum
-        cell_total[:] += cells
-        for k, part in enumerate(sums):
-            totals[k].add(part)
-            coarse = block_previews[k]
-            if coarse is not None and hazards[k].id in previews:
-                f = hazards[k].preview_factor
-                r0, c0 = int(window.row_off), int(window.col_off)
-                if r0 % f or c0 % f:  # the blocks do not line up with the preview
-                    del previews[hazards[k].id]
-                else:
-                    target = previews[hazards[k].id][
-                        :, r0 // f : r0 // f + coarse.shape[1], c0 // f : c0 // f + coarse.shape[2]
-                    ]
-                    np.fmax(target, coarse, out=target)
-            if want_cells and hazards[k].write_cells:
-                cell_sink(k, window, cell_arrays[k])
-
+    totals = _Totals(grid, n_zones, hazards, layers, cell_sink)
+    combine = totals.add
     done = 0
     if threads <= 1:
         for window in windows:
@@ -307,10 +485,4 @@ def overlay(
                 done += 1
                 if progress:
                     progress(done, len(windows))
-    return EngineResult(
-        population_total,
-        cell_total,
-        {hazard.id: totals[k] for k, hazard in enumerate(hazards)},
-        len(windows),
-        previews,
-    )
+    return totals.result(len(windows))

@@ -57,7 +57,7 @@ def analysis_grid(config: RunConfig, population, hazards):
 
 
 def overlay_input(
-    hazard, grid, band_weight, cells: bool = True, preview: int = 0
+    hazard, grid, band_weight, cells: bool = True, preview: int = 0, coarse: int = 0
 ) -> engine.OverlayInput:
     """A hazard set ready for the engine: readers on the analysis grid and packed curves."""
     from hazards.curves import pack_curves
@@ -85,6 +85,7 @@ def overlay_input(
         band_weight,
         write_cells=cells,
         preview_factor=preview,
+        coarse_factor=coarse,
     )
 
 

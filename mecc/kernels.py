@@ -499,3 +499,14 @@ KERNELS = {
     "height_above_drainage": (height_above_drainage, height_above_drainage_reference),
 }
 """Each kernel name mapped to ``(numba_kernel, numpy_reference)``; same signatures."""
+
+# the allocation kernels use the curve helpers above, so they join the registry last
+from mecc.mobility_kernels import (  # noqa: E402
+    allocate_by_distance,
+    allocate_by_distance_reference,
+    coarse_band_sums,
+    coarse_band_sums_reference,
+)
+
+KERNELS["coarse_band_sums"] = (coarse_band_sums, coarse_band_sums_reference)
+KERNELS["allocate_by_distance"] = (allocate_by_distance, allocate_by_distance_reference)

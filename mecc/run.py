@@ -23,10 +23,20 @@ import pandas as pd
 
 import mecc
 from mecc import engine, tables
+from mecc.allocation_tables import allocation_tables
 from mecc.config import load_config
 from mecc.errors import MeccWarning
 from mecc.futures import future_tables, futures_summary, read_futures
+from mecc.group_tables import disaggregated_dataset, group_tables
 from mecc.inputs import analysis_grid, input_records, load_inputs, overlay_input, period_check
+from mecc.mobility import (
+    allocated,
+    allocation_plan,
+    decorate_tables,
+    exposure_summary,
+    prepare_exposure,
+    present_sums,
+)
 from mecc.outputs import CellGridWriter, OutputFolder, write_csv, write_json
 
 __all__ = ["BatchResult", "RunResult", "run_batch", "run_country", "versions"]
@@ -242,16 +252,21 @@ def _run_country(
             grid, grid_source = analysis_grid(config, population, hazards)
             population_report = population.prepare(grid, scan=False)
             zones.prepare(grid)
+            exposure = prepare_exposure(config, population, zones, grid, block_shape, threads)
             codes = list(zones.finest.codes) + ["__outside__"]
             protections = [tables.protection_per_zone(h, codes) for h in hazards]
+            allocation = allocation_plan(config, grid, block_shape)
             inputs = [
                 overlay_input(
                     h,
                     grid,
-                    tables.band_weights(h, protection),
+                    tables.band_weights(h, protection) * exposure.presence.get(h.id, 1.0)[:, None]
+                    if h.id in exposure.presence
+                    else tables.band_weights(h, protection),
                     preview=_preview_factor(grid, block_shape)
                     if h.kind in tables.MAPPED_KINDS
                     else 0,
+                    coarse=allocation[1] if allocation and allocated(h) else 0,
                 )
                 for h, protection in zip(hazards, protections, strict=True)
             ]
@@ -292,8 +307,20 @@ def _run_country(
                     threads=threads,
                     cell_sink=writer.write,
                     progress=(lambda d, t: progress("engine", d, t)) if progress else None,
+                    zone_scale=exposure.zone_scale,
+                    additions=exposure.additions,
+                    layers=exposure.layers,
                 )
             population.confirm(float(result.population.sum()))
+            if exposure.presence:  # seasonal presence: constant per zone, applied to the sums
+                result.hazards = {
+                    hid: present_sums(exposure, hid, sums) for hid, sums in result.hazards.items()
+                }
+                if result.layer_sums:
+                    result.layer_sums = {
+                        hid: [present_sums(exposure, hid, part) for part in parts]
+                        for hid, parts in result.layer_sums.items()
+                    }
             with timer.stage("write_grids"):
                 writer.close()
             with timer.stage("metrics"):
@@ -309,6 +336,17 @@ def _run_country(
                     )
                     for h, protection in zip(hazards, protections, strict=True)
                 ]
+                for h, tab in zip(hazards, hazard_tabs, strict=True):
+                    decorate_tables(exposure, config, h, tab, zones, result.population)
+                disaggregated, group_sets = group_tables(
+                    exposure,
+                    hazards,
+                    result.hazards,
+                    result.population,
+                    result,
+                    zones,
+                    protections,
+                )
             population_rows = zones.aggregate(result.population)
             cells_rows = zones.aggregate(result.cells)
             if futures:
@@ -355,6 +393,8 @@ def _run_country(
             }
             if futures:
                 summary["futures"] = futures_summary(futures, future_frames, config.country)
+            if exposure.active:
+                summary["exposure"] = exposure_summary(exposure, group_sets, result)
             with timer.stage("write_tables"):
                 write_json(summary, staging / "summary.json")
                 write_csv(
@@ -402,6 +442,29 @@ def _run_country(
                         engine="netcdf4",
                         encoding={"intensity": {**compressed, "dtype": "float32"}},
                     )
+                groups = disaggregated_dataset(zones, group_sets)
+                if groups is not None:
+                    groups.to_netcdf(
+                        staging / "results.nc",
+                        mode="a",
+                        group="disaggregated",
+                        engine="netcdf4",
+                        encoding=dict.fromkeys(groups.data_vars, compressed),
+                    )
+                    write_csv(disaggregated, staging / "zones_disaggregated.csv")
+                if allocation and result.coarse:
+                    hosts, flows, about = allocation_tables(
+                        allocation[0],
+                        grid,
+                        allocation[1],
+                        hazards,
+                        result.coarse,
+                        zones,
+                        population_rows,
+                    )
+                    write_csv(hosts, staging / "allocation.csv")
+                    write_csv(flows, staging / "flows.csv")
+                    exposure.report["allocation"] = about
                 if futures:
                     write_csv(future_frames[0], staging / "futures.csv")
                     write_csv(future_frames[1], staging / "attribution.csv")
@@ -428,6 +491,7 @@ def _run_country(
                         "rule": "cell centre",
                         "units": int(zones.n),
                     },
+                    "exposure": exposure.report,
                     "hazards": {
                         h.id: {
                             "type": h.hazard_type.name,

@@ -197,7 +197,7 @@ def hazard_tables(hazard, sums, zones, population: np.ndarray, protection: list,
     national["displaced_variants"] = sums.displaced.sum(axis=0)
     rows["displaced_variants"] = variant_displaced
     for v, name in enumerate(variants[1:], start=1):
-        figures, national_figures, pmd = _variant_figures(
+        figures, national_figures, pmd = variant_figures(
             hazard, bands, variant_displaced[..., v], sums.displaced[..., v], zones, protection
         )
         metrics.update({f"{key}_{name}": values for key, values in figures.items()})
@@ -256,11 +256,11 @@ def hazard_tables(hazard, sums, zones, population: np.ndarray, protection: list,
         if extra in bands.columns:
             band_frame[extra] = bands[extra].to_numpy()
     exceedance = _exceedance(hazard, table, rows["displaced"], national["displaced"], country)
-    arrays = {"rows": rows, "metrics": metrics, "national": national}
+    arrays = {"rows": rows, "metrics": metrics, "national": national, "fine_exposed": sums.exposed}
     return HazardTables(summary, zones_frame, zb, band_frame, exceedance, arrays)
 
 
-def _variant_figures(hazard, bands, displaced_rows, displaced_fine, zones, protection):
+def variant_figures(hazard, bands, displaced_rows, displaced_fine, zones, protection):
     """The figures of one curve variant (no ensemble statistics): per row and nationally."""
     if hazard.kind == "events":
         figures, national, pmd, _ = _event_metrics(

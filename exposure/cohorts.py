@@ -1,0 +1,172 @@
+"""Who the people are: sex × age cohorts, per-zone attributes and household size.
+
+Two ways to say who lives where (DESIGN.md, data model):
+
+- **per-zone shares** (an OCHA COD-PS table, a census table): each zone's people split by
+  the zone's shares. Results per cohort are the zone's results times its share, which is
+  exact when the shares hold everywhere inside the zone (the only thing such a table can
+  say);
+- **cohort grids** (WorldPop age/sex structures): per cell, the analysis population is
+  split in proportion to the cohort grids, so the cohorts of a cell add up to its people
+  exactly (:class:`CohortGrids`). A populated cell where every cohort grid is 0 gets the
+  national shares of the cohort grids.
+
+Per-zone attributes (share of people with a disability, share below the poverty line)
+overlap the cohorts and each other: they disaggregate a figure, they do not partition it.
+
+Household size per zone (or national) turns people into dwellings: Sendai B-3a/B-4a
+count dwellings (reference/sendai_training.md).
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+
+from mecc.errors import ConfigError, DataError, InputFileError
+
+__all__ = [
+    "STANDARD_COHORTS",
+    "CohortGrids",
+    "cohort_shares",
+    "read_zone_table",
+    "zone_values",
+]
+
+STANDARD_COHORTS = (
+    "female_0_14",
+    "female_15_64",
+    "female_65_plus",
+    "male_0_14",
+    "male_15_64",
+    "male_65_plus",
+)
+"""The sex × age bands of Sendai disaggregation used by default (0–14, 15–64, 65+ by sex)."""
+
+
+def read_zone_table(path, code_column: str, columns: list[str], label: str) -> pd.DataFrame:
+    """A CSV of numbers per zone, indexed by zone code (text).
+
+    Parameters
+    ----------
+    path : path
+        CSV file (UTF-8, with or without a byte-order mark).
+    code_column : str
+        The column holding zone codes (P-codes).
+    columns : list of str
+        Numeric columns to read; each must exist, be a number >= 0 in every row.
+    label : str
+        Names the input in errors (e.g. ``"run.yaml.population.cohorts (shares.csv)"``).
+
+    Raises
+    ------
+    InputFileError, DataError
+    """
+    if not os.path.isfile(path):
+        raise InputFileError(f"{label}: file not found ({path})")
+    try:
+        frame = pd.read_csv(path, dtype={code_column: str}, encoding="utf-8-sig")
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
+        raise DataError(f"{label}: cannot read the table ({error})") from None
+    missing = [c for c in [code_column, *columns] if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"{label}: column(s) {', '.join(missing)} not found (columns: "
+            f"{', '.join(map(str, frame.columns))})"
+        )
+    codes = frame[code_column].astype(str).str.strip()
+    duplicated = codes[codes.duplicated()].unique()
+    if len(duplicated):
+        raise DataError(f"{label}.{code_column}: zone code {duplicated[0]!r} appears twice")
+    values = frame[columns].apply(pd.to_numeric, errors="coerce")
+    for column in columns:
+        bad = values[column].isna() | (values[column] < 0)
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise DataError(
+                f"{label}.{column}: {frame[column].iloc[row]!r} for zone {codes.iloc[row]} is not "
+                "a number >= 0"
+            )
+    values.index = codes.to_numpy()
+    return values.astype(np.float64)
+
+
+def cohort_shares(table: pd.DataFrame, label: str) -> pd.DataFrame:
+    """Each zone's cohort counts (or shares) as shares that add up to 1.
+
+    Raises
+    ------
+    DataError
+        A zone whose cohorts are all 0.
+    """
+    total = table.sum(axis=1)
+    empty = total[total <= 0]
+    if len(empty):
+        raise DataError(f"{label}: every cohort of zone {empty.index[0]} is 0")
+    return table.div(total, axis=0)
+
+
+def zone_values(spec, base_dir: str, label: str, value_name: str) -> tuple[float | None, dict]:
+    """A number given nationally (a scalar) or per zone (``{path, code_column, value_column}``).
+
+    Returns
+    -------
+    (national, per_zone)
+        ``national`` is the scalar (or None); ``per_zone`` maps zone code to value.
+    """
+    if isinstance(spec, int | float) and not isinstance(spec, bool):
+        if not spec > 0:
+            raise ConfigError(f"{label}: {value_name} must be > 0, not {spec!r}")
+        return float(spec), {}
+    if not isinstance(spec, dict) or not {"path", "code_column", "value_column"} <= set(spec):
+        raise ConfigError(
+            f"{label}: give a number or a mapping with path, code_column and value_column"
+        )
+    unknown = set(spec) - {"path", "code_column", "value_column", "year", "source"}
+    if unknown:
+        raise ConfigError(f"{label}: unknown key {sorted(unknown)[0]!r}")
+    path = os.path.join(base_dir, spec["path"])
+    table = read_zone_table(
+        path, spec["code_column"], [spec["value_column"]], f"{label} ({spec['path']})"
+    )
+    values = table[spec["value_column"]]
+    if value_name == "household size" and (values <= 0).any():
+        code = values.index[int(np.flatnonzero((values <= 0).to_numpy())[0])]
+        raise DataError(f"{label} ({spec['path']}): household size of zone {code} is 0")
+    return None, values.to_dict()
+
+
+class CohortGrids:
+    """Cohort grids that split the analysis population of each cell.
+
+    Parameters
+    ----------
+    grids : dict
+        Cohort name → a prepared population-like reader (``read(window, out)`` on the
+        analysis grid), e.g. :class:`exposure.population.PopulationGrid`.
+    totals : dict
+        Cohort name → its people on the analysis grid (for the national fallback shares).
+    """
+
+    def __init__(self, grids: dict, totals: dict):
+        self.names = list(grids)
+        self._grids = [grids[name] for name in self.names]
+        total = sum(totals.values())
+        if not total > 0:
+            raise DataError("population.cohorts: the cohort grids hold no people")
+        self.national_shares = np.array([totals[name] / total for name in self.names])
+
+    def read(self, window, people: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """``out[c] = people × grid_c / Σ grids`` (national shares where Σ grids is 0)."""
+        for k, grid in enumerate(self._grids):
+            grid.read(window, out=out[k])
+        raw_total = out.sum(axis=0)
+        has_raw = raw_total > 0
+        scale = np.divide(people, raw_total, out=np.zeros_like(people), where=has_raw)
+        out *= scale
+        fallback = ~has_raw & (people > 0)
+        if fallback.any():
+            out[:, fallback] = self.national_shares[:, None] * people[fallback]
+        return out

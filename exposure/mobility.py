@@ -1,0 +1,178 @@
+"""Where people are at the moment of impact: seasonal presence and the day/night shift.
+
+Both act on per-zone figures after the engine, which is exact because their factors
+are constant inside a zone:
+
+- **seasonal presence** (DESIGN.md, Mobility layers): a multiplier per month of the
+  residents present (agricultural labour migration, pastoralists, tourism), nationally
+  or per zone, weighted by the hazard's distribution of event months. A zone's
+  presence factor is ``Σ_m w_m × multiplier_m`` and scales its exposed and displaced
+  people for that hazard;
+- **day/night shift**: an origin–destination table gives the share of each zone's
+  residents who spend the day in another zone. It changes evacuation-type figures
+  (people exposed at the moment of impact) for hazards that strike by day, not
+  housing-loss displacement, which follows residence: a house destroyed at noon still
+  leaves its household without a home at night.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+
+from mecc.errors import ConfigError, DataError, InputFileError
+
+__all__ = [
+    "daytime_population",
+    "read_day_night",
+    "read_seasonal",
+    "season_weights",
+]
+
+MONTHS = tuple(range(1, 13))
+
+
+def _month_mapping(mapping, label: str, what: str) -> np.ndarray:
+    """``{month: value}`` (1–12, missing months 0) as an array of 12 numbers >= 0."""
+    if not isinstance(mapping, dict) or not mapping:
+        raise ConfigError(f"{label}: give a mapping of month (1-12) to {what}")
+    values = np.zeros(12)
+    for month, value in mapping.items():
+        if not (isinstance(month, int) and 1 <= month <= 12):
+            raise ConfigError(f"{label}: month {month!r} is not a whole number from 1 to 12")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+            raise ConfigError(f"{label}.{month}: {what} must be a number >= 0, not {value!r}")
+        values[month - 1] = float(value)
+    return values
+
+
+def season_weights(mapping, label: str) -> np.ndarray:
+    """A hazard's distribution of event months (``season:``), normalised to add up to 1."""
+    weights = _month_mapping(mapping, label, "a share of events")
+    if not weights.sum() > 0:
+        raise ConfigError(f"{label}: at least one month needs a share > 0")
+    return weights / weights.sum()
+
+
+def read_seasonal(spec, base_dir: str, label: str):
+    """Monthly presence multipliers: national ``(12,)`` and per zone ``{code: (12,)}``.
+
+    ``spec`` is ``{multipliers: {month: factor}}`` (national) or ``{path, code_column,
+    month_column, multiplier_column}`` (a long table, one row per zone and month; months
+    a zone does not list keep the factor 1).
+    """
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{label}: give multipliers: {{month: factor}} or a table")
+    if "multipliers" in spec:
+        extra = set(spec) - {"multipliers"}
+        if extra:
+            raise ConfigError(f"{label}: unknown key {sorted(extra)[0]!r}")
+        months = _month_mapping(spec["multipliers"], f"{label}.multipliers", "a multiplier")
+        given = {int(m) for m in spec["multipliers"]}
+        months[[m - 1 for m in MONTHS if m not in given]] = 1.0
+        return months, {}
+    keys = {"path", "code_column", "month_column", "multiplier_column"}
+    if set(spec) != keys:
+        missing = sorted(keys - set(spec))
+        raise ConfigError(
+            f"{label}: "
+            + (
+                f"missing {missing[0]}"
+                if missing
+                else f"unknown key {sorted(set(spec) - keys)[0]!r}"
+            )
+        )
+    path = os.path.join(base_dir, spec["path"])
+    where = f"{label} ({spec['path']})"
+    if not os.path.isfile(path):
+        raise InputFileError(f"{where}: file not found ({path})")
+    frame = pd.read_csv(path, dtype={spec["code_column"]: str}, encoding="utf-8-sig")
+    for column in (spec["code_column"], spec["month_column"], spec["multiplier_column"]):
+        if column not in frame.columns:
+            raise DataError(f"{where}: column {column} not found")
+    month = pd.to_numeric(frame[spec["month_column"]], errors="coerce")
+    factor = pd.to_numeric(frame[spec["multiplier_column"]], errors="coerce")
+    bad = ~month.isin(MONTHS) | factor.isna() | (factor < 0)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(
+            f"{where}: data row {row + 1} needs a month 1-12 in {spec['month_column']} and a "
+            f"multiplier >= 0 in {spec['multiplier_column']}"
+        )
+    per_zone: dict = {}
+    for code, m, f in zip(
+        frame[spec["code_column"]].astype(str).str.strip(), month, factor, strict=True
+    ):
+        months = per_zone.setdefault(code, np.ones(12))
+        months[int(m) - 1] = float(f)
+    return None, per_zone
+
+
+def read_day_night(spec, base_dir: str, label: str) -> pd.DataFrame:
+    """The origin–destination table: ``origin, destination, share`` (of the origin's
+    residents spending the day in the destination; rows with origin = destination are
+    ignored, the rest stay home)."""
+    keys = {"path", "origin_column", "destination_column", "share_column"}
+    if not isinstance(spec, dict) or set(spec) != keys:
+        raise ConfigError(f"{label}: give {', '.join(sorted(keys))}")
+    path = os.path.join(base_dir, spec["path"])
+    where = f"{label} ({spec['path']})"
+    if not os.path.isfile(path):
+        raise InputFileError(f"{where}: file not found ({path})")
+    frame = pd.read_csv(
+        path,
+        dtype={spec["origin_column"]: str, spec["destination_column"]: str},
+        encoding="utf-8-sig",
+    )
+    for column in (spec["origin_column"], spec["destination_column"], spec["share_column"]):
+        if column not in frame.columns:
+            raise DataError(f"{where}: column {column} not found")
+    table = pd.DataFrame(
+        {
+            "origin": frame[spec["origin_column"]].astype(str).str.strip(),
+            "destination": frame[spec["destination_column"]].astype(str).str.strip(),
+            "share": pd.to_numeric(frame[spec["share_column"]], errors="coerce"),
+        }
+    )
+    bad = table["share"].isna() | (table["share"] < 0) | (table["share"] > 1)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(f"{where}.{spec['share_column']}: data row {row + 1} is not a share 0-1")
+    table = table[table["origin"] != table["destination"]]
+    leaving = table.groupby("origin")["share"].sum()
+    if (leaving > 1 + 1e-9).any():
+        code = leaving.index[int(np.flatnonzero((leaving > 1 + 1e-9).to_numpy())[0])]
+        raise DataError(f"{where}: the shares leaving zone {code} add up to more than 1")
+    return table.reset_index(drop=True)
+
+
+def daytime_population(residents: np.ndarray, codes: list[str], od: pd.DataFrame, label: str):
+    """People present by day in each finest unit: residents who stay plus those who come.
+
+    Parameters
+    ----------
+    residents : ndarray, shape (n,)
+        Residents per finest unit.
+    codes : list of str
+        Codes of the finest units (the OD table must use them).
+    od : DataFrame
+        From :func:`read_day_night`.
+
+    Returns
+    -------
+    ndarray, shape (n,)
+        The total is the residents' total (people move, none appear or vanish).
+    """
+    index = {code: i for i, code in enumerate(codes)}
+    unknown = sorted((set(od["origin"]) | set(od["destination"])) - set(index))
+    if unknown:
+        raise DataError(f"{label}: zone code {unknown[0]!r} is not a code of the finest zone level")
+    origin = od["origin"].map(index).to_numpy(np.int64)
+    destination = od["destination"].map(index).to_numpy(np.int64)
+    moving = residents[origin] * od["share"].to_numpy(np.float64)
+    day = residents.astype(np.float64).copy()
+    np.subtract.at(day, origin, moving)
+    np.add.at(day, destination, moving)
+    return day

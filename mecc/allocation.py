@@ -1,0 +1,155 @@
+"""Where the displaced may go: a distance-decay allocation to safe places nearby.
+
+A documented planning heuristic (DESIGN.md, Mobility layers), not a forecast of
+movements: people displaced in a band are shared among the places within a travel
+radius where people were not exposed in that band, in proportion to
+
+    safe people there × distance^-exponent
+
+(a gravity rule, the form used for migration and evacuation destination choice since
+Zipf 1946; host communities absorb most disaster displacement, IDMC GRID). It runs
+after the engine on a coarser grid (``factor x factor`` cells, about ``cell_km`` wide)
+from the per-band sums the engine kept on its pass (``mobility_kernels.coarse_band_sums``).
+It gives per zone the people hosted, the host burden per 1,000 residents, flows between
+zones and people with no safe place within reach; Σ hosted + Σ no host = Σ displaced.
+
+Zones here are those of each coarse cell's centre (the allocation grid is coarse), so a
+zone's displaced people on this grid can differ slightly from zones.csv near borders;
+national totals are the same.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pyproj
+from affine import Affine
+
+from mecc.errors import ConfigError
+from mecc.grid import GridSpec
+from mecc.mobility_kernels import EARTH_RADIUS_KM, allocate_by_distance
+
+__all__ = ["AllocationSettings", "allocate_band", "allocation_factor", "coarse_grid"]
+
+KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180.0
+
+
+@dataclass(frozen=True)
+class AllocationSettings:
+    """The rule's parameters (run file ``mobility.allocation``)."""
+
+    radius_km: float = 50.0
+    exponent: float = 2.0
+    cell_km: float = 1.0
+
+    @classmethod
+    def from_spec(cls, spec: dict, label: str) -> AllocationSettings:
+        settings = cls(**{k: float(v) for k, v in spec.items()})
+        for name in ("radius_km", "cell_km"):
+            if not getattr(settings, name) > 0:
+                raise ConfigError(f"{label}.{name}: must be > 0, not {getattr(settings, name)}")
+        if not settings.exponent >= 0:
+            raise ConfigError(f"{label}.exponent: must be >= 0, not {settings.exponent}")
+        return settings
+
+
+def _cell_km(grid: GridSpec) -> tuple[float, float]:
+    """Height and width of a cell in km (geographic grids: at the grid's middle)."""
+    t = grid.transform
+    if grid.is_geographic:
+        middle = t.f + t.e * grid.height / 2
+        return abs(t.e) * KM_PER_DEGREE, abs(t.a) * KM_PER_DEGREE * math.cos(math.radians(middle))
+    factor = pyproj.CRS.from_user_input(grid.crs).axis_info[0].unit_conversion_factor
+    return abs(t.e) * factor / 1000.0, abs(t.a) * factor / 1000.0
+
+
+def allocation_factor(grid: GridSpec, cell_km: float, block_shape) -> int:
+    """Cells per side of an allocation cell: the power of two nearest ``cell_km``, that
+    lines up with the engine's blocks."""
+    if not grid.rectilinear:
+        raise ConfigError("mobility.allocation: the analysis grid must not be rotated")
+    height_km, width_km = _cell_km(grid)
+    wanted = max(cell_km / max(height_km, width_km), 1.0)
+    factor = 2 ** round(math.log2(wanted))
+    single_block = grid.height <= block_shape[0] and grid.width <= block_shape[1]
+    while factor > 1 and not single_block and (block_shape[0] % factor or block_shape[1] % factor):
+        factor //= 2
+    return factor
+
+
+def coarse_grid(grid: GridSpec, factor: int) -> GridSpec:
+    """The grid of ``factor x factor`` groups of cells (the last ones may be partial)."""
+    return GridSpec(
+        grid.crs,
+        grid.transform @ Affine.scale(factor),
+        -(-grid.width // factor),
+        -(-grid.height // factor),
+    )
+
+
+def allocate_band(displaced, safe, grid: GridSpec, zone, n_zones: int, settings):
+    """Allocate one band's displaced people on the coarse grid.
+
+    Parameters
+    ----------
+    displaced, safe : ndarray, shape (H, W)
+        People displaced, and people safe (able to host), per coarse cell.
+    grid : GridSpec
+        The coarse grid.
+    zone : ndarray of int32, shape (H, W)
+        Finest zone of each coarse cell (``n_zones - 1`` = outside).
+    n_zones : int
+    settings : AllocationSettings
+
+    Returns
+    -------
+    dict
+        ``hosted``, ``no_host`` (per coarse cell), ``flows`` (n_zones, n_zones) and
+        per-zone ``displaced``, ``hosted``, ``no_host``.
+    """
+    t = grid.transform
+    rows = t.f + t.e * (np.arange(grid.height) + 0.5)
+    cols = t.c + t.a * (np.arange(grid.width) + 0.5)
+    geographic = grid.is_geographic
+    height_km, width_km = _cell_km(grid)
+    if geographic:
+        widest = max(abs(rows).max(), 0.0)
+        narrowest_km = (
+            abs(t.a) * KM_PER_DEGREE * max(math.cos(math.radians(min(widest, 89.9))), 1e-6)
+        )
+    else:
+        factor = pyproj.CRS.from_user_input(grid.crs).axis_info[0].unit_conversion_factor
+        rows, cols = rows * factor / 1000.0, cols * factor / 1000.0
+        narrowest_km = width_km
+    reach_rows = int(math.ceil(settings.radius_km / height_km)) + 1
+    reach_cols = int(math.ceil(settings.radius_km / narrowest_km)) + 1
+    hosted = np.zeros(displaced.shape)
+    no_host = np.zeros(displaced.shape)
+    flows = np.zeros((n_zones, n_zones))
+    allocate_by_distance(
+        np.ascontiguousarray(displaced, dtype=np.float64),
+        np.ascontiguousarray(safe, dtype=np.float64),
+        np.ascontiguousarray(rows, dtype=np.float64),
+        np.ascontiguousarray(cols, dtype=np.float64),
+        geographic,
+        np.ascontiguousarray(zone, dtype=np.int32),
+        settings.radius_km,
+        settings.exponent,
+        0.5 * min(height_km, width_km),
+        min(reach_rows, grid.height),
+        min(reach_cols, grid.width),
+        hosted,
+        no_host,
+        flows,
+    )
+    flat = zone.ravel()
+    return {
+        "hosted": hosted,
+        "no_host": no_host,
+        "flows": flows,
+        "zone_displaced": np.bincount(flat, weights=displaced.ravel(), minlength=n_zones),
+        "zone_hosted": np.bincount(flat, weights=hosted.ravel(), minlength=n_zones),
+        "zone_no_host": np.bincount(flat, weights=no_host.ravel(), minlength=n_zones),
+    }

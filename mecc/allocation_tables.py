@@ -1,0 +1,101 @@
+"""Tables of the allocation of displaced people: allocation.csv and flows.csv.
+
+Runs the allocation (``mecc.allocation``) for every band of the hazards that kept
+coarse sums on the engine's pass (scenarios and return-period maps) and writes per zone
+(every level) the people displaced, hosted and without a host in reach, the host burden
+per 1,000 residents, and the flows between finest units.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from mecc.allocation import allocate_band, coarse_grid
+
+__all__ = ["ALLOCATED_KINDS", "allocation_tables"]
+
+ALLOCATED_KINDS = ("scenario", "return_periods")
+"""Hazard kinds allocated: one deterministic grid per band. Event sets are left out (an
+allocation per synthetic event says little), as are combined and slow-onset hazards."""
+
+
+def allocation_tables(settings, grid, factor, hazards, coarse: dict, zones, population_rows):
+    """Allocate every band and build ``(allocation, flows, summary)``.
+
+    Parameters
+    ----------
+    settings : mecc.allocation.AllocationSettings
+    grid : GridSpec
+        The analysis grid; the allocation grid has ``factor x factor`` of its cells.
+    factor : int
+    hazards : list
+        The run's hazard sets.
+    coarse : dict
+        Hazard id → (displaced, safe), each (n_bands, H, W), from the engine.
+    zones : exposure.zones.Zones
+    population_rows : ndarray
+        Residents per zone row (``zones.table()`` order).
+    """
+    small = coarse_grid(grid, factor)
+    zone = zones.rasterize_grid(small)
+    table = zones.table()
+    n_zones = zones.n + 1
+    codes = list(zones.finest.codes) + ["__outside__"]
+    frames, flows, summary = [], [], {}
+    for hazard in hazards:
+        if hazard.id not in coarse:
+            continue
+        displaced, safe = coarse[hazard.id]
+        per_band = []
+        for b, band in enumerate(hazard.bands["band"].astype(str)):
+            result = allocate_band(displaced[b], safe[b], small, zone, n_zones, settings)
+            rows = {
+                name: zones.aggregate(result[f"zone_{name}"])
+                for name in ("displaced", "hosted", "no_host")
+            }
+            frame = table[["zone_code", "zone_name", "level"]].copy()
+            frame["hazard_id"] = hazard.id
+            frame["band"] = band
+            frame["displaced"] = rows["displaced"]
+            frame["hosted"] = rows["hosted"]
+            frame["no_host"] = rows["no_host"]
+            frame["residents"] = population_rows
+            with np.errstate(invalid="ignore", divide="ignore"):
+                frame["host_burden_per_1000"] = np.where(
+                    population_rows > 0, rows["hosted"] / population_rows * 1000.0, np.nan
+                )
+            frames.append(frame)
+            origin, destination = np.nonzero(result["flows"])
+            flows.append(
+                pd.DataFrame(
+                    {
+                        "hazard_id": hazard.id,
+                        "band": band,
+                        "from_zone": [codes[i] for i in origin],
+                        "to_zone": [codes[j] for j in destination],
+                        "people": result["flows"][origin, destination],
+                    }
+                )
+            )
+            per_band.append(
+                {
+                    "band": band,
+                    "displaced": float(result["zone_displaced"].sum()),
+                    "hosted": float(result["zone_hosted"].sum()),
+                    "no_host": float(result["zone_no_host"].sum()),
+                }
+            )
+        summary[hazard.id] = per_band
+    if not frames:
+        return None, None, None
+    about = {
+        "rule": "share of displaced people = safe people x distance^-exponent / sum, within "
+        "radius_km (a planning heuristic, not a forecast)",
+        "radius_km": settings.radius_km,
+        "exponent": settings.exponent,
+        "grid_cells_per_side": factor,
+        "grid": {"width": small.width, "height": small.height},
+        "hazards": summary,
+    }
+    return pd.concat(frames, ignore_index=True), pd.concat(flows, ignore_index=True), about

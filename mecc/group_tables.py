@@ -1,0 +1,196 @@
+"""Figures by group of people: sex × age cohorts, attributes, people in sites.
+
+One row per zone, hazard and group in ``zones_disaggregated.csv``; the per-band sums in
+results.nc (group ``disaggregated``). Groups come in three breakdowns:
+
+- ``sex_age``: cohorts that partition the people (per-zone shares or cohort grids);
+  they add up to the zone's figures;
+- ``attribute``: people with a disability, in poverty, ... (per-zone shares); they
+  overlap each other and the cohorts;
+- ``sites``: people in displacement sites, at risk of secondary displacement.
+
+Metrics per group are computed from the group's own per-band sums exactly as for
+everyone (``mecc.tables``): AAD and PMD for event sets and return-period maps, people
+displaced for a scenario, with the curve variants' range.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from mecc import tables
+
+__all__ = ["GroupSums", "disaggregated_dataset", "group_sums", "group_tables"]
+
+GROUP_KINDS = ("events", "return_periods", "scenario")
+"""Hazard kinds disaggregated (slow-onset figures are reported for everyone only)."""
+
+
+class GroupSums:
+    """One group's per finest unit + outside sums for one hazard."""
+
+    def __init__(self, breakdown, name, population, exposed, displaced):
+        self.breakdown = breakdown
+        self.name = name
+        self.population = population  # (n + 1,)
+        self.exposed = exposed  # (n + 1, bands)
+        self.displaced = displaced  # (n + 1, bands, variants)
+
+
+def group_sums(exposure, hazard_id: str, sums, population, result) -> list[GroupSums]:
+    """Every group's sums for one hazard: share-based groups from the zone sums, layer
+    groups from the engine's layers."""
+    groups = []
+    if exposure.cohort_shares is not None:
+        names, shares = exposure.cohort_shares
+        shares = _with_outside_shares(shares, population)
+        for c, name in enumerate(names):
+            groups.append(_scaled("sex_age", name, shares[:, c], population, sums))
+    if exposure.layers is not None:
+        layer_sums = result.layer_sums[hazard_id]
+        for k, name in enumerate(exposure.layers.names):
+            part = layer_sums[k]
+            groups.append(
+                GroupSums(
+                    exposure.layer_kinds[k],
+                    name,
+                    result.layer_population[k],
+                    part.exposed,
+                    part.displaced,
+                )
+            )
+    if exposure.attributes is not None:
+        names, shares = exposure.attributes
+        shares = _with_outside_shares(shares, population)
+        for a, name in enumerate(names):
+            groups.append(_scaled("attribute", name, shares[:, a], population, sums))
+    return groups
+
+
+def _with_outside_shares(shares: np.ndarray, population: np.ndarray) -> np.ndarray:
+    """Units without a value and the outside bucket take the population-weighted mean."""
+    shares = shares.copy()
+    known = ~np.isnan(shares[:, 0])
+    weights = np.where(known, population, 0.0)
+    mean = (
+        (shares[known] * weights[known, None]).sum(axis=0) / weights.sum()
+        if weights.sum() > 0
+        else np.nanmean(shares[known], axis=0)
+    )
+    shares[~known] = mean
+    return shares
+
+
+def _scaled(breakdown, name, share, population, sums) -> GroupSums:
+    return GroupSums(
+        breakdown,
+        name,
+        population * share,
+        sums.exposed * share[:, None],
+        sums.displaced * share[:, None, None],
+    )
+
+
+def _metrics(hazard, group: GroupSums, zones, protection) -> dict:
+    """Headline figures of one group per zone row, with the variants' range."""
+    bands = hazard.bands
+    columns = {"population": zones.aggregate(group.population)}
+    exposed_rows = zones.aggregate(group.exposed)
+    if hazard.kind == "scenario":
+        columns["exposed"] = exposed_rows[:, 0]
+    displaced_rows = zones.aggregate(group.displaced)
+    for v, name in enumerate(hazard.variant_names):
+        figures, _, _ = tables.variant_figures(
+            hazard, bands, displaced_rows[..., v], group.displaced[..., v], zones, protection
+        )
+        suffix = "" if v == 0 else f"_{name}"
+        for key, values in figures.items():
+            if key in ("aad_tail", "aad_climada") and v:
+                continue
+            columns[key + suffix] = values
+    return columns
+
+
+def group_tables(exposure, hazards, hazard_sums, population, result, zones, protections):
+    """``zones_disaggregated.csv`` rows and the per-band sums for results.nc.
+
+    Returns
+    -------
+    (DataFrame, list)
+        The table (one row per zone row, hazard and group) and, per hazard, its groups'
+        sums.
+    """
+    table = zones.table()
+    frames, kept = [], []
+    for hazard, protection in zip(hazards, protections, strict=True):
+        if hazard.kind not in GROUP_KINDS or hazard.exposure_only:
+            continue
+        groups = group_sums(exposure, hazard.id, hazard_sums[hazard.id], population, result)
+        if not groups:
+            continue
+        kept.append((hazard, groups))
+        for group in groups:
+            frame = table[["zone_code", "zone_name", "level"]].copy()
+            frame["hazard_id"] = hazard.id
+            frame["breakdown"] = group.breakdown
+            frame["group"] = group.name
+            for key, values in _metrics(hazard, group, zones, protection).items():
+                frame[key] = values
+            frames.append(frame)
+    if not frames:
+        return None, kept
+    out = pd.concat(frames, ignore_index=True)
+    out["modelled"] = True
+    return out, kept
+
+
+def disaggregated_dataset(zones, kept):
+    """Per group, zone, hazard, band and variant: exposed and displaced people (results.nc)."""
+    import xarray as xr
+
+    from hazards.curves import VARIANT_ORDER
+
+    if not kept:
+        return None
+    table = zones.table()
+    names = []
+    for _, groups in kept:
+        for g in groups:
+            if (g.breakdown, g.name) not in names:
+                names.append((g.breakdown, g.name))
+    n_band = max(len(h.bands) for h, _ in kept)
+    shape = (len(names), len(table), len(kept), n_band)
+    exposed = np.full(shape, np.nan)
+    displaced = np.full((*shape, len(VARIANT_ORDER)), np.nan)
+    population = np.full((len(names), len(table)), np.nan)
+    for h, (hazard, groups) in enumerate(kept):
+        nb = len(hazard.bands)
+        for g in groups:
+            i = names.index((g.breakdown, g.name))
+            population[i] = zones.aggregate(g.population)
+            exposed[i, :, h, :nb] = zones.aggregate(g.exposed)
+            rows = zones.aggregate(g.displaced)
+            for v, variant in enumerate(hazard.variant_names):
+                if variant in VARIANT_ORDER:
+                    displaced[i, :, h, :nb, VARIANT_ORDER.index(variant)] = rows[..., v]
+    people = {"units": "people"}
+    return xr.Dataset(
+        {
+            "population": (("group", "zone"), population, people),
+            "exposed": (("group", "zone", "hazard", "band"), exposed, people),
+            "displaced": (("group", "zone", "hazard", "band", "variant"), displaced, people),
+        },
+        coords={
+            "group": [n for _, n in names],
+            "breakdown": ("group", [b for b, _ in names]),
+            "zone": table["zone_code"].astype(str).to_numpy(),
+            "hazard": [h.id for h, _ in kept],
+            "band": np.arange(n_band),
+            "variant": list(VARIANT_ORDER),
+        },
+        attrs={
+            "note": "sex_age groups add up to everyone; attribute groups overlap; sites are "
+            "people in displacement sites (at risk of secondary displacement)",
+        },
+    )
