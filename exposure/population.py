@@ -40,7 +40,40 @@ from mecc.grid import (
 )
 from mecc.kernels import regrid_area_weighted
 
-__all__ = ["PopulationGrid"]
+__all__ = ["SOURCES", "PopulationGrid", "source_convention"]
+
+SOURCES = {
+    "worldpop": {
+        "nodata": -99999.0,
+        "attribution": "Population: WorldPop, University of Southampton (CC BY 4.0)",
+    },
+    "ghsl": {
+        "nodata": -200.0,
+        "attribution": "Population: GHS-POP, European Commission JRC (CC BY 4.0)",
+    },
+    "gpw": {
+        "nodata": None,  # -3.4e38, masked as an extreme value
+        "attribution": "Population: GPWv4, CIESIN Columbia University / NASA SEDAC (CC BY 4.0)",
+    },
+    "litpop": {
+        "nodata": None,
+        "attribution": "Population: LitPop / GPWv4 via CLIMADA (CC BY 4.0)",
+    },
+    "census": {"nodata": None, "attribution": "Population: national census"},
+}
+"""Known population products: the nodata value some of their files carry without
+declaring it, and the attribution line reports print. Extreme values (WorldPop's
+-3.4e38, GPW's) are masked for every source (``mecc.grid.EXTREME_VALUE``)."""
+
+
+def source_convention(source: str | None, label: str) -> dict:
+    """The conventions of a population product named in the run file (``source:``)."""
+    if source is None:
+        return {"nodata": None, "attribution": None}
+    key = source.lower()
+    if key not in SOURCES:
+        raise ConfigError(f"{label}: source must be one of {', '.join(SOURCES)}, not {source!r}")
+    return SOURCES[key]
 
 KINDS = ("count", "density")
 _SCAN_ROWS = 512
@@ -75,6 +108,7 @@ class PopulationGrid:
         self.year = year
         self.target: GridSpec | None = None
         self.report: dict = {}
+        self.attribution: str | None = None  # set from the run file's source
         self._mode = None
 
     @property

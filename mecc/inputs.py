@@ -26,14 +26,18 @@ def load_inputs(config: RunConfig):
         from mecc.errors import InputFileError
 
         raise InputFileError(f"{label}.population.path: file not found ({pop_path})")
+    from exposure.population import source_convention
+
+    convention = source_convention(pop_spec.get("source"), f"{label}.population.source")
     population = PopulationGrid(
         pop_path,
         kind=pop_spec.get("kind", "count"),
         label=f"{label}.population.path ({pop_spec['path']})",
         band=pop_spec.get("band", 1),
-        nodata=pop_spec.get("nodata"),
+        nodata=pop_spec.get("nodata", convention["nodata"]),
         year=pop_spec.get("year"),
     )
+    population.attribution = convention["attribution"]
     if config.data.get("zones") is None:
         zones = Zones.national(config.country, config.name)
     else:

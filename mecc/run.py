@@ -485,6 +485,8 @@ def _run_country(
                         "kind": population.kind,
                         "year": population.year,
                         "resampling": population_report,
+                        "source": config.data["population"].get("source"),
+                        "attribution": population.attribution,
                     },
                     "zones": {
                         "levels": [lv.level for lv in zones.levels],

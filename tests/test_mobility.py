@@ -502,3 +502,23 @@ def test_allocation_radius_leaves_far_people_without_host(tmp_path):
     about = json.loads((tmp_path / "out" / "manifest.json").read_text())["parameters"]
     assert about["exposure"]["allocation"]["radius_km"] == 15
     assert result.summary["hazards"]["sc"]["displaced"] == pytest.approx(760)
+
+
+# --- population products ------------------------------------------------------------------
+
+
+def test_ghsl_source_masks_its_undeclared_nodata(tmp_path):
+    data = scenario_case(tmp_path, source="ghsl")
+    pop = POP.copy()
+    pop[3, 3] = -200.0  # GHS-POP's nodata, not declared in this file
+    write_raster(tmp_path / "pop.tif", pop)
+    result = run(tmp_path, data)
+    expected = POP[:3].sum() + POP[3, :3].sum()  # independent masked sum
+    assert result.summary["population_total"] == pytest.approx(expected)
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert "GHS-POP" in manifest["parameters"]["population"]["attribution"]
+
+
+def test_unknown_population_source_is_refused(tmp_path, cli):
+    data = scenario_case(tmp_path, source="landscan")
+    assert _bad(tmp_path, cli, data, "population.source", "worldpop", "'landscan'") == 2
