@@ -23,6 +23,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from exposure.hxl import read_tagged_table
 from mecc.errors import ConfigError, DataError, InputFileError
 
 __all__ = [
@@ -188,11 +189,6 @@ _COLUMN = re.compile(
 _HXL_CODE = re.compile(r"^#adm(\d)\+(?:code|pcode)", re.IGNORECASE)
 
 
-def _is_hxl_row(values) -> bool:
-    cells = [str(v).strip() for v in values if str(v).strip()]
-    return bool(cells) and sum(c.startswith("#") for c in cells) >= max(1, len(cells) // 2)
-
-
 def _age_band(match) -> str | None:
     if match.group("total"):
         return "all"
@@ -229,20 +225,7 @@ def read_cod_ps(path, *, code_column: str | None = None, year: int | None = None
         female + male totals when both exist.
     """
     label = os.fspath(path)
-    if not os.path.isfile(label):
-        raise InputFileError(f"{label}: COD-PS table not found")
-    try:
-        if label.lower().endswith((".xlsx", ".xls")):
-            raw = pd.read_excel(label, dtype=str).fillna("")
-        else:
-            raw = pd.read_csv(label, dtype=str, encoding="utf-8-sig", keep_default_na=False)
-    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
-        raise InputFileError(f"{label}: cannot read the COD-PS table ({error})") from None
-    raw.columns = [str(c).strip() for c in raw.columns]
-    hxl = None
-    if len(raw) and _is_hxl_row(raw.iloc[0]):
-        hxl = dict(zip(raw.columns, raw.iloc[0].astype(str).str.strip(), strict=True))
-        raw = raw.iloc[1:].reset_index(drop=True)
+    raw, hxl = read_tagged_table(path, "COD-PS table")
     code_column = code_column or _finest_code_column(raw.columns, hxl, label)
     if code_column not in raw.columns:
         raise DataError(f"{label}: no column {code_column!r}; columns: {', '.join(raw.columns)}")

@@ -22,7 +22,8 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from mecc.errors import DataError, InputFileError
+from exposure.hxl import read_tagged_table
+from mecc.errors import DataError
 
 __all__ = ["BASELINE_COLUMNS", "SITE_COLUMNS", "read_dtm_baseline", "read_dtm_sites"]
 
@@ -122,30 +123,6 @@ def _tag_matches(tag: str, pattern: str) -> bool:
     return parts[0] == wanted[0] and set(wanted[1:]) <= set(parts[1:])
 
 
-def _is_hxl_row(values) -> bool:
-    cells = [str(v).strip() for v in values if str(v).strip()]
-    return bool(cells) and sum(c.startswith("#") for c in cells) >= max(1, len(cells) // 2)
-
-
-def _read(path, what: str) -> tuple[pd.DataFrame, dict | None]:
-    label = os.fspath(path)
-    if not os.path.isfile(label):
-        raise InputFileError(f"{label}: DTM {what} not found")
-    try:
-        if label.lower().endswith((".xlsx", ".xls")):
-            raw = pd.read_excel(label, dtype=str).fillna("")
-        else:
-            raw = pd.read_csv(label, dtype=str, encoding="utf-8-sig", keep_default_na=False)
-    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
-        raise InputFileError(f"{label}: cannot read the DTM {what} ({error})") from None
-    raw.columns = [str(c).strip() for c in raw.columns]
-    tags = None
-    if len(raw) and _is_hxl_row(raw.iloc[0]):
-        tags = {c: str(t).strip() for c, t in zip(raw.columns, raw.iloc[0], strict=True)}
-        raw = raw.iloc[1:].reset_index(drop=True)
-    return raw, tags
-
-
 def _columns(raw, tags, fields, label) -> dict:
     """Column of each field: the first hashtag pattern that matches, else a column name.
 
@@ -222,7 +199,7 @@ def read_dtm_sites(path, *, as_of=None) -> pd.DataFrame:
         unknown). Rows without coordinates are refused (they cannot be placed).
     """
     label = os.fspath(path)
-    raw, tags = _read(path, "site list")
+    raw, tags = read_tagged_table(path, "DTM site list")
     found = _columns(raw, tags, _SITE_FIELDS, label)
     missing = [f for f in ("lat", "lon", "individuals") if f not in found]
     if missing:
@@ -241,7 +218,7 @@ def read_dtm_sites(path, *, as_of=None) -> pd.DataFrame:
             if "site_name" in found
             else "",
             "lat": lat,
-            "lon": (lon + 180.0) % 360.0 - 180.0,
+            "lon": np.where(lon > 180.0, lon - 360.0, lon),  # exact for -180..180
             "individuals": _numbers(raw, found["individuals"], label, "individuals", lo=0),
             "households": _numbers(raw, found["households"], label, "households", lo=0)
             if "households" in found
@@ -274,7 +251,7 @@ def read_dtm_baseline(path, *, as_of=None) -> pd.DataFrame:
         Rows of the same P-code are summed (a baseline often lists villages or sites).
     """
     label = os.fspath(path)
-    raw, tags = _read(path, "baseline")
+    raw, tags = read_tagged_table(path, "DTM baseline")
     found = _columns(raw, tags, _BASELINE_FIELDS, label)
     if "zone_code" not in found or not {"idps", "returnees"} & set(found):
         raise DataError(

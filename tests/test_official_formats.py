@@ -232,6 +232,25 @@ def test_dtm_sites_read_the_same_by_hxl_or_by_column_names(tmp_path):
     assert plain["site_type"].tolist() == ["Camp", "Collective centre"]
 
 
+def test_dtm_sites_equal_the_same_sites_as_geojson_points(tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    (tmp_path / "hxl.csv").write_text(DTM_HXL, encoding="utf-8")
+    points = gpd.GeoDataFrame(
+        {"name": ["Camp Alpha", "École Beta"], "people": [1200.0, 350.0]},
+        geometry=[Point(43.1, 12.5), Point(43.2, 12.6)],
+        crs="EPSG:4326",
+    )
+    points.to_file(tmp_path / "sites.geojson")
+    back = gpd.read_file(tmp_path / "sites.geojson")
+    sites = read_dtm_sites(tmp_path / "hxl.csv")
+    np.testing.assert_array_equal(sites["lon"], back.geometry.x)
+    np.testing.assert_array_equal(sites["lat"], back.geometry.y)
+    np.testing.assert_array_equal(sites["individuals"], back["people"])
+    assert sites["site_name"].tolist() == back["name"].tolist()
+
+
 def test_dtm_baseline_sums_rows_of_a_pcode(tmp_path):
     path = tmp_path / "baseline.csv"
     path.write_text(

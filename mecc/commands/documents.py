@@ -26,15 +26,19 @@ _HOUSEHOLD = click.option(
 )
 
 
+def _out(what: str):
+    return click.option(
+        "--out",
+        "out_dir",
+        required=True,
+        type=click.Path(file_okay=False),
+        help=f"Folder to create for {what}; not the run folder.",
+    )
+
+
 @click.command("profile")
 @_RUN_DIR
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False),
-    help="Folder to create for profiles.html (and profiles.pdf); not the run folder.",
-)
+@_out("profiles.html (and profiles.pdf)")
 @click.option("--zone", "zones", multiple=True, help="Zone code to profile (repeat; default all).")
 @click.option("--level", "levels", type=int, multiple=True, help="Admin level to profile (repeat).")
 @click.option(
@@ -75,13 +79,7 @@ def profile_command(ctx, run_dir, out_dir, zones, levels, pdf, overwrite, **opti
 
 @click.command("needs")
 @_RUN_DIR
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False),
-    help="Folder to create for needs.csv (and shelter_gap.csv); not the run folder.",
-)
+@_out("needs.csv (and shelter_gap.csv)")
 @_NEEDS_PROFILE
 @_HOUSEHOLD
 @_RETURN_PERIOD
