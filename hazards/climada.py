@@ -396,8 +396,23 @@ def climada_event_set(spec: dict, base_dir, where: str):
     source, bands, fraction = read_climada_events(
         path, f"{where}.events ({spec['events']})", spec.get("member_pattern")
     )
+    _check_units(source, spec, where)
     layers = [(source, int(b)) for b in bands["band"]]
     fraction_layers = None
     if fraction is not None and "fraction" not in spec:
         fraction_layers = [(fraction, band) for _, band in layers]
     return source, bands, layers, fraction_layers
+
+
+def _check_units(source: ClimadaHazardFile, spec: dict, where: str) -> None:
+    """Refuse a file whose stated intensity unit is not the hazard type's, unless the
+    run file states the unit (``unit:``, converted by the catalogue's exact factors)."""
+    from hazards.catalogue import get_hazard_type
+
+    units = source.units.strip()
+    hazard_type = get_hazard_type(spec["type"], f"{where}.type")
+    if units and "unit" not in spec and units != hazard_type.unit:
+        raise ConfigError(
+            f"{where}: the file's intensity is in {units!r} but {hazard_type.name} grids are in "
+            f"{hazard_type.unit}; state the file's unit with unit: (e.g. unit: {units})"
+        )

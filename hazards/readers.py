@@ -6,9 +6,10 @@ files and an optional flooded-fraction file, the curve and the exposure threshol
 :meth:`HazardSet.align` then gives readers that deliver every band on the analysis grid
 block by block (``mecc.grid.AlignedBands``).
 
-Formats: GeoTIFF (single or multi-band; any GDAL raster) and NetCDF through xarray
+Formats: GeoTIFF (single or multi-band; any GDAL raster), NetCDF through xarray
 (``variable`` names the data variable; CF ``grid_mapping`` or lon/lat coordinates give
-the CRS).
+the CRS; ``hazards.netcdf``), USGS ShakeMap grid.xml (``hazards.shakemap``) and CLIMADA
+hazard HDF5 event sets named by ``events:`` (``hazards.climada``).
 """
 
 from __future__ import annotations

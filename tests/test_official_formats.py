@@ -557,3 +557,18 @@ def test_climada_bad_files(tmp_path):
 
     with pytest.raises(InputFileError, match="cannot read HDF5"):
         ClimadaHazardFile(tmp_path / "text.hdf5")
+
+
+def test_climada_units_are_checked_and_converted(tmp_path):
+    inputs = tmp_path / "inputs"
+    data = basic_case(inputs)
+    write_climada(inputs / "cm.hdf5", np.stack([DEPTH * 100]), TRANSFORM, [0.1], units="cm")
+    hazard = {"id": "ev", "type": "river_flood", "events": "cm.hdf5", "curve": "flood_step_1m"}
+    with pytest.raises(ConfigError, match="intensity is in 'cm'"):
+        run_country(write_run(inputs, {**data, "hazards": [hazard]}), tmp_path / "bad")
+    assert not (tmp_path / "bad").exists()
+    run_country(
+        write_run(inputs, {**data, "hazards": [{**hazard, "unit": "cm"}]}), tmp_path / "run"
+    )
+    zones = _tables(tmp_path / "run")["zones.csv"].set_index("zone_code")
+    assert zones.loc["B", "aad"] == pytest.approx(0.1 * POP[:, 2:].sum())  # 100 cm = 1 m
