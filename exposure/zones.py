@@ -432,6 +432,14 @@ def read_zones(spec, base_dir, country: str) -> Zones:
         where = f"zones[{k}]" if isinstance(spec, list) else "zones"
         if not isinstance(entry, dict):
             raise ConfigError(f"{where}: give path, code_field, name_field and level")
+        if entry.get("format") == "cod-ab":
+            from exposure.cod import read_cod_ab
+
+            levels.extend(read_cod_ab(entry, base_dir, where))
+            continue
+        for key in ("levels", "language"):
+            if key in entry:
+                raise ConfigError(f"{where}.{key}: applies with format: cod-ab only")
         levels.append(read_zone_level(entry, base_dir, where))
     numbers = [lv.level for lv in levels]
     if len(set(numbers)) != len(numbers):

@@ -45,6 +45,7 @@ import pandas as pd
 import pyproj
 from rasterio.windows import Window
 
+from hazards.ibtracs import ibtracs_track, is_ibtracs
 from hazards.scenarios import target_grid, write_scenario_grid
 from mecc.errors import ConfigError, DataError, InputFileError, OutputExistsError
 from mecc.grid import GridSpec
@@ -192,7 +193,9 @@ def estimate_rmw(pressure_hpa):
     return np.interp(pressure_hpa, _RMW_PRESSURE, _RMW_NMI)
 
 
-def read_track(path, *, averaging="1-min", env_pressure_hpa=ENV_PRESSURE_HPA) -> pd.DataFrame:
+def read_track(
+    path, *, averaging="1-min", env_pressure_hpa=ENV_PRESSURE_HPA, storm=None
+) -> pd.DataFrame:
     """Read a best-track CSV and fill its missing values (see the module docstring).
 
     The CSV has ``time_utc`` (YYYYMMDDHH, YYYYMMDDHHMM or ISO 8601, UTC), ``lat``, ``lon``
@@ -202,7 +205,9 @@ def read_track(path, *, averaging="1-min", env_pressure_hpa=ENV_PRESSURE_HPA) ->
     the file gives none. Returns ``time_utc``, ``hours`` (since the first point), ``lat``,
     ``lon`` (-180 to 180), ``vmax_kt`` (1-min), ``pressure_hpa``, ``env_pressure_hpa``,
     ``rmax_nmi`` and ``*_estimated`` flags. End points with neither wind nor pressure
-    stay NaN and give no wind.
+    stay NaN and give no wind. An IBTrACS CSV (``SID``, ``ISO_TIME``, ...) is converted
+    first (:func:`hazards.ibtracs.ibtracs_track`: each agency's wind to 1-minute; name
+    the storm with ``storm`` when the file holds several; ``averaging`` must stay 1-min).
     """
     factor = _averaging_factor(averaging)
     env_default = _number(env_pressure_hpa, "env_pressure_hpa", 900.0, 1100.0)
@@ -216,6 +221,17 @@ def read_track(path, *, averaging="1-min", env_pressure_hpa=ENV_PRESSURE_HPA) ->
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
         raise InputFileError(f"{label}: cannot read the track ({error})") from None
     raw.columns = [str(c).strip() for c in raw.columns]
+    wind_sources = None
+    if is_ibtracs(raw.columns):
+        if averaging != "1-min":
+            raise ConfigError(
+                f"{label}: an IBTrACS file states each agency's averaging; leave the track "
+                "averaging at 1-min (winds are converted per agency)"
+            )
+        raw = ibtracs_track(raw, label, storm)
+        wind_sources = raw.pop("wind_source").value_counts().to_dict()
+    elif storm is not None:
+        raise ConfigError(f"{label}: storm applies to IBTrACS files only")
     missing = [c for c in ("time_utc", "lat", "lon") if c not in raw.columns]
     if missing:
         raise DataError(
@@ -270,6 +286,10 @@ def read_track(path, *, averaging="1-min", env_pressure_hpa=ENV_PRESSURE_HPA) ->
     columns = (times, hours, lat, lon, np.maximum(vmax, 0.0), pressure, env, rmax)
     track = pd.DataFrame(dict(zip(TRACK_COLUMNS, columns, strict=True)) | flags)
     track.attrs.update(source=label, averaging=averaging, averaging_factor=factor)
+    if wind_sources is not None:
+        track.attrs["ibtracs_wind_sources"] = {
+            k or "missing": int(v) for k, v in wind_sources.items()
+        }
     return track
 
 
@@ -476,6 +496,7 @@ def write_cyclone(
     b_parameter="holland2008",
     cutoff_km=CUTOFF_KM,
     time_step_h=TIME_STEP_H,
+    storm=None,
 ) -> Path:
     """Read a track, compute its wind field on a grid and write it as a GeoTIFF (m/s).
 
@@ -490,7 +511,9 @@ def write_cyclone(
     out_path = Path(out_path)
     if out_path.exists() and not overwrite:
         raise OutputExistsError(f"{out_path}: file exists; use --overwrite to replace it")
-    track = read_track(track_path, averaging=track_averaging, env_pressure_hpa=env_pressure_hpa)
+    track = read_track(
+        track_path, averaging=track_averaging, env_pressure_hpa=env_pressure_hpa, storm=storm
+    )
     grid = target_grid(like=like, bounds=bounds, resolution=resolution, crs=crs)
     options = {"surface_factor": factor, "b_parameter": b_parameter, "cutoff_km": cutoff_km}
     options["time_step_h"] = time_step_h
@@ -517,6 +540,8 @@ def write_cyclone(
         "grid": grid.describe(),
         "peak_wind_ms": round(float(field.max()), 3),
     }
+    if "ibtracs_wind_sources" in track.attrs:  # points per agency and averaging period
+        parameters["ibtracs_wind_sources"] = track.attrs["ibtracs_wind_sources"]
     return write_scenario_grid(
         out_path,
         grid,

@@ -6,141 +6,30 @@ files and an optional flooded-fraction file, the curve and the exposure threshol
 :meth:`HazardSet.align` then gives readers that deliver every band on the analysis grid
 block by block (``mecc.grid.AlignedBands``).
 
-Formats: GeoTIFF (single or multi-band; any GDAL raster) and NetCDF through xarray
+Formats: GeoTIFF (single or multi-band; any GDAL raster), NetCDF through xarray
 (``variable`` names the data variable; CF ``grid_mapping`` or lon/lat coordinates give
-the CRS).
+the CRS; ``hazards.netcdf``), USGS ShakeMap grid.xml (``hazards.shakemap``) and CLIMADA
+hazard HDF5 event sets named by ``events:`` (``hazards.climada``).
 """
 
 from __future__ import annotations
 
 import math
 import os
-import threading
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from affine import Affine
 
 from hazards.catalogue import HazardType, averaging_factor, get_hazard_type, unit_factor
 from hazards.curves import Curve, load_curve_set
-from mecc.errors import ConfigError, DataError, InputFileError, MissingCRSError
-from mecc.grid import AlignedBands, GridSpec, RasterFile, mask_missing
+from hazards.netcdf import NetCDFFile
+from mecc.errors import ConfigError, DataError, InputFileError
+from mecc.grid import AlignedBands, GridSpec, RasterFile
 
 __all__ = ["HazardSet", "NetCDFFile", "open_grid_file", "read_hazard"]
 
 KINDS = ("events", "return_periods", "scenario")
-
-_X_NAMES = ("x", "lon", "longitude")
-_Y_NAMES = ("y", "lat", "latitude")
-
-
-class NetCDFFile:
-    """One variable of a NetCDF file, read by windows like :class:`mecc.grid.RasterFile`.
-
-    The variable has dimensions ``(y, x)`` or ``(band, y, x)`` where ``x``/``y`` are
-    named x/lon/longitude and y/lat/latitude with regular spacing. Rows are presented
-    north-up whatever the file's order.
-    """
-
-    def __init__(self, path, variable: str | None, label: str | None = None):
-        import xarray as xr
-
-        self.path = os.fspath(path)
-        self.label = label or self.path
-        self._lock = threading.Lock()
-        self.extreme_cells = 0
-        try:
-            self._dataset = xr.open_dataset(self.path, decode_times=False, mask_and_scale=True)
-        except (OSError, ValueError) as error:
-            raise InputFileError(f"{self.label}: cannot read NetCDF ({error})") from None
-        names = [n for n in self._dataset.data_vars if self._dataset[n].ndim >= 2]
-        if variable is None:
-            if len(names) != 1:
-                raise ConfigError(
-                    f"{self.label}: name the NetCDF variable with 'variable:' (found {', '.join(names) or 'none'})"
-                )
-            variable = names[0]
-        if variable not in self._dataset.data_vars:
-            raise DataError(
-                f"{self.label}: variable {variable!r} not found (found {', '.join(names)})"
-            )
-        data = self._dataset[variable]
-        x_dim = next((d for d in data.dims if d.lower() in _X_NAMES), None)
-        y_dim = next((d for d in data.dims if d.lower() in _Y_NAMES), None)
-        others = [d for d in data.dims if d not in (x_dim, y_dim)]
-        if x_dim is None or y_dim is None or len(others) > 1:
-            raise DataError(
-                f"{self.label}: variable {variable!r} needs dims (band, y, x) or (y, x); has {data.dims}"
-            )
-        self._data = data.transpose(*others, y_dim, x_dim)
-        self._band_dim = others[0] if others else None
-        x = np.asarray(self._dataset[x_dim].values, dtype=np.float64)
-        y = np.asarray(self._dataset[y_dim].values, dtype=np.float64)
-        dx = _regular_step(x, f"{self.label}: coordinate {x_dim}")
-        dy = _regular_step(y, f"{self.label}: coordinate {y_dim}")
-        self._flip = dy > 0
-        top = y.max() + abs(dy) / 2
-        transform = Affine(dx, 0.0, x[0] - dx / 2, 0.0, -abs(dy), top)
-        crs = _netcdf_crs(self._dataset, data, x_dim, y_dim, self.label)
-        self.grid = GridSpec(crs, transform, x.size, y.size)
-        self.count = self._data.shape[0] if self._band_dim else 1
-        self.nodata = (None,) * self.count
-
-    def read(self, bands, window, out=None) -> np.ndarray:
-        """Float64 ``(len(bands), h, w)`` of ``window`` (north-up rows), NaN if missing.
-
-        Written into ``out`` when given.
-        """
-        r0, r1 = int(window.row_off), int(window.row_off + window.height)
-        c0, c1 = int(window.col_off), int(window.col_off + window.width)
-        rows = slice(self.grid.height - r1, self.grid.height - r0) if self._flip else slice(r0, r1)
-        with self._lock:
-            if self._band_dim:
-                raw = self._data[[b - 1 for b in bands], rows, c0:c1].values
-            else:
-                raw = self._data.values[None, rows, c0:c1]
-        if self._flip:
-            raw = raw[:, ::-1, :]
-        values, extreme = mask_missing(np.ascontiguousarray(raw))
-        self.extreme_cells += extreme
-        if out is None:
-            return values
-        out[...] = values
-        return out
-
-
-def _regular_step(values: np.ndarray, label: str) -> float:
-    if values.size < 2:
-        raise DataError(f"{label}: needs at least two values")
-    steps = np.diff(values)
-    if not np.allclose(steps, steps[0], rtol=1e-6, atol=0):
-        raise DataError(f"{label}: spacing is not regular; regrid the file first")
-    return float((values[-1] - values[0]) / (values.size - 1))
-
-
-def _netcdf_crs(dataset, data, x_dim, y_dim, label):
-    mapping = data.attrs.get("grid_mapping") or data.encoding.get("grid_mapping")
-    if mapping and mapping in dataset.variables:
-        attrs = dataset[mapping].attrs
-        for key in ("crs_wkt", "spatial_ref"):
-            if key in attrs:
-                return attrs[key]
-        import pyproj
-
-        try:
-            return pyproj.CRS.from_cf(attrs).to_wkt()
-        except pyproj.exceptions.CRSError:
-            pass
-    x_units = str(dataset[x_dim].attrs.get("units", "")).lower()
-    y_units = str(dataset[y_dim].attrs.get("units", "")).lower()
-    if x_units.startswith("degree") and y_units.startswith("degree"):
-        return "EPSG:4326"
-    if x_dim.lower() in ("lon", "longitude") and y_dim.lower() in ("lat", "latitude"):
-        return "EPSG:4326"
-    raise MissingCRSError(
-        f"{label}: no CRS (add a CF grid_mapping variable or lon/lat coordinates in degrees)"
-    )
 
 
 def open_grid_file(path, label: str, variable: str | None = None):
@@ -149,6 +38,10 @@ def open_grid_file(path, label: str, variable: str | None = None):
         raise InputFileError(f"{label}: file not found ({path})")
     if os.fspath(path).lower().endswith((".nc", ".nc4", ".netcdf")):
         return NetCDFFile(path, variable, label)
+    if os.fspath(path).lower().endswith(".xml"):  # a USGS ShakeMap grid.xml
+        from hazards.shakemap import ShakeMapFile
+
+        return ShakeMapFile(path, variable, label)
     if variable is not None:
         raise ConfigError(f"{label}: 'variable' applies to NetCDF files only")
     return RasterFile(path, label)
@@ -294,7 +187,8 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
         raise ConfigError(f"{where}: give either intensity + events or return_periods, not both")
     if sum((has_events, has_rps, has_scenario)) != 1:
         raise ConfigError(f"{where}: give exactly one of events, return_periods or scenario")
-    if not has_rps and "intensity" not in spec:
+    climada = has_events and str(spec["events"]).lower().endswith((".hdf5", ".h5", ".hdf"))
+    if not has_rps and "intensity" not in spec and not climada:
         raise ConfigError(f"{where}.intensity: missing (the hazard grid file)")
 
     def path_of(value, key):
@@ -303,6 +197,7 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
         return os.path.join(os.fspath(base_dir), value)
 
     inputs = []
+    fraction_from_file = None
     if has_rps:
         kind = "return_periods"
         rp_map = spec["return_periods"]
@@ -339,9 +234,17 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
                 "return_period": [rp for rp, _ in periods],
             }
         )
+    elif climada:
+        from hazards.climada import climada_event_set
+
+        kind = "events"
+        source, bands, layers, fraction_from_file = climada_event_set(spec, base_dir, where)
+        inputs.append(source.path)
     else:
         path = path_of(spec["intensity"], "intensity")
         source = open_grid_file(path, f"{where}.intensity ({spec['intensity']})", variable)
+        if getattr(source, "unit", hazard_type.unit) != hazard_type.unit:  # a ShakeMap field
+            raise ConfigError(f"{where}.variable: {source.field} is not in {hazard_type.unit}")
         inputs.append(path)
         if has_scenario:
             kind = "scenario"
@@ -362,7 +265,7 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
                 spec.get("member_pattern"),
             )
             layers = [(source, int(b)) for b in bands["band"]]
-    fraction_layers = None
+    fraction_layers = fraction_from_file if climada else None
     if "fraction" in spec:
         if not hazard_type.flood_type:
             raise ConfigError(

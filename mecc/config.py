@@ -146,12 +146,18 @@ COMPONENT_KEYS = {
 COMPONENT_KEYS["type"] = (str, True)
 ZONE_KEYS = {
     "path": (str, True),
-    "code_field": (str, True),
+    "code_field": (str, False),
     "name_field": (str, False),
     "parent_field": (str, False),
     "level": (int, False),
     "layer": (str, False),
+    "format": (str, False),
+    "levels": (list, False),
+    "language": (str, False),
 }
+ZONE_FORMATS = ("cod-ab",)
+"""``zones: {format: ...}`` values: ``cod-ab`` reads every level of an OCHA COD-AB
+GeoPackage (codes, names and parents from its ADMn_PCODE / ADMn_EN fields)."""
 NOT_YET = {
     "damage_curve": "damage-state curves (Sendai B-3/B-4)",
 }
@@ -295,6 +301,12 @@ def load_config(path) -> RunConfig:
             if not isinstance(entry, dict):
                 raise ConfigError(f"{where}: expected a mapping with path and code_field")
             _check_keys(entry, ZONE_KEYS, where)
+            if "format" in entry and entry["format"] not in ZONE_FORMATS:
+                raise ConfigError(
+                    f"{where}.format: unknown format {entry['format']!r}; use {', '.join(ZONE_FORMATS)}"
+                )
+            if "format" not in entry and "code_field" not in entry:
+                raise ConfigError(f"{where}.code_field: missing (required)")
     if not data["hazards"]:
         raise ConfigError(f"{label}.hazards: give at least one hazard set")
     ids = set()

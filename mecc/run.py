@@ -559,3 +559,6 @@ def _write_zones_gpkg(path, zones, grid, hazard_tabs) -> None:
             frame[name] = rows[column].to_numpy()
     for level, layer in frame.groupby("level", sort=True):
         layer.to_file(path, layer=f"admin{level}", driver="GPKG")
+    from mecc.qgis_style import add_qgis_styles  # QGIS opens the layers styled
+
+    add_qgis_styles(path, [tab.zones["hazard_id"].iloc[0] for tab in hazard_tabs])

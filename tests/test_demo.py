@@ -88,7 +88,7 @@ def test_zones_geopackage_matches_zones_csv(demo):
     run = demo / "run"
     zones = pd.read_csv(run / "zones.csv", encoding="utf-8-sig", dtype={"zone_code": str})
     layers = [name for name, _ in pyogrio.list_layers(run / "zones.gpkg")]
-    assert layers == ["admin1", "admin2"]
+    assert layers == ["admin1", "admin2", "layer_styles"]  # layer_styles: the QGIS style
     for level in (1, 2):
         frame = gpd.read_file(run / "zones.gpkg", layer=f"admin{level}")
         assert frame.crs.to_epsg() == 4326

@@ -16,7 +16,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 # conda-forge names that differ from the PyPI names
-CONDA_NAMES = {"netcdf4": "netcdf4", "pyyaml": "pyyaml"}
+CONDA_NAMES = {"netcdf4": "netcdf4", "pyyaml": "pyyaml", "tables": "pytables"}
 
 
 def _requirement(text: str) -> tuple[str, str]:

@@ -74,15 +74,26 @@ def hazard_group():
     show_default=True,
     help="Averaging period of the track's maximum wind (JMA tracks are 10-min).",
 )
+@click.option(
+    "--storm",
+    default=None,
+    help="IBTrACS files: SID (or NAME) of the storm when the file holds several.",
+)
 @click.option("--overwrite", is_flag=True, help="Replace an existing file.")
 @click.pass_context
-def hazard_cyclone(ctx, track, out_path, like, bounds, resolution, crs, track_averaging, overwrite):
-    """Maximum 1-minute sustained wind at 10 m from a track (Holland profile)."""
+def hazard_cyclone(
+    ctx, track, out_path, like, bounds, resolution, crs, track_averaging, storm, overwrite
+):
+    """Maximum 1-minute sustained wind at 10 m from a track (Holland profile).
+
+    TRACK is a best-track CSV (time_utc, lat, lon, vmax_kt and/or pressure_hpa) or an
+    IBTrACS v4 CSV, whose agency winds are converted to 1-minute sustained wind.
+    """
     from hazards.cyclone import write_cyclone
 
     grid = _grid_arguments(like, bounds, resolution, crs)
     out = write_cyclone(
-        track, out_path, track_averaging=track_averaging, overwrite=overwrite, **grid
+        track, out_path, track_averaging=track_averaging, overwrite=overwrite, storm=storm, **grid
     )
     if not ctx.obj["quiet"]:
         click.echo(f"wrote {out}")

@@ -1,0 +1,47 @@
+"""Spreadsheets of humanitarian data: CSV or Excel with an optional HXL hashtag row.
+
+The Humanitarian Exchange Language (HXL) puts a row of hashtags (``#adm2+code``,
+``#affected+ind``, ...) under the header. :func:`read_tagged_table` reads such a file as
+text and returns the table without that row and the hashtag of each column.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+
+from mecc.errors import InputFileError
+
+__all__ = ["is_hxl_row", "read_tagged_table"]
+
+
+def is_hxl_row(values) -> bool:
+    """True when at least half of the row's non-empty cells are hashtags."""
+    cells = [str(v).strip() for v in values if str(v).strip()]
+    return bool(cells) and sum(c.startswith("#") for c in cells) >= max(1, len(cells) // 2)
+
+
+def read_tagged_table(path, what: str) -> tuple[pd.DataFrame, dict | None]:
+    """Read a CSV (UTF-8, BOM allowed) or Excel file as text.
+
+    Returns the table (header names stripped; the HXL row removed) and ``{column:
+    hashtag}`` when the first row under the header is an HXL row, else None. ``what``
+    names the file in errors (e.g. "DTM site list").
+    """
+    label = os.fspath(path)
+    if not os.path.isfile(label):
+        raise InputFileError(f"{label}: {what} not found")
+    try:
+        if label.lower().endswith((".xlsx", ".xls")):
+            raw = pd.read_excel(label, dtype=str).fillna("")
+        else:
+            raw = pd.read_csv(label, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
+        raise InputFileError(f"{label}: cannot read the {what} ({error})") from None
+    raw.columns = [str(c).strip() for c in raw.columns]
+    tags = None
+    if len(raw) and is_hxl_row(raw.iloc[0]):
+        tags = {c: str(t).strip() for c, t in zip(raw.columns, raw.iloc[0], strict=True)}
+        raw = raw.iloc[1:].reset_index(drop=True)
+    return raw, tags

@@ -1,0 +1,158 @@
+"""IBTrACS best tracks (CSV, version 4) into the cyclone generator's track table.
+
+IBTrACS (Knapp et al. 2010) merges every agency's best track; each agency reports wind
+with its own averaging period. :func:`ibtracs_track` picks, for every point, the wind of
+the US agencies (``USA_WIND``, 1-minute sustained) when given, else the WMO agency's
+(``WMO_WIND`` with ``WMO_AGENCY``), else the first regional agency column that has one,
+and converts it to 1-minute sustained wind with the catalogue's factor (10-minute mean
+x 1/0.93 at sea, Harper, Kepert and Ginger 2010, ``hazards.catalogue``). Winds of
+agencies averaging over 2 or 3 minutes (CMA, New Delhi) have no cited factor here and are
+treated as missing (the generator then estimates wind from pressure). Central pressure
+comes from ``USA_PRES`` or ``WMO_PRES``, the environmental pressure from ``USA_POCI``
+and the radius of maximum wind from ``USA_RMW`` (nautical miles).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from hazards.catalogue import TEN_TO_ONE_MINUTE
+from mecc.errors import ConfigError, DataError
+
+__all__ = ["AGENCY_AVERAGING", "ibtracs_track", "is_ibtracs"]
+
+AGENCY_AVERAGING = {
+    "usa": "1-min",
+    "hurdat_atl": "1-min",
+    "hurdat_epa": "1-min",
+    "cphc": "1-min",
+    "atcf": "1-min",
+    "tokyo": "10-min",
+    "reunion": "10-min",
+    "bom": "10-min",
+    "nadi": "10-min",
+    "wellington": "10-min",
+    "hko": "10-min",
+    "cma": "2-min",
+    "newdelhi": "3-min",
+}
+"""Wind averaging period of each IBTrACS agency (IBTrACS v4 technical documentation)."""
+
+TO_ONE_MINUTE = {"1-min": 1.0, "10-min": TEN_TO_ONE_MINUTE}
+"""Factors to 1-minute sustained wind that the catalogue cites; other periods have none."""
+
+_REGIONAL = ("TOKYO", "REUNION", "BOM", "NADI", "WELLINGTON", "HKO", "CMA", "NEWDELHI")
+
+
+def is_ibtracs(columns) -> bool:
+    """True for the columns of an IBTrACS CSV (``SID``, ``ISO_TIME``, ``LAT``, ``LON``)."""
+    upper = {str(c).strip().upper() for c in columns}
+    return {"SID", "ISO_TIME", "LAT", "LON"} <= upper
+
+
+def _numbers(raw: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in raw.columns:
+        return np.full(len(raw), np.nan)
+    values = pd.to_numeric(raw[column].fillna("").str.strip(), errors="coerce")
+    return values.to_numpy(np.float64)
+
+
+def _storm_rows(raw: pd.DataFrame, label: str, storm: str | None) -> pd.DataFrame:
+    sids = raw["SID"].fillna("").str.strip()
+    names = raw.get("NAME", pd.Series("", index=raw.index)).fillna("").str.strip()
+    unique = list(dict.fromkeys(sids))
+    if storm is None:
+        if len(unique) > 1:
+            shown = ", ".join(f"{s} ({names[sids == s].iloc[0]})" for s in unique[:6])
+            raise ConfigError(
+                f"{label}: the file holds {len(unique)} storms ({shown}{', ...' if len(unique) > 6 else ''}); "
+                "name one with --storm SID"
+            )
+        return raw
+    chosen = sids == storm.strip()
+    if not chosen.any():
+        by_name = names.str.upper() == storm.strip().upper()
+        matching = list(dict.fromkeys(sids[by_name]))
+        if len(matching) > 1:
+            raise ConfigError(
+                f"{label}: {len(matching)} storms are named {storm} ({', '.join(matching[:6])}); "
+                "give the SID"
+            )
+        chosen = by_name
+    if not chosen.any():
+        raise ConfigError(f"{label}: no storm {storm!r} (SID or NAME) in the file")
+    return raw[chosen.to_numpy()]
+
+
+def ibtracs_track(raw: pd.DataFrame, label: str, storm: str | None = None) -> pd.DataFrame:
+    """Convert IBTrACS rows (read as text) into the generator's track columns.
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        The CSV read with ``dtype=str``; its units row (the second line of IBTrACS
+        files) is recognised and dropped.
+    label : str
+        Names the file in errors.
+    storm : str, optional
+        ``SID`` (or ``NAME``) of the storm when the file holds several.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Text columns ``time_utc`` (ISO 8601), ``lat``, ``lon``, ``vmax_kt`` (1-minute
+        sustained), ``pressure_hpa``, ``env_pressure_hpa``, ``rmax_nmi`` and
+        ``wind_source`` (agency and averaging of each point's wind, e.g. ``tokyo 10-min``),
+        as :func:`hazards.cyclone.read_track` reads them.
+    """
+    raw = raw.rename(columns={c: str(c).strip().upper() for c in raw.columns})
+    first_lat = pd.to_numeric(raw["LAT"].iloc[:1].str.strip(), errors="coerce")
+    if len(raw) and first_lat.isna().all():  # the units row
+        raw = raw.iloc[1:]
+    raw = _storm_rows(raw.reset_index(drop=True), label, storm).reset_index(drop=True)
+    n = len(raw)
+    wind = np.full(n, np.nan)
+    source = np.full(n, "", dtype=object)
+
+    def take(values, agency_of_row):
+        nonlocal wind
+        for i in np.flatnonzero(np.isnan(wind) & np.isfinite(values) & (values > 0)):
+            agency = agency_of_row(i)
+            period = AGENCY_AVERAGING.get(agency)
+            if period in TO_ONE_MINUTE:
+                wind[i] = values[i] * TO_ONE_MINUTE[period]
+                source[i] = f"{agency} {period}"
+
+    take(_numbers(raw, "USA_WIND"), lambda i: "usa")
+    if "WMO_AGENCY" in raw.columns:
+        agencies = raw["WMO_AGENCY"].fillna("").str.strip().str.lower()
+        take(_numbers(raw, "WMO_WIND"), lambda i: agencies.iloc[i])
+    for name in _REGIONAL:
+        take(_numbers(raw, f"{name}_WIND"), lambda i, name=name: name.lower())
+    pressure = _numbers(raw, "USA_PRES")
+    pressure = np.where(np.isfinite(pressure) & (pressure > 0), pressure, _numbers(raw, "WMO_PRES"))
+    if np.isnan(wind).all() and np.isnan(pressure).all():
+        raise DataError(
+            f"{label}: no wind with a known averaging period and no pressure for this storm"
+        )
+    times = pd.to_datetime(raw["ISO_TIME"].str.strip(), errors="coerce")
+    if times.isna().any():
+        row = int(np.flatnonzero(times.isna().to_numpy())[0])
+        raise DataError(f"{label}: ISO_TIME {raw['ISO_TIME'].iloc[row]!r} is not a time")
+
+    def text(values):
+        return ["" if not np.isfinite(v) else repr(float(v)) for v in values]
+
+    return pd.DataFrame(
+        {
+            "time_utc": times.dt.strftime("%Y-%m-%dT%H:%M:%S").to_list(),
+            "lat": raw["LAT"].str.strip().to_list(),
+            "lon": raw["LON"].str.strip().to_list(),
+            "vmax_kt": text(wind),
+            "pressure_hpa": text(pressure),
+            "env_pressure_hpa": text(_numbers(raw, "USA_POCI")),
+            "rmax_nmi": text(_numbers(raw, "USA_RMW")),
+            "wind_source": list(source),
+        }
+    )

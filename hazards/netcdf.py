@@ -1,0 +1,130 @@
+"""NetCDF hazard grids read by windows through xarray (``variable`` names the data
+variable; CF ``grid_mapping`` or lon/lat coordinates give the CRS).
+
+Moved out of ``hazards.readers`` (which re-exports :class:`NetCDFFile`) to keep that
+module small.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import numpy as np
+from affine import Affine
+
+from mecc.errors import ConfigError, DataError, InputFileError, MissingCRSError
+from mecc.grid import GridSpec, mask_missing
+
+__all__ = ["NetCDFFile"]
+
+_X_NAMES = ("x", "lon", "longitude")
+_Y_NAMES = ("y", "lat", "latitude")
+
+
+class NetCDFFile:
+    """One variable of a NetCDF file, read by windows like :class:`mecc.grid.RasterFile`.
+
+    The variable has dimensions ``(y, x)`` or ``(band, y, x)`` where ``x``/``y`` are
+    named x/lon/longitude and y/lat/latitude with regular spacing. Rows are presented
+    north-up whatever the file's order.
+    """
+
+    def __init__(self, path, variable: str | None, label: str | None = None):
+        import xarray as xr
+
+        self.path = os.fspath(path)
+        self.label = label or self.path
+        self._lock = threading.Lock()
+        self.extreme_cells = 0
+        try:
+            self._dataset = xr.open_dataset(self.path, decode_times=False, mask_and_scale=True)
+        except (OSError, ValueError) as error:
+            raise InputFileError(f"{self.label}: cannot read NetCDF ({error})") from None
+        names = [n for n in self._dataset.data_vars if self._dataset[n].ndim >= 2]
+        if variable is None:
+            if len(names) != 1:
+                raise ConfigError(
+                    f"{self.label}: name the NetCDF variable with 'variable:' (found {', '.join(names) or 'none'})"
+                )
+            variable = names[0]
+        if variable not in self._dataset.data_vars:
+            raise DataError(
+                f"{self.label}: variable {variable!r} not found (found {', '.join(names)})"
+            )
+        data = self._dataset[variable]
+        x_dim = next((d for d in data.dims if d.lower() in _X_NAMES), None)
+        y_dim = next((d for d in data.dims if d.lower() in _Y_NAMES), None)
+        others = [d for d in data.dims if d not in (x_dim, y_dim)]
+        if x_dim is None or y_dim is None or len(others) > 1:
+            raise DataError(
+                f"{self.label}: variable {variable!r} needs dims (band, y, x) or (y, x); has {data.dims}"
+            )
+        self._data = data.transpose(*others, y_dim, x_dim)
+        self._band_dim = others[0] if others else None
+        x = np.asarray(self._dataset[x_dim].values, dtype=np.float64)
+        y = np.asarray(self._dataset[y_dim].values, dtype=np.float64)
+        dx = _regular_step(x, f"{self.label}: coordinate {x_dim}")
+        dy = _regular_step(y, f"{self.label}: coordinate {y_dim}")
+        self._flip = dy > 0
+        top = y.max() + abs(dy) / 2
+        transform = Affine(dx, 0.0, x[0] - dx / 2, 0.0, -abs(dy), top)
+        crs = _netcdf_crs(self._dataset, data, x_dim, y_dim, self.label)
+        self.grid = GridSpec(crs, transform, x.size, y.size)
+        self.count = self._data.shape[0] if self._band_dim else 1
+        self.nodata = (None,) * self.count
+
+    def read(self, bands, window, out=None) -> np.ndarray:
+        """Float64 ``(len(bands), h, w)`` of ``window`` (north-up rows), NaN if missing.
+
+        Written into ``out`` when given.
+        """
+        r0, r1 = int(window.row_off), int(window.row_off + window.height)
+        c0, c1 = int(window.col_off), int(window.col_off + window.width)
+        rows = slice(self.grid.height - r1, self.grid.height - r0) if self._flip else slice(r0, r1)
+        with self._lock:
+            if self._band_dim:
+                raw = self._data[[b - 1 for b in bands], rows, c0:c1].values
+            else:
+                raw = self._data.values[None, rows, c0:c1]
+        if self._flip:
+            raw = raw[:, ::-1, :]
+        values, extreme = mask_missing(np.ascontiguousarray(raw))
+        self.extreme_cells += extreme
+        if out is None:
+            return values
+        out[...] = values
+        return out
+
+
+def _regular_step(values: np.ndarray, label: str) -> float:
+    if values.size < 2:
+        raise DataError(f"{label}: needs at least two values")
+    steps = np.diff(values)
+    if not np.allclose(steps, steps[0], rtol=1e-6, atol=0):
+        raise DataError(f"{label}: spacing is not regular; regrid the file first")
+    return float((values[-1] - values[0]) / (values.size - 1))
+
+
+def _netcdf_crs(dataset, data, x_dim, y_dim, label):
+    mapping = data.attrs.get("grid_mapping") or data.encoding.get("grid_mapping")
+    if mapping and mapping in dataset.variables:
+        attrs = dataset[mapping].attrs
+        for key in ("crs_wkt", "spatial_ref"):
+            if key in attrs:
+                return attrs[key]
+        import pyproj
+
+        try:
+            return pyproj.CRS.from_cf(attrs).to_wkt()
+        except pyproj.exceptions.CRSError:
+            pass
+    x_units = str(dataset[x_dim].attrs.get("units", "")).lower()
+    y_units = str(dataset[y_dim].attrs.get("units", "")).lower()
+    if x_units.startswith("degree") and y_units.startswith("degree"):
+        return "EPSG:4326"
+    if x_dim.lower() in ("lon", "longitude") and y_dim.lower() in ("lat", "latitude"):
+        return "EPSG:4326"
+    raise MissingCRSError(
+        f"{label}: no CRS (add a CF grid_mapping variable or lon/lat coordinates in degrees)"
+    )

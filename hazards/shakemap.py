@@ -1,0 +1,149 @@
+"""USGS ShakeMap ``grid.xml``: ground shaking of one earthquake as a hazard grid.
+
+A ShakeMap grid.xml holds a ``grid_specification`` (``lon_min``, ``lat_max``, ``nlon``,
+``nlat``, spacings), the ``grid_field`` list (``LON``, ``LAT``, ``PGA`` in %g, ``PGV``
+in cm/s, ``MMI``, ``PSA03``...) and ``grid_data``: one line per point, from the
+north-west corner eastwards then southwards, at cell centres (WGS 84). The whole grid is
+parsed once (ShakeMaps are at most a few million points) and served by windows like
+:class:`mecc.grid.RasterFile`, so a run reads ``intensity: grid.xml`` directly as an
+earthquake scenario. ShakeMap GeoTIFFs (e.g. ``mmi_mean``) are ordinary rasters.
+
+Units: MMI as given (the earthquake type's unit); PGA is converted from %g to g.
+"""
+
+from __future__ import annotations
+
+import os
+import xml.etree.ElementTree as ET
+
+import numpy as np
+from affine import Affine
+
+from mecc.errors import ConfigError, DataError, InputFileError
+from mecc.grid import GridSpec
+
+__all__ = ["SHAKEMAP_UNITS", "ShakeMapFile", "is_shakemap", "read_shakemap_event"]
+
+SHAKEMAP_UNITS = {"MMI": ("MMI", 1.0), "PGA": ("g", 0.01), "PGV": ("cm/s", 1.0)}
+"""Fields a run can read: (unit after conversion, factor from the file's unit)."""
+
+
+def is_shakemap(path) -> bool:
+    """True for an XML file whose root element is ``shakemap_grid``."""
+    if not os.fspath(path).lower().endswith(".xml"):
+        return False
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return b"shakemap_grid" in head
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _parse(path, label):
+    try:
+        root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError) as error:
+        raise InputFileError(f"{label}: cannot read ShakeMap grid.xml ({error})") from None
+    if _local(root.tag) != "shakemap_grid":
+        raise DataError(f"{label}: not a ShakeMap grid.xml (root element {_local(root.tag)})")
+    parts = {"event": None, "grid_specification": None, "grid_data": None, "fields": {}}
+    for child in root:
+        name = _local(child.tag)
+        if name == "grid_field":
+            parts["fields"][child.get("name", "").upper()] = (
+                int(child.get("index")) - 1,
+                child.get("units", ""),
+            )
+        elif name in parts:
+            parts[name] = child
+    for name in ("grid_specification", "grid_data"):
+        if parts[name] is None:
+            raise DataError(f"{label}: no <{name}> element")
+    return root, parts
+
+
+def read_shakemap_event(path) -> dict:
+    """The ``event`` attributes of a grid.xml (magnitude, depth, lat, lon, id, time...)."""
+    _, parts = _parse(path, os.fspath(path))
+    event = parts["event"]
+    return dict(event.attrib) if event is not None else {}
+
+
+class ShakeMapFile:
+    """One field of a ShakeMap grid.xml, read by windows (float64, NaN where missing).
+
+    Parameters
+    ----------
+    path : path
+    field : str
+        ``MMI`` (default), ``PGA`` (converted to g) or ``PGV`` (cm/s).
+    label : str, optional
+    """
+
+    def __init__(self, path, field: str | None = "MMI", label: str | None = None):
+        self.path = os.fspath(path)
+        self.label = label or self.path
+        self.extreme_cells = 0
+        field = (field or "MMI").upper()
+        if field not in SHAKEMAP_UNITS:
+            raise ConfigError(
+                f"{self.label}: ShakeMap field {field!r} is not supported; use "
+                f"{', '.join(SHAKEMAP_UNITS)} (variable:)"
+            )
+        root, parts = _parse(self.path, self.label)
+        if field not in parts["fields"]:
+            raise DataError(
+                f"{self.label}: the grid has no {field} field (it has {', '.join(parts['fields'])})"
+            )
+        spec = parts["grid_specification"].attrib
+        try:
+            nlon, nlat = int(spec["nlon"]), int(spec["nlat"])
+            lon_min, lon_max = float(spec["lon_min"]), float(spec["lon_max"])
+            lat_min, lat_max = float(spec["lat_min"]), float(spec["lat_max"])
+        except (KeyError, ValueError) as error:
+            raise DataError(f"{self.label}: grid_specification: {error}") from None
+        if nlon < 2 or nlat < 2:
+            raise DataError(f"{self.label}: grid_specification: nlon and nlat must be >= 2")
+        values = np.array(parts["grid_data"].text.split(), dtype=np.float64)
+        n_fields = len(parts["fields"])
+        if values.size != nlon * nlat * n_fields:
+            raise DataError(
+                f"{self.label}: grid_data has {values.size} numbers, expected nlon x nlat x "
+                f"fields = {nlon} x {nlat} x {n_fields}"
+            )
+        table = values.reshape(nlat * nlon, n_fields)
+        dx = (lon_max - lon_min) / (nlon - 1)
+        dy = (lat_max - lat_min) / (nlat - 1)
+        lon_index, _ = parts["fields"].get("LON", (0, ""))
+        lat_index, _ = parts["fields"].get("LAT", (1, ""))
+        cols = np.rint((table[:, lon_index] - lon_min) / dx).astype(np.int64)
+        rows = np.rint((lat_max - table[:, lat_index]) / dy).astype(np.int64)
+        if cols.min() < 0 or cols.max() >= nlon or rows.min() < 0 or rows.max() >= nlat:
+            raise DataError(f"{self.label}: points lie outside the grid_specification")
+        index, _units = parts["fields"][field]
+        self.field = field
+        self.unit, factor = SHAKEMAP_UNITS[field]
+        self._data = np.full((nlat, nlon), np.nan)
+        self._data[rows, cols] = table[:, index] * factor
+        self.grid = GridSpec(
+            "EPSG:4326", Affine(dx, 0.0, lon_min - dx / 2, 0.0, -dy, lat_max + dy / 2), nlon, nlat
+        )
+        self.count = 1
+        self.nodata = (None,)
+        self.event = dict(parts["event"].attrib) if parts["event"] is not None else {}
+
+    def read(self, bands, window, out=None) -> np.ndarray:
+        """Float64 ``(len(bands), h, w)`` of ``window``; written into ``out`` when given."""
+        if list(bands) != [1]:
+            raise DataError(f"{self.label}: a ShakeMap field has one band")
+        r0, c0 = int(window.row_off), int(window.col_off)
+        block = self._data[r0 : r0 + int(window.height), c0 : c0 + int(window.width)]
+        if out is None:
+            return block[None].copy()
+        out[0] = block
+        return out

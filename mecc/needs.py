@@ -1,0 +1,306 @@
+"""Minimum needs and shelter gap of the people a run expects to be displaced.
+
+A needs profile (``mecc/needs_profiles/*.yaml``: Sphere and national profiles, each
+quantity with its source) gives quantities per person or per household and per day,
+week, month or once. The needs of a zone are its displaced people times those
+quantities (per household: displaced / household size x quantity), as InaSAFE's
+minimum-needs post-processor does; nothing else is modelled.
+
+Which displaced figure: a scenario's ``displaced``; for event sets and return-period
+maps the probable maximum displacement at a chosen return period (``pmd_<T>``, default
+100 years); for planned relocation the people at risk. Curve-variant ranges
+(``_low``/``_high`` columns of zones.csv) carry through to the needs.
+
+The shelter gap compares the displaced people with the shelter capacity of each zone
+(a CSV ``zone_code, capacity`` in people), where given; coarser units without a row sum
+their children's capacity.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mecc.errors import ConfigError, DataError, InputFileError
+
+__all__ = [
+    "PROFILE_DIR",
+    "basis_column",
+    "load_needs_profile",
+    "needs_table",
+    "read_capacity",
+    "shelter_gap",
+    "write_needs",
+]
+
+PROFILE_DIR = Path(__file__).resolve().parent / "needs_profiles"
+PERIODS = ("day", "week", "month", "once")
+PER = ("person", "household")
+DEFAULT_RETURN_PERIOD = 100
+
+
+def available_profiles() -> list[str]:
+    """Names of the built-in needs profiles."""
+    return sorted(p.stem for p in PROFILE_DIR.glob("*.yaml"))
+
+
+def load_needs_profile(name, household_size: float | None = None) -> dict:
+    """A needs profile by built-in name (``sphere``, ``bnpb_indonesia``) or YAML path.
+
+    Returns the profile mapping with every need checked (``id``, ``quantity`` > 0,
+    ``unit``, ``per`` person/household, ``period`` day/week/month/once, ``source``) and
+    ``household_size`` replaced by the given one.
+    """
+    import yaml
+
+    path = Path(name) if str(name).endswith((".yaml", ".yml")) else PROFILE_DIR / f"{name}.yaml"
+    if not path.is_file():
+        raise ConfigError(
+            f"needs profile {name!r} not found; use one of {', '.join(available_profiles())} "
+            "or a YAML file"
+        )
+    try:
+        profile = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise InputFileError(f"{path}: cannot read needs profile ({error})") from None
+    label = path.name
+    if not isinstance(profile, dict) or not isinstance(profile.get("needs"), list):
+        raise DataError(f"{label}: a needs profile has id, title, source and a list of needs")
+    for key in ("id", "source"):
+        if not profile.get(key):
+            raise DataError(f"{label}: {key} is missing")
+    size = household_size if household_size is not None else profile.get("household_size", 5)
+    if isinstance(size, bool) or not isinstance(size, int | float) or not size > 0:
+        raise ConfigError(f"{label}: household size must be a number > 0, got {size!r}")
+    profile["household_size"] = float(size)
+    for k, need in enumerate(profile["needs"]):
+        where = f"{label}: needs[{k}]"
+        for key in ("id", "quantity", "unit", "per", "period", "source"):
+            if key not in need:
+                raise DataError(f"{where}.{key} is missing")
+        quantity = need["quantity"]
+        if isinstance(quantity, bool) or not isinstance(quantity, int | float) or quantity <= 0:
+            raise DataError(f"{where}.quantity must be a number > 0")
+        if need["per"] not in PER:
+            raise DataError(f"{where}.per must be person or household")
+        if need["period"] not in PERIODS:
+            raise DataError(f"{where}.period must be one of {', '.join(PERIODS)}")
+    return profile
+
+
+def per_person(need: dict, household_size: float) -> float:
+    """The need's quantity per displaced person."""
+    quantity = float(need["quantity"])
+    return quantity / household_size if need["per"] == "household" else quantity
+
+
+def basis_column(kind: str, columns, return_period: float = DEFAULT_RETURN_PERIOD) -> str | None:
+    """The zones.csv column of displaced people the needs are computed for."""
+    if kind == "scenario":
+        return "displaced"
+    if kind == "relocation":
+        return "at_risk_relocation"
+    column = f"pmd_{int(return_period) if float(return_period).is_integer() else return_period}"
+    return column if column in columns else None
+
+
+def needs_table(run, profile: dict, *, hazard_id=None, return_period=DEFAULT_RETURN_PERIOD):
+    """Needs of every zone (every level) and hazard of a finished run.
+
+    Parameters
+    ----------
+    run : mecc.map_data.RunData
+    profile : dict
+        From :func:`load_needs_profile`.
+    hazard_id : str, optional
+        Only this hazard.
+    return_period : float
+        For event sets and return-period maps: the PMD used.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per zone, hazard and need: ``zone_code, zone_name, level, hazard_id,
+        basis, displaced, displaced_low, displaced_high, need_id, quantity, unit, per,
+        period, per_person, amount, amount_low, amount_high, source``. ``amount`` =
+        ``displaced x per_person``. Hazards without the basis column (e.g. a return
+        period the set does not support) are left out.
+    """
+    hazards = run.summary.get("hazards", {})
+    if hazard_id is not None and hazard_id not in hazards:
+        raise ConfigError(f"--hazard {hazard_id}: not in this run ({', '.join(hazards)})")
+    zones = run.zones[run.zones["zone_code"] != "__outside__"]
+    size = profile["household_size"]
+    frames = []
+    for hid, info in hazards.items():
+        if hazard_id is not None and hid != hazard_id:
+            continue
+        rows = zones[zones["hazard_id"] == hid]
+        column = basis_column(info.get("kind", ""), rows.columns, return_period)
+        if column is None or rows.empty:
+            continue
+        displaced = pd.to_numeric(rows[column], errors="coerce").to_numpy(np.float64)
+        low, high = (
+            pd.to_numeric(rows[f"{column}{s}"], errors="coerce").to_numpy(np.float64)
+            if f"{column}{s}" in rows.columns
+            else np.full(len(rows), np.nan)
+            for s in ("_low", "_high")
+        )
+        for need in profile["needs"]:
+            factor = per_person(need, size)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "zone_code": rows["zone_code"].to_numpy(),
+                        "zone_name": rows["zone_name"].to_numpy(),
+                        "level": rows["level"].to_numpy(),
+                        "hazard_id": hid,
+                        "basis": column,
+                        "displaced": displaced,
+                        "displaced_low": low,
+                        "displaced_high": high,
+                        "need_id": need["id"],
+                        "quantity": float(need["quantity"]),
+                        "unit": need["unit"],
+                        "per": need["per"],
+                        "period": need["period"],
+                        "per_person": factor,
+                        "amount": displaced * factor,
+                        "amount_low": low * factor,
+                        "amount_high": high * factor,
+                        "source": need["source"],
+                    }
+                )
+            )
+    if not frames:
+        raise DataError(
+            f"{run.run_dir}: no hazard of this run has displaced people to plan for "
+            f"(scenario displaced or pmd_{return_period:g})"
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def read_capacity(path) -> pd.Series:
+    """Shelter capacity per zone: a CSV with ``zone_code`` and ``capacity`` (people)."""
+    label = os.fspath(path)
+    if not os.path.isfile(label):
+        raise InputFileError(f"{label}: shelter capacity file not found")
+    table = pd.read_csv(label, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    table.columns = [c.strip() for c in table.columns]
+    column = next((c for c in ("capacity", "shelter_capacity") if c in table.columns), None)
+    if "zone_code" not in table.columns or column is None:
+        raise DataError(f"{label}: needs columns zone_code and capacity (people)")
+    values = pd.to_numeric(table[column].str.replace(",", "", regex=False), errors="coerce")
+    bad = values.isna() | (values < 0)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(f"{label}: {column} on line {row + 2} is not a number of people >= 0")
+    codes = table["zone_code"].str.strip()
+    if codes.duplicated().any():
+        raise DataError(f"{label}: zone {codes[codes.duplicated()].iloc[0]!r} is listed twice")
+    return pd.Series(values.to_numpy(np.float64), index=codes.to_numpy(), name="capacity")
+
+
+def _capacity_per_zone(zones: pd.DataFrame, capacity: pd.Series) -> dict:
+    """Given capacity, else the sum of the children's (finest level first)."""
+    units = zones.drop_duplicates("zone_code")
+    out = {c: float(v) for c, v in capacity.items()}
+    for level in sorted(units["level"].dropna().unique(), reverse=True):
+        for row in units[units["level"] == level].itertuples():
+            if row.zone_code in out:
+                continue
+            children = units[units["parent_code"] == row.zone_code]["zone_code"]
+            known = [out[c] for c in children if c in out]
+            if known and len(known) == len(children):
+                out[row.zone_code] = float(sum(known))
+    return out
+
+
+def shelter_gap(needs: pd.DataFrame, zones: pd.DataFrame, capacity: pd.Series) -> pd.DataFrame:
+    """Displaced people beyond the shelter capacity of each zone, per hazard.
+
+    Returns ``zone_code, zone_name, level, hazard_id, basis, displaced, capacity, gap,
+    gap_low, gap_high, shelter_area_gap`` (m², when the profile has ``shelter_area``),
+    for the zones with a capacity; ``gap = max(displaced - capacity, 0)``.
+    """
+    unknown = sorted(set(capacity.index) - set(zones["zone_code"]))
+    if unknown:
+        raise DataError(f"shelter capacity: zone code {unknown[0]!r} is not a zone of this run")
+    per_zone = _capacity_per_zone(zones, capacity)
+    first = needs.drop_duplicates(["zone_code", "hazard_id"])
+    first = first[first["zone_code"].isin(per_zone)]
+    area = needs[needs["need_id"] == "shelter_area"].drop_duplicates(["zone_code", "hazard_id"])
+    area_per_person = area["per_person"].iloc[0] if len(area) else math.nan
+    cap = first["zone_code"].map(per_zone).to_numpy(np.float64)
+    gap = np.maximum(first["displaced"].to_numpy() - cap, 0.0)
+    return pd.DataFrame(
+        {
+            "zone_code": first["zone_code"].to_numpy(),
+            "zone_name": first["zone_name"].to_numpy(),
+            "level": first["level"].to_numpy(),
+            "hazard_id": first["hazard_id"].to_numpy(),
+            "basis": first["basis"].to_numpy(),
+            "displaced": first["displaced"].to_numpy(),
+            "capacity": cap,
+            "gap": gap,
+            "gap_low": np.maximum(first["displaced_low"].to_numpy() - cap, 0.0),
+            "gap_high": np.maximum(first["displaced_high"].to_numpy() - cap, 0.0),
+            "shelter_area_gap": gap * area_per_person,
+        }
+    )
+
+
+def write_needs(
+    run_dir,
+    out_dir,
+    *,
+    profile="sphere",
+    return_period=DEFAULT_RETURN_PERIOD,
+    hazard_id=None,
+    capacity=None,
+    household_size=None,
+    overwrite=False,
+) -> Path:
+    """``mecc needs``: write needs.csv (and shelter_gap.csv with a capacity file).
+
+    The run folder is only read; ``out_dir`` is created through a staging folder, so a
+    failure leaves nothing behind. Also writes needs_profile.json: the profile used with
+    its sources, the household size and the return period.
+    """
+    from mecc.map_data import read_run
+    from mecc.outputs import OutputFolder, write_csv, write_json
+
+    run_dir, out_dir = Path(run_dir), Path(out_dir)
+    if out_dir.resolve() == run_dir.resolve() or run_dir.resolve() in out_dir.resolve().parents:
+        raise ConfigError(f"--out {out_dir}: choose a folder outside the run folder")
+    chosen = load_needs_profile(profile, household_size)
+    run = read_run(run_dir)
+    table = needs_table(run, chosen, hazard_id=hazard_id, return_period=return_period)
+    gap = None
+    if capacity is not None:
+        gap = shelter_gap(table, run.zones, read_capacity(capacity))
+    folder = OutputFolder(out_dir, overwrite=overwrite)
+    with folder as staging:
+        write_csv(table, staging / "needs.csv")
+        if gap is not None:
+            write_csv(gap, staging / "shelter_gap.csv")
+        write_json(
+            {
+                "profile": chosen["id"],
+                "title": chosen.get("title"),
+                "source": chosen["source"],
+                "household_size": chosen["household_size"],
+                "household_size_source": chosen.get("household_size_source"),
+                "return_period": return_period,
+                "rule": "amount = displaced people x quantity per person "
+                "(per household: / household size); modelled estimate",
+                "needs": chosen["needs"],
+                "run": str(run_dir.resolve()),
+            },
+            staging / "needs_profile.json",
+        )
+    return folder.commit()

@@ -1,0 +1,187 @@
+"""The words and pictures of a district risk profile: sentences, numbers, the small map.
+
+Labels come from ``mecc/locales/profiles.yaml`` (en, fr, es; more languages are more
+blocks there). Every value that comes from the run (names, codes, scenario names, file
+names) is HTML-escaped here.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import math
+from pathlib import Path
+
+import numpy as np
+
+from mecc.errors import ConfigError
+from mecc.map_data import Numbers
+
+__all__ = ["ProfileText", "round_people", "svg_map"]
+
+LOCALE_FILE = Path(__file__).resolve().parent / "locales" / "profiles.yaml"
+esc = html.escape
+
+
+@functools.cache
+def _all_labels() -> dict:
+    import yaml
+
+    return yaml.safe_load(LOCALE_FILE.read_text(encoding="utf-8"))
+
+
+def languages() -> list[str]:
+    """The languages profiles can be written in."""
+    return list(_all_labels())
+
+
+def round_people(value: float) -> float:
+    """A people count rounded for a sentence ("about 12,000").
+
+    To the nearest 10 below 1,000, 100 below 100,000 and 1,000 above (InaSAFE's
+    magnitudes, ``safe/utilities/rounding.py``, but to the nearest, not up); counts
+    below 10 to the nearest whole person.
+    """
+    value = float(value)
+    if value < 10:
+        step = 1
+    elif value < 1_000:
+        step = 10
+    elif value < 100_000:
+        step = 100
+    else:
+        step = 1_000
+    return float(math.floor(value / step + 0.5) * step)
+
+
+class ProfileText:
+    """Labels of one language, filled in and escaped, and its number format."""
+
+    def __init__(self, lang: str):
+        table = _all_labels()
+        if lang not in table:
+            raise ConfigError(f"--lang {lang}: not available; use one of {', '.join(table)}")
+        self.lang = lang
+        self.words = table[lang]
+        self.number = Numbers(self.words)
+
+    def w(self, key, **args) -> str:
+        """A label, its placeholders filled with escaped values."""
+        text = self.words.get(key)
+        if text is None:
+            return esc(key.replace("_", " "))
+        return esc(text).format(**args)
+
+    def num(self, value) -> str:
+        """A figure in full (locale grouping), or the "not defined" mark."""
+        if value is None or not np.isfinite(float(value)):
+            return self.w("not_defined")
+        return esc(self.number(float(value)))
+
+    def qty(self, value) -> str:
+        """A per-person quantity as given (2,100; 3.5; 0.05), in the locale's format."""
+        text = f"{float(value):,.6g}"
+        return esc(
+            text.replace(",", "\0")
+            .replace(".", self.words["decimal"])
+            .replace("\0", self.words["group"])
+        )
+
+    def people(self, value) -> str:
+        """A rounded count for a sentence."""
+        return esc(self.number(round_people(value)))
+
+    def hazard_noun(self, hazard_type: str) -> str:
+        return self.w(f"hazard_{hazard_type}")
+
+    def sentence(self, kind, hazard_type, place, value, low, high, t=None, scenario="") -> str:
+        """The plain-language sentence for one hazard of one zone (escaped HTML).
+
+        ``value`` is the zone's figure (PMD at ``t`` years for event sets and maps,
+        displaced people for a scenario, people at risk for planned relocation); ``low``
+        and ``high`` the curve-variant range (NaN when the run has none).
+        """
+        place = esc(str(place))
+        noun = self.hazard_noun(hazard_type)
+        base = {"event": "sentence_event", "scenario": "sentence_scenario"}.get(kind, kind)
+        if kind == "event" and not _finite(value):
+            return self.w("sentence_undefined", hazard=noun, t=_t(t), place=place)
+        args = {"hazard": noun, "t": _t(t), "place": place, "scenario": esc(str(scenario))}
+        if round_people(value) < 1:
+            return self.w(f"{base}_none", **args)
+        span = ""
+        if _finite(low) and _finite(high):
+            span = self.w("range", low=self.people(low), high=self.people(high))
+        return self.w(base, people=self.people(value), range=span, **args)
+
+
+def _finite(value) -> bool:
+    try:
+        return value is not None and bool(np.isfinite(float(value)))
+    except (TypeError, ValueError):
+        return False
+
+
+def _t(t) -> str:
+    if t is None:
+        return ""
+    t = float(t)
+    return str(int(t)) if t.is_integer() else f"{t:g}"
+
+
+# ------------------------------------------------------------------------ the map
+
+
+def _rings(geometry):
+    import shapely
+
+    for polygon in getattr(geometry, "geoms", [geometry]):
+        if isinstance(polygon, shapely.Polygon) and not polygon.is_empty:
+            yield np.asarray(polygon.exterior.coords)
+            for ring in polygon.interiors:
+                yield np.asarray(ring.coords)
+
+
+def svg_map(frame, code: str, *, width: int = 220, height: int = 180, label: str = "") -> str:
+    """A small inline SVG of one unit (dark) among the units of ``frame`` (light).
+
+    ``frame``: a GeoDataFrame in WGS 84 with ``zone_code`` (the unit's siblings, or the
+    unit alone). Longitudes are scaled by the cosine of the mean latitude (equirectangular
+    around the unit), simplified to about a pixel; no network, no tiles.
+    """
+    import shapely
+
+    if frame is None or frame.empty or code not in set(frame["zone_code"]):
+        return ""
+    lon0, lat0, lon1, lat1 = frame.total_bounds
+    scale_x = math.cos(math.radians((lat0 + lat1) / 2))
+    span_x = max((lon1 - lon0) * scale_x, 1e-9)
+    span_y = max(lat1 - lat0, 1e-9)
+    pad = 4
+    factor = min((width - 2 * pad) / span_x, (height - 2 * pad) / span_y)
+    tolerance = 0.7 / factor
+
+    def path(geometry) -> str:
+        simplified = shapely.simplify(geometry, tolerance / max(scale_x, 1e-6))
+        parts = []
+        for ring in _rings(simplified):
+            x = pad + (ring[:, 0] - lon0) * scale_x * factor
+            y = pad + (lat1 - ring[:, 1]) * factor
+            points = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(x, y, strict=True))
+            parts.append(f"M{points}Z")
+        return "".join(parts)
+
+    shapes = []
+    for row in frame.itertuples():
+        chosen = row.zone_code == code
+        shapes.append(
+            f'<path d="{path(row.geometry)}" class="{"unit-chosen" if chosen else "unit-other"}"'
+            f' fill-rule="evenodd"><title>{esc(str(row.zone_name))}</title></path>'
+        )
+    chosen_last = sorted(shapes, key=lambda s: "unit-chosen" in s)
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-label="{esc(label)}">'
+        + "".join(chosen_last)
+        + "</svg>"
+    )

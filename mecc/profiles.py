@@ -1,0 +1,540 @@
+"""District risk profiles: one printable A4 page per admin unit, as HTML and PDF.
+
+``mecc profile RUN_DIR --out DIR`` reads a finished run (zones.csv, summary.json,
+manifest.json, zones.gpkg and, when present, sendai.csv) and writes ``profiles.html``:
+per unit a plain-language sentence for every hazard, the key figures with their ranges,
+a small map, the Sendai figures of the run, the minimum needs of the displaced and the
+sources and caveats. Every number is read from the run's tables (nothing is computed
+here but the needs, which are displaced people x the profile's quantities, and the
+rounding of the sentences). With ``pdf=True`` Chromium prints the same file to
+``profiles.pdf`` (one A4 page per unit). The run folder is never modified.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from mecc.errors import ConfigError, DataError, MeccError
+from mecc.needs import DEFAULT_RETURN_PERIOD, basis_column, load_needs_profile, per_person
+from mecc.profile_text import ProfileText, svg_map
+
+__all__ = ["build_profiles", "find_chromium", "print_to_pdf", "write_profiles"]
+
+esc = html.escape
+PMD_PERIODS = (10, 25, 50, 100, 250)
+STYLE = """
+@page { size: A4; margin: 0; }
+* { box-sizing: border-box; }
+html, body { margin: 0; padding: 0; }
+body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; color: #1a1a1a;
+  background: #d9d9d9; }
+.page { width: 210mm; height: 296mm; padding: 11mm 12mm 9mm; margin: 6mm auto;
+  font-size: 8.6pt; background: #fff; overflow: hidden; display: flex;
+  flex-direction: column; break-after: page; page-break-after: always; position: relative; }
+.page:last-child { break-after: auto; page-break-after: auto; }
+@media print { body { background: #fff; } .page { margin: 0; box-shadow: none; } }
+@media screen { .page { box-shadow: 0 1px 4px rgba(0,0,0,.35); } }
+header { border-bottom: 2px solid #08519c; padding-bottom: 2mm; margin-bottom: 2.5mm; }
+h1 { font-size: 1.75em; margin: 0 0 1mm; color: #08306b; }
+h2 { font-size: 1.16em; margin: 3mm 0 1.2mm; color: #08306b; }
+.meta { margin: 0; color: #444; }
+.badge { display: inline-block; background: #fee391; border: 1px solid #cc8a00;
+  padding: 0 2mm; font-weight: bold; font-size: .93em; }
+.top { display: flex; gap: 4mm; align-items: flex-start; }
+.sentences { flex: 1; }
+.sentence { font-size: 1.2em; line-height: 1.3; margin: 0 0 1.6mm; }
+figure { margin: 0; width: 55mm; flex: none; }
+figure svg { width: 55mm; height: auto; border: 1px solid #bbb; background: #f7fbff; }
+figcaption { font-size: .87em; color: #444; }
+.unit-other { fill: #deebf7; stroke: #6baed6; stroke-width: .6; }
+.unit-chosen { fill: #08519c; stroke: #08306b; stroke-width: 1; }
+table { border-collapse: collapse; width: 100%; }
+th, td { border: 1px solid #c6c6c6; padding: .5mm 1.2mm; text-align: right;
+  vertical-align: top; }
+th { background: #eff3ff; font-weight: bold; }
+th.left, td.left { text-align: left; }
+.range { display: block; color: #555; font-size: .86em; }
+.note { font-size: .88em; color: #444; margin: .8mm 0; }
+ul.sources { margin: 0; padding-left: 4mm; font-size: .8em; color: #333; columns: 2;
+  column-gap: 6mm; }
+ul.sources li { margin: 0 0 .4mm; overflow-wrap: anywhere; break-inside: avoid; }
+footer { margin-top: auto; padding-top: 1.5mm; border-top: 1px solid #bbb; font-size: .8em;
+  color: #555; display: flex; justify-content: space-between; }
+"""
+FIT_SCRIPT = """
+(function () {
+  // Shrink the type of a page whose content is taller than its A4 box, in small steps,
+  // so that nothing is cut off when printed (never below 5.5 pt).
+  document.querySelectorAll("section.page").forEach(function (page) {
+    var size = 8.6;
+    while (page.scrollHeight > page.clientHeight + 1 && size > 5.5) {
+      size -= 0.2;
+      page.style.fontSize = size.toFixed(1) + "pt";
+    }
+  });
+  document.documentElement.setAttribute("data-fitted", "yes");
+})();
+"""
+
+
+def _row_value(row, column):
+    if row is None or column not in row.index:
+        return np.nan
+    try:
+        return float(row[column])
+    except (TypeError, ValueError):
+        return np.nan
+
+
+def _finite(value) -> bool:
+    return value is not None and bool(np.isfinite(value))
+
+
+class _Profiles:
+    """Everything one profiles.html needs from a run, in one language."""
+
+    def __init__(self, run, text: ProfileText, needs_profile, return_period, hazard_id):
+        self.run, self.text = run, text
+        self.hazards = run.summary.get("hazards", {})
+        if hazard_id is not None and hazard_id not in self.hazards:
+            raise ConfigError(f"--hazard {hazard_id}: not in this run ({', '.join(self.hazards)})")
+        self.hazard_id = hazard_id
+        self.needs = needs_profile
+        self.t = float(return_period)
+        zones = run.zones
+        self.rows = {
+            (code, hid): row
+            for (code, hid), row in zones.set_index(["zone_code", "hazard_id"]).iterrows()
+        }
+        self.names = dict(zip(zones["zone_code"], zones["zone_name"], strict=False))
+        self.sendai = _read_sendai(run.run_dir / "sendai.csv")
+        from mecc.map_data import labels
+        from mecc.map_text import Text
+
+        self.roles = Text(labels(text.lang), text.lang)
+
+    # --- one page -----------------------------------------------------------------
+
+    def page(self, unit, number, total) -> str:
+        t = self.text
+        code, name = str(unit["zone_code"]), str(unit["zone_name"])
+        level = unit.get("level")
+        parent = unit.get("parent_code")
+        parent_name = self.names.get(parent, parent) if isinstance(parent, str) and parent else ""
+        meta = [esc(code)]
+        if _finite(_as_float(level)):
+            meta.append(t.w("level", level=int(float(level))))
+        if parent_name:
+            meta.append(t.w("part_of", parent=esc(str(parent_name))))
+        meta.append(esc(str(self.run.summary.get("country", ""))))
+        meta.append(t.w("run_date", date=esc(self.run.date)))
+        sentences = "".join(self.sentence(code, name, hid) for hid in self.hazards)
+        figure = self.small_map(unit, name, parent_name)
+        return (
+            f'<section class="page" data-zone="{esc(code)}" lang="{t.lang}">'
+            f"<header><h1>{t.w('heading', title=t.w('title'), place=esc(name))}</h1>"
+            f'<p class="meta">{" · ".join(meta)} <span class="badge">{t.w("modelled_notice")}'
+            f"</span></p></header>"
+            f'<div class="top"><div class="sentences">{sentences}</div>{figure}</div>'
+            f"<h2>{t.w('key_figures')}</h2>{self.figures(code)}"
+            f"{self.sendai_section(code)}{self.needs_section(code, name)}"
+            f"{self.sources()}"
+            f"<footer><span>{self.made_with()}</span><span>{number}/{total}</span></footer>"
+            "</section>"
+        )
+
+    def basis(self, hid):
+        info = self.hazards[hid]
+        kind = info.get("kind", "")
+        columns = self.run.zones.columns
+        return kind, basis_column(kind, columns, self.t) if kind else None
+
+    def sentence(self, code, name, hid) -> str:
+        info = self.hazards[hid]
+        row = self.rows.get((code, hid))
+        kind, column = self.basis(hid)
+        if row is None or kind not in ("events", "return_periods", "scenario", "relocation"):
+            return ""
+        column = column or f"pmd_{int(self.t)}"
+        value = _row_value(row, column)
+        low, high = _row_value(row, f"{column}_low"), _row_value(row, f"{column}_high")
+        style = {"events": "event", "return_periods": "event"}.get(kind, kind)
+        if style == "relocation":
+            style = "sentence_relocation"
+        text = self.text.sentence(
+            style,
+            info.get("type", ""),
+            name,
+            value,
+            low,
+            high,
+            t=self.t,
+            scenario=info.get("scenario") or hid,
+        )
+        return (
+            f'<p class="sentence" data-hazard="{esc(hid)}" data-figure="{esc(column)}" '
+            f'data-value="{value!r}">{text}</p>'
+        )
+
+    def figures(self, code) -> str:
+        t = self.text
+        kinds = {info.get("kind") for info in self.hazards.values()}
+        head = t.w("pmd_maps_head") if kinds == {"return_periods"} else t.w("pmd_events_head")
+        pmd_heads = "".join(f"<th>{t.w('figure_pmd', t=p)}</th>" for p in PMD_PERIODS)
+        population = _row_value(self.rows.get((code, next(iter(self.hazards)))), "population")
+        rows = ""
+        for hid, info in self.hazards.items():
+            row = self.rows.get((code, hid))
+            if row is None:
+                continue
+            kind = info.get("kind", "")
+            headline = {"scenario": "displaced", "relocation": "at_risk_relocation"}.get(
+                kind, "aad"
+            )
+            label = t.w(f"figure_{headline}")
+            unit = t.w("unit_people_year" if headline == "aad" else "unit_people")
+            cells = self.cell(row, hid, headline)
+            pmd = "".join(
+                self.cell(row, hid, f"pmd_{p}")
+                if kind in ("events", "return_periods")
+                else "<td></td>"
+                for p in PMD_PERIODS
+            )
+            rows += (
+                f'<tr><td class="left">{esc(hid)}<span class="range">'
+                f"{t.hazard_noun(info.get('type', ''))} · {t.w('kind_' + kind)}</span></td>"
+                f'<td class="left">{label}<span class="range">{unit}</span></td>{cells}{pmd}</tr>'
+            )
+        return (
+            f'<p class="note">{t.w("figure_population")}: <span data-figure="population" '
+            f'data-value="{population!r}">{t.num(population)}</span></p>'
+            f'<table class="figures"><thead><tr><th class="left" rowspan="2">'
+            f'{t.w("figure_hazard")}</th><th class="left" rowspan="2">{t.w("figure")}</th>'
+            f'<th rowspan="2">{t.w("figure_value")}</th><th colspan="5">{head}</th></tr>'
+            f"<tr>{pmd_heads}</tr></thead><tbody>{rows}</tbody></table>"
+            f'<p class="note">{t.w("ranges_note")}</p>'
+        )
+
+    def cell(self, row, hid, column) -> str:
+        value = _row_value(row, column)
+        low, high = _row_value(row, f"{column}_low"), _row_value(row, f"{column}_high")
+        span = ""
+        if _finite(low) and _finite(high):
+            span = f'<span class="range">{self.text.num(low)}–{self.text.num(high)}</span>'
+        return (
+            f'<td data-hazard="{esc(hid)}" data-figure="{esc(column)}" data-value="{value!r}">'
+            f"{self.text.num(value)}{span}</td>"
+        )
+
+    def small_map(self, unit, name, parent_name) -> str:
+        level = _as_float(unit.get("level"))
+        if not _finite(level) or int(level) not in self.run.levels:
+            return ""
+        frame = self.run.levels[int(level)]
+        parent = unit.get("parent_code")
+        if isinstance(parent, str) and parent and "parent_code" in frame.columns:
+            frame = frame[frame["parent_code"].astype(str) == parent]
+        caption = (
+            self.text.w("map_caption", place=esc(name), parent=esc(str(parent_name)))
+            if parent_name
+            else self.text.w("map_caption_alone", place=esc(name))
+        )
+        picture = svg_map(frame, str(unit["zone_code"]), label=html.unescape(caption))
+        if not picture:
+            return ""
+        return f"<figure>{picture}<figcaption>{caption}</figcaption></figure>"
+
+    def sendai_section(self, code) -> str:
+        rows = self.sendai.get(code) if self.sendai else None
+        if not rows:
+            return ""
+        t = self.text
+        body = "".join(
+            f'<tr><td class="left">{esc(label)}</td>'
+            f'<td data-figure="sendai_value">{t.num(value)}</td>'
+            f'<td data-figure="sendai_per_100k">{t.num(per)}</td></tr>'
+            for label, value, per in rows
+        )
+        return (
+            f'<h2>{t.w("sendai")}</h2><table class="sendai"><thead><tr>'
+            f'<th class="left">{t.w("sendai_indicator")}</th><th>{t.w("sendai_value")}</th>'
+            f"<th>{t.w('sendai_per_100k')}</th></tr></thead><tbody>{body}</tbody></table>"
+        )
+
+    def needs_hazard(self, code):
+        """The hazard whose figure the needs are for: the chosen one, else the first
+        with a defined figure in this unit."""
+        candidates = [self.hazard_id] if self.hazard_id else list(self.hazards)
+        for hid in candidates:
+            kind, column = self.basis(hid)
+            row = self.rows.get((code, hid))
+            if column and row is not None and _finite(_row_value(row, column)):
+                return hid, column, row
+        return None, None, None
+
+    def needs_section(self, code, name) -> str:
+        t = self.text
+        hid, column, row = self.needs_hazard(code)
+        if hid is None:
+            return ""
+        displaced = _row_value(row, column)
+        low, high = _row_value(row, f"{column}_low"), _row_value(row, f"{column}_high")
+        basis = (
+            t.w("needs_basis_pmd", t=int(self.t) if self.t.is_integer() else self.t)
+            if column.startswith("pmd_")
+            else t.w(f"needs_basis_{column}")
+        )
+        title = t.w("needs", people=t.num(displaced), basis=basis, hazard=esc(hid))
+        profile_title = self.needs.get("title", {})
+        profile_title = (
+            profile_title.get(t.lang, self.needs["id"])
+            if isinstance(profile_title, dict)
+            else str(profile_title)
+        )
+        note = f'<p class="note">{t.w("needs_profile", profile=esc(profile_title))}</p>'
+        if round(displaced) < 1:
+            return f'<h2>{title}</h2><p class="note">{t.w("needs_none")}</p>'
+        size = self.needs["household_size"]
+        body = ""
+        for need in self.needs["needs"]:
+            factor = per_person(need, size)
+            unit = esc(str(need["unit"]))
+            period = t.w(f"period_{need['period']}")
+            if need["per"] == "household":
+                quantity = t.w(
+                    "per_household", quantity=t.qty(need["quantity"]), unit=unit, size=t.qty(size)
+                )
+            else:
+                quantity = f"{t.qty(need['quantity'])} {unit} {period}".strip()
+            span = ""
+            if _finite(low) and _finite(high):
+                span = f'<span class="range">{t.num(low * factor)}–{t.num(high * factor)}</span>'
+            amount = displaced * factor
+            body += (
+                f'<tr><td class="left">{t.w("need_" + need["id"])}</td><td>{quantity}</td>'
+                f'<td data-need="{esc(need["id"])}" data-value="{amount!r}">'
+                f"{t.num(amount)} {unit} {period}{span}</td></tr>"
+            )
+        return (
+            f'<h2>{title}</h2><table class="needs"><thead><tr><th class="left">'
+            f"{t.w('needs_item')}</th><th>{t.w('needs_per_person')}</th>"
+            f"<th>{t.w('needs_total')}</th></tr></thead><tbody>{body}</tbody></table>{note}"
+        )
+
+    def sources(self) -> str:
+        t = self.text
+        items = [t.w("caveat_modelled"), t.w("caveat_rounding")]
+        if any(h.get("kind") == "return_periods" for h in self.hazards.values()):
+            items.append(t.w("caveat_pmd_maps"))
+        for hid in self.hazards:
+            curve = self.run.hazard_parameters(hid).get("curve") or {}
+            if isinstance(curve, dict) and curve.get("source"):
+                items.append(t.w("curve_of", hazard=esc(hid), source=esc(str(curve["source"]))))
+        items += self.input_lines()
+        items.append(esc(str(self.needs["source"]).strip()))
+        body = "".join(f"<li>{item}</li>" for item in items)
+        return f'<h2>{t.w("sources")}</h2><ul class="sources">{body}</ul>'
+
+    def input_lines(self) -> list[str]:
+        """The run's inputs, one line per role (several files of one role on one line)."""
+        groups: dict = {}
+        for record in self.run.manifest.get("inputs", []):
+            groups.setdefault(record.get("role", ""), []).append(record)
+        lines = []
+        for records in groups.values():
+            line = self.roles.role(records[0])
+            if len(records) > 1:
+                names = ", ".join(
+                    esc(os.path.basename(str(r.get("path", "")))) for r in records[1:]
+                )
+                line += f" + {names}"
+            lines.append(line)
+        return lines
+
+    def made_with(self) -> str:
+        import mecc
+
+        return self.text.w(
+            "made_with",
+            version=esc(mecc.__version__),
+            country=esc(str(self.run.summary.get("country", ""))),
+            date=esc(self.run.date),
+        )
+
+
+def _as_float(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return np.nan
+
+
+def _read_sendai(path: Path) -> dict:
+    """``{admin_code: [(indicator label, people, per 100,000)]}`` from sendai.csv.
+
+    Totals only (rows with an empty sex / age / disability / income column); the label
+    names the hazard when the file has a ``hazard_id`` column. Any other layout: {}.
+    """
+    if not path.is_file():
+        return {}
+    import pandas as pd
+
+    table = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    if not {"admin_code", "indicator_code"} <= set(table.columns):
+        return {}
+    for column in ("sex", "age_group", "disability", "income_group"):
+        if column in table.columns:
+            table = table[table[column] == ""]
+    value_column = next((c for c in ("value", "people", "count") if c in table.columns), None)
+    out: dict = {}
+    for _, row in table.iterrows():
+        label = row["indicator_code"]
+        if row.get("hazard_id"):
+            label = f"{label} ({row['hazard_id']})"
+        value = (
+            pd.to_numeric(row.get(value_column, ""), errors="coerce") if value_column else np.nan
+        )
+        per = pd.to_numeric(row.get("per_100k", ""), errors="coerce")
+        out.setdefault(row["admin_code"], []).append((label, value, per))
+    return out
+
+
+def build_profiles(
+    run_dir,
+    *,
+    lang="en",
+    zones=None,
+    levels=None,
+    needs_profile="sphere",
+    household_size=None,
+    return_period=DEFAULT_RETURN_PERIOD,
+    hazard_id=None,
+) -> str:
+    """The HTML of the profiles of a finished run (one ``section.page`` per unit).
+
+    Parameters
+    ----------
+    run_dir : path
+    lang : str
+        ``en``, ``fr`` or ``es`` (any language of ``mecc/locales/profiles.yaml``).
+    zones : list of str, optional
+        Zone codes (default: every unit of every level, coarse first).
+    levels : list of int, optional
+        Admin levels to include.
+    needs_profile, household_size : see :func:`mecc.needs.load_needs_profile`.
+    return_period : float
+        The T of the sentences and needs for event sets and return-period maps.
+    hazard_id : str, optional
+        The hazard the needs are computed for (default: the first with a figure).
+    """
+    from mecc.map_data import read_run
+    from mecc.offline import check_offline
+
+    text = ProfileText(lang)
+    run = read_run(run_dir)
+    profiles = _Profiles(
+        run, text, load_needs_profile(needs_profile, household_size), return_period, hazard_id
+    )
+    units = run.zones.drop_duplicates("zone_code")
+    units = units[units["zone_code"] != "__outside__"]
+    if levels:
+        units = units[units["level"].isin([float(v) for v in levels])]
+    if zones:
+        unknown = sorted(set(zones) - set(units["zone_code"]))
+        if unknown:
+            raise ConfigError(f"--zone {unknown[0]}: not a zone of this run")
+        units = units[units["zone_code"].isin(zones)]
+    if units.empty:
+        raise DataError(f"{run_dir}: no admin unit to profile")
+    pages = [profiles.page(unit, k + 1, len(units)) for k, (_, unit) in enumerate(units.iterrows())]
+    title = f"{text.w('title')} · {esc(str(run.summary.get('country', '')))}"
+    document = (
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{title}</title><style>{STYLE}</style></head><body>"
+        + "".join(pages)
+        + f"<script>{FIT_SCRIPT}</script></body></html>"
+    )
+    check_offline(document)
+    return document
+
+
+def find_chromium() -> str | None:
+    """Debian's chromium (or Chrome) on this machine; ``MECC_CHROMIUM`` names another."""
+    named = os.environ.get("MECC_CHROMIUM")
+    if named:
+        return named if shutil.which(named) or os.path.isfile(named) else None
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def print_to_pdf(html_path, pdf_path, *, chromium=None, timeout=180) -> Path:
+    """Print an HTML file to PDF with headless Chromium (A4 from the page's CSS).
+
+    The browser runs with a fresh profile, no extensions and every network request
+    sent to a closed local port, so the PDF holds only what the file itself contains.
+    """
+    browser = chromium or find_chromium()
+    if browser is None:
+        raise ConfigError(
+            "printing to PDF needs Chromium (Debian: apt-get install chromium) or MECC_CHROMIUM "
+            "naming it; use --no-pdf for HTML only (nothing was written)"
+        )
+    pdf_path = Path(pdf_path)
+    with tempfile.TemporaryDirectory(prefix="mecc-chromium-") as profile:
+        command = [
+            browser,
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--disable-extensions",
+            "--disable-background-networking",
+            "--proxy-server=127.0.0.1:9",
+            "--no-pdf-header-footer",
+            "--print-to-pdf-no-header",
+            f"--user-data-dir={profile}",
+            f"--print-to-pdf={pdf_path}",
+            Path(html_path).resolve().as_uri(),
+        ]
+        try:
+            done = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise MeccError(f"{browser}: could not print to PDF ({error})") from None
+    if not pdf_path.is_file() or pdf_path.stat().st_size == 0:
+        detail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+        raise MeccError(f"{browser}: printing to PDF failed ({detail[0]})")
+    return pdf_path
+
+
+def write_profiles(run_dir, out_dir, *, pdf=False, overwrite=False, **options) -> Path:
+    """``mecc profile``: write ``profiles.html`` (and ``profiles.pdf``) into ``out_dir``.
+
+    ``options`` go to :func:`build_profiles`. Staged and renamed into place: a failure
+    (e.g. no Chromium for the PDF) leaves nothing behind; the run folder is only read.
+    """
+    from mecc.outputs import OutputFolder
+
+    run_dir, out_dir = Path(run_dir), Path(out_dir)
+    if out_dir.resolve() == run_dir.resolve() or run_dir.resolve() in out_dir.resolve().parents:
+        raise ConfigError(f"--out {out_dir}: choose a folder outside the run folder")
+    document = build_profiles(run_dir, **options)
+    if pdf and find_chromium() is None:
+        print_to_pdf(None, None)  # raises the "needs Chromium" error before writing
+    folder = OutputFolder(out_dir, overwrite=overwrite)
+    with folder as staging:
+        (staging / "profiles.html").write_text(document, encoding="utf-8")
+        if pdf:
+            print_to_pdf(staging / "profiles.html", staging / "profiles.pdf")
+    return folder.commit()

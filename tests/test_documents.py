@@ -1,0 +1,379 @@
+"""Documents for officials: minimum needs, district risk profiles (HTML, A4 PDF), and the
+QGIS style embedded in zones.gpkg.
+
+The small run here has two zones on a 4 x 4 grid (tests/_run_inputs.py) with population
+x 100 and a return-period flood set (10 and 100 years) plus a scenario, so every figure
+can be worked out by hand: in the 100-year map the depth is 0, 0.5, 1, 2 m by column,
+so with the 1 m step zone B (columns 2-3) loses everyone, 76,000 people; the 1.5 m step
+(low variant) only column 3, 40,000 people; the 0.5 m step (high) all of zone B again.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import sqlite3
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mecc.errors import ConfigError, DataError
+from mecc.map_data import read_table
+from mecc.needs import load_needs_profile, write_needs
+from mecc.profile_text import round_people
+from mecc.profiles import build_profiles, find_chromium, write_profiles
+from tests._run_inputs import DEPTH, POP, basic_case, snapshot, write_run
+from tests.conftest import in_ci, write_raster
+from tests.test_maps import CHROMIUM, browser  # noqa: F401 - the shared Chromium fixture
+
+PEOPLE = POP * 100
+B_100 = PEOPLE[:, 2:].sum()  # 76,000: zone B in the 100-year map (depth >= 1 m everywhere)
+B_100_LOW = PEOPLE[:, 3].sum()  # 40,000: only the 2 m column reaches the 1.5 m step
+SCENARIO_B = PEOPLE[:, 2:].sum()  # the scenario grid is the 100-year depth
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> Path:
+    from mecc.run import run_country
+
+    base = tmp_path_factory.mktemp("documents")
+    inputs = base / "inputs"
+    data = basic_case(inputs)
+    write_raster(inputs / "pop.tif", PEOPLE)
+    write_raster(inputs / "surge.tif", DEPTH)
+    data["hazards"].append(
+        {
+            "id": "surge",
+            "type": "coastal_flood",
+            "intensity": "surge.tif",
+            "scenario": "Cyclone Alpha <b>surge</b>",
+            "curve": "flood_step_1m",
+        }
+    )
+    run_country(write_run(inputs, data), base / "run")
+    return base / "run"
+
+
+def test_hand_figures_match_the_run(run_dir):
+    """The hand-worked figures of the module docstring are those of zones.csv."""
+    zones = read_table(run_dir / "zones.csv").set_index(["zone_code", "hazard_id"])
+    assert zones.loc[("B", "rf"), "pmd_100"] == pytest.approx(B_100)
+    assert zones.loc[("B", "rf"), "pmd_100_low"] == pytest.approx(B_100_LOW)
+    assert zones.loc[("B", "surge"), "displaced"] == pytest.approx(SCENARIO_B)
+
+
+# ----------------------------------------------------------------- minimum needs
+
+
+def test_needs_are_displaced_times_the_profile_quantities(run_dir, tmp_path):
+    before = snapshot(run_dir)
+    out = write_needs(run_dir, tmp_path / "needs", household_size=4)
+    assert snapshot(run_dir) == before  # the run folder is only read
+    needs = pd.read_csv(out / "needs.csv", encoding="utf-8-sig")
+    rows = needs[(needs["zone_code"] == "B") & (needs["hazard_id"] == "rf")].set_index("need_id")
+    # by hand, Sphere 2018: 15 litres, 2,100 kcal, 3.5 m2, 1 toilet per 20, one kit per household
+    assert rows.loc["water", "amount"] == pytest.approx(76_000 * 15)
+    assert rows.loc["food_energy", "amount"] == pytest.approx(76_000 * 2_100)
+    assert rows.loc["shelter_area", "amount"] == pytest.approx(76_000 * 3.5)
+    assert rows.loc["toilets", "amount"] == pytest.approx(3_800)
+    assert rows.loc["family_kits", "amount"] == pytest.approx(76_000 / 4)
+    assert rows.loc["water", "amount_low"] == pytest.approx(40_000 * 15)
+    assert rows.loc["water", "basis"] == "pmd_100"
+    surge = needs[(needs["zone_code"] == "B") & (needs["hazard_id"] == "surge")]
+    assert surge.set_index("need_id").loc["water", "amount"] == pytest.approx(76_000 * 15)
+    assert (out / "needs_profile.json").is_file()
+    assert (out / "needs.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_national_profile_and_return_period(run_dir, tmp_path):
+    out = write_needs(
+        run_dir, tmp_path / "n", profile="bnpb_indonesia", return_period=10, hazard_id="rf"
+    )
+    needs = pd.read_csv(out / "needs.csv", encoding="utf-8-sig")
+    b = needs[needs["zone_code"] == "B"].set_index("need_id")
+    # the 10-year map is half the depth: only column 3 (1 m) of zone B reaches the 1 m step
+    assert b.loc["rice", "displaced"] == pytest.approx(PEOPLE[:, 3].sum())
+    assert b.loc["rice", "amount"] == pytest.approx(PEOPLE[:, 3].sum() * 2.8)
+    assert b.loc["family_kits", "amount"] == pytest.approx(PEOPLE[:, 3].sum() * 0.2)
+    assert set(needs["hazard_id"]) == {"rf"}
+
+
+def test_shelter_gap_against_capacity(run_dir, tmp_path):
+    capacity = tmp_path / "capacity.csv"
+    capacity.write_text('zone_code,capacity\nA,100\nB,"50,000"\n', encoding="utf-8")
+    out = write_needs(run_dir, tmp_path / "gap", capacity=capacity, hazard_id="rf")
+    gap = pd.read_csv(out / "shelter_gap.csv", encoding="utf-8-sig").set_index("zone_code")
+    assert gap.loc["B", "gap"] == pytest.approx(76_000 - 50_000)
+    assert gap.loc["B", "gap_low"] == pytest.approx(0.0)  # 40,000 fit in 50,000 places
+    assert gap.loc["B", "shelter_area_gap"] == pytest.approx(26_000 * 3.5)
+    assert gap.loc["A", "gap"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"profile": "nowhere"}, ConfigError, "not found"),
+        ({"household_size": 0}, ConfigError, "household size"),
+        ({"hazard_id": "quake"}, ConfigError, "not in this run"),
+        ({"return_period": 1000}, DataError, "no hazard"),
+    ],
+)
+def test_needs_bad_options_write_nothing(run_dir, tmp_path, options, error, message):
+    if options.get("return_period"):
+        options["hazard_id"] = "rf"
+    with pytest.raises(error, match=message):
+        write_needs(run_dir, tmp_path / "out", **options)
+    assert not (tmp_path / "out").exists()
+
+
+def test_needs_capacity_for_an_unknown_zone(run_dir, tmp_path):
+    capacity = tmp_path / "capacity.csv"
+    capacity.write_text("zone_code,capacity\nZ,100\n", encoding="utf-8")
+    with pytest.raises(DataError, match="'Z' is not a zone"):
+        write_needs(run_dir, tmp_path / "out", capacity=capacity)
+    assert not (tmp_path / "out").exists()
+
+
+def test_needs_refuses_to_write_into_the_run_folder(run_dir):
+    with pytest.raises(ConfigError, match="outside the run folder"):
+        write_needs(run_dir, run_dir / "needs")
+
+
+def test_every_needs_profile_cites_its_sources():
+    for name in ("sphere", "bnpb_indonesia"):
+        profile = load_needs_profile(name)
+        assert profile["source"] and all(n["source"] for n in profile["needs"])
+
+
+# ------------------------------------------------------------------- profiles
+
+SENTENCES = {
+    "en": "If the 1-in-100-year river flood happens, about 76,000 people (range 40,000–76,000) "
+    "in Zone B may lose their homes.",
+    "fr": "Si la crue fluviale de période de retour 100 ans se produit, environ 76\u202f000 "
+    "personnes (fourchette 40\u202f000–76\u202f000) de Zone B pourraient perdre leur logement.",
+    "es": "Si ocurre la inundación fluvial de 1 en 100 años, unas 76\u00a0000 personas "
+    "(rango 40\u00a0000–76\u00a0000) en Zone B podrían perder su vivienda.",
+}
+
+
+def _pages(document: str) -> dict:
+    return {
+        m.group(1): m.group(0)
+        for m in re.finditer(r'<section class="page" data-zone="([^"]+)".*?</section>', document)
+    }
+
+
+def _text(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment))
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "es"])
+def test_plain_language_sentence_in_three_languages(run_dir, lang):
+    page = _pages(build_profiles(run_dir, lang=lang))["B"]
+    sentence = re.search(r'<p class="sentence" data-hazard="rf".*?</p>', page).group(0)
+    assert _text(sentence) == SENTENCES[lang]
+
+
+def test_scenario_sentence_and_escaped_names(run_dir):
+    page = _pages(build_profiles(run_dir))["B"]
+    sentence = re.search(r'<p class="sentence" data-hazard="surge".*?</p>', page).group(0)
+    assert "<b>" not in sentence  # the scenario name is text, not markup
+    assert _text(sentence) == (
+        "If the scenario “Cyclone Alpha <b>surge</b>” happens, about 76,000 people "
+        "(range 40,000–76,000) in Zone B may lose their homes."
+    )
+    zone_a = _pages(build_profiles(run_dir))["A"]
+    assert "the model expects almost no one in Zone A" in _text(zone_a)
+
+
+def test_profile_numbers_equal_zones_csv(run_dir):
+    from mecc.map_data import Numbers
+    from mecc.profile_text import ProfileText
+
+    zones = read_table(run_dir / "zones.csv").set_index(["zone_code", "hazard_id"])
+    number = Numbers(ProfileText("en").words)
+    pages = _pages(build_profiles(run_dir))
+    assert set(pages) == {"A", "B"}  # one page per unit, no page for __outside__
+    checked = 0
+    for code, page in pages.items():
+        for match in re.finditer(
+            r'<td data-hazard="([^"]+)" data-figure="([^"]+)" data-value="([^"]+)">([^<]*)', page
+        ):
+            hazard, figure, value, shown = match.groups()
+            expected = zones.loc[(code, hazard), figure]
+            if np.isfinite(expected):
+                assert float(value) == expected
+                assert html.unescape(shown) == number(expected)
+            else:
+                assert html.unescape(shown) == "–"
+            checked += 1
+    assert checked >= 2 * (1 + 5 + 1)  # AAD and five PMDs of rf, displaced of surge, per zone
+
+
+def test_profile_needs_on_the_page(run_dir):
+    page = _pages(build_profiles(run_dir, household_size=4))["B"]
+    amounts = dict(re.findall(r'data-need="([^"]+)" data-value="([^"]+)"', page))
+    assert float(amounts["water"]) == pytest.approx(76_000 * 15)
+    assert float(amounts["family_kits"]) == pytest.approx(76_000 / 4)
+
+
+def test_round_people_for_sentences():
+    assert [round_people(v) for v in (4.4, 7.6, 764.9, 12_049, 12_051, 149_499)] == [
+        4,
+        8,
+        760,
+        12_000,
+        12_100,
+        149_000,
+    ]
+
+
+def test_sendai_figures_shown_when_the_run_has_them(run_dir, tmp_path):
+    import shutil
+
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    (copy / "sendai.csv").write_text(
+        "admin_code,hazard_id,indicator_code,value,per_100k,sex\n"
+        "B,rf,B-1,1234,5678.6,\nB,rf,B-1,600,,female\n",
+        encoding="utf-8-sig",
+    )
+    page = _pages(build_profiles(copy))["B"]
+    assert "Sendai Framework indicators" in page
+    section = re.search(r'<table class="sendai">.*?</table>', page).group(0)
+    assert _text(section).count("B-1 (rf)") == 1  # the female row is a breakdown, not shown
+    assert "1,234" in section and "5,679" in section
+    assert "Sendai" not in _pages(build_profiles(run_dir))["B"]
+
+
+def test_profile_options_and_errors(run_dir, tmp_path):
+    assert set(_pages(build_profiles(run_dir, zones=["B"]))) == {"B"}
+    with pytest.raises(ConfigError, match="not a zone"):
+        build_profiles(run_dir, zones=["Q"])
+    with pytest.raises(ConfigError, match="--lang de"):
+        build_profiles(run_dir, lang="de")
+    with pytest.raises(ConfigError, match="outside the run folder"):
+        write_profiles(run_dir, run_dir / "profiles")
+
+
+def test_profile_without_chromium_writes_nothing(run_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("MECC_CHROMIUM", str(tmp_path / "no-such-browser"))
+    with pytest.raises(ConfigError, match="needs Chromium"):
+        write_profiles(run_dir, tmp_path / "out", pdf=True)
+    assert not (tmp_path / "out").exists()
+    out = write_profiles(run_dir, tmp_path / "html", pdf=False)
+    assert sorted(p.name for p in out.iterdir()) == ["profiles.html"]
+
+
+# -------------------------------------------------------------- the commands
+
+
+def test_profile_and_needs_commands(cli, run_dir, tmp_path):
+    before = snapshot(run_dir)
+    result = cli("profile", run_dir, "--out", tmp_path / "p", "--no-pdf", "--lang", "es")
+    assert result.exit_code == 0, result.output
+    assert 'lang="es"' in (tmp_path / "p" / "profiles.html").read_text(encoding="utf-8")
+    result = cli("needs", run_dir, "--out", tmp_path / "n", "--return-period", "10")
+    assert result.exit_code == 0, result.output
+    assert snapshot(run_dir) == before
+    result = cli("profile", run_dir, "--out", tmp_path / "q", "--zone", "nope", "--no-pdf")
+    assert result.exit_code == 2 and "not a zone" in result.output
+    result = cli("needs", run_dir, "--out", tmp_path / "n")
+    assert result.exit_code != 0 and "--overwrite" in result.output
+
+
+# ---------------------------------------------------------------- QGIS style
+
+
+def test_zones_gpkg_carries_a_default_qgis_style(run_dir):
+    import geopandas as gpd
+
+    with sqlite3.connect(run_dir / "zones.gpkg") as db:
+        styles = db.execute(
+            "SELECT f_table_name, f_geometry_column, useAsDefault, styleQML FROM layer_styles"
+        ).fetchall()
+        contents = dict(db.execute("SELECT table_name, data_type FROM gpkg_contents").fetchall())
+    assert contents["layer_styles"] == "attributes"
+    assert [(s[0], s[1], s[2]) for s in styles] == [("admin1", "geom", 1)]
+    qml = ET.fromstring(styles[0][3])
+    renderer = qml.find("renderer-v2")
+    assert renderer.get("type") == "graduatedSymbol" and renderer.get("attr") == "rf_aad"
+    layer = gpd.read_file(run_dir / "zones.gpkg", layer="admin1")
+    ranges = [(float(r.get("lower")), float(r.get("upper"))) for r in renderer.iter("range")]
+    assert ranges[0] == (0.0, 0.0)  # zero has its own (white) class
+    for value in layer["rf_aad"]:
+        hits = [k for k, (lo, hi) in enumerate(ranges) if (lo < value <= hi) or value == lo == 0]
+        assert hits, value
+        assert (hits[0] == 0) == (value == 0)
+
+
+# ----------------------------------------------------------- Chromium and PDF
+
+
+def _needs_chromium():
+    if find_chromium() is None or not CHROMIUM.exists():
+        if in_ci():
+            pytest.fail("CI must install Debian's chromium (.ci/run does)")
+        pytest.skip("Chromium is not installed")
+
+
+@pytest.fixture(scope="module")
+def demo_profiles(tmp_path_factory):
+    """Profiles of the demo country (four hazards, two levels) in French, with the PDF."""
+    _needs_chromium()
+    from mecc.demo import build_demo
+
+    demo = build_demo(tmp_path_factory.mktemp("demo") / "demo")
+    out = write_profiles(
+        demo / "run", tmp_path_factory.mktemp("profiles") / "fr", lang="fr", pdf=True
+    )
+    zones = read_table(demo / "run" / "zones.csv")
+    return out, int(zones.loc[zones["zone_code"] != "__outside__", "zone_code"].nunique())
+
+
+def test_pdf_has_one_a4_page_per_zone(demo_profiles):
+    out, units = demo_profiles
+    data = (out / "profiles.pdf").read_bytes()
+    assert data.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type\s*/Page(?![s\w])", data)) == units
+    sizes = {
+        (round(float(w)), round(float(h)))
+        for w, h in re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", data)
+    }
+    assert sizes and all(abs(w - 595) <= 2 and abs(h - 842) <= 2 for w, h in sizes)  # A4
+
+
+def test_profiles_render_offline_with_nothing_cut_off(demo_profiles, browser):  # noqa: F811
+    out, units = demo_profiles
+    requests = []
+    context = browser.new_context(viewport={"width": 900, "height": 1200})
+    context.route(
+        re.compile(r"^(?!file:|data:).*"),
+        lambda route: (requests.append(route.request.url), route.abort()),
+    )
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.emulate_media(media="print")
+    page.goto((out / "profiles.html").resolve().as_uri())
+    page.wait_for_function("document.documentElement.dataset.fitted === 'yes'")
+    report = page.evaluate(
+        """() => Array.from(document.querySelectorAll('section.page')).map(p => ({
+            zone: p.dataset.zone, tall: p.scrollHeight - p.clientHeight,
+            wide: p.scrollWidth - p.clientWidth,
+            footer: p.querySelector('footer').getBoundingClientRect().bottom
+                    - p.getBoundingClientRect().bottom,
+            sentences: p.querySelectorAll('p.sentence').length,
+            svg: p.querySelectorAll('figure svg path').length}))"""
+    )
+    context.close()
+    assert requests == [] and errors == []
+    assert len(report) == units
+    for entry in report:
+        assert entry["tall"] <= 1 and entry["wide"] <= 1, entry
+        assert entry["footer"] <= 0.5, entry  # the footer sits inside the A4 box
+        assert entry["sentences"] == 4 and entry["svg"] >= 1, entry
