@@ -8,7 +8,7 @@ runs:
 - ``mobility``: the same with 2,000 displacement sites added to the grid, per-zone
   sex × age cohort shares, household size, seasonal presence with an event season,
   a day/night origin–destination table (impact by day) and the allocation of the
-  displaced (30 km, about 1 km cells);
+  displaced (30 km radius, cells of a tenth of it);
 - ``cohort grids``: plain plus six cohort grids (the population split by fixed shares,
   written as grids) — the costly form, since every grid is read and overlaid.
 
@@ -85,7 +85,7 @@ def write_mobility_inputs(folder: Path, seed: int = 7) -> tuple[Path, Path]:
         "  seasonal: {multipliers: {7: 1.2, 8: 1.3, 9: 1.1}}\n"
         "  day_night: {path: od.csv, origin_column: origin, destination_column: destination, "
         "share_column: share}\n"
-        "  allocation: {radius_km: 30, exponent: 2, cell_km: 1}\n"
+        "  allocation: {radius_km: 30, exponent: 2}\n"
     )
     (folder / "run_mobility.yaml").write_text(mobility)
     profile.update(dtype="float32", compress="deflate", tiled=True, blockxsize=256, blockysize=256)

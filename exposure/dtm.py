@@ -27,7 +27,16 @@ from mecc.errors import DataError
 
 __all__ = ["BASELINE_COLUMNS", "SITE_COLUMNS", "read_dtm_baseline", "read_dtm_sites"]
 
-SITE_COLUMNS = ("site_name", "lat", "lon", "individuals", "households", "site_type", "as_of")
+SITE_COLUMNS = (
+    "site_name",
+    "lat",
+    "lon",
+    "individuals",
+    "households",
+    "site_type",
+    "as_of",
+    "origin_code",
+)
 BASELINE_COLUMNS = ("zone_code", "zone_name", "idps", "returnees", "as_of")
 
 # Each field: HXL hashtag patterns (tag + required attributes, any order), then column names.
@@ -78,6 +87,18 @@ _SITE_FIELDS = {
             "date of assessment",
             "fecha",
             "date de collecte",
+        ),
+    ),
+    "origin_code": (
+        tuple(f"#adm{k}+{code}+origin" for k in (3, 2, 1) for code in ("code", "pcode")),
+        (
+            "origin pcode",
+            "origin code",
+            "pcode of origin",
+            "origin",
+            "code d origine",
+            "pcode d origine",
+            "codigo de origen",
         ),
     ),
 }
@@ -181,7 +202,7 @@ def _dates(raw, column, label) -> pd.Series:
     return dates.dt.normalize()
 
 
-def read_dtm_sites(path, *, as_of=None) -> pd.DataFrame:
+def read_dtm_sites(path, *, as_of=None, label=None) -> pd.DataFrame:
     """Read a DTM site list (CSV or Excel) by HXL hashtags or column names.
 
     Parameters
@@ -189,6 +210,8 @@ def read_dtm_sites(path, *, as_of=None) -> pd.DataFrame:
     path : path
     as_of : str or date, optional
         Date of the list when the file has no date column (or to override it).
+    label : str, optional
+        Names the input in errors (default: the path).
 
     Returns
     -------
@@ -196,9 +219,10 @@ def read_dtm_sites(path, *, as_of=None) -> pd.DataFrame:
         :data:`SITE_COLUMNS`: ``site_name`` (str, may be empty), ``lat``, ``lon`` (WGS 84
         degrees), ``individuals`` (float64), ``households`` (float64, NaN when not
         given), ``site_type`` (str, may be empty), ``as_of`` (datetime64, NaT when
-        unknown). Rows without coordinates are refused (they cannot be placed).
+        unknown), ``origin_code`` (P-code of the zone the site's people come from; empty
+        when not given). Rows without coordinates are refused (they cannot be placed).
     """
-    label = os.fspath(path)
+    label = label or os.fspath(path)
     raw, tags = read_tagged_table(path, "DTM site list")
     found = _columns(raw, tags, _SITE_FIELDS, label)
     missing = [f for f in ("lat", "lon", "individuals") if f not in found]
@@ -225,6 +249,9 @@ def read_dtm_sites(path, *, as_of=None) -> pd.DataFrame:
             else np.nan,
             "site_type": raw[found["site_type"]].astype(str).str.strip()
             if "site_type" in found
+            else "",
+            "origin_code": raw[found["origin_code"]].astype(str).str.strip()
+            if "origin_code" in found
             else "",
         }
     )

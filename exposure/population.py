@@ -75,6 +75,7 @@ def source_convention(source: str | None, label: str) -> dict:
         raise ConfigError(f"{label}: source must be one of {', '.join(SOURCES)}, not {source!r}")
     return SOURCES[key]
 
+
 KINDS = ("count", "density")
 _SCAN_ROWS = 512
 

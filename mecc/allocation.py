@@ -42,11 +42,13 @@ class AllocationSettings:
 
     radius_km: float = 50.0
     exponent: float = 2.0
-    cell_km: float = 1.0
+    cell_km: float | None = None  # default: a tenth of the radius, at least 1 km
 
     @classmethod
     def from_spec(cls, spec: dict, label: str) -> AllocationSettings:
-        settings = cls(**{k: float(v) for k, v in spec.items()})
+        values = {k: float(v) for k, v in spec.items()}
+        values.setdefault("cell_km", max(values.get("radius_km", cls.radius_km) / 10.0, 1.0))
+        settings = cls(**values)
         for name in ("radius_km", "cell_km"):
             if not getattr(settings, name) > 0:
                 raise ConfigError(f"{label}.{name}: must be > 0, not {getattr(settings, name)}")
@@ -77,6 +79,24 @@ def allocation_factor(grid: GridSpec, cell_km: float, block_shape) -> int:
     while factor > 1 and not single_block and (block_shape[0] % factor or block_shape[1] % factor):
         factor //= 2
     return factor
+
+
+MAX_PAIRS = 2e9
+"""Distance checks per band above which a run is refused (minutes of work per band)."""
+
+
+def check_cost(grid: GridSpec, factor: int, settings) -> None:
+    """Refuse an allocation grid so fine for its radius that it would take very long."""
+    height_km, width_km = _cell_km(coarse_grid(grid, factor))
+    reach = (2 * settings.radius_km / height_km + 3) * (2 * settings.radius_km / width_km + 3)
+    cells = -(-grid.width // factor) * -(-grid.height // factor)
+    if cells * reach > MAX_PAIRS:
+        suggested = settings.radius_km / 10
+        raise ConfigError(
+            f"mobility.allocation: cells of {max(height_km, width_km):.2g} km with a "
+            f"{settings.radius_km:g} km radius need about {cells * reach:.2g} distance checks "
+            f"per band; give cell_km: {suggested:g} or more (or a smaller radius_km)"
+        )
 
 
 def coarse_grid(grid: GridSpec, factor: int) -> GridSpec:

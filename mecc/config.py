@@ -78,7 +78,6 @@ NESTED_KEYS = {
         "path": (str, True),
         "in_population_grid": (bool, True),
         "as_of": (str, False),
-        "columns": (dict, False),
         "source": (str, False),
     },
     ("mobility", "allocation"): {

@@ -225,12 +225,18 @@ def overlay_block(window, population, zones, hazards, options, buffer) -> BlockS
     )
     zonal_population(people, zone, block.population, block.cells)
     populated = bool((people > 0.0).any())
-    layer_stack = None
+    layer_stack, points = None, []
     if layers is not None and populated:
-        layer_stack = layers.read(window, people, out=buffer("layers", (n_layers, *shape)))
+        n_dense = layers.n_dense
+        layer_stack = layers.read(window, people, out=buffer("layers", (n_dense, *shape)))
         spare = np.zeros(n_zones, dtype=np.int64)
-        for k in range(n_layers):
+        for k in range(n_dense):
             zonal_population(layer_stack[k], zone, block.layer_population[k], spare)
+        for k, (rows, cols, values) in enumerate(layers.points(window, people), start=n_dense):
+            np.add.at(block.layer_population[k], zone[rows, cols], values)
+            points.append(
+                (rows, cols, values[None, :], np.ascontiguousarray(zone[rows, cols][None, :]))
+            )
     for hazard in hazards:
         part = _new_sums(n_zones, hazard)
         per_layer = [_new_sums(n_zones, hazard) for _ in range(n_layers)]
@@ -244,12 +250,16 @@ def overlay_block(window, population, zones, hazards, options, buffer) -> BlockS
         if not populated and not wants_preview:  # nobody here: nothing to add
             continue
         stack = (hazard.intensity.count, *shape)
-        with_layers = per_layer if layer_stack is not None else []
+        dense = per_layer[: len(layer_stack)] if layer_stack is not None else []
+        sparse = per_layer[len(dense) :] if points else []
         if hazard.components:
             combined = _read_components(hazard, window, buffer, stack)
             _overlay_components(hazard, combined, people, zone, part, cell_out)
-            for k, layer_part in enumerate(with_layers):
+            for k, layer_part in enumerate(dense):
                 _overlay_components(hazard, combined, layer_stack[k], zone, layer_part, _EMPTY2)
+            for (rows, cols, values, where), layer_part in zip(points, sparse, strict=True):
+                at = np.ascontiguousarray(combined[:, :, rows, cols][:, :, None, :])
+                _overlay_components(hazard, at, values, where, layer_part, _EMPTY2)
             continue
         intensity = hazard.intensity.read(window, out=buffer(f"intensity{hazard.id}", stack))
         if wants_preview:
@@ -261,15 +271,24 @@ def overlay_block(window, population, zones, hazards, options, buffer) -> BlockS
             if hazard.fraction is not None
             else _EMPTY3
         )
-        everyone = [(people, part, cell_out)]
-        for who, sums, cells in everyone + [
-            (layer_stack[k], layer_part, _EMPTY2) for k, layer_part in enumerate(with_layers)
-        ]:
+        runs = [(people, zone, intensity, fraction, part, cell_out)]
+        runs += [
+            (layer_stack[k], zone, intensity, fraction, p, _EMPTY2) for k, p in enumerate(dense)
+        ]
+        for (rows, cols, values, where), layer_part in zip(points, sparse, strict=True):
+            at = np.ascontiguousarray(intensity[:, rows, cols][:, None, :])
+            share = (
+                np.ascontiguousarray(fraction[:, rows, cols][:, None, :])
+                if fraction.shape[0]
+                else _EMPTY3
+            )
+            runs.append((values, where, at, share, layer_part, _EMPTY2))
+        for who, zone_of, values, flooded, sums, cells in runs:
             overlay_bands(
                 who,
-                zone,
-                intensity,
-                fraction,
+                zone_of,
+                values,
+                flooded,
                 *hazard.curves,
                 float(hazard.exposure_threshold),
                 hazard.band_weight,

@@ -57,21 +57,28 @@ class Exposure:
 
 
 class PopulationLayers:
-    """Sub-populations the engine keeps apart: cohort grids, then the people in sites."""
+    """Sub-populations the engine keeps apart.
+
+    Dense layers (cohort grids) come as whole blocks from :meth:`read`; sparse layers
+    (the people in sites, a few cells) as points from :meth:`points`, so the engine
+    overlays only the cells that hold them.
+    """
 
     def __init__(self, cohorts=None, sites=None):
         self._cohorts = cohorts
         self._sites = sites
+        self.n_dense = len(cohorts.names) if cohorts else 0
         self.names = (list(cohorts.names) if cohorts else []) + (["in_sites"] if sites else [])
 
     def read(self, window, people: np.ndarray, out: np.ndarray) -> np.ndarray:
-        k = 0
+        """The dense layers of a block, ``(n_dense, h, w)``, each a part of ``people``."""
         if self._cohorts is not None:
-            k = len(self._cohorts.names)
-            self._cohorts.read(window, people, out[:k])
-        if self._sites is not None:
-            self._sites.layer_into(window, people, out[k])
+            self._cohorts.read(window, people, out)
         return out
+
+    def points(self, window, people: np.ndarray) -> list:
+        """The sparse layers of a block: ``(rows, cols, people)`` each."""
+        return [self._sites.layer_points(window, people)] if self._sites is not None else []
 
 
 def _path(config, relative: str) -> str:
@@ -197,10 +204,13 @@ def prepare_exposure(config, population, zones, grid, block_shape, threads) -> E
     sites_spec = mobility.get("sites")
     sites = None
     if sites_spec is not None:
-        from exposure.sites import SitePeople, read_sites
+        from exposure.dtm import read_dtm_sites
+        from exposure.sites import SitePeople
 
         where = f"{label}.mobility.sites ({sites_spec['path']})"
-        table = read_sites(_path(config, sites_spec["path"]), where, sites_spec.get("columns"))
+        table = read_dtm_sites(
+            _path(config, sites_spec["path"]), as_of=sites_spec.get("as_of"), label=where
+        )
         sites = SitePeople(table, grid, where)
         has_origin = bool((table["origin_code"] != "").any())
         if not sites_spec["in_population_grid"]:
@@ -214,7 +224,7 @@ def prepare_exposure(config, population, zones, grid, block_shape, threads) -> E
             "people": float(table["individuals"].sum()),
             "on_grid": sites.total,
             "mode": mode,
-            "as_of": sites_spec.get("as_of") or sorted(set(table["as_of"]) - {""}),
+            "as_of": sorted({str(d.date()) for d in table["as_of"].dropna()}),
         }
     needs_totals = "scale_to" in pop_spec or exposure.sites_mode == "moved from origin"
     if needs_totals:
@@ -488,11 +498,13 @@ def allocation_plan(config, grid, block_shape):
     spec = (config.data.get("mobility") or {}).get("allocation")
     if spec is None:
         return None
-    from mecc.allocation import AllocationSettings, allocation_factor
+    from mecc.allocation import AllocationSettings, allocation_factor, check_cost
 
     label = f"{os.path.basename(config.path)}.mobility.allocation"
     settings = AllocationSettings.from_spec(spec, label)
-    return settings, allocation_factor(grid, settings.cell_km, block_shape)
+    factor = allocation_factor(grid, settings.cell_km, block_shape)
+    check_cost(grid, factor, settings)
+    return settings, factor
 
 
 def allocated(hazard) -> bool:

@@ -522,3 +522,18 @@ def test_ghsl_source_masks_its_undeclared_nodata(tmp_path):
 def test_unknown_population_source_is_refused(tmp_path, cli):
     data = scenario_case(tmp_path, source="landscan")
     assert _bad(tmp_path, cli, data, "population.source", "worldpop", "'landscan'") == 2
+
+
+def test_allocation_grid_too_fine_for_its_radius_is_refused():
+    from affine import Affine
+
+    from mecc.allocation import AllocationSettings, check_cost
+    from mecc.errors import ConfigError
+    from mecc.grid import GridSpec
+
+    # a 100 m grid over 4,000 km: 1 km cells and a 100 km radius would need ~1e12 checks
+    grid = GridSpec("EPSG:3857", Affine(100, 0, 0, 0, -100, 0), 40_000, 40_000)
+    settings = AllocationSettings(radius_km=100, exponent=2, cell_km=1)
+    with pytest.raises(ConfigError, match="give cell_km: 10 or more"):
+        check_cost(grid, 8, settings)
+    check_cost(grid, 128, AllocationSettings(radius_km=100, exponent=2, cell_km=12.8))
