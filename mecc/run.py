@@ -82,6 +82,9 @@ def _preview_factor(grid, block_shape) -> int:
 
 
 def versions() -> dict:
+    """Versions of mecc, Python, the platform and every library a run's numbers depend on."""
+    from importlib import metadata
+
     import geopandas
     import numba
     import pyproj
@@ -89,9 +92,16 @@ def versions() -> dict:
     import shapely
     import xarray
 
+    def installed(name):
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return None
+
     return {
         "mecc": mecc.__version__,
         "python": platform.python_version(),
+        "platform": platform.platform(),
         "numpy": np.__version__,
         "numba": numba.__version__,
         "pandas": pd.__version__,
@@ -102,6 +112,11 @@ def versions() -> dict:
         "pyproj": pyproj.__version__,
         "geopandas": geopandas.__version__,
         "shapely": shapely.__version__,
+        "geos": shapely.geos_version_string,
+        "netcdf4": installed("netCDF4"),
+        "pyogrio": installed("pyogrio"),
+        "folium": installed("folium"),
+        "click": installed("click"),
     }
 
 
@@ -130,7 +145,7 @@ def run_batch(
     its status, exit code, message, time and folder, and the batch's exit code is the
     largest of the runs' (DESIGN.md).
     """
-    from mecc.errors import EXIT_INTERNAL, ConfigError, MeccError
+    from mecc.errors import EXIT_INTERNAL, ConfigError, MeccError, OutputExistsError
 
     out_dir = Path(out_dir)
     stems = [Path(p).stem for p in config_paths]
@@ -138,8 +153,24 @@ def run_batch(
         raise ConfigError(
             "run files in one batch need different file names (their folders are named after them)"
         )
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputExistsError(f"{out_dir}: exists and is not a folder")
+    if not overwrite:  # refuse before any run: a batch never mixes old and new results
+        taken = [
+            name
+            for name in [*stems, "batch.csv"]
+            if (out_dir / name).exists()
+            and (not (out_dir / name).is_dir() or any((out_dir / name).iterdir()))
+        ]
+        if taken:
+            raise OutputExistsError(
+                f"{out_dir}: holds {', '.join(taken)} from an earlier batch; "
+                "use --overwrite to replace them"
+            )
     rows = []
-    for path, stem in zip(config_paths, stems, strict=True):
+    for number, (path, stem) in enumerate(zip(config_paths, stems, strict=True)):
+        if progress:
+            progress("runs", number, len(stems))
         started = time.perf_counter()
         row = {"run_file": str(path), "out_dir": str(out_dir / stem)}
         try:
@@ -164,6 +195,8 @@ def run_batch(
             )
         row["seconds"] = round(time.perf_counter() - started, 3)
         rows.append(row)
+    if progress:
+        progress("runs", len(stems), len(stems))
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = out_dir / ".batch.csv.partial"
     write_csv(pd.DataFrame(rows), staging)
@@ -232,6 +265,8 @@ def _run_country(
     timer = _Timer()
     started = time.perf_counter()
     block_shape = tuple(block_shape or engine.DEFAULT_BLOCK)
+    report = progress or (lambda stage, done, total: None)
+    report("inputs", 0, 1)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", MeccWarning)
         with timer.stage("read_config"):
@@ -263,6 +298,7 @@ def _run_country(
                 overlay_input(h1, grid, tables.band_weights(h1, protection_of[hid]), cells=False)
                 for _, hid, h1 in future_sets
             ]
+        report("inputs", 1, 1)
         # hash the inputs for the manifest in the background while the engine runs
         records = input_records(config, population, zones, hazards, hashes)
         notes = list(zones.notes)
@@ -291,7 +327,7 @@ def _run_country(
                     block_shape=block_shape,
                     threads=threads,
                     cell_sink=writer.write,
-                    progress=(lambda d, t: progress("engine", d, t)) if progress else None,
+                    progress=lambda d, t: report("engine", d, t),
                 )
             population.confirm(float(result.population.sum()))
             with timer.stage("write_grids"):
@@ -312,6 +348,7 @@ def _run_country(
             population_rows = zones.aggregate(result.population)
             cells_rows = zones.aggregate(result.cells)
             if futures:
+                report("futures", 0, 1)
                 with timer.stage("futures"):
                     future_frames = future_tables(
                         config,
@@ -327,6 +364,7 @@ def _run_country(
                         threads,
                         block_shape,
                     )
+                report("futures", 1, 1)
             empty_zones = [
                 code
                 for code, cells, level in zip(
@@ -355,6 +393,7 @@ def _run_country(
             }
             if futures:
                 summary["futures"] = futures_summary(futures, future_frames, config.country)
+            report("tables", 0, 1)
             with timer.stage("write_tables"):
                 write_json(summary, staging / "summary.json")
                 write_csv(
@@ -465,8 +504,11 @@ def _run_country(
                 "total": round(time.perf_counter() - started, 4),
             }
             write_json(manifest, staging / "manifest.json")
+            report("tables", 1, 1)
             if with_map:  # last: the map reads the finished tables, previews and manifest
                 from mecc.maps import build_map
+
+                report("map", 0, 1)
 
                 with timer.stage("write_map"):
                     build_map(staging, staging / "map.html", inputs_dir=config.base_dir)
@@ -475,6 +517,7 @@ def _run_country(
                     "total": round(time.perf_counter() - started, 4),
                 }
                 write_json(manifest, staging / "manifest.json")
+                report("map", 1, 1)
         out = folder.commit()
     return RunResult(out, summary, manifest["warnings"], manifest["timings_seconds"])
 

@@ -36,24 +36,61 @@ def case(tmp_path):
     return folder, basic_case(folder)
 
 
-def expect_error(cli, run_file, out, code, *needles, extra_args=()):
-    """Run, then check the exit code, the one 'error:' line and that nothing was written."""
-    before = snapshot(out) if out.exists() else None
-    result = cli("run", run_file, "--out", out, *extra_args)
+def _one_error_line(result, code) -> str:
     assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    line = lines[0]
-    assert line.startswith("error:"), line
+    assert lines[0].startswith("error:"), lines[0]
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+def _previous_run(folder):
+    """A folder standing for an earlier run the user wants to keep (files and a subfolder)."""
+    folder.mkdir()
+    (folder / "summary.json").write_text('{"country": "AAA"}', encoding="utf-8")
+    (folder / "zones.csv").write_bytes("\ufeffzone_code,aad\r\nA,1.5\r\n".encode())
+    (folder / "notes").mkdir()
+    (folder / "notes" / "reviewed.txt").write_text("checked by the ministry", encoding="utf-8")
+    return snapshot(folder)
+
+
+def expect_error(cli, run_file, out, code, *needles, extra_args=(), input_error=True):
+    """Check a bad input the three ways a user meets it; return the error line.
+
+    1. ``mecc run RUN --out OUT``: the exit code, one 'error:' line naming the file and
+       field (``needles``), no traceback, and nothing written: OUT absent (or, if it
+       existed, byte-identical) and no staging folder left.
+    2. (input errors) ``mecc run RUN --out PREVIOUS --overwrite`` over an earlier run:
+       the same line, and the earlier run byte-identical (nothing damaged).
+    3. (input errors) ``mecc validate RUN``: the same exit code, one line naming the same
+       file and field.
+    """
+    before = snapshot(out) if out.exists() else None
+    result = cli("run", run_file, "--out", out, *extra_args)
+    line = _one_error_line(result, code)
     for needle in needles:
         assert needle in line, f"{needle!r} not in {line!r}"
-    assert "Traceback" not in result.stderr
     assert "np.float64" not in line and "np.int64" not in line, "numpy repr in a user message"
+    assert result.stdout == ""
     if before is None:
         assert not out.exists(), f"{out} was created by a failed run"
     else:
         assert snapshot(out) == before, f"{out} was modified by a failed run"
     assert hidden_entries(out.parent) == []
+    if not input_error:
+        return line
+    previous = out.parent / f"{out.name}-previous"
+    kept = _previous_run(previous)
+    again = cli("run", run_file, "--out", previous, "--overwrite", *extra_args)
+    assert _one_error_line(again, code) == line
+    assert snapshot(previous) == kept, f"{previous} was damaged by a failed --overwrite run"
+    assert hidden_entries(out.parent) == []
+    checked = cli("validate", run_file)
+    checked_line = _one_error_line(checked, code)
+    for needle in needles:  # validate reads the population in full, so may word it sharper
+        assert needle in checked_line, f"validate: {needle!r} not in {checked_line!r}"
+    assert checked.stdout == ""
     return line
 
 
@@ -66,6 +103,34 @@ def test_missing_population_file(cli, case, tmp_path):
     expect_error(
         cli, write_run(folder, run), tmp_path / "out", 1, "run.yaml", "population.path", "pop.tif"
     )
+
+
+@pytest.mark.parametrize(
+    ("missing", "mutate", "needles"),
+    [
+        ("rp10.tif", None, ("run.yaml", "hazards[0]", "return_periods.10", "rp10.tif")),
+        ("ev.tif", "events", ("run.yaml", "hazards[0]", "intensity", "ev.tif")),
+        ("events.csv", "events", ("run.yaml", "hazards[0]", "events", "events.csv")),
+        ("zones.geojson", None, ("run.yaml", "zones.path", "zones.geojson")),
+    ],
+    ids=["return-period grid", "event grid", "events table", "zones"],
+)
+def test_missing_input_file(cli, case, tmp_path, missing, mutate, needles):
+    folder, run = case
+    if mutate == "events":
+        run["hazards"] = [event_hazard()]
+    (folder / missing).unlink()
+    line = expect_error(cli, write_run(folder, run), tmp_path / "out", 1, *needles)
+    assert "not found" in line or "cannot" in line
+
+
+def test_missing_curve_file_suggests_a_built_in_curve(cli, case, tmp_path):
+    folder, run = case
+    run["hazards"][0]["curve"] = "flood_step_1n"
+    line = expect_error(
+        cli, write_run(folder, run), tmp_path / "out", 1, "run.yaml", "hazards[0]", "curve"
+    )
+    assert "did you mean the built-in curve 'flood_step_1m'" in line
 
 
 @pytest.mark.parametrize(
@@ -191,7 +256,13 @@ def test_duplicate_zone_codes(cli, case, tmp_path):
         [cell_box(0, 0, rows=4, cols=2), cell_box(0, 2, rows=4, cols=2)],
     )
     line = expect_error(
-        cli, write_run(folder, run), tmp_path / "out", 1, "zones", "code_field", "zones.geojson"
+        cli,
+        write_run(folder, run),
+        tmp_path / "out",
+        1,
+        "run.yaml",
+        "zones.code_field",
+        "zones.geojson",
     )
     assert "'A'" in line
 
@@ -231,6 +302,76 @@ def test_unknown_unit(cli, case, tmp_path):
         "unit",
         "furlong",
     )
+
+
+def test_unit_of_another_measure(cli, case, tmp_path):
+    folder, run = case
+    run["hazards"][0]["unit"] = "km/h"  # a wind speed for a flood depth
+    line = expect_error(
+        cli, write_run(folder, run), tmp_path / "out", 2, "run.yaml", "hazards[0]", "unit"
+    )
+    assert "'km/h'" in line and "water depth" in line
+
+
+def _cyclone(folder, **extra) -> dict:
+    write_raster(folder / "wind.tif", np.full((4, 4), 40.0))
+    return {
+        "id": "tc",
+        "type": "tropical_cyclone",
+        "intensity": "wind.tif",
+        "scenario": "Cyclone X",
+        "curve": "sshws_inasafe",
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    ("extra", "needles"),
+    [
+        ({"averaging": "3-min"}, ("averaging", "'3-min'", "1-min, 10-min, gust")),
+        ({"averaging": "10-minute"}, ("averaging", "did you mean '10-min'")),
+        ({"averaging": "gust"}, ("averaging", "gust_factor")),
+        ({"averaging": "gust", "gust_factor": 0.8}, ("averaging", "gust_factor", ">= 1")),
+        ({"gust_factor": 1.2}, ("gust_factor", "averaging: gust")),
+    ],
+    ids=["unknown", "did-you-mean", "gust-without-factor", "factor-below-1", "factor-alone"],
+)
+def test_wrong_wind_averaging(cli, case, tmp_path, extra, needles):
+    folder, run = case
+    run["hazards"] = [_cyclone(folder, **extra)]
+    expect_error(
+        cli, write_run(folder, run), tmp_path / "out", 2, "run.yaml", "hazards[0]", *needles
+    )
+
+
+def test_averaging_for_a_flood(cli, case, tmp_path):
+    folder, run = case
+    run["hazards"][0]["averaging"] = "10-min"
+    expect_error(
+        cli,
+        write_run(folder, run),
+        tmp_path / "out",
+        2,
+        "run.yaml",
+        "hazards[0]",
+        "averaging",
+        "wind hazards only",
+        "river_flood",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "needles"),
+    [
+        ("", ("run.yaml", "mapping")),
+        ("- country: AAA\n", ("run.yaml", "mapping")),
+        ("country: AAA\n\tpopulation: {}\n", ("run.yaml", "YAML", "line 2")),
+    ],
+    ids=["empty", "a list", "tab"],
+)
+def test_run_file_that_is_not_a_mapping(cli, case, tmp_path, text, needles):
+    folder, _ = case
+    expect_error(cli, write_run(folder, text), tmp_path / "out", 2, *needles)
 
 
 def test_duplicate_return_periods_int_and_float(cli, case, tmp_path):
@@ -383,7 +524,7 @@ def test_existing_output_folder_needs_overwrite(cli, case, tmp_path):
     out = tmp_path / "out"
     assert cli("run", run_file, "--out", out).exit_code == 0
     (out / "notes.txt").write_text("my notes", encoding="utf-8")
-    line = expect_error(cli, run_file, out, 2, str(out), "--overwrite")
+    line = expect_error(cli, run_file, out, 2, str(out), "--overwrite", input_error=False)
     assert (out / "notes.txt").read_text(encoding="utf-8") == "my notes"
     assert "exists" in line
 
@@ -393,7 +534,7 @@ def test_existing_folder_with_foreign_file_is_refused(cli, case, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "thesis.docx").write_bytes(b"precious")
-    expect_error(cli, write_run(folder, run), out, 2, str(out), "--overwrite")
+    expect_error(cli, write_run(folder, run), out, 2, str(out), "--overwrite", input_error=False)
 
 
 def test_existing_empty_output_folder_is_used(cli, case, tmp_path):

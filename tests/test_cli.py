@@ -61,8 +61,12 @@ def test_successful_run_prints_folder_and_headlines(cli, tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0] == f"wrote {out}"
     assert lines[1].strip() == f"map: {out / 'map.html'}"
-    # rf: rp10 displaces column 3 (400 people), rp100 columns 2-3 (760); trapezoid 52.2
-    assert lines[2].strip() == "rf: AAD 52.2 people (modelled estimate)"
+    # rf (flood_step_1m): rp10 displaces column 3 (400 people), rp100 columns 2-3 (760);
+    # trapezoid (0.1 - 0.01) x (400 + 760) / 2 = 52.2. Variants: low (1.5 m step) 0 and 400
+    # -> 18.0; high (0.5 m step) columns 2-3 (760) and 1-3 (1080) -> 0.09 x 920 = 82.8
+    assert lines[2].strip() == (
+        "rf: AAD 52.2 people a year (range 18.0-82.8, curve variants; modelled estimate)"
+    )
     assert result.stderr == ""
     assert (out / "summary.json").is_file() and (out / "map.html").is_file()
     again = cli("run", run_file, "--out", tmp_path / "plain", "--no-map")
