@@ -87,6 +87,16 @@ def validate_run(path, report: ValidationReport | None = None) -> ValidationRepo
             report.lines.append(
                 f"zones: {levels}" if not zones.whole_grid else "zones: none (one national zone)"
             )
+            if not zones.whole_grid:
+                cells = zone_cell_counts(zones, grid)
+                empty = [c for c, n in zip(zones.finest.codes, cells[:-1], strict=True) if n == 0]
+                if empty:
+                    warnings.warn(
+                        f"zones: {len(empty)} unit(s) receive no cell of the analysis grid "
+                        f"(e.g. {', '.join(empty[:5])}); their figures will be 0",
+                        MeccWarning,
+                        stacklevel=2,
+                    )
             codes = list(zones.finest.codes) + ["__outside__"]
             for hazard in hazards:
                 protection = tables.protection_per_zone(hazard, codes)
@@ -121,6 +131,19 @@ def validate_run(path, report: ValidationReport | None = None) -> ValidationRepo
                 str(w.message) for w in caught if issubclass(w.category, MeccWarning)
             ]
     return report
+
+
+def zone_cell_counts(zones, grid):
+    """Cells of the analysis grid in each finest unit (last: outside every unit)."""
+    import numpy as np
+
+    from mecc.grid import block_windows
+
+    counts = np.zeros(zones.n + 1, dtype=np.int64)
+    for window in block_windows(grid, 1024, 4096):
+        index = zones.rasterize(window)
+        counts += np.bincount(index.ravel(), minlength=zones.n + 1)
+    return counts
 
 
 SAMPLE_CELLS = 1024
