@@ -207,8 +207,9 @@ def plausibility_warnings(hazard) -> list[str]:
 
 
 TEMPLATE = """\
-# Run file for {name} ({country}) — written by `mecc init`.
-# Paths are relative to this file. Unknown keys are errors (with a suggestion).
+# Run file for {title} — written by `mecc init`.
+# Paths are relative to this file. Unknown keys are errors (with a suggestion); every key
+# is described in the README's run-file reference.
 # Check it with `mecc validate {file}` and run it with `mecc run {file} --out runs/{stem}`.
 country: {country}          # ISO 3166 alpha-3
 name: {name}
@@ -240,12 +241,22 @@ hazards:
       1000: flood_rp1000.tif
     curve: flood_step_1m     # variants low/high are evaluated too
     # protection_rp: 10      # events more frequent than this displace nobody
+  # - id: flood_years       # an event set instead of return periods
+  #   type: river_flood
+  #   intensity: flood_events.tif   # one band per event
+  #   events: flood_events.csv      # columns band, frequency (per year), optional member
+  #   curve: flood_step_1m
   # - id: cyclone
   #   type: tropical_cyclone
   #   intensity: wind.tif    # `mecc hazard cyclone track.csv --out wind.tif --like population.tif`
   #   scenario: "Cyclone X"
   #   averaging: 10-min      # if the grid holds 10-minute winds
   #   curve: sshws_inasafe
+  # - id: earthquake
+  #   type: earthquake
+  #   intensity: mmi.tif     # `mecc hazard earthquake --magnitude 6.5 ... --out mmi.tif --like population.tif`
+  #   scenario: "Mw 6.5 scenario"
+  #   curve: eq_mmi6_survivors
 
 # futures:                   # climate and population futures, with attribution of change
 #   - id: ssp245_2050
@@ -270,7 +281,13 @@ def write_template(
     if path.exists() and not overwrite:
         raise OutputExistsError(f"{path}: file exists; use --overwrite to replace it")
     path.write_text(
-        TEMPLATE.format(country=country, name=name or country, file=path.name, stem=path.stem),
+        TEMPLATE.format(
+            country=country,
+            name=name or country,
+            title=f"{name} ({country})" if name else country,
+            file=path.name,
+            stem=path.stem,
+        ),
         encoding="utf-8",
     )
     return path
