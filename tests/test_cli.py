@@ -12,7 +12,14 @@ from pathlib import Path
 import pytest
 
 import mecc
-from tests._run_inputs import basic_case, cell_box, hidden_entries, write_run, write_zones
+from tests._run_inputs import (
+    basic_case,
+    cell_box,
+    hidden_entries,
+    write_run,
+    write_zones,
+    write_zones_with_an_empty_unit,
+)
 
 
 def test_help(cli):
@@ -80,16 +87,7 @@ def test_successful_run_prints_folder_and_headlines(cli, tmp_path):
 def test_warnings_go_to_stderr(cli, tmp_path):
     folder = tmp_path / "case"
     run = basic_case(folder)
-    # unit C lies inside cell (0, 0) without containing its centre: it receives no cell
-    write_zones(
-        folder / "zones.geojson",
-        ["A", "B", "C"],
-        [
-            cell_box(1, 0, rows=3, cols=2),
-            cell_box(0, 2, rows=4, cols=2),
-            cell_box(0, 0).buffer(-0.04).difference(cell_box(0, 0).buffer(-0.045)),
-        ],
-    )
+    write_zones_with_an_empty_unit(folder)  # unit C receives no cell
     out = tmp_path / "out"
     result = cli("run", write_run(folder, run), "--out", out)
     assert result.exit_code == 0, result.stderr

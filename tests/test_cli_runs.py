@@ -258,20 +258,11 @@ def test_validate_warns_about_a_grid_in_another_unit(cli, tmp_path):
 
 
 def test_validate_warns_about_units_without_cells(cli, tmp_path):
-    from tests._run_inputs import cell_box, write_zones
+    from tests._run_inputs import write_zones_with_an_empty_unit
 
     folder = tmp_path / "case"
     run_file = _good(folder)
-    # unit C lies inside cell (0, 0) without containing its centre: it receives no cell
-    write_zones(
-        folder / "zones.geojson",
-        ["A", "B", "C"],
-        [
-            cell_box(1, 0, rows=3, cols=2),
-            cell_box(0, 2, rows=4, cols=2),
-            cell_box(0, 0).buffer(-0.04).difference(cell_box(0, 0).buffer(-0.045)),
-        ],
-    )
+    write_zones_with_an_empty_unit(folder)  # unit C receives no cell
     result = cli("validate", run_file)
     assert result.exit_code == 0, result.stderr
     assert "  warning  zones: 1 unit(s) receive no cell of the analysis grid (e.g. C)" in (
