@@ -7,7 +7,9 @@ line on stderr and their exit code (1 bad data, 2 bad usage); anything else is a
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 
 import click
 
@@ -22,14 +24,58 @@ def _version() -> str:
     return __version__
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM arrived: unwinds like Ctrl-C so staging folders are removed."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_interrupted(signum, frame):
+    raise Interrupted(signum)
+
+
+def _catch_signals() -> dict:
+    """Turn SIGINT and SIGTERM into :class:`Interrupted` (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    previous = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        previous[signum] = signal.signal(signum, _raise_interrupted)
+    return previous
+
+
+def _show_versions(ctx, _param, value):
+    if not value or ctx.resilient_parsing:
+        return
+    from mecc.manifest import versions
+
+    table = versions()
+    width = max(len(name) for name in table)
+    for name, version in table.items():
+        click.echo(f"{name:<{width}}  {version if version is not None else 'not installed'}")
+    ctx.exit(0)
+
+
 class _Group(click.Group):
     """Maps toolkit errors to one line and an exit code for every command."""
 
     def invoke(self, ctx):
+        previous = _catch_signals()
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
+        except KeyboardInterrupt as error:
+            signum = getattr(error, "signum", signal.SIGINT)
+            click.echo(
+                f"interrupted ({signal.Signals(signum).name}): stopped before the end; "
+                "outputs are moved into place only when complete, so nothing was left "
+                "half-written",
+                err=True,
+            )
+            ctx.exit(128 + int(signum))
         except Exception as error:  # noqa: BLE001 - the one place errors become exit codes
             from mecc.errors import EXIT_INTERNAL, MeccError
 
@@ -48,17 +94,34 @@ class _Group(click.Group):
                 err=True,
             )
             ctx.exit(EXIT_INTERNAL)
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(version=_version(), prog_name="mecc", message="%(prog)s %(version)s")
+@click.option(
+    "--show-versions",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_versions,
+    help="Show the versions of mecc, Python, GDAL, PROJ, GEOS and the libraries, then exit.",
+)
 @click.option("-v", "--verbose", count=True, help="Show tracebacks and more detail.")
-@click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
+@click.option("-q", "--quiet", is_flag=True, help="Print errors only; no progress bars.")
 @click.pass_context
 def main(ctx, verbose, quiet):
     """MECC toolkit: disaster-displacement risk for Sendai reporting and training.
 
-    Run a country from its run file with 'mecc run RUN.yaml --out DIR'.
+    \b
+    Try it:             mecc demo --out mecc-demo
+    Start a country:    mecc init --country KEN my-country
+    Check a run file:   mecc validate my-country/ken.yaml
+    Run it:             mecc run my-country/ken.yaml --out runs/ken
+
+    Exit codes: 0 success, 1 bad data, 2 bad usage, 3 internal error (a bug).
     """
     ctx.ensure_object(dict)
     ctx.obj["verbose"] = verbose

@@ -32,69 +32,184 @@ class ValidationReport:
         out += [f"  warning  {message}" for message in self.warnings]
         return "\n".join(out)
 
+    def as_dict(self, error=None) -> dict:
+        """The report for ``mecc validate --json`` (with the error that stopped it, if any)."""
+        record = {
+            "run_file": self.run_file,
+            "ok": error is None,
+            "checked": list(self.lines),
+            "warnings": list(self.warnings),
+            "error": None,
+            "exit_code": 0,
+        }
+        if error is not None:
+            record.update(error=str(error), exit_code=getattr(error, "exit_code", 3))
+        return record
 
-def validate_run(path) -> ValidationReport:
-    """Open and check every input of a run file; raise the first problem as a MeccError."""
+
+def validate_run(path, report: ValidationReport | None = None) -> ValidationReport:
+    """Open and check every input of a run file; raise the first problem as a MeccError.
+
+    Checks, in order: the run file's keys and types; the population grid (CRS, values:
+    negative or no people are errors); the analysis grid; every zone level (CRS, fields,
+    unique codes, parents); every hazard set (files, CRS, bands, events table, return
+    periods, curves, units and wind averaging, overlap with the analysis grid) with a
+    warning when its values look like another unit; periods against the population
+    year; futures. ``report`` (optional) is filled as checks pass, so a caller still has
+    the lines checked before an error.
+    """
     from mecc import tables
     from mecc.config import load_config
     from mecc.futures import read_futures
     from mecc.inputs import analysis_grid, load_inputs, period_check
 
-    report = ValidationReport(os.path.basename(path))
+    report = report if report is not None else ValidationReport(os.path.basename(path))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", MeccWarning)
-        config = load_config(path)
-        report.lines.append(f"run file: {len(config.data)} keys, country {config.country}")
-        population, zones, hazards = load_inputs(config)
-        grid, source = analysis_grid(config, population, hazards)
-        report.lines.append(
-            f"analysis grid ({source}): {grid.width} x {grid.height} cells, {grid.describe()['crs']}"
-        )
-        population_report = population.prepare(grid)
-        year = f", year {population.year}" if population.year else ""
-        report.lines.append(
-            f"population: {os.path.basename(population.file.path)}, {population.kind}{year}, "
-            f"{population_report['total_on_grid']:,.0f} people on the grid "
-            f"({population_report['method']})"
-        )
-        zones.prepare(grid)
-        levels = ", ".join(f"level {lv.level}: {len(lv.codes)} units" for lv in zones.levels)
-        report.lines.append(
-            f"zones: {levels}" if not zones.whole_grid else "zones: none (one national zone)"
-        )
-        codes = list(zones.finest.codes) + ["__outside__"]
-        for hazard in hazards:
-            protection = tables.protection_per_zone(hazard, codes)
-            for part in hazard.components or [hazard]:
-                part.align(grid)  # opens every grid and checks its overlap
-            variants = "/".join(hazard.variant_names)
-            conversion = f"; {hazard.conversion}" if hazard.conversion else ""
+        try:
+            config = load_config(path)
+            report.lines.append(f"run file: {len(config.data)} keys, country {config.country}")
+            population, zones, hazards = load_inputs(config)
+            grid, source = analysis_grid(config, population, hazards)
             report.lines.append(
-                f"hazard {hazard.id}: {hazard.hazard_type.name}, {hazard.kind}, {len(hazard.bands)} "
-                f"band(s), curve {hazard.curve.name} ({variants}){conversion}"
+                f"analysis grid ({source}): {grid.width} x {grid.height} cells, "
+                f"{grid.describe()['crs']}"
             )
-            if any(p is not None for p in protection):
+            population_report = population.prepare(grid)
+            year = f", year {population.year}" if population.year else ""
+            report.lines.append(
+                f"population: {os.path.basename(population.file.path)}, {population.kind}{year}, "
+                f"{population_report['total_on_grid']:,.0f} people on the grid "
+                f"({population_report['method']})"
+            )
+            zones.prepare(grid)
+            levels = ", ".join(f"level {lv.level}: {len(lv.codes)} units" for lv in zones.levels)
+            report.lines.append(
+                f"zones: {levels}" if not zones.whole_grid else "zones: none (one national zone)"
+            )
+            if not zones.whole_grid:
+                cells = zone_cell_counts(zones, grid)
+                empty = [c for c, n in zip(zones.finest.codes, cells[:-1], strict=True) if n == 0]
+                if empty:
+                    warnings.warn(
+                        f"zones: {len(empty)} unit(s) receive no cell of the analysis grid "
+                        f"(e.g. {', '.join(empty[:5])}); their figures will be 0",
+                        MeccWarning,
+                        stacklevel=2,
+                    )
+            codes = list(zones.finest.codes) + ["__outside__"]
+            for hazard in hazards:
+                protection = tables.protection_per_zone(hazard, codes)
+                for part in hazard.components or [hazard]:
+                    part.align(grid)  # opens every grid and checks its overlap
+                    for message in plausibility_warnings(part):
+                        warnings.warn(message, MeccWarning, stacklevel=2)
+                variants = "/".join(hazard.variant_names)
+                conversion = f"; {hazard.conversion}" if hazard.conversion else ""
                 report.lines.append(
-                    f"hazard {hazard.id}: protection standard {hazard.protection_rp}"
+                    f"hazard {hazard.id}: {hazard.hazard_type.name}, {hazard.kind}, "
+                    f"{len(hazard.bands)} band(s), curve {hazard.curve.name} ({variants})"
+                    f"{conversion}"
                 )
-            message = period_check(hazard, population.year)
-            if message:
-                warnings.warn(message, MeccWarning, stacklevel=2)
-        for future in read_futures(config, hazards, population.kind):
-            changed = ", ".join(future.hazards) or "no hazard"
-            people = (
-                "a population grid"
-                if future.population
-                else ("growth factors" if future.growth else "the baseline population")
-            )
-            report.lines.append(f"future {future.id}: {changed} changed, {people}")
-    report.warnings = [str(w.message) for w in caught if issubclass(w.category, MeccWarning)]
+                if any(p is not None for p in protection):
+                    report.lines.append(
+                        f"hazard {hazard.id}: protection standard {hazard.protection_rp}"
+                    )
+                message = period_check(hazard, population.year)
+                if message:
+                    warnings.warn(message, MeccWarning, stacklevel=2)
+            for future in read_futures(config, hazards, population.kind):
+                changed = ", ".join(future.hazards) or "no hazard"
+                people = (
+                    "a population grid"
+                    if future.population
+                    else ("growth factors" if future.growth else "the baseline population")
+                )
+                report.lines.append(f"future {future.id}: {changed} changed, {people}")
+        finally:
+            report.warnings = [
+                str(w.message) for w in caught if issubclass(w.category, MeccWarning)
+            ]
     return report
 
 
+def zone_cell_counts(zones, grid):
+    """Cells of the analysis grid in each finest unit (last: outside every unit)."""
+    import numpy as np
+
+    from mecc.grid import block_windows
+
+    counts = np.zeros(zones.n + 1, dtype=np.int64)
+    for window in block_windows(grid, 1024, 4096):
+        index = zones.rasterize(window)
+        counts += np.bincount(index.ravel(), minlength=zones.n + 1)
+    return counts
+
+
+SAMPLE_CELLS = 1024
+"""Longest side of the sample ``plausibility_warnings`` reads of each grid."""
+
+
+def plausibility_warnings(hazard) -> list[str]:
+    """Warnings for grids whose values look like another unit or hold no hazard.
+
+    Reads a decimated sample (at most :data:`SAMPLE_CELLS` a side, GDAL's nearest
+    decimation or overviews) of each GeoTIFF band, converts it with the set's unit
+    factor and compares it with the hazard type's plausible range (e.g. flood depth
+    0-50 m: a depth grid in centimetres read as metres exceeds it). NetCDF files and
+    computed grids (sea-level rise) are not sampled.
+    """
+    import numpy as np
+    import rasterio
+
+    from mecc.grid import RasterFile
+
+    if hazard.kind not in ("events", "return_periods", "scenario") or hazard.exposure_only:
+        return []
+    low, high = hazard.hazard_type.valid_range
+    unit = hazard.hazard_type.unit
+    messages = []
+    peak, anything = -np.inf, False
+    for source, band in hazard.layers:
+        if not isinstance(source, RasterFile):
+            return []
+        with rasterio.open(source.path) as dataset:
+            scale = min(1.0, SAMPLE_CELLS / max(dataset.width, dataset.height))
+            shape = (max(1, round(dataset.height * scale)), max(1, round(dataset.width * scale)))
+            values = dataset.read(band, out_shape=shape, masked=True).astype(np.float64)
+        values = values.filled(np.nan) * hazard.unit_factor
+        values[~np.isfinite(values) | (np.abs(values) > 1e30)] = np.nan
+        if np.isnan(values).all():
+            continue
+        anything = True
+        peak = max(peak, float(np.nanmax(values)))
+        bottom = float(np.nanmin(values))
+        if bottom < low - 1e-9 and not messages:
+            messages.append(
+                f"hazards.{hazard.id}: {source.label} band {band} has values down to "
+                f"{bottom:g} {unit}, below the plausible {low:g} {unit} for "
+                f"{hazard.hazard_type.name}; is a nodata value undeclared?"
+            )
+    if anything and peak > high:
+        messages.append(
+            f"hazards.{hazard.id}: values reach {peak:g} {unit}, above the plausible "
+            f"{high:g} {unit} for {hazard.hazard_type.name}; is the grid in another unit "
+            "(set unit:, e.g. cm or km/h)?"
+        )
+    elif anything and peak <= 0:
+        messages.append(
+            f"hazards.{hazard.id}: no value above 0 in the sampled grids: nobody can be "
+            "exposed or displaced"
+        )
+    elif not anything:
+        messages.append(f"hazards.{hazard.id}: the sampled grids hold only nodata")
+    return messages
+
+
 TEMPLATE = """\
-# Run file for {name} ({country}) — written by `mecc init`.
-# Paths are relative to this file. Unknown keys are errors (with a suggestion).
+# Run file for {title} — written by `mecc init`.
+# Paths are relative to this file. Unknown keys are errors (with a suggestion); every key
+# is described in the README's run-file reference.
 # Check it with `mecc validate {file}` and run it with `mecc run {file} --out runs/{stem}`.
 country: {country}          # ISO 3166 alpha-3
 name: {name}
@@ -126,12 +241,22 @@ hazards:
       1000: flood_rp1000.tif
     curve: flood_step_1m     # variants low/high are evaluated too
     # protection_rp: 10      # events more frequent than this displace nobody
+  # - id: flood_years       # an event set instead of return periods
+  #   type: river_flood
+  #   intensity: flood_events.tif   # one band per event
+  #   events: flood_events.csv      # columns band, frequency (per year), optional member
+  #   curve: flood_step_1m
   # - id: cyclone
   #   type: tropical_cyclone
   #   intensity: wind.tif    # `mecc hazard cyclone track.csv --out wind.tif --like population.tif`
   #   scenario: "Cyclone X"
   #   averaging: 10-min      # if the grid holds 10-minute winds
   #   curve: sshws_inasafe
+  # - id: earthquake
+  #   type: earthquake
+  #   intensity: mmi.tif     # `mecc hazard earthquake --magnitude 6.5 ... --out mmi.tif --like population.tif`
+  #   scenario: "Mw 6.5 scenario"
+  #   curve: eq_mmi6_survivors
 
 # futures:                   # climate and population futures, with attribution of change
 #   - id: ssp245_2050
@@ -147,7 +272,8 @@ def write_template(
     """Write a commented run-file template ``<folder>/<country>.yaml``."""
     import re
 
-    if not re.fullmatch(r"[A-Z]{3}", country or ""):
+    country = (country or "").strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", country):
         raise ConfigError(f"--country: give an ISO 3166 alpha-3 code such as KEN, not {country!r}")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -155,7 +281,13 @@ def write_template(
     if path.exists() and not overwrite:
         raise OutputExistsError(f"{path}: file exists; use --overwrite to replace it")
     path.write_text(
-        TEMPLATE.format(country=country, name=name or country, file=path.name, stem=path.stem),
+        TEMPLATE.format(
+            country=country,
+            name=name or country,
+            title=f"{name} ({country})" if name else country,
+            file=path.name,
+            stem=path.stem,
+        ),
         encoding="utf-8",
     )
     return path

@@ -41,7 +41,15 @@ def load_inputs(config: RunConfig):
     if config.data.get("zones") is None:
         zones = Zones.national(config.country, config.name)
     else:
-        zones = read_zones(config.data["zones"], config.base_dir, config.country)
+        from mecc.errors import MeccError
+
+        try:
+            zones = read_zones(config.data["zones"], config.base_dir, config.country)
+        except MeccError as error:  # name the run file, as the other inputs' errors do
+            message = str(error)
+            if not message.startswith("zones"):
+                raise
+            raise type(error)(f"{label}.{message}") from None
     hazards = [
         read_hazard(spec, config.base_dir, f"{label}.hazards[{k}] ({spec['id']})", config.country)
         for k, spec in enumerate(config.data["hazards"])

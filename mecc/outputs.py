@@ -53,9 +53,24 @@ class OutputFolder:
 
     def __enter__(self) -> Path:
         self.target.parent.mkdir(parents=True, exist_ok=True)
-        self.path = self.target.parent / f".{self.target.name}.partial-{uuid.uuid4().hex[:8]}"
+        self._remove_abandoned()
+        name = f".{self.target.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.path = self.target.parent / name
         self.path.mkdir()
         return self.path
+
+    def _remove_abandoned(self) -> None:
+        """Delete staging folders of this target left by killed runs (their process is gone).
+
+        A run stopped by SIGKILL or a power cut cannot clean up; its staging folder
+        (``.<name>.partial-<pid>-<hex>``) is never mistaken for a result, and the next
+        run into the same target removes it.
+        """
+        prefix = f".{self.target.name}.partial-"
+        for entry in self.target.parent.glob(prefix + "*"):
+            pid = entry.name[len(prefix) :].split("-")[0]
+            if pid.isdigit() and int(pid) != os.getpid() and not _process_alive(int(pid)):
+                shutil.rmtree(entry, ignore_errors=True)
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type is not None and self.path is not None and self.path.exists():
@@ -77,6 +92,22 @@ class OutputFolder:
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
         return self.target
+
+
+def _process_alive(pid: int) -> bool:
+    """True if a process with this id exists on this machine (or cannot be checked).
+
+    On Windows ``os.kill`` would end the process, so nothing is checked there.
+    """
+    if os.name == "nt":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError, ValueError, OverflowError):
+        return True
+    return True
 
 
 def sha256_of(path) -> str:

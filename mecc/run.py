@@ -10,7 +10,6 @@ exceedance.csv, results.nc, zones.gpkg, displaced.tif, manifest.json and map.htm
 from __future__ import annotations
 
 import os
-import platform
 import sys
 import time
 import warnings
@@ -18,7 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 import mecc
@@ -29,6 +27,7 @@ from mecc.errors import MeccWarning
 from mecc.futures import future_tables, futures_summary, read_futures
 from mecc.group_tables import disaggregated_dataset, group_tables
 from mecc.inputs import analysis_grid, input_records, load_inputs, overlay_input, period_check
+from mecc.manifest import hazard_parameters, versions
 from mecc.mobility import (
     allocated,
     allocation_plan,
@@ -91,30 +90,6 @@ def _preview_factor(grid, block_shape) -> int:
     return factor
 
 
-def versions() -> dict:
-    import geopandas
-    import numba
-    import pyproj
-    import rasterio
-    import shapely
-    import xarray
-
-    return {
-        "mecc": mecc.__version__,
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "numba": numba.__version__,
-        "pandas": pd.__version__,
-        "xarray": xarray.__version__,
-        "rasterio": rasterio.__version__,
-        "gdal": rasterio.__gdal_version__,
-        "proj": pyproj.proj_version_str,
-        "pyproj": pyproj.__version__,
-        "geopandas": geopandas.__version__,
-        "shapely": shapely.__version__,
-    }
-
-
 @dataclass
 class BatchResult:
     """Several runs: one row per run file, and the worst exit code."""
@@ -140,7 +115,7 @@ def run_batch(
     its status, exit code, message, time and folder, and the batch's exit code is the
     largest of the runs' (DESIGN.md).
     """
-    from mecc.errors import EXIT_INTERNAL, ConfigError, MeccError
+    from mecc.errors import EXIT_INTERNAL, ConfigError, MeccError, OutputExistsError
 
     out_dir = Path(out_dir)
     stems = [Path(p).stem for p in config_paths]
@@ -148,8 +123,24 @@ def run_batch(
         raise ConfigError(
             "run files in one batch need different file names (their folders are named after them)"
         )
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputExistsError(f"{out_dir}: exists and is not a folder")
+    if not overwrite:  # refuse before any run: a batch never mixes old and new results
+        taken = [
+            name
+            for name in [*stems, "batch.csv"]
+            if (out_dir / name).exists()
+            and (not (out_dir / name).is_dir() or any((out_dir / name).iterdir()))
+        ]
+        if taken:
+            raise OutputExistsError(
+                f"{out_dir}: holds {', '.join(taken)} from an earlier batch; "
+                "use --overwrite to replace them"
+            )
     rows = []
-    for path, stem in zip(config_paths, stems, strict=True):
+    for number, (path, stem) in enumerate(zip(config_paths, stems, strict=True)):
+        if progress:
+            progress("runs", number, len(stems))
         started = time.perf_counter()
         row = {"run_file": str(path), "out_dir": str(out_dir / stem)}
         try:
@@ -174,6 +165,8 @@ def run_batch(
             )
         row["seconds"] = round(time.perf_counter() - started, 3)
         rows.append(row)
+    if progress:
+        progress("runs", len(stems), len(stems))
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = out_dir / ".batch.csv.partial"
     write_csv(pd.DataFrame(rows), staging)
@@ -242,6 +235,8 @@ def _run_country(
     timer = _Timer()
     started = time.perf_counter()
     block_shape = tuple(block_shape or engine.DEFAULT_BLOCK)
+    report = progress or (lambda stage, done, total: None)
+    report("inputs", 0, 1)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", MeccWarning)
         with timer.stage("read_config"):
@@ -278,6 +273,7 @@ def _run_country(
                 overlay_input(h1, grid, tables.band_weights(h1, protection_of[hid]), cells=False)
                 for _, hid, h1 in future_sets
             ]
+        report("inputs", 1, 1)
         # hash the inputs for the manifest in the background while the engine runs
         records = input_records(config, population, zones, hazards, hashes)
         notes = list(zones.notes)
@@ -306,7 +302,7 @@ def _run_country(
                     block_shape=block_shape,
                     threads=threads,
                     cell_sink=writer.write,
-                    progress=(lambda d, t: progress("engine", d, t)) if progress else None,
+                    progress=lambda d, t: report("engine", d, t),
                     zone_scale=exposure.zone_scale,
                     additions=exposure.additions,
                     layers=exposure.layers,
@@ -350,6 +346,7 @@ def _run_country(
             population_rows = zones.aggregate(result.population)
             cells_rows = zones.aggregate(result.cells)
             if futures:
+                report("futures", 0, 1)
                 with timer.stage("futures"):
                     future_frames = future_tables(
                         config,
@@ -365,6 +362,7 @@ def _run_country(
                         threads,
                         block_shape,
                     )
+                report("futures", 1, 1)
             empty_zones = [
                 code
                 for code, cells, level in zip(
@@ -395,6 +393,7 @@ def _run_country(
                 summary["futures"] = futures_summary(futures, future_frames, config.country)
             if exposure.active:
                 summary["exposure"] = exposure_summary(exposure, group_sets, result)
+            report("tables", 0, 1)
             with timer.stage("write_tables"):
                 write_json(summary, staging / "summary.json")
                 write_csv(
@@ -494,30 +493,7 @@ def _run_country(
                         "units": int(zones.n),
                     },
                     "exposure": exposure.report,
-                    "hazards": {
-                        h.id: {
-                            "type": h.hazard_type.name,
-                            "kind": h.kind,
-                            "unit_in_files": h.unit,
-                            "unit_factor": h.unit_factor,
-                            "conversion": h.conversion or "none",
-                            "hip_code": h.hazard_type.hip_code,
-                            "exposure_threshold": h.exposure_threshold,
-                            "curve": h.curve.describe(),
-                            "resampling": h.resampling
-                            if not h.native_grid.same_as(grid)
-                            else "none (on the analysis grid)",
-                            "protection_rp": h.protection_rp,
-                            "period": h.period,
-                            "aad_rule": {
-                                "events": "sum of frequency x displaced (CLIMADA aai_agg)",
-                                "return_periods": "trapezoid over exceedance probability between the maps",
-                                "scenario": "not applicable (single scenario)",
-                                "relocation": "not applicable (permanent inundation)",
-                            }[h.kind],
-                        }
-                        for h in hazards
-                    },
+                    "hazards": hazard_parameters(hazards, grid),
                 },
                 "zones_without_cells": empty_zones,
                 "extreme_values_masked": {
@@ -531,8 +507,11 @@ def _run_country(
                 "total": round(time.perf_counter() - started, 4),
             }
             write_json(manifest, staging / "manifest.json")
+            report("tables", 1, 1)
             if with_map:  # last: the map reads the finished tables, previews and manifest
                 from mecc.maps import build_map
+
+                report("map", 0, 1)
 
                 with timer.stage("write_map"):
                     build_map(staging, staging / "map.html", inputs_dir=config.base_dir)
@@ -541,6 +520,7 @@ def _run_country(
                     "total": round(time.perf_counter() - started, 4),
                 }
                 write_json(manifest, staging / "manifest.json")
+                report("map", 1, 1)
         out = folder.commit()
     return RunResult(out, summary, manifest["warnings"], manifest["timings_seconds"])
 

@@ -45,6 +45,20 @@ def write_zones(path, codes, geometries, names=None, crs="EPSG:4326", layer=None
     return Path(path)
 
 
+def write_zones_with_an_empty_unit(folder) -> Path:
+    """zones.geojson with A, B and C, where C lies inside cell (0, 0) without containing
+    its centre, so it receives no cell of the grid."""
+    return write_zones(
+        Path(folder) / "zones.geojson",
+        ["A", "B", "C"],
+        [
+            cell_box(1, 0, rows=3, cols=2),
+            cell_box(0, 2, rows=4, cols=2),
+            cell_box(0, 0).buffer(-0.04).difference(cell_box(0, 0).buffer(-0.045)),
+        ],
+    )
+
+
 def write_run(folder, data, name="run.yaml") -> Path:
     """Write a run file (a mapping dumped as YAML, or raw text)."""
     path = Path(folder) / name

@@ -79,3 +79,27 @@ def cli():
         return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
 
     return invoke
+
+
+@pytest.fixture(scope="session")
+def demo_command(tmp_path_factory):
+    """``mecc demo --out DIR`` run once per session through the command line.
+
+    Returns ``(folder, result)``: the demo folder (inputs/, run/, demo.json) and Click's
+    result (stdout, stderr, exit code). Tests read the folder and never modify it; copy
+    it first to change anything.
+    """
+    from click.testing import CliRunner
+
+    from cli import main
+
+    out = tmp_path_factory.mktemp("demo") / "mecc-demo"
+    result = CliRunner().invoke(main, ["demo", "--out", str(out)], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    return out, result
+
+
+@pytest.fixture(scope="session")
+def demo_folder(demo_command) -> Path:
+    """The demo folder written by ``mecc demo`` (see ``demo_command``)."""
+    return demo_command[0]

@@ -1,4 +1,5 @@
-"""Bad inputs and bad usage: exit codes, one clear error line, nothing half-written.
+"""Bad data, output folders and failures during a run: exit codes, one clear error
+line, nothing half-written (bad usage is in tests/test_bad_usage.py).
 
 The run contract (DESIGN.md): exit 1 for bad data, 2 for bad usage, 3 for a bug; one
 line on stderr naming the file and the field; unknown keys get a did-you-mean; a failed
@@ -13,6 +14,7 @@ import json
 import numpy as np
 import pytest
 
+from tests._errors import expect_error
 from tests._run_inputs import (
     DEPTH,
     POP,
@@ -36,27 +38,6 @@ def case(tmp_path):
     return folder, basic_case(folder)
 
 
-def expect_error(cli, run_file, out, code, *needles, extra_args=()):
-    """Run, then check the exit code, the one 'error:' line and that nothing was written."""
-    before = snapshot(out) if out.exists() else None
-    result = cli("run", run_file, "--out", out, *extra_args)
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    line = lines[0]
-    assert line.startswith("error:"), line
-    for needle in needles:
-        assert needle in line, f"{needle!r} not in {line!r}"
-    assert "Traceback" not in result.stderr
-    assert "np.float64" not in line and "np.int64" not in line, "numpy repr in a user message"
-    if before is None:
-        assert not out.exists(), f"{out} was created by a failed run"
-    else:
-        assert snapshot(out) == before, f"{out} was modified by a failed run"
-    assert hidden_entries(out.parent) == []
-    return line
-
-
 # ------------------------------------------------------------------ bad data (exit 1)
 
 
@@ -66,6 +47,34 @@ def test_missing_population_file(cli, case, tmp_path):
     expect_error(
         cli, write_run(folder, run), tmp_path / "out", 1, "run.yaml", "population.path", "pop.tif"
     )
+
+
+@pytest.mark.parametrize(
+    ("missing", "mutate", "needles"),
+    [
+        ("rp10.tif", None, ("run.yaml", "hazards[0]", "return_periods.10", "rp10.tif")),
+        ("ev.tif", "events", ("run.yaml", "hazards[0]", "intensity", "ev.tif")),
+        ("events.csv", "events", ("run.yaml", "hazards[0]", "events", "events.csv")),
+        ("zones.geojson", None, ("run.yaml", "zones.path", "zones.geojson")),
+    ],
+    ids=["return-period grid", "event grid", "events table", "zones"],
+)
+def test_missing_input_file(cli, case, tmp_path, missing, mutate, needles):
+    folder, run = case
+    if mutate == "events":
+        run["hazards"] = [event_hazard()]
+    (folder / missing).unlink()
+    line = expect_error(cli, write_run(folder, run), tmp_path / "out", 1, *needles)
+    assert "not found" in line or "cannot" in line
+
+
+def test_missing_curve_file_suggests_a_built_in_curve(cli, case, tmp_path):
+    folder, run = case
+    run["hazards"][0]["curve"] = "flood_step_1n"
+    line = expect_error(
+        cli, write_run(folder, run), tmp_path / "out", 1, "run.yaml", "hazards[0]", "curve"
+    )
+    assert "did you mean the built-in curve 'flood_step_1m'" in line
 
 
 @pytest.mark.parametrize(
@@ -191,7 +200,13 @@ def test_duplicate_zone_codes(cli, case, tmp_path):
         [cell_box(0, 0, rows=4, cols=2), cell_box(0, 2, rows=4, cols=2)],
     )
     line = expect_error(
-        cli, write_run(folder, run), tmp_path / "out", 1, "zones", "code_field", "zones.geojson"
+        cli,
+        write_run(folder, run),
+        tmp_path / "out",
+        1,
+        "run.yaml",
+        "zones.code_field",
+        "zones.geojson",
     )
     assert "'A'" in line
 
@@ -215,165 +230,6 @@ def test_zone_field_missing_with_suggestion(cli, case, tmp_path):
     assert "did you mean 'code'" in line
 
 
-# ------------------------------------------------------------- bad usage (exit 2)
-
-
-def test_unknown_unit(cli, case, tmp_path):
-    folder, run = case
-    run["hazards"][0]["unit"] = "furlong"
-    expect_error(
-        cli,
-        write_run(folder, run),
-        tmp_path / "out",
-        2,
-        "run.yaml",
-        "hazards[0]",
-        "unit",
-        "furlong",
-    )
-
-
-def test_duplicate_return_periods_int_and_float(cli, case, tmp_path):
-    folder, run = case
-    text = (
-        "country: AAA\n"
-        "population: {path: pop.tif}\n"
-        "zones: {path: zones.geojson, code_field: code}\n"
-        "hazards:\n"
-        "  - id: rf\n"
-        "    type: river_flood\n"
-        "    curve: flood_step_1m\n"
-        "    return_periods:\n"
-        "      2: rp10.tif\n"
-        "      2.0: rp100.tif\n"
-    )
-    line = expect_error(cli, write_run(folder, text), tmp_path / "out", 2, "run.yaml", "2")
-    assert "twice" in line
-
-
-def test_duplicate_return_periods_text_and_number(cli, case, tmp_path):
-    """'2' (text) and 2.0 are the same return period: refused as bad usage like a duplicate key."""
-    folder, run = case
-    text = (
-        "country: AAA\n"
-        "population: {path: pop.tif}\n"
-        "zones: {path: zones.geojson, code_field: code}\n"
-        "hazards:\n"
-        "  - id: rf\n"
-        "    type: river_flood\n"
-        "    curve: flood_step_1m\n"
-        "    return_periods:\n"
-        "      '2': rp10.tif\n"
-        "      2.0: rp100.tif\n"
-    )
-    out = tmp_path / "out"
-    result = cli("run", write_run(folder, text), "--out", out)
-    assert result.exit_code == 2
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error:")
-    assert "return_periods" in lines[0] and "twice" in lines[0]
-    assert not out.exists() and hidden_entries(tmp_path) == []
-
-
-@pytest.mark.parametrize(
-    ("text", "key"),
-    [
-        (
-            "country: AAA\ncountry: BBB\npopulation: {path: pop.tif}\n"
-            "hazards: [{id: rf, type: river_flood, return_periods: {10: rp10.tif, 100: rp100.tif},"
-            " curve: flood_step_1m}]\n",
-            "'country'",
-        ),
-        (
-            "country: AAA\npopulation: {path: pop.tif}\nhazards:\n  - id: rf\n"
-            "    type: river_flood\n    curve: flood_step_1m\n    return_periods:\n"
-            "      10: rp10.tif\n      10: rp100.tif\n",
-            "10",
-        ),
-    ],
-)
-def test_duplicate_yaml_keys(cli, case, tmp_path, text, key):
-    folder, _ = case
-    line = expect_error(cli, write_run(folder, text), tmp_path / "out", 2, "run.yaml", key)
-    assert "twice" in line and "line" in line
-
-
-def test_events_and_return_periods_both_given(cli, case, tmp_path):
-    folder, run = case
-    run["hazards"][0].update(intensity="ev.tif", events="events.csv")
-    line = expect_error(cli, write_run(folder, run), tmp_path / "out", 2, "run.yaml", "hazards[0]")
-    assert "events" in line and "return_periods" in line
-
-
-def test_fraction_for_non_flood_hazard(cli, case, tmp_path):
-    folder, run = case
-    write_raster(folder / "mmi.tif", np.full((4, 4), 7.0))
-    write_raster(folder / "frac.tif", np.full((4, 4), 0.5))
-    run["hazards"] = [
-        {
-            "id": "eq",
-            "type": "earthquake",
-            "intensity": "mmi.tif",
-            "scenario": "M7 test",
-            "fraction": "frac.tif",
-            "curve": {"intensity": [5.5, 9.5], "share": [0.0, 0.2]},
-        }
-    ]
-    expect_error(
-        cli, write_run(folder, run), tmp_path / "out", 2, "run.yaml", "fraction", "earthquake"
-    )
-
-
-def test_yaml_syntax_error(cli, case, tmp_path):
-    folder, _ = case
-    text = "country: AAA\npopulation: {path: pop.tif\nhazards: []\n"
-    expect_error(cli, write_run(folder, text), tmp_path / "out", 2, "run.yaml", "YAML", "line")
-
-
-@pytest.mark.parametrize(
-    ("mutate", "needles"),
-    [
-        (
-            lambda run: run.update(hazzards=run.pop("hazards")),
-            ("run.yaml", "'hazzards'", "did you mean 'hazards'"),
-        ),
-        (
-            lambda run: run["hazards"][0].update(curv=run["hazards"][0].pop("curve")),
-            ("run.yaml", "hazards[0]", "'curv'", "did you mean 'curve'"),
-        ),
-        (
-            lambda run: run["zones"].update(code_feild=run["zones"].pop("code_field")),
-            ("run.yaml", "zones", "'code_feild'", "did you mean 'code_field'"),
-        ),
-        (
-            lambda run: run["population"].update(pth=run["population"].pop("path")),
-            ("run.yaml", "population", "'pth'", "did you mean 'path'"),
-        ),
-    ],
-    ids=["top-level", "hazard", "zones", "population"],
-)
-def test_unknown_key_with_did_you_mean(cli, case, tmp_path, mutate, needles):
-    folder, run = case
-    mutate(run)
-    expect_error(cli, write_run(folder, run), tmp_path / "out", 2, *needles)
-
-
-def test_unknown_hazard_type_with_suggestion(cli, case, tmp_path):
-    folder, run = case
-    run["hazards"][0]["type"] = "river_flod"
-    expect_error(
-        cli,
-        write_run(folder, run),
-        tmp_path / "out",
-        2,
-        "run.yaml",
-        "hazards[0]",
-        "type",
-        "'river_flod'",
-        "did you mean 'river_flood'",
-    )
-
-
 # --------------------------------------------------------------- output folder
 
 
@@ -383,7 +239,7 @@ def test_existing_output_folder_needs_overwrite(cli, case, tmp_path):
     out = tmp_path / "out"
     assert cli("run", run_file, "--out", out).exit_code == 0
     (out / "notes.txt").write_text("my notes", encoding="utf-8")
-    line = expect_error(cli, run_file, out, 2, str(out), "--overwrite")
+    line = expect_error(cli, run_file, out, 2, str(out), "--overwrite", input_error=False)
     assert (out / "notes.txt").read_text(encoding="utf-8") == "my notes"
     assert "exists" in line
 
@@ -393,7 +249,7 @@ def test_existing_folder_with_foreign_file_is_refused(cli, case, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "thesis.docx").write_bytes(b"precious")
-    expect_error(cli, write_run(folder, run), out, 2, str(out), "--overwrite")
+    expect_error(cli, write_run(folder, run), out, 2, str(out), "--overwrite", input_error=False)
 
 
 def test_existing_empty_output_folder_is_used(cli, case, tmp_path):

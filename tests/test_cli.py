@@ -12,7 +12,14 @@ from pathlib import Path
 import pytest
 
 import mecc
-from tests._run_inputs import basic_case, cell_box, hidden_entries, write_run, write_zones
+from tests._run_inputs import (
+    basic_case,
+    cell_box,
+    hidden_entries,
+    write_run,
+    write_zones,
+    write_zones_with_an_empty_unit,
+)
 
 
 def test_help(cli):
@@ -61,8 +68,12 @@ def test_successful_run_prints_folder_and_headlines(cli, tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0] == f"wrote {out}"
     assert lines[1].strip() == f"map: {out / 'map.html'}"
-    # rf: rp10 displaces column 3 (400 people), rp100 columns 2-3 (760); trapezoid 52.2
-    assert lines[2].strip() == "rf: AAD 52.2 people (modelled estimate)"
+    # rf (flood_step_1m): rp10 displaces column 3 (400 people), rp100 columns 2-3 (760);
+    # trapezoid (0.1 - 0.01) x (400 + 760) / 2 = 52.2. Variants: low (1.5 m step) 0 and 400
+    # -> 18.0; high (0.5 m step) columns 2-3 (760) and 1-3 (1080) -> 0.09 x 920 = 82.8
+    assert lines[2].strip() == (
+        "rf: AAD 52.2 people a year (range 18.0-82.8, curve variants; modelled estimate)"
+    )
     assert result.stderr == ""
     assert (out / "summary.json").is_file() and (out / "map.html").is_file()
     again = cli("run", run_file, "--out", tmp_path / "plain", "--no-map")
@@ -76,16 +87,7 @@ def test_successful_run_prints_folder_and_headlines(cli, tmp_path):
 def test_warnings_go_to_stderr(cli, tmp_path):
     folder = tmp_path / "case"
     run = basic_case(folder)
-    # unit C lies inside cell (0, 0) without containing its centre: it receives no cell
-    write_zones(
-        folder / "zones.geojson",
-        ["A", "B", "C"],
-        [
-            cell_box(1, 0, rows=3, cols=2),
-            cell_box(0, 2, rows=4, cols=2),
-            cell_box(0, 0).buffer(-0.04).difference(cell_box(0, 0).buffer(-0.045)),
-        ],
-    )
+    write_zones_with_an_empty_unit(folder)  # unit C receives no cell
     out = tmp_path / "out"
     result = cli("run", write_run(folder, run), "--out", out)
     assert result.exit_code == 0, result.stderr

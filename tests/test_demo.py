@@ -10,11 +10,10 @@ import pytest
 import rasterio
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    from mecc.demo import build_demo
-
-    return build_demo(tmp_path_factory.mktemp("demo") / "mecc-demo")
+@pytest.fixture
+def demo(demo_folder):
+    """The session's demo, written once by ``mecc demo`` (tests/conftest.py)."""
+    return demo_folder
 
 
 def test_demo_is_deterministic_and_labelled_fictional(demo, tmp_path):

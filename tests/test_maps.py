@@ -32,10 +32,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    from mecc.demo import build_demo
-
-    return build_demo(tmp_path_factory.mktemp("map") / "demo")
+def demo(demo_folder) -> Path:
+    """The session's demo, written once by ``mecc demo`` (tests/conftest.py)."""
+    return demo_folder
 
 
 @pytest.fixture(scope="module")

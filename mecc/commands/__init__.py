@@ -9,10 +9,11 @@ from __future__ import annotations
 
 def all_commands() -> list:
     """Every top-level command and group, in the order ``mecc --help`` lists them."""
-    from mecc.commands import documents, hazard, population, reports, run
+    from mecc.commands import documents, hazard, population, reports, run, runfile
 
     return [
         *run.COMMANDS,
+        *runfile.COMMANDS,
         *hazard.COMMANDS,
         *population.COMMANDS,
         *reports.COMMANDS,

@@ -2,19 +2,62 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import click
+
+from mecc.commands.progress import StageBars, bars_wanted
+
+
+def _echo_json(record) -> None:
+    click.echo(json.dumps(record, indent=2, ensure_ascii=False))
+
+
+def _run_record(out_dir, summary: dict, warnings: list) -> dict:
+    """What ``mecc run --json`` prints for one run."""
+    from mecc.headlines import headlines
+
+    out_dir = Path(out_dir)
+    return {
+        "out_dir": str(out_dir),
+        "map": str(out_dir / "map.html") if (out_dir / "map.html").exists() else None,
+        "country": summary.get("country"),
+        "name": summary.get("name"),
+        "modelled_estimate": True,
+        "population_total": summary.get("population_total"),
+        "headlines": headlines(summary),
+        "warnings": list(warnings),
+    }
+
+
+def _print_run(out_dir, summary: dict, indent: str = "  ") -> None:
+    from mecc.headlines import format_headline, headlines
+
+    out_dir = Path(out_dir)
+    if (out_dir / "map.html").exists():
+        click.echo(f"{indent}map: {out_dir / 'map.html'}")
+    for record in headlines(summary):
+        click.echo(f"{indent}{format_headline(record)}")
+
+
+def _read_summary(out_dir) -> dict:
+    return json.loads((Path(out_dir) / "summary.json").read_text(encoding="utf-8"))
 
 
 @click.command("run")
-@click.argument("run_file", type=click.Path(dir_okay=False))
+@click.argument(
+    "run_files", nargs=-1, required=True, type=click.Path(dir_okay=False), metavar="RUN_FILE..."
+)
 @click.option(
     "--out",
     "out_dir",
     required=True,
     type=click.Path(file_okay=False),
-    help="Run folder to create.",
+    help="Run folder to create; with several run files, the folder that gets one "
+    "<file stem>/ per run and batch.csv.",
 )
-@click.option("--overwrite", is_flag=True, help="Replace an existing run folder.")
+@click.option("--overwrite", is_flag=True, help="Replace existing run folders.")
 @click.option(
     "--threads",
     default=None,
@@ -28,30 +71,82 @@ import click
     help="Rows and columns per block (default 256 x 2048).",
 )
 @click.option("--no-map", is_flag=True, help="Leave out map.html (make it later with mecc map).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
 @click.pass_context
-def run_command(ctx, run_file, out_dir, overwrite, threads, block_size, no_map):
-    """Run one country from RUN_FILE and write its outputs to --out."""
+def run_command(ctx, run_files, out_dir, overwrite, threads, block_size, no_map, as_json):
+    """Run RUN_FILE into --out; several run files run one after another.
+
+    \b
+    One run file:    mecc run ken.yaml --out runs/ken
+    Several:         mecc run ken.yaml uga.yaml --out runs   (runs/ken/, runs/uga/, runs/batch.csv)
+
+    A failed run leaves nothing behind; an existing run folder is replaced only with
+    --overwrite. With several files the exit code is the worst of the runs'.
+    """
+    options = {
+        "overwrite": overwrite,
+        "threads": threads,
+        "block_shape": (block_size, block_size) if block_size else None,
+        "with_map": not no_map,
+    }
+    quiet = ctx.obj["quiet"]
+    with StageBars(bars_wanted(quiet)) as bars:
+        if len(run_files) == 1:
+            _run_one(run_files[0], out_dir, options, bars, quiet, as_json)
+            return
+        exit_code = _run_many(list(run_files), out_dir, options, bars, quiet, as_json)
+    ctx.exit(exit_code)
+
+
+def _run_one(run_file, out_dir, options, bars, quiet, as_json) -> None:
     from mecc.run import run_country
 
-    block = (block_size, block_size) if block_size else None
-    result = run_country(
-        run_file,
-        out_dir,
-        overwrite=overwrite,
-        threads=threads,
-        block_shape=block,
-        with_map=not no_map,
-    )
-    if not ctx.obj["quiet"]:
+    result = run_country(run_file, out_dir, progress=bars, **options)
+    bars.close()  # the bars end before the result is printed
+    if not quiet:
         for message in result.warnings:
             click.echo(f"warning: {message}", err=True)
+    if as_json:
+        _echo_json(_run_record(result.out_dir, result.summary, result.warnings))
+    elif not quiet:
         click.echo(f"wrote {result.out_dir}")
-        if (result.out_dir / "map.html").exists():
-            click.echo(f"  map: {result.out_dir / 'map.html'}")
-        for hazard_id, item in result.summary["hazards"].items():
-            headline = item.get("aad", item.get("displaced"))
-            label = "AAD" if "aad" in item else "displaced"
-            click.echo(f"  {hazard_id}: {label} {headline:,.1f} people (modelled estimate)")
+        _print_run(result.out_dir, result.summary)
+
+
+def _run_many(run_files, out_dir, options, bars, quiet, as_json) -> int:
+    from mecc.run import run_batch
+
+    batch = run_batch(run_files, out_dir, progress=bars, **options)
+    bars.close()
+    for row in batch.rows:
+        if row["exit_code"] != 0:
+            click.echo(f"error: {row['run_file']}: {row['message']}", err=True)
+    if as_json:
+        runs = []
+        for row in batch.rows:
+            record = dict(row)
+            if row["exit_code"] == 0:
+                summary = _read_summary(row["out_dir"])
+                record["headlines"] = _run_record(row["out_dir"], summary, [])["headlines"]
+            runs.append(record)
+        _echo_json(
+            {
+                "out_dir": str(batch.out_dir),
+                "batch_csv": str(batch.out_dir / "batch.csv"),
+                "exit_code": batch.exit_code,
+                "runs": runs,
+            }
+        )
+    elif not quiet:
+        ok = sum(row["exit_code"] == 0 for row in batch.rows)
+        click.echo(f"wrote {batch.out_dir / 'batch.csv'} ({ok} of {len(batch.rows)} runs ok)")
+        for row in batch.rows:
+            if row["exit_code"] == 0:
+                click.echo(f"  {row['out_dir']}")
+                _print_run(row["out_dir"], _read_summary(row["out_dir"]), indent="    ")
+            else:
+                click.echo(f"  {row['run_file']}: {row['status']} (exit {row['exit_code']})")
+    return batch.exit_code
 
 
 @click.command("demo")
@@ -70,15 +165,25 @@ def run_command(ctx, run_file, out_dir, overwrite, threads, block_size, no_map):
     type=click.IntRange(1, 256),
     help="Blocks processed at once (default: one per CPU; results do not depend on it).",
 )
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
 @click.pass_context
-def demo_command(ctx, out_dir, overwrite, threads):
+def demo_command(ctx, out_dir, overwrite, threads, as_json):
     """Build the fictional demo country and run it end to end (no download)."""
     from mecc.demo import build_demo
 
-    out = build_demo(out_dir, overwrite=overwrite, threads=threads)
-    if not ctx.obj["quiet"]:
+    quiet = ctx.obj["quiet"]
+    with StageBars(bars_wanted(quiet)) as bars:
+        out = build_demo(out_dir, overwrite=overwrite, threads=threads, progress=bars)
+    run = out / "run"
+    summary = _read_summary(run)
+    if as_json:
+        record = _run_record(run, summary, [])
+        record.update(demo=str(out), inputs=str(out / "inputs"), fictional=True)
+        _echo_json(record)
+    elif not quiet:
         click.echo(f"wrote {out} (fictional demo country: inputs/ and run/)")
-        click.echo(f"open {out / 'run' / 'map.html'} in a browser (works with no network)")
+        _print_run(run, summary)
+        click.echo(f"open {run / 'map.html'} in a browser (works with no network)")
 
 
 @click.command("compare")

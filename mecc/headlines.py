@@ -1,0 +1,76 @@
+"""The headline figure of each hazard of a finished run, with its range.
+
+Used by ``mecc run`` (text and ``--json``) and by batch summaries: one figure per
+hazard — average annual displacement for event and return-period sets, displaced
+people for a scenario, people at risk of planned relocation for sea-level rise, people
+exposed for drought — read from ``summary.json``'s mapping, never recomputed.
+"""
+
+from __future__ import annotations
+
+__all__ = ["format_headline", "headlines"]
+
+_FIGURES = (
+    # key in summary, label, unit words
+    ("aad", "AAD", "people a year"),
+    ("displaced", "displaced", "people"),
+    ("at_risk_relocation", "at risk of planned relocation", "people"),
+    ("exposed", "exposed", "people"),
+)
+_RANGES = (
+    # (low key suffix, high key suffix, what the range is)
+    ("_low", "_high", "curve variants"),
+    ("_member_min", "_member_max", "ensemble members"),
+)
+
+
+def headlines(summary: dict) -> list[dict]:
+    """One record per hazard of ``summary`` (the mapping of summary.json).
+
+    Each record has ``hazard_id``, ``kind``, ``figure`` (the summary key),
+    ``label``, ``unit``, ``value``, and ``low``, ``high`` and ``range`` (what the
+    range is: curve variants, ensemble members or the DEM ±1 m for sea-level rise)
+    when the run has one; otherwise those three are None.
+    """
+    records = []
+    for hazard_id, item in summary.get("hazards", {}).items():
+        figure = next((f for f in _FIGURES if item.get(f[0]) is not None), None)
+        if figure is None:
+            continue
+        key, label, unit = figure
+        low = high = what = None
+        for low_suffix, high_suffix, name in _RANGES:
+            if item.get(key + low_suffix) is not None and item.get(key + high_suffix) is not None:
+                low, high = item[key + low_suffix], item[key + high_suffix]
+                what = name
+                break
+        if what == "curve variants" and item.get("kind") == "relocation":
+            what = "DEM lowered and raised by 1 m"
+        records.append(
+            {
+                "hazard_id": hazard_id,
+                "kind": item.get("kind"),
+                "figure": key,
+                "label": label,
+                "unit": unit,
+                "value": float(item[key]),
+                "low": None if low is None else float(low),
+                "high": None if high is None else float(high),
+                "range": what,
+            }
+        )
+    return records
+
+
+def _number(value: float) -> str:
+    return f"{value:,.1f}" if abs(value) < 100 else f"{value:,.0f}"
+
+
+def format_headline(record: dict) -> str:
+    """``river_flood: AAD 10,876 people a year (range 5,657-19,319, curve variants;
+    modelled estimate)``."""
+    text = f"{record['hazard_id']}: {record['label']} {_number(record['value'])} {record['unit']}"
+    if record["range"]:
+        spread = f"{_number(record['low'])}-{_number(record['high'])}"
+        return f"{text} (range {spread}, {record['range']}; modelled estimate)"
+    return f"{text} (modelled estimate)"

@@ -1,0 +1,450 @@
+"""The run-file reference: every key a run file may hold, with meaning, unit and default.
+
+The README's "Run-file reference" section is generated from :data:`SECTIONS`
+(``python -m mecc.run_file_reference --write README.md``), and a test checks that the
+sections list exactly the keys ``mecc.config`` and ``mecc.futures`` accept and that
+the README is up to date, so the reference never goes stale.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+__all__ = ["SECTIONS", "markdown", "update_readme"]
+
+# (section title, where it sits, {key: (value, default, meaning)}); "required" as default
+SECTIONS = [
+    (
+        "Top level",
+        "",
+        {
+            "country": ("text", "required", "ISO 3166 alpha-3 code (e.g. KEN)."),
+            "name": ("text", "the country code", "Display name in tables and maps."),
+            "population": ("mapping", "required", "The population grid (below)."),
+            "zones": (
+                "mapping or list",
+                "one national zone",
+                "Admin units: one level, or a list of levels linked by parent codes (below).",
+            ),
+            "hazards": ("list", "required", "One entry per hazard set (below); ids unique."),
+            "analysis_grid": (
+                "`population` or a hazard id",
+                "`population`; the hazard grid when a `fraction` is given",
+                "The grid everything is aligned to before the overlay.",
+            ),
+            "futures": (
+                "list",
+                "none",
+                "Climate and population futures, each compared with the baseline (below).",
+            ),
+            "mobility": (
+                "mapping",
+                "none",
+                "Where people are at the moment of impact and where the displaced may go (below).",
+            ),
+        },
+    ),
+    (
+        "population",
+        "population.",
+        {
+            "path": ("file", "required", "GeoTIFF (or any GDAL raster) of people."),
+            "kind": (
+                "`count` or `density`",
+                "`count`",
+                "People per cell, or people per km² (converted with geodesic cell areas).",
+            ),
+            "year": (
+                "year",
+                "none",
+                "Year of the population; warned about when far from a hazard's `period`.",
+            ),
+            "band": ("whole number", "1", "Band of the file to read."),
+            "nodata": (
+                "number",
+                "the file's own",
+                "An extra value to treat as missing (compared in the file's data type).",
+            ),
+            "source": (
+                "`worldpop`, `ghsl`, `gpw`, `litpop` or `census`",
+                "none",
+                "The product: its undeclared nodata (GHSL −200, WorldPop −99999) is masked "
+                "and its attribution recorded.",
+            ),
+            "scale_to": (
+                "mapping",
+                "none (the grid as it is)",
+                "Scale the grid to a national `total` or to per-zone totals in a CSV (below).",
+            ),
+            "official": (
+                "mapping",
+                "none",
+                "Official population per zone (census, COD-PS): the per-100,000 denominator "
+                "(below).",
+            ),
+            "cohorts": (
+                "mapping",
+                "none",
+                "Sex × age cohorts: per-zone shares in a CSV or cohort grids (below).",
+            ),
+            "attributes": (
+                "mapping",
+                "none",
+                "Per-zone shares of people with a disability, in poverty, ... (below).",
+            ),
+            "household_size": (
+                "number or mapping",
+                "none",
+                "People per household, national or `{path, code_column, value_column}`.",
+            ),
+        },
+    ),
+    (
+        "population.scale_to",
+        "population.scale_to.",
+        {
+            "total": ("people", "—", "National total; every zone scaled by the same factor."),
+            "path": ("CSV file", "—", "Target totals per zone (any level; nearest wins)."),
+            "code_column": ("column", "required with path", "Zone codes."),
+            "value_column": ("column", "required with path", "Target people."),
+            "year": ("year", "none", "Year of the totals (recorded)."),
+            "source": ("text", "none", "Where the totals come from (recorded)."),
+        },
+    ),
+    (
+        "population.official",
+        "population.official.",
+        {
+            "path": ("CSV file", "required", "Official population per zone."),
+            "code_column": ("column", "required", "Zone codes."),
+            "value_column": ("column", "required", "People."),
+            "year": ("year", "none", "Census or projection year."),
+            "source": ("text", "the file name", "Source named beside per-100,000 figures."),
+        },
+    ),
+    (
+        "population.cohorts",
+        "population.cohorts.",
+        {
+            "path": ("CSV file", "—", "Per-zone cohort counts or shares (any level)."),
+            "code_column": ("column", "required with path", "Zone codes."),
+            "columns": (
+                "list of columns",
+                "`female_0_14` ... `male_65_plus`",
+                "The cohorts; each zone's values are normalised to shares.",
+            ),
+            "grids": (
+                "mapping name → file",
+                "—",
+                "Cohort grids (e.g. WorldPop age/sex): each cell split in their proportion.",
+            ),
+            "kind": ("`count` or `density`", "`count`", "Of the cohort grids."),
+            "year": ("year", "none", "Recorded."),
+            "source": ("text", "none", "Recorded."),
+        },
+    ),
+    (
+        "population.attributes",
+        "population.attributes.",
+        {
+            "path": ("CSV file", "required", "Per-zone shares (0–1)."),
+            "code_column": ("column", "required", "Zone codes."),
+            "columns": (
+                "mapping name → column",
+                "required",
+                "E.g. `{disability: dis_share, poverty: poor_share}`.",
+            ),
+            "year": ("year", "none", "Recorded."),
+            "source": ("text", "none", "Recorded."),
+        },
+    ),
+    (
+        "mobility",
+        "mobility.",
+        {
+            "seasonal": (
+                "mapping",
+                "none",
+                "Presence per month: `{multipliers: {month: factor}}` or a CSV `{path, "
+                "code_column, month_column, multiplier_column}`; weighted by each hazard's "
+                "`season`.",
+            ),
+            "day_night": (
+                "mapping",
+                "none",
+                "Origin–destination CSV `{path, origin_column, destination_column, "
+                "share_column}`: people exposed by day for hazards with `impact_time: day`.",
+            ),
+            "sites": ("mapping", "none", "Displacement sites (below)."),
+            "allocation": ("mapping", "none", "Where the displaced may go (below)."),
+        },
+    ),
+    (
+        "mobility.sites",
+        "mobility.sites.",
+        {
+            "path": (
+                "CSV or Excel file",
+                "required",
+                "Site list by HXL (`#geo+lat`, `#geo+lon`, `#affected+ind`, "
+                "`#adm2+code+origin`) or column names (DTM).",
+            ),
+            "in_population_grid": (
+                "true or false",
+                "required",
+                "Whether the grid already counts the sites' people (moved from their "
+                "`origin_code`, or labelled in place) or not (added).",
+            ),
+            "as_of": ("date", "the file's dates", "Date of the list."),
+            "source": ("text", "none", "Recorded."),
+        },
+    ),
+    (
+        "mobility.allocation",
+        "mobility.allocation.",
+        {
+            "radius_km": ("km", "50", "How far the displaced may go."),
+            "exponent": ("number ≥ 0", "2", "Distance decay: weight = safe people × d^−exponent."),
+            "cell_km": ("km", "a tenth of the radius, ≥ 1", "Size of the allocation grid's cells."),
+        },
+    ),
+    (
+        "zones (each level)",
+        "zones.",
+        {
+            "path": ("file", "required", "GeoJSON, GeoPackage or shapefile with a CRS."),
+            "layer": ("text", "the first layer", "Layer of a GeoPackage."),
+            "code_field": ("field name", "required", "Unique code of each unit (e.g. ADM2_PCODE)."),
+            "name_field": ("field name", "the code", "Name of each unit."),
+            "level": ("whole number", "1", "Admin level (0 country, 1 first subdivision, ...)."),
+            "parent_field": (
+                "field name",
+                "none",
+                "Code of each unit's parent in the next coarser level.",
+            ),
+            "format": (
+                "`cod-ab`",
+                "none",
+                "An OCHA COD-AB GeoPackage: levels, codes, names and parents found from "
+                "`ADMn_PCODE` and `ADMn_EN/FR/ES` (no `code_field` needed).",
+            ),
+            "levels": ("list of levels", "every level found", "COD-AB levels to use."),
+            "language": ("`en`, `fr`, `es`, ...", "`en`", "COD-AB name field language."),
+        },
+    ),
+    (
+        "hazards (each entry)",
+        "hazards[].",
+        {
+            "id": ("text", "required", "Identifier, unique in the file: letters, digits, `_ - .`."),
+            "type": (
+                "hazard type",
+                "required",
+                "`river_flood`, `flash_flood`, `pluvial_flood`, `coastal_flood`, "
+                "`tropical_cyclone`, `earthquake`, `tsunami`, `sea_level_rise` or `drought`.",
+            ),
+            "intensity": (
+                "file",
+                "—",
+                "Intensity grid, one band per event (`events`) or one band (`scenario`); "
+                "GeoTIFF or NetCDF.",
+            ),
+            "events": (
+                "CSV file",
+                "—",
+                "Event set: columns `band`, `frequency` (events per year, > 0), optional "
+                "`member`, `event_name`; every band listed once.",
+            ),
+            "return_periods": (
+                "mapping years → file",
+                "—",
+                "One grid per return period (years ≥ 1, at least two, all different). "
+                "Give `return_periods`, or `intensity` with `events` or `scenario`.",
+            ),
+            "scenario": ("text", "—", "Name of a single deterministic event (with `intensity`)."),
+            "fraction": (
+                "file",
+                "none (whole cell)",
+                "Flooded share of each cell, same bands as `intensity`; flood types only.",
+            ),
+            "curve": (
+                "name, CSV file or mapping",
+                "required (not for drought, sea-level rise)",
+                "Intensity → share displaced: a built-in curve (`mecc curves list`), "
+                "`NAME:low`/`NAME:high`, a CSV `intensity,share`, or "
+                "`{intensity: [...], share: [...]}`.",
+            ),
+            "variants": (
+                "mapping `low`/`high` → curve",
+                "the built-in curve's own",
+                "Curves evaluated in the same pass for the range (`low` displaces fewer).",
+            ),
+            "unit": (
+                "unit",
+                "the type's (m, m/s, MMI)",
+                "Unit of the grid values: `cm`, `mm`, `ft`, `km/h`, `kt`, `mph`, ... "
+                "(converted exactly).",
+            ),
+            "averaging": (
+                "`1-min`, `10-min` or `gust`",
+                "`1-min`",
+                "Wind averaging period of a cyclone grid (10-min × 1/0.93; gust needs "
+                "`gust_factor`).",
+            ),
+            "gust_factor": (
+                "number ≥ 1 or exposure",
+                "none",
+                "Gust over 1-min wind: a number or `at_sea`, `onshore`, `offshore`, `inland`.",
+            ),
+            "exposure_threshold": (
+                "number (type's unit)",
+                "0.1 m, 17.5 m/s, MMI 4.5",
+                "Intensity at or above which people count as exposed.",
+            ),
+            "protection_rp": (
+                "years, mapping or CSV",
+                "none",
+                "Flood protection standard: a number, `{zone_code: years}` or a CSV "
+                "`zone_code,protection_rp` (return-period sets only).",
+            ),
+            "period": ("text or year", "none", "Period the hazard represents (e.g. `2021-2040`)."),
+            "resampling": (
+                "`nearest` or `bilinear`",
+                "`nearest`",
+                "How a hazard grid unlike the analysis grid is sampled.",
+            ),
+            "variable": ("text", "the only 2-D variable", "NetCDF variable to read."),
+            "member_pattern": (
+                "regular expression",
+                "none",
+                "Parses each event's `member` from `event_name` with a `(?P<member>...)` group.",
+            ),
+            "components": (
+                "list",
+                "none",
+                "Hazards of the same event (e.g. wind and surge) sharing the bands; their "
+                "shares combine per cell (below).",
+            ),
+            "combine": (
+                "`max` or `independent`",
+                "`max`",
+                "How component shares combine: the largest, or 1 − Π(1 − share).",
+            ),
+            "classes": (
+                "mapping `bounds`, `names`",
+                "moderate 1, severe 1.5, extreme 2",
+                "Drought severity classes of −SPEI (drought only).",
+            ),
+            "dem": ("file", "required for sea-level rise", "Elevation grid (m)."),
+            "dem_datum": ("text", "required for sea-level rise", "Vertical datum of the DEM."),
+            "tide_datum": ("text", "required for sea-level rise", "Datum of `high_tide`."),
+            "high_tide": ("metres", "required for sea-level rise", "High-tide level."),
+            "slr": ("metres ≥ 0", "required for sea-level rise", "Sea-level rise."),
+            "slr_baseline": (
+                "text",
+                "required for sea-level rise",
+                "Datum the rise is measured from.",
+            ),
+            "datum_offsets": (
+                "mapping datum → metres",
+                "none",
+                "Offsets to the DEM's datum when the datums differ.",
+            ),
+            "sources": (
+                "file",
+                "the sea found from the grid edge",
+                "Raster on the DEM's grid; non-zero cells are where water comes from.",
+            ),
+            "connectivity": ("4 or 8", "8", "Neighbours a flood spreads to (sea-level rise)."),
+            "season": (
+                "mapping month → share",
+                "every month alike",
+                "When events happen (with `mobility.seasonal`).",
+            ),
+            "impact_time": (
+                "`day` or `night`",
+                "`night` (at home)",
+                "Moment of impact for exposed people (with `mobility.day_night`).",
+            ),
+        },
+    ),
+    (
+        "hazards[].components (each)",
+        "hazards[].components[].",
+        {
+            "type": ("hazard type", "required", "As above."),
+            "intensity": ("file", "—", "As above; the bands match the other components."),
+            "return_periods": ("mapping", "—", "As above."),
+            "curve": ("curve", "required", "As above."),
+            "unit": ("unit", "the type's", "As above."),
+            "averaging": ("averaging", "`1-min`", "As above."),
+            "gust_factor": ("number or exposure", "none", "As above."),
+            "exposure_threshold": ("number", "the type's", "As above."),
+            "resampling": ("text", "`nearest`", "As above."),
+            "variable": ("text", "—", "As above."),
+        },
+    ),
+    (
+        "futures (each)",
+        "futures[].",
+        {
+            "id": ("text", "required", "Identifier of the future, unique."),
+            "label": ("text", "the id", "Shown in tables and maps (e.g. `SSP2-4.5, 2050`)."),
+            "period": ("text", "none", "Period of the future."),
+            "hazards": (
+                "mapping hazard id → grids",
+                "baseline hazards",
+                "The future's grids for a baseline hazard: `intensity`, `events`, "
+                "`return_periods`, `fraction`, `variable`, `member_pattern`, `period`, "
+                "`scenario`; other keys come from the baseline.",
+            ),
+            "population": (
+                "mapping",
+                "baseline population",
+                "`path` (a grid; with `kind`) or `growth` (a factor, `{zone_code: factor}` "
+                "or a CSV `zone_code,growth`), and `year`.",
+            ),
+        },
+    ),
+]
+
+BEGIN = "<!-- run-file reference: generated by `python -m mecc.run_file_reference --write README.md` -->"
+END = "<!-- end of run-file reference -->"
+
+
+def markdown() -> str:
+    """The reference as Markdown tables, one per section."""
+    lines = []
+    for title, prefix, keys in SECTIONS:
+        lines += [
+            f"**{title}**",
+            "",
+            "| key | value | default | meaning |",
+            "| --- | --- | --- | --- |",
+        ]
+        for key, (value, default, meaning) in keys.items():
+            lines.append(f"| `{prefix}{key}` | {value} | {default} | {meaning} |")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def update_readme(path) -> bool:
+    """Rewrite the generated block of ``path``; True if it changed."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    pattern = re.compile(re.escape(BEGIN) + r"\n.*?" + re.escape(END), re.S)
+    if not pattern.search(text):
+        raise SystemExit(f"{path}: no generated block ({BEGIN} ... {END})")
+    new = pattern.sub(lambda _: f"{BEGIN}\n\n{markdown()}\n{END}", text)
+    if new != text:
+        path.write_text(new, encoding="utf-8")
+    return new != text
+
+
+if __name__ == "__main__":  # pragma: no cover - a maintenance command
+    if len(sys.argv) == 3 and sys.argv[1] == "--write":
+        print("updated" if update_readme(sys.argv[2]) else "up to date")
+    else:
+        sys.stdout.write(markdown())
