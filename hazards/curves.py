@@ -284,3 +284,71 @@ def _inline_curve(spec: dict, where: str) -> Curve:
         if isinstance(error, CurveError):
             raise
         raise ConfigError(f"{where}: incomplete curve parameters ({error})") from None
+
+
+DAMAGE_STATES = ("damaged", "destroyed")
+"""Exclusive damage states of dwellings: damaged but not destroyed (Sendai B-3), destroyed
+or uninhabitable (B-4)."""
+
+
+def load_damage_curves(
+    spec, base_dir=".", where: str = "damage_curve", hazard_type=None, country=None
+) -> dict:
+    """Resolve a run file's ``damage_curve:``: ``{(state, variant): Curve}``.
+
+    ``spec`` is a built-in damage-state curve (``NAME`` with its ``low``/``high``
+    variants, or ``NAME:VARIANT``), or a mapping ``{damaged: CURVE, destroyed: CURVE}``
+    of two exclusive curves (central only). The shares of the two states may never add up
+    to more than 1: a dwelling is damaged *or* destroyed (reference/methodology.md §6).
+    """
+    from hazards import library
+
+    if isinstance(spec, dict):
+        unknown = set(spec) - set(DAMAGE_STATES)
+        if unknown or set(spec) != set(DAMAGE_STATES):
+            raise ConfigError(f"{where}: give damaged and destroyed curves (and nothing else)")
+        pair = tuple(
+            load_curve(spec[state], base_dir, f"{where}.{state}", hazard_type, country)
+            for state in DAMAGE_STATES
+        )
+        curves = {"central": pair}
+    elif isinstance(spec, str) and spec:
+        name, _, variant = spec.partition(":")
+        entries = library.curve_entries()
+        entry = entries.get(name)
+        if entry is None or not entry.damage_states:
+            known = sorted(n for n, e in entries.items() if e.damage_states)
+            raise ConfigError(
+                f"{where}: {spec!r} is not a built-in damage-state curve ({', '.join(known)}) "
+                "nor a mapping {damaged: ..., destroyed: ...}"
+            )
+        if hazard_type is not None and hazard_type not in entry.hazard_types:
+            raise ConfigError(
+                f"{where}: curve {name!r} is for {', '.join(entry.hazard_types)}, not {hazard_type}"
+            )
+        if variant:
+            if variant not in entry.variants:
+                raise ConfigError(f"{where}: curve {name!r} has no variant {variant!r}")
+            curves = {"central": entry.variants[variant]}
+        else:
+            curves = {v: entry.variants[v] for v in VARIANT_ORDER if v in entry.variants}
+    else:
+        raise ConfigError(f"{where}: give a built-in damage-state curve or a mapping")
+    for variant, (damaged, destroyed) in curves.items():
+        points = np.unique(np.concatenate([damaged.intensity, destroyed.intensity]))
+        probe = np.unique(
+            np.concatenate([points, (points[:-1] + points[1:]) / 2, points + 1e-9, points - 1e-9])
+        )
+        total = damaged.evaluate(probe) + destroyed.evaluate(probe)
+        if (total > 1 + 1e-12).any():
+            at = float(probe[int(np.argmax(total))])
+            raise ConfigError(
+                f"{where}: damaged and destroyed shares add up to {total.max():.3g} at intensity "
+                f"{at:g} ({variant}); they must be exclusive (damaged means damaged but not "
+                "destroyed)"
+            )
+    return {
+        (state, variant): curve
+        for variant, pair in curves.items()
+        for state, curve in zip(DAMAGE_STATES, pair, strict=True)
+    }

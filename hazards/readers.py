@@ -82,6 +82,9 @@ class HazardSet:
         How component shares combine: the largest, or ``1 - prod(1 - share)``.
     curves : dict
         Every variant evaluated in the same pass (``central``, ``low``, ``high``).
+    damage_curves : dict
+        ``{(state, variant): Curve}``, states ``damaged`` (not destroyed, Sendai B-3) and
+        ``destroyed`` (B-4), evaluated in the same pass after the displacement curves.
     """
 
     id: str
@@ -103,6 +106,7 @@ class HazardSet:
     components: list | None = None
     combine: str | None = None
     curves: dict = field(default_factory=dict)
+    damage_curves: dict = field(default_factory=dict)
 
     @property
     def exposure_only(self) -> bool:
@@ -155,6 +159,13 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
     """
     if "components" in spec:
         return _read_combined(spec, base_dir, where, country)
+    if spec.get("damage_curve") is not None and (
+        spec["type"] in ("sea_level_rise", "drought") or spec.get("components")
+    ):
+        raise ConfigError(
+            f"{where}.damage_curve: damage states apply to single sudden-onset hazards, not "
+            + ("combined hazards" if spec.get("components") else spec["type"])
+        )
     if spec["type"] == "sea_level_rise":
         from hazards.slow_onset import read_sea_level_rise
 
@@ -306,6 +317,13 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
             country,
         )
     curve = next(iter(curves.values()))
+    damage_curves = {}
+    if spec.get("damage_curve") is not None:
+        from hazards.curves import load_damage_curves
+
+        damage_curves = load_damage_curves(
+            spec["damage_curve"], base_dir, f"{where}.damage_curve", hazard_type.name, country
+        )
     threshold = spec.get("exposure_threshold", hazard_type.exposure_threshold)
     if not isinstance(threshold, int | float) or isinstance(threshold, bool):
         raise ConfigError(f"{where}.exposure_threshold: give a number")
@@ -329,6 +347,7 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
         unit=spec.get("unit", hazard_type.unit),
         conversion=conversion,
         curves=curves,
+        damage_curves=damage_curves,
         resampling=resampling,
         protection_rp=protection,
         scenario=spec.get("scenario"),

@@ -126,6 +126,7 @@ HAZARD_KEYS = {
     "connectivity": (int, False),
     "season": (dict, False),
     "impact_time": (str, False),
+    "damage_curve": ((str, dict), False),
 }
 COMPONENT_KEYS = {
     key: HAZARD_KEYS[key]
@@ -157,9 +158,7 @@ ZONE_KEYS = {
 ZONE_FORMATS = ("cod-ab",)
 """``zones: {format: ...}`` values: ``cod-ab`` reads every level of an OCHA COD-AB
 GeoPackage (codes, names and parents from its ADMn_PCODE / ADMn_EN fields)."""
-NOT_YET = {
-    "damage_curve": "damage-state curves (Sendai B-3/B-4)",
-}
+NOT_YET: dict = {}
 """Keys DESIGN.md documents that this version does not implement yet: refused with a
 clear message rather than ignored."""
 

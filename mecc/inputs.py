@@ -92,7 +92,10 @@ def overlay_input(
         hazard.id,
         intensity,
         fraction,
-        pack_curves([hazard.curves[name] for name in hazard.variant_names]),
+        pack_curves(
+            [hazard.curves[name] for name in hazard.variant_names]
+            + list(hazard.damage_curves.values())
+        ),
         hazard.exposure_threshold,
         band_weight,
         write_cells=cells,

@@ -50,12 +50,12 @@ from mecc.map_data import (
 )
 from mecc.map_text import NODATA_PATTERN, PMD_PERIODS, Text, esc, per_100k, sendai_b1
 from mecc.offline import check_offline, inline_assets
-from mecc.tables import MAPPED_KINDS
+from mecc.previews import MAP_EVENT_BANDS, MAPPED_KINDS
 
 __all__ = ["MAX_EVENT_BANDS", "PMD_PERIODS", "build_map", "write_map"]
 
-MAX_EVENT_BANDS = 4
-"""Event sets: intensity layers for this many events (those displacing most people)."""
+MAX_EVENT_BANDS = MAP_EVENT_BANDS
+"""Event sets: the map shows this many events, those displacing the most people."""
 FLOOD_TYPES = {"river_flood", "flash_flood", "pluvial_flood", "coastal_flood", "tsunami"}
 HEADLINES = ("aad", "displaced", "at_risk_relocation")
 """The figure a hazard's first choropleth shows: the first of these zones.csv has."""

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 import mecc
-from mecc import engine, tables
+from mecc import engine, previews, tables
 from mecc.allocation_tables import allocation_tables
 from mecc.config import load_config
 from mecc.errors import MeccWarning
@@ -259,7 +259,7 @@ def _run_country(
                     if h.id in exposure.presence
                     else tables.band_weights(h, protection),
                     preview=_preview_factor(grid, block_shape)
-                    if h.kind in tables.MAPPED_KINDS
+                    if h.kind in previews.MAPPED_KINDS
                     else 0,
                     coarse=allocation[1] if allocation and allocated(h) else 0,
                 )
@@ -432,9 +432,9 @@ def _run_country(
                     engine="netcdf4",
                     encoding=dict.fromkeys(dataset.data_vars, compressed),
                 )
-                previews = tables.previews_dataset(grid, hazards, hazard_tabs, result.previews)
-                if previews is not None:
-                    previews.to_netcdf(
+                pictures = previews.previews_dataset(grid, hazards, hazard_tabs, result.previews)
+                if pictures is not None:
+                    pictures.to_netcdf(
                         staging / "results.nc",
                         mode="a",
                         group="previews",

@@ -368,6 +368,12 @@ SECTIONS = [
                 "`night` (at home)",
                 "Moment of impact for exposed people (with `mobility.day_night`).",
             ),
+            "damage_curve": (
+                "built-in name or `{damaged, destroyed}`",
+                "none",
+                "Exclusive damage states of dwellings: damaged but not destroyed (Sendai "
+                "B-3) and destroyed (B-4), e.g. `flood_damage_states_jrc_africa`.",
+            ),
         },
     ),
     (
