@@ -9,6 +9,12 @@ from __future__ import annotations
 
 def all_commands() -> list:
     """Every top-level command and group, in the order ``mecc --help`` lists them."""
-    from mecc.commands import hazard, population, reports, run
+    from mecc.commands import hazard, population, reports, run, training
 
-    return [*run.COMMANDS, *hazard.COMMANDS, *population.COMMANDS, *reports.COMMANDS]
+    return [
+        *run.COMMANDS,
+        *hazard.COMMANDS,
+        *population.COMMANDS,
+        *reports.COMMANDS,
+        *training.COMMANDS,
+    ]
