@@ -305,7 +305,8 @@ def _index(catalogue, lang, computed, staging: Path, variant: int) -> None:
     )
     body = (
         f'<header class="cover"><h1>{words.c("index.title")}</h1>'
-        f'<p class="meta">{words.c("index.meta", variant=variant)}</p>'
+        f'<p class="meta">{words.c("index.meta", variant=variant)} · '
+        f"{words.c('meta.language_name')}</p>"
         f'<p><span class="badge">{words.c("notice.modelled")}</span>'
         f'<span class="badge">{words.c("notice.fictional")}</span></p></header>'
         f"{words.md_common('index.intro')}<table><thead><tr>{heads}</tr></thead>"

@@ -110,7 +110,7 @@ def write_exercise_inputs(folder, variant: int) -> dict:
         dst.write(surge.astype("float32"), 1)
         dst.update_tags(note=FICTIONAL, landfall_row=str(landfall), peak_m=str(track["peak_m"]))
     transform = profile["transform"]
-    lon, lat = transform * (coast[landfall] + 0.5, landfall + 0.5)
+    lon, lat = transform @ (coast[landfall] + 0.5, landfall + 0.5)
     _write_census_ratios(folder)
     _write_shelters(folder, surge, land, transform, landfall, variant)
     return {
@@ -167,7 +167,7 @@ def _write_shelters(folder, surge, land, transform, landfall, variant) -> None:
     )
     chosen = chosen[rng.permutation(12)]
     site_rows, site_cols = np.unravel_index(chosen, land.shape)
-    xs, ys = transform * (site_cols + 0.5, site_rows + 0.5)
+    xs, ys = transform @ (site_cols + 0.5, site_rows + 0.5)
     area = rng.choice([600, 800, 1500, 2500, 4000, 6000, 9000, 14000], size=12)
     road = rng.choice([20, 80, 150, 300, 450, 700, 1200], size=12)
     frame = pd.DataFrame(

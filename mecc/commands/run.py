@@ -48,10 +48,12 @@ def run_command(ctx, run_file, out_dir, overwrite, threads, block_size, no_map):
         click.echo(f"wrote {result.out_dir}")
         if (result.out_dir / "map.html").exists():
             click.echo(f"  map: {result.out_dir / 'map.html'}")
+        headlines = (("aad", "AAD"), ("displaced", "displaced"))
+        headlines += (("at_risk_relocation", "at risk of planned relocation"),)
         for hazard_id, item in result.summary["hazards"].items():
-            headline = item.get("aad", item.get("displaced"))
-            label = "AAD" if "aad" in item else "displaced"
-            click.echo(f"  {hazard_id}: {label} {headline:,.1f} people (modelled estimate)")
+            figure, label = next(((f, t) for f, t in headlines if item.get(f) is not None), (0, 0))
+            if figure:
+                click.echo(f"  {hazard_id}: {label} {item[figure]:,.1f} people (modelled estimate)")
 
 
 @click.command("demo")
