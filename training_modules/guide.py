@@ -3,7 +3,7 @@ mistakes, rubrics, quiz key, debrief and notes, in one language (printable A4)."
 
 from __future__ import annotations
 
-from training_modules.handouts import cover, page
+from training_modules.handouts import cover, head_row, page
 from training_modules.words import Words, esc
 
 __all__ = ["answer_text", "render_guide"]
@@ -63,14 +63,15 @@ def _key_rows(words: Words, module, key: dict) -> str:
             f"<td>{tolerance}</td><td><ul>{''.join(mistakes)}</ul></td>"
             f'<td class="num">{entry["points"]}</td></tr>'
         )
-    heads = "".join(
-        f'<th scope="col">{words.c("guide." + h)}</th>'
-        for h in ("col_question", "col_answer", "col_tolerance", "col_mistakes", "col_points")
+    heads = head_row(
+        words,
+        "guide.",
+        ("col_question", "col_answer", "col_tolerance", "col_mistakes", "col_points"),
     )
     return (
         f'<table class="answer-key"><colgroup><col style="width:7%"><col style="width:25%">'
         f'<col style="width:14%"><col style="width:46%"><col style="width:8%"></colgroup>'
-        f"<thead><tr>{heads}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f"{heads}<tbody>{''.join(rows)}</tbody></table>"
     )
 
 
@@ -85,15 +86,12 @@ def _rubrics(words: Words, module, key: dict) -> str:
             f"<td>{esc(', '.join(words.keywords(qid, c)))}</td></tr>"
             for c, p in key["questions"][qid]["criteria"].items()
         )
-        heads = "".join(
-            f'<th scope="col">{words.c("guide." + h)}</th>'
-            for h in ("col_criterion", "col_points", "col_keywords")
-        )
+        heads = head_row(words, "guide.", ("col_criterion", "col_points", "col_keywords"))
         out.append(
             f'<div class="keep"><h3>{words.c("guide.question_n", n=number)}</h3>'
             f"{words.md(f'questions.{qid}.text')}"
             f'<table class="rubric"><colgroup><col style="width:55%"><col style="width:10%">'
-            f'<col style="width:35%"></colgroup><thead><tr>{heads}</tr></thead><tbody>{rows}</tbody></table>'
+            f'<col style="width:35%"></colgroup>{heads}<tbody>{rows}</tbody></table>'
             f"<p><strong>{words.c('guide.model_answer')}</strong></p>"
             f"{words.md(f'questions.{qid}.model_answer')}</div>"
         )
@@ -110,13 +108,10 @@ def _agenda(words: Words, module) -> str:
             f"<td>{words.m(f'agenda.{aid}.activity')}</td><td>{words.m(f'agenda.{aid}.method')}</td></tr>"
         )
         start += int(item["minutes"])
-    heads = "".join(
-        f'<th scope="col">{words.c("guide." + h)}</th>'
-        for h in ("col_start", "col_minutes", "col_activity", "col_method")
-    )
+    heads = head_row(words, "guide.", ("col_start", "col_minutes", "col_activity", "col_method"))
     return (
         f'<table class="agenda"><colgroup><col style="width:10%"><col style="width:10%">'
-        f'<col style="width:55%"><col style="width:25%"></colgroup><thead><tr>{heads}</tr></thead>'
+        f'<col style="width:55%"><col style="width:25%"></colgroup>{heads}'
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
 
@@ -148,10 +143,9 @@ def render_guide(module, words: Words, key: dict, variant: int, sources: str, fi
         f"<section><h2>{words.c('guide.overview')}</h2>{words.md_common('guide.overview_text')}"
         f'<dl class="facts"><dt>{words.c("guide.variant")}</dt><dd>{variant}</dd>{knobs}</dl>'
         f"<h3>{words.c('guide.materials')}</h3><ul>{materials}</ul></section>",
-        f"<section><h2>{words.c('guide.competencies')}</h2><table><thead><tr>"
-        f'<th scope="col">{words.c("guide.col_competency")}</th>'
-        f'<th scope="col">{words.c("guide.col_indicator")}</th></tr></thead>'
-        f"<tbody>{competencies}</tbody></table>"
+        f"<section><h2>{words.c('guide.competencies')}</h2><table>"
+        + head_row(words, "guide.", ("col_competency", "col_indicator"))
+        + f"<tbody>{competencies}</tbody></table>"
         f"<h3>{words.c('handout.objectives')}</h3><ul>{objectives}</ul></section>",
         f"<section><h2>{words.c('guide.agenda')}</h2>{_agenda(words, module)}</section>",
         f"<section><h2>{words.c('handout.scenario')}</h2>{words.md('scenario')}</section>",

@@ -11,7 +11,15 @@ from __future__ import annotations
 from mecc.offline import check_offline
 from training_modules.words import STYLE_FILE, Words, esc
 
-__all__ = ["legend_html", "map_figure", "page", "render_handout", "render_quiz", "table_html"]
+__all__ = [
+    "head_row",
+    "legend_html",
+    "map_figure",
+    "page",
+    "render_handout",
+    "render_quiz",
+    "table_html",
+]
 
 
 def page(words: Words, title: str, body: str, kind: str, *, offline: bool = True) -> str:
@@ -59,6 +67,21 @@ def map_figure(words: Words, exhibit, caption: str) -> str:
     )
 
 
+WORD_KINDS = {
+    "word": "needs.",
+    "standard": "needs_standards.",
+    "site_kind": "site_kinds.",
+    "hazard": "hazard_names.",
+}
+"""Table cells holding a key: the common.yaml section of their words."""
+
+
+def head_row(words: Words, prefix: str, names) -> str:
+    """A table's header row of fixed words (``prefix`` + name, e.g. ``guide.col_answer``)."""
+    cells = "".join(f'<th scope="col">{words.c(prefix + name)}</th>' for name in names)
+    return f"<thead><tr>{cells}</tr></thead>"
+
+
 def table_html(words: Words, exhibit, caption: str) -> str:
     """A table with localised headers; numbers in the language's format."""
     frame = exhibit.frame
@@ -72,14 +95,8 @@ def table_html(words: Words, exhibit, caption: str) -> str:
                 cells.append(f'<td class="num">{words.num(100 * float(value), 1)} %</td>')
             elif kind == "number":
                 cells.append(f'<td class="num">{words.num(value)}</td>')
-            elif kind == "word":
-                cells.append(f"<td>{words.c('needs.' + str(value))}</td>")
-            elif kind == "standard":
-                cells.append(f"<td>{words.c('needs_standards.' + str(value))}</td>")
-            elif kind == "site_kind":
-                cells.append(f"<td>{words.c('site_kinds.' + str(value))}</td>")
-            elif kind == "hazard":
-                cells.append(f"<td>{words.c('hazard_names.' + str(value))}</td>")
+            elif kind in WORD_KINDS:
+                cells.append(f"<td>{words.c(WORD_KINDS[kind] + str(value))}</td>")
             else:
                 cells.append(f"<td>{esc(str(value))}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")

@@ -30,7 +30,7 @@ from training_modules.catalogue import load_catalogue, locale_problems
 from training_modules.exhibits import map_exhibit, short_name, table_exhibit
 from training_modules.facts import Facts
 from training_modules.guide import render_guide
-from training_modules.handouts import page, render_handout, render_quiz
+from training_modules.handouts import head_row, page, render_handout, render_quiz
 from training_modules.key import compute_key, localised_key
 from training_modules.words import Words, esc
 
@@ -299,9 +299,8 @@ def _index(catalogue, lang, computed, staging: Path, variant: int) -> None:
             f"<td>{words.c('levels.' + item.module.data['level'])}</td>"
             f'<td class="num">{item.module.data["minutes"]}</td><td>{cells}</td></tr>'
         )
-    heads = "".join(
-        f'<th scope="col">{words.c("index." + h)}</th>'
-        for h in ("col_number", "col_title", "col_level", "col_minutes", "col_pages")
+    heads = head_row(
+        words, "index.", ("col_number", "col_title", "col_level", "col_minutes", "col_pages")
     )
     body = (
         f'<header class="cover"><h1>{words.c("index.title")}</h1>'
@@ -309,7 +308,7 @@ def _index(catalogue, lang, computed, staging: Path, variant: int) -> None:
         f"{words.c('meta.language_name')}</p>"
         f'<p><span class="badge">{words.c("notice.modelled")}</span>'
         f'<span class="badge">{words.c("notice.fictional")}</span></p></header>'
-        f"{words.md_common('index.intro')}<table><thead><tr>{heads}</tr></thead>"
+        f"{words.md_common('index.intro')}<table>{heads}"
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
     text = page(words, words.common("index.title"), body, "index", offline=False)
