@@ -13,7 +13,7 @@ def answer_text(words: Words, entry: dict, value=None) -> str:
     """A numeric answer (or a mistake's value) with its unit, in the language."""
     value = entry["answer"] if value is None else value
     unit = words.common(f"units.{entry['unit']}")
-    return f"{words.num(value, entry.get('decimals') or None)} {unit}"
+    return f"{words.num(value, entry.get('decimals', 0))} {unit}"
 
 
 def _option_text(words: Words, qid: str, entry: dict, letter: str) -> str:
@@ -35,7 +35,7 @@ def _key_rows(words: Words, module, key: dict) -> str:
                 absolute=words.num(entry["tolerance"]["absolute"]),
             )
             if "range" in entry:
-                low, high = (words.num(v, entry.get("decimals") or None) for v in entry["range"])
+                low, high = (words.num(v, entry.get("decimals", 0)) for v in entry["range"])
                 kind = words.common(f"range_kinds.{entry['range_kind']}")
                 answer += "<br>" + words.c("guide.range", low=low, high=high, kind=kind)
             for m in entry["mistakes"]:

@@ -71,7 +71,7 @@ class Words:
 
     def num(self, value, decimals: int | None = None) -> str:
         """A number in this language (``decimals``: fixed decimals instead of the default)."""
-        if decimals:
+        if decimals is not None:
             text = f"{float(value):,.{decimals}f}"
             return (
                 text.replace(",", "\0")
