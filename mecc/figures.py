@@ -152,11 +152,25 @@ def _dashed(draw, start, end, colour, dash=8):
         )
 
 
-def polygon_map_svg(geometries, colours, titles, *, width: int = 640, legend=None) -> str:
+def polygon_map_svg(
+    geometries,
+    colours,
+    titles,
+    *,
+    width: int = 640,
+    legend=None,
+    labels=None,
+    points=None,
+    underlay=None,
+) -> str:
     """An inline SVG map of lon/lat polygons, simplified to about a pixel.
 
     ``geometries`` are shapely geometries in WGS 84, ``colours`` CSS colours and
     ``titles`` hover texts (escaped here). ``legend`` is a list of ``(colour, text)``.
+    Optional, for printed maps: ``labels`` a list of ``(lon, lat, text)`` written at the
+    points; ``points`` a list of ``(lon, lat, text, colour)`` drawn as marked dots with
+    their text; ``underlay`` an image ``(href, (west, south, east, north))`` drawn under
+    the outlines (e.g. a palette PNG data URI of a hazard grid).
     """
     import shapely
 
@@ -181,6 +195,37 @@ def polygon_map_svg(geometries, colours, titles, *, width: int = 640, legend=Non
         parts.append(
             f'<path d="{path}" fill="{colour}"><title>{html.escape(str(title))}</title></path>'
         )
+
+    def xy(lon, lat):
+        return (lon - minx) * scale_x * unit, (maxy - lat) * unit
+
+    image = ""
+    if underlay is not None:
+        href, (west, south, east, north) = underlay
+        x0, y0 = xy(west, north)
+        x1, y1 = xy(east, south)
+        image = (
+            f'<image href="{html.escape(href)}" x="{x0:.1f}" y="{y0:.1f}" '
+            f'width="{x1 - x0:.1f}" height="{y1 - y0:.1f}" preserveAspectRatio="none" '
+            'style="image-rendering:pixelated" opacity="0.85"/>'
+        )
+    marks = []
+    for lon, lat, text in labels or []:
+        x, y = xy(lon, lat)
+        marks.append(
+            f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" font-size="12" '
+            f'stroke="#ffffff" stroke-width="3" paint-order="stroke" fill="#1a1a1a">'
+            f"{html.escape(str(text))}</text>"
+        )
+    for lon, lat, text, colour in points or []:
+        x, y = xy(lon, lat)
+        marks.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{colour}" stroke="#1a1a1a" '
+            f'stroke-width="1.2"/><text x="{x + 7:.1f}" y="{y + 4:.1f}" font-size="11" '
+            f'stroke="#ffffff" stroke-width="3" paint-order="stroke" fill="#1a1a1a">'
+            f"{html.escape(str(text))}</text>"
+        )
+    marks_svg = f'<g font-family="sans-serif">{"".join(marks)}</g>' if marks else ""
     legend_svg = ""
     if legend:
         rows = []
@@ -196,7 +241,7 @@ def polygon_map_svg(geometries, colours, titles, *, width: int = 640, legend=Non
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" role="img">'
         f'<g stroke="#777" stroke-width="0.25" stroke-linejoin="round">{"".join(parts)}</g>'
-        f"{legend_svg}</svg>"
+        f"{image}{marks_svg}{legend_svg}</svg>"
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 def all_commands() -> list:
     """Every top-level command and group, in the order ``mecc --help`` lists them."""
-    from mecc.commands import documents, hazard, population, reports, run, runfile
+    from mecc.commands import documents, hazard, population, reports, run, runfile, training
 
     return [
         *run.COMMANDS,
@@ -18,4 +18,5 @@ def all_commands() -> list:
         *population.COMMANDS,
         *reports.COMMANDS,
         *documents.COMMANDS,
+        *training.COMMANDS,
     ]

@@ -1,0 +1,306 @@
+"""The maps and tables of a module's no-install track, computed once for all languages.
+
+A map is an inline SVG (``mecc.figures.polygon_map_svg``) with the same class breaks
+and colours as the interactive map (``mecc.map_data``), so "your map should look like
+this" matches what ``mecc map`` draws; its legend and caption are words added per
+language. A table is a DataFrame of the run's figures; its headers are words too.
+Nothing here is in a language: zone names are data (they come from the run).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mecc.errors import ConfigError
+from training_modules.scenario import fill_knobs
+
+__all__ = ["MapExhibit", "TableExhibit", "map_exhibit", "short_name", "table_exhibit"]
+
+NO_DATA_COLOUR = "#bdbdbd"
+BASE_COLOUR = "#f4f1ea"
+DEPTH_BREAKS = [0.5, 1.0, 2.0]
+
+
+@dataclass
+class MapExhibit:
+    """A printable map: SVG, legend entries ``(colour, key, args)`` and zone classes."""
+
+    id: str
+    svg: str
+    legend: list
+    unit: str
+    classes: dict = field(default_factory=dict)  # zone code -> class (0 zero, k >= 1)
+
+
+@dataclass
+class TableExhibit:
+    """A table: rows of values, per column its kind (number, share, text, word, hazard),
+    header keys replacing the column names, and values for the headers' placeholders."""
+
+    id: str
+    frame: object
+    kinds: dict
+    headers: dict = field(default_factory=dict)
+    header_args: dict = field(default_factory=dict)
+
+
+def short_name(name) -> str:
+    """A zone name without the "(fictional)" tag, for labels on a small map."""
+    return re.sub(r"\s*\(fictional\)\s*$", "", str(name))
+
+
+def _choropleth(values):
+    from mecc.map_data import PALETTES, ZERO_COLOUR, class_breaks, classify, palette
+
+    breaks = class_breaks(values)
+    colours = palette(PALETTES["choropleth"], len(breaks) + 1, stop=0.95, reverse=True)
+    classes = classify(values, breaks)
+    fills = [
+        NO_DATA_COLOUR if c < 0 else ZERO_COLOUR if c == 0 else colours[c - 1] for c in classes
+    ]
+    legend = [(ZERO_COLOUR, "legend_zero", {})]
+    edges = list(breaks)
+    if not edges and np.nanmax(np.asarray(values, dtype="float64"), initial=0.0) > 0:
+        legend.append((colours[0], "legend_above_zero", {}))
+    for k, colour in enumerate(colours if edges else []):
+        if k == 0:
+            legend.append((colour, "legend_below", {"b": edges[0]}))
+        elif k == len(edges):
+            legend.append((colour, "legend_at_least", {"a": edges[-1]}))
+        else:
+            legend.append((colour, "legend_between", {"a": edges[k - 1], "b": edges[k]}))
+    if np.isnan(np.asarray(values, dtype="float64")).any():
+        legend.append((NO_DATA_COLOUR, "legend_no_data", {}))
+    return fills, legend, classes
+
+
+def map_values(facts, spec: dict):
+    """(codes, values) of a choropleth spec, in the order of the level's boundaries."""
+    frame = facts.run.levels[int(spec.get("level", 2))]
+    codes = list(frame["zone_code"])
+    kind = spec.get("kind", "zones")
+    if kind == "future":
+        table = facts.futures()
+        rows = table[
+            (table["future_id"] == spec["future"]) & (table["hazard_id"] == spec["hazard"])
+        ]
+        values = rows.set_index("zone_code")[spec.get("figure", "change")]
+        return codes, values.reindex(codes).to_numpy(dtype="float64")
+    rows = facts.zone_rows(spec["hazard"], spec.get("level", 2), spec.get("band"))
+    values = rows.set_index("zone_code")[spec["figure"]].reindex(codes).to_numpy(dtype="float64")
+    if spec.get("per_100k"):
+        values = values * 1e5 / facts.population_of(codes)
+    return codes, values
+
+
+def map_exhibit(facts, spec: dict) -> MapExhibit:
+    """The printable map of one ``maps:`` entry of a module."""
+    from mecc.figures import polygon_map_svg
+
+    spec = fill_knobs(spec, facts.knobs)
+    level = int(spec.get("level", 2))
+    frame = facts.run.levels[level]
+    names = [short_name(n) for n in frame["zone_name"]]
+    labels = []
+    for geom, name in zip(frame.geometry, names, strict=True):
+        point = geom.representative_point()
+        labels.append((point.x, point.y, name))
+    if spec.get("kind") == "shelters":
+        return _shelter_map(facts, spec, frame, labels)
+    codes, values = map_values(facts, spec)
+    fills, legend, classes = _choropleth(values)
+    svg = polygon_map_svg(frame.geometry, fills, names, labels=labels)
+    unit = spec.get("unit", "people")
+    return MapExhibit(
+        spec["id"], svg, legend, unit, dict(zip(codes, map(int, classes), strict=True))
+    )
+
+
+def _shelter_map(facts, spec, frame, labels) -> MapExhibit:
+    """Districts, the forecast water depth and the candidate sites (not their verdict),
+    zoomed to the sites (the district boundaries are clipped to a box around them)."""
+    import rasterio
+    import shapely
+
+    from mecc.figures import polygon_map_svg
+    from mecc.map_data import PALETTES, classify, palette, palette_png
+
+    with rasterio.open(facts.inputs_dir / spec.get("grid", "forecast_surge.tif")) as src:
+        depth = src.read(1, masked=True).filled(np.nan).astype("float64")
+        west, south, east, north = src.bounds
+    colours = palette(PALETTES["water"], len(DEPTH_BREAKS) + 1, start=0.3, stop=1.0)
+    classes = classify(np.where(depth > 0, depth, 0.0), DEPTH_BREAKS)
+    underlay = (palette_png(classes, colours), (west, south, east, north))
+    sites = facts.shelters()
+    points = [
+        (x, y, s, "#ffffff")
+        for x, y, s in zip(sites["lon"], sites["lat"], sites["site_id"], strict=True)
+    ]
+    x0, x1 = sites["lon"].min(), sites["lon"].max()
+    y0, y1 = sites["lat"].min(), sites["lat"].max()
+    margin = 0.25 * max(x1 - x0, y1 - y0, 0.05)
+    box = (x0 - margin, y0 - margin, x1 + margin, y1 + margin)
+    clipped = [shapely.clip_by_rect(g, *box) for g in frame.geometry]
+    keep = [not g.is_empty for g in clipped]
+    names = [short_name(n) for n, k in zip(frame["zone_name"], keep, strict=True) if k]
+    geoms = [g for g, k in zip(clipped, keep, strict=True) if k]
+    labels = [
+        (g.representative_point().x, g.representative_point().y, n)
+        for g, n in zip(geoms, names, strict=True)
+    ]
+    svg = polygon_map_svg(
+        geoms, [BASE_COLOUR] * len(geoms), names, labels=labels, points=points, underlay=underlay
+    )
+    legend = [(colours[0], "legend_below", {"b": DEPTH_BREAKS[0]})]
+    for k in range(1, len(DEPTH_BREAKS)):
+        legend.append(
+            (colours[k], "legend_between", {"a": DEPTH_BREAKS[k - 1], "b": DEPTH_BREAKS[k]})
+        )
+    legend.append((colours[-1], "legend_at_least", {"a": DEPTH_BREAKS[-1]}))
+    legend.append(("#ffffff", "legend_site", {}))
+    return MapExhibit(spec["id"], svg, legend, "metres")
+
+
+# --- tables -----------------------------------------------------------------------------
+
+
+def _zone_table(facts, spec):
+    import pandas as pd
+
+    level = int(spec.get("level", 2))
+    rows = facts.zone_rows(spec["hazard"], level).set_index("zone_code")
+    out = pd.DataFrame({"zone_name": rows["zone_name"]})
+    kinds = {"zone_name": "text"}
+    for column in spec["columns"]:
+        source, _, name = column.rpartition(":")
+        if source == "band":
+            band = facts.zone_rows(spec["hazard"], level, spec["band"]).set_index("zone_code")
+            out[column] = band[name].reindex(out.index)
+        elif source == "census":
+            census = facts.census().set_index("zone_code")
+            out[column] = census[name].reindex(out.index)
+            kinds[column] = "share"
+            continue
+        elif source == "per_100k":
+            out[column] = rows[name] * 1e5 / rows["population"]
+        elif source == "":
+            out[column] = rows[name]
+        else:
+            raise ConfigError(f"table {spec['id']}: unknown column {column!r}")
+        kinds[column] = "number"
+    if spec.get("sort"):
+        out = out.sort_values(spec["sort"], ascending=False, kind="stable")
+    return out.reset_index(drop=True), kinds
+
+
+def _records_table(facts, spec):
+    from training_modules.sendai_records import RECORD_COLUMNS
+
+    frame = facts.records()[RECORD_COLUMNS].drop(columns=["zone_code"])
+    kinds = dict.fromkeys(frame.columns, "number")
+    kinds.update(serial="text", zone_name="text")
+    return frame, kinds
+
+
+def _shelters_table(facts, spec):
+    frame = facts.shelters()
+    names = facts.zones.drop_duplicates("zone_code").set_index("zone_code")["zone_name"]
+    frame = frame.assign(zone_name=names.reindex(frame["zone_code"]).to_numpy())
+    frame = frame[["site_id", "kind", "zone_name", "floor_area_m2", "road_distance_m"]]
+    kinds = {"site_id": "text", "kind": "site_kind", "zone_name": "text"}
+    kinds.update(floor_area_m2="number", road_distance_m="number")
+    return frame, kinds
+
+
+def _bands_table(facts, spec):
+    rows = facts.bands[facts.bands["hazard_id"] == spec["hazard"]]
+    frame = rows[spec["columns"]].reset_index(drop=True)
+    return frame, dict.fromkeys(frame.columns, "number")
+
+
+def _futures_table(facts, spec):
+    import pandas as pd
+
+    rows = []
+    for future in facts.summary["futures"].values():
+        entry = future["hazards"][spec["hazard"]]
+        rows.append({"future_label": future["label"], **{c: entry[c] for c in spec["columns"]}})
+    frame = pd.DataFrame(rows)
+    kinds = dict.fromkeys(spec["columns"], "number")
+    kinds["future_label"] = "text"
+    return frame, kinds
+
+
+def _future_zones_table(facts, spec):
+    table = facts.futures()
+    rows = table[
+        (table["future_id"] == spec["future"])
+        & (table["hazard_id"] == spec["hazard"])
+        & (table["level"] == int(spec.get("level", 1)))
+    ]
+    frame = rows[["zone_name", *spec["columns"]]].reset_index(drop=True)
+    kinds = dict.fromkeys(spec["columns"], "number")
+    kinds["zone_name"] = "text"
+    return frame, kinds
+
+
+def _hazards_table(facts, spec):
+    import pandas as pd
+
+    rows = []
+    for hazard_id in spec["hazards"]:
+        entry = facts.summary["hazards"][hazard_id]
+        row = {"hazard_id": hazard_id}
+        for column in spec["columns"]:
+            value = entry
+            for part in column.split("."):
+                value = value.get(part) if isinstance(value, dict) else None
+            row[column] = np.nan if value is None else value
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    kinds = dict.fromkeys(spec["columns"], "number")
+    kinds["hazard_id"] = "hazard"
+    return frame, kinds
+
+
+def _needs_table(facts, spec):
+    import pandas as pd
+
+    rows = [
+        {
+            "item": item,
+            "per_person": float(entry["per_person"]),
+            "standard": item,
+            "source": entry["source"],
+        }
+        for item, entry in facts.module.data["needs_per_person"].items()
+    ]
+    kinds = {"item": "word", "per_person": "number", "standard": "standard", "source": "text"}
+    return pd.DataFrame(rows), kinds
+
+
+TABLES = {
+    "zones": _zone_table,
+    "records": _records_table,
+    "shelters": _shelters_table,
+    "bands": _bands_table,
+    "futures": _futures_table,
+    "future_zones": _future_zones_table,
+    "hazards": _hazards_table,
+    "needs": _needs_table,
+}
+
+
+def table_exhibit(facts, spec: dict) -> TableExhibit:
+    """The table of one ``tables:`` entry of a module."""
+    spec = fill_knobs(spec, facts.knobs)
+    kind = spec.get("kind", "zones")
+    if kind not in TABLES:
+        raise ConfigError(f"table {spec.get('id')}: kind must be one of {', '.join(TABLES)}")
+    frame, kinds = TABLES[kind](facts, spec)
+    digits = re.findall(r"\d+", str(spec.get("band", "")))
+    args = {"t": digits[0]} if digits else {}
+    return TableExhibit(spec["id"], frame, kinds, dict(spec.get("headers") or {}), args)

@@ -1,0 +1,166 @@
+"""The facilitator guide of a module: agenda, competencies, the key with its common
+mistakes, rubrics, quiz key, debrief and notes, in one language (printable A4)."""
+
+from __future__ import annotations
+
+from training_modules.handouts import cover, head_row, page
+from training_modules.words import Words, esc
+
+__all__ = ["answer_text", "render_guide"]
+
+
+def answer_text(words: Words, entry: dict, value=None) -> str:
+    """A numeric answer (or a mistake's value) with its unit, in the language."""
+    value = entry["answer"] if value is None else value
+    unit = words.common(f"units.{entry['unit']}")
+    return f"{words.num(value, entry.get('decimals', 0))} {unit}"
+
+
+def _option_text(words: Words, qid: str, entry: dict, letter: str) -> str:
+    name = entry["options"].get(letter) or words.module(f"questions.{qid}.options.{letter}")
+    return f"{letter}) {name}"
+
+
+def _key_rows(words: Words, module, key: dict) -> str:
+    rows = []
+    for number, question in enumerate(module.items("questions"), start=1):
+        qid = question["id"]
+        entry = key["questions"][qid]
+        mistakes = []
+        if entry["kind"] == "numeric":
+            answer = esc(answer_text(words, entry))
+            tolerance = words.c(
+                "guide.tolerance_text",
+                relative=words.num(100 * entry["tolerance"]["relative"], 1),
+                absolute=words.num(entry["tolerance"]["absolute"]),
+            )
+            if "range" in entry:
+                low, high = (words.num(v, entry.get("decimals", 0)) for v in entry["range"])
+                kind = words.common(f"range_kinds.{entry['range_kind']}")
+                answer += "<br>" + words.c("guide.range", low=low, high=high, kind=kind)
+            for m in entry["mistakes"]:
+                mistakes.append(
+                    f'<li class="mistake">{esc(answer_text(words, entry, m["value"]))}: '
+                    f"{words.m('mistakes.' + m['id'])}</li>"
+                )
+        elif entry["kind"] in ("choice", "map"):
+            answer = esc(_option_text(words, qid, entry, entry["answer"]))
+            tolerance = "—"
+            for m in entry["mistakes"]:
+                option = esc(_option_text(words, qid, entry, m["option"]))
+                mistakes.append(
+                    f'<li class="mistake">{option}: {words.m("mistakes." + m["id"])}</li>'
+                )
+        else:
+            answer = words.c("guide.see_rubric")
+            tolerance = "—"
+        for mistake in entry.get("indistinguishable", []):
+            mistakes.append(
+                f"<li>{words.c('guide.indistinguishable', mistake=words.module('mistakes.' + mistake))}</li>"
+            )
+        rows.append(
+            f'<tr data-question="{esc(qid)}"><td>{number}</td><td class="key-right">{answer}</td>'
+            f"<td>{tolerance}</td><td><ul>{''.join(mistakes)}</ul></td>"
+            f'<td class="num">{entry["points"]}</td></tr>'
+        )
+    heads = head_row(
+        words,
+        "guide.",
+        ("col_question", "col_answer", "col_tolerance", "col_mistakes", "col_points"),
+    )
+    return (
+        f'<table class="answer-key"><colgroup><col style="width:7%"><col style="width:25%">'
+        f'<col style="width:14%"><col style="width:46%"><col style="width:8%"></colgroup>'
+        f"{heads}<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _rubrics(words: Words, module, key: dict) -> str:
+    out = []
+    for number, question in enumerate(module.items("questions"), start=1):
+        if question["kind"] != "rubric":
+            continue
+        qid = question["id"]
+        rows = "".join(
+            f'<tr><td>{words.m(f"questions.{qid}.criteria.{c}.text")}</td><td class="num">{p}</td>'
+            f"<td>{esc(', '.join(words.keywords(qid, c)))}</td></tr>"
+            for c, p in key["questions"][qid]["criteria"].items()
+        )
+        heads = head_row(words, "guide.", ("col_criterion", "col_points", "col_keywords"))
+        out.append(
+            f'<div class="keep"><h3>{words.c("guide.question_n", n=number)}</h3>'
+            f"{words.md(f'questions.{qid}.text')}"
+            f'<table class="rubric"><colgroup><col style="width:55%"><col style="width:10%">'
+            f'<col style="width:35%"></colgroup>{heads}<tbody>{rows}</tbody></table>'
+            f"<p><strong>{words.c('guide.model_answer')}</strong></p>"
+            f"{words.md(f'questions.{qid}.model_answer')}</div>"
+        )
+    return "".join(out)
+
+
+def _agenda(words: Words, module) -> str:
+    rows, start = [], 0
+    for item in module.items("agenda"):
+        aid = item["id"]
+        clock = f"{start // 60}:{start % 60:02d}"
+        rows.append(
+            f'<tr><td class="num">{clock}</td><td class="num">{item["minutes"]}</td>'
+            f"<td>{words.m(f'agenda.{aid}.activity')}</td><td>{words.m(f'agenda.{aid}.method')}</td></tr>"
+        )
+        start += int(item["minutes"])
+    heads = head_row(words, "guide.", ("col_start", "col_minutes", "col_activity", "col_method"))
+    return (
+        f'<table class="agenda"><colgroup><col style="width:10%"><col style="width:10%">'
+        f'<col style="width:55%"><col style="width:25%"></colgroup>{heads}'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def render_guide(module, words: Words, key: dict, variant: int, sources: str, files: list) -> str:
+    """The facilitator guide of one module in one language."""
+    competencies = "".join(
+        f"<tr><td>{words.m(f'competencies.{c}.name')}</td><td>{words.m(f'competencies.{c}.indicator')}</td></tr>"
+        for c in module.items("competencies")
+    )
+    objectives = "".join(
+        f"<li>{words.m('objectives.' + o)}</li>" for o in module.items("objectives")
+    )
+    knobs = "".join(
+        f"<dt>{words.c('knobs.' + name)}</dt><dd>{esc(words.num(value) if isinstance(value, int | float) else str(value))}</dd>"
+        for name, value in key["knobs"].items()
+    )
+    quiz = "".join(
+        f"<li>{words.m(f'quiz.{qid}.text')} — <strong>{item['answer']}) "
+        + words.m(f"quiz.{qid}.options.{item['answer']}")
+        + "</strong></li>"
+        for qid, item in key["quiz"].items()
+    )
+    debrief = "".join(f"<li>{words.m('debrief.' + d)}</li>" for d in module.items("debrief"))
+    notes = "".join(f"<li>{words.m('notes.' + n)}</li>" for n in module.items("notes"))
+    materials = "".join(f"<li><code>{esc(f)}</code></li>" for f in files)
+    parts = [
+        cover(words, module, "guide.kicker", variant),
+        f"<section><h2>{words.c('guide.overview')}</h2>{words.md_common('guide.overview_text')}"
+        f'<dl class="facts"><dt>{words.c("guide.variant")}</dt><dd>{variant}</dd>{knobs}</dl>'
+        f"<h3>{words.c('guide.materials')}</h3><ul>{materials}</ul></section>",
+        f"<section><h2>{words.c('guide.competencies')}</h2><table>"
+        + head_row(words, "guide.", ("col_competency", "col_indicator"))
+        + f"<tbody>{competencies}</tbody></table>"
+        f"<h3>{words.c('handout.objectives')}</h3><ul>{objectives}</ul></section>",
+        f"<section><h2>{words.c('guide.agenda')}</h2>{_agenda(words, module)}</section>",
+        f"<section><h2>{words.c('handout.scenario')}</h2>{words.md('scenario')}</section>",
+        f'<section class="page-break"><h2>{words.c("guide.key")}</h2>'
+        f"{words.md_common('guide.key_intro')}{_key_rows(words, module, key)}</section>",
+    ]
+    rubrics = _rubrics(words, module, key)
+    if rubrics:
+        parts.append(f"<section><h2>{words.c('guide.rubrics')}</h2>{rubrics}</section>")
+    parts += [
+        f"<section><h2>{words.c('guide.quiz')}</h2>{words.md_common('guide.quiz_intro')}<ol>{quiz}</ol></section>",
+        f"<section><h2>{words.c('guide.debrief')}</h2><ul>{debrief}</ul></section>",
+        f"<section><h2>{words.c('guide.notes')}</h2><ul>{notes}</ul>"
+        f"{words.md_common('guide.grading')}</section>",
+        f'<footer class="notice">{sources}</footer>',
+    ]
+    title = f"{words.module('title')}: {words.common('guide.kicker', number=module.number)}"
+    return page(words, title, "\n".join(parts), "guide")

@@ -1,0 +1,235 @@
+"""Participant pages: the handout (both tracks and the questions) and the pre/post quiz.
+
+Each page is one self-contained HTML file (styles inline, maps as inline SVG, no
+script), laid out for A4 print, in one language and direction (``dir="rtl"`` for
+right-to-left locales). :func:`page` checks the result with
+:func:`mecc.offline.check_offline`: nothing in it may be fetched.
+"""
+
+from __future__ import annotations
+
+from mecc.offline import check_offline
+from training_modules.words import STYLE_FILE, Words, esc
+
+__all__ = [
+    "head_row",
+    "legend_html",
+    "map_figure",
+    "page",
+    "render_handout",
+    "render_quiz",
+    "table_html",
+]
+
+
+def page(words: Words, title: str, body: str, kind: str, *, offline: bool = True) -> str:
+    """A complete printable page (``kind`` names it for tests: handout, quiz, guide)."""
+    style = STYLE_FILE.read_text(encoding="utf-8")
+    document = (
+        f'<!DOCTYPE html>\n<html lang="{esc(words.lang)}" dir="{esc(words.dir)}">\n<head>\n'
+        f'<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, '
+        f'initial-scale=1">\n<title>{esc(title)}</title>\n<style>{style}</style>\n</head>\n'
+        f'<body class="mecc-{kind}">\n{body}\n</body>\n</html>\n'
+    )
+    if offline:
+        check_offline(document)
+    return document
+
+
+def cover(words: Words, module, kicker_key: str, variant: int) -> str:
+    level = words.c(f"levels.{module.data['level']}")
+    meta = words.c("handout.meta", level=level, minutes=module.data["minutes"], variant=variant)
+    return (
+        f'<header class="cover"><p class="kicker">{words.c(kicker_key, number=module.number)}</p>'
+        f'<h1>{words.m("title")}</h1><p class="meta">{meta}</p>'
+        f'<p><span class="badge">{words.c("notice.modelled")}</span>'
+        f'<span class="badge">{words.c("notice.fictional")}</span></p>'
+        f"{words.md('summary')}</header>"
+    )
+
+
+def legend_html(words: Words, exhibit) -> str:
+    items = []
+    for colour, key, args in exhibit.legend:
+        shown = {k: words.num(v) for k, v in args.items()}
+        items.append(
+            f'<li><span class="swatch" style="background:{esc(colour)}"></span>'
+            f"{words.c('legend.' + key.removeprefix('legend_'), **shown)}</li>"
+        )
+    unit = words.c(f"units.{exhibit.unit}")
+    return f'<ul class="legend" aria-label="{words.c("legend.title")}">{"".join(items)}<li>({unit})</li></ul>'
+
+
+def map_figure(words: Words, exhibit, caption: str) -> str:
+    return (
+        f'<figure class="map" data-map="{esc(exhibit.id)}"><figcaption>{esc(caption)}</figcaption>'
+        f"{exhibit.svg}{legend_html(words, exhibit)}</figure>"
+    )
+
+
+WORD_KINDS = {
+    "word": "needs.",
+    "standard": "needs_standards.",
+    "site_kind": "site_kinds.",
+    "hazard": "hazard_names.",
+}
+"""Table cells holding a key: the common.yaml section of their words."""
+
+
+def head_row(words: Words, prefix: str, names) -> str:
+    """A table's header row of fixed words (``prefix`` + name, e.g. ``guide.col_answer``)."""
+    cells = "".join(f'<th scope="col">{words.c(prefix + name)}</th>' for name in names)
+    return f"<thead><tr>{cells}</tr></thead>"
+
+
+def table_html(words: Words, exhibit, caption: str) -> str:
+    """A table with localised headers; numbers in the language's format."""
+    frame = exhibit.frame
+    heads = "".join(f'<th scope="col">{esc(header(words, c, exhibit))}</th>' for c in frame.columns)
+    rows = []
+    for record in frame.itertuples(index=False):
+        cells = []
+        for column, value in zip(frame.columns, record, strict=True):
+            kind = exhibit.kinds.get(column, "number")
+            if kind == "share":
+                cells.append(f'<td class="num">{words.num(100 * float(value), 1)} %</td>')
+            elif kind == "number":
+                cells.append(f'<td class="num">{words.num(value)}</td>')
+            elif kind in WORD_KINDS:
+                cells.append(f"<td>{words.c(WORD_KINDS[kind] + str(value))}</td>")
+            else:
+                cells.append(f"<td>{esc(str(value))}</td>")
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return (
+        f'<table data-table="{esc(exhibit.id)}"><caption>{esc(caption)}</caption>'
+        f"<thead><tr>{heads}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def header(words: Words, column: str, exhibit=None) -> str:
+    """The localised header of a table column (``pmd_100_low`` -> "... 100-year ... low")."""
+    import re
+
+    if exhibit is not None and column in exhibit.headers:
+        column = exhibit.headers[column]
+    args = dict(exhibit.header_args) if exhibit is not None else {}
+    match = re.search(r"pmd[._](\d+)", column)
+    if match:
+        args["t"] = match.group(1)
+    key = re.sub(r"pmd[._]\d+", "pmd_t", column).replace(":", "_").replace(".", "_")
+    return words.common(f"columns.{key}", **args)
+
+
+def _steps(words: Words, module, maps: dict, lang_commands: dict) -> str:
+    items = []
+    for step in module.items("steps"):
+        commands = "\n".join(lang_commands[step["id"]])
+        block = f"<pre><code>{esc(commands)}</code></pre>" if commands else ""
+        check = ""
+        checkpoint = step.get("checkpoint") or {}
+        if checkpoint:
+            figure = ""
+            if checkpoint.get("map"):
+                exhibit = maps[checkpoint["map"]]
+                figure = map_figure(words, exhibit, words.common("handout.looks_like"))
+            check = (
+                f'<div class="checkpoint"><strong>{words.c("handout.checkpoint")}</strong> '
+                f"{words.md('checkpoints.' + step['id'])}{figure}</div>"
+            )
+        items.append(f'<li class="step">{words.md("steps." + step["id"])}{block}{check}</li>')
+    return f"<ol>{''.join(items)}</ol>"
+
+
+def _question(words: Words, question, entry) -> str:
+    qid, kind = question["id"], entry["kind"]
+    points = words.c("handout.points", n=entry["points"])
+    body = words.md(f"questions.{qid}.text")
+    if kind == "numeric":
+        unit = words.c(f"units.{entry['unit']}")
+        answer = (
+            f'<p class="answer">{words.c("handout.answer")} <span class="blank"></span> {unit}</p>'
+        )
+    elif kind in ("choice", "map"):
+        options = []
+        for letter, name in entry["options"].items():
+            text = esc(name) if name else words.m(f"questions.{qid}.options.{letter}")
+            options.append(f'<li><span class="box"></span><strong>{letter}</strong>) {text}</li>')
+        answer = f'<ul class="options">{"".join(options)}</ul>'
+    else:
+        lines = max(4, 2 * entry["points"])
+        answer = '<div class="write"></div>' * lines
+    return (
+        f'<li class="question" data-question="{esc(qid)}">{body}'
+        f'<span class="points">{points}</span>{answer}</li>'
+    )
+
+
+def render_handout(
+    module,
+    words: Words,
+    key: dict,
+    maps: dict,
+    tables: dict,
+    commands: dict,
+    variant: int,
+    sources: str,
+) -> str:
+    """The participant handout of one module in one language."""
+    objectives = "".join(
+        f"<li>{words.m('objectives.' + o)}</li>" for o in module.items("objectives")
+    )
+    parts = [
+        cover(words, module, "handout.kicker", variant),
+        f"<section><h2>{words.c('handout.objectives')}</h2><ul>{objectives}</ul></section>",
+        f"<section><h2>{words.c('handout.scenario')}</h2>{words.md('scenario')}</section>",
+    ]
+    if module.items("steps"):
+        parts.append(
+            f'<section class="track-analyst"><h2>{words.c("handout.track_analyst")}</h2>'
+            f"{words.md_common('handout.analyst_intro')}{_steps(words, module, maps, commands)}</section>"
+        )
+    exhibits = [
+        map_figure(words, maps[m["id"]], words.module(f"maps.{m['id']}"))
+        for m in module.items("maps")
+    ]
+    exhibits += [
+        table_html(words, tables[t["id"]], words.module(f"tables.{t['id']}"))
+        for t in module.items("tables")
+    ]
+    interactive = ""
+    if module.data.get("interactive_map"):
+        interactive = f"<p>{words.c('handout.interactive_map')}</p>"
+    parts.append(
+        f'<section class="track-no-install"><h2>{words.c("handout.track_no_install")}</h2>'
+        f"{words.md('no_install')}{interactive}{''.join(exhibits)}</section>"
+    )
+    questions = "".join(
+        _question(words, q, key["questions"][q["id"]]) for q in module.items("questions")
+    )
+    parts.append(
+        f'<section class="questions page-break"><h2>{words.c("handout.questions")}</h2>'
+        f"{words.md_common('handout.questions_intro')}<ol>{questions}</ol></section>"
+    )
+    parts.append(f'<footer class="notice">{sources}</footer>')
+    return page(words, words.module("title"), "\n".join(parts), "handout")
+
+
+def render_quiz(module, words: Words, variant: int) -> str:
+    """The pre/post quiz of one module (the same items before and after)."""
+    items = []
+    for item in module.items("quiz"):
+        qid = item["id"]
+        options = "".join(
+            f'<li><span class="box"></span><strong>{k}</strong>) {words.m(f"quiz.{qid}.options.{k}")}</li>'
+            for k in item["options"]
+        )
+        items.append(
+            f'<li class="question" data-question="{esc(qid)}">{words.md(f"quiz.{qid}.text")}'
+            f'<ul class="options">{options}</ul></li>'
+        )
+    body = (
+        cover(words, module, "quiz.kicker", variant)
+        + f"<section><h2>{words.c('quiz.title')}</h2>{words.md_common('quiz.intro')}"
+        + f"<ol>{''.join(items)}</ol></section>"
+    )
+    return page(words, f"{words.module('title')}: {words.common('quiz.title')}", body, "quiz")

@@ -1,0 +1,315 @@
+"""``mecc training build``: write workshop packs (compute once, render per language).
+
+:func:`build_pack` writes, into a new folder::
+
+    pack.json                         what was built: modules, languages, variant, keys, timings
+    data/inputs/                      the exercise inputs (demo country + exercise layers)
+    data/<module>/run.yaml            each module's run file (analyst track)
+    runs/<module>/                    the engine's outputs for it (precomputed)
+    <lang>/index.html                 the pack's contents in that language
+    <lang>/participants/<module>/     handout.html, quiz.html, answer_sheet.yaml, map.html
+    <lang>/facilitator/<module>/      guide.html, answer_key.yaml
+
+The engine runs once per module (identical scenarios once in all); facts, maps, tables
+and keys are computed once; each language only renders them. The folder is written
+to a staging folder and renamed into place (nothing half-written on failure).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from mecc.errors import ConfigError
+from mecc.outputs import OutputFolder, write_json
+from training_modules import scenario
+from training_modules.catalogue import load_catalogue, locale_problems
+from training_modules.exhibits import map_exhibit, short_name, table_exhibit
+from training_modules.facts import Facts
+from training_modules.guide import render_guide
+from training_modules.handouts import head_row, page, render_handout, render_quiz
+from training_modules.key import compute_key, localised_key
+from training_modules.words import Words, esc
+
+__all__ = ["PackResult", "build_pack"]
+
+MAP_LANGUAGES = ("en", "fr", "es")
+"""Languages of the interactive map's labels (mecc/locales/maps.yaml); a training locale
+in another language names one of them as ``meta.map_language``."""
+
+
+@dataclass
+class PackResult:
+    """What :func:`build_pack` wrote."""
+
+    out_dir: Path
+    modules: list
+    languages: list
+    variant: int
+    runs_computed: int
+    timings: dict = field(default_factory=dict)
+
+
+@dataclass
+class _Computed:
+    module: object
+    facts: Facts
+    key: dict
+    maps: dict
+    tables: dict
+    run_dir: Path
+    values: dict
+
+
+def _version() -> str:
+    from mecc import __version__
+
+    return __version__
+
+
+def _languages(catalogue, langs) -> list:
+    chosen = list(langs) if langs else sorted(catalogue.languages)
+    for lang in chosen:
+        catalogue.words(lang, "common")  # unknown language: one clear error
+        problems = locale_problems(catalogue, lang)
+        if problems:
+            more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+            raise ConfigError(
+                f"training locale {lang} is incomplete: {'; '.join(problems[:3])}{more}"
+            )
+    return chosen
+
+
+def build_pack(
+    out_dir,
+    *,
+    modules=None,
+    langs=None,
+    variant: int = 0,
+    overwrite: bool = False,
+    locales=(),
+    modules_dir=None,
+    threads=None,
+    interactive_maps: bool = True,
+    progress=None,
+) -> PackResult:
+    """Build training packs.
+
+    Parameters
+    ----------
+    out_dir : path
+        The pack folder to create (refused if it holds files, unless ``overwrite``).
+    modules : list of str, optional
+        Module ids, short ids (``m4``) or numbers; default: every module.
+    langs : list of str, optional
+        Languages; default: every language found (built-in en, fr, es and ``locales``).
+    variant : int
+        0 is the module as written; N > 0 perturbs each scenario deterministically.
+    locales : list of paths
+        Folders with more ``<lang>/`` locale folders (a new language needs no code).
+    modules_dir : path, optional
+        Another folder of module definitions.
+    interactive_maps : bool
+        Also write each module's interactive ``map.html`` (``mecc.maps.build_map``).
+    progress : callable, optional
+        ``progress(message)``.
+    """
+    started = time.perf_counter()
+    catalogue = load_catalogue(locales, modules_dir)
+    chosen = [catalogue.module(m) for m in modules] if modules else list(catalogue.modules.values())
+    chosen = list({m.id: m for m in chosen}.values())
+    languages = _languages(catalogue, langs)
+    if variant < 0:
+        raise ConfigError(f"--variant {variant}: give 0 or a positive whole number")
+    folder = OutputFolder(out_dir, overwrite=overwrite)
+    timings = {}
+    with folder as staging:
+        inputs = staging / "data" / scenario.INPUTS
+        exercise = scenario.write_exercise_inputs(inputs, variant)
+        cache = scenario.RunCache()
+        computed = []
+        for module in chosen:
+            if progress:
+                progress(f"computing {module.id}")
+            computed.append(_compute(module, staging, inputs, variant, cache, threads, exercise))
+        timings["compute_seconds"] = round(time.perf_counter() - started, 3)
+        for lang in languages:
+            began = time.perf_counter()
+            if progress:
+                progress(f"rendering {lang}")
+            for item in computed:
+                _render(catalogue, lang, item, staging, variant, interactive_maps)
+            _index(catalogue, lang, computed, staging, variant)
+            timings[f"render_{lang}_seconds"] = round(time.perf_counter() - began, 3)
+        timings["total_seconds"] = round(time.perf_counter() - started, 3)
+        write_json(
+            {
+                "kind": "mecc_training_pack",
+                "created_by": f"mecc {_version()}",
+                "variant": variant,
+                "languages": languages,
+                "exercise": exercise,
+                "modules": {
+                    c.module.id: {"knobs": c.key["knobs"], "key_fingerprint": c.key["fingerprint"]}
+                    for c in computed
+                },
+                "runs_computed": cache.computed,
+                "timings": timings,
+                "note": scenario.FICTIONAL,
+            },
+            staging / "pack.json",
+        )
+    out = folder.commit()
+    return PackResult(
+        out, [c.module.id for c in computed], languages, variant, cache.computed, timings
+    )
+
+
+def _compute(module, staging, inputs, variant, cache, threads, exercise) -> _Computed:
+    knobs = scenario.knob_values(module, variant)
+    run_file = scenario.module_run_file(module, inputs, staging / "data" / module.id, knobs)
+    run_dir = scenario.run_module(run_file, staging / "runs" / module.id, cache, threads)
+    facts = Facts(module, run_dir, inputs, knobs, variant)
+    maps = {spec["id"]: map_exhibit(facts, spec) for spec in module.items("maps")}
+    tables = {spec["id"]: table_exhibit(facts, spec) for spec in module.items("tables")}
+    key = compute_key(module, facts, variant, maps)
+    if module.data["scenario"].get("records"):
+        from mecc.outputs import write_csv
+
+        write_csv(facts.records(), staging / "data" / module.id / "loss_records.csv")
+    values = {**exercise, **knobs, **facts.all()}
+    return _Computed(module, facts, key, maps, tables, run_dir, values)
+
+
+def _context(words: Words, item: _Computed) -> dict:
+    """Placeholder values in the language: numbers formatted, zone codes as names."""
+    names = item.facts.zones.drop_duplicates("zone_code").set_index("zone_code")["zone_name"]
+    out = {}
+    for name, value in item.values.items():
+        if isinstance(value, str):
+            out[name] = short_name(names[value]) if value in names.index else value
+        elif isinstance(value, float) and name in ("landfall_lon", "landfall_lat"):
+            out[name] = words.num(value, 2)
+        else:
+            out[name] = words.num(value, 1 if abs(float(value)) < 10 and value % 1 else None)
+    out["module"] = item.module.id
+    return out
+
+
+def _sources(words: Words, item: _Computed) -> str:
+    hazards = item.facts.run.manifest.get("parameters", {}).get("hazards", {})
+    curves = "; ".join(
+        f"{hid}: {spec['curve'].get('name')} ({spec['curve'].get('source')})"
+        for hid, spec in hazards.items()
+        if isinstance(spec.get("curve"), dict)
+    )
+    extra = [
+        f"{words.common('needs.' + k)}: {v['source']}"
+        for k, v in (item.module.data.get("needs_per_person") or {}).items()
+    ]
+    text = words.c("notice.method", version=_version()) + " " + words.c("notice.curves") + " "
+    text += esc(curves)
+    if extra:
+        text += " " + words.c("notice.needs") + " " + esc("; ".join(extra))
+    if item.module.data["scenario"].get("records"):
+        text += " " + words.c("notice.sendai")
+    return f"<p>{text}</p>"
+
+
+def _commands(module, lang, map_lang) -> dict:
+    values = {"module": module.id, "lang": map_lang, "run": f"work/{module.id}"}
+    return {
+        step["id"]: [scenario.fill_knobs(c, values) for c in step.get("commands") or []]
+        for step in module.items("steps")
+    }
+
+
+def _render(catalogue, lang, item: _Computed, staging: Path, variant: int, interactive: bool):
+    module = item.module
+    words = Words(catalogue, lang, module.id)
+    words.context.update(_context(words, item))
+    map_lang = lang if lang in MAP_LANGUAGES else words.common("meta.map_language")
+    participants = staging / lang / "participants" / module.id
+    facilitator = staging / lang / "facilitator" / module.id
+    participants.mkdir(parents=True)
+    facilitator.mkdir(parents=True)
+    sources = _sources(words, item)
+    commands = _commands(module, lang, map_lang)
+    handout = render_handout(
+        module, words, item.key, item.maps, item.tables, commands, variant, sources
+    )
+    (participants / "handout.html").write_text(handout, encoding="utf-8")
+    (participants / "quiz.html").write_text(render_quiz(module, words, variant), encoding="utf-8")
+    _write_yaml(participants / "answer_sheet.yaml", _answer_sheet(module, item.key, words))
+    files = [
+        f"{lang}/participants/{module.id}/handout.html",
+        f"{lang}/participants/{module.id}/quiz.html",
+        f"{lang}/participants/{module.id}/answer_sheet.yaml",
+        f"data/{module.id}/run.yaml",
+        f"runs/{module.id}/",
+    ]
+    if interactive and module.data.get("interactive_map"):
+        from mecc.maps import build_map
+
+        build_map(item.run_dir, participants / "map.html", lang=map_lang)
+        files.insert(2, f"{lang}/participants/{module.id}/map.html")
+    guide = render_guide(module, words, item.key, variant, sources, files)
+    (facilitator / "guide.html").write_text(guide, encoding="utf-8")
+    _write_yaml(facilitator / "answer_key.yaml", localised_key(item.key, words, _version()))
+
+
+def _answer_sheet(module, key: dict, words: Words) -> dict:
+    return {
+        "kind": "mecc_training_answers",
+        "module": module.id,
+        "variant": key["variant"],
+        "participant": "",
+        "answers": dict.fromkeys(key["questions"]),
+        "quiz_pre": dict.fromkeys(key["quiz"]),
+        "quiz_post": dict.fromkeys(key["quiz"]),
+        "note": words.common("sheet.note"),
+    }
+
+
+def _write_yaml(path: Path, data: dict) -> None:
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    path.write_text(text, encoding="utf-8")
+
+
+def _index(catalogue, lang, computed, staging: Path, variant: int) -> None:
+    """``<lang>/index.html``: the modules with links to their pages (relative, in the pack)."""
+    words = Words(catalogue, lang, None)
+    rows = []
+    for item in computed:
+        module_words = Words(catalogue, lang, item.module.id)
+        mid = item.module.id
+        links = [
+            (f"participants/{mid}/handout.html", words.common("index.handout")),
+            (f"participants/{mid}/quiz.html", words.common("index.quiz")),
+            (f"facilitator/{mid}/guide.html", words.common("index.guide")),
+        ]
+        if (staging / lang / "participants" / mid / "map.html").is_file():
+            links.append((f"participants/{mid}/map.html", words.common("index.map")))
+        cells = " · ".join(f'<a href="{esc(href)}">{esc(text)}</a>' for href, text in links)
+        rows.append(
+            f"<tr><td>{item.module.number}</td><td>{module_words.m('title')}</td>"
+            f"<td>{words.c('levels.' + item.module.data['level'])}</td>"
+            f'<td class="num">{item.module.data["minutes"]}</td><td>{cells}</td></tr>'
+        )
+    heads = head_row(
+        words, "index.", ("col_number", "col_title", "col_level", "col_minutes", "col_pages")
+    )
+    body = (
+        f'<header class="cover"><h1>{words.c("index.title")}</h1>'
+        f'<p class="meta">{words.c("index.meta", variant=variant)} · '
+        f"{words.c('meta.language_name')}</p>"
+        f'<p><span class="badge">{words.c("notice.modelled")}</span>'
+        f'<span class="badge">{words.c("notice.fictional")}</span></p></header>'
+        f"{words.md_common('index.intro')}<table>{heads}"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+    text = page(words, words.common("index.title"), body, "index", offline=False)
+    (staging / lang / "index.html").write_text(text, encoding="utf-8")
