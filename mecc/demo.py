@@ -15,7 +15,9 @@ place, then runs it with :func:`mecc.run.run_country`:
   (``hazards.cyclone``) and its storm surge;
 - an earthquake scenario from the Allen, Wald and Worden (2012) intensity equation
   with a Wells and Coppersmith rupture (``hazards.earthquake``);
-- sea-level rise over the coast (people at risk of planned relocation).
+- sea-level rise over the coast (people at risk of planned relocation);
+- mobility (:mod:`mecc.demo_mobility`): displacement sites, seasonal presence, commuting
+  by day and where the displaced may go.
 
 The layers are generated in :mod:`mecc.demo_inputs` (one function per layer, each
 returning its run-file entry). Everything is labelled fictional; the numbers only
@@ -27,6 +29,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mecc import demo_inputs as layers
+from mecc import demo_mobility
 from mecc.outputs import OutputFolder, write_json
 
 __all__ = ["DEMO_COUNTRY", "build_demo", "write_demo_inputs"]
@@ -47,6 +50,12 @@ def demo_run_file(land: layers.DemoLand) -> dict:
     zones = layers.write_zones(land)
     wind = layers.write_cyclone(land)
     earthquake = layers.write_earthquake(land)
+    mobility = demo_mobility.write_mobility(land)
+    for flood in floods:
+        flood["season"] = dict(demo_mobility.FLOOD_SEASON)
+    wind["season"] = surge["season"] = {2: 1}  # Aurelia makes landfall on 10 February
+    earthquake["season"] = {6: 1}  # a June morning:
+    earthquake["impact_time"] = "day"  # it strikes at 11:00, when commuters are at work
     return {
         "country": DEMO_COUNTRY["code"],
         "name": DEMO_COUNTRY["name"],
@@ -54,6 +63,7 @@ def demo_run_file(land: layers.DemoLand) -> dict:
         "zones": zones,
         "hazards": [*floods, wind, surge, earthquake, sea_level],
         "futures": futures,
+        "mobility": mobility,
     }
 
 
