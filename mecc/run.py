@@ -454,7 +454,9 @@ def _run_country(
                     write_csv(disaggregated, staging / "zones_disaggregated.csv")
                 if exposure.sites is not None:
                     write_csv(
-                        site_table(exposure.sites, hazards, inputs[: len(hazards)], zones),
+                        site_table(
+                            exposure.sites, hazards, inputs[: len(hazards)], result.points, zones
+                        ),
                         staging / "sites.csv",
                     )
                 if allocation and result.coarse:

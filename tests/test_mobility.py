@@ -579,3 +579,33 @@ def test_map_shows_sites_host_burden_and_flows_escaped(tmp_path):
     assert "Zone B → Zone A" in page  # the flow's tooltip names both units
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     assert page.count("L.circleMarker(") == 2
+
+
+def test_distance_weights_follow_great_circle_distances():
+    from affine import Affine
+
+    from mecc.allocation import AllocationSettings, distance_weights
+    from mecc.grid import GridSpec
+
+    grid = GridSpec("EPSG:4326", Affine(0.05, 0, 30.0, 0, -0.05, 60.0), 40, 30)  # 60 N
+    settings = AllocationSettings(radius_km=12, exponent=2, cell_km=5)
+    weights = distance_weights(grid, settings)
+    rows, cols = (weights.shape[1] - 1) // 2, (weights.shape[2] - 1) // 2
+
+    def haversine(lat1, lon1, lat2, lon2):
+        p1, p2 = np.radians(lat1), np.radians(lat2)
+        a = (
+            np.sin((p2 - p1) / 2) ** 2
+            + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
+        )
+        return 2 * 6371.0088 * np.arcsin(np.sqrt(a))
+
+    lat0 = 60.0 - 0.025  # centre of the first row
+    for dr, dc in ((0, 1), (1, 0), (1, 2), (0, 3)):
+        d = haversine(lat0, 30.0, lat0 - 0.05 * dr, 30.0 + 0.05 * dc)
+        expected = d**-2 if d <= 12 else 0.0
+        assert weights[0, rows + dr, cols + dc] == pytest.approx(expected, rel=2e-3)
+    # a cell's own people host at half the narrower side of a cell (at the grid's middle)
+    width_km = 0.05 * np.pi * 6371.0088 / 180 * np.cos(np.radians(60 - 0.05 * 30 / 2))
+    assert weights[0, rows, cols] == pytest.approx((0.5 * width_km) ** -2, rel=1e-9)
+    assert (weights[:, rows, cols + 5] == 0).all()  # 5 columns at 60 N: 13.9 km > 12 km
