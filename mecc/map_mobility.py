@@ -1,4 +1,4 @@
-"""Mobility on the map: displacement sites, host burden and flows of the displaced.
+"""Points and lines on the map: sites, flows of the displaced, tracks and epicentres.
 
 Drawn when the run folder has them (``mobility.sites`` → sites.csv, ``mobility.allocation``
 → allocation.csv and flows.csv):
@@ -9,7 +9,9 @@ Drawn when the run folder has them (``mobility.sites`` → sites.csv, ``mobility
   one, else the rarest map): people hosted per 1,000 residents as a choropleth, and
   the flows between units as lines whose width follows the people moving.
 
-Every value from the run is escaped (site names come from field spreadsheets).
+A generated cyclone's track and an earthquake's epicentre come from manifest.json
+(``mecc.manifest.generated_scenario``). Every value from the run is escaped (site names
+come from field spreadsheets).
 """
 
 from __future__ import annotations
@@ -21,7 +23,13 @@ import pandas as pd
 
 from mecc.map_text import esc
 
-__all__ = ["allocation_band", "flow_layers", "host_choropleths", "site_layer"]
+__all__ = [
+    "allocation_band",
+    "flow_layers",
+    "host_choropleths",
+    "scenario_markers",
+    "site_layer",
+]
 
 SITE_COLOUR = "#7a0177"
 FLOW_COLOUR = "#08519c"
@@ -170,3 +178,53 @@ def site_layer(m, page) -> None:
             tooltip=esc(str(site["site_name"])),
         ).add_to(group)
     group.add_to(m)
+
+
+TRACK_COLOUR = "#d94801"
+
+
+def scenario_markers(m, page) -> None:
+    """A generated cyclone's track and an earthquake's epicentre (from manifest.json)."""
+    import folium
+
+    run, text = page.run, page.text
+    for hazard_id in run.summary.get("hazards", {}):
+        source = run.hazard_parameters(hazard_id).get("generated") or {}
+        if "track" in source:
+            group = folium.FeatureGroup(
+                name=f"{text.w('layer_track')} · {esc(hazard_id)}", show=False
+            )
+            positions = [(float(lat), float(lon)) for _, lat, lon in source["track"]]
+            folium.PolyLine(
+                positions, color=TRACK_COLOUR, weight=2.5, dash_array="6 4", opacity=0.9
+            ).add_to(group)
+            for time, lat, lon in source["track"]:
+                folium.CircleMarker(
+                    [float(lat), float(lon)],
+                    radius=3,
+                    color=TRACK_COLOUR,
+                    fill=True,
+                    fill_opacity=1.0,
+                    tooltip=text.w("track_point", time=str(time)),
+                ).add_to(group)
+            group.add_to(m)
+        elif "epicentre" in source:
+            lat, lon = source["epicentre"]
+            group = folium.FeatureGroup(
+                name=f"{text.w('layer_epicentre')} · {esc(hazard_id)}", show=False
+            )
+            folium.Marker(
+                [float(lat), float(lon)],
+                icon=folium.DivIcon(
+                    html='<div aria-hidden="true" style="font-size:22px;line-height:22px;'
+                    'color:#cb181d;text-shadow:0 0 2px #fff;">&#9733;</div>',
+                    icon_size=(22, 22),
+                    icon_anchor=(11, 11),
+                ),
+                tooltip=text.w(
+                    "epicentre_tip",
+                    magnitude=str(source.get("magnitude", "")),
+                    depth=str(source.get("depth_km", "")),
+                ),
+            ).add_to(group)
+            group.add_to(m)

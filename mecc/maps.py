@@ -48,7 +48,7 @@ from mecc.map_data import (
     warp_picture,
     warp_to_mercator,
 )
-from mecc.map_mobility import flow_layers, host_choropleths, site_layer
+from mecc.map_mobility import flow_layers, host_choropleths, scenario_markers, site_layer
 from mecc.map_text import NODATA_PATTERN, PMD_PERIODS, Text, esc, per_100k, sendai_b1
 from mecc.offline import check_offline, inline_assets
 from mecc.previews import MAP_EVENT_BANDS, MAPPED_KINDS
@@ -242,6 +242,7 @@ class _Page:
         self.cell_layers(m)
         flow_layers(m, self)
         site_layer(m, self)
+        scenario_markers(m, self)
         if self.finest != min(run.levels):
             outline = simplified_geojson(run.levels[min(run.levels)], tolerance)
             style = {"fill": False, "color": "#1a1a1a", "weight": 1.6, "opacity": 0.9}

@@ -156,9 +156,13 @@ def _expected(run: Path) -> dict:
         choropleths += len(futures.groupby(["future_id", "hazard_id"]))
     with rasterio.open(run / "displaced.tif") as src:
         cells = sum(name in summary["hazards"] for name in src.descriptions)
-    overlays = 0  # feature groups: sites, and flows of the shown band of each hazard
+    overlays = 0  # feature groups: sites, flows of the shown band, tracks and epicentres
     if (run / "sites.csv").exists():
         overlays += 1
+    manifest = json.loads((run / "manifest.json").read_text())
+    overlays += sum(
+        bool(item.get("generated")) for item in manifest["parameters"]["hazards"].values()
+    )
     if (run / "allocation.csv").exists():
         allocation = pd.read_csv(run / "allocation.csv", encoding="utf-8-sig", dtype={"band": str})
         flows = pd.read_csv(run / "flows.csv", encoding="utf-8-sig", dtype=str)
