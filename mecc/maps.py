@@ -182,6 +182,8 @@ class _Page:
         from mecc.map_data import read_table
 
         table = read_table(path)
+        attribution_path = run.run_dir / "attribution.csv"
+        attribution = read_table(attribution_path) if attribution_path.is_file() else None
         out = []
         for (future_id, hazard_id), group in table.groupby(["future_id", "hazard_id"], sort=False):
             summary = run.summary.get("hazards", {}).get(hazard_id, {"kind": ""})
@@ -194,9 +196,15 @@ class _Page:
             )
             yearly = figure == "aad"
             unit = "unit_people_year" if yearly else "unit_people"
-            out.append(
-                (f"{name} · {esc(hazard_id)}", _column(rows, "change"), unit, len(self.popups) - 1)
-            )
+            popup = len(self.popups) - 1
+            out.append((f"{name} · {esc(hazard_id)}", _column(rows, "change"), unit, popup))
+            if attribution is None:
+                continue
+            parts = self.rows(attribution, hazard_id, future_id=future_id, figure=figure)
+            for part in ("climate_only", "population_only"):  # attribution of the change
+                if part in parts and not parts[part].isna().all():
+                    layer = self.text.w(f"layer_{part}", future=label)
+                    out.append((f"{layer} · {esc(hazard_id)}", _column(parts, part), unit, popup))
         return out
 
     # --- the page --------------------------------------------------------------------

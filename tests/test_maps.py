@@ -153,7 +153,14 @@ def _expected(run: Path) -> dict:
         choropleths += 2 + int(pmd)
     if (run / "futures.csv").exists():
         futures = pd.read_csv(run / "futures.csv", encoding="utf-8-sig")
-        choropleths += len(futures.groupby(["future_id", "hazard_id"]))
+        pairs = len(futures.groupby(["future_id", "hazard_id"]))
+        choropleths += pairs
+        if (run / "attribution.csv").exists():  # change from climate alone, population alone
+            attribution = pd.read_csv(run / "attribution.csv", encoding="utf-8-sig")
+            for part in ("climate_only", "population_only"):
+                choropleths += int(
+                    (attribution.groupby(["future_id", "hazard_id"])[part].count() > 0).sum()
+                )
     with rasterio.open(run / "displaced.tif") as src:
         cells = sum(name in summary["hazards"] for name in src.descriptions)
     overlays = 0  # feature groups: sites, flows of the shown band, tracks and epicentres
