@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.mecc-installed
 
-.PHONY: demo test lint bench clean preflight validate-haiyan screenshot
+.PHONY: demo test lint bench bench-scale clean preflight validate-haiyan screenshot
 
 preflight:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mecc needs Python 3.11 or newer; found " + sys.version.split()[0])'
@@ -26,6 +26,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# Dask: overhead on the bench country, and a 60,000 x 60,000 mosaic with capped workers
+bench-scale: $(STAMP)
+	$(BIN)/python bench/scale.py
 
 # Typhoon Haiyan (2013) validation: census grid, wind field, run, evaluation against the
 # observed totally damaged houses (validation/haiyan/README.md); needs ../shared/data.

@@ -73,11 +73,11 @@ def load_region(run_file, rows=2048, cols=4096):
     from rasterio.windows import Window
 
     from mecc.config import load_config
-    from mecc.run import _analysis_grid, _load_inputs
+    from mecc.inputs import analysis_grid, load_inputs
 
     config = load_config(run_file)
-    population, zones, hazards = _load_inputs(config)
-    grid, _ = _analysis_grid(config, population, hazards)
+    population, zones, hazards = load_inputs(config)
+    grid, _ = analysis_grid(config, population, hazards)
     population.prepare(grid, scan=False)
     zones.prepare(grid)
     intensity, _ = hazards[0].align(grid)

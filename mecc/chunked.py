@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copyreg
 import io
+import os
 import pickle
 import threading
 from collections import deque
@@ -29,6 +30,11 @@ from mecc import engine
 from mecc.grid import GridSpec
 
 __all__ = ["DEFAULT_CHUNK", "chunk_windows", "combine_in_tree", "overlay"]
+
+WORKER_GDAL_CACHE = 256 * 2**20
+"""GDAL's raster block cache in a worker (as in a streaming run; GDAL's own default, 5 %
+of the machine's memory per process, would crowd a worker's memory limit); a
+GDAL_CACHEMAX environment variable of the worker overrides it."""
 
 DEFAULT_CHUNK = (2048, 4096)
 """Default chunk shape (rows, columns), rounded up to whole blocks: about 8.4 million
@@ -129,6 +135,13 @@ def _shift_hazard(hazard: engine.OverlayInput, r0: int, c0: int) -> engine.Overl
 
 def _run_chunk(job_bytes: bytes, window: Window) -> _ChunkResult:
     """One Dask task: the streaming engine over the blocks of one chunk."""
+    import rasterio
+
+    with rasterio.Env(GDAL_CACHEMAX=os.environ.get("GDAL_CACHEMAX", WORKER_GDAL_CACHE)):
+        return _overlay_chunk(job_bytes, window)
+
+
+def _overlay_chunk(job_bytes: bytes, window: Window) -> _ChunkResult:
     job: _Job = pickle.loads(job_bytes)  # this task's own readers and file handles
     r0, c0 = int(window.row_off), int(window.col_off)
     sub_grid = GridSpec(

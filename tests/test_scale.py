@@ -294,12 +294,14 @@ def _check_batch(batch, out: Path) -> None:
     assert not (out / "broken").exists()
 
 
-def test_batch_in_parallel_processes(tmp_path):
-    from mecc.run import run_batch
+def test_batch_in_parallel_processes(cli, tmp_path):
+    """``mecc run A B C --jobs 2``: two processes; rows in the order given; worst exit code."""
+    from mecc.run import BatchResult
 
     out = tmp_path / "out"
-    batch = run_batch(_batch_files(tmp_path), out, jobs=2, with_map=False)
-    _check_batch(batch, out)
+    result = cli("run", *_batch_files(tmp_path), "--out", out, "--jobs", "2", "--no-map")
+    assert "ok: " in result.output and "failed: " in result.output
+    _check_batch(BatchResult(out, [], result.exit_code), out)
 
 
 def test_batch_on_a_local_dask_cluster_one_task_per_file(tmp_path):
