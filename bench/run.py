@@ -196,8 +196,9 @@ def read_floor_blocks(files, threads) -> float:
         return time.perf_counter() - start
 
 
-def run_mecc(run_file, out_dir, threads) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of `mecc run` in a fresh process (via measure.py)."""
+def run_mecc(run_file, out_dir, threads, *options) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of `mecc run` in a fresh process (via measure.py);
+    ``options`` are further `mecc run` options."""
     command = [
         sys.executable,
         str(HERE / "measure.py"),
@@ -210,6 +211,7 @@ def run_mecc(run_file, out_dir, threads) -> tuple[float, float]:
         "--overwrite",
         "--threads",
         str(threads),
+        *map(str, options),
     ]
     result = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
     if result["exit_code"] != 0:

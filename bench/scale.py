@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -35,28 +34,9 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
 import country  # noqa: E402
+from run import run_mecc  # noqa: E402 (bench/run.py)
 
 TABLES = ["zones.csv", "zones_bands.csv", "bands.csv", "exceedance.csv"]
-
-
-def run_mecc(run_file, out_dir, *options) -> dict:
-    """`mecc run` in a fresh process (bench/measure.py): seconds, peak RSS, exit code."""
-    command = [
-        sys.executable,
-        str(HERE / "measure.py"),
-        str(Path(sys.executable).parent / "mecc"),
-        "-q",
-        "run",
-        str(run_file),
-        "--out",
-        str(out_dir),
-        "--overwrite",
-        *map(str, options),
-    ]
-    result = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
-    if result["exit_code"] != 0:
-        raise SystemExit(f"mecc run {' '.join(map(str, options))} failed on {run_file}")
-    return result
 
 
 def largest_difference(a: Path, b: Path) -> float:
@@ -141,11 +121,11 @@ def mosaic_run(run_file, out_dir, workers: int, memory: str) -> dict:
         ) as cluster,
         Client(cluster) as client,
     ):
-        result = run_mecc(run_file, out_dir, "--dask", cluster.scheduler_address)
+        seconds, rss = run_mecc(run_file, out_dir, 1, "--dask", cluster.scheduler_address)
         peaks = client.run(_peak_rss_mb)
         figures = {
-            "seconds": result["seconds"],
-            "client_peak_rss_mb": result["peak_rss_mb"],
+            "seconds": seconds,
+            "client_peak_rss_mb": rss,
             "worker_peak_rss_mb": max(peaks.values()),
         }
         if workers == 2:
@@ -170,10 +150,11 @@ def main(argv=None) -> dict:
     figures: dict = {"cores": os.cpu_count()}
     run_file = country.write_country(args.scratch / "country", size=args.size)
     out = args.scratch / "scale"
-    stream = [run_mecc(run_file, out / "stream") for _ in range(2)]
-    dask = [run_mecc(run_file, out / "dask", "--dask", "local") for _ in range(2)]
-    figures["e2e_stream_seconds"] = min(r["seconds"] for r in stream)
-    figures["e2e_dask_local_seconds"] = min(r["seconds"] for r in dask)
+    threads = os.cpu_count() or 1
+    stream = [run_mecc(run_file, out / "stream", threads) for _ in range(2)]
+    dask = [run_mecc(run_file, out / "dask", threads, "--dask", "local") for _ in range(2)]
+    figures["e2e_stream_seconds"], figures["peak_rss_mb_stream"] = min(stream)
+    figures["e2e_dask_local_seconds"], figures["peak_rss_mb_dask_client"] = min(dask)
     figures["dask_overhead"] = figures["e2e_dask_local_seconds"] / figures["e2e_stream_seconds"]
     figures["dask_vs_stream_largest_rel_difference"] = largest_difference(
         out / "stream", out / "dask"
