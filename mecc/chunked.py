@@ -29,7 +29,7 @@ from rasterio.windows import Window
 from mecc import engine
 from mecc.grid import GridSpec
 
-__all__ = ["DEFAULT_CHUNK", "chunk_windows", "combine_in_tree", "overlay"]
+__all__ = ["DEFAULT_CHUNK", "WORKER_GDAL_CACHE", "chunk_windows", "overlay"]
 
 WORKER_GDAL_CACHE = 256 * 2**20
 """GDAL's raster block cache in a worker (as in a streaming run; GDAL's own default, 5 %
@@ -199,29 +199,20 @@ class _Tree:
         self.add = add
         self.waiting: dict = {}
 
-    def put(self, index: int, value, level: int = 0):
+    def put(self, index: int, value) -> None:
+        """Add leaf ``index``; combine it upwards as far as its siblings have arrived."""
+        level = 0
         while level < len(self.sizes) - 1:
             sibling = index ^ 1
-            if sibling >= self.sizes[level]:  # lone last node: moves up as it is
-                index, level = index // 2, level + 1
-                continue
-            other = self.waiting.pop((level, sibling), None)
-            if other is None:
-                self.waiting[(level, index)] = value
-                return None
-            left, right = (value, other) if index < sibling else (other, value)
-            value = self.add(left, right)
+            if sibling < self.sizes[level]:  # (a lone last node moves up as it is)
+                other = self.waiting.pop((level, sibling), None)
+                if other is None:
+                    self.waiting[(level, index)] = value
+                    return
+                value = self.add(value, other) if index < sibling else self.add(other, value)
             index, level = index // 2, level + 1
         self.root = value
         return value
-
-
-def combine_in_tree(parts: list, add: Callable = _add):
-    """Combine ``parts`` by the fixed binary tree of :class:`_Tree` (index order)."""
-    tree = _Tree(len(parts), add)
-    for index, part in enumerate(parts):
-        tree.put(index, part)
-    return tree.root
 
 
 def overlay(
