@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.mecc-installed
 
-.PHONY: demo test lint bench clean preflight validate-haiyan screenshot wheelhouse wheelhouse-check
+.PHONY: demo test lint bench bench-scale clean preflight validate-haiyan screenshot wheelhouse wheelhouse-check
 
 # Preflight (run before the first install): one clear line when Python is missing, too
 # old, or lacks its venv module. The checks run in the Python being tested and use only
@@ -36,6 +36,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# Dask: overhead on the bench country, and a 60,000 x 60,000 mosaic with capped workers
+bench-scale: $(STAMP)
+	$(BIN)/python bench/scale.py
 
 # Typhoon Haiyan (2013) validation: census grid, wind field, run, evaluation against the
 # observed totally damaged houses (validation/haiyan/README.md); needs ../shared/data.

@@ -10,8 +10,9 @@ Deterministic generators, tile by tile, so memory stays small while writing:
 - 500 admin zones (Voronoi cells of random seeds) in a GeoPackage;
 - a run file.
 
-``write_mosaic`` builds the same country at 4x the cells as VRT mosaics of these
-files (2 x 2 copies, no extra disk), with the zones scaled to cover it.
+``write_mosaic`` builds the same country at 4x the cells (or ``factor`` squared) as VRT
+mosaics of these files (2 x 2 copies, or factor x factor, no extra disk), with the
+zones scaled to cover it.
 """
 
 from __future__ import annotations
@@ -206,8 +207,9 @@ def _write_run(path, population, zones, maps):
     )
 
 
-def write_mosaic(folder, source_folder) -> Path:
-    """The country at 4x the cells: 2 x 2 VRT mosaics of ``source_folder``'s files."""
+def write_mosaic(folder, source_folder, factor: int = 2) -> Path:
+    """The country at factor x factor times the cells: VRT mosaics of factor x factor
+    copies of ``source_folder``'s files (4x the cells by default)."""
     import geopandas as gpd
     import rasterio
     import shapely
@@ -221,8 +223,8 @@ def write_mosaic(folder, source_folder) -> Path:
             width, height, nodata = src.width, src.height, src.nodata
             t = src.transform
         tiles = []
-        for dr in (0, 1):
-            for dc in (0, 1):
+        for dr in range(factor):
+            for dc in range(factor):
                 tiles.append(
                     f'    <ComplexSource><SourceFilename relativeToVRT="0">{src_path}</SourceFilename>'
                     f"<SourceBand>1</SourceBand><NODATA>{nodata}</NODATA>"
@@ -231,7 +233,7 @@ def write_mosaic(folder, source_folder) -> Path:
                     "</ComplexSource>"
                 )
         vrt = (
-            f'<VRTDataset rasterXSize="{2 * width}" rasterYSize="{2 * height}">\n'
+            f'<VRTDataset rasterXSize="{factor * width}" rasterYSize="{factor * height}">\n'
             "  <SRS>EPSG:4326</SRS>\n"
             f"  <GeoTransform>{t.c}, {t.a}, 0, {t.f}, 0, {t.e}</GeoTransform>\n"
             '  <VRTRasterBand dataType="Float32" band="1">\n'
@@ -243,7 +245,7 @@ def write_mosaic(folder, source_folder) -> Path:
     zones = gpd.read_file(source_folder / "zones.gpkg")
     left, top = t.c, t.f
     zones["geometry"] = [
-        shapely.affinity.scale(g, 2.0, 2.0, origin=(left, top)) for g in zones.geometry
+        shapely.affinity.scale(g, factor, factor, origin=(left, top)) for g in zones.geometry
     ]
     zones.to_file(folder / "zones.gpkg", driver="GPKG")
     _write_run(

@@ -73,11 +73,11 @@ def load_region(run_file, rows=2048, cols=4096):
     from rasterio.windows import Window
 
     from mecc.config import load_config
-    from mecc.run import _analysis_grid, _load_inputs
+    from mecc.inputs import analysis_grid, load_inputs
 
     config = load_config(run_file)
-    population, zones, hazards = _load_inputs(config)
-    grid, _ = _analysis_grid(config, population, hazards)
+    population, zones, hazards = load_inputs(config)
+    grid, _ = analysis_grid(config, population, hazards)
     population.prepare(grid, scan=False)
     zones.prepare(grid)
     intensity, _ = hazards[0].align(grid)
@@ -196,8 +196,9 @@ def read_floor_blocks(files, threads) -> float:
         return time.perf_counter() - start
 
 
-def run_mecc(run_file, out_dir, threads) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of `mecc run` in a fresh process (via measure.py)."""
+def run_mecc(run_file, out_dir, threads, *options) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of `mecc run` in a fresh process (via measure.py);
+    ``options`` are further `mecc run` options."""
     command = [
         sys.executable,
         str(HERE / "measure.py"),
@@ -210,6 +211,7 @@ def run_mecc(run_file, out_dir, threads) -> tuple[float, float]:
         "--overwrite",
         "--threads",
         str(threads),
+        *map(str, options),
     ]
     result = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
     if result["exit_code"] != 0:

@@ -336,8 +336,12 @@ def future_tables(
     population_rows,
     threads,
     block_shape,
+    overlay=engine.overlay,
 ):
-    """Every (hazard, population) combination the futures need, then their tables."""
+    """Every (hazard, population) combination the futures need, then their tables.
+
+    ``overlay`` runs the engine's passes (``mecc.engine.overlay`` or a Dask backend).
+    """
     combos = {f.id: {"h1p0": {}} for f in futures}
     for future, hazard_id, h1 in future_sets:
         combos[future.id]["h1p0"][hazard_id] = tables.hazard_tables(
@@ -356,7 +360,7 @@ def future_tables(
         sets = [(h.id, h) for h in hazards] + [
             (hid, h1) for f, hid, h1 in future_sets if f is future
         ]
-        passed = engine.overlay(
+        passed = overlay(
             grid,
             future.population,
             zones,

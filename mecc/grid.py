@@ -366,6 +366,16 @@ class RasterFile:
         except rasterio.errors.RasterioIOError as error:
             raise InputFileError(f"{self.label}: cannot read raster ({error})") from None
 
+    def __getstate__(self) -> dict:
+        """Pickle without the per-thread handles (Dask workers reopen the file)."""
+        state = self.__dict__.copy()
+        del state["_local"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._local = threading.local()
+
     def _dataset(self):
         dataset = getattr(self._local, "dataset", None)
         if dataset is None:
@@ -441,6 +451,11 @@ class AlignedBands:
         self.aligned = all(self._same.values())
         for source, _, _ in self._groups:
             check_overlap(source.grid, target, f"{label} ({getattr(source, 'path', '')})")
+
+    def __setstate__(self, state: dict) -> None:
+        """Unpickle (Dask workers): sources are new objects, so re-key ``_same``."""
+        self.__dict__.update(state)
+        self._same = {id(s): s.grid.same_as(self.target) for s, _, _ in self._groups}
 
     def read(self, window: Window, out: np.ndarray | None = None) -> np.ndarray:
         """Float64 ``(count, h, w)`` on the analysis grid; NaN where missing.

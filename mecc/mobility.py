@@ -514,3 +514,43 @@ def allocated(hazard) -> bool:
     from mecc.allocation_tables import ALLOCATED_KINDS
 
     return hazard.kind in ALLOCATED_KINDS and not hazard.components and not hazard.exposure_only
+
+
+def write_exposure_outputs(
+    staging, exposure, groups, hazard_inputs, result, zones, grid, allocation, population_rows
+) -> None:
+    """Write the exposure and mobility outputs of a run into its staging folder.
+
+    zones_disaggregated.csv and the results.nc group ``disaggregated`` (groups of
+    people), sites.csv (each displacement site), allocation.csv and flows.csv (where the
+    displaced may go; the allocation's parameters go to ``exposure.report``).
+    """
+    from mecc.allocation_tables import allocation_tables
+    from mecc.group_tables import disaggregated_dataset
+    from mecc.outputs import write_csv
+    from mecc.site_tables import site_table
+
+    table, group_sets = groups
+    hazards, inputs = hazard_inputs
+    dataset = disaggregated_dataset(zones, group_sets)
+    if dataset is not None:
+        dataset.to_netcdf(
+            staging / "results.nc",
+            mode="a",
+            group="disaggregated",
+            engine="netcdf4",
+            encoding=dict.fromkeys(dataset.data_vars, {"zlib": True, "complevel": 4}),
+        )
+        write_csv(table, staging / "zones_disaggregated.csv")
+    if exposure.sites is not None:
+        write_csv(
+            site_table(exposure.sites, hazards, inputs, result.points, zones),
+            staging / "sites.csv",
+        )
+    if allocation and result.coarse:
+        hosts, flows, about = allocation_tables(
+            allocation[0], grid, allocation[1], hazards, result.coarse, zones, population_rows
+        )
+        write_csv(hosts, staging / "allocation.csv")
+        write_csv(flows, staging / "flows.csv")
+        exposure.report["allocation"] = about

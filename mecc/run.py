@@ -14,18 +14,19 @@ import sys
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 
 import mecc
 from mecc import engine, previews, tables
-from mecc.allocation_tables import allocation_tables
 from mecc.config import load_config
 from mecc.errors import MeccWarning
 from mecc.futures import future_tables, futures_summary, read_futures
-from mecc.group_tables import disaggregated_dataset, group_tables
+from mecc.group_tables import group_tables
 from mecc.inputs import analysis_grid, input_records, load_inputs, overlay_input, period_check
 from mecc.manifest import hazard_parameters, versions
 from mecc.mobility import (
@@ -35,9 +36,9 @@ from mecc.mobility import (
     exposure_summary,
     prepare_exposure,
     present_sums,
+    write_exposure_outputs,
 )
 from mecc.outputs import CellGridWriter, OutputFolder, write_csv, write_json
-from mecc.site_tables import site_table
 
 __all__ = ["BatchResult", "RunResult", "run_batch", "run_country", "versions"]
 
@@ -109,14 +110,20 @@ def run_batch(
     block_shape=None,
     progress=None,
     with_map: bool = True,
+    jobs: int = 1,
+    dask=None,
 ) -> BatchResult:
-    """Run several countries one after another into ``out_dir/<file stem>/``.
+    """Run several countries into ``out_dir/<file stem>/``.
 
-    A failing run does not stop the others; ``out_dir/batch.csv`` lists every run with
-    its status, exit code, message, time and folder, and the batch's exit code is the
-    largest of the runs' (DESIGN.md).
+    One after another by default; ``jobs > 1`` runs that many at once in separate
+    processes (each with ``threads`` or its share of the CPUs), and ``dask`` (a
+    ``distributed.Client``, a scheduler address or ``"local"``) runs each file as one
+    Dask task (workers need the same paths). A failing run does not stop the others;
+    ``out_dir/batch.csv`` lists every run with its status, exit code, message, time and
+    folder, in the order given, and the batch's exit code is the largest of the runs'
+    (DESIGN.md).
     """
-    from mecc.errors import EXIT_INTERNAL, ConfigError, MeccError, OutputExistsError
+    from mecc.errors import ConfigError, OutputExistsError
 
     out_dir = Path(out_dir)
     stems = [Path(p).stem for p in config_paths]
@@ -138,41 +145,55 @@ def run_batch(
                 f"{out_dir}: holds {', '.join(taken)} from an earlier batch; "
                 "use --overwrite to replace them"
             )
-    rows = []
-    for number, (path, stem) in enumerate(zip(config_paths, stems, strict=True)):
+    options = {
+        "overwrite": overwrite,
+        "threads": threads,
+        "block_shape": block_shape,
+        "with_map": with_map,
+    }
+    outs = [out_dir / stem for stem in stems]
+    if jobs > 1 or dask is not None:
+        from mecc.cluster import run_rows
+
+        rows = run_rows(config_paths, outs, options, jobs=jobs, dask=dask)
+    else:
+        rows = []
+        for number, (path, out) in enumerate(zip(config_paths, outs, strict=True)):
+            if progress:
+                progress("runs", number, len(outs))
+            rows.append(batch_row(path, out, {**options, "progress": progress}))
         if progress:
-            progress("runs", number, len(stems))
-        started = time.perf_counter()
-        row = {"run_file": str(path), "out_dir": str(out_dir / stem)}
-        try:
-            result = run_country(
-                path,
-                out_dir / stem,
-                overwrite=overwrite,
-                threads=threads,
-                block_shape=block_shape,
-                progress=progress,
-                with_map=with_map,
-            )
-            row.update(status="ok", exit_code=0, message="", warnings=len(result.warnings))
-        except MeccError as error:
-            row.update(status="failed", exit_code=error.exit_code, message=str(error), warnings=0)
-        except Exception as error:  # noqa: BLE001 - one run's bug must not stop the batch
-            row.update(
-                status="internal error",
-                exit_code=EXIT_INTERNAL,
-                message=f"{type(error).__name__}: {error}",
-                warnings=0,
-            )
-        row["seconds"] = round(time.perf_counter() - started, 3)
-        rows.append(row)
-    if progress:
-        progress("runs", len(stems), len(stems))
+            progress("runs", len(outs), len(outs))
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = out_dir / ".batch.csv.partial"
     write_csv(pd.DataFrame(rows), staging)
     os.replace(staging, out_dir / "batch.csv")
     return BatchResult(out_dir, rows, max(row["exit_code"] for row in rows))
+
+
+def batch_row(path, out_dir, options: dict) -> dict:
+    """Run one file of a batch; its row of batch.csv, whatever happened (never raises).
+
+    ``options`` are keyword arguments of :func:`run_country`.
+    """
+    from mecc.errors import EXIT_INTERNAL, MeccError
+
+    started = time.perf_counter()
+    row = {"run_file": str(path), "out_dir": str(out_dir)}
+    try:
+        result = run_country(path, out_dir, **options)
+        row.update(status="ok", exit_code=0, message="", warnings=len(result.warnings))
+    except MeccError as error:
+        row.update(status="failed", exit_code=error.exit_code, message=str(error), warnings=0)
+    except Exception as error:  # noqa: BLE001 - one run's bug must not stop the batch
+        row.update(
+            status="internal error",
+            exit_code=EXIT_INTERNAL,
+            message=f"{type(error).__name__}: {error}",
+            warnings=0,
+        )
+    row["seconds"] = round(time.perf_counter() - started, 3)
+    return row
 
 
 GDAL_CACHE_BYTES = 256 * 2**20
@@ -189,6 +210,8 @@ def run_country(
     block_shape: tuple[int, int] | None = None,
     progress=None,
     with_map: bool = True,
+    dask=None,
+    chunk_shape: tuple[int, int] | None = None,
 ) -> RunResult:
     """Run one country from its run file and write the outputs to ``out_dir``.
 
@@ -207,6 +230,13 @@ def run_country(
         ``progress(stage, done, total)``.
     with_map : bool
         Also write ``map.html``, the self-contained risk map (``mecc.maps.build_map``).
+    dask : distributed.Client or str, optional
+        Run the engine's passes on Dask (``mecc.chunked``): a client, a scheduler
+        address (``tcp://HOST:PORT``) or ``"local"`` (a LocalCluster on this machine).
+        The numbers equal the streaming path's to rounding (1e-12 relative).
+    chunk_shape : (int, int), optional
+        Cells per Dask task, rounded up to whole blocks (default
+        ``mecc.chunked.DEFAULT_CHUNK``).
 
     Returns
     -------
@@ -221,17 +251,46 @@ def run_country(
 
     threads = threads or os.cpu_count() or 1
     cache = os.environ.get("GDAL_CACHEMAX", GDAL_CACHE_BYTES)
-    with rasterio.Env(GDAL_CACHEMAX=cache), ThreadPoolExecutor(max_workers=1) as hashes:
+    with ExitStack() as stack:
+        overlay, backend = engine.overlay, None
+        if dask is not None:  # the engine's passes as Dask tasks (mecc.chunked)
+            from mecc import chunked
+            from mecc.cluster import dask_client, describe_client
+
+            client = stack.enter_context(dask_client(dask))
+            shape = tuple(chunk_shape or chunked.DEFAULT_CHUNK)
+            overlay = partial(chunked.overlay, client=client, chunk_shape=shape)
+            backend = {**describe_client(client), "chunk_shape": list(shape)}
+        stack.enter_context(rasterio.Env(GDAL_CACHEMAX=cache))
+        hashes = stack.enter_context(ThreadPoolExecutor(max_workers=1))
         try:
             return _run_country(
-                config_path, out_dir, overwrite, threads, block_shape, progress, hashes, with_map
+                config_path,
+                out_dir,
+                overwrite,
+                threads,
+                block_shape,
+                progress,
+                hashes,
+                with_map,
+                overlay,
+                backend,
             )
         finally:
             hashes.shutdown(cancel_futures=True)
 
 
 def _run_country(
-    config_path, out_dir, overwrite, threads, block_shape, progress, hashes, with_map
+    config_path,
+    out_dir,
+    overwrite,
+    threads,
+    block_shape,
+    progress,
+    hashes,
+    with_map,
+    overlay=engine.overlay,
+    backend=None,
 ) -> RunResult:
     timer = _Timer()
     started = time.perf_counter()
@@ -295,7 +354,7 @@ def _run_country(
                 },
             )
             with timer.stage("engine"):
-                result = engine.overlay(
+                result = overlay(
                     grid,
                     population,
                     zones,
@@ -362,6 +421,7 @@ def _run_country(
                         population_rows,
                         threads,
                         block_shape,
+                        overlay=overlay,
                     )
                 report("futures", 1, 1)
             empty_zones = [
@@ -442,36 +502,17 @@ def _run_country(
                         engine="netcdf4",
                         encoding={"intensity": {**compressed, "dtype": "float32"}},
                     )
-                groups = disaggregated_dataset(zones, group_sets)
-                if groups is not None:
-                    groups.to_netcdf(
-                        staging / "results.nc",
-                        mode="a",
-                        group="disaggregated",
-                        engine="netcdf4",
-                        encoding=dict.fromkeys(groups.data_vars, compressed),
-                    )
-                    write_csv(disaggregated, staging / "zones_disaggregated.csv")
-                if exposure.sites is not None:
-                    write_csv(
-                        site_table(
-                            exposure.sites, hazards, inputs[: len(hazards)], result.points, zones
-                        ),
-                        staging / "sites.csv",
-                    )
-                if allocation and result.coarse:
-                    hosts, flows, about = allocation_tables(
-                        allocation[0],
-                        grid,
-                        allocation[1],
-                        hazards,
-                        result.coarse,
-                        zones,
-                        population_rows,
-                    )
-                    write_csv(hosts, staging / "allocation.csv")
-                    write_csv(flows, staging / "flows.csv")
-                    exposure.report["allocation"] = about
+                write_exposure_outputs(
+                    staging,
+                    exposure,
+                    (disaggregated, group_sets),
+                    (hazards, inputs[: len(hazards)]),
+                    result,
+                    zones,
+                    grid,
+                    allocation,
+                    population_rows,
+                )
                 if futures:
                     write_csv(future_frames[0], staging / "futures.csv")
                     write_csv(future_frames[1], staging / "attribution.csv")
@@ -510,6 +551,8 @@ def _run_country(
                 "versions": versions(),
                 "warnings": recorded + [n for n in notes if n not in recorded],
             }
+            if backend:
+                manifest["parameters"]["dask"] = backend
             manifest["timings_seconds"] = {
                 **timer.timings,
                 "total": round(time.perf_counter() - started, 4),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -72,17 +73,53 @@ def _read_summary(out_dir) -> dict:
 )
 @click.option("--no-map", is_flag=True, help="Leave out map.html (make it later with mecc map).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+@click.option(
+    "--jobs",
+    default=1,
+    type=click.IntRange(1, 1024),
+    help="Several run files: how many run at once, in separate processes.",
+)
+@click.option(
+    "--dask",
+    "dask_address",
+    default=None,
+    metavar="local|tcp://HOST:PORT",
+    help="Run on Dask: 'local' (a cluster on this machine) or a scheduler address. One run "
+    "file: its grid in chunks, one task each (same numbers); several: one task per file.",
+)
+@click.option(
+    "--chunk-size",
+    default=None,
+    type=click.IntRange(16, 1 << 20),
+    help="With --dask and one run file: rows and columns per task, rounded up to whole "
+    "blocks (default 2048 x 4096).",
+)
 @click.pass_context
-def run_command(ctx, run_files, out_dir, overwrite, threads, block_size, no_map, as_json):
-    """Run RUN_FILE into --out; several run files run one after another.
+def run_command(
+    ctx,
+    run_files,
+    out_dir,
+    overwrite,
+    threads,
+    block_size,
+    no_map,
+    as_json,
+    jobs,
+    dask_address,
+    chunk_size,
+):
+    """Run RUN_FILE into --out; several run files run one after another (or --jobs at once).
 
     \b
     One run file:    mecc run ken.yaml --out runs/ken
     Several:         mecc run ken.yaml uga.yaml --out runs   (runs/ken/, runs/uga/, runs/batch.csv)
+    On Dask:         mecc run ken.yaml --out runs/ken --dask local
 
     A failed run leaves nothing behind; an existing run folder is replaced only with
     --overwrite. With several files the exit code is the worst of the runs'.
     """
+    from mecc.cluster import dask_client
+
     options = {
         "overwrite": overwrite,
         "threads": threads,
@@ -90,11 +127,20 @@ def run_command(ctx, run_files, out_dir, overwrite, threads, block_size, no_map,
         "with_map": not no_map,
     }
     quiet = ctx.obj["quiet"]
-    with StageBars(bars_wanted(quiet)) as bars:
-        if len(run_files) == 1:
-            _run_one(run_files[0], out_dir, options, bars, quiet, as_json)
-            return
-        exit_code = _run_many(list(run_files), out_dir, options, bars, quiet, as_json)
+    with dask_client(dask_address) if dask_address else _no_client() as client:
+        if client is not None and not quiet:
+            click.echo(f"Dask dashboard: {client.dashboard_link}", err=True)
+        with StageBars(bars_wanted(quiet)) as bars:
+            if len(run_files) == 1:
+                single = {
+                    **options,
+                    "dask": client,
+                    "chunk_shape": (chunk_size, chunk_size) if chunk_size else None,
+                }
+                _run_one(run_files[0], out_dir, single, bars, quiet, as_json)
+                return
+            batch = {**options, "jobs": jobs, "dask": client}
+            exit_code = _run_many(list(run_files), out_dir, batch, bars, quiet, as_json)
     ctx.exit(exit_code)
 
 
@@ -147,6 +193,11 @@ def _run_many(run_files, out_dir, options, bars, quiet, as_json) -> int:
             else:
                 click.echo(f"  {row['run_file']}: {row['status']} (exit {row['exit_code']})")
     return batch.exit_code
+
+
+@contextmanager
+def _no_client():
+    yield None
 
 
 @click.command("demo")

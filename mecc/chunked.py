@@ -1,0 +1,414 @@
+"""The engine on Dask: the streaming engine's own blocks, grouped into chunks, one task each.
+
+The analysis grid's fixed block partition (``mecc.grid.block_windows``) is grouped into
+chunks of whole blocks. Each chunk is one Dask task that runs :func:`mecc.engine.overlay`
+on the chunk, with its readers shifted to the chunk's place in the grid, so every block
+is read and overlaid exactly as the streaming path does it, by the same serial ``nogil``
+kernels (parallelism comes from the chunks, DESIGN.md). The engine's inputs travel to the
+workers once, pickled; every task opens the files itself, lazily (workers need the paths,
+e.g. a shared file system). Tasks return their partial zone sums, the per-cell output of
+their blocks and the coarse map pictures; the client combines the partial sums in a fixed
+binary tree over the chunk order, whatever order the tasks finish in, so results match
+the streaming path to rounding (1e-12 relative) and repeat exactly from run to run.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import io
+import os
+import pickle
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+from rasterio.windows import Window
+
+from mecc import engine
+from mecc.grid import GridSpec
+
+__all__ = ["DEFAULT_CHUNK", "WORKER_GDAL_CACHE", "chunk_windows", "overlay"]
+
+WORKER_GDAL_CACHE = 256 * 2**20
+"""GDAL's raster block cache in a worker (as in a streaming run; GDAL's own default, 5 %
+of the machine's memory per process, would crowd a worker's memory limit); a
+GDAL_CACHEMAX environment variable of the worker overrides it."""
+
+DEFAULT_CHUNK = (2048, 4096)
+"""Default chunk shape (rows, columns), rounded up to whole blocks: about 8.4 million
+cells, 32 blocks of the default 256 x 2,048 (see the README's chunk-size advice)."""
+
+
+def chunk_windows(grid: GridSpec, block_shape, chunk_shape=DEFAULT_CHUNK) -> list[Window]:
+    """The chunks of ``grid``: row-major groups of whole blocks of the fixed partition.
+
+    Chunk sides are ``chunk_shape`` rounded up to a multiple of the block sides, so
+    every chunk starts on a block corner and holds the streaming path's blocks.
+    """
+    rows = -(-max(int(chunk_shape[0]), 1) // block_shape[0]) * block_shape[0]
+    cols = -(-max(int(chunk_shape[1]), 1) // block_shape[1]) * block_shape[1]
+    return [
+        Window(c, r, min(cols, grid.width - c), min(rows, grid.height - r))
+        for r in range(0, grid.height, rows)
+        for c in range(0, grid.width, cols)
+    ]
+
+
+class _Shifted:
+    """A reader of the analysis grid seen from a chunk: windows are moved by the chunk's
+    offset before the real reader reads them."""
+
+    def __init__(self, reader, row_off: int, col_off: int):
+        self._reader = reader
+        self._row_off = row_off
+        self._col_off = col_off
+
+    def __getattr__(self, name):  # count, n, ... of the real reader
+        return getattr(self._reader, name)
+
+    def _move(self, window: Window) -> Window:
+        return Window(
+            window.col_off + self._col_off,
+            window.row_off + self._row_off,
+            window.width,
+            window.height,
+        )
+
+    def read(self, window, out=None):
+        return self._reader.read(self._move(window), out=out)
+
+    def rasterize(self, window, out=None):
+        return self._reader.rasterize(self._move(window), out=out)
+
+    # sub-populations and people added at points (mecc.mobility)
+    def add_into(self, window, out):
+        return self._reader.add_into(self._move(window), out)
+
+    def points(self, window, people):
+        return self._reader.points(self._move(window), people)
+
+
+class _ShiftedLayers(_Shifted):
+    """Population layers seen from a chunk (their ``read`` takes the block's people)."""
+
+    def read(self, window, people, out=None):
+        return self._reader.read(self._move(window), people, out=out)
+
+
+@dataclass
+class _Job:
+    """What every chunk task needs (pickled once, unpickled by each task)."""
+
+    grid: GridSpec
+    population: object
+    zones: object
+    hazards: list
+    block_shape: tuple
+    want_cells: bool
+    zone_scale: object = None
+    additions: object = None
+    layers: object = None
+
+
+@dataclass
+class _ChunkResult:
+    window: Window
+    sums: engine.EngineResult
+    cells: list
+    previews: dict
+    extreme_cells: int
+
+
+def _lock_reducer(lock):
+    return (threading.Lock, ())
+
+
+def _dumps(job: _Job) -> bytes:
+    """Pickle the engine's inputs; readers' locks travel as new, unlocked locks."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = copyreg.dispatch_table.copy()
+    pickler.dispatch_table[type(threading.Lock())] = _lock_reducer
+    pickler.dump(job)
+    return buffer.getvalue()
+
+
+def _extreme_cells(population) -> int:
+    return int(getattr(getattr(population, "file", None), "extreme_cells", 0))
+
+
+def _shift_hazard(hazard: engine.OverlayInput, r0: int, c0: int) -> engine.OverlayInput:
+    return replace(
+        hazard,
+        intensity=_Shifted(hazard.intensity, r0, c0),
+        fraction=None if hazard.fraction is None else _Shifted(hazard.fraction, r0, c0),
+        components=None
+        if not hazard.components
+        else [_Shifted(reader, r0, c0) for reader in hazard.components],
+    )
+
+
+def _run_chunk(job_bytes: bytes, window: Window) -> _ChunkResult:
+    """One Dask task: the streaming engine over the blocks of one chunk."""
+    import rasterio
+
+    with rasterio.Env(GDAL_CACHEMAX=os.environ.get("GDAL_CACHEMAX", WORKER_GDAL_CACHE)):
+        return _overlay_chunk(job_bytes, window)
+
+
+def _overlay_chunk(job_bytes: bytes, window: Window) -> _ChunkResult:
+    job: _Job = pickle.loads(job_bytes)  # this task's own readers and file handles
+    r0, c0 = int(window.row_off), int(window.col_off)
+    sub_grid = GridSpec(
+        job.grid.crs, job.grid.window_transform(window), int(window.width), int(window.height)
+    )
+    cells: list = []
+
+    def keep(k, block, values):
+        cells.append(
+            (k, Window(block.col_off + c0, block.row_off + r0, block.width, block.height), values)
+        )
+
+    result = engine.overlay(
+        sub_grid,
+        _Shifted(job.population, r0, c0),
+        _Shifted(job.zones, r0, c0),
+        [_shift_hazard(h, r0, c0) for h in job.hazards],
+        block_shape=job.block_shape,
+        threads=1,
+        cell_sink=keep if job.want_cells else None,
+        zone_scale=job.zone_scale,
+        additions=None if job.additions is None else _Shifted(job.additions, r0, c0),
+        layers=None if job.layers is None else _ShiftedLayers(job.layers, r0, c0),
+    )
+    previews, result.previews = result.previews, None
+    for figures in (result.points or {}).values():  # point positions on the whole grid
+        figures.rows += r0
+        figures.cols += c0
+    return _ChunkResult(window, result, cells, previews, _extreme_cells(job.population))
+
+
+def _add_sums(a: engine.OverlaySums, b: engine.OverlaySums) -> engine.OverlaySums:
+    return engine.OverlaySums(
+        a.exposed + b.exposed, a.displaced + b.displaced, a.no_hazard_data + b.no_hazard_data
+    )
+
+
+def _add(a: engine.EngineResult, b: engine.EngineResult) -> engine.EngineResult:
+    """The sum of two partial results (new arrays; ``a`` first, then ``b``).
+
+    Coarse grids and point figures are placed by the client, not summed here.
+    """
+    return engine.EngineResult(
+        a.population + b.population,
+        a.cells + b.cells,
+        {key: _add_sums(part, b.hazards[key]) for key, part in a.hazards.items()},
+        a.blocks + b.blocks,
+        layer_population=None
+        if a.layer_population is None
+        else a.layer_population + b.layer_population,
+        layer_sums=None
+        if a.layer_sums is None
+        else {
+            key: [_add_sums(x, y) for x, y in zip(parts, b.layer_sums[key], strict=True)]
+            for key, parts in a.layer_sums.items()
+        },
+    )
+
+
+class _Tree:
+    """A binary tree over ``n`` leaves in index order, combined as leaves arrive.
+
+    Level 0 holds the leaves; node ``i`` of a level is the sum of nodes ``2i`` and
+    ``2i + 1`` of the level below (a lone last node moves up unchanged). The result is
+    the same whatever order the leaves arrive in, and only unmatched nodes are kept.
+    """
+
+    def __init__(self, n: int, add: Callable):
+        self.sizes = [n]
+        while self.sizes[-1] > 1:
+            self.sizes.append(-(-self.sizes[-1] // 2))
+        self.add = add
+        self.waiting: dict = {}
+
+    def put(self, index: int, value) -> None:
+        """Add leaf ``index``; combine it upwards as far as its siblings have arrived."""
+        level = 0
+        while level < len(self.sizes) - 1:
+            sibling = index ^ 1
+            if sibling < self.sizes[level]:  # (a lone last node moves up as it is)
+                other = self.waiting.pop((level, sibling), None)
+                if other is None:
+                    self.waiting[(level, index)] = value
+                    return
+                value = self.add(value, other) if index < sibling else self.add(other, value)
+            index, level = index // 2, level + 1
+        self.root = value
+        return value
+
+
+def overlay(
+    grid: GridSpec,
+    population,
+    zones,
+    hazards: list,
+    *,
+    client,
+    block_shape=engine.DEFAULT_BLOCK,
+    chunk_shape=DEFAULT_CHUNK,
+    cell_sink: Callable | None = None,
+    progress: Callable | None = None,
+    threads=None,
+    zone_scale=None,
+    additions=None,
+    layers=None,
+) -> engine.EngineResult:
+    """:func:`mecc.engine.overlay` with the chunks of the grid as Dask tasks.
+
+    Parameters
+    ----------
+    grid, population, zones, hazards, block_shape, cell_sink, progress
+        As for :func:`mecc.engine.overlay`; the readers must pickle.
+    zone_scale, additions, layers
+        As for :func:`mecc.engine.overlay` (exposure and mobility, ``mecc.mobility``).
+    client : distributed.Client
+    chunk_shape : (int, int)
+        Cells per chunk (rounded up to whole blocks); one task per chunk.
+    threads : ignored
+        Accepted for the engine's signature; workers run one block at a time per task.
+
+    Returns
+    -------
+    mecc.engine.EngineResult
+        Equal to the streaming engine's result to rounding (1e-12 relative).
+    """
+    from distributed import as_completed
+
+    block_shape = tuple(block_shape)
+    chunks = chunk_windows(grid, block_shape, chunk_shape)
+    job = client.scatter(
+        _dumps(
+            _Job(
+                grid,
+                population,
+                zones,
+                list(hazards),
+                block_shape,
+                cell_sink is not None,
+                zone_scale,
+                additions,
+                layers,
+            )
+        ),
+        broadcast=True,
+        hash=False,
+    )
+    previews = {
+        h.id: np.full(
+            (
+                h.intensity.count,
+                -(-grid.height // h.preview_factor),
+                -(-grid.width // h.preview_factor),
+            ),
+            np.nan,
+        )
+        for h in hazards
+        if h.preview_factor > 0 and not h.components
+    }
+    coarse = {
+        h.id: tuple(
+            np.zeros(
+                (
+                    h.intensity.count,
+                    -(-grid.height // h.coarse_factor),
+                    -(-grid.width // h.coarse_factor),
+                )
+            )
+            for _ in range(2)
+        )
+        for h in hazards
+        if h.coarse_factor > 0 and not h.components
+    }
+    points: dict = {}
+    tree = _Tree(len(chunks), _add)
+    total_blocks = sum(
+        -(-int(w.height) // block_shape[0]) * -(-int(w.width) // block_shape[1]) for w in chunks
+    )
+    done_blocks = 0
+    extreme = 0
+
+    def take(index, part: _ChunkResult):
+        nonlocal done_blocks, extreme
+        r0, c0 = int(part.window.row_off), int(part.window.col_off)
+        for hazard_id in list(previews):
+            picture = part.previews.get(hazard_id)
+            if picture is None:  # the blocks do not line up with the preview
+                del previews[hazard_id]
+                continue
+            f = next(h.preview_factor for h in hazards if h.id == hazard_id)
+            target = previews[hazard_id][
+                :, r0 // f : r0 // f + picture.shape[1], c0 // f : c0 // f + picture.shape[2]
+            ]
+            np.fmax(target, picture, out=target)
+        for hazard_id, parts in (part.sums.coarse or {}).items():  # allocation grids
+            f = next(h.coarse_factor for h in hazards if h.id == hazard_id)
+            for target, values in zip(coarse[hazard_id], parts, strict=True):
+                target[
+                    :, r0 // f : r0 // f + values.shape[1], c0 // f : c0 // f + values.shape[2]
+                ] += values
+        for hazard_id, figures in (part.sums.points or {}).items():  # sites, in chunk order
+            points.setdefault(hazard_id, {})[index] = figures
+        if cell_sink is not None:
+            for k, window, values in part.cells:
+                cell_sink(k, window, values)
+        extreme += part.extreme_cells
+        done_blocks += part.sums.blocks
+        tree.put(index, part.sums)
+        if progress:
+            progress(done_blocks, total_blocks)
+
+    waiting = deque(enumerate(chunks))
+    running: dict = {}  # future -> chunk index
+    try:
+        # the first chunk alone: worker processes then load compiled kernels from the
+        # on-disk cache instead of compiling them side by side (DESIGN.md, Numba rules)
+        index, window = waiting.popleft()
+        first = client.submit(_run_chunk, job, window, pure=False)
+        running[first] = index
+        take(index, first.result())
+        del running[first]
+        in_flight = max(2 * sum(client.nthreads().values()), 2)
+        finished = as_completed()
+        while waiting or running:
+            while waiting and len(running) < in_flight:
+                index, window = waiting.popleft()
+                future = client.submit(_run_chunk, job, window, pure=False)
+                running[future] = index
+                finished.add(future)
+            future = next(finished)
+            take(running.pop(future), future.result())
+            future.release()
+    except BaseException:
+        client.cancel(list(running))
+        raise
+    finally:
+        client.cancel(job)
+    result = tree.root
+    if hasattr(population, "file"):
+        population.file.extreme_cells += extreme
+    result.previews = previews
+    result.coarse = coarse or None
+    result.points = {
+        hazard_id: engine.PointFigures(
+            *(
+                np.concatenate(values)
+                for values in zip(
+                    *(vars(by_chunk[k]).values() for k in sorted(by_chunk)), strict=True
+                )
+            )
+        )
+        for hazard_id, by_chunk in points.items()
+    } or None
+    return result
