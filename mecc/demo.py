@@ -15,7 +15,10 @@ place, then runs it with :func:`mecc.run.run_country`:
   (``hazards.cyclone``) and its storm surge;
 - an earthquake scenario from the Allen, Wald and Worden (2012) intensity equation
   with a Wells and Coppersmith rupture (``hazards.earthquake``);
-- sea-level rise over the coast (people at risk of planned relocation).
+- sea-level rise over the coast (people at risk of planned relocation);
+- a census of the districts (official population, household size, sex x age,
+  disability and poverty shares) and damage states of the river floods, for the Sendai
+  tables.
 
 The layers are generated in :mod:`mecc.demo_inputs` (one function per layer, each
 returning its run-file entry). Everything is labelled fictional; the numbers only
@@ -47,10 +50,11 @@ def demo_run_file(land: layers.DemoLand) -> dict:
     zones = layers.write_zones(land)
     wind = layers.write_cyclone(land)
     earthquake = layers.write_earthquake(land)
+    census = layers.write_census(land)
     return {
         "country": DEMO_COUNTRY["code"],
         "name": DEMO_COUNTRY["name"],
-        "population": population,
+        "population": {**population, **census},
         "zones": zones,
         "hazards": [*floods, wind, surge, earthquake, sea_level],
         "futures": futures,

@@ -146,7 +146,8 @@ def group_tables(exposure, hazards, hazard_sums, population, result, zones, prot
 
 
 def disaggregated_dataset(zones, kept):
-    """Per group, zone, hazard, band and variant: exposed and displaced people (results.nc)."""
+    """Per group, zone, hazard, band and variant: exposed and displaced people, and people
+    whose dwellings are damaged or destroyed when a hazard has damage states (results.nc)."""
     import xarray as xr
 
     from hazards.curves import VARIANT_ORDER
@@ -163,9 +164,11 @@ def disaggregated_dataset(zones, kept):
     shape = (len(names), len(table), len(kept), n_band)
     exposed = np.full(shape, np.nan)
     displaced = np.full((*shape, len(VARIANT_ORDER)), np.nan)
+    states = {"damaged": displaced.copy(), "destroyed": displaced.copy()}
     population = np.full((len(names), len(table)), np.nan)
     for h, (hazard, groups) in enumerate(kept):
         nb = len(hazard.bands)
+        offset = len(hazard.variant_names)
         for g in groups:
             i = names.index((g.breakdown, g.name))
             population[i] = zones.aggregate(g.population)
@@ -174,12 +177,22 @@ def disaggregated_dataset(zones, kept):
             for v, variant in enumerate(hazard.variant_names):
                 if variant in VARIANT_ORDER:
                     displaced[i, :, h, :nb, VARIANT_ORDER.index(variant)] = rows[..., v]
+            # damage states (Sendai B-3 / B-4) follow the variants in the engine's pass
+            for k, (state, variant) in enumerate(hazard.damage_curves):
+                slot = VARIANT_ORDER.index(variant)
+                states[state][i, :, h, :nb, slot] = rows[..., offset + k]
     people = {"units": "people"}
+    damage = {
+        state: (("group", "zone", "hazard", "band", "variant"), values, people)
+        for state, values in states.items()
+        if any(h.damage_curves for h, _ in kept)
+    }
     return xr.Dataset(
         {
             "population": (("group", "zone"), population, people),
             "exposed": (("group", "zone", "hazard", "band"), exposed, people),
             "displaced": (("group", "zone", "hazard", "band", "variant"), displaced, people),
+            **damage,
         },
         coords={
             "group": [n for _, n in names],

@@ -443,6 +443,7 @@ def decorate_tables(exposure: Exposure, config, hazard, tab, zones, population) 
             daytime_population(population[: zones.n], codes, exposure.od, "mobility.day_night"),
             population[zones.n],
         )
+        tab.arrays["daytime"] = day  # evacuation-type Sendai figures use it (mecc.sendai_store)
         exposed = tab.arrays["fine_exposed"]
         with np.errstate(invalid="ignore", divide="ignore"):
             rate = np.where(population[:, None] > 0, exposed / population[:, None], 0.0)

@@ -248,7 +248,32 @@ def test_sendai_figures_shown_when_the_run_has_them(run_dir, tmp_path):
     section = re.search(r'<table class="sendai">.*?</table>', page).group(0)
     assert _text(section).count("B-1 (rf)") == 1  # the female row is a breakdown, not shown
     assert "1,234" in section and "5,679" in section
-    assert "Sendai" not in _pages(build_profiles(run_dir))["B"]
+    (copy / "sendai.csv").unlink()
+    assert "Sendai" not in _pages(build_profiles(copy))["B"]
+
+
+def test_sendai_figures_of_the_run_are_shown(run_dir):
+    """The run's own sendai.csv (mecc.sendai): the custom displacement indicator of each
+    hazard for everyone, expected annual (per year) or the scenario's, with its rate."""
+    table = read_table(run_dir / "sendai.csv")
+    section = re.search(
+        r'<table class="sendai">.*?</table>', _pages(build_profiles(run_dir))["B"]
+    ).group(0)
+    shown = _text(section)
+    zones = read_table(run_dir / "zones.csv").set_index(["zone_code", "hazard_id"])
+    for hazard, measure, label in (
+        ("rf", "expected_annual", "AAA-D1 (rf, per year)"),
+        ("surge", "scenario", "AAA-D1 (surge)"),
+    ):
+        row = table[
+            (table["admin_code"] == "B")
+            & (table["hazard_id"] == hazard)
+            & (table["measure"] == measure)
+        ]
+        assert len(row) == 1 and label in shown
+        figure = "aad" if measure == "expected_annual" else "displaced"
+        assert row["value_number"].iloc[0] == pytest.approx(zones.loc[("B", hazard), figure])
+    assert "return_period_map" not in shown and shown.count("AAA-D1") == 2
 
 
 def test_profile_options_and_errors(run_dir, tmp_path):
