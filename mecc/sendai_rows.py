@@ -89,7 +89,9 @@ class RowBuilder:
             areas.append(
                 _Area(0, self.country, self.meta["name"], "", everything, value, src, year, True)
             )
-        for z in inside + [z for z, lv in enumerate(self.levels) if lv < 0]:
+        # the outside bucket is its own row, left out only when it holds nobody
+        outside = [z for z, lv in enumerate(self.levels) if lv < 0 and self.population[z] > 0]
+        for z in inside + outside:
             value, src, year = denominator(official[z], self.population[z])
             level = self.levels[z] if self.levels[z] >= 0 else None
             name = self.names[z] if level is not None else "Outside every admin unit (on the grid)"
