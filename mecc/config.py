@@ -41,6 +41,7 @@ POPULATION_KEYS = {
     "cohorts": (dict, False),
     "attributes": (dict, False),
     "household_size": ((int, float, dict), False),
+    "livelihoods": (dict, False),
 }
 NESTED_KEYS = {
     ("population", "scale_to"): {
@@ -74,6 +75,20 @@ NESTED_KEYS = {
         "year": (int, False),
         "source": (str, False),
     },
+    ("population", "livelihoods"): {
+        "path": (str, True),
+        "code_column": (str, True),
+        "value_column": (str, True),
+        "year": (int, False),
+        "source": (str, False),
+    },
+    ("mobility", "early_warning"): {
+        "path": (str, True),
+        "code_column": (str, True),
+        "value_column": (str, True),
+        "year": (int, False),
+        "source": (str, False),
+    },
     ("mobility", "sites"): {
         "path": (str, True),
         "in_population_grid": (bool, True),
@@ -92,6 +107,7 @@ MOBILITY_KEYS = {
     "day_night": (dict, False),
     "sites": (dict, False),
     "allocation": (dict, False),
+    "early_warning": (dict, False),
 }
 HAZARD_KEYS = {
     "id": (str, True),

@@ -17,8 +17,8 @@ place, then runs it with :func:`mecc.run.run_country`:
   with a Wells and Coppersmith rupture (``hazards.earthquake``);
 - sea-level rise over the coast (people at risk of planned relocation);
 - a census of the districts (official population, household size, sex x age,
-  disability and poverty shares) and damage states of the river floods, for the Sendai
-  tables.
+  disability, poverty and livelihood shares), early-warning coverage and damage states
+  of the river floods, for the Sendai tables.
 
 The layers are generated in :mod:`mecc.demo_inputs` (one function per layer, each
 returning its run-file entry). Everything is labelled fictional; the numbers only
@@ -50,7 +50,7 @@ def demo_run_file(land: layers.DemoLand) -> dict:
     zones = layers.write_zones(land)
     wind = layers.write_cyclone(land)
     earthquake = layers.write_earthquake(land)
-    census = layers.write_census(land)
+    census, warnings = layers.write_census(land)
     return {
         "country": DEMO_COUNTRY["code"],
         "name": DEMO_COUNTRY["name"],
@@ -58,6 +58,7 @@ def demo_run_file(land: layers.DemoLand) -> dict:
         "zones": zones,
         "hazards": [*floods, wind, surge, earthquake, sea_level],
         "futures": futures,
+        "mobility": warnings,
     }
 
 

@@ -433,12 +433,14 @@ def _district_people(land: DemoLand):
     return districts, np.asarray(totals)
 
 
-def write_census(land: DemoLand) -> dict:
+def write_census(land: DemoLand) -> tuple[dict, dict]:
     """A fictional census of the districts: official population (with provinces and the
-    nation), household size, sex x age shares, disability and poverty shares.
+    nation), household size, sex x age shares, disability and poverty shares, the share
+    living from farming and fishing, and the share reached by early warnings.
 
     The official figures are the grid's people per district off by a few per cent (a
-    census a year before the grid's year). Returns the run file's population keys.
+    census a year before the grid's year). Returns the run file's population keys and
+    mobility keys.
     """
     import pandas as pd
 
@@ -465,6 +467,8 @@ def write_census(land: DemoLand) -> dict:
     shares["household_size"] = np.round(rng.uniform(3.2, 5.0, size=len(codes)), 1)
     shares["disability"] = np.round(rng.uniform(0.10, 0.16, size=len(codes)), 3)
     shares["below_poverty_line"] = np.round(rng.uniform(0.15, 0.45, size=len(codes)), 3)
+    shares["farming_fishing"] = np.round(rng.uniform(0.2, 0.6, size=len(codes)), 3)
+    shares["early_warning"] = np.round(rng.uniform(0.3, 0.9, size=len(codes)), 3)
     shares.to_csv(land.folder / "census_districts.csv", index=False)
     source = f"Mareva census {CENSUS_YEAR} (fictional)"
     districts_table = {"path": "census_districts.csv", "code_column": "pcode"}
@@ -482,4 +486,11 @@ def write_census(land: DemoLand) -> dict:
             "columns": {"disability": "disability", "below_poverty_line": "below_poverty_line"},
         },
         "household_size": {**districts_table, "value_column": "household_size"},
+        "livelihoods": {**districts_table, "value_column": "farming_fishing", "source": source},
+    }, {
+        "early_warning": {
+            **districts_table,
+            "value_column": "early_warning",
+            "source": "Mareva early-warning dissemination survey (fictional)",
+        }
     }

@@ -7,7 +7,10 @@ results.nc (group ``disaggregated``). Groups come in three breakdowns:
   they add up to the zone's figures;
 - ``attribute``: people with a disability, in poverty, ... (per-zone shares); they
   overlap each other and the cohorts;
-- ``sites``: people in displacement sites, at risk of secondary displacement.
+- ``sites``: people in displacement sites, at risk of secondary displacement;
+- ``livelihoods`` and ``early_warning``: people whose livelihood a hazard would disrupt,
+  and people covered by early warning (per-zone shares; Sendai B-5 and pre-emptive
+  evacuation in ``mecc.sendai``).
 
 Metrics per group are computed from the group's own per-band sums exactly as for
 everyone (``mecc.tables``): AAD and PMD for event sets and return-period maps, people
@@ -65,6 +68,11 @@ def group_sums(exposure, hazard_id: str, sums, population, result) -> list[Group
         shares = _with_outside_shares(shares, population)
         for a, name in enumerate(names):
             groups.append(_scaled("attribute", name, shares[:, a], population, sums))
+    for spec in (exposure.livelihoods, exposure.early_warning):
+        if spec is not None:  # Sendai B-5 and pre-emptive evacuation (mecc.sendai)
+            name, shares = spec
+            shares = _with_outside_shares(shares[:, None], population)[:, 0]
+            groups.append(_scaled(name, name, shares, population, sums))
     return groups
 
 

@@ -376,14 +376,18 @@ def _as_float(value):
         return np.nan
 
 
+PROFILE_INDICATORS = ("B-1", "B-3", "B-4")
+"""Sendai indicators a profile page shows (the whole table: sendai.xlsx)."""
+
+
 def _read_sendai(path: Path) -> dict:
     """``{admin_code: [(indicator label, people, per 100,000)]}`` from sendai.csv.
 
-    The layout of ``mecc.sendai``: people rows for everyone (empty ``breakdown`` and
-    sex / age / disability / income columns) of the headline measures (expected annual
-    values, scenarios, planning figures), labelled with the hazard and "per year" for
-    expected annual values. Columns a file lacks are not filtered on; a file without
-    ``admin_code`` and ``indicator_code``: {}.
+    The layout of ``mecc.sendai``: B-1, B-3 and B-4 (``PROFILE_INDICATORS``; the
+    displacement figures are the profile's own) for everyone (empty ``breakdown`` and
+    sex / age / disability / income columns), expected annual values and scenarios,
+    labelled with the hazard and "per year" for expected annual values. Columns a file
+    lacks are not filtered on; a file without ``admin_code`` and ``indicator_code``: {}.
     """
     if not path.is_file():
         return {}
@@ -395,8 +399,9 @@ def _read_sendai(path: Path) -> dict:
     for column in ("breakdown", "sex", "age_group", "disability", "income_group"):
         if column in table.columns:
             table = table[table[column] == ""]
-    if "measure" in table.columns:
-        table = table[table["measure"].isin({"expected_annual", "scenario", "planning"})]
+    if "measure" in table.columns:  # mecc.sendai: the headline B-indicators fit the page
+        table = table[table["measure"].isin({"expected_annual", "scenario"})]
+        table = table[table["indicator_code"].isin(PROFILE_INDICATORS)]
     if "unit" in table.columns:
         table = table[table["unit"].str.startswith("people")]
     value_column = next(

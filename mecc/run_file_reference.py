@@ -99,6 +99,11 @@ SECTIONS = [
                 "none",
                 "People per household, national or `{path, code_column, value_column}`.",
             ),
+            "livelihoods": (
+                "mapping",
+                "none",
+                "Per-zone share of people whose livelihood a hazard disrupts: Sendai B-5 (below).",
+            ),
         },
     ),
     (
@@ -161,6 +166,21 @@ SECTIONS = [
         },
     ),
     (
+        "population.livelihoods",
+        "population.livelihoods.",
+        {
+            "path": (
+                "CSV file",
+                "required",
+                "Share of people living from farming, fishing, ... (exposed people x share = B-5) per zone (any level; nearest wins).",
+            ),
+            "code_column": ("column", "required", "Zone codes."),
+            "value_column": ("column", "required", "Shares (0–1)."),
+            "year": ("year", "none", "Recorded."),
+            "source": ("text", "the file name", "Named in the Sendai tables."),
+        },
+    ),
+    (
         "mobility",
         "mobility.",
         {
@@ -179,6 +199,27 @@ SECTIONS = [
             ),
             "sites": ("mapping", "none", "Displacement sites (below)."),
             "allocation": ("mapping", "none", "Where the displaced may go (below)."),
+            "early_warning": (
+                "mapping",
+                "none",
+                "Per-zone share of people covered by early warning: pre-emptive evacuation "
+                "in the Sendai tables (below).",
+            ),
+        },
+    ),
+    (
+        "mobility.early_warning",
+        "mobility.early_warning.",
+        {
+            "path": (
+                "CSV file",
+                "required",
+                "Share of people reached by early warning (displaced x share = could leave pre-emptively) per zone (any level; nearest wins).",
+            ),
+            "code_column": ("column", "required", "Zone codes."),
+            "value_column": ("column", "required", "Shares (0–1)."),
+            "year": ("year", "none", "Recorded."),
+            "source": ("text", "the file name", "Named in the Sendai tables."),
         },
     ),
     (

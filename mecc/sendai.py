@@ -159,8 +159,9 @@ def _left_out(builder) -> list:
     if without:
         out.append(
             (
-                "B-3, B-4 and B-1 of " + ", ".join(without),
-                "no damage_curve given for these hazards (damage states are needed for B-3/B-4).",
+                "B-3 and B-4 of " + ", ".join(without),
+                "no damage_curve given for these hazards (damage states are needed for B-3 "
+                "and B-4); their B-1, where given, counts B-5 only.",
             )
         )
     if not (meta.get("household_size") or {}).get("given"):

@@ -296,7 +296,11 @@ class RowBuilder:
                 common["notes"] = "probable maximum at this return period: never summed"
             areas = self.areas[:1] if national_only else self.areas
             layers = {}
-            for kind, figure in (("sites", "evacuation"), ("livelihoods", "exposed")):
+            for kind, figure in (
+                ("sites", "evacuation"),
+                ("livelihoods", "exposed"),
+                ("early_warning", "evacuation"),
+            ):
                 index = self._breakdown_index(kind)
                 if index is not None and measure not in ("pmd", "planning"):
                     values = self._group_values(figure, h, measure, band)
@@ -323,6 +327,13 @@ class RowBuilder:
                 "curve": "; ".join(c["name"] for c in central),
                 "confidence": CONFIDENCE.get(central[0].get("evidence") if central else None),
                 "parameters": "damage states exclusive by construction",
+            }
+        if which == "exposure":
+            threshold = f"{record['exposure_threshold']:g} {unit}".strip()
+            return {
+                "curve": f"exposure threshold {threshold}",
+                "confidence": "not graded (people exposed x per-zone share)",
+                "parameters": "per-zone share of people whose livelihood the hazard disrupts",
             }
         if which == "relocation":
             return {
@@ -369,20 +380,31 @@ class RowBuilder:
                         dwellings,
                         {**common, **extra},
                     )
+        exposure = self._curve_columns(hazard_id, "exposure")
         if livelihoods is not None:
-            self.emit(area, hazard_id, measure, BY_INDICATOR["B-5"], livelihoods, dict(common))
-        parts = [p for p in (damaged, destroyed, livelihoods) if p is not None]
-        if damaged is not None and destroyed is not None:
-            b1 = directly_affected(*_filled(parts))
-            note = "B-1 = (B-3 + B-4" + (" + B-5" if livelihoods is not None else "") + ")"
-            note += " x 100,000 / population; B-2 not modelled"
+            self.emit(
+                area, hazard_id, measure, BY_INDICATOR["B-5"], livelihoods, {**common, **exposure}
+            )
+        named = [
+            (key, p)
+            for key, p in (("B-3", damaged), ("B-4", destroyed), ("B-5", livelihoods))
+            if p is not None
+        ]
+        if named:
+            b1 = directly_affected(*_filled([p for _, p in named]))
+            note = f"B-1 = ({' + '.join(k for k, _ in named)}) x 100,000 / population; "
+            note += "B-2 not modelled"
             self.emit(
                 area,
                 hazard_id,
                 measure,
                 BY_INDICATOR["B-1"],
                 b1,
-                {**common, **damage, "notes": _join(common.get("notes"), note)},
+                {
+                    **common,
+                    **(damage if damaged is not None else exposure),
+                    "notes": _join(common.get("notes"), note),
+                },
             )
         if evacuation is not None:
             columns = self._curve_columns(hazard_id, "displacement")
@@ -398,10 +420,13 @@ class RowBuilder:
             self.emit(
                 area, hazard_id, measure, BY_INDICATOR["D4"], relocation, {**common, **columns}
             )
-        if "sites" in layers:
-            columns = self._curve_columns(hazard_id, "displacement")
-            values = self.value(layers["sites"], area)
-            self.emit(area, hazard_id, measure, BY_INDICATOR["D5"], values, {**common, **columns})
+        for kind, key in (("sites", "D5"), ("early_warning", "D6")):
+            if kind in layers:
+                columns = self._curve_columns(hazard_id, "displacement")
+                values = self.value(layers[kind], area)
+                self.emit(
+                    area, hazard_id, measure, BY_INDICATOR[key], values, {**common, **columns}
+                )
 
     def _group_rows(self, h, hazard_id, measure, band, common) -> None:
         if not self.group_info:
@@ -448,8 +473,19 @@ class RowBuilder:
                         {**extra, **damage},
                     )
                     b1 = directly_affected(*_filled([values["damaged"], values["destroyed"]]))
+                    note = "B-1 of the group = (B-3 + B-4) x 100,000 / the group's people"
+                    note += (
+                        "; B-5 is not disaggregated"
+                        if self._breakdown_index("livelihoods") is not None
+                        else ""
+                    )
                     self.emit(
-                        area, hazard_id, measure, BY_INDICATOR["B-1"], b1, {**extra, **damage}
+                        area,
+                        hazard_id,
+                        measure,
+                        BY_INDICATOR["B-1"],
+                        b1,
+                        {**extra, **damage, "notes": _join(extra.get("notes"), note)},
                     )
                 self.emit(
                     area,
@@ -462,8 +498,10 @@ class RowBuilder:
 
 
 def _filled(parts: list) -> list:
-    """Variants of each part with missing variants taken from its central value."""
-    return [np.where(np.isfinite(p), p, p[0]) for p in parts]
+    """Variants of each part, a part without a variant that another part has taking its
+    central value there (variants no part has stay missing: no range)."""
+    present = np.any([np.isfinite(p) for p in parts], axis=0)
+    return [np.where(np.isfinite(p), p, np.where(present, p[0], np.nan)) for p in parts]
 
 
 def _join(*texts) -> str:

@@ -91,8 +91,9 @@ INDICATORS = (
         "people",
         False,
         "VC_DSR_PDLN",
-        "People of the livelihoods layer in cells at or above the hazard's exposure threshold "
-        "(x flooded fraction).",
+        "People exposed (intensity at or above the hazard's exposure threshold, x flooded "
+        "fraction) x the per-zone share of people whose livelihood the hazard disrupts "
+        "(population.livelihoods).",
     ),
     Indicator(
         "D1",
@@ -165,8 +166,9 @@ INDICATORS = (
         "people",
         True,
         "",
-        "Evacuation-type displacement of the people covered by early warning: an upper bound "
-        "of pre-emptive evacuation (everyone warned leaves in time).",
+        "Evacuation-type displacement x the per-zone share of people covered by early "
+        "warning (mobility.early_warning): an upper bound of pre-emptive evacuation "
+        "(everyone warned leaves in time).",
         "evacuation",
         "pre-emptive",
         "short",

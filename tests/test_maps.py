@@ -303,7 +303,9 @@ def test_demo_map_shows_sendai_b1_of_sendai_csv(demo, demo_map):
     from mecc.map_data import labels
     from mecc.map_text import Text
 
-    table = pd.read_csv(demo / "run" / "sendai.csv", encoding="utf-8-sig", keep_default_na=False)
+    table = pd.read_csv(
+        demo / "run" / "sendai.csv", encoding="utf-8-sig", keep_default_na=False, dtype=str
+    )
     rows = table[
         (table["indicator_code"] == "B-1")
         & (table["hazard_id"] == "river_flood")

@@ -6,7 +6,8 @@
 
 Damage states: damaged (not destroyed) for 0.5 <= depth < 1.5, destroyed from 1.5 m;
 displacement curve: the 1 m step. Household size A 4, B 5; official population A 150,
-B 200. A scenario (the depth above) and return-period maps (10 years: half the depth,
+B 200; livelihood shares (B-5) A 0.5, B 0.25; early-warning coverage A 1, B 0.4 (zones
+without a value, the outside bucket, take the population-weighted mean). A scenario (the depth above) and return-period maps (10 years: half the depth,
 100 years: the depth). Every expected number below is worked out from these grids.
 """
 
@@ -40,6 +41,8 @@ SHARES = {  # female_0_14 ... male_65_plus
     "B": [0.2, 0.2, 0.2, 0.4 / 3, 0.4 / 3, 0.4 / 3],
 }
 DISABILITY = {"A": 0.1, "B": 0.2}
+LIVELIHOODS = {"A": 0.5, "B": 0.25}
+WARNED = {"A": 1.0, "B": 0.4}
 COHORTS = [
     "female_0_14",
     "female_15_64",
@@ -62,6 +65,21 @@ def people(mask, where):
     return float(POP[mask & where].sum())
 
 
+def per_zone(shares, where, mask) -> float:
+    """People in ``where`` x their zone's share; outside: the population-weighted mean."""
+    weights = {"A": float(POP[IN_A].sum()), "B": float(POP[IN_B].sum())}
+    mean = sum(shares[c] * w for c, w in weights.items()) / sum(weights.values())
+    total = 0.0
+    for zone, share in ((IN_A, shares["A"]), (IN_B, shares["B"]), (OUTSIDE, mean)):
+        total += people(where, mask & zone) * share
+    return total
+
+
+def livelihoods(depth, mask) -> float:
+    """B-5: people exposed (depth >= 0.1 m, the river-flood threshold) x the share."""
+    return per_zone(LIVELIHOODS, depth >= 0.1, mask)
+
+
 def write_case(folder) -> dict:
     write_raster(folder / "pop.tif", POP, transform=TRANSFORM)
     write_raster(folder / "rp10.tif", DEPTH * 0.5, transform=TRANSFORM)
@@ -72,10 +90,13 @@ def write_case(folder) -> dict:
         [cell_box(0, 0, rows=3, cols=1), cell_box(0, 1, rows=2, cols=2)],
         names=["Zone A", "Zone B"],
     )
-    lines = ["code,official,household_size,disability," + ",".join(COHORTS)]
+    lines = ["code,official,household_size,disability,livelihood,warned," + ",".join(COHORTS)]
     for code in ("A", "B"):
         shares = ",".join(repr(s) for s in SHARES[code])
-        lines.append(f"{code},{OFFICIAL[code]},{SIZE[code]},{DISABILITY[code]},{shares}")
+        lines.append(
+            f"{code},{OFFICIAL[code]},{SIZE[code]},{DISABILITY[code]},{LIVELIHOODS[code]},"
+            f"{WARNED[code]},{shares}"
+        )
     (folder / "census.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     table = {"path": "census.csv", "code_column": "code"}
     damage = {"damaged": DAMAGED, "destroyed": DESTROYED}
@@ -90,7 +111,9 @@ def write_case(folder) -> dict:
             "household_size": {**table, "value_column": "household_size"},
             "cohorts": table,
             "attributes": {**table, "columns": {"disability": "disability"}},
+            "livelihoods": {**table, "value_column": "livelihood"},
         },
+        "mobility": {"early_warning": {**table, "value_column": "warned"}},
         "zones": {"path": "zones.geojson", "code_field": "code", "name_field": "name", "level": 1},
         "hazards": [
             {
@@ -144,19 +167,23 @@ def test_b3_b4_b1_by_hand_for_a_scenario(case):
     for code, mask in masks.items():
         b3 = people(damaged(DEPTH), mask)
         b4 = people(destroyed(DEPTH), mask)
+        b5 = livelihoods(DEPTH, mask)
         common = {"admin_code": code, "hazard_id": "sc", "measure": "scenario"}
         assert number(table, indicator_code="B-3", **common) == pytest.approx(b3)
         assert number(table, indicator_code="B-4", **common) == pytest.approx(b4)
-        assert number(table, indicator_code="B-1", **common) == pytest.approx(b3 + b4)
+        assert number(table, indicator_code="B-5", **common) == pytest.approx(b5)
+        assert number(table, indicator_code="B-1", **common) == pytest.approx(b3 + b4 + b5)
         denominator = official.get(code, float(POP[mask].sum()))
         row = pick(table, indicator_code="B-1", breakdown="", **common).iloc[0]
-        assert float(row["per_100k"]) == pytest.approx((b3 + b4) * 1e5 / denominator)
+        assert float(row["per_100k"]) == pytest.approx((b3 + b4 + b5) * 1e5 / denominator)
         assert float(row["population_denominator"]) == pytest.approx(denominator)
         assert row["denominator_source"].startswith("official") == (code != "__outside__")
         displaced = people(DEPTH >= 1.0, mask)
         assert number(table, indicator_code="AAA-D1", **common) == pytest.approx(displaced)
         assert number(table, indicator_code="AAA-D2", **common) == pytest.approx(b3)
         assert number(table, indicator_code="AAA-D3", **common) == pytest.approx(b4)
+        warned = per_zone(WARNED, DEPTH >= 1.0, mask)
+        assert number(table, indicator_code="AAA-D6", **common) == pytest.approx(warned)
     # dwellings: people / the unit's household size (outside and nation: the mean)
     for code in ("A", "B"):
         common = {"admin_code": code, "hazard_id": "sc", "measure": "scenario"}
@@ -186,6 +213,9 @@ def test_expected_annual_by_hand_for_return_period_maps(case):
                 **common,
             )
             assert in_map == pytest.approx(ten)
+        ten, hundred = livelihoods(DEPTH * 0.5, mask), livelihoods(DEPTH, mask)
+        annual = number(table, indicator_code="B-5", measure="expected_annual", **common)
+        assert annual == pytest.approx(weight * (ten + hundred))
         row = pick(table, indicator_code="B-3", measure="expected_annual", **common).iloc[0]
         assert row["unit"] == "people per year" and row["additive"] == "True"
 

@@ -77,8 +77,9 @@ def test_demo_b3_b4_exclusive_against_numpy(demo_folder, demo_table):
         got3 = national(demo_table, "B-3", **where)["value_number"].astype(float).item()
         got4 = national(demo_table, "B-4", **where)["value_number"].astype(float).item()
         assert got3 == pytest.approx(b3, rel=1e-9) and got4 == pytest.approx(b4, rel=1e-9)
-        b1 = national(demo_table, "B-1", **where)
-        assert float(b1["value_number"].item()) == pytest.approx(people[depth >= low].sum())
+        b1 = national(demo_table, "B-1", **where)["value_number"].astype(float).item()
+        b5 = national(demo_table, "B-5", **where)["value_number"].astype(float).item()
+        assert b1 - b5 == pytest.approx(people[depth >= low].sum(), rel=1e-9)
     # every variant counts each person once: B-3 + B-4 is the same in all of them
     b1 = demo_table[(demo_table["indicator_code"] == "B-1") & (demo_table["low"] != "")]
     np.testing.assert_allclose(b1["low"].astype(float), b1["high"].astype(float), rtol=1e-12)
@@ -103,7 +104,11 @@ def test_demo_denominators_and_files(demo_folder, demo_table):
     assert "below_poverty_line" in set(groups["income_group"])
     # custom indicators are labelled as such, with DELTA classes
     custom = demo_table[demo_table["is_custom"] == "True"]
-    assert set(custom["indicator_code"]) == {"XMR-D1", "XMR-D2", "XMR-D3", "XMR-D4"}
+    assert set(custom["indicator_code"]) == {f"XMR-D{n}" for n in (1, 2, 3, 4, 6)}
+    assert set(custom.loc[custom["indicator_code"] == "XMR-D6", "displacement_timing"]) == {
+        "pre-emptive"
+    }
+    assert "B-5" in set(demo_table["indicator_code"])  # the census gives livelihood shares
     relocation = custom[custom["indicator_code"] == "XMR-D4"]
     assert set(relocation["displacement_duration"]) == {"permanent"}
 
