@@ -43,6 +43,14 @@ POPULATION_KEYS = {
     "household_size": ((int, float, dict), False),
     "livelihoods": (dict, False),
 }
+ZONE_TABLE_KEYS = {
+    "path": (str, True),
+    "code_column": (str, True),
+    "value_column": (str, True),
+    "year": (int, False),
+    "source": (str, False),
+}
+"""A per-zone table of one value (official population, livelihood or warning shares)."""
 NESTED_KEYS = {
     ("population", "scale_to"): {
         "total": ((int, float), False),
@@ -52,13 +60,7 @@ NESTED_KEYS = {
         "year": (int, False),
         "source": (str, False),
     },
-    ("population", "official"): {
-        "path": (str, True),
-        "code_column": (str, True),
-        "value_column": (str, True),
-        "year": (int, False),
-        "source": (str, False),
-    },
+    ("population", "official"): ZONE_TABLE_KEYS,
     ("population", "cohorts"): {
         "path": (str, False),
         "code_column": (str, False),
@@ -75,20 +77,8 @@ NESTED_KEYS = {
         "year": (int, False),
         "source": (str, False),
     },
-    ("population", "livelihoods"): {
-        "path": (str, True),
-        "code_column": (str, True),
-        "value_column": (str, True),
-        "year": (int, False),
-        "source": (str, False),
-    },
-    ("mobility", "early_warning"): {
-        "path": (str, True),
-        "code_column": (str, True),
-        "value_column": (str, True),
-        "year": (int, False),
-        "source": (str, False),
-    },
+    ("population", "livelihoods"): ZONE_TABLE_KEYS,
+    ("mobility", "early_warning"): ZONE_TABLE_KEYS,
     ("mobility", "sites"): {
         "path": (str, True),
         "in_population_grid": (bool, True),

@@ -14,7 +14,23 @@ from pathlib import Path
 
 __all__ = ["SECTIONS", "markdown", "update_readme"]
 
+
 # (section title, where it sits, {key: (value, default, meaning)}); "required" as default
+def _share_table(name: str, what: str) -> tuple:
+    """The section of a per-zone table of shares (``config.ZONE_TABLE_KEYS``)."""
+    return (
+        name,
+        f"{name}.",
+        {
+            "path": ("CSV file", "required", f"{what} per zone (any level; nearest wins)."),
+            "code_column": ("column", "required", "Zone codes."),
+            "value_column": ("column", "required", "Shares (0–1)."),
+            "year": ("year", "none", "Recorded."),
+            "source": ("text", "the file name", "Named in the Sendai tables."),
+        },
+    )
+
+
 SECTIONS = [
     (
         "Top level",
@@ -165,20 +181,9 @@ SECTIONS = [
             "source": ("text", "none", "Recorded."),
         },
     ),
-    (
+    _share_table(
         "population.livelihoods",
-        "population.livelihoods.",
-        {
-            "path": (
-                "CSV file",
-                "required",
-                "Share of people living from farming, fishing, ... (exposed people x share = B-5) per zone (any level; nearest wins).",
-            ),
-            "code_column": ("column", "required", "Zone codes."),
-            "value_column": ("column", "required", "Shares (0–1)."),
-            "year": ("year", "none", "Recorded."),
-            "source": ("text", "the file name", "Named in the Sendai tables."),
-        },
+        "Share of people living from farming, fishing, ... (exposed people x share = B-5)",
     ),
     (
         "mobility",
@@ -207,20 +212,9 @@ SECTIONS = [
             ),
         },
     ),
-    (
+    _share_table(
         "mobility.early_warning",
-        "mobility.early_warning.",
-        {
-            "path": (
-                "CSV file",
-                "required",
-                "Share of people reached by early warning (displaced x share = could leave pre-emptively) per zone (any level; nearest wins).",
-            ),
-            "code_column": ("column", "required", "Zone codes."),
-            "value_column": ("column", "required", "Shares (0–1)."),
-            "year": ("year", "none", "Recorded."),
-            "source": ("text", "the file name", "Named in the Sendai tables."),
-        },
+        "Share of people reached by early warning (displaced x share = could leave pre-emptively)",
     ),
     (
         "mobility.sites",

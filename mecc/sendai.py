@@ -138,12 +138,22 @@ def _left_out(builder) -> list:
             "(+ B-5) only.",
         ),
         (
-            "A-2 (deaths) and A-3 (missing)",
-            "not modelled: the fatality models of the curve library (ITB, PAGER) are calibrated "
-            "for one country and refused elsewhere; where a run uses one, it removes "
-            "fatalities from the displaced people but deaths are not reported separately.",
+            "A-3 (missing persons) and A-1",
+            "no model of missing persons exists in the toolkit (A-1 = A-2 + A-3 would be "
+            "incomplete).",
         ),
     ]
+    if not any(v.get("fatality_model") for v in hazards.values()):
+        out.insert(
+            1,
+            (
+                "A-2 (deaths)",
+                "no hazard of the run has a fatality model: the library's (ITB, PAGER "
+                "earthquake models) are calibrated for Indonesia and refused elsewhere; give "
+                "a survivors_step curve with fatality coefficients valid for the country to "
+                "get A-2.",
+            ),
+        )
     if builder._breakdown_index("livelihoods") is None:
         out.append(("B-5 (livelihoods)", "no livelihoods layer given (population.livelihoods)."))
     if builder._breakdown_index("early_warning") is None:

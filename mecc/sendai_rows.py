@@ -328,6 +328,17 @@ class RowBuilder:
                 "confidence": CONFIDENCE.get(central[0].get("evidence") if central else None),
                 "parameters": "damage states exclusive by construction",
             }
+        if which == "fatality":
+            model = record.get("fatality_model") or {}
+            country = (record.get("curve") or {}).get("calibration_country")
+            return {
+                "curve": model.get("name", ""),
+                "confidence": CONFIDENCE.get((record.get("curve") or {}).get("evidence")),
+                "parameters": f"fatality model calibrated for {country}"
+                if country
+                else "fatality model coefficients given in the run file",
+                "notes": "modelled deaths; A-3 (missing persons) is not modelled",
+            }
         if which == "exposure":
             threshold = f"{record['exposure_threshold']:g} {unit}".strip()
             return {
@@ -360,73 +371,50 @@ class RowBuilder:
                 return None
             return self.value(table, area)
 
-        evacuation, damaged, destroyed = get("evacuation"), get("damaged"), get("destroyed")
-        livelihoods = self.value(layers["livelihoods"], area) if "livelihoods" in layers else None
-        damage = self._curve_columns(hazard_id, "damage")
-        if damaged is not None and destroyed is not None:
-            size = (self.meta.get("household_size") or {}).get("national_mean")
-            for key, values, dwelling_key, dwellings in (
-                ("B-3", damaged, "B-3a", get("damaged_dwellings")),
-                ("B-4", destroyed, "B-4a", get("destroyed_dwellings")),
-            ):
-                self.emit(area, hazard_id, measure, BY_INDICATOR[key], values, {**common, **damage})
-                if dwellings is not None:
-                    extra = {**damage, "parameters": f"household size per unit (mean {size:.3g})"}
-                    self.emit(
-                        area,
-                        hazard_id,
-                        measure,
-                        BY_INDICATOR[dwelling_key],
-                        dwellings,
-                        {**common, **extra},
-                    )
-        exposure = self._curve_columns(hazard_id, "exposure")
-        if livelihoods is not None:
-            self.emit(
-                area, hazard_id, measure, BY_INDICATOR["B-5"], livelihoods, {**common, **exposure}
-            )
-        named = [
-            (key, p)
-            for key, p in (("B-3", damaged), ("B-4", destroyed), ("B-5", livelihoods))
-            if p is not None
-        ]
-        if named:
-            b1 = directly_affected(*_filled([p for _, p in named]))
-            note = f"B-1 = ({' + '.join(k for k, _ in named)}) x 100,000 / population; "
-            note += "B-2 not modelled"
-            self.emit(
-                area,
-                hazard_id,
-                measure,
-                BY_INDICATOR["B-1"],
-                b1,
-                {
-                    **common,
-                    **(damage if damaged is not None else exposure),
-                    "notes": _join(common.get("notes"), note),
-                },
-            )
-        if evacuation is not None:
-            columns = self._curve_columns(hazard_id, "displacement")
-            self.emit(
-                area, hazard_id, measure, BY_INDICATOR["D1"], evacuation, {**common, **columns}
-            )
-        if damaged is not None and destroyed is not None and measure != "pmd":
-            self.emit(area, hazard_id, measure, BY_INDICATOR["D2"], damaged, {**common, **damage})
-            self.emit(area, hazard_id, measure, BY_INDICATOR["D3"], destroyed, {**common, **damage})
-        relocation = get("relocation")
-        if relocation is not None:
-            columns = self._curve_columns(hazard_id, "relocation")
-            self.emit(
-                area, hazard_id, measure, BY_INDICATOR["D4"], relocation, {**common, **columns}
-            )
-        for kind, key in (("sites", "D5"), ("early_warning", "D6")):
-            if kind in layers:
-                columns = self._curve_columns(hazard_id, "displacement")
-                values = self.value(layers[kind], area)
+        def put(key, values, columns):
+            if values is not None:
                 self.emit(
                     area, hazard_id, measure, BY_INDICATOR[key], values, {**common, **columns}
                 )
+
+        columns = {
+            which: self._curve_columns(hazard_id, which)
+            for which in ("damage", "displacement", "exposure", "fatality", "relocation")
+        }
+        damaged, destroyed = get("damaged"), get("destroyed")
+        livelihoods = self.value(layers["livelihoods"], area) if "livelihoods" in layers else None
+        put("A-2", get("fatalities"), columns["fatality"])
+        size = (self.meta.get("household_size") or {}).get("national_mean")
+        mean = f" (mean {size:.3g})" if size else ""
+        dwelling = {**columns["damage"], "parameters": f"household size per unit{mean}"}
+        if damaged is not None and destroyed is not None:
+            put("B-3", damaged, columns["damage"])
+            put("B-3a", get("damaged_dwellings"), dwelling)
+            put("B-4", destroyed, columns["damage"])
+            put("B-4a", get("destroyed_dwellings"), dwelling)
+        put("B-5", livelihoods, columns["exposure"])
+        parts = {"B-3": damaged, "B-4": destroyed, "B-5": livelihoods}
+        b1_columns = columns["damage"] if damaged is not None else columns["exposure"]
+        self._b1(put, parts, b1_columns, common.get("notes"), "population")
+        put("D1", get("evacuation"), columns["displacement"])
+        if damaged is not None and destroyed is not None and measure != "pmd":
+            put("D2", damaged, columns["damage"])
+            put("D3", destroyed, columns["damage"])
+        put("D4", get("relocation"), columns["relocation"])
+        for kind, key in (("sites", "D5"), ("early_warning", "D6")):
+            if kind in layers:
+                put(key, self.value(layers[kind], area), columns["displacement"])
+
+    def _b1(self, put, parts: dict, columns: dict, notes, whose: str) -> None:
+        """B-1 = (B-2 + B-3 + B-4 + B-5) of the parts present, with a note naming them."""
+        named = {key: values for key, values in parts.items() if values is not None}
+        if not named:
+            return
+        b1 = directly_affected(*_filled(list(named.values())))
+        note = f"B-1 = ({' + '.join(named)}) x 100,000 / {whose}; B-2 not modelled"
+        if whose != "population" and self._breakdown_index("livelihoods") is not None:
+            note += "; B-5 is not disaggregated"
+        put("B-1", b1, {**columns, "notes": _join(notes, note)})
 
     def _group_rows(self, h, hazard_id, measure, band, common) -> None:
         if not self.group_info:
@@ -440,61 +428,33 @@ class RowBuilder:
         population = self.s.groups["population"].values
         damage = self._curve_columns(hazard_id, "damage")
         displacement = self._curve_columns(hazard_id, "displacement")
+        source = "grid population of the group (modelled shares; flagged)"
         for labels, index, breakdown, name in self.group_info:
             for area in self.areas:
-                denominator = float(np.sum(population[index][:, area.rows]))
                 extra = {
                     **common,
                     **labels,
                     "breakdown": breakdown,
                     "group": name,
-                    "denominator": denominator,
-                    "denominator_source": "grid population of the group (modelled shares; flagged)",
+                    "denominator": float(np.sum(population[index][:, area.rows])),
+                    "denominator_source": source,
                 }
+
+                def put(key, values, columns, area=area, extra=extra):
+                    self.emit(
+                        area, hazard_id, measure, BY_INDICATOR[key], values, {**extra, **columns}
+                    )
+
                 values = {
                     figure: None if table is None else self.value(table[index].sum(axis=0), area)
                     for figure, table in tables.items()
                 }
                 if values["damaged"] is not None and np.isfinite(values["damaged"][0]):
-                    self.emit(
-                        area,
-                        hazard_id,
-                        measure,
-                        BY_INDICATOR["B-3"],
-                        values["damaged"],
-                        {**extra, **damage},
-                    )
-                    self.emit(
-                        area,
-                        hazard_id,
-                        measure,
-                        BY_INDICATOR["B-4"],
-                        values["destroyed"],
-                        {**extra, **damage},
-                    )
-                    b1 = directly_affected(*_filled([values["damaged"], values["destroyed"]]))
-                    note = "B-1 of the group = (B-3 + B-4) x 100,000 / the group's people"
-                    note += (
-                        "; B-5 is not disaggregated"
-                        if self._breakdown_index("livelihoods") is not None
-                        else ""
-                    )
-                    self.emit(
-                        area,
-                        hazard_id,
-                        measure,
-                        BY_INDICATOR["B-1"],
-                        b1,
-                        {**extra, **damage, "notes": _join(extra.get("notes"), note)},
-                    )
-                self.emit(
-                    area,
-                    hazard_id,
-                    measure,
-                    BY_INDICATOR["D1"],
-                    values["evacuation"],
-                    {**extra, **displacement},
-                )
+                    put("B-3", values["damaged"], damage)
+                    put("B-4", values["destroyed"], damage)
+                    parts = {"B-3": values["damaged"], "B-4": values["destroyed"]}
+                    self._b1(put, parts, damage, extra.get("notes"), "the group's people")
+                put("D1", values["evacuation"], displacement)
 
 
 def _filled(parts: list) -> list:

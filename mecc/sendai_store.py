@@ -37,6 +37,7 @@ BAND_FIGURES = (
     "damaged_dwellings",
     "destroyed_dwellings",
     "relocation",
+    "fatalities",
 )
 """Figures per zone, hazard, band and variant (NaN where a hazard has no such figure)."""
 GROUP_FIGURES = ("evacuation", "damaged", "destroyed", "exposed")
@@ -64,6 +65,8 @@ def _fine_figures(hazard, sums, tab, population) -> dict:
         out[("evacuation", variant)] = sums.displaced[..., v] * factor
     for (state, variant), values in tab.arrays.get("damage", {}).items():
         out[(state, variant)] = values
+    if "fatalities" in tab.arrays:  # the deaths of the curve's fatality model
+        out[("fatalities", "central")] = tab.arrays["fatalities"]
     return out
 
 
@@ -102,6 +105,7 @@ def _curve_record(curve) -> dict:
         "source": entry.source,
         "year": entry.year,
         "title": entry.title,
+        "calibration_country": entry.calibration_country,
     }
 
 
@@ -122,6 +126,9 @@ def _hazard_record(hazard, spec: dict, tab) -> dict:
         "impact_time": "day" if "daytime" in tab.arrays else None,
         "curve": _curve_record(hazard.curve) if hazard.kind in SUDDEN_KINDS else None,
         "variants": {name: c.name for name, c in hazard.curves.items()} if hazard.curves else {},
+        "fatality_model": None
+        if hazard.fatality_curve is None
+        else _curve_record(hazard.fatality_curve),
         "damage_curve": {
             f"{state}:{variant}": _curve_record(curve)
             for (state, variant), curve in hazard.damage_curves.items()

@@ -36,6 +36,18 @@ def custom_code(country: str, number: int) -> str:
 
 INDICATORS = (
     Indicator(
+        "A-2",
+        "A-2",
+        "Number of deaths attributed to disasters, per 100,000 population",
+        "people",
+        False,
+        "VC_DSR_MORT",
+        "Deaths of the fatality model of the hazard's curve (ITB or PAGER earthquake models, "
+        "valid only in their calibration country, or coefficients given in the run file): "
+        "population x fatality rate(intensity). value_number holds the deaths, per_100k the "
+        "rate.",
+    ),
+    Indicator(
         "B-1",
         "B-1",
         "Number of directly affected people attributed to disasters, per 100,000 population",

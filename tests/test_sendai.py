@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 from affine import Affine
 
+from exposure.cohorts import STANDARD_COHORTS
 from mecc.run import run_country
 from tests._run_inputs import cell_box, snapshot, write_run, write_zones
 from tests.conftest import write_raster
@@ -43,14 +44,7 @@ SHARES = {  # female_0_14 ... male_65_plus
 DISABILITY = {"A": 0.1, "B": 0.2}
 LIVELIHOODS = {"A": 0.5, "B": 0.25}
 WARNED = {"A": 1.0, "B": 0.4}
-COHORTS = [
-    "female_0_14",
-    "female_15_64",
-    "female_65_plus",
-    "male_0_14",
-    "male_15_64",
-    "male_65_plus",
-]
+COHORTS = list(STANDARD_COHORTS)
 
 
 def damaged(depth):
@@ -329,7 +323,7 @@ def check_schema(table, country):
         "pmd",
         "planning",
     }
-    codes = {"B-1", "B-2", "B-3", "B-3a", "B-4", "B-4a", "B-5"}
+    codes = {"A-2", "B-1", "B-2", "B-3", "B-3a", "B-4", "B-4a", "B-5"}
     custom = table["indicator_code"].str.match(rf"^{country}-D[1-6]$")
     assert (table["indicator_code"].isin(codes) | custom).all()
     assert (table["is_custom"] == custom.map(str)).all()
@@ -424,6 +418,7 @@ def check_workbook(path, long):
     assert "additive = False" in about["Why PMD is never summed"]
     assert "can overlap B-3" in about["B-1"]
     assert "Not included: B-2 (injured or ill)" in about
+    assert "Not included: A-2 (deaths)" in about  # no fatality model in these runs
     codes = set(sheets["Indicator definitions"]["indicator_code"])
     assert {"B-1", "B-3", "B-4"} <= codes
     props = book.properties
@@ -470,19 +465,10 @@ def test_report_refuses_bad_folders(case, tmp_path, cli):
 
 
 def _mobility_run(folder, mobility, **hazard):
-    from tests._run_inputs import basic_case
+    from tests.test_mobility import scenario_case
 
-    data = basic_case(folder)
-    data["hazards"] = [
-        {
-            "id": "sc",
-            "type": "river_flood",
-            "intensity": "rp100.tif",
-            "scenario": "test flood",
-            "curve": "flood_step_1m",
-            **hazard,
-        }
-    ]
+    data = scenario_case(folder)
+    data["hazards"][0].update(hazard)
     data["mobility"] = mobility
     run_country(write_run(folder, data), folder / "out", with_map=False)
     return read(folder / "out" / "sendai.csv")
@@ -528,3 +514,54 @@ def test_evacuation_type_follows_people_by_day(tmp_path):
     assert number(table, admin_code="AAA", **common) == pytest.approx(rate_b * day_b)
     row = pick(table, admin_code="B", **common).iloc[0]
     assert "time of impact" in row["parameters"]
+
+
+# ------------------------------------------------------------------- deaths (A-2)
+
+ITB = (0.62275231, -8.03314466)  # InaSAFE's ITB model: rate = 10^(a MMI + b), MMI >= 4
+
+
+def test_deaths_of_a_valid_fatality_model_by_hand(tmp_path):
+    """Indonesia with the ITB earthquake model (valid there): A-2 deaths = people x
+    10^(a MMI + b) from MMI 4; the displaced are the survivors at MMI >= 5.5."""
+    mmi = np.array([[3.0, 4.0, 5.0], [5.5, 6.0, 7.0], [8.0, 9.0, 10.0]])
+    write_raster(tmp_path / "pop.tif", POP, transform=TRANSFORM)
+    write_raster(tmp_path / "mmi.tif", mmi, transform=TRANSFORM)
+    write_zones(
+        tmp_path / "zones.geojson",
+        ["A", "B"],
+        [cell_box(0, 0, rows=3, cols=1), cell_box(0, 1, rows=3, cols=2)],
+    )
+    data = {
+        "country": "IDN",
+        "population": {"path": "pop.tif", "kind": "count"},
+        "zones": {"path": "zones.geojson", "code_field": "code", "level": 1},
+        "hazards": [
+            {
+                "id": "eq",
+                "type": "earthquake",
+                "intensity": "mmi.tif",
+                "scenario": "test earthquake",
+                "curve": "eq_mmi6_survivors_itb",
+            }
+        ],
+    }
+    run_country(write_run(tmp_path, data), tmp_path / "out", with_map=False)
+    table = read(tmp_path / "out" / "sendai.csv")
+    rate = np.where(mmi >= 4.0, 10.0 ** (ITB[0] * mmi + ITB[1]), 0.0)
+    deaths = POP * rate
+    survivors = np.where(mmi >= 5.5, POP - deaths, 0.0)
+    for code, cols in (("A", slice(0, 1)), ("B", slice(1, 3)), ("IDN", slice(0, 3))):
+        common = {"admin_code": code, "measure": "scenario"}
+        expected = deaths[:, cols].sum()
+        assert number(table, indicator_code="A-2", **common) == pytest.approx(expected, rel=1e-9)
+        row = pick(table, indicator_code="A-2", **common).iloc[0]
+        assert float(row["per_100k"]) == pytest.approx(
+            expected * 1e5 / POP[:, cols].sum(), rel=1e-9
+        )
+        assert "IDN" in row["parameters"]
+        displaced = number(table, indicator_code="IDN-D1", **common)
+        assert displaced == pytest.approx(survivors[:, cols].sum(), rel=1e-9)
+    check_schema(table, "IDN")
+    tables = pd.read_excel(tmp_path / "out" / "sendai.xlsx", sheet_name="About", dtype=str)
+    assert "Not included: A-2 (deaths)" not in set(tables["topic"])
