@@ -1,7 +1,7 @@
 """Figures by group of people: sex × age cohorts, attributes, people in sites.
 
 One row per zone, hazard and group in ``zones_disaggregated.csv``; the per-band sums in
-results.nc (group ``disaggregated``). Groups come in three breakdowns:
+results.nc (group ``disaggregated``). Groups come in these breakdowns:
 
 - ``sex_age``: cohorts that partition the people (per-zone shares or cohort grids);
   they add up to the zone's figures;

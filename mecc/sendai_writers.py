@@ -6,7 +6,7 @@ are written in a fixed order with that date. CSVs are UTF-8 with a byte-order ma
 
 - ``sendai.csv``: the long table (``mecc.sendai_text.COLUMNS``);
 - ``sendai_hxl.csv``: the same with a row of HXL hashtags under the header
-  (Humanitarian Exchange Language, core hashtags and attributes only);
+  (Humanitarian Exchange Language, core hashtags only; numbers carry ``+num``);
 - ``sendai.xlsx``: sheets About, National, Admin <level>, By return period or event,
   Disaggregated (when the run has groups), Indicator definitions, Columns.
 """
@@ -38,10 +38,10 @@ HXL_TAGS = {
     "admin_name": "#loc+name",
     "parent_code": "#loc+code+parent",
     "year": "#date+year",
-    "hazard_id": "#cause+id",
-    "hazard_type": "#cause+type",
-    "hazard_hip_code": "#cause+code+hip",
-    "hazard_label": "#cause+name",
+    "hazard_id": "#crisis+code",
+    "hazard_type": "#crisis+type",
+    "hazard_hip_code": "#crisis+code+hip",
+    "hazard_label": "#crisis+name",
     "measure": "#meta+measure",
     "band": "#event+name",
     "return_period": "#meta+return_period",
@@ -49,9 +49,9 @@ HXL_TAGS = {
     "indicator_name": "#indicator+name",
     "is_custom": "#indicator+custom",
     "unit": "#indicator+unit",
-    "value_number": "#indicator+value+num",
-    "per_100k": "#indicator+value+per_100k",
-    "population_denominator": "#population+denominator+num",
+    "value_number": "#indicator+num",
+    "per_100k": "#indicator+num+per_100k",
+    "population_denominator": "#population+num+denominator",
     "denominator_source": "#meta+source+denominator",
     "denominator_year": "#date+year+denominator",
     "breakdown": "#group+breakdown",
@@ -68,8 +68,8 @@ HXL_TAGS = {
     "parameters": "#meta+parameters",
     "source": "#meta+source",
     "confidence": "#meta+confidence",
-    "low": "#indicator+value+num+low",
-    "high": "#indicator+value+num+high",
+    "low": "#indicator+num+low",
+    "high": "#indicator+num+high",
     "range_kind": "#meta+range",
     "additive": "#meta+additive",
     "sdg_series": "#indicator+code+sdg",

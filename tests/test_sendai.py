@@ -359,7 +359,7 @@ def check_schema(table, country):
 
 
 HXL_CORE = {
-    "adm1", "adm2", "adm3", "adm4", "adm5", "affected", "cause", "country", "date",
+    "adm1", "adm2", "adm3", "adm4", "adm5", "affected", "country", "crisis", "date",
     "description", "event", "group", "impact", "indicator", "loc", "meta", "population",
 }  # fmt: skip
 """HXL 1.1 core hashtags the tables use."""
@@ -380,6 +380,11 @@ def check_hxl(path, long):
         assert match.group(1) in HXL_CORE, f"{tag}: not a core hashtag"
         attributes = match.group(2).split("+")[1:]
         assert len(set(attributes)) == len(attributes)
+    # HXL's default schema: #indicator+num and #population hold numbers (or nothing)
+    for column, tag in zip(long.columns, tags, strict=True):
+        if tag.startswith("#population") or "+num" in tag:
+            values = pd.to_numeric(long[column].replace("", np.nan), errors="raise")
+            assert values.notna().any(), column
     data = pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, dtype=str, skiprows=[1])
     pd.testing.assert_frame_equal(data, long)
 
