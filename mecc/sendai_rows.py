@@ -49,7 +49,6 @@ class RowBuilder:
         self.parents = [str(p) for p in main["parent_code"].values]
         self.population = main["population"].values
         self.hazard_ids = [str(h) for h in main["hazard"].values]
-        self.variants = [str(v) for v in main["variant"].values]
         self.country = self.meta["country"]
         self.areas = self._areas()
         self.rows: list = []
@@ -100,7 +99,9 @@ class RowBuilder:
 
     # --- groups (disaggregation)
     def _group_info(self) -> list:
-        """``(label columns, group indices, breakdown)`` of each disaggregation row kind."""
+        """``(label columns, group indices, breakdown, name)`` of each kind of
+        disaggregated row: sex and age marginals of the cohorts (cohorts named
+        ``<sex>_<age>``, else each cohort), then each attribute."""
         groups = self.s.groups
         if groups is None:
             return []

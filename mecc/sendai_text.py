@@ -288,7 +288,9 @@ def about_rows(meta: dict, left_out: list, version: str) -> list[tuple[str, str]
             "Probable maximum displacement (PMD) at T years is a quantile of each area's own "
             "exceedance curve: the 100-year figures of two districts rarely happen in the same "
             "year, so their sum is not the region's 100-year figure. PMD rows are marked "
-            "additive = False; nor are figures of different hazards ever added.",
+            "additive = False; nor are figures of different hazards ever added. PMD outside "
+            "the return periods an event set supports, or outside the maps' range, is left "
+            "out, never extrapolated.",
         ),
         (
             "Return-period maps",
