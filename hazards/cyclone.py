@@ -523,7 +523,15 @@ def write_cyclone(
     name = Path(track_path).name
     parameters = {
         "model": "Holland (1980) gradient wind with the Coriolis term, maximum over the track",
-        "track": {"file": name, "sha256": digest, "points": len(track)},
+        "track": {
+            "file": name,
+            "sha256": digest,
+            "points": len(track),
+            "positions": [  # time (UTC), latitude, longitude: for maps
+                [str(t), round(float(la), 4), round(float(lo), 4)]
+                for t, la, lo in zip(track["time_utc"], track["lat"], track["lon"], strict=True)
+            ],
+        },
         "track_averaging": track_averaging,
         "averaging_to_1min_factor": AVERAGING_TO_1MIN[track_averaging],
         "averaging_source": "Harper, Kepert & Ginger (2010), WMO/TD-No. 1555, at sea",

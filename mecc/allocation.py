@@ -29,10 +29,18 @@ from affine import Affine
 
 from mecc.errors import ConfigError
 from mecc.grid import GridSpec
-from mecc.mobility_kernels import EARTH_RADIUS_KM, allocate_by_distance
+from mecc.mobility_kernels import allocate_by_distance
 
-__all__ = ["AllocationSettings", "allocate_band", "allocation_factor", "coarse_grid"]
+__all__ = [
+    "AllocationSettings",
+    "allocate_band",
+    "allocation_factor",
+    "coarse_grid",
+    "distance_weights",
+]
 
+EARTH_RADIUS_KM = 6371.0088
+"""Mean Earth radius (IUGG), for distances between cells of a geographic grid."""
 KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180.0
 
 
@@ -81,6 +89,9 @@ def allocation_factor(grid: GridSpec, cell_km: float, block_shape) -> int:
     return factor
 
 
+MAX_WEIGHTS = 5e7
+"""Entries of the distance-weight table above which a run is refused (400 MB)."""
+
 MAX_PAIRS = 2e9
 """Distance checks per band above which a run is refused (minutes of work per band)."""
 
@@ -109,7 +120,51 @@ def coarse_grid(grid: GridSpec, factor: int) -> GridSpec:
     )
 
 
-def allocate_band(displaced, safe, grid: GridSpec, zone, n_zones: int, settings):
+def distance_weights(grid: GridSpec, settings) -> np.ndarray:
+    """Distance-decay weight of each target offset, per source row: ``(H, 2R + 1, 2C + 1)``.
+
+    ``max(d, nearest)^-exponent`` for targets within ``radius_km``, 0 beyond, with ``d``
+    the distance between cell centres (geographic grids: equirectangular at the mean
+    latitude, within 0.1 % of the great-circle distance up to 100 km; projected grids:
+    planar, in the CRS's unit converted to km) and ``nearest`` half the smaller side of a
+    cell (a cell's own people are not at distance 0 from each other).
+    """
+    t = grid.transform
+    height_km, width_km = _cell_km(grid)
+    rows = np.arange(grid.height)
+    if grid.is_geographic:
+        lat = t.f + t.e * (rows + 0.5)
+        widest = min(float(np.abs(lat).max()), 89.9)
+        narrowest_km = abs(t.a) * KM_PER_DEGREE * max(math.cos(math.radians(widest)), 1e-6)
+    else:
+        narrowest_km = width_km
+    reach_rows = min(int(math.ceil(settings.radius_km / height_km)) + 1, grid.height - 1)
+    reach_cols = min(int(math.ceil(settings.radius_km / narrowest_km)) + 1, grid.width - 1)
+    size = (grid.height if grid.is_geographic else 1) * (2 * reach_rows + 1) * (2 * reach_cols + 1)
+    if size > MAX_WEIGHTS:
+        raise ConfigError(
+            f"mobility.allocation: a {settings.radius_km:g} km radius on cells of "
+            f"{min(height_km, width_km):.2g} km needs {size:.2g} distance weights; give a "
+            "larger cell_km"
+        )
+    dr = np.arange(-reach_rows, reach_rows + 1)[None, :, None]
+    dc = np.arange(-reach_cols, reach_cols + 1)[None, None, :]
+    if grid.is_geographic:
+        source = lat[:, None, None]
+        target = source + t.e * dr
+        mean = np.radians(0.5 * (source + target))
+        dx = np.radians(t.a * dc) * np.cos(mean)
+        dy = np.radians(t.e * dr)
+        distance = EARTH_RADIUS_KM * np.sqrt(dx**2 + dy**2)
+    else:
+        distance = np.sqrt((dr * height_km) ** 2 + (dc * width_km) ** 2)  # the same every row
+    nearest = 0.5 * min(height_km, width_km)
+    with np.errstate(divide="ignore"):
+        weights = np.maximum(distance, nearest) ** -settings.exponent
+    return np.ascontiguousarray(np.where(distance <= settings.radius_km, weights, 0.0))
+
+
+def allocate_band(displaced, safe, grid: GridSpec, zone, n_zones: int, weights):
     """Allocate one band's displaced people on the coarse grid.
 
     Parameters
@@ -121,45 +176,23 @@ def allocate_band(displaced, safe, grid: GridSpec, zone, n_zones: int, settings)
     zone : ndarray of int32, shape (H, W)
         Finest zone of each coarse cell (``n_zones - 1`` = outside).
     n_zones : int
-    settings : AllocationSettings
+    weights : ndarray
+        From :func:`distance_weights`.
 
     Returns
     -------
     dict
         ``hosted``, ``no_host`` (per coarse cell), ``flows`` (n_zones, n_zones) and
-        per-zone ``displaced``, ``hosted``, ``no_host``.
+        per-zone ``zone_displaced``, ``zone_hosted``, ``zone_no_host``.
     """
-    t = grid.transform
-    rows = t.f + t.e * (np.arange(grid.height) + 0.5)
-    cols = t.c + t.a * (np.arange(grid.width) + 0.5)
-    geographic = grid.is_geographic
-    height_km, width_km = _cell_km(grid)
-    if geographic:
-        widest = max(abs(rows).max(), 0.0)
-        narrowest_km = (
-            abs(t.a) * KM_PER_DEGREE * max(math.cos(math.radians(min(widest, 89.9))), 1e-6)
-        )
-    else:
-        factor = pyproj.CRS.from_user_input(grid.crs).axis_info[0].unit_conversion_factor
-        rows, cols = rows * factor / 1000.0, cols * factor / 1000.0
-        narrowest_km = width_km
-    reach_rows = int(math.ceil(settings.radius_km / height_km)) + 1
-    reach_cols = int(math.ceil(settings.radius_km / narrowest_km)) + 1
     hosted = np.zeros(displaced.shape)
     no_host = np.zeros(displaced.shape)
     flows = np.zeros((n_zones, n_zones))
     allocate_by_distance(
         np.ascontiguousarray(displaced, dtype=np.float64),
         np.ascontiguousarray(safe, dtype=np.float64),
-        np.ascontiguousarray(rows, dtype=np.float64),
-        np.ascontiguousarray(cols, dtype=np.float64),
-        geographic,
+        weights,
         np.ascontiguousarray(zone, dtype=np.int32),
-        settings.radius_km,
-        settings.exponent,
-        0.5 * min(height_km, width_km),
-        min(reach_rows, grid.height),
-        min(reach_cols, grid.width),
         hosted,
         no_host,
         flows,

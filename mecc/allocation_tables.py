@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mecc.allocation import allocate_band, coarse_grid
+from mecc.allocation import allocate_band, coarse_grid, distance_weights
 
 __all__ = ["ALLOCATED_KINDS", "allocation_tables"]
 
@@ -39,6 +39,7 @@ def allocation_tables(settings, grid, factor, hazards, coarse: dict, zones, popu
     """
     small = coarse_grid(grid, factor)
     zone = zones.rasterize_grid(small)
+    weights = distance_weights(small, settings)
     table = zones.table()
     n_zones = zones.n + 1
     codes = list(zones.finest.codes) + ["__outside__"]
@@ -49,7 +50,7 @@ def allocation_tables(settings, grid, factor, hazards, coarse: dict, zones, popu
         displaced, safe = coarse[hazard.id]
         per_band = []
         for b, band in enumerate(hazard.bands["band"].astype(str)):
-            result = allocate_band(displaced[b], safe[b], small, zone, n_zones, settings)
+            result = allocate_band(displaced[b], safe[b], small, zone, n_zones, weights)
             rows = {
                 name: zones.aggregate(result[f"zone_{name}"])
                 for name in ("displaced", "hosted", "no_host")

@@ -16,6 +16,8 @@ place, then runs it with :func:`mecc.run.run_country`:
 - an earthquake scenario from the Allen, Wald and Worden (2012) intensity equation
   with a Wells and Coppersmith rupture (``hazards.earthquake``);
 - sea-level rise over the coast (people at risk of planned relocation);
+- mobility (:mod:`mecc.demo_mobility`): displacement sites, seasonal presence, commuting
+  by day and where the displaced may go;
 - a census of the districts (official population, household size, sex x age,
   disability, poverty and livelihood shares), early-warning coverage and damage states
   of the river floods, for the Sendai tables.
@@ -30,6 +32,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mecc import demo_inputs as layers
+from mecc import demo_mobility
 from mecc.outputs import OutputFolder, write_json
 
 __all__ = ["DEMO_COUNTRY", "build_demo", "write_demo_inputs"]
@@ -50,6 +53,12 @@ def demo_run_file(land: layers.DemoLand) -> dict:
     zones = layers.write_zones(land)
     wind = layers.write_cyclone(land)
     earthquake = layers.write_earthquake(land)
+    mobility = demo_mobility.write_mobility(land)
+    for flood in floods:
+        flood["season"] = dict(demo_mobility.FLOOD_SEASON)
+    wind["season"] = surge["season"] = {2: 1}  # Aurelia makes landfall on 10 February
+    earthquake["season"] = {6: 1}  # a June morning:
+    earthquake["impact_time"] = "day"  # it strikes at 11:00, when commuters are at work
     census, warnings = layers.write_census(land)
     return {
         "country": DEMO_COUNTRY["code"],
@@ -58,7 +67,7 @@ def demo_run_file(land: layers.DemoLand) -> dict:
         "zones": zones,
         "hazards": [*floods, wind, surge, earthquake, sea_level],
         "futures": futures,
-        "mobility": warnings,
+        "mobility": {**mobility, **warnings},
     }
 
 

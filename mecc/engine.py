@@ -111,6 +111,26 @@ class EngineResult:
     layer_population: np.ndarray | None = None
     layer_sums: dict | None = None
     coarse: dict | None = None
+    points: dict | None = None
+
+
+@dataclass
+class PointFigures:
+    """Figures per person at the cells of a sparse layer (displacement sites).
+
+    ``rows``, ``cols`` on the analysis grid, ``zone`` (finest unit + outside), and per
+    point: ``exposed`` (bands), ``displaced`` (bands, curves), ``no_hazard_data`` (bands)
+    and ``weighted`` (Σ band weight × displaced of the first curve: expected annual
+    displacement, or displaced for a scenario).
+    """
+
+    rows: np.ndarray
+    cols: np.ndarray
+    zone: np.ndarray
+    exposed: np.ndarray
+    displaced: np.ndarray
+    no_hazard_data: np.ndarray
+    weighted: np.ndarray
 
 
 def _preview(intensity: np.ndarray, factor: int) -> np.ndarray:
@@ -181,6 +201,31 @@ class BlockSums:
     layer_population: np.ndarray
     layer_hazards: list
     coarse: list
+    points: list
+
+
+def _per_person(hazard, window, rows, cols, where, intensity, fraction):
+    """Figures per person at each point (one "zone" per point): exposed, displaced per band
+    and curve, no hazard data, and the band-weighted displaced of the cell output."""
+    m = rows.size
+    n_bands, n_curves = intensity.shape[0], hazard.curves[2].shape[0]
+    exposed, no_data = np.zeros((m, n_bands)), np.zeros((m, n_bands))
+    displaced, weighted = np.zeros((m, n_bands, n_curves)), np.zeros((1, m))
+    overlay_bands(
+        np.ones((1, m)),
+        np.arange(m, dtype=np.int32)[None, :],
+        intensity,
+        fraction,
+        *hazard.curves,
+        float(hazard.exposure_threshold),
+        np.ascontiguousarray(hazard.band_weight[where[0]]),
+        exposed,
+        displaced,
+        no_data,
+        weighted,
+    )
+    r0, c0 = int(window.row_off), int(window.col_off)
+    return rows + r0, cols + c0, where[0].copy(), exposed, displaced, no_data, weighted[0]
 
 
 def _thread_buffer(local):
@@ -222,6 +267,7 @@ def overlay_block(window, population, zones, hazards, options, buffer) -> BlockS
         np.zeros((n_layers, n_zones)),
         [],
         [],
+        [],
     )
     zonal_population(people, zone, block.population, block.cells)
     populated = bool((people > 0.0).any())
@@ -246,6 +292,7 @@ def overlay_block(window, population, zones, hazards, options, buffer) -> BlockS
         block.cell_arrays.append(cell_out)
         block.previews.append(None)
         block.coarse.append(None)
+        block.points.append(None)
         wants_preview = hazard.preview_factor > 0 and not hazard.components
         if not populated and not wants_preview:  # nobody here: nothing to add
             continue
@@ -283,6 +330,7 @@ def overlay_block(window, population, zones, hazards, options, buffer) -> BlockS
                 else _EMPTY3
             )
             runs.append((values, where, at, share, layer_part, _EMPTY2))
+            block.points[-1] = _per_person(hazard, window, rows, cols, where, at, share)
         for who, zone_of, values, flooded, sums, cells in runs:
             overlay_bands(
                 who,
@@ -343,6 +391,7 @@ class _Totals:
             for h in hazards
             if h.coarse_factor > 0 and not h.components
         }
+        self.points = {h.id: [] for h in hazards}
 
     @staticmethod
     def _slot(target, window, factor, coarse):
@@ -378,6 +427,8 @@ class _Totals:
                     if slot is None:
                         raise ValueError("the allocation grid must line up with the blocks")
                     slot += part
+            if block.points[k] is not None:
+                self.points[hazard.id].append(block.points[k])
             if self.cell_sink is not None and hazard.write_cells:
                 self.cell_sink(k, window, block.cell_arrays[k])
 
@@ -392,6 +443,14 @@ class _Totals:
             self.layer_population if with_layers else None,
             {h.id: self.layer_sums[k] for k, h in enumerate(self.hazards)} if with_layers else None,
             self.coarse or None,
+            {
+                hazard_id: PointFigures(
+                    *(np.concatenate(part) for part in zip(*parts, strict=True))
+                )
+                for hazard_id, parts in self.points.items()
+                if parts
+            }
+            or None,
         )
 
 

@@ -48,6 +48,7 @@ from mecc.map_data import (
     warp_picture,
     warp_to_mercator,
 )
+from mecc.map_mobility import flow_layers, host_choropleths, scenario_markers, site_layer
 from mecc.map_text import NODATA_PATTERN, PMD_PERIODS, Text, esc, per_100k, sendai_b1
 from mecc.offline import check_offline, inline_assets
 from mecc.previews import MAP_EVENT_BANDS, MAPPED_KINDS
@@ -120,6 +121,7 @@ class _Page:
         self.notes: list[str] = []
         self.legends: list[tuple[str, list, str]] = []  # (id, layers, markup)
         self.popups: list[list[str]] = []
+        self.popup_of: dict[str, int] = {}  # hazard id -> its popups
         self.finest = max(run.levels)
         self.frame = run.levels[self.finest].reset_index(drop=True)
         self.codes = list(self.frame["zone_code"])
@@ -150,6 +152,7 @@ class _Page:
                 )
             )
             popup = len(self.popups) - 1
+            self.popup_of[hazard_id] = popup
             if headline is None:
                 continue
             suffix = f" · {esc(hazard_id)}"
@@ -166,6 +169,7 @@ class _Page:
             unit = "unit_per_100k_year" if yearly else "unit_per_100k"
             key = "layer_per_100k_at_risk" if headline == "at_risk_relocation" else "layer_per_100k"
             out.append((w(key) + suffix, density, unit, popup))
+        out += host_choropleths(self)
         out += self.future_choropleths()
         return out
 
@@ -178,6 +182,8 @@ class _Page:
         from mecc.map_data import read_table
 
         table = read_table(path)
+        attribution_path = run.run_dir / "attribution.csv"
+        attribution = read_table(attribution_path) if attribution_path.is_file() else None
         out = []
         for (future_id, hazard_id), group in table.groupby(["future_id", "hazard_id"], sort=False):
             summary = run.summary.get("hazards", {}).get(hazard_id, {"kind": ""})
@@ -190,9 +196,15 @@ class _Page:
             )
             yearly = figure == "aad"
             unit = "unit_people_year" if yearly else "unit_people"
-            out.append(
-                (f"{name} · {esc(hazard_id)}", _column(rows, "change"), unit, len(self.popups) - 1)
-            )
+            popup = len(self.popups) - 1
+            out.append((f"{name} · {esc(hazard_id)}", _column(rows, "change"), unit, popup))
+            if attribution is None:
+                continue
+            parts = self.rows(attribution, hazard_id, future_id=future_id, figure=figure)
+            for part in ("climate_only", "population_only"):  # attribution of the change
+                if part in parts and not parts[part].isna().all():
+                    layer = self.text.w(f"layer_{part}", future=label)
+                    out.append((f"{layer} · {esc(hazard_id)}", _column(parts, part), unit, popup))
         return out
 
     # --- the page --------------------------------------------------------------------
@@ -236,6 +248,9 @@ class _Page:
         for hazard_id in run.hazard_ids:
             self.intensity_layers(m, hazard_id)
         self.cell_layers(m)
+        flow_layers(m, self)
+        site_layer(m, self)
+        scenario_markers(m, self)
         if self.finest != min(run.levels):
             outline = simplified_geojson(run.levels[min(run.levels)], tolerance)
             style = {"fill": False, "color": "#1a1a1a", "weight": 1.6, "opacity": 0.9}
@@ -405,11 +420,23 @@ def _fix_ids(m) -> None:
     """Deterministic element names, so the same run gives the same page."""
     counter = 0
     stack = [m.get_root()]
+    seen = []
     while stack:
         element = stack.pop(0)
         element._id = f"{counter:04d}"
         counter += 1
         stack.extend(element._children.values())
+        # a popup keeps its content in elements outside its children
+        stack.extend(
+            getattr(element, part)
+            for part in ("header", "html", "script")
+            if hasattr(getattr(element, part, None), "_children")
+        )
+        seen.append(element)
+    for element in seen:  # templates also use the keys children were added under
+        element._children = type(element._children)(
+            (child.get_name(), child) for child in element._children.values()
+        )
 
 
 def _finish(page: str, title: str, lang: str) -> str:

@@ -394,6 +394,8 @@ def _seasonal(config, mobility, zones, exposure, label) -> None:
         months = np.where(np.isnan(given), 1.0, given)
     exposure.report["seasonal"] = {"hazards": {}}
     for spec in config.data["hazards"]:
+        if spec["type"] in ("sea_level_rise", "drought"):
+            continue  # slow onset: the residents, whatever the month
         weights = (
             season_weights(spec["season"], f"{label}.hazards.{spec['id']}.season")
             if spec.get("season") is not None

@@ -3,16 +3,14 @@
 - :func:`coarse_band_sums`: per band, displaced people and people left safe, summed over
   ``factor x factor`` groups of cells (the allocation grid), read along the engine's pass;
 - :func:`allocate_by_distance`: each coarse cell's displaced people shared among safe
-  coarse cells within a radius, in proportion to ``safe people x distance^-exponent``
-  (a gravity rule, as planning heuristics for host communities use; DESIGN.md,
-  Mobility layers).
+  coarse cells within a radius, in proportion to ``safe people x weight``, the weight a
+  distance decay ``distance^-exponent`` given per source row and offset (a gravity rule,
+  as planning heuristics for host communities use; DESIGN.md, Mobility layers).
 
 Each kernel has a plain-numpy reference (``*_reference``) checked by property tests.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
@@ -25,9 +23,6 @@ __all__ = [
     "coarse_band_sums",
     "coarse_band_sums_reference",
 ]
-
-EARTH_RADIUS_KM = 6371.0088
-"""Mean Earth radius (IUGG), for distances between cells of a geographic grid."""
 
 
 @jit
@@ -139,57 +134,42 @@ def coarse_band_sums_reference(
 
 
 @jit
-def _distance_km(ya, xa, yb, xb, geographic):
-    if geographic:  # equirectangular at the mean latitude: < 0.1 % error within 100 km
-        mean = math.radians(0.5 * (ya + yb))
-        dx = math.radians(xb - xa) * math.cos(mean)
-        dy = math.radians(yb - ya)
-        return EARTH_RADIUS_KM * math.sqrt(dx * dx + dy * dy)
-    return math.sqrt((xb - xa) ** 2 + (yb - ya) ** 2)
-
-
-@jit
 def allocate_by_distance(
     displaced,
     safe,
-    row_y,
-    col_x,
-    geographic,
+    weights,
     zone,
-    radius_km,
-    exponent,
-    nearest_km,
-    reach_rows,
-    reach_cols,
     hosted_out,
     no_host_out,
     flows_out,
 ):
-    """Share each coarse cell's displaced people among safe cells within ``radius_km``.
+    """Share each coarse cell's displaced people among safe cells nearby.
 
-    A source cell ``s`` gives target cell ``t`` (``t`` may be ``s``) the share
-    ``safe_t × max(d_st, nearest_km)^-exponent / Σ`` of its displaced people, over the
-    targets with ``safe_t > 0`` and ``d_st <= radius_km``; with no such target its people
-    go to ``no_host_out[s]``. ``Σ hosted + Σ no host = Σ displaced``.
+    A source cell ``s`` in row ``si`` gives a target ``t`` at offset ``(dr, dc)`` (``t`` may
+    be ``s``) the share ``safe_t × w / Σ`` of its displaced people, with
+    ``w = weights[si, dr + R, dc + C]`` (0 beyond the radius; see
+    ``mecc.allocation.distance_weights``), over the targets with ``safe_t > 0`` and
+    ``w > 0``; with no such target its people go to ``no_host_out[s]``.
+    ``Σ hosted + Σ no host = Σ displaced``.
 
     Parameters
     ----------
     displaced, safe : ndarray of float64, shape (H, W)
-    row_y, col_x : ndarray of float64, shapes (H,) and (W,)
-        Coordinates of the cell centres: latitude and longitude in degrees when
-        ``geographic``, else kilometres.
-    geographic : bool
+    weights : ndarray of float64, shape (H, 2R + 1, 2C + 1) or (1, 2R + 1, 2C + 1)
+        Distance-decay weight of each offset, per source row (one row for all when the
+        distances do not depend on the row, as on a projected grid).
     zone : ndarray of int32, shape (H, W)
         Zone of each coarse cell, ``0 <= zone < n_zones``.
-    radius_km, exponent, nearest_km : float
-    reach_rows, reach_cols : int
-        Rows and columns to search either side (covering ``radius_km`` everywhere).
     hosted_out, no_host_out : ndarray of float64, shape (H, W)
     flows_out : ndarray of float64, shape (n_zones, n_zones)
         ``flows_out[zone of s, zone of t]`` receives the people moving from s to t.
     """
     height, width = displaced.shape
+    reach_rows = (weights.shape[1] - 1) // 2
+    reach_cols = (weights.shape[2] - 1) // 2
+    per_row = weights.shape[0] > 1
     for si in range(height):
+        table = weights[si if per_row else 0]
         for sj in range(width):
             people = displaced[si, sj]
             if not people > 0.0:
@@ -198,25 +178,22 @@ def allocate_by_distance(
             c0, c1 = max(sj - reach_cols, 0), min(sj + reach_cols + 1, width)
             total = 0.0
             for ti in range(r0, r1):
+                row_weights = table[ti - si + reach_rows]
                 for tj in range(c0, c1):
                     hosts = safe[ti, tj]
-                    if not hosts > 0.0:
-                        continue
-                    d = _distance_km(row_y[si], col_x[sj], row_y[ti], col_x[tj], geographic)
-                    if d <= radius_km:
-                        total += hosts * max(d, nearest_km) ** -exponent
+                    if hosts > 0.0:
+                        total += hosts * row_weights[tj - sj + reach_cols]
             if not total > 0.0:
                 no_host_out[si, sj] += people
                 continue
             zs = zone[si, sj]
             for ti in range(r0, r1):
+                row_weights = table[ti - si + reach_rows]
                 for tj in range(c0, c1):
                     hosts = safe[ti, tj]
-                    if not hosts > 0.0:
-                        continue
-                    d = _distance_km(row_y[si], col_x[sj], row_y[ti], col_x[tj], geographic)
-                    if d <= radius_km:
-                        moved = people * (hosts * max(d, nearest_km) ** -exponent / total)
+                    w = row_weights[tj - sj + reach_cols]
+                    if hosts > 0.0 and w > 0.0:
+                        moved = people * (hosts * w / total)
                         hosted_out[ti, tj] += moved
                         flows_out[zs, zone[ti, tj]] += moved
 
@@ -224,47 +201,32 @@ def allocate_by_distance(
 def allocate_by_distance_reference(
     displaced,
     safe,
-    row_y,
-    col_x,
-    geographic,
+    weights,
     zone,
-    radius_km,
-    exponent,
-    nearest_km,
-    reach_rows,
-    reach_cols,
     hosted_out,
     no_host_out,
     flows_out,
 ):
-    """Plain-numpy reference for :func:`allocate_by_distance` (every pair of cells)."""
-    height, width = displaced.shape
-    yy, xx = np.meshgrid(row_y, col_x, indexing="ij")
-    y, x = yy.ravel(), xx.ravel()
-    if geographic:
-        mean = np.radians(0.5 * (y[:, None] + y[None, :]))
-        dx = np.radians(x[None, :] - x[:, None]) * np.cos(mean)
-        dy = np.radians(y[None, :] - y[:, None])
-        distance = EARTH_RADIUS_KM * np.sqrt(dx**2 + dy**2)
-    else:
-        distance = np.sqrt((x[None, :] - x[:, None]) ** 2 + (y[None, :] - y[:, None]) ** 2)
-    rows, cols = np.divmod(np.arange(height * width), width)
-    in_window = (np.abs(rows[:, None] - rows[None, :]) <= reach_rows) & (
-        np.abs(cols[:, None] - cols[None, :]) <= reach_cols
-    )
-    hosts = safe.ravel()
-    reachable = in_window & (distance <= radius_km) & (hosts[None, :] > 0)
-    with np.errstate(divide="ignore"):
-        weight = np.where(
-            reachable, hosts[None, :] * np.maximum(distance, nearest_km) ** -exponent, 0.0
+    """Plain-numpy reference for :func:`allocate_by_distance` (a padded window per source)."""
+    reach_rows = (weights.shape[1] - 1) // 2
+    reach_cols = (weights.shape[2] - 1) // 2
+    pad_safe = np.pad(np.where(safe > 0, safe, 0.0), ((reach_rows,), (reach_cols,)))
+    pad_zone = np.pad(zone.astype(np.int64), ((reach_rows,), (reach_cols,)))
+    for si, sj in zip(*np.nonzero(displaced > 0), strict=True):
+        people = displaced[si, sj]
+        hosts = pad_safe[si : si + 2 * reach_rows + 1, sj : sj + 2 * reach_cols + 1]
+        share = hosts * np.where(hosts > 0, weights[si if weights.shape[0] > 1 else 0], 0.0)
+        total = share.sum()
+        if not total > 0:
+            no_host_out[si, sj] += people
+            continue
+        window = people * (share / total)
+        targets = np.nonzero(window > 0)
+        for dr, dc in zip(*targets, strict=True):
+            ti, tj = si + dr - reach_rows, sj + dc - reach_cols
+            hosted_out[ti, tj] += window[dr, dc]
+        np.add.at(
+            flows_out,
+            (np.full(targets[0].size, zone[si, sj]), pad_zone[si + targets[0], sj + targets[1]]),
+            window[targets],
         )
-    people = np.where(displaced.ravel() > 0, displaced.ravel(), 0.0)
-    total = weight.sum(axis=1)
-    has_host = total > 0
-    moved = np.where(
-        has_host[:, None], people[:, None] * (weight / np.where(has_host, total, 1)[:, None]), 0.0
-    )
-    hosted_out += moved.sum(axis=0).reshape(height, width)
-    no_host_out += np.where(has_host, 0.0, people).reshape(height, width)
-    z = zone.ravel().astype(np.int64)
-    np.add.at(flows_out, (np.repeat(z, z.size), np.tile(z, z.size)), moved.ravel())

@@ -39,6 +39,7 @@ from mecc.mobility import (
 )
 from mecc.outputs import CellGridWriter, OutputFolder, write_csv, write_json
 from mecc.sendai_writers import write_run_sendai
+from mecc.site_tables import site_table
 
 __all__ = ["BatchResult", "RunResult", "run_batch", "run_country", "versions"]
 
@@ -453,6 +454,13 @@ def _run_country(
                         encoding=dict.fromkeys(groups.data_vars, compressed),
                     )
                     write_csv(disaggregated, staging / "zones_disaggregated.csv")
+                if exposure.sites is not None:
+                    write_csv(
+                        site_table(
+                            exposure.sites, hazards, inputs[: len(hazards)], result.points, zones
+                        ),
+                        staging / "sites.csv",
+                    )
                 if allocation and result.coarse:
                     hosts, flows, about = allocation_tables(
                         allocation[0],

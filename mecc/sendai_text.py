@@ -166,7 +166,9 @@ INDICATORS = (
         True,
         "",
         "Evacuation-type displacement of the people living in displacement sites (camps, "
-        "collective centres).",
+        "collective centres) as the population grid counts them (group in_sites of "
+        "zones_disaggregated.csv); where a site's cell holds fewer people than the site "
+        "lists, only those are counted: sites.csv gives each site's figure for all its people.",
         "secondary",
         "reactive",
         "",

@@ -235,3 +235,12 @@ def test_demo_exercises_every_generator_and_is_labelled_fictional(demo_folder):
             assert "fictional" in hazard["scenario"]
     page = (demo_folder / "run" / "map.html").read_text(encoding="utf-8")
     assert "fictional" in page
+
+
+def test_readme_tour_shows_what_the_demo_prints(demo_command):
+    """The README's five-minute tour quotes `mecc demo`'s output: the engine's figures."""
+    folder, result = demo_command
+    printed = result.stdout.replace(str(folder), "demo-output")
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("```text\nwrote demo-output") + len("```text\n")
+    assert readme[start : readme.index("```", start)] == printed

@@ -388,30 +388,24 @@ def case_coarse_band_sums(data):
 
 def case_allocate_by_distance(data):
     h, w = data.draw(grid_shapes())
-    geographic = data.draw(st.booleans())
     people = st.one_of(st.sampled_from((0.0, -1.0, NAN, 5.0)), st.floats(0, 1e4))
     displaced = data.draw(hnp.arrays(np.float64, (h, w), elements=people))
     safe = data.draw(hnp.arrays(np.float64, (h, w), elements=people))
-    if geographic:
-        top = data.draw(st.floats(-60, 60))
-        step = data.draw(st.sampled_from((0.01, 0.05, 0.25)))
-        row_y = top - step * np.arange(h)
-        col_x = data.draw(st.floats(-170, 170)) + step * np.arange(w)
-        radius = data.draw(st.sampled_from((3.3, 17.9, 41.7)))
-    else:  # kilometres on integer spacing; radii that no distance hits exactly but 10
-        row_y = -1.0 * np.arange(h)
-        col_x = 1.0 * np.arange(w)
-        radius = data.draw(st.sampled_from((0.75, 1.6, 2.9, 10.0)))
+    reach = (data.draw(st.integers(0, 3)), data.draw(st.integers(0, 3)))
+    rows = data.draw(st.sampled_from((1, h)))
+    weights = data.draw(
+        hnp.arrays(
+            np.float64,
+            (rows, 2 * reach[0] + 1, 2 * reach[1] + 1),
+            elements=st.one_of(st.just(0.0), st.floats(1e-3, 100)),
+        )
+    )
     n_zones = data.draw(st.integers(1, 4))
     zone = data.draw(hnp.arrays(np.int32, (h, w), elements=st.integers(0, n_zones - 1)))
-    exponent = data.draw(st.sampled_from((0.0, 1.0, 2.0, 1.5)))
-    nearest = data.draw(st.sampled_from((0.1, 0.5)))
-    reach = (data.draw(st.integers(0, h)), data.draw(st.integers(0, w)))
     hosted = data.draw(hnp.arrays(np.float64, (h, w), elements=st.floats(0, 10)))
     no_host = data.draw(hnp.arrays(np.float64, (h, w), elements=st.floats(0, 10)))
     flows = data.draw(hnp.arrays(np.float64, (n_zones, n_zones), elements=st.floats(0, 10)))
-    args = [displaced, safe, row_y, col_x, geographic, zone, radius, exponent, nearest]
-    return _pair([*args, *reach, hosted, no_host, flows]), [11, 12, 13]
+    return _pair([displaced, safe, weights, zone, hosted, no_host, flows]), [4, 5, 6]
 
 
 CASES = {
@@ -908,8 +902,8 @@ def test_allocation_conserves_people(data):
     """Σ hosted + Σ no host = Σ displaced (positive), and flows add up to the hosted."""
     (args, _), _ = case_allocate_by_distance(data)
     displaced = args[0]
-    args[11][:], args[12][:], args[13][:] = 0.0, 0.0, 0.0
+    args[4][:], args[5][:], args[6][:] = 0.0, 0.0, 0.0
     kernels.allocate_by_distance(*args)
     given_out = np.where(displaced > 0, displaced, 0.0).sum()
-    assert args[11].sum() + args[12].sum() == pytest.approx(given_out, rel=1e-12, abs=1e-9)
-    assert args[13].sum() == pytest.approx(args[11].sum(), rel=1e-12, abs=1e-9)
+    assert args[4].sum() + args[5].sum() == pytest.approx(given_out, rel=1e-12, abs=1e-9)
+    assert args[6].sum() == pytest.approx(args[4].sum(), rel=1e-12, abs=1e-9)

@@ -153,15 +153,49 @@ def _expected(run: Path) -> dict:
         choropleths += 2 + int(pmd)
     if (run / "futures.csv").exists():
         futures = pd.read_csv(run / "futures.csv", encoding="utf-8-sig")
-        choropleths += len(futures.groupby(["future_id", "hazard_id"]))
+        pairs = len(futures.groupby(["future_id", "hazard_id"]))
+        choropleths += pairs
+        if (run / "attribution.csv").exists():  # change from climate alone, population alone
+            attribution = pd.read_csv(run / "attribution.csv", encoding="utf-8-sig")
+            for part in ("climate_only", "population_only"):
+                choropleths += int(
+                    (attribution.groupby(["future_id", "hazard_id"])[part].count() > 0).sum()
+                )
     with rasterio.open(run / "displaced.tif") as src:
         cells = sum(name in summary["hazards"] for name in src.descriptions)
+    overlays = 0  # feature groups: sites, flows of the shown band, tracks and epicentres
+    if (run / "sites.csv").exists():
+        overlays += 1
+    manifest = json.loads((run / "manifest.json").read_text())
+    overlays += sum(
+        bool(item.get("generated")) for item in manifest["parameters"]["hazards"].values()
+    )
+    if (run / "allocation.csv").exists():
+        allocation = pd.read_csv(run / "allocation.csv", encoding="utf-8-sig", dtype={"band": str})
+        flows = pd.read_csv(run / "flows.csv", encoding="utf-8-sig", dtype=str)
+        for hazard_id in allocation["hazard_id"].unique():
+            rows = bands[bands["hazard_id"] == hazard_id]
+            # the 100-year map of a return-period set, the one band of a scenario
+            band = (
+                rows.loc[rows["return_period"] == 100, "band"]
+                if rows["return_period"].notna().any()
+                else rows["band"]
+            )
+            chosen = flows[
+                (flows["hazard_id"] == hazard_id)
+                & (flows["band"] == band.iloc[0])
+                & (flows["from_zone"] != flows["to_zone"])
+            ]
+            choropleths += 1  # people hosted per 1,000 residents
+            overlays += int(len(chosen) > 0)
     return {
         "zones": int(
             ((zones["level"] == finest) & (zones["hazard_id"] == zones["hazard_id"].iloc[0])).sum()
         ),
         "choropleths": choropleths,
-        "rasters": intensity + cells,
+        "rasters": intensity + cells + overlays,  # every checkbox of the layer control
+        "images": intensity + cells,
+        "overlays": overlays,
         "legends": choropleths + intensity_legends + cells,
         "overlay_legends": intensity_legends + cells,
         "finest": finest,
@@ -271,7 +305,7 @@ def test_moved_run_folder_maps_without_hazard_grids(demo, tmp_path):
     run = shutil.copytree(demo / "run", tmp_path / "elsewhere" / "run")
     page = build_map(run, tmp_path / "map.html").read_text(encoding="utf-8")
     # cells and hazard pictures both come from the run folder itself (results.nc previews)
-    assert page.count("L.imageOverlay(") == _expected(run)["rasters"]
+    assert page.count("L.imageOverlay(") == _expected(run)["images"]
     assert "Hazard grids of" not in page
     (run / "results.nc").unlink()  # an older run folder: the pictures come from the inputs
     page = build_map(run, tmp_path / "old.html").read_text(encoding="utf-8")
@@ -279,7 +313,7 @@ def test_moved_run_folder_maps_without_hazard_grids(demo, tmp_path):
     with_inputs = build_map(run, tmp_path / "again.html", inputs_dir=demo / "inputs")
     with_inputs = with_inputs.read_text(encoding="utf-8")
     assert "Hazard grids of" not in with_inputs
-    assert with_inputs.count("L.imageOverlay(") == _expected(run)["rasters"]
+    assert with_inputs.count("L.imageOverlay(") == _expected(run)["images"]
 
 
 def test_ranges_and_sendai_b1_appear_when_present(demo, tmp_path):
@@ -348,9 +382,12 @@ def test_demo_map_in_chromium(visit, demo, demo_map):
     page.wait_for_function(
         "n => Array.from(document.querySelectorAll('img.leaflet-image-layer'))"
         ".filter(i => i.complete && i.naturalWidth > 0).length === n",
-        arg=expected["rasters"],
+        arg=expected["images"],
     )
     assert page.locator(".mecc-legend:not([hidden])").count() == expected["overlay_legends"]
+    if (demo / "run" / "sites.csv").exists():  # the sites' circles (and flow lines) are drawn
+        sites = pd.read_csv(demo / "run" / "sites.csv", encoding="utf-8-sig")
+        assert page.locator("path.leaflet-interactive").count() >= len(sites) > 0
     assert page.locator("a[href^='http']").count() == 0
     assert page.locator(".mecc-badge").first.inner_text() == "Modelled estimate"
     assert v.requests == [] and v.errors == []

@@ -557,3 +557,75 @@ def test_allocation_grid_too_fine_for_its_radius_is_refused():
     with pytest.raises(ConfigError, match="give cell_km: 10 or more"):
         check_cost(grid, 8, settings)
     check_cost(grid, 128, AllocationSettings(radius_km=100, exponent=2, cell_km=12.8))
+
+
+def test_sites_table_gives_each_site_its_own_figures(tmp_path):
+    data = scenario_case(tmp_path)
+    data["hazards"].append(
+        {
+            "id": "rf",
+            "type": "river_flood",
+            "return_periods": {10: "rp10.tif", 100: "rp100.tif"},
+            "curve": "flood_step_1m",
+        }
+    )
+    _sites(tmp_path, [("wet camp", (2, 3), 1000, ""), ("dry camp", (0, 0), 500, "")])
+    data["mobility"] = {"sites": {"path": "sites.csv", "in_population_grid": False}}
+    run(tmp_path, data)
+    sites = pd.read_csv(tmp_path / "out" / "sites.csv", encoding="utf-8-sig").set_index("site_name")
+    assert sites.loc["wet camp", "zone_code"] == "B" and sites.loc["dry camp", "zone_code"] == "A"
+    assert sites.loc["wet camp", "sc_displaced"] == pytest.approx(1000)  # 2 m of water
+    assert sites.loc["dry camp", "sc_displaced"] == 0
+    assert sites.loc["wet camp", "sc_exposed"] == pytest.approx(1000)
+    # column 3 floods at 1 m in the 10-year map and 2 m in the 100-year map: both displace
+    # everyone; trapezoid between the maps: (0.1 - 0.01) x 1000
+    assert sites.loc["wet camp", "rf_aad"] == pytest.approx(0.09 * 1000)
+
+
+def test_map_shows_sites_host_burden_and_flows_escaped(tmp_path):
+    from mecc.maps import build_map
+
+    data = scenario_case(tmp_path)
+    _sites(tmp_path, [("<img src=x onerror=alert(1)>", (0, 0), 500, ""), ("camp", (2, 3), 80, "")])
+    data["mobility"] = {
+        "sites": {"path": "sites.csv", "in_population_grid": False},
+        "allocation": {"radius_km": 300, "exponent": 0, "cell_km": 0.5},
+    }
+    run(tmp_path, data)
+    page = build_map(tmp_path / "out", tmp_path / "map.html").read_text(encoding="utf-8")
+    assert "Displacement sites" in page
+    assert "People hosted per 1,000 residents (scenario)" in page
+    assert "Where the displaced may go (scenario)" in page
+    assert "Zone B → Zone A" in page  # the flow's tooltip names both units
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert page.count("L.circleMarker(") == 2
+
+
+def test_distance_weights_follow_great_circle_distances():
+    from affine import Affine
+
+    from mecc.allocation import AllocationSettings, distance_weights
+    from mecc.grid import GridSpec
+
+    grid = GridSpec("EPSG:4326", Affine(0.05, 0, 30.0, 0, -0.05, 60.0), 40, 30)  # 60 N
+    settings = AllocationSettings(radius_km=12, exponent=2, cell_km=5)
+    weights = distance_weights(grid, settings)
+    rows, cols = (weights.shape[1] - 1) // 2, (weights.shape[2] - 1) // 2
+
+    def haversine(lat1, lon1, lat2, lon2):
+        p1, p2 = np.radians(lat1), np.radians(lat2)
+        a = (
+            np.sin((p2 - p1) / 2) ** 2
+            + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
+        )
+        return 2 * 6371.0088 * np.arcsin(np.sqrt(a))
+
+    lat0 = 60.0 - 0.025  # centre of the first row
+    for dr, dc in ((0, 1), (1, 0), (1, 2), (0, 3)):
+        d = haversine(lat0, 30.0, lat0 - 0.05 * dr, 30.0 + 0.05 * dc)
+        expected = d**-2 if d <= 12 else 0.0
+        assert weights[0, rows + dr, cols + dc] == pytest.approx(expected, rel=2e-3)
+    # a cell's own people host at half the narrower side of a cell (at the grid's middle)
+    width_km = 0.05 * np.pi * 6371.0088 / 180 * np.cos(np.radians(60 - 0.05 * 30 / 2))
+    assert weights[0, rows, cols] == pytest.approx((0.5 * width_km) ** -2, rel=1e-9)
+    assert (weights[:, rows, cols + 5] == 0).all()  # 5 columns at 60 N: 13.9 km > 12 km

@@ -68,6 +68,11 @@ def test_demo_b3_b4_exclusive_against_numpy(demo_folder, demo_table):
     low, high = jrc_thresholds(hazard["damage_curve"].removeprefix("flood_damage_states_jrc_"))
     with rasterio.open(inputs / "population.tif") as src:
         people = src.read(1).astype(np.float64)
+    # seasonal presence: the floods' months weighted by the national multipliers
+    season = hazard.get("season") or dict.fromkeys(range(1, 13), 1)
+    multipliers = ((run_file.get("mobility") or {}).get("seasonal") or {}).get("multipliers", {})
+    presence = sum(w * multipliers.get(m, 1.0) for m, w in season.items()) / sum(season.values())
+    people = people * presence
     for period in (10, 100, 1000):
         with rasterio.open(inputs / hazard["return_periods"][period]) as src:
             depth = src.read(1).astype(np.float64)
@@ -104,7 +109,24 @@ def test_demo_denominators_and_files(demo_folder, demo_table):
     assert "below_poverty_line" in set(groups["income_group"])
     # custom indicators are labelled as such, with DELTA classes
     custom = demo_table[demo_table["is_custom"] == "True"]
-    assert set(custom["indicator_code"]) == {f"XMR-D{n}" for n in (1, 2, 3, 4, 6)}
+    assert set(custom["indicator_code"]) == {f"XMR-D{n}" for n in range(1, 7)}
+    # people in sites (D5): the in_sites group of zones_disaggregated.csv, per unit
+    groups_csv = pd.read_csv(
+        demo_folder / "run" / "zones_disaggregated.csv",
+        encoding="utf-8-sig",
+        dtype={"zone_code": str},
+    )
+    in_sites = groups_csv[groups_csv["group"] == "in_sites"].set_index(["zone_code", "hazard_id"])
+    sites = custom[
+        (custom["indicator_code"] == "XMR-D5")
+        & custom["measure"].isin(["expected_annual", "scenario"])
+        & (custom["admin_level"] != "0")
+    ]
+    assert len(sites) > 20
+    for row in sites.itertuples():
+        figure = "aad" if row.measure == "expected_annual" else "displaced"
+        expected = in_sites.loc[(row.admin_code, row.hazard_id), figure]
+        assert float(row.value_number) == pytest.approx(expected, rel=1e-12, abs=1e-9)
     assert set(custom.loc[custom["indicator_code"] == "XMR-D6", "displacement_timing"]) == {
         "pre-emptive"
     }

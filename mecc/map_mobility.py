@@ -1,0 +1,230 @@
+"""Points and lines on the map: sites, flows of the displaced, tracks and epicentres.
+
+Drawn when the run folder has them (``mobility.sites`` → sites.csv, ``mobility.allocation``
+→ allocation.csv and flows.csv):
+
+- sites as circles sized by their people, with a popup of each hazard's figure for them
+  (at risk of secondary displacement);
+- per allocated hazard, for one band (the scenario, or the 100-year map when there is
+  one, else the rarest map): people hosted per 1,000 residents as a choropleth, and
+  the flows between units as lines whose width follows the people moving.
+
+A generated cyclone's track and an earthquake's epicentre come from manifest.json
+(``mecc.manifest.generated_scenario``). Every value from the run is escaped (site names
+come from field spreadsheets).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from mecc.map_text import esc
+
+__all__ = [
+    "allocation_band",
+    "flow_layers",
+    "host_choropleths",
+    "scenario_markers",
+    "site_layer",
+]
+
+SITE_COLOUR = "#7a0177"
+FLOW_COLOUR = "#08519c"
+
+
+def _read(path):
+    return pd.read_csv(path, encoding="utf-8-sig", dtype={"zone_code": str, "band": str})
+
+
+def allocation_band(table: pd.DataFrame, hazard_id: str, kind: str, bands=None) -> str | None:
+    """The band whose allocation the map shows: the scenario, or for return-period maps
+    the 100-year map when there is one, else the rarest (``bands``: bands.csv)."""
+    labels = list(dict.fromkeys(table.loc[table["hazard_id"] == hazard_id, "band"].astype(str)))
+    if not labels:
+        return None
+    if kind == "return_periods" and bands is not None:
+        rows = bands[(bands["hazard_id"] == hazard_id) & bands["band"].astype(str).isin(labels)]
+        periods = dict(
+            zip(rows["band"].astype(str), rows["return_period"].astype(float), strict=True)
+        )
+        if periods:
+            hundred = [b for b, t in periods.items() if t == 100.0]
+            return hundred[0] if hundred else max(periods, key=periods.get)
+    return labels[-1] if kind == "return_periods" else labels[0]
+
+
+def host_choropleths(page):
+    """(layer name, values, unit, popup) of host burden per allocated hazard."""
+    run, text = page.run, page.text
+    path = run.run_dir / "allocation.csv"
+    if not path.is_file():
+        return []
+    table = _read(path)
+    out = []
+    for hazard_id, summary in run.summary.get("hazards", {}).items():
+        band = allocation_band(table, hazard_id, summary.get("kind", ""), run.bands)
+        if band is None:
+            continue
+        rows = page.rows(table, hazard_id, band=band)
+        values = rows["host_burden_per_1000"].to_numpy(dtype="float64")
+        band_text = _band_text(text, summary, band, run.bands)
+        name = f"{text.w('layer_host_burden', band=band_text)} · {esc(hazard_id)}"
+        popup = page.popup_of.get(hazard_id, 0)
+        out.append((name, values, "unit_per_1000", popup))
+    return out
+
+
+def _band_text(text, summary, band, bands=None) -> str:
+    if summary.get("kind") == "return_periods":
+        period = None
+        if bands is not None:
+            match = bands[bands["band"].astype(str) == band]["return_period"]
+            period = float(match.iloc[0]) if len(match) else None
+        return text.w("band_return_period", t=f"{period:g}" if period else band)
+    return text.w("band_scenario")
+
+
+def flow_layers(m, page) -> None:
+    """Lines between units for the people moving in the shown band of each hazard."""
+    import folium
+
+    run, text = page.run, page.text
+    flows_path, table_path = run.run_dir / "flows.csv", run.run_dir / "allocation.csv"
+    if not flows_path.is_file() or not table_path.is_file():
+        return
+    flows = pd.read_csv(flows_path, encoding="utf-8-sig", dtype=str)
+    flows["people"] = flows["people"].astype(float)
+    table = _read(table_path)
+    points = page.frame.geometry.representative_point()
+    where = {code: (p.y, p.x) for code, p in zip(page.codes, points, strict=True)}
+    for hazard_id, summary in run.summary.get("hazards", {}).items():
+        band = allocation_band(table, hazard_id, summary.get("kind", ""), run.bands)
+        if band is None:
+            continue
+        chosen = flows[
+            (flows["hazard_id"] == hazard_id)
+            & (flows["band"] == band)
+            & (flows["from_zone"] != flows["to_zone"])
+            & flows["from_zone"].isin(where.keys())
+            & flows["to_zone"].isin(where.keys())
+        ]
+        if chosen.empty:
+            continue
+        largest = chosen["people"].max()
+        band_text = _band_text(text, summary, band, run.bands)
+        group = folium.FeatureGroup(
+            name=f"{text.w('layer_flows', band=band_text)} · {esc(hazard_id)}", show=False
+        )
+        for row in chosen.itertuples():
+            tip = text.w(
+                "flow_tip",
+                source=page.names[page.codes.index(row.from_zone)],
+                target=page.names[page.codes.index(row.to_zone)],
+                people=text.number(row.people),
+            )
+            folium.PolyLine(
+                [where[row.from_zone], where[row.to_zone]],
+                color=FLOW_COLOUR,
+                weight=1 + 7 * math.sqrt(row.people / largest),
+                opacity=0.75,
+                tooltip=tip,
+            ).add_to(group)
+        group.add_to(m)
+
+
+def site_layer(m, page) -> None:
+    """Displacement sites: circles sized by people, popups with each hazard's figure."""
+    import folium
+
+    run, text = page.run, page.text
+    path = run.run_dir / "sites.csv"
+    if not path.is_file():
+        return
+    sites = pd.read_csv(path, encoding="utf-8-sig", dtype={"site_name": str, "zone_code": str})
+    if sites.empty:
+        return
+    largest = max(float(sites["individuals"].max()), 1.0)
+    group = folium.FeatureGroup(name=text.w("layer_sites"), show=False)
+    hazards = run.summary.get("hazards", {})
+    for _, site in sites.iterrows():
+        cells = [
+            (text.w("site_type"), esc(str(site.get("site_type") or ""))),
+            (text.w("as_of"), esc(str(site.get("as_of") or ""))),
+            (text.w("site_people"), text.num(site["individuals"])),
+        ]
+        for hazard_id in hazards:
+            for figure, unit in (("aad", "unit_people_year"), ("displaced", "unit_people")):
+                value = site.get(f"{hazard_id}_{figure}")
+                if value is not None and np.isfinite(value):
+                    label = text.w("site_secondary", hazard=hazard_id)
+                    cells.append((label, f"{text.num(value)} {text.w(unit)}"))
+        body = "".join(f'<tr><th scope="row">{k}</th><td>{v}</td></tr>' for k, v in cells)
+        popup = (
+            f'<div class="mecc-popup-body" lang="{text.lang}"><h2>'
+            f"{esc(str(site['site_name']))}</h2><table>{body}</table>"
+            f'<p class="mecc-badge">{text.w("modelled_notice")}</p></div>'
+        )
+        folium.CircleMarker(
+            [float(site["lat"]), float(site["lon"])],
+            radius=3 + 9 * math.sqrt(float(site["individuals"]) / largest),
+            color=SITE_COLOUR,
+            weight=1.5,
+            fill=True,
+            fill_opacity=0.6,
+            popup=folium.Popup(popup, max_width=320),
+            tooltip=esc(str(site["site_name"])),
+        ).add_to(group)
+    group.add_to(m)
+
+
+TRACK_COLOUR = "#d94801"
+
+
+def scenario_markers(m, page) -> None:
+    """A generated cyclone's track and an earthquake's epicentre (from manifest.json)."""
+    import folium
+
+    run, text = page.run, page.text
+    for hazard_id in run.summary.get("hazards", {}):
+        source = run.hazard_parameters(hazard_id).get("generated") or {}
+        if "track" in source:
+            group = folium.FeatureGroup(
+                name=f"{text.w('layer_track')} · {esc(hazard_id)}", show=False
+            )
+            positions = [(float(lat), float(lon)) for _, lat, lon in source["track"]]
+            folium.PolyLine(
+                positions, color=TRACK_COLOUR, weight=2.5, dash_array="6 4", opacity=0.9
+            ).add_to(group)
+            for time, lat, lon in source["track"]:
+                folium.CircleMarker(
+                    [float(lat), float(lon)],
+                    radius=3,
+                    color=TRACK_COLOUR,
+                    fill=True,
+                    fill_opacity=1.0,
+                    tooltip=text.w("track_point", time=str(time)),
+                ).add_to(group)
+            group.add_to(m)
+        elif "epicentre" in source:
+            lat, lon = source["epicentre"]
+            group = folium.FeatureGroup(
+                name=f"{text.w('layer_epicentre')} · {esc(hazard_id)}", show=False
+            )
+            folium.Marker(
+                [float(lat), float(lon)],
+                icon=folium.DivIcon(
+                    html='<div aria-hidden="true" style="font-size:22px;line-height:22px;'
+                    'color:#cb181d;text-shadow:0 0 2px #fff;">&#9733;</div>',
+                    icon_size=(22, 22),
+                    icon_anchor=(11, 11),
+                ),
+                tooltip=text.w(
+                    "epicentre_tip",
+                    magnitude=str(source.get("magnitude", "")),
+                    depth=str(source.get("depth_km", "")),
+                ),
+            ).add_to(group)
+            group.add_to(m)

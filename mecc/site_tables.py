@@ -1,0 +1,80 @@
+"""Displacement sites one by one: sites.csv.
+
+Each site of ``mobility.sites`` with, per hazard, the people of the site who would be
+exposed and displaced again (a scenario) or the site's average annual displacement
+(event sets and return-period maps), with the curve variants' range. The engine computes
+figures per person at each site's cell on its pass (``engine.PointFigures``: its own
+kernel, weighted like every cell of displaced.tif); a site's figure is its people times
+those. These are modelled estimates of secondary displacement for camp and site
+managers; the zone figures for people in sites are in zones_disaggregated.csv (group
+``in_sites``). Combined hazards (wind and surge together) are left out here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["site_table"]
+
+
+def site_table(sites, hazards, overlays, points: dict | None, zones) -> pd.DataFrame:
+    """One row per site on the analysis grid, with each hazard's figures for its people.
+
+    Parameters
+    ----------
+    sites : exposure.sites.SitePeople
+    hazards : list of hazards.readers.HazardSet
+    overlays : list of mecc.engine.OverlayInput
+        The engine inputs of ``hazards`` (same order), for their band weights.
+    points : dict
+        ``EngineResult.points``: hazard id → ``engine.PointFigures``.
+    zones : exposure.zones.Zones
+    """
+    frame = sites.sites
+    people = frame["individuals"].to_numpy(np.float64)
+    out = pd.DataFrame(
+        {
+            "site_name": frame["site_name"].to_numpy(),
+            "site_type": frame["site_type"].to_numpy(),
+            "as_of": [str(d.date()) if pd.notna(d) else "" for d in frame["as_of"]],
+            "lat": frame["lat"].to_numpy(),
+            "lon": frame["lon"].to_numpy(),
+            "individuals": people,
+        }
+    )
+    codes = list(zones.finest.codes) + ["__outside__"]
+    zone_found = False
+    for hazard, overlay in zip(hazards, overlays, strict=True):
+        figures = (points or {}).get(hazard.id)
+        if figures is None:
+            continue
+        index = {(r, c): k for k, (r, c) in enumerate(zip(figures.rows, figures.cols, strict=True))}
+        at = np.array(
+            [index.get((r, c), -1) for r, c in zip(frame["row"], frame["col"], strict=True)]
+        )
+        found = at >= 0
+        pick = np.where(found, at, 0)
+        if not zone_found:
+            out["zone_code"] = [
+                codes[z] if f else "" for z, f in zip(figures.zone[pick], found, strict=True)
+            ]
+            zone_found = True
+        weights = overlay.band_weight[figures.zone[pick]]  # (sites, bands)
+        for v, variant in enumerate(hazard.variant_names):
+            suffix = "" if v == 0 else f"_{variant}"
+            if hazard.kind == "scenario":
+                value = figures.displaced[pick, 0, v]
+                name = f"{hazard.id}_displaced{suffix}"
+            else:
+                value = (weights * figures.displaced[pick, :, v]).sum(axis=1)
+                name = f"{hazard.id}_aad{suffix}"
+            if v == 0 and hazard.kind == "scenario":
+                out[f"{hazard.id}_exposed"] = np.where(
+                    found, people * figures.exposed[pick, 0], np.nan
+                )
+            out[name] = np.where(found, people * value, np.nan)
+        missing = figures.no_hazard_data[pick].max(axis=1) > 0
+        if missing.any():
+            out[f"{hazard.id}_no_hazard_data"] = found & missing
+    return out
