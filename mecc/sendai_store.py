@@ -8,13 +8,14 @@ Computed once at the end of ``mecc run`` from the engine's per-zone sums, so tha
   curve on intensity; for a hazard with ``impact_time: day`` and a day/night table, the
   people present at the time of impact), people whose dwellings are damaged but not
   destroyed and destroyed (damage-state curves), the same as dwellings (people divided
-  by the household size of their finest unit), and people at risk of planned
-  relocation (sea-level rise);
+  by the household size of their finest unit), people at risk of planned relocation
+  (sea-level rise), and the deaths of a curve's fatality model (Sendai A-2);
 - their expected annual values (``mecc.tables.variant_figures``: events
   ``sum f x value``, return-period maps the trapezoid, protection standards applied as
   for AAD) and the PMD of the evacuation-type figure;
 - households, official population per zone, and per group of people (cohorts,
-  attributes, people in sites) the expected annual values of the same figures;
+  attributes, people in sites, livelihood and early-warning shares) the expected annual
+  values of the evacuation-type, damage-state and exposed figures;
 - a JSON attribute ``metadata`` naming curves, evidence grades, sources and years.
 
 Nothing here reads or writes files; :func:`sendai_dataset` returns an xarray Dataset.

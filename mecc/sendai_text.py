@@ -332,8 +332,8 @@ def about_rows(meta: dict, left_out: list, version: str) -> list[tuple[str, str]
         (
             "Outside every admin unit",
             "People on the population grid outside every admin unit are their own row "
-            "(__outside__), never folded into a unit; the nation = the units of any level + "
-            "this row.",
+            "(__outside__; left out when nobody lives there), never folded into a unit; the "
+            "nation = the units of any level + this row.",
         ),
         (
             "Ranges",
