@@ -33,6 +33,7 @@ __all__ = [
     "curve_entries",
     "describe_entries",
     "describe_entry",
+    "fatality_curve",
     "get_entry",
 ]
 
@@ -160,6 +161,8 @@ def build_curve(generator: dict, name: str, unit: str | None = None, **meta) -> 
             return _with(_step(threshold, name), **common)
         grid = np.union1d(np.arange(threshold, MMI_TOP + 0.025, 0.05), [threshold])
         survivors = 1.0 - _fatality_rate(grid, fatality)
+        # the fatality model rides along: Sendai A-2 (fatality_curve)
+        common["metadata"] = {**common.get("metadata", {}), "fatality": dict(fatality)}
         return Curve(name, (threshold, *map(float, grid)), (0.0, *map(float, survivors)), **common)
     if kind == "damage_states":
         destroyed_at = _threshold_from_table(
@@ -182,6 +185,24 @@ def build_curve(generator: dict, name: str, unit: str | None = None, **meta) -> 
             )
         return damaged, destroyed
     raise CurveError(f"{name}: unknown curve generator {kind!r}")
+
+
+def fatality_curve(curve: Curve) -> Curve | None:
+    """The fatality rate of a ``survivors_step`` curve's fatality model, as a curve (0
+    below the model's minimum intensity), or None for any other curve (Sendai A-2)."""
+    fatality = (curve.metadata or {}).get("fatality")
+    if fatality is None:
+        return None
+    start = float(fatality.get("minimum", 0.0))
+    grid = np.union1d(np.arange(start, MMI_TOP + 0.025, 0.05), [start])
+    rate = _fatality_rate(grid, fatality)
+    return Curve(
+        f"{curve.name}:fatalities",
+        (start, *map(float, grid)),
+        (0.0, *map(float, rate)),
+        unit=curve.unit,
+        source=curve.source,
+    )
 
 
 def _with(curve: Curve, **meta) -> Curve:

@@ -85,6 +85,9 @@ class HazardSet:
     damage_curves : dict
         ``{(state, variant): Curve}``, states ``damaged`` (not destroyed, Sendai B-3) and
         ``destroyed`` (B-4), evaluated in the same pass after the displacement curves.
+    fatality_curve : Curve or None
+        The fatality rate of the curve's fatality model (``survivors_step`` curves with
+        one), evaluated last in the pass: Sendai A-2.
     """
 
     id: str
@@ -107,6 +110,7 @@ class HazardSet:
     combine: str | None = None
     curves: dict = field(default_factory=dict)
     damage_curves: dict = field(default_factory=dict)
+    fatality_curve: Curve | None = None
 
     @property
     def exposure_only(self) -> bool:
@@ -324,6 +328,8 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
         damage_curves = load_damage_curves(
             spec["damage_curve"], base_dir, f"{where}.damage_curve", hazard_type.name, country
         )
+    from hazards import library
+
     threshold = spec.get("exposure_threshold", hazard_type.exposure_threshold)
     if not isinstance(threshold, int | float) or isinstance(threshold, bool):
         raise ConfigError(f"{where}.exposure_threshold: give a number")
@@ -348,6 +354,7 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
         conversion=conversion,
         curves=curves,
         damage_curves=damage_curves,
+        fatality_curve=library.fatality_curve(curve),
         resampling=resampling,
         protection_rp=protection,
         scenario=spec.get("scenario"),

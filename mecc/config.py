@@ -41,7 +41,16 @@ POPULATION_KEYS = {
     "cohorts": (dict, False),
     "attributes": (dict, False),
     "household_size": ((int, float, dict), False),
+    "livelihoods": (dict, False),
 }
+ZONE_TABLE_KEYS = {
+    "path": (str, True),
+    "code_column": (str, True),
+    "value_column": (str, True),
+    "year": (int, False),
+    "source": (str, False),
+}
+"""A per-zone table of one value (official population, livelihood or warning shares)."""
 NESTED_KEYS = {
     ("population", "scale_to"): {
         "total": ((int, float), False),
@@ -51,13 +60,7 @@ NESTED_KEYS = {
         "year": (int, False),
         "source": (str, False),
     },
-    ("population", "official"): {
-        "path": (str, True),
-        "code_column": (str, True),
-        "value_column": (str, True),
-        "year": (int, False),
-        "source": (str, False),
-    },
+    ("population", "official"): ZONE_TABLE_KEYS,
     ("population", "cohorts"): {
         "path": (str, False),
         "code_column": (str, False),
@@ -74,6 +77,8 @@ NESTED_KEYS = {
         "year": (int, False),
         "source": (str, False),
     },
+    ("population", "livelihoods"): ZONE_TABLE_KEYS,
+    ("mobility", "early_warning"): ZONE_TABLE_KEYS,
     ("mobility", "sites"): {
         "path": (str, True),
         "in_population_grid": (bool, True),
@@ -92,6 +97,7 @@ MOBILITY_KEYS = {
     "day_night": (dict, False),
     "sites": (dict, False),
     "allocation": (dict, False),
+    "early_warning": (dict, False),
 }
 HAZARD_KEYS = {
     "id": (str, True),

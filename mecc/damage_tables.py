@@ -6,6 +6,8 @@ destroyed* (Sendai B-3) and *destroyed or uninhabitable* (B-4). Per zone and ban
 to zones_bands.csv and bands.csv as ``damaged``/``destroyed`` (with ``_low``/``_high``
 for the variants' range) and to ``HazardTables.arrays["damage"]`` for the Sendai tables.
 They are people; dwellings are people divided by household size (``mecc.mobility``).
+A curve with a fatality model (``survivors_step`` with ``fatality``) adds the deaths it
+removes from the displaced as ``fatalities`` (Sendai A-2), evaluated last in the pass.
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ def damage_sums(hazard, sums) -> dict:
 
 
 def add_damage_columns(hazard, sums, tab, zones) -> None:
-    """Add the damage-state columns to a hazard's freshly built tables (in place)."""
+    """Add the damage-state columns (and the deaths of a fatality model) to a hazard's
+    freshly built tables (in place)."""
+    if hazard.fatality_curve is not None:
+        _add_fatalities(hazard, sums, tab, zones)
     if not hazard.damage_curves:
         return
     damage = damage_sums(hazard, sums)
@@ -42,3 +47,15 @@ def add_damage_columns(hazard, sums, tab, zones) -> None:
     if hazard.kind == "scenario":
         tab.summary["damaged"] = national[("damaged", "central")]
         tab.summary["destroyed"] = national[("destroyed", "central")]
+
+
+def _add_fatalities(hazard, sums, tab, zones) -> None:
+    """Deaths of the curve's fatality model (Sendai A-2): after the damage states."""
+    offset = len(hazard.variant_names) + len(hazard.damage_curves)
+    deaths = sums.displaced[..., offset]
+    tab.arrays["fatalities"] = deaths
+    tab.zones_bands["fatalities"] = zones.aggregate(deaths).ravel()
+    tab.bands["fatalities"] = deaths.sum(axis=0)
+    tab.summary["fatality_model"] = hazard.fatality_curve.name
+    if hazard.kind == "scenario":
+        tab.summary["fatalities"] = float(deaths[:, 0].sum())

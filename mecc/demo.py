@@ -17,7 +17,10 @@ place, then runs it with :func:`mecc.run.run_country`:
   with a Wells and Coppersmith rupture (``hazards.earthquake``);
 - sea-level rise over the coast (people at risk of planned relocation);
 - mobility (:mod:`mecc.demo_mobility`): displacement sites, seasonal presence, commuting
-  by day and where the displaced may go.
+  by day and where the displaced may go;
+- a census of the districts (official population, household size, sex x age,
+  disability, poverty and livelihood shares), early-warning coverage and damage states
+  of the river floods, for the Sendai tables.
 
 The layers are generated in :mod:`mecc.demo_inputs` (one function per layer, each
 returning its run-file entry). Everything is labelled fictional; the numbers only
@@ -56,14 +59,15 @@ def demo_run_file(land: layers.DemoLand) -> dict:
     wind["season"] = surge["season"] = {2: 1}  # Aurelia makes landfall on 10 February
     earthquake["season"] = {6: 1}  # a June morning:
     earthquake["impact_time"] = "day"  # it strikes at 11:00, when commuters are at work
+    census, warnings = layers.write_census(land)
     return {
         "country": DEMO_COUNTRY["code"],
         "name": DEMO_COUNTRY["name"],
-        "population": population,
+        "population": {**population, **census},
         "zones": zones,
         "hazards": [*floods, wind, surge, earthquake, sea_level],
         "futures": futures,
-        "mobility": mobility,
+        "mobility": {**mobility, **warnings},
     }
 
 

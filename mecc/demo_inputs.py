@@ -21,6 +21,7 @@ import numpy as np
 
 __all__ = [
     "DemoLand",
+    "write_census",
     "write_cyclone",
     "write_earthquake",
     "write_population",
@@ -47,6 +48,9 @@ GROWTH = {
     "ssp585_2050": {"XMR01": 1.0, "XMR02": 1.05, "XMR03": 1.45},
 }
 """Population growth by province (the coast grows fastest); districts follow their province."""
+DAMAGE_CURVE = "flood_damage_states_jrc_south_america"
+"""Damage states of the river floods (Sendai B-3 / B-4): JRC residential, South America."""
+CENSUS_YEAR = 2024
 CYCLONE_NAME = "Cyclone Aurelia (fictional)"
 CYCLONE_TRACK = (
     # hours after 2026-02-10 00 UTC, lat, lon, central pressure (hPa): south-south-west
@@ -308,6 +312,7 @@ def write_river_floods(land: DemoLand) -> tuple[list[dict], list[dict]]:
             "type": "river_flood",
             "return_periods": maps,
             "curve": "flood_step_1m",
+            "damage_curve": DAMAGE_CURVE,
             "period": "2021-2040",
         },
         {
@@ -316,6 +321,7 @@ def write_river_floods(land: DemoLand) -> tuple[list[dict], list[dict]]:
             "intensity": "river_flood_events.tif",
             "events": "river_flood_events.csv",
             "curve": "flood_linear_curve.csv",
+            "damage_curve": DAMAGE_CURVE,
             "period": "2001-2020",
         },
     ]
@@ -408,4 +414,83 @@ def write_sea_level_rise(land: DemoLand) -> dict:
         "slr": 0.6,
         "slr_baseline": "MSL (fictional)",
         "period": 2100,
+    }
+
+
+def _district_people(land: DemoLand):
+    """Districts (sorted by code) and the people of population.tif whose cell centre each
+    contains."""
+    import geopandas as gpd
+    import rasterio
+    import shapely
+
+    districts = gpd.read_file(land.folder / "admin.gpkg", layer="districts").sort_values("pcode")
+    with rasterio.open(land.folder / "population.tif") as src:
+        people = src.read(1).astype(np.float64)
+    rows, cols = np.mgrid[0:SIZE, 0:SIZE]
+    xs, ys = land.transform @ (cols + 0.5, rows + 0.5)
+    totals = [float(people[shapely.contains_xy(g, xs, ys)].sum()) for g in districts.geometry]
+    return districts, np.asarray(totals)
+
+
+def write_census(land: DemoLand) -> tuple[dict, dict]:
+    """A fictional census of the districts: official population (with provinces and the
+    nation), household size, sex x age shares, disability and poverty shares, the share
+    living from farming and fishing, and the share reached by early warnings.
+
+    The official figures are the grid's people per district off by a few per cent (a
+    census a year before the grid's year). Returns the run file's population keys and
+    mobility keys.
+    """
+    import pandas as pd
+
+    from exposure.cohorts import STANDARD_COHORTS
+
+    districts, people = _district_people(land)
+    rng = land.rng
+    official = np.round(people * rng.normal(1.0, 0.03, size=len(people)))
+    codes = districts["pcode"].tolist()
+    table = pd.DataFrame({"pcode": codes, "population": official})
+    provinces = table.groupby(table["pcode"].str[:5])["population"].sum()
+    national = pd.DataFrame({"pcode": ["XMR"], "population": [official.sum()]})
+    pd.concat([national, provinces.reset_index(), table], ignore_index=True).to_csv(
+        land.folder / "census_population.csv", index=False
+    )
+    children = rng.uniform(0.28, 0.40, size=len(codes))
+    elders = rng.uniform(0.05, 0.11, size=len(codes))
+    female = rng.uniform(0.49, 0.53, size=len(codes))
+    ages = {"0_14": children, "15_64": 1.0 - children - elders, "65_plus": elders}
+    shares = pd.DataFrame({"pcode": codes})
+    for name in STANDARD_COHORTS:
+        sex, _, age = name.partition("_")
+        shares[name] = np.round(ages[age] * (female if sex == "female" else 1.0 - female), 4)
+    shares["household_size"] = np.round(rng.uniform(3.2, 5.0, size=len(codes)), 1)
+    shares["disability"] = np.round(rng.uniform(0.10, 0.16, size=len(codes)), 3)
+    shares["below_poverty_line"] = np.round(rng.uniform(0.15, 0.45, size=len(codes)), 3)
+    shares["farming_fishing"] = np.round(rng.uniform(0.2, 0.6, size=len(codes)), 3)
+    shares["early_warning"] = np.round(rng.uniform(0.3, 0.9, size=len(codes)), 3)
+    shares.to_csv(land.folder / "census_districts.csv", index=False)
+    source = f"Mareva census {CENSUS_YEAR} (fictional)"
+    districts_table = {"path": "census_districts.csv", "code_column": "pcode"}
+    return {
+        "official": {
+            "path": "census_population.csv",
+            "code_column": "pcode",
+            "value_column": "population",
+            "year": CENSUS_YEAR,
+            "source": source,
+        },
+        "cohorts": {**districts_table, "source": source, "year": CENSUS_YEAR},
+        "attributes": {
+            **districts_table,
+            "columns": {"disability": "disability", "below_poverty_line": "below_poverty_line"},
+        },
+        "household_size": {**districts_table, "value_column": "household_size"},
+        "livelihoods": {**districts_table, "value_column": "farming_fishing", "source": source},
+    }, {
+        "early_warning": {
+            **districts_table,
+            "value_column": "early_warning",
+            "source": "Mareva early-warning dissemination survey (fictional)",
+        }
     }

@@ -1,13 +1,16 @@
 """Figures by group of people: sex × age cohorts, attributes, people in sites.
 
 One row per zone, hazard and group in ``zones_disaggregated.csv``; the per-band sums in
-results.nc (group ``disaggregated``). Groups come in three breakdowns:
+results.nc (group ``disaggregated``). Groups come in these breakdowns:
 
 - ``sex_age``: cohorts that partition the people (per-zone shares or cohort grids);
   they add up to the zone's figures;
 - ``attribute``: people with a disability, in poverty, ... (per-zone shares); they
   overlap each other and the cohorts;
-- ``sites``: people in displacement sites, at risk of secondary displacement.
+- ``sites``: people in displacement sites, at risk of secondary displacement;
+- ``livelihoods`` and ``early_warning``: people whose livelihood a hazard would disrupt,
+  and people covered by early warning (per-zone shares; Sendai B-5 and pre-emptive
+  evacuation in ``mecc.sendai``).
 
 Metrics per group are computed from the group's own per-band sums exactly as for
 everyone (``mecc.tables``): AAD and PMD for event sets and return-period maps, people
@@ -65,6 +68,11 @@ def group_sums(exposure, hazard_id: str, sums, population, result) -> list[Group
         shares = _with_outside_shares(shares, population)
         for a, name in enumerate(names):
             groups.append(_scaled("attribute", name, shares[:, a], population, sums))
+    for spec in (exposure.livelihoods, exposure.early_warning):
+        if spec is not None:  # Sendai B-5 and pre-emptive evacuation (mecc.sendai)
+            name, shares = spec
+            shares = _with_outside_shares(shares[:, None], population)[:, 0]
+            groups.append(_scaled(name, name, shares, population, sums))
     return groups
 
 
@@ -146,7 +154,8 @@ def group_tables(exposure, hazards, hazard_sums, population, result, zones, prot
 
 
 def disaggregated_dataset(zones, kept):
-    """Per group, zone, hazard, band and variant: exposed and displaced people (results.nc)."""
+    """Per group, zone, hazard, band and variant: exposed and displaced people, and people
+    whose dwellings are damaged or destroyed when a hazard has damage states (results.nc)."""
     import xarray as xr
 
     from hazards.curves import VARIANT_ORDER
@@ -163,9 +172,11 @@ def disaggregated_dataset(zones, kept):
     shape = (len(names), len(table), len(kept), n_band)
     exposed = np.full(shape, np.nan)
     displaced = np.full((*shape, len(VARIANT_ORDER)), np.nan)
+    states = {"damaged": displaced.copy(), "destroyed": displaced.copy()}
     population = np.full((len(names), len(table)), np.nan)
     for h, (hazard, groups) in enumerate(kept):
         nb = len(hazard.bands)
+        offset = len(hazard.variant_names)
         for g in groups:
             i = names.index((g.breakdown, g.name))
             population[i] = zones.aggregate(g.population)
@@ -174,12 +185,22 @@ def disaggregated_dataset(zones, kept):
             for v, variant in enumerate(hazard.variant_names):
                 if variant in VARIANT_ORDER:
                     displaced[i, :, h, :nb, VARIANT_ORDER.index(variant)] = rows[..., v]
+            # damage states (Sendai B-3 / B-4) follow the variants in the engine's pass
+            for k, (state, variant) in enumerate(hazard.damage_curves):
+                slot = VARIANT_ORDER.index(variant)
+                states[state][i, :, h, :nb, slot] = rows[..., offset + k]
     people = {"units": "people"}
+    damage = {
+        state: (("group", "zone", "hazard", "band", "variant"), values, people)
+        for state, values in states.items()
+        if any(h.damage_curves for h, _ in kept)
+    }
     return xr.Dataset(
         {
             "population": (("group", "zone"), population, people),
             "exposed": (("group", "zone", "hazard", "band"), exposed, people),
             "displaced": (("group", "zone", "hazard", "band", "variant"), displaced, people),
+            **damage,
         },
         coords={
             "group": [n for _, n in names],

@@ -95,6 +95,7 @@ def overlay_input(
         pack_curves(
             [hazard.curves[name] for name in hazard.variant_names]
             + list(hazard.damage_curves.values())
+            + ([hazard.fatality_curve] if hazard.fatality_curve is not None else [])
         ),
         hazard.exposure_threshold,
         band_weight,

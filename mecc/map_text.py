@@ -125,7 +125,8 @@ class Text:
                     (self.w("per_100k"), self.num(per_100k(headline_value, row.get("population"))))
                 )
             if code in b1:
-                cells.append((self.w("sendai_b1"), self.num(b1[code])))
+                label = "sendai_b1_year" if kind in ("events", "return_periods") else "sendai_b1"
+                cells.append((self.w(label), _value("sendai_b1", self.num(b1[code]))))
             out.append(self._popup(name, cells, extra))
         return out
 
@@ -233,9 +234,10 @@ def _value(figure, text) -> str:
 def sendai_b1(run, hazard_id) -> dict:
     """Sendai B-1 per zone for one hazard, when the run folder has it.
 
-    From a ``sendai_b1`` (or ``b1``) column of zones.csv, or else from the total rows of
-    sendai.csv (``indicator_code`` B-1, ``admin_code``, ``per_100k``; ``hazard_id`` when
-    the run has several hazards).
+    From a ``sendai_b1`` (or ``b1``) column of zones.csv, or else from sendai.csv
+    (``mecc.sendai``): the rows of indicator B-1 for everyone (no breakdown) of the
+    hazard's headline measure — the expected annual value for event sets and
+    return-period maps (per 100,000 per year), the scenario's value for a scenario.
     """
     zones = run.zones
     for column in ("sendai_b1", "b1"):
@@ -255,7 +257,9 @@ def sendai_b1(run, hazard_id) -> dict:
         rows = rows[rows["hazard_id"] == hazard_id]
     elif len(run.hazard_ids) > 1:
         return {}
-    for column in ("sex", "age_group", "disability", "income_group"):
+    if "measure" in rows.columns:
+        rows = rows[rows["measure"].isin({"expected_annual", "scenario"})]
+    for column in ("breakdown", "sex", "age_group", "disability", "income_group"):
         if column in rows.columns:
             rows = rows[rows[column] == ""]
     values = pd.to_numeric(rows["per_100k"], errors="coerce")

@@ -11,6 +11,10 @@ model and Mobility layers; README, "Who is exposed, and where"):
 - ``population.cohorts``: sex × age cohorts, as per-zone shares or as grids;
 - ``population.attributes``: per-zone shares of people with a disability, in poverty, ...
 - ``population.household_size``: national or per zone, turning people into households;
+- ``population.livelihoods``: per-zone share of people whose livelihood a hazard would
+  disrupt (farming, fishing, ...): Sendai B-5 from the people exposed;
+- ``mobility.early_warning``: per-zone share of people covered by early warning: the
+  displaced who could leave pre-emptively;
 - ``mobility.seasonal`` with a hazard's ``season``: presence at the time of year events
   happen;
 - ``mobility.day_night`` with a hazard's ``impact_time: day``: people exposed by day;
@@ -43,6 +47,8 @@ class Exposure:
     cohort_shares: tuple | None = None  # (names, per finest unit + outside: (n + 1, C))
     attributes: tuple | None = None  # (names, per finest unit + outside: (n + 1, A))
     household_size: np.ndarray | None = None  # per finest unit + outside
+    livelihoods: tuple | None = None  # (name, share per finest unit + outside (NaN: none))
+    early_warning: tuple | None = None  # (name, share per finest unit + outside (NaN: none))
     official: dict | None = None  # zone code -> people
     presence: dict = field(default_factory=dict)  # hazard id -> factor per finest + outside
     daytime: np.ndarray | None = None  # people present by day per finest unit + outside
@@ -279,9 +285,37 @@ def prepare_exposure(config, population, zones, grid, block_shape, threads) -> E
             "year": spec.get("year"),
             "source": spec.get("source", spec["path"]),
         }
+    for section, key, spec in (
+        ("population", "livelihoods", pop_spec.get("livelihoods")),
+        ("mobility", "early_warning", mobility.get("early_warning")),
+    ):
+        if spec is not None:
+            where = f"{label}.{section}.{key}"
+            setattr(exposure, key, (key, _zone_shares(spec, config, zones, where)))
+            exposure.report[key] = {
+                "file": spec["path"],
+                "year": spec.get("year"),
+                "source": spec.get("source", spec["path"]),
+            }
     _seasonal(config, mobility, zones, exposure, label)
     read_day_night(config, exposure)
     return exposure
+
+
+def _zone_shares(spec, config, zones, where: str) -> np.ndarray:
+    """One share (0-1) per finest unit + outside from a per-zone table (NaN: not given)."""
+    from exposure.cohorts import read_zone_table
+
+    column = spec["value_column"]
+    table = read_zone_table(
+        _path(config, spec["path"]), spec["code_column"], [column], f"{where} ({spec['path']})"
+    )[column]
+    if (table > 1).any():
+        raise DataError(
+            f"{where} ({spec['path']}).{column}: shares must lie between 0 and 1 "
+            f"(zone {table.index[int(np.argmax(table.to_numpy() > 1))]})"
+        )
+    return _finest(zones, table.to_dict(), where, "shares")
 
 
 def _origin_factors(sites, zones, by_zone: np.ndarray, label: str) -> np.ndarray:
@@ -445,6 +479,7 @@ def decorate_tables(exposure: Exposure, config, hazard, tab, zones, population) 
             daytime_population(population[: zones.n], codes, exposure.od, "mobility.day_night"),
             population[zones.n],
         )
+        tab.arrays["daytime"] = day  # evacuation-type Sendai figures use it (mecc.sendai_store)
         exposed = tab.arrays["fine_exposed"]
         with np.errstate(invalid="ignore", divide="ignore"):
             rate = np.where(population[:, None] > 0, exposed / population[:, None], 0.0)

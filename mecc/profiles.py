@@ -376,11 +376,18 @@ def _as_float(value):
         return np.nan
 
 
+PROFILE_INDICATORS = ("B-1", "B-3", "B-4")
+"""Sendai indicators a profile page shows (the whole table: sendai.xlsx)."""
+
+
 def _read_sendai(path: Path) -> dict:
     """``{admin_code: [(indicator label, people, per 100,000)]}`` from sendai.csv.
 
-    Totals only (rows with an empty sex / age / disability / income column); the label
-    names the hazard when the file has a ``hazard_id`` column. Any other layout: {}.
+    The layout of ``mecc.sendai``: B-1, B-3 and B-4 (``PROFILE_INDICATORS``; the
+    displacement figures are the profile's own) for everyone (empty ``breakdown`` and
+    sex / age / disability / income columns), expected annual values and scenarios,
+    labelled with the hazard and "per year" for expected annual values. Columns a file
+    lacks are not filtered on; a file without ``admin_code`` and ``indicator_code``: {}.
     """
     if not path.is_file():
         return {}
@@ -389,15 +396,23 @@ def _read_sendai(path: Path) -> dict:
     table = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
     if not {"admin_code", "indicator_code"} <= set(table.columns):
         return {}
-    for column in ("sex", "age_group", "disability", "income_group"):
+    for column in ("breakdown", "sex", "age_group", "disability", "income_group"):
         if column in table.columns:
             table = table[table[column] == ""]
-    value_column = next((c for c in ("value", "people", "count") if c in table.columns), None)
+    if "measure" in table.columns:  # mecc.sendai: the headline B-indicators fit the page
+        table = table[table["measure"].isin({"expected_annual", "scenario"})]
+        table = table[table["indicator_code"].isin(PROFILE_INDICATORS)]
+    if "unit" in table.columns:
+        table = table[table["unit"].str.startswith("people")]
+    value_column = next(
+        (c for c in ("value_number", "value", "people", "count") if c in table.columns), None
+    )
     out: dict = {}
     for _, row in table.iterrows():
         label = row["indicator_code"]
         if row.get("hazard_id"):
-            label = f"{label} ({row['hazard_id']})"
+            per_year = ", per year" if row.get("measure") == "expected_annual" else ""
+            label = f"{label} ({row['hazard_id']}{per_year})"
         value = (
             pd.to_numeric(row.get(value_column, ""), errors="coerce") if value_column else np.nan
         )

@@ -4,7 +4,8 @@
 analysis grid, streams the engine over it, computes the risk metrics and writes the
 outputs of the run contract (DESIGN.md) into a staging folder that is renamed into
 place at the end: summary.json, zones.csv, zones_bands.csv, bands.csv,
-exceedance.csv, results.nc, zones.gpkg, displaced.tif, manifest.json and map.html.
+exceedance.csv, results.nc, zones.gpkg, displaced.tif, sendai.xlsx, sendai.csv,
+sendai_hxl.csv, manifest.json and map.html.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from mecc.mobility import (
     write_exposure_outputs,
 )
 from mecc.outputs import CellGridWriter, OutputFolder, write_csv, write_json
+from mecc.sendai_writers import write_run_sendai
 
 __all__ = ["BatchResult", "RunResult", "run_batch", "run_country", "versions"]
 
@@ -517,6 +519,8 @@ def _run_country(
                     write_csv(future_frames[0], staging / "futures.csv")
                     write_csv(future_frames[1], staging / "attribution.csv")
                 _write_zones_gpkg(staging / "zones.gpkg", zones, grid, hazard_tabs)
+                sendai = (config, hazards, hazard_tabs, result, zones, exposure, group_sets)
+                write_run_sendai(staging, (*sendai, protections))  # sendai.xlsx/.csv, _hxl.csv
             recorded = [str(w.message) for w in caught if issubclass(w.category, MeccWarning)]
             manifest = {
                 "run_file": os.path.basename(config.path),

@@ -14,7 +14,23 @@ from pathlib import Path
 
 __all__ = ["SECTIONS", "markdown", "update_readme"]
 
+
 # (section title, where it sits, {key: (value, default, meaning)}); "required" as default
+def _share_table(name: str, what: str) -> tuple:
+    """The section of a per-zone table of shares (``config.ZONE_TABLE_KEYS``)."""
+    return (
+        name,
+        f"{name}.",
+        {
+            "path": ("CSV file", "required", f"{what} per zone (any level; nearest wins)."),
+            "code_column": ("column", "required", "Zone codes."),
+            "value_column": ("column", "required", "Shares (0–1)."),
+            "year": ("year", "none", "Recorded."),
+            "source": ("text", "the file name", "Named in the Sendai tables."),
+        },
+    )
+
+
 SECTIONS = [
     (
         "Top level",
@@ -99,6 +115,11 @@ SECTIONS = [
                 "none",
                 "People per household, national or `{path, code_column, value_column}`.",
             ),
+            "livelihoods": (
+                "mapping",
+                "none",
+                "Per-zone share of people whose livelihood a hazard disrupts: Sendai B-5 (below).",
+            ),
         },
     ),
     (
@@ -160,6 +181,10 @@ SECTIONS = [
             "source": ("text", "none", "Recorded."),
         },
     ),
+    _share_table(
+        "population.livelihoods",
+        "Share of people living from farming, fishing, ... (exposed people x share = B-5)",
+    ),
     (
         "mobility",
         "mobility.",
@@ -179,7 +204,17 @@ SECTIONS = [
             ),
             "sites": ("mapping", "none", "Displacement sites (below)."),
             "allocation": ("mapping", "none", "Where the displaced may go (below)."),
+            "early_warning": (
+                "mapping",
+                "none",
+                "Per-zone share of people covered by early warning: pre-emptive evacuation "
+                "in the Sendai tables (below).",
+            ),
         },
+    ),
+    _share_table(
+        "mobility.early_warning",
+        "Share of people reached by early warning (displaced x share = could leave pre-emptively)",
     ),
     (
         "mobility.sites",

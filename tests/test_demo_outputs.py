@@ -30,8 +30,13 @@ RUN_OUTPUTS = {
     "map.html",
     "futures.csv",
     "attribution.csv",
+    "sendai.xlsx",
+    "sendai.csv",
+    "sendai_hxl.csv",
+    "zones_disaggregated.csv",
 }
-"""The run contract's outputs (DESIGN.md) that the demo must write (it has futures)."""
+"""The run contract's outputs (DESIGN.md) that the demo must write (it has futures, and a
+census with cohorts and attributes)."""
 
 
 def _read_json(path: Path):

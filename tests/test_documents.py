@@ -248,7 +248,36 @@ def test_sendai_figures_shown_when_the_run_has_them(run_dir, tmp_path):
     section = re.search(r'<table class="sendai">.*?</table>', page).group(0)
     assert _text(section).count("B-1 (rf)") == 1  # the female row is a breakdown, not shown
     assert "1,234" in section and "5,679" in section
-    assert "Sendai" not in _pages(build_profiles(run_dir))["B"]
+    (copy / "sendai.csv").unlink()
+    assert "Sendai" not in _pages(build_profiles(copy))["B"]
+
+
+def test_sendai_figures_of_the_run_are_shown(tmp_path):
+    """The run's own sendai.csv (mecc.sendai): B-1, B-3 and B-4 of each hazard with damage
+    states, for everyone, expected annual (per year) or the scenario's, with the rate."""
+    from mecc.run import run_country
+
+    data = basic_case(tmp_path)
+    write_raster(tmp_path / "pop.tif", PEOPLE)
+    data["hazards"][0]["damage_curve"] = "flood_damage_states_jrc_europe"
+    run_country(write_run(tmp_path, data), tmp_path / "run", with_map=False)
+    table = pd.read_csv(
+        tmp_path / "run" / "sendai.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False
+    )
+    section = re.search(
+        r'<table class="sendai">.*?</table>', _pages(build_profiles(tmp_path / "run"))["B"]
+    ).group(0)
+    shown = _text(section)
+    for code in ("B-1", "B-3", "B-4"):
+        row = table[
+            (table["admin_code"] == "B")
+            & (table["indicator_code"] == code)
+            & (table["measure"] == "expected_annual")
+            & (table["breakdown"] == "")
+        ]
+        assert len(row) == 1 and f"{code} (rf, per year)" in shown
+        assert f"{float(row['value_number'].iloc[0]):,.0f}" in shown
+    assert shown.count("(rf, per year)") == 3 and "AAA-D1" not in shown
 
 
 def test_profile_options_and_errors(run_dir, tmp_path):

@@ -325,8 +325,35 @@ def test_ranges_and_sendai_b1_appear_when_present(demo, tmp_path):
     zones.to_csv(run / "zones.csv", index=False, encoding="utf-8-sig")
     page = build_map(run, tmp_path / "map.html", inputs_dir=demo / "inputs").read_text("utf-8")
     assert "Sendai B-1 (per 100,000)" in page and "range " in page
-    plain = build_map(demo / "run", tmp_path / "plain.html").read_text("utf-8")
+    (run / "sendai.csv").unlink()  # neither a zones.csv column nor sendai.csv: no B-1
+    zones.drop(columns="sendai_b1").to_csv(run / "zones.csv", index=False, encoding="utf-8-sig")
+    plain = build_map(run, tmp_path / "plain.html").read_text("utf-8")
     assert "Sendai B-1" not in plain
+
+
+def test_demo_map_shows_sendai_b1_of_sendai_csv(demo, demo_map):
+    """The demo's river floods have damage states: their popups show B-1 per 100,000 per
+    year from sendai.csv (expected annual value, everyone)."""
+    from mecc.map_data import labels
+    from mecc.map_text import Text
+
+    table = pd.read_csv(
+        demo / "run" / "sendai.csv", encoding="utf-8-sig", keep_default_na=False, dtype=str
+    )
+    rows = table[
+        (table["indicator_code"] == "B-1")
+        & (table["hazard_id"] == "river_flood")
+        & (table["measure"] == "expected_annual")
+        & (table["breakdown"] == "")
+        & (table["admin_level"] == "2")
+    ]
+    assert len(rows) == 12
+    page = demo_map.read_text("utf-8")
+    assert "Sendai B-1 (per 100,000 per year)" in page
+    text = Text(labels("en"), "en")
+    for value in rows["per_100k"].astype(float):
+        shown = f'data-figure="sendai_b1">{text.num(value)}</span>'
+        assert shown in page.replace("\\u003e", ">").replace("\\u003c", "<").replace('\\"', '"')
 
 
 # --- in Chromium, network blocked ------------------------------------------------------

@@ -443,6 +443,26 @@ def _bad(tmp_path, cli, data, *expected):
             1,
         ),
         (
+            lambda d, f: (
+                (f / "l.csv").write_text("code,farm\nA,0.5\nB,2\n"),
+                d["population"].update(
+                    livelihoods={"path": "l.csv", "code_column": "code", "value_column": "farm"}
+                ),
+            ),
+            ("population.livelihoods (l.csv).farm", "between 0 and 1", "zone B"),
+            1,
+        ),
+        (
+            lambda d, f: (
+                (f / "w.csv").write_text("code,share\nA,0.5\n"),
+                d.setdefault("mobility", {}).update(
+                    early_warning={"path": "w.csv", "code_column": "code", "value_column": "cover"}
+                ),
+            ),
+            ("mobility.early_warning (w.csv)", "cover", "not found"),
+            1,
+        ),
+        (
             lambda d, f: d["population"].update(scale_to={"total": -5}),
             ("population.scale_to.total", "> 0"),
             2,

@@ -171,6 +171,7 @@ def test_demo_country_on_dask_equals_streaming(client, tmp_path):
             "sites.csv",
             "allocation.csv",
             "flows.csv",
+            "sendai.csv",
         ],
     )
     import xarray as xr

@@ -261,7 +261,11 @@ def module_run_file(module, inputs_dir, run_dir, knobs: dict) -> Path:
     data = {
         "country": demo["country"],
         "name": demo["name"],
-        "population": {**demo["population"], "path": prefix + demo["population"]["path"]},
+        # the grid only: the exercises bring their own census ratios and household size
+        "population": {
+            **{k: v for k, v in demo["population"].items() if k in ("kind", "year", "source")},
+            "path": prefix + demo["population"]["path"],
+        },
         "zones": [{**z, "path": prefix + z["path"]} for z in demo["zones"]],
         "hazards": hazards,
     }

@@ -1,10 +1,10 @@
 """Disaster-loss records of a fictional past event and their Sendai A/B indicators.
 
 Modules 2 and 6 need a DesInventar-style record set and the Sendai Framework
-indicators computed from it. Until the toolkit's own Sendai tables (``mecc.sendai``)
-land, the computation lives here, in two small functions that module code calls by
-name — :func:`sendai_indicators` and :func:`reporting_table` — so switching them to
-``mecc.sendai`` later changes this file only.
+indicators computed from it. The formulas are the toolkit's own (:mod:`mecc.sendai`,
+which builds the modelled Sendai tables of every run): this module adds what the
+exercises need around them — the generated records, their cleaning, and the small
+reporting table of reported records plus one modelled custom row.
 
 Definitions (../shared/reference/sendai_training.md §1.3, from UNDRR's DesInventar-SFM
 indicator script):
@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from mecc import sendai
+
 __all__ = [
     "PER",
     "clean_records",
@@ -37,7 +39,7 @@ __all__ = [
     "sendai_indicators",
 ]
 
-PER = 100_000.0
+PER = sendai.PER_100K
 RECORD_COLUMNS = [
     "serial",
     "zone_code",
@@ -51,8 +53,9 @@ RECORD_COLUMNS = [
     "evacuated",
     "relocated",
 ]
-CUSTOM_DISPLACED = "XMR-D1"
-"""The national custom indicator code of modelled displacement (no global SFM code exists)."""
+CUSTOM_DISPLACED = sendai.custom_code("XMR", 1)
+"""The national custom indicator code of modelled (evacuation-type) displacement, as in
+the toolkit's sendai.csv (no global SFM code exists)."""
 
 
 def loss_records(zones_bands, zones, hazard_id: str, variant: int, household_size: float):
@@ -119,25 +122,23 @@ def sendai_indicators(records, population: float, household_size: float) -> dict
     """
     total = {c: float(records[c].sum()) for c in RECORD_COLUMNS[3:]}
     b2 = total["injured"]
-    b3 = total["houses_damaged"] * household_size
-    b4 = total["houses_destroyed"] * household_size
+    b3 = sendai.people_from_dwellings(total["houses_damaged"], household_size)
+    b4 = sendai.people_from_dwellings(total["houses_destroyed"], household_size)
     b5 = total["livelihoods_affected"]
-    affected = b2 + b3 + b4 + b5
+    affected = sendai.directly_affected(b2, b3, b4, b5)
     return {
         "records": float(len(records)),
         "deaths": total["deaths"],
         "missing": total["missing"],
         "evacuated": total["evacuated"],
         "relocated": total["relocated"],
-        "A-1": (total["deaths"] + total["missing"]) * PER / population,
-        "A-2": total["deaths"] * PER / population,
-        "A-3": total["missing"] * PER / population,
+        **sendai.mortality(total["deaths"], total["missing"], population),
         "B-2": b2,
         "B-3": b3,
         "B-4": b4,
         "B-5": b5,
         "B-1_people": affected,
-        "B-1": affected * PER / population,
+        "B-1": sendai.per_100k(affected, population),
     }
 
 
@@ -186,7 +187,7 @@ def reporting_table(records, zones, household_size: float, displaced: dict, year
                     "indicator_code": code_,
                     "is_custom": False,
                     "value_number": number,
-                    "per_100k": number * PER / pop,
+                    "per_100k": sendai.per_100k(number, pop),
                     "method": "reported",
                 }
             )
@@ -197,10 +198,10 @@ def reporting_table(records, zones, household_size: float, displaced: dict, year
         rows.append(
             {
                 **common,
-                "indicator_code": CUSTOM_DISPLACED,
+                "indicator_code": sendai.custom_code(country, 1),
                 "is_custom": True,
                 "value_number": modelled,
-                "per_100k": modelled * PER / pop,
+                "per_100k": sendai.per_100k(modelled, pop),
                 "method": "modelled",
             }
         )

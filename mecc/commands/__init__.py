@@ -9,7 +9,16 @@ from __future__ import annotations
 
 def all_commands() -> list:
     """Every top-level command and group, in the order ``mecc --help`` lists them."""
-    from mecc.commands import documents, hazard, population, reports, run, runfile, training
+    from mecc.commands import (
+        documents,
+        hazard,
+        population,
+        report,
+        reports,
+        run,
+        runfile,
+        training,
+    )
 
     return [
         *run.COMMANDS,
@@ -17,6 +26,7 @@ def all_commands() -> list:
         *hazard.COMMANDS,
         *population.COMMANDS,
         *reports.COMMANDS,
+        *report.COMMANDS,
         *documents.COMMANDS,
         *training.COMMANDS,
     ]

@@ -1,0 +1,469 @@
+"""Rows of the Sendai long table (``mecc.sendai``), one call per hazard of a run.
+
+Reads the store of :func:`mecc.sendai.read_store`: per zone row the per-band, expected
+annual and PMD figures of ``results.nc`` group ``sendai``, and the groups of people of
+group ``disaggregated``. The nation is the sum of the finest units and the outside
+bucket (its PMD is its own curve's); per-100,000 rates use the official population of
+an area when given, else its grid population (flagged).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mecc.sendai import directly_affected, per_100k
+from mecc.sendai_text import CONFIDENCE, INDICATORS, custom_code
+
+__all__ = ["RowBuilder"]
+
+OUTSIDE = "__outside__"
+BY_INDICATOR = {ind.key: ind for ind in INDICATORS}
+STANDARD_SEX = {"female": "female", "f": "female", "male": "male", "m": "male"}
+INCOME_WORDS = ("poor", "poverty", "income")
+
+
+@dataclass
+class _Area:
+    level: object
+    code: str
+    name: str
+    parent: str
+    rows: list  # zone rows summed (one, or the finest level + outside for the nation)
+    denominator: float
+    denominator_source: str
+    denominator_year: object
+    national: bool = False  # the nation summed from the units (not a zone row of its own)
+
+
+class RowBuilder:
+    """Rows of the long table, one call per hazard."""
+
+    def __init__(self, s, version: str):
+        self.s, self.meta, self.version = s, s.meta, version
+        main = s.main
+        self.codes = [str(c) for c in main["zone"].values]
+        self.names = [str(n) for n in main["zone_name"].values]
+        self.levels = [int(v) for v in main["level"].values]
+        self.parents = [str(p) for p in main["parent_code"].values]
+        self.population = main["population"].values
+        self.hazard_ids = [str(h) for h in main["hazard"].values]
+        self.country = self.meta["country"]
+        self.areas = self._areas()
+        self.rows: list = []
+        self.group_info = self._group_info()
+
+    # --- areas and denominators
+    def _areas(self) -> list:
+        official = self.s.store["population_official"].values
+        year_official = (self.meta.get("official") or {}).get("year")
+        year_grid = (self.meta.get("population") or {}).get("year")
+        source = (self.meta.get("official") or {}).get("source") or "official population"
+        inside = [z for z, lv in enumerate(self.levels) if lv >= 0]
+        finest = max((self.levels[z] for z in inside), default=0)
+        everything = [z for z in inside if self.levels[z] == finest] + [
+            z for z, lv in enumerate(self.levels) if lv < 0
+        ]
+        grid_source = "grid population sum (no official figure; flagged)"
+
+        def denominator(value, grid):
+            if np.isfinite(value) and value > 0:
+                return float(value), f"official: {source}", year_official
+            return float(grid), grid_source, year_grid
+
+        areas = []
+        if not any(lv == 0 for lv in self.levels):
+            national = (self.meta.get("official") or {}).get("national")
+            coarsest = [z for z in inside if self.levels[z] == min(self.levels[z] for z in inside)]
+            if national is None and coarsest and np.isfinite(official[coarsest]).all():
+                national = float(np.sum(official[coarsest]))
+                source = f"{source} (sum of admin level {self.levels[coarsest[0]]})"
+            value, src, year = denominator(
+                np.nan if national is None else float(national),
+                float(np.sum(self.population[everything])),
+            )
+            if national is not None:
+                src = f"official: {source}"
+            areas.append(
+                _Area(0, self.country, self.meta["name"], "", everything, value, src, year, True)
+            )
+        # the outside bucket is its own row, left out only when it holds nobody
+        outside = [z for z, lv in enumerate(self.levels) if lv < 0 and self.population[z] > 0]
+        for z in inside + outside:
+            value, src, year = denominator(official[z], self.population[z])
+            level = self.levels[z] if self.levels[z] >= 0 else None
+            name = self.names[z] if level is not None else "Outside every admin unit (on the grid)"
+            areas.append(_Area(level, self.codes[z], name, self.parents[z], [z], value, src, year))
+        return areas
+
+    # --- groups (disaggregation)
+    def _group_info(self) -> list:
+        """``(label columns, group indices, breakdown, name)`` of each kind of
+        disaggregated row: sex and age marginals of the cohorts (cohorts named
+        ``<sex>_<age>``, else each cohort), then each attribute."""
+        groups = self.s.groups
+        if groups is None:
+            return []
+        names = [str(g) for g in groups["group"].values]
+        kinds = [str(b) for b in groups["breakdown"].values]
+        info, by_sex, by_age, unparsed = [], {}, {}, []
+        for i, (name, kind) in enumerate(zip(names, kinds, strict=True)):
+            if kind == "sex_age":
+                sex, _, age = name.partition("_")
+                if sex.lower() in STANDARD_SEX and age:
+                    by_sex.setdefault(STANDARD_SEX[sex.lower()], []).append(i)
+                    by_age.setdefault(age.replace("_plus", "+").replace("_", "-"), []).append(i)
+                else:
+                    unparsed.append(i)
+            elif kind == "attribute":
+                lowered = name.lower()
+                if "disab" in lowered:
+                    info.append(({"disability": "with_disability"}, [i], "attribute", name))
+                elif any(word in lowered for word in INCOME_WORDS):
+                    info.append(({"income_group": "below_poverty_line"}, [i], "attribute", name))
+                else:
+                    info.append(({}, [i], "attribute", name))
+        marginals = [({"sex": s}, idx, "sex", s) for s, idx in by_sex.items()]
+        marginals += [({"age_group": a}, idx, "age", a) for a, idx in by_age.items()]
+        marginals += [({}, [i], "sex_age", names[i]) for i in unparsed]
+        return marginals + info
+
+    # --- values
+    def _per_band(self, figure, h, band):
+        store = self.s.store
+        if figure not in store["figure"].values:
+            return None
+        return store["per_band"].sel(figure=figure).values[:, h, band, :]
+
+    def _annual(self, figure, h):
+        return self.s.store["expected_annual"].sel(figure=figure).values[:, h, :]
+
+    def _group_values(self, figure, h, measure, band):
+        """(group, zone, variant) people of a group figure, or None."""
+        groups, store = self.s.groups, self.s.store
+        hazard = self.hazard_ids[h]
+        if groups is None or hazard not in [str(x) for x in groups["hazard"].values]:
+            return None
+        gh = [str(x) for x in groups["hazard"].values].index(hazard)
+        if measure == "expected_annual":
+            if "group_expected_annual" not in store:
+                return None
+            sh = list(store["hazard"].values).index(hazard)
+            return store["group_expected_annual"].sel(group_figure=figure).values[:, :, sh, :]
+        name = {"evacuation": "displaced"}.get(figure, figure)
+        if name not in groups:
+            return None
+        values = groups[name].values[:, :, gh, band]
+        if values.ndim == 2:  # exposed: no curve, no variants
+            values = np.stack(
+                [values, np.full_like(values, np.nan), np.full_like(values, np.nan)], -1
+            )
+        return values
+
+    def value(self, table, area: _Area):
+        """Variants of one area: ``table`` is (zone, variant); sums the area's rows."""
+        return np.sum(table[area.rows], axis=0)
+
+    # --- rows
+    def emit(self, area, hazard_id, measure, ind, values, extra):
+        central = values[0]
+        if not np.isfinite(central):
+            return
+        finite = values[np.isfinite(values)]
+        code = custom_code(self.country, int(ind.code[1:])) if ind.is_custom else ind.code
+        people = ind.unit == "people"
+        record = self.meta["hazards"][hazard_id]
+        unit = ind.unit + (" per year" if measure == "expected_annual" else "")
+        denominator = extra.pop("denominator", area.denominator)
+        row = {
+            "country_iso3": self.country,
+            "admin_level": area.level,
+            "admin_code": area.code,
+            "admin_name": area.name,
+            "parent_code": area.parent,
+            "year": (self.meta.get("population") or {}).get("year"),
+            "hazard_id": hazard_id,
+            "hazard_type": record["type"],
+            "hazard_hip_code": record["hip_code"],
+            "hazard_label": record.get("scenario") or record["title"],
+            "measure": measure,
+            "band": "",
+            "return_period": np.nan,
+            "indicator_code": code,
+            "indicator_name": ind.name,
+            "is_custom": ind.is_custom,
+            "unit": unit,
+            "value_number": float(central),
+            "per_100k": per_100k(central, denominator) if people else np.nan,
+            "population_denominator": float(denominator) if people else np.nan,
+            "denominator_source": extra.pop("denominator_source", area.denominator_source)
+            if people
+            else "",
+            "denominator_year": area.denominator_year if people else None,
+            "breakdown": "",
+            "group": "",
+            "sex": "",
+            "age_group": "",
+            "disability": "",
+            "income_group": "",
+            "displacement_type": ind.displacement_type,
+            "displacement_timing": ind.timing,
+            "displacement_duration": ind.duration,
+            "method": "modelled",
+            "curve": "",
+            "parameters": "",
+            "source": self._source(hazard_id),
+            "confidence": "",
+            "low": float(finite.min()) if finite.size > 1 else np.nan,
+            "high": float(finite.max()) if finite.size > 1 else np.nan,
+            "range_kind": "",
+            "additive": measure != "pmd" and measure != "event",
+            "sdg_series": ind.sdg_series,
+            "notes": "",
+        }
+        if finite.size > 1:
+            row["range_kind"] = (
+                "DEM raised and lowered by 1 m"
+                if measure == "planning"
+                else "curve variants (low / central / high)"
+            )
+        if area.code == OUTSIDE:
+            extra["notes"] = "; ".join(
+                filter(None, [extra.get("notes"), "people on the grid outside every admin unit"])
+            )
+        row.update(extra)
+        self.rows.append(row)
+
+    def _source(self, hazard_id) -> str:
+        population = self.meta.get("population") or {}
+        record = self.meta["hazards"][hazard_id]
+        period = f", {record['period']}" if record.get("period") else ""
+        where = population.get("source") or population.get("file") or "population grid"
+        year = f" {population['year']}" if population.get("year") else ""
+        return (
+            f"mecc {self.version} modelled estimate: population ({where}{year}) x hazard "
+            f"{hazard_id} ({record['type']}{period})"
+        )
+
+    # --- per hazard
+    def _measures(self, h, record) -> list:
+        """``(measure, band, band label, return period, national only)`` of one hazard."""
+        main, kind = self.s.main, record["kind"]
+        labels = [str(b) for b in main["band_label"].values[h]]
+        rps = main["return_period"].values[h]
+        n = sum(1 for label in labels if label)
+        if kind == "scenario":
+            return [("scenario", 0, labels[0], np.nan, False)]
+        if kind == "relocation":
+            return [("planning", 0, labels[0], np.nan, False)]
+        out = [("expected_annual", None, "", np.nan, False)]
+        out += [
+            ("pmd", k, "", float(t), False) for k, t in enumerate(main["pmd_return_period"].values)
+        ]
+        if kind == "return_periods":
+            out += [("return_period_map", b, labels[b], float(rps[b]), False) for b in range(n)]
+        else:
+            out += [("event", b, labels[b], np.nan, True) for b in range(n)]
+        return out
+
+    def _tables(self, h, measure, band) -> dict:
+        """figure -> (zone, variant) people (or dwellings) of one measure."""
+        store = self.s.store
+        figures = [str(f) for f in store["figure"].values]
+        if measure == "pmd":  # the nation's PMD is its own curve's, not a sum
+            return {
+                "evacuation": store["evacuation_pmd"].values[:, h, band, :],
+                "national:evacuation": store["evacuation_pmd_national"].values[h, band, :],
+            }
+        if measure == "expected_annual":
+            return {f: self._annual(f, h) for f in figures}
+        return {f: self._per_band(f, h, band) for f in figures}
+
+    def hazard(self, h) -> None:
+        hazard_id = self.hazard_ids[h]
+        record = self.meta["hazards"][hazard_id]
+        if record["type"] == "drought":
+            return
+        for measure, band, label, rp, national_only in self._measures(h, record):
+            tables = self._tables(h, measure, band)
+            common = {"band": label, "return_period": rp}
+            if measure == "return_period_map":
+                common["notes"] = (
+                    "displacement in the T-year map (every cell at its T-year intensity at "
+                    "once), not a national T-year event"
+                )
+            elif measure == "pmd":
+                common["notes"] = "probable maximum at this return period: never summed"
+            areas = self.areas[:1] if national_only else self.areas
+            layers = {}
+            for kind, figure in (
+                ("sites", "evacuation"),
+                ("livelihoods", "exposed"),
+                ("early_warning", "evacuation"),
+            ):
+                index = self._breakdown_index(kind)
+                if index is not None and measure not in ("pmd", "planning"):
+                    values = self._group_values(figure, h, measure, band)
+                    if values is not None:
+                        layers[kind] = values[index]
+            for area in areas:
+                self._area_rows(area, hazard_id, measure, tables, layers, dict(common))
+            if measure in ("expected_annual", "scenario"):
+                self._group_rows(h, hazard_id, measure, band, dict(common))
+
+    def _breakdown_index(self, kind):
+        if self.s.groups is None:
+            return None
+        kinds = [str(b) for b in self.s.groups["breakdown"].values]
+        return kinds.index(kind) if kind in kinds else None
+
+    def _curve_columns(self, hazard_id, which) -> dict:
+        record = self.meta["hazards"][hazard_id]
+        unit = record.get("unit") or ""
+        if which == "damage":
+            curves = record.get("damage_curve") or {}
+            central = [c for key, c in sorted(curves.items()) if key.endswith(":central")]
+            return {
+                "curve": "; ".join(c["name"] for c in central),
+                "confidence": CONFIDENCE.get(central[0].get("evidence") if central else None),
+                "parameters": "damage states exclusive by construction",
+            }
+        if which == "fatality":
+            model = record.get("fatality_model") or {}
+            country = (record.get("curve") or {}).get("calibration_country")
+            return {
+                "curve": model.get("name", ""),
+                "confidence": CONFIDENCE.get((record.get("curve") or {}).get("evidence")),
+                "parameters": f"fatality model calibrated for {country}"
+                if country
+                else "fatality model coefficients given in the run file",
+                "notes": "modelled deaths; A-3 (missing persons) is not modelled",
+            }
+        if which == "exposure":
+            threshold = f"{record['exposure_threshold']:g} {unit}".strip()
+            return {
+                "curve": f"exposure threshold {threshold}",
+                "confidence": "not graded (people exposed x per-zone share)",
+                "parameters": "per-zone share of people whose livelihood the hazard disrupts",
+            }
+        if which == "relocation":
+            return {
+                "curve": "bathtub: DEM below high tide + sea-level rise, connected to the sea",
+                "confidence": "not graded (no curve)",
+                "parameters": str(record.get("water_level") or ""),
+            }
+        curve = record.get("curve") or {}
+        parameters = f"exposure threshold {record['exposure_threshold']:g} {unit}".strip()
+        if record.get("impact_time") == "day":
+            parameters += "; people present at the time of impact (day/night table)"
+        return {
+            "curve": curve.get("name", ""),
+            "confidence": CONFIDENCE.get(curve.get("evidence")),
+            "parameters": parameters,
+        }
+
+    def _area_rows(self, area, hazard_id, measure, tables, layers, common) -> None:
+        def get(figure):
+            if area.national and f"national:{figure}" in tables:
+                return tables[f"national:{figure}"]
+            table = tables.get(figure)
+            if table is None or not np.isfinite(table).any():
+                return None
+            return self.value(table, area)
+
+        def put(key, values, columns):
+            if values is not None:
+                self.emit(
+                    area, hazard_id, measure, BY_INDICATOR[key], values, {**common, **columns}
+                )
+
+        columns = {
+            which: self._curve_columns(hazard_id, which)
+            for which in ("damage", "displacement", "exposure", "fatality", "relocation")
+        }
+        damaged, destroyed = get("damaged"), get("destroyed")
+        livelihoods = self.value(layers["livelihoods"], area) if "livelihoods" in layers else None
+        put("A-2", get("fatalities"), columns["fatality"])
+        size = (self.meta.get("household_size") or {}).get("national_mean")
+        mean = f" (mean {size:.3g})" if size else ""
+        dwelling = {**columns["damage"], "parameters": f"household size per unit{mean}"}
+        if damaged is not None and destroyed is not None:
+            put("B-3", damaged, columns["damage"])
+            put("B-3a", get("damaged_dwellings"), dwelling)
+            put("B-4", destroyed, columns["damage"])
+            put("B-4a", get("destroyed_dwellings"), dwelling)
+        put("B-5", livelihoods, columns["exposure"])
+        parts = {"B-3": damaged, "B-4": destroyed, "B-5": livelihoods}
+        b1_columns = columns["damage"] if damaged is not None else columns["exposure"]
+        self._b1(put, parts, b1_columns, common.get("notes"), "population")
+        put("D1", get("evacuation"), columns["displacement"])
+        if damaged is not None and destroyed is not None and measure != "pmd":
+            put("D2", damaged, columns["damage"])
+            put("D3", destroyed, columns["damage"])
+        put("D4", get("relocation"), columns["relocation"])
+        for kind, key in (("sites", "D5"), ("early_warning", "D6")):
+            if kind in layers:
+                put(key, self.value(layers[kind], area), columns["displacement"])
+
+    def _b1(self, put, parts: dict, columns: dict, notes, whose: str) -> None:
+        """B-1 = (B-2 + B-3 + B-4 + B-5) of the parts present, with a note naming them."""
+        named = {key: values for key, values in parts.items() if values is not None}
+        if not named:
+            return
+        b1 = directly_affected(*_filled(list(named.values())))
+        note = f"B-1 = ({' + '.join(named)}) x 100,000 / {whose}; B-2 not modelled"
+        if whose != "population" and self._breakdown_index("livelihoods") is not None:
+            note += "; B-5 is not disaggregated"
+        put("B-1", b1, {**columns, "notes": _join(notes, note)})
+
+    def _group_rows(self, h, hazard_id, measure, band, common) -> None:
+        if not self.group_info:
+            return
+        tables = {
+            figure: self._group_values(figure, h, measure, band)
+            for figure in ("evacuation", "damaged", "destroyed")
+        }
+        if tables["evacuation"] is None:
+            return
+        population = self.s.groups["population"].values
+        damage = self._curve_columns(hazard_id, "damage")
+        displacement = self._curve_columns(hazard_id, "displacement")
+        source = "grid population of the group (modelled shares; flagged)"
+        for labels, index, breakdown, name in self.group_info:
+            for area in self.areas:
+                extra = {
+                    **common,
+                    **labels,
+                    "breakdown": breakdown,
+                    "group": name,
+                    "denominator": float(np.sum(population[index][:, area.rows])),
+                    "denominator_source": source,
+                }
+
+                def put(key, values, columns, area=area, extra=extra):
+                    self.emit(
+                        area, hazard_id, measure, BY_INDICATOR[key], values, {**extra, **columns}
+                    )
+
+                values = {
+                    figure: None if table is None else self.value(table[index].sum(axis=0), area)
+                    for figure, table in tables.items()
+                }
+                if values["damaged"] is not None and np.isfinite(values["damaged"][0]):
+                    put("B-3", values["damaged"], damage)
+                    put("B-4", values["destroyed"], damage)
+                    parts = {"B-3": values["damaged"], "B-4": values["destroyed"]}
+                    self._b1(put, parts, damage, extra.get("notes"), "the group's people")
+                put("D1", values["evacuation"], displacement)
+
+
+def _filled(parts: list) -> list:
+    """Variants of each part, a part without a variant that another part has taking its
+    central value there (variants no part has stay missing: no range)."""
+    present = np.any([np.isfinite(p) for p in parts], axis=0)
+    return [np.where(np.isfinite(p), p, np.where(present, p[0], np.nan)) for p in parts]
+
+
+def _join(*texts) -> str:
+    return "; ".join(t for t in texts if t)

@@ -1,0 +1,313 @@
+"""What the Sendai tables need from a run, kept in results.nc (group ``sendai``).
+
+Computed once at the end of ``mecc run`` from the engine's per-zone sums, so that
+``mecc report sendai`` can rebuild the tables later from results.nc alone:
+
+- per zone row (every unit of every level, then ``__outside__``), hazard, band and
+  curve variant: people displaced by evacuation-type displacement (the displacement
+  curve on intensity; for a hazard with ``impact_time: day`` and a day/night table, the
+  people present at the time of impact), people whose dwellings are damaged but not
+  destroyed and destroyed (damage-state curves), the same as dwellings (people divided
+  by the household size of their finest unit), people at risk of planned relocation
+  (sea-level rise), and the deaths of a curve's fatality model (Sendai A-2);
+- their expected annual values (``mecc.tables.variant_figures``: events
+  ``sum f x value``, return-period maps the trapezoid, protection standards applied as
+  for AAD) and the PMD of the evacuation-type figure;
+- households, official population per zone, and per group of people (cohorts,
+  attributes, people in sites, livelihood and early-warning shares) the expected annual
+  values of the evacuation-type, damage-state and exposed figures;
+- a JSON attribute ``metadata`` naming curves, evidence grades, sources and years.
+
+Nothing here reads or writes files; :func:`sendai_dataset` returns an xarray Dataset.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from mecc import tables
+
+__all__ = ["BAND_FIGURES", "GROUP_FIGURES", "sendai_dataset"]
+
+BAND_FIGURES = (
+    "evacuation",
+    "damaged",
+    "destroyed",
+    "damaged_dwellings",
+    "destroyed_dwellings",
+    "relocation",
+    "fatalities",
+)
+"""Figures per zone, hazard, band and variant (NaN where a hazard has no such figure)."""
+GROUP_FIGURES = ("evacuation", "damaged", "destroyed", "exposed")
+"""Figures per group of people (expected annual values; per band in ``disaggregated``)."""
+SUDDEN_KINDS = ("events", "return_periods", "scenario")
+
+
+def _fine_figures(hazard, sums, tab, population) -> dict:
+    """``{(figure, variant): (n + 1, bands)}`` per finest unit + outside."""
+    out = {}
+    if hazard.exposure_only:
+        return out
+    if hazard.kind == "relocation":  # band 0 the DEM as given, 1 lowered (high), 2 raised (low)
+        people = sums.displaced[:, :, 0]
+        for variant, band in (("central", 0), ("high", 1), ("low", 2)):
+            values = np.full_like(people, np.nan)
+            values[:, 0] = people[:, band]
+            out[("relocation", variant)] = values
+        return out
+    factor = 1.0
+    if "daytime" in tab.arrays:  # evacuation follows people where they are at impact
+        with np.errstate(invalid="ignore", divide="ignore"):
+            factor = np.where(population > 0, tab.arrays["daytime"] / population, 0.0)[:, None]
+    for v, variant in enumerate(hazard.variant_names):
+        out[("evacuation", variant)] = sums.displaced[..., v] * factor
+    for (state, variant), values in tab.arrays.get("damage", {}).items():
+        out[(state, variant)] = values
+    if "fatalities" in tab.arrays:  # the deaths of the curve's fatality model
+        out[("fatalities", "central")] = tab.arrays["fatalities"]
+    return out
+
+
+def _household_sizes(exposure, population: np.ndarray) -> tuple[np.ndarray | None, dict]:
+    """Household size per finest unit + outside, gaps filled with the national mean."""
+    size = exposure.household_size
+    if size is None:
+        return None, {"given": False}
+    size = np.asarray(size, dtype=np.float64)
+    known = np.isfinite(size) & (size > 0)
+    inside = known.copy()
+    inside[-1] = False  # the outside bucket never has its own size
+    households = np.where(inside, population / np.where(inside, size, 1.0), 0.0)
+    if households.sum() > 0:
+        mean = float(population[inside].sum() / households.sum())
+    else:
+        mean = float(np.mean(size[inside])) if inside.any() else float("nan")
+    filled = np.where(inside, size, mean)
+    return filled, {
+        "given": True,
+        "national_mean": mean,
+        "units_filled_with_mean": int((~inside[:-1]).sum()),
+    }
+
+
+def _curve_record(curve) -> dict:
+    """Name, evidence grade and source of a curve (built-in ones from the library)."""
+    from hazards import library
+
+    entry = library.curve_entries().get(curve.name.split(":")[0])
+    if entry is None:
+        return {"name": curve.name, "evidence": None, "source": curve.source or curve.name}
+    return {
+        "name": curve.name,
+        "evidence": entry.evidence,
+        "source": entry.source,
+        "year": entry.year,
+        "title": entry.title,
+        "calibration_country": entry.calibration_country,
+    }
+
+
+def _hazard_record(hazard, spec: dict, tab) -> dict:
+    record = {
+        "type": hazard.hazard_type.name,
+        "title": hazard.hazard_type.title,
+        "hip_code": hazard.hazard_type.hip_code,
+        "hip_code_2020": hazard.hazard_type.hip_code_2020,
+        "kind": hazard.kind,
+        "unit": hazard.hazard_type.unit,
+        "exposure_threshold": hazard.exposure_threshold,
+        "period": None if hazard.period is None else str(hazard.period),
+        "scenario": hazard.scenario,
+        "protection_rp": hazard.protection_rp
+        if not isinstance(hazard.protection_rp, dict)
+        else "per zone",
+        "impact_time": "day" if "daytime" in tab.arrays else None,
+        "curve": _curve_record(hazard.curve) if hazard.kind in SUDDEN_KINDS else None,
+        "variants": {name: c.name for name, c in hazard.curves.items()} if hazard.curves else {},
+        "fatality_model": None
+        if hazard.fatality_curve is None
+        else _curve_record(hazard.fatality_curve),
+        "damage_curve": {
+            f"{state}:{variant}": _curve_record(curve)
+            for (state, variant), curve in hazard.damage_curves.items()
+        },
+    }
+    if hazard.kind == "relocation":
+        record["label"] = tab.summary.get("label")
+        record["water_level"] = tab.summary.get("water_level")
+    return record
+
+
+def _group_names(group_sets) -> list:
+    names = []
+    for _, groups in group_sets:
+        for g in groups:
+            if (g.breakdown, g.name) not in names:
+                names.append((g.breakdown, g.name))
+    return names
+
+
+def sendai_dataset(
+    config, hazards, hazard_tabs, result, zones, exposure, group_sets, protections, population
+):
+    """The ``sendai`` group of results.nc.
+
+    Parameters
+    ----------
+    config : mecc.config.RunConfig
+    hazards, hazard_tabs : list
+        The run's hazard sets and their tables (``mecc.tables.HazardTables``).
+    result : mecc.engine.OverlaySums
+        The engine's sums (seasonal presence applied).
+    zones : exposure.zones.Zones
+    exposure : mecc.mobility.Exposure
+    group_sets : list
+        ``(hazard, [GroupSums])`` from ``mecc.group_tables.group_tables``.
+    protections : list
+        Protection standard per finest unit + outside, per hazard.
+    population : ndarray
+        People per finest unit + outside.
+
+    Returns
+    -------
+    xarray.Dataset
+    """
+    import xarray as xr
+
+    from hazards.curves import VARIANT_ORDER
+
+    table = zones.table()
+    n_zone, n_haz = len(table), len(hazards)
+    n_band = max(len(h.bands) for h in hazards)
+    n_var, n_pmd = len(VARIANT_ORDER), len(tables.PMD_PERIODS)
+    per_band = np.full((len(BAND_FIGURES), n_zone, n_haz, n_band, n_var), np.nan)
+    annual = np.full((len(BAND_FIGURES), n_zone, n_haz, n_var), np.nan)
+    pmd = np.full((n_zone, n_haz, n_pmd, n_var), np.nan)
+    national_pmd = np.full((n_haz, n_pmd, n_var), np.nan)
+    size, household_report = _household_sizes(exposure, population)
+    specs = {spec["id"]: spec for spec in config.data["hazards"]}
+    records = {}
+    for h, (hazard, tab, protection) in enumerate(
+        zip(hazards, hazard_tabs, protections, strict=True)
+    ):
+        records[hazard.id] = _hazard_record(hazard, specs.get(hazard.id, {}), tab)
+        fine = _fine_figures(hazard, result.hazards[hazard.id], tab, population)
+        if size is not None:
+            for state in ("damaged", "destroyed"):
+                for (figure, variant), values in list(fine.items()):
+                    if figure == state:
+                        fine[(f"{state}_dwellings", variant)] = values / size[:, None]
+        nb = len(hazard.bands)
+        for (figure, variant), values in fine.items():
+            f, slot = BAND_FIGURES.index(figure), VARIANT_ORDER.index(variant)
+            rows = zones.aggregate(values)
+            per_band[f, :, h, :nb, slot] = rows
+            if hazard.kind not in ("events", "return_periods"):
+                continue
+            figures, _, national = tables.variant_figures(
+                hazard, hazard.bands, rows, values, zones, protection
+            )
+            annual[f, :, h, slot] = figures["aad"]
+            if figure == "evacuation":  # PMD does not add up: the nation's own curve
+                national_pmd[h, :, slot] = national
+                for k, t in enumerate(tables.PMD_PERIODS):
+                    pmd[:, h, k, slot] = figures[f"pmd_{t}"]
+    names = _group_names(group_sets)
+    group_annual = np.full((len(GROUP_FIGURES), len(names), n_zone, n_haz, n_var), np.nan)
+    for hazard, groups in group_sets:
+        h = hazards.index(hazard)
+        if hazard.kind not in ("events", "return_periods"):
+            continue
+        offset = len(hazard.variant_names)
+        parts = [("evacuation", variant, v) for v, variant in enumerate(hazard.variant_names)] + [
+            (state, variant, offset + k) for k, (state, variant) in enumerate(hazard.damage_curves)
+        ]
+        for g in groups:
+            i = names.index((g.breakdown, g.name))
+            pieces = [(figure, variant, g.displaced[..., k]) for figure, variant, k in parts]
+            pieces.append(("exposed", "central", g.exposed))
+            for figure, variant, values in pieces:
+                if variant not in VARIANT_ORDER:
+                    continue
+                rows = zones.aggregate(values)
+                figures, _, _ = tables.variant_figures(
+                    hazard, hazard.bands, rows, values, zones, protections[h]
+                )
+                slot = VARIANT_ORDER.index(variant)
+                group_annual[GROUP_FIGURES.index(figure), i, :, h, slot] = figures["aad"]
+    households = zones.aggregate(population / size) if size is not None else np.full(n_zone, np.nan)
+    official = exposure.official or {}
+    population_official = np.array(
+        [float(official.get(str(code), np.nan)) for code in table["zone_code"]]
+    )
+    pop_spec = config.data["population"]
+    metadata = {
+        "country": config.country,
+        "name": config.name,
+        "population": {
+            "year": pop_spec.get("year"),
+            "source": pop_spec.get("source"),
+            "file": str(pop_spec.get("path", "")),
+        },
+        "official": {
+            **(exposure.report.get("official") or {}),
+            "national": official.get(config.country),
+        },
+        "household_size": household_report,
+        "hazards": records,
+        "groups": {name: breakdown for breakdown, name in names},
+        "sites": exposure.report.get("sites"),
+        "cohorts": exposure.report.get("cohorts"),
+        "levels": [lv.level for lv in zones.levels],
+    }
+    people = {"units": "people"}
+    data = {
+        "per_band": (("figure", "zone", "hazard", "band", "variant"), per_band, people),
+        "expected_annual": (
+            ("figure", "zone", "hazard", "variant"),
+            annual,
+            {"units": "per year", "rule": "events: sum f x value; maps: trapezoid (as aad)"},
+        ),
+        "evacuation_pmd": (("zone", "hazard", "pmd_return_period", "variant"), pmd, people),
+        "evacuation_pmd_national": (
+            ("hazard", "pmd_return_period", "variant"),
+            national_pmd,
+            people,
+        ),
+        "households": (("zone",), households, {"units": "households"}),
+        "population_official": (("zone",), population_official, people),
+    }
+    coords = {
+        "figure": list(BAND_FIGURES),
+        "zone": table["zone_code"].astype(str).to_numpy(),
+        "hazard": [h.id for h in hazards],
+        "band": np.arange(n_band),
+        "variant": list(VARIANT_ORDER),
+        "pmd_return_period": np.asarray(tables.PMD_PERIODS, dtype=np.int64),
+    }
+    if names:
+        data["group_expected_annual"] = (
+            ("group_figure", "group", "zone", "hazard", "variant"),
+            group_annual,
+            {"units": "people per year"},
+        )
+        coords["group_figure"] = list(GROUP_FIGURES)
+        coords["group"] = [name for _, name in names]
+    dataset = xr.Dataset(
+        {k: xr.Variable(*v) for k, v in data.items()},
+        coords=coords,
+        attrs={
+            "note": "inputs of the Sendai tables (mecc.sendai); modelled estimates",
+            "metadata": json.dumps(metadata, sort_keys=True, default=_json_default),
+        },
+    )
+    return dataset
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    return str(value)

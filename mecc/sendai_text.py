@@ -1,0 +1,379 @@
+"""Words of the Sendai tables: indicator definitions, column meanings, the About sheet.
+
+Sources of the definitions: UNDRR's Sendai Framework Monitor indicator list and the
+DesInventar-Sendai indicator script (B-1 compound, dwellings x household size), UN SDG
+series codes, and the displacement classes of UNDRR's DELTA loss database
+(../shared/reference/sendai_training.md §1-§3, methodology.md §7).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["COLUMNS", "CONFIDENCE", "INDICATORS", "Indicator", "about_rows", "custom_code"]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator of the tables (official Sendai code, or a national custom one)."""
+
+    key: str
+    code: str
+    name: str
+    unit: str
+    is_custom: bool
+    sdg_series: str
+    definition: str
+    displacement_type: str = ""
+    timing: str = ""
+    duration: str = ""
+
+
+def custom_code(country: str, number: int) -> str:
+    """The national custom code of a displacement indicator (no official code exists)."""
+    return f"{country}-D{number}"
+
+
+INDICATORS = (
+    Indicator(
+        "A-2",
+        "A-2",
+        "Number of deaths attributed to disasters, per 100,000 population",
+        "people",
+        False,
+        "VC_DSR_MORT",
+        "Deaths of the fatality model of the hazard's curve (ITB or PAGER earthquake models, "
+        "valid only in their calibration country, or coefficients given in the run file): "
+        "population x fatality rate(intensity). value_number holds the deaths, per_100k the "
+        "rate.",
+    ),
+    Indicator(
+        "B-1",
+        "B-1",
+        "Number of directly affected people attributed to disasters, per 100,000 population",
+        "people",
+        False,
+        "VC_DSR_DAFF",
+        "Compound: (B-2 + B-3 + B-4 + B-5) x 100,000 / population. Here B-3 + B-4 (and B-5 when "
+        "a livelihoods layer is given); B-2 is not modelled. value_number holds the people, "
+        "per_100k the rate.",
+    ),
+    Indicator(
+        "B-3",
+        "B-3",
+        "Number of people whose damaged dwellings were attributed to disasters",
+        "people",
+        False,
+        "VC_DSR_PDAN",
+        "People living in dwellings damaged but not destroyed: population x damage-state curve "
+        "'damaged' (exclusive of B-4 by construction).",
+    ),
+    Indicator(
+        "B-3a",
+        "B-3a",
+        "Number of dwellings damaged attributed to disasters",
+        "dwellings",
+        False,
+        "",
+        "B-3 people divided by the household size of their admin unit.",
+    ),
+    Indicator(
+        "B-4",
+        "B-4",
+        "Number of people whose destroyed dwellings were attributed to disasters",
+        "people",
+        False,
+        "VC_DSR_PDYN",
+        "People living in dwellings destroyed or uninhabitable: population x damage-state "
+        "curve 'destroyed'.",
+    ),
+    Indicator(
+        "B-4a",
+        "B-4a",
+        "Number of dwellings destroyed attributed to disasters",
+        "dwellings",
+        False,
+        "",
+        "B-4 people divided by the household size of their admin unit.",
+    ),
+    Indicator(
+        "B-5",
+        "B-5",
+        "Number of people whose livelihoods were disrupted or destroyed, attributed to disasters",
+        "people",
+        False,
+        "VC_DSR_PDLN",
+        "People exposed (intensity at or above the hazard's exposure threshold, x flooded "
+        "fraction) x the per-zone share of people whose livelihood the hazard disrupts "
+        "(population.livelihoods).",
+    ),
+    Indicator(
+        "D1",
+        "D1",
+        "People displaced, evacuation-type (modelled)",
+        "people",
+        True,
+        "",
+        "Population x displacement curve of intensity (people forced to leave at impact; by "
+        "where people are at the time of impact for hazards striking by day). National custom "
+        "indicator: no Sendai code exists for displacement.",
+        "evacuation",
+        "reactive",
+        "short",
+    ),
+    Indicator(
+        "D2",
+        "D2",
+        "People displaced by damaged dwellings, housing loss (modelled)",
+        "people",
+        True,
+        "",
+        "The B-3 people, as displacement lasting while dwellings are repaired.",
+        "housing_loss",
+        "reactive",
+        "medium_long",
+    ),
+    Indicator(
+        "D3",
+        "D3",
+        "People displaced by destroyed dwellings, housing loss (modelled)",
+        "people",
+        True,
+        "",
+        "The B-4 people, as displacement lasting until dwellings are rebuilt.",
+        "housing_loss",
+        "reactive",
+        "long",
+    ),
+    Indicator(
+        "D4",
+        "D4",
+        "People at risk of planned relocation, sea-level rise (modelled)",
+        "people",
+        True,
+        "",
+        "People living where the sea would stand at high tide after the rise, connected to the "
+        "sea: a planning figure, not event displacement.",
+        "planned_relocation",
+        "pre-emptive",
+        "permanent",
+    ),
+    Indicator(
+        "D5",
+        "D5",
+        "People in displacement sites at risk of secondary displacement (modelled)",
+        "people",
+        True,
+        "",
+        "Evacuation-type displacement of the people living in displacement sites (camps, "
+        "collective centres) as the population grid counts them (group in_sites of "
+        "zones_disaggregated.csv); where a site's cell holds fewer people than the site "
+        "lists, only those are counted: sites.csv gives each site's figure for all its people.",
+        "secondary",
+        "reactive",
+        "",
+    ),
+    Indicator(
+        "D6",
+        "D6",
+        "People who could be evacuated pre-emptively, early-warning coverage (modelled)",
+        "people",
+        True,
+        "",
+        "Evacuation-type displacement x the per-zone share of people covered by early "
+        "warning (mobility.early_warning): an upper bound of pre-emptive evacuation "
+        "(everyone warned leaves in time).",
+        "evacuation",
+        "pre-emptive",
+        "short",
+    ),
+)
+"""Every indicator the tables can hold, in table order; custom codes get the country prefix."""
+
+CONFIDENCE = {
+    "A": "A (calibrated against observed displacement)",
+    "B": "B (derived from published damage functions with a stated threshold)",
+    "C": "C (a convention or practitioners' default)",
+    None: "ungraded (curve given by the user)",
+}
+"""The ``confidence`` column: the evidence grade of the curve behind a figure."""
+
+COLUMNS = {
+    "country_iso3": "ISO 3166 alpha-3 code of the country",
+    "admin_level": "0 nation, 1 and 2 admin levels; empty for the __outside__ row",
+    "admin_code": "Code of the admin unit (P-code); the country code for the nation; "
+    "__outside__ for people on the grid outside every unit",
+    "admin_name": "Name of the admin unit",
+    "parent_code": "Code of the unit one level up",
+    "year": "Year of the population the figures are computed for",
+    "hazard_id": "The run file's hazard id (figures of different hazards are never summed)",
+    "hazard_type": "Hazard type of the toolkit's catalogue",
+    "hazard_hip_code": "UNDRR-ISC Hazard Information Profile code (2025 list)",
+    "hazard_label": "The scenario's name, or the hazard type",
+    "measure": "scenario, return_period_map (one map), event (one event of a set, national "
+    "rows only), expected_annual (per year), pmd (probable maximum displacement at "
+    "return_period), planning (sea-level rise)",
+    "band": "The band of the hazard set (event name, map or scenario)",
+    "return_period": "Return period in years (maps and PMD)",
+    "indicator_code": "Sendai Framework code, or a national custom code <ISO3>-D<n>",
+    "indicator_name": "Name of the indicator",
+    "is_custom": "True for national custom indicators (no official Sendai code)",
+    "unit": "people or dwellings (per year for expected_annual)",
+    "value_number": "The modelled figure (central curve variant)",
+    "per_100k": "value_number x 100,000 / population_denominator (people only)",
+    "population_denominator": "Population of the area used for per_100k",
+    "denominator_source": "Where the denominator comes from (official figure, or the grid "
+    "sum when none is given: flagged)",
+    "denominator_year": "Year of the denominator",
+    "breakdown": "empty for everyone; sex, age, sex_age, attribute for disaggregated rows",
+    "group": "The group of people of a disaggregated row",
+    "sex": "female / male (disaggregated rows)",
+    "age_group": "0-14, 15-64, 65+ (disaggregated rows)",
+    "disability": "with_disability (disaggregated rows)",
+    "income_group": "below_poverty_line (disaggregated rows)",
+    "displacement_type": "evacuation, housing_loss, planned_relocation, secondary",
+    "displacement_timing": "DELTA timing class: pre-emptive or reactive",
+    "displacement_duration": "DELTA duration class: short (first 10 days), medium_short "
+    "(10-30 days), medium_long (30-90 days), long (more than 90 days), permanent",
+    "method": "modelled (never reported figures)",
+    "curve": "The curve(s) behind the figure",
+    "parameters": "Thresholds and parameters applied",
+    "source": "Data behind the figure",
+    "confidence": "Evidence grade of the curve (A calibrated, B derived, C convention)",
+    "low": "Lowest value over the range (range_kind)",
+    "high": "Highest value over the range (range_kind)",
+    "range_kind": "What low and high span: curve variants, or the DEM lowered and raised by 1 m",
+    "additive": "True where rows of one level add up to the level above and the nation",
+    "sdg_series": "UN SDG series code fed by the same figure",
+    "notes": "Caveats of the row",
+}
+"""Columns of sendai.csv (and of the data sheets of sendai.xlsx), in order."""
+
+
+def about_rows(meta: dict, left_out: list, version: str) -> list[tuple[str, str]]:
+    """The About sheet: (topic, text) rows."""
+    official = meta.get("official") or {}
+    population = meta.get("population") or {}
+    households = meta.get("household_size") or {}
+    rows = [
+        ("Title", f"Sendai Framework reporting tables, {meta['name']} ({meta['country']})"),
+        (
+            "Status",
+            "Modelled estimates (method = modelled) for pre-filling and sanity-checking Sendai "
+            "Framework Monitor reporting; they are not observed or reported figures.",
+        ),
+        ("Produced with", f"mecc {version}"),
+        (
+            "Method",
+            "Population grid x hazard intensity per cell, summed per admin unit (CLIMADA "
+            "ImpactCalc semantics). B-3 and B-4 come from damage-state curves that split "
+            "people into 'damaged but not destroyed' and 'destroyed or uninhabitable': the two "
+            "are exclusive by construction, so nobody is counted in both. Dwellings (B-3a, "
+            "B-4a) are people divided by the household size of their unit.",
+        ),
+        (
+            "B-1",
+            "B-1 = (B-2 + B-3 + B-4 + B-5) x 100,000 / population, as UNDRR's DesInventar-SFM "
+            "script computes it. B-2 (injured or ill) and B-5 (livelihoods) can overlap B-3 "
+            "and B-4 (the same person injured and made homeless) and the model cannot separate "
+            "them; without an injury model B-2 is absent here, so B-1 = B-3 + B-4 (+ B-5).",
+        ),
+        (
+            "Expected annual values",
+            "Event sets: sum over events of frequency x value (CLIMADA aai_agg); return-period "
+            "maps: the trapezoid over exceedance probability between the first and last map, "
+            "with protection standards applied (the same rules as average annual "
+            "displacement).",
+        ),
+        (
+            "Why PMD is never summed",
+            "Probable maximum displacement (PMD) at T years is a quantile of each area's own "
+            "exceedance curve: the 100-year figures of two districts rarely happen in the same "
+            "year, so their sum is not the region's 100-year figure. PMD rows are marked "
+            "additive = False; nor are figures of different hazards ever added. PMD outside "
+            "the return periods an event set supports, or outside the maps' range, is left "
+            "out, never extrapolated.",
+        ),
+        (
+            "Return-period maps",
+            "A map figure is displacement in the T-year map: every cell at its T-year intensity "
+            "at once, not a national T-year event.",
+        ),
+        (
+            "Event sets",
+            "Figures of single events are given for the nation only (the per-zone values are "
+            "in results.nc and zones_bands.csv); expected annual values for every unit.",
+        ),
+        (
+            "Displacement (custom indicators)",
+            "No Sendai indicator measures displacement; D1-D6 are national custom indicators "
+            "with the timing and duration classes of UNDRR's DELTA loss database: "
+            "evacuation-type (intensity on the displacement curve) short; housing loss from "
+            "damaged dwellings medium_long, from destroyed dwellings long; planned relocation "
+            "permanent. Types overlap (a person can evacuate and lose their home) and are "
+            "never added together.",
+        ),
+        (
+            "Denominators",
+            "per_100k uses the official population of the area when the run gives one "
+            f"({official.get('source') or 'none given'}, {official.get('year') or 'year not given'}); "
+            "otherwise the population on the grid, flagged in denominator_source. Grid "
+            f"population: {population.get('source') or population.get('file') or 'not named'}, "
+            f"{population.get('year') or 'year not given'}.",
+        ),
+        (
+            "Household size",
+            f"mean {households['national_mean']:.3g} people per household; units without a "
+            f"value ({households['units_filled_with_mean']}) and the outside bucket take the "
+            "mean"
+            if households.get("given")
+            else "not given: dwellings (B-3a, B-4a) are left out",
+        ),
+        (
+            "Outside every admin unit",
+            "People on the population grid outside every admin unit are their own row "
+            "(__outside__; left out when nobody lives there), never folded into a unit; the "
+            "nation = the units of any level + this row.",
+        ),
+        (
+            "Ranges",
+            "low and high span the curve variants (low displaces fewer people, high more; for "
+            "B-3 the variant with fewer destroyed dwellings has more damaged ones) or, for "
+            "sea-level rise, the DEM raised and lowered by 1 m. They are a range of the "
+            "method, not a confidence interval.",
+        ),
+        (
+            "Confidence",
+            "The evidence grade of the curve behind a figure: A calibrated against observed "
+            "displacement, B derived from published damage functions, C a convention.",
+        ),
+        (
+            "Disaggregation",
+            "By sex, age band, disability and income where the run gives cohorts and "
+            "attributes; per-zone shares assume the shares hold everywhere inside the zone. "
+            "Attributes overlap each other and the cohorts. Disaggregated rows cover expected "
+            "annual and scenario figures.",
+        ),
+    ]
+    for topic, text in left_out:
+        rows.append((f"Not included: {topic}", text))
+    for hazard_id, record in sorted(meta["hazards"].items()):
+        curve = record.get("curve") or {}
+        damage = record.get("damage_curve") or {}
+        parts = [f"{record['title']} ({record['type']}, HIP {record['hip_code']})"]
+        if record.get("period"):
+            parts.append(f"period {record['period']}")
+        if curve:
+            parts.append(f"displacement curve {curve['name']}: {curve.get('source', '')}")
+        if damage:
+            first = next(iter(sorted(damage.values(), key=lambda c: c["name"])))
+            parts.append(
+                f"damage states {', '.join(sorted(c['name'] for c in damage.values()))}: "
+                f"{first.get('source', '')}"
+            )
+        if record.get("exposure_threshold") is not None:
+            parts.append(f"exposure threshold {record['exposure_threshold']:g} {record['unit']}")
+        if record.get("impact_time") == "day":
+            parts.append("evacuation-type figures by where people are by day (day/night table)")
+        rows.append((f"Hazard {hazard_id}", "; ".join(parts)))
+    return rows
