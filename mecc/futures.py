@@ -37,6 +37,7 @@ __all__ = [
     "future_tables",
     "futures_summary",
     "read_futures",
+    "write_futures_workbook",
 ]
 
 FUTURE_KEYS = {"id", "label", "hazards", "population", "period"}
@@ -180,9 +181,25 @@ def _headline(tab) -> str | None:
     return None
 
 
-def _finest(tab, n_finest: int) -> np.ndarray:
-    """The headline figure of the finest units and the outside bucket."""
-    return tab.zones[_headline(tab)].to_numpy(np.float64)[-(n_finest + 1) :]
+def _finest(tab, n_finest: int, column: str | None = None) -> np.ndarray:
+    """A figure (the headline by default) of the finest units and the outside bucket."""
+    return tab.zones[column or _headline(tab)].to_numpy(np.float64)[-(n_finest + 1) :]
+
+
+def _combinations(tab, combo, hazard_id, factor, n, column) -> dict:
+    """One figure of the finest units for the four (hazard, population) combinations:
+    h00 baseline, h10 future hazard, h01 future population, h11 both."""
+    h00 = _finest(tab, n, column)
+    h1p0 = combo.get("h1p0", {})
+    h10 = _finest(h1p0[hazard_id], n, column) if hazard_id in h1p0 else h00
+    if factor is not None:  # the figures are linear in the people of each unit
+        return {"h00": h00, "h10": h10, "h01": factor * h00, "h11": factor * h10}
+    if "h0p1" in combo:
+        h01 = _finest(combo["h0p1"][hazard_id], n, column)
+        h1p1 = combo.get("h1p1", {})
+        h11 = _finest(h1p1[hazard_id], n, column) if hazard_id in h1p1 else h01
+        return {"h00": h00, "h10": h10, "h01": h01, "h11": h11}
+    return {"h00": h00, "h10": h10, "h01": h00, "h11": h10}
 
 
 def attribution_tables(
@@ -193,13 +210,16 @@ def attribution_tables(
     ``combos[future.id]`` holds, per baseline hazard id, the HazardTables of
     ``(future hazard, baseline population)`` ("h1p0"), ``(baseline hazard, future
     population)`` ("h0p1") and ``(future hazard, future population)`` ("h1p1") where
-    those needed their own pass; growth factors are applied here.
+    those needed their own pass; growth factors are applied here. Where the hazard has
+    curve variants, futures.csv also gives the baseline and future figure with the low
+    and high variant (``baseline_low`` ... ``future_high``).
     """
     table = zones.table()
     n = zones.n
     codes = list(zones.finest.codes) + ["__outside__"]
     comparison, attribution = [], []
     baseline_population = population_rows
+    rows = list(zip(table["zone_code"], table["zone_name"], table["level"], strict=True))
     for future in futures:
         combo = combos[future.id]
         factor = growth_vector(future.growth, codes) if future.growth is not None else None
@@ -207,60 +227,51 @@ def attribution_tables(
         if factor is not None:
             future_population = zones.aggregate(factor * population_rows[-(n + 1) :])
         for hazard, tab in zip(hazards, baseline_tabs, strict=True):
-            if _headline(tab) is None:
-                continue
-            h00 = _finest(tab, n)
-            h10 = (
-                _finest(combo["h1p0"][hazard.id], n) if hazard.id in combo.get("h1p0", {}) else h00
-            )
-            if factor is not None:
-                h01, h11 = factor * h00, factor * h10
-            elif "h0p1" in combo:
-                h01 = _finest(combo["h0p1"][hazard.id], n)
-                h11 = (
-                    _finest(combo["h1p1"][hazard.id], n)
-                    if hazard.id in combo.get("h1p1", {})
-                    else h01
-                )
-            else:
-                h01, h11 = h00, h10
-            values = {
-                name: zones.aggregate(v)
-                for name, v in (("h00", h00), ("h10", h10), ("h01", h01), ("h11", h11))
-            }
-            national = {
-                name: float(v.sum())
-                for name, v in (("h00", h00), ("h10", h10), ("h01", h01), ("h11", h11))
-            }
             figure = _headline(tab)
-            rows = list(zip(table["zone_code"], table["zone_name"], table["level"], strict=True))
+            if figure is None:
+                continue
+            variants = [""] + [s for s in ("_low", "_high") if figure + s in tab.zones.columns]
+            by_variant = {}
+            for suffix in variants:
+                finest = _combinations(tab, combo, hazard.id, factor, n, figure + suffix)
+                by_variant[suffix] = (
+                    {name: zones.aggregate(v) for name, v in finest.items()},
+                    {name: float(v.sum()) for name, v in finest.items()},
+                )
             for k, (code, name, level) in enumerate([*rows, (country, "National total", 0)]):
                 national_row = k == len(rows)
-                pick = {key: national[key] if national_row else values[key][k] for key in values}
+                pick = {}
+                for suffix, (values, national) in by_variant.items():
+                    pick[suffix] = {
+                        key: national[key] if national_row else values[key][k] for key in values
+                    }
                 pop0 = float(baseline_population.sum()) if national_row else baseline_population[k]
                 if future_population is None:
                     pop1 = pop0
                 else:
                     pop1 = float(future_population.sum()) if national_row else future_population[k]
-                base, fut = pick["h00"], pick["h11"]
-                comparison.append(
-                    {
-                        "future_id": future.id,
-                        "future_label": future.label,
-                        "hazard_id": hazard.id,
-                        "figure": figure,
-                        "zone_code": code,
-                        "zone_name": name,
-                        "level": level,
-                        "population_baseline": pop0,
-                        "population_future": pop1,
-                        "baseline": base,
-                        "future": fut,
-                        "change": fut - base,
-                        "change_pct": (fut - base) / base * 100 if base else np.nan,
-                    }
-                )
-                climate, people = pick["h10"] - base, pick["h01"] - base
+                base, fut = pick[""]["h00"], pick[""]["h11"]
+                record = {
+                    "future_id": future.id,
+                    "future_label": future.label,
+                    "hazard_id": hazard.id,
+                    "figure": figure,
+                    "zone_code": code,
+                    "zone_name": name,
+                    "level": level,
+                    "population_baseline": pop0,
+                    "population_future": pop1,
+                    "baseline": base,
+                    "future": fut,
+                    "change": fut - base,
+                    "change_pct": (fut - base) / base * 100 if base else np.nan,
+                }
+                for suffix in ("_low", "_high"):
+                    if suffix in pick:
+                        record[f"baseline{suffix}"] = pick[suffix]["h00"]
+                        record[f"future{suffix}"] = pick[suffix]["h11"]
+                comparison.append(record)
+                climate, people = pick[""]["h10"] - base, pick[""]["h01"] - base
                 attribution.append(
                     {
                         "future_id": future.id,
@@ -428,3 +439,118 @@ def futures_summary(futures, frames, country) -> dict:
             },
         }
     return out
+
+
+FUTURES_COLUMNS = {
+    "future_id": "Identifier of the future (run file futures[].id).",
+    "future_label": "Its label: pathway and period as the run file gives them.",
+    "hazard_id": "The baseline hazard whose figure is compared.",
+    "figure": "aad: people displaced a year on average; displaced: people displaced by a scenario.",
+    "zone_code": "Admin unit code (the country code for the national total; __outside__ for "
+    "people on the grid outside every unit).",
+    "zone_name": "Admin unit name.",
+    "level": "Admin level (0 national).",
+    "population_baseline": "People of the unit in the baseline.",
+    "population_future": "People of the unit in the future (grid or growth factors).",
+    "baseline": "The figure now (central curve).",
+    "future": "The figure in the future: future hazard with future population (central curve).",
+    "change": "future - baseline.",
+    "change_pct": "change / baseline x 100 (empty where the baseline is 0).",
+    "baseline_low": "The baseline figure with the low curve variant.",
+    "baseline_high": "The baseline figure with the high curve variant.",
+    "future_low": "The future figure with the low curve variant.",
+    "future_high": "The future figure with the high curve variant.",
+    "change_total": "future - baseline (central curve).",
+    "climate_only": "Future hazard with baseline population, minus the baseline.",
+    "population_only": "Baseline hazard with future population, minus the baseline.",
+    "interaction": "change_total - climate_only - population_only (so the three add up).",
+}
+"""The meaning of every column of futures.csv and attribution.csv."""
+
+
+def futures_about(futures) -> list[tuple[str, str]]:
+    """The About sheet of futures.xlsx: what the tables are, assumptions, each future."""
+    rows = [
+        (
+            "What this is",
+            "For each future and hazard, the change of each admin unit's headline figure "
+            "from the baseline (sheet Futures) and its exact split into climate alone, "
+            "population alone and their interaction (sheet Attribution). " + tables.MODELLED_NOTE,
+        ),
+        (
+            "Attribution of change",
+            "climate_only = F(future hazard, baseline population) - F(baseline); "
+            "population_only = F(baseline hazard, future population) - F(baseline); "
+            "interaction = change_total - climate_only - population_only. The three add up "
+            "to the total change exactly.",
+        ),
+        (
+            "Ranges",
+            "baseline_low/_high and future_low/_high are the same figure with the low and "
+            "high curve variants of the hazard (the range of the displacement curve). They "
+            "are not a climate-model range: give each model or pathway as its own future.",
+        ),
+        (
+            "Assumption: stationary vulnerability",
+            "The same displacement curves now and in the future: no change in building "
+            "standards, early warning or household behaviour.",
+        ),
+        (
+            "Assumption: no adaptation",
+            "No new defences or relocation policies unless the future's hazard grids contain them.",
+        ),
+        (
+            "Assumption: population projection",
+            "The projection is the one the run file gives (its source and year belong in "
+            "the future's label and year). Growth factors scale each unit's people "
+            "uniformly.",
+        ),
+        (
+            "Periods",
+            "A hazard period far from the population year is warned about; the warning is "
+            "recorded in manifest.json.",
+        ),
+    ]
+    for future in futures:
+        parts = [future.label]
+        if future.period:
+            parts.append(f"period {future.period}")
+        if future.hazards:
+            parts.append("future hazard sets for " + ", ".join(sorted(future.hazards)))
+        if future.population is not None:
+            parts.append(f"population grid {future.population.label}")
+        elif future.growth is not None:
+            national = future.growth.get(None)
+            per_zone = len(future.growth) - (None in future.growth)
+            growth = []
+            if national is not None:
+                growth.append(f"national factor {national:g}")
+            if per_zone:
+                growth.append(f"factors for {per_zone} units")
+            parts.append("population growth: " + ", ".join(growth))
+        else:
+            parts.append("baseline population")
+        if future.year is not None:
+            parts.append(f"population year {future.year}")
+        rows.append((f"Future {future.id}", "; ".join(parts) + "."))
+    return rows
+
+
+def write_futures_workbook(path, futures, frames, country: str) -> None:
+    """futures.xlsx: About, Futures (futures.csv), Attribution (attribution.csv), Columns."""
+    from mecc.workbook import write_workbook
+
+    comparison, attribution = frames
+    about = pd.DataFrame(futures_about(futures), columns=["topic", "text"])
+    used = [c for c in FUTURES_COLUMNS if c in comparison.columns or c in attribution.columns]
+    columns = pd.DataFrame([(c, FUTURES_COLUMNS[c]) for c in used], columns=["column", "meaning"])
+    write_workbook(
+        path,
+        f"Futures and the attribution of change ({country}), modelled estimates",
+        [
+            ("About", about, {"topic": 34, "text": 120}),
+            ("Futures", comparison, None),
+            ("Attribution", attribution, None),
+            ("Columns", columns, {"column": 22, "meaning": 100}),
+        ],
+    )

@@ -1,8 +1,7 @@
 """Writers of the Sendai tables: sendai.xlsx, sendai.csv and sendai_hxl.csv.
 
-Every file is byte-identical when written again from the same run: the workbook's
-document properties carry a fixed date (the ZIP epoch, 1980-01-01), and its ZIP members
-are written in a fixed order with that date. CSVs are UTF-8 with a byte-order mark.
+Every file is byte-identical when written again from the same run (the workbook by
+``mecc.workbook``). CSVs are UTF-8 with a byte-order mark.
 
 - ``sendai.csv``: the long table (``mecc.sendai_text.COLUMNS``);
 - ``sendai_hxl.csv``: the same with a row of HXL hashtags under the header
@@ -13,23 +12,17 @@ are written in a fixed order with that date. CSVs are UTF-8 with a byte-order ma
 
 from __future__ import annotations
 
-import datetime
-import io
-import os
-import zipfile
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from mecc.errors import ConfigError
 from mecc.outputs import OutputFolder, write_csv
 from mecc.sendai_text import COLUMNS
+from mecc.workbook import write_bytes_atomically, write_workbook
 
 __all__ = ["HXL_TAGS", "SHEET_ORDER", "write_run_sendai", "write_sendai", "write_sendai_report"]
 
-FIXED_TIME = datetime.datetime(1980, 1, 1)
-"""The date written into the workbook (no clock time: reruns give the same bytes)."""
 SHEET_ORDER = ("About", "National", "Admin *", "By return period or event", "Disaggregated")
 HXL_TAGS = {
     "country_iso3": "#country+code",
@@ -137,83 +130,19 @@ def _write_hxl(frame: pd.DataFrame, path) -> None:
     text = frame.to_csv(index=False, lineterminator="\n")
     header, _, body = text.partition("\n")
     tags = ",".join(HXL_TAGS[column] for column in frame.columns)
-    _atomic_bytes(path, (header + "\n" + tags + "\n" + body).encode("utf-8-sig"))
-
-
-def _atomic_bytes(path, data: bytes) -> None:
-    partial = Path(f"{path}.partial")
-    partial.write_bytes(data)
-    os.replace(partial, path)
-
-
-def _cell(value):
-    """A spreadsheet cell: None for missing values, plain Python numbers."""
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, float | np.floating):
-        return None if not np.isfinite(value) else float(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    return value
-
-
-def _sheet(workbook, title: str, frame: pd.DataFrame, widths: dict | None = None) -> None:
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    sheet = workbook.create_sheet(title)
-    bold = Font(bold=True)
-    for k, column in enumerate(frame.columns, start=1):
-        width = (widths or {}).get(column, min(max(len(str(column)) + 2, 10), 40))
-        sheet.column_dimensions[get_column_letter(k)].width = width
-    sheet.freeze_panes = "A2"
-    header = []
-    for column in frame.columns:
-        cell = WriteOnlyCell(sheet, value=str(column))
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for row in frame.itertuples(index=False, name=None):
-        sheet.append([_cell(v) for v in row])
+    write_bytes_atomically(path, (header + "\n" + tags + "\n" + body).encode("utf-8-sig"))
 
 
 def _write_workbook(tables, path) -> None:
-    from openpyxl import Workbook
-    from openpyxl.writer.excel import ExcelWriter
-
-    import mecc
-
-    workbook = Workbook(write_only=True)
-    props = workbook.properties
-    props.creator = f"mecc {mecc.__version__}"
-    props.title = f"Sendai Framework reporting tables ({tables.country}), modelled estimates"
-    props.created = props.modified = FIXED_TIME
     about = pd.DataFrame(tables.about, columns=["topic", "text"])
-    _sheet(workbook, "About", about, {"topic": 34, "text": 120})
-    for name, frame in tables.sheets.items():
-        _sheet(workbook, name, frame)
-    _sheet(workbook, "Indicator definitions", tables.definitions, {"definition": 80})
     columns = pd.DataFrame(list(COLUMNS.items()), columns=["column", "meaning"])
-    _sheet(workbook, "Columns", columns, {"column": 26, "meaning": 100})
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(workbook, archive).write_data()  # not save_workbook: it stamps the time
-    _atomic_bytes(path, _fixed_zip(buffer.getvalue()))
-
-
-def _fixed_zip(data: bytes) -> bytes:
-    """The same ZIP members with a fixed date and permissions (reproducible bytes)."""
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o600 << 16
-            target.writestr(fixed, source.read(info.filename))
-    return out.getvalue()
+    write_workbook(
+        path,
+        f"Sendai Framework reporting tables ({tables.country}), modelled estimates",
+        [
+            ("About", about, {"topic": 34, "text": 120}),
+            *((name, frame, None) for name, frame in tables.sheets.items()),
+            ("Indicator definitions", tables.definitions, {"definition": 80}),
+            ("Columns", columns, {"column": 26, "meaning": 100}),
+        ],
+    )

@@ -30,6 +30,7 @@ RUN_OUTPUTS = {
     "map.html",
     "futures.csv",
     "attribution.csv",
+    "futures.xlsx",
     "sendai.xlsx",
     "sendai.csv",
     "sendai_hxl.csv",

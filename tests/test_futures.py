@@ -35,8 +35,8 @@ def rp_aad(displaced_10, displaced_100):
     return (0.1 - 0.01) * (displaced_10 + displaced_100) / 2
 
 
-def aad_by_zone(population, depth):
-    displaced = {rp: population * (depth[rp] >= 1.0) for rp in depth}
+def aad_by_zone(population, depth, step=1.0):
+    displaced = {rp: population * (depth[rp] >= step) for rp in depth}
     out = {z: rp_aad(displaced[10][z == ZONE].sum(), displaced[100][z == ZONE].sum()) for z in "AB"}
     out["national"] = out["A"] + out["B"]
     return out
@@ -60,11 +60,11 @@ def folder(tmp_path, raster_writer):
     return tmp_path
 
 
-def _run(folder, futures_yaml, name):
+def _run(folder, futures_yaml, name, curve="flood_step_1m:central"):
     (folder / f"{name}.yaml").write_text(
         "country: XXF\npopulation: {path: pop.tif, year: 2020}\n"
         "zones: {path: zones.geojson, code_field: code, level: 1}\n"
-        "hazards:\n  - id: flood\n    type: river_flood\n    curve: flood_step_1m:central\n"
+        f"hazards:\n  - id: flood\n    type: river_flood\n    curve: {curve}\n"
         "    return_periods: {10: d10.tif, 100: d100.tif}\n"
         "futures:\n" + futures_yaml
     )
@@ -126,6 +126,55 @@ def test_population_growth_factors_need_no_extra_pass(folder):
         row = _row(attribution, "climate_only", zone)
         assert row["climate_only"] == pytest.approx(h10[zone] - h00[zone], rel=1e-12, abs=1e-12)
         assert row["population_only"] == 0
+
+
+def test_curve_variant_ranges_and_the_workbook(folder):
+    """flood_step_1m brings its variants (low: step at 1.5 m, high: at 0.5 m); futures.csv
+    gives the baseline and future figure with each; futures.xlsx holds the same tables."""
+    from openpyxl import load_workbook
+
+    futures_yaml = (
+        "  - id: ssp585_2050\n    label: SSP5-8.5, 2050\n    period: 2041-2060\n"
+        "    hazards: {flood: {return_periods: {10: f10.tif, 100: f100.tif}}}\n"
+        "    population: {path: pop2050.tif, year: 2050}\n"
+        "  - id: growth_2040\n    population: {growth: {A: 1.5, B: 0.8}, year: 2040}\n"
+    )
+    _, comparison, _ = _run(folder, futures_yaml, "ranges", curve="flood_step_1m")
+    growth = {"A": 1.5, "B": 0.8}
+    for suffix, step in (("_low", 1.5), ("", 1.0), ("_high", 0.5)):
+        now, then = aad_by_zone(P0, D0, step), aad_by_zone(P1, D1, step)
+        for zone, key in (("A", "A"), ("B", "B"), ("XXF", "national")):
+            row = _row(comparison, "ssp585_2050", zone)
+            assert row[f"baseline{suffix}"] == pytest.approx(now[key], rel=1e-12, abs=1e-12)
+            assert row[f"future{suffix}"] == pytest.approx(then[key], rel=1e-12, abs=1e-12)
+        for zone in "AB":
+            row = _row(comparison, "growth_2040", zone)
+            grown = growth[zone] * now[zone]
+            assert row[f"future{suffix}"] == pytest.approx(grown, rel=1e-12, abs=1e-12)
+    out = folder / "out_ranges"
+    book = load_workbook(out / "futures.xlsx", read_only=True)
+    assert book.sheetnames == ["About", "Futures", "Attribution", "Columns"]
+    for sheet, csv in (("Futures", "futures.csv"), ("Attribution", "attribution.csv")):
+        from_csv = pd.read_csv(out / csv, encoding="utf-8-sig", dtype={"zone_code": str})
+        from_xlsx = pd.read_excel(out / "futures.xlsx", sheet_name=sheet, dtype={"zone_code": str})
+        pd.testing.assert_frame_equal(from_xlsx, from_csv, check_dtype=False)
+    about = dict(pd.read_excel(out / "futures.xlsx", sheet_name="About").itertuples(index=False))
+    assert (
+        "SSP5-8.5, 2050; period 2041-2060; future hazard sets for flood"
+        in (about["Future ssp585_2050"])
+    )
+    assert (
+        "population growth: factors for 2 units; population year 2040"
+        in (about["Future growth_2040"])
+    )
+    assert {"Assumption: stationary vulnerability", "Ranges"} <= set(about)
+    columns = pd.read_excel(out / "futures.xlsx", sheet_name="Columns")["column"].tolist()
+    assert set(columns) == set(from_csv.columns) | set(
+        pd.read_csv(out / "futures.csv", encoding="utf-8-sig").columns
+    )
+    first = (out / "futures.xlsx").read_bytes()
+    _run(folder, futures_yaml, "ranges2", curve="flood_step_1m")
+    assert (folder / "out_ranges2" / "futures.xlsx").read_bytes() == first
 
 
 def test_future_errors(folder):
