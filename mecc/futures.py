@@ -37,7 +37,7 @@ __all__ = [
     "future_tables",
     "futures_summary",
     "read_futures",
-    "write_futures_workbook",
+    "write_future_outputs",
 ]
 
 FUTURE_KEYS = {"id", "label", "hazards", "population", "period"}
@@ -536,16 +536,23 @@ def futures_about(futures) -> list[tuple[str, str]]:
     return rows
 
 
-def write_futures_workbook(path, futures, frames, country: str) -> None:
-    """futures.xlsx: About, Futures (futures.csv), Attribution (attribution.csv), Columns."""
+def write_future_outputs(folder, futures, frames, country: str) -> None:
+    """Write futures.csv, attribution.csv and futures.xlsx (About, Futures, Attribution,
+    Columns) into ``folder``."""
+    from pathlib import Path
+
+    from mecc.outputs import write_csv
     from mecc.workbook import write_workbook
 
+    folder = Path(folder)
     comparison, attribution = frames
+    write_csv(comparison, folder / "futures.csv")
+    write_csv(attribution, folder / "attribution.csv")
     about = pd.DataFrame(futures_about(futures), columns=["topic", "text"])
     used = [c for c in FUTURES_COLUMNS if c in comparison.columns or c in attribution.columns]
     columns = pd.DataFrame([(c, FUTURES_COLUMNS[c]) for c in used], columns=["column", "meaning"])
     write_workbook(
-        path,
+        folder / "futures.xlsx",
         f"Futures and the attribution of change ({country}), modelled estimates",
         [
             ("About", about, {"topic": 34, "text": 120}),

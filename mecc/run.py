@@ -26,7 +26,7 @@ import mecc
 from mecc import engine, previews, tables
 from mecc.config import load_config
 from mecc.errors import MeccWarning
-from mecc.futures import future_tables, futures_summary, read_futures, write_futures_workbook
+from mecc.futures import future_tables, futures_summary, read_futures, write_future_outputs
 from mecc.group_tables import group_tables
 from mecc.inputs import analysis_grid, input_records, load_inputs, overlay_input, period_check
 from mecc.manifest import hazard_parameters, versions
@@ -515,12 +515,8 @@ def _run_country(
                     allocation,
                     population_rows,
                 )
-                if futures:
-                    write_csv(future_frames[0], staging / "futures.csv")
-                    write_csv(future_frames[1], staging / "attribution.csv")
-                    write_futures_workbook(
-                        staging / "futures.xlsx", futures, future_frames, config.country
-                    )
+                if futures:  # futures.csv, attribution.csv, futures.xlsx
+                    write_future_outputs(staging, futures, future_frames, config.country)
                 _write_zones_gpkg(staging / "zones.gpkg", zones, grid, hazard_tabs)
                 sendai = (config, hazards, hazard_tabs, result, zones, exposure, group_sets)
                 write_run_sendai(staging, (*sendai, protections))  # sendai.xlsx/.csv, _hxl.csv
