@@ -1,0 +1,90 @@
+"""mecc.workbook: xlsx written as XML parts, read back by openpyxl and pandas."""
+
+from __future__ import annotations
+
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from mecc.workbook import column_letters, write_workbook
+
+
+def _frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "zone_code": pd.array(["007", "AB<1>&", None], dtype="string"),
+            "value": [1.0 / 3.0, np.nan, -1e-300],
+            "big": [np.inf, 12345678901234567.0, 2.5e30],
+            "count": np.array([0, -4, 2**40], dtype=np.int64),
+            "level": pd.array([1, pd.NA, 2], dtype="Int64"),
+            "additive": [True, False, True],
+            "notes": ["  spaced  ", "bell\x07 tab\tline\nend", 'Ñandú, ‘quoted’ "x"'],
+            "mixed": [3, "text", None],
+        }
+    )
+
+
+def test_values_types_and_layout_read_back(tmp_path):
+    path = tmp_path / "t.xlsx"
+    frame = _frame()
+    about = pd.DataFrame({"topic": ["What"], "text": ["Modelled estimates"]})
+    write_workbook(path, "Title & more", [("About", about, {"text": 90}), ("Data", frame, None)])
+
+    book = load_workbook(path)
+    assert book.sheetnames == ["About", "Data"]
+    assert book.properties.title == "Title & more"
+    assert book.properties.creator.startswith("mecc ")
+    sheet = book["Data"]
+    assert sheet.freeze_panes == "A2"
+    assert all(cell.font.b for cell in sheet[1])
+    assert not sheet["A2"].font.b
+    assert [c.value for c in sheet[1]] == list(frame.columns)
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    assert rows[0] == ["007", 1.0 / 3.0, None, 0, 1, True, "  spaced  ", 3]
+    assert rows[1] == [
+        "AB<1>&",
+        None,
+        12345678901234567.0,
+        -4,
+        None,
+        False,
+        "bell tab\tline\nend",  # the bell cannot be stored in XML; tab and line end can
+        "text",
+    ]
+    assert rows[2] == [None, -1e-300, 2.5e30, 2**40, 2, True, 'Ñandú, ‘quoted’ "x"', None]
+    assert sheet.column_dimensions["A"].width == len("zone_code") + 2
+    assert book["About"].column_dimensions["B"].width == 90
+
+    back = pd.read_excel(path, sheet_name="Data", dtype={"zone_code": str})
+    assert back["value"].iloc[0] == 1.0 / 3.0  # every digit of a float survives
+
+
+def test_same_bytes_and_a_valid_package(tmp_path):
+    frame = _frame()
+    for name in ("a.xlsx", "b.xlsx"):
+        write_workbook(tmp_path / name, "t", [("Data", frame, None)])
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+    with zipfile.ZipFile(tmp_path / "a.xlsx") as archive:
+        assert archive.testzip() is None
+        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        assert "[Content_Types].xml" in archive.namelist()
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_empty_table_and_bad_sheet_names(tmp_path):
+    write_workbook(tmp_path / "e.xlsx", "t", [("Empty", pd.DataFrame({"a": []}), None)])
+    sheet = load_workbook(tmp_path / "e.xlsx")["Empty"]
+    assert [[c.value for c in row] for row in sheet.iter_rows()] == [["a"]]
+    with pytest.raises(ValueError, match="unique and 1-31"):
+        write_workbook(tmp_path / "x.xlsx", "t", [("A", pd.DataFrame(), None)] * 2)
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_column_letters():
+    letters = column_letters(800)
+    assert letters[:3] == ["A", "B", "C"]
+    assert letters[25:28] == ["Z", "AA", "AB"]
+    assert letters[701:703] == ["ZZ", "AAA"]
