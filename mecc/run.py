@@ -343,7 +343,7 @@ def _run_country(
             message = period_check(h, population.year)
             if message:
                 warnings.warn(message, MeccWarning, stacklevel=2)
-        with folder as staging:
+        with folder as staging, ExitStack() as background:  # threads end before cleanup
             cell_path = staging / "displaced.tif"
             writer = CellGridWriter(
                 cell_path,
@@ -379,8 +379,8 @@ def _run_country(
                         hid: [present_sums(exposure, hid, part) for part in parts]
                         for hid, parts in result.layer_sums.items()
                     }
-            with timer.stage("write_grids"):
-                writer.close()
+            # the COG of displaced.tif is made (GDAL, outside the GIL) while tables are written
+            grids = background.enter_context(ThreadPoolExecutor(1)).submit(writer.close)
             with timer.stage("metrics"):
                 zone_table = zones.table()
                 hazard_tabs = [
@@ -556,6 +556,8 @@ def _run_country(
             }
             if backend:
                 manifest["parameters"]["dask"] = backend
+            with timer.stage("write_grids"):  # waiting for displaced.tif
+                grids.result()
             manifest["timings_seconds"] = {
                 **timer.timings,
                 "total": round(time.perf_counter() - started, 4),
