@@ -491,6 +491,12 @@ def futures_about(futures) -> list[tuple[str, str]]:
             "are not a climate-model range: give each model or pathway as its own future.",
         ),
         (
+            "Method and sources",
+            tables.METHOD_NOTE
+            + " The curves and their published sources, and every input file with its "
+            "SHA-256, are listed in manifest.json and in the About sheet of sendai.xlsx.",
+        ),
+        (
             "Assumption: stationary vulnerability",
             "The same displacement curves now and in the future: no change in building "
             "standards, early warning or household behaviour.",

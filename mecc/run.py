@@ -44,12 +44,6 @@ from mecc.sendai_writers import write_run_sendai
 
 __all__ = ["BatchResult", "RunResult", "run_batch", "run_country", "versions"]
 
-ATTRIBUTION_NOTE = (
-    "Method: displaced = population x flooded fraction x curve(intensity), summed per admin "
-    "unit (CLIMADA ImpactCalc semantics); AAD and PMD as in CLIMADA (event sets) or by "
-    "integration over return-period maps. Figures are modelled estimates."
-)
-
 
 @dataclass
 class RunResult:
@@ -486,7 +480,7 @@ def _run_country(
                         "institution": "produced with the MECC toolkit",
                         "source": f"mecc {mecc.__version__}",
                         "comment": tables.MODELLED_NOTE,
-                        "references": ATTRIBUTION_NOTE,
+                        "references": tables.METHOD_NOTE,
                     },
                 )
                 compressed = {"zlib": True, "complevel": 4}

@@ -29,6 +29,11 @@ MODELLED_NOTE = (
     "Modelled estimates: people likely to be displaced computed from hazard grids, "
     "population and displacement curves; not observed figures."
 )
+METHOD_NOTE = (
+    "Method: displaced = population x flooded fraction x curve(intensity), summed per admin "
+    "unit (CLIMADA ImpactCalc semantics); AAD and PMD as in CLIMADA (event sets) or by "
+    "integration over return-period maps. Figures are modelled estimates."
+)
 
 
 @dataclass

@@ -167,7 +167,7 @@ def test_curve_variant_ranges_and_the_workbook(folder):
         "population growth: factors for 2 units; population year 2040"
         in (about["Future growth_2040"])
     )
-    assert {"Assumption: stationary vulnerability", "Ranges"} <= set(about)
+    assert {"Assumption: stationary vulnerability", "Ranges", "Method and sources"} <= set(about)
     columns = pd.read_excel(out / "futures.xlsx", sheet_name="Columns")["column"].tolist()
     assert set(columns) == set(from_csv.columns) | set(
         pd.read_csv(out / "futures.csv", encoding="utf-8-sig").columns
