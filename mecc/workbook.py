@@ -27,10 +27,14 @@ from xml.sax.saxutils import escape
 import numpy as np
 import pandas as pd
 
+from mecc.errors import DataError
+
 __all__ = ["FIXED_TIME", "write_bytes_atomically", "write_workbook"]
 
 FIXED_TIME = datetime.datetime(1980, 1, 1)
 """The date written into a workbook (no clock time: reruns give the same bytes)."""
+MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384
+"""The size of a worksheet (ECMA-376; Excel refuses larger sheets)."""
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -58,6 +62,13 @@ def write_workbook(path, title: str, sheets) -> None:
     names = [name for name, _, _ in sheets]
     if len(set(names)) != len(names) or any(not 0 < len(n) <= 31 for n in names):
         raise ValueError(f"sheet names must be unique and 1-31 characters: {names}")
+    for name, frame, _ in sheets:
+        if len(frame) + 1 > MAX_ROWS or frame.shape[1] > MAX_COLUMNS:
+            raise DataError(
+                f"{Path(path).name}: sheet {name!r} has {len(frame)} rows and "
+                f"{frame.shape[1]} columns; a spreadsheet holds at most {MAX_ROWS - 1} rows "
+                f"under its header and {MAX_COLUMNS} columns (the CSV has them all)"
+            )
     parts = {
         "[Content_Types].xml": _content_types(len(sheets)),
         "_rels/.rels": _package_relationships(),

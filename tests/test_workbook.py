@@ -83,6 +83,18 @@ def test_empty_table_and_bad_sheet_names(tmp_path):
     assert not (tmp_path / "x.xlsx").exists()
 
 
+def test_a_sheet_larger_than_a_spreadsheet_is_refused(tmp_path, monkeypatch):
+    import mecc.workbook
+
+    monkeypatch.setattr(mecc.workbook, "MAX_ROWS", 3)  # the real limit needs 10^6 rows
+    write_workbook(tmp_path / "ok.xlsx", "t", [("Data", pd.DataFrame({"a": [1, 2]}), None)])
+    from mecc.errors import DataError
+
+    with pytest.raises(DataError, match="sheet 'Data' has 3 rows and 1 columns"):
+        write_workbook(tmp_path / "big.xlsx", "t", [("Data", pd.DataFrame({"a": [1, 2, 3]}), None)])
+    assert not (tmp_path / "big.xlsx").exists()
+
+
 def test_column_letters():
     letters = column_letters(800)
     assert letters[:3] == ["A", "B", "C"]
