@@ -34,7 +34,7 @@ def read_tagged_table(path, what: str) -> tuple[pd.DataFrame, dict | None]:
         raise InputFileError(f"{label}: {what} not found")
     try:
         if label.lower().endswith((".xlsx", ".xls")):
-            raw = pd.read_excel(label, dtype=str).fillna("")
+            raw = pd.read_excel(label, dtype=str, engine="openpyxl").fillna("")
         else:
             raw = pd.read_csv(label, dtype=str, encoding="utf-8-sig", keep_default_na=False)
     except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:

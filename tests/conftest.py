@@ -10,9 +10,14 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import rasterio
 from affine import Affine
+
+# openpyxl reads workbooks unless a test names another reader (calamine, the independent
+# cross-check in test_workbook.py)
+pd.set_option("io.excel.xlsx.reader", "openpyxl")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"

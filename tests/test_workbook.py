@@ -100,3 +100,27 @@ def test_column_letters():
     assert letters[:3] == ["A", "B", "C"]
     assert letters[25:28] == ["Z", "AA", "AB"]
     assert letters[701:703] == ["ZZ", "AAA"]
+
+
+@pytest.mark.parametrize("name", ["sendai.xlsx", "futures.xlsx"])
+def test_demo_workbooks_read_the_same_with_two_independent_readers(demo_folder, name):
+    """openpyxl (Python) and calamine (Rust) parse the demo's workbooks to the same tables,
+    and the sheets that mirror a CSV hold its numbers exactly."""
+    path = demo_folder / "run" / name
+    by_openpyxl = pd.read_excel(path, sheet_name=None, engine="openpyxl")
+    by_calamine = pd.read_excel(path, sheet_name=None, engine="calamine")
+    assert list(by_openpyxl) == list(by_calamine)
+    for sheet, frame in by_openpyxl.items():
+        assert len(frame) > 0, sheet
+        pd.testing.assert_frame_equal(by_calamine[sheet], frame, check_dtype=False, obj=sheet)
+    mirrors = (
+        {"Futures": "futures.csv", "Attribution": "attribution.csv"}
+        if name == "futures.xlsx"
+        else {}
+    )
+    for sheet, csv in mirrors.items():
+        table = pd.read_csv(demo_folder / "run" / csv, encoding="utf-8-sig")
+        numbers = table.select_dtypes("number").columns
+        np.testing.assert_array_equal(
+            by_calamine[sheet][numbers].to_numpy(float), table[numbers].to_numpy(float)
+        )
