@@ -562,20 +562,14 @@ def write_exposure_outputs(
     """
     from mecc.allocation_tables import allocation_tables
     from mecc.group_tables import disaggregated_dataset
-    from mecc.outputs import write_csv
+    from mecc.outputs import write_csv, write_results_group
     from mecc.site_tables import site_table
 
     table, group_sets = groups
     hazards, inputs = hazard_inputs
     dataset = disaggregated_dataset(zones, group_sets)
     if dataset is not None:
-        dataset.to_netcdf(
-            staging / "results.nc",
-            mode="a",
-            group="disaggregated",
-            engine="netcdf4",
-            encoding=dict.fromkeys(dataset.data_vars, {"zlib": True, "complevel": 4}),
-        )
+        write_results_group(dataset, staging / "results.nc", "disaggregated")
         write_csv(table, staging / "zones_disaggregated.csv")
     if exposure.sites is not None:
         write_csv(

@@ -22,7 +22,14 @@ import numpy as np
 from mecc import kernels
 from mecc.errors import InputFileError, OutputExistsError
 
-__all__ = ["CellGridWriter", "OutputFolder", "sha256_of", "write_csv", "write_json"]
+__all__ = [
+    "CellGridWriter",
+    "OutputFolder",
+    "sha256_of",
+    "write_csv",
+    "write_json",
+    "write_results_group",
+]
 
 
 class OutputFolder:
@@ -149,6 +156,24 @@ def write_json(data, path) -> None:
 def write_csv(frame, path) -> None:
     """Write a DataFrame as UTF-8 CSV with a byte-order mark, full float precision."""
     frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+
+
+def write_results_group(dataset, path, group=None, encoding=None) -> None:
+    """Write an xarray Dataset into results.nc (NetCDF-4), compressed (zlib level 4).
+
+    Without ``group`` the file is created with the root group; with it the group is
+    added to the existing file. ``encoding`` adds to (or overrides) each variable's
+    compression, e.g. ``{"intensity": {"dtype": "float32"}}``.
+    """
+    compressed = {"zlib": True, "complevel": 4}
+    extra = encoding or {}
+    dataset.to_netcdf(
+        path,
+        mode="a" if group else "w",
+        group=group,
+        engine="netcdf4",
+        encoding={name: {**compressed, **extra.get(name, {})} for name in dataset.data_vars},
+    )
 
 
 _COG_TILE = 512

@@ -39,7 +39,13 @@ from mecc.mobility import (
     present_sums,
     write_exposure_outputs,
 )
-from mecc.outputs import CellGridWriter, OutputFolder, write_csv, write_json
+from mecc.outputs import (
+    CellGridWriter,
+    OutputFolder,
+    write_csv,
+    write_json,
+    write_results_group,
+)
 from mecc.sendai_writers import write_run_sendai
 
 __all__ = ["BatchResult", "RunResult", "run_batch", "run_country", "versions"]
@@ -483,20 +489,14 @@ def _run_country(
                         "references": tables.METHOD_NOTE,
                     },
                 )
-                compressed = {"zlib": True, "complevel": 4}
-                dataset.to_netcdf(
-                    staging / "results.nc",
-                    engine="netcdf4",
-                    encoding=dict.fromkeys(dataset.data_vars, compressed),
-                )
+                write_results_group(dataset, staging / "results.nc")
                 pictures = previews.previews_dataset(grid, hazards, hazard_tabs, result.previews)
                 if pictures is not None:
-                    pictures.to_netcdf(
+                    write_results_group(
+                        pictures,
                         staging / "results.nc",
-                        mode="a",
-                        group="previews",
-                        engine="netcdf4",
-                        encoding={"intensity": {**compressed, "dtype": "float32"}},
+                        "previews",
+                        {"intensity": {"dtype": "float32"}},
                     )
                 write_exposure_outputs(
                     staging,

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from mecc.errors import ConfigError
-from mecc.outputs import OutputFolder, write_csv
+from mecc.outputs import OutputFolder, write_csv, write_results_group
 from mecc.sendai_text import COLUMNS
 from mecc.workbook import write_bytes_atomically, write_workbook
 
@@ -95,14 +95,7 @@ def write_run_sendai(staging, inputs) -> list[Path]:
     store = sendai_dataset(
         config, hazards, tabs, result, zones, exposure, group_sets, protections, result.population
     )
-    compressed = {"zlib": True, "complevel": 4}
-    store.to_netcdf(
-        Path(staging) / "results.nc",
-        mode="a",
-        group="sendai",
-        engine="netcdf4",
-        encoding=dict.fromkeys(store.data_vars, compressed),
-    )
+    write_results_group(store, Path(staging) / "results.nc", "sendai")
     return write_sendai(sendai_tables(staging), staging)
 
 

@@ -13,7 +13,6 @@ def all_commands() -> list:
         documents,
         hazard,
         population,
-        report,
         reports,
         run,
         runfile,
@@ -26,7 +25,6 @@ def all_commands() -> list:
         *hazard.COMMANDS,
         *population.COMMANDS,
         *reports.COMMANDS,
-        *report.COMMANDS,
         *documents.COMMANDS,
         *training.COMMANDS,
     ]
