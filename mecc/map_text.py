@@ -15,6 +15,7 @@ import re
 import numpy as np
 
 from mecc.map_data import NODATA_FILL, ZERO_COLOUR, Numbers
+from mecc.sendai import per_100k
 
 __all__ = ["NODATA_PATTERN", "Text", "per_100k", "sendai_b1"]
 
@@ -28,15 +29,6 @@ NODATA_PATTERN = (
     '<line x1="0" y1="0" x2="0" y2="6" stroke="#737373" stroke-width="2"/></pattern>'
     "</defs></svg>"
 )
-
-
-def per_100k(values, population):
-    """People per 100,000 residents (NaN where the population is not positive)."""
-    values = np.asarray(values, dtype="float64")
-    population = np.asarray(population, dtype="float64")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where(population > 0, values * 1e5 / population, np.nan)
-    return out if out.ndim else float(out)
 
 
 def finite(value) -> bool:

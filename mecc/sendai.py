@@ -50,6 +50,9 @@ HEADLINE = ("expected_annual", "scenario", "planning")
 
 def per_100k(value, population):
     """``value x 100,000 / population``; NaN where the population is not positive."""
+    if isinstance(value, int | float) and isinstance(population, int | float):
+        # one row of the long table at a time: no array machinery
+        return value * PER_100K / population if population > 0 else np.nan
     value = np.asarray(value, dtype=np.float64)
     population = np.asarray(population, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):

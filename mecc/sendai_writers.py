@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from mecc.errors import ConfigError
-from mecc.outputs import OutputFolder, write_csv, write_results_group
+from mecc.outputs import OutputFolder, write_results_group
 from mecc.sendai_text import COLUMNS
 from mecc.workbook import write_bytes_atomically, write_workbook
 
@@ -75,8 +75,7 @@ def write_sendai(tables, out_dir) -> list[Path]:
     """Write sendai.csv, sendai_hxl.csv and sendai.xlsx into ``out_dir`` (existing)."""
     out_dir = Path(out_dir)
     paths = [out_dir / "sendai.csv", out_dir / "sendai_hxl.csv", out_dir / "sendai.xlsx"]
-    write_csv(tables.long, paths[0])
-    _write_hxl(tables.long, paths[1])
+    _write_csv_and_hxl(tables.long, paths[0], paths[1])
     _write_workbook(tables, paths[2])
     return paths
 
@@ -118,12 +117,14 @@ def write_sendai_report(run_dir, out_dir, *, overwrite: bool = False) -> Path:
     return folder.commit()
 
 
-def _write_hxl(frame: pd.DataFrame, path) -> None:
-    """The long table with the HXL hashtag row under the header (UTF-8 with BOM)."""
+def _write_csv_and_hxl(frame: pd.DataFrame, csv_path, hxl_path) -> None:
+    """The long table as CSV, and again with the HXL hashtag row under the header (both
+    UTF-8 with BOM, as ``mecc.outputs.write_csv`` writes); the text is made once."""
     text = frame.to_csv(index=False, lineterminator="\n")
+    write_bytes_atomically(csv_path, text.encode("utf-8-sig"))
     header, _, body = text.partition("\n")
     tags = ",".join(HXL_TAGS[column] for column in frame.columns)
-    write_bytes_atomically(path, (header + "\n" + tags + "\n" + body).encode("utf-8-sig"))
+    write_bytes_atomically(hxl_path, (header + "\n" + tags + "\n" + body).encode("utf-8-sig"))
 
 
 def _write_workbook(tables, path) -> None:

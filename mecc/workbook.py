@@ -86,7 +86,9 @@ def write_workbook(path, title: str, sheets) -> None:
             info = zipfile.ZipInfo(name, date_time=FIXED_TIME.timetuple()[:6])
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o600 << 16
-            archive.writestr(info, text.encode("utf-8"))
+            # fastest deflate: a third less time than the default level for a quarter
+            # more bytes (the Sendai workbook of a 500-unit country: 3.3 MB)
+            archive.writestr(info, text.encode("utf-8"), compresslevel=1)
     write_bytes_atomically(path, out.getvalue())
 
 
