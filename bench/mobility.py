@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -107,23 +106,12 @@ def write_mobility_inputs(folder: Path, seed: int = 7) -> tuple[Path, Path]:
     return folder / "run_mobility.yaml", folder / "run_cohort_grids.yaml"
 
 
-def _run(run_file: Path, out: Path) -> dict:
-    command = [
-        sys.executable,
-        str(HERE / "measure.py"),
-        str(Path(sys.executable).parent / "mecc"),
-        "-q",
-        "run",
-        str(run_file),
-        "--out",
-        str(out),
-        "--overwrite",
-        "--no-map",
-    ]
-    result = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
-    if result["exit_code"] != 0:
-        raise SystemExit(f"mecc run failed on {run_file}")
-    return result
+def measured_run(run_file: Path, out: Path) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of ``mecc run --no-map`` in a fresh process, on
+    every core (``bench/run.py``'s measurement)."""
+    from run import run_mecc
+
+    return run_mecc(run_file, out, os.cpu_count() or 1, "--no-map")
 
 
 def main(argv=None) -> dict:
@@ -140,9 +128,9 @@ def main(argv=None) -> dict:
     memory = {name: [] for name in runs}
     for _ in range(args.repeat):
         for name, run_file in runs.items():
-            result = _run(run_file, args.scratch / f"out_{name}")
-            seconds[name].append(result["seconds"])
-            memory[name].append(result["peak_rss_mb"])
+            wall, rss = measured_run(run_file, args.scratch / f"out_{name}")
+            seconds[name].append(wall)
+            memory[name].append(rss)
     figures = {f"{name}_seconds": statistics.median(values) for name, values in seconds.items()}
     figures.update({f"{name}_peak_rss_mb": max(values) for name, values in memory.items()})
     figures["mobility_overhead"] = figures["mobility_seconds"] / figures["plain_seconds"] - 1

@@ -15,7 +15,7 @@ import json
 import statistics
 from pathlib import Path
 
-from mobility import _run  # the same measured `mecc run` in a fresh process
+from mobility import measured_run  # `mecc run --no-map` in a fresh process
 
 HERE = Path(__file__).resolve().parent
 
@@ -35,7 +35,7 @@ def main(argv=None) -> dict:
     seconds = {name: [] for name in runs}
     for _ in range(args.repeat):
         for name, run_file in runs.items():
-            seconds[name].append(_run(run_file, args.scratch / f"out_{name}")["seconds"])
+            seconds[name].append(measured_run(run_file, args.scratch / f"out_{name}")[0])
     figures = {f"{name}_seconds": statistics.median(v) for name, v in seconds.items()}
     figures["ratio"] = figures["three_variants_seconds"] / figures["one_curve_seconds"]
     engine = {}
