@@ -88,24 +88,26 @@ intensity (the first point's share below it)."""
 
 @jit
 def _curve_share(intensity, xs, ys, n, kind):
-    """Share displaced at ``intensity`` for one curve (scalar helper)."""
-    # largest k with xs[k] <= intensity (binary search; right-continuous at repeats)
-    lo = 0
-    hi = n
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if xs[mid] <= intensity:
-            lo = mid + 1
-        else:
-            hi = mid
-    k = lo - 1
-    if k < 0:
-        return ys[0]
-    if kind == CURVE_STEP or k >= n - 1:
-        return ys[k]
-    x0 = xs[k]
-    x1 = xs[k + 1]
-    return ys[k] + (ys[k + 1] - ys[k]) * ((intensity - x0) / (x1 - x0))
+    """Share displaced at ``intensity`` for one curve (scalar helper).
+
+    ``k``, the last point at or below the intensity (right-continuous at repeats), is
+    counted rather than searched, and the ends are chosen by selects: curves have few
+    points, and on real maps intensities vary from cell to cell, so a binary search's
+    branches are mispredicted about once per cell (measured 1.35x slower overall on
+    the bench country). The arithmetic of every case is the one of the definition.
+    """
+    k = -1
+    for m in range(n):
+        k += xs[m] <= intensity
+    if kind == CURVE_STEP or n == 1:
+        return ys[max(k, 0)]
+    inner = min(max(k, 0), n - 2)
+    x0 = xs[inner]
+    y0 = ys[inner]
+    # (x1 - x0) > 0 whenever 0 <= k < n - 1; the clamped ends are discarded below
+    interpolated = y0 + (ys[inner + 1] - y0) * ((intensity - x0) / (xs[inner + 1] - x0))
+    share = ys[n - 1] if k >= n - 1 else interpolated
+    return ys[0] if k < 0 else share
 
 
 @jit
@@ -231,6 +233,8 @@ def overlay_bands(
       ``exposed_out[zone, b] += p * f`` when ``I >= exposure_threshold`` and
       ``displaced_out[zone, b, v] += p * f * curve_v(I)`` for every curve ``v``.
 
+    Runs of equal zone ids along a row are summed locally and added once per run.
+
     Parameters
     ----------
     population : ndarray of float64, shape (h, w)
@@ -257,9 +261,17 @@ def overlay_bands(
     has_fraction = fraction.shape[0] > 0
     write_cells = cell_out.shape[0] > 0
     width = population.shape[1]
+    xs, ys, n_points, kind = curve_x[0], curve_y[0], curve_n[0], curve_kind[0]
+    more = np.zeros(n_curves)  # the run's sums of curves 1, 2, ...
     for i in range(population.shape[0]):
         for b in range(n_bands):
             row = intensity[b, i]
+            # one add per run of equal zone ids: the run's sums are kept here
+            run_zone = -1
+            weight = 0.0
+            exposed = 0.0
+            displaced = 0.0
+            missing = 0.0
             for j in range(width):
                 value = row[j]
                 # most cells are dry: one well-predicted test, then the next cell
@@ -270,23 +282,66 @@ def overlay_bands(
                 if not p > 0.0:
                     continue
                 z = zone[i, j]
-                if z < 0 or z >= n_zones:
-                    raise ValueError("zone index out of range")
+                if z != run_zone:
+                    if z < 0 or z >= n_zones:
+                        raise ValueError("zone index out of range")
+                    if run_zone >= 0:
+                        _add_run(
+                            run_zone,
+                            b,
+                            exposed,
+                            displaced,
+                            missing,
+                            more,
+                            exposed_out,
+                            displaced_out,
+                            no_data_out,
+                        )
+                    run_zone = z
+                    weight = band_weight[z, b]
+                    exposed = 0.0
+                    displaced = 0.0
+                    missing = 0.0
                 f = fraction[b, i, j] if has_fraction else 1.0
                 if value != value or f != f:
-                    no_data_out[z, b] += p
+                    missing += p
                     continue
                 if not f > 0.0:
                     continue
                 people = p * f
                 if value >= exposure_threshold:
-                    exposed_out[z, b] += people
-                for v in range(n_curves):
-                    share = _curve_share(value, curve_x[v], curve_y[v], curve_n[v], curve_kind[v])
-                    displaced = people * share
-                    displaced_out[z, b, v] += displaced
-                    if v == 0 and write_cells:
-                        cell_out[i, j] += band_weight[z, b] * displaced
+                    exposed += people
+                cell_displaced = people * _curve_share(value, xs, ys, n_points, kind)
+                displaced += cell_displaced
+                if write_cells:
+                    cell_out[i, j] += weight * cell_displaced
+                for v in range(1, n_curves):
+                    more[v] += people * _curve_share(
+                        value, curve_x[v], curve_y[v], curve_n[v], curve_kind[v]
+                    )
+            if run_zone >= 0:
+                _add_run(
+                    run_zone,
+                    b,
+                    exposed,
+                    displaced,
+                    missing,
+                    more,
+                    exposed_out,
+                    displaced_out,
+                    no_data_out,
+                )
+
+
+@jit(inline="always")
+def _add_run(z, b, exposed, displaced, missing, more, exposed_out, displaced_out, no_data_out):
+    """Add one run's sums to zone ``z``, band ``b``, and clear ``more``."""
+    exposed_out[z, b] += exposed
+    displaced_out[z, b, 0] += displaced
+    no_data_out[z, b] += missing
+    for v in range(1, more.shape[0]):
+        displaced_out[z, b, v] += more[v]
+        more[v] = 0.0
 
 
 def overlay_bands_reference(
