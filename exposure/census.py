@@ -29,7 +29,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mecc.errors import ConfigError, DataError, InputFileError, MeccWarning, OutputExistsError
+from mecc.errors import (
+    ConfigError,
+    DataError,
+    InputFileError,
+    MeccWarning,
+    OutputExistsError,
+    read_input_table,
+)
 from mecc.grid import GridSpec
 
 __all__ = [
@@ -100,15 +107,7 @@ def read_census_table(path, code_column: str, value_column: str, notes: list | N
     """
     notes = [] if notes is None else notes
     label = os.fspath(path)
-    if not os.path.isfile(label):
-        raise InputFileError(f"{label}: census table not found")
-    try:
-        raw = pd.read_csv(label, dtype=str, encoding="utf-8-sig", keep_default_na=False)
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{label}: the census table is empty") from None
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
-        raise InputFileError(f"{label}: cannot read the census table ({error})") from None
-    raw.columns = [str(c).strip() for c in raw.columns]
+    raw = read_input_table(label, "census table", dtype=str, keep_default_na=False)
     for option, column in (("table code", code_column), ("table value", value_column)):
         if column not in raw.columns:
             raise DataError(

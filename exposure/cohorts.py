@@ -25,7 +25,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from mecc.errors import ConfigError, DataError, InputFileError
+from mecc.errors import ConfigError, DataError, read_input_table
 
 __all__ = [
     "STANDARD_COHORTS",
@@ -64,12 +64,7 @@ def read_zone_table(path, code_column: str, columns: list[str], label: str) -> p
     ------
     InputFileError, DataError
     """
-    if not os.path.isfile(path):
-        raise InputFileError(f"{label}: file not found ({path})")
-    try:
-        frame = pd.read_csv(path, dtype={code_column: str}, encoding="utf-8-sig")
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
-        raise DataError(f"{label}: cannot read the table ({error})") from None
+    frame = read_input_table(path, "cohort table", label, dtype={code_column: str})
     missing = [c for c in [code_column, *columns] if c not in frame.columns]
     if missing:
         raise DataError(

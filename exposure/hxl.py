@@ -11,7 +11,7 @@ import os
 
 import pandas as pd
 
-from mecc.errors import InputFileError
+from mecc.errors import InputFileError, read_input_table
 
 __all__ = ["is_hxl_row", "read_tagged_table"]
 
@@ -30,16 +30,16 @@ def read_tagged_table(path, what: str) -> tuple[pd.DataFrame, dict | None]:
     names the file in errors (e.g. "DTM site list").
     """
     label = os.fspath(path)
-    if not os.path.isfile(label):
+    if not label.lower().endswith((".xlsx", ".xls")):
+        raw = read_input_table(label, what, dtype=str, keep_default_na=False)
+    elif not os.path.isfile(label):
         raise InputFileError(f"{label}: {what} not found")
-    try:
-        if label.lower().endswith((".xlsx", ".xls")):
+    else:
+        try:
             raw = pd.read_excel(label, dtype=str, engine="openpyxl").fillna("")
-        else:
-            raw = pd.read_csv(label, dtype=str, encoding="utf-8-sig", keep_default_na=False)
-    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
-        raise InputFileError(f"{label}: cannot read the {what} ({error})") from None
-    raw.columns = [str(c).strip() for c in raw.columns]
+        except (OSError, ValueError) as error:
+            raise InputFileError(f"{label}: cannot read the {what} ({error})") from None
+        raw.columns = [str(c).strip() for c in raw.columns]
     tags = None
     if len(raw) and is_hxl_row(raw.iloc[0]):
         tags = {c: str(t).strip() for c, t in zip(raw.columns, raw.iloc[0], strict=True)}

@@ -22,7 +22,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from mecc.errors import ConfigError, DataError, InputFileError
+from mecc.errors import ConfigError, DataError, read_input_table
 
 __all__ = [
     "daytime_population",
@@ -86,9 +86,7 @@ def read_seasonal(spec, base_dir: str, label: str):
         )
     path = os.path.join(base_dir, spec["path"])
     where = f"{label} ({spec['path']})"
-    if not os.path.isfile(path):
-        raise InputFileError(f"{where}: file not found ({path})")
-    frame = pd.read_csv(path, dtype={spec["code_column"]: str}, encoding="utf-8-sig")
+    frame = read_input_table(path, "seasonal table", where, dtype={spec["code_column"]: str})
     for column in (spec["code_column"], spec["month_column"], spec["multiplier_column"]):
         if column not in frame.columns:
             raise DataError(f"{where}: column {column} not found")
@@ -119,12 +117,11 @@ def read_day_night(spec, base_dir: str, label: str) -> pd.DataFrame:
         raise ConfigError(f"{label}: give {', '.join(sorted(keys))}")
     path = os.path.join(base_dir, spec["path"])
     where = f"{label} ({spec['path']})"
-    if not os.path.isfile(path):
-        raise InputFileError(f"{where}: file not found ({path})")
-    frame = pd.read_csv(
+    frame = read_input_table(
         path,
+        "day/night table",
+        where,
         dtype={spec["origin_column"]: str, spec["destination_column"]: str},
-        encoding="utf-8-sig",
     )
     for column in (spec["origin_column"], spec["destination_column"], spec["share_column"]):
         if column not in frame.columns:

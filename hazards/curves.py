@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mecc.errors import ConfigError, CurveError, InputFileError
+from mecc.errors import ConfigError, CurveError, DataError, InputFileError, read_input_table
 from mecc.kernels import CURVE_LINEAR, CURVE_STEP
 
 __all__ = [
@@ -131,13 +131,8 @@ def read_curve_csv(path, name: str | None = None, kind: str = "linear", **meta) 
     import pandas as pd
 
     label = name or os.fspath(path)
-    try:
-        table = pd.read_csv(path, comment="#", encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputFileError(f"{label}: curve file not found") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise CurveError(f"{label}: not a readable CSV curve ({error})") from None
-    table.columns = [str(c).strip().lower() for c in table.columns]
+    table = read_input_table(path, "curve file", label=label, comment="#")
+    table.columns = [c.lower() for c in table.columns]
     for column in ("intensity", "share"):
         if column not in table.columns:
             raise CurveError(f"{label}: column {column!r} is missing (need intensity,share)")
@@ -212,7 +207,10 @@ def load_curve(
         raise InputFileError(
             f"{where}: {spec!r} is neither a curve file nor a built-in curve{hint}"
         )
-    return read_curve_csv(path, name=spec)
+    try:
+        return read_curve_csv(path, name=spec)
+    except (DataError, InputFileError) as error:
+        raise type(error)(f"{where}: {error}") from None
 
 
 def load_curve_set(

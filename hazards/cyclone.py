@@ -47,7 +47,7 @@ from rasterio.windows import Window
 
 from hazards.ibtracs import ibtracs_track, is_ibtracs
 from hazards.scenarios import target_grid, write_scenario_grid
-from mecc.errors import ConfigError, DataError, InputFileError, OutputExistsError
+from mecc.errors import ConfigError, DataError, OutputExistsError, read_input_table
 from mecc.grid import GridSpec
 
 __all__ = [
@@ -212,15 +212,7 @@ def read_track(
     factor = _averaging_factor(averaging)
     env_default = _number(env_pressure_hpa, "env_pressure_hpa", 900.0, 1100.0)
     label = os.fspath(path)
-    if not os.path.isfile(label):
-        raise InputFileError(f"{label}: track file not found")
-    try:
-        raw = pd.read_csv(label, dtype=str, skipinitialspace=True)
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{label}: the track file is empty") from None
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
-        raise InputFileError(f"{label}: cannot read the track ({error})") from None
-    raw.columns = [str(c).strip() for c in raw.columns]
+    raw = read_input_table(label, "track file", dtype=str, skipinitialspace=True)
     wind_sources = None
     if is_ibtracs(raw.columns):
         if averaging != "1-min":

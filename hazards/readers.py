@@ -24,7 +24,7 @@ import pandas as pd
 from hazards.catalogue import HazardType, averaging_factor, get_hazard_type, unit_factor
 from hazards.curves import Curve, load_curve_set
 from hazards.netcdf import NetCDFFile
-from mecc.errors import ConfigError, DataError, InputFileError
+from mecc.errors import ConfigError, DataError, InputFileError, read_input_table
 from mecc.grid import AlignedBands, GridSpec, RasterFile
 
 __all__ = ["HazardSet", "NetCDFFile", "open_grid_file", "read_hazard"]
@@ -419,13 +419,7 @@ def read_events(path, n_bands: int, where: str, member_pattern: str | None = Non
     of each event is parsed from its name, e.g. ``^\\d{4}_(?P<member>.+)$`` for
     ``YEAR_HYDROMODEL_CLIMATEMODEL`` names.
     """
-    if not os.path.exists(path):
-        raise InputFileError(f"{where}: file not found ({path})")
-    try:
-        table = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise DataError(f"{where}: not a readable CSV ({error})") from None
-    table.columns = [str(c).strip() for c in table.columns]
+    table = read_input_table(path, "event table", where, dtype=str, keep_default_na=False)
     for column in ("band", "frequency"):
         if column not in table.columns:
             raise DataError(f"{where}: column {column!r} is missing (need band, frequency)")
@@ -509,7 +503,7 @@ def _read_protection(value, base_dir, where):
                 f"{where}: protection grids are not supported yet; give a number or a CSV "
                 "with columns zone_code, protection_rp"
             )
-        frame = pd.read_csv(path, encoding="utf-8-sig", dtype={"zone_code": str})
+        frame = read_input_table(path, "protection table", where, dtype={"zone_code": str})
         if not {"zone_code", "protection_rp"} <= set(frame.columns):
             raise DataError(f"{where}: needs columns zone_code, protection_rp")
         table = dict(zip(frame["zone_code"], frame["protection_rp"], strict=True))

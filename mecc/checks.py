@@ -55,13 +55,15 @@ def validate_run(path, report: ValidationReport | None = None) -> ValidationRepo
     unique codes, parents); every hazard set (files, CRS, bands, events table, return
     periods, curves, units and wind averaging, overlap with the analysis grid) with a
     warning when its values look like another unit; periods against the population
-    year; futures. ``report`` (optional) is filled as checks pass, so a caller still has
-    the lines checked before an error.
+    year; the exposure and mobility tables and the allocation settings; futures.
+    ``report`` (optional) is filled as checks pass, so a caller still has the lines
+    checked before an error.
     """
-    from mecc import tables
+    from mecc import engine, tables
     from mecc.config import load_config
     from mecc.futures import read_futures
     from mecc.inputs import analysis_grid, load_inputs, period_check
+    from mecc.mobility import allocation_plan, prepare_exposure
 
     report = report if report is not None else ValidationReport(os.path.basename(path))
     with warnings.catch_warnings(record=True) as caught:
@@ -118,6 +120,13 @@ def validate_run(path, report: ValidationReport | None = None) -> ValidationRepo
                 message = period_check(hazard, population.year)
                 if message:
                     warnings.warn(message, MeccWarning, stacklevel=2)
+            exposure = prepare_exposure(
+                config, population, zones, grid, engine.DEFAULT_BLOCK, os.cpu_count() or 1
+            )
+            if exposure.report:
+                report.lines.append(f"exposure and mobility: {', '.join(exposure.report)}")
+            if allocation_plan(config, grid, engine.DEFAULT_BLOCK) is not None:
+                report.lines.append("allocation to host areas: settings checked")
             for future in read_futures(config, hazards, population.kind):
                 changed = ", ".join(future.hazards) or "no hazard"
                 people = (

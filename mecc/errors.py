@@ -7,9 +7,18 @@ the command line maps it to (the run contract in DESIGN.md):
 - 1: bad data (a file or value that cannot be used),
 - 2: bad usage (options, configuration syntax, unknown keys),
 - 3: internal error (a bug; never raised on purpose).
+
+:func:`read_input_table` reads the CSV tables users give (census counts, tracks,
+curves, event and zone tables) and turns every way such a file can fail into one of
+these errors: one line naming the file (and the run-file key that points to it). A file
+that is not UTF-8 is refused with the fix ("save it as CSV UTF-8") rather than decoded
+by guess, which would change the names in it without a word. It lives here so that
+``hazards`` and ``exposure``, which may use only the engine base (DESIGN.md), share it.
 """
 
 from __future__ import annotations
+
+import os
 
 __all__ = [
     "AlignmentError",
@@ -25,6 +34,7 @@ __all__ = [
     "OutputExistsError",
     "ResamplingWarning",
     "UnsupportedKeyError",
+    "read_input_table",
 ]
 
 EXIT_BAD_DATA = 1
@@ -88,3 +98,75 @@ class MeccWarning(UserWarning):
 
 class ResamplingWarning(MeccWarning):
     """Population totals changed while resampling onto the analysis grid."""
+
+
+# ------------------------------------------------------------- users' CSV tables
+
+
+def read_input_table(path, what: str, label: str | None = None, **options):
+    """Read a user's CSV table; header names are stripped of surrounding spaces.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    what : str
+        What the table is, for messages: ``"census table"``, ``"track file"``.
+    label : str, optional
+        Where the path comes from (e.g. ``"run.yaml.hazards[0].protection_rp"``); the
+        messages then name it and the path. Without it they name the path.
+    **options
+        Passed to :func:`pandas.read_csv` (``dtype``, ``keep_default_na``, ``comment``,
+        ...); the encoding is always UTF-8, with or without a byte-order mark.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    InputFileError
+        The file is missing, is not UTF-8 text or is not CSV.
+    DataError
+        The file is empty (not even a header).
+    """
+    import pandas as pd  # here, so that importing the errors stays light
+
+    path = os.fspath(path)
+    where = path if label is None else label
+    if not os.path.isfile(path):
+        found = "" if label is None or label == path else f" ({path})"
+        raise InputFileError(f"{where}: {what} not found{found}")
+    try:
+        table = pd.read_csv(path, encoding="utf-8-sig", **options)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{where}: the {what}{_named(path, label)} is empty") from None
+    except UnicodeDecodeError:
+        raise InputFileError(
+            f"{where}: the {what}{_named(path, label)} is not UTF-8 text "
+            f"({_first_bad_byte(path)}); save it as CSV UTF-8"
+        ) from None
+    except (OSError, pd.errors.ParserError, ValueError) as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise InputFileError(
+            f"{where}: cannot read the {what}{_named(path, label)} ({reason})"
+        ) from None
+    table.columns = [str(column).strip() for column in table.columns]
+    return table
+
+
+def _named(path: str, label: str | None) -> str:
+    """The file's name, when the label does not already say it."""
+    name = os.path.basename(path)
+    return "" if label is None or name in label else f" {name}"
+
+
+def _first_bad_byte(path: str) -> str:
+    """Where a file first stops being UTF-8, as "byte 0xE3 on line 3"."""
+    with open(path, "rb") as file:
+        data = file.read()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        return f"byte 0x{data[error.start]:02X} on line {line}"
+    return "a byte that is not UTF-8"

@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mecc.errors import ConfigError, DataError, InputFileError, MeccWarning
+from mecc.errors import ConfigError, DataError, InputFileError, MeccWarning, read_input_table
 
 __all__ = [
     "MEASURES",
@@ -165,15 +165,7 @@ def read_observed(
     """
     notes = [] if notes is None else notes
     label = os.fspath(path)
-    if not os.path.isfile(label):
-        raise InputFileError(f"{label}: observed file not found")
-    try:
-        raw = pd.read_csv(label, dtype=str, encoding="utf-8-sig", keep_default_na=False)
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{label}: the observed file is empty") from None
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
-        raise InputFileError(f"{label}: cannot read the observed file ({error})") from None
-    raw.columns = [str(c).strip() for c in raw.columns]
+    raw = read_input_table(label, "observed file", dtype=str, keep_default_na=False)
     for option, column in (
         ("--code-column", code_column),
         ("--value-column", value_column),

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from mecc import engine, tables
-from mecc.errors import ConfigError, DataError, InputFileError, MeccWarning
+from mecc.errors import ConfigError, DataError, InputFileError, MeccWarning, read_input_table
 from mecc.inputs import overlay_input, period_check
 
 __all__ = [
@@ -142,9 +142,7 @@ def _growth(value, base_dir, where):
         table = {str(k): v for k, v in value.items()}
     elif isinstance(value, str):
         path = os.path.join(base_dir, value)
-        if not os.path.exists(path):
-            raise InputFileError(f"{where}: file not found ({path})")
-        frame = pd.read_csv(path, encoding="utf-8-sig", dtype={"zone_code": str})
+        frame = read_input_table(path, "growth table", where, dtype={"zone_code": str})
         if not {"zone_code", "growth"} <= set(frame.columns):
             raise DataError(f"{where}: needs columns zone_code, growth")
         table = dict(zip(frame["zone_code"], frame["growth"], strict=True))

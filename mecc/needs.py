@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mecc.errors import ConfigError, DataError, InputFileError
+from mecc.errors import ConfigError, DataError, InputFileError, read_input_table
 
 __all__ = [
     "PROFILE_DIR",
@@ -187,10 +187,7 @@ def needs_table(run, profile: dict, *, hazard_id=None, return_period=DEFAULT_RET
 def read_capacity(path) -> pd.Series:
     """Shelter capacity per zone: a CSV with ``zone_code`` and ``capacity`` (people)."""
     label = os.fspath(path)
-    if not os.path.isfile(label):
-        raise InputFileError(f"{label}: shelter capacity file not found")
-    table = pd.read_csv(label, encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    table.columns = [c.strip() for c in table.columns]
+    table = read_input_table(label, "shelter capacity file", dtype=str, keep_default_na=False)
     column = next((c for c in ("capacity", "shelter_capacity") if c in table.columns), None)
     if "zone_code" not in table.columns or column is None:
         raise DataError(f"{label}: needs columns zone_code and capacity (people)")

@@ -1,0 +1,186 @@
+"""The CSV tables users give: one reader, one-line errors, nothing written.
+
+Every run-file key that points to a table is tried with an empty file and with a file
+saved in a legacy encoding (Latin-1, as spreadsheet programs still offer): the run
+stops with exit 1 and one line naming the key and the file, and writes nothing (the
+three ways of ``tests._errors.expect_error``).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from mecc.errors import DataError, InputFileError, read_input_table
+from tests._errors import expect_error, one_error_line
+from tests._run_inputs import basic_case, cell_box, event_hazard, write_run, write_zones
+
+LATIN_1 = "code,value\nA,1\nS\u00e3o Tom\u00e9,2\n".encode("latin-1")
+
+
+def test_reads_utf8_with_a_byte_order_mark_and_strips_header_names(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes("\ufeff code , value\nS\u00e3o Tom\u00e9,2\n".encode())
+    table = read_input_table(path, "table", dtype=str)
+    assert list(table.columns) == ["code", "value"]
+    assert table.loc[0, "code"] == "S\u00e3o Tom\u00e9"
+
+
+def test_a_missing_file_is_named_with_its_key(tmp_path):
+    with pytest.raises(InputFileError, match=r"^.*nowhere\.csv: census table not found$"):
+        read_input_table(tmp_path / "nowhere.csv", "census table")
+    with pytest.raises(InputFileError) as raised:
+        read_input_table(tmp_path / "nowhere.csv", "growth table", "futures[0].growth")
+    assert str(raised.value) == (
+        f"futures[0].growth: growth table not found ({tmp_path / 'nowhere.csv'})"
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "error", "message"),
+    [
+        (b"", DataError, "t.csv: the table is empty"),
+        (b"\n\n", DataError, "t.csv: the table is empty"),
+        (
+            LATIN_1,
+            InputFileError,
+            "t.csv: the table is not UTF-8 text (byte 0xE3 on line 3); save it as CSV UTF-8",
+        ),
+        (
+            b'code,value\n"A,1\nB,2\n',
+            InputFileError,
+            "t.csv: cannot read the table (Error tokenizing data. C error: EOF inside string",
+        ),
+    ],
+    ids=["empty", "blank lines", "latin-1", "open quote"],
+)
+def test_bad_files_give_one_line(tmp_path, content, error, message):
+    path = tmp_path / "t.csv"
+    path.write_bytes(content)
+    with pytest.raises(error) as raised:
+        read_input_table(path, "table", dtype=str)
+    text = str(raised.value)
+    assert "\n" not in text
+    assert text.startswith(str(tmp_path / message)), text
+
+
+def test_a_labelled_table_names_the_key_and_the_file(tmp_path):
+    path = tmp_path / "prot.csv"
+    path.write_bytes(LATIN_1)
+    with pytest.raises(InputFileError) as raised:
+        read_input_table(path, "protection table", "run.yaml.hazards[0].protection_rp")
+    assert str(raised.value).startswith(
+        "run.yaml.hazards[0].protection_rp: the protection table prot.csv is not UTF-8"
+    )
+
+
+# ---------------------------------------------------------------- through `mecc run`
+
+
+def _protection(run, folder):
+    run["hazards"][0]["protection_rp"] = "table.csv"
+    return ("hazards[0]", "protection_rp")
+
+
+def _events(run, folder):
+    run["hazards"] = [event_hazard(events="table.csv")]
+    return ("hazards[0]", "events")
+
+
+def _curve(run, folder):
+    run["hazards"][0]["curve"] = "table.csv"
+    return ("hazards[0]", "curve")
+
+
+def _cohorts(run, folder):
+    run["population"]["cohorts"] = {"path": "table.csv", "code_column": "code"}
+    return ("population.cohorts",)
+
+
+def _seasonal(run, folder):
+    run["mobility"] = {
+        "seasonal": {
+            "path": "table.csv",
+            "code_column": "code",
+            "month_column": "month",
+            "multiplier_column": "factor",
+        }
+    }
+    return ("mobility.seasonal",)
+
+
+def _day_night(run, folder):
+    run["hazards"][0]["impact_time"] = "day"
+    run["mobility"] = {
+        "day_night": {
+            "path": "table.csv",
+            "origin_column": "from",
+            "destination_column": "to",
+            "share_column": "share",
+        }
+    }
+    return ("mobility.day_night",)
+
+
+def _growth(run, folder):
+    run["futures"] = [{"id": "grown", "population": {"growth": "table.csv", "year": 2040}}]
+    return ("futures", "growth")
+
+
+TABLES = {
+    "protection": _protection,
+    "events": _events,
+    "curve": _curve,
+    "cohorts": _cohorts,
+    "seasonal": _seasonal,
+    "day-night": _day_night,
+    "growth": _growth,
+}
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [(b"", "is empty"), (LATIN_1, "is not UTF-8 text (byte 0xE3 on line 3)")],
+    ids=["empty", "latin-1"],
+)
+@pytest.mark.parametrize("table", TABLES)
+def test_every_run_table_refuses_bad_files_in_one_line(cli, tmp_path, table, content, words):
+    folder = tmp_path / "case"
+    run = basic_case(folder)
+    needles = TABLES[table](run, folder)
+    (folder / "table.csv").write_bytes(content)
+    line = expect_error(cli, write_run(folder, run), tmp_path / "out", 1, *needles, "table.csv")
+    assert words in line
+
+
+# ------------------------------------------------------------ the other commands
+
+
+def _command_args(name, demo_folder, tmp_path, table):
+    run_dir = demo_folder / "run"
+    out = tmp_path / "out"
+    if name == "needs --capacity":
+        return ["needs", run_dir, "--out", out, "--capacity", table], out
+    if name == "evaluate --observed":
+        return ["evaluate", run_dir, "--observed", table, "--out", out], out
+    if name == "hazard cyclone":
+        out = tmp_path / "wind.tif"
+        grid = ["--bounds", "124", "10", "126", "12", "--resolution", "0.1"]
+        return ["hazard", "cyclone", table, "--out", out, *grid], out
+    zones = tmp_path / "zones.geojson"
+    write_zones(zones, ["A"], [cell_box(0, 0, rows=4, cols=4)])
+    columns = ["--table-code", "code", "--table-value", "value", "--code-field", "code"]
+    out = tmp_path / "pop.tif"
+    return ["population", "from-census", zones, table, "--out", out, *columns], out
+
+
+@pytest.mark.parametrize(
+    "command", ["needs --capacity", "evaluate --observed", "hazard cyclone", "from-census"]
+)
+def test_commands_refuse_a_table_that_is_not_utf8(cli, demo_folder, tmp_path, command):
+    table = tmp_path / "legacy.csv"
+    table.write_bytes(LATIN_1)
+    args, out = _command_args(command, demo_folder, tmp_path, table)
+    result = cli(*args, "--resolution", "0.1") if command == "from-census" else cli(*args)
+    line = one_error_line(result, 1)
+    assert "legacy.csv" in line and "is not UTF-8 text (byte 0xE3 on line 3)" in line
+    assert not out.exists()
