@@ -58,13 +58,39 @@ def _show_versions(ctx, _param, value):
     ctx.exit(0)
 
 
+class _UsageLine(click.ClickException):
+    """A usage error (unknown option, bad value) shown as one line, exit code 2."""
+
+    exit_code = 2
+
+    def __init__(self, error: click.UsageError):
+        super().__init__(error.format_message())
+        self.command_path = error.ctx.command_path if error.ctx is not None else "mecc"
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.format_message()} (see '{self.command_path} --help')", err=True)
+
+
+def _one_line(error: click.UsageError) -> click.ClickException:
+    """Click's usage errors as one line (DESIGN.md), except "no arguments: show help"."""
+    return error if isinstance(error, click.exceptions.NoArgsIsHelpError) else _UsageLine(error)
+
+
 class _Group(click.Group):
     """Maps toolkit errors to one line and an exit code for every command."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as error:
+            raise _one_line(error) from None
 
     def invoke(self, ctx):
         previous = _catch_signals()
         try:
             return super().invoke(ctx)
+        except click.UsageError as error:
+            raise _one_line(error) from None
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except KeyboardInterrupt as error:

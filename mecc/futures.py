@@ -308,7 +308,7 @@ def compare_runs(base_dir, future_dir, out_dir) -> os.PathLike:
         path = folder / "zones.csv"
         if not path.exists():
             raise InputFileError(f"{folder}: not a run folder (no zones.csv)")
-        frames.append(pd.read_csv(path, encoding="utf-8-sig", dtype={"zone_code": str}))
+        frames.append(read_input_table(path, "table of the run", dtype={"zone_code": str}))
     keys = ["zone_code", "hazard_id"]
     merged = frames[0].merge(
         frames[1], on=keys, suffixes=("_baseline", "_future"), how="outer", indicator=True

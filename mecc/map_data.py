@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mecc.errors import InputFileError, MeccError
+from mecc.errors import InputFileError, MeccError, read_input_table
 
 __all__ = [
     "Band",
@@ -135,7 +135,7 @@ def read_table(path: Path):
 
     if not path.is_file():
         raise InputFileError(f"{path}: not found (is this a finished run folder?)")
-    frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    frame = read_input_table(path, "table of the run", dtype=str, keep_default_na=False)
     for column in frame.columns:
         if column in {"zone_code", "parent_code", "zone_name", "hazard_id", "band"}:
             continue
@@ -147,7 +147,7 @@ def read_table(path: Path):
 
 def read_run(run_dir) -> RunData:
     """Read the tables and boundaries of a finished run folder (never writes to it)."""
-    import pyogrio
+    from pyogrio.errors import DataLayerError, DataSourceError
 
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
@@ -166,16 +166,31 @@ def read_run(run_dir) -> RunData:
     run.previews = _read_previews(run_dir / "results.nc")
     gpkg = run_dir / "zones.gpkg"
     if gpkg.is_file():
-        import geopandas as gpd
-
-        for name, _kind in pyogrio.list_layers(gpkg):
-            if name.startswith("admin") and name[5:].isdigit():
-                frame = gpd.read_file(gpkg, layer=name)
-                if frame.crs is not None and not frame.crs.equals("EPSG:4326"):
-                    frame = frame.to_crs("EPSG:4326")
-                frame["zone_code"] = frame["zone_code"].astype(str)
-                run.levels[int(name[5:])] = frame[~frame.geometry.is_empty & frame.geometry.notna()]
+        try:
+            run.levels = _read_levels(gpkg)
+        except (DataSourceError, DataLayerError) as error:
+            raise InputFileError(
+                f"{gpkg}: cannot read the run's boundaries ({_first_line(error)})"
+            ) from None
     return run
+
+
+def _read_levels(gpkg: Path) -> dict:
+    """Each admin level of the run's zones.gpkg, in EPSG:4326, without empty shapes."""
+    import geopandas as gpd
+    import pyogrio
+
+    levels = {}
+    for name, _kind in pyogrio.list_layers(gpkg):
+        if name.startswith("admin") and name[5:].isdigit():
+            frame = gpd.read_file(gpkg, layer=name)
+            if "zone_code" not in frame.columns:
+                raise InputFileError(f"{gpkg}: layer {name} has no zone_code column")
+            if frame.crs is not None and not frame.crs.equals("EPSG:4326"):
+                frame = frame.to_crs("EPSG:4326")
+            frame["zone_code"] = frame["zone_code"].astype(str)
+            levels[int(name[5:])] = frame[~frame.geometry.is_empty & frame.geometry.notna()]
+    return levels
 
 
 def _read_previews(path: Path):
@@ -378,8 +393,15 @@ def warp_to_mercator(
     import rasterio
 
     source = f'NETCDF:"{path}":{variable}' if variable else str(path)
-    with rasterio.open(source) as src:
-        return _warp(src, band, path, average=average, max_pixels=max_pixels)
+    try:
+        with rasterio.open(source) as src:
+            return _warp(src, band, path, average=average, max_pixels=max_pixels)
+    except rasterio.errors.RasterioError as error:
+        raise InputFileError(f"{path}: cannot read the grid ({_first_line(error)})") from None
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
 def _warp(src, band, path, *, average, max_pixels):

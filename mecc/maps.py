@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mecc.errors import ConfigError, DataError, MeccError, MeccWarning
+from mecc.errors import ConfigError, DataError, InputFileError, MeccError, MeccWarning
 from mecc.map_data import (
     NODATA_FILL,
     PALETTES,
@@ -368,8 +368,11 @@ class _Page:
         path = self.run.run_dir / "displaced.tif"
         if not path.is_file():
             return
-        with rasterio.open(path) as src:
-            names = list(src.descriptions)
+        try:
+            with rasterio.open(path) as src:
+                names = list(src.descriptions)
+        except rasterio.errors.RasterioIOError as error:
+            raise InputFileError(f"{path}: cannot read the per-cell grid ({error})") from None
         size = cell_size_text(self.run)
         for index, hazard_id in enumerate(names, start=1):
             summary = self.run.summary.get("hazards", {}).get(hazard_id)

@@ -81,7 +81,7 @@ def cli():
 
     def invoke(*args):
         runner = CliRunner()
-        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+        return runner.invoke(main, [str(a) for a in args], prog_name="mecc", catch_exceptions=False)
 
     return invoke
 

@@ -51,6 +51,39 @@ def test_run_without_out_is_usage_error(cli, tmp_path):
     assert "--out" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--bogus"], ("No such option '--bogus'", "(see 'mecc --help')")),
+        (["nope"], ("No such command 'nope'", "(see 'mecc --help')")),
+        (["run"], ("Missing argument 'RUN_FILE...'", "(see 'mecc run --help')")),
+        (["report", "sendai"], ("Missing argument 'RUN_DIR'", "(see 'mecc report sendai --help')")),
+        (
+            ["hazard", "earthquake", "--magnitude", "six"],
+            ("'--magnitude': 'six' is not a valid float", "mecc hazard earthquake --help"),
+        ),
+        (["map", "{file}"], ("'RUN_DIR'", "is a file", "(see 'mecc map --help')")),
+    ],
+    ids=["option", "command", "argument", "subcommand argument", "value", "file for folder"],
+)
+def test_usage_errors_are_one_line_with_exit_2(cli, tmp_path, args, words):
+    """DESIGN.md: errors are one clear line on stderr; Click's own usage errors too."""
+    a_file = tmp_path / "a_file"
+    a_file.write_text("not a run folder", encoding="utf-8")
+    result = cli(*[arg.format(file=a_file) for arg in args])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+    assert result.stdout == ""
+
+
+def test_a_group_without_its_command_shows_its_help(cli):
+    result = cli("report")
+    assert result.exit_code == 2 and "sendai" in result.stdout + result.stderr
+
+
 def test_missing_run_file(cli, tmp_path):
     result = cli("run", tmp_path / "nope.yaml", "--out", tmp_path / "out")
     assert result.exit_code in (1, 2)
