@@ -95,6 +95,11 @@ def read_zone_level(spec: dict, base_dir, where: str) -> ZoneLevel:
         raise InputFileError(
             f"{where}.path ({spec['path']}): cannot read vector file ({error})"
         ) from None
+    if not isinstance(frame, gpd.GeoDataFrame):  # a table without shapes, e.g. a CSV
+        raise DataError(
+            f"{where}.path ({spec['path']}): no boundaries in this file (a table without "
+            "shapes); give a GeoPackage, GeoJSON or shapefile"
+        )
     if frame.crs is None:
         raise MissingCRSError(f"{where}.path ({spec['path']}): layer has no CRS")
     columns = [c for c in frame.columns if c != frame.geometry.name]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from mecc.errors import ConfigError, InputFileError, UnsupportedKeyError
+from mecc.errors import ConfigError, InputFileError, UnsupportedKeyError, yaml_syntax_error
 
 __all__ = ["RunConfig", "load_config"]
 
@@ -278,10 +278,7 @@ def load_config(path) -> RunConfig:
     except ConfigError as error:
         raise ConfigError(f"{label}: {error}") from None
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ConfigError(f"{label}: YAML syntax error{where}: {problem}") from None
+        raise ConfigError(f"{label}: {yaml_syntax_error(error)}") from None
     if not isinstance(data, dict):
         raise ConfigError(
             f"{label}: the run file must be a mapping of keys (country, population, ...)"

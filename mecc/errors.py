@@ -35,6 +35,7 @@ __all__ = [
     "ResamplingWarning",
     "UnsupportedKeyError",
     "read_input_table",
+    "yaml_syntax_error",
 ]
 
 EXIT_BAD_DATA = 1
@@ -146,9 +147,8 @@ def read_input_table(path, what: str, label: str | None = None, **options):
             f"({_first_bad_byte(path)}); save it as CSV UTF-8"
         ) from None
     except (OSError, pd.errors.ParserError, ValueError) as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise InputFileError(
-            f"{where}: cannot read the {what}{_named(path, label)} ({reason})"
+            f"{where}: cannot read the {what}{_named(path, label)} ({_first_line(error)})"
         ) from None
     table.columns = [str(column).strip() for column in table.columns]
     return table
@@ -170,3 +170,16 @@ def _first_bad_byte(path: str) -> str:
         line = data[: error.start].count(b"\n") + 1
         return f"byte 0x{data[error.start]:02X} on line {line}"
     return "a byte that is not UTF-8"
+
+
+def yaml_syntax_error(error) -> str:
+    """A YAML parser's error as one line: "YAML syntax error at line 3, column 5: ..."."""
+    mark = getattr(error, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    problem = getattr(error, "problem", None) or _first_line(error)
+    return f"YAML syntax error{where}: {problem}"
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -25,7 +25,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mecc.errors import ConfigError, DataError, InputFileError, read_input_table
+from mecc.errors import (
+    ConfigError,
+    DataError,
+    InputFileError,
+    read_input_table,
+    yaml_syntax_error,
+)
 
 __all__ = [
     "PROFILE_DIR",
@@ -64,9 +70,15 @@ def load_needs_profile(name, household_size: float | None = None) -> dict:
             "or a YAML file"
         )
     try:
-        profile = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise InputFileError(f"{path}: cannot read needs profile ({error})") from None
+        profile = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InputFileError(
+            f"{path}: the needs profile is not UTF-8 text; save it as UTF-8"
+        ) from None
+    except OSError as error:
+        raise InputFileError(f"{path}: cannot read the needs profile ({error})") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: {yaml_syntax_error(error)}") from None
     label = path.name
     if not isinstance(profile, dict) or not isinstance(profile.get("needs"), list):
         raise DataError(f"{label}: a needs profile has id, title, source and a list of needs")

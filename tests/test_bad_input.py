@@ -223,6 +223,14 @@ def test_zones_without_crs(cli, case, tmp_path):
     expect_error(cli, write_run(folder, run), tmp_path / "out", 1, "zones", "zones.shp", "CRS")
 
 
+def test_zones_given_as_a_table_without_shapes(cli, case, tmp_path):
+    folder, run = case
+    (folder / "zones.csv").write_text("code,name\nA,Zone A\nB,Zone B\n", encoding="utf-8")
+    run["zones"]["path"] = "zones.csv"
+    line = expect_error(cli, write_run(folder, run), tmp_path / "out", 1, "zones", "zones.csv")
+    assert "no boundaries in this file" in line
+
+
 def test_zone_field_missing_with_suggestion(cli, case, tmp_path):
     folder, run = case
     run["zones"]["code_field"] = "cod"

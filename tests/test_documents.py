@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mecc.errors import ConfigError, DataError
+from mecc.errors import ConfigError, DataError, InputFileError
 from mecc.map_data import read_table
 from mecc.needs import load_needs_profile, write_needs
 from mecc.profile_text import round_people
@@ -127,6 +127,23 @@ def test_needs_bad_options_write_nothing(run_dir, tmp_path, options, error, mess
         options["hazard_id"] = "rf"
     with pytest.raises(error, match=message):
         write_needs(run_dir, tmp_path / "out", **options)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "error", "message"),
+    [
+        (b"id: x\nneeds: [1,\n", ConfigError, r"YAML syntax error at line 3, column 1: "),
+        ("id: S\u00e3o\n".encode("latin-1"), InputFileError, "is not UTF-8 text; save it as UTF-8"),
+    ],
+    ids=["yaml syntax", "latin-1"],
+)
+def test_needs_profile_file_that_cannot_be_read(run_dir, tmp_path, content, error, message):
+    profile = tmp_path / "mine.yaml"
+    profile.write_bytes(content)
+    with pytest.raises(error, match=message) as raised:
+        write_needs(run_dir, tmp_path / "out", profile=str(profile))
+    assert "\n" not in str(raised.value) and str(raised.value).startswith(str(profile))
     assert not (tmp_path / "out").exists()
 
 

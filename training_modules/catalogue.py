@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from mecc.errors import ConfigError, InputFileError
+from mecc.errors import ConfigError, InputFileError, yaml_syntax_error
 
 __all__ = [
     "Catalogue",
@@ -127,9 +127,7 @@ def _read_yaml_cached(path: str, mtime: float) -> dict:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}: YAML syntax error{where}") from None
+        raise ConfigError(f"{path}: {yaml_syntax_error(error)}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of keys")
     return data

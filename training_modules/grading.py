@@ -22,7 +22,7 @@ from pathlib import Path
 
 import yaml
 
-from mecc.errors import ConfigError, InputFileError
+from mecc.errors import ConfigError, InputFileError, yaml_syntax_error
 from training_modules.key import KEY_KIND, tolerance_of
 
 __all__ = ["Grade", "check_answers", "grade", "read_sheet"]
@@ -56,8 +56,8 @@ def _load(path) -> dict:
         raise InputFileError(f"{path}: not found") from None
     except (OSError, UnicodeDecodeError) as error:
         raise InputFileError(f"{path}: cannot read ({error})") from None
-    except yaml.YAMLError:
-        raise ConfigError(f"{path}: not valid YAML") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: {yaml_syntax_error(error)}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping (an answer sheet or an answer key)")
     return data
