@@ -285,8 +285,17 @@ class RowBuilder:
         record = self.meta["hazards"][hazard_id]
         if record["type"] == "drought":
             return
+        # the same for every area and measure of this hazard
+        columns = {
+            which: self._curve_columns(hazard_id, which)
+            for which in ("damage", "displacement", "exposure", "fatality", "relocation")
+        }
         for measure, band, label, rp, national_only in self._measures(h, record):
-            tables = self._tables(h, measure, band)
+            tables = {  # figures with no value anywhere give no rows
+                figure: table
+                for figure, table in self._tables(h, measure, band).items()
+                if figure.startswith("national:") or np.isfinite(table).any()
+            }
             common = {"band": label, "return_period": rp}
             if measure == "return_period_map":
                 common["notes"] = (
@@ -308,7 +317,7 @@ class RowBuilder:
                     if values is not None:
                         layers[kind] = values[index]
             for area in areas:
-                self._area_rows(area, hazard_id, measure, tables, layers, dict(common))
+                self._area_rows(area, hazard_id, measure, tables, layers, dict(common), columns)
             if measure in ("expected_annual", "scenario"):
                 self._group_rows(h, hazard_id, measure, band, dict(common))
 
@@ -363,14 +372,12 @@ class RowBuilder:
             "parameters": parameters,
         }
 
-    def _area_rows(self, area, hazard_id, measure, tables, layers, common) -> None:
+    def _area_rows(self, area, hazard_id, measure, tables, layers, common, columns) -> None:
         def get(figure):
             if area.national and f"national:{figure}" in tables:
                 return tables[f"national:{figure}"]
             table = tables.get(figure)
-            if table is None or not np.isfinite(table).any():
-                return None
-            return self.value(table, area)
+            return None if table is None else self.value(table, area)
 
         def put(key, values, columns):
             if values is not None:
@@ -378,10 +385,6 @@ class RowBuilder:
                     area, hazard_id, measure, BY_INDICATOR[key], values, {**common, **columns}
                 )
 
-        columns = {
-            which: self._curve_columns(hazard_id, which)
-            for which in ("damage", "displacement", "exposure", "fatality", "relocation")
-        }
         damaged, destroyed = get("damaged"), get("destroyed")
         livelihoods = self.value(layers["livelihoods"], area) if "livelihoods" in layers else None
         put("A-2", get("fatalities"), columns["fatality"])

@@ -118,19 +118,21 @@ def _text(value) -> str:
 
 def _cells(values, letter: str, rows: list[str]) -> list[str]:
     """The XML of one column's cells (empty strings for empty cells)."""
+    # numeric columns: tolist() gives Python numbers, whose formatting is the fast path
     if isinstance(values.dtype, np.dtype) and values.dtype.kind == "b":
         return [
             f'<c r="{letter}{r}" t="b"><v>{int(v)}</v></c>'
-            for v, r in zip(values, rows, strict=True)
+            for v, r in zip(values.tolist(), rows, strict=True)
         ]
     if isinstance(values.dtype, np.dtype) and values.dtype.kind in "iu":
         return [
-            f'<c r="{letter}{r}"><v>{int(v)}</v></c>' for v, r in zip(values, rows, strict=True)
+            f'<c r="{letter}{r}"><v>{v}</v></c>' for v, r in zip(values.tolist(), rows, strict=True)
         ]
     if isinstance(values.dtype, np.dtype) and values.dtype.kind == "f":
+        finite = np.isfinite(values).tolist()
         return [
-            f'<c r="{letter}{r}"><v>{float(v)!r}</v></c>' if np.isfinite(v) else ""
-            for v, r in zip(values, rows, strict=True)
+            f'<c r="{letter}{r}"><v>{v!r}</v></c>' if ok else ""
+            for v, ok, r in zip(values.astype(np.float64).tolist(), finite, rows, strict=True)
         ]
     cells, known = [], {}  # a column repeats its texts: each is escaped once
     for value, r in zip(values, rows, strict=True):
