@@ -264,6 +264,7 @@ def overlay_bands(
     width = population.shape[1]
     xs, ys, n_points, kind = curve_x[0], curve_y[0], curve_n[0], curve_kind[0]
     more = np.zeros(n_curves)  # the run's sums of curves 1, 2, ...
+    sums = (exposed_out, displaced_out, no_data_out)
     for i in range(population.shape[0]):
         for b in range(n_bands):
             row = intensity[b, i]
@@ -287,17 +288,7 @@ def overlay_bands(
                     if z < 0 or z >= n_zones:
                         raise ValueError("zone index out of range")
                     if run_zone >= 0:
-                        _add_run(
-                            run_zone,
-                            b,
-                            exposed,
-                            displaced,
-                            missing,
-                            more,
-                            exposed_out,
-                            displaced_out,
-                            no_data_out,
-                        )
+                        _add_run(run_zone, b, exposed, displaced, missing, more, sums)
                     run_zone = z
                     weight = band_weight[z, b]
                     exposed = 0.0
@@ -321,22 +312,16 @@ def overlay_bands(
                         value, curve_x[v], curve_y[v], curve_n[v], curve_kind[v]
                     )
             if run_zone >= 0:
-                _add_run(
-                    run_zone,
-                    b,
-                    exposed,
-                    displaced,
-                    missing,
-                    more,
-                    exposed_out,
-                    displaced_out,
-                    no_data_out,
-                )
+                _add_run(run_zone, b, exposed, displaced, missing, more, sums)
 
 
 @jit(inline="always")
-def _add_run(z, b, exposed, displaced, missing, more, exposed_out, displaced_out, no_data_out):
-    """Add one run's sums to zone ``z``, band ``b``, and clear ``more``."""
+def _add_run(z, b, exposed, displaced, missing, more, sums):
+    """Add one run's sums to zone ``z``, band ``b``, and clear ``more``.
+
+    ``sums`` is ``(exposed_out, displaced_out, no_data_out)`` of :func:`overlay_bands`.
+    """
+    exposed_out, displaced_out, no_data_out = sums
     exposed_out[z, b] += exposed
     displaced_out[z, b, 0] += displaced
     no_data_out[z, b] += missing
