@@ -34,6 +34,7 @@ __all__ = [
     "OutputExistsError",
     "ResamplingWarning",
     "UnsupportedKeyError",
+    "error_reason",
     "read_input_table",
     "yaml_syntax_error",
 ]
@@ -148,7 +149,7 @@ def read_input_table(path, what: str, label: str | None = None, **options):
         ) from None
     except (OSError, pd.errors.ParserError, ValueError) as error:
         raise InputFileError(
-            f"{where}: cannot read the {what}{_named(path, label)} ({_first_line(error)})"
+            f"{where}: cannot read the {what}{_named(path, label)} ({error_reason(error)})"
         ) from None
     table.columns = [str(column).strip() for column in table.columns]
     return table
@@ -176,10 +177,12 @@ def yaml_syntax_error(error) -> str:
     """A YAML parser's error as one line: "YAML syntax error at line 3, column 5: ..."."""
     mark = getattr(error, "problem_mark", None)
     where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-    problem = getattr(error, "problem", None) or _first_line(error)
+    problem = getattr(error, "problem", None) or error_reason(error)
     return f"YAML syntax error{where}: {problem}"
 
 
-def _first_line(error: Exception) -> str:
+def error_reason(error: Exception) -> str:
+    """The first line of an exception's message (its type's name if it has none), for
+    one-line errors that quote a library's reason."""
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mecc.errors import InputFileError, MeccError, read_input_table
+from mecc.errors import InputFileError, MeccError, error_reason, read_input_table
 
 __all__ = [
     "Band",
@@ -170,7 +170,7 @@ def read_run(run_dir) -> RunData:
             run.levels = _read_levels(gpkg)
         except (DataSourceError, DataLayerError) as error:
             raise InputFileError(
-                f"{gpkg}: cannot read the run's boundaries ({_first_line(error)})"
+                f"{gpkg}: cannot read the run's boundaries ({error_reason(error)})"
             ) from None
     return run
 
@@ -397,11 +397,7 @@ def warp_to_mercator(
         with rasterio.open(source) as src:
             return _warp(src, band, path, average=average, max_pixels=max_pixels)
     except rasterio.errors.RasterioError as error:
-        raise InputFileError(f"{path}: cannot read the grid ({_first_line(error)})") from None
-
-
-def _first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise InputFileError(f"{path}: cannot read the grid ({error_reason(error)})") from None
 
 
 def _warp(src, band, path, *, average, max_pixels):

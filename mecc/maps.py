@@ -28,7 +28,14 @@ from pathlib import Path
 
 import numpy as np
 
-from mecc.errors import ConfigError, DataError, InputFileError, MeccError, MeccWarning
+from mecc.errors import (
+    ConfigError,
+    DataError,
+    InputFileError,
+    MeccError,
+    MeccWarning,
+    error_reason,
+)
 from mecc.map_data import (
     NODATA_FILL,
     PALETTES,
@@ -372,7 +379,9 @@ class _Page:
             with rasterio.open(path) as src:
                 names = list(src.descriptions)
         except rasterio.errors.RasterioIOError as error:
-            raise InputFileError(f"{path}: cannot read the per-cell grid ({error})") from None
+            raise InputFileError(
+                f"{path}: cannot read the per-cell grid ({error_reason(error)})"
+            ) from None
         size = cell_size_text(self.run)
         for index, hazard_id in enumerate(names, start=1):
             summary = self.run.summary.get("hazards", {}).get(hazard_id)
