@@ -11,7 +11,7 @@ import os
 
 import pandas as pd
 
-from mecc.errors import InputFileError, read_input_table
+from mecc.errors import InputFileError, error_reason, read_input_table
 
 __all__ = ["is_hxl_row", "read_tagged_table"]
 
@@ -38,7 +38,9 @@ def read_tagged_table(path, what: str) -> tuple[pd.DataFrame, dict | None]:
         try:
             raw = pd.read_excel(label, dtype=str, engine="openpyxl").fillna("")
         except (OSError, ValueError) as error:
-            raise InputFileError(f"{label}: cannot read the {what} ({error})") from None
+            raise InputFileError(
+                f"{label}: cannot read the {what} ({error_reason(error)})"
+            ) from None
         raw.columns = [str(c).strip() for c in raw.columns]
     tags = None
     if len(raw) and is_hxl_row(raw.iloc[0]):
