@@ -15,12 +15,12 @@ import re
 import numpy as np
 
 from mecc.map_data import NODATA_FILL, ZERO_COLOUR, Numbers
+from mecc.risk import STANDARD_RETURN_PERIODS
 from mecc.sendai import per_100k
 
 __all__ = ["NODATA_PATTERN", "Text", "per_100k", "sendai_b1"]
 
 esc = html.escape
-PMD_PERIODS = (10, 25, 50, 100, 250)
 
 NODATA_PATTERN = (
     '<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>'
@@ -103,7 +103,7 @@ class Text:
                 headline_value = row.get("aad")
                 head = self.w("pmd_maps" if kind == "return_periods" else "pmd_events")
                 extra = f'<tr><th colspan="2" scope="rowgroup">{head}</th></tr>'
-                for t in PMD_PERIODS:
+                for t in STANDARD_RETURN_PERIODS:
                     value = _value(f"pmd_{t}", self.num(row.get(f"pmd_{t}")))
                     extra += f'<tr><th scope="row">{self.w("years", t=t)}</th><td>{value}</td></tr>'
             elif headline:

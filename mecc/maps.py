@@ -56,9 +56,10 @@ from mecc.map_data import (
     warp_to_mercator,
 )
 from mecc.map_mobility import flow_layers, host_choropleths, scenario_markers, site_layer
-from mecc.map_text import NODATA_PATTERN, PMD_PERIODS, Text, esc, sendai_b1
+from mecc.map_text import NODATA_PATTERN, Text, esc, sendai_b1
 from mecc.offline import check_offline, inline_assets
 from mecc.previews import MAP_EVENT_BANDS, MAPPED_KINDS
+from mecc.risk import STANDARD_RETURN_PERIODS as PMD_PERIODS
 from mecc.sendai import per_100k
 
 __all__ = ["MAX_EVENT_BANDS", "PMD_PERIODS", "build_map", "write_map"]

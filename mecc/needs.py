@@ -32,6 +32,7 @@ from mecc.errors import (
     read_input_table,
     yaml_syntax_error,
 )
+from mecc.risk import STANDARD_RETURN_PERIODS
 
 __all__ = [
     "PROFILE_DIR",
@@ -86,7 +87,12 @@ def load_needs_profile(name, household_size: float | None = None) -> dict:
         if not profile.get(key):
             raise DataError(f"{label}: {key} is missing")
     size = household_size if household_size is not None else profile.get("household_size", 5)
-    if isinstance(size, bool) or not isinstance(size, int | float) or not size > 0:
+    if (
+        isinstance(size, bool)
+        or not isinstance(size, int | float)
+        or not math.isfinite(size)
+        or not size > 0
+    ):
         raise ConfigError(f"{label}: household size must be a number > 0, got {size!r}")
     profile["household_size"] = float(size)
     for k, need in enumerate(profile["needs"]):
@@ -95,7 +101,12 @@ def load_needs_profile(name, household_size: float | None = None) -> dict:
             if key not in need:
                 raise DataError(f"{where}.{key} is missing")
         quantity = need["quantity"]
-        if isinstance(quantity, bool) or not isinstance(quantity, int | float) or quantity <= 0:
+        if (
+            isinstance(quantity, bool)
+            or not isinstance(quantity, int | float)
+            or not math.isfinite(quantity)
+            or quantity <= 0
+        ):
             raise DataError(f"{where}.quantity must be a number > 0")
         if need["per"] not in PER:
             raise DataError(f"{where}.per must be person or household")
@@ -108,6 +119,21 @@ def per_person(need: dict, household_size: float) -> float:
     """The need's quantity per displaced person."""
     quantity = float(need["quantity"])
     return quantity / household_size if need["per"] == "household" else quantity
+
+
+def check_return_period(return_period) -> float:
+    """``return_period`` if a run's tables hold its probable maximum, else ConfigError.
+
+    zones.csv has ``pmd_T`` for the standard return periods only; any other T would
+    leave the event sets and return-period maps out without a word.
+    """
+    if float(return_period) not in STANDARD_RETURN_PERIODS:
+        periods = ", ".join(f"{t:g}" for t in STANDARD_RETURN_PERIODS)
+        raise ConfigError(
+            f"--return-period {return_period:g}: a run's tables hold the probable maximum "
+            f"for {periods} years; choose one of them"
+        )
+    return float(return_period)
 
 
 def basis_column(kind: str, columns, return_period: float = DEFAULT_RETURN_PERIOD) -> str | None:
@@ -139,9 +165,10 @@ def needs_table(run, profile: dict, *, hazard_id=None, return_period=DEFAULT_RET
         One row per zone, hazard and need: ``zone_code, zone_name, level, hazard_id,
         basis, displaced, displaced_low, displaced_high, need_id, quantity, unit, per,
         period, per_person, amount, amount_low, amount_high, source``. ``amount`` =
-        ``displaced x per_person``. Hazards without the basis column (e.g. a return
-        period the set does not support) are left out.
+        ``displaced x per_person``. Hazards without the basis column (e.g. an event
+        set too short for the return period) are left out.
     """
+    check_return_period(return_period)
     hazards = run.summary.get("hazards", {})
     if hazard_id is not None and hazard_id not in hazards:
         raise ConfigError(f"--hazard {hazard_id}: not in this run ({', '.join(hazards)})")

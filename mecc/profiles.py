@@ -22,13 +22,19 @@ from pathlib import Path
 import numpy as np
 
 from mecc.errors import ConfigError, DataError, MeccError
-from mecc.needs import DEFAULT_RETURN_PERIOD, basis_column, load_needs_profile, per_person
+from mecc.needs import (
+    DEFAULT_RETURN_PERIOD,
+    basis_column,
+    check_return_period,
+    load_needs_profile,
+    per_person,
+)
 from mecc.profile_text import ProfileText, svg_map
+from mecc.risk import STANDARD_RETURN_PERIODS
 
 __all__ = ["build_profiles", "find_chromium", "print_to_pdf", "write_profiles"]
 
 esc = html.escape
-PMD_PERIODS = (10, 25, 50, 100, 250)
 STYLE = """
 @page { size: A4; margin: 0; }
 * { box-sizing: border-box; }
@@ -107,7 +113,7 @@ class _Profiles:
             raise ConfigError(f"--hazard {hazard_id}: not in this run ({', '.join(self.hazards)})")
         self.hazard_id = hazard_id
         self.needs = needs_profile
-        self.t = float(return_period)
+        self.t = check_return_period(return_period)
         zones = run.zones
         self.rows = {
             (code, hid): row
@@ -187,7 +193,7 @@ class _Profiles:
         t = self.text
         kinds = {info.get("kind") for info in self.hazards.values()}
         head = t.w("pmd_maps_head") if kinds == {"return_periods"} else t.w("pmd_events_head")
-        pmd_heads = "".join(f"<th>{t.w('figure_pmd', t=p)}</th>" for p in PMD_PERIODS)
+        pmd_heads = "".join(f"<th>{t.w('figure_pmd', t=p)}</th>" for p in STANDARD_RETURN_PERIODS)
         population = _row_value(self.rows.get((code, next(iter(self.hazards)))), "population")
         rows = ""
         for hid, info in self.hazards.items():
@@ -205,7 +211,7 @@ class _Profiles:
                 self.cell(row, hid, f"pmd_{p}")
                 if kind in ("events", "return_periods")
                 else "<td></td>"
-                for p in PMD_PERIODS
+                for p in STANDARD_RETURN_PERIODS
             )
             rows += (
                 f'<tr><td class="left">{esc(hid)}<span class="range">'

@@ -119,7 +119,11 @@ def test_shelter_gap_against_capacity(run_dir, tmp_path):
         ({"profile": "nowhere"}, ConfigError, "not found"),
         ({"household_size": 0}, ConfigError, "household size"),
         ({"hazard_id": "quake"}, ConfigError, "not in this run"),
-        ({"return_period": 1000}, DataError, "no hazard"),
+        ({"return_period": 1000}, ConfigError, "25, 50, 100, 250 years; choose one of them"),
+        ({"return_period": 30}, ConfigError, "--return-period 30: a run's tables hold"),
+        ({"return_period": -5}, ConfigError, "--return-period -5: "),
+        ({"household_size": float("inf")}, ConfigError, "household size must be a number > 0"),
+        ({"household_size": float("nan")}, ConfigError, "household size must be a number > 0"),
     ],
 )
 def test_needs_bad_options_write_nothing(run_dir, tmp_path, options, error, message):
@@ -144,6 +148,18 @@ def test_needs_profile_file_that_cannot_be_read(run_dir, tmp_path, content, erro
     with pytest.raises(error, match=message) as raised:
         write_needs(run_dir, tmp_path / "out", profile=str(profile))
     assert "\n" not in str(raised.value) and str(raised.value).startswith(str(profile))
+    assert not (tmp_path / "out").exists()
+
+
+def test_needs_profile_with_an_infinite_quantity(run_dir, tmp_path):
+    profile = tmp_path / "mine.yaml"
+    profile.write_text(
+        "id: mine\nsource: test\nneeds:\n  - {id: water, quantity: .inf, unit: l, "
+        "per: person, period: day, source: test}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DataError, match=r"needs\[0\]\.quantity must be a number > 0"):
+        write_needs(run_dir, tmp_path / "out", profile=str(profile))
     assert not (tmp_path / "out").exists()
 
 
@@ -305,6 +321,9 @@ def test_profile_options_and_errors(run_dir, tmp_path):
         build_profiles(run_dir, lang="de")
     with pytest.raises(ConfigError, match="outside the run folder"):
         write_profiles(run_dir, run_dir / "profiles")
+    with pytest.raises(ConfigError, match="--return-period 0: a run's tables hold"):
+        write_profiles(run_dir, tmp_path / "rp", pdf=False, return_period=0)
+    assert not (tmp_path / "rp").exists()
 
 
 def test_profile_without_chromium_writes_nothing(run_dir, tmp_path, monkeypatch):
