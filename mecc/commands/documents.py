@@ -10,7 +10,8 @@ _RETURN_PERIOD = click.option(
     type=float,
     default=100,
     show_default=True,
-    help="T of the 1-in-T-year figure used for event sets and return-period maps.",
+    help="T of the 1-in-T-year figure used for event sets and return-period maps: 10, 25, "
+    "50, 100 or 250 (the periods a run's tables hold).",
 )
 _NEEDS_PROFILE = click.option(
     "--needs-profile",
