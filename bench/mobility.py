@@ -25,15 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
+from exposure.cohorts import STANDARD_COHORTS as COHORTS
+
 HERE = Path(__file__).resolve().parent
-COHORTS = (
-    "female_0_14",
-    "female_15_64",
-    "female_65_plus",
-    "male_0_14",
-    "male_15_64",
-    "male_65_plus",
-)
 SHARES = (0.16, 0.33, 0.03, 0.17, 0.28, 0.03)
 
 
