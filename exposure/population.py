@@ -310,7 +310,10 @@ class PopulationGrid:
         if self._mode is None:
             raise RuntimeError("call prepare(target) first")
         if self._mode == "identical":
-            return np.nan_to_num(self._read_native(window, out), copy=False, nan=0.0)
+            # missing (NaN) -> 0; _read_native has refused negatives, and infinities are
+            # already NaN, so this is nan_to_num in one pass instead of six
+            values = self._read_native(window, out)
+            return np.fmax(values, 0.0, out=values)
         if self._mode == "reproject":
             return _into(self._reassign(window), out)
         r0, c0 = int(window.row_off), int(window.col_off)
