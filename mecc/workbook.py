@@ -17,7 +17,6 @@ files (sendai.xlsx, futures.xlsx). Files are written atomically.
 from __future__ import annotations
 
 import datetime
-import io
 import os
 import re
 import zipfile
@@ -29,7 +28,7 @@ import pandas as pd
 
 from mecc.errors import DataError
 
-__all__ = ["FIXED_TIME", "write_bytes_atomically", "write_workbook"]
+__all__ = ["FIXED_TIME", "write_workbook"]
 
 FIXED_TIME = datetime.datetime(1980, 1, 1)
 """The date written into a workbook (no clock time: reruns give the same bytes)."""
@@ -78,25 +77,42 @@ def write_workbook(path, title: str, sheets) -> None:
         "xl/_rels/workbook.xml.rels": _workbook_relationships(len(sheets)),
         "xl/styles.xml": _STYLES,
     }
-    for k, (_, frame, widths) in enumerate(sheets, start=1):
-        parts[f"xl/worksheets/sheet{k}.xml"] = _worksheet(frame, widths or {})
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in parts.items():
-            info = zipfile.ZipInfo(name, date_time=FIXED_TIME.timetuple()[:6])
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            # fastest deflate: a third less time than the default level for a quarter
-            # more bytes (the Sendai workbook of a 500-unit country: 3.3 MB)
-            archive.writestr(info, text.encode("utf-8"), compresslevel=1)
-    write_bytes_atomically(path, out.getvalue())
-
-
-def write_bytes_atomically(path, data: bytes) -> None:
-    """Write ``data`` next to ``path`` and rename it into place."""
     partial = Path(f"{path}.partial")
-    partial.write_bytes(data)
-    os.replace(partial, path)
+    try:
+        try:
+            _write_parts(partial, parts, sheets, force_zip64=False)
+        except RuntimeError as error:  # a sheet's XML passed 2 GiB: ZIP64 members
+            if "force_zip64" not in str(error):
+                raise
+            _write_parts(partial, parts, sheets, force_zip64=True)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _write_parts(target: Path, parts: dict, sheets: list, force_zip64: bool) -> None:
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(_member(name), text.encode("utf-8"))
+        for k, (_, frame, widths) in enumerate(sheets, start=1):
+            # streamed a slice of rows at a time: memory stays flat however many units a
+            # country has (the whole sheet as one string was about 100 KB per unit in the
+            # Sendai workbook)
+            member = _member(f"xl/worksheets/sheet{k}.xml")
+            with archive.open(member, "w", force_zip64=force_zip64) as stream:
+                for piece in _worksheet(frame, widths or {}):
+                    stream.write(piece.encode("utf-8"))
+
+
+def _member(name: str) -> zipfile.ZipInfo:
+    """A ZIP member with the fixed date and permissions, deflated at level 1 (a third
+    less time than the default level for a quarter more bytes: the Sendai workbook of a
+    500-unit country is 3.3 MB)."""
+    info = zipfile.ZipInfo(name, date_time=FIXED_TIME.timetuple()[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o600 << 16
+    info._compresslevel = 1  # honoured by ZipFile.open(info, "w"); an alias since 3.13
+    return info
 
 
 def column_letters(n: int) -> list[str]:
@@ -159,7 +175,8 @@ def _inside(value) -> str:
     return f' t="inlineStr">{_text(value)}</c>'
 
 
-def _worksheet(frame: pd.DataFrame, widths: dict) -> str:
+def _worksheet(frame: pd.DataFrame, widths: dict, rows_per_piece: int = 5_000):
+    """The worksheet's XML, in pieces of ``rows_per_piece`` rows (a generator of str)."""
     columns = [str(c) for c in frame.columns]
     letters = column_letters(len(columns))
     cols = "".join(
@@ -171,20 +188,27 @@ def _worksheet(frame: pd.DataFrame, widths: dict) -> str:
         f'<c r="{letter}1" s="1" t="inlineStr">{_text(c)}</c>'
         for letter, c in zip(letters, columns, strict=True)
     )
-    rows = [str(r) for r in range(2, len(frame) + 2)]
-    body = [_cells(frame.iloc[:, k].to_numpy(), letter, rows) for k, letter in enumerate(letters)]
-    lines = [f'<row r="{r}">{"".join(cells)}</row>' for r, *cells in zip(rows, *body, strict=True)]
     views = (
         '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
         'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" '
         'activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
     )
     cols_xml = f"<cols>{cols}</cols>" if cols else ""
-    return (
+    yield (
         f'{_HEAD}<worksheet xmlns="{_MAIN}" xmlns:r="{_RELS}">{views}'
         f'<sheetFormatPr defaultRowHeight="15"/>{cols_xml}<sheetData>'
-        f'<row r="1">{header}</row>{"".join(lines)}</sheetData></worksheet>'
+        f'<row r="1">{header}</row>'
     )
+    for start in range(0, len(frame), rows_per_piece):
+        part = frame.iloc[start : start + rows_per_piece]
+        rows = [str(r) for r in range(start + 2, start + len(part) + 2)]
+        body = [
+            _cells(part.iloc[:, k].to_numpy(), letter, rows) for k, letter in enumerate(letters)
+        ]
+        yield "".join(
+            f'<row r="{r}">{"".join(cells)}</row>' for r, *cells in zip(rows, *body, strict=True)
+        )
+    yield "</sheetData></worksheet>"
 
 
 def _content_types(n_sheets: int) -> str:

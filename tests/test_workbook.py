@@ -95,6 +95,62 @@ def test_a_sheet_larger_than_a_spreadsheet_is_refused(tmp_path, monkeypatch):
     assert not (tmp_path / "big.xlsx").exists()
 
 
+def _long_frame(n: int) -> pd.DataFrame:
+    k = np.arange(n)
+    return pd.DataFrame(
+        {
+            "code": [f"Z{i:05d}" for i in k],
+            "value": k / 7.0,
+            "count": k * 3,
+            "note": np.where(k % 3 == 0, "a & b", None),
+        }
+    )
+
+
+def test_a_sheet_of_many_pieces_reads_back_whole(tmp_path):
+    # the sheet is streamed 5,000 rows at a time: 12,345 rows make three pieces
+    frame = _long_frame(12_345)
+    write_workbook(tmp_path / "long.xlsx", "t", [("Data", frame, None)])
+    back = pd.read_excel(tmp_path / "long.xlsx", sheet_name="Data")
+    assert len(back) == 12_345
+    assert back["code"].tolist() == frame["code"].tolist()
+    assert back["value"].tolist() == frame["value"].tolist()  # every digit survives
+    assert back["count"].tolist() == frame["count"].tolist()
+    assert back["note"].isna().tolist() == frame["note"].isna().tolist()
+    assert back["note"].dropna().eq("a & b").all()
+    with zipfile.ZipFile(tmp_path / "long.xlsx") as archive:
+        assert {i.compress_type for i in archive.infolist()} == {zipfile.ZIP_DEFLATED}
+        assert {i.external_attr >> 16 for i in archive.infolist()} == {0o600}
+
+
+def test_a_failure_while_streaming_leaves_the_old_file(tmp_path):
+    class Unprintable:
+        def __str__(self):
+            raise RuntimeError("cannot print this cell")
+
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(b"the previous workbook")
+    frame = _long_frame(7_000).astype({"note": object})
+    frame.loc[6_500, "note"] = Unprintable()  # in the second piece of rows
+    with pytest.raises(RuntimeError, match="cannot print"):
+        write_workbook(path, "t", [("Data", frame, None)])
+    assert path.read_bytes() == b"the previous workbook"
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_a_sheet_past_the_zip_size_limit_is_written_as_zip64(tmp_path, monkeypatch):
+    # the real limit is 2 GiB of sheet XML; lowered so a small sheet passes it
+    monkeypatch.setattr(zipfile, "ZIP64_LIMIT", 50_000)
+    frame = _long_frame(3_000)
+    write_workbook(tmp_path / "big.xlsx", "t", [("Data", frame, None)])
+    with zipfile.ZipFile(tmp_path / "big.xlsx") as archive:
+        sheet = archive.getinfo("xl/worksheets/sheet1.xml")
+        assert sheet.file_size > 50_000 and archive.testzip() is None
+    back = pd.read_excel(tmp_path / "big.xlsx", sheet_name="Data")
+    assert back["value"].tolist() == frame["value"].tolist()
+    assert not list(tmp_path.glob("*.partial"))
+
+
 def test_column_letters():
     letters = column_letters(800)
     assert letters[:3] == ["A", "B", "C"]
