@@ -12,6 +12,7 @@ Every file is byte-identical when written again from the same run (the workbook 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -19,7 +20,7 @@ import pandas as pd
 from mecc.errors import ConfigError
 from mecc.outputs import OutputFolder, write_results_group
 from mecc.sendai_text import COLUMNS
-from mecc.workbook import write_bytes_atomically, write_workbook
+from mecc.workbook import write_workbook
 
 __all__ = ["HXL_TAGS", "SHEET_ORDER", "write_run_sendai", "write_sendai", "write_sendai_report"]
 
@@ -119,12 +120,27 @@ def write_sendai_report(run_dir, out_dir, *, overwrite: bool = False) -> Path:
 
 def _write_csv_and_hxl(frame: pd.DataFrame, csv_path, hxl_path) -> None:
     """The long table as CSV, and again with the HXL hashtag row under the header (both
-    UTF-8 with BOM, as ``mecc.outputs.write_csv`` writes); the text is made once."""
+    UTF-8 with BOM, as ``mecc.outputs.write_csv`` writes); the text is made once and
+    written a slice at a time (no encoded copies of a country-sized table)."""
     text = frame.to_csv(index=False, lineterminator="\n")
-    write_bytes_atomically(csv_path, text.encode("utf-8-sig"))
-    header, _, body = text.partition("\n")
-    tags = ",".join(HXL_TAGS[column] for column in frame.columns)
-    write_bytes_atomically(hxl_path, (header + "\n" + tags + "\n" + body).encode("utf-8-sig"))
+    body = text.index("\n") + 1
+    tags = ",".join(HXL_TAGS[column] for column in frame.columns) + "\n"
+    _write_text_atomically(csv_path, [(text, 0)])
+    _write_text_atomically(hxl_path, [(text[:body], 0), (tags, 0), (text, body)])
+
+
+def _write_text_atomically(path, pieces, slice_chars: int = 1 << 20) -> None:
+    """Write ``(text, start)`` pieces (each from ``start`` on) as UTF-8 with BOM next to
+    ``path`` and rename the file into place."""
+    partial = Path(f"{path}.partial")
+    try:
+        with open(partial, "w", encoding="utf-8-sig", newline="") as stream:
+            for text, start in pieces:
+                for k in range(start, len(text), slice_chars):
+                    stream.write(text[k : k + slice_chars])
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _write_workbook(tables, path) -> None:
