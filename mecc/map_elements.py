@@ -1,14 +1,17 @@
 """Folium elements of the MECC map: shared zone data, choropleths, legends, title, setup.
 
 Every string these elements put into the page is either HTML-escaped by the caller
-(:mod:`mecc.maps`) or embedded as JSON with ``<``, ``>`` and ``&`` escaped, so an admin
-name such as ``<img src=x onerror=alert(1)>`` stays text. Leaflet inserts popup, tooltip
-and layer names as HTML: callers pass them escaped.
+(:mod:`mecc.maps`, with :func:`mecc.map_text.esc`) or embedded as JSON with ``<``, ``>``
+and ``&`` escaped, so an admin name such as ``<img src=x onerror=alert(1)>`` stays text.
+Leaflet inserts popup, tooltip and layer names as HTML: callers pass them escaped. Both
+also keep Jinja's openings (``{{``, ``{%``, ``{#``) out of the page: folium parses each
+element's rendered output as a template again.
 """
 
 from __future__ import annotations
 
 import json
+import re
 
 from branca.element import Element, MacroElement
 from folium.map import Layer
@@ -17,9 +20,15 @@ from folium.template import Template
 __all__ = ["Choropleth", "EmptyLayer", "Helpers", "Legends", "MapSetup", "StaticLayer", "ZoneData"]
 
 
+_JINJA_OPENING = re.compile(r"\{(?=[{%#])")
+
+
 def js_json(value) -> str:
-    """JSON safe inside a ``<script>`` element (no ``</script>``, no HTML comment, no U+2028)."""
+    """JSON safe inside a ``<script>`` element (no ``</script>``, no HTML comment, no U+2028)
+    and inert for Jinja, which folium runs over rendered output again: a ``{`` before
+    ``{``, ``%`` or ``#`` (only possible inside a string) is written ``\\u007b``."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = _JINJA_OPENING.sub(r"\\u007b", text)
     for char, escaped in (
         ("<", "\\u003c"),
         (">", "\\u003e"),

@@ -1,8 +1,9 @@
 """The words of the map: popups, tooltips, legends and the title box, as escaped HTML.
 
 Every value that comes from the run (admin names, codes, hazard ids, file names, labels of
-futures) goes through :func:`html.escape` here, so a zone named
-``<img src=x onerror=alert(1)>`` is shown as text wherever Leaflet inserts it as HTML.
+futures) goes through :func:`esc` here, so a zone named ``<img src=x onerror=alert(1)>``
+is shown as text wherever Leaflet inserts it as HTML, and one named ``{{ 7*7 }}`` as
+itself (folium parses rendered output as a Jinja template again).
 Labels come from ``mecc/locales/maps.yaml``; nothing is written in one language here.
 """
 
@@ -20,7 +21,17 @@ from mecc.sendai import per_100k
 
 __all__ = ["NODATA_PATTERN", "Text", "per_100k", "sendai_b1"]
 
-esc = html.escape
+
+def esc(text: str) -> str:
+    """HTML-escaped text that Jinja leaves alone.
+
+    folium renders each element and then parses its output again as a Jinja template
+    (branca's ``Element``), so a ``{`` of a name is written as the entity ``&#123;``: a
+    unit named ``Zone {# 1`` stopped the map with a template error, and ``{{ 7*7 }}``
+    was shown as ``49``.
+    """
+    return html.escape(text).replace("{", "&#123;")
+
 
 NODATA_PATTERN = (
     '<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>'

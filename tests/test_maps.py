@@ -25,6 +25,7 @@ from tests.conftest import in_ci
 
 CHROMIUM = Path("/usr/bin/chromium")
 XSS = "<img src=x onerror=alert(1)>"
+JINJA_NAMES = ["Zone {{ 7*7 }} {# note", "{% if 1 %}B{% endif %}"]
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -42,21 +43,30 @@ def demo_map(demo, tmp_path_factory) -> Path:
     return build_map(demo / "run", tmp_path_factory.mktemp("out") / "map.html")
 
 
+def _named_map(base: Path, country: str, names: list[str]) -> Path:
+    """A tiny real run of two units named ``names`` in a country named ``country``."""
+    from mecc.run import run_country
+
+    inputs = base / "inputs"
+    data = basic_case(inputs)
+    data["name"] = country
+    geometries = list(gpd.read_file(inputs / "zones.geojson").geometry)
+    write_zones(inputs / "zones.geojson", ["A", "B"], geometries, names=names)
+    run_country(write_run(inputs, data), base / "run")
+    return build_map(base / "run", base / "map" / "map.html")
+
+
 @pytest.fixture(scope="module")
 def xss_map(tmp_path_factory) -> Path:
     """A tiny real run whose admin names and country name are HTML payloads."""
-    from mecc.run import run_country
+    names = [XSS, "<b onmouseover=alert(2)>B"]
+    return _named_map(tmp_path_factory.mktemp("xss"), "<script>alert(3)</script>", names)
 
-    base = tmp_path_factory.mktemp("xss")
-    inputs = base / "inputs"
-    data = basic_case(inputs)
-    data["name"] = "<script>alert(3)</script>"
-    geometries = list(gpd.read_file(inputs / "zones.geojson").geometry)
-    write_zones(
-        inputs / "zones.geojson", ["A", "B"], geometries, names=[XSS, "<b onmouseover=alert(2)>B"]
-    )
-    run_country(write_run(inputs, data), base / "run")
-    return build_map(base / "run", base / "map" / "map.html")
+
+@pytest.fixture(scope="module")
+def jinja_map(tmp_path_factory) -> Path:
+    """Names holding Jinja's openings (folium parses rendered output as a template)."""
+    return _named_map(tmp_path_factory.mktemp("jinja"), "{{ 6*7 }} land", JINJA_NAMES)
 
 
 @pytest.fixture(scope="module")
@@ -448,6 +458,25 @@ def test_phone_sized_viewport(visit, demo_map):
     assert v.errors == [] and v.requests == []
 
 
+def _tooltips_and_popup_titles(page) -> tuple[list[str], list[str]]:
+    """The first tooltip line and the popup title of each unit, hovered and clicked."""
+    centres = page.evaluate(
+        "Array.from(document.querySelectorAll('path.leaflet-interactive')).map(p => {"
+        " const r = p.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })"
+    )
+    assert len(centres) == 2
+    tips, shown = [], []
+    for x, y in centres:
+        page.evaluate("meccMap.closePopup()")
+        page.wait_for_function("document.querySelectorAll('.leaflet-popup').length === 0")
+        page.mouse.move(x, y)
+        tips.append(page.locator(".leaflet-tooltip").last.inner_text().splitlines()[0])
+        page.mouse.click(x, y)
+        page.locator(".leaflet-popup-content").wait_for()
+        shown.append(page.locator(".leaflet-popup-content h2").inner_text())
+    return tips, shown
+
+
 def test_admin_names_are_shown_as_text_never_run(visit, xss_map):
     v = visit(xss_map, viewport={"width": 1000, "height": 700})
     page = v.page
@@ -457,26 +486,24 @@ def test_admin_names_are_shown_as_text_never_run(visit, xss_map):
         == "<script>alert(3)</script>: people likely to be displaced"
     )
     assert "<script>alert(3)</script>" in page.locator(".mecc-title h1").inner_text()
-    centres = page.evaluate(
-        "Array.from(document.querySelectorAll('path.leaflet-interactive')).map(p => {"
-        " const r = p.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })"
-    )
-    assert len(centres) == 2
-    shown = []
-    for x, y in centres:
-        page.evaluate("meccMap.closePopup()")
-        page.wait_for_function("document.querySelectorAll('.leaflet-popup').length === 0")
-        page.mouse.move(x, y)
-        tip = page.locator(".leaflet-tooltip").last.inner_text().splitlines()[0]
-        assert tip in (XSS, "<b onmouseover=alert(2)>B")
-        page.mouse.click(x, y)
-        page.locator(".leaflet-popup-content").wait_for()
-        shown.append(page.locator(".leaflet-popup-content h2").inner_text())
-    assert sorted(shown) == sorted([XSS, "<b onmouseover=alert(2)>B"])
+    tips, shown = _tooltips_and_popup_titles(page)
+    assert sorted(tips) == sorted(shown) == sorted([XSS, "<b onmouseover=alert(2)>B"])
     assert (
         page.locator(".leaflet-popup-content img, .leaflet-tooltip img, b[onmouseover]").count()
         == 0
     )
+    page.wait_for_timeout(200)
+    assert v.dialogs == [] and v.errors == [] and v.requests == []
+
+
+def test_names_with_template_openings_are_shown_as_written(visit, jinja_map):
+    # before: '{#' stopped the run's map with a TemplateSyntaxError and '{{ 7*7 }}' showed 49
+    v = visit(jinja_map, viewport={"width": 1000, "height": 700})
+    page = v.page
+    assert page.evaluate("document.title") == "{{ 6*7 }} land: people likely to be displaced"
+    assert "{{ 6*7 }} land" in page.locator(".mecc-title h1").inner_text()
+    tips, shown = _tooltips_and_popup_titles(page)
+    assert sorted(tips) == sorted(shown) == sorted(JINJA_NAMES)
     page.wait_for_timeout(200)
     assert v.dialogs == [] and v.errors == [] and v.requests == []
 
