@@ -410,30 +410,33 @@ def _exceedance(hazard, table, displaced_rows, displaced_national, country) -> p
     if hazard.kind == "scenario":
         return pd.DataFrame(columns=columns)
     bands = hazard.bands
-    parts = []
     targets = [(country, 0, displaced_national)] + [
         (code, level, displaced_rows[k])
         for k, (code, level) in enumerate(zip(table["zone_code"], table["level"], strict=True))
     ]
-    for code, level, values in targets:
+    return_periods, curves = [], []
+    for _, _, values in targets:
         if hazard.kind == "events":
             rp, curve = risk.exceedance_curve(values, bands["frequency"].to_numpy(np.float64))
         else:
             rp = bands["return_period"].to_numpy(np.float64)
             curve = values
-        parts.append(
-            pd.DataFrame(
-                {
-                    "hazard_id": hazard.id,
-                    "zone_code": code,
-                    "level": level,
-                    "return_period": rp,
-                    "exceedance_frequency": 1.0 / rp,
-                    "displaced": curve,
-                }
-            )
-        )
-    frame = pd.concat(parts, ignore_index=True)[columns]
+        return_periods.append(np.asarray(rp, dtype=np.float64))
+        curves.append(np.asarray(curve, dtype=np.float64))
+    # one frame from concatenated columns (a frame per unit cost 0.2 ms each)
+    sizes = [len(rp) for rp in return_periods]
+    rp = np.concatenate(return_periods)
+    frame = pd.DataFrame(
+        {
+            "hazard_id": hazard.id,
+            "zone_code": np.repeat(np.array([t[0] for t in targets], dtype=object), sizes),
+            "level": pd.Series(np.repeat(np.array([t[1] for t in targets], dtype=object), sizes)),
+            "return_period": rp,
+            "exceedance_frequency": 1.0 / rp,
+            "displaced": np.concatenate(curves),
+        },
+        columns=columns,
+    )
     frame["level"] = frame["level"].astype("Int64")
     return frame
 
