@@ -25,6 +25,7 @@ from mecc.errors import InputFileError, OutputExistsError
 __all__ = [
     "CellGridWriter",
     "OutputFolder",
+    "csv_text",
     "sha256_of",
     "write_csv",
     "write_json",
@@ -155,7 +156,32 @@ def write_json(data, path) -> None:
 
 def write_csv(frame, path) -> None:
     """Write a DataFrame as UTF-8 CSV with a byte-order mark, full float precision."""
-    frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        handle.write(csv_text(frame))
+
+
+def csv_text(frame) -> str:
+    """The CSV text of a table: no index, LF line ends, full float precision.
+
+    A carriage return inside a text cell is written as a line feed: with LF line ends
+    the csv module quotes a field holding a line feed but not one holding only a
+    carriage return, which readers take for the end of a row (an admin name
+    ``"A\\rB"`` split its row in two).
+    """
+    text = frame.to_csv(index=False, lineterminator="\n")
+    if "\r" not in text:
+        return text
+    from pandas.api.types import is_numeric_dtype
+
+    cleaned = frame.copy()
+    for column in cleaned.columns:
+        if not is_numeric_dtype(cleaned[column]):
+            cleaned[column] = cleaned[column].map(_without_carriage_returns)
+    return cleaned.to_csv(index=False, lineterminator="\n")
+
+
+def _without_carriage_returns(value):
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
 
 
 def write_results_group(dataset, path, group=None, encoding=None) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from mecc.errors import ConfigError
-from mecc.outputs import OutputFolder, write_results_group
+from mecc.outputs import OutputFolder, csv_text, write_results_group
 from mecc.sendai_text import COLUMNS
 from mecc.workbook import write_workbook
 
@@ -122,7 +122,7 @@ def _write_csv_and_hxl(frame: pd.DataFrame, csv_path, hxl_path) -> None:
     """The long table as CSV, and again with the HXL hashtag row under the header (both
     UTF-8 with BOM, as ``mecc.outputs.write_csv`` writes); the text is made once and
     written a slice at a time (no encoded copies of a country-sized table)."""
-    text = frame.to_csv(index=False, lineterminator="\n")
+    text = csv_text(frame)
     body = text.index("\n") + 1
     tags = ",".join(HXL_TAGS[column] for column in frame.columns) + "\n"
     _write_text_atomically(csv_path, [(text, 0)])

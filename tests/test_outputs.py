@@ -16,6 +16,7 @@ import math
 import os
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -631,3 +632,40 @@ def test_cell_grid_overviews_are_block_averages(tmp_path):
         expected = np.nanmean(padded.reshape(rows, factor, cols, factor), axis=(1, 3))
         with rasterio.open(tmp_path / "cells.tif", overview_level=level) as dataset:
             np.testing.assert_allclose(dataset.read(1), expected, rtol=1e-12, atol=1e-15)
+
+
+def test_csv_text_writes_carriage_returns_in_cells_as_line_feeds():
+    from mecc.outputs import csv_text
+
+    frame = pd.DataFrame({"name": ["A\rB", "C\r\nD", "E\nF", None], "value": [1.5, 2.0, 3.0, 4.0]})
+    rows = list(csv.reader(csv_text(frame).splitlines(keepends=True)))
+    # a bare CR was written unquoted, and readers ended the row there
+    assert rows == [
+        ["name", "value"],
+        ["A\nB", "1.5"],
+        ["C\nD", "2.0"],
+        ["E\nF", "3.0"],
+        ["", "4.0"],
+    ]
+    plain = frame.iloc[2:]
+    assert csv_text(plain) == plain.to_csv(index=False, lineterminator="\n")  # no CR: as is
+    assert frame["name"].iloc[0] == "A\rB"  # the caller's table is left alone
+
+
+def test_unit_names_with_carriage_returns_keep_every_row_whole(tmp_path):
+    from mecc.run import run_country
+    from tests._run_inputs import basic_case
+
+    inputs = tmp_path / "inputs"
+    data = basic_case(inputs)
+    geometries = list(gpd.read_file(inputs / "zones.geojson").geometry)
+    write_zones(
+        inputs / "zones.geojson", ["A", "B"], geometries, names=["North\rBank", "South\r\n"]
+    )
+    run_country(write_run(inputs, data), tmp_path / "run")
+    for name in ("zones.csv", "sendai.csv", "sendai_hxl.csv", "exceedance.csv"):
+        with open(tmp_path / "run" / name, encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.reader(handle))
+        assert len({len(row) for row in rows}) == 1, name
+    zones = pd.read_csv(tmp_path / "run" / "zones.csv", encoding="utf-8-sig")
+    assert {"North\nBank", "South\n"} <= set(zones["zone_name"])
