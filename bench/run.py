@@ -52,6 +52,7 @@ def extra_packages() -> list[str]:
     0.5 s of every run on this machine). ``make`` builds a venv without them.
     """
     from importlib.metadata import distributions, requires
+
     from packaging.requirements import Requirement
 
     def name(text):
