@@ -64,7 +64,7 @@ def read_zone_table(path, code_column: str, columns: list[str], label: str) -> p
     ------
     InputFileError, DataError
     """
-    frame = read_input_table(path, "cohort table", label, dtype={code_column: str})
+    frame = read_input_table(path, "cohort table", label, codes=[code_column])
     missing = [c for c in [code_column, *columns] if c not in frame.columns]
     if missing:
         raise DataError(

@@ -86,7 +86,7 @@ def read_seasonal(spec, base_dir: str, label: str):
         )
     path = os.path.join(base_dir, spec["path"])
     where = f"{label} ({spec['path']})"
-    frame = read_input_table(path, "seasonal table", where, dtype={spec["code_column"]: str})
+    frame = read_input_table(path, "seasonal table", where, codes=[spec["code_column"]])
     for column in (spec["code_column"], spec["month_column"], spec["multiplier_column"]):
         if column not in frame.columns:
             raise DataError(f"{where}: column {column} not found")
@@ -121,7 +121,7 @@ def read_day_night(spec, base_dir: str, label: str) -> pd.DataFrame:
         path,
         "day/night table",
         where,
-        dtype={spec["origin_column"]: str, spec["destination_column"]: str},
+        codes=[spec["origin_column"], spec["destination_column"]],
     )
     for column in (spec["origin_column"], spec["destination_column"], spec["share_column"]):
         if column not in frame.columns:

@@ -503,7 +503,7 @@ def _read_protection(value, base_dir, where):
                 f"{where}: protection grids are not supported yet; give a number or a CSV "
                 "with columns zone_code, protection_rp"
             )
-        frame = read_input_table(path, "protection table", where, dtype={"zone_code": str})
+        frame = read_input_table(path, "protection table", where, codes=["zone_code"])
         if not {"zone_code", "protection_rp"} <= set(frame.columns):
             raise DataError(f"{where}: needs columns zone_code, protection_rp")
         table = dict(zip(frame["zone_code"], frame["protection_rp"], strict=True))

@@ -105,7 +105,14 @@ class ResamplingWarning(MeccWarning):
 # ------------------------------------------------------------- users' CSV tables
 
 
-def read_input_table(path, what: str, label: str | None = None, **options):
+_MISSING_MARKS = (
+    *("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND"),
+    *("1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"),
+)
+"""The texts pandas reads as missing by default (its documented ``na_values``)."""
+
+
+def read_input_table(path, what: str, label: str | None = None, *, codes=(), **options):
     """Read a user's CSV table; header names are stripped of surrounding spaces.
 
     Parameters
@@ -116,6 +123,10 @@ def read_input_table(path, what: str, label: str | None = None, **options):
     label : str, optional
         Where the path comes from (e.g. ``"run.yaml.hazards[0].protection_rp"``); the
         messages then name it and the path. Without it they name the path.
+    codes : sequence of str, optional
+        Columns of codes and names, read as written: ``NA`` (Namibia), ``null`` or
+        ``007`` stay text; only an empty cell is missing. Other columns keep pandas'
+        reading (numbers, and its default marks of missing values).
     **options
         Passed to :func:`pandas.read_csv` (``dtype``, ``keep_default_na``, ``comment``,
         ...); the encoding is always UTF-8, with or without a byte-order mark.
@@ -139,6 +150,12 @@ def read_input_table(path, what: str, label: str | None = None, **options):
         found = "" if label is None or label == path else f" ({path})"
         raise InputFileError(f"{where}: {what} not found{found}")
     try:
+        if codes:
+            shape = {
+                k: v for k, v in options.items() if k in {"comment", "sep", "skipinitialspace"}
+            }
+            header = pd.read_csv(path, encoding="utf-8-sig", nrows=0, **shape).columns
+            options = _verbatim_codes(header, codes, options)
         table = pd.read_csv(path, encoding="utf-8-sig", **options)
     except pd.errors.EmptyDataError:
         raise DataError(f"{where}: the {what}{_named(path, label)} is empty") from None
@@ -153,6 +170,18 @@ def read_input_table(path, what: str, label: str | None = None, **options):
         ) from None
     table.columns = [str(column).strip() for column in table.columns]
     return table
+
+
+def _verbatim_codes(header, codes, options: dict) -> dict:
+    """``read_csv`` options that read the ``codes`` columns as text, missing only when
+    empty, and every other column with pandas' default marks of missing values."""
+    wanted = set(codes)
+    verbatim = [column for column in header if str(column).strip() in wanted]
+    dtype = options.get("dtype")
+    if dtype is None or isinstance(dtype, dict):
+        dtype = {**(dtype or {}), **dict.fromkeys(verbatim, str)}
+    na_values = {column: [""] if column in verbatim else list(_MISSING_MARKS) for column in header}
+    return {**options, "dtype": dtype, "keep_default_na": False, "na_values": na_values}
 
 
 def _named(path: str, label: str | None) -> str:

@@ -41,6 +41,8 @@ __all__ = [
 ]
 
 FUTURE_KEYS = {"id", "label", "hazards", "population", "period"}
+_RUN_TEXT_COLUMNS = ("zone_code", "zone_name", "parent_code", "hazard_id")
+"""Text columns of a run's zones.csv, read as written (a unit coded NA keeps its code)."""
 HAZARD_OVERRIDE_KEYS = {
     "intensity",
     "events",
@@ -142,7 +144,7 @@ def _growth(value, base_dir, where):
         table = {str(k): v for k, v in value.items()}
     elif isinstance(value, str):
         path = os.path.join(base_dir, value)
-        frame = read_input_table(path, "growth table", where, dtype={"zone_code": str})
+        frame = read_input_table(path, "growth table", where, codes=["zone_code"])
         if not {"zone_code", "growth"} <= set(frame.columns):
             raise DataError(f"{where}: needs columns zone_code, growth")
         table = dict(zip(frame["zone_code"], frame["growth"], strict=True))
@@ -308,7 +310,7 @@ def compare_runs(base_dir, future_dir, out_dir) -> os.PathLike:
         path = folder / "zones.csv"
         if not path.exists():
             raise InputFileError(f"{folder}: not a run folder (no zones.csv)")
-        frames.append(read_input_table(path, "table of the run", dtype={"zone_code": str}))
+        frames.append(read_input_table(path, "table of the run", codes=_RUN_TEXT_COLUMNS))
     keys = ["zone_code", "hazard_id"]
     merged = frames[0].merge(
         frames[1], on=keys, suffixes=("_baseline", "_future"), how="outer", indicator=True

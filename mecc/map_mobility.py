@@ -21,6 +21,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from mecc.errors import read_input_table
 from mecc.map_text import esc
 
 __all__ = [
@@ -36,7 +37,7 @@ FLOW_COLOUR = "#08519c"
 
 
 def _read(path):
-    return pd.read_csv(path, encoding="utf-8-sig", dtype={"zone_code": str, "band": str})
+    return read_input_table(path, "table of the run", codes=["zone_code", "band"])
 
 
 def allocation_band(table: pd.DataFrame, hazard_id: str, kind: str, bands=None) -> str | None:
@@ -95,7 +96,9 @@ def flow_layers(m, page) -> None:
     flows_path, table_path = run.run_dir / "flows.csv", run.run_dir / "allocation.csv"
     if not flows_path.is_file() or not table_path.is_file():
         return
-    flows = pd.read_csv(flows_path, encoding="utf-8-sig", dtype=str)
+    flows = read_input_table(
+        flows_path, "table of the run", codes=["hazard_id", "band", "from_zone", "to_zone"]
+    )
     flows["people"] = flows["people"].astype(float)
     table = _read(table_path)
     points = page.frame.geometry.representative_point()
@@ -143,7 +146,7 @@ def site_layer(m, page) -> None:
     path = run.run_dir / "sites.csv"
     if not path.is_file():
         return
-    sites = pd.read_csv(path, encoding="utf-8-sig", dtype={"site_name": str, "zone_code": str})
+    sites = read_input_table(path, "table of the run", codes=["site_name", "zone_code"])
     if sites.empty:
         return
     largest = max(float(sites["individuals"].max()), 1.0)

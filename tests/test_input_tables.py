@@ -25,6 +25,44 @@ def test_reads_utf8_with_a_byte_order_mark_and_strips_header_names(tmp_path):
     assert table.loc[0, "code"] == "S\u00e3o Tom\u00e9"
 
 
+def test_code_columns_are_read_as_written(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text(" code ,share,note\nNA,0.5,NA\n007,,x\n,0.25,null\nnull,N/A,\n", "utf-8")
+    table = read_input_table(path, "cohort table", codes=["code"])
+    # NA (Namibia), null and 007 are codes; an empty cell is a missing one
+    assert table["code"].tolist()[:2] == ["NA", "007"]
+    assert table["code"].isna().tolist() == [False, False, True, False]
+    assert table["code"].iloc[3] == "null"
+    # the other columns are read as before: numbers, and pandas' marks of missing values
+    assert table["share"].dtype == float and table["share"].isna().tolist() == [
+        False,
+        True,
+        False,
+        True,
+    ]
+    assert table["note"].isna().tolist() == [True, False, True, True]
+    plain = read_input_table(path, "cohort table", dtype={"code": str})
+    assert plain["code"].isna().tolist() == [True, False, True, True]  # without codes=
+
+
+def test_a_unit_coded_na_keeps_its_code_in_compare(tmp_path, cli):
+    import geopandas as gpd
+
+    inputs = tmp_path / "inputs"
+    data = basic_case(inputs)
+    geometries = list(gpd.read_file(inputs / "zones.geojson").geometry)
+    write_zones(inputs / "zones.geojson", ["NA", "007"], geometries)
+    run_file = write_run(inputs, data)
+    for name in ("base", "later"):
+        assert cli("-q", "run", run_file, "--out", tmp_path / name).exit_code == 0
+    result = cli("-q", "compare", tmp_path / "base", tmp_path / "later", "--out", tmp_path / "cmp")
+    assert result.exit_code == 0, result.output
+    table = read_input_table(tmp_path / "cmp" / "compare.csv", "compare", codes=["zone_code"])
+    # the unit coded NA lost its code (an empty cell) before
+    assert {"NA", "007"} <= set(table["zone_code"].dropna())
+    assert table["zone_code"].notna().all()
+
+
 def test_a_missing_file_is_named_with_its_key(tmp_path):
     with pytest.raises(InputFileError, match=r"^.*nowhere\.csv: census table not found$"):
         read_input_table(tmp_path / "nowhere.csv", "census table")
