@@ -186,7 +186,8 @@ def plausibility_warnings(hazard) -> list[str]:
             scale = min(1.0, SAMPLE_CELLS / max(dataset.width, dataset.height))
             shape = (max(1, round(dataset.height * scale)), max(1, round(dataset.width * scale)))
             values = dataset.read(band, out_shape=shape, masked=True).astype(np.float64)
-        values = values.filled(np.nan) * hazard.unit_factor
+            unpack = (dataset.scales[band - 1], dataset.offsets[band - 1])  # as the engine
+        values = (values.filled(np.nan) * unpack[0] + unpack[1]) * hazard.unit_factor
         values[~np.isfinite(values) | (np.abs(values) > 1e30)] = np.nan
         if np.isnan(values).all():
             continue

@@ -28,7 +28,13 @@ from affine import Affine
 from rasterio.windows import Window
 
 from mecc import kernels
-from mecc.errors import AlignmentError, InputFileError, MissingCRSError, NoOverlapError
+from mecc.errors import (
+    AlignmentError,
+    DataError,
+    InputFileError,
+    MissingCRSError,
+    NoOverlapError,
+)
 
 __all__ = [
     "EXTREME_VALUE",
@@ -338,7 +344,9 @@ def overlap_weights(
 class RasterFile:
     """A raster file read by windows as float64 with NaN for missing values.
 
-    Handles are opened lazily, one per thread, so blocks can be read concurrently.
+    Packed bands are unscaled as GDAL does (``raw x scale + offset``, from the band's
+    scale and offset metadata). Handles are opened lazily, one per thread, so blocks can
+    be read concurrently.
 
     Parameters
     ----------
@@ -363,8 +371,20 @@ class RasterFile:
                 self.nodata = dataset.nodatavals
                 self.dtype = dataset.dtypes[0]
                 self.descriptions = dataset.descriptions
+                self.scales = tuple(float(v) for v in dataset.scales)
+                self.offsets = tuple(float(v) for v in dataset.offsets)
         except rasterio.errors.RasterioIOError as error:
             raise InputFileError(f"{self.label}: cannot read raster ({error})") from None
+        for band, scale in enumerate(self.scales, start=1):
+            if (
+                not math.isfinite(scale)
+                or scale == 0.0
+                or not math.isfinite(self.offsets[band - 1])
+            ):
+                raise DataError(
+                    f"{self.label}: band {band} declares scale {scale:g} and offset "
+                    f"{self.offsets[band - 1]:g}; the scale must be a non-zero number"
+                )
 
     def __getstate__(self) -> dict:
         """Pickle without the per-thread handles (Dask workers reopen the file)."""
@@ -409,6 +429,13 @@ class RasterFile:
             self.extreme_cells += kernels.mask_missing_into(
                 raw[k], sentinels, EXTREME_VALUE, out[k]
             )
+            # packed values (e.g. depth in cm as int16 with scale 0.01): value = raw x scale
+            # + offset, as GDAL unscales; nodata refers to the raw values, masked above
+            scale, offset = self.scales[band - 1], self.offsets[band - 1]
+            if scale != 1.0:
+                out[k] *= scale
+            if offset != 0.0:
+                out[k] += offset
         return out
 
 

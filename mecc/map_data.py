@@ -453,6 +453,9 @@ def _warp(src, band, path, *, average, max_pixels):
             dst_nodata=np.nan,
             resampling=method,
         )
+    scale, offset = src.scales[band - 1], src.offsets[band - 1]
+    if scale != 1.0 or offset != 0.0:  # packed values, unscaled as GDAL does (as the engine)
+        values = values * scale + offset
     return values, [[bottom, left], [top, right]]
 
 

@@ -138,3 +138,62 @@ def test_return_period_set_is_sorted_and_labelled(tmp_path, raster_writer):
     assert hazard.bands["band"].tolist() == ["rp2", "rp10", "rp100"]
     intensity, _ = hazard.align(GridSpec.from_dataset(rasterio.open(tmp_path / "rp2.tif")))
     assert intensity.read(Window(0, 0, 2, 2))[:, 0, 0].tolist() == [2.0, 10.0, 100.0]
+
+
+def test_packed_geotiff_is_unscaled_like_gdal(tmp_path, raster_writer):
+    """Depth in centimetres as int16 with scale 0.01: the run reads metres."""
+    from mecc.run import run_country
+
+    rng = np.random.default_rng(11)
+    centimetres = rng.integers(0, 400, size=(2, 6, 8)).astype(np.int16)
+    centimetres[0, 0, 0] = -32768  # the file's nodata: missing, not -327.68 m
+    metres = np.where(centimetres == -32768, np.nan, centimetres / 100.0)
+    raster_writer("pop.tif", rng.uniform(0, 100, size=(6, 8)), transform=TRANSFORM)
+    raster_writer("depth.tif", metres, transform=TRANSFORM, nodata=np.nan)
+    raster_writer("packed.tif", centimetres, transform=TRANSFORM, nodata=-32768)
+    with rasterio.open(tmp_path / "packed.tif", "r+") as dataset:
+        dataset.scales = (0.01, 0.01)
+    read = RasterFile(tmp_path / "packed.tif").read([1, 2], Window(0, 0, 8, 6))
+    np.testing.assert_array_equal(np.isnan(read), np.isnan(metres))
+    np.testing.assert_allclose(read, metres, rtol=1e-15)
+    pd.DataFrame({"band": [1, 2], "frequency": [0.1, 0.01]}).to_csv(
+        tmp_path / "events.csv", index=False
+    )
+    results = {}
+    for name in ("depth", "packed"):
+        (tmp_path / f"{name}.yaml").write_text(
+            "country: XXA\npopulation: {path: pop.tif}\nhazards:\n  - id: flood\n"
+            f"    type: river_flood\n    intensity: {name}.tif\n    events: events.csv\n"
+            "    curve: flood_step_1m\n"
+        )
+        out = run_country(tmp_path / f"{name}.yaml", tmp_path / f"out_{name}")
+        results[name] = pd.read_csv(out.out_dir / "bands.csv", encoding="utf-8-sig")
+        manifest = (out.out_dir / "manifest.json").read_text(encoding="utf-8")
+        assert "plausible" not in manifest  # the range check reads metres too
+    pd.testing.assert_frame_equal(results["depth"], results["packed"])
+    with rasterio.open(tmp_path / "pop.tif") as src:
+        population = src.read(1)
+    expected = [float((population * (np.nan_to_num(d) >= 1.0)).sum()) for d in metres]
+    np.testing.assert_allclose(results["packed"]["displaced"], expected, rtol=1e-12)
+
+
+def test_a_band_with_scale_zero_is_refused(tmp_path, raster_writer):
+    path = raster_writer("bad.tif", np.ones((2, 2), dtype=np.int16))
+    with rasterio.open(path, "r+") as dataset:
+        dataset.scales = (0.0,)
+    with pytest.raises(DataError, match=r"bad\.tif: band 1 declares scale 0 and offset 0"):
+        RasterFile(path)
+
+
+def test_the_map_pictures_packed_grids_in_their_units(tmp_path, raster_writer):
+    from mecc.map_data import warp_to_mercator
+
+    centimetres = np.arange(48, dtype=np.int16).reshape(6, 8) * 10
+    raster_writer("depth.tif", centimetres / 100.0, transform=TRANSFORM)
+    raster_writer("packed.tif", centimetres, transform=TRANSFORM)
+    with rasterio.open(tmp_path / "packed.tif", "r+") as dataset:
+        dataset.scales, dataset.offsets = (0.01,), (0.0,)
+    plain, _ = warp_to_mercator(tmp_path / "depth.tif", 1)
+    packed, _ = warp_to_mercator(tmp_path / "packed.tif", 1)
+    assert np.nanmax(plain) == pytest.approx(4.7)
+    np.testing.assert_allclose(packed, plain, rtol=1e-12)
