@@ -345,8 +345,9 @@ class RasterFile:
     """A raster file read by windows as float64 with NaN for missing values.
 
     Packed bands are unscaled as GDAL does (``raw x scale + offset``, from the band's
-    scale and offset metadata). Handles are opened lazily, one per thread, so blocks can
-    be read concurrently.
+    scale and offset metadata), and a south-up file (positive y resolution) is presented
+    north-up: ``grid`` and the windows of :meth:`read` count rows from the north. Handles
+    are opened lazily, one per thread, so blocks can be read concurrently.
 
     Parameters
     ----------
@@ -367,6 +368,12 @@ class RasterFile:
         try:
             with rasterio.open(self.path) as dataset:
                 self.grid = GridSpec.from_dataset(dataset, self.label)
+                # a south-up file (rows from south to north) is presented north-up
+                self.south_up = self.grid.rectilinear and self.grid.transform.e > 0
+                if self.south_up:
+                    t, height = self.grid.transform, self.grid.height
+                    flipped = Affine(t.a, 0.0, t.c, 0.0, -t.e, t.f + t.e * height)
+                    self.grid = GridSpec(self.grid.crs, flipped, self.grid.width, height)
                 self.count = dataset.count
                 self.nodata = dataset.nodatavals
                 self.dtype = dataset.dtypes[0]
@@ -418,6 +425,9 @@ class RasterFile:
         raw = self._local.raw.get(shape)
         if raw is None:
             raw = self._local.raw[shape] = np.empty(shape, dtype=self.dtype)
+        if self.south_up:  # the same rows counted from the file's first (southern) row
+            row = self.grid.height - int(window.row_off) - int(window.height)
+            window = Window(window.col_off, row, window.width, window.height)
         try:
             dataset.read(list(bands), window=window, out=raw)
         except rasterio.errors.RasterioIOError as error:
@@ -436,6 +446,8 @@ class RasterFile:
                 out[k] *= scale
             if offset != 0.0:
                 out[k] += offset
+            if self.south_up:
+                out[k] = out[k, ::-1].copy()
         return out
 
 

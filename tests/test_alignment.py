@@ -135,3 +135,28 @@ def test_hazard_in_another_crs_covering_part_of_the_country(tmp_path, raster_wri
     displaced = float(population[inside & (value >= 0.5)].sum())
     assert summary["hazards"]["h"]["displaced"] == pytest.approx(displaced, rel=1e-12)
     assert manifest["parameters"]["hazards"]["h"]["resampling"] == "nearest"
+
+
+def test_south_up_files_are_read_north_up(tmp_path, raster_writer, population):
+    """Rows stored from south to north (positive y resolution) are the same cells."""
+    import rasterio
+
+    depth = np.linspace(0.0, 2.5, 16).reshape(4, 4)
+    south_up = Affine(0.1, 0, 10.0, 0, 0.1, 49.6)  # same cells as COARSE, rows reversed
+    raster_writer("depth.tif", depth, transform=COARSE)
+    raster_writer("depth_south.tif", depth[::-1], transform=south_up)
+    raster_writer("pop.tif", population[::-1], transform=Affine(0.05, 0, 10.0, 0, 0.05, 49.6))
+    summaries, grids = {}, {}
+    for name in ("depth", "depth_south"):
+        lines = [f"intensity: {name}.tif", "scenario: s", "curve: flood_step_0.5m"]
+        summaries[name], manifest, _ = _run(tmp_path, lines, name=name)
+        with rasterio.open(tmp_path / f"out_{name}" / "displaced.tif") as dataset:
+            grids[name] = (dataset.transform, dataset.read(1))
+        assert manifest["parameters"]["analysis_grid"]["width"] == 8
+    aggregated = population.reshape(4, 2, 4, 2).sum(axis=(1, 3))
+    expected = float((aggregated * (depth >= 0.5)).sum())  # population north-up, as meant
+    for name in summaries:
+        assert summaries[name]["population_total"] == pytest.approx(population.sum(), rel=1e-12)
+        assert summaries[name]["hazards"]["h"]["displaced"] == pytest.approx(expected, rel=1e-12)
+    assert grids["depth"][0] == grids["depth_south"][0] and grids["depth"][0].e < 0
+    np.testing.assert_array_equal(grids["depth"][1], grids["depth_south"][1])
