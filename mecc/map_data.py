@@ -413,7 +413,10 @@ def _warp(src, band, path, *, average, max_pixels):
 
     if src.crs is None:
         raise MeccError(f"{path}: no coordinate reference system")
-    left, bottom, right, top = transform_bounds(src.crs, "EPSG:4326", *src.bounds, densify_pts=21)
+    x0, y0, x1, y1 = src.bounds  # y0 > y1 for a south-up file
+    left, bottom, right, top = transform_bounds(
+        src.crs, "EPSG:4326", min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1), densify_pts=21
+    )
     bottom, top = max(bottom, -85.0), min(top, 85.0)
     west, south, east, north = transform_bounds("EPSG:4326", "EPSG:3857", left, bottom, right, top)
     # about the source's number of cells, square pixels, at most max_pixels a side

@@ -197,3 +197,17 @@ def test_the_map_pictures_packed_grids_in_their_units(tmp_path, raster_writer):
     packed, _ = warp_to_mercator(tmp_path / "packed.tif", 1)
     assert np.nanmax(plain) == pytest.approx(4.7)
     np.testing.assert_allclose(packed, plain, rtol=1e-12)
+
+
+def test_the_map_pictures_south_up_grids_the_right_way_up(tmp_path, raster_writer):
+    from mecc.map_data import warp_to_mercator
+
+    depth = np.arange(48, dtype=np.float64).reshape(6, 8) / 10.0
+    raster_writer("north.tif", depth, transform=TRANSFORM)
+    south_up = Affine(TRANSFORM.a, 0, TRANSFORM.c, 0, -TRANSFORM.e, TRANSFORM.f + 6 * TRANSFORM.e)
+    raster_writer("south.tif", depth[::-1], transform=south_up)
+    north, north_bounds = warp_to_mercator(tmp_path / "north.tif", 1)
+    south, south_bounds = warp_to_mercator(tmp_path / "south.tif", 1)  # stopped: lat max < min
+    assert south_bounds == north_bounds
+    np.testing.assert_array_equal(south, north)
+    assert north[0, 0] < north[-1, 0]  # the picture's first row is the north (small depths)
