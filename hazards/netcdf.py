@@ -70,7 +70,7 @@ class NetCDFFile:
         top = y.max() + abs(dy) / 2
         transform = Affine(dx, 0.0, x[0] - dx / 2, 0.0, -abs(dy), top)
         crs = _netcdf_crs(self._dataset, data, x_dim, y_dim, self.label)
-        self.grid = GridSpec(crs, transform, x.size, y.size)
+        self.grid = GridSpec(crs, transform, x.size, y.size).west_of_greenwich()
         self.count = self._data.shape[0] if self._band_dim else 1
         self.nodata = (None,) * self.count
 

@@ -94,6 +94,21 @@ class GridSpec:
             raise MissingCRSError(f"{label or dataset.name}: raster has no CRS")
         return cls(dataset.crs, dataset.transform, dataset.width, dataset.height)
 
+    def west_of_greenwich(self) -> GridSpec:
+        """This grid with longitudes 180-360 written as -180-0 when it lies wholly there
+        (a regional grid in 0-360 longitudes, as climate data often come); else itself.
+
+        Only the georeference moves: the cells and their order stay the same.
+        """
+        if not self.rectilinear or not self.is_geographic:
+            return self
+        left, _, right, _ = self.bounds
+        if left < 180.0 or right > 360.0 + 1e-9:
+            return self
+        t = self.transform
+        shifted = Affine(t.a, 0.0, t.c - 360.0, 0.0, t.e, t.f)
+        return GridSpec(self.crs, shifted, self.width, self.height)
+
     @property
     def shape(self) -> tuple[int, int]:
         """``(height, width)``."""
@@ -345,8 +360,9 @@ class RasterFile:
     """A raster file read by windows as float64 with NaN for missing values.
 
     Packed bands are unscaled as GDAL does (``raw x scale + offset``, from the band's
-    scale and offset metadata), and a south-up file (positive y resolution) is presented
-    north-up: ``grid`` and the windows of :meth:`read` count rows from the north. Handles
+    scale and offset metadata), a south-up file (positive y resolution) is presented
+    north-up (``grid`` and the windows of :meth:`read` count rows from the north), and a
+    regional grid in 0-360 longitudes east of 180 is placed at -180-0. Handles
     are opened lazily, one per thread, so blocks can be read concurrently.
 
     Parameters
@@ -374,6 +390,7 @@ class RasterFile:
                     t, height = self.grid.transform, self.grid.height
                     flipped = Affine(t.a, 0.0, t.c, 0.0, -t.e, t.f + t.e * height)
                     self.grid = GridSpec(self.grid.crs, flipped, self.grid.width, height)
+                self.grid = self.grid.west_of_greenwich()
                 self.count = dataset.count
                 self.nodata = dataset.nodatavals
                 self.dtype = dataset.dtypes[0]

@@ -459,6 +459,8 @@ def _warp(src, band, path, *, average, max_pixels):
     scale, offset = src.scales[band - 1], src.offsets[band - 1]
     if scale != 1.0 or offset != 0.0:  # packed values, unscaled as GDAL does (as the engine)
         values = values * scale + offset
+    if left >= 180.0:  # a grid in 0-360 longitudes: the same picture one world west
+        left, right = left - 360.0, right - 360.0
     return values, [[bottom, left], [top, right]]
 
 

@@ -211,3 +211,55 @@ def test_the_map_pictures_south_up_grids_the_right_way_up(tmp_path, raster_write
     assert south_bounds == north_bounds
     np.testing.assert_array_equal(south, north)
     assert north[0, 0] < north[-1, 0]  # the picture's first row is the north (small depths)
+
+
+def test_grids_in_0_360_longitudes_are_placed_west_of_greenwich(tmp_path, raster_writer):
+    """A regional grid at 285-289 degrees east is the one at 75-71 degrees west."""
+    from mecc.map_data import warp_to_mercator
+    from mecc.run import run_country
+
+    rng = np.random.default_rng(5)
+    depth = rng.gamma(1.0, 0.8, size=(1, 6, 8))
+    west = Affine(0.5, 0, -75.0, 0, -0.5, 20.0)
+    raster_writer("pop.tif", rng.uniform(0, 100, size=(6, 8)), transform=west)
+    raster_writer("depth.tif", depth, transform=west)
+    raster_writer("depth360.tif", depth, transform=Affine(0.5, 0, 285.0, 0, -0.5, 20.0))
+    lon = 285.25 + 0.5 * np.arange(8)
+    lat = 20.0 - 0.25 - 0.5 * np.arange(6)
+    xr.Dataset(
+        {"depth": (("event", "lat", "lon"), depth)},
+        coords={"lat": lat, "lon": lon, "event": [0]},
+    ).to_netcdf(tmp_path / "depth360.nc")
+    displaced = {}
+    for name, spec in (
+        ("plain", "depth.tif"),
+        ("tif", "depth360.tif"),
+        ("nc", "depth360.nc\n    variable: depth"),
+    ):
+        (tmp_path / f"{name}.yaml").write_text(
+            "country: XXA\npopulation: {path: pop.tif}\nhazards:\n  - id: f\n"
+            f"    type: river_flood\n    intensity: {spec}\n    scenario: s\n"
+            "    curve: flood_step_1m\n"
+        )
+        # before: 'does not overlap the analysis grid (bounds (285, ...) vs (-75, ...))'
+        out = run_country(tmp_path / f"{name}.yaml", tmp_path / f"out_{name}")
+        displaced[name] = pd.read_csv(out.out_dir / "bands.csv", encoding="utf-8-sig")["displaced"]
+    with rasterio.open(tmp_path / "pop.tif") as src:
+        expected = float((src.read(1) * (depth[0] >= 1.0)).sum())
+    for name in displaced:
+        assert displaced[name].tolist() == pytest.approx([expected], rel=1e-12), name
+    picture, bounds = warp_to_mercator(tmp_path / "depth360.tif", 1)
+    plain, plain_bounds = warp_to_mercator(tmp_path / "depth.tif", 1)
+    np.testing.assert_allclose(bounds, plain_bounds, atol=1e-9)
+    np.testing.assert_array_equal(picture, plain)
+
+
+def test_only_grids_wholly_east_of_180_are_moved():
+    west_of_greenwich = GridSpec("EPSG:4326", Affine(1, 0, 200.0, 0, -1, 10.0), 10, 5)
+    assert west_of_greenwich.west_of_greenwich().bounds == pytest.approx((-160, 5, -150, 10))
+    for grid in (
+        GridSpec("EPSG:4326", Affine(1, 0, 170.0, 0, -1, 10.0), 20, 5),  # across 180
+        GridSpec("EPSG:4326", Affine(1, 0, 0.0, 0, -1, 90.0), 360, 180),  # global 0-360
+        GridSpec("EPSG:3857", Affine(1000, 0, 200.0, 0, -1000, 0.0), 10, 5),  # metres
+    ):
+        assert grid.west_of_greenwich() is grid
