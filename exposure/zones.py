@@ -144,6 +144,17 @@ def read_zone_level(spec: dict, base_dir, where: str) -> ZoneLevel:
         )
         warnings.warn(message, MeccWarning, stacklevel=2)
         notes.append(message)
+    areas, mixed = _areas_only(geometry.to_numpy())
+    if mixed.size:
+        bad = [codes[i] for i in mixed]
+        geometry = geometry.copy()
+        geometry[:] = areas
+        message = (
+            f"{where}: {len(bad)} unit(s) had shapes other than polygons (codes "
+            f"{', '.join(bad[:10])}{'…' if len(bad) > 10 else ''}); only their polygons are used"
+        )
+        warnings.warn(message, MeccWarning, stacklevel=2)
+        notes.append(message)
     overlaps = _overlapping_pairs(geometry.to_numpy(), codes)
     if overlaps:
         shown = ", ".join(f"{a}/{b}" for a, b in overlaps[:8])
@@ -158,6 +169,29 @@ def read_zone_level(spec: dict, base_dir, where: str) -> ZoneLevel:
     if not isinstance(level, int) or isinstance(level, bool) or level < 0:
         raise ConfigError(f"{where}.level: give a whole number >= 0 (admin level)")
     return ZoneLevel(level, codes, names, parents, geometry, path, notes)
+
+
+def _areas_only(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each shape's polygons (units are areas), and the positions that held more.
+
+    Geometry collections come from GIS overlays and from repairing invalid polygons (a
+    spike becomes a polygon and a line); their points and lines are dropped, and a
+    shape with no area becomes an empty polygon (a unit with no cells).
+    """
+    kinds = shapely.get_type_id(geoms)
+    mixed = np.flatnonzero(~np.isin(kinds, (-1, 3, 6)))  # missing, Polygon, MultiPolygon
+    areas = geoms.copy()
+    for i in mixed:
+        parts, polygons = [geoms[i]], []
+        while parts:
+            part = parts.pop()
+            kind = shapely.get_type_id(part)
+            if kind == 3 and not part.is_empty:
+                polygons.append(part)
+            elif kind in (4, 5, 6, 7):  # multi-part or collection: look inside
+                parts.extend(shapely.get_parts(part))
+        areas[i] = shapely.MultiPolygon(polygons[::-1]) if polygons else shapely.Polygon()
+    return areas, mixed
 
 
 def _overlapping_pairs(geoms, codes) -> list[tuple[str, str]]:

@@ -126,6 +126,35 @@ def test_self_intersecting_polygon_repaired_with_warning(cli, tmp_path):
     assert "repaired" in result.stderr
 
 
+def test_shapes_with_points_and_lines_keep_their_polygons(cli, tmp_path):
+    """A geometry collection (a GIS overlay's output) and a polygon whose repair leaves a
+    line: only the polygons are used (the map stopped with KeyError 'coordinates')."""
+    from shapely.geometry import GeometryCollection, LineString
+
+    folder = tmp_path / "case"
+    run = basic_case(folder)
+    left = cell_box(0, 0, rows=4, cols=2)
+    collection = GeometryCollection(
+        [left, Point(10.05, 49.95), LineString([(10, 50), (10.1, 49.9)])]
+    )
+    # a square over columns 2-3 with a spike out to the east: make_valid keeps the spike
+    x0, y0, x1, y1 = cell_box(0, 2, rows=4, cols=2).bounds
+    spiky = Polygon(
+        [(x0, y0), (x1, y0), (x1, 49.85), (10.6, 49.85), (x1, 49.85), (x1, y1), (x0, y1)]
+    )
+    assert not spiky.is_valid and shapely.get_type_id(shapely.make_valid(spiky)) == 7
+    write_zones(folder / "zones.geojson", ["GC", "SPIKE"], [collection, spiky])
+    out = tmp_path / "out"
+    result = run_ok(cli, write_run(folder, run), out)
+    zones, manifest, _ = read_outputs(out)
+    assert zone_value(zones, "GC", "population") == POP[:, :2].sum()
+    assert zone_value(zones, "SPIKE", "population") == POP[:, 2:].sum()
+    assert (out / "map.html").is_file()
+    kept = [w for w in manifest["warnings"] if "other than polygons" in w]
+    assert len(kept) == 1 and "GC, SPIKE" in kept[0]
+    assert "other than polygons" in result.stderr
+
+
 # ---------------------------------------------------------------- two levels
 
 
