@@ -19,6 +19,7 @@ by guess, which would change the names in it without a word. It lives here so th
 from __future__ import annotations
 
 import os
+import re
 
 __all__ = [
     "AlignmentError",
@@ -149,6 +150,10 @@ def read_input_table(path, what: str, label: str | None = None, *, codes=(), **o
     if not os.path.isfile(path):
         found = "" if label is None or label == path else f" ({path})"
         raise InputFileError(f"{where}: {what} not found{found}")
+    dialect = {}
+    if "sep" not in options and "delimiter" not in options:
+        dialect = _spreadsheet_dialect(path, options.get("comment"))
+        options = {**options, **dialect}
     try:
         if codes:
             shape = {
@@ -169,7 +174,37 @@ def read_input_table(path, what: str, label: str | None = None, *, codes=(), **o
             f"{where}: cannot read the {what}{_named(path, label)} ({error_reason(error)})"
         ) from None
     table.columns = [str(column).strip() for column in table.columns]
+    if dialect.get("decimal") == ",":  # numbers read as text too: 0,25 -> 0.25
+        for column in table.columns:
+            if column not in codes and not pd.api.types.is_numeric_dtype(table[column]):
+                table[column] = table[column].str.replace(_DECIMAL_COMMA, r"\1.\2", regex=True)
     return table
+
+
+_DECIMAL_COMMA = r"^(\s*[-+]?\d+),(\d+(?:[eE][-+]?\d+)?\s*)$"
+"""A number written with a decimal comma (the whole cell); names with commas are left."""
+
+
+def _spreadsheet_dialect(path: str, comment: str | None) -> dict:
+    """``sep`` and ``decimal`` of a table saved by a spreadsheet program in another locale.
+
+    Excel in French or Spanish saves "CSV" with ``;`` between fields and ``,`` as the
+    decimal mark, and "Unicode text" with tabs. A header line holding ``;`` (or a tab)
+    and no ``,`` is read so, with a decimal comma when a digit, comma, digit appears.
+    """
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(1 << 16).decode("utf-8-sig", errors="replace")
+    except OSError:
+        return {}  # read_csv says what is wrong
+    lines = (line for line in head.splitlines() if line.strip())
+    header = next((x for x in lines if not (comment and x.lstrip().startswith(comment))), "")
+    if "," in header:
+        return {}
+    for sep in (";", "\t"):
+        if sep in header:
+            return {"sep": sep, "decimal": ","} if re.search(r"\d,\d", head) else {"sep": sep}
+    return {}
 
 
 def _verbatim_codes(header, codes, options: dict) -> dict:

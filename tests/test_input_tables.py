@@ -63,6 +63,64 @@ def test_a_unit_coded_na_keeps_its_code_in_compare(tmp_path, cli):
     assert table["zone_code"].notna().all()
 
 
+def _as_french_excel(text: str, sep: str = ";") -> str:
+    """A comma CSV as Excel in French saves it: ';' between fields, decimal commas."""
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(text)))
+    return "".join(
+        sep.join(v.replace(".", ",") if v.replace(".", "").isdigit() else v for v in row) + "\r\n"
+        for row in rows
+    )
+
+
+def test_tables_saved_with_semicolons_and_decimal_commas(tmp_path):
+    plain = 'code,count,share,name\nA1,676182.0,0.25,"Paris, 1er"\n007,12,1.5e3,B\n'
+    (tmp_path / "plain.csv").write_text(plain, encoding="utf-8")
+    french = "code;count;share;name\r\nA1;676182,0;0,25;Paris, 1er\r\n007;12;1,5E+03;B\r\n"
+    (tmp_path / "french.csv").write_text(french, encoding="utf-8-sig")
+    (tmp_path / "tabs.csv").write_text(plain.replace(",", "\t").replace("\tParis\t", ","))
+    expected = read_input_table(tmp_path / "plain.csv", "table", codes=["code"])
+    for name in ("french.csv", "tabs.csv"):
+        table = read_input_table(tmp_path / name, "table", codes=["code"])
+        assert table["count"].tolist() == [676182.0, 12.0], name
+        assert table["share"].tolist() == [0.25, 1500.0], name
+    assert read_input_table(tmp_path / "french.csv", "table", codes=["code"]).equals(expected)
+    # read as text (census tables parse their own numbers): the decimal comma becomes a
+    # point, so '676182,0' is not read as 6,761,820 by a parser that drops thousands commas
+    text = read_input_table(tmp_path / "french.csv", "table", dtype=str, keep_default_na=False)
+    assert text.to_dict("list") == {
+        "code": ["A1", "007"],
+        "count": ["676182.0", "12"],
+        "share": ["0.25", "1.5E+03"],
+        "name": ["Paris, 1er", "B"],
+    }
+
+
+def test_a_comment_line_does_not_decide_the_separator(tmp_path):
+    path = tmp_path / "curve.csv"
+    path.write_text("# source: JRC; 2017\ndepth,share\n0.5,0.25\n", encoding="utf-8")
+    table = read_input_table(path, "curve file", comment="#")
+    assert list(table.columns) == ["depth", "share"] and table["share"].tolist() == [0.25]
+
+
+def test_a_census_saved_by_french_excel_gives_the_same_run(demo_folder, tmp_path):
+    import shutil
+
+    from mecc.run import run_country
+
+    inputs = tmp_path / "inputs"
+    shutil.copytree(demo_folder / "inputs", inputs)
+    for name in ("census_population.csv", "census_districts.csv"):
+        text = (inputs / name).read_text(encoding="utf-8-sig")
+        (inputs / name).write_text(_as_french_excel(text), encoding="utf-8-sig")
+    assert ";" in (inputs / "census_population.csv").read_text(encoding="utf-8-sig")
+    out = run_country(inputs / "run.yaml", tmp_path / "run", with_map=False).out_dir
+    for table in ("sendai.csv", "zones.csv"):
+        assert (out / table).read_bytes() == (demo_folder / "run" / table).read_bytes(), table
+
+
 def test_a_missing_file_is_named_with_its_key(tmp_path):
     with pytest.raises(InputFileError, match=r"^.*nowhere\.csv: census table not found$"):
         read_input_table(tmp_path / "nowhere.csv", "census table")
