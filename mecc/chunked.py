@@ -154,7 +154,8 @@ def _run_chunk(job_bytes: bytes, window: Window) -> _ChunkResult:
     """One Dask task: the streaming engine over the blocks of one chunk."""
     import rasterio
 
-    with rasterio.Env(GDAL_CACHEMAX=os.environ.get("GDAL_CACHEMAX", WORKER_GDAL_CACHE)):
+    cache = {} if "GDAL_CACHEMAX" in os.environ else {"GDAL_CACHEMAX": WORKER_GDAL_CACHE}
+    with rasterio.Env(**cache):  # GDAL reads a GDAL_CACHEMAX variable itself
         return _overlay_chunk(job_bytes, window)
 
 

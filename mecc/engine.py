@@ -18,13 +18,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mecc.grid import GridSpec, block_windows
+from mecc.grid import GridSpec, block_windows, reused
 from mecc.kernels import max_groups, overlay_bands, overlay_combined, zonal_population
 from mecc.mobility_kernels import coarse_band_sums
 
 __all__ = [
     "DEFAULT_BLOCK",
     "EngineResult",
+    "block_shape_for",
     "OverlayInput",
     "OverlaySums",
     "overlay",
@@ -33,6 +34,33 @@ __all__ = [
 
 DEFAULT_BLOCK = (256, 2048)
 """Default block shape (rows, columns) of the partition."""
+STACK_BYTES = 192 * 2**20
+"""Most bytes of the float64 hazard layers one thread holds for a block (see
+:func:`block_shape_for`)."""
+
+
+def block_shape_for(hazards) -> tuple[int, int]:
+    """The block shape for a run of these hazards (``hazards.readers.HazardSet``).
+
+    Each thread keeps every hazard's grids of its block (bands, flooded fractions and
+    components, as float64, besides the files' own values), so an event set of hundreds
+    of bands would hold gigabytes at the default shape. Narrower, then shorter blocks
+    keep them within :data:`STACK_BYTES`: 8 bands keep the default (32 MB), 600 bands
+    get 128 x 256 cells (157 MB). Widths stay multiples of 256 (the usual tile) and rows
+    powers of two (previews and overviews line up); at least 16 x 256 cells.
+    """
+    layers = sum(
+        len(part.layers) * (2 if part.fraction_layers is not None else 1)
+        for hazard in hazards
+        for part in (hazard.components or [hazard])
+    )
+    rows, cols = DEFAULT_BLOCK
+    while layers * rows * cols * 8 > STACK_BYTES and cols > 256:
+        cols //= 2
+    while layers * rows * cols * 8 > STACK_BYTES and rows > 16:
+        rows //= 2
+    return rows, cols
+
 
 _EMPTY3 = np.zeros((0, 0, 0))
 _EMPTY2 = np.zeros((0, 0))
@@ -229,14 +257,15 @@ def _per_person(hazard, window, rows, cols, where, intensity, fraction):
 
 
 def _thread_buffer(local):
-    """A function giving per-thread arrays reused from block to block."""
+    """A function giving per-thread arrays reused from block to block.
+
+    One flat array per name and dtype serves every shape (the smaller blocks at the
+    grid's edges take its start), so a thread holds each buffer once, not once per
+    block shape.
+    """
 
     def buffer(name, shape, dtype=np.float64):
-        store = local.__dict__.setdefault("store", {})
-        key = (name, shape)
-        if key not in store:
-            store[key] = np.empty(shape, dtype=dtype)
-        return store[key]
+        return reused(local.__dict__.setdefault("store", {}), (name, dtype), shape, dtype)
 
     return buffer
 

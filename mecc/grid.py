@@ -49,6 +49,7 @@ __all__ = [
     "mask_missing",
     "nodata_sentinels",
     "overlap_weights",
+    "reused",
     "source_positions",
 ]
 
@@ -356,6 +357,16 @@ def overlap_weights(
     return ptr, np.asarray(index, dtype=np.int64), np.asarray(weight, dtype=np.float64)
 
 
+def reused(store: dict, key, shape, dtype) -> np.ndarray:
+    """A C-contiguous array of ``shape`` at the start of one flat buffer kept in
+    ``store[key]``, which grows when a larger shape is asked for."""
+    size = math.prod(shape)
+    flat = store.get(key)
+    if flat is None or flat.size < size or flat.dtype != np.dtype(dtype):
+        flat = store[key] = np.empty(size, dtype=dtype)
+    return flat[:size].reshape(shape)
+
+
 class RasterFile:
     """A raster file read by windows as float64 with NaN for missing values.
 
@@ -439,9 +450,7 @@ class RasterFile:
         """
         dataset = self._dataset()
         shape = (len(bands), int(window.height), int(window.width))
-        raw = self._local.raw.get(shape)
-        if raw is None:
-            raw = self._local.raw[shape] = np.empty(shape, dtype=self.dtype)
+        raw = reused(self._local.raw, "raw", shape, self.dtype)
         if self.south_up:  # the same rows counted from the file's first (southern) row
             row = self.grid.height - int(window.row_off) - int(window.height)
             window = Window(window.col_off, row, window.width, window.height)

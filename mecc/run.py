@@ -227,7 +227,7 @@ def run_country(
     threads : int, optional
         Blocks processed at once (default: one per CPU; results do not depend on it).
     block_shape : (int, int), optional
-        Rows and columns per block (default ``mecc.engine.DEFAULT_BLOCK``).
+        Rows and columns per block (default: ``mecc.engine.block_shape_for`` the hazards).
     progress : callable, optional
         ``progress(stage, done, total)``.
     with_map : bool
@@ -252,7 +252,8 @@ def run_country(
     import rasterio
 
     threads = threads or os.cpu_count() or 1
-    cache = os.environ.get("GDAL_CACHEMAX", GDAL_CACHE_BYTES)
+    # GDAL reads a GDAL_CACHEMAX variable itself, in its own forms ("512", "1GB", "5%")
+    cache = {} if "GDAL_CACHEMAX" in os.environ else {"GDAL_CACHEMAX": GDAL_CACHE_BYTES}
     with ExitStack() as stack:
         overlay, backend = engine.overlay, None
         if dask is not None:  # the engine's passes as Dask tasks (mecc.chunked)
@@ -263,7 +264,7 @@ def run_country(
             shape = tuple(chunk_shape or chunked.DEFAULT_CHUNK)
             overlay = partial(chunked.overlay, client=client, chunk_shape=shape)
             backend = {**describe_client(client), "chunk_shape": list(shape)}
-        stack.enter_context(rasterio.Env(GDAL_CACHEMAX=cache))
+        stack.enter_context(rasterio.Env(**cache))
         hashes = stack.enter_context(ThreadPoolExecutor(max_workers=1))
         try:
             return _run_country(
@@ -296,7 +297,6 @@ def _run_country(
 ) -> RunResult:
     timer = _Timer()
     started = time.perf_counter()
-    block_shape = tuple(block_shape or engine.DEFAULT_BLOCK)
     report = progress or (lambda stage, done, total: None)
     report("inputs", 0, 1)
     with warnings.catch_warnings(record=True) as caught:
@@ -306,6 +306,7 @@ def _run_country(
             folder = OutputFolder(out_dir, overwrite=overwrite)
         with timer.stage("open_inputs"):
             population, zones, hazards = load_inputs(config)
+            block_shape = tuple(block_shape or engine.block_shape_for(hazards))
             grid, grid_source = analysis_grid(config, population, hazards)
             population_report = population.prepare(grid, scan=False)
             zones.prepare(grid)
