@@ -9,10 +9,79 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["MAPPED_KINDS", "MAP_EVENT_BANDS", "preview_bands", "previews_dataset"]
+__all__ = [
+    "MAPPED_KINDS",
+    "MAP_EVENT_BANDS",
+    "factor_in_pass",
+    "preview_bands",
+    "previews_dataset",
+    "read_again",
+]
 
 MAP_EVENT_BANDS = 4
 """Event sets: the map shows this many events, those displacing the most people."""
+PREVIEW_PIXELS = 512
+"""The map's hazard pictures: at most this many cells on the longest side."""
+BANDS_IN_PASS = 16
+"""Event sets of more bands keep no pictures on the engine's pass (a picture per band
+would hold up to 2 MB each: gigabytes for thousands of events); the few the map draws
+are read again once the pass has ranked the events (:func:`read_again`)."""
+
+
+def _factor(grid, block_shape) -> int:
+    """Cells per side of a preview pixel (a power of two lining up with the blocks)."""
+    factor = 1
+    while max(grid.width, grid.height) / factor > PREVIEW_PIXELS:
+        factor *= 2
+    single_block = grid.height <= block_shape[0] and grid.width <= block_shape[1]
+    if not single_block and (block_shape[0] % factor or block_shape[1] % factor):
+        return 0
+    return factor
+
+
+def factor_in_pass(hazard, grid, block_shape) -> int:
+    """The preview factor of one hazard on the engine's pass (0: no pictures there)."""
+    if hazard.kind not in MAPPED_KINDS or _read_again(hazard):
+        return 0
+    return _factor(grid, block_shape)
+
+
+def _read_again(hazard) -> bool:
+    return hazard.kind == "events" and len(hazard.bands) > BANDS_IN_PASS
+
+
+def read_again(inputs, hazards, tabs, grid, block_shape) -> dict:
+    """Pictures of the events the map draws, for event sets of many bands: ``{hazard id:
+    {band position: picture}}``, each pixel the largest intensity of its cells."""
+    from mecc.grid import AlignedBands, block_windows
+    from mecc.kernels import max_groups
+
+    factor = _factor(grid, block_shape)
+    shown = {}
+    for hazard, tab, given in zip(hazards, tabs, inputs, strict=True):
+        if not factor or not _read_again(hazard) or given.components or hazard.exposure_only:
+            continue
+        positions = preview_bands(hazard, tab)
+        source = given.intensity
+        reader = AlignedBands(
+            [source.layers[k] for k in positions],
+            grid,
+            source.resampling,
+            source.label,
+            source.scale,
+        )
+        shape = (len(positions), -(-grid.height // factor), -(-grid.width // factor))
+        stack = np.full(shape, np.nan)
+        for window in block_windows(grid, *block_shape):
+            block = reader.read(window)
+            r0, c0 = int(window.row_off) // factor, int(window.col_off) // factor
+            part = np.full((-(-block.shape[1] // factor), -(-block.shape[2] // factor)), np.nan)
+            for k in range(len(positions)):
+                part.fill(np.nan)
+                max_groups(block[k], factor, part)
+                stack[k, r0 : r0 + part.shape[0], c0 : c0 + part.shape[1]] = part
+        shown[hazard.id] = dict(zip(positions, stack, strict=True))
+    return shown
 
 
 MAPPED_KINDS = ("return_periods", "events", "scenario")
@@ -40,12 +109,10 @@ def previews_dataset(grid, hazards, tabs, previews):
     if not previews:
         return None
     pictures, hazard_ids, labels, periods = [], [], [], []
-    factor = None
     for hazard, tab in zip(hazards, tabs, strict=True):
         stack = previews.get(hazard.id)
         if stack is None or hazard.exposure_only:
             continue
-        factor = grid.width // stack.shape[2] if factor is None else factor
         for k in preview_bands(hazard, tab):
             pictures.append(stack[k])
             hazard_ids.append(hazard.id)
@@ -57,11 +124,10 @@ def previews_dataset(grid, hazards, tabs, previews):
             )
     if not pictures:
         return None
-    first = next(iter(previews.values()))
-    factor = -(-grid.width // first.shape[2])
+    factor = -(-grid.width // pictures[0].shape[1])
     t = grid.transform
-    x = t.c + t.a * factor * (np.arange(first.shape[2]) + 0.5)
-    y = t.f + t.e * factor * (np.arange(first.shape[1]) + 0.5)
+    x = t.c + t.a * factor * (np.arange(pictures[0].shape[1]) + 0.5)
+    y = t.f + t.e * factor * (np.arange(pictures[0].shape[0]) + 0.5)
     import pyproj
 
     dataset = xr.Dataset(

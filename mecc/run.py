@@ -79,21 +79,6 @@ class _Timer:
         return _Stage()
 
 
-PREVIEW_PIXELS = 512
-"""The map's hazard pictures: at most this many cells on the longest side."""
-
-
-def _preview_factor(grid, block_shape) -> int:
-    """Cells per side of a preview pixel (a power of two lining up with the blocks)."""
-    factor = 1
-    while max(grid.width, grid.height) / factor > PREVIEW_PIXELS:
-        factor *= 2
-    single_block = grid.height <= block_shape[0] and grid.width <= block_shape[1]
-    if not single_block and (block_shape[0] % factor or block_shape[1] % factor):
-        return 0
-    return factor
-
-
 @dataclass
 class BatchResult:
     """Several runs: one row per run file, and the worst exit code."""
@@ -321,9 +306,7 @@ def _run_country(
                     tables.band_weights(h, protection) * exposure.presence.get(h.id, 1.0)[:, None]
                     if h.id in exposure.presence
                     else tables.band_weights(h, protection),
-                    preview=_preview_factor(grid, block_shape)
-                    if h.kind in previews.MAPPED_KINDS
-                    else 0,
+                    preview=previews.factor_in_pass(h, grid, block_shape),
                     coarse=allocation[1] if allocation and allocated(h) else 0,
                 )
                 for h, protection in zip(hazards, protections, strict=True)
@@ -491,7 +474,12 @@ def _run_country(
                     },
                 )
                 write_results_group(dataset, staging / "results.nc")
-                pictures = previews.previews_dataset(grid, hazards, hazard_tabs, result.previews)
+                shown = previews.read_again(
+                    inputs[: len(hazards)], hazards, hazard_tabs, grid, block_shape
+                )
+                pictures = previews.previews_dataset(
+                    grid, hazards, hazard_tabs, {**result.previews, **shown}
+                )
                 if pictures is not None:
                     write_results_group(
                         pictures,

@@ -105,3 +105,24 @@ def test_gdal_cachemax_in_gdals_own_forms(tmp_path, monkeypatch, value):
     monkeypatch.setenv("GDAL_CACHEMAX", value)
     out = run_country(tmp_path / "run.yaml", tmp_path / "out", with_map=False).out_dir
     assert (out / "bands.csv").is_file()
+
+
+def test_the_maps_events_are_pictured_without_keeping_every_bands_picture(tmp_path):
+    """40 events (more than BANDS_IN_PASS): the four the map draws are read again."""
+    import xarray as xr
+
+    from mecc import previews
+
+    bands = 40
+    assert bands > previews.BANDS_IN_PASS
+    depth, _ = _event_set(tmp_path, bands=bands, size=(120, 1100))  # pixels of 4 x 4 cells
+    out = run_country(tmp_path / "run.yaml", tmp_path / "out", with_map=False).out_dir
+    table = pd.read_csv(out / "bands.csv", encoding="utf-8-sig")
+    top = sorted(np.argsort(-table["displaced"].to_numpy(), kind="stable")[:4])
+    with xr.open_dataset(out / "results.nc", group="previews") as pictures:
+        assert pictures.attrs["factor"] == 4
+        assert pictures["band_label"].values.tolist() == [str(k + 1) for k in top]
+        got = pictures["intensity"].values
+    for picture, k in zip(got, top, strict=True):
+        expected = depth[k].reshape(30, 4, 275, 4).max(axis=(1, 3))  # no missing cells
+        np.testing.assert_array_equal(picture, expected.astype(np.float32))
