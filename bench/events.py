@@ -4,8 +4,8 @@ Writes, once, a synthetic 1,000 x 2,000-cell country (3" cells) with event sets 
 150 and 600 flood events (float32, tiled 256, DEFLATE, one round flood of random depth
 per event) in ``bench/scratch/events``, and runs each in a fresh process, reporting wall
 seconds, peak resident memory and the block shape the run chose (manifest.json). Memory
-should stay nearly flat as events are added; it grew with them when every band of a
-block was held at the default block shape.
+stops growing once a block's bands reach the engine's budget (``engine.STACK_BYTES``);
+it grew with the events when every band of a block was held at the default shape.
 
 Run: ``.venv/bin/python bench/events.py``; prints a table and one JSON line.
 """

@@ -25,9 +25,9 @@ from mecc.mobility_kernels import coarse_band_sums
 __all__ = [
     "DEFAULT_BLOCK",
     "EngineResult",
-    "block_shape_for",
     "OverlayInput",
     "OverlaySums",
+    "block_shape_for",
     "overlay",
     "population_by_zone",
 ]

@@ -3,6 +3,8 @@
 The engine keeps, on its pass, the largest intensity of each group of cells of the bands
 (``OverlayInput.preview_factor``); this module picks the bands a map shows and stores
 them in results.nc (group ``previews``), so a map never reads the hazard files again.
+Event sets of many bands keep no pictures on the pass: the run reads the few events the
+map draws again once the pass has ranked them (:func:`read_again`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ __all__ = [
 
 MAP_EVENT_BANDS = 4
 """Event sets: the map shows this many events, those displacing the most people."""
+MAPPED_KINDS = ("return_periods", "events", "scenario")
+"""Hazard kinds whose intensity the map draws (slow-onset inputs such as a DEM are not)."""
 PREVIEW_PIXELS = 512
 """The map's hazard pictures: at most this many cells on the longest side."""
 BANDS_IN_PASS = 16
@@ -84,10 +88,6 @@ def read_again(inputs, hazards, tabs, grid, block_shape) -> dict:
     return shown
 
 
-MAPPED_KINDS = ("return_periods", "events", "scenario")
-"""Hazard kinds whose intensity the map draws (slow-onset inputs such as a DEM are not)."""
-
-
 def preview_bands(hazard, tab) -> list[int]:
     """Positions of the bands the map draws: every map, the scenario, the top events."""
     n = len(hazard.bands)
@@ -102,7 +102,8 @@ def previews_dataset(grid, hazards, tabs, previews):
     """Coarse pictures of the hazard bands the map draws (results.nc group ``previews``).
 
     Each pixel holds the largest intensity (canonical unit) of its cells, read by the
-    engine on its way through the grid, so a map never reads the hazard files again.
+    engine on its way through the grid (or by :func:`read_again`), so a map never reads
+    the hazard files again. ``previews`` maps hazard ids to pictures by band position.
     """
     import xarray as xr
 
