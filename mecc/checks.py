@@ -182,6 +182,12 @@ def plausibility_warnings(hazard) -> list[str]:
     for source, band in hazard.layers:
         if not isinstance(source, RasterFile):
             return []
+        if source.nodata[band - 1] == 0 and low <= 0 and not messages:
+            messages.append(
+                f"hazards.{hazard.id}: {source.label} declares 0 as its nodata value, so its "
+                f"cells of 0 {unit} (no hazard) count as 'no hazard data', not as unexposed; "
+                "if 0 means none there, clear it (gdal_edit.py -unsetnodata FILE)"
+            )
         with rasterio.open(source.path) as dataset:
             scale = min(1.0, SAMPLE_CELLS / max(dataset.width, dataset.height))
             shape = (max(1, round(dataset.height * scale)), max(1, round(dataset.width * scale)))

@@ -257,6 +257,19 @@ def test_validate_warns_about_a_grid_in_another_unit(cli, tmp_path):
     assert "warning" not in fixed.stdout
 
 
+def test_validate_warns_about_a_depth_map_whose_nodata_is_zero(cli, tmp_path):
+    folder = tmp_path / "case"
+    run_file = _good(folder)
+    write_raster(folder / "rp100.tif", DEPTH, nodata=0.0)  # dry cells declared missing
+    result = cli("validate", run_file)
+    assert result.exit_code == 0
+    warnings = [line for line in result.stdout.splitlines() if "warning" in line]
+    assert len(warnings) == 1
+    assert "rp100.tif" in warnings[0] and "declares 0 as its nodata value" in warnings[0]
+    write_raster(folder / "rp100.tif", DEPTH, nodata=-9999.0)
+    assert "warning" not in cli("validate", run_file).stdout
+
+
 def test_validate_warns_about_units_without_cells(cli, tmp_path):
     from tests._run_inputs import write_zones_with_an_empty_unit
 
