@@ -165,6 +165,11 @@ def read_input_table(path, what: str, label: str | None = None, *, codes=(), **o
     except pd.errors.EmptyDataError:
         raise DataError(f"{where}: the {what}{_named(path, label)} is empty") from None
     except UnicodeDecodeError:
+        if _is_workbook(path):
+            raise InputFileError(
+                f"{where}: the {what}{_named(path, label)} is a spreadsheet workbook, not a "
+                "CSV table; save the sheet as CSV UTF-8"
+            ) from None
         raise InputFileError(
             f"{where}: the {what}{_named(path, label)} is not UTF-8 text "
             f"({_first_bad_byte(path)}); save it as CSV UTF-8"
@@ -223,6 +228,12 @@ def _named(path: str, label: str | None) -> str:
     """The file's name, when the label does not already say it."""
     name = os.path.basename(path)
     return "" if label is None or name in label else f" {name}"
+
+
+def _is_workbook(path: str) -> bool:
+    """An Excel or OpenDocument workbook (a ZIP package, or Excel 97's OLE2 file)."""
+    with open(path, "rb") as file:
+        return file.read(4) in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
 
 
 def _first_bad_byte(path: str) -> str:

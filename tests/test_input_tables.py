@@ -131,6 +131,20 @@ def test_a_missing_file_is_named_with_its_key(tmp_path):
     )
 
 
+def test_a_workbook_given_for_a_table_is_named_so(tmp_path):
+    import pandas as pd
+
+    pd.DataFrame({"pcode": ["A"], "population": [1]}).to_excel(tmp_path / "t.xlsx", index=False)
+    (tmp_path / "t.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    for name in ("t.xlsx", "t.xls"):
+        with pytest.raises(InputFileError) as raised:
+            read_input_table(tmp_path / name, "census table", "population.official")
+        assert str(raised.value) == (
+            f"population.official: the census table {name} is a spreadsheet workbook, not a "
+            "CSV table; save the sheet as CSV UTF-8"
+        )
+
+
 @pytest.mark.parametrize(
     ("content", "error", "message"),
     [
