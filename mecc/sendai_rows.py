@@ -75,7 +75,8 @@ class RowBuilder:
         areas = []
         if not any(lv == 0 for lv in self.levels):
             national = (self.meta.get("official") or {}).get("national")
-            coarsest = [z for z in inside if self.levels[z] == min(self.levels[z] for z in inside)]
+            top = min((self.levels[z] for z in inside), default=0)  # once: was per unit
+            coarsest = [z for z in inside if self.levels[z] == top]
             if national is None and coarsest and np.isfinite(official[coarsest]).all():
                 national = float(np.sum(official[coarsest]))
                 source = f"{source} (sum of admin level {self.levels[coarsest[0]]})"
