@@ -122,6 +122,23 @@ class ZoneData(MacroElement):
         self._name = "MeccZones"
         self.payload = js_json({"zones": zones, "popups": popups})
 
+    def render(self, **kwargs):
+        """Add the script as rendered: branca's ``Element`` would parse the whole payload
+        (megabytes of shapes) as a Jinja template again (5 s for 40,000 units)."""
+        script = self._template.module.__dict__["script"](self, kwargs)
+        self.get_root().script.add_child(_Rendered(script), name=self.get_name())
+
+
+class _Rendered(Element):
+    """Output that is already rendered, returned as it is."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs) -> str:
+        return self.text
+
 
 class Choropleth(Layer):
     """A base layer (radio button): the zones coloured by one figure, tooltips and popups."""

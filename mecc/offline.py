@@ -114,6 +114,8 @@ def default_icon_script() -> str:
 
 def needs_icons(html: str) -> bool:
     """Whether the page draws folium icons (awesome markers, Font Awesome, glyphicons)."""
+    if "AwesomeMarkers" not in html and "glyphicon" not in html and "fa-" not in html:
+        return False  # plain searches first: the pattern took 3.6 s on a 100 MB page
     return bool(re.search(r"L\.AwesomeMarkers|\bglyphicon\b|\bfa-[a-z]", html))
 
 
