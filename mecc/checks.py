@@ -157,13 +157,16 @@ def zone_cell_counts(zones, grid):
 
 SAMPLE_CELLS = 1024
 """Longest side of the sample ``plausibility_warnings`` reads of each grid."""
+SAMPLE_BANDS = 32
+"""Most bands of one file ``plausibility_warnings`` samples (evenly spaced)."""
 
 
 def plausibility_warnings(hazard) -> list[str]:
     """Warnings for grids whose values look like another unit or hold no hazard.
 
     Reads a decimated sample (at most :data:`SAMPLE_CELLS` a side, GDAL's nearest
-    decimation or overviews) of each GeoTIFF band, converts it with the set's unit
+    decimation or overviews) of each GeoTIFF band (at most :data:`SAMPLE_BANDS` of a
+    file, evenly spaced, in one read), converts it with the set's unit
     factor and compares it with the hazard type's plausible range (e.g. flood depth
     0-50 m: a depth grid in centimetres read as metres exceeds it). NetCDF files and
     computed grids (sea-level rise) are not sampled.
@@ -179,33 +182,46 @@ def plausibility_warnings(hazard) -> list[str]:
     unit = hazard.hazard_type.unit
     messages = []
     peak, anything = -np.inf, False
+    files: dict[int, tuple] = {}
     for source, band in hazard.layers:
         if not isinstance(source, RasterFile):
             return []
-        if source.nodata[band - 1] == 0 and low <= 0 and not messages:
+        files.setdefault(id(source), (source, []))[1].append(band)
+    for source, bands in files.values():
+        if any(source.nodata[b - 1] == 0 for b in bands) and low <= 0 and not messages:
             messages.append(
                 f"hazards.{hazard.id}: {source.label} declares 0 as its nodata value, so its "
                 f"cells of 0 {unit} (no hazard) count as 'no hazard data', not as unexposed; "
                 "if 0 means none there, clear it (gdal_edit.py -unsetnodata FILE)"
             )
         with rasterio.open(source.path) as dataset:
+            # at most SAMPLE_BANDS bands, evenly spaced; 3 when the bands share their tiles
+            # (pixel interleaving: each band's read decodes the whole file; 600 bands took
+            # minutes when every band was sampled)
+            shared = dataset.interleaving == rasterio.enums.Interleaving.pixel
+            wanted = min(len(bands), 3 if shared and len(bands) > 3 else SAMPLE_BANDS)
+            spaced = np.unique(np.linspace(0, len(bands) - 1, wanted).round().astype(int))
+            picked = [bands[k] for k in spaced]
             scale = min(1.0, SAMPLE_CELLS / max(dataset.width, dataset.height))
             shape = (max(1, round(dataset.height * scale)), max(1, round(dataset.width * scale)))
-            values = dataset.read(band, out_shape=shape, masked=True).astype(np.float64)
-            unpack = (dataset.scales[band - 1], dataset.offsets[band - 1])  # as the engine
-        values = (values.filled(np.nan) * unpack[0] + unpack[1]) * hazard.unit_factor
-        values[~np.isfinite(values) | (np.abs(values) > 1e30)] = np.nan
-        if np.isnan(values).all():
-            continue
-        anything = True
-        peak = max(peak, float(np.nanmax(values)))
-        bottom = float(np.nanmin(values))
-        if bottom < low - 1e-9 and not messages:
-            messages.append(
-                f"hazards.{hazard.id}: {source.label} band {band} has values down to "
-                f"{bottom:g} {unit}, below the plausible {low:g} {unit} for "
-                f"{hazard.hazard_type.name}; is a nodata value undeclared?"
-            )
+            sample = dataset.read(picked, out_shape=(len(picked), *shape), masked=True)
+            unpack = [(dataset.scales[b - 1], dataset.offsets[b - 1]) for b in picked]
+        for band, values, (factor, offset) in zip(picked, sample, unpack, strict=True):
+            values = (
+                values.astype(np.float64).filled(np.nan) * factor + offset
+            ) * hazard.unit_factor
+            values[~np.isfinite(values) | (np.abs(values) > 1e30)] = np.nan
+            if np.isnan(values).all():
+                continue
+            anything = True
+            peak = max(peak, float(np.nanmax(values)))
+            bottom = float(np.nanmin(values))
+            if bottom < low - 1e-9 and not messages:
+                messages.append(
+                    f"hazards.{hazard.id}: {source.label} band {band} has values down to "
+                    f"{bottom:g} {unit}, below the plausible {low:g} {unit} for "
+                    f"{hazard.hazard_type.name}; is a nodata value undeclared?"
+                )
     if anything and peak > high:
         messages.append(
             f"hazards.{hazard.id}: values reach {peak:g} {unit}, above the plausible "

@@ -17,11 +17,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import rasterio
 from shapely.geometry import box
 
 from tests._run_inputs import (
     DEPTH,
     basic_case,
+    event_hazard,
     hidden_entries,
     snapshot,
     write_run,
@@ -268,6 +270,26 @@ def test_validate_warns_about_a_depth_map_whose_nodata_is_zero(cli, tmp_path):
     assert "rp100.tif" in warnings[0] and "declares 0 as its nodata value" in warnings[0]
     write_raster(folder / "rp100.tif", DEPTH, nodata=-9999.0)
     assert "warning" not in cli("validate", run_file).stdout
+
+
+@pytest.mark.parametrize("interleave", ["pixel", "band"])
+def test_validate_samples_a_few_bands_of_a_large_event_set(cli, tmp_path, interleave):
+    """40 bands in centimetres: the warning comes from a sample of the bands, read in one
+    call (a pixel-interleaved file was decoded whole once per band)."""
+    folder = tmp_path / "case"
+    run = basic_case(folder)
+    stack = np.stack([DEPTH * 100 * (1 + k / 40) for k in range(40)])
+    write_raster(folder / "ev.tif", stack, interleave=interleave, tiled=True)
+    (folder / "events.csv").write_text(
+        "band,frequency\n" + "".join(f"{k},0.001\n" for k in range(1, 41)), encoding="utf-8"
+    )
+    run["hazards"] = [event_hazard()]
+    result = cli("validate", write_run(folder, run))
+    assert result.exit_code == 0, result.stderr
+    warnings = [line for line in result.stdout.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and "above the plausible 50 m" in warnings[0], warnings
+    with rasterio.open(folder / "ev.tif") as dataset:
+        assert dataset.interleaving.value.lower() == interleave
 
 
 def test_validate_warns_about_units_without_cells(cli, tmp_path):
