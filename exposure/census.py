@@ -115,7 +115,7 @@ def read_census_table(path, code_column: str, value_column: str, notes: list | N
                 f"{', '.join(raw.columns)}"
             )
     codes = raw[code_column].str.strip()
-    text = raw[value_column].str.strip().str.replace(",", "", regex=False)
+    text = raw[value_column].str.strip()
     values = pd.to_numeric(text, errors="coerce")
     bad = values.isna() | ~np.isfinite(values.to_numpy(np.float64, na_value=np.nan))
     if bad.any():

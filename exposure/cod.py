@@ -247,7 +247,7 @@ def read_cod_ps(path, *, code_column: str | None = None, year: int | None = None
     year = _year(raw, label, year)
     parts = []
     for column, match in figures:
-        text = raw[column].astype(str).str.strip().str.replace(",", "", regex=False)
+        text = raw[column].astype(str).str.strip()
         values = pd.to_numeric(text.replace("", np.nan), errors="coerce")
         bad = values.isna() & (text != "")
         if bad.any() or (values < 0).any():

@@ -177,7 +177,7 @@ def _sex_specific(tag: str, pattern: str) -> bool:
 
 
 def _numbers(raw, column, label, field, *, lo=None, hi=None, integer_ok=True) -> np.ndarray:
-    text = raw[column].astype(str).str.strip().str.replace(",", "", regex=False)
+    text = raw[column].astype(str).str.strip()
     values = pd.to_numeric(text.replace("", np.nan), errors="coerce")
     bad = (values.isna() & (text != "")) | (values < (lo if lo is not None else -np.inf))
     bad |= values > (hi if hi is not None else np.inf)

@@ -11,7 +11,7 @@ import os
 
 import pandas as pd
 
-from mecc.errors import InputFileError, error_reason, read_input_table
+from mecc.errors import InputFileError, error_reason, plain_numbers, read_input_table
 
 __all__ = ["is_hxl_row", "read_tagged_table"]
 
@@ -42,6 +42,7 @@ def read_tagged_table(path, what: str) -> tuple[pd.DataFrame, dict | None]:
                 f"{label}: cannot read the {what} ({error_reason(error)})"
             ) from None
         raw.columns = [str(c).strip() for c in raw.columns]
+        raw = plain_numbers(raw)  # numbers typed as text: "1,234"
     tags = None
     if len(raw) and is_hxl_row(raw.iloc[0]):
         tags = {c: str(t).strip() for c, t in zip(raw.columns, raw.iloc[0], strict=True)}

@@ -36,6 +36,7 @@ __all__ = [
     "ResamplingWarning",
     "UnsupportedKeyError",
     "error_reason",
+    "plain_numbers",
     "read_input_table",
     "yaml_syntax_error",
 ]
@@ -179,12 +180,75 @@ def read_input_table(path, what: str, label: str | None = None, *, codes=(), **o
             f"{where}: cannot read the {what}{_named(path, label)} ({error_reason(error)})"
         ) from None
     table.columns = [str(column).strip() for column in table.columns]
-    if dialect.get("decimal") == ",":  # numbers read as text too: 0,25 -> 0.25
-        for column in table.columns:
-            if column not in codes and not pd.api.types.is_numeric_dtype(table[column]):
-                table[column] = table[column].str.replace(_DECIMAL_COMMA, r"\1.\2", regex=True)
+    as_text = options.get("dtype") is str
+    return plain_numbers(table, dialect.get("decimal", "."), skip=codes, as_text=as_text)
+
+
+def plain_numbers(table, decimal: str = ".", *, skip=(), as_text: bool = True):
+    """Numbers a spreadsheet wrote for people, as plain numbers a parser reads.
+
+    A cell that is a whole number with digit grouping (``1,234,567``; ``1.234.567`` where
+    the decimal mark is a comma; ``12 345`` with a space or a no-break space, as French
+    Excel writes it) loses its group marks, and a decimal comma becomes a point
+    (``1.234,5`` -> ``1234.5``). Without this, ``12.345`` people in a table from Spanish
+    or German Excel would be read as twelve. Cells that are anything else (names such
+    as "Paris, 1er", codes, dates) are left as they are, and so are the ``skip`` columns.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+    decimal : {".", ","}
+        The file's decimal mark.
+    skip : sequence of str
+        Columns of codes and names.
+    as_text : bool
+        Keep text columns as text (the reader parses its own numbers); when False, a
+        column whose every non-empty cell is now a number becomes numeric.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame; ``table`` is not changed.
+    """
+    import pandas as pd
+
+    grouped = re.compile(_GROUPED[decimal])
+    group = "." if decimal == "," else ","
+    marks = ",. \u00a0\u202f" if decimal == "," else ", \u00a0\u202f"
+    marked = rf"\d[{marks}]\d"
+    table = table.copy()
+    for column in table.columns:
+        values = table[column]
+        if column in skip or pd.api.types.is_numeric_dtype(values):
+            continue
+        cells = "\n".join(values.dropna().astype(str).tolist())
+        if not any(mark in cells for mark in marks) or not re.search(marked, cells):
+            continue  # no mark between digits: nothing to rewrite (most columns)
+        text = values.astype("string")
+        written = text.str.match(grouped).fillna(False)
+        if written.any():
+            plain = text.str.replace(rf"[{group} \u00a0\u202f]", "", regex=True)
+            text = text.mask(written, plain)
+        if decimal == ",":
+            text = text.str.replace(_DECIMAL_COMMA, r"\1.\2", regex=True)
+        changed = (text != values.astype("string")).fillna(False)
+        if not changed.any():
+            continue
+        if not as_text:
+            numbers = pd.to_numeric(text.str.strip().replace("", pd.NA), errors="coerce")
+            if not (numbers.isna() & text.notna() & (text.str.strip() != "")).any():
+                table[column] = numbers.astype("float64")
+                continue
+        table[column] = values.where(~changed, text.astype(object))
     return table
 
+
+_GROUPED = {
+    mark: rf"^\s*[-+]?[1-9]\d{{0,2}}(?P<g>[{group} \u00a0\u202f])\d{{3}}(?:(?P=g)\d{{3}})*"
+    rf"(?:\{mark}\d+)?\s*$"
+    for mark, group in ((".", ","), (",", "."))
+}
+"""A whole cell that is a number with digit grouping, by the file's decimal mark."""
 
 _DECIMAL_COMMA = r"^(\s*[-+]?\d+),(\d+(?:[eE][-+]?\d+)?\s*)$"
 """A number written with a decimal comma (the whole cell); names with commas are left."""
@@ -195,7 +259,9 @@ def _spreadsheet_dialect(path: str, comment: str | None) -> dict:
 
     Excel in French or Spanish saves "CSV" with ``;`` between fields and ``,`` as the
     decimal mark, and "Unicode text" with tabs. A header line holding ``;`` (or a tab)
-    and no ``,`` is read so, with a decimal comma when a digit, comma, digit appears.
+    and no ``,`` is read so, with a decimal comma when a digit, comma, digit appears, or
+    when every number written with a point is grouped by thousands (``12.345``, as such
+    a locale writes whole numbers; ``0.25`` or ``1.5`` anywhere means decimal points).
     """
     try:
         with open(path, "rb") as handle:
@@ -208,7 +274,10 @@ def _spreadsheet_dialect(path: str, comment: str | None) -> dict:
         return {}
     for sep in (";", "\t"):
         if sep in header:
-            return {"sep": sep, "decimal": ","} if re.search(r"\d,\d", head) else {"sep": sep}
+            dotted = re.findall(r"(?<![\w.,])\d+(?:\.\d+)+(?![\w.,])", head)
+            grouped = dotted and all(re.fullmatch(r"[1-9]\d{0,2}(?:\.\d{3})+", n) for n in dotted)
+            comma = re.search(r"\d,\d", head) or grouped
+            return {"sep": sep, "decimal": ","} if comma else {"sep": sep}
     return {}
 
 

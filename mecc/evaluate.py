@@ -186,7 +186,7 @@ def read_observed(
         raw = raw[kept]
     rows = len(raw)
     codes = raw[code_column].str.strip()
-    text = raw[value_column].str.strip().str.replace(",", "", regex=False)
+    text = raw[value_column].str.strip()
     blank = (text == "").to_numpy()
     if (codes == "").any():
         row = int(np.flatnonzero((codes == "").to_numpy())[0])

@@ -230,7 +230,7 @@ def read_capacity(path) -> pd.Series:
     column = next((c for c in ("capacity", "shelter_capacity") if c in table.columns), None)
     if "zone_code" not in table.columns or column is None:
         raise DataError(f"{label}: needs columns zone_code and capacity (people)")
-    values = pd.to_numeric(table[column].str.replace(",", "", regex=False), errors="coerce")
+    values = pd.to_numeric(table[column].str.strip(), errors="coerce")
     bad = values.isna() | (values < 0)
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])

@@ -105,6 +105,83 @@ def test_a_comment_line_does_not_decide_the_separator(tmp_path):
     assert list(table.columns) == ["depth", "share"] and table["share"].tolist() == [0.25]
 
 
+def test_numbers_grouped_by_thousands_as_spreadsheets_write_them(tmp_path):
+    tables = {
+        # Spanish or German Excel: points group digits, the decimal mark is a comma
+        "es.csv": "code;people;share;name\r\n007;1.234;0,5;Paris, 1er\r\n"
+        "B;12.345.678;0,25;B\r\nC;1.234,5;1;0.250\r\n",
+        # whole numbers only: no decimal comma in the file, every point groups thousands
+        "es_whole.csv": "code;people\r\n007;676.182\r\nB;12\r\n",
+        # French Excel groups with a no-break space (or a narrow one)
+        "fr.csv": "code;people\r\n007;12\u00a0345\r\nB;1\u202f234\u202f567,25\r\n",
+        # English: commas group digits (the cell is quoted)
+        "en.csv": 'code,people\n007,"1,234,567.5"\nB,12\n',
+    }
+    expected = {
+        "es.csv": [1234.0, 12345678.0, 1234.5],
+        "es_whole.csv": [676182.0, 12.0],
+        "fr.csv": [12345.0, 1234567.25],
+        "en.csv": [1234567.5, 12.0],
+    }
+    for name, text in tables.items():
+        (tmp_path / name).write_text(text, encoding="utf-8-sig")
+        table = read_input_table(tmp_path / name, "table", codes=["code"])
+        assert table["people"].tolist() == expected[name], name
+        assert table["code"].iloc[0] == "007", name
+        as_text = read_input_table(tmp_path / name, "table", dtype=str, keep_default_na=False)
+        assert [float(v) for v in as_text["people"]] == expected[name], name
+    table = read_input_table(tmp_path / "es.csv", "table", codes=["code"])
+    assert table["share"].tolist() == [0.5, 0.25, 1.0]
+    assert table["name"].tolist() == ["Paris, 1er", "B", "0.250"]  # names are left
+    # a point that is a decimal point stays one: 0.25 in the file says so
+    (tmp_path / "points.csv").write_text("code;people;share\n007;1.234;0.25\n")
+    assert read_input_table(tmp_path / "points.csv", "t", codes=["code"])["people"].tolist() == [
+        1.234
+    ]
+
+
+def test_a_census_number_that_is_not_grouped_by_thousands_is_refused(tmp_path):
+    from exposure.census import read_census_table
+
+    path = tmp_path / "census.csv"
+    path.write_text('pcode,population\nA,"1,234"\nB,"12,34"\n', encoding="utf-8")
+    # '12,34' was read as 1234 (every comma dropped); it may be 12.34 or a typo
+    with pytest.raises(DataError, match=r"census\.csv: column population: row 3: '12,34' is"):
+        read_census_table(path, "pcode", "population")
+    path.write_text('pcode,population\nA,"1,234"\nB,"12,345"\n', encoding="utf-8")
+    counts, _ = read_census_table(path, "pcode", "population")
+    assert counts.to_dict() == {"A": 1234.0, "B": 12345.0}
+
+
+def _as_spanish_excel(text: str) -> str:
+    """A comma CSV of whole numbers as Excel in Spanish saves it with thousands shown."""
+    import csv
+    import io
+
+    def shown(value: str) -> str:
+        if not value.replace(".", "", 1).isdigit() or float(value) != int(float(value)):
+            return value
+        return f"{int(float(value)):,}".replace(",", ".")
+
+    rows = list(csv.reader(io.StringIO(text)))
+    return "".join(";".join(shown(v) for v in row) + "\r\n" for row in rows)
+
+
+def test_a_census_saved_by_spanish_excel_gives_the_same_run(demo_folder, tmp_path):
+    import shutil
+
+    from mecc.run import run_country
+
+    inputs = tmp_path / "inputs"
+    shutil.copytree(demo_folder / "inputs", inputs)
+    text = (inputs / "census_population.csv").read_text(encoding="utf-8-sig")
+    (inputs / "census_population.csv").write_text(_as_spanish_excel(text), encoding="utf-8-sig")
+    assert "\nXMR01;676.182\n" in (inputs / "census_population.csv").read_text("utf-8-sig")
+    out = run_country(inputs / "run.yaml", tmp_path / "run", with_map=False).out_dir
+    for table in ("sendai.csv", "zones.csv"):
+        assert (out / table).read_bytes() == (demo_folder / "run" / table).read_bytes(), table
+
+
 def test_a_census_saved_by_french_excel_gives_the_same_run(demo_folder, tmp_path):
     import shutil
 
