@@ -261,7 +261,8 @@ METHODS = {
 def _read_weights(path, grid: GridSpec) -> np.ndarray:
     from rasterio.windows import Window
 
-    from mecc.grid import AlignedBands, RasterFile
+    from mecc.grid import AlignedBands
+    from mecc.raster_file import RasterFile
 
     source = RasterFile(path, f"weights ({os.fspath(path)})")
     bands = AlignedBands([(source, 1)], grid, "nearest", label=f"weights ({os.fspath(path)})")

@@ -31,7 +31,6 @@ from rasterio.windows import Window
 from mecc.errors import ConfigError, DataError, ResamplingWarning
 from mecc.grid import (
     GridSpec,
-    RasterFile,
     block_windows,
     cell_areas_km2,
     check_overlap,
@@ -39,6 +38,7 @@ from mecc.grid import (
     overlap_weights,
 )
 from mecc.kernels import regrid_area_weighted
+from mecc.raster_file import RasterFile
 
 __all__ = ["SOURCES", "PopulationGrid", "source_convention"]
 

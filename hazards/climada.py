@@ -167,7 +167,7 @@ def _read_matrix_info(handle, name, label):
 class ClimadaHazardFile:
     """The intensity (or fraction) matrix of a CLIMADA hazard file, read by windows.
 
-    Presents the file like :class:`mecc.grid.RasterFile`: ``grid`` (the centroids'
+    Presents the file like :class:`mecc.raster_file.RasterFile`: ``grid`` (the centroids'
     lattice), ``count`` (events) and ``read(bands, window, out)`` giving float64
     ``(len(bands), h, w)`` with NaN where the lattice has no centroid.
     """

@@ -36,8 +36,9 @@ import numpy as np
 
 from hazards.scenarios import target_grid, write_scenario_grid
 from mecc.errors import ConfigError, DataError, InputFileError, OutputExistsError
-from mecc.grid import AlignedBands, GridSpec, RasterFile
+from mecc.grid import AlignedBands, GridSpec
 from mecc.kernels import flood_fill_below, height_above_drainage
+from mecc.raster_file import RasterFile
 
 __all__ = [
     "compute_hand",

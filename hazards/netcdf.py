@@ -23,7 +23,7 @@ _Y_NAMES = ("y", "lat", "latitude")
 
 
 class NetCDFFile:
-    """One variable of a NetCDF file, read by windows like :class:`mecc.grid.RasterFile`.
+    """One variable of a NetCDF file, read by windows like :class:`mecc.raster_file.RasterFile`.
 
     The variable has dimensions ``(y, x)`` or ``(band, y, x)`` where ``x``/``y`` are
     named x/lon/longitude and y/lat/latitude with regular spacing. Rows are presented

@@ -25,7 +25,8 @@ from hazards.catalogue import HazardType, averaging_factor, get_hazard_type, uni
 from hazards.curves import Curve, load_curve_set
 from hazards.netcdf import NetCDFFile
 from mecc.errors import ConfigError, DataError, InputFileError, read_input_table
-from mecc.grid import AlignedBands, GridSpec, RasterFile
+from mecc.grid import AlignedBands, GridSpec
+from mecc.raster_file import RasterFile
 
 __all__ = ["HazardSet", "NetCDFFile", "open_grid_file", "read_hazard"]
 

@@ -5,7 +5,7 @@ A ShakeMap grid.xml holds a ``grid_specification`` (``lon_min``, ``lat_max``, ``
 in cm/s, ``MMI``, ``PSA03``...) and ``grid_data``: one line per point, from the
 north-west corner eastwards then southwards, at cell centres (WGS 84). The whole grid is
 parsed once (ShakeMaps are at most a few million points) and served by windows like
-:class:`mecc.grid.RasterFile`, so a run reads ``intensity: grid.xml`` directly as an
+:class:`mecc.raster_file.RasterFile`, so a run reads ``intensity: grid.xml`` directly as an
 earthquake scenario. ShakeMap GeoTIFFs (e.g. ``mmi_mean``) are ordinary rasters.
 
 Units: MMI as given (the earthquake type's unit); PGA is converted from %g to g.

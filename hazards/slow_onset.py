@@ -30,7 +30,7 @@ import pandas as pd
 from hazards.catalogue import get_hazard_type
 from hazards.curves import Curve
 from mecc.errors import ConfigError, DataError, InputFileError
-from mecc.grid import RasterFile
+from mecc.raster_file import RasterFile
 
 __all__ = ["ArraySource", "DROUGHT_CLASSES", "drought_curves", "read_sea_level_rise"]
 
@@ -41,7 +41,7 @@ DROUGHT_CLASSES = {"bounds": [1.0, 1.5, 2.0], "names": ["moderate", "severe", "e
 
 
 class ArraySource:
-    """An in-memory grid read like a raster file (``mecc.grid.RasterFile``'s interface)."""
+    """An in-memory grid read like a raster file (``mecc.raster_file.RasterFile``'s interface)."""
 
     def __init__(self, grid, bands: np.ndarray, label: str):
         self.grid = grid

@@ -174,7 +174,7 @@ def plausibility_warnings(hazard) -> list[str]:
     import numpy as np
     import rasterio
 
-    from mecc.grid import RasterFile
+    from mecc.raster_file import RasterFile
 
     if hazard.kind not in ("events", "return_periods", "scenario") or hazard.exposure_only:
         return []

@@ -13,7 +13,8 @@ from rasterio.windows import Window
 
 from hazards.readers import NetCDFFile, read_events, read_hazard
 from mecc.errors import ConfigError, DataError, MissingCRSError
-from mecc.grid import GridSpec, RasterFile
+from mecc.grid import GridSpec
+from mecc.raster_file import RasterFile
 
 TRANSFORM = Affine(0.5, 0, 20.0, 0, -0.5, 45.0)
 
