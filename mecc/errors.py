@@ -61,7 +61,7 @@ class InputFileError(MeccError, OSError):
 
 
 class MissingCRSError(DataError):
-    """A raster or vector layer has no coordinate reference system."""
+    """A raster or vector layer has no coordinate reference system (or no georeference)."""
 
 
 class NoOverlapError(DataError):

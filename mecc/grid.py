@@ -85,9 +85,26 @@ class GridSpec:
 
     @classmethod
     def from_dataset(cls, dataset, label: str | None = None) -> GridSpec:
-        """Read the grid of an open rasterio dataset; refuse one without a CRS."""
+        """Read the grid of an open rasterio dataset.
+
+        Refuses a raster that does not say where its cells lie on the Earth: no CRS, a
+        local engineering CRS (``LOCAL_CS``), ground control points only, or no
+        geotransform (GDAL then gives the identity, one-unit cells from 0, 0).
+        """
+        name = label or dataset.name
         if dataset.crs is None:
-            raise MissingCRSError(f"{label or dataset.name}: raster has no CRS")
+            gcps = " (it has ground control points only: warp it to a grid first)"
+            raise MissingCRSError(f"{name}: raster has no CRS{gcps if dataset.gcps[0] else ''}")
+        if pyproj.CRS.from_user_input(dataset.crs).is_engineering:
+            raise MissingCRSError(
+                f"{name}: raster has a local engineering CRS (LOCAL_CS), with no link to "
+                "places on the Earth; give the file its real CRS"
+            )
+        if dataset.transform.is_identity:
+            raise MissingCRSError(
+                f"{name}: raster has a CRS but no geotransform (where its cells lie); "
+                "give the file its georeference"
+            )
         return cls(dataset.crs, dataset.transform, dataset.width, dataset.height)
 
     def west_of_greenwich(self) -> GridSpec:

@@ -17,6 +17,7 @@ import numpy as np
 import rasterio
 import rasterio.errors
 from affine import Affine
+from rasterio.enums import MaskFlags
 from rasterio.windows import Window
 
 from mecc import kernels
@@ -31,9 +32,12 @@ class RasterFile:
 
     Packed bands are unscaled as GDAL does (``raw x scale + offset``, from the band's
     scale and offset metadata), a south-up file (positive y resolution) is presented
-    north-up (``grid`` and the windows of :meth:`read` count rows from the north), and a
-    regional grid in 0-360 longitudes east of 180 is placed at -180-0. Handles
-    are opened lazily, one per thread, so blocks can be read concurrently.
+    north-up (``grid`` and the windows of :meth:`read` count rows from the north), a
+    regional grid in 0-360 longitudes east of 180 is placed at -180-0, and a global grid
+    in 0-360 longitudes is presented from -180 to 180 (its columns east of 180 first).
+    Cells hidden by a GDAL mask band (an internal mask or a ``.msk`` file, used instead
+    of a nodata value) are missing, as GDAL, QGIS and rasterio's masked reads show them.
+    Handles are opened lazily, one per thread, so blocks can be read concurrently.
 
     Parameters
     ----------
@@ -61,7 +65,16 @@ class RasterFile:
                     flipped = Affine(t.a, 0.0, t.c, 0.0, -t.e, t.f + t.e * height)
                     self.grid = GridSpec(self.grid.crs, flipped, self.grid.width, height)
                 self.grid = self.grid.west_of_greenwich()
+                self.roll = _global_roll(self.grid)
+                if self.roll:  # columns from 180 east are presented first, at -180
+                    t = self.grid.transform
+                    west = t.c + self.roll * t.a - 360.0
+                    moved = Affine(t.a, 0.0, west, 0.0, t.e, t.f)
+                    self.grid = GridSpec(self.grid.crs, moved, self.grid.width, self.grid.height)
                 self.count = dataset.count
+                # a mask band of the file's own (not derived from nodata): 0 is missing
+                self.mask_flags = [set(flags) for flags in dataset.mask_flag_enums]
+                self.shared_mask = all(MaskFlags.per_dataset in f for f in self.mask_flags)
                 self.nodata = dataset.nodatavals
                 self.dtype = dataset.dtypes[0]
                 self.descriptions = dataset.descriptions
@@ -114,7 +127,8 @@ class RasterFile:
             row = self.grid.height - int(window.row_off) - int(window.height)
             window = Window(window.col_off, row, window.width, window.height)
         try:
-            dataset.read(list(bands), window=window, out=raw)
+            self._read_columns(dataset.read, list(bands), window, raw)
+            masks = self._masks(dataset, bands, window)
         except rasterio.errors.RasterioIOError as error:
             raise InputFileError(f"{self.label}: cannot read raster data ({error})") from None
         if out is None:
@@ -124,6 +138,8 @@ class RasterFile:
             self.extreme_cells += kernels.mask_missing_into(
                 raw[k], sentinels, EXTREME_VALUE, out[k]
             )
+            if masks is not None:
+                out[k][masks[0 if self.shared_mask else k] == 0] = np.nan
             # packed values (e.g. depth in cm as int16 with scale 0.01): value = raw x scale
             # + offset, as GDAL unscales; nodata refers to the raw values, masked above
             scale, offset = self.scales[band - 1], self.offsets[band - 1]
@@ -134,3 +150,47 @@ class RasterFile:
             if self.south_up:
                 out[k] = out[k, ::-1].copy()
         return out
+
+    def _read_columns(self, read, bands, window: Window, out: np.ndarray) -> None:
+        """``read(bands, window=..., out=...)`` of a window of the presented grid: a
+        global grid in 0-360 longitudes reads its columns from 180 east, then from 0."""
+        if not self.roll:
+            read(bands, window=window, out=out)
+            return
+        width = self.grid.width
+        first = (int(window.col_off) + self.roll) % width
+        east = min(int(window.width), width - first)  # the columns up to the file's end
+        part = Window(first, window.row_off, east, window.height)
+        if east == window.width:
+            read(bands, window=part, out=out)
+            return
+        out[..., :east] = read(bands, window=part)
+        rest = Window(0, window.row_off, int(window.width) - east, window.height)
+        out[..., east:] = read(bands, window=rest)
+
+    def _masks(self, dataset, bands, window: Window) -> np.ndarray | None:
+        """The file's own mask band(s) over ``window`` (0 = missing), or None when the
+        file has none (its missing cells are its nodata values, masked separately)."""
+        if not any(
+            MaskFlags.per_dataset in self.mask_flags[b - 1]
+            or MaskFlags.alpha in self.mask_flags[b - 1]
+            for b in bands
+        ):
+            return None
+        wanted = [bands[0]] if self.shared_mask else list(bands)
+        shape = (len(wanted), int(window.height), int(window.width))
+        masks = np.empty(shape, dtype=np.uint8)
+        self._read_columns(dataset.read_masks, wanted, window, masks)
+        return masks
+
+
+def _global_roll(grid: GridSpec) -> int:
+    """Columns to move to the front so a global grid in 0-360 longitudes starts at -180
+    (0 for any other grid, including global grids that already start there)."""
+    if not grid.rectilinear or not grid.is_geographic:
+        return 0
+    step, west = grid.transform.a, grid.transform.c
+    if step <= 0 or abs(grid.width * step - 360.0) > 1e-6 * 360.0 or west < -180.0 + step / 2:
+        return 0
+    # the first column whose western edge is at 180 or beyond
+    return int(math.ceil((180.0 - west) / step - 1e-6)) % grid.width
