@@ -35,7 +35,9 @@ __all__ = [
     "UNIT_FACTORS",
     "HazardType",
     "averaging_factor",
+    "file_unit",
     "get_hazard_type",
+    "grid_unit",
     "unit_factor",
 ]
 
@@ -187,6 +189,30 @@ UNIT_FACTORS = {
 """Exact factors from a grid's unit to the canonical unit (1 kt = 1852 m/h,
 1 mph = 0.44704 m/s, 1 ft = 0.3048 m by definition)."""
 
+UNIT_SPELLINGS = {
+    "m": ("m", "metre", "metres", "meter", "meters"),
+    "cm": ("cm", "centimetre", "centimetres", "centimeter", "centimeters"),
+    "mm": ("mm", "millimetre", "millimetres", "millimeter", "millimeters"),
+    "ft": ("ft", "foot", "feet"),
+    "m/s": ("m/s", "m s-1", "ms-1", "meter/second", "metre/second", "meters/second",
+            "metres/second", "meters per second", "metres per second"),
+    "km/h": ("km/h", "km h-1", "kmh-1", "km/hr", "kph", "kilometers per hour",
+             "kilometres per hour"),
+    "kt": ("kt", "kts", "knot", "knots", "kn"),
+    "mph": ("mph", "mi/h", "mi h-1", "miles per hour"),
+    "MMI": ("mmi", "modified mercalli intensity"),
+    "-SPEI": ("-spei",),
+    "SPEI": ("spei",),
+    "-SPI": ("-spi",),
+    "SPI": ("spi",),
+}  # fmt: skip
+"""Spellings of a grid's unit in files (CF ``units`` attributes, UDUNITS style), by the
+unit of :data:`UNIT_FACTORS` they mean; compared in lower case with exponents written
+``s-1`` (``m s^-1``, ``m s**-1``, ``m.s-1`` and ``m·s-1`` are ``m s-1``)."""
+
+DIMENSIONLESS = ("1", "-", "dimensionless", "unitless", "none", "n/a", "z-values", "z-score")
+"""``units`` of files that state no unit; accepted for measures without one (MMI, SPEI)."""
+
 AVERAGING = ("1-min", "10-min", "gust")
 TEN_TO_ONE_MINUTE = 1.0 / 0.93
 """10-minute mean to 1-minute sustained wind at sea (Harper et al. 2010)."""
@@ -217,6 +243,96 @@ def unit_factor(hazard: HazardType, unit: str | None, where: str = "unit") -> fl
             f"use one of {', '.join(factors)}"
         )
     return factors[unit]
+
+
+def _spelled_unit(text: str) -> str | None:
+    """The :data:`UNIT_FACTORS` unit a file's ``units`` text means, or None if unknown."""
+    import re
+
+    key = re.sub(r"\s+", " ", str(text).strip().lower())
+    key = re.sub(r"(?<=[a-z])\s*[.\u00b7*]\s*(?=[a-z])", " ", key)  # m.s-1, m·s-1 -> m s-1
+    key = re.sub(r"\s*(\*\*|\^)\s*", "", key)  # s^-1, s**-1 -> s-1
+    return next((unit for unit, names in UNIT_SPELLINGS.items() if key in names), None)
+
+
+def file_unit(
+    hazard: HazardType, unit: str | None, units: str | None, where: str, what: str
+) -> str | None:
+    """The unit of a hazard grid: the run file's ``unit``, else the one its file states.
+
+    ``units`` is the file's statement (a CF ``units`` attribute); ``what`` names the file
+    and variable in errors. A stated unit of the hazard's measure is used when the run file
+    gives none and must agree with the run file's otherwise (depth in cm read as m is 100x).
+    A statement that is no unit of the measure (unknown text, or ``m`` for wind) is refused
+    unless the run file states the unit; measures without a unit (MMI, SPEI) accept
+    dimensionless statements (``1``).
+
+    Returns
+    -------
+    str or None
+        A unit of :data:`UNIT_FACTORS` for the hazard, or None (the canonical unit).
+
+    Raises
+    ------
+    ConfigError
+        On an unknown or incompatible statement without ``unit``, or on disagreement.
+    """
+    factors = UNIT_FACTORS[hazard.unit]
+    if units is None or (
+        str(units).strip().lower() in DIMENSIONLESS and hazard.unit in ("MMI", "-SPEI")
+    ):
+        return unit
+    stated = _spelled_unit(units)
+    if stated not in factors:
+        if unit is not None:
+            return unit
+        raise ConfigError(
+            f"{what} has units {units!r}, which is not a unit of {hazard.measure} "
+            f"({hazard.name}); state the grid's unit with unit: ({', '.join(factors)})"
+        )
+    if unit is not None and unit != stated:
+        raise ConfigError(
+            f"{where}: the run file says unit: {unit} but {what} has units {units!r} "
+            f"({stated}); correct the one that is wrong"
+        )
+    return stated
+
+
+def grid_unit(hazard: HazardType, unit: str | None, stated, where: str):
+    """The unit of a hazard's grids, its factor and the conversion note for the manifest.
+
+    Parameters
+    ----------
+    unit : str or None
+        The run file's ``unit``.
+    stated : iterable of (str or None, str)
+        Each file's ``units`` statement and how errors name the file and variable.
+    where : str
+        How errors name the hazard entry.
+
+    Returns
+    -------
+    unit : str or None
+        The grids' unit (:func:`file_unit` of each file; they must agree).
+    factor : float
+        :func:`unit_factor` of that unit.
+    note : str
+        ``"grid unit cm x 0.01 = m"`` (saying where the unit came from), or ``""``.
+    """
+    units = [(file_unit(hazard, unit, text, where, what), what) for text, what in stated]
+    found = {u for u, _ in units}
+    if len(found) > 1:
+        raise ConfigError(
+            f"{where}: the grids are in different units ("
+            + ", ".join(f"{what}: {u or hazard.unit}" for u, what in units)
+            + "); give them in one unit"
+        )
+    resolved = found.pop() if found else unit
+    factor = unit_factor(hazard, resolved, f"{where}.unit")
+    if resolved in (None, hazard.unit):
+        return resolved, factor, ""
+    origin = "" if resolved == unit else " (the file's units attribute)"
+    return resolved, factor, f"grid unit {resolved}{origin} x {factor:g} = {hazard.unit}"
 
 
 def averaging_factor(

@@ -26,11 +26,33 @@ class NetCDFFile:
     """One variable of a NetCDF file, read by windows like :class:`mecc.raster_file.RasterFile`.
 
     The variable has dimensions ``(y, x)`` or ``(band, y, x)`` where ``x``/``y`` are
-    named x/lon/longitude and y/lat/latitude with regular spacing. Rows are presented
-    north-up whatever the file's order.
+    named x/lon/longitude and y/lat/latitude, with coordinate values regularly spaced to
+    the precision of their dtype (float32 coordinates such as CHIRPS's are regular only to
+    about 1e-7 of their magnitude); the grid is placed from the first and last coordinate
+    and their count. Rows are presented north-up whatever the file's order.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    variable : str or None
+        The data variable; None takes ``default`` if the file has it, else the file's only
+        variable of two or more dimensions.
+    label : str, optional
+        How errors name the input.
+    default : str, optional
+        The variable taken when ``variable`` is None (e.g. ``"fraction"``, CLIMADA's name).
+
+    Attributes
+    ----------
+    variable : str
+        The variable read.
+    units : str or None
+        Its CF ``units`` attribute (of the unpacked values), None when absent or blank.
     """
 
-    def __init__(self, path, variable: str | None, label: str | None = None):
+    def __init__(
+        self, path, variable: str | None, label: str | None = None, default: str | None = None
+    ):
         import xarray as xr
 
         self.path = os.fspath(path)
@@ -43,11 +65,21 @@ class NetCDFFile:
             raise InputFileError(f"{self.label}: cannot read NetCDF ({error})") from None
         names = [n for n in self._dataset.data_vars if self._dataset[n].ndim >= 2]
         if variable is None:
-            if len(names) != 1:
+            found = ", ".join(names) or "none"
+            if default in names:
+                variable = default
+            elif len(names) == 1:
+                variable = names[0]
+            elif default is not None:
                 raise ConfigError(
-                    f"{self.label}: name the NetCDF variable with 'variable:' (found {', '.join(names) or 'none'})"
+                    f"{self.label}: no variable named {default!r} and not one variable to take "
+                    f"(found {found}); name the {default} variable {default!r} or give it its "
+                    "own file"
                 )
-            variable = names[0]
+            else:
+                raise ConfigError(
+                    f"{self.label}: name the NetCDF variable with 'variable:' (found {found})"
+                )
         if variable not in self._dataset.data_vars:
             raise DataError(
                 f"{self.label}: variable {variable!r} not found (found {', '.join(names)})"
@@ -60,12 +92,19 @@ class NetCDFFile:
             raise DataError(
                 f"{self.label}: variable {variable!r} needs dims (band, y, x) or (y, x); has {data.dims}"
             )
+        missing = [d for d in (y_dim, x_dim) if d not in self._dataset.variables]
+        if missing:  # xarray would number the cells 0, 1, 2, ... (read as degrees)
+            raise DataError(
+                f"{self.label}: variable {variable!r} has no coordinate values for "
+                f"{' and '.join(missing)}, so the file has no georeference; add the "
+                "coordinates of the cell centres or give a GeoTIFF"
+            )
+        self.variable = variable
+        self.units = str(data.attrs.get("units", "")).strip() or None
         self._data = data.transpose(*others, y_dim, x_dim)
         self._band_dim = others[0] if others else None
-        x = np.asarray(self._dataset[x_dim].values, dtype=np.float64)
-        y = np.asarray(self._dataset[y_dim].values, dtype=np.float64)
-        dx = _regular_step(x, f"{self.label}: coordinate {x_dim}")
-        dy = _regular_step(y, f"{self.label}: coordinate {y_dim}")
+        dx, x = _regular_step(self._dataset[x_dim], f"{self.label}: coordinate {x_dim}")
+        dy, y = _regular_step(self._dataset[y_dim], f"{self.label}: coordinate {y_dim}")
         self._flip = dy > 0
         top = y.max() + abs(dy) / 2
         transform = Affine(dx, 0.0, x[0] - dx / 2, 0.0, -abs(dy), top)
@@ -97,13 +136,35 @@ class NetCDFFile:
         return out
 
 
-def _regular_step(values: np.ndarray, label: str) -> float:
+def _regular_step(coordinate, label: str) -> tuple[float, np.ndarray]:
+    """The step of a regularly spaced coordinate (from its first and last value and their
+    count, so cells do not drift) and its values as float64.
+
+    Each value may deviate from the regular grid by 1e-6 of a step plus the precision of
+    its storage: 4 units of the dtype's epsilon times the largest magnitude (float32
+    coordinates of a 0.05-degree grid step by 0.04999924 or 0.05000114 near 25 degrees;
+    float64 values that are all float32 numbers count as float32), and half the scale
+    factor of packed coordinates; at most a tenth of a step.
+    """
+    raw = np.asarray(coordinate.values)
+    values = raw.astype(np.float64)
     if values.size < 2:
         raise DataError(f"{label}: needs at least two values")
-    steps = np.diff(values)
-    if not np.allclose(steps, steps[0], rtol=1e-6, atol=0):
+    step = float((values[-1] - values[0]) / (values.size - 1))
+    precision = 0.0
+    if np.issubdtype(raw.dtype, np.floating):
+        dtype = raw.dtype
+        if np.array_equal(values.astype(np.float32), values):  # float32 values saved as double
+            dtype = np.float32
+        precision = 4 * float(np.finfo(dtype).eps) * float(np.abs(values).max())
+    scale = coordinate.encoding.get("scale_factor")
+    if scale is not None:
+        precision = max(precision, abs(float(scale)) / 2)
+    tolerance = min(1e-6 * abs(step) + precision, 0.1 * abs(step))
+    drift = values - (values[0] + step * np.arange(values.size))
+    if step == 0 or not np.all(np.abs(drift) <= tolerance):
         raise DataError(f"{label}: spacing is not regular; regrid the file first")
-    return float((values[-1] - values[0]) / (values.size - 1))
+    return step, values
 
 
 def _netcdf_crs(dataset, data, x_dim, y_dim, label):

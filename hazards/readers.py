@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from hazards.catalogue import HazardType, averaging_factor, get_hazard_type, unit_factor
+from hazards.catalogue import HazardType, averaging_factor, get_hazard_type, grid_unit, unit_factor
 from hazards.curves import Curve, load_curve_set
 from hazards.netcdf import NetCDFFile
 from mecc.errors import ConfigError, DataError, InputFileError, read_input_table
@@ -33,12 +33,16 @@ __all__ = ["HazardSet", "NetCDFFile", "open_grid_file", "read_hazard"]
 KINDS = ("events", "return_periods", "scenario")
 
 
-def open_grid_file(path, label: str, variable: str | None = None):
-    """Open a hazard grid file: NetCDF through xarray, anything else through rasterio."""
+def open_grid_file(path, label: str, variable: str | None = None, default: str | None = None):
+    """Open a hazard grid file: NetCDF through xarray, anything else through rasterio.
+
+    ``default`` is the NetCDF variable taken when ``variable`` is None and the file has
+    several (:class:`NetCDFFile`).
+    """
     if not os.path.exists(path):
         raise InputFileError(f"{label}: file not found ({path})")
     if os.fspath(path).lower().endswith((".nc", ".nc4", ".netcdf")):
-        return NetCDFFile(path, variable, label)
+        return NetCDFFile(path, variable, label, default)
     if os.fspath(path).lower().endswith(".xml"):  # a USGS ShakeMap grid.xml
         from hazards.shakemap import ShakeMapFile
 
@@ -178,23 +182,12 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
     if "combine" in spec:
         raise ConfigError(f"{where}.combine: applies with components only")
     hazard_type = get_hazard_type(spec["type"], f"{where}.type")
-    factor = unit_factor(hazard_type, spec.get("unit"), f"{where}.unit")
+    unit_factor(hazard_type, spec.get("unit"), f"{where}.unit")  # a known unit, before reading
     wind_factor, wind_note = averaging_factor(
         hazard_type, spec.get("averaging"), spec.get("gust_factor"), f"{where}.averaging"
     )
     if "gust_factor" in spec and spec.get("averaging") != "gust":
         raise ConfigError(f"{where}.gust_factor: applies with averaging: gust only")
-    conversion = "; ".join(
-        note
-        for note in (
-            f"grid unit {spec['unit']} x {factor:g} = {hazard_type.unit}"
-            if spec.get("unit") not in (None, hazard_type.unit)
-            else "",
-            wind_note,
-        )
-        if note
-    )
-    factor *= wind_factor
     variable = spec.get("variable")
     has_events = "events" in spec
     has_rps = "return_periods" in spec
@@ -281,6 +274,14 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
                 spec.get("member_pattern"),
             )
             layers = [(source, int(b)) for b in bands["band"]]
+    stated = {  # the NetCDF grids' units attributes, honoured unless unit: is given
+        id(s): (s.units, f"{s.label}: variable {s.variable!r}")
+        for s, _ in layers
+        if isinstance(s, NetCDFFile)
+    }
+    unit, factor, conversion = grid_unit(hazard_type, spec.get("unit"), stated.values(), where)
+    conversion = "; ".join(note for note in (conversion, wind_note) if note)
+    factor *= wind_factor
     fraction_layers = fraction_from_file if climada else None
     if "fraction" in spec:
         if not hazard_type.flood_type:
@@ -293,7 +294,8 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
                 f"{where}.fraction: give fractions with intensity + events or a scenario"
             )
         fpath = path_of(spec["fraction"], "fraction")
-        fsource = open_grid_file(fpath, f"{where}.fraction ({spec['fraction']})", variable)
+        # not `variable` (the intensity's): a NetCDF's `fraction` variable or its only one
+        fsource = open_grid_file(fpath, f"{where}.fraction ({spec['fraction']})", None, "fraction")
         inputs.append(fpath)
         if fsource.count != layers[0][0].count:
             raise DataError(
@@ -302,6 +304,9 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
         if not fsource.grid.same_as(layers[0][0].grid):
             raise DataError(f"{where}.fraction: must be on the same grid as the intensity")
         fraction_layers = [(fsource, band) for _, band in layers]
+    if fraction_layers is not None:  # checked block by block as the engine reads them
+        checked = {id(s): FractionFile(s) for s, _ in fraction_layers}
+        fraction_layers = [(checked[id(s)], band) for s, band in fraction_layers]
     if hazard_type.name == "drought":
         from hazards.slow_onset import drought_curves
 
@@ -351,7 +356,7 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
         exposure_threshold=float(threshold),
         fraction_layers=fraction_layers,
         unit_factor=factor,
-        unit=spec.get("unit", hazard_type.unit),
+        unit=unit or hazard_type.unit,
         conversion=conversion,
         curves=curves,
         damage_curves=damage_curves,
@@ -362,6 +367,46 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
         period=None if spec.get("period") is None else str(spec.get("period")),
         inputs=inputs,
     )
+
+
+FRACTION_TOLERANCE = 1e-6
+"""How far a flooded fraction may stray outside [0, 1] by rounding (float32 holds 1 + 1.2e-7)."""
+
+
+class FractionFile:
+    """A flooded-fraction file whose values are checked as the engine reads them.
+
+    A fraction is a share of the cell in [0, 1]; a block with a value beyond
+    :data:`FRACTION_TOLERANCE` outside it (a grid in percent multiplies displacement by
+    100) raises :class:`DataError` naming the file, so no second pass over the data is
+    needed. Otherwise it reads like the file it wraps (``grid``, ``count``, ``read``).
+    """
+
+    def __init__(self, source):
+        self.source = source
+        self.path = getattr(source, "path", "")
+        self.label = getattr(source, "label", self.path)
+        self.grid = source.grid
+        self.count = source.count
+        self.nodata = getattr(source, "nodata", (None,) * source.count)
+
+    def read(self, bands, window, out=None) -> np.ndarray:
+        """Read like the wrapped file; raise if a value is not a share in [0, 1]."""
+        values = self.source.read(bands, window, out=out)
+        bad = (values > 1.0 + FRACTION_TOLERANCE) | (values < -FRACTION_TOLERANCE)
+        if bad.any():
+            k = int(np.flatnonzero(bad.any(axis=(1, 2)))[0])
+            high, low = float(np.nanmax(values[k])), float(np.nanmin(values[k]))
+            if high > 1.0 + FRACTION_TOLERANCE:
+                found = f"reaches {high:g}"
+                hint = "it looks like percent; divide by 100" if high <= 100 else "check the file"
+            else:
+                found, hint = f"goes down to {low:g}", "is a nodata value undeclared?"
+            raise DataError(
+                f"{self.label}: the flooded fraction {found} in band {bands[k]}, but a fraction "
+                f"is a share of the cell between 0 and 1 ({hint})"
+            )
+        return values
 
 
 def _read_combined(spec: dict, base_dir, where: str, country) -> HazardSet:
