@@ -302,7 +302,8 @@ SECTIONS = [
             "fraction": (
                 "file",
                 "none (whole cell)",
-                "Flooded share of each cell, same bands as `intensity`; flood types only.",
+                "Flooded share of each cell (0-1, not percent), same bands as `intensity`; "
+                "flood types only. From a NetCDF: its variable `fraction`, else its only one.",
             ),
             "curve": (
                 "name, CSV file or mapping",
@@ -318,7 +319,7 @@ SECTIONS = [
             ),
             "unit": (
                 "unit",
-                "the type's (m, m/s, MMI)",
+                "a NetCDF variable's `units`, else the type's (m, m/s, MMI)",
                 "Unit of the grid values: `cm`, `mm`, `ft`, `km/h`, `kt`, `mph`, ... "
                 "(converted exactly).",
             ),
@@ -350,7 +351,11 @@ SECTIONS = [
                 "`nearest`",
                 "How a hazard grid unlike the analysis grid is sampled.",
             ),
-            "variable": ("text", "the only 2-D variable", "NetCDF variable to read."),
+            "variable": (
+                "text",
+                "the only 2-D variable",
+                "NetCDF variable of the intensity (not of the fraction).",
+            ),
             "member_pattern": (
                 "regular expression",
                 "none",
