@@ -14,7 +14,7 @@ import numpy as np
 from affine import Affine
 
 from mecc.errors import ConfigError, DataError, InputFileError, MissingCRSError
-from mecc.grid import GridSpec, mask_missing
+from mecc.grid import GridSpec, mask_missing, rolled_columns
 
 __all__ = ["NetCDFFile"]
 
@@ -109,7 +109,8 @@ class NetCDFFile:
         top = y.max() + abs(dy) / 2
         transform = Affine(dx, 0.0, x[0] - dx / 2, 0.0, -abs(dy), top)
         crs = _netcdf_crs(self._dataset, data, x_dim, y_dim, self.label)
-        self.grid = GridSpec(crs, transform, x.size, y.size).west_of_greenwich()
+        grid = GridSpec(crs, transform, x.size, y.size).west_of_greenwich()
+        self.grid, self._roll = grid.from_minus_180()  # a global 0-360 grid from -180
         self.count = self._data.shape[0] if self._band_dim else 1
         self.nodata = (None,) * self.count
 
@@ -121,11 +122,14 @@ class NetCDFFile:
         r0, r1 = int(window.row_off), int(window.row_off + window.height)
         c0, c1 = int(window.col_off), int(window.col_off + window.width)
         rows = slice(self.grid.height - r1, self.grid.height - r0) if self._flip else slice(r0, r1)
+        pieces = rolled_columns(c0, c1 - c0, self._roll, self.grid.width)
         with self._lock:
             if self._band_dim:
-                raw = self._data[[b - 1 for b in bands], rows, c0:c1].values
+                picked = [b - 1 for b in bands]
+                parts = [self._data[picked, rows, a:b].values for a, b in pieces]
             else:
-                raw = self._data.values[None, rows, c0:c1]
+                parts = [self._data.values[None, rows, a:b] for a, b in pieces]
+        raw = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
         if self._flip:
             raw = raw[:, ::-1, :]
         values, extreme = mask_missing(np.ascontiguousarray(raw))

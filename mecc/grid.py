@@ -45,6 +45,7 @@ __all__ = [
     "nodata_sentinels",
     "overlap_weights",
     "reused",
+    "rolled_columns",
     "source_positions",
 ]
 
@@ -121,6 +122,22 @@ class GridSpec:
         t = self.transform
         shifted = Affine(t.a, 0.0, t.c - 360.0, 0.0, t.e, t.f)
         return GridSpec(self.crs, shifted, self.width, self.height)
+
+    def from_minus_180(self) -> tuple[GridSpec, int]:
+        """A global grid in 0-360 longitudes presented from -180 to 180, and the number
+        of its columns (those from 180 east) that come first; ``(self, 0)`` for any other
+        grid, including global grids that already start at -180."""
+        if not self.rectilinear or not self.is_geographic:
+            return self, 0
+        t = self.transform
+        if t.a <= 0 or abs(self.width * t.a - 360.0) > 1e-6 * 360.0 or t.c < -180.0 + t.a / 2:
+            return self, 0
+        # the first column whose western edge is at 180 or beyond
+        roll = int(math.ceil((180.0 - t.c) / t.a - 1e-6)) % self.width
+        if roll == 0:
+            return self, 0
+        moved = Affine(t.a, 0.0, t.c + roll * t.a - 360.0, 0.0, t.e, t.f)
+        return GridSpec(self.crs, moved, self.width, self.height), roll
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -208,6 +225,18 @@ def block_windows(grid: GridSpec, block_rows: int, block_cols: int) -> Iterator[
             yield Window(
                 col, row, min(block_cols, grid.width - col), min(block_rows, grid.height - row)
             )
+
+
+def rolled_columns(col_off: int, width: int, roll: int, total: int) -> list[tuple[int, int]]:
+    """The file's column ranges ``(start, stop)``, in order, behind columns ``col_off`` to
+    ``col_off + width`` of a grid presented with its last ``total - roll`` columns first
+    (:meth:`GridSpec.from_minus_180`): one range, or two across the file's end."""
+    first = (int(col_off) + roll) % total
+    east = min(int(width), total - first)
+    pieces = [(first, first + east)]
+    if east < width:
+        pieces.append((0, int(width) - east))
+    return pieces
 
 
 def nodata_sentinels(dtype, *nodata) -> np.ndarray:

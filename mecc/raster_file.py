@@ -22,7 +22,7 @@ from rasterio.windows import Window
 
 from mecc import kernels
 from mecc.errors import DataError, InputFileError
-from mecc.grid import EXTREME_VALUE, GridSpec, nodata_sentinels, reused
+from mecc.grid import EXTREME_VALUE, GridSpec, nodata_sentinels, reused, rolled_columns
 
 __all__ = ["RasterFile"]
 
@@ -65,12 +65,7 @@ class RasterFile:
                     flipped = Affine(t.a, 0.0, t.c, 0.0, -t.e, t.f + t.e * height)
                     self.grid = GridSpec(self.grid.crs, flipped, self.grid.width, height)
                 self.grid = self.grid.west_of_greenwich()
-                self.roll = _global_roll(self.grid)
-                if self.roll:  # columns from 180 east are presented first, at -180
-                    t = self.grid.transform
-                    west = t.c + self.roll * t.a - 360.0
-                    moved = Affine(t.a, 0.0, west, 0.0, t.e, t.f)
-                    self.grid = GridSpec(self.grid.crs, moved, self.grid.width, self.grid.height)
+                self.grid, self.roll = self.grid.from_minus_180()
                 self.count = dataset.count
                 # a mask band of the file's own (not derived from nodata): 0 is missing
                 self.mask_flags = [set(flags) for flags in dataset.mask_flag_enums]
@@ -157,16 +152,16 @@ class RasterFile:
         if not self.roll:
             read(bands, window=window, out=out)
             return
-        width = self.grid.width
-        first = (int(window.col_off) + self.roll) % width
-        east = min(int(window.width), width - first)  # the columns up to the file's end
-        part = Window(first, window.row_off, east, window.height)
-        if east == window.width:
-            read(bands, window=part, out=out)
+        pieces = rolled_columns(window.col_off, window.width, self.roll, self.grid.width)
+        if len(pieces) == 1:
+            start, stop = pieces[0]
+            read(bands, window=Window(start, window.row_off, stop - start, window.height), out=out)
             return
-        out[..., :east] = read(bands, window=part)
-        rest = Window(0, window.row_off, int(window.width) - east, window.height)
-        out[..., east:] = read(bands, window=rest)
+        done = 0
+        for start, stop in pieces:
+            part = Window(start, window.row_off, stop - start, window.height)
+            out[..., done : done + stop - start] = read(bands, window=part)
+            done += stop - start
 
     def _masks(self, dataset, bands, window: Window) -> np.ndarray | None:
         """The file's own mask band(s) over ``window`` (0 = missing), or None when the
@@ -182,15 +177,3 @@ class RasterFile:
         masks = np.empty(shape, dtype=np.uint8)
         self._read_columns(dataset.read_masks, wanted, window, masks)
         return masks
-
-
-def _global_roll(grid: GridSpec) -> int:
-    """Columns to move to the front so a global grid in 0-360 longitudes starts at -180
-    (0 for any other grid, including global grids that already start there)."""
-    if not grid.rectilinear or not grid.is_geographic:
-        return 0
-    step, west = grid.transform.a, grid.transform.c
-    if step <= 0 or abs(grid.width * step - 360.0) > 1e-6 * 360.0 or west < -180.0 + step / 2:
-        return 0
-    # the first column whose western edge is at 180 or beyond
-    return int(math.ceil((180.0 - west) / step - 1e-6)) % grid.width

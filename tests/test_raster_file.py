@@ -93,18 +93,28 @@ def test_a_global_grid_in_0_360_longitudes_is_read_from_minus_180(tmp_path, west
         np.testing.assert_allclose(got, np.tile(expected, (3, 1)), rtol=1e-6)
 
 
-def test_a_country_across_0_degrees_on_a_global_0_360_grid(tmp_path):
+@pytest.mark.parametrize("suffix", ["tif", "nc"])
+def test_a_country_across_0_degrees_on_a_global_0_360_grid(tmp_path, suffix):
     """Before, the western half (west of 0) was 'no hazard data', or no overlap at all."""
+    import xarray as xr
+
     from mecc.run import run_country
 
     rng = np.random.default_rng(8)
     people = rng.uniform(10, 100, size=(4, 24))  # 6 degrees wide, 3 west of 0
     _write(tmp_path / "pop.tif", people, Affine(0.25, 0, -3.0, 0, -0.25, 2.0))
     depth, transform = _global_depth(0.0)
-    _write(tmp_path / "global.tif", depth.astype(np.float32), transform)
+    if suffix == "tif":
+        _write(tmp_path / "global.tif", depth.astype(np.float32), transform)
+    else:
+        lon = 0.25 + 0.5 * np.arange(720)
+        lat = 3.0 - 0.25 - 0.5 * np.arange(12)
+        xr.Dataset({"depth": (("lat", "lon"), depth)}, coords={"lat": lat, "lon": lon}).to_netcdf(
+            tmp_path / "global.nc"
+        )
     (tmp_path / "run.yaml").write_text(
         "country: XXA\npopulation: {path: pop.tif}\nhazards:\n  - id: f\n"
-        "    type: river_flood\n    intensity: global.tif\n    scenario: s\n"
+        f"    type: river_flood\n    intensity: global.{suffix}\n    scenario: s\n"
         "    curve: flood_step_1m\n"
     )
     out = run_country(tmp_path / "run.yaml", tmp_path / "out", with_map=False).out_dir
