@@ -238,6 +238,7 @@ class RunFigures:
     variants: tuple
     summary: dict
     manifest: dict
+    note: str = ""  # why the figures are not those of the finest level
 
 
 def _read_json(path: Path) -> dict:
@@ -249,8 +250,10 @@ def _read_json(path: Path) -> dict:
         return {}
 
 
-def read_run_figures(run_dir, hazard: str | None = None) -> RunFigures:
-    """Read ``zones.csv`` of a run: displaced people per finest zone for one hazard."""
+def read_run_figures(run_dir, hazard: str | None = None, codes=()) -> RunFigures:
+    """Read ``zones.csv`` of a run: displaced people per zone for one hazard, at the admin
+    level of the zones among ``codes`` (observed codes; DataError if they mix levels, as a
+    province and its districts would count twice), else at the finest level."""
     run_dir = Path(run_dir)
     table_path = run_dir / "zones.csv"
     if not run_dir.is_dir():
@@ -291,6 +294,18 @@ def read_run_figures(run_dir, hazard: str | None = None) -> RunFigures:
         )
     levels = pd.to_numeric(rows["level"], errors="coerce")
     finest = int(levels.max()) if levels.notna().any() else None
+    found = rows.loc[rows["zone_code"].isin(list(codes)) & levels.notna(), "zone_code"]
+    used = {int(v): sorted(found[levels[found.index] == v]) for v in set(levels[found.index])}
+    if len(used) > 1:
+        listed = "; ".join(f"level {v}: {', '.join(c[:5])}" for v, c in sorted(used.items()))
+        raise DataError(
+            f"the observed codes are zones of {len(used)} admin levels ({listed}); evaluate "
+            "compares zones of one level: give the figures of one level (leave out the "
+            "province rows, or sum the districts into provinces)"
+        )
+    level = min(used, default=finest)
+    note = f"the observed codes are admin level {level} zones: compared at that level"
+    note, finest = (note if level != finest else ""), level
     variants = ("central",) + tuple(v for v in VARIANTS[1:] if f"displaced_{v}" in rows.columns)
     columns = ["displaced"] + [f"displaced_{v}" for v in variants[1:]]
     figures = rows.loc[levels == finest, ["zone_code", "zone_name", *columns]].copy()
@@ -316,6 +331,7 @@ def read_run_figures(run_dir, hazard: str | None = None) -> RunFigures:
         variants,
         _read_json(run_dir / "summary.json"),
         _read_json(run_dir / "manifest.json"),
+        note,
     )
 
 
@@ -449,7 +465,9 @@ def evaluate_run(
         measure_column=measure_column,
         notes=notes,
     )
-    run = read_run_figures(run_dir, hazard)
+    run = read_run_figures(run_dir, hazard, observed.values.index)
+    if run.note:
+        _note(notes, run.note)
     divisor = household_size if household_size is not None else 1.0
 
     zones = run.zones.copy()

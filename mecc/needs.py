@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,7 @@ from mecc.errors import (
     ConfigError,
     DataError,
     InputFileError,
+    MeccWarning,
     read_input_table,
     yaml_syntax_error,
 )
@@ -37,10 +39,12 @@ from mecc.risk import STANDARD_RETURN_PERIODS
 __all__ = [
     "PROFILE_DIR",
     "basis_column",
+    "blank_notes",
     "load_needs_profile",
     "needs_table",
     "read_capacity",
     "shelter_gap",
+    "whole_levels",
     "write_needs",
 ]
 
@@ -64,7 +68,18 @@ def load_needs_profile(name, household_size: float | None = None) -> dict:
     """
     import yaml
 
-    path = Path(name) if str(name).endswith((".yaml", ".yml")) else PROFILE_DIR / f"{name}.yaml"
+    given = Path(str(name))
+    is_yaml = given.suffix.lower() in (".yaml", ".yml")
+    if given.is_file() and not is_yaml:
+        raise ConfigError(
+            f"needs profile {name!r}: a needs profile is a YAML file (.yaml) with id, source "
+            "and a list of needs (id, quantity, unit, per, period, source), like "
+            f"{PROFILE_DIR / 'sphere.yaml'}; this file is not one (it ends in "
+            f"{given.suffix or 'no extension'})"
+        )
+    path = given if is_yaml else PROFILE_DIR / f"{name}.yaml"
+    if is_yaml and not path.is_file():
+        raise ConfigError(f"needs profile {name!r}: file not found")
     if not path.is_file():
         raise ConfigError(
             f"needs profile {name!r} not found; use one of {', '.join(available_profiles())} "
@@ -86,14 +101,18 @@ def load_needs_profile(name, household_size: float | None = None) -> dict:
     for key in ("id", "source"):
         if not profile.get(key):
             raise DataError(f"{label}: {key} is missing")
-    size = household_size if household_size is not None else profile.get("household_size", 5)
+    given_size = household_size is not None
+    size = household_size if given_size else profile.get("household_size", 5)
     if (
         isinstance(size, bool)
         or not isinstance(size, int | float)
         or not math.isfinite(size)
         or not size > 0
     ):
-        raise ConfigError(f"{label}: household size must be a number > 0, got {size!r}")
+        where = "--household-size" if given_size else f"{label}: household_size"
+        raise ConfigError(
+            f"{where}: household size must be a number > 0 (people per household), got {size!r}"
+        )
     profile["household_size"] = float(size)
     for k, need in enumerate(profile["needs"]):
         where = f"{label}: needs[{k}]"
@@ -164,9 +183,11 @@ def needs_table(run, profile: dict, *, hazard_id=None, return_period=DEFAULT_RET
     pandas.DataFrame
         One row per zone, hazard and need: ``zone_code, zone_name, level, hazard_id,
         basis, displaced, displaced_low, displaced_high, need_id, quantity, unit, per,
-        period, per_person, amount, amount_low, amount_high, source``. ``amount`` =
-        ``displaced x per_person``. Hazards without the basis column (e.g. an event
-        set too short for the return period) are left out.
+        period, per_person, amount, amount_low, amount_high, source, note``. ``amount`` =
+        ``displaced x per_person``; ``level`` is a whole number. Where the zone has no
+        figure (e.g. an event set too short for the return period) the amounts are
+        blank and ``note`` says why (the run's ``pmd_notes``); otherwise ``note`` is
+        empty. Hazards without the basis column are left out.
     """
     check_return_period(return_period)
     hazards = run.summary.get("hazards", {})
@@ -189,6 +210,7 @@ def needs_table(run, profile: dict, *, hazard_id=None, return_period=DEFAULT_RET
             else np.full(len(rows), np.nan)
             for s in ("_low", "_high")
         )
+        note = np.where(np.isnan(displaced), _blank_reason(info, column), "")
         for need in profile["needs"]:
             factor = per_person(need, size)
             frames.append(
@@ -196,7 +218,7 @@ def needs_table(run, profile: dict, *, hazard_id=None, return_period=DEFAULT_RET
                     {
                         "zone_code": rows["zone_code"].to_numpy(),
                         "zone_name": rows["zone_name"].to_numpy(),
-                        "level": rows["level"].to_numpy(),
+                        "level": whole_levels(rows["level"]).array,
                         "hazard_id": hid,
                         "basis": column,
                         "displaced": displaced,
@@ -212,6 +234,7 @@ def needs_table(run, profile: dict, *, hazard_id=None, return_period=DEFAULT_RET
                         "amount_low": low * factor,
                         "amount_high": high * factor,
                         "source": need["source"],
+                        "note": note,
                     }
                 )
             )
@@ -221,6 +244,32 @@ def needs_table(run, profile: dict, *, hazard_id=None, return_period=DEFAULT_RET
             f"(scenario displaced or pmd_{return_period:g})"
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def whole_levels(levels) -> pd.Series:
+    """Admin levels as whole numbers (1, 2; blank where a row has none), as in zones.csv."""
+    return pd.to_numeric(pd.Series(levels), errors="coerce").round().astype("Int64")
+
+
+def _blank_reason(info: dict, column: str) -> str:
+    """Why a zone has no figure in ``column``: the run's note on it, else a general one."""
+    if column.startswith("pmd_"):
+        reason = (info.get("pmd_notes") or {}).get(column[len("pmd_") :])
+        if reason:
+            return f"no {column}: {reason}"
+    return f"no {column} for this zone in the run's zones.csv"
+
+
+def blank_notes(table: pd.DataFrame) -> list[str]:
+    """One line per hazard whose needs are blank in some zones, saying why."""
+    notes = []
+    blank = table[table["note"] != ""].drop_duplicates(["zone_code", "hazard_id"])
+    for (hid, note), rows in blank.groupby(["hazard_id", "note"], sort=False):
+        notes.append(
+            f"needs.csv: {hid}: {len(rows)} zone(s) have blank amounts ({note}); "
+            "the note column says so on each row"
+        )
+    return notes
 
 
 def read_capacity(path) -> pd.Series:
@@ -277,7 +326,7 @@ def shelter_gap(needs: pd.DataFrame, zones: pd.DataFrame, capacity: pd.Series) -
         {
             "zone_code": first["zone_code"].to_numpy(),
             "zone_name": first["zone_name"].to_numpy(),
-            "level": first["level"].to_numpy(),
+            "level": whole_levels(first["level"]).array,
             "hazard_id": first["hazard_id"].to_numpy(),
             "basis": first["basis"].to_numpy(),
             "displaced": first["displaced"].to_numpy(),
@@ -305,7 +354,8 @@ def write_needs(
 
     The run folder is only read; ``out_dir`` is created through a staging folder, so a
     failure leaves nothing behind. Also writes needs_profile.json: the profile used with
-    its sources, the household size and the return period.
+    its sources, the household size, the return period and ``notes``: one line per hazard
+    whose amounts are blank in some zones (each also issued as a :class:`MeccWarning`).
     """
     from mecc.map_data import read_run
     from mecc.outputs import OutputFolder, write_csv, write_json
@@ -316,6 +366,9 @@ def write_needs(
     chosen = load_needs_profile(profile, household_size)
     run = read_run(run_dir)
     table = needs_table(run, chosen, hazard_id=hazard_id, return_period=return_period)
+    notes = blank_notes(table)
+    for message in notes:
+        warnings.warn(message, MeccWarning, stacklevel=2)
     gap = None
     if capacity is not None:
         gap = shelter_gap(table, run.zones, read_capacity(capacity))
@@ -335,6 +388,7 @@ def write_needs(
                 "rule": "amount = displaced people x quantity per person "
                 "(per household: / household size); modelled estimate",
                 "needs": chosen["needs"],
+                "notes": notes,
                 "run": str(run_dir.resolve()),
             },
             staging / "needs_profile.json",

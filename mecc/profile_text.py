@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import html
 import math
+import re
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -90,6 +92,22 @@ class ProfileText:
     def people(self, value) -> str:
         """A rounded count for a sentence."""
         return esc(self.number(round_people(value)))
+
+    def need_unit(self, unit) -> str:
+        """The unit of a need in the language (``need_unit_<unit>``, ``m²`` as ``m2``);
+        a unit the locale does not name (a user's profile) as written, escaped."""
+        name = re.sub(r"\W", "_", unicodedata.normalize("NFKC", str(unit)).casefold())
+        if f"need_unit_{name}" in self.words:
+            return self.w(f"need_unit_{name}")
+        return esc(str(unit))
+
+    def sendai_label(self, indicator, hazard_id=None, per_year=False) -> str:
+        """A Sendai row's label: the indicator code, with its hazard and "per year" for
+        expected annual values (``sendai_label``, ``sendai_label_per_year``)."""
+        if not hazard_id:
+            return esc(str(indicator))
+        key = "sendai_label_per_year" if per_year else "sendai_label"
+        return self.w(key, indicator=esc(str(indicator)), hazard=esc(str(hazard_id)))
 
     def hazard_noun(self, hazard_type: str) -> str:
         return self.w(f"hazard_{hazard_type}")

@@ -263,7 +263,7 @@ class _Profiles:
             return ""
         t = self.text
         body = "".join(
-            f'<tr><td class="left">{esc(label)}</td>'
+            f'<tr><td class="left">{t.sendai_label(*label)}</td>'
             f'<td data-figure="sendai_value">{t.num(value)}</td>'
             f'<td data-figure="sendai_per_100k">{t.num(per)}</td></tr>'
             for label, value, per in rows
@@ -311,7 +311,7 @@ class _Profiles:
         body = ""
         for need in self.needs["needs"]:
             factor = per_person(need, size)
-            unit = esc(str(need["unit"]))
+            unit = t.need_unit(need["unit"])
             period = t.w(f"period_{need['period']}")
             if need["per"] == "household":
                 quantity = t.w(
@@ -387,12 +387,13 @@ PROFILE_INDICATORS = ("B-1", "B-3", "B-4")
 
 
 def _read_sendai(path: Path) -> dict:
-    """``{admin_code: [(indicator label, people, per 100,000)]}`` from sendai.csv.
+    """``{admin_code: [((indicator, hazard, per year), people, per 100,000)]}`` from
+    sendai.csv (the label's words come from the locale: :meth:`ProfileText.sendai_label`).
 
     The layout of ``mecc.sendai``: B-1, B-3 and B-4 (``PROFILE_INDICATORS``; the
     displacement figures are the profile's own) for everyone (empty ``breakdown`` and
     sex / age / disability / income columns), expected annual values and scenarios,
-    labelled with the hazard and "per year" for expected annual values. Columns a file
+    with the hazard and whether the value is per year (expected annual). Columns a file
     lacks are not filtered on; a file without ``admin_code`` and ``indicator_code``: {}.
     """
     if not path.is_file():
@@ -415,16 +416,31 @@ def _read_sendai(path: Path) -> dict:
     )
     out: dict = {}
     for _, row in table.iterrows():
-        label = row["indicator_code"]
-        if row.get("hazard_id"):
-            per_year = ", per year" if row.get("measure") == "expected_annual" else ""
-            label = f"{label} ({row['hazard_id']}{per_year})"
+        label = (
+            row["indicator_code"],
+            row.get("hazard_id") or None,
+            row.get("measure") == "expected_annual",
+        )
         value = (
             pd.to_numeric(row.get(value_column, ""), errors="coerce") if value_column else np.nan
         )
         per = pd.to_numeric(row.get("per_100k", ""), errors="coerce")
         out.setdefault(row["admin_code"], []).append((label, value, per))
     return out
+
+
+def _check_zone_levels(left_out, zones, levels) -> None:
+    """Refuse a --zone that --level leaves out, naming the zone's own level."""
+    levels_of = dict(zip(left_out["zone_code"], left_out["level"], strict=False))
+    for code in zones:
+        if code in levels_of:
+            level = _as_float(levels_of[code])
+            own = f"a level-{int(level)} zone" if _finite(level) else "a zone without a level"
+            chosen = ", ".join(str(v) for v in levels)
+            raise ConfigError(
+                f"--zone {code}: {own} of this run, but --level {chosen} leaves it out "
+                "(add its level or leave out --level)"
+            )
 
 
 def build_profiles(
@@ -465,12 +481,16 @@ def build_profiles(
     )
     units = run.zones.drop_duplicates("zone_code")
     units = units[units["zone_code"] != "__outside__"]
-    if levels:
-        units = units[units["level"].isin([float(v) for v in levels])]
     if zones:
         unknown = sorted(set(zones) - set(units["zone_code"]))
         if unknown:
             raise ConfigError(f"--zone {unknown[0]}: not a zone of this run")
+    if levels:
+        kept = units["level"].isin([float(v) for v in levels])
+        if zones:
+            _check_zone_levels(units[~kept], zones, levels)
+        units = units[kept]
+    if zones:
         units = units[units["zone_code"].isin(zones)]
     if units.empty:
         raise DataError(f"{run_dir}: no admin unit to profile")

@@ -176,6 +176,61 @@ def test_needs_refuses_to_write_into_the_run_folder(run_dir):
         write_needs(run_dir, run_dir / "needs")
 
 
+def test_needs_levels_are_whole_numbers_as_in_zones_csv(run_dir, tmp_path):
+    import csv
+
+    capacity = tmp_path / "capacity.csv"
+    capacity.write_text("zone_code,capacity\nA,100\nB,200\n", encoding="utf-8")
+    out = write_needs(run_dir, tmp_path / "needs", capacity=capacity)
+
+    def levels(path):
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            return {row["level"] for row in csv.DictReader(handle)}
+
+    assert levels(run_dir / "zones.csv") - {""} == {"1"}
+    assert levels(out / "needs.csv") == levels(out / "shelter_gap.csv") == {"1"}  # not 1.0
+
+
+def test_blank_needs_say_why(run_dir, tmp_path):
+    """A zone without the figure at the return period (an event set too short for it)
+    gets blank amounts with a note, and a warning, instead of blanks without a word."""
+    import shutil
+
+    from mecc.errors import MeccWarning
+
+    copy = shutil.copytree(run_dir, tmp_path / "run")
+    zones = pd.read_csv(copy / "zones.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    rows = (zones["zone_code"] == "B") & (zones["hazard_id"] == "rf")
+    zones.loc[rows, ["pmd_100", "pmd_100_low", "pmd_100_high"]] = ""
+    zones.to_csv(copy / "zones.csv", index=False, encoding="utf-8-sig")
+    summary = json.loads((copy / "summary.json").read_text(encoding="utf-8"))
+    reason = "undefined: longer than the return periods this event set supports (1 to 40 years)"
+    summary["hazards"]["rf"]["pmd_notes"] = {"100": reason}
+    (copy / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    with pytest.warns(MeccWarning, match="needs.csv: rf: 1 zone\\(s\\) have blank amounts"):
+        out = write_needs(copy, tmp_path / "needs", hazard_id="rf")
+    needs = pd.read_csv(out / "needs.csv", encoding="utf-8-sig", keep_default_na=False)
+    blank = needs[needs["zone_code"] == "B"]
+    assert (blank["amount"] == "").all() and set(blank["note"]) == {f"no pmd_100: {reason}"}
+    assert set(needs.loc[needs["zone_code"] == "A", "note"]) == {""}
+    notes = json.loads((out / "needs_profile.json").read_text(encoding="utf-8"))["notes"]
+    assert len(notes) == 1 and reason in notes[0]
+
+
+def test_needs_errors_name_the_real_cause(run_dir, tmp_path):
+    with pytest.raises(ConfigError, match="^--household-size: household size must be") as raised:
+        write_needs(run_dir, tmp_path / "out", household_size=0)
+    assert "sphere" not in str(raised.value)  # the option, not the built-in profile
+    table = tmp_path / "prof.csv"
+    table.write_text("a,b\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="a needs profile is a YAML file") as raised:
+        write_needs(run_dir, tmp_path / "out", profile=str(table))
+    assert "not found" not in str(raised.value) and "ends in .csv" in str(raised.value)
+    with pytest.raises(ConfigError, match="'nowhere.yaml': file not found"):
+        write_needs(run_dir, tmp_path / "out", profile="nowhere.yaml")
+    assert not (tmp_path / "out").exists()
+
+
 def test_every_needs_profile_cites_its_sources():
     for name in ("sphere", "bnpb_indonesia"):
         profile = load_needs_profile(name)
@@ -311,6 +366,41 @@ def test_sendai_figures_of_the_run_are_shown(tmp_path):
         assert len(row) == 1 and f"{code} (rf, per year)" in shown
         assert f"{float(row['value_number'].iloc[0]):,.0f}" in shown
     assert shown.count("(rf, per year)") == 3 and "AAA-D1" not in shown
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("fr", ["B-3 (rf, par an)", "B-1 (surge)", "0,05 toilettes", "15 litres par jour"]),
+        ("es", ["B-3 (rf, por año)", "B-1 (surge)", "0,05 letrinas", "15 litros por día"]),
+        ("en", ["B-3 (rf, per year)", "B-1 (surge)", "0.05 toilets", "15 litres per day"]),
+    ],
+)
+def test_profile_sendai_rows_and_need_units_in_the_language(run_dir, tmp_path, lang, words):
+    """The Sendai rows' "per year" and the needs' units come from the locale: no English
+    in French and Spanish profiles."""
+    import shutil
+
+    copy = shutil.copytree(run_dir, tmp_path / "run")
+    (copy / "sendai.csv").write_text(
+        "admin_code,hazard_id,indicator_code,measure,breakdown,unit,value_number,per_100k\n"
+        "B,rf,B-3,expected_annual,,people,120,300\n"
+        "B,surge,B-1,scenario,,people,76000,190000\n",
+        encoding="utf-8-sig",
+    )
+    shown = _text(_pages(build_profiles(copy, lang=lang))["B"])
+    for text in words:
+        assert text in shown, (lang, text)
+    if lang != "en":
+        for english in ("per year", "toilets", "litres per", "litres por"):
+            assert english not in shown, (lang, english)
+
+
+def test_profile_zone_left_out_by_its_level(run_dir):
+    with pytest.raises(ConfigError, match="--zone B: a level-1 zone of this run, but --level 2"):
+        build_profiles(run_dir, zones=["B"], levels=[2])
+    with pytest.raises(ConfigError, match="--zone Q: not a zone of this run"):
+        build_profiles(run_dir, zones=["Q"], levels=[1])
 
 
 def test_profile_options_and_errors(run_dir, tmp_path):

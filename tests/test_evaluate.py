@@ -301,3 +301,49 @@ def test_rank_and_correlation_helpers():
     assert spearman(x, y) == pytest.approx(expected)
     assert math.isnan(pearson([1, 1, 1], [1, 2, 3]))
     assert math.isnan(pearson([1, 2], [1, 2]))
+
+
+def _write_two_level_run(folder):
+    """Provinces P1 (A, B, C) and P2 (D, E, F) over the districts of RUN_PEOPLE."""
+    folder = _write_run(folder)
+    zones = pd.read_csv(folder / "zones.csv", encoding="utf-8-sig", keep_default_na=False)
+    zones.loc[zones["zone_code"] != "__outside__", "level"] = "2"
+    zones["parent_code"] = zones["zone_code"].map(
+        dict.fromkeys("ABC", "P1") | dict.fromkeys("DEF", "P2")
+    )
+    provinces = []
+    for code, children in (("P1", "ABC"), ("P2", "DEF")):
+        people = sum(RUN_PEOPLE[c] for c in children)
+        provinces.append(
+            (code, f"Province {code}", 1, "storm", 3e4, people, people / 2, people * 2, 0.0, "")
+        )
+    provinces = pd.DataFrame(provinces, columns=zones.columns)
+    pd.concat([provinces, zones]).to_csv(folder / "zones.csv", index=False, encoding="utf-8-sig")
+    return folder
+
+
+def test_observed_codes_of_two_admin_levels_are_refused(tmp_path):
+    """A province among districts was 'no zone of the run' and its people counted twice in
+    the observed national total (once itself, once through its districts)."""
+    run = _write_two_level_run(tmp_path / "run")
+    observed = _write_observed(tmp_path / "obs.csv", [("P1", "1000"), ("A", "500"), ("B", "20")])
+    with pytest.raises(DataError, match=r"2 admin levels \(level 1: P1; level 2: A, B\)"):
+        evaluate_run(run, observed, tmp_path / "e", code_column="code", value_column="houses")
+    assert not (tmp_path / "e").exists()
+
+
+def test_observed_provinces_are_compared_at_the_province_level(tmp_path):
+    run = _write_two_level_run(tmp_path / "run")
+    observed = _write_observed(tmp_path / "obs.csv", [("P1", "2000"), ("P2", "1000")])
+    with pytest.warns(MeccWarning, match="admin level 1 zones: compared at that level"):
+        result = evaluate_run(
+            run, observed, tmp_path / "e", code_column="code", value_column="houses"
+        )
+    figures = result.figures
+    assert figures["run"]["admin_level"] == 1 and figures["zones"]["zones"] == 2
+    assert figures["observed"]["codes_not_in_run"] == []
+    assert figures["national"]["observed"] == 3000.0
+    total = sum(RUN_PEOPLE.values()) + OUTSIDE_PEOPLE  # provinces + outside, counted once
+    assert figures["national"]["modelled"] == pytest.approx(total)
+    table = pd.read_csv(tmp_path / "e" / "evaluation.csv", encoding="utf-8-sig")
+    assert table.set_index("zone_code")["modelled"].to_dict() == {"P1": 2400.0, "P2": 1078.0}

@@ -403,6 +403,34 @@ def test_variants_change_the_numbers_not_the_questions(pack, tmp_path):
     )
 
 
+def test_a_variant_past_the_knob_lists_is_another_key(tmp_path):
+    """Variant 4 of m4 was variant 0 again (knobs of four values, N modulo 4): now it is
+    another combination of return period and protection, with its own engine numbers."""
+    from training_modules.pack import build_pack
+
+    keys, metas = {}, {}
+    for variant in (0, 4):
+        built = build_pack(
+            tmp_path / str(variant),
+            modules=["m4"],
+            langs=["en"],
+            variant=variant,
+            interactive_maps=False,
+        )
+        keys[variant] = key(built.out_dir, "m4_displacement")
+        metas[variant] = json.loads((built.out_dir / "pack.json").read_text("utf-8"))
+    first, fifth = keys[0], keys[4]
+    assert first["knobs"] == {"return_period": 100, "protection_rp": 2}
+    assert fifth["knobs"] == {"return_period": 100, "protection_rp": 5}
+    numbers = {
+        v: {q: e["answer"] for q, e in k["questions"].items() if e["kind"] == "numeric"}
+        for v, k in keys.items()
+    }
+    assert numbers[0] != numbers[4]
+    assert numbers[4]["q1"] < numbers[0]["q1"]  # more protection, less average displacement
+    assert metas[4]["modules"]["m4_displacement"]["variants"] == 16
+
+
 def test_changing_a_modules_curve_changes_its_key(pack, tmp_path):
     from training_modules.pack import build_pack
 

@@ -341,3 +341,134 @@ def test_check_command(cli, tmp_path):
     assert missing.exit_code == 1 and missing.output.count("\n") == 1
     neither = cli("training", "check", "--key", key)
     assert neither.exit_code == 2 and "give either one ANSWERS file" in neither.output
+
+
+# --- answers written as text, quiz letters, where the grades go -----------------------------
+
+
+ENGLISH = {"decimal": ".", "group": ","}
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("1.0876e4", 10876.0),  # scientific notation: the right answer, not 1.08764
+        ("1.0876E+4 people", 10876.0),
+        ("10,876", 10876.0),
+        ("10 876 people", 10876.0),
+        ("about 10,900", 10900.0),
+        ("461.1 per 100,000 residents per year", None),  # without the key's unit: two numbers
+        ("19319 (range 5,657 to 19,319)", None),  # not one number (was 19319565719319)
+        ("1/2", None),  # a fraction is not one number (was 12)
+        ("10,87", None),  # not grouped by thousands (was 1087)
+        ("5 to 10", None),
+        ("1e999", None),
+    ],
+)
+def test_text_answers_are_one_number_or_none(text, number):
+    assert parse_number(text, ENGLISH) == number
+
+
+def test_text_answers_in_french_and_with_the_questions_unit():
+    french = {"decimal": ",", "group": "\u202f"}
+    assert parse_number("1,0876e4", french) == 10876.0
+    assert parse_number("1\u202f087,6", french) == 1087.6
+    assert parse_number("1\u202f087,6 pour 100\u202f000", french) is None
+    unit = "pour 100\u202f000 habitants"
+    assert parse_number("1\u202f087,6 pour 100\u202f000 habitants", french, unit) == 1087.6
+
+
+def test_an_answer_that_is_not_one_number_is_unreadable_not_wrong(tmp_path):
+    results = _by_id(grade(_sheet({"q1": "1000 (fourchette 900 à 1\u202f100)"}), KEY))
+    assert results["q1"]["status"] == "unreadable" and results["q1"]["points"] == 0
+    assert results["q1"]["feedback"] == "Pas un nombre." and results["q1"]["mistakes"] == []
+    assert _by_id(grade(_sheet({"q1": "1e3"}), KEY))["q1"]["status"] == "right"
+    assert _by_id(grade(_sheet({"q1": "1/2"}), KEY))["q1"]["status"] == "unreadable"
+    key = tmp_path / "key.yaml"
+    key.write_text(yaml.safe_dump(KEY, allow_unicode=True), "utf-8")
+    sheet = tmp_path / "ana.yaml"
+    sheet.write_text(yaml.safe_dump(_sheet({"q1": "1/2", "q2": "b"}, participant="Ana")), "utf-8")
+    _, table = check_answers(sheet, key)
+    assert table["unreadable"].iloc[0] == "q1"  # the class table names the question
+
+
+def test_quiz_letters_are_normalised_like_choice_answers():
+    result = grade(
+        _sheet({}, quiz_pre={"p1": " A) ", "p2": "c."}, quiz_post={"p1": "(a)", "p2": "C"}), KEY
+    )
+    assert (result.quiz_pre, result.quiz_post) == (100.0, 100.0)
+    assert grade(_sheet({}, quiz_pre={"p1": "b)", "p2": "c"}), KEY).quiz_pre == 50.0
+    assert _by_id(grade(_sheet({"q2": " B. "}), KEY))["q2"]["status"] == "right"
+
+
+def test_unknown_quiz_items_are_refused_like_unknown_questions():
+    with pytest.raises(ConfigError, match=r"answers.quiz_pre: unknown quiz item\(s\) p99"):
+        grade(_sheet({}, quiz_pre={"p1": "a", "p99": "x"}), KEY)
+    with pytest.raises(ConfigError, match=r"answers.quiz_post: unknown quiz item\(s\) p7"):
+        grade(_sheet({}, quiz_post={"p7": "a"}), KEY)
+
+
+def test_the_grades_never_replace_the_key_or_a_sheet(tmp_path, cli):
+    from mecc.errors import OutputExistsError
+
+    key = tmp_path / "key.yaml"
+    key.write_text(yaml.safe_dump(KEY, allow_unicode=True), "utf-8")
+    sheets = tmp_path / "class"
+    sheets.mkdir()
+    sheet = sheets / "ana.yaml"
+    sheet.write_text(yaml.safe_dump(_sheet({"q1": 1000}, participant="Ana")), "utf-8")
+    before = {p: p.read_bytes() for p in (key, sheet)}
+    for answers, class_dir, out in (
+        (sheet, None, key),
+        (sheet, None, sheet),
+        (None, sheets, tmp_path / "class" / "." / "ana.yaml"),
+    ):
+        for overwrite in (False, True):
+            with pytest.raises(ConfigError, match="write the grades to another file"):
+                check_answers(answers, key, class_dir, out, overwrite)
+    assert {p: p.read_bytes() for p in (key, sheet)} == before
+    grades_csv = tmp_path / "grades.csv"
+    grades_csv.write_text("earlier grades", "utf-8")
+    with pytest.raises(OutputExistsError, match="use --overwrite"):
+        check_answers(sheet, key, None, grades_csv)
+    assert grades_csv.read_text("utf-8") == "earlier grades"
+    check_answers(sheet, key, None, grades_csv, overwrite=True)
+    assert "Ana" in grades_csv.read_text("utf-8-sig")
+    refused = cli("training", "check", sheet, "--key", key, "--out", key)
+    assert refused.exit_code == 2 and "is the answer key" in refused.output
+    assert key.read_bytes() == before[key]
+    exists = cli("training", "check", sheet, "--key", key, "--out", grades_csv)
+    assert exists.exit_code == 2 and "--overwrite" in exists.output
+    again = cli("training", "check", sheet, "--key", key, "--out", grades_csv, "--overwrite")
+    assert again.exit_code == 0, again.output
+
+
+# --- variants -----------------------------------------------------------------------------
+
+
+def test_variants_combine_the_knobs_and_say_how_many_there_are(catalogue):
+    from training_modules.scenario import check_variant, knob_values, variant_count
+
+    m4 = catalogue.module("m4")
+    combinations = [tuple(knob_values(m4, v).values()) for v in range(16)]
+    assert len(set(combinations)) == 16 == variant_count(m4)  # every pair once
+    lists = m4.data["knobs"]
+    assert combinations[:4] == list(zip(*lists.values(), strict=True))  # 0-3 as written
+    m8 = catalogue.module("m8")
+    assert variant_count(m8) == 7 * 4 * 4  # the forecast track (N modulo 7) and two knobs
+    assert len({(v % 7, *knob_values(m8, v).values()) for v in range(112)}) == 112
+    counts = {m.id: variant_count(m) for m in catalogue.modules.values()}
+    assert counts["m7_risk_map"] == 3 and counts["m3_exposure"] == 4
+    assert counts["m2_loss_records"] is None  # variant-seeded records: every variant differs
+    check_variant([m4], 15)
+    with pytest.raises(ConfigError, match=r"--variant 16: m4_displacement has 16 distinct var"):
+        check_variant([m4], 16)
+    with pytest.raises(ConfigError, match="m7_risk_map has 3 distinct variants.*0 to 2"):
+        check_variant(list(catalogue.modules.values()), 3)
+
+
+def test_a_variant_beyond_the_distinct_ones_is_refused_before_any_work(tmp_path, cli):
+    result = cli("training", "build", "--module", "m7", "--variant", "3", "--out", tmp_path / "p")
+    assert result.exit_code == 2 and result.output.count("\n") == 1
+    assert "m7_risk_map has 3 distinct variants, so give --variant 0 to 2" in result.output
+    assert not (tmp_path / "p").exists()

@@ -5,16 +5,24 @@
   named in the feedback;
 - choice and map: the option's letter (its zone code or name is accepted too); a
   wrong option that a documented mistake leads to is named;
+- numeric answers written as text must be one number (the key's decimal and group
+  marks, or scientific notation, the question's unit after it allowed): text holding
+  other numbers ("19319 (range 5,657 to 19,319)", "1/2") is *unreadable*, not wrong;
+- quiz letters are read like choice letters (``" A) "`` is ``a``); unknown question or
+  quiz ids are errors;
 - rubric (short policy answers): points per criterion given by the facilitator in
   the sheet (``{rubric: {c1: 2}}``) are used; with text only, criteria whose keywords
   appear earn provisional points for the facilitator to confirm.
 
 An answer key given as the answer sheet scores 100 %. ``--class DIR`` grades every
-sheet of a folder into one table (CSV, UTF-8 with BOM) with pre/post quiz scores.
+sheet of a folder into one table (CSV, UTF-8 with BOM) with pre/post quiz scores and the
+questions whose answer was unreadable. ``--out`` is never the key or a sheet being
+graded, and an existing file is replaced only with ``overwrite``.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -22,7 +30,7 @@ from pathlib import Path
 
 import yaml
 
-from mecc.errors import ConfigError, InputFileError, yaml_syntax_error
+from mecc.errors import ConfigError, InputFileError, OutputExistsError, yaml_syntax_error
 from training_modules.key import KEY_KIND, tolerance_of
 
 __all__ = ["Grade", "check_answers", "grade", "read_sheet"]
@@ -93,23 +101,64 @@ def read_sheet(path) -> dict:
     return data
 
 
-def parse_number(value, number_format: dict) -> float | None:
-    """A number from YAML, or text such as ``10 876`` / ``10,876`` / ``10.876,5``."""
+def _number_pattern(decimal: str, group: str) -> re.Pattern:
+    """One number: digits grouped by thousands (or not), a decimal part, an exponent."""
+    groups = sorted({g for g in (group, " ") if g and g != decimal})
+    decimals = sorted({d for d in (decimal, ".") if d and d not in groups})
+    mark = "|".join(re.escape(g) for g in groups)
+    point = "|".join(re.escape(d) for d in decimals)
+    whole = rf"(?:\d{{1,3}}(?:(?:{mark})\d{{3}})+|\d+)"
+    return re.compile(
+        rf"(?P<before>\D*?)(?P<number>[-+]?(?:{whole}(?:(?:{point})\d+)?|(?:{point})\d+)"
+        rf"(?:[eE][-+]?\d+)?)(?P<after>\D*)"
+    )
+
+
+def parse_number(value, number_format: dict, unit: str | None = None) -> float | None:
+    """One number from YAML, or from text such as ``10 876`` / ``10,876`` / ``1.0876e4``.
+
+    Parameters
+    ----------
+    value : object
+        The answer as written in the sheet.
+    number_format : dict
+        The key's ``decimal`` and ``group`` marks. A space also groups thousands, and a
+        point is read as the decimal mark when it does not group thousands.
+    unit : str, optional
+        The question's unit (e.g. "per 100,000 residents"): left out when the answer
+        ends with it.
+
+    Returns
+    -------
+    float or None
+        None unless the text holds exactly one well-formed number (groups of three
+        digits after the first, scientific notation allowed), with words but no other
+        digit around it: "19319 (range 5,657 to 19,319)" or "1/2" are not one number.
+    """
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int | float):
-        return float(value)
-    text = unicodedata.normalize("NFKC", str(value)).strip().replace(" ", "").replace("\u202f", "")
-    text = re.sub(r"[^\d,.\-]", "", text)
-    decimal = number_format.get("decimal", ".")
-    group = number_format.get("group", ",")
-    if group.strip():
-        text = text.replace(group, "")
-    text = text.replace(decimal, ".")
+        return float(value) if math.isfinite(value) else None
+    text = _fold(unicodedata.normalize("NFKC", str(value))).replace("\u2212", "-").strip()
+    if unit:
+        folded_unit = _fold(unicodedata.normalize("NFKC", str(unit))).strip()
+        if folded_unit and text.endswith(folded_unit):
+            text = text[: len(text) - len(folded_unit)].strip()
+    decimal = unicodedata.normalize("NFKC", number_format.get("decimal", ".") or ".")
+    group = unicodedata.normalize("NFKC", number_format.get("group", ",") or "")
+    match = _number_pattern(decimal, group).fullmatch(text)
+    if match is None:
+        return None
+    number = match.group("number")
+    for mark in {group, " "} - {decimal}:
+        if mark:
+            number = number.replace(mark, "")
+    number = number.replace(decimal, ".")
     try:
-        return float(text)
+        result = float(number)
     except ValueError:
         return None
+    return result if math.isfinite(result) else None
 
 
 def _fold(text: str) -> str:
@@ -117,10 +166,21 @@ def _fold(text: str) -> str:
     return "".join(c for c in text if not unicodedata.combining(c))
 
 
+def _letter(value) -> str:
+    """An answer folded for comparison; a choice letter without its ``)`` or ``.``.
+
+    ``" a "``, ``"A)"``, ``"(a)"`` and ``"a."`` are all ``"a"``; other text is only
+    folded (lower case, no accents) and stripped.
+    """
+    text = _fold(str(value)).strip()
+    match = re.fullmatch(r"\(?\s*([a-z])\s*[).]?", text)
+    return match.group(1) if match else text
+
+
 def _choice_letter(value, entry: dict) -> str | None:
     if value is None:
         return None
-    text = _fold(str(value)).strip().rstrip(")").strip()
+    text = _letter(value)
     options = entry.get("options") or {}
     if text in options:
         return text
@@ -141,7 +201,7 @@ def _grade_question(qid, entry, value, key) -> dict:
     if value is None or value == "":
         return {**result, "status": "unanswered", "feedback": messages.get("unanswered", "")}
     if kind == "numeric":
-        number = parse_number(value, key.get("number_format") or {})
+        number = parse_number(value, key.get("number_format") or {}, entry.get("unit"))
         if number is None:
             return {**result, "status": "unreadable", "feedback": messages.get("unreadable", "")}
         tolerance = entry.get("tolerance") or {}
@@ -201,7 +261,9 @@ def _quiz_score(answers, quiz) -> float | None:
     if not answers or not any(v not in (None, "") for v in answers.values()):
         return None
     right = sum(
-        1 for qid, item in quiz.items() if _fold(str(answers.get(qid) or "")) == item["answer"]
+        1
+        for qid, item in quiz.items()
+        if answers.get(qid) not in (None, "") and _letter(answers[qid]) == _letter(item["answer"])
     )
     return 100.0 * right / len(quiz) if quiz else None
 
@@ -222,8 +284,14 @@ def grade(sheet: dict, key: dict, where: str = "answers") -> Grade:
         raise ConfigError(
             f"{where}.answers: unknown question(s) {', '.join(sorted(map(str, unknown)))}"
         )
-    results = [_grade_question(q, e, answers.get(q), key) for q, e in key["questions"].items()]
     quiz = key.get("quiz") or {}
+    for name in ("quiz_pre", "quiz_post"):
+        unknown = set(sheet.get(name) or {}) - set(quiz)
+        if unknown:
+            raise ConfigError(
+                f"{where}.{name}: unknown quiz item(s) {', '.join(sorted(map(str, unknown)))}"
+            )
+    results = [_grade_question(q, e, answers.get(q), key) for q, e in key["questions"].items()]
     return Grade(
         participant=str(sheet.get("participant") or Path(where).stem),
         score=sum(r["points"] for r in results),
@@ -254,22 +322,60 @@ def class_table(grades: list, key: dict):
         row["to_confirm"] = " ".join(
             r["id"] for r in item.questions if r["status"] == "provisional"
         )
+        row["unreadable"] = " ".join(r["id"] for r in item.questions if r["status"] == "unreadable")
         row["quiz_pre_percent"] = item.quiz_pre
         row["quiz_post_percent"] = item.quiz_post
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def check_answers(answers=None, key_path=None, class_dir=None, out_path=None):
+def _check_out_path(out_path: Path, inputs: list, overwrite: bool) -> None:
+    """Refuse an ``--out`` that is an input of this grading, or exists without overwrite."""
+    target = out_path.resolve()
+    for role, path in inputs:
+        path = Path(path)
+        same = target == path.resolve()
+        if not same and out_path.exists() and path.exists():
+            same = out_path.samefile(path)
+        if same:
+            raise ConfigError(
+                f"--out {out_path}: is {role}; write the grades to another file "
+                "(--overwrite never replaces an input)"
+            )
+    if out_path.is_dir():
+        raise OutputExistsError(
+            f"--out {out_path}: is a folder; give a file name such as grades.csv"
+        )
+    if out_path.exists() and not overwrite:
+        raise OutputExistsError(f"--out {out_path}: file exists; use --overwrite to replace it")
+
+
+def check_answers(answers=None, key_path=None, class_dir=None, out_path=None, overwrite=False):
     """The tool behind ``mecc training check``: one sheet, or a folder into one table.
 
-    Returns ``(grades, table)``; ``table`` is written to ``out_path`` (CSV) when given.
+    Parameters
+    ----------
+    answers : path, optional
+        One answer sheet (or an answer key, graded as its own answers).
+    key_path : path
+        The answer key.
+    class_dir : path, optional
+        A folder of answer sheets (``*.yaml``), instead of ``answers``.
+    out_path : path, optional
+        Where to write the table of grades (CSV, UTF-8 with BOM). Never the key or a
+        sheet being graded; an existing file only with ``overwrite``.
+    overwrite : bool
+        Replace an existing ``out_path``.
+
+    Returns
+    -------
+    tuple
+        ``(grades, table)``: a :class:`Grade` per sheet and the class table.
     """
     if key_path is None:
         raise ConfigError("--key: give the answer key (answer_key.yaml)")
     if (answers is None) == (class_dir is None):
         raise ConfigError("give either one ANSWERS file or --class DIR")
-    key = read_key(key_path)
     if class_dir is not None:
         folder = Path(class_dir)
         if not folder.is_dir():
@@ -279,12 +385,18 @@ def check_answers(answers=None, key_path=None, class_dir=None, out_path=None):
             raise InputFileError(f"{folder}: no answer sheets (*.yaml) found")
     else:
         paths = [Path(answers)]
+    if out_path is not None:
+        out_path = Path(out_path)
+        inputs = [("the answer key", key_path)] + [
+            ("an answer sheet being graded", p) for p in paths
+        ]
+        _check_out_path(out_path, inputs, overwrite)
+    key = read_key(key_path)
     grades = [grade(read_sheet(p), key, str(p)) for p in paths]
     table = class_table(grades, key)
     if out_path is not None:
         from mecc.outputs import write_csv
 
-        out_path = Path(out_path)
         out_path.parent.mkdir(parents=True, exist_ok=True)
         partial = out_path.with_name(out_path.name + ".partial")
         write_csv(table, partial)

@@ -107,7 +107,9 @@ def build_pack(
     langs : list of str, optional
         Languages; default: every language found (built-in en, fr, es and ``locales``).
     variant : int
-        0 is the module as written; N > 0 perturbs each scenario deterministically.
+        0 is the module as written; N > 0 perturbs each scenario deterministically
+        (another combination of knob values and storm track). Refused when N is not below
+        a chosen module's number of distinct variants (:func:`scenario.variant_count`).
     locales : list of paths
         Folders with more ``<lang>/`` locale folders (a new language needs no code).
     modules_dir : path, optional
@@ -122,8 +124,7 @@ def build_pack(
     chosen = [catalogue.module(m) for m in modules] if modules else list(catalogue.modules.values())
     chosen = list({m.id: m for m in chosen}.values())
     languages = _languages(catalogue, langs)
-    if variant < 0:
-        raise ConfigError(f"--variant {variant}: give 0 or a positive whole number")
+    scenario.check_variant(chosen, variant)
     folder = OutputFolder(out_dir, overwrite=overwrite)
     timings = {}
     with folder as staging:
@@ -153,7 +154,11 @@ def build_pack(
                 "languages": languages,
                 "exercise": exercise,
                 "modules": {
-                    c.module.id: {"knobs": c.key["knobs"], "key_fingerprint": c.key["fingerprint"]}
+                    c.module.id: {
+                        "knobs": c.key["knobs"],
+                        "key_fingerprint": c.key["fingerprint"],
+                        "variants": scenario.variant_count(c.module),
+                    }
                     for c in computed
                 },
                 "runs_computed": cache.computed,

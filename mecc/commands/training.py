@@ -35,7 +35,9 @@ def training_group():
     type=int,
     default=0,
     show_default=True,
-    help="0: the modules as written; N > 0: another track, threshold, curve or return period.",
+    help="0: the modules as written; N > 0: another combination of track, threshold, curve "
+    "or return period. Each module has a number of distinct variants (pack.json lists it); "
+    "an N beyond it is refused with the largest N the chosen modules allow.",
 )
 @click.option(
     "--locales",
@@ -91,14 +93,15 @@ def build_command(ctx, out_dir, modules, langs, variant, locales, no_maps, overw
     "out_path",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Write the table of grades as CSV.",
+    help="Write the table of grades as CSV (never the key or a sheet being graded).",
 )
+@click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
 @click.pass_context
-def check_command(ctx, answers, key_path, class_dir, out_path):
+def check_command(ctx, answers, key_path, class_dir, out_path, overwrite):
     """Grade ANSWERS.yaml (or a --class folder) against --key; name common mistakes."""
     from training_modules.grading import check_answers
 
-    grades, table = check_answers(answers, key_path, class_dir, out_path)
+    grades, table = check_answers(answers, key_path, class_dir, out_path, overwrite)
     if ctx.obj["quiet"]:
         return
     if class_dir is None:
