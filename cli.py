@@ -1,12 +1,16 @@
 """The ``mecc`` command line: parse options, call one tool, turn errors into exit codes.
 
 No computation happens here. Library errors (:class:`mecc.errors.MeccError`) become one
-line on stderr and their exit code (1 bad data, 2 bad usage); anything else is a bug
-(exit 3, with where to report it). ``-v`` shows tracebacks.
+line on stderr and their exit code (1 bad data, 2 bad usage); so does the system's
+refusal to write (no space left, no permission: exit 1, :func:`mecc.outputs.write_problem`).
+A reader that stops early (``mecc curves list | head``) ends the command quietly with
+exit code 141, as Unix tools do. Anything else is a bug (exit 3, with where to report
+it). ``-v`` shows tracebacks.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -16,6 +20,8 @@ import click
 from mecc.commands import all_commands
 
 REPORT_BUGS = "https://github.com/mecc-toolkit/mecc/issues"
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE: what a shell shows for a Unix tool whose reader stopped early."""
 
 
 def _version() -> str:
@@ -30,6 +36,18 @@ class Interrupted(KeyboardInterrupt):
     def __init__(self, signum: int):
         super().__init__(signum)
         self.signum = signum
+
+
+def _stdout_to_devnull() -> None:
+    """After a broken pipe: send what is left of stdout to /dev/null, so Python's own
+    flush at exit does not fail again (the recipe of Python's ``signal`` documentation)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real stdout (tests): nothing to redirect
+        pass
+    finally:
+        os.close(devnull)
 
 
 def _raise_interrupted(signum, frame):
@@ -93,6 +111,9 @@ class _Group(click.Group):
             raise _one_line(error) from None
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
+        except BrokenPipeError:  # the reader of stdout stopped early: not an error of ours
+            _stdout_to_devnull()
+            ctx.exit(EXIT_BROKEN_PIPE)
         except KeyboardInterrupt as error:
             signum = getattr(error, "signum", signal.SIGINT)
             click.echo(
@@ -104,12 +125,14 @@ class _Group(click.Group):
             ctx.exit(128 + int(signum))
         except Exception as error:  # noqa: BLE001 - the one place errors become exit codes
             from mecc.errors import EXIT_INTERNAL, MeccError
+            from mecc.outputs import write_problem
 
             verbose = (ctx.obj or {}).get("verbose", 0)
             if verbose:
                 import traceback
 
                 traceback.print_exc()
+            error = write_problem(error) or error  # no space, no permission: not a bug
             if isinstance(error, MeccError):
                 click.echo(f"error: {error}", err=True)
                 ctx.exit(error.exit_code)

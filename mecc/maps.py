@@ -29,7 +29,6 @@ from pathlib import Path
 import numpy as np
 
 from mecc.errors import (
-    ConfigError,
     DataError,
     InputFileError,
     MeccError,
@@ -58,8 +57,10 @@ from mecc.map_data import (
 from mecc.map_mobility import flow_layers, host_choropleths, scenario_markers, site_layer
 from mecc.map_text import NODATA_PATTERN, Text, esc, sendai_b1
 from mecc.offline import check_offline, inline_assets
+from mecc.outputs import OutputFolder
 from mecc.previews import MAP_EVENT_BANDS, MAPPED_KINDS
 from mecc.risk import STANDARD_RETURN_PERIODS as PMD_PERIODS
+from mecc.run_folder import check_out_dir, check_results
 from mecc.sendai import per_100k
 
 __all__ = ["MAX_EVENT_BANDS", "PMD_PERIODS", "build_map", "write_map"]
@@ -73,12 +74,20 @@ DECREASE_COLOUR = "#9ecae1"
 STYLE_FILE = Path(__file__).resolve().parent / "assets" / "mecc-map.css"
 
 
-def write_map(run_dir, out_dir, *, lang="en", title=None, inputs_dir=None) -> Path:
-    """``mecc map``: write ``OUT_DIR/map.html`` for a finished run, never inside the run folder."""
-    run_dir, out_dir = Path(run_dir), Path(out_dir)
-    if out_dir.resolve() == run_dir.resolve():
-        raise ConfigError(f"--out {out_dir}: choose a folder other than the run folder")
-    return build_map(run_dir, out_dir / "map.html", lang=lang, title=title, inputs_dir=inputs_dir)
+def write_map(run_dir, out_dir, *, lang="en", title=None, inputs_dir=None, overwrite=False) -> Path:
+    """``mecc map``: write ``OUT_DIR/map.html`` for a finished run, outside the run folder.
+
+    ``out_dir`` may not be, hold or lie inside the run folder, nor hold its inputs
+    (:func:`mecc.run_folder.check_out_dir`). It is written through a staging folder, so
+    an error leaves nothing behind, and an existing non-empty ``out_dir`` is replaced
+    only with ``overwrite`` (as every command's ``--out``).
+    """
+    check_out_dir(out_dir, run_dir)
+    check_results(run_dir)
+    folder = OutputFolder(out_dir, overwrite=overwrite)
+    with folder as staging:
+        build_map(run_dir, staging / "map.html", lang=lang, title=title, inputs_dir=inputs_dir)
+    return folder.commit() / "map.html"
 
 
 def build_map(run_dir, out_path, *, lang="en", title=None, inputs_dir=None) -> Path:
@@ -115,10 +124,14 @@ def build_map(run_dir, out_path, *, lang="en", title=None, inputs_dir=None) -> P
         raise DataError(f"{Path(run_dir) / 'zones.gpkg'}: no admin boundaries to map")
     document = _Page(run, text, inputs_dir).render(title)
     out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
     partial = out_path.with_name(out_path.name + ".partial")
-    partial.write_text(document, encoding="utf-8")
-    os.replace(partial, out_path)
+    try:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text(document, encoding="utf-8")
+        os.replace(partial, out_path)
+    except BaseException:  # a full disk or Ctrl-C: no half-written page left
+        partial.unlink(missing_ok=True)
+        raise
     return out_path
 
 

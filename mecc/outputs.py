@@ -5,14 +5,21 @@ at the end, so a failed or interrupted run leaves nothing half-written, and an e
 run folder is replaced only when the caller asks for it (DESIGN.md, outputs).
 Every CSV is UTF-8 with a byte-order mark so that spreadsheet programs open names in
 French and Spanish correctly (readers use ``utf-8-sig``).
+
+:class:`OutputFolder` never replaces the current folder or a file it is told to keep
+(a run's inputs, :func:`files_named_by`), and :func:`write_problem` turns the system's
+refusal to write (no space, no permission) into one line: not a bug. The guards of the
+commands that read a finished run are in :mod:`mecc.run_folder`.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import math
 import os
+import re
 import shutil
 import uuid
 from pathlib import Path
@@ -20,15 +27,17 @@ from pathlib import Path
 import numpy as np
 
 from mecc import kernels
-from mecc.errors import InputFileError, OutputExistsError
+from mecc.errors import ConfigError, InputFileError, MeccError, OutputExistsError
 
 __all__ = [
     "CellGridWriter",
     "OutputFolder",
     "csv_text",
+    "files_named_by",
     "sha256_of",
     "write_csv",
     "write_json",
+    "write_problem",
     "write_results_group",
 ]
 
@@ -43,28 +52,75 @@ class OutputFolder:
     overwrite : bool
         Replace an existing, non-empty ``target`` on commit. Without it an existing
         non-empty folder is refused at once, before any work.
+    keep : iterable of path, optional
+        Files that must survive (a run's run file and inputs): a ``target`` that is or
+        holds one of them is refused, since committing replaces it as a whole.
+    only_runs : bool
+        With ``overwrite``, replace only an earlier run folder (one holding a
+        ``manifest.json`` written by mecc); another non-empty folder is refused.
+
+    Notes
+    -----
+    A ``target`` that is or holds the current folder is always refused. The system's
+    refusal to write (no space left, no permission) becomes a one-line
+    :class:`~mecc.errors.MeccError` (exit code 1) after the staging folder is removed.
     """
 
-    def __init__(self, target, overwrite: bool = False):
+    def __init__(self, target, overwrite: bool = False, *, keep=(), only_runs: bool = False):
         self.target = Path(target).absolute()
         self.overwrite = overwrite
         if self.target.exists() and not self.target.is_dir():
             raise OutputExistsError(f"{self.target}: exists and is not a folder")
+        self._refuse_replacing(keep)
         if self._occupied() and not overwrite:
             raise OutputExistsError(
                 f"{self.target}: folder exists and is not empty; use --overwrite to replace it"
             )
+        if self._occupied() and only_runs and not _is_run_folder(self.target):
+            raise OutputExistsError(
+                f"{self.target}: not a run folder of mecc (no manifest.json written by "
+                "mecc run) and --overwrite replaces only an earlier run; choose a new "
+                "folder or empty this one yourself"
+            )
         self.path: Path | None = None
+
+    def _refuse_replacing(self, keep) -> None:
+        """Refuse a target whose replacement would delete the current folder or a kept file."""
+        target = self.target.resolve()
+        try:
+            here = Path.cwd().resolve()
+        except OSError:  # the current folder was deleted: nothing to protect
+            here = None
+        if here is not None and (target == here or target in here.parents):
+            where = "is the current folder" if target == here else "holds the current folder"
+            raise ConfigError(
+                f"{self.target}: {where}; choose a new folder for the outputs (the output "
+                "folder is replaced as a whole)"
+            )
+        for path in keep:
+            path = Path(path).resolve()
+            if target == path or target in path.parents:
+                raise ConfigError(
+                    f"{self.target}: holds {path.relative_to(target)}, a file this run "
+                    "reads; choose another folder for the outputs (the output folder is "
+                    "replaced as a whole)"
+                )
 
     def _occupied(self) -> bool:
         return self.target.is_dir() and any(self.target.iterdir())
 
     def __enter__(self) -> Path:
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        self._remove_abandoned()
-        name = f".{self.target.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        self.path = self.target.parent / name
-        self.path.mkdir()
+        try:
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+            self._remove_abandoned()
+            name = f".{self.target.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+            self.path = self.target.parent / name
+            self.path.mkdir()
+        except OSError as error:
+            problem = write_problem(error, self.target)
+            if problem is None:
+                raise
+            raise problem from error
         return self.path
 
     def _remove_abandoned(self) -> None:
@@ -83,6 +139,11 @@ class OutputFolder:
     def __exit__(self, exc_type, exc, tb):
         if exc_type is not None and self.path is not None and self.path.exists():
             shutil.rmtree(self.path, ignore_errors=True)
+        named = _named_file(exc) if exc is not None else None
+        if named is None or _inside(named, self.target.parent):  # the outputs, not an input
+            problem = write_problem(exc, self.target)
+            if problem is not None:
+                raise problem from exc
         return False
 
     def commit(self) -> Path:
@@ -93,13 +154,122 @@ class OutputFolder:
                 f"{self.target}: folder appeared during the run; use --overwrite to replace it"
             )
         old = None
-        if self.target.exists():
-            old = self.target.parent / f".{self.target.name}.old-{uuid.uuid4().hex[:8]}"
-            self.target.rename(old)
-        self.path.rename(self.target)
+        try:
+            if self.target.exists():
+                old = self.target.parent / f".{self.target.name}.old-{uuid.uuid4().hex[:8]}"
+                self.target.rename(old)
+            self.path.rename(self.target)
+        except OSError as error:
+            shutil.rmtree(self.path, ignore_errors=True)
+            if old is not None and old.exists() and not self.target.exists():
+                old.rename(self.target)  # the earlier folder stays as it was
+            problem = write_problem(error, self.target)
+            if problem is None:
+                raise
+            raise problem from error
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
         return self.target
+
+
+def _is_run_folder(folder: Path) -> bool:
+    """True if ``folder`` holds a manifest.json written by ``mecc run``."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and str(manifest.get("created_by", "")).startswith("mecc")
+
+
+def _inside(path, folder: Path) -> bool:
+    path, folder = Path(path).absolute(), Path(folder).absolute()
+    return path == folder or folder in path.parents
+
+
+# --- the guards of writing: a run's own files, the system's refusals -------------
+
+
+def files_named_by(data, base_dir) -> list[Path]:
+    """The existing files a run file names: every text value, relative to ``base_dir``.
+
+    Used to keep a run from replacing its own inputs (:class:`OutputFolder` ``keep``);
+    a value that names no file (an id, a curve name) is left out.
+    """
+    found, stack = [], [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list | tuple):
+            stack.extend(value)
+        elif isinstance(value, str) and value.strip() and "\n" not in value:
+            path = Path(base_dir) / value
+            try:
+                if path.is_file():
+                    found.append(path)
+            except (OSError, ValueError):  # not a possible file name
+                continue
+    return found
+
+
+_WRITE_PROBLEMS = {
+    errno.ENOSPC: "no space left on device writing {}",
+    errno.EDQUOT: "no space left on device writing {} (disk quota exceeded)",
+    errno.EACCES: "cannot write to {} (permission denied)",
+    errno.EPERM: "cannot write to {} (permission denied)",
+    errno.EROFS: "cannot write to {} (read-only file system)",
+}
+_STRERRORS = {os.strerror(code): code for code in _WRITE_PROBLEMS}
+_STAGED_NAME = re.compile(r"\.?(?P<name>.+?)\.partial(?:-[0-9a-f]+)*")
+
+
+def write_problem(error, where=None) -> MeccError | None:
+    """The system's refusal to write, as a one-line error; None for any other error.
+
+    No space left on the device, no permission and a read-only file system are
+    problems of the machine, not bugs in mecc: they are reported in one line with exit
+    code 1 (``cli.py`` maps every command's errors with this).
+
+    Parameters
+    ----------
+    error : Exception
+        An ``OSError`` (or a rasterio error that quotes the system's reason).
+    where : path, optional
+        The output being written (default: the file the error names, a staging file
+        shown as the file it stands for).
+    """
+    if isinstance(error, MeccError) or not (
+        isinstance(error, OSError) or type(error).__module__.startswith("rasterio")
+    ):
+        return None
+    code = getattr(error, "errno", None)
+    if code not in _WRITE_PROBLEMS:
+        code = next((c for text, c in _STRERRORS.items() if text in str(error)), None)
+    if code is None:
+        return None
+    named = _named_file(error)
+    unreadable = named and os.path.isfile(named) and not os.access(named, os.R_OK)
+    if where is None and unreadable and code in (errno.EACCES, errno.EPERM):
+        return MeccError(f"cannot read {named} (permission denied)")
+    if where is None:
+        where = _unstaged(named) if named else "the output"
+    return MeccError(_WRITE_PROBLEMS[code].format(where))
+
+
+def _named_file(error) -> str | None:
+    """The file an error is about: its ``filename``, or the first quoted path it names."""
+    named = getattr(error, "filename", None)
+    if named is not None:
+        return os.fsdecode(named) if isinstance(named, bytes | os.PathLike) else str(named)
+    quoted = re.search(r"'([^']+)'", str(error))
+    return quoted.group(1) if quoted and os.sep in quoted.group(1) else None
+
+
+def _unstaged(name: str) -> str:
+    """``dir/.out.partial-123-abc`` or ``dir/map.html.partial``: the file it stands for."""
+    path = Path(name)
+    staged = _STAGED_NAME.fullmatch(path.name)
+    return str(path.with_name(staged.group("name"))) if staged else name
 
 
 def _process_alive(pid: int) -> bool:

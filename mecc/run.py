@@ -42,6 +42,7 @@ from mecc.mobility import (
 from mecc.outputs import (
     CellGridWriter,
     OutputFolder,
+    files_named_by,
     write_csv,
     write_json,
     write_results_group,
@@ -209,6 +210,8 @@ def run_country(
     out_dir : path
         The run folder to create; refused if it holds files unless ``overwrite``.
     overwrite : bool
+        Replace an earlier run folder (never another folder, nor one holding the run
+        file or its inputs).
     threads : int, optional
         Blocks processed at once (default: one per CPU; results do not depend on it).
     block_shape : (int, int), optional
@@ -288,7 +291,9 @@ def _run_country(
         warnings.simplefilter("always", MeccWarning)
         with timer.stage("read_config"):
             config = load_config(config_path)
-            folder = OutputFolder(out_dir, overwrite=overwrite)
+            # --overwrite replaces only an earlier run, never the run's own files
+            own = [config.path, *files_named_by(config.data, config.base_dir)]
+            folder = OutputFolder(out_dir, overwrite=overwrite, keep=own, only_runs=True)
         with timer.stage("open_inputs"):
             population, zones, hazards = load_inputs(config)
             block_shape = tuple(block_shape or engine.block_shape_for(hazards))

@@ -15,8 +15,10 @@ def one_error_line(result, code) -> str:
 
 
 def previous_run(folder):
-    """A folder standing for an earlier run the user wants to keep (files and a subfolder)."""
+    """A folder standing for an earlier run the user wants to keep (files and a subfolder;
+    its manifest.json says mecc wrote it, so ``--overwrite`` may replace it)."""
     folder.mkdir()
+    (folder / "manifest.json").write_text('{"created_by": "mecc 0.1.0"}', encoding="utf-8")
     (folder / "summary.json").write_text('{"country": "AAA"}', encoding="utf-8")
     (folder / "zones.csv").write_bytes("\ufeffzone_code,aad\r\nA,1.5\r\n".encode())
     (folder / "notes").mkdir()

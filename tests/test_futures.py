@@ -205,6 +205,10 @@ def test_compare_two_runs(folder, cli):
         folder / "cmp" / "compare.csv", encoding="utf-8-sig", dtype={"zone_code": str}
     )
     h00, h10 = aad_by_zone(P0, D0), aad_by_zone(P0, D1)
+    # levels as zones.csv writes them: 1, not 1.0 (blank for the outside bucket)
+    text = (folder / "cmp" / "compare.csv").read_text(encoding="utf-8-sig").splitlines()
+    levels = {line.split(",")[0]: line.split(",")[2] for line in text[1:]}
+    assert levels["A"] == "1" and levels["__outside__"] == ""
     row = table[table["zone_code"] == "A"].iloc[0]
     assert row["aad_change"] == pytest.approx(h10["A"] - h00["A"], rel=1e-12)
     summary = json.loads((folder / "base" / "summary.json").read_text())

@@ -65,6 +65,28 @@ def test_earthquake_bad_parameters(cli, tmp_path, args, code, words):
     assert words in line
 
 
+@pytest.mark.parametrize("crs", ["FOO", "EPSG:999999"])
+def test_an_unknown_crs_is_a_usage_error(cli, tmp_path, crs):
+    out = tmp_path / "eq.tif"
+    args = ["--magnitude", "6", "--lat", "10.5", "--lon", "120.5", "--depth-km", "10"]
+    line = _fails(cli, ["hazard", "earthquake", *args, "--out", out, *GRID, "--crs", crs], out, 2)
+    assert f"Invalid value for '--crs': {crs!r} is not a coordinate reference system" in line
+    assert "internal error" not in line
+
+
+def test_flood_return_period_given_twice_is_refused(cli, tmp_path):
+    write_raster(tmp_path / "dem.tif", np.array([[-1.0, 0.5, 3.0, 0.2], [-1.0, 0.8, 3.0, 0.1]]))
+    out = tmp_path / "rp"
+    line = _fails(
+        cli,
+        ["hazard", "flood", tmp_path / "dem.tif", "--out", out]
+        + ["--return-period", "100=2.3", "--return-period", "100.0=1.5"],
+        out,
+        2,
+    )
+    assert "--return-period '100.0=1.5': return period 100 is given twice (also =2.3)" in line
+
+
 def test_cyclone_command_and_bad_tracks(cli, tmp_path, shared_data):
     out = tmp_path / "haiyan.tif"
     track = shared_data / "philippines_haiyan" / "haiyan_best_track.csv"

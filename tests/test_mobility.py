@@ -321,6 +321,8 @@ def _bad(tmp_path, cli, data, *expected):
     run_file = write_run(tmp_path, data)
     (tmp_path / "out").mkdir(exist_ok=True)
     (tmp_path / "out" / "keep.txt").write_text("earlier run", encoding="utf-8")
+    # an earlier run (mecc wrote its manifest.json), so --overwrite may replace it
+    (tmp_path / "out" / "manifest.json").write_text('{"created_by": "mecc"}', encoding="utf-8")
     before = snapshot(tmp_path / "out")
     result = cli("run", run_file, "--out", tmp_path / "out", "--overwrite", "--no-map")
     lines = result.stderr.strip().splitlines()

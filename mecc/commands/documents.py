@@ -33,7 +33,7 @@ def _out(what: str):
         "out_dir",
         required=True,
         type=click.Path(file_okay=False),
-        help=f"Folder to create for {what}; not the run folder.",
+        help=f"Folder to create for {what}; outside the run folder and its inputs.",
     )
 
 
@@ -62,7 +62,9 @@ def profile_command(ctx, run_dir, out_dir, zones, levels, pdf, overwrite, **opti
     folder is never modified.
     """
     from mecc.profiles import write_profiles
+    from mecc.run_folder import check_out_dir
 
+    check_out_dir(out_dir, run_dir)
     out = write_profiles(
         run_dir,
         out_dir,
@@ -100,7 +102,9 @@ def needs_command(ctx, run_dir, out_dir, needs_profile, **options):
     the shelter gap = displaced people beyond each zone's shelter capacity.
     """
     from mecc.needs import write_needs
+    from mecc.run_folder import check_out_dir
 
+    check_out_dir(out_dir, run_dir)
     out = write_needs(run_dir, out_dir, profile=needs_profile, **options)
     if not ctx.obj["quiet"]:
         click.echo(f"wrote {out}")

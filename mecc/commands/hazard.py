@@ -28,10 +28,26 @@ def curves_show(name):
     click.echo("\n".join(describe_entry(name)))
 
 
+def _crs(_ctx, _param, value):
+    """--crs must name a CRS PROJ knows: a usage error (exit 2) here, not a bug later."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        CRS.from_user_input(value)
+    except CRSError as error:
+        reason = str(error).rpartition("proj_create: ")[2].rstrip(")") or "unknown"
+        raise click.BadParameter(
+            f"{value!r} is not a coordinate reference system ({reason}); "
+            "give e.g. EPSG:4326 or EPSG:32633"
+        ) from None
+    return value
+
+
 def _grid_options(command):
     """--like, or --bounds with --resolution and --crs: the grid a generator fills."""
     command = click.option(
-        "--crs", default="EPSG:4326", show_default=True, help="CRS of --bounds."
+        "--crs", default="EPSG:4326", show_default=True, callback=_crs, help="CRS of --bounds."
     )(command)
     command = click.option(
         "--resolution", type=float, default=None, help="Cell size in CRS units."
@@ -231,13 +247,19 @@ def hazard_flood(
         for item in return_periods:
             rp, sep, level = item.partition("=")
             try:
-                levels[float(rp)] = float(level)
+                period, value = float(rp), float(level)
             except ValueError:
                 raise click.UsageError(
                     f"--return-period {item!r}: use RP=LEVEL, e.g. 100=2.3"
                 ) from None
             if not sep:
                 raise click.UsageError(f"--return-period {item!r}: use RP=LEVEL, e.g. 100=2.3")
+            if period in levels:
+                raise click.UsageError(
+                    f"--return-period {item!r}: return period {period:g} is given twice "
+                    f"(also ={levels[period]:g}); give each return period once"
+                )
+            levels[period] = value
         written = flood.write_flood_return_periods(
             dem, out_path, levels, overwrite=overwrite, **options
         )

@@ -1,6 +1,7 @@
 """Commands that read a finished run: ``mecc evaluate``, ``mecc map``, ``mecc report``.
 
-They never modify the run folder; their outputs go to ``--out``.
+They never modify the run folder; their outputs go to ``--out``, which
+:func:`mecc.run_folder.check_out_dir` keeps outside the run folder and its inputs.
 """
 
 from __future__ import annotations
@@ -79,7 +80,9 @@ def evaluate_command(ctx, run_dir, observed_path, out_dir, **options):
 
     from mecc.errors import MeccWarning
     from mecc.evaluate import evaluate_run
+    from mecc.run_folder import check_out_dir
 
+    check_out_dir(out_dir, run_dir)  # also refuses an --out holding the run's inputs
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MeccWarning)
         result = evaluate_run(run_dir, observed_path, out_dir, **options)
@@ -110,7 +113,7 @@ def evaluate_command(ctx, run_dir, observed_path, out_dir, **options):
     "out_dir",
     required=True,
     type=click.Path(file_okay=False),
-    help="Folder to write map.html into (not the run folder).",
+    help="Folder to create for map.html (not the run folder).",
 )
 @click.option(
     "--lang",
@@ -127,12 +130,15 @@ def evaluate_command(ctx, run_dir, observed_path, out_dir, **options):
     default=None,
     help="Folder of the run file, if the hazard grids have moved since the run.",
 )
+@click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
 @click.pass_context
-def map_command(ctx, run_dir, out_dir, lang, title, inputs_dir):
+def map_command(ctx, run_dir, out_dir, lang, title, inputs_dir, overwrite):
     """Write an interactive map of a finished run that works with no network."""
     from mecc.maps import write_map
 
-    out = write_map(run_dir, out_dir, lang=lang, title=title, inputs_dir=inputs_dir)
+    out = write_map(
+        run_dir, out_dir, lang=lang, title=title, inputs_dir=inputs_dir, overwrite=overwrite
+    )
     if not ctx.obj["quiet"]:
         click.echo(f"wrote {out}")
 
@@ -156,8 +162,11 @@ def report_group():
 @click.pass_context
 def sendai_command(ctx, run_dir, out_dir, overwrite):
     """Sendai Framework tables (modelled B-3, B-4, B-1 and custom displacement indicators)."""
+    from mecc.run_folder import check_out_dir, check_results
     from mecc.sendai_writers import write_sendai_report
 
+    check_out_dir(out_dir, run_dir)
+    check_results(run_dir)  # damaged, or copied from another run
     out = write_sendai_report(run_dir, out_dir, overwrite=overwrite)
     if not ctx.obj["quiet"]:
         click.echo(f"wrote {out} (sendai.xlsx, sendai.csv, sendai_hxl.csv; modelled estimates)")

@@ -241,14 +241,19 @@ def demo_command(ctx, out_dir, overwrite, threads, as_json):
 @click.argument("base_run", type=click.Path(file_okay=False))
 @click.argument("future_run", type=click.Path(file_okay=False))
 @click.option(
-    "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder to create."
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder to create for compare.csv (outside both run folders).",
 )
+@click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
 @click.pass_context
-def compare_command(ctx, base_run, future_run, out_dir):
+def compare_command(ctx, base_run, future_run, out_dir, overwrite):
     """Change of each zone's figures between two finished runs (compare.csv)."""
     from mecc.futures import compare_runs
 
-    out = compare_runs(base_run, future_run, out_dir)
+    out = compare_runs(base_run, future_run, out_dir, overwrite=overwrite)
     if not ctx.obj["quiet"]:
         click.echo(f"wrote {out}")
 

@@ -1,0 +1,169 @@
+"""A finished run folder as the commands that read it see it: the guards they share.
+
+Commands that work on a finished run (``mecc report``, ``map``, ``profile``, ``needs``,
+``evaluate``, ``compare``) read it and write to their own ``--out``; they never modify a
+run folder (DESIGN.md). :func:`check_out_dir` refuses an ``--out`` that would write into
+or replace a run folder or its inputs, and :func:`check_results` refuses a results.nc
+that cannot be read or that another run wrote.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from mecc.errors import ConfigError, DataError, error_reason
+
+__all__ = ["check_out_dir", "check_results"]
+
+
+def check_out_dir(out_dir, *run_dirs) -> None:
+    """Refuse an ``--out`` that would write into, or replace, a finished run or its inputs.
+
+    Commands that read a finished run never modify it (DESIGN.md): their ``--out`` may not
+    be a run folder, lie inside one or hold one, nor hold an input file the run's
+    manifest.json lists (``--overwrite`` replaces the output folder as a whole).
+
+    Raises
+    ------
+    mecc.errors.ConfigError
+        Naming the folder and why (exit code 2).
+    """
+    out = Path(out_dir).resolve()
+    for run_dir in run_dirs:
+        run = Path(run_dir).resolve()
+        why = None
+        if out == run:
+            why = f"is the run folder {run_dir}"
+        elif run in out.parents:
+            why = f"lies inside the run folder {run_dir}"
+        elif out in run.parents:
+            why = f"holds the run folder {run_dir}"
+        else:
+            held = next((p for p in _recorded_inputs(run) if p == out or out in p.parents), None)
+            if held == out:
+                why = f"is an input of the run {run_dir}"
+            elif held is not None:
+                why = f"holds {held.relative_to(out)}, an input of the run {run_dir}"
+        if why:
+            raise ConfigError(
+                f"--out {out_dir}: {why}; choose a folder outside the run folder and its "
+                "inputs (a finished run is never modified)"
+            )
+
+
+def _recorded_inputs(run: Path) -> list[Path]:
+    """The input files manifest.json lists, where they still are (resolved).
+
+    The run file's folder is looked for as ``mecc map`` does: a folder recorded in the
+    manifest, ``<run>/../inputs``, the run folder's parent, the current folder; every
+    candidate holding the run file counts (when unsure, protect more).
+    """
+    try:
+        manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+        paths = [str(record["path"]) for record in manifest["inputs"]]
+        run_file = next(str(r["path"]) for r in manifest["inputs"] if r.get("role") == "run file")
+    except (OSError, ValueError, KeyError, TypeError, StopIteration):
+        return []
+    bases = [manifest.get("base_dir"), manifest.get("run_file_dir")]
+    bases += [run.parent / "inputs", run.parent]
+    with contextlib.suppress(OSError):  # unless the current folder was deleted
+        bases.append(Path.cwd())
+    found = [Path(p) for p in paths if os.path.isabs(p)]
+    for base in bases:
+        if base and (Path(base) / run_file).is_file():
+            found += [Path(base) / p for p in paths if not os.path.isabs(p)]
+    return [p.resolve() for p in found if p.exists()]
+
+
+def check_results(run_dir) -> None:
+    """Refuse a run folder's results.nc that cannot be read or that another run wrote.
+
+    A copied or downloaded run folder may arrive with a truncated results.nc, or with
+    the results.nc of another run; the Sendai tables and the map's pictures would then
+    fail obscurely or show the other run's figures. The file's hazards, zones and
+    country are compared with the folder's summary.json and zones.csv (when present).
+    A missing results.nc is left to the command that reads it.
+
+    Raises
+    ------
+    mecc.errors.DataError
+        Naming results.nc and what is wrong (exit code 1).
+    """
+    import netCDF4
+
+    path = Path(run_dir) / "results.nc"
+    if not path.is_file():
+        return
+    try:
+        with netCDF4.Dataset(path) as store:
+            hazards = _coordinate(store, "hazard")
+            zones = _coordinate(store, "zone")
+            sendai = store.groups.get("sendai")
+            metadata = sendai.getncattr("metadata") if sendai is not None else "{}"
+    except (OSError, RuntimeError, ValueError, KeyError, IndexError, AttributeError) as error:
+        reason = getattr(error, "strerror", None) or error_reason(error)
+        raise DataError(f"{path}: damaged or unreadable ({reason}); run again (mecc run)") from None
+    try:
+        country = json.loads(metadata).get("country")
+    except (ValueError, AttributeError):
+        country = None
+    mine = {"country": country, "hazards": hazards, "zones": zones}
+    for key, (theirs, source) in _folder_identity(Path(run_dir)).items():
+        if mine[key] is None or theirs is None or mine[key] == theirs:
+            continue
+        if key == "country":
+            detail = f"country {mine[key]}, {source}: {theirs}"
+        else:
+            extra = sorted(set(mine[key]) - set(theirs))
+            lacking = sorted(set(theirs) - set(mine[key]))
+            parts = [f"only in results.nc: {key} {_listed(extra)}"] if extra else []
+            if lacking:
+                parts.append(f"only in {source}: {key} {_listed(lacking)}")
+            detail = "; ".join(parts)
+        raise DataError(
+            f"{path}: written by another run ({detail}); copy the run folder whole or run again"
+        )
+
+
+def _coordinate(store, name: str):
+    if name not in store.variables:
+        return None
+    return sorted(str(value) for value in np.asarray(store.variables[name][:]).ravel())
+
+
+def _folder_identity(run: Path) -> dict:
+    """``{key: (value, file)}``: country and hazards of summary.json, zone codes of
+    zones.csv (value None when the file is missing or unreadable)."""
+    country = hazards = zones = None
+    try:
+        summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
+        hazards = sorted(str(h) for h in summary.get("hazards") or {}) or None
+        country = summary.get("country")
+    except (OSError, ValueError, AttributeError):
+        pass
+    try:
+        import pandas as pd
+
+        table = pd.read_csv(
+            run / "zones.csv", encoding="utf-8-sig", usecols=["zone_code"], dtype=str
+        )
+        zones = sorted(set(table["zone_code"].dropna())) or None
+    except (OSError, ValueError, UnicodeDecodeError):
+        pass
+    return {
+        "country": (country, "summary.json"),
+        "hazards": (hazards, "summary.json"),
+        "zones": (zones, "zones.csv"),
+    }
+
+
+def _listed(values, most: int = 5) -> str:
+    if not isinstance(values, list):
+        return str(values)
+    more = f", ... ({len(values)} in all)" if len(values) > most else ""
+    return ", ".join(values[:most]) + more

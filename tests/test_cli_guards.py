@@ -1,0 +1,309 @@
+"""What no command may do to a user's folders, and how it says it cannot write.
+
+- an ``--out`` that is, holds or lies inside a finished run folder, or holds the run's
+  inputs, is refused by every command that reads a run (one line, exit 2), even with
+  ``--overwrite``: nothing is deleted;
+- ``mecc run --overwrite`` replaces only an earlier run folder, never the folder of its
+  own run file and inputs, the current folder or a folder that is not a run;
+- a folder that cannot be written, or a full disk, is one line and exit 1 (not "a bug
+  in mecc"), and nothing half-written is left;
+- a results.nc that is damaged, or that another run wrote, is refused in one line;
+- ``mecc map`` and ``mecc compare`` refuse an existing folder without ``--overwrite``;
+- a reader that stops early (``mecc curves list | head``) ends mecc quietly.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests._errors import one_error_line
+from tests._run_inputs import basic_case, hidden_entries, snapshot, write_run
+
+ROOT = Path(__file__).resolve().parents[1]
+
+READERS = {
+    "report": lambda run, out: ["report", "sendai", run, "--out", out, "--overwrite"],
+    "needs": lambda run, out: ["needs", run, "--out", out, "--overwrite"],
+    "profile": lambda run, out: ["profile", run, "--no-pdf", "--out", out, "--overwrite"],
+    "map": lambda run, out: ["map", run, "--out", out, "--overwrite"],
+    "evaluate": lambda run, out: [
+        "evaluate",
+        run,
+        "--observed",
+        run.parent / "observed.csv",
+        "--out",
+        out,
+        "--overwrite",
+    ],
+    "compare": lambda run, out: ["compare", run, run, "--out", out, "--overwrite"],
+}
+
+
+@pytest.fixture
+def demo(demo_folder, tmp_path):
+    """A copy of the demo (inputs/, run/, demo.json) that a test may put at risk."""
+    copy = shutil.copytree(demo_folder, tmp_path / "demo")
+    (tmp_path / "demo" / "observed.csv").write_text("zone_code,value\nXMR0101,10\n")
+    return copy
+
+
+@pytest.mark.parametrize("command", list(READERS))
+@pytest.mark.parametrize(
+    ("out", "words"),
+    [
+        (".", "holds the run folder"),
+        ("inputs", "holds"),
+        ("run", "is the run folder"),
+        ("run/sub", "lies inside the run folder"),
+    ],
+    ids=["parent", "inputs", "run", "inside"],
+)
+def test_an_out_over_a_run_or_its_inputs_is_refused(cli, demo, command, out, words):
+    before = snapshot(demo)
+    line = one_error_line(cli(*READERS[command](demo / "run", demo / out)), 2)
+    assert f"--out {demo / out}: {words}" in line, line
+    assert "choose a folder outside the run folder and its inputs" in line
+    assert snapshot(demo) == before  # nothing deleted, nothing written
+    assert not (demo / "run" / "sub").exists()
+    assert hidden_entries(demo) == [] and hidden_entries(demo.parent) == []
+
+
+@pytest.fixture
+def case(tmp_path):
+    """A small valid run file with its inputs in tmp_path/case."""
+    folder = tmp_path / "case"
+    return write_run(folder, basic_case(folder))
+
+
+def test_run_overwrite_never_replaces_its_own_inputs(cli, case, tmp_path):
+    inputs = snapshot(case.parent)
+    for out in (case.parent, tmp_path):  # the run file's folder, and a folder holding it
+        line = one_error_line(cli("run", case, "--out", out, "--overwrite"), 2)
+        assert line.startswith(f"error: {out}: holds ") and "a file this run reads" in line
+    assert snapshot(case.parent) == inputs
+    assert hidden_entries(tmp_path) == []
+
+
+def test_run_overwrite_replaces_only_an_earlier_run(cli, case, tmp_path):
+    mine = tmp_path / "documents"
+    mine.mkdir()
+    (mine / "letter.txt").write_text("not a run", encoding="utf-8")
+    line = one_error_line(cli("run", case, "--out", mine, "--overwrite"), 2)
+    assert "not a run folder of mecc" in line and "--overwrite replaces only an earlier run" in line
+    assert (mine / "letter.txt").read_text(encoding="utf-8") == "not a run"
+    earlier = tmp_path / "earlier"
+    assert cli("run", case, "--out", earlier, "--no-map").exit_code == 0
+    again = cli("run", case, "--out", earlier, "--overwrite", "--no-map")
+    assert again.exit_code == 0, again.stderr
+    assert (earlier / "manifest.json").is_file()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert cli("run", case, "--out", empty, "--overwrite", "--no-map").exit_code == 0
+
+
+def test_run_into_the_current_folder_is_refused(cli, case, tmp_path, monkeypatch):
+    here = tmp_path / "here"
+    (here / "deeper").mkdir(parents=True)
+    (here / "notes.txt").write_text("keep me", encoding="utf-8")
+    monkeypatch.chdir(here / "deeper")
+    for out, words in ((".", "is the current folder"), ("..", "holds the current folder")):
+        line = one_error_line(cli("run", case, "--out", out, "--overwrite"), 2)
+        assert words in line, line
+    assert (here / "notes.txt").read_text(encoding="utf-8") == "keep me"
+    assert (here / "deeper").is_dir()
+
+
+# --------------------------------------------------- folders that cannot be written
+
+
+@pytest.fixture
+def read_only(tmp_path):
+    """A folder nobody may write into (chattr +i for root, chmod 555 otherwise)."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    if os.geteuid() == 0:
+        done = subprocess.run(["chattr", "+i", str(folder)], capture_output=True, check=False)
+        if done.returncode != 0:
+            pytest.skip("cannot make a folder read-only for root here (chattr)")
+        yield folder
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
+    else:
+        folder.chmod(0o555)
+        yield folder
+        folder.chmod(0o755)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        lambda run, out: ["report", "sendai", run, "--out", out],
+        lambda run, out: ["map", run, "--out", out],
+        lambda run, out: ["needs", run, "--out", out],
+        lambda run, out: ["profile", run, "--no-pdf", "--out", out],
+        lambda run, out: ["init", "--country", "KEN", out],
+        lambda run, out: [
+            "hazard", "earthquake", "--magnitude", "6", "--lat", "0", "--lon", "0",
+            "--depth-km", "10", "--bounds", "-1", "-1", "1", "1", "--resolution", "0.1",
+            "--out", f"{out}.tif",
+        ],
+    ],
+    ids=["report", "map", "needs", "profile", "init", "hazard"],
+)  # fmt: skip
+def test_a_folder_that_cannot_be_written_is_one_line_exit_1(cli, demo_folder, read_only, command):
+    out = read_only / "out"
+    result = cli(*command(demo_folder / "run", out))
+    line = one_error_line(result, 1)
+    assert line.startswith(f"error: cannot write to {out}") and "(permission denied)" in line
+    assert "bug" not in result.stderr
+    assert list(read_only.iterdir()) == []
+
+
+def _disk_full_after(nbytes):
+    """A ``write`` that writes ``nbytes`` then fails as a full disk does."""
+
+    def write(self, text, *args, **kwargs):
+        with open(self, "w", encoding="utf-8") as handle:
+            handle.write(text[:nbytes])
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    return write
+
+
+def test_a_full_disk_leaves_nothing_and_is_one_line(cli, demo_folder, tmp_path, monkeypatch):
+    import mecc.sendai_writers
+
+    monkeypatch.setattr(Path, "write_text", _disk_full_after(1000))
+    out = tmp_path / "maps"
+    line = one_error_line(cli("map", demo_folder / "run", "--out", out), 1)
+    assert line == f"error: no space left on device writing {out}"
+    assert list(tmp_path.iterdir()) == []  # no map.html.partial, no staging folder
+
+    def sendai_disk_full(tables, folder):
+        (Path(folder) / "sendai.csv.partial").write_bytes(b"half a table")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(mecc.sendai_writers, "write_sendai", sendai_disk_full)
+    out = tmp_path / "sendai"
+    line = one_error_line(cli("report", "sendai", demo_folder / "run", "--out", out), 1)
+    assert line == f"error: no space left on device writing {out}"
+    assert list(tmp_path.iterdir()) == []
+
+
+# ----------------------------------------------------------------------- results.nc
+
+
+SMALL_RUN = """country: XMR
+name: Small test
+population: {path: population.tif, kind: count, year: 2025}
+zones: {path: admin.gpkg, code_field: pcode, name_field: name, layer: districts, level: 2}
+hazards:
+  - {id: quake, type: earthquake, intensity: earthquake_mmi.tif, scenario: test quake,
+     curve: eq_mmi6_survivors}
+"""
+
+
+def test_a_results_nc_of_another_run_is_refused(cli, demo, case, tmp_path):
+    (demo / "inputs" / "small.yaml").write_text(SMALL_RUN, encoding="utf-8")
+    small, other = tmp_path / "small", tmp_path / "other"
+    assert cli("run", demo / "inputs" / "small.yaml", "--out", small, "--no-map").exit_code == 0
+    assert cli("run", case, "--out", other, "--no-map").exit_code == 0
+    mixed = demo / "run"
+    for source, words in (
+        (small, "(only in results.nc: hazards quake; only in summary.json: hazards "
+         "cyclone_wind, earthquake, river_flood, river_flood_years, sea_level_rise, ... "
+         "(6 in all))"),
+        (other, "(country AAA, summary.json: XMR)"),
+    ):  # fmt: skip
+        shutil.copyfile(source / "results.nc", mixed / "results.nc")
+        for args in (["report", "sendai"], ["map"]):
+            out = tmp_path / f"out-{args[0]}"
+            line = one_error_line(cli(*args, mixed, "--out", out), 1)
+            assert line == (
+                f"error: {mixed / 'results.nc'}: written by another run {words}; copy the "
+                "run folder whole or run again"
+            )
+            assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [lambda data: data[:1000], lambda data: b""],
+    ids=["truncated", "empty"],
+)
+def test_a_damaged_results_nc_is_not_blamed_on_an_older_mecc(cli, demo_folder, tmp_path, damage):
+    run = shutil.copytree(demo_folder / "run", tmp_path / "run")
+    (run / "results.nc").write_bytes(damage((run / "results.nc").read_bytes()))
+    for args in (["report", "sendai"], ["map"]):
+        out = tmp_path / f"out-{args[0]}"
+        line = one_error_line(cli(*args, run, "--out", out), 1)
+        assert line.startswith(f"error: {run / 'results.nc'}: damaged or unreadable ("), line
+        assert line.endswith("; run again (mecc run)") and "older" not in line
+        assert not out.exists()
+
+
+# ------------------------------------------------------------- map and compare --out
+
+
+def test_map_refuses_an_existing_folder_without_overwrite(cli, demo_folder, tmp_path):
+    maps = tmp_path / "maps"
+    maps.mkdir()
+    (maps / "map.html").write_text("<html>my edited map</html>", encoding="utf-8")
+    line = one_error_line(cli("map", demo_folder / "run", "--out", maps), 2)
+    assert "folder exists and is not empty; use --overwrite" in line
+    assert (maps / "map.html").read_text(encoding="utf-8") == "<html>my edited map</html>"
+    result = cli("map", demo_folder / "run", "--out", maps, "--overwrite")
+    assert result.exit_code == 0, result.stderr
+    assert (maps / "map.html").read_bytes() == (demo_folder / "run" / "map.html").read_bytes()
+    assert hidden_entries(tmp_path) == []
+
+
+def test_compare_overwrite_and_what_differs(cli, demo_folder, case, tmp_path):
+    run = demo_folder / "run"
+    out = tmp_path / "cmp"
+    assert cli("compare", run, run, "--out", out).exit_code == 0
+    again = one_error_line(cli("compare", run, run, "--out", out), 2)
+    assert "use --overwrite to replace it" in again
+    assert cli("compare", run, run, "--out", out, "--overwrite").exit_code == 0
+    other = tmp_path / "other"
+    assert cli("run", case, "--out", other, "--no-map").exit_code == 0
+    line = one_error_line(cli("compare", run, other, "--out", tmp_path / "cmp2"), 1)
+    assert f"{run} alone has hazards cyclone_wind, earthquake, river_flood" in line, line
+    assert "(6 in all) and zones XMR01, XMR0101" in line
+    assert line.endswith(f"; {other} alone has hazards rf and zones A, B")
+    codes = re.findall(r"XMR\d+", line)
+    assert len(codes) == len(set(codes)) == 5  # distinct codes, not one code five times
+    assert not (tmp_path / "cmp2").exists()
+
+
+# ------------------------------------------------------------------------ pipes
+
+
+@pytest.mark.parametrize(
+    "args", [["curves", "list"], ["curves", "show", "flood_step_1m"]], ids=["list", "show"]
+)
+def test_a_reader_that_stops_early_ends_mecc_quietly(args):
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before mecc writes: every write is EPIPE
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "mecc", *args],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+            check=False,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141, done.stderr
+    assert done.stderr == ""
