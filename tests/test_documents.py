@@ -217,6 +217,16 @@ def test_blank_needs_say_why(run_dir, tmp_path):
     assert len(notes) == 1 and reason in notes[0]
 
 
+def test_mecc_needs_prints_its_warnings_as_lines(demo_folder, cli, tmp_path):
+    """The demo's 40-year event set has no 1-in-100-year figure: one 'warning:' line."""
+    result = cli("needs", demo_folder / "run", "--out", tmp_path / "needs")
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.strip().splitlines()
+    assert lines and all(line.startswith("warning: needs.csv: ") for line in lines), lines
+    assert any("river_flood_years" in line for line in lines)
+    assert "MeccWarning" not in result.stderr
+
+
 def test_needs_errors_name_the_real_cause(run_dir, tmp_path):
     with pytest.raises(ConfigError, match="^--household-size: household size must be") as raised:
         write_needs(run_dir, tmp_path / "out", household_size=0)

@@ -167,3 +167,9 @@ def test_curves_commands(cli):
     assert "central: 0 below 1.75 m" in shown.output
     missing = cli("curves", "show", "jrc_residential_eurpe")
     assert missing.exit_code == 2 and "did you mean 'jrc_residential_europe'" in missing.stderr
+    # an unknown hazard type is refused, not listed as an empty table with exit 0
+    unknown = cli("curves", "list", "--hazard", "earthqake")
+    assert unknown.exit_code == 2 and unknown.stdout == ""
+    assert "--hazard: unknown hazard type 'earthqake' (did you mean 'earthquake'?)" in (
+        unknown.stderr
+    )

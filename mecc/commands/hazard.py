@@ -14,8 +14,11 @@ def curves_group():
 @click.option("--hazard", "hazard_type", default=None, help="Only curves for this hazard type.")
 def curves_list(hazard_type):
     """List the built-in curves."""
+    from hazards.catalogue import get_hazard_type
     from hazards.library import describe_entries
 
+    if hazard_type is not None:  # an unknown type is refused, not listed as no curves
+        get_hazard_type(hazard_type, "--hazard")
     click.echo("\n".join(describe_entries(hazard_type)))
 
 
