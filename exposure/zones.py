@@ -31,10 +31,16 @@ from mecc.errors import (
 )
 from mecc.grid import GridSpec
 
-__all__ = ["OUTSIDE_CODE", "ZoneLevel", "Zones", "read_zone_level", "read_zones"]
+__all__ = ["OUTSIDE_CODE", "OUTSIDE_SHARE", "ZoneLevel", "Zones", "read_zone_level", "read_zones"]
 
 OUTSIDE_CODE = "__outside__"
 """Code of the bucket holding cells that fall in no admin unit."""
+
+OUTSIDE_SHARE = 0.05
+"""Share of the people in no unit above which a run warns (:meth:`Zones.warn_outside_share`)."""
+
+COVERED_SHARE = 0.99
+"""A unit with less of its area on the analysis grid is reported as partly outside it."""
 
 
 @dataclass
@@ -50,6 +56,11 @@ class ZoneLevel:
         Parent code of each unit (None for the coarsest level).
     geometry : geopandas.GeoSeries or None
     path : str
+    warnings : list of str
+        Warnings given while reading the level (recorded in the manifest).
+    source : tuple
+        (run-file entry such as ``"zones[1]"``, the file as the run file names it, the
+        parent field) to name in errors.
     """
 
     level: int
@@ -59,18 +70,32 @@ class ZoneLevel:
     geometry: object = None
     path: str = ""
     warnings: list = field(default_factory=list)
+    source: tuple = ("", "", None)  # (run-file entry, file as given, parent field) for errors
 
 
-def _as_code(value) -> str:
-    if isinstance(value, float) and value.is_integer():
+def _as_code(value) -> str | None:
+    """A unit's code as text (None when missing: null, NaN or blank).
+
+    Whole numbers stored as floats (a shapefile's numeric field, a column with a
+    null) are written without the decimal point: 101.0 is code "101".
+    """
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
         return str(int(value))
-    return str(value).strip()
+    return str(value).strip() or None
 
 
 def read_zone_level(spec: dict, base_dir, where: str) -> ZoneLevel:
-    """Read one admin level from a ``zones:`` entry (path, code_field, name_field, level)."""
-    import geopandas as gpd
-    import pyogrio
+    """Read one admin level from a ``zones:`` entry (path, code_field, name_field, level).
+
+    Raises
+    ------
+    ConfigError, InputFileError, DataError
+        One line naming the entry's field and the file: a missing field, a layer with
+        no polygons, a feature without a code (null or blank), a code given twice.
+    """
+    from exposure.zone_files import read_zone_frame
 
     for key in ("path", "code_field"):
         if key not in spec:
@@ -78,28 +103,7 @@ def read_zone_level(spec: dict, base_dir, where: str) -> ZoneLevel:
     path = os.path.join(os.fspath(base_dir), spec["path"])
     if not os.path.exists(path):
         raise InputFileError(f"{where}.path: file not found ({path})")
-    if spec.get("layer") is not None:
-        try:
-            layers = [str(name) for name in pyogrio.list_layers(path)[:, 0]]
-        except (pyogrio.errors.DataSourceError, ValueError) as error:
-            raise InputFileError(
-                f"{where}.path ({spec['path']}): cannot read vector file ({error})"
-            ) from None
-        if spec["layer"] not in layers:
-            raise DataError(
-                f"{where}.layer: no layer {spec['layer']!r} in {spec['path']} (layers: {', '.join(layers)})"
-            )
-    try:
-        frame = gpd.read_file(path, layer=spec.get("layer"))
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as error:
-        raise InputFileError(
-            f"{where}.path ({spec['path']}): cannot read vector file ({error})"
-        ) from None
-    if not isinstance(frame, gpd.GeoDataFrame):  # a table without shapes, e.g. a CSV
-        raise DataError(
-            f"{where}.path ({spec['path']}): no boundaries in this file (a table without "
-            "shapes); give a GeoPackage, GeoJSON or shapefile"
-        )
+    frame, notes = read_zone_frame(path, spec, where)
     if frame.crs is None:
         raise MissingCRSError(f"{where}.path ({spec['path']}): layer has no CRS")
     columns = [c for c in frame.columns if c != frame.geometry.name]
@@ -111,10 +115,11 @@ def read_zone_level(spec: dict, base_dir, where: str) -> ZoneLevel:
             raise DataError(
                 f"{where}.{key}: no field {name!r} in {spec['path']}{hint}; fields: {', '.join(columns)}"
             )
-    if frame[spec["code_field"]].isna().any():
-        row = int(np.flatnonzero(frame[spec["code_field"]].isna().to_numpy())[0])
-        raise DataError(f"{where}.code_field: feature {row} of {spec['path']} has no code")
     codes = [_as_code(v) for v in frame[spec["code_field"]]]
+    if None in codes:
+        raise DataError(
+            f"{where}.code_field: feature {codes.index(None)} of {spec['path']} has no code"
+        )
     seen: set[str] = set()
     for code in codes:
         if code in seen:
@@ -130,9 +135,8 @@ def read_zone_level(spec: dict, base_dir, where: str) -> ZoneLevel:
     )
     parents = (
         [_as_code(v) for v in frame[spec["parent_field"]]] if spec.get("parent_field") else None
-    )
+    )  # a missing parent (None) is an error once the level has a parent level (Zones)
     geometry = frame.geometry
-    notes = []
     invalid = ~geometry.is_valid & ~geometry.is_empty & geometry.notna()
     if invalid.any():
         bad = [codes[i] for i in np.flatnonzero(invalid.to_numpy())]
@@ -168,7 +172,8 @@ def read_zone_level(spec: dict, base_dir, where: str) -> ZoneLevel:
     level = spec.get("level", 1)
     if not isinstance(level, int) or isinstance(level, bool) or level < 0:
         raise ConfigError(f"{where}.level: give a whole number >= 0 (admin level)")
-    return ZoneLevel(level, codes, names, parents, geometry, path, notes)
+    source = (where, spec["path"], spec.get("parent_field"))
+    return ZoneLevel(level, codes, names, parents, geometry, path, notes, source)
 
 
 def _areas_only(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -192,6 +197,34 @@ def _areas_only(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                 parts.extend(shapely.get_parts(part))
         areas[i] = shapely.MultiPolygon(polygons[::-1]) if polygons else shapely.Polygon()
     return areas, mixed
+
+
+def _partly_outside(geoms: np.ndarray, box) -> list[tuple[int, float]]:
+    """Units with less than :data:`COVERED_SHARE` of their area inside ``box`` (the grid's
+    bounds, in the grid's CRS): (index, share), least covered first."""
+    bounds = shapely.bounds(geoms)  # NaN for missing and empty shapes
+    left, bottom, right, top = shapely.bounds(box)
+    with np.errstate(invalid="ignore"):
+        inside = (
+            (bounds[:, 0] >= left)
+            & (bounds[:, 1] >= bottom)
+            & (bounds[:, 2] <= right)
+            & (bounds[:, 3] <= top)
+        )
+    check = np.flatnonzero(~inside & ~np.isnan(bounds[:, 0]))
+    if check.size == 0:
+        return []
+    area = shapely.area(geoms[check])
+    kept = shapely.area(shapely.intersection(geoms[check], box))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(area > 0, kept / area, 1.0)
+    cut = [(int(i), float(v)) for i, v in zip(check, share, strict=True) if v < COVERED_SHARE]
+    return sorted(cut, key=lambda item: item[1])
+
+
+def _percent(share: float) -> str:
+    """A share as whole per cent, rounded down (98.6 % is not shown as 99 %)."""
+    return "<1%" if 0 < share < 0.01 else f"{int(share * 100 + 1e-9)}%"
 
 
 def _overlapping_pairs(geoms, codes) -> list[tuple[str, str]]:
@@ -249,11 +282,19 @@ class Zones:
             index = {code: i for i, code in enumerate(parent.codes)}
             if child.parents is not None:
                 links = []
-                for code, pcode in zip(child.codes, child.parents, strict=True):
-                    if pcode not in index:
+                where, source, parent_field = child.source
+                for row, (code, pcode) in enumerate(zip(child.codes, child.parents, strict=True)):
+                    if pcode is None:
                         raise DataError(
-                            f"zones level {child.level}: unit {code!r} names parent {pcode!r}, "
-                            f"which is not a code of level {parent.level}"
+                            f"{where}.parent_field: feature {row} of {source} (unit {code!r}) "
+                            f"has no parent code (parent_field {parent_field!r})"
+                        )
+                    if pcode not in index:
+                        named = f"{where}.parent_field" if where else "zones"
+                        of = f" (feature {row} of {source})" if source else ""
+                        raise DataError(
+                            f"{named}: level {child.level} unit {code!r}{of} names parent "
+                            f"{pcode!r}, which is not a code of level {parent.level}"
                         )
                     links.append(index[pcode])
             else:
@@ -310,6 +351,46 @@ class Zones:
             )
         self._geoms = geoms
         self._tree = shapely.STRtree(geoms)
+        cut = _partly_outside(geoms, box)
+        if cut:
+            shown = ", ".join(f"{self.finest.codes[i]} {_percent(share)}" for i, share in cut[:5])
+            message = (
+                f"zones: {len(cut)} unit(s) lie partly or wholly outside the analysis grid, "
+                "so the people there are not counted and their figures are too low (share "
+                f"of the unit's area on the grid: {shown}{'…' if len(cut) > 5 else ''}); "
+                "give a population grid that covers every unit"
+            )
+            warnings.warn(message, MeccWarning, stacklevel=2)
+            self.notes.append(message)
+
+    def warn_outside_share(self, population) -> str | None:
+        """Warn when more than :data:`OUTSIDE_SHARE` of the people lie in no unit.
+
+        Parameters
+        ----------
+        population : numpy.ndarray
+            People per finest unit, the outside bucket last (``n + 1`` values, as the
+            engine returns them).
+
+        Returns
+        -------
+        str or None
+            The warning given (a :class:`~mecc.errors.MeccWarning`), None when the
+            share is at most :data:`OUTSIDE_SHARE` or the run has no zones.
+        """
+        population = np.asarray(population, dtype=np.float64)
+        total = float(population.sum())
+        outside = float(population[self.outside_index]) if not self.whole_grid else 0.0
+        if total <= 0 or outside <= OUTSIDE_SHARE * total:
+            return None
+        message = (
+            f"zones: {outside / total:.0%} of the people on the analysis grid ({outside:,.0f} "
+            f"of {total:,.0f}) lie in no unit (the {OUTSIDE_CODE} bucket; more than "
+            f"{OUTSIDE_SHARE:.0%}); check that the zones cover the population grid and that "
+            "their CRS is right"
+        )
+        warnings.warn(message, MeccWarning, stacklevel=2)
+        return message
 
     def rasterize(self, window: Window, out: np.ndarray | None = None) -> np.ndarray:
         """Zone index of each cell of ``window`` (int32; ``n`` = outside).

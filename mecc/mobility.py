@@ -273,12 +273,25 @@ def prepare_exposure(config, population, zones, grid, block_shape, threads) -> E
         spec = pop_spec["official"]
         from exposure.cohorts import read_zone_table
 
+        where = f"{label}.population.official ({spec['path']})"
         table = read_zone_table(
-            _path(config, spec["path"]),
-            spec["code_column"],
-            [spec["value_column"]],
-            f"{label}.population.official ({spec['path']})",
+            _path(config, spec["path"]), spec["code_column"], [spec["value_column"]], where
         )[spec["value_column"]]
+        known = {code for level in zones.levels for code in level.codes} | {config.country}
+        unknown = [str(code) for code in table.index if code not in known]
+        if unknown and len(unknown) == len(table):  # a code-format mismatch: 101 for 0101
+            raise DataError(
+                f"{where}.{spec['code_column']}: no code is a unit of the run's zones (it has "
+                f"{', '.join(unknown[:3])}...; the zones have {', '.join(zones.finest.codes[:3])}"
+                "...); check the code format (leading zeros, a country prefix)"
+            )
+        if unknown:  # as _finest says of the other per-zone tables
+            warnings.warn(
+                f"{where}: {len(unknown)} zone code(s) are no unit of the run's zones and are "
+                f"ignored (e.g. {', '.join(unknown[:3])})",
+                MeccWarning,
+                stacklevel=2,
+            )
         exposure.official = table.to_dict()
         exposure.report["official"] = {
             "file": spec["path"],
