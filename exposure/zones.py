@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import threading
 import warnings
 from dataclasses import dataclass, field
 
@@ -407,11 +408,8 @@ class Zones:
         bounds = self._grid.window_bounds(window)
         hits = np.sort(self._tree.query(shapely.box(*bounds)))
         if hits.size:
-            rasterio.features.rasterize(
-                ((self._geoms[i], int(i)) for i in hits),
-                out=out,
-                transform=self._grid.window_transform(window),
-                all_touched=False,
+            _burn(
+                ((self._geoms[i], int(i)) for i in hits), out, self._grid.window_transform(window)
             )
         return out
 
@@ -423,12 +421,7 @@ class Zones:
             return out
         hits = np.sort(self._tree.query(shapely.box(*grid.bounds)))
         if hits.size:
-            rasterio.features.rasterize(
-                ((self._geoms[i], int(i)) for i in hits),
-                out=out,
-                transform=grid.transform,
-                all_touched=False,
-            )
+            _burn(((self._geoms[i], int(i)) for i in hits), out, grid.transform)
         return out
 
     # --------------------------------------------------------------- aggregation
@@ -565,3 +558,16 @@ def read_zones(spec, base_dir, country: str) -> Zones:
     if len(set(numbers)) != len(numbers):
         raise ConfigError("zones: two entries have the same level number")
     return Zones(levels, country=country)
+
+
+_BURNING = threading.Lock()
+"""One rasterisation at a time: rasterio's rasterize sets the process's warning filters
+to "ignore" and back (``warnings.catch_warnings``, which is not thread-safe), so two
+engine threads rasterising at once could leave "ignore" in place and every later
+warning of the run (e.g. "units received no cell") was dropped from the manifest."""
+
+
+def _burn(shapes, out: np.ndarray, transform) -> None:
+    """Burn ``(geometry, value)`` pairs into ``out`` at cell centres (all_touched False)."""
+    with _BURNING:
+        rasterio.features.rasterize(shapes, out=out, transform=transform, all_touched=False)

@@ -429,6 +429,7 @@ def _run_country(
                     MeccWarning,
                     stacklevel=2,
                 )
+            zones.warn_outside_share(result.population)  # > 5 % of the people in no unit
             summary = {
                 "country": config.country,
                 "name": config.name,
