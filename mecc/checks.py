@@ -13,7 +13,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mecc.errors import ConfigError, MeccWarning, OutputExistsError
+from mecc.errors import ConfigError, DataError, MeccWarning, OutputExistsError
 
 __all__ = ["ValidationReport", "validate_run", "write_template"]
 
@@ -155,87 +155,112 @@ def zone_cell_counts(zones, grid):
     return counts
 
 
-SAMPLE_CELLS = 1024
-"""Longest side of the sample ``plausibility_warnings`` reads of each grid."""
-SAMPLE_BANDS = 32
-"""Most bands of one file ``plausibility_warnings`` samples (evenly spaced)."""
-
-
 def plausibility_warnings(hazard) -> list[str]:
     """Warnings for grids whose values look like another unit or hold no hazard.
 
-    Reads a decimated sample (at most :data:`SAMPLE_CELLS` a side, GDAL's nearest
-    decimation or overviews) of each GeoTIFF band (at most :data:`SAMPLE_BANDS` of a
-    file, evenly spaced, in one read), converts it with the set's unit
-    factor and compares it with the hazard type's plausible range (e.g. flood depth
-    0-50 m: a depth grid in centimetres read as metres exceeds it). NetCDF files and
-    computed grids (sea-level rise) are not sampled.
-    """
-    import numpy as np
-    import rasterio
+    Reads a decimated sample of each intensity file (:func:`mecc.check_samples.sample_bands`:
+    at most 1,024 cells a side, 32 bands evenly spaced and more when those are dry),
+    through any source with a ``grid`` and ``read(bands, window)`` (GeoTIFF, NetCDF,
+    CLIMADA HDF5, ShakeMap), converts it with the set's unit factor and compares it with
+    the hazard type's plausible range (e.g. flood depth 0-50 m: a depth grid in
+    centimetres read as metres exceeds it). A warning that rests on what the sample did
+    not find says how much was read. Computed grids (sea-level rise) are not sampled.
 
-    from mecc.raster_file import RasterFile
+    Raises
+    ------
+    DataError
+        When a flooded-fraction grid holds values outside [0, 1] (e.g. percent).
+    InputFileError
+        When a grid cannot be read.
+    """
+    from mecc.check_samples import sample_bands
 
     if hazard.kind not in ("events", "return_periods", "scenario") or hazard.exposure_only:
         return []
     low, high = hazard.hazard_type.valid_range
     unit = hazard.hazard_type.unit
     messages = []
-    peak, anything = -np.inf, False
-    files: dict[int, tuple] = {}
-    for source, band in hazard.layers:
-        if not isinstance(source, RasterFile):
-            return []
-        files.setdefault(id(source), (source, []))[1].append(band)
-    for source, bands in files.values():
-        if any(source.nodata[b - 1] == 0 for b in bands) and low <= 0 and not messages:
+    samples = []
+    for source, bands in _bands_by_file(hazard.layers):
+        nodata = getattr(source, "nodata", None) or ()
+        if low <= 0 and not messages and any(_is_zero(nodata, b) for b in bands):
             messages.append(
                 f"hazards.{hazard.id}: {source.label} declares 0 as its nodata value, so its "
                 f"cells of 0 {unit} (no hazard) count as 'no hazard data', not as unexposed; "
                 "if 0 means none there, clear it (gdal_edit.py -unsetnodata FILE)"
             )
-        with rasterio.open(source.path) as dataset:
-            # at most SAMPLE_BANDS bands, evenly spaced; 3 when the bands share their tiles
-            # (pixel interleaving: each band's read decodes the whole file; 600 bands took
-            # minutes when every band was sampled)
-            shared = dataset.interleaving == rasterio.enums.Interleaving.pixel
-            wanted = min(len(bands), 3 if shared and len(bands) > 3 else SAMPLE_BANDS)
-            spaced = np.unique(np.linspace(0, len(bands) - 1, wanted).round().astype(int))
-            picked = [bands[k] for k in spaced]
-            scale = min(1.0, SAMPLE_CELLS / max(dataset.width, dataset.height))
-            shape = (max(1, round(dataset.height * scale)), max(1, round(dataset.width * scale)))
-            sample = dataset.read(picked, out_shape=(len(picked), *shape), masked=True)
-            unpack = [(dataset.scales[b - 1], dataset.offsets[b - 1]) for b in picked]
-        for band, values, (factor, offset) in zip(picked, sample, unpack, strict=True):
-            values = (
-                values.astype(np.float64).filled(np.nan) * factor + offset
-            ) * hazard.unit_factor
-            values[~np.isfinite(values) | (np.abs(values) > 1e30)] = np.nan
-            if np.isnan(values).all():
-                continue
-            anything = True
-            peak = max(peak, float(np.nanmax(values)))
-            bottom = float(np.nanmin(values))
-            if bottom < low - 1e-9 and not messages:
-                messages.append(
-                    f"hazards.{hazard.id}: {source.label} band {band} has values down to "
-                    f"{bottom:g} {unit}, below the plausible {low:g} {unit} for "
-                    f"{hazard.hazard_type.name}; is a nodata value undeclared?"
-                )
-    if anything and peak > high:
+        sample = sample_bands(source, bands, hazard.unit_factor)
+        samples.append(sample)
+        if sample.valid and sample.bottom < low - 1e-9 and not messages:
+            messages.append(
+                f"hazards.{hazard.id}: {sample.label} band {sample.bottom_band} has values down "
+                f"to {sample.bottom:g} {unit}, below the plausible {low:g} {unit} for "
+                f"{hazard.hazard_type.name}; is a nodata value undeclared?"
+            )
+    for source, bands in _bands_by_file(hazard.fraction_layers or []):
+        check_fraction(sample_bands(source, bands))
+    valid = [s for s in samples if s.valid]
+    peak = max(valid, key=lambda s: s.peak) if valid else None
+    if peak is not None and peak.peak > high:
         messages.append(
-            f"hazards.{hazard.id}: values reach {peak:g} {unit}, above the plausible "
-            f"{high:g} {unit} for {hazard.hazard_type.name}; is the grid in another unit "
-            "(set unit:, e.g. cm or km/h)?"
+            f"hazards.{hazard.id}: values reach {peak.peak:g} {unit} ({peak.label} band "
+            f"{peak.peak_band}), above the plausible {high:g} {unit} for "
+            f"{hazard.hazard_type.name}; is the grid in another unit (set unit:, e.g. cm or km/h)?"
         )
-    elif anything and peak <= 0:
+    elif peak is not None and peak.peak <= 0:
         messages.append(
-            f"hazards.{hazard.id}: no value above 0 in the sampled grids: nobody can be "
-            "exposed or displaced"
+            f"hazards.{hazard.id}: no value above 0 in {_what_was_read(samples)}: "
+            + (
+                "nobody can be exposed or displaced"
+                if all(s.complete for s in samples)
+                else "unless the cells or bands not read differ, nobody can be exposed or displaced"
+            )
         )
-    elif not anything:
-        messages.append(f"hazards.{hazard.id}: the sampled grids hold only nodata")
+    elif peak is None:
+        messages.append(f"hazards.{hazard.id}: only nodata in {_what_was_read(samples)}")
     return messages
+
+
+def check_fraction(sample) -> None:
+    """Raise :class:`DataError` when a sampled flooded fraction is not a share in [0, 1]
+    (as the run does when it reads such a block; same tolerance, same message)."""
+    from hazards.readers import FRACTION_TOLERANCE
+
+    if not sample.valid:
+        return
+    if sample.peak > 1.0 + FRACTION_TOLERANCE:
+        found, band = f"reaches {sample.peak:g}", sample.peak_band
+        hint = "it looks like percent; divide by 100" if sample.peak <= 100 else "check the file"
+    elif sample.bottom < -FRACTION_TOLERANCE:
+        found, band = f"goes down to {sample.bottom:g}", sample.bottom_band
+        hint = "is a nodata value undeclared?"
+    else:
+        return
+    raise DataError(
+        f"{sample.label}: the flooded fraction {found} in band {band}, but a fraction is a "
+        f"share of the cell between 0 and 1 ({hint})"
+    )
+
+
+def _bands_by_file(layers) -> list[tuple]:
+    """``[(source, [band, ...]), ...]`` of ``(source, band)`` layers, files in order."""
+    files: dict[int, tuple] = {}
+    for source, band in layers:
+        files.setdefault(id(source), (source, []))[1].append(band)
+    return list(files.values())
+
+
+def _is_zero(nodata, band) -> bool:
+    return band - 1 < len(nodata) and nodata[band - 1] is not None and nodata[band - 1] == 0
+
+
+def _what_was_read(samples) -> str:
+    """E.g. 'the 64 of 480 bands read (a decimated sample of their cells)'."""
+    read, total = sum(s.bands_read for s in samples), sum(s.bands_total for s in samples)
+    bands = f"all {total} band(s)" if read == total else f"the {read} of {total} bands read"
+    if all(s.full for s in samples):
+        return f"every cell of {bands}"
+    return f"{bands} (a decimated sample of their cells)"
 
 
 TEMPLATE = """\
