@@ -20,6 +20,8 @@ count dwellings (reference/sendai_training.md).
 
 from __future__ import annotations
 
+import difflib
+import math
 import os
 
 import numpy as np
@@ -46,7 +48,35 @@ STANDARD_COHORTS = (
 """The sex × age bands of Sendai disaggregation used by default (0–14, 15–64, 65+ by sex)."""
 
 
-def read_zone_table(path, code_column: str, columns: list[str], label: str) -> pd.DataFrame:
+_TABLES = (
+    (".official", "official population table"),
+    (".cohorts", "cohort table"),
+    (".household_size", "household-size table"),
+    (".attributes", "attribute table"),
+    (".livelihoods", "livelihood table"),
+    (".early_warning", "early-warning table"),
+    (".scale_to", "table of target totals"),
+)
+"""What a per-zone table is, by the run-file key its label names (for messages)."""
+
+
+def _what(label: str) -> str:
+    key = label.split(" (")[0]  # "run.yaml.population.official (census.csv)"
+    return next((what for name, what in _TABLES if key.endswith(name)), "per-zone table")
+
+
+def _cell(value) -> str:
+    """A table cell as a message shows it: as written, never a numpy repr."""
+    if isinstance(value, str):
+        return repr(value.strip()) if value.strip() else "an empty cell"
+    if pd.isna(value):
+        return "an empty cell"
+    return str(float(value))
+
+
+def read_zone_table(
+    path, code_column: str, columns: list[str], label: str, what: str | None = None
+) -> pd.DataFrame:
     """A CSV of numbers per zone, indexed by zone code (text).
 
     Parameters
@@ -56,33 +86,44 @@ def read_zone_table(path, code_column: str, columns: list[str], label: str) -> p
     code_column : str
         The column holding zone codes (P-codes).
     columns : list of str
-        Numeric columns to read; each must exist, be a number >= 0 in every row.
+        Numeric columns to read; each must exist, be a finite number >= 0 in every row.
     label : str
         Names the input in errors (e.g. ``"run.yaml.population.cohorts (shares.csv)"``).
+    what : str, optional
+        What the table is, for messages (default: from the run-file key in ``label``,
+        e.g. "official population table").
 
     Raises
     ------
     InputFileError, DataError
+        Also for a table with a header and no rows, a row without a zone code, a code
+        given twice.
     """
-    frame = read_input_table(path, "cohort table", label, codes=[code_column])
+    what = what or _what(label)
+    frame = read_input_table(path, what, label, codes=[code_column])
     missing = [c for c in [code_column, *columns] if c not in frame.columns]
     if missing:
         raise DataError(
             f"{label}: column(s) {', '.join(missing)} not found (columns: "
             f"{', '.join(map(str, frame.columns))})"
         )
-    codes = frame[code_column].astype(str).str.strip()
+    if frame.empty:
+        raise DataError(f"{label}: the {what} has a header but no rows")
+    codes = frame[code_column].fillna("").astype(str).str.strip()
+    if (codes == "").any():
+        row = int(np.flatnonzero((codes == "").to_numpy())[0])
+        raise DataError(f"{label}.{code_column}: data row {row + 1} has no zone code")
     duplicated = codes[codes.duplicated()].unique()
     if len(duplicated):
         raise DataError(f"{label}.{code_column}: zone code {duplicated[0]!r} appears twice")
     values = frame[columns].apply(pd.to_numeric, errors="coerce")
     for column in columns:
-        bad = values[column].isna() | (values[column] < 0)
+        bad = ~np.isfinite(values[column]) | (values[column] < 0)
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
             raise DataError(
-                f"{label}.{column}: {frame[column].iloc[row]!r} for zone {codes.iloc[row]} is not "
-                "a number >= 0"
+                f"{label}.{column}: {_cell(frame[column].iloc[row])} for zone {codes.iloc[row]} "
+                "is not a finite number >= 0"
             )
     values.index = codes.to_numpy()
     return values.astype(np.float64)
@@ -103,33 +144,56 @@ def cohort_shares(table: pd.DataFrame, label: str) -> pd.DataFrame:
     return table.div(total, axis=0)
 
 
+HOUSEHOLD_SIZE = (1.0, 100.0)
+"""People per household: a household holds at least one person, and no country's
+average comes near 100 (the largest national averages are about 8)."""
+
+
 def zone_values(spec, base_dir: str, label: str, value_name: str) -> tuple[float | None, dict]:
     """A number given nationally (a scalar) or per zone (``{path, code_column, value_column}``).
+
+    A household size must lie in :data:`HOUSEHOLD_SIZE`; other values must be finite and > 0.
 
     Returns
     -------
     (national, per_zone)
         ``national`` is the scalar (or None); ``per_zone`` maps zone code to value.
     """
+    low, high = HOUSEHOLD_SIZE if value_name == "household size" else (0.0, math.inf)
+    bound = f"from {low:g} to {high:g}" if value_name == "household size" else "> 0"
+
+    def plausible(value) -> bool:
+        return math.isfinite(value) and low <= value <= high and value > 0
+
     if isinstance(spec, int | float) and not isinstance(spec, bool):
-        if not spec > 0:
-            raise ConfigError(f"{label}: {value_name} must be > 0, not {spec!r}")
+        if not plausible(spec):
+            raise ConfigError(f"{label}: {value_name} must be {bound}, not {spec!r}")
         return float(spec), {}
-    if not isinstance(spec, dict) or not {"path", "code_column", "value_column"} <= set(spec):
+    if not isinstance(spec, dict):
         raise ConfigError(
             f"{label}: give a number or a mapping with path, code_column and value_column"
         )
-    unknown = set(spec) - {"path", "code_column", "value_column", "year", "source"}
+    keys = ("path", "code_column", "value_column", "year", "source")
+    unknown = sorted(str(k) for k in set(spec) - set(keys))
     if unknown:
-        raise ConfigError(f"{label}: unknown key {sorted(unknown)[0]!r}")
+        close = difflib.get_close_matches(unknown[0], keys, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; use {', '.join(keys)}"
+        raise ConfigError(f"{label}: unknown key {unknown[0]!r}{hint}")
+    missing = [k for k in keys[:3] if k not in spec]
+    if missing:
+        raise ConfigError(f"{label}.{missing[0]}: missing (required)")
     path = os.path.join(base_dir, spec["path"])
     table = read_zone_table(
         path, spec["code_column"], [spec["value_column"]], f"{label} ({spec['path']})"
     )
     values = table[spec["value_column"]]
-    if value_name == "household size" and (values <= 0).any():
-        code = values.index[int(np.flatnonzero((values <= 0).to_numpy())[0])]
-        raise DataError(f"{label} ({spec['path']}): household size of zone {code} is 0")
+    wrong = ~values.apply(plausible)
+    if wrong.any():
+        code = values.index[int(np.flatnonzero(wrong.to_numpy())[0])]
+        raise DataError(
+            f"{label} ({spec['path']}): {value_name} of zone {code} is "
+            f"{values[code]:g}; it must be {bound}"
+        )
     return None, values.to_dict()
 
 

@@ -15,15 +15,17 @@ same data read either way gives the same table. They are pure functions: a file 
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 import unicodedata
+import warnings
 
 import numpy as np
 import pandas as pd
 
 from exposure.hxl import read_tagged_table
-from mecc.errors import DataError
+from mecc.errors import DataError, InputFileError, MeccWarning, error_reason
 
 __all__ = ["BASELINE_COLUMNS", "SITE_COLUMNS", "read_dtm_baseline", "read_dtm_sites"]
 
@@ -176,30 +178,120 @@ def _sex_specific(tag: str, pattern: str) -> bool:
     return bool(extra & {"f", "m", "female", "male", "children", "adults", "elderly"})
 
 
-def _numbers(raw, column, label, field, *, lo=None, hi=None, integer_ok=True) -> np.ndarray:
+def _numbers(raw, column, label, field, *, lo=None, hi=None, first=2) -> np.ndarray:
+    """A column of finite numbers in ``[lo, hi]`` (empty cells: NaN); ``first`` is the row
+    number of the table's first data row in the file (for messages)."""
     text = raw[column].astype(str).str.strip()
     values = pd.to_numeric(text.replace("", np.nan), errors="coerce")
     bad = (values.isna() & (text != "")) | (values < (lo if lo is not None else -np.inf))
-    bad |= values > (hi if hi is not None else np.inf)
+    bad |= (values > (hi if hi is not None else np.inf)) | values.isin([np.inf, -np.inf])
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError(
-            f"{label}: column {column!r} ({field}): row {row + 2}: {raw[column].iloc[row]!r} "
-            "is not a valid value"
+            f"{label}: column {column!r} ({field}): row {row + first}: "
+            f"{raw[column].iloc[row]!r} is not a valid value"
         )
     return values.to_numpy(np.float64)
 
 
-def _dates(raw, column, label) -> pd.Series:
+_ISO_DATE = re.compile(
+    r"(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+)
+"""A date written ``YYYY-MM-DD``, with a time or not (as Excel's date cells are read)."""
+
+
+def iso_day(text: str):
+    """The day of a date written ``YYYY-MM-DD`` (a time after it is ignored), else None.
+
+    Day-first and month-first forms (``01/05/2026``) are not read: the same text is 1 May
+    in some countries and 5 January in others.
+    """
+    match = _ISO_DATE.fullmatch(str(text).strip())
+    if match is None:
+        return None
+    try:
+        return pd.Timestamp(datetime.date.fromisoformat(match.group(1)))
+    except ValueError:
+        return None
+
+
+def _dates(raw, column, label, first=2) -> pd.Series:
     text = raw[column].astype(str).str.strip()
-    dates = pd.to_datetime(text.replace("", None), errors="coerce", dayfirst=False)
-    if (dates.isna() & (text != "")).any():
-        dates = pd.to_datetime(text.replace("", None), errors="coerce", dayfirst=True)
-    bad = dates.isna() & (text != "")
+    days = text.map(lambda cell: iso_day(cell) if cell else pd.NaT)
+    bad = days.isna() & (text != "")
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(f"{label}: column {column!r} (date): row {row + 2}: {text.iloc[row]!r}")
-    return dates.dt.normalize()
+        raise DataError(
+            f"{label}: column {column!r} (date): row {row + first}: {text.iloc[row]!r} is not a "
+            "date written YYYY-MM-DD; write the dates so (01/05/2026 is 1 May in some "
+            "countries and 5 January in others)"
+        )
+    return pd.to_datetime(days).astype("datetime64[ns]")
+
+
+_XLS = b"\xd0\xcf\x11\xe0"
+_ZIP = b"PK\x03\x04"
+
+
+def _sheets(path, label: str, what: str) -> list | None:
+    """The sheet names of a workbook site list (None for a CSV); refuses what cannot be
+    read as a workbook (an Excel 97-2003 .xls, a renamed CSV) in one line."""
+    name = os.fspath(path)
+    if not name.lower().endswith((".xlsx", ".xls")) or not os.path.isfile(name):
+        return None
+    with open(name, "rb") as handle:
+        head = handle.read(4)
+    if head == _XLS:
+        raise InputFileError(
+            f"{label}: the {what} is an Excel 97-2003 workbook (.xls), which mecc does not "
+            "read; save it as an Excel workbook (.xlsx) or as CSV UTF-8"
+        )
+    if head != _ZIP:
+        raise InputFileError(
+            f"{label}: the {what} is not an Excel workbook (.xlsx) despite its name; save it "
+            "as .xlsx or as CSV UTF-8 (named .csv)"
+        )
+    import zipfile
+
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    with open(name, "rb") as handle:  # a handle: openpyxl judges a file name by its suffix
+        try:
+            workbook = openpyxl.load_workbook(handle, read_only=True)
+            sheets = list(workbook.sheetnames)
+            workbook.close()
+        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
+            raise InputFileError(
+                f"{label}: cannot read the {what} as a workbook ({error_reason(error)})"
+            ) from None
+    return sheets
+
+
+def _read(path, label: str, what: str):
+    """The table (fully blank rows at its end left out), its HXL tags, the row number of
+    its first data row, and where it was read from for messages (a workbook's sheet)."""
+    sheets = _sheets(path, label, what)
+    raw, tags = read_tagged_table(path, what)
+    blank = raw.apply(lambda column: column.astype(str).str.strip().isin(["", "nan"]))
+    filled = np.flatnonzero(~blank.all(axis=1).to_numpy())
+    raw = raw.iloc[: filled[-1] + 1 if len(filled) else 0].reset_index(drop=True)
+    where = ""
+    if sheets and len(sheets) > 1:
+        where = (
+            f" in sheet {sheets[0]!r} (the first of the workbook's {len(sheets)} sheets, "
+            f"{', '.join(sheets)}, is the one read)"
+        )
+        warnings.warn(
+            f"{label}: read the sheet {sheets[0]!r}, the first of the workbook's "
+            f"{len(sheets)} sheets ({', '.join(sheets)})",
+            MeccWarning,
+            stacklevel=3,
+        )
+    if raw.empty:
+        under = "header and HXL row" if tags else "header"
+        raise DataError(f"{label}: the {what}{where} has no rows under its {under}")
+    return raw, tags, (3 if tags else 2), where
 
 
 def read_dtm_sites(path, *, as_of=None, label=None) -> pd.DataFrame:
@@ -208,8 +300,9 @@ def read_dtm_sites(path, *, as_of=None, label=None) -> pd.DataFrame:
     Parameters
     ----------
     path : path
-    as_of : str or date, optional
-        Date of the list when the file has no date column (or to override it).
+    as_of : date or str, optional
+        Date of the list when the file has no date column (or to override it); text is
+        written ``YYYY-MM-DD``.
     label : str, optional
         Names the input in errors (default: the path).
 
@@ -220,21 +313,24 @@ def read_dtm_sites(path, *, as_of=None, label=None) -> pd.DataFrame:
         degrees), ``individuals`` (float64), ``households`` (float64, NaN when not
         given), ``site_type`` (str, may be empty), ``as_of`` (datetime64, NaT when
         unknown), ``origin_code`` (P-code of the zone the site's people come from; empty
-        when not given). Rows without coordinates are refused (they cannot be placed).
+        when not given). Rows without coordinates are refused (they cannot be placed), and
+        so are dates not written ``YYYY-MM-DD`` (``01/05/2026`` would be a guess between
+        1 May and 5 January), a list without sites and an Excel 97-2003 workbook. Of a
+        workbook with several sheets the first is read, and a warning names it.
     """
     label = label or os.fspath(path)
-    raw, tags = read_tagged_table(path, "DTM site list")
+    raw, tags, first, sheet = _read(path, label, "DTM site list")
     found = _columns(raw, tags, _SITE_FIELDS, label)
     missing = [f for f in ("lat", "lon", "individuals") if f not in found]
     if missing:
         raise DataError(
-            f"{label}: no column for {', '.join(missing)} (HXL #geo+lat, #geo+lon, "
+            f"{label}: no column for {', '.join(missing)}{sheet} (HXL #geo+lat, #geo+lon, "
             "#affected+ind, or columns named latitude, longitude, individuals)"
         )
-    lat = _numbers(raw, found["lat"], label, "lat", lo=-90, hi=90)
-    lon = _numbers(raw, found["lon"], label, "lon", lo=-180, hi=360)
+    lat = _numbers(raw, found["lat"], label, "lat", lo=-90, hi=90, first=first)
+    lon = _numbers(raw, found["lon"], label, "lon", lo=-180, hi=360, first=first)
     if np.isnan(lat).any() or np.isnan(lon).any():
-        row = int(np.flatnonzero(np.isnan(lat) | np.isnan(lon))[0]) + 2
+        row = int(np.flatnonzero(np.isnan(lat) | np.isnan(lon))[0]) + first
         raise DataError(f"{label}: row {row} has no coordinates")
     out = pd.DataFrame(
         {
@@ -243,8 +339,10 @@ def read_dtm_sites(path, *, as_of=None, label=None) -> pd.DataFrame:
             else "",
             "lat": lat,
             "lon": np.where(lon > 180.0, lon - 360.0, lon),  # exact for -180..180
-            "individuals": _numbers(raw, found["individuals"], label, "individuals", lo=0),
-            "households": _numbers(raw, found["households"], label, "households", lo=0)
+            "individuals": _numbers(
+                raw, found["individuals"], label, "individuals", lo=0, first=first
+            ),
+            "households": _numbers(raw, found["households"], label, "households", lo=0, first=first)
             if "households" in found
             else np.nan,
             "site_type": raw[found["site_type"]].astype(str).str.strip()
@@ -255,15 +353,21 @@ def read_dtm_sites(path, *, as_of=None, label=None) -> pd.DataFrame:
             else "",
         }
     )
-    out["as_of"] = _as_of(raw, found, label, as_of)
+    out["as_of"] = _as_of(raw, found, label, as_of, first)
     return out[list(SITE_COLUMNS)]
 
 
-def _as_of(raw, found, label, as_of) -> pd.Series:
+def _as_of(raw, found, label, as_of, first=2) -> pd.Series:
     if as_of is not None:
-        return pd.Series(pd.Timestamp(as_of).normalize(), index=raw.index)
+        given = as_of if isinstance(as_of, datetime.date) else iso_day(as_of)
+        if given is None:
+            raise DataError(
+                f"{label}: as_of {as_of!r} is not a date written YYYY-MM-DD; write it so "
+                "(01/02/2025 is 1 February in some countries and 2 January in others)"
+            )
+        return pd.Series(pd.Timestamp(given).normalize(), index=raw.index)
     if "as_of" in found:
-        return _dates(raw, found["as_of"], label)
+        return _dates(raw, found["as_of"], label, first)
     return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
 
 
@@ -278,7 +382,7 @@ def read_dtm_baseline(path, *, as_of=None) -> pd.DataFrame:
         Rows of the same P-code are summed (a baseline often lists villages or sites).
     """
     label = os.fspath(path)
-    raw, tags = read_tagged_table(path, "DTM baseline")
+    raw, tags, first, _ = _read(path, label, "DTM baseline")
     found = _columns(raw, tags, _BASELINE_FIELDS, label)
     if "zone_code" not in found or not {"idps", "returnees"} & set(found):
         raise DataError(
@@ -287,14 +391,18 @@ def read_dtm_baseline(path, *, as_of=None) -> pd.DataFrame:
         )
     codes = raw[found["zone_code"]].astype(str).str.strip()
     if (codes == "").any():
-        raise DataError(f"{label}: row {int(np.flatnonzero(codes == '')[0]) + 2} has no P-code")
+        raise DataError(f"{label}: row {int(np.flatnonzero(codes == '')[0]) + first} has no P-code")
     frame = pd.DataFrame({"zone_code": codes})
     frame["zone_name"] = (
         raw[found["zone_name"]].astype(str).str.strip() if "zone_name" in found else ""
     )
     for field in ("idps", "returnees"):
-        frame[field] = _numbers(raw, found[field], label, field, lo=0) if field in found else np.nan
-    frame["as_of"] = _as_of(raw, found, label, as_of)
+        frame[field] = (
+            _numbers(raw, found[field], label, field, lo=0, first=first)
+            if field in found
+            else np.nan
+        )
+    frame["as_of"] = _as_of(raw, found, label, as_of, first)
     grouped = frame.groupby("zone_code", sort=False).agg(
         zone_name=("zone_name", "first"),
         idps=("idps", lambda s: s.sum(min_count=1)),

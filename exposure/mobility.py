@@ -17,6 +17,8 @@ are constant inside a zone:
 
 from __future__ import annotations
 
+import difflib
+import math
 import os
 
 import numpy as np
@@ -25,6 +27,8 @@ import pandas as pd
 from mecc.errors import ConfigError, DataError, read_input_table
 
 __all__ = [
+    "MOST_PRESENT",
+    "check_zone_codes",
     "daytime_population",
     "read_day_night",
     "read_seasonal",
@@ -32,20 +36,39 @@ __all__ = [
 ]
 
 MONTHS = tuple(range(1, 13))
+MOST_PRESENT = 100.0
+"""The largest presence multiplier taken: 100 people present for each resident (a
+festival or a resort); a larger one is a typing error, and would multiply figures by it."""
 
 
-def _month_mapping(mapping, label: str, what: str) -> np.ndarray:
-    """``{month: value}`` (1–12, missing months 0) as an array of 12 numbers >= 0."""
+def _month_mapping(mapping, label: str, what: str, most: float = math.inf) -> np.ndarray:
+    """``{month: value}`` (1–12, missing months 0) as an array of 12 finite numbers in
+    ``[0, most]``."""
     if not isinstance(mapping, dict) or not mapping:
         raise ConfigError(f"{label}: give a mapping of month (1-12) to {what}")
     values = np.zeros(12)
     for month, value in mapping.items():
-        if not (isinstance(month, int) and 1 <= month <= 12):
+        if isinstance(month, bool) or not (isinstance(month, int) and 1 <= month <= 12):
             raise ConfigError(f"{label}: month {month!r} is not a whole number from 1 to 12")
-        if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
-            raise ConfigError(f"{label}.{month}: {what} must be a number >= 0, not {value!r}")
+        number = not isinstance(value, bool) and isinstance(value, int | float)
+        if not number or not math.isfinite(value) or not 0 <= value <= most:
+            bound = f"from 0 to {most:g}" if math.isfinite(most) else ">= 0"
+            shown = value if number else repr(value)
+            raise ConfigError(f"{label}.{month}: {what} must be a number {bound}, not {shown}")
         values[month - 1] = float(value)
     return values
+
+
+def _keys_of(spec: dict, keys: set, label: str, required: set = frozenset()) -> None:
+    """Refuse a key not in ``keys`` (with the closest as a suggestion) or a missing one."""
+    for key in spec:
+        if key not in keys:
+            close = difflib.get_close_matches(str(key), sorted(keys), n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; use {', '.join(sorted(keys))}"
+            raise ConfigError(f"{label}: unknown key {str(key)!r}{hint}")
+    missing = sorted(required - set(spec))
+    if missing:
+        raise ConfigError(f"{label}.{missing[0]}: missing (required)")
 
 
 def season_weights(mapping, label: str) -> np.ndarray:
@@ -65,25 +88,18 @@ def read_seasonal(spec, base_dir: str, label: str):
     """
     if not isinstance(spec, dict):
         raise ConfigError(f"{label}: give multipliers: {{month: factor}} or a table")
+    keys = {"path", "code_column", "month_column", "multiplier_column"}
     if "multipliers" in spec:
-        extra = set(spec) - {"multipliers"}
-        if extra:
-            raise ConfigError(f"{label}: unknown key {sorted(extra)[0]!r}")
-        months = _month_mapping(spec["multipliers"], f"{label}.multipliers", "a multiplier")
+        if set(spec) & keys:
+            raise ConfigError(f"{label}: give either multipliers or a table (path), not both")
+        months = _month_mapping(
+            spec["multipliers"], f"{label}.multipliers", "a multiplier", MOST_PRESENT
+        )
         given = {int(m) for m in spec["multipliers"]}
         months[[m - 1 for m in MONTHS if m not in given]] = 1.0
         return months, {}
-    keys = {"path", "code_column", "month_column", "multiplier_column"}
-    if set(spec) != keys:
-        missing = sorted(keys - set(spec))
-        raise ConfigError(
-            f"{label}: "
-            + (
-                f"missing {missing[0]}"
-                if missing
-                else f"unknown key {sorted(set(spec) - keys)[0]!r}"
-            )
-        )
+    _keys_of(spec, keys | {"multipliers"}, label)
+    _keys_of(spec, keys, label, required=keys)
     path = os.path.join(base_dir, spec["path"])
     where = f"{label} ({spec['path']})"
     frame = read_input_table(path, "seasonal table", where, codes=[spec["code_column"]])
@@ -92,12 +108,12 @@ def read_seasonal(spec, base_dir: str, label: str):
             raise DataError(f"{where}: column {column} not found")
     month = pd.to_numeric(frame[spec["month_column"]], errors="coerce")
     factor = pd.to_numeric(frame[spec["multiplier_column"]], errors="coerce")
-    bad = ~month.isin(MONTHS) | factor.isna() | (factor < 0)
+    bad = ~month.isin(MONTHS) | ~np.isfinite(factor) | ~factor.between(0, MOST_PRESENT)
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError(
             f"{where}: data row {row + 1} needs a month 1-12 in {spec['month_column']} and a "
-            f"multiplier >= 0 in {spec['multiplier_column']}"
+            f"multiplier from 0 to {MOST_PRESENT:g} in {spec['multiplier_column']}"
         )
     per_zone: dict = {}
     for code, m, f in zip(
@@ -113,8 +129,9 @@ def read_day_night(spec, base_dir: str, label: str) -> pd.DataFrame:
     residents spending the day in the destination; rows with origin = destination are
     ignored, the rest stay home)."""
     keys = {"path", "origin_column", "destination_column", "share_column"}
-    if not isinstance(spec, dict) or set(spec) != keys:
+    if not isinstance(spec, dict):
         raise ConfigError(f"{label}: give {', '.join(sorted(keys))}")
+    _keys_of(spec, keys, label, required=keys)
     path = os.path.join(base_dir, spec["path"])
     where = f"{label} ({spec['path']})"
     frame = read_input_table(
@@ -162,10 +179,8 @@ def daytime_population(residents: np.ndarray, codes: list[str], od: pd.DataFrame
     ndarray, shape (n,)
         The total is the residents' total (people move, none appear or vanish).
     """
+    check_zone_codes(od, codes, label)
     index = {code: i for i, code in enumerate(codes)}
-    unknown = sorted((set(od["origin"]) | set(od["destination"])) - set(index))
-    if unknown:
-        raise DataError(f"{label}: zone code {unknown[0]!r} is not a code of the finest zone level")
     origin = od["origin"].map(index).to_numpy(np.int64)
     destination = od["destination"].map(index).to_numpy(np.int64)
     moving = residents[origin] * od["share"].to_numpy(np.float64)
@@ -173,3 +188,23 @@ def daytime_population(residents: np.ndarray, codes: list[str], od: pd.DataFrame
     np.subtract.at(day, origin, moving)
     np.add.at(day, destination, moving)
     return day
+
+
+def check_zone_codes(od: pd.DataFrame, codes, label: str) -> None:
+    """Refuse an origin or destination that is no code of the finest zones.
+
+    ``mecc validate`` calls it with the run's zones, so a table a run would refuse (for a
+    hazard with ``impact_time: day``) is refused before the run.
+
+    Raises
+    ------
+    DataError
+    """
+    unknown = sorted((set(od["origin"]) | set(od["destination"])) - set(codes))
+    if unknown:
+        same = [c for c in codes if str(c).casefold() == unknown[0].casefold()]
+        close = same or difflib.get_close_matches(unknown[0], list(codes), n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise DataError(
+            f"{label}: zone code {unknown[0]!r} is not a code of the finest zone level{hint}"
+        )

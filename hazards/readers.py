@@ -496,14 +496,28 @@ def read_events(path, n_bands: int, where: str, member_pattern: str | None = Non
             f"(missing e.g. {', '.join(map(str, missing))})"
         )
     out = pd.DataFrame({"band": band.to_numpy(), "frequency": frequency.to_numpy(np.float64)})
-    if "member" in table.columns:
-        out["member"] = table["member"].astype(str).to_numpy()
+    if "member" in table.columns and member_pattern is None:
+        out["member"] = _member_names(table["member"].astype(str), where, "in column 'member'")
     name_column = next((c for c in ("event_name", "name") if c in table.columns), None)
     if name_column:
         out["event_name"] = table[name_column].astype(str).to_numpy()
     if member_pattern is not None:
         out["member"] = _members_from_names(out.get("event_name"), member_pattern, where)
     return out.sort_values("band", kind="stable").reset_index(drop=True)
+
+
+def _member_names(members: pd.Series, where: str, source: str) -> np.ndarray:
+    """Member names without surrounding spaces (``"model_b "`` is ``model_b``, as a
+    spreadsheet cell shows it); a blank one is refused, naming its line."""
+    names = members.str.strip()
+    blank = names == ""
+    if blank.any():
+        line = int(np.flatnonzero(blank.to_numpy())[0]) + 2
+        raise DataError(
+            f"{where}: the member on line {line} is blank ({source}); give each event the "
+            "member (model) it comes from, or leave the member column out"
+        )
+    return names.to_numpy()
 
 
 def _members_from_names(names, pattern: str, where: str) -> np.ndarray:
@@ -524,8 +538,8 @@ def _members_from_names(names, pattern: str, where: str) -> np.ndarray:
             raise DataError(
                 f"{where}: event name {name!r} on line {line} does not match member_pattern"
             )
-        members.append(match.group("member"))
-    return np.asarray(members)
+        members.append(match.group("member") or "")
+    return _member_names(pd.Series(members, dtype=str), where, "from member_pattern")
 
 
 def _read_protection(value, base_dir, where):

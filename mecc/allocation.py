@@ -42,6 +42,8 @@ __all__ = [
 EARTH_RADIUS_KM = 6371.0088
 """Mean Earth radius (IUGG), for distances between cells of a geographic grid."""
 KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180.0
+MOST_KM = math.pi * EARTH_RADIUS_KM
+"""Half the Earth's circumference (20,015 km): the farthest apart two places can be."""
 
 
 @dataclass(frozen=True)
@@ -54,14 +56,30 @@ class AllocationSettings:
 
     @classmethod
     def from_spec(cls, spec: dict, label: str) -> AllocationSettings:
-        values = {k: float(v) for k, v in spec.items()}
+        """The settings of ``mobility.allocation``, each a finite number in its range:
+        ``radius_km`` and ``cell_km`` > 0 and at most :data:`MOST_KM` (no two places on
+        Earth are farther apart), ``exponent`` >= 0.
+
+        Raises
+        ------
+        ConfigError
+        """
+        values = {}
+        for name, value in spec.items():
+            number = not isinstance(value, bool) and isinstance(value, int | float)
+            if not number or not math.isfinite(value):
+                raise ConfigError(f"{label}.{name}: give a finite number, not {value!r}")
+            values[name] = float(value)
         values.setdefault("cell_km", max(values.get("radius_km", cls.radius_km) / 10.0, 1.0))
         settings = cls(**values)
         for name in ("radius_km", "cell_km"):
-            if not getattr(settings, name) > 0:
-                raise ConfigError(f"{label}.{name}: must be > 0, not {getattr(settings, name)}")
+            if not 0 < getattr(settings, name) <= MOST_KM:
+                raise ConfigError(
+                    f"{label}.{name}: must be > 0 and at most {MOST_KM:,.0f} km, not "
+                    f"{getattr(settings, name):g}"
+                )
         if not settings.exponent >= 0:
-            raise ConfigError(f"{label}.exponent: must be >= 0, not {settings.exponent}")
+            raise ConfigError(f"{label}.exponent: must be >= 0, not {settings.exponent:g}")
         return settings
 
 

@@ -4,18 +4,27 @@ Unknown keys are errors with a did-you-mean; duplicate keys are errors (plain YA
 would keep the last one silently); relative paths are resolved against the run file's
 folder by the readers. Everything here raises :class:`mecc.errors.ConfigError`
 (exit code 2) and names the file and the key.
+
+The YAML is read as people write it (``mecc.run_yaml``: zero-padded numbers are decimal,
+merge keys work, keys read as true or false are refused; UTF-16 with a byte-order mark
+is read). Numbers must be finite (``.nan`` and ``.inf`` are refused wherever a number
+goes), file names hold no control character, and values with a natural range are
+checked (``connectivity`` 4 or 8, a ``scale_to`` total of people).
 """
 
 from __future__ import annotations
 
+import datetime
 import difflib
+import math
 import os
 import re
 from dataclasses import dataclass
 
 import yaml
 
-from mecc.errors import ConfigError, InputFileError, UnsupportedKeyError, yaml_syntax_error
+from mecc.errors import ConfigError, UnsupportedKeyError, yaml_syntax_error
+from mecc.run_yaml import RunFileLoader, iso_date, read_text, shown
 
 __all__ = ["RunConfig", "load_config"]
 
@@ -77,12 +86,26 @@ NESTED_KEYS = {
         "year": (int, False),
         "source": (str, False),
     },
+    ("population", "household_size"): ZONE_TABLE_KEYS,
     ("population", "livelihoods"): ZONE_TABLE_KEYS,
     ("mobility", "early_warning"): ZONE_TABLE_KEYS,
+    ("mobility", "seasonal"): {
+        "multipliers": (dict, False),
+        "path": (str, False),
+        "code_column": (str, False),
+        "month_column": (str, False),
+        "multiplier_column": (str, False),
+    },
+    ("mobility", "day_night"): {
+        "path": (str, True),
+        "origin_column": (str, True),
+        "destination_column": (str, True),
+        "share_column": (str, True),
+    },
     ("mobility", "sites"): {
         "path": (str, True),
         "in_population_grid": (bool, True),
-        "as_of": (str, False),
+        "as_of": ((str, datetime.date), False),
         "source": (str, False),
     },
     ("mobility", "allocation"): {
@@ -91,7 +114,8 @@ NESTED_KEYS = {
         "cell_km": ((int, float), False),
     },
 }
-"""Mappings inside the population and mobility keys, checked like the top level."""
+"""Mappings inside the population and mobility keys, checked like the top level (a key
+that may also be a number, such as ``household_size``, is checked when it is a mapping)."""
 MOBILITY_KEYS = {
     "seasonal": (dict, False),
     "day_night": (dict, False),
@@ -150,6 +174,15 @@ COMPONENT_KEYS = {
     )
 }
 COMPONENT_KEYS["type"] = (str, True)
+FUTURE_KEYS = ("id", "label", "hazards", "population", "period")
+"""Keys of a ``futures:`` entry (``mecc.futures`` reads them)."""
+FUTURE_POPULATION_KEYS = {
+    "path": (str, False),
+    "kind": (str, False),
+    "growth": ((int, float, dict, str), False),
+    "year": (int, False),
+}
+"""``futures[].population``: a grid (``path``, ``kind``) or ``growth`` factors, and ``year``."""
 ZONE_KEYS = {
     "path": (str, True),
     "code_field": (str, False),
@@ -167,25 +200,6 @@ GeoPackage (codes, names and parents from its ADMn_PCODE / ADMn_EN fields)."""
 NOT_YET: dict = {}
 """Keys DESIGN.md documents that this version does not implement yet: refused with a
 clear message rather than ignored."""
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe YAML loader that refuses duplicate keys."""
-
-
-def _construct_mapping(loader, node, deep=False):
-    seen = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise ConfigError(
-                f"key {key!r} appears twice (lines {seen[key] + 1} and {key_node.start_mark.line + 1})"
-            )
-        seen[key] = key_node.start_mark.line
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 @dataclass
@@ -225,22 +239,30 @@ def _type_name(types) -> str:
         dict: "a mapping",
         list: "a list",
         bool: "true or false",
+        datetime.date: "a date (YYYY-MM-DD)",
     }
     types = types if isinstance(types, tuple) else (types,)
     return " or ".join(names.get(t, t.__name__) for t in types)
 
 
-def _check_keys(mapping: dict, schema: dict, where: str) -> None:
+def _unknown_key(mapping: dict, known, where: str) -> None:
+    """Refuse a key not in ``known``, with the closest known key as a suggestion."""
     for key in mapping:
-        if key in schema:
+        if key in known:
             continue
         if key in NOT_YET:
             raise UnsupportedKeyError(
                 f"{where}.{key}: {NOT_YET[key]} are not supported by this version of mecc yet"
             )
-        close = difflib.get_close_matches(str(key), list(schema), n=1, cutoff=0.6)
-        hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(schema)}"
-        raise ConfigError(f"{where}: unknown key {key!r}{hint}")
+        close = difflib.get_close_matches(str(key), [str(k) for k in known], n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(known)}"
+        raise ConfigError(f"{where}: unknown key {shown(key)}{hint}")
+
+
+def _check_keys(mapping: dict, schema: dict, where: str) -> None:
+    if not isinstance(mapping, dict):
+        raise ConfigError(f"{where}: expected a mapping, got {shown(mapping)}")
+    _unknown_key(mapping, schema, where)
     for key, (types, required) in schema.items():
         if key not in mapping:
             if required:
@@ -248,10 +270,115 @@ def _check_keys(mapping: dict, schema: dict, where: str) -> None:
             continue
         value = mapping[key]
         types_tuple = types if isinstance(types, tuple) else (types,)
-        if isinstance(value, bool) and bool not in types_tuple:
-            raise ConfigError(f"{where}.{key}: expected {_type_name(types)}, got {value!r}")
-        if not isinstance(value, types_tuple):
-            raise ConfigError(f"{where}.{key}: expected {_type_name(types)}, got {value!r}")
+        wrong = isinstance(value, bool) and bool not in types_tuple
+        if wrong or not isinstance(value, types_tuple):
+            raise ConfigError(
+                f"{where}.{key}: expected {_type_name(types)}, got {shown(value)}"
+                + _hint(key, value, types_tuple)
+            )
+
+
+def _hint(key, value, types: tuple) -> str:
+    """Why YAML read a value as it did, when text was meant."""
+    if str not in types:
+        return ""
+    if isinstance(value, bool):
+        word = "ON" if value else "NO"
+        return (
+            f" (YAML reads unquoted yes, no, on and off as true or false); put the value in "
+            f"quotes, e.g. {key}: '{word}'"
+        )
+    if isinstance(value, datetime.date | int | float):
+        return "; put it in quotes to give it as text"
+    return ""
+
+
+_PATH_KEYS = {"path", "intensity", "events", "fraction", "dem", "sources", "curve", "damage_curve"}
+_PATH_KEYS |= {"protection_rp", "growth", "return_periods", "grids"}
+"""Keys whose text (or whose mapping's values) names files: no control character."""
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+_CONTROL_IN_PATH = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _check_values(value, where: str, in_path: bool = False) -> None:
+    """Refuse non-finite numbers and control characters anywhere in the run file.
+
+    YAML reads ``.nan``, ``.inf`` and ``1.0e+999`` as numbers no figure can use; in double
+    quotes it reads ``\\n`` and ``\\t`` as a line break and a tab, which turns the
+    Windows path "C:\\new\\table.tif" into another name. Line breaks are allowed in text
+    that names no file (a long ``source`` written as a block).
+    """
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_values(key, f"{where} (a key)", in_path)
+            _check_values(item, f"{where}.{key}", in_path or key in _PATH_KEYS)
+    elif isinstance(value, list):
+        for k, item in enumerate(value):
+            _check_values(item, f"{where}[{k}]", in_path)
+    elif isinstance(value, float) and not math.isfinite(value) and not where.endswith(".nodata"):
+        raise ConfigError(f"{where}: {shown(value)} is not a finite number; give a number")
+    elif isinstance(value, str):
+        found = (_CONTROL_IN_PATH if in_path else _CONTROL).search(value)
+        if found:
+            char = found.group().encode("unicode_escape").decode()
+            what = {"\\n": "a line break", "\\t": "a tab", "\\r": "a carriage return"}
+            raise ConfigError(
+                f"{where}: {shown(value)} holds {what.get(char, 'a control character')} "
+                f"({char}); in double quotes YAML reads a backslash as an escape: write a "
+                "Windows path in single quotes or with forward slashes"
+            )
+
+
+MOST_PEOPLE = 1e10
+"""More people than the world holds (8.2 billion in 2025): no total of a run can exceed it."""
+
+
+def _check_settings(data: dict, label: str) -> None:
+    """Values with a natural range, the sites' date (as ``YYYY-MM-DD`` text from here on),
+    and the keys of ``futures:``."""
+    total = (data["population"].get("scale_to") or {}).get("total")
+    if total is not None and not 0 < total <= MOST_PEOPLE:
+        raise ConfigError(
+            f"{label}.population.scale_to.total: must be > 0 and at most {MOST_PEOPLE:,.0f} "
+            f"people, not {shown(total)}"
+        )
+    sites = (data.get("mobility") or {}).get("sites")
+    if sites is not None and sites.get("as_of") is not None:
+        sites["as_of"] = iso_date(sites["as_of"], f"{label}.mobility.sites.as_of")
+    for k, hazard in enumerate(data["hazards"]):
+        if hazard.get("connectivity", 8) not in (4, 8):
+            raise ConfigError(
+                f"{label}.hazards[{k}].connectivity: 4 or 8 (the neighbours a flood spreads "
+                f"to), not {shown(hazard['connectivity'])}"
+            )
+    futures = data.get("futures")
+    if isinstance(futures, list):  # mecc.futures refuses other values
+        _check_futures(futures, label)
+
+
+def _check_futures(futures: list, label: str) -> None:
+    """Keys of each ``futures:`` entry and of its ``population`` (what mecc.futures reads)."""
+    for k, future in enumerate(futures):
+        where = f"{label}.futures[{k}]"
+        if not isinstance(future, dict):
+            raise ConfigError(f"{where}: expected a mapping with id, label, hazards, population")
+        _unknown_key(future, FUTURE_KEYS, where)
+        population = future.get("population")
+        if population is None:
+            continue
+        _check_keys(population, FUTURE_POPULATION_KEYS, f"{where}.population")
+        if "path" in population and "growth" in population:
+            raise ConfigError(
+                f"{where}.population: give either path (a population grid) or growth "
+                "(factors), not both"
+            )
+        if "path" not in population and "growth" not in population:
+            raise ConfigError(
+                f"{where}.population: give path (a population grid) or growth (a factor, per "
+                "zone or national)"
+            )
+        if "kind" in population and "path" not in population:
+            raise ConfigError(f"{where}.population.kind: applies to a population grid (path)")
 
 
 def load_config(path) -> RunConfig:
@@ -260,21 +387,16 @@ def load_config(path) -> RunConfig:
     Raises
     ------
     InputFileError
-        The file does not exist or cannot be read.
+        The file does not exist or cannot be read (or is not UTF-8 or UTF-16 text).
     ConfigError
-        YAML syntax, unknown or duplicate keys, wrong types, missing required keys.
+        YAML syntax, unknown or duplicate keys, wrong types, missing required keys,
+        numbers that are not finite.
     """
     path = os.fspath(path)
     label = os.path.basename(path)
+    text = read_text(path)
     try:
-        with open(path, encoding="utf-8-sig") as handle:
-            text = handle.read()
-    except FileNotFoundError:
-        raise InputFileError(f"{path}: run file not found") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputFileError(f"{path}: cannot read run file ({error})") from None
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)
+        data = yaml.load(text, Loader=RunFileLoader)
     except ConfigError as error:
         raise ConfigError(f"{label}: {error}") from None
     except yaml.YAMLError as error:
@@ -284,6 +406,7 @@ def load_config(path) -> RunConfig:
             f"{label}: the run file must be a mapping of keys (country, population, ...)"
         )
     _check_keys(data, TOP_KEYS, label)
+    _check_values(data, label)
     if not re.fullmatch(r"[A-Z]{3}", data["country"]):
         raise ConfigError(
             f"{label}.country: give an ISO 3166 alpha-3 code such as AUT, not {data['country']!r}"
@@ -292,7 +415,7 @@ def load_config(path) -> RunConfig:
     _check_keys(data.get("mobility") or {}, MOBILITY_KEYS, f"{label}.mobility")
     for (section, key), schema in NESTED_KEYS.items():
         value = (data.get(section) or {}).get(key)
-        if value is not None:
+        if isinstance(value, dict):  # other types were refused above
             _check_keys(value, schema, f"{label}.{section}.{key}")
     zones = data.get("zones")
     if zones is not None:
@@ -336,4 +459,5 @@ def load_config(path) -> RunConfig:
         raise ConfigError(
             f"{label}.analysis_grid: use 'population' or a hazard id ({', '.join(sorted(ids))})"
         )
+    _check_settings(data, label)
     return RunConfig(path, os.path.dirname(os.path.abspath(path)), data)

@@ -111,9 +111,9 @@ SECTIONS = [
                 "Per-zone shares of people with a disability, in poverty, ... (below).",
             ),
             "household_size": (
-                "number or mapping",
+                "number 1–100 or mapping",
                 "none",
-                "People per household, national or `{path, code_column, value_column}`.",
+                "People per household, national or per zone in a CSV (below).",
             ),
             "livelihoods": (
                 "mapping",
@@ -126,12 +126,27 @@ SECTIONS = [
         "population.scale_to",
         "population.scale_to.",
         {
-            "total": ("people", "—", "National total; every zone scaled by the same factor."),
+            "total": (
+                "people (> 0, ≤ 10 billion)",
+                "—",
+                "National total; every zone scaled by the same factor.",
+            ),
             "path": ("CSV file", "—", "Target totals per zone (any level; nearest wins)."),
             "code_column": ("column", "required with path", "Zone codes."),
             "value_column": ("column", "required with path", "Target people."),
             "year": ("year", "none", "Year of the totals (recorded)."),
             "source": ("text", "none", "Where the totals come from (recorded)."),
+        },
+    ),
+    (
+        "population.household_size",
+        "population.household_size.",
+        {
+            "path": ("CSV file", "required", "People per household per zone (any level)."),
+            "code_column": ("column", "required", "Zone codes."),
+            "value_column": ("column", "required", "People per household (1–100)."),
+            "year": ("year", "none", "Recorded."),
+            "source": ("text", "none", "Recorded."),
         },
     ),
     (
@@ -192,15 +207,14 @@ SECTIONS = [
             "seasonal": (
                 "mapping",
                 "none",
-                "Presence per month: `{multipliers: {month: factor}}` or a CSV `{path, "
-                "code_column, month_column, multiplier_column}`; weighted by each hazard's "
-                "`season`.",
+                "Presence per month, national or per zone, weighted by each hazard's `season` "
+                "(below).",
             ),
             "day_night": (
                 "mapping",
                 "none",
-                "Origin–destination CSV `{path, origin_column, destination_column, "
-                "share_column}`: people exposed by day for hazards with `impact_time: day`.",
+                "Origin–destination table: people exposed by day for hazards with "
+                "`impact_time: day` (below).",
             ),
             "sites": ("mapping", "none", "Displacement sites (below)."),
             "allocation": ("mapping", "none", "Where the displaced may go (below)."),
@@ -209,6 +223,36 @@ SECTIONS = [
                 "none",
                 "Per-zone share of people covered by early warning: pre-emptive evacuation "
                 "in the Sendai tables (below).",
+            ),
+        },
+    ),
+    (
+        "mobility.seasonal",
+        "mobility.seasonal.",
+        {
+            "multipliers": (
+                "mapping month → factor",
+                "—",
+                "National presence multipliers (months 1–12, factors 0–100; months not "
+                "given: 1). Or give the four keys below.",
+            ),
+            "path": ("CSV file", "—", "One row per zone and month (months not listed: 1)."),
+            "code_column": ("column", "required with path", "Zone codes."),
+            "month_column": ("column", "required with path", "Month, 1–12."),
+            "multiplier_column": ("column", "required with path", "Factor, 0–100."),
+        },
+    ),
+    (
+        "mobility.day_night",
+        "mobility.day_night.",
+        {
+            "path": ("CSV file", "required", "One row per origin and destination zone."),
+            "origin_column": ("column", "required", "Zone of residence (finest level)."),
+            "destination_column": ("column", "required", "Zone where they spend the day."),
+            "share_column": (
+                "column",
+                "required",
+                "Share (0–1) of the origin's residents there by day; the rest stay home.",
             ),
         },
     ),
@@ -221,10 +265,11 @@ SECTIONS = [
         "mobility.sites.",
         {
             "path": (
-                "CSV or Excel file",
+                "CSV or Excel (.xlsx) file",
                 "required",
                 "Site list by HXL (`#geo+lat`, `#geo+lon`, `#affected+ind`, "
-                "`#adm2+code+origin`) or column names (DTM).",
+                "`#adm2+code+origin`) or column names (DTM); of a workbook, the first sheet. "
+                "Dates in it are written `YYYY-MM-DD`.",
             ),
             "in_population_grid": (
                 "true or false",
@@ -232,7 +277,12 @@ SECTIONS = [
                 "Whether the grid already counts the sites' people (moved from their "
                 "`origin_code`, or labelled in place) or not (added).",
             ),
-            "as_of": ("date", "the file's dates", "Date of the list."),
+            "as_of": (
+                "date `YYYY-MM-DD`",
+                "the file's dates (`YYYY-MM-DD`)",
+                "Date of the list. Other forms (`01/02/2025`) are refused: day and month "
+                "would be a guess.",
+            ),
             "source": ("text", "none", "Recorded."),
         },
     ),
@@ -240,9 +290,13 @@ SECTIONS = [
         "mobility.allocation",
         "mobility.allocation.",
         {
-            "radius_km": ("km", "50", "How far the displaced may go."),
+            "radius_km": ("km (≤ 20,015)", "50", "How far the displaced may go."),
             "exponent": ("number ≥ 0", "2", "Distance decay: weight = safe people × d^−exponent."),
-            "cell_km": ("km", "a tenth of the radius, ≥ 1", "Size of the allocation grid's cells."),
+            "cell_km": (
+                "km (≤ 20,015)",
+                "a tenth of the radius, ≥ 1",
+                "Size of the allocation grid's cells.",
+            ),
         },
     ),
     (
@@ -290,13 +344,15 @@ SECTIONS = [
                 "CSV file",
                 "—",
                 "Event set: columns `band`, `frequency` (events per year, > 0), optional "
-                "`member`, `event_name`; every band listed once.",
+                "`member` (spaces around it ignored; none blank), `event_name`; every band "
+                "listed once.",
             ),
             "return_periods": (
                 "mapping years → file",
                 "—",
-                "One grid per return period (years ≥ 1, at least two, all different). "
-                "Give `return_periods`, or `intensity` with `events` or `scenario`.",
+                "One grid per return period (years ≥ 1, at least two, all different; a "
+                "zero-padded `0010` is 10). Give `return_periods`, or `intensity` with "
+                "`events` or `scenario`.",
             ),
             "scenario": ("text", "—", "Name of a single deterministic event (with `intensity`)."),
             "fraction": (
@@ -450,8 +506,23 @@ SECTIONS = [
                 "mapping",
                 "baseline population",
                 "`path` (a grid; with `kind`) or `growth` (a factor, `{zone_code: factor}` "
-                "or a CSV `zone_code,growth`), and `year`.",
+                "or a CSV `zone_code,growth`), and `year` (below).",
             ),
+        },
+    ),
+    (
+        "futures[].population",
+        "futures[].population.",
+        {
+            "path": ("file", "—", "Population grid of the future year."),
+            "kind": ("`count` or `density`", "the baseline's", "Of that grid (with `path`)."),
+            "growth": (
+                "number, mapping or CSV file",
+                "—",
+                "Instead of `path`: a national factor, `{zone_code: factor}` or a CSV "
+                "`zone_code,growth` (codes of the finest zones).",
+            ),
+            "year": ("year", "none", "Year of the future population."),
         },
     ),
 ]

@@ -24,12 +24,17 @@ def test_every_accepted_key_is_documented_and_nothing_else():
         "hazards (each entry)": set(config.HAZARD_KEYS),
         "hazards[].components (each)": set(config.COMPONENT_KEYS),
         "futures (each)": set(futures.FUTURE_KEYS),
+        "futures[].population": set(config.FUTURE_POPULATION_KEYS),
         "mobility": set(config.MOBILITY_KEYS),
         **{".".join(where): set(schema) for where, schema in config.NESTED_KEYS.items()},
     }
     assert sorted(title for title, _, _ in SECTIONS) == sorted(expected)
     for title, keys in expected.items():
         assert set(_section(title)) == keys, title
+
+
+def test_run_file_checks_the_future_keys_mecc_futures_reads():
+    assert set(config.FUTURE_KEYS) == set(futures.FUTURE_KEYS)
 
 
 def test_future_hazard_and_population_keys_are_named():
