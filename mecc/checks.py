@@ -61,7 +61,7 @@ def validate_run(path, report: ValidationReport | None = None) -> ValidationRepo
     """
     from mecc import engine, tables
     from mecc.config import load_config
-    from mecc.futures import read_futures
+    from mecc.futures import growth_vector, read_futures
     from mecc.inputs import analysis_grid, load_inputs, period_check
     from mecc.mobility import allocation_plan, prepare_exposure
 
@@ -128,6 +128,8 @@ def validate_run(path, report: ValidationReport | None = None) -> ValidationRepo
             if allocation_plan(config, grid, engine.DEFAULT_BLOCK) is not None:
                 report.lines.append("allocation to host areas: settings checked")
             for future in read_futures(config, hazards, population.kind):
+                if future.growth is not None:  # unknown zone codes, as the run refuses them
+                    growth_vector(future.growth, list(zones.finest.codes))
                 changed = ", ".join(future.hazards) or "no hazard"
                 people = (
                     "a population grid"

@@ -180,6 +180,8 @@ def read_input_table(path, what: str, label: str | None = None, *, codes=(), **o
             f"{where}: cannot read the {what}{_named(path, label)} ({error_reason(error)})"
         ) from None
     table.columns = [str(column).strip() for column in table.columns]
+    blank = _separator_lines_at_end(path, options.get("sep") or options.get("delimiter") or ",")
+    table = table.iloc[: max(len(table) - blank, 0)]  # rows keep their line numbers
     as_text = options.get("dtype") is str
     return plain_numbers(table, dialect.get("decimal", "."), skip=codes, as_text=as_text)
 
@@ -249,6 +251,24 @@ _GROUPED = {
     for mark, group in ((".", ","), (",", "."))
 }
 """A whole cell that is a number with digit grouping, by the file's decimal mark."""
+
+
+def _separator_lines_at_end(path: str, sep: str) -> int:
+    """How many lines at the end of the file hold nothing but separators (``,,,``: Excel
+    leaves them under a table that was once longer, and they are read as empty rows)."""
+    with open(path, "rb") as file:
+        file.seek(0, os.SEEK_END)
+        file.seek(max(0, file.tell() - (1 << 16)))
+        tail = file.read().decode("utf-8", errors="replace")
+    count = 0
+    for line in reversed(tail.splitlines()):
+        if not line.strip():
+            continue  # blank lines are no rows
+        if line.strip(f"{sep} \t"):
+            break
+        count += 1
+    return count
+
 
 _DECIMAL_COMMA = r"^(\s*[-+]?\d+),(\d+(?:[eE][-+]?\d+)?\s*)$"
 """A number written with a decimal comma (the whole cell); names with commas are left."""

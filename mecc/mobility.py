@@ -15,8 +15,7 @@ model and Mobility layers; README, "Who is exposed, and where"):
   disrupt (farming, fishing, ...): Sendai B-5 from the people exposed;
 - ``mobility.early_warning``: per-zone share of people covered by early warning: the
   displaced who could leave pre-emptively;
-- ``mobility.seasonal`` with a hazard's ``season``: presence at the time of year events
-  happen;
+- ``mobility.seasonal`` with a hazard's ``season``: presence when events happen;
 - ``mobility.day_night`` with a hazard's ``impact_time: day``: people exposed by day;
 - ``mobility.sites``: people in displacement sites, added or moved, reported as at risk
   of secondary displacement;
@@ -311,7 +310,7 @@ def prepare_exposure(config, population, zones, grid, block_shape, threads) -> E
                 "source": spec.get("source", spec["path"]),
             }
     _seasonal(config, mobility, zones, exposure, label)
-    read_day_night(config, exposure)
+    read_day_night(config, exposure, zones)
     return exposure
 
 
@@ -438,8 +437,9 @@ def present_sums(exposure: Exposure, hazard_id: str, sums):
     )
 
 
-def read_day_night(config, exposure: Exposure) -> None:
-    """Validate ``mobility.day_night`` early (before the engine's pass)."""
+def read_day_night(config, exposure: Exposure, zones=None) -> None:
+    """Validate ``mobility.day_night`` early (before the engine's pass), its codes too."""
+    from exposure.mobility import check_zone_codes
     from exposure.mobility import read_day_night as read_table
 
     spec = (config.data.get("mobility") or {}).get("day_night")
@@ -447,6 +447,8 @@ def read_day_night(config, exposure: Exposure) -> None:
         return
     label = f"{os.path.basename(config.path)}.mobility.day_night"
     exposure.od = read_table(spec, config.base_dir, label)
+    if zones is not None:  # as the run would refuse them after the engine's pass
+        check_zone_codes(exposure.od, zones.finest.codes, label)
     exposure.report["day_night"] = {
         "file": spec["path"],
         "pairs": int(len(exposure.od)),

@@ -1,12 +1,10 @@
 """`mecc validate` refuses what the run would refuse, and fully blank rows at the end of a
 table (Excel leaves ``,,,`` rows under what was once filled) are skipped in every table.
 
-The checks these tests need live outside the run-file readers: the zone codes of
-growth factors are checked by ``mecc.futures.growth_vector`` and validate calls it from
-``mecc.checks``; the day/night table's codes are checked by
-``exposure.mobility.check_zone_codes`` and ``mecc.mobility.prepare_exposure`` calls it;
-blank rows are dropped by ``mecc.errors.read_input_table``. Until those calls are made
-the tests are expected to fail (``xfail(strict=True)``: when they pass, remove the mark).
+The zone codes of growth factors are checked by ``mecc.futures.growth_vector``, which
+validate calls from ``mecc.checks``; the day/night table's codes by
+``exposure.mobility.check_zone_codes``, which ``mecc.mobility.prepare_exposure`` calls;
+blank rows are dropped by ``mecc.errors.read_input_table``.
 
 The small case (tests/_run_inputs.py): zone A is columns 0-1 (600 people), zone B
 columns 2-3 (760); AAD of its river flood = (1/10 - 1/100) x (400 + 760) / 2 = 52.2.
@@ -20,16 +18,6 @@ from mecc.run import run_country
 from tests._errors import expect_error
 from tests._run_inputs import basic_case, event_hazard, write_run
 
-NEEDS_CHECKS = pytest.mark.xfail(
-    strict=True,
-    reason="needs mecc/checks.py to call growth_vector and mecc/mobility.py to call "
-    "check_zone_codes (see the report of the run-file fixes)",
-)
-NEEDS_BLANK_ROWS = pytest.mark.xfail(
-    strict=True,
-    reason="needs mecc/errors.py read_input_table to drop blank rows at the end of a table",
-)
-
 
 @pytest.fixture
 def case(tmp_path):
@@ -37,7 +25,6 @@ def case(tmp_path):
     return folder, basic_case(folder)
 
 
-@NEEDS_CHECKS
 @pytest.mark.parametrize("growth", [{"A": 1.1, "Z": 1.2}, "growth.csv"], ids=["mapping", "csv"])
 def test_validate_refuses_an_unknown_growth_code(case, tmp_path, cli, growth):
     folder, run = case
@@ -46,7 +33,6 @@ def test_validate_refuses_an_unknown_growth_code(case, tmp_path, cli, growth):
     expect_error(cli, write_run(folder, run), tmp_path / "out", 1, "growth", "Z")
 
 
-@NEEDS_CHECKS
 def test_validate_refuses_an_unknown_day_night_code(case, tmp_path, cli):
     folder, run = case
     (folder / "od.csv").write_text("o,d,s\nA,B,0.2\na,B,0.1\n", encoding="utf-8")
@@ -64,7 +50,6 @@ def test_validate_refuses_an_unknown_day_night_code(case, tmp_path, cli):
     )
 
 
-@NEEDS_BLANK_ROWS
 def test_blank_rows_at_the_end_of_tables_are_skipped(case, tmp_path, cli):
     folder, run = case
     (folder / "events.csv").write_text("band,frequency\n1,0.1\n2,0.01\n,\n,\n", encoding="utf-8")
