@@ -8,6 +8,7 @@ text and returns the table without that row and the hashtag of each column.
 from __future__ import annotations
 
 import os
+import zipfile
 
 import pandas as pd
 
@@ -37,7 +38,7 @@ def read_tagged_table(path, what: str) -> tuple[pd.DataFrame, dict | None]:
     else:
         try:
             raw = pd.read_excel(label, dtype=str, engine="openpyxl").fillna("")
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, zipfile.BadZipFile) as error:  # not a workbook
             raise InputFileError(
                 f"{label}: cannot read the {what} ({error_reason(error)})"
             ) from None

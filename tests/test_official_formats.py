@@ -16,7 +16,7 @@ from exposure.dtm import SITE_COLUMNS, read_dtm_baseline, read_dtm_sites
 from hazards.climada import ClimadaHazardFile, read_climada_events
 from hazards.cyclone import read_track, wind_field
 from hazards.shakemap import ShakeMapFile
-from mecc.errors import ConfigError, DataError
+from mecc.errors import ConfigError, DataError, InputFileError
 from mecc.grid import GridSpec
 from mecc.run import run_country
 from tests._official_formats import (
@@ -203,6 +203,11 @@ def test_cod_ps_bad_tables(tmp_path):
     path.write_text("ADM1_PCODE,total_people\nA,3\n", encoding="utf-8")
     with pytest.raises(DataError, match="no population columns"):
         read_cod_ps(path)
+    # a CSV saved with a workbook's name is no workbook: one line, not a BadZipFile
+    fake = tmp_path / "ps.xlsx"
+    fake.write_text("ADM1_PCODE,T_TL\nA,3\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"ps\.xlsx: cannot read the COD-PS table"):
+        read_cod_ps(fake)
 
 
 # ------------------------------------------------------------------------ DTM
