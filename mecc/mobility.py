@@ -504,9 +504,10 @@ def decorate_tables(exposure: Exposure, config, hazard, tab, zones, population) 
         tab.summary["impact_time"] = "day"
 
 
-def exposure_summary(exposure: Exposure, group_sets, result) -> dict:
+def exposure_summary(exposure: Exposure, group_sets, result, weights: dict) -> dict:
     """The summary.json part on exposure: what was applied, and national figures per group
-    for the additive metrics (AAD, people displaced in a scenario)."""
+    for the additive metrics (AAD, people displaced in a scenario); ``weights``: each
+    hazard's AAD weights per zone and band (``tables.band_weights``: protection applied)."""
     from mecc import risk
 
     summary = {key: value for key, value in exposure.report.items() if key != "seasonal"}
@@ -530,9 +531,8 @@ def exposure_summary(exposure: Exposure, group_sets, result) -> dict:
             if hazard.kind == "events":
                 frequency = hazard.bands["frequency"].to_numpy(np.float64)
                 entry["aad"] = float(risk.event_aad(displaced, frequency))
-            elif hazard.kind == "return_periods":
-                rps = hazard.bands["return_period"].to_numpy(np.float64)
-                entry["aad"] = float(displaced @ risk.rp_aad_weights(rps, None))
+            elif hazard.kind == "return_periods":  # each zone with its protection standard
+                entry["aad"] = float((group.displaced[..., 0] * weights[hazard.id]).sum())
             else:
                 entry["displaced"] = float(displaced[0])
             groups.setdefault(hazard.id, {})[group.name] = entry

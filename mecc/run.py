@@ -445,7 +445,8 @@ def _run_country(
             if futures:
                 summary["futures"] = futures_summary(futures, future_frames, config.country)
             if exposure.active:
-                summary["exposure"] = exposure_summary(exposure, group_sets, result)
+                weights = {h.id: tables.band_weights(h, protection_of[h.id]) for h in hazards}
+                summary["exposure"] = exposure_summary(exposure, group_sets, result, weights)
             report("tables", 0, 1)
             with timer.stage("write_tables"):
                 write_json(summary, staging / "summary.json")

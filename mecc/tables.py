@@ -261,7 +261,15 @@ def hazard_tables(hazard, sums, zones, population: np.ndarray, protection: list,
     for extra in ("event_name", "member"):
         if extra in bands.columns:
             band_frame[extra] = bands[extra].to_numpy()
-    exceedance = _exceedance(hazard, table, rows["displaced"], national["displaced"], country)
+    curve_rows, curve_national = rows["displaced"], national["displaced"]
+    if hazard.kind == "return_periods" and any(p is not None for p in protection):
+        # T-year events with T below a unit's protection standard displace nobody there
+        # (as in its AAD and PMD); the maps' own figures stay in zones_bands.csv
+        rps = bands["return_period"].to_numpy(np.float64)
+        standard = np.array([0.0 if p is None else float(p) for p in protection])
+        protected = displaced_fine * (rps[None, :] >= standard[:, None])
+        curve_rows, curve_national = zones.aggregate(protected), protected.sum(axis=0)
+    exceedance = _exceedance(hazard, table, curve_rows, curve_national, country)
     arrays = {"rows": rows, "metrics": metrics, "national": national, "fine_exposed": sums.exposed}
     tab = HazardTables(summary, zones_frame, zb, band_frame, exceedance, arrays)
     add_damage_columns(hazard, sums, tab, zones)
