@@ -245,11 +245,12 @@ def attribution_tables(
                     pick[suffix] = {
                         key: national[key] if national_row else values[key][k] for key in values
                     }
-                pop0 = float(baseline_population.sum()) if national_row else baseline_population[k]
-                if future_population is None:
-                    pop1 = pop0
-                else:
-                    pop1 = float(future_population.sum()) if national_row else future_population[k]
+                # national: finest units + outside only (every level would count people twice)
+                rows_of = slice(-(n + 1), None) if national_row else k
+                pop0 = float(np.sum(baseline_population[rows_of]))
+                pop1 = (
+                    pop0 if future_population is None else float(np.sum(future_population[rows_of]))
+                )
                 base, fut = pick[""]["h00"], pick[""]["h11"]
                 record = {
                     "future_id": future.id,

@@ -152,6 +152,9 @@ class RowBuilder:
                 return None
             sh = list(store["hazard"].values).index(hazard)
             return store["group_expected_annual"].sel(group_figure=figure).values[:, :, sh, :]
+        if figure == "evacuation" and "group_evacuation" in store:  # present at impact
+            sh = list(store["hazard"].values).index(hazard)
+            return store["group_evacuation"].values[:, :, sh, band, :]
         name = {"evacuation": "displaced"}.get(figure, figure)
         if name not in groups:
             return None
@@ -328,6 +331,18 @@ class RowBuilder:
         kinds = [str(b) for b in self.s.groups["breakdown"].values]
         return kinds.index(kind) if kind in kinds else None
 
+    def _at_impact(self, hazard_id, columns: dict, notes) -> dict:
+        """Columns of a group's (or D5 / D6's) evacuation-type row: for a hazard with
+        ``impact_time: day`` a note that each unit's residents' make-up is applied to the
+        people present at impact (the groups then add up to the unit's D1)."""
+        if self.meta["hazards"][hazard_id].get("impact_time") != "day":
+            return columns
+        note = (
+            "people present at impact split as the unit's residents (each unit's groups "
+            "x its day / residence ratio; they add up to D1)"
+        )
+        return {**columns, "notes": _join(notes, note)}
+
     def _curve_columns(self, hazard_id, which) -> dict:
         record = self.meta["hazards"][hazard_id]
         unit = record.get("unit") or ""
@@ -406,9 +421,10 @@ class RowBuilder:
             put("D2", damaged, columns["damage"])
             put("D3", destroyed, columns["damage"])
         put("D4", get("relocation"), columns["relocation"])
+        at_impact = self._at_impact(hazard_id, columns["displacement"], common.get("notes"))
         for kind, key in (("sites", "D5"), ("early_warning", "D6")):
             if kind in layers:
-                put(key, self.value(layers[kind], area), columns["displacement"])
+                put(key, self.value(layers[kind], area), at_impact)
 
     def _b1(self, put, parts: dict, columns: dict, notes, whose: str) -> None:
         """B-1 = (B-2 + B-3 + B-4 + B-5) of the parts present, with a note naming them."""
@@ -454,12 +470,13 @@ class RowBuilder:
                     figure: None if table is None else self.value(table[index].sum(axis=0), area)
                     for figure, table in tables.items()
                 }
+                notes = extra.get("notes")
                 if values["damaged"] is not None and np.isfinite(values["damaged"][0]):
                     put("B-3", values["damaged"], damage)
                     put("B-4", values["destroyed"], damage)
                     parts = {"B-3": values["damaged"], "B-4": values["destroyed"]}
                     self._b1(put, parts, damage, extra.get("notes"), "the group's people")
-                put("D1", values["evacuation"], displacement)
+                put("D1", values["evacuation"], self._at_impact(hazard_id, displacement, notes))
 
 
 def _filled(parts: list) -> list:

@@ -15,7 +15,9 @@ Computed once at the end of ``mecc run`` from the engine's per-zone sums, so tha
   for AAD) and the PMD of the evacuation-type figure;
 - households, official population per zone, and per group of people (cohorts,
   attributes, people in sites, livelihood and early-warning shares) the expected annual
-  values of the evacuation-type, damage-state and exposed figures;
+  values of the evacuation-type, damage-state and exposed figures, and the per-band
+  evacuation-type figure; for a hazard with ``impact_time: day`` each unit's groups take
+  the unit's day / residence factor, so they add up to the unit's figure;
 - a JSON attribute ``metadata`` naming curves, evidence grades, sources and years.
 
 Nothing here reads or writes files; :func:`sendai_dataset` returns an xarray Dataset.
@@ -58,10 +60,7 @@ def _fine_figures(hazard, sums, tab, population) -> dict:
             values[:, 0] = people[:, band]
             out[("relocation", variant)] = values
         return out
-    factor = 1.0
-    if "daytime" in tab.arrays:  # evacuation follows people where they are at impact
-        with np.errstate(invalid="ignore", divide="ignore"):
-            factor = np.where(population > 0, tab.arrays["daytime"] / population, 0.0)[:, None]
+    factor = _presence_factor(tab, population)
     for v, variant in enumerate(hazard.variant_names):
         out[("evacuation", variant)] = sums.displaced[..., v] * factor
     for (state, variant), values in tab.arrays.get("damage", {}).items():
@@ -69,6 +68,17 @@ def _fine_figures(hazard, sums, tab, population) -> dict:
     if "fatalities" in tab.arrays:  # the deaths of the curve's fatality model
         out[("fatalities", "central")] = tab.arrays["fatalities"]
     return out
+
+
+def _presence_factor(tab, population: np.ndarray):
+    """Per finest unit + outside ``(n + 1, 1)``: people present at impact / residents
+    (``impact_time: day`` with a day/night table), else 1. Evacuation-type figures follow
+    people where they are at impact; a unit's groups take its factor too (the people
+    present are assumed to have the unit's residents' make-up), so they add up to it."""
+    if "daytime" not in tab.arrays:
+        return 1.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(population > 0, tab.arrays["daytime"] / population, 0.0)[:, None]
 
 
 def _household_sizes(exposure, population: np.ndarray) -> tuple[np.ndarray | None, dict]:
@@ -217,8 +227,17 @@ def sendai_dataset(
                     pmd[:, h, k, slot] = figures[f"pmd_{t}"]
     names = _group_names(group_sets)
     group_annual = np.full((len(GROUP_FIGURES), len(names), n_zone, n_haz, n_var), np.nan)
+    # evacuation-type people per group, zone row, hazard, band and variant (present at impact)
+    group_band = np.full((len(names), n_zone, n_haz, n_band, n_var), np.nan)
     for hazard, groups in group_sets:
         h = hazards.index(hazard)
+        factor = _presence_factor(hazard_tabs[h], population)
+        for g in groups:
+            i, nb = names.index((g.breakdown, g.name)), len(hazard.bands)
+            for v, variant in enumerate(hazard.variant_names):
+                if variant in VARIANT_ORDER:
+                    rows = zones.aggregate(g.displaced[..., v] * factor)
+                    group_band[i, :, h, :nb, VARIANT_ORDER.index(variant)] = rows
         if hazard.kind not in ("events", "return_periods"):
             continue
         offset = len(hazard.variant_names)
@@ -227,7 +246,10 @@ def sendai_dataset(
         ]
         for g in groups:
             i = names.index((g.breakdown, g.name))
-            pieces = [(figure, variant, g.displaced[..., k]) for figure, variant, k in parts]
+            pieces = [
+                (figure, variant, g.displaced[..., k] * (factor if figure == "evacuation" else 1.0))
+                for figure, variant, k in parts
+            ]
             pieces.append(("exposed", "central", g.exposed))
             for figure, variant, values in pieces:
                 if variant not in VARIANT_ORDER:
@@ -293,6 +315,11 @@ def sendai_dataset(
             ("group_figure", "group", "zone", "hazard", "variant"),
             group_annual,
             {"units": "people per year"},
+        )
+        data["group_evacuation"] = (
+            ("group", "zone", "hazard", "band", "variant"),
+            group_band,
+            {"units": "people", "note": "evacuation-type, people present at impact"},
         )
         coords["group_figure"] = list(GROUP_FIGURES)
         coords["group"] = [name for _, name in names]

@@ -60,11 +60,14 @@ def folder(tmp_path, raster_writer):
     return tmp_path
 
 
-def _run(folder, futures_yaml, name, curve="flood_step_1m:central"):
+ONE_LEVEL = "zones: {path: zones.geojson, code_field: code, level: 1}\n"
+
+
+def _run(folder, futures_yaml, name, curve="flood_step_1m:central", zones=ONE_LEVEL):
     (folder / f"{name}.yaml").write_text(
         "country: XXF\npopulation: {path: pop.tif, year: 2020}\n"
-        "zones: {path: zones.geojson, code_field: code, level: 1}\n"
-        f"hazards:\n  - id: flood\n    type: river_flood\n    curve: {curve}\n"
+        + zones
+        + f"hazards:\n  - id: flood\n    type: river_flood\n    curve: {curve}\n"
         "    return_periods: {10: d10.tif, 100: d100.tif}\n"
         "futures:\n" + futures_yaml
     )
@@ -126,6 +129,42 @@ def test_population_growth_factors_need_no_extra_pass(folder):
         row = _row(attribution, "climate_only", zone)
         assert row["climate_only"] == pytest.approx(h10[zone] - h00[zone], rel=1e-12, abs=1e-12)
         assert row["population_only"] == 0
+
+
+def test_national_row_counts_people_once_with_two_levels(folder):
+    """With a region above the districts, the national row's population is the
+    country's people (finest units + outside), not the sum of both levels' rows."""
+    import geopandas as gpd
+
+    region = gpd.GeoDataFrame({"code": ["R"]}, geometry=[box(10.0, 49.8, 10.3, 50.0)])
+    region.set_crs("EPSG:4326").to_file(folder / "region.geojson")
+    two_levels = (
+        "zones:\n  - {path: region.geojson, code_field: code, level: 1}\n"
+        "  - {path: zones.geojson, code_field: code, level: 2}\n"
+    )
+    futures_yaml = (
+        "  - id: grid\n    hazards: {flood: {return_periods: {10: f10.tif, 100: f100.tif}}}\n"
+        "    population: {path: pop2050.tif, year: 2050}\n"
+        "  - id: growth\n    population: {growth: {A: 1.5, B: 0.8}, year: 2040}\n"
+    )
+    _, comparison, attribution = _run(folder, futures_yaml, "levels", zones=two_levels)
+    grown = 1.5 * P0[ZONE == "A"].sum() + 0.8 * P0[ZONE == "B"].sum()
+    h00, h11 = aad_by_zone(P0, D0), aad_by_zone(P1, D1)
+    for future, people in (("grid", P1.sum()), ("growth", grown)):
+        national, region = _row(comparison, future, "XXF"), _row(comparison, future, "R")
+        assert national["level"] == 0
+        assert national["population_baseline"] == pytest.approx(P0.sum(), rel=1e-12)  # 2,100
+        assert national["population_future"] == pytest.approx(people, rel=1e-12)
+        assert region["population_baseline"] == pytest.approx(P0.sum(), rel=1e-12)
+        assert national["baseline"] == pytest.approx(h00["national"], rel=1e-12)
+    national = _row(comparison, "grid", "XXF")
+    assert national["future"] == pytest.approx(h11["national"], rel=1e-12)
+    change = _row(attribution, "grid", "XXF")["change_total"]
+    assert change == pytest.approx(h11["national"] - h00["national"], rel=1e-12)
+    book = pd.read_excel(folder / "out_levels" / "futures.xlsx", sheet_name="Futures")
+    row = book[(book["future_id"] == "grid") & (book["level"] == 0)].iloc[0]
+    assert row["population_baseline"] == pytest.approx(P0.sum(), rel=1e-12)
+    assert row["population_future"] == pytest.approx(P1.sum(), rel=1e-12)
 
 
 def test_curve_variant_ranges_and_the_workbook(folder):

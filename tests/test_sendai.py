@@ -521,6 +521,81 @@ def test_evacuation_type_follows_people_by_day(tmp_path):
     assert "time of impact" in row["parameters"]
 
 
+def test_groups_and_d6_follow_people_by_day(tmp_path):
+    """Day-time impact with cohorts and early warning: half of zone A's people work in
+    zone B (flooded, everyone >= 1 m in the scenario). Each unit's groups are its
+    residents' shares of the people present (the unit's day / residence ratio), so they
+    add up to D1; D6 = early-warning share x D1. Same in sendai.xlsx."""
+    from tests._run_inputs import DEPTH as DEPTH4
+    from tests._run_inputs import POP as POP4
+
+    shares = {"A": [0.1, 0.3, 0.1, 0.1, 0.3, 0.1], "B": [0.2, 0.25, 0.05, 0.1, 0.3, 0.1]}
+    lines = ["code,warned," + ",".join(COHORTS)]
+    lines += [f"{c},{w}," + ",".join(map(repr, shares[c])) for c, w in (("A", 1.0), ("B", 0.4))]
+    (tmp_path / "census.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "od.csv").write_text("from,to,share\nA,B,0.5\nA,A,0.5\n", encoding="utf-8")
+    from tests.test_mobility import scenario_case
+
+    data = scenario_case(tmp_path, cohorts={"path": "census.csv", "code_column": "code"})
+    data["hazards"][0]["impact_time"] = "day"
+    maps = {10: "rp10.tif", 100: "rp100.tif"}
+    data["hazards"].append(
+        {"id": "rf", "type": "river_flood", "return_periods": maps, "curve": "flood_step_1m"}
+    )
+    data["hazards"][1]["impact_time"] = "day"
+    data["mobility"] = {
+        "day_night": {
+            "path": "od.csv",
+            "origin_column": "from",
+            "destination_column": "to",
+            "share_column": "share",
+        },
+        "early_warning": {"path": "census.csv", "code_column": "code", "value_column": "warned"},
+    }
+    run_country(write_run(tmp_path, data), tmp_path / "out", with_map=False)
+    table = read(tmp_path / "out" / "sendai.csv")
+    in_b = np.zeros((4, 4), bool)
+    in_b[:, 2:] = True
+    night_b, day_b = POP4[in_b].sum(), POP4[in_b].sum() + 0.5 * POP4[~in_b].sum()
+    ratio = day_b / night_b  # zone A is dry (< 1 m): nobody of A is displaced
+    scenario = POP4[in_b & (DEPTH4 >= 1.0)].sum() * ratio  # = day_b
+    res10, res100 = POP4[in_b & (DEPTH4 * 0.5 >= 1.0)].sum(), POP4[in_b & (DEPTH4 >= 1.0)].sum()
+    annual = (0.1 - 0.01) * (res10 + res100) / 2 * ratio
+    female = sum(shares["B"][:3])
+    age_0_14 = shares["B"][0] + shares["B"][3]
+    book = pd.read_excel(tmp_path / "out" / "sendai.xlsx", sheet_name=None, dtype=str)
+    book = pd.concat([book["National"], book["Admin 1"], book["Disaggregated"]])
+    book = book.fillna("")
+    for hazard, measure, total in (("sc", "scenario", scenario), ("rf", "expected_annual", annual)):
+        for code in ("AAA", "B"):
+            where = {"hazard_id": hazard, "measure": measure, "admin_code": code}
+            d1 = pick(table, indicator_code="AAA-D1", **where)
+            expected = {
+                "": total,
+                "female": total * female,
+                "male": total * (1 - female),
+                "0-14": total * age_0_14,
+            }
+            for frame in (table, book):
+                rows = pick(frame, indicator_code="AAA-D1", **where)
+                got = {
+                    label: float(pick(rows, **{column: label})["value_number"].iloc[0])
+                    for column, label in (("breakdown", ""), ("sex", "female"), ("sex", "male"))
+                }
+                got["0-14"] = float(pick(rows, age_group="0-14")["value_number"].iloc[0])
+                assert got == pytest.approx(expected, rel=1e-9)
+                d6 = float(
+                    pick(frame, indicator_code="AAA-D6", breakdown="", **where).iloc[0][
+                        "value_number"
+                    ]
+                )
+                assert d6 == pytest.approx(0.4 * total, rel=1e-9)  # B's share, of D1
+            sexes = pick(d1, breakdown="sex")["value_number"].astype(float).sum()
+            ages = pick(d1, breakdown="age")["value_number"].astype(float).sum()
+            assert sexes == pytest.approx(total, rel=1e-9) and ages == pytest.approx(total)
+            assert all("add up to D1" in n for n in pick(d1, breakdown="sex")["notes"])
+
+
 # ------------------------------------------------------------------- deaths (A-2)
 
 ITB = (0.62275231, -8.03314466)  # InaSAFE's ITB model: rate = 10^(a MMI + b), MMI >= 4
