@@ -13,9 +13,13 @@ from the per-band sums the engine kept on its pass (``mobility_kernels.coarse_ba
 It gives per zone the people hosted, the host burden per 1,000 residents, flows between
 zones and people with no safe place within reach; Σ hosted + Σ no host = Σ displaced.
 
-Zones here are those of each coarse cell's centre (the allocation grid is coarse), so a
-zone's displaced people on this grid can differ slightly from zones.csv near borders;
-national totals are the same.
+The people moved are the run's own displaced people: a coarse cell that several units
+share is split into one part per unit (:func:`zone_parts`, by the unit's share of the
+cell's fine cells), and each unit's parts are rescaled to the run's displaced people of
+that unit (seasonal presence and the fine zone raster included), so a unit's displaced
+people here equal zones_bands.csv. Each part moves by its cell's shares; people hosted
+in a coarse cell are counted in the unit holding most of its fine cells (outside only
+when no unit reaches the cell).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyproj
 from affine import Affine
+from rasterio.windows import Window
 
 from mecc.errors import ConfigError
 from mecc.grid import GridSpec
@@ -34,6 +39,8 @@ from mecc.mobility_kernels import allocate_by_distance
 __all__ = [
     "AllocationSettings",
     "allocate_band",
+    "host_zones",
+    "zone_parts",
     "allocation_factor",
     "coarse_grid",
     "distance_weights",
@@ -182,20 +189,67 @@ def distance_weights(grid: GridSpec, settings) -> np.ndarray:
     return np.ascontiguousarray(np.where(distance <= settings.radius_km, weights, 0.0))
 
 
-def allocate_band(displaced, safe, grid: GridSpec, zone, n_zones: int, weights):
-    """Allocate one band's displaced people on the coarse grid.
+def zone_parts(grid: GridSpec, zones, factor: int, block_rows: int = 256):
+    """Fine cells of each unit in each coarse cell, as ``(cell, zone, count)`` arrays.
+
+    ``cell`` is the flat index of the coarse cell, ``zone`` the finest unit
+    (``zones.n`` = outside) from the same rasterisation as the engine's
+    (``zones.rasterize``), read in stripes of whole coarse rows.
+    """
+    small = coarse_grid(grid, factor)
+    n_zones = zones.n + 1
+    stripe = max(block_rows // factor, 1) * factor
+    counts = np.zeros(0, dtype=np.int64)
+    keys = np.zeros(0, dtype=np.int64)
+    cols = np.arange(grid.width) // factor
+    for row in range(0, grid.height, stripe):
+        height = min(stripe, grid.height - row)
+        window = Window(0, row, grid.width, height)
+        zone = zones.rasterize(window, out=np.empty((height, grid.width), dtype=np.int32))
+        rows = (row + np.arange(height)) // factor
+        cell = rows[:, None] * small.width + cols[None, :]
+        key, count = np.unique(cell.astype(np.int64) * n_zones + zone, return_counts=True)
+        keys, counts = np.concatenate([keys, key]), np.concatenate([counts, count])
+    keys, where = np.unique(keys, return_inverse=True)
+    counts = np.bincount(where, weights=counts)
+    return keys // n_zones, (keys % n_zones).astype(np.int32), counts
+
+
+def host_zones(parts, n_cells: int, outside: int) -> np.ndarray:
+    """Unit of each coarse cell for the people it hosts: the unit with most of its fine
+    cells, outside (``outside``) only when no unit reaches the cell."""
+    cell, zone, count = parts
+    rank = np.where(zone == outside, -1.0, count)
+    order = np.lexsort((rank, cell))  # by cell, then by count, most last
+    host = np.full(n_cells, outside, dtype=np.int32)
+    host[cell[order]] = zone[order]
+    return host
+
+
+def allocate_band(displaced, safe, weights, parts, host, n_zones: int, totals=None):
+    """Allocate one band's displaced people on the coarse grid, unit by unit.
+
+    Each coarse cell's displaced people are split among the units sharing it in
+    proportion to their fine cells; with ``totals``, each unit's parts are then rescaled
+    to its total (the run's displaced people of the unit; a unit whose parts hold no one
+    gets its total spread over its cells by fine cells). Every part moves by its cell's
+    distance-decay shares (``mobility_kernels.allocate_by_distance``), run once per
+    layer of parts so that each flow keeps its unit of origin.
 
     Parameters
     ----------
     displaced, safe : ndarray, shape (H, W)
         People displaced, and people safe (able to host), per coarse cell.
-    grid : GridSpec
-        The coarse grid.
-    zone : ndarray of int32, shape (H, W)
-        Finest zone of each coarse cell (``n_zones - 1`` = outside).
-    n_zones : int
     weights : ndarray
         From :func:`distance_weights`.
+    parts : tuple of ndarray
+        From :func:`zone_parts`.
+    host : ndarray of int32, shape (H * W,)
+        From :func:`host_zones`.
+    n_zones : int
+        Finest units + outside.
+    totals : ndarray, shape (n_zones,), optional
+        Displaced people per finest unit + outside to reproduce.
 
     Returns
     -------
@@ -203,24 +257,54 @@ def allocate_band(displaced, safe, grid: GridSpec, zone, n_zones: int, weights):
         ``hosted``, ``no_host`` (per coarse cell), ``flows`` (n_zones, n_zones) and
         per-zone ``zone_displaced``, ``zone_hosted``, ``zone_no_host``.
     """
-    hosted = np.zeros(displaced.shape)
-    no_host = np.zeros(displaced.shape)
+    cell, zone, count = parts
+    shape = displaced.shape
+    n_cells = shape[0] * shape[1]
+    in_cell = np.bincount(cell, weights=count, minlength=n_cells)
+    amount = displaced.ravel()[cell] * count / in_cell[cell]
+    if totals is not None:
+        found = np.bincount(zone, weights=amount, minlength=n_zones)
+        cells_of = np.bincount(zone, weights=count, minlength=n_zones)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scale = np.where(found > 0, totals / found, 0.0)
+            spread = np.where((found > 0) | (cells_of == 0), 0.0, totals / cells_of)
+        amount = amount * scale[zone] + count * spread[zone]
+    safe = np.ascontiguousarray(safe, dtype=np.float64)
+    hosted = np.zeros(n_cells)
+    no_host = np.zeros(n_cells)
     flows = np.zeros((n_zones, n_zones))
-    allocate_by_distance(
-        np.ascontiguousarray(displaced, dtype=np.float64),
-        np.ascontiguousarray(safe, dtype=np.float64),
-        weights,
-        np.ascontiguousarray(zone, dtype=np.int32),
-        hosted,
-        no_host,
-        flows,
-    )
-    flat = zone.ravel()
+    zone_no_host = np.zeros(n_zones)
+    order = np.lexsort((zone, cell))
+    first = np.searchsorted(cell[order], cell[order], side="left")
+    layer = np.arange(order.size) - first  # k-th unit of its cell
+    for k in range(int(layer.max()) + 1 if layer.size else 0):
+        pick = order[layer == k]
+        source = np.zeros(n_cells)
+        source[cell[pick]] = amount[pick]
+        origin = host.copy()
+        origin[cell[pick]] = zone[pick]
+        # one label per (unit of origin, unit of the host) pair seen in this layer
+        pairs, label = np.unique(origin.astype(np.int64) * n_zones + host, return_inverse=True)
+        part_flows = np.zeros((pairs.size, pairs.size))
+        part_no_host = np.zeros(n_cells)
+        allocate_by_distance(
+            source.reshape(shape),
+            safe,
+            weights,
+            label.reshape(shape).astype(np.int32),
+            hosted.reshape(shape),
+            part_no_host.reshape(shape),
+            part_flows,
+        )
+        into = np.ix_(pairs // n_zones, pairs % n_zones)
+        np.add.at(flows, into, part_flows)
+        zone_no_host += np.bincount(origin, weights=part_no_host, minlength=n_zones)
+        no_host += part_no_host
     return {
-        "hosted": hosted,
-        "no_host": no_host,
+        "hosted": hosted.reshape(shape),
+        "no_host": no_host.reshape(shape),
         "flows": flows,
-        "zone_displaced": np.bincount(flat, weights=displaced.ravel(), minlength=n_zones),
-        "zone_hosted": np.bincount(flat, weights=hosted.ravel(), minlength=n_zones),
-        "zone_no_host": np.bincount(flat, weights=no_host.ravel(), minlength=n_zones),
+        "zone_displaced": np.bincount(zone, weights=amount, minlength=n_zones),
+        "zone_hosted": np.bincount(host, weights=hosted, minlength=n_zones),
+        "zone_no_host": zone_no_host,
     }

@@ -3,7 +3,9 @@
 Runs the allocation (``mecc.allocation``) for every band of the hazards that kept
 coarse sums on the engine's pass (scenarios and return-period maps) and writes per zone
 (every level) the people displaced, hosted and without a host in reach, the host burden
-per 1,000 residents, and the flows between finest units.
+per 1,000 residents, and the flows between finest units. The people displaced per unit
+are the run's own (zones_bands.csv): ``mecc.allocation.allocate_band`` rescales each
+unit's parts of the coarse grid to them.
 """
 
 from __future__ import annotations
@@ -11,7 +13,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mecc.allocation import allocate_band, coarse_grid, distance_weights
+from mecc.allocation import (
+    allocate_band,
+    coarse_grid,
+    distance_weights,
+    host_zones,
+    zone_parts,
+)
 
 __all__ = ["ALLOCATED_KINDS", "allocation_tables"]
 
@@ -20,7 +28,7 @@ ALLOCATED_KINDS = ("scenario", "return_periods")
 allocation per synthetic event says little), as are combined and slow-onset hazards."""
 
 
-def allocation_tables(settings, grid, factor, hazards, coarse: dict, zones, population_rows):
+def allocation_tables(settings, grid, factor, hazards, result, zones, population_rows):
     """Allocate every band and build ``(allocation, flows, summary)``.
 
     Parameters
@@ -31,14 +39,20 @@ def allocation_tables(settings, grid, factor, hazards, coarse: dict, zones, popu
     factor : int
     hazards : list
         The run's hazard sets.
-    coarse : dict
-        Hazard id → (displaced, safe), each (n_bands, H, W), from the engine.
+    result : mecc.engine.EngineResult or dict
+        The engine's result, seasonal presence applied: ``result.coarse`` maps a hazard
+        id to (displaced, safe), each (n_bands, H, W), and ``result.hazards[id].displaced``
+        (finest units + outside, bands, variants) gives the displaced people per unit
+        that the allocation reproduces (variant 0, as zones_bands.csv). A plain dict of
+        coarse grids only (no run totals) keeps the coarse grid's own totals.
     zones : exposure.zones.Zones
     population_rows : ndarray
         Residents per zone row (``zones.table()`` order).
     """
     small = coarse_grid(grid, factor)
-    zone = zones.rasterize_grid(small)
+    coarse, sums = (result, {}) if isinstance(result, dict) else (result.coarse, result.hazards)
+    parts = zone_parts(grid, zones, factor)
+    host = host_zones(parts, small.width * small.height, zones.outside_index)
     weights = distance_weights(small, settings)
     table = zones.table()
     n_zones = zones.n + 1
@@ -50,9 +64,10 @@ def allocation_tables(settings, grid, factor, hazards, coarse: dict, zones, popu
         displaced, safe = coarse[hazard.id]
         per_band = []
         for b, band in enumerate(hazard.bands["band"].astype(str)):
-            result = allocate_band(displaced[b], safe[b], small, zone, n_zones, weights)
+            totals = sums[hazard.id].displaced[:, b, 0] if hazard.id in sums else None
+            moved = allocate_band(displaced[b], safe[b], weights, parts, host, n_zones, totals)
             rows = {
-                name: zones.aggregate(result[f"zone_{name}"])
+                name: zones.aggregate(moved[f"zone_{name}"])
                 for name in ("displaced", "hosted", "no_host")
             }
             frame = table[["zone_code", "zone_name", "level"]].copy()
@@ -67,7 +82,7 @@ def allocation_tables(settings, grid, factor, hazards, coarse: dict, zones, popu
                     population_rows > 0, rows["hosted"] / population_rows * 1000.0, np.nan
                 )
             frames.append(frame)
-            origin, destination = np.nonzero(result["flows"])
+            origin, destination = np.nonzero(moved["flows"])
             flows.append(
                 pd.DataFrame(
                     {
@@ -75,16 +90,16 @@ def allocation_tables(settings, grid, factor, hazards, coarse: dict, zones, popu
                         "band": band,
                         "from_zone": [codes[i] for i in origin],
                         "to_zone": [codes[j] for j in destination],
-                        "people": result["flows"][origin, destination],
+                        "people": moved["flows"][origin, destination],
                     }
                 )
             )
             per_band.append(
                 {
                     "band": band,
-                    "displaced": float(result["zone_displaced"].sum()),
-                    "hosted": float(result["zone_hosted"].sum()),
-                    "no_host": float(result["zone_no_host"].sum()),
+                    "displaced": float(moved["zone_displaced"].sum()),
+                    "hosted": float(moved["zone_hosted"].sum()),
+                    "no_host": float(moved["zone_no_host"].sum()),
                 }
             )
         summary[hazard.id] = per_band

@@ -593,7 +593,7 @@ def write_exposure_outputs(
         )
     if allocation and result.coarse:
         hosts, flows, about = allocation_tables(
-            allocation[0], grid, allocation[1], hazards, result.coarse, zones, population_rows
+            allocation[0], grid, allocation[1], hazards, result, zones, population_rows
         )
         write_csv(hosts, staging / "allocation.csv")
         write_csv(flows, staging / "flows.csv")
