@@ -19,7 +19,7 @@ from mecc.map_data import NODATA_FILL, ZERO_COLOUR, Numbers
 from mecc.risk import STANDARD_RETURN_PERIODS
 from mecc.sendai import per_100k
 
-__all__ = ["NODATA_PATTERN", "Text", "per_100k", "sendai_b1"]
+__all__ = ["NODATA_PATTERN", "Text", "per_100k", "per_100k_denominator", "sendai_b1"]
 
 
 def esc(text: str) -> str:
@@ -47,6 +47,31 @@ def finite(value) -> bool:
         return bool(np.isfinite(float(value)))
     except (TypeError, ValueError):
         return False
+
+
+def per_100k_denominator(rows) -> tuple[np.ndarray, str]:
+    """Per-100,000 denominator of each zone and where it comes from.
+
+    The official population (zones.csv ``population_official``) where the run has it for a
+    unit, as in sendai.csv; else the population grid's.
+
+    Returns
+    -------
+    denominator : numpy.ndarray
+        People per zone.
+    source : str
+        ``"official"`` (every zone), ``"grid"`` (none) or ``"mixed"``.
+    """
+    if "population" in rows.columns:
+        grid = rows["population"].to_numpy(dtype="float64")
+    else:
+        grid = np.full(len(rows), np.nan)
+    if "population_official" not in rows.columns:
+        return grid, "grid"
+    official = rows["population_official"].to_numpy(dtype="float64")
+    given = np.isfinite(official) & (official > 0)
+    source = "official" if given.all() else "mixed" if given.any() else "grid"
+    return np.where(given, official, grid), source
 
 
 class Text:
@@ -124,8 +149,11 @@ class Text:
             else:
                 headline_value = None
             if headline_value is not None:
+                official = row.get("population_official")
+                source = "official" if finite(official) and official > 0 else "grid"
+                people = official if source == "official" else row.get("population")
                 cells.append(
-                    (self.w("per_100k"), self.num(per_100k(headline_value, row.get("population"))))
+                    (self.w(f"per_100k_{source}"), self.num(per_100k(headline_value, people)))
                 )
             if code in b1:
                 label = "sendai_b1_year" if kind in ("events", "return_periods") else "sendai_b1"
@@ -168,6 +196,9 @@ class Text:
             else:
                 text = self.w("between", a=edges[k - 1], b=edges[k])
             items.append((colour, text))
+        if colours and not edges:
+            # one class (a single positive value, or values too small to split): still a swatch
+            items.append((colours[0], self.w("above_zero")))
         if zero_key == "zero":
             items.append((NODATA_FILL, self.w("no_data")))
         swatches = "".join(

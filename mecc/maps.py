@@ -55,7 +55,7 @@ from mecc.map_data import (
     warp_to_mercator,
 )
 from mecc.map_mobility import flow_layers, host_choropleths, scenario_markers, site_layer
-from mecc.map_text import NODATA_PATTERN, Text, esc, sendai_b1
+from mecc.map_text import NODATA_PATTERN, Text, esc, per_100k_denominator, sendai_b1
 from mecc.offline import check_offline, inline_assets
 from mecc.outputs import OutputFolder
 from mecc.previews import MAP_EVENT_BANDS, MAPPED_KINDS
@@ -187,8 +187,10 @@ class _Page:
                 key = "layer_pmd_maps" if kind == "return_periods" else "layer_pmd_events"
                 pmd = _column(rows, f"pmd_{period}")
                 out.append((w(key, t=period) + suffix, pmd, "unit_people", popup))
-            density = per_100k(values, _column(rows, "population"))
+            denominator, source = per_100k_denominator(rows)
+            density = per_100k(values, denominator)
             unit = "unit_per_100k_year" if yearly else "unit_per_100k"
+            unit += "" if source == "grid" else f"_{source}"
             key = "layer_per_100k_at_risk" if headline == "at_risk_relocation" else "layer_per_100k"
             out.append((w(key) + suffix, density, unit, popup))
         out += host_choropleths(self)

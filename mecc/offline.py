@@ -4,9 +4,12 @@ Folium writes ``<script src>`` and ``<link href>`` tags pointing at CDNs; with n
 such a page is blank. :func:`inline_assets` replaces each known CDN link with the vendored
 file from ``mecc/assets`` (listed in ``assets.json``), turns every CSS ``url(...)`` into a
 ``data:`` URI, and drops links mecc maps do not need. :func:`check_offline` then fails
-loudly, naming the reference, if anything would still be fetched: an http(s) URL anywhere in
-the page (apart from audited inert strings such as the SVG namespace), or a ``src``/``href``
-attribute, CSS ``url()`` or ``@import`` that is not a ``data:`` URI or a fragment.
+loudly, naming the reference, if anything would still be fetched: a ``src``/``href``
+attribute, CSS ``url()`` or ``@import`` that is not a ``data:`` URI or a fragment, an http(s)
+URL in a stylesheet or in script code, or a script string that is an address (a tile layer
+template) or a CSS ``url()`` (audited inert strings such as the SVG namespace apart).
+Text content and plain-text data strings (a unit name containing a web address) are shown,
+never fetched, and are not references.
 
 No folium here: this is string processing on the rendered page.
 """
@@ -166,13 +169,17 @@ def inline_assets(html: str, *, icons: bool | None = None) -> str:
 
 
 class _References(HTMLParser):
-    """Collects link attributes, inline styles and stylesheet text of a page."""
+    """Collects link attributes, inline styles, stylesheet text and script text of a page.
+
+    Text content is not collected: a browser shows it and fetches nothing.
+    """
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.links: list[tuple[str, str, str]] = []
         self.css: list[str] = []
-        self._in_style = False
+        self.scripts: list[str] = []
+        self._raw: str | None = None
 
     def handle_starttag(self, tag, attrs):
         for name, value in attrs:
@@ -182,15 +189,17 @@ class _References(HTMLParser):
                 self.links.append((tag, name, value))
             elif name.lower() == "style":
                 self.css.append(value)
-        self._in_style = tag.lower() == "style"
+        self._raw = tag.lower() if tag.lower() in ("style", "script") else None
 
     def handle_endtag(self, tag):
-        if tag.lower() == "style":
-            self._in_style = False
+        if tag.lower() in ("style", "script"):
+            self._raw = None
 
     def handle_data(self, data):
-        if self._in_style:
+        if self._raw == "style":
             self.css.append(data)
+        elif self._raw == "script":
+            self.scripts.append(data)
 
 
 def _fetches(value: str) -> bool:
@@ -201,20 +210,125 @@ def _fetches(value: str) -> bool:
     return not re.match(r"^(data|blob|javascript|about|mailto):", value, re.IGNORECASE)
 
 
-def remote_references(html: str) -> list[str]:
-    """Every reference in the page that would be fetched or that names a remote host."""
-    inert = set(_registry()["inert_urls"])
-    found = [url for url in _URL.findall(html) if url not in inert]
+_JS_ESCAPE = re.compile(r"\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.DOTALL)
+_JS_SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
+_REGEX_BEFORE = set("(,=:[!&|?{};+-*%<>~^") | {""}
+
+
+def _unescape_js(body: str) -> str:
+    def one(match):
+        code = match.group(1)
+        if code[0] in "ux" and len(code) > 1:
+            return chr(int(code.strip("ux{}"), 16))
+        return _JS_SIMPLE.get(code, code)
+
+    return _JS_ESCAPE.sub(one, body)
+
+
+_JS_TOKEN = re.compile(r"""["'`/]""")
+_JS_STRING = {
+    q: re.compile(q + r"(?:[^" + q + r"\\]|\\.)*(?:" + q + "|$)", re.DOTALL) for q in "\"'`"
+}
+_JS_REGEX = re.compile(r"/(?:[^/\\\[\n]|\\.|\[(?:[^\]\\\n]|\\.)*\])*/?")
+
+
+def _split_script(js: str) -> tuple[str, list[str]]:
+    """Split script text into its code and comments (one string) and its string literals.
+
+    A small scanner: quotes, template literals, ``//`` and ``/* */`` comments and regular
+    expression literals (a ``/`` where an operand is expected).
+    """
+    code, literals = [], []
+    i = start = 0
+    while (match := _JS_TOKEN.search(js, i)) is not None:
+        i = match.start()
+        c = js[i]
+        if c != "/":
+            found = _JS_STRING[c].match(js, i)
+            end = found.end() if found else len(js)
+            code.append(js[start:i])
+            literals.append(_unescape_js(js[i + 1 : end - 1] if end - i > 1 else ""))
+            i = start = end
+        elif js.startswith("//", i):
+            end = js.find("\n", i)
+            i = len(js) if end < 0 else end
+        elif js.startswith("/*", i):
+            end = js.find("*/", i + 2)
+            i = len(js) if end < 0 else end + 2
+        else:
+            before = js[max(0, i - 12) : i].rstrip()
+            operand = not before or before[-1] in _REGEX_BEFORE or before.endswith("return")
+            i = _JS_REGEX.match(js, i).end() if operand else i + 1
+    code.append(js[start:])
+    return "".join(code), literals
+
+
+_CSS_DECLARATION = re.compile(r"^\s*(url\(|[a-z-]+\s*:[^;]*url\()", re.IGNORECASE)
+_MECC_DATA = re.compile(r"(?:\bvar mecc_\w+\s*=\s*|\bmecc[A-Z]\w*\((?:\s*\w+\s*,)?\s*)(?=[{\[])")
+_JSON = json.JSONDecoder()
+
+
+def _without_mecc_data(js: str) -> str:
+    """Script text with mecc's JSON data (zones, popups, tooltips, legends) left out.
+
+    Those strings are names and figures the page shows as text; none is fetched.
+    """
+    parts, start = [], 0
+    for match in _MECC_DATA.finditer(js):
+        if match.end() < start:
+            continue
+        try:
+            _, end = _JSON.raw_decode(js, match.end())
+        except ValueError:
+            continue
+        parts.append(js[start : match.end()])
+        start = end
+    parts.append(js[start:])
+    return "".join(parts)
+
+
+def _literal_references(text: str) -> list[str]:
+    """References in a script string: an address it starts with (a tile layer template, a
+    fetched file) or a CSS ``url()`` of a style it sets; an address inside plain text (a
+    name shown in a tooltip) is data, not a reference."""
+    stripped = text.strip()
+    if re.match(r"^(https?:)?//[^\s/]", stripped, re.IGNORECASE):
+        return [stripped]
+    if not _CSS_DECLARATION.match(text):
+        return []
+    return [f"url({m.group('ref')})" for m in _CSS_URL.finditer(text) if _fetches(m.group("ref"))]
+
+
+def _references(html: str) -> list[str]:
     parser = _References()
     parser.feed(html)
     parser.close()
-    found += [f"<{tag} {name}={value}>" for tag, name, value in parser.links if _fetches(value)]
+    found = [f"<{tag} {name}={value}>" for tag, name, value in parser.links if _fetches(value)]
     for css in parser.css:
+        found += _URL.findall(css)
         found += [
             f"url({m.group('ref')})" for m in _CSS_URL.finditer(css) if _fetches(m.group("ref"))
         ]
         found += [f"@import {m}" for m in re.findall(r"@import\s+([^;]+)", css, re.IGNORECASE)]
-    found += re.findall(r"""(?:src|href)\s*=\s*["']?//[^\s"'>]+""", html, re.IGNORECASE)
+    for script in parser.scripts:
+        code, literals = _split_script(_without_mecc_data(script))
+        found += _URL.findall(code)
+        for literal in literals:
+            found += _literal_references(literal)
+    return found
+
+
+def remote_references(html: str) -> list[str]:
+    """Every reference in the page that a browser would fetch, or that names a remote host.
+
+    Looked at: ``src``/``href`` and other link attributes, stylesheets (``url()``,
+    ``@import``, any address in them), script code and comments, and script strings that
+    are addresses (tile layer templates) or CSS declarations (their ``url()``).  Not
+    looked at: text content, plain-text script strings and mecc's JSON data (names, popups,
+    tooltips), such as a unit name that contains a web address, which the page only shows.
+    """
+    inert = set(_registry()["inert_urls"])
+    found = [ref for ref in _references(html) if ref not in inert]
     return list(dict.fromkeys(found))
 
 

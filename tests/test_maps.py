@@ -249,6 +249,28 @@ def test_any_remaining_reference_fails_loudly(page, named):
         check_offline(page)
 
 
+def test_web_address_shown_as_text_is_not_a_reference():
+    """A unit or country name containing a web address is shown, never fetched."""
+    from mecc.map_elements import js_json
+
+    name = "Alvora (see https://example.org/alvora)"
+    data = js_json({"zones": {"features": [{"properties": {"name": name}}]}, "popups": [[name]]})
+    spec = js_json({"colors": ["#481466"], "tips": [f"<b>{name}</b>"]})
+    page = (
+        f"<html><head><title>Mareva, https://mareva.example.org</title></head><body>"
+        f"<h2>{name}</h2><script>var mecc_zones_0001 = {data};\n"
+        f"var c = meccChoropleth(mecc_zones_0001, {spec});\n"
+        f'var label = "Layer: {name}";</script></body></html>'
+    )
+    check_offline(page)
+    tile = "<script>L.tileLayer('https://tile.example.org/{z}/{x}/{y}.png')</script>"
+    with pytest.raises(MeccError, match="tile.example.org"):
+        check_offline(page.replace("</body>", tile + "</body>"))
+    style = "<script>el.style.cssText = 'background: url(https://cdn.example.org/b.png)';</script>"
+    with pytest.raises(MeccError, match="cdn.example.org"):
+        check_offline(page.replace("</body>", style + "</body>"))
+
+
 def test_unvendored_asset_and_tile_layers_are_errors():
     import folium
 
@@ -271,6 +293,39 @@ def test_marker_icons_are_inlined_when_used():
     check_offline(page)
     assert "L.AwesomeMarkers = {}" in page and "Glyphicons Halflings" in page
     assert "font/woff2;base64" in page and "L.Icon.Default.mergeOptions" in page
+
+
+def _legend_gaps(page: str) -> list[str]:
+    """Choropleth colours drawn on the page that their legend does not list."""
+    specs = re.findall(r"meccChoropleth\(mecc_zones_\d+, (\{\"colors\".*?\})\)", page)
+    legends = re.findall(r'<section class="mecc-legend" id="[^"]+" hidden>(.*?)</section>', page)
+    assert specs and len(legends) >= len(specs)
+    gaps = []
+    for spec, legend in zip(specs, legends, strict=False):  # choropleth legends come first
+        listed = set(re.findall(r'fill="([^"]+)"', legend))
+        gaps += [f"{c} not in {legend[:80]}" for c in set(json.loads(spec)["colors"]) - listed]
+    return gaps
+
+
+def test_every_colour_drawn_has_a_legend_entry(demo_map):
+    # the demo's sea-level rise layer has one unit with people (Lumira, 411)
+    assert _legend_gaps(demo_map.read_text(encoding="utf-8")) == []
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "es"])
+def test_a_single_positive_value_gets_a_legend_class(lang):
+    from mecc.map_data import class_breaks, classify, palette
+    from mecc.map_text import Text
+
+    words = yaml.safe_load((ROOT / "mecc/locales/maps.yaml").read_text(encoding="utf-8"))[lang]
+    for values in ([0.0, 411.0, np.nan], [411.0], [0.001, 0.002]):
+        breaks = class_breaks(values)
+        colours = palette("viridis", len(breaks) + 1)
+        drawn = {colours[c - 1] for c in classify(values, breaks) if c >= 1}
+        legend = Text(words, lang).legend("l", "t", "u", breaks, colours)
+        items = re.findall(r'fill="([^"]+)"[^>]*/></svg> ([^<]+)</li>', legend)
+        assert drawn and drawn <= {c for c, _ in items}, (values, legend)
+        assert all(text.strip() for _, text in items)
 
 
 def test_every_label_exists_in_every_language():
@@ -364,6 +419,39 @@ def test_demo_map_shows_sendai_b1_of_sendai_csv(demo, demo_map):
     for value in rows["per_100k"].astype(float):
         shown = f'data-figure="sendai_b1">{text.num(value)}</span>'
         assert shown in page.replace("\\u003e", ">").replace("\\u003c", "<").replace('\\"', '"')
+
+
+def test_per_100k_uses_the_official_population_like_sendai(demo, demo_map):
+    """README: population.official is the per-100,000 denominator (sendai.csv uses it)."""
+    from mecc.map_data import labels
+    from mecc.map_text import Text
+
+    page = demo_map.read_text(encoding="utf-8")
+    data = json.loads(re.search(r"var mecc_zones\w* = (\{\"zones\".*?\});\n", page).group(1))
+    codes = [f["properties"]["code"] for f in data["zones"]["features"]]
+    sendai = pd.read_csv(
+        demo / "run" / "sendai.csv", encoding="utf-8-sig", keep_default_na=False, dtype=str
+    )
+    hazards = list(json.loads((demo / "run" / "summary.json").read_text())["hazards"])
+    text = Text(labels("en"), "en")
+    checked = 0
+    for hazard in ("river_flood", "cyclone_wind"):
+        for code, popup in zip(codes, data["popups"][hazards.index(hazard)], strict=True):
+            row = sendai[
+                (sendai.admin_code == code)
+                & (sendai.hazard_id == hazard)
+                & sendai.indicator_code.str.endswith("-D1")
+                & (sendai.breakdown == "")
+                & sendai.measure.isin(["expected_annual", "scenario"])
+            ]
+            if row.empty or not row.iloc[0].denominator_source.startswith("official"):
+                continue
+            shown = re.search(r"Per 100,000 residents([^<]*)</th><td>([^<]*)<", popup)
+            assert shown.group(2) == text.num(float(row.iloc[0].per_100k)), (hazard, code)
+            assert shown.group(1) == " (official population)"
+            checked += 1
+    assert checked >= 20
+    assert 'mecc-unit">per 100,000 residents per year (official population)<' in page
 
 
 # --- in Chromium, network blocked ------------------------------------------------------
