@@ -25,7 +25,7 @@ import difflib
 import math
 from dataclasses import dataclass
 
-from mecc.errors import ConfigError
+from mecc.errors import ConfigError, DataError
 
 __all__ = [
     "AVERAGING",
@@ -33,8 +33,10 @@ __all__ = [
     "HAZARD_TYPES",
     "TEN_TO_ONE_MINUTE",
     "UNIT_FACTORS",
+    "MAX_EVENT_FREQUENCY",
     "HazardType",
     "averaging_factor",
+    "check_frequencies",
     "file_unit",
     "get_hazard_type",
     "grid_unit",
@@ -218,6 +220,57 @@ TEN_TO_ONE_MINUTE = 1.0 / 0.93
 """10-minute mean to 1-minute sustained wind at sea (Harper et al. 2010)."""
 GUST_FACTORS = {"at_sea": 1.11, "onshore": 1.23, "offshore": 1.36, "inland": 1.49}
 """Peak 3-second gust over 1-minute sustained wind by exposure (Harper et al. 2010)."""
+
+
+MAX_EVENT_FREQUENCY = 365.0
+"""Largest annual frequency accepted for one event of an event set: once a day on average.
+
+An event of an event set (a flood, a storm, an earthquake) may well recur more than once
+a year, but not more than daily; a larger value is a return period in days, a count of
+something else, or a typing error, and it multiplies the AAD by as much. The summed
+frequency of a set is not bounded: global stochastic catalogues legitimately hold
+thousands of events a year, and with each event at most 365 a year the sum stays finite.
+"""
+
+
+def check_frequencies(frequency, where: str, position) -> None:
+    """Refuse event frequencies that are not plausible annual frequencies.
+
+    Parameters
+    ----------
+    frequency : array-like of float
+        Annual frequencies, each already checked finite and > 0.
+    where : str
+        How errors name the table or file.
+    position : callable
+        ``position(k)`` names the k-th (0-based) frequency, e.g. ``"on line 4"``.
+
+    Raises
+    ------
+    DataError
+        When every frequency is 1 or more and one is above 1 (return periods typed as
+        frequencies: frequency = 1 / return period; a set of frequencies all exactly 1
+        reads the same either way), or when one exceeds :data:`MAX_EVENT_FREQUENCY`.
+    """
+    import numpy as np
+
+    values = np.asarray(frequency, dtype=np.float64).reshape(-1)
+    periods = values.size > 0 and values.min() >= 1.0 and values.max() > 1.0
+    hint = "frequency = 1 / return period (0.01 a year for a 100-year event)"
+    above = np.flatnonzero(values > MAX_EVENT_FREQUENCY)
+    if above.size:
+        k = int(above[0])
+        lead = "every frequency is 1 or more: if these are return periods, " if periods else ""
+        raise DataError(
+            f"{where}: frequency {position(k)} is {values[k]:g} events a year, more than "
+            f"{MAX_EVENT_FREQUENCY:g} (once a day); {lead or 'give events per year: '}{hint}"
+        )
+    if periods:
+        shown = ", ".join(f"{v:g}" for v in values[:4]) + (", ..." if values.size > 4 else "")
+        raise DataError(
+            f"{where}: every frequency is 1 or more per year ({shown}); these look like "
+            f"return periods: {hint}"
+        )
 
 
 def get_hazard_type(name: str, where: str = "type") -> HazardType:

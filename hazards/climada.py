@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from affine import Affine
 
+from hazards.catalogue import check_frequencies, file_unit, get_hazard_type
 from mecc.errors import ConfigError, DataError, InputFileError
 from mecc.grid import GridSpec
 
@@ -349,6 +350,7 @@ def read_climada_events(path, where: str, member_pattern: str | None = None):
         raise DataError(
             f"{where}: frequency of event {int(np.flatnonzero(bad)[0]) + 1} must be > 0 per year"
         )
+    check_frequencies(frequency, where, lambda k: f"of event {k + 1}")
     unit = _text(handle["frequency_unit"][()]) if "frequency_unit" in handle else "1/year"
     if unit.replace(" ", "") not in ("1/year", "1/yr", "1/a", ""):
         raise DataError(f"{where}: frequency_unit {unit!r}; give frequencies per year")
@@ -405,14 +407,19 @@ def climada_event_set(spec: dict, base_dir, where: str):
 
 
 def _check_units(source: ClimadaHazardFile, spec: dict, where: str) -> None:
-    """Refuse a file whose stated intensity unit is not the hazard type's, unless the
-    run file states the unit (``unit:``, converted by the catalogue's exact factors)."""
-    from hazards.catalogue import get_hazard_type
+    """Check the file's stated intensity unit against the hazard type and the run file.
 
-    units = source.units.strip()
+    The rule of NetCDF ``units`` (:func:`hazards.catalogue.file_unit`): a run file's
+    ``unit:`` that contradicts the file's own (``unit: kt`` for a file in m/s) is refused;
+    so is a statement that is no unit of the measure, unless ``unit:`` is given. A file
+    in another unit of the measure than the hazard type's (cm for a flood) must say so
+    with ``unit:`` (converted by the catalogue's exact factors).
+    """
     hazard_type = get_hazard_type(spec["type"], f"{where}.type")
-    if units and "unit" not in spec and units != hazard_type.unit:
+    units = source.units.strip() or None
+    stated = file_unit(hazard_type, spec.get("unit"), units, where, source.label)
+    if units and "unit" not in spec and stated not in (None, hazard_type.unit):
         raise ConfigError(
             f"{where}: the file's intensity is in {units!r} but {hazard_type.name} grids are in "
-            f"{hazard_type.unit}; state the file's unit with unit: (e.g. unit: {units})"
+            f"{hazard_type.unit}; state the file's unit with unit: (e.g. unit: {stated})"
         )

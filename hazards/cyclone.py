@@ -7,7 +7,7 @@ The result is the maximum over the storm's life of the 1-minute sustained wind a
   WMO/TD-No. 1555). Interior gaps in a track are interpolated in time; then missing
   environmental pressure is 1010 hPa, and central pressure, wind and radius of maximum
   wind come from CLIMADA's IBTrACS fits (:func:`estimate_pressure`, :func:`estimate_vmax`,
-  :func:`estimate_rmw`, written here from CLIMADA's published coefficients).
+  :func:`estimate_rmw`, in :mod:`hazards.ibtracs`, from CLIMADA's published coefficients).
 - Profile: Holland (1980, MWR 108:1212) gradient wind with the Coriolis term, air density
   1.15 kg/m³, every hour along the linearly interpolated track (as CLIMADA).
 - B: the gradient wind at R_max is set to ``v_g = v_s / f`` by solving Holland's gradient
@@ -29,7 +29,12 @@ The result is the maximum over the storm's life of the 1-minute sustained wind a
 - Extent: nothing beyond ``cutoff_km`` (500 km) from the centre; cells no node reaches
   hold 0 (no wind, not missing). Winds below 17.5 m/s are kept: the hazard type's
   exposure threshold applies later. Distances are local equirectangular around each
-  centre (longitude differences wrapped); projected grids go through pyproj.
+  centre (longitude differences wrapped, so a grid in -180..180 or 0..360 gets the wind
+  on both sides of the antimeridian); projected grids go through pyproj. A grid no
+  node reaches is written with a warning (a longitude sign error looks like that).
+- Plausibility: central pressures, given or estimated from the wind, within 800-1100
+  hPa; 1-min winds at most 200 kt (the strongest observed is about 185 kt); radii of
+  maximum wind at most 500 nmi. Beyond them the track is refused as a unit mix-up.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ import hashlib
 import math
 import numbers
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -45,9 +51,15 @@ import pandas as pd
 import pyproj
 from rasterio.windows import Window
 
-from hazards.ibtracs import ibtracs_track, is_ibtracs
+from hazards.ibtracs import (
+    estimate_pressure,
+    estimate_rmw,
+    estimate_vmax,
+    ibtracs_track,
+    is_ibtracs,
+)
 from hazards.scenarios import target_grid, write_scenario_grid
-from mecc.errors import ConfigError, DataError, OutputExistsError, read_input_table
+from mecc.errors import ConfigError, DataError, MeccWarning, OutputExistsError, read_input_table
 from mecc.grid import GridSpec
 
 __all__ = [
@@ -83,8 +95,12 @@ NMI = 1852.0
 EARTH_RADIUS = 6_371_008.8
 OMEGA = 7.2921e-5
 MAX_TRANSLATION = 30 * KNOT
-_RMW_PRESSURE = (872.0, 940.0, 980.0, 1021.0)
-_RMW_NMI = (14.907318, 15.726927, 25.742142, 56.856522)
+PRESSURE_RANGE = (800.0, 1100.0)
+"""Central and environmental pressures (hPa) accepted, given or estimated."""
+MAX_VMAX_KT = 200.0
+"""Largest 1-min wind (kt) accepted: above any observed (Patricia 2015, about 185 kt)."""
+MAX_RMAX_NMI = 500.0
+"""Largest radius of maximum wind (nmi) accepted; observed ones are some 5-150 nmi."""
 _LONLAT_CACHE_CELLS = 25_000_000
 TRACK_COLUMNS = (
     *("time_utc", "hours", "lat", "lon", "vmax_kt", "pressure_hpa", "env_pressure_hpa"),
@@ -170,27 +186,35 @@ def _interp(t, hours, values):
     return np.interp(t, hours[valid], values[valid], left=np.nan, right=np.nan)
 
 
-def estimate_pressure(vmax_kt, lat, lon):
-    """Central pressure (hPa) from 1-min wind (kt), lon in -180..180.
-
-    CLIMADA ``tc_tracks._estimate_pressure``: OLS fit on IBTrACS 1980-2020 (r² 0.873),
-    winds rescaled to 1-min, |lat|.
-    """
-    return 1026.3401 - 0.05504 * np.abs(lat) - 0.03536 * lon - 0.7357 * vmax_kt
-
-
-def estimate_vmax(pressure_hpa, lat, lon):
-    """1-min wind (kt) from central pressure (hPa): CLIMADA ``_estimate_vmax`` (r² 0.868)."""
-    return 1216.5223 - 0.04086 * np.abs(lat) - 0.04190 * lon - 1.1797 * pressure_hpa
-
-
-def estimate_rmw(pressure_hpa):
-    """Radius of maximum wind (nmi) from central pressure (hPa).
-
-    CLIMADA ``tc_tracks.estimate_rmw``: piecewise linear through 14.91, 15.73, 25.74 and
-    56.86 nmi at 872, 940, 980 and 1021 hPa, constant beyond (IBTrACS 1980-2019, r² 0.79).
-    """
-    return np.interp(pressure_hpa, _RMW_PRESSURE, _RMW_NMI)
+def _check_plausible(vmax, factor, rmax, estimated, label) -> None:
+    """Refuse winds, radii and estimated pressures no observed cyclone has (unit mix-ups)."""
+    with np.errstate(invalid="ignore"):
+        fast, wide = vmax * factor > MAX_VMAX_KT, rmax > MAX_RMAX_NMI
+    k = int(np.argmax(fast | wide))
+    if fast[k]:
+        raise DataError(
+            f"{label}: column vmax_kt: row {k + 2}: {vmax[k]:g} kt"
+            + (f" ({vmax[k] * factor:.0f} kt as 1-min wind)" if factor != 1.0 else "")
+            + f" is above {MAX_VMAX_KT:g} kt, stronger than any observed cyclone (about "
+            "185 kt); is the wind in km/h or mph rather than knots?"
+        )
+    if wide[k]:
+        raise DataError(
+            f"{label}: column rmax_nmi: row {k + 2}: {rmax[k]:g} nmi is above "
+            f"{MAX_RMAX_NMI:g} nmi; radii of maximum wind are some 5-150 nmi (is it in km "
+            "or m, or a radius of gales?)"
+        )
+    if estimated is not None:  # (pressure, vmax, flags) after the estimates
+        pressure, wind, flags = estimated
+        with np.errstate(invalid="ignore"):
+            bad = flags & ((pressure < PRESSURE_RANGE[0]) | (pressure > PRESSURE_RANGE[1]))
+        if bad.any():
+            k = int(np.argmax(bad))
+            raise DataError(
+                f"{label}: column vmax_kt: row {k + 2}: a 1-min wind of {wind[k]:g} kt gives an "
+                f"estimated central pressure of {pressure[k]:.0f} hPa, outside 800-1100 hPa; "
+                "check the wind's unit (knots) or give pressure_hpa"
+            )
 
 
 def read_track(
@@ -258,8 +282,9 @@ def read_track(
     for values in (vmax, pressure, env, rmax):
         values[values == 0] = np.nan
     for name, values in (("pressure_hpa", pressure), ("env_pressure_hpa", env)):
-        if ((values < 800) | (values > 1100)).any():
+        if ((values < PRESSURE_RANGE[0]) | (values > PRESSURE_RANGE[1])).any():
             raise DataError(f"{label}: column {name}: values outside 800-1100 hPa")
+    _check_plausible(vmax, factor, rmax, None, label)
     if np.isnan(vmax).all() and np.isnan(pressure).all():
         raise DataError(f"{label}: no usable intensity: every pressure_hpa and vmax_kt is missing")
     vmax = _interp(hours, hours, vmax * factor)  # interior gaps: linear in time
@@ -271,6 +296,7 @@ def read_track(
     }
     env = np.where(np.isnan(env), env_default, env)
     pressure = np.where(flags["pressure_estimated"], estimate_pressure(vmax, lat, lon), pressure)
+    _check_plausible(vmax, 1.0, rmax, (pressure, vmax, flags["pressure_estimated"]), label)
     vmax = np.where(flags["vmax_estimated"], estimate_vmax(pressure, lat, lon), vmax)
     pressure = np.minimum(pressure, env)  # a pressure above the environment means no storm
     flags["rmax_estimated"] = np.isnan(rmax) & np.isfinite(pressure)
@@ -387,8 +413,6 @@ class _Cells:
         crs = pyproj.CRS.from_user_input(grid.crs)
         self.geographic = crs.is_geographic
         self.inverse = ~grid.transform
-        left, _, right, _ = grid.bounds
-        self.mid_x = 0.5 * (left + right)
         self.lonlat_all = None
         if not self.geographic:
             self.to_grid = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
@@ -402,8 +426,13 @@ class _Cells:
             return x, y
         return self.to_lonlat.transform(x, y)
 
-    def window(self, lon0, lat0, radius_m):
-        """Row and column slices covering the circle of ``radius_m`` (None if outside)."""
+    def windows(self, lon0, lat0, radius_m):
+        """Row and column slices covering the circle of ``radius_m`` (a list, maybe empty).
+
+        On a geographic grid the circle is placed at every whole-turn shift of its
+        longitudes that meets the grid, so a grid spanning the antimeridian (or every
+        longitude, -180 to 180 or 0 to 360) gets the wind on both of its sides.
+        """
         bearing = np.radians(np.arange(0.0, 360.0, 10.0))
         d = radius_m * 1.03 / EARTH_RADIUS
         p0, l0 = math.radians(lat0), math.radians(lon0)
@@ -412,14 +441,20 @@ class _Cells:
             np.sin(bearing) * np.sin(d) * np.cos(p0), np.cos(d) - np.sin(p0) * np.sin(lat)
         )
         lon, lat = np.append(np.degrees(lon), lon0), np.append(np.degrees(lat), lat0)
-        if self.geographic:
-            x, y = lon + 360.0 * np.round((self.mid_x - lon0) / 360.0), lat
-        else:
+        if not self.geographic:
             x, y = self.to_grid.transform(lon, lat)
             keep = np.isfinite(x) & np.isfinite(y)
-            if not keep.any():
-                return None
-            x, y = x[keep], y[keep]
+            found = self._window(x[keep], y[keep]) if keep.any() else None
+            return [] if found is None else [found]
+        left, _, right, _ = self.grid.bounds
+        turns = range(
+            math.ceil((left - lon.max()) / 360.0), math.floor((right - lon.min()) / 360.0) + 1
+        )
+        found = (self._window(lon + 360.0 * k, lat) for k in turns)
+        return [w for w in found if w is not None]
+
+    def _window(self, x, y):
+        """Row and column slices covering points in grid coordinates (None if outside)."""
         inv = self.inverse
         cols, rows = inv.a * x + inv.b * y + inv.c, inv.d * x + inv.e * y + inv.f
         c0, c1 = max(math.floor(cols.min()) - 1, 0), min(math.ceil(cols.max()) + 1, self.width)
@@ -458,15 +493,13 @@ def wind_field(
     usable = np.isfinite(nodes[["rmax_m", "b_gradient"]].to_numpy()).all(axis=1)
     for i in np.flatnonzero(usable & (nodes["dp_hpa"].to_numpy() > 0)):
         lon0, lat0 = float(nodes.lon.iat[i]), float(nodes.lat.iat[i])
-        window = cells.window(lon0, lat0, cutoff_m)
-        if window is None:
-            continue
-        lon, lat = cells.lonlat(*window)
-        east, north = _offsets(lon, lat, lon0, lat0)
-        speed = surface_winds(nodes, i, east, north)
-        speed[np.hypot(east, north) > cutoff_m] = 0.0
-        block = out[window]
-        np.maximum(block, speed, out=block)
+        for window in cells.windows(lon0, lat0, cutoff_m):
+            lon, lat = cells.lonlat(*window)
+            east, north = _offsets(lon, lat, lon0, lat0)  # longitudes wrapped
+            speed = surface_winds(nodes, i, east, north)
+            speed[np.hypot(east, north) > cutoff_m] = 0.0
+            block = out[window]
+            np.maximum(block, speed, out=block)
     return out
 
 
@@ -510,6 +543,13 @@ def write_cyclone(
     options = {"surface_factor": factor, "b_parameter": b_parameter, "cutoff_km": cutoff_km}
     options["time_step_h"] = time_step_h
     field = wind_field(track, grid, **options)
+    if not (field > 0).any():
+        warnings.warn(
+            f"{track_path}: no wind reaches the grid: no track position comes within "
+            f"{cutoff_km:g} km of it; check the track's longitudes (sign, east/west) and the grid",
+            MeccWarning,
+            stacklevel=2,
+        )
     with open(track_path, "rb") as handle:
         digest = hashlib.sha256(handle.read()).hexdigest()
     name = Path(track_path).name
@@ -535,7 +575,7 @@ def write_cyclone(
         "estimates": "CLIMADA tc_tracks: _estimate_pressure, _estimate_vmax, estimate_rmw",
         "estimated_points": {k: int(track[k].sum()) for k in track if k.endswith("_estimated")},
         "translation": "centred differences, <= 30 kt, weight min(1, rmax/r) (Mouton & Nordbeck 2005)",
-        "distance": "local equirectangular around each centre",
+        "distance": "local equirectangular around each centre, longitudes wrapped",
         "low_winds": "kept; the exposure threshold (17.5 m/s) applies downstream",
         "grid": grid.describe(),
         "peak_wind_ms": round(float(field.max()), 3),

@@ -290,15 +290,20 @@ def write_earthquake(
 # ------------------------------------------------------------------- internals
 
 
-def _number(value, name: str, low: float, high: float, *, high_open: bool = False) -> float:
-    """A finite number in [low, high] (or [low, high)), else one-line ConfigError."""
+def _number(
+    value, name: str, low: float, high: float, *, high_open: bool = False, low_open: bool = False
+) -> float:
+    """A finite number in [low, high] (either end open if asked), else one-line ConfigError."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ConfigError(f"{name}: give a number, got {value!r}")
     value = float(value)
-    inside = low <= value < high if high_open else low <= value <= high
-    if not math.isfinite(value) or not inside:
-        closing = ")" if high_open else "]"
-        raise ConfigError(f"{name} must be within [{low:g}, {high:g}{closing}, got {value:g}")
+    above = low < value if low_open else low <= value
+    below = value < high if high_open else value <= high
+    if not math.isfinite(value) or not (above and below):
+        opening, closing = "(" if low_open else "[", ")" if high_open else "]"
+        raise ConfigError(
+            f"{name} must be within {opening}{low:g}, {high:g}{closing}, got {value:g}"
+        )
     return value
 
 
@@ -310,10 +315,8 @@ def _source(magnitude, lat, lon, depth_km, strike, dip, equation) -> dict:
         "lon": _number(lon, "longitude", -180.0, 180.0),
         "depth_km": _number(depth_km, "depth_km", *DEPTH_RANGE_KM),
         "strike": None if strike is None else _number(strike, "strike", 0.0, 360.0, high_open=True),
-        "dip": _number(dip, "dip", 0.0, 90.0),
+        "dip": _number(dip, "dip", 0.0, 90.0, low_open=True),  # a 0 degree fault has no depth
     }
-    if source["dip"] <= 0.0:
-        raise ConfigError(f"dip must be within (0, 90], got {source['dip']:g}")
     if equation is None:
         equation = "allen2012_rhypo" if source["strike"] is None else "allen2012_rrup"
     if equation not in EQUATIONS:

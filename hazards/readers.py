@@ -274,12 +274,9 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
                 spec.get("member_pattern"),
             )
             layers = [(source, int(b)) for b in bands["band"]]
-    stated = {  # the NetCDF grids' units attributes, honoured unless unit: is given
-        id(s): (s.units, f"{s.label}: variable {s.variable!r}")
-        for s, _ in layers
-        if isinstance(s, NetCDFFile)
-    }
-    unit, factor, conversion = grid_unit(hazard_type, spec.get("unit"), stated.values(), where)
+    stated = {id(s): _stated_unit(s) for s, _ in layers}  # honoured unless unit: is given
+    stated = [text for text in stated.values() if text is not None]
+    unit, factor, conversion = grid_unit(hazard_type, spec.get("unit"), stated, where)
     conversion = "; ".join(note for note in (conversion, wind_note) if note)
     factor *= wind_factor
     fraction_layers = fraction_from_file if climada else None
@@ -452,6 +449,23 @@ def _read_combined(spec: dict, base_dir, where: str, country) -> HazardSet:
     )
 
 
+def _stated_unit(source):
+    """``(units, label)`` a grid file states (NetCDF ``units``; a GeoTIFF's GDAL band unit
+    or ``unit`` tag, as generators write, when it spells a unit), or None."""
+    if isinstance(source, NetCDFFile):
+        return source.units, f"{source.label}: variable {source.variable!r}"
+    if not isinstance(source, RasterFile):
+        return None
+    import rasterio
+
+    from hazards.catalogue import _spelled_unit
+
+    with rasterio.open(source.path) as dataset:
+        texts = [*dataset.units, dataset.tags().get("unit")]
+    text = next((t for t in texts if t and _spelled_unit(t) is not None), None)
+    return None if text is None else (text, source.label)
+
+
 def _rp_label(rp: float) -> str:
     return f"rp{int(rp)}" if float(rp).is_integer() else f"rp{rp:g}"
 
@@ -481,6 +495,9 @@ def read_events(path, n_bands: int, where: str, member_pattern: str | None = Non
             f"{where}: frequency on line {row} must be a number > 0 (events per year), "
             f"got {table['frequency'].iloc[row - 2]!r}"
         )
+    from hazards.catalogue import check_frequencies
+
+    check_frequencies(frequency.to_numpy(np.float64), where, lambda k: f"on line {k + 2}")
     band = band.astype(np.int64)
     if band.duplicated().any():
         raise DataError(f"{where}: band {int(band[band.duplicated()].iloc[0])} is listed twice")

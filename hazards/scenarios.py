@@ -68,15 +68,36 @@ def target_grid(like=None, bounds=None, resolution=None, crs="EPSG:4326") -> Gri
         raise ConfigError(
             "--bounds must be LEFT BOTTOM RIGHT TOP with LEFT < RIGHT and BOTTOM < TOP"
         )
+    if crs is None:
+        raise MissingCRSError("a grid needs a CRS")
+    if _geographic(crs):
+        if bottom < -90 or top > 90:
+            raise ConfigError(
+                f"--bounds: latitudes must be within -90 to 90 in {crs} (got BOTTOM {bottom:g}, "
+                f"TOP {top:g}); the order is LEFT BOTTOM RIGHT TOP"
+            )
+        if right - left > 360 + 1e-9:
+            raise ConfigError(
+                f"--bounds: LEFT {left:g} to RIGHT {right:g} spans {right - left:g} degrees of "
+                "longitude, more than the 360 of the whole globe"
+            )
     width = math.ceil((right - left) / resolution - 1e-9)
     height = math.ceil((top - bottom) / resolution - 1e-9)
     if width * height > MAX_CELLS:
         raise ConfigError(
             f"--bounds and --resolution make {width} x {height} cells; check the resolution's units"
         )
-    if crs is None:
-        raise MissingCRSError("a grid needs a CRS")
     return GridSpec(crs, Affine(resolution, 0, left, 0, -resolution, top), width, height)
+
+
+def _geographic(crs) -> bool:
+    """Whether ``crs`` is in longitude/latitude degrees (an unknown CRS is refused later)."""
+    import pyproj
+
+    try:
+        return pyproj.CRS.from_user_input(crs).is_geographic
+    except pyproj.exceptions.CRSError:
+        return False
 
 
 def write_scenario_grid(

@@ -108,12 +108,29 @@ def hazard_cyclone(
     TRACK is a best-track CSV (time_utc, lat, lon, vmax_kt and/or pressure_hpa) or an
     IBTrACS v4 CSV, whose agency winds are converted to 1-minute sustained wind.
     """
+    import warnings
+
     from hazards.cyclone import write_cyclone
+    from mecc.errors import MeccWarning
 
     grid = _grid_arguments(like, bounds, resolution, crs)
-    out = write_cyclone(
-        track, out_path, track_averaging=track_averaging, overwrite=overwrite, storm=storm, **grid
-    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MeccWarning)
+        out = write_cyclone(
+            track,
+            out_path,
+            track_averaging=track_averaging,
+            overwrite=overwrite,
+            storm=storm,
+            **grid,
+        )
+    for warning in caught:  # the toolkit's warnings as one line each; others as Python shows them
+        if not issubclass(warning.category, MeccWarning):
+            warnings.showwarning(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+        elif not ctx.obj["quiet"]:
+            click.echo(f"warning: {warning.message}", err=True)
     if not ctx.obj["quiet"]:
         click.echo(f"wrote {out}")
 
@@ -267,6 +284,19 @@ def hazard_flood(
             dem, out_path, levels, overwrite=overwrite, **options
         )
     else:
+        if (water_level is None) == (channel_height is None):
+            raise click.UsageError(
+                "give exactly one of --water-level or --channel-height "
+                "(or --return-period RP=LEVEL)"
+            )
+        if channel_height is not None and hand_path is None and river_path is None:
+            raise click.UsageError(
+                "--channel-height needs --hand (a HAND grid) or --river (a river mask)"
+            )
+        if water_level is not None and (hand_path is not None or river_path is not None):
+            raise click.UsageError(
+                "--hand and --river apply with --channel-height, not --water-level"
+            )
         written = [
             flood.write_flood(
                 dem,
