@@ -343,7 +343,8 @@ SECTIONS = [
             "events": (
                 "CSV file",
                 "—",
-                "Event set: columns `band`, `frequency` (events per year, > 0), optional "
+                "Event set: columns `band`, `frequency` (events per year, > 0 and at most "
+                "365; not return periods), optional "
                 "`member` (spaces around it ignored; none blank), `event_name`; every band "
                 "listed once.",
             ),
@@ -375,7 +376,7 @@ SECTIONS = [
             ),
             "unit": (
                 "unit",
-                "a NetCDF variable's `units`, else the type's (m, m/s, MMI)",
+                "the file's stated unit (NetCDF `units`, GeoTIFF band unit), else the type's",
                 "Unit of the grid values: `cm`, `mm`, `ft`, `km/h`, `kt`, `mph`, ... "
                 "(converted exactly).",
             ),
