@@ -12,8 +12,7 @@ and hazard the change in AAD from the baseline is split exactly into
 Assumptions (README, methods): vulnerability is stationary (the same curves now and
 then); no adaptation unless the future's inputs contain it; the population projection is
 what the user supplies. Growth factors scale a finest unit's people uniformly, so their
-effect on AAD is exact without another pass over the grid; a future population grid
-needs one more pass.
+effect on AAD is exact without another pass; a future population grid needs one more.
 """
 
 from __future__ import annotations
@@ -53,6 +52,8 @@ HAZARD_OVERRIDE_KEYS = {
     "period",
     "scenario",
 }
+
+_OWN_FRACTION = "give the future's own flooded fraction, or fraction: null (whole cells)"
 
 
 @dataclass
@@ -104,7 +105,10 @@ def read_futures(config, baseline_hazards, population_kind: str) -> list[Future]
                 for key, value in by_id[hazard_id].items()
                 if key not in HAZARD_OVERRIDE_KEYS
             }
+            if "fraction" in by_id[hazard_id] and "fraction" not in override:
+                raise ConfigError(f"{where}.hazards.{hazard_id}.fraction: {_OWN_FRACTION}")
             merged = {**base, **override, "id": f"{hazard_id}@{future_id}"}
+            merged = {k: v for k, v in merged.items() if k != "fraction" or v is not None}
             future.hazards[hazard_id] = read_hazard(
                 merged, config.base_dir, f"{where}.hazards.{hazard_id}", config.country
             )
@@ -173,8 +177,7 @@ def growth_vector(growth: dict, codes: list) -> np.ndarray:
 
 
 def _headline(tab) -> str | None:
-    """The figure futures compare: AAD, or displaced people for a scenario (None for
-    slow-onset hazards, which have their own figures)."""
+    """The figure futures compare: AAD, displaced for a scenario, None for slow onset."""
     for figure in ("aad", "displaced"):
         if figure in tab.zones.columns:
             return figure

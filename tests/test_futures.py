@@ -252,3 +252,30 @@ def test_compare_two_runs(folder, cli):
     assert row["aad_change"] == pytest.approx(h10["A"] - h00["A"], rel=1e-12)
     summary = json.loads((folder / "base" / "summary.json").read_text())
     assert summary["hazards"]["flood"]["aad"] == pytest.approx(h00["national"], rel=1e-12)
+
+
+def test_a_future_gives_its_own_flooded_fraction(folder, raster_writer):
+    """The baseline's fraction was dropped silently when a future set only its intensity
+    (the future counted whole cells: +62 % 'climate only' in a probe); now the future
+    gives its own fraction, or fraction: null for whole cells."""
+    from mecc.errors import ConfigError
+
+    share = np.array([[0.5, 0.25, 1.0], [0.5, 0.75, 0.1]])
+    raster_writer("share.tif", share, transform=T)
+    run = (
+        "country: XXF\npopulation: {path: pop.tif}\n" + ONE_LEVEL + "hazards:\n"
+        "  - {id: flood, type: river_flood, curve: flood_step_1m, intensity: d100.tif,\n"
+        "     scenario: s, fraction: share.tif}\n"
+        "futures:\n  - id: later\n    hazards: {flood: {intensity: f100.tif, scenario: s%s}}\n"
+    )
+    (folder / "run.yaml").write_text(run % "")
+    with pytest.raises(ConfigError, match=r"futures\[0\]\.hazards\.flood\.fraction: give"):
+        run_country(folder / "run.yaml", folder / "out")
+    assert not (folder / "out").exists()
+    for given, expected_share in ((", fraction: share.tif", share), (", fraction: null", 1.0)):
+        (folder / "run.yaml").write_text(run % given)
+        out = run_country(folder / "run.yaml", folder / "out", overwrite=True).out_dir
+        table = pd.read_csv(out / "futures.csv", encoding="utf-8-sig", dtype={"zone_code": str})
+        row = table[(table["zone_code"] == "XXF") & (table["level"] == 0)].iloc[0]
+        expected = (P0 * expected_share * (D1[100] >= 1.0)).sum()
+        assert row["future"] == pytest.approx(expected, rel=1e-12), given
