@@ -135,8 +135,9 @@ def input_record(path, role, base_dir, hashes) -> dict:
     return {"role": role, "path": shown, "sha256": hashes.submit(sha256_of, absolute)}
 
 
-def input_records(config, population, zones, hazards, hashes) -> list:
-    """Every input file of the run, with its SHA-256 being computed on ``hashes``."""
+def input_records(config, population, zones, hazards, hashes, futures=()) -> list:
+    """Every input file of the run (its futures' too), with its SHA-256 being computed on
+    ``hashes``."""
     base = config.base_dir
     records = [
         input_record(config.path, "run file", base, hashes),
@@ -155,4 +156,15 @@ def input_records(config, population, zones, hazards, hashes) -> list:
         if os.path.isfile(curve_path) and curve_path not in seen:
             seen.add(curve_path)
             records.append(input_record(curve_path, f"curve of {h.id}", base, hashes))
+    for k, future in enumerate(futures):
+        paths = [(p, f"hazard {h.id}") for h in future.hazards.values() for p in h.inputs]
+        if future.population is not None:
+            paths.append((future.population.file.path, "population"))
+        growth = (config.data["futures"][k].get("population") or {}).get("growth")
+        if isinstance(growth, str):  # a table of factors per zone
+            paths.append((os.path.join(base, growth), "population growth"))
+        for path, what in paths:
+            if path not in seen:
+                seen.add(path)
+                records.append(input_record(path, f"future {future.id}: {what}", base, hashes))
     return records

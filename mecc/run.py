@@ -326,7 +326,7 @@ def _run_country(
             ]
         report("inputs", 1, 1)
         # hash the inputs for the manifest in the background while the engine runs
-        records = input_records(config, population, zones, hazards, hashes)
+        records = input_records(config, population, zones, hazards, hashes, futures)
         notes = list(zones.notes)
         for h in hazards:
             message = period_check(h, population.year)

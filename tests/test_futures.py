@@ -279,3 +279,21 @@ def test_a_future_gives_its_own_flooded_fraction(folder, raster_writer):
         row = table[(table["zone_code"] == "XXF") & (table["level"] == 0)].iloc[0]
         expected = (P0 * expected_share * (D1[100] >= 1.0)).sum()
         assert row["future"] == pytest.approx(expected, rel=1e-12), given
+
+
+def test_the_manifest_lists_and_hashes_every_file_a_future_reads(folder):
+    import hashlib
+
+    (folder / "growth.csv").write_text("zone_code,growth\nA,1.1\n", encoding="utf-8")
+    futures = (
+        "  - id: grid\n    hazards: {flood: {return_periods: {10: f10.tif, 100: f100.tif}}}\n"
+        "    population: {path: pop2050.tif, year: 2050}\n"
+        "  - id: growth\n    population: {growth: growth.csv}\n"
+    )
+    _run(folder, futures, "listed")
+    manifest = json.loads((folder / "out_listed" / "manifest.json").read_text(encoding="utf-8"))
+    listed = {record["path"]: record for record in manifest["inputs"]}
+    for name in ("f10.tif", "f100.tif", "pop2050.tif", "growth.csv"):
+        record = next(r for path, r in listed.items() if path.endswith(name))
+        assert record["role"].startswith("future "), record
+        assert record["sha256"] == hashlib.sha256((folder / name).read_bytes()).hexdigest()
