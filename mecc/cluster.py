@@ -12,6 +12,7 @@ Dask is imported only here and in ``mecc.chunked``, when asked for.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -49,7 +50,13 @@ def dask_client(address, **cluster_options):
     from distributed import Client, LocalCluster
 
     if address == "local":
-        options = {"processes": True, "dashboard_address": ":8787", **cluster_options}
+        # the workers' own error records are not printed: mecc says what failed in a line
+        options = {
+            "processes": True,
+            "dashboard_address": ":8787",
+            "silence_logs": logging.CRITICAL,
+            **cluster_options,
+        }
         with LocalCluster(**options) as cluster, Client(cluster) as client:
             yield client
         return

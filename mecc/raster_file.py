@@ -121,11 +121,14 @@ class RasterFile:
         if self.south_up:  # the same rows counted from the file's first (southern) row
             row = self.grid.height - int(window.row_off) - int(window.height)
             window = Window(window.col_off, row, window.width, window.height)
+        failed = None
         try:
             self._read_columns(dataset.read, list(bands), window, raw)
             masks = self._masks(dataset, bands, window)
         except rasterio.errors.RasterioIOError as error:
-            raise InputFileError(f"{self.label}: cannot read raster data ({error})") from None
+            failed = f"{self.label}: cannot read raster data ({error})"
+        if failed:  # raised outside the handler: no GDAL error chained to it (Dask workers
+            raise InputFileError(failed)  # send errors back pickled, and GDAL's do not unpickle)
         if out is None:
             out = np.empty(shape, dtype=np.float64)
         for k, band in enumerate(bands):

@@ -260,6 +260,31 @@ def test_bad_data_in_a_worker_fails_the_run_with_the_streaming_message(client, t
     assert "negative population -5 at row 3, column 1" in messages[1]
 
 
+def test_an_unreadable_grid_in_a_worker_is_the_streaming_error(client, tmp_path):
+    """A GDAL read error raised in a worker came back as an internal error (exit 3): the
+    mecc error carried GDAL's exception, which does not unpickle on the client."""
+    from mecc.errors import InputFileError
+    from mecc.run import run_country
+
+    case = tmp_path / "case"
+    config = basic_case(case)
+    import rasterio.shutil
+
+    # a COG keeps its header first: cut its data off, the header (and CRS) stays readable
+    rasterio.shutil.copy(case / "rp100.tif", case / "cog.tif", driver="COG", compress="DEFLATE")
+    data = (case / "cog.tif").read_bytes()
+    (case / "rp100.tif").write_bytes(data[: len(data) - 20])
+    run_file = write_run(case, config)
+    messages = []
+    for name, options in (("stream", {}), ("dask", {"dask": client, "chunk_shape": (2, 2)})):
+        with pytest.raises(InputFileError) as caught:
+            run_country(run_file, tmp_path / name, block_shape=(2, 2), **options)
+        messages.append(str(caught.value))
+        assert not (tmp_path / name).exists()  # nothing half-written
+    assert messages[0] == messages[1]
+    assert "rp100.tif" in messages[1] and "cannot read raster data" in messages[1]
+
+
 def test_unreachable_scheduler_is_a_usage_error(cli, tmp_path, monkeypatch):
     import socket
 
