@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 
@@ -103,6 +104,38 @@ def run_rows(config_paths, out_dirs, options: dict, *, jobs: int = 1, dask=None)
     threads = options.get("threads") or max((os.cpu_count() or 1) // jobs, 1)
     options = {**options, "threads": threads}
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = [pool.submit(batch_row, path, out, options) for path, out in pairs]
-        return [future.result() for future in futures]
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_leave_signals)
+    futures = [pool.submit(batch_row, path, out, options) for path, out in pairs]
+    try:
+        rows = [future.result() for future in futures]
+    except BaseException:  # Ctrl-C or SIGTERM (or a worker lost): stop the batch now
+        _stop(pool, futures, out_dirs)
+        raise
+    pool.shutdown()
+    return rows
+
+
+def _leave_signals() -> None:
+    """In a pool worker: Ctrl-C is the main process's to handle. A worker interrupted
+    while holding the pool's queue lock left the main process waiting at exit forever."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop(pool, futures, out_dirs) -> None:
+    """Cancel the runs not started, end the running ones and remove their hidden staging
+    folders (``.<name>.partial-<pid>-...``, see :class:`mecc.outputs.OutputFolder`)."""
+    import shutil
+    from pathlib import Path
+
+    for future in futures:
+        future.cancel()
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        worker.join(timeout=10)
+    pool.shutdown(wait=False, cancel_futures=True)
+    for out in map(Path, out_dirs):
+        for worker in workers:
+            for staging in out.parent.glob(f".{out.name}.partial-{worker.pid}-*"):
+                shutil.rmtree(staging, ignore_errors=True)

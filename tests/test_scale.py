@@ -345,6 +345,41 @@ def test_batch_in_parallel_processes(cli, tmp_path):
     _check_batch(BatchResult(out, [], result.exit_code), out)
 
 
+@pytest.mark.slow
+def test_ctrl_c_stops_a_parallel_batch_at_once(demo_folder, tmp_path):
+    """SIGINT to ``mecc run ... --jobs 2`` waited for every queued run to finish (and at
+    times never exited); now the batch stops, writing nothing more, and leaves no hidden
+    staging folder behind."""
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    inputs = shutil.copytree(demo_folder / "inputs", tmp_path / "inputs")
+    files = []
+    for k in range(6):
+        shutil.copy(inputs / "run.yaml", inputs / f"r{k}.yaml")
+        files.append(inputs / f"r{k}.yaml")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "mecc", "-q", "run", *files, "--out", out]
+    process = subprocess.Popen([*command, "--jobs", "2", "--no-map"], stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not list(out.glob(".r*.partial-*")) and time.monotonic() < deadline:
+        time.sleep(0.1)  # until the first runs are under way
+    assert process.poll() is None, process.stderr.read().decode()
+    process.send_signal(signal.SIGINT)  # to the main process only, as `timeout -s INT`
+    try:
+        code = process.wait(timeout=30)
+    finally:
+        process.kill()
+    stderr = process.stderr.read().decode()
+    assert code == 130 and "interrupted (SIGINT)" in stderr, stderr
+    written = sorted(p.name for p in out.iterdir()) if out.exists() else []
+    assert len([name for name in written if name.startswith("r")]) < 6, written
+    assert not [name for name in written if name.startswith(".")], written
+
+
 def test_batch_on_a_local_dask_cluster_one_task_per_file(tmp_path):
     """``dask="local"``: a LocalCluster sized to this machine by Dask's defaults."""
     import os
