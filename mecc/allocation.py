@@ -198,20 +198,20 @@ def zone_parts(grid: GridSpec, zones, factor: int, block_rows: int = 256):
     """
     small = coarse_grid(grid, factor)
     n_zones = zones.n + 1
-    stripe = max(block_rows // factor, 1) * factor
-    counts = np.zeros(0, dtype=np.int64)
-    keys = np.zeros(0, dtype=np.int64)
-    cols = np.arange(grid.width) // factor
+    stripe = max(block_rows // factor, 1) * factor  # whole coarse rows
+    cols = (np.arange(grid.width) // factor) * n_zones
+    keys, counts = [], []
     for row in range(0, grid.height, stripe):
         height = min(stripe, grid.height - row)
         window = Window(0, row, grid.width, height)
         zone = zones.rasterize(window, out=np.empty((height, grid.width), dtype=np.int32))
-        rows = (row + np.arange(height)) // factor
-        cell = rows[:, None] * small.width + cols[None, :]
-        key, count = np.unique(cell.astype(np.int64) * n_zones + zone, return_counts=True)
-        keys, counts = np.concatenate([keys, key]), np.concatenate([counts, count])
-    keys, where = np.unique(keys, return_inverse=True)
-    counts = np.bincount(where, weights=counts)
+        rows = ((np.arange(height) // factor) * small.width * n_zones)[:, None]
+        # (coarse cell of the stripe, zone) as one index: counted, then the ones present
+        local = np.bincount((rows + cols[None, :] + zone).ravel())
+        present = np.flatnonzero(local)
+        keys.append(present + (row // factor) * small.width * n_zones)
+        counts.append(local[present])
+    keys, counts = np.concatenate(keys), np.concatenate(counts).astype(np.float64)
     return keys // n_zones, (keys % n_zones).astype(np.int32), counts
 
 
@@ -296,8 +296,11 @@ def allocate_band(displaced, safe, weights, parts, host, n_zones: int, totals=No
             part_no_host.reshape(shape),
             part_flows,
         )
-        into = np.ix_(pairs // n_zones, pairs % n_zones)
-        np.add.at(flows, into, part_flows)
+        rows, cols = np.nonzero(part_flows)  # few pairs of units exchange people
+        into = (pairs[rows] // n_zones) * n_zones + pairs[cols] % n_zones
+        flows += np.bincount(
+            into, weights=part_flows[rows, cols], minlength=n_zones * n_zones
+        ).reshape(n_zones, n_zones)
         zone_no_host += np.bincount(origin, weights=part_no_host, minlength=n_zones)
         no_host += part_no_host
     return {
