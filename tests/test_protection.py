@@ -14,19 +14,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from exposure.cohorts import STANDARD_COHORTS as COHORTS
 from tests._run_inputs import DEPTH, POP, basic_case, write_run
 from tests.conftest import write_raster
 
 RPS = (10, 100, 1000)
 SCALE = {10: 0.5, 100: 1.0, 1000: 2.0}
-COHORTS = [
-    "female_0_14",
-    "female_15_64",
-    "female_65_plus",
-    "male_0_14",
-    "male_15_64",
-    "male_65_plus",
-]
 
 
 def _displaced(cols, rp) -> float:

@@ -6,6 +6,30 @@ Each module parses options, calls one tool and prints; no computation happens he
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
+
+@contextmanager
+def warnings_as_lines(ctx):
+    """Run a tool in the block and print its toolkit warnings as one ``warning:`` line
+    each on stderr (none with ``-q``); other warnings are shown as Python shows them."""
+    import warnings
+
+    import click
+
+    from mecc.errors import MeccWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MeccWarning)
+        yield
+    for warning in caught:
+        if not issubclass(warning.category, MeccWarning):
+            warnings.showwarning(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+        elif not ctx.obj["quiet"]:
+            click.echo(f"warning: {warning.message}", err=True)
+
 
 def all_commands() -> list:
     """Every top-level command and group, in the order ``mecc --help`` lists them."""

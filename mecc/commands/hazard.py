@@ -108,14 +108,11 @@ def hazard_cyclone(
     TRACK is a best-track CSV (time_utc, lat, lon, vmax_kt and/or pressure_hpa) or an
     IBTrACS v4 CSV, whose agency winds are converted to 1-minute sustained wind.
     """
-    import warnings
-
     from hazards.cyclone import write_cyclone
-    from mecc.errors import MeccWarning
+    from mecc.commands import warnings_as_lines
 
     grid = _grid_arguments(like, bounds, resolution, crs)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", MeccWarning)
+    with warnings_as_lines(ctx):
         out = write_cyclone(
             track,
             out_path,
@@ -124,13 +121,6 @@ def hazard_cyclone(
             storm=storm,
             **grid,
         )
-    for warning in caught:  # the toolkit's warnings as one line each; others as Python shows them
-        if not issubclass(warning.category, MeccWarning):
-            warnings.showwarning(
-                warning.message, warning.category, warning.filename, warning.lineno
-            )
-        elif not ctx.obj["quiet"]:
-            click.echo(f"warning: {warning.message}", err=True)
     if not ctx.obj["quiet"]:
         click.echo(f"wrote {out}")
 
