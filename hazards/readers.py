@@ -23,6 +23,7 @@ import pandas as pd
 
 from hazards.catalogue import HazardType, averaging_factor, get_hazard_type, grid_unit, unit_factor
 from hazards.curves import Curve, load_curve_set
+from hazards.fraction import FractionFile
 from hazards.netcdf import NetCDFFile
 from mecc.errors import ConfigError, DataError, InputFileError, read_input_table
 from mecc.grid import AlignedBands, GridSpec
@@ -364,46 +365,6 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
         period=None if spec.get("period") is None else str(spec.get("period")),
         inputs=inputs,
     )
-
-
-FRACTION_TOLERANCE = 1e-6
-"""How far a flooded fraction may stray outside [0, 1] by rounding (float32 holds 1 + 1.2e-7)."""
-
-
-class FractionFile:
-    """A flooded-fraction file whose values are checked as the engine reads them.
-
-    A fraction is a share of the cell in [0, 1]; a block with a value beyond
-    :data:`FRACTION_TOLERANCE` outside it (a grid in percent multiplies displacement by
-    100) raises :class:`DataError` naming the file, so no second pass over the data is
-    needed. Otherwise it reads like the file it wraps (``grid``, ``count``, ``read``).
-    """
-
-    def __init__(self, source):
-        self.source = source
-        self.path = getattr(source, "path", "")
-        self.label = getattr(source, "label", self.path)
-        self.grid = source.grid
-        self.count = source.count
-        self.nodata = getattr(source, "nodata", (None,) * source.count)
-
-    def read(self, bands, window, out=None) -> np.ndarray:
-        """Read like the wrapped file; raise if a value is not a share in [0, 1]."""
-        values = self.source.read(bands, window, out=out)
-        bad = (values > 1.0 + FRACTION_TOLERANCE) | (values < -FRACTION_TOLERANCE)
-        if bad.any():
-            k = int(np.flatnonzero(bad.any(axis=(1, 2)))[0])
-            high, low = float(np.nanmax(values[k])), float(np.nanmin(values[k]))
-            if high > 1.0 + FRACTION_TOLERANCE:
-                found = f"reaches {high:g}"
-                hint = "it looks like percent; divide by 100" if high <= 100 else "check the file"
-            else:
-                found, hint = f"goes down to {low:g}", "is a nodata value undeclared?"
-            raise DataError(
-                f"{self.label}: the flooded fraction {found} in band {bands[k]}, but a fraction "
-                f"is a share of the cell between 0 and 1 ({hint})"
-            )
-        return values
 
 
 def _read_combined(spec: dict, base_dir, where: str, country) -> HazardSet:

@@ -144,7 +144,7 @@ def _spaced(bands: list, wanted: int) -> list:
 
 def _raster(source):
     """The GDAL raster behind ``source`` (itself, or the file a checking wrapper such as
-    ``hazards.readers.FractionFile`` reads), or None."""
+    ``hazards.fraction.FractionFile`` reads), or None."""
     from mecc.raster_file import RasterFile
 
     for _ in range(4):

@@ -13,7 +13,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mecc.errors import ConfigError, DataError, MeccWarning, OutputExistsError
+from mecc.errors import ConfigError, MeccWarning, OutputExistsError
 
 __all__ = ["ValidationReport", "validate_run", "write_template"]
 
@@ -226,22 +226,15 @@ def plausibility_warnings(hazard) -> list[str]:
 def check_fraction(sample) -> None:
     """Raise :class:`DataError` when a sampled flooded fraction is not a share in [0, 1]
     (as the run does when it reads such a block; same tolerance, same message)."""
-    from hazards.readers import FRACTION_TOLERANCE
+    from hazards.fraction import FRACTION_TOLERANCE, fraction_problem
 
     if not sample.valid:
         return
-    if sample.peak > 1.0 + FRACTION_TOLERANCE:
-        found, band = f"reaches {sample.peak:g}", sample.peak_band
-        hint = "it looks like percent; divide by 100" if sample.peak <= 100 else "check the file"
-    elif sample.bottom < -FRACTION_TOLERANCE:
-        found, band = f"goes down to {sample.bottom:g}", sample.bottom_band
-        hint = "is a nodata value undeclared?"
-    else:
-        return
-    raise DataError(
-        f"{sample.label}: the flooded fraction {found} in band {band}, but a fraction is a "
-        f"share of the cell between 0 and 1 ({hint})"
-    )
+    high = sample.peak > 1.0 + FRACTION_TOLERANCE
+    band = sample.peak_band if high else sample.bottom_band
+    problem = fraction_problem(sample.label, sample.peak, sample.bottom, band)
+    if problem is not None:
+        raise problem
 
 
 def _bands_by_file(layers) -> list[tuple]:
