@@ -34,13 +34,15 @@ from rasterio.windows import Window
 
 from mecc.errors import ConfigError
 from mecc.grid import GridSpec
-from mecc.mobility_kernels import allocate_by_distance
+from mecc.mobility_kernels import allocate_by_distance, count_zone_parts
 
 __all__ = [
     "AllocationSettings",
     "allocate_band",
     "host_zones",
     "zone_parts",
+    "block_zone_parts",
+    "join_zone_parts",
     "allocation_factor",
     "coarse_grid",
     "distance_weights",
@@ -215,6 +217,38 @@ def zone_parts(grid: GridSpec, zones, factor: int, block_rows: int = 256):
     return keys // n_zones, (keys % n_zones).astype(np.int32), counts
 
 
+def block_zone_parts(zone: np.ndarray, factor: int, n_zones: int):
+    """Fine cells of each unit in each coarse cell of one block, counted on the engine's
+    pass (``mobility_kernels.count_zone_parts``).
+
+    Returns ``(row, col, zone, count)``: the coarse cell's row and column within the
+    block, the unit (``n_zones - 1`` = outside) and its fine cells there.
+    """
+    size = zone.size
+    cell, unit, count = np.empty(size, np.int64), np.empty(size, np.int32), np.empty(size)
+    n = np.zeros(1, dtype=np.int64)
+    zone = np.ascontiguousarray(zone, dtype=np.int32)
+    count_zone_parts(zone, factor, n_zones, np.zeros(n_zones, np.int64), cell, unit, count, n)
+    row, col = np.divmod(cell[: n[0]], -(-zone.shape[1] // factor))
+    return row, col, unit[: n[0]].copy(), count[: n[0]].copy()
+
+
+def join_zone_parts(pieces, coarse_width: int, n_zones: int):
+    """The blocks' parts (:func:`block_zone_parts`) as one ``(cell, zone, count)``, as
+    :func:`zone_parts` gives them.
+
+    ``pieces`` holds ``(row_offset, col_offset, parts)`` per block, the offsets in coarse
+    cells; the blocks line up with the coarse cells, so no coarse cell is in two.
+    """
+    if not pieces:
+        return np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0)
+    cell = np.concatenate([(r0 + p[0]) * coarse_width + c0 + p[1] for r0, c0, p in pieces])
+    zone = np.concatenate([p[2] for _, _, p in pieces])
+    count = np.concatenate([p[3] for _, _, p in pieces])
+    order = np.argsort(cell * n_zones + zone, kind="stable")
+    return cell[order], zone[order], count[order]
+
+
 def host_zones(parts, n_cells: int, outside: int) -> np.ndarray:
     """Unit of each coarse cell for the people it hosts: the unit with most of its fine
     cells, outside (``outside``) only when no unit reaches the cell."""
@@ -233,8 +267,8 @@ def allocate_band(displaced, safe, weights, parts, host, n_zones: int, totals=No
     proportion to their fine cells; with ``totals``, each unit's parts are then rescaled
     to its total (the run's displaced people of the unit; a unit whose parts hold no one
     gets its total spread over its cells by fine cells). Every part moves by its cell's
-    distance-decay shares (``mobility_kernels.allocate_by_distance``), run once per
-    layer of parts so that each flow keeps its unit of origin.
+    distance-decay shares (``mobility_kernels.allocate_by_distance``), so that each flow
+    keeps its unit of origin.
 
     Parameters
     ----------
@@ -243,7 +277,8 @@ def allocate_band(displaced, safe, weights, parts, host, n_zones: int, totals=No
     weights : ndarray
         From :func:`distance_weights`.
     parts : tuple of ndarray
-        From :func:`zone_parts`.
+        ``(cell, zone, count)`` from :func:`zone_parts` or the engine's pass
+        (``EngineResult.zone_parts``), by cell.
     host : ndarray of int32, shape (H * W,)
         From :func:`host_zones`.
     n_zones : int
@@ -260,6 +295,9 @@ def allocate_band(displaced, safe, weights, parts, host, n_zones: int, totals=No
     cell, zone, count = parts
     shape = displaced.shape
     n_cells = shape[0] * shape[1]
+    if cell.size > 1 and (np.diff(cell) < 0).any():
+        order = np.argsort(cell, kind="stable")
+        cell, zone, count = cell[order], zone[order], count[order]
     in_cell = np.bincount(cell, weights=count, minlength=n_cells)
     amount = displaced.ravel()[cell] * count / in_cell[cell]
     if totals is not None:
@@ -269,40 +307,22 @@ def allocate_band(displaced, safe, weights, parts, host, n_zones: int, totals=No
             scale = np.where(found > 0, totals / found, 0.0)
             spread = np.where((found > 0) | (cells_of == 0), 0.0, totals / cells_of)
         amount = amount * scale[zone] + count * spread[zone]
-    safe = np.ascontiguousarray(safe, dtype=np.float64)
     hosted = np.zeros(n_cells)
     no_host = np.zeros(n_cells)
     flows = np.zeros((n_zones, n_zones))
     zone_no_host = np.zeros(n_zones)
-    order = np.lexsort((zone, cell))
-    first = np.searchsorted(cell[order], cell[order], side="left")
-    layer = np.arange(order.size) - first  # k-th unit of its cell
-    for k in range(int(layer.max()) + 1 if layer.size else 0):
-        pick = order[layer == k]
-        source = np.zeros(n_cells)
-        source[cell[pick]] = amount[pick]
-        origin = host.copy()
-        origin[cell[pick]] = zone[pick]
-        # one label per (unit of origin, unit of the host) pair seen in this layer
-        pairs, label = np.unique(origin.astype(np.int64) * n_zones + host, return_inverse=True)
-        part_flows = np.zeros((pairs.size, pairs.size))
-        part_no_host = np.zeros(n_cells)
-        allocate_by_distance(
-            source.reshape(shape),
-            safe,
-            weights,
-            label.reshape(shape).astype(np.int32),
-            hosted.reshape(shape),
-            part_no_host.reshape(shape),
-            part_flows,
-        )
-        rows, cols = np.nonzero(part_flows)  # few pairs of units exchange people
-        into = (pairs[rows] // n_zones) * n_zones + pairs[cols] % n_zones
-        flows += np.bincount(
-            into, weights=part_flows[rows, cols], minlength=n_zones * n_zones
-        ).reshape(n_zones, n_zones)
-        zone_no_host += np.bincount(origin, weights=part_no_host, minlength=n_zones)
-        no_host += part_no_host
+    allocate_by_distance(
+        np.searchsorted(cell, np.arange(n_cells + 1)).astype(np.int64),
+        np.ascontiguousarray(zone, dtype=np.int32),
+        np.ascontiguousarray(amount, dtype=np.float64),
+        np.ascontiguousarray(safe, dtype=np.float64),
+        weights,
+        np.ascontiguousarray(host, dtype=np.int32).reshape(shape),
+        hosted.reshape(shape),
+        no_host.reshape(shape),
+        zone_no_host,
+        flows,
+    )
     return {
         "hosted": hosted.reshape(shape),
         "no_host": no_host.reshape(shape),

@@ -44,14 +44,18 @@ def allocation_tables(settings, grid, factor, hazards, result, zones, population
         id to (displaced, safe), each (n_bands, H, W), and ``result.hazards[id].displaced``
         (finest units + outside, bands, variants) gives the displaced people per unit
         that the allocation reproduces (variant 0, as zones_bands.csv). A plain dict of
-        coarse grids only (no run totals) keeps the coarse grid's own totals.
+        coarse grids only (no run totals) keeps the coarse grid's own totals; the units
+        sharing each coarse cell come from ``result.zone_parts`` when the engine counted
+        them, else from a rasterisation of the zones (``mecc.allocation.zone_parts``).
     zones : exposure.zones.Zones
     population_rows : ndarray
         Residents per zone row (``zones.table()`` order).
     """
     small = coarse_grid(grid, factor)
     coarse, sums = (result, {}) if isinstance(result, dict) else (result.coarse, result.hazards)
-    parts = zone_parts(grid, zones, factor)
+    parts = getattr(result, "zone_parts", None)  # counted on the engine's pass
+    if parts is None:
+        parts = zone_parts(grid, zones, factor)
     host = host_zones(parts, small.width * small.height, zones.outside_index)
     weights = distance_weights(small, settings)
     table = zones.table()

@@ -27,6 +27,7 @@ import numpy as np
 from rasterio.windows import Window
 
 from mecc import engine
+from mecc.allocation import join_zone_parts
 from mecc.grid import GridSpec
 
 __all__ = ["DEFAULT_CHUNK", "WORKER_GDAL_CACHE", "chunk_windows", "overlay"]
@@ -333,6 +334,8 @@ def overlay(
         if h.coarse_factor > 0 and not h.components
     }
     points: dict = {}
+    parts_factor = max((h.coarse_factor for h in hazards if not h.components), default=0)
+    zone_parts: list = []  # (row, col offset in coarse cells, parts) per block
     tree = _Tree(len(chunks), _add)
     total_blocks = sum(
         -(-int(w.height) // block_shape[0]) * -(-int(w.width) // block_shape[1]) for w in chunks
@@ -359,6 +362,10 @@ def overlay(
                 target[
                     :, r0 // f : r0 // f + values.shape[1], c0 // f : c0 // f + values.shape[2]
                 ] += values
+        if part.sums.zone_parts is not None:  # the units sharing each allocation cell
+            cell, zone, count = part.sums.zone_parts
+            row, col = np.divmod(cell, -(-int(part.window.width) // parts_factor))
+            zone_parts.append((r0 // parts_factor, c0 // parts_factor, (row, col, zone, count)))
         for hazard_id, figures in (part.sums.points or {}).items():  # sites, in chunk order
             points.setdefault(hazard_id, {})[index] = figures
         if cell_sink is not None:
@@ -401,6 +408,9 @@ def overlay(
         population.file.extreme_cells += extreme
     result.previews = previews
     result.coarse = coarse or None
+    if parts_factor:
+        width = -(-grid.width // parts_factor)
+        result.zone_parts = join_zone_parts(zone_parts, width, len(result.population))
     result.points = {
         hazard_id: engine.PointFigures(
             *(

@@ -14,10 +14,11 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from mecc.allocation import block_zone_parts, join_zone_parts
 from mecc.grid import GridSpec, block_windows, reused
 from mecc.kernels import max_groups, overlay_bands, overlay_combined, zonal_population
 from mecc.mobility_kernels import coarse_band_sums
@@ -140,6 +141,7 @@ class EngineResult:
     layer_sums: dict | None = None
     coarse: dict | None = None
     points: dict | None = None
+    zone_parts: tuple | None = None
 
 
 @dataclass
@@ -180,15 +182,11 @@ def _read_components(hazard, window, buffer, stack):
 
 def _overlay_components(hazard, combined, people, zone, part, cell_out):
     """The combined overlay of one (sub-)population with the components read."""
-    x, y, n, kind = hazard.curves
     overlay_combined(
         people,
         zone,
         combined,
-        x,
-        y,
-        n,
-        kind,
+        *hazard.curves,
         np.asarray(hazard.exposure_threshold, dtype=np.float64),
         hazard.combine_max,
         hazard.band_weight,
@@ -215,6 +213,7 @@ class _BlockOptions:
     additions: object
     layers: object
     want_cells: bool
+    parts_factor: int = 0
 
 
 @dataclass
@@ -223,13 +222,14 @@ class BlockSums:
 
     population: np.ndarray
     cells: np.ndarray
-    hazards: list
-    cell_arrays: list
-    previews: list
     layer_population: np.ndarray
-    layer_hazards: list
-    coarse: list
-    points: list
+    hazards: list = field(default_factory=list)
+    cell_arrays: list = field(default_factory=list)
+    previews: list = field(default_factory=list)
+    layer_hazards: list = field(default_factory=list)
+    coarse: list = field(default_factory=list)
+    points: list = field(default_factory=list)
+    zone_parts: tuple | None = None
 
 
 def _per_person(hazard, window, rows, cols, where, intensity, fraction):
@@ -288,17 +288,11 @@ def overlay_block(window, population, zones, hazards, options, buffer) -> BlockS
     n_layers = len(layers.names) if layers is not None else 0
     people, zone = _people(window, population, zones, options, buffer, shape)
     block = BlockSums(
-        np.zeros(n_zones),
-        np.zeros(n_zones, dtype=np.int64),
-        [],
-        [],
-        [],
-        np.zeros((n_layers, n_zones)),
-        [],
-        [],
-        [],
+        np.zeros(n_zones), np.zeros(n_zones, dtype=np.int64), np.zeros((n_layers, n_zones))
     )
     zonal_population(people, zone, block.population, block.cells)
+    if options.parts_factor:  # the units sharing each allocation cell (every block)
+        block.zone_parts = block_zone_parts(zone, options.parts_factor, n_zones)
     populated = bool((people > 0.0).any())
     layer_stack, points = None, []
     if layers is not None and populated:
@@ -395,7 +389,7 @@ def overlay_block(window, population, zones, hazards, options, buffer) -> BlockS
 class _Totals:
     """The block sums combined in block order, and the coarse grids put in place."""
 
-    def __init__(self, grid, n_zones, hazards, layers, cell_sink):
+    def __init__(self, grid, n_zones, hazards, layers, cell_sink, parts_factor=0):
         n_layers = len(layers.names) if layers is not None else 0
         self.hazards = hazards
         self.layers = layers
@@ -421,6 +415,8 @@ class _Totals:
             if h.coarse_factor > 0 and not h.components
         }
         self.points = {h.id: [] for h in hazards}
+        self.parts_factor, self.zone_parts = parts_factor, []
+        self.parts_width = -(-grid.width // parts_factor) if parts_factor else 0
 
     @staticmethod
     def _slot(target, window, factor, coarse):
@@ -438,6 +434,11 @@ class _Totals:
         self.population += block.population
         self.cells += block.cells
         self.layer_population += block.layer_population
+        if block.zone_parts is not None:
+            f = self.parts_factor
+            self.zone_parts.append(
+                (int(window.row_off) // f, int(window.col_off) // f, block.zone_parts)
+            )
         for k, hazard in enumerate(self.hazards):
             self.sums[k].add(block.hazards[k])
             for total, part in zip(self.layer_sums[k], block.layer_hazards[k], strict=True):
@@ -480,6 +481,9 @@ class _Totals:
                 if parts
             }
             or None,
+            join_zone_parts(self.zone_parts, self.parts_width, len(self.population))
+            if self.parts_factor
+            else None,
         )
 
 
@@ -560,21 +564,26 @@ def overlay(
     """
     n_zones = zones.n + 1
     windows = list(block_windows(grid, *block_shape))
-    options = _BlockOptions(zone_scale, additions, layers, cell_sink is not None)
+    parts_factor = max((h.coarse_factor for h in hazards if not h.components), default=0)
+    options = _BlockOptions(zone_scale, additions, layers, cell_sink is not None, parts_factor)
     local = threading.local()
 
     def work(window):
         return overlay_block(window, population, zones, hazards, options, _thread_buffer(local))
 
-    totals = _Totals(grid, n_zones, hazards, layers, cell_sink)
-    combine = totals.add
+    totals = _Totals(grid, n_zones, hazards, layers, cell_sink, parts_factor)
     done = 0
+
+    def combine(window, block):
+        nonlocal done
+        totals.add(window, block)
+        done += 1
+        if progress:
+            progress(done, len(windows))
+
     if threads <= 1:
         for window in windows:
             combine(window, work(window))
-            done += 1
-            if progress:
-                progress(done, len(windows))
     else:
         with ThreadPoolExecutor(max_workers=threads) as pool:
             pending: deque = deque()
@@ -583,13 +592,7 @@ def overlay(
                 if len(pending) >= 2 * threads:
                     w, future = pending.popleft()
                     combine(w, future.result())
-                    done += 1
-                    if progress:
-                        progress(done, len(windows))
             while pending:
                 w, future = pending.popleft()
                 combine(w, future.result())
-                done += 1
-                if progress:
-                    progress(done, len(windows))
     return totals.result(len(windows))

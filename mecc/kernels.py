@@ -547,7 +547,10 @@ from mecc.mobility_kernels import (  # noqa: E402
     allocate_by_distance_reference,
     coarse_band_sums,
     coarse_band_sums_reference,
+    count_zone_parts,
+    count_zone_parts_reference,
 )
 
 KERNELS["coarse_band_sums"] = (coarse_band_sums, coarse_band_sums_reference)
 KERNELS["allocate_by_distance"] = (allocate_by_distance, allocate_by_distance_reference)
+KERNELS["count_zone_parts"] = (count_zone_parts, count_zone_parts_reference)

@@ -5,7 +5,9 @@
 - :func:`allocate_by_distance`: each coarse cell's displaced people shared among safe
   coarse cells within a radius, in proportion to ``safe people x weight``, the weight a
   distance decay ``distance^-exponent`` given per source row and offset (a gravity rule,
-  as planning heuristics for host communities use; DESIGN.md, Mobility layers).
+  as planning heuristics for host communities use; DESIGN.md, Mobility layers);
+- :func:`count_zone_parts`: the fine cells of each zone in each coarse cell, counted on
+  the engine's pass from the block's rasterised zones (the units sharing a coarse cell).
 
 Each kernel has a plain-numpy reference (``*_reference``) checked by property tests.
 """
@@ -22,6 +24,8 @@ __all__ = [
     "allocate_by_distance_reference",
     "coarse_band_sums",
     "coarse_band_sums_reference",
+    "count_zone_parts",
+    "count_zone_parts_reference",
 ]
 
 
@@ -156,43 +160,61 @@ def coarse_band_sums_reference(
 
 @jit
 def allocate_by_distance(
-    displaced,
+    part_start,
+    part_zone,
+    part_amount,
     safe,
     weights,
-    zone,
+    host_zone,
     hosted_out,
     no_host_out,
+    zone_no_host_out,
     flows_out,
 ):
     """Share each coarse cell's displaced people among safe cells nearby.
 
-    A source cell ``s`` in row ``si`` gives a target ``t`` at offset ``(dr, dc)`` (``t`` may
-    be ``s``) the share ``safe_t × w / Σ`` of its displaced people, with
+    The displaced people of a source cell ``s`` are its parts: one per unit of origin
+    (the units sharing the cell). ``s``, in row ``si``, gives a target ``t`` at offset
+    ``(dr, dc)`` (``t`` may be ``s``) the share ``safe_t × w / Σ`` of its people, with
     ``w = weights[si, dr + R, dc + C]`` (0 beyond the radius; see
     ``mecc.allocation.distance_weights``), over the targets with ``safe_t > 0`` and
-    ``w > 0``; with no such target its people go to ``no_host_out[s]``.
+    ``w > 0``; each part moves by the same shares, so that every flow keeps its unit of
+    origin. With no such target the people go to ``no_host_out[s]`` (and their units'
+    ``zone_no_host_out``). Parts that are not positive move no one.
     ``Σ hosted + Σ no host = Σ displaced``.
 
     Parameters
     ----------
-    displaced, safe : ndarray of float64, shape (H, W)
+    part_start : ndarray of int64, shape (H * W + 1,)
+        The parts of the cell of flat index ``s`` are ``part_start[s]:part_start[s + 1]``.
+    part_zone : ndarray of int32, shape (n_parts,)
+        Unit of origin of each part, ``0 <= part_zone < n_zones``.
+    part_amount : ndarray of float64, shape (n_parts,)
+        People displaced of each part.
+    safe : ndarray of float64, shape (H, W)
+        People able to host, per cell.
     weights : ndarray of float64, shape (H, 2R + 1, 2C + 1) or (1, 2R + 1, 2C + 1)
         Distance-decay weight of each offset, per source row (one row for all when the
         distances do not depend on the row, as on a projected grid).
-    zone : ndarray of int32, shape (H, W)
-        Zone of each coarse cell, ``0 <= zone < n_zones``.
+    host_zone : ndarray of int32, shape (H, W)
+        Unit of each target cell, ``0 <= host_zone < n_zones``.
     hosted_out, no_host_out : ndarray of float64, shape (H, W)
+    zone_no_host_out : ndarray of float64, shape (n_zones,)
     flows_out : ndarray of float64, shape (n_zones, n_zones)
-        ``flows_out[zone of s, zone of t]`` receives the people moving from s to t.
+        ``flows_out[unit of origin, unit of t]`` receives the people moving to t.
     """
-    height, width = displaced.shape
+    height, width = safe.shape
     reach_rows = (weights.shape[1] - 1) // 2
     reach_cols = (weights.shape[2] - 1) // 2
     per_row = weights.shape[0] > 1
     for si in range(height):
         table = weights[si if per_row else 0]
         for sj in range(width):
-            people = displaced[si, sj]
+            first, stop = part_start[si * width + sj], part_start[si * width + sj + 1]
+            people = 0.0
+            for k in range(first, stop):
+                if part_amount[k] > 0.0:
+                    people += part_amount[k]
             if not people > 0.0:
                 continue
             r0, r1 = max(si - reach_rows, 0), min(si + reach_rows + 1, height)
@@ -206,48 +228,130 @@ def allocate_by_distance(
                         total += hosts * row_weights[tj - sj + reach_cols]
             if not total > 0.0:
                 no_host_out[si, sj] += people
+                for k in range(first, stop):
+                    if part_amount[k] > 0.0:
+                        zone_no_host_out[part_zone[k]] += part_amount[k]
                 continue
-            zs = zone[si, sj]
             for ti in range(r0, r1):
                 row_weights = table[ti - si + reach_rows]
                 for tj in range(c0, c1):
                     hosts = safe[ti, tj]
                     w = row_weights[tj - sj + reach_cols]
                     if hosts > 0.0 and w > 0.0:
-                        moved = people * (hosts * w / total)
-                        hosted_out[ti, tj] += moved
-                        flows_out[zs, zone[ti, tj]] += moved
+                        share = hosts * w / total
+                        hosted_out[ti, tj] += people * share
+                        into = host_zone[ti, tj]
+                        for k in range(first, stop):
+                            if part_amount[k] > 0.0:
+                                flows_out[part_zone[k], into] += part_amount[k] * share
 
 
 def allocate_by_distance_reference(
-    displaced,
+    part_start,
+    part_zone,
+    part_amount,
     safe,
     weights,
-    zone,
+    host_zone,
     hosted_out,
     no_host_out,
+    zone_no_host_out,
     flows_out,
 ):
     """Plain-numpy reference for :func:`allocate_by_distance` (a padded window per source)."""
+    height, width = safe.shape
     reach_rows = (weights.shape[1] - 1) // 2
     reach_cols = (weights.shape[2] - 1) // 2
     pad_safe = np.pad(np.where(safe > 0, safe, 0.0), ((reach_rows,), (reach_cols,)))
-    pad_zone = np.pad(zone.astype(np.int64), ((reach_rows,), (reach_cols,)))
-    for si, sj in zip(*np.nonzero(displaced > 0), strict=True):
-        people = displaced[si, sj]
+    pad_zone = np.pad(host_zone.astype(np.int64), ((reach_rows,), (reach_cols,)))
+    amount = np.where(part_amount > 0, part_amount, 0.0)
+    cell_of_part = np.repeat(np.arange(height * width), np.diff(part_start))
+    displaced = np.bincount(cell_of_part, weights=amount, minlength=height * width)
+    for s in np.flatnonzero(displaced > 0):
+        si, sj = divmod(int(s), width)
+        parts = np.arange(part_start[s], part_start[s + 1])
+        parts = parts[amount[parts] > 0]
         hosts = pad_safe[si : si + 2 * reach_rows + 1, sj : sj + 2 * reach_cols + 1]
         share = hosts * np.where(hosts > 0, weights[si if weights.shape[0] > 1 else 0], 0.0)
         total = share.sum()
         if not total > 0:
-            no_host_out[si, sj] += people
+            no_host_out[si, sj] += displaced[s]
+            np.add.at(zone_no_host_out, part_zone[parts], amount[parts])
             continue
-        window = people * (share / total)
-        targets = np.nonzero(window > 0)
-        for dr, dc in zip(*targets, strict=True):
-            ti, tj = si + dr - reach_rows, sj + dc - reach_cols
-            hosted_out[ti, tj] += window[dr, dc]
-        np.add.at(
-            flows_out,
-            (np.full(targets[0].size, zone[si, sj]), pad_zone[si + targets[0], sj + targets[1]]),
-            window[targets],
+        targets = np.nonzero(share > 0)
+        fraction = share[targets] / total
+        hosted_out[si + targets[0] - reach_rows, sj + targets[1] - reach_cols] += (
+            displaced[s] * fraction
         )
+        into = pad_zone[si + targets[0], sj + targets[1]]
+        for k in parts:
+            np.add.at(flows_out, (np.full(into.size, part_zone[k]), into), amount[k] * fraction)
+
+
+@jit
+def count_zone_parts(zone, factor, n_zones, counts, cell_out, zone_out, count_out, n_out):
+    """Fine cells of each zone in each ``factor x factor`` group of cells (coarse cell).
+
+    Writes one ``(coarse cell, zone, cells)`` triple per zone present in a coarse cell,
+    by coarse cell (row-major flat index on the coarse grid ``ceil(h / factor) x
+    ceil(w / factor)``), then by zone, into the first ``n_out[0]`` entries of the outputs.
+
+    Parameters
+    ----------
+    zone : ndarray of int32, shape (h, w)
+        ``0 <= zone < n_zones``.
+    factor, n_zones : int
+    counts : ndarray of int64, shape (n_zones,)
+        All zero; a scratch array, left all zero.
+    cell_out : ndarray of int64, shape (>= h * w,)
+    zone_out : ndarray of int32, shape (>= h * w,)
+    count_out : ndarray of float64, shape (>= h * w,)
+    n_out : ndarray of int64, shape (1,)
+        Receives the number of triples written.
+    """
+    height, width = zone.shape
+    coarse_width = -(-width // factor)
+    touched = np.empty(min(n_zones, factor * factor), dtype=np.int32)
+    n = 0
+    for ci in range(-(-height // factor)):
+        for cj in range(coarse_width):
+            m = 0
+            for i in range(ci * factor, min(ci * factor + factor, height)):
+                row = zone[i]
+                for j in range(cj * factor, min(cj * factor + factor, width)):
+                    z = row[j]
+                    if counts[z] == 0:
+                        touched[m] = z
+                        m += 1
+                    counts[z] += 1
+            for a in range(1, m):  # the few zones of a coarse cell, in order
+                z = touched[a]
+                b = a - 1
+                while b >= 0 and touched[b] > z:
+                    touched[b + 1] = touched[b]
+                    b -= 1
+                touched[b + 1] = z
+            for a in range(m):
+                z = touched[a]
+                cell_out[n] = ci * coarse_width + cj
+                zone_out[n] = z
+                count_out[n] = counts[z]
+                counts[z] = 0
+                n += 1
+    n_out[0] = n
+
+
+def count_zone_parts_reference(zone, factor, n_zones, counts, cell_out, zone_out, count_out, n_out):
+    """Plain-numpy reference for :func:`count_zone_parts` (one ``bincount``)."""
+    height, width = zone.shape
+    coarse_width = -(-width // factor)
+    rows = (np.arange(height) // factor)[:, None]
+    cols = (np.arange(width) // factor)[None, :]
+    key = ((rows * coarse_width + cols) * n_zones + zone).ravel()
+    local = np.bincount(key, minlength=1)
+    present = np.flatnonzero(local)
+    n = present.size
+    cell_out[:n] = present // n_zones
+    zone_out[:n] = present % n_zones
+    count_out[:n] = local[present]
+    n_out[0] = n

@@ -328,3 +328,61 @@ def test_engine_small_case_by_hand():
         np.testing.assert_allclose(sums.displaced[:, 0, 1], [100 * 0.6 + 50 * 0.25, 0.0, 15.0])
         np.testing.assert_array_equal(cells[0], [[100.0, 50.0, 0.0], [0.0, 30.0, 0.0]])
         assert result.blocks == math.ceil(2 / block[0]) * math.ceil(3 / block[1])
+
+
+@settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    scene=scenes(max_side=20), factor=st.sampled_from((1, 2, 4)), threads=st.sampled_from((1, 2))
+)
+def test_units_sharing_each_allocation_cell_are_counted_on_the_pass(scene, factor, threads):
+    """``EngineResult.zone_parts``: the fine cells of each unit (and outside) in each
+    ``factor x factor`` allocation cell, from every block, populated or not, whatever the
+    blocks and threads; checked against one bincount over the whole zone grid."""
+    h, w, n_zones = scene["h"], scene["w"], scene["n"] + 1
+    small_width = -(-w // factor)
+    rows, cols = np.indices((h, w))
+    key = (((rows // factor) * small_width + cols // factor) * n_zones + scene["zone"]).ravel()
+    counted = np.bincount(key)
+    present = np.flatnonzero(counted)
+    hz = scene["hazards"][0]
+    hazard = OverlayInput(
+        id="h",
+        intensity=ArrayBands(hz["intensity"]),
+        fraction=None,
+        curves=pack_curves(hz["curves"]),
+        exposure_threshold=hz["threshold"],
+        band_weight=hz["weight"],
+        coarse_factor=factor,
+    )
+    for block in [(factor, factor), (2 * factor, 3 * factor), (1000, 1000)]:
+        result = overlay(
+            grid_for(h, w),
+            ArrayPopulation(scene["population"]),
+            ArrayZones(scene["zone"], scene["n"]),
+            [hazard],
+            block_shape=block,
+            threads=threads,
+        )
+        cell, zone, count = result.zone_parts
+        np.testing.assert_array_equal(cell, present // n_zones)
+        np.testing.assert_array_equal(zone, present % n_zones)
+        np.testing.assert_array_equal(count, counted[present])
+
+
+def test_no_allocation_counts_no_zone_parts():
+    scene = {"h": 3, "w": 3, "zone": np.zeros((3, 3), np.int32), "n": 1}
+    hazard = OverlayInput(
+        id="h",
+        intensity=ArrayBands(np.ones((1, 3, 3))),
+        fraction=None,
+        curves=pack_curves([Curve("c", (0.0, 1.0), (0.0, 1.0), kind="linear")]),
+        exposure_threshold=0.5,
+        band_weight=np.ones((2, 1)),
+    )
+    result = overlay(
+        grid_for(3, 3),
+        ArrayPopulation(np.ones((3, 3))),
+        ArrayZones(scene["zone"], scene["n"]),
+        [hazard],
+    )
+    assert result.zone_parts is None

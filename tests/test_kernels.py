@@ -389,7 +389,12 @@ def case_coarse_band_sums(data):
 def case_allocate_by_distance(data):
     h, w = data.draw(grid_shapes())
     people = st.one_of(st.sampled_from((0.0, -1.0, NAN, 5.0)), st.floats(0, 1e4))
-    displaced = data.draw(hnp.arrays(np.float64, (h, w), elements=people))
+    n_zones = data.draw(st.integers(1, 4))
+    per_cell = data.draw(hnp.arrays(np.int64, h * w, elements=st.integers(0, 3)))
+    part_start = np.concatenate([[0], np.cumsum(per_cell)]).astype(np.int64)
+    n_parts = int(part_start[-1])
+    part_zone = data.draw(hnp.arrays(np.int32, n_parts, elements=st.integers(0, n_zones - 1)))
+    part_amount = data.draw(hnp.arrays(np.float64, n_parts, elements=people))
     safe = data.draw(hnp.arrays(np.float64, (h, w), elements=people))
     reach = (data.draw(st.integers(0, 3)), data.draw(st.integers(0, 3)))
     rows = data.draw(st.sampled_from((1, h)))
@@ -400,17 +405,34 @@ def case_allocate_by_distance(data):
             elements=st.one_of(st.just(0.0), st.floats(1e-3, 100)),
         )
     )
-    n_zones = data.draw(st.integers(1, 4))
-    zone = data.draw(hnp.arrays(np.int32, (h, w), elements=st.integers(0, n_zones - 1)))
+    host = data.draw(hnp.arrays(np.int32, (h, w), elements=st.integers(0, n_zones - 1)))
     hosted = data.draw(hnp.arrays(np.float64, (h, w), elements=st.floats(0, 10)))
     no_host = data.draw(hnp.arrays(np.float64, (h, w), elements=st.floats(0, 10)))
+    zone_no_host = data.draw(hnp.arrays(np.float64, n_zones, elements=st.floats(0, 10)))
     flows = data.draw(hnp.arrays(np.float64, (n_zones, n_zones), elements=st.floats(0, 10)))
-    return _pair([displaced, safe, weights, zone, hosted, no_host, flows]), [4, 5, 6]
+    args = [part_start, part_zone, part_amount, safe, weights, host]
+    return _pair([*args, hosted, no_host, zone_no_host, flows]), [6, 7, 8, 9]
+
+
+def case_count_zone_parts(data):
+    h, w = data.draw(grid_shapes())
+    n_zones = data.draw(st.integers(1, 6))
+    zone = data.draw(hnp.arrays(np.int32, (h, w), elements=st.integers(0, n_zones - 1)))
+    if data.draw(st.booleans()):  # runs of one zone, as real units give
+        zone = np.sort(zone, axis=data.draw(st.integers(0, 1))).astype(np.int32)
+    factor = data.draw(st.integers(1, 4))
+    counts = np.zeros(n_zones, dtype=np.int64)
+    cell = np.full(h * w, -3, dtype=np.int64)
+    unit = np.full(h * w, -3, dtype=np.int32)
+    count = np.full(h * w, -3.0)
+    n = np.zeros(1, dtype=np.int64)
+    return _pair([zone, factor, n_zones, counts, cell, unit, count, n]), [3, 4, 5, 6, 7]
 
 
 CASES = {
     "coarse_band_sums": case_coarse_band_sums,
     "allocate_by_distance": case_allocate_by_distance,
+    "count_zone_parts": case_count_zone_parts,
     "max_groups": case_max_groups,
     "overlay_combined": case_overlay_combined,
     "flood_fill_below": case_flood_fill_below,
@@ -899,11 +921,17 @@ def test_overlap_weights_exact_for_integer_factor():
 @SETTINGS
 @given(data=st.data())
 def test_allocation_conserves_people(data):
-    """Σ hosted + Σ no host = Σ displaced (positive), and flows add up to the hosted."""
+    """Σ hosted + Σ no host = Σ displaced (positive parts), flows add up to the hosted and
+    each unit's flows and people without a host add up to its parts."""
     (args, _), _ = case_allocate_by_distance(data)
-    displaced = args[0]
-    args[4][:], args[5][:], args[6][:] = 0.0, 0.0, 0.0
+    part_zone, part_amount = args[1], args[2]
+    hosted, no_host, zone_no_host, flows = args[6:]
+    for out in (hosted, no_host, zone_no_host, flows):
+        out[...] = 0.0
     kernels.allocate_by_distance(*args)
-    given_out = np.where(displaced > 0, displaced, 0.0).sum()
-    assert args[4].sum() + args[5].sum() == pytest.approx(given_out, rel=1e-12, abs=1e-9)
-    assert args[6].sum() == pytest.approx(args[4].sum(), rel=1e-12, abs=1e-9)
+    given_out = np.where(part_amount > 0, part_amount, 0.0)
+    assert hosted.sum() + no_host.sum() == pytest.approx(given_out.sum(), rel=1e-12, abs=1e-9)
+    assert flows.sum() == pytest.approx(hosted.sum(), rel=1e-12, abs=1e-9)
+    assert zone_no_host.sum() == pytest.approx(no_host.sum(), rel=1e-12, abs=1e-9)
+    per_unit = np.bincount(part_zone, weights=given_out, minlength=flows.shape[0])
+    np.testing.assert_allclose(flows.sum(axis=1) + zone_no_host, per_unit, rtol=1e-12, atol=1e-9)

@@ -428,3 +428,61 @@ def test_exposure_and_mobility_on_dask_equal_streaming(client, tmp_path):
     assert_same(read_summary(stream), read_summary(dask))
     names = [*ZONE_TABLES, "zones_disaggregated.csv", "sites.csv", "allocation.csv", "flows.csv"]
     assert_same_tables(stream, dask, names)
+
+
+def test_allocation_on_dask_equals_streaming_with_cells_cut_by_units_and_chunks(client, tmp_path):
+    """The units sharing each allocation cell are counted on the pass, chunk by chunk on
+    Dask: a 12 x 16 grid in 3 x 2 chunks of 2 x 2 blocks, allocation cells of 2 x 2 cells
+    cut by the units' borders, gives the streaming run's allocation.csv and flows.csv."""
+    from mecc.run import run_country
+    from tests._run_inputs import cell_box, write_run, write_zones
+    from tests.conftest import write_raster
+
+    rows, cols = np.indices((12, 16))
+    write_raster(tmp_path / "pop.tif", 10.0 + (rows * 16 + cols) % 7)
+    depth = np.clip((cols - 8) / 3.0, 0.0, None) + rows * 0.05 * (cols > 8)
+    write_raster(tmp_path / "rp10.tif", depth * 0.5)
+    write_raster(tmp_path / "rp100.tif", depth)
+    write_zones(
+        tmp_path / "zones.geojson",
+        ["A", "B", "C"],
+        [
+            cell_box(0, 0, rows=7, cols=5),
+            cell_box(0, 5, rows=7, cols=11),
+            cell_box(7, 0, rows=5, cols=13),
+        ],
+    )
+    data = {
+        "country": "AAA",
+        "name": "Testland",
+        "population": {"path": "pop.tif", "kind": "count"},
+        "zones": {"path": "zones.geojson", "code_field": "code", "level": 1},
+        "hazards": [
+            {
+                "id": "rf",
+                "type": "river_flood",
+                "return_periods": {10: "rp10.tif", 100: "rp100.tif"},
+                "curve": "flood_step_1m",
+            }
+        ],
+        # rows are 11.1 km high: 25 km gives allocation cells of 2 x 2 cells
+        "mobility": {"allocation": {"radius_km": 40, "exponent": 1, "cell_km": 25}},
+    }
+    run_file = write_run(tmp_path, data)
+    stream = run_country(run_file, tmp_path / "stream", with_map=False).out_dir
+    dask = run_country(
+        run_file,
+        tmp_path / "dask",
+        with_map=False,
+        dask=client,
+        block_shape=(2, 4),
+        chunk_shape=(2, 2),
+    ).out_dir
+    manifest = json.loads((stream / "manifest.json").read_text(encoding="utf-8"))
+    about = manifest["parameters"]["exposure"]["allocation"]
+    assert about["grid_cells_per_side"] == 2 and about["grid"] == {"width": 8, "height": 6}
+    assert_same_tables(stream, dask, ["allocation.csv", "flows.csv"])
+    flows = pd.read_csv(dask / "flows.csv", encoding="utf-8-sig", dtype=str)
+    assert {("B", "B"), ("B", "C"), ("C", "B"), ("__outside__", "C")} <= set(
+        zip(flows.from_zone, flows.to_zone, strict=True)
+    )
