@@ -289,8 +289,9 @@ def allocate_band(displaced, safe, weights, parts, host, n_zones: int, totals=No
     Returns
     -------
     dict
-        ``hosted``, ``no_host`` (per coarse cell), ``flows`` (n_zones, n_zones) and
-        per-zone ``zone_displaced``, ``zone_hosted``, ``zone_no_host``.
+        ``hosted``, ``no_host`` (per coarse cell), ``flows`` (``(origin, destination,
+        people)`` arrays, one entry per pair of units with people moving, by origin then
+        destination) and per-zone ``zone_displaced``, ``zone_hosted``, ``zone_no_host``.
     """
     cell, zone, count = parts
     shape = displaced.shape
@@ -309,9 +310,8 @@ def allocate_band(displaced, safe, weights, parts, host, n_zones: int, totals=No
         amount = amount * scale[zone] + count * spread[zone]
     hosted = np.zeros(n_cells)
     no_host = np.zeros(n_cells)
-    flows = np.zeros((n_zones, n_zones))
     zone_no_host = np.zeros(n_zones)
-    allocate_by_distance(
+    flow_from, flow_to, flow_people = allocate_by_distance(
         np.searchsorted(cell, np.arange(n_cells + 1)).astype(np.int64),
         np.ascontiguousarray(zone, dtype=np.int32),
         np.ascontiguousarray(amount, dtype=np.float64),
@@ -321,12 +321,15 @@ def allocate_band(displaced, safe, weights, parts, host, n_zones: int, totals=No
         hosted.reshape(shape),
         no_host.reshape(shape),
         zone_no_host,
-        flows,
     )
+    # the flows of every cell summed per (unit of origin, host unit) pair
+    pairs, which = np.unique(flow_from.astype(np.int64) * n_zones + flow_to, return_inverse=True)
+    people = np.bincount(which, weights=flow_people, minlength=pairs.size)
+    moving = people > 0
     return {
         "hosted": hosted.reshape(shape),
         "no_host": no_host.reshape(shape),
-        "flows": flows,
+        "flows": (pairs[moving] // n_zones, pairs[moving] % n_zones, people[moving]),
         "zone_displaced": np.bincount(zone, weights=amount, minlength=n_zones),
         "zone_hosted": np.bincount(host, weights=hosted, minlength=n_zones),
         "zone_no_host": zone_no_host,

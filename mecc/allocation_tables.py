@@ -86,7 +86,7 @@ def allocation_tables(settings, grid, factor, hazards, result, zones, population
                     population_rows > 0, rows["hosted"] / population_rows * 1000.0, np.nan
                 )
             frames.append(frame)
-            origin, destination = np.nonzero(moved["flows"])
+            origin, destination, people = moved["flows"]
             flows.append(
                 pd.DataFrame(
                     {
@@ -94,7 +94,7 @@ def allocation_tables(settings, grid, factor, hazards, result, zones, population
                         "band": band,
                         "from_zone": [codes[i] for i in origin],
                         "to_zone": [codes[j] for j in destination],
-                        "people": moved["flows"][origin, destination],
+                        "people": people,
                     }
                 )
             )

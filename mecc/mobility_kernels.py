@@ -169,7 +169,6 @@ def allocate_by_distance(
     hosted_out,
     no_host_out,
     zone_no_host_out,
-    flows_out,
 ):
     """Share each coarse cell's displaced people among safe cells nearby.
 
@@ -200,17 +199,34 @@ def allocate_by_distance(
         Unit of each target cell, ``0 <= host_zone < n_zones``.
     hosted_out, no_host_out : ndarray of float64, shape (H, W)
     zone_no_host_out : ndarray of float64, shape (n_zones,)
-    flows_out : ndarray of float64, shape (n_zones, n_zones)
-        ``flows_out[unit of origin, unit of t]`` receives the people moving to t.
+
+    Returns
+    -------
+    flow_from, flow_to : ndarray of int32
+    flow_people : ndarray of float64
+        The flows of each source cell (in row-major order): for each of its positive
+        parts, in order, the people moving to each host unit, in the order the unit's
+        first target cell comes in the window (row-major); not summed over cells. Only
+        as many entries as flows: a country of 40,000 units needs no 40,000² matrix.
     """
     height, width = safe.shape
     reach_rows = (weights.shape[1] - 1) // 2
     reach_cols = (weights.shape[2] - 1) // 2
     per_row = weights.shape[0] > 1
+    n_zones = zone_no_host_out.size
+    seen = np.full(n_zones, -1, dtype=np.int64)  # the last source cell reaching a unit
+    share_of = np.zeros(n_zones)  # the share of that cell's people a unit receives
+    touched = np.empty(min(n_zones, (2 * reach_rows + 1) * (2 * reach_cols + 1)), np.int32)
+    size = max(64, 4 * part_zone.size)
+    flow_from = np.empty(size, np.int32)
+    flow_to = np.empty(size, np.int32)
+    flow_people = np.empty(size)
+    n = 0
     for si in range(height):
         table = weights[si if per_row else 0]
         for sj in range(width):
-            first, stop = part_start[si * width + sj], part_start[si * width + sj + 1]
+            s = si * width + sj
+            first, stop = part_start[s], part_start[s + 1]
             people = 0.0
             for k in range(first, stop):
                 if part_amount[k] > 0.0:
@@ -232,6 +248,7 @@ def allocate_by_distance(
                     if part_amount[k] > 0.0:
                         zone_no_host_out[part_zone[k]] += part_amount[k]
                 continue
+            m = 0  # host units reached from s, with the share each receives
             for ti in range(r0, r1):
                 row_weights = table[ti - si + reach_rows]
                 for tj in range(c0, c1):
@@ -241,9 +258,29 @@ def allocate_by_distance(
                         share = hosts * w / total
                         hosted_out[ti, tj] += people * share
                         into = host_zone[ti, tj]
-                        for k in range(first, stop):
-                            if part_amount[k] > 0.0:
-                                flows_out[part_zone[k], into] += part_amount[k] * share
+                        if seen[into] != s:
+                            seen[into] = s
+                            share_of[into] = 0.0
+                            touched[m] = into
+                            m += 1
+                        share_of[into] += share
+            for k in range(first, stop):
+                amount = part_amount[k]
+                if not amount > 0.0:
+                    continue
+                if n + m > flow_people.size:  # more flows than room: twice the room
+                    size = 2 * (n + m)
+                    grown_from, grown_to = np.empty(size, np.int32), np.empty(size, np.int32)
+                    grown_people = np.empty(size)
+                    grown_from[:n], grown_to[:n] = flow_from[:n], flow_to[:n]
+                    grown_people[:n] = flow_people[:n]
+                    flow_from, flow_to, flow_people = grown_from, grown_to, grown_people
+                for a in range(m):
+                    flow_from[n] = part_zone[k]
+                    flow_to[n] = touched[a]
+                    flow_people[n] = amount * share_of[touched[a]]
+                    n += 1
+    return flow_from[:n].copy(), flow_to[:n].copy(), flow_people[:n].copy()
 
 
 def allocate_by_distance_reference(
@@ -256,7 +293,6 @@ def allocate_by_distance_reference(
     hosted_out,
     no_host_out,
     zone_no_host_out,
-    flows_out,
 ):
     """Plain-numpy reference for :func:`allocate_by_distance` (a padded window per source)."""
     height, width = safe.shape
@@ -267,6 +303,7 @@ def allocate_by_distance_reference(
     amount = np.where(part_amount > 0, part_amount, 0.0)
     cell_of_part = np.repeat(np.arange(height * width), np.diff(part_start))
     displaced = np.bincount(cell_of_part, weights=amount, minlength=height * width)
+    flow_from, flow_to, flow_people = [], [], []
     for s in np.flatnonzero(displaced > 0):
         si, sj = divmod(int(s), width)
         parts = np.arange(part_start[s], part_start[s + 1])
@@ -284,8 +321,18 @@ def allocate_by_distance_reference(
             displaced[s] * fraction
         )
         into = pad_zone[si + targets[0], sj + targets[1]]
+        units, first = np.unique(into, return_index=True)
+        units = units[np.argsort(first)]  # in the order each unit is first reached
+        to_unit = np.array([fraction[into == u].sum() for u in units])
         for k in parts:
-            np.add.at(flows_out, (np.full(into.size, part_zone[k]), into), amount[k] * fraction)
+            flow_from += [part_zone[k]] * units.size
+            flow_to += list(units)
+            flow_people += list(amount[k] * to_unit)
+    return (
+        np.array(flow_from, dtype=np.int32),
+        np.array(flow_to, dtype=np.int32),
+        np.array(flow_people, dtype=np.float64),
+    )
 
 
 @jit
