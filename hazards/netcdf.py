@@ -133,7 +133,8 @@ class NetCDFFile:
         if self._flip:
             raw = raw[:, ::-1, :]
         values, extreme = mask_missing(np.ascontiguousarray(raw))
-        self.extreme_cells += extreme
+        with self._lock:
+            self.extreme_cells += extreme
         if out is None:
             return values
         out[...] = values

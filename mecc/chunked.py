@@ -162,6 +162,7 @@ def _run_chunk(job_bytes: bytes, window: Window) -> _ChunkResult:
 
 def _overlay_chunk(job_bytes: bytes, window: Window) -> _ChunkResult:
     job: _Job = pickle.loads(job_bytes)  # this task's own readers and file handles
+    masked_before = _extreme_cells(job.population)  # the count it was pickled with
     r0, c0 = int(window.row_off), int(window.col_off)
     sub_grid = GridSpec(
         job.grid.crs, job.grid.window_transform(window), int(window.width), int(window.height)
@@ -189,7 +190,8 @@ def _overlay_chunk(job_bytes: bytes, window: Window) -> _ChunkResult:
     for figures in (result.points or {}).values():  # point positions on the whole grid
         figures.rows += r0
         figures.cols += c0
-    return _ChunkResult(window, result, cells, previews, _extreme_cells(job.population))
+    masked = _extreme_cells(job.population) - masked_before
+    return _ChunkResult(window, result, cells, previews, masked)
 
 
 def _add_sums(a: engine.OverlaySums, b: engine.OverlaySums) -> engine.OverlaySums:

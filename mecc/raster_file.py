@@ -54,6 +54,7 @@ class RasterFile:
         self.label = label or self.path
         self.extra_nodata = extra_nodata
         self._local = threading.local()
+        self._counting = threading.Lock()  # blocks are read on several threads
         self.extreme_cells = 0
         try:
             with rasterio.open(self.path) as dataset:
@@ -91,12 +92,13 @@ class RasterFile:
     def __getstate__(self) -> dict:
         """Pickle without the per-thread handles (Dask workers reopen the file)."""
         state = self.__dict__.copy()
-        del state["_local"]
+        del state["_local"], state["_counting"]
         return state
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self._local = threading.local()
+        self._counting = threading.Lock()
 
     def _dataset(self):
         dataset = getattr(self._local, "dataset", None)
@@ -131,11 +133,10 @@ class RasterFile:
             raise InputFileError(failed)  # send errors back pickled, and GDAL's do not unpickle)
         if out is None:
             out = np.empty(shape, dtype=np.float64)
+        extreme = 0
         for k, band in enumerate(bands):
             sentinels = nodata_sentinels(self.dtype, self.nodata[band - 1], self.extra_nodata)
-            self.extreme_cells += kernels.mask_missing_into(
-                raw[k], sentinels, EXTREME_VALUE, out[k]
-            )
+            extreme += kernels.mask_missing_into(raw[k], sentinels, EXTREME_VALUE, out[k])
             if masks is not None:
                 out[k][masks[0 if self.shared_mask else k] == 0] = np.nan
             # packed values (e.g. depth in cm as int16 with scale 0.01): value = raw x scale
@@ -147,6 +148,8 @@ class RasterFile:
                 out[k] += offset
             if self.south_up:
                 out[k] = out[k, ::-1].copy()
+        with self._counting:  # `+=` alone loses counts when two threads add at once
+            self.extreme_cells += extreme
         return out
 
     def _read_columns(self, read, bands, window: Window, out: np.ndarray) -> None:

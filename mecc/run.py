@@ -344,6 +344,7 @@ def _run_country(
                     "note": tables.MODELLED_NOTE,
                 },
             )
+            masked_before = population.file.extreme_cells  # counted on the pass alone
             with timer.stage("engine"):
                 result = overlay(
                     grid,
@@ -539,7 +540,7 @@ def _run_country(
                 },
                 "zones_without_cells": empty_zones,
                 "extreme_values_masked": {
-                    "population": population.file.extreme_cells,
+                    "population": population.file.extreme_cells - masked_before,
                 },
                 "versions": versions(),
                 "warnings": recorded + [n for n in notes if n not in recorded],

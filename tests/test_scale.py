@@ -486,3 +486,14 @@ def test_allocation_on_dask_equals_streaming_with_cells_cut_by_units_and_chunks(
     assert {("B", "B"), ("B", "C"), ("C", "B"), ("__outside__", "C")} <= set(
         zip(flows.from_zone, flows.to_zone, strict=True)
     )
+
+
+def test_extreme_cells_on_dask_are_counted_once(client, tmp_path):
+    """Each task's reader arrives with the client's count (here the scaling pass's): the
+    tasks report what they masked themselves, so the manifest counts each cell once."""
+    from tests.test_population import _run_with_undeclared_extremes
+
+    manifest, hidden = _run_with_undeclared_extremes(
+        tmp_path, dask=client, block_shape=(8, 32), chunk_shape=(2, 2)
+    )
+    assert manifest["extreme_values_masked"]["population"] == hidden
