@@ -6,9 +6,11 @@ Shared by ``mecc.run`` (one country) and ``mecc.futures`` (extra passes for futu
 from __future__ import annotations
 
 import os
+import warnings
 
 from mecc import engine
 from mecc.config import RunConfig
+from mecc.errors import MeccWarning
 from mecc.outputs import sha256_of
 
 __all__ = ["analysis_grid", "input_records", "load_inputs", "overlay_input", "period_check"]
@@ -121,6 +123,38 @@ def period_check(hazard, year) -> str | None:
             f"hazards.{hazard.id}.period {hazard.period} is {gap} years from the population "
             f"year {year}"
         )
+    return None
+
+
+RP_DROP_TOLERANCE = 0.01
+"""Relative fall of the people exposed from one return-period map to the next (rarer) one
+above which a run warns (model noise between maps stays well below it)."""
+
+
+def warn_return_periods_out_of_order(hazard, sums) -> str | None:
+    """Warn when a rarer return-period map exposes fewer people than a more frequent one.
+
+    Maps of one consistent model flood at least as widely at a longer return period, so a
+    national exposure that falls by more than :data:`RP_DROP_TOLERANCE` usually means
+    files given to the wrong return periods (e.g. ``10: rp100.tif, 100: rp10.tif``) or
+    maps from different models; the AAD and PMD assume the order (DESIGN.md, semantics).
+    Returns the warning's text, or None.
+    """
+    if hazard.kind != "return_periods":
+        return None
+    periods = hazard.bands["return_period"].to_numpy(dtype=float)
+    exposed = sums.exposed.sum(axis=0)  # every unit and outside, per band
+    for k in range(periods.size - 1):
+        if exposed[k + 1] < exposed[k] * (1.0 - RP_DROP_TOLERANCE):
+            message = (
+                f"hazards.{hazard.id}: the {periods[k + 1]:g}-year map exposes "
+                f"{exposed[k + 1]:,.0f} people, fewer than the {periods[k]:g}-year map "
+                f"({exposed[k]:,.0f}); rarer events should reach at least as many people. "
+                "Check that each file is given to its own return period: the AAD and PMD "
+                "assume the maps are in order"
+            )
+            warnings.warn(message, MeccWarning, stacklevel=2)
+            return message
     return None
 
 

@@ -28,7 +28,14 @@ from mecc.config import load_config
 from mecc.errors import MeccWarning
 from mecc.futures import future_tables, futures_summary, read_futures, write_future_outputs
 from mecc.group_tables import group_tables
-from mecc.inputs import analysis_grid, input_records, load_inputs, overlay_input, period_check
+from mecc.inputs import (
+    analysis_grid,
+    input_records,
+    load_inputs,
+    overlay_input,
+    period_check,
+    warn_return_periods_out_of_order,
+)
 from mecc.manifest import hazard_parameters, versions
 from mecc.mobility import (
     allocated,
@@ -360,6 +367,8 @@ def _run_country(
                     layers=exposure.layers,
                 )
             population.confirm(float(result.population.sum()))
+            for h in hazards:
+                warn_return_periods_out_of_order(h, result.hazards[h.id])
             if exposure.presence:  # seasonal presence: constant per zone, applied to the sums
                 result.hazards = {
                     hid: present_sums(exposure, hid, sums) for hid, sums in result.hazards.items()

@@ -5,6 +5,7 @@ frequencies), implausible track winds and radii, and the generators' messages.""
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 
@@ -424,3 +425,27 @@ def test_earthquake_dips_in_the_range_are_accepted(tmp_path):
             resolution=0.5,
         )
         assert out.exists()
+
+
+@pytest.mark.parametrize("swapped", [True, False])
+def test_return_period_maps_in_the_wrong_order_are_warned(tmp_path, swapped):
+    """The 10-year map reaches columns 2-3 (760 people of the 4 x 4 grid) and the 100-year
+    map columns 1-3 (1,080): given to each other's return periods, the rarer map would
+    expose fewer people, and the AAD would be computed on them without a word."""
+    data = basic_case(tmp_path)
+    write_raster(tmp_path / "rp10.tif", np.where(DEPTH >= 1.0, DEPTH, 0.0))
+    if swapped:
+        data["hazards"][0]["return_periods"] = {10: "rp100.tif", 100: "rp10.tif"}
+    result = run_country(write_run(tmp_path, data), tmp_path / "out", with_map=False)
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    said = [w for w in manifest["warnings"] if "map exposes" in w]
+    assert POP[:, 2:].sum() == 760 and POP[:, 1:].sum() == 1080
+    if swapped:
+        expected = (
+            "hazards.rf: the 100-year map exposes 760 people, fewer than the 10-year map "
+            "(1,080); rarer events should reach"
+        )
+        assert len(said) == 1 and said[0].startswith(expected)
+    else:
+        assert said == []
+    assert result.summary["hazards"]["rf"]["aad"] > 0
