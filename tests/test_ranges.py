@@ -89,3 +89,42 @@ def test_bootstrap_interval_brackets_the_pmd(austria):
         assert boot["p05"][t] <= item["pmd"][t] <= boot["p95"][t], t
     rows = zones[zones["hazard_id"] == "step"]
     assert (rows["pmd_100_p05"] <= rows["pmd_100_p95"]).all()
+
+
+@pytest.mark.parametrize("swapped", [True, False])
+def test_variants_given_in_the_wrong_order_are_warned(tmp_path, swapped):
+    """On the 4 x 4 test case, a scenario at depths 0, 0.5, 1 and 2 m per column: a
+    0.5 m step displaces columns 1-3 (1,080 people), a 1 m step columns 2-3 (760) and a
+    1.5 m step column 3 (400). Given as low = 0.5 m and high = 1.5 m around the 1 m step,
+    'low' displaces more than the central curve and 'high' fewer."""
+    import json
+
+    from tests._run_inputs import basic_case, write_run
+
+    data = basic_case(tmp_path)
+    low, high = ({"step": 0.5}, {"step": 1.5}) if swapped else ({"step": 1.5}, {"step": 0.5})
+    data["hazards"] = [
+        {
+            "id": "sc",
+            "type": "river_flood",
+            "intensity": "rp100.tif",
+            "scenario": "test flood",
+            "curve": {"step": 1.0},
+            "variants": {"low": low, "high": high},
+        }
+    ]
+    result = run_country(write_run(tmp_path, data), tmp_path / "out", with_map=False)
+    figures = result.summary["hazards"]["sc"]
+    assert figures["displaced"] == pytest.approx(760)
+    expected = (1080, 400) if swapped else (400, 1080)
+    assert (figures["displaced_low"], figures["displaced_high"]) == pytest.approx(expected)
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    said = [w for w in manifest["warnings"] if "curve variants" in w]
+    if swapped:
+        assert len(said) == 1
+        assert said[0].startswith(
+            "hazards.sc: the curve variants are in the wrong order: central 760.0 people, 'low' ("
+        )
+        assert "1,080.0, 'high' (" in said[0] and ") 400.0; 'low' must displace fewer" in said[0]
+    else:
+        assert said == []
