@@ -77,15 +77,23 @@ class RowBuilder:
             national = (self.meta.get("official") or {}).get("national")
             top = min((self.levels[z] for z in inside), default=0)  # once: was per unit
             coarsest = [z for z in inside if self.levels[z] == top]
+            national_source = source
             if national is None and coarsest and np.isfinite(official[coarsest]).all():
-                national = float(np.sum(official[coarsest]))
-                source = f"{source} (sum of admin level {self.levels[coarsest[0]]})"
+                # the national rows count everyone, the people outside every unit too: the
+                # grid's figure stands in for theirs, which no official table gives
+                beyond = float(
+                    np.sum(self.population[[z for z in everything if self.levels[z] < 0]])
+                )
+                national = float(np.sum(official[coarsest])) + beyond
+                national_source = f"{source} (sum of admin level {self.levels[coarsest[0]]}" + (
+                    f" + {beyond:,.0f} people on the grid outside every unit)" if beyond else ")"
+                )
             value, src, year = denominator(
                 np.nan if national is None else float(national),
                 float(np.sum(self.population[everything])),
             )
             if national is not None:
-                src = f"official: {source}"
+                src = f"official: {national_source}"
             areas.append(
                 _Area(0, self.country, self.meta["name"], "", everything, value, src, year, True)
             )

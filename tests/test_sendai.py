@@ -156,7 +156,9 @@ def number(table, **where) -> float:
 def test_b3_b4_b1_by_hand_for_a_scenario(case):
     table = read(case / "out" / "sendai.csv")
     households_mean = (120.0 + 160.0) / (120.0 / 4 + 160.0 / 5)  # outside takes the mean
-    official = {"A": 150.0, "B": 200.0, "AAA": 350.0}  # the nation: sum of level 1
+    # the nation: the sum of level 1 and the grid's people outside every unit (the national
+    # rows count them in their numerators too)
+    official = {"A": 150.0, "B": 200.0, "AAA": 350.0 + float(POP[OUTSIDE].sum())}
     masks = {"A": IN_A, "B": IN_B, "__outside__": OUTSIDE, "AAA": np.ones((3, 3), bool)}
     for code, mask in masks.items():
         b3 = people(damaged(DEPTH), mask)
@@ -172,6 +174,9 @@ def test_b3_b4_b1_by_hand_for_a_scenario(case):
         assert float(row["per_100k"]) == pytest.approx((b3 + b4 + b5) * 1e5 / denominator)
         assert float(row["population_denominator"]) == pytest.approx(denominator)
         assert row["denominator_source"].startswith("official") == (code != "__outside__")
+        # a unit's own figure is not "the sum of admin level 1"; the nation's says what it adds
+        assert ("(sum of admin level 1 + " in row["denominator_source"]) == (code == "AAA")
+        assert ("outside every unit)" in row["denominator_source"]) == (code == "AAA")
         displaced = people(DEPTH >= 1.0, mask)
         assert number(table, indicator_code="AAA-D1", **common) == pytest.approx(displaced)
         assert number(table, indicator_code="AAA-D2", **common) == pytest.approx(b3)
