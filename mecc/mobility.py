@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mecc.errors import ConfigError, DataError, MeccWarning
+from mecc.sendai_store import household_sizes
 
 __all__ = ["Exposure", "PopulationLayers", "prepare_exposure"]
 
@@ -380,8 +381,7 @@ def _household_size(spec, config, zones, label):
     )
     if national is not None:
         return np.full(zones.n + 1, national)
-    per_unit = _finest(zones, per_zone, f"{label}.population.household_size", "sizes")
-    return per_unit
+    return _finest(zones, per_zone, f"{label}.population.household_size", "sizes")
 
 
 def _seasonal(config, mobility, zones, exposure, label) -> None:
@@ -469,8 +469,8 @@ def decorate_tables(exposure: Exposure, config, hazard, tab, zones, population) 
     if exposure.official is not None:
         codes = frame["zone_code"].astype(str)
         frame["population_official"] = codes.map(exposure.official).astype(float)
-    if exposure.household_size is not None:
-        size = exposure.household_size
+    if exposure.household_size is not None:  # gaps and outside: the national mean, as Sendai's
+        size = household_sizes(exposure, population)[0]
         households = zones.aggregate(np.where(size > 0, population / size, 0.0))
         frame["households"] = households
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -31,7 +31,7 @@ import numpy as np
 
 from mecc import tables
 
-__all__ = ["BAND_FIGURES", "GROUP_FIGURES", "sendai_dataset"]
+__all__ = ["BAND_FIGURES", "GROUP_FIGURES", "household_sizes", "sendai_dataset"]
 
 BAND_FIGURES = (
     "evacuation",
@@ -81,8 +81,9 @@ def _presence_factor(tab, population: np.ndarray):
         return np.where(population > 0, tab.arrays["daytime"] / population, 0.0)[:, None]
 
 
-def _household_sizes(exposure, population: np.ndarray) -> tuple[np.ndarray | None, dict]:
-    """Household size per finest unit + outside, gaps filled with the national mean."""
+def household_sizes(exposure, population: np.ndarray) -> tuple[np.ndarray | None, dict]:
+    """Household size per finest unit + outside, gaps filled with the national mean (the
+    people-weighted mean of the given units); zones.csv's ``households`` use the same."""
     size = exposure.household_size
     if size is None:
         return None, {"given": False}
@@ -197,7 +198,7 @@ def sendai_dataset(
     annual = np.full((len(BAND_FIGURES), n_zone, n_haz, n_var), np.nan)
     pmd = np.full((n_zone, n_haz, n_pmd, n_var), np.nan)
     national_pmd = np.full((n_haz, n_pmd, n_var), np.nan)
-    size, household_report = _household_sizes(exposure, population)
+    size, household_report = household_sizes(exposure, population)
     specs = {spec["id"]: spec for spec in config.data["hazards"]}
     records = {}
     for h, (hazard, tab, protection) in enumerate(

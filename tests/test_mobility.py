@@ -165,6 +165,34 @@ def test_attributes_households_and_official_population(tmp_path):
     assert manifest["parameters"]["exposure"]["official"]["year"] == 2020
 
 
+def test_households_of_the_outside_bucket_use_the_national_mean_size(tmp_path):
+    """A = columns 0-1 (600 people, 5 a household), B = column 2 (360 people, 4 a
+    household), column 3 (400 people) outside every unit: the national mean size is
+    960 / (120 + 90) = 4.571..., so the outside bucket holds 400 / 4.571... = 87.5
+    households in zones.csv, as in the Sendai rows' households (they had 0 there)."""
+    from tests._run_inputs import cell_box, write_zones
+
+    data = scenario_case(tmp_path)
+    write_zones(
+        tmp_path / "zones.geojson",
+        ["A", "B"],
+        [cell_box(0, 0, rows=4, cols=2), cell_box(0, 2, rows=4, cols=1)],
+    )
+    data["zones"].pop("name_field", None)
+    (tmp_path / "hh.csv").write_text("code,size\nA,5\nB,4\n", encoding="utf-8")
+    data["population"]["household_size"] = {
+        "path": "hh.csv",
+        "code_column": "code",
+        "value_column": "size",
+    }
+    run(tmp_path, data)
+    zones = zone_rows(tmp_path / "out")
+    assert zones.loc["A", "households"] == pytest.approx(120)
+    assert zones.loc["B", "households"] == pytest.approx(90)
+    assert zones.loc["__outside__", "households"] == pytest.approx(400 / (960 / 210))
+    assert zones.loc["__outside__", "household_size"] == pytest.approx(960 / 210)
+
+
 # --- scaling to official totals ------------------------------------------------------------
 
 
