@@ -98,7 +98,7 @@ def build_demo(
     from mecc.run import run_country
 
     report = progress or (lambda stage, done, total: None)
-    folder = OutputFolder(out_dir, overwrite=overwrite)
+    folder = OutputFolder(out_dir, overwrite=overwrite, command="demo")
     with folder as staging:
         report("demo inputs", 0, 1)
         run_file = write_demo_inputs(staging / "inputs")

@@ -454,7 +454,7 @@ def evaluate_run(
     contexts = _parse_context(context)
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     _check_out_dir(run_dir, out_dir)
-    folder = OutputFolder(out_dir, overwrite=overwrite)
+    folder = OutputFolder(out_dir, overwrite=overwrite, keep=[observed_path], command="evaluate")
 
     notes: list[str] = []
     observed = read_observed(

@@ -312,7 +312,7 @@ def compare_runs(base_dir, future_dir, out_dir, *, overwrite=False) -> os.PathLi
 
     base_dir, future_dir = Path(base_dir), Path(future_dir)
     check_out_dir(out_dir, base_dir, future_dir)
-    folder = OutputFolder(out_dir, overwrite=overwrite)
+    folder = OutputFolder(out_dir, overwrite=overwrite, command="compare")
     frames = []
     for run in (base_dir, future_dir):
         path = run / "zones.csv"

@@ -84,7 +84,7 @@ def write_map(run_dir, out_dir, *, lang="en", title=None, inputs_dir=None, overw
     """
     check_out_dir(out_dir, run_dir)
     check_results(run_dir)
-    folder = OutputFolder(out_dir, overwrite=overwrite)
+    folder = OutputFolder(out_dir, overwrite=overwrite, command="map")
     with folder as staging:
         build_map(run_dir, staging / "map.html", lang=lang, title=title, inputs_dir=inputs_dir)
     return folder.commit() / "map.html"

@@ -372,7 +372,10 @@ def write_needs(
     gap = None
     if capacity is not None:
         gap = shelter_gap(table, run.zones, read_capacity(capacity))
-    folder = OutputFolder(out_dir, overwrite=overwrite)
+    given = [capacity, *([profile] if Path(str(profile)).is_file() else [])]
+    folder = OutputFolder(
+        out_dir, overwrite=overwrite, keep=[p for p in given if p], command="needs"
+    )
     with folder as staging:
         write_csv(table, staging / "needs.csv")
         if gap is not None:

@@ -31,7 +31,9 @@ from mecc.errors import ConfigError, InputFileError, MeccError, OutputExistsErro
 
 __all__ = [
     "CellGridWriter",
+    "OUTPUT_MARKER",
     "OutputFolder",
+    "made_by",
     "csv_text",
     "files_named_by",
     "sha256_of",
@@ -58,6 +60,11 @@ class OutputFolder:
     only_runs : bool
         With ``overwrite``, replace only an earlier run folder (one holding a
         ``manifest.json`` written by mecc); another non-empty folder is refused.
+    command : str, optional
+        The command writing the folder (``"map"``, ``"needs"``, ...): with ``overwrite``,
+        replace only a folder this command wrote before (its :data:`OUTPUT_MARKER` names
+        the command); another non-empty folder is refused. The marker is written on
+        :meth:`commit`.
 
     Notes
     -----
@@ -66,9 +73,18 @@ class OutputFolder:
     :class:`~mecc.errors.MeccError` (exit code 1) after the staging folder is removed.
     """
 
-    def __init__(self, target, overwrite: bool = False, *, keep=(), only_runs: bool = False):
+    def __init__(
+        self,
+        target,
+        overwrite: bool = False,
+        *,
+        keep=(),
+        only_runs: bool = False,
+        command: str | None = None,
+    ):
         self.target = Path(target).absolute()
         self.overwrite = overwrite
+        self.command = command
         if self.target.exists() and not self.target.is_dir():
             raise OutputExistsError(f"{self.target}: exists and is not a folder")
         self._refuse_replacing(keep)
@@ -81,6 +97,12 @@ class OutputFolder:
                 f"{self.target}: not a run folder of mecc (no manifest.json written by "
                 "mecc run) and --overwrite replaces only an earlier run; choose a new "
                 "folder or empty this one yourself"
+            )
+        if self._occupied() and command is not None and made_by(self.target) != command:
+            raise OutputExistsError(
+                f"{self.target}: not a folder `mecc {command}` wrote (it holds no "
+                f"{OUTPUT_MARKER} of that command) and --overwrite replaces only an earlier "
+                "output of the same command; choose a new folder or empty this one yourself"
             )
         self.path: Path | None = None
 
@@ -155,6 +177,11 @@ class OutputFolder:
             )
         old = None
         try:
+            if self.command is not None:
+                from mecc import __version__
+
+                marker = {"created_by": f"mecc {__version__}", "command": self.command}
+                (self.path / OUTPUT_MARKER).write_text(json.dumps(marker), encoding="utf-8")
             if self.target.exists():
                 old = self.target.parent / f".{self.target.name}.old-{uuid.uuid4().hex[:8]}"
                 self.target.rename(old)
@@ -170,6 +197,28 @@ class OutputFolder:
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
         return self.target
+
+
+OUTPUT_MARKER = ".mecc-output.json"
+"""Written into the output folder of every command but ``mecc run`` (whose folders are
+known by their manifest.json): the command that wrote it, so ``--overwrite`` replaces
+only that command's earlier output, never a folder of the user's."""
+
+
+def made_by(folder: Path) -> str | None:
+    """The mecc command that wrote ``folder``: its marker, ``"run"`` for a run folder,
+    ``"demo"`` for a demo folder made before markers; None for anything else."""
+    try:
+        marker = json.loads((Path(folder) / OUTPUT_MARKER).read_text(encoding="utf-8"))
+        if isinstance(marker, dict) and str(marker.get("created_by", "")).startswith("mecc"):
+            return str(marker.get("command"))
+    except (OSError, ValueError):
+        pass
+    if _is_run_folder(Path(folder)):
+        return "run"
+    if _is_run_folder(Path(folder) / "run") and (Path(folder) / "inputs" / "run.yaml").is_file():
+        return "demo"
+    return None
 
 
 def _is_run_folder(folder: Path) -> bool:

@@ -573,7 +573,7 @@ def write_profiles(run_dir, out_dir, *, pdf=False, overwrite=False, **options) -
     document = build_profiles(run_dir, **options)
     if pdf and find_chromium() is None:
         print_to_pdf(None, None)  # raises the "needs Chromium" error before writing
-    folder = OutputFolder(out_dir, overwrite=overwrite)
+    folder = OutputFolder(out_dir, overwrite=overwrite, command="profile")
     with folder as staging:
         (staging / "profiles.html").write_text(document, encoding="utf-8")
         if pdf:

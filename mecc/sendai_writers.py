@@ -112,7 +112,7 @@ def write_sendai_report(run_dir, out_dir, *, overwrite: bool = False) -> Path:
     if out == run or run in out.parents:
         raise ConfigError(f"--out {out_dir}: choose a folder outside the run folder {run_dir}")
     tables = sendai_tables(run_dir)
-    folder = OutputFolder(out_dir, overwrite=overwrite)
+    folder = OutputFolder(out_dir, overwrite=overwrite, command="report sendai")
     with folder as staging:
         write_sendai(tables, staging)
     return folder.commit()

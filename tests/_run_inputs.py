@@ -18,6 +18,7 @@ import yaml
 from affine import Affine
 from shapely.geometry import box
 
+from mecc.outputs import OUTPUT_MARKER
 from tests.conftest import write_raster
 
 TRANSFORM = Affine(0.1, 0, 10.0, 0, -0.1, 50.0)
@@ -122,8 +123,11 @@ def snapshot(folder) -> dict:
 
 
 def hidden_entries(parent) -> list:
-    """Entries of ``parent`` whose names start with '.' (staging or old-run folders)."""
-    return sorted(p.name for p in Path(parent).iterdir() if p.name.startswith("."))
+    """Entries of ``parent`` whose names start with '.' (staging or old-run folders), but
+    the marker naming the command that wrote an output folder (``OUTPUT_MARKER``)."""
+    return sorted(
+        p.name for p in Path(parent).iterdir() if p.name.startswith(".") and p.name != OUTPUT_MARKER
+    )
 
 
 def sha256(path) -> str:

@@ -76,6 +76,53 @@ def test_an_out_over_a_run_or_its_inputs_is_refused(cli, demo, command, out, wor
     assert hidden_entries(demo) == [] and hidden_entries(demo.parent) == []
 
 
+@pytest.mark.parametrize("command", list(READERS))
+def test_overwrite_replaces_only_an_earlier_output_of_the_same_command(cli, demo, command):
+    """``--overwrite`` replaced any folder it was pointed at (a folder of notes, another
+    command's output): it now replaces only what the same command wrote before."""
+    mine = demo.parent / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me", encoding="utf-8")
+    line = one_error_line(cli(*READERS[command](demo / "run", mine)), 2)
+    assert f"{mine}: not a folder `mecc " in line and "of the same command" in line, line
+    assert (mine / "notes.txt").read_text(encoding="utf-8") == "keep me"
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]
+    if command == "evaluate":  # needs a scenario run: tests/test_evaluate.py
+        return
+    out = demo.parent / "out"
+    for _ in range(2):  # its own earlier output is replaced
+        result = cli(*READERS[command](demo / "run", out))
+        assert result.exit_code == 0, result.output
+    other = "report" if command == "map" else "map"
+    line = one_error_line(cli(*READERS[other](demo / "run", out)), 2)
+    assert "not a folder `mecc " in line and "of the same command" in line, line
+    assert (out / ".mecc-output.json").is_file()
+    assert hidden_entries(demo.parent) == []
+
+
+def test_needs_overwrite_never_replaces_its_capacity_table(cli, demo):
+    """The capacity table inside an earlier ``mecc needs`` output: replacing that folder
+    would delete the table the command reads."""
+    out = demo.parent / "needs"
+    assert cli("needs", demo / "run", "--out", out).exit_code == 0
+    (out / "shelters.csv").write_text("zone_code,capacity\nXMR0101,100\n", encoding="utf-8")
+    line = one_error_line(
+        cli("needs", demo / "run", "--out", out, "--capacity", out / "shelters.csv", "--overwrite"),
+        2,
+    )
+    assert "shelters.csv, a file this run reads" in line, line
+    assert (out / "shelters.csv").is_file()
+
+
+def test_training_build_overwrite_never_replaces_its_locales(cli, tmp_path):
+    locales = tmp_path / "loc"
+    (locales / "xx").mkdir(parents=True)
+    (locales / "xx" / "notes.txt").write_text("a translator's work", encoding="utf-8")
+    result = cli("training", "build", "--locales", locales, "--out", locales, "--overwrite")
+    assert result.exit_code == 2, result.output
+    assert (locales / "xx" / "notes.txt").read_text(encoding="utf-8") == "a translator's work"
+
+
 @pytest.fixture
 def case(tmp_path):
     """A small valid run file with its inputs in tmp_path/case."""
@@ -259,9 +306,15 @@ def test_map_refuses_an_existing_folder_without_overwrite(cli, demo_folder, tmp_
     line = one_error_line(cli("map", demo_folder / "run", "--out", maps), 2)
     assert "folder exists and is not empty; use --overwrite" in line
     assert (maps / "map.html").read_text(encoding="utf-8") == "<html>my edited map</html>"
-    result = cli("map", demo_folder / "run", "--out", maps, "--overwrite")
-    assert result.exit_code == 0, result.stderr
-    assert (maps / "map.html").read_bytes() == (demo_folder / "run" / "map.html").read_bytes()
+    # a folder mecc map did not write is not replaced, with --overwrite either
+    line = one_error_line(cli("map", demo_folder / "run", "--out", maps, "--overwrite"), 2)
+    assert "not a folder `mecc map` wrote" in line
+    assert (maps / "map.html").read_text(encoding="utf-8") == "<html>my edited map</html>"
+    written = tmp_path / "written"
+    for _ in range(2):
+        result = cli("map", demo_folder / "run", "--out", written, "--overwrite")
+        assert result.exit_code == 0, result.stderr
+    assert (written / "map.html").read_bytes() == (demo_folder / "run" / "map.html").read_bytes()
     assert hidden_entries(tmp_path) == []
 
 

@@ -432,7 +432,7 @@ def test_profile_without_chromium_writes_nothing(run_dir, tmp_path, monkeypatch)
         write_profiles(run_dir, tmp_path / "out", pdf=True)
     assert not (tmp_path / "out").exists()
     out = write_profiles(run_dir, tmp_path / "html", pdf=False)
-    assert sorted(p.name for p in out.iterdir()) == ["profiles.html"]
+    assert sorted(p.name for p in out.iterdir()) == [".mecc-output.json", "profiles.html"]
 
 
 # -------------------------------------------------------------- the commands

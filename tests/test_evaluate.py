@@ -347,3 +347,18 @@ def test_observed_provinces_are_compared_at_the_province_level(tmp_path):
     assert figures["national"]["modelled"] == pytest.approx(total)
     table = pd.read_csv(tmp_path / "e" / "evaluation.csv", encoding="utf-8-sig")
     assert table.set_index("zone_code")["modelled"].to_dict() == {"P1": 2400.0, "P2": 1078.0}
+
+
+def test_evaluate_overwrite_replaces_its_own_output_never_its_observed_table(case, tmp_path, cli):
+    run, observed = case
+    options = ["--code-column", "code", "--value-column", "houses", "--measure"]
+    options += ["destroyed_houses", "--household-size", "2", "--threshold", "25"]
+    out = tmp_path / "e"
+    for _ in range(2):
+        result = cli("evaluate", run, "--observed", observed, "--out", out, "--overwrite", *options)
+        assert result.exit_code == 0, result.output
+    moved = out / "observed.csv"
+    moved.write_bytes(observed.read_bytes())
+    result = cli("evaluate", run, "--observed", moved, "--out", out, "--overwrite", *options)
+    assert result.exit_code == 2 and "observed.csv, a file this run reads" in result.output
+    assert moved.is_file()

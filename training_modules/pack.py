@@ -125,7 +125,8 @@ def build_pack(
     chosen = list({m.id: m for m in chosen}.values())
     languages = _languages(catalogue, langs)
     scenario.check_variant(chosen, variant)
-    folder = OutputFolder(out_dir, overwrite=overwrite)
+    read = [*locales, *([modules_dir] if modules_dir else [])]  # never replaced by the pack
+    folder = OutputFolder(out_dir, overwrite=overwrite, keep=read, command="training build")
     timings = {}
     with folder as staging:
         inputs = staging / "data" / scenario.INPUTS
