@@ -20,6 +20,7 @@ from mecc.allocation import (
     host_zones,
     zone_parts,
 )
+from mecc.tables import protected_bands, protection_per_zone
 
 __all__ = ["ALLOCATED_KINDS", "allocation_tables"]
 
@@ -67,8 +68,12 @@ def allocation_tables(settings, grid, factor, hazards, result, zones, population
             continue
         displaced, safe = coarse[hazard.id]
         per_band = []
+        # maps more frequent than a unit's protection standard displace nobody there
+        shield = protected_bands(hazard, protection_per_zone(hazard, codes))
         for b, band in enumerate(hazard.bands["band"].astype(str)):
             totals = sums[hazard.id].displaced[:, b, 0] if hazard.id in sums else None
+            if totals is not None and shield is not None:
+                totals = totals * shield[:, b]
             moved = allocate_band(displaced[b], safe[b], weights, parts, host, n_zones, totals)
             rows = {
                 name: zones.aggregate(moved[f"zone_{name}"])

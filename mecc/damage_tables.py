@@ -23,19 +23,21 @@ def damage_sums(hazard, sums) -> dict:
     return {key: sums.displaced[..., offset + k] for k, key in enumerate(hazard.damage_curves)}
 
 
-def add_damage_columns(hazard, sums, tab, zones) -> None:
+def add_damage_columns(hazard, sums, tab, zones, shield=None) -> None:
     """Add the damage-state columns (and the deaths of a fatality model) to a hazard's
-    freshly built tables (in place)."""
+    freshly built tables (in place); ``shield`` (``tables.protected_bands``) zeroes the
+    per-band figures of maps more frequent than a unit's protection standard."""
+    shield = 1.0 if shield is None else shield
     if hazard.fatality_curve is not None:
-        _add_fatalities(hazard, sums, tab, zones)
+        _add_fatalities(hazard, sums, tab, zones, shield)
     if not hazard.damage_curves:
         return
     damage = damage_sums(hazard, sums)
     tab.arrays["damage"] = damage
     for (state, variant), values in damage.items():
         column = state if variant == "central" else f"{state}_{variant}"
-        tab.zones_bands[column] = zones.aggregate(values).ravel()
-        tab.bands[column] = values.sum(axis=0)
+        tab.zones_bands[column] = zones.aggregate(values * shield).ravel()
+        tab.bands[column] = (values * shield).sum(axis=0)
     tab.summary["damage_curve"] = {
         f"{state}:{variant}": curve.name for (state, variant), curve in hazard.damage_curves.items()
     }
@@ -49,13 +51,13 @@ def add_damage_columns(hazard, sums, tab, zones) -> None:
         tab.summary["destroyed"] = national[("destroyed", "central")]
 
 
-def _add_fatalities(hazard, sums, tab, zones) -> None:
+def _add_fatalities(hazard, sums, tab, zones, shield) -> None:
     """Deaths of the curve's fatality model (Sendai A-2): after the damage states."""
     offset = len(hazard.variant_names) + len(hazard.damage_curves)
     deaths = sums.displaced[..., offset]
     tab.arrays["fatalities"] = deaths
-    tab.zones_bands["fatalities"] = zones.aggregate(deaths).ravel()
-    tab.bands["fatalities"] = deaths.sum(axis=0)
+    tab.zones_bands["fatalities"] = zones.aggregate(deaths * shield).ravel()
+    tab.bands["fatalities"] = (deaths * shield).sum(axis=0)
     tab.summary["fatality_model"] = hazard.fatality_curve.name
     if hazard.kind == "scenario":
         tab.summary["fatalities"] = float(deaths[:, 0].sum())

@@ -174,14 +174,18 @@ def disaggregated_dataset(zones, kept):
     displaced = np.full((*shape, len(VARIANT_ORDER)), np.nan)
     states = {"damaged": displaced.copy(), "destroyed": displaced.copy()}
     population = np.full((len(names), len(table)), np.nan)
+    codes = [*zones.finest.codes, "__outside__"]
     for h, (hazard, groups) in enumerate(kept):
         nb = len(hazard.bands)
         offset = len(hazard.variant_names)
+        # maps more frequent than a unit's protection standard: nobody there, per band
+        shield = tables.protected_bands(hazard, tables.protection_per_zone(hazard, codes))
+        shield = np.ones((len(codes), nb)) if shield is None else shield
         for g in groups:
             i = names.index((g.breakdown, g.name))
             population[i] = zones.aggregate(g.population)
-            exposed[i, :, h, :nb] = zones.aggregate(g.exposed)
-            rows = zones.aggregate(g.displaced)
+            exposed[i, :, h, :nb] = zones.aggregate(g.exposed * shield)
+            rows = zones.aggregate(g.displaced * shield[..., None])
             for v, variant in enumerate(hazard.variant_names):
                 if variant in VARIANT_ORDER:
                     displaced[i, :, h, :nb, VARIANT_ORDER.index(variant)] = rows[..., v]

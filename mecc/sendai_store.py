@@ -205,6 +205,8 @@ def sendai_dataset(
         zip(hazards, hazard_tabs, protections, strict=True)
     ):
         records[hazard.id] = _hazard_record(hazard, specs.get(hazard.id, {}), tab)
+        shield = tables.protected_bands(hazard, protection)
+        shield = 1.0 if shield is None else shield  # maps below a unit's standard: 0
         fine = _fine_figures(hazard, result.hazards[hazard.id], tab, population)
         if size is not None:
             for state in ("damaged", "destroyed"):
@@ -215,7 +217,7 @@ def sendai_dataset(
         for (figure, variant), values in fine.items():
             f, slot = BAND_FIGURES.index(figure), VARIANT_ORDER.index(variant)
             rows = zones.aggregate(values)
-            per_band[f, :, h, :nb, slot] = rows
+            per_band[f, :, h, :nb, slot] = zones.aggregate(values * shield)
             if hazard.kind not in ("events", "return_periods"):
                 continue
             figures, _, national = tables.variant_figures(
@@ -233,11 +235,13 @@ def sendai_dataset(
     for hazard, groups in group_sets:
         h = hazards.index(hazard)
         factor = _presence_factor(hazard_tabs[h], population)
+        shielded = tables.protected_bands(hazard, protections[h])
+        per_map = factor * (1.0 if shielded is None else shielded)  # maps below P: 0
         for g in groups:
             i, nb = names.index((g.breakdown, g.name)), len(hazard.bands)
             for v, variant in enumerate(hazard.variant_names):
                 if variant in VARIANT_ORDER:
-                    rows = zones.aggregate(g.displaced[..., v] * factor)
+                    rows = zones.aggregate(g.displaced[..., v] * per_map)
                     group_band[i, :, h, :nb, VARIANT_ORDER.index(variant)] = rows
         if hazard.kind not in ("events", "return_periods"):
             continue

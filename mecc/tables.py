@@ -23,7 +23,7 @@ from mecc import risk
 from mecc.damage_tables import add_damage_columns
 from mecc.errors import DataError, MeccWarning
 
-__all__ = ["HazardTables", "hazard_tables", "results_dataset"]
+__all__ = ["HazardTables", "hazard_tables", "protected_bands", "results_dataset"]
 
 PMD_PERIODS = risk.STANDARD_RETURN_PERIODS
 MODELLED_NOTE = (
@@ -61,6 +61,20 @@ def protection_per_zone(hazard, zone_codes: list[str]) -> list:
             "codes of the finest zone level"
         )
     return [value.get(code) for code in zone_codes]
+
+
+def protected_bands(hazard, protection: list) -> np.ndarray | None:
+    """Per finest unit + outside and band: 1 where a return-period map's figures count,
+    0 where the map is more frequent than the unit's protection standard (its T-year
+    event displaces nobody there, as in the AAD, PMD and exceedance; DESIGN.md). None when
+    no unit is protected. Per-band figures (zones_bands.csv, bands.csv, Sendai rows per
+    map) are multiplied by it; the AAD is integrated from the maps as given (D(P) is
+    interpolated between the maps around P)."""
+    if hazard.kind != "return_periods" or all(p is None for p in protection):
+        return None
+    rps = hazard.bands["return_period"].to_numpy(np.float64)
+    standard = np.array([0.0 if p is None else float(p) for p in protection])
+    return (rps[None, :] >= standard[:, None]).astype(np.float64)
 
 
 def band_weights(hazard, protection: list) -> np.ndarray:
@@ -218,6 +232,17 @@ def hazard_tables(hazard, sums, zones, population: np.ndarray, protection: list,
             "_low and _high are the curve variants that displace fewer and more people; "
             "they are a range of the method, not a confidence interval"
         )
+    shield = protected_bands(hazard, protection)
+    if shield is not None:  # per-band figures of protected units: the T-year event's, 0
+        fine = {"exposed": sums.exposed * shield, "displaced": sums.displaced * shield[..., None]}
+        rows["exposed"], national["exposed"] = (
+            zones.aggregate(fine["exposed"]),
+            fine["exposed"].sum(axis=0),
+        )
+        variant_displaced = zones.aggregate(fine["displaced"])
+        rows["displaced"], rows["displaced_variants"] = variant_displaced[..., 0], variant_displaced
+        national["displaced_variants"] = fine["displaced"].sum(axis=0)
+        national["displaced"] = national["displaced_variants"][:, 0]
     summary["bands"] = _band_records(bands, national, variants)
 
     zones_frame = table[["zone_code", "zone_name", "level"]].copy()
@@ -263,18 +288,10 @@ def hazard_tables(hazard, sums, zones, population: np.ndarray, protection: list,
     for extra in ("event_name", "member"):
         if extra in bands.columns:
             band_frame[extra] = bands[extra].to_numpy()
-    curve_rows, curve_national = rows["displaced"], national["displaced"]
-    if hazard.kind == "return_periods" and any(p is not None for p in protection):
-        # T-year events with T below a unit's protection standard displace nobody there
-        # (as in its AAD and PMD); the maps' own figures stay in zones_bands.csv
-        rps = bands["return_period"].to_numpy(np.float64)
-        standard = np.array([0.0 if p is None else float(p) for p in protection])
-        protected = displaced_fine * (rps[None, :] >= standard[:, None])
-        curve_rows, curve_national = zones.aggregate(protected), protected.sum(axis=0)
-    exceedance = _exceedance(hazard, table, curve_rows, curve_national, country)
+    exceedance = _exceedance(hazard, table, rows["displaced"], national["displaced"], country)
     arrays = {"rows": rows, "metrics": metrics, "national": national, "fine_exposed": sums.exposed}
     tab = HazardTables(summary, zones_frame, zb, band_frame, exceedance, arrays)
-    add_damage_columns(hazard, sums, tab, zones)
+    add_damage_columns(hazard, sums, tab, zones, shield)
     return tab
 
 

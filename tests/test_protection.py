@@ -68,7 +68,34 @@ def test_protection_holds_back_frequent_events_in_every_figure(tmp_path, cli):
     assert zone_b[10.0] == 0.0 and zone_b[100.0] == pytest.approx(b[100])
     zones = pd.read_csv(out / "zones.csv", encoding="utf-8-sig").set_index("zone_code")
     assert zones.loc["B", "pmd_10"] == 0.0
-    # the maps' own figures are not changed: zones_bands.csv keeps what each map displaces
+    # per-map figures say the same: the 10-year map displaces nobody in B (they gave the
+    # map as drawn, so one file showed two different 10-year figures for B)
     bands = pd.read_csv(out / "zones_bands.csv", encoding="utf-8-sig", dtype={"zone_code": str})
-    row = bands[(bands["zone_code"] == "B") & (bands["band"] == "rp10")]
-    assert row["displaced"].tolist() == pytest.approx([b[10]])
+    per_map = bands.set_index(["zone_code", "band"])
+    assert per_map.loc[("B", "rp10"), ["exposed", "displaced"]].tolist() == [0.0, 0.0]
+    assert per_map.loc[("B", "rp100"), "displaced"] == pytest.approx(b[100])
+    assert per_map.loc[("A", "rp10"), "displaced"] == pytest.approx(a[10])
+    national_bands = pd.read_csv(out / "bands.csv", encoding="utf-8-sig").set_index("band")
+    assert national_bands.loc["rp10", "displaced"] == pytest.approx(a[10])
+    assert national_bands.loc["rp100", "displaced"] == pytest.approx(a[100] + b[100])
+    assert [r["displaced"] for r in summary["hazards"]["rf"]["bands"]] == pytest.approx(
+        [a[10], a[100] + b[100], a[1000] + b[1000]]
+    )
+    sendai = pd.read_csv(out / "sendai.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    maps = (
+        sendai[
+            (sendai["measure"] == "return_period_map")
+            & (sendai["indicator_code"] == "AAA-D1")
+            & (sendai["breakdown"] == "")
+        ]
+        .set_index(["admin_code", "band"])["value_number"]
+        .astype(float)
+    )
+    assert maps[("B", "rp10")] == 0.0 and maps[("AAA", "rp10")] == pytest.approx(a[10])
+    assert maps[("B", "rp100")] == pytest.approx(b[100])
+    import xarray as xr
+
+    with xr.open_dataset(out / "results.nc", group="disaggregated") as groups_nc:
+        cohort = groups_nc["displaced"].sel(group=COHORTS[0], zone="B", variant="central")
+        per_band = cohort.isel(hazard=0).to_numpy()
+    assert per_band[0] == 0.0 and per_band[1] == pytest.approx(b[100] / 6)
