@@ -382,15 +382,16 @@ def _as_float(value):
         return np.nan
 
 
-PROFILE_INDICATORS = ("B-1", "B-3", "B-4")
-"""Sendai indicators a profile page shows (the whole table: sendai.xlsx)."""
+PROFILE_INDICATORS = ("B-1", "B-3", "B-4", "B-5")
+"""Sendai indicators a profile page shows (the whole table: sendai.xlsx): B-1 and the
+three parts it adds up (B-1 = B-3 + B-4 + B-5, people directly affected)."""
 
 
 def _read_sendai(path: Path) -> dict:
     """``{admin_code: [((indicator, hazard, per year), people, per 100,000)]}`` from
     sendai.csv (the label's words come from the locale: :meth:`ProfileText.sendai_label`).
 
-    The layout of ``mecc.sendai``: B-1, B-3 and B-4 (``PROFILE_INDICATORS``; the
+    The layout of ``mecc.sendai``: B-1, B-3, B-4 and B-5 (``PROFILE_INDICATORS``; the
     displacement figures are the profile's own) for everyone (empty ``breakdown`` and
     sex / age / disability / income columns), expected annual values and scenarios,
     with the hazard and whether the value is per year (expected annual). Columns a file

@@ -351,13 +351,19 @@ def test_sendai_figures_shown_when_the_run_has_them(run_dir, tmp_path):
 
 
 def test_sendai_figures_of_the_run_are_shown(tmp_path):
-    """The run's own sendai.csv (mecc.sendai): B-1, B-3 and B-4 of each hazard with damage
+    """The run's own sendai.csv (mecc.sendai): B-1, B-3, B-4 and B-5 of each hazard with damage
     states, for everyone, expected annual (per year) or the scenario's, with the rate."""
     from mecc.run import run_country
 
     data = basic_case(tmp_path)
     write_raster(tmp_path / "pop.tif", PEOPLE)
     data["hazards"][0]["damage_curve"] = "flood_damage_states_jrc_europe"
+    (tmp_path / "farming.csv").write_text("code,share\nA,0.3\nB,0.5\n", encoding="utf-8")
+    data["population"]["livelihoods"] = {
+        "path": "farming.csv",
+        "code_column": "code",
+        "value_column": "share",
+    }
     run_country(write_run(tmp_path, data), tmp_path / "run", with_map=False)
     table = pd.read_csv(
         tmp_path / "run" / "sendai.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False
@@ -366,7 +372,8 @@ def test_sendai_figures_of_the_run_are_shown(tmp_path):
         r'<table class="sendai">.*?</table>', _pages(build_profiles(tmp_path / "run"))["B"]
     ).group(0)
     shown = _text(section)
-    for code in ("B-1", "B-3", "B-4"):
+    values = {}
+    for code in ("B-1", "B-3", "B-4", "B-5"):
         row = table[
             (table["admin_code"] == "B")
             & (table["indicator_code"] == code)
@@ -374,8 +381,11 @@ def test_sendai_figures_of_the_run_are_shown(tmp_path):
             & (table["breakdown"] == "")
         ]
         assert len(row) == 1 and f"{code} (rf, per year)" in shown
-        assert f"{float(row['value_number'].iloc[0]):,.0f}" in shown
-    assert shown.count("(rf, per year)") == 3 and "AAA-D1" not in shown
+        values[code] = float(row["value_number"].iloc[0])
+        assert f"{values[code]:,.0f}" in shown
+    # the parts B-1 adds up are all shown (B-5 was left out: the rows did not add up)
+    assert values["B-1"] == pytest.approx(values["B-3"] + values["B-4"] + values["B-5"])
+    assert shown.count("(rf, per year)") == 4 and "AAA-D1" not in shown
 
 
 @pytest.mark.parametrize(
