@@ -156,7 +156,7 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
     An entry with ``components`` (hazards of the same event, such as wind and storm
     surge) gives one set whose components share its bands; their shares combine per
     cell by ``combine`` (``max``, or ``independent``: 1 - prod(1 - share)), never by
-    addition (DESIGN.md, semantics).
+    addition (DESIGN.md, semantics); a top-level key the combined set does not use is refused.
 
     Parameters
     ----------
@@ -169,12 +169,10 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
     """
     if "components" in spec:
         return _read_combined(spec, base_dir, where, country)
-    if spec.get("damage_curve") is not None and (
-        spec["type"] in ("sea_level_rise", "drought") or spec.get("components")
-    ):
+    if spec.get("damage_curve") is not None and spec["type"] in ("sea_level_rise", "drought"):
         raise ConfigError(
-            f"{where}.damage_curve: damage states apply to single sudden-onset hazards, not "
-            + ("combined hazards" if spec.get("components") else spec["type"])
+            f"{where}.damage_curve: damage states apply to single sudden-onset hazards, "
+            f"not {spec['type']}"
         )
     if spec["type"] == "sea_level_rise":
         from hazards.slow_onset import read_sea_level_rise
@@ -344,7 +342,7 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
     resampling = spec.get("resampling", "nearest")
     if resampling not in ("nearest", "bilinear"):
         raise ConfigError(f"{where}.resampling: use 'nearest' or 'bilinear', not {resampling!r}")
-    return HazardSet(
+    hazard = HazardSet(
         id=spec["id"],
         hazard_type=hazard_type,
         kind=kind,
@@ -365,6 +363,39 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
         period=None if spec.get("period") is None else str(spec.get("period")),
         inputs=inputs,
     )
+    if hazard.exposure_only:  # an ordinary SPEI grid (drought negative) is warned about
+        from hazards.slow_onset import warn_drought_sign
+
+        warn_drought_sign(hazard, f"{where}.intensity ({spec['intensity']})")
+    return hazard
+
+
+SHARED_KEYS = ("events", "scenario", "period", "protection_rp", "member_pattern")
+"""Keys of a combined hazard's entry its components share (they share its bands)."""
+COMBINED_KEYS = {"id", "type", "components", "combine", "fraction", "season", "impact_time"}
+"""Its other keys (``season``, ``impact_time``: mecc.mobility; ``fraction`` is refused)."""
+COMPONENT_KEYS = ("intensity", "return_periods", "curve", "unit", "averaging", "gust_factor")
+COMPONENT_KEYS += ("exposure_threshold", "resampling", "variable")
+"""Keys a combined hazard takes inside each component (``type`` too)."""
+
+
+def _check_combined_keys(spec: dict, where: str) -> None:
+    """Refuse a top-level key a combined hazard does not use (it would be ignored)."""
+    key = next((k for k in spec if k not in COMBINED_KEYS and k not in SHARED_KEYS), None)
+    if key in COMPONENT_KEYS:
+        raise ConfigError(
+            f"{where}.{key}: not used at the top level of a hazard with components; "
+            f"give it inside each component it applies to (components[k].{key})"
+        )
+    if key is not None:
+        reason = {
+            "damage_curve": "damage states apply to single sudden-onset hazards",
+            "variants": "curve variants apply to single hazards (components use their central curve)",
+        }.get(key, f"{key} applies to single hazards")
+        raise ConfigError(
+            f"{where}.{key}: {reason}, not combined hazards (components:); remove it or give "
+            "the hazard without components"
+        )
 
 
 def _read_combined(spec: dict, base_dir, where: str, country) -> HazardSet:
@@ -376,7 +407,8 @@ def _read_combined(spec: dict, base_dir, where: str, country) -> HazardSet:
         raise ConfigError(f"{where}.combine: use {' or '.join(COMBINE_MODES)}, not {mode!r}")
     if "fraction" in spec or any("fraction" in c for c in components if isinstance(c, dict)):
         raise ConfigError(f"{where}: flooded fractions are not supported in combined hazards")
-    shared = {k: spec[k] for k in ("events", "scenario", "period", "protection_rp") if k in spec}
+    _check_combined_keys(spec, where)
+    shared = {k: spec[k] for k in SHARED_KEYS if k in spec}
     parts = []
     for k, component in enumerate(components):
         if not isinstance(component, dict):
@@ -392,6 +424,11 @@ def _read_combined(spec: dict, base_dir, where: str, country) -> HazardSet:
                 f"{where}.components[{k}]: its bands ({part.kind}, {len(part.bands)}) differ from "
                 f"components[0] ({first.kind}, {len(first.bands)}); components share one set of bands"
             )
+    conversion = "; ".join(  # each component's own unit and wind averaging conversion
+        f"components[{k}] ({part.hazard_type.name}): {part.conversion}"
+        for k, part in enumerate(parts)
+        if part.conversion
+    )
     return HazardSet(
         id=spec["id"],
         hazard_type=get_hazard_type(spec["type"], f"{where}.type"),
@@ -405,6 +442,7 @@ def _read_combined(spec: dict, base_dir, where: str, country) -> HazardSet:
         scenario=first.scenario,
         period=first.period,
         inputs=[path for part in parts for path in part.inputs],
+        conversion=conversion,
         components=parts,
         combine=mode,
     )

@@ -29,10 +29,16 @@ import pandas as pd
 
 from hazards.catalogue import get_hazard_type
 from hazards.curves import Curve
-from mecc.errors import ConfigError, DataError, InputFileError
+from mecc.errors import ConfigError, DataError, InputFileError, MeccWarning
 from mecc.raster_file import RasterFile
 
-__all__ = ["ArraySource", "DROUGHT_CLASSES", "drought_curves", "read_sea_level_rise"]
+__all__ = [
+    "ArraySource",
+    "DROUGHT_CLASSES",
+    "drought_curves",
+    "read_sea_level_rise",
+    "warn_drought_sign",
+]
 
 DEM_OFFSET_M = 1.0
 """How far the DEM is lowered and raised for the range of the relocation figure."""
@@ -195,3 +201,63 @@ def drought_curves(classes=None) -> dict:
             f"drought {name}", tuple(points), tuple(shares), kind="step", unit="-SPEI"
         )
     return curves
+
+
+SIGN_SAMPLE = 1024
+"""Most rows and columns of a drought grid read to check the sign of its values."""
+
+
+def drought_sign_problem(hazard, label: str) -> str | None:
+    """A warning when a drought grid looks like SPEI with drought negative, else None.
+
+    The classes read -SPEI (drier is larger, e.g. moderate from 1), so an ordinary SPEI
+    grid (drought negative) puts nobody in a class. The grid is taken for one when most
+    of the cells read (at most :data:`SIGN_SAMPLE` rows and columns, evenly spaced) are
+    below 0 after the unit conversion and some reach the first class bound's negative.
+    The values are never negated silently: ``unit: SPEI`` (or a negated grid) does it.
+
+    Parameters
+    ----------
+    hazard : hazards.readers.HazardSet
+        A drought set (one band, its ``curves`` the severity classes).
+    label : str
+        How the message names the grid (the run file, hazard and file).
+    """
+    from rasterio.windows import Window
+
+    source, band = hazard.layers[0]
+    height, width = source.grid.height, source.grid.width
+    rows = np.unique(np.linspace(0, height - 1, min(height, SIGN_SAMPLE)).round().astype(int))
+    cols = np.unique(np.linspace(0, width - 1, min(width, SIGN_SAMPLE)).round().astype(int))
+    extreme = getattr(source, "extreme_cells", None)  # reading counts them: keep the count
+    try:
+        if rows.size == height and cols.size == width:
+            values = source.read([band], Window(0, 0, width, height))[0]
+        else:
+            values = np.stack(
+                [source.read([band], Window(0, r, width, 1))[0, 0, cols] for r in rows]
+            )
+    finally:
+        if extreme is not None:
+            source.extreme_cells = extreme
+    values = values[np.isfinite(values)] * hazard.unit_factor
+    name, curve = next(iter(hazard.curves.items()))
+    bound = curve.intensity[1]  # the first class: -SPEI from this bound
+    if values.size == 0 or np.mean(values < 0) <= 0.5 or values.min() > -bound:
+        return None
+    return (
+        f"{label}: {np.mean(values < 0):.0%} of the cells read are below 0 (down to "
+        f"{values.min():g}): the grid looks like SPEI with drought negative, but the drought "
+        f"classes read -SPEI (drier is larger, {name} from {bound:g}), so its drought counts "
+        "as none; give unit: SPEI to read it with the sign reversed, or negate the grid"
+    )
+
+
+def warn_drought_sign(hazard, label: str) -> None:
+    """Warn (a :class:`~mecc.errors.MeccWarning`, recorded by runs) with
+    :func:`drought_sign_problem`'s message, if any."""
+    import warnings
+
+    message = drought_sign_problem(hazard, label)
+    if message:
+        warnings.warn(message, MeccWarning, stacklevel=2)

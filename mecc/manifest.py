@@ -53,14 +53,24 @@ def versions() -> dict:
 
 
 def hazard_parameters(hazards, grid) -> dict:
-    """Per hazard set: type, kind, units and conversion, curve, resampling, rules."""
+    """Per hazard set: type, kind, units and conversion, curve, resampling, rules.
+
+    A combined hazard (``components``) records each component's unit, factor and
+    conversion under ``components``; its own ``conversion`` joins theirs and its
+    ``unit_factor`` is None (each component's grids have their own).
+    """
     return {
         h.id: {
             "type": h.hazard_type.name,
             "kind": h.kind,
             "unit_in_files": h.unit,
-            "unit_factor": h.unit_factor,
+            "unit_factor": None if h.components else h.unit_factor,
             "conversion": h.conversion or "none",
+            **(
+                {"components": [_component(part, grid) for part in h.components]}
+                if h.components
+                else {}
+            ),
             "hip_code": h.hazard_type.hip_code,
             "exposure_threshold": h.exposure_threshold,
             "curve": h.curve.describe(),
@@ -78,6 +88,21 @@ def hazard_parameters(hazards, grid) -> dict:
             }[h.kind],
         }
         for h in hazards
+    }
+
+
+def _component(part, grid) -> dict:
+    """What a run applied to one component of a combined hazard."""
+    return {
+        "type": part.hazard_type.name,
+        "unit_in_files": part.unit,
+        "unit_factor": part.unit_factor,
+        "conversion": part.conversion or "none",
+        "exposure_threshold": part.exposure_threshold,
+        "curve": part.curve.describe(),
+        "resampling": part.resampling
+        if not part.native_grid.same_as(grid)
+        else "none (on the analysis grid)",
     }
 
 
