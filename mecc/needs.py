@@ -41,6 +41,7 @@ __all__ = [
     "basis_column",
     "blank_notes",
     "load_needs_profile",
+    "with_run_household_size",
     "needs_table",
     "read_capacity",
     "shelter_gap",
@@ -132,6 +133,31 @@ def load_needs_profile(name, household_size: float | None = None) -> dict:
         if need["period"] not in PERIODS:
             raise DataError(f"{where}.period must be one of {', '.join(PERIODS)}")
     return profile
+
+
+def with_run_household_size(profile: dict, run, given) -> dict:
+    """The profile with the run's mean household size when ``--household-size`` was not
+    given and the run had ``population.household_size``: people / households over its
+    finest units and outside (zones.csv), one figure for every zone so that needs add
+    up from units to their parents; else the profile unchanged."""
+    zones = run.zones
+    if given is not None or "households" not in zones.columns:
+        return profile
+    levels = pd.to_numeric(zones["level"], errors="coerce")
+    first = zones["hazard_id"] == zones["hazard_id"].iloc[0]
+    rows = zones[first & ((levels == levels.max()) | (zones["zone_code"] == "__outside__"))]
+    people = pd.to_numeric(rows["population"], errors="coerce").sum()
+    households = pd.to_numeric(rows["households"], errors="coerce").sum()
+    if not (households > 0 and people > 0):
+        return profile
+    return {
+        **profile,
+        "household_size": float(people / households),
+        "household_size_source": (
+            f"the run's mean household size ({people:,.0f} people in {households:,.0f} "
+            "households, from population.household_size); give --household-size for another"
+        ),
+    }
 
 
 def per_person(need: dict, household_size: float) -> float:
@@ -363,8 +389,10 @@ def write_needs(
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     if out_dir.resolve() == run_dir.resolve() or run_dir.resolve() in out_dir.resolve().parents:
         raise ConfigError(f"--out {out_dir}: choose a folder outside the run folder")
-    chosen = load_needs_profile(profile, household_size)
     run = read_run(run_dir)
+    chosen = with_run_household_size(
+        load_needs_profile(profile, household_size), run, household_size
+    )
     table = needs_table(run, chosen, hazard_id=hazard_id, return_period=return_period)
     notes = blank_notes(table)
     for message in notes:

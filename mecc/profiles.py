@@ -28,6 +28,7 @@ from mecc.needs import (
     check_return_period,
     load_needs_profile,
     per_person,
+    with_run_household_size,
 )
 from mecc.profile_text import ProfileText, svg_map
 from mecc.risk import STANDARD_RETURN_PERIODS
@@ -477,9 +478,9 @@ def build_profiles(
 
     text = ProfileText(lang)
     run = read_run(run_dir)
-    profiles = _Profiles(
-        run, text, load_needs_profile(needs_profile, household_size), return_period, hazard_id
-    )
+    needs = load_needs_profile(needs_profile, household_size)
+    needs = with_run_household_size(needs, run, household_size)
+    profiles = _Profiles(run, text, needs, return_period, hazard_id)
     units = run.zones.drop_duplicates("zone_code")
     units = units[units["zone_code"] != "__outside__"]
     if zones:

@@ -89,6 +89,43 @@ def test_needs_are_displaced_times_the_profile_quantities(run_dir, tmp_path):
     assert (out / "needs.csv").read_bytes().startswith(b"\xef\xbb\xbf")
 
 
+def test_needs_take_the_runs_household_size_when_none_is_given(tmp_path):
+    """The run sets 4 people a household in A and 5 in B (4 x 4 grid, A = columns 0-1):
+    family kits use the run's mean size, people / households over the units (one figure,
+    so units add up to the nation), not the profile's five; --household-size wins."""
+    import json
+
+    from mecc.run import run_country
+
+    inputs = tmp_path / "inputs"
+    data = basic_case(inputs)
+    write_raster(inputs / "pop.tif", PEOPLE)
+    (inputs / "hh.csv").write_text("code,size\nA,4\nB,5\n", encoding="utf-8")
+    data["population"]["household_size"] = {
+        "path": "hh.csv",
+        "code_column": "code",
+        "value_column": "size",
+    }
+    run_country(write_run(inputs, data), tmp_path / "run", with_map=False)
+    people_a, people_b = PEOPLE[:, :2].sum(), PEOPLE[:, 2:].sum()
+    mean = (people_a + people_b) / (people_a / 4 + people_b / 5)
+    out = write_needs(tmp_path / "run", tmp_path / "needs")
+    needs = pd.read_csv(out / "needs.csv", encoding="utf-8-sig")
+    kits = needs[(needs["need_id"] == "family_kits") & (needs["hazard_id"] == "rf")]
+    kits = kits.set_index("zone_code")
+    assert kits.loc["B", "amount"] == pytest.approx(kits.loc["B", "displaced"] / mean)
+    assert kits.loc["A", "amount"] == pytest.approx(kits.loc["A", "displaced"] / mean)
+    assert kits.loc["B", "displaced"] > 0 and mean == pytest.approx(4.5, abs=0.5)
+    about = json.loads((out / "needs_profile.json").read_text(encoding="utf-8"))
+    assert about["household_size"] == pytest.approx(mean)
+    assert about["household_size_source"].startswith("the run's mean household size")
+    given = write_needs(tmp_path / "run", tmp_path / "given", household_size=6)
+    kits = pd.read_csv(given / "needs.csv", encoding="utf-8-sig")
+    row = kits[(kits["need_id"] == "family_kits") & (kits["hazard_id"] == "rf")]
+    row = row.set_index("zone_code").loc["B"]
+    assert row["amount"] == pytest.approx(row["displaced"] / 6)
+
+
 def test_national_profile_and_return_period(run_dir, tmp_path):
     out = write_needs(
         run_dir, tmp_path / "n", profile="bnpb_indonesia", return_period=10, hazard_id="rf"

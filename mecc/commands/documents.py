@@ -23,7 +23,8 @@ _HOUSEHOLD = click.option(
     "--household-size",
     type=float,
     default=None,
-    help="People per household for items given per household (default: the profile's).",
+    help="People per household for items given per household (default: the run's mean "
+    "household size when it has one, else the profile's).",
 )
 
 
