@@ -2,9 +2,9 @@
 
 - eight displacement sites (camps and collective centres) of people displaced by an
   earlier flood, listed as IOM DTM publishes them (with an HXL hashtag row), some on the
-  flood plain near the river mouth; the population grid already counts them
-  (``in_population_grid: true``): they are labelled where they live, at risk of
-  secondary displacement;
+  flood plain near the river mouth; the camps are newer than the population grid, which
+  does not count their people (``in_population_grid: false``): they are added at their
+  sites, at risk of secondary displacement;
 - seasonal presence: farm workers come for the harvest (March to May, +15 %) and
   leave in the lean season (August to October, −10 %); river floods come in the rainy
   season (January to April);
@@ -56,7 +56,7 @@ def write_mobility(land: layers.DemoLand) -> dict:
     rows += [f"{code},{capital},0.2" for code in codes if code != capital][:4]
     (land.folder / "commuting.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     return {
-        "sites": {"path": "sites.csv", "in_population_grid": True},
+        "sites": {"path": "sites.csv", "in_population_grid": False},
         "seasonal": {"multipliers": {3: 1.15, 4: 1.15, 5: 1.15, 8: 0.9, 9: 0.9, 10: 0.9}},
         "day_night": {
             "path": "commuting.csv",

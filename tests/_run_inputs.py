@@ -132,3 +132,19 @@ def hidden_entries(parent) -> list:
 
 def sha256(path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def demo_population(inputs) -> np.ndarray:
+    """The demo's people per cell as a run sees them: population.tif plus the people of
+    its displacement sites (``in_population_grid: false``: added at their cells), read
+    here with rasterio and pandas, not with mecc."""
+    import pandas as pd
+    import rasterio
+
+    with rasterio.open(Path(inputs) / "population.tif") as src:
+        people = src.read(1, masked=True).filled(np.nan).astype(np.float64)
+        sites = pd.read_csv(Path(inputs) / "sites.csv", skiprows=[1])  # row 2: HXL tags
+        for _, site in sites.iterrows():
+            row, col = src.index(site["Longitude"], site["Latitude"])
+            people[row, col] += site["Individuals"]
+    return people

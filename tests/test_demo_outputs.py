@@ -17,6 +17,8 @@ import pytest
 import rasterio
 import yaml
 
+from tests._run_inputs import demo_population
+
 RUN_OUTPUTS = {
     "summary.json",
     "zones.csv",
@@ -186,7 +188,7 @@ def test_demo_cyclone_matches_an_independent_computation(demo_folder):
     from hazards.library import curve_entries
 
     inputs, run = demo_folder / "inputs", demo_folder / "run"
-    people = _grid(inputs / "population.tif")
+    people = demo_population(inputs)  # sites' people added at their cells
     wind = _grid(inputs / "cyclone_wind.tif")
     curve = curve_entries()["tc_emanuel_kam2024_si"].curve("central")
     assert curve.kind == "linear"
@@ -206,7 +208,7 @@ def test_demo_cyclone_matches_an_independent_computation(demo_folder):
 def test_demo_earthquake_matches_an_independent_computation(demo_folder):
     """eq_mmi6_survivors displaces everyone at MMI VI or above, i.e. MMI >= 5.5."""
     inputs, run = demo_folder / "inputs", demo_folder / "run"
-    people = _grid(inputs / "population.tif")
+    people = demo_population(inputs)  # sites' people added at their cells
     mmi = _grid(inputs / "earthquake_mmi.tif")
     summary = _read_json(run / "summary.json")["hazards"]["earthquake"]
     assert summary["displaced"] == pytest.approx(float(people[mmi >= 5.5].sum()), rel=1e-9)

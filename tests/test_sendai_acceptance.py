@@ -15,6 +15,7 @@ import pytest
 import rasterio
 import yaml
 
+from tests._run_inputs import demo_population
 from tests.test_sendai import (
     check_b1_rows,
     check_hxl,
@@ -66,8 +67,7 @@ def test_demo_b3_b4_exclusive_against_numpy(demo_folder, demo_table):
     run_file = yaml.safe_load((inputs / "run.yaml").read_text(encoding="utf-8"))
     hazard = next(h for h in run_file["hazards"] if h["id"] == "river_flood")
     low, high = jrc_thresholds(hazard["damage_curve"].removeprefix("flood_damage_states_jrc_"))
-    with rasterio.open(inputs / "population.tif") as src:
-        people = src.read(1).astype(np.float64)
+    people = np.nan_to_num(demo_population(inputs))  # sites' people added at their cells
     # seasonal presence: the floods' months weighted by the national multipliers
     season = hazard.get("season") or dict.fromkeys(range(1, 13), 1)
     multipliers = ((run_file.get("mobility") or {}).get("seasonal") or {}).get("multipliers", {})
