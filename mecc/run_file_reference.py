@@ -366,8 +366,9 @@ SECTIONS = [
                 "name, CSV file or mapping",
                 "required (not for drought, sea-level rise)",
                 "Intensity → share displaced: a built-in curve (`mecc curves list`), "
-                "`NAME:low`/`NAME:high`, a CSV `intensity,share`, or "
-                "`{intensity: [...], share: [...]}`.",
+                "`NAME:low`/`NAME:high`, a CSV `intensity,share`, "
+                "`{intensity: [...], share: [...]}`, or `{step: X}` (a threshold in the type's "
+                "unit: everyone at intensity X or more is displaced, nobody below).",
             ),
             "variants": (
                 "mapping `low`/`high` → curve",

@@ -103,14 +103,24 @@ def people_at_least(pack, name, threshold):
     return float(np.nansum(np.where(depth >= threshold, population(pack), 0.0)))
 
 
-def rp_aad(pack, threshold, prefix="river_flood_rp", weights=1.0):
-    """Average annual displacement by the trapezoid over the return-period maps."""
+def rp_aad(pack, threshold, prefix="river_flood_rp", weights=1.0, protection=None):
+    """Average annual displacement by the trapezoid over the return-period maps.
+
+    With a ``protection`` standard P between the first and the last map, the integral
+    starts at 1/P, with the displacement at P interpolated in log T between its maps.
+    """
     pop = population(pack) * weights
+    periods = [float(t) for t in RETURN_PERIODS]
     shown = [
         float(np.nansum(np.where(grid(pack, f"{prefix}{t:04d}.tif")[0] >= threshold, pop, 0.0)))
         for t in RETURN_PERIODS
     ]
-    p = [1.0 / t for t in RETURN_PERIODS]
+    if protection is not None and protection > periods[0]:
+        k = next(i for i, t in enumerate(periods) if t >= protection)
+        t = math.log(protection / periods[k - 1]) / math.log(periods[k] / periods[k - 1])
+        at_protection = (1 - t) * shown[k - 1] + t * shown[k]
+        periods, shown = [float(protection), *periods[k:]], [at_protection, *shown[k:]]
+    p = [1.0 / t for t in periods]
     return sum((p[i] - p[i + 1]) * (shown[i] + shown[i + 1]) / 2 for i in range(len(p) - 1))
 
 
@@ -265,17 +275,23 @@ def test_exposure_by_sex_and_age(pack):
 
 def test_average_annual_displacement_and_ranges(pack):
     m4 = key(pack, "m4_displacement")
-    assert m4["knobs"]["protection_rp"] == RETURN_PERIODS[0]  # variant 0: no protection effect
+    guard = m4["knobs"]["protection_rp"]
+    assert RETURN_PERIODS[0] < guard < RETURN_PERIODS[-1]  # the defences change the AAD
     q = m4["questions"]
-    assert q["q1"]["answer"] == pytest.approx(rp_aad(pack, 1.0), rel=1e-9)
-    assert q["q1"]["range"] == pytest.approx([rp_aad(pack, 1.5), rp_aad(pack, 0.5)], rel=1e-9)
-    assert q["q2"]["answer"] == pytest.approx(rp_aad(pack, 0.5), rel=1e-9)
+    assert q["q1"]["answer"] == pytest.approx(rp_aad(pack, 1.0, protection=guard), rel=1e-9)
+    assert q["q1"]["answer"] < rp_aad(pack, 1.0)  # lower than without the defences
+    assert q["q1"]["range"] == pytest.approx(
+        [rp_aad(pack, 1.5, protection=guard), rp_aad(pack, 0.5, protection=guard)], rel=1e-9
+    )
+    assert q["q2"]["answer"] == pytest.approx(rp_aad(pack, 0.5, protection=guard), rel=1e-9)
     period = m4["knobs"]["return_period"]
     assert q["q3"]["answer"] == pytest.approx(
         people_at_least(pack, f"river_flood_rp{period:04d}.tif", 1.0), rel=1e-9
     )
     people = float(np.nansum(population(pack)))
-    assert q["q6"]["answer"] == pytest.approx(rp_aad(pack, 1.0) * 1e5 / people, rel=1e-9)
+    assert q["q6"]["answer"] == pytest.approx(
+        rp_aad(pack, 1.0, protection=guard) * 1e5 / people, rel=1e-9
+    )
 
 
 def test_futures_of_the_tabletop(pack):
@@ -420,8 +436,8 @@ def test_a_variant_past_the_knob_lists_is_another_key(tmp_path):
         keys[variant] = key(built.out_dir, "m4_displacement")
         metas[variant] = json.loads((built.out_dir / "pack.json").read_text("utf-8"))
     first, fifth = keys[0], keys[4]
-    assert first["knobs"] == {"return_period": 100, "protection_rp": 2}
-    assert fifth["knobs"] == {"return_period": 100, "protection_rp": 5}
+    assert first["knobs"] == {"return_period": 100, "protection_rp": 5}
+    assert fifth["knobs"] == {"return_period": 100, "protection_rp": 10}
     numbers = {
         v: {q: e["answer"] for q, e in k["questions"].items() if e["kind"] == "numeric"}
         for v, k in keys.items()

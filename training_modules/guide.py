@@ -6,7 +6,7 @@ from __future__ import annotations
 from training_modules.handouts import cover, head_row, page
 from training_modules.words import Words, esc
 
-__all__ = ["answer_text", "render_guide"]
+__all__ = ["answer_text", "render_guide", "rubric_example"]
 
 
 def answer_text(words: Words, entry: dict, value=None) -> str:
@@ -98,6 +98,32 @@ def _rubrics(words: Words, module, key: dict) -> str:
     return "".join(out)
 
 
+def rubric_example(module, key: dict) -> dict:
+    """The placeholders of the grading text's example of facilitator rubric points.
+
+    Parameters
+    ----------
+    module : Module
+        The module whose guide shows the example.
+    key : dict
+        Its language-neutral answer key (:func:`training_modules.key.compute_key`).
+
+    Returns
+    -------
+    dict
+        ``rubric_question``: the id of the module's first rubric question, and
+        ``rubric_points``: its criteria with their full points as a YAML flow mapping
+        (``{c1: 2, c2: 1}``), so that ``q7: {text: "...", rubric: {c1: 2, c2: 1}}``
+        written in an answer sheet is graded as the facilitator's points.
+    """
+    for question in module.items("questions"):
+        entry = key["questions"][question["id"]]
+        if entry["kind"] == "rubric":
+            points = ", ".join(f"{c}: {p}" for c, p in entry["criteria"].items())
+            return {"rubric_question": question["id"], "rubric_points": f"{{{points}}}"}
+    return {"rubric_question": "q1", "rubric_points": "{c1: 1}"}
+
+
 def _agenda(words: Words, module) -> str:
     rows, start = [], 0
     for item in module.items("agenda"):
@@ -159,7 +185,7 @@ def render_guide(module, words: Words, key: dict, variant: int, sources: str, fi
         f"<section><h2>{words.c('guide.quiz')}</h2>{words.md_common('guide.quiz_intro')}<ol>{quiz}</ol></section>",
         f"<section><h2>{words.c('guide.debrief')}</h2><ul>{debrief}</ul></section>",
         f"<section><h2>{words.c('guide.notes')}</h2><ul>{notes}</ul>"
-        f"{words.md_common('guide.grading')}</section>",
+        f"{words.md_common('guide.grading', **rubric_example(module, key))}</section>",
         f'<footer class="notice">{sources}</footer>',
     ]
     title = f"{words.module('title')}: {words.common('guide.kicker', number=module.number)}"

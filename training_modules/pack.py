@@ -13,6 +13,11 @@
 The engine runs once per module (identical scenarios once in all); facts, maps, tables
 and keys are computed once; each language only renders them. The folder is written
 to a staging folder and renamed into place (nothing half-written on failure).
+
+In ``pack.json`` each module's ``variants`` is its number of distinct variants
+(:func:`scenario.variant_count`; ``--variant`` must be below it), or null for a module
+whose data are drawn afresh for every variant (loss records, shelter sites): every
+``--variant N`` gives it other numbers, there is no limit.
 """
 
 from __future__ import annotations

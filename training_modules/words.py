@@ -10,16 +10,36 @@ shown as zone names). Long texts use a small, safe subset of Markdown: paragraph
 from __future__ import annotations
 
 import html
+import math
+import numbers
 import re
 from pathlib import Path
 
 from mecc.map_data import Numbers
 from training_modules.catalogue import _flatten
 
-__all__ = ["Words", "esc", "markdown"]
+__all__ = ["Words", "esc", "is_whole", "markdown"]
 
 esc = html.escape
 STYLE_FILE = Path(__file__).resolve().parent / "assets" / "handout.css"
+
+
+def is_whole(value) -> bool:
+    """Whether ``value`` is a finite number without a fractional part (3, 3.0, not 3.5).
+
+    Parameters
+    ----------
+    value : object
+        Anything; text, None, NaN and infinities are not whole numbers.
+
+    Returns
+    -------
+    bool
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return False
+    value = float(value)
+    return math.isfinite(value) and value.is_integer()
 
 
 class _Context(dict):
@@ -70,7 +90,24 @@ class Words:
         return sorted(k[len("grading.") :] for k in self._common if k.startswith("grading."))
 
     def num(self, value, decimals: int | None = None) -> str:
-        """A number in this language (``decimals``: fixed decimals instead of the default)."""
+        """A number in this language.
+
+        Parameters
+        ----------
+        value : float or int
+            The number; None or not finite prints the language's "missing" word.
+        decimals : int, optional
+            Fixed decimals. By default a whole number (a count, a return period, a
+            year) prints without decimals and any other value with the significant
+            digits of :class:`mecc.map_data.Numbers` (one decimal from 1 to 10).
+
+        Returns
+        -------
+        str
+            The number with the language's decimal and group marks.
+        """
+        if decimals is None and is_whole(value):
+            decimals = 0
         if decimals is not None:
             text = f"{float(value):,.{decimals}f}"
             return (
