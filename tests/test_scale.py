@@ -76,6 +76,22 @@ def read_summary(folder: Path) -> dict:
     return json.loads((folder / "summary.json").read_text(encoding="utf-8"))
 
 
+def stream_and_dask(run_file, tmp_path, client, block_shape, chunk_shape) -> tuple:
+    """The run folders of one run file run streaming (default blocks) and on Dask."""
+    from mecc.run import run_country
+
+    stream = run_country(run_file, tmp_path / "stream", with_map=False).out_dir
+    dask = run_country(
+        run_file,
+        tmp_path / "dask",
+        with_map=False,
+        dask=client,
+        block_shape=block_shape,
+        chunk_shape=chunk_shape,
+    ).out_dir
+    return stream, dask
+
+
 ZONE_TABLES = ["zones.csv", "zones_bands.csv", "bands.csv", "exceedance.csv"]
 
 
@@ -145,18 +161,9 @@ def test_demo_country_on_dask_equals_streaming(client, tmp_path):
     grids) and two futures, whose extra passes run on Dask too, and mobility: sites (a
     sparse layer with figures per site), seasonal presence and the allocation grids."""
     from mecc.demo import write_demo_inputs
-    from mecc.run import run_country
 
     run_file = write_demo_inputs(tmp_path / "inputs")
-    stream = run_country(run_file, tmp_path / "stream", with_map=False).out_dir
-    dask = run_country(
-        run_file,
-        tmp_path / "dask",
-        with_map=False,
-        dask=client,
-        block_shape=(64, 64),
-        chunk_shape=(128, 128),
-    ).out_dir
+    stream, dask = stream_and_dask(run_file, tmp_path, client, (64, 64), (128, 128))
     summary = read_summary(stream)
     assert set(summary["futures"]) == {"ssp245_2050", "ssp585_2050"}
     assert_same(summary, read_summary(dask))
@@ -397,7 +404,6 @@ def test_batch_on_a_local_dask_cluster_one_task_per_file(tmp_path):
 def test_exposure_and_mobility_on_dask_equal_streaming(client, tmp_path):
     """Cohort grids (dense layers), sites added at points, scaling to a total and the
     allocation grids, on chunks of 2 x 2 blocks of 2 x 2 cells."""
-    from mecc.run import run_country
     from tests._run_inputs import basic_case, cell_centre, write_run
     from tests.conftest import write_raster
 
@@ -416,15 +422,7 @@ def test_exposure_and_mobility_on_dask_equal_streaming(client, tmp_path):
         "allocation": {"radius_km": 300, "exponent": 1, "cell_km": 5},
     }
     run_file = write_run(tmp_path, data)
-    stream = run_country(run_file, tmp_path / "stream", with_map=False).out_dir
-    dask = run_country(
-        run_file,
-        tmp_path / "dask",
-        with_map=False,
-        dask=client,
-        block_shape=(2, 2),
-        chunk_shape=(2, 2),
-    ).out_dir
+    stream, dask = stream_and_dask(run_file, tmp_path, client, (2, 2), (2, 2))
     assert_same(read_summary(stream), read_summary(dask))
     names = [*ZONE_TABLES, "zones_disaggregated.csv", "sites.csv", "allocation.csv", "flows.csv"]
     assert_same_tables(stream, dask, names)
@@ -434,7 +432,6 @@ def test_allocation_on_dask_equals_streaming_with_cells_cut_by_units_and_chunks(
     """The units sharing each allocation cell are counted on the pass, chunk by chunk on
     Dask: a 12 x 16 grid in 3 x 2 chunks of 2 x 2 blocks, allocation cells of 2 x 2 cells
     cut by the units' borders, gives the streaming run's allocation.csv and flows.csv."""
-    from mecc.run import run_country
     from tests._run_inputs import cell_box, write_run, write_zones
     from tests.conftest import write_raster
 
@@ -469,15 +466,7 @@ def test_allocation_on_dask_equals_streaming_with_cells_cut_by_units_and_chunks(
         "mobility": {"allocation": {"radius_km": 40, "exponent": 1, "cell_km": 25}},
     }
     run_file = write_run(tmp_path, data)
-    stream = run_country(run_file, tmp_path / "stream", with_map=False).out_dir
-    dask = run_country(
-        run_file,
-        tmp_path / "dask",
-        with_map=False,
-        dask=client,
-        block_shape=(2, 4),
-        chunk_shape=(2, 2),
-    ).out_dir
+    stream, dask = stream_and_dask(run_file, tmp_path, client, (2, 4), (2, 2))
     manifest = json.loads((stream / "manifest.json").read_text(encoding="utf-8"))
     about = manifest["parameters"]["exposure"]["allocation"]
     assert about["grid_cells_per_side"] == 2 and about["grid"] == {"width": 8, "height": 6}
