@@ -65,7 +65,8 @@ def labels(lang: str) -> dict:
 
 
 class Numbers:
-    """Locale number formatting: integers above 10, one decimal below, two digits below 1."""
+    """Locale number formatting: integers above 10 and whole numbers (counts), one decimal
+    below 10, two significant digits below 1."""
 
     def __init__(self, words: dict):
         self.decimal = words["decimal"]
@@ -78,7 +79,7 @@ class Numbers:
         size = abs(value)
         if size == 0:
             text = "0"
-        elif size >= 10:
+        elif size >= 10 or value.is_integer():
             text = f"{value:,.0f}"
         elif size >= 1:
             text = f"{value:,.1f}"

@@ -34,6 +34,9 @@ __all__ = [
 
 SITE_COLOUR = "#7a0177"
 FLOW_COLOUR = "#08519c"
+MAX_FLOW_LINES = 400
+"""Most flow lines a map draws per hazard: the largest (a country of 40,000 units had
+1.7 million flows in one band, a line and tooltip each: a page of gigabytes)."""
 
 
 def _read(path):
@@ -107,6 +110,7 @@ def flow_layers(m, page) -> None:
         band = allocation_band(table, hazard_id, summary.get("kind", ""), run.bands)
         if band is None:
             continue
+        band_text = _band_text(text, summary, band, run.bands)
         chosen = flows[
             (flows["hazard_id"] == hazard_id)
             & (flows["band"] == band)
@@ -116,11 +120,16 @@ def flow_layers(m, page) -> None:
         ]
         if chosen.empty:
             continue
+        name = f"{text.w('layer_flows', band=band_text)} · {esc(hazard_id)}"
+        if len(chosen) > MAX_FLOW_LINES:  # a line each would make the page unusable
+            name += (
+                " ("
+                + text.w("flows_largest", shown=MAX_FLOW_LINES, total=text.number(len(chosen)))
+                + ")"
+            )
+            chosen = chosen.nlargest(MAX_FLOW_LINES, "people", keep="first")
         largest = chosen["people"].max()
-        band_text = _band_text(text, summary, band, run.bands)
-        group = folium.FeatureGroup(
-            name=f"{text.w('layer_flows', band=band_text)} · {esc(hazard_id)}", show=False
-        )
+        group = folium.FeatureGroup(name=name, show=False)
         for row in chosen.itertuples():
             tip = text.w(
                 "flow_tip",

@@ -28,9 +28,11 @@ def esc(text: str) -> str:
     folium renders each element and then parses its output again as a Jinja template
     (branca's ``Element``), so a ``{`` of a name is written as the entity ``&#123;``: a
     unit named ``Zone {# 1`` stopped the map with a template error, and ``{{ 7*7 }}``
-    was shown as ``49``.
+    was shown as ``49``. folium also puts tooltips inside JavaScript template literals
+    (`` `...` ``), so a backtick or a backslash of a name (``N`go``) ended the string or
+    made a bad escape and left the map blank: they are written as entities too.
     """
-    return html.escape(text).replace("{", "&#123;")
+    return html.escape(text).replace("{", "&#123;").replace("`", "&#96;").replace("\\", "&#92;")
 
 
 NODATA_PATTERN = (

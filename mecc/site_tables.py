@@ -51,7 +51,8 @@ def site_table(sites, hazards, overlays, points: dict | None, zones) -> pd.DataF
             continue
         index = {(r, c): k for k, (r, c) in enumerate(zip(figures.rows, figures.cols, strict=True))}
         at = np.array(
-            [index.get((r, c), -1) for r, c in zip(frame["row"], frame["col"], strict=True)]
+            [index.get((r, c), -1) for r, c in zip(frame["row"], frame["col"], strict=True)],
+            dtype=np.int64,  # also when no site lies on the grid
         )
         found = at >= 0
         pick = np.where(found, at, 0)

@@ -623,3 +623,52 @@ def test_palettes_keep_their_order_in_grayscale(scheme, start, stop, reverse):
     linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
     luminance = linear @ np.array([0.2126, 0.7152, 0.0722])
     assert np.all(np.diff(luminance) < -0.02), luminance
+
+
+TICK_NAMES = ["N`go ${7*7}", "Back\\xslash \\u00"]
+
+
+def test_names_with_backticks_and_backslashes_keep_the_map_working(visit, tmp_path):
+    """folium writes tooltips inside JavaScript template literals: a unit or site named
+    ``N`go`` ended the literal and a backslash made a bad escape, so with the allocation's
+    flow lines (whose tooltips name both units) the page stopped with a script error and
+    showed no unit at all."""
+    from mecc.run import run_country
+    from tests._run_inputs import cell_centre
+
+    inputs = tmp_path / "inputs"
+    data = basic_case(inputs)
+    geometries = list(gpd.read_file(inputs / "zones.geojson").geometry)
+    write_zones(inputs / "zones.geojson", ["A", "B"], geometries, names=TICK_NAMES)
+    lon, lat = cell_centre(0, 0)
+    (inputs / "sites.csv").write_text(
+        f"site_name,lat,lon,individuals\ncamp `x` \\n,{lat},{lon},300\n", encoding="utf-8"
+    )
+    data["mobility"] = {
+        "sites": {"path": "sites.csv", "in_population_grid": False},
+        "allocation": {"radius_km": 300, "exponent": 0, "cell_km": 0.5},
+    }
+    run_country(write_run(inputs, data), tmp_path / "run")
+    flows = pd.read_csv(tmp_path / "run" / "flows.csv", encoding="utf-8-sig")
+    assert (flows["from_zone"] != flows["to_zone"]).any()  # a flow line is drawn
+    v = visit(tmp_path / "run" / "map.html", viewport={"width": 1000, "height": 700})
+    page = v.page
+    page.wait_for_timeout(200)
+    assert v.errors == [] and v.dialogs == []
+    assert page.locator("path.leaflet-interactive").count() >= 2
+    page.evaluate(  # every layer on: the sites and flows are off at first
+        "document.querySelectorAll('.leaflet-control-layers-overlays input')"
+        ".forEach(i => { if (!i.checked) i.click(); })"
+    )
+    assert v.errors == []
+    tips = page.evaluate(
+        "(() => { const out = []; meccMap.eachLayer(l => { const t = l.getTooltip &&"
+        " l.getTooltip(); if (t) { const d = document.createElement('div');"
+        " d.innerHTML = t.getContent(); out.push(d.textContent); } }); return out; })()"
+    )
+    text = " | ".join(tips)
+    assert "camp `x` \\n" in text
+    assert (
+        f"{TICK_NAMES[1]} → {TICK_NAMES[0]}" in text or f"{TICK_NAMES[0]} → {TICK_NAMES[1]}" in text
+    )
+    assert "49" not in text

@@ -659,3 +659,54 @@ def test_distance_weights_follow_great_circle_distances():
     width_km = 0.05 * np.pi * 6371.0088 / 180 * np.cos(np.radians(60 - 0.05 * 30 / 2))
     assert weights[0, rows, cols] == pytest.approx((0.5 * width_km) ** -2, rel=1e-9)
     assert (weights[:, rows, cols + 5] == 0).all()  # 5 columns at 60 N: 13.9 km > 12 km
+
+
+def test_a_site_list_with_no_site_on_the_grid_is_warned_not_a_crash(tmp_path):
+    """Every site outside the analysis grid (a list for another country, or lat/lon
+    swapped): sites.csv was built from an empty float index and the run stopped with an
+    IndexError after the engine; now the sites are left out with the warning."""
+    data = scenario_case(tmp_path)
+    lon, lat = cell_centre(0, 0)
+    (tmp_path / "sites.csv").write_text(
+        f"site_name,lat,lon,individuals\nswapped,{lon},{lat},300\n", encoding="utf-8"
+    )
+    data["mobility"] = {"sites": {"path": "sites.csv", "in_population_grid": False}}
+    result = run(tmp_path, data)
+    sites = pd.read_csv(tmp_path / "out" / "sites.csv", encoding="utf-8-sig")
+    assert sites.empty and "sc_displaced" in sites.columns
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert any("lie outside the analysis grid" in w for w in manifest["warnings"])
+    assert result.summary["population_total"] == pytest.approx(POP.sum())
+
+
+def test_map_draws_only_the_largest_flows_and_says_so(tmp_path, monkeypatch):
+    """A national run had 1.7 million flows in one band, a line and a tooltip each: the
+    map draws the MAX_FLOW_LINES largest and its layer name says how many of how many."""
+    import mecc.map_mobility
+    from mecc.maps import build_map
+    from tests._run_inputs import cell_box, write_zones
+
+    data = scenario_case(tmp_path)
+    write_zones(
+        tmp_path / "zones.geojson",
+        ["A", "B", "C"],
+        [
+            cell_box(0, 0, rows=4, cols=2),
+            cell_box(0, 2, rows=4, cols=1),
+            cell_box(0, 3, rows=4, cols=1),
+        ],
+        names=["Zone A", "Zone B", "Zone C"],
+    )
+    data["mobility"] = {"allocation": {"radius_km": 300, "exponent": 0, "cell_km": 0.5}}
+    run(tmp_path, data)
+    flows = pd.read_csv(tmp_path / "out" / "flows.csv", encoding="utf-8-sig", dtype=str)
+    flows["people"] = flows["people"].astype(float)
+    between = flows[flows["from_zone"] != flows["to_zone"]]
+    assert len(between) == 2  # B and C (the flooded columns) send people to A
+    monkeypatch.setattr(mecc.map_mobility, "MAX_FLOW_LINES", 1)
+    page = build_map(tmp_path / "out", tmp_path / "map.html").read_text(encoding="utf-8")
+    assert f"the 1 largest of {len(between)} flows; all in flows.csv" in page
+    largest = between.loc[between["people"].idxmax()]
+    names = {"A": "Zone A", "B": "Zone B", "C": "Zone C"}
+    assert f"{names[largest['from_zone']]} → {names[largest['to_zone']]}" in page
+    assert page.count(" → ") == 1
