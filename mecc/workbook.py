@@ -28,7 +28,7 @@ import pandas as pd
 
 from mecc.errors import DataError
 
-__all__ = ["FIXED_TIME", "write_workbook"]
+__all__ = ["FIXED_TIME", "continued", "write_workbook"]
 
 FIXED_TIME = datetime.datetime(1980, 1, 1)
 """The date written into a workbook (no clock time: reruns give the same bytes)."""
@@ -62,12 +62,13 @@ def write_workbook(path, title: str, sheets) -> None:
     if len(set(names)) != len(names) or any(not 0 < len(n) <= 31 for n in names):
         raise ValueError(f"sheet names must be unique and 1-31 characters: {names}")
     for name, frame, _ in sheets:
-        if len(frame) + 1 > MAX_ROWS or frame.shape[1] > MAX_COLUMNS:
+        if frame.shape[1] > MAX_COLUMNS:
             raise DataError(
-                f"{Path(path).name}: sheet {name!r} has {len(frame)} rows and "
-                f"{frame.shape[1]} columns; a spreadsheet holds at most {MAX_ROWS - 1} rows "
-                f"under its header and {MAX_COLUMNS} columns (the CSV has them all)"
+                f"{Path(path).name}: sheet {name!r} has {frame.shape[1]} columns; a "
+                f"spreadsheet holds at most {MAX_COLUMNS} (the CSV has them all)"
             )
+    sheets = continued(sheets)
+    names = [name for name, _, _ in sheets]
     parts = {
         "[Content_Types].xml": _content_types(len(sheets)),
         "_rels/.rels": _package_relationships(),
@@ -88,6 +89,33 @@ def write_workbook(path, title: str, sheets) -> None:
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def continued(sheets: list, rows: int | None = None) -> list:
+    """The sheets with every table longer than a worksheet holds (``rows`` under the
+    header) split over sheets of the same columns: ``name``, ``name (2)``, ... (names cut
+    to 31 characters), so a national run's workbook holds every row, as its CSV does.
+
+    A country of 40,000 units with 27 return-period maps had 1.7 million rows by map:
+    the run stopped at the workbook and wrote nothing.
+    """
+    rows = MAX_ROWS - 1 if rows is None else rows
+    out = []
+    taken = {name for name, _, _ in sheets}
+    for name, frame, widths in sheets:
+        if len(frame) <= rows:
+            out.append((name, frame, widths))
+            continue
+        for k, start in enumerate(range(0, len(frame), rows), start=1):
+            part = name
+            if k > 1:
+                suffix = f" ({k})"
+                part = name[: 31 - len(suffix)].rstrip(" (-") + suffix
+                while part in taken:  # another sheet has that name: a shorter stem
+                    part = part[: -len(suffix) - 1] + suffix
+                taken.add(part)
+            out.append((part, frame.iloc[start : start + rows], widths))
+    return out
 
 
 def _write_parts(target: Path, parts: dict, sheets: list, force_zip64: bool) -> None:

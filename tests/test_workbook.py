@@ -83,16 +83,47 @@ def test_empty_table_and_bad_sheet_names(tmp_path):
     assert not (tmp_path / "x.xlsx").exists()
 
 
-def test_a_sheet_larger_than_a_spreadsheet_is_refused(tmp_path, monkeypatch):
+def test_a_table_longer_than_a_sheet_continues_on_more_sheets(tmp_path, monkeypatch):
+    """A national run's Sendai table by map had 1.7 million rows: the run stopped at the
+    workbook and wrote nothing. Rows beyond a worksheet continue on sheets of the same
+    columns, every row kept (here a sheet holds 2 rows under its header)."""
+    import openpyxl
+
     import mecc.workbook
 
     monkeypatch.setattr(mecc.workbook, "MAX_ROWS", 3)  # the real limit needs 10^6 rows
-    write_workbook(tmp_path / "ok.xlsx", "t", [("Data", pd.DataFrame({"a": [1, 2]}), None)])
+    data = pd.DataFrame({"a": [1, 2, 3, 4, 5], "b": list("vwxyz")})
+    long_name = "By return period or event (all)"  # 31 characters: the suffix shortens it
+    sheets = [("Data", data, None), (long_name, data.iloc[:3], None), ("Data (2)x", data, None)]
+    write_workbook(tmp_path / "big.xlsx", "t", sheets)
+    book = openpyxl.load_workbook(tmp_path / "big.xlsx", read_only=True)
+    assert book.sheetnames == [
+        "Data",
+        "Data (2)",
+        "Data (3)",
+        long_name,
+        "By return period or event (2)",
+        "Data (2)x",
+        "Data (2)x (2)",
+        "Data (2)x (3)",
+    ]
+
+    def rows(*names):
+        out = []
+        for name in names:
+            values = list(book[name].iter_rows(values_only=True))
+            assert values[0] == ("a", "b")
+            out += values[1:]
+        return out
+
+    assert rows("Data", "Data (2)", "Data (3)") == list(data.itertuples(index=False, name=None))
+    assert rows(long_name, "By return period or event (2)") == [(1, "v"), (2, "w"), (3, "x")]
     from mecc.errors import DataError
 
-    with pytest.raises(DataError, match="sheet 'Data' has 3 rows and 1 columns"):
-        write_workbook(tmp_path / "big.xlsx", "t", [("Data", pd.DataFrame({"a": [1, 2, 3]}), None)])
-    assert not (tmp_path / "big.xlsx").exists()
+    monkeypatch.setattr(mecc.workbook, "MAX_COLUMNS", 1)
+    with pytest.raises(DataError, match="sheet 'Data' has 2 columns"):
+        write_workbook(tmp_path / "wide.xlsx", "t", [("Data", data, None)])
+    assert not (tmp_path / "wide.xlsx").exists()
 
 
 def _long_frame(n: int) -> pd.DataFrame:
