@@ -124,7 +124,7 @@ class _Group(click.Group):
             )
             ctx.exit(128 + int(signum))
         except Exception as error:  # noqa: BLE001 - the one place errors become exit codes
-            from mecc.errors import EXIT_INTERNAL, MeccError
+            from mecc.errors import EXIT_INTERNAL, MeccError, path_hint
             from mecc.outputs import write_problem
 
             verbose = (ctx.obj or {}).get("verbose", 0)
@@ -134,7 +134,7 @@ class _Group(click.Group):
                 traceback.print_exc()
             error = write_problem(error) or error  # no space, no permission: not a bug
             if isinstance(error, MeccError):
-                click.echo(f"error: {error}", err=True)
+                click.echo(f"error: {path_hint(str(error))}", err=True)
                 ctx.exit(error.exit_code)
             click.echo(
                 f"internal error: {type(error).__name__}: {error}\n"

@@ -381,6 +381,18 @@ def _check_futures(futures: list, label: str) -> None:
             raise ConfigError(f"{where}.population.kind: applies to a population grid (path)")
 
 
+def _home_paths(value):
+    """Strings starting with ``~/`` (a file in the user's home folder, as a shell would
+    read it) with the home folder written out; everything else as it is."""
+    if isinstance(value, dict):
+        return {key: _home_paths(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_home_paths(item) for item in value]
+    if isinstance(value, str) and value.startswith("~/"):
+        return os.path.expanduser(value)
+    return value
+
+
 def load_config(path) -> RunConfig:
     """Read and validate a run file.
 
@@ -405,6 +417,7 @@ def load_config(path) -> RunConfig:
         raise ConfigError(
             f"{label}: the run file must be a mapping of keys (country, population, ...)"
         )
+    data = _home_paths(data)
     _check_keys(data, TOP_KEYS, label)
     _check_values(data, label)
     if not re.fullmatch(r"[A-Z]{3}", data["country"]):

@@ -350,3 +350,17 @@ def error_reason(error: Exception) -> str:
     one-line errors that quote a library's reason."""
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
+
+
+_WINDOWS_PATH = re.compile(r"file not found \((?=[^)]*(?:\\|\b[A-Za-z]:[\\/]))")
+
+
+def path_hint(message: str) -> str:
+    """``message`` with a hint when a file not found was written as a Windows path (a
+    drive letter or backslashes) on a system that reads neither."""
+    if os.sep == "/" and _WINDOWS_PATH.search(message):
+        return (
+            f"{message}; on Linux and macOS write paths with / (not \\) and without a drive "
+            "letter: relative to the run file's folder, or from /"
+        )
+    return message

@@ -50,6 +50,29 @@ def test_missing_population_file(cli, case, tmp_path):
 
 
 @pytest.mark.parametrize(
+    "written", ["C:\\Users\\ana\\pop.tif", "Donn\u00e9es\\pop.tif", "D:/data/pop.tif"]
+)
+def test_a_windows_path_says_how_paths_are_written_here(cli, case, tmp_path, written):
+    """A run file made on Windows: the error names the path and says to write / and no
+    drive letter (it only said 'file not found' with the path glued to the folder)."""
+    folder, run = case
+    run["population"]["path"] = written
+    line = expect_error(cli, write_run(folder, run), tmp_path / "out", 1, "population.path")
+    assert "file not found" in line and "write paths with / (not \\)" in line
+
+
+def test_a_path_from_the_home_folder_is_read_as_a_shell_reads_it(cli, case, tmp_path, monkeypatch):
+    folder, run = case
+    monkeypatch.setenv("HOME", str(folder))
+    run["population"]["path"] = "~/pop.tif"
+    result = cli("run", write_run(folder, run), "--out", tmp_path / "out", "--no-map")
+    assert result.exit_code == 0, result.stderr
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    population = next(i for i in manifest["inputs"] if i["role"] == "population")
+    assert population["path"] == "pop.tif"  # the home folder is the run file's here
+
+
+@pytest.mark.parametrize(
     ("missing", "mutate", "needles"),
     [
         ("rp10.tif", None, ("run.yaml", "hazards[0]", "return_periods.10", "rp10.tif")),
