@@ -383,6 +383,10 @@ def _as_float(value):
         return np.nan
 
 
+MAX_DEFAULT_PAGES = 2000
+"""Most pages written when neither --zone nor --level chooses them (a country of 40,000
+communes gave 40,000 pages: about 4 GB of HTML and 20 minutes before the PDF)."""
+
 PROFILE_INDICATORS = ("B-1", "B-3", "B-4", "B-5")
 """Sendai indicators a profile page shows (the whole table: sendai.xlsx): B-1 and the
 three parts it adds up (B-1 = B-3 + B-4 + B-5, people directly affected)."""
@@ -496,6 +500,14 @@ def build_profiles(
         units = units[units["zone_code"].isin(zones)]
     if units.empty:
         raise DataError(f"{run_dir}: no admin unit to profile")
+    if not zones and not levels and len(units) > MAX_DEFAULT_PAGES:
+        counts = units["level"].value_counts().sort_index()
+        per_level = ", ".join(f"level {int(lv)}: {n:,}" for lv, n in counts.items())
+        raise ConfigError(
+            f"{run_dir}: {len(units):,} units ({per_level}) would make a document of "
+            f"{len(units):,} pages; choose --level (e.g. --level {int(counts.index[0])}) or "
+            "--zone CODE"
+        )
     pages = [profiles.page(unit, k + 1, len(units)) for k, (_, unit) in enumerate(units.iterrows())]
     title = f"{text.w('title')} · {esc(str(run.summary.get('country', '')))}"
     document = (

@@ -592,3 +592,16 @@ def test_profiles_render_offline_with_nothing_cut_off(demo_profiles, browser):  
         assert entry["tall"] <= 1 and entry["wide"] <= 1, entry
         assert entry["footer"] <= 0.5, entry  # the footer sits inside the A4 box
         assert entry["sentences"] == hazards and entry["svg"] >= 1, entry  # one per hazard
+
+
+def test_a_profile_of_every_unit_of_a_large_country_asks_for_a_level(run_dir, monkeypatch):
+    """Without --zone or --level every unit is profiled: 40,000 communes made a document
+    of about 4 GB. Above MAX_DEFAULT_PAGES units the command says how many and asks."""
+    import mecc.profiles
+
+    monkeypatch.setattr(mecc.profiles, "MAX_DEFAULT_PAGES", 1)
+    with pytest.raises(ConfigError, match=r"2 units \(level 1: 2\) would make a document"):
+        build_profiles(run_dir)
+    assert "--level 1" in str(pytest.raises(ConfigError, build_profiles, run_dir).value)
+    assert build_profiles(run_dir, levels=[1]).count('class="page') >= 2
+    assert build_profiles(run_dir, zones=["B"]).count('class="page') >= 1
