@@ -21,6 +21,7 @@ import rasterio.features
 import shapely
 from rasterio.windows import Window
 
+from exposure.zone_coverage import partly_outside, percent, uncovered_parents
 from mecc.errors import (
     ConfigError,
     DataError,
@@ -39,9 +40,6 @@ OUTSIDE_CODE = "__outside__"
 
 OUTSIDE_SHARE = 0.05
 """Share of the people in no unit above which a run warns (:meth:`Zones.warn_outside_share`)."""
-
-COVERED_SHARE = 0.99
-"""A unit with less of its area on the analysis grid is reported as partly outside it."""
 
 
 @dataclass
@@ -200,34 +198,6 @@ def _areas_only(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return areas, mixed
 
 
-def _partly_outside(geoms: np.ndarray, box) -> list[tuple[int, float]]:
-    """Units with less than :data:`COVERED_SHARE` of their area inside ``box`` (the grid's
-    bounds, in the grid's CRS): (index, share), least covered first."""
-    bounds = shapely.bounds(geoms)  # NaN for missing and empty shapes
-    left, bottom, right, top = shapely.bounds(box)
-    with np.errstate(invalid="ignore"):
-        inside = (
-            (bounds[:, 0] >= left)
-            & (bounds[:, 1] >= bottom)
-            & (bounds[:, 2] <= right)
-            & (bounds[:, 3] <= top)
-        )
-    check = np.flatnonzero(~inside & ~np.isnan(bounds[:, 0]))
-    if check.size == 0:
-        return []
-    area = shapely.area(geoms[check])
-    kept = shapely.area(shapely.intersection(geoms[check], box))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(area > 0, kept / area, 1.0)
-    cut = [(int(i), float(v)) for i, v in zip(check, share, strict=True) if v < COVERED_SHARE]
-    return sorted(cut, key=lambda item: item[1])
-
-
-def _percent(share: float) -> str:
-    """A share as whole per cent, rounded down (98.6 % is not shown as 99 %)."""
-    return "<1%" if 0 < share < 0.01 else f"{int(share * 100 + 1e-9)}%"
-
-
 def _overlapping_pairs(geoms, codes) -> list[tuple[str, str]]:
     """Pairs of units sharing area (more than a millionth of the smaller one)."""
     valid = ~(shapely.is_empty(geoms) | shapely.is_missing(geoms))
@@ -352,9 +322,9 @@ class Zones:
             )
         self._geoms = geoms
         self._tree = shapely.STRtree(geoms)
-        cut = _partly_outside(geoms, box)
+        cut = partly_outside(geoms, box)
         if cut:
-            shown = ", ".join(f"{self.finest.codes[i]} {_percent(share)}" for i, share in cut[:5])
+            shown = ", ".join(f"{self.finest.codes[i]} {percent(share)}" for i, share in cut[:5])
             message = (
                 f"zones: {len(cut)} unit(s) lie partly or wholly outside the analysis grid, "
                 "so the people there are not counted and their figures are too low (share "
@@ -363,6 +333,10 @@ class Zones:
             )
             warnings.warn(message, MeccWarning, stacklevel=2)
             self.notes.append(message)
+        gaps = uncovered_parents(self.levels, self._links, OUTSIDE_CODE)
+        if gaps:
+            warnings.warn(gaps, MeccWarning, stacklevel=2)
+            self.notes.append(gaps)
 
     def warn_outside_share(self, population) -> str | None:
         """Warn when more than :data:`OUTSIDE_SHARE` of the people lie in no unit.

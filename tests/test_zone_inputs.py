@@ -382,3 +382,34 @@ def test_official_table_codes_of_no_unit_are_warned_about(cli, tmp_path):
     said = [w for w in manifest["warnings"] if "population.official" in w]
     assert len(said) == 1 and "1 zone code(s)" in said[0] and "C9" in said[0], said
     assert "AAA" not in said[0]  # the country code is the national figure, not unknown
+
+
+@pytest.mark.parametrize("gap", [True, False], ids=["district-missing", "nested"])
+def test_a_parent_its_children_do_not_cover_is_warned(cli, tmp_path, gap):
+    """R1 = columns 0-1, R2 = columns 2-3; without district D2 (column 1) R1's column-1
+    people (POP[:, 1]) lie in no finest unit: they count as outside, not in R1, and the
+    run said only that some people were outside (above 5 %)."""
+    folder = tmp_path / "case"
+    run = basic_case(folder)
+    run["zones"] = _two_levels(folder, "gpkg", ["R1", "R2"], ["R1", "R1", "R2", "R2"])
+    if gap:
+        districts = [cell_box(0, c, rows=4) for c in (0, 2, 3)]
+        write_zones(
+            folder / "districts.gpkg", ["D1", "D3", "D4"], districts, parent=["R1", "R2", "R2"]
+        )
+    result = cli("run", write_run(folder, run), "--out", tmp_path / "out", "--no-map")
+    assert result.exit_code == 0, result.stderr
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    said = [w for w in manifest["warnings"] if "not covered by their level-2 units" in w]
+    zones = pd.read_csv(tmp_path / "out" / "zones.csv", encoding="utf-8-sig")
+    r1 = zones[zones["zone_code"] == "R1"]["population"].iloc[0]
+    if gap:
+        assert said == [
+            "zones: 1 level-1 unit(s) are not covered by their level-2 units (share of the "
+            "unit's area in none of them: R1 50%); the people there count as outside every "
+            "unit (__outside__), not in these units: give level-2 units that cover their parents"
+        ]
+        assert said[0] in result.stderr
+        assert r1 == pytest.approx(POP[:, 0].sum())
+    else:
+        assert said == [] and r1 == pytest.approx(POP[:, :2].sum())
