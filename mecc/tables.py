@@ -211,6 +211,8 @@ def hazard_tables(hazard, sums, zones, population: np.ndarray, protection: list,
         }
         national_pmd, extra = None, {"scenario": hazard.scenario}
     summary.update(extra)
+    if "member_note" in extra:
+        warnings.warn(f"hazards.{hazard.id}: {extra['member_note']}", MeccWarning, stacklevel=2)
     summary.update(national_metrics)
     if national_pmd is not None:
         summary["pmd"] = {str(t): national_pmd[k] for k, t in enumerate(PMD_PERIODS)}
@@ -385,6 +387,16 @@ def _event_metrics(bands, displaced_rows, displaced_national, members=True):
             national[f"aad_member_{stat}"] = float(fn(member_national))
         extra["members"] = len(names)
         extra["aad_by_member"] = dict(zip(names, member_national.tolist(), strict=True))
+        spans = pd.Series(frequency).groupby(bands["member"].astype(str).to_numpy()).sum()
+        if spans.max() - spans.min() > 1e-9 * spans.max():  # DESIGN: aad = their mean
+            extra["member_note"] = (
+                "members of unequal total frequency (events a year: "
+                + ", ".join(f"{name} {value:.4g}" for name, value in spans.items())
+                + "): each member's AAD rescales it to a complete set, while the pooled aad "
+                "weights each member by its frequencies, so aad is not the mean of the "
+                "member AADs; give members of equal span for the ensemble spread to centre "
+                "on it"
+            )
     return metrics, national, national_pmd, extra
 
 

@@ -128,3 +128,33 @@ def test_variants_given_in_the_wrong_order_are_warned(tmp_path, swapped):
         assert "1,080.0, 'high' (" in said[0] and ") 400.0; 'low' must displace fewer" in said[0]
     else:
         assert said == []
+
+
+@pytest.mark.parametrize("frequencies", [(0.1, 0.05), (0.1, 0.1)], ids=["unequal", "equal"])
+def test_members_of_unequal_span_are_said_to_skew_the_mean(tmp_path, frequencies):
+    """DESIGN.md: the pooled aad is the mean of the member AADs, which holds for members
+    of equal total frequency only; otherwise the run now says so (summary and warning)."""
+    import json
+
+    from tests._run_inputs import basic_case, event_hazard, write_run
+
+    data = basic_case(tmp_path)
+    f_a, f_b = frequencies
+    (tmp_path / "events.csv").write_text(
+        f"band,frequency,member\n1,{f_a},A\n2,{f_b},B\n", encoding="utf-8"
+    )
+    data["hazards"] = [event_hazard()]
+    result = run_country(write_run(tmp_path, data), tmp_path / "out", with_map=False)
+    figures = result.summary["hazards"]["ev"]
+    by_member = figures["aad_by_member"]
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    said = [w for w in manifest["warnings"] if "members of unequal total frequency" in w]
+    if f_a == f_b:
+        assert "member_note" not in figures and said == []
+        assert figures["aad"] == pytest.approx(np.mean(list(by_member.values())), rel=1e-12)
+    else:
+        assert figures["member_note"].startswith(
+            "members of unequal total frequency (events a year: A 0.1, B 0.05)"
+        )
+        assert said == [f"hazards.ev: {figures['member_note']}"]
+        assert figures["aad"] != pytest.approx(np.mean(list(by_member.values())), rel=1e-6)
