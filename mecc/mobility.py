@@ -421,22 +421,6 @@ def _seasonal(config, mobility, zones, exposure, label) -> None:
         }
 
 
-def present_sums(exposure: Exposure, hazard_id: str, sums):
-    """A hazard's sums with the seasonal presence factor of each zone applied (a copy).
-
-    Exposed and displaced people scale with the people present; "no hazard data" stays
-    a count of residents.
-    """
-    factor = exposure.presence.get(hazard_id.split("@")[0])
-    if factor is None:
-        return sums
-    return type(sums)(
-        sums.exposed * factor[:, None],
-        sums.displaced * factor[:, None, None],
-        sums.no_hazard_data.copy(),
-    )
-
-
 def read_day_night(config, exposure: Exposure, zones=None) -> None:
     """Validate ``mobility.day_night`` early (before the engine's pass), its codes too."""
     from exposure.mobility import check_zone_codes

@@ -43,7 +43,6 @@ from mecc.mobility import (
     decorate_tables,
     exposure_summary,
     prepare_exposure,
-    present_sums,
     write_exposure_outputs,
 )
 from mecc.outputs import (
@@ -54,6 +53,7 @@ from mecc.outputs import (
     write_json,
     write_results_group,
 )
+from mecc.presence import present_overlay, present_result
 from mecc.sendai_writers import write_run_sendai
 
 __all__ = ["BatchResult", "RunResult", "run_batch", "run_country", "versions"]
@@ -369,15 +369,7 @@ def _run_country(
             population.confirm(float(result.population.sum()))
             for h in hazards:
                 warn_return_periods_out_of_order(h, result.hazards[h.id])
-            if exposure.presence:  # seasonal presence: constant per zone, applied to the sums
-                result.hazards = {
-                    hid: present_sums(exposure, hid, sums) for hid, sums in result.hazards.items()
-                }
-                if result.layer_sums:
-                    result.layer_sums = {
-                        hid: [present_sums(exposure, hid, part) for part in parts]
-                        for hid, parts in result.layer_sums.items()
-                    }
+            present_result(exposure, result)  # seasonal presence: constant per zone
             # the COG of displaced.tif is made (GDAL, outside the GIL) while tables are written
             grids = background.enter_context(ThreadPoolExecutor(1)).submit(writer.close)
             with timer.stage("metrics"):
@@ -422,7 +414,7 @@ def _run_country(
                         population_rows,
                         threads,
                         block_shape,
-                        overlay=overlay,
+                        overlay=partial(present_overlay, overlay, exposure),
                     )
                 report("futures", 1, 1)
             empty_zones = [
@@ -520,7 +512,9 @@ def _run_country(
                 _write_zones_gpkg(staging / "zones.gpkg", zones, grid, hazard_tabs)
                 sendai = (config, hazards, hazard_tabs, result, zones, exposure, group_sets)
                 write_run_sendai(staging, (*sendai, protections))  # sendai.xlsx/.csv, _hxl.csv
-            recorded = [str(w.message) for w in caught if issubclass(w.category, MeccWarning)]
+            recorded = list(  # once each: a future's pass may give the baseline's again
+                dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, MeccWarning))
+            )
             manifest = {
                 "run_file": os.path.basename(config.path),
                 "country": config.country,

@@ -297,3 +297,31 @@ def test_the_manifest_lists_and_hashes_every_file_a_future_reads(folder):
         record = next(r for path, r in listed.items() if path.endswith(name))
         assert record["role"].startswith("future "), record
         assert record["sha256"] == hashlib.sha256((folder / name).read_bytes()).hexdigest()
+
+
+def test_a_future_population_grid_keeps_the_seasonal_presence(folder):
+    """The hazard strikes in August, when twice the residents are present (national
+    multiplier 2): every figure doubles, the future population grid's too (its pass left
+    presence out: the future showed half, and population_only came out negative)."""
+    (folder / "season.yaml").write_text(
+        "country: XXF\npopulation: {path: pop.tif, year: 2020}\n"
+        + ONE_LEVEL
+        + "hazards:\n  - id: flood\n    type: river_flood\n    curve: flood_step_1m:central\n"
+        "    return_periods: {10: d10.tif, 100: d100.tif}\n    season: {8: 1}\n"
+        "mobility: {seasonal: {multipliers: {8: 2.0}}}\n"
+        "futures:\n  - id: people\n    population: {path: pop2050.tif, year: 2050}\n"
+        "  - id: both\n    hazards: {flood: {return_periods: {10: f10.tif, 100: f100.tif}}}\n"
+        "    population: {path: pop2050.tif, year: 2050}\n"
+    )
+    out = run_country(folder / "season.yaml", folder / "out_season", with_map=False).out_dir
+    comparison = pd.read_csv(out / "futures.csv", encoding="utf-8-sig", dtype={"zone_code": str})
+    attribution = pd.read_csv(
+        out / "attribution.csv", encoding="utf-8-sig", dtype={"zone_code": str}
+    )
+    h00, h01, h11 = aad_by_zone(P0, D0), aad_by_zone(P1, D0), aad_by_zone(P1, D1)
+    for zone, key in (("A", "A"), ("B", "B"), ("XXF", "national")):
+        assert _row(comparison, "people", zone)["baseline"] == pytest.approx(2 * h00[key])
+        assert _row(comparison, "people", zone)["future"] == pytest.approx(2 * h01[key])
+        assert _row(comparison, "both", zone)["future"] == pytest.approx(2 * h11[key])
+        parts = _row(attribution, "people", zone)
+        assert parts["population_only"] == pytest.approx(2 * (h01[key] - h00[key]), abs=1e-9)
