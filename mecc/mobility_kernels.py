@@ -254,7 +254,7 @@ def allocate_by_distance(
                 for tj in range(c0, c1):
                     hosts = safe[ti, tj]
                     w = row_weights[tj - sj + reach_cols]
-                    if hosts > 0.0 and w > 0.0:
+                    if hosts > 0.0 and hosts * w > 0.0:  # a product that underflows: none
                         share = hosts * w / total
                         hosted_out[ti, tj] += people * share
                         into = host_zone[ti, tj]
