@@ -29,10 +29,6 @@ import numpy as np
 
 from mecc._numba import jit
 from mecc.grid_kernels import (
-    flood_fill_below,
-    flood_fill_below_reference,
-    height_above_drainage,
-    height_above_drainage_reference,
     mask_missing_into,
     mask_missing_into_reference,
     max_groups,
@@ -45,6 +41,12 @@ from mecc.grid_kernels import (
     sample_nearest_reference,
     sum_groups,
     sum_groups_reference,
+)
+from mecc.terrain_kernels import (
+    flood_fill_below,
+    flood_fill_below_reference,
+    height_above_drainage,
+    height_above_drainage_reference,
 )
 
 __all__ = [

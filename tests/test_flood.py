@@ -136,18 +136,51 @@ def test_diagonal_gap_depends_on_connectivity(connectivity):
 VALLEY = np.array([[0.5, 3.0, 1.0, 0.0, 1.0, 2.0, 3.0]] * 5)
 RIVER = np.zeros(VALLEY.shape, dtype=bool)
 RIVER[:, 3] = True
+# The same inside a 4 m frame: at the grid's edge the hollow would drain off the grid
+# (an outlet), so the frame closes it.
+FRAMED = np.pad(VALLEY, 1, constant_values=4.0)
+FRAMED_RIVER = np.pad(RIVER, 1, constant_values=False)
+
+
+def _inside(values):
+    return values[1:-1, 1:-1]
 
 
 def test_hand_from_dem_and_river():
-    hand = compute_hand(VALLEY, RIVER)
-    np.testing.assert_array_equal(hand, VALLEY)  # the river is at 0 m: HAND = ground
+    hand = compute_hand(FRAMED, FRAMED_RIVER)
+    np.testing.assert_array_equal(_inside(hand), VALLEY)  # the river at 0 m: HAND = ground
+    # open at the grid's edge, the hollow drains off the grid: no river reaches it
+    open_hand = compute_hand(VALLEY, RIVER)
+    assert np.isinf(open_hand[:, 0]).all()  # (the rim between is a divide: either side)
+    np.testing.assert_array_equal(open_hand[:, 2:], VALLEY[:, 2:])
 
 
 def test_hand_depth_leaves_the_hollow_dry_until_the_rim_is_topped():
-    low = flood_depth(VALLEY, (5, 7), channel_height=1.5, river=RIVER)
-    np.testing.assert_array_equal(low, np.tile([0.0, 0.0, 0.5, 1.5, 0.5, 0.0, 0.0], (5, 1)))
-    high = flood_depth(VALLEY, (5, 7), channel_height=3.5, river=RIVER)
-    np.testing.assert_array_equal(high, np.tile([3.0, 0.5, 2.5, 3.5, 2.5, 1.5, 0.5], (5, 1)))
+    low = flood_depth(FRAMED, (7, 9), channel_height=1.5, river=FRAMED_RIVER)
+    np.testing.assert_array_equal(
+        _inside(low), np.tile([0.0, 0.0, 0.5, 1.5, 0.5, 0.0, 0.0], (5, 1))
+    )
+    high = flood_depth(FRAMED, (7, 9), channel_height=3.5, river=FRAMED_RIVER)
+    np.testing.assert_array_equal(
+        _inside(high), np.tile([3.0, 0.5, 2.5, 3.5, 2.5, 1.5, 0.5], (5, 1))
+    )
+    assert (low[0] == 0).all() and (high[:, 0] == 0).all()  # the frame stays dry
+
+
+def test_a_valley_below_the_end_of_the_river_mask_drains_off_the_grid():
+    """A valley falling 20 m to the south edge with the river mapped in its northern
+    half only: the cells below the mask's end drain to the grid's edge, not to the
+    river, so 1 m above the channel floods them nowhere (it gave up to 11 m)."""
+    rows, cols = np.mgrid[0:40, 0:21].astype(float)
+    dem = 20.0 - rows * 0.5 + np.abs(cols - 10) * 0.3  # floor at column 10
+    river = np.zeros(dem.shape, dtype=bool)
+    river[:20, 10] = True
+    hand = compute_hand(dem, river)
+    assert np.nanmin(hand[np.isfinite(hand)]) >= 0.0  # nothing below its drainage
+    assert np.isinf(hand[25:, 10]).all()  # below the mask: the edge, not the river
+    depth = flood_depth(dem, dem.shape, channel_height=1.0, river=river)
+    assert depth.max() == pytest.approx(1.0) and (depth[22:] == 0).all()
+    assert (depth[:20, 10] == 1.0).all() and 0 < depth[10, 11] < 1.0  # the banks
 
 
 def test_hand_grid_given_uses_hand_zero_cells_as_drainage():
@@ -191,9 +224,9 @@ def test_return_period_depths_non_decreasing():
 
 def test_return_period_hand_levels():
     depths = flood_depths_by_return_period(
-        VALLEY, (5, 7), {2: 1.5, 50: 3.5}, method="hand", river=RIVER
+        FRAMED, (7, 9), {2: 1.5, 50: 3.5}, method="hand", river=FRAMED_RIVER
     )
-    assert depths[2.0][0, 0] == 0.0 and depths[50.0][0, 0] == 3.0
+    assert depths[2.0][1, 1] == 0.0 and depths[50.0][1, 1] == 3.0
 
 
 @pytest.mark.parametrize(
