@@ -15,10 +15,14 @@ path below the water connects to the sea or the river):
   channel), 0 elsewhere. A HAND grid can be given, or computed from the DEM and a
   river mask by a priority-flood from the river cells
   (:func:`mecc.kernels.height_above_drainage`): each cell's HAND is its height above
-  the river cell its depression-filled downhill path reaches. This is an
-  approximation: no flow-direction conditioning (burned streams, breached dams), one
-  flat ``h`` along the whole river, no routing or volume limits — a planning
+  the river cell its depression-filled downhill path reaches; a cell whose path
+  leaves the grid first (at its edge or into nodata) drains there and stays dry. This
+  is an approximation: no flow-direction conditioning (burned streams, breached dams),
+  one flat ``h`` along the whole river, no routing or volume limits — a planning
   screening, not a hydraulic model.
+
+Heights are metres: a DEM or HAND grid stating feet (GDAL band unit or a ``unit`` /
+``units`` tag) is converted, another unit refused, a grid stating none read as metres.
 
 Depth is NaN where the DEM (or the HAND grid) is nodata. Connectivity 8 lets water
 pass between diagonal neighbours; 4 only across cell edges.
@@ -291,6 +295,33 @@ def _read(raster: RasterFile, grid: GridSpec, resampling: str) -> np.ndarray:
     return AlignedBands([(raster, 1)], grid, resampling, raster.label).read(window)[0]
 
 
+HEIGHT_UNITS = {"m": 1.0, "metre": 1.0, "meter": 1.0, "metres": 1.0, "meters": 1.0}
+HEIGHT_UNITS |= {"ft": 0.3048, "foot": 0.3048, "feet": 0.3048, "international foot": 0.3048}
+HEIGHT_UNITS |= {"us survey foot": 1200 / 3937, "us_survey_foot": 1200 / 3937, "ftus": 1200 / 3937}
+"""Metres per unit of the heights a DEM or HAND grid may state (GDAL band unit or a
+``unit``/``units`` tag); a grid stating no unit is read as metres."""
+
+
+def _metres_per_unit(raster: RasterFile) -> tuple[float, str | None]:
+    """``(factor, unit)`` turning a height grid's values into metres; refuses a unit that
+    is not a length (a DEM in feet was read as metres: depths 3.3 times too small)."""
+    import rasterio
+
+    with rasterio.open(raster.path) as dataset:
+        tags = dataset.tags()
+        stated = [dataset.units[0] if dataset.units else None, tags.get("unit"), tags.get("units")]
+    unit = next((str(u).strip() for u in stated if u and str(u).strip()), None)
+    if unit is None:
+        return 1.0, None
+    factor = HEIGHT_UNITS.get(unit.lower())
+    if factor is None:
+        raise DataError(
+            f"{raster.label}: its heights are in {unit!r}; give them in metres or feet "
+            "(m, ft, US survey foot)"
+        )
+    return factor, unit
+
+
 def write_flood(
     dem_path,
     out_path,
@@ -326,8 +357,10 @@ def write_flood(
         raise OutputExistsError(f"{out_path}: file exists; use --overwrite to replace it")
     dem_file = _open(dem_path, "dem")
     grid = dem_file.grid if like is None else target_grid(like=like)
-    dem = _read(dem_file, grid, "bilinear")
+    factor, unit = _metres_per_unit(dem_file)
+    dem = _read(dem_file, grid, "bilinear") * factor
     inputs = {"dem": Path(dem_path).name}
+    units = {"dem": unit or "m (no unit stated)"}
     arrays = {}
     for key, path, resampling in (
         ("hand", hand_path, "bilinear"),
@@ -335,8 +368,13 @@ def write_flood(
         ("sources", sources_path, "nearest"),
     ):
         if path is not None:
-            arrays[key] = _read(_open(path, key), grid, resampling)
+            source = _open(path, key)
+            arrays[key] = _read(source, grid, resampling)
             inputs[key] = Path(path).name
+            if key == "hand":
+                factor, unit = _metres_per_unit(source)
+                arrays[key] = arrays[key] * factor
+                units["hand"] = unit or "m (no unit stated)"
     depth = flood_depth(
         dem,
         grid,
@@ -368,6 +406,7 @@ def write_flood(
         "sources": sources_rule,
         "connectivity": connectivity,
         "inputs": inputs,
+        "height_units": units,
         "grid": grid.describe(),
         "wet_cells": int(np.count_nonzero(depth > 0)),
     }

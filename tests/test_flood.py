@@ -426,3 +426,33 @@ def test_missing_dem_and_bad_values(tmp_path):
     with pytest.raises(InputFileError):
         write_flood(dem, tmp_path / "depth.tif", channel_height=1.0, river_path=tmp_path / "r.tif")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dem.tif"]
+
+
+def _with_unit(path, unit, tag=False):
+    with rasterio.open(path, "r+") as dataset:
+        if tag:
+            dataset.update_tags(units=unit)
+        else:
+            dataset.units = (unit,)
+    return path
+
+
+@pytest.mark.parametrize("tag", [False, True], ids=["band-unit", "units-tag"])
+def test_a_dem_in_feet_gives_the_metre_dem_depths(tmp_path, tag):
+    """The same terrain in feet (3.28084 x the metres, unit stated): the depths in metres
+    are the metre DEM's (it was read as metres: 2.5 m of water became 3.6 "m")."""
+    metres = write_flood(_dem_file(tmp_path), tmp_path / "m.tif", water_level=2.0)
+    raw = np.where(np.isnan(DEM), -9999.0, DEM / 0.3048).astype(np.float64)
+    feet = write_raster(tmp_path / "dem_ft.tif", raw, transform=TRANSFORM, crs=CRS, nodata=-9999.0)
+    out = write_flood(_with_unit(feet, "ft", tag), tmp_path / "ft.tif", water_level=2.0)
+    with rasterio.open(metres) as a, rasterio.open(out) as b:
+        np.testing.assert_allclose(b.read(1), a.read(1), atol=1e-5)
+        assert json.loads(b.tags()["parameters"])["height_units"] == {"dem": "ft"}
+
+
+def test_a_dem_of_another_unit_is_refused(tmp_path, cli):
+    dem = _with_unit(_dem_file(tmp_path), "degC")
+    result = cli("hazard", "flood", dem, "--out", tmp_path / "depth.tif", "--water-level", "2")
+    assert result.exit_code == 1, result.output
+    assert "its heights are in 'degC'; give them in metres or feet" in result.output
+    assert not (tmp_path / "depth.tif").exists()
