@@ -581,7 +581,13 @@ def write_cyclone(
         "peak_wind_ms": round(float(field.max()), 3),
     }
     if "ibtracs_wind_sources" in track.attrs:  # points per agency and averaging period
-        parameters["ibtracs_wind_sources"] = track.attrs["ibtracs_wind_sources"]
+        sources = track.attrs["ibtracs_wind_sources"]
+        parameters["ibtracs_wind_sources"] = sources
+        # each point's wind was converted from its agency's averaging period, not from
+        # --track-averaging (which said 1-min, factor 1, for a track of 10-min winds)
+        used = sorted({a for name in sources for a in AVERAGING_TO_1MIN if name.endswith(a)})
+        parameters["track_averaging"] = "per point, its IBTrACS agency's: " + ", ".join(used)
+        parameters["averaging_to_1min_factor"] = {a: AVERAGING_TO_1MIN[a] for a in used}
     return write_scenario_grid(
         out_path,
         grid,

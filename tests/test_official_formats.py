@@ -6,6 +6,8 @@ equivalent GeoTIFF / GeoJSON / plain CSV inputs: runs are made both ways and com
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -577,3 +579,25 @@ def test_climada_units_are_checked_and_converted(tmp_path):
     )
     zones = _tables(tmp_path / "run")["zones.csv"].set_index("zone_code")
     assert zones.loc["B", "aad"] == pytest.approx(0.1 * POP[:, 2:].sum())  # 100 cm = 1 m
+
+
+def test_ibtracs_grid_says_the_winds_averaging_it_converted(cli, tmp_path):
+    """A track of JMA (tokyo) 10-minute winds: each point is converted by 1/0.93, and the
+    written grid says so (it said track_averaging 1-min, factor 1, from the option)."""
+    track = pd.DataFrame(
+        {
+            "time_utc": ["2020010100", "2020010106", "2020010112"],
+            "lat": [10.0, 10.5, 11.0],
+            "lon": [125.0, 124.5, 124.0],
+            "vmax_kt": [80.0, 90.0, 85.0],
+            "pressure_hpa": [960.0, 950.0, 955.0],
+        }
+    )
+    path = _ibtracs(tmp_path / "ib.csv", (track, "A1", "ONE", "tokyo"))
+    args = ["hazard", "cyclone", path, "--bounds", 123, 9, 126, 12, "--resolution", 0.25]
+    assert cli(*args, "--out", tmp_path / "w.tif").exit_code == 0
+    with rasterio.open(tmp_path / "w.tif") as dataset:
+        parameters = json.loads(dataset.tags()["parameters"])
+    assert parameters["track_averaging"] == "per point, its IBTrACS agency's: 10-min"
+    assert parameters["averaging_to_1min_factor"] == {"10-min": pytest.approx(1 / 0.93)}
+    assert parameters["ibtracs_wind_sources"] == {"tokyo 10-min": 3}
