@@ -33,14 +33,13 @@ from __future__ import annotations
 import math
 import numbers
 import os
-import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
 from hazards.scenarios import target_grid, write_scenario_grid
-from mecc.errors import ConfigError, DataError, InputFileError, MeccWarning, OutputExistsError
+from mecc.errors import ConfigError, DataError, InputFileError, OutputExistsError
 from mecc.grid import AlignedBands, GridSpec
 from mecc.kernels import flood_fill_below, height_above_drainage
 from mecc.raster_file import RasterFile
@@ -147,15 +146,6 @@ def _prepare(dem, grid, *, mode, hand, river, sources, connectivity):
             raise DataError(
                 "no source cells: the DEM has no nodata or below-0 cells on its edge (sea); "
                 "give the sources (sea or river cells) explicitly"
-            )
-        if sources is None and nodata[seeds].all():
-            warnings.warn(
-                f"dem: the only 'sea' is {int(seeds.sum()):,} nodata cells joined to the grid's "
-                "edge (no ground below 0), as at the corners of a reprojected DEM or outside "
-                "a DEM clipped to a land border; the water spreads from there: if the DEM has "
-                "no sea, give the sources (sea or river cells)",
-                MeccWarning,
-                stacklevel=3,
             )
     else:
         if hand is None and river is None:

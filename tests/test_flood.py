@@ -456,35 +456,3 @@ def test_a_dem_of_another_unit_is_refused(tmp_path, cli):
     assert result.exit_code == 1, result.output
     assert "its heights are in 'degC'; give them in metres or feet" in result.output
     assert not (tmp_path / "depth.tif").exists()
-
-
-def test_a_sea_of_nodata_alone_is_warned_about(tmp_path, cli):
-    """An inland DEM reprojected to UTM has nodata corners: as the default sea they let
-    the water in from there, silently. The tool now says so; a DEM with real sea (ground
-    below 0) says nothing."""
-    land = np.full((8, 8), 1.0)
-    land[0, 0] = land[7, 7] = np.nan  # the corners of a reprojected grid
-    collar = write_raster(
-        tmp_path / "collar.tif",
-        np.where(np.isnan(land), -9999.0, land),
-        transform=TRANSFORM,
-        crs=CRS,
-        nodata=-9999.0,
-    )
-    result = cli("hazard", "flood", collar, "--out", tmp_path / "d.tif", "--water-level", "2")
-    assert result.exit_code == 0, result.output
-    lines = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
-    assert (
-        len(lines) == 1 and "the only 'sea' is 2 nodata cells joined to the grid's edge" in lines[0]
-    )
-    coast = land.copy()
-    coast[:, 0] = -1.0  # real sea, below 0
-    sea = write_raster(
-        tmp_path / "sea.tif",
-        np.where(np.isnan(coast), -9999.0, coast),
-        transform=TRANSFORM,
-        crs=CRS,
-        nodata=-9999.0,
-    )
-    result = cli("hazard", "flood", sea, "--out", tmp_path / "s.tif", "--water-level", "2")
-    assert result.exit_code == 0 and "warning:" not in result.stderr

@@ -22,14 +22,12 @@ def warnings_as_lines(ctx):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", MeccWarning)
         yield
-    said = set()  # a tool run per return period says the same once
     for warning in caught:
         if not issubclass(warning.category, MeccWarning):
             warnings.showwarning(
                 warning.message, warning.category, warning.filename, warning.lineno
             )
-        elif not ctx.obj["quiet"] and str(warning.message) not in said:
-            said.add(str(warning.message))
+        elif not ctx.obj["quiet"]:
             click.echo(f"warning: {warning.message}", err=True)
 
 

@@ -240,7 +240,6 @@ def hazard_flood(
 ):
     """Water depth from a DEM: a connected water level, or height above drainage."""
     from hazards import flood
-    from mecc.commands import warnings_as_lines
 
     options = {
         "hand_path": hand_path,
@@ -271,10 +270,9 @@ def hazard_flood(
                     f"(also ={levels[period]:g}); give each return period once"
                 )
             levels[period] = value
-        with warnings_as_lines(ctx):
-            written = flood.write_flood_return_periods(
-                dem, out_path, levels, overwrite=overwrite, **options
-            )
+        written = flood.write_flood_return_periods(
+            dem, out_path, levels, overwrite=overwrite, **options
+        )
     else:
         if (water_level is None) == (channel_height is None):
             raise click.UsageError(
@@ -289,17 +287,16 @@ def hazard_flood(
             raise click.UsageError(
                 "--hand and --river apply with --channel-height, not --water-level"
             )
-        with warnings_as_lines(ctx):
-            written = [
-                flood.write_flood(
-                    dem,
-                    out_path,
-                    water_level=water_level,
-                    channel_height=channel_height,
-                    overwrite=overwrite,
-                    **options,
-                )
-            ]
+        written = [
+            flood.write_flood(
+                dem,
+                out_path,
+                water_level=water_level,
+                channel_height=channel_height,
+                overwrite=overwrite,
+                **options,
+            )
+        ]
     if not ctx.obj["quiet"]:
         for path in written:
             click.echo(f"wrote {path}")
