@@ -325,3 +325,24 @@ def test_a_future_population_grid_keeps_the_seasonal_presence(folder):
         assert _row(comparison, "both", zone)["future"] == pytest.approx(2 * h11[key])
         parts = _row(attribution, "people", zone)
         assert parts["population_only"] == pytest.approx(2 * (h01[key] - h00[key]), abs=1e-9)
+
+
+def test_the_baselines_variant_warning_is_given_once_not_by_every_future(folder):
+    """Variants in the wrong order: the baseline's tables warn; each future's pass (a
+    population grid, a future hazard) rebuilt the tables and warned again, with other
+    numbers under the same hazard id."""
+    import json
+
+    (folder / "swapped.yaml").write_text(
+        "country: XXF\npopulation: {path: pop.tif, year: 2020}\n"
+        + ONE_LEVEL
+        + "hazards:\n  - id: flood\n    type: river_flood\n    curve: {step: 1.0}\n"
+        "    variants: {low: {step: 0.5}, high: {step: 1.5}}\n"
+        "    return_periods: {10: d10.tif, 100: d100.tif}\n"
+        "futures:\n  - id: both\n    hazards: {flood: {return_periods: {10: f10.tif, 100: f100.tif}}}\n"
+        "    population: {path: pop2050.tif, year: 2050}\n"
+    )
+    out = run_country(folder / "swapped.yaml", folder / "out_swapped", with_map=False).out_dir
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    said = [w for w in manifest["warnings"] if "curve variants are in the wrong order" in w]
+    assert len(said) == 1 and said[0].startswith("hazards.flood: ")
