@@ -83,6 +83,8 @@ class OutputFolder:
         command: str | None = None,
     ):
         self.target = Path(target).absolute()
+        if self.target.is_symlink():  # a link to an earlier output: replace what it names
+            self.target = self.target.resolve()  # (the link stays; it was left dangling)
         self.overwrite = overwrite
         self.command = command
         if self.target.exists() and not self.target.is_dir():

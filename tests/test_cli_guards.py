@@ -360,3 +360,19 @@ def test_a_reader_that_stops_early_ends_mecc_quietly(args):
         os.close(write_end)
     assert done.returncode == 141, done.stderr
     assert done.stderr == ""
+
+
+def test_overwrite_through_a_link_replaces_the_run_it_names(cli, case, tmp_path):
+    """--out a symlink to an earlier run: the link was replaced by a real folder, the run
+    it named left stale and a dangling '.<name>.old-...' link left in the folder."""
+    real = tmp_path / "runs" / "2026"
+    assert cli("run", case, "--out", real, "--no-map").exit_code == 0
+    link = tmp_path / "latest"
+    link.symlink_to(real, target_is_directory=True)
+    (real / "zones.csv").write_text("stale", encoding="utf-8")
+    result = cli("run", case, "--out", link, "--overwrite", "--no-map")
+    assert result.exit_code == 0, result.stderr
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert (real / "zones.csv").read_text(encoding="utf-8-sig").startswith("zone_code")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case", "latest", "runs"]
+    assert sorted(p.name for p in real.parent.iterdir()) == ["2026"]
