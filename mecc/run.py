@@ -11,6 +11,7 @@ sendai_hxl.csv, manifest.json and map.html.
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 import time
 import warnings
@@ -524,7 +525,7 @@ def _run_country(
                 "run_file": os.path.basename(config.path),
                 "country": config.country,
                 "created_by": f"mecc {mecc.__version__}",
-                "command": " ".join(sys.argv),
+                "command": shlex.join(sys.argv),  # paste-able: paths with spaces quoted
                 "inputs": [{**r, "sha256": r["sha256"].result()} for r in records],
                 "parameters": {
                     "analysis_grid": {"source": grid_source, **grid.describe()},

@@ -500,3 +500,25 @@ def test_killed_run_leaves_the_target_alone_and_the_next_run_cleans_up(cli, tmp_
     again = cli("run", run_file, "--out", out, "--overwrite")
     assert again.exit_code == 0, again.stderr
     assert hidden_entries(out.parent) == []
+
+
+def test_printed_commands_can_be_pasted_into_a_shell(cli, tmp_path, monkeypatch):
+    """A folder named "Côte d'Ivoire runs": init's next step and the manifest's command
+    quote it, so a copy pasted into a shell names the same paths (they were joined with
+    spaces: the apostrophe opened a quote)."""
+    import json
+    import shlex
+
+    from mecc.run import run_country
+
+    folder = tmp_path / "Côte d'Ivoire runs"
+    result = cli("init", "--country", "CIV", folder)
+    assert result.exit_code == 0, result.output
+    shown = result.output.split("then: ", 1)[1].strip()
+    assert shlex.split(shown) == ["mecc", "validate", str(folder / "civ.yaml")]
+    run_file = write_run(folder, basic_case(folder))
+    argv = ["mecc", "run", str(run_file), "--out", str(folder / "my out")]
+    monkeypatch.setattr("sys.argv", argv)
+    out = run_country(run_file, folder / "my out", with_map=False).out_dir
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert shlex.split(manifest["command"]) == argv

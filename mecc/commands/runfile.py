@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 
 import click
 
@@ -24,7 +25,8 @@ def init_command(ctx, country, name, overwrite, folder):
     path = write_template(country, folder, name=name, overwrite=overwrite)
     if not ctx.obj["quiet"]:
         click.echo(f"wrote {path}")
-        click.echo(f"  next: put your files beside it, edit it, then: mecc validate {path}")
+        shown = shlex.quote(str(path))  # a path with spaces or quotes, ready to paste
+        click.echo(f"  next: put your files beside it, edit it, then: mecc validate {shown}")
 
 
 @click.command("validate")
