@@ -83,6 +83,11 @@ class OutputFolder:
         command: str | None = None,
     ):
         self.target = Path(target).absolute()
+        if os.sep == "/" and "\\" in os.fspath(target):  # as typed (not the working folder)
+            raise ConfigError(
+                f"{target}: a backslash is not a folder separator on Linux and macOS (it "
+                "would be part of the folder's name, which HDF5 cannot write into); use /"
+            )
         if self.target.is_symlink():  # a link to an earlier output: replace what it names
             self.target = self.target.resolve()  # (the link stays; it was left dangling)
         self.overwrite = overwrite

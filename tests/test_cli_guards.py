@@ -376,3 +376,12 @@ def test_overwrite_through_a_link_replaces_the_run_it_names(cli, case, tmp_path)
     assert (real / "zones.csv").read_text(encoding="utf-8-sig").startswith("zone_code")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["case", "latest", "runs"]
     assert sorted(p.name for p in real.parent.iterdir()) == ["2026"]
+
+
+def test_an_out_with_a_backslash_says_to_use_slashes(cli, case, tmp_path, monkeypatch):
+    """'runs\\civ' typed as on Windows: the run failed late in HDF5 with "permission
+    denied" for a folder that could be written; it is now one line, before any work."""
+    monkeypatch.chdir(tmp_path)
+    line = one_error_line(cli("run", case, "--out", "runs\\civ", "--no-map"), 2)
+    assert "a backslash is not a folder separator" in line and "use /" in line
+    assert not (tmp_path / "runs\\civ").exists() and hidden_entries(tmp_path) == []
