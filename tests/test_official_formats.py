@@ -399,8 +399,9 @@ def test_ibtracs_tokyo_winds_are_converted_from_10_minutes(shared_data, tmp_path
         read_track(path, averaging="10-min", storm="2013306N07162")
 
 
-def test_ibtracs_command_with_storm_option(cli, tmp_path):
-    track = pd.DataFrame(
+def _three_points() -> pd.DataFrame:
+    """A three-point track east of Samar (80-90 kt)."""
+    return pd.DataFrame(
         {
             "time_utc": ["2020010100", "2020010106", "2020010112"],
             "lat": [10.0, 10.5, 11.0],
@@ -409,6 +410,10 @@ def test_ibtracs_command_with_storm_option(cli, tmp_path):
             "pressure_hpa": [960.0, 950.0, 955.0],
         }
     )
+
+
+def test_ibtracs_command_with_storm_option(cli, tmp_path):
+    track = _three_points()
     path = _ibtracs(tmp_path / "ib.csv", (track, "A1", "ONE", "usa"), (track, "B2", "TWO", "usa"))
     args = ["hazard", "cyclone", path, "--bounds", 123, 9, 126, 12, "--resolution", 0.25]
     result = cli(*args, "--out", tmp_path / "w.tif")
@@ -584,15 +589,7 @@ def test_climada_units_are_checked_and_converted(tmp_path):
 def test_ibtracs_grid_says_the_winds_averaging_it_converted(cli, tmp_path):
     """A track of JMA (tokyo) 10-minute winds: each point is converted by 1/0.93, and the
     written grid says so (it said track_averaging 1-min, factor 1, from the option)."""
-    track = pd.DataFrame(
-        {
-            "time_utc": ["2020010100", "2020010106", "2020010112"],
-            "lat": [10.0, 10.5, 11.0],
-            "lon": [125.0, 124.5, 124.0],
-            "vmax_kt": [80.0, 90.0, 85.0],
-            "pressure_hpa": [960.0, 950.0, 955.0],
-        }
-    )
+    track = _three_points()
     path = _ibtracs(tmp_path / "ib.csv", (track, "A1", "ONE", "tokyo"))
     args = ["hazard", "cyclone", path, "--bounds", 123, 9, 126, 12, "--resolution", 0.25]
     assert cli(*args, "--out", tmp_path / "w.tif").exit_code == 0
