@@ -25,6 +25,7 @@ import pandas as pd
 
 import mecc
 from mecc import engine, previews, tables
+from mecc.cell_grid import CellGridWriter
 from mecc.config import load_config
 from mecc.errors import MeccWarning
 from mecc.futures import future_tables, futures_summary, read_futures, write_future_outputs
@@ -47,7 +48,6 @@ from mecc.mobility import (
     write_exposure_outputs,
 )
 from mecc.outputs import (
-    CellGridWriter,
     OutputFolder,
     files_named_by,
     write_csv,

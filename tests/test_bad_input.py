@@ -354,7 +354,7 @@ def test_failure_mid_run_keeps_previous_run_with_overwrite(cli, case, tmp_path, 
 
 def test_bad_data_found_late_leaves_nothing(cli, case, tmp_path, monkeypatch):
     """A MeccError raised while outputs are being written: exit 1, no folder left."""
-    import mecc.outputs
+    import mecc.cell_grid
     from mecc.errors import DataError
 
     folder, run = case
@@ -362,7 +362,7 @@ def test_bad_data_found_late_leaves_nothing(cli, case, tmp_path, monkeypatch):
     def broken_close(self):
         raise DataError("displaced.tif: simulated write problem")
 
-    monkeypatch.setattr(mecc.outputs.CellGridWriter, "close", broken_close)
+    monkeypatch.setattr(mecc.cell_grid.CellGridWriter, "close", broken_close)
     out = tmp_path / "out"
     result = cli("run", write_run(folder, run), "--out", out)
     assert result.exit_code == 1

@@ -606,8 +606,8 @@ def test_cell_grid_overviews_are_block_averages(tmp_path):
     from affine import Affine
     from rasterio.windows import Window
 
+    from mecc.cell_grid import CellGridWriter
     from mecc.grid import GridSpec
-    from mecc.outputs import CellGridWriter
 
     height, width = 1203, 2001
     grid = GridSpec("EPSG:4326", Affine(0.01, 0, 0, 0, -0.01, 0), width, height)

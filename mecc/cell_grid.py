@@ -1,0 +1,180 @@
+"""Per-cell outputs written block by block and finished as a Cloud-Optimised GeoTIFF."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from mecc import kernels
+
+__all__ = ["CellGridWriter"]
+
+_COG_TILE = 512
+
+
+class CellGridWriter:
+    """Per-cell outputs written block by block, finished as a Cloud-Optimised GeoTIFF.
+
+    Blocks go to a staging GeoTIFF (fast ZSTD, all-zero tiles omitted). While they
+    arrive, the writer also averages them into the overview levels (2x, 4x, ... until
+    a level fits in 512 cells) and stages those too, so the final COG copy does not
+    read the whole grid again to build overviews. A block partition that does not
+    line up with a level falls back to GDAL's own overviews (same averages).
+
+    Parameters
+    ----------
+    path : path
+        The final ``.tif``.
+    grid : mecc.grid.GridSpec
+    band_names : list of str
+        One band per name (band descriptions in the file).
+    tags : dict, optional
+        Dataset metadata (units, meaning, sources).
+    """
+
+    def __init__(self, path, grid, band_names, tags=None):
+        import rasterio
+
+        self.path = Path(path)
+        self.grid = grid
+        self.band_names = list(band_names)
+        self.tags = {k: str(v) for k, v in (tags or {}).items()}
+        self.factors = []  # like GDAL's COG driver: halve until a level fits in a tile
+        factor = 1
+        while max(-(-grid.width // factor), -(-grid.height // factor)) > _COG_TILE:
+            factor *= 2
+            self.factors.append(factor)
+        self._aligned = True
+        self._staging = self.path.with_suffix(".staging.tif")
+        base = rasterio.open(self._staging, "w", **self._profile(grid.width, grid.height))
+        for k, name in enumerate(self.band_names, start=1):
+            base.set_band_description(k, name)
+        if self.tags:
+            base.update_tags(**self.tags)
+        self._datasets = [base]
+        for factor in self.factors:
+            width, height = -(-grid.width // factor), -(-grid.height // factor)
+            level = self.path.with_suffix(f".staging.ovr{factor}.tif")
+            self._datasets.append(rasterio.open(level, "w", **self._profile(width, height)))
+
+    def _profile(self, width, height) -> dict:
+        return {
+            "driver": "GTiff",
+            "width": width,
+            "height": height,
+            "count": len(self.band_names),
+            "dtype": "float64",
+            "crs": self.grid.crs,
+            "transform": self.grid.transform,
+            "tiled": True,
+            "blockxsize": 256,
+            "blockysize": 256,
+            # staging only: fast ZSTD, all-zero tiles never written (SPARSE_OK)
+            "compress": "zstd",
+            "zstd_level": 1,
+            "sparse_ok": True,
+            "BIGTIFF": "IF_SAFER",
+        }
+
+    def write(self, band_index: int, window, values: np.ndarray) -> None:
+        """Write ``values`` of 0-based band ``band_index`` into ``window``."""
+        from rasterio.windows import Window
+
+        self._datasets[0].write(values, band_index + 1, window=window)
+        if not self._aligned or not self.factors:
+            return
+        r0, c0 = int(window.row_off), int(window.col_off)
+        h, w = values.shape
+        fits = all(
+            r0 % f == 0
+            and c0 % f == 0
+            and (h % f == 0 or r0 + h == self.grid.height)
+            and (w % f == 0 or c0 + w == self.grid.width)
+            for f in self.factors
+        )
+        if not fits:
+            self._aligned = False  # GDAL will build the overviews instead
+            return
+        if not values.any():
+            return  # sparse: unwritten tiles of every level read as 0
+        sums = values
+        for level, factor in enumerate(self.factors, start=1):
+            coarser = np.zeros((-(-sums.shape[0] // 2), -(-sums.shape[1] // 2)))
+            kernels.sum_groups(sums, 2, coarser)
+            sums = coarser
+            counts = np.outer(
+                _group_sizes(r0, h, factor, self.grid.height),
+                _group_sizes(c0, w, factor, self.grid.width),
+            )
+            self._datasets[level].write(
+                sums / counts,
+                band_index + 1,
+                window=Window(c0 // factor, r0 // factor, sums.shape[1], sums.shape[0]),
+            )
+
+    def close(self) -> Path:
+        """Finish: copy the staging files into a tiled ZSTD COG and remove them."""
+        import rasterio.shutil
+
+        for dataset in self._datasets:
+            dataset.close()
+        source = self._staging
+        levels = [self.path.with_suffix(f".staging.ovr{f}.tif") for f in self.factors]
+        if self._aligned and levels:
+            source = self.path.with_suffix(".staging.vrt")
+            source.write_text(self._vrt(levels))
+        rasterio.shutil.copy(
+            source,
+            self.path,
+            driver="COG",
+            COMPRESS="ZSTD",
+            BLOCKSIZE=_COG_TILE,
+            OVERVIEW_RESAMPLING="AVERAGE",
+            NUM_THREADS="ALL_CPUS",
+            SPARSE_OK="TRUE",
+            BIGTIFF="IF_SAFER",
+        )
+        for path in [self._staging, *levels, self.path.with_suffix(".staging.vrt")]:
+            if path.exists():
+                os.remove(path)
+        return self.path
+
+    def _vrt(self, levels) -> str:
+        """A VRT of the staging file with the staged levels as its overviews."""
+        from xml.sax.saxutils import escape, quoteattr
+
+        import pyproj
+
+        t = self.grid.transform
+        wkt = pyproj.CRS.from_user_input(self.grid.crs).to_wkt()
+        metadata = "".join(
+            f"<MDI key={quoteattr(k)}>{escape(v)}</MDI>" for k, v in self.tags.items()
+        )
+        bands = []
+        for k, name in enumerate(self.band_names, start=1):
+            overviews = "".join(
+                f'<Overview><SourceFilename relativeToVRT="1">{escape(level.name)}</SourceFilename>'
+                f"<SourceBand>{k}</SourceBand></Overview>"
+                for level in levels
+            )
+            bands.append(
+                f'<VRTRasterBand dataType="Float64" band="{k}"><Description>{escape(name)}</Description>'
+                f'<SimpleSource><SourceFilename relativeToVRT="1">{escape(self._staging.name)}'
+                f"</SourceFilename><SourceBand>{k}</SourceBand></SimpleSource>{overviews}"
+                "</VRTRasterBand>"
+            )
+        return (
+            f'<VRTDataset rasterXSize="{self.grid.width}" rasterYSize="{self.grid.height}">'
+            f"<SRS>{escape(wkt)}</SRS>"
+            f"<GeoTransform>{t.c!r}, {t.a!r}, {t.b!r}, {t.f!r}, {t.d!r}, {t.e!r}</GeoTransform>"
+            f"<Metadata>{metadata}</Metadata>{''.join(bands)}</VRTDataset>"
+        )
+
+
+def _group_sizes(start: int, length: int, factor: int, limit: int) -> np.ndarray:
+    """Cells in each group of ``factor`` along one axis of a block (fewer at the edge)."""
+    edges = np.arange(start, start + length + factor, factor)[: -(-length // factor) + 1]
+    edges = np.minimum(edges, min(start + length, limit))
+    return np.diff(edges).astype(np.float64)
