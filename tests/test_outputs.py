@@ -669,3 +669,44 @@ def test_unit_names_with_carriage_returns_keep_every_row_whole(tmp_path):
         assert len({len(row) for row in rows}) == 1, name
     zones = pd.read_csv(tmp_path / "run" / "zones.csv", encoding="utf-8-sig")
     assert {"North\nBank", "South\n"} <= set(zones["zone_name"])
+
+
+def test_results_nc_written_without_importing_distributed(tmp_path):
+    """Writing results.nc does not import dask.distributed (0.4 s a run) when no client
+    can be running, leaves the import working afterwards, and the file reads back."""
+    import subprocess
+    import sys
+
+    script = f"""
+import sys
+import numpy as np
+import xarray as xr
+from mecc.outputs import write_results_group
+
+data = xr.Dataset({{"displaced": ("zone", np.array([1.5, 2.25]))}})
+write_results_group(data, {str(tmp_path / "r.nc")!r})
+assert "distributed" not in sys.modules and "dask.distributed" not in sys.modules
+assert sys.modules.get("distributed", 1) is not None  # no blocking entry left behind
+import distributed
+from dask.distributed import Client
+print(xr.open_dataset({str(tmp_path / "r.nc")!r})["displaced"].values.tolist())
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[1.5, 2.25]"
+
+
+def test_results_nc_written_beside_a_running_client(tmp_path):
+    """With dask.distributed imported (a --dask run), the probe is left to xarray."""
+    import sys
+
+    import distributed  # noqa: F401
+    import xarray as xr
+
+    from mecc.outputs import write_results_group
+
+    data = xr.Dataset({"displaced": ("zone", np.array([3.0, 4.5]))})
+    write_results_group(data, tmp_path / "r.nc")
+    assert sys.modules["distributed"] is not None
+    with xr.open_dataset(tmp_path / "r.nc") as back:
+        assert back["displaced"].values.tolist() == [3.0, 4.5]
