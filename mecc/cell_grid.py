@@ -130,6 +130,9 @@ class CellGridWriter:
             self.path,
             driver="COG",
             COMPRESS="ZSTD",
+            # zstd's own default level: on the bench country's 100 M cells 41.0 MB in
+            # 1.1 s of CPU, where GDAL's default (9) gave 39.4 MB in 2.0 s
+            LEVEL=3,
             BLOCKSIZE=_COG_TILE,
             OVERVIEW_RESAMPLING="AVERAGE",
             NUM_THREADS="ALL_CPUS",
