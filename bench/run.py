@@ -159,7 +159,21 @@ def kernel_throughput(people, zone, depth, n_zones, threads, repeat=3):
         ]
         cells = np.zeros(block_people.shape)
         overlay_bands(
-            block_people, block_zone, block_depth, empty, x, y, n, kind, 0.1, weights, *out, cells
+            block_people,
+            block_zone,
+            block_depth,
+            empty,
+            x,
+            y,
+            n,
+            kind,
+            0.1,
+            weights,
+            *out,
+            cells,
+            0,
+            None,
+            None,
         )
         return out
 

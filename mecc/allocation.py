@@ -9,7 +9,8 @@ radius where people were not exposed in that band, in proportion to
 (a gravity rule, the form used for migration and evacuation destination choice since
 Zipf 1946; host communities absorb most disaster displacement, IDMC GRID). It runs
 after the engine on a coarser grid (``factor x factor`` cells, about ``cell_km`` wide)
-from the per-band sums the engine kept on its pass (``mobility_kernels.coarse_band_sums``).
+from the per-band sums the engine kept on its pass (the coarse sums of
+``kernels.overlay_bands``).
 It gives per zone the people hosted, the host burden per 1,000 residents, flows between
 zones and people with no safe place within reach; Σ hosted + Σ no host = Σ displaced.
 

@@ -21,7 +21,6 @@ import numpy as np
 from mecc.allocation import block_zone_parts, join_zone_parts
 from mecc.grid import GridSpec, block_windows, reused
 from mecc.kernels import max_groups, overlay_bands, overlay_combined, zonal_population
-from mecc.mobility_kernels import coarse_band_sums
 
 __all__ = [
     "DEFAULT_BLOCK",
@@ -97,7 +96,7 @@ class OverlayInput:
         ``factor x factor`` group of cells) is kept for the map, read along the way.
     coarse_factor : int
         When > 0, displaced and safe people per band on a grid of ``factor x factor``
-        groups of cells (``mobility_kernels.coarse_band_sums``), for the allocation.
+        groups of cells (the coarse sums of ``kernels.overlay_bands``), for the allocation.
     """
 
     id: str
@@ -251,6 +250,9 @@ def _per_person(hazard, window, rows, cols, where, intensity, fraction):
         displaced,
         no_data,
         weighted,
+        0,
+        None,
+        None,
     )
     r0, c0 = int(window.row_off), int(window.col_off)
     return rows + r0, cols + c0, where[0].copy(), exposed, displaced, no_data, weighted[0]
@@ -341,9 +343,16 @@ def overlay_block(window, population, zones, hazards, options, buffer) -> BlockS
             if hazard.fraction is not None
             else _EMPTY3
         )
-        runs = [(people, zone, intensity, fraction, part, cell_out)]
+        coarse = (None, None)
+        if hazard.coarse_factor > 0:  # the allocation's sums, added on the same pass
+            f = hazard.coarse_factor
+            coarse_shape = (hazard.intensity.count, -(-shape[0] // f), -(-shape[1] // f))
+            coarse = (np.zeros(coarse_shape), np.zeros(coarse_shape))
+            block.coarse[-1] = coarse
+        runs = [(people, zone, intensity, fraction, part, cell_out, coarse)]
         runs += [
-            (layer_stack[k], zone, intensity, fraction, p, _EMPTY2) for k, p in enumerate(dense)
+            (layer_stack[k], zone, intensity, fraction, p, _EMPTY2, (None, None))
+            for k, p in enumerate(dense)
         ]
         for (rows, cols, values, where), layer_part in zip(points, sparse, strict=True):
             at = np.ascontiguousarray(intensity[:, rows, cols][:, None, :])
@@ -352,9 +361,9 @@ def overlay_block(window, population, zones, hazards, options, buffer) -> BlockS
                 if fraction.shape[0]
                 else _EMPTY3
             )
-            runs.append((values, where, at, share, layer_part, _EMPTY2))
+            runs.append((values, where, at, share, layer_part, _EMPTY2, (None, None)))
             block.points[-1] = _per_person(hazard, window, rows, cols, where, at, share)
-        for who, zone_of, values, flooded, sums, cells in runs:
+        for who, zone_of, values, flooded, sums, cells, (coarse_displaced, safe) in runs:
             overlay_bands(
                 who,
                 zone_of,
@@ -367,22 +376,10 @@ def overlay_block(window, population, zones, hazards, options, buffer) -> BlockS
                 sums.displaced,
                 sums.no_hazard_data,
                 cells,
-            )
-        if hazard.coarse_factor > 0:
-            f = hazard.coarse_factor
-            coarse_shape = (hazard.intensity.count, -(-shape[0] // f), -(-shape[1] // f))
-            displaced, safe = np.zeros(coarse_shape), np.zeros(coarse_shape)
-            coarse_band_sums(
-                people,
-                intensity,
-                fraction,
-                *hazard.curves,
-                float(hazard.exposure_threshold),
-                f,
-                displaced,
+                hazard.coarse_factor,
+                coarse_displaced,
                 safe,
             )
-            block.coarse[-1] = (displaced, safe)
     return block
 
 

@@ -1,4 +1,4 @@
-"""Numba kernels for grids: masking missing values, resampling, overviews.
+"""Numba kernels for grids: masking missing values, resampling, overviews, zonal sums.
 
 The same conventions as :mod:`mecc.kernels` (numpy in, ``out`` filled, no I/O; a
 plain-numpy reference next to each kernel). They are listed in the one registry,
@@ -24,6 +24,8 @@ __all__ = [
     "sample_nearest_reference",
     "sum_groups",
     "sum_groups_reference",
+    "zonal_population",
+    "zonal_population_reference",
 ]
 
 
@@ -353,3 +355,53 @@ def regrid_area_weighted_reference(
     rows = dense(row_ptr, row_index, row_weight, row0, h)
     cols = dense(col_ptr, col_index, col_weight, col0, w)
     out += rows @ np.nan_to_num(source, nan=0.0) @ cols.T
+
+
+# ------------------------------------------------------------------ zonal population
+
+
+@jit
+def zonal_population(population, zone, population_out, cells_out):
+    """Add each zone's population and cell count.
+
+    Runs of equal zone ids along a row are summed locally and added once per run.
+
+    Parameters
+    ----------
+    population : ndarray of float64, shape (h, w)
+        People per cell; NaN and values <= 0 add nothing to the population sum.
+    zone : ndarray of int32, shape (h, w)
+        Zone index of each cell, ``0 <= zone < n_zones``.
+    population_out : ndarray of float64, shape (n_zones,)
+    cells_out : ndarray of int64, shape (n_zones,)
+        Receives the number of cells of each zone (populated or not).
+    """
+    n_zones = population_out.shape[0]
+    width = population.shape[1]
+    for i in range(population.shape[0]):
+        j = 0
+        while j < width:
+            z = zone[i, j]
+            if z < 0 or z >= n_zones:
+                raise ValueError("zone index out of range")
+            start = j
+            total = 0.0
+            while j < width and zone[i, j] == z:
+                p = population[i, j]
+                if p > 0.0:
+                    total += p
+                j += 1
+            population_out[z] += total
+            cells_out[z] += j - start
+
+
+def zonal_population_reference(population, zone, population_out, cells_out):
+    """Plain-numpy reference for :func:`zonal_population`."""
+    n_zones = population_out.shape[0]
+    flat_zone = zone.ravel().astype(np.int64)
+    if flat_zone.size and (flat_zone.min() < 0 or flat_zone.max() >= n_zones):
+        raise ValueError("zone index out of range")
+    pop = population.ravel()
+    positive = np.where(pop > 0, pop, 0.0)
+    population_out += np.bincount(flat_zone, weights=positive, minlength=n_zones)
+    cells_out += np.bincount(flat_zone, minlength=n_zones)

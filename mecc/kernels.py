@@ -1,7 +1,7 @@
 """Numba kernels: numpy arrays in, numpy arrays (``out``) filled, no I/O.
 
-The overlay, curves and zonal sums live here; the grid kernels (masking, sampling,
-conservative regridding, overviews) in :mod:`mecc.grid_kernels`. Both are in the one
+The overlay and curves live here; the grid kernels (masking, sampling, conservative
+regridding, overviews, zonal population) in :mod:`mecc.grid_kernels`. Both are in the one
 registry below.
 
 Every kernel here has a plain-numpy reference implementation next to it, written
@@ -41,6 +41,8 @@ from mecc.grid_kernels import (
     sample_nearest_reference,
     sum_groups,
     sum_groups_reference,
+    zonal_population,
+    zonal_population_reference,
 )
 from mecc.terrain_kernels import (
     flood_fill_below,
@@ -155,56 +157,6 @@ def evaluate_curves_reference(intensity, curve_x, curve_y, curve_n, curve_kind, 
         out[v] = np.where(np.isnan(intensity), np.nan, share)
 
 
-# ------------------------------------------------------------------ zonal population
-
-
-@jit
-def zonal_population(population, zone, population_out, cells_out):
-    """Add each zone's population and cell count.
-
-    Runs of equal zone ids along a row are summed locally and added once per run.
-
-    Parameters
-    ----------
-    population : ndarray of float64, shape (h, w)
-        People per cell; NaN and values <= 0 add nothing to the population sum.
-    zone : ndarray of int32, shape (h, w)
-        Zone index of each cell, ``0 <= zone < n_zones``.
-    population_out : ndarray of float64, shape (n_zones,)
-    cells_out : ndarray of int64, shape (n_zones,)
-        Receives the number of cells of each zone (populated or not).
-    """
-    n_zones = population_out.shape[0]
-    width = population.shape[1]
-    for i in range(population.shape[0]):
-        j = 0
-        while j < width:
-            z = zone[i, j]
-            if z < 0 or z >= n_zones:
-                raise ValueError("zone index out of range")
-            start = j
-            total = 0.0
-            while j < width and zone[i, j] == z:
-                p = population[i, j]
-                if p > 0.0:
-                    total += p
-                j += 1
-            population_out[z] += total
-            cells_out[z] += j - start
-
-
-def zonal_population_reference(population, zone, population_out, cells_out):
-    """Plain-numpy reference for :func:`zonal_population`."""
-    n_zones = population_out.shape[0]
-    flat_zone = zone.ravel().astype(np.int64)
-    if flat_zone.size and (flat_zone.min() < 0 or flat_zone.max() >= n_zones):
-        raise ValueError("zone index out of range")
-    pop = population.ravel()
-    positive = np.where(pop > 0, pop, 0.0)
-    population_out += np.bincount(flat_zone, weights=positive, minlength=n_zones)
-    cells_out += np.bincount(flat_zone, minlength=n_zones)
-
-
 # --------------------------------------------------------------------- the overlay
 
 
@@ -224,6 +176,9 @@ def overlay_bands(
     displaced_out,
     no_data_out,
     cell_out,
+    coarse_factor,
+    coarse_displaced_out,
+    coarse_safe_out,
 ):
     """Overlay all bands of one hazard with population in one pass; add per zone.
 
@@ -257,6 +212,16 @@ def overlay_bands(
     cell_out : ndarray of float64, shape (h, w) or (0, 0)
         When not empty, ``sum_b band_weight[zone, b] * displaced`` of the first curve is
         added to each cell (pass zeros).
+    coarse_factor : int
+        Cells per side of the coarse grid's cells (the allocation's), from the block's
+        first row and column.
+    coarse_displaced_out, coarse_safe_out : ndarray of float64, shape (n_bands,
+        ceil(h / coarse_factor), ceil(w / coarse_factor)), or None
+        When given, each band's displaced people (first curve) and safe people
+        (who can host) are added per coarse cell: a populated cell with ``I`` NaN, or a
+        NaN fraction, adds to neither; ``I <= 0`` adds ``p`` to the safe; otherwise
+        ``d = p * f * curve_0(I)`` (0 where ``f <= 0``) is displaced and, where ``I`` is
+        below the exposure threshold, ``p - d`` is safe.
     """
     n_bands = intensity.shape[0]
     n_curves = curve_n.shape[0]
@@ -267,9 +232,24 @@ def overlay_bands(
     xs, ys, n_points, kind = curve_x[0], curve_y[0], curve_n[0], curve_kind[0]
     more = np.zeros(n_curves)  # the run's sums of curves 1, 2, ...
     sums = (exposed_out, displaced_out, no_data_out)
-    for i in range(population.shape[0]):
+    # The coarse sums are tested as `coarse_safe_out is None` where they are used: numba
+    # prunes those branches when None is passed, so the overlay alone pays nothing.
+    # People of dry cells, per band and column, over the coarse grid's current row:
+    if coarse_safe_out is not None:
+        dry_people = np.zeros((n_bands, width))
+    height = population.shape[0]
+    for i in range(height):
+        ci = 0
+        if coarse_safe_out is not None:
+            ci = i // coarse_factor
         for b in range(n_bands):
             row = intensity[b, i]
+            if coarse_safe_out is not None:  # branch-free, column by column: vectorised
+                people_row = population[i]
+                dry_row = dry_people[b]
+                for j in range(width):
+                    p = people_row[j]
+                    dry_row[j] += p if (p > 0.0) & (row[j] <= 0.0) else 0.0
             # one add per run of equal zone ids: the run's sums are kept here
             run_zone = -1
             weight = 0.0
@@ -301,6 +281,9 @@ def overlay_bands(
                     missing += p
                     continue
                 if not f > 0.0:
+                    if coarse_safe_out is not None:  # noqa: SIM102 - pruned alone (above)
+                        if value < exposure_threshold:
+                            coarse_safe_out[b, ci, j // coarse_factor] += p
                     continue
                 people = p * f
                 if value >= exposure_threshold:
@@ -309,12 +292,34 @@ def overlay_bands(
                 displaced += cell_displaced
                 if write_cells:
                     cell_out[i, j] += weight * cell_displaced
+                if coarse_safe_out is not None:
+                    cj = j // coarse_factor
+                    coarse_displaced_out[b, ci, cj] += cell_displaced
+                    if value < exposure_threshold:
+                        coarse_safe_out[b, ci, cj] += p - cell_displaced
                 for v in range(1, n_curves):
                     more[v] += people * _curve_share(
                         value, curve_x[v], curve_y[v], curve_n[v], curve_kind[v]
                     )
             if run_zone >= 0:
                 _add_run(run_zone, b, exposed, displaced, missing, more, sums)
+        if coarse_safe_out is not None:  # noqa: SIM102 - pruned alone (above)
+            if (i + 1) % coarse_factor == 0 or i + 1 == height:
+                _add_dry_people(dry_people, coarse_factor, coarse_safe_out[:, ci])
+
+
+@jit(inline="always")
+def _add_dry_people(dry_people, factor, safe_out):
+    """Add each band's people of dry cells, per stretch of ``factor`` columns, to one row
+    of the coarse grid (``safe_out[b, cj]``), and clear them."""
+    n_bands, width = dry_people.shape
+    for b in range(n_bands):
+        for cj in range(safe_out.shape[1]):
+            total = 0.0
+            for j in range(cj * factor, min((cj + 1) * factor, width)):
+                total += dry_people[b, j]
+                dry_people[b, j] = 0.0
+            safe_out[b, cj] += total
 
 
 @jit(inline="always")
@@ -347,8 +352,27 @@ def overlay_bands_reference(
     displaced_out,
     no_data_out,
     cell_out,
+    coarse_factor,
+    coarse_displaced_out,
+    coarse_safe_out,
 ):
     """Plain-numpy reference for :func:`overlay_bands` (masks, ``np.bincount``)."""
+    if coarse_safe_out is not None:
+        from mecc.mobility_kernels import coarse_sums_reference
+
+        coarse_sums_reference(
+            population,
+            intensity,
+            fraction,
+            curve_x,
+            curve_y,
+            curve_n,
+            curve_kind,
+            exposure_threshold,
+            coarse_factor,
+            coarse_displaced_out,
+            coarse_safe_out,
+        )
     n_zones, n_bands = exposed_out.shape
     n_curves = curve_n.shape[0]
     pop = population.ravel()
@@ -547,12 +571,9 @@ KERNELS = {
 from mecc.mobility_kernels import (  # noqa: E402
     allocate_by_distance,
     allocate_by_distance_reference,
-    coarse_band_sums,
-    coarse_band_sums_reference,
     count_zone_parts,
     count_zone_parts_reference,
 )
 
-KERNELS["coarse_band_sums"] = (coarse_band_sums, coarse_band_sums_reference)
 KERNELS["allocate_by_distance"] = (allocate_by_distance, allocate_by_distance_reference)
 KERNELS["count_zone_parts"] = (count_zone_parts, count_zone_parts_reference)

@@ -1,7 +1,8 @@
 """Kernels of the allocation of displaced people (numpy in, numpy out, no I/O).
 
-- :func:`coarse_band_sums`: per band, displaced people and people left safe, summed over
-  ``factor x factor`` groups of cells (the allocation grid), read along the engine's pass;
+- :func:`coarse_sums_reference`: per band, displaced people and people left safe, summed
+  over ``factor x factor`` groups of cells (the allocation grid); the engine adds them on
+  its pass, in :func:`mecc.kernels.overlay_bands`, which this is part of the reference of;
 - :func:`allocate_by_distance`: each coarse cell's displaced people shared among safe
   coarse cells within a radius, in proportion to ``safe people x weight``, the weight a
   distance decay ``distance^-exponent`` given per source row and offset (a gravity rule,
@@ -17,20 +18,18 @@ from __future__ import annotations
 import numpy as np
 
 from mecc._numba import jit
-from mecc.kernels import _curve_share, evaluate_curves_reference
+from mecc.kernels import evaluate_curves_reference
 
 __all__ = [
     "allocate_by_distance",
     "allocate_by_distance_reference",
-    "coarse_band_sums",
-    "coarse_band_sums_reference",
+    "coarse_sums_reference",
     "count_zone_parts",
     "count_zone_parts_reference",
 ]
 
 
-@jit
-def coarse_band_sums(
+def coarse_sums_reference(
     population,
     intensity,
     fraction,
@@ -43,93 +42,8 @@ def coarse_band_sums(
     displaced_out,
     safe_out,
 ):
-    """Displaced and safe people per band on a coarser grid.
-
-    For each cell with people ``p`` and each band with intensity ``I`` (fraction ``f``,
-    1 without a fraction grid):
-
-    - ``I`` or ``f`` NaN: nothing (unknown; neither displaced nor safe);
-    - otherwise ``d = p * f * curve_0(I)`` (0 where ``I <= 0``) is added to
-      ``displaced_out[b, i // factor, j // factor]``, and, where ``I`` is below the
-      exposure threshold, ``p - d`` to ``safe_out`` (people who can host).
-
-    Parameters
-    ----------
-    population : ndarray of float64, shape (h, w)
-    intensity : ndarray of float64, shape (n_bands, h, w)
-    fraction : ndarray of float64, shape (n_bands, h, w) or (0, 0, 0)
-    curve_x, curve_y, curve_n, curve_kind : packed curves (``kernels``); curve 0 is used
-    exposure_threshold : float
-    factor : int
-    displaced_out, safe_out : ndarray of float64, shape (n_bands, ceil(h/f), ceil(w/f))
-        Added to.
-    """
-    n_bands = intensity.shape[0]
-    height, width = population.shape
-    has_fraction = fraction.shape[0] > 0
-    xs, ys, n_points, kind = curve_x[0], curve_y[0], curve_n[0], curve_kind[0]
-    # band by band, one coarse cell's stretch of a row at a time. Most cells are dry:
-    # their people are added without a branch into four partial sums (no chain of
-    # dependent adds); only a stretch holding a wet cell is walked again, cell by cell.
-    # Measured 84 -> 116 M cells/s (8 bands, one thread) against the cell-by-cell loop.
-    for b in range(n_bands):
-        for i in range(height):
-            ci = i // factor
-            row = intensity[b, i]
-            people = population[i]
-            for start in range(0, width, factor):
-                cj = start // factor
-                stop = min(start + factor, width)
-                fours = start + (stop - start) // 4 * 4
-                s0 = 0.0
-                s1 = 0.0
-                s2 = 0.0
-                s3 = 0.0
-                wet = False
-                for j in range(start, fours, 4):
-                    v0, v1, v2, v3 = row[j], row[j + 1], row[j + 2], row[j + 3]
-                    p0, p1, p2, p3 = people[j], people[j + 1], people[j + 2], people[j + 3]
-                    s0 += p0 if (p0 > 0.0) & (v0 <= 0.0) else 0.0
-                    s1 += p1 if (p1 > 0.0) & (v1 <= 0.0) else 0.0
-                    s2 += p2 if (p2 > 0.0) & (v2 <= 0.0) else 0.0
-                    s3 += p3 if (p3 > 0.0) & (v3 <= 0.0) else 0.0
-                    wet |= (v0 > 0.0) | (v1 > 0.0) | (v2 > 0.0) | (v3 > 0.0)
-                for j in range(fours, stop):
-                    s0 += people[j] if (people[j] > 0.0) & (row[j] <= 0.0) else 0.0
-                    wet |= row[j] > 0.0
-                safe = (s0 + s1) + (s2 + s3)
-                if wet:
-                    displaced = 0.0
-                    for j in range(start, stop):
-                        value = row[j]
-                        p = people[j]
-                        if not (value > 0.0 and p > 0.0):
-                            continue
-                        f = fraction[b, i, j] if has_fraction else 1.0
-                        if f != f:
-                            continue
-                        d = p * f * _curve_share(value, xs, ys, n_points, kind) if f > 0.0 else 0.0
-                        displaced += d
-                        if value < exposure_threshold:
-                            safe += p - d
-                    displaced_out[b, ci, cj] += displaced
-                safe_out[b, ci, cj] += safe
-
-
-def coarse_band_sums_reference(
-    population,
-    intensity,
-    fraction,
-    curve_x,
-    curve_y,
-    curve_n,
-    curve_kind,
-    exposure_threshold,
-    factor,
-    displaced_out,
-    safe_out,
-):
-    """Plain-numpy reference for :func:`coarse_band_sums`."""
+    """Plain-numpy reference of the coarse sums of :func:`mecc.kernels.overlay_bands`:
+    per band, displaced and safe people summed over ``factor x factor`` groups of cells."""
     h, w = population.shape
     rows = np.repeat(np.arange(h) // factor, w)
     cols = np.tile(np.arange(w) // factor, h)
