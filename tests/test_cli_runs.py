@@ -135,6 +135,34 @@ def test_run_json(cli, tmp_path):
     assert record["warnings"] == [] and result.stderr == ""
 
 
+def test_run_keeps_imported_objects_out_of_collection_while_it_lasts(cli, tmp_path, monkeypatch):
+    """`mecc run` freezes the objects of the modules imported before the run (the
+    collector need not walk numpy, pandas, numba again on every full collection) and
+    unfreezes them afterwards, also when the run fails."""
+    import gc
+
+    import mecc.run
+
+    seen = []
+    real = mecc.run.run_country
+
+    def watched(*args, **kwargs):
+        seen.append(gc.get_freeze_count())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(mecc.run, "run_country", watched)
+    before = gc.get_freeze_count()
+    result = cli("run", _good(tmp_path / "case"), "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.stderr
+    assert seen[0] > before + 1000  # numpy's, pandas', ... objects
+    assert gc.get_freeze_count() == before
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("country: [\n", encoding="utf-8")
+    failing = cli("run", broken, "--out", tmp_path / "out2")
+    assert failing.exit_code == 2 and len(seen) == 2  # refused inside the run
+    assert gc.get_freeze_count() == before
+
+
 # -------------------------------------------------------------------------- init
 
 

@@ -144,10 +144,29 @@ def run_command(
     ctx.exit(exit_code)
 
 
+@contextmanager
+def _imports_frozen():
+    """Leave the objects of the modules imported so far out of garbage collection
+    while a run lasts (``gc.freeze``; undone after it).
+
+    The run allocates many objects, and each full collection walked every object of
+    numpy, pandas, numba and rasterio again: 0.3 s of a 7 s run of the bench country
+    (6.70-6.76 s against 7.00-7.20 s, three runs each).
+    """
+    import gc
+
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def _run_one(run_file, out_dir, options, bars, quiet, as_json) -> None:
     from mecc.run import run_country
 
-    result = run_country(run_file, out_dir, progress=bars, **options)
+    with _imports_frozen():
+        result = run_country(run_file, out_dir, progress=bars, **options)
     bars.close()  # the bars end before the result is printed
     if not quiet:
         for message in result.warnings:
