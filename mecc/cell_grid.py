@@ -82,7 +82,8 @@ class CellGridWriter:
         """Write ``values`` of 0-based band ``band_index`` into ``window``."""
         from rasterio.windows import Window
 
-        self._datasets[0].write(values, band_index + 1, window=window)
+        # (1, h, w) views: rasterio copies a 2-D array into a new 3-D one on every write
+        self._datasets[0].write(values[np.newaxis], [band_index + 1], window=window)
         if not self._aligned or not self.factors:
             return
         r0, c0 = int(window.row_off), int(window.col_off)
@@ -104,13 +105,16 @@ class CellGridWriter:
             coarser = np.zeros((-(-sums.shape[0] // 2), -(-sums.shape[1] // 2)))
             kernels.sum_groups(sums, 2, coarser)
             sums = coarser
-            counts = np.outer(
-                _group_sizes(r0, h, factor, self.grid.height),
-                _group_sizes(c0, w, factor, self.grid.width),
-            )
+            if h % factor == 0 and w % factor == 0:  # whole groups (blocks start on one)
+                means = sums / float(factor * factor)
+            else:
+                means = sums / np.outer(
+                    _group_sizes(r0, h, factor, self.grid.height),
+                    _group_sizes(c0, w, factor, self.grid.width),
+                )
             self._datasets[level].write(
-                sums / counts,
-                band_index + 1,
+                means[np.newaxis],
+                [band_index + 1],
                 window=Window(c0 // factor, r0 // factor, sums.shape[1], sums.shape[0]),
             )
 
