@@ -39,6 +39,7 @@ from mecc.inputs import (
     warn_return_periods_out_of_order,
 )
 from mecc.manifest import hazard_parameters, versions
+from mecc.memory import release_freed_memory
 from mecc.mobility import (
     allocated,
     allocation_plan,
@@ -47,13 +48,7 @@ from mecc.mobility import (
     prepare_exposure,
     write_exposure_outputs,
 )
-from mecc.outputs import (
-    OutputFolder,
-    files_named_by,
-    write_csv,
-    write_json,
-    write_results_group,
-)
+from mecc.outputs import OutputFolder, files_named_by, write_csv, write_json, write_results_group
 from mecc.presence import present_overlay, present_result
 from mecc.sendai_writers import write_run_sendai
 
@@ -374,6 +369,7 @@ def _run_country(
             for h in hazards:
                 warn_return_periods_out_of_order(h, result.hazards[h.id])
             present_result(exposure, result)  # seasonal presence: constant per zone
+            release_freed_memory()  # the pass's buffers: not kept through tables and map
             # the COG of displaced.tif is made (GDAL, outside the GIL) while tables are written
             grids = background.enter_context(ThreadPoolExecutor(1)).submit(writer.close)
             with timer.stage("metrics"):

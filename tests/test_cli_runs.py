@@ -163,6 +163,25 @@ def test_run_keeps_imported_objects_out_of_collection_while_it_lasts(cli, tmp_pa
     assert gc.get_freeze_count() == before
 
 
+def test_run_returns_the_pass_buffers_before_the_tables(cli, tmp_path, monkeypatch):
+    """The freed buffers of the engine's pass go back to the system once, after the pass
+    and before the tables (tests/test_engine.py shows what that gives back)."""
+    import mecc.run
+
+    calls = []
+    real_tables = mecc.run.tables.hazard_tables
+
+    def tables_after_release(*args, **kwargs):
+        assert calls == ["released"]
+        return real_tables(*args, **kwargs)
+
+    monkeypatch.setattr(mecc.run, "release_freed_memory", lambda: calls.append("released"))
+    monkeypatch.setattr(mecc.run.tables, "hazard_tables", tables_after_release)
+    result = cli("run", _good(tmp_path / "case"), "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.stderr
+    assert calls == ["released"]
+
+
 # -------------------------------------------------------------------------- init
 
 
