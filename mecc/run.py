@@ -14,6 +14,7 @@ import os
 import shlex
 import sys
 import time
+import uuid
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -434,9 +435,11 @@ def _run_country(
                     stacklevel=2,
                 )
             zones.warn_outside_share(result.population)  # > 5 % of the people in no unit
+            run_id = uuid.uuid4().hex  # results.nc says which run wrote it (run_folder)
             summary = {
                 "country": config.country,
                 "name": config.name,
+                "run_id": run_id,
                 "modelled_estimate": True,
                 "note": tables.MODELLED_NOTE,
                 "population_total": float(result.population.sum()),
@@ -482,6 +485,7 @@ def _run_country(
                         "source": f"mecc {mecc.__version__}",
                         "comment": tables.MODELLED_NOTE,
                         "references": tables.METHOD_NOTE,
+                        "mecc_run_id": run_id,
                     },
                 )
                 write_results_group(dataset, staging / "results.nc")

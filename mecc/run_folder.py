@@ -86,8 +86,9 @@ def check_results(run_dir) -> None:
     A copied or downloaded run folder may arrive with a truncated results.nc, or with
     the results.nc of another run; the Sendai tables and the map's pictures would then
     fail obscurely or show the other run's figures. The file's hazards, zones and
-    country are compared with the folder's summary.json and zones.csv (when present).
-    A missing results.nc is left to the command that reads it.
+    country are compared with the folder's summary.json and zones.csv (when present),
+    and so is the run's identifier, which tells apart two runs of the same country
+    (e.g. with other curves). A missing results.nc is left to the command that reads it.
 
     Raises
     ------
@@ -103,6 +104,7 @@ def check_results(run_dir) -> None:
         with netCDF4.Dataset(path) as store:
             hazards = _coordinate(store, "hazard")
             zones = _coordinate(store, "zone")
+            run_id = getattr(store, "mecc_run_id", None)  # runs since 2026-11-29
             sendai = store.groups.get("sendai")
             metadata = sendai.getncattr("metadata") if sendai is not None else "{}"
     except (OSError, RuntimeError, ValueError, KeyError, IndexError, AttributeError) as error:
@@ -112,12 +114,14 @@ def check_results(run_dir) -> None:
         country = json.loads(metadata).get("country")
     except (ValueError, AttributeError):
         country = None
-    mine = {"country": country, "hazards": hazards, "zones": zones}
+    mine = {"country": country, "hazards": hazards, "zones": zones, "run_id": run_id}
     for key, (theirs, source) in _folder_identity(Path(run_dir)).items():
         if mine[key] is None or theirs is None or mine[key] == theirs:
             continue
         if key == "country":
             detail = f"country {mine[key]}, {source}: {theirs}"
+        elif key == "run_id":
+            detail = f"run {mine[key][:8]}, {source}: run {theirs[:8]}"
         else:
             extra = sorted(set(mine[key]) - set(theirs))
             lacking = sorted(set(theirs) - set(mine[key]))
@@ -137,13 +141,14 @@ def _coordinate(store, name: str):
 
 
 def _folder_identity(run: Path) -> dict:
-    """``{key: (value, file)}``: country and hazards of summary.json, zone codes of
-    zones.csv (value None when the file is missing or unreadable)."""
-    country = hazards = zones = None
+    """``{key: (value, file)}``: country, hazards and run identifier of summary.json,
+    zone codes of zones.csv (value None when the file is missing or unreadable)."""
+    country = hazards = zones = run_id = None
     try:
         summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
         hazards = sorted(str(h) for h in summary.get("hazards") or {}) or None
         country = summary.get("country")
+        run_id = summary.get("run_id")
     except (OSError, ValueError, AttributeError):
         pass
     try:
@@ -159,6 +164,7 @@ def _folder_identity(run: Path) -> dict:
         "country": (country, "summary.json"),
         "hazards": (hazards, "summary.json"),
         "zones": (zones, "zones.csv"),
+        "run_id": (run_id, "summary.json"),
     }
 
 

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 import re
 import shutil
@@ -278,6 +279,27 @@ def test_a_results_nc_of_another_run_is_refused(cli, demo, case, tmp_path):
                 "run folder whole or run again"
             )
             assert not out.exists()
+
+
+def test_a_results_nc_of_another_run_of_the_same_layout_is_refused(cli, case, tmp_path):
+    """Two runs of the same country, hazards and units (e.g. with other curves) are told
+    apart by the run identifier in summary.json and results.nc."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    for out in (first, second):
+        assert cli("run", case, "--out", out, "--no-map").exit_code == 0
+    ids = [json.loads((out / "summary.json").read_text())["run_id"] for out in (first, second)]
+    assert len(ids[0]) == 32 and ids[0] != ids[1]
+    out = tmp_path / "report"
+    assert cli("report", "sendai", first, "--out", out).exit_code == 0  # its own: fine
+    shutil.copyfile(second / "results.nc", first / "results.nc")
+    for args in (["report", "sendai"], ["map"]):
+        out = tmp_path / f"out-{args[0]}"
+        line = one_error_line(cli(*args, first, "--out", out), 1)
+        assert line == (
+            f"error: {first / 'results.nc'}: written by another run (run {ids[1][:8]}, "
+            f"summary.json: run {ids[0][:8]}); copy the run folder whole or run again"
+        )
+        assert not out.exists()
 
 
 @pytest.mark.parametrize(

@@ -73,7 +73,10 @@ def assert_same_tables(stream: Path, dask: Path, names) -> None:
 
 
 def read_summary(folder: Path) -> dict:
-    return json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    """summary.json without ``run_id`` (each run's own identifier)."""
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    assert len(summary.pop("run_id")) == 32
+    return summary
 
 
 def stream_and_dask(run_file, tmp_path, client, block_shape, chunk_shape) -> tuple:
