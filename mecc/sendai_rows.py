@@ -314,6 +314,11 @@ class RowBuilder:
                     "displacement in the T-year map (every cell at its T-year intensity at "
                     "once), not a national T-year event"
                 )
+            elif measure == "pmd" and record["kind"] == "return_periods":  # DESIGN.md
+                common["notes"] = (
+                    "displacement in the T-year maps (every cell at its T-year intensity at "
+                    "once, interpolated in log T between maps), not a national T-year event"
+                )
             elif measure == "pmd":
                 common["notes"] = "probable maximum at this return period: never summed"
             areas = self.areas[:1] if national_only else self.areas

@@ -219,6 +219,24 @@ def test_expected_annual_by_hand_for_return_period_maps(case):
         assert row["unit"] == "people per year" and row["additive"] == "True"
 
 
+def test_pmd_rows_of_return_period_maps_say_what_they_are(case):
+    """PMD from return-period maps is displacement in the T-year maps (DESIGN.md), and
+    the nation's row is the sum of its units there: no "never summed" note."""
+    table = read(case / "out" / "sendai.csv")
+    pmd = pick(table, hazard_id="rf", measure="pmd", breakdown="")
+    assert len(pmd) > 0
+    for note in pmd["notes"]:
+        assert "displacement in the T-year maps" in note and "not a national T-year" in note
+        assert "never summed" not in note
+    d1 = pick(pmd, indicator_code=pick(pmd, admin_level="0")["indicator_code"].iloc[0])
+    for rp in set(d1["return_period"]):
+        rows = pick(d1, return_period=rp)
+        units = rows[rows["admin_level"] == "1"]["value_number"].astype(float).sum()
+        outside = rows[rows["admin_code"] == "__outside__"]["value_number"].astype(float).sum()
+        nation = float(pick(rows, admin_level="0")["value_number"].iloc[0])
+        assert nation == pytest.approx(units + outside, rel=1e-12)
+
+
 def test_disaggregated_by_hand(case):
     table = read(case / "out" / "sendai.csv")
     female = {"A": 0.5, "B": 0.6}
