@@ -32,7 +32,6 @@ from mecc.inputs import overlay_input, period_check
 __all__ = [
     "Future",
     "attribution_tables",
-    "compare_runs",
     "future_tables",
     "futures_summary",
     "read_futures",
@@ -295,74 +294,6 @@ def attribution_tables(
         if len(frame):
             frame["level"] = frame["level"].astype("Int64")
     return comparison, attribution
-
-
-def compare_runs(base_dir, future_dir, out_dir, *, overwrite=False) -> os.PathLike:
-    """``mecc compare``: the change of each zone's headline figure between two runs.
-
-    Without the cross combinations (future hazard with baseline population and the
-    reverse) the change cannot be split into climate and population; give both in one
-    run file under ``futures:`` for that. ``out_dir`` is outside both run folders and
-    their inputs, and replaced only with ``overwrite``.
-    """
-    from pathlib import Path
-
-    from mecc.outputs import OutputFolder, write_csv
-    from mecc.run_folder import check_out_dir
-
-    base_dir, future_dir = Path(base_dir), Path(future_dir)
-    check_out_dir(out_dir, base_dir, future_dir)
-    folder = OutputFolder(out_dir, overwrite=overwrite, command="compare")
-    frames = []
-    for run in (base_dir, future_dir):
-        path = run / "zones.csv"
-        if not path.exists():
-            raise InputFileError(f"{run}: not a run folder (no zones.csv)")
-        frames.append(read_input_table(path, "table of the run", codes=_RUN_TEXT_COLUMNS))
-    keys = ["zone_code", "hazard_id"]
-    merged = frames[0].merge(
-        frames[1], on=keys, suffixes=("_baseline", "_future"), how="outer", indicator=True
-    )
-    if (merged["_merge"] != "both").any():
-        raise DataError(
-            f"{future_dir}: zones or hazards differ from {base_dir}: "
-            + _differences(merged, {"left_only": base_dir, "right_only": future_dir})
-        )
-    out = merged[["zone_code", "zone_name_baseline", "level_baseline", "hazard_id"]].rename(
-        columns={"zone_name_baseline": "zone_name", "level_baseline": "level"}
-    )
-    # whole levels as zones.csv writes them (a column with the outside bucket's blank
-    # level is read as floats: 1.0, 2.0)
-    out["level"] = pd.to_numeric(out["level"], errors="coerce").round().astype("Int64")
-    for figure in ("population", "aad", "displaced", "pmd_100"):
-        if f"{figure}_baseline" in merged:
-            out[f"{figure}_baseline"] = merged[f"{figure}_baseline"]
-            out[f"{figure}_future"] = merged[f"{figure}_future"]
-            out[f"{figure}_change"] = merged[f"{figure}_future"] - merged[f"{figure}_baseline"]
-    with folder as staging:
-        write_csv(out, staging / "compare.csv")
-    return folder.commit()
-
-
-def _differences(merged, sides: dict) -> str:
-    """What each run alone has: whole hazards, whole zones, else (zone, hazard) pairs."""
-    found = {}
-    for side, run in sides.items():
-        rows = merged[merged["_merge"] == side]
-        other = merged[merged["_merge"] != side]
-        for column, word in (("hazard_id", "hazards"), ("zone_code", "zones")):
-            alone = sorted(set(map(str, rows[column])) - set(map(str, other[column])))
-            if alone:
-                found.setdefault(run, []).append(f"{word} {_few(alone)}")
-        if len(rows) and run not in found:
-            pairs = zip(rows.zone_code, rows.hazard_id, strict=True)
-            found[run] = [f"zones {_few(sorted({f'{z} ({h})' for z, h in pairs}))}"]
-    return "; ".join(f"{run} alone has {' and '.join(parts)}" for run, parts in found.items())
-
-
-def _few(values: list, most: int = 5) -> str:
-    more = f", ... ({len(values)} in all)" if len(values) > most else ""
-    return ", ".join(values[:most]) + more
 
 
 def future_tables(

@@ -254,6 +254,39 @@ def test_compare_two_runs(folder, cli):
     assert summary["hazards"]["flood"]["aad"] == pytest.approx(h00["national"], rel=1e-12)
 
 
+def test_compare_gives_the_nation_and_the_ranges(folder, cli):
+    """compare.csv starts with a national row per hazard (level 0, the country's code,
+    from summary.json) and gives each run's range (curve variants: low 1.5 m step, high
+    0.5 m) after its central value; the change is that of the central values."""
+    for name, maps in (("base", "d"), ("later", "f")):
+        (folder / f"{name}.yaml").write_text(
+            "country: XXF\npopulation: {path: pop.tif}\n"
+            "zones: {path: zones.geojson, code_field: code, level: 1}\n"
+            "hazards:\n  - {id: flood, type: river_flood, curve: flood_step_1m,\n"
+            f"     return_periods: {{10: {maps}10.tif, 100: {maps}100.tif}}}}\n"
+        )
+        assert cli("run", folder / f"{name}.yaml", "--out", folder / name).exit_code == 0
+    result = cli("compare", folder / "base", folder / "later", "--out", folder / "cmp")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(
+        folder / "cmp" / "compare.csv", encoding="utf-8-sig", dtype={"zone_code": str}
+    )
+    nation = table.iloc[0]
+    assert nation["zone_code"] == "XXF" and nation["level"] == 0 and nation["hazard_id"] == "flood"
+    assert nation["population_baseline"] == pytest.approx(P0.sum(), rel=1e-12)
+    for run, depth in (("baseline", D0), ("future", D1)):
+        for suffix, step in (("", 1.0), ("_low", 1.5), ("_high", 0.5)):
+            expected = aad_by_zone(P0, depth, step)
+            assert nation[f"aad_{run}{suffix}"] == pytest.approx(expected["national"], rel=1e-12)
+            zone_a = table[table["zone_code"] == "A"].iloc[0]
+            assert zone_a[f"aad_{run}{suffix}"] == pytest.approx(expected["A"], rel=1e-12)
+    change = aad_by_zone(P0, D1)["national"] - aad_by_zone(P0, D0)["national"]
+    assert nation["aad_change"] == pytest.approx(change, rel=1e-12)
+    assert list(table.columns[7:11]) == [
+        "aad_baseline", "aad_baseline_low", "aad_baseline_high", "aad_future"
+    ]  # fmt: skip
+
+
 def test_a_future_gives_its_own_flooded_fraction(folder, raster_writer):
     """The baseline's fraction was dropped silently when a future set only its intensity
     (the future counted whole cells: +62 % 'climate only' in a probe); now the future

@@ -270,7 +270,7 @@ def demo_command(ctx, out_dir, overwrite, threads, as_json):
 @click.pass_context
 def compare_command(ctx, base_run, future_run, out_dir, overwrite):
     """Change of each zone's figures between two finished runs (compare.csv)."""
-    from mecc.futures import compare_runs
+    from mecc.compare import compare_runs
 
     out = compare_runs(base_run, future_run, out_dir, overwrite=overwrite)
     if not ctx.obj["quiet"]:

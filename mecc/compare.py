@@ -1,0 +1,148 @@
+"""``mecc compare``: the change of each zone's headline figures between two finished runs.
+
+compare.csv has one row per zone and hazard, as zones.csv, and first, for each hazard, a
+national row (``level`` 0, ``zone_code`` the country) taken from each run's
+summary.json. For each figure it gives the baseline and future values and their change;
+where the run gives a range (``_low`` / ``_high``: the curve variants that displace fewer
+and more people, or the DEM raised and lowered for sea-level rise) the range of each run
+follows its value. The change is that of the central values: the range of a change is
+not the difference of two ranges.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from mecc.errors import DataError, InputFileError, read_input_table
+
+__all__ = ["FIGURES", "compare_runs"]
+
+FIGURES = ("population", "aad", "displaced", "pmd_100", "at_risk_relocation")
+"""The columns of zones.csv compared (those a run has)."""
+RANGED = ("aad", "pmd_100", "at_risk_relocation")
+"""Figures whose range zones.csv gives as ``<figure>_low`` and ``<figure>_high``."""
+
+_RUN_TEXT_COLUMNS = ("zone_code", "zone_name", "parent_code", "hazard_id")
+
+
+def compare_runs(base_dir, future_dir, out_dir, *, overwrite=False) -> os.PathLike:
+    """``mecc compare``: the change of each zone's headline figures between two runs.
+
+    Without the cross combinations (future hazard with baseline population and the
+    reverse) the change cannot be split into climate and population; give both in one
+    run file under ``futures:`` for that. ``out_dir`` is outside both run folders and
+    their inputs, and replaced only with ``overwrite``.
+
+    Raises
+    ------
+    mecc.errors.InputFileError
+        A folder without zones.csv or summary.json.
+    mecc.errors.DataError
+        Runs of other zones or hazards (naming what each alone has).
+    """
+    from mecc.outputs import OutputFolder, write_csv
+    from mecc.run_folder import check_out_dir
+
+    base_dir, future_dir = Path(base_dir), Path(future_dir)
+    check_out_dir(out_dir, base_dir, future_dir)
+    folder = OutputFolder(out_dir, overwrite=overwrite, command="compare")
+    frames = []
+    for run in (base_dir, future_dir):
+        path = run / "zones.csv"
+        if not path.exists():
+            raise InputFileError(f"{run}: not a run folder (no zones.csv)")
+        frames.append(read_input_table(path, "table of the run", codes=_RUN_TEXT_COLUMNS))
+    keys = ["zone_code", "hazard_id"]
+    merged = _side(frames[0], keys, "baseline").merge(
+        _side(frames[1], keys, "future"), on=keys, how="outer", indicator=True
+    )
+    if (merged["_merge"] != "both").any():
+        raise DataError(
+            f"{future_dir}: zones or hazards differ from {base_dir}: "
+            + _differences(merged, {"left_only": base_dir, "right_only": future_dir})
+        )
+    runs = (base_dir, future_dir)
+    nations = [_national_rows(run, frame) for run, frame in zip(runs, frames, strict=True)]
+    national = _side(nations[0], keys, "baseline").merge(_side(nations[1], keys, "future"), on=keys)
+    merged = pd.concat([national, merged.drop(columns="_merge")], ignore_index=True)
+    out = merged[["zone_code", "zone_name_baseline", "level_baseline", "hazard_id"]].rename(
+        columns={"zone_name_baseline": "zone_name", "level_baseline": "level"}
+    )
+    # whole levels as zones.csv writes them (a column with the outside bucket's blank
+    # level is read as floats: 1.0, 2.0)
+    out["level"] = pd.to_numeric(out["level"], errors="coerce").round().astype("Int64")
+    for figure in FIGURES:
+        if f"{figure}_baseline" not in merged:
+            continue
+        for run in ("baseline", "future"):
+            out[f"{figure}_{run}"] = merged[f"{figure}_{run}"]
+            if figure in RANGED and f"{figure}_low_{run}" in merged:  # a run may have none
+                for end in ("low", "high"):
+                    out[f"{figure}_{run}_{end}"] = merged[f"{figure}_{end}_{run}"]
+        out[f"{figure}_change"] = merged[f"{figure}_future"] - merged[f"{figure}_baseline"]
+    with folder as staging:
+        write_csv(out, staging / "compare.csv")
+    return folder.commit()
+
+
+def _side(frame: pd.DataFrame, keys: list, run: str) -> pd.DataFrame:
+    """``frame`` with ``_<run>`` after each column but ``keys`` (whether or not the other
+    run has the column: one run may give a range the other does not)."""
+    return frame.rename(columns={c: f"{c}_{run}" for c in frame.columns if c not in keys})
+
+
+def _national_rows(run: Path, zones: pd.DataFrame) -> pd.DataFrame:
+    """One row per hazard of ``zones`` (zones.csv) with the nation's figures of the run's
+    summary.json, in zones.csv's columns."""
+    path = run / "summary.json"
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+        country, hazards = str(summary["country"]), summary["hazards"]
+    except FileNotFoundError:
+        raise InputFileError(f"{run}: not a run folder (no summary.json)") from None
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise InputFileError(f"{path}: unreadable ({error})") from None
+    rows = []
+    for hazard_id in dict.fromkeys(zones["hazard_id"]):
+        record = hazards.get(hazard_id) or {}
+        row = {
+            "zone_code": country,
+            "zone_name": summary.get("name") or country,
+            "level": 0,
+            "hazard_id": hazard_id,
+            "population": summary.get("population_total"),
+        }
+        for figure in ("aad", "displaced", "at_risk_relocation"):
+            for suffix in ("", "_low", "_high"):
+                row[figure + suffix] = record.get(figure + suffix)
+        for suffix in ("", "_low", "_high"):  # pmd: {return period: people}
+            row["pmd_100" + suffix] = (record.get("pmd" + suffix) or {}).get("100")
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    columns = [c for c in frame.columns if c in zones.columns]
+    return frame[columns].astype(dict.fromkeys(columns[4:], float))
+
+
+def _differences(merged, sides: dict) -> str:
+    """What each run alone has: whole hazards, whole zones, else (zone, hazard) pairs."""
+    found = {}
+    for side, run in sides.items():
+        rows = merged[merged["_merge"] == side]
+        other = merged[merged["_merge"] != side]
+        for column, word in (("hazard_id", "hazards"), ("zone_code", "zones")):
+            alone = sorted(set(map(str, rows[column])) - set(map(str, other[column])))
+            if alone:
+                found.setdefault(run, []).append(f"{word} {_few(alone)}")
+        if len(rows) and run not in found:
+            pairs = zip(rows.zone_code, rows.hazard_id, strict=True)
+            found[run] = [f"zones {_few(sorted({f'{z} ({h})' for z, h in pairs}))}"]
+    return "; ".join(f"{run} alone has {' and '.join(parts)}" for run, parts in found.items())
+
+
+def _few(values: list, most: int = 5) -> str:
+    more = f", ... ({len(values)} in all)" if len(values) > most else ""
+    return ", ".join(values[:most]) + more
