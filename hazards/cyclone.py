@@ -30,8 +30,10 @@ The result is the maximum over the storm's life of the 1-minute sustained wind a
   hold 0 (no wind, not missing). Winds below 17.5 m/s are kept: the hazard type's
   exposure threshold applies later. Distances are local equirectangular around each
   centre (longitude differences wrapped, so a grid in -180..180 or 0..360 gets the wind
-  on both sides of the antimeridian); projected grids go through pyproj. A grid no
-  node reaches is written with a warning (a longitude sign error looks like that).
+  on both sides of the antimeridian); projected grids go through pyproj. A grid with
+  no wind is written with a warning giving the reason: no pressure deficit anywhere on
+  the track (central >= environmental pressure), or no node within the cut-off of the
+  grid (a longitude sign error looks like that).
 - Plausibility: central pressures, given or estimated from the wind, within 800-1100
   hPa; 1-min winds at most 200 kt (the strongest observed is about 185 kt); radii of
   maximum wind at most 500 nmi. Beyond them the track is refused as a unit mix-up.
@@ -59,6 +61,14 @@ from hazards.ibtracs import (
     is_ibtracs,
 )
 from hazards.scenarios import target_grid, write_scenario_grid
+from hazards.track import (
+    PRESSURE_RANGE,
+    TrackRows,
+    check_plausible,
+    column_values,
+    track_rows,
+    track_times,
+)
 from mecc.errors import ConfigError, DataError, MeccWarning, OutputExistsError, read_input_table
 from mecc.grid import GridSpec
 
@@ -95,12 +105,6 @@ NMI = 1852.0
 EARTH_RADIUS = 6_371_008.8
 OMEGA = 7.2921e-5
 MAX_TRANSLATION = 30 * KNOT
-PRESSURE_RANGE = (800.0, 1100.0)
-"""Central and environmental pressures (hPa) accepted, given or estimated."""
-MAX_VMAX_KT = 200.0
-"""Largest 1-min wind (kt) accepted: above any observed (Patricia 2015, about 185 kt)."""
-MAX_RMAX_NMI = 500.0
-"""Largest radius of maximum wind (nmi) accepted; observed ones are some 5-150 nmi."""
 _LONLAT_CACHE_CELLS = 25_000_000
 TRACK_COLUMNS = (
     *("time_utc", "hours", "lat", "lon", "vmax_kt", "pressure_hpa", "env_pressure_hpa"),
@@ -143,78 +147,12 @@ def _check_options(surface_factor, b_parameter, cutoff_km, time_step_h):
 # ----------------------------------------------------------------------- the track
 
 
-def _times(column: pd.Series, label: str) -> pd.DatetimeIndex:
-    text = column.fillna("").str.strip()
-    for pattern, fmt in ((r"\d{10}", "%Y%m%d%H"), (r"\d{12}", "%Y%m%d%H%M")):
-        if text.str.fullmatch(pattern).all():
-            try:
-                return pd.DatetimeIndex(pd.to_datetime(text, format=fmt))
-            except ValueError as error:
-                raise DataError(f"{label}: column time_utc: {error}") from None
-    try:
-        times = pd.to_datetime(text, utc=True, format="ISO8601")
-    except ValueError:
-        raise DataError(
-            f"{label}: column time_utc: give YYYYMMDDHH or ISO 8601 times (got {text.iloc[0]!r}, ...)"
-        ) from None
-    return pd.DatetimeIndex(times).tz_convert(None)
-
-
-def _column(raw: pd.DataFrame, name: str, label: str, required=False) -> np.ndarray:
-    if name not in raw.columns:
-        return np.full(len(raw), np.nan)
-    text = raw[name].fillna("").str.strip()
-    values = pd.to_numeric(text.replace("", np.nan), errors="coerce").to_numpy(
-        np.float64, copy=True
-    )
-    bad = np.isnan(values) & ((text != "").to_numpy() | required)
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        raise DataError(
-            f"{label}: column {name}: row {row + 2}: {text.iloc[row]!r} is not a number"
-        )
-    if not required and (values < 0).any():
-        raise DataError(f"{label}: column {name}: negative values")
-    return values
-
-
 def _interp(t, hours, values):
     """Linear in time; NaN before the first and after the last valid value."""
     valid = np.isfinite(values)
     if not valid.any():
         return np.full(np.shape(t), np.nan)
     return np.interp(t, hours[valid], values[valid], left=np.nan, right=np.nan)
-
-
-def _check_plausible(vmax, factor, rmax, estimated, label) -> None:
-    """Refuse winds, radii and estimated pressures no observed cyclone has (unit mix-ups)."""
-    with np.errstate(invalid="ignore"):
-        fast, wide = vmax * factor > MAX_VMAX_KT, rmax > MAX_RMAX_NMI
-    k = int(np.argmax(fast | wide))
-    if fast[k]:
-        raise DataError(
-            f"{label}: column vmax_kt: row {k + 2}: {vmax[k]:g} kt"
-            + (f" ({vmax[k] * factor:.0f} kt as 1-min wind)" if factor != 1.0 else "")
-            + f" is above {MAX_VMAX_KT:g} kt, stronger than any observed cyclone (about "
-            "185 kt); is the wind in km/h or mph rather than knots?"
-        )
-    if wide[k]:
-        raise DataError(
-            f"{label}: column rmax_nmi: row {k + 2}: {rmax[k]:g} nmi is above "
-            f"{MAX_RMAX_NMI:g} nmi; radii of maximum wind are some 5-150 nmi (is it in km "
-            "or m, or a radius of gales?)"
-        )
-    if estimated is not None:  # (pressure, vmax, flags) after the estimates
-        pressure, wind, flags = estimated
-        with np.errstate(invalid="ignore"):
-            bad = flags & ((pressure < PRESSURE_RANGE[0]) | (pressure > PRESSURE_RANGE[1]))
-        if bad.any():
-            k = int(np.argmax(bad))
-            raise DataError(
-                f"{label}: column vmax_kt: row {k + 2}: a 1-min wind of {wind[k]:g} kt gives an "
-                f"estimated central pressure of {pressure[k]:.0f} hPa, outside 800-1100 hPa; "
-                "check the wind's unit (knots) or give pressure_hpa"
-            )
 
 
 def read_track(
@@ -232,12 +170,15 @@ def read_track(
     stay NaN and give no wind. An IBTrACS CSV (``SID``, ``ISO_TIME``, ...) is converted
     first (:func:`hazards.ibtracs.ibtracs_track`: each agency's wind to 1-minute; name
     the storm with ``storm`` when the file holds several; ``averaging`` must stay 1-min).
+    Errors name the file, the column, the row as the file numbers it (header = row 1,
+    blank lines counted) and the cell as written; a row with more fields than the
+    header is refused (:mod:`hazards.track`).
     """
     factor = _averaging_factor(averaging)
     env_default = _number(env_pressure_hpa, "env_pressure_hpa", 900.0, 1100.0)
     label = os.fspath(path)
     raw = read_input_table(label, "track file", dtype=str, skipinitialspace=True)
-    wind_sources = None
+    wind_sources, rows = None, None
     if is_ibtracs(raw.columns):
         if averaging != "1-min":
             raise ConfigError(
@@ -258,33 +199,38 @@ def read_track(
         raise DataError(
             f"{label}: no intensity column; give pressure_hpa (central pressure) and/or vmax_kt"
         )
-    raw = raw.dropna(how="all").reset_index(drop=True)
+    if wind_sources is None:  # the file's own row numbers and cells; ragged rows refused
+        rows = track_rows(label, raw, label)
+    filled = raw.notna().any(axis=1).to_numpy()
+    raw = raw[filled].reset_index(drop=True)
+    rows = TrackRows(label) if rows is None else rows.select(filled)
     if len(raw) < 2:
         raise DataError(
             f"{label}: {len(raw)} track point(s); at least two are needed to give the storm's motion"
         )
-    times = _times(raw["time_utc"], label)
+    times = track_times(raw["time_utc"], rows)
     step = np.diff(times.to_numpy()).astype("timedelta64[s]").astype(np.int64)
     if (step <= 0).any():
-        row = int(np.flatnonzero(step <= 0)[0]) + 3
+        row = rows.row(int(np.flatnonzero(step <= 0)[0]) + 1)
         raise DataError(f"{label}: column time_utc: times must increase strictly (row {row})")
     hours = (times - times[0]).total_seconds().to_numpy() / 3600.0
-    lat, lon = _column(raw, "lat", label, True), _column(raw, "lon", label, True)
-    if (np.abs(lat) > 90).any():
-        raise DataError(f"{label}: column lat: values outside -90 to 90")
-    if ((lon < -180) | (lon > 360)).any():
-        raise DataError(f"{label}: column lon: values outside -180 to 360")
+    lat, lon = column_values(raw, "lat", rows, True), column_values(raw, "lon", rows, True)
+    for name, values, low, high in (("lat", lat, -90, 90), ("lon", lon, -180, 360)):
+        if ((values < low) | (values > high)).any():
+            k = int(np.argmax((values < low) | (values > high)))
+            raise DataError(
+                f"{label}: column {name}: values outside {low} to {high} "
+                f"(row {rows.row(k)}: {values[k]:g})"
+            )
     lon = (lon + 180.0) % 360.0 - 180.0
-    vmax = _column(raw, "vmax_kt", label)
-    pressure = _column(raw, "pressure_hpa", label)
-    env = _column(raw, "env_pressure_hpa", label)
-    rmax = _column(raw, "rmax_nmi", label)
+    vmax, pressure = column_values(raw, "vmax_kt", rows), column_values(raw, "pressure_hpa", rows)
+    env, rmax = column_values(raw, "env_pressure_hpa", rows), column_values(raw, "rmax_nmi", rows)
     for values in (vmax, pressure, env, rmax):
         values[values == 0] = np.nan
     for name, values in (("pressure_hpa", pressure), ("env_pressure_hpa", env)):
         if ((values < PRESSURE_RANGE[0]) | (values > PRESSURE_RANGE[1])).any():
             raise DataError(f"{label}: column {name}: values outside 800-1100 hPa")
-    _check_plausible(vmax, factor, rmax, None, label)
+    check_plausible(vmax, factor, rmax, None, rows)
     if np.isnan(vmax).all() and np.isnan(pressure).all():
         raise DataError(f"{label}: no usable intensity: every pressure_hpa and vmax_kt is missing")
     vmax = _interp(hours, hours, vmax * factor)  # interior gaps: linear in time
@@ -296,7 +242,7 @@ def read_track(
     }
     env = np.where(np.isnan(env), env_default, env)
     pressure = np.where(flags["pressure_estimated"], estimate_pressure(vmax, lat, lon), pressure)
-    _check_plausible(vmax, 1.0, rmax, (pressure, vmax, flags["pressure_estimated"]), label)
+    check_plausible(vmax, 1.0, rmax, (pressure, vmax, flags["pressure_estimated"]), rows)
     vmax = np.where(flags["vmax_estimated"], estimate_vmax(pressure, lat, lon), vmax)
     pressure = np.minimum(pressure, env)  # a pressure above the environment means no storm
     flags["rmax_estimated"] = np.isnan(rmax) & np.isfinite(pressure)
@@ -506,6 +452,23 @@ def wind_field(
 # ------------------------------------------------------------------------- the tool
 
 
+def _no_wind_reason(track: pd.DataFrame, cutoff_km: float) -> str:
+    """Why a wind field is 0 everywhere: no pressure deficit anywhere on the track (the
+    Holland profile scales with env - central pressure), or no position near the grid."""
+    with np.errstate(invalid="ignore"):
+        deficit = track["env_pressure_hpa"].to_numpy() - track["pressure_hpa"].to_numpy() > 0
+    if not deficit.any():
+        return (
+            "no pressure deficit: the central pressure is at or above the environmental "
+            "pressure at every track point, so the Holland profile gives no wind; check "
+            "pressure_hpa (central) and env_pressure_hpa"
+        )
+    return (
+        f"no track position comes within {cutoff_km:g} km of it; check the track's "
+        "longitudes (sign, east/west) and the grid"
+    )
+
+
 def write_cyclone(
     track_path,
     out_path,
@@ -527,7 +490,10 @@ def write_cyclone(
 
     The grid is copied from ``like`` or built from ``bounds`` and ``resolution`` (in
     ``crs``), as :func:`hazards.scenarios.target_grid`. Nothing is written when
-    anything fails; an existing file is replaced only with ``overwrite``.
+    anything fails; an existing file is replaced only with ``overwrite``, and an output
+    folder that does not exist is refused before the track is read. A grid no wind
+    reaches is written with a warning giving the reason (no pressure deficit on the
+    track, or no position within ``cutoff_km`` of the grid).
     """
     factor, cutoff_km, time_step_h = _check_options(
         surface_factor, b_parameter, cutoff_km, time_step_h
@@ -536,6 +502,8 @@ def write_cyclone(
     out_path = Path(out_path)
     if out_path.exists() and not overwrite:
         raise OutputExistsError(f"{out_path}: file exists; use --overwrite to replace it")
+    if not out_path.parent.is_dir():
+        raise ConfigError(f"{out_path}: folder {out_path.parent} does not exist; create it first")
     track = read_track(
         track_path, averaging=track_averaging, env_pressure_hpa=env_pressure_hpa, storm=storm
     )
@@ -545,8 +513,7 @@ def write_cyclone(
     field = wind_field(track, grid, **options)
     if not (field > 0).any():
         warnings.warn(
-            f"{track_path}: no wind reaches the grid: no track position comes within "
-            f"{cutoff_km:g} km of it; check the track's longitudes (sign, east/west) and the grid",
+            f"{track_path}: no wind reaches the grid: {_no_wind_reason(track, cutoff_km)}",
             MeccWarning,
             stacklevel=2,
         )

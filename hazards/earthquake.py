@@ -41,9 +41,18 @@ near field of long ruptures; the parameters written with the grid say so.
 Values are clipped to [1, 10] (no MMI above X is assigned in practice; I is "not
 felt") and are plain numbers: class k (roman k) is the interval [k - 0.5, k + 0.5).
 The paper's data are shallow active-crust events of roughly M 5-7.9 within a few
-hundred km (approximate range, not re-checked against the paper here); outside that
-the equation is an extrapolation, noted in the output parameters. Deep (intraslab)
-events are computed with the same equation, which was not fitted to them.
+hundred km (:data:`CALIBRATED_MAGNITUDES`; approximate range, not re-checked against
+the paper here). Below M 5 the equations are not used: the hypocentral form's
+near-source term ``Rm = m1 + m2 exp(M - 5)`` shrinks to 0.07 km at M 3 (and to 0 near
+M 2.7), so ``ln(R)`` diverges at the epicentre and a shallow M 3 gets MMI 8.9;
+:func:`write_earthquake` refuses such magnitudes (and :func:`mmi_field` refuses them
+for the hypocentral form). Above M 7.9 the equation is extrapolated: the tool warns
+and notes it in the output parameters. Deep (intraslab) events are computed with the
+same equation, which was not fitted to them.
+
+A grid on which no cell reaches MMI 1.5 (class II, the lowest felt class) is written
+with a warning: the earthquake is felt nowhere on it, which is what a latitude or
+longitude sign error (an epicentre on the other side of the globe) looks like.
 Distances use an azimuthal equidistant projection centred on the epicentre (exact
 for the epicentral distance; the rupture plane is laid out in that plane).
 
@@ -58,6 +67,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -65,7 +75,7 @@ import pyproj
 from rasterio.windows import Window
 
 from hazards.scenarios import target_grid, write_scenario_grid
-from mecc.errors import ConfigError, MissingCRSError, OutputExistsError
+from mecc.errors import ConfigError, MeccWarning, MissingCRSError, OutputExistsError
 from mecc.grid import GridSpec
 
 __all__ = [
@@ -111,6 +121,9 @@ MMI_RANGE = (1.0, 10.0)
 MAGNITUDE_RANGE = (3.0, 9.5)
 DEPTH_RANGE_KM = (0.0, 700.0)
 CALIBRATED_MAGNITUDES = (5.0, 7.9)
+"""Magnitudes the Allen, Wald & Worden (2012) data span (about): refused below, warned above."""
+FELT_MMI = 1.5
+"""Lower edge of MMI class II (felt by a few); a grid entirely below it gets a warning."""
 CALIBRATED_DISTANCE_KM = 300.0
 BLOCK_ROWS = 256
 
@@ -153,7 +166,8 @@ def mmi_field(
     Parameters
     ----------
     magnitude : float
-        Moment magnitude, within [3, 9.5].
+        Moment magnitude, within [3, 9.5]; at least 5 (the equation's fitted range)
+        for ``allen2012_rhypo``, whose near-source term vanishes below it.
     lat, lon : float
         Epicentre, WGS 84 degrees.
     depth_km : float
@@ -209,9 +223,12 @@ def write_earthquake(
 
     The grid is copied from ``like`` or built from ``bounds`` and ``resolution``
     (WGS 84 degrees). ``options``: ``dip`` (degrees, default 90) and ``equation``
-    (see :func:`mmi_field`). Bad parameters raise :class:`~mecc.errors.ConfigError`
-    before anything is written; the tags record every parameter, the equation and
-    its citation, and the rupture used.
+    (see :func:`mmi_field`). Bad parameters, a magnitude below the equation's fitted
+    range (M 5, :data:`CALIBRATED_MAGNITUDES`) and a missing output folder raise
+    :class:`~mecc.errors.ConfigError` before anything is computed or written; the tags
+    record every parameter, the equation and its citation, and the rupture used. A
+    :class:`~mecc.errors.MeccWarning` says when the magnitude is above the fitted range
+    (extrapolated) and when no cell reaches MMI 1.5 (felt nowhere on the grid).
     """
     unknown = sorted(set(options) - {"dip", "equation"})
     if unknown:
@@ -220,10 +237,21 @@ def write_earthquake(
         raise ConfigError("dip applies to a finite rupture: give a strike with it")
     dip = options.get("dip")
     source = _source(
-        magnitude, lat, lon, depth_km, strike, 90.0 if dip is None else dip, options.get("equation")
+        magnitude,
+        lat,
+        lon,
+        depth_km,
+        strike,
+        90.0 if dip is None else dip,
+        options.get("equation"),
+        fitted_only=True,
     )
     if Path(out_path).exists() and not overwrite:
         raise OutputExistsError(f"{out_path}: file exists; use --overwrite to replace it")
+    if not Path(out_path).parent.is_dir():
+        raise ConfigError(
+            f"{out_path}: folder {Path(out_path).parent} does not exist; create it first"
+        )
     grid = target_grid(like=like, bounds=bounds, resolution=resolution, crs=crs)
     values = mmi_field(
         source["magnitude"],
@@ -242,6 +270,16 @@ def write_earthquake(
             f"magnitude {m:g} is outside the equation's calibration range "
             f"(about M {CALIBRATED_MAGNITUDES[0]:g}-{CALIBRATED_MAGNITUDES[1]:g}): extrapolated"
         )
+        warnings.warn(
+            f"magnitude {m:g} is above M {CALIBRATED_MAGNITUDES[1]:g}, the upper end of the "
+            f"range (about M {CALIBRATED_MAGNITUDES[0]:g}-{CALIBRATED_MAGNITUDES[1]:g}) the "
+            f"equation {source['equation']} (Allen, Wald & Worden 2012) was fitted to: the "
+            "intensities are extrapolated",
+            MeccWarning,
+            stacklevel=2,
+        )
+    if values.size and float(np.max(values)) < FELT_MMI:
+        warnings.warn(_felt_nowhere(source, grid, float(np.max(values))), MeccWarning, stacklevel=2)
     notes.append(
         f"distances beyond about {CALIBRATED_DISTANCE_KM:g} km are extrapolated; "
         "no site amplification (rock / average site)"
@@ -307,10 +345,52 @@ def _number(
     return value
 
 
-def _source(magnitude, lat, lon, depth_km, strike, dip, equation) -> dict:
-    """Validated earthquake parameters and its rupture geometry (km, local frame)."""
+def _felt_nowhere(source, grid: GridSpec, highest: float) -> str:
+    """The warning for a grid on which no cell reaches MMI 1.5 (class II)."""
+    to_grid = pyproj.Transformer.from_crs("EPSG:4326", grid.crs, always_xy=True)
+    x, y = to_grid.transform(source["lon"], source["lat"])
+    left, bottom, right, top = grid.bounds
+    inside = math.isfinite(x) and left <= x <= right and bottom <= y <= top
+    where = "inside" if inside else "outside"
+    return (
+        f"the earthquake is felt nowhere on the grid: no cell reaches MMI {FELT_MMI:g} "
+        f"(class II), the highest is {highest:.1f}; the epicentre ({source['lat']:g}, "
+        f"{source['lon']:g}) is {where} the grid; check the signs of --lat and --lon, the "
+        "depth and the grid"
+    )
+
+
+def _magnitude(value, equation: str, fitted_only: bool) -> float:
+    """Mw within :data:`MAGNITUDE_RANGE`, and not below the fitted range (M 5) for the
+    hypocentral form or, with ``fitted_only`` (the tool), for either form."""
+    (low, high), high_mw = CALIBRATED_MAGNITUDES, MAGNITUDE_RANGE[1]
+    number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if number and math.isfinite(value) and value < low:
+        if equation == "allen2012_rhypo":
+            rm = EQUATIONS[equation]["coefficients"]
+            why = (
+                f"below it its near-source term Rm = {rm['m1']:g} + {rm['m2']:g} e^(M - 5) "
+                f"shrinks ({max(rm['m1'] + rm['m2'] * math.exp(value - low), 0.0):.2g} km at "
+                f"M {value:g}), so the shaking near the epicentre is overstated"
+            )
+        else:
+            why = "it is not used below that range"
+        if fitted_only or equation == "allen2012_rhypo":
+            raise ConfigError(
+                f"magnitude {value:g} is below M {low:g}: the equation {equation} (Allen, Wald "
+                f"& Worden 2012) was fitted to earthquakes of about M {low:g}-{high:g}; {why}; "
+                f"give a magnitude from {low:g} to {high_mw:g}"
+            )
+    return _number(value, "magnitude", low if fitted_only else MAGNITUDE_RANGE[0], high_mw)
+
+
+def _source(magnitude, lat, lon, depth_km, strike, dip, equation, fitted_only=False) -> dict:
+    """Validated earthquake parameters and its rupture geometry (km, local frame).
+
+    A magnitude below the equations' fitted range (M 5) is refused for the hypocentral
+    form (its near-source term vanishes) and, with ``fitted_only``, for both forms.
+    """
     source = {
-        "magnitude": _number(magnitude, "magnitude", *MAGNITUDE_RANGE),
         "lat": _number(lat, "latitude", -90.0, 90.0),
         "lon": _number(lon, "longitude", -180.0, 180.0),
         "depth_km": _number(depth_km, "depth_km", *DEPTH_RANGE_KM),
@@ -327,6 +407,7 @@ def _source(magnitude, lat, lon, depth_km, strike, dip, equation) -> dict:
             "drop the strike or use allen2012_rrup"
         )
     source["equation"] = equation
+    source["magnitude"] = _magnitude(magnitude, equation, fitted_only)
     if source["strike"] is not None:
         length, width = rupture_dimensions(source["magnitude"])
         theta = math.radians(source["strike"])

@@ -26,10 +26,19 @@ Heights are metres: a DEM or HAND grid stating feet (GDAL band unit or a ``unit`
 
 Depth is NaN where the DEM (or the HAND grid) is nodata. Connectivity 8 lets water
 pass between diagonal neighbours; 4 only across cell edges.
+
+Undeclared nodata: a DEM (or HAND grid) holding heights below -500 m is refused. The
+lowest land on Earth is the Dead Sea shore, about -430 m (NASA Earth Observatory,
+"Dead Sea", and the Dead Sea's level in the 2010s: about -430 m below mean sea
+level), so such values are voids written without a nodata declaration, such as
+SRTM's -32768 or -9999. Read as ground they give depths of thousands of metres and
+act as sea or channel cells; the message names the file, the value and how to declare
+it (``gdal_edit.py -a_nodata VALUE file.tif``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 import os
@@ -45,6 +54,7 @@ from mecc.kernels import flood_fill_below, height_above_drainage
 from mecc.raster_file import RasterFile
 
 __all__ = [
+    "LOWEST_GROUND_M",
     "compute_hand",
     "default_sea",
     "flood_depth",
@@ -52,6 +62,10 @@ __all__ = [
     "write_flood",
 ]
 
+
+LOWEST_GROUND_M = -500.0
+"""Heights below this (m) are refused as undeclared nodata: the lowest land on Earth,
+the Dead Sea shore, is about -430 m (see the module note)."""
 
 # ------------------------------------------------------------------- validation
 
@@ -129,8 +143,13 @@ def compute_hand(dem: np.ndarray, river, connectivity: int = 8) -> np.ndarray:
     return out
 
 
-def _prepare(dem, grid, *, mode, hand, river, sources, connectivity):
-    """The surface the water rises over, its source cells and the nodata mask."""
+def _prepare(dem, grid, *, mode, hand, river, sources, connectivity, names=None):
+    """The surface the water rises over, its source cells and the nodata mask.
+
+    ``names`` maps ``dem``, ``hand``, ``river`` and ``sources`` to how messages name
+    their files (the tool passes them; arrays are named by their role).
+    """
+    names = {"dem": "the DEM", "sources": "the sources mask"} | (names or {})
     connectivity = _connectivity(connectivity)
     shape = grid.shape if isinstance(grid, GridSpec) else tuple(grid)
     dem = _surface(dem, shape, "dem")
@@ -144,8 +163,11 @@ def _prepare(dem, grid, *, mode, hand, river, sources, connectivity):
         )
         if not seeds.any():
             raise DataError(
-                "no source cells: the DEM has no nodata or below-0 cells on its edge (sea); "
-                "give the sources (sea or river cells) explicitly"
+                f"no source cells: {names['dem']} has no nodata or below-0 cells on its edge "
+                "(sea); give the sources (sea or river cells) explicitly"
+                if sources is None
+                else f"no source cells: {names['sources']} has no non-zero cell; mark the sea "
+                "or river cells with non-zero values"
             )
     else:
         if hand is None and river is None:
@@ -165,7 +187,10 @@ def _prepare(dem, grid, *, mode, hand, river, sources, connectivity):
                 seeds = surface <= 0  # the drainage cells of a HAND grid
         seeds = seeds & ~nodata
         if not seeds.any():
-            raise DataError("no drainage cells: give a river mask or sources on valid ground")
+            raise DataError(
+                f"no drainage cells on valid ground of {names['dem']}: give a river mask or "
+                "sources on valid ground"
+            )
     return surface, np.ascontiguousarray(seeds), nodata, connectivity
 
 
@@ -322,6 +347,34 @@ def _metres_per_unit(raster: RasterFile) -> tuple[float, str | None]:
     return factor, unit
 
 
+def _undeclared_nodata(raster: RasterFile, factor: float, what: str) -> None:
+    """Refuse heights below :data:`LOWEST_GROUND_M` in a DEM or HAND file (in its own
+    grid and unit, before any resampling): voids written without a nodata declaration."""
+    from rasterio.windows import Window
+
+    grid = raster.grid
+    values = raster.read([1], Window(0, 0, grid.width, grid.height))[0] * factor
+    with np.errstate(invalid="ignore"):
+        low = values < LOWEST_GROUND_M
+    if not low.any():
+        return
+    row, col = (int(i) for i in np.unravel_index(int(np.argmax(low)), low.shape))
+    value = values[row, col] / factor  # as the file writes it
+    raise DataError(
+        f"{raster.label}: {what} value {value:g} (row {row + 1}, column {col + 1}, "
+        f"{int(low.sum())} cell(s)) is below {LOWEST_GROUND_M:g} m, lower than any land on "
+        "Earth (the Dead Sea shore is about -430 m): an undeclared nodata value? declare "
+        f"it, e.g. gdal_edit.py -a_nodata {value:g} {raster.path}"
+    )
+
+
+def _check_out_file(out_path: Path, overwrite: bool) -> None:
+    if out_path.exists() and not overwrite:
+        raise OutputExistsError(f"{out_path}: file exists; use --overwrite to replace it")
+    if not out_path.parent.is_dir():
+        raise ConfigError(f"{out_path}: folder {out_path.parent} does not exist; create it first")
+
+
 def write_flood(
     dem_path,
     out_path,
@@ -334,6 +387,7 @@ def write_flood(
     like=None,
     connectivity=8,
     overwrite: bool = False,
+    return_period=None,
 ) -> Path:
     """Compute a flood depth grid from a DEM file and write it as a GeoTIFF (metres).
 
@@ -341,7 +395,9 @@ def write_flood(
     ``channel_height`` with ``hand_path`` and/or ``river_path``. Masks are rasters whose
     non-zero valid cells are True. The output grid is the DEM's unless ``like`` names
     a raster whose grid to use (the DEM and HAND are then sampled bilinearly, masks by
-    nearest cell). Nothing is written when anything fails.
+    nearest cell). ``return_period`` (years), when the grid is one of a set, is recorded
+    in the ``parameters`` tag. A DEM or HAND file with heights below -500 m (undeclared
+    nodata, :data:`LOWEST_GROUND_M`) is refused. Nothing is written when anything fails.
     """
     mode = _mode(water_level, channel_height)
     level = _level(mode, water_level, channel_height)
@@ -352,12 +408,14 @@ def write_flood(
         raise ConfigError(
             "channel_height needs hand_path (a HAND grid) or river_path (a river mask)"
         )
+    if return_period is not None:
+        return_period = _number(return_period, "return_period")
     out_path = Path(out_path)
-    if out_path.exists() and not overwrite:
-        raise OutputExistsError(f"{out_path}: file exists; use --overwrite to replace it")
+    _check_out_file(out_path, overwrite)
     dem_file = _open(dem_path, "dem")
     grid = dem_file.grid if like is None else target_grid(like=like)
     factor, unit = _metres_per_unit(dem_file)
+    _undeclared_nodata(dem_file, factor, "elevation")
     dem = _read(dem_file, grid, "bilinear") * factor
     inputs = {"dem": Path(dem_path).name}
     units = {"dem": unit or "m (no unit stated)"}
@@ -373,16 +431,16 @@ def write_flood(
             inputs[key] = Path(path).name
             if key == "hand":
                 factor, unit = _metres_per_unit(source)
+                _undeclared_nodata(source, factor, "height above drainage")
                 arrays[key] = arrays[key] * factor
                 units["hand"] = unit or "m (no unit stated)"
-    depth = flood_depth(
-        dem,
-        grid,
-        water_level=water_level,
-        channel_height=channel_height,
-        connectivity=connectivity,
-        **arrays,
+    names = {"dem": f"the DEM {dem_path}"}
+    if sources_path is not None:
+        names["sources"] = f"the sources mask {sources_path}"
+    surface, seeds, nodata, connectivity = _prepare(
+        dem, grid, mode=mode, connectivity=connectivity, names=names, **_roles(arrays)
     )
+    depth = _depth(surface, seeds, nodata, level, connectivity)
     if mode == "water_level":
         method = "connected water level"
         sources_rule = (
@@ -400,6 +458,9 @@ def write_flood(
             "hand": "grid" if hand_path else "priority-flood from the river mask",
         }
         text = f"Water depth for {level:g} m above the channel (HAND), connected to the river."
+    if return_period is not None:
+        described["return_period_years"] = return_period
+        text = f"{return_period:g}-year flood. {text}"
     parameters = {
         "method": method,
         **described,
@@ -422,6 +483,11 @@ def write_flood(
     )
 
 
+def _roles(arrays: dict) -> dict:
+    """The optional grids as :func:`_prepare` takes them (None when not given)."""
+    return {key: arrays.get(key) for key in ("hand", "river", "sources")}
+
+
 def write_flood_return_periods(
     dem_path, out_dir, levels: dict, *, overwrite: bool = False, **options
 ) -> list[Path]:
@@ -429,7 +495,10 @@ def write_flood_return_periods(
 
     ``levels`` are water levels (with ``water_level`` mode) or channel heights (when
     ``options`` name ``hand_path`` or ``river_path``); they must not fall as the return
-    period rises. All files are written, or none.
+    period rises. Each file's ``parameters`` tag records its return period. ``out_dir``
+    may be missing, but its parent folder must exist (as for a single ``--out`` file;
+    missing parents are not created). Every check comes before anything is created, and
+    all files are written, or none: a folder this call created is removed on failure.
     """
     import shutil
     import uuid
@@ -444,25 +513,38 @@ def write_flood_return_periods(
         raise ConfigError("return periods must be >= 1 year")
     if any(b[1] < a[1] for a, b in zip(periods[:-1], periods[1:], strict=True)):
         raise ConfigError("levels must not fall as the return period rises")
+    hand_mode = options.get("hand_path") is not None or options.get("river_path") is not None
+    key = "channel_height" if hand_mode else "water_level"
+    for rp, level in periods:  # the level checks write_flood makes, before any folder
+        if hand_mode:
+            _channel_height(level, f"level of the {rp:g}-year return period")
     out_dir = Path(out_dir)
     names = [
         f"flood_rp{int(rp):04d}.tif" if float(rp).is_integer() else f"flood_rp{rp:g}.tif"
         for rp, _ in periods
     ]
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError(f"{out_dir}: not a folder; --return-period writes a folder of grids")
+    if not out_dir.exists() and not out_dir.parent.is_dir():
+        raise ConfigError(f"{out_dir}: folder {out_dir.parent} does not exist; create it first")
     if not overwrite and any((out_dir / name).exists() for name in names):
         raise OutputExistsError(f"{out_dir}: flood grids exist; use --overwrite to replace them")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    created = not out_dir.exists()
+    out_dir.mkdir(exist_ok=True)
     staging = out_dir / f".flood.partial-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
-    hand_mode = options.get("hand_path") is not None or options.get("river_path") is not None
+    done = False
     try:
-        for (_, level), name in zip(periods, names, strict=True):
-            key = "channel_height" if hand_mode else "water_level"
-            write_flood(dem_path, staging / name, **{key: level}, **options)
+        for (rp, level), name in zip(periods, names, strict=True):
+            write_flood(dem_path, staging / name, **{key: level}, return_period=rp, **options)
         written = []
         for name in names:
             (staging / name).replace(out_dir / name)
             written.append(out_dir / name)
+        done = True
         return written
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        if created and not done:
+            with contextlib.suppress(OSError):
+                out_dir.rmdir()  # only if empty: never removes anything but our folder

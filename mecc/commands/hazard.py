@@ -126,14 +126,30 @@ def hazard_cyclone(
 
 
 @hazard_group.command("earthquake")
-@click.option("--magnitude", type=float, required=True, help="Moment magnitude.")
-@click.option("--lat", type=float, required=True, help="Epicentre latitude.")
-@click.option("--lon", type=float, required=True, help="Epicentre longitude.")
-@click.option("--depth-km", type=float, required=True, help="Hypocentre depth in km.")
 @click.option(
-    "--strike", type=float, default=None, help="Fault strike in degrees (finite rupture)."
+    "--magnitude",
+    type=float,
+    required=True,
+    help="Moment magnitude Mw, 5 to 9.5 (the equation is fitted to about 5-7.9; above "
+    "7.9 it is extrapolated, with a warning).",
 )
-@click.option("--dip", type=float, default=None, help="Fault dip in degrees (with --strike).")
+@click.option("--lat", type=float, required=True, help="Epicentre latitude, -90 to 90 (WGS 84).")
+@click.option("--lon", type=float, required=True, help="Epicentre longitude, -180 to 180 (WGS 84).")
+@click.option("--depth-km", type=float, required=True, help="Hypocentre depth in km, 0 to 700.")
+@click.option(
+    "--strike",
+    type=float,
+    default=None,
+    help="Fault strike in degrees clockwise from north, 0 to <360: a finite rupture "
+    "(Wells & Coppersmith 1994 size) and rupture distance Rrup.",
+)
+@click.option(
+    "--dip",
+    type=float,
+    default=None,
+    help="Fault dip in degrees, >0 to 90, to the right of the strike; only with "
+    "--strike. Default: 90 (vertical).",
+)
 @click.option(
     "--out", "out_path", required=True, type=click.Path(dir_okay=False), help="GeoTIFF to write."
 )
@@ -155,21 +171,31 @@ def hazard_earthquake(
     crs,
     overwrite,
 ):
-    """Modified Mercalli intensity from an intensity prediction equation."""
+    """Modified Mercalli intensity (MMI) from an intensity prediction equation.
+
+    The equation is Allen, Wald & Worden (2012, J. Seismology 16:409-433), active
+    crust, median shaking without site amplification: without --strike the
+    hypocentral form (distance Rhypo, the rupture a point at the hypocentre); with
+    --strike the rupture-distance form (Rrup to a Wells & Coppersmith 1994 rectangle).
+    Magnitudes below 5 are refused (the equation was fitted to about M 5-7.9); a grid
+    on which no cell reaches MMI 1.5 (class II) is written with a warning.
+    """
     from hazards.earthquake import write_earthquake
+    from mecc.commands import warnings_as_lines
 
     options = {} if dip is None else {"dip": dip}
-    out = write_earthquake(
-        out_path,
-        magnitude=magnitude,
-        lat=lat,
-        lon=lon,
-        depth_km=depth_km,
-        strike=strike,
-        overwrite=overwrite,
-        **_grid_arguments(like, bounds, resolution, crs),
-        **options,
-    )
+    with warnings_as_lines(ctx):
+        out = write_earthquake(
+            out_path,
+            magnitude=magnitude,
+            lat=lat,
+            lon=lon,
+            depth_km=depth_km,
+            strike=strike,
+            overwrite=overwrite,
+            **_grid_arguments(like, bounds, resolution, crs),
+            **options,
+        )
     if not ctx.obj["quiet"]:
         click.echo(f"wrote {out}")
 
@@ -238,8 +264,13 @@ def hazard_flood(
     connectivity,
     overwrite,
 ):
-    """Water depth from a DEM: a connected water level, or height above drainage."""
+    """Water depth from a DEM: a connected water level, or height above drainage.
+
+    Heights below -500 m (lower than any land on Earth) are refused as undeclared
+    nodata. With --return-period, --out is a folder (its parent must exist).
+    """
     from hazards import flood
+    from mecc.commands import warnings_as_lines
 
     options = {
         "hand_path": hand_path,
@@ -270,9 +301,10 @@ def hazard_flood(
                     f"(also ={levels[period]:g}); give each return period once"
                 )
             levels[period] = value
-        written = flood.write_flood_return_periods(
-            dem, out_path, levels, overwrite=overwrite, **options
-        )
+        with warnings_as_lines(ctx):
+            written = flood.write_flood_return_periods(
+                dem, out_path, levels, overwrite=overwrite, **options
+            )
     else:
         if (water_level is None) == (channel_height is None):
             raise click.UsageError(
@@ -287,16 +319,17 @@ def hazard_flood(
             raise click.UsageError(
                 "--hand and --river apply with --channel-height, not --water-level"
             )
-        written = [
-            flood.write_flood(
-                dem,
-                out_path,
-                water_level=water_level,
-                channel_height=channel_height,
-                overwrite=overwrite,
-                **options,
-            )
-        ]
+        with warnings_as_lines(ctx):
+            written = [
+                flood.write_flood(
+                    dem,
+                    out_path,
+                    water_level=water_level,
+                    channel_height=channel_height,
+                    overwrite=overwrite,
+                    **options,
+                )
+            ]
     if not ctx.obj["quiet"]:
         for path in written:
             click.echo(f"wrote {path}")
