@@ -17,9 +17,12 @@ Rules (stated in the report too):
 - Duplicate codes in the observed file are summed, with a warning; blank values are
   dropped as not reported; codes that match no zone of the run are listed.
 - Houses from people: modelled houses = modelled displaced people / household size.
-- Per-zone agreement: Pearson correlation of log(1 + value), Spearman rank correlation
-  (average ranks for ties), bias as the median over zones of (1 + modelled) /
-  (1 + observed), and hits / misses / false alarms at a stated threshold (at or above).
+- Per-zone agreement (:mod:`mecc.evaluate_stats`): Pearson correlation of
+  log(1 + value), Spearman rank correlation (average ranks for ties), bias as the median
+  over zones of (1 + modelled) / (1 + observed), and hits / misses / false alarms at a
+  stated threshold (at or above). Zones that are 0 in both are counted and stated, but
+  left out of the correlations and the median ratio (their ties and ratios of exactly 1
+  would flatter any model); they stay in the hit / miss table.
 - National totals: the modelled total over every zone of the run (with the outside
   bucket) against the observed total, with the range of the curve variants when the run
   has ``_low``/``_high`` columns.
@@ -38,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from mecc.errors import ConfigError, DataError, InputFileError, MeccWarning, read_input_table
+from mecc.evaluate_stats import compare, pearson, spearman
 
 __all__ = [
     "MEASURES",
@@ -60,70 +64,6 @@ MEASURES = {
 
 VARIANTS = ("central", "low", "high")
 OUTSIDE_CODE = "__outside__"
-
-
-# ------------------------------------------------------------------- statistics
-
-
-def pearson(x, y) -> float:
-    """Pearson correlation; NaN with fewer than 3 pairs or no spread."""
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    if x.size < 3:
-        return math.nan
-    dx, dy = x - x.mean(), y - y.mean()
-    denominator = math.sqrt(float(dx @ dx) * float(dy @ dy))
-    if denominator == 0:
-        return math.nan
-    return float(dx @ dy) / denominator
-
-
-def spearman(x, y) -> float:
-    """Spearman rank correlation: Pearson of the ranks, ties given their average rank."""
-    rank_x = pd.Series(np.asarray(x, dtype=np.float64)).rank(method="average").to_numpy()
-    rank_y = pd.Series(np.asarray(y, dtype=np.float64)).rank(method="average").to_numpy()
-    return pearson(rank_x, rank_y)
-
-
-def compare(observed, modelled, threshold: float) -> dict:
-    """Per-zone agreement of two aligned arrays (observed zones only).
-
-    Returns ``zones``, ``reported_zeros``, ``observed_sum``, ``modelled_sum``,
-    ``pearson_log1p``, ``spearman``, ``median_ratio`` (median of (1 + m) / (1 + o)),
-    ``threshold``, ``hits``, ``misses``, ``false_alarms``, ``correct_negatives``,
-    ``probability_of_detection``, ``false_alarm_ratio`` and ``critical_success_index``
-    (NaN where undefined).
-    """
-    o = np.asarray(observed, dtype=np.float64)
-    m = np.asarray(modelled, dtype=np.float64)
-    if o.shape != m.shape:
-        raise ValueError("observed and modelled must have the same length")
-    above_o, above_m = o >= threshold, m >= threshold
-    hits = int((above_o & above_m).sum())
-    misses = int((above_o & ~above_m).sum())
-    false_alarms = int((~above_o & above_m).sum())
-    correct_negatives = int((~above_o & ~above_m).sum())
-
-    def ratio(a, b):
-        return a / b if b else math.nan
-
-    return {
-        "zones": int(o.size),
-        "reported_zeros": int((o == 0).sum()),
-        "observed_sum": float(o.sum()),
-        "modelled_sum": float(m.sum()),
-        "pearson_log1p": pearson(np.log1p(o), np.log1p(m)),
-        "spearman": spearman(o, m),
-        "median_ratio": float(np.median((1.0 + m) / (1.0 + o))) if o.size else math.nan,
-        "threshold": float(threshold),
-        "hits": hits,
-        "misses": misses,
-        "false_alarms": false_alarms,
-        "correct_negatives": correct_negatives,
-        "probability_of_detection": ratio(hits, hits + misses),
-        "false_alarm_ratio": ratio(false_alarms, hits + false_alarms),
-        "critical_success_index": ratio(hits, hits + misses + false_alarms),
-    }
 
 
 # ---------------------------------------------------------------------- inputs
@@ -161,7 +101,8 @@ def read_observed(
     """Read an observed table; duplicate codes are summed with a warning.
 
     With ``measure_column``, only the rows whose value there equals ``measure`` are kept.
-    Blank values are dropped (not reported); non-numbers and negatives are errors.
+    Blank values are dropped (not reported); non-numbers and negatives are errors, and
+    so is a file with no data rows or with every value blank.
     """
     notes = [] if notes is None else notes
     label = os.fspath(path)
@@ -176,6 +117,8 @@ def read_observed(
                 f"{label}: {option}: no column {column!r}{_did_you_mean(column, raw.columns)}; "
                 f"columns: {', '.join(raw.columns)}"
             )
+    if raw.empty:
+        raise DataError(f"{label}: the observed file has a header but no data rows")
     if measure_column is not None:
         kept = raw[measure_column].str.strip().str.lower() == str(measure).lower()
         if not kept.any():
@@ -202,6 +145,10 @@ def read_observed(
     if (values < 0).any() or np.isinf(values.to_numpy(np.float64, na_value=0.0)).any():
         row = int(np.flatnonzero(((values < 0) | np.isinf(values)).to_numpy())[0])
         raise DataError(f"{label}: column {value_column}: row {raw.index[row] + 2}: not a count")
+    if blank.all():
+        raise DataError(
+            f"{label}: column {value_column}: every row is blank; no observed figure to compare"
+        )
     if blank.any():
         message = (
             f"{label}: {int(blank.sum())} row(s) with a blank {value_column} were left out "
@@ -371,8 +318,20 @@ def _parse_context(context) -> list[tuple[str, float]]:
             number = float(str(value).replace(",", "").replace("_", ""))
         except ValueError:
             raise ConfigError(f"--context {item!r}: {value!r} is not a number") from None
+        if not (math.isfinite(number) and number >= 0):
+            raise ConfigError(
+                f"--context {item!r}: give a number of people >= 0, got {str(value).strip()!r}"
+            )
         parsed.append((str(label).strip(), number))
     return parsed
+
+
+def _check_count(option: str, value) -> None:
+    """Refuse an option value that is not a finite number >= 0 (NaN, infinite, negative)."""
+    if value is not None and not (
+        isinstance(value, int | float) and math.isfinite(value) and value >= 0
+    ):
+        raise ConfigError(f"{option}: give a number >= 0, got {value!r}")
 
 
 def _check_out_dir(run_dir: Path, out_dir: Path) -> None:
@@ -449,8 +408,10 @@ def evaluate_run(
         and household_size > 0
     ):
         raise ConfigError(f"--household-size: give a positive number, got {household_size!r}")
-    if not (isinstance(threshold, int | float) and math.isfinite(threshold) and threshold >= 0):
-        raise ConfigError(f"--threshold: give a number >= 0, got {threshold!r}")
+    if threshold is None:
+        raise ConfigError("--threshold: give a number >= 0, got None")
+    _check_count("--threshold", threshold)
+    _check_count("--national-observed", national_observed)
     contexts = _parse_context(context)
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     _check_out_dir(run_dir, out_dir)

@@ -21,10 +21,12 @@ def scatter_png(figures: dict, observed, modelled) -> bytes:
     """Modelled against observed per zone (central curve), log axes, 1:1 line."""
     central, label = figures["zones"], figures["observed"]["measure_label"]
     notes = (
-        f"{central['zones']} observed zones ({central['reported_zeros']} reported zeros)",
-        f"Pearson r of log(1 + value): {central['pearson_log1p']:.2f}",
-        f"Spearman rank correlation: {central['spearman']:.2f}",
-        f"median of (1 + modelled) / (1 + observed): {central['median_ratio']:.2f}",
+        f"{central['zones']} observed zones ({central['reported_zeros']} reported zeros, "
+        f"{central['both_zero']} zero in both)",
+        f"statistics over the {central['zones_compared']} zones not zero in both:",
+        f"Pearson r of log(1 + value): {_fmt2(central['pearson_log1p'])}",
+        f"Spearman rank correlation: {_fmt2(central['spearman'])}",
+        f"median of (1 + modelled) / (1 + observed): {_fmt2(central['median_ratio'])}",
     )
     return log_scatter_png(
         observed,
@@ -132,18 +134,37 @@ def render_html(figures: dict, png: bytes, map_svg: str, table: pd.DataFrame) ->
     if within is not None:
         rows.append(("Observed value within the low – high range", "yes" if within else "no"))
     national_html = "".join(f"<tr><th>{e(a)}</th><td>{e(b)}</td></tr>" for a, b in rows)
+    both_zero = zones["both_zero"]
+    both_zero_outcome = "hits" if zones["threshold"] <= 0 else "correct negatives"
     zone_rows = [
         ("Observed zones (statistics use these only)", _fmt(zones["zones"])),
         ("… of which reported zeros", _fmt(zones["reported_zeros"])),
+        (
+            "… of which 0 in both observed and modelled (agree; left out of the "
+            "correlations and the median ratio)",
+            _fmt(both_zero),
+        ),
+        (
+            "Zones of the correlations and the median ratio (not 0 in both)",
+            _fmt(zones["zones_compared"]),
+        ),
         ("Zones of the run not reported (left out, not zeros)", _fmt(obs["zones_not_reported"])),
         ("Pearson correlation of log(1 + value)", _fmt2(zones["pearson_log1p"])),
         ("Spearman rank correlation", _fmt2(zones["spearman"])),
-        ("Bias: median of (1 + modelled) / (1 + observed)", _fmt2(zones["median_ratio"])),
+        (
+            "Bias: median ratio, ratio = (1 + modelled) / (1 + observed) per zone",
+            _fmt2(zones["median_ratio"]),
+        ),
         (f"Threshold for hits (at or above, {unit})", _fmt(zones["threshold"])),
         (
             "Hits / misses / false alarms / correct negatives",
             f"{zones['hits']} / {zones['misses']} / {zones['false_alarms']} / "
-            f"{zones['correct_negatives']}",
+            f"{zones['correct_negatives']}"
+            + (
+                f" ({both_zero} of the {both_zero_outcome} are zones 0 in both)"
+                if both_zero
+                else ""
+            ),
         ),
         ("Probability of detection", _fmt2(zones["probability_of_detection"])),
         ("False-alarm ratio", _fmt2(zones["false_alarm_ratio"])),
@@ -157,15 +178,14 @@ def render_html(figures: dict, png: bytes, map_svg: str, table: pd.DataFrame) ->
         lines = []
         for key, text in (
             ("modelled_sum", f"modelled {unit}, observed zones"),
+            ("zones_compared", "zones not 0 in both"),
             ("pearson_log1p", "Pearson of log(1 + value)"),
             ("spearman", "Spearman"),
             ("median_ratio", "median ratio"),
             ("critical_success_index", "critical success index"),
         ):
-            cells = "".join(
-                f"<td>{e(_fmt(s[key]) if key == 'modelled_sum' else _fmt2(s[key]))}</td>"
-                for s in by_variant.values()
-            )
+            show = _fmt if key in ("modelled_sum", "zones_compared") else _fmt2
+            cells = "".join(f"<td>{e(show(s[key]))}</td>" for s in by_variant.values())
             lines.append(f"<tr><th>{e(text)}</th>{cells}</tr>")
         variant_html = (
             "<h3>By curve variant</h3><table><tr><th></th>"
@@ -267,13 +287,18 @@ Displacement Monitoring Centre (IDMC) counts <i>displacements</i> — movements 
 pre-emptive evacuations ordered before landfall, people counted more than once, and
 people who returned within days; its figures are therefore usually larger than
 housing-loss displacement, and not comparable with it one to one.</li>
+<li><b>Zones that are 0 in both</b> (observed 0 and modelled 0) agree, and are counted
+and stated above, but the correlations and the median ratio leave them out: their tied
+pairs and their ratios of exactly 1 would make any model look good when many zones saw
+nothing. They stay in the hit / miss table (as correct negatives above a threshold of 0).</li>
 <li><b>Pearson correlation of log(1 + value)</b> measures whether zones with more observed
 damage also have more modelled damage, on a scale of orders of magnitude (1 is added so
 that zeros can be used). 1 is perfect agreement in pattern, 0 none.</li>
 <li><b>Spearman rank correlation</b> compares the order of the zones only (tied values
 share their average rank).</li>
-<li><b>Bias</b> is the median over observed zones of (1 + modelled) / (1 + observed): 1 is
-unbiased, 2 means the typical zone is modelled twice too high.</li>
+<li><b>Bias</b> is the median ratio: the median over the observed zones not 0 in both of
+the ratio (1 + modelled) / (1 + observed) of each zone: 1 is unbiased, 2 means the typical
+zone is modelled twice too high.</li>
 <li><b>Hit</b>: observed and modelled both at or above the threshold; <b>miss</b>: observed
 at or above, modelled below; <b>false alarm</b>: modelled at or above, observed below.
 Probability of detection = hits / (hits + misses); false-alarm ratio = false alarms /

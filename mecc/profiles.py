@@ -495,6 +495,11 @@ def build_profiles(
         kept = units["level"].isin([float(v) for v in levels])
         if zones:
             _check_zone_levels(units[~kept], zones, levels)
+        # a level the run does not have is bad usage, not an empty document
+        have = sorted({int(f) for v in units["level"] if _finite(f := _as_float(v))})
+        if missing := [v for v in levels if v not in have]:
+            known = ", ".join(str(v) for v in have) or "none"
+            raise ConfigError(f"--level {missing[0]}: not a level of this run (levels: {known})")
         units = units[kept]
     if zones:
         units = units[units["zone_code"].isin(zones)]

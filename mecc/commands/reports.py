@@ -100,10 +100,24 @@ def evaluate_command(ctx, run_dir, observed_path, out_dir, **options):
             f"  national: modelled {national['modelled']:,.0f}{span} vs observed "
             f"{national['observed']:,.0f} {unit} (modelled estimate vs observation)"
         )
-        click.echo(
-            f"  {zones['zones']} observed zones: log correlation {zones['pearson_log1p']:.2f}, "
-            f"Spearman {zones['spearman']:.2f}, median ratio {zones['median_ratio']:.2f}"
+        statistics = (
+            f"log correlation {_two(zones['pearson_log1p'])}, Spearman "
+            f"{_two(zones['spearman'])}, median ratio {_two(zones['median_ratio'])} "
+            f"(ratio = {zones['ratio_definition']})"
         )
+        if zones["both_zero"]:
+            click.echo(
+                f"  {zones['zones']} observed zones, {zones['both_zero']} of them 0 in both "
+                "(they agree; left out of the statistics below)"
+            )
+            click.echo(f"  over the {zones['zones_compared']} zones not 0 in both: {statistics}")
+        else:
+            click.echo(f"  {zones['zones']} observed zones: {statistics}")
+
+
+def _two(value) -> str:
+    """A statistic with two decimals; ``n/a`` when undefined (e.g. fewer than 3 zones)."""
+    return "n/a" if value != value else f"{value:.2f}"
 
 
 @click.command("map")
@@ -126,7 +140,7 @@ def evaluate_command(ctx, run_dir, observed_path, out_dir, **options):
 @click.option(
     "--inputs",
     "inputs_dir",
-    type=click.Path(file_okay=False),
+    type=click.Path(exists=True, file_okay=False),
     default=None,
     help="Folder of the run file, if the hazard grids have moved since the run.",
 )

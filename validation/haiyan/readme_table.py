@@ -42,12 +42,16 @@ def table_rows(figures: dict) -> list[str]:
             "yes" if national["observed_within_range"] else "no",
         ),
         (
-            "Pearson correlation of log(1 + houses) over the observed municipalities",
+            "observed municipalities 0 in both (left out of the three figures below)",
+            f"{zones['both_zero']}",
+        ),
+        (
+            f"Pearson correlation of log(1 + houses) over the other {zones['zones_compared']}",
             _r(zones["pearson_log1p"]),
         ),
-        ("Spearman rank correlation", _r(zones["spearman"])),
+        ("Spearman rank correlation (the same municipalities)", _r(zones["spearman"])),
         (
-            "bias: median over municipalities of (1 + modelled) / (1 + observed)",
+            "bias: median over them of (1 + modelled) / (1 + observed)",
             _r(zones["median_ratio"]),
         ),
         (
