@@ -3,7 +3,7 @@ mistakes, rubrics, quiz key, debrief and notes, in one language (printable A4)."
 
 from __future__ import annotations
 
-from training_modules.handouts import cover, head_row, page
+from training_modules.handouts import cover, head_row, page, place_name
 from training_modules.words import Words, esc
 
 __all__ = ["answer_text", "render_guide", "rubric_example"]
@@ -17,7 +17,8 @@ def answer_text(words: Words, entry: dict, value=None) -> str:
 
 
 def _option_text(words: Words, qid: str, entry: dict, letter: str) -> str:
-    name = entry["options"].get(letter) or words.module(f"questions.{qid}.options.{letter}")
+    name = entry["options"].get(letter)
+    name = place_name(words, name) if name else words.module(f"questions.{qid}.options.{letter}")
     return f"{letter}) {name}"
 
 

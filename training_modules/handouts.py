@@ -8,6 +8,8 @@ right-to-left locales). :func:`page` checks the result with
 
 from __future__ import annotations
 
+import re
+
 from mecc.offline import check_offline
 from training_modules.words import STYLE_FILE, Words, esc
 
@@ -16,6 +18,7 @@ __all__ = [
     "legend_html",
     "map_figure",
     "page",
+    "place_name",
     "render_handout",
     "render_quiz",
     "table_html",
@@ -67,6 +70,23 @@ def map_figure(words: Words, exhibit, caption: str) -> str:
     )
 
 
+_FICTIONAL_TAG = re.compile(r"\s*\(fictional\)\s*$")
+
+
+def place_name(words: Words, name) -> str:
+    """A place name of the exercise data with its "(fictional)" tag in the language.
+
+    The fictional country's data name each district ``Joval (fictional)``; the options of
+    questions show the tag in the page's language (``Joval (nombre ficticio)``). Tables
+    show the names as the data hold them (as a participant finds them in the files).
+    Not escaped.
+    """
+    text = str(name)
+    if not _FICTIONAL_TAG.search(text):
+        return text
+    return _FICTIONAL_TAG.sub("", text) + f" ({words.common('notice.fictional_tag')})"
+
+
 WORD_KINDS = {
     "word": "needs.",
     "standard": "needs_standards.",
@@ -108,8 +128,6 @@ def table_html(words: Words, exhibit, caption: str) -> str:
 
 def header(words: Words, column: str, exhibit=None) -> str:
     """The localised header of a table column (``pmd_100_low`` -> "... 100-year ... low")."""
-    import re
-
     if exhibit is not None and column in exhibit.headers:
         column = exhibit.headers[column]
     args = dict(exhibit.header_args) if exhibit is not None else {}
@@ -152,7 +170,11 @@ def _question(words: Words, question, entry) -> str:
     elif kind in ("choice", "map"):
         options = []
         for letter, name in entry["options"].items():
-            text = esc(name) if name else words.m(f"questions.{qid}.options.{letter}")
+            text = (
+                esc(place_name(words, name))
+                if name
+                else words.m(f"questions.{qid}.options.{letter}")
+            )
             options.append(f'<li><span class="box"></span><strong>{letter}</strong>) {text}</li>')
         answer = f'<ul class="options">{"".join(options)}</ul>'
     else:
@@ -173,8 +195,14 @@ def render_handout(
     commands: dict,
     variant: int,
     sources: str,
+    *,
+    interactive_map: bool = True,
 ) -> str:
-    """The participant handout of one module in one language."""
+    """The participant handout of one module in one language.
+
+    ``interactive_map``: whether the pack holds the module's ``map.html`` (a pack built
+    with ``--no-maps`` has none, and the handout then does not point to it).
+    """
     objectives = "".join(
         f"<li>{words.m('objectives.' + o)}</li>" for o in module.items("objectives")
     )
@@ -197,7 +225,7 @@ def render_handout(
         for t in module.items("tables")
     ]
     interactive = ""
-    if module.data.get("interactive_map"):
+    if interactive_map and module.data.get("interactive_map"):
         interactive = f"<p>{words.c('handout.interactive_map')}</p>"
     parts.append(
         f'<section class="track-no-install"><h2>{words.c("handout.track_no_install")}</h2>'

@@ -17,19 +17,27 @@ to a staging folder and renamed into place (nothing half-written on failure).
 In ``pack.json`` each module's ``variants`` is its number of distinct variants
 (:func:`scenario.variant_count`; ``--variant`` must be below it), or null for a module
 whose data are drawn afresh for every variant (loss records, shelter sites): every
-``--variant N`` gives it other numbers, there is no limit.
+``--variant N`` gives it other numbers, there is no limit. ``files`` lists every file the
+builder wrote (relative, ``/``-separated).
+
+Rebuilding over an earlier pack (``overwrite``) never deletes the participants' work: it
+is refused while the pack holds an answer sheet that is filled in or any file the
+builder did not write (:func:`participant_files`), before any work and again just
+before the new pack replaces the old one.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from mecc.errors import ConfigError
-from mecc.outputs import OutputFolder, write_json
+from mecc.errors import ConfigError, OutputExistsError
+from mecc.outputs import OUTPUT_MARKER, OutputFolder, write_json
 from training_modules import scenario
 from training_modules.catalogue import load_catalogue, locale_problems
 from training_modules.exhibits import map_exhibit, short_name, table_exhibit
@@ -39,7 +47,7 @@ from training_modules.handouts import head_row, page, render_handout, render_qui
 from training_modules.key import compute_key, localised_key
 from training_modules.words import Words, esc
 
-__all__ = ["PackResult", "build_pack"]
+__all__ = ["PackResult", "build_pack", "participant_files"]
 
 MAP_LANGUAGES = ("en", "fr", "es")
 """Languages of the interactive map's labels (mecc/locales/maps.yaml); a training locale
@@ -67,6 +75,26 @@ class _Computed:
     tables: dict
     run_dir: Path
     values: dict
+
+
+def _refuse_variant_of_fixed_modules(modules, variant: int) -> None:
+    """Refuse ``--variant N`` (N > 0) when a chosen module has no variants at all.
+
+    Such a module (no knobs, no forecast track, no data drawn per variant) would be the
+    same for every N, yet labelled variant N: groups given "other" variants would share
+    one key. Refused in one line naming the modules, also when others do have variants.
+    """
+    if variant <= 0:
+        return
+    fixed = [m.id for m in modules if scenario.variant_count(m) == 1]
+    if fixed:
+        which = f"{fixed[0]} has" if len(fixed) == 1 else f"{', '.join(fixed)} have"
+        others = " (or build the other modules alone)" if len(fixed) < len(modules) else ""
+        raise ConfigError(
+            f"--variant {variant}: {which} no variants (every variant would be variant 0 "
+            f"under another number), so build {'it' if len(fixed) == 1 else 'them'} "
+            f"without --variant{others}"
+        )
 
 
 def _version() -> str:
@@ -107,6 +135,10 @@ def build_pack(
     ----------
     out_dir : path
         The pack folder to create (refused if it holds files, unless ``overwrite``).
+    overwrite : bool
+        Replace an earlier pack in ``out_dir``; refused (:class:`OutputExistsError`, exit
+        code 2) while it holds participants' work (:func:`participant_files`): a filled-in
+        answer sheet or a file the builder did not write.
     modules : list of str, optional
         Module ids, short ids (``m4``) or numbers; default: every module.
     langs : list of str, optional
@@ -114,7 +146,9 @@ def build_pack(
     variant : int
         0 is the module as written; N > 0 perturbs each scenario deterministically
         (another combination of knob values and storm track). Refused when N is not below
-        a chosen module's number of distinct variants (:func:`scenario.variant_count`).
+        a chosen module's number of distinct variants (:func:`scenario.variant_count`),
+        and N > 0 when a chosen module has no variants at all (one line naming those
+        modules, even when the others have variants).
     locales : list of paths
         Folders with more ``<lang>/`` locale folders (a new language needs no code).
     modules_dir : path, optional
@@ -129,9 +163,12 @@ def build_pack(
     chosen = [catalogue.module(m) for m in modules] if modules else list(catalogue.modules.values())
     chosen = list({m.id: m for m in chosen}.values())
     languages = _languages(catalogue, langs)
+    _refuse_variant_of_fixed_modules(chosen, variant)
     scenario.check_variant(chosen, variant)
     read = [*locales, *([modules_dir] if modules_dir else [])]  # never replaced by the pack
     folder = OutputFolder(out_dir, overwrite=overwrite, keep=read, command="training build")
+    if overwrite:
+        _refuse_losing_work(folder.target)
     timings = {}
     with folder as staging:
         inputs = staging / "data" / scenario.INPUTS
@@ -152,6 +189,7 @@ def build_pack(
             _index(catalogue, lang, computed, staging, variant)
             timings[f"render_{lang}_seconds"] = round(time.perf_counter() - began, 3)
         timings["total_seconds"] = round(time.perf_counter() - started, 3)
+        written = sorted({*_files_in(staging), "pack.json", OUTPUT_MARKER})
         write_json(
             {
                 "kind": "mecc_training_pack",
@@ -170,13 +208,128 @@ def build_pack(
                 "runs_computed": cache.computed,
                 "timings": timings,
                 "note": scenario.FICTIONAL,
+                "files": written,
             },
             staging / "pack.json",
         )
+        if overwrite:  # a sheet filled in while the pack was being built
+            _refuse_losing_work(folder.target)
     out = folder.commit()
     return PackResult(
         out, [c.module.id for c in computed], languages, variant, cache.computed, timings
     )
+
+
+IGNORED_FILES = (".DS_Store", "Thumbs.db", "desktop.ini")
+"""Files a file manager leaves in folders it shows: never the participants' work."""
+
+_SHEET_FIELDS = ("kind", "module", "variant", "note")
+"""The fields of a blank answer sheet that hold something (the rest are left empty)."""
+
+
+def _files_in(folder: Path) -> list:
+    """Every file under ``folder``, relative and ``/``-separated (links not followed)."""
+    out = []
+    for root, _dirs, names in os.walk(folder):
+        for name in names:
+            out.append((Path(root) / name).relative_to(folder).as_posix())
+    return sorted(out)
+
+
+def _builder_wrote(meta: dict) -> set | None:
+    """The files an earlier build wrote: ``pack.json``'s list; None if it has none."""
+    files = meta.get("files")
+    if isinstance(files, list) and all(isinstance(f, str) for f in files):
+        return set(files)
+    return None
+
+
+def _written_by_layout(name: str, meta: dict) -> bool:
+    """Whether a pack without a list of its files (made before it had one) wrote ``name``."""
+    parts = name.split("/")
+    languages = [str(lang) for lang in meta.get("languages") or []]
+    if name in ("pack.json", OUTPUT_MARKER) or parts[0] in ("data", "runs"):
+        return True
+    if parts[0] not in languages:
+        return False
+    if parts[1:] == ["index.html"]:
+        return True
+    pages = {
+        "participants": {"handout.html", "quiz.html", "answer_sheet.yaml", "map.html"},
+        "facilitator": {"guide.html", "answer_key.yaml"},
+    }
+    return len(parts) == 4 and parts[3] in pages.get(parts[1], ())
+
+
+def _filled(value) -> bool:
+    """Whether an answer sheet's value holds anything (an answer, a name, a choice)."""
+    if isinstance(value, dict):
+        return any(_filled(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_filled(v) for v in value)
+    return not (value is None or (isinstance(value, str) and not value.strip()))
+
+
+def _sheet_is_blank(path: Path) -> bool:
+    """Whether an answer sheet is still the blank template (nothing written in it)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False  # a sheet being edited, or damaged: keep it
+    if not isinstance(data, dict) or data.get("kind") != "mecc_training_answers":
+        return False
+    return not any(_filled(v) for k, v in data.items() if k not in _SHEET_FIELDS)
+
+
+def participant_files(pack) -> list:
+    """The files of an earlier pack that rebuilding it would delete and that are not the
+    builder's to delete: filled-in answer sheets and files the builder did not write.
+
+    Parameters
+    ----------
+    pack : path
+        A folder ``mecc training build`` wrote.
+
+    Returns
+    -------
+    list of (str, str)
+        ``(file, why)`` in the order of the files' paths (relative, ``/``-separated);
+        ``why`` is ``"filled-in answer sheet"`` or ``"not written by the pack builder"``.
+        File managers' own files (:data:`IGNORED_FILES`) are left out.
+    """
+    pack = Path(pack)
+    try:
+        meta = json.loads((pack / "pack.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # no readable pack.json: judged by the layout alone
+        meta = None
+    meta = meta if isinstance(meta, dict) else {}
+    wrote = _builder_wrote(meta)
+    found = []
+    for name in _files_in(pack):
+        if name.rsplit("/", 1)[-1] in IGNORED_FILES:
+            continue
+        ours = name in wrote if wrote is not None else _written_by_layout(name, meta)
+        if not ours:
+            found.append((name, "not written by the pack builder"))
+        elif name.endswith("/answer_sheet.yaml") and not _sheet_is_blank(pack / name):
+            found.append((name, "filled-in answer sheet"))
+    return found
+
+
+def _refuse_losing_work(target: Path) -> None:
+    """Refuse to replace a pack that holds participants' work (one line, exit code 2)."""
+    if not target.is_dir():
+        return
+    found = participant_files(target)
+    if found:
+        name, why = found[0]
+        more = f" and {len(found) - 1} more file(s)" if len(found) > 1 else ""
+        raise OutputExistsError(
+            f"{target}: holds {name} ({why}){more}, which --overwrite would delete; move "
+            "the participants' files out of the pack first (e.g. the filled-in answer "
+            "sheets to a class folder outside it, for `mecc training check --class`), or "
+            "build into a new --out folder"
+        )
 
 
 def _compute(module, staging, inputs, variant, cache, threads, exercise) -> _Computed:
@@ -249,8 +402,17 @@ def _render(catalogue, lang, item: _Computed, staging: Path, variant: int, inter
     facilitator.mkdir(parents=True)
     sources = _sources(words, item)
     commands = _commands(module, lang, map_lang)
+    with_map = bool(interactive and module.data.get("interactive_map"))
     handout = render_handout(
-        module, words, item.key, item.maps, item.tables, commands, variant, sources
+        module,
+        words,
+        item.key,
+        item.maps,
+        item.tables,
+        commands,
+        variant,
+        sources,
+        interactive_map=with_map,
     )
     (participants / "handout.html").write_text(handout, encoding="utf-8")
     (participants / "quiz.html").write_text(render_quiz(module, words, variant), encoding="utf-8")
@@ -262,7 +424,7 @@ def _render(catalogue, lang, item: _Computed, staging: Path, variant: int, inter
         f"data/{module.id}/run.yaml",
         f"runs/{module.id}/",
     ]
-    if interactive and module.data.get("interactive_map"):
+    if with_map:
         from mecc.maps import build_map
 
         build_map(item.run_dir, participants / "map.html", lang=map_lang)
