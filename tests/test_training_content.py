@@ -242,7 +242,8 @@ def test_numbers_in_the_languages_formats():
     assert parse_number("1\u202f234,5", french) == 1234.5
     assert parse_number("1 234,5 personnes", french) == 1234.5
     assert parse_number("1,234.5", {"decimal": ".", "group": ","}) == 1234.5
-    assert parse_number("12.500", {"decimal": ",", "group": "\u00a0"}) == 12.5
+    # where the decimal mark is a comma, a point can only group thousands (es: "12.500")
+    assert parse_number("12.500", {"decimal": ",", "group": "\u00a0"}) == 12500.0
     assert parse_number(True, french) is None and parse_number("beaucoup", french) is None
 
 

@@ -3,25 +3,34 @@
 - numeric: right when within the key's tolerance (max of absolute and relative); a
   wrong answer that matches a documented common mistake's value (within tolerance) is
   named in the feedback;
-- choice and map: the option's letter (its zone code or name is accepted too); a
-  wrong option that a documented mistake leads to is named;
-- numeric answers written as text must be one number (the key's decimal and group
-  marks, or scientific notation, the question's unit after it allowed): text holding
-  other numbers ("19319 (range 5,657 to 19,319)", "1/2") is *unreadable*, not wrong;
+- choice and map: the option's letter, its zone code, or its name as on the maps
+  (``Joval``, without the "(fictional)" label; ``d) Joval``); a wrong option that a
+  documented mistake leads to is named;
+- numeric answers written as text must be one number in the key's language: where the
+  decimal mark is a comma a point only groups thousands (``14.208,37``), where it is a
+  point a comma only does; a space always may; scientific notation, a scale word
+  (``9.1 thousand``, ``14k``, ``132 mil``) and the question's unit after it (for rates,
+  any wording of "per 100,000 residents") are allowed. Text holding other numbers
+  ("19319 (range 5,657 to 19,319)", "1/2"), a number run into a letter or sign ("e5",
+  "5-") or a scale word of another language is *unreadable*, never read as a guess;
 - quiz letters are read like choice letters (``" A) "`` is ``a``); unknown question or
   quiz ids are errors;
 - rubric (short policy answers): points per criterion given by the facilitator in
   the sheet (``{rubric: {c1: 2}}``) are used; with text only, criteria whose keywords
   appear earn provisional points for the facilitator to confirm.
 
-An answer key given as the answer sheet scores 100 %. ``--class DIR`` grades every
-sheet of a folder into one table (CSV, UTF-8 with BOM) with pre/post quiz scores and the
-questions whose answer was unreadable. ``--out`` is never the key or a sheet being
-graded, and an existing file is replaced only with ``overwrite``.
+An answer key is checked when it is read (:func:`training_modules.key.check_key`), and
+a key given as the answer sheet scores 100 %. ``--class DIR`` grades every sheet of a
+folder into one table (CSV, UTF-8 with BOM; answer keys in the folder are skipped) with
+the file, pre/post quiz scores and the questions whose answer was unreadable; a sheet
+that cannot be graded is listed with its reason, the others are still graded, and the
+command then fails. ``--out`` is never an answer key or an answer sheet (whichever
+grading they belong to), and an existing file is replaced only with ``overwrite``.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -30,8 +39,14 @@ from pathlib import Path
 
 import yaml
 
-from mecc.errors import ConfigError, InputFileError, OutputExistsError, yaml_syntax_error
-from training_modules.key import KEY_KIND, tolerance_of
+from mecc.errors import (
+    ConfigError,
+    InputFileError,
+    MeccError,
+    OutputExistsError,
+    yaml_syntax_error,
+)
+from training_modules.key import KEY_KIND, check_key, tolerance_of, variant_number
 
 __all__ = ["Grade", "check_answers", "grade", "read_sheet"]
 
@@ -50,6 +65,7 @@ class Grade:
     )  # dicts: id, points, max, status, feedback, mistakes
     quiz_pre: float | None = None
     quiz_post: float | None = None
+    file: str = ""
 
     @property
     def percent(self) -> float:
@@ -72,16 +88,18 @@ def _load(path) -> dict:
 
 
 def read_key(path) -> dict:
-    key = _load(path)
-    if key.get("kind") != KEY_KIND or not isinstance(key.get("questions"), dict):
-        raise ConfigError(f"{path}: not an answer key (kind: {KEY_KIND})")
-    return key
+    """An answer key, every field the grading reads checked (one line naming the field)."""
+    return check_key(_load(path), path)
 
 
 def read_sheet(path) -> dict:
     """An answer sheet; an answer key is read as the sheet of its own answers."""
-    data = _load(path)
+    return _sheet(_load(path), path)
+
+
+def _sheet(data: dict, path) -> dict:
     if data.get("kind") == KEY_KIND:
+        check_key(data, path)
         return {
             "module": data.get("module"),
             "variant": data.get("variant"),
@@ -98,23 +116,50 @@ def read_sheet(path) -> dict:
     for name in ("quiz_pre", "quiz_post"):
         if data.get(name) is not None and not isinstance(data[name], dict):
             raise ConfigError(f"{path}.{name}: expected a mapping of quiz ids to letters")
+    if data.get("variant") is not None:
+        variant_number(data["variant"], f"{path}.variant")
     return data
 
 
+_SCALES = {
+    "en": {"thousand": 1e3, "thousands": 1e3, "million": 1e6, "millions": 1e6, "mn": 1e6},
+    "fr": {"mille": 1e3, "millier": 1e3, "milliers": 1e3, "million": 1e6, "millions": 1e6},
+    "es": {"mil": 1e3, "millon": 1e6, "millones": 1e6},
+}
+"""Scale words after a number, folded, by the key's language ("k" and "M" in every one).
+The word of another language ("9 mil" in English: thousand or million?) is unreadable."""
+
+_ANY_SCALE = frozenset().union(*_SCALES.values())
+
+_PER_100K = re.compile(
+    r"(?:(?:per|pour|por)(?:\s+cada)?\s+|/\s*)100(?:[\s,.]?000|\s?k)\b(?:\s+(?:residents|"
+    r"inhabitants|people|persons|population|habitants|personnes|habitantes|personas|"
+    r"poblaci[oó]n)\b)?",
+    re.IGNORECASE,
+)
+"""A rate's unit however written: "per 100,000", "per 100 000 inhabitants", "/100k",
+"pour 100 000 habitants", "por cada 100.000 personas"."""
+
+
+@functools.lru_cache
 def _number_pattern(decimal: str, group: str) -> re.Pattern:
-    """One number: digits grouped by thousands (or not), a decimal part, an exponent."""
-    groups = sorted({g for g in (group, " ") if g and g != decimal})
-    decimals = sorted({d for d in (decimal, ".") if d and d not in groups})
+    """One number: digits grouped by thousands (or not), a decimal part, an exponent.
+
+    The key's group mark, a space, and the other of point and comma group thousands (one
+    mark throughout the number); only the key's decimal mark is a decimal mark.
+    """
+    other = {",": ".", ".": ","}.get(decimal)
+    groups = sorted({g for g in (group, " ", other) if g and g != decimal})
     mark = "|".join(re.escape(g) for g in groups)
-    point = "|".join(re.escape(d) for d in decimals)
-    whole = rf"(?:\d{{1,3}}(?:(?:{mark})\d{{3}})+|\d+)"
+    point = re.escape(decimal)
+    whole = rf"(?:\d{{1,3}}(?P<g>{mark})\d{{3}}(?:(?P=g)\d{{3}})*|\d+)"
     return re.compile(
-        rf"(?P<before>\D*?)(?P<number>[-+]?(?:{whole}(?:(?:{point})\d+)?|(?:{point})\d+)"
+        rf"(?P<before>\D*?)(?P<number>[-+]?(?:{whole}(?:{point}\d+)?|{point}\d+)"
         rf"(?:[eE][-+]?\d+)?)(?P<after>\D*)"
     )
 
 
-def parse_number(value, number_format: dict, unit: str | None = None) -> float | None:
+def parse_number(value, number_format: dict, unit: str | None = None, lang=None) -> float | None:
     """One number from YAML, or from text such as ``10 876`` / ``10,876`` / ``1.0876e4``.
 
     Parameters
@@ -122,43 +167,81 @@ def parse_number(value, number_format: dict, unit: str | None = None) -> float |
     value : object
         The answer as written in the sheet.
     number_format : dict
-        The key's ``decimal`` and ``group`` marks. A space also groups thousands, and a
-        point is read as the decimal mark when it does not group thousands.
+        The key's ``decimal`` and ``group`` marks. A space also groups thousands, and so
+        does a point where the decimal mark is a comma (``9.072`` is nine thousand in
+        Spanish) or a comma where it is a point.
     unit : str, optional
         The question's unit (e.g. "per 100,000 residents"): left out when the answer
-        ends with it.
+        ends with it; a rate's unit is left out however it is worded.
+    lang : str, optional
+        The key's language, for its scale words (``thousand``, ``mil``, ...).
 
     Returns
     -------
     float or None
         None unless the text holds exactly one well-formed number (groups of three
         digits after the first, scientific notation allowed), with words but no other
-        digit around it: "19319 (range 5,657 to 19,319)" or "1/2" are not one number.
+        digit around it: "19319 (range 5,657 to 19,319)", "1/2", "e5", "5-" or a list
+        are not one number.
     """
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int | float):
         return float(value) if math.isfinite(value) else None
-    text = _fold(unicodedata.normalize("NFKC", str(value))).replace("\u2212", "-").strip()
-    if unit:
-        folded_unit = _fold(unicodedata.normalize("NFKC", str(unit))).strip()
-        if folded_unit and text.endswith(folded_unit):
-            text = text[: len(text) - len(folded_unit)].strip()
-    decimal = unicodedata.normalize("NFKC", number_format.get("decimal", ".") or ".")
-    group = unicodedata.normalize("NFKC", number_format.get("group", ",") or "")
+    if not isinstance(value, str):
+        return None  # a list or a mapping
+    text = _without_unit(unicodedata.normalize("NFKC", value).replace("\u2212", "-"), unit)
+    text = text[:-1] if text.endswith(".") else text  # the end of a sentence
+    decimal = unicodedata.normalize("NFKC", number_format.get("decimal") or ".")
+    group = unicodedata.normalize("NFKC", number_format.get("group") or "")
     match = _number_pattern(decimal, group).fullmatch(text)
-    if match is None:
+    if match is None or _run_into(match.group("before"), match.group("after")):
+        return None
+    scale = _scale(match.group("after"), lang)
+    if scale is None:
         return None
     number = match.group("number")
-    for mark in {group, " "} - {decimal}:
-        if mark:
-            number = number.replace(mark, "")
-    number = number.replace(decimal, ".")
+    if match.group("g"):
+        number = number.replace(match.group("g"), "")
     try:
-        result = float(number)
+        result = float(number.replace(decimal, ".")) * scale
     except ValueError:
         return None
     return result if math.isfinite(result) else None
+
+
+def _without_unit(text: str, unit: str | None) -> str:
+    """``text`` without the question's unit after the number (compared folded)."""
+    text = text.strip()
+    folded_unit = _fold(unicodedata.normalize("NFKC", str(unit or ""))).strip()
+    if folded_unit and _fold(text).endswith(folded_unit):
+        ends = (k for k in range(len(text), -1, -1) if _fold(text[k:]) == folded_unit)
+        text = text[: next(ends, len(text))].strip()
+    if folded_unit and _PER_100K.search(unicodedata.normalize("NFKC", str(unit))):
+        text = _PER_100K.sub(" ", text).strip()
+    return text
+
+
+def _run_into(before: str, after: str) -> bool:
+    """A number run into a letter or a sign ("e5", "x5", "5-", "5e"): not one number."""
+    return bool(
+        re.search(r"[^\W\d_]$|[-+.,/^]$", before) or re.match(r"[-+.,/^]|[eE](?![^\W\d_])", after)
+    )
+
+
+def _scale(after: str, lang) -> float | None:
+    """The factor of a scale word right after the number (1 without one); None for a
+    scale word of another language."""
+    word = re.match(r"\s*([^\W\d_]+)", after)
+    if word is None:
+        return 1.0
+    if word.group(1) == "M":
+        return 1e6
+    folded = _fold(word.group(1))
+    scales = {"k": 1e3, **_SCALES.get(lang, {})}
+    if folded in scales:
+        return scales[folded]
+    return None if folded in _ANY_SCALE else 1.0
 
 
 def _fold(text: str) -> str:
@@ -178,65 +261,82 @@ def _letter(value) -> str:
 
 
 def _choice_letter(value, entry: dict) -> str | None:
-    if value is None:
+    """The option an answer names: its letter, its zone code, its name, or "d) Joval";
+    None when it names none, or two that disagree."""
+    if value is None or isinstance(value, dict | list):
         return None
     text = _letter(value)
-    options = entry.get("options") or {}
-    if text in options:
+    if text in (entry.get("options") or {}):
         return text
-    for letter, code in (entry.get("option_codes") or {}).items():
-        if text == _fold(code):
-            return letter
-    for letter, name in options.items():
-        if name and text == _fold(name):
-            return letter
-    return None
+    lettered = re.fullmatch(r"\(?\s*([a-z])\s*[).:-]\s*(.+)", text)
+    if lettered and lettered.group(1) in (entry.get("options") or {}):
+        named = _named_option(lettered.group(2), entry)
+        return lettered.group(1) if named == lettered.group(1) else None
+    return _named_option(text, entry)
 
 
-def _grade_question(qid, entry, value, key) -> dict:
+def _named_option(text: str, entry: dict) -> str | None:
+    """The letter of the one option whose zone code or name is ``text`` (folded); a name
+    matches with or without the label in brackets after it ("Joval (fictional)")."""
+    found = {k for k, code in (entry.get("option_codes") or {}).items() if text == _fold(code)}
+    for letter, name in (entry.get("options") or {}).items():
+        if name and _bare(text) == _bare(_fold(name)):
+            found.add(letter)
+    return found.pop() if len(found) == 1 else None
+
+
+def _bare(name: str) -> str:
+    """A name without a trailing label in brackets: "joval (ficticio)" -> "joval"."""
+    return re.sub(r"\s*\([^()\d]*\)$", "", name.strip())
+
+
+def _grade_question(qid, entry, value, key, where: str = "answers") -> dict:
     messages = key.get("messages") or {}
-    points = float(entry.get("points", 1))
+    points = float(1 if entry.get("points") is None else entry["points"])
     result = {"id": qid, "max": points, "points": 0.0, "mistakes": []}
     kind = entry["kind"]
-    if value is None or value == "":
+    if value is None or (isinstance(value, str) and not value.strip()):
         return {**result, "status": "unanswered", "feedback": messages.get("unanswered", "")}
+    right = {**result, "points": points, "status": "right", "feedback": messages.get("right", "")}
+    hint = ""
     if kind == "numeric":
-        number = parse_number(value, key.get("number_format") or {}, entry.get("unit"))
+        number_format = key.get("number_format") or {}
+        number = parse_number(value, number_format, entry.get("unit"), key.get("lang"))
         if number is None:
             return {**result, "status": "unreadable", "feedback": messages.get("unreadable", "")}
         tolerance = entry.get("tolerance") or {}
         if abs(number - entry["answer"]) <= tolerance_of(entry["answer"], tolerance):
-            return {
-                **result,
-                "points": points,
-                "status": "right",
-                "feedback": messages.get("right", ""),
-            }
+            return right
         found = [
             m
             for m in entry.get("mistakes") or []
             if abs(number - m["value"]) <= tolerance_of(m["value"], tolerance)
         ]
+        as_percent = 100 * number
+        if entry.get("unit") == "%" and abs(as_percent - entry["answer"]) <= tolerance_of(
+            entry["answer"], tolerance
+        ):
+            hint = f" ({number:g} = {as_percent:g} %?)"  # a share written as a fraction
     elif kind in ("choice", "map"):
         letter = _choice_letter(value, entry)
         if letter == entry["answer"]:
-            return {
-                **result,
-                "points": points,
-                "status": "right",
-                "feedback": messages.get("right", ""),
-            }
+            return right
         found = [m for m in entry.get("mistakes") or [] if m["option"] == letter]
     else:
-        return {**result, **_grade_rubric(entry, value, messages)}
+        return {**result, **_grade_rubric(entry, value, messages, f"{where}.answers.{qid}")}
     feedback = messages.get("wrong", "")
     if found:
         named = " ".join(str(m.get("feedback", m["id"])) for m in found)
         feedback = f"{messages.get('mistake', '')} {named}".strip()
-    return {**result, "status": "wrong", "feedback": feedback, "mistakes": [m["id"] for m in found]}
+    return {
+        **result,
+        "status": "wrong",
+        "feedback": feedback + hint,
+        "mistakes": [m["id"] for m in found],
+    }
 
 
-def _grade_rubric(entry, value, messages) -> dict:
+def _grade_rubric(entry, value, messages, where: str) -> dict:
     criteria = entry.get("criteria") or {}
     given = value.get("rubric") if isinstance(value, dict) else None
     if isinstance(given, dict):
@@ -246,12 +346,15 @@ def _grade_rubric(entry, value, messages) -> dict:
             try:
                 points += min(max(float(given.get(criterion) or 0), 0.0), most)
             except (TypeError, ValueError):
-                raise ConfigError(f"rubric points of {criterion}: give a number") from None
+                raise ConfigError(
+                    f"{where}.rubric.{criterion}: give the points as a number, "
+                    f"not {given.get(criterion)!r}"
+                ) from None
         return {"points": points, "status": "scored", "feedback": messages.get("scored", "")}
     text = _fold(value.get("text", "") if isinstance(value, dict) else value)
     points = 0.0
     for spec in criteria.values():
-        keywords = spec.get("keywords", []) if isinstance(spec, dict) else []
+        keywords = (spec.get("keywords") or []) if isinstance(spec, dict) else []
         if any(_fold(k) in text for k in keywords):
             points += float(spec["points"])
     return {"points": points, "status": "provisional", "feedback": messages.get("provisional", "")}
@@ -274,10 +377,13 @@ def grade(sheet: dict, key: dict, where: str = "answers") -> Grade:
         raise ConfigError(
             f"{where}: answers for {sheet['module']}, but the key is for {key.get('module')}"
         )
-    if sheet.get("variant") is not None and int(sheet["variant"]) != int(key.get("variant", 0)):
-        raise ConfigError(
-            f"{where}: answers for variant {sheet['variant']}, but the key is for variant {key.get('variant')}"
-        )
+    if sheet.get("variant") is not None:
+        variant = variant_number(sheet["variant"], f"{where}.variant")
+        if variant != (key.get("variant") or 0):
+            raise ConfigError(
+                f"{where}: answers for variant {variant}, but the key is for variant "
+                f"{key.get('variant') or 0}"
+            )
     answers = sheet.get("answers") or {}
     unknown = set(answers) - set(key["questions"])
     if unknown:
@@ -291,7 +397,9 @@ def grade(sheet: dict, key: dict, where: str = "answers") -> Grade:
             raise ConfigError(
                 f"{where}.{name}: unknown quiz item(s) {', '.join(sorted(map(str, unknown)))}"
             )
-    results = [_grade_question(q, e, answers.get(q), key) for q, e in key["questions"].items()]
+    results = [
+        _grade_question(q, e, answers.get(q), key, where) for q, e in key["questions"].items()
+    ]
     return Grade(
         participant=str(sheet.get("participant") or Path(where).stem),
         score=sum(r["points"] for r in results),
@@ -299,17 +407,20 @@ def grade(sheet: dict, key: dict, where: str = "answers") -> Grade:
         questions=results,
         quiz_pre=_quiz_score(sheet.get("quiz_pre"), quiz),
         quiz_post=_quiz_score(sheet.get("quiz_post"), quiz),
+        file=Path(where).name,
     )
 
 
-def class_table(grades: list, key: dict):
-    """One row per participant: score, percent, points per question, mistakes, quiz."""
+def class_table(grades: list, key: dict, failed=()):
+    """One row per participant: file, score, percent, points per question, mistakes,
+    quiz; then a row per sheet in ``failed`` (``(file, reason)`` pairs) with its reason."""
     import pandas as pd
 
     rows = []
     for item in grades:
         row = {
             "participant": item.participant,
+            "file": item.file,
             "score": item.score,
             "total": item.total,
             "percent": round(item.percent, 1),
@@ -326,6 +437,7 @@ def class_table(grades: list, key: dict):
         row["quiz_pre_percent"] = item.quiz_pre
         row["quiz_post_percent"] = item.quiz_post
         rows.append(row)
+    rows += [{"participant": "", "file": Path(p).name, "error": reason} for p, reason in failed]
     return pd.DataFrame(rows)
 
 
@@ -342,12 +454,36 @@ def _check_out_path(out_path: Path, inputs: list, overwrite: bool) -> None:
                 f"--out {out_path}: is {role}; write the grades to another file "
                 "(--overwrite never replaces an input)"
             )
+    kind = _answer_file(out_path)
+    if kind:
+        raise ConfigError(
+            f"--out {out_path}: is {kind}; write the grades to another file "
+            "(--overwrite never replaces an answer key or an answer sheet)"
+        )
     if out_path.is_dir():
         raise OutputExistsError(
             f"--out {out_path}: is a folder; give a file name such as grades.csv"
         )
     if out_path.exists() and not overwrite:
         raise OutputExistsError(f"--out {out_path}: file exists; use --overwrite to replace it")
+
+
+_ANSWER_KINDS = re.compile(rf"\bkind\s*:\s*['\"]?({KEY_KIND}|{SHEET_KIND})\b")
+
+
+def _answer_file(path: Path) -> str | None:
+    """What the file is when it is an answer key or an answer sheet (known by its
+    ``kind``, whatever its name), else None."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(1 << 20)
+    except OSError:
+        return None  # missing, or a folder
+    utf16 = head[:2] in (b"\xff\xfe", b"\xfe\xff")
+    match = _ANSWER_KINDS.search(head.decode("utf-16" if utf16 else "utf-8", errors="replace"))
+    if match is None:
+        return None
+    return "an answer key" if match.group(1) == KEY_KIND else "an answer sheet"
 
 
 def check_answers(answers=None, key_path=None, class_dir=None, out_path=None, overwrite=False):
@@ -371,6 +507,13 @@ def check_answers(answers=None, key_path=None, class_dir=None, out_path=None, ov
     -------
     tuple
         ``(grades, table)``: a :class:`Grade` per sheet and the class table.
+
+    Raises
+    ------
+    MeccError
+        One line naming the file and field: a bad key, sheet or ``out_path``. With
+        ``class_dir``, the other sheets are graded first (and written to ``out_path``,
+        the bad ones listed with their reason), then one error lists the bad sheets.
     """
     if key_path is None:
         raise ConfigError("--key: give the answer key (answer_key.yaml)")
@@ -392,8 +535,11 @@ def check_answers(answers=None, key_path=None, class_dir=None, out_path=None, ov
         ]
         _check_out_path(out_path, inputs, overwrite)
     key = read_key(key_path)
-    grades = [grade(read_sheet(p), key, str(p)) for p in paths]
-    table = class_table(grades, key)
+    if class_dir is None:
+        grades, failed = [grade(read_sheet(paths[0]), key, str(paths[0]))], []
+    else:
+        grades, failed = _grade_class(paths, key)
+    table = class_table(grades, key, [(p, str(error)) for p, error in failed])
     if out_path is not None:
         from mecc.outputs import write_csv
 
@@ -401,4 +547,29 @@ def check_answers(answers=None, key_path=None, class_dir=None, out_path=None, ov
         partial = out_path.with_name(out_path.name + ".partial")
         write_csv(table, partial)
         partial.replace(out_path)
+    if failed:
+        worst = max((error for _, error in failed), key=lambda error: error.exit_code)
+        kept = f"in {out_path}" if out_path else "(give --out FILE to keep their table)"
+        others = f"; the other sheets are graded {kept}" if grades else ""
+        reasons = "; ".join(str(error) for _, error in failed)
+        raise type(worst)(
+            f"{len(failed)} of {len(failed) + len(grades)} answer sheet(s) not graded: "
+            f"{reasons}{others}"
+        )
     return grades, table
+
+
+def _grade_class(paths: list, key: dict) -> tuple[list, list]:
+    """The grades of a folder's sheets, and ``(path, error)`` of those that cannot be
+    graded; answer keys in the folder are no participant's and are skipped."""
+    grades, failed = [], []
+    for path in paths:
+        try:
+            data = _load(path)
+            if data.get("kind") != KEY_KIND:
+                grades.append(grade(_sheet(data, path), key, str(path)))
+        except MeccError as error:
+            failed.append((path, error))
+    if not grades and not failed:
+        raise InputFileError(f"{paths[0].parent}: no answer sheets found, only answer keys")
+    return grades, failed

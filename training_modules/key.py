@@ -10,17 +10,26 @@ out of the key and listed under ``indistinguishable`` (the facilitator guide say
 
 :func:`localised_key` adds the words of one language; the numbers are the same in
 every language (``fingerprint`` is a hash of the language-neutral key).
+:func:`check_key` refuses a written key (perhaps edited by hand) that cannot grade.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 
 from mecc.errors import ConfigError
 from training_modules.facts import zone_options
 
-__all__ = ["DEFAULT_TOLERANCE", "compute_key", "localised_key", "tolerance_of"]
+__all__ = [
+    "DEFAULT_TOLERANCE",
+    "check_key",
+    "compute_key",
+    "localised_key",
+    "tolerance_of",
+    "variant_number",
+]
 
 DEFAULT_TOLERANCE = {"relative": 0.02, "absolute": 0.5}
 KEY_KIND = "mecc_training_answer_key"
@@ -30,7 +39,8 @@ LETTERS = "abcdefgh"
 def tolerance_of(value: float, tolerance: dict) -> float:
     """Largest accepted distance from ``value``: max(absolute, relative x |value|)."""
     return max(
-        float(tolerance.get("absolute", 0.0)), float(tolerance.get("relative", 0.0)) * abs(value)
+        float(tolerance.get("absolute") or 0.0),
+        float(tolerance.get("relative") or 0.0) * abs(value),
     )
 
 
@@ -208,3 +218,126 @@ def localised_key(key: dict, words, version: str) -> dict:
         "questions": questions,
         "quiz": quiz,
     }
+
+
+# ------------------------------------------------------------ reading a written key
+
+KINDS = ("numeric", "choice", "map", "rubric")
+
+
+def check_key(key: dict, where) -> dict:
+    """Refuse an answer key (as read from ``answer_key.yaml``) that cannot grade a sheet.
+
+    Facilitators edit keys by hand (a tolerance, an answer). Every field the grading
+    reads is checked here, so that a bad one is one line naming the file and the field
+    (``answer_key.yaml.questions.q1.tolerance.relative: expected a number, not '2%'``)
+    instead of a failure in the middle of grading.
+
+    Parameters
+    ----------
+    key : dict
+        The key as loaded from YAML.
+    where : str or os.PathLike
+        The key's file, for messages.
+
+    Returns
+    -------
+    dict
+        ``key``, unchanged.
+
+    Raises
+    ------
+    ConfigError
+        The file is not an answer key, or one of its fields is missing or malformed.
+    """
+    if key.get("kind") != KEY_KIND or not isinstance(key.get("questions"), dict):
+        raise ConfigError(f"{where}: not an answer key (kind: {KEY_KIND})")
+    if key.get("variant") is not None:
+        variant_number(key["variant"], f"{where}.variant")
+    marks = _field(key, "number_format", dict, where, "a mapping", optional=True) or {}
+    for mark in ("decimal", "group"):
+        _field(marks, mark, str, f"{where}.number_format", "text", optional=True)
+    _field(key, "messages", dict, where, "a mapping", optional=True)
+    for qid in key["questions"]:
+        question = "a question with a kind and an answer"
+        entry = _field(key["questions"], qid, dict, f"{where}.questions", question)
+        _check_question(entry, f"{where}.questions.{qid}")
+    quiz = _field(key, "quiz", dict, where, "a mapping of quiz ids", optional=True) or {}
+    for qid in quiz:
+        item = _field(quiz, qid, dict, f"{where}.quiz", "a mapping with options and answer")
+        _field(item, "answer", str, f"{where}.quiz.{qid}", "an option letter")
+    return key
+
+
+def variant_number(value, where: str) -> int:
+    """A group variant as an int: a whole number, or text holding one; anything else is a
+    :class:`~mecc.errors.ConfigError` naming ``where``."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    if _is_real(value) and value == int(value):
+        return int(value)
+    raise ConfigError(
+        f"{where}: expected the group variant, a whole number such as 0, not {value!r}"
+    )
+
+
+def _check_question(entry: dict, at: str) -> None:
+    if entry.get("kind") not in KINDS:
+        found = f", not {entry['kind']!r}" if "kind" in entry else " (it is missing)"
+        raise ConfigError(f"{at}.kind: expected one of {', '.join(KINDS)}{found}")
+    _field(entry, "points", _REAL, at, "a number", optional=True)
+    if entry["kind"] == "rubric":
+        criteria = _field(entry, "criteria", dict, at, "a mapping of criteria")
+        for criterion, spec in criteria.items():
+            if not isinstance(spec, dict):
+                _field(criteria, criterion, _REAL, f"{at}.criteria", "points (a number)")
+                continue
+            _field(spec, "points", _REAL, f"{at}.criteria.{criterion}", "a number")
+            _field(spec, "keywords", list, f"{at}.criteria.{criterion}", "a list", optional=True)
+        return
+    if entry["kind"] == "numeric":
+        _field(entry, "answer", _REAL, at, "a number")
+        _field(entry, "unit", str, at, "text", optional=True)
+        tolerance = _field(entry, "tolerance", dict, at, "a mapping", optional=True) or {}
+        for name in ("relative", "absolute"):
+            if (
+                _field(tolerance, name, _REAL, f"{at}.tolerance", "a number", optional=True) or 0
+            ) < 0:
+                raise ConfigError(f"{at}.tolerance.{name}: expected a number of 0 or more")
+        points_to, expected, options = "value", "a number", None
+    else:
+        options = _field(entry, "options", dict, at, "a mapping of letters to options")
+        _field(entry, "option_codes", dict, at, "a mapping", optional=True)
+        points_to, expected = "option", f"one of the options {', '.join(map(str, options))}"
+        if entry.get("answer") not in options:
+            raise ConfigError(f"{at}.answer: expected {expected}, not {entry.get('answer')!r}")
+    mistakes = _field(entry, "mistakes", list, at, "a list", optional=True) or []
+    for k, mistake in enumerate(mistakes):
+        where = f"{at}.mistakes[{k}]"
+        if not isinstance(mistake, dict):
+            raise ConfigError(f"{where}: expected a mapping with id and {points_to}")
+        _field(mistake, "id", str, where, "a name")
+        value = _field(mistake, points_to, _REAL if options is None else object, where, expected)
+        if options is not None and value not in options:
+            raise ConfigError(f"{where}.{points_to}: expected {expected}, not {value!r}")
+
+
+_REAL = "real"
+"""Stands for a finite number (not a boolean) in :func:`_field`."""
+
+
+def _is_real(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _field(mapping: dict, name, kind, where: str, expected: str, optional: bool = False):
+    """``mapping[name]`` when it is of ``kind`` (a type, or ``_REAL``); else a ConfigError
+    naming ``where.name``. A missing (or null) value is accepted when ``optional``."""
+    value = mapping.get(name)
+    if value is None and optional:
+        return None
+    if value is None:
+        raise ConfigError(f"{where}.{name}: missing (expected {expected})")
+    if not (_is_real(value) if kind == _REAL else isinstance(value, kind)):
+        raise ConfigError(f"{where}.{name}: expected {expected}, not {value!r}")
+    return value
