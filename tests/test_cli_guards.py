@@ -271,14 +271,19 @@ def test_a_results_nc_of_another_run_is_refused(cli, demo, case, tmp_path):
         (other, "(country AAA, summary.json: XMR)"),
     ):  # fmt: skip
         shutil.copyfile(source / "results.nc", mixed / "results.nc")
-        for args in (["report", "sendai"], ["map"]):
-            out = tmp_path / f"out-{args[0]}"
-            line = one_error_line(cli(*args, mixed, "--out", out), 1)
-            assert line == (
-                f"error: {mixed / 'results.nc'}: written by another run {words}; copy the "
-                "run folder whole or run again"
-            )
-            assert not out.exists()
+        _refused_as_another_runs(cli, mixed, words, tmp_path)
+
+
+def _refused_as_another_runs(cli, run, words, tmp_path) -> None:
+    """report sendai and map refuse ``run``'s results.nc as another run's, writing nothing."""
+    for args in (["report", "sendai"], ["map"]):
+        out = tmp_path / f"out-{args[0]}"
+        line = one_error_line(cli(*args, run, "--out", out), 1)
+        assert line == (
+            f"error: {run / 'results.nc'}: written by another run {words}; copy the "
+            "run folder whole or run again"
+        )
+        assert not out.exists()
 
 
 def test_a_results_nc_of_another_run_of_the_same_layout_is_refused(cli, case, tmp_path):
@@ -292,14 +297,8 @@ def test_a_results_nc_of_another_run_of_the_same_layout_is_refused(cli, case, tm
     out = tmp_path / "report"
     assert cli("report", "sendai", first, "--out", out).exit_code == 0  # its own: fine
     shutil.copyfile(second / "results.nc", first / "results.nc")
-    for args in (["report", "sendai"], ["map"]):
-        out = tmp_path / f"out-{args[0]}"
-        line = one_error_line(cli(*args, first, "--out", out), 1)
-        assert line == (
-            f"error: {first / 'results.nc'}: written by another run (run {ids[1][:8]}, "
-            f"summary.json: run {ids[0][:8]}); copy the run folder whole or run again"
-        )
-        assert not out.exists()
+    words = f"(run {ids[1][:8]}, summary.json: run {ids[0][:8]})"
+    _refused_as_another_runs(cli, first, words, tmp_path)
 
 
 @pytest.mark.parametrize(

@@ -229,20 +229,25 @@ def test_future_errors(folder):
         _run(folder, "  - id: x\n    label: nothing\n", "bad2")
 
 
-def test_compare_two_runs(folder, cli):
+def _compare_two_runs(folder, cli, curve) -> pd.DataFrame:
+    """compare.csv of a run on the d maps (base) against one on the f maps (later)."""
     for name, maps in (("base", "d"), ("later", "f")):
         (folder / f"{name}.yaml").write_text(
             "country: XXF\npopulation: {path: pop.tif}\n"
             "zones: {path: zones.geojson, code_field: code, level: 1}\n"
-            "hazards:\n  - {id: flood, type: river_flood, curve: flood_step_1m:central,\n"
+            f"hazards:\n  - {{id: flood, type: river_flood, curve: {curve},\n"
             f"     return_periods: {{10: {maps}10.tif, 100: {maps}100.tif}}}}\n"
         )
         assert cli("run", folder / f"{name}.yaml", "--out", folder / name).exit_code == 0
     result = cli("compare", folder / "base", folder / "later", "--out", folder / "cmp")
     assert result.exit_code == 0, result.output
-    table = pd.read_csv(
+    return pd.read_csv(
         folder / "cmp" / "compare.csv", encoding="utf-8-sig", dtype={"zone_code": str}
     )
+
+
+def test_compare_two_runs(folder, cli):
+    table = _compare_two_runs(folder, cli, "flood_step_1m:central")
     h00, h10 = aad_by_zone(P0, D0), aad_by_zone(P0, D1)
     # levels as zones.csv writes them: 1, not 1.0 (blank for the outside bucket)
     text = (folder / "cmp" / "compare.csv").read_text(encoding="utf-8-sig").splitlines()
@@ -258,19 +263,7 @@ def test_compare_gives_the_nation_and_the_ranges(folder, cli):
     """compare.csv starts with a national row per hazard (level 0, the country's code,
     from summary.json) and gives each run's range (curve variants: low 1.5 m step, high
     0.5 m) after its central value; the change is that of the central values."""
-    for name, maps in (("base", "d"), ("later", "f")):
-        (folder / f"{name}.yaml").write_text(
-            "country: XXF\npopulation: {path: pop.tif}\n"
-            "zones: {path: zones.geojson, code_field: code, level: 1}\n"
-            "hazards:\n  - {id: flood, type: river_flood, curve: flood_step_1m,\n"
-            f"     return_periods: {{10: {maps}10.tif, 100: {maps}100.tif}}}}\n"
-        )
-        assert cli("run", folder / f"{name}.yaml", "--out", folder / name).exit_code == 0
-    result = cli("compare", folder / "base", folder / "later", "--out", folder / "cmp")
-    assert result.exit_code == 0, result.output
-    table = pd.read_csv(
-        folder / "cmp" / "compare.csv", encoding="utf-8-sig", dtype={"zone_code": str}
-    )
+    table = _compare_two_runs(folder, cli, "flood_step_1m")
     nation = table.iloc[0]
     assert nation["zone_code"] == "XXF" and nation["level"] == 0 and nation["hazard_id"] == "flood"
     assert nation["population_baseline"] == pytest.approx(P0.sum(), rel=1e-12)
