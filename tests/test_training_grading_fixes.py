@@ -415,6 +415,26 @@ def test_a_class_with_a_bad_sheet_and_a_key_in_it(cli, tmp_path):
     assert "c.yaml.variant" in table.loc[2, "error"]
 
 
+def test_a_class_with_a_bad_sheet_shows_the_others_without_out(cli, tmp_path):
+    """Without --out the graded sheets' table is still shown (stdout), then the one line
+    naming the bad sheet (stderr) and a non-zero exit."""
+    key = write_yaml(tmp_path / "answer_key.yaml", make_key("en"))
+    folder = tmp_path / "class"
+    folder.mkdir()
+    write_yaml(folder / "a.yaml", {**sheet(q1="9,072"), "participant": "Ana"})
+    write_yaml(folder / "c.yaml", {**sheet(q1="1"), "variant": "two"})
+    result = cli("training", "check", "--class", folder, "--key", key)
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "in the table above (--out FILE keeps it)" in lines[0]
+    shown = result.stdout.splitlines()
+    assert shown[0].split()[:2] == ["participant", "file"]
+    ana = next(line for line in shown if "a.yaml" in line)
+    assert ana.split()[:2] == ["Ana", "a.yaml"]
+    assert any("c.yaml" in line for line in shown)
+    assert sorted(tmp_path.iterdir()) == sorted([key, folder])  # nothing written
+
+
 def test_check_answers_returns_the_file_of_each_grade(tmp_path):
     key = write_yaml(tmp_path / "answer_key.yaml", make_key("en"))
     folder = tmp_path / "class"

@@ -549,13 +549,15 @@ def check_answers(answers=None, key_path=None, class_dir=None, out_path=None, ov
         partial.replace(out_path)
     if failed:
         worst = max((error for _, error in failed), key=lambda error: error.exit_code)
-        kept = f"in {out_path}" if out_path else "(give --out FILE to keep their table)"
+        kept = f"in {out_path}" if out_path else "in the table above (--out FILE keeps it)"
         others = f"; the other sheets are graded {kept}" if grades else ""
         reasons = "; ".join(str(error) for _, error in failed)
-        raise type(worst)(
+        error = type(worst)(
             f"{len(failed)} of {len(failed) + len(grades)} answer sheet(s) not graded: "
             f"{reasons}{others}"
         )
+        error.table = table  # the command still shows the graded sheets
+        raise error
     return grades, table
 
 

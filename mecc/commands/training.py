@@ -37,7 +37,8 @@ def training_group():
     show_default=True,
     help="0: the modules as written; N > 0: another combination of track, threshold, curve "
     "or return period. Each module has a number of distinct variants (pack.json lists it); "
-    "an N beyond it is refused with the largest N the chosen modules allow.",
+    "an N beyond it is refused with the largest N the chosen modules allow, and N > 0 "
+    "for a module without variants.",
 )
 @click.option(
     "--locales",
@@ -46,7 +47,12 @@ def training_group():
     help="Folder holding more <lang>/ locale folders (adds languages without code).",
 )
 @click.option("--no-maps", is_flag=True, help="Leave out the interactive map.html pages.")
-@click.option("--overwrite", is_flag=True, help="Replace an existing pack folder.")
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace an existing pack folder; refused while it holds participants' work (a "
+    "filled-in answer sheet, or a file the builder did not write).",
+)
 @click.pass_context
 def build_command(ctx, out_dir, modules, langs, variant, locales, no_maps, overwrite):
     """Build training packs: handouts, quizzes, facilitator guides, keys, data, maps."""
@@ -99,9 +105,16 @@ def build_command(ctx, out_dir, modules, langs, variant, locales, no_maps, overw
 @click.pass_context
 def check_command(ctx, answers, key_path, class_dir, out_path, overwrite):
     """Grade ANSWERS.yaml (or a --class folder) against --key; name common mistakes."""
+    from mecc.errors import MeccError
     from training_modules.grading import check_answers
 
-    grades, table = check_answers(answers, key_path, class_dir, out_path, overwrite)
+    try:
+        grades, table = check_answers(answers, key_path, class_dir, out_path, overwrite)
+    except MeccError as error:  # a class with sheets that cannot be graded: the others
+        table = getattr(error, "table", None)  # are graded; show them, then fail
+        if table is not None and not ctx.obj["quiet"]:
+            click.echo(table.to_string(index=False))
+        raise
     if ctx.obj["quiet"]:
         return
     if class_dir is None:
