@@ -347,25 +347,27 @@ def _metres_per_unit(raster: RasterFile) -> tuple[float, str | None]:
     return factor, unit
 
 
-def _undeclared_nodata(raster: RasterFile, factor: float, what: str) -> None:
-    """Refuse heights below :data:`LOWEST_GROUND_M` in a DEM or HAND file (in its own
-    grid and unit, before any resampling): voids written without a nodata declaration."""
+def _heights(raster: RasterFile, grid: GridSpec, factor: float, what: str) -> np.ndarray:
+    """A DEM or HAND file's heights on ``grid`` in metres (bilinear where the grids
+    differ), read once; heights below :data:`LOWEST_GROUND_M` are refused first, on the
+    file's own grid and in its own unit: voids written without a nodata declaration."""
     from rasterio.windows import Window
 
-    grid = raster.grid
-    values = raster.read([1], Window(0, 0, grid.width, grid.height))[0] * factor
+    own = raster.read([1], Window(0, 0, raster.grid.width, raster.grid.height))[0]
     with np.errstate(invalid="ignore"):
-        low = values < LOWEST_GROUND_M
-    if not low.any():
-        return
-    row, col = (int(i) for i in np.unravel_index(int(np.argmax(low)), low.shape))
-    value = values[row, col] / factor  # as the file writes it
-    raise DataError(
-        f"{raster.label}: {what} value {value:g} (row {row + 1}, column {col + 1}, "
-        f"{int(low.sum())} cell(s)) is below {LOWEST_GROUND_M:g} m, lower than any land on "
-        "Earth (the Dead Sea shore is about -430 m): an undeclared nodata value? declare "
-        f"it, e.g. gdal_edit.py -a_nodata {value:g} {raster.path}"
-    )
+        low = own * factor < LOWEST_GROUND_M
+    if low.any():
+        row, col = (int(i) for i in np.unravel_index(int(np.argmax(low)), low.shape))
+        value = own[row, col]  # as the file writes it
+        raise DataError(
+            f"{raster.label}: {what} value {value:g} (row {row + 1}, column {col + 1}, "
+            f"{int(low.sum())} cell(s)) is below {LOWEST_GROUND_M:g} m, lower than any land "
+            "on Earth (the Dead Sea shore is about -430 m): an undeclared nodata value? "
+            f"declare it, e.g. gdal_edit.py -a_nodata {value:g} {raster.path}"
+        )
+    if not raster.grid.same_as(grid):
+        own = _read(raster, grid, "bilinear")
+    return own * factor
 
 
 def _check_out_file(out_path: Path, overwrite: bool) -> None:
@@ -415,8 +417,7 @@ def write_flood(
     dem_file = _open(dem_path, "dem")
     grid = dem_file.grid if like is None else target_grid(like=like)
     factor, unit = _metres_per_unit(dem_file)
-    _undeclared_nodata(dem_file, factor, "elevation")
-    dem = _read(dem_file, grid, "bilinear") * factor
+    dem = _heights(dem_file, grid, factor, "elevation")
     inputs = {"dem": Path(dem_path).name}
     units = {"dem": unit or "m (no unit stated)"}
     arrays = {}
@@ -427,13 +428,13 @@ def write_flood(
     ):
         if path is not None:
             source = _open(path, key)
-            arrays[key] = _read(source, grid, resampling)
             inputs[key] = Path(path).name
             if key == "hand":
                 factor, unit = _metres_per_unit(source)
-                _undeclared_nodata(source, factor, "height above drainage")
-                arrays[key] = arrays[key] * factor
+                arrays[key] = _heights(source, grid, factor, "height above drainage")
                 units["hand"] = unit or "m (no unit stated)"
+            else:
+                arrays[key] = _read(source, grid, resampling)
     names = {"dem": f"the DEM {dem_path}"}
     if sources_path is not None:
         names["sources"] = f"the sources mask {sources_path}"
