@@ -30,6 +30,15 @@ _DJ = np.array([0, 0, -1, 1, -1, 1, -1, 1], dtype=np.int64)
 
 
 @jit
+def _neighbour_steps(connectivity):
+    """Row and column steps to a cell's neighbours: the first 4 cross its edges, the
+    last 4 its corners (``connectivity`` 4 uses the first 4, 8 all)."""
+    if connectivity != 4 and connectivity != 8:
+        raise ValueError("connectivity must be 4 or 8")
+    return np.array([-1, 1, 0, 0, -1, -1, 1, 1]), np.array([0, 0, -1, 1, -1, 1, -1, 1])
+
+
+@jit
 def flood_fill_below(ground, level, seeds, connectivity, out):
     """Mark the cells water reaches from ``seeds`` through cells below ``level``.
 
@@ -56,12 +65,9 @@ def flood_fill_below(ground, level, seeds, connectivity, out):
     int
         The number of cells reached (seeds included).
     """
-    if connectivity != 4 and connectivity != 8:
-        raise ValueError("connectivity must be 4 or 8")
+    di, dj = _neighbour_steps(connectivity)
     h = ground.shape[0]
     w = ground.shape[1]
-    di = np.array([-1, 1, 0, 0, -1, -1, 1, 1])
-    dj = np.array([0, 0, -1, 1, -1, 1, -1, 1])
     queue = np.empty(h * w, dtype=np.int64)
     seen = np.zeros((h, w), dtype=np.bool_)
     tail = 0
@@ -197,12 +203,9 @@ def height_above_drainage(ground, river, connectivity, out):
     out : ndarray of float64, shape (h, w)
         Receives HAND; NaN on NaN ground, +inf where no river cell is reachable.
     """
-    if connectivity != 4 and connectivity != 8:
-        raise ValueError("connectivity must be 4 or 8")
+    di, dj = _neighbour_steps(connectivity)
     h = ground.shape[0]
     w = ground.shape[1]
-    di = np.array([-1, 1, 0, 0, -1, -1, 1, 1])
-    dj = np.array([0, 0, -1, 1, -1, 1, -1, 1])
     n = h * w
     prio = np.empty(n)
     order = np.empty(n, dtype=np.int64)
