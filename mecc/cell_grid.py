@@ -17,6 +17,9 @@ _COG_TILE = 512
 class CellGridWriter:
     """Per-cell outputs written block by block, finished as a Cloud-Optimised GeoTIFF.
 
+    NaN marks cells whose figure is unknown (populated, with no hazard data); the COG
+    declares NaN as its nodata value, and overviews average the known cells only.
+
     Blocks go to a staging GeoTIFF (fast ZSTD, all-zero tiles omitted). While they
     arrive, the writer also averages them into the overview levels (2x, 4x, ... until
     a level fits in 512 cells) and stages those too, so the final COG copy does not
@@ -100,12 +103,24 @@ class CellGridWriter:
             return
         if not values.any():
             return  # sparse: unwritten tiles of every level read as 0
+        unknown = np.isnan(values)
+        # NaN cells (no hazard data) are left out of the averages, as GDAL leaves nodata
+        counts = None
         sums = values
+        if unknown.any():
+            counts = (~unknown).astype(np.float64)
+            sums = np.where(unknown, 0.0, values)
         for level, factor in enumerate(self.factors, start=1):
             coarser = np.zeros((-(-sums.shape[0] // 2), -(-sums.shape[1] // 2)))
             kernels.sum_groups(sums, 2, coarser)
             sums = coarser
-            if h % factor == 0 and w % factor == 0:  # whole groups (blocks start on one)
+            if counts is not None:
+                fewer = np.zeros_like(coarser)
+                kernels.sum_groups(counts, 2, fewer)
+                counts = fewer
+                with np.errstate(invalid="ignore"):
+                    means = np.where(counts > 0, sums / counts, np.nan)
+            elif h % factor == 0 and w % factor == 0:  # whole groups (blocks start on one)
                 means = sums / float(factor * factor)
             else:
                 means = sums / np.outer(
@@ -124,11 +139,11 @@ class CellGridWriter:
 
         for dataset in self._datasets:
             dataset.close()
-        source = self._staging
         levels = [self.path.with_suffix(f".staging.ovr{f}.tif") for f in self.factors]
-        if self._aligned and levels:
-            source = self.path.with_suffix(".staging.vrt")
-            source.write_text(self._vrt(levels))
+        # always through a VRT, which declares NaN as nodata: the staging files have
+        # none, so their sparse tiles read as 0, while the COG marks unknown cells
+        source = self.path.with_suffix(".staging.vrt")
+        source.write_text(self._vrt(levels if self._aligned else []))
         rasterio.shutil.copy(
             source,
             self.path,
@@ -168,6 +183,7 @@ class CellGridWriter:
             )
             bands.append(
                 f'<VRTRasterBand dataType="Float64" band="{k}"><Description>{escape(name)}</Description>'
+                "<NoDataValue>nan</NoDataValue>"
                 f'<SimpleSource><SourceFilename relativeToVRT="1">{escape(self._staging.name)}'
                 f"</SourceFilename><SourceBand>{k}</SourceBand></SimpleSource>{overviews}"
                 "</VRTRasterBand>"

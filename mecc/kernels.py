@@ -138,7 +138,10 @@ def overlay_bands(
     displaced_out : ndarray of float64, shape (n_zones, n_bands, n_curves)
     cell_out : ndarray of float64, shape (h, w) or (0, 0)
         When not empty, ``sum_b band_weight[zone, b] * displaced`` of the first curve is
-        added to each cell (pass zeros).
+        added to each cell (pass zeros); a populated cell with no hazard data in every
+        band (its people counted in ``no_data_out``) is set to NaN, so that a per-cell
+        grid shows "unknown" there rather than 0. (A cell missing in some bands only
+        keeps the sum of the others, as the zone sums do.)
     coarse_factor : int
         Cells per side of the coarse grid's cells (the allocation's), from the block's
         first row and column.
@@ -164,8 +167,10 @@ def overlay_bands(
     # People of dry cells, per band and column, over the coarse grid's current row:
     if coarse_safe_out is not None:
         dry_people = np.zeros((n_bands, width))
+    bands_missing = np.zeros(width if write_cells else 0, dtype=np.int64)
     height = population.shape[0]
     for i in range(height):
+        row_missing = False
         ci = 0
         if coarse_safe_out is not None:
             ci = i // coarse_factor
@@ -206,6 +211,9 @@ def overlay_bands(
                 f = fraction[b, i, j] if has_fraction else 1.0
                 if value != value or f != f:
                     missing += p
+                    if write_cells:
+                        bands_missing[j] += 1
+                        row_missing = True
                     continue
                 if not f > 0.0:
                     if coarse_safe_out is not None:  # noqa: SIM102 - pruned alone (above)
@@ -230,6 +238,8 @@ def overlay_bands(
                     )
             if run_zone >= 0:
                 _add_run(run_zone, b, exposed, displaced, missing, more, sums)
+        if row_missing:
+            _mark_unknown(bands_missing, n_bands, cell_out[i])
         if coarse_safe_out is not None:  # noqa: SIM102 - pruned alone (above)
             if (i + 1) % coarse_factor == 0 or i + 1 == height:
                 _add_dry_people(dry_people, coarse_factor, coarse_safe_out[:, ci])
@@ -247,6 +257,15 @@ def _add_dry_people(dry_people, factor, safe_out):
                 total += dry_people[b, j]
                 dry_people[b, j] = 0.0
             safe_out[b, cj] += total
+
+
+@jit(inline="always")
+def _mark_unknown(bands_missing, n_bands, cell_row):
+    """Set the cells of one row missing in all ``n_bands`` bands to NaN; clear the counts."""
+    for j in range(cell_row.shape[0]):
+        if bands_missing[j] == n_bands:
+            cell_row[j] = np.nan
+        bands_missing[j] = 0
 
 
 @jit(inline="always")
@@ -313,11 +332,13 @@ def overlay_bands_reference(
     if acted.any() and (zones[acted].min() < 0 or zones[acted].max() >= n_zones):
         raise ValueError("zone index out of range")
     cells = np.zeros(pop.size)
+    unknown = populated.copy()  # cleared where any band has hazard data
     for b in range(n_bands):
         value = intensity[b].ravel()
         frac = fraction[b].ravel() if fraction.shape[0] else np.ones_like(value)
         wet = populated & (value > 0)
         missing = populated & (np.isnan(value) | (wet & np.isnan(frac)))
+        unknown &= missing
         active = wet & ~missing & (frac > 0)
         people = np.where(active, pop * np.where(active, frac, 0), 0.0)
         no_data_out[:, b] += np.bincount(zones[missing], weights=pop[missing], minlength=n_zones)
@@ -336,7 +357,7 @@ def overlay_bands_reference(
                 weight = band_weight[np.where(populated, zones, 0), b]
                 cells += weight * np.where(active, displaced, 0.0)
     if cell_out.shape[0]:
-        cell_out += cells.reshape(population.shape)
+        cell_out += np.where(unknown, np.nan, cells).reshape(population.shape)
 
 
 # ------------------------------------------------------- hazards of the same event
@@ -379,6 +400,8 @@ def overlay_combined(
     band_weight, exposed_out, no_data_out : as for :func:`overlay_bands`
     displaced_out : ndarray of float64, shape (n_zones, n_bands, 1)
     cell_out : ndarray of float64, shape (h, w) or (0, 0)
+        As for :func:`overlay_bands`: NaN where a populated cell has every component
+        missing in every band.
     """
     n_components = intensity.shape[0]
     n_bands = intensity.shape[1]
@@ -392,6 +415,7 @@ def overlay_combined(
             z = zone[i, j]
             if z < 0 or z >= n_zones:
                 raise ValueError("zone index out of range")
+            bands_missing = 0
             for b in range(n_bands):
                 all_missing = True
                 exposed = False
@@ -411,6 +435,7 @@ def overlay_combined(
                     spared *= 1.0 - share
                 if all_missing:
                     no_data_out[z, b] += p
+                    bands_missing += 1
                     continue
                 if exposed:
                     exposed_out[z, b] += p
@@ -418,6 +443,8 @@ def overlay_combined(
                 displaced_out[z, b, 0] += displaced
                 if write_cells:
                     cell_out[i, j] += band_weight[z, b] * displaced
+            if write_cells and bands_missing == n_bands:
+                cell_out[i, j] = np.nan  # unknown, as in overlay_bands
 
 
 def overlay_combined_reference(
@@ -445,6 +472,7 @@ def overlay_combined_reference(
     if populated.any() and (zones[populated].min() < 0 or zones[populated].max() >= n_zones):
         raise ValueError("zone index out of range")
     cells = np.zeros(pop.size)
+    unknown = populated.copy()
     for b in range(n_bands):
         values = intensity[:, b].reshape(n_components, -1)
         missing = np.isnan(values)
@@ -474,8 +502,9 @@ def overlay_combined_reference(
             zones[counted], weights=displaced[counted], minlength=n_zones
         )
         cells += band_weight[np.where(populated, zones, 0), b] * displaced
+        unknown &= all_missing
     if cell_out.shape[0]:
-        cell_out += cells.reshape(population.shape)
+        cell_out += np.where(unknown, np.nan, cells).reshape(population.shape)
 
 
 KERNELS = {

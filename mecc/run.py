@@ -340,14 +340,14 @@ def _run_country(
             if message:
                 warnings.warn(message, MeccWarning, stacklevel=2)
         with folder as staging, ExitStack() as background:  # threads end before cleanup
-            cell_path = staging / "displaced.tif"
             writer = CellGridWriter(
-                cell_path,
+                staging / "displaced.tif",
                 grid,
                 [h.id for h in hazards],
                 tags={
                     "units": "people per year (event and return-period sets) or people (scenario)",
                     "meaning": "per-cell expected annual displacement; displaced people for a scenario",
+                    "nodata": "NaN: a cell with people but no hazard data in any band",
                     "note": tables.MODELLED_NOTE,
                 },
             )

@@ -154,12 +154,13 @@ def run(scene, block_shape, threads):
         )
         for hz in scene["hazards"]
     ]
-    cells = [np.full((scene["h"], scene["w"]), NAN) for _ in inputs]
+    # -1: not delivered yet (the engine's cells are >= 0, or NaN where unknown)
+    cells = [np.full((scene["h"], scene["w"]), -1.0) for _ in inputs]
     order = []
 
     def sink(k, window, values):
         rows, cols = _slice(window)
-        assert np.isnan(cells[k][rows, cols]).all(), "a cell was delivered twice"
+        assert (cells[k][rows, cols] == -1.0).all(), "a cell was delivered twice"
         cells[k][rows, cols] = values
         order.append((k, int(window.row_off), int(window.col_off)))
 
@@ -175,7 +176,7 @@ def run(scene, block_shape, threads):
     # blocks reach the sink in block order (row-major), each hazard once per block
     starts = [(r, c) for k, r, c in order if k == 0]
     assert starts == sorted(starts)
-    assert not np.isnan(np.concatenate([c.ravel() for c in cells])).any()
+    assert not (np.concatenate([c.ravel() for c in cells]) == -1.0).any()
     return result, cells
 
 
@@ -250,12 +251,14 @@ def direct(scene):
             if not p > 0:
                 continue
             z = zone[i, j]
+            bands_missing = 0
             for b in range(n_bands):
                 value = hz["intensity"][b, i, j]
                 f = 1.0 if hz["fraction"] is None else hz["fraction"][b, i, j]
                 # the fraction matters only where the intensity is above 0
                 if math.isnan(value) or (value > 0 and math.isnan(f)):
                     no_data[z, b] += p
+                    bands_missing += 1
                     continue
                 if value <= 0 or f <= 0:
                     continue
@@ -266,6 +269,8 @@ def direct(scene):
                     displaced[z, b, v] += d
                     if v == 0:
                         per_cell[i, j] += hz["weight"][z, b] * d
+            if bands_missing == n_bands:
+                per_cell[i, j] = math.nan  # people, and no hazard data in any band
         hazards[hz["id"]] = (exposed, displaced, no_data, per_cell)
     return population, cells, hazards
 
@@ -328,7 +333,8 @@ def test_engine_small_case_by_hand():
         # step curve shares 1 for any positive intensity (first share below the point)
         np.testing.assert_array_equal(sums.displaced[:, 0, 0], [150.0, 0.0, 30.0])
         np.testing.assert_allclose(sums.displaced[:, 0, 1], [100 * 0.6 + 50 * 0.25, 0.0, 15.0])
-        np.testing.assert_array_equal(cells[0], [[100.0, 50.0, 0.0], [0.0, 30.0, 0.0]])
+        # (0, 2): 10 people, no hazard data: unknown, not 0
+        np.testing.assert_array_equal(cells[0], [[100.0, 50.0, NAN], [0.0, 30.0, 0.0]])
         assert result.blocks == math.ceil(2 / block[0]) * math.ceil(3 / block[1])
 
 

@@ -524,6 +524,7 @@ def test_combined_shares_are_never_added():
     for combine_max, expected in ((True, 50 + 100 + 50), (False, 75 + 100 + 50)):
         for func in KERNELS["overlay_combined"]:
             exposed, displaced, no_data = np.zeros((1, 1)), np.zeros((1, 1, 1)), np.zeros((1, 1))
+            cells = np.zeros((1, 4))
             func(
                 population,
                 zone,
@@ -538,11 +539,14 @@ def test_combined_shares_are_never_added():
                 exposed,
                 displaced,
                 no_data,
-                np.zeros((0, 0)),
+                cells,
             )
             assert displaced[0, 0, 0] == pytest.approx(expected)
             assert no_data[0, 0] == 100.0  # the last cell: both missing
             assert exposed[0, 0] == 300.0  # surge >= 0.2 in the first three cells
+            # per cell: the combined share times 100 people; unknown where both are missing
+            first = 50.0 if combine_max else 75.0
+            np.testing.assert_allclose(cells[0], [first, 100.0, 50.0, np.nan])
 
 
 @pytest.mark.parametrize("with_fraction", [False, True])
@@ -563,8 +567,12 @@ def test_overlay_matches_reference_every_combination(with_fraction, with_cells, 
     if not with_coarse:
         assert fast_args[15] is None and fast_args[16] is None
     if with_cells:  # the cell output is added to what the caller passed (-1 here)
-        assert not np.isnan(fast_args[13]).any()
-        assert (fast_args[13] >= -1.0).all()
+        cells, people, values = fast_args[13], fast_args[0], fast_args[2]
+        frac = fast_args[3] if with_fraction else np.ones_like(values)
+        # unknown (NaN) exactly where a populated cell lacks hazard data in every band
+        unknown = (people > 0) & (np.isnan(values) | ((values > 0) & np.isnan(frac))).all(axis=0)
+        np.testing.assert_array_equal(np.isnan(cells), unknown)
+        assert (cells[~unknown] >= -1.0).all()
 
 
 @pytest.mark.parametrize("name", ["zonal_population", "overlay_bands"])
@@ -718,7 +726,7 @@ def test_overlay_semantics_by_hand(func):
     # step curve whose first share is 1: every positive intensity displaces everyone,
     # intensity 0 and -1 nothing, NaN nothing
     assert displaced[0, 0, 1] == pytest.approx(40.0 + 50.0 + 60.0)
-    np.testing.assert_allclose(cells[0], [0, 0, 0, 6.0, 25.0, 1.5])
+    np.testing.assert_allclose(cells[0], [NAN, 0, 0, 6.0, 25.0, 1.5])  # NaN: unknown
 
 
 @pytest.mark.parametrize("func", [kernels.overlay_bands, kernels.overlay_bands_reference])
@@ -759,7 +767,7 @@ def test_fraction_population_and_nan_rules(func):
     np.testing.assert_array_equal(displaced[:, 0, 0], [5.0, 0.0])
     # NaN fraction or NaN intensity: the population is "no hazard data"
     np.testing.assert_array_equal(no_data[:, 0], [0.0, 20.0])
-    np.testing.assert_array_equal(cells[0], [0, 0, 0, 10.0, 0, 0, 0])
+    np.testing.assert_array_equal(cells[0], [0, 0, 0, 10.0, NAN, 0, NAN])
 
 
 def test_overlay_adds_blocks_in_call_order():
