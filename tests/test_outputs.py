@@ -471,7 +471,14 @@ def test_displaced_tif_sums_equal_summary(run, summary):
     with rasterio.open(run["out"] / "displaced.tif") as ds:
         data = ds.read().astype(np.float64)
     hazards = summary["hazards"]
-    assert data[0].sum() == pytest.approx(hazards["rf"]["aad"], rel=1e-9)
+    # the return-period maps have no data in NODATA_COLS: cells with people there are
+    # unknown (NaN, the file's nodata), not 0; the other hazards cover every cell
+    unknown = np.zeros((H, W), dtype=bool)
+    unknown[:, NODATA_COLS] = run["people"][:, NODATA_COLS] > 0
+    assert unknown.any() and not unknown.all()
+    np.testing.assert_array_equal(np.isnan(data[0]), unknown)
+    assert not np.isnan(data[1:]).any()
+    assert np.nansum(data[0]) == pytest.approx(hazards["rf"]["aad"], rel=1e-9)
     assert data[1].sum() == pytest.approx(hazards["ev"]["aad"], rel=1e-9)
     assert data[2].sum() == pytest.approx(hazards["eq"]["displaced"], rel=1e-9)
     # per cell: the event set's expected annual displacement
