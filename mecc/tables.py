@@ -360,7 +360,8 @@ def _event_metrics(bands, displaced_rows, displaced_national, members=True):
         for k, t in enumerate(PMD_PERIODS)
         if np.isnan(national_pmd[k])
     }
-    extra = {"supported_return_periods": [shortest, longest]}
+    # 12 significant digits: 1 / (sum of 1/20 x 20) is 1.0000000000000002, not 1
+    extra = {"supported_return_periods": [float(f"{t:.12g}") for t in (shortest, longest)]}
     if notes:
         extra["pmd_notes"] = notes
     if members:

@@ -197,3 +197,19 @@ def test_member_aad_small_hand_example():
     names, aad = risk.member_aad(displaced, frequency, np.array(["b", "a", "b", "a"]))
     assert names == ["a", "b"]
     np.testing.assert_allclose(aad, [1.5, 4.5])
+
+
+def test_supported_return_periods_are_reported_without_float_noise():
+    """24 members x 20 model-years at 1/480 each (the Austrian set's layout): the sum of
+    the frequencies is 1 only up to rounding, and the summary says 1 and 480 years."""
+    import pandas as pd
+
+    from mecc.tables import _event_metrics
+
+    n = 480
+    frequency = np.full(n, 1 / 480)
+    assert 1.0 / frequency.sum() != 1.0  # the noise this test is about
+    bands = pd.DataFrame({"frequency": frequency})
+    displaced = np.arange(n, dtype=np.float64)[None, :]
+    *_, extra = _event_metrics(bands, displaced, displaced[0], members=False)
+    assert extra["supported_return_periods"] == [1.0, 480.0]
