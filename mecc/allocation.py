@@ -26,14 +26,15 @@ when no unit reaches the cell).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyproj
 from affine import Affine
 from rasterio.windows import Window
 
-from mecc.errors import ConfigError
+from mecc.errors import ConfigError, MeccWarning
 from mecc.grid import GridSpec
 from mecc.mobility_kernels import allocate_by_distance, count_zone_parts
 
@@ -45,6 +46,8 @@ __all__ = [
     "block_zone_parts",
     "join_zone_parts",
     "allocation_factor",
+    "check_cell_size",
+    "check_cost",
     "coarse_grid",
     "distance_weights",
 ]
@@ -58,17 +61,34 @@ MOST_KM = math.pi * EARTH_RADIUS_KM
 
 @dataclass(frozen=True)
 class AllocationSettings:
-    """The rule's parameters (run file ``mobility.allocation``)."""
+    """The rule's parameters (run file ``mobility.allocation``).
+
+    Distances are measured between the centres of the allocation grid's cells, so
+    people in one cell count as 0 km apart and the radius limits where people go only
+    when it reaches beyond a cell. The size of a cell is its larger side: ``cell_km``
+    asked, and the cell the run uses (a power of two of the analysis grid's cells,
+    :func:`allocation_factor`, up to 1.41 times ``cell_km``, never smaller than an
+    analysis cell). A cell as large as the radius or larger is refused: the radius
+    would reach no other cell and people would move anywhere within their own. A cell
+    larger than half the radius is warned about: the radius then reaches only the next
+    cell. No one is placed more than ``radius_km + 1.41 x cell`` (half a cell's diagonal
+    at each end) from home: at most 1.71 times the radius with cells of half the radius
+    or less. See :meth:`from_spec` and :func:`check_cell_size`.
+    """
 
     radius_km: float = 50.0
     exponent: float = 2.0
     cell_km: float | None = None  # default: a tenth of the radius, at least 1 km
+    label: str = field(default="mobility.allocation", compare=False, repr=False)
+    """Where the settings were given (``run.yaml.mobility.allocation``), for messages."""
 
     @classmethod
     def from_spec(cls, spec: dict, label: str) -> AllocationSettings:
         """The settings of ``mobility.allocation``, each a finite number in its range:
         ``radius_km`` and ``cell_km`` > 0 and at most :data:`MOST_KM` (no two places on
-        Earth are farther apart), ``exponent`` >= 0.
+        Earth are farther apart), ``cell_km`` smaller than ``radius_km`` (also the
+        default, a tenth of the radius but at least 1 km: a radius of 1 km or less needs
+        a ``cell_km``), ``exponent`` >= 0.
 
         Raises
         ------
@@ -80,8 +100,9 @@ class AllocationSettings:
             if not number or not math.isfinite(value):
                 raise ConfigError(f"{label}.{name}: give a finite number, not {value!r}")
             values[name] = float(value)
+        given = "cell_km" in values
         values.setdefault("cell_km", max(values.get("radius_km", cls.radius_km) / 10.0, 1.0))
-        settings = cls(**values)
+        settings = cls(**values, label=label)
         for name in ("radius_km", "cell_km"):
             if not 0 < getattr(settings, name) <= MOST_KM:
                 raise ConfigError(
@@ -90,6 +111,14 @@ class AllocationSettings:
                 )
         if not settings.exponent >= 0:
             raise ConfigError(f"{label}.exponent: must be >= 0, not {settings.exponent:g}")
+        if settings.cell_km >= settings.radius_km:
+            cells = f"{settings.cell_km:g} km" + ("" if given else " (the default)")
+            raise ConfigError(
+                f"{label}.cell_km: must be smaller than radius_km, not {cells} with a "
+                f"{settings.radius_km:g} km radius (distances are measured between cell "
+                "centres, so people in one cell count as 0 km apart and would go beyond "
+                f"the radius); give cell_km: {settings.radius_km / 2:g} or less"
+            )
         return settings
 
 
@@ -105,7 +134,12 @@ def _cell_km(grid: GridSpec) -> tuple[float, float]:
 
 def allocation_factor(grid: GridSpec, cell_km: float, block_shape) -> int:
     """Cells per side of an allocation cell: the power of two nearest ``cell_km``, that
-    lines up with the engine's blocks."""
+    lines up with the engine's blocks.
+
+    The cell the run uses can be up to 1.41 times ``cell_km`` (the nearest power of two
+    of the analysis grid's cells), and never smaller than an analysis cell:
+    :func:`check_cell_size` holds it to half the radius.
+    """
     if not grid.rectilinear:
         raise ConfigError("mobility.allocation: the analysis grid must not be rotated")
     height_km, width_km = _cell_km(grid)
@@ -124,8 +158,68 @@ MAX_PAIRS = 2e9
 """Distance checks per band above which a run is refused (minutes of work per band)."""
 
 
+def check_cell_size(grid: GridSpec, factor: int, settings) -> None:
+    """Hold the cells the run uses below the radius (see :class:`AllocationSettings`).
+
+    The size of a cell is its larger side (at the grid's middle latitude): ``factor``
+    times the analysis grid's. ``cell_km`` is smaller than the radius
+    (:meth:`AllocationSettings.from_spec`), but the power of two of analysis cells
+    nearest to it (:func:`allocation_factor`) can be larger, and so can the analysis
+    grid's own cells.
+
+    Raises
+    ------
+    ConfigError
+        The cells are as large as the radius or larger: naming ``cell_km`` (and the
+        value that fits) when they are several analysis cells, ``radius_km`` when they
+        are the analysis grid's own.
+
+    Warns
+    -----
+    MeccWarning
+        The cells are more than half the radius (naming their size and how far people
+        may then be placed).
+    """
+    height_km, width_km = _cell_km(grid)
+    fine = max(height_km, width_km)
+    size, radius, label = factor * fine, settings.radius_km, settings.label
+    if size <= radius / 2 * (1 + 1e-9):
+        return
+    # the largest power of two of analysis cells within half the radius (at least one)
+    fits = fine * 2 ** max(math.floor(math.log2(radius / 2 / fine) + 1e-9), 0)
+    larger_radius = f"radius_km: {2 * fine:.3g} or more"
+    if factor > 1:
+        made = f"{size:.3g} km ({factor} x {factor} cells of {fine:.3g} km of the analysis grid)"
+    else:
+        made = f"{size:.3g} km (the analysis grid's own)"
+    if factor > 1 and fine < radius:  # fewer analysis cells per allocation cell would do
+        field_name = "cell_km"
+        remedy = f"give cell_km: {fits:.4g} or less"
+        if fine > radius / 2:  # even one analysis cell is more than half the radius
+            remedy += f" (a radius_km of {2 * fine:.3g} or more keeps them within half of it)"
+    else:
+        field_name = "radius_km"
+        remedy = f"give {larger_radius}, or a finer analysis grid"
+    if size >= radius:
+        raise ConfigError(
+            f"{label}.{field_name}: the allocation's cells of {made} are not smaller than "
+            f"the {radius:g} km radius, so it would not limit where people go (people in "
+            f"one cell count as 0 km apart); {remedy}"
+        )
+    warnings.warn(
+        f"{label}: the allocation's cells of {made} are more than half the {radius:g} km "
+        "radius, which reaches only the next cell; distances are measured between cell "
+        f"centres, so some people may be placed up to {radius + math.sqrt(2) * size:.3g} "
+        f"km from home; {remedy}",
+        MeccWarning,
+        stacklevel=2,
+    )
+
+
 def check_cost(grid: GridSpec, factor: int, settings) -> None:
-    """Refuse an allocation grid so fine for its radius that it would take very long."""
+    """Refuse an allocation grid too coarse for its radius (:func:`check_cell_size`) or
+    so fine for it that it would take very long."""
+    check_cell_size(grid, factor, settings)
     height_km, width_km = _cell_km(coarse_grid(grid, factor))
     reach = (2 * settings.radius_km / height_km + 3) * (2 * settings.radius_km / width_km + 3)
     cells = -(-grid.width // factor) * -(-grid.height // factor)

@@ -5,7 +5,9 @@ analysis grid, streams the engine over it, computes the risk metrics and writes 
 outputs of the run contract (DESIGN.md) into a staging folder that is renamed into
 place at the end: summary.json, zones.csv, zones_bands.csv, bands.csv,
 exceedance.csv, results.nc, zones.gpkg, displaced.tif, sendai.xlsx, sendai.csv,
-sendai_hxl.csv, manifest.json and map.html.
+sendai_hxl.csv, manifest.json and map.html. Several run files make a batch
+(:mod:`mecc.batch`; ``run_batch``, ``batch_row`` and ``BatchResult`` are importable from
+here too).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import pandas as pd
 
 import mecc
 from mecc import engine, previews, tables
+from mecc.batch import BatchResult, batch_row, run_batch
 from mecc.cell_grid import CellGridWriter
 from mecc.config import load_config
 from mecc.errors import MeccWarning
@@ -53,7 +56,7 @@ from mecc.outputs import OutputFolder, files_named_by, write_csv, write_json, wr
 from mecc.presence import present_overlay, present_result
 from mecc.sendai_writers import write_run_sendai
 
-__all__ = ["BatchResult", "RunResult", "run_batch", "run_country", "versions"]
+__all__ = ["BatchResult", "RunResult", "batch_row", "run_batch", "run_country", "versions"]
 
 ONCE_PER_HAZARD = r"hazards\.\S+: (the curve variants are in the wrong order|members of unequal)"
 """Warnings of a hazard's tables given by the baseline's, not again by each future's."""
@@ -85,110 +88,6 @@ class _Timer:
                 return False
 
         return _Stage()
-
-
-@dataclass
-class BatchResult:
-    """Several runs: one row per run file, and the worst exit code."""
-
-    out_dir: Path
-    rows: list
-    exit_code: int
-
-
-def run_batch(
-    config_paths,
-    out_dir,
-    *,
-    overwrite: bool = False,
-    threads=None,
-    block_shape=None,
-    progress=None,
-    with_map: bool = True,
-    jobs: int = 1,
-    dask=None,
-) -> BatchResult:
-    """Run several countries into ``out_dir/<file stem>/``.
-
-    One after another by default; ``jobs > 1`` runs that many at once in separate
-    processes (each with ``threads`` or its share of the CPUs), and ``dask`` (a
-    ``distributed.Client``, a scheduler address or ``"local"``) runs each file as one
-    Dask task (workers need the same paths). A failing run does not stop the others;
-    ``out_dir/batch.csv`` lists every run with its status, exit code, message, time and
-    folder, in the order given, and the batch's exit code is the largest of the runs'
-    (DESIGN.md).
-    """
-    from mecc.errors import ConfigError, OutputExistsError
-
-    out_dir = Path(out_dir)
-    stems = [Path(p).stem for p in config_paths]
-    if len(set(stems)) != len(stems):
-        raise ConfigError(
-            "run files in one batch need different file names (their folders are named after them)"
-        )
-    if out_dir.exists() and not out_dir.is_dir():
-        raise OutputExistsError(f"{out_dir}: exists and is not a folder")
-    if not overwrite:  # refuse before any run: a batch never mixes old and new results
-        taken = [
-            name
-            for name in [*stems, "batch.csv"]
-            if (out_dir / name).exists()
-            and (not (out_dir / name).is_dir() or any((out_dir / name).iterdir()))
-        ]
-        if taken:
-            raise OutputExistsError(
-                f"{out_dir}: holds {', '.join(taken)} from an earlier batch; "
-                "use --overwrite to replace them"
-            )
-    options = {
-        "overwrite": overwrite,
-        "threads": threads,
-        "block_shape": block_shape,
-        "with_map": with_map,
-    }
-    outs = [out_dir / stem for stem in stems]
-    if jobs > 1 or dask is not None:
-        from mecc.cluster import run_rows
-
-        rows = run_rows(config_paths, outs, options, jobs=jobs, dask=dask)
-    else:
-        rows = []
-        for number, (path, out) in enumerate(zip(config_paths, outs, strict=True)):
-            if progress:
-                progress("runs", number, len(outs))
-            rows.append(batch_row(path, out, {**options, "progress": progress}))
-        if progress:
-            progress("runs", len(outs), len(outs))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = out_dir / ".batch.csv.partial"
-    write_csv(pd.DataFrame(rows), staging)
-    os.replace(staging, out_dir / "batch.csv")
-    return BatchResult(out_dir, rows, max(row["exit_code"] for row in rows))
-
-
-def batch_row(path, out_dir, options: dict) -> dict:
-    """Run one file of a batch; its row of batch.csv, whatever happened (never raises).
-
-    ``options`` are keyword arguments of :func:`run_country`.
-    """
-    from mecc.errors import EXIT_INTERNAL, MeccError
-
-    started = time.perf_counter()
-    row = {"run_file": str(path), "out_dir": str(out_dir)}
-    try:
-        result = run_country(path, out_dir, **options)
-        row.update(status="ok", exit_code=0, message="", warnings=len(result.warnings))
-    except MeccError as error:
-        row.update(status="failed", exit_code=error.exit_code, message=str(error), warnings=0)
-    except Exception as error:  # noqa: BLE001 - one run's bug must not stop the batch
-        row.update(
-            status="internal error",
-            exit_code=EXIT_INTERNAL,
-            message=f"{type(error).__name__}: {error}",
-            warnings=0,
-        )
-    row["seconds"] = round(time.perf_counter() - started, 3)
-    return row
 
 
 GDAL_CACHE_BYTES = 256 * 2**20

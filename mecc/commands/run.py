@@ -179,7 +179,7 @@ def _run_one(run_file, out_dir, options, bars, quiet, as_json) -> None:
 
 
 def _run_many(run_files, out_dir, options, bars, quiet, as_json) -> int:
-    from mecc.run import run_batch
+    from mecc.batch import run_batch
 
     batch = run_batch(run_files, out_dir, progress=bars, **options)
     bars.close()

@@ -1,0 +1,261 @@
+"""Several run files in one batch folder: the tool behind ``mecc run A.yaml B.yaml --out DIR``.
+
+:func:`run_batch` runs each file into ``DIR/<file stem>/`` and lists them in
+``DIR/batch.csv``. The batch folder is written as a whole, as a single run's folder is
+(:class:`mecc.outputs.OutputFolder`):
+
+- into a new or empty folder, or a folder of the user's that holds none of the batch's
+  names, the runs go straight to their folders; a batch stopped before its end (Ctrl-C,
+  SIGTERM, a bug) keeps the runs that finished (each is whole: a run's folder appears
+  only when the run is done) and writes no batch.csv, so a national analyst does not
+  lose hours of finished runs, and ``--overwrite`` can replace the folder later;
+- with ``overwrite``, an earlier batch folder is replaced as a whole: the new batch is
+  written into a staging folder renamed into place at the end, so no earlier run is left
+  beside the new ones, nor under the name of a run that failed this time. Only a folder
+  an earlier batch of mecc wrote is replaced (its ``batch.csv`` or the marker
+  :data:`mecc.outputs.OUTPUT_MARKER` naming ``run batch``, and nothing but run folders
+  of mecc beside them); any other folder is refused, never deleted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from mecc.errors import ConfigError, InputFileError, OutputExistsError
+from mecc.outputs import OUTPUT_MARKER, OutputFolder, files_named_by, made_by, write_csv
+
+__all__ = ["BATCH_COMMAND", "BatchResult", "batch_row", "run_batch"]
+
+BATCH_COMMAND = "run batch"
+"""The command the marker of a batch folder names (``mecc run`` with several run files)."""
+
+_LEFTOVER = re.compile(r"\..+\.(partial-\d+-[0-9a-f]+|old-[0-9a-f]+)|\.batch\.csv\.partial")
+"""Hidden staging or old-run folders of killed runs, and batch.csv being written."""
+
+
+@dataclass
+class BatchResult:
+    """Several runs: one row per run file, and the worst exit code."""
+
+    out_dir: Path
+    rows: list
+    exit_code: int
+
+
+def run_batch(
+    config_paths,
+    out_dir,
+    *,
+    overwrite: bool = False,
+    threads=None,
+    block_shape=None,
+    progress=None,
+    with_map: bool = True,
+    jobs: int = 1,
+    dask=None,
+) -> BatchResult:
+    """Run several countries into ``out_dir/<file stem>/``.
+
+    One after another by default; ``jobs > 1`` runs that many at once in separate
+    processes (each with ``threads`` or its share of the CPUs), and ``dask`` (a
+    ``distributed.Client``, a scheduler address or ``"local"``) runs each file as one
+    Dask task (workers need the same paths). A failing run does not stop the others;
+    ``out_dir/batch.csv`` lists every run with its status, exit code, message, time and
+    folder, in the order given, and the batch's exit code is the largest of the runs'
+    (DESIGN.md).
+
+    Without ``overwrite`` a folder holding one of the batch's names (a run's folder or
+    batch.csv) is refused before any run; with it, an earlier batch folder is replaced
+    as a whole (see the module's notes), so it holds this batch's runs only.
+
+    Raises
+    ------
+    mecc.errors.ConfigError
+        Two run files with the same name, or a batch folder holding the current folder
+        or a file the runs read.
+    mecc.errors.OutputExistsError
+        The folder holds an earlier batch (without ``overwrite``), or with ``overwrite``
+        a folder that no batch of mecc wrote.
+    """
+    out_dir = Path(out_dir)
+    stems = [Path(p).stem for p in config_paths]
+    if len(set(stems)) != len(stems):
+        raise ConfigError(
+            "run files in one batch need different file names (their folders are named after them)"
+        )
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputExistsError(f"{out_dir}: exists and is not a folder")
+    occupied = out_dir.is_dir() and any(out_dir.iterdir())
+    if occupied and overwrite:
+        _refuse_other_folders(out_dir)
+        folder = OutputFolder(out_dir, overwrite=True, keep=_files_read(config_paths))
+    else:
+        _refuse_earlier_batch(out_dir, stems)
+        folder = _DirectFolder(out_dir)
+    options = {
+        "overwrite": overwrite,
+        "threads": threads,
+        "block_shape": block_shape,
+        "with_map": with_map,
+    }
+    with folder as root:
+        outs = [root / stem for stem in stems]
+        if jobs > 1 or dask is not None:
+            from mecc.cluster import run_rows
+
+            rows = run_rows(config_paths, outs, options, jobs=jobs, dask=dask)
+        else:
+            rows = []
+            for number, (path, out) in enumerate(zip(config_paths, outs, strict=True)):
+                if progress:
+                    progress("runs", number, len(outs))
+                rows.append(batch_row(path, out, {**options, "progress": progress}))
+            if progress:
+                progress("runs", len(outs), len(outs))
+        for row, stem in zip(rows, stems, strict=True):  # where the run is once in place
+            row["out_dir"] = str(out_dir / stem)
+        root.mkdir(parents=True, exist_ok=True)
+        staging = root / ".batch.csv.partial"
+        write_csv(pd.DataFrame(rows), staging)
+        os.replace(staging, root / "batch.csv")
+        if getattr(folder, "owned", True):  # not beside files of the user's
+            _write_marker(root)
+    folder.commit()
+    return BatchResult(out_dir, rows, max(row["exit_code"] for row in rows))
+
+
+def batch_row(path, out_dir, options: dict) -> dict:
+    """Run one file of a batch; its row of batch.csv, whatever happened (never raises).
+
+    ``options`` are keyword arguments of :func:`mecc.run.run_country`.
+    """
+    from mecc.errors import EXIT_INTERNAL, MeccError
+    from mecc.run import run_country
+
+    started = time.perf_counter()
+    row = {"run_file": str(path), "out_dir": str(out_dir)}
+    try:
+        result = run_country(path, out_dir, **options)
+        row.update(status="ok", exit_code=0, message="", warnings=len(result.warnings))
+    except MeccError as error:
+        row.update(status="failed", exit_code=error.exit_code, message=str(error), warnings=0)
+    except Exception as error:  # noqa: BLE001 - one run's bug must not stop the batch
+        row.update(
+            status="internal error",
+            exit_code=EXIT_INTERNAL,
+            message=f"{type(error).__name__}: {error}",
+            warnings=0,
+        )
+    row["seconds"] = round(time.perf_counter() - started, 3)
+    return row
+
+
+def _refuse_earlier_batch(out_dir: Path, stems) -> None:
+    """Without ``overwrite``: refuse before any run a folder holding one of the batch's
+    names, so a batch never mixes old and new results."""
+    taken = [
+        name
+        for name in [*stems, "batch.csv"]
+        if (out_dir / name).exists()
+        and (not (out_dir / name).is_dir() or any((out_dir / name).iterdir()))
+    ]
+    if taken:
+        raise OutputExistsError(
+            f"{out_dir}: holds {', '.join(taken)} from an earlier batch; "
+            "use --overwrite to replace them"
+        )
+
+
+def _refuse_other_folders(out_dir: Path) -> None:
+    """With ``overwrite``: refuse a folder that no batch of mecc wrote.
+
+    A batch folder holds batch.csv or the marker of ``run batch``, and beside them only
+    run folders of mecc (a manifest.json mecc wrote), empty folders and the hidden
+    leftovers of killed runs; replacing anything else could delete the user's files.
+    """
+    entries = sorted(out_dir.iterdir())
+    marker = made_by(out_dir) if (out_dir / OUTPUT_MARKER).is_file() else None
+    foreign = [
+        entry.name
+        for entry in entries
+        if not (
+            (entry.name == "batch.csv" and entry.is_file())
+            or (entry.name == OUTPUT_MARKER and marker == BATCH_COMMAND)
+            or _LEFTOVER.fullmatch(entry.name)
+            or (entry.is_dir() and (made_by(entry) == "run" or not any(entry.iterdir())))
+        )
+    ]
+    if foreign or not ((out_dir / "batch.csv").is_file() or marker == BATCH_COMMAND):
+        if made_by(out_dir) == "run":
+            held = "it is the folder of a single run"
+        elif foreign:
+            more = ", ..." if len(foreign) > 3 else ""
+            held = f"it holds {', '.join(foreign[:3])}{more}, which no run of mecc wrote"
+        else:
+            held = "it holds no batch.csv"
+        raise OutputExistsError(
+            f"{out_dir}: not a batch folder of mecc ({held}) and --overwrite replaces "
+            "only an earlier batch, as a whole; choose a new folder or empty this one "
+            "yourself"
+        )
+
+
+def _files_read(config_paths) -> list:
+    """The run files and the files they name (those that can be read): a batch folder
+    holding one of them is not replaced."""
+    from mecc.config import load_config
+
+    found = []
+    for path in config_paths:
+        found.append(Path(path))
+        try:
+            config = load_config(path)
+        except (ConfigError, InputFileError):  # that run fails on its own; its file is kept
+            continue
+        found += files_named_by(config.data, config.base_dir)
+    return found
+
+
+def _write_marker(folder: Path) -> None:
+    """Mark ``folder`` as a batch folder of mecc (so ``--overwrite`` may replace it)."""
+    from mecc import __version__
+
+    marker = {"created_by": f"mecc {__version__}", "command": BATCH_COMMAND}
+    (folder / OUTPUT_MARKER).write_text(json.dumps(marker), encoding="utf-8")
+
+
+class _DirectFolder:
+    """A batch written straight into its folder (new, empty, or the user's own folder
+    holding none of the batch's names).
+
+    Used as ``with folder as root: ...; folder.commit()``, as
+    :class:`~mecc.outputs.OutputFolder`: a batch stopped before its end keeps the runs
+    that finished and removes only a batch.csv being written. The marker of a batch
+    folder is written only into a folder the batch has to itself (:attr:`owned`), also
+    when the batch stopped, so that ``--overwrite`` may replace it.
+    """
+
+    def __init__(self, target: Path):
+        self.target = Path(target)
+        self.owned = not (self.target.is_dir() and any(self.target.iterdir()))
+
+    def __enter__(self) -> Path:
+        return self.target
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            return False
+        (self.target / ".batch.csv.partial").unlink(missing_ok=True)
+        if self.owned and self.target.is_dir():
+            _write_marker(self.target)
+        return False
+
+    def commit(self) -> Path:
+        return self.target
