@@ -58,7 +58,11 @@ def _read_summary(out_dir) -> dict:
     help="Run folder to create; with several run files, the folder that gets one "
     "<file stem>/ per run and batch.csv.",
 )
-@click.option("--overwrite", is_flag=True, help="Replace existing run folders.")
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace an existing run folder (several run files: the whole batch folder).",
+)
 @click.option(
     "--threads",
     default=None,
@@ -116,7 +120,8 @@ def run_command(
     On Dask:         mecc run ken.yaml --out runs/ken --dask local
 
     A failed run leaves nothing behind; an existing run folder is replaced only with
-    --overwrite. With several files the exit code is the worst of the runs'.
+    --overwrite, and with several files the whole batch folder is (no earlier run stays
+    beside the new ones). With several files the exit code is the worst of the runs'.
     """
     from mecc.cluster import dask_client
 
