@@ -17,7 +17,6 @@ effect on AAD is exact without another pass; a future population grid needs one 
 
 from __future__ import annotations
 
-import math
 import os
 import warnings
 from dataclasses import dataclass, field
@@ -26,7 +25,8 @@ import numpy as np
 import pandas as pd
 
 from mecc import engine, tables
-from mecc.errors import ConfigError, DataError, InputFileError, MeccWarning, read_input_table
+from mecc.errors import ConfigError, InputFileError, MeccWarning
+from mecc.future_inputs import check_growth_codes, check_like_baseline, read_growth
 from mecc.inputs import overlay_input, period_check
 
 __all__ = [
@@ -68,18 +68,28 @@ class Future:
     year: int | None = None
 
 
-def read_futures(config, baseline_hazards, population_kind: str) -> list[Future]:
-    """Read and check ``futures:`` of a run file; future hazard sets are opened here."""
+def read_futures(config, baseline_hazards, population_kind: str, zones=None) -> list[Future]:
+    """Read and check ``futures:`` of a run file; future hazard sets are opened here.
+
+    Everything is checked here, before the engine runs (mecc.future_inputs): a future
+    hazard set must be of its baseline's kind, with the same return periods; growth
+    factors must be numbers >= 0 and, given ``zones`` (exposure.zones.Zones), codes of
+    the finest level (without ``zones``, :func:`growth_vector` checks the codes).
+    """
     from exposure.population import PopulationGrid
     from hazards.readers import read_hazard
 
+    label = os.path.basename(config.path)
     specs = config.data.get("futures") or []
     if not isinstance(specs, list):
-        raise ConfigError("futures: give a list of futures (id, label, hazards, population)")
+        raise ConfigError(
+            f"{label}.futures: give a list of futures (id, label, hazards, population)"
+        )
     by_id = {spec["id"]: spec for spec in config.data["hazards"]}
+    baseline_of = {hazard.id: hazard for hazard in baseline_hazards}
     futures, seen = [], set()
     for k, spec in enumerate(specs):
-        where = f"futures[{k}]"
+        where = f"{label}.futures[{k}]"
         if not isinstance(spec, dict) or "id" not in spec:
             raise ConfigError(f"{where}: give a mapping with at least id")
         unknown = set(spec) - FUTURE_KEYS
@@ -111,6 +121,12 @@ def read_futures(config, baseline_hazards, population_kind: str) -> list[Future]
             future.hazards[hazard_id] = read_hazard(
                 merged, config.base_dir, f"{where}.hazards.{hazard_id}", config.country
             )
+            if hazard_id in baseline_of:
+                check_like_baseline(
+                    future.hazards[hazard_id],
+                    baseline_of[hazard_id],
+                    f"{where}.hazards.{hazard_id}",
+                )
         population = spec.get("population")
         if isinstance(population, dict) and "path" in population:
             path = os.path.join(config.base_dir, population["path"])
@@ -119,14 +135,17 @@ def read_futures(config, baseline_hazards, population_kind: str) -> list[Future]
             future.population = PopulationGrid(
                 path,
                 kind=population.get("kind", population_kind),
-                label=f"{where}.population.path ({population['path']})",
+                # as the About sheet of futures.xlsx shows it (the same whatever the run file)
+                label=f"futures[{k}].population.path ({population['path']})",
                 year=population.get("year"),
             )
             future.year = population.get("year")
         elif isinstance(population, dict) and "growth" in population:
-            future.growth = _growth(
+            future.growth = read_growth(
                 population["growth"], config.base_dir, f"{where}.population.growth"
             )
+            if zones is not None:
+                check_growth_codes(future.growth, _growth_codes(zones), zones)
             future.year = population.get("year")
         elif population is not None:
             raise ConfigError(
@@ -138,39 +157,20 @@ def read_futures(config, baseline_hazards, population_kind: str) -> list[Future]
     return futures
 
 
-def _growth(value, base_dir, where):
-    if isinstance(value, bool):
-        raise ConfigError(f"{where}: give a number, a zone_code: factor mapping or a CSV file")
-    if isinstance(value, int | float):
-        table = {None: value}
-    elif isinstance(value, dict):
-        table = {str(k): v for k, v in value.items()}
-    elif isinstance(value, str):
-        path = os.path.join(base_dir, value)
-        frame = read_input_table(path, "growth table", where, codes=["zone_code"])
-        if not {"zone_code", "growth"} <= set(frame.columns):
-            raise DataError(f"{where}: needs columns zone_code, growth")
-        table = dict(zip(frame["zone_code"], frame["growth"], strict=True))
-    else:
-        raise ConfigError(f"{where}: give a number, a zone_code: factor mapping or a CSV file")
-    for code, factor in table.items():
-        if (
-            isinstance(factor, bool)
-            or not isinstance(factor, int | float)
-            or not math.isfinite(factor)
-            or factor < 0
-        ):
-            raise DataError(
-                f"{where}: growth factor of {code or 'the nation'} must be a number >= 0"
-            )
-    return table
+def _growth_codes(zones) -> list:
+    """The codes growth factors may name: the finest units (and the outside bucket)."""
+    return [*zones.finest.codes, "__outside__"]
 
 
-def growth_vector(growth: dict, codes: list) -> np.ndarray:
-    """Factor of each finest unit (+ outside): a zone's own, else the national one, else 1."""
-    unknown = sorted(set(growth) - set(codes) - {None})
-    if unknown:
-        raise DataError(f"futures population growth: unknown zone code(s) {', '.join(unknown[:5])}")
+def growth_vector(growth: dict, codes: list, zones=None) -> np.ndarray:
+    """Factor of each finest unit (+ outside): a zone's own, else the national one, else 1.
+
+    Raises
+    ------
+    DataError
+        A code that is no finest unit's (naming the run-file key and file of the factors).
+    """
+    check_growth_codes(growth, codes, zones)
     national = growth.get(None, 1.0)
     return np.array([float(growth.get(code, national)) for code in codes])
 
@@ -224,7 +224,7 @@ def attribution_tables(
     rows = list(zip(table["zone_code"], table["zone_name"], table["level"], strict=True))
     for future in futures:
         combo = combos[future.id]
-        factor = growth_vector(future.growth, codes) if future.growth is not None else None
+        factor = growth_vector(future.growth, codes, zones) if future.growth is not None else None
         future_population = combo.get("population")
         if factor is not None:
             future_population = zones.aggregate(factor * population_rows[-(n + 1) :])

@@ -502,7 +502,10 @@ SECTIONS = [
                 "baseline hazards",
                 "The future's grids for a baseline hazard: `intensity`, `events`, "
                 "`return_periods`, `fraction`, `variable`, `member_pattern`, `period`, "
-                "`scenario`; other keys come from the baseline.",
+                "`scenario`; other keys come from the baseline. The same kind of set as "
+                "the baseline's (events, return periods or a scenario), and a return-period "
+                "set with the same return periods (the AAD integrates over the maps given); "
+                "an event set may have other events.",
             ),
             "population": (
                 "mapping",
@@ -522,7 +525,7 @@ SECTIONS = [
                 "number, mapping or CSV file",
                 "—",
                 "Instead of `path`: a national factor, `{zone_code: factor}` or a CSV "
-                "`zone_code,growth` (codes of the finest zones).",
+                "`zone_code,growth` (codes of the finest zones, each once; factors >= 0).",
             ),
             "year": ("year", "none", "Year of the future population."),
         },

@@ -1,0 +1,172 @@
+"""Checks of a future's inputs against the baseline's, made before the engine runs.
+
+- A future hazard set must be of the same kind as its baseline (event set, return-period
+  set or scenario) and a return-period set must give the same return periods: the AAD
+  integrates over the maps given, so other periods (or another kind of set) would mix a
+  change of method into the climate change. An event set may have other events (another
+  number of them): its AAD is the sum of each event's frequency x its displacement,
+  whatever the number of events that sample the hazard.
+- Growth factors (``futures[].population.growth``) are a number (the nation), a
+  ``{zone_code: factor}`` mapping or a CSV ``zone_code,growth`` read like every other
+  per-zone table (:func:`exposure.cohorts.read_zone_table`); their codes are those of the
+  finest zone level.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+from mecc.errors import ConfigError, DataError
+
+__all__ = ["GrowthFactors", "check_growth_codes", "check_like_baseline", "read_growth"]
+
+_KINDS = {
+    "events": "an event set (events)",
+    "return_periods": "a return-period set (return_periods)",
+    "scenario": "a scenario (scenario)",
+}
+_METHOD = "a change would mix a change of method with climate change"
+
+
+def _years(values) -> str:
+    return ", ".join(f"{value:g}" for value in sorted(values))
+
+
+def check_like_baseline(future, baseline, where: str) -> None:
+    """Refuse a future hazard set whose figure would not be comparable with the baseline's.
+
+    Parameters
+    ----------
+    future, baseline : HazardSet
+    where : str
+        The run-file key of the future's hazard (``run.yaml.futures[0].hazards.flood``).
+
+    Raises
+    ------
+    ConfigError
+        Another kind of set; a return-period set with other return periods.
+    """
+    if future.kind != baseline.kind:
+        raise ConfigError(
+            f"{where}: the baseline is {_KINDS.get(baseline.kind, baseline.kind)} but the future "
+            f"is {_KINDS.get(future.kind, future.kind)}; give the future the same kind of set "
+            f"as the baseline ({_METHOD})"
+        )
+    if baseline.kind != "return_periods":
+        return
+    now = {float(rp) for rp in baseline.bands["return_period"]}
+    then = {float(rp) for rp in future.bands["return_period"]}
+    if now != then:
+        raise ConfigError(
+            f"{where}.return_periods: the future must give the same return periods as the "
+            f"baseline (baseline: {_years(now)} years; future: {_years(then)} years): the AAD "
+            f"integrates over the maps given, so {_METHOD}"
+        )
+
+
+class GrowthFactors(dict):
+    """Growth factor per zone code (key ``None``: the nation's), and ``where``: the run-file
+    key that gives them, to name in messages."""
+
+    where = "futures population growth"
+
+
+def _factor(value, where: str) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        raise DataError(f"{where}: the growth factor must be a number >= 0, not {value!r}")
+    return float(value)
+
+
+def read_growth(value, base_dir, where: str) -> GrowthFactors:
+    """``futures[].population.growth``: a national factor, a mapping or a CSV file.
+
+    Raises
+    ------
+    ConfigError
+        Another kind of value.
+    InputFileError, DataError
+        A factor that is not a number >= 0; a CSV without its columns, with a row without a
+        zone code or a code given twice (named by row, zone and column).
+    """
+    from exposure.cohorts import read_zone_table
+
+    growth = GrowthFactors()
+    growth.where = where
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        growth[None] = _factor(value, where)
+    elif isinstance(value, dict) and value:
+        for code, factor in value.items():
+            growth[str(code)] = _factor(factor, f"{where}.{code}")
+    elif isinstance(value, str):
+        growth.where = f"{where} ({value})"
+        table = read_zone_table(
+            os.path.join(base_dir, value), "zone_code", ["growth"], growth.where, "growth table"
+        )
+        growth.update(table["growth"].to_dict())
+    else:
+        raise ConfigError(
+            f"{where}: give a number (the nation), a zone_code: factor mapping or a CSV file "
+            "(zone_code,growth)"
+        )
+    return growth
+
+
+def check_growth_codes(growth, codes, zones=None) -> None:
+    """Refuse growth factors for codes that are not finest-level units.
+
+    Parameters
+    ----------
+    growth : GrowthFactors or dict
+    codes : list of str
+        The finest units' codes (and ``__outside__`` where the caller accepts it).
+    zones : exposure.zones.Zones, optional
+        To say what a coarser unit's code is and which finest units it holds.
+
+    Raises
+    ------
+    DataError
+        Naming the run-file key (and file) of the factors.
+    """
+    known = set(codes)
+    wrong = [code for code in growth if code is not None and code not in known]
+    if not wrong:
+        return
+    where = getattr(growth, "where", GrowthFactors.where)
+    if zones is not None and zones.whole_grid:
+        raise DataError(
+            f"{where}: the run has no zones (zones:), so {', '.join(wrong[:5])} names no unit; "
+            "give growth as one national factor (a number)"
+        )
+    if zones is None:
+        example = ", ".join(c for c in list(codes)[:2] if c != "__outside__")
+        said = ", ".join(wrong[:5]) + ("…" if len(wrong) > 5 else "")
+        raise DataError(
+            f"{where}: {said} {'is not a code' if len(wrong) == 1 else 'are not codes'} of the "
+            f"finest zone level; growth factors are given per finest-level unit (e.g. {example})"
+        )
+    finest = zones.finest
+    parts = []
+    for code in wrong[:3]:
+        found = zones.locate(code)
+        if found is None:
+            parts.append(f"no zone has the code {code!r}")
+            continue
+        k, i = found
+        members = [finest.codes[j] for j in zones.finest_members(k, i)]
+        more = "…" if len(members) > 3 else ""
+        parts.append(
+            f"{code} is a level-{zones.levels[k].level} unit (its level-{finest.level} units: "
+            f"{', '.join(members[:3])}{more})"
+        )
+    if len(wrong) > 3:
+        parts.append(f"and {len(wrong) - 3} more")
+    raise DataError(
+        f"{where}: growth factors are given per unit of the finest zone level (level "
+        f"{finest.level}); " + "; ".join(parts)
+    )
