@@ -147,6 +147,14 @@ def flow_layers(m, page) -> None:
         group.add_to(m)
 
 
+SITE_FIGURES = (
+    ("aad", "unit_people_year", "site_secondary"),
+    ("displaced", "unit_people", "site_secondary"),
+    ("at_risk_relocation", "unit_people", "site_relocation"),  # a count, not per year
+)
+"""sites.csv figures in the popups: column suffix, unit and label (``_low``/``_high``: range)."""
+
+
 def site_layer(m, page) -> None:
     """Displacement sites: circles sized by people, popups with each hazard's figure."""
     import folium
@@ -168,11 +176,16 @@ def site_layer(m, page) -> None:
             (text.w("site_people"), text.num(site["individuals"])),
         ]
         for hazard_id in hazards:
-            for figure, unit in (("aad", "unit_people_year"), ("displaced", "unit_people")):
+            for figure, unit, label in SITE_FIGURES:
                 value = site.get(f"{hazard_id}_{figure}")
                 if value is not None and np.isfinite(value):
-                    label = text.w("site_secondary", hazard=hazard_id)
-                    cells.append((label, f"{text.num(value)} {text.w(unit)}"))
+                    shown = f"{text.num(value)} {text.w(unit)}"
+                    low, high = (site.get(f"{hazard_id}_{figure}_{end}") for end in ("low", "high"))
+                    spread = low is not None and high is not None and np.isfinite([low, high]).all()
+                    if spread and high > low:  # a range of 0 to 0 says nothing
+                        low, high = text.num(low), text.num(high)
+                        shown += f" ({text.w('aad_range', low=low, high=high)})"
+                    cells.append((text.w(label, hazard=hazard_id), shown))
         body = "".join(f'<tr><th scope="row">{k}</th><td>{v}</td></tr>' for k, v in cells)
         popup = (
             f'<div class="mecc-popup-body" lang="{text.lang}"><h2>'

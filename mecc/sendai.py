@@ -93,7 +93,9 @@ class SendaiStore:
 
 
 def read_store(run_dir) -> SendaiStore:
-    """Read the groups of ``RUN_DIR/results.nc`` the Sendai tables need (into memory)."""
+    """Read the groups of ``RUN_DIR/results.nc`` the Sendai tables need (into memory).
+    A store whose evacuation-type figures of a hazard striking by day counted the people
+    present by day (written before ``displacement_by``: they follow residence) is refused."""
     import xarray as xr
 
     path = Path(run_dir) / "results.nc"
@@ -113,7 +115,15 @@ def read_store(run_dir) -> SendaiStore:
             groups = groups.load()
     except OSError:
         groups = None
-    return SendaiStore(main, store, groups, json.loads(store.attrs["metadata"]))
+    meta = json.loads(store.attrs["metadata"])
+    by_day = sorted(k for k, v in meta["hazards"].items() if v.get("impact_time") == "day")
+    if by_day and meta.get("displacement_by") != "residence":  # mecc.sendai_store
+        raise DataError(
+            f"{path}: its Sendai figures of {', '.join(by_day)} (impact_time: day) count the "
+            "people present by day, not residents; the run was made by an older mecc, run it "
+            "again"
+        )
+    return SendaiStore(main, store, groups, meta)
 
 
 # --------------------------------------------------------------------------- tables

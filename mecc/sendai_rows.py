@@ -4,7 +4,10 @@ Reads the store of :func:`mecc.sendai.read_store`: per zone row the per-band, ex
 annual and PMD figures of ``results.nc`` group ``sendai``, and the groups of people of
 group ``disaggregated``. The nation is the sum of the finest units and the outside
 bucket (its PMD is its own curve's); per-100,000 rates use the official population of
-an area when given, else its grid population (flagged).
+an area when given, else its grid population (flagged). A row's ``low`` and ``high`` are
+its curve variants' range, else (expected annual values of event sets with ensemble
+members) the members' (``range_kind`` says which). Group rows follow the totals' rules,
+so sex rows and age rows each add up to the total (B-1 with the group's B-5 too).
 """
 
 from __future__ import annotations
@@ -22,6 +25,12 @@ OUTSIDE = "__outside__"
 BY_INDICATOR = {ind.key: ind for ind in INDICATORS}
 STANDARD_SEX = {"female": "female", "f": "female", "male": "male", "m": "male"}
 INCOME_WORDS = ("poor", "poverty", "income")
+CURVE_RANGE = "curve variants (low / central / high)"
+MEMBER_RANGE = "ensemble members (min / max of the members' expected annual values)"
+BY_RESIDENCE = (
+    "by residence: displacement follows where people live; the day/night table changes "
+    "only the people exposed at impact (zones_bands.csv exposed_at_impact)"
+)
 
 
 @dataclass
@@ -155,30 +164,53 @@ class RowBuilder:
         if groups is None or hazard not in [str(x) for x in groups["hazard"].values]:
             return None
         gh = [str(x) for x in groups["hazard"].values].index(hazard)
+        sh = list(store["hazard"].values).index(hazard)
         if measure == "expected_annual":
             if "group_expected_annual" not in store:
                 return None
-            sh = list(store["hazard"].values).index(hazard)
+            if figure not in [str(f) for f in store["group_figure"].values]:
+                return None  # livelihoods: a store written before the group's B-5
             return store["group_expected_annual"].sel(group_figure=figure).values[:, :, sh, :]
-        if figure == "evacuation" and "group_evacuation" in store:  # present at impact
-            sh = list(store["hazard"].values).index(hazard)
+        if figure == "evacuation" and "group_evacuation" in store:
             return store["group_evacuation"].values[:, :, sh, band, :]
-        name = {"evacuation": "displaced"}.get(figure, figure)
-        if name not in groups:
-            return None
-        values = groups[name].values[:, :, gh, band]
+        if figure == "livelihoods":  # the group's B-5 (stored for scenarios)
+            if "group_livelihoods" not in store or measure != "scenario":
+                return None
+            values = store["group_livelihoods"].values[:, :, sh]
+        else:
+            name = {"evacuation": "displaced"}.get(figure, figure)
+            if name not in groups:
+                return None
+            values = groups[name].values[:, :, gh, band]
         if values.ndim == 2:  # exposed: no curve, no variants
             values = np.stack(
                 [values, np.full_like(values, np.nan), np.full_like(values, np.nan)], -1
             )
         return values
 
+    def _spread(self, h, measure, group_figure=None):
+        """(zone, member) expected annual values of each figure (``group_figure``: (group,
+        zone, member) of that group figure) for an event set with ensemble members, else
+        ``{}`` (or None)."""
+        store = self.s.store
+        n = len(self.meta["hazards"][self.hazard_ids[h]].get("members") or [])
+        name = "expected_annual_member" if group_figure is None else "group_expected_annual_member"
+        if measure != "expected_annual" or n < 2 or name not in store:
+            return {} if group_figure is None else None
+        sh = list(store["hazard"].values).index(self.hazard_ids[h])
+        if group_figure is None:
+            table = store[name].values[:, :, sh, :n]
+            return {str(f): table[k] for k, f in enumerate(store["figure"].values)}
+        if group_figure not in [str(f) for f in store["group_figure"].values]:
+            return None
+        return store[name].sel(group_figure=group_figure).values[:, :, sh, :n]
+
     def value(self, table, area: _Area):
         """Variants of one area: ``table`` is (zone, variant); sums the area's rows."""
         return np.sum(table[area.rows], axis=0)
 
     # --- rows
-    def emit(self, area, hazard_id, measure, ind, values, extra):
+    def emit(self, area, hazard_id, measure, ind, values, extra, members=None):
         central = values[0]
         if not np.isfinite(central):
             return
@@ -236,10 +268,19 @@ class RowBuilder:
         }
         if finite.size > 1:
             row["range_kind"] = (
-                "DEM raised and lowered by 1 m"
-                if measure == "planning"
-                else "curve variants (low / central / high)"
+                "DEM raised and lowered by 1 m" if measure == "planning" else CURVE_RANGE
             )
+        members = None if members is None else members[np.isfinite(members)]
+        if members is not None and members.size > 1:
+            low, high = float(members.min()), float(members.max())
+            if finite.size > 1:  # one range per row: the curve variants', the members' noted
+                extra["notes"] = _join(
+                    extra.get("notes"),
+                    f"ensemble members: {low:,.1f} to {high:,.1f} (min / max of the "
+                    f"{members.size} members' expected annual values, central curve)",
+                )
+            else:
+                row.update(low=low, high=high, range_kind=MEMBER_RANGE)
         if area.code == OUTSIDE:
             extra["notes"] = "; ".join(
                 filter(None, [extra.get("notes"), "people on the grid outside every admin unit"])
@@ -322,7 +363,7 @@ class RowBuilder:
             elif measure == "pmd":
                 common["notes"] = "probable maximum at this return period: never summed"
             areas = self.areas[:1] if national_only else self.areas
-            layers = {}
+            layers, spread = {}, self._spread(h, measure)
             for kind, figure in (
                 ("sites", "evacuation"),
                 ("livelihoods", "exposed"),
@@ -333,10 +374,15 @@ class RowBuilder:
                     values = self._group_values(figure, h, measure, band)
                     if values is not None:
                         layers[kind] = values[index]
+                        members = self._spread(h, measure, figure)
+                        if members is not None:
+                            spread[f"layer:{kind}"] = members[index]
             for area in areas:
-                self._area_rows(area, hazard_id, measure, tables, layers, dict(common), columns)
+                self._area_rows(
+                    area, hazard_id, measure, (tables, spread), layers, dict(common), columns
+                )
             if measure in ("expected_annual", "scenario"):
-                self._group_rows(h, hazard_id, measure, band, dict(common))
+                self._group_rows(h, hazard_id, measure, band, dict(common), "livelihoods" in layers)
 
     def _breakdown_index(self, kind):
         if self.s.groups is None:
@@ -344,17 +390,13 @@ class RowBuilder:
         kinds = [str(b) for b in self.s.groups["breakdown"].values]
         return kinds.index(kind) if kind in kinds else None
 
-    def _at_impact(self, hazard_id, columns: dict, notes) -> dict:
-        """Columns of a group's (or D5 / D6's) evacuation-type row: for a hazard with
-        ``impact_time: day`` a note that each unit's residents' make-up is applied to the
-        people present at impact (the groups then add up to the unit's D1)."""
+    def _by_residence(self, hazard_id, columns: dict, notes) -> dict:
+        """Columns of an evacuation-type row (D1, D5, D6): for a hazard with ``impact_time:
+        day`` a note that the figure counts residents, not the people present by day
+        (DESIGN.md: displacement follows residence)."""
         if self.meta["hazards"][hazard_id].get("impact_time") != "day":
             return columns
-        note = (
-            "people present at impact split as the unit's residents (each unit's groups "
-            "x its day / residence ratio; they add up to D1)"
-        )
-        return {**columns, "notes": _join(notes, note)}
+        return {**columns, "notes": _join(notes, BY_RESIDENCE)}
 
     def _curve_columns(self, hazard_id, which) -> dict:
         record = self.meta["hazards"][hazard_id]
@@ -393,74 +435,90 @@ class RowBuilder:
             }
         curve = record.get("curve") or {}
         parameters = f"exposure threshold {record['exposure_threshold']:g} {unit}".strip()
-        if record.get("impact_time") == "day":
-            parameters += "; people present at the time of impact (day/night table)"
         return {
             "curve": curve.get("name", ""),
             "confidence": CONFIDENCE.get(curve.get("evidence")),
             "parameters": parameters,
         }
 
-    def _area_rows(self, area, hazard_id, measure, tables, layers, common, columns) -> None:
+    def _area_rows(self, area, hazard_id, measure, figures, layers, common, columns) -> None:
+        tables, spread = figures  # (zone, variant) and (zone, member) tables
+
         def get(figure):
             if area.national and f"national:{figure}" in tables:
                 return tables[f"national:{figure}"]
             table = tables.get(figure)
             return None if table is None else self.value(table, area)
 
-        def put(key, values, columns):
+        def members(key):
+            table = spread.get(key)
+            return None if table is None else self.value(table, area)
+
+        def put(key, values, columns, figure=None, spread_values=None):
             if values is not None:
                 self.emit(
-                    area, hazard_id, measure, BY_INDICATOR[key], values, {**common, **columns}
+                    area,
+                    hazard_id,
+                    measure,
+                    BY_INDICATOR[key],
+                    values,
+                    {**common, **columns},
+                    members(figure) if spread_values is None else spread_values,
                 )
 
         damaged, destroyed = get("damaged"), get("destroyed")
         livelihoods = self.value(layers["livelihoods"], area) if "livelihoods" in layers else None
-        put("A-2", get("fatalities"), columns["fatality"])
+        put("A-2", get("fatalities"), columns["fatality"], "fatalities")
         size = (self.meta.get("household_size") or {}).get("national_mean")
         mean = f" (mean {size:.3g})" if size else ""
         dwelling = {**columns["damage"], "parameters": f"household size per unit{mean}"}
         if damaged is not None and destroyed is not None:
-            put("B-3", damaged, columns["damage"])
-            put("B-3a", get("damaged_dwellings"), dwelling)
-            put("B-4", destroyed, columns["damage"])
-            put("B-4a", get("destroyed_dwellings"), dwelling)
-        put("B-5", livelihoods, columns["exposure"])
+            put("B-3", damaged, columns["damage"], "damaged")
+            put("B-3a", get("damaged_dwellings"), dwelling, "damaged_dwellings")
+            put("B-4", destroyed, columns["damage"], "destroyed")
+            put("B-4a", get("destroyed_dwellings"), dwelling, "destroyed_dwellings")
+        put("B-5", livelihoods, columns["exposure"], "layer:livelihoods")
         parts = {"B-3": damaged, "B-4": destroyed, "B-5": livelihoods}
+        spreads = {"B-3": members("damaged"), "B-4": members("destroyed")}
+        spreads["B-5"] = members("layer:livelihoods")
         b1_columns = columns["damage"] if damaged is not None else columns["exposure"]
-        self._b1(put, parts, b1_columns, common.get("notes"), "population")
-        put("D1", get("evacuation"), columns["displacement"])
+        self._b1(put, parts, b1_columns, common.get("notes"), "population", spreads)
+        evacuation = self._by_residence(hazard_id, columns["displacement"], common.get("notes"))
+        put("D1", get("evacuation"), evacuation, "evacuation")
         if damaged is not None and destroyed is not None and measure != "pmd":
-            put("D2", damaged, columns["damage"])
-            put("D3", destroyed, columns["damage"])
+            put("D2", damaged, columns["damage"], "damaged")
+            put("D3", destroyed, columns["damage"], "destroyed")
         put("D4", get("relocation"), columns["relocation"])
-        at_impact = self._at_impact(hazard_id, columns["displacement"], common.get("notes"))
         for kind, key in (("sites", "D5"), ("early_warning", "D6")):
             if kind in layers:
-                put(key, self.value(layers[kind], area), at_impact)
+                put(key, self.value(layers[kind], area), evacuation, f"layer:{kind}")
 
-    def _b1(self, put, parts: dict, columns: dict, notes, whose: str) -> None:
-        """B-1 = (B-2 + B-3 + B-4 + B-5) of the parts present, with a note naming them."""
+    def _b1(self, put, parts: dict, columns: dict, notes, whose: str, spreads: dict) -> None:
+        """B-1 = (B-2 + B-3 + B-4 + B-5) of the parts present, with a note naming them;
+        its members' values are the sums of the parts' (when every part has them)."""
         named = {key: values for key, values in parts.items() if values is not None}
         if not named:
             return
         b1 = directly_affected(*_filled(list(named.values())))
+        together = [spreads.get(key) for key in named]
+        members = directly_affected(*together) if all(m is not None for m in together) else None
         note = f"B-1 = ({' + '.join(named)}) x 100,000 / {whose}; B-2 not modelled"
-        if whose != "population" and self._breakdown_index("livelihoods") is not None:
-            note += "; B-5 is not disaggregated"
-        put("B-1", b1, {**columns, "notes": _join(notes, note)})
+        put("B-1", b1, {**columns, "notes": _join(notes, note)}, spread_values=members)
 
-    def _group_rows(self, h, hazard_id, measure, band, common) -> None:
+    def _group_rows(self, h, hazard_id, measure, band, common, with_b5: bool) -> None:
+        """Rows of each group on the totals' rules: B-3, B-4, B-5 (the group's exposed x
+        the unit's livelihood share), B-1 of the three, D1; without the group's B-5 in
+        the store (written before it) no group B-1 where the total counts B-5."""
         if not self.group_info:
             return
-        tables = {
-            figure: self._group_values(figure, h, measure, band)
-            for figure in ("evacuation", "damaged", "destroyed")
-        }
+        names = ("evacuation", "damaged", "destroyed", "livelihoods")
+        tables = {figure: self._group_values(figure, h, measure, band) for figure in names}
         if tables["evacuation"] is None:
             return
+        spread = {figure: self._spread(h, measure, figure) for figure in names}
         population = self.s.groups["population"].values
         damage = self._curve_columns(hazard_id, "damage")
+        exposure = self._curve_columns(hazard_id, "exposure")
         displacement = self._curve_columns(hazard_id, "displacement")
         source = "grid population of the group (modelled shares; flagged)"
         for labels, index, breakdown, name in self.group_info:
@@ -473,23 +531,46 @@ class RowBuilder:
                     "denominator": float(np.sum(population[index][:, area.rows])),
                     "denominator_source": source,
                 }
-
-                def put(key, values, columns, area=area, extra=extra):
-                    self.emit(
-                        area, hazard_id, measure, BY_INDICATOR[key], values, {**extra, **columns}
-                    )
-
                 values = {
                     figure: None if table is None else self.value(table[index].sum(axis=0), area)
                     for figure, table in tables.items()
                 }
-                notes = extra.get("notes")
+                members = {
+                    figure: None if table is None else self.value(table[index].sum(axis=0), area)
+                    for figure, table in spread.items()
+                }
+                bound = (area, extra, members)
+
+                def put(key, values, columns, figure=None, spread_values=None, at=bound):
+                    area, extra, members = at  # this group's and area's
+                    if spread_values is None:
+                        spread_values = members.get(figure)
+                    self.emit(
+                        area,
+                        hazard_id,
+                        measure,
+                        BY_INDICATOR[key],
+                        values,
+                        {**extra, **columns},
+                        spread_values,
+                    )
+
+                parts = {}
                 if values["damaged"] is not None and np.isfinite(values["damaged"][0]):
-                    put("B-3", values["damaged"], damage)
-                    put("B-4", values["destroyed"], damage)
+                    put("B-3", values["damaged"], damage, "damaged")
+                    put("B-4", values["destroyed"], damage, "destroyed")
                     parts = {"B-3": values["damaged"], "B-4": values["destroyed"]}
-                    self._b1(put, parts, damage, extra.get("notes"), "the group's people")
-                put("D1", values["evacuation"], self._at_impact(hazard_id, displacement, notes))
+                if with_b5 and values["livelihoods"] is not None:
+                    put("B-5", values["livelihoods"], exposure, "livelihoods")
+                    parts["B-5"] = values["livelihoods"]
+                if parts and (not with_b5 or "B-5" in parts):
+                    b1_columns = damage if "B-3" in parts else exposure
+                    spreads = {"B-3": members["damaged"], "B-4": members["destroyed"]}
+                    spreads["B-5"] = members["livelihoods"]
+                    notes = extra.get("notes")
+                    self._b1(put, parts, b1_columns, notes, "the group's people", spreads)
+                evacuation = self._by_residence(hazard_id, displacement, extra.get("notes"))
+                put("D1", values["evacuation"], evacuation, "evacuation")
 
 
 def _filled(parts: list) -> list:

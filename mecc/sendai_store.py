@@ -5,19 +5,23 @@ Computed once at the end of ``mecc run`` from the engine's per-zone sums, so tha
 
 - per zone row (every unit of every level, then ``__outside__``), hazard, band and
   curve variant: people displaced by evacuation-type displacement (the displacement
-  curve on intensity; for a hazard with ``impact_time: day`` and a day/night table, the
-  people present at the time of impact), people whose dwellings are damaged but not
+  curve on intensity, by residence as in summary.json and zones.csv: the day/night
+  table of a hazard with ``impact_time: day`` changes only the people exposed at
+  impact, DESIGN.md "Mobility layers"), people whose dwellings are damaged but not
   destroyed and destroyed (damage-state curves), the same as dwellings (people divided
   by the household size of their finest unit), people at risk of planned relocation
   (sea-level rise), and the deaths of a curve's fatality model (Sendai A-2);
 - their expected annual values (``mecc.tables.variant_figures``: events
   ``sum f x value``, return-period maps the trapezoid, protection standards applied as
-  for AAD) and the PMD of the evacuation-type figure;
+  for AAD) and the PMD of the evacuation-type figure; for event sets with ensemble
+  members, each member's expected annual value of the central curve
+  (``expected_annual_member``, as zones.csv's ``aad_member_*``);
 - households, official population per zone, and per group of people (cohorts,
   attributes, people in sites, livelihood and early-warning shares) the expected annual
-  values of the evacuation-type, damage-state and exposed figures, and the per-band
-  evacuation-type figure; for a hazard with ``impact_time: day`` each unit's groups take
-  the unit's day / residence factor, so they add up to the unit's figure;
+  values of the evacuation-type, damage-state and exposed figures and of the group's
+  people whose livelihood the hazard disrupts (its exposed x the unit's livelihood
+  share: the group's B-5), each member's for event sets with members, per band the
+  evacuation-type figure, and a scenario's group B-5;
 - a JSON attribute ``metadata`` naming curves, evidence grades, sources and years.
 
 Nothing here reads or writes files; :func:`sendai_dataset` returns an xarray Dataset.
@@ -43,12 +47,16 @@ BAND_FIGURES = (
     "fatalities",
 )
 """Figures per zone, hazard, band and variant (NaN where a hazard has no such figure)."""
-GROUP_FIGURES = ("evacuation", "damaged", "destroyed", "exposed")
-"""Figures per group of people (expected annual values; per band in ``disaggregated``)."""
+GROUP_FIGURES = ("evacuation", "damaged", "destroyed", "exposed", "livelihoods")
+"""Figures per group of people (expected annual values; per band in ``disaggregated``):
+``livelihoods`` is the group's exposed people x its unit's livelihood share (B-5)."""
+DISPLACEMENT_BASIS = "residence"
+"""``metadata["displacement_by"]``: evacuation-type figures follow residence (stores
+written before it counted people present by day for hazards striking by day)."""
 SUDDEN_KINDS = ("events", "return_periods", "scenario")
 
 
-def _fine_figures(hazard, sums, tab, population) -> dict:
+def _fine_figures(hazard, sums, tab) -> dict:
     """``{(figure, variant): (n + 1, bands)}`` per finest unit + outside."""
     out = {}
     if hazard.exposure_only:
@@ -60,9 +68,8 @@ def _fine_figures(hazard, sums, tab, population) -> dict:
             values[:, 0] = people[:, band]
             out[("relocation", variant)] = values
         return out
-    factor = _presence_factor(tab, population)
-    for v, variant in enumerate(hazard.variant_names):
-        out[("evacuation", variant)] = sums.displaced[..., v] * factor
+    for v, variant in enumerate(hazard.variant_names):  # by residence (DESIGN.md)
+        out[("evacuation", variant)] = sums.displaced[..., v]
     for (state, variant), values in tab.arrays.get("damage", {}).items():
         out[(state, variant)] = values
     if "fatalities" in tab.arrays:  # the deaths of the curve's fatality model
@@ -70,15 +77,31 @@ def _fine_figures(hazard, sums, tab, population) -> dict:
     return out
 
 
-def _presence_factor(tab, population: np.ndarray):
-    """Per finest unit + outside ``(n + 1, 1)``: people present at impact / residents
-    (``impact_time: day`` with a day/night table), else 1. Evacuation-type figures follow
-    people where they are at impact; a unit's groups take its factor too (the people
-    present are assumed to have the unit's residents' make-up), so they add up to it."""
-    if "daytime" not in tab.arrays:
-        return 1.0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(population > 0, tab.arrays["daytime"] / population, 0.0)[:, None]
+def _livelihood_share(exposure, population: np.ndarray):
+    """Share of people whose livelihood a hazard disrupts per finest unit + outside, as
+    ``mecc.group_tables`` applies it (gaps and outside: the people-weighted mean), or
+    None without a livelihoods layer."""
+    if exposure.livelihoods is None:
+        return None
+    from mecc.group_tables import _with_outside_shares
+
+    return _with_outside_shares(exposure.livelihoods[1][:, None], population)[:, 0]
+
+
+def _members(hazard):
+    """Member names of an event set with ensemble members, else None."""
+    if hazard.kind != "events" or "member" not in hazard.bands.columns:
+        return None
+    return sorted(set(hazard.bands["member"].astype(str)))
+
+
+def _member_aad(hazard, rows: np.ndarray) -> np.ndarray:
+    """Each member's expected annual value of per-band zone rows ``(zone, band)`` (as
+    zones.csv's ``aad_member_*``: ``mecc.risk.member_aad``)."""
+    from mecc import risk
+
+    bands = hazard.bands
+    return risk.member_aad(rows, bands["frequency"].to_numpy(np.float64), bands["member"])[1]
 
 
 def household_sizes(exposure, population: np.ndarray) -> tuple[np.ndarray | None, dict]:
@@ -194,8 +217,11 @@ def sendai_dataset(
     n_zone, n_haz = len(table), len(hazards)
     n_band = max(len(h.bands) for h in hazards)
     n_var, n_pmd = len(VARIANT_ORDER), len(tables.PMD_PERIODS)
+    members = [_members(h) for h in hazards]
+    n_member = max((len(m) for m in members if m), default=0)
     per_band = np.full((len(BAND_FIGURES), n_zone, n_haz, n_band, n_var), np.nan)
     annual = np.full((len(BAND_FIGURES), n_zone, n_haz, n_var), np.nan)
+    member_annual = np.full((len(BAND_FIGURES), n_zone, n_haz, n_member), np.nan)
     pmd = np.full((n_zone, n_haz, n_pmd, n_var), np.nan)
     national_pmd = np.full((n_haz, n_pmd, n_var), np.nan)
     size, household_report = household_sizes(exposure, population)
@@ -205,9 +231,11 @@ def sendai_dataset(
         zip(hazards, hazard_tabs, protections, strict=True)
     ):
         records[hazard.id] = _hazard_record(hazard, specs.get(hazard.id, {}), tab)
+        if members[h]:
+            records[hazard.id]["members"] = members[h]
         shield = tables.protected_bands(hazard, protection)
         shield = 1.0 if shield is None else shield  # maps below a unit's standard: 0
-        fine = _fine_figures(hazard, result.hazards[hazard.id], tab, population)
+        fine = _fine_figures(hazard, result.hazards[hazard.id], tab)
         if size is not None:
             for state in ("damaged", "destroyed"):
                 for (figure, variant), values in list(fine.items()):
@@ -224,25 +252,31 @@ def sendai_dataset(
                 hazard, hazard.bands, rows, values, zones, protection
             )
             annual[f, :, h, slot] = figures["aad"]
+            if members[h] and variant == "central":  # the ensemble's spread (zones.csv's)
+                member_annual[f, :, h, : len(members[h])] = _member_aad(hazard, rows)
             if figure == "evacuation":  # PMD does not add up: the nation's own curve
                 national_pmd[h, :, slot] = national
                 for k, t in enumerate(tables.PMD_PERIODS):
                     pmd[:, h, k, slot] = figures[f"pmd_{t}"]
     names = _group_names(group_sets)
+    share = _livelihood_share(exposure, population)
     group_annual = np.full((len(GROUP_FIGURES), len(names), n_zone, n_haz, n_var), np.nan)
-    # evacuation-type people per group, zone row, hazard, band and variant (present at impact)
+    group_member = np.full((len(GROUP_FIGURES), len(names), n_zone, n_haz, n_member), np.nan)
+    # evacuation-type people per group, zone row, hazard, band and variant (by residence)
     group_band = np.full((len(names), n_zone, n_haz, n_band, n_var), np.nan)
+    group_b5 = np.full((len(names), n_zone, n_haz), np.nan)  # the group's B-5 of a scenario
     for hazard, groups in group_sets:
         h = hazards.index(hazard)
-        factor = _presence_factor(hazard_tabs[h], population)
         shielded = tables.protected_bands(hazard, protections[h])
-        per_map = factor * (1.0 if shielded is None else shielded)  # maps below P: 0
+        per_map = 1.0 if shielded is None else shielded  # maps below P: 0
         for g in groups:
             i, nb = names.index((g.breakdown, g.name)), len(hazard.bands)
             for v, variant in enumerate(hazard.variant_names):
                 if variant in VARIANT_ORDER:
                     rows = zones.aggregate(g.displaced[..., v] * per_map)
                     group_band[i, :, h, :nb, VARIANT_ORDER.index(variant)] = rows
+            if share is not None and hazard.kind == "scenario":  # one band
+                group_b5[i, :, h] = zones.aggregate(g.exposed[:, 0] * share)
         if hazard.kind not in ("events", "return_periods"):
             continue
         offset = len(hazard.variant_names)
@@ -251,11 +285,10 @@ def sendai_dataset(
         ]
         for g in groups:
             i = names.index((g.breakdown, g.name))
-            pieces = [
-                (figure, variant, g.displaced[..., k] * (factor if figure == "evacuation" else 1.0))
-                for figure, variant, k in parts
-            ]
+            pieces = [(figure, variant, g.displaced[..., k]) for figure, variant, k in parts]
             pieces.append(("exposed", "central", g.exposed))
+            if share is not None:  # B-5 of the group: on the same rule as everyone's
+                pieces.append(("livelihoods", "central", g.exposed * share[:, None]))
             for figure, variant, values in pieces:
                 if variant not in VARIANT_ORDER:
                     continue
@@ -265,6 +298,10 @@ def sendai_dataset(
                 )
                 slot = VARIANT_ORDER.index(variant)
                 group_annual[GROUP_FIGURES.index(figure), i, :, h, slot] = figures["aad"]
+                if members[h] and variant == "central":
+                    group_member[GROUP_FIGURES.index(figure), i, :, h, : len(members[h])] = (
+                        _member_aad(hazard, rows)
+                    )
     households = zones.aggregate(population / size) if size is not None else np.full(n_zone, np.nan)
     official = exposure.official or {}
     population_official = np.array(
@@ -284,6 +321,7 @@ def sendai_dataset(
             "national": official.get(config.country),
         },
         "household_size": household_report,
+        "displacement_by": DISPLACEMENT_BASIS,
         "hazards": records,
         "groups": {name: breakdown for breakdown, name in names},
         "sites": exposure.report.get("sites"),
@@ -324,10 +362,30 @@ def sendai_dataset(
         data["group_evacuation"] = (
             ("group", "zone", "hazard", "band", "variant"),
             group_band,
-            {"units": "people", "note": "evacuation-type, people present at impact"},
+            {"units": "people", "note": "evacuation-type, by residence"},
         )
         coords["group_figure"] = list(GROUP_FIGURES)
         coords["group"] = [name for _, name in names]
+        if share is not None:
+            data["group_livelihoods"] = (
+                ("group", "zone", "hazard"),
+                group_b5,
+                {"units": "people", "note": "scenarios: the group's exposed x livelihood share"},
+            )
+    if n_member:  # event sets with ensemble members: each member's expected annual value
+        coords["member"] = np.arange(n_member)
+        member_note = {"units": "per year", "note": "central curve; members: metadata"}
+        data["expected_annual_member"] = (
+            ("figure", "zone", "hazard", "member"),
+            member_annual,
+            member_note,
+        )
+        if names:
+            data["group_expected_annual_member"] = (
+                ("group_figure", "group", "zone", "hazard", "member"),
+                group_member,
+                member_note,
+            )
     dataset = xr.Dataset(
         {k: xr.Variable(*v) for k, v in data.items()},
         coords=coords,

@@ -56,7 +56,8 @@ INDICATORS = (
         "VC_DSR_DAFF",
         "Compound: (B-2 + B-3 + B-4 + B-5) x 100,000 / population. Here B-3 + B-4 (and B-5 when "
         "a livelihoods layer is given); B-2 is not modelled. value_number holds the people, "
-        "per_100k the rate.",
+        "per_100k the rate. A group's B-1 counts the group's B-3, B-4 and B-5 on the same rule, "
+        "so the sex rows, and the age rows, add up to the total.",
     ),
     Indicator(
         "B-3",
@@ -105,7 +106,7 @@ INDICATORS = (
         "VC_DSR_PDLN",
         "People exposed (intensity at or above the hazard's exposure threshold, x flooded "
         "fraction) x the per-zone share of people whose livelihood the hazard disrupts "
-        "(population.livelihoods).",
+        "(population.livelihoods); a group's: the group's exposed people x the same share.",
     ),
     Indicator(
         "D1",
@@ -114,9 +115,10 @@ INDICATORS = (
         "people",
         True,
         "",
-        "Population x displacement curve of intensity (people forced to leave at impact; by "
-        "where people are at the time of impact for hazards striking by day). National custom "
-        "indicator: no Sendai code exists for displacement.",
+        "Population x displacement curve of intensity (people forced to leave at impact), by "
+        "residence as in summary.json and zones.csv, also for hazards striking by day "
+        "(displacement follows where people live). National custom indicator: no Sendai code "
+        "exists for displacement.",
         "evacuation",
         "reactive",
         "short",
@@ -242,7 +244,9 @@ COLUMNS = {
     "confidence": "Evidence grade of the curve (A calibrated, B derived, C convention)",
     "low": "Lowest value over the range (range_kind)",
     "high": "Highest value over the range (range_kind)",
-    "range_kind": "What low and high span: curve variants, or the DEM lowered and raised by 1 m",
+    "range_kind": "What low and high span: curve variants; else, for expected annual values "
+    "of event sets with ensemble members, the members (with curve variants too, the members' "
+    "range is in notes); or the DEM lowered and raised by 1 m",
     "additive": "True where rows of one level add up to the level above and the nation",
     "sdg_series": "UN SDG series code fed by the same figure",
     "notes": "Caveats of the row",
@@ -340,7 +344,11 @@ def about_rows(meta: dict, left_out: list, version: str) -> list[tuple[str, str]
             "low and high span the curve variants (low displaces fewer people, high more; for "
             "B-3 the variant with fewer destroyed dwellings has more damaged ones) or, for "
             "sea-level rise, the DEM raised and lowered by 1 m. They are a range of the "
-            "method, not a confidence interval.",
+            "method, not a confidence interval. Expected annual values of event sets with "
+            "ensemble members (e.g. climate models) give the lowest and highest member's "
+            "value (range_kind 'ensemble members'; zones.csv aad_member_min/_max); where a "
+            "figure has curve variants too, low and high stay the variants' and the notes give "
+            "the members' range. The two kinds are never mixed in one range.",
         ),
         (
             "Confidence",
@@ -352,7 +360,9 @@ def about_rows(meta: dict, left_out: list, version: str) -> list[tuple[str, str]
             "By sex, age band, disability and income where the run gives cohorts and "
             "attributes; per-zone shares assume the shares hold everywhere inside the zone. "
             "Attributes overlap each other and the cohorts. Disaggregated rows cover expected "
-            "annual and scenario figures.",
+            "annual and scenario figures; each group's B-1 counts its B-3, B-4 and B-5 (its "
+            "exposed people x the unit's livelihood share), so sex rows and age rows add up to "
+            "the total.",
         ),
     ]
     for topic, text in left_out:
@@ -374,6 +384,9 @@ def about_rows(meta: dict, left_out: list, version: str) -> list[tuple[str, str]
         if record.get("exposure_threshold") is not None:
             parts.append(f"exposure threshold {record['exposure_threshold']:g} {record['unit']}")
         if record.get("impact_time") == "day":
-            parts.append("evacuation-type figures by where people are by day (day/night table)")
+            parts.append(
+                "strikes by day: the day/night table changes only the people exposed at impact "
+                "(zones_bands.csv exposed_at_impact); displacement here follows residence"
+            )
         rows.append((f"Hazard {hazard_id}", "; ".join(parts)))
     return rows

@@ -1,13 +1,16 @@
 """Displacement sites one by one: sites.csv.
 
 Each site of ``mobility.sites`` with, per hazard, the people of the site who would be
-exposed and displaced again (a scenario) or the site's average annual displacement
-(event sets and return-period maps), with the curve variants' range. The engine computes
-figures per person at each site's cell on its pass (``engine.PointFigures``: its own
-kernel, weighted like every cell of displaced.tif); a site's figure is its people times
-those. These are modelled estimates of secondary displacement for camp and site
-managers; the zone figures for people in sites are in zones_disaggregated.csv (group
-``in_sites``). Combined hazards (wind and surge together) are left out here.
+exposed and displaced again (a scenario: ``<hazard>_exposed``, ``<hazard>_displaced``),
+the site's average annual displacement (event sets and return-period maps:
+``<hazard>_aad``), with the curve variants' range (``_low``, ``_high``), or the site's
+people at risk of planned relocation (sea-level rise: ``<hazard>_at_risk_relocation``,
+people, no frequency; ``_low`` / ``_high`` the DEM raised / lowered by 1 m, as
+zones.csv). The engine computes figures per person at each site's cell on its pass
+(``engine.PointFigures``: its own kernel, weighted like every cell of displaced.tif); a
+site's figure is its people times those. These are modelled estimates of secondary
+displacement for camp and site managers; the zone figures for people in sites are in
+zones_disaggregated.csv (group ``in_sites``). Combined hazards (wind and surge together) are left out here.
 """
 
 from __future__ import annotations
@@ -62,7 +65,15 @@ def site_table(sites, hazards, overlays, points: dict | None, zones) -> pd.DataF
             ]
             zone_found = True
         weights = overlay.band_weight[figures.zone[pick]]  # (sites, bands)
-        for v, variant in enumerate(hazard.variant_names):
+        variants = hazard.variant_names
+        if hazard.kind == "relocation":  # a one-off count of people, not a yearly figure
+            variants = []  # bands: the DEM as given, lowered 1 m (high), raised 1 m (low)
+            for band, suffix in ((0, ""), (2, "_low"), (1, "_high")):
+                value = figures.displaced[pick, band, 0]
+                out[f"{hazard.id}_at_risk_relocation{suffix}"] = np.where(
+                    found, people * value, np.nan
+                )
+        for v, variant in enumerate(variants):
             suffix = "" if v == 0 else f"_{variant}"
             if hazard.kind == "scenario":
                 value = figures.displaced[pick, 0, v]

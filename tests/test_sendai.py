@@ -524,9 +524,10 @@ def test_people_in_sites_at_risk_of_secondary_displacement(tmp_path):
     assert everyone == pytest.approx(POP[:, 2:].sum() + 1000)
 
 
-def test_evacuation_type_follows_people_by_day(tmp_path):
-    """Half of zone A's people work in zone B by day: the day-time evacuation figure of B
-    is its displacement rate times its day-time people (A is dry: nobody displaced)."""
+def test_evacuation_type_follows_residence_by_day(tmp_path):
+    """Half of zone A's people work in zone B by day: displacement still follows residence
+    (DESIGN.md "Mobility layers"), so B's figure is its displacement rate times its
+    residents, as zones.csv's (A is dry: nobody displaced); the row says so."""
     from tests._run_inputs import POP
 
     (tmp_path / "od.csv").write_text("from,to,share\nA,B,0.5\nA,A,0.5\n", encoding="utf-8")
@@ -535,19 +536,19 @@ def test_evacuation_type_follows_people_by_day(tmp_path):
         tmp_path, {"day_night": {**spec, "share_column": "share"}}, impact_time="day"
     )
     night_b, a = POP[:, 2:].sum(), POP[:, :2].sum()
-    day_b = night_b + 0.5 * a
+    assert a > 0  # people who commute into B by day, not counted in B's displacement
     rate_b = POP[:, 2:].sum() / night_b  # everyone in zone B is in water >= 1 m
     common = {"indicator_code": "AAA-D1", "measure": "scenario"}
-    assert number(table, admin_code="B", **common) == pytest.approx(rate_b * day_b)
-    assert number(table, admin_code="AAA", **common) == pytest.approx(rate_b * day_b)
+    assert number(table, admin_code="B", **common) == pytest.approx(rate_b * night_b)
+    assert number(table, admin_code="AAA", **common) == pytest.approx(rate_b * night_b)
     row = pick(table, admin_code="B", **common).iloc[0]
-    assert "time of impact" in row["parameters"]
+    assert "by residence" in row["notes"] and "time of impact" not in row["parameters"]
 
 
-def test_groups_and_d6_follow_people_by_day(tmp_path):
+def test_groups_and_d6_follow_residence_by_day(tmp_path):
     """Day-time impact with cohorts and early warning: half of zone A's people work in
-    zone B (flooded, everyone >= 1 m in the scenario). Each unit's groups are its
-    residents' shares of the people present (the unit's day / residence ratio), so they
+    zone B (flooded, everyone >= 1 m in the scenario). Displacement follows residence:
+    each unit's groups are its residents' shares of its residents' displacement, so they
     add up to D1; D6 = early-warning share x D1. Same in sendai.xlsx."""
     from tests._run_inputs import DEPTH as DEPTH4
     from tests._run_inputs import POP as POP4
@@ -579,11 +580,10 @@ def test_groups_and_d6_follow_people_by_day(tmp_path):
     table = read(tmp_path / "out" / "sendai.csv")
     in_b = np.zeros((4, 4), bool)
     in_b[:, 2:] = True
-    night_b, day_b = POP4[in_b].sum(), POP4[in_b].sum() + 0.5 * POP4[~in_b].sum()
-    ratio = day_b / night_b  # zone A is dry (< 1 m): nobody of A is displaced
-    scenario = POP4[in_b & (DEPTH4 >= 1.0)].sum() * ratio  # = day_b
+    # by residence: the commuters into B change nothing (zone A is dry: nobody displaced)
+    scenario = POP4[in_b & (DEPTH4 >= 1.0)].sum()  # = B's residents
     res10, res100 = POP4[in_b & (DEPTH4 * 0.5 >= 1.0)].sum(), POP4[in_b & (DEPTH4 >= 1.0)].sum()
-    annual = (0.1 - 0.01) * (res10 + res100) / 2 * ratio
+    annual = (0.1 - 0.01) * (res10 + res100) / 2
     female = sum(shares["B"][:3])
     age_0_14 = shares["B"][0] + shares["B"][3]
     book = pd.read_excel(tmp_path / "out" / "sendai.xlsx", sheet_name=None, dtype=str)
@@ -616,7 +616,7 @@ def test_groups_and_d6_follow_people_by_day(tmp_path):
             sexes = pick(d1, breakdown="sex")["value_number"].astype(float).sum()
             ages = pick(d1, breakdown="age")["value_number"].astype(float).sum()
             assert sexes == pytest.approx(total, rel=1e-9) and ages == pytest.approx(total)
-            assert all("add up to D1" in n for n in pick(d1, breakdown="sex")["notes"])
+            assert all("by residence" in n for n in pick(d1, breakdown="sex")["notes"])
 
 
 # ------------------------------------------------------------------- deaths (A-2)
