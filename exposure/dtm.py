@@ -178,10 +178,17 @@ def _sex_specific(tag: str, pattern: str) -> bool:
     return bool(extra & {"f", "m", "female", "male", "children", "adults", "elderly"})
 
 
-def _numbers(raw, column, label, field, *, lo=None, hi=None, first=2) -> np.ndarray:
-    """A column of finite numbers in ``[lo, hi]`` (empty cells: NaN); ``first`` is the row
-    number of the table's first data row in the file (for messages)."""
+def _numbers(raw, column, label, field, *, lo=None, hi=None, first=2, required=False) -> np.ndarray:
+    """A column of finite numbers in ``[lo, hi]`` (empty cells: NaN, or refused when
+    ``required``); ``first`` is the row number of the table's first data row in the file
+    (for messages)."""
     text = raw[column].astype(str).str.strip()
+    if required and (text == "").any():
+        row = int(np.flatnonzero((text == "").to_numpy())[0])
+        raise DataError(
+            f"{label}: column {column!r} ({field}): row {row + first} is empty; give a "
+            "number (0 when there is none)"
+        )
     values = pd.to_numeric(text.replace("", np.nan), errors="coerce")
     bad = (values.isna() & (text != "")) | (values < (lo if lo is not None else -np.inf))
     bad |= (values > (hi if hi is not None else np.inf)) | values.isin([np.inf, -np.inf])
@@ -313,8 +320,9 @@ def read_dtm_sites(path, *, as_of=None, label=None) -> pd.DataFrame:
         degrees), ``individuals`` (float64), ``households`` (float64, NaN when not
         given), ``site_type`` (str, may be empty), ``as_of`` (datetime64, NaT when
         unknown), ``origin_code`` (P-code of the zone the site's people come from; empty
-        when not given). Rows without coordinates are refused (they cannot be placed), and
-        so are dates not written ``YYYY-MM-DD`` (``01/05/2026`` would be a guess between
+        when not given). Rows without coordinates are refused (they cannot be placed), rows
+        without individuals (an empty cell is not 0: write 0 for an empty site), and so are
+        dates not written ``YYYY-MM-DD`` (``01/05/2026`` would be a guess between
         1 May and 5 January), a list without sites and an Excel 97-2003 workbook. Of a
         workbook with several sheets the first is read, and a warning names it.
     """
@@ -339,8 +347,8 @@ def read_dtm_sites(path, *, as_of=None, label=None) -> pd.DataFrame:
             else "",
             "lat": lat,
             "lon": np.where(lon > 180.0, lon - 360.0, lon),  # exact for -180..180
-            "individuals": _numbers(
-                raw, found["individuals"], label, "individuals", lo=0, first=first
+            "individuals": _numbers(  # an empty cell is no count: refused, not taken as 0
+                raw, found["individuals"], label, "individuals", lo=0, first=first, required=True
             ),
             "households": _numbers(raw, found["households"], label, "households", lo=0, first=first)
             if "households" in found

@@ -71,6 +71,22 @@ def _keys_of(spec: dict, keys: set, label: str, required: set = frozenset()) -> 
         raise ConfigError(f"{label}.{missing[0]}: missing (required)")
 
 
+def _zone_codes(frame: pd.DataFrame, column: str, where: str) -> pd.Series:
+    """A column of zone codes as text; a row without a code is refused, as
+    :func:`exposure.cohorts.read_zone_table` refuses it (``data row 4 has no zone code``)."""
+    codes = frame[column].fillna("").astype(str).str.strip()
+    if (codes == "").any():
+        row = int(np.flatnonzero((codes == "").to_numpy())[0])
+        raise DataError(f"{where}.{column}: data row {row + 1} has no zone code")
+    return codes
+
+
+def _rows(positions) -> str:
+    """Data rows (0-based positions) as a message names them: "rows 2 and 5"."""
+    numbers = [str(int(k) + 1) for k in positions]
+    return f"rows {', '.join(numbers[:-1])} and {numbers[-1]}"
+
+
 def season_weights(mapping, label: str) -> np.ndarray:
     """A hazard's distribution of event months (``season:``), normalised to add up to 1."""
     weights = _month_mapping(mapping, label, "a share of events")
@@ -106,6 +122,7 @@ def read_seasonal(spec, base_dir: str, label: str):
     for column in (spec["code_column"], spec["month_column"], spec["multiplier_column"]):
         if column not in frame.columns:
             raise DataError(f"{where}: column {column} not found")
+    codes = _zone_codes(frame, spec["code_column"], where)
     month = pd.to_numeric(frame[spec["month_column"]], errors="coerce")
     factor = pd.to_numeric(frame[spec["multiplier_column"]], errors="coerce")
     bad = ~month.isin(MONTHS) | ~np.isfinite(factor) | ~factor.between(0, MOST_PRESENT)
@@ -115,10 +132,18 @@ def read_seasonal(spec, base_dir: str, label: str):
             f"{where}: data row {row + 1} needs a month 1-12 in {spec['month_column']} and a "
             f"multiplier from 0 to {MOST_PRESENT:g} in {spec['multiplier_column']}"
         )
+    long = pd.DataFrame({"code": codes, "month": month.astype(np.int64), "factor": factor})
+    conflict = long.groupby(["code", "month"])["factor"].transform("nunique") > 1
+    if conflict.any():  # the same figure twice is harmless; two figures are a conflict
+        code, m = long.loc[conflict].iloc[0][["code", "month"]]
+        rows = np.flatnonzero(((long["code"] == code) & (long["month"] == m)).to_numpy())
+        raise DataError(
+            f"{where}: zone {code}, month {m} has conflicting multipliers in data "
+            f"{_rows(rows)} ({', '.join(f'{v:g}' for v in factor.iloc[rows])}); give one "
+            "per zone and month"
+        )
     per_zone: dict = {}
-    for code, m, f in zip(
-        frame[spec["code_column"]].astype(str).str.strip(), month, factor, strict=True
-    ):
+    for code, m, f in zip(codes, long["month"], factor, strict=True):
         months = per_zone.setdefault(code, np.ones(12))
         months[int(m) - 1] = float(f)
     return None, per_zone
@@ -145,8 +170,8 @@ def read_day_night(spec, base_dir: str, label: str) -> pd.DataFrame:
             raise DataError(f"{where}: column {column} not found")
     table = pd.DataFrame(
         {
-            "origin": frame[spec["origin_column"]].astype(str).str.strip(),
-            "destination": frame[spec["destination_column"]].astype(str).str.strip(),
+            "origin": _zone_codes(frame, spec["origin_column"], where),
+            "destination": _zone_codes(frame, spec["destination_column"], where),
             "share": pd.to_numeric(frame[spec["share_column"]], errors="coerce"),
         }
     )
@@ -154,7 +179,19 @@ def read_day_night(spec, base_dir: str, label: str) -> pd.DataFrame:
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError(f"{where}.{spec['share_column']}: data row {row + 1} is not a share 0-1")
-    table = table[table["origin"] != table["destination"]]
+    moves = table["origin"] != table["destination"]
+    twice = moves & table.duplicated(["origin", "destination"], keep=False)
+    if twice.any():  # summed, or the same row twice? Either could be meant: the user says
+        first = table[twice].iloc[0]
+        pair = (table["origin"] == first["origin"]) & (table["destination"] == first["destination"])
+        rows = np.flatnonzero(pair.to_numpy())
+        shares = ", ".join(f"{v:g}" for v in table["share"].iloc[rows])
+        raise DataError(
+            f"{where}: origin {first['origin']}, destination {first['destination']} appears in "
+            f"data {_rows(rows)} (shares {shares}); give each pair once, with the share of "
+            "the origin's residents who spend the day there"
+        )
+    table = table[moves]
     leaving = table.groupby("origin")["share"].sum()
     if (leaving > 1 + 1e-9).any():
         code = leaving.index[int(np.flatnonzero((leaving > 1 + 1e-9).to_numpy())[0])]

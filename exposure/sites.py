@@ -8,14 +8,18 @@ sites who would be displaced again are "at risk of secondary displacement" (DESI
 Mobility layers).
 
 Whether the population grid already counts them is the user's statement
-(``in_population_grid``):
+(``in_population_grid``), applied site by site (:func:`site_modes`):
 
-- ``false``: they are added to the grid at their sites;
-- ``true`` with the zone of origin of each site's people: they are moved — taken out of
-  their zone of origin in proportion to its people, then added at the site;
-- ``true`` without origins: the grid already holds them at the sites; nothing moves and
-  the site's people are labelled within the cell (at most the cell's people; a shortfall
-  is warned about).
+- ``false``: every site's people are added to the grid at their site (an origin code,
+  if given, changes nothing);
+- ``true``, for a site with the code of its people's zone of origin: they are moved —
+  taken out of that zone in proportion to its people, then added at the site;
+- ``true``, for a site without an origin code: the grid already holds its people at the
+  site; nothing moves and they are labelled within the cell (at most the cell's people;
+  a shortfall is warned about).
+
+A list may mix the last two: only the sites with an origin code move people, and the
+others add nobody (the user said the grid already counts them).
 """
 
 from __future__ import annotations
@@ -27,7 +31,22 @@ import pandas as pd
 
 from mecc.errors import MeccWarning
 
-__all__ = ["SitePeople"]
+__all__ = ["ADDED", "IN_GRID", "MOVED", "SitePeople", "site_modes"]
+
+ADDED, MOVED, IN_GRID = "added", "moved from origin", "already in the grid"
+"""What happens to a site's people (:func:`site_modes`)."""
+
+
+def site_modes(sites: pd.DataFrame, in_population_grid: bool) -> np.ndarray:
+    """Each site's mode: :data:`ADDED` when the grid does not count the sites' people;
+    else :data:`MOVED` for a site with an ``origin_code`` and :data:`IN_GRID` for one
+    without (the rule is per site, so a list where only some sites give an origin adds
+    nobody twice)."""
+    if not in_population_grid:
+        return np.full(len(sites), ADDED, dtype=object)
+    codes = sites["origin_code"] if "origin_code" in sites else pd.Series("", index=sites.index)
+    origin = codes.fillna("").astype(str).str.strip() != ""
+    return np.where(origin.to_numpy(), MOVED, IN_GRID).astype(object)
 
 
 class SitePeople:
@@ -40,9 +59,12 @@ class SitePeople:
     grid : mecc.grid.GridSpec
         The analysis grid.
     label : str
+    in_population_grid : bool
+        The run file's statement; with :func:`site_modes` it decides, site by site,
+        whose people :meth:`add_into` adds (``sites["mode"]`` says it of each site kept).
     """
 
-    def __init__(self, sites: pd.DataFrame, grid, label: str):
+    def __init__(self, sites: pd.DataFrame, grid, label: str, in_population_grid: bool = False):
         from pyproj import Transformer
 
         transformer = Transformer.from_crs("EPSG:4326", grid.crs, always_xy=True)
@@ -62,26 +84,33 @@ class SitePeople:
         kept = sites.loc[inside].copy()
         kept["row"] = rows[inside].astype(np.int64)
         kept["col"] = cols[inside].astype(np.int64)
+        kept["mode"] = site_modes(kept, in_population_grid)
         self.sites = kept
-        cells = kept.groupby(["row", "col"], sort=True)["individuals"].sum()
-        self.rows = cells.index.get_level_values(0).to_numpy(np.int64)
-        self.cols = cells.index.get_level_values(1).to_numpy(np.int64)
-        self.people = cells.to_numpy(np.float64)
+        self.rows, self.cols, self.people = _cells(kept)
         self.total = float(self.people.sum())
+        self._added = _cells(kept[kept["mode"] != IN_GRID])
+        self.added_total = float(self._added[2].sum())
 
-    def _in(self, window):
+    @property
+    def moved(self) -> pd.DataFrame:
+        """The sites whose people are moved from their zone of origin (kept sites)."""
+        return self.sites[self.sites["mode"] == MOVED]
+
+    def _in(self, window, cells=None):
+        rows, cols, people = cells if cells is not None else (self.rows, self.cols, self.people)
         r0, c0 = int(window.row_off), int(window.col_off)
         pick = (
-            (self.rows >= r0)
-            & (self.rows < r0 + int(window.height))
-            & (self.cols >= c0)
-            & (self.cols < c0 + int(window.width))
+            (rows >= r0)
+            & (rows < r0 + int(window.height))
+            & (cols >= c0)
+            & (cols < c0 + int(window.width))
         )
-        return self.rows[pick] - r0, self.cols[pick] - c0, self.people[pick]
+        return rows[pick] - r0, cols[pick] - c0, people[pick]
 
     def add_into(self, window, out: np.ndarray) -> None:
-        """Add each site's people to its cell of ``out`` (a block of ``window``)."""
-        rows, cols, people = self._in(window)
+        """Add the people of the sites added or moved (not those already in the grid) to
+        their cells of ``out`` (a block of ``window``)."""
+        rows, cols, people = self._in(window, self._added)
         np.add.at(out, (rows, cols), people)
 
     def layer_points(self, window, people: np.ndarray):
@@ -89,3 +118,13 @@ class SitePeople:
         at most each cell's ``people``."""
         rows, cols, values = self._in(window)
         return rows, cols, np.minimum(values, people[rows, cols])
+
+
+def _cells(sites: pd.DataFrame) -> tuple:
+    """``(rows, cols, people)`` per cell holding sites (people summed over its sites)."""
+    cells = sites.groupby(["row", "col"], sort=True)["individuals"].sum()
+    return (
+        cells.index.get_level_values(0).to_numpy(np.int64),
+        cells.index.get_level_values(1).to_numpy(np.int64),
+        cells.to_numpy(np.float64),
+    )

@@ -17,8 +17,9 @@ model and Mobility layers; README, "Who is exposed, and where"):
   displaced who could leave pre-emptively;
 - ``mobility.seasonal`` with a hazard's ``season``: presence when events happen;
 - ``mobility.day_night`` with a hazard's ``impact_time: day``: people exposed by day;
-- ``mobility.sites``: people in displacement sites, added or moved, reported as at risk
-  of secondary displacement;
+- ``mobility.sites``: people in displacement sites, added, moved from their zone of origin
+  or labelled in place, site by site (``exposure.sites.site_modes``), reported as at
+  risk of secondary displacement;
 - ``mobility.allocation``: where the displaced may go (``mecc.allocation``).
 """
 
@@ -211,18 +212,16 @@ def prepare_exposure(config, population, zones, grid, block_shape, threads) -> E
     sites = None
     if sites_spec is not None:
         from exposure.dtm import read_dtm_sites
-        from exposure.sites import SitePeople
+        from exposure.sites import SitePeople, site_modes
 
         where = f"{label}.mobility.sites ({sites_spec['path']})"
         table = read_dtm_sites(
             _path(config, sites_spec["path"]), as_of=sites_spec.get("as_of"), label=where
         )
-        sites = SitePeople(table, grid, where)
-        has_origin = bool((table["origin_code"] != "").any())
-        if not sites_spec["in_population_grid"]:
-            mode = "added"
-        else:
-            mode = "moved from origin" if has_origin else "already in the grid"
+        sites = SitePeople(table, grid, where, sites_spec["in_population_grid"])
+        per_site = site_modes(table, sites_spec["in_population_grid"])  # the rule is per site
+        modes = table.assign(mode=per_site)["mode"].value_counts().to_dict()
+        mode = next(iter(modes)) if len(modes) == 1 else "per site"
         exposure.sites, exposure.sites_mode = sites, mode
         exposure.report["sites"] = {
             "file": sites_spec["path"],
@@ -230,9 +229,11 @@ def prepare_exposure(config, population, zones, grid, block_shape, threads) -> E
             "people": float(table["individuals"].sum()),
             "on_grid": sites.total,
             "mode": mode,
+            "sites_per_mode": {key: int(n) for key, n in modes.items()},
             "as_of": sorted({str(d.date()) for d in table["as_of"].dropna()}),
         }
-    needs_totals = "scale_to" in pop_spec or exposure.sites_mode == "moved from origin"
+    moving = sites is not None and not sites.moved.empty
+    needs_totals = "scale_to" in pop_spec or moving
     if needs_totals:
         by_zone = engine.population_by_zone(grid, population, zones, block_shape, threads)
         scale = np.ones(zones.n + 1)
@@ -243,10 +244,10 @@ def prepare_exposure(config, population, zones, grid, block_shape, threads) -> E
             report["year"] = pop_spec["scale_to"].get("year")
             report["grid_total"] = float(by_zone[: zones.n].sum())
             exposure.report["scale_to"] = report
-        if exposure.sites_mode == "moved from origin":
-            scale = scale * _origin_factors(sites.sites, zones, by_zone * scale, label)
+        if moving:
+            scale = scale * _origin_factors(sites.moved, zones, by_zone * scale, label)
         exposure.zone_scale = scale
-    if sites is not None and exposure.sites_mode != "already in the grid":
+    if sites is not None and sites.added_total > 0:  # the sites added or moved
         exposure.additions = sites
     cohort_grids = None
     if "cohorts" in pop_spec:
@@ -332,9 +333,9 @@ def _zone_shares(spec, config, zones, where: str) -> np.ndarray:
 
 
 def _origin_factors(sites, zones, by_zone: np.ndarray, label: str) -> np.ndarray:
-    """Factors that take the sites' people out of their zones of origin."""
+    """Factors that take the people of ``sites`` (those moved) out of their zones of origin."""
     removal = np.zeros(zones.n + 1)
-    origins = sites[sites["origin_code"] != ""].groupby("origin_code")["individuals"].sum()
+    origins = sites.groupby("origin_code")["individuals"].sum()
     for code, moved in origins.items():
         hit = zones.locate(code)
         if hit is None:

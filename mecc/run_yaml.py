@@ -4,7 +4,9 @@
 numbers without a word taken out: a zero-padded number is decimal (``0010:`` is a
 10-year return period, not octal 8; ``08`` is August, not text), ``1:30`` is text (not
 the base-60 number 90), and keys YAML reads as true or false (``yes:``, ``ON:``) or as
-lists are refused, as are duplicate keys. Merge keys (``<<: *anchor``) work.
+lists are refused, as are duplicate keys, and a value YAML cannot make what it looks
+like (an unquoted ``2026-02-30`` is no date) is refused with its line and key path.
+Merge keys (``<<: *anchor``) work.
 
 :func:`read_text` reads UTF-8 (with or without a byte-order mark) and UTF-16/32 with a
 byte-order mark (Notepad's "Unicode"); other bytes are refused with the line and byte.
@@ -21,7 +23,7 @@ import re
 
 import yaml
 
-from mecc.errors import ConfigError, InputFileError, _first_bad_byte, error_reason
+from mecc.errors import ConfigError, InputFileError, MeccError, _first_bad_byte, error_reason
 
 __all__ = ["RunFileLoader", "ZeroPadded", "iso_date", "read_text", "shown"]
 
@@ -35,7 +37,60 @@ class RunFileLoader(yaml.SafeLoader):
     reads ``1:30`` as text rather than the base-60 number 90. Mappings refuse duplicate
     keys, keys read as true or false (``yes:``, ``ON:``) and keys that are lists or
     mappings; merge keys (``<<: *anchor``) work, and keys written after them win.
+
+    A scalar its type's constructor refuses (an impossible date such as ``2026-02-30``,
+    which YAML 1.1 takes for a date, or ``!!float abc``) is a :class:`ConfigError`
+    naming its line and key path, e.g. ``line 12: mobility.sites.as_of: 2026-02-30 is
+    not a date (day is out of range for month)``, not a ``ValueError``.
     """
+
+    def construct_document(self, node):
+        self._key_paths = _key_paths(node)
+        return super().construct_document(node)
+
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError) as error:
+            if isinstance(error, MeccError) or not isinstance(node, yaml.ScalarNode):
+                raise
+            path = getattr(self, "_key_paths", {}).get(node)
+            raise ConfigError(_unreadable(node, path, error)) from None
+
+
+def _key_paths(root) -> dict:
+    """``{node: key path}`` (``mobility.sites.as_of``, ``hazards[0].period``) of every
+    node under ``root``; a key's node has ``(path of its mapping, key)``. A node reached
+    twice (an alias) keeps the first."""
+    paths: dict = {}
+    stack = [(root, "")]
+    while stack:
+        node, path = stack.pop()
+        if node in paths:
+            continue
+        paths[node] = path
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in reversed(node.value):
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
+                inner = f"{path}.{key}" if path else str(key)
+                stack += [(value_node, inner), (key_node, (path, key))]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += [(item, f"{path}[{k}]") for k, item in reversed(list(enumerate(node.value)))]
+    return paths
+
+
+def _unreadable(node, path, error: Exception) -> str:
+    """One line on a scalar YAML cannot make: its line, key path, text and the reason."""
+    where = f"line {node.start_mark.line + 1}: "
+    if isinstance(path, tuple):  # a key
+        where += f"{path[0]}: the key " if path[0] else "the key "
+    elif path:
+        where += f"{path}: "
+    kind = node.tag.rsplit(":", 1)[-1]
+    if kind == "timestamp":
+        what = "a date and time" if ":" in node.value else "a date"
+        return f"{where}{node.value} is not {what} ({error_reason(error)})"
+    return f"{where}{node.value} cannot be read as {kind} ({error_reason(error)})"
 
 
 class ZeroPadded(int):
