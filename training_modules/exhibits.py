@@ -4,7 +4,14 @@ A map is an inline SVG (``mecc.figures.polygon_map_svg``) with the same class br
 and colours as the interactive map (``mecc.map_data``), so "your map should look like
 this" matches what ``mecc map`` draws; its legend and caption are words added per
 language. A table is a DataFrame of the run's figures; its headers are words too.
-Nothing here is in a language: zone names are data (they come from the run).
+Nothing here is in a language: zone names are data (they come from the run); a table
+marks the columns of place names (kind ``place``) and of labels of the data (``label``),
+whose "(fictional)" tag each language shows in its own words.
+
+The layers of the interactive map (``mecc map``) that a module's words name are declared
+in its structure, never retyped in a language: a printed map's ``layer`` (the layer
+showing the same figures) and a step's ``layers``. :func:`layer_name` writes a layer's
+name from the map's own labels (``mecc/locales/maps.yaml``), as ``mecc map`` does.
 """
 
 from __future__ import annotations
@@ -17,7 +24,15 @@ import numpy as np
 from mecc.errors import ConfigError
 from training_modules.scenario import fill_knobs
 
-__all__ = ["MapExhibit", "TableExhibit", "map_exhibit", "short_name", "table_exhibit"]
+__all__ = [
+    "MapExhibit",
+    "TableExhibit",
+    "layer_name",
+    "map_exhibit",
+    "named_layers",
+    "short_name",
+    "table_exhibit",
+]
 
 NO_DATA_COLOUR = "#bdbdbd"
 BASE_COLOUR = "#f4f1ea"
@@ -173,7 +188,7 @@ def _zone_table(facts, spec):
     level = int(spec.get("level", 2))
     rows = facts.zone_rows(spec["hazard"], level).set_index("zone_code")
     out = pd.DataFrame({"zone_name": rows["zone_name"]})
-    kinds = {"zone_name": "text"}
+    kinds = {"zone_name": "place"}
     for column in spec["columns"]:
         source, _, name = column.rpartition(":")
         if source == "band":
@@ -201,7 +216,7 @@ def _records_table(facts, spec):
 
     frame = facts.records()[RECORD_COLUMNS].drop(columns=["zone_code"])
     kinds = dict.fromkeys(frame.columns, "number")
-    kinds.update(serial="text", zone_name="text")
+    kinds.update(serial="text", zone_name="place")
     return frame, kinds
 
 
@@ -210,7 +225,7 @@ def _shelters_table(facts, spec):
     names = facts.zones.drop_duplicates("zone_code").set_index("zone_code")["zone_name"]
     frame = frame.assign(zone_name=names.reindex(frame["zone_code"]).to_numpy())
     frame = frame[["site_id", "kind", "zone_name", "floor_area_m2", "road_distance_m"]]
-    kinds = {"site_id": "text", "kind": "site_kind", "zone_name": "text"}
+    kinds = {"site_id": "text", "kind": "site_kind", "zone_name": "place"}
     kinds.update(floor_area_m2="number", road_distance_m="number")
     return frame, kinds
 
@@ -230,7 +245,7 @@ def _futures_table(facts, spec):
         rows.append({"future_label": future["label"], **{c: entry[c] for c in spec["columns"]}})
     frame = pd.DataFrame(rows)
     kinds = dict.fromkeys(spec["columns"], "number")
-    kinds["future_label"] = "text"
+    kinds["future_label"] = "label"
     return frame, kinds
 
 
@@ -243,7 +258,7 @@ def _future_zones_table(facts, spec):
     ]
     frame = rows[["zone_name", *spec["columns"]]].reset_index(drop=True)
     kinds = dict.fromkeys(spec["columns"], "number")
-    kinds["zone_name"] = "text"
+    kinds["zone_name"] = "place"
     return frame, kinds
 
 
@@ -304,3 +319,64 @@ def table_exhibit(facts, spec: dict) -> TableExhibit:
     digits = re.findall(r"\d+", str(spec.get("band", "")))
     args = {"t": digits[0]} if digits else {}
     return TableExhibit(spec["id"], frame, kinds, dict(spec.get("headers") or {}), args)
+
+
+# --- layers of the interactive map ------------------------------------------------------
+
+LAYER_SEPARATOR = " \u00b7 "
+"""Between a layer's label and its hazard id in ``mecc map`` (``mecc/maps.py``)."""
+_LAYER_KEYS = ("label", "hazard")
+
+
+def named_layers(module, knobs: dict) -> dict:
+    """The interactive map's layers a module's words name, ``{name: spec}``.
+
+    A printed map's ``layer`` is named by the map's id; a step's ``layers`` give their
+    names. The words use a layer as the placeholder ``{layer_<name>}``. A spec gives the
+    map label's key (``label: layer_intensity``), the hazard id and the label's values:
+    ``band`` (a band key of the map, e.g. ``band_return_period`` with ``t``), ``figure``
+    (``aad``: the map's ``figure_aad``), ``future`` (a future's id: its label in the run)
+    or any other ``{placeholder}`` of the label (``t``). Knobs are filled in.
+    """
+    out = {}
+    for spec in module.items("maps"):
+        if spec.get("layer"):
+            out[spec["id"]] = fill_knobs(spec["layer"], knobs)
+    for step in module.items("steps"):
+        for name, spec in (step.get("layers") or {}).items():
+            out[name] = fill_knobs(spec, knobs)
+    for name, spec in out.items():
+        if not isinstance(spec, dict) or any(k not in spec for k in _LAYER_KEYS):
+            raise ConfigError(f"{module.path.name}: layer {name}: give at least label and hazard")
+    return out
+
+
+def layer_name(spec: dict, labels: dict, futures: dict | None = None) -> str:
+    """A layer's name as ``mecc map`` shows it in the language of ``labels``.
+
+    Parameters
+    ----------
+    spec : dict
+        A layer of :func:`named_layers`.
+    labels : dict
+        The map's labels in one language (:func:`mecc.map_data.labels`).
+    futures : dict, optional
+        Future id -> its label in the run (``summary.json``'s ``futures``).
+
+    Returns
+    -------
+    str
+        Plain text (not escaped), e.g. ``Hazard intensity, 100-year map · river_flood``.
+    """
+    args = {k: str(v) for k, v in spec.items() if k not in _LAYER_KEYS}
+    try:
+        if "band" in args:
+            args["band"] = labels[args["band"]].format(**args)
+        if "figure" in args:
+            args["figure"] = labels.get(f"figure_{args['figure']}", args["figure"])
+        if "future" in args:
+            args["future"] = str((futures or {})[args["future"]])
+        text = labels[spec["label"]].format(**args)
+    except KeyError as error:
+        raise ConfigError(f"map layer {spec}: the map has no {error.args[0]!r}") from None
+    return f"{text}{LAYER_SEPARATOR}{spec['hazard']}"

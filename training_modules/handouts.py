@@ -14,7 +14,9 @@ from mecc.offline import check_offline
 from training_modules.words import STYLE_FILE, Words, esc
 
 __all__ = [
+    "data_label",
     "head_row",
+    "interactive_map_text",
     "legend_html",
     "map_figure",
     "page",
@@ -42,10 +44,14 @@ def page(words: Words, title: str, body: str, kind: str, *, offline: bool = True
 def cover(words: Words, module, kicker_key: str, variant: int) -> str:
     level = words.c(f"levels.{module.data['level']}")
     meta = words.c("handout.meta", level=level, minutes=module.data["minutes"], variant=variant)
+    records = ""
+    if (module.data.get("scenario") or {}).get("records"):  # reported figures, not modelled
+        records = f'<span class="badge">{words.c("notice.reported")}</span>'
     return (
         f'<header class="cover"><p class="kicker">{words.c(kicker_key, number=module.number)}</p>'
         f'<h1>{words.m("title")}</h1><p class="meta">{meta}</p>'
         f'<p><span class="badge">{words.c("notice.modelled")}</span>'
+        f"{records}"
         f'<span class="badge">{words.c("notice.fictional")}</span></p>'
         f"{words.md('summary')}</header>"
     )
@@ -76,15 +82,25 @@ _FICTIONAL_TAG = re.compile(r"\s*\(fictional\)\s*$")
 def place_name(words: Words, name) -> str:
     """A place name of the exercise data with its "(fictional)" tag in the language.
 
-    The fictional country's data name each district ``Joval (fictional)``; the options of
-    questions show the tag in the page's language (``Joval (nombre ficticio)``). Tables
-    show the names as the data hold them (as a participant finds them in the files).
-    Not escaped.
+    The fictional country's data name each district ``Joval (fictional)``; options of
+    questions and tables show the tag in the page's language (``Joval (nombre
+    ficticio)``), so the name a participant finds in the files (``Joval``) reads the
+    same everywhere on the page. Not escaped.
     """
-    text = str(name)
+    return _retag(words, name, "notice.fictional_tag")
+
+
+def data_label(words: Words, label) -> str:
+    """A label of the exercise data (a future, ``SSP2-4.5, 2050 (fictional)``) with its
+    "(fictional)" tag in the language (``SSP2-4.5, 2050 (fictif)``). Not escaped."""
+    return _retag(words, label, "notice.fictional_data_tag")
+
+
+def _retag(words: Words, text, key: str) -> str:
+    text = str(text)
     if not _FICTIONAL_TAG.search(text):
         return text
-    return _FICTIONAL_TAG.sub("", text) + f" ({words.common('notice.fictional_tag')})"
+    return _FICTIONAL_TAG.sub("", text) + f" ({words.common(key)})"
 
 
 WORD_KINDS = {
@@ -117,6 +133,10 @@ def table_html(words: Words, exhibit, caption: str) -> str:
                 cells.append(f'<td class="num">{words.num(value)}</td>')
             elif kind in WORD_KINDS:
                 cells.append(f"<td>{words.c(WORD_KINDS[kind] + str(value))}</td>")
+            elif kind == "place":
+                cells.append(f"<td>{esc(place_name(words, value))}</td>")
+            elif kind == "label":
+                cells.append(f"<td>{esc(data_label(words, value))}</td>")
             else:
                 cells.append(f"<td>{esc(str(value))}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
@@ -197,11 +217,13 @@ def render_handout(
     sources: str,
     *,
     interactive_map: bool = True,
+    layers: dict | None = None,
 ) -> str:
     """The participant handout of one module in one language.
 
     ``interactive_map``: whether the pack holds the module's ``map.html`` (a pack built
     with ``--no-maps`` has none, and the handout then does not point to it).
+    ``layers``: the names of the map's layers the module names (:func:`interactive_map_text`).
     """
     objectives = "".join(
         f"<li>{words.m('objectives.' + o)}</li>" for o in module.items("objectives")
@@ -226,7 +248,7 @@ def render_handout(
     ]
     interactive = ""
     if interactive_map and module.data.get("interactive_map"):
-        interactive = f"<p>{words.c('handout.interactive_map')}</p>"
+        interactive = f"<p>{esc(interactive_map_text(words, module, layers or {}))}</p>"
     parts.append(
         f'<section class="track-no-install"><h2>{words.c("handout.track_no_install")}</h2>'
         f"{words.md('no_install')}{interactive}{''.join(exhibits)}</section>"
@@ -240,6 +262,40 @@ def render_handout(
     )
     parts.append(f'<footer class="notice">{sources}</footer>')
     return page(words, words.module("title"), "\n".join(parts), "handout")
+
+
+def interactive_map_text(words: Words, module, layers: dict) -> str:
+    """What the module's ``map.html`` shows of the printed maps, naming its layers.
+
+    ``layers``: name -> the layer's name in the map (``exhibits.named_layers``). When a
+    printed map has a ``layer`` (the interactive layer with its figures), the sentence
+    names those layers. When none has, the map holds none of the printed figures: the
+    sentence says so and what the layers the module names show instead
+    (``handout.layer_shows.<label>``), so that no one reads, say, displacement as
+    exposure. Not escaped.
+    """
+    separator = words.common("handout.list_separator")
+    quote = [
+        words.common("handout.layer", layer=layers[m["id"]])
+        for m in module.items("maps")
+        if m.get("layer")
+    ]
+    if quote:
+        return words.common("handout.interactive_map", layers=separator.join(quote))
+    shown = []
+    for name, spec in named_layer_specs(module).items():
+        key = f"handout.layer_shows.{spec['label']}"
+        key = key if words.has_common(key) else "handout.layer"
+        shown.append(words.common(key, layer=layers[name]))
+    return words.common("handout.interactive_map_other", layers=separator.join(shown))
+
+
+def named_layer_specs(module) -> dict:
+    """Name -> spec of the layers a module declares, in order (knobs not filled in)."""
+    out = {m["id"]: m["layer"] for m in module.items("maps") if m.get("layer")}
+    for step in module.items("steps"):
+        out.update(step.get("layers") or {})
+    return out
 
 
 def render_quiz(module, words: Words, variant: int) -> str:

@@ -28,8 +28,10 @@ before the new pack replaces the old one.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +42,13 @@ from mecc.errors import ConfigError, OutputExistsError
 from mecc.outputs import OUTPUT_MARKER, OutputFolder, write_json
 from training_modules import scenario
 from training_modules.catalogue import load_catalogue, locale_problems
-from training_modules.exhibits import map_exhibit, short_name, table_exhibit
+from training_modules.exhibits import (
+    layer_name,
+    map_exhibit,
+    named_layers,
+    short_name,
+    table_exhibit,
+)
 from training_modules.facts import Facts
 from training_modules.guide import render_guide
 from training_modules.handouts import head_row, page, render_handout, render_quiz
@@ -364,23 +372,110 @@ def _context(words: Words, item: _Computed) -> dict:
 
 
 def _sources(words: Words, item: _Computed) -> str:
+    """The footer: what the figures are (modelled; reported records apart), the curves
+    in the language with their cited sources, minimum needs and Sendai definitions."""
     hazards = item.facts.run.manifest.get("parameters", {}).get("hazards", {})
-    curves = "; ".join(
-        f"{hid}: {spec['curve'].get('name')} ({spec['curve'].get('source')})"
+    units = {h: s.get("unit") for h, s in item.facts.summary.get("hazards", {}).items()}
+    separator = words.common("handout.list_separator")
+    curves = separator.join(
+        words.common(
+            "notice.curve", hazard=hid, curve=_curve_text(words, spec["curve"], units.get(hid))
+        )
         for hid, spec in hazards.items()
         if isinstance(spec.get("curve"), dict)
     )
     extra = [
-        f"{words.common('needs.' + k)}: {v['source']}"
+        words.common("notice.need", item=words.common("needs." + k), source=v["source"])
         for k, v in (item.module.data.get("needs_per_person") or {}).items()
     ]
-    text = words.c("notice.method", version=_version()) + " " + words.c("notice.curves") + " "
-    text += esc(curves)
+    records = bool(item.module.data["scenario"].get("records"))
+    method = "notice.method_records" if records else "notice.method"
+    text = words.c(method, version=_version()) + " " + words.c("notice.curves") + " "
+    text += esc(curves) + "."
     if extra:
-        text += " " + words.c("notice.needs") + " " + esc("; ".join(extra))
-    if item.module.data["scenario"].get("records"):
+        text += " " + words.c("notice.needs") + " " + esc(separator.join(extra)) + "."
+    if records:
         text += " " + words.c("notice.sendai")
     return f"<p>{text}</p>"
+
+
+_CITATION = re.compile(
+    r"\b([A-Z][A-Za-z'\-]+)((?:,? (?:and |& )?(?:de |van |von |der )*[A-Z][A-Za-z'\-]+)*)"
+    r"( et al\.)?,? \(?((?:19|20)\d{2})\)?"
+)
+
+
+def _citations(source: str, year=None) -> list:
+    """The works a curve's source cites, as author and year (``Kam et al., 2021``); for
+    a source naming no author, its leading tool or agency (``InaSAFE``) and ``year``."""
+    out = []
+    for first, others, etal, cited in _CITATION.findall(source):
+        cite = f"{first}{' et al.' if others or etal else ''}, {cited}"
+        if cite not in out:
+            out.append(cite)
+    lead = re.match(r"[A-Za-z]*[A-Z][A-Za-z]*[A-Z][A-Za-z]*\b", source)
+    if not out and lead and year:
+        out.append(f"{lead.group(0)}, {year}")
+    return out
+
+
+@functools.cache
+def _library() -> dict:
+    from hazards.library import curve_entries
+
+    return curve_entries()
+
+
+def _depth(words: Words, metres) -> str:
+    """A water depth as the run file gives it (0.5 m, 1 m), in the language's format."""
+    decimals = min(2, len(f"{float(metres):g}".partition(".")[2]))
+    return words.num(float(metres), decimals)
+
+
+def _curve_text(words: Words, curve: dict, unit) -> str:
+    """A displacement curve in the language: what it counts (a step in metres of water)
+    and where it comes from: a library curve's name and the works it cites, the table
+    file of the exercise, or the exercise's own threshold. Never the run file's
+    internal names (``run.yaml.hazards[1] (evacuation).curve``). Not escaped."""
+    name, source = str(curve.get("name") or ""), str(curve.get("source") or "")
+    x, y = list(curve.get("intensity") or []), list(curve.get("share") or [])
+    shape = None
+    if unit == "m" and len(x) == 2 and x[0] == x[1] and [float(v) for v in y] == [0.0, 1.0]:
+        shape = (
+            words.common("notice.curve_any")
+            if x[0] <= 0
+            else words.common("notice.curve_step", depth=_depth(words, x[0]))
+        )
+    origin = None
+    if name in _library():
+        cites = _citations(_library()[name].source, _library()[name].year)
+        if cites and _library()[name].source.startswith("sensitivity variant"):
+            origin = words.common("notice.curve_variant", curve=name, cite=cites[0])
+        else:
+            origin = ", ".join([name, *cites])
+    elif Path(source).suffix.lower() in (".csv", ".yaml", ".yml", ".json"):
+        origin = words.common("notice.curve_table", file=Path(source).name)
+    elif name.startswith("run.yaml") or source == "run file":
+        origin = words.common("notice.curve_exercise")
+    if shape and origin:
+        return f"{shape} ({origin})"
+    return shape or origin or name
+
+
+def _layer_names(item: _Computed, map_lang: str) -> dict:
+    """Name -> the map's name of each layer the module names, in the map's language,
+    from the map's own labels (so the words quote what ``mecc map`` shows)."""
+    from mecc.map_data import labels
+
+    futures = {
+        future_id: future.get("label", future_id)
+        for future_id, future in (item.facts.summary.get("futures") or {}).items()
+    }
+    words = labels(map_lang)
+    return {
+        name: layer_name(spec, words, futures)
+        for name, spec in named_layers(item.module, item.facts.knobs).items()
+    }
 
 
 def _commands(module, lang, map_lang) -> dict:
@@ -396,6 +491,8 @@ def _render(catalogue, lang, item: _Computed, staging: Path, variant: int, inter
     words = Words(catalogue, lang, module.id)
     words.context.update(_context(words, item))
     map_lang = lang if lang in MAP_LANGUAGES else words.common("meta.map_language")
+    layers = _layer_names(item, map_lang)
+    words.context.update({f"layer_{name}": text for name, text in layers.items()})
     participants = staging / lang / "participants" / module.id
     facilitator = staging / lang / "facilitator" / module.id
     participants.mkdir(parents=True)
@@ -413,6 +510,7 @@ def _render(catalogue, lang, item: _Computed, staging: Path, variant: int, inter
         variant,
         sources,
         interactive_map=with_map,
+        layers=layers,
     )
     (participants / "handout.html").write_text(handout, encoding="utf-8")
     (participants / "quiz.html").write_text(render_quiz(module, words, variant), encoding="utf-8")

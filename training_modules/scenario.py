@@ -327,6 +327,28 @@ def re_knob(text: str) -> str | None:
     return None
 
 
+def _without_idle_fields(entry: dict, population_year) -> dict:
+    """A hazard entry without the demo's fields that only make a participant's run warn.
+
+    ``season`` (the demo's months of the hazard) matters only with ``mobility.seasonal``,
+    which the exercises' run files do not have: kept, every ``mecc run`` warned that
+    presence is taken as constant. A ``period`` far from the population year (sea-level
+    rise in 2100 on today's population) is a label of the demo the exercises do not use,
+    and made ``mecc run`` warn about the gap. Neither changes a number. Participants
+    cannot act on such warnings, so the pack's run files leave these fields out.
+    """
+    from types import SimpleNamespace
+
+    from mecc.inputs import period_check
+
+    out = {k: v for k, v in entry.items() if k != "season"}
+    if out.get("period") is not None and population_year is not None:
+        hazard = SimpleNamespace(id=out["id"], period=str(out["period"]))
+        if period_check(hazard, int(population_year)):
+            del out["period"]
+    return out
+
+
 def module_run_file(module, inputs_dir, run_dir, knobs: dict) -> Path:
     """Write ``run_dir/run.yaml`` for a module (inputs referenced as ``../inputs/...``)."""
     inputs_dir, run_dir = Path(inputs_dir), Path(run_dir)
@@ -346,7 +368,7 @@ def module_run_file(module, inputs_dir, run_dir, knobs: dict) -> Path:
         entry = {**copy.deepcopy(entries[source]), **spec}
         if entry["type"] == "sea_level_rise" and isinstance(entry.get("slr"), int):
             entry["slr"] = float(entry["slr"])
-        hazards.append(entry)
+        hazards.append(_without_idle_fields(entry, demo["population"].get("year")))
     if not hazards:
         raise ConfigError(f"{module.path.name}.scenario.hazards: give at least one hazard")
     data = {

@@ -80,6 +80,9 @@ class Words:
     def has(self, key: str) -> bool:
         return key in self._module
 
+    def has_common(self, key: str) -> bool:
+        return key in self._common
+
     def question_text(self, qid: str) -> str:
         return self.module(f"questions.{qid}.text")
 
