@@ -12,17 +12,24 @@
   (``9.1 thousand``, ``14k``, ``132 mil``) and the question's unit after it (for rates,
   any wording of "per 100,000 residents") are allowed. Text holding other numbers
   ("19319 (range 5,657 to 19,319)", "1/2"), a number run into a letter or sign ("e5",
-  "5-") or a scale word of another language is *unreadable*, never read as a guess;
+  "5-") or a scale word of another language is *unreadable*, never read as a guess
+  (when it is one number with the other decimal mark, the feedback says which mark the
+  language uses). Sheets are read as typed (:mod:`training_modules.answer_sheets`):
+  ``q4: 1.642`` and ``q4: "1.642"`` get the same verdict;
 - quiz letters are read like choice letters (``" A) "`` is ``a``); unknown question or
-  quiz ids are errors;
-- rubric (short policy answers): points per criterion given by the facilitator in
-  the sheet (``{rubric: {c1: 2}}``) are used; with text only, criteria whose keywords
-  appear earn provisional points for the facilitator to confirm.
+  quiz ids are errors; a letter that is none of the options (``e`` for a to d) earns no
+  point and is named: in the feedback for a choice, in the grade's notes for the quiz;
+- rubric (short policy answers, :mod:`training_modules.rubric`): points per criterion
+  given by the facilitator in the sheet (``{rubric: {c1: 2}}``) are used; with text
+  only, criteria whose keywords appear as words earn provisional points, kept apart from
+  the sure score (``7 / 10 sure, up to 3 more for the facilitator to confirm``) until
+  the facilitator confirms them.
 
 An answer key is checked when it is read (:func:`training_modules.key.check_key`), and
 a key given as the answer sheet scores 100 %. ``--class DIR`` grades every sheet of a
 folder into one table (CSV, UTF-8 with BOM; answer keys in the folder are skipped) with
-the file, pre/post quiz scores and the questions whose answer was unreadable; a sheet
+the file, the sure score and the provisional points apart, pre/post quiz scores, the
+questions whose answer was unreadable and the notes; a sheet
 that cannot be graded is listed with its reason, the others are still graded, and the
 command then fails. ``--out`` is never an answer key or an answer sheet (whichever
 grading they belong to), and an existing file is replaced only with ``overwrite``.
@@ -37,25 +44,30 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
-from mecc.errors import (
-    ConfigError,
-    InputFileError,
-    MeccError,
-    OutputExistsError,
-    yaml_syntax_error,
+from mecc.errors import ConfigError, InputFileError, MeccError, OutputExistsError
+from training_modules.answer_sheets import (
+    SHEET_KIND,
+    SheetText,
+    load_answer_file,
+    read_key,
+    read_sheet,
+    say,
+    sheet_of,
 )
-from training_modules.key import KEY_KIND, check_key, tolerance_of, variant_number
+from training_modules.key import KEY_KIND, tolerance_of, variant_number
+from training_modules.rubric import grade_rubric
 
-__all__ = ["Grade", "check_answers", "grade", "read_sheet"]
-
-SHEET_KIND = "mecc_training_answers"
+__all__ = ["Grade", "check_answers", "grade", "read_key", "read_sheet"]
 
 
 @dataclass
 class Grade:
-    """The grade of one answer sheet."""
+    """The grade of one answer sheet.
+
+    ``score`` and ``percent`` count the sure points only; ``provisional`` holds the
+    rubric points found by keywords, which the facilitator still has to confirm.
+    ``notes`` are lines for the facilitator (a quiz letter that is no option).
+    """
 
     participant: str
     score: float
@@ -66,59 +78,23 @@ class Grade:
     quiz_pre: float | None = None
     quiz_post: float | None = None
     file: str = ""
+    provisional: float = 0.0
+    notes: list = field(default_factory=list)
 
     @property
     def percent(self) -> float:
         return 100.0 * self.score / self.total if self.total else 0.0
 
-
-def _load(path) -> dict:
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise InputFileError(f"{path}: not found") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputFileError(f"{path}: cannot read ({error})") from None
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: {yaml_syntax_error(error)}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping (an answer sheet or an answer key)")
-    return data
-
-
-def read_key(path) -> dict:
-    """An answer key, every field the grading reads checked (one line naming the field)."""
-    return check_key(_load(path), path)
-
-
-def read_sheet(path) -> dict:
-    """An answer sheet; an answer key is read as the sheet of its own answers."""
-    return _sheet(_load(path), path)
-
-
-def _sheet(data: dict, path) -> dict:
-    if data.get("kind") == KEY_KIND:
-        check_key(data, path)
-        return {
-            "module": data.get("module"),
-            "variant": data.get("variant"),
-            "participant": "answer key",
-            "answers": {q: e.get("answer") for q, e in (data.get("questions") or {}).items()},
-            "quiz_pre": {q: e.get("answer") for q, e in (data.get("quiz") or {}).items()},
-            "quiz_post": {q: e.get("answer") for q, e in (data.get("quiz") or {}).items()},
-        }
-    if data.get("kind") != SHEET_KIND:
-        raise ConfigError(f"{path}.kind: expected {SHEET_KIND} (the pack's answer_sheet.yaml)")
-    answers = data.get("answers")
-    if answers is not None and not isinstance(answers, dict):
-        raise ConfigError(f"{path}.answers: expected a mapping of question ids to answers")
-    for name in ("quiz_pre", "quiz_post"):
-        if data.get(name) is not None and not isinstance(data[name], dict):
-            raise ConfigError(f"{path}.{name}: expected a mapping of quiz ids to letters")
-    if data.get("variant") is not None:
-        variant_number(data["variant"], f"{path}.variant")
-    return data
+    @property
+    def summary(self) -> str:
+        """``7 / 10 (70 %)``, or with provisional points ``7 / 10 sure, up to 3 more
+        for the facilitator to confirm (70 %)``."""
+        more = (
+            f" sure, up to {self.provisional:g} more for the facilitator to confirm"
+            if self.provisional
+            else ""
+        )
+        return f"{self.score:g} / {self.total:g}{more} ({self.percent:.0f} %)"
 
 
 _SCALES = {
@@ -182,8 +158,19 @@ def parse_number(value, number_format: dict, unit: str | None = None, lang=None)
         None unless the text holds exactly one well-formed number (groups of three
         digits after the first, scientific notation allowed), with words but no other
         digit around it: "19319 (range 5,657 to 19,319)", "1/2", "e5", "5-" or a list
-        are not one number.
+        are not one number. An answer read from a sheet file
+        (:class:`~training_modules.answer_sheets.SheetText`) that these rules cannot read
+        and that holds no comma is read with a point as the decimal mark, as YAML, a
+        program or a spreadsheet writes numbers (``1642.2`` where the mark is a comma).
     """
+    number = _read_number(value, number_format, unit, lang)
+    if number is None and isinstance(value, SheetText) and "," not in value:
+        number = _read_number(str(value), {"decimal": ".", "group": ""}, unit, lang)
+    return number
+
+
+def _read_number(value, number_format: dict, unit, lang) -> float | None:
+    """One number by the rules of :func:`parse_number`, without the sheet files' point."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int | float):
@@ -303,7 +290,8 @@ def _grade_question(qid, entry, value, key, where: str = "answers") -> dict:
         number_format = key.get("number_format") or {}
         number = parse_number(value, number_format, entry.get("unit"), key.get("lang"))
         if number is None:
-            return {**result, "status": "unreadable", "feedback": messages.get("unreadable", "")}
+            feedback = messages.get("unreadable", "") + _decimal_hint(value, entry, key)
+            return {**result, "status": "unreadable", "feedback": feedback}
         tolerance = entry.get("tolerance") or {}
         if abs(number - entry["answer"]) <= tolerance_of(entry["answer"], tolerance):
             return right
@@ -322,8 +310,15 @@ def _grade_question(qid, entry, value, key, where: str = "answers") -> dict:
         if letter == entry["answer"]:
             return right
         found = [m for m in entry.get("mistakes") or [] if m["option"] == letter]
+        span = _options_span(value, entry.get("options"))
+        if letter is None and span:
+            hint = f" ({say(key, 'not_option', option_letters=span)})"
     else:
-        return {**result, **_grade_rubric(entry, value, messages, f"{where}.answers.{qid}")}
+        number_format = key.get("number_format") or {}
+        scored = grade_rubric(
+            entry, value, key, f"{where}.answers.{qid}", lambda v: parse_number(v, number_format)
+        )
+        return {**result, **scored}
     feedback = messages.get("wrong", "")
     if found:
         named = " ".join(str(m.get("feedback", m["id"])) for m in found)
@@ -336,38 +331,44 @@ def _grade_question(qid, entry, value, key, where: str = "answers") -> dict:
     }
 
 
-def _grade_rubric(entry, value, messages, where: str) -> dict:
-    criteria = entry.get("criteria") or {}
-    given = value.get("rubric") if isinstance(value, dict) else None
-    if isinstance(given, dict):
-        points = 0.0
-        for criterion, spec in criteria.items():
-            most = float(spec["points"] if isinstance(spec, dict) else spec)
-            try:
-                points += min(max(float(given.get(criterion) or 0), 0.0), most)
-            except (TypeError, ValueError):
-                raise ConfigError(
-                    f"{where}.rubric.{criterion}: give the points as a number, "
-                    f"not {given.get(criterion)!r}"
-                ) from None
-        return {"points": points, "status": "scored", "feedback": messages.get("scored", "")}
-    text = _fold(value.get("text", "") if isinstance(value, dict) else value)
-    points = 0.0
-    for spec in criteria.values():
-        keywords = (spec.get("keywords") or []) if isinstance(spec, dict) else []
-        if any(_fold(k) in text for k in keywords):
-            points += float(spec["points"])
-    return {"points": points, "status": "provisional", "feedback": messages.get("provisional", "")}
+def _decimal_hint(value, entry, key) -> str:
+    """`` (the decimal mark here is ","; 1642,2)`` when the text is one number written
+    with the other decimal mark; else empty."""
+    decimal = (key.get("number_format") or {}).get("decimal") or "."
+    other = {",": ".", ".": ","}.get(decimal)
+    if not isinstance(value, str) or other is None or not re.search(r"\d\.\d|\d,\d", value):
+        return ""
+    swapped = value.translate(str.maketrans({decimal: other, other: decimal}))
+    if parse_number(swapped, key.get("number_format") or {}, entry.get("unit"), key.get("lang")):
+        written = swapped.strip()
+        return " " + say(key, "decimal_hint", decimal_mark=decimal, suggestion=written)
+    return ""
 
 
-def _quiz_score(answers, quiz) -> float | None:
+def _options_span(value, options) -> str | None:
+    """``a–d`` when ``value`` is one letter that names none of ``options``; else None."""
+    if not options or value is None or isinstance(value, dict | list | bool):
+        return None
+    letter = _letter(value)
+    if not re.fullmatch(r"[a-z]", letter) or letter in options:
+        return None
+    letters = sorted(str(k) for k in options)
+    return f"{letters[0]}–{letters[-1]}" if len(letters) > 2 else " ".join(letters)
+
+
+def _quiz_score(answers, quiz, key=None, name="quiz", notes=None) -> float | None:
     if not answers or not any(v not in (None, "") for v in answers.values()):
         return None
-    right = sum(
-        1
-        for qid, item in quiz.items()
-        if answers.get(qid) not in (None, "") and _letter(answers[qid]) == _letter(item["answer"])
-    )
+    right = 0
+    for qid, item in quiz.items():
+        given = answers.get(qid)
+        if given in (None, ""):
+            continue
+        if _letter(given) == _letter(item["answer"]):
+            right += 1
+        elif notes is not None and _options_span(given, item.get("options")):
+            span = _options_span(given, item["options"])
+            notes.append(f"{name}.{qid}: {given} - {say(key, 'not_option', option_letters=span)}")
     return 100.0 * right / len(quiz) if quiz else None
 
 
@@ -400,14 +401,19 @@ def grade(sheet: dict, key: dict, where: str = "answers") -> Grade:
     results = [
         _grade_question(q, e, answers.get(q), key, where) for q, e in key["questions"].items()
     ]
+    notes: list = []
+    quiz_pre = _quiz_score(sheet.get("quiz_pre"), quiz, key, "quiz_pre", notes)
+    quiz_post = _quiz_score(sheet.get("quiz_post"), quiz, key, "quiz_post", notes)
     return Grade(
         participant=str(sheet.get("participant") or Path(where).stem),
-        score=sum(r["points"] for r in results),
+        score=float(sum(r["points"] for r in results if r["status"] != "provisional")),
         total=sum(r["max"] for r in results),
         questions=results,
-        quiz_pre=_quiz_score(sheet.get("quiz_pre"), quiz),
-        quiz_post=_quiz_score(sheet.get("quiz_post"), quiz),
+        quiz_pre=quiz_pre,
+        quiz_post=quiz_post,
         file=Path(where).name,
+        provisional=float(sum(r["points"] for r in results if r["status"] == "provisional")),
+        notes=notes,
     )
 
 
@@ -422,6 +428,7 @@ def class_table(grades: list, key: dict, failed=()):
             "participant": item.participant,
             "file": item.file,
             "score": item.score,
+            "provisional": item.provisional,
             "total": item.total,
             "percent": round(item.percent, 1),
         }
@@ -434,6 +441,7 @@ def class_table(grades: list, key: dict, failed=()):
             r["id"] for r in item.questions if r["status"] == "provisional"
         )
         row["unreadable"] = " ".join(r["id"] for r in item.questions if r["status"] == "unreadable")
+        row["notes"] = "; ".join(item.notes)
         row["quiz_pre_percent"] = item.quiz_pre
         row["quiz_post_percent"] = item.quiz_post
         rows.append(row)
@@ -536,7 +544,7 @@ def check_answers(answers=None, key_path=None, class_dir=None, out_path=None, ov
         _check_out_path(out_path, inputs, overwrite)
     key = read_key(key_path)
     if class_dir is None:
-        grades, failed = [grade(read_sheet(paths[0]), key, str(paths[0]))], []
+        grades, failed = [grade(read_sheet(paths[0], key), key, str(paths[0]))], []
     else:
         grades, failed = _grade_class(paths, key)
     table = class_table(grades, key, [(p, str(error)) for p, error in failed])
@@ -567,9 +575,9 @@ def _grade_class(paths: list, key: dict) -> tuple[list, list]:
     grades, failed = [], []
     for path in paths:
         try:
-            data = _load(path)
+            data = load_answer_file(path, key)
             if data.get("kind") != KEY_KIND:
-                grades.append(grade(_sheet(data, path), key, str(path)))
+                grades.append(grade(sheet_of(data, path), key, str(path)))
         except MeccError as error:
             failed.append((path, error))
     if not grades and not failed:

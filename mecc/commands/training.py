@@ -119,9 +119,7 @@ def check_command(ctx, answers, key_path, class_dir, out_path, overwrite):
         return
     if class_dir is None:
         grade = grades[0]
-        click.echo(
-            f"{grade.participant}: {grade.score:g} / {grade.total:g} ({grade.percent:.0f} %)"
-        )
+        click.echo(f"{grade.participant}: {grade.summary}")  # provisional points apart
         for result in grade.questions:
             line = f"  {result['id']}: {result['points']:g}/{result['max']:g} {result['status']}"
             if result["feedback"]:
@@ -130,6 +128,8 @@ def check_command(ctx, answers, key_path, class_dir, out_path, overwrite):
         for name, value in (("quiz before", grade.quiz_pre), ("quiz after", grade.quiz_post)):
             if value is not None:
                 click.echo(f"  {name}: {value:.0f} %")
+        for note in grade.notes:  # quiz letters that are no option
+            click.echo(f"  {note}")
     else:
         click.echo(table.to_string(index=False))
     if out_path:

@@ -1,0 +1,333 @@
+"""Reading answer sheets (and answer keys) as participants and facilitators save them.
+
+- encodings: UTF-8 with or without a byte-order mark, UTF-16 (Windows Notepad's
+  "Unicode", with its mark, or without one when the text starts in ASCII) and UTF-32
+  with a mark; a file that is not UTF-8 is read as Windows' ANSI code page (cp1252)
+  only when the key's language is one that code page writes (English, French, Spanish,
+  ...); otherwise it is refused with the fix ("save the file as UTF-8");
+- answers are read as the text the participant typed: ``q4: 1.642`` and
+  ``q4: "1.642"`` are the same characters and get the same verdict (the grading reads
+  the number with the key's language rules: 1642 in French or Spanish; text those rules
+  cannot read and without a comma, such as ``1642.2``, is read with a point as decimal
+  mark, quoted or not); only an empty answer (``q4:``, ``null``, ``~``) is no answer;
+- a text answer whose unquoted colon makes the line invalid YAML (the French
+  ``q7: Enregistrer : la durée``) is read as the whole text after the question id, as
+  if it were quoted; a line that cannot be read so, a tab or any other syntax error is
+  one line in the key's language naming the file, the line and the fix;
+- a question (or any field) given twice is refused, naming the file, the field and the
+  two lines (YAML would silently keep the last one).
+"""
+
+from __future__ import annotations
+
+import codecs
+import functools
+import re
+from pathlib import Path
+
+import yaml
+from yaml.constructor import ConstructorError
+
+from mecc.errors import ConfigError, InputFileError
+from training_modules.key import KEY_KIND, check_key, variant_number
+
+__all__ = [
+    "SHEET_KIND",
+    "SheetText",
+    "load_answer_file",
+    "read_key",
+    "read_sheet",
+    "say",
+    "sheet_of",
+]
+
+SHEET_KIND = "mecc_training_answers"
+LOCALES = Path(__file__).resolve().parent / "locales"
+
+_ANSI_1252 = frozenset(
+    {"af", "ca", "da", "de", "en", "es", "eu", "fi", "fo", "fr", "ga", "gl", "id", "is"}
+    | {"it", "ms", "nb", "nl", "nn", "no", "pt", "sq", "sv", "sw"}
+)
+"""Languages (primary subtag) whose Windows "ANSI" code page is cp1252: what Notepad
+and Excel write for them when a file is not saved as UTF-8."""
+
+_TEXT_FIELDS = ("answers", "quiz_pre", "quiz_post")
+"""The parts of a sheet read as typed text."""
+
+
+class SheetText(str):
+    """An answer as typed in a sheet file, quoted or not (a number in it may also be
+    written as YAML writes numbers: see :func:`training_modules.grading.parse_number`)."""
+
+
+# --------------------------------------------------------------------- messages
+
+
+@functools.lru_cache
+def _locale_grading(lang: str) -> dict:
+    if not re.fullmatch(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*", lang):
+        return {}
+    path = LOCALES / lang / "common.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return {}
+    return data.get("grading") or {}
+
+
+class _Fields(dict):
+    def __missing__(self, name):
+        return "{" + name + "}"
+
+
+def say(key: dict | None, name: str, **fields) -> str:
+    """The grading message ``name`` in the key's language, filled in.
+
+    The key's own ``messages`` first (a key carries its language's words), then the
+    locale of its ``lang`` shipped with the toolkit (a key built before the message
+    existed), then English.
+    """
+    key = key or {}
+    text = (key.get("messages") or {}).get(name)
+    lang = str(key.get("lang") or "en")
+    for candidate in (lang, lang.split("-")[0], "en"):
+        if text is None:
+            text = _locale_grading(candidate).get(name)
+    return str(text or name).format_map(_Fields(fields))
+
+
+# -------------------------------------------------------------------- encodings
+
+
+def _cp1252_language(lang) -> bool:
+    return str(lang or "").split("-")[0].split("_")[0].lower() in _ANSI_1252
+
+
+_LANG_LINE = re.compile(r"^lang\s*:\s*['\"]?([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*)", re.MULTILINE)
+
+
+def _decode(raw: bytes, lang) -> str | None:
+    """The file's text, or None when it is not text this reader can tell.
+
+    ``lang`` is the key's language (the cp1252 fallback needs it); None takes the
+    ``lang:`` line of the file itself (an answer key read on its own).
+    """
+    for bom, codec in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if raw.startswith(bom):
+            try:
+                return raw.decode(codec)
+            except UnicodeDecodeError:
+                return None
+    head = raw[:64]
+    if len(head) >= 4 and head.count(0) * 3 >= len(head):  # UTF-16 without its mark
+        codec = "utf-16-le" if head[1] == 0 and head[0] != 0 else "utf-16-be"
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError:
+            return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return None  # bytes cp1252 leaves undefined: some other code page
+    if lang is None:
+        found = _LANG_LINE.search(text)
+        lang = found.group(1) if found else None
+    return text if _cp1252_language(lang) else None
+
+
+# ------------------------------------------------------------------------ YAML
+
+
+class _Duplicate(yaml.YAMLError):
+    def __init__(self, name: str, first: int, again: int):
+        super().__init__(f"{name} given twice (lines {first} and {again})")
+        self.name, self.first, self.again = name, first, again
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader that refuses a mapping key given twice."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen = {}
+            for key_node, _ in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+                    continue
+                line = key_node.start_mark.line + 1
+                if key_node.value in seen:
+                    raise _Duplicate(key_node.value, seen[key_node.value], line)
+                seen[key_node.value] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+class _TextLoader(_Loader):
+    """Plain scalars stay the text typed: only an empty one (or ``null``, ``~``) is None."""
+
+
+_TextLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag.endswith((":null", ":merge"))]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+_ANSWER_LINE = re.compile(r"^(?P<head>\s*[A-Za-z_][\w.-]*[ \t]*:[ \t]+)(?P<text>[^\s'\"].*?)\s*$")
+_COMMENT = re.compile(r"\s+#.*$")
+_STRUCTURE = re.compile(r"^(?:text|rubric)\s*:|[{}\[\]]", re.IGNORECASE)
+_SHEET_KIND_LINE = re.compile(rf"^kind\s*:\s*['\"]?{SHEET_KIND}\b", re.MULTILINE)
+
+
+def _quoted_line(line: str) -> str | None:
+    """A line ``id: text: more`` with its text quoted, or None when it is no such line
+    (a quoted value, a rubric mapping, a list, no colon in the text)."""
+    match = _ANSWER_LINE.match(line)
+    if match is None:
+        return None
+    text = match.group("text")
+    comment = _COMMENT.search(text)
+    tail = comment.group(0) if comment else ""
+    text = text[: comment.start()] if comment else text
+    if not re.search(r":(\s|$)", text) or _STRUCTURE.search(text) or text[0] in "|>&*!%@`-?":
+        return None
+    return match.group("head") + "'" + text.replace("'", "''") + "'" + tail
+
+
+def _parse(text: str, loader, lenient: bool):
+    """``(data, text)``: the YAML and the text it was read from (with answer lines whose
+    unquoted colon broke the YAML quoted, when ``lenient``)."""
+    for _ in range(200):
+        try:
+            return yaml.load(text, Loader=loader), text
+        except yaml.MarkedYAMLError as error:
+            mark = error.problem_mark
+            if not lenient or mark is None or "mapping values" not in str(error.problem):
+                raise
+            lines = text.split("\n")
+            fixed = _quoted_line(lines[mark.line]) if mark.line < len(lines) else None
+            if fixed is None:
+                raise
+            lines[mark.line] = fixed
+            text = "\n".join(lines)
+    return yaml.load(text, Loader=loader), text
+
+
+def _syntax_message(error, key) -> str:
+    mark = getattr(error, "problem_mark", None)
+    problem = str(getattr(error, "problem", "") or "")
+    if re.search(r"\btab\b|'\\t'|\t", problem):
+        hint = say(key, "syntax_tab")
+    elif "mapping values" in problem:
+        hint = say(key, "syntax_colon")
+    else:
+        hint = say(key, "syntax_other")
+    if mark is None:
+        return hint
+    return say(key, "syntax", line_number=mark.line + 1, column_number=mark.column + 1, hint=hint)
+
+
+def _as_typed(answers):
+    if not isinstance(answers, dict):
+        return answers
+    return {q: SheetText(v) if isinstance(v, str) else v for q, v in answers.items()}
+
+
+def load_answer_file(path, key: dict | None = None) -> dict:
+    """An answer sheet or an answer key as a mapping; errors are one line naming the file.
+
+    Parameters
+    ----------
+    path : path
+        The file.
+    key : dict, optional
+        The answer key the sheet is graded against: its language gives the messages and
+        tells whether a file that is not UTF-8 may be read as cp1252. Without it (reading
+        a key), the file's own ``lang:`` line does.
+
+    Returns
+    -------
+    dict
+        The file's fields; a sheet's ``answers``, ``quiz_pre`` and ``quiz_post`` hold the
+        text typed (None for an empty answer).
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputFileError(f"{path}: not found") from None
+    except OSError as error:
+        raise InputFileError(f"{path}: cannot read ({error.strerror or error})") from None
+    text = _decode(raw, key.get("lang") if key else None)
+    if text is None:
+        raise InputFileError(f"{path}: {say(key, 'not_utf8')}")
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")  # Windows, old Macs
+    # answer lines are quoted only in sheets, whose lines YAML counts as split() does
+    lenient = bool(_SHEET_KIND_LINE.search(text)) and not re.search("[\x85\u2028\u2029]", text)
+    try:
+        data, text = _parse(text, _Loader, lenient=lenient)
+        if isinstance(data, dict) and data.get("kind") == SHEET_KIND:
+            typed = yaml.load(text, Loader=_TextLoader)
+            for name in _TEXT_FIELDS:
+                if name in data:
+                    data[name] = _as_typed(typed.get(name))
+    except _Duplicate as error:
+        message = say(
+            key,
+            "duplicate",
+            question_id=error.name,
+            first_line=error.first,
+            line_number=error.again,
+        )
+        raise ConfigError(f"{path}: {message}") from None
+    except (yaml.YAMLError, ConstructorError) as error:
+        raise ConfigError(f"{path}: {_syntax_message(error, key)}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping (an answer sheet or an answer key)")
+    return data
+
+
+def read_key(path) -> dict:
+    """An answer key, every field the grading reads checked (one line naming the field)."""
+    return check_key(load_answer_file(path), path)
+
+
+def read_sheet(path, key: dict | None = None) -> dict:
+    """An answer sheet; an answer key is read as the sheet of its own answers.
+
+    ``key``, the key it will be graded against, gives the language of the messages and
+    of the encoding fallback (see :func:`load_answer_file`).
+    """
+    return sheet_of(load_answer_file(path, key), path)
+
+
+def sheet_of(data: dict, path) -> dict:
+    """The sheet in ``data`` (as read from ``path``), its fields checked."""
+    if data.get("kind") == KEY_KIND:
+        check_key(data, path)
+        quiz = {q: e.get("answer") for q, e in (data.get("quiz") or {}).items()}
+        return {
+            "module": data.get("module"),
+            "variant": data.get("variant"),
+            "participant": "answer key",
+            "answers": {q: e.get("answer") for q, e in (data.get("questions") or {}).items()},
+            "quiz_pre": quiz,
+            "quiz_post": dict(quiz),
+        }
+    if data.get("kind") != SHEET_KIND:
+        raise ConfigError(f"{path}.kind: expected {SHEET_KIND} (the pack's answer_sheet.yaml)")
+    answers = data.get("answers")
+    if answers is not None and not isinstance(answers, dict):
+        raise ConfigError(f"{path}.answers: expected a mapping of question ids to answers")
+    for name in ("quiz_pre", "quiz_post"):
+        if data.get(name) is not None and not isinstance(data[name], dict):
+            raise ConfigError(f"{path}.{name}: expected a mapping of quiz ids to letters")
+    if data.get("variant") is not None:
+        variant_number(data["variant"], f"{path}.variant")
+    return data
