@@ -23,7 +23,7 @@ __all__ = ["FIGURES", "compare_runs"]
 
 FIGURES = ("population", "aad", "displaced", "pmd_100", "at_risk_relocation")
 """The columns of zones.csv compared (those a run has)."""
-RANGED = ("aad", "pmd_100", "at_risk_relocation")
+RANGED = ("aad", "displaced", "pmd_100", "at_risk_relocation")
 """Figures whose range zones.csv gives as ``<figure>_low`` and ``<figure>_high``."""
 
 _RUN_TEXT_COLUMNS = ("zone_code", "zone_name", "parent_code", "hazard_id")

@@ -229,14 +229,20 @@ def test_future_errors(folder):
         _run(folder, "  - id: x\n    label: nothing\n", "bad2")
 
 
-def _compare_two_runs(folder, cli, curve) -> pd.DataFrame:
-    """compare.csv of a run on the d maps (base) against one on the f maps (later)."""
+def _compare_two_runs(folder, cli, curve, scenario=False) -> pd.DataFrame:
+    """compare.csv of a run on the d maps (base) against one on the f maps (later); with
+    ``scenario``, of the 100-year maps as single scenarios."""
     for name, maps in (("base", "d"), ("later", "f")):
+        grids = (
+            f"intensity: {maps}100.tif, scenario: a 100-year flood"
+            if scenario
+            else f"return_periods: {{10: {maps}10.tif, 100: {maps}100.tif}}"
+        )
         (folder / f"{name}.yaml").write_text(
             "country: XXF\npopulation: {path: pop.tif}\n"
             "zones: {path: zones.geojson, code_field: code, level: 1}\n"
             f"hazards:\n  - {{id: flood, type: river_flood, curve: {curve},\n"
-            f"     return_periods: {{10: {maps}10.tif, 100: {maps}100.tif}}}}\n"
+            f"     {grids}}}\n"
         )
         assert cli("run", folder / f"{name}.yaml", "--out", folder / name).exit_code == 0
     result = cli("compare", folder / "base", folder / "later", "--out", folder / "cmp")
@@ -278,6 +284,21 @@ def test_compare_gives_the_nation_and_the_ranges(folder, cli):
     assert list(table.columns[7:11]) == [
         "aad_baseline", "aad_baseline_low", "aad_baseline_high", "aad_future"
     ]  # fmt: skip
+
+
+def test_compare_gives_the_range_of_scenario_figures(folder, cli):
+    """A scenario's displaced people with the curve variants' range (low: 1.5 m step,
+    high: 0.5 m), each run's and nationally; compare.csv left the range out."""
+    table = _compare_two_runs(folder, cli, "flood_step_1m", scenario=True)
+    for run, depth in (("baseline", D0[100]), ("future", D1[100])):
+        for suffix, step in (("", 1.0), ("_low", 1.5), ("_high", 0.5)):
+            displaced = P0 * (depth >= step)
+            expected = {z: displaced[z == ZONE].sum() for z in "AB"}
+            for code, value in (("XXF", displaced.sum()), *expected.items()):
+                row = table[table["zone_code"] == code].iloc[0]
+                assert row[f"displaced_{run}{suffix}"] == pytest.approx(value, rel=1e-12)
+    nation = table.iloc[0]
+    assert nation["displaced_baseline_low"] < nation["displaced_baseline_high"]
 
 
 def test_a_future_gives_its_own_flooded_fraction(folder, raster_writer):
