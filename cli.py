@@ -89,6 +89,21 @@ class _UsageLine(click.ClickException):
         click.echo(f"error: {self.format_message()} (see '{self.command_path} --help')", err=True)
 
 
+def _missing_package(error) -> str | None:
+    """The message for a package mecc needs that this Python lacks (mecc run with another
+    Python than its environment's), else None: not a bug of mecc, and one line says how."""
+    own = {"mecc", "hazards", "exposure", "training_modules", "cli"}
+    name = getattr(error, "name", None) if isinstance(error, ModuleNotFoundError) else None
+    if not name or name.split(".")[0] in own:
+        return None
+    return (
+        f"the package {name.split('.')[0]!r} that mecc needs is not installed in this Python "
+        f"({sys.executable}): run mecc from the environment it was installed into "
+        "(source .venv/bin/activate, or .venv/bin/mecc), or install it here with "
+        "'python -m pip install .'"
+    )
+
+
 def _one_line(error: click.UsageError) -> click.ClickException:
     """Click's usage errors as one line (DESIGN.md), except "no arguments: show help"."""
     return error if isinstance(error, click.exceptions.NoArgsIsHelpError) else _UsageLine(error)
@@ -124,7 +139,7 @@ class _Group(click.Group):
             )
             ctx.exit(128 + int(signum))
         except Exception as error:  # noqa: BLE001 - the one place errors become exit codes
-            from mecc.errors import EXIT_INTERNAL, MeccError, path_hint
+            from mecc.errors import EXIT_BAD_USAGE, EXIT_INTERNAL, MeccError, path_hint
             from mecc.outputs import write_problem
 
             verbose = (ctx.obj or {}).get("verbose", 0)
@@ -136,6 +151,10 @@ class _Group(click.Group):
             if isinstance(error, MeccError):
                 click.echo(f"error: {path_hint(str(error))}", err=True)
                 ctx.exit(error.exit_code)
+            missing = _missing_package(error)
+            if missing:
+                click.echo(f"error: {missing}", err=True)
+                ctx.exit(EXIT_BAD_USAGE)
             click.echo(
                 f"internal error: {type(error).__name__}: {error}\n"
                 f"This is a bug in mecc; please report it at {REPORT_BUGS} "

@@ -367,8 +367,10 @@ SECTIONS = [
                 "required (not for drought, sea-level rise)",
                 "Intensity → share displaced: a built-in curve (`mecc curves list`), "
                 "`NAME:low`/`NAME:high`, a CSV `intensity,share`, "
-                "`{intensity: [...], share: [...]}`, or `{step: X}` (a threshold in the type's "
-                "unit: everyone at intensity X or more is displaced, nobody below).",
+                "`{intensity: [...], share: [...]}`, `{step: X}` (a threshold in the type's "
+                "unit: everyone at intensity X or more is displaced, nobody below), or "
+                "`{emanuel: {v_thresh: V, v_half: V}}` (Emanuel 2011, 1-min m/s; tabulated "
+                "every 0.25 m/s and interpolated linearly).",
             ),
             "variants": (
                 "mapping `low`/`high` → curve",

@@ -199,3 +199,30 @@ def test_console_script_exit_codes(tmp_path):
     )
     assert good.returncode == 0, good.stderr
     assert good.stdout.splitlines()[0] == f"wrote {tmp_path / 'out'}"
+
+
+def test_a_package_missing_from_this_python_is_not_called_a_bug(cli, tmp_path, monkeypatch):
+    """`python -m mecc` with a Python other than mecc's environment failed on the first
+    lazy import of a dependency with "internal error ... This is a bug in mecc"."""
+    import mecc.checks
+
+    def lacking(*args, **kwargs):
+        raise ModuleNotFoundError("No module named 'pyproj'", name="pyproj")
+
+    monkeypatch.setattr(mecc.checks, "validate_run", lacking)
+    result = cli("validate", tmp_path / "run.yaml")
+    assert result.exit_code == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: the package 'pyproj' that mecc needs is not installed")
+    assert "source .venv/bin/activate" in line and "bug" not in line
+
+
+def test_a_missing_module_of_mecc_itself_is_still_a_bug(cli, tmp_path, monkeypatch):
+    import mecc.checks
+
+    def broken(*args, **kwargs):
+        raise ModuleNotFoundError("No module named 'mecc.gone'", name="mecc.gone")
+
+    monkeypatch.setattr(mecc.checks, "validate_run", broken)
+    result = cli("validate", tmp_path / "run.yaml")
+    assert result.exit_code == 3 and "This is a bug in mecc" in result.stderr
