@@ -108,3 +108,16 @@ def test_demo_futures_attribution_adds_up(demo):
         assert parts == pytest.approx(flood["change"], rel=1e-9)
         assert flood["climate_only"] > 0 and flood["population_only"] > 0  # wetter and more people
     assert summary["hazards"]["sea_level_rise"]["at_risk_relocation"] > 0
+
+
+def test_demo_prints_the_folder_as_given(cli, tmp_path, monkeypatch):
+    """README's tour shows `wrote demo-output (...)` and `map: demo-output/run/map.html`;
+    the demo printed the folder's absolute path."""
+    monkeypatch.chdir(tmp_path)
+    result = cli("demo", "--out", "demo-output")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "wrote demo-output (fictional demo country: inputs/ and run/)"
+    assert lines[1] == "  map: demo-output/run/map.html"
+    assert lines[-1] == "open demo-output/run/map.html in a browser (works with no network)"
+    assert (tmp_path / "demo-output" / "run" / "map.html").is_file()

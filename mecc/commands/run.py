@@ -255,10 +255,11 @@ def demo_command(ctx, out_dir, overwrite, threads, as_json):
         record = _run_record(run, summary, [])
         record.update(demo=str(out), inputs=str(out / "inputs"), fictional=True)
         _echo_json(record)
-    elif not quiet:
-        click.echo(f"wrote {out} (fictional demo country: inputs/ and run/)")
-        _print_run(run, summary)
-        click.echo(f"open {run / 'map.html'} in a browser (works with no network)")
+    elif not quiet:  # the folder as the user gave it (README's tour shows demo-output/...)
+        shown = Path(out_dir)
+        click.echo(f"wrote {shown} (fictional demo country: inputs/ and run/)")
+        _print_run(shown / "run", summary)
+        click.echo(f"open {shown / 'run' / 'map.html'} in a browser (works with no network)")
 
 
 @click.command("compare")
