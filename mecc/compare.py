@@ -5,8 +5,11 @@ national row (``level`` 0, ``zone_code`` the country) taken from each run's
 summary.json. For each figure it gives the baseline and future values and their change;
 where the run gives a range (``_low`` / ``_high``: the curve variants that displace fewer
 and more people, or the DEM raised and lowered for sea-level rise) the range of each run
-follows its value. The change is that of the central values: the range of a change is
-not the difference of two ranges.
+follows its value. For an event set whose events carry a ``member``, each run's ensemble
+spread follows too (``aad_<run>_member_median``, ``_member_min``, ``_member_max``: the
+member AADs of zones.csv and summary.json, each member's frequencies rescaled to a
+complete set), kept apart from the curve variants' ``_low`` / ``_high``. The change is
+that of the central values: the range of a change is not the difference of two ranges.
 """
 
 from __future__ import annotations
@@ -25,8 +28,11 @@ FIGURES = ("population", "aad", "displaced", "pmd_100", "at_risk_relocation")
 """The columns of zones.csv compared (those a run has)."""
 RANGED = ("aad", "displaced", "pmd_100", "at_risk_relocation")
 """Figures whose range zones.csv gives as ``<figure>_low`` and ``<figure>_high``."""
+MEMBER_STATS = ("median", "min", "max")
+"""Ensemble-member statistics of AAD in zones.csv and summary.json (``aad_member_<stat>``)."""
 
 _RUN_TEXT_COLUMNS = ("zone_code", "zone_name", "parent_code", "hazard_id")
+_RUNS = ("baseline", "future")
 
 
 def compare_runs(base_dir, future_dir, out_dir, *, overwrite=False) -> os.PathLike:
@@ -83,10 +89,23 @@ def compare_runs(base_dir, future_dir, out_dir, *, overwrite=False) -> os.PathLi
             if figure in RANGED and f"{figure}_low_{run}" in merged:  # a run may have none
                 for end in ("low", "high"):
                     out[f"{figure}_{run}_{end}"] = merged[f"{figure}_{end}_{run}"]
+            if figure == "aad":
+                _add_members(out, merged, run)
         out[f"{figure}_change"] = merged[f"{figure}_future"] - merged[f"{figure}_baseline"]
     with folder as staging:
         write_csv(out, staging / "compare.csv")
     return folder.commit()
+
+
+def _add_members(out: pd.DataFrame, merged: pd.DataFrame, run: str) -> None:
+    """``aad_<run>_member_<stat>`` after the run's AAD and its curve-variant range, when
+    either run has ensemble members (blank for a run, zone or hazard without them)."""
+    names = {stat: f"aad_member_{stat}" for stat in MEMBER_STATS}
+    if not any(f"{name}_{side}" in merged for name in names.values() for side in _RUNS):
+        return
+    for stat, name in names.items():
+        column = f"{name}_{run}"
+        out[f"aad_{run}_member_{stat}"] = merged[column] if column in merged else float("nan")
 
 
 def _side(frame: pd.DataFrame, keys: list, run: str) -> pd.DataFrame:
@@ -119,6 +138,8 @@ def _national_rows(run: Path, zones: pd.DataFrame) -> pd.DataFrame:
         for figure in ("aad", "displaced", "at_risk_relocation"):
             for suffix in ("", "_low", "_high"):
                 row[figure + suffix] = record.get(figure + suffix)
+        for stat in MEMBER_STATS:  # an event set with members: its ensemble spread
+            row[f"aad_member_{stat}"] = record.get(f"aad_member_{stat}")
         for suffix in ("", "_low", "_high"):  # pmd: {return period: people}
             row["pmd_100" + suffix] = (record.get("pmd" + suffix) or {}).get("100")
         rows.append(row)

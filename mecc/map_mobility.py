@@ -152,7 +152,20 @@ SITE_FIGURES = (
     ("displaced", "unit_people", "site_secondary"),
     ("at_risk_relocation", "unit_people", "site_relocation"),  # a count, not per year
 )
-"""sites.csv figures in the popups: column suffix, unit and label (``_low``/``_high``: range)."""
+"""sites.csv figures in the popups: column suffix, unit and label (``_low``/``_high``: range
+of the curve variants; ``_member_median``/``_member_min``/``_member_max``: of the ensemble
+members, labelled as such)."""
+
+
+def _member_text(text, site, column) -> str:
+    """The ensemble members' median and spread of a site's figure, or "" without members
+    (or when every member gives the same figure: a range of 0 to 0 says nothing)."""
+    median, low, high = (site.get(f"{column}_member_{stat}") for stat in ("median", "min", "max"))
+    values = (median, low, high)
+    if any(v is None for v in values) or not np.isfinite(values).all() or not high > low:
+        return ""
+    words = text.w("site_members", median=text.num(median), low=text.num(low), high=text.num(high))
+    return f" ({words})"
 
 
 def site_layer(m, page) -> None:
@@ -185,6 +198,7 @@ def site_layer(m, page) -> None:
                     if spread and high > low:  # a range of 0 to 0 says nothing
                         low, high = text.num(low), text.num(high)
                         shown += f" ({text.w('aad_range', low=low, high=high)})"
+                    shown += _member_text(text, site, f"{hazard_id}_{figure}")
                     cells.append((text.w(label, hazard=hazard_id), shown))
         body = "".join(f'<tr><th scope="row">{k}</th><td>{v}</td></tr>' for k, v in cells)
         popup = (

@@ -3,10 +3,13 @@
 Each site of ``mobility.sites`` with, per hazard, the people of the site who would be
 exposed and displaced again (a scenario: ``<hazard>_exposed``, ``<hazard>_displaced``),
 the site's average annual displacement (event sets and return-period maps:
-``<hazard>_aad``), with the curve variants' range (``_low``, ``_high``), or the site's
-people at risk of planned relocation (sea-level rise: ``<hazard>_at_risk_relocation``,
-people, no frequency; ``_low`` / ``_high`` the DEM raised / lowered by 1 m, as
-zones.csv). The engine computes figures per person at each site's cell on its pass
+``<hazard>_aad``), with the curve variants' range (``_low``, ``_high``) and, for an event
+set whose events carry a ``member``, the ensemble members' spread
+(``<hazard>_aad_member_median``, ``_member_min``, ``_member_max``: each member's AAD with
+its frequencies rescaled to a complete set, as zones.csv), or the site's people at risk
+of planned relocation (sea-level rise: ``<hazard>_at_risk_relocation``, people, no
+frequency; ``_low`` / ``_high`` the DEM raised / lowered by 1 m, as zones.csv). The
+engine computes figures per person at each site's cell on its pass
 (``engine.PointFigures``: its own kernel, weighted like every cell of displaced.tif); a
 site's figure is its people times those. These are modelled estimates of secondary
 displacement for camp and site managers; the zone figures for people in sites are in
@@ -86,7 +89,43 @@ def site_table(sites, hazards, overlays, points: dict | None, zones) -> pd.DataF
                     found, people * figures.exposed[pick, 0], np.nan
                 )
             out[name] = np.where(found, people * value, np.nan)
+        if hazard.kind == "events" and "member" in hazard.bands.columns:
+            spread = _member_spread(hazard.bands, weights * figures.displaced[pick, :, 0])
+            for stat, values in spread.items():
+                out[f"{hazard.id}_aad_member_{stat}"] = np.where(found, people * values, np.nan)
         missing = figures.no_hazard_data[pick].max(axis=1) > 0
         if missing.any():
             out[f"{hazard.id}_no_hazard_data"] = found & missing
     return out
+
+
+def _member_spread(bands: pd.DataFrame, weighted: np.ndarray) -> dict:
+    """Median, min and max over ensemble members of each site's AAD per person.
+
+    Parameters
+    ----------
+    bands : pandas.DataFrame
+        The event set's bands, with ``frequency`` and ``member``.
+    weighted : ndarray, shape (sites, bands)
+        Band weight (the event's frequency, times seasonal presence where given) times
+        the displaced per person of the central curve.
+
+    Returns
+    -------
+    dict
+        ``median``, ``min``, ``max``: ndarray of shape (sites,). Each member's frequencies
+        are rescaled by ``sum(all f) / sum(member f)`` so the member alone is a complete
+        set (``risk.member_aad``, as zones.csv).
+    """
+    frequency = bands["frequency"].to_numpy(np.float64)
+    member = bands["member"].astype(str).to_numpy()
+    names = sorted(set(member.tolist()))
+    per_member = np.empty((weighted.shape[0], len(names)))
+    for k, name in enumerate(names):
+        mask = member == name
+        per_member[:, k] = weighted[:, mask].sum(axis=1) * (frequency.sum() / frequency[mask].sum())
+    return {
+        "median": np.median(per_member, axis=1),
+        "min": per_member.min(axis=1),
+        "max": per_member.max(axis=1),
+    }
