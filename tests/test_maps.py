@@ -672,3 +672,11 @@ def test_names_with_backticks_and_backslashes_keep_the_map_working(visit, tmp_pa
         f"{TICK_NAMES[1]} → {TICK_NAMES[0]}" in text or f"{TICK_NAMES[0]} → {TICK_NAMES[1]}" in text
     )
     assert "49" not in text
+
+
+def test_zone_and_site_popups_name_the_ensemble_range_alike(demo_folder):
+    """The demo's river_flood_years has ensemble members: zone popups called their range
+    "models", the site popups "ensemble members"."""
+    page = (demo_folder / "run" / "map.html").read_text(encoding="utf-8")
+    assert page.count("ensemble members: median") >= 13  # 12 districts and the sites
+    assert "models: median" not in page
