@@ -1,4 +1,4 @@
-"""Checks of a future's inputs against the baseline's, made before the engine runs.
+"""A future's inputs: checks against the baseline's, and a future grid's exposure.
 
 - A future hazard set must be of the same kind as its baseline (event set, return-period
   set or scenario) and a return-period set must give the same return periods: the AAD
@@ -10,6 +10,11 @@
   ``{zone_code: factor}`` mapping or a CSV ``zone_code,growth`` read like every other
   per-zone table (:func:`exposure.cohorts.read_zone_table`); their codes are those of the
   finest zone level.
+- A future population grid (``futures[].population.path``) replaces the baseline's grid
+  (``population.path``) and keeps everything the baseline puts on that grid
+  (:func:`future_exposure`): people in displacement sites added or moved from their zones
+  of origin, the ``population.scale_to`` calibration; seasonal presence is applied to
+  both passes alike (``mecc.presence``). Baseline and future then differ only by the grid.
 """
 
 from __future__ import annotations
@@ -17,9 +22,18 @@ from __future__ import annotations
 import math
 import os
 
+import numpy as np
+
 from mecc.errors import ConfigError, DataError
 
-__all__ = ["GrowthFactors", "check_growth_codes", "check_like_baseline", "read_growth"]
+__all__ = [
+    "GrowthFactors",
+    "check_growth_codes",
+    "check_like_baseline",
+    "future_exposure",
+    "growth_vector",
+    "read_growth",
+]
 
 _KINDS = {
     "events": "an event set (events)",
@@ -170,3 +184,83 @@ def check_growth_codes(growth, codes, zones=None) -> None:
         f"{where}: growth factors are given per unit of the finest zone level (level "
         f"{finest.level}); " + "; ".join(parts)
     )
+
+
+def growth_vector(growth: dict, codes: list, zones=None) -> np.ndarray:
+    """Factor of each finest unit (+ outside): a zone's own, else the national one, else 1.
+
+    Raises
+    ------
+    DataError
+        A code that is no finest unit's (naming the run-file key and file of the factors).
+    """
+    check_growth_codes(growth, codes, zones)
+    national = growth.get(None, 1.0)
+    return np.array([float(growth.get(code, national)) for code in codes])
+
+
+def future_exposure(config, exposure, population, zones, grid, block_shape, threads) -> tuple:
+    """The baseline's exposure on a future population grid: the engine's keywords and
+    what was kept, in words.
+
+    The future grid takes the baseline grid's place (``population.path``): the people in
+    displacement sites are added at their sites (the same people, as of the site list's
+    date), those moved are taken out of their zones of origin in the future grid, and
+    ``population.scale_to``'s factors (target / the baseline grid's people, per unit)
+    scale it as they scale the baseline grid, so a future grid equal to the baseline's
+    changes nothing. Seasonal presence is applied to the pass's sums by the caller.
+
+    Parameters
+    ----------
+    config : mecc.config.RunConfig
+    exposure : mecc.mobility.Exposure or None
+        The baseline's (``prepare_exposure``); None: nothing to keep.
+    population : exposure.population.PopulationGrid
+        The future grid, prepared on ``grid``.
+    zones, grid, block_shape, threads
+        As for the run's pass.
+
+    Returns
+    -------
+    (dict, list of str)
+        ``zone_scale`` and ``additions`` for ``overlay``; what was kept.
+
+    Raises
+    ------
+    DataError
+        Sites move more people out of a zone than the future grid holds there (naming the
+        future grid and the site list).
+    """
+    from mecc import engine
+    from mecc.mobility import _origin_factors
+
+    if exposure is None:
+        return {}, []
+    keywords, kept = {}, []
+    sites = exposure.sites
+    scaled = "scale_to" in config.data["population"]
+    moving = sites is not None and not sites.moved.empty
+    if exposure.zone_scale is not None:
+        scale = exposure.scale_to_factors if scaled else np.ones(zones.n + 1)
+        if moving:
+            by_zone = engine.population_by_zone(grid, population, zones, block_shape, threads)
+            try:
+                label = os.path.basename(config.path)
+                scale = scale * _origin_factors(sites.moved, zones, by_zone * scale, label)
+            except DataError as error:
+                where = f"{label}.{population.label}"  # the future grid, then the sites
+                raise DataError(f"{where}: {error} (this future grid)") from None
+        keywords["zone_scale"] = scale
+    if scaled:
+        kept.append("the population.scale_to factors of the baseline grid")
+    if exposure.additions is not None:
+        keywords["additions"] = exposure.additions
+        moved = float(sites.moved["individuals"].sum()) if moving else 0.0
+        added = sites.added_total - moved
+        if added > 0:
+            kept.append(f"{added:,.0f} people in displacement sites added at their sites")
+        if moved > 0:
+            kept.append(f"{moved:,.0f} people in sites moved from their zones of origin")
+    if exposure.presence:
+        kept.append("seasonal presence")
+    return keywords, kept

@@ -9,10 +9,17 @@ and hazard the change in AAD from the baseline is split exactly into
 - population only: baseline hazard with future population, minus the baseline;
 - interaction: the rest, so the three add up to the total change.
 
+The figure compared is each hazard's headline: AAD (event and return-period sets),
+people displaced (a scenario), people at risk of planned relocation (sea-level rise) and
+the people in each severity class (drought, one figure per class). Every one is a sum
+over cells of people x a per-cell share, so growth factors apply to it exactly.
+
 Assumptions (README, methods): vulnerability is stationary (the same curves now and
 then); no adaptation unless the future's inputs contain it; the population projection is
 what the user supplies. Growth factors scale a finest unit's people uniformly, so their
-effect on AAD is exact without another pass; a future population grid needs one more.
+effect on AAD is exact without another pass; a future population grid needs one more,
+with the baseline's exposure on it (``mecc.future_inputs.future_exposure``: sites,
+``scale_to``; seasonal presence by the ``overlay`` the run passes).
 """
 
 from __future__ import annotations
@@ -26,7 +33,13 @@ import pandas as pd
 
 from mecc import engine, tables
 from mecc.errors import ConfigError, InputFileError, MeccWarning
-from mecc.future_inputs import check_growth_codes, check_like_baseline, read_growth
+from mecc.future_inputs import (
+    check_growth_codes,
+    check_like_baseline,
+    future_exposure,
+    growth_vector,
+    read_growth,
+)
 from mecc.inputs import overlay_input, period_check
 
 __all__ = [
@@ -51,6 +64,9 @@ HAZARD_OVERRIDE_KEYS = {
     "period",
     "scenario",
 }
+SEA_LEVEL_KEYS = {"slr", "dem"}
+"""What a future may give of a sea-level-rise hazard: the rise, a DEM (subsidence); the
+other keys (datums, high tide, connectivity) come from the baseline."""
 
 _OWN_FRACTION = "give the future's own flooded fraction, or fraction: null (whole cells)"
 
@@ -66,6 +82,7 @@ class Future:
     growth: object = None
     period: str | None = None
     year: int | None = None
+    kept: list = field(default_factory=list)  # the baseline's exposure on a future grid
 
 
 def read_futures(config, baseline_hazards, population_kind: str, zones=None) -> list[Future]:
@@ -105,9 +122,12 @@ def read_futures(config, baseline_hazards, population_kind: str, zones=None) -> 
         for hazard_id, override in (spec.get("hazards") or {}).items():
             if hazard_id not in by_id:
                 raise ConfigError(f"{where}.hazards: no baseline hazard {hazard_id!r}")
-            if not isinstance(override, dict) or set(override) - HAZARD_OVERRIDE_KEYS:
+            allowed = HAZARD_OVERRIDE_KEYS | (
+                SEA_LEVEL_KEYS if by_id[hazard_id].get("type") == "sea_level_rise" else set()
+            )
+            if not isinstance(override, dict) or set(override) - allowed:
                 raise ConfigError(
-                    f"{where}.hazards.{hazard_id}: give the future's grids ({', '.join(sorted(HAZARD_OVERRIDE_KEYS))})"
+                    f"{where}.hazards.{hazard_id}: give the future's grids ({', '.join(sorted(allowed))})"
                 )
             base = {
                 key: value
@@ -162,30 +182,18 @@ def _growth_codes(zones) -> list:
     return [*zones.finest.codes, "__outside__"]
 
 
-def growth_vector(growth: dict, codes: list, zones=None) -> np.ndarray:
-    """Factor of each finest unit (+ outside): a zone's own, else the national one, else 1.
-
-    Raises
-    ------
-    DataError
-        A code that is no finest unit's (naming the run-file key and file of the factors).
-    """
-    check_growth_codes(growth, codes, zones)
-    national = growth.get(None, 1.0)
-    return np.array([float(growth.get(code, national)) for code in codes])
-
-
-def _headline(tab) -> str | None:
-    """The figure futures compare: AAD, displaced for a scenario, None for slow onset."""
-    for figure in ("aad", "displaced"):
+def _figures(tab) -> list[str]:
+    """The figures futures compare of a hazard: AAD, displaced for a scenario, people at
+    risk of planned relocation for sea-level rise, people per class for drought."""
+    for figure in ("aad", "displaced", "at_risk_relocation"):
         if figure in tab.zones.columns:
-            return figure
-    return None
+            return [figure]
+    return [c for c in tab.zones.columns if c.startswith("drought_")]
 
 
-def _finest(tab, n_finest: int, column: str | None = None) -> np.ndarray:
-    """A figure (the headline by default) of the finest units and the outside bucket."""
-    return tab.zones[column or _headline(tab)].to_numpy(np.float64)[-(n_finest + 1) :]
+def _finest(tab, n_finest: int, column: str) -> np.ndarray:
+    """A figure of the finest units and the outside bucket."""
+    return tab.zones[column].to_numpy(np.float64)[-(n_finest + 1) :]
 
 
 def _combinations(tab, combo, hazard_id, factor, n, column) -> dict:
@@ -228,10 +236,12 @@ def attribution_tables(
         future_population = combo.get("population")
         if factor is not None:
             future_population = zones.aggregate(factor * population_rows[-(n + 1) :])
-        for hazard, tab in zip(hazards, baseline_tabs, strict=True):
-            figure = _headline(tab)
-            if figure is None:
-                continue
+        figures = [
+            (hazard, tab, figure)
+            for hazard, tab in zip(hazards, baseline_tabs, strict=True)
+            for figure in _figures(tab)
+        ]
+        for hazard, tab, figure in figures:
             variants = [""] + [s for s in ("_low", "_high") if figure + s in tab.zones.columns]
             by_variant = {}
             for suffix in variants:
@@ -310,10 +320,15 @@ def future_tables(
     threads,
     block_shape,
     overlay=engine.overlay,
+    exposure=None,
 ):
     """Every (hazard, population) combination the futures need, then their tables.
 
-    ``overlay`` runs the engine's passes (``mecc.engine.overlay`` or a Dask backend).
+    ``overlay`` runs the engine's passes (``mecc.engine.overlay`` or a Dask backend;
+    ``mecc.run`` binds seasonal presence to it: ``partial(present_overlay, overlay,
+    exposure)``). ``exposure`` is the baseline's (``mecc.mobility.prepare_exposure``):
+    a future population grid's pass gets the baseline's sites and ``scale_to``
+    (``mecc.future_inputs.future_exposure``); None for a run without those.
     """
     combos = {f.id: {"h1p0": {}} for f in futures}
     for future, hazard_id, h1 in future_sets:
@@ -330,6 +345,9 @@ def future_tables(
             continue
         # the future population needs its own pass: baseline hazards and this future's
         future.population.prepare(grid, scan=False)
+        keywords, future.kept = future_exposure(
+            config, exposure, future.population, zones, grid, block_shape, threads
+        )
         sets = [(h.id, h) for h in hazards] + [
             (hid, h1) for f, hid, h1 in future_sets if f is future
         ]
@@ -343,6 +361,7 @@ def future_tables(
             ],
             block_shape=block_shape,
             threads=threads,
+            **keywords,
         )
         future.population.confirm(float(passed.population.sum()))
         combo = combos[future.id]
@@ -370,7 +389,11 @@ def future_tables(
 
 
 def futures_summary(futures, frames, country) -> dict:
-    """National baseline, future, change and its attribution per future and hazard."""
+    """National baseline, future, change and its attribution per future and hazard.
+
+    A drought hazard has a figure per severity class: its entry is ``{"figure":
+    "drought_classes", "classes": {class: {...}}}``.
+    """
     comparison, attribution = frames
     out = {}
     for future in futures:
@@ -383,23 +406,28 @@ def futures_summary(futures, frames, country) -> dict:
             (attribution["future_id"] == future.id)
             & (attribution["zone_code"] == country)
             & (attribution["level"] == 0)
-        ]
-        out[future.id] = {
-            "label": future.label,
-            "hazards": {
-                row.hazard_id: {
-                    "figure": row.figure,
-                    "baseline": row.baseline,
-                    "future": row.future,
-                    "change": row.change,
-                    **{
-                        key: float(parts.loc[parts["hazard_id"] == row.hazard_id, key].iloc[0])
-                        for key in ("climate_only", "population_only", "interaction")
-                    },
-                }
-                for row in rows.itertuples(index=False)
-            },
-        }
+        ].set_index(["hazard_id", "figure"])
+        hazards = {}
+        for row in rows.itertuples(index=False):
+            part = parts.loc[(row.hazard_id, row.figure)]
+            entry = {
+                "figure": row.figure,
+                "baseline": row.baseline,
+                "future": row.future,
+                "change": row.change,
+                **{
+                    key: float(part[key])
+                    for key in ("climate_only", "population_only", "interaction")
+                },
+            }
+            if row.figure.startswith("drought_"):  # one figure per severity class
+                classes = hazards.setdefault(
+                    row.hazard_id, {"figure": "drought_classes", "classes": {}}
+                )["classes"]
+                classes[row.figure.removeprefix("drought_")] = entry
+            else:
+                hazards[row.hazard_id] = entry
+        out[future.id] = {"label": future.label, "hazards": hazards}
     return out
 
 
@@ -407,21 +435,29 @@ FUTURES_COLUMNS = {
     "future_id": "Identifier of the future (run file futures[].id).",
     "future_label": "Its label: pathway and period as the run file gives them.",
     "hazard_id": "The baseline hazard whose figure is compared.",
-    "figure": "aad: people displaced a year on average; displaced: people displaced by a scenario.",
+    "figure": "aad: people displaced a year on average; displaced: people displaced by a "
+    "scenario; at_risk_relocation: people at risk of planned relocation (sea-level rise, a "
+    "count, not per year); drought_<class>: people in that drought severity class "
+    "(exposure only).",
     "zone_code": "Admin unit code (the country code for the national total; __outside__ for "
     "people on the grid outside every unit).",
     "zone_name": "Admin unit name.",
     "level": "Admin level (0 national).",
     "population_baseline": "People of the unit in the baseline.",
-    "population_future": "People of the unit in the future (grid or growth factors).",
+    "population_future": "People of the unit in the future (grid or growth factors; with a "
+    "grid, the people in displacement sites as in the baseline).",
     "baseline": "The figure now (central curve).",
     "future": "The figure in the future: future hazard with future population (central curve).",
     "change": "future - baseline.",
     "change_pct": "change / baseline x 100 (empty where the baseline is 0).",
-    "baseline_low": "The baseline figure with the low curve variant.",
-    "baseline_high": "The baseline figure with the high curve variant.",
-    "future_low": "The future figure with the low curve variant.",
-    "future_high": "The future figure with the high curve variant.",
+    "baseline_low": "The baseline figure with the low curve variant (sea-level rise: the "
+    "DEM raised by 1 m).",
+    "baseline_high": "The baseline figure with the high curve variant (sea-level rise: the "
+    "DEM lowered by 1 m).",
+    "future_low": "The future figure with the low curve variant (sea-level rise: the DEM "
+    "raised by 1 m).",
+    "future_high": "The future figure with the high curve variant (sea-level rise: the DEM "
+    "lowered by 1 m).",
     "change_total": "future - baseline (central curve).",
     "climate_only": "Future hazard with baseline population, minus the baseline.",
     "population_only": "Baseline hazard with future population, minus the baseline.",
@@ -440,6 +476,15 @@ def futures_about(futures) -> list[tuple[str, str]]:
             "population alone and their interaction (sheet Attribution). " + tables.MODELLED_NOTE,
         ),
         (
+            "Slow-onset hazards",
+            "Sea-level rise: people at risk of planned relocation (figure at_risk_relocation, "
+            "a count, not per year), living where the sea would stand at high tide after the "
+            "rise; a future may give its own rise (slr) or DEM. Drought: the people in each "
+            "severity class (one figure per class, drought_<class>; exposure only). Both "
+            "count residents (no seasonal presence) and are sums of people x a per-cell "
+            "share, so growth factors and a future grid apply to them exactly.",
+        ),
+        (
             "Attribution of change",
             "climate_only = F(future hazard, baseline population) - F(baseline); "
             "population_only = F(baseline hazard, future population) - F(baseline); "
@@ -449,8 +494,9 @@ def futures_about(futures) -> list[tuple[str, str]]:
         (
             "Ranges",
             "baseline_low/_high and future_low/_high are the same figure with the low and "
-            "high curve variants of the hazard (the range of the displacement curve). They "
-            "are not a climate-model range: give each model or pathway as its own future.",
+            "high curve variants of the hazard (the range of the displacement curve; for "
+            "sea-level rise the DEM raised and lowered by 1 m). They are not a "
+            "climate-model range: give each model or pathway as its own future.",
         ),
         (
             "Method and sources",
@@ -471,7 +517,12 @@ def futures_about(futures) -> list[tuple[str, str]]:
             "Assumption: population projection",
             "The projection is the one the run file gives (its source and year belong in "
             "the future's label and year). Growth factors scale each unit's people "
-            "uniformly.",
+            "uniformly (the people in displacement sites included). A future population "
+            "grid replaces the baseline grid (population.path) only: the people in "
+            "displacement sites are added or moved as in the baseline, the population."
+            "scale_to factors (target / the baseline grid's people, per unit) scale it too, "
+            "and seasonal presence applies as in the baseline; so a future grid equal to "
+            "the baseline's changes nothing.",
         ),
         (
             "Periods",
@@ -487,6 +538,8 @@ def futures_about(futures) -> list[tuple[str, str]]:
             parts.append("future hazard sets for " + ", ".join(sorted(future.hazards)))
         if future.population is not None:
             parts.append(f"population grid {future.population.label}")
+            if future.kept:
+                parts.append("kept from the baseline: " + ", ".join(future.kept))
         elif future.growth is not None:
             national = future.growth.get(None)
             per_zone = len(future.growth) - (None in future.growth)

@@ -42,6 +42,7 @@ class Exposure:
     """What the run file says about who is where, ready for the engine and the tables."""
 
     zone_scale: np.ndarray | None = None
+    scale_to_factors: np.ndarray | None = None  # population.scale_to's alone (futures)
     additions: object = None
     layers: object = None
     layer_kinds: list = field(default_factory=list)
@@ -244,6 +245,7 @@ def prepare_exposure(config, population, zones, grid, block_shape, threads) -> E
             report["year"] = pop_spec["scale_to"].get("year")
             report["grid_total"] = float(by_zone[: zones.n].sum())
             exposure.report["scale_to"] = report
+            exposure.scale_to_factors = scale  # before the sites' origin factors
         if moving:
             scale = scale * _origin_factors(sites.moved, zones, by_zone * scale, label)
         exposure.zone_scale = scale

@@ -317,6 +317,7 @@ def _run_country(
                         threads,
                         block_shape,
                         overlay=partial(present_overlay, overlay, exposure),
+                        exposure=exposure,
                     )
                 report("futures", 1, 1)
             empty_zones = [

@@ -507,7 +507,8 @@ SECTIONS = [
                 "`scenario`; other keys come from the baseline. The same kind of set as "
                 "the baseline's (events, return periods or a scenario), and a return-period "
                 "set with the same return periods (the AAD integrates over the maps given); "
-                "an event set may have other events.",
+                "an event set may have other events. A sea-level rise may give its own `slr` "
+                "and `dem` (the datums and high tide come from the baseline).",
             ),
             "population": (
                 "mapping",
@@ -521,7 +522,13 @@ SECTIONS = [
         "futures[].population",
         "futures[].population.",
         {
-            "path": ("file", "—", "Population grid of the future year."),
+            "path": (
+                "file",
+                "—",
+                "Population grid of the future year, in place of `population.path`; the "
+                "baseline's displacement sites, `scale_to` factors and seasonal presence "
+                "apply to it too.",
+            ),
             "kind": ("`count` or `density`", "the baseline's", "Of that grid (with `path`)."),
             "growth": (
                 "number, mapping or CSV file",
