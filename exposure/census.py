@@ -35,6 +35,7 @@ from mecc.errors import (
     InputFileError,
     MeccWarning,
     OutputExistsError,
+    did_you_mean,
     read_input_table,
 )
 from mecc.grid import GridSpec
@@ -499,7 +500,7 @@ def _target_grid(level, resolution, like) -> GridSpec:
         import rasterio
 
         if not os.path.exists(like):
-            raise InputFileError(f"like: file not found ({like})")
+            raise InputFileError(f"like: file not found ({like}){did_you_mean(like)}")
         try:
             with rasterio.open(like) as dataset:
                 return GridSpec.from_dataset(dataset, f"like ({like})")

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from exposure.hxl import read_tagged_table
-from mecc.errors import ConfigError, DataError, InputFileError
+from mecc.errors import ConfigError, DataError, InputFileError, did_you_mean
 
 __all__ = [
     "COD_PS_COLUMNS",
@@ -63,7 +63,7 @@ def cod_ab_levels(path) -> dict[int, str]:
 
     label = os.fspath(path)
     if not os.path.exists(label):
-        raise InputFileError(f"{label}: COD-AB file not found")
+        raise InputFileError(f"{label}: COD-AB file not found{did_you_mean(label)}")
     try:
         layers = pyogrio.list_layers(label)
     except (pyogrio.errors.DataSourceError, ValueError) as error:

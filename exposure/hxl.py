@@ -12,7 +12,7 @@ import zipfile
 
 import pandas as pd
 
-from mecc.errors import InputFileError, error_reason, plain_numbers, read_input_table
+from mecc.errors import InputFileError, did_you_mean, error_reason, plain_numbers, read_input_table
 
 __all__ = ["is_hxl_row", "read_tagged_table"]
 
@@ -34,7 +34,7 @@ def read_tagged_table(path, what: str) -> tuple[pd.DataFrame, dict | None]:
     if not label.lower().endswith((".xlsx", ".xls")):
         raw = read_input_table(label, what, dtype=str, keep_default_na=False)
     elif not os.path.isfile(label):
-        raise InputFileError(f"{label}: {what} not found")
+        raise InputFileError(f"{label}: {what} not found{did_you_mean(label)}")
     else:
         try:
             raw = pd.read_excel(label, dtype=str, engine="openpyxl").fillna("")

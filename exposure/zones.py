@@ -30,6 +30,7 @@ from mecc.errors import (
     MeccWarning,
     MissingCRSError,
     NoOverlapError,
+    did_you_mean,
 )
 from mecc.grid import GridSpec
 
@@ -101,7 +102,8 @@ def read_zone_level(spec: dict, base_dir, where: str) -> ZoneLevel:
             raise ConfigError(f"{where}.{key}: missing")
     path = os.path.join(os.fspath(base_dir), spec["path"])
     if not os.path.exists(path):
-        raise InputFileError(f"{where}.path: file not found ({path})")
+        hint = did_you_mean(path, spec["path"])
+        raise InputFileError(f"{where}.path: file not found ({path}){hint}")
     frame, notes = read_zone_frame(path, spec, where)
     if frame.crs is None:
         raise MissingCRSError(f"{where}.path ({spec['path']}): layer has no CRS")

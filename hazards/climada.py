@@ -30,7 +30,7 @@ import pandas as pd
 from affine import Affine
 
 from hazards.catalogue import check_frequencies, file_unit, get_hazard_type
-from mecc.errors import ConfigError, DataError, InputFileError
+from mecc.errors import ConfigError, DataError, InputFileError, did_you_mean
 from mecc.grid import GridSpec
 
 __all__ = ["ClimadaHazardFile", "climada_event_set", "is_climada_file", "read_climada_events"]
@@ -184,7 +184,8 @@ class ClimadaHazardFile:
         self._row_starts = None
         self._row_index_tried = False
         if not os.path.exists(self.path):
-            raise InputFileError(f"{self.label}: file not found ({self.path})")
+            hint = did_you_mean(self.path, self.label)
+            raise InputFileError(f"{self.label}: file not found ({self.path}){hint}")
         try:
             self._handle = h5py.File(self.path, "r")
         except OSError as error:

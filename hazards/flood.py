@@ -48,7 +48,7 @@ from pathlib import Path
 import numpy as np
 
 from hazards.scenarios import target_grid, write_scenario_grid
-from mecc.errors import ConfigError, DataError, InputFileError, OutputExistsError
+from mecc.errors import ConfigError, DataError, InputFileError, OutputExistsError, did_you_mean
 from mecc.grid import AlignedBands, GridSpec
 from mecc.kernels import flood_fill_below, height_above_drainage
 from mecc.raster_file import RasterFile
@@ -306,7 +306,7 @@ def flood_depths_by_return_period(
 
 def _open(path, label: str) -> RasterFile:
     if not os.path.exists(path):
-        raise InputFileError(f"{label}: file not found ({path})")
+        raise InputFileError(f"{label}: file not found ({path}){did_you_mean(path)}")
     return RasterFile(path, f"{label} ({path})")
 
 

@@ -25,7 +25,7 @@ from hazards.catalogue import HazardType, averaging_factor, get_hazard_type, gri
 from hazards.curves import Curve, load_curve_set
 from hazards.fraction import FractionFile
 from hazards.netcdf import NetCDFFile
-from mecc.errors import ConfigError, DataError, InputFileError, read_input_table
+from mecc.errors import ConfigError, DataError, InputFileError, did_you_mean, read_input_table
 from mecc.grid import AlignedBands, GridSpec
 from mecc.raster_file import RasterFile
 
@@ -41,7 +41,7 @@ def open_grid_file(path, label: str, variable: str | None = None, default: str |
     several (:class:`NetCDFFile`).
     """
     if not os.path.exists(path):
-        raise InputFileError(f"{label}: file not found ({path})")
+        raise InputFileError(f"{label}: file not found ({path}){did_you_mean(path, label)}")
     if os.fspath(path).lower().endswith((".nc", ".nc4", ".netcdf")):
         return NetCDFFile(path, variable, label, default)
     if os.fspath(path).lower().endswith(".xml"):  # a USGS ShakeMap grid.xml
@@ -573,7 +573,7 @@ def _read_protection(value, base_dir, where):
     elif isinstance(value, str):
         path = os.path.join(os.fspath(base_dir), value)
         if not os.path.exists(path):
-            raise InputFileError(f"{where}: file not found ({path})")
+            raise InputFileError(f"{where}: file not found ({path}){did_you_mean(path, value)}")
         if not path.lower().endswith(".csv"):
             raise ConfigError(
                 f"{where}: protection grids are not supported yet; give a number or a CSV "

@@ -18,7 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
-from mecc.errors import ConfigError, DataError, InputFileError, MissingCRSError, OutputExistsError
+from mecc.errors import (
+    ConfigError,
+    DataError,
+    InputFileError,
+    MissingCRSError,
+    OutputExistsError,
+    did_you_mean,
+)
 from mecc.grid import GridSpec
 
 __all__ = ["target_grid", "write_scenario_grid"]
@@ -48,7 +55,7 @@ def target_grid(like=None, bounds=None, resolution=None, crs="EPSG:4326") -> Gri
         if bounds is not None or resolution is not None:
             raise ConfigError("give either --like or --bounds with --resolution, not both")
         if not os.path.exists(like):
-            raise InputFileError(f"--like: file not found ({like})")
+            raise InputFileError(f"--like: file not found ({like}){did_you_mean(like)}")
         try:
             with rasterio.open(like) as dataset:
                 return GridSpec.from_dataset(dataset, f"--like ({like})")

@@ -29,7 +29,7 @@ import pandas as pd
 
 from hazards.catalogue import get_hazard_type
 from hazards.curves import Curve
-from mecc.errors import ConfigError, DataError, InputFileError, MeccWarning
+from mecc.errors import ConfigError, DataError, InputFileError, MeccWarning, did_you_mean
 from mecc.raster_file import RasterFile
 
 __all__ = [
@@ -134,7 +134,9 @@ def read_sea_level_rise(spec: dict, base_dir, where: str):
         raise ConfigError(f"{where}.dem: missing (the elevation grid)")
     path = os.path.join(os.fspath(base_dir), spec["dem"])
     if not os.path.exists(path):
-        raise InputFileError(f"{where}.dem: file not found ({path})")
+        raise InputFileError(
+            f"{where}.dem: file not found ({path}){did_you_mean(path, spec['dem'])}"
+        )
     level, note = water_level(spec, where)
     dem_file = RasterFile(path, f"{where}.dem ({spec['dem']})")
     grid = dem_file.grid

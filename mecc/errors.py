@@ -13,7 +13,9 @@ curves, event and zone tables) and turns every way such a file can fail into one
 these errors: one line naming the file (and the run-file key that points to it). A file
 that is not UTF-8 is refused with the fix ("save it as CSV UTF-8") rather than decoded
 by guess, which would change the names in it without a word. It lives here so that
-``hazards`` and ``exposure``, which may use only the engine base (DESIGN.md), share it.
+``hazards`` and ``exposure``, which may use only the engine base (DESIGN.md), share it;
+so does :func:`did_you_mean`, which ends a "not found" message for a path the user gave
+with the existing paths closest to it.
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ __all__ = [
     "OutputExistsError",
     "ResamplingWarning",
     "UnsupportedKeyError",
+    "did_you_mean",
     "error_reason",
+    "nearby_paths",
     "plain_numbers",
     "read_input_table",
     "yaml_syntax_error",
@@ -150,7 +154,7 @@ def read_input_table(path, what: str, label: str | None = None, *, codes=(), **o
     where = path if label is None else label
     if not os.path.isfile(path):
         found = "" if label is None or label == path else f" ({path})"
-        raise InputFileError(f"{where}: {what} not found{found}")
+        raise InputFileError(f"{where}: {what} not found{found}{did_you_mean(path, label)}")
     dialect = {}
     if "sep" not in options and "delimiter" not in options:
         dialect = _spreadsheet_dialect(path, options.get("comment"))
@@ -364,3 +368,148 @@ def path_hint(message: str) -> str:
             "letter: relative to the run file's folder, or from /"
         )
     return message
+
+
+# ------------------------------------------------------------- paths that are not there
+
+
+def did_you_mean(path, written: str | None = None, *, accept=None) -> str:
+    """A suffix naming the existing paths closest to a missing one: ``" (did you mean
+    inputs/run.yaml?)"``, or ``""`` when none is close.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The path looked for: absolute, or relative to the current folder (a path given on
+        the command line is shown back as the user typed it).
+    written : str, optional
+        How the user wrote it, when ``path`` is that joined to a folder (a run file's path,
+        joined to the run file's folder): the suggestions are then written relative to
+        that folder, as they would be in the run file. A label ending with the path as
+        written, in parentheses (``"run.yaml.zones[0].path (admin.gpk)"``), is read so.
+    accept : callable, optional
+        Which existing paths may be suggested (default: any file or folder).
+
+    Returns
+    -------
+    str
+        At most two names (:func:`nearby_paths`).
+    """
+    path = os.fspath(path)
+    names = nearby_paths(path, accept=accept)
+    base = _written_base(path, written)
+    if base is not None:
+        names = [os.path.relpath(name, base or os.curdir) for name in names]
+    return f" (did you mean {' or '.join(names)}?)" if names else ""
+
+
+def nearby_paths(path, *, accept=None) -> list[str]:
+    """At most two existing paths close to a missing one, written as ``path`` is.
+
+    A misspelt name (``event.csv`` for ``events.csv``, ``run.yml`` for ``run.yaml``) is
+    matched in its folder (:mod:`difflib`, ignoring case), and a misspelt folder on the
+    way to it (``input/`` for ``inputs/``) among its siblings. When no name is close,
+    the same name is looked for one folder below the nearest existing folder and, when
+    a folder of the path does not exist, in that nearest folder itself.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    accept : callable, optional
+        Which existing paths count (default: :func:`os.path.exists`).
+
+    Returns
+    -------
+    list of str
+        Best first; empty when nothing is close (or the folders cannot be read).
+    """
+    accept = accept or os.path.exists
+    path = os.fspath(path)
+    stripped = path.rstrip("/" + os.sep)
+    folder, name = os.path.split(stripped or path)
+    lost = []  # folders of the path that do not exist, below the nearest one that does
+    while folder and not os.path.isdir(folder):
+        parent, part = os.path.split(folder)
+        if parent == folder:
+            return []
+        folder, lost = parent, [part, *lost]
+    if not name:
+        return []
+    try:
+        found = _respelt(folder, [*lost, name], accept)
+        if not found:
+            found = _same_name(path, folder, name, accept, bool(lost))
+    except OSError:
+        return []
+    return found[:2]
+
+
+def _respelt(folder: str, parts: list, accept) -> list[str]:
+    """``parts`` below ``folder``, each missing one replaced by its closest sibling."""
+    for k, part in enumerate(parts):
+        last = k == len(parts) - 1
+        here = os.path.join(folder, part)
+        if not last and os.path.isdir(here):
+            folder = here
+            continue
+        names = _entries(folder)
+        if last:
+            if accept(here) and k > 0:  # the name, in a respelt folder
+                return [here]
+            names = [n for n in names if n != part and accept(os.path.join(folder, n))]
+            return [os.path.join(folder, n) for n in _closest(part, names, most=2)]
+        names = [n for n in names if os.path.isdir(os.path.join(folder, n))]
+        best = _closest(part, names, most=1)
+        if not best:
+            return []
+        folder = os.path.join(folder, best[0])
+    return []
+
+
+def _same_name(path: str, folder: str, name: str, accept, lost: bool) -> list[str]:
+    """``name`` in ``folder`` (when the path's own folder is ``lost`` below it), else in
+    its subfolders: the nearest that has it."""
+    tiers = [[folder]] if lost else []
+    tiers.append([os.path.join(folder, n) for n in _entries(folder)])
+    given = os.path.normpath(path)
+    for places in tiers:
+        found = [os.path.join(p, name) for p in places if os.path.isdir(p or os.curdir)]
+        found = sorted(p for p in found if os.path.normpath(p) != given and accept(p))
+        if found:
+            return found
+    return []
+
+
+def _entries(folder: str, most: int = 2000) -> list[str]:
+    """The names in ``folder`` (sorted; the first ``most`` of a huge folder)."""
+    with os.scandir(folder or os.curdir) as scan:
+        names = [entry.name for _, entry in zip(range(most), scan, strict=False)]
+    return sorted(n for n in names if not n.startswith("."))
+
+
+def _closest(name: str, names: list, most: int) -> list[str]:
+    """The names most like ``name`` (ignoring case): a second one only when about as close."""
+    import difflib
+
+    matcher = difflib.SequenceMatcher(b=name.lower())
+    scored = []
+    for other in names:
+        matcher.set_seq1(other.lower())
+        score = matcher.ratio()
+        if score >= 0.75:
+            scored.append((-score, other))
+    scored.sort()
+    return [n for s, n in scored[:most] if s <= scored[0][0] + 0.05]
+
+
+def _written_base(path: str, written: str | None) -> str | None:
+    """The folder ``written`` was joined to, making ``path`` (None when it was not)."""
+    if not written:
+        return None
+    for text in (written, *re.findall(r"\(([^()]+)\)$", written)):
+        if os.path.isabs(text) or not path.endswith(text):
+            continue
+        base = path[: len(path) - len(text)]
+        if not base or base.endswith(("/", os.sep)):
+            return base
+    return None

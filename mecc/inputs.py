@@ -25,9 +25,10 @@ def load_inputs(config: RunConfig):
     pop_spec = config.data["population"]
     pop_path = os.path.join(config.base_dir, pop_spec["path"])
     if not os.path.exists(pop_path):
-        from mecc.errors import InputFileError
+        from mecc.errors import InputFileError, did_you_mean
 
-        raise InputFileError(f"{label}.population.path: file not found ({pop_path})")
+        hint = did_you_mean(pop_path, pop_spec["path"])
+        raise InputFileError(f"{label}.population.path: file not found ({pop_path}){hint}")
     from exposure.population import source_convention
 
     convention = source_convention(pop_spec.get("source"), f"{label}.population.source")

@@ -3,8 +3,9 @@
 Commands that work on a finished run (``mecc report``, ``map``, ``profile``, ``needs``,
 ``evaluate``, ``compare``) read it and write to their own ``--out``; they never modify a
 run folder (DESIGN.md). :func:`check_out_dir` refuses an ``--out`` that would write into
-or replace a run folder or its inputs, and :func:`check_results` refuses a results.nc
-that cannot be read or that another run wrote.
+or replace a run folder or its inputs (and, first, a run folder given wrongly when one
+is next to it: the output folder of ``mecc demo`` for its ``run/``), and
+:func:`check_results` refuses a results.nc that cannot be read or that another run wrote.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from mecc.errors import ConfigError, DataError, error_reason
+from mecc.errors import ConfigError, DataError, InputFileError, error_reason, nearby_paths
 
-__all__ = ["check_out_dir", "check_results"]
+__all__ = ["check_out_dir", "check_results", "check_run_folder"]
 
 
 def check_out_dir(out_dir, *run_dirs) -> None:
@@ -30,9 +31,13 @@ def check_out_dir(out_dir, *run_dirs) -> None:
 
     Raises
     ------
+    mecc.errors.InputFileError
+        A run folder that is none while one is next to it (:func:`check_run_folder`).
     mecc.errors.ConfigError
         Naming the folder and why (exit code 2).
     """
+    for run_dir in run_dirs:
+        check_run_folder(run_dir)
     out = Path(out_dir).resolve()
     for run_dir in run_dirs:
         run = Path(run_dir).resolve()
@@ -54,6 +59,64 @@ def check_out_dir(out_dir, *run_dirs) -> None:
                 f"--out {out_dir}: {why}; choose a folder outside the run folder and its "
                 "inputs (a finished run is never modified)"
             )
+
+
+def check_run_folder(run_dir) -> None:
+    """Refuse a run folder given wrongly, naming the run folder next to it.
+
+    A folder with none of a run's files (summary.json, zones.csv, results.nc,
+    manifest.json) that holds a run folder (``mecc demo``'s output holds ``run/``), or
+    sits beside or inside one, and a path that is no folder but is close to a run
+    folder's (a misspelt name, a file in the run folder) are refused with at most two
+    run folders (folders holding summary.json) to use instead. Anything else is left to
+    the command, which says what it misses.
+
+    Raises
+    ------
+    mecc.errors.InputFileError
+        One line naming summary.json (or the folder) and the run folders (exit code 1).
+    """
+    path = os.fspath(run_dir)
+    given = path.rstrip("/" + os.sep) or path
+    parent = os.path.dirname(given)
+    if not os.path.isdir(path):
+        runs = [parent or os.curdir] if os.path.exists(path) and _is_run_folder(parent) else []
+        runs = runs or nearby_paths(path, accept=_is_run_folder)
+        if runs:
+            raise InputFileError(f"{path}: run folder not found (did you mean {_or(runs)}?)")
+        return
+    if any(os.path.exists(os.path.join(path, name)) for name in _RUN_FILES):
+        return  # a run folder, or a damaged one: the command says what it misses
+    runs = _run_folders_in(path)
+    if not runs and given not in (os.curdir, os.sep, "/"):
+        runs = [parent or os.curdir] if _is_run_folder(parent) else _run_folders_in(parent)
+    if runs:
+        raise InputFileError(
+            f"{Path(path) / 'summary.json'}: not found (is this a finished run folder? "
+            f"did you mean the run folder {_or(runs)}?)"
+        )
+
+
+_RUN_FILES = ("summary.json", "zones.csv", "results.nc", "manifest.json")
+
+
+def _is_run_folder(path: str) -> bool:
+    return os.path.isfile(os.path.join(path or os.curdir, "summary.json"))
+
+
+def _run_folders_in(folder: str) -> list[str]:
+    """At most two run folders in ``folder`` (by name), written as ``folder`` is."""
+    try:
+        with os.scandir(folder or os.curdir) as scan:
+            names = sorted(e.name for e in scan if e.is_dir() and not e.name.startswith("."))
+    except OSError:
+        return []
+    runs = [os.path.join(folder, name) for name in names]
+    return [run for run in runs if _is_run_folder(run)][:2]
+
+
+def _or(paths: list) -> str:
+    return " or ".join(str(p) for p in paths)
 
 
 def _recorded_inputs(run: Path) -> list[Path]:

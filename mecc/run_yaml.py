@@ -23,7 +23,14 @@ import re
 
 import yaml
 
-from mecc.errors import ConfigError, InputFileError, MeccError, _first_bad_byte, error_reason
+from mecc.errors import (
+    ConfigError,
+    InputFileError,
+    MeccError,
+    _first_bad_byte,
+    did_you_mean,
+    error_reason,
+)
 
 __all__ = ["RunFileLoader", "ZeroPadded", "iso_date", "read_text", "shown"]
 
@@ -193,7 +200,7 @@ def read_text(path: str) -> str:
         with open(path, "rb") as handle:
             data = handle.read()
     except FileNotFoundError:
-        raise InputFileError(f"{path}: run file not found") from None
+        raise InputFileError(f"{path}: run file not found{did_you_mean(path)}") from None
     except OSError as error:
         raise InputFileError(f"{path}: cannot read run file ({error_reason(error)})") from None
     for bom, codec in (

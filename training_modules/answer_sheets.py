@@ -22,13 +22,15 @@ from __future__ import annotations
 
 import codecs
 import functools
+import glob
+import os
 import re
 from pathlib import Path
 
 import yaml
 from yaml.constructor import ConstructorError
 
-from mecc.errors import ConfigError, InputFileError
+from mecc.errors import ConfigError, InputFileError, did_you_mean
 from training_modules.key import KEY_KIND, check_key, variant_number
 
 __all__ = [
@@ -261,7 +263,7 @@ def load_answer_file(path, key: dict | None = None) -> dict:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise InputFileError(f"{path}: not found") from None
+        raise InputFileError(f"{path}: not found{_sheet_hint(path, key)}") from None
     except OSError as error:
         raise InputFileError(f"{path}: cannot read ({error.strerror or error})") from None
     text = _decode(raw, key.get("lang") if key else None)
@@ -291,6 +293,38 @@ def load_answer_file(path, key: dict | None = None) -> dict:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping (an answer sheet or an answer key)")
     return data
+
+
+def _sheet_hint(path: Path, key: dict | None) -> str:
+    """`` (did you mean X?)`` for a sheet or key not found: a close name near it (never
+    a key for a sheet), else (a sheet, graded against ``key``) the file of that name in
+    the participants' folder of the key's module, in a pack near the folder given: in
+    it, below it (``pack/en/participants/m5_evacuation/``), or from the module's
+    facilitator folder (``../../participants/m5_evacuation/``)."""
+    if not isinstance(key, dict):
+        return did_you_mean(path)
+    hint = did_you_mean(path, accept=lambda p: os.path.isfile(p) and not _is_key(p))
+    module, lang = key.get("module"), key.get("lang")
+    if hint or not isinstance(module, str) or not isinstance(lang, str) or not module.strip():
+        return hint
+    folder = glob.escape(os.path.dirname(os.fspath(path)))
+    module, lang = glob.escape(module), glob.escape(lang)
+    places = ([], ["participants"], [lang, "participants"], ["*", lang, "participants"])
+    places += ([os.pardir, os.pardir, "participants"],)
+    name = glob.escape(path.name)
+    found = {s for parts in places for s in glob.glob(os.path.join(folder, *parts, module, name))}
+    found = sorted(sheet for sheet in found if os.path.isfile(sheet))
+    return f" (did you mean {' or '.join(found[:2])}?)" if found else ""
+
+
+def _is_key(path) -> bool:
+    """An answer key (its ``kind:`` line), not a sheet."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return KEY_KIND.encode() in head
 
 
 def read_key(path) -> dict:
