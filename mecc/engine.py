@@ -20,7 +20,14 @@ import numpy as np
 
 from mecc.allocation import block_zone_parts, join_zone_parts
 from mecc.grid import GridSpec, block_windows, reused
-from mecc.kernels import max_groups, overlay_bands, overlay_combined, zonal_population
+from mecc.kernels import (
+    mark_unknown_cells,
+    max_groups,
+    overlay_bands,
+    overlay_combined,
+    zonal_population,
+)
+from mecc.point_figures import PointFigures, figures_per_person
 
 __all__ = [
     "DEFAULT_BLOCK",
@@ -143,25 +150,6 @@ class EngineResult:
     zone_parts: tuple | None = None
 
 
-@dataclass
-class PointFigures:
-    """Figures per person at the cells of a sparse layer (displacement sites).
-
-    ``rows``, ``cols`` on the analysis grid, ``zone`` (finest unit + outside), and per
-    point: ``exposed`` (bands), ``displaced`` (bands, curves), ``no_hazard_data`` (bands)
-    and ``weighted`` (Σ band weight × displaced of the first curve: expected annual
-    displacement, or displaced for a scenario).
-    """
-
-    rows: np.ndarray
-    cols: np.ndarray
-    zone: np.ndarray
-    exposed: np.ndarray
-    displaced: np.ndarray
-    no_hazard_data: np.ndarray
-    weighted: np.ndarray
-
-
 def _preview(intensity: np.ndarray, factor: int) -> np.ndarray:
     """The largest intensity of each factor x factor group of a block, per band."""
     n_bands, h, w = intensity.shape
@@ -229,33 +217,6 @@ class BlockSums:
     coarse: list = field(default_factory=list)
     points: list = field(default_factory=list)
     zone_parts: tuple | None = None
-
-
-def _per_person(hazard, window, rows, cols, where, intensity, fraction):
-    """Figures per person at each point (one "zone" per point): exposed, displaced per band
-    and curve, no hazard data, and the band-weighted displaced of the cell output."""
-    m = rows.size
-    n_bands, n_curves = intensity.shape[0], hazard.curves[2].shape[0]
-    exposed, no_data = np.zeros((m, n_bands)), np.zeros((m, n_bands))
-    displaced, weighted = np.zeros((m, n_bands, n_curves)), np.zeros((1, m))
-    overlay_bands(
-        np.ones((1, m)),
-        np.arange(m, dtype=np.int32)[None, :],
-        intensity,
-        fraction,
-        *hazard.curves,
-        float(hazard.exposure_threshold),
-        np.ascontiguousarray(hazard.band_weight[where[0]]),
-        exposed,
-        displaced,
-        no_data,
-        weighted,
-        0,
-        None,
-        None,
-    )
-    r0, c0 = int(window.row_off), int(window.col_off)
-    return rows + r0, cols + c0, where[0].copy(), exposed, displaced, no_data, weighted[0]
 
 
 def _thread_buffer(local):
@@ -327,6 +288,7 @@ def overlay_block(window, population, zones, hazards, options, buffer) -> BlockS
         if hazard.components:
             combined = _read_components(hazard, window, buffer, stack)
             _overlay_components(hazard, combined, people, zone, part, cell_out)
+            _mark_unknown(people, combined, _EMPTY3, part, cell_out)
             for k, layer_part in enumerate(dense):
                 _overlay_components(hazard, combined, layer_stack[k], zone, layer_part, _EMPTY2)
             for (rows, cols, values, where), layer_part in zip(points, sparse, strict=True):
@@ -362,7 +324,7 @@ def overlay_block(window, population, zones, hazards, options, buffer) -> BlockS
                 else _EMPTY3
             )
             runs.append((values, where, at, share, layer_part, _EMPTY2, (None, None)))
-            block.points[-1] = _per_person(hazard, window, rows, cols, where, at, share)
+            block.points[-1] = figures_per_person(hazard, window, rows, cols, where, at, share)
         for who, zone_of, values, flooded, sums, cells, (coarse_displaced, safe) in runs:
             overlay_bands(
                 who,
@@ -380,7 +342,15 @@ def overlay_block(window, population, zones, hazards, options, buffer) -> BlockS
                 coarse_displaced,
                 safe,
             )
+        _mark_unknown(people, intensity[np.newaxis], fraction, part, cell_out)
     return block
+
+
+def _mark_unknown(people, intensity, fraction, part, cell_out) -> None:
+    """NaN in the per-cell output where people have no hazard data in any band (only
+    in blocks where the overlay counted some)."""
+    if cell_out.shape[0] and part.no_hazard_data.any():
+        mark_unknown_cells(people, intensity, fraction, cell_out)
 
 
 class _Totals:

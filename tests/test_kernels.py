@@ -426,8 +426,27 @@ def case_count_zone_parts(data):
     return _pair([zone, factor, n_zones, counts, cell, unit, count, n]), [3, 4, 5, 6, 7]
 
 
+def case_mark_unknown_cells(data):
+    h, w = data.draw(grid_shapes())
+    n_components, n_bands = data.draw(st.integers(1, 3)), data.draw(st.integers(1, 3))
+    population = data.draw(
+        hnp.arrays(np.float64, (h, w), elements=st.sampled_from((NAN, 0.0, -5.0, 1.0, 7.5)))
+    )
+    # mostly missing, so that whole cells are unknown often
+    values = st.sampled_from((NAN, NAN, NAN, 0.0, -1.0, 0.5))
+    intensity = data.draw(hnp.arrays(np.float64, (n_components, n_bands, h, w), elements=values))
+    fraction = np.zeros((0, 0, 0))
+    if n_components == 1 and data.draw(st.booleans()):
+        fraction = data.draw(
+            hnp.arrays(np.float64, (n_bands, h, w), elements=st.sampled_from((NAN, 0.0, 1.0)))
+        )
+    cells = data.draw(hnp.arrays(np.float64, (h, w), elements=st.floats(0, 10)))
+    return _pair([population, intensity, fraction, cells]), [3]
+
+
 CASES = {
     "allocate_by_distance": case_allocate_by_distance,
+    "mark_unknown_cells": case_mark_unknown_cells,
     "count_zone_parts": case_count_zone_parts,
     "max_groups": case_max_groups,
     "overlay_combined": case_overlay_combined,
@@ -524,7 +543,6 @@ def test_combined_shares_are_never_added():
     for combine_max, expected in ((True, 50 + 100 + 50), (False, 75 + 100 + 50)):
         for func in KERNELS["overlay_combined"]:
             exposed, displaced, no_data = np.zeros((1, 1)), np.zeros((1, 1, 1)), np.zeros((1, 1))
-            cells = np.zeros((1, 4))
             func(
                 population,
                 zone,
@@ -539,14 +557,11 @@ def test_combined_shares_are_never_added():
                 exposed,
                 displaced,
                 no_data,
-                cells,
+                np.zeros((0, 0)),
             )
             assert displaced[0, 0, 0] == pytest.approx(expected)
             assert no_data[0, 0] == 100.0  # the last cell: both missing
             assert exposed[0, 0] == 300.0  # surge >= 0.2 in the first three cells
-            # per cell: the combined share times 100 people; unknown where both are missing
-            first = 50.0 if combine_max else 75.0
-            np.testing.assert_allclose(cells[0], [first, 100.0, 50.0, np.nan])
 
 
 @pytest.mark.parametrize("with_fraction", [False, True])
@@ -567,12 +582,8 @@ def test_overlay_matches_reference_every_combination(with_fraction, with_cells, 
     if not with_coarse:
         assert fast_args[15] is None and fast_args[16] is None
     if with_cells:  # the cell output is added to what the caller passed (-1 here)
-        cells, people, values = fast_args[13], fast_args[0], fast_args[2]
-        frac = fast_args[3] if with_fraction else np.ones_like(values)
-        # unknown (NaN) exactly where a populated cell lacks hazard data in every band
-        unknown = (people > 0) & (np.isnan(values) | ((values > 0) & np.isnan(frac))).all(axis=0)
-        np.testing.assert_array_equal(np.isnan(cells), unknown)
-        assert (cells[~unknown] >= -1.0).all()
+        assert not np.isnan(fast_args[13]).any()
+        assert (fast_args[13] >= -1.0).all()
 
 
 @pytest.mark.parametrize("name", ["zonal_population", "overlay_bands"])
@@ -726,7 +737,7 @@ def test_overlay_semantics_by_hand(func):
     # step curve whose first share is 1: every positive intensity displaces everyone,
     # intensity 0 and -1 nothing, NaN nothing
     assert displaced[0, 0, 1] == pytest.approx(40.0 + 50.0 + 60.0)
-    np.testing.assert_allclose(cells[0], [NAN, 0, 0, 6.0, 25.0, 1.5])  # NaN: unknown
+    np.testing.assert_allclose(cells[0], [0, 0, 0, 6.0, 25.0, 1.5])
 
 
 @pytest.mark.parametrize("func", [kernels.overlay_bands, kernels.overlay_bands_reference])
@@ -767,7 +778,7 @@ def test_fraction_population_and_nan_rules(func):
     np.testing.assert_array_equal(displaced[:, 0, 0], [5.0, 0.0])
     # NaN fraction or NaN intensity: the population is "no hazard data"
     np.testing.assert_array_equal(no_data[:, 0], [0.0, 20.0])
-    np.testing.assert_array_equal(cells[0], [0, 0, 0, 10.0, NAN, 0, NAN])
+    np.testing.assert_array_equal(cells[0], [0, 0, 0, 10.0, 0, 0, 0])
 
 
 def test_overlay_adds_blocks_in_call_order():
@@ -971,3 +982,23 @@ def test_allocation_conserves_people(data):
         rtol=1e-12,
         atol=1e-9,
     )
+
+
+@pytest.mark.parametrize("func", KERNELS["mark_unknown_cells"])
+def test_unknown_cells_by_hand(func):
+    """Populated cells with no hazard data in any band become NaN; a band with data, no
+    people, or a NaN fraction where the intensity is 0 (not consulted) keep the value."""
+    population = np.array([[5.0, 5.0, 0.0, 5.0, 5.0, 5.0]])
+    intensity = np.array(
+        [[[[NAN, NAN, NAN, 0.5, 0.0, 1.0]], [[NAN, 0.2, NAN, 0.5, NAN, NAN]]]]
+    )  # (1 component, 2 bands, 1 row, 6 columns)
+    fraction = np.array([[[1.0, 1.0, 1.0, NAN, NAN, NAN]], [[1.0, 1.0, 1.0, NAN, 1.0, 1.0]]])
+    cells = np.arange(6, dtype=np.float64)[None, :]
+    func(population, intensity, fraction, cells)
+    # 0: both bands NaN; 3: both wet with NaN fractions; 4: band 0 is 0 m (its NaN
+    # fraction not consulted), so known; 5: band 0 wet with NaN fraction, band 1 NaN
+    np.testing.assert_array_equal(cells[0], [NAN, 1.0, 2.0, NAN, 4.0, NAN])
+    combined = np.array([[[[NAN, NAN]]], [[[NAN, 0.3]]]])  # 2 components, 1 band
+    cells = np.zeros((1, 2))
+    func(np.array([[1.0, 1.0]]), combined, np.zeros((0, 0, 0)), cells)
+    np.testing.assert_array_equal(cells[0], [NAN, 0.0])
