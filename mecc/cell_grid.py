@@ -103,22 +103,24 @@ class CellGridWriter:
             return
         if not values.any():
             return  # sparse: unwritten tiles of every level read as 0
-        unknown = np.isnan(values)
         # NaN cells (no hazard data) are left out of the averages, as GDAL leaves nodata
-        counts = None
-        sums = values
-        if unknown.any():
-            counts = (~unknown).astype(np.float64)
-            sums = np.where(unknown, 0.0, values)
+        # out: the first level's sums and counts of known cells come in one pass
+        sums = np.zeros((-(-h // 2), -(-w // 2)))
+        counts = np.zeros_like(sums)
+        kernels.sum_known_groups(values, 2, sums, counts)
+        if counts.sum() == h * w:
+            counts = None  # no unknown cell: whole groups as before
         for level, factor in enumerate(self.factors, start=1):
-            coarser = np.zeros((-(-sums.shape[0] // 2), -(-sums.shape[1] // 2)))
-            kernels.sum_groups(sums, 2, coarser)
-            sums = coarser
+            if level > 1:
+                coarser = np.zeros((-(-sums.shape[0] // 2), -(-sums.shape[1] // 2)))
+                kernels.sum_groups(sums, 2, coarser)
+                sums = coarser
+                if counts is not None:
+                    fewer = np.zeros_like(coarser)
+                    kernels.sum_groups(counts, 2, fewer)
+                    counts = fewer
             if counts is not None:
-                fewer = np.zeros_like(coarser)
-                kernels.sum_groups(counts, 2, fewer)
-                counts = fewer
-                with np.errstate(invalid="ignore"):
+                with np.errstate(invalid="ignore", divide="ignore"):
                     means = np.where(counts > 0, sums / counts, np.nan)
             elif h % factor == 0 and w % factor == 0:  # whole groups (blocks start on one)
                 means = sums / float(factor * factor)

@@ -24,6 +24,8 @@ __all__ = [
     "sample_nearest_reference",
     "sum_groups",
     "sum_groups_reference",
+    "sum_known_groups",
+    "sum_known_groups_reference",
     "zonal_population",
     "zonal_population_reference",
 ]
@@ -111,6 +113,44 @@ def sum_groups_reference(values, factor, out):
     padded = np.zeros((out.shape[0] * factor, out.shape[1] * factor))
     padded[:h, :w] = values
     out += padded.reshape(out.shape[0], factor, out.shape[1], factor).sum(axis=(1, 3))
+
+
+@jit
+def sum_known_groups(values, factor, sums_out, counts_out):
+    """Add each known (not NaN) cell of ``values`` to ``sums_out[i // factor, j //
+    factor]`` and count it in ``counts_out``: :func:`sum_groups` for averages that
+    leave unknown cells out (as GDAL's overviews leave nodata out), in the same pass.
+
+    Parameters
+    ----------
+    values : ndarray of float64, shape (h, w)
+    factor : int
+    sums_out, counts_out : ndarray of float64, shape (ceil(h / factor), ceil(w / factor))
+    """
+    width = values.shape[1]
+    for i in range(values.shape[0]):
+        sums = sums_out[i // factor]
+        counts = counts_out[i // factor]
+        source = values[i]
+        for k in range(sums.shape[0]):
+            total = 0.0
+            known = 0.0
+            for j in range(k * factor, min((k + 1) * factor, width)):
+                v = source[j]
+                total += v if v == v else 0.0
+                known += 1.0 if v == v else 0.0
+            sums[k] += total
+            counts[k] += known
+
+
+def sum_known_groups_reference(values, factor, sums_out, counts_out):
+    """Plain-numpy reference for :func:`sum_known_groups` (pad, reshape, nansum)."""
+    h, w = values.shape
+    padded = np.full((sums_out.shape[0] * factor, sums_out.shape[1] * factor), np.nan)
+    padded[:h, :w] = values
+    groups = padded.reshape(sums_out.shape[0], factor, sums_out.shape[1], factor)
+    sums_out += np.nansum(groups, axis=(1, 3))
+    counts_out += (~np.isnan(groups)).sum(axis=(1, 3))
 
 
 @jit

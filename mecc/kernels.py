@@ -46,6 +46,8 @@ from mecc.grid_kernels import (
     sample_nearest_reference,
     sum_groups,
     sum_groups_reference,
+    sum_known_groups,
+    sum_known_groups_reference,
     zonal_population,
     zonal_population_reference,
 )
@@ -82,6 +84,8 @@ __all__ = [
     "sample_nearest_reference",
     "sum_groups",
     "sum_groups_reference",
+    "sum_known_groups",
+    "sum_known_groups_reference",
     "zonal_population",
     "zonal_population_reference",
 ]
@@ -544,6 +548,7 @@ KERNELS = {
     "sample_nearest": (sample_nearest, sample_nearest_reference),
     "sample_bilinear": (sample_bilinear, sample_bilinear_reference),
     "sum_groups": (sum_groups, sum_groups_reference),
+    "sum_known_groups": (sum_known_groups, sum_known_groups_reference),
     "max_groups": (max_groups, max_groups_reference),
     "regrid_area_weighted": (regrid_area_weighted, regrid_area_weighted_reference),
     "flood_fill_below": (flood_fill_below, flood_fill_below_reference),

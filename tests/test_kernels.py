@@ -426,6 +426,18 @@ def case_count_zone_parts(data):
     return _pair([zone, factor, n_zones, counts, cell, unit, count, n]), [3, 4, 5, 6, 7]
 
 
+def case_sum_known_groups(data):
+    h, w = data.draw(grid_shapes())
+    factor = data.draw(st.integers(1, 4))
+    values = data.draw(
+        hnp.arrays(np.float64, (h, w), elements=st.one_of(st.just(NAN), st.floats(-1e6, 1e6)))
+    )
+    shape = (-(-h // factor), -(-w // factor))
+    sums = data.draw(hnp.arrays(np.float64, shape, elements=st.floats(-10, 10)))
+    counts = data.draw(hnp.arrays(np.float64, shape, elements=st.integers(0, 5).map(float)))
+    return _pair([values, factor, sums, counts]), [2, 3]
+
+
 def case_mark_unknown_cells(data):
     h, w = data.draw(grid_shapes())
     n_components, n_bands = data.draw(st.integers(1, 3)), data.draw(st.integers(1, 3))
@@ -447,6 +459,7 @@ def case_mark_unknown_cells(data):
 CASES = {
     "allocate_by_distance": case_allocate_by_distance,
     "mark_unknown_cells": case_mark_unknown_cells,
+    "sum_known_groups": case_sum_known_groups,
     "count_zone_parts": case_count_zone_parts,
     "max_groups": case_max_groups,
     "overlay_combined": case_overlay_combined,
