@@ -36,8 +36,8 @@ __all__ = ["BATCH_COMMAND", "BatchResult", "batch_row", "run_batch"]
 BATCH_COMMAND = "run batch"
 """The command the marker of a batch folder names (``mecc run`` with several run files)."""
 
-_LEFTOVER = re.compile(r"\..+\.(partial-\d+-[0-9a-f]+|old-[0-9a-f]+)|\.batch\.csv\.partial")
-"""Hidden staging or old-run folders of killed runs, and batch.csv being written."""
+_LEFTOVER = re.compile(r"\..+\.(partial-\d+-[0-9a-f]{8}|old-[0-9a-f]{8})")
+"""Hidden staging or old-run folders of killed runs (``mecc.outputs.OutputFolder``'s)."""
 
 
 @dataclass
@@ -186,13 +186,14 @@ def _refuse_other_folders(out_dir: Path) -> None:
         entry.name
         for entry in entries
         if not (
-            (entry.name == "batch.csv" and entry.is_file())
+            (entry.name == "batch.csv" and _is_batch_table(entry))
             or (entry.name == OUTPUT_MARKER and marker == BATCH_COMMAND)
-            or _LEFTOVER.fullmatch(entry.name)
+            or (entry.name == ".batch.csv.partial" and entry.is_file())
+            or (_LEFTOVER.fullmatch(entry.name) and entry.is_dir() and not entry.is_symlink())
             or (entry.is_dir() and (made_by(entry) == "run" or not any(entry.iterdir())))
         )
     ]
-    if foreign or not ((out_dir / "batch.csv").is_file() or marker == BATCH_COMMAND):
+    if foreign or not (_is_batch_table(out_dir / "batch.csv") or marker == BATCH_COMMAND):
         if made_by(out_dir) == "run":
             held = "it is the folder of a single run"
         elif foreign:
@@ -205,6 +206,15 @@ def _refuse_other_folders(out_dir: Path) -> None:
             "only an earlier batch, as a whole; choose a new folder or empty this one "
             "yourself"
         )
+
+
+def _is_batch_table(path: Path) -> bool:
+    """Whether ``path`` is a batch.csv mecc wrote (its header starts ``run_file,out_dir``)."""
+    try:
+        with open(path, encoding="utf-8-sig") as stream:
+            return stream.readline().startswith("run_file,out_dir,")
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def _files_read(config_paths) -> list:

@@ -140,6 +140,27 @@ def test_overwrite_never_replaces_a_folder_mecc_did_not_write(cli, tmp_path):
         assert hidden_entries(tmp_path) == []
 
 
+def test_overwrite_never_deletes_hidden_files_or_a_batch_csv_of_the_users(cli, tmp_path):
+    """A hidden file named like a killed run's staging folder (".thesis.old-2023", digits
+    read as hex) was deleted as a leftover, and any file named batch.csv made a folder
+    pass for a batch's."""
+    x = _good(tmp_path / "x", "x.yaml")
+    y = _good(tmp_path / "y", "y.yaml")
+    out = tmp_path / "runs"
+    assert cli("run", x, y, "--out", out, "--no-map").exit_code == 0
+    (out / ".thesis.old-20232024").write_text("my 2023 thesis draft", encoding="utf-8")
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    (theirs / "batch.csv").write_text("batch\n", encoding="utf-8")
+    for folder, named in ((out, ".thesis.old-20232024"), (theirs, "holds batch.csv")):
+        before = snapshot(folder)
+        refused = cli("run", x, y, "--out", folder, "--overwrite", "--no-map")
+        assert refused.exit_code == 2, refused.output
+        (line,) = _error_lines(refused)
+        assert line.startswith(f"error: {folder}: not a batch folder of mecc") and named in line
+        assert snapshot(folder) == before
+
+
 def test_overwrite_never_replaces_a_batch_folder_holding_a_run_file(cli, tmp_path):
     x = _good(tmp_path / "x", "x.yaml")
     y = _good(tmp_path / "y", "y.yaml")
