@@ -371,6 +371,18 @@ def test_keyword_rules(keyword, text, found):
         ("es", "edad", "por edades", True),
         ("es", "base", "las bases de datos", True),
         ("es", "rango", "sin rango", False),
+        # "ne ... que" is "only", not "not"; phrases with a negation word that do not negate
+        ("fr", "estimation", "Ces chiffres ne sont que des estimations.", True),
+        ("fr", "estimation", "Ce n'est qu'une estimation.", True),
+        ("fr", "estimation", "Ce n'est pas une estimation.", False),
+        ("fr", "estimation", "C'est sans aucun doute une estimation.", True),
+        ("fr", "modélis", "Non seulement modélisé, mais ...", True),
+        ("es", "estimación", "Sin duda es una estimación.", True),
+        ("es", "estimación", "Sin embargo es una estimación.", True),
+        ("es", "estimación", "No es una estimación.", False),
+        ("en", "estimate", "No doubt an estimate.", True),
+        ("en", "estimate", "Not only an estimate.", True),
+        ("en", "estimate", "Not an estimate.", False),
     ],
 )
 def test_keyword_rules_by_language(lang, keyword, text, found):
@@ -427,3 +439,13 @@ def test_rubric_points_in_the_keys_language(keys):
     bad["q8"]["rubric"]["c1"] = "deux"
     with pytest.raises(ConfigError, match=r"answers\.q8\.rubric\.c1: .*'deux'"):
         grade({"answers": bad}, key)
+
+
+@pytest.mark.parametrize("lang", ["fr", "es"])
+def test_a_facilitators_decimal_points_in_a_sheet_file(keys, tmp_path, lang):
+    """`rubric: {c1: 1.5}` in a French or Spanish sheet file: read as typed, the points
+    were refused ("give the points as a number, not '1.5'"); 1,5 is read too."""
+    for typed, points in (("1.5", 2.5), ("'1,5'", 2.5), ("2", 3.0)):
+        text = sheet_text("m1_concepts", q8="{text: x, rubric: {c1: " + typed + ", c2: 1}}")
+        result = graded(tmp_path, keys(lang, "m1_concepts"), text)
+        assert by_id(result)["q8"]["points"] == points, typed

@@ -235,10 +235,12 @@ def _syntax_message(error, key) -> str:
     return say(key, "syntax", line_number=mark.line + 1, column_number=mark.column + 1, hint=hint)
 
 
-def _as_typed(answers):
-    if not isinstance(answers, dict):
-        return answers
-    return {q: SheetText(v) if isinstance(v, str) else v for q, v in answers.items()}
+def _as_typed(value):
+    """Texts of a sheet's answers as typed (:class:`SheetText`), also inside an answer's
+    mapping (a facilitator's ``rubric: {c1: 1.5}`` points)."""
+    if isinstance(value, dict):
+        return {k: _as_typed(v) for k, v in value.items()}
+    return SheetText(value) if isinstance(value, str) else value
 
 
 def load_answer_file(path, key: dict | None = None) -> dict:

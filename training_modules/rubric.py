@@ -38,10 +38,28 @@ _OTHER_ENDINGS = ("s", "es")
 
 _NEGATIONS = {
     "en": {"not", "no", "never", "nor", "without", "cannot", "neither"},
-    "fr": {"ne", "n", "pas", "non", "jamais", "ni", "sans", "aucun", "aucune", "nullement"},
+    # not "ne": "ne ... que" means "only" ("ce ne sont que des estimations"); "pas",
+    # "jamais" etc. carry French negation
+    "fr": {"pas", "non", "jamais", "ni", "sans", "aucun", "aucune", "nullement"},
     "es": {"no", "nunca", "ni", "sin", "ningun", "ninguna", "ninguno", "jamas", "tampoco"},
 }
 _ANY_NEGATION = frozenset().union(*_NEGATIONS.values())
+
+_NOT_NEGATING = (
+    "no doubt",
+    "without doubt",
+    "without a doubt",
+    "not only",
+    "sans aucun doute",
+    "sans doute",
+    "non seulement",
+    "sin duda",
+    "sin ninguna duda",
+    "sin embargo",
+    "no solo",
+    "no solamente",
+)
+"""Phrases (folded) holding a negation word that do not negate what follows them."""
 
 _TURNS = {"but", "rather", "instead", "mais", "plutot", "pero", "sino"}
 """Words after which a negation before them no longer applies ("not observed but
@@ -91,6 +109,8 @@ def _negated(before: str, lang: str) -> bool:
     """Whether the clause before a keyword ends with a negation among its last words."""
     clause = re.split(r"[.;:!?,()\[\]\n]", before)[-1]
     clause = re.sub(r"n't\b", " not", clause)
+    for phrase in _NOT_NEGATING:
+        clause = re.sub(rf"(?<!\w){phrase}(?!\w)", " ", clause)
     words = re.findall(r"\w+", clause)
     for k in range(len(words) - 1, -1, -1):
         if words[k] in _TURNS:
