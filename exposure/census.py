@@ -396,6 +396,12 @@ def write_census_population(
     totals[[code_index[c] for c in matched]] = counts.loc[matched].to_numpy()
     rows_without_unit = [str(c) for c in counts.index if c not in code_index]
     units_without_row = [code for code, t in zip(level.codes, totals, strict=True) if np.isnan(t)]
+    if not matched:  # a code format mismatch: nothing would be placed (an all-zero grid)
+        raise DataError(
+            f"{Path(table_path).name}: no code is a unit of {Path(zones_path).name} (the table "
+            f"has {_listed(rows_without_unit, 3)}; the units have {_listed(level.codes, 3)}); "
+            "check the code format (case, leading zeros, a country prefix)"
+        )
     if rows_without_unit:
         _warn(
             notes,

@@ -125,12 +125,11 @@ def _scale_factors(spec, config, zones, by_zone: np.ndarray, label: str) -> tupl
     missing = [k for k in ("path", "code_column", "value_column") if k not in spec]
     if missing:
         raise ConfigError(f"{label}: missing {missing[0]} (or give total)")
+    where = f"{label} ({spec['path']})"
     table = read_zone_table(
-        _path(config, spec["path"]),
-        spec["code_column"],
-        [spec["value_column"]],
-        f"{label} ({spec['path']})",
+        _path(config, spec["path"]), spec["code_column"], [spec["value_column"]], where
     )[spec["value_column"]]
+    matched = _check_zone_codes(table, zones, (), f"{where}.{spec['code_column']}")
     unscaled = []
     for k, level in enumerate(zones.levels):
         grid_sums = zones.aggregate(by_zone)[zones.level_rows(k)]
@@ -149,7 +148,29 @@ def _scale_factors(spec, config, zones, by_zone: np.ndarray, label: str) -> tupl
             MeccWarning,
             stacklevel=3,
         )
-    return factors, {"to": "per-zone totals", "file": spec["path"], "zones": int(len(table))}
+    return factors, {"to": "per-zone totals", "file": spec["path"], "zones": matched}
+
+
+def _check_zone_codes(table, zones, also=(), where: str = "") -> int:
+    """Refuse a per-zone table none of whose codes is a unit of the run's zones (a code
+    format mismatch: lower case, 101 for 0101, a missing country prefix), warn of the
+    codes that are not (a "Total" row, a unit of another year); the number matched."""
+    known = {code for level in zones.levels for code in level.codes} | set(also)
+    unknown = [str(code) for code in table.index if code not in known]
+    if unknown and len(unknown) == len(table):
+        raise DataError(
+            f"{where}: no code is a unit of the run's zones (it has "
+            f"{', '.join(unknown[:3])}...; the zones have {', '.join(zones.finest.codes[:3])}"
+            "...); check the code format (case, leading zeros, a country prefix)"
+        )
+    if unknown:  # as _finest says of the other per-zone tables
+        warnings.warn(
+            f"{where.rsplit('.', 1)[0]}: {len(unknown)} zone code(s) are no unit of the run's "
+            f"zones and are ignored (e.g. {', '.join(unknown[:3])})",
+            MeccWarning,
+            stacklevel=3,
+        )
+    return len(table) - len(unknown)
 
 
 def _cohorts(spec, config, zones, grid, label):
@@ -280,21 +301,7 @@ def prepare_exposure(config, population, zones, grid, block_shape, threads) -> E
         table = read_zone_table(
             _path(config, spec["path"]), spec["code_column"], [spec["value_column"]], where
         )[spec["value_column"]]
-        known = {code for level in zones.levels for code in level.codes} | {config.country}
-        unknown = [str(code) for code in table.index if code not in known]
-        if unknown and len(unknown) == len(table):  # a code-format mismatch: 101 for 0101
-            raise DataError(
-                f"{where}.{spec['code_column']}: no code is a unit of the run's zones (it has "
-                f"{', '.join(unknown[:3])}...; the zones have {', '.join(zones.finest.codes[:3])}"
-                "...); check the code format (leading zeros, a country prefix)"
-            )
-        if unknown:  # as _finest says of the other per-zone tables
-            warnings.warn(
-                f"{where}: {len(unknown)} zone code(s) are no unit of the run's zones and are "
-                f"ignored (e.g. {', '.join(unknown[:3])})",
-                MeccWarning,
-                stacklevel=2,
-            )
+        _check_zone_codes(table, zones, {config.country}, f"{where}.{spec['code_column']}")
         exposure.official = table.to_dict()
         exposure.report["official"] = {
             "file": spec["path"],

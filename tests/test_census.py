@@ -320,3 +320,22 @@ def test_philippine_census_conserves_every_municipality(shared_data, tmp_path):
     assert (np.abs(got - expected) <= TOLERANCE * expected).all()
     assert values.sum() == pytest.approx(100_979_303, rel=1e-12)
     assert tiny.sum() == 12
+
+
+def test_a_table_whose_codes_match_no_unit_is_refused(tmp_path, cli):
+    """Codes in lower case (u1 for U1): the grid was written with 0 people everywhere
+    and the command exited 0, with two warnings."""
+    zones = _zones(tmp_path)
+    table = _table(tmp_path, [(code.lower(), n) for code, n in COUNTS.items()])
+    out = tmp_path / "pop.tif"
+    result = cli("population", "from-census", zones, table, "--out", out,
+                 "--code-field", "code", "--table-code", "unit_code",
+                 "--table-value", "people", "--resolution", "0.1")  # fmt: skip
+    assert result.exit_code == 1
+    (line,) = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert line == (
+        "error: census.csv: no code is a unit of units.geojson (the table has u1, u2, u3; "
+        "the units have U1, U2, U3); check the code format (case, leading zeros, a country "
+        "prefix)"
+    )
+    assert not out.exists()

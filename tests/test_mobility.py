@@ -218,6 +218,34 @@ def test_scale_to_per_zone_totals(tmp_path):
     assert cells[0, 3] == pytest.approx(40 * 0.5)  # B's factor 380 / 760
 
 
+def test_scale_to_codes_that_match_no_zone_are_refused_or_named(tmp_path, cli):
+    """Per-zone totals with the codes in lower case were ignored silently (the run kept
+    the grid's people and its manifest said both zones were scaled); a "Total" row is
+    named in a warning and left out."""
+    (tmp_path / "lower.csv").write_text("code,total\na,1200\nb,380\n", encoding="utf-8")
+    data = scenario_case(
+        tmp_path, scale_to={"path": "lower.csv", "code_column": "code", "value_column": "total"}
+    )
+    result = cli("run", write_run(tmp_path, data), "--out", tmp_path / "out")
+    assert result.exit_code == 1 and not (tmp_path / "out").exists()
+    (line,) = [line for line in result.stderr.splitlines() if line]
+    assert line.startswith(
+        "error: run.yaml.population.scale_to (lower.csv).code: no code is a unit of the "
+        "run's zones (it has a, b...; the zones have A, B...)"
+    )
+    (tmp_path / "total.csv").write_text("code,total\nA,1200\nB,380\nTotal,1580\n", encoding="utf-8")
+    data["population"]["scale_to"]["path"] = "total.csv"
+    result = cli("run", write_run(tmp_path, data), "--out", tmp_path / "out2")
+    assert result.exit_code == 0, result.output
+    assert "1 zone code(s) are no unit of the run's zones and are ignored (e.g. Total)" in (
+        result.stderr
+    )
+    manifest = json.loads((tmp_path / "out2" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["parameters"]["exposure"]["scale_to"]["zones"] == 2  # A and B, not Total
+    zones = zone_rows(tmp_path / "out2")
+    assert zones.loc["A", "population"] == pytest.approx(1200)
+
+
 # --- sites ------------------------------------------------------------------------------
 
 
