@@ -402,6 +402,16 @@ def write_census_population(
             f"has {_listed(rows_without_unit, 3)}; the units have {_listed(level.codes, 3)}); "
             "check the code format (case, leading zeros, a country prefix)"
         )
+    for code in list(rows_without_unit):  # a "Total" row: the sum of the other rows
+        others = float(counts.drop(code).sum())
+        if others > 0 and abs(float(counts[code]) - others) <= max(0.5, 1e-9 * others):
+            _warn(
+                notes,
+                f"{Path(table_path).name}: row {code} ({float(counts[code]):,.0f} people) is "
+                "the sum of the other rows: read as a total and left out",
+            )
+            counts = counts.drop(code)
+            rows_without_unit.remove(code)
     if rows_without_unit:
         _warn(
             notes,

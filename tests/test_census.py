@@ -339,3 +339,21 @@ def test_a_table_whose_codes_match_no_unit_is_refused(tmp_path, cli):
         "prefix)"
     )
     assert not out.exists()
+
+
+def test_a_total_row_is_left_out_of_the_table_total(tmp_path):
+    """A census with a "Total" row (the sum of the units' rows): the command reported a
+    table of twice the people and 'people not on the grid'."""
+    zones = _zones(tmp_path)
+    rows = [*COUNTS.items(), ("Total", sum(COUNTS.values()))]
+    table = _table(tmp_path, rows, "with_total.csv")
+    with pytest.warns(MeccWarning) as caught:
+        report = write_census_population(
+            zones, table, tmp_path / "pop.tif", code_field="code", table_code="unit_code",
+            table_value="people", resolution=0.1,
+        )  # fmt: skip
+    messages = [str(w.message) for w in caught]
+    assert any("row Total (" in m and "read as a total and left out" in m for m in messages)
+    assert not any("match no unit" in m for m in messages)
+    assert report.table_total == pytest.approx(sum(COUNTS.values()), rel=1e-12)
+    assert report.rows_without_unit == []
