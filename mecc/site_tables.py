@@ -69,6 +69,11 @@ def site_table(sites, hazards, overlays, points: dict | None, zones) -> pd.DataF
             zone_found = True
         weights = overlay.band_weight[figures.zone[pick]]  # (sites, bands)
         variants = hazard.variant_names
+        if hazard.exposure_only:  # drought: people in each severity class, none displaced
+            for k, name in enumerate(variants):
+                value = figures.displaced[pick, 0, k]
+                out[f"{hazard.id}_drought_{name}"] = np.where(found, people * value, np.nan)
+            variants = []
         if hazard.kind == "relocation":  # a one-off count of people, not a yearly figure
             variants = []  # bands: the DEM as given, lowered 1 m (high), raised 1 m (low)
             for band, suffix in ((0, ""), (2, "_low"), (1, "_high")):

@@ -112,3 +112,25 @@ def test_drought_people_by_severity_class(coast):
             "  - {id: dry, type: drought, intensity: spei.tif, scenario: s, curve: flood_step_1m}\n",
             "bad",
         )
+
+
+def test_sites_in_a_drought_are_counted_per_severity_class(coast):
+    """sites.csv named a drought's severity-class counts `dry_displaced`, `dry_displaced_
+    severe`...: people in sites are exposed to a drought class, not displaced."""
+    import pandas as pd
+
+    lon, lat = T @ (2.5, 1.5)  # column 2 (deficit 1.6: severe), row 1
+    (coast / "sites.csv").write_text(
+        f"site_name,lat,lon,individuals\ncamp,{lat},{lon},40\n", encoding="utf-8"
+    )
+    (coast / "run.yaml").write_text(
+        "country: XXS\npopulation: {path: pop.tif}\nhazards:\n"
+        "  - {id: dry, type: drought, intensity: spei.tif, unit: SPEI, scenario: 2022 drought}\n"
+        "mobility: {sites: {path: sites.csv, in_population_grid: false}}\n"
+    )
+    run_country(coast / "run.yaml", coast / "out", with_map=False)
+    sites = pd.read_csv(coast / "out" / "sites.csv", encoding="utf-8-sig")
+    site = sites.iloc[0]
+    assert (site["dry_drought_moderate"], site["dry_drought_severe"]) == (0.0, 40.0)
+    assert site["dry_drought_extreme"] == 0.0
+    assert not [c for c in sites.columns if c.startswith("dry_displaced")]
