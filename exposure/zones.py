@@ -34,7 +34,15 @@ from mecc.errors import (
 )
 from mecc.grid import GridSpec
 
-__all__ = ["OUTSIDE_CODE", "OUTSIDE_SHARE", "ZoneLevel", "Zones", "read_zone_level", "read_zones"]
+__all__ = [
+    "OUTSIDE_CODE",
+    "OUTSIDE_SHARE",
+    "ZoneLevel",
+    "Zones",
+    "read_zone_level",
+    "read_zones",
+    "report_unknown_codes",
+]
 
 OUTSIDE_CODE = "__outside__"
 """Code of the bucket holding cells that fall in no admin unit."""
@@ -547,3 +555,24 @@ def _burn(shapes, out: np.ndarray, transform) -> None:
     """Burn ``(geometry, value)`` pairs into ``out`` at cell centres (all_touched False)."""
     with _BURNING:
         rasterio.features.rasterize(shapes, out=out, transform=transform, all_touched=False)
+
+
+def report_unknown_codes(unknown: list, n_given: int, zones, where: str) -> None:
+    """Refuse a per-zone table none of whose codes is a unit of the run's zones (a code
+    format mismatch: lower case, 101 for 0101, a missing country prefix: the table would
+    change nothing without a word); warn of the codes that are not (a "Total" row, a unit
+    of another year), which are ignored."""
+    if unknown and len(unknown) == n_given:
+        raise DataError(
+            f"{where}: no code is a unit of the run's zones (it has "
+            f"{', '.join(map(str, unknown[:3]))}...; the zones have "
+            f"{', '.join(zones.finest.codes[:3])}...); check the code format (case, leading "
+            "zeros, a country prefix)"
+        )
+    if unknown:
+        warnings.warn(
+            f"{where}: {len(unknown)} zone code(s) are no unit of the run's zones and are "
+            f"ignored (e.g. {', '.join(map(str, unknown[:3]))})",
+            MeccWarning,
+            stacklevel=4,
+        )

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from exposure.zones import report_unknown_codes
 from mecc.errors import ConfigError, DataError, MeccWarning
 from mecc.sendai_store import household_sizes
 
@@ -96,13 +97,7 @@ def _path(config, relative: str) -> str:
 def _finest(zones, values: dict, label: str, what: str, fill=np.nan) -> np.ndarray:
     """Per finest unit + outside, from codes at any level (nearest ancestor wins)."""
     per_unit, unknown = zones.finest_values(values, label)
-    if unknown:
-        warnings.warn(
-            f"{label}: {len(unknown)} zone code(s) are no unit of the run's zones and are "
-            f"ignored (e.g. {', '.join(unknown[:3])})",
-            MeccWarning,
-            stacklevel=3,
-        )
+    report_unknown_codes(unknown, len(values), zones, label)
     outside = np.full((1, *per_unit.shape[1:]), fill)
     return np.concatenate([per_unit, outside])
 
@@ -152,24 +147,11 @@ def _scale_factors(spec, config, zones, by_zone: np.ndarray, label: str) -> tupl
 
 
 def _check_zone_codes(table, zones, also=(), where: str = "") -> int:
-    """Refuse a per-zone table none of whose codes is a unit of the run's zones (a code
-    format mismatch: lower case, 101 for 0101, a missing country prefix), warn of the
-    codes that are not (a "Total" row, a unit of another year); the number matched."""
+    """:func:`exposure.zones.report_unknown_codes` for a table indexed by zone code (``also``: codes
+    accepted besides the zones', e.g. the country's); the number of codes matched."""
     known = {code for level in zones.levels for code in level.codes} | set(also)
     unknown = [str(code) for code in table.index if code not in known]
-    if unknown and len(unknown) == len(table):
-        raise DataError(
-            f"{where}: no code is a unit of the run's zones (it has "
-            f"{', '.join(unknown[:3])}...; the zones have {', '.join(zones.finest.codes[:3])}"
-            "...); check the code format (case, leading zeros, a country prefix)"
-        )
-    if unknown:  # as _finest says of the other per-zone tables
-        warnings.warn(
-            f"{where.rsplit('.', 1)[0]}: {len(unknown)} zone code(s) are no unit of the run's "
-            f"zones and are ignored (e.g. {', '.join(unknown[:3])})",
-            MeccWarning,
-            stacklevel=3,
-        )
+    report_unknown_codes(unknown, len(table), zones, where)
     return len(table) - len(unknown)
 
 
@@ -338,7 +320,7 @@ def _zone_shares(spec, config, zones, where: str) -> np.ndarray:
             f"{where} ({spec['path']}).{column}: shares must lie between 0 and 1 "
             f"(zone {table.index[int(np.argmax(table.to_numpy() > 1))]})"
         )
-    return _finest(zones, table.to_dict(), where, "shares")
+    return _finest(zones, table.to_dict(), f"{where} ({spec['path']})", "shares")
 
 
 def _origin_factors(sites, zones, by_zone: np.ndarray, label: str) -> np.ndarray:
@@ -380,7 +362,8 @@ def _attributes(spec, config, zones, label):
             "must lie between 0 and 1"
         )
     values = dict(zip(table.index, table.to_numpy(), strict=True))
-    return names, _finest(zones, values, f"{label}.population.attributes", "shares")
+    where = f"{label}.population.attributes ({spec['path']})"
+    return names, _finest(zones, values, where, "shares")
 
 
 def _household_size(spec, config, zones, label):
@@ -391,7 +374,13 @@ def _household_size(spec, config, zones, label):
     )
     if national is not None:
         return np.full(zones.n + 1, national)
-    return _finest(zones, per_zone, f"{label}.population.household_size", "sizes")
+    where = _with_file(f"{label}.population.household_size", spec)
+    return _finest(zones, per_zone, where, "sizes")
+
+
+def _with_file(where: str, spec) -> str:
+    """``where`` with the table's file, when ``spec`` names one (for messages)."""
+    return f"{where} ({spec['path']})" if isinstance(spec, dict) and "path" in spec else where
 
 
 def _seasonal(config, mobility, zones, exposure, label) -> None:
@@ -412,7 +401,8 @@ def _seasonal(config, mobility, zones, exposure, label) -> None:
     national, per_zone = read_seasonal(seasonal, config.base_dir, f"{label}.mobility.seasonal")
     months = np.tile(national if national is not None else np.ones(12), (zones.n + 1, 1))
     if per_zone:
-        given = _finest(zones, per_zone, f"{label}.mobility.seasonal", "multipliers", fill=1.0)
+        where = _with_file(f"{label}.mobility.seasonal", seasonal)
+        given = _finest(zones, per_zone, where, "multipliers", fill=1.0)
         months = np.where(np.isnan(given), 1.0, given)
     exposure.report["seasonal"] = {"hazards": {}}
     for spec in config.data["hazards"]:

@@ -246,6 +246,20 @@ def test_scale_to_codes_that_match_no_zone_are_refused_or_named(tmp_path, cli):
     assert zones.loc["A", "population"] == pytest.approx(1200)
 
 
+def test_a_per_zone_table_whose_codes_match_no_zone_is_refused(tmp_path, cli):
+    """Household sizes (as any per-zone table) coded in lower case changed nothing: every
+    code was ignored with a warning and the run went on with the default size."""
+    (tmp_path / "hh.csv").write_text("code,size\na,5\nb,4\n", encoding="utf-8")
+    data = scenario_case(
+        tmp_path, household_size={"path": "hh.csv", "code_column": "code", "value_column": "size"}
+    )
+    result = cli("run", write_run(tmp_path, data), "--out", tmp_path / "out")
+    assert result.exit_code == 1 and not (tmp_path / "out").exists()
+    (line,) = [line for line in result.stderr.splitlines() if line]
+    assert "population.household_size (hh.csv): no code is a unit of the run's zones" in line
+    assert "(it has a, b...; the zones have A, B...)" in line
+
+
 # --- sites ------------------------------------------------------------------------------
 
 
