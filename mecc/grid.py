@@ -190,6 +190,29 @@ class GridSpec:
         y = t.f + t.d * col_grid + t.e * row_grid
         return x, y
 
+    def covering(self, bounds: tuple[float, float, float, float]) -> GridSpec:
+        """This grid grown by whole cells (same CRS, cell size and alignment) until it
+        covers ``bounds`` ``(left, bottom, right, top)`` in its CRS; itself when it does.
+
+        A rotated grid is returned as it is.
+        """
+        if not self.rectilinear:
+            return self
+        t = self.transform
+        left, bottom, right, top = bounds
+        # columns and rows of the bounds' corners, in this grid's cell units
+        cols = sorted(((left - t.c) / t.a, (right - t.c) / t.a))
+        rows = sorted(((top - t.f) / t.e, (bottom - t.f) / t.e))
+        slack = 1e-6  # a corner on a cell edge (to rounding) stays on it
+        col_start = min(0, math.floor(cols[0] + slack))
+        row_start = min(0, math.floor(rows[0] + slack))
+        col_end = max(self.width, math.ceil(cols[1] - slack))
+        row_end = max(self.height, math.ceil(rows[1] - slack))
+        if (col_start, row_start, col_end, row_end) == (0, 0, self.width, self.height):
+            return self
+        moved = t @ Affine.translation(col_start, row_start)
+        return GridSpec(self.crs, moved, col_end - col_start, row_end - row_start)
+
     def same_as(self, other: GridSpec) -> bool:
         """True when both grids have the same CRS, size and cell placement."""
         if self.shape != other.shape or not crs_equal(self.crs, other.crs):

@@ -68,7 +68,16 @@ def analysis_grid(config: RunConfig, population, hazards):
     if choice == "population":
         return population.native_grid, "population"
     hazard = next(h for h in hazards if h.id == choice)
-    return hazard.native_grid, f"hazard {choice}"
+    grid = hazard.native_grid
+    # People beyond the hazard's map must stay in the run, as "no hazard data" (DESIGN.md,
+    # semantics): the grid grows, by whole cells of the hazard's, to cover the population's
+    from rasterio.warp import transform_bounds
+
+    people = population.native_grid
+    covered = grid.covering(transform_bounds(people.crs, grid.crs, *people.bounds))
+    if covered is grid:
+        return grid, f"hazard {choice}"
+    return covered, f"hazard {choice}, grown to cover the population grid"
 
 
 def overlay_input(

@@ -48,7 +48,11 @@ SECTIONS = [
             "analysis_grid": (
                 "`population` or a hazard id",
                 "`population`; the hazard grid when a `fraction` is given",
-                "The grid everything is aligned to before the overlay.",
+                (
+                    "The grid everything is aligned to before the overlay. A hazard's grid "
+                    "grows by whole cells to cover the population grid, so people beyond "
+                    "the hazard's map count as no hazard data."
+                ),
             ),
             "futures": (
                 "list",
