@@ -154,9 +154,11 @@ def bootstrap_event_pmd(
     """A bootstrap interval of event-set PMD: resample members (or single events).
 
     With members, each sample draws as many members as the set has, with replacement,
-    and pools their events (frequencies unchanged, so every sample spans the same
-    period); without, it draws events. The interval is the ``quantiles`` of the sample
-    PMDs (NaN where PMD is undefined). A fixed ``seed`` makes reruns identical.
+    and pools their events (frequencies unchanged: with members of equal spans every
+    sample spans the same period; with unequal spans a sample's span differs, and it may
+    not reach a return period); without, it draws events. The interval is the
+    ``quantiles`` of the sample PMDs, NaN where PMD is undefined in any sample. A fixed
+    ``seed`` makes reruns identical.
 
     Returns
     -------
