@@ -9,7 +9,8 @@ The YAML is read as people write it (``mecc.run_yaml``: zero-padded numbers are 
 merge keys work, keys read as true or false are refused; UTF-16 with a byte-order mark
 is read). Numbers must be finite (``.nan`` and ``.inf`` are refused wherever a number
 goes), file names hold no control character, and values with a natural range are
-checked (``connectivity`` 4 or 8, a ``scale_to`` total of people).
+checked (``connectivity`` 4 or 8, a ``scale_to`` total of people, years from 1850 to
+2300 and a hazard's ``period`` a year or a range of years: :data:`YEARS`).
 """
 
 from __future__ import annotations
@@ -331,6 +332,77 @@ def _check_values(value, where: str, in_path: bool = False) -> None:
 
 MOST_PEOPLE = 1e10
 """More people than the world holds (8.2 billion in 2025): no total of a run can exceed it."""
+YEARS = (1850, 2300)
+"""Plausible years, first and last: 1850 starts the historical period of CMIP6 climate
+models (the earliest a hazard ``period`` reaches), 2300 ends the IPCC AR6 sea-level
+projections (the latest). A year outside them is a typo (``20250``, ``225``)."""
+_PERIOD = re.compile(r"(\d{4})(?:\s*(?:-|–|—|to)\s*(\d{4}))?(?:\s*\([^()]*\))?")
+"""A period: a year or a range of years (``2050``, ``2021-2040``, ``2021–2040``,
+``2021 to 2040``), optionally followed by a note in parentheses
+(``1981-2010 (historical)``)."""
+_YEAR_KEYS = ("scale_to", "official", "cohorts", "attributes", "household_size", "livelihoods")
+"""Mappings under ``population`` with a ``year`` (besides ``mobility.early_warning``)."""
+
+
+def _check_year(value, where: str) -> None:
+    """Refuse a year outside :data:`YEARS` (the type was checked: a whole number)."""
+    if not YEARS[0] <= value <= YEARS[1]:
+        raise ConfigError(
+            f"{where}: {shown(value)} is not a year from {YEARS[0]} to {YEARS[1]}; write "
+            "the year with 4 digits, e.g. 2025"
+        )
+
+
+def _check_period(value, where: str) -> None:
+    """Refuse a period that is not a year or a range of years (:data:`_PERIOD`) from
+    :data:`YEARS`, or whose range runs backwards: ``2021-2O40`` (a letter O) holds no
+    year a check against the population year could find."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _check_year(value, where)
+    found = _PERIOD.fullmatch(value.strip()) if isinstance(value, str) else None
+    if found is None:
+        raise ConfigError(
+            f"{where}: {shown(value)} is not a year or a range of years; write e.g. 2050 or "
+            "2021-2040 (a note in parentheses may follow, as in '1981-2010 (historical)')"
+        )
+    years = [int(y) for y in found.groups() if y is not None]
+    for year in years:
+        _check_year(year, where)
+    if years != sorted(years):
+        raise ConfigError(f"{where}: {shown(value)} ends before it starts; write e.g. 2021-2040")
+
+
+def _check_years(data: dict, label: str) -> None:
+    """Years (``population.year`` and the tables' ``year``, ``futures[].population.year``)
+    and periods (``hazards[].period``, ``futures[].period`` and their hazards' ``period``)
+    are plausible: see :data:`YEARS` and :func:`_check_period`."""
+    population = data["population"]
+    years = {f"{label}.population.year": population.get("year")}
+    for key in _YEAR_KEYS:
+        if isinstance(population.get(key), dict):
+            years[f"{label}.population.{key}.year"] = population[key].get("year")
+    warning = (data.get("mobility") or {}).get("early_warning") or {}
+    years[f"{label}.mobility.early_warning.year"] = warning.get("year")
+    periods = {
+        f"{label}.hazards[{k}].period": h.get("period") for k, h in enumerate(data["hazards"])
+    }
+    for k, future in enumerate(data.get("futures") or []):
+        where = f"{label}.futures[{k}]"
+        if not isinstance(future, dict):
+            continue  # refused by _check_futures
+        periods[f"{where}.period"] = future.get("period")
+        if isinstance(future.get("population"), dict):
+            years[f"{where}.population.year"] = future["population"].get("year")
+        hazards = future.get("hazards")
+        for hid, spec in hazards.items() if isinstance(hazards, dict) else ():
+            if isinstance(spec, dict):
+                periods[f"{where}.hazards.{hid}.period"] = spec.get("period")
+    for where, year in years.items():
+        if year is not None:
+            _check_year(year, where)
+    for where, period in periods.items():
+        if period is not None:
+            _check_period(period, where)
 
 
 def _check_settings(data: dict, label: str) -> None:
@@ -354,6 +426,7 @@ def _check_settings(data: dict, label: str) -> None:
     futures = data.get("futures")
     if isinstance(futures, list):  # mecc.futures refuses other values
         _check_futures(futures, label)
+    _check_years(data, label)
 
 
 def _check_futures(futures: list, label: str) -> None:

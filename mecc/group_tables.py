@@ -12,6 +12,11 @@ results.nc (group ``disaggregated``). Groups come in these breakdowns:
   and people covered by early warning (per-zone shares; Sendai B-5 and pre-emptive
   evacuation in ``mecc.sendai``).
 
+Every unit has its own share or that of a unit containing it (or the national row's):
+:func:`unit_shares` refuses a table that leaves a unit without one, rather than invent
+it. Only the people outside every zone, who have no code, take the units'
+population-weighted mean.
+
 Metrics per group are computed from the group's own per-band sums exactly as for
 everyone (``mecc.tables``): AAD and PMD for event sets and return-period maps, people
 displaced for a scenario, with the curve variants' range.
@@ -22,9 +27,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from exposure.zones import report_unknown_codes
 from mecc import tables
+from mecc.errors import DataError
 
-__all__ = ["GroupSums", "disaggregated_dataset", "group_sums", "group_tables"]
+__all__ = ["GroupSums", "disaggregated_dataset", "group_sums", "group_tables", "unit_shares"]
 
 GROUP_KINDS = ("events", "return_periods", "scenario")
 """Hazard kinds disaggregated (slow-onset figures are reported for everyone only)."""
@@ -76,17 +83,71 @@ def group_sums(exposure, hazard_id: str, sums, population, result) -> list[Group
     return groups
 
 
+def unit_shares(zones, values: dict, country: str, where: str) -> np.ndarray:
+    """Shares per finest unit + outside (NaN) from a per-zone table of shares.
+
+    Parameters
+    ----------
+    zones : exposure.zones.Zones
+        The run's zones.
+    values : dict
+        Zone code (any level; the nearest unit containing a finest unit wins) → share, or
+        array of shares (attributes). A row with the country's code, when no zone has that
+        code, is the default of every unit without a value of its own or of a unit above.
+    country : str
+        The run file's ``country``.
+    where : str
+        Names the run-file key and the file in messages, e.g.
+        ``"run.yaml.population.livelihoods (shares.csv)"``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n + 1,)`` or ``(n + 1, A)``; the outside row is NaN (:func:`_with_outside_shares`
+        gives it the people-weighted mean of the units).
+
+    Raises
+    ------
+    DataError
+        A finest unit with no value of its own nor of a unit containing it: a share is
+        never invented for it. The message names the first such units.
+    """
+    values = dict(values)
+    national = values.pop(country, None) if zones.locate(country) is None else None
+    shape = np.shape(national if national is not None else next(iter(values.values())))
+    per_unit = np.full((zones.n + 1, *shape), np.nan)
+    if values:
+        given, unknown = zones.finest_values(values, where)
+        report_unknown_codes(unknown, len(values), zones, where)
+        per_unit[: zones.n] = given
+    gaps = np.isnan(per_unit[: zones.n].reshape(zones.n, -1)[:, 0])
+    if national is not None:
+        per_unit[: zones.n][gaps] = national
+    elif gaps.any():
+        lacking = [str(zones.finest.codes[i]) for i in np.flatnonzero(gaps)]
+        them = "it" if len(lacking) == 1 else "them"
+        raise DataError(
+            f"{where}: no share for zone {', '.join(lacking[:3])} (nor for a unit containing "
+            f"{them}); {len(lacking)} zone(s) lack one: add their rows, or a row for a unit "
+            f"above them (e.g. the national code {country}) to give them a default"
+        )
+    return per_unit
+
+
 def _with_outside_shares(shares: np.ndarray, population: np.ndarray) -> np.ndarray:
-    """Units without a value and the outside bucket take the population-weighted mean."""
+    """The outside bucket (people on the grid outside every zone, who have no code) takes
+    the population-weighted mean of the units' shares; every unit has its own share
+    (:func:`unit_shares` refuses a table that leaves one without)."""
     shares = shares.copy()
-    known = ~np.isnan(shares[:, 0])
-    weights = np.where(known, population, 0.0)
-    mean = (
-        (shares[known] * weights[known, None]).sum(axis=0) / weights.sum()
+    inside = shares[:-1]
+    if np.isnan(inside).any():
+        raise ValueError("group shares: a unit has no share (unit_shares refuses such tables)")
+    weights = population[:-1]
+    shares[-1] = (
+        (inside * weights[:, None]).sum(axis=0) / weights.sum()
         if weights.sum() > 0
-        else np.nanmean(shares[known], axis=0)
+        else inside.mean(axis=0)
     )
-    shares[~known] = mean
     return shares
 
 

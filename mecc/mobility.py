@@ -33,6 +33,7 @@ import numpy as np
 
 from exposure.zones import report_unknown_codes
 from mecc.errors import ConfigError, DataError, MeccWarning
+from mecc.group_tables import unit_shares
 from mecc.sendai_store import household_sizes
 
 __all__ = ["Exposure", "PopulationLayers", "prepare_exposure"]
@@ -320,7 +321,7 @@ def _zone_shares(spec, config, zones, where: str) -> np.ndarray:
             f"{where} ({spec['path']}).{column}: shares must lie between 0 and 1 "
             f"(zone {table.index[int(np.argmax(table.to_numpy() > 1))]})"
         )
-    return _finest(zones, table.to_dict(), f"{where} ({spec['path']})", "shares")
+    return unit_shares(zones, table.to_dict(), config.country, f"{where} ({spec['path']})")
 
 
 def _origin_factors(sites, zones, by_zone: np.ndarray, label: str) -> np.ndarray:
@@ -363,7 +364,7 @@ def _attributes(spec, config, zones, label):
         )
     values = dict(zip(table.index, table.to_numpy(), strict=True))
     where = f"{label}.population.attributes ({spec['path']})"
-    return names, _finest(zones, values, where, "shares")
+    return names, unit_shares(zones, values, config.country, where)
 
 
 def _household_size(spec, config, zones, label):
