@@ -9,7 +9,8 @@ path below the water connects to the sea or the river):
   0 elsewhere. The level is in the DEM's vertical datum. Default sources: the sea,
   i.e. the cells that are nodata or below 0 and connected to the grid edge through
   such cells. A DEM clipped to a land border with nodata outside it would make the
-  outside "sea": give ``sources`` for inland DEMs.
+  outside "sea": give ``sources`` for inland DEMs. The file tool finds the sea on the
+  DEM's own grid: cells an output grid adds beyond the DEM are nodata, never sea.
 - **Height above nearest drainage (HAND)**: depth = h - HAND in the cells connected
   to the river through cells with HAND below ``h`` (the water height above the
   channel), 0 elsewhere. A HAND grid can be given, or computed from the DEM and a
@@ -47,10 +48,10 @@ from pathlib import Path
 
 import numpy as np
 
-from hazards.scenarios import target_grid, write_scenario_grid
+from hazards.scenarios import earlier_grids, replace_files, target_grid, write_scenario_grid
 from mecc.errors import ConfigError, DataError, InputFileError, OutputExistsError, did_you_mean
-from mecc.grid import AlignedBands, GridSpec
-from mecc.kernels import flood_fill_below, height_above_drainage
+from mecc.grid import AlignedBands, GridSpec, source_positions
+from mecc.kernels import flood_fill_below, height_above_drainage, sample_nearest
 from mecc.raster_file import RasterFile
 
 __all__ = [
@@ -143,11 +144,13 @@ def compute_hand(dem: np.ndarray, river, connectivity: int = 8) -> np.ndarray:
     return out
 
 
-def _prepare(dem, grid, *, mode, hand, river, sources, connectivity, names=None):
+def _prepare(dem, grid, *, mode, hand, river, sources, connectivity, names=None, sea=None):
     """The surface the water rises over, its source cells and the nodata mask.
 
     ``names`` maps ``dem``, ``hand``, ``river`` and ``sources`` to how messages name
-    their files (the tool passes them; arrays are named by their role).
+    their files (the tool passes them; arrays are named by their role). ``sea``, when
+    given, is the default sea already found (on the DEM's own grid, see
+    :func:`write_flood`) instead of :func:`default_sea` of ``dem``.
     """
     names = {"dem": "the DEM", "sources": "the sources mask"} | (names or {})
     connectivity = _connectivity(connectivity)
@@ -158,9 +161,10 @@ def _prepare(dem, grid, *, mode, hand, river, sources, connectivity, names=None)
         if hand is not None or river is not None:
             raise ConfigError("hand and river apply to the channel-height (HAND) method only")
         surface = dem
-        seeds = (
-            default_sea(dem, connectivity) if sources is None else _mask(sources, shape, "sources")
-        )
+        if sources is not None:
+            seeds = _mask(sources, shape, "sources")
+        else:
+            seeds = default_sea(dem, connectivity) if sea is None else _mask(sea, shape, "sea")
         if not seeds.any():
             raise DataError(
                 f"no source cells: {names['dem']} has no nodata or below-0 cells on its edge "
@@ -310,14 +314,15 @@ def _open(path, label: str) -> RasterFile:
     return RasterFile(path, f"{label} ({path})")
 
 
-def _read(raster: RasterFile, grid: GridSpec, resampling: str) -> np.ndarray:
-    """The whole first band on ``grid`` (flood fills are global: one array in memory)."""
+def _read(raster: RasterFile, grid: GridSpec, resampling: str, role: str) -> np.ndarray:
+    """The whole first band on ``grid`` (flood fills are global: one array in memory);
+    errors name ``role`` ("dem", "river"...) and the path (added by AlignedBands)."""
     from rasterio.windows import Window
 
     window = Window(0, 0, grid.width, grid.height)
     if raster.grid.same_as(grid):
         return raster.read([1], window)[0]
-    return AlignedBands([(raster, 1)], grid, resampling, raster.label).read(window)[0]
+    return AlignedBands([(raster, 1)], grid, resampling, role).read(window)[0]
 
 
 HEIGHT_UNITS = {"m": 1.0, "metre": 1.0, "meter": 1.0, "metres": 1.0, "meters": 1.0}
@@ -347,10 +352,11 @@ def _metres_per_unit(raster: RasterFile) -> tuple[float, str | None]:
     return factor, unit
 
 
-def _heights(raster: RasterFile, grid: GridSpec, factor: float, what: str) -> np.ndarray:
-    """A DEM or HAND file's heights on ``grid`` in metres (bilinear where the grids
-    differ), read once; heights below :data:`LOWEST_GROUND_M` are refused first, on the
-    file's own grid and in its own unit: voids written without a nodata declaration."""
+def _heights(raster: RasterFile, grid: GridSpec, factor: float, what: str, role: str):
+    """A DEM or HAND file's heights in metres ``(on its own grid, on grid)`` (bilinear
+    where the grids differ; the same array when they do not), read once; heights below
+    :data:`LOWEST_GROUND_M` are refused first, on the file's own grid and in its own
+    unit: voids written without a nodata declaration."""
     from rasterio.windows import Window
 
     own = raster.read([1], Window(0, 0, raster.grid.width, raster.grid.height))[0]
@@ -365,12 +371,31 @@ def _heights(raster: RasterFile, grid: GridSpec, factor: float, what: str) -> np
             "on Earth (the Dead Sea shore is about -430 m): an undeclared nodata value? "
             f"declare it, e.g. gdal_edit.py -a_nodata {value:g} {raster.path}"
         )
-    if not raster.grid.same_as(grid):
-        own = _read(raster, grid, "bilinear")
-    return own * factor
+    own = own * factor
+    if raster.grid.same_as(grid):
+        return own, own
+    return own, _read(raster, grid, "bilinear", role) * factor
+
+
+def _sea_on(grid: GridSpec, raster: RasterFile, own: np.ndarray, connectivity: int):
+    """``(sea on grid, its cells on the DEM's grid)``: the DEM's default sea found on its
+    own grid, placed on ``grid`` by nearest cell. Cells of ``grid`` beyond the DEM are
+    unknown, not sea (taken for sea, they flooded closed basins at the DEM's edge)."""
+    from rasterio.windows import Window
+
+    own_sea = default_sea(own, connectivity)
+    rows, cols = source_positions(raster.grid, grid, Window(0, 0, grid.width, grid.height))
+    placed = np.empty((1, *grid.shape))
+    sample_nearest(own_sea.astype(np.float64)[None], rows, cols, placed)
+    return placed[0] == 1.0, int(own_sea.sum())
 
 
 def _check_out_file(out_path: Path, overwrite: bool) -> None:
+    if out_path.is_dir():
+        raise ConfigError(
+            f"{out_path}: is a folder; give a GeoTIFF file name (a folder of grids is written "
+            "with --return-period)"
+        )
     if out_path.exists() and not overwrite:
         raise OutputExistsError(f"{out_path}: file exists; use --overwrite to replace it")
     if not out_path.parent.is_dir():
@@ -397,7 +422,10 @@ def write_flood(
     ``channel_height`` with ``hand_path`` and/or ``river_path``. Masks are rasters whose
     non-zero valid cells are True. The output grid is the DEM's unless ``like`` names
     a raster whose grid to use (the DEM and HAND are then sampled bilinearly, masks by
-    nearest cell). ``return_period`` (years), when the grid is one of a set, is recorded
+    nearest cell). The default sea is found on the DEM's own grid (nodata or below-0
+    cells joined to the DEM's edge) and placed on the ``like`` grid: cells that grid adds
+    beyond the DEM are nodata, never a water source, so the depths do not depend on the
+    output extent. ``return_period`` (years), when the grid is one of a set, is recorded
     in the ``parameters`` tag. A DEM or HAND file with heights below -500 m (undeclared
     nodata, :data:`LOWEST_GROUND_M`) is refused. Nothing is written when anything fails.
     """
@@ -417,7 +445,17 @@ def write_flood(
     dem_file = _open(dem_path, "dem")
     grid = dem_file.grid if like is None else target_grid(like=like)
     factor, unit = _metres_per_unit(dem_file)
-    dem = _heights(dem_file, grid, factor, "elevation")
+    own, dem = _heights(dem_file, grid, factor, "elevation", "dem")
+    sea = None
+    if mode == "water_level" and sources_path is None and not dem_file.grid.same_as(grid):
+        sea, own_cells = _sea_on(grid, dem_file, own, connectivity)
+        if own_cells and not sea.any():
+            raise DataError(
+                f"no source cells: the sea of the DEM {dem_path} ({own_cells} cells, nodata "
+                f"or below 0 joined to its edge) lies outside the --like grid {like}; give "
+                "the sources (sea or river cells) explicitly"
+            )
+    del own
     inputs = {"dem": Path(dem_path).name}
     units = {"dem": unit or "m (no unit stated)"}
     arrays = {}
@@ -431,21 +469,21 @@ def write_flood(
             inputs[key] = Path(path).name
             if key == "hand":
                 factor, unit = _metres_per_unit(source)
-                arrays[key] = _heights(source, grid, factor, "height above drainage")
+                arrays[key] = _heights(source, grid, factor, "height above drainage", key)[1]
                 units["hand"] = unit or "m (no unit stated)"
             else:
-                arrays[key] = _read(source, grid, resampling)
+                arrays[key] = _read(source, grid, resampling, key)
     names = {"dem": f"the DEM {dem_path}"}
     if sources_path is not None:
         names["sources"] = f"the sources mask {sources_path}"
     surface, seeds, nodata, connectivity = _prepare(
-        dem, grid, mode=mode, connectivity=connectivity, names=names, **_roles(arrays)
+        dem, grid, mode=mode, connectivity=connectivity, names=names, sea=sea, **_roles(arrays)
     )
     depth = _depth(surface, seeds, nodata, level, connectivity)
     if mode == "water_level":
         method = "connected water level"
         sources_rule = (
-            "sources mask" if sources_path else "sea: nodata or < 0 cells joined to the edge"
+            "sources mask" if sources_path else "sea: nodata or < 0 cells joined to the DEM's edge"
         )
         described = {"water_level_m": level}
         text = f"Water depth for a water level of {level:g} m (DEM datum), connected to {sources_rule}."
@@ -500,6 +538,10 @@ def write_flood_return_periods(
     may be missing, but its parent folder must exist (as for a single ``--out`` file;
     missing parents are not created). Every check comes before anything is created, and
     all files are written, or none: a folder this call created is removed on failure.
+
+    ``out_dir`` then holds one set: grids of an earlier set (``flood_rp*.tif`` mecc
+    wrote, known by their tags) need ``overwrite`` and are removed with the replacement;
+    a ``flood_rp*.tif`` mecc did not write is refused, never removed.
     """
     import shutil
     import uuid
@@ -528,8 +570,13 @@ def write_flood_return_periods(
         raise ConfigError(f"{out_dir}: not a folder; --return-period writes a folder of grids")
     if not out_dir.exists() and not out_dir.parent.is_dir():
         raise ConfigError(f"{out_dir}: folder {out_dir.parent} does not exist; create it first")
-    if not overwrite and any((out_dir / name).exists() for name in names):
-        raise OutputExistsError(f"{out_dir}: flood grids exist; use --overwrite to replace them")
+    earlier = earlier_grids(out_dir, r"flood_rp[0-9][0-9.e+]*\.tif", names, "water depth")
+    existing = [name for name in names if (out_dir / name).exists()] + earlier
+    if existing and not overwrite:
+        raise OutputExistsError(
+            f"{out_dir}: flood grids exist ({', '.join(existing)}); use --overwrite to replace "
+            "the set"
+        )
     created = not out_dir.exists()
     out_dir.mkdir(exist_ok=True)
     staging = out_dir / f".flood.partial-{uuid.uuid4().hex[:8]}"
@@ -538,10 +585,7 @@ def write_flood_return_periods(
     try:
         for (rp, level), name in zip(periods, names, strict=True):
             write_flood(dem_path, staging / name, **{key: level}, return_period=rp, **options)
-        written = []
-        for name in names:
-            (staging / name).replace(out_dir / name)
-            written.append(out_dir / name)
+        written = replace_files(staging, out_dir, names, remove=earlier)
         done = True
         return written
     finally:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 
@@ -248,7 +250,11 @@ def hazard_earthquake(
     "--like", type=click.Path(dir_okay=False), default=None, help="Write on this raster's grid."
 )
 @click.option("--connectivity", type=click.Choice(["4", "8"]), default="8", show_default=True)
-@click.option("--overwrite", is_flag=True, help="Replace existing files.")
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace existing files (with --return-period: the earlier set of grids, whole).",
+)
 @click.pass_context
 def hazard_flood(
     ctx,
@@ -267,7 +273,8 @@ def hazard_flood(
     """Water depth from a DEM: a connected water level, or height above drainage.
 
     Heights below -500 m (lower than any land on Earth) are refused as undeclared
-    nodata. With --return-period, --out is a folder (its parent must exist).
+    nodata. With --return-period, --out is a folder (its parent must exist) holding
+    one set of flood_rpNNNN.tif grids; --overwrite replaces an earlier set there whole.
     """
     from hazards import flood
     from mecc.commands import warnings_as_lines
@@ -318,6 +325,13 @@ def hazard_flood(
         if water_level is not None and (hand_path is not None or river_path is not None):
             raise click.UsageError(
                 "--hand and --river apply with --channel-height, not --water-level"
+            )
+        if os.path.isdir(out_path):  # as click.Path(dir_okay=False) tells cyclone's --out
+            raise click.BadParameter(
+                f"File {out_path!r} is a directory (a folder of grids is written with "
+                "--return-period RP=LEVEL)",
+                ctx=ctx,
+                param_hint="'--out'",
             )
         with warnings_as_lines(ctx):
             written = [
