@@ -22,10 +22,17 @@ def _share_table(name: str, what: str) -> tuple:
         name,
         f"{name}.",
         {
-            "path": ("CSV file", "required", f"{what} per zone (any level; nearest wins)."),
+            "path": (
+                "CSV file",
+                "required",
+                (
+                    f"{what} per zone (any level; nearest wins);"
+                    " every zone needs its own row or one of a unit above it (a row with the country code is every zone's default)."
+                ),
+            ),
             "code_column": ("column", "required", "Zone codes."),
             "value_column": ("column", "required", "Shares (0–1)."),
-            "year": ("year", "none", "Recorded."),
+            "year": ("year (1850–2300)", "none", "Recorded."),
             "source": ("text", "the file name", "Named in the Sendai tables."),
         },
     )
@@ -77,7 +84,7 @@ SECTIONS = [
                 "People per cell, or people per km² (converted with geodesic cell areas).",
             ),
             "year": (
-                "year",
+                "year (1850–2300)",
                 "none",
                 "Year of the population; warned about when far from a hazard's `period`.",
             ),
@@ -138,7 +145,7 @@ SECTIONS = [
             "path": ("CSV file", "—", "Target totals per zone (any level; nearest wins)."),
             "code_column": ("column", "required with path", "Zone codes."),
             "value_column": ("column", "required with path", "Target people."),
-            "year": ("year", "none", "Year of the totals (recorded)."),
+            "year": ("year (1850–2300)", "none", "Year of the totals (recorded)."),
             "source": ("text", "none", "Where the totals come from (recorded)."),
         },
     ),
@@ -149,7 +156,7 @@ SECTIONS = [
             "path": ("CSV file", "required", "People per household per zone (any level)."),
             "code_column": ("column", "required", "Zone codes."),
             "value_column": ("column", "required", "People per household (1–100)."),
-            "year": ("year", "none", "Recorded."),
+            "year": ("year (1850–2300)", "none", "Recorded."),
             "source": ("text", "none", "Recorded."),
         },
     ),
@@ -160,7 +167,7 @@ SECTIONS = [
             "path": ("CSV file", "required", "Official population per zone."),
             "code_column": ("column", "required", "Zone codes."),
             "value_column": ("column", "required", "People."),
-            "year": ("year", "none", "Census or projection year."),
+            "year": ("year (1850–2300)", "none", "Census or projection year."),
             "source": ("text", "the file name", "Source named beside per-100,000 figures."),
         },
     ),
@@ -181,7 +188,7 @@ SECTIONS = [
                 "Cohort grids (e.g. WorldPop age/sex): each cell split in their proportion.",
             ),
             "kind": ("`count` or `density`", "`count`", "Of the cohort grids."),
-            "year": ("year", "none", "Recorded."),
+            "year": ("year (1850–2300)", "none", "Recorded."),
             "source": ("text", "none", "Recorded."),
         },
     ),
@@ -189,14 +196,19 @@ SECTIONS = [
         "population.attributes",
         "population.attributes.",
         {
-            "path": ("CSV file", "required", "Per-zone shares (0–1)."),
+            "path": (
+                "CSV file",
+                "required",
+                "Per-zone shares (0–1), any level (nearest wins);"
+                " every zone needs its own row or one of a unit above it (a row with the country code is every zone's default).",
+            ),
             "code_column": ("column", "required", "Zone codes."),
             "columns": (
                 "mapping name → column",
                 "required",
                 "E.g. `{disability: dis_share, poverty: poor_share}`.",
             ),
-            "year": ("year", "none", "Recorded."),
+            "year": ("year (1850–2300)", "none", "Recorded."),
             "source": ("text", "none", "Recorded."),
         },
     ),
@@ -409,7 +421,13 @@ SECTIONS = [
                 "Flood protection standard: a number, `{zone_code: years}` or a CSV "
                 "`zone_code,protection_rp` (return-period sets only).",
             ),
-            "period": ("text or year", "none", "Period the hazard represents (e.g. `2021-2040`)."),
+            "period": (
+                "year or range of years",
+                "none",
+                "Period the hazard represents: a year (`2050`) or a range (`2021-2040`), "
+                "optionally with a note in parentheses (`1981-2010 (historical)`); years "
+                "1850–2300.",
+            ),
             "resampling": (
                 "`nearest` or `bilinear`",
                 "`nearest`",
@@ -502,7 +520,11 @@ SECTIONS = [
         {
             "id": ("text", "required", "Identifier of the future, unique."),
             "label": ("text", "the id", "Shown in tables and maps (e.g. `SSP2-4.5, 2050`)."),
-            "period": ("text", "none", "Period of the future."),
+            "period": (
+                "year or range of years",
+                "none",
+                "Period of the future, as `hazards[].period`.",
+            ),
             "hazards": (
                 "mapping hazard id → grids",
                 "baseline hazards",
@@ -540,7 +562,7 @@ SECTIONS = [
                 "Instead of `path`: a national factor, `{zone_code: factor}` or a CSV "
                 "`zone_code,growth` (codes of the finest zones, each once; factors >= 0).",
             ),
-            "year": ("year", "none", "Year of the future population."),
+            "year": ("year (1850–2300)", "none", "Year of the future population."),
         },
     ),
 ]
