@@ -42,10 +42,12 @@ def _neighbour_steps(connectivity):
 def flood_fill_below(ground, level, seeds, connectivity, out):
     """Mark the cells water reaches from ``seeds`` through cells below ``level``.
 
-    A breadth-first fill (each cell enters the queue once: linear time). Every seed is
-    reached whatever its own ground; from a reached cell the water moves to its 4 or 8
-    neighbours whose ground is strictly below ``level``. NaN ground (nodata) is never
-    entered unless it is a seed.
+    A breadth-first fill (each cell enters the queue once: linear time). A seed starts
+    the water where its ground is below ``level`` or unknown (NaN: the sea as nodata); a
+    seed on higher ground (a river mask that takes in a bank) stays dry and passes no
+    water on. From a reached cell the water moves to its 4 or 8 neighbours whose ground
+    is strictly below ``level``. NaN ground (nodata) is never entered unless it is a
+    seed.
 
     Parameters
     ----------
@@ -73,7 +75,7 @@ def flood_fill_below(ground, level, seeds, connectivity, out):
     tail = 0
     for i in range(h):
         for j in range(w):
-            if seeds[i, j]:
+            if seeds[i, j] and not ground[i, j] >= level:  # NaN ground: a seed
                 seen[i, j] = True
                 queue[tail] = i * w + j
                 tail += 1
@@ -104,8 +106,8 @@ def flood_fill_below_reference(ground, level, seeds, connectivity, out):
     if connectivity not in (4, 8):
         raise ValueError("connectivity must be 4 or 8")
     with np.errstate(invalid="ignore"):
-        open_ = (ground < level) | seeds
-    reached = seeds.copy()
+        reached = seeds & ~(ground >= level)
+        open_ = (ground < level) | reached
     while True:
         padded = np.pad(reached, 1)
         grown = reached.copy()

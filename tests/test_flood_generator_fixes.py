@@ -241,3 +241,40 @@ def test_no_overlap_names_the_file_once(cli, tmp_path, role):
     path = dem if role == "like" else far
     assert "does not overlap" in line and line.count(path.name) == 1, line
     assert line.startswith(f"error: {'dem' if role == 'like' else 'sources'} ({path}): ")
+
+
+# ------------------------------------------------ sources on ground above the water
+
+
+@pytest.mark.parametrize("fill", ["kernel", "reference"])
+def test_a_source_on_a_bank_above_the_level_passes_no_water_on(fill):
+    from mecc.terrain_kernels import flood_fill_below, flood_fill_below_reference
+
+    func = flood_fill_below if fill == "kernel" else flood_fill_below_reference
+    ground = np.full((5, 5), 5.0)
+    ground[2, 2:4] = 0.0  # a closed pit, next to the bank cell (2, 1)
+    seeds = np.zeros((5, 5), bool)
+    seeds[2, 1] = True  # a river mask that takes in a 5 m bank
+    out = np.zeros((5, 5), bool)
+    assert func(ground, 1.0, seeds, 4, out) == 0 and not out.any()
+    ground[2, 1] = 0.5  # the same source below the level: the pit fills through it
+    assert func(ground, 1.0, seeds, 4, out) == 3
+    assert out.sum() == 3 and out[2, 1:4].all()
+    ground[2, 1] = np.nan  # a nodata source (the sea) starts the water too
+    out[:] = False
+    assert func(ground, 1.0, seeds, 4, out) == 3 and out[2, 1:4].all()
+
+
+def test_flood_depth_leaves_a_pit_behind_a_dry_bank_dry():
+    from hazards.flood import flood_depth
+
+    dem = np.full((10, 10), 5.0)
+    dem[4:6, 4:6] = 0.0
+    sources = np.zeros((10, 10), bool)
+    sources[4, 3] = True
+    depth = flood_depth(dem, (10, 10), water_level=1, sources=sources)
+    assert np.nansum(depth) == 0.0
+    sources[4, 3], dem[4, 3] = True, 0.2  # a source in the water: pit 1 m deep, source 0.8
+    depth = flood_depth(dem, (10, 10), water_level=1, sources=sources)
+    assert depth[4:6, 4:6].tolist() == [[1.0, 1.0], [1.0, 1.0]]
+    assert depth[4, 3] == pytest.approx(0.8)
