@@ -3,8 +3,9 @@
 Reads the store of :func:`mecc.sendai.read_store`: per zone row the per-band, expected
 annual and PMD figures of ``results.nc`` group ``sendai``, and the groups of people of
 group ``disaggregated``. The nation is the sum of the finest units and the outside
-bucket (its PMD is its own curve's); per-100,000 rates use the official population of
-an area when given, else its grid population (flagged). A row's ``low`` and ``high`` are
+bucket (its PMD is its own curve's); per-100,000 rates use the denominators of
+:mod:`mecc.sendai_areas` (official figures, given or summed from the units below, else the
+grid population, flagged; a group's: its share of them). A row's ``low`` and ``high`` are
 its curve variants' range, else (expected annual values of event sets with ensemble
 members) the members' (``range_kind`` says which). Group rows follow the totals' rules,
 so sex rows and age rows each add up to the total (B-1 with the group's B-5 too).
@@ -12,11 +13,12 @@ so sex rows and age rows each add up to the total (B-1 with the group's B-5 too)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
 
 import numpy as np
 
 from mecc.sendai import directly_affected, per_100k
+from mecc.sendai_areas import Area, areas, group_denominator
 from mecc.sendai_text import CONFIDENCE, INDICATORS, custom_code
 
 __all__ = ["RowBuilder"]
@@ -25,25 +27,16 @@ OUTSIDE = "__outside__"
 BY_INDICATOR = {ind.key: ind for ind in INDICATORS}
 STANDARD_SEX = {"female": "female", "f": "female", "male": "male", "m": "male"}
 INCOME_WORDS = ("poor", "poverty", "income")
+SENDAI_AGES = (("0-14", 0, 14), ("15-64", 15, 64), ("65+", 65, np.inf))
+"""The Sendai Monitor's (and DELTA's) age classes: name, first and last year."""
+STANDARD_AGES = tuple(name for name, _, _ in SENDAI_AGES)
+NOT_SENDAI_AGE = "age band of the cohorts, not a Sendai Monitor class (0-14, 15-64, 65+)"
 CURVE_RANGE = "curve variants (low / central / high)"
 MEMBER_RANGE = "ensemble members (min / max of the members' expected annual values)"
 BY_RESIDENCE = (
     "by residence: displacement follows where people live; the day/night table changes "
     "only the people exposed at impact (zones_bands.csv exposed_at_impact)"
 )
-
-
-@dataclass
-class _Area:
-    level: object
-    code: str
-    name: str
-    parent: str
-    rows: list  # zone rows summed (one, or the finest level + outside for the nation)
-    denominator: float
-    denominator_source: str
-    denominator_year: object
-    national: bool = False  # the nation summed from the units (not a zone row of its own)
 
 
 class RowBuilder:
@@ -63,63 +56,19 @@ class RowBuilder:
         self.rows: list = []
         self.group_info = self._group_info()
 
-    # --- areas and denominators
+    # --- areas and denominators (mecc.sendai_areas)
     def _areas(self) -> list:
         official = self.s.store["population_official"].values
-        year_official = (self.meta.get("official") or {}).get("year")
-        year_grid = (self.meta.get("population") or {}).get("year")
-        source = (self.meta.get("official") or {}).get("source") or "official population"
-        inside = [z for z, lv in enumerate(self.levels) if lv >= 0]
-        finest = max((self.levels[z] for z in inside), default=0)
-        everything = [z for z in inside if self.levels[z] == finest] + [
-            z for z, lv in enumerate(self.levels) if lv < 0
-        ]
-        grid_source = "grid population sum (no official figure; flagged)"
-
-        def denominator(value, grid):
-            if np.isfinite(value) and value > 0:
-                return float(value), f"official: {source}", year_official
-            return float(grid), grid_source, year_grid
-
-        areas = []
-        if not any(lv == 0 for lv in self.levels):
-            national = (self.meta.get("official") or {}).get("national")
-            top = min((self.levels[z] for z in inside), default=0)  # once: was per unit
-            coarsest = [z for z in inside if self.levels[z] == top]
-            national_source = source
-            if national is None and coarsest and np.isfinite(official[coarsest]).all():
-                # the national rows count everyone, the people outside every unit too: the
-                # grid's figure stands in for theirs, which no official table gives
-                beyond = float(
-                    np.sum(self.population[[z for z in everything if self.levels[z] < 0]])
-                )
-                national = float(np.sum(official[coarsest])) + beyond
-                national_source = f"{source} (sum of admin level {self.levels[coarsest[0]]}" + (
-                    f" + {beyond:,.0f} people on the grid outside every unit)" if beyond else ")"
-                )
-            value, src, year = denominator(
-                np.nan if national is None else float(national),
-                float(np.sum(self.population[everything])),
-            )
-            if national is not None:
-                src = f"official: {national_source}"
-            areas.append(
-                _Area(0, self.country, self.meta["name"], "", everything, value, src, year, True)
-            )
-        # the outside bucket is its own row, left out only when it holds nobody
-        outside = [z for z, lv in enumerate(self.levels) if lv < 0 and self.population[z] > 0]
-        for z in inside + outside:
-            value, src, year = denominator(official[z], self.population[z])
-            level = self.levels[z] if self.levels[z] >= 0 else None
-            name = self.names[z] if level is not None else "Outside every admin unit (on the grid)"
-            areas.append(_Area(level, self.codes[z], name, self.parents[z], [z], value, src, year))
-        return areas
+        return areas(
+            self.meta, official, self.codes, self.names, self.levels, self.parents, self.population
+        )
 
     # --- groups (disaggregation)
     def _group_info(self) -> list:
-        """``(label columns, group indices, breakdown, name)`` of each kind of
+        """``(label columns, group indices, breakdown, name, note)`` of each kind of
         disaggregated row: sex and age marginals of the cohorts (cohorts named
-        ``<sex>_<age>``, else each cohort), then each attribute."""
+        ``<sex>_<age>``, else each cohort; ages as :func:`_sendai_ages` gives them), then
+        each attribute."""
         groups = self.s.groups
         if groups is None:
             return []
@@ -137,14 +86,15 @@ class RowBuilder:
             elif kind == "attribute":
                 lowered = name.lower()
                 if "disab" in lowered:
-                    info.append(({"disability": "with_disability"}, [i], "attribute", name))
+                    labels = {"disability": "with_disability"}
                 elif any(word in lowered for word in INCOME_WORDS):
-                    info.append(({"income_group": "below_poverty_line"}, [i], "attribute", name))
+                    labels = {"income_group": "below_poverty_line"}
                 else:
-                    info.append(({}, [i], "attribute", name))
-        marginals = [({"sex": s}, idx, "sex", s) for s, idx in by_sex.items()]
-        marginals += [({"age_group": a}, idx, "age", a) for a, idx in by_age.items()]
-        marginals += [({}, [i], "sex_age", names[i]) for i in unparsed]
+                    labels = {}
+                info.append((labels, [i], "attribute", name, ""))
+        marginals = [({"sex": s}, idx, "sex", s, "") for s, idx in by_sex.items()]
+        marginals += _sendai_ages(by_age)
+        marginals += [({}, [i], "sex_age", names[i], "") for i in unparsed]
         return marginals + info
 
     # --- values
@@ -205,7 +155,7 @@ class RowBuilder:
             return None
         return store[name].sel(group_figure=group_figure).values[:, :, sh, :n]
 
-    def value(self, table, area: _Area):
+    def value(self, table, area: Area):
         """Variants of one area: ``table`` is (zone, variant); sums the area's rows."""
         return np.sum(table[area.rows], axis=0)
 
@@ -220,6 +170,8 @@ class RowBuilder:
         record = self.meta["hazards"][hazard_id]
         unit = ind.unit + (" per year" if measure == "expected_annual" else "")
         denominator = extra.pop("denominator", area.denominator)
+        source = extra.pop("denominator_source", area.denominator_source)
+        year = extra.pop("denominator_year", area.denominator_year)  # a group's may differ
         row = {
             "country_iso3": self.country,
             "admin_level": area.level,
@@ -233,6 +185,8 @@ class RowBuilder:
             "hazard_label": record.get("scenario") or record["title"],
             "measure": measure,
             "band": "",
+            "event_name": "",
+            "member": "",
             "return_period": np.nan,
             "indicator_code": code,
             "indicator_name": ind.name,
@@ -241,10 +195,8 @@ class RowBuilder:
             "value_number": float(central),
             "per_100k": per_100k(central, denominator) if people else np.nan,
             "population_denominator": float(denominator) if people else np.nan,
-            "denominator_source": extra.pop("denominator_source", area.denominator_source)
-            if people
-            else "",
-            "denominator_year": area.denominator_year if people else None,
+            "denominator_source": source if people else "",
+            "denominator_year": year if people else None,
             "breakdown": "",
             "group": "",
             "sex": "",
@@ -301,23 +253,33 @@ class RowBuilder:
 
     # --- per hazard
     def _measures(self, h, record) -> list:
-        """``(measure, band, band label, return period, national only)`` of one hazard."""
+        """``(measure, band, band columns, return period, national only)`` of one hazard;
+        the band columns: ``band`` as bands.csv names it, an event's ``event_name`` and
+        ``member`` (results.nc written before they were kept: none)."""
         main, kind = self.s.main, record["kind"]
         labels = [str(b) for b in main["band_label"].values[h]]
+
+        def named(b) -> dict:
+            out = {"band": labels[b]}
+            for column in ("event_name", "member"):
+                if f"band_{column}" in main.coords:
+                    out[column] = str(main[f"band_{column}"].values[h, b])
+            return out
+
         rps = main["return_period"].values[h]
         n = sum(1 for label in labels if label)
         if kind == "scenario":
-            return [("scenario", 0, labels[0], np.nan, False)]
+            return [("scenario", 0, named(0), np.nan, False)]
         if kind == "relocation":
-            return [("planning", 0, labels[0], np.nan, False)]
-        out = [("expected_annual", None, "", np.nan, False)]
+            return [("planning", 0, named(0), np.nan, False)]
+        out = [("expected_annual", None, {}, np.nan, False)]
         out += [
-            ("pmd", k, "", float(t), False) for k, t in enumerate(main["pmd_return_period"].values)
+            ("pmd", k, {}, float(t), False) for k, t in enumerate(main["pmd_return_period"].values)
         ]
         if kind == "return_periods":
-            out += [("return_period_map", b, labels[b], float(rps[b]), False) for b in range(n)]
+            out += [("return_period_map", b, named(b), float(rps[b]), False) for b in range(n)]
         else:
-            out += [("event", b, labels[b], np.nan, True) for b in range(n)]
+            out += [("event", b, named(b), np.nan, True) for b in range(n)]
         return out
 
     def _tables(self, h, measure, band) -> dict:
@@ -349,7 +311,7 @@ class RowBuilder:
                 for figure, table in self._tables(h, measure, band).items()
                 if figure.startswith("national:") or np.isfinite(table).any()
             }
-            common = {"band": label, "return_period": rp}
+            common = {**label, "return_period": rp}
             if measure == "return_period_map":
                 common["notes"] = (
                     "displacement in the T-year map (every cell at its T-year intensity at "
@@ -520,16 +482,20 @@ class RowBuilder:
         damage = self._curve_columns(hazard_id, "damage")
         exposure = self._curve_columns(hazard_id, "exposure")
         displacement = self._curve_columns(hazard_id, "displacement")
-        source = "grid population of the group (modelled shares; flagged)"
-        for labels, index, breakdown, name in self.group_info:
+        grid_year = (self.meta.get("population") or {}).get("year")
+        for labels, index, breakdown, name, note in self.group_info:
             for area in self.areas:
+                grid = float(np.sum(population[index][:, area.rows]))
+                denominator, source, year = group_denominator(area, grid, grid_year)
                 extra = {
                     **common,
                     **labels,
                     "breakdown": breakdown,
                     "group": name,
-                    "denominator": float(np.sum(population[index][:, area.rows])),
+                    "denominator": denominator,
                     "denominator_source": source,
+                    "denominator_year": year,
+                    "notes": _join(common.get("notes"), note),
                 }
                 values = {
                     figure: None if table is None else self.value(table[index].sum(axis=0), area)
@@ -571,6 +537,54 @@ class RowBuilder:
                     self._b1(put, parts, b1_columns, notes, "the group's people", spreads)
                 evacuation = self._by_residence(hazard_id, displacement, extra.get("notes"))
                 put("D1", values["evacuation"], evacuation, "evacuation")
+
+
+def _age_span(label: str):
+    """``(first, last)`` year of an age band ``a-b`` or ``a+`` (last inf), else None."""
+    closed, open_ended = re.fullmatch(r"(\d+)-(\d+)", label), re.fullmatch(r"(\d+)\+", label)
+    if closed and int(closed[1]) <= int(closed[2]):
+        return int(closed[1]), int(closed[2])
+    return (int(open_ended[1]), np.inf) if open_ended else None
+
+
+def _sendai_ages(by_age: dict) -> list:
+    """Age rows ``(labels, groups, breakdown, name, note)`` of the cohorts' age bands.
+
+    Bands outside the Sendai Monitor classes (0-14, 15-64, 65+) that nest into them (each
+    inside one class, the bands of a class covering it without gap or overlap, e.g. 0-4
+    + 5-14) give the classes' rows (breakdown ``age``, summed) and are kept as breakdown
+    ``age_detail`` with a note; bands that do not nest stay ``age`` rows with the note.
+    """
+    spans = {age: _age_span(age) for age in by_age if _age_span(age)}
+    classes = {  # the bands inside each class, in order
+        name: sorted((a for a, s in spans.items() if first <= s[0] and s[1] <= last), key=spans.get)
+        for name, first, last in SENDAI_AGES
+    }
+    nests = sum(len(ages) for ages in classes.values()) == len(by_age) and all(
+        not ages or _covers([spans[a] for a in ages], first, last)
+        for (_, first, last), ages in zip(SENDAI_AGES, classes.values(), strict=True)
+    )
+    if not nests:
+        return [
+            ({"age_group": a}, idx, "age", a, "" if a in STANDARD_AGES else NOT_SENDAI_AGE)
+            for a, idx in by_age.items()
+        ]
+    rows, detail = [], []
+    for name, ages in classes.items():
+        if ages:
+            rows.append(
+                ({"age_group": name}, [i for a in ages for i in by_age[a]], "age", name, "")
+            )
+        for a in ages if ages != [name] else []:
+            note = f"{NOT_SENDAI_AGE}; part of the {name} row"
+            detail.append(({"age_group": a}, by_age[a], "age_detail", a, note))
+    return rows + detail
+
+
+def _covers(spans: list, first: int, last) -> bool:
+    """Whether sorted age bands cover the years ``first`` to ``last``, no gap, no overlap."""
+    joined = all(a[1] + 1 == b[0] for a, b in zip(spans[:-1], spans[1:], strict=True))
+    return spans[0][0] == first and spans[-1][1] == last and joined
 
 
 def _filled(parts: list) -> list:

@@ -215,7 +215,12 @@ COLUMNS = {
     "measure": "scenario, return_period_map (one map), event (one event of a set, national "
     "rows only), expected_annual (per year), pmd (probable maximum displacement at "
     "return_period), planning (sea-level rise)",
-    "band": "The band of the hazard set (event name, map or scenario)",
+    "band": "The band of the hazard set as bands.csv names it (an event's number in its "
+    "set, a map's label, the scenario's band)",
+    "event_name": "The event's name as bands.csv gives it (event rows of sets whose events "
+    "are named)",
+    "member": "The ensemble member (e.g. climate model) of the event (event rows of sets "
+    "with members)",
     "return_period": "Return period in years (maps and PMD)",
     "indicator_code": "Sendai Framework code, or a national custom code <ISO3>-D<n>",
     "indicator_name": "Name of the indicator",
@@ -224,13 +229,17 @@ COLUMNS = {
     "value_number": "The modelled figure (central curve variant)",
     "per_100k": "value_number x 100,000 / population_denominator (people only)",
     "population_denominator": "Population of the area used for per_100k",
-    "denominator_source": "Where the denominator comes from (official figure, or the grid "
-    "sum when none is given: flagged)",
-    "denominator_year": "Year of the denominator",
-    "breakdown": "empty for everyone; sex, age, sex_age, attribute for disaggregated rows",
+    "denominator_source": "Where the denominator comes from: the official figure, the sum "
+    "of the official figures of the units below (when all of them have one), or the grid sum "
+    "(flagged); a group's: the area's official figure x the group's share of the area's grid "
+    "population, else the group's grid population (flagged)",
+    "denominator_year": "Year of the denominator (the official figure's, or the grid's)",
+    "breakdown": "empty for everyone; sex, age, sex_age, attribute for disaggregated rows; "
+    "age_detail for cohort age bands finer than the Sendai classes (summed into the age rows)",
     "group": "The group of people of a disaggregated row",
     "sex": "female / male (disaggregated rows)",
-    "age_group": "0-14, 15-64, 65+ (disaggregated rows)",
+    "age_group": "0-14, 15-64, 65+ (disaggregated rows); other bands of the cohorts carry a "
+    "note that they are not a Sendai Monitor class",
     "disability": "with_disability (disaggregated rows)",
     "income_group": "below_poverty_line (disaggregated rows)",
     "displacement_type": "evacuation, housing_loss, planned_relocation, secondary",
@@ -306,7 +315,8 @@ def about_rows(meta: dict, left_out: list, version: str) -> list[tuple[str, str]
         (
             "Event sets",
             "Figures of single events are given for the nation only (the per-zone values are "
-            "in results.nc and zones_bands.csv); expected annual values for every unit.",
+            "in results.nc and zones_bands.csv), each named by its band, event_name and member "
+            "as bands.csv gives them; expected annual values for every unit.",
         ),
         (
             "Displacement (custom indicators)",
@@ -321,9 +331,15 @@ def about_rows(meta: dict, left_out: list, version: str) -> list[tuple[str, str]
             "Denominators",
             "per_100k uses the official population of the area when the run gives one "
             f"({official.get('source') or 'none given'}, {official.get('year') or 'year not given'}); "
-            "otherwise the population on the grid, flagged in denominator_source. Grid "
-            f"population: {population.get('source') or population.get('file') or 'not named'}, "
-            f"{population.get('year') or 'year not given'}.",
+            "an area without one whose units one level below all have one (their own or "
+            "summed in turn) and hold all its people takes their sum, the nation that of the "
+            "coarsest level plus the grid's people outside every unit; otherwise the "
+            "population on the grid, flagged in denominator_source. Grid population: "
+            f"{population.get('source') or population.get('file') or 'not named'}, "
+            f"{population.get('year') or 'year not given'}. A group's denominator is the "
+            "area's official figure x the group's share of the area's grid population (the "
+            "official year), else the group's grid population (the grid's year), so a total's "
+            "rate lies between its groups' rates.",
         ),
         (
             "Household size",
@@ -362,7 +378,10 @@ def about_rows(meta: dict, left_out: list, version: str) -> list[tuple[str, str]
             "Attributes overlap each other and the cohorts. Disaggregated rows cover expected "
             "annual and scenario figures; each group's B-1 counts its B-3, B-4 and B-5 (its "
             "exposed people x the unit's livelihood share), so sex rows and age rows add up to "
-            "the total.",
+            "the total. Age rows use the Sendai Monitor classes 0-14, 15-64 and 65+: cohort "
+            "bands that nest into them (e.g. 0-4 + 5-14) are summed into them and kept as "
+            "breakdown age_detail; bands that do not nest are kept as they are; both carry a "
+            "note that they are not a Sendai Monitor class.",
         ),
     ]
     for topic, text in left_out:

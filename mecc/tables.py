@@ -530,9 +530,10 @@ def results_dataset(
     shape = (n_zone, n_haz, n_band)
     exposed, no_data = np.full(shape, np.nan), np.full(shape, np.nan)
     displaced = np.full((*shape, n_var), np.nan)
-    band_label = np.full((n_haz, n_band), "", dtype=object)
-    frequency = np.full((n_haz, n_band), np.nan)
-    return_period = np.full((n_haz, n_band), np.nan)
+    # per hazard and band, from hazard.bands: the band, an event's name and member (text)
+    text = {"band_label": "band", "band_event_name": "event_name", "band_member": "member"}
+    by_band = {k: np.full((n_haz, n_band), "", dtype=object) for k in text}
+    by_band |= {k: np.full((n_haz, n_band), np.nan) for k in ("frequency", "return_period")}
     per_variant = {
         name: np.full((n_zone, n_haz, n_var), np.nan) for name in ("aad", "aad_tail", "aad_climada")
     }
@@ -546,11 +547,9 @@ def results_dataset(
         rows, metrics = tab.arrays["rows"], tab.arrays["metrics"]
         exposed[:, h, :nb] = rows["exposed"]
         no_data[:, h, :nb] = rows["no_hazard_data"]
-        band_label[h, :nb] = hazard.bands["band"].astype(str).to_numpy()
-        if "frequency" in hazard.bands:
-            frequency[h, :nb] = hazard.bands["frequency"].to_numpy()
-        if "return_period" in hazard.bands:
-            return_period[h, :nb] = hazard.bands["return_period"].to_numpy()
+        for key, values in by_band.items():
+            if text.get(key, key) in hazard.bands:
+                values[h, :nb] = hazard.bands[text.get(key, key)].to_numpy()
         for v, variant in enumerate(hazard.variant_names):
             if variant not in VARIANT_ORDER:  # drought classes: in zones.csv and summary
                 continue
@@ -574,9 +573,10 @@ def results_dataset(
         "parent_code": ("zone", zone_table["parent_code"].fillna("").astype(str).to_numpy()),
         "hazard": [h.id for h in hazards],
         "band": np.arange(n_band),
-        "band_label": (("hazard", "band"), band_label.astype(str)),
-        "frequency": (("hazard", "band"), frequency),
-        "return_period": (("hazard", "band"), return_period),
+        **{
+            k: (("hazard", "band"), v.astype(str if k in text else float))
+            for k, v in by_band.items()
+        },
         "variant": list(VARIANT_ORDER),
         "pmd_return_period": np.asarray(PMD_PERIODS, dtype=np.int64),
     }

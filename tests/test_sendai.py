@@ -253,8 +253,12 @@ def test_disaggregated_by_hand(case):
         assert float(rows["value_number"].iloc[0]) == pytest.approx(
             people(damaged(DEPTH), mask) * share
         )
-        group_people = float(POP[mask].sum()) * share
+        # the area's official figure times the group's share of its grid people (the
+        # people outside every unit have no official figure: their grid people)
+        group_people = OFFICIAL.get(code, float(POP[mask].sum())) * share
         assert float(rows["population_denominator"].iloc[0]) == pytest.approx(group_people)
+        if code in OFFICIAL:
+            assert str(rows["denominator_year"].iloc[0]) == "2019"
     rows = pick(table, admin_code="B", disability="with_disability", **common)
     assert float(rows["value_number"].iloc[0]) == pytest.approx(70 * 0.2)
     ages = pick(table, admin_code="B", breakdown="age", **common)

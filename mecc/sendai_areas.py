@@ -1,0 +1,148 @@
+"""Areas of the Sendai long table and their per-100,000 denominators (``mecc.sendai_rows``).
+
+An area is the nation, an admin unit of any level, or the ``__outside__`` bucket (people on
+the grid outside every unit). Its denominator is, in this order:
+
+- its own official population, when the run gives one (``population.official``);
+- the sum of the official figures of the units one level below it, when every one of
+  them has one (their own or, in turn, their units' sum) and together they hold all of
+  its people on the grid (``denominator_source`` "official: ... (sum of the N units
+  below)"); the nation likewise from the coarsest level, plus the grid's people outside
+  every unit, whom no official table counts;
+- else its population on the grid, flagged in ``denominator_source``.
+
+A group of people (sex, age, attribute) of an area is rated against the area's
+denominator times the group's share of the area's grid population, so that a total's
+rate lies between its groups' rates; without an official figure that is the group's own
+grid population (the grid's year).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["GRID_SOURCE", "Area", "areas", "group_denominator"]
+
+GRID_SOURCE = "grid population sum (no official figure; flagged)"
+GROUP_GRID_SOURCE = "grid population of the group (modelled shares; flagged)"
+GROUP_SHARE = "x the group's share of the area's grid population (modelled shares)"
+
+
+@dataclass
+class Area:
+    """One area of the table: its zone rows and its per-100,000 denominator."""
+
+    level: object
+    code: str
+    name: str
+    parent: str
+    rows: list  # zone rows summed (one, or the finest level + outside for the nation)
+    denominator: float
+    denominator_source: str
+    denominator_year: object
+    national: bool = False  # the nation summed from the units (not a zone row of its own)
+    official: bool = False  # the denominator is an official figure (given or summed)
+    grid: float = float("nan")  # the area's population on the grid
+
+
+def _carried_up(levels, codes, parents, official, population) -> tuple[np.ndarray, list]:
+    """Official figure per zone row, a unit without one taking the sum of the units below
+    it when every one of them has one and they hold all its grid people; and per row
+    the number of units so summed (0: its own figure or none)."""
+    values = np.where(np.isfinite(official) & (official > 0), official, np.nan)
+    summed = [0] * len(levels)
+    row_of = {code: z for z, code in enumerate(codes)}
+    children: dict = {}
+    roots = [z for z, level in enumerate(levels) if level == 0]  # a nation given as a zone
+    below_root = min((lv for lv in levels if lv > 0), default=None)
+    for z, (level, parent) in enumerate(zip(levels, parents, strict=True)):
+        if level > 0 and parent in row_of and levels[row_of[parent]] < level:
+            children.setdefault(row_of[parent], []).append(z)
+        elif len(roots) == 1 and level == below_root and not parent:
+            children.setdefault(roots[0], []).append(z)
+    for z in sorted(children, key=lambda row: -levels[row]):  # finest first
+        below = children[z]
+        if np.isfinite(values[z]) or not np.isfinite(values[below]).all():
+            continue
+        if not np.isclose(np.sum(population[below]), population[z], rtol=1e-9, atol=1e-6):
+            continue  # the units below do not hold all its people
+        values[z] = float(np.sum(values[below]))
+        summed[z] = len(below)
+    return values, summed
+
+
+def areas(meta: dict, official, codes, names, levels, parents, population) -> list[Area]:
+    """The nation (unless a zone of level 0 is given), every unit and the outside bucket
+    (when anyone lives there), each with its denominator.
+
+    Parameters
+    ----------
+    meta : dict
+        The store's metadata (``country``, ``name``, ``official``, ``population``).
+    official, population : ndarray
+        Official (NaN where none) and grid population per zone row.
+    codes, names, levels, parents : list
+        Per zone row; level -1 marks the outside bucket.
+    """
+    given = meta.get("official") or {}
+    year_official, source = given.get("year"), given.get("source") or "official population"
+    year_grid = (meta.get("population") or {}).get("year")
+    official, summed = _carried_up(levels, codes, parents, np.asarray(official), population)
+    inside = [z for z, lv in enumerate(levels) if lv >= 0]
+    finest = max((levels[z] for z in inside), default=0)
+    beyond_rows = [z for z, lv in enumerate(levels) if lv < 0]
+    everything = [z for z in inside if levels[z] == finest] + beyond_rows
+
+    def area(level, code, name, parent, rows, value, text, national=False) -> Area:
+        grid = float(np.sum(population[rows]))
+        known = value is not None and bool(np.isfinite(value)) and value > 0
+        figure, src, year = (
+            (float(value), f"official: {text}", year_official)
+            if known
+            else (grid, GRID_SOURCE, year_grid)
+        )
+        return Area(level, code, name, parent, rows, figure, src, year, national, known, grid)
+
+    out = []
+    if not any(lv == 0 for lv in levels):
+        national = given.get("national")
+        top = min((levels[z] for z in inside), default=0)
+        coarsest = [z for z in inside if levels[z] == top]
+        national_source = source
+        if national is None and coarsest and np.isfinite(official[coarsest]).all():
+            # the national rows count everyone, the people outside every unit too: the
+            # grid's figure stands in for theirs, which no official table gives
+            beyond = float(np.sum(population[beyond_rows]))
+            national = float(np.sum(official[coarsest])) + beyond
+            national_source = f"{source} (sum of admin level {top}" + (
+                f" + {beyond:,.0f} people on the grid outside every unit)" if beyond else ")"
+            )
+        value = None if national is None else float(national)
+        out.append(
+            area(0, meta["country"], meta["name"], "", everything, value, national_source, True)
+        )
+    # the outside bucket is its own row, left out only when it holds nobody
+    outside = [z for z in beyond_rows if population[z] > 0]
+    for z in inside + outside:
+        level = levels[z] if levels[z] >= 0 else None
+        name = names[z] if level is not None else "Outside every admin unit (on the grid)"
+        units = f"{summed[z]} units" if summed[z] > 1 else "unit"
+        text = source + (f" (sum of the {units} below)" if summed[z] else "")
+        out.append(area(level, codes[z], name, parents[z], [z], official[z], text))
+    return out
+
+
+def group_denominator(area: Area, group_grid: float, grid_year) -> tuple[float, str, object]:
+    """``(denominator, source, year)`` of a group of people of ``area`` whose population
+    on the grid is ``group_grid``: the area's official figure x the group's share of the
+    area's grid population, else the group's grid population (the grid's year)."""
+    if not area.official:
+        return float(group_grid), GROUP_GRID_SOURCE, grid_year
+    share = group_grid / area.grid if area.grid > 0 else 0.0
+    return (
+        area.denominator * share,
+        f"{area.denominator_source} {GROUP_SHARE}",
+        area.denominator_year,
+    )
