@@ -63,7 +63,6 @@ from hazards.ibtracs import (
 from hazards.scenarios import target_grid, write_scenario_grid
 from hazards.track import (
     PRESSURE_RANGE,
-    TrackRows,
     check_plausible,
     column_values,
     track_rows,
@@ -185,8 +184,11 @@ def read_track(
                 f"{label}: an IBTrACS file states each agency's averaging; leave the track "
                 "averaging at 1-min (winds are converted per agency)"
             )
-        raw = ibtracs_track(raw, label, storm)
+        table, raw = raw, ibtracs_track(raw, label, storm)
         wind_sources = raw.pop("wind_source").value_counts().to_dict()
+        # messages name the file's columns (LAT, USA_WIND, ...) and rows (units row counted)
+        kept = raw.attrs["file_rows"]
+        rows = track_rows(label, table, label, kept).take(kept, raw.attrs["file_columns"])
     elif storm is not None:
         raise ConfigError(f"{label}: storm applies to IBTrACS files only")
     missing = [c for c in ("time_utc", "lat", "lon") if c not in raw.columns]
@@ -199,11 +201,11 @@ def read_track(
         raise DataError(
             f"{label}: no intensity column; give pressure_hpa (central pressure) and/or vmax_kt"
         )
-    if wind_sources is None:  # the file's own row numbers and cells; ragged rows refused
+    if rows is None:  # the file's own row numbers and cells; ragged rows refused
         rows = track_rows(label, raw, label)
     filled = raw.notna().any(axis=1).to_numpy()
     raw = raw[filled].reset_index(drop=True)
-    rows = TrackRows(label) if rows is None else rows.select(filled)
+    rows = rows.select(filled)
     if len(raw) < 2:
         raise DataError(
             f"{label}: {len(raw)} track point(s); at least two are needed to give the storm's motion"
@@ -212,14 +214,15 @@ def read_track(
     step = np.diff(times.to_numpy()).astype("timedelta64[s]").astype(np.int64)
     if (step <= 0).any():
         row = rows.row(int(np.flatnonzero(step <= 0)[0]) + 1)
-        raise DataError(f"{label}: column time_utc: times must increase strictly (row {row})")
+        name = rows.name("time_utc")
+        raise DataError(f"{label}: column {name}: times must increase strictly (row {row})")
     hours = (times - times[0]).total_seconds().to_numpy() / 3600.0
     lat, lon = column_values(raw, "lat", rows, True), column_values(raw, "lon", rows, True)
     for name, values, low, high in (("lat", lat, -90, 90), ("lon", lon, -180, 360)):
         if ((values < low) | (values > high)).any():
             k = int(np.argmax((values < low) | (values > high)))
             raise DataError(
-                f"{label}: column {name}: values outside {low} to {high} "
+                f"{label}: column {rows.name(name, k)}: values outside {low} to {high} "
                 f"(row {rows.row(k)}: {values[k]:g})"
             )
     lon = (lon + 180.0) % 360.0 - 180.0
@@ -228,8 +231,13 @@ def read_track(
     for values in (vmax, pressure, env, rmax):
         values[values == 0] = np.nan
     for name, values in (("pressure_hpa", pressure), ("env_pressure_hpa", env)):
-        if ((values < PRESSURE_RANGE[0]) | (values > PRESSURE_RANGE[1])).any():
-            raise DataError(f"{label}: column {name}: values outside 800-1100 hPa")
+        outside = (values < PRESSURE_RANGE[0]) | (values > PRESSURE_RANGE[1])
+        if outside.any():
+            k = int(np.argmax(outside))
+            raise DataError(
+                f"{label}: column {rows.name(name, k)}: values outside 800-1100 hPa "
+                f"(row {rows.row(k)}: {values[k]:g})"
+            )
     check_plausible(vmax, factor, rmax, None, rows)
     if np.isnan(vmax).all() and np.isnan(pressure).all():
         raise DataError(f"{label}: no usable intensity: every pressure_hpa and vmax_kt is missing")

@@ -113,12 +113,17 @@ def ibtracs_track(raw: pd.DataFrame, label: str, storm: str | None = None) -> pd
     Returns
     -------
     pandas.DataFrame
-        Text columns ``time_utc`` (ISO 8601), ``lat``, ``lon``, ``vmax_kt`` (1-minute
-        sustained), ``pressure_hpa``, ``env_pressure_hpa``, ``rmax_nmi`` and
+        Text columns ``time_utc`` (``ISO_TIME`` as written), ``lat``, ``lon``, ``vmax_kt``
+        (1-minute sustained), ``pressure_hpa``, ``env_pressure_hpa``, ``rmax_nmi`` and
         ``wind_source`` (agency and averaging of each point's wind, e.g. ``tokyo 10-min``),
-        as :func:`hazards.cyclone.read_track` reads them.
+        as :func:`hazards.cyclone.read_track` reads them. Its ``attrs`` say where each
+        value comes from, for messages: ``file_rows`` (each row's 0-based row of ``raw``,
+        units row included) and ``file_columns`` (the file's column of each column, one
+        per row for ``vmax_kt`` and ``pressure_hpa``, e.g. ``USA_WIND`` or ``TOKYO_WIND``).
     """
+    spelled = {str(c).strip().upper(): str(c).strip() for c in raw.columns}
     raw = raw.rename(columns={c: str(c).strip().upper() for c in raw.columns})
+    raw = raw.assign(_FILE_ROW=np.arange(len(raw)))
     first_lat = pd.to_numeric(raw["LAT"].iloc[:1].str.strip(), errors="coerce")
     if len(raw) and first_lat.isna().all():  # the units row
         raw = raw.iloc[1:]
@@ -126,8 +131,9 @@ def ibtracs_track(raw: pd.DataFrame, label: str, storm: str | None = None) -> pd
     n = len(raw)
     wind = np.full(n, np.nan)
     source = np.full(n, "", dtype=object)
+    wind_column = np.full(n, "", dtype=object)
 
-    def take(values, agency_of_row):
+    def take(values, agency_of_row, column):
         nonlocal wind
         for i in np.flatnonzero(np.isnan(wind) & np.isfinite(values) & (values > 0)):
             agency = agency_of_row(i)
@@ -135,30 +141,28 @@ def ibtracs_track(raw: pd.DataFrame, label: str, storm: str | None = None) -> pd
             if period in TO_ONE_MINUTE:
                 wind[i] = values[i] * TO_ONE_MINUTE[period]
                 source[i] = f"{agency} {period}"
+                wind_column[i] = spelled.get(column, column)
 
-    take(_numbers(raw, "USA_WIND"), lambda i: "usa")
+    take(_numbers(raw, "USA_WIND"), lambda i: "usa", "USA_WIND")
     if "WMO_AGENCY" in raw.columns:
         agencies = raw["WMO_AGENCY"].fillna("").str.strip().str.lower()
-        take(_numbers(raw, "WMO_WIND"), lambda i: agencies.iloc[i])
+        take(_numbers(raw, "WMO_WIND"), lambda i: agencies.iloc[i], "WMO_WIND")
     for name in _REGIONAL:
-        take(_numbers(raw, f"{name}_WIND"), lambda i, name=name: name.lower())
-    pressure = _numbers(raw, "USA_PRES")
-    pressure = np.where(np.isfinite(pressure) & (pressure > 0), pressure, _numbers(raw, "WMO_PRES"))
+        take(_numbers(raw, f"{name}_WIND"), lambda i, name=name: name.lower(), f"{name}_WIND")
+    usa_pressure = _numbers(raw, "USA_PRES")
+    from_usa = np.isfinite(usa_pressure) & (usa_pressure > 0)
+    pressure = np.where(from_usa, usa_pressure, _numbers(raw, "WMO_PRES"))
     if np.isnan(wind).all() and np.isnan(pressure).all():
         raise DataError(
             f"{label}: no wind with a known averaging period and no pressure for this storm"
         )
-    times = pd.to_datetime(raw["ISO_TIME"].str.strip(), errors="coerce")
-    if times.isna().any():
-        row = int(np.flatnonzero(times.isna().to_numpy())[0])
-        raise DataError(f"{label}: ISO_TIME {raw['ISO_TIME'].iloc[row]!r} is not a time")
 
     def text(values):
         return ["" if not np.isfinite(v) else repr(float(v)) for v in values]
 
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
-            "time_utc": times.dt.strftime("%Y-%m-%dT%H:%M:%S").to_list(),
+            "time_utc": raw["ISO_TIME"].fillna("").str.strip().to_list(),
             "lat": raw["LAT"].str.strip().to_list(),
             "lon": raw["LON"].str.strip().to_list(),
             "vmax_kt": text(wind),
@@ -168,6 +172,18 @@ def ibtracs_track(raw: pd.DataFrame, label: str, storm: str | None = None) -> pd
             "wind_source": list(source),
         }
     )
+    named = {k: spelled.get(k, k) for k in ("ISO_TIME", "LAT", "LON", "USA_POCI", "USA_RMW")}
+    out.attrs["file_rows"] = raw["_FILE_ROW"].to_list()
+    out.attrs["file_columns"] = {
+        "time_utc": named["ISO_TIME"],
+        "lat": named["LAT"],
+        "lon": named["LON"],
+        "vmax_kt": list(wind_column),
+        "pressure_hpa": [spelled.get(c, c) for c in np.where(from_usa, "USA_PRES", "WMO_PRES")],
+        "env_pressure_hpa": named["USA_POCI"],
+        "rmax_nmi": named["USA_RMW"],
+    }
+    return out
 
 
 def estimate_pressure(vmax_kt, lat, lon):

@@ -25,6 +25,7 @@ from hazards.catalogue import HazardType, averaging_factor, get_hazard_type, gri
 from hazards.curves import Curve, load_curve_set
 from hazards.fraction import FractionFile
 from hazards.netcdf import NetCDFFile
+from hazards.stated import stated_unit, wind_averaging
 from mecc.errors import ConfigError, DataError, InputFileError, did_you_mean, read_input_table
 from mecc.grid import AlignedBands, GridSpec
 from mecc.raster_file import RasterFile
@@ -182,11 +183,9 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
         raise ConfigError(f"{where}.combine: applies with components only")
     hazard_type = get_hazard_type(spec["type"], f"{where}.type")
     unit_factor(hazard_type, spec.get("unit"), f"{where}.unit")  # a known unit, before reading
-    wind_factor, wind_note = averaging_factor(
+    averaging_factor(
         hazard_type, spec.get("averaging"), spec.get("gust_factor"), f"{where}.averaging"
     )
-    if "gust_factor" in spec and spec.get("averaging") != "gust":
-        raise ConfigError(f"{where}.gust_factor: applies with averaging: gust only")
     variable = spec.get("variable")
     has_events = "events" in spec
     has_rps = "return_periods" in spec
@@ -273,9 +272,10 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
                 spec.get("member_pattern"),
             )
             layers = [(source, int(b)) for b in bands["band"]]
-    stated = {id(s): _stated_unit(s) for s, _ in layers}  # honoured unless unit: is given
+    stated = {id(s): stated_unit(s) for s, _ in layers}  # honoured unless unit: is given
     stated = [text for text in stated.values() if text is not None]
     unit, factor, conversion = grid_unit(hazard_type, spec.get("unit"), stated, where)
+    wind_factor, wind_note = wind_averaging(hazard_type, spec, layers, where)  # stated too
     conversion = "; ".join(note for note in (conversion, wind_note) if note)
     factor *= wind_factor
     fraction_layers = fraction_from_file if climada else None
@@ -448,23 +448,6 @@ def _read_combined(spec: dict, base_dir, where: str, country) -> HazardSet:
     )
 
 
-def _stated_unit(source):
-    """``(units, label)`` a grid file states (NetCDF ``units``; a GeoTIFF's GDAL band unit
-    or ``unit`` tag, as generators write, when it spells a unit), or None."""
-    if isinstance(source, NetCDFFile):
-        return source.units, f"{source.label}: variable {source.variable!r}"
-    if not isinstance(source, RasterFile):
-        return None
-    import rasterio
-
-    from hazards.catalogue import _spelled_unit
-
-    with rasterio.open(source.path) as dataset:
-        texts = [*dataset.units, dataset.tags().get("unit")]
-    text = next((t for t in texts if t and _spelled_unit(t) is not None), None)
-    return None if text is None else (text, source.label)
-
-
 def _rp_label(rp: float) -> str:
     return f"rp{int(rp)}" if float(rp).is_integer() else f"rp{rp:g}"
 
@@ -559,7 +542,11 @@ def _members_from_names(names, pattern: str, where: str) -> np.ndarray:
 
 
 def _read_protection(value, base_dir, where):
-    """Protection standard: a number of years, a mapping zone code -> years, or a CSV."""
+    """Protection standard: a number of years, a mapping zone code -> years, or a CSV.
+
+    A zone code given twice (a CSV's repeated row; ``7`` and ``'7'`` in a mapping) or a
+    CSV row without one is refused: the last value would win silently.
+    """
     if value is None:
         return None
     if isinstance(value, bool):
@@ -569,7 +556,7 @@ def _read_protection(value, base_dir, where):
             raise DataError(f"{where}: must be a return period >= 1 year, got {value}")
         return float(value)
     if isinstance(value, dict):
-        table = {str(k): v for k, v in value.items()}
+        pairs = [(str(k), v) for k, v in value.items()]
     elif isinstance(value, str):
         path = os.path.join(os.fspath(base_dir), value)
         if not os.path.exists(path):
@@ -582,11 +569,21 @@ def _read_protection(value, base_dir, where):
         frame = read_input_table(path, "protection table", where, codes=["zone_code"])
         if not {"zone_code", "protection_rp"} <= set(frame.columns):
             raise DataError(f"{where}: needs columns zone_code, protection_rp")
-        table = dict(zip(frame["zone_code"], frame["protection_rp"], strict=True))
+        codes = frame["zone_code"].fillna("").astype(str)
+        if (codes.str.strip() == "").any():
+            row = int(np.flatnonzero((codes.str.strip() == "").to_numpy())[0]) + 1
+            raise DataError(f"{where} ({value}).zone_code: data row {row} has no zone code")
+        pairs = list(zip(codes, frame["protection_rp"], strict=True))
     else:
         raise ConfigError(f"{where}: give a number, a zone_code: years mapping or a CSV file")
     out = {}
-    for code, years in table.items():
+    for code, years in pairs:
+        if code in out:
+            file = f" ({value})" if isinstance(value, str) else ""
+            raise DataError(
+                f"{where}{file}: zone code {code!r} appears twice ({out[code]:g} and {years} "
+                "years); give each zone one protection standard"
+            )
         try:
             years = float(years)
         except (TypeError, ValueError):

@@ -48,34 +48,54 @@ class TrackRows:
     header : list of str, optional
         Column names, stripped, in file order.
     records : list of list of str, optional
-        The cells of each table row as the file writes them.
+        The cells of each table row as the file writes them (None for a row not kept).
+    columns : dict, optional
+        For a table converted from the file (IBTrACS): the file's column of each table
+        column, one name or one name per row (``{"lat": "LAT", "vmax_kt": [...]}``).
     """
 
-    def __init__(self, label, lines=None, header=None, records=None):
+    def __init__(self, label, lines=None, header=None, records=None, columns=None):
         self.label, self.lines = label, lines
-        self.header, self.records = header or [], records or []
+        self.header, self.records = header or [], records
+        self.columns = columns or {}
 
     def select(self, keep: np.ndarray) -> TrackRows:
         """The rows where ``keep`` is True (after empty rows are dropped)."""
         if self.lines is None:
             return self
-        index = np.flatnonzero(keep)
-        return TrackRows(
-            self.label,
-            [self.lines[i] for i in index],
-            self.header,
-            [self.records[i] for i in index],
-        )
+        return self.take(np.flatnonzero(keep))
+
+    def take(self, index, columns=None) -> TrackRows:
+        """Table rows ``index`` (0-based), e.g. the rows of a table converted from this
+        one; ``columns`` (as the class's) names the file's column of each new column."""
+        index = [int(i) for i in index]
+        if columns is None:  # the same columns: per-row names follow their rows
+            columns = {
+                k: v if isinstance(v, str) else [v[i] for i in index]
+                for k, v in self.columns.items()
+            }
+        records = None if self.records is None else [self.records[i] for i in index]
+        return TrackRows(self.label, [self.row(i) for i in index], self.header, records, columns)
 
     def row(self, i: int) -> int:
         """The file's row number of table row ``i`` (0-based)."""
         return self.lines[i] if self.lines is not None else i + 2
 
+    def name(self, column: str, i: int | None = None) -> str:
+        """The file's name of ``column`` (in table row ``i`` when it differs by row)."""
+        named = self.columns.get(column, column)
+        if not isinstance(named, str):
+            named = named[i] if i is not None else column
+        return named or column
+
     def cell(self, i: int, column: str, fallback: str) -> str:
         """The text the file writes in table row ``i``, ``column`` (``fallback`` unknown)."""
-        if self.lines is None or column not in self.header:
+        column = self.name(column, i)
+        if self.lines is None or self.records is None or column not in self.header:
             return fallback
         record = self.records[i]
+        if record is None:
+            return fallback
         j = self.header.index(column)
         return record[j].strip() if j < len(record) else ""
 
@@ -90,13 +110,15 @@ def _separator(path: str) -> str:
     return next((sep for sep in (";", "\t") if sep in header), ",")
 
 
-def track_rows(path, table: pd.DataFrame, label: str) -> TrackRows:
+def track_rows(path, table: pd.DataFrame, label: str, keep=None) -> TrackRows:
     """The file row of each row of ``table`` (read from ``path`` by pandas) and its cells.
 
     Refuses a row with more fields than the header (pandas would shift its columns).
     Falls back to numbering rows as if the file had no blank lines when the file cannot
-    be matched to the table (a quoting pandas reads differently).
+    be matched to the table (a quoting pandas reads differently). ``keep`` (table row
+    indices) keeps the cells of those rows only (one storm of a global IBTrACS file).
     """
+    keep = None if keep is None else {int(i) for i in keep}
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle, delimiter=_separator(path), skipinitialspace=True)
@@ -114,8 +136,9 @@ def track_rows(path, table: pd.DataFrame, label: str) -> TrackRows:
                         f"{len(header)} ({', '.join(header)}); remove the extra field(s) "
                         "(a stray comma shifts every column)"
                     )
+                kept = keep is None or len(lines) in keep
                 lines.append(start)
-                records.append(record)
+                records.append(record if kept else None)
     except (OSError, csv.Error, UnicodeDecodeError):
         return TrackRows(label)
     if header is None or len(lines) < len(table):
@@ -136,7 +159,7 @@ def track_times(column: pd.Series, rows: TrackRows) -> pd.DatetimeIndex:
     if empty.any():
         i = int(np.flatnonzero(empty)[0])
         value = rows.cell(i, "time_utc", "")
-        where = f"{label}: column time_utc: row {rows.row(i)}"
+        where = f"{label}: column {rows.name('time_utc', i)}: row {rows.row(i)}"
         if value:  # a cell pandas reads as missing, such as NaN or NA
             raise DataError(f"{where}: {value!r} is not a time; every track point needs one")
         raise DataError(f"{where}: the time is empty; every track point needs one")
@@ -159,7 +182,7 @@ def _refuse_bad_time(times, text, shaped, name, rows) -> None:
         return
     i = int(np.flatnonzero(bad)[0])
     value = rows.cell(i, "time_utc", text.iloc[i])
-    where = f"{rows.label}: column time_utc: row {rows.row(i)}: {value!r}"
+    where = f"{rows.label}: column {rows.name('time_utc', i)}: row {rows.row(i)}: {value!r}"
     if i > 0 and not shaped[i]:
         raise DataError(f"{where} is not a {name} time like the rows above it; use one time format")
     if name == "ISO 8601" or not shaped[i]:
@@ -184,10 +207,13 @@ def column_values(raw: pd.DataFrame, name: str, rows: TrackRows, required=False)
         i = int(np.flatnonzero(bad)[0])
         value = rows.cell(i, name, text.iloc[i])
         reason = "is empty" if not value else "is not a number"
-        raise DataError(f"{label}: column {name}: row {rows.row(i)}: {value!r} {reason}")
+        raise DataError(
+            f"{label}: column {rows.name(name, i)}: row {rows.row(i)}: {value!r} {reason}"
+        )
     if not required and (values < 0).any():
         i = int(np.flatnonzero(values < 0)[0])
-        raise DataError(f"{label}: column {name}: row {rows.row(i)}: {values[i]:g} is negative")
+        where = f"{label}: column {rows.name(name, i)}: row {rows.row(i)}"
+        raise DataError(f"{where}: {values[i]:g} is negative")
     return values
 
 
@@ -198,15 +224,16 @@ def check_plausible(vmax, factor, rmax, estimated, rows: TrackRows) -> None:
         fast, wide = vmax * factor > MAX_VMAX_KT, rmax > MAX_RMAX_NMI
     k = int(np.argmax(fast | wide))
     if fast[k]:
+        written = _written(rows, k, "vmax_kt", vmax[k])  # IBTrACS: the agency's wind
         raise DataError(
-            f"{label}: column vmax_kt: row {rows.row(k)}: {vmax[k]:g} kt"
-            + (f" ({vmax[k] * factor:.0f} kt as 1-min wind)" if factor != 1.0 else "")
+            f"{label}: column {rows.name('vmax_kt', k)}: row {rows.row(k)}: {written:g} kt"
+            + (f" ({vmax[k] * factor:.0f} kt as 1-min wind)" if vmax[k] * factor != written else "")
             + f" is above {MAX_VMAX_KT:g} kt, stronger than any observed cyclone (about "
             "185 kt); is the wind in km/h or mph rather than knots?"
         )
     if wide[k]:
         raise DataError(
-            f"{label}: column rmax_nmi: row {rows.row(k)}: {rmax[k]:g} nmi is above "
+            f"{label}: column {rows.name('rmax_nmi', k)}: row {rows.row(k)}: {rmax[k]:g} nmi is above "
             f"{MAX_RMAX_NMI:g} nmi; radii of maximum wind are some 5-150 nmi (is it in km "
             "or m, or a radius of gales?)"
         )
@@ -217,7 +244,18 @@ def check_plausible(vmax, factor, rmax, estimated, rows: TrackRows) -> None:
         if bad.any():
             k = int(np.argmax(bad))
             raise DataError(
-                f"{label}: column vmax_kt: row {rows.row(k)}: a 1-min wind of {wind[k]:g} kt "
+                f"{label}: column {rows.name('vmax_kt', k)}: row {rows.row(k)}: a 1-min wind of {wind[k]:g} kt "
                 f"gives an estimated central pressure of {pressure[k]:.0f} hPa, outside "
-                "800-1100 hPa; check the wind's unit (knots) or give pressure_hpa"
+                f"800-1100 hPa; check the wind's unit (knots) or give {rows.name('pressure_hpa', k)}"
             )
+
+
+def _written(rows: TrackRows, i: int, column: str, value: float) -> float:
+    """The number the file writes where a converted table holds ``value`` (IBTrACS: an
+    agency's 10-minute wind before the conversion), else ``value``."""
+    if column not in rows.columns:
+        return float(value)
+    try:
+        return float(rows.cell(i, column, repr(float(value))))
+    except ValueError:
+        return float(value)
