@@ -1,0 +1,560 @@
+"""Every key a run file may hold, by section: :data:`SECTIONS`, from which
+:mod:`mecc.run_file_reference` writes the README's run-file reference.
+
+Each section is ``(title, where it sits, {key: (value, default, meaning)})``, with
+"required" as the default of keys that must be given.
+"""
+
+from __future__ import annotations
+
+__all__ = ["SECTIONS"]
+
+_GAPS = (
+    "every zone needs its own row or one of a unit above it (a row with the country code "
+    "is every zone's default)."
+)
+
+
+def _share_table(name: str, what: str) -> tuple:
+    """The section of a per-zone table of shares (``config.ZONE_TABLE_KEYS``)."""
+    return (
+        name,
+        f"{name}.",
+        {
+            "path": ("CSV file", "required", f"{what} per zone (any level; nearest wins); {_GAPS}"),
+            "code_column": ("column", "required", "Zone codes."),
+            "value_column": ("column", "required", "Shares (0–1)."),
+            "year": ("year (1850–2300)", "none", "Recorded."),
+            "source": ("text", "the file name", "Named in the Sendai tables."),
+        },
+    )
+
+
+SECTIONS = [
+    (
+        "Top level",
+        "",
+        {
+            "country": ("text", "required", "ISO 3166 alpha-3 code (e.g. KEN)."),
+            "name": ("text", "the country code", "Display name in tables and maps."),
+            "population": ("mapping", "required", "The population grid (below)."),
+            "zones": (
+                "mapping or list",
+                "one national zone",
+                "Admin units: one level, or a list of levels linked by parent codes (below).",
+            ),
+            "hazards": ("list", "required", "One entry per hazard set (below); ids unique."),
+            "analysis_grid": (
+                "`population` or a hazard id",
+                "`population`; the hazard grid when a `fraction` is given",
+                (
+                    "The grid everything is aligned to before the overlay. A hazard's grid "
+                    "grows by whole cells to cover the population grid, so people beyond "
+                    "the hazard's map count as no hazard data."
+                ),
+            ),
+            "futures": (
+                "list",
+                "none",
+                "Climate and population futures, each compared with the baseline (below).",
+            ),
+            "mobility": (
+                "mapping",
+                "none",
+                "Where people are at the moment of impact and where the displaced may go (below).",
+            ),
+        },
+    ),
+    (
+        "population",
+        "population.",
+        {
+            "path": ("file", "required", "GeoTIFF (or any GDAL raster) of people."),
+            "kind": (
+                "`count` or `density`",
+                "`count`",
+                "People per cell, or people per km² (converted with geodesic cell areas).",
+            ),
+            "year": (
+                "year (1850–2300)",
+                "none",
+                "Year of the population; warned about when far from a hazard's `period`.",
+            ),
+            "band": ("whole number", "1", "Band of the file to read."),
+            "nodata": (
+                "number",
+                "the file's own",
+                "An extra value to treat as missing (compared in the file's data type).",
+            ),
+            "source": (
+                "`worldpop`, `ghsl`, `gpw`, `litpop` or `census`",
+                "none",
+                "The product: its undeclared nodata (GHSL −200, WorldPop −99999) is masked "
+                "and its attribution recorded.",
+            ),
+            "scale_to": (
+                "mapping",
+                "none (the grid as it is)",
+                "Scale the grid to a national `total` or to per-zone totals in a CSV (below).",
+            ),
+            "official": (
+                "mapping",
+                "none",
+                "Official population per zone (census, COD-PS): the per-100,000 denominator "
+                "(below).",
+            ),
+            "cohorts": (
+                "mapping",
+                "none",
+                "Sex × age cohorts: per-zone shares in a CSV or cohort grids (below).",
+            ),
+            "attributes": (
+                "mapping",
+                "none",
+                "Per-zone shares of people with a disability, in poverty, ... (below).",
+            ),
+            "household_size": (
+                "number 1–100 or mapping",
+                "none",
+                "People per household, national or per zone in a CSV (below).",
+            ),
+            "livelihoods": (
+                "mapping",
+                "none",
+                "Per-zone share of people whose livelihood a hazard disrupts: Sendai B-5 (below).",
+            ),
+        },
+    ),
+    (
+        "population.scale_to",
+        "population.scale_to.",
+        {
+            "total": (
+                "people (> 0, ≤ 10 billion)",
+                "—",
+                "National total; every zone scaled by the same factor.",
+            ),
+            "path": ("CSV file", "—", "Target totals per zone (any level; nearest wins)."),
+            "code_column": ("column", "required with path", "Zone codes."),
+            "value_column": ("column", "required with path", "Target people."),
+            "year": ("year (1850–2300)", "none", "Year of the totals (recorded)."),
+            "source": ("text", "none", "Where the totals come from (recorded)."),
+        },
+    ),
+    (
+        "population.household_size",
+        "population.household_size.",
+        {
+            "path": ("CSV file", "required", "People per household per zone (any level)."),
+            "code_column": ("column", "required", "Zone codes."),
+            "value_column": ("column", "required", "People per household (1–100)."),
+            "year": ("year (1850–2300)", "none", "Recorded."),
+            "source": ("text", "none", "Recorded."),
+        },
+    ),
+    (
+        "population.official",
+        "population.official.",
+        {
+            "path": ("CSV file", "required", "Official population per zone."),
+            "code_column": ("column", "required", "Zone codes."),
+            "value_column": ("column", "required", "People."),
+            "year": ("year (1850–2300)", "none", "Census or projection year."),
+            "source": ("text", "the file name", "Source named beside per-100,000 figures."),
+        },
+    ),
+    (
+        "population.cohorts",
+        "population.cohorts.",
+        {
+            "path": ("CSV file", "—", "Per-zone cohort counts or shares (any level)."),
+            "code_column": ("column", "required with path", "Zone codes."),
+            "columns": (
+                "list of columns",
+                "`female_0_14` ... `male_65_plus`",
+                "The cohorts; each zone's values are normalised to shares.",
+            ),
+            "grids": (
+                "mapping name → file",
+                "—",
+                "Cohort grids (e.g. WorldPop age/sex): each cell split in their proportion.",
+            ),
+            "kind": ("`count` or `density`", "`count`", "Of the cohort grids."),
+            "year": ("year (1850–2300)", "none", "Recorded."),
+            "source": ("text", "none", "Recorded."),
+        },
+    ),
+    (
+        "population.attributes",
+        "population.attributes.",
+        {
+            "path": (
+                "CSV file",
+                "required",
+                f"Per-zone shares (0–1), any level (nearest wins); {_GAPS}",
+            ),
+            "code_column": ("column", "required", "Zone codes."),
+            "columns": (
+                "mapping name → column",
+                "required",
+                "E.g. `{disability: dis_share, poverty: poor_share}`.",
+            ),
+            "year": ("year (1850–2300)", "none", "Recorded."),
+            "source": ("text", "none", "Recorded."),
+        },
+    ),
+    _share_table(
+        "population.livelihoods",
+        "Share of people living from farming, fishing, ... (exposed people x share = B-5)",
+    ),
+    (
+        "mobility",
+        "mobility.",
+        {
+            "seasonal": (
+                "mapping",
+                "none",
+                "Presence per month, national or per zone, weighted by each hazard's `season` "
+                "(below).",
+            ),
+            "day_night": (
+                "mapping",
+                "none",
+                "Origin–destination table: people exposed by day for hazards with "
+                "`impact_time: day` (below).",
+            ),
+            "sites": ("mapping", "none", "Displacement sites (below)."),
+            "allocation": ("mapping", "none", "Where the displaced may go (below)."),
+            "early_warning": (
+                "mapping",
+                "none",
+                "Per-zone share of people covered by early warning: pre-emptive evacuation "
+                "in the Sendai tables (below).",
+            ),
+        },
+    ),
+    (
+        "mobility.seasonal",
+        "mobility.seasonal.",
+        {
+            "multipliers": (
+                "mapping month → factor",
+                "—",
+                "National presence multipliers (months 1–12, factors 0–100; months not "
+                "given: 1). Or give the four keys below.",
+            ),
+            "path": ("CSV file", "—", "One row per zone and month (months not listed: 1)."),
+            "code_column": ("column", "required with path", "Zone codes."),
+            "month_column": ("column", "required with path", "Month, 1–12."),
+            "multiplier_column": ("column", "required with path", "Factor, 0–100."),
+        },
+    ),
+    (
+        "mobility.day_night",
+        "mobility.day_night.",
+        {
+            "path": ("CSV file", "required", "One row per origin and destination zone."),
+            "origin_column": ("column", "required", "Zone of residence (finest level)."),
+            "destination_column": ("column", "required", "Zone where they spend the day."),
+            "share_column": (
+                "column",
+                "required",
+                "Share (0–1) of the origin's residents there by day; the rest stay home.",
+            ),
+        },
+    ),
+    _share_table(
+        "mobility.early_warning",
+        "Share of people reached by early warning (displaced x share = could leave pre-emptively)",
+    ),
+    (
+        "mobility.sites",
+        "mobility.sites.",
+        {
+            "path": (
+                "CSV or Excel (.xlsx) file",
+                "required",
+                "Site list by HXL (`#geo+lat`, `#geo+lon`, `#affected+ind`, "
+                "`#adm2+code+origin`) or column names (DTM); of a workbook, the first sheet. "
+                "Dates in it are written `YYYY-MM-DD`.",
+            ),
+            "in_population_grid": (
+                "true or false",
+                "required",
+                "Whether the grid already counts the sites' people (moved from their "
+                "`origin_code`, or labelled in place) or not (added).",
+            ),
+            "as_of": (
+                "date `YYYY-MM-DD`",
+                "the file's dates (`YYYY-MM-DD`)",
+                "Date of the list. Other forms (`01/02/2025`) are refused: day and month "
+                "would be a guess.",
+            ),
+            "source": ("text", "none", "Recorded."),
+        },
+    ),
+    (
+        "mobility.allocation",
+        "mobility.allocation.",
+        {
+            "radius_km": ("km (≤ 20,015)", "50", "How far the displaced may go."),
+            "exponent": ("number ≥ 0", "2", "Distance decay: weight = safe people × d^−exponent."),
+            "cell_km": (
+                "km (≤ 20,015)",
+                "a tenth of the radius, ≥ 1",
+                "Size of the allocation grid's cells.",
+            ),
+        },
+    ),
+    (
+        "zones (each level)",
+        "zones.",
+        {
+            "path": ("file", "required", "GeoJSON, GeoPackage or shapefile with a CRS."),
+            "layer": ("text", "the first layer", "Layer of a GeoPackage."),
+            "code_field": ("field name", "required", "Unique code of each unit (e.g. ADM2_PCODE)."),
+            "name_field": ("field name", "the code", "Name of each unit."),
+            "level": ("whole number", "1", "Admin level (0 country, 1 first subdivision, ...)."),
+            "parent_field": (
+                "field name",
+                "none",
+                "Code of each unit's parent in the next coarser level.",
+            ),
+            "format": (
+                "`cod-ab`",
+                "none",
+                "An OCHA COD-AB GeoPackage: levels, codes, names and parents found from "
+                "`ADMn_PCODE` and `ADMn_EN/FR/ES` (no `code_field` needed).",
+            ),
+            "levels": ("list of levels", "every level found", "COD-AB levels to use."),
+            "language": ("`en`, `fr`, `es`, ...", "`en`", "COD-AB name field language."),
+        },
+    ),
+    (
+        "hazards (each entry)",
+        "hazards[].",
+        {
+            "id": ("text", "required", "Identifier, unique in the file: letters, digits, `_ - .`."),
+            "type": (
+                "hazard type",
+                "required",
+                "`river_flood`, `flash_flood`, `pluvial_flood`, `coastal_flood`, "
+                "`tropical_cyclone`, `earthquake`, `tsunami`, `sea_level_rise` or `drought`.",
+            ),
+            "intensity": (
+                "file",
+                "—",
+                "Intensity grid, one band per event (`events`) or one band (`scenario`); "
+                "GeoTIFF or NetCDF.",
+            ),
+            "events": (
+                "CSV file",
+                "—",
+                "Event set: columns `band`, `frequency` (events per year, > 0 and at most "
+                "365; not return periods), optional "
+                "`member` (spaces around it ignored; none blank), `event_name`; every band "
+                "listed once.",
+            ),
+            "return_periods": (
+                "mapping years → file",
+                "—",
+                "One grid per return period (years ≥ 1, at least two, all different; a "
+                "zero-padded `0010` is 10). Give `return_periods`, or `intensity` with "
+                "`events` or `scenario`.",
+            ),
+            "scenario": ("text", "—", "Name of a single deterministic event (with `intensity`)."),
+            "fraction": (
+                "file",
+                "none (whole cell)",
+                "Flooded share of each cell (0-1, not percent), same bands as `intensity`; "
+                "flood types only. From a NetCDF: its variable `fraction`, else its only one.",
+            ),
+            "curve": (
+                "name, CSV file or mapping",
+                "required (not for drought, sea-level rise)",
+                "Intensity → share displaced: a built-in curve (`mecc curves list`), "
+                "`NAME:low`/`NAME:high`, a CSV `intensity,share`, "
+                "`{intensity: [...], share: [...]}`, `{step: X}` (a threshold in the type's "
+                "unit: everyone at intensity X or more is displaced, nobody below), or "
+                "`{emanuel: {v_thresh: V, v_half: V}}` (Emanuel 2011, 1-min m/s; tabulated "
+                "every 0.25 m/s and interpolated linearly).",
+            ),
+            "variants": (
+                "mapping `low`/`high` → curve",
+                "the built-in curve's own",
+                "Curves evaluated in the same pass for the range (`low` displaces fewer).",
+            ),
+            "unit": (
+                "unit",
+                "the file's stated unit (NetCDF `units`, GeoTIFF band unit), else the type's",
+                "Unit of the grid values: `cm`, `mm`, `ft`, `km/h`, `kt`, `mph`, ... "
+                "(converted exactly).",
+            ),
+            "averaging": (
+                "`1-min`, `10-min` or `gust`",
+                "the period the file states (GeoTIFF `measure` tag or band description, "
+                "NetCDF `long_name`), else `1-min`",
+                "Wind averaging period of a cyclone grid (10-min × 1/0.93; gust needs "
+                "`gust_factor`).",
+            ),
+            "gust_factor": (
+                "number ≥ 1 or exposure",
+                "none",
+                "Gust over 1-min wind: a number or `at_sea`, `onshore`, `offshore`, `inland`.",
+            ),
+            "exposure_threshold": (
+                "number (type's unit)",
+                "0.1 m, 17.5 m/s, MMI 4.5",
+                "Intensity at or above which people count as exposed.",
+            ),
+            "protection_rp": (
+                "years, mapping or CSV",
+                "none",
+                "Flood protection standard: a number, `{zone_code: years}` or a CSV "
+                "`zone_code,protection_rp` (return-period sets only); a zone given twice is "
+                "refused.",
+            ),
+            "period": (
+                "year or range of years",
+                "none",
+                "Period the hazard represents: a year (`2050`) or a range (`2021-2040`), a "
+                "note in parentheses may follow (`1981-2010 (historical)`); 1850–2300.",
+            ),
+            "resampling": (
+                "`nearest` or `bilinear`",
+                "`nearest`",
+                "How a hazard grid unlike the analysis grid is sampled.",
+            ),
+            "variable": (
+                "text",
+                "the only 2-D variable",
+                "NetCDF variable of the intensity (not of the fraction).",
+            ),
+            "member_pattern": (
+                "regular expression",
+                "none",
+                "Parses each event's `member` from `event_name` with a `(?P<member>...)` group.",
+            ),
+            "components": (
+                "list",
+                "none",
+                "Hazards of the same event (e.g. wind and surge) sharing the bands; their "
+                "shares combine per cell (below).",
+            ),
+            "combine": (
+                "`max` or `independent`",
+                "`max`",
+                "How component shares combine: the largest, or 1 − Π(1 − share).",
+            ),
+            "classes": (
+                "mapping `bounds`, `names`",
+                "moderate 1, severe 1.5, extreme 2",
+                "Drought severity classes of −SPEI (drought only).",
+            ),
+            "dem": ("file", "required for sea-level rise", "Elevation grid (m)."),
+            "dem_datum": ("text", "required for sea-level rise", "Vertical datum of the DEM."),
+            "tide_datum": ("text", "required for sea-level rise", "Datum of `high_tide`."),
+            "high_tide": ("metres", "required for sea-level rise", "High-tide level."),
+            "slr": ("metres ≥ 0", "required for sea-level rise", "Sea-level rise."),
+            "slr_baseline": (
+                "text",
+                "required for sea-level rise",
+                "Datum the rise is measured from.",
+            ),
+            "datum_offsets": (
+                "mapping datum → metres",
+                "none",
+                "Offsets to the DEM's datum when the datums differ.",
+            ),
+            "sources": (
+                "file",
+                "the sea found from the grid edge",
+                "Raster on the DEM's grid; non-zero cells are where water comes from.",
+            ),
+            "connectivity": ("4 or 8", "8", "Neighbours a flood spreads to (sea-level rise)."),
+            "season": (
+                "mapping month → share",
+                "every month alike",
+                "When events happen (with `mobility.seasonal`).",
+            ),
+            "impact_time": (
+                "`day` or `night`",
+                "`night` (at home)",
+                "Moment of impact for exposed people (with `mobility.day_night`).",
+            ),
+            "damage_curve": (
+                "built-in name or `{damaged, destroyed}`",
+                "none",
+                "Exclusive damage states of dwellings: damaged but not destroyed (Sendai "
+                "B-3) and destroyed (B-4), e.g. `flood_damage_states_jrc_africa`.",
+            ),
+        },
+    ),
+    (
+        "hazards[].components (each)",
+        "hazards[].components[].",
+        {
+            "type": ("hazard type", "required", "As above."),
+            "intensity": ("file", "—", "As above; the bands match the other components."),
+            "return_periods": ("mapping", "—", "As above."),
+            "curve": ("curve", "required", "As above."),
+            "unit": ("unit", "the type's", "As above."),
+            "averaging": ("averaging", "as above", "As above."),
+            "gust_factor": ("number or exposure", "none", "As above."),
+            "exposure_threshold": ("number", "the type's", "As above."),
+            "resampling": ("text", "`nearest`", "As above."),
+            "variable": ("text", "—", "As above."),
+        },
+    ),
+    (
+        "futures (each)",
+        "futures[].",
+        {
+            "id": ("text", "required", "Identifier of the future, unique."),
+            "label": ("text", "the id", "Shown in tables and maps (e.g. `SSP2-4.5, 2050`)."),
+            "period": (
+                "year or range of years",
+                "none",
+                "Period of the future, as `hazards[].period`.",
+            ),
+            "hazards": (
+                "mapping hazard id → grids",
+                "baseline hazards",
+                "The future's grids for a baseline hazard: `intensity`, `events`, "
+                "`return_periods`, `fraction`, `variable`, `member_pattern`, `period`, "
+                "`scenario`; other keys come from the baseline. The same kind of set as "
+                "the baseline's (events, return periods or a scenario), and a return-period "
+                "set with the same return periods (the AAD integrates over the maps given); "
+                "an event set may have other events. A sea-level rise may give its own `slr` "
+                "and `dem` (the datums and high tide come from the baseline).",
+            ),
+            "population": (
+                "mapping",
+                "baseline population",
+                "`path` (a grid; with `kind`) or `growth` (a factor, `{zone_code: factor}` "
+                "or a CSV `zone_code,growth`), and `year` (below).",
+            ),
+        },
+    ),
+    (
+        "futures[].population",
+        "futures[].population.",
+        {
+            "path": (
+                "file",
+                "—",
+                "Population grid of the future year, in place of `population.path`; the "
+                "baseline's displacement sites, `scale_to` factors and seasonal presence "
+                "apply to it too.",
+            ),
+            "kind": ("`count` or `density`", "the baseline's", "Of that grid (with `path`)."),
+            "growth": (
+                "number, mapping or CSV file",
+                "—",
+                "Instead of `path`: a national factor, `{zone_code: factor}` or a CSV "
+                "`zone_code,growth` (codes of the finest zones, each once; factors >= 0).",
+            ),
+            "year": ("year (1850–2300)", "none", "Year of the future population."),
+        },
+    ),
+]
