@@ -180,10 +180,13 @@ FUTURE_KEYS = ("id", "label", "hazards", "population", "period")
 FUTURE_POPULATION_KEYS = {
     "path": (str, False),
     "kind": (str, False),
+    "band": (int, False),
+    "nodata": ((int, float), False),
     "growth": ((int, float, dict, str), False),
     "year": (int, False),
 }
-"""``futures[].population``: a grid (``path``, ``kind``) or ``growth`` factors, and ``year``."""
+"""``futures[].population``: a grid (``path``, ``kind``, ``band``, ``nodata``) or ``growth``
+factors, and ``year``."""
 ZONE_KEYS = {
     "path": (str, True),
     "code_field": (str, False),

@@ -85,6 +85,17 @@ class Future:
     kept: list = field(default_factory=list)  # the baseline's exposure on a future grid
 
 
+def _baseline_nodata(config):
+    """The baseline grid's extra missing-value marker: ``population.nodata``, else its
+    ``source``'s convention (None: the file's own nodata only)."""
+    from exposure.population import source_convention
+
+    spec = config.data["population"]
+    if "nodata" in spec:
+        return spec["nodata"]
+    return source_convention(spec.get("source"), "population.source")["nodata"]
+
+
 def read_futures(config, baseline_hazards, population_kind: str, zones=None) -> list[Future]:
     """Read and check ``futures:`` of a run file; future hazard sets are opened here.
 
@@ -157,6 +168,9 @@ def read_futures(config, baseline_hazards, population_kind: str, zones=None) -> 
                 kind=population.get("kind", population_kind),
                 # as the About sheet of futures.xlsx shows it (the same whatever the run file)
                 label=f"futures[{k}].population.path ({population['path']})",
+                band=population.get("band", 1),
+                # the same product as the baseline's: its missing-value marker by default
+                nodata=population.get("nodata", _baseline_nodata(config)),
                 year=population.get("year"),
             )
             future.year = population.get("year")

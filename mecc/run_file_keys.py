@@ -531,7 +531,7 @@ SECTIONS = [
             "population": (
                 "mapping",
                 "baseline population",
-                "`path` (a grid; with `kind`) or `growth` (a factor, `{zone_code: factor}` "
+                "`path` (a grid; with `kind`, `band`, `nodata`) or `growth` (a factor, `{zone_code: factor}` "
                 "or a CSV `zone_code,growth`), and `year` (below).",
             ),
         },
@@ -548,6 +548,12 @@ SECTIONS = [
                 "apply to it too.",
             ),
             "kind": ("`count` or `density`", "the baseline's", "Of that grid (with `path`)."),
+            "band": ("whole number", "1", "Band of that grid's file to read (with `path`)."),
+            "nodata": (
+                "number",
+                "the baseline's `nodata` (or its `source`'s)",
+                "An extra value of that grid to treat as missing (with `path`).",
+            ),
             "growth": (
                 "number, mapping or CSV file",
                 "—",
