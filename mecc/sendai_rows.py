@@ -13,11 +13,10 @@ so sex rows and age rows each add up to the total (B-1 with the group's B-5 too)
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from mecc.sendai import directly_affected, per_100k
+from mecc.sendai_ages import sendai_ages
 from mecc.sendai_areas import Area, areas, group_denominator
 from mecc.sendai_text import CONFIDENCE, INDICATORS, custom_code
 
@@ -27,10 +26,6 @@ OUTSIDE = "__outside__"
 BY_INDICATOR = {ind.key: ind for ind in INDICATORS}
 STANDARD_SEX = {"female": "female", "f": "female", "male": "male", "m": "male"}
 INCOME_WORDS = ("poor", "poverty", "income")
-SENDAI_AGES = (("0-14", 0, 14), ("15-64", 15, 64), ("65+", 65, np.inf))
-"""The Sendai Monitor's (and DELTA's) age classes: name, first and last year."""
-STANDARD_AGES = tuple(name for name, _, _ in SENDAI_AGES)
-NOT_SENDAI_AGE = "age band of the cohorts, not a Sendai Monitor class (0-14, 15-64, 65+)"
 CURVE_RANGE = "curve variants (low / central / high)"
 MEMBER_RANGE = "ensemble members (min / max of the members' expected annual values)"
 BY_RESIDENCE = (
@@ -67,7 +62,7 @@ class RowBuilder:
     def _group_info(self) -> list:
         """``(label columns, group indices, breakdown, name, note)`` of each kind of
         disaggregated row: sex and age marginals of the cohorts (cohorts named
-        ``<sex>_<age>``, else each cohort; ages as :func:`_sendai_ages` gives them), then
+        ``<sex>_<age>``, else each cohort; ages as :func:`mecc.sendai_ages.sendai_ages` gives them), then
         each attribute."""
         groups = self.s.groups
         if groups is None:
@@ -93,7 +88,7 @@ class RowBuilder:
                     labels = {}
                 info.append((labels, [i], "attribute", name, ""))
         marginals = [({"sex": s}, idx, "sex", s, "") for s, idx in by_sex.items()]
-        marginals += _sendai_ages(by_age)
+        marginals += sendai_ages(by_age)
         marginals += [({}, [i], "sex_age", names[i], "") for i in unparsed]
         return marginals + info
 
@@ -222,10 +217,18 @@ class RowBuilder:
             row["range_kind"] = (
                 "DEM raised and lowered by 1 m" if measure == "planning" else CURVE_RANGE
             )
+        # variants that all give one value (B-1: damaged + destroyed) are said to, and leave
+        # the range to the members where there are members
+        agree = finite.size > 1 and np.isclose(finite.min(), finite.max(), rtol=1e-9, atol=0)
+        if agree:
+            extra["notes"] = _join(extra.get("notes"), "the curve variants all give this value")
         members = None if members is None else members[np.isfinite(members)]
         if members is not None and members.size > 1:
             low, high = float(members.min()), float(members.max())
-            if finite.size > 1:  # one range per row: the curve variants', the members' noted
+            # one range per row: the curve variants', the members' noted
+            if agree:
+                row.update(low=low, high=high, range_kind=MEMBER_RANGE)
+            elif finite.size > 1:
                 extra["notes"] = _join(
                     extra.get("notes"),
                     f"ensemble members: {low:,.1f} to {high:,.1f} (min / max of the "
@@ -537,54 +540,6 @@ class RowBuilder:
                     self._b1(put, parts, b1_columns, notes, "the group's people", spreads)
                 evacuation = self._by_residence(hazard_id, displacement, extra.get("notes"))
                 put("D1", values["evacuation"], evacuation, "evacuation")
-
-
-def _age_span(label: str):
-    """``(first, last)`` year of an age band ``a-b`` or ``a+`` (last inf), else None."""
-    closed, open_ended = re.fullmatch(r"(\d+)-(\d+)", label), re.fullmatch(r"(\d+)\+", label)
-    if closed and int(closed[1]) <= int(closed[2]):
-        return int(closed[1]), int(closed[2])
-    return (int(open_ended[1]), np.inf) if open_ended else None
-
-
-def _sendai_ages(by_age: dict) -> list:
-    """Age rows ``(labels, groups, breakdown, name, note)`` of the cohorts' age bands.
-
-    Bands outside the Sendai Monitor classes (0-14, 15-64, 65+) that nest into them (each
-    inside one class, the bands of a class covering it without gap or overlap, e.g. 0-4
-    + 5-14) give the classes' rows (breakdown ``age``, summed) and are kept as breakdown
-    ``age_detail`` with a note; bands that do not nest stay ``age`` rows with the note.
-    """
-    spans = {age: _age_span(age) for age in by_age if _age_span(age)}
-    classes = {  # the bands inside each class, in order
-        name: sorted((a for a, s in spans.items() if first <= s[0] and s[1] <= last), key=spans.get)
-        for name, first, last in SENDAI_AGES
-    }
-    nests = sum(len(ages) for ages in classes.values()) == len(by_age) and all(
-        not ages or _covers([spans[a] for a in ages], first, last)
-        for (_, first, last), ages in zip(SENDAI_AGES, classes.values(), strict=True)
-    )
-    if not nests:
-        return [
-            ({"age_group": a}, idx, "age", a, "" if a in STANDARD_AGES else NOT_SENDAI_AGE)
-            for a, idx in by_age.items()
-        ]
-    rows, detail = [], []
-    for name, ages in classes.items():
-        if ages:
-            rows.append(
-                ({"age_group": name}, [i for a in ages for i in by_age[a]], "age", name, "")
-            )
-        for a in ages if ages != [name] else []:
-            note = f"{NOT_SENDAI_AGE}; part of the {name} row"
-            detail.append(({"age_group": a}, by_age[a], "age_detail", a, note))
-    return rows + detail
-
-
-def _covers(spans: list, first: int, last) -> bool:
-    """Whether sorted age bands cover the years ``first`` to ``last``, no gap, no overlap."""
-    joined = all(a[1] + 1 == b[0] for a, b in zip(spans[:-1], spans[1:], strict=True))
-    return spans[0][0] == first and spans[-1][1] == last and joined
 
 
 def _filled(parts: list) -> list:

@@ -254,8 +254,8 @@ COLUMNS = {
     "low": "Lowest value over the range (range_kind)",
     "high": "Highest value over the range (range_kind)",
     "range_kind": "What low and high span: curve variants; else, for expected annual values "
-    "of event sets with ensemble members, the members (with curve variants too, the members' "
-    "range is in notes); or the DEM lowered and raised by 1 m",
+    "of event sets with ensemble members, the members (with curve variants that differ too, "
+    "the members' range is in notes); or the DEM lowered and raised by 1 m",
     "additive": "True where rows of one level add up to the level above and the nation",
     "sdg_series": "UN SDG series code fed by the same figure",
     "notes": "Caveats of the row",
@@ -363,8 +363,10 @@ def about_rows(meta: dict, left_out: list, version: str) -> list[tuple[str, str]
             "method, not a confidence interval. Expected annual values of event sets with "
             "ensemble members (e.g. climate models) give the lowest and highest member's "
             "value (range_kind 'ensemble members'; zones.csv aad_member_min/_max); where a "
-            "figure has curve variants too, low and high stay the variants' and the notes give "
-            "the members' range. The two kinds are never mixed in one range.",
+            "figure has curve variants that differ too, low and high stay the variants' and "
+            "the notes give the members' range (variants that all give the central value, as "
+            "B-1 often does, leave it to the members). The two kinds are never mixed in one "
+            "range.",
         ),
         (
             "Confidence",

@@ -281,7 +281,7 @@ def test_finer_age_bands_are_summed_into_the_sendai_classes(tables):
 
 
 def test_age_bands_that_do_not_nest_are_kept_with_a_note():
-    from mecc.sendai_rows import _sendai_ages
+    from mecc.sendai_ages import sendai_ages as _sendai_ages
 
     kept = _sendai_ages({"0-9": [0, 3], "10-64": [1, 4], "65+": [2, 5]})
     assert [(r[1], r[2], r[3]) for r in kept] == [
@@ -310,3 +310,38 @@ def test_age_bands_that_do_not_nest_are_kept_with_a_note():
         ([2], "age_detail", "65-79"),
         ([3], "age_detail", "80+"),
     ]
+
+
+# ------------------------------------- B-1 of an event set with members: the members' range
+
+
+def test_b1_of_members_spans_the_members_when_the_curve_variants_agree(demo_command):
+    """B-1 = B-3 + B-4 + B-5: its curve variants all give the central value (only the
+    destroyed threshold moves), so low and high are the members' B-1, summed per member
+    from results.nc (damaged + destroyed + the livelihoods group's exposed people)."""
+    import xarray as xr
+
+    from mecc.sendai_rows import MEMBER_RANGE
+
+    run = demo_command[0] / "run"
+    table = pd.read_csv(run / "sendai.csv", encoding="utf-8-sig", dtype=str)
+    store = xr.open_dataset(run / "results.nc", group="sendai")
+    hazard = "river_flood_years"
+    checked = 0
+    for zone in ("XMR01", "XMR02", "XMR03", "XMR0310"):
+        member = store["expected_annual_member"].sel(zone=zone, hazard=hazard)
+        livelihoods = store["group_expected_annual_member"].sel(
+            group="livelihoods", group_figure="exposed", zone=zone, hazard=hazard
+        )
+        per_member = (
+            member.sel(figure="damaged") + member.sel(figure="destroyed") + livelihoods
+        ).values
+        keep = (table["indicator_code"] == "B-1") & (table["admin_code"] == zone)
+        keep &= (table["hazard_id"] == hazard) & (table["measure"] == "expected_annual")
+        row = table[keep & table["breakdown"].isna()].iloc[0]
+        assert row["range_kind"] == MEMBER_RANGE
+        assert float(row["low"]) == pytest.approx(per_member.min(), rel=1e-9)
+        assert float(row["high"]) == pytest.approx(per_member.max(), rel=1e-9)
+        assert "the curve variants all give this value" in row["notes"]
+        checked += per_member.max() > 0
+    assert checked == 4
