@@ -324,7 +324,9 @@ def overlay_block(window, population, zones, hazards, options, buffer) -> BlockS
                 else _EMPTY3
             )
             runs.append((values, where, at, share, layer_part, _EMPTY2, (None, None)))
-            block.points[-1] = figures_per_person(hazard, window, rows, cols, where, at, share)
+            block.points[-1] = figures_per_person(
+                hazard, window, rows, cols, where, at, share, values[0]
+            )
         for who, zone_of, values, flooded, sums, cells, (coarse_displaced, safe) in runs:
             overlay_bands(
                 who,

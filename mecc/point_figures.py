@@ -23,7 +23,8 @@ class PointFigures:
     ``rows``, ``cols`` on the analysis grid, ``zone`` (finest unit + outside), and per
     point: ``exposed`` (bands), ``displaced`` (bands, curves), ``no_hazard_data`` (bands)
     and ``weighted`` (Σ band weight × displaced of the first curve: expected annual
-    displacement, or displaced for a scenario).
+    displacement, or displaced for a scenario), and ``people``: the people the run found
+    at each point (a site list already counted in the grid: at most the cell's people).
     """
 
     rows: np.ndarray
@@ -33,9 +34,10 @@ class PointFigures:
     displaced: np.ndarray
     no_hazard_data: np.ndarray
     weighted: np.ndarray
+    people: np.ndarray
 
 
-def figures_per_person(hazard, window, rows, cols, where, intensity, fraction):
+def figures_per_person(hazard, window, rows, cols, where, intensity, fraction, people):
     """Figures per person at each point (one "zone" per point): exposed, displaced per band
     and curve, no hazard data, and the band-weighted displaced of the cell output."""
     m = rows.size
@@ -59,4 +61,5 @@ def figures_per_person(hazard, window, rows, cols, where, intensity, fraction):
         None,
     )
     r0, c0 = int(window.row_off), int(window.col_off)
-    return rows + r0, cols + c0, where[0].copy(), exposed, displaced, no_data, weighted[0]
+    found = np.asarray(people, dtype=np.float64).copy()
+    return rows + r0, cols + c0, where[0].copy(), exposed, displaced, no_data, weighted[0], found

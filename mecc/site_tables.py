@@ -12,7 +12,10 @@ frequency; ``_low`` / ``_high`` the DEM raised / lowered by 1 m, as zones.csv). 
 engine computes figures per person at each site's cell on its pass
 (``engine.PointFigures``: its own kernel, weighted like every cell of displaced.tif); a
 site's figure is its people times those. These are modelled estimates of secondary
-displacement for camp and site managers; the zone figures for people in sites are in
+displacement for camp and site managers, for the people the run counted at each site
+(``individuals_counted``: as listed, or, for a list the grid already holds, at most the
+cell's people, shared by the cell's sites; a scenario's figures weighted by seasonal
+presence, as every band weight is); the zone figures for people in sites are in
 zones_disaggregated.csv (group ``in_sites``). Combined hazards (wind and surge together) are left out here.
 """
 
@@ -62,7 +65,15 @@ def site_table(sites, hazards, overlays, points: dict | None, zones) -> pd.DataF
         )
         found = at >= 0
         pick = np.where(found, at, 0)
+        # the people the run found at each site: a list the grid already counts holds at
+        # most the cell's people, shared by the cell's sites in proportion to their lists
+        listed = frame.groupby(["row", "col"])["individuals"].transform("sum").to_numpy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            kept = np.where(listed > 0, figures.people[pick] / listed, 0.0)
+        people = frame["individuals"].to_numpy(np.float64) * np.minimum(kept, 1.0)
         if not zone_found:
+            out.insert(out.columns.get_loc("individuals") + 1, "individuals_counted", np.nan)
+            out["individuals_counted"] = np.where(found, people, np.nan)
             out["zone_code"] = [
                 codes[z] if f else "" for z, f in zip(figures.zone[pick], found, strict=True)
             ]
@@ -83,15 +94,15 @@ def site_table(sites, hazards, overlays, points: dict | None, zones) -> pd.DataF
                 )
         for v, variant in enumerate(variants):
             suffix = "" if v == 0 else f"_{variant}"
-            if hazard.kind == "scenario":
-                value = figures.displaced[pick, 0, v]
+            if hazard.kind == "scenario":  # its weight: the seasonal presence (else 1)
+                value = weights[:, 0] * figures.displaced[pick, 0, v]
                 name = f"{hazard.id}_displaced{suffix}"
             else:
                 value = (weights * figures.displaced[pick, :, v]).sum(axis=1)
                 name = f"{hazard.id}_aad{suffix}"
             if v == 0 and hazard.kind == "scenario":
                 out[f"{hazard.id}_exposed"] = np.where(
-                    found, people * figures.exposed[pick, 0], np.nan
+                    found, people * weights[:, 0] * figures.exposed[pick, 0], np.nan
                 )
             out[name] = np.where(found, people * value, np.nan)
         if hazard.kind == "events" and "member" in hazard.bands.columns:
