@@ -213,6 +213,17 @@ class GridSpec:
         moved = t @ Affine.translation(col_start, row_start)
         return GridSpec(self.crs, moved, col_end - col_start, row_end - row_start)
 
+    def shares_cells_with(self, other: GridSpec) -> bool:
+        """True when both grids have the same CRS, cell size and cell edges (one may be a
+        part of the other, or grown from it by whole cells: :meth:`covering`)."""
+        if not (self.rectilinear and other.rectilinear) or not crs_equal(self.crs, other.crs):
+            return False
+        a, b = self.transform, other.transform
+        if not (math.isclose(a.a, b.a, rel_tol=1e-9) and math.isclose(a.e, b.e, rel_tol=1e-9)):
+            return False
+        cols, rows = (b.c - a.c) / a.a, (b.f - a.f) / a.e
+        return abs(cols - round(cols)) <= 1e-6 and abs(rows - round(rows)) <= 1e-6
+
     def same_as(self, other: GridSpec) -> bool:
         """True when both grids have the same CRS, size and cell placement."""
         if self.shape != other.shape or not crs_equal(self.crs, other.crs):

@@ -71,13 +71,42 @@ def analysis_grid(config: RunConfig, population, hazards):
     grid = hazard.native_grid
     # People beyond the hazard's map must stay in the run, as "no hazard data" (DESIGN.md,
     # semantics): the grid grows, by whole cells of the hazard's, to cover the population's
-    from rasterio.warp import transform_bounds
-
-    people = population.native_grid
-    covered = grid.covering(transform_bounds(people.crs, grid.crs, *people.bounds))
+    covered = grid.covering(_bounds_in(population.native_grid, grid))
     if covered is grid:
         return grid, f"hazard {choice}"
+    if covered.width * covered.height > GROWN_CELLS_MAX:
+        warnings.warn(
+            f"analysis grid: hazard {choice}'s grid would grow to {covered.width} x "
+            f"{covered.height} cells to cover the population grid, so it is kept as it is and "
+            "the people beyond its map are left out of the run (not counted as no hazard "
+            "data); give analysis_grid: population, or a population grid of the hazard's area",
+            MeccWarning,
+            stacklevel=2,
+        )
+        return grid, f"hazard {choice}"
     return covered, f"hazard {choice}, grown to cover the population grid"
+
+
+GROWN_CELLS_MAX = 500_000_000
+"""Cells a hazard's grid may grow to (:func:`analysis_grid`): a city's flood map at 1"
+grown to a large country's population grid would be a billion cells."""
+
+
+def _bounds_in(people, grid) -> tuple:
+    """The population grid's bounds in ``grid``'s CRS; for longitudes, in the convention
+    (-180-180 or 0-360, shifted by 360) in which they overlap ``grid`` most."""
+    from rasterio.warp import transform_bounds
+
+    left, bottom, right, top = transform_bounds(people.crs, grid.crs, *people.bounds)
+    if not grid.is_geographic:
+        return left, bottom, right, top
+    g_left, _, g_right, _ = grid.bounds
+
+    def overlap(shift):
+        return min(right + shift, g_right) - max(left + shift, g_left)
+
+    shift = max((0.0, 360.0, -360.0), key=lambda s: (overlap(s), s == 0.0))
+    return left + shift, bottom, right + shift, top
 
 
 def overlay_input(

@@ -75,7 +75,7 @@ def hazard_parameters(hazards, grid) -> dict:
             "exposure_threshold": h.exposure_threshold,
             "curve": h.curve.describe(),
             "resampling": h.resampling
-            if not h.native_grid.same_as(grid)
+            if not h.native_grid.shares_cells_with(grid)  # the grid, or it grown (no sampling)
             else "none (on the analysis grid)",
             "protection_rp": h.protection_rp,
             "period": h.period,
@@ -101,7 +101,7 @@ def _component(part, grid) -> dict:
         "exposure_threshold": part.exposure_threshold,
         "curve": part.curve.describe(),
         "resampling": part.resampling
-        if not part.native_grid.same_as(grid)
+        if not part.native_grid.shares_cells_with(grid)
         else "none (on the analysis grid)",
     }
 

@@ -49,8 +49,9 @@ SECTIONS = [
                 "`population`; the hazard grid when a `fraction` is given",
                 (
                     "The grid everything is aligned to before the overlay. A hazard's grid "
-                    "grows by whole cells to cover the population grid, so people beyond "
-                    "the hazard's map count as no hazard data."
+                    "(not rotated) grows by whole cells to cover the population grid, so "
+                    "people beyond the hazard's map count as no hazard data; beyond 500 "
+                    "million cells it is kept as it is, with a warning."
                 ),
             ),
             "futures": (

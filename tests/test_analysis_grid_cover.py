@@ -53,3 +53,66 @@ def test_people_beyond_the_hazard_map_count_as_no_hazard_data(tmp_path, raster_w
     zones = pd.read_csv(out / "zones.csv", encoding="utf-8-sig")
     national = zones.loc[zones["zone_code"] == "XXB"].iloc[0]
     assert national["population"] == pytest.approx(people.sum(), rel=1e-12)
+
+
+def test_a_0_360_map_across_180_is_not_grown_the_wrong_way(tmp_path, raster_writer):
+    """Tonga's people at -176..-174 under a map stored 170..190 east: the population's
+    bounds are read in the map's convention (184..186), inside it, so the grid does not
+    grow to -176..190 (which put every person beyond the map: 0 displaced, no warning);
+    the population grid is then refused as not overlapping, as before the growth."""
+    from mecc.errors import NoOverlapError
+
+    raster_writer("pop.tif", np.full((20, 20), 10.0), transform=Affine(0.1, 0, -176, 0, -0.1, -19))
+    east = Affine(1.0, 0, 170.0, 0, -1.0, -15.0)
+    raster_writer("depth.tif", np.full((10, 20), 2.0), transform=east)
+    raster_writer("fraction.tif", np.full((10, 20), 0.5), transform=east)
+    (tmp_path / "run.yaml").write_text(
+        "country: TON\npopulation: {path: pop.tif}\nhazards:\n  - id: h\n"
+        "    type: coastal_flood\n    intensity: depth.tif\n    fraction: fraction.tif\n"
+        "    scenario: s\n    curve: flood_step_0.5m\n"
+    )
+    with pytest.raises(NoOverlapError, match="does not overlap the analysis grid"):
+        run_country(tmp_path / "run.yaml", tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_grid_that_would_grow_too_far_is_kept_with_a_warning(
+    tmp_path, raster_writer, monkeypatch
+):
+    import mecc.inputs
+    monkeypatch.setattr(mecc.inputs, "GROWN_CELLS_MAX", 15)  # 4 x 4 = 16 cells: too many
+    people = np.random.default_rng(7).uniform(0, 50, (8, 8))
+    raster_writer("pop.tif", people, transform=FINE)
+    raster_writer("depth.tif", np.full((4, 2), 2.0), transform=WEST)
+    raster_writer("fraction.tif", np.full((4, 2), 0.5), transform=WEST)
+    (tmp_path / "run.yaml").write_text(
+        "country: XXB\npopulation: {path: pop.tif}\nhazards:\n  - id: h\n"
+        "    type: river_flood\n    intensity: depth.tif\n    fraction: fraction.tif\n"
+        "    scenario: s\n    curve: flood_step_0.5m\n"
+    )
+    out = run_country(tmp_path / "run.yaml", tmp_path / "out").out_dir
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert any("would grow to 4 x 4 cells" in w for w in manifest["warnings"])
+    assert manifest["parameters"]["analysis_grid"]["source"] == "hazard h"
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["population_total"] == pytest.approx(people[:, :4].sum(), rel=1e-12)
+
+
+def test_a_grown_hazard_grid_is_recorded_as_not_resampled(tmp_path, raster_writer):
+    raster_writer("pop.tif", np.ones((8, 8)), transform=FINE)
+    raster_writer("depth.tif", np.full((4, 2), 2.0), transform=WEST)
+    raster_writer("fraction.tif", np.full((4, 2), 0.5), transform=WEST)
+    (tmp_path / "run.yaml").write_text(
+        "country: XXB\npopulation: {path: pop.tif}\nhazards:\n  - id: h\n"
+        "    type: river_flood\n    intensity: depth.tif\n    fraction: fraction.tif\n"
+        "    scenario: s\n    curve: flood_step_0.5m\n"
+    )
+    out = run_country(tmp_path / "run.yaml", tmp_path / "out").out_dir
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["parameters"]["hazards"]["h"]["resampling"] == "none (on the analysis grid)"
+    assert GridSpec("EPSG:4326", WEST, 2, 4).shares_cells_with(
+        GridSpec("EPSG:4326", WEST @ Affine.translation(-1, -3), 9, 9)
+    )
+    assert not GridSpec("EPSG:4326", WEST, 2, 4).shares_cells_with(
+        GridSpec("EPSG:4326", FINE, 8, 8)
+    )
