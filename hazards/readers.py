@@ -580,7 +580,8 @@ def _read_protection(value, base_dir, where):
     for code, years in pairs:
         if code in out:
             file = f" ({value})" if isinstance(value, str) else ""
-            raise DataError(
+            # in the run file itself (a mapping): bad usage, as other contradictions there
+            raise (DataError if file else ConfigError)(
                 f"{where}{file}: zone code {code!r} appears twice ({out[code]:g} and {years} "
                 "years); give each zone one protection standard"
             )

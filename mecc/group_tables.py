@@ -118,7 +118,7 @@ def unit_shares(zones, values: dict, country: str, where: str) -> np.ndarray:
     per_unit = np.full((zones.n + 1, *shape), np.nan)
     if values:
         given, unknown = zones.finest_values(values, where)
-        report_unknown_codes(unknown, len(values), zones, where)
+        report_unknown_codes(unknown, len(values) + (national is not None), zones, where)
         per_unit[: zones.n] = given
     gaps = np.isnan(per_unit[: zones.n].reshape(zones.n, -1)[:, 0])
     if national is not None:

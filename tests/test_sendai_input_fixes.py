@@ -121,6 +121,22 @@ def test_the_national_row_is_the_default_of_units_without_their_own(tmp_path):
     assert table.loc[("A", "disability"), "population"] == pytest.approx(POP_A * 0.5)
 
 
+def test_the_national_row_with_one_stray_code_keeps_the_default(tmp_path):
+    """The country's row plus a code that is no zone: the stray code is warned about and
+    ignored, as without the national row (it was refused: "no code is a unit")."""
+    import json
+
+    data = scenario_case(tmp_path)
+    _livelihoods(data)
+    (tmp_path / "shares.csv").write_text("code,share\nAAA,0.3\nAAA99,0.4\n", encoding="utf-8")
+    run_country(write_run(tmp_path, data), tmp_path / "out", with_map=False)
+    table = groups(tmp_path / "out")
+    assert table.loc[("A", "livelihoods"), "exposed"] == pytest.approx(EXPOSED_A * 0.3)
+    assert table.loc[("B", "livelihoods"), "exposed"] == pytest.approx(EXPOSED_B * 0.3)
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert any("AAA99" in warning for warning in manifest["warnings"])
+
+
 def test_a_share_of_a_unit_above_is_used_by_the_units_below(tmp_path):
     """A level-0 unit "N" holding A and B: its row gives B its share; A keeps its own."""
     from tests._run_inputs import cell_box, write_zones
