@@ -127,7 +127,7 @@ def validate_run(path, report: ValidationReport | None = None) -> ValidationRepo
                 report.lines.append(f"exposure and mobility: {', '.join(exposure.report)}")
             if allocation_plan(config, grid, engine.DEFAULT_BLOCK) is not None:
                 report.lines.append("allocation to host areas: settings checked")
-            for future in read_futures(config, hazards, population.kind, zones=zones):
+            for future in read_futures(config, hazards, population, zones=zones):
                 if future.growth is not None:  # unknown zone codes, as the run refuses them
                     growth_vector(future.growth, list(zones.finest.codes))
                 changed = ", ".join(future.hazards) or "no hazard"

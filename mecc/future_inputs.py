@@ -24,13 +24,14 @@ import os
 
 import numpy as np
 
-from mecc.errors import ConfigError, DataError
+from mecc.errors import ConfigError, DataError, InputFileError
 
 __all__ = [
     "GrowthFactors",
     "check_growth_codes",
     "check_like_baseline",
     "future_exposure",
+    "future_population_grid",
     "growth_vector",
     "read_growth",
 ]
@@ -131,6 +132,59 @@ def read_growth(value, base_dir, where: str) -> GrowthFactors:
     return growth
 
 
+def future_population_grid(config, spec: dict, where: str, baseline):
+    """A future's population grid (``futures[].population.path``), read as the baseline's.
+
+    The baseline's ``kind`` and its missing-value marker (``population.nodata``, else its
+    ``source``'s convention) apply unless the future gives its own (``kind``, ``nodata``;
+    ``band`` 1 by default).
+
+    Raises
+    ------
+    InputFileError
+        The file does not exist.
+    DataError
+        The grid does not cover the baseline grid's area: the people outside it would
+        count as none in this future, a loss booked as "population alone".
+    """
+    from rasterio.warp import transform_bounds
+
+    from exposure.population import PopulationGrid, source_convention
+
+    path = os.path.join(config.base_dir, spec["path"])
+    if not os.path.exists(path):
+        raise InputFileError(f"{where}.path: file not found ({path})")
+    given = config.data["population"]
+    nodata = given.get("nodata", source_convention(given.get("source"), "population")["nodata"])
+    grid = PopulationGrid(
+        path,
+        kind=spec.get("kind", baseline.kind),
+        # as the About sheet of futures.xlsx shows it (the same whatever the run file)
+        label=f"{where}.path ({spec['path']})",
+        band=spec.get("band", 1),
+        nodata=spec.get("nodata", nodata),
+        year=spec.get("year"),
+    )
+    now, then = baseline.native_grid, grid.native_grid
+    left, bottom, right, top = transform_bounds(then.crs, now.crs, *then.bounds)
+    need = now.bounds
+    slack_x, slack_y = abs(now.transform.a) / 2, abs(now.transform.e) / 2
+    if (
+        left > need[0] + slack_x
+        or bottom > need[1] + slack_y
+        or right < need[2] - slack_x
+        or top < need[3] - slack_y
+    ):
+        shown = ", ".join(f"{v:.6g}" for v in (left, bottom, right, top))
+        wanted = ", ".join(f"{v:.6g}" for v in need)
+        raise DataError(
+            f"{grid.label}: covers ({shown}), not all of the baseline population grid "
+            f"({wanted}); its people outside it would count as none in this future (a loss "
+            "shown as 'population alone'): give a future grid of the baseline's area"
+        )
+    return grid
+
+
 def check_growth_codes(growth, codes, zones=None) -> None:
     """Refuse growth factors for codes that are not finest-level units.
 
@@ -150,6 +204,7 @@ def check_growth_codes(growth, codes, zones=None) -> None:
     known = set(codes)
     wrong = [code for code in growth if code is not None and code not in known]
     if not wrong:
+        _check_every_unit(growth, codes)
         return
     where = getattr(growth, "where", GrowthFactors.where)
     if zones is not None and zones.whole_grid:
@@ -186,8 +241,24 @@ def check_growth_codes(growth, codes, zones=None) -> None:
     )
 
 
+def _check_every_unit(growth, codes) -> None:
+    """Per-zone factors (no national one) must give every finest unit its factor: a unit
+    left out would keep its people unchanged without a word."""
+    if None in growth or not growth:
+        return
+    lacking = [code for code in codes if code != "__outside__" and code not in growth]
+    if lacking:
+        where = getattr(growth, "where", GrowthFactors.where)
+        more = f" and {len(lacking) - 3} more" if len(lacking) > 3 else ""
+        raise DataError(
+            f"{where}: no growth factor for zone {', '.join(map(str, lacking[:3]))}{more}; "
+            "give every finest unit its factor (1 for no change)"
+        )
+
+
 def growth_vector(growth: dict, codes: list, zones=None) -> np.ndarray:
-    """Factor of each finest unit (+ outside): a zone's own, else the national one, else 1.
+    """Factor of each finest unit (+ outside): a zone's own, else the national one, else 1
+    (the people outside every unit, with per-zone factors).
 
     Raises
     ------

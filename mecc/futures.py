@@ -32,11 +32,12 @@ import numpy as np
 import pandas as pd
 
 from mecc import engine, tables
-from mecc.errors import ConfigError, InputFileError, MeccWarning
+from mecc.errors import ConfigError, MeccWarning
 from mecc.future_inputs import (
     check_growth_codes,
     check_like_baseline,
     future_exposure,
+    future_population_grid,
     growth_vector,
     read_growth,
 )
@@ -85,26 +86,15 @@ class Future:
     kept: list = field(default_factory=list)  # the baseline's exposure on a future grid
 
 
-def _baseline_nodata(config):
-    """The baseline grid's extra missing-value marker: ``population.nodata``, else its
-    ``source``'s convention (None: the file's own nodata only)."""
-    from exposure.population import source_convention
-
-    spec = config.data["population"]
-    if "nodata" in spec:
-        return spec["nodata"]
-    return source_convention(spec.get("source"), "population.source")["nodata"]
-
-
-def read_futures(config, baseline_hazards, population_kind: str, zones=None) -> list[Future]:
+def read_futures(config, baseline_hazards, baseline_population, zones=None) -> list[Future]:
     """Read and check ``futures:`` of a run file; future hazard sets are opened here.
 
     Everything is checked here, before the engine runs (mecc.future_inputs): a future
     hazard set must be of its baseline's kind, with the same return periods; growth
     factors must be numbers >= 0 and, given ``zones`` (exposure.zones.Zones), codes of
-    the finest level (without ``zones``, :func:`growth_vector` checks the codes).
+    the finest level (without ``zones``, :func:`growth_vector` checks the codes); a future
+    grid must cover the baseline grid (``baseline_population``, its PopulationGrid).
     """
-    from exposure.population import PopulationGrid
     from hazards.readers import read_hazard
 
     label = os.path.basename(config.path)
@@ -160,18 +150,8 @@ def read_futures(config, baseline_hazards, population_kind: str, zones=None) -> 
                 )
         population = spec.get("population")
         if isinstance(population, dict) and "path" in population:
-            path = os.path.join(config.base_dir, population["path"])
-            if not os.path.exists(path):
-                raise InputFileError(f"{where}.population.path: file not found ({path})")
-            future.population = PopulationGrid(
-                path,
-                kind=population.get("kind", population_kind),
-                # as the About sheet of futures.xlsx shows it (the same whatever the run file)
-                label=f"futures[{k}].population.path ({population['path']})",
-                band=population.get("band", 1),
-                # the same product as the baseline's: its missing-value marker by default
-                nodata=population.get("nodata", _baseline_nodata(config)),
-                year=population.get("year"),
+            future.population = future_population_grid(
+                config, population, f"futures[{k}].population", baseline_population
             )
             future.year = population.get("year")
         elif isinstance(population, dict) and "growth" in population:

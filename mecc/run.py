@@ -222,7 +222,7 @@ def _run_country(
                 )
                 for h, protection in zip(hazards, protections, strict=True)
             ]
-            futures = read_futures(config, hazards, population.kind, zones=zones)
+            futures = read_futures(config, hazards, population, zones=zones)
             protection_of = {h.id: p for h, p in zip(hazards, protections, strict=True)}
             future_sets = [(f, hid, h1) for f in futures for hid, h1 in f.hazards.items()]
             # future hazards with the baseline population ride along in the same pass

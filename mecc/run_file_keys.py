@@ -546,7 +546,7 @@ SECTIONS = [
                 "—",
                 "Population grid of the future year, in place of `population.path`; the "
                 "baseline's displacement sites, `scale_to` factors and seasonal presence "
-                "apply to it too.",
+                "apply to it too; it must cover the baseline grid's area.",
             ),
             "kind": ("`count` or `density`", "the baseline's", "Of that grid (with `path`)."),
             "band": ("whole number", "1", "Band of that grid's file to read (with `path`)."),
@@ -559,7 +559,7 @@ SECTIONS = [
                 "number, mapping or CSV file",
                 "—",
                 "Instead of `path`: a national factor, `{zone_code: factor}` or a CSV "
-                "`zone_code,growth` (codes of the finest zones, each once; factors >= 0).",
+                "`zone_code,growth` (every finest zone once; factors >= 0).",
             ),
             "year": ("year (1850–2300)", "none", "Year of the future population."),
         },

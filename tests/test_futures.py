@@ -331,7 +331,7 @@ def test_a_future_gives_its_own_flooded_fraction(folder, raster_writer):
 def test_the_manifest_lists_and_hashes_every_file_a_future_reads(folder):
     import hashlib
 
-    (folder / "growth.csv").write_text("zone_code,growth\nA,1.1\n", encoding="utf-8")
+    (folder / "growth.csv").write_text("zone_code,growth\nA,1.1\nB,1\n", encoding="utf-8")
     futures = (
         "  - id: grid\n    hazards: {flood: {return_periods: {10: f10.tif, 100: f100.tif}}}\n"
         "    population: {path: pop2050.tif, year: 2050}\n"

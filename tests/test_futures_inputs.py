@@ -241,17 +241,20 @@ def test_read_futures_checks_growth_codes_given_the_zones(case):
     config = load_config(_coarse_growth(folder, run))
     population, zones, hazards = load_inputs(config)
     with pytest.raises(DataError) as error:
-        read_futures(config, hazards, population.kind, zones=zones)
+        read_futures(config, hazards, population, zones=zones)
     assert str(error.value) == (
         "run.yaml.futures[0].population.growth (growth.csv): growth factors are given per unit "
         "of the finest zone level (level 2); R is a level-1 unit (its level-2 units: A, B)"
     )
     (folder / "growth.csv").write_text("zone_code,growth\nA,1.2\nZ,2\n", encoding="utf-8")
     with pytest.raises(DataError, match="no zone has the code 'Z'"):
-        read_futures(config, hazards, population.kind, zones=zones)
+        read_futures(config, hazards, population, zones=zones)
     (folder / "growth.csv").write_text("zone_code,growth\nA,1.2\n", encoding="utf-8")
-    (future,) = read_futures(config, hazards, population.kind, zones=zones)
-    assert dict(future.growth) == {"A": 1.2}
+    with pytest.raises(DataError, match="no growth factor for zone B; give every finest unit"):
+        read_futures(config, hazards, population, zones=zones)  # B would keep 1 silently
+    (folder / "growth.csv").write_text("zone_code,growth\nA,1.2\nB,1\n", encoding="utf-8")
+    (future,) = read_futures(config, hazards, population, zones=zones)
+    assert dict(future.growth) == {"A": 1.2, "B": 1.0}
 
 
 def test_a_run_checks_growth_codes_before_the_engine(case, tmp_path, cli, no_engine):

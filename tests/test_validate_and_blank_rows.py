@@ -55,7 +55,7 @@ def test_blank_rows_at_the_end_of_tables_are_skipped(case, tmp_path, cli):
     (folder / "events.csv").write_text("band,frequency\n1,0.1\n2,0.01\n,\n,\n", encoding="utf-8")
     (folder / "census.csv").write_text("code,people\nA,600\nB,760\n,\n", encoding="utf-8")
     (folder / "prot.csv").write_text("zone_code,protection_rp\nA,2\n,\n", encoding="utf-8")
-    (folder / "growth.csv").write_text("zone_code,growth\nA,1.5\n,\n", encoding="utf-8")
+    (folder / "growth.csv").write_text("zone_code,growth\nA,1.5\nB,1\n,\n", encoding="utf-8")
     (folder / "od.csv").write_text("o,d,s\nA,B,0.5\n,,\n", encoding="utf-8")
     run["population"]["official"] = {
         "path": "census.csv",
