@@ -288,7 +288,8 @@ SECTIONS = [
             "as_of": (
                 "date `YYYY-MM-DD`",
                 "the file's dates (`YYYY-MM-DD`)",
-                "Date of the list. Other forms (`01/02/2025`) are refused: day and month "
+                "Date of the list, in place of the file's own dates. Other forms "
+                "(`01/02/2025`) are refused: day and month "
                 "would be a guess.",
             ),
             "source": ("text", "none", "Recorded."),
