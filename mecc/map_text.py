@@ -19,7 +19,15 @@ from mecc.map_data import NODATA_FILL, ZERO_COLOUR, Numbers
 from mecc.risk import STANDARD_RETURN_PERIODS
 from mecc.sendai import per_100k
 
-__all__ = ["NODATA_PATTERN", "Text", "per_100k", "per_100k_denominator", "sendai_b1"]
+__all__ = [
+    "NODATA_PATTERN",
+    "Text",
+    "per_100k",
+    "per_100k_denominator",
+    "sendai_b1",
+    "future_layer_label",
+    "sendai_b1_parts",
+]
 
 
 def esc(text: str) -> str:
@@ -76,6 +84,19 @@ def per_100k_denominator(rows) -> tuple[np.ndarray, str]:
     return np.where(given, official, grid), source
 
 
+def future_layer_label(words: dict, figure: str, future: str) -> str:
+    """The name of the layer of a figure's change under a future (plain text).
+
+    ``layer_future_<figure>`` of the language when it has one (each language words the
+    whole phrase: "Évolution du nombre de personnes déplacées"), else ``layer_future``
+    with the figure's phrase (``figure_<figure>``, or the figure's id).
+    """
+    own = words.get(f"layer_future_{figure}")
+    if own is not None:
+        return own.format(future=future)
+    return words["layer_future"].format(figure=words.get(f"figure_{figure}", figure), future=future)
+
+
 class Text:
     """Labels of one language, filled in and escaped, and its number format."""
 
@@ -116,8 +137,16 @@ class Text:
             return "<br>" + self.w("aad_range", low=self.number(low), high=self.number(high))
         return ""
 
-    def hazard_popups(self, rows, names, hazard_id, summary, headline, b1) -> list[str]:
-        """The popup of every zone for one hazard (``rows``: zones.csv, map order)."""
+    def hazard_popups(
+        self, rows, names, hazard_id, summary, headline, b1, b1_parts=None
+    ) -> list[str]:
+        """The popup of every zone for one hazard (``rows``: zones.csv, map order).
+
+        ``b1`` is Sendai B-1 per zone (:func:`sendai_b1`); ``b1_parts`` the components
+        each zone's B-1 adds up (:func:`sendai_b1_parts`): a B-1 without B-3 and B-4 (no
+        damage curve) or without B-5 says so in its row's label.
+        """
+        b1_parts = b1_parts or {}
         kind = summary.get("kind", "")
         out = []
         for (code, row), name in zip(rows.iterrows(), names, strict=True):
@@ -147,7 +176,7 @@ class Text:
             elif headline:
                 headline_value = row.get(headline)
                 text = _value(headline, self.num(headline_value)) + self._range(row, headline)
-                cells.append((self.w(f"figure_{headline}"), text))
+                cells.append((self.w(headline), text))  # the figure as a row label
             else:
                 headline_value = None
             if headline_value is not None:
@@ -158,10 +187,21 @@ class Text:
                     (self.w(f"per_100k_{source}"), self.num(per_100k(headline_value, people)))
                 )
             if code in b1:
-                label = "sendai_b1_year" if kind in ("events", "return_periods") else "sendai_b1"
-                cells.append((self.w(label), _value("sendai_b1", self.num(b1[code]))))
+                yearly = kind in ("events", "return_periods")
+                label = self.b1_label(yearly, b1_parts.get(code))
+                cells.append((label, _value("sendai_b1", self.num(b1[code]))))
             out.append(self._popup(name, cells, extra))
         return out
+
+    def b1_label(self, yearly: bool, parts) -> str:
+        """The label of a B-1 row: plain when it adds B-3, B-4 and B-5 (or its parts are
+        not known), else naming the parts it holds and why the others are missing."""
+        plain = "sendai_b1_year" if yearly else "sendai_b1"
+        if not parts or set(B1_PARTS) <= set(parts):
+            return self.w(plain)
+        reason = "b1_no_damage" if not {"B-3", "B-4"} & set(parts) else "b1_no_livelihoods"
+        reason = self.words.get(reason, reason)
+        return self.w(f"{plain}_only", parts=" + ".join(parts), reason=reason)
 
     def future_popups(self, rows, names, hazard_id, summary, label) -> list[str]:
         """The popup of every zone for one future of one hazard (futures.csv rows)."""
@@ -267,6 +307,10 @@ def _value(figure, text) -> str:
     return f'<span class="mecc-value" data-figure="{esc(figure)}">{text}</span>'
 
 
+B1_PARTS = ("B-3", "B-4", "B-5")
+"""The components of Sendai B-1 a run can model (B-2, injured or ill, is not)."""
+
+
 def sendai_b1(run, hazard_id) -> dict:
     """Sendai B-1 per zone for one hazard, when the run folder has it.
 
@@ -280,23 +324,67 @@ def sendai_b1(run, hazard_id) -> dict:
         if column in zones.columns:
             rows = zones[(zones["hazard_id"] == hazard_id) & zones[column].notna()]
             return dict(zip(rows["zone_code"], rows[column].astype(float), strict=True))
-    path = run.run_dir / "sendai.csv"
-    if not path.is_file():
+    rows = _b1_rows(_sendai_table(run), run, hazard_id)
+    if rows is None:
         return {}
     import pandas as pd
 
-    table = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    if not {"admin_code", "indicator_code", "per_100k"} <= set(table.columns):
+    values = pd.to_numeric(rows["per_100k"], errors="coerce")
+    return dict(zip(rows["admin_code"], values, strict=True))
+
+
+def sendai_b1_parts(run, hazard_id) -> dict:
+    """The components each zone's Sendai B-1 adds up, from the run's sendai.csv.
+
+    Returns
+    -------
+    dict
+        Zone code -> the components of :data:`B1_PARTS` (in that order) that sendai.csv
+        gives for the zone, hazard, measure and band of its B-1 row (everyone): B-1 is
+        their sum (``mecc.sendai_rows``). Empty when sendai.csv is missing, or when
+        B-1 comes from a zones.csv column (its parts are then not known).
+    """
+    if any(column in run.zones.columns for column in ("sendai_b1", "b1")):
         return {}
-    rows = table[table["indicator_code"].str.upper().isin({"B-1", "B1"})]
+    table = _sendai_table(run)
+    rows = _b1_rows(table, run, hazard_id)
+    if rows is None:
+        return {}
+    match = ["admin_code", *(c for c in ("measure", "band") if c in table.columns)]
+    keys = {tuple(row) for row in rows[match].itertuples(index=False)}
+    parts: dict = {}
+    for code in B1_PARTS:
+        found = _b1_rows(table, run, hazard_id, code)
+        for row in found[match].itertuples(index=False):
+            if tuple(row) in keys:
+                parts.setdefault(row[0], []).append(code)
+    return {code: tuple(names) for code, names in parts.items()}
+
+
+def _sendai_table(run):
+    """sendai.csv of the run as text columns (None without one)."""
+    path = run.run_dir / "sendai.csv"
+    if not path.is_file():
+        return None
+    import pandas as pd
+
+    return pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+
+
+def _b1_rows(table, run, hazard_id, indicator="B-1"):
+    """Rows of one indicator for everyone (no breakdown) of the hazard's headline measure
+    (expected annual or scenario); None when the table cannot give them."""
+    if table is None or not {"admin_code", "indicator_code", "per_100k"} <= set(table.columns):
+        return None
+    codes = {indicator, indicator.replace("-", "")}
+    rows = table[table["indicator_code"].str.upper().isin(codes)]
     if "hazard_id" in rows.columns:
         rows = rows[rows["hazard_id"] == hazard_id]
     elif len(run.hazard_ids) > 1:
-        return {}
+        return None
     if "measure" in rows.columns:
         rows = rows[rows["measure"].isin({"expected_annual", "scenario"})]
     for column in ("breakdown", "sex", "age_group", "disability", "income_group"):
         if column in rows.columns:
             rows = rows[rows[column] == ""]
-    values = pd.to_numeric(rows["per_100k"], errors="coerce")
-    return dict(zip(rows["admin_code"], values, strict=True))
+    return rows

@@ -55,7 +55,15 @@ from mecc.map_data import (
     warp_to_mercator,
 )
 from mecc.map_mobility import flow_layers, host_choropleths, scenario_markers, site_layer
-from mecc.map_text import NODATA_PATTERN, Text, esc, per_100k_denominator, sendai_b1
+from mecc.map_text import (
+    NODATA_PATTERN,
+    Text,
+    esc,
+    future_layer_label,
+    per_100k_denominator,
+    sendai_b1,
+    sendai_b1_parts,
+)
 from mecc.offline import check_offline, inline_assets
 from mecc.outputs import OutputFolder
 from mecc.previews import MAP_EVENT_BANDS, MAPPED_KINDS
@@ -170,7 +178,13 @@ class _Page:
             headline = next((f for f in HEADLINES if _has(rows, f)), None)
             self.popups.append(
                 self.text.hazard_popups(
-                    rows, self.names, hazard_id, summary, headline, sendai_b1(run, hazard_id)
+                    rows,
+                    self.names,
+                    hazard_id,
+                    summary,
+                    headline,
+                    sendai_b1(run, hazard_id),
+                    sendai_b1_parts(run, hazard_id),
                 )
             )
             popup = len(self.popups) - 1
@@ -215,9 +229,7 @@ class _Page:
             label = str(group["future_label"].iloc[0] or future_id)
             figure = str(group["figure"].iloc[0])
             self.popups.append(self.text.future_popups(rows, self.names, hazard_id, summary, label))
-            name = self.text.w(
-                "layer_future", figure=self.text.words.get(f"figure_{figure}", figure), future=label
-            )
+            name = esc(future_layer_label(self.text.words, figure, label))
             yearly = figure == "aad"
             unit = "unit_people_year" if yearly else "unit_people"
             popup = len(self.popups) - 1

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mecc.errors import ConfigError
+from mecc.map_text import future_layer_label
 from training_modules.scenario import fill_knobs
 
 __all__ = [
@@ -335,7 +336,8 @@ def named_layers(module, knobs: dict) -> dict:
     names. The words use a layer as the placeholder ``{layer_<name>}``. A spec gives the
     map label's key (``label: layer_intensity``), the hazard id and the label's values:
     ``band`` (a band key of the map, e.g. ``band_return_period`` with ``t``), ``figure``
-    (``aad``: the map's ``figure_aad``), ``future`` (a future's id: its label in the run)
+    (``aad``: the map's ``figure_aad``; ``layer_future`` of a figure is worded as the map
+    words it, :func:`mecc.map_text.future_layer_label`), ``future`` (a future's id: its label in the run)
     or any other ``{placeholder}`` of the label (``t``). Knobs are filled in.
     """
     out = {}
@@ -372,11 +374,14 @@ def layer_name(spec: dict, labels: dict, futures: dict | None = None) -> str:
     try:
         if "band" in args:
             args["band"] = labels[args["band"]].format(**args)
-        if "figure" in args:
-            args["figure"] = labels.get(f"figure_{args['figure']}", args["figure"])
         if "future" in args:
             args["future"] = str((futures or {})[args["future"]])
-        text = labels[spec["label"]].format(**args)
+        if spec["label"] == "layer_future" and "figure" in args:
+            text = future_layer_label(labels, args["figure"], args.get("future", ""))
+        else:
+            if "figure" in args:
+                args["figure"] = labels.get(f"figure_{args['figure']}", args["figure"])
+            text = labels[spec["label"]].format(**args)
     except KeyError as error:
         raise ConfigError(f"map layer {spec}: the map has no {error.args[0]!r}") from None
     return f"{text}{LAYER_SEPARATOR}{spec['hazard']}"
