@@ -336,8 +336,8 @@ def test_check_command(cli, tmp_path):
     result = cli("training", "check", sheet, "--key", key)
     assert result.exit_code == 0, result.output
     assert "Ana: 1 / 5 (20 %)" in result.output
-    assert "q1: 0/1 wrong - Erreur probable : Par semaine." in result.output
-    assert "q3: 0/3 unanswered" in result.output
+    assert "q1: 0/1 inexact - Erreur probable : Par semaine." in result.output  # the key's
+    assert "q3: 0/3 sans réponse" in result.output  # language (French) for the status too
     missing = cli("training", "check", tmp_path / "none.yaml", "--key", key)
     assert missing.exit_code == 1 and missing.output.count("\n") == 1
     neither = cli("training", "check", "--key", key)

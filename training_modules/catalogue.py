@@ -197,6 +197,9 @@ def _check_module(module: Module) -> None:
         if question["kind"] == "numeric":
             names = [question["answer"], *(question.get("mistakes") or {})]
             names += list(question.get("range") or [])
+            for fact in question.get("mistake_units") or {}:  # a mistake's own unit
+                if fact not in (question.get("mistakes") or {}):
+                    raise ConfigError(f"{qwhere}.mistake_units: {fact!r} is none of its mistakes")
         elif question.get("options_from"):
             names = [question["answer"], *(question.get("mistakes") or {})]
         for name in names:

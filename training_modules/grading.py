@@ -80,21 +80,33 @@ class Grade:
     file: str = ""
     provisional: float = 0.0
     notes: list = field(default_factory=list)
+    key: dict = field(default_factory=dict, repr=False)  # the key's lang, messages, marks
 
     @property
     def percent(self) -> float:
         return 100.0 * self.score / self.total if self.total else 0.0
 
+    def say(self, name: str, **fields) -> str:
+        """A grading message in the key's language (:func:`say`)."""
+        return say(self.key, name, **fields)
+
+    def points(self, value: float) -> str:
+        """Points as ``1.5``, with the decimal mark of the key's language."""
+        decimal = (self.key.get("number_format") or {}).get("decimal") or "."
+        return f"{value:g}".replace(".", decimal)
+
     @property
     def summary(self) -> str:
         """``7 / 10 (70 %)``, or with provisional points ``7 / 10 sure, up to 3 more
-        for the facilitator to confirm (70 %)``."""
-        more = (
-            f" sure, up to {self.provisional:g} more for the facilitator to confirm"
-            if self.provisional
-            else ""
+        for the facilitator to confirm (70 %)``, in the key's language."""
+        score, total = self.points(self.score), self.points(self.total)
+        return self.say(
+            "summary_provisional" if self.provisional else "summary",
+            score=score,
+            total=total,
+            more=self.points(self.provisional),
+            percent=f"{self.percent:.0f}",
         )
-        return f"{self.score:g} / {self.total:g}{more} ({self.percent:.0f} %)"
 
 
 _SCALES = {
@@ -413,7 +425,8 @@ def grade(sheet: dict, key: dict, where: str = "answers") -> Grade:
         quiz_post=quiz_post,
         file=Path(where).name,
         provisional=float(sum(r["points"] for r in results if r["status"] == "provisional")),
-        notes=notes,
+        notes=[*(n for r in results for n in r.pop("notes", [])), *notes],
+        key={k: key[k] for k in ("lang", "messages", "number_format") if k in key},
     )
 
 

@@ -40,8 +40,9 @@ def _key_rows(words: Words, module, key: dict) -> str:
                 kind = words.common(f"range_kinds.{entry['range_kind']}")
                 answer += "<br>" + words.c("guide.range", low=low, high=high, kind=kind)
             for m in entry["mistakes"]:
+                own = {**entry, "unit": m.get("unit", entry["unit"])}  # the figure's own unit
                 mistakes.append(
-                    f'<li class="mistake">{esc(answer_text(words, entry, m["value"]))}: '
+                    f'<li class="mistake">{esc(answer_text(words, own, m["value"]))}: '
                     f"{words.m('mistakes.' + m['id'])}</li>"
                 )
         elif entry["kind"] in ("choice", "map"):

@@ -26,6 +26,7 @@ __all__ = [
     "DEFAULT_TOLERANCE",
     "check_key",
     "compute_key",
+    "fact_unit",
     "localised_key",
     "tolerance_of",
     "variant_number",
@@ -59,15 +60,57 @@ def _numeric(question, facts) -> dict:
         entry["range"] = [min(low, high), max(low, high)]
         entry["range_kind"] = question.get("range_kind", "curve")
     mistakes, dropped = [], []
+    units = question.get("mistake_units") or {}
     for fact, mistake in (question.get("mistakes") or {}).items():
         value = facts.number(fact)
         apart = abs(value - answer) > tolerance_of(answer, tolerance) + tolerance_of(
             value, tolerance
         )
-        (mistakes if apart else dropped).append({"id": mistake, "value": value})
+        unit = units.get(fact) or fact_unit(facts.specs, fact) or entry["unit"]
+        (mistakes if apart else dropped).append({"id": mistake, "value": value, "unit": unit})
     entry["mistakes"] = mistakes
     entry["indistinguishable"] = [m["id"] for m in dropped]
     return entry
+
+
+_PEOPLE_FACTS = ("pmd", "band", "cohort")
+"""Facts that count people (a map's or an event's displacement, exposure, a group)."""
+
+
+def fact_unit(specs: dict, name, seen=()) -> str | None:
+    """The unit of a fact, where its spec tells it (a key of the locales' ``units``).
+
+    A figure of ``summary`` or ``zone``: ``people_per_year`` for the yearly average and
+    its variants (``aad``, ``aad_high``, ``aad_member_max``), ``people`` for a count
+    (``exposed``, ``displaced``, ``at_risk_relocation``); ``pmd``, ``band`` and
+    ``cohort``: ``people``; ``per_100k``: the rate of its value's unit. None for any
+    other fact (a module gives a mistake's unit as ``mistake_units`` then).
+
+    Parameters
+    ----------
+    specs : dict
+        The module's facts, knobs filled in (``Facts.specs``).
+    name : str
+        The fact.
+
+    Returns
+    -------
+    str or None
+    """
+    spec = specs.get(name) if isinstance(name, str) and name not in seen else None
+    if not isinstance(spec, dict):
+        return None
+    kind, figure = spec.get("of"), str(spec.get("figure", ""))
+    if kind in ("summary", "zone"):
+        if figure.startswith("aad"):
+            return "people_per_year"
+        return "people" if figure.startswith(("exposed", "displaced", "at_risk")) else None
+    if kind in _PEOPLE_FACTS:
+        return "people"
+    if kind == "per_100k":
+        inner = fact_unit(specs, spec.get("value"), (*seen, name))
+        return {"people": "per_100k", "people_per_year": "per_100k_year"}.get(inner)
+    return None
 
 
 def _choice(question, facts, maps) -> dict:
@@ -159,6 +202,7 @@ def localised_key(key: dict, words, version: str) -> dict:
                 {
                     "id": m["id"],
                     "value": m["value"],
+                    "unit": words.common(f"units.{m.get('unit', entry['unit'])}"),
                     "feedback": words.module(f"mistakes.{m['id']}"),
                 }
                 for m in entry["mistakes"]

@@ -139,12 +139,27 @@ def grade_rubric(entry, value, key, where: str, number) -> dict:
     """Points, status and feedback of a rubric answer.
 
     ``number(text)`` reads points written as text in the key's language (``1,5``).
+
+    The facilitator's points (``rubric: {c1: 2}``): a criterion the question does not
+    have (``c9``, a typo) is refused like an unknown question id, since its points cannot
+    be given to any criterion and the score would be silently low; points outside 0 to
+    the criterion's maximum are counted as the nearest bound, with a note (``notes`` of
+    the result) naming the sheet, question and criterion, as quiz letters that are no
+    option are noted: the grade stands and the facilitator sees what was counted.
     """
+    from training_modules.answer_sheets import say
+
     messages = key.get("messages") or {}
     criteria = entry.get("criteria") or {}
     given = value.get("rubric") if isinstance(value, dict) else None
     if isinstance(given, dict):
-        points = 0.0
+        unknown = sorted(str(c) for c in given if c not in criteria)
+        if unknown:
+            raise ConfigError(
+                f"{where}.rubric: unknown criterion {', '.join(unknown)} (the question's "
+                f"criteria are {', '.join(map(str, criteria))})"
+            )
+        points, notes = 0.0, []
         for criterion, spec in criteria.items():
             most = float(spec["points"] if isinstance(spec, dict) else spec)
             raw = given.get(criterion)
@@ -153,8 +168,13 @@ def grade_rubric(entry, value, key, where: str, number) -> dict:
                 raise ConfigError(
                     f"{where}.rubric.{criterion}: give the points as a number, not {raw!r}"
                 )
-            points += min(max(found, 0.0), most)
-        return {"points": points, "status": "scored", "feedback": messages.get("scored", "")}
+            counted = min(max(found, 0.0), most)
+            if counted != found:
+                numbers = {"points": f"{found:g}", "most": f"{most:g}", "counted": f"{counted:g}"}
+                notes.append(f"{where}.rubric.{criterion}: {say(key, 'points_clamped', **numbers)}")
+            points += counted
+        scored = {"points": points, "status": "scored", "feedback": messages.get("scored", "")}
+        return {**scored, "notes": notes}
     text = fold(value.get("text", "") if isinstance(value, dict) else value)
     points = 0.0
     for spec in criteria.values():

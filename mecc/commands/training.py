@@ -120,15 +120,16 @@ def check_command(ctx, answers, key_path, class_dir, out_path, overwrite):
     if class_dir is None:
         grade = grades[0]
         click.echo(f"{grade.participant}: {grade.summary}")  # provisional points apart
-        for result in grade.questions:
-            line = f"  {result['id']}: {result['points']:g}/{result['max']:g} {result['status']}"
+        for result in grade.questions:  # status words in the key's language
+            points = f"{grade.points(result['points'])}/{grade.points(result['max'])}"
+            line = f"  {result['id']}: {points} {grade.say('status_' + result['status'])}"
             if result["feedback"]:
                 line += f" - {result['feedback']}"
             click.echo(line)
-        for name, value in (("quiz before", grade.quiz_pre), ("quiz after", grade.quiz_post)):
+        for name, value in (("quiz_before", grade.quiz_pre), ("quiz_after", grade.quiz_post)):
             if value is not None:
-                click.echo(f"  {name}: {value:.0f} %")
-        for note in grade.notes:  # quiz letters that are no option
+                click.echo(f"  {grade.say(name)}: {value:.0f} %")
+        for note in grade.notes:  # quiz letters that are no option, rubric points clamped
             click.echo(f"  {note}")
     else:
         click.echo(table.to_string(index=False))
