@@ -80,6 +80,7 @@ def test_a_grid_that_would_grow_too_far_is_kept_with_a_warning(
     tmp_path, raster_writer, monkeypatch
 ):
     import mecc.inputs
+
     monkeypatch.setattr(mecc.inputs, "GROWN_CELLS_MAX", 15)  # 4 x 4 = 16 cells: too many
     people = np.random.default_rng(7).uniform(0, 50, (8, 8))
     raster_writer("pop.tif", people, transform=FINE)
