@@ -21,6 +21,7 @@ import rasterio.features
 import shapely
 from rasterio.windows import Window
 
+from exposure.zone_cells import in_cells, moved_to
 from exposure.zone_coverage import partly_outside, percent, uncovered_parents
 from mecc.errors import (
     ConfigError,
@@ -246,6 +247,7 @@ class Zones:
         self._ancestors = self._link_levels()
         self._grid = None
         self._tree = None
+        self._cells = self._frame = None
 
     @classmethod
     def national(cls, code: str, name: str) -> Zones:
@@ -332,6 +334,7 @@ class Zones:
             )
         self._geoms = geoms
         self._tree = shapely.STRtree(geoms)
+        self._cells, self._frame = in_cells(geoms, grid)  # block-invariant rasterising
         cut = partly_outside(geoms, box)
         if cut:
             shown = ", ".join(f"{self.finest.codes[i]} {percent(share)}" for i, share in cut[:5])
@@ -391,7 +394,10 @@ class Zones:
         out.fill(self.outside_index)
         bounds = self._grid.window_bounds(window)
         hits = np.sort(self._tree.query(shapely.box(*bounds)))
-        if hits.size:
+        if hits.size and self._cells is not None:
+            shapes = moved_to(self._cells[hits], self._frame, window.col_off, window.row_off)
+            _burn(zip(shapes, (int(i) for i in hits), strict=True), out, self._frame)
+        elif hits.size:
             _burn(
                 ((self._geoms[i], int(i)) for i in hits), out, self._grid.window_transform(window)
             )
