@@ -229,6 +229,10 @@ def input_records(config, population, zones, hazards, hashes, futures=()) -> lis
         if os.path.isfile(curve_path) and curve_path not in seen:
             seen.add(curve_path)
             records.append(input_record(curve_path, f"curve of {h.id}", base, hashes))
+    for path, what in _table_files(config):  # census, cohorts, sites, protection ...
+        if path not in seen and os.path.abspath(path) != os.path.abspath(config.path):
+            seen.add(path)
+            records.append(input_record(path, what, base, hashes))
     for k, future in enumerate(futures):
         paths = [(p, f"hazard {h.id}") for h in future.hazards.values() for p in h.inputs]
         if future.population is not None:
@@ -241,3 +245,29 @@ def input_records(config, population, zones, hazards, hashes, futures=()) -> lis
                 seen.add(path)
                 records.append(input_record(path, f"future {future.id}: {what}", base, hashes))
     return records
+
+
+def _table_files(config) -> list:
+    """``(path, role)`` of every other file the run file names: the tables of
+    ``population`` and ``mobility`` (census, cohorts, household sizes, sites, seasonal
+    presence ...) and a hazard's protection table, named by their run-file key."""
+    from mecc.config import _PATH_KEYS
+
+    found = []
+
+    def walk(value, where):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                named = key in _PATH_KEYS and isinstance(item, str)
+                if named and os.path.isfile(os.path.join(config.base_dir, item)):
+                    found.append((os.path.join(config.base_dir, item), where))
+                elif isinstance(item, dict):
+                    walk(item, f"{where}.{key}")
+
+    walk({k: v for k, v in config.data["population"].items() if k != "path"}, "population")
+    walk(config.data.get("mobility") or {}, "mobility")
+    for h in config.data["hazards"]:
+        protection = h.get("protection_rp")
+        if isinstance(protection, str):
+            found.append((os.path.join(config.base_dir, protection), f"hazard {h['id']}"))
+    return found
