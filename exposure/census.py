@@ -8,7 +8,10 @@ Officials often have a census table (people per municipality), not a population 
 - **weighted** by a settlement / built-up grid when one is given (a unit whose cells all
   have zero weight falls back to uniform, with a note);
 - a unit too small to contain any cell centre puts its people in the cell containing its
-  representative point (``shapely.point_on_surface``).
+  representative point (``shapely.point_on_surface``). A run zoned by cell centre gives
+  such a unit no cell, so its people count in the unit whose cell that is, or outside
+  every unit (``population_outside_zones``) when the cell's centre lies in none (a small
+  island); the tool's warning says which, per unit.
 
 Every unit's total is conserved to rounding (float64; checked to 1e-9 relative), so the
 grid is written as float64. Duplicate codes in the table are summed with a warning;
@@ -34,6 +37,7 @@ from mecc.errors import (
     DataError,
     InputFileError,
     MeccWarning,
+    NoOverlapError,
     OutputExistsError,
     did_you_mean,
     read_input_table,
@@ -161,6 +165,13 @@ def census_grid(bounds, resolution: float, crs) -> GridSpec:
     col1 = math.ceil(right / resolution - 1e-9)
     row0 = math.floor(bottom / resolution + 1e-9)
     row1 = math.ceil(top / resolution - 1e-9)
+    extent = max(right - left, top - bottom)
+    if extent > 0 and resolution > extent:
+        unit, name = _crs_units(crs)
+        raise ConfigError(
+            f"resolution: {resolution:g} is larger than the zones' extent ({right - left:.6g} x "
+            f"{top - bottom:.6g} {unit}); give it in the units of the zones' CRS ({unit}, {name})"
+        )
     width, height = max(col1 - col0, 1), max(row1 - row0, 1)
     if width * height > 400_000_000:
         raise ConfigError(
@@ -168,6 +179,20 @@ def census_grid(bounds, resolution: float, crs) -> GridSpec:
         )
     transform = Affine(resolution, 0.0, col0 * resolution, 0.0, -resolution, row1 * resolution)
     return GridSpec(crs, transform, width, height)
+
+
+def _crs_units(crs) -> tuple[str, str]:
+    """``(unit, name)`` of a CRS: its axes' unit as people say it ("degrees", "metres")."""
+    import pyproj
+
+    try:
+        parsed = pyproj.CRS.from_user_input(crs)
+        unit = parsed.axis_info[0].unit_name
+    except (pyproj.exceptions.CRSError, IndexError, TypeError):
+        return "units", str(crs)
+    plural = {"degree": "degrees", "metre": "metres", "meter": "metres", "foot": "feet"}
+    code = parsed.to_epsg()
+    return plural.get(unit, unit), f"EPSG:{code}" if code else parsed.name
 
 
 # ----------------------------------------------------------------- the array layer
@@ -273,13 +298,25 @@ def _read_weights(path, grid: GridSpec) -> np.ndarray:
     return values
 
 
+def _check_out(path: Path, overwrite: bool) -> None:
+    """Refuse an output that exists (without ``overwrite``) or whose folder is missing."""
+    if path.exists() and not overwrite:
+        raise OutputExistsError(f"{path}: file exists; use --overwrite to replace it")
+    if path.is_dir():
+        raise InputFileError(f"{path}: is a folder; give the GeoTIFF file to write")
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise InputFileError(f"{path}: {folder} is a file, not a folder")
+    if folder != path.parent:
+        raise InputFileError(f"{path}: folder {path.parent} does not exist")
+
+
 def _write_grid(path: Path, grid: GridSpec, values: np.ndarray, tags: dict, overwrite: bool):
     import rasterio
 
-    if path.exists() and not overwrite:
-        raise OutputExistsError(f"{path}: file exists; use --overwrite to replace it")
-    if not path.parent.exists():
-        raise InputFileError(f"{path}: folder {path.parent} does not exist")
+    _check_out(path, overwrite)
     staging = path.with_name(f".{path.name}.partial-{uuid.uuid4().hex[:8]}")
     tiled = grid.width >= 256 and grid.height >= 256
     profile = {
@@ -338,9 +375,10 @@ def write_census_population(
     table_code, table_value : str
         Code and count columns of the table.
     resolution : float, optional
-        Cell size in the units' CRS (a grid covering every unit); or ``like``.
+        Cell size in the units' CRS (a grid covering every unit), at most their extent
+        (metres given for degrees are refused); or ``like``.
     like : path, optional
-        A raster whose grid is copied.
+        A raster whose grid is copied; one holding none of the units is refused.
     weights : path, optional
         A settlement / built-up raster: people are spread in proportion to it (sampled
         at each cell centre, nearest cell, when on another grid).
@@ -351,8 +389,7 @@ def write_census_population(
     from exposure.zones import read_zone_level
 
     out_path = Path(out_tif)
-    if out_path.exists() and not overwrite:
-        raise OutputExistsError(f"{out_path}: file exists; use --overwrite to replace it")
+    _check_out(out_path, overwrite)
     if resolution is not None and like is not None:
         raise ConfigError("give either a resolution or a grid to copy (--like), not both")
     if resolution is None and like is None:
@@ -426,10 +463,20 @@ def write_census_population(
             f"{Path(table_path).name} and get no people ({_listed(units_without_row)})",
         )
 
+    cells = np.bincount(index[index >= 0].ravel(), minlength=n)
+    on_grid = (cells > 0) | ((fallback >= 0) & (fallback < grid.shape)).all(axis=1)
+    if not on_grid[np.isfinite(totals)].any():  # an all-zero grid: refuse it
+        shown = ", ".join(f"{v:.6g}" for v in grid.bounds)
+        units = ", ".join(f"{v:.6g}" for v in geometry.total_bounds)
+        source = f"like ({like})" if like is not None else "the grid"
+        raise NoOverlapError(
+            f"{source}: the grid ({shown}) holds none of the units of {Path(zones_path).name} "
+            f"with a count ({units} in the grid's CRS), so no one would be on it; give a grid "
+            "that covers the units"
+        )
     weight_values = _read_weights(weights, grid) if weights is not None else None
     values, method, placed = spread_counts(index, totals, weight_values, fallback)
 
-    cells = np.bincount(index[index >= 0].ravel(), minlength=n)
     finite = np.isfinite(totals) & (method != 4)
     if finite.any():
         error = np.abs(placed[finite] - totals[finite]) / np.maximum(totals[finite], 1e-300)
@@ -443,12 +490,7 @@ def write_census_population(
     lost = [level.codes[k] for k in np.flatnonzero((method == 4) & np.isfinite(totals))]
     zero_weight = [level.codes[k] for k in np.flatnonzero(method == 2)]
     if tiny:
-        _warn(
-            notes,
-            f"{len(tiny)} unit(s) hold no cell centre; their people were put in the cell "
-            f"holding their representative point ({_listed(tiny)}); a run zoned by cell "
-            "centre counts them in the neighbouring unit",
-        )
+        _warn(notes, _tiny_units_note(np.flatnonzero(method == 3), fallback, index, totals, level))
     if zero_weight:
         _warn(
             notes,
@@ -508,6 +550,36 @@ def write_census_population(
         table_total,
         placed_total,
         notes,
+    )
+
+
+def _tiny_units_note(tiny, fallback, index, totals, level) -> str:
+    """What a run on the grid does with the people of units holding no cell centre.
+
+    Their people are in the cell holding their representative point; the run's zones
+    (cell centres, as ``index``) give that cell to the unit holding its centre, or to no
+    unit (``population_outside_zones``): e.g. a small island's cell centre in the sea.
+    """
+    codes = [level.codes[k] for k in tiny]
+    hosts = [int(index[fallback[k, 0], fallback[k, 1]]) for k in tiny]
+    outside = [(c, k) for c, k, h in zip(codes, tiny, hosts, strict=True) if h < 0]
+    inside = [(c, k, h) for c, k, h in zip(codes, tiny, hosts, strict=True) if h >= 0]
+    parts = []
+    if outside:
+        people = float(sum(totals[k] for _, k in outside))
+        parts.append(
+            f"outside every unit ({people:,.0f} people of {_listed(c for c, _ in outside)}: "
+            "the __outside__ row of zones.csv, population_outside_zones in summary.json)"
+        )
+    if inside:
+        people = float(sum(totals[k] for _, k, _ in inside))
+        pairs = (f"{c} in {level.codes[h]}" for c, _, h in inside)
+        parts.append(f"in the unit holding that cell ({people:,.0f} people: {_listed(pairs)})")
+    return (
+        f"{len(codes)} unit(s) hold no cell centre; their people were put in the cell holding "
+        f"their representative point ({_listed(codes)}); a run zoned by cell centre on this "
+        f"grid gives these units no cell (their figures are 0) and counts their people "
+        + " and ".join(parts)
     )
 
 

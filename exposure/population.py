@@ -17,11 +17,19 @@ Onto another analysis grid population is moved conservatively (DESIGN.md):
   the total equals the population inside the grid and blocks cannot change it.
 
 Totals before and after are kept in :attr:`PopulationGrid.report` for the manifest.
+
+What the values are (``kind``) may be stated by the file itself (:func:`stated_kind`): a
+GDAL band unit or description, or a ``unit`` / ``units`` / ``measure`` tag such as the
+"people per cell" ``mecc population from-census`` writes, or "persons per square
+kilometre". The statement decides when the run file gives no ``kind``, and a run-file
+``kind`` that contradicts it is refused: a count read as a density is multiplied by the
+cell area (x31 on 0.05° cells near the equator).
 """
 
 from __future__ import annotations
 
 import math
+import re
 import warnings
 
 import numpy as np
@@ -40,7 +48,7 @@ from mecc.grid import (
 from mecc.kernels import regrid_area_weighted
 from mecc.raster_file import RasterFile
 
-__all__ = ["SOURCES", "PopulationGrid", "source_convention"]
+__all__ = ["SOURCES", "PopulationGrid", "source_convention", "stated_kind"]
 
 SOURCES = {
     "worldpop": {
@@ -79,6 +87,110 @@ def source_convention(source: str | None, label: str) -> dict:
 KINDS = ("count", "density")
 _SCAN_ROWS = 512
 
+MEANINGS = {"count": "people per cell", "density": "people per km²"}
+"""What each run-file ``kind`` means, as messages say it."""
+
+_PER = r"(?:\bper\b|/)\s*(?:1\s+|one\s+)?"
+_KM2 = r"(?:km\s*\^?\s*2|sq\.?\s*km|square\s+kilomet(?:er|re)s?|kilomet(?:er|re)s?\s+squared)\b"
+_OTHER_AREA = (
+    r"(?:ha|hectares?|m\s*\^?\s*2|sq\.?\s*m|square\s+met(?:er|re)s?|sq\.?\s*mi(?:les?)?|"
+    r"mi\s*\^?\s*2|square\s+miles?|acres?)\b"
+)
+_STATEMENTS = (  # (kind, strong, pattern); the first match decides a text
+    ("density", True, _PER + _KM2),
+    ("density", True, r"\bkm\s*\^?\s*-\s*2\b"),
+    ("other", True, _PER + _OTHER_AREA),
+    ("density", True, r"\bdensity\b"),
+    ("count", True, _PER + r"(?:grid\s+)?(?:cell|pixel)s?\b"),
+    ("count", True, r"\b(?:head)?counts?\b|\bnumber\s+of\s+(?:people|persons|inhabitants)\b"),
+    ("count", False, r"^(?:people|persons?|inhabitants|individuals)$"),
+)
+"""How files state what their values are. A bare "people" (a ``unit`` tag) is a weak count
+statement: a text naming people per km² in the same file outweighs it."""
+
+
+def _kind_of(text: str):
+    """``(kind, strong)`` a text states (``kind`` may be ``"other"``: per ha, m², mi²)."""
+    spoken = str(text).strip().lower().replace("_", " ")
+    spoken = spoken.replace("²", "2").replace("⁻", "-").replace("−", "-")
+    spoken = re.sub(r"\s+", " ", spoken)
+    for kind, strong, pattern in _STATEMENTS:
+        if re.search(pattern, spoken):
+            return kind, strong
+    return None
+
+
+def stated_kind(path, band: int = 1):
+    """What a population file states its values are, or None.
+
+    Read from the band's GDAL unit, the band's and the file's ``unit`` / ``units`` tags,
+    the ``measure`` tag and the band description (``mecc population from-census`` writes
+    ``unit=people``, ``measure="people per cell"`` and the description "people per
+    cell"). Texts that state nothing known are ignored.
+
+    Returns
+    -------
+    tuple or None
+        ``(kind, text, where)``: ``kind`` is ``"count"``, ``"density"`` (people per km²),
+        ``"other"`` (people per another area: ha, m², mi²) or ``"both"`` when texts of the
+        file disagree (``text`` then names them); ``where`` says which statement it is.
+    """
+    import rasterio
+
+    with rasterio.open(path) as dataset:
+        tags, band_tags = dataset.tags(), dataset.tags(band)
+        candidates = [
+            (dataset.units[band - 1], "band unit"),
+            (band_tags.get("unit"), "band unit tag"),
+            (band_tags.get("units"), "band units tag"),
+            (tags.get("unit"), "unit tag"),
+            (tags.get("units"), "units tag"),
+            (tags.get("measure"), "measure tag"),
+            (dataset.descriptions[band - 1], "band description"),
+        ]
+    found = []
+    for text, where in candidates:
+        kind = _kind_of(text) if text else None
+        if kind is not None:
+            found.append((*kind, str(text).strip(), where))
+    strong = [f for f in found if f[1]] or found
+    kinds = {kind for kind, _, _, _ in strong}
+    if not kinds:
+        return None
+    if len(kinds) > 1:
+        shown = " and ".join(f"{text!r} ({where})" for _, _, text, where in strong)
+        return "both", shown, "statements"
+    kind, _, text, where = strong[0]
+    return kind, text, where
+
+
+def _resolve_kind(given, default, stated, key: str, label: str) -> str:
+    """The kind to read: the run file's, checked against the file's statement."""
+    if stated is None:
+        return given if given is not None else default
+    kind, text, where = stated
+    said = f"{label} states {text!r} ({where})" if kind != "both" else f"{label} states {text}"
+    if kind == "both":
+        if given is not None:
+            return given  # the run file decides between the file's own statements
+        raise DataError(
+            f"{said}, which disagree; give {key} (count: people per cell, density: people per km²)"
+        )
+    if kind == "other":
+        what = "neither people per cell (count) nor people per km² (density)"
+        if given is not None:
+            raise ConfigError(
+                f"{key}: the run file says kind: {given} ({MEANINGS[given]}) but {said}, "
+                f"{what}; convert the file to one of them"
+            )
+        raise DataError(f"{said}, {what}; convert the file to one of them")
+    if given is not None and given != kind:
+        raise ConfigError(
+            f"{key}: the run file says kind: {given} ({MEANINGS[given]}) but {said}, i.e. "
+            f"kind: {kind} ({MEANINGS[kind]}); correct the one that is wrong"
+        )
+    return kind
+
 
 class PopulationGrid:
     """A population raster delivered block by block on the analysis grid.
@@ -86,25 +198,54 @@ class PopulationGrid:
     Parameters
     ----------
     path : path
-    kind : {"count", "density"}
-        People per cell, or people per km².
+    kind : {"count", "density"}, optional
+        People per cell, or people per km²: the run file's ``kind``, None when it gives
+        none. Checked against what the file states (:func:`stated_kind`): a contradiction
+        is refused, and without ``kind`` the statement decides (else ``default_kind``).
     label : str
-        Names the input in errors (e.g. ``"population.path (pop.tif)"``).
+        Names the input in errors (e.g. ``"run.yaml.population.path (pop.tif)"``).
     band : int
         1-based band to read.
     nodata : float, optional
         A nodata value to mask in addition to the file's own.
     year : int, optional
+    default_kind : {"count", "density"}
+        The kind of a file that states none when ``kind`` is None.
+    kind_key : str, optional
+        The run-file key of ``kind`` in errors; by default ``label``'s key with ``.kind``
+        for ``.path`` (``run.yaml.population.kind``).
+
+    Raises
+    ------
+    ConfigError
+        ``kind`` is no kind, or contradicts what the file states.
+    DataError
+        The file states people per another area (ha, m², mi²), or states both kinds and
+        the run file gives none.
     """
 
-    def __init__(self, path, kind="count", label=None, band=1, nodata=None, year=None):
-        if kind not in KINDS:
-            raise ConfigError(f"{label}: kind must be 'count' or 'density', not {kind!r}")
+    def __init__(
+        self,
+        path,
+        kind=None,
+        label=None,
+        band=1,
+        nodata=None,
+        year=None,
+        *,
+        default_kind="count",
+        kind_key=None,
+    ):
+        key = kind_key or _kind_key(label)
+        if kind is not None and kind not in KINDS:
+            raise ConfigError(f"{key}: must be 'count' or 'density', not {kind!r}")
         self.file = RasterFile(path, label, extra_nodata=nodata)
         self.label = self.file.label
         if not 1 <= band <= self.file.count:
             raise DataError(f"{self.label}: band {band} does not exist ({self.file.count} bands)")
-        self.kind = kind
+        self.stated = stated_kind(self.file.path, band)
+        """What the file states its values are (:func:`stated_kind`), or None."""
+        self.kind = _resolve_kind(kind, default_kind, self.stated, key, self.label)
         self.band = band
         self.year = year
         self.target: GridSpec | None = None
@@ -329,6 +470,12 @@ class PopulationGrid:
         cp, ci, cw = _csr_slice(*self._cols, j0, j1)
         regrid_area_weighted(np.ascontiguousarray(data), rp, ri, rw, cp, ci, cw, r0, c0, result)
         return _into(result, out)
+
+
+def _kind_key(label) -> str:
+    """``run.yaml.population.kind`` for the label ``run.yaml.population.path (pop.tif)``."""
+    key = str(label or "population.path").partition(" (")[0]
+    return key[: -len(".path")] + ".kind" if key.endswith(".path") else f"{key}.kind"
 
 
 def _into(values: np.ndarray, out: np.ndarray | None) -> np.ndarray:

@@ -158,7 +158,8 @@ def future_population_grid(config, spec: dict, where: str, baseline):
     nodata = given.get("nodata", source_convention(given.get("source"), "population")["nodata"])
     grid = PopulationGrid(
         path,
-        kind=spec.get("kind", baseline.kind),
+        kind=spec.get("kind"),
+        default_kind=baseline.kind,
         # as the About sheet of futures.xlsx shows it (the same whatever the run file)
         label=f"{where}.path ({spec['path']})",
         band=spec.get("band", 1),

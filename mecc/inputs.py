@@ -34,7 +34,7 @@ def load_inputs(config: RunConfig):
     convention = source_convention(pop_spec.get("source"), f"{label}.population.source")
     population = PopulationGrid(
         pop_path,
-        kind=pop_spec.get("kind", "count"),
+        kind=pop_spec.get("kind"),
         label=f"{label}.population.path ({pop_spec['path']})",
         band=pop_spec.get("band", 1),
         nodata=pop_spec.get("nodata", convention["nodata"]),

@@ -73,8 +73,10 @@ SECTIONS = [
             "path": ("file", "required", "GeoTIFF (or any GDAL raster) of people."),
             "kind": (
                 "`count` or `density`",
-                "`count`",
-                "People per cell, or people per km² (converted with geodesic cell areas).",
+                "what the file states, else `count`",
+                "People per cell, or people per km² (converted with geodesic cell areas). A "
+                "file that states its values (band unit or description, `unit`/`measure` "
+                "tag) sets it; a `kind` that contradicts the file is refused.",
             ),
             "year": (
                 "year (1850–2300)",
@@ -549,7 +551,11 @@ SECTIONS = [
                 "baseline's displacement sites, `scale_to` factors and seasonal presence "
                 "apply to it too; it must cover the baseline grid's area.",
             ),
-            "kind": ("`count` or `density`", "the baseline's", "Of that grid (with `path`)."),
+            "kind": (
+                "`count` or `density`",
+                "what the file states, else the baseline's",
+                "Of that grid (with `path`).",
+            ),
             "band": ("whole number", "1", "Band of that grid's file to read (with `path`)."),
             "nodata": (
                 "number",

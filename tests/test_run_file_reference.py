@@ -62,7 +62,6 @@ def test_required_keys_say_so():
 
 
 DEFAULTS_IN_CODE = {
-    ("population", "kind"): "mecc/inputs.py",
     ("population", "band"): "mecc/inputs.py",
     ("zones (each level)", "level"): "exposure/zones.py",
     ("hazards (each entry)", "resampling"): "hazards/readers.py",

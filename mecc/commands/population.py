@@ -22,7 +22,11 @@ def population_group():
 @click.option("--name-field", default=None, help="Unit name field in ZONES (for reports).")
 @click.option("--layer", default=None, help="Layer of ZONES (GeoPackage).")
 @click.option(
-    "--resolution", type=float, default=None, help="Cell size in the units' CRS (e.g. 0.02)."
+    "--resolution",
+    type=float,
+    default=None,
+    help="Cell size in the units of the zones' CRS: degrees for EPSG:4326 (e.g. 0.02), "
+    "metres for a projected CRS.",
 )
 @click.option(
     "--like", type=click.Path(dir_okay=False), default=None, help="Copy the grid of this raster."
@@ -40,7 +44,9 @@ def population_from_census(ctx, zones, table, out_path, **options):
 
     Each unit's count goes uniformly to the cells whose centre lies in it (or in
     proportion to --weights); a unit too small to hold a cell centre puts its people in
-    the cell holding its representative point. Every unit's total is kept exactly.
+    the cell holding its representative point (a run on the grid counts them in the unit
+    holding that cell, or outside every unit; the warning says which). Every unit's total
+    is kept exactly. A --like grid holding none of the units is refused.
     """
     import warnings
 
