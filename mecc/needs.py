@@ -3,8 +3,9 @@
 A needs profile (``mecc/needs_profiles/*.yaml``: Sphere and national profiles, each
 quantity with its source) gives quantities per person or per household and per day,
 week, month or once. The needs of a zone are its displaced people times those
-quantities (per household: displaced / household size x quantity), as InaSAFE's
-minimum-needs post-processor does; nothing else is modelled.
+quantities (per household: displaced / household size x quantity, the zone's own
+household size where the run has one), as InaSAFE's minimum-needs post-processor does;
+nothing else is modelled.
 
 Which displaced figure: a scenario's ``displaced``; for event sets and return-period
 maps the probable maximum displacement at a chosen return period (``pmd_<T>``, default
@@ -42,6 +43,7 @@ __all__ = [
     "blank_notes",
     "load_needs_profile",
     "with_run_household_size",
+    "zone_household_sizes",
     "needs_table",
     "read_capacity",
     "shelter_gap",
@@ -65,7 +67,8 @@ def load_needs_profile(name, household_size: float | None = None) -> dict:
 
     Returns the profile mapping with every need checked (``id``, ``quantity`` > 0,
     ``unit``, ``per`` person/household, ``period`` day/week/month/once, ``source``) and
-    ``household_size`` replaced by the given one.
+    ``household_size`` replaced by the given one (``household_size_from``: ``given``
+    or ``profile``).
     """
     import yaml
 
@@ -115,6 +118,7 @@ def load_needs_profile(name, household_size: float | None = None) -> dict:
             f"{where}: household size must be a number > 0 (people per household), got {size!r}"
         )
     profile["household_size"] = float(size)
+    profile["household_size_from"] = "given" if given_size else "profile"
     for k, need in enumerate(profile["needs"]):
         where = f"{label}: needs[{k}]"
         for key in ("id", "quantity", "unit", "per", "period", "source"):
@@ -136,10 +140,11 @@ def load_needs_profile(name, household_size: float | None = None) -> dict:
 
 
 def with_run_household_size(profile: dict, run, given) -> dict:
-    """The profile with the run's mean household size when ``--household-size`` was not
-    given and the run had ``population.household_size``: people / households over its
-    finest units and outside (zones.csv), one figure for every zone so that needs add
-    up from units to their parents; else the profile unchanged."""
+    """The profile with the run's household sizes when ``--household-size`` was not
+    given and the run had ``population.household_size``: each zone its own (zones.csv
+    ``household_size``, as Sendai B-3a/B-4a; see :func:`zone_household_sizes`), and
+    the run's mean, people / households over its finest units and outside, as
+    ``household_size`` for zones without one; else the profile unchanged."""
     zones = run.zones
     if given is not None or "households" not in zones.columns:
         return profile
@@ -153,15 +158,35 @@ def with_run_household_size(profile: dict, run, given) -> dict:
     return {
         **profile,
         "household_size": float(people / households),
+        "household_size_from": "mean",
+        "household_size_per_zone": "household_size" in zones.columns,
         "household_size_source": (
-            f"the run's mean household size ({people:,.0f} people in {households:,.0f} "
-            "households, from population.household_size); give --household-size for another"
+            "each zone's own household size (zones.csv household_size, from "
+            "population.household_size); zones without one take the run's mean household "
+            f"size ({people:,.0f} people in {households:,.0f} households); give "
+            "--household-size for one size everywhere"
         ),
     }
 
 
-def per_person(need: dict, household_size: float) -> float:
-    """The need's quantity per displaced person."""
+def zone_household_sizes(profile: dict, own) -> tuple[np.ndarray, np.ndarray]:
+    """The household size of each zone for needs per household, and whether it is the
+    zone's own.
+
+    ``own``: the zones' ``household_size`` of zones.csv (blank where none). A zone's own
+    size when the profile takes the run's sizes (:func:`with_run_household_size`) and
+    the zone has one > 0; else the profile's ``household_size`` (given, the run's mean
+    or the profile's).
+    """
+    own = pd.to_numeric(pd.Series(np.atleast_1d(own)), errors="coerce").to_numpy(np.float64)
+    with np.errstate(invalid="ignore"):
+        usable = np.isfinite(own) & (own > 0) & bool(profile.get("household_size_per_zone"))
+    return np.where(usable, own, float(profile["household_size"])), usable
+
+
+def per_person(need: dict, household_size):
+    """The need's quantity per displaced person (``household_size``: a number, or one
+    per zone as an array)."""
     quantity = float(need["quantity"])
     return quantity / household_size if need["per"] == "household" else quantity
 
@@ -210,17 +235,20 @@ def needs_table(run, profile: dict, *, hazard_id=None, return_period=DEFAULT_RET
         One row per zone, hazard and need: ``zone_code, zone_name, level, hazard_id,
         basis, displaced, displaced_low, displaced_high, need_id, quantity, unit, per,
         period, per_person, amount, amount_low, amount_high, source, note``. ``amount`` =
-        ``displaced x per_person``; ``level`` is a whole number. Where the zone has no
-        figure (e.g. an event set too short for the return period) the amounts are
-        blank and ``note`` says why (the run's ``pmd_notes``); otherwise ``note`` is
-        empty. Hazards without the basis column are left out.
+        ``displaced x per_person``; per household, ``per_person`` uses each zone's own
+        household size where the run has one (:func:`zone_household_sizes`). ``level``
+        is a whole number. Where the zone has no figure (e.g. an event set too short for
+        the return period, or a unit that received no cell of the analysis grid:
+        manifest.json ``zones_without_cells``) the displaced people and amounts are blank
+        and ``note`` says why (the run's ``pmd_notes``); otherwise ``note`` is empty.
+        Hazards without the basis column are left out.
     """
     check_return_period(return_period)
     hazards = run.summary.get("hazards", {})
     if hazard_id is not None and hazard_id not in hazards:
         raise ConfigError(f"--hazard {hazard_id}: not in this run ({', '.join(hazards)})")
     zones = run.zones[run.zones["zone_code"] != "__outside__"]
-    size = profile["household_size"]
+    no_cells = set((getattr(run, "manifest", None) or {}).get("zones_without_cells") or [])
     frames = []
     for hid, info in hazards.items():
         if hazard_id is not None and hid != hazard_id:
@@ -236,9 +264,14 @@ def needs_table(run, profile: dict, *, hazard_id=None, return_period=DEFAULT_RET
             else np.full(len(rows), np.nan)
             for s in ("_low", "_high")
         )
+        empty = rows["zone_code"].isin(no_cells).to_numpy()
+        displaced, low, high = (np.where(empty, np.nan, a) for a in (displaced, low, high))
         note = np.where(np.isnan(displaced), _blank_reason(info, column), "")
+        note = np.where(empty, NO_CELLS_NOTE, note)
+        own = rows.get("household_size", pd.Series(np.nan, index=rows.index))
+        sizes = zone_household_sizes(profile, own)[0]
         for need in profile["needs"]:
-            factor = per_person(need, size)
+            factor = per_person(need, sizes)
             frames.append(
                 pd.DataFrame(
                     {
@@ -270,6 +303,12 @@ def needs_table(run, profile: dict, *, hazard_id=None, return_period=DEFAULT_RET
             f"(scenario displaced or pmd_{return_period:g})"
         )
     return pd.concat(frames, ignore_index=True)
+
+
+NO_CELLS_NOTE = (
+    "the unit received no cell of the analysis grid (smaller than a cell): its displaced "
+    "people are not known, not 0; a finer population grid gives them"
+)
 
 
 def whole_levels(levels) -> pd.Series:
@@ -331,21 +370,37 @@ def _capacity_per_zone(zones: pd.DataFrame, capacity: pd.Series) -> dict:
     return out
 
 
-def shelter_gap(needs: pd.DataFrame, zones: pd.DataFrame, capacity: pd.Series) -> pd.DataFrame:
+def shelter_gap(
+    needs: pd.DataFrame, zones: pd.DataFrame, capacity: pd.Series, source=None
+) -> pd.DataFrame:
     """Displaced people beyond the shelter capacity of each zone, per hazard.
+
+    ``source``: the capacity file, named in the error for a zone code the run does not
+    have (default: "shelter capacity").
 
     Returns ``zone_code, zone_name, level, hazard_id, basis, displaced, capacity, gap,
     gap_low, gap_high, shelter_area_gap`` (m², when the profile has ``shelter_area``),
     for the zones with a capacity; ``gap = max(displaced - capacity, 0)``.
     """
-    unknown = sorted(set(capacity.index) - set(zones["zone_code"]))
+    known = set(zones["zone_code"])
+    unknown = [k for k, code in enumerate(capacity.index) if code not in known]
     if unknown:
-        raise DataError(f"shelter capacity: zone code {unknown[0]!r} is not a zone of this run")
+        where = os.fspath(source) if source is not None else "shelter capacity"
+        raise DataError(
+            f"{where}: zone_code {capacity.index[unknown[0]]!r} is not a zone of this run "
+            f"(line {unknown[0] + 2}; {len(unknown)} unknown code(s); the codes are those of "
+            "the run's zones.csv)"
+        )
     per_zone = _capacity_per_zone(zones, capacity)
     first = needs.drop_duplicates(["zone_code", "hazard_id"])
     first = first[first["zone_code"].isin(per_zone)]
-    area = needs[needs["need_id"] == "shelter_area"].drop_duplicates(["zone_code", "hazard_id"])
-    area_per_person = area["per_person"].iloc[0] if len(area) else math.nan
+    area = needs[needs["need_id"] == "shelter_area"]
+    keys = zip(area["zone_code"], area["hazard_id"], strict=True)
+    per_person_area = dict(zip(keys, area["per_person"], strict=True))
+    first_keys = zip(first["zone_code"], first["hazard_id"], strict=True)
+    area_per_person = np.array(
+        [per_person_area.get(k, math.nan) for k in first_keys], dtype=np.float64
+    )
     cap = first["zone_code"].map(per_zone).to_numpy(np.float64)
     gap = np.maximum(first["displaced"].to_numpy() - cap, 0.0)
     return pd.DataFrame(
@@ -399,7 +454,7 @@ def write_needs(
         warnings.warn(message, MeccWarning, stacklevel=2)
     gap = None
     if capacity is not None:
-        gap = shelter_gap(table, run.zones, read_capacity(capacity))
+        gap = shelter_gap(table, run.zones, read_capacity(capacity), source=capacity)
     given = [capacity, *([profile] if Path(str(profile)).is_file() else [])]
     folder = OutputFolder(
         out_dir, overwrite=overwrite, keep=[p for p in given if p], command="needs"
@@ -415,6 +470,7 @@ def write_needs(
                 "source": chosen["source"],
                 "household_size": chosen["household_size"],
                 "household_size_source": chosen.get("household_size_source"),
+                "household_size_per_zone": bool(chosen.get("household_size_per_zone")),
                 "return_period": return_period,
                 "rule": "amount = displaced people x quantity per person "
                 "(per household: / household size); modelled estimate",

@@ -1,4 +1,5 @@
-"""The words and pictures of a district risk profile: sentences, numbers, the small map.
+"""The words and pictures of a district risk profile: sentences, numbers, the small map,
+and the page's style (A4 CSS and the script that shrinks an overfull page's type).
 
 Labels come from ``mecc/locales/profiles.yaml`` (en, fr, es; more languages are more
 blocks there). Every value that comes from the run (names, codes, scenario names, file
@@ -19,10 +20,64 @@ import numpy as np
 from mecc.errors import ConfigError
 from mecc.map_data import Numbers
 
-__all__ = ["ProfileText", "round_people", "svg_map"]
+__all__ = ["FIT_SCRIPT", "STYLE", "ProfileText", "round_people", "svg_map"]
 
 LOCALE_FILE = Path(__file__).resolve().parent / "locales" / "profiles.yaml"
 esc = html.escape
+# The look of a page: A4, printed by Chromium (mecc.profiles.print_to_pdf).
+STYLE = """
+@page { size: A4; margin: 0; }
+* { box-sizing: border-box; }
+html, body { margin: 0; padding: 0; }
+body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; color: #1a1a1a;
+  background: #d9d9d9; }
+.page { width: 210mm; height: 296mm; padding: 11mm 12mm 9mm; margin: 6mm auto;
+  font-size: 8.6pt; background: #fff; overflow: hidden; display: flex;
+  flex-direction: column; break-after: page; page-break-after: always; position: relative; }
+.page:last-child { break-after: auto; page-break-after: auto; }
+@media print { body { background: #fff; } .page { margin: 0; box-shadow: none; } }
+@media screen { .page { box-shadow: 0 1px 4px rgba(0,0,0,.35); } }
+header { border-bottom: 2px solid #08519c; padding-bottom: 2mm; margin-bottom: 2.5mm; }
+h1 { font-size: 1.75em; margin: 0 0 1mm; color: #08306b; }
+h2 { font-size: 1.16em; margin: 2.6mm 0 1.2mm; color: #08306b; }
+.meta { margin: 0; color: #444; }
+.badge { display: inline-block; background: #fee391; border: 1px solid #cc8a00;
+  padding: 0 2mm; font-weight: bold; font-size: .93em; }
+.top { display: flex; gap: 4mm; align-items: flex-start; }
+.sentences { flex: 1; }
+.sentence { font-size: 1.2em; line-height: 1.3; margin: 0 0 1.6mm; }
+figure { margin: 0; width: 55mm; flex: none; }
+figure svg { width: 55mm; height: auto; border: 1px solid #bbb; background: #f7fbff; }
+figcaption { font-size: .87em; color: #444; }
+.unit-other { fill: #deebf7; stroke: #6baed6; stroke-width: .6; }
+.unit-chosen { fill: #08519c; stroke: #08306b; stroke-width: 1; }
+table { border-collapse: collapse; width: 100%; }
+th, td { border: 1px solid #c6c6c6; padding: .5mm 1.2mm; text-align: right;
+  vertical-align: top; }
+th { background: #eff3ff; font-weight: bold; }
+th.left, td.left { text-align: left; }
+.range { display: block; color: #555; font-size: .86em; }
+.note { font-size: .88em; color: #444; margin: .8mm 0; }
+ul.sources { margin: 0; padding-left: 4mm; font-size: .8em; color: #333; columns: 2;
+  column-gap: 6mm; }
+ul.sources li { margin: 0 0 .4mm; overflow-wrap: anywhere; break-inside: avoid; }
+footer { margin-top: auto; padding-top: 1.5mm; border-top: 1px solid #bbb; font-size: .8em;
+  color: #555; display: flex; justify-content: space-between; }
+"""
+FIT_SCRIPT = """
+(function () {
+  // Shrink the type of a page whose content is taller than its A4 box, in small steps,
+  // so that nothing is cut off when printed (never below 5.5 pt).
+  document.querySelectorAll("section.page").forEach(function (page) {
+    var size = 8.6;
+    while (page.scrollHeight > page.clientHeight + 1 && size > 5.5) {
+      size -= 0.2;
+      page.style.fontSize = size.toFixed(1) + "pt";
+    }
+  });
+  document.documentElement.setAttribute("data-fitted", "yes");
+})();
+"""
 
 
 @functools.cache
@@ -92,6 +147,33 @@ class ProfileText:
     def people(self, value) -> str:
         """A rounded count for a sentence."""
         return esc(self.number(round_people(value)))
+
+    def population_note(self, population, official, known=True) -> str:
+        """The population line: the grid's people ("not known" unless ``known``) and
+        the official population where the run has one (zones.csv)."""
+        shown = self.num(population) if known else self.w("not_known")
+        text = (
+            f'{self.w("figure_population")}: <span data-figure="population" '
+            f'data-value="{population!r}">{shown}</span>'
+        )
+        if _finite(official) and float(official) > 0:
+            text += (
+                f" · {self.w('figure_population_official')}: <span "
+                f'data-figure="population_official" data-value="{official!r}">'
+                f"{self.num(official)}</span>"
+            )
+        return f'<p class="note">{text}</p>'
+
+    def range_span(self, low, high, members=False) -> str:
+        """A figure's range under it: curve variants, or the ensemble members' lowest
+        and highest (``range_members``); empty without both ends."""
+        if not (_finite(low) and _finite(high)):
+            return ""
+        if members:
+            text = self.w("range_members", low=self.num(low), high=self.num(high))
+            title = self.w("range_members_title")
+            return f'<span class="range" data-range="members" title="{title}">{text}</span>'
+        return f'<span class="range">{self.num(low)}–{self.num(high)}</span>'
 
     def need_unit(self, unit) -> str:
         """The unit of a need in the language (``need_unit_<unit>``, ``m²`` as ``m2``);

@@ -29,66 +29,14 @@ from mecc.needs import (
     load_needs_profile,
     per_person,
     with_run_household_size,
+    zone_household_sizes,
 )
-from mecc.profile_text import ProfileText, svg_map
+from mecc.profile_text import FIT_SCRIPT, STYLE, ProfileText, svg_map
 from mecc.risk import STANDARD_RETURN_PERIODS
 
 __all__ = ["build_profiles", "find_chromium", "print_to_pdf", "write_profiles"]
 
 esc = html.escape
-STYLE = """
-@page { size: A4; margin: 0; }
-* { box-sizing: border-box; }
-html, body { margin: 0; padding: 0; }
-body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; color: #1a1a1a;
-  background: #d9d9d9; }
-.page { width: 210mm; height: 296mm; padding: 11mm 12mm 9mm; margin: 6mm auto;
-  font-size: 8.6pt; background: #fff; overflow: hidden; display: flex;
-  flex-direction: column; break-after: page; page-break-after: always; position: relative; }
-.page:last-child { break-after: auto; page-break-after: auto; }
-@media print { body { background: #fff; } .page { margin: 0; box-shadow: none; } }
-@media screen { .page { box-shadow: 0 1px 4px rgba(0,0,0,.35); } }
-header { border-bottom: 2px solid #08519c; padding-bottom: 2mm; margin-bottom: 2.5mm; }
-h1 { font-size: 1.75em; margin: 0 0 1mm; color: #08306b; }
-h2 { font-size: 1.16em; margin: 3mm 0 1.2mm; color: #08306b; }
-.meta { margin: 0; color: #444; }
-.badge { display: inline-block; background: #fee391; border: 1px solid #cc8a00;
-  padding: 0 2mm; font-weight: bold; font-size: .93em; }
-.top { display: flex; gap: 4mm; align-items: flex-start; }
-.sentences { flex: 1; }
-.sentence { font-size: 1.2em; line-height: 1.3; margin: 0 0 1.6mm; }
-figure { margin: 0; width: 55mm; flex: none; }
-figure svg { width: 55mm; height: auto; border: 1px solid #bbb; background: #f7fbff; }
-figcaption { font-size: .87em; color: #444; }
-.unit-other { fill: #deebf7; stroke: #6baed6; stroke-width: .6; }
-.unit-chosen { fill: #08519c; stroke: #08306b; stroke-width: 1; }
-table { border-collapse: collapse; width: 100%; }
-th, td { border: 1px solid #c6c6c6; padding: .5mm 1.2mm; text-align: right;
-  vertical-align: top; }
-th { background: #eff3ff; font-weight: bold; }
-th.left, td.left { text-align: left; }
-.range { display: block; color: #555; font-size: .86em; }
-.note { font-size: .88em; color: #444; margin: .8mm 0; }
-ul.sources { margin: 0; padding-left: 4mm; font-size: .8em; color: #333; columns: 2;
-  column-gap: 6mm; }
-ul.sources li { margin: 0 0 .4mm; overflow-wrap: anywhere; break-inside: avoid; }
-footer { margin-top: auto; padding-top: 1.5mm; border-top: 1px solid #bbb; font-size: .8em;
-  color: #555; display: flex; justify-content: space-between; }
-"""
-FIT_SCRIPT = """
-(function () {
-  // Shrink the type of a page whose content is taller than its A4 box, in small steps,
-  // so that nothing is cut off when printed (never below 5.5 pt).
-  document.querySelectorAll("section.page").forEach(function (page) {
-    var size = 8.6;
-    while (page.scrollHeight > page.clientHeight + 1 && size > 5.5) {
-      size -= 0.2;
-      page.style.fontSize = size.toFixed(1) + "pt";
-    }
-  });
-  document.documentElement.setAttribute("data-fitted", "yes");
-})();
-"""
 
 
 def _row_value(row, column):
@@ -122,6 +70,7 @@ class _Profiles:
         }
         self.names = dict(zip(zones["zone_code"], zones["zone_name"], strict=False))
         self.sendai = _read_sendai(run.run_dir / "sendai.csv")
+        self.no_cells = set(run.manifest.get("zones_without_cells") or [])
         from mecc.map_data import labels
         from mecc.map_text import Text
 
@@ -142,7 +91,12 @@ class _Profiles:
             meta.append(t.w("part_of", parent=esc(str(parent_name))))
         meta.append(esc(str(self.run.summary.get("country", ""))))
         meta.append(t.w("run_date", date=esc(self.run.date)))
-        sentences = "".join(self.sentence(code, name, hid) for hid in self.hazards)
+        empty = code in self.no_cells  # no cell of the analysis grid: figures not known
+        sentences = (
+            f'<p class="sentence" data-no-cells="yes">{t.w("no_cells", place=esc(name))}</p>'
+            if empty
+            else "".join(self.sentence(code, name, hid) for hid in self.hazards)
+        )
         figure = self.small_map(unit, name, parent_name)
         return (
             f'<section class="page" data-zone="{esc(code)}" lang="{t.lang}">'
@@ -150,8 +104,8 @@ class _Profiles:
             f'<p class="meta">{" · ".join(meta)} <span class="badge">{t.w("modelled_notice")}'
             f"</span></p></header>"
             f'<div class="top"><div class="sentences">{sentences}</div>{figure}</div>'
-            f"<h2>{t.w('key_figures')}</h2>{self.figures(code)}"
-            f"{self.sendai_section(code)}{self.needs_section(code, name)}"
+            f"<h2>{t.w('key_figures')}</h2>{self.figures(code, empty)}"
+            f"{'' if empty else self.sendai_section(code)}{self.needs_section(code, empty)}"
             f"{self.sources()}"
             f"<footer><span>{self.made_with()}</span><span>{number}/{total}</span></footer>"
             "</section>"
@@ -190,13 +144,16 @@ class _Profiles:
             f'data-value="{value!r}">{text}</p>'
         )
 
-    def figures(self, code) -> str:
+    def figures(self, code, empty=False) -> str:
+        """The key figures; ``empty``: the unit has no cell, its figures are not known."""
         t = self.text
         kinds = {info.get("kind") for info in self.hazards.values()}
         head = t.w("pmd_maps_head") if kinds == {"return_periods"} else t.w("pmd_events_head")
         pmd_heads = "".join(f"<th>{t.w('figure_pmd', t=p)}</th>" for p in STANDARD_RETURN_PERIODS)
-        population = _row_value(self.rows.get((code, next(iter(self.hazards)))), "population")
-        rows = ""
+        first = self.rows.get((code, next(iter(self.hazards))))
+        population = np.nan if empty else _row_value(first, "population")
+        official = _row_value(first, "population_official")
+        rows, members = "", False
         for hid, info in self.hazards.items():
             row = self.rows.get((code, hid))
             if row is None:
@@ -207,9 +164,10 @@ class _Profiles:
             )
             label = t.w(f"figure_{headline}")
             unit = t.w("unit_people_year" if headline == "aad" else "unit_people")
-            cells = self.cell(row, hid, headline)
+            cells = self.cell(row, hid, headline, empty)
+            members |= not empty and _finite(_member_range(row, headline)[0])
             pmd = "".join(
-                self.cell(row, hid, f"pmd_{p}")
+                self.cell(row, hid, f"pmd_{p}", empty)
                 if kind in ("events", "return_periods")
                 else "<td></td>"
                 for p in STANDARD_RETURN_PERIODS
@@ -219,22 +177,24 @@ class _Profiles:
                 f"{t.hazard_noun(info.get('type', ''))} · {t.w('kind_' + kind)}</span></td>"
                 f'<td class="left">{label}<span class="range">{unit}</span></td>{cells}{pmd}</tr>'
             )
+        note = "" if empty else t.w("ranges_note_members" if members else "ranges_note")
         return (
-            f'<p class="note">{t.w("figure_population")}: <span data-figure="population" '
-            f'data-value="{population!r}">{t.num(population)}</span></p>'
+            f"{t.population_note(population, official, known=not empty)}"
             f'<table class="figures"><thead><tr><th class="left" rowspan="2">'
             f'{t.w("figure_hazard")}</th><th class="left" rowspan="2">{t.w("figure")}</th>'
             f'<th rowspan="2">{t.w("figure_value")}</th><th colspan="5">{head}</th></tr>'
             f"<tr>{pmd_heads}</tr></thead><tbody>{rows}</tbody></table>"
-            f'<p class="note">{t.w("ranges_note")}</p>'
+            + (f'<p class="note">{note}</p>' if note else "")
         )
 
-    def cell(self, row, hid, column) -> str:
-        value = _row_value(row, column)
+    def cell(self, row, hid, column, unknown=False) -> str:
+        """A figure of zones.csv with its curve-variant range (``_low``/``_high``) and,
+        for an AAD, its ensemble members' (:func:`_member_range`); "–" if ``unknown``."""
+        value = np.nan if unknown else _row_value(row, column)
         low, high = _row_value(row, f"{column}_low"), _row_value(row, f"{column}_high")
-        span = ""
-        if _finite(low) and _finite(high):
-            span = f'<span class="range">{self.text.num(low)}–{self.text.num(high)}</span>'
+        span = self.text.range_span(low, high)
+        span += self.text.range_span(*_member_range(row, column), members=True)
+        span = "" if unknown else span
         return (
             f'<td data-hazard="{esc(hid)}" data-figure="{esc(column)}" data-value="{value!r}">'
             f"{self.text.num(value)}{span}</td>"
@@ -286,8 +246,10 @@ class _Profiles:
                 return hid, column, row
         return None, None, None
 
-    def needs_section(self, code, name) -> str:
+    def needs_section(self, code, empty=False) -> str:
         t = self.text
+        if empty:  # no cell of the analysis grid: not known, not "no needs"
+            return f'<h2>{t.w("needs_unknown")}</h2><p class="note">{t.w("needs_no_cells")}</p>'
         hid, column, row = self.needs_hazard(code)
         if hid is None:
             return ""
@@ -308,7 +270,9 @@ class _Profiles:
         note = f'<p class="note">{t.w("needs_profile", profile=esc(profile_title))}</p>'
         if round(displaced) < 1:
             return f'<h2>{title}</h2><p class="note">{t.w("needs_none")}</p>'
-        size = self.needs["household_size"]
+        sizes, own = zone_household_sizes(self.needs, _row_value(row, "household_size"))
+        size, whose = float(sizes[0]), self.needs.get("household_size_from", "profile")
+        whose = t.w("household_unit" if own[0] else f"household_{whose}")
         body = ""
         for need in self.needs["needs"]:
             factor = per_person(need, size)
@@ -316,7 +280,11 @@ class _Profiles:
             period = t.w(f"period_{need['period']}")
             if need["per"] == "household":
                 quantity = t.w(
-                    "per_household", quantity=t.qty(need["quantity"]), unit=unit, size=t.qty(size)
+                    "per_household",
+                    quantity=t.qty(need["quantity"]),
+                    unit=unit,
+                    size=t.qty(round(size, 1)),
+                    source=whose,
                 )
             else:
                 quantity = f"{t.qty(need['quantity'])} {unit} {period}".strip()
@@ -374,6 +342,15 @@ class _Profiles:
             country=esc(str(self.run.summary.get("country", ""))),
             date=esc(self.run.date),
         )
+
+
+def _member_range(row, column) -> tuple[float, float]:
+    """The lowest and highest AAD of an event set's ensemble members (zones.csv
+    ``aad_member_min``/``_max``) for ``column`` ``aad``; NaN for other figures and
+    hazards without members."""
+    if column != "aad":
+        return np.nan, np.nan
+    return _row_value(row, "aad_member_min"), _row_value(row, "aad_member_max")
 
 
 def _as_float(value):

@@ -91,8 +91,8 @@ def test_needs_are_displaced_times_the_profile_quantities(run_dir, tmp_path):
 
 def test_needs_take_the_runs_household_size_when_none_is_given(tmp_path):
     """The run sets 4 people a household in A and 5 in B (4 x 4 grid, A = columns 0-1):
-    family kits use the run's mean size, people / households over the units (one figure,
-    so units add up to the nation), not the profile's five; --household-size wins."""
+    family kits use each unit's own size (as Sendai B-3a does), the run's mean only where a
+    unit has none, not the profile's five; --household-size wins."""
     import json
 
     from mecc.run import run_country
@@ -113,12 +113,12 @@ def test_needs_take_the_runs_household_size_when_none_is_given(tmp_path):
     needs = pd.read_csv(out / "needs.csv", encoding="utf-8-sig")
     kits = needs[(needs["need_id"] == "family_kits") & (needs["hazard_id"] == "rf")]
     kits = kits.set_index("zone_code")
-    assert kits.loc["B", "amount"] == pytest.approx(kits.loc["B", "displaced"] / mean)
-    assert kits.loc["A", "amount"] == pytest.approx(kits.loc["A", "displaced"] / mean)
+    assert kits.loc["B", "amount"] == pytest.approx(kits.loc["B", "displaced"] / 5)
+    assert kits.loc["A", "amount"] == pytest.approx(kits.loc["A", "displaced"] / 4)
     assert kits.loc["B", "displaced"] > 0 and mean == pytest.approx(4.5, abs=0.5)
     about = json.loads((out / "needs_profile.json").read_text(encoding="utf-8"))
     assert about["household_size"] == pytest.approx(mean)
-    assert about["household_size_source"].startswith("the run's mean household size")
+    assert about["household_size_source"].startswith("each zone's own household size")
     given = write_needs(tmp_path / "run", tmp_path / "given", household_size=6)
     kits = pd.read_csv(given / "needs.csv", encoding="utf-8-sig")
     row = kits[(kits["need_id"] == "family_kits") & (kits["hazard_id"] == "rf")]
