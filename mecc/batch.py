@@ -29,7 +29,14 @@ from pathlib import Path
 import pandas as pd
 
 from mecc.errors import ConfigError, InputFileError, OutputExistsError
-from mecc.outputs import OUTPUT_MARKER, OutputFolder, files_named_by, made_by, write_csv
+from mecc.outputs import (
+    OUTPUT_MARKER,
+    OutputFolder,
+    files_named_by,
+    made_by,
+    write_csv,
+    write_problem,
+)
 
 __all__ = ["BATCH_COMMAND", "BatchResult", "batch_row", "run_batch"]
 
@@ -262,9 +269,17 @@ class _DirectFolder:
     def __exit__(self, exc_type, exc, tb):
         if exc_type is None:
             return False
-        (self.target / ".batch.csv.partial").unlink(missing_ok=True)
-        if self.owned and self.target.is_dir():
-            _write_marker(self.target)
+        try:
+            (self.target / ".batch.csv.partial").unlink(missing_ok=True)
+            if self.owned and self.target.is_dir():
+                _write_marker(self.target)
+        except OSError:  # a folder that cannot be written: the error below says so
+            pass
+        named = getattr(exc, "filename", None) if isinstance(exc, OSError) else None
+        if named is not None and Path(os.fsdecode(named)).parent == self.target:
+            problem = write_problem(exc, self.target)  # the folder, not a file of mecc's
+            if problem is not None:
+                raise problem from exc
         return False
 
     def commit(self) -> Path:

@@ -125,6 +125,7 @@ def run_command(
     """
     from mecc.cluster import dask_client
 
+    _refuse_idle_options(len(run_files), jobs, dask_address, chunk_size)
     options = {
         "overwrite": overwrite,
         "threads": threads,
@@ -147,6 +148,24 @@ def run_command(
             batch = {**options, "jobs": jobs, "dask": client}
             exit_code = _run_many(list(run_files), out_dir, batch, bars, quiet, as_json)
     ctx.exit(exit_code)
+
+
+def _refuse_idle_options(files: int, jobs: int, dask_address, chunk_size) -> None:
+    """Options that would do nothing are usage errors, as other conflicting options are."""
+    if chunk_size is not None and dask_address is None:
+        raise click.UsageError("--chunk-size applies with --dask only")
+    if chunk_size is not None and files > 1:
+        raise click.UsageError(
+            "--chunk-size applies to one run file only (with several, each file is one Dask task)"
+        )
+    if jobs > 1 and dask_address is not None:
+        raise click.UsageError(
+            "give --jobs or --dask, not both (with --dask the Dask workers run the files)"
+        )
+    if jobs > 1 and files == 1:
+        raise click.UsageError(
+            "--jobs applies to several run files (one run uses --threads, or --dask)"
+        )
 
 
 @contextmanager
@@ -190,7 +209,7 @@ def _run_many(run_files, out_dir, options, bars, quiet, as_json) -> int:
     bars.close()
     for row in batch.rows:
         if row["exit_code"] != 0:
-            click.echo(f"error: {row['run_file']}: {row['message']}", err=True)
+            click.echo(f"error: {_naming(row['run_file'], row['message'])}", err=True)
     if as_json:
         runs = []
         for row in batch.rows:
@@ -217,6 +236,17 @@ def _run_many(run_files, out_dir, options, bars, quiet, as_json) -> int:
             else:
                 click.echo(f"  {row['run_file']}: {row['status']} (exit {row['exit_code']})")
     return batch.exit_code
+
+
+def _naming(run_file: str, message: str) -> str:
+    """A run's error message led by its run file, named once (a message about the run
+    file itself names it already, at times by its file name alone)."""
+    message = str(message)
+    for named in (f"{run_file}: ", f"{Path(run_file).name}: "):
+        if message.startswith(named):
+            message = message[len(named) :]
+            break
+    return f"{run_file}: {message}"
 
 
 @contextmanager
