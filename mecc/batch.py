@@ -34,6 +34,7 @@ from mecc.outputs import (
     OutputFolder,
     files_named_by,
     made_by,
+    make_folder,
     write_csv,
     write_problem,
 )
@@ -128,7 +129,7 @@ def run_batch(
                 progress("runs", len(outs), len(outs))
         for row, stem in zip(rows, stems, strict=True):  # where the run is once in place
             row["out_dir"] = str(out_dir / stem)
-        root.mkdir(parents=True, exist_ok=True)
+        make_folder(root)  # a file where the folder must be: one line
         staging = root / ".batch.csv.partial"
         write_csv(pd.DataFrame(rows), staging)
         os.replace(staging, root / "batch.csv")

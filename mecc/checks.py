@@ -327,8 +327,9 @@ def write_template(
     country = (country or "").strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", country):
         raise ConfigError(f"--country: give an ISO 3166 alpha-3 code such as KEN, not {country!r}")
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    from mecc.outputs import make_folder
+
+    folder = make_folder(folder)  # a file where the folder must be: one line
     path = folder / f"{country.lower()}.yaml"
     if path.exists() and not overwrite:
         raise OutputExistsError(f"{path}: file exists; use --overwrite to replace it")

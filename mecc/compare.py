@@ -48,7 +48,9 @@ def compare_runs(base_dir, future_dir, out_dir, *, overwrite=False) -> os.PathLi
     mecc.errors.InputFileError
         A folder without zones.csv or summary.json.
     mecc.errors.DataError
-        Runs of other zones or hazards (naming what each alone has).
+        Runs of other countries, zones or hazards (naming what each alone has), or a
+        hazard of another type or kind in each run (a return-period set in one, a
+        scenario in the other: AAD against displaced people).
     """
     from mecc.outputs import OutputFolder, write_csv
     from mecc.run_folder import check_out_dir
@@ -72,7 +74,12 @@ def compare_runs(base_dir, future_dir, out_dir, *, overwrite=False) -> os.PathLi
             + _differences(merged, {"left_only": base_dir, "right_only": future_dir})
         )
     runs = (base_dir, future_dir)
-    nations = [_national_rows(run, frame) for run, frame in zip(runs, frames, strict=True)]
+    summaries = [_summary(run) for run in runs]
+    _refuse_other_countries(runs, summaries)
+    _refuse_other_kinds(runs, summaries, dict.fromkeys(frames[0]["hazard_id"]))
+    nations = [
+        _national_rows(summary, frame) for summary, frame in zip(summaries, frames, strict=True)
+    ]
     national = _side(nations[0], keys, "baseline").merge(_side(nations[1], keys, "future"), on=keys)
     merged = pd.concat([national, merged.drop(columns="_merge")], ignore_index=True)
     out = merged[["zone_code", "zone_name_baseline", "level_baseline", "hazard_id"]].rename(
@@ -114,17 +121,61 @@ def _side(frame: pd.DataFrame, keys: list, run: str) -> pd.DataFrame:
     return frame.rename(columns={c: f"{c}_{run}" for c in frame.columns if c not in keys})
 
 
-def _national_rows(run: Path, zones: pd.DataFrame) -> pd.DataFrame:
-    """One row per hazard of ``zones`` (zones.csv) with the nation's figures of the run's
-    summary.json, in zones.csv's columns."""
+def _summary(run: Path) -> dict:
+    """The run's summary.json (its ``country`` as text, its ``hazards`` a mapping)."""
     path = run / "summary.json"
     try:
         summary = json.loads(path.read_text(encoding="utf-8"))
-        country, hazards = str(summary["country"]), summary["hazards"]
+        summary["country"] = str(summary["country"])
+        if not isinstance(summary["hazards"], dict):
+            raise TypeError("hazards is not a mapping")
     except FileNotFoundError:
         raise InputFileError(f"{run}: not a run folder (no summary.json)") from None
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise InputFileError(f"{path}: unreadable ({error})") from None
+    return summary
+
+
+def _refuse_other_countries(runs: tuple, summaries: list) -> None:
+    """Refuse runs of two countries (their zones may share codes; the nations never do)."""
+    countries = [summary["country"] for summary in summaries]
+    if countries[0] != countries[1]:
+        raise DataError(
+            f"{runs[1]}: a run of country {countries[1]}, and {runs[0]} of {countries[0]}; "
+            "compare two runs of the same country"
+        )
+
+
+_KIND_WORDS = {
+    "return_periods": "a return-period set",
+    "events": "an event set",
+    "scenario": "a scenario",
+    "relocation": "a relocation (slow-onset) hazard",
+}
+
+
+def _refuse_other_kinds(runs: tuple, summaries: list, hazard_ids) -> None:
+    """Refuse a hazard that is of another type or kind in each run (a return-period set
+    in one, a scenario in the other): its figures are not the same quantities."""
+    for hazard_id in hazard_ids:
+        records = [summary["hazards"].get(hazard_id) or {} for summary in summaries]
+        for field, words in (("type", "of type {}"), ("kind", "{}")):
+            values = [record.get(field) for record in records]
+            if None not in values and values[0] != values[1]:  # (older runs: unsaid)
+                said = [
+                    words.format(_KIND_WORDS.get(v, v) if field == "kind" else v) for v in values
+                ]
+                raise DataError(
+                    f"{runs[1]}: hazard {hazard_id} is {said[1]} here and {said[0]} in "
+                    f"{runs[0]}; their figures cannot be compared (give the hazard the "
+                    "same type and kind in both run files)"
+                )
+
+
+def _national_rows(summary: dict, zones: pd.DataFrame) -> pd.DataFrame:
+    """One row per hazard of ``zones`` (zones.csv) with the nation's figures of the run's
+    summary.json, in zones.csv's columns."""
+    country, hazards = summary["country"], summary["hazards"]
     rows = []
     for hazard_id in dict.fromkeys(zones["hazard_id"]):
         record = hazards.get(hazard_id) or {}

@@ -34,6 +34,7 @@ __all__ = [
     "OUTPUT_MARKER",
     "OutputFolder",
     "made_by",
+    "make_folder",
     "csv_text",
     "files_named_by",
     "sha256_of",
@@ -88,6 +89,14 @@ class OutputFolder:
                 f"{target}: a backslash is not a folder separator on Linux and macOS (it "
                 "would be part of the folder's name, which HDF5 cannot write into); use /"
             )
+        try:  # HDF5 and GDAL take UTF-8 names (bytes such as 0xFF are kept as surrogates)
+            os.fspath(self.target).encode("utf-8")
+        except UnicodeEncodeError:
+            shown = os.fsencode(self.target).decode("utf-8", "backslashreplace")
+            raise ConfigError(
+                f"{shown}: the output folder's path is not valid UTF-8, which the NetCDF and "
+                "GeoTIFF writers require; choose or rename a folder with a UTF-8 name"
+            ) from None
         if self.target.is_symlink():  # a link to an earlier output: replace what it names
             self.target = self.target.resolve()  # (the link stays; it was left dangling)
         self.overwrite = overwrite
@@ -146,10 +155,7 @@ class OutputFolder:
             self.path = self.target.parent / name
             self.path.mkdir()
         except OSError as error:
-            problem = write_problem(error, self.target)
-            if problem is None:
-                raise
-            raise problem from error
+            raise (write_problem(error, self.target) or _unmakeable(error, self.target)) from None
         return self.path
 
     def _remove_abandoned(self) -> None:
@@ -166,8 +172,12 @@ class OutputFolder:
                 shutil.rmtree(entry, ignore_errors=True)
 
     def __exit__(self, exc_type, exc, tb):
+        # a writer library's failure on a full disk (measured before the staged files go)
+        full = _writer_failure(exc) and _nearly_full(self.path)
         if exc_type is not None and self.path is not None and self.path.exists():
             shutil.rmtree(self.path, ignore_errors=True)
+        if full:
+            raise MeccError(_WRITE_PROBLEMS[errno.ENOSPC].format(self.target)) from exc
         named = _named_file(exc) if exc is not None else None
         if named is None or _inside(named, self.target.parent):  # the outputs, not an input
             problem = write_problem(exc, self.target)
@@ -310,6 +320,60 @@ def write_problem(error, where=None) -> MeccError | None:
     if where is None:
         where = _unstaged(named) if named else "the output"
     return MeccError(_WRITE_PROBLEMS[code].format(where))
+
+
+def make_folder(folder) -> Path:
+    """``folder`` made with its parents (kept if it exists); the system's refusal (a file
+    where a folder must be, no permission, no space) is one line, exit 1."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise (write_problem(error, folder) or _unmakeable(error, folder.absolute())) from None
+    return folder
+
+
+def _unmakeable(error: OSError, target: Path) -> MeccError:
+    """Why the output folder ``target`` cannot be made (a file where a folder must be,
+    a folder that takes no new folders: ``/proc``), as one line."""
+    found = next((p for p in (target, *target.parents) if os.path.lexists(p)), None)
+    if found is not None and not found.is_dir():
+        why = f"{found} is a file, not a folder" if found.is_file() else f"{found} is not a folder"
+    else:
+        reason = (error.strerror or str(error)).lower()
+        why = f"no folder can be made in {found or target.parent} ({reason})"
+    return MeccError(f"{target}: cannot make the output folder: {why}; choose another --out")
+
+
+# errors of the libraries that write the outputs that do not quote the system's reason
+_WRITER_MODULES = ("rasterio", "pyogrio", "fiona", "netCDF4", "h5py")
+_NEARLY_FULL = 1 << 20
+"""Free bytes below which a writer's failure is taken for a full disk: a write that
+fails for want of space fills the disk first (what fits is written), so the space left
+is less than a block or two, not a megabyte."""
+
+
+def _writer_failure(error) -> bool:
+    """True for a writer library's failure that does not say why (netCDF4's
+    ``RuntimeError: NetCDF: HDF error``, pyogrio's ``Failed to commit transaction``),
+    or says another reason (netCDF4 reports a file HDF5 cannot create on a full disk as
+    ``Permission denied``, in the staging folder mecc has just made)."""
+    if error is None or isinstance(error, MeccError):
+        return False
+    if isinstance(error, PermissionError):
+        return True
+    module = type(error).__module__.split(".")[0]
+    if module in _WRITER_MODULES:
+        return True
+    return isinstance(error, RuntimeError | OSError) and "NetCDF: " in str(error)
+
+
+def _nearly_full(folder) -> bool:
+    """True if the file system holding ``folder`` has (almost) no space left for us."""
+    try:
+        return folder is not None and shutil.disk_usage(folder).free < _NEARLY_FULL
+    except (OSError, ValueError):
+        return False
 
 
 def _named_file(error) -> str | None:

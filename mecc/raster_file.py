@@ -56,6 +56,7 @@ class RasterFile:
         self._local = threading.local()
         self._counting = threading.Lock()  # blocks are read on several threads
         self.extreme_cells = 0
+        _refuse_undecodable(self.path, self.label)
         try:
             with rasterio.open(self.path) as dataset:
                 self.grid = GridSpec.from_dataset(dataset, self.label)
@@ -183,3 +184,31 @@ class RasterFile:
         masks = np.empty(shape, dtype=np.uint8)
         self._read_columns(dataset.read_masks, wanted, window, masks)
         return masks
+
+
+def _refuse_undecodable(path: str, label: str) -> None:
+    """Refuse a path GDAL cannot be given: GDAL takes UTF-8 names, and a folder or file
+    named in another encoding (bytes such as 0xFF, kept by Python as surrogates) has
+    none. The line names the first such part of the path."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        parts = [part for part in path.split(os.sep) if not _utf8(part)]
+        shown = os.fsencode(parts[0] if parts else path).decode("utf-8", "backslashreplace")
+        raise InputFileError(
+            f"{_printable(label)}: the path {_printable(path)} cannot be passed to GDAL: "
+            f"the name '{shown}' in it is not valid UTF-8; rename that folder or file"
+        ) from None
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _printable(text: str) -> str:
+    """``text`` with undecodable bytes shown as ``\\xff`` (safe to print)."""
+    return os.fsencode(text).decode("utf-8", "backslashreplace") if not _utf8(text) else text
