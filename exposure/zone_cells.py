@@ -21,9 +21,11 @@ from mecc.grid import GridSpec
 
 __all__ = ["in_cells", "moved_to"]
 
-EDGE_WIDENING = 1e-6
-"""Cells by which the units are burnt wider: a cell whose centre lies on an edge belongs
-to a unit touching it (the last listed), never to the outside."""
+DIGITS = 9
+"""Decimals of a cell to which positions in cell coordinates are rounded: an edge drawn
+through cell centres (59.49999999999997 after the conversion) lies on them exactly (59.5),
+and GDAL's own rule for a centre on an edge decides, the same for every block, as it
+does for a whole grid burnt at once."""
 
 
 def in_cells(geoms: np.ndarray, grid: GridSpec) -> tuple:
@@ -35,9 +37,9 @@ def in_cells(geoms: np.ndarray, grid: GridSpec) -> tuple:
     t = grid.transform
     a, e = abs(t.a), abs(t.e)
     cells = shapely.transform(
-        geoms, lambda xy: np.column_stack(((xy[:, 0] - t.c) / a, (xy[:, 1] - t.f) / e))
+        geoms,
+        lambda xy: np.round(np.column_stack(((xy[:, 0] - t.c) / a, (xy[:, 1] - t.f) / e)), DIGITS),
     )
-    cells = shapely.buffer(cells, EDGE_WIDENING, quad_segs=1, join_style="mitre")
     return cells, Affine(math.copysign(1.0, t.a), 0.0, 0.0, 0.0, math.copysign(1.0, t.e), 0.0)
 
 

@@ -84,20 +84,36 @@ def test_zones_are_the_same_in_every_block_shape(tmp_path, size):
     np.testing.assert_array_equal(_tiled(zones, size), whole)
 
 
-def test_a_centre_on_the_outer_edge_belongs_to_the_unit(tmp_path):
+def test_the_whole_grid_agrees_with_gdal_burning_it_at_once(tmp_path):
+    """Centres on edges follow GDAL's own rule for a grid burnt at once in map
+    coordinates (a widening of the units once put every centre on an outer edge inside,
+    and gave a shared edge to the unit listed last)."""
     zones = _zones(tmp_path)
     whole = zones.rasterize(Window(0, 0, GRID.width, GRID.height))
-    # the rectangle of centres from column 3 to 146 and row 4 to 140, edges included,
-    # is inside the units; everything else is outside
-    inside = np.zeros(GRID.shape, dtype=bool)
-    inside[4:141, 3:147] = True
-    np.testing.assert_array_equal(whole != zones.outside_index, inside)
-    # and GDAL on the whole grid in map coordinates agrees on which cells are in a unit
     reference = np.full(GRID.shape, zones.outside_index, dtype=np.int32)
     rasterio.features.rasterize(
         ((g, i) for i, g in enumerate(zones._geoms)), out=reference, transform=GRID.transform
     )
-    assert (reference != zones.outside_index).sum() <= inside.sum()
+    np.testing.assert_array_equal(whole, reference)
+    # a unit filling another's hole, edges through centres, listed first or last
+    outer = Polygon(
+        [_centre(10, 10), _centre(40, 10), _centre(40, 40), _centre(10, 40)],
+        [[_centre(20, 20), _centre(30, 20), _centre(30, 30), _centre(20, 30)]],
+    )
+    inner = Polygon([_centre(20, 20), _centre(30, 20), _centre(30, 30), _centre(20, 30)])
+    for order in ((inner, outer), (outer, inner)):
+        path = write_zones(tmp_path / "holes.geojson", ["P", "Q"], list(order))
+        spec = {"path": str(path), "code_field": "code", "level": 1}
+        holed = read_zones(spec, tmp_path, "XXZ")
+        holed.prepare(GRID)
+        cells = holed.rasterize(Window(0, 0, GRID.width, GRID.height))
+        reference = np.full(GRID.shape, holed.outside_index, dtype=np.int32)
+        rasterio.features.rasterize(
+            ((g, i) for i, g in enumerate(holed._geoms)), out=reference, transform=GRID.transform
+        )
+        np.testing.assert_array_equal(cells, reference)
+        # the inner unit's 10 x 10 centres, and the edge row GDAL gives the last burnt
+        assert (cells == (0 if order[0] is inner else 1)).sum() in (100, 110)
 
 
 @pytest.mark.parametrize("size", [16, 45, 64])
