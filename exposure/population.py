@@ -96,28 +96,34 @@ _OTHER_AREA = (
     r"(?:ha|hectares?|m\s*\^?\s*2|sq\.?\s*m|square\s+met(?:er|re)s?|sq\.?\s*mi(?:les?)?|"
     r"mi\s*\^?\s*2|square\s+miles?|acres?)\b"
 )
-_STATEMENTS = (  # (kind, strong, pattern); the first match decides a text
+_STATEMENTS = (  # (kind, strong, pattern)
     ("density", True, _PER + _KM2),
     ("density", True, r"\bkm\s*\^?\s*-\s*2\b"),
     ("other", True, _PER + _OTHER_AREA),
-    ("density", True, r"\bdensity\b"),
-    ("count", True, _PER + r"(?:grid\s+)?(?:cell|pixel)s?\b"),
+    ("density", True, r"^(?:population\s+|people\s+)?density$"),
+    ("count", True, _PER + r"(?:grid\s+)?(?:cell|pixel)s?\b|\bgrid\s+cells?\b"),
     ("count", True, r"\b(?:head)?counts?\b|\bnumber\s+of\s+(?:people|persons|inhabitants)\b"),
     ("count", False, r"^(?:people|persons?|inhabitants|individuals)$"),
 )
 """How files state what their values are. A bare "people" (a ``unit`` tag) is a weak count
-statement: a text naming people per km² in the same file outweighs it."""
+statement: a text naming people per km² in the same file outweighs it. The word "density"
+states a density only as the whole text ("population density"), not inside a sentence
+("count adjusted to UN density estimates")."""
 
 
 def _kind_of(text: str):
-    """``(kind, strong)`` a text states (``kind`` may be ``"other"``: per ha, m², mi²)."""
+    """``(kind, strong)`` a text states (``kind`` may be ``"other"``: per ha, m², mi²), or
+    None: a text matching no statement, or statements of two kinds ("persons per 1 km2
+    grid cell" is a count on a 1 km grid, not a density), says nothing for sure."""
     spoken = str(text).strip().lower().replace("_", " ")
     spoken = spoken.replace("²", "2").replace("⁻", "-").replace("−", "-")
     spoken = re.sub(r"\s+", " ", spoken)
-    for kind, strong, pattern in _STATEMENTS:
-        if re.search(pattern, spoken):
-            return kind, strong
-    return None
+    matched = [
+        (kind, strong) for kind, strong, pattern in _STATEMENTS if re.search(pattern, spoken)
+    ]
+    if len({kind for kind, _ in matched}) != 1:
+        return None
+    return matched[0][0], any(strong for _, strong in matched)
 
 
 def stated_kind(path, band: int = 1):

@@ -311,3 +311,19 @@ def test_a_run_without_kind_reads_a_density_file_as_densities(tmp_path):
     expected = float((POP * _cell_areas_km2()).sum())
     assert summary["population_total"] == pytest.approx(expected, rel=1e-6)
     assert summary["hazards"]["h"]["displaced"] == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "persons per 1 km2 grid cell",  # a count on a 1 km grid: both kinds named, none sure
+        "residential population count per cell (built-up density model)",
+        "Population count adjusted to match UN density estimates",
+    ],
+)
+def test_texts_that_mention_density_in_passing_do_not_make_a_count_a_density(tmp_path, text):
+    """Read as a density these files' counts were multiplied by the cells' areas, and a
+    run file's kind: count was refused (review)."""
+    path = _tagged(tmp_path / "pop.tif", POP, description=text)
+    assert PopulationGrid(path, kind=None, label="p").kind == "count"
+    assert PopulationGrid(path, kind="count", label="p").kind == "count"
