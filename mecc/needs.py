@@ -269,7 +269,7 @@ def needs_table(run, profile: dict, *, hazard_id=None, return_period=DEFAULT_RET
         note = np.where(np.isnan(displaced), _blank_reason(info, column), "")
         note = np.where(empty, NO_CELLS_NOTE, note)
         own = rows.get("household_size", pd.Series(np.nan, index=rows.index))
-        sizes = zone_household_sizes(profile, own)[0]
+        sizes = _parents_from_units(rows, displaced, zone_household_sizes(profile, own)[0])
         for need in profile["needs"]:
             factor = per_person(need, sizes)
             frames.append(
@@ -303,6 +303,26 @@ def needs_table(run, profile: dict, *, hazard_id=None, return_period=DEFAULT_RET
             f"(scenario displaced or pmd_{return_period:g})"
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def _parents_from_units(rows: pd.DataFrame, displaced: np.ndarray, sizes: np.ndarray):
+    """Household sizes with each parent's replaced by its units' (level by level, finest
+    first): the displaced people over the households they make in its units, so a
+    parent's needs per household are the sum of its units' (each at its own size)."""
+    sizes = np.asarray(sizes, dtype=np.float64).copy()
+    codes = rows["zone_code"].astype(str).to_numpy()
+    parents = rows.get("parent_code", pd.Series("", index=rows.index)).fillna("").astype(str)
+    parents = parents.to_numpy()
+    levels = pd.to_numeric(rows["level"], errors="coerce").to_numpy()
+    for level in sorted({lv for lv in levels if np.isfinite(lv)}, reverse=True):
+        for k in np.flatnonzero(levels == level):
+            units = np.flatnonzero(parents == codes[k])
+            if units.size == 0:
+                continue
+            households = displaced[units] / sizes[units]
+            if np.isfinite(households).all() and households.sum() > 0:
+                sizes[k] = displaced[units].sum() / households.sum()
+    return sizes
 
 
 NO_CELLS_NOTE = (
