@@ -154,14 +154,22 @@ _KIND_WORDS = {
 }
 
 
+_FIGURE_OF_KIND = {"events": "aad", "return_periods": "aad"}
+"""Kinds of hazard set whose headline figure is the same quantity (an AAD)."""
+
+
 def _refuse_other_kinds(runs: tuple, summaries: list, hazard_ids) -> None:
-    """Refuse a hazard that is of another type or kind in each run (a return-period set
-    in one, a scenario in the other): its figures are not the same quantities."""
+    """Refuse a hazard that is of another type in each run, or whose figures are other
+    quantities (a scenario's displaced people in one, a set's AAD in the other); an event
+    set and a return-period set of the same hazard both give an AAD and are compared."""
     for hazard_id in hazard_ids:
         records = [summary["hazards"].get(hazard_id) or {} for summary in summaries]
         for field, words in (("type", "of type {}"), ("kind", "{}")):
             values = [record.get(field) for record in records]
-            if None not in values and values[0] != values[1]:  # (older runs: unsaid)
+            same = _FIGURE_OF_KIND.get(values[0], values[0]) == _FIGURE_OF_KIND.get(
+                values[1], values[1]
+            )
+            if None not in values and not (same if field == "kind" else values[0] == values[1]):
                 said = [
                     words.format(_KIND_WORDS.get(v, v) if field == "kind" else v) for v in values
                 ]

@@ -71,6 +71,27 @@ def test_compare_refuses_a_hazard_of_another_kind_either_way(cli, tmp_path):
     assert not out.exists()  # before the fix: KeyError one way, a figure dropped the other
 
 
+def test_compare_takes_an_event_set_against_return_period_maps(cli, tmp_path):
+    """Both give an AAD (review: the kind check first refused this pair too)."""
+    import json
+
+    import pandas as pd
+
+    from tests._run_inputs import event_hazard
+
+    maps = _run(cli, tmp_path, "maps")
+    events = _run(cli, tmp_path, "events", hazards=[event_hazard("rf")])
+    out = tmp_path / "cmp"
+    assert cli("compare", maps, events, "--out", out).exit_code == 0
+    table = pd.read_csv(out / "compare.csv", encoding="utf-8-sig", dtype={"zone_code": str})
+    national = table[table["level"] == 0].iloc[0]
+    aad = [
+        json.loads((r / "summary.json").read_text())["hazards"]["rf"]["aad"] for r in (maps, events)
+    ]
+    assert national["aad_baseline"] == pytest.approx(aad[0], rel=1e-12)
+    assert national["aad_future"] == pytest.approx(aad[1], rel=1e-12)
+
+
 def test_compare_refuses_runs_of_two_countries(cli, tmp_path):
     first, second = _run(cli, tmp_path, "aaa"), _run(cli, tmp_path, "bbb", country="BBB")
     out = tmp_path / "cmp"
