@@ -173,13 +173,14 @@ class OutputFolder:
 
     def __exit__(self, exc_type, exc, tb):
         # a writer library's failure on a full disk (measured before the staged files go)
-        full = _writer_failure(exc) and _nearly_full(self.path)
+        named = _named_file(exc) if exc is not None else None
+        ours = named is None or _inside(named, self.target.parent)  # not an input's failure
+        full = ours and _writer_failure(exc) and _nearly_full(self.path)
         if exc_type is not None and self.path is not None and self.path.exists():
             shutil.rmtree(self.path, ignore_errors=True)
         if full:
             raise MeccError(_WRITE_PROBLEMS[errno.ENOSPC].format(self.target)) from exc
-        named = _named_file(exc) if exc is not None else None
-        if named is None or _inside(named, self.target.parent):  # the outputs, not an input
+        if ours:
             problem = write_problem(exc, self.target)
             if problem is not None:
                 raise problem from exc

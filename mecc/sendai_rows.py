@@ -220,7 +220,7 @@ class RowBuilder:
         # variants that all give one value (B-1: damaged + destroyed) are said to, and leave
         # the range to the members where there are members
         agree = finite.size > 1 and np.isclose(finite.min(), finite.max(), rtol=1e-9, atol=0)
-        if agree:
+        if agree and finite.max() != 0:  # (variants agreeing on nobody: no news)
             extra["notes"] = _join(extra.get("notes"), "the curve variants all give this value")
         members = None if members is None else members[np.isfinite(members)]
         if members is not None and members.size > 1:

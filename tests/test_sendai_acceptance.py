@@ -90,7 +90,8 @@ def test_demo_b3_b4_exclusive_against_numpy(demo_folder, demo_table):
     b1 = demo_table[(demo_table["indicator_code"] == "B-1") & (demo_table["low"] != "")]
     curves = b1["range_kind"].str.startswith("curve variants")
     assert curves.sum() > 0 and (b1.loc[~curves, "range_kind"].str.startswith("ensemble")).all()
-    assert b1["notes"].str.contains("the curve variants all give this value").all()
+    said = b1["notes"].str.contains("the curve variants all give this value")
+    assert (said == (b1["value_number"].astype(float) != 0)).all()  # (0 for all: unsaid)
     low, high = (b1.loc[curves, k].astype(float) for k in ("low", "high"))
     np.testing.assert_allclose(low, high, rtol=1e-12)
 

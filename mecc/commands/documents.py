@@ -23,8 +23,9 @@ _HOUSEHOLD = click.option(
     "--household-size",
     type=float,
     default=None,
-    help="People per household for items given per household (default: the run's mean "
-    "household size when it has one, else the profile's).",
+    help="People per household for items given per household, in every unit (default: each "
+    "unit's own household size where the run has one, else the run's mean, else the "
+    "profile's).",
 )
 
 
