@@ -199,7 +199,12 @@ class Text:
         plain = "sendai_b1_year" if yearly else "sendai_b1"
         if not parts or set(B1_PARTS) <= set(parts):
             return self.w(plain)
-        reason = "b1_no_damage" if not {"B-3", "B-4"} & set(parts) else "b1_no_livelihoods"
+        if "B-5" not in parts:
+            reason = "b1_no_livelihoods"
+        elif not {"B-3", "B-4"} & set(parts):
+            reason = "b1_no_damage"
+        else:  # one of B-3 / B-4 without the other: no reason to give
+            return self.w(plain)
         reason = self.words.get(reason, reason)
         return self.w(f"{plain}_only", parts=" + ".join(parts), reason=reason)
 

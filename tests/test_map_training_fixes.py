@@ -407,3 +407,16 @@ def test_analyst_handouts_say_what_work_is(pack):
         intro = next(p for p in re.findall(r"<p>(.*?)</p>", page) if "<code>runs/</code>" in p)
         assert "<code>work/</code>" in intro, lang
         assert "--out work/m4_displacement" in page  # the commands write there
+
+
+def test_b1_label_gives_the_reason_of_the_part_that_is_missing():
+    """B-4 alone missing is not 'no livelihoods layer' (review); B-5 missing is."""
+    from mecc.map_text import Text
+
+    text = Text(labels("en"), "en")
+    assert text.b1_label(False, ["B-3", "B-4"]).endswith(
+        "B-3 + B-4 only: no livelihoods layer for B-5)"
+    )
+    assert text.b1_label(False, ["B-5"]).endswith("B-5 only: no damage curve for B-3/B-4)")
+    assert text.b1_label(False, ["B-3", "B-5"]) == "Sendai B-1 (per 100,000)"
+    assert text.b1_label(True, ["B-3", "B-4", "B-5"]) == "Sendai B-1 (per 100,000 per year)"
