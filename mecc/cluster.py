@@ -259,30 +259,12 @@ def _running(keys, dask_worker=None) -> bool:
 
 
 def _remove_staging(out_dirs, pids) -> None:
-    """Remove the staging folders (``.<name>.partial-<pid>-...``) of the batch's runs
-    written by the given processes that have ended."""
-    import shutil
-    from pathlib import Path
+    """Remove the staging folders of the batch's runs written by the given processes
+    that have ended (:func:`mecc.outputs.remove_abandoned`)."""
+    from mecc.outputs import remove_abandoned
 
-    for out in map(Path, out_dirs):
-        for pid in pids:
-            if _alive(int(pid)):
-                continue
-            for staging in out.parent.glob(f".{out.name}.partial-{pid}-*"):
-                shutil.rmtree(staging, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    """Whether a process with this id runs on this machine (True when it cannot be told)."""
-    if os.name == "nt":
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
+    for out in out_dirs:
+        remove_abandoned(out, pids)
 
 
 def _leave_signals() -> None:

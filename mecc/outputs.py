@@ -159,17 +159,9 @@ class OutputFolder:
         return self.path
 
     def _remove_abandoned(self) -> None:
-        """Delete staging folders of this target left by killed runs (their process is gone).
-
-        A run stopped by SIGKILL or a power cut cannot clean up; its staging folder
-        (``.<name>.partial-<pid>-<hex>``) is never mistaken for a result, and the next
-        run into the same target removes it.
-        """
-        prefix = f".{self.target.name}.partial-"
-        for entry in self.target.parent.glob(prefix + "*"):
-            pid = entry.name[len(prefix) :].split("-")[0]
-            if pid.isdigit() and int(pid) != os.getpid() and not _process_alive(int(pid)):
-                shutil.rmtree(entry, ignore_errors=True)
+        """Delete staging folders of this target left by killed runs
+        (:func:`remove_abandoned`)."""
+        remove_abandoned(self.target)
 
     def __exit__(self, exc_type, exc, tb):
         # a writer library's failure on a full disk (measured before the staged files go)
@@ -391,6 +383,25 @@ def _unstaged(name: str) -> str:
     path = Path(name)
     staged = _STAGED_NAME.fullmatch(path.name)
     return str(path.with_name(staged.group("name"))) if staged else name
+
+
+def remove_abandoned(target, pids=None) -> None:
+    """Delete the staging folders of ``target`` (``.<name>.partial-<pid>-<hex>``) whose
+    process has ended (of ``pids`` only, when given; never this process's own).
+
+    A run stopped by SIGKILL, the out-of-memory killer or a power cut cannot clean up; its
+    staging folder is never mistaken for a result, and the next run into the same target
+    (or the batch that started it) removes it.
+    """
+    target = Path(target)
+    prefix = f".{target.name}.partial-"
+    wanted = None if pids is None else {int(pid) for pid in pids}
+    for entry in target.parent.glob(prefix + "*"):
+        pid = entry.name[len(prefix) :].split("-")[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        if (wanted is None or int(pid) in wanted) and not _process_alive(int(pid)):
+            shutil.rmtree(entry, ignore_errors=True)
 
 
 def _process_alive(pid: int) -> bool:
