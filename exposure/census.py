@@ -38,11 +38,11 @@ from mecc.errors import (
     InputFileError,
     MeccWarning,
     NoOverlapError,
-    OutputExistsError,
     did_you_mean,
     read_input_table,
 )
 from mecc.grid import GridSpec
+from mecc.raster_file import check_output_file
 
 __all__ = [
     "CensusReport",
@@ -298,25 +298,10 @@ def _read_weights(path, grid: GridSpec) -> np.ndarray:
     return values
 
 
-def _check_out(path: Path, overwrite: bool) -> None:
-    """Refuse an output that exists (without ``overwrite``) or whose folder is missing."""
-    if path.exists() and not overwrite:
-        raise OutputExistsError(f"{path}: file exists; use --overwrite to replace it")
-    if path.is_dir():
-        raise InputFileError(f"{path}: is a folder; give the GeoTIFF file to write")
-    folder = path.parent
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    if not folder.is_dir():
-        raise InputFileError(f"{path}: {folder} is a file, not a folder")
-    if folder != path.parent:
-        raise InputFileError(f"{path}: folder {path.parent} does not exist")
-
-
 def _write_grid(path: Path, grid: GridSpec, values: np.ndarray, tags: dict, overwrite: bool):
     import rasterio
 
-    _check_out(path, overwrite)
+    check_output_file(path, overwrite)
     staging = path.with_name(f".{path.name}.partial-{uuid.uuid4().hex[:8]}")
     tiled = grid.width >= 256 and grid.height >= 256
     profile = {
@@ -389,7 +374,7 @@ def write_census_population(
     from exposure.zones import read_zone_level
 
     out_path = Path(out_tif)
-    _check_out(out_path, overwrite)
+    check_output_file(out_path, overwrite)
     if resolution is not None and like is not None:
         raise ConfigError("give either a resolution or a grid to copy (--like), not both")
     if resolution is None and like is None:

@@ -52,7 +52,7 @@ from hazards.scenarios import earlier_grids, replace_files, target_grid, write_s
 from mecc.errors import ConfigError, DataError, InputFileError, OutputExistsError, did_you_mean
 from mecc.grid import AlignedBands, GridSpec, source_positions
 from mecc.kernels import flood_fill_below, height_above_drainage, sample_nearest
-from mecc.raster_file import RasterFile
+from mecc.raster_file import RasterFile, check_output_file
 
 __all__ = [
     "LOWEST_GROUND_M",
@@ -396,10 +396,7 @@ def _check_out_file(out_path: Path, overwrite: bool) -> None:
             f"{out_path}: is a folder; give a GeoTIFF file name (a folder of grids is written "
             "with --return-period)"
         )
-    if out_path.exists() and not overwrite:
-        raise OutputExistsError(f"{out_path}: file exists; use --overwrite to replace it")
-    if not out_path.parent.is_dir():
-        raise ConfigError(f"{out_path}: folder {out_path.parent} does not exist; create it first")
+    check_output_file(out_path, overwrite)
 
 
 def write_flood(

@@ -28,6 +28,7 @@ from mecc.errors import (
     did_you_mean,
 )
 from mecc.grid import GridSpec
+from mecc.raster_file import check_output_file
 
 __all__ = [
     "GENERATED_NOTE",
@@ -141,10 +142,7 @@ def write_scenario_grid(
     values = np.asarray(values, dtype=np.float32)
     if values.shape != grid.shape:
         raise DataError(f"{path.name}: values are {values.shape}, the grid is {grid.shape}")
-    if path.exists() and not overwrite:
-        raise OutputExistsError(f"{path}: file exists; use --overwrite to replace it")
-    if not path.parent.exists():
-        raise InputFileError(f"{path}: folder {path.parent} does not exist")
+    check_output_file(path, overwrite)
     staging = path.with_name(f".{path.name}.partial-{uuid.uuid4().hex[:8]}")
     profile = {
         "driver": "GTiff",

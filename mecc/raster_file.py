@@ -12,6 +12,7 @@ import math
 import os
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import rasterio
@@ -21,10 +22,10 @@ from rasterio.enums import MaskFlags
 from rasterio.windows import Window
 
 from mecc import kernels
-from mecc.errors import DataError, InputFileError
+from mecc.errors import ConfigError, DataError, InputFileError, OutputExistsError
 from mecc.grid import EXTREME_VALUE, GridSpec, nodata_sentinels, reused, rolled_columns
 
-__all__ = ["RasterFile"]
+__all__ = ["RasterFile", "check_output_file"]
 
 
 class RasterFile:
@@ -212,3 +213,25 @@ def _utf8(text: str) -> bool:
 def _printable(text: str) -> str:
     """``text`` with undecodable bytes shown as ``\\xff`` (safe to print)."""
     return os.fsencode(text).decode("utf-8", "backslashreplace") if not _utf8(text) else text
+
+
+def check_output_file(path, overwrite: bool) -> Path:
+    """Refuse to write one file at ``path``, before anything is computed: a folder of that
+    name or a missing folder to hold it (bad usage, exit 2), an existing file (without
+    ``overwrite``), a file where its folder must be (exit 1). One line each, naming the
+    path (the generators and ``population from-census`` write their single GeoTIFF
+    through it).
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a folder; give the file to write")
+    if path.exists() and not overwrite:
+        raise OutputExistsError(f"{path}: file exists; use --overwrite to replace it")
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise InputFileError(f"{path}: {folder} is a file, not a folder")
+    if folder != path.parent:  # (bad usage, as for every command: folders are not made)
+        raise ConfigError(f"{path}: folder {path.parent} does not exist; create it first")
+    return path
