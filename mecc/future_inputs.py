@@ -149,13 +149,12 @@ def future_population_grid(config, spec: dict, where: str, baseline):
     """
     from rasterio.warp import transform_bounds
 
-    from exposure.population import PopulationGrid, source_convention
+    from exposure.population import PopulationGrid
 
     path = os.path.join(config.base_dir, spec["path"])
     if not os.path.exists(path):
         raise InputFileError(f"{where}.path: file not found ({path})")
-    given = config.data["population"]
-    nodata = given.get("nodata", source_convention(given.get("source"), "population")["nodata"])
+    nodata = baseline.file.extra_nodata  # population.nodata, else its source's convention
     grid = PopulationGrid(
         path,
         kind=spec.get("kind"),
