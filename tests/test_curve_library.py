@@ -120,6 +120,14 @@ def test_emanuel_displacement_curves(region, v_half):
         assert share(name, wind) == pytest.approx(v**3 / (1 + v**3), abs=2e-4)
 
 
+def test_the_displacement_curves_cite_the_paper_they_come_from():
+    """Kam et al. (2024), Nat Commun, doi:10.1038/s41467-024-53200-w: its authors as the
+    paper lists them (a wrong author list travelled into every run's manifest)."""
+    source = " ".join(get_entry("tc_emanuel_kam2024_wp2").source.split())
+    assert "Kam, Ciccone, Kropf, Riedel, Fairless and Bresch (2024)" in source
+    assert "doi:10.1038/s41467-024-53200-w" in source
+
+
 def test_emanuel_threshold_curves_and_the_implausible_wp2_calibration():
     # damage reaches tau where v^3/(1+v^3) = tau: V* = 25.7 + (v_half - 25.7)(tau/(1-tau))^(1/3)
     for region, v_half in (("na1", 66.3), ("si", 52.4)):
