@@ -19,12 +19,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mecc.errors import ConfigError, CurveError, DataError, InputFileError, read_input_table
+from mecc.errors import (
+    ConfigError,
+    CurveError,
+    DataError,
+    InputFileError,
+    MeccWarning,
+    read_input_table,
+)
 from mecc.kernels import CURVE_LINEAR, CURVE_STEP
 
 __all__ = [
     "VARIANT_ORDER",
     "Curve",
+    "dry_share",
     "load_curve",
     "load_curve_set",
     "pack_curves",
@@ -123,19 +131,44 @@ def pack_curves(curves) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     return x, y, n, kind
 
 
+CURVE_COLUMNS = ("intensity", "share")
+"""The columns of a curve file; any other column is refused, never silently dropped."""
+
+CLIMADA_COLUMNS = ("mdd", "paa", "mdr")
+"""Columns of a CLIMADA impact function: mecc's share is CLIMADA's MDR = MDD x PAA."""
+
+CLIMADA_HINT = "for a CLIMADA impact function give one column share = mdd x paa"
+
+
 def read_curve_csv(path, name: str | None = None, kind: str = "linear", **meta) -> Curve:
     """Read a curve from a CSV file with columns ``intensity,share``.
 
-    Lines starting with ``#`` are comments; other columns are ignored.
+    Lines starting with ``#`` are comments (sources and notes go there). Any other
+    column is refused with a :class:`~mecc.errors.CurveError`, never dropped silently
+    (e.g. CLIMADA's ``paa`` next to ``share``: CLIMADA reads MDR = MDD x PAA). Columns
+    without a header and without values (the trailing separators a spreadsheet may
+    write) are dropped.
     """
     import pandas as pd
 
     label = name or os.fspath(path)
     table = read_input_table(path, "curve file", label=label, comment="#")
-    table.columns = [c.lower() for c in table.columns]
-    for column in ("intensity", "share"):
+    table.columns = [str(c).lower() for c in table.columns]
+    blank = [c for c in table.columns if c.startswith("unnamed: ") and table[c].isna().all()]
+    table = table.drop(columns=blank)
+    climada = any(c in CLIMADA_COLUMNS for c in table.columns)
+    for column in CURVE_COLUMNS:
         if column not in table.columns:
-            raise CurveError(f"{label}: column {column!r} is missing (need intensity,share)")
+            hint = f"; {CLIMADA_HINT}" if climada else ""
+            raise CurveError(f"{label}: column {column!r} is missing (need intensity,share{hint})")
+    other = [_column_name(c, table) for c in table.columns if c not in CURVE_COLUMNS]
+    if other:
+        hint = CLIMADA_HINT if climada else "put notes in lines starting with #"
+        raise CurveError(
+            f"{label}: {'columns' if len(other) > 1 else 'column'} {', '.join(other)} "
+            f"{'are' if len(other) > 1 else 'is'} not read by mecc (a curve file has only "
+            f"the columns intensity,share; {hint})"
+        )
     try:
         x = pd.to_numeric(table["intensity"]).to_numpy(np.float64)
         y = pd.to_numeric(table["share"]).to_numpy(np.float64)
@@ -149,6 +182,13 @@ def read_curve_csv(path, name: str | None = None, kind: str = "linear", **meta) 
         source=meta.pop("source", label),
         **meta,
     )
+
+
+def _column_name(column: str, table) -> str:
+    """A column as an error names it (a column without a header by its position)."""
+    if column.startswith("unnamed: "):
+        return f"{list(table.columns).index(column) + 1} (no header)"
+    return repr(column)
 
 
 def load_curve(
@@ -173,7 +213,50 @@ def load_curve(
     country : str, optional
         The run's country; a built-in curve calibrated for another country (the ITB and
         PAGER fatality models) is refused — give its coefficients in a mapping instead.
+
+    Warns
+    -----
+    MeccWarning
+        Once per curve whose share is above 0 somewhere at intensity <= 0: a cell with
+        intensity <= 0 contributes nothing (DESIGN.md), so that share is not applied,
+        whereas CLIMADA applies MDR(0) to every centroid (see :func:`dry_share`).
     """
+    curve = _resolve_curve(spec, base_dir, where, hazard_type, country)
+    dry = dry_share(curve)
+    if dry is not None:
+        import warnings
+
+        at, share = dry
+        label = f"{where}: {spec}" if isinstance(spec, str) else where
+        warnings.warn(
+            f"{label}: the curve's share {share:g} at intensity {at:g} is not applied: cells "
+            "with intensity <= 0 (no hazard) count as not exposed and displace nobody, "
+            "unlike CLIMADA, which applies the curve to every cell, those without hazard "
+            "included (its MDR(0) != 0)",
+            MeccWarning,
+            stacklevel=2,
+        )
+    return curve
+
+
+def dry_share(curve: Curve) -> tuple[float, float] | None:
+    """The largest share a curve gives at an intensity <= 0, as ``(intensity, share)``;
+    None when the curve gives 0 at every intensity <= 0.
+
+    The candidates are the share at intensity 0 (the first point's share when the
+    curve starts above 0, by clamping) and every point at intensity <= 0 (the first
+    point's share also holds below it); between them a linear curve takes no larger
+    value. Ties go to intensity 0.
+    """
+    x = np.asarray(curve.intensity, dtype=np.float64)
+    y = np.asarray(curve.share, dtype=np.float64)
+    candidates = [(0.0, float(curve.evaluate(np.zeros(1))[0]))]
+    candidates += [(float(a), float(b)) for a, b in zip(x, y, strict=True) if a <= 0]
+    at, share = max(candidates, key=lambda pair: pair[1])
+    return (at, share) if share > 0 else None
+
+
+def _resolve_curve(spec, base_dir, where, hazard_type, country) -> Curve:
     from hazards import library
 
     if isinstance(spec, dict):
@@ -255,7 +338,8 @@ def _inline_curve(spec: dict, where: str) -> Curve:
     if "intensity" in spec or "share" in spec:
         unknown = set(spec) - {"intensity", "share", "kind", "name", "source"}
         if unknown:
-            raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+            hint = f" ({CLIMADA_HINT})" if unknown & set(CLIMADA_COLUMNS) else ""
+            raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}{hint}")
         for key in ("intensity", "share"):
             if not isinstance(spec.get(key), list):
                 raise ConfigError(f"{where}.{key}: give a list of numbers")

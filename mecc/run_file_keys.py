@@ -377,7 +377,9 @@ SECTIONS = [
                 "name, CSV file or mapping",
                 "required (not for drought, sea-level rise)",
                 "Intensity → share displaced: a built-in curve (`mecc curves list`), "
-                "`NAME:low`/`NAME:high`, a CSV `intensity,share`, "
+                "`NAME:low`/`NAME:high`, a CSV with exactly the columns `intensity,share` (notes "
+                "in lines starting with `#`; any other column is refused; from a CLIMADA "
+                "impact function give `share` = mdd × paa), "
                 "`{intensity: [...], share: [...]}`, `{step: X}` (a threshold in the type's "
                 "unit: everyone at intensity X or more is displaced, nobody below), or "
                 "`{emanuel: {v_thresh: V, v_half: V}}` (Emanuel 2011, 1-min m/s; tabulated "
