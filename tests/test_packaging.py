@@ -4,16 +4,20 @@ environment.yml lists the same runtime dependencies as pyproject.toml."""
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import sysconfig
 import tomllib
+import zipfile
 from pathlib import Path
 
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+
+PACKAGES = ("mecc", "hazards", "exposure", "training_modules")
 
 # conda-forge names that differ from the PyPI names
 CONDA_NAMES = {"netcdf4": "netcdf4", "pyyaml": "pyyaml", "tables": "pytables"}
@@ -45,13 +49,32 @@ def test_wheel_installs_in_a_clean_venv(tmp_path):
     borrowed from the test environment through a .pth line (so the test does not download
     them), which does not expose the source tree.
     """
+    # from a copy of what a clean clone holds: a stale build/ of this tree would lend the
+    # wheel files the package data leaves out
+    source = tmp_path / "source"
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE", "cli.py"):
+        shutil.copy2(ROOT / name, source / name)
+    for package in PACKAGES:
+        shutil.copytree(ROOT / package, source / package, ignore=ignore)
     wheels = tmp_path / "wheels"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", str(ROOT), "-w", str(wheels)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", str(source), "-w", str(wheels)],
         check=True,
         capture_output=True,
     )
     (wheel,) = wheels.glob("mecc-*.whl")
+    # every data file of the packages travels in the wheel (needs profiles, asset licences)
+    packaged = set(zipfile.ZipFile(wheel).namelist())
+    data_files = {
+        path.relative_to(ROOT).as_posix()
+        for package in PACKAGES
+        for path in (ROOT / package).rglob("*")
+        if path.is_file() and path.suffix != ".py" and "__pycache__" not in path.parts
+    }
+    assert sorted(data_files - packaged) == []
+    assert {"mecc/needs_profiles/sphere.yaml", "mecc/assets/README.md"} <= packaged
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
