@@ -4,7 +4,8 @@
 (``zones.csv``, finest admin level, one scenario hazard) and an observed table (zone code,
 value, and what the value measures), and writes to its own folder (never into the run):
 
-- ``evaluation.html`` — self-contained, offline: figures, plot, residual map, definitions;
+- ``evaluation.html`` — self-contained, offline: figures, plot, residual map, definitions,
+  sources (methods and data, from the run's records and ``observed_source``);
 - ``evaluation.csv`` — one row per observed zone (UTF-8 with a byte-order mark);
 - ``evaluation.json`` — every statistic (what tests and the README read);
 - ``scatter.png`` — modelled against observed, log axes, 1:1 line;
@@ -101,8 +102,10 @@ def read_observed(
     """Read an observed table; duplicate codes are summed with a warning.
 
     With ``measure_column``, only the rows whose value there equals ``measure`` are kept.
-    Blank values are dropped (not reported); non-numbers and negatives are errors, and
-    so is a file with no data rows or with every value blank.
+    Blank values are dropped (not reported); non-numbers and values that are not counts
+    (negative, infinite or fractional: houses and people are whole numbers) are errors
+    naming the row and the value, and so is a file with no data rows or with every value
+    blank.
     """
     notes = [] if notes is None else notes
     label = os.fspath(path)
@@ -142,9 +145,14 @@ def read_observed(
             f"{label}: column {value_column}: row {raw.index[row] + 2}: "
             f"{raw[value_column].iloc[row]!r} is not a number"
         )
-    if (values < 0).any() or np.isinf(values.to_numpy(np.float64, na_value=0.0)).any():
-        row = int(np.flatnonzero(((values < 0) | np.isinf(values)).to_numpy())[0])
-        raise DataError(f"{label}: column {value_column}: row {raw.index[row] + 2}: not a count")
+    number = values.to_numpy(np.float64, na_value=0.0)
+    not_count = (number < 0) | ~np.isfinite(number) | (number != np.floor(number))
+    if not_count.any():  # houses and people are whole numbers >= 0
+        row = int(np.flatnonzero(not_count)[0])
+        raise DataError(
+            f"{label}: column {value_column}: row {raw.index[row] + 2}: "
+            f"{raw[value_column].iloc[row].strip()!r} is not a count (a whole number >= 0)"
+        )
     if blank.all():
         raise DataError(
             f"{label}: column {value_column}: every row is blank; no observed figure to compare"
@@ -358,6 +366,7 @@ def evaluate_run(
     national_observed: float | None = None,
     context=(),
     title: str | None = None,
+    observed_source: str | None = None,
     overwrite: bool = False,
 ) -> EvaluationResult:
     """Compare a run's per-zone figures with observed ones and write a report folder.
@@ -384,8 +393,18 @@ def evaluate_run(
     context : sequence of "LABEL=VALUE"
         Other observed figures in people (e.g. IDMC displacements) shown next to the
         modelled displaced people, for context only.
+    observed_source : str, optional
+        Who published the observed figures and under which licence (``--observed-source``),
+        printed in the report's Sources next to the run's own records (curve, hazard,
+        population, boundaries); without it the report says that no source was given.
     """
-    from mecc.evaluation_report import render_html, residual_layer, residual_map_svg, scatter_png
+    from mecc.evaluation_report import (
+        render_html,
+        residual_layer,
+        residual_map_svg,
+        run_sources,
+        scatter_png,
+    )
     from mecc.outputs import OutputFolder, write_csv, write_json
 
     if measure not in MEASURES:
@@ -413,6 +432,8 @@ def evaluate_run(
     _check_count("--threshold", threshold)
     _check_count("--national-observed", national_observed)
     contexts = _parse_context(context)
+    if observed_source is not None and not str(observed_source).strip():
+        raise ConfigError("--observed-source: give the publisher of the observed figures")
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     _check_out_dir(run_dir, out_dir)
     folder = OutputFolder(out_dir, overwrite=overwrite, keep=[observed_path], command="evaluate")
@@ -531,6 +552,13 @@ def evaluate_run(
         ],
         "notes": notes,
     }
+    figures["sources"] = run_sources(
+        run.run_dir,
+        run.manifest,
+        run.summary,
+        run.hazard_id,
+        {"file": observed.path, "source": observed_source and str(observed_source).strip()},
+    )
 
     # per-zone table, residuals and outcome
     matched["log10_ratio"] = np.log10((1.0 + matched["modelled"]) / (1.0 + matched["observed"]))

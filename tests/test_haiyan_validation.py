@@ -62,6 +62,11 @@ def test_haiyan_evaluation_matches_the_readme(shared_data, tmp_path):
     assert figures["national"]["observed"] == 550_928
     assert figures["household_size"] == 4.4
     assert set(figures["run"]["variants"]) == {"central", "low", "high"}
+    # the report cites the observed figures' publisher and the census (both from the data's
+    # README: ../shared/data/README.md)
+    sources = figures["sources"]["data"]
+    assert "NDRRMC" in sources["observed"]["source"] and "510" in sources["observed"]["source"]
+    assert sources["population"]["source"] == "census"
 
     # the published figures
     section = _readme_section()

@@ -67,6 +67,12 @@ import click
     metavar="LABEL=PEOPLE",
     help="Another observed figure in people, shown for context (repeat).",
 )
+@click.option(
+    "--observed-source",
+    default=None,
+    metavar="TEXT",
+    help="Who published --observed, and its licence (printed under Sources).",
+)
 @click.option("--title", default=None, help="Title of the report.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing report folder.")
 @click.pass_context

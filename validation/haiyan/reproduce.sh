@@ -37,5 +37,6 @@ $MECC evaluate "$OUT/run" --observed "$WORK/data/haiyan_damaged_houses.csv" \
     --code-column pcode --value-column totally_damaged_houses \
     --measure destroyed_houses --household-size 4.4 --threshold 1000 \
     --national-observed 550928 \
+    --observed-source "Philippine government reports (NDRRMC, DSWD), compiled by the Netherlands Red Cross 510 team" \
     --context "IDMC: displacements, incl. pre-emptive evacuations (about 4.1 million)=4100000" \
     --title "Typhoon Haiyan 2013: modelled destroyed vs observed totally damaged houses"
