@@ -42,7 +42,7 @@ from mecc.errors import (
     read_input_table,
 )
 from mecc.grid import GridSpec
-from mecc.raster_file import check_output_file
+from mecc.raster_file import check_output_file, raster_tags
 
 __all__ = [
     "CensusReport",
@@ -54,6 +54,9 @@ __all__ = [
 
 CONSERVATION_TOLERANCE = 1e-9
 """Largest relative difference allowed between a unit's table count and its cells' sum."""
+
+METHOD = "census counts per unit spread over the cells whose centre lies in the unit"
+"""How the ``method`` tag of the grids of :func:`write_census_population` begins (its mark)."""
 
 
 @dataclass
@@ -298,10 +301,23 @@ def _read_weights(path, grid: GridSpec) -> np.ndarray:
     return values
 
 
-def _write_grid(path: Path, grid: GridSpec, values: np.ndarray, tags: dict, overwrite: bool):
+def _check_out(path, overwrite: bool, inputs: dict) -> Path:
+    """:func:`check_output_file`: never an input; ``overwrite`` replaces only our own grid."""
+    return check_output_file(
+        path, overwrite, inputs=inputs, generated=_census_grid, kind="census population grid"
+    )
+
+
+def _census_grid(path) -> bool:
+    """Whether ``path`` is a grid :func:`write_census_population` wrote (by its tags)."""
+    tags = raster_tags(path) or {}
+    return tags.get("measure") == "people per cell" and tags.get("method", "").startswith(METHOD)
+
+
+def _write_grid(path: Path, grid: GridSpec, values: np.ndarray, tags: dict, overwrite, inputs):
     import rasterio
 
-    check_output_file(path, overwrite)
+    _check_out(path, overwrite, inputs)
     staging = path.with_name(f".{path.name}.partial-{uuid.uuid4().hex[:8]}")
     tiled = grid.width >= 256 and grid.height >= 256
     profile = {
@@ -373,8 +389,8 @@ def write_census_population(
 
     from exposure.zones import read_zone_level
 
-    out_path = Path(out_tif)
-    check_output_file(out_path, overwrite)
+    inputs = {"ZONES": zones_path, "TABLE": table_path, "--like": like, "--weights": weights}
+    out_path = _check_out(Path(out_tif), overwrite, inputs)
     if resolution is not None and like is not None:
         raise ConfigError("give either a resolution or a grid to copy (--like), not both")
     if resolution is None and like is None:
@@ -504,7 +520,7 @@ def write_census_population(
         "measure": "people per cell",
         "unit": "people",
         "method": (
-            "census counts per unit spread over the cells whose centre lies in the unit "
+            f"{METHOD} "
             + ("in proportion to the weights grid" if weights is not None else "uniformly")
             + "; units without a cell centre: the cell holding their representative point"
         ),
@@ -524,7 +540,7 @@ def write_census_population(
             }
         ),
     }
-    _write_grid(out_path, grid, values, tags, overwrite)
+    _write_grid(out_path, grid, values, tags, overwrite, inputs)
     return CensusReport(
         out_path,
         grid,

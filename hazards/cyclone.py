@@ -60,7 +60,7 @@ from hazards.ibtracs import (
     ibtracs_track,
     is_ibtracs,
 )
-from hazards.scenarios import target_grid, write_scenario_grid
+from hazards.scenarios import check_scenario_output, target_grid, write_scenario_grid
 from hazards.track import (
     PRESSURE_RANGE,
     check_plausible,
@@ -68,7 +68,7 @@ from hazards.track import (
     track_rows,
     track_times,
 )
-from mecc.errors import ConfigError, DataError, MeccWarning, OutputExistsError, read_input_table
+from mecc.errors import ConfigError, DataError, MeccWarning, read_input_table
 from mecc.grid import GridSpec
 
 __all__ = [
@@ -498,8 +498,9 @@ def write_cyclone(
 
     The grid is copied from ``like`` or built from ``bounds`` and ``resolution`` (in
     ``crs``), as :func:`hazards.scenarios.target_grid`. Nothing is written when
-    anything fails; an existing file is replaced only with ``overwrite``, and an output
-    folder that does not exist is refused before the track is read. A grid no wind
+    anything fails; an existing file is replaced only with ``overwrite`` and only when a
+    generator wrote it, and an output folder that does not exist or an ``out_path`` that
+    is the track or the ``like`` grid is refused before the track is read. A grid no wind
     reaches is written with a warning giving the reason (no pressure deficit on the
     track, or no position within ``cutoff_km`` of the grid).
     """
@@ -507,11 +508,8 @@ def write_cyclone(
         surface_factor, b_parameter, cutoff_km, time_step_h
     )
     _averaging_factor(track_averaging)
-    out_path = Path(out_path)
-    if out_path.exists() and not overwrite:
-        raise OutputExistsError(f"{out_path}: file exists; use --overwrite to replace it")
-    if not out_path.parent.is_dir():
-        raise ConfigError(f"{out_path}: folder {out_path.parent} does not exist; create it first")
+    inputs = {"TRACK": track_path, "--like": like}
+    out_path = check_scenario_output(out_path, overwrite, inputs)
     track = read_track(
         track_path, averaging=track_averaging, env_pressure_hpa=env_pressure_hpa, storm=storm
     )
@@ -572,4 +570,5 @@ def write_cyclone(
         parameters=parameters,
         description=f"Maximum 1-min sustained wind at 10 m from track {name} (Holland 1980 model).",
         overwrite=overwrite,
+        inputs=inputs,
     )

@@ -74,8 +74,8 @@ import numpy as np
 import pyproj
 from rasterio.windows import Window
 
-from hazards.scenarios import target_grid, write_scenario_grid
-from mecc.errors import ConfigError, MeccWarning, MissingCRSError, OutputExistsError
+from hazards.scenarios import check_scenario_output, target_grid, write_scenario_grid
+from mecc.errors import ConfigError, MeccWarning, MissingCRSError
 from mecc.grid import GridSpec
 
 __all__ = [
@@ -224,8 +224,11 @@ def write_earthquake(
     The grid is copied from ``like`` or built from ``bounds`` and ``resolution``
     (WGS 84 degrees). ``options``: ``dip`` (degrees, default 90) and ``equation``
     (see :func:`mmi_field`). Bad parameters, a magnitude below the equation's fitted
-    range (M 5, :data:`CALIBRATED_MAGNITUDES`) and a missing output folder raise
-    :class:`~mecc.errors.ConfigError` before anything is computed or written; the tags
+    range (M 5, :data:`CALIBRATED_MAGNITUDES`), a missing output folder and an
+    ``out_path`` that is the ``like`` grid raise :class:`~mecc.errors.ConfigError`
+    before anything is computed or written; an existing ``out_path`` is replaced only
+    with ``overwrite`` and only when a generator wrote it
+    (:func:`hazards.scenarios.check_scenario_output`); the tags
     record every parameter, the equation and its citation, and the rupture used. A
     :class:`~mecc.errors.MeccWarning` says when the magnitude is above the fitted range
     (extrapolated) and when no cell reaches MMI 1.5 (felt nowhere on the grid).
@@ -246,12 +249,7 @@ def write_earthquake(
         options.get("equation"),
         fitted_only=True,
     )
-    if Path(out_path).exists() and not overwrite:
-        raise OutputExistsError(f"{out_path}: file exists; use --overwrite to replace it")
-    if not Path(out_path).parent.is_dir():
-        raise ConfigError(
-            f"{out_path}: folder {Path(out_path).parent} does not exist; create it first"
-        )
+    check_scenario_output(out_path, overwrite, {"--like": like})
     grid = target_grid(like=like, bounds=bounds, resolution=resolution, crs=crs)
     values = mmi_field(
         source["magnitude"],
@@ -322,6 +320,7 @@ def write_earthquake(
         parameters=parameters,
         description=description,
         overwrite=overwrite,
+        inputs={"--like": like},
     )
 
 

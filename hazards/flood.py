@@ -48,11 +48,12 @@ from pathlib import Path
 
 import numpy as np
 
+from hazards import scenarios
 from hazards.scenarios import earlier_grids, replace_files, target_grid, write_scenario_grid
 from mecc.errors import ConfigError, DataError, InputFileError, OutputExistsError, did_you_mean
 from mecc.grid import AlignedBands, GridSpec, source_positions
 from mecc.kernels import flood_fill_below, height_above_drainage, sample_nearest
-from mecc.raster_file import RasterFile, check_output_file
+from mecc.raster_file import RasterFile
 
 __all__ = [
     "LOWEST_GROUND_M",
@@ -390,13 +391,10 @@ def _sea_on(grid: GridSpec, raster: RasterFile, own: np.ndarray, connectivity: i
     return placed[0] == 1.0, int(own_sea.sum())
 
 
-def _check_out_file(out_path: Path, overwrite: bool) -> None:
-    if out_path.is_dir():
-        raise ConfigError(
-            f"{out_path}: is a folder; give a GeoTIFF file name (a folder of grids is written "
-            "with --return-period)"
-        )
-    check_output_file(out_path, overwrite)
+def _inputs(dem, hand_path=None, river_path=None, sources_path=None, like=None, **_) -> dict:
+    """The generator's input files by option: an output is never one of them."""
+    paths = (dem, hand_path, river_path, sources_path, like)
+    return dict(zip(("DEM", "--hand", "--river", "--sources", "--like"), paths, strict=True))
 
 
 def write_flood(
@@ -424,7 +422,8 @@ def write_flood(
     beyond the DEM are nodata, never a water source, so the depths do not depend on the
     output extent. ``return_period`` (years), when the grid is one of a set, is recorded
     in the ``parameters`` tag. A DEM or HAND file with heights below -500 m (undeclared
-    nodata, :data:`LOWEST_GROUND_M`) is refused. Nothing is written when anything fails.
+    nodata, :data:`LOWEST_GROUND_M`) is refused. Nothing is written when anything fails,
+    nothing over an input, and over an existing file only with ``overwrite`` when mecc wrote it.
     """
     mode = _mode(water_level, channel_height)
     level = _level(mode, water_level, channel_height)
@@ -438,7 +437,13 @@ def write_flood(
     if return_period is not None:
         return_period = _number(return_period, "return_period")
     out_path = Path(out_path)
-    _check_out_file(out_path, overwrite)
+    if out_path.is_dir():
+        raise ConfigError(
+            f"{out_path}: is a folder; give a GeoTIFF file name (a folder of grids is written "
+            "with --return-period)"
+        )
+    inputs = _inputs(dem_path, hand_path, river_path, sources_path, like)
+    scenarios.check_scenario_output(out_path, overwrite, inputs)
     dem_file = _open(dem_path, "dem")
     grid = dem_file.grid if like is None else target_grid(like=like)
     factor, unit = _metres_per_unit(dem_file)
@@ -516,6 +521,7 @@ def write_flood(
         parameters=parameters,
         description=text,
         overwrite=overwrite,
+        inputs=inputs,
     )
 
 
@@ -538,7 +544,7 @@ def write_flood_return_periods(
 
     ``out_dir`` then holds one set: grids of an earlier set (``flood_rp*.tif`` mecc
     wrote, known by their tags) need ``overwrite`` and are removed with the replacement;
-    a ``flood_rp*.tif`` mecc did not write is refused, never removed.
+    a ``flood_rp*.tif`` mecc did not write (or that is an input) is refused, never removed.
     """
     import shutil
     import uuid
@@ -567,7 +573,8 @@ def write_flood_return_periods(
         raise ConfigError(f"{out_dir}: not a folder; --return-period writes a folder of grids")
     if not out_dir.exists() and not out_dir.parent.is_dir():
         raise ConfigError(f"{out_dir}: folder {out_dir.parent} does not exist; create it first")
-    earlier = earlier_grids(out_dir, r"flood_rp[0-9][0-9.e+]*\.tif", names, "water depth")
+    pattern, inputs = r"flood_rp[0-9][0-9.e+]*\.tif", _inputs(dem_path, **options)
+    earlier = earlier_grids(out_dir, pattern, names, "water depth", inputs)
     existing = [name for name in names if (out_dir / name).exists()] + earlier
     if existing and not overwrite:
         raise OutputExistsError(

@@ -5,7 +5,9 @@ that fills a numpy array on a :class:`mecc.grid.GridSpec`. These helpers give it
 grid — copied from an existing raster (``--like``) or built from bounds and a
 resolution — and write its result as a single-band GeoTIFF whose tags record every
 parameter, so a scenario file says how it was made. Writes are atomic: a failed
-generator leaves no file, and an existing file is replaced only when asked.
+generator leaves no file, an existing file is replaced only when asked and only when
+mecc wrote it (its tags), and a generator never writes over its own inputs
+(:func:`check_scenario_output`).
 """
 
 from __future__ import annotations
@@ -28,10 +30,11 @@ from mecc.errors import (
     did_you_mean,
 )
 from mecc.grid import GridSpec
-from mecc.raster_file import check_output_file
+from mecc.raster_file import check_not_an_input, check_output_file, raster_tags
 
 __all__ = [
     "GENERATED_NOTE",
+    "check_scenario_output",
     "earlier_grids",
     "generated_tags",
     "replace_files",
@@ -130,11 +133,14 @@ def write_scenario_grid(
     parameters: dict,
     description: str = "",
     overwrite: bool = False,
+    inputs=None,
 ) -> Path:
     """Write a generated hazard grid as a tiled, compressed GeoTIFF, atomically.
 
     The tags hold ``measure``, ``unit``, ``description``, the generator's
-    ``parameters`` (as JSON) and the note that the grid is modelled.
+    ``parameters`` (as JSON) and the note that the grid is modelled. ``path`` is
+    checked as :func:`check_scenario_output` does (``inputs``: the generator's input
+    files, by option).
     """
     import rasterio
 
@@ -142,7 +148,7 @@ def write_scenario_grid(
     values = np.asarray(values, dtype=np.float32)
     if values.shape != grid.shape:
         raise DataError(f"{path.name}: values are {values.shape}, the grid is {grid.shape}")
-    check_output_file(path, overwrite)
+    check_scenario_output(path, overwrite, inputs)
     staging = path.with_name(f".{path.name}.partial-{uuid.uuid4().hex[:8]}")
     profile = {
         "driver": "GTiff",
@@ -177,18 +183,29 @@ def write_scenario_grid(
     return path
 
 
+def check_scenario_output(path, overwrite: bool, inputs=None) -> Path:
+    """Refuse a generator's output file before anything is computed, as
+    :func:`mecc.raster_file.check_output_file` does: never one of the generator's own
+    ``inputs`` (``{"--like": path, ...}``, even with ``overwrite``), and with
+    ``overwrite`` only a grid a generator wrote (:func:`generated_tags`) is replaced."""
+    return check_output_file(
+        path,
+        overwrite,
+        inputs=inputs,
+        generated=lambda existing: generated_tags(existing) is not None,
+        kind="hazard grid",
+    )
+
+
 def generated_tags(path) -> dict | None:
     """The tags of a grid :func:`write_scenario_grid` wrote (``parameters`` decoded), or
     None for any other file: unreadable, not a raster, or without mecc's ``note`` tag."""
-    import rasterio
-
+    tags = raster_tags(path)
+    if tags is None or tags.get("note") != GENERATED_NOTE:
+        return None
     try:
-        with rasterio.open(path) as dataset:
-            tags = dataset.tags()
-        if tags.get("note") != GENERATED_NOTE:
-            return None
         return tags | {"parameters": json.loads(tags.get("parameters", "{}"))}
-    except (OSError, ValueError, rasterio.errors.RasterioError):
+    except ValueError:
         return None
 
 
@@ -224,14 +241,15 @@ def replace_files(staging: Path, folder: Path, names, remove=()) -> list[Path]:
     return [folder / name for name in names]
 
 
-def earlier_grids(folder, pattern: str, names, measure: str) -> list[str]:
+def earlier_grids(folder, pattern: str, names, measure: str, inputs=None) -> list[str]:
     """The grids of an earlier set in ``folder``: files whose name matches ``pattern`` (a
     regular expression), other than ``names`` (the new set), that mecc wrote with this
     ``measure``; ``[]`` when ``folder`` does not exist.
 
     A file of such a name that mecc did not write (or a folder) is refused with
     :class:`OutputExistsError`: it would stay beside the new set, or be replaced, and
-    mecc never removes what it did not write.
+    mecc never removes what it did not write. One that is among the generator's own
+    ``inputs`` (``{"DEM": path, ...}``) is refused with :class:`ConfigError`.
     """
     import re
 
@@ -242,6 +260,7 @@ def earlier_grids(folder, pattern: str, names, measure: str) -> list[str]:
     for path in sorted(folder.iterdir()):
         if re.fullmatch(pattern, path.name) is None:
             continue
+        check_not_an_input(path, inputs)
         tags = None if path.is_dir() else generated_tags(path)
         if tags is None or tags.get("measure") != measure:
             foreign.append(path.name)

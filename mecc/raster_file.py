@@ -25,7 +25,7 @@ from mecc import kernels
 from mecc.errors import ConfigError, DataError, InputFileError, OutputExistsError
 from mecc.grid import EXTREME_VALUE, GridSpec, nodata_sentinels, reused, rolled_columns
 
-__all__ = ["RasterFile", "check_output_file"]
+__all__ = ["RasterFile", "check_not_an_input", "check_output_file", "raster_tags"]
 
 
 class RasterFile:
@@ -215,18 +215,50 @@ def _printable(text: str) -> str:
     return os.fsencode(text).decode("utf-8", "backslashreplace") if not _utf8(text) else text
 
 
-def check_output_file(path, overwrite: bool) -> Path:
-    """Refuse to write one file at ``path``, before anything is computed: a folder of that
-    name or a missing folder to hold it (bad usage, exit 2), an existing file (without
-    ``overwrite``), a file where its folder must be (exit 1). One line each, naming the
-    path (the generators and ``population from-census`` write their single GeoTIFF
-    through it).
+def check_output_file(
+    path, overwrite: bool, *, inputs=None, generated=None, kind: str = "file"
+) -> Path:
+    """Refuse to write one file at ``path``, before anything is computed; one line each,
+    naming the path. The generators and ``population from-census`` write their single
+    GeoTIFF through it. Refused:
+
+    - a folder of that name, or a missing folder to hold it (bad usage, exit 2);
+    - one of the command's own ``inputs`` (:func:`check_not_an_input`), even with
+      ``overwrite`` (exit 2);
+    - an existing file without ``overwrite`` (exit 2), and with it one that ``generated``
+      does not recognise as a file mecc wrote (exit 2): mecc replaces only its own
+      files, never one it did not write;
+    - a file where its folder must be (exit 1).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    overwrite : bool
+        Whether an existing file mecc wrote may be replaced.
+    inputs : mapping of str to path, optional
+        The command's input files, keyed by how the user named them (``"--like"``);
+        None values are skipped.
+    generated : callable, optional
+        ``generated(path) -> bool``: whether an existing file is one mecc wrote that
+        this command may replace (known by its tags). Without it, none is replaced.
+    kind : str
+        What ``generated`` recognises, for the message (``"hazard grid"``).
+
+    Returns
+    -------
+    pathlib.Path
     """
     path = Path(path)
     if path.is_dir():
         raise ConfigError(f"{path}: is a folder; give the file to write")
+    check_not_an_input(path, inputs)
     if path.exists() and not overwrite:
         raise OutputExistsError(f"{path}: file exists; use --overwrite to replace it")
+    if path.exists() and (generated is None or not generated(path)):
+        raise OutputExistsError(
+            f"{path}: exists and is not a {kind} mecc wrote (by its tags); --overwrite "
+            "replaces only those, never another file: move it away or give another --out"
+        )
     folder = path.parent
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
@@ -235,3 +267,36 @@ def check_output_file(path, overwrite: bool) -> Path:
     if folder != path.parent:  # (bad usage, as for every command: folders are not made)
         raise ConfigError(f"{path}: folder {path.parent} does not exist; create it first")
     return path
+
+
+def check_not_an_input(path, inputs) -> None:
+    """Refuse (:class:`ConfigError`, exit 2) an output ``path`` that is one of ``inputs``
+    (a mapping of how the user named each input to its path; None values skipped): the
+    same file, compared by :func:`os.path.samefile`, so through a symlink or a hard link
+    too. A command never writes over its own inputs, whatever ``--overwrite`` says."""
+    for label, given in (inputs or {}).items():
+        if given is None:
+            continue
+        try:
+            same = os.path.samefile(path, given)
+        except (OSError, ValueError):  # either does not exist (or cannot be named)
+            continue
+        if same:
+            raise ConfigError(
+                f"{path}: is the same file as {label} {os.fspath(given)}, an input of this "
+                "command; mecc never writes over its inputs: give another --out"
+            )
+
+
+def raster_tags(path) -> dict | None:
+    """The dataset tags of the raster file at ``path``, or None when GDAL cannot read it
+    as a raster (a folder, a CSV table, a damaged file): how mecc knows its own files."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
+            with rasterio.open(path) as dataset:
+                return dataset.tags()
+    except (OSError, ValueError, rasterio.errors.RasterioError):
+        return None

@@ -100,7 +100,11 @@ def hazard_group():
     default=None,
     help="IBTrACS files: SID (or NAME) of the storm when the file holds several.",
 )
-@click.option("--overwrite", is_flag=True, help="Replace an existing file.")
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace an existing hazard grid mecc wrote (never another file, nor an input).",
+)
 @click.pass_context
 def hazard_cyclone(
     ctx, track, out_path, like, bounds, resolution, crs, track_averaging, storm, overwrite
@@ -156,7 +160,11 @@ def hazard_cyclone(
     "--out", "out_path", required=True, type=click.Path(dir_okay=False), help="GeoTIFF to write."
 )
 @_grid_options
-@click.option("--overwrite", is_flag=True, help="Replace an existing file.")
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace an existing hazard grid mecc wrote (never another file, nor an input).",
+)
 @click.pass_context
 def hazard_earthquake(
     ctx,
@@ -253,7 +261,8 @@ def hazard_earthquake(
 @click.option(
     "--overwrite",
     is_flag=True,
-    help="Replace existing files (with --return-period: the earlier set of grids, whole).",
+    help="Replace an existing hazard grid mecc wrote, never another file nor an input "
+    "(with --return-period: the earlier set of grids, whole).",
 )
 @click.pass_context
 def hazard_flood(

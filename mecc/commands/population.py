@@ -37,7 +37,12 @@ def population_group():
     default=None,
     help="Settlement / built-up raster: spread people in proportion to it.",
 )
-@click.option("--overwrite", is_flag=True, help="Replace an existing file.")
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace an existing population grid this command wrote (never another file, "
+    "nor an input).",
+)
 @click.pass_context
 def population_from_census(ctx, zones, table, out_path, **options):
     """Spread census counts per unit (TABLE) over the units' polygons (ZONES) onto a grid.
