@@ -22,6 +22,7 @@ import pandas as pd
 from mecc import risk
 from mecc.damage_tables import add_damage_columns
 from mecc.errors import DataError, MeccWarning
+from mecc.exceedance import exceedance_table
 
 __all__ = ["HazardTables", "hazard_tables", "protected_bands", "results_dataset"]
 
@@ -290,7 +291,7 @@ def hazard_tables(hazard, sums, zones, population: np.ndarray, protection: list,
     for extra in ("event_name", "member"):
         if extra in bands.columns:
             band_frame[extra] = bands[extra].to_numpy()
-    exceedance = _exceedance(hazard, table, rows["displaced"], national["displaced"], country)
+    exceedance = exceedance_table(hazard, table, rows["displaced"], national["displaced"], country)
     arrays = {"rows": rows, "metrics": metrics, "national": national, "fine_exposed": sums.exposed}
     tab = HazardTables(summary, zones_frame, zb, band_frame, exceedance, arrays)
     add_damage_columns(hazard, sums, tab, zones, shield)
@@ -355,12 +356,13 @@ def _event_metrics(bands, displaced_rows, displaced_national, members=True):
     notes = {
         str(t): (
             f"undefined: {'shorter' if t < shortest else 'longer'} than the return periods "
-            f"this event set supports ({shortest:.4g} to {longest:.4g} years)"
+            "this event set supports (its exceedance curve: "
+            f"{shortest:.4g} to {longest:.4g} years)"
         )
         for k, t in enumerate(PMD_PERIODS)
         if np.isnan(national_pmd[k])
     }
-    # 12 significant digits: 1 / (sum of 1/20 x 20) is 1.0000000000000002, not 1
+    # the national curve's span, 12 significant digits: 1 / (20 x 1/20) is 1.0000000000000002
     extra = {"supported_return_periods": [float(f"{t:.12g}") for t in (shortest, longest)]}
     if notes:
         extra["pmd_notes"] = notes
@@ -466,49 +468,6 @@ def _band_records(bands: pd.DataFrame, national: dict, variants=("central",)) ->
         record["no_hazard_data"] = float(national["no_hazard_data"][k])
         records.append(record)
     return records
-
-
-def _exceedance(hazard, table, displaced_rows, displaced_national, country) -> pd.DataFrame:
-    columns = [
-        "hazard_id",
-        "zone_code",
-        "level",
-        "return_period",
-        "exceedance_frequency",
-        "displaced",
-    ]
-    if hazard.kind == "scenario":
-        return pd.DataFrame(columns=columns)
-    bands = hazard.bands
-    targets = [(country, 0, displaced_national)] + [
-        (code, level, displaced_rows[k])
-        for k, (code, level) in enumerate(zip(table["zone_code"], table["level"], strict=True))
-    ]
-    return_periods, curves = [], []
-    for _, _, values in targets:
-        if hazard.kind == "events":
-            rp, curve = risk.exceedance_curve(values, bands["frequency"].to_numpy(np.float64))
-        else:
-            rp = bands["return_period"].to_numpy(np.float64)
-            curve = values
-        return_periods.append(np.asarray(rp, dtype=np.float64))
-        curves.append(np.asarray(curve, dtype=np.float64))
-    # one frame from concatenated columns (a frame per unit cost 0.2 ms each)
-    sizes = [len(rp) for rp in return_periods]
-    rp = np.concatenate(return_periods)
-    frame = pd.DataFrame(
-        {
-            "hazard_id": hazard.id,
-            "zone_code": np.repeat(np.array([t[0] for t in targets], dtype=object), sizes),
-            "level": pd.Series(np.repeat(np.array([t[1] for t in targets], dtype=object), sizes)),
-            "return_period": rp,
-            "exceedance_frequency": 1.0 / rp,
-            "displaced": np.concatenate(curves),
-        },
-        columns=columns,
-    )
-    frame["level"] = frame["level"].astype("Int64")
-    return frame
 
 
 def results_dataset(
