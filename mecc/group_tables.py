@@ -14,8 +14,10 @@ results.nc (group ``disaggregated``). Groups come in these breakdowns:
 
 Every unit has its own share or that of a unit containing it (or the national row's):
 :func:`unit_shares` refuses a table that leaves a unit without one, rather than invent
-it. Only the people outside every zone, who have no code, take the units'
-population-weighted mean.
+it. The people outside every zone, who have no code, take the table's row with the
+country code when it has one (every zone's default), else the units' population-weighted
+mean, which is stated: results.nc (``outside_share`` of each group), the run's manifest
+(``parameters.exposure.<table>.outside_share``) and the notes of the Sendai rows.
 
 Metrics per group are computed from the group's own per-band sums exactly as for
 everyone (``mecc.tables``): AAD and PMD for event sets and return-period maps, people
@@ -31,21 +33,46 @@ from exposure.zones import report_unknown_codes
 from mecc import tables
 from mecc.errors import DataError
 
-__all__ = ["GroupSums", "disaggregated_dataset", "group_sums", "group_tables", "unit_shares"]
+__all__ = [
+    "OUTSIDE_COUNTRY",
+    "OUTSIDE_MEAN",
+    "GroupSums",
+    "disaggregated_dataset",
+    "group_sums",
+    "group_tables",
+    "outside_basis",
+    "unit_shares",
+]
 
 GROUP_KINDS = ("events", "return_periods", "scenario")
 """Hazard kinds disaggregated (slow-onset figures are reported for everyone only)."""
+OUTSIDE_COUNTRY = "country"
+"""``GroupSums.outside_share``: the people outside every zone took the table's row with the
+country code."""
+OUTSIDE_MEAN = "units_mean"
+"""``GroupSums.outside_share``: the table has no row with the country code; the people
+outside every zone took the units' population-weighted mean share."""
+SHARE_TABLES = (
+    ("cohort_shares", "cohorts"),
+    ("attributes", "attributes"),
+    ("livelihoods", "livelihoods"),
+    ("early_warning", "early_warning"),
+)
+"""``(Exposure attribute, exposure.report key)`` of the per-zone share tables."""
 
 
 class GroupSums:
-    """One group's per finest unit + outside sums for one hazard."""
+    """One group's per finest unit + outside sums for one hazard; ``outside_share`` says
+    where the outside bucket's share came from (:data:`OUTSIDE_COUNTRY`,
+    :data:`OUTSIDE_MEAN`, or ``""`` for a group of its own grid cells, e.g. sites)."""
 
-    def __init__(self, breakdown, name, population, exposed, displaced):
+    def __init__(self, breakdown, name, population, exposed, displaced, outside_share=""):
         self.breakdown = breakdown
         self.name = name
         self.population = population  # (n + 1,)
         self.exposed = exposed  # (n + 1, bands)
         self.displaced = displaced  # (n + 1, bands, variants)
+        self.outside_share = outside_share
 
 
 def group_sums(exposure, hazard_id: str, sums, population, result) -> list[GroupSums]:
@@ -54,9 +81,10 @@ def group_sums(exposure, hazard_id: str, sums, population, result) -> list[Group
     groups = []
     if exposure.cohort_shares is not None:
         names, shares = exposure.cohort_shares
+        basis = outside_basis(shares)
         shares = _with_outside_shares(shares, population)
         for c, name in enumerate(names):
-            groups.append(_scaled("sex_age", name, shares[:, c], population, sums))
+            groups.append(_scaled("sex_age", name, shares[:, c], population, sums, basis))
     if exposure.layers is not None:
         layer_sums = result.layer_sums[hazard_id]
         for k, name in enumerate(exposure.layers.names):
@@ -72,14 +100,16 @@ def group_sums(exposure, hazard_id: str, sums, population, result) -> list[Group
             )
     if exposure.attributes is not None:
         names, shares = exposure.attributes
+        basis = outside_basis(shares)
         shares = _with_outside_shares(shares, population)
         for a, name in enumerate(names):
-            groups.append(_scaled("attribute", name, shares[:, a], population, sums))
+            groups.append(_scaled("attribute", name, shares[:, a], population, sums, basis))
     for spec in (exposure.livelihoods, exposure.early_warning):
         if spec is not None:  # Sendai B-5 and pre-emptive evacuation (mecc.sendai)
             name, shares = spec
+            basis = outside_basis(shares)
             shares = _with_outside_shares(shares[:, None], population)[:, 0]
-            groups.append(_scaled(name, name, shares, population, sums))
+            groups.append(_scaled(name, name, shares, population, sums, basis))
     return groups
 
 
@@ -93,7 +123,8 @@ def unit_shares(zones, values: dict, country: str, where: str) -> np.ndarray:
     values : dict
         Zone code (any level; the nearest unit containing a finest unit wins) → share, or
         array of shares (attributes). A row with the country's code, when no zone has that
-        code, is the default of every unit without a value of its own or of a unit above.
+        code, is the default of every unit without a value of its own or of a unit above,
+        and the share of the people outside every unit.
     country : str
         The run file's ``country``.
     where : str
@@ -103,8 +134,8 @@ def unit_shares(zones, values: dict, country: str, where: str) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        ``(n + 1,)`` or ``(n + 1, A)``; the outside row is NaN (:func:`_with_outside_shares`
-        gives it the people-weighted mean of the units).
+        ``(n + 1,)`` or ``(n + 1, A)``; the outside row is the country row's share, else NaN
+        (:func:`_with_outside_shares` then gives it the people-weighted mean of the units).
 
     Raises
     ------
@@ -121,8 +152,9 @@ def unit_shares(zones, values: dict, country: str, where: str) -> np.ndarray:
         report_unknown_codes(unknown, len(values) + (national is not None), zones, where)
         per_unit[: zones.n] = given
     gaps = np.isnan(per_unit[: zones.n].reshape(zones.n, -1)[:, 0])
-    if national is not None:
+    if national is not None:  # every zone's default, and that of the people outside them
         per_unit[: zones.n][gaps] = national
+        per_unit[zones.n] = national
     elif gaps.any():
         lacking = [str(zones.finest.codes[i]) for i in np.flatnonzero(gaps)]
         them = "it" if len(lacking) == 1 else "them"
@@ -134,14 +166,25 @@ def unit_shares(zones, values: dict, country: str, where: str) -> np.ndarray:
     return per_unit
 
 
+def outside_basis(shares: np.ndarray) -> str:
+    """Where the outside bucket's share of ``shares`` (per finest unit + outside, from
+    :func:`unit_shares`) comes from: :data:`OUTSIDE_COUNTRY` when the table's country row
+    gave it, else :data:`OUTSIDE_MEAN` (:func:`_with_outside_shares`)."""
+    return OUTSIDE_COUNTRY if np.isfinite(shares[-1]).all() else OUTSIDE_MEAN
+
+
 def _with_outside_shares(shares: np.ndarray, population: np.ndarray) -> np.ndarray:
-    """The outside bucket (people on the grid outside every zone, who have no code) takes
-    the population-weighted mean of the units' shares; every unit has its own share
-    (:func:`unit_shares` refuses a table that leaves one without)."""
+    """The outside bucket (people on the grid outside every zone, who have no code) keeps
+    the share of the table's country row (:func:`unit_shares`); without one it takes the
+    population-weighted mean of the units' shares (:func:`outside_basis` says which).
+    Every unit has its own share (:func:`unit_shares` refuses a table that leaves one
+    without)."""
     shares = shares.copy()
     inside = shares[:-1]
     if np.isnan(inside).any():
         raise ValueError("group shares: a unit has no share (unit_shares refuses such tables)")
+    if outside_basis(shares) == OUTSIDE_COUNTRY:
+        return shares
     weights = population[:-1]
     shares[-1] = (
         (inside * weights[:, None]).sum(axis=0) / weights.sum()
@@ -151,14 +194,36 @@ def _with_outside_shares(shares: np.ndarray, population: np.ndarray) -> np.ndarr
     return shares
 
 
-def _scaled(breakdown, name, share, population, sums) -> GroupSums:
+def _scaled(breakdown, name, share, population, sums, basis) -> GroupSums:
     return GroupSums(
         breakdown,
         name,
         population * share,
         sums.exposed * share[:, None],
         sums.displaced * share[:, None, None],
+        basis,
     )
+
+
+def _report_outside_shares(exposure, population: np.ndarray) -> None:
+    """Say in ``exposure.report`` (the manifest's ``parameters.exposure``) which share of
+    each share table the people outside every zone took, when anyone lives there."""
+    if not population[-1] > 0:
+        return
+    for attribute, key in SHARE_TABLES:
+        spec = getattr(exposure, attribute, None)
+        if spec is None or not isinstance(exposure.report.get(key), dict):
+            continue
+        shares = np.asarray(spec[1], dtype=np.float64)
+        basis = outside_basis(shares)
+        filled = _with_outside_shares(shares.reshape(len(shares), -1), population)[-1]
+        exposure.report[key]["outside_share"] = {
+            "basis": basis,
+            "meaning": "the table's row with the country code"
+            if basis == OUTSIDE_COUNTRY
+            else "no row with the country code: the units' population-weighted mean",
+            "values": [round(float(v), 6) for v in filled],
+        }
 
 
 def _metrics(hazard, group: GroupSums, zones, protection) -> dict:
@@ -192,6 +257,7 @@ def group_tables(exposure, hazards, hazard_sums, population, result, zones, prot
     """
     table = zones.table()
     frames, kept = [], []
+    _report_outside_shares(exposure, population)
     for hazard, protection in zip(hazards, protections, strict=True):
         if hazard.kind not in GROUP_KINDS or hazard.exposure_only:
             continue
@@ -224,11 +290,12 @@ def disaggregated_dataset(zones, kept):
     if not kept:
         return None
     table = zones.table()
-    names = []
+    names, basis = [], []
     for _, groups in kept:
         for g in groups:
             if (g.breakdown, g.name) not in names:
                 names.append((g.breakdown, g.name))
+                basis.append(g.outside_share)
     n_band = max(len(h.bands) for h, _ in kept)
     shape = (len(names), len(table), len(kept), n_band)
     exposed = np.full(shape, np.nan)
@@ -270,6 +337,7 @@ def disaggregated_dataset(zones, kept):
         coords={
             "group": [n for _, n in names],
             "breakdown": ("group", [b for b, _ in names]),
+            "outside_share": ("group", basis),
             "zone": table["zone_code"].astype(str).to_numpy(),
             "hazard": [h.id for h, _ in kept],
             "band": np.arange(n_band),
@@ -277,6 +345,9 @@ def disaggregated_dataset(zones, kept):
         },
         attrs={
             "note": "sex_age groups add up to everyone; attribute groups overlap; sites are "
-            "people in displacement sites (at risk of secondary displacement)",
+            "people in displacement sites (at risk of secondary displacement); outside_share: "
+            f"the share the people outside every zone took, '{OUTSIDE_COUNTRY}' (the table's "
+            f"row with the country code) or '{OUTSIDE_MEAN}' (no such row: the units' "
+            "population-weighted mean)",
         },
     )

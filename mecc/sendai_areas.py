@@ -15,6 +15,10 @@ A group of people (sex, age, attribute) of an area is rated against the area's
 denominator times the group's share of the area's grid population, so that a total's
 rate lies between its groups' rates; without an official figure that is the group's own
 grid population (the grid's year).
+
+The people outside every unit have no code: a per-zone share table gives them its row
+with the country code, else they take the units' population-weighted mean
+(``mecc.group_tables``); :func:`outside_share_note` says so in the rows that count them.
 """
 
 from __future__ import annotations
@@ -23,11 +27,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["GRID_SOURCE", "Area", "areas", "group_denominator"]
+__all__ = ["GRID_SOURCE", "Area", "areas", "group_denominator", "outside_share_note"]
 
+OUTSIDE = "__outside__"
 GRID_SOURCE = "grid population sum (no official figure; flagged)"
 GROUP_GRID_SOURCE = "grid population of the group (modelled shares; flagged)"
 GROUP_SHARE = "x the group's share of the area's grid population (modelled shares)"
+SHARE_NAMES = {"livelihoods": "livelihood share", "early_warning": "early-warning share"}
+"""How :func:`outside_share_note` names the share of a breakdown (else the group's share)."""
 
 
 @dataclass
@@ -145,4 +152,39 @@ def group_denominator(area: Area, group_grid: float, grid_year) -> tuple[float, 
         area.denominator * share,
         f"{area.denominator_source} {GROUP_SHARE}",
         area.denominator_year,
+    )
+
+
+def outside_share_note(area: Area, groups, index, codes, population) -> str:
+    """The note of a row of ``area`` that counts the people outside every unit through
+    the shares of groups ``index`` (of results.nc group ``disaggregated``) when those
+    people took the units' population-weighted mean (the share table has no row with the
+    country code), with the share; else ``""`` (the table's country row, another area,
+    nobody outside, or a results.nc written before ``outside_share`` was kept).
+
+    Parameters
+    ----------
+    area : Area
+        The area of the row (the outside bucket, or the nation summed from the units).
+    groups : xarray.Dataset or None
+        results.nc group ``disaggregated``.
+    index : list of int
+        The groups whose people the row counts (e.g. the female cohorts).
+    codes, population : sequence
+        Zone code and grid population per zone row (``__outside__`` the outside bucket).
+    """
+    if not (area.national or area.code == OUTSIDE) or groups is None:
+        return ""  # (a unit's rows never count the people outside every unit)
+    if "outside_share" not in groups.coords or OUTSIDE not in codes:
+        return ""
+    z = list(codes).index(OUTSIDE)
+    basis = [str(groups["outside_share"].values[i]) for i in index]
+    if z not in area.rows or not population[z] > 0 or "units_mean" not in basis:
+        return ""
+    share = float(np.sum(groups["population"].values[index, z])) / float(population[z])
+    kind = str(groups["breakdown"].values[index[0]])
+    what = SHARE_NAMES.get(kind, "share of the group")
+    return (
+        f"people outside every unit: {what} {share:.3g}, the units' population-weighted "
+        "mean (the share table has no row with the country code)"
     )

@@ -8,7 +8,9 @@ bucket (its PMD is its own curve's); per-100,000 rates use the denominators of
 grid population, flagged; a group's: its share of them). A row's ``low`` and ``high`` are
 its curve variants' range, else (expected annual values of event sets with ensemble
 members) the members' (``range_kind`` says which). Group rows follow the totals' rules,
-so sex rows and age rows each add up to the total (B-1 with the group's B-5 too).
+so sex rows and age rows each add up to the total (B-1 with the group's B-5 too). Rows
+counting people outside every unit through a share they took as the units' mean (no
+country row in the share table) say so (:func:`mecc.sendai_areas.outside_share_note`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 
 from mecc.sendai import directly_affected, per_100k
 from mecc.sendai_ages import sendai_ages
-from mecc.sendai_areas import Area, areas, group_denominator
+from mecc.sendai_areas import Area, areas, group_denominator, outside_share_note
 from mecc.sendai_text import CONFIDENCE, INDICATORS, custom_code
 
 __all__ = ["RowBuilder"]
@@ -349,6 +351,14 @@ class RowBuilder:
             if measure in ("expected_annual", "scenario"):
                 self._group_rows(h, hazard_id, measure, band, dict(common), "livelihoods" in layers)
 
+    def _outside_note(self, area, index) -> str:
+        """The note of a row of ``area`` counting the people outside every unit through
+        the shares of groups ``index`` when they took the units' mean, else ``""``."""
+        if index is None:
+            return ""
+        groups = self.s.groups
+        return outside_share_note(area, groups, list(index), self.codes, self.population)
+
     def _breakdown_index(self, kind):
         if self.s.groups is None:
             return None
@@ -433,6 +443,12 @@ class RowBuilder:
 
         damaged, destroyed = get("damaged"), get("destroyed")
         livelihoods = self.value(layers["livelihoods"], area) if "livelihoods" in layers else None
+        shares = {  # the people outside every unit with the units' mean share: said
+            kind: self._outside_note(area, [self._breakdown_index(kind)])
+            for kind in ("livelihoods", "early_warning")
+            if kind in layers
+        }
+        own_notes = _join(common.get("notes"), shares.get("livelihoods"))
         put("A-2", get("fatalities"), columns["fatality"], "fatalities")
         size = (self.meta.get("household_size") or {}).get("national_mean")
         mean = f" (mean {size:.3g})" if size else ""
@@ -442,12 +458,13 @@ class RowBuilder:
             put("B-3a", get("damaged_dwellings"), dwelling, "damaged_dwellings")
             put("B-4", destroyed, columns["damage"], "destroyed")
             put("B-4a", get("destroyed_dwellings"), dwelling, "destroyed_dwellings")
-        put("B-5", livelihoods, columns["exposure"], "layer:livelihoods")
+        put("B-5", livelihoods, _noted(columns["exposure"], own_notes), "layer:livelihoods")
         parts = {"B-3": damaged, "B-4": destroyed, "B-5": livelihoods}
         spreads = {"B-3": members("damaged"), "B-4": members("destroyed")}
         spreads["B-5"] = members("layer:livelihoods")
         b1_columns = columns["damage"] if damaged is not None else columns["exposure"]
-        self._b1(put, parts, b1_columns, common.get("notes"), "population", spreads)
+        b1_notes = own_notes if livelihoods is not None else common.get("notes")
+        self._b1(put, parts, b1_columns, b1_notes, "population", spreads)
         evacuation = self._by_residence(hazard_id, columns["displacement"], common.get("notes"))
         put("D1", get("evacuation"), evacuation, "evacuation")
         if damaged is not None and destroyed is not None and measure != "pmd":
@@ -456,7 +473,9 @@ class RowBuilder:
         put("D4", get("relocation"), columns["relocation"])
         for kind, key in (("sites", "D5"), ("early_warning", "D6")):
             if kind in layers:
-                put(key, self.value(layers[kind], area), evacuation, f"layer:{kind}")
+                notes = evacuation.get("notes", common.get("notes"))
+                noted = _noted(evacuation, _join(notes, shares.get(kind)))
+                put(key, self.value(layers[kind], area), noted, f"layer:{kind}")
 
     def _b1(self, put, parts: dict, columns: dict, notes, whose: str, spreads: dict) -> None:
         """B-1 = (B-2 + B-3 + B-4 + B-5) of the parts present, with a note naming them;
@@ -486,8 +505,11 @@ class RowBuilder:
         exposure = self._curve_columns(hazard_id, "exposure")
         displacement = self._curve_columns(hazard_id, "displacement")
         grid_year = (self.meta.get("population") or {}).get("year")
+        livelihoods = self._breakdown_index("livelihoods")
         for labels, index, breakdown, name, note in self.group_info:
             for area in self.areas:
+                own = self._outside_note(area, index)  # the group's own share outside
+                liv = self._outside_note(area, None if livelihoods is None else [livelihoods])
                 grid = float(np.sum(population[index][:, area.rows]))
                 denominator, source, year = group_denominator(area, grid, grid_year)
                 extra = {
@@ -498,7 +520,7 @@ class RowBuilder:
                     "denominator": denominator,
                     "denominator_source": source,
                     "denominator_year": year,
-                    "notes": _join(common.get("notes"), note),
+                    "notes": _join(common.get("notes"), note, own),
                 }
                 values = {
                     figure: None if table is None else self.value(table[index].sum(axis=0), area)
@@ -529,14 +551,15 @@ class RowBuilder:
                     put("B-3", values["damaged"], damage, "damaged")
                     put("B-4", values["destroyed"], damage, "destroyed")
                     parts = {"B-3": values["damaged"], "B-4": values["destroyed"]}
+                b5_notes = _join(extra.get("notes"), liv)
                 if with_b5 and values["livelihoods"] is not None:
-                    put("B-5", values["livelihoods"], exposure, "livelihoods")
+                    put("B-5", values["livelihoods"], _noted(exposure, b5_notes), "livelihoods")
                     parts["B-5"] = values["livelihoods"]
                 if parts and (not with_b5 or "B-5" in parts):
                     b1_columns = damage if "B-3" in parts else exposure
                     spreads = {"B-3": members["damaged"], "B-4": members["destroyed"]}
                     spreads["B-5"] = members["livelihoods"]
-                    notes = extra.get("notes")
+                    notes = b5_notes if "B-5" in parts else extra.get("notes")
                     self._b1(put, parts, b1_columns, notes, "the group's people", spreads)
                 evacuation = self._by_residence(hazard_id, displacement, extra.get("notes"))
                 put("D1", values["evacuation"], evacuation, "evacuation")
@@ -551,3 +574,8 @@ def _filled(parts: list) -> list:
 
 def _join(*texts) -> str:
     return "; ".join(t for t in texts if t)
+
+
+def _noted(columns: dict, notes) -> dict:
+    """``columns`` with the row's ``notes`` (they replace the measure's in :meth:`emit`)."""
+    return {**columns, "notes": notes} if notes else columns

@@ -81,7 +81,8 @@ def _livelihood_share(exposure, population: np.ndarray):
     """Share of people whose livelihood a hazard disrupts per finest unit + outside, as
     ``mecc.group_tables`` applies it (every unit its own or an ancestor's share, never a
     mean: ``mecc.group_tables.unit_shares`` refuses gaps; the people outside every zone
-    the people-weighted mean of the units), or None without a livelihoods layer."""
+    the table's country row, else the units' people-weighted mean), or None without a
+    livelihoods layer."""
     if exposure.livelihoods is None:
         return None
     from mecc.group_tables import _with_outside_shares

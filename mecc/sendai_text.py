@@ -353,7 +353,9 @@ def about_rows(meta: dict, left_out: list, version: str) -> list[tuple[str, str]
             "Outside every admin unit",
             "People on the population grid outside every admin unit are their own row "
             "(__outside__; left out when nobody lives there), never folded into a unit; the "
-            "nation = the units of any level + this row.",
+            "nation = the units of any level + this row. Their per-zone shares (livelihoods, "
+            "early warning, attributes, cohorts): the share table's row with the country "
+            "code, else the units' population-weighted mean, said in the rows' notes.",
         ),
         (
             "Ranges",

@@ -4,8 +4,8 @@ Share tables (``population.livelihoods``, ``mobility.early_warning``,
 ``population.attributes``) give a share per zone at any level, the nearest unit wins. A
 finest unit with no value of its own nor of a unit above it is refused (exit 1, before the
 engine runs: nothing written) rather than given an invented share; a row with the
-country's code gives every unit a default. Only the people outside every zone take the
-units' population-weighted mean.
+country's code gives every unit a default, and the people outside every zone its share;
+without one, those people take the units' population-weighted mean (said in the notes).
 
 Years of the run file lie from 1850 to 2300 and a ``period`` is a year or a range of
 years (``2021-2040``, optionally a note in parentheses): anything else is bad usage of
