@@ -167,6 +167,8 @@ def plausibility_warnings(hazard) -> list[str]:
     the hazard type's plausible range (e.g. flood depth 0-50 m: a depth grid in
     centimetres read as metres exceeds it). A warning that rests on what the sample did
     not find says how much was read. Computed grids (sea-level rise) are not sampled.
+    ``mecc run`` gives the same warnings from the pictures its engine keeps
+    (:mod:`mecc.run_checks`), through :func:`sample_warnings`.
 
     Raises
     ------
@@ -177,13 +179,44 @@ def plausibility_warnings(hazard) -> list[str]:
     """
     from mecc.check_samples import sample_bands
 
-    if hazard.kind not in ("events", "return_periods", "scenario") or hazard.exposure_only:
+    if not is_checked(hazard):
         return []
+    files = [
+        (source, bands, sample_bands(source, bands, hazard.unit_factor))
+        for source, bands in bands_by_file(hazard.layers)
+    ]
+    for source, bands in bands_by_file(hazard.fraction_layers or []):
+        check_fraction(sample_bands(source, bands))
+    return sample_warnings(hazard, files)
+
+
+def is_checked(hazard) -> bool:
+    """True for the hazard sets whose intensity grids are checked for plausibility."""
+    return hazard.kind in ("events", "return_periods", "scenario") and not hazard.exposure_only
+
+
+def sample_warnings(hazard, files) -> list[str]:
+    """The plausibility warnings of one hazard set from what was seen of its files.
+
+    Parameters
+    ----------
+    hazard : hazard set
+        Gives the id, the hazard type's plausible range and unit.
+    files : list of (source, bands, GridSample)
+        Each intensity file (its ``nodata`` per band, when it has one), the 1-based
+        bands the set uses, and the :class:`~mecc.check_samples.GridSample` of them
+        (values in the hazard type's unit).
+
+    Returns
+    -------
+    list of str
+        At most one of: 0 declared as nodata, values below the plausible range; then at
+        most one of: values above it, no value above 0, only nodata.
+    """
     low, high = hazard.hazard_type.valid_range
     unit = hazard.hazard_type.unit
     messages = []
-    samples = []
-    for source, bands in _bands_by_file(hazard.layers):
+    for source, bands, sample in files:
         nodata = getattr(source, "nodata", None) or ()
         if low <= 0 and not messages and any(_is_zero(nodata, b) for b in bands):
             messages.append(
@@ -191,16 +224,13 @@ def plausibility_warnings(hazard) -> list[str]:
                 f"cells of 0 {unit} (no hazard) count as 'no hazard data', not as unexposed; "
                 "if 0 means none there, clear it (gdal_edit.py -unsetnodata FILE)"
             )
-        sample = sample_bands(source, bands, hazard.unit_factor)
-        samples.append(sample)
         if sample.valid and sample.bottom < low - 1e-9 and not messages:
             messages.append(
                 f"hazards.{hazard.id}: {sample.label} band {sample.bottom_band} has values down "
                 f"to {sample.bottom:g} {unit}, below the plausible {low:g} {unit} for "
                 f"{hazard.hazard_type.name}; is a nodata value undeclared?"
             )
-    for source, bands in _bands_by_file(hazard.fraction_layers or []):
-        check_fraction(sample_bands(source, bands))
+    samples = [sample for _, _, sample in files]
     valid = [s for s in samples if s.valid]
     peak = max(valid, key=lambda s: s.peak) if valid else None
     if peak is not None and peak.peak > high:
@@ -218,7 +248,7 @@ def plausibility_warnings(hazard) -> list[str]:
                 else "unless the cells or bands not read differ, nobody can be exposed or displaced"
             )
         )
-    elif peak is None:
+    elif peak is None and samples:
         messages.append(f"hazards.{hazard.id}: only nodata in {_what_was_read(samples)}")
     return messages
 
@@ -237,7 +267,7 @@ def check_fraction(sample) -> None:
         raise problem
 
 
-def _bands_by_file(layers) -> list[tuple]:
+def bands_by_file(layers) -> list[tuple]:
     """``[(source, [band, ...]), ...]`` of ``(source, band)`` layers, files in order."""
     files: dict[int, tuple] = {}
     for source, band in layers:

@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 import mecc
-from mecc import engine, previews, tables
+from mecc import engine, previews, run_checks, tables
 from mecc.batch import BatchResult, batch_row, run_batch
 from mecc.cell_grid import CellGridWriter
 from mecc.config import load_config
@@ -395,6 +395,14 @@ def _run_country(
                 pictures = previews.previews_dataset(
                     grid, hazards, hazard_tabs, {**result.previews, **shown}
                 )
+                people = float(result.population.sum())
+                for h, tab in zip(hazards, hazard_tabs, strict=True):  # once per hazard
+                    # mecc validate's checks on the engine's pictures; people without data
+                    seen = shown.get(h.id) or dict(enumerate(result.previews.get(h.id, ())))
+                    for message in run_checks.plausibility_warnings(h, seen) + (
+                        run_checks.no_data_warnings(h, tab, people)
+                    ):
+                        warnings.warn(message, MeccWarning, stacklevel=2)
                 if pictures is not None:
                     write_results_group(
                         pictures,

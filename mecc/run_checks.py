@@ -1,0 +1,148 @@
+"""The checks of a run's hazard values, from what the run has already read.
+
+``mecc validate`` samples every intensity file for values that look like another unit,
+an undeclared nodata value or no hazard at all (:func:`mecc.checks.plausibility_warnings`).
+A run gives the same warnings without reading the hazard files a second time: the
+engine keeps, on its pass, the largest intensity of each group of cells of every band
+for the map (:mod:`mecc.previews`; event sets of many bands: their events the map
+draws, read again anyway), and :func:`plausibility_warnings` turns these pictures into
+the samples the validator's messages are built from. Each picture's largest value is
+the largest of the band on the analysis grid, so the warnings on the largest value (above
+the plausible range, none above 0, only nodata) rest on every cell; a value below the
+range is seen where a whole group of cells is below it (every cell on grids of at most
+512 cells a side). A combined hazard's component grids, of which the engine keeps no
+pictures, are sampled as ``mecc validate`` samples them when they are small
+(:data:`SAMPLE_BUDGET`), and named as not checked otherwise.
+
+:func:`no_data_warnings` warns when a hazard set leaves a notable share of the people
+without hazard data (:data:`NO_DATA_SHARE`): the figures count them as not displaced.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mecc.check_samples import SAMPLE_BANDS, GridSample
+from mecc.checks import bands_by_file, is_checked, sample_warnings
+
+__all__ = ["NO_DATA_SHARE", "SAMPLE_BUDGET", "no_data_warnings", "plausibility_warnings"]
+
+NO_DATA_SHARE = 0.05
+"""Share of the people on the analysis grid without hazard data in a band above which a
+run warns (as for the people in no unit). People count as without data only on cells
+with people, so a hazard's nodata over the sea counts nobody; coastal cells with people
+that a coarser hazard grid leaves blank stay below it (1.8 % of the people of the
+WorldPop Accra tile, 46 % sea, under a grid 10 times coarser blank where mostly sea)."""
+SAMPLE_BUDGET = 2**24
+"""Most values (cells x bands) of a grid the engine keeps no picture of that a run
+samples as ``mecc validate`` does (a decimated read of a tiled file decodes every tile:
+about 0.2 s for this many values)."""
+
+
+def plausibility_warnings(hazard, pictures: dict | None) -> list[str]:
+    """The plausibility warnings of ``mecc validate`` for one hazard set of a run.
+
+    Parameters
+    ----------
+    hazard : hazard set
+        As the run loaded it.
+    pictures : dict or None
+        ``{band position: picture}`` of the set, on the analysis grid in the hazard
+        type's unit, each pixel the largest value of its cells (NaN where every cell is
+        missing), as the engine keeps them (:mod:`mecc.previews`); None when it kept none.
+
+    Returns
+    -------
+    list of str
+        The messages of :func:`mecc.checks.sample_warnings`, and for a grid too large
+        to sample without the pictures (:data:`SAMPLE_BUDGET`), one saying it was not
+        checked.
+    """
+    if hazard.components:
+        return _sampled_warnings(hazard, [part for part in hazard.components if is_checked(part)])
+    if not is_checked(hazard):
+        return []
+    if not pictures:
+        return _sampled_warnings(hazard, [hazard])
+    files: dict[int, tuple] = {}
+    for position, (source, band) in enumerate(hazard.layers):
+        label = getattr(source, "label", str(source))
+        _, bands, sample = files.setdefault(id(source), (source, [], GridSample(label, 0)))
+        if band in bands:
+            continue
+        bands.append(band)
+        sample.bands_total += 1
+        picture = pictures.get(position)
+        if picture is not None:
+            values = np.array(picture, dtype=np.float64)[np.newaxis]
+            values[~np.isfinite(values) | (np.abs(values) > 1e30)] = np.nan
+            sample.add([band], values)
+            sample.bands_read += 1
+    return sample_warnings(hazard, list(files.values()))
+
+
+def _sampled_warnings(hazard, parts) -> list[str]:
+    """The validator's samples of ``parts`` (the set itself, or a combined set's
+    components) when their files are small, else one note naming them."""
+    from mecc import checks
+
+    files = [pair for part in parts for pair in bands_by_file(part.layers)]
+    values = sum(
+        source.grid.width * source.grid.height * min(len(set(bands)), SAMPLE_BANDS)
+        for source, bands in files
+    )
+    if values <= SAMPLE_BUDGET:
+        return [message for part in parts for message in checks.plausibility_warnings(part)]
+    names = ", ".join(getattr(source, "label", str(source)) for source, _ in files)
+    return [
+        f"hazards.{hazard.id}: the values of {names} were not checked for plausibility on "
+        f"this run ({values:,} values to sample; the run reads them once, in its pass); "
+        "`mecc validate` checks them"
+    ]
+
+
+def no_data_warnings(hazard, tab, population_total: float) -> list[str]:
+    """A warning when a band of ``hazard`` leaves a notable share of the people without
+    hazard data.
+
+    Parameters
+    ----------
+    hazard : hazard set
+    tab : mecc.tables.HazardTables
+        Its tables; ``tab.bands`` holds the people without hazard data per band
+        (``no_hazard_data``, as bands.csv).
+    population_total : float
+        People on the analysis grid.
+
+    Returns
+    -------
+    list of str
+        One message naming the band with the most people without data (their number
+        and share, and how many bands exceed :data:`NO_DATA_SHARE`), or none.
+    """
+    if population_total <= 0 or not {"band", "no_hazard_data"} <= set(tab.bands.columns):
+        return []
+    missing = tab.bands["no_hazard_data"].to_numpy(dtype=np.float64)
+    over = missing > NO_DATA_SHARE * population_total
+    if not over.any():
+        return []
+    k = int(np.argmax(missing))
+    share = missing[k] / population_total
+    n_bands = len(missing)
+    others = (
+        f"; {int(over.sum())} of its {n_bands} bands leave more than {NO_DATA_SHARE:.0%} "
+        "of the people without data"
+        if n_bands > 1
+        else ""
+    )
+    where = ""
+    layers = getattr(hazard, "layers", None) or []
+    if not hazard.components and k < len(layers):
+        source, band = layers[k]
+        where = f" ({getattr(source, 'label', source)} band {band})"
+    return [
+        f"hazards.{hazard.id}: {missing[k]:,.0f} people ({share:.0%} of the "
+        f"{population_total:,.0f} on the analysis grid) are on cells without hazard data in "
+        f"band {tab.bands['band'].iloc[k]}{where}{others}; the figures count them as not "
+        "displaced (bands.csv: no_hazard_data); check that the hazard grid covers the country"
+    ]
