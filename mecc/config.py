@@ -1,16 +1,18 @@
 """Run files: YAML parsing and validation against the run contract (DESIGN.md).
 
-Unknown keys are errors with a did-you-mean; duplicate keys are errors (plain YAML
-would keep the last one silently); relative paths are resolved against the run file's
-folder by the readers. Everything here raises :class:`mecc.errors.ConfigError`
-(exit code 2) and names the file and the key.
+Unknown keys are errors with a did-you-mean; so are a hazard key given where it does not
+apply (:func:`check_applies`) and duplicate keys (plain YAML would keep the last one
+silently); relative paths are resolved against the run file's folder by the readers.
+Everything here raises :class:`mecc.errors.ConfigError` (exit code 2) and names the file
+and the key.
 
 The YAML is read as people write it (``mecc.run_yaml``: zero-padded numbers are decimal,
 merge keys work, keys read as true or false are refused; UTF-16 with a byte-order mark
 is read). Numbers must be finite (``.nan`` and ``.inf`` are refused wherever a number
-goes), file names hold no control character, and values with a natural range are
-checked (``connectivity`` 4 or 8, a ``scale_to`` total of people, years from 1850 to
-2300 and a hazard's ``period`` a year or a range of years: :data:`YEARS`).
+goes; where text or a file goes, the message says so), file names hold no control
+character, and values with a natural range are checked (``connectivity`` 4 or 8, a
+``scale_to`` total of people, years from 1850 to 2300 and a hazard's ``period`` a year
+or a range of years: :data:`YEARS`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import yaml
 from mecc.errors import ConfigError, UnsupportedKeyError, yaml_syntax_error
 from mecc.run_yaml import RunFileLoader, iso_date, read_text, shown
 
-__all__ = ["RunConfig", "load_config"]
+__all__ = ["RunConfig", "check_applies", "check_id", "load_config"]
 
 TOP_KEYS = {
     "country": (str, True),
@@ -159,24 +161,22 @@ HAZARD_KEYS = {
     "impact_time": (str, False),
     "damage_curve": ((str, dict), False),
 }
-COMPONENT_KEYS = {
-    key: HAZARD_KEYS[key]
-    for key in (
-        "type",
-        "intensity",
-        "return_periods",
-        "curve",
-        "unit",
-        "averaging",
-        "gust_factor",
-        "exposure_threshold",
-        "resampling",
-        "variable",
-    )
-}
+_COMPONENT = ("type", "intensity", "return_periods", "curve", "unit", "averaging")
+_COMPONENT += ("gust_factor", "exposure_threshold", "resampling", "variable")
+COMPONENT_KEYS = {key: HAZARD_KEYS[key] for key in _COMPONENT}
 COMPONENT_KEYS["type"] = (str, True)
-FUTURE_KEYS = ("id", "label", "hazards", "population", "period")
-"""Keys of a ``futures:`` entry (``mecc.futures`` reads them)."""
+FUTURE_KEYS = {
+    "id": (str, True),
+    "label": (str, False),
+    "hazards": (dict, False),
+    "population": (dict, False),
+    "period": ((str, int), False),
+}
+"""Keys of a ``futures:`` entry (``mecc.futures`` reads them); ``id`` as a hazard's."""
+SEA_LEVEL_KEYS = ("dem", "dem_datum", "tide_datum", "high_tide", "slr", "slr_baseline")
+SEA_LEVEL_KEYS += ("datum_offsets", "sources", "connectivity")
+"""The keys of a sea-level rise (``hazards.slow_onset``), which reads only these, ``id``,
+``type``, ``period`` and ``impact_time``: every other key would be ignored."""
 FUTURE_POPULATION_KEYS = {
     "path": (str, False),
     "kind": (str, False),
@@ -244,6 +244,7 @@ def _type_name(types) -> str:
         list: "a list",
         bool: "true or false",
         datetime.date: "a date (YYYY-MM-DD)",
+        type(None): "null",
     }
     types = types if isinstance(types, tuple) else (types,)
     return " or ".join(names.get(t, t.__name__) for t in types)
@@ -267,6 +268,11 @@ def _check_keys(mapping: dict, schema: dict, where: str) -> None:
     if not isinstance(mapping, dict):
         raise ConfigError(f"{where}: expected a mapping, got {shown(mapping)}")
     _unknown_key(mapping, schema, where)
+    _check_types(mapping, schema, where)
+
+
+def _check_types(mapping: dict, schema: dict, where: str) -> None:
+    """Required keys are given and every key of ``schema`` given has one of its types."""
     for key, (types, required) in schema.items():
         if key not in mapping:
             if required:
@@ -280,6 +286,47 @@ def _check_keys(mapping: dict, schema: dict, where: str) -> None:
                 f"{where}.{key}: expected {_type_name(types)}, got {shown(value)}"
                 + _hint(key, value, types_tuple)
             )
+
+
+def check_id(value: str, where: str, seen: set) -> None:
+    """An id (a hazard's, a future's): letters, digits, ``_ - .``, not in ``seen`` (then
+    added to it)."""
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", value):
+        raise ConfigError(f"{where}: use letters, digits, '_', '-' or '.' only, not {shown(value)}")
+    if value in seen:
+        raise ConfigError(f"{where}: {value!r} is used twice")
+    seen.add(value)
+
+
+def check_applies(spec: dict, where: str) -> None:
+    """Refuse a hazard key where it does not apply (it would be ignored silently).
+
+    The :data:`SEA_LEVEL_KEYS` apply to a sea-level rise only, which reads no other key;
+    ``classes`` to drought only, ``variants`` with a curve (not drought), ``season`` to
+    sudden-onset hazards (drought counts residents, whatever the month), ``member_pattern``
+    to event sets. With components, ``member_pattern`` only: hazards.readers refuses the
+    other keys there, and other misplaced keys (``averaging`` off wind, ...).
+    """
+    kind, sea = spec.get("type"), spec.get("type") == "sea_level_rise"
+    for key in spec:
+        if key == "member_pattern" and "events" not in spec and not sea:
+            reason = "applies to event sets (given with events) only"
+        elif "components" in spec or key in ("id", "type", "period", "impact_time"):
+            continue
+        elif (key in SEA_LEVEL_KEYS) != sea and key != "damage_curve":  # readers: its reason
+            reason = f"applies to sea_level_rise hazards only, not {kind}"
+            if sea:
+                reason = f"does not apply to sea_level_rise (it reads {', '.join(SEA_LEVEL_KEYS)})"
+        elif key == "classes" and kind != "drought":
+            reason = f"applies to drought only, not {kind}"
+        elif key in ("variants", "season") and kind == "drought":
+            reason = {
+                "variants": "applies with a curve, not drought (drought takes classes)",
+                "season": "does not apply to drought (it counts residents, whatever the month)",
+            }[key]
+        else:
+            continue
+        raise ConfigError(f"{where}.{key}: {reason}; remove it")
 
 
 def _hint(key, value, types: tuple) -> str:
@@ -297,29 +344,50 @@ def _hint(key, value, types: tuple) -> str:
     return ""
 
 
-_PATH_KEYS = {"path", "intensity", "events", "fraction", "dem", "sources", "curve", "damage_curve"}
-_PATH_KEYS |= {"protection_rp", "growth", "return_periods", "grids"}
+_FILE_KEYS = {"path", "intensity", "events", "fraction", "dem", "sources"}
+_PATH_KEYS = _FILE_KEYS | {"curve", "damage_curve", "protection_rp", "growth", "return_periods"}
+_PATH_KEYS |= {"grids"}
 """Keys whose text (or whose mapping's values) names files: no control character."""
+_SCHEMAS = [TOP_KEYS, POPULATION_KEYS, *NESTED_KEYS.values(), MOBILITY_KEYS, HAZARD_KEYS]
+_SCHEMAS += [FUTURE_KEYS, FUTURE_POPULATION_KEYS, ZONE_KEYS]
+_TYPES: dict = {}
+for _key, (_types, _) in (item for schema in _SCHEMAS for item in schema.items()):
+    _TYPES[_key] = _TYPES.get(_key, ()) + (_types if isinstance(_types, tuple) else (_types,))
+_EXPECTS = {
+    k: "a file path" if k in _FILE_KEYS else _type_name(tuple(dict.fromkeys(t)))
+    for k, t in _TYPES.items()
+    if int not in t and float not in t
+}
+_EXPECTS.update(dict.fromkeys(["return_periods{}", "grids{}"], "a file path"))
+_EXPECTS.update(dict.fromkeys(["hazards[]", "hazards{}", "futures[]", "zones[]"], "a mapping"))
+_EXPECTS.update(dict.fromkeys(["columns[]", "columns{}"], "a column name"))
+_EXPECTS.update({"components[]": "a mapping", "names[]": "text", "variants{}": "a curve"})
+"""What the value of a key (``KEY[]``, ``KEY{}``: of each item of its list, of its mapping)
+is when it is no number."""
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 _CONTROL_IN_PATH = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
-def _check_values(value, where: str, in_path: bool = False) -> None:
+def _check_values(value, where: str, in_path: bool = False, key=None) -> None:
     """Refuse non-finite numbers and control characters anywhere in the run file.
 
-    YAML reads ``.nan``, ``.inf`` and ``1.0e+999`` as numbers no figure can use; in double
-    quotes it reads ``\\n`` and ``\\t`` as a line break and a tab, which turns the
-    Windows path "C:\\new\\table.tif" into another name. Line breaks are allowed in text
-    that names no file (a long ``source`` written as a block).
+    YAML reads ``.nan``, ``.inf`` and ``1.0e+999`` as numbers no figure can use (``key``,
+    the key the value is given for, ``KEY[]``/``KEY{}`` for an item of it, says what goes
+    there instead); in double quotes it reads ``\\n`` and ``\\t`` as a line break and a
+    tab, which turns the Windows path "C:\\new\\table.tif" into another name. Line breaks
+    are allowed in text that names no file (a long ``source`` written as a block).
     """
     if isinstance(value, dict):
-        for key, item in value.items():
-            _check_values(key, f"{where} (a key)", in_path)
-            _check_values(item, f"{where}.{key}", in_path or key in _PATH_KEYS)
+        for name, item in value.items():
+            _check_values(name, f"{where} (a key)", in_path)
+            inner = f"{key}{{}}" if f"{key}{{}}" in _EXPECTS else name
+            _check_values(item, f"{where}.{name}", in_path or name in _PATH_KEYS, inner)
     elif isinstance(value, list):
         for k, item in enumerate(value):
-            _check_values(item, f"{where}[{k}]", in_path)
+            _check_values(item, f"{where}[{k}]", in_path, f"{key}[]")
     elif isinstance(value, float) and not math.isfinite(value) and not where.endswith(".nodata"):
+        if key in _EXPECTS:
+            raise ConfigError(f"{where}: expected {_EXPECTS[key]}, got {shown(value)}")
         raise ConfigError(f"{where}: {shown(value)} is not a finite number; give a number")
     elif isinstance(value, str):
         found = (_CONTROL_IN_PATH if in_path else _CONTROL).search(value)
@@ -426,35 +494,11 @@ def _check_settings(data: dict, label: str) -> None:
                 f"{label}.hazards[{k}].connectivity: 4 or 8 (the neighbours a flood spreads "
                 f"to), not {shown(hazard['connectivity'])}"
             )
-    futures = data.get("futures")
-    if isinstance(futures, list):  # mecc.futures refuses other values
-        _check_futures(futures, label)
+    if data.get("futures") is not None:  # a list (the type was checked)
+        from mecc.future_inputs import check_future_entries
+
+        check_future_entries(data["futures"], label)
     _check_years(data, label)
-
-
-def _check_futures(futures: list, label: str) -> None:
-    """Keys of each ``futures:`` entry and of its ``population`` (what mecc.futures reads)."""
-    for k, future in enumerate(futures):
-        where = f"{label}.futures[{k}]"
-        if not isinstance(future, dict):
-            raise ConfigError(f"{where}: expected a mapping with id, label, hazards, population")
-        _unknown_key(future, FUTURE_KEYS, where)
-        population = future.get("population")
-        if population is None:
-            continue
-        _check_keys(population, FUTURE_POPULATION_KEYS, f"{where}.population")
-        if "path" in population and "growth" in population:
-            raise ConfigError(
-                f"{where}.population: give either path (a population grid) or growth "
-                "(factors), not both"
-            )
-        if "path" not in population and "growth" not in population:
-            raise ConfigError(
-                f"{where}.population: give path (a population grid) or growth (a factor, per "
-                "zone or national)"
-            )
-        if "kind" in population and "path" not in population:
-            raise ConfigError(f"{where}.population.kind: applies to a population grid (path)")
 
 
 def _home_paths(value):
@@ -538,15 +582,13 @@ def load_config(path) -> RunConfig:
             raise ConfigError(
                 f"{where}.impact_time: 'day' or 'night', not {hazard['impact_time']!r}"
             )
-        if not re.fullmatch(r"[A-Za-z0-9_.-]+", hazard["id"]):
-            raise ConfigError(f"{where}.id: use letters, digits, '_', '-' or '.' only")
-        if hazard["id"] in ids:
-            raise ConfigError(f"{where}.id: {hazard['id']!r} is used twice")
-        ids.add(hazard["id"])
+        check_id(hazard["id"], f"{where}.id", ids)
     grid = data.get("analysis_grid")
     if grid is not None and grid != "population" and grid not in ids:
         raise ConfigError(
             f"{label}.analysis_grid: use 'population' or a hazard id ({', '.join(sorted(ids))})"
         )
     _check_settings(data, label)
+    for k, hazard in enumerate(data["hazards"]):  # after the values' own checks
+        check_applies(hazard, f"{label}.hazards[{k}]")
     return RunConfig(path, os.path.dirname(os.path.abspath(path)), data)

@@ -1,5 +1,7 @@
 """A future's inputs: checks against the baseline's, and a future grid's exposure.
 
+- A ``futures:`` entry is checked with the run file (:func:`check_future_entries`): an
+  ``id`` written as a hazard's and unique, a ``label`` in text, mappings where mappings go.
 - A future hazard set must be of the same kind as its baseline (event set, return-period
   set or scenario) and a return-period set must give the same return periods: the AAD
   integrates over the maps given, so other periods (or another kind of set) would mix a
@@ -28,6 +30,7 @@ from mecc.errors import ConfigError, DataError, InputFileError
 
 __all__ = [
     "GrowthFactors",
+    "check_future_entries",
     "check_growth_codes",
     "check_like_baseline",
     "future_exposure",
@@ -42,6 +45,58 @@ _KINDS = {
     "scenario": "a scenario (scenario)",
 }
 _METHOD = "a change would mix a change of method with climate change"
+
+
+def check_future_entries(futures: list, label: str) -> None:
+    """Keys and types of each ``futures:`` entry of a run file (``label``), when it is read.
+
+    ``id`` is text of letters, digits, ``_ - .``, used once (as a hazard's id: it names
+    the future in futures.csv); ``label`` is text; ``hazards`` maps baseline hazard ids to
+    mappings whose values have the types of the hazard's keys (``fraction`` may be null;
+    :func:`mecc.futures.read_futures` says which keys a future may give); ``population``
+    gives ``path`` (a grid) or ``growth``, not both.
+
+    Raises
+    ------
+    ConfigError
+        Naming the run file and the key, e.g. ``run.yaml.futures[0].hazards: expected a
+        mapping, got 5``.
+    """
+    from mecc import config
+    from mecc.run_yaml import shown
+
+    grids = {key: (types, False) for key, (types, _) in config.HAZARD_KEYS.items()}
+    grids["fraction"] = ((str, type(None)), False)  # null: whole cells
+    ids = set()
+    for k, future in enumerate(futures):
+        where = f"{label}.futures[{k}]"
+        if not isinstance(future, dict):
+            raise ConfigError(f"{where}: expected a mapping with id, label, hazards, population")
+        config._check_keys(future, config.FUTURE_KEYS, where)
+        config.check_id(future["id"], f"{where}.id", ids)
+        for hazard_id, spec in future.get("hazards", {}).items():
+            if not isinstance(spec, dict):
+                raise ConfigError(
+                    f"{where}.hazards.{hazard_id}: expected a mapping of the future's grids "
+                    f"(e.g. intensity, return_periods), got {shown(spec)}"
+                )
+            config._check_types(spec, grids, f"{where}.hazards.{hazard_id}")
+        population = future.get("population")
+        if population is None:
+            continue
+        config._check_keys(population, config.FUTURE_POPULATION_KEYS, f"{where}.population")
+        if "path" in population and "growth" in population:
+            raise ConfigError(
+                f"{where}.population: give either path (a population grid) or growth "
+                "(factors), not both"
+            )
+        if "path" not in population and "growth" not in population:
+            raise ConfigError(
+                f"{where}.population: give path (a population grid) or growth (a factor, per "
+                "zone or national)"
+            )
+        if "kind" in population and "path" not in population:
+            raise ConfigError(f"{where}.population.kind: applies to a population grid (path)")
 
 
 def _years(values) -> str:

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from mecc import engine, tables
+from mecc.config import check_applies
 from mecc.errors import ConfigError, MeccWarning
 from mecc.future_inputs import (
     check_growth_codes,
@@ -66,8 +67,8 @@ HAZARD_OVERRIDE_KEYS = {
     "scenario",
 }
 SEA_LEVEL_KEYS = {"slr", "dem"}
-"""What a future may give of a sea-level-rise hazard: the rise, a DEM (subsidence); the
-other keys (datums, high tide, connectivity) come from the baseline."""
+"""What a future may give of a sea-level-rise hazard: the rise, a DEM (subsidence), and
+its ``period``; the other keys (datums, high tide, connectivity) come from the baseline."""
 
 _OWN_FRACTION = "give the future's own flooded fraction, or fraction: null (whole cells)"
 
@@ -123,9 +124,8 @@ def read_futures(config, baseline_hazards, baseline_population, zones=None) -> l
         for hazard_id, override in (spec.get("hazards") or {}).items():
             if hazard_id not in by_id:
                 raise ConfigError(f"{where}.hazards: no baseline hazard {hazard_id!r}")
-            allowed = HAZARD_OVERRIDE_KEYS | (
-                SEA_LEVEL_KEYS if by_id[hazard_id].get("type") == "sea_level_rise" else set()
-            )
+            sea = by_id[hazard_id].get("type") == "sea_level_rise"
+            allowed = SEA_LEVEL_KEYS | {"period"} if sea else HAZARD_OVERRIDE_KEYS
             if not isinstance(override, dict) or set(override) - allowed:
                 raise ConfigError(
                     f"{where}.hazards.{hazard_id}: give the future's grids ({', '.join(sorted(allowed))})"
@@ -139,6 +139,7 @@ def read_futures(config, baseline_hazards, baseline_population, zones=None) -> l
                 raise ConfigError(f"{where}.hazards.{hazard_id}.fraction: {_OWN_FRACTION}")
             merged = {**base, **override, "id": f"{hazard_id}@{future_id}"}
             merged = {k: v for k, v in merged.items() if k != "fraction" or v is not None}
+            check_applies(merged, f"{where}.hazards.{hazard_id}")  # member_pattern: events
             future.hazards[hazard_id] = read_hazard(
                 merged, config.base_dir, f"{where}.hazards.{hazard_id}", config.country
             )

@@ -343,7 +343,10 @@ SECTIONS = [
                 "hazard type",
                 "required",
                 "`river_flood`, `flash_flood`, `pluvial_flood`, `coastal_flood`, "
-                "`tropical_cyclone`, `earthquake`, `tsunami`, `sea_level_rise` or `drought`.",
+                "`tropical_cyclone`, `earthquake`, `tsunami`, `sea_level_rise` or `drought`. "
+                "A sea-level rise reads `id`, `type`, `period`, `impact_time` and the keys "
+                "from `dem` to `connectivity` only, which apply to it only; a key given where "
+                "it does not apply is refused, not ignored.",
             ),
             "intensity": (
                 "file",
@@ -388,7 +391,8 @@ SECTIONS = [
             "variants": (
                 "mapping `low`/`high` → curve",
                 "the built-in curve's own",
-                "Curves evaluated in the same pass for the range (`low` displaces fewer).",
+                "Curves evaluated in the same pass for the range (`low` displaces fewer); "
+                "not for drought.",
             ),
             "unit": (
                 "unit",
@@ -439,7 +443,8 @@ SECTIONS = [
             "member_pattern": (
                 "regular expression",
                 "none",
-                "Parses each event's `member` from `event_name` with a `(?P<member>...)` group.",
+                "Parses each event's `member` from `event_name` with a `(?P<member>...)` group "
+                "(event sets only).",
             ),
             "components": (
                 "list",
@@ -470,18 +475,20 @@ SECTIONS = [
             "datum_offsets": (
                 "mapping datum → metres",
                 "none",
-                "Offsets to the DEM's datum when the datums differ.",
+                "Offsets to the DEM's datum when the datums differ (sea-level rise only).",
             ),
             "sources": (
                 "file",
                 "the sea found from the grid edge",
-                "Raster on the DEM's grid; non-zero cells are where water comes from.",
+                "Raster on the DEM's grid; non-zero cells are where water comes from "
+                "(sea-level rise only).",
             ),
-            "connectivity": ("4 or 8", "8", "Neighbours a flood spreads to (sea-level rise)."),
+            "connectivity": ("4 or 8", "8", "Neighbours a flood spreads to (sea-level rise only)."),
             "season": (
                 "mapping month → share",
                 "every month alike",
-                "When events happen (with `mobility.seasonal`).",
+                "When events happen (with `mobility.seasonal`); not for sea-level rise and "
+                "drought (they count residents, whatever the month).",
             ),
             "impact_time": (
                 "`day` or `night`",
@@ -516,7 +523,11 @@ SECTIONS = [
         "futures (each)",
         "futures[].",
         {
-            "id": ("text", "required", "Identifier of the future, unique."),
+            "id": (
+                "text",
+                "required",
+                "Identifier of the future, unique: letters, digits, `_ - .` (as a hazard's).",
+            ),
             "label": ("text", "the id", "Shown in tables and maps (e.g. `SSP2-4.5, 2050`)."),
             "period": (
                 "year or range of years",
@@ -531,8 +542,9 @@ SECTIONS = [
                 "`scenario`; other keys come from the baseline. The same kind of set as "
                 "the baseline's (events, return periods or a scenario), and a return-period "
                 "set with the same return periods (the AAD integrates over the maps given); "
-                "an event set may have other events. A sea-level rise may give its own `slr` "
-                "and `dem` (the datums and high tide come from the baseline).",
+                "an event set may have other events (`member_pattern` with events only). A "
+                "sea-level rise may give only its own `slr`, `dem` and `period` (the datums "
+                "and high tide come from the baseline).",
             ),
             "population": (
                 "mapping",
