@@ -434,3 +434,35 @@ def load_damage_curves(
         for variant, pair in curves.items()
         for state, curve in zip(DAMAGE_STATES, pair, strict=True)
     }
+
+
+def round_knots(curve: Curve, rounding) -> Curve:
+    """``curve`` with its intensities passed through ``rounding``; shares, kind and the
+    rest unchanged.
+
+    Parameters
+    ----------
+    curve : Curve
+    rounding : callable
+        Takes the intensities as a float64 array and returns them rounded (e.g. to the
+        precision a hazard grid stores its values in: ``hazards.precision``); it must
+        not change their order.
+
+    Returns
+    -------
+    Curve
+        ``curve`` itself when no intensity changes.
+
+    Raises
+    ------
+    CurveError
+        When the rounded intensities no longer make a curve (two intensities of a step
+        curve, or three of a linear one, become one number).
+    """
+    import dataclasses
+
+    x = np.asarray(curve.intensity, dtype=np.float64)
+    rounded = np.asarray(rounding(x), dtype=np.float64)
+    if np.array_equal(rounded, x):
+        return curve
+    return dataclasses.replace(curve, intensity=tuple(map(float, rounded)))

@@ -23,9 +23,16 @@ import pandas as pd
 
 from hazards.catalogue import HazardType, averaging_factor, get_hazard_type, grid_unit, unit_factor
 from hazards.curves import Curve, load_curve_set
+from hazards.events import _members_from_names, read_events  # noqa: F401 - re-exported
 from hazards.fraction import FractionFile
 from hazards.netcdf import NetCDFFile
+from hazards.precision import check_curves
 from hazards.stated import stated_unit, wind_averaging
+from hazards.thresholds import (
+    check_exposure_threshold,
+    check_steps,
+    warn_displaced_below_threshold,
+)
 from mecc.errors import ConfigError, DataError, InputFileError, did_you_mean, read_input_table
 from mecc.grid import AlignedBands, GridSpec
 from mecc.raster_file import RasterFile
@@ -314,6 +321,7 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
     elif "curve" not in spec:
         raise ConfigError(f"{where}.curve: missing (a curve file or a built-in curve name)")
     else:
+        check_steps(spec, hazard_type, where)  # {step: X} within the type's valid range
         curves = load_curve_set(
             spec["curve"],
             spec.get("variants"),
@@ -332,9 +340,12 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
         )
     from hazards import library
 
-    threshold = spec.get("exposure_threshold", hazard_type.exposure_threshold)
-    if not isinstance(threshold, int | float) or isinstance(threshold, bool):
-        raise ConfigError(f"{where}.exposure_threshold: give a number")
+    given = spec.get("exposure_threshold")
+    threshold = check_exposure_threshold(
+        hazard_type.exposure_threshold if given is None else given, hazard_type, where
+    )
+    if hazard_type.name != "drought" and given is not None:
+        warn_displaced_below_threshold(curves, threshold, hazard_type, where)
     protection = spec.get("protection_rp")
     if protection is not None and kind != "return_periods":
         raise ConfigError(f"{where}.protection_rp: applies to return-period sets only")
@@ -349,7 +360,7 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
         bands=bands.reset_index(drop=True),
         layers=layers,
         curve=curve,
-        exposure_threshold=float(threshold),
+        exposure_threshold=threshold,
         fraction_layers=fraction_layers,
         unit_factor=factor,
         unit=unit or hazard_type.unit,
@@ -363,6 +374,8 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
         period=None if spec.get("period") is None else str(spec.get("period")),
         inputs=inputs,
     )
+    extra = [*damage_curves.values(), *([hazard.fatality_curve] if hazard.fatality_curve else [])]
+    check_curves(hazard, [*curves.values(), *extra], f"{where}.curve")  # at the grid's dtype
     if hazard.exposure_only:  # an ordinary SPEI grid (drought negative) is warned about
         from hazards.slow_onset import warn_drought_sign
 
@@ -450,95 +463,6 @@ def _read_combined(spec: dict, base_dir, where: str, country) -> HazardSet:
 
 def _rp_label(rp: float) -> str:
     return f"rp{int(rp)}" if float(rp).is_integer() else f"rp{rp:g}"
-
-
-def read_events(path, n_bands: int, where: str, member_pattern: str | None = None) -> pd.DataFrame:
-    """Read an events CSV: columns ``band``, ``frequency`` (per year), optional ``member``.
-
-    Every raster band must appear exactly once. Extra columns are ignored, except an
-    ``event_name`` (or ``name``) column, which is kept for the tables. With
-    ``member_pattern`` (a regular expression with a ``(?P<member>...)`` group) the member
-    of each event is parsed from its name, e.g. ``^\\d{4}_(?P<member>.+)$`` for
-    ``YEAR_HYDROMODEL_CLIMATEMODEL`` names.
-    """
-    table = read_input_table(path, "event table", where, dtype=str, keep_default_na=False)
-    for column in ("band", "frequency"):
-        if column not in table.columns:
-            raise DataError(f"{where}: column {column!r} is missing (need band, frequency)")
-    band = pd.to_numeric(table["band"], errors="coerce")
-    if band.isna().any() or (band != band.round()).any():
-        row = int(np.flatnonzero(band.isna() | (band != band.round()))[0]) + 2
-        raise DataError(f"{where}: band on line {row} is not a whole number")
-    frequency = pd.to_numeric(table["frequency"], errors="coerce")
-    bad = frequency.isna() | ~np.isfinite(frequency) | (frequency <= 0)
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
-        raise DataError(
-            f"{where}: frequency on line {row} must be a number > 0 (events per year), "
-            f"got {table['frequency'].iloc[row - 2]!r}"
-        )
-    from hazards.catalogue import check_frequencies
-
-    check_frequencies(frequency.to_numpy(np.float64), where, lambda k: f"on line {k + 2}")
-    band = band.astype(np.int64)
-    if band.duplicated().any():
-        raise DataError(f"{where}: band {int(band[band.duplicated()].iloc[0])} is listed twice")
-    outside = band[(band < 1) | (band > n_bands)]
-    if len(outside):
-        raise DataError(
-            f"{where}: band {int(outside.iloc[0])} does not exist (the raster has {n_bands} bands)"
-        )
-    if len(band) != n_bands:
-        missing = sorted(set(range(1, n_bands + 1)) - set(band))[:5]
-        raise DataError(
-            f"{where}: the raster has {n_bands} bands but the table lists {len(band)} "
-            f"(missing e.g. {', '.join(map(str, missing))})"
-        )
-    out = pd.DataFrame({"band": band.to_numpy(), "frequency": frequency.to_numpy(np.float64)})
-    if "member" in table.columns and member_pattern is None:
-        out["member"] = _member_names(table["member"].astype(str), where, "in column 'member'")
-    name_column = next((c for c in ("event_name", "name") if c in table.columns), None)
-    if name_column:
-        out["event_name"] = table[name_column].astype(str).to_numpy()
-    if member_pattern is not None:
-        out["member"] = _members_from_names(out.get("event_name"), member_pattern, where)
-    return out.sort_values("band", kind="stable").reset_index(drop=True)
-
-
-def _member_names(members: pd.Series, where: str, source: str) -> np.ndarray:
-    """Member names without surrounding spaces (``"model_b "`` is ``model_b``, as a
-    spreadsheet cell shows it); a blank one is refused, naming its line."""
-    names = members.str.strip()
-    blank = names == ""
-    if blank.any():
-        line = int(np.flatnonzero(blank.to_numpy())[0]) + 2
-        raise DataError(
-            f"{where}: the member on line {line} is blank ({source}); give each event the "
-            "member (model) it comes from, or leave the member column out"
-        )
-    return names.to_numpy()
-
-
-def _members_from_names(names, pattern: str, where: str) -> np.ndarray:
-    import re
-
-    if names is None:
-        raise ConfigError(f"{where}: member_pattern needs an event_name column")
-    try:
-        regex = re.compile(pattern)
-    except re.error as error:
-        raise ConfigError(f"member_pattern: not a regular expression ({error})") from None
-    if "member" not in regex.groupindex:
-        raise ConfigError("member_pattern: needs a (?P<member>...) group")
-    members = []
-    for line, name in enumerate(names, start=2):
-        match = regex.search(name)
-        if match is None:
-            raise DataError(
-                f"{where}: event name {name!r} on line {line} does not match member_pattern"
-            )
-        members.append(match.group("member") or "")
-    return _member_names(pd.Series(members, dtype=str), where, "from member_pattern")
 
 
 def _read_protection(value, base_dir, where):

@@ -112,8 +112,15 @@ def _bounds_in(people, grid) -> tuple:
 def overlay_input(
     hazard, grid, band_weight, cells: bool = True, preview: int = 0, coarse: int = 0
 ) -> engine.OverlayInput:
-    """A hazard set ready for the engine: readers on the analysis grid and packed curves."""
+    """A hazard set ready for the engine: readers on the analysis grid and packed curves.
+
+    The exposure threshold and the curves' intensities are those the kernels compare at
+    the precision the hazard's grids store their values in (a float32 grid's 0.7 m is
+    0.699999988, so the threshold and steps at 0.7 m become that number:
+    ``hazards.precision``); a combined hazard's components each at their own.
+    """
     from hazards.curves import pack_curves
+    from hazards.precision import compared_curve, compared_threshold
 
     if hazard.components:
         readers = [part.align(grid)[0] for part in hazard.components]
@@ -121,8 +128,8 @@ def overlay_input(
             hazard.id,
             readers[0],
             None,
-            pack_curves([part.curve for part in hazard.components]),
-            [part.exposure_threshold for part in hazard.components],
+            pack_curves([compared_curve(part, part.curve) for part in hazard.components]),
+            [compared_threshold(part) for part in hazard.components],
             band_weight,
             components=readers,
             combine_max=hazard.combine == "max",
@@ -134,11 +141,12 @@ def overlay_input(
         intensity,
         fraction,
         pack_curves(
-            [hazard.curves[name] for name in hazard.variant_names]
+            compared_curve(hazard, curve)
+            for curve in [hazard.curves[name] for name in hazard.variant_names]
             + list(hazard.damage_curves.values())
             + ([hazard.fatality_curve] if hazard.fatality_curve is not None else [])
         ),
-        hazard.exposure_threshold,
+        compared_threshold(hazard),
         band_weight,
         write_cells=cells,
         preview_factor=preview,

@@ -383,7 +383,8 @@ SECTIONS = [
                 "`NAME:low`/`NAME:high`, a CSV with exactly the columns `intensity,share` (notes "
                 "in lines starting with `#`; any other column is refused; from a CLIMADA "
                 "impact function give `share` = mdd × paa), "
-                "`{intensity: [...], share: [...]}`, `{step: X}` (a threshold in the type's "
+                "`{intensity: [...], share: [...]}`, `{step: X}` (a threshold within the type's "
+                "valid range, in the type's "
                 "unit: everyone at intensity X or more is displaced, nobody below), or "
                 "`{emanuel: {v_thresh: V, v_half: V}}` (Emanuel 2011, 1-min m/s; tabulated "
                 "every 0.25 m/s and interpolated linearly).",
@@ -415,7 +416,11 @@ SECTIONS = [
             "exposure_threshold": (
                 "number (type's unit)",
                 "0.1 m, 17.5 m/s, MMI 4.5",
-                "Intensity at or above which people count as exposed.",
+                "Intensity at or above which people count as exposed, independent of the "
+                "curve; within the type's valid range (MMI 0.5-12.5, depth 0-50 m, wind "
+                "0-120 m/s, ...), else refused. A threshold given above the intensity the "
+                "curve displaces from is warned about: a unit may then show more displaced "
+                "than exposed people.",
             ),
             "protection_rp": (
                 "years, mapping or CSV",
