@@ -140,9 +140,15 @@ def generated_scenario(hazard) -> dict | None:
             **cited,
         }
     if "epicentre_lat" in parameters:
+        rupture = parameters.get("rupture")
+        scaling = rupture.get("scaling_law") if isinstance(rupture, dict) else None
         return {
             "epicentre": [float(parameters["epicentre_lat"]), float(parameters["epicentre_lon"])],
             "magnitude": parameters.get("magnitude"),
             "depth_km": parameters.get("depth_km"),
+            # the citations behind the shaking, for reports that name their methods
+            "equation": parameters.get("equation"),
+            "citation": parameters.get("citation"),
+            **({"rupture_source": scaling} if scaling else {}),
         }
     return None

@@ -10,13 +10,15 @@ Drawn when the run folder has them (``mobility.sites`` → sites.csv, ``mobility
   the flows between units as lines whose width follows the people moving.
 
 A generated cyclone's track and an earthquake's epicentre come from manifest.json
-(``mecc.manifest.generated_scenario``). Every value from the run is escaped (site names
-come from field spreadsheets).
+(``mecc.manifest.generated_scenario``), and the citations of their generator's method
+from it and from the grid's own tags (:func:`generator_citations`). Every value from the
+run is escaped (site names come from field spreadsheets).
 """
 
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pandas as pd
@@ -27,6 +29,7 @@ from mecc.map_text import esc
 __all__ = [
     "allocation_band",
     "flow_layers",
+    "generator_citations",
     "host_choropleths",
     "scenario_markers",
     "site_layer",
@@ -267,3 +270,56 @@ def scenario_markers(m, page) -> None:
                 ),
             ).add_to(group)
             group.add_to(m)
+
+
+CITING_KEYS = ("model", "citation", "estimates")
+"""Keys of a generated grid's parameters that cite its method (with every ``*_source``)."""
+
+
+def generator_citations(run, base, hazard_id, generated) -> dict:
+    """The file and method citations of a hazard grid ``mecc hazard`` generated.
+
+    Parameters
+    ----------
+    run : mecc.map_data.RunData
+    base : pathlib.Path or None
+        The folder the run file's paths start from.
+    hazard_id : str
+    generated : dict
+        manifest.json's ``generated`` record of the hazard.
+
+    Returns
+    -------
+    dict
+        ``file``: the grid's name; ``generated``: the citing texts (``model``,
+        ``citation``, ``estimates``, every ``*_source``) of ``generated`` and of the
+        grid's tags when the grid is still where the run found it with the recorded
+        SHA-256 (the manifest keeps only some of them), each once.
+    """
+    from hazards.scenarios import generated_tags
+    from mecc.map_data import _checked  # the file the run used (its recorded SHA-256)
+
+    texts = _citing(generated) if isinstance(generated, dict) else []
+    file = None
+    for record in run.manifest.get("inputs", []):
+        path = str(record.get("path", ""))
+        if record.get("role") != f"hazard {hazard_id}" or not path.lower().endswith(
+            (".tif", ".tiff")
+        ):
+            continue
+        file = os.path.basename(path)
+        checked = _checked(base, path, run) if base is not None else None
+        tags = generated_tags(checked) if checked else None
+        if tags is not None and isinstance(tags.get("parameters"), dict):
+            texts += _citing(tags["parameters"])
+        break
+    return {"file": file, "generated": list(dict.fromkeys(texts))}
+
+
+def _citing(values: dict) -> list[str]:
+    """The method citations of a generator's parameters (:data:`CITING_KEYS`, ``*_source``)."""
+    keys = [k for k in CITING_KEYS if k in values]
+    keys += [k for k in values if str(k).endswith("_source")]
+    return [
+        str(values[k]).strip() for k in keys if isinstance(values[k], str) and values[k].strip()
+    ]

@@ -10,11 +10,13 @@ Labels come from ``mecc/locales/maps.yaml``; nothing is written in one language 
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 
 import numpy as np
 
+from mecc.errors import DataError
 from mecc.map_data import NODATA_FILL, ZERO_COLOUR, Numbers
 from mecc.risk import STANDARD_RETURN_PERIODS
 from mecc.sendai import per_100k
@@ -26,6 +28,7 @@ __all__ = [
     "per_100k_denominator",
     "sendai_b1",
     "future_layer_label",
+    "method_records",
     "sendai_b1_parts",
 ]
 
@@ -258,9 +261,12 @@ class Text:
             f'<p class="mecc-unit">{unit}</p><ul>{swatches}</ul></section>'
         )
 
-    def title_box(self, title, run, notes, version, style) -> str:
+    def title_box(self, title, run, notes, version, style, cited=None) -> str:
+        """The title box; its About panel lists the inputs, the methods and sources of the
+        figures (``cited``: :func:`method_records`), their references and the notes."""
         w = self.w
         sources = "".join(f"<li>{self.role(r)}</li>" for r in run.manifest.get("inputs", []))
+        methods, references = self.methods(run, cited or {})
         kinds = {h.get("kind") for h in run.summary.get("hazards", {}).values()}
         notes = list(notes)
         if "return_periods" in kinds:
@@ -276,10 +282,76 @@ class Text:
             f'<span class="mecc-meta">{w("run_date", date=run.date)} · {country}</span></p>'
             f"<details><summary>{w('about')}</summary><p>{w('modelled_text')}</p>"
             f"<h2>{w('sources')}</h2><ul>{sources}</ul>"
+            f"<h2>{w('methods')}</h2><ul>{methods}</ul>"
+            f"<h2>{w('references')}</h2><ul>{references}</ul>"
             f"<h2>{w('notes')}</h2><ul>{note_items}</ul>"
             f"<p>{w('made_with', version=version)}</p></details></div>"
             f"<style>{style}</style>"
         )
+
+    def methods(self, run, cited: dict) -> tuple[str, str]:
+        """The items of the About panel's methods and of its numbered references.
+
+        Per hazard: its displacement curve (name, evidence grade, source), the curve
+        variants behind the range, the damage states and fatality model, and the
+        citations of a hazard grid mecc generated; then the population grid and the
+        official population with their source. Each source text is listed once under
+        References and cited by its number.
+        """
+        references: list[str] = []
+
+        def cite(texts) -> str:
+            numbers = []
+            for text in texts:
+                if text not in references:
+                    references.append(text)
+                numbers.append(f"[{references.index(text) + 1}]")
+            return f" {' '.join(numbers)}" if numbers else ""
+
+        def curve(key, record) -> str:
+            grade = record.get("evidence", "?") or "none"
+            own = record.get("source") and record["source"] != record.get("name")
+            return self.filled(
+                key, name=esc(str(record.get("name"))), grade=self.w(f"evidence_{grade}")
+            ) + cite([str(record["source"])] if own else [])
+
+        items = []
+        for hazard_id, summary in run.summary.get("hazards", {}).items():
+            record = cited.get("hazards", {}).get(hazard_id, {})
+            lines = [f"<strong>{self.hazard_text(hazard_id, summary)}</strong>"]
+            if record.get("curve"):
+                lines.append(curve("method_curve", record["curve"]))
+            variants = [
+                f"{self.w('variant_' + name)} {esc(str(v['name']))}"
+                + (f" ({self.w('evidence_' + v['evidence'])})" if v.get("evidence") else "")
+                + (cite([str(v["source"])]) if v.get("source") else "")
+                for name, v in record.get("variants", {}).items()
+            ]
+            if variants:
+                lines.append(self.filled("method_range", variants="; ".join(variants)))
+            lines += [curve("method_damage", d) for d in record.get("damage", [])]
+            if record.get("fatality"):
+                lines.append(curve("method_fatality", record["fatality"]))
+            if record.get("file"):  # a grid mecc generated, with what it cites
+                file = esc(str(record["file"]))
+                lines.append(self.filled("method_generated", file=file) + cite(record["generated"]))
+            items.append(f'<li data-hazard="{esc(hazard_id)}">{"<br>".join(lines)}</li>')
+        for key in ("population", "official"):
+            given = cited.get(key) or {}
+            if not any(given.get(k) for k in ("file", "source", "attribution")):
+                continue
+            file = esc(os.path.basename(str(given.get("file") or "")))
+            file += f" ({esc(str(given['year']))})" if given.get("year") else ""
+            source = given.get("attribution") or given.get("source")
+            source = esc(str(source)) if source else self.w("method_no_source")
+            line = self.filled(f"method_{key}", file=file, source=source)
+            items.append(f'<li data-source="{key}">{line}</li>')
+        listed = "".join(f"<li>[{k}] {esc(t)}</li>" for k, t in enumerate(references, start=1))
+        return "".join(items), listed
+
+    def filled(self, key, **markup) -> str:
+        """A label whose placeholders take markup that is already escaped."""
+        return html.escape(self.words[key]).format(**markup)
 
     def role(self, record) -> str:
         """One input of the manifest: role, file name, source when given, start of SHA-256."""
@@ -393,3 +465,108 @@ def _b1_rows(table, run, hazard_id, indicator="B-1"):
         if column in rows.columns:
             rows = rows[rows[column] == ""]
     return rows
+
+
+# --- the methods and sources the About panel cites ----------------------------------------
+
+
+def method_records(run, base) -> dict:
+    """What the map's About panel cites, taken from the run's own records.
+
+    Parameters
+    ----------
+    run : mecc.map_data.RunData
+    base : pathlib.Path or None
+        The folder the run file's paths start from (:func:`mecc.map_data.find_base_dir`).
+
+    Returns
+    -------
+    dict
+        ``hazards``: per hazard, ``curve`` (name, evidence grade, source), ``variants``
+        (low and high: name, and the grade and source of a built-in curve other than the
+        central one, from :mod:`hazards.library`), ``damage`` and ``fatality``, as
+        results.nc records them for sendai.xlsx (group ``sendai``, attribute
+        ``metadata``; the curve of manifest.json when it has none), and for a grid
+        ``mecc hazard`` generated its ``file`` and the ``generated`` citations
+        (manifest.json ``generated``, and the grid's own tags when it is still where the
+        run found it with the recorded SHA-256). ``population`` and ``official``: file,
+        year, source and attribution (manifest.json).
+
+    Raises
+    ------
+    mecc.errors.DataError
+        results.nc's Sendai metadata is not JSON.
+    """
+    metadata = _sendai_metadata(run)
+    hazards = {}
+    for hazard_id in run.hazard_ids:
+        recorded = metadata.get(hazard_id) or {}
+        params = run.hazard_parameters(hazard_id)
+        central = recorded.get("curve")
+        if not central and params.get("curve"):  # not in results.nc: manifest's, no grade
+            central = {key: params["curve"].get(key) for key in ("name", "source")}
+        damage = {}
+        for key in sorted(recorded.get("damage_curve") or {}):
+            curve = recorded["damage_curve"][key]
+            damage.setdefault(str(curve["name"]).split(":")[0], curve)
+        record = {
+            "curve": central,
+            "variants": _variants(recorded.get("variants") or {}, central),
+            "damage": [{**c, "name": name} for name, c in damage.items()],
+            "fatality": recorded.get("fatality_model"),
+        }
+        if params.get("generated"):
+            from mecc.map_mobility import generator_citations
+
+            record.update(generator_citations(run, base, hazard_id, params["generated"]))
+        hazards[hazard_id] = record
+    parameters = run.manifest.get("parameters", {})
+    population = dict(parameters.get("population") or {})
+    population["file"] = next(
+        (r.get("path") for r in run.manifest.get("inputs", []) if r.get("role") == "population"),
+        None,
+    )
+    official = (parameters.get("exposure") or {}).get("official") or None
+    return {"hazards": hazards, "population": population, "official": official}
+
+
+def _sendai_metadata(run) -> dict:
+    """Per hazard, the curves results.nc records for the Sendai tables ({} without)."""
+    path = run.run_dir / "results.nc"
+    if not path.is_file():
+        return {}
+    import netCDF4
+
+    try:
+        with netCDF4.Dataset(path) as dataset:
+            text = dataset.groups["sendai"].getncattr("metadata")
+    except (OSError, KeyError, AttributeError):  # an older run: no Sendai group
+        return {}
+    try:
+        return json.loads(text).get("hazards") or {}
+    except (ValueError, AttributeError) as error:
+        raise DataError(f"{path}: group sendai, attribute metadata is not JSON ({error})") from None
+
+
+def _variants(variants: dict, central) -> dict:
+    """The low and high curves behind a range: each name, and the library's record of
+    a built-in curve other than the central one (as results.nc records curves)."""
+    from types import SimpleNamespace
+
+    from hazards.curves import VARIANT_ORDER
+    from mecc.sendai_store import _curve_record
+
+    base = str((central or {}).get("name") or "").split(":")[0]
+    out = {}
+    for variant in VARIANT_ORDER:
+        name = variants.get(variant)
+        if variant == "central" or not name:
+            continue
+        if str(name).split(":")[0] == base:  # a variant of the central curve: its source
+            out[variant] = {"name": name, "source": central.get("source")}
+            continue
+        found = _curve_record(SimpleNamespace(name=str(name), source=None))
+        out[variant] = {"name": name}
+        if found["evidence"]:  # a built-in curve: its grade and source
+            out[variant].update(evidence=found["evidence"], source=found["source"])
+    return out

@@ -13,7 +13,11 @@ Folium:
 - overlays: hazard intensity per band and displaced people per grid cell (raster images,
   no data transparent, warped to Web Mercator at the map's scale);
 - a legend per layer, a title box with the run's date, sources and the "modelled estimate"
-  notice; labels in English, French or Spanish (``mecc/locales/maps.yaml``).
+  notice; its About panel cites, per hazard, the curve behind the figures (and the
+  variants behind the range) with its evidence grade and source, the method of a hazard
+  grid ``mecc hazard`` generated, and the population's source, all from the run's records
+  (:func:`mecc.map_text.method_records`); labels in English, French or Spanish
+  (``mecc/locales/maps.yaml``).
 
 Every script, stylesheet, image and font is inlined (:mod:`mecc.offline`); the page is
 refused with a :class:`~mecc.errors.MeccError` if any remote reference remains.
@@ -60,6 +64,7 @@ from mecc.map_text import (
     Text,
     esc,
     future_layer_label,
+    method_records,
     per_100k_denominator,
     sendai_b1,
     sendai_b1_parts,
@@ -301,7 +306,7 @@ class _Page:
         version = _version()
         style = STYLE_FILE.read_text(encoding="utf-8")
         el.MapSetup(
-            text.title_box(title, run, self.notes, version, style),
+            text.title_box(title, run, self.notes, version, style, method_records(run, self.base)),
             control=control,
             prefix="Leaflet",
             attribution=f"{text.w('modelled_notice')} · {text.w('made_with', version=version)}",
