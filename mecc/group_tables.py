@@ -113,7 +113,7 @@ def group_sums(exposure, hazard_id: str, sums, population, result) -> list[Group
     return groups
 
 
-def unit_shares(zones, values: dict, country: str, where: str) -> np.ndarray:
+def unit_shares(zones, values: dict, country: str, where: str, what="share") -> np.ndarray:
     """Shares per finest unit + outside (NaN) from a per-zone table of shares.
 
     Parameters
@@ -130,6 +130,8 @@ def unit_shares(zones, values: dict, country: str, where: str) -> np.ndarray:
     where : str
         Names the run-file key and the file in messages, e.g.
         ``"run.yaml.population.livelihoods (shares.csv)"``.
+    what : str
+        What the table gives, in messages (e.g. ``"cohort shares"``).
 
     Returns
     -------
@@ -159,7 +161,7 @@ def unit_shares(zones, values: dict, country: str, where: str) -> np.ndarray:
         lacking = [str(zones.finest.codes[i]) for i in np.flatnonzero(gaps)]
         them = "it" if len(lacking) == 1 else "them"
         raise DataError(
-            f"{where}: no share for zone {', '.join(lacking[:3])} (nor for a unit containing "
+            f"{where}: no {what} for zone {', '.join(lacking[:3])} (nor for a unit containing "
             f"{them}); {len(lacking)} zone(s) lack one: add their rows, or a row for a unit "
             f"above them (e.g. the national code {country}) to give them a default"
         )

@@ -11,6 +11,8 @@ model and Mobility layers; README, "Who is exposed, and where"):
 - ``population.cohorts``: sex × age cohorts, as per-zone shares or as grids;
 - ``population.attributes``: per-zone shares of people with a disability, in poverty, ...
 - ``population.household_size``: national or per zone, turning people into households;
+- in per-zone tables (shares, cohorts, household size) a row with the country code is
+  every unit's default and the value of the people outside every unit;
 - ``population.livelihoods``: per-zone share of people whose livelihood a hazard would
   disrupt (farming, fishing, ...): Sendai B-5 from the people exposed;
 - ``mobility.early_warning``: per-zone share of people covered by early warning: the
@@ -183,20 +185,11 @@ def _cohorts(spec, config, zones, grid, label):
     table = read_zone_table(
         _path(config, spec["path"]), spec["code_column"], names, f"{label} ({spec['path']})"
     )
-    shares = cohort_shares(table, f"{label} ({spec['path']})")
-    per_unit = _finest(
-        zones,
-        dict(zip(shares.index, shares.to_numpy(), strict=True)),
-        label,
-        "cohort shares",
-    )
-    lacking = [zones.finest.codes[i] for i in np.flatnonzero(np.isnan(per_unit[: zones.n, 0]))]
-    if lacking:
-        raise DataError(
-            f"{label} ({spec['path']}): no cohort shares for zone {lacking[0]} (nor for a "
-            f"unit containing it); {len(lacking)} zone(s) lack them"
-        )
-    return None, (names, per_unit)
+    where = f"{label} ({spec['path']})"
+    shares = cohort_shares(table, where)
+    values = dict(zip(shares.index, shares.to_numpy(), strict=True))
+    # a row with the country code: every unit's default and the outside bucket's shares
+    return None, (names, unit_shares(zones, values, config.country, where, "cohort shares"))
 
 
 def prepare_exposure(config, population, zones, grid, block_shape, threads) -> Exposure:
@@ -368,15 +361,24 @@ def _attributes(spec, config, zones, label):
 
 
 def _household_size(spec, config, zones, label):
+    """Size per finest unit + outside: a national number everyone's; a table's row with
+    the country code (when no zone has that code) every unit's default and the outside
+    bucket's size, as in share tables (``mecc.group_tables.unit_shares``); NaN: none
+    (``mecc.sendai_store.household_sizes`` gives them the national mean)."""
     from exposure.cohorts import zone_values
 
     national, per_zone = zone_values(
         spec, config.base_dir, f"{label}.population.household_size", "household size"
     )
-    if national is not None:
+    if national is None and zones.locate(config.country) is None:
+        national = per_zone.pop(config.country, None)
+    if not per_zone:
         return np.full(zones.n + 1, national)
     where = _with_file(f"{label}.population.household_size", spec)
-    return _finest(zones, per_zone, where, "sizes")
+    sizes, unknown = zones.finest_values(per_zone, where)
+    report_unknown_codes(unknown, len(per_zone) + (national is not None), zones, where)
+    sizes = np.append(sizes, np.nan)  # the outside bucket
+    return sizes if national is None else np.where(np.isnan(sizes), national, sizes)
 
 
 def _with_file(where: str, spec) -> str:
@@ -454,7 +456,7 @@ def decorate_tables(exposure: Exposure, config, hazard, tab, zones, population) 
     if exposure.official is not None:
         codes = frame["zone_code"].astype(str)
         frame["population_official"] = codes.map(exposure.official).astype(float)
-    if exposure.household_size is not None:  # gaps and outside: the national mean, as Sendai's
+    if exposure.household_size is not None:  # as Sendai's (sendai_store.household_sizes)
         size = household_sizes(exposure, population)[0]
         households = zones.aggregate(np.where(size > 0, population / size, 0.0))
         frame["households"] = households

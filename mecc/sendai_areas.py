@@ -19,20 +19,43 @@ grid population (the grid's year).
 The people outside every unit have no code: a per-zone share table gives them its row
 with the country code, else they take the units' population-weighted mean
 (``mecc.group_tables``); :func:`outside_share_note` says so in the rows that count them.
+
+The figures count people on the grid, an official denominator counts residents: where the
+two totals of an area differ by more than :data:`MISMATCH_TOLERANCE`
+(:func:`warn_population_mismatch`) its rates are skewed, and may exceed 100,000 per
+100,000. Such rates are kept as computed, never capped; :func:`rate_note` says why in
+the row.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["GRID_SOURCE", "Area", "areas", "group_denominator", "outside_share_note"]
+from mecc.errors import MeccWarning
+
+__all__ = [
+    "GRID_SOURCE",
+    "MISMATCH_TOLERANCE",
+    "Area",
+    "areas",
+    "group_denominator",
+    "outside_share_note",
+    "rate_note",
+    "warn_population_mismatch",
+]
 
 OUTSIDE = "__outside__"
 GRID_SOURCE = "grid population sum (no official figure; flagged)"
 GROUP_GRID_SOURCE = "grid population of the group (modelled shares; flagged)"
 GROUP_SHARE = "x the group's share of the area's grid population (modelled shares)"
+MISMATCH_TOLERANCE = 0.10
+"""Relative difference between an area's population on the grid and its official figure
+(``|grid - official| / official``) above which :func:`warn_population_mismatch` warns:
+a few years of growth between the grid's year and the census's and the grid model's own
+error stay within it; beyond it the per-100,000 rates are skewed by the denominator."""
 SHARE_NAMES = {"livelihoods": "livelihood share", "early_warning": "early-warning share"}
 """How :func:`outside_share_note` names the share of a breakdown (else the group's share)."""
 
@@ -187,4 +210,53 @@ def outside_share_note(area: Area, groups, index, codes, population) -> str:
     return (
         f"people outside every unit: {what} {share:.3g}, the units' population-weighted "
         "mean (the share table has no row with the country code)"
+    )
+
+
+def warn_population_mismatch(area_list: list) -> str:
+    """Warn (:class:`mecc.errors.MeccWarning`) when the population on the grid of areas
+    with an official denominator differs from it by more than :data:`MISMATCH_TOLERANCE`,
+    naming how many areas and the first three (in table order: the nation first) with
+    both totals; returns the message (``""``: none). Areas with nobody on the grid (units that
+    received no cell, which the run reports apart) are not compared."""
+    off = [
+        a
+        for a in area_list
+        if a.official
+        and a.grid > 0
+        and abs(a.grid - a.denominator) > MISMATCH_TOLERANCE * a.denominator
+    ]
+    if not off:
+        return ""
+    shown = "; ".join(
+        f"{a.code}: {a.grid:,.0f} on the grid, {a.denominator:,.0f} official "
+        f"({a.grid / a.denominator - 1:+.0%})"
+        for a in off[:3]
+    )
+    more = f"; and {len(off) - 3} more" if len(off) > 3 else ""
+    message = (
+        f"population.official: the population on the grid differs from the official figure "
+        f"by more than {MISMATCH_TOLERANCE:.0%} in {len(off)} area(s) ({shown}{more}); their "
+        "per-100,000 rates in the Sendai tables divide people counted on the grid by "
+        "official residents (rates above 100,000 are kept and noted in sendai.csv): check "
+        "that both cover the same area and year, or scale the grid (population.scale_to)"
+    )
+    warnings.warn(message, MeccWarning, stacklevel=3)
+    return message
+
+
+def rate_note(area: Area) -> str:
+    """The note of a row of ``area`` whose per-100,000 rate exceeds 100,000 (more people
+    than the denominator; kept, never capped): where the area's grid population exceeds
+    its official denominator, the two counts differ; else the figure counts some people
+    more than once."""
+    if area.official and area.grid > area.denominator:
+        return (
+            "per_100k above 100,000 (not capped): the figure counts people on the grid "
+            f"({area.grid:,.0f} in this area), the denominator official residents "
+            f"({area.denominator:,.0f})"
+        )
+    return (
+        "per_100k above 100,000 (not capped): the figure counts some people more than once "
+        "(B-5 overlaps B-3 and B-4; an expected annual value adds up events)"
     )

@@ -11,15 +11,24 @@ members) the members' (``range_kind`` says which). Group rows follow the totals'
 so sex rows and age rows each add up to the total (B-1 with the group's B-5 too). Rows
 counting people outside every unit through a share they took as the units' mean (no
 country row in the share table) say so (:func:`mecc.sendai_areas.outside_share_note`).
+Rates above 100,000 per 100,000 are kept and noted (:func:`mecc.sendai_areas.rate_note`);
+grid and official totals that differ warn (``warn_population_mismatch``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from mecc.sendai import directly_affected, per_100k
+from mecc.sendai import PER_100K, directly_affected, per_100k
 from mecc.sendai_ages import sendai_ages
-from mecc.sendai_areas import Area, areas, group_denominator, outside_share_note
+from mecc.sendai_areas import (
+    Area,
+    areas,
+    group_denominator,
+    outside_share_note,
+    rate_note,
+    warn_population_mismatch,
+)
 from mecc.sendai_text import CONFIDENCE, INDICATORS, custom_code
 
 __all__ = ["RowBuilder"]
@@ -50,6 +59,7 @@ class RowBuilder:
         self.hazard_ids = [str(h) for h in main["hazard"].values]
         self.country = self.meta["country"]
         self.areas = self._areas()
+        warn_population_mismatch(self.areas)  # the run's warnings (stderr, manifest.json)
         self.rows: list = []
         self.group_info = self._group_info()
 
@@ -238,6 +248,8 @@ class RowBuilder:
                 )
             else:
                 row.update(low=low, high=high, range_kind=MEMBER_RANGE)
+        if people and row["per_100k"] > PER_100K:  # kept as computed, said why
+            extra["notes"] = _join(extra.get("notes"), rate_note(area))
         if area.code == OUTSIDE:
             extra["notes"] = "; ".join(
                 filter(None, [extra.get("notes"), "people on the grid outside every admin unit"])

@@ -107,25 +107,31 @@ def _member_aad(hazard, rows: np.ndarray) -> np.ndarray:
 
 
 def household_sizes(exposure, population: np.ndarray) -> tuple[np.ndarray | None, dict]:
-    """Household size per finest unit + outside, gaps filled with the national mean (the
-    people-weighted mean of the given units); zones.csv's ``households`` use the same."""
+    """Household size per finest unit + outside; zones.csv's ``households`` use the same.
+
+    The units' sizes are as ``mecc.mobility`` gave them: their own, a unit's above, or the
+    table's row with the country code (a national number: every unit's). The outside
+    bucket keeps the country row's (or the national number's) size when one was given;
+    units still without one and, without one, the outside bucket take the national mean
+    (the people-weighted mean of the units with a size)."""
     size = exposure.household_size
     if size is None:
         return None, {"given": False}
     size = np.asarray(size, dtype=np.float64)
     known = np.isfinite(size) & (size > 0)
     inside = known.copy()
-    inside[-1] = False  # the outside bucket never has its own size
+    inside[-1] = False  # the mean is the units'
     households = np.where(inside, population / np.where(inside, size, 1.0), 0.0)
     if households.sum() > 0:
         mean = float(population[inside].sum() / households.sum())
     else:
         mean = float(np.mean(size[inside])) if inside.any() else float("nan")
-    filled = np.where(inside, size, mean)
+    filled = np.where(known, size, mean)
     return filled, {
         "given": True,
         "national_mean": mean,
         "units_filled_with_mean": int((~inside[:-1]).sum()),
+        "outside": "country" if known[-1] else "units_mean",
     }
 
 

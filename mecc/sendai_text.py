@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mecc.sendai_areas import MISMATCH_TOLERANCE
+
 __all__ = ["COLUMNS", "CONFIDENCE", "INDICATORS", "Indicator", "about_rows", "custom_code"]
 
 
@@ -339,13 +341,25 @@ def about_rows(meta: dict, left_out: list, version: str) -> list[tuple[str, str]
             f"{population.get('year') or 'year not given'}. A group's denominator is the "
             "area's official figure x the group's share of the area's grid population (the "
             "official year), else the group's grid population (the grid's year), so a total's "
-            "rate lies between its groups' rates.",
+            "rate lies between its groups' rates. The figures count people on the grid, an "
+            "official denominator counts residents: where the two totals of an area differ by "
+            f"more than {MISMATCH_TOLERANCE:.0%} (a few years of growth between the two years "
+            "and the grid model's own error stay within it) the run warns, naming the areas. "
+            "A rate above 100,000 per 100,000 is kept as computed, never capped, and its notes "
+            "say why (people on the grid above the official figure, or people counted in more "
+            "than one part of B-1, or in more than one event of an expected annual value).",
         ),
         (
             "Household size",
             f"mean {households['national_mean']:.3g} people per household; units without a "
-            f"value ({households['units_filled_with_mean']}) and the outside bucket take the "
-            "mean"
+            f"value ({households['units_filled_with_mean']}) take the mean; "
+            + (
+                "the outside bucket the size given nationally (the number, or the table's row "
+                "with the country code)"
+                if households.get("outside") == "country"
+                else "so does the outside bucket"
+                + (" (no row with the country code)" if households.get("outside") else "")
+            )
             if households.get("given")
             else "not given: dwellings (B-3a, B-4a) are left out",
         ),

@@ -1,10 +1,10 @@
 """The share of the people on the grid outside every admin unit in per-zone share tables.
 
 Share tables (``population.livelihoods``, ``mobility.early_warning``,
-``population.attributes``) may have a row with the country's code: every zone's default,
-and the share of the people outside every unit, who have no code. Without such a row
-(and for cohort shares, whose tables have none) those people take the units'
-population-weighted mean, which results.nc, the manifest and the Sendai rows' notes say.
+``population.attributes``, ``population.cohorts``) may have a row with the country's code:
+every zone's default, and the share of the people outside every unit, who have no code.
+Without such a row those people take the units' population-weighted mean, which
+results.nc, the manifest and the Sendai rows' notes say.
 The nation is the units plus the outside bucket in zones_disaggregated.csv, results.nc and
 sendai.csv alike.
 
