@@ -23,13 +23,15 @@ from __future__ import annotations
 import difflib
 import math
 import os
+import warnings
 
 import numpy as np
 import pandas as pd
 
-from mecc.errors import ConfigError, DataError, read_input_table
+from mecc.errors import ConfigError, DataError, MeccWarning, read_input_table
 
 __all__ = [
+    "SHARE_SUM_TOLERANCE",
     "STANDARD_COHORTS",
     "CohortGrids",
     "cohort_shares",
@@ -58,6 +60,22 @@ _TABLES = (
     (".scale_to", "table of target totals"),
 )
 """What a per-zone table is, by the run-file key its label names (for messages)."""
+
+
+_SHARE_TABLES = ("attribute table", "livelihood table", "early-warning table")
+"""Tables whose every value is a share of a zone's people (0 to 1): a value above 1 is a
+typo (or a percentage), refused in :func:`read_zone_table`."""
+
+SHARE_SUM_TOLERANCE = 0.02
+"""How far from 1 a zone's cohort shares may add up to without a warning
+(:func:`cohort_shares`): rounding to two decimals in six cohorts moves the sum by up to
+0.03 but rarely beyond 0.02."""
+
+
+def _key(label: str) -> str:
+    """The run-file key a label names: ``run.yaml.population.official`` for
+    ``"run.yaml.population.official (census.csv)"``."""
+    return label.split(" (")[0]
 
 
 def _what(label: str) -> str:
@@ -97,9 +115,13 @@ def read_zone_table(
     ------
     InputFileError, DataError
         Also for a table with a header and no rows, a row without a zone code, a code
-        given twice.
+        given twice, a share above 1 in a table of shares (attributes, livelihoods,
+        early warning).
+    ConfigError
+        A column name given empty in the run file (``code_column: ""``).
     """
     what = what or _what(label)
+    _refuse_empty_names(code_column, columns, label, what)
     frame = read_input_table(path, what, label, codes=[code_column])
     missing = [c for c in [code_column, *columns] if c not in frame.columns]
     if missing:
@@ -125,22 +147,75 @@ def read_zone_table(
                 f"{label}.{column}: {_cell(frame[column].iloc[row])} for zone {codes.iloc[row]} "
                 "is not a finite number >= 0"
             )
+        above = values[column] > 1
+        if what in _SHARE_TABLES and above.any():
+            row = int(np.flatnonzero(above.to_numpy())[0])
+            raise DataError(
+                f"{label}.{column}: {_cell(frame[column].iloc[row])} for zone "
+                f"{codes.iloc[row]} (data row {row + 1}) is above 1; shares lie between 0 "
+                "and 1 (write 0.25, not 25)"
+            )
     values.index = codes.to_numpy()
     return values.astype(np.float64)
+
+
+def _refuse_empty_names(code_column, columns, label: str, what: str) -> None:
+    """Refuse a blank column name in the run file (``code_column: ""``), naming the key:
+    the table's message would otherwise show the blank name as nothing."""
+    if not str(code_column).strip():
+        raise ConfigError(
+            f"{_key(label)}.code_column: the column name is empty; give the name of the "
+            f"column of zone codes in the {what}{label[len(_key(label)) :]}"
+        )
+    if columns and any(not str(c).strip() for c in columns):
+        many = len(columns) > 1 or what in ("cohort table", "attribute table")
+        key, which = (
+            ("columns", "a column name is") if many else ("value_column", "the column name is")
+        )
+        raise ConfigError(
+            f"{_key(label)}.{key}: {which} empty; give the name of a column of the "
+            f"{what}{label[len(_key(label)) :]}"
+        )
 
 
 def cohort_shares(table: pd.DataFrame, label: str) -> pd.DataFrame:
     """Each zone's cohort counts (or shares) as shares that add up to 1.
 
+    A table of shares (more than half of its values at most 1: counts of a zone's people
+    are larger) must hold shares: a value above 1 is refused. A zone whose shares add up
+    to more than :data:`SHARE_SUM_TOLERANCE` away from 1 is warned of (naming the zones)
+    before its shares are renormalised: they then cover another population than the
+    zone's people (a missing cohort, a typo).
+
     Raises
     ------
     DataError
-        A zone whose cohorts are all 0.
+        A zone whose cohorts are all 0; a share above 1 in a table of shares.
     """
     total = table.sum(axis=1)
     empty = total[total <= 0]
     if len(empty):
         raise DataError(f"{label}: every cohort of zone {empty.index[0]} is 0")
+    values = table.to_numpy()
+    if values.size and (values <= 1).mean() > 0.5:  # shares, not counts
+        above = np.argwhere(values > 1)
+        if above.size:
+            row, column = (int(i) for i in above[0])
+            raise DataError(
+                f"{label}.{table.columns[column]}: {values[row, column]:g} for zone "
+                f"{table.index[row]} (data row {row + 1}) is a share above 1 in a table of "
+                "shares; each share lies between 0 and 1"
+            )
+        off = total[(total - 1).abs() > SHARE_SUM_TOLERANCE]
+        if len(off):
+            shown = ", ".join(f"{code} {value:.3g}" for code, value in off.iloc[:5].items())
+            warnings.warn(
+                f"{label}: the cohort shares of {len(off)} zone(s) do not add up to 1 "
+                f"(within {SHARE_SUM_TOLERANCE:g}: {shown}{'…' if len(off) > 5 else ''}); "
+                "they are renormalised to add up to 1; check for a missing cohort or a typo",
+                MeccWarning,
+                stacklevel=2,
+            )
     return table.div(total, axis=0)
 
 

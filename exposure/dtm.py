@@ -279,7 +279,7 @@ def _read(path, label: str, what: str):
     """The table (fully blank rows at its end left out), its HXL tags, the row number of
     its first data row, and where it was read from for messages (a workbook's sheet)."""
     sheets = _sheets(path, label, what)
-    raw, tags = read_tagged_table(path, what)
+    raw, tags = read_tagged_table(path, what, label)
     blank = raw.apply(lambda column: column.astype(str).str.strip().isin(["", "nan"]))
     filled = np.flatnonzero(~blank.all(axis=1).to_numpy())
     raw = raw.iloc[: filled[-1] + 1 if len(filled) else 0].reset_index(drop=True)

@@ -23,24 +23,30 @@ def is_hxl_row(values) -> bool:
     return bool(cells) and sum(c.startswith("#") for c in cells) >= max(1, len(cells) // 2)
 
 
-def read_tagged_table(path, what: str) -> tuple[pd.DataFrame, dict | None]:
+def read_tagged_table(
+    path, what: str, label: str | None = None
+) -> tuple[pd.DataFrame, dict | None]:
     """Read a CSV (UTF-8, BOM allowed) or Excel file as text.
 
     Returns the table (header names stripped; the HXL row removed) and ``{column:
     hashtag}`` when the first row under the header is an HXL row, else None. ``what``
-    names the file in errors (e.g. "DTM site list").
+    says what the file is in errors (e.g. "DTM site list"); ``label`` names where its
+    path comes from (e.g. ``"run.yaml.mobility.sites (sites.csv)"``), as for every
+    other table; without it errors name the path.
     """
-    label = os.fspath(path)
-    if not label.lower().endswith((".xlsx", ".xls")):
-        raw = read_input_table(label, what, dtype=str, keep_default_na=False)
-    elif not os.path.isfile(label):
-        raise InputFileError(f"{label}: {what} not found{did_you_mean(label)}")
+    path = os.fspath(path)
+    where = label or path
+    if not path.lower().endswith((".xlsx", ".xls")):
+        raw = read_input_table(path, what, label, dtype=str, keep_default_na=False)
+    elif not os.path.isfile(path):
+        found = "" if label is None or label == path else f" ({path})"
+        raise InputFileError(f"{where}: {what} not found{found}{did_you_mean(path, label)}")
     else:
         try:
-            raw = pd.read_excel(label, dtype=str, engine="openpyxl").fillna("")
+            raw = pd.read_excel(path, dtype=str, engine="openpyxl").fillna("")
         except (OSError, ValueError, zipfile.BadZipFile) as error:  # not a workbook
             raise InputFileError(
-                f"{label}: cannot read the {what} ({error_reason(error)})"
+                f"{where}: cannot read the {what} ({error_reason(error)})"
             ) from None
         raw.columns = [str(c).strip() for c in raw.columns]
         raw = plain_numbers(raw)  # numbers typed as text: "1,234"

@@ -3,7 +3,11 @@
 Population comes as counts (people per cell) or densities (people per km², converted
 with geodesic cell areas). Missing values — the declared nodata, NaN, or the extreme
 values WorldPop and others write (see ``mecc.grid.EXTREME_VALUE``) — are no people.
-Negative values are refused.
+Negative values are refused, and so are infinite ones (+inf or -inf): no population
+product writes them for "no data" (their sentinels are finite, such as -3.4e38), so an
+infinity is a broken computation (a division by zero) whose people would vanish without
+a word. A file (or ``population.nodata``) that declares an infinity as its nodata value
+keeps it as nodata.
 
 Onto another analysis grid population is moved conservatively (DESIGN.md):
 
@@ -245,7 +249,7 @@ class PopulationGrid:
         key = kind_key or _kind_key(label)
         if kind is not None and kind not in KINDS:
             raise ConfigError(f"{key}: must be 'count' or 'density', not {kind!r}")
-        self.file = RasterFile(path, label, extra_nodata=nodata)
+        self.file = _PopulationFile(path, label, extra_nodata=nodata)
         self.label = self.file.label
         if not 1 <= band <= self.file.count:
             raise DataError(f"{self.label}: band {band} does not exist ({self.file.count} bands)")
@@ -476,6 +480,37 @@ class PopulationGrid:
         cp, ci, cw = _csr_slice(*self._cols, j0, j1)
         regrid_area_weighted(np.ascontiguousarray(data), rp, ri, rw, cp, ci, cw, r0, c0, result)
         return _into(result, out)
+
+
+class _PopulationFile(RasterFile):
+    """A :class:`~mecc.raster_file.RasterFile` that refuses infinite values.
+
+    The reader masks infinities as missing like NaN; for population that would drop
+    the people of those cells silently. The raw values are checked as they are read
+    (one vectorised pass over the block, floating-point files only); an infinity the
+    file or ``population.nodata`` declares as nodata stays missing.
+    """
+
+    def _read_columns(self, read, bands, window: Window, out: np.ndarray) -> None:
+        super()._read_columns(read, bands, window, out)
+        if out.dtype.kind != "f" or not np.isinf(out).any():  # masks (uint8) pass too
+            return
+        for k, band in enumerate(bands):
+            declared = {self.nodata[band - 1], self.extra_nodata} - {None}
+            declared = {float(v) for v in declared if math.isinf(float(v))}
+            infinite = np.isinf(out[k])
+            for value in declared:
+                infinite &= out[k] != value
+            if infinite.any():
+                r, c = (int(i) for i in np.argwhere(infinite)[0])
+                row = int(window.row_off) + r
+                if self.south_up:  # ``window`` counts the file's rows, from the south
+                    row = self.grid.height - 1 - row
+                raise DataError(
+                    f"{self.label}: band {band}: infinite population ({out[k, r, c]:g}) at "
+                    f"row {row}, column {int(window.col_off) + c}; population must be a "
+                    "finite number >= 0 (declare the file's nodata value if this is one)"
+                )
 
 
 def _kind_key(label) -> str:

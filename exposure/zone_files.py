@@ -12,7 +12,11 @@ boundary files before any code or name is read:
 - a layer with no polygons (empty, points, lines, every geometry null, or the wrong
   layer of a multi-layer GeoPackage) leaves no unit to count people in.
 
-Each becomes one line naming the run file's field and the file.
+Each becomes one line naming the run file's field and the file. Then
+:func:`checked_shapes` makes the units' shapes usable and says what it did: invalid
+geometries repaired (naming the units and GEOS's reason), points and lines dropped from
+units, and units of the level that overlap (a cell centre in two units goes to the one
+listed later).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import shapely
 
 from mecc.errors import DataError, InputFileError, MeccWarning
 
-__all__ = ["read_zone_frame", "shapefile_encoding"]
+__all__ = ["checked_shapes", "read_zone_frame", "shapefile_encoding"]
 
 _ENCODING_NAMES = {
     "UTF-8": "UTF-8, the encoding their bytes fit",
@@ -194,6 +198,115 @@ def _unreadable_shapes(path, layer, encoding, spec, error) -> str:
         else ""
     )
     return f"cannot read the shape of {which}: {reason}{fix}"
+
+
+# ---------------------------------------------------------------- the units' shapes
+
+
+def checked_shapes(geometry, codes: list, where: str):
+    """The units' shapes made usable, and the warnings saying what was done.
+
+    - an invalid geometry (a bow-tie, a ring crossing itself) is repaired with
+      :func:`shapely.make_valid`; one warning names the units and GEOS's reason
+      (:func:`shapely.is_valid_reason`, e.g. ``Self-intersection[-24.25 -19.75]``);
+    - points and lines inside a unit's shape are dropped (units are areas);
+    - units of this level that share area are named in one warning: a cell whose centre
+      lies in both goes to the unit listed later. Found with an STRtree of the level's
+      units: a query per unit, then an intersection per pair of units that meet
+      (neighbours included), only within the level.
+
+    Parameters
+    ----------
+    geometry : geopandas.GeoSeries
+        The level's shapes, in the order of ``codes``.
+    codes : list of str
+    where : str
+        How warnings name the ``zones:`` entry (e.g. ``"zones[1]"``).
+
+    Returns
+    -------
+    (geopandas.GeoSeries, list of str)
+        The shapes (a copy when any changed) and the warnings given (also issued as
+        :class:`~mecc.errors.MeccWarning`).
+    """
+    notes = []
+    invalid = ~geometry.is_valid & ~geometry.is_empty & geometry.notna()
+    if invalid.any():
+        positions = np.flatnonzero(invalid.to_numpy())
+        reasons = shapely.is_valid_reason(geometry.to_numpy()[positions[:10]])
+        shown = "; ".join(
+            f"{codes[i]}: {reason}" for i, reason in zip(positions[:10], reasons, strict=True)
+        )
+        geometry = geometry.copy()
+        geometry[invalid] = shapely.make_valid(geometry[invalid].to_numpy())
+        n = len(positions)
+        notes.append(
+            f"{where}: repaired {n} invalid geometr{'y' if n == 1 else 'ies'} "
+            f"({shown}{'…' if n > 10 else ''}); check these units' boundaries"
+        )
+    areas, mixed = _areas_only(geometry.to_numpy())
+    if mixed.size:
+        bad = [codes[i] for i in mixed]
+        geometry = geometry.copy()
+        geometry[:] = areas
+        notes.append(
+            f"{where}: {len(bad)} unit(s) had shapes other than polygons (codes "
+            f"{', '.join(bad[:10])}{'…' if len(bad) > 10 else ''}); only their polygons are used"
+        )
+    overlaps = _overlapping_pairs(geometry.to_numpy(), codes)
+    if overlaps:
+        shown = ", ".join(f"{a}/{b}" for a, b in overlaps[:8])
+        notes.append(
+            f"{where}: {len(overlaps)} pair(s) of units overlap ({shown}"
+            f"{'…' if len(overlaps) > 8 else ''}); a cell whose centre lies in both goes to "
+            "the unit listed later in the file"
+        )
+    for message in notes:
+        warnings.warn(message, MeccWarning, stacklevel=3)
+    return geometry, notes
+
+
+def _areas_only(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each shape's polygons (units are areas), and the positions that held more.
+
+    Geometry collections come from GIS overlays and from repairing invalid polygons (a
+    spike becomes a polygon and a line); their points and lines are dropped, and a
+    shape with no area becomes an empty polygon (a unit with no cells).
+    """
+    kinds = shapely.get_type_id(geoms)
+    mixed = np.flatnonzero(~np.isin(kinds, (-1, 3, 6)))  # missing, Polygon, MultiPolygon
+    areas = geoms.copy()
+    for i in mixed:
+        parts, polygons = [geoms[i]], []
+        while parts:
+            part = parts.pop()
+            kind = shapely.get_type_id(part)
+            if kind == 3 and not part.is_empty:
+                polygons.append(part)
+            elif kind in (4, 5, 6, 7):  # multi-part or collection: look inside
+                parts.extend(shapely.get_parts(part))
+        areas[i] = shapely.MultiPolygon(polygons[::-1]) if polygons else shapely.Polygon()
+    return areas, mixed
+
+
+def _overlapping_pairs(geoms, codes) -> list[tuple[str, str]]:
+    """Pairs of units sharing area (more than a millionth of the smaller one)."""
+    valid = ~(shapely.is_empty(geoms) | shapely.is_missing(geoms))
+    if valid.sum() < 2:
+        return []
+    index = np.flatnonzero(valid)
+    tree = shapely.STRtree(geoms[index])
+    left, right = tree.query(geoms[index], predicate="intersects")
+    keep = left < right
+    left, right = index[left[keep]], index[right[keep]]
+    if left.size == 0:
+        return []
+    shared = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+    smaller = np.minimum(shapely.area(geoms[left]), shapely.area(geoms[right]))
+    overlapping = shared > 1e-6 * smaller
+    return [
+        (codes[a], codes[b]) for a, b in zip(left[overlapping], right[overlapping], strict=True)
+    ]
 
 
 # ---------------------------------------------------------------- shapefile text

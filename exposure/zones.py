@@ -104,7 +104,7 @@ def read_zone_level(spec: dict, base_dir, where: str) -> ZoneLevel:
         One line naming the entry's field and the file: a missing field, a layer with
         no polygons, a feature without a code (null or blank), a code given twice.
     """
-    from exposure.zone_files import read_zone_frame
+    from exposure.zone_files import checked_shapes, read_zone_frame
 
     for key in ("path", "code_field"):
         if key not in spec:
@@ -146,87 +146,13 @@ def read_zone_level(spec: dict, base_dir, where: str) -> ZoneLevel:
     parents = (
         [_as_code(v) for v in frame[spec["parent_field"]]] if spec.get("parent_field") else None
     )  # a missing parent (None) is an error once the level has a parent level (Zones)
-    geometry = frame.geometry
-    invalid = ~geometry.is_valid & ~geometry.is_empty & geometry.notna()
-    if invalid.any():
-        bad = [codes[i] for i in np.flatnonzero(invalid.to_numpy())]
-        geometry = geometry.copy()
-        geometry[invalid] = shapely.make_valid(geometry[invalid].to_numpy())
-        message = (
-            f"{where}: repaired {len(bad)} invalid geometr{'y' if len(bad) == 1 else 'ies'} "
-            f"(codes {', '.join(bad[:10])}{'…' if len(bad) > 10 else ''})"
-        )
-        warnings.warn(message, MeccWarning, stacklevel=2)
-        notes.append(message)
-    areas, mixed = _areas_only(geometry.to_numpy())
-    if mixed.size:
-        bad = [codes[i] for i in mixed]
-        geometry = geometry.copy()
-        geometry[:] = areas
-        message = (
-            f"{where}: {len(bad)} unit(s) had shapes other than polygons (codes "
-            f"{', '.join(bad[:10])}{'…' if len(bad) > 10 else ''}); only their polygons are used"
-        )
-        warnings.warn(message, MeccWarning, stacklevel=2)
-        notes.append(message)
-    overlaps = _overlapping_pairs(geometry.to_numpy(), codes)
-    if overlaps:
-        shown = ", ".join(f"{a}/{b}" for a, b in overlaps[:8])
-        message = (
-            f"{where}: {len(overlaps)} pair(s) of units overlap ({shown}"
-            f"{'…' if len(overlaps) > 8 else ''}); a cell whose centre lies in both goes to "
-            "the unit listed later in the file"
-        )
-        warnings.warn(message, MeccWarning, stacklevel=2)
-        notes.append(message)
+    geometry, shape_notes = checked_shapes(frame.geometry, codes, where)
+    notes.extend(shape_notes)
     level = spec.get("level", 1)
     if not isinstance(level, int) or isinstance(level, bool) or level < 0:
         raise ConfigError(f"{where}.level: give a whole number >= 0 (admin level)")
     source = (where, spec["path"], spec.get("parent_field"))
     return ZoneLevel(level, codes, names, parents, geometry, path, notes, source)
-
-
-def _areas_only(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each shape's polygons (units are areas), and the positions that held more.
-
-    Geometry collections come from GIS overlays and from repairing invalid polygons (a
-    spike becomes a polygon and a line); their points and lines are dropped, and a
-    shape with no area becomes an empty polygon (a unit with no cells).
-    """
-    kinds = shapely.get_type_id(geoms)
-    mixed = np.flatnonzero(~np.isin(kinds, (-1, 3, 6)))  # missing, Polygon, MultiPolygon
-    areas = geoms.copy()
-    for i in mixed:
-        parts, polygons = [geoms[i]], []
-        while parts:
-            part = parts.pop()
-            kind = shapely.get_type_id(part)
-            if kind == 3 and not part.is_empty:
-                polygons.append(part)
-            elif kind in (4, 5, 6, 7):  # multi-part or collection: look inside
-                parts.extend(shapely.get_parts(part))
-        areas[i] = shapely.MultiPolygon(polygons[::-1]) if polygons else shapely.Polygon()
-    return areas, mixed
-
-
-def _overlapping_pairs(geoms, codes) -> list[tuple[str, str]]:
-    """Pairs of units sharing area (more than a millionth of the smaller one)."""
-    valid = ~(shapely.is_empty(geoms) | shapely.is_missing(geoms))
-    if valid.sum() < 2:
-        return []
-    index = np.flatnonzero(valid)
-    tree = shapely.STRtree(geoms[index])
-    left, right = tree.query(geoms[index], predicate="intersects")
-    keep = left < right
-    left, right = index[left[keep]], index[right[keep]]
-    if left.size == 0:
-        return []
-    shared = shapely.area(shapely.intersection(geoms[left], geoms[right]))
-    smaller = np.minimum(shapely.area(geoms[left]), shapely.area(geoms[right]))
-    overlapping = shared > 1e-6 * smaller
-    return [
-        (codes[a], codes[b]) for a, b in zip(left[overlapping], right[overlapping], strict=True)
-    ]
 
 
 class Zones:
