@@ -2,7 +2,9 @@
 
 ``build_demo(DIR)`` writes the inputs of "Mareva", a fictional country (ISO user code
 XMR) placed over open ocean in the South Atlantic so it is never mistaken for a real
-place, then runs it with :func:`mecc.run.run_country`:
+place, runs it with :func:`mecc.run.run_country` (tables, Sendai tables, map), writes
+the unit profiles (:func:`mecc.profiles.write_profiles`) and, when given the pack
+builder, a training pack (``mecc demo``: every module in English). The country:
 
 - terrain rising from a coast in the east, with a meandering river to the sea;
 - population in a capital at the river mouth, towns along the river and a rural
@@ -33,6 +35,7 @@ from pathlib import Path
 
 from mecc import demo_inputs as layers
 from mecc import demo_mobility
+from mecc.errors import OutputExistsError
 from mecc.outputs import OutputFolder, write_json
 
 __all__ = ["DEMO_COUNTRY", "build_demo", "write_demo_inputs"]
@@ -89,29 +92,100 @@ def write_demo_inputs(folder) -> Path:
 
 
 def build_demo(
-    out_dir, *, overwrite: bool = False, threads: int | None = None, progress=None
+    out_dir,
+    *,
+    overwrite: bool = False,
+    threads: int | None = None,
+    progress=None,
+    training=None,
+    participant_files=None,
 ) -> Path:
-    """Write the demo inputs and run them: ``out_dir/inputs`` and ``out_dir/run``.
+    """Write the demo inputs, run them and write the documents a country team reads.
 
-    ``progress(stage, done, total)`` receives ``demo inputs`` and the run's stages.
+    Parameters
+    ----------
+    out_dir : path
+        The demo folder to create: ``inputs/`` (the fictional country and its run file),
+        ``run/`` (``mecc run``'s outputs, with the map and the Sendai tables),
+        ``profiles/`` (``mecc profile``'s ``profiles.html``: one page per admin unit;
+        no PDF, which would need Chromium) and, with ``training``, ``training/``.
+    overwrite : bool
+        Replace an earlier demo folder (as a whole).
+    threads : int, optional
+        Blocks processed at once (results do not depend on it).
+    progress : callable, optional
+        ``progress(stage, done, total)``: ``demo inputs``, the run's stages, then
+        :data:`PROFILES_STAGE` and :data:`TRAINING_STAGE`.
+    training : callable, optional
+        ``training(folder) -> Path`` writes a training pack into the new ``folder`` (the
+        CLI passes ``mecc training build``'s tool; mecc does not import the training
+        modules, which sit above it). None: no ``training/``.
+    participant_files : callable, optional
+        ``participant_files(pack) -> [(file, why), ...]``: the participants' work in an
+        earlier pack. With ``overwrite``, a demo folder whose ``training/`` holds any is
+        refused before any work and again before it is replaced, as ``mecc training
+        build --overwrite`` refuses (``make demo`` always overwrites).
+
+    Returns
+    -------
+    pathlib.Path
+        The demo folder.
     """
+    from mecc.profiles import write_profiles
     from mecc.run import run_country
 
     report = progress or (lambda stage, done, total: None)
     folder = OutputFolder(out_dir, overwrite=overwrite, command="demo")
+    if overwrite:
+        _refuse_losing_work(folder.target, participant_files)
     with folder as staging:
         report("demo inputs", 0, 1)
         run_file = write_demo_inputs(staging / "inputs")
         report("demo inputs", 1, 1)
         result = run_country(run_file, staging / "run", threads=threads, progress=progress)
+        report(PROFILES_STAGE, 0, 1)
+        write_profiles(staging / "run", staging / "profiles", pdf=False)
+        report(PROFILES_STAGE, 1, 1)
+        if training is not None:
+            report(TRAINING_STAGE, 0, 1)
+            training(staging / "training")
+            report(TRAINING_STAGE, 1, 1)
         write_json(
             {
                 "note": layers.FICTIONAL,
                 "country": DEMO_COUNTRY,
                 "run_file": "inputs/run.yaml",
                 "outputs": "run/",
+                "profiles": "profiles/profiles.html",
+                "training": "training/" if training is not None else None,
                 "warnings": result.warnings,
             },
             staging / "demo.json",
         )
+        if overwrite:  # a sheet filled in while the demo was being built
+            _refuse_losing_work(folder.target, participant_files)
     return folder.commit()
+
+
+PROFILES_STAGE = "Writing the unit profiles"
+"""The progress stage of ``profiles/`` (shown as it is)."""
+
+TRAINING_STAGE = "Building the training pack"
+"""The progress stage of ``training/`` (shown as it is)."""
+
+
+def _refuse_losing_work(target: Path, participant_files) -> None:
+    """Refuse to replace a demo folder whose ``training/`` holds participants' work."""
+    pack = target / "training"
+    if participant_files is None or not pack.is_dir():
+        return
+    found = participant_files(pack)
+    if found:
+        name, why = found[0]
+        more = f" and {len(found) - 1} more file(s)" if len(found) > 1 else ""
+        raise OutputExistsError(
+            f"{pack}: holds {name} ({why}){more}, which --overwrite would delete with the "
+            "demo folder; move the participants' files out of it first (e.g. the filled-in "
+            "answer sheets to a class folder, for `mecc training check --class`), or write "
+            "the demo into a new --out folder"
+        )

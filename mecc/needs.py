@@ -13,8 +13,10 @@ maps the probable maximum displacement at a chosen return period (``pmd_<T>``, d
 (``_low``/``_high`` columns of zones.csv) carry through to the needs.
 
 The shelter gap compares the displaced people with the shelter capacity of each zone
-(a CSV ``zone_code, capacity`` in people), where given; coarser units without a row sum
-their children's capacity.
+(a CSV ``zone_code, capacity`` in people); coarser units without a row sum their
+children's capacity when every child has one. Every zone has a row: a zone whose
+capacity is not known has it blank, and its gap too when it has displaced people
+(:func:`capacity_notes` names them).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ __all__ = [
     "PROFILE_DIR",
     "basis_column",
     "blank_notes",
+    "capacity_notes",
     "load_needs_profile",
     "with_run_household_size",
     "zone_household_sizes",
@@ -400,7 +403,10 @@ def shelter_gap(
 
     Returns ``zone_code, zone_name, level, hazard_id, basis, displaced, capacity, gap,
     gap_low, gap_high, shelter_area_gap`` (m², when the profile has ``shelter_area``),
-    for the zones with a capacity; ``gap = max(displaced - capacity, 0)``.
+    one row per zone and hazard of ``needs``: ``gap = max(displaced - capacity, 0)``. A
+    zone with no capacity (no row in the file, and not every one of its units has one)
+    has ``capacity`` blank (not known, not 0) and its gaps blank where it has displaced
+    people (0 where it has none: no one needs a shelter).
     """
     known = set(zones["zone_code"])
     unknown = [k for k, code in enumerate(capacity.index) if code not in known]
@@ -413,7 +419,6 @@ def shelter_gap(
         )
     per_zone = _capacity_per_zone(zones, capacity)
     first = needs.drop_duplicates(["zone_code", "hazard_id"])
-    first = first[first["zone_code"].isin(per_zone)]
     area = needs[needs["need_id"] == "shelter_area"]
     keys = zip(area["zone_code"], area["hazard_id"], strict=True)
     per_person_area = dict(zip(keys, area["per_person"], strict=True))
@@ -421,8 +426,8 @@ def shelter_gap(
     area_per_person = np.array(
         [per_person_area.get(k, math.nan) for k in first_keys], dtype=np.float64
     )
-    cap = first["zone_code"].map(per_zone).to_numpy(np.float64)
-    gap = np.maximum(first["displaced"].to_numpy() - cap, 0.0)
+    cap = first["zone_code"].map(per_zone).to_numpy(np.float64)  # NaN: not known
+    gap = _gap(first["displaced"], cap)
     return pd.DataFrame(
         {
             "zone_code": first["zone_code"].to_numpy(),
@@ -433,11 +438,34 @@ def shelter_gap(
             "displaced": first["displaced"].to_numpy(),
             "capacity": cap,
             "gap": gap,
-            "gap_low": np.maximum(first["displaced_low"].to_numpy() - cap, 0.0),
-            "gap_high": np.maximum(first["displaced_high"].to_numpy() - cap, 0.0),
+            "gap_low": _gap(first["displaced_low"], cap),
+            "gap_high": _gap(first["displaced_high"], cap),
             "shelter_area_gap": gap * area_per_person,
         }
     )
+
+
+def _gap(displaced, capacity: np.ndarray) -> np.ndarray:
+    """``max(displaced - capacity, 0)``: blank (NaN) where either is not known, except 0
+    where no one is displaced (whatever the capacity)."""
+    displaced = np.asarray(displaced, dtype=np.float64)
+    return np.where(displaced == 0, 0.0, np.maximum(displaced - capacity, 0.0))
+
+
+def capacity_notes(gap: pd.DataFrame, source) -> list[str]:
+    """One line naming the zones with displaced people but no shelter capacity (their
+    capacity and gap in shelter_gap.csv are blank); [] when every such zone has one."""
+    missing = gap[gap["capacity"].isna() & (pd.to_numeric(gap["displaced"]) > 0)]
+    codes = list(dict.fromkeys(missing["zone_code"].astype(str)))
+    if not codes:
+        return []
+    shown = ", ".join(codes[:5]) + (f" and {len(codes) - 5} more" if len(codes) > 5 else "")
+    return [
+        f"{os.fspath(source)}: no shelter capacity for {len(codes)} zone(s) with displaced "
+        f"people ({shown}): their capacity and gap in shelter_gap.csv are blank (not known); "
+        "add a row per zone (a coarser zone without one takes the sum of its units when "
+        "every unit has one)"
+    ]
 
 
 def write_needs(
@@ -456,7 +484,9 @@ def write_needs(
     The run folder is only read; ``out_dir`` is created through a staging folder, so a
     failure leaves nothing behind. Also writes needs_profile.json: the profile used with
     its sources, the household size, the return period and ``notes``: one line per hazard
-    whose amounts are blank in some zones (each also issued as a :class:`MeccWarning`).
+    whose amounts are blank in some zones and, with ``capacity``, one naming the zones
+    with displaced people but no capacity (:func:`capacity_notes`); each also issued as a
+    :class:`MeccWarning`.
     """
     from mecc.map_data import read_run
     from mecc.outputs import OutputFolder, write_csv, write_json
@@ -475,6 +505,9 @@ def write_needs(
     gap = None
     if capacity is not None:
         gap = shelter_gap(table, run.zones, read_capacity(capacity), source=capacity)
+        for message in capacity_notes(gap, capacity):
+            warnings.warn(message, MeccWarning, stacklevel=2)
+            notes.append(message)
     given = [capacity, *([profile] if Path(str(profile)).is_file() else [])]
     folder = OutputFolder(
         out_dir, overwrite=overwrite, keep=[p for p in given if p], command="needs"

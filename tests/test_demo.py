@@ -117,7 +117,9 @@ def test_demo_prints_the_folder_as_given(cli, tmp_path, monkeypatch):
     result = cli("demo", "--out", "demo-output")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == "wrote demo-output (fictional demo country: inputs/ and run/)"
+    assert lines[0] == (
+        "wrote demo-output (fictional demo country: inputs/, run/, profiles/ and training/)"
+    )
     assert lines[1] == "  map: demo-output/run/map.html"
     assert lines[-1] == "open demo-output/run/map.html in a browser (works with no network)"
     assert (tmp_path / "demo-output" / "run" / "map.html").is_file()

@@ -9,6 +9,7 @@ workbooks) and check the new hazards against independent numpy computations.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -94,7 +95,11 @@ def _read_html(path: Path):
     from mecc.offline import check_offline
 
     page = path.read_text(encoding="utf-8")
-    check_offline(page)  # nothing would be fetched from the network
+    if path.name == "index.html" and path.parent.parent.name == "training":
+        for link in re.findall(r'href="([^"]+)"', page):  # the pack's own pages
+            assert (path.parent / link).is_file(), link
+    else:
+        check_offline(page)  # nothing would be fetched from the network
     assert page.lstrip().lower().startswith("<!doctype html")
     return page
 
@@ -133,11 +138,15 @@ def test_demo_command_prints_the_headlines(demo_command):
     run = folder / "run"
     summary = _read_json(run / "summary.json")
     lines = result.stdout.splitlines()
-    assert lines[0] == f"wrote {folder} (fictional demo country: inputs/ and run/)"
+    assert lines[0] == (
+        f"wrote {folder} (fictional demo country: inputs/, run/, profiles/ and training/)"
+    )
     assert lines[1].strip() == f"map: {run / 'map.html'}"
-    assert [line.strip() for line in lines[2:-1]] == [
+    assert [line.strip() for line in lines[2:-3]] == [
         format_headline(record) for record in headlines(summary)
     ]
+    assert lines[-3] == f"  profiles: {folder / 'profiles' / 'profiles.html'}"
+    assert lines[-2] == f"  training pack: {folder / 'training' / 'en' / 'index.html'}"
     assert lines[-1] == f"open {run / 'map.html'} in a browser (works with no network)"
     assert result.stderr == ""  # no progress bars: stderr is not a terminal
 
@@ -148,7 +157,8 @@ def test_every_demo_file_reads_back(demo_folder):
     names = {p.name for p in files if p.parent == run}
     assert names >= RUN_OUTPUTS, sorted(RUN_OUTPUTS - names)
     hidden = [p.relative_to(demo_folder) for p in files if p.name.startswith(".")]
-    assert hidden == [Path(".mecc-output.json")], "staging files left behind"
+    markers = [Path(p, ".mecc-output.json") for p in ("", "profiles", "training")]
+    assert hidden == markers, "staging files left behind"
     read = {}
     for path in files:
         read[path.relative_to(demo_folder).as_posix()] = read_back(path, output=path.parent == run)

@@ -254,6 +254,19 @@ def _no_client():
     yield None
 
 
+DEMO_PACK_LANGS = ("en",)
+"""Languages of the demo's training pack (``mecc training build`` builds any others)."""
+
+
+def _demo_training(threads):
+    """The demo's training pack: ``mecc training build`` with every module in English."""
+    from functools import partial
+
+    from training_modules.pack import build_pack, participant_files
+
+    return partial(build_pack, langs=list(DEMO_PACK_LANGS), threads=threads), participant_files
+
+
 @click.command("demo")
 @click.option(
     "--out",
@@ -273,22 +286,46 @@ def _no_client():
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
 @click.pass_context
 def demo_command(ctx, out_dir, overwrite, threads, as_json):
-    """Build the fictional demo country and run it end to end (no download)."""
+    """Build the fictional demo country and run it end to end (no download).
+
+    Writes inputs/, run/ (tables, Sendai tables, map), profiles/ (one page per admin
+    unit) and training/ (the training pack: every module in English).
+    """
     from mecc.demo import build_demo
 
     quiet = ctx.obj["quiet"]
+    training, participant_files = _demo_training(threads)
     with StageBars(bars_wanted(quiet)) as bars:
-        out = build_demo(out_dir, overwrite=overwrite, threads=threads, progress=bars)
+        out = build_demo(
+            out_dir,
+            overwrite=overwrite,
+            threads=threads,
+            progress=bars,
+            training=training,
+            participant_files=participant_files,
+        )
     run = out / "run"
     summary = _read_summary(run)
+    profiles = Path("profiles") / "profiles.html"
+    pack = Path("training") / DEMO_PACK_LANGS[0] / "index.html"
     if as_json:
         record = _run_record(run, summary, [])
-        record.update(demo=str(out), inputs=str(out / "inputs"), fictional=True)
+        record.update(
+            demo=str(out),
+            inputs=str(out / "inputs"),
+            profiles=str(out / profiles),
+            training=str(out / "training"),
+            fictional=True,
+        )
         _echo_json(record)
     elif not quiet:  # the folder as the user gave it (README's tour shows demo-output/...)
         shown = Path(out_dir)
-        click.echo(f"wrote {shown} (fictional demo country: inputs/ and run/)")
+        click.echo(
+            f"wrote {shown} (fictional demo country: inputs/, run/, profiles/ and training/)"
+        )
         _print_run(shown / "run", summary)
+        click.echo(f"  profiles: {shown / profiles}")
+        click.echo(f"  training pack: {shown / pack}")
         click.echo(f"open {shown / 'run' / 'map.html'} in a browser (works with no network)")
 
 
