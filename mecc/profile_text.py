@@ -129,6 +129,18 @@ class ProfileText:
             return esc(key.replace("_", " "))
         return esc(text).format(**args)
 
+    def singular(self, shown: str) -> bool:
+        """Whether a number as shown (``1``, ``1,5``, ``1.0``) takes the singular in
+        this language: its ``plural`` rule (see the top of the locale file)."""
+        return _is_singular(self.words.get("plural", "one_exact"), html.unescape(shown), self.words)
+
+    def counted(self, key, shown: str, **args) -> str:
+        """The label ``key`` for the count ``shown``: ``<key>_one`` where the count is
+        singular and the locale has it, else ``key`` (the plural)."""
+        if self.singular(shown) and f"{key}_one" in self.words:
+            key = f"{key}_one"
+        return self.w(key, **args)
+
     def num(self, value) -> str:
         """A figure in full (locale grouping), or the "not defined" mark."""
         if value is None or not np.isfinite(float(value)):
@@ -175,13 +187,48 @@ class ProfileText:
             return f'<span class="range" data-range="members" title="{title}">{text}</span>'
         return f'<span class="range">{self.num(low)}–{self.num(high)}</span>'
 
-    def need_unit(self, unit) -> str:
-        """The unit of a need in the language (``need_unit_<unit>``, ``m²`` as ``m2``);
-        a unit the locale does not name (a user's profile) as written, escaped."""
+    def need_unit(self, unit, shown: str = "") -> str:
+        """The unit of a need in the language (``need_unit_<unit>``, ``m²`` as ``m2``),
+        in the singular when the count ``shown`` before it is (``1 kit``); a unit the
+        locale does not name (a user's profile) as written, escaped."""
         name = re.sub(r"\W", "_", unicodedata.normalize("NFKC", str(unit)).casefold())
         if f"need_unit_{name}" in self.words:
-            return self.w(f"need_unit_{name}")
+            return self.counted(f"need_unit_{name}", shown)
         return esc(str(unit))
+
+    def amount(self, shown: str, unit, period: str = "") -> str:
+        """A count with its unit (and period) in agreement: ``1 kit``, ``0,05 toilette``
+        (French singular below 2), ``2 100 kcal par jour``."""
+        return f"{shown} {self.need_unit(unit, shown)} {period}".strip()
+
+    def curve_source(self, curve: dict) -> str:
+        """Where a run's displacement curve comes from, in the language (escaped).
+
+        The citation (authors, titles, codes) stays as published; the library's own
+        descriptive words are the locale's: a sensitivity variant ("sensitivity variant
+        of the 1 m step of Kam et al. (2021); displaces more people"), a ``NAME:low`` /
+        ``:high`` / ``:central`` variant, the sea-level-rise inundation curve and a curve
+        given in the run file. Any other source is shown as written.
+        """
+        name = str(curve.get("name") or "")
+        source = " ".join(str(curve.get("source") or "").split())
+        base, _, variant = name.partition(":")
+        if (name, source) == ("permanent inundation", "any depth > 0"):
+            return self.w("curve_any_depth")
+        if source == "run file":
+            text = self.w("curve_run_file")
+        elif match := _SENSITIVITY.fullmatch(source):
+            text = self.w(
+                "curve_sensitivity",
+                depth=self.qty(float(match["depth"])),
+                cite=esc(match["cite"]),
+                effect=self.w(f"curve_{match['effect']}"),
+            )
+        else:
+            text = esc(source)
+        if variant in ("low", "high", "central"):
+            return self.w(f"curve_variant_{variant}", source=text, curve=esc(base))
+        return text
 
     def sendai_label(self, indicator, hazard_id=None, per_year=False) -> str:
         """A Sendai row's label: the indicator code, with its hazard and "per year" for
@@ -212,7 +259,31 @@ class ProfileText:
         span = ""
         if _finite(low) and _finite(high):
             span = self.w("range", low=self.people(low), high=self.people(high))
-        return self.w(base, people=self.people(value), range=span, **args)
+        people = self.people(value)
+        return self.counted(base, people, people=people, range=span, **args)
+
+
+_SENSITIVITY = re.compile(
+    r"sensitivity variant of (?:the )?(?P<depth>\d+(?:\.\d+)?) m step of (?P<cite>[^;]+?); "
+    r"displaces (?P<effect>more|fewer) people\.?"
+)
+"""The source of the library's sensitivity variants (``flood_step_0.5m``)."""
+
+
+def _is_singular(rule: str, shown: str, words: dict) -> bool:
+    """Whether ``shown`` (a number in the locale's format) is singular under ``rule``:
+    ``one_exact`` 1 without decimals (English), ``one_value`` 1, 1.0 (Spanish),
+    ``below_two`` an integer part of 0 or 1 (French: 0,5 kit, 1,5 kit)."""
+    text = "".join(shown.split()).replace(words["group"], "").lstrip("-−")
+    whole, _, fraction = text.partition(words["decimal"])
+    if not whole.isdigit() or not (fraction.isdigit() or fraction == ""):
+        return False
+    whole = int(whole)
+    if rule == "below_two":
+        return whole < 2
+    if rule == "one_value":
+        return whole == 1 and not fraction.strip("0")
+    return whole == 1 and not fraction
 
 
 def _finite(value) -> bool:

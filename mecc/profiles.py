@@ -260,7 +260,9 @@ class _Profiles:
             if column.startswith("pmd_")
             else t.w(f"needs_basis_{column}")
         )
-        title = t.w("needs", people=t.num(displaced), basis=basis, hazard=esc(hid))
+        title = t.counted(
+            "needs", t.num(displaced), people=t.num(displaced), basis=basis, hazard=esc(hid)
+        )
         profile_title = self.needs.get("title", {})
         profile_title = (
             profile_title.get(t.lang, self.needs["id"])
@@ -276,18 +278,17 @@ class _Profiles:
         body = ""
         for need in self.needs["needs"]:
             factor = per_person(need, size)
-            unit = t.need_unit(need["unit"])
             period = t.w(f"period_{need['period']}")
             if need["per"] == "household":
+                people = t.qty(round(size, 1))
                 quantity = t.w(
                     "per_household",
-                    quantity=t.qty(need["quantity"]),
-                    unit=unit,
-                    size=t.qty(round(size, 1)),
+                    quantity=t.amount(t.qty(need["quantity"]), need["unit"]),
+                    size=f"{people} {t.counted('unit_people', people)}",
                     source=whose,
                 )
             else:
-                quantity = f"{t.qty(need['quantity'])} {unit} {period}".strip()
+                quantity = t.amount(t.qty(need["quantity"]), need["unit"], period)
             span = ""
             if _finite(low) and _finite(high):
                 span = f'<span class="range">{t.num(low * factor)}–{t.num(high * factor)}</span>'
@@ -295,7 +296,7 @@ class _Profiles:
             body += (
                 f'<tr><td class="left">{t.w("need_" + need["id"])}</td><td>{quantity}</td>'
                 f'<td data-need="{esc(need["id"])}" data-value="{amount!r}">'
-                f"{t.num(amount)} {unit} {period}{span}</td></tr>"
+                f"{t.amount(t.num(amount), need['unit'], period)}{span}</td></tr>"
             )
         return (
             f'<h2>{title}</h2><table class="needs"><thead><tr><th class="left">'
@@ -311,7 +312,7 @@ class _Profiles:
         for hid in self.hazards:
             curve = self.run.hazard_parameters(hid).get("curve") or {}
             if isinstance(curve, dict) and curve.get("source"):
-                items.append(t.w("curve_of", hazard=esc(hid), source=esc(str(curve["source"]))))
+                items.append(t.w("curve_of", hazard=esc(hid), source=t.curve_source(curve)))
         items += self.input_lines()
         items.append(esc(str(self.needs["source"]).strip()))
         body = "".join(f"<li>{item}</li>" for item in items)

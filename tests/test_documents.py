@@ -428,7 +428,7 @@ def test_sendai_figures_of_the_run_are_shown(tmp_path):
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
-        ("fr", ["B-3 (rf, par an)", "B-1 (surge)", "0,05 toilettes", "15 litres par jour"]),
+        ("fr", ["B-3 (rf, par an)", "B-1 (surge)", "0,05 toilette", "15 litres par jour"]),
         ("es", ["B-3 (rf, por año)", "B-1 (surge)", "0,05 letrinas", "15 litros por día"]),
         ("en", ["B-3 (rf, per year)", "B-1 (surge)", "0.05 toilets", "15 litres per day"]),
     ],

@@ -98,6 +98,30 @@ def say(key: dict | None, name: str, **fields) -> str:
     return str(text or name).format_map(_Fields(fields))
 
 
+def keyed_table(rows: list, key: dict):
+    """A table of ``rows`` that keeps the key's language and messages (for
+    :func:`shown_table`) in ``attrs["key"]``."""
+    import pandas as pd
+
+    table = pd.DataFrame(rows)
+    table.attrs["key"] = {"lang": key.get("lang"), "messages": key.get("messages") or {}}
+    return table
+
+
+def shown_table(table):
+    """The class table as ``mecc training check`` prints it: column headers in the key's
+    language (``grading.col_<column>``; question ids as they are) and empty cells (no
+    quiz, no error) as the key's ``empty`` mark ("—"), never "None" or "NaN". The CSV of
+    ``--out`` keeps the column ids and leaves empty cells blank.
+
+    ``table`` is :func:`training_modules.grading.class_table`'s (a :func:`keyed_table`).
+    """
+    key = table.attrs.get("key") or {}
+    shown = table.astype(object).where(table.notna(), say(key, "empty"))
+    names = {column: say(key, f"col_{column}") for column in table.columns}
+    return shown.rename(columns={c: n for c, n in names.items() if n != f"col_{c}"})
+
+
 # -------------------------------------------------------------------- encodings
 
 

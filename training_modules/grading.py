@@ -48,6 +48,7 @@ from mecc.errors import ConfigError, InputFileError, MeccError, OutputExistsErro
 from training_modules.answer_sheets import (
     SHEET_KIND,
     SheetText,
+    keyed_table,
     load_answer_file,
     read_key,
     read_sheet,
@@ -433,8 +434,6 @@ def grade(sheet: dict, key: dict, where: str = "answers") -> Grade:
 def class_table(grades: list, key: dict, failed=()):
     """One row per participant: file, score, percent, points per question, mistakes,
     quiz; then a row per sheet in ``failed`` (``(file, reason)`` pairs) with its reason."""
-    import pandas as pd
-
     rows = []
     for item in grades:
         row = {
@@ -459,7 +458,7 @@ def class_table(grades: list, key: dict, failed=()):
         row["quiz_post_percent"] = item.quiz_post
         rows.append(row)
     rows += [{"participant": "", "file": Path(p).name, "error": reason} for p, reason in failed]
-    return pd.DataFrame(rows)
+    return keyed_table(rows, key)  # keeps the key's language for its headers
 
 
 def _check_out_path(out_path: Path, inputs: list, overwrite: bool) -> None:

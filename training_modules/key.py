@@ -21,6 +21,7 @@ import math
 
 from mecc.errors import ConfigError
 from training_modules.facts import zone_options
+from training_modules.handouts import place_name
 
 __all__ = [
     "DEFAULT_TOLERANCE",
@@ -211,6 +212,8 @@ def localised_key(key: dict, words, version: str) -> dict:
             options = entry["options"]
             if not any(options.values()):
                 options = {k: words.module(f"questions.{qid}.options.{k}") for k in options}
+            else:  # zones, named as the guide and handouts name them ("Joval (nom fictif)")
+                options = {k: place_name(words, name) for k, name in options.items()}
             out.update(answer=entry["answer"], options=options)
             if "option_codes" in entry:
                 out["option_codes"] = entry["option_codes"]

@@ -106,6 +106,7 @@ def build_command(ctx, out_dir, modules, langs, variant, locales, no_maps, overw
 def check_command(ctx, answers, key_path, class_dir, out_path, overwrite):
     """Grade ANSWERS.yaml (or a --class folder) against --key; name common mistakes."""
     from mecc.errors import MeccError
+    from training_modules.answer_sheets import shown_table
     from training_modules.grading import check_answers
 
     try:
@@ -113,7 +114,7 @@ def check_command(ctx, answers, key_path, class_dir, out_path, overwrite):
     except MeccError as error:  # a class with sheets that cannot be graded: the others
         table = getattr(error, "table", None)  # are graded; show them, then fail
         if table is not None and not ctx.obj["quiet"]:
-            click.echo(table.to_string(index=False))
+            click.echo(shown_table(table).to_string(index=False))
         raise
     if ctx.obj["quiet"]:
         return
@@ -132,7 +133,7 @@ def check_command(ctx, answers, key_path, class_dir, out_path, overwrite):
         for note in grade.notes:  # quiz letters that are no option, rubric points clamped
             click.echo(f"  {note}")
     else:
-        click.echo(table.to_string(index=False))
+        click.echo(shown_table(table).to_string(index=False))
     if out_path:
         click.echo(f"wrote {out_path}")
 
