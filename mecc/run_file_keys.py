@@ -9,10 +9,12 @@ from __future__ import annotations
 
 __all__ = ["SECTIONS"]
 
-_GAPS = (
-    "every zone needs its own row or one of a unit above it (a row with the country code "
-    "is every zone's default)."
+_COUNTRY_ROW = (
+    "a country-code row is every zone's default and the value of the people outside every "
+    "unit (else the units' population-weighted mean, stated in manifest.json and Sendai notes)"
 )
+_GAPS = f"any level, nearest wins; every zone needs its own or a parent's row; {_COUNTRY_ROW}."
+_GAPS_MEAN = f"any level, nearest wins; {_COUNTRY_ROW}; units without a value take that mean."
 
 
 def _share_table(name: str, what: str) -> tuple:
@@ -21,7 +23,7 @@ def _share_table(name: str, what: str) -> tuple:
         name,
         f"{name}.",
         {
-            "path": ("CSV file", "required", f"{what} per zone (any level; nearest wins); {_GAPS}"),
+            "path": ("CSV file", "required", f"{what} per zone; {_GAPS}"),
             "code_column": ("column", "required", "Zone codes."),
             "value_column": ("column", "required", "Shares (0–1)."),
             "year": ("year (1850–2300)", "none", "Recorded."),
@@ -148,7 +150,7 @@ SECTIONS = [
         "population.household_size",
         "population.household_size.",
         {
-            "path": ("CSV file", "required", "People per household per zone (any level)."),
+            "path": ("CSV file", "required", f"People per household per zone; {_GAPS_MEAN}"),
             "code_column": ("column", "required", "Zone codes."),
             "value_column": ("column", "required", "People per household (1–100)."),
             "year": ("year (1850–2300)", "none", "Recorded."),
@@ -170,12 +172,15 @@ SECTIONS = [
         "population.cohorts",
         "population.cohorts.",
         {
-            "path": ("CSV file", "—", "Per-zone cohort counts or shares (any level)."),
+            "path": ("CSV file", "—", f"Per-zone cohort counts or shares; {_GAPS}"),
             "code_column": ("column", "required with path", "Zone codes."),
             "columns": (
                 "list of columns",
                 "`female_0_14` ... `male_65_plus`",
-                "The cohorts; each zone's values are normalised to shares.",
+                "The cohorts; each zone's values are normalised to shares. In a table of "
+                "shares (most values at most 1) a share above 1 is refused, and zones whose "
+                "shares add up to more than 0.02 away from 1 are named in a warning before "
+                "being normalised.",
             ),
             "grids": (
                 "mapping name → file",
@@ -194,7 +199,9 @@ SECTIONS = [
             "path": (
                 "CSV file",
                 "required",
-                f"Per-zone shares (0–1), any level (nearest wins); {_GAPS}",
+                f"Per-zone shares (0–1); {_GAPS} Each share lies "
+                "between 0 and 1 (a value above 1 is refused, naming the column, zone and "
+                "row); attribute shares overlap, so they need not add up to 1.",
             ),
             "code_column": ("column", "required", "Zone codes."),
             "columns": (
