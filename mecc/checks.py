@@ -55,7 +55,8 @@ def validate_run(path, report: ValidationReport | None = None) -> ValidationRepo
     unique codes, parents); every hazard set (files, CRS, bands, events table, return
     periods, curves, units and wind averaging, overlap with the analysis grid) with a
     warning when its values look like another unit; periods against the population
-    year; the exposure and mobility tables and the allocation settings; futures.
+    year; the exposure and mobility tables and the allocation settings; futures (their
+    hazard and population grids as the baseline's: :func:`check_future`).
     ``report`` (optional) is filled as checks pass, so a caller still has the lines
     checked before an error.
     """
@@ -130,18 +131,46 @@ def validate_run(path, report: ValidationReport | None = None) -> ValidationRepo
             for future in read_futures(config, hazards, population, zones=zones):
                 if future.growth is not None:  # unknown zone codes, as the run refuses them
                     growth_vector(future.growth, list(zones.finest.codes))
-                changed = ", ".join(future.hazards) or "no hazard"
-                people = (
-                    "a population grid"
-                    if future.population
-                    else ("growth factors" if future.growth else "the baseline population")
-                )
-                report.lines.append(f"future {future.id}: {changed} changed, {people}")
+                report.lines.append(check_future(future, grid))
         finally:
             report.warnings = [
                 str(w.message) for w in caught if issubclass(w.category, MeccWarning)
             ]
     return report
+
+
+def check_future(future, grid) -> str:
+    """Check a future's grids as the baseline's are checked; its line of the report.
+
+    Each future hazard set is placed on the analysis grid (its CRS and its overlap: the
+    run refuses a grid elsewhere with the same error) and sampled for implausible
+    values, no value above 0 or only nodata (warnings, as for the baseline's); a future
+    population grid is read as the baseline's (a grid without people is refused).
+
+    Parameters
+    ----------
+    future : mecc.futures.Future
+        As :func:`mecc.futures.read_futures` read it.
+    grid : mecc.grid.GridSpec
+        The analysis grid.
+
+    Returns
+    -------
+    str
+        E.g. ``"future ssp245_2050: river_flood changed, growth factors"``.
+    """
+    for hazard in future.hazards.values():
+        for part in hazard.components or [hazard]:
+            part.align(grid)  # opens every grid and checks its overlap, as the run does
+            for message in plausibility_warnings(part):
+                warnings.warn(message, MeccWarning, stacklevel=2)
+    changed = ", ".join(future.hazards) or "no hazard"
+    if future.population is not None:
+        prepared = future.population.prepare(grid)  # every cell nodata, no people: errors
+        people = f"a population grid ({prepared['total_on_grid']:,.0f} people on the grid)"
+    else:
+        people = "growth factors" if future.growth else "the baseline population"
+    return f"future {future.id}: {changed} changed, {people}"
 
 
 def zone_cell_counts(zones, grid):

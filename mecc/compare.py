@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from mecc.errors import DataError, InputFileError, read_input_table
+from mecc.errors import DataError, InputFileError
 
 __all__ = ["FIGURES", "compare_runs"]
 
@@ -48,22 +48,22 @@ def compare_runs(base_dir, future_dir, out_dir, *, overwrite=False) -> os.PathLi
     mecc.errors.InputFileError
         A folder without zones.csv or summary.json.
     mecc.errors.DataError
+        A zones.csv without a column every run writes, or cut short
+        (:func:`mecc.run_folder.read_run_table`).
         Runs of other countries, zones or hazards (naming what each alone has), or a
         hazard of another type or kind in each run (a return-period set in one, a
         scenario in the other: AAD against displaced people).
     """
     from mecc.outputs import OutputFolder, write_csv
-    from mecc.run_folder import check_out_dir
+    from mecc.run_folder import check_out_dir, read_run_table
 
     base_dir, future_dir = Path(base_dir), Path(future_dir)
+    runs = (base_dir, future_dir)
     check_out_dir(out_dir, base_dir, future_dir)
     folder = OutputFolder(out_dir, overwrite=overwrite, command="compare")
-    frames = []
-    for run in (base_dir, future_dir):
-        path = run / "zones.csv"
-        if not path.exists():
-            raise InputFileError(f"{run}: not a run folder (no zones.csv)")
-        frames.append(read_input_table(path, "table of the run", codes=_RUN_TEXT_COLUMNS))
+    # checked: the columns every run writes, not cut short (``<run>: not a run folder
+    # (no zones.csv)`` without one)
+    frames = [read_run_table(run, "zones.csv", codes=_RUN_TEXT_COLUMNS) for run in runs]
     keys = ["zone_code", "hazard_id"]
     merged = _side(frames[0], keys, "baseline").merge(
         _side(frames[1], keys, "future"), on=keys, how="outer", indicator=True
@@ -73,7 +73,6 @@ def compare_runs(base_dir, future_dir, out_dir, *, overwrite=False) -> os.PathLi
             f"{future_dir}: zones or hazards differ from {base_dir}: "
             + _differences(merged, {"left_only": base_dir, "right_only": future_dir})
         )
-    runs = (base_dir, future_dir)
     summaries = [_summary(run) for run in runs]
     _refuse_other_countries(runs, summaries)
     _refuse_other_kinds(runs, summaries, dict.fromkeys(frames[0]["hazard_id"]))

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mecc.errors import InputFileError, MeccError, error_reason, read_input_table
+from mecc.errors import InputFileError, MeccError, error_reason
 
 __all__ = [
     "Band",
@@ -134,9 +134,11 @@ def read_table(path: Path):
     """A CSV output of the run (UTF-8 with BOM): codes and names as text, figures as numbers."""
     import pandas as pd
 
+    from mecc.run_folder import read_run_table  # checked: its columns, not cut short
+
     if not path.is_file():
         raise InputFileError(f"{path}: not found (is this a finished run folder?)")
-    frame = read_input_table(path, "table of the run", dtype=str, keep_default_na=False)
+    frame = read_run_table(path.parent, path.name, dtype=str, keep_default_na=False)
     for column in frame.columns:
         if column in {"zone_code", "parent_code", "zone_name", "hazard_id", "band"}:
             continue

@@ -35,9 +35,11 @@ __all__ = [
     "OutputFolder",
     "made_by",
     "make_folder",
+    "check_path_length",
     "csv_text",
     "files_named_by",
     "sha256_of",
+    "shown_path",
     "write_csv",
     "write_json",
     "write_problem",
@@ -69,9 +71,10 @@ class OutputFolder:
 
     Notes
     -----
-    A ``target`` that is or holds the current folder is always refused. The system's
-    refusal to write (no space left, no permission) becomes a one-line
-    :class:`~mecc.errors.MeccError` (exit code 1) after the staging folder is removed.
+    A ``target`` that is or holds the current folder, or whose names are too long
+    (:func:`check_path_length`), is refused. The system's refusal to write (no space,
+    no permission, a name too long) is a one-line :class:`~mecc.errors.MeccError`
+    (exit code 1) after the staging folder and the folders made for it are removed.
     """
 
     def __init__(
@@ -97,6 +100,7 @@ class OutputFolder:
                 f"{shown}: the output folder's path is not valid UTF-8, which the NetCDF and "
                 "GeoTIFF writers require; choose or rename a folder with a UTF-8 name"
             ) from None
+        check_path_length(self.target, _GEOPACKAGE.get("run" if only_runs else command))
         if self.target.is_symlink():  # a link to an earlier output: replace what it names
             self.target = self.target.resolve()  # (the link stays; it was left dangling)
         self.overwrite = overwrite
@@ -148,6 +152,8 @@ class OutputFolder:
         return self.target.is_dir() and any(self.target.iterdir())
 
     def __enter__(self) -> Path:
+        parent = self.target.parent  # the folders mkdir makes, deepest first
+        self._made = [p for p in (parent, *parent.parents) if not os.path.lexists(p)]
         try:
             self.target.parent.mkdir(parents=True, exist_ok=True)
             self._remove_abandoned()
@@ -170,6 +176,9 @@ class OutputFolder:
         full = ours and _writer_failure(exc) and _nearly_full(self.path)
         if exc_type is not None and self.path is not None and self.path.exists():
             shutil.rmtree(self.path, ignore_errors=True)
+        with contextlib.suppress(OSError):  # the folders made for nothing, if empty
+            for folder in getattr(self, "_made", []) if exc_type is not None else []:
+                folder.rmdir()
         if full:
             raise MeccError(_WRITE_PROBLEMS[errno.ENOSPC].format(self.target)) from exc
         if ours:
@@ -272,6 +281,8 @@ def files_named_by(data, base_dir) -> list[Path]:
 
 
 _WRITE_PROBLEMS = {
+    errno.ENAMETOOLONG: "cannot write to {} (a file name or path is too long for the file "
+    "system); choose a shorter --out",
     errno.ENOSPC: "no space left on device writing {}",
     errno.EDQUOT: "no space left on device writing {} (disk quota exceeded)",
     errno.EACCES: "cannot write to {} (permission denied)",
@@ -313,6 +324,61 @@ def write_problem(error, where=None) -> MeccError | None:
     if where is None:
         where = _unstaged(named) if named else "the output"
     return MeccError(_WRITE_PROBLEMS[code].format(where))
+
+
+_STAGING_EXTRA = len("..partial-") + 7 + len("-") + 8  # .<name>.partial-<pid>-<hex>
+_INSIDE = 64  # bytes of the paths mecc writes inside (run/zones.gpkg, *.partial files)
+SQLITE_PATH_MAX = 512 - len("-journal")  # SQLite opens a file whose journal's path fits 512
+_GEOPACKAGE = {"run": "zones.gpkg", "demo": ".run.partial-0000000-00000000/zones.gpkg"}
+
+
+def check_path_length(target, geopackage: str | None = None) -> None:
+    """Refuse an output folder whose names are longer than the file system allows.
+
+    Checked before any work: each new folder's name (the output folder's with its
+    staging name) against ``PC_NAME_MAX`` of the nearest existing folder, the path of
+    the files written into it against ``PC_PATH_MAX`` and, given ``geopackage`` (the
+    path in the folder of the GeoPackage written, e.g. a run's ``zones.gpkg``), the
+    GeoPackage's path against SQLite's :data:`SQLITE_PATH_MAX`.
+
+    Raises
+    ------
+    mecc.errors.ConfigError
+        Naming the folder and the limit (exit code 2).
+    """
+    target = Path(os.path.abspath(target))
+    base = next((p for p in target.parents if os.path.isdir(p)), None)
+    if base is None or not hasattr(os, "pathconf"):
+        return  # nothing to ask the file system (or Windows): the writers say it
+    try:
+        name_max, path_max = os.pathconf(base, "PC_NAME_MAX"), os.pathconf(base, "PC_PATH_MAX")
+    except (OSError, ValueError):
+        name_max, path_max = 255, 4096
+    new = target.relative_to(base).parts
+    for k, part in enumerate(new):
+        room = name_max - (_STAGING_EXTRA if k == len(new) - 1 else 0)  # .<name>.partial-...
+        if (size := len(os.fsencode(part))) > room:
+            more = f"; mecc writes it under a name {_STAGING_EXTRA} bytes longer"
+            more, room = (more, room) if size <= name_max else ("", name_max)
+            raise ConfigError(
+                f"{target}: the folder name {part[:20]}...{part[-8:]} is {size} bytes long, "
+                f"more than {room} (the file system allows {name_max} in a name{more}); "
+                "choose a shorter --out"
+            )
+    staged = os.path.join(os.path.realpath(base), *new[:-1], "." + new[-1] + "x" * 25)
+    size = len(os.fsencode(staged))
+    if size + 1 + _INSIDE >= path_max:
+        raise ConfigError(
+            f"{target}: the path is {size} bytes long while mecc writes it, and the files in "
+            f"it would pass the {path_max} bytes the file system allows; choose a shorter --out"
+        )
+    most = SQLITE_PATH_MAX - _STAGING_EXTRA - len("/" + (geopackage or ""))
+    if geopackage and size - _STAGING_EXTRA > most:
+        raise ConfigError(
+            f"{target}: the path is {size - _STAGING_EXTRA} bytes long (links resolved); a "
+            f"folder's may have {most}, for SQLite to open the zones.gpkg mecc writes in "
+            "it; choose a shorter --out"
+        )
 
 
 def make_folder(folder) -> Path:
@@ -376,6 +442,11 @@ def _named_file(error) -> str | None:
         return os.fsdecode(named) if isinstance(named, bytes | os.PathLike) else str(named)
     quoted = re.search(r"'([^']+)'", str(error))
     return quoted.group(1) if quoted and os.sep in quoted.group(1) else None
+
+
+def shown_path(path) -> str:
+    """A path in a staging folder as it will be once in place (every part unstaged)."""
+    return str(Path(*(_unstaged(part) for part in Path(path).parts)))
 
 
 def _unstaged(name: str) -> str:

@@ -384,7 +384,9 @@ def _read_sendai(path: Path) -> dict:
         return {}
     import pandas as pd
 
-    table = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    from mecc.run_folder import read_run_table  # checked: UTF-8, not cut short
+
+    table = read_run_table(path.parent, path.name, dtype=str, keep_default_na=False)
     if not {"admin_code", "indicator_code"} <= set(table.columns):
         return {}
     for column in ("breakdown", "sex", "age_group", "disability", "income_group"):
@@ -459,7 +461,7 @@ def build_profiles(
     from mecc.offline import check_offline
 
     text = ProfileText(lang)
-    run = read_run(run_dir)
+    run = read_run(run_dir)  # its tables checked: a damaged one is one line
     needs = load_needs_profile(needs_profile, household_size)
     needs = with_run_household_size(needs, run, household_size)
     profiles = _Profiles(run, text, needs, return_period, hazard_id)

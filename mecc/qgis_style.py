@@ -11,12 +11,15 @@ white for zero), labels with the unit names, and a title that says "modelled est
 
 from __future__ import annotations
 
+import contextlib
 import html
+import os
 import sqlite3
 from pathlib import Path
 
 import numpy as np
 
+from mecc.errors import MeccError
 from mecc.map_data import class_breaks, palette
 
 __all__ = ["add_qgis_styles", "graduated_qml", "headline_column"]
@@ -120,6 +123,12 @@ def add_qgis_styles(path, hazard_ids, description: str = "") -> list[str]:
     Returns the styled layer names. Layers without a headline column are left as they
     are. Registers ``layer_styles`` in ``gpkg_contents`` as an attributes table (as
     QGIS does), so the file stays a valid GeoPackage.
+
+    Raises
+    ------
+    mecc.errors.MeccError
+        SQLite cannot open or write the file (a path too long for it, a full disk):
+        one line naming the file as it will be once in place (exit code 1).
     """
     import pyogrio
 
@@ -141,7 +150,15 @@ def add_qgis_styles(path, hazard_ids, description: str = "") -> list[str]:
         styled.append(name)
     if not rows:
         return styled
-    with sqlite3.connect(path) as db:
+    try:
+        _insert_styles(path, rows)
+    except sqlite3.Error as error:
+        raise _sqlite_problem(error, path) from None
+    return styled
+
+
+def _insert_styles(path: Path, rows: list) -> None:
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
         db.execute(LAYER_STYLES_SQL)
         db.executemany(
             "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
@@ -154,4 +171,17 @@ def add_qgis_styles(path, hazard_ids, description: str = "") -> list[str]:
             "description, last_change) VALUES ('layer_styles', 'attributes', 'layer_styles', "
             "'QGIS layer styles', strftime('%Y-%m-%dT%H:%M:%fZ','now'))"
         )
-    return styled
+
+
+def _sqlite_problem(error, path: Path) -> MeccError:
+    """SQLite's refusal to write the GeoPackage as one line, naming the file as it will
+    be once in place (and SQLite's limit when its path passes it)."""
+    from mecc.outputs import SQLITE_PATH_MAX, shown_path
+
+    reason, size = str(error), len(os.fsencode(os.path.abspath(path)))
+    if size > SQLITE_PATH_MAX:
+        reason += (
+            f"; its path is {size} bytes long while mecc writes it, more than the "
+            f"{SQLITE_PATH_MAX} SQLite opens: choose a shorter --out"
+        )
+    return MeccError(f"{shown_path(path)}: SQLite cannot write the layer styles ({reason})")

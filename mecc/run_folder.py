@@ -4,22 +4,42 @@ Commands that work on a finished run (``mecc report``, ``map``, ``profile``, ``n
 ``evaluate``, ``compare``) read it and write to their own ``--out``; they never modify a
 run folder (DESIGN.md). :func:`check_out_dir` refuses an ``--out`` that would write into
 or replace a run folder or its inputs (and, first, a run folder given wrongly when one
-is next to it: the output folder of ``mecc demo`` for its ``run/``), and
-:func:`check_results` refuses a results.nc that cannot be read or that another run wrote.
+is next to it: the output folder of ``mecc demo`` for its ``run/``, then a run folder
+whose tables are damaged: :func:`check_tables`), and :func:`check_results` refuses a
+results.nc that cannot be read or that another run wrote. :func:`read_run_table` is the
+one reader of a run's tables (:data:`RUN_TABLES`: the columns each must have).
 """
 
 from __future__ import annotations
 
+import codecs
 import contextlib
+import csv
+import io
 import json
 import os
 from pathlib import Path
 
 import numpy as np
 
-from mecc.errors import ConfigError, DataError, InputFileError, error_reason, nearby_paths
+from mecc.errors import (
+    ConfigError,
+    DataError,
+    InputFileError,
+    error_reason,
+    nearby_paths,
+    read_input_table,
+)
 
-__all__ = ["check_out_dir", "check_results", "check_run_folder"]
+__all__ = [
+    "RUN_TABLES",
+    "check_out_dir",
+    "check_results",
+    "check_run_folder",
+    "check_table",
+    "check_tables",
+    "read_run_table",
+]
 
 
 def check_out_dir(out_dir, *run_dirs) -> None:
@@ -33,6 +53,8 @@ def check_out_dir(out_dir, *run_dirs) -> None:
     ------
     mecc.errors.InputFileError
         A run folder that is none while one is next to it (:func:`check_run_folder`).
+    mecc.errors.DataError
+        A run's table that is damaged or cut short (:func:`check_tables`), exit code 1.
     mecc.errors.ConfigError
         Naming the folder and why (exit code 2).
     """
@@ -86,7 +108,8 @@ def check_run_folder(run_dir) -> None:
             raise InputFileError(f"{path}: run folder not found (did you mean {_or(runs)}?)")
         return
     if any(os.path.exists(os.path.join(path, name)) for name in _RUN_FILES):
-        return  # a run folder, or a damaged one: the command says what it misses
+        check_tables(path)  # a run folder, or a damaged one: the command says what it misses
+        return
     runs = _run_folders_in(path)
     if not runs and given not in (os.curdir, os.sep, "/"):
         runs = [parent or os.curdir] if _is_run_folder(parent) else _run_folders_in(parent)
@@ -141,6 +164,166 @@ def _recorded_inputs(run: Path) -> list[Path]:
         if base and (Path(base) / run_file).is_file():
             found += [Path(base) / p for p in paths if not os.path.isabs(p)]
     return [p.resolve() for p in found if p.exists()]
+
+
+RUN_TABLES = {
+    "zones.csv": ("zone_code", "zone_name", "level", "hazard_id", "population"),
+    "bands.csv": ("hazard_id", "band", "displaced"),
+    "futures.csv": (
+        "future_id",
+        "future_label",
+        "hazard_id",
+        "figure",
+        "zone_code",
+        "level",
+        "change",
+    ),
+    "attribution.csv": ("future_id", "hazard_id", "figure", "zone_code", "level"),
+    "allocation.csv": ("zone_code", "hazard_id", "band", "host_burden_per_1000"),
+    "flows.csv": ("hazard_id", "band", "from_zone", "to_zone", "people"),
+    "sendai.csv": (),
+}
+"""The tables of a run folder that the commands read, with the columns every run
+writes into each (the commands read them unchecked). zones.csv and bands.csv always
+have a row (a zone, a band of each hazard); the others may be only a header."""
+_WITH_ROWS = ("zones.csv", "bands.csv")
+RUN_TEXT_COLUMNS = (
+    "zone_code",
+    "zone_name",
+    "parent_code",
+    "hazard_id",
+    "band",
+    "future_id",
+    "future_label",
+    "figure",
+    "from_zone",
+    "to_zone",
+)
+"""Columns of codes and names, read as written (a unit coded NA keeps its code)."""
+_AGAIN = "copy the run folder whole or run again (mecc run)"
+_TAIL = 1 << 16
+
+
+def read_run_table(run_dir, name: str, **options):
+    """One table of a finished run (:data:`RUN_TABLES`), checked, as a DataFrame.
+
+    Parameters
+    ----------
+    run_dir : path
+        The run folder.
+    name : str
+        The table's file name: ``"zones.csv"``, ``"bands.csv"``, ...
+    **options
+        Passed to :func:`mecc.errors.read_input_table`; without ``codes`` or ``dtype``,
+        the :data:`RUN_TEXT_COLUMNS` are read as text and the others as numbers.
+
+    Raises
+    ------
+    mecc.errors.InputFileError
+        No such table (``<run>: not a run folder (no zones.csv)``), or one that is not
+        UTF-8 text or not CSV.
+    mecc.errors.DataError
+        A table without a column it must have, or cut short (:func:`check_table`).
+    """
+    path = Path(run_dir) / name
+    if not path.is_file():
+        raise InputFileError(f"{run_dir}: not a run folder (no {name})")
+    check_table(path, RUN_TABLES.get(name, ()), rows=name in _WITH_ROWS)
+    if "codes" not in options and "dtype" not in options:
+        options["codes"] = RUN_TEXT_COLUMNS
+    return read_input_table(path, "table of the run", **options)
+
+
+def check_tables(run_dir) -> None:
+    """Refuse a run folder whose tables are damaged (:func:`check_table` on each of
+    :data:`RUN_TABLES` the folder has; a missing table is left to the command)."""
+    for name, required in RUN_TABLES.items():
+        path = Path(run_dir) / name
+        if path.is_file():
+            check_table(path, required, rows=name in _WITH_ROWS)
+
+
+def check_table(path, required=(), *, rows: bool = False) -> None:
+    """Refuse a run's table that is damaged, partial or cut short, in one line.
+
+    A table opened and saved again in a spreadsheet (in its locale's CSV) is read as
+    mecc reads any table (:func:`mecc.errors.read_input_table`); refused are a file
+    that is not UTF-8 text or not CSV, a header without a column the run writes, a file
+    cut short (its last line ends without a line end or has fewer columns than the
+    header: a truncated copy) and, with ``rows``, a table without a row.
+
+    Raises
+    ------
+    mecc.errors.InputFileError
+        Not UTF-8 text or not CSV, naming the file (exit code 1).
+    mecc.errors.DataError
+        Naming the file and the columns missing, or where it was cut (exit code 1).
+    """
+    path = Path(path)
+    header = read_input_table(path, "table of the run", nrows=0, dtype=str).columns
+    missing = [column for column in required if column not in header]
+    if missing:
+        raise DataError(
+            f"{path}: damaged or not a table of the run (no column {', '.join(missing)}); {_AGAIN}"
+        )
+    head, tail, whole = _utf8_ends(path)
+    lines = [line for line in tail.splitlines() if line.strip()]
+    if whole and len(lines) < 2:  # the header alone
+        if rows:
+            raise DataError(f"{path}: holds no row, only its header (a partial file); {_AGAIN}")
+        return
+    first = head.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
+    sep = next((s for s in (",", ";", "\t") if s in first), ",")
+    columns = len(next(csv.reader([first], delimiter=sep)))
+    short = _cut_short(path, lines[-1], sep, columns)
+    if short is None and not tail.endswith(("\n", "\r")):
+        short = "ends without a line end"
+    if short:
+        raise DataError(f"{path}: cut short (its last line {short}); {_AGAIN}")
+
+
+def _utf8_ends(path: Path) -> tuple[str, str, bool]:
+    """The first and last 64 KiB of a table as text, and whether that is the whole file,
+    after checking that every byte is UTF-8 (a file that is not:
+    :func:`mecc.errors.read_input_table`'s error, naming the line)."""
+    decoder, utf8 = codecs.getincrementaldecoder("utf-8")(), True
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(_TAIL)
+            try:
+                decoder.decode(head)
+                for chunk in iter(lambda: handle.read(1 << 20), b""):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                utf8 = False
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(size - _TAIL, 0))
+            tail = handle.read()
+    except OSError as error:
+        raise InputFileError(f"{path}: cannot be read ({error_reason(error)})") from None
+    if not utf8:
+        read_input_table(path, "table of the run", dtype=str)  # names the line and byte
+        raise InputFileError(f"{path}: the table of the run is not UTF-8 text")
+    # a cut in the middle of a character at the tail's start is not the file's
+    return head.decode("utf-8", "ignore"), tail.decode("utf-8", "ignore"), size <= _TAIL
+
+
+def _cut_short(path: Path, last: str, sep: str, columns: int) -> str | None:
+    """Why the table's last line is cut short (fewer columns than its header), or None.
+
+    The last physical line is parsed alone first; a line that seems short (a quoted
+    cell may hold a line end) is confirmed by parsing the whole file.
+    """
+    fields = next(csv.reader([last], delimiter=sep), [])
+    if len(fields) >= columns:
+        return None
+    text = path.read_text(encoding="utf-8-sig")
+    records = [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=sep) if row]
+    found = len(records[-1]) if records else 0
+    if found >= columns:
+        return None
+    return f"has {found} of the {columns} columns of its header"
 
 
 def check_results(run_dir) -> None:
