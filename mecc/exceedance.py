@@ -37,22 +37,33 @@ def exceedance_table(hazard, table, displaced_rows, displaced_national, country)
     displaced_national : ndarray, shape (n_bands,)
         Displaced people on the whole grid per band.
     country : str
-        ISO3 code, the zone code of the national curve (level 0).
+        ISO3 code, the zone code of the national curve.
 
     Returns
     -------
     pandas.DataFrame
-        One curve per area: the nation, then every zone row. A unit of level 0 whose code
-        is the country's (the one unit of a run without ``zones:``, or a zones file's
-        nation) is that area: its curve is written once, in place of the national one, as
-        in zones.csv and the Sendai tables.
+        One curve per area: the nation (the whole grid, whose PMD summary.json gives;
+        ``zone_code`` the country, ``level`` 0), then every zone row (keyed as in
+        zones.csv). A unit of level 0 whose code is the country's (the one unit of a run
+        without ``zones:``, or a zones file's nation) is the same area when nobody is
+        displaced outside it: its curve is then written once. When anyone outside it is
+        displaced (people outside every unit) the two curves differ and both are
+        written: the unit's as in zones.csv (the country's code, level 0) and the whole
+        grid's with the country's code and a blank level, so no two rows share hazard,
+        zone code, level and return period.
     """
     if hazard.kind == "scenario":
         return pd.DataFrame(columns=EXCEEDANCE_COLUMNS)
     bands = hazard.bands
     codes, levels = table["zone_code"], table["level"]
-    nation_given = bool(((codes == country) & levels.eq(0).fillna(False)).any())
-    targets = [] if nation_given else [(country, 0, displaced_national)]
+    given = np.flatnonzero(((codes == country) & levels.eq(0).fillna(False)).to_numpy())
+    national = np.asarray(displaced_national, dtype=np.float64)
+    if given.size == 0:
+        targets = [(country, 0, national)]
+    elif _same_curve(displaced_rows[given[0]], national):
+        targets = []  # the unit is the nation: its row below
+    else:
+        targets = [(country, None, national)]  # the whole grid beside the unit
     targets += [
         (code, level, displaced_rows[k])
         for k, (code, level) in enumerate(zip(codes, levels, strict=True))
@@ -82,3 +93,10 @@ def exceedance_table(hazard, table, displaced_rows, displaced_national, country)
     )
     frame["level"] = frame["level"].astype("Int64")
     return frame
+
+
+def _same_curve(unit: np.ndarray, national: np.ndarray) -> bool:
+    """Whether a unit displaces, in every band, what the whole grid does (up to the
+    rounding of summing the same people in another order): nobody outside it is."""
+    unit = np.asarray(unit, dtype=np.float64)
+    return bool(np.allclose(unit, national, rtol=1e-9, atol=0.0))

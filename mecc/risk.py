@@ -7,9 +7,10 @@ Event sets (each event with an annual frequency)
     ``aad = sum_e f_e * D_e`` — CLIMADA's ``aai_agg``. The exceedance curve and PMD
     follow CLIMADA's ``Impact.calc_freq_curve``: sort descending, cumulative frequency,
     return period = 1 / cumulative frequency, linear interpolation in return period.
-    PMD outside the curve's own return periods (``1 / sum f`` to the return period of
-    its top point, the largest displacement) is NaN (reported as null with a note),
-    never clamped.
+    PMD is defined over the return periods the set supports, ``1 / sum f`` to
+    ``1 / min f`` (the set's span), the same for every zone; within it the curve is
+    flat beyond its top point (the set holds no larger event), outside it PMD is NaN
+    (reported as null with a note), never clamped.
 Return-period maps (RP_1 < ... < RP_n, p_i = 1 / RP_i)
     ``aad`` is the trapezoid over exceedance probability between the first and the last
     map, ``aad_tail = p_n * D_n``, ``aad_climada = sum_i D_i (p_i - p_(i+1))`` with
@@ -27,7 +28,6 @@ import numpy as np
 __all__ = [
     "STANDARD_RETURN_PERIODS",
     "bootstrap_event_pmd",
-    "curve_span",
     "event_aad",
     "event_pmd",
     "exceedance_curve",
@@ -53,10 +53,10 @@ def event_aad(displaced: np.ndarray, frequency: np.ndarray) -> np.ndarray:
 def exceedance_curve(displaced: np.ndarray, frequency: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The exceedance curve of one event set, as CLIMADA's ``calc_freq_curve``.
 
-    Events that displace the same number are sorted rarest first (CLIMADA leaves their
-    order to its sort), so the curve does not depend on the events' order in the set:
-    its top point lies at ``1 / f`` of the rarest of the events tied at the largest
-    displacement, and a set whose every event displaces nobody spans ``1 / min f``.
+    Events that displace the same number are sorted rarest first (``np.lexsort``;
+    CLIMADA leaves their order to its sort), so the curve, and a PMD read from it, does
+    not depend on the events' order in the set: its top point lies at ``1 / f`` of the
+    rarest of the events tied at the largest displacement.
 
     Parameters
     ----------
@@ -77,72 +77,51 @@ def exceedance_curve(displaced: np.ndarray, frequency: np.ndarray) -> tuple[np.n
     return 1.0 / exceedance[::-1], displaced[order][::-1]
 
 
-def curve_span(displaced: np.ndarray, frequency: np.ndarray) -> tuple[float, np.ndarray]:
-    """Shortest and longest return period of each row's exceedance curve.
-
-    The shortest is ``1 / sum f`` (every event at least as large as the smallest); the
-    longest is the curve's top point (``exceedance_curve``): ``1 / f`` of the rarest of
-    the events tied at the row's largest displacement. Broadcasts over leading axes.
-
-    Returns
-    -------
-    shortest : float
-    longest : ndarray, shape displaced.shape[:-1]
-    """
-    displaced = np.asarray(displaced, dtype=np.float64)
-    frequency = np.asarray(frequency, dtype=np.float64)
-    top = displaced == displaced.max(axis=-1, keepdims=True)
-    return 1.0 / frequency.sum(), 1.0 / np.where(top, frequency, np.inf).min(axis=-1)
-
-
 def event_pmd(
     displaced: np.ndarray, frequency: np.ndarray, return_periods=STANDARD_RETURN_PERIODS
-) -> tuple[np.ndarray, tuple]:
+) -> tuple[np.ndarray, tuple[float, float]]:
     """Probable maximum displacement at ``return_periods`` for each leading index.
 
-    Each row interpolates its own exceedance curve (CLIMADA's) and is NaN outside it:
-    below ``1 / sum f`` and beyond the curve's top point, the row's largest displacement
-    (``curve_span``), never the top value carried on. A set that spans 480 years but
-    whose largest displacement in a zone recurs every 20 years has that zone's PMD only
-    up to 20 years. A zone that no event reaches has a flat curve at 0 up to the rarest
-    event (``1 / min f``) and gets 0 there, not null.
+    The range a set supports is a property of the set, not of one zone's curve: from
+    ``1 / sum f`` (more frequent than every event together) to ``1 / min f`` (the set's
+    span, e.g. 480 model-years for Austria). Within it the curve is CLIMADA's
+    (``exceedance_curve``, ties sorted rarest first), which is flat beyond its top
+    point: the set holds no event larger than its largest, so a zone whose largest
+    displacement recurs every 10 years in a set spanning 500 years has that figure as
+    its PMD up to 500 years. Outside the range PMD is NaN, never clamped. A zone that no
+    event reaches gets 0, not null.
 
     Returns
     -------
     pmd : ndarray, shape (..., len(return_periods))
-        NaN where a return period lies outside the row's curve.
-    supported : (float, float or ndarray)
-        Shortest and longest return period of each row's curve (floats for one row).
+        NaN where a return period lies outside the supported range.
+    supported : (float, float)
+        Shortest and longest supported return period.
     """
     displaced = np.asarray(displaced, dtype=np.float64)
     frequency = np.asarray(frequency, dtype=np.float64)
     periods = np.asarray(return_periods, dtype=np.float64)
+    shortest = 1.0 / frequency.sum()
+    longest = 1.0 / frequency.min()
     flat = displaced.reshape(-1, displaced.shape[-1])
-    shortest, longest = curve_span(flat, frequency)
     out = np.full((flat.shape[0], periods.size), np.nan)
-    inside = (periods >= shortest * (1 - 1e-12))[None, :] & (
-        periods[None, :] <= longest[:, None] * (1 + 1e-12)
-    )
+    inside = (periods >= shortest * (1 - 1e-12)) & (periods <= longest * (1 + 1e-12))
     if np.all(frequency == frequency[0]):
         # equal frequencies: the curve's return periods do not depend on the order, so
-        # every row interpolates at the same positions of its sorted values, and every
-        # curve ends at 1 / f
+        # every row interpolates at the same positions of its sorted values
         n = frequency.size
         rp = 1.0 / (frequency[0] * np.arange(n, 0, -1))  # ascending, as in calc_freq_curve
-        within = inside[0]
-        position = np.interp(periods[within], rp, np.arange(n, dtype=np.float64))
+        position = np.interp(periods[inside], rp, np.arange(n, dtype=np.float64))
         low = np.floor(position).astype(np.int64)
         high = np.minimum(low + 1, n - 1)
         weight = position - low
         ordered = np.sort(flat, axis=1)
-        out[:, within] = ordered[:, low] * (1 - weight) + ordered[:, high] * weight
+        out[:, inside] = ordered[:, low] * (1 - weight) + ordered[:, high] * weight
     else:
         for k in range(flat.shape[0]):
             rp, values = exceedance_curve(flat[k], frequency)
-            out[k, inside[k]] = np.interp(periods[inside[k]], rp, values)
-    longest = longest.reshape(displaced.shape[:-1])
-    supported = (float(shortest), float(longest) if longest.ndim == 0 else longest)
-    return out.reshape(*displaced.shape[:-1], periods.size), supported
+            out[k, inside] = np.interp(periods[inside], rp, values)
+    return out.reshape(*displaced.shape[:-1], periods.size), (shortest, longest)
 
 
 def member_aad(
@@ -186,11 +165,12 @@ def bootstrap_event_pmd(
     """A bootstrap interval of event-set PMD: resample members (or single events).
 
     With members, each sample draws as many members as the set has, with replacement,
-    and pools their events (frequencies unchanged); without, it draws events. Each
-    sample's PMD is ``event_pmd``'s: null beyond the top point of the sample's own curve
-    (with unequal frequencies a draw may leave out the rarest of the largest events and
-    end sooner). The interval is the ``quantiles`` of the sample PMDs, NaN where PMD is
-    undefined in any sample. A fixed ``seed`` makes reruns identical.
+    and pools their events (frequencies unchanged: with members of equal spans every
+    sample spans the same period; with unequal spans a sample's span, ``1 / min f`` of
+    the events drawn, differs, and it may not reach a return period); without, it draws
+    events. Each sample's PMD is ``event_pmd``'s over the sample's span. The interval is
+    the ``quantiles`` of the sample PMDs, NaN where PMD is undefined in any sample. A
+    fixed ``seed`` makes reruns identical.
 
     Returns
     -------

@@ -356,13 +356,13 @@ def _event_metrics(bands, displaced_rows, displaced_national, members=True):
     notes = {
         str(t): (
             f"undefined: {'shorter' if t < shortest else 'longer'} than the return periods "
-            "this event set supports (its exceedance curve: "
-            f"{shortest:.4g} to {longest:.4g} years)"
+            f"this event set supports ({shortest:.4g} to {longest:.4g} years: 1 / the sum "
+            "of its frequencies to 1 / the smallest)"
         )
         for k, t in enumerate(PMD_PERIODS)
         if np.isnan(national_pmd[k])
     }
-    # the national curve's span, 12 significant digits: 1 / (20 x 1/20) is 1.0000000000000002
+    # the set's span, 12 significant digits: 1 / (20 x 1/20) is 1.0000000000000002
     extra = {"supported_return_periods": [float(f"{t:.12g}") for t in (shortest, longest)]}
     if notes:
         extra["pmd_notes"] = notes
