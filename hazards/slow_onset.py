@@ -4,13 +4,17 @@ Sea-level rise: the permanent inundation of a DEM by the sea at high tide plus a
 only where connected to the sea (``hazards.flood``), gives the people "at risk of
 planned relocation" — a planning figure, distinct from event displacement. Vertical
 datums are explicit: the DEM's (``dem_datum``), the high tide's (``tide_datum``) and the
-rise's baseline (``slr_baseline``); a datum other than the DEM's needs a stated offset
-(``datum_offsets``, metres added to heights in that datum to express them in the DEM's),
-otherwise the run stops (exit 1). The high tide is its height above ``tide_datum``;
-when ``slr_baseline`` is another datum, both are taken as mean sea levels of different
-epochs and the rise counts from the baseline's. Because global DEMs overstate coastal heights by
-metres, the figure is also computed with the DEM lowered and raised by 1 m (the ``high``
-and ``low`` ends of its range).
+rise's baseline (``slr_baseline``). An offset (``datum_offsets``) is relative to the
+DEM's datum: the metres added to a height in that datum to give the same point's height
+in the DEM's. The high tide, a height above ``tide_datum``, is moved by its datum's
+offset (a tide datum other than the DEM's without one stops the run, exit 1); the rise,
+a change of the sea's level since ``slr_baseline`` (a difference of two heights in one
+datum), is the same number of metres in every datum and is added as it is: the level is
+``high_tide + offset(tide_datum) + slr``. The DEM's heights are metres: a DEM stating
+feet is converted and another unit refused, and heights below -500 m (undeclared nodata
+such as SRTM's -32768) are refused, as ``mecc hazard flood`` does. Because global DEMs
+overstate coastal heights by metres, the figure is also computed with the DEM lowered
+and raised by 1 m (the ``high`` and ``low`` ends of its range).
 
 Drought: people in cells of each severity class of a drought index, no displacement
 curve. Classes follow McKee, Doesken and Kleist (1993) for the SPI (moderate -1.0 to
@@ -20,9 +24,11 @@ its sign reversed, so drier is larger).
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 import threading
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -35,6 +41,7 @@ from mecc.raster_file import RasterFile
 __all__ = [
     "ArraySource",
     "DROUGHT_CLASSES",
+    "check_drought_classes",
     "drought_curves",
     "read_sea_level_rise",
     "warn_drought_sign",
@@ -44,6 +51,18 @@ DEM_OFFSET_M = 1.0
 """How far the DEM is lowered and raised for the range of the relocation figure."""
 
 DROUGHT_CLASSES = {"bounds": [1.0, 1.5, 2.0], "names": ["moderate", "severe", "extreme"]}
+CLASS_KEYS = ("bounds", "names")
+"""The keys of a drought's ``classes``."""
+
+HIGH_END_RISE_M = 10.4
+"""A rise above this (m) is warned about: the high-end estimate of global mean sea-level
+rise by 2300 under RCP8.5/SSP5-8.5, "up to 10.4 m" (van de Wal et al. 2022, "A high-end
+estimate of sea level rise for practitioners", Earth's Future 10, e2022EF002751), above
+the IPCC AR6 projections; 2300 is the last year a run's ``period`` may give."""
+HIGHEST_TIDE_M = 16.3
+"""A high tide above this (m above its datum) is warned about: the largest tidal range
+on Earth, 16.3 m in the Bay of Fundy (NOAA National Ocean Service, "Where is the highest
+tide?"), so no high tide stands higher above a low-water datum."""
 
 
 class ArraySource:
@@ -70,15 +89,48 @@ class ArraySource:
         return out
 
 
-def _metres(spec, key, where) -> float:
+def _metres(spec, key, where, plausible: float, what: str) -> float:
+    """``spec[key]``, a number of metres at most the sea-level-rise type's valid range's
+    top (100 m), warned about above ``plausible`` (``what`` says why)."""
     value = spec.get(key)
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ConfigError(f"{where}.{key}: give a number of metres")
+    top = get_hazard_type("sea_level_rise").valid_range[1]
+    if value > top:
+        raise ConfigError(
+            f"{where}.{key}: {value:g} m is above the sea-level-rise valid range (up to "
+            f"{top:g} m); give metres"
+        )
+    if value > plausible:
+        warnings.warn(
+            f"{where}.{key}: {value:g} m is above {plausible:g} m, {what}; check that it is metres",
+            MeccWarning,
+            stacklevel=3,
+        )
     return float(value)
 
 
 def water_level(spec: dict, where: str) -> tuple[float, str]:
-    """High tide plus the rise, in the DEM's datum, and a sentence saying how."""
+    """High tide plus the rise, in the DEM's datum, and a sentence saying how.
+
+    ``high_tide`` is a height above ``tide_datum``, moved to the DEM's datum by that
+    datum's offset (``datum_offsets``: metres added to a height in that datum to give the
+    height in the DEM's; required unless ``tide_datum`` is ``dem_datum``). ``slr`` is a
+    change of level since ``slr_baseline``: the same in every datum, added as it is (an
+    offset given for the baseline is checked, not added: added to the rise it would count
+    the datums' step as a rise of the sea). A tide datum that is the mean sea level of an
+    earlier epoch than the baseline leaves out the rise between the two epochs: include it
+    in ``slr``.
+
+    Raises
+    ------
+    ConfigError
+        A datum not named, an offset or a height that is no number, ``slr`` below 0 or
+        either above the type's valid range (100 m); above :data:`HIGH_END_RISE_M` and
+        :data:`HIGHEST_TIDE_M` they are warned about.
+    DataError
+        ``tide_datum`` is not the DEM's datum and has no offset.
+    """
     for key in ("dem_datum", "tide_datum", "slr_baseline"):
         if not isinstance(spec.get(key), str) or not spec.get(key):
             raise ConfigError(
@@ -87,46 +139,45 @@ def water_level(spec: dict, where: str) -> tuple[float, str]:
     offsets = spec.get("datum_offsets") or {}
     if not isinstance(offsets, dict):
         raise ConfigError(f"{where}.datum_offsets: give datum: metres pairs")
-    dem_datum = spec["dem_datum"]
-
-    def offset(datum, key):
-        if datum == dem_datum:
-            return 0.0
-        if datum not in offsets:
-            raise DataError(
-                f"{where}.{key}: {datum!r} differs from the DEM's datum {dem_datum!r} and no "
-                f"offset is given; add datum_offsets: {{{datum}: METRES}} (heights in {datum} "
-                f"plus METRES = heights in {dem_datum})"
-            )
-        value = offsets[datum]
+    for datum, value in offsets.items():
         if (
             isinstance(value, bool)
             or not isinstance(value, int | float)
             or not math.isfinite(value)
         ):
             raise ConfigError(f"{where}.datum_offsets.{datum}: give a number of metres")
-        return float(value)
-
-    tide_offset = offset(spec["tide_datum"], "tide_datum")
-    base_offset = offset(spec["slr_baseline"], "slr_baseline")
-    rise = _metres(spec, "slr", where)
+    dem_datum, tide_datum = spec["dem_datum"], spec["tide_datum"]
+    if tide_datum != dem_datum and tide_datum not in offsets:
+        raise DataError(
+            f"{where}.tide_datum: {tide_datum!r} differs from the DEM's datum {dem_datum!r} "
+            f"and no offset is given; add datum_offsets: {{{tide_datum}: METRES}} (heights in "
+            f"{tide_datum} plus METRES = heights in {dem_datum})"
+        )
+    tide_offset = 0.0 if tide_datum == dem_datum else float(offsets[tide_datum])
+    rise = _metres(spec, "slr", where, HIGH_END_RISE_M, "the high-end estimate of the rise by 2300")
     if rise < 0:
         raise ConfigError(f"{where}.slr: sea-level rise must be >= 0 m")
-    # high tide in the DEM's datum, then the rise of the sea from the tide datum's level:
-    # the step from the tide datum to the baseline (both mean sea levels, of different
-    # epochs, when they differ) plus the rise from the baseline
-    level = _metres(spec, "high_tide", where) + tide_offset + (base_offset - tide_offset) + rise
+    tide = _metres(
+        spec, "high_tide", where, HIGHEST_TIDE_M, "the largest tidal range on Earth (Bay of Fundy)"
+    )
+    level = tide + tide_offset + rise  # each in the DEM's datum; a rise is one in any datum
     note = (
-        f"water level {level:.3f} m in {dem_datum}: high tide {spec['high_tide']} m in "
-        f"{spec['tide_datum']} (offset {tide_offset:+g} m) + sea-level rise {rise:g} m from "
-        f"{spec['slr_baseline']} (offset {base_offset:+g} m), connected to the sea"
+        f"water level {level:.3f} m in {dem_datum}: high tide {tide:g} m in {tide_datum} "
+        f"(offset {tide_offset:+g} m to {dem_datum}) + sea-level rise {rise:g} m since "
+        f"{spec['slr_baseline']} (a change of level, the same in every datum), connected "
+        "to the sea"
     )
     return level, note
 
 
 def read_sea_level_rise(spec: dict, base_dir, where: str):
-    """A relocation hazard set: inundation depth with the DEM as given, -1 m and +1 m."""
-    from hazards.flood import default_sea, flood_depth
+    """A relocation hazard set: inundation depth with the DEM as given, -1 m and +1 m.
+
+    The DEM is read as ``mecc hazard flood`` reads it (``hazards.flood``): heights in the
+    unit it states (feet converted to metres, a unit that is no length refused) and
+    heights below ``hazards.flood.LOWEST_GROUND_M`` refused as undeclared nodata.
+    """
+    from hazards.flood import _heights, _metres_per_unit, default_sea, flood_depth
     from hazards.readers import HazardSet
 
     hazard_type = get_hazard_type("sea_level_rise")
@@ -142,7 +193,10 @@ def read_sea_level_rise(spec: dict, base_dir, where: str):
     grid = dem_file.grid
     from rasterio.windows import Window
 
-    dem = dem_file.read([1], Window(0, 0, grid.width, grid.height))[0]
+    factor, unit = _metres_per_unit(dem_file)  # feet converted; not a length: refused
+    dem = _heights(dem_file, grid, factor, "elevation", "dem")[0]  # below -500 m: refused
+    if factor != 1.0:
+        note += f"; DEM heights in {unit} converted to metres (x {factor:.6g})"
     sources = None
     if spec.get("sources"):
         source_path = os.path.join(os.fspath(base_dir), spec["sources"])
@@ -183,17 +237,80 @@ def read_sea_level_rise(spec: dict, base_dir, where: str):
     )
 
 
-def drought_curves(classes=None) -> dict:
-    """One indicator curve per severity class: 1 inside the class, 0 elsewhere."""
+def check_drought_classes(classes, where: str) -> None:
+    """Refuse drought classes that would lose or misplace people, naming the key.
+
+    ``classes`` gives ``bounds`` (the deficit, -SPEI, each class starts at: numbers that
+    increase, above 0 and at most the drought type's valid range's top, 5) and ``names``
+    (one per bound, each used once: classes are kept by name, so a repeated name kept
+    only the last class of that name and its people vanished from the tables).
+
+    Parameters
+    ----------
+    classes : dict
+        The hazard entry's ``classes``.
+    where : str
+        How errors name it (``run.yaml.hazards[0].classes``).
+
+    Raises
+    ------
+    ConfigError
+        One line naming the key, e.g. ``run.yaml.hazards[0].classes.bounds[1]: ...``; a
+        misspelt key with the closest known one.
+    """
+    low, high = get_hazard_type("drought").valid_range
+    if not isinstance(classes, dict):
+        raise ConfigError(f"{where}: expected a mapping of bounds and names, got {classes!r}")
+    for key in classes:
+        if key not in CLASS_KEYS:
+            close = difflib.get_close_matches(str(key), CLASS_KEYS, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}?" if close else "known keys: bounds, names"
+            raise ConfigError(f"{where}: unknown key {key!r}; {hint}")
+    for key in CLASS_KEYS:
+        if not isinstance(classes.get(key), list) or not classes[key]:
+            raise ConfigError(
+                f"{where}.{key}: give a list (bounds: the deficit each class starts at; "
+                f"names: one per bound), not {classes.get(key)!r}"
+            )
+    bounds, names = classes["bounds"], classes["names"]
+    for k, bound in enumerate(bounds):
+        if isinstance(bound, bool) or not isinstance(bound, int | float):
+            raise ConfigError(f"{where}.bounds[{k}]: expected a number, got {bound!r}")
+        if not low < bound <= high:
+            raise ConfigError(
+                f"{where}.bounds[{k}]: {bound:g} is outside drought's valid range: a bound is "
+                f"a deficit (-SPEI, drier is larger) above {low:g} and at most {high:g}"
+            )
+        if k and bound <= bounds[k - 1]:
+            raise ConfigError(
+                f"{where}.bounds[{k}]: {bound:g} after {bounds[k - 1]:g}; the bounds must "
+                "increase (each class runs from its bound to the next)"
+            )
+    if len(names) != len(bounds):
+        raise ConfigError(
+            f"{where}.names: {len(names)} name(s) for {len(bounds)} bound(s); give one name "
+            "per bound"
+        )
+    for k, name in enumerate(names):
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(f"{where}.names[{k}]: expected a class name (text), got {name!r}")
+        if name in names[:k]:
+            raise ConfigError(
+                f"{where}.names[{k}]: {name!r} names two classes; give each class its own "
+                "name (a class is kept by name: one of them would be lost)"
+            )
+
+
+def drought_curves(classes=None, where: str = "drought classes") -> dict:
+    """One indicator curve per severity class: 1 inside the class, 0 elsewhere.
+
+    ``classes`` (default :data:`DROUGHT_CLASSES`) is checked by
+    :func:`check_drought_classes`, errors naming it ``where``.
+    """
     classes = classes or DROUGHT_CLASSES
-    bounds = [float(b) for b in classes.get("bounds", [])]
-    names = [str(n) for n in classes.get("names", [])]
-    if (
-        not bounds
-        or len(bounds) != len(names)
-        or any(b >= c for b, c in zip(bounds, bounds[1:], strict=False))
-    ):
-        raise ConfigError("drought classes: give increasing bounds and one name per bound")
+    check_drought_classes(classes, where)
+    bounds = [float(b) for b in classes["bounds"]]
+    names = list(classes["names"])
     curves = {}
     for k, name in enumerate(names):
         upper = bounds[k + 1] if k + 1 < len(bounds) else None

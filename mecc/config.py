@@ -591,4 +591,8 @@ def load_config(path) -> RunConfig:
     _check_settings(data, label)
     for k, hazard in enumerate(data["hazards"]):  # after the values' own checks
         check_applies(hazard, f"{label}.hazards[{k}]")
+        if hazard.get("type") == "drought" and "classes" in hazard:  # names the run file
+            from hazards.slow_onset import check_drought_classes
+
+            check_drought_classes(hazard["classes"], f"{label}.hazards[{k}].classes")
     return RunConfig(path, os.path.dirname(os.path.abspath(path)), data)

@@ -85,9 +85,9 @@ def test_rise_counted_from_another_baseline(coast):
         + "    datum_offsets: {MSL: 0.2, MSL2005: -0.5}\n",
         "baseline",
     )
-    # level = high tide 0.5 + offset 0.2 + step to the baseline (-0.5 - 0.2) + rise 0.6 = 0.6 m:
-    # only the 0.4 m cell is strictly below it
-    assert hazards["slr"]["at_risk_relocation"] == pytest.approx(10)
+    # level = high tide 0.5 + offset 0.2 + rise 0.6 = 1.3 m (the rise is a change of sea level,
+    # the same in every datum: the baseline's offset is not added)
+    assert hazards["slr"]["at_risk_relocation"] == pytest.approx(10 + 20 + 30 + 40)
 
 
 def test_drought_people_by_severity_class(coast):

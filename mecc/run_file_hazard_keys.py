@@ -1,0 +1,222 @@
+"""The run-file keys of hazards (``hazards[]`` and ``hazards[].components[]``), a part of
+:data:`mecc.run_file_keys.SECTIONS` kept in a module of its own for size.
+
+Each section is ``(title, where it sits, {key: (value, default, meaning)})``, with
+"required" as the default of keys that must be given.
+"""
+
+from __future__ import annotations
+
+__all__ = ["HAZARD_SECTIONS"]
+
+HAZARD_SECTIONS = [
+    (
+        "hazards (each entry)",
+        "hazards[].",
+        {
+            "id": ("text", "required", "Identifier, unique in the file: letters, digits, `_ - .`."),
+            "type": (
+                "hazard type",
+                "required",
+                "`river_flood`, `flash_flood`, `pluvial_flood`, `coastal_flood`, "
+                "`tropical_cyclone`, `earthquake`, `tsunami`, `sea_level_rise` or `drought`. "
+                "A sea-level rise reads `id`, `type`, `period`, `impact_time` and the keys "
+                "from `dem` to `connectivity` only, which apply to it only; a key given where "
+                "it does not apply is refused, not ignored.",
+            ),
+            "intensity": (
+                "file",
+                "—",
+                "Intensity grid, one band per event (`events`) or one band (`scenario`); "
+                "GeoTIFF or NetCDF.",
+            ),
+            "events": (
+                "CSV file",
+                "—",
+                "Event set: columns `band`, `frequency` (events per year, > 0 and at most "
+                "365; not return periods), optional "
+                "`member` (spaces around it ignored; none blank), `event_name`; every band "
+                "listed once.",
+            ),
+            "return_periods": (
+                "mapping years → file",
+                "—",
+                "One grid per return period (years ≥ 1, at least two, all different; a "
+                "zero-padded `0010` is 10). Give `return_periods`, or `intensity` with "
+                "`events` or `scenario`.",
+            ),
+            "scenario": ("text", "—", "Name of a single deterministic event (with `intensity`)."),
+            "fraction": (
+                "file",
+                "none (whole cell)",
+                "Flooded share of each cell (0-1, not percent), same bands as `intensity`; "
+                "flood types only. From a NetCDF: its variable `fraction`, else its only one.",
+            ),
+            "curve": (
+                "name, CSV file or mapping",
+                "required (not for drought, sea-level rise)",
+                "Intensity → share displaced: a built-in curve (`mecc curves list`), "
+                "`NAME:low`/`NAME:high`, a CSV with exactly the columns `intensity,share` (notes "
+                "in lines starting with `#`; any other column is refused; from a CLIMADA "
+                "impact function give `share` = mdd × paa), "
+                "`{intensity: [...], share: [...]}`, `{step: X}` (a threshold within the type's "
+                "valid range, in the type's "
+                "unit: everyone at intensity X or more is displaced, nobody below), or "
+                "`{emanuel: {v_thresh: V, v_half: V}}` (Emanuel 2011, 1-min m/s; tabulated "
+                "every 0.25 m/s and interpolated linearly).",
+            ),
+            "variants": (
+                "mapping `low`/`high` → curve",
+                "the built-in curve's own",
+                "Curves evaluated in the same pass for the range (`low` displaces fewer); "
+                "not for drought.",
+            ),
+            "unit": (
+                "unit",
+                "the file's stated unit (NetCDF `units`, GeoTIFF band unit), else the type's",
+                "Unit of the grid values: `cm`, `mm`, `ft`, `km/h`, `kt`, `mph`, ... "
+                "(converted exactly).",
+            ),
+            "averaging": (
+                "`1-min`, `10-min` or `gust`",
+                "the period the file states (GeoTIFF `measure` tag or band description, "
+                "NetCDF `long_name`), else `1-min`",
+                "Wind averaging period of a cyclone grid (10-min × 1/0.93; gust needs "
+                "`gust_factor`).",
+            ),
+            "gust_factor": (
+                "number ≥ 1 or exposure",
+                "none",
+                "Gust over 1-min wind: a number or `at_sea`, `onshore`, `offshore`, `inland`.",
+            ),
+            "exposure_threshold": (
+                "number (type's unit)",
+                "0.1 m, 17.5 m/s, MMI 4.5",
+                "Intensity at or above which people count as exposed, independent of the "
+                "curve; within the type's valid range (MMI 0.5-12.5, depth 0-50 m, wind "
+                "0-120 m/s, ...), else refused. A threshold given above the intensity the "
+                "curve displaces from is warned about: a unit may then show more displaced "
+                "than exposed people.",
+            ),
+            "protection_rp": (
+                "years, mapping or CSV",
+                "none",
+                "Flood protection standard: a number, `{zone_code: years}` or a CSV "
+                "`zone_code,protection_rp` (return-period sets only); a zone given twice is "
+                "refused.",
+            ),
+            "period": (
+                "year or range of years",
+                "none",
+                "Period the hazard represents: a year (`2050`) or a range (`2021-2040`), a "
+                "note in parentheses may follow (`1981-2010 (historical)`); 1850–2300.",
+            ),
+            "resampling": (
+                "`nearest` or `bilinear`",
+                "`nearest`",
+                "How a hazard grid unlike the analysis grid is sampled.",
+            ),
+            "variable": (
+                "text",
+                "the only 2-D variable",
+                "NetCDF variable of the intensity (not of the fraction).",
+            ),
+            "member_pattern": (
+                "regular expression",
+                "none",
+                "Parses each event's `member` from `event_name` with a `(?P<member>...)` group "
+                "(event sets only).",
+            ),
+            "components": (
+                "list",
+                "none",
+                "Hazards of the same event (e.g. wind and surge) sharing the bands; their "
+                "shares combine per cell (below).",
+            ),
+            "combine": (
+                "`max` or `independent`",
+                "`max`",
+                "How component shares combine: the largest, or 1 − Π(1 − share).",
+            ),
+            "classes": (
+                "mapping `bounds`, `names`",
+                "moderate 1, severe 1.5, extreme 2",
+                "Drought severity classes of −SPEI (drought only): `bounds` increasing, above "
+                "0 and at most 5, one distinct name per bound in `names`.",
+            ),
+            "dem": (
+                "file",
+                "required for sea-level rise",
+                "Elevation grid (m; a DEM stating feet is converted, another unit refused; "
+                "heights below −500 m, e.g. SRTM's −32768, refused as undeclared nodata).",
+            ),
+            "dem_datum": ("text", "required for sea-level rise", "Vertical datum of the DEM."),
+            "tide_datum": ("text", "required for sea-level rise", "Datum of `high_tide`."),
+            "high_tide": (
+                "metres, at most 100",
+                "required for sea-level rise",
+                "High-tide height above `tide_datum`; above 16.3 m (the largest tidal range "
+                "on Earth) warned about.",
+            ),
+            "slr": (
+                "metres, 0–100",
+                "required for sea-level rise",
+                "Change of mean sea level since `slr_baseline`, the same in every datum (no "
+                "offset applies); above 10.4 m (high-end for 2300, van de Wal et al. 2022) "
+                "warned about. Water level = `high_tide` moved to the DEM's datum + `slr`.",
+            ),
+            "slr_baseline": (
+                "text",
+                "required for sea-level rise",
+                "Period or datum the rise is counted from (recorded; needs no offset).",
+            ),
+            "datum_offsets": (
+                "mapping datum → metres",
+                "none",
+                "Metres added to a height in a datum to give its height in the DEM's datum; "
+                "required for `tide_datum` when it differs from `dem_datum` (sea-level rise "
+                "only).",
+            ),
+            "sources": (
+                "file",
+                "the sea found from the grid edge",
+                "Raster on the DEM's grid; non-zero cells are where water comes from "
+                "(sea-level rise only).",
+            ),
+            "connectivity": ("4 or 8", "8", "Neighbours a flood spreads to (sea-level rise only)."),
+            "season": (
+                "mapping month → share",
+                "every month alike",
+                "When events happen (with `mobility.seasonal`); not for sea-level rise and "
+                "drought (they count residents, whatever the month).",
+            ),
+            "impact_time": (
+                "`day` or `night`",
+                "`night` (at home)",
+                "Moment of impact for exposed people (with `mobility.day_night`).",
+            ),
+            "damage_curve": (
+                "built-in name or `{damaged, destroyed}`",
+                "none",
+                "Exclusive damage states of dwellings: damaged but not destroyed (Sendai "
+                "B-3) and destroyed (B-4), e.g. `flood_damage_states_jrc_africa`.",
+            ),
+        },
+    ),
+    (
+        "hazards[].components (each)",
+        "hazards[].components[].",
+        {
+            "type": ("hazard type", "required", "As above."),
+            "intensity": ("file", "—", "As above; the bands match the other components."),
+            "return_periods": ("mapping", "—", "As above."),
+            "curve": ("curve", "required", "As above."),
+            "unit": ("unit", "the type's", "As above."),
+            "averaging": ("averaging", "as above", "As above."),
+            "gust_factor": ("number or exposure", "none", "As above."),
+            "exposure_threshold": ("number", "the type's", "As above."),
+            "resampling": ("text", "`nearest`", "As above."),
+            "variable": ("text", "—", "As above."),
+        },
+    ),
+]
