@@ -5,7 +5,8 @@ line on stderr and their exit code (1 bad data, 2 bad usage); so does the system
 refusal to write (no space left, no permission: exit 1, :func:`mecc.outputs.write_problem`).
 A reader that stops early (``mecc curves list | head``) ends the command quietly with
 exit code 141, as Unix tools do. Anything else is a bug (exit 3, with where to report
-it). ``-v`` shows tracebacks.
+it). ``-v`` shows tracebacks. Warnings of every command become one ``warning:`` line
+each on stderr, none with ``-q`` (:func:`mecc.commands.warnings_as_lines`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import threading
 
 import click
 
-from mecc.commands import all_commands
+from mecc.commands import all_commands, warnings_as_lines
 
 REPORT_BUGS = "https://github.com/mecc-toolkit/mecc/issues"
 EXIT_BROKEN_PIPE = 141
@@ -110,7 +111,8 @@ def _one_line(error: click.UsageError) -> click.ClickException:
 
 
 class _Group(click.Group):
-    """Maps toolkit errors to one line and an exit code for every command."""
+    """Maps toolkit errors to one line and an exit code, and warnings to one line each,
+    for every command."""
 
     def make_context(self, info_name, args, parent=None, **extra):
         try:
@@ -121,7 +123,8 @@ class _Group(click.Group):
     def invoke(self, ctx):
         previous = _catch_signals()
         try:
-            return super().invoke(ctx)
+            with warnings_as_lines(ctx):  # printed before an error's line, if any
+                return super().invoke(ctx)
         except click.UsageError as error:
             raise _one_line(error) from None
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):

@@ -488,7 +488,8 @@ class _PopulationFile(RasterFile):
     The reader masks infinities as missing like NaN; for population that would drop
     the people of those cells silently. The raw values are checked as they are read
     (one vectorised pass over the block, floating-point files only); an infinity the
-    file or ``population.nodata`` declares as nodata stays missing.
+    file or ``population.nodata`` declares as nodata stays missing. The error names the
+    cell as the file numbers it (south-up and 0-360 files included) and its centre.
     """
 
     def _read_columns(self, read, bands, window: Window, out: np.ndarray) -> None:
@@ -503,14 +504,40 @@ class _PopulationFile(RasterFile):
                 infinite &= out[k] != value
             if infinite.any():
                 r, c = (int(i) for i in np.argwhere(infinite)[0])
-                row = int(window.row_off) + r
-                if self.south_up:  # ``window`` counts the file's rows, from the south
-                    row = self.grid.height - 1 - row
                 raise DataError(
                     f"{self.label}: band {band}: infinite population ({out[k, r, c]:g}) at "
-                    f"row {row}, column {int(window.col_off) + c}; population must be a "
-                    "finite number >= 0 (declare the file's nodata value if this is one)"
+                    f"{self._file_cell(int(window.row_off) + r, int(window.col_off) + c)}; "
+                    "population must be a finite number >= 0 (declare the file's nodata "
+                    "value if this is one)"
                 )
+
+    def _file_cell(self, row: int, col: int) -> str:
+        """The cell as the file itself numbers it, for a message.
+
+        Parameters
+        ----------
+        row : int
+            Row of the file, counted from its first row (``read`` already turned a
+            south-up file's rows into these).
+        col : int
+            Column of the grid as presented, where a global grid in 0-360 longitudes
+            starts at 180 east (:meth:`mecc.grid.GridSpec.from_minus_180`).
+
+        Returns
+        -------
+        str
+            ``row R, column C (cell centre longitude X, latitude Y in the file's CRS)``:
+            the 0-based row and column that rasterio and gdallocationinfo show, and the
+            centre in the file's own coordinates (``x``/``y`` for a projected CRS).
+        """
+        col = (col + self.roll) % self.grid.width
+        x, y = self._dataset().transform @ (col + 0.5, row + 0.5)
+        geographic = self.grid.crs is not None and self.grid.is_geographic
+        names = ("longitude", "latitude") if geographic else ("x", "y")
+        return (
+            f"row {row}, column {col} (cell centre {names[0]} {x:.10g}, {names[1]} {y:.10g} "
+            "in the file's CRS)"
+        )
 
 
 def _kind_key(label) -> str:

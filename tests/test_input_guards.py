@@ -58,14 +58,17 @@ def test_infinity_refused_on_the_engine_read_path_too(raster_writer):
         reader.read(Window(0, 0, 8, 6))
 
 
-def test_infinity_in_a_south_up_file_names_the_north_up_row(raster_writer):
+def test_infinity_in_a_south_up_file_names_the_files_own_row(raster_writer):
     values = _people()
-    values[1, 2] = np.inf  # file row 1 counted from the south: row 4 of the 6 from the north
+    values[1, 2] = np.inf  # the file's own row 1 (counted from its first, southern row)
     path = raster_writer(
         "pop.tif", values, dtype="float64", transform=Affine(0.1, 0, 10.0, 0, 0.1, 49.4)
     )
     reader = PopulationGrid(path, "count", label=LABEL)
-    with pytest.raises(DataError, match=r"row 4, column 2"):
+    # centre: 10.0 + 2.5 x 0.1, 49.4 + 1.5 x 0.1
+    with pytest.raises(
+        DataError, match=r"row 1, column 2 \(cell centre longitude 10\.25, latitude 49\.55"
+    ):
         reader.prepare(reader.native_grid)
 
 

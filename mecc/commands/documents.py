@@ -103,13 +103,11 @@ def needs_command(ctx, run_dir, out_dir, needs_profile, **options):
     Needs = displaced people x the profile's quantities per person; with --capacity,
     the shelter gap = displaced people beyond each zone's shelter capacity.
     """
-    from mecc.commands import warnings_as_lines
     from mecc.needs import write_needs
     from mecc.run_folder import check_out_dir
 
     check_out_dir(out_dir, run_dir)
-    with warnings_as_lines(ctx):
-        out = write_needs(run_dir, out_dir, profile=needs_profile, **options)
+    out = write_needs(run_dir, out_dir, profile=needs_profile, **options)
     if not ctx.obj["quiet"]:
         click.echo(f"wrote {out}")
 

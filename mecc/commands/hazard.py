@@ -115,18 +115,16 @@ def hazard_cyclone(
     IBTrACS v4 CSV, whose agency winds are converted to 1-minute sustained wind.
     """
     from hazards.cyclone import write_cyclone
-    from mecc.commands import warnings_as_lines
 
     grid = _grid_arguments(like, bounds, resolution, crs)
-    with warnings_as_lines(ctx):
-        out = write_cyclone(
-            track,
-            out_path,
-            track_averaging=track_averaging,
-            overwrite=overwrite,
-            storm=storm,
-            **grid,
-        )
+    out = write_cyclone(
+        track,
+        out_path,
+        track_averaging=track_averaging,
+        overwrite=overwrite,
+        storm=storm,
+        **grid,
+    )
     if not ctx.obj["quiet"]:
         click.echo(f"wrote {out}")
 
@@ -191,21 +189,19 @@ def hazard_earthquake(
     on which no cell reaches MMI 1.5 (class II) is written with a warning.
     """
     from hazards.earthquake import write_earthquake
-    from mecc.commands import warnings_as_lines
 
     options = {} if dip is None else {"dip": dip}
-    with warnings_as_lines(ctx):
-        out = write_earthquake(
-            out_path,
-            magnitude=magnitude,
-            lat=lat,
-            lon=lon,
-            depth_km=depth_km,
-            strike=strike,
-            overwrite=overwrite,
-            **_grid_arguments(like, bounds, resolution, crs),
-            **options,
-        )
+    out = write_earthquake(
+        out_path,
+        magnitude=magnitude,
+        lat=lat,
+        lon=lon,
+        depth_km=depth_km,
+        strike=strike,
+        overwrite=overwrite,
+        **_grid_arguments(like, bounds, resolution, crs),
+        **options,
+    )
     if not ctx.obj["quiet"]:
         click.echo(f"wrote {out}")
 
@@ -286,7 +282,6 @@ def hazard_flood(
     one set of flood_rpNNNN.tif grids; --overwrite replaces an earlier set there whole.
     """
     from hazards import flood
-    from mecc.commands import warnings_as_lines
 
     options = {
         "hand_path": hand_path,
@@ -317,10 +312,9 @@ def hazard_flood(
                     f"(also ={levels[period]:g}); give each return period once"
                 )
             levels[period] = value
-        with warnings_as_lines(ctx):
-            written = flood.write_flood_return_periods(
-                dem, out_path, levels, overwrite=overwrite, **options
-            )
+        written = flood.write_flood_return_periods(
+            dem, out_path, levels, overwrite=overwrite, **options
+        )
     else:
         if (water_level is None) == (channel_height is None):
             raise click.UsageError(
@@ -342,17 +336,16 @@ def hazard_flood(
                 ctx=ctx,
                 param_hint="'--out'",
             )
-        with warnings_as_lines(ctx):
-            written = [
-                flood.write_flood(
-                    dem,
-                    out_path,
-                    water_level=water_level,
-                    channel_height=channel_height,
-                    overwrite=overwrite,
-                    **options,
-                )
-            ]
+        written = [
+            flood.write_flood(
+                dem,
+                out_path,
+                water_level=water_level,
+                channel_height=channel_height,
+                overwrite=overwrite,
+                **options,
+            )
+        ]
     if not ctx.obj["quiet"]:
         for path in written:
             click.echo(f"wrote {path}")
