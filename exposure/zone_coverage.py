@@ -20,9 +20,14 @@ PARENT_GAP = 0.01
 warns (boundaries of one source nest to well under it)."""
 
 
-def partly_outside(geoms: np.ndarray, box) -> list[tuple[int, float]]:
+def partly_outside(geoms: np.ndarray, box, areas=None) -> list[tuple[int, float]]:
     """Units with less than :data:`COVERED_SHARE` of their area inside ``box`` (the grid's
-    bounds, in the grid's CRS): (index, share), least covered first."""
+    bounds, in the grid's CRS): (index, share), least covered first.
+
+    ``areas``, when given, are the units' own areas: those of their shapes as given, where
+    ``geoms`` hold copies moved by 360 degrees (:func:`exposure.zone_cells.in_grid_longitudes`),
+    so that a unit split at 180 degrees and wholly on the grid counts as covered.
+    """
     bounds = shapely.bounds(geoms)  # NaN for missing and empty shapes
     left, bottom, right, top = shapely.bounds(box)
     with np.errstate(invalid="ignore"):
@@ -35,10 +40,10 @@ def partly_outside(geoms: np.ndarray, box) -> list[tuple[int, float]]:
     check = np.flatnonzero(~inside & ~np.isnan(bounds[:, 0]))
     if check.size == 0:
         return []
-    area = shapely.area(geoms[check])
+    area = shapely.area(geoms[check]) if areas is None else np.asarray(areas)[check]
     kept = shapely.area(shapely.intersection(geoms[check], box))
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(area > 0, kept / area, 1.0)
+        share = np.where(area > 0, np.minimum(kept / area, 1.0), 1.0)
     cut = [(int(i), float(v)) for i, v in zip(check, share, strict=True) if v < COVERED_SHARE]
     return sorted(cut, key=lambda item: item[1])
 

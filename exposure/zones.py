@@ -21,7 +21,7 @@ import rasterio.features
 import shapely
 from rasterio.windows import Window
 
-from exposure.zone_cells import in_cells, moved_to
+from exposure.zone_cells import in_cells, in_grid_longitudes, moved_to
 from exposure.zone_coverage import partly_outside, percent, uncovered_parents
 from mecc.errors import (
     ConfigError,
@@ -245,14 +245,20 @@ class Zones:
     # ---------------------------------------------------------------- rasterising
 
     def prepare(self, grid: GridSpec) -> None:
-        """Project the finest level onto ``grid`` and index it for block rasterising."""
+        """Project the finest level onto ``grid`` and index it for block rasterising.
+
+        On a latitude/longitude grid the units are burnt in the grid's longitude
+        convention (:func:`~exposure.zone_cells.in_grid_longitudes`): a unit given in
+        -180..180 on a grid in 0-360, split at 180 degrees, gets its cells on both
+        sides. The levels keep their shapes as given (``zones.gpkg``).
+        """
         self._grid = grid
         if self.whole_grid:
             return
-        geometry = self.finest.geometry.to_crs(grid.crs)
+        given = self.finest.geometry.to_crs(grid.crs).to_numpy()
         left, bottom, right, top = grid.bounds
         box = shapely.box(left, bottom, right, top)
-        geoms = geometry.to_numpy()
+        geoms = in_grid_longitudes(given, grid)  # -180..180 units on a 0-360 grid, or back
         if not shapely.intersects(geoms, box).any():
             raise NoOverlapError(
                 f"zones ({os.path.basename(self.finest.path)}): no unit overlaps the analysis grid "
@@ -261,7 +267,7 @@ class Zones:
         self._geoms = geoms
         self._tree = shapely.STRtree(geoms)
         self._cells, self._frame = in_cells(geoms, grid)  # block-invariant rasterising
-        cut = partly_outside(geoms, box)
+        cut = partly_outside(geoms, box, shapely.area(given))
         if cut:
             shown = ", ".join(f"{self.finest.codes[i]} {percent(share)}" for i, share in cut[:5])
             message = (
