@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from exposure.zone_cells import in_grid_longitudes
 from mecc.errors import (
     ConfigError,
     DataError,
@@ -408,8 +409,8 @@ def write_census_population(
     counts, duplicates = read_census_table(table_path, table_code, table_value, notes)
 
     grid = _target_grid(level, resolution, like)
-    geometry = level.geometry.to_crs(grid.crs)
-    geoms = geometry.to_numpy()
+    geometry = level.geometry.to_crs(grid.crs)  # burnt in the grid's longitudes (0-360)
+    geoms = in_grid_longitudes(geometry.to_numpy(), grid)
     n = len(level.codes)
     index = rasterio.features.rasterize(
         ((geoms[k], k) for k in range(n) if geoms[k] is not None and not geoms[k].is_empty),

@@ -357,3 +357,35 @@ def test_a_total_row_is_left_out_of_the_table_total(tmp_path):
     assert not any("match no unit" in m for m in messages)
     assert report.table_total == pytest.approx(sum(COUNTS.values()), rel=1e-12)
     assert report.rows_without_unit == []
+
+
+def test_a_unit_split_at_180_spreads_over_a_0_360_grid(tmp_path):
+    """A -180..180 unit split at 180 degrees (as OCHA boundaries are) on a --like grid in
+    0-360 longitudes (178..182 E): its people go to its cells on both sides of 180, all 16
+    of them (4 x 4 cells of 0.5 degrees), 50 people each; nothing is lost."""
+    split = shapely.MultiPolygon(
+        [shapely.box(179.0, -17.0, 180.0, -15.0), shapely.box(-180.0, -17.0, -179.0, -15.0)]
+    )
+    zones = _zones(tmp_path, {"FJ": split})
+    like = tmp_path / "like.tif"
+    write_raster(
+        like,
+        np.zeros((6, 8)),
+        transform=rasterio.Affine(0.5, 0, 178.0, 0, -0.5, -14.5),
+    )
+    out = tmp_path / "pop.tif"
+    write_census_population(
+        zones,
+        _table(tmp_path, [("FJ", 800.0)]),
+        out,
+        code_field="code",
+        table_code="unit_code",
+        table_value="people",
+        like=like,
+    )
+    with rasterio.open(out) as dataset:
+        values = dataset.read(1)
+    # rows 1-4 (latitude -15..-17), columns 2-5 (longitude 179..181)
+    expected = np.zeros((6, 8))
+    expected[1:5, 2:6] = 50.0
+    np.testing.assert_allclose(values, expected, rtol=1e-12)
