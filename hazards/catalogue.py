@@ -248,14 +248,16 @@ def check_frequencies(frequency, where: str, position) -> None:
     Raises
     ------
     DataError
-        When every frequency is 1 or more and one is above 1 (return periods typed as
-        frequencies: frequency = 1 / return period; a set of frequencies all exactly 1
-        reads the same either way), or when one exceeds :data:`MAX_EVENT_FREQUENCY`.
+        When every frequency is 1 or more (return periods typed as frequencies:
+        frequency = 1 / return period), all exactly 1 included: a set whose every event
+        strikes every year (1-year return periods, or CLIMADA's default frequency of 1
+        left unset) counts its people displaced each year by every event; or when one
+        exceeds :data:`MAX_EVENT_FREQUENCY`.
     """
     import numpy as np
 
     values = np.asarray(frequency, dtype=np.float64).reshape(-1)
-    periods = values.size > 0 and values.min() >= 1.0 and values.max() > 1.0
+    periods = values.size > 0 and values.min() >= 1.0
     hint = "frequency = 1 / return period (0.01 a year for a 100-year event)"
     above = np.flatnonzero(values > MAX_EVENT_FREQUENCY)
     if above.size:
@@ -267,9 +269,12 @@ def check_frequencies(frequency, where: str, position) -> None:
         )
     if periods:
         shown = ", ".join(f"{v:g}" for v in values[:4]) + (", ..." if values.size > 4 else "")
+        what = "return periods"
+        if values.max() == 1.0:  # every event every year
+            what = "1-year return periods or a default frequency of 1 left unset"
         raise DataError(
             f"{where}: every frequency is 1 or more per year ({shown}); these look like "
-            f"return periods: {hint}"
+            f"{what}: {hint}"
         )
 
 

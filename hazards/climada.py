@@ -364,6 +364,7 @@ def read_climada_events(path, where: str, member_pattern: str | None = None):
         ids = np.asarray(handle["event_id"][()]).reshape(-1)
         if ids.size == intensity.count:
             bands["event_id"] = ids.astype(np.int64)
+            _refuse_repeated_ids(bands["event_id"].to_numpy(), where)
     if member_pattern is not None:
         bands["member"] = _members_from_names(bands.get("event_name"), member_pattern, where)
     fraction = None
@@ -376,6 +377,21 @@ def read_climada_events(path, where: str, member_pattern: str | None = None):
     elif info is not None and np.prod(info["shape"]):
         raise ConfigError(f"{where}: fraction has shape {info['shape']}, intensity {shape}")
     return intensity, bands, fraction
+
+
+def _refuse_repeated_ids(ids: np.ndarray, where: str) -> None:
+    """Refuse an ``event_id`` given to two events, as CLIMADA's ``Hazard.check`` does
+    ("There are events with the same identifier"), naming the events (1-based rows)."""
+    values, counts = np.unique(ids, return_counts=True)
+    if (counts < 2).all():
+        return
+    value = values[np.argmax(counts > 1)]
+    rows = np.flatnonzero(ids == value) + 1
+    shown = ", ".join(map(str, rows[:5].tolist())) + (", ..." if rows.size > 5 else "")
+    raise DataError(
+        f"{where}: event_id {int(value)} is given to {rows.size} events (events {shown} of "
+        "the file's event_id dataset); CLIMADA needs each event's own id (Hazard.check)"
+    )
 
 
 def climada_event_set(spec: dict, base_dir, where: str):

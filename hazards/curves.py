@@ -329,7 +329,31 @@ def load_curve_set(
             curves[name] = load_curve(
                 variant_spec, base_dir, f"{where} variants.{name}", hazard_type, country
             )
+    low, high = curves.get("low"), curves.get("high")
+    if isinstance(low, Curve) and isinstance(high, Curve) and _dominates(low, high):
+        named = {k: "" if c.name.startswith(where) else f" ({c.name})" for k, c in curves.items()}
+        raise ConfigError(
+            f"{where} variants: 'low'{named['low']} displaces at least as large a share as "
+            f"'high'{named['high']} at every intensity, and more at some; low must displace "
+            "fewer people: swap them"
+        )
     return {name: curves[name] for name in VARIANT_ORDER if name in curves}
+
+
+def _dominates(upper: Curve, lower: Curve) -> bool:
+    """Whether ``upper``'s share is at or above ``lower``'s at every intensity and above
+    it at some (beyond 1e-12).
+
+    Both curves are linear between their points (steps right-continuous) and constant
+    beyond their ends, so their difference is linear between the points of either:
+    compared at every point of both, at the largest float below each point (the share
+    just before a step) and beyond the ends.
+    """
+    points = np.unique(np.concatenate([upper.intensity, lower.intensity]))
+    below = np.nextafter(points, -np.inf)
+    at = np.concatenate([points, below, [points[0] - 1.0, points[-1] + 1.0]])
+    difference = upper.evaluate(at) - lower.evaluate(at)
+    return bool((difference >= -1e-12).all() and (difference > 1e-12).any())
 
 
 def _inline_curve(spec: dict, where: str) -> Curve:

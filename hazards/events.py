@@ -11,17 +11,25 @@ import pandas as pd
 
 from mecc.errors import ConfigError, DataError, read_input_table
 
-__all__ = ["read_events"]
+__all__ = ["band_labels", "check_band_labels", "read_events"]
 
 
-def read_events(path, n_bands: int, where: str, member_pattern: str | None = None) -> pd.DataFrame:
+def read_events(
+    path, n_bands: int, where: str, member_pattern: str | None = None, source=None
+) -> pd.DataFrame:
     """Read an events CSV: columns ``band``, ``frequency`` (per year), optional ``member``.
 
     Every raster band must appear exactly once. Extra columns are ignored, except an
-    ``event_name`` (or ``name``) column, which is kept for the tables. With
-    ``member_pattern`` (a regular expression with a ``(?P<member>...)`` group) the member
-    of each event is parsed from its name, e.g. ``^\\d{4}_(?P<member>.+)$`` for
-    ``YEAR_HYDROMODEL_CLIMATEMODEL`` names.
+    ``event_name`` (or ``name``) column, which is kept for the tables, and an
+    ``event_id`` column, which is checked. Event ids and event names must each be
+    unique (blank ones aside): two events of one name would share the rows of the
+    tables. With ``member_pattern`` (a regular expression with a ``(?P<member>...)``
+    group) the member of each event is parsed from its name, e.g.
+    ``^\\d{4}_(?P<member>.+)$`` for ``YEAR_HYDROMODEL_CLIMATEMODEL`` names.
+
+    ``source`` is the intensity grid file the bands are read from: when it labels its
+    bands (:func:`band_labels`), the table's event names and ids must agree with them
+    (:func:`check_band_labels`).
     """
     table = read_input_table(path, "event table", where, dtype=str, keep_default_na=False)
     for column in ("band", "frequency"):
@@ -56,10 +64,22 @@ def read_events(path, n_bands: int, where: str, member_pattern: str | None = Non
             f"{where}: the raster has {n_bands} bands but the table lists {len(band)} "
             f"(missing e.g. {', '.join(map(str, missing))})"
         )
+    name_column = next((c for c in ("event_name", "name") if c in table.columns), None)
+    named = {
+        c: table[c].astype(str).str.strip() for c in (name_column, "event_id") if c in table.columns
+    }
+    members = None  # names and ids repeat across members: 2001 of model_a, 2001 of model_b
+    if "member" in table.columns and member_pattern is None:
+        members = table["member"].astype(str).str.strip()
+    for column, values in named.items():
+        _refuse_duplicates(values, members, where, column)
+    if source is not None:
+        check_band_labels(
+            band.to_numpy(), named, band_labels(source), where, getattr(source, "label", "")
+        )
     out = pd.DataFrame({"band": band.to_numpy(), "frequency": frequency.to_numpy(np.float64)})
     if "member" in table.columns and member_pattern is None:
         out["member"] = _member_names(table["member"].astype(str), where, "in column 'member'")
-    name_column = next((c for c in ("event_name", "name") if c in table.columns), None)
     if name_column:
         out["event_name"] = table[name_column].astype(str).to_numpy()
     if member_pattern is not None:
@@ -101,3 +121,88 @@ def _members_from_names(names, pattern: str, where: str) -> np.ndarray:
             )
         members.append(match.group("member") or "")
     return _member_names(pd.Series(members, dtype=str), where, "from member_pattern")
+
+
+def _refuse_duplicates(values: pd.Series, members, where: str, column: str) -> None:
+    """Refuse a value of ``column`` given to two events (of one member, when ``members``
+    gives each event's), blank values aside, naming the lines (1 is the header)."""
+    keys = pd.DataFrame({"value": values, "member": "" if members is None else members})
+    given = keys[values != ""]
+    repeated = given[given.duplicated(keep=False)]
+    if repeated.empty:
+        return
+    value, member = repeated.iloc[0]
+    same = (keys["value"] == value) & (keys["member"] == member)
+    lines = [int(k) + 2 for k in np.flatnonzero(same.to_numpy())]
+    of = "" if members is None else f" of member {member!r}"
+    raise DataError(
+        f"{where}: {column} {value!r}{of} is given to {len(lines)} events (lines "
+        f"{', '.join(map(str, lines))}); give each event its own {column}"
+    )
+
+
+def band_labels(source) -> list | None:
+    """The label a grid file gives each of its bands, or None.
+
+    A NetCDF file's labels of its event (band) dimension (:class:`hazards.netcdf.NetCDFFile`
+    ``band_labels``), a GeoTIFF's band descriptions (``descriptions`` of
+    :class:`mecc.raster_file.RasterFile`); None for other files.
+    """
+    labels = getattr(source, "band_labels", None)
+    if labels is None:
+        labels = getattr(source, "descriptions", None)
+    return None if labels is None else list(labels)
+
+
+def check_band_labels(bands, names: dict, labels, where: str, file_label: str = "") -> None:
+    """Refuse an events table that gives an event the band the file labels as another event.
+
+    The check applies when every band of the file has a label and no two bands share one
+    (a text repeated on every band, such as "maximum 1-minute sustained wind at 10 m",
+    describes the measure, not the event). An event whose name or id is the label of its
+    own band agrees; one whose name or id is the label of another band of the file is
+    refused (a table listing the bands in reverse order, say); a name the file does not
+    use says nothing. Labels compare without surrounding spaces and case.
+
+    Parameters
+    ----------
+    bands : array-like of int
+        Each table row's band (1-based).
+    names : dict
+        ``{column: values}`` of the table's event names and ids, one value per row, ``""``
+        where blank.
+    labels : sequence of str or None, or None
+        The file's label of each band (:func:`band_labels`).
+    where : str
+        How errors name the events table.
+    file_label : str
+        How errors name the grid file.
+
+    Raises
+    ------
+    DataError
+        Naming the events table, the band, the file's label and the table's.
+    """
+    if labels is None or not names:
+        return
+    texts = ["" if text is None else str(text).strip() for text in labels]
+    keys = [text.casefold() for text in texts]
+    if not texts or "" in keys or len(set(keys)) < len(keys):
+        return
+    position = {key: k + 1 for k, key in enumerate(keys)}
+    columns = [(column, list(values)) for column, values in names.items()]
+    for row, band in enumerate(np.asarray(bands, dtype=np.int64).tolist()):
+        given = [(column, values[row]) for column, values in columns if values[row] != ""]
+        if not given or not 1 <= band <= len(keys):
+            continue
+        if any(value.casefold() == keys[band - 1] for _, value in given):
+            continue
+        for column, value in given:
+            other = position.get(value.casefold())
+            if other is not None:
+                raise DataError(
+                    f"{where}: band {band} of {file_label or 'the grid file'} is labelled "
+                    f"{texts[band - 1]!r} in the file, but the table gives it {column} "
+                    f"{value!r}, the file's label of band {other}; give each event the band "
+                    "the file holds it in"
+                )

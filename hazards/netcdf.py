@@ -48,6 +48,12 @@ class NetCDFFile:
         The variable read.
     units : str or None
         Its CF ``units`` attribute (of the unpacked values), None when absent or blank.
+    band_labels : list of str or None
+        The label of each band (event): a 1-D text variable along the band dimension
+        named ``event_name``, ``event_id`` or ``name``, else the dimension's coordinate;
+        None without either (``hazards.events.check_band_labels``). A coordinate that
+        numbers the bands 1..n (or 0..n-1) in another order than their position is
+        refused: an events table's ``band`` is the position (1 = first).
     """
 
     def __init__(
@@ -113,6 +119,7 @@ class NetCDFFile:
         self.grid, self._roll = grid.from_minus_180()  # a global 0-360 grid from -180
         self.count = self._data.shape[0] if self._band_dim else 1
         self.nodata = (None,) * self.count
+        self.band_labels = _band_labels(self._dataset, self._band_dim, self.label)
 
     def read(self, bands, window, out=None) -> np.ndarray:
         """Float64 ``(len(bands), h, w)`` of ``window`` (north-up rows), NaN if missing.
@@ -139,6 +146,48 @@ class NetCDFFile:
             return values
         out[...] = values
         return out
+
+
+LABEL_NAMES = ("event_name", "event_id", "name")
+"""1-D variables along the band dimension whose values label the events."""
+
+
+def _band_labels(dataset, dim: str | None, label: str) -> list[str] | None:
+    """The label of each band of ``dim`` (:attr:`NetCDFFile.band_labels`), or None.
+
+    Raises
+    ------
+    DataError
+        When the dimension's coordinate numbers the bands 1..n or 0..n-1 in another
+        order than their position: "band 1" would then name two different events.
+    """
+    if dim is None:
+        return None
+    coordinate = dataset[dim] if dim in dataset.variables else None
+    if coordinate is not None:
+        values = np.asarray(coordinate.values).reshape(-1)
+        if np.issubdtype(values.dtype, np.number) and np.all(np.isfinite(values)):
+            order = np.sort(values)
+            first = order[0] if order.size else 0
+            numbered = first in (0, 1) and np.array_equal(order, first + np.arange(order.size))
+            if numbered and not np.array_equal(values, order):
+                shown = ", ".join(f"{v:g}" for v in values[:4]) + (", ..." * (values.size > 4))
+                raise DataError(
+                    f"{label}: its {dim} coordinate numbers the bands {shown}, in another "
+                    f"order than their position in the file (the first band is {dim} "
+                    f"{values[0]:g}); an events table's band is the position (1 = first): "
+                    f"sort the file by {dim} (xarray: ds.sortby({dim!r}))"
+                )
+    for name in LABEL_NAMES:
+        if name in dataset.variables and dataset[name].dims == (dim,):
+            values = np.asarray(dataset[name].values).reshape(-1)
+            if values.dtype.kind in "OSU":
+                return [_text(v) for v in values]
+    return None if coordinate is None else [_text(v) for v in coordinate.values.reshape(-1)]
+
+
+def _text(value) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
 def _regular_step(coordinate, label: str) -> tuple[float, np.ndarray]:

@@ -30,7 +30,10 @@ def headlines(summary: dict) -> list[dict]:
     Each record has ``hazard_id``, ``kind``, ``figure`` (the summary key),
     ``label``, ``unit``, ``value``, and ``low``, ``high`` and ``range`` (what the
     range is: curve variants, ensemble members or the DEM ±1 m for sea-level rise)
-    when the run has one; otherwise those three are None.
+    when the run has one; otherwise those three are None. ``low`` is the lower bound of
+    the range, ``high`` the upper, also where the ``low`` curve variant displaces more
+    people than the ``high`` one (curves that cross; the run warns). An event set whose
+    events are all of one member (``members`` 1) has no ensemble range.
     """
     records = []
     for hazard_id, item in summary.get("hazards", {}).items():
@@ -40,8 +43,10 @@ def headlines(summary: dict) -> list[dict]:
         key, label, unit = figure
         low = high = what = None
         for low_suffix, high_suffix, name in _RANGES:
+            if name == "ensemble members" and (item.get("members") or 0) < 2:
+                continue  # one member: its AAD is the figure itself, no range
             if item.get(key + low_suffix) is not None and item.get(key + high_suffix) is not None:
-                low, high = item[key + low_suffix], item[key + high_suffix]
+                low, high = sorted((item[key + low_suffix], item[key + high_suffix]))
                 what = name
                 break
         if what == "curve variants" and item.get("kind") == "relocation":

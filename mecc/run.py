@@ -399,8 +399,10 @@ def _run_country(
                 for h, tab in zip(hazards, hazard_tabs, strict=True):  # once per hazard
                     # mecc validate's checks on the engine's pictures; people without data
                     seen = shown.get(h.id) or dict(enumerate(result.previews.get(h.id, ())))
-                    for message in run_checks.plausibility_warnings(h, seen) + (
-                        run_checks.no_data_warnings(h, tab, people)
+                    for message in (
+                        run_checks.plausibility_warnings(h, seen)
+                        + run_checks.no_data_warnings(h, tab, people)
+                        + run_checks.aad_warnings(h, tab, people)
                     ):
                         warnings.warn(message, MeccWarning, stacklevel=2)
                 if pictures is not None:
@@ -423,7 +425,7 @@ def _run_country(
                 )
                 if futures:  # futures.csv, attribution.csv, futures.xlsx
                     write_future_outputs(staging, futures, future_frames, config.country)
-                _write_zones_gpkg(staging / "zones.gpkg", zones, grid, hazard_tabs)
+                _write_zones_gpkg(staging / "zones.gpkg", zones, grid, hazard_tabs, summary)
                 sendai = (config, hazards, hazard_tabs, result, zones, exposure, group_sets)
                 write_run_sendai(staging, (*sendai, protections))  # sendai.xlsx/.csv, _hxl.csv
             recorded = list(  # once each: a future's pass may give the baseline's again
@@ -489,9 +491,17 @@ def _run_country(
     return RunResult(out, summary, manifest["warnings"], manifest["timings_seconds"])
 
 
-def _write_zones_gpkg(path, zones, grid, hazard_tabs) -> None:
+def _write_zones_gpkg(path, zones, grid, hazard_tabs, summary=None) -> None:
     """zones.gpkg: one layer per admin level, each unit's figures as columns
-    ``<hazard id>_<figure>`` (WGS 84), for GIS users and the map."""
+    ``<hazard id>_<figure>`` (WGS 84), for GIS users and the map.
+
+    Written as GeoPackage 1.2 (GDAL 3.10 and later write 1.4 by default, which GDAL 3.6,
+    under QGIS 3.28 LTR, warns about on every open), each layer described in
+    ``gpkg_contents`` with the run (``summary``: its id, country and name), the date and
+    "modelled estimates, see manifest.json", so a layer loaded alone says what it is.
+    """
+    import datetime
+
     frame = zones.geodataframe(grid)
     for tab in hazard_tabs:
         rows = tab.zones.iloc[: len(frame)]
@@ -501,8 +511,19 @@ def _write_zones_gpkg(path, zones, grid, hazard_tabs) -> None:
                 continue
             name = "population" if column == "population" else f"{hazard_id}_{column}"
             frame[name] = rows[column].to_numpy()
+    summary = summary or {}
+    country = " ".join(str(summary[k]) for k in ("country", "name") if summary.get(k))
+    today = datetime.datetime.now(datetime.UTC).date().isoformat()
+    run = f"mecc run {summary['run_id']}" if summary.get("run_id") else "mecc run"
     for level, layer in frame.groupby("level", sort=True):
-        layer.to_file(path, layer=f"admin{level}", driver="GPKG")
+        described = f"Admin level {level} units of {country or 'the run'}: {run}, {today}"
+        layer.to_file(
+            path,
+            layer=f"admin{level}",
+            driver="GPKG",
+            dataset_options={"VERSION": "1.2"},  # used when the file is created
+            layer_options={"DESCRIPTION": f"{described}; modelled estimates, see manifest.json"},
+        )
     from mecc.qgis_style import add_qgis_styles  # QGIS opens the layers styled
 
     add_qgis_styles(path, [tab.zones["hazard_id"].iloc[0] for tab in hazard_tabs])

@@ -16,6 +16,8 @@ pictures, are sampled as ``mecc validate`` samples them when they are small
 
 :func:`no_data_warnings` warns when a hazard set leaves a notable share of the people
 without hazard data (:data:`NO_DATA_SHARE`): the figures count them as not displaced.
+:func:`aad_warnings` warns when a hazard's AAD is more than the people it could displace,
+on the analysis grid or in a unit: frequencies that are too large.
 """
 
 from __future__ import annotations
@@ -25,7 +27,13 @@ import numpy as np
 from mecc.check_samples import SAMPLE_BANDS, GridSample
 from mecc.checks import bands_by_file, is_checked, sample_warnings
 
-__all__ = ["NO_DATA_SHARE", "SAMPLE_BUDGET", "no_data_warnings", "plausibility_warnings"]
+__all__ = [
+    "NO_DATA_SHARE",
+    "SAMPLE_BUDGET",
+    "aad_warnings",
+    "no_data_warnings",
+    "plausibility_warnings",
+]
 
 NO_DATA_SHARE = 0.05
 """Share of the people on the analysis grid without hazard data in a band above which a
@@ -145,4 +153,64 @@ def no_data_warnings(hazard, tab, population_total: float) -> list[str]:
         f"{population_total:,.0f} on the analysis grid) are on cells without hazard data in "
         f"band {tab.bands['band'].iloc[k]}{where}{others}; the figures count them as not "
         "displaced (bands.csv: no_hazard_data); check that the hazard grid covers the country"
+    ]
+
+
+def aad_warnings(hazard, tab, population_total: float, shown: int = 5) -> list[str]:
+    """A warning when a hazard's AAD is more than the people it applies to.
+
+    An AAD above the people on the analysis grid (or in a unit) says that every person
+    is displaced more than once a year on average: event frequencies too large (return
+    periods or counts typed as frequencies, events of a many-year set each given 1 a
+    year). Possible in principle for events that strike several times a year, so a
+    warning, not a refusal.
+
+    Parameters
+    ----------
+    hazard : hazard set
+    tab : mecc.tables.HazardTables
+        Its tables: ``tab.summary["aad"]`` (national) and ``tab.zones`` (``zone_code``,
+        ``zone_name``, ``population``, ``aad`` per unit, as zones.csv).
+    population_total : float
+        People on the analysis grid.
+    shown : int
+        Units named at most (the count gives the rest).
+
+    Returns
+    -------
+    list of str
+        One message: the national AAD and its share of the people when above them, and
+        the units whose AAD is above their people (name, code, AAD, people); or none.
+    """
+    aad = tab.summary.get("aad")
+    if aad is None:
+        return []
+    parts = []
+    if population_total > 0 and aad > population_total * (1 + 1e-9):
+        parts.append(
+            f"AAD {aad:,.0f} people a year is more than the {population_total:,.0f} people "
+            f"on the analysis grid ({aad / population_total:.0%} of them displaced every year)"
+        )
+    zones = tab.zones
+    if {"zone_code", "population", "aad"} <= set(zones.columns):
+        people = zones["population"].to_numpy(dtype=np.float64)
+        unit_aad = zones["aad"].to_numpy(dtype=np.float64)
+        over = np.flatnonzero((people > 0) & (unit_aad > people * (1 + 1e-9)))
+        if over.size:
+            names = zones["zone_name"] if "zone_name" in zones.columns else zones["zone_code"]
+            listed = ", ".join(
+                f"{names.iloc[k]} ({zones['zone_code'].iloc[k]}) {unit_aad[k]:,.0f} a year for "
+                f"{people[k]:,.0f} people"
+                for k in over[:shown]
+            )
+            more = f" and {over.size - shown} more" if over.size > shown else ""
+            parts.append(
+                f"in {over.size} unit(s) the AAD is more than the people living there: "
+                f"{listed}{more}"
+            )
+    if not parts:
+        return []
+    return [
+        f"hazards.{hazard.id}: {'; '.join(parts)}; check the events' frequencies (events "
+        "per year, 1 / return period, each event of a many-year set 1 / its years)"
     ]

@@ -221,7 +221,7 @@ def test_implausible_frequencies_are_refused(tmp_path, frequencies, message):
 
 
 def test_plausible_frequencies_are_read(tmp_path):
-    assert _events(tmp_path, ["1", "1", "1"]).frequency.tolist() == [1, 1, 1]  # same either way
+    assert _events(tmp_path, ["1", "0.5"]).frequency.tolist() == [1, 0.5]  # not all 1 or more
     assert _events(tmp_path, ["365", "0.5"]).frequency.tolist() == [365, 0.5]
     assert _events(tmp_path, ["0.1", "0.01"]).frequency.tolist() == [0.1, 0.01]
 

@@ -92,13 +92,15 @@ def test_bootstrap_interval_brackets_the_pmd(austria):
 
 
 @pytest.mark.parametrize("swapped", [True, False])
-def test_variants_given_in_the_wrong_order_are_warned(tmp_path, swapped):
+def test_variants_given_in_the_wrong_order_are_refused(tmp_path, swapped):
     """On the 4 x 4 test case, a scenario at depths 0, 0.5, 1 and 2 m per column: a
     0.5 m step displaces columns 1-3 (1,080 people), a 1 m step columns 2-3 (760) and a
     1.5 m step column 3 (400). Given as low = 0.5 m and high = 1.5 m around the 1 m step,
-    'low' displaces more than the central curve and 'high' fewer."""
+    'low' lies above 'high' at every depth: refused (swap them); the right way round, the
+    range is 400-1,080 with no warning."""
     import json
 
+    from mecc.errors import ConfigError
     from tests._run_inputs import basic_case, write_run
 
     data = basic_case(tmp_path)
@@ -113,21 +115,16 @@ def test_variants_given_in_the_wrong_order_are_warned(tmp_path, swapped):
             "variants": {"low": low, "high": high},
         }
     ]
+    if swapped:
+        with pytest.raises(ConfigError, match="low must displace fewer people: swap them"):
+            run_country(write_run(tmp_path, data), tmp_path / "out", with_map=False)
+        return
     result = run_country(write_run(tmp_path, data), tmp_path / "out", with_map=False)
     figures = result.summary["hazards"]["sc"]
     assert figures["displaced"] == pytest.approx(760)
-    expected = (1080, 400) if swapped else (400, 1080)
-    assert (figures["displaced_low"], figures["displaced_high"]) == pytest.approx(expected)
+    assert (figures["displaced_low"], figures["displaced_high"]) == pytest.approx((400, 1080))
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
-    said = [w for w in manifest["warnings"] if "curve variants" in w]
-    if swapped:
-        assert len(said) == 1
-        assert said[0].startswith(
-            "hazards.sc: the curve variants are in the wrong order: central 760.0 people, 'low' ("
-        )
-        assert "1,080.0, 'high' (" in said[0] and ") 400.0; 'low' must displace fewer" in said[0]
-    else:
-        assert said == []
+    assert [w for w in manifest["warnings"] if "curve variants" in w] == []
 
 
 @pytest.mark.parametrize("frequencies", [(0.1, 0.05), (0.1, 0.1)], ids=["unequal", "equal"])
