@@ -76,8 +76,9 @@ class HazardSet:
     layers : list of (file, band)
         Intensity source of each band.
     fraction_layers : list of (file, band) or None
-    curve : Curve
-        The central curve.
+    curve : Curve or hazards.combined.CombinedCurve
+        The central curve (a combined hazard: its components' central curves and the
+        combine rule).
     exposure_threshold : float
     unit_factor : float
         Multiplies grid values into the canonical unit and averaging period.
@@ -91,11 +92,14 @@ class HazardSet:
         Every file the set reads (for the manifest).
     components : list of HazardSet or None
         Hazards of the same event (e.g. wind and storm surge) whose shares combine per
-        cell; the set's own fields are then those of the first component.
+        cell; the set's own bands, layers and threshold are then those of the first
+        component, its ``curve`` and ``curves`` those of :mod:`hazards.combined`.
     combine : {"max", "independent"} or None
         How component shares combine: the largest, or ``1 - prod(1 - share)``.
     curves : dict
-        Every variant evaluated in the same pass (``central``, ``low``, ``high``).
+        Every variant evaluated in the same pass (``central``, ``low``, ``high``); a
+        combined hazard's: :func:`hazards.combined.combined_curves` (each component at
+        that variant of its curve, or its central curve where it has none).
     damage_curves : dict
         ``{(state, variant): Curve}``, states ``damaged`` (not destroyed, Sendai B-3) and
         ``destroyed`` (B-4), evaluated in the same pass after the displacement curves.
@@ -133,8 +137,8 @@ class HazardSet:
 
     @property
     def variant_names(self) -> list[str]:
-        """The curve variants evaluated, central first (components: central only)."""
-        return list(self.curves) if self.curves and not self.components else ["central"]
+        """The curve variants evaluated, central first."""
+        return list(self.curves) if self.curves else ["central"]
 
     @property
     def native_grid(self) -> GridSpec:
@@ -277,6 +281,7 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
                 source.count,
                 f"{where}.events ({spec['events']})",
                 spec.get("member_pattern"),
+                source=source,  # the file's own band labels checked against the table
             )
             layers = [(source, int(b)) for b in bands["band"]]
     stated = {id(s): stated_unit(s) for s, _ in layers}  # honoured unless unit: is given
@@ -403,7 +408,8 @@ def _check_combined_keys(spec: dict, where: str) -> None:
     if key is not None:
         reason = {
             "damage_curve": "damage states apply to single sudden-onset hazards",
-            "variants": "curve variants apply to single hazards (components use their central curve)",
+            "variants": "a combined hazard's range comes from its components' own curve "
+            "variants (each built-in curve's low/high); variants: applies to single hazards",
         }.get(key, f"{key} applies to single hazards")
         raise ConfigError(
             f"{where}.{key}: {reason}, not combined hazards (components:); remove it or give "
@@ -442,13 +448,16 @@ def _read_combined(spec: dict, base_dir, where: str, country) -> HazardSet:
         for k, part in enumerate(parts)
         if part.conversion
     )
+    from hazards.combined import combined_curves
+
+    curves = combined_curves(parts, mode)
     return HazardSet(
         id=spec["id"],
         hazard_type=get_hazard_type(spec["type"], f"{where}.type"),
         kind=first.kind,
         bands=first.bands,
         layers=first.layers,
-        curve=first.curve,
+        curve=curves["central"],
         exposure_threshold=first.exposure_threshold,
         resampling=first.resampling,
         protection_rp=first.protection_rp,
@@ -458,6 +467,7 @@ def _read_combined(spec: dict, base_dir, where: str, country) -> HazardSet:
         conversion=conversion,
         components=parts,
         combine=mode,
+        curves=curves,
     )
 
 

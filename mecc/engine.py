@@ -96,6 +96,10 @@ class OverlayInput:
         component (``kernels.overlay_combined``).
     combine_max : bool
         Combine component shares by their maximum (else ``1 - prod(1 - share)``).
+    variant_curves : tuple
+        For a combined hazard, one more packed set of component curves per curve variant
+        (``low``, ``high``: ``hazards.combined``), evaluated on the same grids read once;
+        its displaced people go to curve slots 1, 2, ... after the central ``curves``.
     write_cells : bool
         Whether this hazard's per-cell output goes to ``cell_sink``.
     preview_factor : int
@@ -114,6 +118,7 @@ class OverlayInput:
     band_weight: np.ndarray
     components: list | None = None
     combine_max: bool = True
+    variant_curves: tuple = ()
     write_cells: bool = True
     preview_factor: int = 0
     coarse_factor: int = 0
@@ -168,13 +173,19 @@ def _read_components(hazard, window, buffer, stack):
 
 
 def _overlay_components(hazard, combined, people, zone, part, cell_out):
-    """The combined overlay of one (sub-)population with the components read."""
+    """The combined overlay of one (sub-)population with the components read.
+
+    The central curves add people exposed, displaced (curve slot 0), "no hazard data"
+    and the per-cell output; each variant of ``variant_curves`` runs the kernel again on
+    the same grids, keeping only its displaced people (slot 1, 2, ...).
+    """
+    thresholds = np.asarray(hazard.exposure_threshold, dtype=np.float64)
     overlay_combined(
         people,
         zone,
         combined,
         *hazard.curves,
-        np.asarray(hazard.exposure_threshold, dtype=np.float64),
+        thresholds,
         hazard.combine_max,
         hazard.band_weight,
         part.exposed,
@@ -182,11 +193,28 @@ def _overlay_components(hazard, combined, people, zone, part, cell_out):
         part.no_hazard_data,
         cell_out,
     )
+    spare = np.zeros_like(part.exposed)  # exposure, missing data: the central pass's
+    for v, curves in enumerate(hazard.variant_curves, start=1):
+        displaced = np.zeros((*part.exposed.shape, 1))
+        overlay_combined(
+            people,
+            zone,
+            combined,
+            *curves,
+            thresholds,
+            hazard.combine_max,
+            hazard.band_weight,
+            spare,
+            displaced,
+            spare,
+            _EMPTY2,
+        )
+        part.displaced[:, :, v] += displaced[:, :, 0]
 
 
 def _new_sums(n_zones: int, hazard: OverlayInput) -> OverlaySums:
     n_bands = hazard.intensity.count
-    n_curves = 1 if hazard.components else hazard.curves[2].shape[0]
+    n_curves = 1 + len(hazard.variant_curves) if hazard.components else hazard.curves[2].shape[0]
     return OverlaySums(
         np.zeros((n_zones, n_bands)),
         np.zeros((n_zones, n_bands, n_curves)),

@@ -122,18 +122,26 @@ def overlay_input(
     from hazards.curves import pack_curves
     from hazards.precision import compared_curve, compared_threshold
 
-    if hazard.components:
+    if hazard.components:  # one curve per component for each variant (central first)
         readers = [part.align(grid)[0] for part in hazard.components]
+        packed = [
+            pack_curves(
+                compared_curve(part, curve)
+                for part, curve in zip(hazard.components, hazard.curves[name].parts, strict=True)
+            )
+            for name in hazard.variant_names
+        ]
         return engine.OverlayInput(
             hazard.id,
             readers[0],
             None,
-            pack_curves([compared_curve(part, part.curve) for part in hazard.components]),
+            packed[0],
             [compared_threshold(part) for part in hazard.components],
             band_weight,
             components=readers,
             combine_max=hazard.combine == "max",
             write_cells=cells,
+            variant_curves=tuple(packed[1:]),
         )
     intensity, fraction = hazard.align(grid)
     return engine.OverlayInput(
@@ -233,10 +241,11 @@ def input_records(config, population, zones, hazards, hashes, futures=()) -> lis
             if path not in seen:
                 seen.add(path)
                 records.append(input_record(path, f"hazard {h.id}", base, hashes))
-        curve_path = os.path.join(base, h.curve.name)
-        if os.path.isfile(curve_path) and curve_path not in seen:
-            seen.add(curve_path)
-            records.append(input_record(curve_path, f"curve of {h.id}", base, hashes))
+        for part in h.components or [h]:  # a combined hazard: each component's curve file
+            curve_path = os.path.join(base, part.curve.name)
+            if os.path.isfile(curve_path) and curve_path not in seen:
+                seen.add(curve_path)
+                records.append(input_record(curve_path, f"curve of {h.id}", base, hashes))
     for path, what in _table_files(config):  # census, cohorts, sites, protection ...
         if path not in seen and os.path.abspath(path) != os.path.abspath(config.path):
             seen.add(path)

@@ -10,14 +10,13 @@ Labels come from ``mecc/locales/maps.yaml``; nothing is written in one language 
 from __future__ import annotations
 
 import html
-import json
 import os
 import re
 
 import numpy as np
 
-from mecc.errors import DataError
 from mecc.map_data import NODATA_FILL, ZERO_COLOUR, Numbers
+from mecc.map_methods import method_records
 from mecc.risk import STANDARD_RETURN_PERIODS
 from mecc.sendai import per_100k
 
@@ -292,7 +291,9 @@ class Text:
     def methods(self, run, cited: dict) -> tuple[str, str]:
         """The items of the About panel's methods and of its numbered references.
 
-        Per hazard: its displacement curve (name, evidence grade, source), the curve
+        Per hazard: its displacement curve (name, evidence grade, source; a combined
+        hazard: every component's curve and the combine rule, the lowest grade of its
+        components, then each component's curve with its grade and source), the curve
         variants behind the range, the damage states and fatality model, and the
         citations of a hazard grid mecc generated; then the population grid and the
         official population with their source. Each source text is listed once under
@@ -319,8 +320,15 @@ class Text:
         for hazard_id, summary in run.summary.get("hazards", {}).items():
             record = cited.get("hazards", {}).get(hazard_id, {})
             lines = [f"<strong>{self.hazard_text(hazard_id, summary)}</strong>"]
-            if record.get("curve"):
-                lines.append(curve("method_curve", record["curve"]))
+            central = record.get("curve") or {}
+            parts = central.get("components") or []
+            if parts:  # combined: the rule and lowest grade, then each component's own
+                name = f"{' + '.join(str(c['name']) for c in parts)} "
+                name += f"({central.get('combine')}: {central.get('rule')})"
+                lines.append(curve("method_curve", {**central, "name": name, "source": None}))
+                lines += [curve("method_curve", c) for c in parts]
+            elif central:
+                lines.append(curve("method_curve", central))
             variants = [
                 f"{self.w('variant_' + name)} {esc(str(v['name']))}"
                 + (f" ({self.w('evidence_' + v['evidence'])})" if v.get("evidence") else "")
@@ -465,108 +473,3 @@ def _b1_rows(table, run, hazard_id, indicator="B-1"):
         if column in rows.columns:
             rows = rows[rows[column] == ""]
     return rows
-
-
-# --- the methods and sources the About panel cites ----------------------------------------
-
-
-def method_records(run, base) -> dict:
-    """What the map's About panel cites, taken from the run's own records.
-
-    Parameters
-    ----------
-    run : mecc.map_data.RunData
-    base : pathlib.Path or None
-        The folder the run file's paths start from (:func:`mecc.map_data.find_base_dir`).
-
-    Returns
-    -------
-    dict
-        ``hazards``: per hazard, ``curve`` (name, evidence grade, source), ``variants``
-        (low and high: name, and the grade and source of a built-in curve other than the
-        central one, from :mod:`hazards.library`), ``damage`` and ``fatality``, as
-        results.nc records them for sendai.xlsx (group ``sendai``, attribute
-        ``metadata``; the curve of manifest.json when it has none), and for a grid
-        ``mecc hazard`` generated its ``file`` and the ``generated`` citations
-        (manifest.json ``generated``, and the grid's own tags when it is still where the
-        run found it with the recorded SHA-256). ``population`` and ``official``: file,
-        year, source and attribution (manifest.json).
-
-    Raises
-    ------
-    mecc.errors.DataError
-        results.nc's Sendai metadata is not JSON.
-    """
-    metadata = _sendai_metadata(run)
-    hazards = {}
-    for hazard_id in run.hazard_ids:
-        recorded = metadata.get(hazard_id) or {}
-        params = run.hazard_parameters(hazard_id)
-        central = recorded.get("curve")
-        if not central and params.get("curve"):  # not in results.nc: manifest's, no grade
-            central = {key: params["curve"].get(key) for key in ("name", "source")}
-        damage = {}
-        for key in sorted(recorded.get("damage_curve") or {}):
-            curve = recorded["damage_curve"][key]
-            damage.setdefault(str(curve["name"]).split(":")[0], curve)
-        record = {
-            "curve": central,
-            "variants": _variants(recorded.get("variants") or {}, central),
-            "damage": [{**c, "name": name} for name, c in damage.items()],
-            "fatality": recorded.get("fatality_model"),
-        }
-        if params.get("generated"):
-            from mecc.map_mobility import generator_citations
-
-            record.update(generator_citations(run, base, hazard_id, params["generated"]))
-        hazards[hazard_id] = record
-    parameters = run.manifest.get("parameters", {})
-    population = dict(parameters.get("population") or {})
-    population["file"] = next(
-        (r.get("path") for r in run.manifest.get("inputs", []) if r.get("role") == "population"),
-        None,
-    )
-    official = (parameters.get("exposure") or {}).get("official") or None
-    return {"hazards": hazards, "population": population, "official": official}
-
-
-def _sendai_metadata(run) -> dict:
-    """Per hazard, the curves results.nc records for the Sendai tables ({} without)."""
-    path = run.run_dir / "results.nc"
-    if not path.is_file():
-        return {}
-    import netCDF4
-
-    try:
-        with netCDF4.Dataset(path) as dataset:
-            text = dataset.groups["sendai"].getncattr("metadata")
-    except (OSError, KeyError, AttributeError):  # an older run: no Sendai group
-        return {}
-    try:
-        return json.loads(text).get("hazards") or {}
-    except (ValueError, AttributeError) as error:
-        raise DataError(f"{path}: group sendai, attribute metadata is not JSON ({error})") from None
-
-
-def _variants(variants: dict, central) -> dict:
-    """The low and high curves behind a range: each name, and the library's record of
-    a built-in curve other than the central one (as results.nc records curves)."""
-    from types import SimpleNamespace
-
-    from hazards.curves import VARIANT_ORDER
-    from mecc.sendai_store import _curve_record
-
-    base = str((central or {}).get("name") or "").split(":")[0]
-    out = {}
-    for variant in VARIANT_ORDER:
-        name = variants.get(variant)
-        if variant == "central" or not name:
-            continue
-        if str(name).split(":")[0] == base:  # a variant of the central curve: its source
-            out[variant] = {"name": name, "source": central.get("source")}
-            continue
-        found = _curve_record(SimpleNamespace(name=str(name), source=None))
-        out[variant] = {"name": name}
-        if found["evidence"]:  # a built-in curve: its grade and source
-            out[variant].update(evidence=found["evidence"], source=found["source"])
-    return out

@@ -29,7 +29,8 @@ from mecc.sendai_areas import (
     rate_note,
     warn_population_mismatch,
 )
-from mecc.sendai_text import CONFIDENCE, INDICATORS, custom_code
+from mecc.sendai_curves import curve_columns
+from mecc.sendai_text import INDICATORS, custom_code
 
 __all__ = ["RowBuilder"]
 
@@ -386,47 +387,7 @@ class RowBuilder:
         return {**columns, "notes": _join(notes, BY_RESIDENCE)}
 
     def _curve_columns(self, hazard_id, which) -> dict:
-        record = self.meta["hazards"][hazard_id]
-        unit = record.get("unit") or ""
-        if which == "damage":
-            curves = record.get("damage_curve") or {}
-            central = [c for key, c in sorted(curves.items()) if key.endswith(":central")]
-            return {
-                "curve": "; ".join(c["name"] for c in central),
-                "confidence": CONFIDENCE.get(central[0].get("evidence") if central else None),
-                "parameters": "damage states exclusive by construction",
-            }
-        if which == "fatality":
-            model = record.get("fatality_model") or {}
-            country = (record.get("curve") or {}).get("calibration_country")
-            return {
-                "curve": model.get("name", ""),
-                "confidence": CONFIDENCE.get((record.get("curve") or {}).get("evidence")),
-                "parameters": f"fatality model calibrated for {country}"
-                if country
-                else "fatality model coefficients given in the run file",
-                "notes": "modelled deaths; A-3 (missing persons) is not modelled",
-            }
-        if which == "exposure":
-            threshold = f"{record['exposure_threshold']:g} {unit}".strip()
-            return {
-                "curve": f"exposure threshold {threshold}",
-                "confidence": "not graded (people exposed x per-zone share)",
-                "parameters": "per-zone share of people whose livelihood the hazard disrupts",
-            }
-        if which == "relocation":
-            return {
-                "curve": "bathtub: DEM below high tide + sea-level rise, connected to the sea",
-                "confidence": "not graded (no curve)",
-                "parameters": str(record.get("water_level") or ""),
-            }
-        curve = record.get("curve") or {}
-        parameters = f"exposure threshold {record['exposure_threshold']:g} {unit}".strip()
-        return {
-            "curve": curve.get("name", ""),
-            "confidence": CONFIDENCE.get(curve.get("evidence")),
-            "parameters": parameters,
-        }
+        return curve_columns(self.meta["hazards"][hazard_id], which)
 
     def _area_rows(self, area, hazard_id, measure, figures, layers, common, columns) -> None:
         tables, spread = figures  # (zone, variant) and (zone, member) tables

@@ -136,9 +136,17 @@ def household_sizes(exposure, population: np.ndarray) -> tuple[np.ndarray | None
 
 
 def _curve_record(curve) -> dict:
-    """Name, evidence grade and source of a curve (built-in ones from the library)."""
+    """Name, evidence grade and source of a curve (built-in ones from the library).
+
+    A combined hazard's curve (``hazards.combined.CombinedCurve``) gives its name (every
+    component's curve and the combine rule), the lowest evidence grade of its components
+    (ungraded if one is), their sources, ``combine``, ``rule`` and each component's
+    own record under ``components``.
+    """
     from hazards import library
 
+    if getattr(curve, "parts", None) is not None:
+        return _combined_record(curve)
     entry = library.curve_entries().get(curve.name.split(":")[0])
     if entry is None:
         return {"name": curve.name, "evidence": None, "source": curve.source or curve.name}
@@ -150,6 +158,39 @@ def _curve_record(curve) -> dict:
         "title": entry.title,
         "calibration_country": entry.calibration_country,
     }
+
+
+def _combined_record(curve) -> dict:
+    from hazards.combined import COMBINE_RULES
+
+    parts = [_curve_record(part) for part in curve.parts]
+    grades = [part["evidence"] for part in parts]
+    sources = list(dict.fromkeys(str(part["source"]) for part in parts))
+    return {
+        "name": curve.name,
+        "evidence": None if None in grades else max(grades),  # "C" is the lowest grade
+        "source": "; ".join(sources),
+        "combine": curve.combine,
+        "rule": COMBINE_RULES[curve.combine],
+        "components": parts,
+    }
+
+
+def _components_record(hazard) -> dict:
+    """A combined hazard's title (its components' titles) and per component its type,
+    title, unit and exposure threshold ({} for a single hazard)."""
+    if not hazard.components:
+        return {}
+    parts = [
+        {
+            "type": part.hazard_type.name,
+            "title": part.hazard_type.title,
+            "unit": part.hazard_type.unit,
+            "exposure_threshold": part.exposure_threshold,
+        }
+        for part in hazard.components
+    ]
+    return {"title": " + ".join(p["title"] for p in parts), "components": parts}
 
 
 def _hazard_record(hazard, spec: dict, tab) -> dict:
@@ -177,6 +218,7 @@ def _hazard_record(hazard, spec: dict, tab) -> dict:
             for (state, variant), curve in hazard.damage_curves.items()
         },
     }
+    record.update(_components_record(hazard))
     if hazard.kind == "relocation":
         record["label"] = tab.summary.get("label")
         record["water_level"] = tab.summary.get("water_level")
