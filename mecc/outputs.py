@@ -4,7 +4,9 @@ A run writes into a temporary sibling of its output folder and renames it into p
 at the end, so a failed or interrupted run leaves nothing half-written, and an existing
 run folder is replaced only when the caller asks for it (DESIGN.md, outputs).
 Every CSV is UTF-8 with a byte-order mark so that spreadsheet programs open names in
-French and Spanish correctly (readers use ``utf-8-sig``).
+French and Spanish correctly (readers use ``utf-8-sig``), its text cells safe to open in
+a spreadsheet (:mod:`mecc.csv_files`, whose :func:`write_csv` and :func:`csv_text` are
+re-exported here).
 
 :class:`OutputFolder` never replaces the current folder or a file it is told to keep
 (a run's inputs, :func:`files_named_by`), and :func:`write_problem` turns the system's
@@ -28,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mecc.csv_files import csv_text, write_csv  # re-exported: the writers import them here
 from mecc.errors import ConfigError, InputFileError, MeccError, OutputExistsError
 
 __all__ = [
@@ -525,36 +528,6 @@ def write_json(data, path) -> None:
     with open(path, "w", encoding="utf-8") as handle:
         json.dump(_jsonable(data), handle, indent=1, ensure_ascii=False, allow_nan=False)
         handle.write("\n")
-
-
-def write_csv(frame, path) -> None:
-    """Write a DataFrame as UTF-8 CSV with a byte-order mark, full float precision."""
-    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
-        handle.write(csv_text(frame))
-
-
-def csv_text(frame) -> str:
-    """The CSV text of a table: no index, LF line ends, full float precision.
-
-    A carriage return inside a text cell is written as a line feed: with LF line ends
-    the csv module quotes a field holding a line feed but not one holding only a
-    carriage return, which readers take for the end of a row (an admin name
-    ``"A\\rB"`` split its row in two).
-    """
-    text = frame.to_csv(index=False, lineterminator="\n")
-    if "\r" not in text:
-        return text
-    from pandas.api.types import is_numeric_dtype
-
-    cleaned = frame.copy()
-    for column in cleaned.columns:
-        if not is_numeric_dtype(cleaned[column]):
-            cleaned[column] = cleaned[column].map(_without_carriage_returns)
-    return cleaned.to_csv(index=False, lineterminator="\n")
-
-
-def _without_carriage_returns(value):
-    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
 
 
 def write_results_group(dataset, path, group=None, encoding=None) -> None:

@@ -217,6 +217,12 @@ def read_run_table(run_dir, name: str, **options):
         Passed to :func:`mecc.errors.read_input_table`; without ``codes`` or ``dtype``,
         the :data:`RUN_TEXT_COLUMNS` are read as text and the others as numbers.
 
+    Notes
+    -----
+    Text cells are given back as the run had them: the leading ``'`` written before a
+    name a spreadsheet would run as a formula (``'=HYPERLINK(...)``,
+    :func:`mecc.csv_files.escaped_cell`) is removed.
+
     Raises
     ------
     mecc.errors.InputFileError
@@ -231,7 +237,9 @@ def read_run_table(run_dir, name: str, **options):
     check_table(path, RUN_TABLES.get(name, ()), rows=name in _WITH_ROWS)
     if "codes" not in options and "dtype" not in options:
         options["codes"] = RUN_TEXT_COLUMNS
-    return read_input_table(path, "table of the run", **options)
+    from mecc.csv_files import unescaped_cells  # names written safe for spreadsheets
+
+    return unescaped_cells(read_input_table(path, "table of the run", **options))
 
 
 def check_tables(run_dir) -> None:
@@ -403,7 +411,9 @@ def _folder_identity(run: Path) -> dict:
         table = pd.read_csv(
             run / "zones.csv", encoding="utf-8-sig", usecols=["zone_code"], dtype=str
         )
-        zones = sorted(set(table["zone_code"].dropna())) or None
+        from mecc.csv_files import unescaped_cell  # codes written safe for spreadsheets
+
+        zones = sorted({unescaped_cell(c) for c in table["zone_code"].dropna()}) or None
     except (OSError, ValueError, UnicodeDecodeError):
         pass
     return {

@@ -55,7 +55,7 @@ def write_workbook(path, title: str, sheets) -> None:
     sheets : iterable of (str, pandas.DataFrame, dict or None)
         Sheet name (at most 31 characters), its table (header row in bold, frozen) and
         column widths by column name (others fit the header, 10-40 characters). Missing
-        and non-finite numbers are empty cells.
+        values, empty texts and non-finite numbers are written as no cell (blank).
     """
     sheets = list(sheets)
     names = [name for name, _, _ in sheets]
@@ -160,6 +160,12 @@ def _text(value) -> str:
     return f'<is><t xml:space="preserve">{text}</t></is>'
 
 
+def _blank(value) -> bool:
+    """True for a text that holds nothing once the characters XML cannot hold are gone:
+    written as no cell (an empty text cell is not blank to ISBLANK() or Ctrl+arrow)."""
+    return isinstance(value, str) and not _NOT_XML.sub("", value)
+
+
 def _cells(values, letter: str, rows: list[str]) -> list[str]:
     """The XML of one column's cells (empty strings for empty cells)."""
     # numeric columns: tolist() gives Python numbers, whose formatting is the fast path
@@ -191,8 +197,9 @@ def _cells(values, letter: str, rows: list[str]) -> list[str]:
 
 
 def _inside(value) -> str:
-    """A cell of a column of mixed values, after its reference ('' for an empty cell)."""
-    if value is None or value is pd.NA or value is pd.NaT:
+    """A cell of a column of mixed values, after its reference ('' for an empty cell:
+    a missing value or an empty text, of which no cell is written)."""
+    if value is None or value is pd.NA or value is pd.NaT or _blank(value):
         return ""
     if isinstance(value, bool | np.bool_):
         return f' t="b"><v>{int(value)}</v></c>'
