@@ -209,6 +209,8 @@ def read_run_figures(run_dir, hazard: str | None = None, codes=()) -> RunFigures
     """Read ``zones.csv`` of a run: displaced people per zone for one hazard, at the admin
     level of the zones among ``codes`` (observed codes; DataError if they mix levels, as a
     province and its districts would count twice), else at the finest level."""
+    from mecc.csv_files import unescaped_cells
+
     run_dir = Path(run_dir)
     table_path = run_dir / "zones.csv"
     if not run_dir.is_dir():
@@ -216,12 +218,14 @@ def read_run_figures(run_dir, hazard: str | None = None, codes=()) -> RunFigures
     if not table_path.is_file():
         raise InputFileError(f"{run_dir}: no zones.csv; is this a run folder of 'mecc run'?")
     try:
-        table = pd.read_csv(
-            table_path,
-            encoding="utf-8-sig",
-            dtype={"zone_code": str, "zone_name": str, "hazard_id": str, "parent_code": str},
-            keep_default_na=False,
-            na_values={"level": [""]},
+        table = unescaped_cells(  # names as written (spreadsheet-safe quotes off)
+            pd.read_csv(
+                table_path,
+                encoding="utf-8-sig",
+                dtype={"zone_code": str, "zone_name": str, "hazard_id": str, "parent_code": str},
+                keep_default_na=False,
+                na_values={"level": [""]},
+            )
         )
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as error:
         raise InputFileError(f"{table_path}: cannot read ({error})") from None

@@ -23,7 +23,6 @@ import os
 import numpy as np
 import pandas as pd
 
-from mecc.errors import read_input_table
 from mecc.map_text import esc
 
 __all__ = [
@@ -42,8 +41,11 @@ MAX_FLOW_LINES = 400
 1.7 million flows in one band, a line and tooltip each: a page of gigabytes)."""
 
 
-def _read(path):
-    return read_input_table(path, "table of the run", codes=["zone_code", "band"])
+def _read(path, codes=("zone_code", "band")):
+    """A table of the run, checked, its names as written (spreadsheet-safe quotes off)."""
+    from mecc.run_folder import read_run_table
+
+    return read_run_table(path.parent, path.name, codes=list(codes))
 
 
 def allocation_band(table: pd.DataFrame, hazard_id: str, kind: str, bands=None) -> str | None:
@@ -102,9 +104,7 @@ def flow_layers(m, page) -> None:
     flows_path, table_path = run.run_dir / "flows.csv", run.run_dir / "allocation.csv"
     if not flows_path.is_file() or not table_path.is_file():
         return
-    flows = read_input_table(
-        flows_path, "table of the run", codes=["hazard_id", "band", "from_zone", "to_zone"]
-    )
+    flows = _read(flows_path, ("hazard_id", "band", "from_zone", "to_zone"))
     flows["people"] = flows["people"].astype(float)
     table = _read(table_path)
     points = page.frame.geometry.representative_point()
@@ -179,7 +179,7 @@ def site_layer(m, page) -> None:
     path = run.run_dir / "sites.csv"
     if not path.is_file():
         return
-    sites = read_input_table(path, "table of the run", codes=["site_name", "zone_code"])
+    sites = _read(path, ("site_name", "zone_code"))
     if sites.empty:
         return
     largest = max(float(sites["individuals"].max()), 1.0)

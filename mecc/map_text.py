@@ -451,9 +451,9 @@ def _sendai_table(run):
     path = run.run_dir / "sendai.csv"
     if not path.is_file():
         return None
-    import pandas as pd
+    from mecc.run_folder import read_run_table  # names as written (quotes off)
 
-    return pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    return read_run_table(run.run_dir, "sendai.csv", dtype=str, keep_default_na=False)
 
 
 def _b1_rows(table, run, hazard_id, indicator="B-1"):

@@ -160,6 +160,12 @@ def test_mecc_readers_give_the_names_back(hostile_run):
     assert set(NAMES) <= set(sendai["admin_name"])  # the profiles' reader
     assert "=B" in set(sendai["admin_code"])
     check_results(hostile_run)  # the codes of zones.csv are results.nc's ('=B', not "'=B")
+    # the map's Sendai table (B-1 parts in the popups) gives the codes as written too
+    from types import SimpleNamespace
+
+    from mecc.map_text import _sendai_table
+
+    assert "=B" in set(_sendai_table(SimpleNamespace(run_dir=hostile_run))["admin_code"])
 
 
 def test_report_sendai_rebuilds_the_quoted_csvs_byte_for_byte(hostile_run, tmp_path, cli):
