@@ -9,9 +9,90 @@ import numpy as np
 
 from mecc import kernels
 
-__all__ = ["CellGridWriter"]
+__all__ = ["CellGridWriter", "band_metadata"]
 
 _COG_TILE = 512
+
+_NOT_APPLICABLE = (
+    "not applicable: a drought counts people exposed per severity class (zones.csv "
+    "drought_<class>), not displaced people; every cell is nodata (NaN)"
+)
+
+
+def band_metadata(hazard) -> tuple[str, dict]:
+    """The unit and the tags of one hazard's band of displaced.tif.
+
+    Parameters
+    ----------
+    hazard : hazards.readers.HazardSet
+        Its ``id``, ``kind``, ``hazard_type`` (and ``scenario``, ``exposure_only``).
+
+    Returns
+    -------
+    (str, dict)
+        The band's unit ("people per year" for an event set or return-period maps,
+        "people" for a scenario, "people at risk of planned relocation" for sea-level
+        rise, "" for a drought, whose band is not applicable) and its tags: ``hazard_id``,
+        ``hazard_type``, ``kind``, ``figure``, ``meaning`` and ``modelled_estimate``.
+    """
+    kind = str(hazard.kind)
+    if getattr(hazard, "exposure_only", False):
+        unit, figure, meaning = "", "not applicable", _NOT_APPLICABLE
+    elif kind == "relocation":
+        unit, figure = "people at risk of planned relocation", "at_risk_relocation"
+        meaning = (
+            "people at risk of planned relocation in the cell: living where the sea would "
+            "stand at high tide after the sea-level rise (the DEM as given), connected to the "
+            "sea; a count, not per year, and not event displacement"
+        )
+    elif kind in ("events", "return_periods"):
+        unit, figure = "people per year", "aad"
+        meaning = "expected annual displacement in the cell (people displaced per year) " + (
+            "over the event set's frequencies"
+            if kind == "events"
+            else "integrated over the return-period maps"
+        )
+    else:
+        unit, figure = "people", "displaced"
+        meaning = f"people displaced in the cell by the scenario {hazard.scenario or hazard.id}"
+    tags = {
+        "hazard_id": hazard.id,
+        "hazard_type": hazard.hazard_type.name,
+        "kind": kind,
+        "figure": figure,
+        "meaning": meaning,
+        "modelled_estimate": "yes" if unit else "not applicable",
+    }
+    return unit, tags
+
+
+_FIGURES = {
+    "aad": "expected annual displacement (people per year)",
+    "displaced": "people displaced by a scenario (people)",
+    "at_risk_relocation": "people at risk of planned relocation (sea-level rise; people, "
+    "a count, not per year)",
+    "not applicable": "not applicable (a drought: exposure, not displacement; NaN)",
+}
+
+
+def _dataset_tags(names, metadata, note="") -> dict:
+    """displaced.tif's own tags, true for its mix of bands (each band has its own)."""
+    units = [unit for unit, _ in metadata]
+    shared = units[0] if units and units[0] and len(set(units)) == 1 else None
+    per_band = "; ".join(f"{n}: {u or 'not applicable'}" for n, u in zip(names, units, strict=True))
+    figures: dict = {}
+    for name, (_, tags) in zip(names, metadata, strict=True):
+        figures.setdefault(tags["figure"], []).append(name)
+    meaning = "; ".join(f"{_FIGURES[f]}: {', '.join(ids)}" for f, ids in figures.items())
+    tags = {
+        "units": shared or f"per band (each band's unit): {per_band}",
+        "meaning": f"one band per hazard, named by its id (each band's tags say more): {meaning}",
+        "nodata": "NaN: a cell with people but no hazard data in any band"
+        + ("; every cell of a band that is not applicable" if "" in units else ""),
+    }
+    if note:
+        tags["note"] = note
+    return tags
 
 
 class CellGridWriter:
@@ -35,15 +116,52 @@ class CellGridWriter:
         One band per name (band descriptions in the file).
     tags : dict, optional
         Dataset metadata (units, meaning, sources).
+    band_units : list of str, optional
+        Each band's unit (GDAL's band unit type; "" for none).
+    band_tags : list of dict, optional
+        Each band's own metadata.
+    not_applicable : collection of int, optional
+        0-based bands whose figure does not apply (a drought's): NaN in every cell,
+        whatever is written.
     """
 
-    def __init__(self, path, grid, band_names, tags=None):
+    @classmethod
+    def for_hazards(cls, path, grid, hazards, note=""):
+        """displaced.tif of a run: one band per hazard (named by its id, in the run's
+        order), each with its own unit and tags (:func:`band_metadata`), a drought's
+        band NaN (not applicable), and dataset tags true for the mix."""
+        return cls(path, grid, [h.id for h in hazards], **cls.options_for(hazards, note))
+
+    @staticmethod
+    def options_for(hazards, note="") -> dict:
+        """The keyword arguments (``tags``, ``band_units``, ``band_tags``,
+        ``not_applicable``) of the writer of these hazards (:meth:`for_hazards`)."""
+        metadata = [band_metadata(h) for h in hazards]
+        return {
+            "tags": _dataset_tags([h.id for h in hazards], metadata, note),
+            "band_units": [unit for unit, _ in metadata],
+            "band_tags": [tags for _, tags in metadata],
+            "not_applicable": [k for k, h in enumerate(hazards) if getattr(h, "exposure_only", 0)],
+        }
+
+    def __init__(
+        self, path, grid, band_names, tags=None, band_units=None, band_tags=None, not_applicable=()
+    ):
         import rasterio
 
         self.path = Path(path)
         self.grid = grid
         self.band_names = list(band_names)
         self.tags = {k: str(v) for k, v in (tags or {}).items()}
+        self.band_units = [str(u or "") for u in (band_units or [""] * len(self.band_names))]
+        self.band_tags = [
+            {k: str(v) for k, v in t.items()} for t in (band_tags or [{}] * len(self.band_names))
+        ]
+        if len(self.band_units) != len(self.band_names) or len(self.band_tags) != len(
+            self.band_names
+        ):
+            raise ValueError("CellGridWriter: one unit and one set of tags per band")
+        self.not_applicable = set(not_applicable)
         self.factors = []  # like GDAL's COG driver: halve until a level fits in a tile
         factor = 1
         while max(-(-grid.width // factor), -(-grid.height // factor)) > _COG_TILE:
@@ -85,6 +203,8 @@ class CellGridWriter:
         """Write ``values`` of 0-based band ``band_index`` into ``window``."""
         from rasterio.windows import Window
 
+        if band_index in self.not_applicable:  # e.g. a drought: nobody is displaced
+            values = np.full(values.shape, np.nan)
         # (1, h, w) views: rasterio copies a 2-D array into a new 3-D one on every write
         self._datasets[0].write(values[np.newaxis], [band_index + 1], window=window)
         if not self._aligned or not self.factors:
@@ -183,9 +303,14 @@ class CellGridWriter:
                 f"<SourceBand>{k}</SourceBand></Overview>"
                 for level in levels
             )
+            own = "".join(
+                f"<MDI key={quoteattr(key)}>{escape(value)}</MDI>"
+                for key, value in self.band_tags[k - 1].items()
+            )
             bands.append(
                 f'<VRTRasterBand dataType="Float64" band="{k}"><Description>{escape(name)}</Description>'
-                "<NoDataValue>nan</NoDataValue>"
+                f"<Metadata>{own}</Metadata><NoDataValue>nan</NoDataValue>"
+                f"<UnitType>{escape(self.band_units[k - 1])}</UnitType>"
                 f'<SimpleSource><SourceFilename relativeToVRT="1">{escape(self._staging.name)}'
                 f"</SourceFilename><SourceBand>{k}</SourceBand></SimpleSource>{overviews}"
                 "</VRTRasterBand>"

@@ -418,7 +418,7 @@ class _Page:
         size = cell_size_text(self.run)
         for index, hazard_id in enumerate(names, start=1):
             summary = self.run.summary.get("hazards", {}).get(hazard_id)
-            if summary is None:
+            if summary is None or summary.get("type") == "drought":  # exposure: no band values
                 continue
             values, bounds = warp_to_mercator(path, index)
             breaks = class_breaks(values, 5)

@@ -10,7 +10,9 @@ nothing else is modelled.
 Which displaced figure: a scenario's ``displaced``; for event sets and return-period
 maps the probable maximum displacement at a chosen return period (``pmd_<T>``, default
 100 years); for planned relocation the people at risk. Curve-variant ranges
-(``_low``/``_high`` columns of zones.csv) carry through to the needs.
+(``_low``/``_high`` columns of zones.csv) carry through to the needs. A drought counts
+people exposed per severity class, no one displaced: it has no needs and is left out
+with a note (:func:`left_out_notes`).
 
 The shelter gap compares the displaced people with the shelter capacity of each zone
 (a CSV ``zone_code, capacity`` in people); coarser units without a row sum their
@@ -43,6 +45,8 @@ __all__ = [
     "PROFILE_DIR",
     "basis_column",
     "blank_notes",
+    "exposure_only",
+    "left_out_notes",
     "capacity_notes",
     "load_needs_profile",
     "with_run_household_size",
@@ -209,6 +213,27 @@ def check_return_period(return_period) -> float:
     return float(return_period)
 
 
+EXPOSURE_ONLY_NOTE = (
+    "exposure, not displacement: people per severity class (zones.csv drought_<class>), "
+    "no displaced people to plan for"
+)
+
+
+def exposure_only(info: dict) -> bool:
+    """Whether a hazard of summary.json counts people exposed only (a drought: people in
+    each severity class of the index, no displacement curve), so no one to plan for."""
+    return str(info.get("type", "")) == "drought"
+
+
+def left_out_notes(run, hazard_id=None) -> list[str]:
+    """One line per hazard that needs.csv leaves out because it displaces no one."""
+    return [
+        f"needs.csv: {hid}: left out ({info.get('type')}: {EXPOSURE_ONLY_NOTE})"
+        for hid, info in run.summary.get("hazards", {}).items()
+        if (hazard_id is None or hid == hazard_id) and exposure_only(info)
+    ]
+
+
 def basis_column(kind: str, columns, return_period: float = DEFAULT_RETURN_PERIOD) -> str | None:
     """The zones.csv column of displaced people the needs are computed for."""
     if kind == "scenario":
@@ -244,7 +269,8 @@ def needs_table(run, profile: dict, *, hazard_id=None, return_period=DEFAULT_RET
         the return period, or a unit that received no cell of the analysis grid:
         manifest.json ``zones_without_cells``) the displaced people and amounts are blank
         and ``note`` says why (the run's ``pmd_notes``); otherwise ``note`` is empty.
-        Hazards without the basis column are left out.
+        Hazards without the basis column are left out, and so is a drought (exposure
+        only: :func:`exposure_only`); a run with nothing else is a DataError.
     """
     check_return_period(return_period)
     hazards = run.summary.get("hazards", {})
@@ -254,7 +280,7 @@ def needs_table(run, profile: dict, *, hazard_id=None, return_period=DEFAULT_RET
     no_cells = set((getattr(run, "manifest", None) or {}).get("zones_without_cells") or [])
     frames = []
     for hid, info in hazards.items():
-        if hazard_id is not None and hid != hazard_id:
+        if (hazard_id is not None and hid != hazard_id) or exposure_only(info):
             continue
         rows = zones[zones["hazard_id"] == hid]
         column = basis_column(info.get("kind", ""), rows.columns, return_period)
@@ -301,6 +327,14 @@ def needs_table(run, profile: dict, *, hazard_id=None, return_period=DEFAULT_RET
                 )
             )
     if not frames:
+        chosen = [h for h in hazards if hazard_id is None or h == hazard_id]
+        if chosen and all(exposure_only(hazards[h]) for h in chosen):
+            which = "the hazard chosen (--hazard)" if hazard_id else "every hazard of the run"
+            raise DataError(
+                f"{run.run_dir}: no displaced people to plan for: {which} is a drought "
+                f"({', '.join(chosen)}), which counts people exposed per severity class "
+                "(zones.csv drought_<class>), not displaced people"
+            )
         raise DataError(
             f"{run.run_dir}: no hazard of this run has displaced people to plan for "
             f"(scenario displaced or pmd_{return_period:g})"
@@ -499,7 +533,7 @@ def write_needs(
         load_needs_profile(profile, household_size), run, household_size
     )
     table = needs_table(run, chosen, hazard_id=hazard_id, return_period=return_period)
-    notes = blank_notes(table)
+    notes = left_out_notes(run, hazard_id) + blank_notes(table)
     for message in notes:
         warnings.warn(message, MeccWarning, stacklevel=2)
     gap = None

@@ -19,8 +19,9 @@ import numpy as np
 
 from mecc.errors import ConfigError
 from mecc.map_data import Numbers
+from mecc.needs import exposure_only
 
-__all__ = ["FIT_SCRIPT", "STYLE", "ProfileText", "round_people", "svg_map"]
+__all__ = ["FIT_SCRIPT", "STYLE", "ProfileText", "drought_columns", "round_people", "svg_map"]
 
 LOCALE_FILE = Path(__file__).resolve().parent / "locales" / "profiles.yaml"
 esc = html.escape
@@ -261,6 +262,67 @@ class ProfileText:
             span = self.w("range", low=self.people(low), high=self.people(high))
         people = self.people(value)
         return self.counted(base, people, people=people, range=span, **args)
+
+    def drought_sentence(self, place, scenario, classes) -> str:
+        """The sentence of a drought (exposure, not displacement): its people in each
+        severity class, ``classes`` a list of ``(class name, people)``; a class the
+        locale names (``drought_class_<name>``) in the language, any other as written."""
+        args = {"place": esc(str(place)), "scenario": esc(str(scenario))}
+        shown = [(name, v) for name, v in classes if _finite(v) and round_people(v) >= 1]
+        if not shown and all(_finite(v) for _, v in classes):
+            return self.w("sentence_drought_none", **args)
+        items = [
+            self.w(
+                "drought_class",
+                severity=self.drought_class(name),
+                people=self.people(v) if _finite(v) else self.w("not_defined"),
+            )
+            for name, v in classes
+        ]
+        return self.w(
+            "sentence_drought", classes=self.w("drought_class_separator").join(items), **args
+        )
+
+    def ranges_note(self, hazards, members=False) -> str:
+        """What the ranges under the key figures are, for the run's hazards (summary.json
+        entries): curve variants (and ensemble members) for hazards with displacement
+        curves, the DEM raised and lowered by 1 m for sea-level rise; drought has none."""
+        hazards = list(hazards)
+        curves = any(h.get("kind") != "relocation" and not exposure_only(h) for h in hazards)
+        dem = any(h.get("kind") == "relocation" for h in hazards)
+        if not curves:
+            return self.w("ranges_note_relocation") if dem else ""
+        key = "ranges_note_members" if members else "ranges_note"
+        return self.w(f"{key}_and_relocation" if dem else key)
+
+    def drought_rows(self, hid, info, row, cell) -> str:
+        """A drought's rows of the key figures: its people in each severity class
+        (zones.csv ``drought_<class>``: exposed, not displaced; no range, no PMD);
+        ``cell(column)`` gives a figure's table cell."""
+        from mecc.risk import STANDARD_RETURN_PERIODS
+
+        head = f"{self.hazard_noun(info.get('type', ''))} · {self.w('kind_exposure')}"
+        unit = f'<span class="range">{self.w("unit_people_exposed")}</span>'
+        blank = "<td></td>" * len(STANDARD_RETURN_PERIODS)
+        return "".join(
+            f'<tr><td class="left">{esc(str(hid))}<span class="range">{head}</span></td>'
+            f'<td class="left">{self.w("figure_drought_class", severity=self.drought_class(n))}'
+            f"{unit}</td>{cell(column)}{blank}</tr>"
+            for n, column in drought_columns(info, row)
+        )
+
+    def drought_class(self, name) -> str:
+        """A drought severity class by name, in the language where the locale has it."""
+        key = f"drought_class_{name}"
+        return self.w(key) if key in self.words else esc(str(name))
+
+
+def drought_columns(info, row) -> list[tuple[str, str]]:
+    """``(class, zones.csv column)`` of a drought's severity classes, in summary.json's
+    order (``classes``), else the row's ``drought_<class>`` columns."""
+    names = list(info.get("classes") or {})
+    names = names or [c[len("drought_") :] for c in row.index if str(c).startswith("drought_")]
+    return [(name, f"drought_{name}") for name in names]
 
 
 _SENSITIVITY = re.compile(

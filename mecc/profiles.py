@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -26,12 +27,13 @@ from mecc.needs import (
     DEFAULT_RETURN_PERIOD,
     basis_column,
     check_return_period,
+    exposure_only,
     load_needs_profile,
     per_person,
     with_run_household_size,
     zone_household_sizes,
 )
-from mecc.profile_text import FIT_SCRIPT, STYLE, ProfileText, svg_map
+from mecc.profile_text import FIT_SCRIPT, STYLE, ProfileText, drought_columns, svg_map
 from mecc.risk import STANDARD_RETURN_PERIODS
 
 __all__ = ["build_profiles", "find_chromium", "print_to_pdf", "write_profiles"]
@@ -114,6 +116,8 @@ class _Profiles:
     def basis(self, hid):
         info = self.hazards[hid]
         kind = info.get("kind", "")
+        if exposure_only(info):  # a drought: people per severity class, no one displaced
+            return kind, None
         columns = self.run.zones.columns
         return kind, basis_column(kind, columns, self.t) if kind else None
 
@@ -121,6 +125,10 @@ class _Profiles:
         info = self.hazards[hid]
         row = self.rows.get((code, hid))
         kind, column = self.basis(hid)
+        if row is not None and exposure_only(info):  # people per class, never "displaced"
+            classes = [(n, _row_value(row, c)) for n, c in drought_columns(info, row)]
+            text = self.text.drought_sentence(name, info.get("scenario") or hid, classes)
+            return f'<p class="sentence" data-hazard="{esc(hid)}" data-figure="drought">{text}</p>'
         if row is None or kind not in ("events", "return_periods", "scenario", "relocation"):
             return ""
         column = column or f"pmd_{int(self.t)}"
@@ -159,6 +167,9 @@ class _Profiles:
             if row is None:
                 continue
             kind = info.get("kind", "")
+            if exposure_only(info):  # one row per severity class: people exposed
+                rows += t.drought_rows(hid, info, row, partial(self.cell, row, hid, unknown=empty))
+                continue
             headline = {"scenario": "displaced", "relocation": "at_risk_relocation"}.get(
                 kind, "aad"
             )
@@ -177,7 +188,7 @@ class _Profiles:
                 f"{t.hazard_noun(info.get('type', ''))} · {t.w('kind_' + kind)}</span></td>"
                 f'<td class="left">{label}<span class="range">{unit}</span></td>{cells}{pmd}</tr>'
             )
-        note = "" if empty else t.w("ranges_note_members" if members else "ranges_note")
+        note = "" if empty else t.ranges_note(self.hazards.values(), members)
         return (
             f"{t.population_note(population, official, known=not empty)}"
             f'<table class="figures"><thead><tr><th class="left" rowspan="2">'
@@ -306,9 +317,11 @@ class _Profiles:
 
     def sources(self) -> str:
         t = self.text
-        items = [t.w("caveat_modelled"), t.w("caveat_rounding")]
+        dry = [exposure_only(h) for h in self.hazards.values()]  # drought: nobody displaced
+        items = [t.w("caveat_modelled")] * (not all(dry)) + [t.w("caveat_rounding")]
         if any(h.get("kind") == "return_periods" for h in self.hazards.values()):
             items.append(t.w("caveat_pmd_maps"))
+        items += [t.w("caveat_drought")] * any(dry)
         for hid in self.hazards:
             curve = self.run.hazard_parameters(hid).get("curve") or {}
             if isinstance(curve, dict) and curve.get("source"):

@@ -239,16 +239,8 @@ def _run_country(
             if message:
                 warnings.warn(message, MeccWarning, stacklevel=2)
         with folder as staging, ExitStack() as background:  # threads end before cleanup
-            writer = CellGridWriter(
-                staging / "displaced.tif",
-                grid,
-                [h.id for h in hazards],
-                tags={
-                    "units": "people per year (event and return-period sets) or people (scenario)",
-                    "meaning": "per-cell expected annual displacement; displaced people for a scenario",
-                    "nodata": "NaN: a cell with people but no hazard data in any band",
-                    "note": tables.MODELLED_NOTE,
-                },
+            writer = CellGridWriter.for_hazards(  # a unit and tags per band
+                staging / "displaced.tif", grid, hazards, note=tables.MODELLED_NOTE
             )
             masked_before = population.file.extreme_cells  # counted on the pass alone
             with timer.stage("engine"):

@@ -5,6 +5,11 @@ living where the sea would stand at high tide after the rise ("at risk of planne
 relocation", a planning figure), with the DEM as given (central), lowered by 1 m
 (``_high``) and raised by 1 m (``_low``); drought gives the people in each severity
 class of the index. See ``hazards.slow_onset`` for the inputs.
+
+A drought displaces no one: its ``displaced`` in zones_bands.csv, bands.csv and
+summary.json is left blank (NaN, null in JSON: not applicable), the column kept as the
+run contract has it; its people are ``exposed`` and, per class, zones.csv's
+``drought_<class>``.
 """
 
 from __future__ import annotations
@@ -29,7 +34,13 @@ def slow_onset_tables(hazard, sums, zones, population, result_class):
         "no_hazard_data": zones.aggregate(sums.no_hazard_data),
         "displaced_variants": zones.aggregate(sums.displaced),
     }
-    rows["displaced"] = rows["displaced_variants"][..., 0]
+    # a drought's "variants" are its severity classes: people exposed, none displaced
+    not_applicable = bool(hazard.exposure_only)
+    rows["displaced"] = (
+        np.full(rows["exposed"].shape, np.nan)
+        if not_applicable
+        else rows["displaced_variants"][..., 0]
+    )
     national = {
         "population": float(population.sum()),
         "exposed": sums.exposed.sum(axis=0),
@@ -69,11 +80,13 @@ def slow_onset_tables(hazard, sums, zones, population, result_class):
         people = rows["displaced_variants"][:, 0, :]
         metrics = {f"drought_{name}": people[:, k] for k, name in enumerate(names)}
         summary.update(
+            scenario=hazard.scenario,
             classes={
                 name: float(national["displaced_variants"][0, k]) for k, name in enumerate(names)
             },
             exposed=float(national["exposed"][0]),
-            note="exposure only: people in cells of each drought severity class; no displacement curve",
+            note="exposure only: people in cells of each drought severity class; no displacement "
+            "curve (displaced: null, not applicable)",
         )
     for name, values in metrics.items():
         frame[name] = values
@@ -99,7 +112,11 @@ def slow_onset_tables(hazard, sums, zones, population, result_class):
             "frequency": np.nan,
             "return_period": np.nan,
             "exposed": national["exposed"],
-            "displaced": national["displaced_variants"][:, 0],
+            "displaced": (
+                np.full(len(bands), np.nan)
+                if not_applicable
+                else national["displaced_variants"][:, 0]
+            ),
             "no_hazard_data": national["no_hazard_data"],
         }
     )
