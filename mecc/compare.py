@@ -2,14 +2,18 @@
 
 compare.csv has one row per zone and hazard, as zones.csv, and first, for each hazard, a
 national row (``level`` 0, ``zone_code`` the country) taken from each run's
-summary.json. For each figure it gives the baseline and future values and their change;
-where the run gives a range (``_low`` / ``_high``: the curve variants that displace fewer
-and more people, or the DEM raised and lowered for sea-level rise) the range of each run
-follows its value. For an event set whose events carry a ``member``, each run's ensemble
-spread follows too (``aad_<run>_member_median``, ``_member_min``, ``_member_max``: the
-member AADs of zones.csv and summary.json, each member's frequencies rescaled to a
-complete set), kept apart from the curve variants' ``_low`` / ``_high``. The change is
-that of the central values: the range of a change is not the difference of two ranges.
+summary.json. A level-0 unit with the country's code (a run without ``zones:``) that
+holds the nation's figures in both runs is written once, as that row; one that does not
+(people outside every unit) keeps its zones.csv row, and the national row gets a blank
+level (as in exceedance.csv, :mod:`mecc.national_rows`). For each figure it gives the
+baseline and future values and their change; where the run gives a range (``_low`` /
+``_high``: the curve variants that displace fewer and more people, or the DEM raised and
+lowered for sea-level rise) the range of each run follows its value. For an event set
+whose events carry a ``member``, each run's ensemble spread follows too
+(``aad_<run>_member_median``, ``_member_min``, ``_member_max``: the member AADs of
+zones.csv and summary.json, each member's frequencies rescaled to a complete set), kept
+apart from the curve variants' ``_low`` / ``_high``. The change is that of the central
+values: the range of a change is not the difference of two ranges.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from mecc.errors import DataError, InputFileError
+from mecc.national_rows import nation_unit, whole_grid_row
 
 __all__ = ["FIGURES", "compare_runs"]
 
@@ -79,8 +84,12 @@ def compare_runs(base_dir, future_dir, out_dir, *, overwrite=False) -> os.PathLi
     nations = [
         _national_rows(summary, frame) for summary, frame in zip(summaries, frames, strict=True)
     ]
+    country = summaries[0]["country"]
+    nations, same = _beside_the_nation_unit(nations, frames, country)
     national = _side(nations[0], keys, "baseline").merge(_side(nations[1], keys, "future"), on=keys)
-    merged = pd.concat([national, merged.drop(columns="_merge")], ignore_index=True)
+    level = pd.to_numeric(merged["level_baseline"], errors="coerce")
+    twin = (merged["zone_code"] == country) & level.eq(0) & merged["hazard_id"].isin(same)
+    merged = pd.concat([national, merged[~twin].drop(columns="_merge")], ignore_index=True)
     out = merged[["zone_code", "zone_name_baseline", "level_baseline", "hazard_id"]].rename(
         columns={"zone_name_baseline": "zone_name", "level_baseline": "level"}
     )
@@ -204,6 +213,37 @@ def _national_rows(summary: dict, zones: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     columns = [c for c in frame.columns if c in zones.columns]
     return frame[columns].astype(dict.fromkeys(columns[4:], float))
+
+
+def _beside_the_nation_unit(nations: list, frames: list, country: str) -> tuple:
+    """Each run's national rows (:func:`_national_rows`) beside a level-0 unit with the
+    country's code, settled as in exceedance.csv (:mod:`mecc.national_rows`).
+
+    Returns
+    -------
+    (nations, same)
+        The national rows, with a blank level for each hazard where such a unit does not
+        hold the nation's figures in both runs; ``same``: the hazards where it does, whose
+        unit rows are the national rows (left out of the zone rows).
+    """
+    figures = list(nations[0].columns[4:])
+    same, blank = [], []
+    for hazard_id in nations[0]["hazard_id"]:
+        settled = set()
+        for nation, frame in zip(nations, frames, strict=True):
+            rows = frame[frame["hazard_id"] == hazard_id]
+            k = nation_unit(rows["zone_code"], rows["level"], country)
+            unit = None if k is None else rows.iloc[k][figures].to_numpy(dtype=float)
+            national = nation.loc[nation["hazard_id"] == hazard_id, figures]
+            settled.add(whole_grid_row(unit, national.to_numpy(dtype=float)))
+        if settled == {(False, 0)}:
+            same.append(hazard_id)
+        elif settled != {(True, 0)}:
+            blank.append(hazard_id)
+    nations = [nation.astype({"level": float}) for nation in nations]
+    for nation in nations:
+        nation.loc[nation["hazard_id"].isin(blank), "level"] = float("nan")
+    return nations, same
 
 
 def _differences(merged, sides: dict) -> str:

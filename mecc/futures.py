@@ -43,6 +43,7 @@ from mecc.future_inputs import (
     read_growth,
 )
 from mecc.inputs import overlay_input, period_check
+from mecc.national_rows import nation_unit, whole_grid_row, whole_grid_rows
 
 __all__ = [
     "Future",
@@ -207,6 +208,28 @@ def _combinations(tab, combo, hazard_id, factor, n, column) -> dict:
     return {"h00": h00, "h10": h10, "h01": h00, "h11": h10}
 
 
+def _row_figures(by_variant, population_rows, future_population, n, k) -> tuple:
+    """The four combinations of every variant (``{suffix: {"h00": ..., ...}}``) and the
+    baseline and future people of zone row ``k`` (None: the whole grid, the finest units
+    and the outside bucket; every level would count people twice)."""
+    pick = {
+        suffix: {key: national[key] if k is None else values[key][k] for key in values}
+        for suffix, (values, national) in by_variant.items()
+    }
+    rows_of = slice(-(n + 1), None) if k is None else k
+    pop0 = float(np.sum(population_rows[rows_of]))
+    pop1 = pop0 if future_population is None else float(np.sum(future_population[rows_of]))
+    return pick, pop0, pop1
+
+
+def _flat(figures):
+    """Every number of :func:`_row_figures` in one list (None stays None)."""
+    if figures is None:
+        return None
+    pick, pop0, pop1 = figures
+    return [pop0, pop1, *(v for values in pick.values() for v in values.values())]
+
+
 def attribution_tables(
     zones, futures, baseline_tabs, hazards, combos, population_rows, country
 ) -> tuple:
@@ -217,7 +240,10 @@ def attribution_tables(
     population)`` ("h0p1") and ``(future hazard, future population)`` ("h1p1") where
     those needed their own pass; growth factors are applied here. Where the hazard has
     curve variants, futures.csv also gives the baseline and future figure with the low
-    and high variant (``baseline_low`` ... ``future_high``).
+    and high variant (``baseline_low`` ... ``future_high``). The whole grid's row (the
+    country, level 0) follows the zone rows; beside a level-0 unit with the country's code
+    it is left out where their figures (people too) agree, else its level is blank
+    (:mod:`mecc.national_rows`).
     """
     table = zones.table()
     n = zones.n
@@ -225,6 +251,7 @@ def attribution_tables(
     comparison, attribution = [], []
     baseline_population = population_rows
     rows = list(zip(table["zone_code"], table["zone_name"], table["level"], strict=True))
+    given = nation_unit(table["zone_code"], table["level"], country)
     for future in futures:
         combo = combos[future.id]
         factor = growth_vector(future.growth, codes, zones) if future.growth is not None else None
@@ -245,19 +272,13 @@ def attribution_tables(
                     {name: zones.aggregate(v) for name, v in finest.items()},
                     {name: float(v.sum()) for name, v in finest.items()},
                 )
-            for k, (code, name, level) in enumerate([*rows, (country, "National total", 0)]):
-                national_row = k == len(rows)
-                pick = {}
-                for suffix, (values, national) in by_variant.items():
-                    pick[suffix] = {
-                        key: national[key] if national_row else values[key][k] for key in values
-                    }
-                # national: finest units + outside only (every level would count people twice)
-                rows_of = slice(-(n + 1), None) if national_row else k
-                pop0 = float(np.sum(baseline_population[rows_of]))
-                pop1 = (
-                    pop0 if future_population is None else float(np.sum(future_population[rows_of]))
-                )
+            row_args = (by_variant, baseline_population, future_population, n)
+            grid_row = _row_figures(*row_args, None)
+            unit = None if given is None else _row_figures(*row_args, given)
+            write, grid_level = whole_grid_row(_flat(unit), _flat(grid_row))
+            national = [(None, country, "National total", grid_level)] if write else []
+            for k, code, name, level in [*((k, *row) for k, row in enumerate(rows)), *national]:
+                pick, pop0, pop1 = grid_row if k is None else _row_figures(*row_args, k)
                 base, fut = pick[""]["h00"], pick[""]["h11"]
                 record = {
                     "future_id": future.id,
@@ -387,21 +408,17 @@ def futures_summary(futures, frames, country) -> dict:
     """National baseline, future, change and its attribution per future and hazard.
 
     A drought hazard has a figure per severity class: its entry is ``{"figure":
-    "drought_classes", "classes": {class: {...}}}``.
+    "drought_classes", "classes": {class: {...}}}``. The figures are the whole grid's:
+    its row with the country's code and a blank level beside a level-0 unit of that code
+    whose figures differ, else the row with level 0 (:mod:`mecc.national_rows`).
     """
     comparison, attribution = frames
+    keys = ["hazard_id", "figure"]
     out = {}
     for future in futures:
-        rows = comparison[
-            (comparison["future_id"] == future.id)
-            & (comparison["zone_code"] == country)
-            & (comparison["level"] == 0)
-        ]
-        parts = attribution[
-            (attribution["future_id"] == future.id)
-            & (attribution["zone_code"] == country)
-            & (attribution["level"] == 0)
-        ].set_index(["hazard_id", "figure"])
+        rows = whole_grid_rows(comparison[comparison["future_id"] == future.id], country, keys)
+        parts = whole_grid_rows(attribution[attribution["future_id"] == future.id], country, keys)
+        parts = parts.set_index(keys)
         hazards = {}
         for row in rows.itertuples(index=False):
             part = parts.loc[(row.hazard_id, row.figure)]
@@ -437,7 +454,9 @@ FUTURES_COLUMNS = {
     "zone_code": "Admin unit code (the country code for the national total; __outside__ for "
     "people on the grid outside every unit).",
     "zone_name": "Admin unit name.",
-    "level": "Admin level (0 national).",
+    "level": "Admin level (0 national; blank for __outside__, and for the whole grid's row "
+    "beside a level-0 unit with the country's code whose figures differ from it: people "
+    "outside every unit).",
     "population_baseline": "People of the unit in the baseline.",
     "population_future": "People of the unit in the future (grid or growth factors; with a "
     "grid, the people in displacement sites as in the baseline).",
