@@ -33,10 +33,15 @@ HAZARD_SECTIONS = [
             "events": (
                 "CSV file",
                 "—",
-                "Event set: columns `band`, `frequency` (events per year, > 0 and at most "
-                "365; not return periods), optional "
-                "`member` (spaces around it ignored; none blank), `event_name`; every band "
-                "listed once.",
+                "Event set: columns `band` (the band's position in the file, 1 = first, also "
+                "for NetCDF), `frequency` (events per year, > 0 and at most 365; not return "
+                "periods: a set whose every frequency is 1 or more, all 1 included, is "
+                "refused), optional `member` (spaces around it ignored; none blank), "
+                "`event_name`, `event_id` (each unique, within a member where there are "
+                "members); every band listed once. When the file labels its bands (GeoTIFF "
+                "band descriptions, a NetCDF `event_name`/`event_id` variable or its event "
+                "coordinate), an event named as another band's label is refused; a NetCDF "
+                "whose event coordinate numbers the bands out of order is refused.",
             ),
             "return_periods": (
                 "mapping years → file",
@@ -68,8 +73,10 @@ HAZARD_SECTIONS = [
             "variants": (
                 "mapping `low`/`high` → curve",
                 "the built-in curve's own",
-                "Curves evaluated in the same pass for the range (`low` displaces fewer); "
-                "not for drought.",
+                "Curves evaluated in the same pass for the range (`low` displaces fewer; a "
+                "`low` at or above `high` at every intensity is refused; curves that cross "
+                "run with a warning, the range shown lowest-highest); not for drought, nor "
+                "for a hazard with `components:` (its range combines the components' own).",
             ),
             "unit": (
                 "unit",
@@ -131,7 +138,8 @@ HAZARD_SECTIONS = [
                 "list",
                 "none",
                 "Hazards of the same event (e.g. wind and surge) sharing the bands; their "
-                "shares combine per cell (below).",
+                "shares combine per cell (below). Its `low`/`high` range combines the "
+                "components' `low` curves and their `high` curves.",
             ),
             "combine": (
                 "`max` or `independent`",
