@@ -375,16 +375,18 @@ def test_a_future_population_grid_keeps_the_seasonal_presence(folder):
 
 
 def test_the_baselines_variant_warning_is_given_once_not_by_every_future(folder):
-    """Variants in the wrong order: the baseline's tables warn; each future's pass (a
-    population grid, a future hazard) rebuilt the tables and warned again, with other
-    numbers under the same hazard id."""
+    """Variants in the wrong order (curves that cross, so not refused: 'low' displaces
+    90 % from 0.5 m, more than the 1 m step here, 'high' everyone from 1.5 m): the
+    baseline's tables warn; each future's pass (a population grid, a future hazard)
+    rebuilt the tables and warned again, with other numbers under the same hazard id."""
     import json
 
     (folder / "swapped.yaml").write_text(
         "country: XXF\npopulation: {path: pop.tif, year: 2020}\n"
         + ONE_LEVEL
         + "hazards:\n  - id: flood\n    type: river_flood\n    curve: {step: 1.0}\n"
-        "    variants: {low: {step: 0.5}, high: {step: 1.5}}\n"
+        "    variants: {low: {intensity: [0, 0.5, 0.5, 5], share: [0, 0, 0.9, 0.9]},"
+        " high: {step: 1.5}}\n"
         "    return_periods: {10: d10.tif, 100: d100.tif}\n"
         "futures:\n  - id: both\n    hazards: {flood: {return_periods: {10: f10.tif, 100: f100.tif}}}\n"
         "    population: {path: pop2050.tif, year: 2050}\n"
