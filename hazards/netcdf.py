@@ -164,6 +164,7 @@ def _band_labels(dataset, dim: str | None, label: str) -> list[str] | None:
     if dim is None:
         return None
     coordinate = dataset[dim] if dim in dataset.variables else None
+    numbered = False  # a coordinate 0..n-1 or 1..n in order numbers positions, not events
     if coordinate is not None:
         values = np.asarray(coordinate.values).reshape(-1)
         if np.issubdtype(values.dtype, np.number) and np.all(np.isfinite(values)):
@@ -183,7 +184,9 @@ def _band_labels(dataset, dim: str | None, label: str) -> list[str] | None:
             values = np.asarray(dataset[name].values).reshape(-1)
             if values.dtype.kind in "OSU":
                 return [_text(v) for v in values]
-    return None if coordinate is None else [_text(v) for v in coordinate.values.reshape(-1)]
+    if coordinate is None or numbered:
+        return None
+    return [_text(v) for v in coordinate.values.reshape(-1)]
 
 
 def _text(value) -> str:

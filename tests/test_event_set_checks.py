@@ -216,12 +216,15 @@ def test_a_netcdf_numbering_its_events_out_of_order_is_refused(tmp_path):
 
 
 def test_a_netcdf_in_order_or_labelled_otherwise_is_read(tmp_path):
-    assert open_grid_file(_netcdf(tmp_path / "a.nc", [1, 2, 3]), "a").band_labels == [
-        "1",
-        "2",
-        "3",
-    ]
-    assert open_grid_file(_netcdf(tmp_path / "b.nc", [0, 1, 2]), "b").count == 3
+    # a coordinate numbering the bands in order (xarray's default 0..n-1, or 1..n) holds
+    # positions, not event labels: a table's 1-based event ids are not checked against it
+    for first in (0, 1):
+        source = open_grid_file(_netcdf(tmp_path / f"p{first}.nc", [first, first + 1]), "p")
+        assert source.count == 2 and source.band_labels is None
+        table = _events_csv(
+            tmp_path / f"events{first}.csv", ["1,0.1,1", "2,0.01,2"], "band,frequency,event_id"
+        )
+        assert read_events(table, 2, "events.csv", source=source)["band"].tolist() == [1, 2]
     years = open_grid_file(_netcdf(tmp_path / "c.nc", [2013, 2005, 1991]), "c")
     assert years.band_labels == ["2013", "2005", "1991"]  # years, not band numbers
 
