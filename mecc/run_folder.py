@@ -255,10 +255,11 @@ def check_table(path, required=(), *, rows: bool = False) -> None:
     """Refuse a run's table that is damaged, partial or cut short, in one line.
 
     A table opened and saved again in a spreadsheet (in its locale's CSV) is read as
-    mecc reads any table (:func:`mecc.errors.read_input_table`); refused are a file
-    that is not UTF-8 text or not CSV, a header without a column the run writes, a file
-    cut short (its last line ends without a line end or has fewer columns than the
-    header: a truncated copy) and, with ``rows``, a table without a row.
+    mecc reads any table (:func:`mecc.errors.read_input_table`), its last line with or
+    without a line end (Google Sheets writes none); refused are a file that is not UTF-8
+    text or not CSV, a header without a column the run writes, a file cut short (its
+    last line has fewer columns than the header: a truncated copy) and, with ``rows``, a
+    table without a row.
 
     Raises
     ------
@@ -284,8 +285,6 @@ def check_table(path, required=(), *, rows: bool = False) -> None:
     sep = next((s for s in (",", ";", "\t") if s in first), ",")
     columns = len(next(csv.reader([first], delimiter=sep)))
     short = _cut_short(path, lines[-1], sep, columns)
-    if short is None and not tail.endswith(("\n", "\r")):
-        short = "ends without a line end"
     if short:
         raise DataError(f"{path}: cut short (its last line {short}); {_AGAIN}")
 
