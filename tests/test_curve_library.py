@@ -128,6 +128,13 @@ def test_the_displacement_curves_cite_the_paper_they_come_from():
     assert "doi:10.1038/s41467-024-53200-w" in source
 
 
+def test_no_source_points_at_a_file_users_do_not_have():
+    """Sources are printed in profiles and maps handed to officials: no developer path
+    (the project's ../shared reference notes are not shipped)."""
+    for name, entry in curve_entries().items():
+        assert "../" not in entry.source and "shared/" not in entry.source, name
+
+
 def test_emanuel_threshold_curves_and_the_implausible_wp2_calibration():
     # damage reaches tau where v^3/(1+v^3) = tau: V* = 25.7 + (v_half - 25.7)(tau/(1-tau))^(1/3)
     for region, v_half in (("na1", 66.3), ("si", 52.4)):
