@@ -13,7 +13,10 @@ whose events carry a ``member``, each run's ensemble spread follows too
 (``aad_<run>_member_median``, ``_member_min``, ``_member_max``: the member AADs of
 zones.csv and summary.json, each member's frequencies rescaled to a complete set), kept
 apart from the curve variants' ``_low`` / ``_high``. The change is that of the central
-values: the range of a change is not the difference of two ranges.
+values: the range of a change is not the difference of two ranges. A drought hazard gives
+the people in each severity class (zones.csv's ``drought_<class>``, summary.json's
+``classes``) as ``drought_<class>_exposed_baseline``, ``_future`` and ``_change``: people
+exposed, not displaced (a drought has no displacement curve), as futures.csv gives them.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ FIGURES = ("population", "aad", "displaced", "pmd_100", "at_risk_relocation")
 """The columns of zones.csv compared (those a run has)."""
 RANGED = ("aad", "displaced", "pmd_100", "at_risk_relocation")
 """Figures whose range zones.csv gives as ``<figure>_low`` and ``<figure>_high``."""
+DROUGHT_PREFIX = "drought_"
+"""zones.csv's columns of people per drought severity class: ``drought_<class>``."""
 MEMBER_STATS = ("median", "min", "max")
 """Ensemble-member statistics of AAD in zones.csv and summary.json (``aad_member_<stat>``)."""
 
@@ -81,8 +86,10 @@ def compare_runs(base_dir, future_dir, out_dir, *, overwrite=False) -> os.PathLi
     summaries = [_summary(run) for run in runs]
     _refuse_other_countries(runs, summaries)
     _refuse_other_kinds(runs, summaries, dict.fromkeys(frames[0]["hazard_id"]))
+    classes = _drought_classes(frames)
     nations = [
-        _national_rows(summary, frame) for summary, frame in zip(summaries, frames, strict=True)
+        _national_rows(summary, frame, classes)
+        for summary, frame in zip(summaries, frames, strict=True)
     ]
     country = summaries[0]["country"]
     nations, same = _beside_the_nation_unit(nations, frames, country)
@@ -107,6 +114,7 @@ def compare_runs(base_dir, future_dir, out_dir, *, overwrite=False) -> os.PathLi
             if figure == "aad":
                 _add_members(out, merged, run)
         out[f"{figure}_change"] = merged[f"{figure}_future"] - merged[f"{figure}_baseline"]
+    _add_drought(out, merged, classes)
     with folder as staging:
         write_csv(out, staging / "compare.csv")
     return folder.commit()
@@ -121,6 +129,27 @@ def _add_members(out: pd.DataFrame, merged: pd.DataFrame, run: str) -> None:
     for stat, name in names.items():
         column = f"{name}_{run}"
         out[f"aad_{run}_member_{stat}"] = merged[column] if column in merged else float("nan")
+
+
+def _drought_classes(frames: list) -> list:
+    """The drought severity classes of either run's zones.csv (``drought_<class>``
+    columns), in the order the runs write them."""
+    columns = [c for frame in frames for c in frame.columns if c.startswith(DROUGHT_PREFIX)]
+    return [c.removeprefix(DROUGHT_PREFIX) for c in dict.fromkeys(columns)]
+
+
+def _add_drought(out: pd.DataFrame, merged: pd.DataFrame, classes: list) -> None:
+    """For each drought severity class, ``drought_<class>_exposed_baseline``, ``_future``
+    and ``_change``: the people in cells of that class in each run (exposure: a drought
+    displaces nobody in the model), blank for other hazards and for a run without it."""
+    for name in classes:
+        figure = f"{DROUGHT_PREFIX}{name}"
+        values = {}
+        for run in _RUNS:
+            column = f"{figure}_{run}"
+            values[run] = merged[column] if column in merged else float("nan")
+            out[f"{figure}_exposed_{run}"] = values[run]
+        out[f"{figure}_exposed_change"] = values["future"] - values["baseline"]
 
 
 def _side(frame: pd.DataFrame, keys: list, run: str) -> pd.DataFrame:
@@ -188,9 +217,10 @@ def _refuse_other_kinds(runs: tuple, summaries: list, hazard_ids) -> None:
                 )
 
 
-def _national_rows(summary: dict, zones: pd.DataFrame) -> pd.DataFrame:
+def _national_rows(summary: dict, zones: pd.DataFrame, classes: list = ()) -> pd.DataFrame:
     """One row per hazard of ``zones`` (zones.csv) with the nation's figures of the run's
-    summary.json, in zones.csv's columns."""
+    summary.json, in zones.csv's columns (a drought's people per severity class of
+    ``classes`` from the hazard's ``classes``)."""
     country, hazards = summary["country"], summary["hazards"]
     rows = []
     for hazard_id in dict.fromkeys(zones["hazard_id"]):
@@ -209,6 +239,8 @@ def _national_rows(summary: dict, zones: pd.DataFrame) -> pd.DataFrame:
             row[f"aad_member_{stat}"] = record.get(f"aad_member_{stat}")
         for suffix in ("", "_low", "_high"):  # pmd: {return period: people}
             row["pmd_100" + suffix] = (record.get("pmd" + suffix) or {}).get("100")
+        for name in classes:  # a drought: people per severity class
+            row[DROUGHT_PREFIX + name] = (record.get("classes") or {}).get(name)
         rows.append(row)
     frame = pd.DataFrame(rows)
     columns = [c for c in frame.columns if c in zones.columns]

@@ -24,10 +24,14 @@ from mecc.kernels import (
     mark_unknown_cells,
     max_groups,
     overlay_bands,
-    overlay_combined,
     zonal_population,
 )
-from mecc.point_figures import PointFigures, figures_per_person
+from mecc.point_figures import (
+    PointFigures,
+    combined_figures_per_person,
+    figures_per_person,
+    overlay_components,
+)
 
 __all__ = [
     "DEFAULT_BLOCK",
@@ -172,46 +176,6 @@ def _read_components(hazard, window, buffer, stack):
     return combined
 
 
-def _overlay_components(hazard, combined, people, zone, part, cell_out):
-    """The combined overlay of one (sub-)population with the components read.
-
-    The central curves add people exposed, displaced (curve slot 0), "no hazard data"
-    and the per-cell output; each variant of ``variant_curves`` runs the kernel again on
-    the same grids, keeping only its displaced people (slot 1, 2, ...).
-    """
-    thresholds = np.asarray(hazard.exposure_threshold, dtype=np.float64)
-    overlay_combined(
-        people,
-        zone,
-        combined,
-        *hazard.curves,
-        thresholds,
-        hazard.combine_max,
-        hazard.band_weight,
-        part.exposed,
-        part.displaced,
-        part.no_hazard_data,
-        cell_out,
-    )
-    spare = np.zeros_like(part.exposed)  # exposure, missing data: the central pass's
-    for v, curves in enumerate(hazard.variant_curves, start=1):
-        displaced = np.zeros((*part.exposed.shape, 1))
-        overlay_combined(
-            people,
-            zone,
-            combined,
-            *curves,
-            thresholds,
-            hazard.combine_max,
-            hazard.band_weight,
-            spare,
-            displaced,
-            spare,
-            _EMPTY2,
-        )
-        part.displaced[:, :, v] += displaced[:, :, 0]
-
-
 def _new_sums(n_zones: int, hazard: OverlayInput) -> OverlaySums:
     n_bands = hazard.intensity.count
     n_curves = 1 + len(hazard.variant_curves) if hazard.components else hazard.curves[2].shape[0]
@@ -315,13 +279,16 @@ def overlay_block(window, population, zones, hazards, options, buffer) -> BlockS
         sparse = per_layer[len(dense) :] if points else []
         if hazard.components:
             combined = _read_components(hazard, window, buffer, stack)
-            _overlay_components(hazard, combined, people, zone, part, cell_out)
+            overlay_components(hazard, combined, people, zone, part, cell_out)
             _mark_unknown(people, combined, _EMPTY3, part, cell_out)
             for k, layer_part in enumerate(dense):
-                _overlay_components(hazard, combined, layer_stack[k], zone, layer_part, _EMPTY2)
+                overlay_components(hazard, combined, layer_stack[k], zone, layer_part, _EMPTY2)
             for (rows, cols, values, where), layer_part in zip(points, sparse, strict=True):
                 at = np.ascontiguousarray(combined[:, :, rows, cols][:, :, None, :])
-                _overlay_components(hazard, at, values, where, layer_part, _EMPTY2)
+                overlay_components(hazard, at, values, where, layer_part, _EMPTY2)
+                block.points[-1] = combined_figures_per_person(
+                    hazard, window, rows, cols, where, at, values[0]
+                )
             continue
         intensity = hazard.intensity.read(window, out=buffer(f"intensity{hazard.id}", stack))
         if wants_preview:

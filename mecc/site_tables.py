@@ -16,7 +16,10 @@ displacement for camp and site managers, for the people the run counted at each 
 (``individuals_counted``: as listed, or, for a list the grid already holds, at most the
 cell's people, shared by the cell's sites; a scenario's figures weighted by seasonal
 presence, as every band weight is); the zone figures for people in sites are in
-zones_disaggregated.csv (group ``in_sites``). Combined hazards (wind and surge together) are left out here.
+zones_disaggregated.csv (group ``in_sites``). A combined hazard (``components:``, wind
+and surge of the same event) has the same figures, its share at a site's cell the
+combination of its components' shares there (``max`` or ``independent``, as on every
+cell), and its range from the components' curve variants.
 """
 
 from __future__ import annotations
