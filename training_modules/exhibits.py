@@ -184,6 +184,8 @@ def _shelter_map(facts, spec, frame, labels) -> MapExhibit:
 
 
 def _zone_table(facts, spec):
+    """Zone rows; a column of ``optional`` (a range's ``aad_low``, ``aad_high``) is left
+    out where the run has none (a curve without low and high variants)."""
     import pandas as pd
 
     level = int(spec.get("level", 2))
@@ -192,6 +194,8 @@ def _zone_table(facts, spec):
     kinds = {"zone_name": "place"}
     for column in spec["columns"]:
         source, _, name = column.rpartition(":")
+        if column in (spec.get("optional") or ()) and name not in rows.columns:
+            continue
         if source == "band":
             band = facts.zone_rows(spec["hazard"], level, spec["band"]).set_index("zone_code")
             out[column] = band[name].reindex(out.index)
@@ -238,12 +242,18 @@ def _bands_table(facts, spec):
 
 
 def _futures_table(facts, spec):
+    """One row per future (national): summary.json's figures; a column it lacks (a
+    range: ``change_low``, ``future_high``) from futures.csv's whole-grid row."""
     import pandas as pd
 
     rows = []
-    for future in facts.summary["futures"].values():
+    for future_id, future in facts.summary["futures"].items():
         entry = future["hazards"][spec["hazard"]]
-        rows.append({"future_label": future["label"], **{c: entry[c] for c in spec["columns"]}})
+        national = facts.future_rows(future_id, spec["hazard"])
+        row = {"future_label": future["label"]}
+        for column in spec["columns"]:
+            row[column] = entry[column] if column in entry else national[column].iloc[0]
+        rows.append(row)
     frame = pd.DataFrame(rows)
     kinds = dict.fromkeys(spec["columns"], "number")
     kinds["future_label"] = "label"

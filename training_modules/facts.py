@@ -70,6 +70,7 @@ class Facts:
             raise ConfigError(f"{self.module.path.name}: fact {name!r} refers to itself")
         self._busy.add(name)
         spec = dict(self.specs[name])
+        spec.pop("optional", None)
         function = FUNCTIONS.get(spec.pop("of", None))
         if function is None:
             raise ConfigError(
@@ -98,8 +99,22 @@ class Facts:
         """A zone code given directly or as the name of a fact that is one."""
         return str(self[ref]) if ref in self.specs else str(ref)
 
+    def optional(self, name) -> bool:
+        """Whether a fact may be missing from a run (``optional: true`` in its spec: a
+        range's end where a variant picks a curve without low and high variants)."""
+        spec = self.specs.get(name) if isinstance(name, str) else None
+        return isinstance(spec, dict) and bool(spec.get("optional"))
+
     def all(self) -> dict:
-        return {name: self[name] for name in self.specs}
+        """Every fact; an optional one the run cannot give is left out."""
+        out = {}
+        for name in self.specs:
+            try:
+                out[name] = self[name]
+            except DataError:
+                if not self.optional(name):
+                    raise
+        return out
 
     # --- tables ------------------------------------------------------------------------
 
@@ -165,11 +180,35 @@ class Facts:
         return self._frames["shelters"]
 
     def futures(self, name="futures"):
+        """futures.csv (or attribution.csv), with the change's range where it has one.
+
+        futures.csv gives each figure's range as the baseline and the future with the low
+        and the high curve variant (``baseline_low`` ... ``future_high``), not the change's;
+        ``change_low`` / ``change_high`` are added here as ``future_low - baseline_low`` and
+        ``future_high - baseline_high`` (the change with each variant, as ``change`` is
+        ``future - baseline``), unless the table has them already.
+        """
         if name not in self._frames:
             from mecc.map_data import read_table
 
-            self._frames[name] = read_table(self.run_dir / f"{name}.csv")
+            table = read_table(self.run_dir / f"{name}.csv")
+            for end in ("low", "high"):
+                columns = (f"change_{end}", f"future_{end}", f"baseline_{end}")
+                if columns[0] not in table.columns and all(c in table for c in columns[1:]):
+                    table[columns[0]] = table[columns[1]] - table[columns[2]]
+            self._frames[name] = table
         return self._frames[name]
+
+    def future_rows(self, future, hazard, zone=None):
+        """futures.csv rows of one future and hazard: one zone's, or (``zone`` None) the
+        whole grid's, the country's code (blank level beside a level-0 unit of that code
+        whose figures differ; see :mod:`mecc.national_rows`)."""
+        table = self.futures()
+        rows = table[(table["future_id"] == future) & (table["hazard_id"] == hazard)]
+        if zone is not None:
+            return rows[rows["zone_code"] == self.code(zone)]
+        rows = rows[rows["zone_code"] == str(self.summary["country"])]
+        return rows[rows["level"].isna()] if len(rows) > 1 else rows
 
 
 # --- fact functions: (facts, **parameters) -> number or zone code ------------------------
@@ -183,9 +222,14 @@ def _population_total(f):
     return f.summary["population_total"]
 
 
-def _pmd(f, hazard, period, variant=""):
-    key = f"pmd_{variant}" if variant else "pmd"
-    value = f.summary["hazards"][hazard][key][str(int(period))]
+def _pmd(f, hazard, period, variant="", bootstrap=""):
+    """PMD of a return period: central, a curve ``variant`` (low, high), or an end of
+    the bootstrap interval of an event set (``bootstrap``: p05, p95)."""
+    entry = f.summary["hazards"][hazard]
+    if bootstrap:
+        value = entry["pmd_bootstrap"][bootstrap][str(int(period))]
+    else:
+        value = entry[f"pmd_{variant}" if variant else "pmd"][str(int(period))]
     if value is None:
         raise KeyError(f"PMD {period} undefined")
     return value
@@ -241,14 +285,10 @@ def _code(f, value):
     return str(value)
 
 
-def _future_zone(f, future, hazard, zone, field="change"):
-    table = f.futures()
-    rows = table[
-        (table["future_id"] == future)
-        & (table["hazard_id"] == hazard)
-        & (table["zone_code"] == f.code(zone))
-    ]
-    return float(rows[field].iloc[0])
+def _future_zone(f, future, hazard, zone=None, field="change"):
+    """A figure of futures.csv: one zone's, or the whole grid's without ``zone``
+    (``field`` also ``change_low`` / ``change_high``, see :meth:`Facts.futures`)."""
+    return float(f.future_rows(future, hazard, zone)[field].iloc[0])
 
 
 def _zone_population(f, zone):

@@ -147,10 +147,12 @@ def table_html(words: Words, exhibit, caption: str) -> str:
 
 
 def header(words: Words, column: str, exhibit=None) -> str:
-    """The localised header of a table column (``pmd_100_low`` -> "... 100-year ... low")."""
+    """The localised header of a table column (``pmd_100_low`` -> "... 100-year ... low";
+    ``pmd_bootstrap.p05.25``, an end of the bootstrap interval, -> ``pmd_t_p05``)."""
     if exhibit is not None and column in exhibit.headers:
         column = exhibit.headers[column]
     args = dict(exhibit.header_args) if exhibit is not None else {}
+    column = re.sub(r"pmd_bootstrap[._](p\d+)[._](\d+)", r"pmd.\2_\1", column)
     match = re.search(r"pmd[._](\d+)", column)
     if match:
         args["t"] = match.group(1)

@@ -19,7 +19,7 @@ import hashlib
 import json
 import math
 
-from mecc.errors import ConfigError
+from mecc.errors import ConfigError, DataError
 from training_modules.facts import zone_options
 from training_modules.handouts import place_name
 
@@ -56,9 +56,9 @@ def _numeric(question, facts) -> dict:
         "tolerance": tolerance,
         "decimals": int(question.get("decimals", 0)),
     }
-    if question.get("range"):
-        low, high = (facts.number(name) for name in question["range"])
-        entry["range"] = [min(low, high), max(low, high)]
+    span = _range(question, facts)
+    if span is not None:
+        entry["range"] = span
         entry["range_kind"] = question.get("range_kind", "curve")
     mistakes, dropped = [], []
     units = question.get("mistake_units") or {}
@@ -72,6 +72,26 @@ def _numeric(question, facts) -> dict:
     entry["mistakes"] = mistakes
     entry["indistinguishable"] = [m["id"] for m in dropped]
     return entry
+
+
+def _range(question, facts) -> list | None:
+    """The ``[low, high]`` the engine gives around a numeric answer, or None.
+
+    ``range`` names the two facts (curve variants, ensemble members, a bootstrap
+    interval; ``range_kind`` says which). A range whose facts are ``optional`` (a module
+    whose variants may pick a curve without low and high variants) is left out where the
+    run does not hold it; any other missing range is an error, as for any fact. The
+    range is shown, not graded: the answer and its tolerance are the central value's.
+    """
+    if not question.get("range"):
+        return None
+    try:
+        low, high = (facts.number(name) for name in question["range"])
+    except DataError:
+        if any(facts.optional(name) for name in question["range"]):
+            return None
+        raise
+    return [min(low, high), max(low, high)]
 
 
 _PEOPLE_FACTS = ("pmd", "band", "cohort")
