@@ -186,6 +186,7 @@ def site_layer(m, page) -> None:
     group = folium.FeatureGroup(name=text.w("layer_sites"), show=False)
     hazards = run.summary.get("hazards", {})
     for _, site in sites.iterrows():
+        site_name = esc(text.retag(site["site_name"]))  # "Site A (nom fictif)"
         cells = [
             (text.w("site_type"), esc(str(site.get("site_type") or ""))),
             (text.w("as_of"), esc(str(site.get("as_of") or ""))),
@@ -206,7 +207,7 @@ def site_layer(m, page) -> None:
         body = "".join(f'<tr><th scope="row">{k}</th><td>{v}</td></tr>' for k, v in cells)
         popup = (
             f'<div class="mecc-popup-body" lang="{text.lang}"><h2>'
-            f"{esc(str(site['site_name']))}</h2><table>{body}</table>"
+            f"{site_name}</h2><table>{body}</table>"
             f'<p class="mecc-badge">{text.w("modelled_notice")}</p></div>'
         )
         folium.CircleMarker(
@@ -217,7 +218,7 @@ def site_layer(m, page) -> None:
             fill=True,
             fill_opacity=0.6,
             popup=folium.Popup(popup, max_width=320),
-            tooltip=esc(str(site["site_name"])),
+            tooltip=site_name,
         ).add_to(group)
     group.add_to(m)
 

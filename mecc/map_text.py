@@ -45,6 +45,11 @@ def esc(text: str) -> str:
     return html.escape(text).replace("{", "&#123;").replace("`", "&#96;").replace("\\", "&#92;")
 
 
+_FICTIONAL_TAG = re.compile(r"\s*\(fictional( demo country)?\)\s*$")
+"""The tag the demo data put after a name (:meth:`Text.retag`)."""
+DATA_TAG = "fictional_data_tag"
+"""The key of the tag of a label or source of the data (not a place)."""
+
 NODATA_PATTERN = (
     '<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>'
     '<pattern id="mecc-nodata" width="6" height="6" patternUnits="userSpaceOnUse" '
@@ -113,6 +118,23 @@ class Text:
 
     def num(self, value) -> str:
         return esc(self.number(value, self.words["not_defined"]))
+
+    def retag(self, text, key: str = "fictional_tag") -> str:
+        """``text`` with its trailing "(fictional)" tag in this language (plain text).
+
+        The demo data name places ``Joval (fictional)`` (``key`` ``fictional_tag``: "Joval
+        (nom fictif)"), label futures ``SSP2-4.5, 2050 (fictional)``
+        (``fictional_data_tag``: "(fictif)") and the country ``Mareva (fictional demo
+        country)`` (always ``fictional_country_tag``); a name without the tag is left as
+        it is, and so is every name in a language without the key.
+        """
+        text = str(text)
+        match = _FICTIONAL_TAG.search(text)
+        if match is None:
+            return text
+        key = "fictional_country_tag" if match.group(1) else key
+        words = self.words.get(key)
+        return f"{text[: match.start()]} ({words})" if words else text
 
     def hazard_text(self, hazard_id, summary) -> str:
         kind = summary.get("kind", "")
@@ -273,7 +295,7 @@ class Text:
         if "events" in kinds:
             notes.append(w("pmd_events_note"))
         note_items = "".join(f"<li>{n}</li>" for n in notes)
-        country = esc(str(run.summary.get("country", "")))
+        country = esc(self.retag(run.summary.get("country", "")))
         return (
             f'<div id="mecc-title" class="mecc-title" lang="{self.lang}">'
             f"<h1>{esc(title)}</h1>"
@@ -303,7 +325,7 @@ class Text:
 
         def cite(texts) -> str:
             numbers = []
-            for text in texts:
+            for text in (self.retag(t, DATA_TAG) for t in texts):
                 if text not in references:
                     references.append(text)
                 numbers.append(f"[{references.index(text) + 1}]")
@@ -351,7 +373,7 @@ class Text:
             file = esc(os.path.basename(str(given.get("file") or "")))
             file += f" ({esc(str(given['year']))})" if given.get("year") else ""
             source = given.get("attribution") or given.get("source")
-            source = esc(str(source)) if source else self.w("method_no_source")
+            source = esc(self.retag(source, DATA_TAG)) if source else self.w("method_no_source")
             line = self.filled(f"method_{key}", file=file, source=source)
             items.append(f'<li data-source="{key}">{line}</li>')
         listed = "".join(f"<li>[{k}] {esc(t)}</li>" for k, t in enumerate(references, start=1))
@@ -378,13 +400,13 @@ class Text:
         else:
             label = f"{self.w('role_other')} ({esc(role)})"
         extra = "".join(
-            f" · {esc(str(record[key]))}"
+            f" · {esc(self.retag(record[key], DATA_TAG))}"
             for key in ("source", "licence", "license")
             if record.get(key)
         )
         digest = esc(str(record.get("sha256", ""))[:12])
         name = esc(os.path.basename(str(record.get("path", ""))))
-        return f"{label}: {name}{extra} <code>{digest}</code>"
+        return f"{self.filled('role_line', role=label, file=name)}{extra} <code>{digest}</code>"
 
 
 def _value(figure, text) -> str:

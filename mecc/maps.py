@@ -160,7 +160,7 @@ class _Page:
         self.finest = max(run.levels)
         self.frame = run.levels[self.finest].reset_index(drop=True)
         self.codes = list(self.frame["zone_code"])
-        self.names = [str(n) for n in self.frame["zone_name"]]
+        self.names = [text.retag(n) for n in self.frame["zone_name"]]  # "(nom fictif)"
         self.base = find_base_dir(run, inputs_dir)
 
     # --- figures per zone ------------------------------------------------------------
@@ -231,7 +231,9 @@ class _Page:
         for (future_id, hazard_id), group in table.groupby(["future_id", "hazard_id"], sort=False):
             summary = run.summary.get("hazards", {}).get(hazard_id, {"kind": ""})
             rows = self.rows(group, hazard_id, future_id=future_id)
-            label = str(group["future_label"].iloc[0] or future_id)
+            label = self.text.retag(
+                group["future_label"].iloc[0] or future_id, "fictional_data_tag"
+            )
             figure = str(group["figure"].iloc[0])
             self.popups.append(self.text.future_popups(rows, self.names, hazard_id, summary, label))
             name = esc(future_layer_label(self.text.words, figure, label))
@@ -256,7 +258,7 @@ class _Page:
         from mecc import map_elements as el
 
         run, text = self.run, self.text
-        name = run.summary.get("name") or run.summary.get("country") or ""
+        name = text.retag(run.summary.get("name") or run.summary.get("country") or "")
         title = title or text.words["title"].format(name=name)
         west, south, east, north = self.frame.total_bounds
         m = folium.Map(

@@ -149,8 +149,9 @@ def test_about_panel_gives_the_population_sources(demo_folder, demo_maps, lang):
     )
     assert items["population"] == expected
     official = manifest["parameters"]["exposure"]["official"]
+    source = re.sub(r"\(fictional\)$", f"({words['fictional_data_tag']})", official["source"])
     expected = html.escape(words["method_official"]).format(
-        file=f"{official['file']} ({official['year']})", source=html.escape(official["source"])
+        file=f"{official['file']} ({official['year']})", source=html.escape(source)
     )
     assert items["official"] == expected
 

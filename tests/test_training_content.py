@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mecc.errors import ConfigError, InputFileError
+from mecc.errors import ConfigError, DataError, InputFileError
 from training_modules.catalogue import (
     LOCALES_DIR,
     QUESTION_KINDS,
@@ -277,11 +277,17 @@ def test_quiz_before_and_after():
 
 
 def test_sheets_for_another_module_variant_or_question_are_refused():
-    with pytest.raises(ConfigError, match="answers for m1_concepts, but the key is for m9_test"):
+    # the key is French: the reasons are in its language; another module or variant is a
+    # sheet that cannot be used (bad data), an unknown question bad usage of the key
+    with pytest.raises(
+        DataError, match="réponses pour m1_concepts, mais le corrigé est pour m9_test"
+    ):
         grade({**_sheet({}), "module": "m1_concepts"}, KEY)
-    with pytest.raises(ConfigError, match="answers for variant 2, but the key is for variant 0"):
+    with pytest.raises(
+        DataError, match="réponses pour la variante 2, mais le corrigé est pour la variante 0"
+    ):
         grade({**_sheet({}), "variant": 2}, KEY)
-    with pytest.raises(ConfigError, match=r"answers: unknown question\(s\) q7"):
+    with pytest.raises(ConfigError, match=r"answers: question\(s\) inconnue\(s\) : q7"):
         grade(_sheet({"q7": 1}), KEY)
 
 
@@ -403,9 +409,13 @@ def test_quiz_letters_are_normalised_like_choice_answers():
 
 
 def test_unknown_quiz_items_are_refused_like_unknown_questions():
-    with pytest.raises(ConfigError, match=r"answers.quiz_pre: unknown quiz item\(s\) p99"):
+    with pytest.raises(
+        ConfigError, match=r"answers.quiz_pre: item\(s\) de quiz inconnu\(s\) : p99"
+    ):
         grade(_sheet({}, quiz_pre={"p1": "a", "p99": "x"}), KEY)
-    with pytest.raises(ConfigError, match=r"answers.quiz_post: unknown quiz item\(s\) p7"):
+    with pytest.raises(
+        ConfigError, match=r"answers.quiz_post: item\(s\) de quiz inconnu\(s\) : p7"
+    ):
         grade(_sheet({}, quiz_post={"p7": "a"}), KEY)
 
 

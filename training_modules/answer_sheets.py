@@ -15,7 +15,11 @@
   if it were quoted; a line that cannot be read so, a tab or any other syntax error is
   one line in the key's language naming the file, the line and the fix;
 - a question (or any field) given twice is refused, naming the file, the field and the
-  two lines (YAML would silently keep the last one).
+  two lines (YAML would silently keep the last one);
+- what is wrong with a sheet is said in the key's language (the facilitator reads it in
+  the class table), and the class table prints its numbers in that language's format;
+  a bad ``--out`` for the grades (:func:`check_out_path`) is a usage error in English,
+  as every mecc option error.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from __future__ import annotations
 import codecs
 import functools
 import glob
+import math
+import numbers
 import os
 import re
 from pathlib import Path
@@ -30,17 +36,20 @@ from pathlib import Path
 import yaml
 from yaml.constructor import ConstructorError
 
-from mecc.errors import ConfigError, InputFileError, did_you_mean
+from mecc.errors import ConfigError, InputFileError, OutputExistsError, did_you_mean
 from training_modules.key import KEY_KIND, check_key, variant_number
 
 __all__ = [
     "SHEET_KIND",
     "SheetText",
+    "check_out_path",
     "load_answer_file",
+    "number_text",
     "read_key",
     "read_sheet",
     "say",
     "sheet_of",
+    "sheet_variant",
 ]
 
 SHEET_KIND = "mecc_training_answers"
@@ -66,7 +75,9 @@ class SheetText(str):
 
 
 @functools.lru_cache
-def _locale_grading(lang: str) -> dict:
+def _locale_common(lang: str) -> dict:
+    """The training locale ``lang``'s ``common.yaml`` shipped with the toolkit ({} when
+    there is none)."""
     if not re.fullmatch(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*", lang):
         return {}
     path = LOCALES / lang / "common.yaml"
@@ -74,7 +85,17 @@ def _locale_grading(lang: str) -> dict:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError):
         return {}
-    return data.get("grading") or {}
+    return data if isinstance(data, dict) else {}
+
+
+def _locale_grading(lang: str) -> dict:
+    return _locale_common(lang).get("grading") or {}
+
+
+def _languages(key: dict | None) -> tuple:
+    """The key's language, its primary subtag, then English (the fallbacks of a word)."""
+    lang = str((key or {}).get("lang") or "en")
+    return lang, lang.split("-")[0], "en"
 
 
 class _Fields(dict):
@@ -91,11 +112,27 @@ def say(key: dict | None, name: str, **fields) -> str:
     """
     key = key or {}
     text = (key.get("messages") or {}).get(name)
-    lang = str(key.get("lang") or "en")
-    for candidate in (lang, lang.split("-")[0], "en"):
+    for candidate in _languages(key):
         if text is None:
             text = _locale_grading(candidate).get(name)
     return str(text or name).format_map(_Fields(fields))
+
+
+def number_text(key: dict | None, value) -> str:
+    """A number of the grades (points, a percentage) in the key's language: ``6``,
+    ``1,5``, ``66,7`` in French; no trailing ``.0``, thousands grouped.
+
+    The marks are the key's ``number_format``, else those of the training locale of its
+    language (``number`` in ``common.yaml``), else English.
+    """
+    marks = dict((key or {}).get("number_format") or {})
+    for candidate in _languages(key):
+        for mark, default in (_locale_common(candidate).get("number") or {}).items():
+            marks.setdefault(mark, default)
+    value = float(value)
+    text = f"{value:,.0f}" if value.is_integer() else f"{value:,.6g}"
+    decimal, group = marks.get("decimal") or ".", marks.get("group") or ""
+    return text.replace(",", "\0").replace(".", decimal).replace("\0", group)
 
 
 def keyed_table(rows: list, key: dict):
@@ -104,22 +141,33 @@ def keyed_table(rows: list, key: dict):
     import pandas as pd
 
     table = pd.DataFrame(rows)
-    table.attrs["key"] = {"lang": key.get("lang"), "messages": key.get("messages") or {}}
+    table.attrs["key"] = {
+        "lang": key.get("lang"),
+        "messages": key.get("messages") or {},
+        "number_format": key.get("number_format") or {},
+    }
     return table
 
 
 def shown_table(table):
     """The class table as ``mecc training check`` prints it: column headers in the key's
-    language (``grading.col_<column>``; question ids as they are) and empty cells (no
-    quiz, no error) as the key's ``empty`` mark ("—"), never "None" or "NaN". The CSV of
-    ``--out`` keeps the column ids and leaves empty cells blank.
+    language (``grading.col_<column>``; question ids as they are), numbers in its number
+    format (:func:`number_text`: ``6``, ``1,5``, not ``6.0``) and empty cells (no quiz, no
+    error) as the key's ``empty`` mark ("—"), never "None" or "NaN". The CSV of ``--out``
+    keeps the column ids, numbers as a program reads them and empty cells blank.
 
     ``table`` is :func:`training_modules.grading.class_table`'s (a :func:`keyed_table`).
     """
     key = table.attrs.get("key") or {}
     shown = table.astype(object).where(table.notna(), say(key, "empty"))
+    shown = shown.map(lambda v: number_text(key, v) if _is_number(v) else v)
     names = {column: say(key, f"col_{column}") for column in table.columns}
     return shown.rename(columns={c: n for c, n in names.items() if n != f"col_{c}"})
+
+
+def _is_number(value) -> bool:
+    """A finite number of the table (not a boolean, not text)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
 
 
 # -------------------------------------------------------------------- encodings
@@ -317,7 +365,7 @@ def load_answer_file(path, key: dict | None = None) -> dict:
     except (yaml.YAMLError, ConstructorError) as error:
         raise ConfigError(f"{path}: {_syntax_message(error, key)}") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping (an answer sheet or an answer key)")
+        raise ConfigError(f"{path}: {say(key, 'not_mapping')}")
     return data
 
 
@@ -364,11 +412,12 @@ def read_sheet(path, key: dict | None = None) -> dict:
     ``key``, the key it will be graded against, gives the language of the messages and
     of the encoding fallback (see :func:`load_answer_file`).
     """
-    return sheet_of(load_answer_file(path, key), path)
+    return sheet_of(load_answer_file(path, key), path, key)
 
 
-def sheet_of(data: dict, path) -> dict:
-    """The sheet in ``data`` (as read from ``path``), its fields checked."""
+def sheet_of(data: dict, path, key: dict | None = None) -> dict:
+    """The sheet in ``data`` (as read from ``path``), its fields checked; what is wrong is
+    said in the language of ``key``, the key it will be graded against."""
     if data.get("kind") == KEY_KIND:
         check_key(data, path)
         quiz = {q: e.get("answer") for q, e in (data.get("quiz") or {}).items()}
@@ -381,13 +430,73 @@ def sheet_of(data: dict, path) -> dict:
             "quiz_post": dict(quiz),
         }
     if data.get("kind") != SHEET_KIND:
-        raise ConfigError(f"{path}.kind: expected {SHEET_KIND} (the pack's answer_sheet.yaml)")
+        raise ConfigError(f"{path}.kind: {say(key, 'not_sheet', sheet_kind=SHEET_KIND)}")
     answers = data.get("answers")
     if answers is not None and not isinstance(answers, dict):
-        raise ConfigError(f"{path}.answers: expected a mapping of question ids to answers")
+        raise ConfigError(f"{path}.answers: {say(key, 'answers_not_mapping')}")
     for name in ("quiz_pre", "quiz_post"):
         if data.get(name) is not None and not isinstance(data[name], dict):
-            raise ConfigError(f"{path}.{name}: expected a mapping of quiz ids to letters")
+            raise ConfigError(f"{path}.{name}: {say(key, 'quiz_not_mapping')}")
     if data.get("variant") is not None:
-        variant_number(data["variant"], f"{path}.variant")
+        sheet_variant(data["variant"], f"{path}.variant", key)
     return data
+
+
+def sheet_variant(value, where: str, key: dict | None = None) -> int:
+    """A sheet's group variant as an int (:func:`~training_modules.key.variant_number`),
+    or a :class:`~mecc.errors.ConfigError` naming ``where`` in the key's language."""
+    try:
+        return variant_number(value, where)
+    except ConfigError:
+        raise ConfigError(f"{where}: {say(key, 'bad_variant', value=repr(value))}") from None
+
+
+# ------------------------------------------------------ where the grades go
+
+
+def check_out_path(out_path: Path, inputs: list, overwrite: bool) -> None:
+    """Refuse an ``--out`` that is an input of this grading (``(role, path)`` pairs), an
+    answer key or an answer sheet (of any grading), a folder, or a file that exists
+    without ``overwrite``: bad usage, one line in English like the toolkit's other
+    option errors."""
+    target = out_path.resolve()
+    for role, path in inputs:
+        path = Path(path)
+        same = target == path.resolve()
+        if not same and out_path.exists() and path.exists():
+            same = out_path.samefile(path)
+        if same:
+            raise ConfigError(
+                f"--out {out_path}: is {role}; write the grades to another file "
+                "(--overwrite never replaces an input)"
+            )
+    kind = _answer_file(out_path)
+    if kind:
+        raise ConfigError(
+            f"--out {out_path}: is {kind}; write the grades to another file "
+            "(--overwrite never replaces an answer key or an answer sheet)"
+        )
+    if out_path.is_dir():
+        raise OutputExistsError(
+            f"--out {out_path}: is a folder; give a file name such as grades.csv"
+        )
+    if out_path.exists() and not overwrite:
+        raise OutputExistsError(f"--out {out_path}: file exists; use --overwrite to replace it")
+
+
+_ANSWER_KINDS = re.compile(rf"\bkind\s*:\s*['\"]?({KEY_KIND}|{SHEET_KIND})\b")
+
+
+def _answer_file(path: Path) -> str | None:
+    """What the file is when it is an answer key or an answer sheet (known by its
+    ``kind``, whatever its name), else None."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(1 << 20)
+    except OSError:
+        return None  # missing, or a folder
+    utf16 = head[:2] in (b"\xff\xfe", b"\xfe\xff")
+    match = _ANSWER_KINDS.search(head.decode("utf-16" if utf16 else "utf-8", errors="replace"))
+    if match is None:
+        return None
+    return "an answer key" if match.group(1) == KEY_KIND else "an answer sheet"

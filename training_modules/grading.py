@@ -31,8 +31,11 @@ folder into one table (CSV, UTF-8 with BOM; answer keys in the folder are skippe
 the file, the sure score and the provisional points apart, pre/post quiz scores, the
 questions whose answer was unreadable and the notes; a sheet
 that cannot be graded is listed with its reason, the others are still graded, and the
-command then fails. ``--out`` is never an answer key or an answer sheet (whichever
-grading they belong to), and an existing file is replaced only with ``overwrite``.
+command then fails (a sheet for another module or variant is bad data, exit 1). The
+reasons and that last line are in the key's language, as the printed table's numbers
+(``2,5`` in French; the CSV keeps ``2.5``). ``--out`` is never an answer key or an
+answer sheet (whichever grading they belong to), and an existing file is replaced only
+with ``overwrite`` (:func:`~training_modules.answer_sheets.check_out_path`).
 """
 
 from __future__ import annotations
@@ -44,18 +47,20 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mecc.errors import ConfigError, InputFileError, MeccError, OutputExistsError
+from mecc.errors import ConfigError, DataError, InputFileError, MeccError
 from training_modules.answer_sheets import (
-    SHEET_KIND,
     SheetText,
+    check_out_path,
     keyed_table,
     load_answer_file,
+    number_text,
     read_key,
     read_sheet,
     say,
     sheet_of,
+    sheet_variant,
 )
-from training_modules.key import KEY_KIND, tolerance_of, variant_number
+from training_modules.key import KEY_KIND, tolerance_of
 from training_modules.rubric import grade_rubric
 
 __all__ = ["Grade", "check_answers", "grade", "read_key", "read_sheet"]
@@ -92,9 +97,8 @@ class Grade:
         return say(self.key, name, **fields)
 
     def points(self, value: float) -> str:
-        """Points as ``1.5``, with the decimal mark of the key's language."""
-        decimal = (self.key.get("number_format") or {}).get("decimal") or "."
-        return f"{value:g}".replace(".", decimal)
+        """Points as ``1.5`` (``1,5``) in the key's language (:func:`number_text`)."""
+        return number_text(self.key, value)
 
     @property
     def summary(self) -> str:
@@ -386,31 +390,31 @@ def _quiz_score(answers, quiz, key=None, name="quiz", notes=None) -> float | Non
 
 
 def grade(sheet: dict, key: dict, where: str = "answers") -> Grade:
-    """Grade one answer sheet (as read by :func:`read_sheet`) against a key."""
+    """Grade one answer sheet (as read by :func:`read_sheet`) against a key.
+
+    A sheet for another module or variant is a :class:`~mecc.errors.DataError` (a file
+    that cannot be used with this key); an unknown question, quiz item or rubric
+    criterion a :class:`~mecc.errors.ConfigError`; both one line naming the sheet (and
+    the field) in the key's language, as the facilitator reads it in the class table.
+    """
     if sheet.get("module") and sheet["module"] != key.get("module"):
-        raise ConfigError(
-            f"{where}: answers for {sheet['module']}, but the key is for {key.get('module')}"
-        )
+        found = {"sheet_module": sheet["module"], "key_module": key.get("module")}
+        raise DataError(f"{where}: {say(key, 'wrong_module', **found)}")
     if sheet.get("variant") is not None:
-        variant = variant_number(sheet["variant"], f"{where}.variant")
+        variant = sheet_variant(sheet["variant"], f"{where}.variant", key)
         if variant != (key.get("variant") or 0):
-            raise ConfigError(
-                f"{where}: answers for variant {variant}, but the key is for variant "
-                f"{key.get('variant') or 0}"
-            )
+            found = {"sheet_variant": variant, "key_variant": key.get("variant") or 0}
+            raise DataError(f"{where}: {say(key, 'wrong_variant', **found)}")
     answers = sheet.get("answers") or {}
-    unknown = set(answers) - set(key["questions"])
+    unknown = ", ".join(sorted(map(str, set(answers) - set(key["questions"]))))
     if unknown:
-        raise ConfigError(
-            f"{where}.answers: unknown question(s) {', '.join(sorted(map(str, unknown)))}"
-        )
+        raise ConfigError(f"{where}.answers: {say(key, 'unknown_questions', question_ids=unknown)}")
     quiz = key.get("quiz") or {}
     for name in ("quiz_pre", "quiz_post"):
-        unknown = set(sheet.get(name) or {}) - set(quiz)
+        unknown = ", ".join(sorted(map(str, set(sheet.get(name) or {}) - set(quiz))))
         if unknown:
-            raise ConfigError(
-                f"{where}.{name}: unknown quiz item(s) {', '.join(sorted(map(str, unknown)))}"
-            )
+            raise ConfigError(f"{where}.{name}: {say(key, 'unknown_quiz', quiz_ids=unknown)}")
+    _check_rubric_points(answers, key, where)
     results = [
         _grade_question(q, e, answers.get(q), key, where) for q, e in key["questions"].items()
     ]
@@ -429,6 +433,28 @@ def grade(sheet: dict, key: dict, where: str = "answers") -> Grade:
         notes=[*(n for r in results for n in r.pop("notes", [])), *notes],
         key={k: key[k] for k in ("lang", "messages", "number_format") if k in key},
     )
+
+
+def _check_rubric_points(answers: dict, key: dict, where: str) -> None:
+    """Refuse a facilitator's rubric points (``{rubric: {c1: 2}}``) for a criterion the
+    question does not have, or not written as a number, in the key's language."""
+    number_format = key.get("number_format") or {}
+    for qid, entry in key["questions"].items():
+        value = answers.get(qid)
+        given = value.get("rubric") if isinstance(value, dict) else None
+        if entry.get("kind") != "rubric" or not isinstance(given, dict):
+            continue
+        at = f"{where}.answers.{qid}.rubric"
+        criteria = entry.get("criteria") or {}
+        unknown = sorted(str(c) for c in given if c not in criteria)
+        if unknown:
+            names = {"criteria": ", ".join(unknown), "known": ", ".join(map(str, criteria))}
+            raise ConfigError(f"{at}: {say(key, 'unknown_criterion', **names)}")
+        for criterion, raw in given.items():
+            if raw not in (None, "") and parse_number(raw, number_format) is None:
+                raise ConfigError(
+                    f"{at}.{criterion}: {say(key, 'points_not_number', value=repr(raw))}"
+                )
 
 
 def class_table(grades: list, key: dict, failed=()):
@@ -459,51 +485,6 @@ def class_table(grades: list, key: dict, failed=()):
         rows.append(row)
     rows += [{"participant": "", "file": Path(p).name, "error": reason} for p, reason in failed]
     return keyed_table(rows, key)  # keeps the key's language for its headers
-
-
-def _check_out_path(out_path: Path, inputs: list, overwrite: bool) -> None:
-    """Refuse an ``--out`` that is an input of this grading, or exists without overwrite."""
-    target = out_path.resolve()
-    for role, path in inputs:
-        path = Path(path)
-        same = target == path.resolve()
-        if not same and out_path.exists() and path.exists():
-            same = out_path.samefile(path)
-        if same:
-            raise ConfigError(
-                f"--out {out_path}: is {role}; write the grades to another file "
-                "(--overwrite never replaces an input)"
-            )
-    kind = _answer_file(out_path)
-    if kind:
-        raise ConfigError(
-            f"--out {out_path}: is {kind}; write the grades to another file "
-            "(--overwrite never replaces an answer key or an answer sheet)"
-        )
-    if out_path.is_dir():
-        raise OutputExistsError(
-            f"--out {out_path}: is a folder; give a file name such as grades.csv"
-        )
-    if out_path.exists() and not overwrite:
-        raise OutputExistsError(f"--out {out_path}: file exists; use --overwrite to replace it")
-
-
-_ANSWER_KINDS = re.compile(rf"\bkind\s*:\s*['\"]?({KEY_KIND}|{SHEET_KIND})\b")
-
-
-def _answer_file(path: Path) -> str | None:
-    """What the file is when it is an answer key or an answer sheet (known by its
-    ``kind``, whatever its name), else None."""
-    try:
-        with open(path, "rb") as file:
-            head = file.read(1 << 20)
-    except OSError:
-        return None  # missing, or a folder
-    utf16 = head[:2] in (b"\xff\xfe", b"\xfe\xff")
-    match = _ANSWER_KINDS.search(head.decode("utf-16" if utf16 else "utf-8", errors="replace"))
-    if match is None:
-        return None
-    return "an answer key" if match.group(1) == KEY_KIND else "an answer sheet"
 
 
 def check_answers(answers=None, key_path=None, class_dir=None, out_path=None, overwrite=False):
@@ -553,7 +534,7 @@ def check_answers(answers=None, key_path=None, class_dir=None, out_path=None, ov
         inputs = [("the answer key", key_path)] + [
             ("an answer sheet being graded", p) for p in paths
         ]
-        _check_out_path(out_path, inputs, overwrite)
+        check_out_path(out_path, inputs, overwrite)
     key = read_key(key_path)
     if class_dir is None:
         grades, failed = [grade(read_sheet(paths[0], key), key, str(paths[0]))], []
@@ -569,13 +550,12 @@ def check_answers(answers=None, key_path=None, class_dir=None, out_path=None, ov
         partial.replace(out_path)
     if failed:
         worst = max((error for _, error in failed), key=lambda error: error.exit_code)
-        kept = f"in {out_path}" if out_path else "in the table above (--out FILE keeps it)"
-        others = f"; the other sheets are graded {kept}" if grades else ""
+        others = ""
+        if grades:
+            others = say(key, "others_in", out=out_path) if out_path else say(key, "others_above")
         reasons = "; ".join(str(error) for _, error in failed)
-        error = type(worst)(
-            f"{len(failed)} of {len(failed) + len(grades)} answer sheet(s) not graded: "
-            f"{reasons}{others}"
-        )
+        count = {"failed": len(failed), "sheets": len(failed) + len(grades), "reasons": reasons}
+        error = type(worst)(say(key, "not_graded", **count) + others)
         error.table = table  # the command still shows the graded sheets
         raise error
     return grades, table
@@ -589,7 +569,7 @@ def _grade_class(paths: list, key: dict) -> tuple[list, list]:
         try:
             data = load_answer_file(path, key)
             if data.get("kind") != KEY_KIND:
-                grades.append(grade(sheet_of(data, path), key, str(path)))
+                grades.append(grade(sheet_of(data, path, key), key, str(path)))
         except MeccError as error:
             failed.append((path, error))
     if not grades and not failed:

@@ -464,14 +464,17 @@ def _curve_text(words: Words, curve: dict, unit) -> str:
 
 def _layer_names(item: _Computed, map_lang: str) -> dict:
     """Name -> the map's name of each layer the module names, in the map's language,
-    from the map's own labels (so the words quote what ``mecc map`` shows)."""
+    from the map's own labels (so the words quote what ``mecc map`` shows, a future's
+    "(fictional)" tag in the map's words too: :meth:`mecc.map_text.Text.retag`)."""
     from mecc.map_data import labels
+    from mecc.map_text import DATA_TAG, Text
 
+    words = labels(map_lang)
+    shown = Text(words, map_lang)
     futures = {
-        future_id: future.get("label", future_id)
+        future_id: shown.retag(future.get("label", future_id), DATA_TAG)
         for future_id, future in (item.facts.summary.get("futures") or {}).items()
     }
-    words = labels(map_lang)
     return {
         name: layer_name(spec, words, futures)
         for name, spec in named_layers(item.module, item.facts.knobs).items()
