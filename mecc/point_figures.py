@@ -99,36 +99,19 @@ def overlay_components(hazard, combined, people, zone, part, cell_out, band_weig
     """
     weights = hazard.band_weight if band_weight is None else band_weight
     thresholds = np.asarray(hazard.exposure_threshold, dtype=np.float64)
-    overlay_combined(
-        people,
-        zone,
-        combined,
-        *hazard.curves,
-        thresholds,
-        hazard.combine_max,
-        weights,
-        part.exposed,
-        part.displaced,
-        part.no_hazard_data,
-        cell_out,
-    )
     spare = np.zeros_like(part.exposed)  # exposure, missing data: the central pass's
-    for v, curves in enumerate(hazard.variant_curves, start=1):
-        displaced = np.zeros((*part.exposed.shape, 1))
-        overlay_combined(
-            people,
-            zone,
-            combined,
-            *curves,
-            thresholds,
-            hazard.combine_max,
-            weights,
-            spare,
-            displaced,
-            spare,
-            _EMPTY2,
+    for v, curves in enumerate([hazard.curves, *hazard.variant_curves]):
+        displaced = part.displaced if v == 0 else np.zeros((*part.exposed.shape, 1))
+        outputs = (
+            (part.exposed, displaced, part.no_hazard_data, cell_out)
+            if v == 0
+            else (spare, displaced, spare, _EMPTY2)
         )
-        part.displaced[:, :, v] += displaced[:, :, 0]
+        overlay_combined(
+            people, zone, combined, *curves, thresholds, hazard.combine_max, weights, *outputs
+        )
+        if v:
+            part.displaced[:, :, v] += displaced[:, :, 0]
 
 
 def combined_figures_per_person(hazard, window, rows, cols, where, combined, people):

@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from mecc.exceedance import EXCEEDANCE_COLUMNS
+
 __all__ = ["slow_onset_tables"]
 
 RELOCATION_LABEL = (
@@ -123,15 +125,6 @@ def slow_onset_tables(hazard, sums, zones, population, result_class):
     summary["bands"] = band_frame.drop(columns=["hazard_id", "frequency", "return_period"]).to_dict(
         "records"
     )
-    exceedance = pd.DataFrame(
-        columns=[
-            "hazard_id",
-            "zone_code",
-            "level",
-            "return_period",
-            "exceedance_frequency",
-            "displaced",
-        ]
-    )
+    exceedance = pd.DataFrame(columns=EXCEEDANCE_COLUMNS)  # none: no frequencies
     arrays = {"rows": rows, "metrics": metrics, "national": national}
     return result_class(summary, frame, zones_bands, band_frame, exceedance, arrays)
