@@ -25,11 +25,13 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from affine import Affine
 
 from mecc.run import run_country
 from tests._run_inputs import DEPTH, basic_case, cell_box, event_hazard, write_run, write_zones
 from tests.conftest import write_raster
+from tests.test_slow_onset import DEM
+from tests.test_slow_onset import PEOPLE as RESIDENTS
+from tests.test_slow_onset import T as COAST
 
 COLUMNS = np.array([280.0, 320.0, 360.0, 400.0])  # people per column
 GROWTH = 1.5
@@ -310,25 +312,6 @@ def test_compare_two_runs_with_a_level0_unit_and_people_outside(tmp_path, cli):
 
 # tests/test_slow_onset.py's coast: the sea (left), a plain joined to it, a 4 m ridge and
 # an enclosed hollow below sea level; SPEI per column for the drought
-COAST = Affine(0.01, 0, 20.0, 0, -0.01, 40.0)
-DEM = np.array(
-    [
-        [-5.0, 2.0, 2.0, 4.0, 3.0, 3.0, 3.0],
-        [-5.0, 0.4, 1.2, 4.0, -0.5, -0.2, 3.0],
-        [-5.0, 0.6, 0.9, 4.0, -0.8, 0.1, 3.0],
-        [-5.0, 1.8, 2.4, 4.0, -0.3, 0.5, 3.0],
-        [-5.0, 2.0, 2.0, 4.0, 3.0, 3.0, 3.0],
-    ]
-)
-RESIDENTS = np.array(
-    [
-        [0.0, 1.0, 1.0, 5.0, 7.0, 7.0, 7.0],
-        [0.0, 10.0, 20.0, 5.0, 100.0, 100.0, 7.0],
-        [0.0, 30.0, 40.0, 5.0, 100.0, 100.0, 7.0],
-        [0.0, 50.0, 60.0, 5.0, 100.0, 100.0, 7.0],
-        [0.0, 1.0, 1.0, 5.0, 7.0, 7.0, 7.0],
-    ]
-)
 SPEI = np.array([[-0.5, -1.2, -1.6, -2.5, np.nan, 0.3, -1.0]] * 5)
 
 

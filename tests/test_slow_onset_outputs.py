@@ -22,30 +22,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import rasterio
-from affine import Affine
 
 from mecc.errors import DataError
+from tests.test_slow_onset import DEM, PEOPLE, T
 
-T = Affine(0.01, 0, 20.0, 0, -0.01, 40.0)
-# the sea (column 0), a coastal plain (columns 1-2), a 4 m ridge, an enclosed hollow
-DEM = np.array(
-    [
-        [-5.0, 2.0, 2.0, 4.0, 3.0, 3.0, 3.0],
-        [-5.0, 0.4, 1.2, 4.0, -0.5, -0.2, 3.0],
-        [-5.0, 0.6, 0.9, 4.0, -0.8, 0.1, 3.0],
-        [-5.0, 1.8, 2.4, 4.0, -0.3, 0.5, 3.0],
-        [-5.0, 2.0, 2.0, 4.0, 3.0, 3.0, 3.0],
-    ]
-)
-PEOPLE = np.array(
-    [
-        [0.0, 1.0, 1.0, 5.0, 7.0, 7.0, 7.0],
-        [0.0, 10.0, 20.0, 5.0, 100.0, 100.0, 7.0],
-        [0.0, 30.0, 40.0, 5.0, 100.0, 100.0, 7.0],
-        [0.0, 50.0, 60.0, 5.0, 100.0, 100.0, 7.0],
-        [0.0, 1.0, 1.0, 5.0, 7.0, 7.0, 7.0],
-    ]
-)
+# tests/test_slow_onset.py's coast: the sea (column 0), a coastal plain (columns 1-2), a 4 m
+# ridge, an enclosed hollow
 # SPEI per column: deficit 0.5 (none), 1.2 moderate, 1.6 severe, 2.5 extreme, no data,
 # -0.3 (none), 1.0 moderate (the class bound itself)
 SPEI = np.array([[-0.5, -1.2, -1.6, -2.5, np.nan, 0.3, -1.0]] * 5)
