@@ -468,14 +468,44 @@ def sendai_b1_parts(run, hazard_id) -> dict:
     return {code: tuple(names) for code, names in parts.items()}
 
 
-def _sendai_table(run):
-    """sendai.csv of the run as text columns (None without one)."""
-    path = run.run_dir / "sendai.csv"
-    if not path.is_file():
-        return None
-    from mecc.run_folder import read_run_table  # names as written (quotes off)
+SENDAI_COLUMNS = frozenset(
+    ("admin_code", "indicator_code", "per_100k", "measure", "band", "hazard_id")
+    + ("breakdown", "sex", "age_group", "disability", "income_group")
+)
+"""The columns of sendai.csv the popups read (B-1 and its parts, for everyone)."""
 
-    return read_run_table(run.run_dir, "sendai.csv", dtype=str, keep_default_na=False)
+
+def _sendai_table(run):
+    """sendai.csv of the run as text columns (None without one), read once per run.
+
+    The popups ask for it per hazard and level; a national table of 40,000 units holds
+    millions of rows, so it is checked (``run_folder.check_table``: UTF-8, not cut short)
+    and read with pandas alone, and kept.
+    """
+    cached = getattr(run, "_sendai_csv", False)
+    if cached is not False:
+        return cached
+    path = run.run_dir / "sendai.csv"
+    table = None
+    if path.is_file():
+        import pandas as pd
+
+        from mecc.csv_files import unescaped_cells  # names as written (quotes off)
+        from mecc.run_folder import RUN_TABLES, check_table
+
+        check_table(path, RUN_TABLES.get(path.name, ()))  # UTF-8, not cut short (cheap)
+        table = pd.read_csv(
+            path,
+            encoding="utf-8-sig",
+            dtype=str,
+            keep_default_na=False,
+            usecols=lambda column: column in SENDAI_COLUMNS,
+        )
+        if "indicator_code" in table.columns:  # B-1 and its parts: the popups' rows only
+            table = table[table["indicator_code"].isin(("B-1", *B1_PARTS))]
+        table = unescaped_cells(table.reset_index(drop=True))
+    run._sendai_csv = table
+    return table
 
 
 def _b1_rows(table, run, hazard_id, indicator="B-1"):

@@ -397,9 +397,13 @@ def _read_sendai(path: Path) -> dict:
         return {}
     import pandas as pd
 
-    from mecc.run_folder import read_run_table  # checked: UTF-8, not cut short
+    from mecc.csv_files import unescaped_cells  # names as written (quotes off)
+    from mecc.run_folder import RUN_TABLES, check_table
 
-    table = read_run_table(path.parent, path.name, dtype=str, keep_default_na=False)
+    check_table(path, RUN_TABLES.get(path.name, ()))  # UTF-8, not cut short (cheap)
+    table = unescaped_cells(  # then pandas alone: millions of rows for a national table
+        pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    )
     if not {"admin_code", "indicator_code"} <= set(table.columns):
         return {}
     for column in ("breakdown", "sex", "age_group", "disability", "income_group"):

@@ -160,12 +160,25 @@ def test_mecc_readers_give_the_names_back(hostile_run):
     assert set(NAMES) <= set(sendai["admin_name"])  # the profiles' reader
     assert "=B" in set(sendai["admin_code"])
     check_results(hostile_run)  # the codes of zones.csv are results.nc's ('=B', not "'=B")
-    # the map's Sendai table (B-1 parts in the popups) gives the codes as written too
+
+
+def test_the_maps_sendai_rows_give_the_codes_as_written(tmp_path):
+    """The popups' B-1 rows (map_text._sendai_table, read once per run): a code written
+    quoted ("'=B") is read as given ("=B"); rows of other indicators are left out."""
     from types import SimpleNamespace
 
     from mecc.map_text import _sendai_table
 
-    assert "=B" in set(_sendai_table(SimpleNamespace(run_dir=hostile_run))["admin_code"])
+    (tmp_path / "sendai.csv").write_text(
+        "\ufeffadmin_code,admin_name,indicator_code,per_100k\n"
+        "'=B,'=Sud,B-1,12.5\nA,Nord,B-5,3\nA,Nord,D-1,4\n",
+        encoding="utf-8",
+    )
+    run = SimpleNamespace(run_dir=tmp_path)
+    table = _sendai_table(run)
+    assert table["admin_code"].tolist() == ["=B", "A"]
+    assert table["per_100k"].tolist() == ["12.5", "3"]  # text, as the popups read it
+    assert "admin_name" not in table.columns and _sendai_table(run) is table  # kept
 
 
 def test_report_sendai_rebuilds_the_quoted_csvs_byte_for_byte(hostile_run, tmp_path, cli):
