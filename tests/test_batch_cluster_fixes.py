@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -122,8 +123,6 @@ def test_a_killed_process_fails_its_own_run_only(tmp_path):
 def test_a_stopped_dask_batch_ends_its_tasks_and_leaves_no_staging(tmp_path, monkeypatch):
     """Stopped while a run was writing, the task ran on: its run folder appeared after
     the batch had stopped, or its hidden staging folder stayed."""
-    import _thread
-
     from distributed import Client, LocalCluster
 
     import mecc.run
@@ -153,7 +152,9 @@ def test_a_stopped_dask_batch_ends_its_tasks_and_leaves_no_staging(tmp_path, mon
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline and not list(out.glob(".*.partial-*")):
                 time.sleep(0.02)
-            _thread.interrupt_main()
+            # a real SIGINT (as Ctrl-C sends): it wakes the main thread from a blocking
+            # wait, where _thread.interrupt_main only sets a flag checked after the wait
+            os.kill(os.getpid(), signal.SIGINT)
 
         watcher = threading.Thread(target=interrupt_when_staging)
         watcher.start()
