@@ -56,6 +56,9 @@ MISMATCH_TOLERANCE = 0.10
 (``|grid - official| / official``) above which :func:`warn_population_mismatch` warns:
 a few years of growth between the grid's year and the census's and the grid model's own
 error stay within it; beyond it the per-100,000 rates are skewed by the denominator."""
+MISMATCH_PEOPLE = 10.0
+"""Fewest people of difference :func:`warn_population_mismatch` names: below it a unit's
+difference is rounding and noise (a unit of 2 people with 2.3 on the grid is +15 %)."""
 SHARE_NAMES = {"livelihoods": "livelihood share", "early_warning": "early-warning share"}
 """How :func:`outside_share_note` names the share of a breakdown (else the group's share)."""
 
@@ -218,18 +221,21 @@ def warn_population_mismatch(area_list: list) -> str:
     with an official denominator differs from it by more than :data:`MISMATCH_TOLERANCE`,
     naming how many areas and the first three (in table order: the nation first) with
     both totals; returns the message (``""``: none). Areas with nobody on the grid (units that
-    received no cell, which the run reports apart) are not compared."""
+    received no cell, which the run reports apart) are not compared, nor differences of
+    fewer than :data:`MISMATCH_PEOPLE` people (a unit of 2 people off by 0.3 is noise)."""
     off = [
         a
         for a in area_list
         if a.official
         and a.grid > 0
         and abs(a.grid - a.denominator) > MISMATCH_TOLERANCE * a.denominator
+        and abs(a.grid - a.denominator) >= MISMATCH_PEOPLE
     ]
     if not off:
         return ""
     shown = "; ".join(
-        f"{a.code}: {a.grid:,.0f} on the grid, {a.denominator:,.0f} official "
+        f"{a.code}: {a.grid:,.{1 if a.grid < 100 else 0}f} on the grid, "
+        f"{a.denominator:,.{1 if a.denominator < 100 else 0}f} official "
         f"({a.grid / a.denominator - 1:+.0%})"
         for a in off[:3]
     )

@@ -270,3 +270,21 @@ def test_the_outside_keeps_the_country_rows_size_instead_of_the_mean(tmp_path):
     about = pd.read_excel(out / "sendai.xlsx", sheet_name="About", header=None)
     size = about[about[0] == "Household size"].iloc[0, 1]
     assert "row with the country code" in size and "so does the outside" not in size
+
+
+def test_tiny_differences_are_not_named_and_small_counts_keep_a_decimal():
+    """A unit of 2 official people with 2.3 on the grid is +15 % but 0.3 people: noise, not
+    named (fewer than MISMATCH_PEOPLE); one of 50 official with 62.5 on the grid is."""
+    import warnings
+
+    from mecc.sendai_areas import MISMATCH_PEOPLE, Area, warn_population_mismatch
+
+    def area(code, grid, official):
+        return Area(1, code, code, "", [0], official, "official", 2020, official=True, grid=grid)
+
+    assert MISMATCH_PEOPLE == 10.0
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        assert warn_population_mismatch([area("T", 2.3, 2.0)]) == ""
+        message = warn_population_mismatch([area("T", 2.3, 2.0), area("S", 62.5, 50.0)])
+    assert "in 1 area(s) (S: 62.5 on the grid, 50.0 official (+25%))" in message
