@@ -123,7 +123,7 @@ class _Group(click.Group):
     def invoke(self, ctx):
         previous = _catch_signals()
         try:
-            with warnings_as_lines(ctx):  # printed before an error's line, if any
+            with warnings_as_lines(ctx):  # one line each; a failed command: its error alone
                 return super().invoke(ctx)
         except click.UsageError as error:
             raise _one_line(error) from None
