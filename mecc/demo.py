@@ -35,7 +35,6 @@ from pathlib import Path
 
 from mecc import demo_inputs as layers
 from mecc import demo_mobility
-from mecc.errors import OutputExistsError
 from mecc.outputs import OutputFolder, write_json
 
 __all__ = ["DEMO_COUNTRY", "build_demo", "write_demo_inputs"]
@@ -98,7 +97,7 @@ def build_demo(
     threads: int | None = None,
     progress=None,
     training=None,
-    participant_files=None,
+    keep_work=None,
 ) -> Path:
     """Write the demo inputs, run them and write the documents a country team reads.
 
@@ -120,11 +119,11 @@ def build_demo(
         ``training(folder) -> Path`` writes a training pack into the new ``folder`` (the
         CLI passes ``mecc training build``'s tool; mecc does not import the training
         modules, which sit above it). None: no ``training/``.
-    participant_files : callable, optional
-        ``participant_files(pack) -> [(file, why), ...]``: the participants' work in an
-        earlier pack. With ``overwrite``, a demo folder whose ``training/`` holds any is
-        refused before any work and again before it is replaced, as ``mecc training
-        build --overwrite`` refuses (``make demo`` always overwrites).
+    keep_work : callable, optional
+        ``keep_work(pack)`` refuses (one line) to replace a training pack that holds the
+        participants' work (filled-in answer sheets): with ``overwrite`` the demo's
+        ``training/`` is asked before any work and again before it is replaced, as
+        ``mecc training build --overwrite`` asks (``make demo`` always overwrites).
 
     Returns
     -------
@@ -137,7 +136,7 @@ def build_demo(
     report = progress or (lambda stage, done, total: None)
     folder = OutputFolder(out_dir, overwrite=overwrite, command="demo")
     if overwrite:
-        _refuse_losing_work(folder.target, participant_files)
+        _keep_work(folder.target, keep_work)
     with folder as staging:
         report("demo inputs", 0, 1)
         run_file = write_demo_inputs(staging / "inputs")
@@ -163,7 +162,7 @@ def build_demo(
             staging / "demo.json",
         )
         if overwrite:  # a sheet filled in while the demo was being built
-            _refuse_losing_work(folder.target, participant_files)
+            _keep_work(folder.target, keep_work)
     return folder.commit()
 
 
@@ -174,18 +173,7 @@ TRAINING_STAGE = "Building the training pack"
 """The progress stage of ``training/`` (shown as it is)."""
 
 
-def _refuse_losing_work(target: Path, participant_files) -> None:
-    """Refuse to replace a demo folder whose ``training/`` holds participants' work."""
-    pack = target / "training"
-    if participant_files is None or not pack.is_dir():
-        return
-    found = participant_files(pack)
-    if found:
-        name, why = found[0]
-        more = f" and {len(found) - 1} more file(s)" if len(found) > 1 else ""
-        raise OutputExistsError(
-            f"{pack}: holds {name} ({why}){more}, which --overwrite would delete with the "
-            "demo folder; move the participants' files out of it first (e.g. the filled-in "
-            "answer sheets to a class folder, for `mecc training check --class`), or write "
-            "the demo into a new --out folder"
-        )
+def _keep_work(target: Path, keep_work) -> None:
+    """Ask ``keep_work`` about the demo's ``training/`` folder, when there is one."""
+    if keep_work is not None and (target / "training").is_dir():
+        keep_work(target / "training")

@@ -176,7 +176,7 @@ def build_pack(
     read = [*locales, *([modules_dir] if modules_dir else [])]  # never replaced by the pack
     folder = OutputFolder(out_dir, overwrite=overwrite, keep=read, command="training build")
     if overwrite:
-        _refuse_losing_work(folder.target)
+        refuse_losing_work(folder.target)
     timings = {}
     with folder as staging:
         inputs = staging / "data" / scenario.INPUTS
@@ -221,7 +221,7 @@ def build_pack(
             staging / "pack.json",
         )
         if overwrite:  # a sheet filled in while the pack was being built
-            _refuse_losing_work(folder.target)
+            refuse_losing_work(folder.target)
     out = folder.commit()
     return PackResult(
         out, [c.module.id for c in computed], languages, variant, cache.computed, timings
@@ -324,8 +324,9 @@ def participant_files(pack) -> list:
     return found
 
 
-def _refuse_losing_work(target: Path) -> None:
-    """Refuse to replace a pack that holds participants' work (one line, exit code 2)."""
+def refuse_losing_work(target: Path) -> None:
+    """Refuse to replace a pack that holds participants' work (one line, exit code 2);
+    ``mecc demo`` asks it of its ``training/`` folder too."""
     if not target.is_dir():
         return
     found = participant_files(target)

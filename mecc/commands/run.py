@@ -262,9 +262,9 @@ def _demo_training(threads):
     """The demo's training pack: ``mecc training build`` with every module in English."""
     from functools import partial
 
-    from training_modules.pack import build_pack, participant_files
+    from training_modules.pack import build_pack, refuse_losing_work
 
-    return partial(build_pack, langs=list(DEMO_PACK_LANGS), threads=threads), participant_files
+    return partial(build_pack, langs=list(DEMO_PACK_LANGS), threads=threads), refuse_losing_work
 
 
 @click.command("demo")
@@ -294,7 +294,7 @@ def demo_command(ctx, out_dir, overwrite, threads, as_json):
     from mecc.demo import build_demo
 
     quiet = ctx.obj["quiet"]
-    training, participant_files = _demo_training(threads)
+    training, keep_work = _demo_training(threads)
     with StageBars(bars_wanted(quiet)) as bars:
         out = build_demo(
             out_dir,
@@ -302,7 +302,7 @@ def demo_command(ctx, out_dir, overwrite, threads, as_json):
             threads=threads,
             progress=bars,
             training=training,
-            participant_files=participant_files,
+            keep_work=keep_work,
         )
     run = out / "run"
     summary = _read_summary(run)
