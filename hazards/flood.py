@@ -28,13 +28,8 @@ Heights are metres: a DEM or HAND grid stating feet (GDAL band unit or a ``unit`
 Depth is NaN where the DEM (or the HAND grid) is nodata. Connectivity 8 lets water
 pass between diagonal neighbours; 4 only across cell edges.
 
-Undeclared nodata: a DEM (or HAND grid) holding heights below -500 m is refused. The
-lowest land on Earth is the Dead Sea shore, about -430 m (NASA Earth Observatory,
-"Dead Sea", and the Dead Sea's level in the 2010s: about -430 m below mean sea
-level), so such values are voids written without a nodata declaration, such as
-SRTM's -32768 or -9999. Read as ground they give depths of thousands of metres and
-act as sea or channel cells; the message names the file, the value and how to declare
-it (``gdal_edit.py -a_nodata VALUE file.tif``).
+Undeclared nodata: a DEM (or HAND grid) holding heights below -500 m, lower than any
+land on Earth, is refused (:mod:`hazards.heights`, which reads every height grid).
 """
 
 from __future__ import annotations
@@ -49,9 +44,10 @@ from pathlib import Path
 import numpy as np
 
 from hazards import scenarios
+from hazards.heights import LOWEST_GROUND_M, height_unit_factor, read_heights, read_on_grid
 from hazards.scenarios import earlier_grids, replace_files, target_grid, write_scenario_grid
 from mecc.errors import ConfigError, DataError, InputFileError, OutputExistsError, did_you_mean
-from mecc.grid import AlignedBands, GridSpec, source_positions
+from mecc.grid import GridSpec, source_positions
 from mecc.kernels import flood_fill_below, height_above_drainage, sample_nearest
 from mecc.raster_file import RasterFile
 
@@ -64,10 +60,6 @@ __all__ = [
     "write_flood",
 ]
 
-
-LOWEST_GROUND_M = -500.0
-"""Heights below this (m) are refused as undeclared nodata: the lowest land on Earth,
-the Dead Sea shore, is about -430 m (see the module note)."""
 
 # ------------------------------------------------------------------- validation
 
@@ -315,69 +307,6 @@ def _open(path, label: str) -> RasterFile:
     return RasterFile(path, f"{label} ({path})")
 
 
-def _read(raster: RasterFile, grid: GridSpec, resampling: str, role: str) -> np.ndarray:
-    """The whole first band on ``grid`` (flood fills are global: one array in memory);
-    errors name ``role`` ("dem", "river"...) and the path (added by AlignedBands)."""
-    from rasterio.windows import Window
-
-    window = Window(0, 0, grid.width, grid.height)
-    if raster.grid.same_as(grid):
-        return raster.read([1], window)[0]
-    return AlignedBands([(raster, 1)], grid, resampling, role).read(window)[0]
-
-
-HEIGHT_UNITS = {"m": 1.0, "metre": 1.0, "meter": 1.0, "metres": 1.0, "meters": 1.0}
-HEIGHT_UNITS |= {"ft": 0.3048, "foot": 0.3048, "feet": 0.3048, "international foot": 0.3048}
-HEIGHT_UNITS |= {"us survey foot": 1200 / 3937, "us_survey_foot": 1200 / 3937, "ftus": 1200 / 3937}
-"""Metres per unit of the heights a DEM or HAND grid may state (GDAL band unit or a
-``unit``/``units`` tag); a grid stating no unit is read as metres."""
-
-
-def _metres_per_unit(raster: RasterFile) -> tuple[float, str | None]:
-    """``(factor, unit)`` turning a height grid's values into metres; refuses a unit that
-    is not a length (a DEM in feet was read as metres: depths 3.3 times too small)."""
-    import rasterio
-
-    with rasterio.open(raster.path) as dataset:
-        tags = dataset.tags()
-        stated = [dataset.units[0] if dataset.units else None, tags.get("unit"), tags.get("units")]
-    unit = next((str(u).strip() for u in stated if u and str(u).strip()), None)
-    if unit is None:
-        return 1.0, None
-    factor = HEIGHT_UNITS.get(unit.lower())
-    if factor is None:
-        raise DataError(
-            f"{raster.label}: its heights are in {unit!r}; give them in metres or feet "
-            "(m, ft, US survey foot)"
-        )
-    return factor, unit
-
-
-def _heights(raster: RasterFile, grid: GridSpec, factor: float, what: str, role: str):
-    """A DEM or HAND file's heights in metres ``(on its own grid, on grid)`` (bilinear
-    where the grids differ; the same array when they do not), read once; heights below
-    :data:`LOWEST_GROUND_M` are refused first, on the file's own grid and in its own
-    unit: voids written without a nodata declaration."""
-    from rasterio.windows import Window
-
-    own = raster.read([1], Window(0, 0, raster.grid.width, raster.grid.height))[0]
-    with np.errstate(invalid="ignore"):
-        low = own * factor < LOWEST_GROUND_M
-    if low.any():
-        row, col = (int(i) for i in np.unravel_index(int(np.argmax(low)), low.shape))
-        value = own[row, col]  # as the file writes it
-        raise DataError(
-            f"{raster.label}: {what} value {value:g} (row {row + 1}, column {col + 1}, "
-            f"{int(low.sum())} cell(s)) is below {LOWEST_GROUND_M:g} m, lower than any land "
-            "on Earth (the Dead Sea shore is about -430 m): an undeclared nodata value? "
-            f"declare it, e.g. gdal_edit.py -a_nodata {value:g} {raster.path}"
-        )
-    own = own * factor
-    if raster.grid.same_as(grid):
-        return own, own
-    return own, _read(raster, grid, "bilinear", role) * factor
-
-
 def _sea_on(grid: GridSpec, raster: RasterFile, own: np.ndarray, connectivity: int):
     """``(sea on grid, its cells on the DEM's grid)``: the DEM's default sea found on its
     own grid, placed on ``grid`` by nearest cell. Cells of ``grid`` beyond the DEM are
@@ -446,8 +375,8 @@ def write_flood(
     scenarios.check_scenario_output(out_path, overwrite, inputs)
     dem_file = _open(dem_path, "dem")
     grid = dem_file.grid if like is None else target_grid(like=like)
-    factor, unit = _metres_per_unit(dem_file)
-    own, dem = _heights(dem_file, grid, factor, "elevation", "dem")
+    factor, unit = height_unit_factor(dem_file)
+    own, dem = read_heights(dem_file, grid, factor, "elevation", "dem")
     sea = None
     if mode == "water_level" and sources_path is None and not dem_file.grid.same_as(grid):
         sea, own_cells = _sea_on(grid, dem_file, own, connectivity)
@@ -470,11 +399,11 @@ def write_flood(
             source = _open(path, key)
             inputs[key] = Path(path).name
             if key == "hand":
-                factor, unit = _metres_per_unit(source)
-                arrays[key] = _heights(source, grid, factor, "height above drainage", key)[1]
+                factor, unit = height_unit_factor(source)
+                arrays[key] = read_heights(source, grid, factor, "height above drainage", key)[1]
                 units["hand"] = unit or "m (no unit stated)"
             else:
-                arrays[key] = _read(source, grid, resampling, key)
+                arrays[key] = read_on_grid(source, grid, resampling, key)
     names = {"dem": f"the DEM {dem_path}"}
     if sources_path is not None:
         names["sources"] = f"the sources mask {sources_path}"

@@ -175,9 +175,10 @@ def read_sea_level_rise(spec: dict, base_dir, where: str):
 
     The DEM is read as ``mecc hazard flood`` reads it (``hazards.flood``): heights in the
     unit it states (feet converted to metres, a unit that is no length refused) and
-    heights below ``hazards.flood.LOWEST_GROUND_M`` refused as undeclared nodata.
+    heights below ``hazards.heights.LOWEST_GROUND_M`` refused as undeclared nodata.
     """
-    from hazards.flood import _heights, _metres_per_unit, default_sea, flood_depth
+    from hazards.flood import default_sea, flood_depth
+    from hazards.heights import height_unit_factor, read_heights
     from hazards.readers import HazardSet
 
     hazard_type = get_hazard_type("sea_level_rise")
@@ -193,8 +194,8 @@ def read_sea_level_rise(spec: dict, base_dir, where: str):
     grid = dem_file.grid
     from rasterio.windows import Window
 
-    factor, unit = _metres_per_unit(dem_file)  # feet converted; not a length: refused
-    dem = _heights(dem_file, grid, factor, "elevation", "dem")[0]  # below -500 m: refused
+    factor, unit = height_unit_factor(dem_file)  # feet converted; not a length: refused
+    dem = read_heights(dem_file, grid, factor, "elevation", "dem")[0]  # below -500 m: refused
     if factor != 1.0:
         note += f"; DEM heights in {unit} converted to metres (x {factor:.6g})"
     sources = None

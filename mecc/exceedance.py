@@ -12,7 +12,7 @@ import pandas as pd
 
 from mecc import risk
 
-__all__ = ["EXCEEDANCE_COLUMNS", "exceedance_table"]
+__all__ = ["EXCEEDANCE_COLUMNS", "exceedance_table", "same_as_national_curve"]
 
 EXCEEDANCE_COLUMNS = [
     "hazard_id",
@@ -60,7 +60,7 @@ def exceedance_table(hazard, table, displaced_rows, displaced_national, country)
     national = np.asarray(displaced_national, dtype=np.float64)
     if given.size == 0:
         targets = [(country, 0, national)]
-    elif _same_curve(displaced_rows[given[0]], national):
+    elif same_as_national_curve(displaced_rows[given[0]], national):
         targets = []  # the unit is the nation: its row below
     else:
         targets = [(country, None, national)]  # the whole grid beside the unit
@@ -95,7 +95,7 @@ def exceedance_table(hazard, table, displaced_rows, displaced_national, country)
     return frame
 
 
-def _same_curve(unit: np.ndarray, national: np.ndarray) -> bool:
+def same_as_national_curve(unit: np.ndarray, national: np.ndarray) -> bool:
     """Whether a unit displaces, in every band, what the whole grid does (up to the
     rounding of summing the same people in another order): nobody outside it is."""
     unit = np.asarray(unit, dtype=np.float64)

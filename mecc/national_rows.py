@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mecc.exceedance import _same_curve
+from mecc.exceedance import same_as_national_curve
 
 __all__ = ["nation_unit", "whole_grid_row", "whole_grid_rows"]
 
@@ -67,7 +67,9 @@ def whole_grid_row(unit, national) -> tuple[bool, int | None]:
     missing = np.isnan(unit)
     if unit.shape != national.shape or not np.array_equal(missing, np.isnan(national)):
         return True, None
-    return (False, 0) if _same_curve(unit[~missing], national[~missing]) else (True, None)
+    return (
+        (False, 0) if same_as_national_curve(unit[~missing], national[~missing]) else (True, None)
+    )
 
 
 def whole_grid_rows(frame: pd.DataFrame, country: str, keys: list) -> pd.DataFrame:
