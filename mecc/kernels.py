@@ -200,7 +200,7 @@ def overlay_bands(
                 if not p > 0.0:
                     continue
                 z = zone[i, j]
-                if z != run_zone:
+                if z != run_zone or run_zone < 0:  # a row's first zone is checked too
                     if z < 0 or z >= n_zones:
                         raise ValueError("zone index out of range")
                     if run_zone >= 0:
@@ -313,10 +313,8 @@ def overlay_bands_reference(
     populated = pop > 0
     zones = zone.ravel().astype(np.int64)
     # like the kernel, only cells it acts on (populated, wet or missing) are checked
-    acted = populated & (
-        (intensity.reshape(intensity.shape[0], -1) > 0)
-        | np.isnan(intensity.reshape(intensity.shape[0], -1))
-    ).any(axis=0)
+    bands = intensity.reshape(intensity.shape[0], pop.size)
+    acted = populated & ((bands > 0) | np.isnan(bands)).any(axis=0)
     if acted.any() and (zones[acted].min() < 0 or zones[acted].max() >= n_zones):
         raise ValueError("zone index out of range")
     cells = np.zeros(pop.size)
@@ -340,7 +338,7 @@ def overlay_bands_reference(
                 zones[active], weights=displaced[active], minlength=n_zones
             )
             if v == 0:
-                weight = band_weight[np.where(populated, zones, 0), b]
+                weight = band_weight[np.where(active, zones, 0), b]
                 cells += weight * np.where(active, displaced, 0.0)
     if cell_out.shape[0]:
         cell_out += cells.reshape(population.shape)

@@ -638,6 +638,54 @@ def test_zone_out_of_range_raises_in_both(name, bad):
             func(*make())
 
 
+def _overlay_args(population, zone, intensity, n_zones, n_curves=2):
+    curves = [Curve(f"c{k}", (0.0, 1.0), (0.0, 0.5 * (k + 1))) for k in range(n_curves)]
+    x, y, n, kind = pack_curves(curves)
+    n_bands = intensity.shape[0]
+    return [
+        *(population, zone, intensity, np.zeros((0, 0, 0)), x, y, n, kind, 0.5),
+        np.ones((n_zones, n_bands)),
+        np.zeros((n_zones, n_bands)),
+        np.zeros((n_zones, n_bands, n_curves)),
+        np.zeros((n_zones, n_bands)),
+        np.zeros(population.shape),
+        *(0, None, None),
+    ]
+
+
+def test_a_rows_first_wet_cell_with_zone_minus_one_is_refused_by_both():
+    """A negative zone at the start of a row was not checked by the kernel (its run
+    started at -1): curve 1's sums leaked into the next zone (101 instead of 1)."""
+    population = np.array([[100.0, 1.0]])
+    zone = np.array([[-1, 0]], dtype=np.int32)
+    for func in KERNELS["overlay_bands"]:
+        with pytest.raises(ValueError, match="zone index out of range"):
+            func(*_overlay_args(population, zone, np.ones((1, 1, 2)), 1))
+
+
+def test_no_bands_and_bad_zones_of_dry_cells_are_the_same_in_both():
+    """The reference failed on zero bands (reshape) and on an out-of-range zone of a
+    populated dry cell (its cell weights indexed every populated cell); the kernel
+    acts only on wet or missing cells, so neither is an error and nothing is added."""
+    population = np.array([[5.0, 7.0]])
+    for zone, intensity in (
+        (np.array([[0, 1]], dtype=np.int32), np.ones((0, 1, 2))),
+        (np.array([[0, 9]], dtype=np.int32), np.array([[[2.0, 0.0]]])),
+    ):
+        results = []
+        for func in KERNELS["overlay_bands"]:
+            args = _overlay_args(population, zone, intensity, 2)
+            func(*args)
+            results.append(args)
+        for k in (10, 11, 12, 13):
+            np.testing.assert_array_equal(results[0][k], results[1][k])
+        if intensity.shape[0]:  # 5 people at depth 2: shares 0.5 and 1.0 (capped at 1 m)
+            np.testing.assert_array_equal(results[0][11][0, 0], [2.5, 5.0])
+            np.testing.assert_array_equal(results[0][13], [[2.5, 0.0]])
+        else:
+            assert not results[0][11].any() and not results[0][13].any()
+
+
 # --------------------------------------------------------------- curve semantics
 
 
