@@ -146,7 +146,9 @@ def band_labels(source) -> list | None:
 
     A NetCDF file's labels of its event (band) dimension (:class:`hazards.netcdf.NetCDFFile`
     ``band_labels``), a GeoTIFF's band descriptions (``descriptions`` of
-    :class:`mecc.raster_file.RasterFile`); None for other files.
+    :class:`mecc.raster_file.RasterFile`); None for other files. Descriptions that only
+    number the bands in order ("1", "2", ..., as GDAL tools and QGIS exports leave them)
+    are returned as they are: :func:`check_band_labels` decides whether they label events.
     """
     labels = getattr(source, "band_labels", None)
     if labels is None:
@@ -163,6 +165,16 @@ def check_band_labels(bands, names: dict, labels, where: str, file_label: str = 
     own band agrees; one whose name or id is the label of another band of the file is
     refused (a table listing the bands in reverse order, say); a name the file does not
     use says nothing. Labels compare without surrounding spaces and case.
+
+    Labels that only number the bands in their order, "1", "2", ..., "n" or "0", "1", ...,
+    "n-1" (GDAL tools such as gdal_merge.py or gdalbuildvrt -separate, QGIS exports and some
+    rasterio writes leave such band descriptions), count the bands rather than label the
+    events, as a NetCDF coordinate numbering its bands in order does
+    (:class:`hazards.netcdf.NetCDFFile`): they are used only when the table numbers its
+    events the same way, that is when the event names or the event ids of its rows are
+    exactly those n numbers, each once (then an event given the number of another band is
+    refused); otherwise the file counts as unlabelled. Any other labels, "rp10", "10",
+    "100", "2", "3", "4", or 1..n in another order, are used as they are.
 
     Parameters
     ----------
@@ -189,6 +201,12 @@ def check_band_labels(bands, names: dict, labels, where: str, file_label: str = 
     keys = [text.casefold() for text in texts]
     if not texts or "" in keys or len(set(keys)) < len(keys):
         return
+    numbered = _numbers_the_bands(keys)
+    if numbered and not any(
+        sorted(str(value).strip().casefold() for value in values) == sorted(keys)
+        for values in names.values()
+    ):
+        return  # band numbers, not event labels: the table names its events otherwise
     position = {key: k + 1 for k, key in enumerate(keys)}
     columns = [(column, list(values)) for column, values in names.items()]
     for row, band in enumerate(np.asarray(bands, dtype=np.int64).tolist()):
@@ -205,4 +223,16 @@ def check_band_labels(bands, names: dict, labels, where: str, file_label: str = 
                     f"{texts[band - 1]!r} in the file, but the table gives it {column} "
                     f"{value!r}, the file's label of band {other}; give each event the band "
                     "the file holds it in"
+                    + (
+                        f" (or, if the file's labels {texts[0]}..{texts[-1]} only count its "
+                        "bands, remove them from the file)"
+                        if numbered
+                        else ""
+                    )
                 )
+
+
+def _numbers_the_bands(keys: list) -> bool:
+    """Whether band labels are just "1".."n" or "0".."n-1" in band order."""
+    n = len(keys)
+    return keys in ([str(k) for k in range(1, n + 1)], [str(k) for k in range(n)])

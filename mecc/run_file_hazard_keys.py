@@ -40,8 +40,11 @@ HAZARD_SECTIONS = [
                 "`event_name`, `event_id` (each unique, within a member where there are "
                 "members); every band listed once. When the file labels its bands (GeoTIFF "
                 "band descriptions, a NetCDF `event_name`/`event_id` variable or its event "
-                "coordinate), an event named as another band's label is refused; a NetCDF "
-                "whose event coordinate numbers the bands out of order is refused.",
+                "coordinate), an event named as another band's label is refused. Labels "
+                "that only number the bands in order (1..n or 0..n-1, as GDAL tools and QGIS "
+                "exports leave band descriptions) are checked only when the table's "
+                "`event_name` or `event_id` holds exactly those numbers, else ignored; a "
+                "NetCDF whose event coordinate numbers the bands out of order is refused.",
             ),
             "return_periods": (
                 "mapping years → file",
