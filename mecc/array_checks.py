@@ -1,0 +1,558 @@
+"""Checks of the array layer (:mod:`mecc.arrays`): CRS, grid, nodata, dtype and zones.
+
+Every function reads the caller's objects and never writes to them: values are copied
+into new float64 C-ordered arrays (north-up) before the engine sees them. Each check
+raises one error of :mod:`mecc.errors` whose one-line message starts with the name of
+the argument at fault (``population``, ``hazard``, ``fraction``, ``zones``).
+
+Conventions read (rioxarray's, without importing rioxarray):
+
+- CRS: the coordinate named by the ``grid_mapping`` attribute or encoding (default
+  ``spatial_ref``) with a ``crs_wkt`` or ``spatial_ref`` attribute; else ``attrs["crs"]``
+  (anything :mod:`pyproj` reads: ``"EPSG:4326"``, WKT, a CRS object); a GeoDataFrame's
+  ``.crs``.
+- nodata: ``attrs["_FillValue"]``, ``attrs["nodata"]`` or ``attrs["missing_value"]``
+  (values still in the array, as ``open_rasterio(..., mask_and_scale=False)`` leaves
+  them), NaN, and magnitudes of 1e30 or more (:func:`mecc.grid.mask_missing`, as the
+  run reads files).
+- grid: dimensions ``y``/``x`` (or ``lat``/``lon``, ``latitude``/``longitude``) with
+  coordinates at cell centres, regularly spaced; y descending (north-up) or ascending
+  (south-up, flipped here so each value stays with its cell).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from mecc.errors import (
+    AlignmentError,
+    ConfigError,
+    DataError,
+    DuplicateZoneCodeError,
+    MeccWarning,
+    MissingCRSError,
+)
+
+__all__ = [
+    "ArrayGrid",
+    "IndexZones",
+    "Stack",
+    "Stored",
+    "array_grid",
+    "as_engine_order",
+    "band_labels",
+    "block_shape",
+    "check_same_crs",
+    "check_same_grid",
+    "frame_zones",
+    "index_zones",
+    "per_band",
+    "protection_per_unit",
+    "read_crs",
+    "resolve_curves",
+    "values_north_up",
+    "warn_range",
+]
+
+Y_NAMES = ("y", "lat", "latitude")
+X_NAMES = ("x", "lon", "longitude")
+REGULAR_TOLERANCE = 1e-6
+"""Largest departure of a coordinate step from the mean step, as a share of the cell
+(float32 coordinates of a NetCDF file stray by about 1e-7)."""
+SAME_TOLERANCE = 1e-9
+"""Largest difference between two grids' cell placements, as a share of the cell."""
+NODATA_ATTRS = ("_FillValue", "nodata", "missing_value")
+
+
+def read_crs(obj, name: str):
+    """The CRS of a DataArray or GeoDataFrame as a :class:`pyproj.CRS`, or None.
+
+    Raises
+    ------
+    MissingCRSError
+        When a CRS is stated but pyproj cannot read it.
+    """
+    import pyproj
+
+    if hasattr(obj, "geometry") and hasattr(obj, "crs"):  # a GeoDataFrame
+        value = obj.crs
+    else:
+        value = None
+        mapping = obj.encoding.get("grid_mapping") or obj.attrs.get("grid_mapping")
+        for coord in (mapping, "spatial_ref", "crs"):
+            if coord and coord in obj.coords:
+                attrs = obj.coords[coord].attrs
+                value = attrs.get("crs_wkt") or attrs.get("spatial_ref")
+                if value:
+                    break
+        if not value:
+            value = obj.attrs.get("crs")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        return pyproj.CRS.from_user_input(value)
+    except pyproj.exceptions.CRSError as error:
+        reason = str(error).splitlines()[0]
+        raise MissingCRSError(
+            f"{name}: cannot read its CRS {str(value)[:60]!r} ({reason})"
+        ) from None
+
+
+def check_same_crs(named: dict) -> object:
+    """The one CRS of several inputs (``{name: object}``, the first is the reference).
+
+    Raises
+    ------
+    MissingCRSError
+        An input states no CRS.
+    AlignmentError
+        Two inputs state different CRS (nothing is reprojected here).
+    """
+    found = {}
+    for name, obj in named.items():
+        crs = read_crs(obj, name)
+        if crs is None:
+            where = (
+                "a .crs" if hasattr(obj, "geometry") else "a spatial_ref coordinate or attrs['crs']"
+            )
+            raise MissingCRSError(f"{name}: no CRS (give it {where}, e.g. EPSG:4326)")
+        found[name] = crs
+    (first, reference), *others = found.items()
+    for name, crs in others:
+        if not reference.equals(crs, ignore_axis_order=True):
+            raise AlignmentError(
+                f"{name}: CRS {_short(crs)} differs from {first}'s {_short(reference)}; "
+                "reproject it onto the same grid first"
+            )
+    return reference
+
+
+def _short(crs) -> str:
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg}" if epsg else repr(crs.name)
+
+
+@dataclass(frozen=True)
+class ArrayGrid:
+    """Where the cells of a DataArray lie.
+
+    Attributes
+    ----------
+    grid : mecc.grid.GridSpec
+        The north-up grid (rows from north to south, columns from west to east).
+    dims : tuple of str
+        The array's dimensions in the order used (extra, y, x).
+    flip_y, flip_x : bool
+        Whether the array's y runs south to north (x east to west), so its rows
+        (columns) are reversed to match ``grid``.
+    """
+
+    grid: object
+    dims: tuple
+    flip_y: bool
+    flip_x: bool
+
+
+def _spatial_dims(da, name: str) -> tuple[str, str]:
+    ys = [d for d in da.dims if d in Y_NAMES]
+    xs = [d for d in da.dims if d in X_NAMES]
+    if len(ys) != 1 or len(xs) != 1:
+        raise DataError(
+            f"{name}: dimensions {tuple(da.dims)} have no y and x (name them y and x, "
+            "lat and lon, or latitude and longitude)"
+        )
+    return ys[0], xs[0]
+
+
+def _axis(da, dim: str, name: str) -> tuple[float, float, int]:
+    """``(first centre, step, size)`` of one regular spatial coordinate."""
+    if dim not in da.coords:
+        raise DataError(f"{name}: dimension {dim} has no coordinate (cell centres are needed)")
+    values = np.asarray(da.coords[dim].values)
+    if values.dtype.kind not in "iuf" or not np.isfinite(values).all():
+        raise DataError(f"{name}: coordinate {dim} must hold finite numbers")
+    if values.size < 2:
+        raise AlignmentError(
+            f"{name}: coordinate {dim} has {values.size} cell; the cell size needs at least 2"
+        )
+    values = values.astype(np.float64)
+    steps = np.diff(values)
+    step = (values[-1] - values[0]) / (values.size - 1)
+    if step == 0 or not ((steps > 0).all() or (steps < 0).all()):
+        raise AlignmentError(f"{name}: coordinate {dim} is not strictly increasing or decreasing")
+    worst = float(np.max(np.abs(steps - step))) / abs(step)
+    if worst > REGULAR_TOLERANCE:
+        raise AlignmentError(
+            f"{name}: coordinate {dim} is not regularly spaced (a step differs from the mean "
+            f"{step:g} by {worst:.2g} of a cell); resample it onto a regular grid first"
+        )
+    return float(values[0]), float(step), int(values.size)
+
+
+def array_grid(da, name: str, crs, extra: tuple[int, ...] = (0,)) -> ArrayGrid:
+    """The grid of a DataArray, with its dimensions checked.
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+    name : str
+        The argument's name, for messages.
+    crs : pyproj.CRS
+    extra : tuple of int
+        How many dimensions besides y and x are allowed (``(0,)``: a 2-D grid;
+        ``(0, 1)``: a grid or a stack of bands). A dimension of size 1 beyond those
+        (a ``band`` of one, as ``open_rasterio`` gives) is left aside.
+
+    Raises
+    ------
+    DataError
+        Wrong dimensions, no coordinates, values that are not numbers.
+    AlignmentError
+        Coordinates not regularly spaced, or with one cell.
+    """
+    import xarray as xr
+    from affine import Affine
+
+    from mecc.grid import GridSpec
+
+    if not isinstance(da, xr.DataArray):
+        raise DataError(f"{name}: give an xarray.DataArray, not {type(da).__name__}")
+    if da.dtype.kind not in "iufb":
+        raise DataError(f"{name}: values must be numbers, not {da.dtype}")
+    ydim, xdim = _spatial_dims(da, name)
+    others = [d for d in da.dims if d not in (ydim, xdim)]
+    if len(others) not in extra:
+        others = [d for d in others if da.sizes[d] != 1]  # a band of one left aside
+    if len(others) not in extra:
+        shape = ", ".join(f"{d}: {da.sizes[d]}" for d in da.dims if d not in (ydim, xdim))
+        raise DataError(
+            f"{name}: dimensions besides {ydim} and {xdim} ({shape}); expected "
+            f"{' or '.join(str(e) for e in extra)} of them"
+        )
+    y0, dy, height = _axis(da, ydim, name)
+    x0, dx, width = _axis(da, xdim, name)
+    flip_y, flip_x = dy > 0, dx < 0
+    top = y0 if not flip_y else y0 + dy * (height - 1)
+    left = x0 if not flip_x else x0 + dx * (width - 1)
+    cell_x, cell_y = abs(dx), abs(dy)
+    transform = Affine(cell_x, 0.0, left - cell_x / 2, 0.0, -cell_y, top + cell_y / 2)
+    grid = GridSpec(crs, transform, width, height)
+    return ArrayGrid(grid, (*others, ydim, xdim), flip_y, flip_x)
+
+
+def check_same_grid(reference: ArrayGrid, other: ArrayGrid, ref_name: str, name: str) -> None:
+    """Raise :class:`AlignmentError` unless both grids have the same cells (within
+    :data:`SAME_TOLERANCE` of a cell); the direction of y or x may differ."""
+    a, b = reference.grid, other.grid
+    if a.shape != b.shape:
+        raise AlignmentError(
+            f"{name}: grid of {b.height} x {b.width} cells (y x x) differs from {ref_name}'s "
+            f"{a.height} x {a.width}; put both on one grid first"
+        )
+    ta, tb = a.transform, b.transform
+    for what, p, q, cell in (
+        ("cell width", ta.a, tb.a, ta.a),
+        ("cell height", ta.e, tb.e, ta.e),
+        ("x of the first cell", ta.c, tb.c, ta.a),
+        ("y of the first cell", ta.f, tb.f, ta.e),
+    ):
+        if abs(p - q) > SAME_TOLERANCE * abs(cell):
+            shift = abs(p - q) / abs(cell)
+            raise AlignmentError(
+                f"{name}: {what} differs from {ref_name}'s by {shift:.3g} of a cell "
+                f"({q!r} vs {p!r}); the grids must be identical"
+            )
+
+
+def values_north_up(da, layout: ArrayGrid, name: str) -> np.ndarray:
+    """The values as a new float64 C-ordered array, north-up, NaN where missing.
+
+    Missing: NaN, the stated nodata (:data:`NODATA_ATTRS`), magnitudes >= 1e30.
+    The caller's array is only read.
+    """
+    from mecc.grid import mask_missing
+
+    ordered = da.transpose(*layout.dims, *[d for d in da.dims if d not in layout.dims])
+    raw = np.asarray(ordered.values)
+    raw = raw.reshape(raw.shape[: len(layout.dims)])  # size-1 dimensions left aside
+    if layout.flip_y:
+        raw = raw[..., ::-1, :]
+    if layout.flip_x:
+        raw = raw[..., ::-1]
+    if raw.dtype == bool:
+        raw = raw.astype(np.uint8)
+    nodata = []
+    for key in NODATA_ATTRS:
+        value = da.attrs.get(key)
+        if value is None:
+            continue
+        try:
+            nodata.extend(float(v) for v in np.atleast_1d(value))
+        except (TypeError, ValueError):
+            raise DataError(f"{name}: attrs[{key!r}] must be a number, not {value!r}") from None
+    values, _ = mask_missing(raw, *nodata)  # a new array: the input is never written
+    return np.ascontiguousarray(values, dtype=np.float64)
+
+
+def as_engine_order(values: np.ndarray, layout: ArrayGrid) -> np.ndarray:
+    """A north-up 2-D result back in the array's own y and x directions (a new array)."""
+    if layout.flip_y:
+        values = values[::-1, :]
+    if layout.flip_x:
+        values = values[:, ::-1]
+    return np.ascontiguousarray(values)
+
+
+# ---------------------------------------------------------------------------- zones
+
+
+class IndexZones:
+    """Zones given as a raster of unit indices, for the engine (``n``, ``rasterize``).
+
+    Index ``0 .. n-1`` is a unit; anything else (negative, ``n`` or more, nodata) is
+    outside every unit (index ``n``).
+    """
+
+    def __init__(self, index: np.ndarray, n: int):
+        self.n = int(n)
+        self._index = index
+
+    def rasterize(self, window, out=None) -> np.ndarray:
+        rows = slice(int(window.row_off), int(window.row_off + window.height))
+        cols = slice(int(window.col_off), int(window.col_off + window.width))
+        if out is None:
+            out = np.empty((int(window.height), int(window.width)), dtype=np.int32)
+        out[...] = self._index[rows, cols]
+        return out
+
+
+def index_zones(da, layout: ArrayGrid, name: str) -> tuple[IndexZones, list[str]]:
+    """Engine zones and unit codes from an integer DataArray of unit indices.
+
+    The codes are ``attrs["zone_codes"]`` (one per index) when given, else the indices
+    ``"0" .. str(max)`` as text.
+    """
+    if da.dtype.kind not in "iu":
+        raise DataError(f"{name}: a zone-index grid must hold integers, not {da.dtype}")
+    values = values_north_up(da, layout, name)
+    valid = np.isfinite(values) & (values >= 0)
+    codes = da.attrs.get("zone_codes")
+    if codes is not None:
+        codes = [str(c) for c in np.atleast_1d(codes)]
+        if len(set(codes)) != len(codes):
+            raise DuplicateZoneCodeError(f"{name}: attrs['zone_codes'] lists a code twice")
+        beyond = valid & (values >= len(codes))
+        if beyond.any():
+            raise DataError(
+                f"{name}: index {int(values[beyond].max())} has no code in attrs['zone_codes'] "
+                f"({len(codes)} codes)"
+            )
+    else:
+        top = int(values[valid].max()) if valid.any() else -1
+        codes = [str(k) for k in range(top + 1)]
+    n = len(codes)
+    index = np.where(valid, values, n).astype(np.int32)
+    return IndexZones(np.ascontiguousarray(index), n), codes
+
+
+def frame_zones(frame, column: str, grid, name: str = "zones"):
+    """Engine zones (:class:`exposure.zones.Zones`, one level, rasterised by cell centre
+    as the run does) and unit codes from a GeoDataFrame.
+
+    Raises
+    ------
+    DataError
+        No column ``column``, a unit without a code.
+    DuplicateZoneCodeError
+        A code given twice.
+    """
+    from exposure.zone_files import checked_shapes
+    from exposure.zones import OUTSIDE_CODE, ZoneLevel, Zones, _as_code
+
+    if column not in frame.columns:
+        fields = [str(c) for c in frame.columns if c != frame.geometry.name]
+        raise DataError(
+            f"{name}: no column {column!r} for the unit codes (zone_code=); columns: "
+            f"{', '.join(fields)}"
+        )
+    codes = [_as_code(v) for v in frame[column]]
+    if None in codes:
+        raise DataError(f"{name}: row {codes.index(None)} has no code in column {column!r}")
+    if OUTSIDE_CODE in codes:
+        raise DataError(f"{name}: {OUTSIDE_CODE!r} is reserved for people outside every unit")
+    seen: set[str] = set()
+    for code in codes:
+        if code in seen:
+            raise DuplicateZoneCodeError(
+                f"{name}: code {code!r} appears more than once in column {column!r}; merge "
+                "the parts into one row"
+            )
+        seen.add(code)
+    if len(frame) == 0:
+        raise DataError(f"{name}: the GeoDataFrame has no rows")
+    geometry, _ = checked_shapes(frame.geometry.copy(), codes, name)
+    level = ZoneLevel(1, codes, list(codes), None, geometry, name)
+    zones = Zones([level])
+    zones.prepare(grid)
+    return zones, codes
+
+
+# ----------------------------------------------------------- arguments of mecc.arrays
+
+
+class Stack:
+    """A north-up float64 array read block by block (the engine's reader interface)."""
+
+    def __init__(self, values: np.ndarray):
+        self._values = values
+        self.count = values.shape[0] if values.ndim == 3 else 1
+
+    def read(self, window, out=None):
+        rows = slice(int(window.row_off), int(window.row_off + window.height))
+        cols = slice(int(window.col_off), int(window.col_off + window.width))
+        part = self._values[..., rows, cols]
+        if out is None:
+            return part.copy()
+        out[...] = part
+        return out
+
+
+def resolve_curves(curve, variants, hazard_type) -> dict:
+    """The curves evaluated, ``{"central": ..., "low": ..., "high": ...}`` as present."""
+    from hazards.curves import VARIANT_ORDER, Curve, load_curve, load_curve_set
+
+    if not isinstance(variants, bool) and not isinstance(variants, dict):
+        raise ConfigError("variants: give True, False or a mapping low/high -> curve")
+    if isinstance(variants, dict):
+        unknown = set(variants) - set(VARIANT_ORDER[1:])
+        if unknown or not variants:
+            raise ConfigError(f"variants: use low and/or high, not {sorted(unknown) or 'nothing'}")
+    if isinstance(curve, Curve):
+        curves = {"central": curve}
+        for name, spec in (variants if isinstance(variants, dict) else {}).items():
+            curves[name] = (
+                spec
+                if isinstance(spec, Curve)
+                else load_curve(spec, ".", f"variants.{name}", hazard_type.name)
+            )
+    else:
+        given = variants if isinstance(variants, dict) else None
+        if given and any(isinstance(v, Curve) for v in given.values()):
+            raise ConfigError("variants: give curve names, files or mappings with a named curve")
+        curves = load_curve_set(curve, given, ".", "curve", hazard_type.name)
+    if variants is False:
+        curves = {"central": curves["central"]}
+    return {name: curves[name] for name in VARIANT_ORDER if name in curves}
+
+
+class Stored:
+    """What :mod:`hazards.precision` needs to compare thresholds at the grid's dtype."""
+
+    def __init__(self, dtype, factor: float):
+        class Source:
+            pass
+
+        source = Source()
+        source.dtype = dtype
+        self.layers = [(source, 1)]
+        self.unit_factor = factor
+
+
+def band_labels(hazard, layout) -> list:
+    if len(layout.dims) == 2:
+        return [1]
+    dim = layout.dims[0]
+    if dim in hazard.coords:
+        return list(hazard.coords[dim].values)
+    return list(range(1, hazard.sizes[dim] + 1))
+
+
+def warn_range(intensity: np.ndarray, hazard_type, unit_note: str) -> None:
+    """The run's plausibility warnings (``mecc.checks``) on the values in memory."""
+    finite = intensity[np.isfinite(intensity)]
+    if not finite.size:
+        warnings.warn("hazard: only nodata (NaN) values", MeccWarning, stacklevel=3)
+        return
+    low, high = hazard_type.valid_range
+    unit = hazard_type.unit
+    if finite.min() < low - 1e-9:
+        warnings.warn(
+            f"hazard: values down to {finite.min():g} {unit}, below the plausible {low:g} "
+            f"{unit} for {hazard_type.name}; is a nodata value undeclared (attrs['nodata'])?",
+            MeccWarning,
+            stacklevel=3,
+        )
+    if finite.max() > high:
+        warnings.warn(
+            f"hazard: values reach {finite.max():g} {unit}{unit_note}, above the plausible "
+            f"{high:g} {unit} for {hazard_type.name}; is the grid in another unit (unit=)?",
+            MeccWarning,
+            stacklevel=3,
+        )
+
+
+def block_shape(n_layers: int) -> tuple[int, int]:
+    from mecc.engine import DEFAULT_BLOCK, STACK_BYTES
+
+    rows, cols = DEFAULT_BLOCK
+    while n_layers * rows * cols * 8 > STACK_BYTES and cols > 256:
+        cols //= 2
+    while n_layers * rows * cols * 8 > STACK_BYTES and rows > 16:
+        rows //= 2
+    return rows, cols
+
+
+def per_band(values, labels, name: str) -> np.ndarray:
+    """Per-band numbers from an array in band order, a pandas Series or a DataArray
+    indexed by band label."""
+    if hasattr(values, "dims") and "band" in getattr(values, "dims", ()):
+        missing = [b for b in labels if b not in set(values.coords["band"].values.tolist())]
+        if missing:
+            raise DataError(f"{name}: no value for band {missing[0]!r}")
+        values = values.sel(band=labels).values
+    elif hasattr(values, "index") and hasattr(values, "loc") and set(labels) <= set(values.index):
+        values = values.loc[labels].to_numpy()
+    array = np.asarray(values, dtype=np.float64).reshape(-1)
+    if array.size != len(labels):
+        raise DataError(f"{name}: {array.size} values for {len(labels)} bands")
+    if not np.isfinite(array).all() or (array < 0).any():
+        raise DataError(f"{name}: every value must be a finite number >= 0")
+    return array
+
+
+def protection_per_unit(value, zone: list) -> list:
+    """The protection standard of each unit (None: none), checked."""
+    if value is None:
+        return [None] * len(zone)
+    if hasattr(value, "dims"):  # a DataArray over zone
+        value = dict(
+            zip([str(z) for z in value["zone"].values], value.values.tolist(), strict=True)
+        )
+    if isinstance(value, dict):
+        unknown = sorted(set(map(str, value)) - set(zone))
+        if unknown:
+            raise DataError(
+                f"protection_rp: {', '.join(unknown[:5])} are not unit codes of the result"
+            )
+        given = {str(k): v for k, v in value.items()}
+        standard = [given.get(code) for code in zone]
+    else:
+        standard = [value] * len(zone)
+    checked = []
+    for code, p in zip(zone, standard, strict=True):
+        if p is None or (isinstance(p, float) and np.isnan(p)):
+            checked.append(None)
+            continue
+        if (
+            isinstance(p, bool)
+            or not isinstance(p, (int, float, np.number))
+            or not (np.isfinite(p) and p >= 1)
+        ):
+            raise DataError(
+                f"protection_rp: {p!r} for unit {code!r} is not a return period >= 1 year"
+            )
+        checked.append(float(p))
+    return checked
