@@ -4,15 +4,24 @@ results.nc's Sendai metadata (group ``sendai``, attribute ``metadata``:
 :mod:`mecc.sendai_store`) is the source of truth for curves, evidence grades and
 sources, so the About panel and sendai.csv name the same curves; manifest.json gives the
 rest. A combined hazard's record names every component's curve and the combine rule.
+
+The sources of the built-in curves are shown in the page's language (:func:`curve_text`,
+``mecc/locales/curves.yaml``), on maps and district profiles alike.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import re
+from pathlib import Path
 
-from mecc.errors import DataError
+from mecc.errors import ConfigError, DataError
 
-__all__ = ["method_records"]
+__all__ = ["curve_name", "curve_text", "method_records"]
+
+CURVE_LOCALE_FILE = Path(__file__).resolve().parent / "locales" / "curves.yaml"
+_PLACE = re.compile(r"\{(\w+)\}")
 
 
 def method_records(run, base) -> dict:
@@ -119,3 +128,77 @@ def _variants(variants: dict, central) -> dict:
         if found["evidence"]:  # a built-in curve: its grade and source
             out[variant].update(evidence=found["evidence"], source=found["source"])
     return out
+
+
+def curve_text(source, lang: str) -> str:
+    """The source of a built-in curve with its descriptive words in ``lang`` (plain text).
+
+    The citations (authors, titles, DOIs, code names, quotations) are kept as written;
+    the words saying what the curve does are the language's (``mecc/locales/curves.yaml``:
+    ``sources``). A source the file does not give in English (a user's curve, a library
+    text edited since), or one in a language without a template, is returned as written.
+
+    Parameters
+    ----------
+    source : str
+        The source as a run records it (results.nc, manifest.json).
+    lang : str
+        ``en``, ``fr``, ``es`` or another language of the file.
+
+    Raises
+    ------
+    mecc.errors.ConfigError
+        curves.yaml is not readable, or a template names a citation its entry does not
+        give (or leaves one out).
+    """
+    text = " ".join(str(source or "").split())
+    found = _curve_locale()["sources"].get(text, {}).get(lang)
+    return str(source or "") if found is None or found == text else found
+
+
+def curve_name(name, lang: str) -> str:
+    """A name the toolkit gives a curve (``permanent inundation``) in ``lang`` (plain
+    text; ``names`` of ``mecc/locales/curves.yaml``), any other name as written."""
+    return _curve_locale()["names"].get(str(name), {}).get(lang, str(name))
+
+
+@functools.cache
+def _curve_locale() -> dict:
+    """curves.yaml as ``{"sources": {English source: {lang: text}}, "names": {...}}``."""
+    import yaml
+
+    where = CURVE_LOCALE_FILE
+    try:
+        table = yaml.safe_load(where.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise ConfigError(f"{where}: not readable ({error})") from None
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: a mapping with sources and names is expected")
+    sources = {}
+    for name, entry in (table.get("sources") or {}).items():
+        field = f"sources.{name}"
+        if not isinstance(entry, dict) or not isinstance(entry.get("en"), str):
+            raise ConfigError(f"{where}: {field}: needs an English template (en)")
+        cite = entry.get("cite") or {}
+        if not isinstance(cite, dict):
+            raise ConfigError(f"{where}: {field}.cite: a mapping of key: citation is expected")
+        texts = {}
+        for lang, template in entry.items():
+            if lang == "cite":
+                continue
+            used = set(_PLACE.findall(str(template)))
+            if used != set(cite):
+                missing = ", ".join(sorted(set(cite) ^ used))
+                raise ConfigError(
+                    f"{where}: {field}.{lang}: citations {{{missing}}} unknown or left out "
+                    f"(every language uses each of: {', '.join(cite) or 'none'})"
+                )
+            filled = _PLACE.sub(lambda m, cite=cite: str(cite[m.group(1)]), str(template))
+            texts[lang] = " ".join(filled.split())
+        sources[texts["en"]] = texts
+    names = {}
+    for name, entry in (table.get("names") or {}).items():
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where}: names.{name}: one text per language is expected")
+        names[str(name)] = {lang: str(text) for lang, text in entry.items()}
+    return {"sources": sources, "names": names}

@@ -16,7 +16,7 @@ import re
 import numpy as np
 
 from mecc.map_data import NODATA_FILL, ZERO_COLOUR, Numbers
-from mecc.map_methods import method_records
+from mecc.map_methods import curve_name, curve_text, method_records
 from mecc.risk import STANDARD_RETURN_PERIODS
 from mecc.sendai import per_100k
 
@@ -319,7 +319,8 @@ class Text:
         variants behind the range, the damage states and fatality model, and the
         citations of a hazard grid mecc generated; then the population grid and the
         official population with their source. Each source text is listed once under
-        References and cited by its number.
+        References and cited by its number; a built-in curve's source and a name the
+        toolkit gives a curve are in the map's language (:func:`curve_text`).
         """
         references: list[str] = []
 
@@ -334,9 +335,10 @@ class Text:
         def curve(key, record) -> str:
             grade = record.get("evidence", "?") or "none"
             own = record.get("source") and record["source"] != record.get("name")
-            return self.filled(
-                key, name=esc(str(record.get("name"))), grade=self.w(f"evidence_{grade}")
-            ) + cite([str(record["source"])] if own else [])
+            name = esc(curve_name(record.get("name"), self.lang))
+            return self.filled(key, name=name, grade=self.w(f"evidence_{grade}")) + cite(
+                [curve_text(record["source"], self.lang)] if own else []
+            )
 
         items = []
         for hazard_id, summary in run.summary.get("hazards", {}).items():
@@ -354,7 +356,7 @@ class Text:
             variants = [
                 f"{self.w('variant_' + name)} {esc(str(v['name']))}"
                 + (f" ({self.w('evidence_' + v['evidence'])})" if v.get("evidence") else "")
-                + (cite([str(v["source"])]) if v.get("source") else "")
+                + (cite([curve_text(v["source"], self.lang)]) if v.get("source") else "")
                 for name, v in record.get("variants", {}).items()
             ]
             if variants:

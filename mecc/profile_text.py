@@ -19,6 +19,7 @@ import numpy as np
 
 from mecc.errors import ConfigError
 from mecc.map_data import Numbers
+from mecc.map_methods import curve_text
 from mecc.needs import exposure_only
 
 __all__ = ["FIT_SCRIPT", "STYLE", "ProfileText", "drought_columns", "round_people", "svg_map"]
@@ -206,27 +207,20 @@ class ProfileText:
         """Where a run's displacement curve comes from, in the language (escaped).
 
         The citation (authors, titles, codes) stays as published; the library's own
-        descriptive words are the locale's: a sensitivity variant ("sensitivity variant
-        of the 1 m step of Kam et al. (2021); displaces more people"), a ``NAME:low`` /
-        ``:high`` / ``:central`` variant, the sea-level-rise inundation curve and a curve
-        given in the run file. Any other source is shown as written.
+        descriptive words are the locale's (``mecc/locales/curves.yaml``, as on the map:
+        :func:`mecc.map_methods.curve_text`), and so are a ``NAME:low`` / ``:high`` /
+        ``:central`` variant, the sea-level-rise inundation curve and a curve given in the
+        run file. Any other source is shown as written.
         """
         name = str(curve.get("name") or "")
         source = " ".join(str(curve.get("source") or "").split())
         base, _, variant = name.partition(":")
         if (name, source) == ("permanent inundation", "any depth > 0"):
-            return self.w("curve_any_depth")
+            return esc(curve_text(source, self.lang))
         if source == "run file":
             text = self.w("curve_run_file")
-        elif match := _SENSITIVITY.fullmatch(source):
-            text = self.w(
-                "curve_sensitivity",
-                depth=self.qty(float(match["depth"])),
-                cite=esc(match["cite"]),
-                effect=self.w(f"curve_{match['effect']}"),
-            )
         else:
-            text = esc(source)
+            text = esc(curve_text(source, self.lang))
         if variant in ("low", "high", "central"):
             return self.w(f"curve_variant_{variant}", source=text, curve=esc(base))
         return text
@@ -323,13 +317,6 @@ def drought_columns(info, row) -> list[tuple[str, str]]:
     names = list(info.get("classes") or {})
     names = names or [c[len("drought_") :] for c in row.index if str(c).startswith("drought_")]
     return [(name, f"drought_{name}") for name in names]
-
-
-_SENSITIVITY = re.compile(
-    r"sensitivity variant of (?:the )?(?P<depth>\d+(?:\.\d+)?) m step of (?P<cite>[^;]+?); "
-    r"displaces (?P<effect>more|fewer) people\.?"
-)
-"""The source of the library's sensitivity variants (``flood_step_0.5m``)."""
 
 
 def _is_singular(rule: str, shown: str, words: dict) -> bool:

@@ -63,6 +63,22 @@ def _references(about: str) -> dict:
     return {int(n): text for n, text in re.findall(r"<li>\[(\d+)\] (.*?)</li>", about)}
 
 
+def _curve_words(lang: str) -> tuple[dict, dict]:
+    """English source -> the source in ``lang``, and English name -> name in ``lang``,
+    from mecc/locales/curves.yaml (each template with its citations filled in)."""
+    table = yaml.safe_load((ROOT / "mecc/locales/curves.yaml").read_text(encoding="utf-8"))
+    sources = {}
+    for entry in table["sources"].values():
+        cite = entry.get("cite") or {}
+
+        def fill(template, cite=cite):
+            return re.sub(r"\{(\w+)\}", lambda m: cite[m.group(1)], template)
+
+        sources[fill(entry["en"])] = fill(entry.get(lang, entry["en"]))
+    names = {name: texts.get(lang, name) for name, texts in table["names"].items()}
+    return sources, names
+
+
 def _cited(item: str, references: dict, text: str) -> bool:
     """Whether ``item`` cites (by number) the reference whose text is ``text``."""
     numbers = [n for n, t in references.items() if t == html.escape(text)]
@@ -89,16 +105,18 @@ def test_about_panel_cites_each_curve_with_its_grade_and_source(demo_folder, dem
     metadata = _metadata(run)
     summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
     assert set(summary["hazards"]) <= set(items)
+    sources, names = _curve_words(lang)  # a built-in curve's words in the map's language
     checked = 0
     for hazard_id, record in metadata.items():
         item = items[hazard_id]
         curve = record.get("curve")
         if curve:
-            assert html.escape(curve["name"]) in item, hazard_id
+            assert html.escape(names.get(curve["name"], curve["name"])) in item, hazard_id
             grade = curve["evidence"] or "none"
             assert html.escape(words[f"evidence_{grade}"]) in item, hazard_id
             if curve["source"] != curve["name"]:  # a library curve: its source, cited
-                assert _cited(item, references, curve["source"]), hazard_id
+                source = sources.get(curve["source"], curve["source"])
+                assert _cited(item, references, source), hazard_id
             checked += 1
         for variant in ("low", "high"):
             name = record["variants"].get(variant)
@@ -106,7 +124,8 @@ def test_about_panel_cites_each_curve_with_its_grade_and_source(demo_folder, dem
                 assert f"{html.escape(words['variant_' + variant])} {html.escape(name)}" in item
         for damage in record.get("damage_curve", {}).values():
             assert html.escape(damage["name"].split(":")[0]) in item
-            assert _cited(item, references, damage["source"]), hazard_id
+            source = sources.get(damage["source"], damage["source"])
+            assert _cited(item, references, source), hazard_id
     assert checked >= 4
     # the demo's range of river_flood comes from the low and high steps of flood_step_1m
     assert set(metadata["river_flood"]["variants"]) == {"central", "low", "high"}
