@@ -215,7 +215,7 @@ def spread_counts(
     unit_index : int ndarray (h, w)
         Unit of each cell; negative (or ``>= len(totals)``) for cells in no unit.
     totals : float ndarray (n,)
-        People per unit (NaN = no count: the unit stays empty).
+        People per unit, finite and >= 0 (NaN = no count: the unit stays empty).
     weights : float ndarray (h, w), optional
         Relative weights (>= 0; NaN counts as 0). A unit whose cells all weigh 0 is
         spread uniformly instead.
@@ -231,9 +231,18 @@ def spread_counts(
         4 not placed (no cell and no fallback, or no count).
     placed : float64 ndarray (n,)
         People each unit put on the grid (equal to its total up to rounding, or 0).
+
+    Raises
+    ------
+    DataError
+        A negative or infinite total, a negative weight, weights not of the grid's shape.
     """
     index = np.asarray(unit_index)
     totals = np.asarray(totals, dtype=np.float64)
+    bad = np.isinf(totals) | (totals < 0)  # one pass over the units; NaN = no count
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise DataError(f"totals: unit {k} has {totals[k]:g} people, not a finite count >= 0")
     n = totals.size
     flat = index.ravel().astype(np.int64)
     inside = (flat >= 0) & (flat < n)
@@ -542,17 +551,8 @@ def write_census_population(
         ),
     }
     _write_grid(out_path, grid, values, tags, overwrite, inputs)
-    return CensusReport(
-        out_path,
-        grid,
-        units,
-        rows_without_unit,
-        units_without_row,
-        duplicates,
-        table_total,
-        placed_total,
-        notes,
-    )
+    found = (rows_without_unit, units_without_row, duplicates, table_total, placed_total, notes)
+    return CensusReport(out_path, grid, units, *found)
 
 
 def _tiny_units_note(tiny, fallback, index, totals, level) -> str:

@@ -190,8 +190,10 @@ def cohort_shares(table: pd.DataFrame, label: str) -> pd.DataFrame:
     Raises
     ------
     DataError
-        A zone whose cohorts are all 0; a share above 1 in a table of shares.
+        A value that is not a finite number >= 0 (text, an empty cell, a negative
+        count); a zone whose cohorts are all 0; a share above 1 in a table of shares.
     """
+    _refuse_bad_values(table, label)
     total = table.sum(axis=1)
     empty = total[total <= 0]
     if len(empty):
@@ -217,6 +219,21 @@ def cohort_shares(table: pd.DataFrame, label: str) -> pd.DataFrame:
                 stacklevel=2,
             )
     return table.div(total, axis=0)
+
+
+def _refuse_bad_values(table: pd.DataFrame, label: str) -> None:
+    """Refuse a cell of ``table`` that is not a finite number >= 0, as
+    :func:`read_zone_table` refuses it (one vectorised pass over the table)."""
+    numeric = all(pd.api.types.is_numeric_dtype(dtype) for dtype in table.dtypes)
+    numbers = table if numeric else table.apply(pd.to_numeric, errors="coerce")
+    values = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        row, column = (int(i) for i in np.argwhere(bad)[0])
+        raise DataError(
+            f"{label}.{table.columns[column]}: {_cell(table.iat[row, column])} for zone "
+            f"{table.index[row]} (data row {row + 1}) is not a finite number >= 0"
+        )
 
 
 HOUSEHOLD_SIZE = (1.0, 100.0)

@@ -215,16 +215,44 @@ def daytime_population(residents: np.ndarray, codes: list[str], od: pd.DataFrame
     -------
     ndarray, shape (n,)
         The total is the residents' total (people move, none appear or vanish).
+
+    Raises
+    ------
+    DataError
+        A code that is no finest unit's, a share that is not a number from 0 to 1, or
+        shares leaving one zone (for another) that add up to more than 1, as
+        :func:`read_day_night` refuses them.
     """
     check_zone_codes(od, codes, label)
     index = {code: i for i, code in enumerate(codes)}
     origin = od["origin"].map(index).to_numpy(np.int64)
     destination = od["destination"].map(index).to_numpy(np.int64)
-    moving = residents[origin] * od["share"].to_numpy(np.float64)
+    share = od["share"].to_numpy(np.float64)
+    _check_shares(share, origin, destination, codes, label)
+    moving = residents[origin] * share
     day = residents.astype(np.float64).copy()
     np.subtract.at(day, origin, moving)
     np.add.at(day, destination, moving)
     return day
+
+
+def _check_shares(share, origin, destination, codes, label: str) -> None:
+    """Refuse OD shares no :func:`read_day_night` table holds (vectorised: one pass)."""
+    bad = ~((share >= 0) & (share <= 1))  # NaN too
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise DataError(
+            f"{label}.share: row {k + 1} ({codes[origin[k]]} to {codes[destination[k]]}) is "
+            f"{share[k]:g}, not a share from 0 to 1"
+        )
+    moves = origin != destination  # a row from a zone to itself moves nobody
+    leaving = np.bincount(origin[moves], weights=share[moves], minlength=len(codes))
+    if (leaving > 1 + 1e-9).any():
+        k = int(np.flatnonzero(leaving > 1 + 1e-9)[0])
+        raise DataError(
+            f"{label}: the shares leaving zone {codes[k]} add up to {leaving[k]:.6g}, more than "
+            "1 (more people would leave than live there)"
+        )
 
 
 def check_zone_codes(od: pd.DataFrame, codes, label: str) -> None:

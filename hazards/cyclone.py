@@ -273,7 +273,20 @@ def holland_gradient_wind(r_m, rmax_m, b, dp_pa, lat_deg):
 
     ``V = sqrt(B/ρ · Δp · x · e^(-x) + (r f / 2)²) - r f / 2`` with ``x = (R_max / r)^B``
     and ``f = 2 Ω sin|lat|`` (Holland 1980, eqs. 4 and 6). Arrays broadcast.
+
+    Raises
+    ------
+    DataError
+        A negative pressure drop ``dp_pa`` (a centre above the environmental pressure:
+        the root would be NaN). NaN, a node without a pressure, passes as NaN.
     """
+    scalar = isinstance(dp_pa, float | int)  # a node's (np.float64 too): no array made
+    if (dp_pa < 0) if scalar else np.any(np.asarray(dp_pa) < 0):
+        shown = np.asarray(dp_pa, dtype=np.float64)
+        raise DataError(
+            f"dp_pa: pressure drop {shown[shown < 0].flat[0]:g} Pa is negative; give the "
+            "environmental minus the central pressure (>= 0)"
+        )
     r = np.maximum(np.asarray(r_m, dtype=np.float64), 1.0)
     x = (rmax_m / r) ** b
     half_rf = r * OMEGA * np.sin(np.radians(np.abs(lat_deg)))

@@ -75,7 +75,7 @@ import pyproj
 from rasterio.windows import Window
 
 from hazards.scenarios import check_scenario_output, target_grid, write_scenario_grid
-from mecc.errors import ConfigError, MeccWarning, MissingCRSError
+from mecc.errors import ConfigError, DataError, MeccWarning, MissingCRSError
 from mecc.grid import GridSpec
 
 __all__ = [
@@ -129,12 +129,23 @@ BLOCK_ROWS = 256
 
 
 def intensity(magnitude, distance_km, equation: str = "allen2012_rrup") -> np.ndarray:
-    """MMI from an equation of :data:`EQUATIONS`, unclipped, for distances in km."""
+    """MMI from an equation of :data:`EQUATIONS`, unclipped, for distances in km.
+
+    Raises
+    ------
+    ConfigError
+        An equation not in :data:`EQUATIONS`.
+    DataError
+        A negative distance (the equations hold ``R`` only as ``R²`` or for R > 50 km, so
+        -10 km would be read as 10 km).
+    """
     if equation not in EQUATIONS:
         raise ConfigError(f"equation: choose one of {sorted(EQUATIONS)}, got {equation!r}")
     c = EQUATIONS[equation]["coefficients"]
     m = float(magnitude)
     r = np.asarray(distance_km, dtype=np.float64)
+    if (r < 0).any():  # one comparison per site, beside the log and sqrt of each
+        raise DataError(f"distance_km: {r[r < 0].flat[0]:g} km is negative; a distance is >= 0 km")
     if equation == "allen2012_rrup":
         near = (1.0 + c["c3"] * math.exp(m - 5.0)) ** 2
         return c["c0"] + c["c1"] * m + c["c2"] * np.log(np.sqrt(r * r + near))

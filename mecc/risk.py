@@ -25,6 +25,8 @@ import math
 
 import numpy as np
 
+from mecc.errors import DataError
+
 __all__ = [
     "STANDARD_RETURN_PERIODS",
     "bootstrap_event_pmd",
@@ -45,9 +47,51 @@ STANDARD_RETURN_PERIODS = (10, 25, 50, 100, 250)
 # ----------------------------------------------------------------------- event sets
 
 
+def _check_events(displaced, frequency) -> tuple[np.ndarray, np.ndarray]:
+    """``displaced`` and ``frequency`` as float64 arrays, refused unless they are an event set.
+
+    One vectorised pass over the frequencies (one per event); ``displaced`` is not
+    scanned, only its shape is compared.
+
+    Raises
+    ------
+    DataError
+        ``frequency`` not a 1-D array of at least one event, a frequency that is not a
+        finite number > 0, or a last axis of ``displaced`` of another length.
+    """
+    displaced = np.asarray(displaced, dtype=np.float64)
+    frequency = np.asarray(frequency, dtype=np.float64)
+    if frequency.ndim != 1 or frequency.size == 0:
+        raise DataError(
+            "frequency: give one annual frequency per event (a 1-D array of at least one "
+            f"event), got shape {frequency.shape}"
+        )
+    if displaced.ndim == 0 or displaced.shape[-1] != frequency.size:
+        raise DataError(
+            f"displaced: shape {displaced.shape} does not match the {frequency.size} "
+            "frequencies; its last axis holds one value per event"
+        )
+    valid = np.isfinite(frequency) & (frequency > 0)
+    if not valid.all():
+        k = int(np.flatnonzero(~valid)[0])
+        raise DataError(
+            f"frequency: event {k + 1} has {frequency[k]:g} events a year; each frequency "
+            "must be a finite number > 0"
+        )
+    return displaced, frequency
+
+
 def event_aad(displaced: np.ndarray, frequency: np.ndarray) -> np.ndarray:
-    """Average annual displacement ``sum_e f_e * D_e`` over the last axis."""
-    return np.asarray(displaced, dtype=np.float64) @ np.asarray(frequency, dtype=np.float64)
+    """Average annual displacement ``sum_e f_e * D_e`` over the last axis.
+
+    Raises
+    ------
+    DataError
+        A frequency that is not finite and > 0; ``displaced`` whose last axis does not
+        hold one value per frequency.
+    """
+    displaced, frequency = _check_events(displaced, frequency)
+    return displaced @ frequency
 
 
 def exceedance_curve(displaced: np.ndarray, frequency: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -97,9 +141,20 @@ def event_pmd(
         NaN where a return period lies outside the supported range.
     supported : (float, float)
         Shortest and longest supported return period.
+
+    Raises
+    ------
+    DataError
+        No event, a frequency that is not finite and > 0 (a frequency of 0 would make
+        the supported range endless), or ``displaced`` whose last axis does not hold one
+        value per frequency.
     """
-    displaced = np.asarray(displaced, dtype=np.float64)
-    frequency = np.asarray(frequency, dtype=np.float64)
+    displaced, frequency = _check_events(displaced, frequency)
+    return _event_pmd(displaced, frequency, return_periods)
+
+
+def _event_pmd(displaced: np.ndarray, frequency: np.ndarray, return_periods):
+    """:func:`event_pmd` of float64 arrays already checked (the bootstrap's samples)."""
     periods = np.asarray(return_periods, dtype=np.float64)
     shortest = 1.0 / frequency.sum()
     longest = 1.0 / frequency.min()
@@ -139,10 +194,19 @@ def member_aad(
     members : list of str
         Sorted member names.
     aad : ndarray, shape (..., n_members)
+
+    Raises
+    ------
+    DataError
+        As :func:`event_aad`; or ``member`` not one label per event.
     """
-    displaced = np.asarray(displaced, dtype=np.float64)
-    frequency = np.asarray(frequency, dtype=np.float64)
+    displaced, frequency = _check_events(displaced, frequency)
     member = np.asarray(member).astype(str)
+    if member.shape != frequency.shape:
+        raise DataError(
+            f"member: shape {member.shape} does not match the {frequency.size} frequencies; "
+            "give one member label per event"
+        )
     names = sorted(set(member.tolist()))
     total = frequency.sum()
     out = np.empty((*displaced.shape[:-1], len(names)))
@@ -175,12 +239,22 @@ def bootstrap_event_pmd(
     Returns
     -------
     ndarray, shape (len(quantiles), ..., len(return_periods))
+
+    Raises
+    ------
+    DataError
+        As :func:`member_aad` (``member`` is optional).
     """
-    displaced = np.asarray(displaced, dtype=np.float64)
-    frequency = np.asarray(frequency, dtype=np.float64)
+    displaced, frequency = _check_events(displaced, frequency)
     rng = np.random.default_rng(seed)
     if member is not None:
-        names, groups = np.unique(np.asarray(member).astype(str), return_inverse=True)
+        labels = np.asarray(member).astype(str)
+        if labels.shape != frequency.shape:
+            raise DataError(
+                f"member: shape {labels.shape} does not match the {frequency.size} "
+                "frequencies; give one member label per event"
+            )
+        names, groups = np.unique(labels, return_inverse=True)
         members = [np.flatnonzero(groups == k) for k in range(names.size)]
         draws = [
             np.concatenate([members[k] for k in rng.integers(0, names.size, names.size)])
@@ -191,7 +265,7 @@ def bootstrap_event_pmd(
     flat = displaced.reshape(-1, displaced.shape[-1])
     results = np.empty((samples, flat.shape[0], len(return_periods)))
     for s, index in enumerate(draws):
-        results[s], _ = event_pmd(flat[:, index], frequency[index], return_periods)
+        results[s], _ = _event_pmd(flat[:, index], frequency[index], return_periods)
     with np.errstate(all="ignore"):
         interval = np.quantile(results, quantiles, axis=0)
     # a return period undefined in any sample stays undefined
@@ -202,10 +276,35 @@ def bootstrap_event_pmd(
 # ---------------------------------------------------------------- return-period maps
 
 
-def _check_periods(return_periods) -> np.ndarray:
+def _check_periods(return_periods, protection_rp=None) -> np.ndarray:
+    """The maps' return periods as float64, and the protection standard, checked.
+
+    Raises
+    ------
+    DataError
+        Return periods that are not finite, increasing and >= 1 year; a protection
+        standard (when given) that is not a finite return period >= 1 year.
+    """
     rp = np.asarray(return_periods, dtype=np.float64)
-    if rp.ndim != 1 or rp.size < 1 or (np.diff(rp) <= 0).any() or rp[0] < 1:
-        raise ValueError("return periods must be increasing and >= 1 year")
+    if (
+        rp.ndim != 1
+        or rp.size < 1
+        or not np.isfinite(rp).all()
+        or (np.diff(rp) <= 0).any()
+        or rp[0] < 1
+    ):
+        shown = ", ".join(f"{v:g}" for v in rp.ravel()[:6])
+        raise DataError(f"return_periods: must be finite, increasing and >= 1 year, got [{shown}]")
+    if protection_rp is not None:
+        try:
+            years = float(protection_rp)
+        except (TypeError, ValueError):
+            years = math.nan
+        if not (math.isfinite(years) and years >= 1):
+            raise DataError(
+                "protection_rp: must be a return period >= 1 year (or None: no "
+                f"protection), got {protection_rp!r}"
+            )
     return rp
 
 
@@ -224,8 +323,14 @@ def rp_aad_weights(return_periods, protection_rp: float | None = None) -> np.nda
     ``aad = sum_i (p_i - p_(i+1)) (D_i + D_(i+1)) / 2`` for i < n. With
     ``RP_1 < P < RP_n`` the integral starts at ``1/P`` with ``D(P)`` interpolated in
     log T between the maps around P; with ``P >= RP_n`` it is 0.
+
+    Raises
+    ------
+    DataError
+        Return periods that are not finite, increasing and >= 1 year; a protection
+        standard that is not a return period >= 1 year (NaN is not "no protection").
     """
-    rp = _check_periods(return_periods)
+    rp = _check_periods(return_periods, protection_rp)
     n = rp.size
     weights = np.zeros(n)
     if n == 1:
@@ -254,8 +359,15 @@ def rp_aad_weights(return_periods, protection_rp: float | None = None) -> np.nda
 
 
 def rp_tail_weights(return_periods, protection_rp: float | None = None) -> np.ndarray:
-    """Weights of ``aad_tail = min(p_n, 1/P) * D_n`` (events rarer than the last map)."""
-    rp = _check_periods(return_periods)
+    """Weights of ``aad_tail = min(p_n, 1/P) * D_n`` (events rarer than the last map).
+
+    Raises
+    ------
+    DataError
+        Return periods that are not finite, increasing and >= 1 year; a protection
+        standard that is not a return period >= 1 year (NaN is not "no protection").
+    """
+    rp = _check_periods(return_periods, protection_rp)
     weights = np.zeros(rp.size)
     p_last = 1.0 / rp[-1]
     if protection_rp is not None:
@@ -270,8 +382,14 @@ def rp_aad_climada_weights(return_periods, protection_rp: float | None = None) -
     CLIMADA petals gives each map the occurrence frequency ``1/RP_i - 1/RP_(i+1)``
     (``coastal_flood.py``, ``river_flood.py``); with a protection standard P, maps with
     ``RP_i < P`` displace nobody, as CLIMADA's flood protection zeroes them.
+
+    Raises
+    ------
+    DataError
+        Return periods that are not finite, increasing and >= 1 year; a protection
+        standard that is not a return period >= 1 year (NaN is not "no protection").
     """
-    rp = _check_periods(return_periods)
+    rp = _check_periods(return_periods, protection_rp)
     p = 1.0 / rp
     weights = p - np.append(p[1:], 0.0)
     if protection_rp is not None:
@@ -289,9 +407,21 @@ def rp_pmd(
 
     NaN outside ``[RP_1, RP_n]``; 0 for ``T < P`` when a protection standard P holds
     the T-year event back.
+
+    Raises
+    ------
+    DataError
+        Return periods that are not finite, increasing and >= 1 year; a protection
+        standard that is not a return period >= 1 year; ``displaced`` whose last axis
+        does not hold one map per return period.
     """
-    rp = _check_periods(return_periods)
+    rp = _check_periods(return_periods, protection_rp)
     displaced = np.asarray(displaced, dtype=np.float64)
+    if displaced.ndim == 0 or displaced.shape[-1] != rp.size:
+        raise DataError(
+            f"displaced: shape {displaced.shape} does not match the {rp.size} return "
+            "periods; its last axis holds one value per map"
+        )
     out = np.full((*displaced.shape[:-1], len(periods)), np.nan)
     for j, period in enumerate(periods):
         period = float(period)
