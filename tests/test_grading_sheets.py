@@ -274,16 +274,16 @@ def test_a_question_given_twice_is_refused(cli, keys, tmp_path, lang, word):
     one_line(result, "ana.yaml", "q1", word, "6", "9")
 
 
-def test_a_question_given_twice_in_a_class_leaves_the_others_graded(cli, keys, tmp_path):
+def test_a_question_given_twice_in_a_class_is_named_and_nothing_written(cli, keys, tmp_path):
     folder = tmp_path / "class"
     folder.mkdir()
     (folder / "a.yaml").write_text(sheet_text(q1="24"), "utf-8")
     (folder / "b.yaml").write_text(sheet_text(q1="24") + "  q1: 25\n", "utf-8")
     out = tmp_path / "notes.csv"
     result = cli("training", "check", "--class", folder, "--key", keys("en"), "--out", out)
-    assert result.exit_code == 2
-    one_line(result, "1 of 2", "b.yaml: q1 is given twice")
-    assert list(pd.read_csv(out, encoding="utf-8-sig")["q1"].fillna(-1)) == [1, -1]
+    assert result.exit_code == 1
+    one_line(result, "b.yaml: q1 is given twice", "no grades written")
+    assert not out.exists()
 
 
 def test_a_quiz_letter_that_is_no_option_is_named(cli, keys, tmp_path):

@@ -23,6 +23,7 @@ import numpy as np
 
 from mecc.errors import ConfigError
 from mecc.map_text import future_layer_label
+from training_modules.labels import map_with_labels
 from training_modules.scenario import fill_knobs
 
 __all__ = [
@@ -54,13 +55,27 @@ class MapExhibit:
 @dataclass
 class TableExhibit:
     """A table: rows of values, per column its kind (number, share, text, word, hazard),
-    header keys replacing the column names, and values for the headers' placeholders."""
+    header keys replacing the column names, values for the headers' placeholders, and
+    the kinds of range its columns show (:data:`RANGE_MARKS`), each said under it."""
 
     id: str
     frame: object
     kinds: dict
     headers: dict = field(default_factory=dict)
     header_args: dict = field(default_factory=dict)
+    ranges: list = field(default_factory=list)
+
+
+RANGE_MARKS = {
+    "curve": re.compile(r"_(low|high)$"),
+    "dem": re.compile(r"_(low|high)$"),
+    "members": re.compile(r"_member_(min|max)$"),
+    "bootstrap": re.compile(r"[._]p(05|95)([._]|$)"),
+}
+"""A table's ``ranges`` (kinds of range: curve variants, the elevation model raised and
+lowered, ensemble members, a bootstrap interval) and the columns that hold a range's
+ends; a kind is said under the table only when the table has such a column (a curve
+without variants leaves its ``optional`` range columns out, and then says nothing)."""
 
 
 def short_name(name) -> str:
@@ -113,9 +128,8 @@ def map_values(facts, spec: dict):
 
 
 def map_exhibit(facts, spec: dict) -> MapExhibit:
-    """The printable map of one ``maps:`` entry of a module."""
-    from mecc.figures import polygon_map_svg
-
+    """The printable map of one ``maps:`` entry of a module; its labels are placed so
+    that none overlaps another (:func:`training_modules.labels.map_with_labels`)."""
     spec = fill_knobs(spec, facts.knobs)
     level = int(spec.get("level", 2))
     frame = facts.run.levels[level]
@@ -128,7 +142,7 @@ def map_exhibit(facts, spec: dict) -> MapExhibit:
         return _shelter_map(facts, spec, frame, labels)
     codes, values = map_values(facts, spec)
     fills, legend, classes = _choropleth(values)
-    svg = polygon_map_svg(frame.geometry, fills, names, labels=labels)
+    svg = map_with_labels(frame.geometry, fills, names, labels=labels)
     unit = spec.get("unit", "people")
     return MapExhibit(
         spec["id"], svg, legend, unit, dict(zip(codes, map(int, classes), strict=True))
@@ -141,7 +155,6 @@ def _shelter_map(facts, spec, frame, labels) -> MapExhibit:
     import rasterio
     import shapely
 
-    from mecc.figures import polygon_map_svg
     from mecc.map_data import PALETTES, classify, palette, palette_png
 
     with rasterio.open(facts.inputs_dir / spec.get("grid", "forecast_surge.tif")) as src:
@@ -167,7 +180,7 @@ def _shelter_map(facts, spec, frame, labels) -> MapExhibit:
         (g.representative_point().x, g.representative_point().y, n)
         for g, n in zip(geoms, names, strict=True)
     ]
-    svg = polygon_map_svg(
+    svg = map_with_labels(
         geoms, [BASE_COLOUR] * len(geoms), names, labels=labels, points=points, underlay=underlay
     )
     legend = [(colours[0], "legend_below", {"b": DEPTH_BREAKS[0]})]
@@ -329,7 +342,16 @@ def table_exhibit(facts, spec: dict) -> TableExhibit:
     frame, kinds = TABLES[kind](facts, spec)
     digits = re.findall(r"\d+", str(spec.get("band", "")))
     args = {"t": digits[0]} if digits else {}
-    return TableExhibit(spec["id"], frame, kinds, dict(spec.get("headers") or {}), args)
+    ranges = []
+    for name in spec.get("ranges") or ():
+        if name not in RANGE_MARKS:
+            raise ConfigError(
+                f"table {spec['id']}: ranges: {name!r} is none of {', '.join(RANGE_MARKS)}"
+            )
+        if any(RANGE_MARKS[name].search(str(column)) for column in frame.columns):
+            ranges.append(name)
+    headers = dict(spec.get("headers") or {})
+    return TableExhibit(spec["id"], frame, kinds, headers, args, ranges)
 
 
 # --- layers of the interactive map ------------------------------------------------------

@@ -29,13 +29,15 @@ An answer key is checked when it is read (:func:`training_modules.key.check_key`
 a key given as the answer sheet scores 100 %. ``--class DIR`` grades every sheet of a
 folder into one table (CSV, UTF-8 with BOM; answer keys in the folder are skipped) with
 the file, the sure score and the provisional points apart, pre/post quiz scores, the
-questions whose answer was unreadable and the notes; a sheet
-that cannot be graded is listed with its reason, the others are still graded, and the
-command then fails (a sheet for another module or variant is bad data, exit 1). The
-reasons and that last line are in the key's language, as the printed table's numbers
-(``2,5`` in French; the CSV keeps ``2.5``). ``--out`` is never an answer key or an
-answer sheet (whichever grading they belong to), and an existing file is replaced only
-with ``overwrite`` (:func:`~training_modules.answer_sheets.check_out_path`).
+questions whose answer was unreadable and the notes. Every sheet is checked before
+anything is written: when one cannot be graded (for another module or variant,
+unreadable, a question the key does not have), no table is written or shown, an
+existing ``--out`` is left as it was, and one line names the first such sheet, what is
+wrong with it and how many others cannot be graded (bad data, exit 1). The reasons are
+in the key's language, as the printed table's numbers (``2,5`` in French; the CSV keeps
+``2.5``). ``--out`` is never an answer key or an answer sheet (whichever grading they
+belong to), and an existing file is replaced only with ``overwrite``
+(:func:`~training_modules.answer_sheets.check_out_path`).
 """
 
 from __future__ import annotations
@@ -513,8 +515,10 @@ def check_answers(answers=None, key_path=None, class_dir=None, out_path=None, ov
     ------
     MeccError
         One line naming the file and field: a bad key, sheet or ``out_path``. With
-        ``class_dir``, the other sheets are graded first (and written to ``out_path``,
-        the bad ones listed with their reason), then one error lists the bad sheets.
+        ``class_dir``, every sheet is checked first; if any cannot be graded, nothing
+        is written (an existing ``out_path`` is kept) and one
+        :class:`~mecc.errors.DataError` names the first bad sheet, its reason and how
+        many others are bad.
     """
     if key_path is None:
         raise ConfigError("--key: give the answer key (answer_key.yaml)")
@@ -537,10 +541,12 @@ def check_answers(answers=None, key_path=None, class_dir=None, out_path=None, ov
         check_out_path(out_path, inputs, overwrite)
     key = read_key(key_path)
     if class_dir is None:
-        grades, failed = [grade(read_sheet(paths[0], key), key, str(paths[0]))], []
+        grades = [grade(read_sheet(paths[0], key), key, str(paths[0]))]
     else:
         grades, failed = _grade_class(paths, key)
-    table = class_table(grades, key, [(p, str(error)) for p, error in failed])
+        if failed:  # before anything is written: no half class, no earlier table replaced
+            raise _class_refused(failed, key)
+    table = class_table(grades, key)
     if out_path is not None:
         from mecc.outputs import write_csv
 
@@ -548,17 +554,18 @@ def check_answers(answers=None, key_path=None, class_dir=None, out_path=None, ov
         partial = out_path.with_name(out_path.name + ".partial")
         write_csv(table, partial)
         partial.replace(out_path)
-    if failed:
-        worst = max((error for _, error in failed), key=lambda error: error.exit_code)
-        others = ""
-        if grades:
-            others = say(key, "others_in", out=out_path) if out_path else say(key, "others_above")
-        reasons = "; ".join(str(error) for _, error in failed)
-        count = {"failed": len(failed), "sheets": len(failed) + len(grades), "reasons": reasons}
-        error = type(worst)(say(key, "not_graded", **count) + others)
-        error.table = table  # the command still shows the graded sheets
-        raise error
     return grades, table
+
+
+def _class_refused(failed: list, key: dict) -> DataError:
+    """The one line refusing a class with sheets that cannot be graded: the first one
+    (in file order) with its reason, then how many others are bad, in the key's
+    language. A bad sheet in a class is bad data (exit 1), whatever its reason."""
+    first = str(failed[0][1])  # names the sheet (and the field) already
+    others = len(failed) - 1
+    if others:
+        return DataError(say(key, "class_bad_sheets", reason=first, others=others))
+    return DataError(say(key, "class_bad_sheet", reason=first))
 
 
 def _grade_class(paths: list, key: dict) -> tuple[list, list]:

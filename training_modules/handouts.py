@@ -119,7 +119,12 @@ def head_row(words: Words, prefix: str, names) -> str:
 
 
 def table_html(words: Words, exhibit, caption: str) -> str:
-    """A table with localised headers; numbers in the language's format."""
+    """A table with localised headers; numbers in the language's format.
+
+    A table with ranges (``exhibit.ranges``) is followed by a note per kind of range
+    saying which column is the central value and which columns are the range
+    (``range_notes``).
+    """
     frame = exhibit.frame
     heads = "".join(f'<th scope="col">{esc(header(words, c, exhibit))}</th>' for c in frame.columns)
     rows = []
@@ -140,9 +145,14 @@ def table_html(words: Words, exhibit, caption: str) -> str:
             else:
                 cells.append(f"<td>{esc(str(value))}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
+    notes = "".join(
+        f'<p class="range-note" data-table="{esc(exhibit.id)}" data-range="{esc(name)}">'
+        f"{words.c('range_notes.' + name)}</p>"
+        for name in exhibit.ranges
+    )
     return (
         f'<table data-table="{esc(exhibit.id)}"><caption>{esc(caption)}</caption>'
-        f"<thead><tr>{heads}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f"<thead><tr>{heads}</tr></thead><tbody>{''.join(rows)}</tbody></table>{notes}"
     )
 
 
