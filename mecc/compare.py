@@ -8,7 +8,8 @@ holds the nation's figures in both runs is written once, as that row; one that d
 level (as in exceedance.csv, :mod:`mecc.national_rows`). For each figure it gives the
 baseline and future values and their change; where the run gives a range (``_low`` /
 ``_high``: the curve variants that displace fewer and more people, or the DEM raised and
-lowered for sea-level rise) the range of each run follows its value. For an event set
+lowered for sea-level rise) the range of each run follows its value (blank for a run that
+gives none, e.g. a curve without variants, with a warning line). For an event set
 whose events carry a ``member``, each run's ensemble spread follows too
 (``aad_<run>_member_median``, ``_member_min``, ``_member_max``: the member AADs of
 zones.csv and summary.json, each member's frequencies rescaled to a complete set), kept
@@ -23,11 +24,12 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from pathlib import Path
 
 import pandas as pd
 
-from mecc.errors import DataError, InputFileError
+from mecc.errors import DataError, InputFileError, MeccWarning
 from mecc.national_rows import nation_unit, whole_grid_row
 
 __all__ = ["FIGURES", "compare_runs"]
@@ -53,10 +55,18 @@ def compare_runs(base_dir, future_dir, out_dir, *, overwrite=False) -> os.PathLi
     run file under ``futures:`` for that. ``out_dir`` is outside both run folders and
     their inputs, and replaced only with ``overwrite``.
 
+    A figure, range or ensemble spread that one run gives for a hazard and the other
+    does not (a curve with low/high variants in one run only, an event set's members, a
+    PMD(100) beyond an event set's return periods) is blank for the other run, as is the
+    change of a figure it lacks, with one warning line each (:class:`MeccWarning`)
+    naming the run, the hazard, why and the blank columns.
+
     Raises
     ------
     mecc.errors.InputFileError
-        A folder without zones.csv or summary.json.
+        A folder without zones.csv or summary.json, or that is no finished run: without
+        manifest.json (a staging folder of a run still being written), as ``mecc map``
+        refuses it.
     mecc.errors.DataError
         A zones.csv without a column every run writes, or cut short
         (:func:`mecc.run_folder.read_run_table`).
@@ -64,12 +74,15 @@ def compare_runs(base_dir, future_dir, out_dir, *, overwrite=False) -> os.PathLi
         hazard of another type or kind in each run (a return-period set in one, a
         scenario in the other: AAD against displaced people).
     """
+    from mecc.map_data import _read_json  # the finished-run check of map, profile, needs
     from mecc.outputs import OutputFolder, write_csv
     from mecc.run_folder import check_out_dir, read_run_table
 
     base_dir, future_dir = Path(base_dir), Path(future_dir)
     runs = (base_dir, future_dir)
     check_out_dir(out_dir, base_dir, future_dir)
+    for run in runs:  # a run writes manifest.json into its staging folder, renamed at the end
+        _read_json(run / "manifest.json")  # ``<run>/manifest.json: not found (is this ...?)``
     folder = OutputFolder(out_dir, overwrite=overwrite, command="compare")
     # checked: the columns every run writes, not cut short (``<run>: not a run folder
     # (no zones.csv)`` without one)
@@ -103,21 +116,85 @@ def compare_runs(base_dir, future_dir, out_dir, *, overwrite=False) -> os.PathLi
     # whole levels as zones.csv writes them (a column with the outside bucket's blank
     # level is read as floats: 1.0, 2.0)
     out["level"] = pd.to_numeric(out["level"], errors="coerce").round().astype("Int64")
-    for figure in FIGURES:
-        if f"{figure}_baseline" not in merged:
+    for figure in FIGURES:  # those either run has, blank for a run without them
+        if not any(f"{figure}_{run}" in merged for run in _RUNS):
             continue
-        for run in ("baseline", "future"):
-            out[f"{figure}_{run}"] = merged[f"{figure}_{run}"]
-            if figure in RANGED and f"{figure}_low_{run}" in merged:  # a run may have none
+        ranged = figure in RANGED and any(f"{figure}_low_{run}" in merged for run in _RUNS)
+        for run in _RUNS:
+            out[f"{figure}_{run}"] = _column(merged, f"{figure}_{run}")
+            if ranged:  # a run may have none (a curve without variants)
                 for end in ("low", "high"):
-                    out[f"{figure}_{run}_{end}"] = merged[f"{figure}_{end}_{run}"]
+                    out[f"{figure}_{run}_{end}"] = _column(merged, f"{figure}_{end}_{run}")
             if figure == "aad":
                 _add_members(out, merged, run)
-        out[f"{figure}_change"] = merged[f"{figure}_future"] - merged[f"{figure}_baseline"]
+        out[f"{figure}_change"] = out[f"{figure}_future"] - out[f"{figure}_baseline"]
     _add_drought(out, merged, classes)
+    _warn_one_sided(out, runs, summaries)
     with folder as staging:
         write_csv(out, staging / "compare.csv")
     return folder.commit()
+
+
+def _column(merged: pd.DataFrame, name: str) -> pd.Series:
+    """``merged[name]``, or blanks when that run has no such column."""
+    return merged[name] if name in merged else pd.Series(float("nan"), index=merged.index)
+
+
+def _warn_one_sided(out: pd.DataFrame, runs: tuple, summaries: list) -> None:
+    """One warning per hazard and kind of figure that one run gives and the other does not
+    (in none of the hazard's rows): its columns are blank for the other run in compare.csv.
+
+    A figure (PMD(100) beyond the return periods an event set supports) leaves its change
+    blank too; a range (``_low``/``_high``) or an ensemble spread (``_member_``) is shown
+    for one run only, the change being that of the central values either way.
+    """
+    items = [(f, "{f}_{run}", "") for f in FIGURES]
+    items += [(f, "{f}_{run}_low", "range") for f in RANGED]
+    items += [("aad", "{f}_{run}_member_median", "members")]
+    for hazard_id, rows in out.groupby("hazard_id", sort=False):
+        found, lacking = {}, set()
+        for figure, pattern, what in items:
+            columns = [pattern.format(f=figure, run=run) for run in _RUNS]
+            if not all(column in rows for column in columns) or figure in lacking:
+                continue  # (a range of a figure one run lacks: said with the figure)
+            given = [bool(rows[column].notna().any()) for column in columns]
+            if given[0] != given[1]:
+                found.setdefault((given.index(False), what), []).append(figure)
+                if not what:  # the figure itself
+                    lacking.add(figure)
+        for (k, what), figures in found.items():
+            record = summaries[k]["hazards"].get(hazard_id) or {}
+            message = _one_sided(what, figures, _RUNS[k], record)
+            warnings.warn(
+                f"{runs[k]}: {message[0]} for hazard {hazard_id}{message[1]}, which "
+                f"{runs[1 - k]} gives; compare.csv leaves {message[2]} blank",
+                MeccWarning,
+                stacklevel=3,
+            )
+
+
+def _one_sided(what: str, figures: list, run: str, record: dict) -> tuple:
+    """What a run lacks, why (from its summary.json ``record`` of the hazard, when it
+    says) and the columns of compare.csv left blank: for :func:`_warn_one_sided`."""
+    named = ", ".join(figures)
+    if what == "range":
+        curve = record.get("curve")
+        why = f" (its curve {curve} has no low/high variants)" if curve else ""
+        blank = [f"{f}_{run}_{end}" for f in figures for end in ("low", "high")]
+        return f"no range (_low, _high) of {named}", why, ", ".join(blank)
+    if what == "members":
+        why = {
+            "return_periods": " (return-period maps have no ensemble members)",
+            "events": " (its events have no member)",
+        }.get(record.get("kind"), "")
+        blank = [f"aad_{run}_member_{stat}" for stat in MEMBER_STATS]
+        return "no ensemble-member spread of aad", why, ", ".join(blank)
+    notes = [
+        (record.get("pmd_notes") or {}).get("100") if f == "pmd_100" else None for f in figures
+    ]
+    why = "; ".join(str(note) for note in notes if note)
+    blank = [f"{f}_{side}" for f in figures for side in (run, "change")]
+    return f"no {named}", f" ({why})" if why else "", ", ".join(blank)
 
 
 def _add_members(out: pd.DataFrame, merged: pd.DataFrame, run: str) -> None:
@@ -258,11 +335,11 @@ def _beside_the_nation_unit(nations: list, frames: list, country: str) -> tuple:
         hold the nation's figures in both runs; ``same``: the hazards where it does, whose
         unit rows are the national rows (left out of the zone rows).
     """
-    figures = list(nations[0].columns[4:])
     same, blank = [], []
     for hazard_id in nations[0]["hazard_id"]:
         settled = set()
         for nation, frame in zip(nations, frames, strict=True):
+            figures = list(nation.columns[4:])  # each run's own (one may give a range)
             rows = frame[frame["hazard_id"] == hazard_id]
             k = nation_unit(rows["zone_code"], rows["level"], country)
             unit = None if k is None else rows.iloc[k][figures].to_numpy(dtype=float)
