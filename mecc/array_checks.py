@@ -49,10 +49,10 @@ __all__ = [
     "check_same_grid",
     "frame_zones",
     "index_zones",
-    "per_band",
-    "protection_per_unit",
+    "packing",
     "read_crs",
     "resolve_curves",
+    "stated_cell",
     "values_north_up",
     "warn_range",
 ]
@@ -167,16 +167,55 @@ def _spatial_dims(da, name: str) -> tuple[str, str]:
     return ys[0], xs[0]
 
 
-def _axis(da, dim: str, name: str) -> tuple[float, float, int]:
-    """``(first centre, step, size)`` of one regular spatial coordinate."""
+def stated_cell(da, name: str) -> tuple[float, float] | None:
+    """``(cell width, cell height)`` from a GeoTIFF-like transform the array carries:
+    ``attrs["transform"]`` (affine order ``a, b, c, d, e, f``, as ``open_rasterio`` of
+    xarray wrote it) or the ``GeoTransform`` of its ``spatial_ref`` coordinate (GDAL
+    order, as rioxarray writes it); None when it carries neither."""
+    found = None
+    value = da.attrs.get("transform")
+    if value is not None:
+        try:
+            a, b, _, d, e, _ = (float(v) for v in list(np.ravel(value))[:6])
+        except (TypeError, ValueError):
+            raise DataError(
+                f"{name}: attrs['transform'] must hold 6 numbers a, b, c, d, e, f"
+            ) from None
+        found = (a, b, d, e)
+    mapping = da.encoding.get("grid_mapping") or da.attrs.get("grid_mapping") or "spatial_ref"
+    if found is None and mapping in da.coords and da.coords[mapping].attrs.get("GeoTransform"):
+        text = str(da.coords[mapping].attrs["GeoTransform"]).split()
+        try:
+            _, a, b, _, d, e = (float(v) for v in text[:6])
+        except ValueError:
+            raise DataError(f"{name}: cannot read the GeoTransform {' '.join(text)!r}") from None
+        found = (a, b, d, e)
+    if found is None:
+        return None
+    a, b, d, e = found
+    if b != 0 or d != 0 or a == 0 or e == 0 or not np.isfinite([a, e]).all():
+        raise AlignmentError(
+            f"{name}: its transform is rotated or has no cell size ({a:g}, {b:g}, {d:g}, {e:g})"
+        )
+    return abs(a), abs(e)
+
+
+def _axis(da, dim: str, name: str, cell=None) -> tuple[float, float, int]:
+    """``(first centre, step, size)`` of one regular spatial coordinate; ``cell`` (the
+    cell size along it, or None) gives the step of a coordinate of one cell."""
     if dim not in da.coords:
         raise DataError(f"{name}: dimension {dim} has no coordinate (cell centres are needed)")
     values = np.asarray(da.coords[dim].values)
     if values.dtype.kind not in "iuf" or not np.isfinite(values).all():
         raise DataError(f"{name}: coordinate {dim} must hold finite numbers")
+    if values.size == 1 and cell is not None:
+        step = -cell if dim in Y_NAMES else cell  # north-up, west to east
+        return float(values[0]), float(step), 1
     if values.size < 2:
         raise AlignmentError(
-            f"{name}: coordinate {dim} has {values.size} cell; the cell size needs at least 2"
+            f"{name}: coordinate {dim} has {values.size} cell, so its cell size is unknown; "
+            "give it attrs['transform'] (a, b, c, d, e, f of the affine transform, as a "
+            "GeoTIFF states it) or a spatial_ref coordinate with a GeoTransform"
         )
     values = values.astype(np.float64)
     steps = np.diff(values)
@@ -192,7 +231,7 @@ def _axis(da, dim: str, name: str) -> tuple[float, float, int]:
     return float(values[0]), float(step), int(values.size)
 
 
-def array_grid(da, name: str, crs, extra: tuple[int, ...] = (0,)) -> ArrayGrid:
+def array_grid(da, name: str, crs, extra: tuple[int, ...] = (0,), cell=None) -> ArrayGrid:
     """The grid of a DataArray, with its dimensions checked.
 
     Parameters
@@ -205,13 +244,16 @@ def array_grid(da, name: str, crs, extra: tuple[int, ...] = (0,)) -> ArrayGrid:
         How many dimensions besides y and x are allowed (``(0,)``: a 2-D grid;
         ``(0, 1)``: a grid or a stack of bands). A dimension of size 1 beyond those
         (a ``band`` of one, as ``open_rasterio`` gives) is left aside.
+    cell : tuple of float, optional
+        ``(cell width, cell height)`` to use for an axis of one cell when the array
+        carries no transform (:func:`stated_cell`): the reference grid's.
 
     Raises
     ------
     DataError
         Wrong dimensions, no coordinates, values that are not numbers.
     AlignmentError
-        Coordinates not regularly spaced, or with one cell.
+        Coordinates not regularly spaced, or with one cell and no cell size known.
     """
     import xarray as xr
     from affine import Affine
@@ -232,8 +274,10 @@ def array_grid(da, name: str, crs, extra: tuple[int, ...] = (0,)) -> ArrayGrid:
             f"{name}: dimensions besides {ydim} and {xdim} ({shape}); expected "
             f"{' or '.join(str(e) for e in extra)} of them"
         )
-    y0, dy, height = _axis(da, ydim, name)
-    x0, dx, width = _axis(da, xdim, name)
+    if 1 in (da.sizes[ydim], da.sizes[xdim]):
+        cell = stated_cell(da, name) or cell
+    y0, dy, height = _axis(da, ydim, name, None if cell is None else cell[1])
+    x0, dx, width = _axis(da, xdim, name, None if cell is None else cell[0])
     flip_y, flip_x = dy > 0, dx < 0
     top = y0 if not flip_y else y0 + dy * (height - 1)
     left = x0 if not flip_x else x0 + dx * (width - 1)
@@ -270,8 +314,9 @@ def check_same_grid(reference: ArrayGrid, other: ArrayGrid, ref_name: str, name:
 def values_north_up(da, layout: ArrayGrid, name: str) -> np.ndarray:
     """The values as a new float64 C-ordered array, north-up, NaN where missing.
 
-    Missing: NaN, the stated nodata (:data:`NODATA_ATTRS`), magnitudes >= 1e30.
-    The caller's array is only read.
+    Missing: NaN, the stated nodata (:data:`NODATA_ATTRS`), magnitudes >= 1e30, all
+    on the raw values; packed values (``attrs["scale_factor"]``/``["add_offset"]``) are
+    then unscaled (``raw x scale + offset``). The caller's array is only read.
     """
     from mecc.grid import mask_missing
 
@@ -294,7 +339,30 @@ def values_north_up(da, layout: ArrayGrid, name: str) -> np.ndarray:
         except (TypeError, ValueError):
             raise DataError(f"{name}: attrs[{key!r}] must be a number, not {value!r}") from None
     values, _ = mask_missing(raw, *nodata)  # a new array: the input is never written
+    scale, offset = packing(da, name)
+    if scale != 1.0:  # CF packing, on the raw values after nodata, as the run unscales
+        values *= scale
+    if offset != 0.0:
+        values += offset
     return np.ascontiguousarray(values, dtype=np.float64)
+
+
+def packing(da, name: str) -> tuple[float, float]:
+    """``(scale_factor, add_offset)`` of CF-packed values (``attrs``, as
+    ``mask_and_scale=False`` leaves them), ``(1.0, 0.0)`` when not packed."""
+    found = []
+    for key, default in (("scale_factor", 1.0), ("add_offset", 0.0)):
+        value = da.attrs.get(key, default)
+        try:
+            number = float(np.asarray(value).reshape(-1)[0])
+        except (TypeError, ValueError, IndexError):
+            raise DataError(f"{name}: attrs[{key!r}] must be a number, not {value!r}") from None
+        if not np.isfinite(number) or (key == "scale_factor" and number == 0.0):
+            raise DataError(
+                f"{name}: attrs[{key!r}] is {number:g}; the scale must be a non-zero number"
+            )
+        found.append(number)
+    return found[0], found[1]
 
 
 def as_engine_order(values: np.ndarray, layout: ArrayGrid) -> np.ndarray:
@@ -319,6 +387,8 @@ class IndexZones:
     def __init__(self, index: np.ndarray, n: int):
         self.n = int(n)
         self._index = index
+        self.outside_index = self.n  # as exposure.zones.Zones, for its warnings
+        self.whole_grid = False
 
     def rasterize(self, window, out=None) -> np.ndarray:
         rows = slice(int(window.row_off), int(window.row_off + window.height))
@@ -451,12 +521,13 @@ def resolve_curves(curve, variants, hazard_type) -> dict:
 class Stored:
     """What :mod:`hazards.precision` needs to compare thresholds at the grid's dtype."""
 
-    def __init__(self, dtype, factor: float):
+    def __init__(self, dtype, factor: float, scale: float = 1.0, offset: float = 0.0):
         class Source:
             pass
 
         source = Source()
         source.dtype = dtype
+        source.scales, source.offsets = (scale,), (offset,)
         self.layers = [(source, 1)]
         self.unit_factor = factor
 
@@ -503,56 +574,3 @@ def block_shape(n_layers: int) -> tuple[int, int]:
     while n_layers * rows * cols * 8 > STACK_BYTES and rows > 16:
         rows //= 2
     return rows, cols
-
-
-def per_band(values, labels, name: str) -> np.ndarray:
-    """Per-band numbers from an array in band order, a pandas Series or a DataArray
-    indexed by band label."""
-    if hasattr(values, "dims") and "band" in getattr(values, "dims", ()):
-        missing = [b for b in labels if b not in set(values.coords["band"].values.tolist())]
-        if missing:
-            raise DataError(f"{name}: no value for band {missing[0]!r}")
-        values = values.sel(band=labels).values
-    elif hasattr(values, "index") and hasattr(values, "loc") and set(labels) <= set(values.index):
-        values = values.loc[labels].to_numpy()
-    array = np.asarray(values, dtype=np.float64).reshape(-1)
-    if array.size != len(labels):
-        raise DataError(f"{name}: {array.size} values for {len(labels)} bands")
-    if not np.isfinite(array).all() or (array < 0).any():
-        raise DataError(f"{name}: every value must be a finite number >= 0")
-    return array
-
-
-def protection_per_unit(value, zone: list) -> list:
-    """The protection standard of each unit (None: none), checked."""
-    if value is None:
-        return [None] * len(zone)
-    if hasattr(value, "dims"):  # a DataArray over zone
-        value = dict(
-            zip([str(z) for z in value["zone"].values], value.values.tolist(), strict=True)
-        )
-    if isinstance(value, dict):
-        unknown = sorted(set(map(str, value)) - set(zone))
-        if unknown:
-            raise DataError(
-                f"protection_rp: {', '.join(unknown[:5])} are not unit codes of the result"
-            )
-        given = {str(k): v for k, v in value.items()}
-        standard = [given.get(code) for code in zone]
-    else:
-        standard = [value] * len(zone)
-    checked = []
-    for code, p in zip(zone, standard, strict=True):
-        if p is None or (isinstance(p, float) and np.isnan(p)):
-            checked.append(None)
-            continue
-        if (
-            isinstance(p, bool)
-            or not isinstance(p, (int, float, np.number))
-            or not (np.isfinite(p) and p >= 1)
-        ):
-            raise DataError(
-                f"protection_rp: {p!r} for unit {code!r} is not a return period >= 1 year"
-            )
-        checked.append(float(p))
-    return checked

@@ -28,9 +28,9 @@ Example
 ...     attrs={**crs, "zone_codes": ["west", "east"]},
 ... )
 >>> result = displacement(people, depth, units, "flood_step_1m", variants=False)
->>> result["displaced"].sel(zone="east").values.tolist()
+>>> result["displaced"].sel(zone="east", variant="central").values.tolist()
 [300.0, 300.0]
->>> float(annual_displacement(result, [0.1, 0.01])["aad"].sel(zone="east"))
+>>> float(annual_displacement(result, [0.1, 0.01])["aad"].sel(zone="east", variant="central"))
 33.0
 """
 
@@ -49,11 +49,22 @@ from mecc.array_checks import (
     check_same_grid,
     frame_zones,
     index_zones,
-    per_band,
-    protection_per_unit,
+    packing,
     resolve_curves,
     values_north_up,
     warn_range,
+)
+from mecc.array_inputs import (
+    check_band_labels,
+    check_periods,
+    check_zone_cells,
+    hazard_unit,
+    member_names,
+    per_band,
+    protection_per_unit,
+    read_people,
+    return_periods_from_labels,
+    run_warnings,
 )
 from mecc.errors import ConfigError, DataError
 
@@ -82,15 +93,20 @@ def displacement(
     zone_code: str = "zone_code",
     cells: bool = False,
     frequency=None,
+    population_kind: str | None = None,
 ):
     """People exposed and displaced per admin unit and band, from arrays in memory.
 
     Parameters
     ----------
     population : xarray.DataArray
-        People per cell, dims ``(y, x)`` (``lat``/``lon`` too; a ``band`` of size 1 is
-        left aside). Missing cells (NaN, ``attrs["_FillValue"]`` / ``["nodata"]``)
-        count as 0 people; a negative count is refused.
+        People per cell (or per km², see ``population_kind``), dims ``(y, x)``
+        (``lat``/``lon`` too; a ``band`` of size 1 is left aside). Missing cells (NaN,
+        ``attrs["_FillValue"]`` / ``["nodata"]``) count as 0 people; a negative count is
+        refused. Packed values (``attrs["scale_factor"]`` / ``["add_offset"]``, as
+        ``mask_and_scale=False`` leaves them) are unscaled after nodata is masked, for
+        ``hazard`` and ``fraction`` too. A grid one cell wide or high needs its cell size:
+        ``attrs["transform"]`` or a ``spatial_ref`` coordinate with a ``GeoTransform``.
     hazard : xarray.DataArray
         Intensity, dims ``(band, y, x)`` (the band dimension may have another name; its
         coordinate labels the bands) or ``(y, x)`` (one band, labelled 1), on exactly
@@ -125,15 +141,35 @@ def displacement(
         Add ``displaced_cells``: displaced people per cell (central curve), summed
         over the bands with weights ``frequency`` (per year: expected annual
         displacement) or 1; NaN where people have no hazard data in any band.
-    frequency : array-like, optional
-        Per-band weights of ``displaced_cells``.
+    frequency : array-like, pandas.Series or xarray.DataArray, optional
+        Per-band weights of ``displaced_cells``: a list or array (or a Series with the
+        default index 0..m-1) in band order, one per band; a Series or DataArray indexed
+        by exactly the band labels.
+    population_kind : {"count", "density"}, optional
+        People per cell, or people per km² (converted with each cell's geodesic area, as
+        ``mecc run`` does for ``kind: density``). By default what
+        ``population.attrs`` (``units``, ``unit``, ``measure``, ``long_name``,
+        ``description``) state, as WorldPop/GHSL files do ("persons per square
+        kilometre"), else count; a contradiction is refused.
 
     Returns
     -------
     xarray.Dataset
         ``population`` (zone), ``exposed`` and ``no_hazard_data`` (zone, band),
-        ``displaced`` (zone, band, variant); ``zone`` holds the unit codes then
-        ``__outside__`` (people in no unit), as the run's zones.csv.
+        ``displaced`` (zone, band, variant; ``variant`` is always there, ``central``
+        alone with ``variants=False``); ``zone`` holds the unit codes then
+        ``__outside__`` (people in no unit), as the run's zones.csv. The per-band
+        figures are those of each map as given: for return-period maps with a
+        protection standard, :func:`return_period_displacement` gives the protected
+        ones (``exposed_protected``, ``displaced_protected``, as the run's
+        zones_bands.csv), and ``displaced_cells`` is weighted by ``frequency`` alone
+        (no protection).
+
+    Warns
+    -----
+    mecc.errors.MeccWarning
+        As the run does: implausible hazard values, more than 5 % of the people in no
+        unit or without hazard data in a band, units that received no cell.
 
     Raises
     ------
@@ -150,7 +186,7 @@ def displacement(
     """
     import xarray as xr
 
-    from hazards.catalogue import get_hazard_type, grid_unit
+    from hazards.catalogue import get_hazard_type
     from hazards.curves import pack_curves
     from hazards.fraction import FRACTION_TOLERANCE, fraction_problem
     from hazards.precision import check_curves, compared_curve, compared_threshold
@@ -170,21 +206,15 @@ def displacement(
         )
     crs = check_same_crs(named)
     pop_layout = array_grid(population, "population", crs)
-    haz_layout = array_grid(hazard, "hazard", crs, extra=(0, 1))
-    check_same_grid(pop_layout, haz_layout, "population", "hazard")
     grid = pop_layout.grid
+    cell = (grid.transform.a, -grid.transform.e)  # for another input one cell wide
+    haz_layout = array_grid(hazard, "hazard", crs, extra=(0, 1), cell=cell)
+    check_same_grid(pop_layout, haz_layout, "population", "hazard")
+    labels = band_labels(hazard, haz_layout)
+    check_band_labels(labels)
 
-    people = values_north_up(population, pop_layout, "population")
-    people[np.isnan(people)] = 0.0
-    if (people < 0).any():
-        r, c = np.argwhere(people < 0)[0]
-        raise DataError(
-            f"population: negative count {people[r, c]:g} in a cell (row {r}, column {c} north-up)"
-        )
-    stated = (
-        [(hazard.attrs.get("units"), "hazard.attrs['units']")] if hazard.attrs.get("units") else []
-    )
-    given_unit, factor, conversion = grid_unit(kind, unit, stated, "hazard")
+    people = read_people(population, pop_layout, population_kind)
+    given_unit, factor, conversion = hazard_unit(kind, unit, hazard)
     intensity = values_north_up(hazard, haz_layout, "hazard")
     if intensity.ndim == 2:
         intensity = intensity[np.newaxis]
@@ -198,7 +228,7 @@ def displacement(
             raise ConfigError(
                 f"fraction: a flooded-fraction grid applies to flood types only, not {kind.name}"
             )
-        frac_layout = array_grid(fraction, "fraction", crs, extra=(0, 1))
+        frac_layout = array_grid(fraction, "fraction", crs, extra=(0, 1), cell=cell)
         check_same_grid(pop_layout, frac_layout, "population", "fraction")
         flooded = values_north_up(fraction, frac_layout, "fraction")
         if flooded.ndim == 2:
@@ -218,13 +248,13 @@ def displacement(
         kind,
         "displacement()",
     )
-    stored = Stored(hazard.dtype, factor)
+    stored = Stored(hazard.dtype, factor, *packing(hazard, "hazard"))
     check_curves(stored, list(curves.values()), "curve")
     packed = pack_curves(compared_curve(stored, c) for c in curves.values())
     compared = compared_threshold(_with_threshold(stored, threshold))
 
     if isinstance(zones, xr.DataArray):
-        zone_layout = array_grid(zones, "zones", crs)
+        zone_layout = array_grid(zones, "zones", crs, cell=cell)
         check_same_grid(pop_layout, zone_layout, "population", "zones")
         engine_zones, codes = index_zones(zones, zone_layout, "zones")
     else:
@@ -232,7 +262,7 @@ def displacement(
     n_zones = len(codes) + 1
     weights = np.ones(n_bands)
     if frequency is not None:
-        weights = per_band(frequency, band_labels(hazard, haz_layout), "frequency")
+        weights = per_band(frequency, labels, "frequency")
     band_weight = np.ascontiguousarray(np.tile(weights, (n_zones, 1)))
     job = OverlayInput(
         "hazard",
@@ -260,11 +290,13 @@ def displacement(
         cell_sink=sink if cells else None,
     )
     sums = result.hazards["hazard"]
+    check_zone_cells(engine_zones, result.cells[: len(codes)], codes)
+    run_warnings(engine_zones, result.population, sums.no_hazard_data.sum(axis=0), labels)
     return _dataset(
         result.population,
         sums,
         codes,
-        band_labels(hazard, haz_layout),
+        labels,
         curves,
         kind,
         threshold,
@@ -303,13 +335,8 @@ def _dataset(
     slot = {name: k for k, name in enumerate(curves)}
     displaced = sums.displaced[..., [slot[name] for name in order]]
     zone = [*codes, OUTSIDE_CODE]
-    coords = {"zone": zone, "band": bands}
-    displaced_dims = ("zone", "band")
-    if len(order) > 1:
-        coords["variant"] = order
-        displaced_dims = ("zone", "band", "variant")
-    else:
-        displaced = displaced[..., 0]
+    coords = {"zone": zone, "band": bands, "variant": order}  # variant kept: a stable shape
+    displaced_dims = ("zone", "band", "variant")
     data = {
         "population": (("zone",), population.copy(), {"long_name": "people per unit"}),
         "exposed": (
@@ -385,13 +412,17 @@ def annual_displacement(result, frequency, *, member=None, return_periods=STANDA
     result : xarray.Dataset
         From :func:`displacement`, one band per event.
     frequency : array-like, pandas.Series or xarray.DataArray
-        Annual frequency of each event: in band order, or indexed by band label.
+        Annual frequency of each event: a list or array (or a Series with the default
+        index 0..m-1, e.g. a column of events.csv) with one value per band in band order,
+        or a Series/DataArray indexed by exactly the band labels (other labels, missing
+        or extra, are refused: ``events.set_index("band")["frequency"]``).
     member : array-like, optional
-        The ensemble member (climate/hydrological model pair) of each event: adds
+        The ensemble member (climate/hydrological model pair) of each event, matched to
+        the bands as ``frequency`` (none None or blank): adds
         ``aad_member_min``/``_median``/``_max``, each member's frequencies rescaled to a
         complete set (DESIGN.md).
     return_periods : sequence of float
-        Where PMD is given (default 10, 25, 50, 100, 250 years).
+        Where PMD is given (default 10, 25, 50, 100, 250 years; each >= 1).
 
     Returns
     -------
@@ -412,13 +443,13 @@ def annual_displacement(result, frequency, *, member=None, return_periods=STANDA
     displaced, dims = _band_last(result)
     labels = list(result["band"].values)
     freq = per_band(frequency, labels, "frequency")
+    periods = check_periods(return_periods, "return_periods")
     if (freq <= 0).any():
         k = int(np.flatnonzero(freq <= 0)[0])
         raise DataError(
             f"frequency: band {labels[k]!r} has frequency {freq[k]:g}; give events a year > 0"
         )
     check_frequencies(freq, "frequency", lambda k: f"of band {labels[k]!r}")
-    periods = np.asarray(return_periods, dtype=np.float64)
     national = displaced.sum(axis=0)
     pmd, (shortest, longest) = risk.event_pmd(displaced, freq, periods)
     national_pmd, _ = risk.event_pmd(national, freq, periods)
@@ -433,9 +464,7 @@ def annual_displacement(result, frequency, *, member=None, return_periods=STANDA
         "pmd_national": ((*rest, "return_period"), national_pmd),
     }
     if member is not None:
-        names = np.asarray(member).astype(str).reshape(-1)
-        if names.size != len(labels):
-            raise DataError(f"member: {names.size} values for {len(labels)} bands")
+        names = member_names(member, labels)
         _, per_member = risk.member_aad(displaced, freq, names)
         for stat, fn in (("min", np.min), ("median", np.median), ("max", np.max)):
             data[f"aad_member_{stat}"] = (dims, fn(per_member, axis=-1))
@@ -463,20 +492,25 @@ def return_period_displacement(
     result : xarray.Dataset
         From :func:`displacement`, one band per map.
     return_periods : array-like, optional
-        The return period (years) of each band, in band order or indexed by band label;
-        default: the band labels themselves (numbers).
+        The return period (years) of each band, matched to the bands as
+        :func:`annual_displacement`'s ``frequency``; default: the band labels themselves
+        (numbers; labels 1..n, the band numbers rioxarray gives a GeoTIFF, are refused).
     protection_rp : float, mapping or xarray.DataArray, optional
         The protection standard (years): one for all units, or per unit code (a mapping
         or a DataArray over ``zone``); units not named have none.
     periods : sequence of float
-        Where ``pmd`` is given.
+        Where ``pmd`` is given (years, each >= 1).
 
     Returns
     -------
     xarray.Dataset
-        ``aad``, ``aad_tail``, ``aad_climada`` (zone[, variant]), ``pmd`` (zone,
-        return_period[, variant]), ``protection_rp`` (zone; NaN: none) and their
-        national sums (``*_national``; the maps' PMD adds up across units).
+        ``aad``, ``aad_tail``, ``aad_climada`` (zone, variant), ``pmd`` (zone,
+        variant, return_period), ``protection_rp`` (zone; NaN: none) and their
+        national sums (``*_national``; the maps' PMD adds up across units);
+        ``exposed_protected`` (zone, band) and ``displaced_protected`` (zone, variant,
+        band): the per-band figures with protection, as the run's zones_bands.csv (0
+        for a map whose return period is below the unit's standard; the result's
+        ``exposed``/``displaced`` are the maps' figures without protection).
 
     Examples
     --------
@@ -488,16 +522,13 @@ def return_period_displacement(
 
     displaced, dims = _band_last(result)
     labels = list(result["band"].values)
+    periods = check_periods(periods, "periods")
     if return_periods is None:
-        try:
-            return_periods = [float(b) for b in labels]
-        except (TypeError, ValueError):
-            raise DataError(
-                "return_periods: the band labels are not numbers; give return_periods"
-            ) from None
+        return_periods = return_periods_from_labels(labels)
     rps = per_band(return_periods, labels, "return_periods")
     if (rps < 1).any() or len(set(rps.tolist())) != rps.size:
         raise DataError("return_periods: give one distinct return period >= 1 year per band")
+    rps_given, displaced_given = rps, displaced
     order = np.argsort(rps)
     rps, displaced = rps[order], displaced[..., order]
     zone = [str(z) for z in result["zone"].values]
@@ -511,7 +542,7 @@ def return_period_displacement(
         out["aad_tail"][idx] = d @ risk.rp_tail_weights(rps, p)
         out["aad_climada"][idx] = d @ risk.rp_aad_climada_weights(rps, p)
         pmd[idx] = risk.rp_pmd(d, rps, periods, p)
-    coords = {"zone": result["zone"].values, "return_period": np.asarray(periods, dtype=np.float64)}
+    coords = {"zone": result["zone"].values, "return_period": periods}
     if "variant" in result.coords:
         coords["variant"] = result["variant"].values
     rest = dims[1:]
@@ -520,6 +551,14 @@ def return_period_displacement(
     data["pmd"] = ((*dims, "return_period"), pmd)
     data["pmd_national"] = ((*rest, "return_period"), pmd.sum(axis=0))
     data["protection_rp"] = (("zone",), np.array([np.nan if p is None else p for p in standard]))
+    # per-band figures as the run's zones_bands.csv: maps more frequent than a unit's
+    # protection standard (return period < P) displace and expose nobody there
+    counts = np.array([rps_given >= (0.0 if p is None else p) for p in standard], dtype=float)
+    coords["band"] = result["band"].values
+    exposed = result["exposed"].transpose("zone", "band").values
+    data["exposed_protected"] = (("zone", "band"), exposed * counts)
+    shield = counts.reshape(counts.shape[0], *([1] * (len(dims) - 1)), counts.shape[1])
+    data["displaced_protected"] = ((*dims, "band"), displaced_given * shield)
     attrs = {
         "pmd_label": "displacement in the T-year maps (every cell at its T-year intensity at "
         "once), not a national T-year event",
