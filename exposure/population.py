@@ -52,7 +52,7 @@ from mecc.grid import (
 from mecc.kernels import regrid_area_weighted
 from mecc.raster_file import RasterFile
 
-__all__ = ["SOURCES", "PopulationGrid", "source_convention", "stated_kind"]
+__all__ = ["SOURCES", "PopulationGrid", "kind_stated_in", "source_convention", "stated_kind"]
 
 SOURCES = {
     "worldpop": {
@@ -115,7 +115,7 @@ states a density only as the whole text ("population density"), not inside a sen
 ("count adjusted to UN density estimates")."""
 
 
-def _kind_of(text: str):
+def kind_stated_in(text: str):
     """``(kind, strong)`` a text states (``kind`` may be ``"other"``: per ha, m², mi²), or
     None: a text matching no statement, or statements of two kinds ("persons per 1 km2
     grid cell" is a count on a 1 km grid, not a density), says nothing for sure."""
@@ -160,7 +160,7 @@ def stated_kind(path, band: int = 1):
         ]
     found = []
     for text, where in candidates:
-        kind = _kind_of(text) if text else None
+        kind = kind_stated_in(text) if text else None
         if kind is not None:
             found.append((*kind, str(text).strip(), where))
     strong = [f for f in found if f[1]] or found

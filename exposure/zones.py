@@ -43,6 +43,7 @@ __all__ = [
     "read_zone_level",
     "read_zones",
     "report_unknown_codes",
+    "unit_code",
 ]
 
 OUTSIDE_CODE = "__outside__"
@@ -82,7 +83,7 @@ class ZoneLevel:
     source: tuple = ("", "", None)  # (run-file entry, file as given, parent field) for errors
 
 
-def _as_code(value) -> str | None:
+def unit_code(value) -> str | None:
     """A unit's code as text (None when missing: null, NaN or blank).
 
     Whole numbers stored as floats (a shapefile's numeric field, a column with a
@@ -125,7 +126,7 @@ def read_zone_level(spec: dict, base_dir, where: str) -> ZoneLevel:
             raise DataError(
                 f"{where}.{key}: no field {name!r} in {spec['path']}{hint}; fields: {', '.join(columns)}"
             )
-    codes = [_as_code(v) for v in frame[spec["code_field"]]]
+    codes = [unit_code(v) for v in frame[spec["code_field"]]]
     if None in codes:
         raise DataError(
             f"{where}.code_field: feature {codes.index(None)} of {spec['path']} has no code"
@@ -144,7 +145,7 @@ def read_zone_level(spec: dict, base_dir, where: str) -> ZoneLevel:
         else list(codes)
     )
     parents = (
-        [_as_code(v) for v in frame[spec["parent_field"]]] if spec.get("parent_field") else None
+        [unit_code(v) for v in frame[spec["parent_field"]]] if spec.get("parent_field") else None
     )  # a missing parent (None) is an error once the level has a parent level (Zones)
     geometry, shape_notes = checked_shapes(frame.geometry, codes, where)
     notes.extend(shape_notes)

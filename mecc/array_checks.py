@@ -440,7 +440,7 @@ def frame_zones(frame, column: str, grid, name: str = "zones"):
         A code given twice.
     """
     from exposure.zone_files import checked_shapes
-    from exposure.zones import OUTSIDE_CODE, ZoneLevel, Zones, _as_code
+    from exposure.zones import OUTSIDE_CODE, ZoneLevel, Zones, unit_code
 
     if column not in frame.columns:
         fields = [str(c) for c in frame.columns if c != frame.geometry.name]
@@ -448,7 +448,7 @@ def frame_zones(frame, column: str, grid, name: str = "zones"):
             f"{name}: no column {column!r} for the unit codes (zone_code=); columns: "
             f"{', '.join(fields)}"
         )
-    codes = [_as_code(v) for v in frame[column]]
+    codes = [unit_code(v) for v in frame[column]]
     if None in codes:
         raise DataError(f"{name}: row {codes.index(None)} has no code in column {column!r}")
     if OUTSIDE_CODE in codes:

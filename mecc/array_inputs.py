@@ -251,14 +251,14 @@ def resolve_population_kind(population, given) -> str:
     statement decides when ``population_kind`` is None (else count), a contradiction is
     refused, and people per another area (ha, m², mi²) are refused.
     """
-    from exposure.population import KINDS, _kind_of
+    from exposure.population import KINDS, kind_stated_in
 
     if given is not None and given not in KINDS:
         raise ConfigError(f"population_kind: give 'count' or 'density', not {given!r}")
     found = []
     for key in POPULATION_ATTRS:
         text = population.attrs.get(key)
-        kind = _kind_of(text) if isinstance(text, str) and text.strip() else None
+        kind = kind_stated_in(text) if isinstance(text, str) and text.strip() else None
         if kind is not None:
             found.append((*kind, text.strip(), key))
     strong = [f for f in found if f[1]] or found
