@@ -50,3 +50,72 @@ def test_second_process_compiles_nothing(tmp_path):
     # a run uses at least these (masking reads, zonal sums, the overlay)
     assert {"mask_missing_into", "zonal_population", "overlay_bands"} <= used
     assert {name: misses for name, (_, misses) in stats.items() if misses} == {}
+
+
+def _kernel_modules() -> list[str]:
+    """Every module of the project that defines numba kernels (uses ``mecc._numba.jit``)."""
+    found = []
+    for folder in ("mecc", "hazards", "exposure"):
+        for path in sorted((ROOT / folder).glob("*.py")):
+            if "from mecc._numba import jit" in path.read_text(encoding="utf-8"):
+                found.append(f"{folder}.{path.stem}")
+    return found
+
+
+def _jitted_calls_elsewhere(module) -> list[str]:
+    """``kernel -> helper`` for each jitted function of ``module`` that refers to a jitted
+    function defined in another module (its global names, nested code included)."""
+    import types
+
+    from numba.core.dispatcher import Dispatcher
+
+    def names(code):
+        found = set(code.co_names)
+        for const in code.co_consts:
+            if isinstance(const, types.CodeType):
+                found |= names(const)
+        return found
+
+    problems = []
+    for name, kernel in vars(module).items():
+        if not isinstance(kernel, Dispatcher) or kernel.py_func.__module__ != module.__name__:
+            continue
+        for used in sorted(names(kernel.py_func.__code__)):
+            helper = vars(module).get(used)
+            if isinstance(helper, Dispatcher) and helper.py_func.__module__ != module.__name__:
+                problems.append(f"{module.__name__}.{name} -> {helper.py_func.__module__}.{used}")
+    return problems
+
+
+def test_every_jitted_helper_lives_in_the_file_of_its_callers():
+    """DESIGN.md: numba's cache notices a change only in the file defining a cached
+    kernel, so a kernel calling a jitted helper of another file keeps computing with the
+    old helper after the helper changes (the overlays called the curve of another file:
+    a doubled curve still gave the old figures until the cache was cleared)."""
+    import importlib
+
+    modules = _kernel_modules()
+    assert "mecc.overlay_kernels" in modules and "mecc.grid_kernels" in modules
+    problems = []
+    for name in modules:
+        problems += _jitted_calls_elsewhere(importlib.import_module(name))
+    assert problems == []
+
+
+def test_the_rule_sees_a_helper_imported_from_another_file():
+    """The check above fails on the layout it forbids (not a check that cannot fail)."""
+    import types
+
+    import numba
+
+    from mecc import grid_kernels
+
+    module = types.ModuleType("mecc.fake_kernels")
+    source = "def kernel(x):\n    return sample_nearest_helper(x)\n"
+    exec(compile(source, "fake_kernels.py", "exec"), module.__dict__)
+    module.kernel = numba.njit(module.kernel)  # no cache: the source is no file
+    module.kernel.py_func.__module__ = "mecc.fake_kernels"
+    module.sample_nearest_helper = grid_kernels.sample_nearest
+    assert _jitted_calls_elsewhere(module) == [
+        "mecc.fake_kernels.kernel -> mecc.grid_kernels.sample_nearest_helper"
+    ]

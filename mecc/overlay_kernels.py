@@ -1,0 +1,554 @@
+"""Overlay kernels and the curve they evaluate: numpy arrays in, ``out`` arrays filled.
+
+The displaced share at an intensity (:func:`evaluate_curves`) and the overlays that call
+it per cell (:func:`overlay_bands`, :func:`overlay_combined`, :func:`mark_unknown_cells`)
+live in this one file on purpose: numba's cache notices a change only in the file that
+defines a cached kernel, so a jitted helper in another file (the curve) would leave the
+cached overlays computing with the old one (DESIGN.md, Numba rules; a test checks it).
+Conventions as in :mod:`mecc.kernels`, whose ``KERNELS`` lists each kernel with its
+plain-numpy reference.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from mecc._numba import jit
+
+__all__ = [
+    "CURVE_LINEAR",
+    "CURVE_STEP",
+    "evaluate_curves",
+    "evaluate_curves_reference",
+    "mark_unknown_cells",
+    "mark_unknown_cells_reference",
+    "overlay_bands",
+    "overlay_bands_reference",
+    "overlay_combined",
+    "overlay_combined_reference",
+]
+
+CURVE_LINEAR = 0
+"""Linear between points, clamped at the ends; a repeated intensity is a vertical step
+whose value at the step is the upper share (right-continuous)."""
+CURVE_STEP = 1
+"""Piecewise constant, right-continuous: the share of the last point at or below the
+intensity (the first point's share below it)."""
+
+
+# --------------------------------------------------------------------------- curves
+
+
+@jit
+def _curve_share(intensity, xs, ys, n, kind):
+    """Share displaced at ``intensity`` for one curve (scalar helper).
+
+    ``k``, the last point at or below the intensity (right-continuous at repeats), is
+    counted rather than searched, and the ends are chosen by selects: curves have few
+    points, and on real maps intensities vary from cell to cell, so a binary search's
+    branches are mispredicted about once per cell (the overlay of the bench country ran
+    11-13 % faster on one thread with counting). The arithmetic of every case is the
+    one of the definition, so the shares are the same to the bit.
+    """
+    k = -1
+    for m in range(n):
+        k += xs[m] <= intensity
+    if kind == CURVE_STEP or n == 1:
+        return ys[max(k, 0)]
+    inner = min(max(k, 0), n - 2)
+    x0 = xs[inner]
+    y0 = ys[inner]
+    # (x1 - x0) > 0 whenever 0 <= k < n - 1; the clamped ends are discarded below
+    interpolated = y0 + (ys[inner + 1] - y0) * ((intensity - x0) / (xs[inner + 1] - x0))
+    share = ys[n - 1] if k >= n - 1 else interpolated
+    return ys[0] if k < 0 else share
+
+
+@jit
+def evaluate_curves(intensity, curve_x, curve_y, curve_n, curve_kind, out):
+    """Evaluate every curve at every intensity.
+
+    Parameters
+    ----------
+    intensity : ndarray of float64, shape (m,)
+    curve_x, curve_y : ndarray of float64, shape (n_curves, max_points)
+    curve_n, curve_kind : ndarray of int64, shape (n_curves,)
+    out : ndarray of float64, shape (n_curves, m)
+        Receives the shares; NaN where the intensity is NaN.
+    """
+    for v in range(curve_n.shape[0]):
+        for i in range(intensity.shape[0]):
+            value = intensity[i]
+            if math.isnan(value):
+                out[v, i] = np.nan
+            else:
+                out[v, i] = _curve_share(value, curve_x[v], curve_y[v], curve_n[v], curve_kind[v])
+
+
+def evaluate_curves_reference(intensity, curve_x, curve_y, curve_n, curve_kind, out):
+    """Plain-numpy reference for :func:`evaluate_curves`."""
+    for v in range(curve_n.shape[0]):
+        xs = curve_x[v, : curve_n[v]]
+        ys = curve_y[v, : curve_n[v]]
+        k = np.searchsorted(xs, intensity, side="right") - 1
+        below = k < 0
+        k_clip = np.clip(k, 0, xs.size - 1)
+        if curve_kind[v] == CURVE_STEP:
+            share = ys[k_clip]
+        else:
+            nxt = np.minimum(k_clip + 1, xs.size - 1)
+            span = xs[nxt] - xs[k_clip]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                t = np.where(span > 0, (intensity - xs[k_clip]) / np.where(span > 0, span, 1), 0)
+                share = ys[k_clip] + (ys[nxt] - ys[k_clip]) * t
+            share = np.where(k >= xs.size - 1, ys[-1], share)
+        share = np.where(below, ys[0], share)
+        out[v] = np.where(np.isnan(intensity), np.nan, share)
+
+
+# --------------------------------------------------------------------- the overlay
+
+
+@jit
+def overlay_bands(
+    population,
+    zone,
+    intensity,
+    fraction,
+    curve_x,
+    curve_y,
+    curve_n,
+    curve_kind,
+    exposure_threshold,
+    band_weight,
+    exposed_out,
+    displaced_out,
+    no_data_out,
+    cell_out,
+    coarse_factor,
+    coarse_displaced_out,
+    coarse_safe_out,
+):
+    """Overlay all bands of one hazard with population in one pass; add per zone.
+
+    For each cell with population ``p > 0`` and each band ``b`` with intensity ``I``:
+
+    - ``I`` NaN (or, where ``I > 0``, the fraction NaN): ``p`` is added to
+      ``no_data_out[zone, b]``;
+    - ``I <= 0``: nothing (the fraction is not consulted);
+    - otherwise, with ``f`` the fraction (1 without a fraction grid):
+      ``exposed_out[zone, b] += p * f`` when ``I >= exposure_threshold`` and
+      ``displaced_out[zone, b, v] += p * f * curve_v(I)`` for every curve ``v``.
+
+    Runs of equal zone ids along a row are summed locally and added once per run.
+
+    Parameters
+    ----------
+    population : ndarray of float64, shape (h, w)
+    zone : ndarray of int32, shape (h, w)
+    intensity : ndarray of float64, shape (n_bands, h, w)
+    fraction : ndarray of float64, shape (n_bands, h, w) or (0, 0, 0)
+        Flooded share of each cell; an empty array means 1 everywhere.
+    curve_x, curve_y, curve_n, curve_kind : see module docstring
+    exposure_threshold : float
+        Intensity at or above which a cell's people count as exposed.
+    band_weight : ndarray of float64, shape (n_zones, n_bands)
+        Weights of the per-cell output, per zone (annual frequencies or return-period
+        integration weights, which depend on a zone's protection standard; 1 for a
+        single scenario).
+    exposed_out, no_data_out : ndarray of float64, shape (n_zones, n_bands)
+    displaced_out : ndarray of float64, shape (n_zones, n_bands, n_curves)
+    cell_out : ndarray of float64, shape (h, w) or (0, 0)
+        When not empty, ``sum_b band_weight[zone, b] * displaced`` of the first curve is
+        added to each cell (pass zeros); :func:`mark_unknown_cells` then marks the cells
+        with no hazard data.
+    coarse_factor : int
+        Cells per side of the coarse grid's cells (the allocation's), from the block's
+        first row and column.
+    coarse_displaced_out, coarse_safe_out : ndarray of float64, shape (n_bands,
+        ceil(h / coarse_factor), ceil(w / coarse_factor)), or None
+        When given, each band's displaced people (first curve) and safe people
+        (who can host) are added per coarse cell: a populated cell with ``I`` NaN, or a
+        NaN fraction, adds to neither; ``I <= 0`` adds ``p`` to the safe; otherwise
+        ``d = p * f * curve_0(I)`` (0 where ``f <= 0``) is displaced and, where ``I`` is
+        below the exposure threshold, ``p - d`` is safe.
+    """
+    n_bands = intensity.shape[0]
+    n_curves = curve_n.shape[0]
+    n_zones = exposed_out.shape[0]
+    has_fraction = fraction.shape[0] > 0
+    write_cells = cell_out.shape[0] > 0
+    width = population.shape[1]
+    xs, ys, n_points, kind = curve_x[0], curve_y[0], curve_n[0], curve_kind[0]
+    more = np.zeros(n_curves)  # the run's sums of curves 1, 2, ...
+    sums = (exposed_out, displaced_out, no_data_out)
+    # The coarse sums are tested as `coarse_safe_out is None` where they are used: numba
+    # prunes those branches when None is passed, so the overlay alone pays nothing.
+    # People of dry cells, per band and column, over the coarse grid's current row:
+    if coarse_safe_out is not None:
+        dry_people = np.zeros((n_bands, width))
+    height = population.shape[0]
+    for i in range(height):
+        ci = 0
+        if coarse_safe_out is not None:
+            ci = i // coarse_factor
+        for b in range(n_bands):
+            row = intensity[b, i]
+            if coarse_safe_out is not None:  # branch-free, column by column: vectorised
+                people_row = population[i]
+                dry_row = dry_people[b]
+                for j in range(width):
+                    p = people_row[j]
+                    dry_row[j] += p if (p > 0.0) & (row[j] <= 0.0) else 0.0
+            # one add per run of equal zone ids: the run's sums are kept here
+            run_zone = -1
+            weight = 0.0
+            exposed = 0.0
+            displaced = 0.0
+            missing = 0.0
+            for j in range(width):
+                value = row[j]
+                # most cells are dry: one well-predicted test, then the next cell
+                # (measured faster than testing stretches of a row first)
+                if not (value > 0.0 or value != value):
+                    continue
+                p = population[i, j]
+                if not p > 0.0:
+                    continue
+                z = zone[i, j]
+                if z != run_zone or run_zone < 0:  # a row's first zone is checked too
+                    if z < 0 or z >= n_zones:
+                        raise ValueError("zone index out of range")
+                    if run_zone >= 0:
+                        _add_run(run_zone, b, exposed, displaced, missing, more, sums)
+                    run_zone = z
+                    weight = band_weight[z, b]
+                    exposed = 0.0
+                    displaced = 0.0
+                    missing = 0.0
+                f = fraction[b, i, j] if has_fraction else 1.0
+                if value != value or f != f:
+                    missing += p
+                    continue
+                if not f > 0.0:
+                    if coarse_safe_out is not None:  # noqa: SIM102 - pruned alone (above)
+                        if value < exposure_threshold:
+                            coarse_safe_out[b, ci, j // coarse_factor] += p
+                    continue
+                people = p * f
+                if value >= exposure_threshold:
+                    exposed += people
+                cell_displaced = people * _curve_share(value, xs, ys, n_points, kind)
+                displaced += cell_displaced
+                if write_cells:
+                    cell_out[i, j] += weight * cell_displaced
+                if coarse_safe_out is not None:
+                    cj = j // coarse_factor
+                    coarse_displaced_out[b, ci, cj] += cell_displaced
+                    if value < exposure_threshold:
+                        coarse_safe_out[b, ci, cj] += p - cell_displaced
+                for v in range(1, n_curves):
+                    more[v] += people * _curve_share(
+                        value, curve_x[v], curve_y[v], curve_n[v], curve_kind[v]
+                    )
+            if run_zone >= 0:
+                _add_run(run_zone, b, exposed, displaced, missing, more, sums)
+        if coarse_safe_out is not None:  # noqa: SIM102 - pruned alone (above)
+            if (i + 1) % coarse_factor == 0 or i + 1 == height:
+                _add_dry_people(dry_people, coarse_factor, coarse_safe_out[:, ci])
+
+
+@jit(inline="always")
+def _add_dry_people(dry_people, factor, safe_out):
+    """Add each band's people of dry cells, per stretch of ``factor`` columns, to one row
+    of the coarse grid (``safe_out[b, cj]``), and clear them."""
+    n_bands, width = dry_people.shape
+    for b in range(n_bands):
+        for cj in range(safe_out.shape[1]):
+            total = 0.0
+            for j in range(cj * factor, min((cj + 1) * factor, width)):
+                total += dry_people[b, j]
+                dry_people[b, j] = 0.0
+            safe_out[b, cj] += total
+
+
+@jit(inline="always")
+def _add_run(z, b, exposed, displaced, missing, more, sums):
+    """Add one run's sums to zone ``z``, band ``b``, and clear ``more``.
+
+    ``sums`` is ``(exposed_out, displaced_out, no_data_out)`` of :func:`overlay_bands`.
+    """
+    exposed_out, displaced_out, no_data_out = sums
+    exposed_out[z, b] += exposed
+    displaced_out[z, b, 0] += displaced
+    no_data_out[z, b] += missing
+    for v in range(1, more.shape[0]):
+        displaced_out[z, b, v] += more[v]
+        more[v] = 0.0
+
+
+def overlay_bands_reference(
+    population,
+    zone,
+    intensity,
+    fraction,
+    curve_x,
+    curve_y,
+    curve_n,
+    curve_kind,
+    exposure_threshold,
+    band_weight,
+    exposed_out,
+    displaced_out,
+    no_data_out,
+    cell_out,
+    coarse_factor,
+    coarse_displaced_out,
+    coarse_safe_out,
+):
+    """Plain-numpy reference for :func:`overlay_bands` (masks, ``np.bincount``)."""
+    if coarse_safe_out is not None:
+        from mecc.mobility_kernels import coarse_sums_reference
+
+        coarse_sums_reference(
+            population,
+            intensity,
+            fraction,
+            curve_x,
+            curve_y,
+            curve_n,
+            curve_kind,
+            exposure_threshold,
+            coarse_factor,
+            coarse_displaced_out,
+            coarse_safe_out,
+        )
+    n_zones, n_bands = exposed_out.shape
+    n_curves = curve_n.shape[0]
+    pop = population.ravel()
+    populated = pop > 0
+    zones = zone.ravel().astype(np.int64)
+    # like the kernel, only cells it acts on (populated, wet or missing) are checked
+    bands = intensity.reshape(intensity.shape[0], pop.size)
+    acted = populated & ((bands > 0) | np.isnan(bands)).any(axis=0)
+    if acted.any() and (zones[acted].min() < 0 or zones[acted].max() >= n_zones):
+        raise ValueError("zone index out of range")
+    cells = np.zeros(pop.size)
+    for b in range(n_bands):
+        value = intensity[b].ravel()
+        frac = fraction[b].ravel() if fraction.shape[0] else np.ones_like(value)
+        wet = populated & (value > 0)
+        missing = populated & (np.isnan(value) | (wet & np.isnan(frac)))
+        active = wet & ~missing & (frac > 0)
+        people = np.where(active, pop * np.where(active, frac, 0), 0.0)
+        no_data_out[:, b] += np.bincount(zones[missing], weights=pop[missing], minlength=n_zones)
+        exposed = active & (value >= exposure_threshold)
+        exposed_out[:, b] += np.bincount(zones[exposed], weights=people[exposed], minlength=n_zones)
+        share = np.empty((n_curves, value.size))
+        evaluate_curves_reference(
+            np.where(active, value, 0.0), curve_x, curve_y, curve_n, curve_kind, share
+        )
+        for v in range(n_curves):
+            displaced = people * share[v]
+            displaced_out[:, b, v] += np.bincount(
+                zones[active], weights=displaced[active], minlength=n_zones
+            )
+            if v == 0:
+                weight = band_weight[np.where(active, zones, 0), b]
+                cells += weight * np.where(active, displaced, 0.0)
+    if cell_out.shape[0]:
+        cell_out += cells.reshape(population.shape)
+
+
+@jit
+def mark_unknown_cells(population, intensity, fraction, cell_out):
+    """Set to NaN the per-cell output of populated cells with no hazard data in any band.
+
+    The overlays count such people as "no hazard data" per zone and band; this marks
+    their cells so that a per-cell grid (displaced.tif) shows them as unknown rather
+    than 0. A cell missing in some bands only keeps the other bands' sum, as the zone
+    sums do. Run after :func:`overlay_bands` or :func:`overlay_combined` on a block that
+    had people without hazard data (kept out of the overlay's own loop, which it would
+    slow down: 17 % with the allocation's coarse sums).
+
+    Parameters
+    ----------
+    population : ndarray of float64, shape (h, w)
+    intensity : ndarray of float64, shape (n_components, n_bands, h, w)
+        One component for :func:`overlay_bands`; a band of a cell is missing when every
+        component is NaN there, or (one component with a fraction) the intensity is
+        above 0 and the fraction NaN.
+    fraction : ndarray of float64, shape (n_bands, h, w) or (0, 0, 0)
+    cell_out : ndarray of float64, shape (h, w)
+    """
+    n_components, n_bands = intensity.shape[0], intensity.shape[1]
+    has_fraction = fraction.shape[0] > 0
+    for i in range(population.shape[0]):
+        for j in range(population.shape[1]):
+            if not population[i, j] > 0.0:
+                continue
+            unknown = True
+            for b in range(n_bands):
+                band_missing = True
+                for c in range(n_components):
+                    value = intensity[c, b, i, j]
+                    if value == value and not (
+                        has_fraction and value > 0.0 and fraction[b, i, j] != fraction[b, i, j]
+                    ):
+                        band_missing = False
+                        break
+                if not band_missing:
+                    unknown = False
+                    break
+            if unknown:
+                cell_out[i, j] = np.nan
+
+
+def mark_unknown_cells_reference(population, intensity, fraction, cell_out):
+    """Plain-numpy reference for :func:`mark_unknown_cells`."""
+    missing = np.isnan(intensity)
+    if fraction.shape[0]:
+        missing |= (intensity > 0) & np.isnan(fraction)[None]
+    unknown = (population > 0) & missing.all(axis=0).all(axis=0)
+    cell_out[unknown] = np.nan
+
+
+# ------------------------------------------------------- hazards of the same event
+
+
+@jit
+def overlay_combined(
+    population,
+    zone,
+    intensity,
+    curve_x,
+    curve_y,
+    curve_n,
+    curve_kind,
+    exposure_threshold,
+    combine_max,
+    band_weight,
+    exposed_out,
+    displaced_out,
+    no_data_out,
+    cell_out,
+):
+    """Overlay hazards of the same event (e.g. wind and storm surge), shares combined.
+
+    For each populated cell and band, component ``c`` with intensity ``I_c`` gives the
+    share ``curve_c(I_c)``; the cell's share is the largest (``combine_max``) or
+    ``1 - prod(1 - share_c)`` (independent damage mechanisms) — never the sum. A
+    missing component contributes nothing; the cell's people count as "no hazard data"
+    only where every component is missing. People are exposed where any component
+    reaches its own exposure threshold.
+
+    Parameters
+    ----------
+    population : ndarray of float64, shape (h, w)
+    zone : ndarray of int32, shape (h, w)
+    intensity : ndarray of float64, shape (n_components, n_bands, h, w)
+    curve_x, curve_y, curve_n, curve_kind : the curve of each component (packed)
+    exposure_threshold : ndarray of float64, shape (n_components,)
+    combine_max : bool
+    band_weight, exposed_out, no_data_out : as for :func:`overlay_bands`
+    displaced_out : ndarray of float64, shape (n_zones, n_bands, 1)
+    cell_out : ndarray of float64, shape (h, w) or (0, 0)
+    """
+    n_components = intensity.shape[0]
+    n_bands = intensity.shape[1]
+    n_zones = exposed_out.shape[0]
+    write_cells = cell_out.shape[0] > 0
+    for i in range(population.shape[0]):
+        for j in range(population.shape[1]):
+            p = population[i, j]
+            if not p > 0.0:
+                continue
+            z = zone[i, j]
+            if z < 0 or z >= n_zones:
+                raise ValueError("zone index out of range")
+            for b in range(n_bands):
+                all_missing = True
+                exposed = False
+                largest = 0.0
+                spared = 1.0
+                for c in range(n_components):
+                    value = intensity[c, b, i, j]
+                    if value != value:
+                        continue
+                    all_missing = False
+                    if not value > 0.0:
+                        continue
+                    if value >= exposure_threshold[c]:
+                        exposed = True
+                    share = _curve_share(value, curve_x[c], curve_y[c], curve_n[c], curve_kind[c])
+                    largest = max(largest, share)
+                    spared *= 1.0 - share
+                if all_missing:
+                    no_data_out[z, b] += p
+                    continue
+                if exposed:
+                    exposed_out[z, b] += p
+                displaced = p * (largest if combine_max else 1.0 - spared)
+                displaced_out[z, b, 0] += displaced
+                if write_cells:
+                    cell_out[i, j] += band_weight[z, b] * displaced
+
+
+def overlay_combined_reference(
+    population,
+    zone,
+    intensity,
+    curve_x,
+    curve_y,
+    curve_n,
+    curve_kind,
+    exposure_threshold,
+    combine_max,
+    band_weight,
+    exposed_out,
+    displaced_out,
+    no_data_out,
+    cell_out,
+):
+    """Plain-numpy reference for :func:`overlay_combined`."""
+    n_components, n_bands = intensity.shape[:2]
+    n_zones = exposed_out.shape[0]
+    pop = population.ravel()
+    populated = pop > 0
+    zones = zone.ravel().astype(np.int64)
+    if populated.any() and (zones[populated].min() < 0 or zones[populated].max() >= n_zones):
+        raise ValueError("zone index out of range")
+    cells = np.zeros(pop.size)
+    for b in range(n_bands):
+        values = intensity[:, b].reshape(n_components, -1)
+        missing = np.isnan(values)
+        wet = ~missing & (values > 0)
+        shares = np.zeros_like(values)
+        for c in range(n_components):
+            out = np.empty((1, values.shape[1]))
+            evaluate_curves_reference(
+                np.where(wet[c], values[c], 0.0),
+                curve_x[c : c + 1],
+                curve_y[c : c + 1],
+                curve_n[c : c + 1],
+                curve_kind[c : c + 1],
+                out,
+            )
+            shares[c] = np.where(wet[c], out[0], 0.0)
+        share = shares.max(axis=0) if combine_max else 1.0 - np.prod(1.0 - shares, axis=0)
+        all_missing = populated & missing.all(axis=0)
+        counted = populated & ~all_missing
+        exposed = counted & (wet & (values >= exposure_threshold[:, None])).any(axis=0)
+        no_data_out[:, b] += np.bincount(
+            zones[all_missing], weights=pop[all_missing], minlength=n_zones
+        )
+        exposed_out[:, b] += np.bincount(zones[exposed], weights=pop[exposed], minlength=n_zones)
+        displaced = np.where(counted, pop * share, 0.0)
+        displaced_out[:, b, 0] += np.bincount(
+            zones[counted], weights=displaced[counted], minlength=n_zones
+        )
+        cells += band_weight[np.where(populated, zones, 0), b] * displaced
+    if cell_out.shape[0]:
+        cell_out += cells.reshape(population.shape)
