@@ -427,6 +427,14 @@ class Zones:
             A zone code given at two levels would be ambiguous (codes are unique per
             level but may repeat across levels).
         """
+        for code in values:
+            levels = [level.level for level in self.levels if code in level.codes]
+            if len(levels) > 1:
+                raise DataError(
+                    f"{label}: zone code {code!r} is a unit at levels "
+                    f"{' and '.join(str(n) for n in levels)}, so the value given for it is "
+                    "ambiguous; give it by the codes of the units it is meant for"
+                )
         sample = np.asarray(next(iter(values.values()))) if values else np.asarray(0.0)
         out = np.full((self.n, *sample.shape), np.nan)
         filled = np.zeros(self.n, dtype=bool)
