@@ -335,7 +335,7 @@ def read_climada_events(path, where: str, member_pattern: str | None = None):
     fraction : ClimadaHazardFile or None
         The fraction matrix when the file has a non-empty one of the same shape.
     """
-    from hazards.readers import _members_from_names
+    from hazards.events import members_from_names
 
     intensity = ClimadaHazardFile(path, where, "intensity")
     handle = intensity._handle
@@ -366,7 +366,7 @@ def read_climada_events(path, where: str, member_pattern: str | None = None):
             bands["event_id"] = ids.astype(np.int64)
             _refuse_repeated_ids(bands["event_id"].to_numpy(), where)
     if member_pattern is not None:
-        bands["member"] = _members_from_names(bands.get("event_name"), member_pattern, where)
+        bands["member"] = members_from_names(bands.get("event_name"), member_pattern, where)
     fraction = None
     info = _read_matrix_info(handle, "fraction", where)
     shape = (intensity.count, len(intensity._row_of))

@@ -11,7 +11,7 @@ import pandas as pd
 
 from mecc.errors import ConfigError, DataError, read_input_table
 
-__all__ = ["band_labels", "check_band_labels", "read_events"]
+__all__ = ["band_labels", "check_band_labels", "members_from_names", "read_events"]
 
 
 def read_events(
@@ -83,7 +83,7 @@ def read_events(
     if name_column:
         out["event_name"] = table[name_column].astype(str).to_numpy()
     if member_pattern is not None:
-        out["member"] = _members_from_names(out.get("event_name"), member_pattern, where)
+        out["member"] = members_from_names(out.get("event_name"), member_pattern, where)
     return out.sort_values("band", kind="stable").reset_index(drop=True)
 
 
@@ -101,7 +101,7 @@ def _member_names(members: pd.Series, where: str, source: str) -> np.ndarray:
     return names.to_numpy()
 
 
-def _members_from_names(names, pattern: str, where: str) -> np.ndarray:
+def members_from_names(names, pattern: str, where: str) -> np.ndarray:
     import re
 
     if names is None:

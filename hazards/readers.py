@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 
 from hazards.catalogue import HazardType, averaging_factor, get_hazard_type, grid_unit, unit_factor
+from hazards.climada import is_climada_file
 from hazards.curves import Curve, load_curve_set
-from hazards.events import _members_from_names, read_events  # noqa: F401 - re-exported
+from hazards.events import read_events
 from hazards.fraction import FractionFile
 from hazards.netcdf import NetCDFFile
 from hazards.precision import check_curves
@@ -205,7 +206,7 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
         raise ConfigError(f"{where}: give either intensity + events or return_periods, not both")
     if sum((has_events, has_rps, has_scenario)) != 1:
         raise ConfigError(f"{where}: give exactly one of events, return_periods or scenario")
-    climada = has_events and str(spec["events"]).lower().endswith((".hdf5", ".h5", ".hdf"))
+    climada = has_events and is_climada_file(str(spec["events"]))
     if not has_rps and "intensity" not in spec and not climada:
         raise ConfigError(f"{where}.intensity: missing (the hazard grid file)")
 

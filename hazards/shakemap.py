@@ -22,22 +22,10 @@ from affine import Affine
 from mecc.errors import ConfigError, DataError, InputFileError
 from mecc.grid import GridSpec
 
-__all__ = ["SHAKEMAP_UNITS", "ShakeMapFile", "is_shakemap", "read_shakemap_event"]
+__all__ = ["SHAKEMAP_UNITS", "ShakeMapFile"]
 
 SHAKEMAP_UNITS = {"MMI": ("MMI", 1.0), "PGA": ("g", 0.01), "PGV": ("cm/s", 1.0)}
 """Fields a run can read: (unit after conversion, factor from the file's unit)."""
-
-
-def is_shakemap(path) -> bool:
-    """True for an XML file whose root element is ``shakemap_grid``."""
-    if not os.fspath(path).lower().endswith(".xml"):
-        return False
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(4096)
-    except OSError:
-        return False
-    return b"shakemap_grid" in head
 
 
 def _local(tag: str) -> str:
@@ -65,13 +53,6 @@ def _parse(path, label):
         if parts[name] is None:
             raise DataError(f"{label}: no <{name}> element")
     return root, parts
-
-
-def read_shakemap_event(path) -> dict:
-    """The ``event`` attributes of a grid.xml (magnitude, depth, lat, lon, id, time...)."""
-    _, parts = _parse(path, os.fspath(path))
-    event = parts["event"]
-    return dict(event.attrib) if event is not None else {}
 
 
 class ShakeMapFile:

@@ -252,8 +252,3 @@ class MapSetup(MacroElement):
         self.layers_label = js_json(layers_label)
         self.map_label = js_json(map_label)
         self.bounds = js_json(bounds)
-
-
-def body_element(markup: str) -> Element:
-    """Raw markup for the page body (styles placed here win over leaflet.css)."""
-    return Element(markup)
