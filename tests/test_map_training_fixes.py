@@ -338,7 +338,7 @@ def _mistakes(pack, lang: str) -> dict:
     page = (pack / lang / "facilitator" / "m4_displacement" / "guide.html").read_text("utf-8")
     out = {}
     for row in re.findall(r'<tr data-question="(q\d)">(.*?)</tr>', page, re.S):
-        found = re.findall(r'<li class="mistake">(.*?):', row[1])
+        found = re.findall(r'<li class="mistake">(.*?)\s*:', row[1])
         out[row[0]] = [html.unescape(f) for f in found]
     return out
 

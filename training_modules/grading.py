@@ -14,8 +14,13 @@
   ("19319 (range 5,657 to 19,319)", "1/2"), a number run into a letter or sign ("e5",
   "5-") or a scale word of another language is *unreadable*, never read as a guess
   (when it is one number with the other decimal mark, the feedback says which mark the
-  language uses). Sheets are read as typed (:mod:`training_modules.answer_sheets`):
-  ``q4: 1.642`` and ``q4: "1.642"`` get the same verdict;
+  language uses). A wrong answer that would be right with point and comma exchanged
+  (``112,932`` in Spanish for 112 931.9) stays wrong, the facilitator decides, and the
+  feedback asks whether that was meant (``¿quiso decir 112 932?``); a share written as
+  a fraction gets ``(0,679 = 67,9 %?)``. Hints write numbers with the language's own
+  marks (:mod:`training_modules.number_reading`). Sheets are read as typed
+  (:mod:`training_modules.answer_sheets`): ``q4: 1.642`` and ``q4: "1.642"`` get the
+  same verdict;
 - quiz letters are read like choice letters (``" A) "`` is ``a``); unknown question or
   quiz ids are errors; a letter that is none of the options (``e`` for a to d) earns no
   point and is named: in the feedback for a choice, in the grade's notes for the quiz;
@@ -35,23 +40,20 @@ unreadable, a question the key does not have), no table is written or shown, an
 existing ``--out`` is left as it was, and one line names the first such sheet, what is
 wrong with it and how many others cannot be graded (bad data, exit 1). The reasons are
 in the key's language, as the printed table's numbers (``2,5`` in French; the CSV keeps
-``2.5``). ``--out`` is never an answer key or an answer sheet (whichever grading they
+``2.5`` in its numeric columns, while its notes, text for people, keep the key's marks:
+``2,5 points donnés``). ``--out`` is never an answer key or an answer sheet (whichever grading they
 belong to), and an existing file is replaced only with ``overwrite``
 (:func:`~training_modules.answer_sheets.check_out_path`).
 """
 
 from __future__ import annotations
 
-import functools
-import math
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mecc.errors import ConfigError, DataError, InputFileError, MeccError
 from training_modules.answer_sheets import (
-    SheetText,
     check_out_path,
     keyed_table,
     load_answer_file,
@@ -63,9 +65,16 @@ from training_modules.answer_sheets import (
     sheet_variant,
 )
 from training_modules.key import KEY_KIND, tolerance_of
+from training_modules.number_reading import (
+    _fold,
+    decimal_hint,
+    meant_hint,
+    parse_number,
+    percent_hint,
+)
 from training_modules.rubric import grade_rubric
 
-__all__ = ["Grade", "check_answers", "grade", "read_key", "read_sheet"]
+__all__ = ["Grade", "check_answers", "grade", "parse_number", "read_key", "read_sheet"]
 
 
 @dataclass
@@ -114,145 +123,6 @@ class Grade:
             more=self.points(self.provisional),
             percent=f"{self.percent:.0f}",
         )
-
-
-_SCALES = {
-    "en": {"thousand": 1e3, "thousands": 1e3, "million": 1e6, "millions": 1e6, "mn": 1e6},
-    "fr": {"mille": 1e3, "millier": 1e3, "milliers": 1e3, "million": 1e6, "millions": 1e6},
-    "es": {"mil": 1e3, "millon": 1e6, "millones": 1e6},
-}
-"""Scale words after a number, folded, by the key's language ("k" and "M" in every one).
-The word of another language ("9 mil" in English: thousand or million?) is unreadable."""
-
-_ANY_SCALE = frozenset().union(*_SCALES.values())
-
-_PER_100K = re.compile(
-    r"(?:(?:per|pour|por)(?:\s+cada)?\s+|/\s*)100(?:[\s,.]?000|\s?k)\b(?:\s+(?:residents|"
-    r"inhabitants|people|persons|population|habitants|personnes|habitantes|personas|"
-    r"poblaci[oó]n)\b)?",
-    re.IGNORECASE,
-)
-"""A rate's unit however written: "per 100,000", "per 100 000 inhabitants", "/100k",
-"pour 100 000 habitants", "por cada 100.000 personas"."""
-
-
-@functools.lru_cache
-def _number_pattern(decimal: str, group: str) -> re.Pattern:
-    """One number: digits grouped by thousands (or not), a decimal part, an exponent.
-
-    The key's group mark, a space, and the other of point and comma group thousands (one
-    mark throughout the number); only the key's decimal mark is a decimal mark.
-    """
-    other = {",": ".", ".": ","}.get(decimal)
-    groups = sorted({g for g in (group, " ", other) if g and g != decimal})
-    mark = "|".join(re.escape(g) for g in groups)
-    point = re.escape(decimal)
-    whole = rf"(?:\d{{1,3}}(?P<g>{mark})\d{{3}}(?:(?P=g)\d{{3}})*|\d+)"
-    return re.compile(
-        rf"(?P<before>\D*?)(?P<number>[-+]?(?:{whole}(?:{point}\d+)?|{point}\d+)"
-        rf"(?:[eE][-+]?\d+)?)(?P<after>\D*)"
-    )
-
-
-def parse_number(value, number_format: dict, unit: str | None = None, lang=None) -> float | None:
-    """One number from YAML, or from text such as ``10 876`` / ``10,876`` / ``1.0876e4``.
-
-    Parameters
-    ----------
-    value : object
-        The answer as written in the sheet.
-    number_format : dict
-        The key's ``decimal`` and ``group`` marks. A space also groups thousands, and so
-        does a point where the decimal mark is a comma (``9.072`` is nine thousand in
-        Spanish) or a comma where it is a point.
-    unit : str, optional
-        The question's unit (e.g. "per 100,000 residents"): left out when the answer
-        ends with it; a rate's unit is left out however it is worded.
-    lang : str, optional
-        The key's language, for its scale words (``thousand``, ``mil``, ...).
-
-    Returns
-    -------
-    float or None
-        None unless the text holds exactly one well-formed number (groups of three
-        digits after the first, scientific notation allowed), with words but no other
-        digit around it: "19319 (range 5,657 to 19,319)", "1/2", "e5", "5-" or a list
-        are not one number. An answer read from a sheet file
-        (:class:`~training_modules.answer_sheets.SheetText`) that these rules cannot read
-        and that holds no comma is read with a point as the decimal mark, as YAML, a
-        program or a spreadsheet writes numbers (``1642.2`` where the mark is a comma).
-    """
-    number = _read_number(value, number_format, unit, lang)
-    if number is None and isinstance(value, SheetText) and "," not in value:
-        number = _read_number(str(value), {"decimal": ".", "group": ""}, unit, lang)
-    return number
-
-
-def _read_number(value, number_format: dict, unit, lang) -> float | None:
-    """One number by the rules of :func:`parse_number`, without the sheet files' point."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float):
-        return float(value) if math.isfinite(value) else None
-    if not isinstance(value, str):
-        return None  # a list or a mapping
-    text = _without_unit(unicodedata.normalize("NFKC", value).replace("\u2212", "-"), unit)
-    text = text[:-1] if text.endswith(".") else text  # the end of a sentence
-    decimal = unicodedata.normalize("NFKC", number_format.get("decimal") or ".")
-    group = unicodedata.normalize("NFKC", number_format.get("group") or "")
-    match = _number_pattern(decimal, group).fullmatch(text)
-    if match is None or _run_into(match.group("before"), match.group("after")):
-        return None
-    scale = _scale(match.group("after"), lang)
-    if scale is None:
-        return None
-    number = match.group("number")
-    if match.group("g"):
-        number = number.replace(match.group("g"), "")
-    try:
-        result = float(number.replace(decimal, ".")) * scale
-    except ValueError:
-        return None
-    return result if math.isfinite(result) else None
-
-
-def _without_unit(text: str, unit: str | None) -> str:
-    """``text`` without the question's unit after the number (compared folded)."""
-    text = text.strip()
-    folded_unit = _fold(unicodedata.normalize("NFKC", str(unit or ""))).strip()
-    if folded_unit and _fold(text).endswith(folded_unit):
-        ends = (k for k in range(len(text), -1, -1) if _fold(text[k:]) == folded_unit)
-        text = text[: next(ends, len(text))].strip()
-    if folded_unit and _PER_100K.search(unicodedata.normalize("NFKC", str(unit))):
-        text = _PER_100K.sub(" ", text).strip()
-    return text
-
-
-def _run_into(before: str, after: str) -> bool:
-    """A number run into a letter or a sign ("e5", "x5", "5-", "5e"): not one number."""
-    return bool(
-        re.search(r"[^\W\d_]$|[-+.,/^]$", before) or re.match(r"[-+.,/^]|[eE](?![^\W\d_])", after)
-    )
-
-
-def _scale(after: str, lang) -> float | None:
-    """The factor of a scale word right after the number (1 without one); None for a
-    scale word of another language."""
-    word = re.match(r"\s*([^\W\d_]+)", after)
-    if word is None:
-        return 1.0
-    if word.group(1) == "M":
-        return 1e6
-    folded = _fold(word.group(1))
-    scales = {"k": 1e3, **_SCALES.get(lang, {})}
-    if folded in scales:
-        return scales[folded]
-    return None if folded in _ANY_SCALE else 1.0
-
-
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", str(text).casefold())
-    return "".join(c for c in text if not unicodedata.combining(c))
 
 
 def _letter(value) -> str:
@@ -309,21 +179,19 @@ def _grade_question(qid, entry, value, key, where: str = "answers") -> dict:
         number_format = key.get("number_format") or {}
         number = parse_number(value, number_format, entry.get("unit"), key.get("lang"))
         if number is None:
-            feedback = messages.get("unreadable", "") + _decimal_hint(value, entry, key)
+            feedback = messages.get("unreadable", "") + decimal_hint(value, entry, key)
             return {**result, "status": "unreadable", "feedback": feedback}
         tolerance = entry.get("tolerance") or {}
-        if abs(number - entry["answer"]) <= tolerance_of(entry["answer"], tolerance):
+
+        def close(x: float, to: float) -> bool:
+            return abs(x - to) <= tolerance_of(to, tolerance)
+
+        if close(number, entry["answer"]):
             return right
-        found = [
-            m
-            for m in entry.get("mistakes") or []
-            if abs(number - m["value"]) <= tolerance_of(m["value"], tolerance)
-        ]
-        as_percent = 100 * number
-        if entry.get("unit") == "%" and abs(as_percent - entry["answer"]) <= tolerance_of(
-            entry["answer"], tolerance
-        ):
-            hint = f" ({number:g} = {as_percent:g} %?)"  # a share written as a fraction
+        found = [m for m in entry.get("mistakes") or [] if close(number, m["value"])]
+        if entry.get("unit") == "%" and close(100 * number, entry["answer"]):
+            hint = percent_hint(number, key)  # a share written as a fraction
+        hint += meant_hint(value, entry, key, lambda x: close(x, entry["answer"]))
     elif kind in ("choice", "map"):
         letter = _choice_letter(value, entry)
         if letter == entry["answer"]:
@@ -348,20 +216,6 @@ def _grade_question(qid, entry, value, key, where: str = "answers") -> dict:
         "feedback": feedback + hint,
         "mistakes": [m["id"] for m in found],
     }
-
-
-def _decimal_hint(value, entry, key) -> str:
-    """`` (the decimal mark here is ","; 1642,2)`` when the text is one number written
-    with the other decimal mark; else empty."""
-    decimal = (key.get("number_format") or {}).get("decimal") or "."
-    other = {",": ".", ".": ","}.get(decimal)
-    if not isinstance(value, str) or other is None or not re.search(r"\d\.\d|\d,\d", value):
-        return ""
-    swapped = value.translate(str.maketrans({decimal: other, other: decimal}))
-    if parse_number(swapped, key.get("number_format") or {}, entry.get("unit"), key.get("lang")):
-        written = swapped.strip()
-        return " " + say(key, "decimal_hint", decimal_mark=decimal, suggestion=written)
-    return ""
 
 
 def _options_span(value, options) -> str | None:

@@ -22,6 +22,14 @@ def _option_text(words: Words, qid: str, entry: dict, letter: str) -> str:
     return f"{letter}) {name}"
 
 
+def _labelled(words: Words, label: str, mistake_id: str) -> str:
+    """``59 049 personnes : Une part…``: a mistake's value (or option) and what it shows,
+    joined as the language joins a label and its text (a space before the colon in
+    French). Escaped."""
+    separator = words.common("handout.label_separator")
+    return esc(label) + esc(separator) + words.m("mistakes." + mistake_id)
+
+
 def _key_rows(words: Words, module, key: dict) -> str:
     rows = []
     for number, question in enumerate(module.items("questions"), start=1):
@@ -41,18 +49,14 @@ def _key_rows(words: Words, module, key: dict) -> str:
                 answer += "<br>" + words.c("guide.range", low=low, high=high, kind=kind)
             for m in entry["mistakes"]:
                 own = {**entry, "unit": m.get("unit", entry["unit"])}  # the figure's own unit
-                mistakes.append(
-                    f'<li class="mistake">{esc(answer_text(words, own, m["value"]))}: '
-                    f"{words.m('mistakes.' + m['id'])}</li>"
-                )
+                label = answer_text(words, own, m["value"])
+                mistakes.append(f'<li class="mistake">{_labelled(words, label, m["id"])}</li>')
         elif entry["kind"] in ("choice", "map"):
             answer = esc(_option_text(words, qid, entry, entry["answer"]))
             tolerance = "—"
             for m in entry["mistakes"]:
-                option = esc(_option_text(words, qid, entry, m["option"]))
-                mistakes.append(
-                    f'<li class="mistake">{option}: {words.m("mistakes." + m["id"])}</li>'
-                )
+                label = _option_text(words, qid, entry, m["option"])
+                mistakes.append(f'<li class="mistake">{_labelled(words, label, m["id"])}</li>')
         else:
             answer = words.c("guide.see_rubric")
             tolerance = "—"
@@ -190,5 +194,6 @@ def render_guide(module, words: Words, key: dict, variant: int, sources: str, fi
         f"{words.md_common('guide.grading', **rubric_example(module, key))}</section>",
         f'<footer class="notice">{sources}</footer>',
     ]
-    title = f"{words.module('title')}: {words.common('guide.kicker', number=module.number)}"
+    separator = words.common("handout.label_separator")
+    title = words.module("title") + separator + words.common("guide.kicker", number=module.number)
     return page(words, title, "\n".join(parts), "guide")

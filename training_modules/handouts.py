@@ -328,4 +328,7 @@ def render_quiz(module, words: Words, variant: int) -> str:
         + f"<section><h2>{words.c('quiz.title')}</h2>{words.md_common('quiz.intro')}"
         + f"<ol>{''.join(items)}</ol></section>"
     )
-    return page(words, f"{words.module('title')}: {words.common('quiz.title')}", body, "quiz")
+    title = (
+        words.module("title") + words.common("handout.label_separator") + words.common("quiz.title")
+    )
+    return page(words, title, body, "quiz")

@@ -145,9 +145,11 @@ def grade_rubric(entry, value, key, where: str, number) -> dict:
     be given to any criterion and the score would be silently low; points outside 0 to
     the criterion's maximum are counted as the nearest bound, with a note (``notes`` of
     the result) naming the sheet, question and criterion, as quiz letters that are no
-    option are noted: the grade stands and the facilitator sees what was counted.
+    option are noted: the grade stands and the facilitator sees what was counted. The
+    note is text for people, in the key's language with its number marks (``2,5 points
+    donnés`` in French), in the printed table and in the ``--out`` CSV alike.
     """
-    from training_modules.answer_sheets import say
+    from training_modules.answer_sheets import number_text, say
 
     messages = key.get("messages") or {}
     criteria = entry.get("criteria") or {}
@@ -170,7 +172,11 @@ def grade_rubric(entry, value, key, where: str, number) -> dict:
                 )
             counted = min(max(found, 0.0), most)
             if counted != found:
-                numbers = {"points": f"{found:g}", "most": f"{most:g}", "counted": f"{counted:g}"}
+                numbers = {  # text for people: the key's marks (``2,5`` in French)
+                    "points": number_text(key, found),
+                    "most": number_text(key, most),
+                    "counted": number_text(key, counted),
+                }
                 notes.append(f"{where}.rubric.{criterion}: {say(key, 'points_clamped', **numbers)}")
             points += counted
         scored = {"points": points, "status": "scored", "feedback": messages.get("scored", "")}
