@@ -40,6 +40,7 @@ __all__ = [
     "file_unit",
     "get_hazard_type",
     "grid_unit",
+    "spelled_unit",
     "unit_factor",
 ]
 
@@ -303,7 +304,7 @@ def unit_factor(hazard: HazardType, unit: str | None, where: str = "unit") -> fl
     return factors[unit]
 
 
-def _spelled_unit(text: str) -> str | None:
+def spelled_unit(text: str) -> str | None:
     """The :data:`UNIT_FACTORS` unit a file's ``units`` text means, or None if unknown."""
     import re
 
@@ -340,7 +341,7 @@ def file_unit(
         str(units).strip().lower() in DIMENSIONLESS and hazard.unit in ("MMI", "-SPEI")
     ):
         return unit
-    stated = _spelled_unit(units)
+    stated = spelled_unit(units)
     if stated not in factors:
         if unit is not None:
             return unit

@@ -35,11 +35,11 @@ def stated_unit(source):
         return None
     import rasterio
 
-    from hazards.catalogue import _spelled_unit
+    from hazards.catalogue import spelled_unit
 
     with rasterio.open(source.path) as dataset:
         texts = [*dataset.units, dataset.tags().get("unit")]
-    text = next((t for t in texts if t and _spelled_unit(t) is not None), None)
+    text = next((t for t in texts if t and spelled_unit(t) is not None), None)
     return None if text is None else (text, source.label)
 
 

@@ -13,7 +13,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mecc.errors import ConfigError, MeccWarning, OutputExistsError
+from mecc.errors import EXIT_INTERNAL, ConfigError, MeccWarning, OutputExistsError
 
 __all__ = ["ValidationReport", "validate_run", "write_template"]
 
@@ -43,7 +43,7 @@ class ValidationReport:
             "exit_code": 0,
         }
         if error is not None:
-            record.update(error=str(error), exit_code=getattr(error, "exit_code", 3))
+            record.update(error=str(error), exit_code=getattr(error, "exit_code", EXIT_INTERNAL))
         return record
 
 

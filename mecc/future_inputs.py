@@ -358,7 +358,7 @@ def future_exposure(config, exposure, population, zones, grid, block_shape, thre
         future grid and the site list).
     """
     from mecc import engine
-    from mecc.mobility import _origin_factors
+    from mecc.mobility import origin_factors
 
     if exposure is None:
         return {}, []
@@ -372,7 +372,7 @@ def future_exposure(config, exposure, population, zones, grid, block_shape, thre
             by_zone = engine.population_by_zone(grid, population, zones, block_shape, threads)
             try:
                 label = os.path.basename(config.path)
-                scale = scale * _origin_factors(sites.moved, zones, by_zone * scale, label)
+                scale = scale * origin_factors(sites.moved, zones, by_zone * scale, label)
             except DataError as error:
                 where = f"{label}.{population.label}"  # the future grid, then the sites
                 raise DataError(f"{where}: {error} (this future grid)") from None

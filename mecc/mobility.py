@@ -38,7 +38,7 @@ from mecc.errors import ConfigError, DataError, MeccWarning
 from mecc.group_tables import unit_shares
 from mecc.sendai_store import household_sizes
 
-__all__ = ["Exposure", "PopulationLayers", "prepare_exposure"]
+__all__ = ["Exposure", "PopulationLayers", "origin_factors", "prepare_exposure"]
 
 
 @dataclass
@@ -244,7 +244,7 @@ def prepare_exposure(config, population, zones, grid, block_shape, threads) -> E
             exposure.report["scale_to"] = report
             exposure.scale_to_factors = scale  # before the sites' origin factors
         if moving:
-            scale = scale * _origin_factors(sites.moved, zones, by_zone * scale, label)
+            scale = scale * origin_factors(sites.moved, zones, by_zone * scale, label)
         exposure.zone_scale = scale
     if sites is not None and sites.added_total > 0:  # the sites added or moved
         exposure.additions = sites
@@ -317,7 +317,7 @@ def _zone_shares(spec, config, zones, where: str) -> np.ndarray:
     return unit_shares(zones, table.to_dict(), config.country, f"{where} ({spec['path']})")
 
 
-def _origin_factors(sites, zones, by_zone: np.ndarray, label: str) -> np.ndarray:
+def origin_factors(sites, zones, by_zone: np.ndarray, label: str) -> np.ndarray:
     """Factors that take the people of ``sites`` (those moved) out of their zones of origin."""
     removal = np.zeros(zones.n + 1)
     origins = sites.groupby("origin_code")["individuals"].sum()

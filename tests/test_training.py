@@ -165,14 +165,14 @@ def test_languages_only_re_render(pack):
 def test_no_fixed_text_is_stale(pack):
     """Every key of common.yaml is used (meta and number keys are read directly), apart
     from text shown only when its case arises."""
-    from training_modules.catalogue import _flatten
+    from training_modules.catalogue import flatten_words
 
     conditional = {
         "guide.indistinguishable",  # a variant where a mistake gives the right number
         "legend.no_data",  # a map with zones without figures
         "legend.above_zero",  # a map with a single zone above zero
     }
-    english = _flatten(
+    english = flatten_words(
         yaml.safe_load((ROOT / "training_modules/locales/en/common.yaml").read_text("utf-8"))
     )
     assert conditional <= set(english)

@@ -29,6 +29,7 @@ from mecc.errors import ConfigError, InputFileError, yaml_syntax_error
 __all__ = [
     "Catalogue",
     "Module",
+    "flatten_words",
     "load_catalogue",
     "locale_problems",
     "required_keys",
@@ -207,11 +208,11 @@ def _check_module(module: Module) -> None:
                 raise ConfigError(f"{qwhere}: fact {name!r} is not defined under facts")
 
 
-def _flatten(value, prefix="") -> dict:
+def flatten_words(value, prefix="") -> dict:
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
-            out.update(_flatten(item, f"{prefix}{key}."))
+            out.update(flatten_words(item, f"{prefix}{key}."))
         return out
     if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
         return {prefix[:-1]: value}  # keyword lists are one value
@@ -261,9 +262,9 @@ def locale_problems(catalogue: Catalogue, lang: str) -> list[str]:
     placeholders and keyword lists that are not empty.
     """
     problems = []
-    reference = {"common": _flatten(catalogue.words(REFERENCE_LANG, "common"))}
+    reference = {"common": flatten_words(catalogue.words(REFERENCE_LANG, "common"))}
     for module_id in catalogue.modules:
-        reference[module_id] = _flatten(catalogue.words(REFERENCE_LANG, module_id))
+        reference[module_id] = flatten_words(catalogue.words(REFERENCE_LANG, module_id))
     for module_id, module in catalogue.modules.items():
         needed, have = required_keys(module), set(reference[module_id])
         problems += [f"en/{module_id}: missing {k}" for k in sorted(needed - have)]
@@ -272,7 +273,7 @@ def locale_problems(catalogue: Catalogue, lang: str) -> list[str]:
         return problems
     for name, keys in reference.items():
         try:
-            words = _flatten(catalogue.words(lang, name))
+            words = flatten_words(catalogue.words(lang, name))
         except InputFileError:
             problems.append(f"{lang}/{name}.yaml: missing file")
             continue

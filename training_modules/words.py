@@ -17,7 +17,7 @@ import unicodedata
 from pathlib import Path
 
 from mecc.map_data import Numbers
-from training_modules.catalogue import _flatten
+from training_modules.catalogue import flatten_words
 
 __all__ = ["Words", "elide", "esc", "is_whole", "markdown"]
 
@@ -104,8 +104,8 @@ class Words:
 
     def __init__(self, catalogue, lang: str, module_id: str | None, context=None):
         self.lang = lang
-        self._common = _flatten(catalogue.words(lang, "common"))
-        self._module = _flatten(catalogue.words(lang, module_id)) if module_id else {}
+        self._common = flatten_words(catalogue.words(lang, "common"))
+        self._module = flatten_words(catalogue.words(lang, module_id)) if module_id else {}
         self.number = Numbers(
             {"decimal": self._common["number.decimal"], "group": self._common["number.group"]}
         )
