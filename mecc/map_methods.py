@@ -6,7 +6,9 @@ sources, so the About panel and sendai.csv name the same curves; manifest.json g
 rest. A combined hazard's record names every component's curve and the combine rule.
 
 The sources of the built-in curves are shown in the page's language (:func:`curve_text`,
-``mecc/locales/curves.yaml``), on maps and district profiles alike.
+``mecc/locales/curves.yaml``), on maps and district profiles alike, and so are the
+methods a ``mecc hazard`` generator cites for its grids (:func:`generator_text`,
+``mecc/locales/generators.yaml``): the same templates around citations kept as written.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from pathlib import Path
 
 from mecc.errors import ConfigError, DataError
 
-__all__ = ["curve_name", "curve_text", "method_records"]
+__all__ = ["curve_name", "curve_text", "generator_text", "method_records"]
 
 CURVE_LOCALE_FILE = Path(__file__).resolve().parent / "locales" / "curves.yaml"
+GENERATOR_LOCALE_FILE = Path(__file__).resolve().parent / "locales" / "generators.yaml"
 _PLACE = re.compile(r"\{(\w+)\}")
 
 
@@ -162,21 +165,54 @@ def curve_name(name, lang: str) -> str:
     return _curve_locale()["names"].get(str(name), {}).get(lang, str(name))
 
 
+def generator_text(text, lang: str) -> str:
+    """A method a ``mecc hazard`` generator cites (a GeoTIFF tag, manifest.json
+    ``generated``) with its descriptive words in ``lang`` (plain text).
+
+    As :func:`curve_text` for the generators' texts (``mecc/locales/generators.yaml``):
+    ``Holland (1980) gradient wind with the Coriolis term, maximum over the track`` is
+    ``vent de gradient de Holland (1980) avec le terme de Coriolis, maximum sur la
+    trajectoire`` in French, the citations kept as written. A text the file does not give
+    in English (a grid of an older or later version) is returned as written.
+
+    Raises
+    ------
+    mecc.errors.ConfigError
+        generators.yaml is not readable, or a template names a citation its entry does
+        not give (or leaves one out).
+    """
+    plain = " ".join(str(text or "").split())
+    found = _generator_locale().get(plain, {}).get(lang)
+    return str(text or "") if found is None or found == plain else found
+
+
 @functools.cache
-def _curve_locale() -> dict:
-    """curves.yaml as ``{"sources": {English source: {lang: text}}, "names": {...}}``."""
+def _generator_locale() -> dict:
+    """generators.yaml as ``{English text: {lang: text}}``."""
+    where = GENERATOR_LOCALE_FILE
+    table = _read_locale(where, "texts")
+    return _templates(where, "texts", table.get("texts"))
+
+
+def _read_locale(where: Path, sections: str) -> dict:
+    """A locale file of templates, as a mapping (``sections`` names what it holds)."""
     import yaml
 
-    where = CURVE_LOCALE_FILE
     try:
         table = yaml.safe_load(where.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
         raise ConfigError(f"{where}: not readable ({error})") from None
     if not isinstance(table, dict):
-        raise ConfigError(f"{where}: a mapping with sources and names is expected")
-    sources = {}
-    for name, entry in (table.get("sources") or {}).items():
-        field = f"sources.{name}"
+        raise ConfigError(f"{where}: a mapping with {sections} is expected")
+    return table
+
+
+def _templates(where: Path, section: str, entries) -> dict:
+    """``{English text: {lang: text}}`` of one section of templates around citations
+    (``cite``: the pieces kept as written; every language uses each of them)."""
+    out = {}
+    for name, entry in (entries or {}).items():
+        field = f"{section}.{name}"
         if not isinstance(entry, dict) or not isinstance(entry.get("en"), str):
             raise ConfigError(f"{where}: {field}: needs an English template (en)")
         cite = entry.get("cite") or {}
@@ -195,7 +231,16 @@ def _curve_locale() -> dict:
                 )
             filled = _PLACE.sub(lambda m, cite=cite: str(cite[m.group(1)]), str(template))
             texts[lang] = " ".join(filled.split())
-        sources[texts["en"]] = texts
+        out[texts["en"]] = texts
+    return out
+
+
+@functools.cache
+def _curve_locale() -> dict:
+    """curves.yaml as ``{"sources": {English source: {lang: text}}, "names": {...}}``."""
+    where = CURVE_LOCALE_FILE
+    table = _read_locale(where, "sources and names")
+    sources = _templates(where, "sources", table.get("sources"))
     names = {}
     for name, entry in (table.get("names") or {}).items():
         if not isinstance(entry, dict):

@@ -16,7 +16,7 @@ import re
 import numpy as np
 
 from mecc.map_data import NODATA_FILL, ZERO_COLOUR, Numbers
-from mecc.map_methods import curve_name, curve_text, method_records
+from mecc.map_methods import curve_name, curve_text, generator_text, method_records
 from mecc.risk import STANDARD_RETURN_PERIODS
 from mecc.sendai import per_100k
 
@@ -28,6 +28,7 @@ __all__ = [
     "sendai_b1",
     "future_layer_label",
     "method_records",
+    "retag",
     "sendai_b1_parts",
 ]
 
@@ -46,9 +47,31 @@ def esc(text: str) -> str:
 
 
 _FICTIONAL_TAG = re.compile(r"\s*\(fictional( demo country)?\)\s*$")
-"""The tag the demo data put after a name (:meth:`Text.retag`)."""
+"""The tag the demo data put after a name (:func:`retag`)."""
 DATA_TAG = "fictional_data_tag"
 """The key of the tag of a label or source of the data (not a place)."""
+
+
+def retag(text, words: dict, key: str = "fictional_tag") -> str:
+    """``text`` with its trailing "(fictional)" tag in the language of ``words`` (plain
+    text): the one rule of maps (:meth:`Text.retag`) and district profiles
+    (:meth:`mecc.profile_text.ProfileText.retag`), with the words of
+    ``mecc/locales/maps.yaml``.
+
+    The demo data name places ``Joval (fictional)`` (``key`` ``fictional_tag``: "Joval
+    (nom fictif)"), label futures and scenarios ``SSP2-4.5, 2050 (fictional)``
+    (``fictional_data_tag``: "(fictif)") and the country ``Mareva (fictional demo
+    country)`` (always ``fictional_country_tag``); a name without the tag is left as it
+    is, and so is every name when ``words`` has no such key.
+    """
+    text = str(text)
+    match = _FICTIONAL_TAG.search(text)
+    if match is None:
+        return text
+    key = "fictional_country_tag" if match.group(1) else key
+    tag = words.get(key)
+    return f"{text[: match.start()]} ({tag})" if tag else text
+
 
 NODATA_PATTERN = (
     '<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>'
@@ -120,21 +143,9 @@ class Text:
         return esc(self.number(value, self.words["not_defined"]))
 
     def retag(self, text, key: str = "fictional_tag") -> str:
-        """``text`` with its trailing "(fictional)" tag in this language (plain text).
-
-        The demo data name places ``Joval (fictional)`` (``key`` ``fictional_tag``: "Joval
-        (nom fictif)"), label futures ``SSP2-4.5, 2050 (fictional)``
-        (``fictional_data_tag``: "(fictif)") and the country ``Mareva (fictional demo
-        country)`` (always ``fictional_country_tag``); a name without the tag is left as
-        it is, and so is every name in a language without the key.
-        """
-        text = str(text)
-        match = _FICTIONAL_TAG.search(text)
-        if match is None:
-            return text
-        key = "fictional_country_tag" if match.group(1) else key
-        words = self.words.get(key)
-        return f"{text[: match.start()]} ({words})" if words else text
+        """``text`` with its trailing "(fictional)" tag in this language (plain text):
+        :func:`retag`, e.g. "Joval (nom fictif)"."""
+        return retag(text, self.words, key)
 
     def hazard_text(self, hazard_id, summary) -> str:
         kind = summary.get("kind", "")
@@ -319,8 +330,9 @@ class Text:
         variants behind the range, the damage states and fatality model, and the
         citations of a hazard grid mecc generated; then the population grid and the
         official population with their source. Each source text is listed once under
-        References and cited by its number; a built-in curve's source and a name the
-        toolkit gives a curve are in the map's language (:func:`curve_text`).
+        References and cited by its number; a built-in curve's source, a name the
+        toolkit gives a curve (:func:`curve_text`) and the methods a generator cites
+        (:func:`generator_text`) are in the map's language.
         """
         references: list[str] = []
 
@@ -366,7 +378,8 @@ class Text:
                 lines.append(curve("method_fatality", record["fatality"]))
             if record.get("file"):  # a grid mecc generated, with what it cites
                 file = esc(str(record["file"]))
-                lines.append(self.filled("method_generated", file=file) + cite(record["generated"]))
+                texts = [generator_text(t, self.lang) for t in record["generated"]]
+                lines.append(self.filled("method_generated", file=file) + cite(texts))
             items.append(f'<li data-hazard="{esc(hazard_id)}">{"<br>".join(lines)}</li>')
         for key in ("population", "official"):
             given = cited.get(key) or {}
@@ -387,20 +400,7 @@ class Text:
 
     def role(self, record) -> str:
         """One input of the manifest: role, file name, source when given, start of SHA-256."""
-        role = str(record.get("role", ""))
-        match = re.fullmatch(r"zones level (\S+)|hazard (.+)|curve of (.+)", role)
-        if role == "run file":
-            label = self.w("role_run_file")
-        elif role == "population":
-            label = self.w("role_population")
-        elif match and match.group(1):
-            label = self.w("role_zones", level=match.group(1))
-        elif match and match.group(2):
-            label = self.w("role_hazard", hazard=match.group(2))
-        elif match and match.group(3):
-            label = self.w("role_curve", hazard=match.group(3))
-        else:
-            label = f"{self.w('role_other')} ({esc(role)})"
+        label = self.role_label(str(record.get("role", "")))
         extra = "".join(
             f" · {esc(self.retag(record[key], DATA_TAG))}"
             for key in ("source", "licence", "license")
@@ -409,6 +409,41 @@ class Text:
         digest = esc(str(record.get("sha256", ""))[:12])
         name = esc(os.path.basename(str(record.get("path", ""))))
         return f"{self.filled('role_line', role=label, file=name)}{extra} <code>{digest}</code>"
+
+    def role_label(self, role: str) -> str:
+        """An input's role in this language (escaped HTML), ids and run-file keys as written.
+
+        The roles :func:`mecc.inputs.input_records` writes into manifest.json:
+        ``run file``, ``population``, ``zones level N``, ``hazard ID``, ``curve of ID``, a
+        table named by its run-file key (``population.official``, ``mobility.sites``:
+        ``role_other`` with the key), and a future's inputs ``future F: hazard ID``,
+        ``future F: population``, ``future F: population growth`` (``role_future``); any
+        other role as ``role_other`` with the role as written.
+        """
+        future = re.fullmatch(r"future (\S+): (.+)", role)
+        if future:
+            what = self._future_role(future.group(2))
+            return self.filled("role_future", future=esc(future.group(1)), role=what)
+        match = re.fullmatch(r"zones level (\S+)|hazard (.+)|curve of (.+)", role)
+        if role == "run file":
+            return self.w("role_run_file")
+        if role == "population":
+            return self.w("role_population")
+        if match and match.group(1):
+            return self.w("role_zones", level=match.group(1))
+        if match and match.group(2):
+            return self.w("role_hazard", hazard=match.group(2))
+        if match and match.group(3):
+            return self.w("role_curve", hazard=match.group(3))
+        return f"{self.w('role_other')} ({esc(role)})"
+
+    def _future_role(self, what: str) -> str:
+        """What a future's input is (the part of its role after ``future F: ``), escaped."""
+        hazard = re.fullmatch(r"hazard (.+)", what)
+        if hazard:
+            return self.filled("role_future_hazard", hazard=esc(hazard.group(1)))
+        known = {"population": "role_future_population", "population growth": "role_future_growth"}
+        return self.w(known[what]) if what in known else esc(what)
 
 
 def _value(figure, text) -> str:

@@ -3,7 +3,8 @@ and the page's style (A4 CSS and the script that shrinks an overfull page's type
 
 Labels come from ``mecc/locales/profiles.yaml`` (en, fr, es; more languages are more
 blocks there). Every value that comes from the run (names, codes, scenario names, file
-names) is HTML-escaped here.
+names) is HTML-escaped here. The demo data's "(fictional)" tag after a name is written in
+the page's language, with the words and the rule of the map (:func:`mecc.map_text.retag`).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from mecc.errors import ConfigError
-from mecc.map_data import Numbers
+from mecc.errors import ConfigError, MeccError
+from mecc.map_data import Numbers, labels
 from mecc.map_methods import curve_text
+from mecc.map_text import DATA_TAG, retag
 from mecc.needs import exposure_only
 
 __all__ = ["FIT_SCRIPT", "STYLE", "ProfileText", "drought_columns", "round_people", "svg_map"]
@@ -113,6 +115,16 @@ def round_people(value: float) -> float:
     return float(math.floor(value / step + 0.5) * step)
 
 
+TAGGED = {
+    "place": "fictional_tag",
+    "parent": "fictional_tag",
+    "country": "fictional_tag",
+    "scenario": DATA_TAG,
+}
+"""Placeholders that hold a name of the data (a unit, its parent, the country, a
+scenario), whose "(fictional)" tag :meth:`ProfileText.w` writes in the language."""
+
+
 class ProfileText:
     """Labels of one language, filled in and escaped, and its number format."""
 
@@ -123,13 +135,36 @@ class ProfileText:
         self.lang = lang
         self.words = table[lang]
         self.number = Numbers(self.words)
+        try:  # the tag's words are the map's (maps.yaml), one set for maps and profiles
+            self.tags = labels(lang)
+        except MeccError:  # a language maps do not have: names as written
+            self.tags = {}
 
     def w(self, key, **args) -> str:
-        """A label, its placeholders filled with escaped values."""
+        """A label, its placeholders filled with escaped values.
+
+        A name of the data in a placeholder of :data:`TAGGED` (``place``, ``parent``,
+        ``country``, ``scenario``) has its trailing "(fictional)" tag in this language, as
+        on the map: "Serra (nombre ficticio)", "Wind of Cyclone Aurelia (ficticio)".
+        """
         text = self.words.get(key)
         if text is None:
             return esc(key.replace("_", " "))
+        for name in TAGGED.keys() & args.keys():
+            args[name] = self._retagged(args[name], TAGGED[name])
         return esc(text).format(**args)
+
+    def retag(self, text, key: str = "fictional_tag") -> str:
+        """``text`` (plain) with its "(fictional)" tag in this language
+        (:func:`mecc.map_text.retag`): "Serra (nom fictif)"; ``key`` ``fictional_data_tag``
+        for a label of the data (a scenario's name)."""
+        return retag(text, self.tags, key)
+
+    def _retagged(self, shown, key: str) -> str:
+        """An escaped value with its "(fictional)" tag in this language (escaped)."""
+        plain = html.unescape(str(shown))
+        tagged = self.retag(plain, key)
+        return shown if tagged == plain else esc(tagged)
 
     def singular(self, shown: str) -> bool:
         """Whether a number as shown (``1``, ``1,5``, ``1.0``) takes the singular in
@@ -362,12 +397,16 @@ def _rings(geometry):
                 yield np.asarray(ring.coords)
 
 
-def svg_map(frame, code: str, *, width: int = 220, height: int = 180, label: str = "") -> str:
+def svg_map(
+    frame, code: str, *, width: int = 220, height: int = 180, label: str = "", retag=None
+) -> str:
     """A small inline SVG of one unit (dark) among the units of ``frame`` (light).
 
     ``frame``: a GeoDataFrame in WGS 84 with ``zone_code`` (the unit's siblings, or the
     unit alone). Longitudes are scaled by the cosine of the mean latitude (equirectangular
-    around the unit), simplified to about a pixel; no network, no tiles.
+    around the unit), simplified to about a pixel; no network, no tiles. Each unit's
+    ``zone_name`` is its title (shown on hover), through ``retag`` when given
+    (:meth:`ProfileText.retag`: the "(fictional)" tag in the page's language).
     """
     import shapely
 
@@ -391,12 +430,15 @@ def svg_map(frame, code: str, *, width: int = 220, height: int = 180, label: str
             parts.append(f"M{points}Z")
         return "".join(parts)
 
+    def title(name) -> str:
+        return retag(str(name)) if retag is not None else str(name)
+
     shapes = []
     for row in frame.itertuples():
         chosen = row.zone_code == code
         shapes.append(
             f'<path d="{path(row.geometry)}" class="{"unit-chosen" if chosen else "unit-other"}"'
-            f' fill-rule="evenodd"><title>{esc(str(row.zone_name))}</title></path>'
+            f' fill-rule="evenodd"><title>{esc(title(row.zone_name))}</title></path>'
         )
     chosen_last = sorted(shapes, key=lambda s: "unit-chosen" in s)
     return (
