@@ -23,6 +23,8 @@ from __future__ import annotations
 import os
 import re
 
+import numpy as np
+
 __all__ = [
     "AlignmentError",
     "ConfigError",
@@ -218,43 +220,90 @@ def plain_numbers(table, decimal: str = ".", *, skip=(), as_text: bool = True):
     """
     import pandas as pd
 
-    grouped = re.compile(_GROUPED[decimal])
-    group = "." if decimal == "," else ","
-    marks = ",. \u00a0\u202f" if decimal == "," else ", \u00a0\u202f"
-    marked = rf"\d[{marks}]\d"
-    table = table.copy()
+    table = table.copy(deep=False)  # columns are replaced, never changed in place
     for column in table.columns:
         values = table[column]
         if column in skip or pd.api.types.is_numeric_dtype(values):
             continue
-        cells = "\n".join(values.dropna().astype(str).tolist())
-        if not any(mark in cells for mark in marks) or not re.search(marked, cells):
-            continue  # no mark between digits: nothing to rewrite (most columns)
-        text = values.astype("string")
-        written = text.str.match(grouped).fillna(False)
-        if written.any():
-            plain = text.str.replace(rf"[{group} \u00a0\u202f]", "", regex=True)
-            text = text.mask(written, plain)
-        if decimal == ",":
-            text = text.str.replace(_DECIMAL_COMMA, r"\1.\2", regex=True)
-        changed = (text != values.astype("string")).fillna(False)
-        if not changed.any():
+        where, text = _rewritten_cells(values, decimal)
+        if not len(where):
             continue
+        changed = np.zeros(len(values), dtype=bool)
+        changed[where] = True
         if not as_text:
-            numbers = pd.to_numeric(text.str.strip().replace("", pd.NA), errors="coerce")
-            if not (numbers.isna() & text.notna() & (text.str.strip() != "")).any():
+            whole = values.astype("string")
+            whole.iloc[where] = text.to_numpy()
+            stripped = whole.str.strip()
+            numbers = pd.to_numeric(stripped.replace("", pd.NA), errors="coerce")
+            if not (numbers.isna() & whole.notna() & (stripped != "")).any():
                 table[column] = numbers.astype("float64")
                 continue
-        table[column] = values.where(~changed, text.astype(object))
+        other = np.full(len(values), None, dtype=object)
+        other[where] = text.to_numpy(dtype=object)
+        table[column] = values.where(~changed, pd.Series(other, index=values.index))
     return table
 
 
+def _rewritten_cells(values, decimal: str):
+    """The cells of a text column that :func:`plain_numbers` rewrites: their positions
+    and new texts.
+
+    Only a cell with a mark between two digits can change, and a column repeats its
+    texts (a national sendai.csv: millions of rows, a few hundred names). So each
+    distinct text is looked at once: they are joined, one a line, and searched once for
+    a mark between digits, and only the texts found are rewritten one by one.
+    """
+    import pandas as pd
+
+    marks = ",. \u00a0\u202f" if decimal == "," else ", \u00a0\u202f"
+    nothing = np.zeros(0, dtype=np.int64), pd.Series([], dtype="string")
+    joined = "\n".join(values.dropna().astype(str).tolist())
+    if not any(mark in joined for mark in marks):
+        return nothing  # no mark at all (most columns)
+    del joined
+    codes, distinct = pd.factorize(np.asarray(values, dtype=object))  # missing: -1
+    cells = pd.Series(distinct, dtype=object).astype(str).tolist()
+    joined = "\n".join(cells)
+    hits = [found.start() for found in _MARKED[decimal].finditer(joined)]
+    if not hits:
+        return nothing
+    lengths = np.fromiter(map(len, cells), dtype=np.int64, count=len(cells))
+    starts = np.cumsum(lengths + 1) - (lengths + 1)  # where each text begins in ``joined``
+    found = np.searchsorted(starts, hits, side="right") - 1  # in order, repeated
+    candidates = found[np.r_[True, found[1:] != found[:-1]]]
+    before = pd.Series(distinct[candidates], dtype=object).astype("string").tolist()
+    grouped, group_marks = _GROUPED[decimal], _GROUP_MARKS[decimal]
+    text = [group_marks.sub("", cell) if grouped.match(cell) else cell for cell in before]
+    if decimal == ",":
+        text = [_DECIMAL_COMMA.sub(_point, cell) if "," in cell else cell for cell in text]
+    changed = np.fromiter(map(str.__ne__, text, before), dtype=bool, count=len(text))
+    new = np.full(len(distinct) + 1, -1, dtype=np.int64)  # the last one: missing cells
+    new[candidates[changed]] = np.arange(changed.sum())
+    where = np.flatnonzero(new[codes] >= 0)
+    texts = np.array([cell for cell, c in zip(text, changed, strict=True) if c], dtype=object)
+    return where, pd.Series(texts[new[codes[where]]], dtype="string")
+
+
+def _point(match) -> str:
+    """A number written with a decimal comma (:data:`_DECIMAL_COMMA`), with a point."""
+    return f"{match[1]}.{match[2]}"
+
+
 _GROUPED = {
-    mark: rf"^\s*[-+]?[1-9]\d{{0,2}}(?P<g>[{group} \u00a0\u202f])\d{{3}}(?:(?P=g)\d{{3}})*"
-    rf"(?:\{mark}\d+)?\s*$"
+    mark: re.compile(
+        rf"^\s*[-+]?[1-9]\d{{0,2}}(?P<g>[{group} \u00a0\u202f])\d{{3}}(?:(?P=g)\d{{3}})*"
+        rf"(?:\{mark}\d+)?\s*$"
+    )
     for mark, group in ((".", ","), (",", "."))
 }
 """A whole cell that is a number with digit grouping, by the file's decimal mark."""
+_GROUP_MARKS = {".": re.compile("[, \u00a0\u202f]"), ",": re.compile("[. \u00a0\u202f]")}
+"""The marks a grouped number loses, by the file's decimal mark."""
+_MARKED = {
+    ".": re.compile("\\d[, \u00a0\u202f]\\d[^\n]*"),
+    ",": re.compile("\\d[,. \u00a0\u202f]\\d[^\n]*"),
+}
+"""A mark between two digits (and the rest of the line: one hit per joined cell)."""
 
 
 def _separator_lines_at_end(path: str, sep: str) -> int:
@@ -274,7 +323,7 @@ def _separator_lines_at_end(path: str, sep: str) -> int:
     return count
 
 
-_DECIMAL_COMMA = r"^(\s*[-+]?\d+),(\d+(?:[eE][-+]?\d+)?\s*)$"
+_DECIMAL_COMMA = re.compile(r"^(\s*[-+]?\d+),(\d+(?:[eE][-+]?\d+)?\s*)$")
 """A number written with a decimal comma (the whole cell); names with commas are left."""
 
 

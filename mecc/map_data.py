@@ -305,14 +305,8 @@ def hazard_bands(run: RunData, base: Path | None, hazard_id: str, max_events: in
     if base is None or run.bands is None:
         return None, 0
     run_file = base / next(r["path"] for r in run.manifest["inputs"] if r["role"] == "run file")
-    spec = next(
-        (
-            h
-            for h in yaml.safe_load(run_file.read_text(encoding="utf-8")).get("hazards", [])
-            if str(h.get("id")) == hazard_id
-        ),
-        None,
-    )
+    hazards = yaml.safe_load(run_file.read_text(encoding="utf-8")).get("hazards", [])
+    spec = next((h for h in hazards if str(h.get("id")) == hazard_id), None)
     if spec is None:
         return None, 0
     if spec.get("components") or not (spec.get("intensity") or spec.get("return_periods")):
@@ -327,15 +321,8 @@ def hazard_bands(run: RunData, base: Path | None, hazard_id: str, max_events: in
             checked = path and _checked(base, path, run)
             if not checked:
                 return None, len(rows)
-            picked.append(
-                Band(
-                    "band_return_period",
-                    {"t": _plain(row.return_period)},
-                    checked,
-                    1,
-                    row.displaced,
-                )
-            )
+            args = {"t": _plain(row.return_period)}
+            picked.append(Band("band_return_period", args, checked, 1, row.displaced))
         return _with_variable(picked, variable), len(rows)
     checked = spec.get("intensity") and _checked(base, spec["intensity"], run)
     if not checked:

@@ -513,35 +513,18 @@ SENDAI_COLUMNS = frozenset(
 
 
 def _sendai_table(run):
-    """sendai.csv of the run as text columns (None without one), read once per run.
-
-    The popups ask for it per hazard and level; a national table of 40,000 units holds
-    millions of rows, so it is checked (``run_folder.check_table``: UTF-8, not cut short)
-    and read with pandas alone, and kept.
+    """sendai.csv's rows of B-1 and its parts, the popups' columns, as text (None without
+    one), read once per run (the popups ask for it per hazard and level) through the
+    run tables' shared reader (:func:`mecc.run_folder.read_sendai_rows`: checked, and a
+    copy a spreadsheet saved with ``;`` and decimal commas reads the same).
     """
-    cached = getattr(run, "_sendai_csv", False)
+    cached = getattr(run, "_sendai_rows", False)
     if cached is not False:
         return cached
-    path = run.run_dir / "sendai.csv"
-    table = None
-    if path.is_file():
-        import pandas as pd
+    from mecc.run_folder import read_sendai_rows
 
-        from mecc.csv_files import unescaped_cells  # names as written (quotes off)
-        from mecc.run_folder import RUN_TABLES, check_table
-
-        check_table(path, RUN_TABLES.get(path.name, ()))  # UTF-8, not cut short (cheap)
-        table = pd.read_csv(
-            path,
-            encoding="utf-8-sig",
-            dtype=str,
-            keep_default_na=False,
-            usecols=lambda column: column in SENDAI_COLUMNS,
-        )
-        if "indicator_code" in table.columns:  # B-1 and its parts: the popups' rows only
-            table = table[table["indicator_code"].isin(("B-1", *B1_PARTS))]
-        table = unescaped_cells(table.reset_index(drop=True))
-    run._sendai_csv = table
+    table = read_sendai_rows(run.run_dir, SENDAI_COLUMNS, ("B-1", *B1_PARTS))
+    run._sendai_rows = table
     return table
 
 

@@ -224,7 +224,9 @@ class _Profiles:
             if parent_name
             else self.text.w("map_caption_alone", place=esc(name))
         )
-        picture = svg_map(frame, str(unit["zone_code"]), label=html.unescape(caption))
+        picture = svg_map(
+            frame, str(unit["zone_code"]), label=html.unescape(caption), retag=self.text.retag
+        )
         if not picture:
             return ""
         return f"<figure>{picture}<figcaption>{caption}</figcaption></figure>"
@@ -332,19 +334,18 @@ class _Profiles:
         return f'<h2>{t.w("sources")}</h2><ul class="sources">{body}</ul>'
 
     def input_lines(self) -> list[str]:
-        """The run's inputs, one line per role (several files of one role on one line)."""
+        """The run's inputs, one line per role (over three files: the first and last and
+        their count, so that a page of futures' return-period maps fits its A4 box)."""
         groups: dict = {}
         for record in self.run.manifest.get("inputs", []):
             groups.setdefault(record.get("role", ""), []).append(record)
         lines = []
         for records in groups.values():
             line = self.roles.role(records[0])
-            if len(records) > 1:
-                names = ", ".join(
-                    esc(os.path.basename(str(r.get("path", "")))) for r in records[1:]
-                )
-                line += f" + {names}"
-            lines.append(line)
+            more = [esc(os.path.basename(str(r.get("path", "")))) for r in records[1:]]
+            if len(more) > 2:
+                more = [self.text.w("files_more", first=more[0], last=more[-1], count=len(records))]
+            lines.append(f"{line} + {', '.join(more)}" if more else line)
         return lines
 
     def made_with(self) -> str:
@@ -383,6 +384,10 @@ PROFILE_INDICATORS = ("B-1", "B-3", "B-4", "B-5")
 three parts it adds up (B-1 = B-3 + B-4 + B-5, people directly affected)."""
 
 
+_EVERYONE = ("breakdown", "sex", "age_group", "disability", "income_group")  # empty: everyone
+_VALUES = ("value_number", "value", "people", "count")  # the first one a file has
+
+
 def _read_sendai(path: Path) -> dict:
     """``{admin_code: [((indicator, hazard, per year), people, per 100,000)]}`` from
     sendai.csv (the label's words come from the locale: :meth:`ProfileText.sendai_label`).
@@ -392,21 +397,18 @@ def _read_sendai(path: Path) -> dict:
     sex / age / disability / income columns), expected annual values and scenarios,
     with the hazard and whether the value is per year (expected annual). Columns a file
     lacks are not filtered on; a file without ``admin_code`` and ``indicator_code``: {}.
+    Read as the tables' commands read it (:func:`mecc.run_folder.read_sendai_rows`: a
+    spreadsheet's ``;`` and decimal commas too), only the columns used.
     """
-    if not path.is_file():
-        return {}
     import pandas as pd
 
-    from mecc.csv_files import unescaped_cells  # names as written (quotes off)
-    from mecc.run_folder import RUN_TABLES, check_table
+    from mecc.run_folder import read_sendai_rows  # as the tables' commands read it
 
-    check_table(path, RUN_TABLES.get(path.name, ()))  # UTF-8, not cut short (cheap)
-    table = unescaped_cells(  # then pandas alone: millions of rows for a national table
-        pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    )
-    if not {"admin_code", "indicator_code"} <= set(table.columns):
+    used = ("admin_code", "indicator_code", "hazard_id", "measure", "unit", "per_100k")
+    table = read_sendai_rows(path.parent, used + _EVERYONE + _VALUES)
+    if table is None or not {"admin_code", "indicator_code"} <= set(table.columns):
         return {}
-    for column in ("breakdown", "sex", "age_group", "disability", "income_group"):
+    for column in _EVERYONE:
         if column in table.columns:
             table = table[table[column] == ""]
     if "measure" in table.columns:  # mecc.sendai: the headline B-indicators fit the page
@@ -414,9 +416,7 @@ def _read_sendai(path: Path) -> dict:
         table = table[table["indicator_code"].isin(PROFILE_INDICATORS)]
     if "unit" in table.columns:
         table = table[table["unit"].str.startswith("people")]
-    value_column = next(
-        (c for c in ("value_number", "value", "people", "count") if c in table.columns), None
-    )
+    value_column = next((c for c in _VALUES if c in table.columns), None)
     out: dict = {}
     for _, row in table.iterrows():
         label = (

@@ -7,7 +7,9 @@ or replace a run folder or its inputs (and, first, a run folder given wrongly wh
 is next to it: the output folder of ``mecc demo`` for its ``run/``, then a run folder
 whose tables are damaged: :func:`check_tables`), and :func:`check_results` refuses a
 results.nc that cannot be read or that another run wrote. :func:`read_run_table` is the
-one reader of a run's tables (:data:`RUN_TABLES`: the columns each must have).
+one reader of a run's tables (:data:`RUN_TABLES`: the columns each must have);
+:func:`read_sendai_rows` reads some columns of sendai.csv with it (the map's popups and
+the profiles).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ __all__ = [
     "check_table",
     "check_tables",
     "read_run_table",
+    "read_sendai_rows",
 ]
 
 
@@ -240,6 +243,39 @@ def read_run_table(run_dir, name: str, **options):
     from mecc.csv_files import unescaped_cells  # names written safe for spreadsheets
 
     return unescaped_cells(read_input_table(path, "table of the run", **options))
+
+
+def read_sendai_rows(run_dir, columns, indicators=None):
+    """Some columns of a finished run's sendai.csv, as text; None when it has none.
+
+    Read as every table of the run (:func:`read_run_table`: checked, and a file a
+    spreadsheet saved again with ``;`` between fields and decimal commas gives the same
+    texts: ``12,5`` is ``12.5``), but only the columns asked for: a national table of
+    40,000 units holds millions of rows.
+
+    Parameters
+    ----------
+    run_dir : path
+        The run folder.
+    columns : collection of str
+        The columns wanted; those the file lacks are left out (the caller checks).
+    indicators : collection of str, optional
+        Keep only the rows of these ``indicator_code`` values (when the file has them).
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        Every cell a string (an empty cell is ``""``), rows numbered from 0.
+    """
+    if not (Path(run_dir) / "sendai.csv").is_file():
+        return None
+    wanted = frozenset(columns)
+    table = read_run_table(
+        run_dir, "sendai.csv", dtype=str, keep_default_na=False, usecols=wanted.__contains__
+    )
+    if indicators is not None and "indicator_code" in table.columns:
+        table = table[table["indicator_code"].isin(list(indicators))]
+    return table.reset_index(drop=True)
 
 
 def check_tables(run_dir) -> None:

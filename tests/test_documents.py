@@ -605,3 +605,14 @@ def test_a_profile_of_every_unit_of_a_large_country_asks_for_a_level(run_dir, mo
     assert "--level 1" in str(pytest.raises(ConfigError, build_profiles, run_dir).value)
     assert build_profiles(run_dir, levels=[1]).count('class="page') >= 2
     assert build_profiles(run_dir, zones=["B"]).count('class="page') >= 1
+
+
+def test_a_role_of_many_files_names_the_first_and_last_with_their_count(demo_profiles):
+    """Nine return-period maps per future listed file by file made a French page taller
+    than its A4 box even at the smallest type; over three files the line names the first,
+    the second and the last, and how many there are."""
+    out, _, _ = demo_profiles
+    text = html.unescape(re.sub(r"<[^>]+>", "", (out / "profiles.html").read_text("utf-8")))
+    expected = "+ river_flood_rp0005.tif … river_flood_rp1000.tif (9 fichiers en tout)"
+    assert expected in text
+    assert "river_flood_rp0050.tif" not in text
