@@ -8,7 +8,9 @@ ones for reported records. :func:`sendai_tables` builds the long table (``sendai
 and the sheets of ``sendai.xlsx`` from a run folder's results.nc alone (group
 ``sendai``, written by :mod:`mecc.sendai_store`; group ``disaggregated``), so
 ``mecc run`` and ``mecc report sendai`` give the same bytes (writers:
-:mod:`mecc.sendai_writers`).
+:mod:`mecc.sendai_writers`). :func:`sendai_stream` gives the same tables a chunk of rows
+at a time (:func:`long_frame`, :func:`sheet_parts`): the writers use it, so memory is
+bounded by the chunk, not by the country.
 
 Rules: B-1 = (B-2 + B-3 + B-4 + B-5) x 100,000 / population in every row; the nation
 is the sum of the units of any level plus the ``__outside__`` row for additive rows;
@@ -29,20 +31,27 @@ from mecc.sendai_text import COLUMNS, INDICATORS, about_rows, custom_code
 
 __all__ = [
     "PER_100K",
+    "SendaiStream",
     "SendaiTables",
     "custom_code",
+    "definitions_table",
     "directly_affected",
+    "long_frame",
     "mortality",
     "people_from_dwellings",
     "per_100k",
     "read_store",
+    "sendai_stream",
     "sendai_tables",
+    "sheet_parts",
 ]
 
 PER_100K = 100_000.0
 OUTSIDE = "__outside__"
 HEADLINE = ("expected_annual", "scenario", "planning")
 """Measures shown per admin unit and disaggregated (per band: the long table)."""
+CHUNK_ROWS = 20_000
+"""Rows of the long table built and written at a time (:func:`sendai_stream`)."""
 
 
 # ------------------------------------------------------------------------- formulas
@@ -199,7 +208,8 @@ SHEET_MEASURES = {
 
 
 def sendai_tables(run_dir, version: str | None = None) -> SendaiTables:
-    """Every Sendai table of a finished run, from its results.nc.
+    """Every Sendai table of a finished run, from its results.nc, in memory (a country
+    of thousands of units: :func:`sendai_stream`, which the writers use).
 
     Parameters
     ----------
@@ -212,33 +222,95 @@ def sendai_tables(run_dir, version: str | None = None) -> SendaiTables:
     -------
     SendaiTables
     """
+    stream = sendai_stream(run_dir, version)
+    builder = stream.builder
+    for h in range(len(builder.hazard_ids)):
+        builder.hazard(h)
+    long = long_frame(builder.rows)
+    parts = sheet_parts(long, stream.levels)
+    outside = parts.pop(OUTSIDE)
+    for level in stream.levels:
+        parts[f"Admin {level}"] = pd.concat([parts[f"Admin {level}"], outside])
+    if not len(parts["Disaggregated"]):
+        del parts["Disaggregated"]
+    sheets = {name: frame.reset_index(drop=True) for name, frame in parts.items()}
+    definitions = definitions_table(builder.country, set(long["indicator_code"]))
+    return SendaiTables(long, sheets, stream.about, definitions, builder.country)
+
+
+@dataclass
+class SendaiStream:
+    """The Sendai tables of a run, to be built and written a chunk of rows at a time
+    (:meth:`frames`): memory holds one chunk, not the table (:mod:`mecc.sendai_writers`).
+
+    The sheets of sendai.xlsx are filters of the long table in its order
+    (:func:`sheet_parts`; each ``Admin <level>`` sheet ends with the ``__outside__``
+    rows), the About sheet does not depend on the rows and the indicator definitions
+    need only the indicator codes the table holds (:func:`definitions_table`).
+    """
+
+    builder: object
+    about: list
+    country: str
+    levels: list
+    rows_per_chunk: int = CHUNK_ROWS
+
+    def frames(self):
+        """The long table (``sendai.csv``), a frame of about ``rows_per_chunk`` rows
+        at a time, in order (:func:`long_frame` of each chunk); once only."""
+        for rows in self.builder.chunks(self.rows_per_chunk):
+            yield long_frame(rows)
+
+
+def sendai_stream(run_dir, version: str | None = None, rows: int = CHUNK_ROWS) -> SendaiStream:
+    """The Sendai tables of a finished run, to be built a chunk of about ``rows`` rows at
+    a time (:class:`SendaiStream`); reads results.nc (refusing a store the tables cannot
+    use) and warns as :func:`sendai_tables` does."""
     import mecc
     from mecc.sendai_rows import RowBuilder
 
     builder = RowBuilder(read_store(run_dir), version or mecc.__version__)
-    for h in range(len(builder.hazard_ids)):
-        builder.hazard(h)
-    long = pd.DataFrame(builder.rows, columns=list(COLUMNS))
+    about = about_rows(builder.meta, _left_out(builder), builder.version)
+    levels = sorted({lv for lv in builder.levels if lv > 0})
+    return SendaiStream(builder, about, builder.country, levels, rows)
+
+
+def long_frame(rows: list) -> pd.DataFrame:
+    """The long table of row records (all of them, or a chunk: the same column types)."""
+    long = pd.DataFrame(rows, columns=list(COLUMNS))
     long["admin_level"] = long["admin_level"].astype("Int64")
     long["denominator_year"] = pd.array(long["denominator_year"], dtype="Int64")
     long["year"] = pd.array(long["year"], dtype="Int64")
+    return long
+
+
+def sheet_parts(long: pd.DataFrame, levels) -> dict:
+    """The rows of ``long`` (the table or a chunk of it) on each sheet of sendai.xlsx, in
+    order: ``National``, ``Admin <level>`` (without the ``__outside__`` rows that end
+    each of these sheets: key ``OUTSIDE``), ``By return period or event`` and
+    ``Disaggregated`` (empty frames where none)."""
     totals = long[long["breakdown"] == ""]
-    sheets = {"National": totals[(totals["admin_level"] == 0) & totals["measure"].isin(HEADLINE)]}
-    outside = totals[(totals["admin_code"] == OUTSIDE) & totals["measure"].isin(HEADLINE)]
-    for level in sorted({lv for lv in builder.levels if lv > 0}):
-        rows = totals[(totals["admin_level"] == level) & totals["measure"].isin(HEADLINE)]
-        sheets[f"Admin {level}"] = pd.concat([rows, outside])
-    sheets["By return period or event"] = totals[totals["measure"].isin(SHEET_MEASURES["bands"])]
-    disaggregated = long[long["breakdown"] != ""]
-    if len(disaggregated):
-        sheets["Disaggregated"] = disaggregated
-    sheets = {name: frame.reset_index(drop=True) for name, frame in sheets.items()}
-    definitions = pd.DataFrame(
+    headline = totals["measure"].isin(HEADLINE)
+    parts = {"National": totals[(totals["admin_level"] == 0) & headline]}
+    for level in levels:
+        parts[f"Admin {level}"] = totals[(totals["admin_level"] == level) & headline]
+    parts[OUTSIDE] = totals[(totals["admin_code"] == OUTSIDE) & headline]
+    parts["By return period or event"] = totals[totals["measure"].isin(SHEET_MEASURES["bands"])]
+    parts["Disaggregated"] = long[long["breakdown"] != ""]
+    return parts
+
+
+def definitions_table(country: str, codes) -> pd.DataFrame:
+    """The ``Indicator definitions`` sheet; ``codes``: the indicator codes of the table
+    (``in_this_run``)."""
+
+    def code(ind) -> str:
+        return custom_code(country, int(ind.code[1:])) if ind.is_custom else ind.code
+
+    return pd.DataFrame(
         [
             {
-                "indicator_code": custom_code(builder.country, int(ind.code[1:]))
-                if ind.is_custom
-                else ind.code,
+                "indicator_code": code(ind),
                 "indicator_name": ind.name,
                 "official_or_custom": "national custom indicator"
                 if ind.is_custom
@@ -249,19 +321,8 @@ def sendai_tables(run_dir, version: str | None = None) -> SendaiTables:
                 "displacement_type": ind.displacement_type,
                 "displacement_timing": ind.timing,
                 "displacement_duration": ind.duration,
-                "in_this_run": bool(
-                    (
-                        long["indicator_code"]
-                        == (
-                            custom_code(builder.country, int(ind.code[1:]))
-                            if ind.is_custom
-                            else ind.code
-                        )
-                    ).any()
-                ),
+                "in_this_run": code(ind) in codes,
             }
             for ind in INDICATORS
         ]
     )
-    about = about_rows(builder.meta, _left_out(builder), builder.version)
-    return SendaiTables(long, sheets, about, definitions, builder.country)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mecc.sendai import PER_100K, directly_affected, per_100k
+from mecc.sendai import CHUNK_ROWS, PER_100K, directly_affected, per_100k
 from mecc.sendai_ages import sendai_ages
 from mecc.sendai_areas import (
     Area,
@@ -108,12 +108,15 @@ class RowBuilder:
     # --- values
     def _per_band(self, figure, h, band):
         store = self.s.store
-        if figure not in store["figure"].values:
+        figures = [str(f) for f in store["figure"].values]
+        if figure not in figures:
             return None
-        return store["per_band"].sel(figure=figure).values[:, h, band, :]
+        # a view of the one band (a .sel copied every zone, hazard and band each time)
+        return store["per_band"].values[figures.index(figure), :, h, band, :]
 
     def _annual(self, figure, h):
-        return self.s.store["expected_annual"].sel(figure=figure).values[:, h, :]
+        figures = [str(f) for f in self.s.store["figure"].values]
+        return self.s.store["expected_annual"].values[figures.index(figure), :, h, :]
 
     def _group_values(self, figure, h, measure, band):
         """(group, zone, variant) people of a group figure, or None."""
@@ -314,6 +317,36 @@ class RowBuilder:
         return {f: self._per_band(f, h, band) for f in figures}
 
     def hazard(self, h) -> None:
+        """Append the rows of hazard ``h`` to :attr:`rows`."""
+        for _ in self._steps(h):
+            pass
+
+    def chunks(self, rows: int = CHUNK_ROWS):
+        """The rows of every hazard, in table order, as lists of at least ``rows`` rows
+        (the last may be shorter; none when the run gives no row): each list is taken
+        out of :attr:`rows` before the next is built, so memory holds one chunk, not the
+        table (a country of 40,000 units has millions of rows).
+
+        Parameters
+        ----------
+        rows : int
+            Rows per chunk (a chunk ends at the first area whose rows reach it).
+
+        Yields
+        ------
+        list of dict
+        """
+        for h in range(len(self.hazard_ids)):
+            for _ in self._steps(h):
+                if len(self.rows) >= rows:
+                    chunk, self.rows = self.rows, []
+                    yield chunk
+        if self.rows:
+            chunk, self.rows = self.rows, []
+            yield chunk
+
+    def _steps(self, h):
+        """Append the rows of hazard ``h`` to :attr:`rows`, yielding after each area."""
         hazard_id = self.hazard_ids[h]
         record = self.meta["hazards"][hazard_id]
         if record["type"] == "drought":
@@ -361,8 +394,11 @@ class RowBuilder:
                 self._area_rows(
                     area, hazard_id, measure, (tables, spread), layers, dict(common), columns
                 )
+                yield
             if measure in ("expected_annual", "scenario"):
-                self._group_rows(h, hazard_id, measure, band, dict(common), "livelihoods" in layers)
+                yield from self._group_rows(
+                    h, hazard_id, measure, band, dict(common), "livelihoods" in layers
+                )
 
     def _outside_note(self, area, index) -> str:
         """The note of a row of ``area`` counting the people outside every unit through
@@ -462,10 +498,11 @@ class RowBuilder:
         note = f"B-1 = ({' + '.join(named)}) x 100,000 / {whose}; B-2 not modelled"
         put("B-1", b1, {**columns, "notes": _join(notes, note)}, spread_values=members)
 
-    def _group_rows(self, h, hazard_id, measure, band, common, with_b5: bool) -> None:
+    def _group_rows(self, h, hazard_id, measure, band, common, with_b5: bool):
         """Rows of each group on the totals' rules: B-3, B-4, B-5 (the group's exposed x
         the unit's livelihood share), B-1 of the three, D1; without the group's B-5 in
-        the store (written before it) no group B-1 where the total counts B-5."""
+        the store (written before it) no group B-1 where the total counts B-5. A
+        generator: it yields after each group's area (:meth:`_steps`)."""
         if not self.group_info:
             return
         names = ("evacuation", "damaged", "destroyed", "livelihoods")
@@ -536,6 +573,7 @@ class RowBuilder:
                     self._b1(put, parts, b1_columns, notes, "the group's people", spreads)
                 evacuation = self._by_residence(hazard_id, displacement, extra.get("notes"))
                 put("D1", values["evacuation"], evacuation, "evacuation")
+                yield
 
 
 def _filled(parts: list) -> list:

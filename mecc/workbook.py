@@ -28,7 +28,7 @@ import pandas as pd
 
 from mecc.errors import DataError
 
-__all__ = ["FIXED_TIME", "continued", "write_workbook"]
+__all__ = ["FIXED_TIME", "ChunkedTable", "continued", "write_workbook"]
 
 FIXED_TIME = datetime.datetime(1980, 1, 1)
 """The date written into a workbook (no clock time: reruns give the same bytes)."""
@@ -52,19 +52,21 @@ def write_workbook(path, title: str, sheets) -> None:
         The file to write (replaced atomically).
     title : str
         The document title (document properties).
-    sheets : iterable of (str, pandas.DataFrame, dict or None)
+    sheets : iterable of (str, pandas.DataFrame or ChunkedTable, dict or None)
         Sheet name (at most 31 characters), its table (header row in bold, frozen) and
         column widths by column name (others fit the header, 10-40 characters). Missing
-        values, empty texts and non-finite numbers are written as no cell (blank).
+        values, empty texts and non-finite numbers are written as no cell (blank). A
+        :class:`ChunkedTable` is read a chunk at a time (the same cells as its frames
+        joined).
     """
     sheets = list(sheets)
     names = [name for name, _, _ in sheets]
     if len(set(names)) != len(names) or any(not 0 < len(n) <= 31 for n in names):
         raise ValueError(f"sheet names must be unique and 1-31 characters: {names}")
     for name, frame, _ in sheets:
-        if frame.shape[1] > MAX_COLUMNS:
+        if len(frame.columns) > MAX_COLUMNS:
             raise DataError(
-                f"{Path(path).name}: sheet {name!r} has {frame.shape[1]} columns; a "
+                f"{Path(path).name}: sheet {name!r} has {len(frame.columns)} columns; a "
                 f"spreadsheet holds at most {MAX_COLUMNS} (the CSV has them all)"
             )
     sheets = continued(sheets)
@@ -91,6 +93,49 @@ def write_workbook(path, title: str, sheets) -> None:
         partial.unlink(missing_ok=True)
 
 
+class ChunkedTable:
+    """A table kept as chunks (frames of the same columns, in order), each loaded only
+    while its rows are written: a country-sized sheet never sits in memory whole.
+
+    Parameters
+    ----------
+    columns : sequence of str
+        The columns of every chunk.
+    pieces : iterable of (int, callable)
+        Per chunk its number of rows and a function without arguments returning its
+        frame.
+    """
+
+    def __init__(self, columns, pieces=()):
+        self.columns = list(columns)
+        self.pieces = list(pieces)
+
+    def __len__(self) -> int:
+        return sum(n for n, _ in self.pieces)
+
+    def frames(self):
+        """The chunks' frames, in order, one loaded at a time (empty chunks left out)."""
+        for n, load in self.pieces:
+            if n:
+                yield load()
+
+    def window(self, start: int, stop: int) -> ChunkedTable:
+        """Rows ``start`` to ``stop`` (as ``frame.iloc[start:stop]``), without loading
+        a chunk."""
+        pieces, at = [], 0
+        for n, load in self.pieces:
+            low, high = max(start - at, 0), min(stop - at, n)
+            if low < high:
+                whole = (low, high) == (0, n)
+                pieces.append((high - low, load if whole else _rows_of(load, low, high)))
+            at += n
+        return ChunkedTable(self.columns, pieces)
+
+
+def _rows_of(load, low: int, high: int):
+    return lambda: load().iloc[low:high]
+
+
 def continued(sheets: list, rows: int | None = None) -> list:
     """The sheets with every table longer than a worksheet holds (``rows`` under the
     header) split over sheets of the same columns: ``name``, ``name (2)``, ... (names cut
@@ -114,7 +159,10 @@ def continued(sheets: list, rows: int | None = None) -> list:
                 while part in taken:  # another sheet has that name: a shorter stem
                     part = part[: -len(suffix) - 1] + suffix
                 taken.add(part)
-            out.append((part, frame.iloc[start : start + rows], widths))
+            if isinstance(frame, ChunkedTable):
+                out.append((part, frame.window(start, start + rows), widths))
+            else:
+                out.append((part, frame.iloc[start : start + rows], widths))
     return out
 
 
@@ -210,8 +258,9 @@ def _inside(value) -> str:
     return f' t="inlineStr">{_text(value)}</c>'
 
 
-def _worksheet(frame: pd.DataFrame, widths: dict, rows_per_piece: int = 5_000):
-    """The worksheet's XML, in pieces of ``rows_per_piece`` rows (a generator of str)."""
+def _worksheet(frame, widths: dict, rows_per_piece: int = 5_000):
+    """The worksheet's XML, in pieces of ``rows_per_piece`` rows (a generator of str);
+    ``frame``: a DataFrame or a :class:`ChunkedTable` (the same pieces: :func:`_pieces`)."""
     columns = [str(c) for c in frame.columns]
     letters = column_letters(len(columns))
     cols = "".join(
@@ -234,8 +283,8 @@ def _worksheet(frame: pd.DataFrame, widths: dict, rows_per_piece: int = 5_000):
         f'<sheetFormatPr defaultRowHeight="15"/>{cols_xml}<sheetData>'
         f'<row r="1">{header}</row>'
     )
-    for start in range(0, len(frame), rows_per_piece):
-        part = frame.iloc[start : start + rows_per_piece]
+    start = 0
+    for part in _pieces(frame, rows_per_piece):
         rows = [str(r) for r in range(start + 2, start + len(part) + 2)]
         body = [
             _cells(part.iloc[:, k].to_numpy(), letter, rows) for k, letter in enumerate(letters)
@@ -243,7 +292,33 @@ def _worksheet(frame: pd.DataFrame, widths: dict, rows_per_piece: int = 5_000):
         yield "".join(
             f'<row r="{r}">{"".join(cells)}</row>' for r, *cells in zip(rows, *body, strict=True)
         )
+        start += len(part)
     yield "</sheetData></worksheet>"
+
+
+def _pieces(frame, rows: int):
+    """The rows of a DataFrame or :class:`ChunkedTable` as frames of ``rows`` rows (the
+    last shorter). A chunked table gives the same pieces as its frames joined: a piece's
+    cells can depend on it as a whole (a nullable integer column's ``to_numpy`` gives
+    floats when the piece holds a missing value), and the workbook keeps its bytes."""
+    if not isinstance(frame, ChunkedTable):
+        for start in range(0, len(frame), rows):
+            yield frame.iloc[start : start + rows]
+        return
+    held, count = [], 0
+    for chunk in frame.frames():
+        held.append(chunk)
+        count += len(chunk)
+        if count < rows:
+            continue
+        joined = pd.concat(held, ignore_index=True) if len(held) > 1 else chunk
+        cut = count - count % rows
+        for start in range(0, cut, rows):
+            yield joined.iloc[start : start + rows]
+        held = [joined.iloc[cut:]] if cut < count else []
+        count -= cut
+    if count:
+        yield pd.concat(held, ignore_index=True) if len(held) > 1 else held[0]
 
 
 def _content_types(n_sheets: int) -> str:
