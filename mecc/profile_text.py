@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mecc.elision import elide_before_placeholders
 from mecc.errors import ConfigError, MeccError
 from mecc.map_data import Numbers, labels
 from mecc.map_methods import curve_text
@@ -145,13 +146,16 @@ class ProfileText:
 
         A name of the data in a placeholder of :data:`TAGGED` (``place``, ``parent``,
         ``country``, ``scenario``) has its trailing "(fictional)" tag in this language, as
-        on the map: "Serra (nombre ficticio)", "Wind of Cyclone Aurelia (ficticio)".
+        on the map: "Serra (nombre ficticio)", "Wind of Cyclone Aurelia (ficticio)"; a
+        place after "de", "le", "la" or "que" is elided in French ("d'Alvora"; not an id).
         """
         text = self.words.get(key)
         if text is None:
             return esc(key.replace("_", " "))
         for name in TAGGED.keys() & args.keys():
             args[name] = self._retagged(args[name], TAGGED[name])
+        names = {key: args[key] for key in ("place", "parent", "country") if key in args}
+        text = elide_before_placeholders(text, names, self.lang)  # places, not hazard ids
         return esc(text).format(**args)
 
     def retag(self, text, key: str = "fictional_tag") -> str:

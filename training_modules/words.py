@@ -13,9 +13,9 @@ import html
 import math
 import numbers
 import re
-import unicodedata
 from pathlib import Path
 
+from mecc.elision import elide, elide_before_placeholders
 from mecc.map_data import Numbers
 from training_modules.catalogue import flatten_words
 
@@ -48,57 +48,6 @@ class _Context(dict):
         return "{" + key + "}"
 
 
-_ELIDED = {"fr": {"de": "d'", "le": "l'", "la": "l'", "que": "qu'"}}
-"""Words that drop their vowel before a vowel or a mute h, by language (primary subtag)."""
-
-_ASPIRATED_H = ("hambourg", "hanovre", "havre", "hollande", "hongrie", "honduras", "hawa")
-"""Place names whose h is aspirated (``de Hongrie``); any other h is taken as mute."""
-
-_BEFORE_PLACEHOLDER = re.compile(
-    r"(?<![\w'\u2019])(?P<word>[DdLlQq][a-z]{0,2}) (?P<mark>\*\*|« )?\{(?P<name>\w+)\}"
-)
-
-
-def _starts_with_vowel_sound(text) -> bool:
-    """Whether ``text`` starts with a vowel (accented or not), a ``y`` before a
-    consonant (``Yvelines``) or a mute h (``Hiveno``, ``Haïti``; not ``Hongrie``)."""
-    letters = unicodedata.normalize("NFKD", str(text).strip().casefold())
-    letters = "".join(c for c in letters if not unicodedata.combining(c))
-    if not letters:
-        return False
-    first, second = letters[0], letters[1:2]
-    if first == "h":
-        return second in "aeiouy" and bool(second) and not letters.startswith(_ASPIRATED_H)
-    if first == "y":
-        return bool(second) and second.isalpha() and second not in "aeiou"
-    return first in "aeiouæœ"
-
-
-def elide(lang, word: str, following) -> str:
-    """``word`` and ``following`` as the language joins them: ``d'Istra``, ``l'Eluno``
-    in French before a vowel or a mute h, ``de Corrim`` otherwise (and in languages
-    without elision).
-
-    Parameters
-    ----------
-    lang : str
-        The language tag (``fr``, ``fr-CA``).
-    word : str
-        The word before, as written (``de``, ``De``, ``le``, ``la``, ``que``).
-    following : str
-        The word or name after it.
-
-    Returns
-    -------
-    str
-    """
-    elided = _ELIDED.get(str(lang or "").split("-")[0].split("_")[0].lower(), {})
-    short = elided.get(word.lower())
-    if short is None or not _starts_with_vowel_sound(following):
-        return f"{word} {following}"
-    return f"{word[0]}{short[1:]}{following}"
-
-
 class Words:
     """The words of ``common`` and one module in one language."""
 
@@ -118,21 +67,7 @@ class Words:
         if not isinstance(text, str):
             return str(text)
         values = _Context({**self.context, **args})
-        if _ELIDED.get(self.lang.split("-")[0].split("_")[0].lower()):
-            text = _BEFORE_PLACEHOLDER.sub(lambda m: self._elided(m, values), text)
-        return text.format_map(values)
-
-    def _elided(self, match, values) -> str:
-        """The placeholder ``match`` with its word before it elided when the value
-        starts with a vowel sound; as it is otherwise."""
-        word, mark, name = match.group("word"), match.group("mark") or "", match.group("name")
-        value = values.get(name)
-        if mark.startswith("«") or not isinstance(value, str):
-            return match.group(0)  # « quoted » names and numbers keep "de"
-        joined = elide(self.lang, word, value)
-        if joined == f"{word} {value}":
-            return match.group(0)
-        return joined[: len(joined) - len(value)] + mark + "{" + name + "}"
+        return elide_before_placeholders(text, values, self.lang).format_map(values)
 
     def common(self, key: str, **args) -> str:
         """Fixed text (``common.yaml``), filled in, not escaped."""
