@@ -134,10 +134,21 @@ class _Group(click.Group):
             ctx.exit(EXIT_BROKEN_PIPE)
         except KeyboardInterrupt as error:
             signum = getattr(error, "signum", signal.SIGINT)
+            left = [str(path) for path in getattr(error, "left_behind", ())]
+            if left:  # a process that did not end in time: say what it left, never "nothing"
+                more = f" and {len(left) - 3} more" if len(left) > 3 else ""
+                said = (
+                    "outputs are moved into place only when complete, but these hidden "
+                    f"folders of unfinished runs could not be removed: {', '.join(left[:3])}"
+                    f"{more} (delete them; they are never taken for results)"
+                )
+            else:
+                said = (
+                    "outputs are moved into place only when complete, so nothing was left "
+                    "half-written"
+                )
             click.echo(
-                f"interrupted ({signal.Signals(signum).name}): stopped before the end; "
-                "outputs are moved into place only when complete, so nothing was left "
-                "half-written",
+                f"interrupted ({signal.Signals(signum).name}): stopped before the end; {said}",
                 err=True,
             )
             ctx.exit(128 + int(signum))

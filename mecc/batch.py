@@ -8,7 +8,13 @@
   names, the runs go straight to their folders; a batch stopped before its end (Ctrl-C,
   SIGTERM, a bug) keeps the runs that finished (each is whole: a run's folder appears
   only when the run is done) and writes no batch.csv, so a national analyst does not
-  lose hours of finished runs, and ``--overwrite`` can replace the folder later;
+  lose hours of finished runs, and ``--overwrite`` can replace the folder later (a
+  folder the batch has to itself gets the marker :data:`mecc.outputs.OUTPUT_MARKER`
+  when the batch starts, holding the rows of the runs finished so far). Run again into
+  that folder with the files that did not finish, a batch lists the earlier runs too in
+  its batch.csv (their rows as recorded; a run run again replaces its row). A folder
+  holding files of the user's gets no marker, and is never replaced: the messages say
+  which run folders to move to run them again there;
 - with ``overwrite``, an earlier batch folder is replaced as a whole: the new batch is
   written into a staging folder renamed into place at the end, so no earlier run is left
   beside the new ones, nor under the name of a run that failed this time. Only a folder
@@ -39,10 +45,13 @@ from mecc.outputs import (
     write_problem,
 )
 
-__all__ = ["BATCH_COMMAND", "BatchResult", "batch_row", "run_batch"]
+__all__ = ["BATCH_COMMAND", "WARNING_TEXTS", "BatchResult", "batch_row", "run_batch"]
 
 BATCH_COMMAND = "run batch"
 """The command the marker of a batch folder names (``mecc run`` with several run files)."""
+
+WARNING_TEXTS = "warning_texts"
+"""The key of a row holding its run's warnings (printed by the batch, not in batch.csv)."""
 
 _LEFTOVER = re.compile(r"\..+\.(partial-\d+-[0-9a-f]{8}|old-[0-9a-f]{8})")
 """Hidden staging or old-run folders of killed runs (``mecc.outputs.OutputFolder``'s)."""
@@ -76,8 +85,10 @@ def run_batch(
     ``distributed.Client``, a scheduler address or ``"local"``) runs each file as one
     Dask task (workers need the same paths). A failing run does not stop the others;
     ``out_dir/batch.csv`` lists every run with its status, exit code, message, time and
-    folder, in the order given, and the batch's exit code is the largest of the runs'
-    (DESIGN.md).
+    folder (absolute paths), in the order given, after the rows an earlier, stopped batch
+    recorded for runs of the folder not run again; the batch's exit code is the largest
+    of its runs' (DESIGN.md). Each run's warnings are warned again here, led by its run
+    file (the command line prints them as ``warning:`` lines).
 
     Without ``overwrite`` a folder holding one of the batch's names (a run's folder or
     batch.csv) is refused before any run; with it, an earlier batch folder is replaced
@@ -104,39 +115,102 @@ def run_batch(
     if occupied and overwrite:
         _refuse_other_folders(out_dir)
         folder = OutputFolder(out_dir, overwrite=True, keep=_files_read(config_paths))
+        earlier: list = []
     else:
         _refuse_earlier_batch(out_dir, stems)
         folder = _DirectFolder(out_dir)
+        earlier = _earlier_rows(out_dir, stems)
     options = {
         "overwrite": overwrite,
         "threads": threads,
         "block_shape": block_shape,
         "with_map": with_map,
     }
+    full_outs = [_absolute(out_dir / stem) for stem in stems]  # where each run is once in place
     with folder as root:
         outs = [root / stem for stem in stems]
+        marker = folder.marker if isinstance(folder, _DirectFolder) else _Marker(root, True)
+        marker.rows = list(earlier)
+        done: dict = {}
+
+        def note(index: int, row: dict) -> None:  # a finished run, recorded at once
+            done[index] = _as_written(row, config_paths[index], full_outs[index])
+            marker.rows = earlier + [done[k] for k in sorted(done)]
+            marker.write()
+
         if jobs > 1 or dask is not None:
             from mecc.cluster import run_rows
 
-            rows = run_rows(config_paths, outs, options, jobs=jobs, dask=dask)
+            rows = run_rows(config_paths, outs, options, jobs=jobs, dask=dask, on_row=note)
         else:
             rows = []
             for number, (path, out) in enumerate(zip(config_paths, outs, strict=True)):
                 if progress:
                     progress("runs", number, len(outs))
                 rows.append(batch_row(path, out, {**options, "progress": progress}))
+                note(number, rows[-1])
             if progress:
                 progress("runs", len(outs), len(outs))
         for row, stem in zip(rows, stems, strict=True):  # where the run is once in place
             row["out_dir"] = str(out_dir / stem)
+            _warn_again(row)
+        written = [
+            _as_written(row, path, full)
+            for row, path, full in zip(rows, config_paths, full_outs, strict=True)
+        ]
         make_folder(root)  # a file where the folder must be: one line
         staging = root / ".batch.csv.partial"
-        write_csv(pd.DataFrame(rows), staging)
+        write_csv(pd.DataFrame(earlier + written, columns=list(written[0])), staging)
         os.replace(staging, root / "batch.csv")
-        if getattr(folder, "owned", True):  # not beside files of the user's
-            _write_marker(root)
+        marker.rows = earlier + written
+        marker.write()  # not beside files of the user's
     folder.commit()
     return BatchResult(out_dir, rows, max(row["exit_code"] for row in rows))
+
+
+def _absolute(path) -> str:
+    """``path`` absolute and resolved, as the other paths the records name."""
+    return str(Path(path).resolve())
+
+
+def _as_written(row: dict, run_file, out_dir: str) -> dict:
+    """A row of batch.csv: the run file and run folder absolute, the warnings counted."""
+    row = {key: value for key, value in row.items() if key != WARNING_TEXTS}
+    return {**row, "run_file": _absolute(run_file), "out_dir": out_dir}
+
+
+def _warn_again(row: dict) -> None:
+    """Warn here what the run warned (its own process caught it), each line once and led
+    by the run file, as the command line shows a single run's warnings."""
+    import warnings
+
+    from mecc.errors import MeccWarning
+
+    run_file = str(row["run_file"])
+    for message in dict.fromkeys(row.pop(WARNING_TEXTS, None) or ()):
+        named = str(message).startswith((f"{run_file}: ", f"{Path(run_file).name}: "))
+        warnings.warn(message if named else f"{run_file}: {message}", MeccWarning, stacklevel=3)
+
+
+def _earlier_rows(out_dir: Path, stems) -> list:
+    """The rows an earlier batch recorded in this folder (its marker) for runs this batch
+    does not run again and whose folders are still there: a batch resumed with the files
+    a stopped one did not finish lists every run of the folder in its batch.csv."""
+    try:
+        marker = json.loads((out_dir / OUTPUT_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    if not isinstance(marker, dict) or marker.get("command") != BATCH_COMMAND:
+        return []
+    rows = marker.get("rows")
+    return [
+        row
+        for row in (rows if isinstance(rows, list) else [])
+        if isinstance(row, dict)
+        and Path(str(row.get("out_dir", ""))).parent == Path(_absolute(out_dir))
+        and Path(str(row.get("out_dir"))).name not in stems
+        and (row.get("exit_code") != 0 or Path(str(row.get("out_dir"))).is_dir())
+    ]
 
 
 def batch_row(path, out_dir, options: dict) -> dict:
@@ -152,6 +226,7 @@ def batch_row(path, out_dir, options: dict) -> dict:
     try:
         result = run_country(path, out_dir, **options)
         row.update(status="ok", exit_code=0, message="", warnings=len(result.warnings))
+        row[WARNING_TEXTS] = list(result.warnings)  # shown by the batch, not in batch.csv
     except MeccError as error:
         row.update(status="failed", exit_code=error.exit_code, message=str(error), warnings=0)
     except Exception as error:  # noqa: BLE001 - one run's bug must not stop the batch
@@ -167,22 +242,44 @@ def batch_row(path, out_dir, options: dict) -> dict:
 
 def _refuse_earlier_batch(out_dir: Path, stems) -> None:
     """Without ``overwrite``: refuse before any run a folder holding one of the batch's
-    names, so a batch never mixes old and new results."""
+    names, so a batch never mixes old and new results. The message says what would
+    work: ``--overwrite`` when it may replace the folder, else what to move."""
     taken = [
         name
         for name in [*stems, "batch.csv"]
         if (out_dir / name).exists()
         and (not (out_dir / name).is_dir() or any((out_dir / name).iterdir()))
     ]
-    if taken:
+    if not taken:
+        return
+    why = _not_replaceable(out_dir)
+    if why is None:
         raise OutputExistsError(
             f"{out_dir}: holds {', '.join(taken)} from an earlier batch; "
             "use --overwrite to replace them"
         )
+    raise OutputExistsError(
+        f"{out_dir}: holds {', '.join(taken)} from an earlier batch, and --overwrite would "
+        f"not replace the folder ({why}); move or delete {', '.join(taken)} to run them "
+        "again here, or choose a new folder"
+    )
 
 
 def _refuse_other_folders(out_dir: Path) -> None:
-    """With ``overwrite``: refuse a folder that no batch of mecc wrote.
+    """With ``overwrite``: refuse a folder that no batch of mecc wrote (see
+    :func:`_not_replaceable`), saying what to do instead."""
+    why = _not_replaceable(out_dir)
+    if why is not None:
+        raise OutputExistsError(
+            f"{out_dir}: not a batch folder of mecc ({why}) and --overwrite replaces "
+            "only an earlier batch, as a whole; choose a new folder, or move or delete "
+            "yourself what it holds (without --overwrite, run files with other names "
+            "may still be added to it)"
+        )
+
+
+def _not_replaceable(out_dir: Path) -> str | None:
+    """Why ``--overwrite`` may not replace ``out_dir`` as a whole, or None if it may.
 
     A batch folder holds batch.csv or the marker of ``run batch``, and beside them only
     run folders of mecc (a manifest.json mecc wrote), empty folders and the hidden
@@ -196,24 +293,21 @@ def _refuse_other_folders(out_dir: Path) -> None:
         if not (
             (entry.name == "batch.csv" and _is_batch_table(entry))
             or (entry.name == OUTPUT_MARKER and marker == BATCH_COMMAND)
-            or (entry.name == ".batch.csv.partial" and entry.is_file())
+            or (
+                entry.name in (".batch.csv.partial", f"{OUTPUT_MARKER}.partial") and entry.is_file()
+            )
             or (_LEFTOVER.fullmatch(entry.name) and entry.is_dir() and not entry.is_symlink())
             or (entry.is_dir() and (made_by(entry) == "run" or not any(entry.iterdir())))
         )
     ]
-    if foreign or not (_is_batch_table(out_dir / "batch.csv") or marker == BATCH_COMMAND):
-        if made_by(out_dir) == "run":
-            held = "it is the folder of a single run"
-        elif foreign:
-            more = ", ..." if len(foreign) > 3 else ""
-            held = f"it holds {', '.join(foreign[:3])}{more}, which no run of mecc wrote"
-        else:
-            held = "it holds no batch.csv"
-        raise OutputExistsError(
-            f"{out_dir}: not a batch folder of mecc ({held}) and --overwrite replaces "
-            "only an earlier batch, as a whole; choose a new folder or empty this one "
-            "yourself"
-        )
+    if not foreign and (_is_batch_table(out_dir / "batch.csv") or marker == BATCH_COMMAND):
+        return None
+    if made_by(out_dir) == "run":
+        return "it is the folder of a single run"
+    if foreign:
+        more = ", ..." if len(foreign) > 3 else ""
+        return f"it holds {', '.join(foreign[:3])}{more}, which no run of mecc wrote"
+    return "it holds runs of mecc but no batch.csv nor the marker of a batch"
 
 
 def _is_batch_table(path: Path) -> bool:
@@ -241,30 +335,56 @@ def _files_read(config_paths) -> list:
     return found
 
 
-def _write_marker(folder: Path) -> None:
-    """Mark ``folder`` as a batch folder of mecc (so ``--overwrite`` may replace it)."""
+def _write_marker(folder: Path, rows=()) -> None:
+    """Mark ``folder`` as a batch folder of mecc (so ``--overwrite`` may replace it), with
+    the rows of the runs finished so far (a resumed batch lists them in its batch.csv)."""
     from mecc import __version__
 
-    marker = {"created_by": f"mecc {__version__}", "command": BATCH_COMMAND}
-    (folder / OUTPUT_MARKER).write_text(json.dumps(marker), encoding="utf-8")
+    marker = {"created_by": f"mecc {__version__}", "command": BATCH_COMMAND, "rows": list(rows)}
+    staging = folder / f"{OUTPUT_MARKER}.partial"
+    staging.write_text(json.dumps(marker, default=str), encoding="utf-8")
+    os.replace(staging, folder / OUTPUT_MARKER)  # never half-written (a Ctrl-C meanwhile)
+
+
+class _Marker:
+    """The marker of a batch folder, written when the batch starts and again after each
+    run, into a folder the batch has to itself only (:attr:`owned`)."""
+
+    def __init__(self, folder: Path, owned: bool):
+        self.folder = Path(folder)
+        self.owned = owned
+        self.rows: list = []
+
+    def write(self) -> None:
+        if self.owned and self.folder.is_dir():
+            _write_marker(self.folder, self.rows)
 
 
 class _DirectFolder:
-    """A batch written straight into its folder (new, empty, or the user's own folder
-    holding none of the batch's names).
+    """A batch written straight into its folder (new, empty, an earlier batch's folder
+    holding none of the batch's names, or the user's own folder holding none of them).
 
     Used as ``with folder as root: ...; folder.commit()``, as
     :class:`~mecc.outputs.OutputFolder`: a batch stopped before its end keeps the runs
     that finished and removes only a batch.csv being written. The marker of a batch
-    folder is written only into a folder the batch has to itself (:attr:`owned`), also
-    when the batch stopped, so that ``--overwrite`` may replace it.
+    folder is written as soon as the batch makes the folder (or starts in an empty one,
+    or an earlier batch's) and after each run, so that ``--overwrite`` may replace it
+    however the batch ended; never into a folder holding files of the user's.
     """
 
     def __init__(self, target: Path):
         self.target = Path(target)
-        self.owned = not (self.target.is_dir() and any(self.target.iterdir()))
+        occupied = self.target.is_dir() and any(self.target.iterdir())
+        self.marker = _Marker(self.target, not occupied or made_by(self.target) == BATCH_COMMAND)
 
     def __enter__(self) -> Path:
+        if self.marker.owned:
+            make_folder(self.target)  # a file where the folder must be: one line
+            try:
+                self.marker.write()
+            except OSError as error:  # a folder that cannot be written: one line
+                problem = write_problem(error, self.target)
+                raise (problem or error) from None
         return self.target
 
     def __exit__(self, exc_type, exc, tb):
@@ -272,8 +392,8 @@ class _DirectFolder:
             return False
         try:
             (self.target / ".batch.csv.partial").unlink(missing_ok=True)
-            if self.owned and self.target.is_dir():
-                _write_marker(self.target)
+            (self.target / f"{OUTPUT_MARKER}.partial").unlink(missing_ok=True)
+            self.marker.write()
         except OSError:  # a folder that cannot be written: the error below says so
             pass
         named = getattr(exc, "filename", None) if isinstance(exc, OSError) else None

@@ -16,14 +16,23 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, suppress
+from pathlib import Path
 
 from mecc.errors import ConfigError
 
-__all__ = ["CONNECT_TIMEOUT", "dask_client", "describe_client", "run_rows"]
+__all__ = [
+    "CONNECT_TIMEOUT",
+    "children_ignore_interrupts",
+    "dask_client",
+    "describe_client",
+    "run_rows",
+]
 
 CONNECT_TIMEOUT = "20s"
 """How long to wait for a Dask scheduler before giving up."""
@@ -60,8 +69,10 @@ def dask_client(address, **cluster_options):
             "silence_logs": logging.CRITICAL,
             **cluster_options,
         }
-        with LocalCluster(**options) as cluster, Client(cluster) as client:
-            yield client
+        with ExitStack() as stack:
+            with children_ignore_interrupts():  # Ctrl-C is the client's, not the workers'
+                cluster = stack.enter_context(LocalCluster(**options))
+            yield stack.enter_context(Client(cluster))
         return
     if "://" not in address and ":" not in address:
         raise ConfigError(
@@ -75,6 +86,47 @@ def dask_client(address, **cluster_options):
         yield client
 
 
+@contextmanager
+def children_ignore_interrupts():
+    """Processes started during the block never see SIGINT, from their first instruction.
+
+    Ctrl-C reaches every process of the terminal's group: a child importing mecc, a
+    Dask worker or nanny printed its own KeyboardInterrupt traceback, and died leaving
+    its run's staging folder. SIGINT is blocked in this thread meanwhile: processes
+    started from it, and from the threads it starts (a Dask cluster's, which also
+    restart its workers), inherit the blocked signal across ``exec`` (as
+    multiprocessing's resource tracker is protected, bpo-33613); this process stops
+    them itself (SIGTERM, or by cancelling their tasks). A SIGINT or SIGTERM meanwhile
+    is held, not lost, and acted on (the handler called) when the block ends: stopping
+    in the middle of starting a process left it reading nothing, with a traceback.
+    """
+    if os.name == "nt" or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    from multiprocessing import resource_tracker
+
+    # started later, the tracker unblocks SIGINT in the thread that starts it
+    resource_tracker.ensure_running()
+    arrived: list = []
+    previous = {
+        signum: signal.signal(signum, lambda signum, frame: arrived.append(signum))
+        for signum in (signal.SIGINT, signal.SIGTERM)
+    }
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a SIGINT held back arrives
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if arrived:  # as it would have been handled
+            handler = previous[arrived[0]]
+            if callable(handler):
+                handler(arrived[0], None)
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(arrived[0])
+
+
 def describe_client(client) -> dict:
     """Scheduler address, dashboard link, workers and threads (for manifests and the CLI)."""
     threads = client.nthreads()
@@ -86,7 +138,9 @@ def describe_client(client) -> dict:
     }
 
 
-def run_rows(config_paths, out_dirs, options: dict, *, jobs: int = 1, dask=None) -> list:
+def run_rows(
+    config_paths, out_dirs, options: dict, *, jobs: int = 1, dask=None, on_row=None
+) -> list:
     """Run every file at once (``jobs`` processes, or Dask tasks); rows of batch.csv.
 
     ``options`` are keyword arguments of ``mecc.run.run_country``; without a thread
@@ -94,7 +148,8 @@ def run_rows(config_paths, out_dirs, options: dict, *, jobs: int = 1, dask=None)
     (the workers' threads give the parallelism). Run files and run folders are given to
     the workers as absolute paths (a Dask worker has a working folder of its own), and
     the rows name them as given. A run whose process or Dask worker stopped (killed, out
-    of memory) is a failed row; the other runs go on.
+    of memory) is a failed row; the other runs go on. ``on_row(index, row)``, if given,
+    is called here as each run ends (a batch records its finished runs as it goes).
     """
     pairs = [
         (os.path.abspath(p), os.path.abspath(o))
@@ -102,10 +157,10 @@ def run_rows(config_paths, out_dirs, options: dict, *, jobs: int = 1, dask=None)
     ]
     if dask is not None:
         options = {**options, "threads": options.get("threads") or 1}
-        rows = _dask_rows(pairs, options, dask)
+        rows = _dask_rows(pairs, options, dask, on_row)
     else:
         threads = options.get("threads") or max((os.cpu_count() or 1) // jobs, 1)
-        rows = _process_rows(pairs, {**options, "threads": threads}, jobs)
+        rows = _process_rows(pairs, {**options, "threads": threads}, jobs, on_row)
     given = zip(config_paths, out_dirs, pairs, strict=True)
     return [
         _as_given(row, path, out, *full) for row, (path, out, full) in zip(rows, given, strict=True)
@@ -138,7 +193,7 @@ def _stopped_row(path, out, reason: str = WORKER_STOPPED) -> dict:
     }
 
 
-def _process_rows(pairs, options: dict, jobs: int) -> list:
+def _process_rows(pairs, options: dict, jobs: int, on_row=None) -> list:
     """Each run in a process of its own, ``jobs`` at a time: a process that dies (kill,
     the out-of-memory killer) fails its own run only."""
     from concurrent.futures import FIRST_COMPLETED, wait
@@ -154,8 +209,9 @@ def _process_rows(pairs, options: dict, jobs: int) -> list:
         while waiting or running:
             while waiting and len(running) < jobs:
                 index = waiting.pop()
-                pool = ProcessPoolExecutor(1, mp_context=context, initializer=_leave_signals)
-                future = pool.submit(batch_row, *pairs[index], options)
+                with children_ignore_interrupts():  # the process starts here
+                    pool = ProcessPoolExecutor(1, mp_context=context, initializer=_leave_signals)
+                    future = pool.submit(batch_row, *pairs[index], options)
                 running[future] = (index, pool, list(getattr(pool, "_processes", None) or ()))
             done, _ = wait(list(running), return_when=FIRST_COMPLETED)
             for future in done:
@@ -167,19 +223,24 @@ def _process_rows(pairs, options: dict, jobs: int) -> list:
                     pool.shutdown(wait=True)
                     _remove_staging([pairs[index][1]], pids)
                 pool.shutdown()
-    except BaseException:  # Ctrl-C or SIGTERM: stop the batch now
-        for future, (index, pool, _pids) in running.items():
-            _stop(pool, [future], [pairs[index][1]])
+                if on_row is not None:
+                    on_row(index, rows[index])
+    except BaseException as error:  # Ctrl-C or SIGTERM: stop the batch now
+        left = []
+        for future, (index, pool, pids) in running.items():
+            left += _stop(pool, [future], [pairs[index][1]], pids)
+        name_leftovers(error, left)
         raise
     return rows
 
 
-def _dask_rows(pairs, options: dict, dask) -> list:
+def _dask_rows(pairs, options: dict, dask, on_row=None) -> list:
     """One Dask task per run. Stopped (Ctrl-C, SIGTERM), the batch cancels its tasks,
-    waits briefly for the running ones to end (they stop at their next block and
-    remove their staging folders) and removes the staging folders left by workers
-    that were ended instead."""
+    waits for the running ones to end (they stop at their next block and remove their
+    staging folders; bounded) and then removes the staging folders of its runs that the
+    workers left (:func:`_remove_staging`)."""
     pids: dict = {}
+    busy = None  # the workers whose tasks may still run, once stopped (None: not asked)
     try:
         with dask_client(dask) as client:
             pids = _worker_pids(client)
@@ -187,14 +248,21 @@ def _dask_rows(pairs, options: dict, dask) -> list:
                 client.submit(_dask_row, path, out, options, pure=False) for path, out in pairs
             ]
             try:
-                while not all(future.done() for future in futures):
+                rows: dict = {}
+                while len(rows) < len(futures):
+                    for index, future in enumerate(futures):
+                        if index not in rows and future.done():
+                            rows[index] = _dask_result(future, *pairs[index])
+                            if on_row is not None:
+                                on_row(index, rows[index])
                     time.sleep(0.1)  # not client.gather: stopped, it left asyncio tracebacks
-                return [_dask_result(f, *pair) for f, pair in zip(futures, pairs, strict=True)]
+                return [rows[index] for index in range(len(futures))]
             except BaseException:
-                _cancel_quietly(client, futures)
+                busy = _cancel_quietly(client, futures, pids)
                 raise
-    except BaseException:
-        _remove_staging([out for _, out in pairs], pids.values())
+    except BaseException as error:
+        busy = set(pids.values()) if busy is None else busy
+        name_leftovers(error, _remove_staging([out for _, out in pairs], pids.values(), busy))
         raise
 
 
@@ -239,17 +307,25 @@ def _worker_pids(client) -> dict:
         return {}
 
 
-def _cancel_quietly(client, futures, wait_seconds: float = 15.0) -> None:
+def _cancel_quietly(client, futures, pids: dict, wait_seconds: float = 15.0) -> set:
     """Cancel the batch's tasks and wait up to ``wait_seconds`` for the running ones to
-    end (each stops at its next block, see :func:`_dask_row`)."""
+    end (each stops at its next block, see :func:`_dask_row`); the process ids of the
+    workers where one may still run (all of them when the workers cannot be asked)."""
     keys = {future.key for future in futures}
+    busy = set(pids.values())
     try:
         client.cancel(futures, force=True)
         ends = time.monotonic() + wait_seconds
-        while time.monotonic() < ends and any(client.run(_running, keys).values()):
+        while True:
+            running = client.run(_running, keys)
+            busy = {
+                pids[address] for address, still in running.items() if still and address in pids
+            }
+            if not busy or time.monotonic() >= ends:
+                return busy
             time.sleep(0.2)
     except BaseException:  # noqa: BLE001 - a second Ctrl-C, or the cluster went away
-        pass
+        return busy
 
 
 def _running(keys, dask_worker=None) -> bool:
@@ -258,27 +334,85 @@ def _running(keys, dask_worker=None) -> bool:
     return any(key in tasks for key in keys)
 
 
-def _remove_staging(out_dirs, pids) -> None:
-    """Remove the staging folders of the batch's runs written by the given processes
-    that have ended (:func:`mecc.outputs.remove_abandoned`)."""
-    from mecc.outputs import remove_abandoned
+STAGING_WAIT = 10.0
+"""Seconds a stopped batch waits for a worker still running one of its runs to end."""
 
-    for out in out_dirs:
-        remove_abandoned(out, pids)
+
+def _remove_staging(out_dirs, pids, busy=(), wait_seconds: float = STAGING_WAIT) -> list:
+    """Remove the hidden staging folders (``.<name>.partial-<pid>-<hex>``, see
+    :class:`mecc.outputs.OutputFolder`) of the batch's runs written by the given
+    processes; those left, as paths (none, normally).
+
+    A folder whose process runs none of the batch's runs any more (not in ``busy``) is
+    abandoned even when the process lives on (a Dask worker); one whose process may
+    still write it is removed once that process has ended, waiting up to
+    ``wait_seconds`` in all (a process still shutting down looked alive, and its folder
+    stayed).
+    """
+    wanted = {int(pid) for pid in pids}
+    busy = {int(pid) for pid in busy}
+    ends = time.monotonic() + wait_seconds
+    left = []
+    for out in map(Path, out_dirs):
+        for staging in sorted(out.parent.glob(f".{out.name}.partial-*")):
+            pid = _staging_pid(staging, out.name)
+            if pid is None or pid not in wanted or pid == os.getpid():
+                continue
+            while pid in busy and _alive(pid) and time.monotonic() < ends:
+                time.sleep(0.1)
+            if pid not in busy or not _alive(pid):
+                shutil.rmtree(staging, ignore_errors=True)
+            if staging.exists():
+                left.append(staging)
+    return left
+
+
+def _staging_pid(staging: Path, name: str) -> int | None:
+    """The process id in a staging folder's name ``.<name>.partial-<pid>-<hex>``."""
+    pid = staging.name[len(f".{name}.partial-") :].split("-")[0]
+    return int(pid) if pid.isdigit() else None
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs on this machine; one that ended and waits to be
+    reaped by its parent (a zombie, on Linux) has ended."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError, ValueError, OverflowError):
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):  # no /proc (macOS): it exists, so it may still write
+        return True
+
+
+def name_leftovers(error: BaseException, paths) -> None:
+    """Record on ``error`` (an interruption) the staging folders a stopped batch could not
+    remove, so its message names them instead of saying nothing was left
+    (``error.left_behind``, read by the command line)."""
+    paths = [str(p) for p in paths]
+    if not paths:
+        return
+    with suppress(AttributeError):  # an exception that takes no attributes: nothing to do
+        error.left_behind = [*getattr(error, "left_behind", []), *paths]
 
 
 def _leave_signals() -> None:
     """In a pool worker: Ctrl-C is the main process's to handle. A worker interrupted
-    while holding the pool's queue lock left the main process waiting at exit forever."""
+    while holding the pool's queue lock left the main process waiting at exit forever.
+    (The process already starts with SIGINT blocked, :func:`children_ignore_interrupts`;
+    ignored, it stays quiet should anything unblock it.)"""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _stop(pool, futures, out_dirs) -> None:
+def _stop(pool, futures, out_dirs, pids=()) -> list:
     """Cancel the runs not started, end the running ones and remove their hidden staging
-    folders (``.<name>.partial-<pid>-...``, see :class:`mecc.outputs.OutputFolder`)."""
-    import shutil
-    from pathlib import Path
-
+    folders (``.<name>.partial-<pid>-...``, see :class:`mecc.outputs.OutputFolder`);
+    those left, as paths. ``pids`` are the pool's processes as recorded when it started
+    (a pool whose process died forgets it)."""
     for future in futures:
         future.cancel()
     workers = list((getattr(pool, "_processes", None) or {}).values())
@@ -287,7 +421,5 @@ def _stop(pool, futures, out_dirs) -> None:
     for worker in workers:
         worker.join(timeout=10)
     pool.shutdown(wait=False, cancel_futures=True)
-    for out in map(Path, out_dirs):
-        for worker in workers:
-            for staging in out.parent.glob(f".{out.name}.partial-{worker.pid}-*"):
-                shutil.rmtree(staging, ignore_errors=True)
+    ended = {*pids, *(worker.pid for worker in workers)}
+    return _remove_staging(out_dirs, ended, ended)

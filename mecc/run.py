@@ -425,6 +425,7 @@ def _run_country(
             )
             manifest = {
                 "run_file": os.path.basename(config.path),
+                "run_file_dir": os.path.dirname(os.path.abspath(config.path)),  # inputs' base
                 "country": config.country,
                 "created_by": f"mecc {mecc.__version__}",
                 "command": shlex.join(sys.argv),  # paste-able: paths with spaces quoted

@@ -65,8 +65,10 @@ def test_dask_batch_reads_and_writes_under_the_clients_folder(tmp_path, monkeypa
         batch = run_batch(names, "runs", dask=client, with_map=False)
     rows = _rows(here / "runs")
     assert list(rows["status"]) == ["ok", "ok"], list(rows["message"])
-    assert list(rows["run_file"]) == names  # as given
-    assert list(rows["out_dir"]) == [os.path.join("runs", "a"), os.path.join("runs", "b")]
+    # batch.csv names them absolute (readable from any folder); the rows keep them as given
+    assert list(rows["run_file"]) == [str((here / n).resolve()) for n in names]
+    assert list(rows["out_dir"]) == [str((here / "runs" / s).resolve()) for s in ("a", "b")]
+    assert [r["run_file"] for r in batch.rows] == names
     assert batch.exit_code == 0
     assert _displaced_100(here / "runs" / "a") == pytest.approx(B_PEOPLE, rel=1e-12)
     assert _displaced_100(here / "runs" / "b") == pytest.approx(2 * B_PEOPLE, rel=1e-12)
