@@ -219,6 +219,7 @@ def batch_row(path, out_dir, options: dict) -> dict:
     ``options`` are keyword arguments of :func:`mecc.run.run_country`.
     """
     from mecc.errors import EXIT_INTERNAL, MeccError
+    from mecc.outputs import write_problem
     from mecc.run import run_country
 
     started = time.perf_counter()
@@ -227,15 +228,17 @@ def batch_row(path, out_dir, options: dict) -> dict:
         result = run_country(path, out_dir, **options)
         row.update(status="ok", exit_code=0, message="", warnings=len(result.warnings))
         row[WARNING_TEXTS] = list(result.warnings)  # shown by the batch, not in batch.csv
-    except MeccError as error:
-        row.update(status="failed", exit_code=error.exit_code, message=str(error), warnings=0)
     except Exception as error:  # noqa: BLE001 - one run's bug must not stop the batch
-        row.update(
-            status="internal error",
-            exit_code=EXIT_INTERNAL,
-            message=f"{type(error).__name__}: {error}",
-            warnings=0,
-        )
+        error = write_problem(error) or error  # no space, no permission: as cli.py says
+        if isinstance(error, MeccError):
+            row.update(status="failed", exit_code=error.exit_code, message=str(error), warnings=0)
+        else:
+            row.update(
+                status="internal error",
+                exit_code=EXIT_INTERNAL,
+                message=f"{type(error).__name__}: {error}",
+                warnings=0,
+            )
     row["seconds"] = round(time.perf_counter() - started, 3)
     return row
 
