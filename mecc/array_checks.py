@@ -566,11 +566,7 @@ def warn_range(intensity: np.ndarray, hazard_type, unit_note: str) -> None:
 
 
 def block_shape(n_layers: int) -> tuple[int, int]:
-    from mecc.engine import DEFAULT_BLOCK, STACK_BYTES
+    """The engine's block shape for ``n_layers`` grids (as ``mecc run`` chooses it)."""
+    from mecc.engine import block_shape_for_layers
 
-    rows, cols = DEFAULT_BLOCK
-    while n_layers * rows * cols * 8 > STACK_BYTES and cols > 256:
-        cols //= 2
-    while n_layers * rows * cols * 8 > STACK_BYTES and rows > 16:
-        rows //= 2
-    return rows, cols
+    return block_shape_for_layers(n_layers)

@@ -39,6 +39,7 @@ __all__ = [
     "OverlayInput",
     "OverlaySums",
     "block_shape_for",
+    "block_shape_for_layers",
     "overlay",
     "population_by_zone",
 ]
@@ -65,6 +66,11 @@ def block_shape_for(hazards) -> tuple[int, int]:
         for hazard in hazards
         for part in (hazard.components or [hazard])
     )
+    return block_shape_for_layers(layers)
+
+
+def block_shape_for_layers(layers: int) -> tuple[int, int]:
+    """The block shape for ``layers`` float64 grids per thread (:func:`block_shape_for`)."""
     rows, cols = DEFAULT_BLOCK
     while layers * rows * cols * 8 > STACK_BYTES and cols > 256:
         cols //= 2
