@@ -313,7 +313,7 @@ def check_zone_cells(zones, cells, codes) -> None:
     if empty:
         warnings.warn(
             f"zones: {len(empty)} unit(s) received no cell of the grid (e.g. "
-            f"{', '.join(empty[:5])}); they stay in the result with 0 people",
+            f"{', '.join(empty[:5])}); their figures are not known (NaN), not 0",
             MeccWarning,
             stacklevel=3,
         )

@@ -292,7 +292,7 @@ def displacement(
     sums = result.hazards["hazard"]
     check_zone_cells(engine_zones, result.cells[: len(codes)], codes)
     run_warnings(engine_zones, result.population, sums.no_hazard_data.sum(axis=0), labels)
-    return _dataset(
+    dataset = _dataset(
         result.population,
         sums,
         codes,
@@ -307,6 +307,10 @@ def displacement(
         population,
         pop_layout,
     )
+    without = [code for code, n in zip(codes, result.cells, strict=False) if n == 0]
+    for name in ("population", "exposed", "displaced", "no_hazard_data"):  # not known, not 0
+        dataset[name].loc[{"zone": without}] = np.nan
+    return dataset
 
 
 def _with_threshold(stored, threshold):
@@ -450,7 +454,7 @@ def annual_displacement(result, frequency, *, member=None, return_periods=STANDA
             f"frequency: band {labels[k]!r} has frequency {freq[k]:g}; give events a year > 0"
         )
     check_frequencies(freq, "frequency", lambda k: f"of band {labels[k]!r}")
-    national = displaced.sum(axis=0)
+    national = np.nansum(displaced, axis=0)  # units without a cell add nothing
     pmd, (shortest, longest) = risk.event_pmd(displaced, freq, periods)
     national_pmd, _ = risk.event_pmd(national, freq, periods)
     rest = dims[1:]
@@ -547,9 +551,11 @@ def return_period_displacement(
         coords["variant"] = result["variant"].values
     rest = dims[1:]
     data = {name: (dims, values) for name, values in out.items()}
-    data.update({f"{name}_national": (rest, values.sum(axis=0)) for name, values in out.items()})
+    data.update(
+        {f"{name}_national": (rest, np.nansum(values, axis=0)) for name, values in out.items()}
+    )
     data["pmd"] = ((*dims, "return_period"), pmd)
-    data["pmd_national"] = ((*rest, "return_period"), pmd.sum(axis=0))
+    data["pmd_national"] = ((*rest, "return_period"), np.nansum(pmd, axis=0))
     data["protection_rp"] = (("zone",), np.array([np.nan if p is None else p for p in standard]))
     # per-band figures as the run's zones_bands.csv: maps more frequent than a unit's
     # protection standard (return period < P) displace and expose nobody there

@@ -57,12 +57,7 @@ __all__ = [
 FUTURE_KEYS = {"id", "label", "hazards", "population", "period"}
 _RUN_TEXT_COLUMNS = ("zone_code", "zone_name", "parent_code", "hazard_id")
 """Text columns of a run's zones.csv, read as written (a unit coded NA keeps its code)."""
-HAZARD_OVERRIDE_KEYS = {
-    "intensity",
-    "events",
-    "return_periods",
-    "fraction",
-    "variable",
+HAZARD_OVERRIDE_KEYS = {"intensity", "events", "return_periods", "fraction", "variable"} | {
     "member_pattern",
     "period",
     "scenario",
@@ -231,7 +226,7 @@ def _flat(figures):
 
 
 def attribution_tables(
-    zones, futures, baseline_tabs, hazards, combos, population_rows, country
+    zones, futures, baseline_tabs, hazards, combos, population_rows, country, without=()
 ) -> tuple:
     """futures.csv and attribution.csv rows for every future, hazard and zone.
 
@@ -243,11 +238,12 @@ def attribution_tables(
     and high variant (``baseline_low`` ... ``future_high``). The whole grid's row (the
     country, level 0) follows the zone rows; beside a level-0 unit with the country's code
     it is left out where their figures (people too) agree, else its level is blank
-    (:mod:`mecc.national_rows`).
+    (:mod:`mecc.national_rows`); units ``without`` a cell: blank rows, 0 in the sums.
     """
     table = zones.table()
     n = zones.n
     codes = list(zones.finest.codes) + ["__outside__"]
+    counted = ~np.isin(codes, list(without))  # a unit without a cell: 0 in the sums
     comparison, attribution = [], []
     baseline_population = population_rows
     rows = list(zip(table["zone_code"], table["zone_name"], table["level"], strict=True))
@@ -268,6 +264,7 @@ def attribution_tables(
             by_variant = {}
             for suffix in variants:
                 finest = _combinations(tab, combo, hazard.id, factor, n, figure + suffix)
+                finest = {name: np.where(counted, v, 0.0) for name, v in finest.items()}
                 by_variant[suffix] = (
                     {name: zones.aggregate(v) for name, v in finest.items()},
                     {name: float(v.sum()) for name, v in finest.items()},
@@ -314,8 +311,8 @@ def attribution_tables(
                         "interaction": fut - base - climate - people,
                     }
                 )
-    comparison = pd.DataFrame(comparison)
-    attribution = pd.DataFrame(attribution)
+    comparison = tables.not_known(pd.DataFrame(comparison), without)
+    attribution = tables.not_known(pd.DataFrame(attribution), without)
     for frame in (comparison, attribution):
         if len(frame):
             frame["level"] = frame["level"].astype("Int64")
@@ -399,8 +396,10 @@ def future_tables(
             message = period_check(h1, year)
             if message:
                 warnings.warn(f"futures.{future.id}: {message}", MeccWarning, stacklevel=2)
+    codes = zones.table()["zone_code"]  # units without a cell: not known, not 0
+    without = codes[tables.units_without_cells(codes, zones.aggregate(result.cells))]
     return attribution_tables(
-        zones, futures, baseline_tabs, hazards, combos, population_rows, config.country
+        zones, futures, baseline_tabs, hazards, combos, population_rows, config.country, without
     )
 
 

@@ -182,9 +182,14 @@ class Text:
         damage curve) or without B-5 says so in its row's label.
         """
         b1_parts = b1_parts or {}
-        kind = summary.get("kind", "")
+        kind, hazard = summary.get("kind", ""), self.hazard_text(hazard_id, summary)
         out = []
         for (code, row), name in zip(rows.iterrows(), names, strict=True):
+            if code != "__outside__" and not finite(row.get("population")):  # no cell
+                cells = [(self.w("zone_code"), esc(str(code))), (self.w("hazard"), hazard)]
+                note = f'<tr><td colspan="2">{self.w("no_cells_popup")}</td></tr>'
+                out.append(self._popup(name, cells, note))  # not known (not 0): why
+                continue
             cells = [
                 (self.w("zone_code"), esc(str(code))),
                 (self.w("population"), self.num(row.get("population"))),
@@ -245,9 +250,14 @@ class Text:
 
     def future_popups(self, rows, names, hazard_id, summary, label) -> list[str]:
         """The popup of every zone for one future of one hazard (futures.csv rows)."""
-        out = []
+        out, hazard = [], self.hazard_text(hazard_id, summary)
         for (code, row), name in zip(rows.iterrows(), names, strict=True):
             figure = self.w(f"figure_{row.get('figure') or 'aad'}")
+            if code != "__outside__" and not finite(row.get("population_baseline")):
+                cells = [(self.w("zone_code"), esc(str(code))), (self.w("hazard"), hazard)]
+                note = f'<tr><td colspan="2">{self.w("no_cells_popup")}</td></tr>'
+                out.append(self._popup(name, cells + [(self.w("future"), esc(str(label)))], note))
+                continue
             cells = [
                 (self.w("zone_code"), esc(str(code))),
                 (self.w("hazard"), self.hazard_text(hazard_id, summary)),

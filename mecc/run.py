@@ -290,6 +290,8 @@ def _run_country(
                 )
             population_rows = zones.aggregate(result.population)
             cells_rows = zones.aggregate(result.cells)
+            # a unit without a cell: figures not known (blank), not 0, in every table
+            empty_zones = tables.mark_units_without_cells(hazard_tabs, zone_table, cells_rows)
             if futures:
                 report("futures", 0, 1)
                 with timer.stage("futures"), warnings.catch_warnings():
@@ -312,13 +314,6 @@ def _run_country(
                         exposure=exposure,
                     )
                 report("futures", 1, 1)
-            empty_zones = [
-                code
-                for code, cells, level in zip(
-                    zone_table["zone_code"], cells_rows, zone_table["level"], strict=True
-                )
-                if cells == 0 and code != "__outside__"
-            ]
             if empty_zones:
                 warnings.warn(
                     f"zones: {len(empty_zones)} unit(s) received no cell of the analysis grid "

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from mecc.national_rows import no_cells_columns, no_cells_rows
 from mecc.sendai import CHUNK_ROWS, PER_100K, directly_affected, per_100k
 from mecc.sendai_ages import sendai_ages
 from mecc.sendai_areas import (
@@ -60,6 +61,8 @@ class RowBuilder:
         self.hazard_ids = [str(h) for h in main["hazard"].values]
         self.country = self.meta["country"]
         self.areas = self._areas()
+        cells = main["cells"].values if "cells" in main else None  # 0: figures not known
+        self.unknown, self.below = no_cells_rows(self.codes, self.parents, cells, self.country)
         warn_population_mismatch(self.areas)  # the run's warnings (stderr, manifest.json)
         self.rows: list = []
         self.group_info = self._group_info()
@@ -259,6 +262,8 @@ class RowBuilder:
                 filter(None, [extra.get("notes"), "people on the grid outside every admin unit"])
             )
         row.update(extra)
+        if area.code in self.unknown or area.code in self.below:  # no cell: not known
+            row.update(no_cells_columns(row, area.code in self.unknown, self.below.get(area.code)))
         self.rows.append(row)
 
     def _source(self, hazard_id) -> str:

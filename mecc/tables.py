@@ -23,8 +23,23 @@ from mecc import risk
 from mecc.damage_tables import add_damage_columns
 from mecc.errors import DataError, MeccWarning
 from mecc.exceedance import exceedance_table
+from mecc.national_rows import (  # the rule for units without a cell, one for every table
+    NO_CELLS_NOTE,
+    mark_units_without_cells,
+    not_known,
+    units_without_cells,
+)
 
-__all__ = ["HazardTables", "hazard_tables", "protected_bands", "results_dataset"]
+__all__ = [
+    "NO_CELLS_NOTE",
+    "HazardTables",
+    "hazard_tables",
+    "mark_units_without_cells",
+    "not_known",
+    "protected_bands",
+    "results_dataset",
+    "units_without_cells",
+]
 
 PMD_PERIODS = risk.STANDARD_RETURN_PERIODS
 MODELLED_NOTE = (
@@ -477,7 +492,9 @@ def results_dataset(
 
     Dimensions: ``zone`` (every unit of every level, then ``__outside__``), ``hazard``,
     ``band`` (padded with NaN to the longest hazard set), ``variant`` (central, low, high;
-    NaN where a hazard has no such variant) and ``pmd_return_period``.
+    NaN where a hazard has no such variant) and ``pmd_return_period``. A unit that
+    received no cell (``cells`` 0) has NaN figures (not known, :func:`units_without_cells`);
+    its ``population`` is the grid's 0 people, beside its 0 cells.
     """
     import xarray as xr
 
@@ -524,6 +541,9 @@ def results_dataset(
         for name, values in members.items():
             if name in metrics:
                 values[:, h] = metrics[name]
+    unknown = units_without_cells(zone_table["zone_code"], cells_rows)  # NaN, not 0
+    for values in (exposed, no_data, displaced, pmd, *per_variant.values(), *members.values()):
+        values[unknown] = np.nan
     levels = zone_table["level"].fillna(-1).astype(np.int64).to_numpy()
     coords = {
         "zone": zone_table["zone_code"].astype(str).to_numpy(),

@@ -276,10 +276,15 @@ def test_the_run_warnings_in_notebook_words():
     depth[0, 0, :] = np.nan  # band 1: the top row (30 of 90 people) without data
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        displacement(grid(np.full((3, 3), 10.0)), grid(depth, bands=["a", "b"]), units)
+        result = displacement(grid(np.full((3, 3), 10.0)), grid(depth, bands=["a", "b"]), units)
     messages = [str(w.message) for w in caught if issubclass(w.category, errors.MeccWarning)]
     text = " | ".join(messages)
     assert "zones: 1 unit(s) received no cell of the grid (e.g. gone)" in text
+    assert "their figures are not known (NaN), not 0" in text
+    # as zones.csv leaves them blank: not known, never 0 people or 0 displaced
+    for name in ("population", "exposed", "displaced", "no_hazard_data"):
+        assert np.isnan(result[name].sel(zone="gone").values).all(), name
+    assert float(result["population"].sel(zone="W")) == 60.0  # two columns of 3 x 10
     # east column (30 of 90 people, 33 %) in no unit, above the run's 5 %
     assert "zones: 33% of the people on the analysis grid (30 of 90) lie in no unit" in text
     assert "hazard: 30 people (33% of the 90 on the analysis grid) are on cells without " in text
