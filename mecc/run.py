@@ -292,6 +292,8 @@ def _run_country(
             cells_rows = zones.aggregate(result.cells)
             # a unit without a cell: figures not known (blank), not 0, in every table
             empty_zones = tables.mark_units_without_cells(hazard_tabs, zone_table, cells_rows)
+            if disaggregated is not None:  # the groups' rows of those units too
+                disaggregated = tables.not_known(disaggregated, empty_zones)
             if futures:
                 report("futures", 0, 1)
                 with timer.stage("futures"), warnings.catch_warnings():

@@ -183,3 +183,34 @@ def test_no_cells_rows_lists_the_units_above():
     unknown, below = no_cells_rows(codes, parents, [6, 8, 6, 8, 0, 0], "AAA")
     assert unknown == {"C"} and below == {"P": ["C"], "AAA": ["C"]}
     assert no_cells_rows(codes, parents, None, "AAA") == (set(), {})
+
+
+def test_the_groups_rows_of_a_unit_without_cells_are_blank(tmp_path):
+    """zones_disaggregated.csv (sex x age groups) gave the unit without a cell 0 people
+    in every group; its rows are blank as in zones.csv, the others' as before."""
+    from mecc.run import run_country
+
+    inputs = tmp_path / "inputs"
+    data = basic_case(inputs)
+    write_raster(inputs / "pop.tif", PEOPLE)
+    ring = cell_box(0, 0).buffer(-0.04).difference(cell_box(0, 0).buffer(-0.045))
+    write_zones(
+        inputs / "fine.gpkg",
+        ["A", "B", "C"],
+        [cell_box(1, 0, rows=3, cols=2), cell_box(0, 2, rows=4, cols=2), ring],
+    )
+    data["zones"] = {"path": "fine.gpkg", "code_field": "code", "level": 1}
+    (inputs / "shares.csv").write_text(
+        "pcode,female_0_14,female_15_64,female_65_plus,male_0_14,male_15_64,male_65_plus\n"
+        "A,10,30,10,10,30,10\nB,10,30,10,10,30,10\nC,10,30,10,10,30,10\n",
+        encoding="utf-8",
+    )
+    data["population"]["cohorts"] = {"path": "shares.csv", "code_column": "pcode"}
+    run_country(write_run(inputs, data), tmp_path / "run", with_map=False)
+    groups = _csv(tmp_path / "run", "zones_disaggregated.csv")
+    figures = [c for c in groups.columns if c.startswith(("population", "aad"))]
+    assert figures
+    c_rows = groups[groups["zone_code"] == "C"]
+    assert len(c_rows) and c_rows[figures].isna().all().all()
+    a_rows = groups[(groups["zone_code"] == "A") & (groups["group"] == "female_15_64")]
+    assert a_rows["population"].tolist() == pytest.approx([0.3 * A_PEOPLE] * len(a_rows))
