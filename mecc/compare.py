@@ -43,7 +43,6 @@ DROUGHT_PREFIX = "drought_"
 MEMBER_STATS = ("median", "min", "max")
 """Ensemble-member statistics of AAD in zones.csv and summary.json (``aad_member_<stat>``)."""
 
-_RUN_TEXT_COLUMNS = ("zone_code", "zone_name", "parent_code", "hazard_id")
 _RUNS = ("baseline", "future")
 
 
@@ -65,8 +64,8 @@ def compare_runs(base_dir, future_dir, out_dir, *, overwrite=False) -> os.PathLi
     ------
     mecc.errors.InputFileError
         A folder without zones.csv or summary.json, or that is no finished run: without
-        manifest.json (a staging folder of a run still being written), as ``mecc map``
-        refuses it.
+        manifest.json (a staging folder of a run still being written), as every command
+        reading a run refuses it (:func:`mecc.run_folder.check_finished_run`).
     mecc.errors.DataError
         A zones.csv without a column every run writes, or cut short
         (:func:`mecc.run_folder.read_run_table`).
@@ -74,19 +73,18 @@ def compare_runs(base_dir, future_dir, out_dir, *, overwrite=False) -> os.PathLi
         hazard of another type or kind in each run (a return-period set in one, a
         scenario in the other: AAD against displaced people).
     """
-    from mecc.map_data import _read_json  # the finished-run check of map, profile, needs
     from mecc.outputs import OutputFolder, write_csv
-    from mecc.run_folder import check_out_dir, read_run_table
+    from mecc.run_folder import check_finished_run, check_out_dir, read_run_table
 
     base_dir, future_dir = Path(base_dir), Path(future_dir)
     runs = (base_dir, future_dir)
     check_out_dir(out_dir, base_dir, future_dir)
-    for run in runs:  # a run writes manifest.json into its staging folder, renamed at the end
-        _read_json(run / "manifest.json")  # ``<run>/manifest.json: not found (is this ...?)``
+    for run in runs:  # ``<run>/manifest.json: not found (is this a finished run folder?)``
+        check_finished_run(run)  # as every command reading a run (also in check_out_dir)
     folder = OutputFolder(out_dir, overwrite=overwrite, command="compare")
     # checked: the columns every run writes, not cut short (``<run>: not a run folder
     # (no zones.csv)`` without one)
-    frames = [read_run_table(run, "zones.csv", codes=_RUN_TEXT_COLUMNS) for run in runs]
+    frames = [read_run_table(run, "zones.csv") for run in runs]  # codes as text
     keys = ["zone_code", "hazard_id"]
     merged = _side(frames[0], keys, "baseline").merge(
         _side(frames[1], keys, "future"), on=keys, how="outer", indicator=True

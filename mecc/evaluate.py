@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mecc.errors import ConfigError, DataError, InputFileError, MeccWarning, read_input_table
+from mecc.errors import ConfigError, DataError, MeccWarning, read_input_table
 from mecc.evaluate_stats import compare, pearson, spearman
 
 __all__ = [
@@ -197,41 +197,29 @@ class RunFigures:
 
 
 def _read_json(path: Path) -> dict:
-    if not path.is_file():
-        return {}
+    """summary.json or manifest.json of a finished run; empty when unreadable."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    return data if isinstance(data, dict) else {}
 
 
 def read_run_figures(run_dir, hazard: str | None = None, codes=()) -> RunFigures:
     """Read ``zones.csv`` of a run: displaced people per zone for one hazard, at the admin
     level of the zones among ``codes`` (observed codes; DataError if they mix levels, as a
-    province and its districts would count twice), else at the finest level."""
-    from mecc.csv_files import unescaped_cells
+    province and its districts would count twice), else at the finest level.
+
+    The run is read as every command reads one: a finished run
+    (:func:`mecc.run_folder.check_finished_run`), its zones.csv by the run tables' reader
+    (:func:`mecc.run_folder.read_run_table`: checked; codes as written, numbers as
+    numbers also from a copy a spreadsheet saved again with ``;`` and decimal commas).
+    """
+    from mecc.run_folder import check_finished_run, read_run_table
 
     run_dir = Path(run_dir)
-    table_path = run_dir / "zones.csv"
-    if not run_dir.is_dir():
-        raise InputFileError(f"{run_dir}: run folder not found")
-    if not table_path.is_file():
-        raise InputFileError(f"{run_dir}: no zones.csv; is this a run folder of 'mecc run'?")
-    try:
-        table = unescaped_cells(  # names as written (spreadsheet-safe quotes off)
-            pd.read_csv(
-                table_path,
-                encoding="utf-8-sig",
-                dtype={"zone_code": str, "zone_name": str, "hazard_id": str, "parent_code": str},
-                keep_default_na=False,
-                na_values={"level": [""]},
-            )
-        )
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as error:
-        raise InputFileError(f"{table_path}: cannot read ({error})") from None
-    for column in ("zone_code", "hazard_id", "level"):
-        if column not in table.columns:
-            raise DataError(f"{table_path}: column {column!r} is missing")
+    check_finished_run(run_dir)
+    table = read_run_table(run_dir, "zones.csv")
     hazards = list(dict.fromkeys(table["hazard_id"]))
     if hazard is None:
         if len(hazards) != 1:
@@ -246,7 +234,7 @@ def read_run_figures(run_dir, hazard: str | None = None, codes=()) -> RunFigures
             f"(hazards: {', '.join(hazards)})"
         )
     rows = table[table["hazard_id"] == hazard]
-    if "displaced" not in rows.columns or rows["displaced"].astype(str).eq("").all():
+    if "displaced" not in rows.columns or rows["displaced"].isna().all():
         raise DataError(
             f"{run_dir}: hazard {hazard!r} has no 'displaced' figures per zone; evaluate "
             "compares one event, so run the event as a scenario (scenario: in the run file)"

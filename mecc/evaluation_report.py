@@ -169,7 +169,8 @@ def run_sources(run_dir, manifest: dict, summary: dict, hazard_id: str, observed
     run_dir : path
         The evaluated run folder (``results.nc`` is read for the curve's evidence grade).
     manifest, summary : dict
-        The run's ``manifest.json`` and ``summary.json`` (empty when missing).
+        The run's ``manifest.json`` and ``summary.json`` (a finished run: both read;
+        empty when unreadable).
     hazard_id : str
         The evaluated hazard.
     observed : dict

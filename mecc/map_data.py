@@ -149,12 +149,20 @@ def read_table(path: Path):
 
 
 def read_run(run_dir) -> RunData:
-    """Read the tables and boundaries of a finished run folder (never writes to it)."""
+    """Read the tables and boundaries of a finished run folder (never writes to it).
+
+    Raises
+    ------
+    mecc.errors.InputFileError
+        A folder that is no finished run (:func:`mecc.run_folder.check_finished_run`), or
+        a file of the run that cannot be read (exit code 1).
+    """
     from pyogrio.errors import DataLayerError, DataSourceError
 
+    from mecc.run_folder import check_finished_run
+
     run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise InputFileError(f"{run_dir}: run folder not found")
+    check_finished_run(run_dir)  # a staging folder of a run still being written is none
     summary = _read_json(run_dir / "summary.json")
     manifest = _read_json(run_dir / "manifest.json")
     zones = read_table(run_dir / "zones.csv")

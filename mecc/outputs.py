@@ -32,6 +32,7 @@ import numpy as np
 
 from mecc.csv_files import csv_text, write_csv  # re-exported: the writers import them here
 from mecc.errors import ConfigError, InputFileError, MeccError, OutputExistsError
+from mecc.run_folder import is_run_folder  # the one rule of a finished run
 
 __all__ = [
     "OUTPUT_MARKER",
@@ -115,7 +116,7 @@ class OutputFolder:
             raise OutputExistsError(
                 f"{self.target}: folder exists and is not empty; use --overwrite to replace it"
             )
-        if self._occupied() and only_runs and not _is_run_folder(self.target):
+        if self._occupied() and only_runs and not is_run_folder(self.target):
             raise OutputExistsError(
                 f"{self.target}: not a run folder of mecc (no manifest.json written by "
                 "mecc run) and --overwrite replaces only an earlier run; choose a new "
@@ -236,20 +237,11 @@ def made_by(folder: Path) -> str | None:
             return str(marker.get("command"))
     except (OSError, ValueError):
         pass
-    if _is_run_folder(Path(folder)):
+    if is_run_folder(Path(folder)):
         return "run"
-    if _is_run_folder(Path(folder) / "run") and (Path(folder) / "inputs" / "run.yaml").is_file():
+    if is_run_folder(Path(folder) / "run") and (Path(folder) / "inputs" / "run.yaml").is_file():
         return "demo"
     return None
-
-
-def _is_run_folder(folder: Path) -> bool:
-    """True if ``folder`` holds a manifest.json written by ``mecc run``."""
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(manifest, dict) and str(manifest.get("created_by", "")).startswith("mecc")
 
 
 def _inside(path, folder: Path) -> bool:

@@ -6,10 +6,12 @@ run folder (DESIGN.md). :func:`check_out_dir` refuses an ``--out`` that would wr
 or replace a run folder or its inputs (and, first, a run folder given wrongly when one
 is next to it: the output folder of ``mecc demo`` for its ``run/``, then a run folder
 whose tables are damaged: :func:`check_tables`), and :func:`check_results` refuses a
-results.nc that cannot be read or that another run wrote. :func:`read_run_table` is the
-one reader of a run's tables (:data:`RUN_TABLES`: the columns each must have);
-:func:`read_sendai_rows` reads some columns of sendai.csv with it (the map's popups and
-the profiles).
+results.nc that cannot be read or that another run wrote. :func:`check_finished_run` is
+the one rule of a finished run (:func:`is_run_folder`: its manifest.json, which a run
+writes last, says mecc wrote it; ``--overwrite`` replaces only such a folder too).
+:func:`read_run_table` is the one reader of a run's tables (:data:`RUN_TABLES`: the
+columns each must have); :func:`read_sendai_rows` reads some columns of sendai.csv with
+it (the map's popups and the profiles).
 """
 
 from __future__ import annotations
@@ -35,11 +37,13 @@ from mecc.errors import (
 
 __all__ = [
     "RUN_TABLES",
+    "check_finished_run",
     "check_out_dir",
     "check_results",
     "check_run_folder",
     "check_table",
     "check_tables",
+    "is_run_folder",
     "read_run_table",
     "read_sendai_rows",
 ]
@@ -93,8 +97,8 @@ def check_run_folder(run_dir) -> None:
     manifest.json) that holds a run folder (``mecc demo``'s output holds ``run/``), or
     sits beside or inside one, and a path that is no folder but is close to a run
     folder's (a misspelt name, a file in the run folder) are refused with at most two
-    run folders (folders holding summary.json) to use instead. Anything else is left to
-    the command, which says what it misses.
+    run folders (finished runs: :func:`is_run_folder`) to use instead. Anything else is
+    left to the command, which says what it misses.
 
     Raises
     ------
@@ -105,8 +109,8 @@ def check_run_folder(run_dir) -> None:
     given = path.rstrip("/" + os.sep) or path
     parent = os.path.dirname(given)
     if not os.path.isdir(path):
-        runs = [parent or os.curdir] if os.path.exists(path) and _is_run_folder(parent) else []
-        runs = runs or nearby_paths(path, accept=_is_run_folder)
+        runs = [parent or os.curdir] if os.path.exists(path) and is_run_folder(parent) else []
+        runs = runs or nearby_paths(path, accept=is_run_folder)
         if runs:
             raise InputFileError(f"{path}: run folder not found (did you mean {_or(runs)}?)")
         return
@@ -115,7 +119,7 @@ def check_run_folder(run_dir) -> None:
         return
     runs = _run_folders_in(path)
     if not runs and given not in (os.curdir, os.sep, "/"):
-        runs = [parent or os.curdir] if _is_run_folder(parent) else _run_folders_in(parent)
+        runs = [parent or os.curdir] if is_run_folder(parent) else _run_folders_in(parent)
     if runs:
         raise InputFileError(
             f"{Path(path) / 'summary.json'}: not found (is this a finished run folder? "
@@ -126,8 +130,51 @@ def check_run_folder(run_dir) -> None:
 _RUN_FILES = ("summary.json", "zones.csv", "results.nc", "manifest.json")
 
 
-def _is_run_folder(path: str) -> bool:
-    return os.path.isfile(os.path.join(path or os.curdir, "summary.json"))
+def is_run_folder(folder) -> bool:
+    """Whether ``folder`` is a finished run of mecc: it holds a manifest.json written by
+    mecc (a JSON object whose ``created_by`` starts with ``mecc``).
+
+    ``mecc run`` writes every file into a hidden staging folder, manifest.json last, and
+    renames the folder into place (:class:`mecc.outputs.OutputFolder`): a folder without
+    it is a run still being written, or was left by one that failed. The one rule of the
+    commands that read a run (:func:`check_finished_run`), of the run folders they
+    suggest, and of the folders ``mecc run --overwrite`` may replace.
+    """
+    path = Path(os.fspath(folder) or os.curdir) / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and str(manifest.get("created_by", "")).startswith("mecc")
+
+
+def check_finished_run(run_dir) -> None:
+    """Refuse a folder that is no finished run of mecc (:func:`is_run_folder`), in one line.
+
+    Every command that reads a finished run (``map``, ``profile``, ``needs``,
+    ``compare``, ``report sendai``, ``evaluate``, the training pack) calls it before
+    reading: a staging folder of a run still being written holds summary.json, zones.csv
+    and results.nc but not yet manifest.json.
+
+    Raises
+    ------
+    mecc.errors.InputFileError
+        ``<run>: run folder not found``, or ``<run>/manifest.json: not found (is this a
+        finished run folder?)``, or the same line with ``not written by mecc`` for a
+        manifest.json that is not mecc's (exit code 1).
+    """
+    path = Path(run_dir) / "manifest.json"
+    if not Path(run_dir).is_dir():
+        raise InputFileError(f"{run_dir}: run folder not found")
+    if is_run_folder(run_dir):
+        return
+    if not path.is_file():
+        raise InputFileError(f"{path}: not found (is this a finished run folder?)")
+    try:
+        path.read_bytes()
+    except OSError as error:
+        raise InputFileError(f"{path}: cannot be read ({error_reason(error)})") from None
+    raise InputFileError(f"{path}: not written by mecc (is this a finished run folder?)")
 
 
 def _run_folders_in(folder: str) -> list[str]:
@@ -138,7 +185,7 @@ def _run_folders_in(folder: str) -> list[str]:
     except OSError:
         return []
     runs = [os.path.join(folder, name) for name in names]
-    return [run for run in runs if _is_run_folder(run)][:2]
+    return [run for run in runs if is_run_folder(run)][:2]
 
 
 def _or(paths: list) -> str:
@@ -224,7 +271,10 @@ def read_run_table(run_dir, name: str, **options):
     -----
     Text cells are given back as the run had them: the leading ``'`` written before a
     name a spreadsheet would run as a formula (``'=HYPERLINK(...)``,
-    :func:`mecc.csv_files.escaped_cell`) is removed.
+    :func:`mecc.csv_files.escaped_cell`) is removed. A table a spreadsheet saved again
+    (``;`` or tabs between fields, decimal commas, digits grouped) gives, without
+    ``dtype``, the same frame as the run's own file (:func:`_as_written`): the same
+    numbers and column types, the codes as written.
 
     Raises
     ------
@@ -242,7 +292,38 @@ def read_run_table(run_dir, name: str, **options):
         options["codes"] = RUN_TEXT_COLUMNS
     from mecc.csv_files import unescaped_cells  # names written safe for spreadsheets
 
+    if "dtype" not in options and _separator(path) != ",":
+        return unescaped_cells(_as_written(path, options))
     return unescaped_cells(read_input_table(path, "table of the run", **options))
+
+
+def _separator(path: Path) -> str:
+    """The field separator of a run's table, from its header: ``,`` as mecc writes it,
+    ``;`` or a tab where a spreadsheet in another locale saved it again."""
+    with open(path, encoding="utf-8-sig", errors="replace") as handle:
+        header = handle.readline()
+    return next((s for s in (",", ";", "\t") if s in header), ",")
+
+
+def _as_written(path: Path, options: dict):
+    """A run's table that a spreadsheet saved again, read as the run's own file.
+
+    Its cells are read as text (:func:`mecc.errors.read_input_table`: the locale's
+    numbers become plain ones, ``1.234,5`` -> ``1234.5``; a number the spreadsheet left
+    as the run wrote it, ``123.63``, stays so), written again as mecc writes a table and
+    read from there with ``options``: numbers, missing cells and column types are
+    pandas' reading of the same texts as in the original (not parsed a second way).
+    """
+    import tempfile
+
+    text = read_input_table(
+        path, "table of the run", dtype=str, keep_default_na=False, na_values=[]
+    )
+    with tempfile.TemporaryDirectory(prefix="mecc-table-") as folder:
+        plain = Path(folder) / path.name
+        text.to_csv(plain, index=False, encoding="utf-8")
+        del text
+        return read_input_table(plain, "table of the run", **options)
 
 
 def read_sendai_rows(run_dir, columns, indicators=None):
@@ -377,10 +458,14 @@ def check_results(run_dir) -> None:
     fail obscurely or show the other run's figures. The file's hazards, zones and
     country are compared with the folder's summary.json and zones.csv (when present),
     and so is the run's identifier, which tells apart two runs of the same country
-    (e.g. with other curves). A missing results.nc is left to the command that reads it.
+    (e.g. with other curves). A missing results.nc is left to the command that reads it;
+    one in a folder that is no finished run (a run still being written) is refused
+    (:func:`check_finished_run`).
 
     Raises
     ------
+    mecc.errors.InputFileError
+        A folder that is no finished run (:func:`check_finished_run`), exit code 1.
     mecc.errors.DataError
         Naming results.nc and what is wrong (exit code 1).
     """
@@ -389,6 +474,7 @@ def check_results(run_dir) -> None:
     path = Path(run_dir) / "results.nc"
     if not path.is_file():
         return
+    check_finished_run(run_dir)  # results.nc and summary.json, not yet manifest.json
     try:
         with netCDF4.Dataset(path) as store:
             hazards = _coordinate(store, "hazard")
@@ -440,16 +526,12 @@ def _folder_identity(run: Path) -> dict:
         run_id = summary.get("run_id")
     except (OSError, ValueError, AttributeError):
         pass
-    try:
-        import pandas as pd
-
-        table = pd.read_csv(
-            run / "zones.csv", encoding="utf-8-sig", usecols=["zone_code"], dtype=str
+    try:  # the codes as written (a unit coded NA), whatever the table's separator
+        table = read_run_table(
+            run, "zones.csv", usecols=["zone_code"], dtype=str, keep_default_na=False
         )
-        from mecc.csv_files import unescaped_cell  # codes written safe for spreadsheets
-
-        zones = sorted({unescaped_cell(c) for c in table["zone_code"].dropna()}) or None
-    except (OSError, ValueError, UnicodeDecodeError):
+        zones = sorted(set(table["zone_code"]) - {""}) or None
+    except (OSError, ValueError, KeyError):  # the errors of mecc are ones too
         pass
     return {
         "country": (country, "summary.json"),

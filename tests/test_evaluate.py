@@ -77,7 +77,9 @@ def _write_run(folder):
         "hazards": {"storm": {"kind": "scenario", "scenario": "Storm T", "curve": "test_curve"}},
     }
     (folder / "summary.json").write_text(json.dumps(summary))
-    (folder / "manifest.json").write_text(json.dumps({"zones_without_cells": []}))
+    (folder / "manifest.json").write_text(
+        json.dumps({"created_by": "mecc 0.1.0", "zones_without_cells": []})
+    )
     shapes = [shapely.box(k, 0, k + 1, 1) for k in range(len(RUN_PEOPLE))]
     gpd.GeoDataFrame(
         {"zone_code": list(RUN_PEOPLE), "zone_name": [f"Zone {c}" for c in RUN_PEOPLE], "level": 1},

@@ -67,9 +67,12 @@ def _write_run(folder: Path, *, records: bool = True) -> Path:
         crs="EPSG:4326",
     ).to_file(folder / "zones.gpkg", layer="admin1", driver="GPKG")
     if not records:
-        (folder / "manifest.json").write_text(json.dumps({"zones_without_cells": []}))
+        (folder / "manifest.json").write_text(
+            json.dumps({"created_by": "mecc 0.1.0", "zones_without_cells": []})
+        )
         return folder
     manifest = {
+        "created_by": "mecc 0.1.0",
         "inputs": [
             {"role": "run file", "path": "run.yaml", "sha256": "0"},
             {"role": "population", "path": "people.tif", "sha256": "1"},

@@ -31,6 +31,7 @@ def demo_like(tmp_path, monkeypatch):
     run.mkdir()
     (run / "summary.json").write_text(json.dumps({"country": "XMR"}), encoding="utf-8")
     (run / "zones.csv").write_text("zone_code\nXMR0101\n", encoding="utf-8")
+    (run / "manifest.json").write_text('{"created_by": "mecc 0.1.0"}', encoding="utf-8")
     return tmp_path / "demo-output"
 
 

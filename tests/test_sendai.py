@@ -488,6 +488,10 @@ def test_report_refuses_bad_folders(case, tmp_path, cli):
     import xarray as xr
 
     xr.Dataset({"population": ("zone", [1.0])}).to_netcdf(empty / "results.nc")
+    unfinished = cli("report", "sendai", empty, "--out", tmp_path / "y")  # no manifest.json
+    assert unfinished.exit_code == 1
+    assert "manifest.json: not found (is this a finished run folder?)" in unfinished.output
+    (empty / "manifest.json").write_text('{"created_by": "mecc 0.1.0"}', encoding="utf-8")
     old = cli("report", "sendai", empty, "--out", tmp_path / "y")
     assert old.exit_code == 1 and "no 'sendai' group" in old.output
     assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
