@@ -349,6 +349,8 @@ def _remove_staging(out_dirs, pids, busy=(), wait_seconds: float = STAGING_WAIT)
     ``wait_seconds`` in all (a process still shutting down looked alive, and its folder
     stayed).
     """
+    from mecc.outputs import process_alive
+
     wanted = {int(pid) for pid in pids}
     busy = {int(pid) for pid in busy}
     ends = time.monotonic() + wait_seconds
@@ -358,9 +360,9 @@ def _remove_staging(out_dirs, pids, busy=(), wait_seconds: float = STAGING_WAIT)
             pid = _staging_pid(staging, out.name)
             if pid is None or pid not in wanted or pid == os.getpid():
                 continue
-            while pid in busy and _alive(pid) and time.monotonic() < ends:
+            while pid in busy and process_alive(pid) and time.monotonic() < ends:
                 time.sleep(0.1)
-            if pid not in busy or not _alive(pid):
+            if pid not in busy or not process_alive(pid):
                 shutil.rmtree(staging, ignore_errors=True)
             if staging.exists():
                 left.append(staging)
@@ -371,22 +373,6 @@ def _staging_pid(staging: Path, name: str) -> int | None:
     """The process id in a staging folder's name ``.<name>.partial-<pid>-<hex>``."""
     pid = staging.name[len(f".{name}.partial-") :].split("-")[0]
     return int(pid) if pid.isdigit() else None
-
-
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` still runs on this machine; one that ended and waits to be
-    reaped by its parent (a zombie, on Linux) has ended."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError, ValueError, OverflowError):
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
-            return stat.read().rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
-    except (OSError, IndexError):  # no /proc (macOS): it exists, so it may still write
-        return True
 
 
 def name_leftovers(error: BaseException, paths) -> None:

@@ -466,12 +466,13 @@ def remove_abandoned(target, pids=None) -> None:
         pid = entry.name[len(prefix) :].split("-")[0]
         if not pid.isdigit() or int(pid) == os.getpid():
             continue
-        if (wanted is None or int(pid) in wanted) and not _process_alive(int(pid)):
+        if (wanted is None or int(pid) in wanted) and not process_alive(int(pid)):
             shutil.rmtree(entry, ignore_errors=True)
 
 
-def _process_alive(pid: int) -> bool:
-    """True if a process with this id exists on this machine (or cannot be checked).
+def process_alive(pid: int) -> bool:
+    """True if a process with this id still runs on this machine (or cannot be checked);
+    one that ended and waits to be reaped by its parent (a zombie, on Linux) has ended.
 
     On Windows ``os.kill`` would end the process, so nothing is checked there.
     """
@@ -483,7 +484,11 @@ def _process_alive(pid: int) -> bool:
         return False
     except (PermissionError, OSError, ValueError, OverflowError):
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):  # no /proc (macOS): it exists, so it may still write
+        return True
 
 
 def sha256_of(path) -> str:

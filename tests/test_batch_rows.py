@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 
 import pytest
 
@@ -32,3 +33,25 @@ def test_a_failed_write_is_exit_1_as_on_the_command_line(
     assert (row["status"], row["exit_code"]) == (status, code)
     if code == 1:
         assert "internal" not in row["message"] and row["message"]
+
+
+def test_a_process_that_ended_unreaped_is_not_alive():
+    """A child that exited but was not yet reaped (a zombie) cannot write any more: its
+    staging folders are abandoned (one rule for the batch and for outputs)."""
+    import subprocess
+    import sys
+    import time
+
+    from mecc.outputs import process_alive
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        for _ in range(200):  # until it has exited (still unreaped: no wait() yet)
+            with open(f"/proc/{child.pid}/stat", encoding="ascii") as stat:
+                if stat.read().rsplit(")", 1)[-1].split()[0] == "Z":
+                    break
+            time.sleep(0.05)
+        assert not process_alive(child.pid)
+    finally:
+        child.wait()
+    assert process_alive(os.getpid())
