@@ -308,8 +308,8 @@ def displacement(
         pop_layout,
     )
     without = [code for code, n in zip(codes, result.cells, strict=False) if n == 0]
-    for name in ("population", "exposed", "displaced", "no_hazard_data"):  # not known, not 0
-        dataset[name].loc[{"zone": without}] = np.nan
+    for name in ("exposed", "displaced", "no_hazard_data"):  # not known, not 0 (population:
+        dataset[name].loc[{"zone": without}] = np.nan  # the grid's 0, as in results.nc)
     return dataset
 
 

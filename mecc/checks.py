@@ -96,7 +96,7 @@ def validate_run(path, report: ValidationReport | None = None) -> ValidationRepo
                 if empty:
                     warnings.warn(
                         f"zones: {len(empty)} unit(s) receive no cell of the analysis grid "
-                        f"(e.g. {', '.join(empty[:5])}); their figures will be 0",
+                        f"(e.g. {', '.join(empty[:5])}); their figures will be blank (not known, not 0)",
                         MeccWarning,
                         stacklevel=2,
                     )

@@ -473,9 +473,17 @@ def evaluate_run(
         _note(
             notes,
             f"{len(empty_observed)} observed zone(s) received no cell of the run's grid, so "
-            f"their modelled value is 0 (their people sit in neighbouring cells): "
+            "their modelled figures are not known, not 0 (their people sit in neighbouring "
+            "units), and they were left out of the per-zone statistics (their observed "
+            f"people still count in the observed national total): "
             f"{', '.join(empty_observed[:10])}",
         )
+        matched = matched[~matched["zone_code"].isin(empty_observed)].reset_index(drop=True)
+        if matched.empty:
+            raise DataError(
+                f"{observed.path}: every observed zone received no cell of the run's grid "
+                "(their figures are not known): run on a finer population grid"
+            )
 
     per_variant = {
         v: compare(matched["observed"], matched[_variant_column(v)], threshold)

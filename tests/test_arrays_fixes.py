@@ -282,8 +282,9 @@ def test_the_run_warnings_in_notebook_words():
     assert "zones: 1 unit(s) received no cell of the grid (e.g. gone)" in text
     assert "their figures are not known (NaN), not 0" in text
     # as zones.csv leaves them blank: not known, never 0 people or 0 displaced
-    for name in ("population", "exposed", "displaced", "no_hazard_data"):
+    for name in ("exposed", "displaced", "no_hazard_data"):
         assert np.isnan(result[name].sel(zone="gone").values).all(), name
+    assert float(result["population"].sel(zone="gone")) == 0.0  # the grid's, as results.nc
     assert float(result["population"].sel(zone="W")) == 60.0  # two columns of 3 x 10
     # east column (30 of 90 people, 33 %) in no unit, above the run's 5 %
     assert "zones: 33% of the people on the analysis grid (30 of 90) lie in no unit" in text

@@ -214,3 +214,42 @@ def test_the_groups_rows_of_a_unit_without_cells_are_blank(tmp_path):
     assert len(c_rows) and c_rows[figures].isna().all().all()
     a_rows = groups[(groups["zone_code"] == "A") & (groups["group"] == "female_15_64")]
     assert a_rows["population"].tolist() == pytest.approx([0.3 * A_PEOPLE] * len(a_rows))
+
+
+def test_evaluate_leaves_a_unit_without_cells_out_of_the_statistics(tmp_path, cli):
+    """evaluate scored C (no cell: not known) as modelled 0 and a miss; it is left out of
+    the per-zone comparison with a note, and its observed people still count nationally."""
+    from mecc.run import run_country
+
+    inputs = tmp_path / "inputs"
+    data = basic_case(inputs)
+    write_raster(inputs / "pop.tif", PEOPLE)
+    ring = cell_box(0, 0).buffer(-0.04).difference(cell_box(0, 0).buffer(-0.045))
+    write_zones(
+        inputs / "fine.gpkg",
+        ["A", "B", "C"],
+        [cell_box(1, 0, rows=3, cols=2), cell_box(0, 2, rows=4, cols=2), ring],
+    )
+    data["zones"] = {"path": "fine.gpkg", "code_field": "code", "level": 1}
+    data["hazards"] = [
+        {
+            "id": "sc",
+            "type": "river_flood",
+            "intensity": "rp100.tif",
+            "scenario": "test flood",
+            "curve": "flood_step_1m",
+        }
+    ]
+    run_country(write_run(inputs, data), tmp_path / "run", with_map=False)
+    (tmp_path / "obs.csv").write_text("zone_code,value\nA,500\nB,8000\nC,100\n", "utf-8")
+    result = cli(
+        *("evaluate", tmp_path / "run", "--observed", tmp_path / "obs.csv"),
+        *("--out", tmp_path / "ev", "--hazard", "sc", "--threshold", "100"),
+    )
+    assert result.exit_code == 0, result.output
+    rows = _csv(tmp_path / "ev", "evaluation.csv")
+    assert rows["zone_code"].tolist() == ["A", "B"]
+    # B: columns 2-3 at 1 m and 2 m all displaced (1 m step): 76,000 people
+    assert rows.set_index("zone_code").loc["B", "modelled"] == PEOPLE[:, 2:].sum()
+    assert "their modelled figures are not known, not 0" in result.output
+    assert "2 observed zones" in result.output
