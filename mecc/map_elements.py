@@ -12,12 +12,22 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 
 from branca.element import Element, MacroElement
 from folium.map import Layer
 from folium.template import Template
 
-__all__ = ["Choropleth", "EmptyLayer", "Helpers", "Legends", "MapSetup", "StaticLayer", "ZoneData"]
+__all__ = [
+    "Choropleth",
+    "EmptyLayer",
+    "Helpers",
+    "Legends",
+    "MapSetup",
+    "Payload",
+    "StaticLayer",
+    "ZoneData",
+]
 
 
 _JINJA_OPENING = re.compile(r"\{(?=[{%#])")
@@ -27,7 +37,11 @@ def js_json(value) -> str:
     """JSON safe inside a ``<script>`` element (no ``</script>``, no HTML comment, no U+2028)
     and inert for Jinja, which folium runs over rendered output again: a ``{`` before
     ``{``, ``%`` or ``#`` (only possible inside a string) is written ``\\u007b``."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return _escape(json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False))
+
+
+def _escape(text: str) -> str:
+    """:func:`js_json`'s escapes of a JSON text (each looks at one character and the next)."""
     text = _JINJA_OPENING.sub(r"\\u007b", text)
     for char, escaped in (
         ("<", "\\u003c"),
@@ -38,6 +52,61 @@ def js_json(value) -> str:
     ):
         text = text.replace(char, escaped)
     return text
+
+
+def _json_pieces(value, depth: int):
+    """JSON texts whose concatenation is ``json.dumps`` of ``value`` (mecc's separators).
+
+    Lists and dicts with text keys are split into their items down to ``depth`` levels.
+    No piece ends with an opening brace, so :func:`_escape` of each piece equals the pieces
+    of the escaped whole.
+    """
+    if depth > 0 and isinstance(value, (list, tuple)) and value:
+        yield "["
+        for k, item in enumerate(value):
+            if k:
+                yield ","
+            yield from _json_pieces(item, depth - 1)
+        yield "]"
+    elif depth > 0 and isinstance(value, dict) and value and all(type(k) is str for k in value):
+        for k, (key, item) in enumerate(value.items()):
+            yield ("{" if k == 0 else ",") + json.dumps(key, ensure_ascii=False) + ":"
+            yield from _json_pieces(item, depth - 1)
+        yield "}"
+    else:
+        yield json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+class Payload:
+    """:func:`js_json` of a large value, kept out of the rendered page as UTF-8 chunks.
+
+    The element renders :attr:`token`, a small JSON object no other page text contains;
+    :mod:`mecc.maps` writes :attr:`chunks` in its place. The text is never one string:
+    40,000 zones and their popups are hundreds of MB, several copies of which the page
+    held while folium rendered, mecc finished and checked it.
+    """
+
+    CHUNK = 1 << 20
+    """Characters per chunk, about (JSON pieces are not split)."""
+
+    def __init__(self, value, depth: int = 4):
+        self.token = '{"mecc_payload":"' + uuid.uuid4().hex + '"}'
+        self.chunks: list[bytes] = []
+        buffer, size = [], 0
+        for piece in _json_pieces(value, depth):
+            buffer.append(piece)
+            size += len(piece)
+            if size >= self.CHUNK:  # escaped a chunk at a time: pieces split no escape
+                self.chunks.append(_escape("".join(buffer)).encode("utf-8"))
+                buffer, size = [], 0
+        self.chunks.append(_escape("".join(buffer)).encode("utf-8"))
+
+    def __str__(self) -> str:
+        return self.token
+
+    def text(self) -> str:
+        """The whole JSON text (for tests and small pages)."""
+        return b"".join(self.chunks).decode("utf-8")
 
 
 HELPERS_JS = """
@@ -120,7 +189,7 @@ class ZoneData(MacroElement):
     def __init__(self, zones: dict, popups: list[list[str]]):
         super().__init__()
         self._name = "MeccZones"
-        self.payload = js_json({"zones": zones, "popups": popups})
+        self.payload = Payload({"zones": zones, "popups": popups})
 
     def render(self, **kwargs):
         """Add the script as rendered: branca's ``Element`` would parse the whole payload
@@ -155,7 +224,7 @@ class Choropleth(Layer):
         super().__init__(name=name, overlay=False, control=True, show=show)
         self._name = "MeccChoropleth"
         self.data = data
-        self.payload = js_json({"colors": list(colors), "tips": list(tips), "popups": popups})
+        self.payload = Payload({"colors": list(colors), "tips": list(tips), "popups": popups})
 
 
 class EmptyLayer(Layer):
@@ -191,7 +260,7 @@ class StaticLayer(MacroElement):
         super().__init__()
         self._name = "MeccStatic"
         self.data = data
-        self.payload = js_json(geojson) if geojson is not None else "null"
+        self.payload = Payload(geojson) if geojson is not None else "null"
         self.style = js_json(style)
         self.pane = js_json(pane)
 

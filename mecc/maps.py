@@ -69,7 +69,7 @@ from mecc.map_text import (
     sendai_b1,
     sendai_b1_parts,
 )
-from mecc.offline import check_offline, inline_assets
+from mecc.offline import check_offline, inline_assets, mecc_data_at
 from mecc.outputs import OutputFolder
 from mecc.previews import MAP_EVENT_BANDS, MAPPED_KINDS
 from mecc.risk import STANDARD_RETURN_PERIODS as PMD_PERIODS
@@ -135,12 +135,14 @@ def build_map(run_dir, out_path, *, lang="en", title=None, inputs_dir=None) -> P
     run = read_run(run_dir)
     if not run.levels:
         raise DataError(f"{Path(run_dir) / 'zones.gpkg'}: no admin boundaries to map")
-    document = _Page(run, text, inputs_dir).render(title)
+    pieces = _Page(run, text, inputs_dir).render(title)
     out_path = Path(out_path)
     partial = out_path.with_name(out_path.name + ".partial")
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_text(document, encoding="utf-8")
+        with open(partial, "w", encoding="utf-8") as file:  # as write_text: newlines too
+            for piece in pieces:
+                file.write(piece if isinstance(piece, str) else piece.decode("utf-8"))
         os.replace(partial, out_path)
     except BaseException:  # a full disk or Ctrl-C: no half-written page left
         partial.unlink(missing_ok=True)
@@ -252,7 +254,15 @@ class _Page:
 
     # --- the page --------------------------------------------------------------------
 
-    def render(self, title) -> str:
+    def render(self, title) -> list[str | bytes]:
+        """The page in pieces: text, and mecc's JSON data as UTF-8 chunks (in file order).
+
+        The data (zones, popups, tooltips: hundreds of MB for 40,000 units) never joins
+        the page's text: elements render a placeholder (:class:`mecc.map_elements.Payload`),
+        the page is finished, inlined and checked without it, and the data goes in its
+        place as the file is written. :func:`mecc.offline.check_offline` skips mecc's JSON
+        data wherever it stands, so checking the page with placeholders finds the same.
+        """
         import folium
 
         from mecc import map_elements as el
@@ -317,10 +327,12 @@ class _Page:
             bounds=[[south, west], [north, east]],
         ).add_to(m)
         _fix_ids(m)
+        payloads = _payloads(m)
         page = _finish(m.get_root().render(), title, text.lang)
-        page = inline_assets(page)
+        data = (c.decode("utf-8") for p in payloads.values() for c in p.chunks)
+        page = inline_assets(page, data=data)
         check_offline(page)
-        return page
+        return _pieces(page, payloads)
 
     def choropleth_colours(self, values):
         """Fill per zone, class edges, class colours and the colour of decreases (if any)."""
@@ -485,6 +497,41 @@ def _fix_ids(m) -> None:
         element._children = type(element._children)(
             (child.get_name(), child) for child in element._children.values()
         )
+
+
+def _payloads(m) -> dict:
+    """Every :class:`~mecc.map_elements.Payload` of the map's elements, by token."""
+    from mecc.map_elements import Payload
+
+    found, stack = {}, [m.get_root()]
+    while stack:
+        element = stack.pop()
+        payload = getattr(element, "payload", None)
+        if isinstance(payload, Payload):
+            found[payload.token] = payload
+        stack.extend(element._children.values())
+        stack.extend(
+            getattr(element, part)
+            for part in ("header", "html", "script")
+            if hasattr(getattr(element, part, None), "_children")
+        )
+    return found
+
+
+_TOKEN = re.compile(r'\{"mecc_payload":"[0-9a-f]{32}"\}')
+
+
+def _pieces(page: str, payloads: dict) -> list[str | bytes]:
+    """The page's text around each placeholder, with the payload's chunks in its place."""
+    out, start = [], 0
+    for match in _TOKEN.finditer(page):
+        if not mecc_data_at(page, match.start()):  # the check would have read it
+            raise MeccError(f"map: data placed where the offline check reads it: {match[0]}")
+        out.append(page[start : match.start()])
+        out.extend(payloads[match.group(0)].chunks)
+        start = match.end()
+    out.append(page[start:])
+    return out
 
 
 def _finish(page: str, title: str, lang: str) -> str:

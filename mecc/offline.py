@@ -27,7 +27,7 @@ from pathlib import Path
 
 from mecc.errors import MeccError
 
-__all__ = ["ASSETS_DIR", "check_offline", "inline_assets", "remote_references"]
+__all__ = ["ASSETS_DIR", "check_offline", "inline_assets", "mecc_data_at", "remote_references"]
 
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 
@@ -122,7 +122,7 @@ def needs_icons(html: str) -> bool:
     return bool(re.search(r"L\.AwesomeMarkers|\bglyphicon\b|\bfa-[a-z]", html))
 
 
-def inline_assets(html: str, *, icons: bool | None = None) -> str:
+def inline_assets(html: str, *, icons: bool | None = None, data=()) -> str:
     """Replace every CDN link of the page with the vendored asset (or drop it).
 
     Parameters
@@ -131,6 +131,10 @@ def inline_assets(html: str, *, icons: bool | None = None) -> str:
         A page rendered by folium.
     icons : bool, optional
         Inline the marker icon assets; default: when the page draws icons.
+    data : iterable of str, optional
+        Text the page holds outside ``html`` (mecc's JSON data, written in place of
+        placeholders, in pieces that split no word): looked at as part of the page when
+        deciding on icons and on the default marker image.
 
     Raises
     ------
@@ -138,8 +142,12 @@ def inline_assets(html: str, *, icons: bool | None = None) -> str:
         A linked script or stylesheet that is not vendored (named in the message).
     """
     links = _registry()["links"]
+    data_icons = data_markers = False
+    for text in data:
+        data_icons = data_icons or needs_icons(text)
+        data_markers = data_markers or "L.marker(" in text or "AwesomeMarkers" in text
     if icons is None:
-        icons = needs_icons(html)
+        icons = data_icons or needs_icons(html)
     unknown = []
 
     def replace(match):
@@ -161,7 +169,7 @@ def inline_assets(html: str, *, icons: bool | None = None) -> str:
         raise MeccError(
             "the map links assets that are not vendored for offline use: " + ", ".join(unknown)
         )
-    if "L.marker(" in out or "AwesomeMarkers" in out:
+    if data_markers or "L.marker(" in out or "AwesomeMarkers" in out:
         # after leaflet.js, before the map script
         script = f"<script>{default_icon_script()}</script>"
         out = out.replace("</head>", script + "\n</head>", 1)
@@ -285,6 +293,13 @@ def _without_mecc_data(js: str) -> str:
         start = end
     parts.append(js[start:])
     return "".join(parts)
+
+
+def mecc_data_at(text: str, index: int) -> bool:
+    """Whether a JSON value starting at ``index`` of script text is mecc's data, which
+    :func:`check_offline` skips (it follows ``var mecc_<name> =`` or ``mecc<Name>(``)."""
+    window = _MECC_DATA.finditer(text, max(0, index - 200), index + 1)
+    return any(match.end() == index for match in window)
 
 
 def _literal_references(text: str) -> list[str]:

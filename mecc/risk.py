@@ -42,6 +42,8 @@ __all__ = [
 
 STANDARD_RETURN_PERIODS = (10, 25, 50, 100, 250)
 """Return periods at which PMD is reported (IDMC GDRM v2)."""
+_BOOTSTRAP_VALUES = 4_000_000
+"""Sample PMDs :func:`bootstrap_event_pmd` holds at once (32 MB): zones per chunk."""
 
 
 # ----------------------------------------------------------------------- event sets
@@ -172,11 +174,52 @@ def _event_pmd(displaced: np.ndarray, frequency: np.ndarray, return_periods):
         weight = position - low
         ordered = np.sort(flat, axis=1)
         out[:, inside] = ordered[:, low] * (1 - weight) + ordered[:, high] * weight
-    else:
-        for k in range(flat.shape[0]):
-            rp, values = exceedance_curve(flat[k], frequency)
-            out[k, inside] = np.interp(periods[inside], rp, values)
+    elif flat.shape[0]:
+        out[:, inside] = _curves_interp(flat, frequency, periods[inside])
     return out.reshape(*displaced.shape[:-1], periods.size), (shortest, longest)
+
+
+def _curves_interp(flat: np.ndarray, frequency: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``np.interp(x, *exceedance_curve(row, frequency))`` for every row, bit for bit.
+
+    Vectorised over rows: the order of :func:`exceedance_curve` (``np.lexsort`` of
+    frequency under minus displacement) is a stable sort of minus displacement over the
+    events put in ascending frequency order first (stable, so ties stay in set order); the
+    cumulative frequencies are summed in the same order. ``np.interp``'s rules follow
+    numpy's C code: the segment ``rp[j] <= x < rp[j + 1]`` (``fp[0]`` left of the curve,
+    ``fp[-1]`` at or right of its end), ``fp[j]`` where ``x == rp[j]``, otherwise
+    ``slope * (x - rp[j]) + fp[j]``, from the other end of the segment when that is NaN,
+    and ``fp[j]`` when both are NaN and ``fp[j] == fp[j + 1]``.
+
+    Returns
+    -------
+    ndarray, shape (n_rows, len(x))
+    """
+    rank = np.argsort(frequency, kind="stable")
+    order = rank[np.argsort(-flat[:, rank], axis=1, kind="stable")]
+    rp = 1.0 / np.cumsum(frequency[order], axis=1)[:, ::-1]
+    values = np.take_along_axis(flat, order, axis=1)[:, ::-1]
+    n_rows, n = values.shape
+    rows = np.arange(n_rows)
+    out = np.empty((n_rows, x.size))
+    for k, period in enumerate(x):
+        j = (rp <= period).sum(axis=1) - 1
+        inner = (j >= 0) & (j < n - 1)
+        jj = np.clip(j, 0, max(n - 2, 0))
+        at = np.minimum(jj + 1, n - 1)
+        x0, x1, y0, y1 = rp[rows, jj], rp[rows, at], values[rows, jj], values[rows, at]
+        with np.errstate(all="ignore"):
+            slope = (y1 - y0) / (x1 - x0)
+            result = slope * (period - x0) + y0
+            again = np.isnan(result)
+            result[again] = slope[again] * (period - x1[again]) + y1[again]
+        flat_nan = np.isnan(result) & (y0 == y1)
+        result[flat_nan] = y0[flat_nan]
+        result[inner & (x0 == period)] = y0[inner & (x0 == period)]
+        result[j < 0] = values[j < 0, 0]
+        result[j >= n - 1] = values[j >= n - 1, n - 1]
+        out[:, k] = result
+    return out
 
 
 def member_aad(
@@ -263,14 +306,21 @@ def bootstrap_event_pmd(
     else:
         draws = [rng.integers(0, frequency.size, frequency.size) for _ in range(samples)]
     flat = displaced.reshape(-1, displaced.shape[-1])
-    results = np.empty((samples, flat.shape[0], len(return_periods)))
-    for s, index in enumerate(draws):
-        results[s], _ = _event_pmd(flat[:, index], frequency[index], return_periods)
-    with np.errstate(all="ignore"):
-        interval = np.quantile(results, quantiles, axis=0)
-    # a return period undefined in any sample stays undefined
-    interval[:, np.isnan(results).any(axis=0)] = np.nan
-    return interval.reshape(len(quantiles), *displaced.shape[:-1], len(return_periods))
+    n_periods = len(return_periods)
+    interval = np.empty((len(quantiles), flat.shape[0], n_periods))
+    # zones in chunks: all samples of a chunk at once, never zones x samples in memory
+    step = max(1, _BOOTSTRAP_VALUES // max(1, samples * n_periods))
+    for first in range(0, flat.shape[0], step):
+        chunk = flat[first : first + step]
+        results = np.empty((samples, chunk.shape[0], n_periods))
+        for s, index in enumerate(draws):
+            results[s], _ = _event_pmd(chunk[:, index], frequency[index], return_periods)
+        with np.errstate(all="ignore"):
+            part = np.quantile(results, quantiles, axis=0)
+        # a return period undefined in any sample stays undefined
+        part[:, np.isnan(results).any(axis=0)] = np.nan
+        interval[:, first : first + step] = part
+    return interval.reshape(len(quantiles), *displaced.shape[:-1], n_periods)
 
 
 # ---------------------------------------------------------------- return-period maps
