@@ -185,7 +185,7 @@ class Text:
         kind, hazard = summary.get("kind", ""), self.hazard_text(hazard_id, summary)
         out = []
         for (code, row), name in zip(rows.iterrows(), names, strict=True):
-            if code != "__outside__" and not finite(row.get("population")):  # no cell
+            if code != "__outside__" and not finite(row.get("population", 0.0)):  # no cell
                 cells = [(self.w("zone_code"), esc(str(code))), (self.w("hazard"), hazard)]
                 note = f'<tr><td colspan="2">{self.w("no_cells_popup")}</td></tr>'
                 out.append(self._popup(name, cells, note))  # not known (not 0): why
@@ -253,7 +253,8 @@ class Text:
         out, hazard = [], self.hazard_text(hazard_id, summary)
         for (code, row), name in zip(rows.iterrows(), names, strict=True):
             figure = self.w(f"figure_{row.get('figure') or 'aad'}")
-            if code != "__outside__" and not finite(row.get("population_baseline")):
+            # blank population: a unit without a cell (a table without the column: known)
+            if code != "__outside__" and not finite(row.get("population_baseline", 0.0)):
                 cells = [(self.w("zone_code"), esc(str(code))), (self.w("hazard"), hazard)]
                 note = f'<tr><td colspan="2">{self.w("no_cells_popup")}</td></tr>'
                 out.append(self._popup(name, cells + [(self.w("future"), esc(str(label)))], note))

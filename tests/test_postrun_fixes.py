@@ -21,7 +21,8 @@ OBSERVED = {"A": 1299.0, "B": 9.0, "C": 199.0} | {f"Z{k}": 0.0 for k in range(9)
 
 
 def _write_run(folder):
-    """A run folder with what evaluate reads: zones.csv (one scenario hazard) and summary."""
+    """A run folder with what evaluate reads: zones.csv (one scenario hazard), summary and
+    a manifest (a finished run)."""
     folder.mkdir()
     rows = [(c, f"Zone {c}", 1, "quake", 1e4, m, "") for c, m in MODELLED.items()]
     rows.append(("__outside__", "Outside every admin unit", "", "quake", 0.0, 0.0, ""))
@@ -31,6 +32,7 @@ def _write_run(folder):
     )
     summary = {"country": "XTS", "name": "Testland", "hazards": {"quake": {"kind": "scenario"}}}
     (folder / "summary.json").write_text(json.dumps(summary))
+    (folder / "manifest.json").write_text(json.dumps({"created_by": "mecc 0.1.0"}))  # finished
     return folder
 
 

@@ -288,14 +288,14 @@ KEYS = [
 def check_b1_rows(table) -> int:
     """B-1 = (B-2 + B-3 + B-4 + B-5) in people and per 100,000, in every row."""
     parts = table[table["indicator_code"].isin(["B-2", "B-3", "B-4", "B-5"])].copy()
-    parts["value"] = parts["value_number"].astype(float)
-    sums = parts.groupby(KEYS)["value"].sum()
+    parts["value"] = pd.to_numeric(parts["value_number"], errors="coerce")
+    sums = parts.groupby(KEYS)["value"].sum(min_count=1)  # all blank: blank (no cell)
     b1 = table[table["indicator_code"] == "B-1"].set_index(KEYS)
     assert len(b1) > 0 and b1.index.is_unique
-    value = b1["value_number"].astype(float)
+    value = pd.to_numeric(b1["value_number"], errors="coerce")  # blank: a unit without a cell
     np.testing.assert_allclose(value, sums.reindex(b1.index).to_numpy(), rtol=1e-12)
     per = pd.to_numeric(b1["per_100k"], errors="coerce")
-    denominator = b1["population_denominator"].astype(float)
+    denominator = pd.to_numeric(b1["population_denominator"], errors="coerce")
     assert (per.notna() == (denominator > 0)).all()  # no rate of nobody
     rated = denominator > 0
     expected = sums.reindex(b1.index) * 1e5 / denominator
@@ -306,7 +306,7 @@ def check_b1_rows(table) -> int:
 def check_national_sums(table) -> int:
     """For additive rows of everyone: nation = sum of each admin level + outside."""
     rows = table[(table["breakdown"] == "") & (table["additive"] == "True")].copy()
-    rows["value"] = rows["value_number"].astype(float)
+    rows["value"] = pd.to_numeric(rows["value_number"], errors="coerce")  # blank: no cell
     keys = ["hazard_id", "measure", "band", "return_period", "indicator_code"]
     national = rows[rows["admin_level"] == "0"].set_index(keys)["value"]
     outside = rows[rows["admin_code"] == "__outside__"].set_index(keys)["value"]
@@ -354,13 +354,16 @@ def check_schema(table, country):
     custom = table["indicator_code"].str.match(rf"^{country}-D[1-6]$")
     assert (table["indicator_code"].isin(codes) | custom).all()
     assert (table["is_custom"] == custom.map(str)).all()
-    value = table["value_number"].astype(float)
-    assert np.isfinite(value).all() and (value >= 0).all()
+    value = pd.to_numeric(table["value_number"], errors="coerce")
+    blank = value.isna()  # only a unit without a cell: not known, and its note says so
+    assert table.loc[blank, "notes"].str.contains("not known, not 0", regex=False).all()
+    assert np.isfinite(value[~blank]).all() and (value[~blank] >= 0).all()
     people = table["unit"].str.startswith("people")
     assert set(table["unit"]) <= {"people", "people per year", "dwellings", "dwellings per year"}
     per = pd.to_numeric(table["per_100k"], errors="coerce")
     denominator = pd.to_numeric(table["population_denominator"], errors="coerce")
-    rated = people & (denominator > 0)
+    assert per[blank].isna().all()
+    rated = people & (denominator > 0) & ~blank
     assert per[rated].notna().all() and per[~rated].isna().all()
     np.testing.assert_allclose(per[rated], value[rated] * 1e5 / denominator[rated], rtol=1e-12)
     assert (table.loc[people, "denominator_source"] != "").all()

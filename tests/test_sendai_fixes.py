@@ -177,6 +177,7 @@ def test_store_counting_people_by_day_is_refused(demo, cli, tmp_path):
     old = tmp_path / "old"
     old.mkdir()
     shutil.copy(demo["run"] / "results.nc", old / "results.nc")
+    shutil.copy(demo["run"] / "manifest.json", old / "manifest.json")  # a finished run
     with netCDF4.Dataset(old / "results.nc", "a") as root:
         group = root.groups["sendai"]
         meta = json.loads(group.getncattr("metadata"))
