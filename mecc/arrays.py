@@ -537,15 +537,7 @@ def return_period_displacement(
     rps, displaced = rps[order], displaced[..., order]
     zone = [str(z) for z in result["zone"].values]
     standard = protection_per_unit(protection_rp, zone)
-    out = {name: np.zeros(displaced.shape[:-1]) for name in ("aad", "aad_tail", "aad_climada")}
-    pmd = np.zeros((*displaced.shape[:-1], len(periods)))
-    for p in set(standard):
-        idx = np.array([k for k, q in enumerate(standard) if q == p])
-        d = displaced[idx]
-        out["aad"][idx] = d @ risk.rp_aad_weights(rps, p)
-        out["aad_tail"][idx] = d @ risk.rp_tail_weights(rps, p)
-        out["aad_climada"][idx] = d @ risk.rp_aad_climada_weights(rps, p)
-        pmd[idx] = risk.rp_pmd(d, rps, periods, p)
+    out, pmd = risk.rp_metrics(displaced, rps, standard, periods)
     coords = {"zone": result["zone"].values, "return_period": periods}
     if "variant" in result.coords:
         coords["variant"] = result["variant"].values

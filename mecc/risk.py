@@ -36,6 +36,7 @@ __all__ = [
     "member_aad",
     "rp_aad_climada_weights",
     "rp_aad_weights",
+    "rp_metrics",
     "rp_pmd",
     "rp_tail_weights",
 ]
@@ -486,3 +487,39 @@ def rp_pmd(
         k, t = _log_position(rp, min(max(period, rp[0]), rp[-1]))
         out[..., j] = (1.0 - t) * displaced[..., k] + t * displaced[..., k + 1]
     return out
+
+
+def rp_metrics(displaced, return_periods, protection, periods):
+    """AAD (three integrations) and PMD of return-period maps, per row, each row with its
+    own protection standard.
+
+    Parameters
+    ----------
+    displaced : ndarray, shape (n, ..., n_maps)
+        Displaced people per map, the maps in increasing return period.
+    return_periods : ndarray of float, shape (n_maps,)
+    protection : sequence of (float or None), length n
+        Each row's protection standard (years; None: none).
+    periods : sequence of float
+        The PMD return periods.
+
+    Returns
+    -------
+    (dict, ndarray)
+        ``{"aad": ..., "aad_tail": ..., "aad_climada": ...}`` (:func:`rp_aad_weights`,
+        :func:`rp_tail_weights`, :func:`rp_aad_climada_weights`), each of shape
+        ``displaced.shape[:-1]``, and the PMD (:func:`rp_pmd`) of shape
+        ``(*displaced.shape[:-1], len(periods))``.
+    """
+    displaced = np.asarray(displaced, dtype=np.float64)
+    shape = displaced.shape[:-1]
+    out = {name: np.zeros(shape) for name in ("aad", "aad_tail", "aad_climada")}
+    pmd = np.zeros((*shape, len(periods)))
+    for p in set(protection):
+        rows = np.array([k for k, q in enumerate(protection) if q == p])
+        d = displaced[rows]
+        out["aad"][rows] = d @ rp_aad_weights(return_periods, p)
+        out["aad_tail"][rows] = d @ rp_tail_weights(return_periods, p)
+        out["aad_climada"][rows] = d @ rp_aad_climada_weights(return_periods, p)
+        pmd[rows] = rp_pmd(d, return_periods, periods, p)
+    return out, pmd

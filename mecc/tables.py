@@ -425,16 +425,7 @@ def _return_period_metrics(hazard, displaced_fine, zones, protection):
     (all four add up for maps; module docstring).
     """
     rps = hazard.bands["return_period"].to_numpy(np.float64)
-    n = displaced_fine.shape[0]
-    fine = {name: np.zeros(n) for name in ("aad", "aad_tail", "aad_climada")}
-    fine_pmd = np.zeros((n, len(PMD_PERIODS)))
-    for p in set(protection):
-        idx = np.array([k for k, q in enumerate(protection) if q == p])
-        d = displaced_fine[idx]
-        fine["aad"][idx] = d @ risk.rp_aad_weights(rps, p)
-        fine["aad_tail"][idx] = d @ risk.rp_tail_weights(rps, p)
-        fine["aad_climada"][idx] = d @ risk.rp_aad_climada_weights(rps, p)
-        fine_pmd[idx] = risk.rp_pmd(d, rps, PMD_PERIODS, p)
+    fine, fine_pmd = risk.rp_metrics(displaced_fine, rps, protection, PMD_PERIODS)
     metrics = {name: zones.aggregate(values) for name, values in fine.items()}
     national = {name: float(values.sum()) for name, values in fine.items()}
     metrics.update(_pmd_columns(zones.aggregate(fine_pmd)))
