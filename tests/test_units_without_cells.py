@@ -185,13 +185,12 @@ def test_no_cells_rows_lists_the_units_above():
     assert no_cells_rows(codes, parents, None, "AAA") == (set(), {})
 
 
-def test_the_groups_rows_of_a_unit_without_cells_are_blank(tmp_path):
-    """zones_disaggregated.csv (sex x age groups) gave the unit without a cell 0 people
-    in every group; its rows are blank as in zones.csv, the others' as before."""
-    from mecc.run import run_country
+def _districts_case(inputs, scenario=False) -> dict:
+    """The districts A, B and C (no cell) alone at level 1, with people PEOPLE; the
+    return-period maps, or (``scenario``) the 100-year map as a scenario ``sc``."""
+    from tests.test_mobility import scenario_case
 
-    inputs = tmp_path / "inputs"
-    data = basic_case(inputs)
+    data = scenario_case(inputs) if scenario else basic_case(inputs)
     write_raster(inputs / "pop.tif", PEOPLE)
     ring = cell_box(0, 0).buffer(-0.04).difference(cell_box(0, 0).buffer(-0.045))
     write_zones(
@@ -200,6 +199,16 @@ def test_the_groups_rows_of_a_unit_without_cells_are_blank(tmp_path):
         [cell_box(1, 0, rows=3, cols=2), cell_box(0, 2, rows=4, cols=2), ring],
     )
     data["zones"] = {"path": "fine.gpkg", "code_field": "code", "level": 1}
+    return data
+
+
+def test_the_groups_rows_of_a_unit_without_cells_are_blank(tmp_path):
+    """zones_disaggregated.csv (sex x age groups) gave the unit without a cell 0 people
+    in every group; its rows are blank as in zones.csv, the others' as before."""
+    from mecc.run import run_country
+
+    inputs = tmp_path / "inputs"
+    data = _districts_case(inputs)
     (inputs / "shares.csv").write_text(
         "pcode,female_0_14,female_15_64,female_65_plus,male_0_14,male_15_64,male_65_plus\n"
         "A,10,30,10,10,30,10\nB,10,30,10,10,30,10\nC,10,30,10,10,30,10\n",
@@ -222,24 +231,7 @@ def test_evaluate_leaves_a_unit_without_cells_out_of_the_statistics(tmp_path, cl
     from mecc.run import run_country
 
     inputs = tmp_path / "inputs"
-    data = basic_case(inputs)
-    write_raster(inputs / "pop.tif", PEOPLE)
-    ring = cell_box(0, 0).buffer(-0.04).difference(cell_box(0, 0).buffer(-0.045))
-    write_zones(
-        inputs / "fine.gpkg",
-        ["A", "B", "C"],
-        [cell_box(1, 0, rows=3, cols=2), cell_box(0, 2, rows=4, cols=2), ring],
-    )
-    data["zones"] = {"path": "fine.gpkg", "code_field": "code", "level": 1}
-    data["hazards"] = [
-        {
-            "id": "sc",
-            "type": "river_flood",
-            "intensity": "rp100.tif",
-            "scenario": "test flood",
-            "curve": "flood_step_1m",
-        }
-    ]
+    data = _districts_case(inputs, scenario=True)
     run_country(write_run(inputs, data), tmp_path / "run", with_map=False)
     (tmp_path / "obs.csv").write_text("zone_code,value\nA,500\nB,8000\nC,100\n", "utf-8")
     result = cli(
