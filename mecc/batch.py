@@ -29,6 +29,7 @@ import json
 import os
 import re
 import time
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,7 @@ from mecc.outputs import (
     files_named_by,
     made_by,
     make_folder,
+    staged_file,
     write_csv,
     write_problem,
 )
@@ -55,6 +57,9 @@ WARNING_TEXTS = "warning_texts"
 
 _LEFTOVER = re.compile(r"\..+\.(partial-\d+-[0-9a-f]{8}|old-[0-9a-f]{8})")
 """Hidden staging or old-run folders of killed runs (``mecc.outputs.OutputFolder``'s)."""
+_STAGED = re.compile(r"\.(batch\.csv|\.?mecc-output\.json)\.partial(-\d+-[0-9a-f]{8})?")
+"""The batch.csv or marker of a killed batch being written (``mecc.outputs.staged_file``'s
+``.<name>.partial-<pid>-<hex>``; ``.<name>.partial`` of older versions)."""
 
 
 @dataclass
@@ -159,9 +164,8 @@ def run_batch(
             for row, path, full in zip(rows, config_paths, full_outs, strict=True)
         ]
         make_folder(root)  # a file where the folder must be: one line
-        staging = root / ".batch.csv.partial"
-        write_csv(pd.DataFrame(earlier + written, columns=list(written[0])), staging)
-        os.replace(staging, root / "batch.csv")
+        with staged_file(root / "batch.csv") as staging:
+            write_csv(pd.DataFrame(earlier + written, columns=list(written[0])), staging)
         marker.rows = earlier + written
         marker.write()  # not beside files of the user's
     folder.commit()
@@ -296,9 +300,7 @@ def _not_replaceable(out_dir: Path) -> str | None:
         if not (
             (entry.name == "batch.csv" and _is_batch_table(entry))
             or (entry.name == OUTPUT_MARKER and marker == BATCH_COMMAND)
-            or (
-                entry.name in (".batch.csv.partial", f"{OUTPUT_MARKER}.partial") and entry.is_file()
-            )
+            or (_STAGED.fullmatch(entry.name) and entry.is_file() and not entry.is_symlink())
             or (_LEFTOVER.fullmatch(entry.name) and entry.is_dir() and not entry.is_symlink())
             or (entry.is_dir() and (made_by(entry) == "run" or not any(entry.iterdir())))
         )
@@ -344,9 +346,8 @@ def _write_marker(folder: Path, rows=()) -> None:
     from mecc import __version__
 
     marker = {"created_by": f"mecc {__version__}", "command": BATCH_COMMAND, "rows": list(rows)}
-    staging = folder / f"{OUTPUT_MARKER}.partial"
-    staging.write_text(json.dumps(marker, default=str), encoding="utf-8")
-    os.replace(staging, folder / OUTPUT_MARKER)  # never half-written (a Ctrl-C meanwhile)
+    with staged_file(folder / OUTPUT_MARKER) as staging:  # never half-written (a Ctrl-C)
+        staging.write_text(json.dumps(marker, default=str), encoding="utf-8")
 
 
 class _Marker:
@@ -393,12 +394,8 @@ class _DirectFolder:
     def __exit__(self, exc_type, exc, tb):
         if exc_type is None:
             return False
-        try:
-            (self.target / ".batch.csv.partial").unlink(missing_ok=True)
-            (self.target / f"{OUTPUT_MARKER}.partial").unlink(missing_ok=True)
-            self.marker.write()
-        except OSError:  # a folder that cannot be written: the error below says so
-            pass
+        with suppress(OSError):  # a folder that cannot be written: the error below says so
+            self.marker.write()  # (a batch.csv being written went with its error)
         named = getattr(exc, "filename", None) if isinstance(exc, OSError) else None
         if named is not None and Path(os.fsdecode(named)).parent == self.target:
             problem = write_problem(exc, self.target)  # the folder, not a file of mecc's

@@ -25,7 +25,6 @@ refused with a :class:`~mecc.errors.MeccError` if any remote reference remains.
 
 from __future__ import annotations
 
-import os
 import re
 import warnings
 from pathlib import Path
@@ -70,7 +69,7 @@ from mecc.map_text import (
     sendai_b1_parts,
 )
 from mecc.offline import check_offline, inline_assets, mecc_data_at
-from mecc.outputs import OutputFolder
+from mecc.outputs import OutputFolder, staged_file
 from mecc.previews import MAP_EVENT_BANDS, MAPPED_KINDS
 from mecc.risk import STANDARD_RETURN_PERIODS as PMD_PERIODS
 from mecc.run_folder import check_out_dir, check_results
@@ -137,16 +136,12 @@ def build_map(run_dir, out_path, *, lang="en", title=None, inputs_dir=None) -> P
         raise DataError(f"{Path(run_dir) / 'zones.gpkg'}: no admin boundaries to map")
     pieces = _Page(run, text, inputs_dir).render(title)
     out_path = Path(out_path)
-    partial = out_path.with_name(out_path.name + ".partial")
-    try:
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(partial, "w", encoding="utf-8") as file:  # as write_text: newlines too
-            for piece in pieces:
-                file.write(piece if isinstance(piece, str) else piece.decode("utf-8"))
-        os.replace(partial, out_path)
-    except BaseException:  # a full disk or Ctrl-C: no half-written page left
-        partial.unlink(missing_ok=True)
-        raise
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    # a staging file of its own (another map written there meanwhile keeps its own), gone
+    # on a full disk or Ctrl-C: no half-written page left
+    with staged_file(out_path) as staging, open(staging, "w", encoding="utf-8") as file:
+        for piece in pieces:  # as write_text: newlines too
+            file.write(piece if isinstance(piece, str) else piece.decode("utf-8"))
     return out_path
 
 

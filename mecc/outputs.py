@@ -44,6 +44,7 @@ __all__ = [
     "files_named_by",
     "sha256_of",
     "shown_path",
+    "staged_file",
     "write_csv",
     "write_json",
     "write_problem",
@@ -228,6 +229,33 @@ known by their manifest.json): the command that wrote it, so ``--overwrite`` rep
 only that command's earlier output, never a folder of the user's."""
 
 
+@contextlib.contextmanager
+def staged_file(path, *, replace: bool = True):
+    """Write the file ``path`` whole or not at all, through a hidden file next to it.
+
+    Yields ``.<name>.partial-<pid>-<hex>`` beside ``path`` (as :class:`OutputFolder`), a
+    new name at each call: concurrent writers of one file never share a staging file, and
+    the last to finish leaves its whole file. It is renamed onto ``path`` (``os.replace``)
+    when the block ends without an exception, removed on any exception (Ctrl-C too).
+
+    Parameters
+    ----------
+    path : path
+        The file to write (its folder must exist).
+    replace : bool
+        False for a scratch file (a spool): removed when the block ends, never renamed.
+    """
+    path = Path(path)
+    staging = path.with_name(f".{path.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    try:
+        yield staging
+        if replace:
+            os.replace(staging, path)
+    finally:
+        with contextlib.suppress(OSError):
+            staging.unlink(missing_ok=True)
+
+
 def made_by(folder: Path) -> str | None:
     """The mecc command that wrote ``folder``: its marker, ``"run"`` for a run folder,
     ``"demo"`` for a demo folder made before markers; None for anything else."""
@@ -285,6 +313,7 @@ _WRITE_PROBLEMS = {
     errno.EROFS: "cannot write to {} (read-only file system)",
 }
 _STRERRORS = {os.strerror(code): code for code in _WRITE_PROBLEMS}
+# a staging name: staged_file's and OutputFolder's, and older versions' (name.partial, ...)
 _STAGED_NAME = re.compile(r"\.?(?P<name>.+?)\.partial(?:-[0-9a-f]+)*")
 
 

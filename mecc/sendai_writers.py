@@ -12,13 +12,12 @@ Every file is byte-identical when written again from the same run (the workbook 
 ``mecc run`` and ``mecc report sendai`` build and write the rows a chunk at a time
 (:func:`mecc.sendai.sendai_stream`): memory is bounded by the chunk, not by the
 country (40,000 units gave 2.6 million rows: 10 GB held at once). The sheets' rows wait
-in a spool file next to the workbook (``sendai.xlsx.rows.partial``, about the size of
-the CSV, removed once the workbook is written).
+in a spool file next to the workbook (``.sendai.xlsx.rows.partial-<pid>-<hex>``, about
+the size of the CSV, removed once the workbook is written).
 """
 
 from __future__ import annotations
 
-import os
 import pickle
 from functools import partial
 from pathlib import Path
@@ -27,7 +26,7 @@ from types import SimpleNamespace
 import pandas as pd
 
 from mecc.errors import ConfigError
-from mecc.outputs import OutputFolder, csv_text, write_results_group
+from mecc.outputs import OutputFolder, csv_text, staged_file, write_results_group
 from mecc.sendai import definitions_table
 from mecc.sendai_text import COLUMNS
 from mecc.workbook import ChunkedTable, write_workbook
@@ -155,19 +154,20 @@ def _write_csv_and_hxl(frame: pd.DataFrame, csv_path, hxl_path) -> None:
 def _write_stream(stream, paths) -> None:
     """sendai.csv, sendai_hxl.csv and sendai.xlsx of a :class:`mecc.sendai.SendaiStream`:
     each chunk of rows is written to both CSVs and its rows of each sheet are pickled to
-    a spool file next to them (``sendai.xlsx.rows.partial``, removed at the end), from
-    which the workbook is then written a chunk at a time (its sheets are filters of the
-    long table, each in the table's order)."""
+    a spool file next to them (``.sendai.xlsx.rows.partial-<pid>-<hex>``, removed at the
+    end), from which the workbook is then written a chunk at a time (its sheets are
+    filters of the long table, each in the table's order). Each file is written through
+    :func:`mecc.outputs.staged_file`: whole or not at all."""
     from mecc.sendai import OUTSIDE, long_frame, sheet_parts
 
     csv_path, hxl_path, xlsx_path = paths
-    spool_path = Path(f"{xlsx_path}.rows.partial")
-    partials = [Path(f"{csv_path}.partial"), Path(f"{hxl_path}.partial"), spool_path]
     columns, codes, pieces = list(COLUMNS), set(), {}
-    try:
+    with staged_file(f"{xlsx_path}.rows", replace=False) as spool_path:
         with (
-            open(partials[0], "w", encoding="utf-8-sig", newline="") as csv_stream,
-            open(partials[1], "w", encoding="utf-8-sig", newline="") as hxl_stream,
+            staged_file(csv_path) as csv_staging,
+            staged_file(hxl_path) as hxl_staging,
+            open(csv_staging, "w", encoding="utf-8-sig", newline="") as csv_stream,
+            open(hxl_staging, "w", encoding="utf-8-sig", newline="") as hxl_stream,
             open(spool_path, "wb") as spool,
         ):
             head = None
@@ -186,8 +186,6 @@ def _write_stream(stream, paths) -> None:
             if head is None:  # no rows: the header alone
                 empty = long_frame([])
                 _write_head(csv_stream, hxl_stream, csv_text(empty), empty.columns)
-        os.replace(partials[0], csv_path)
-        os.replace(partials[1], hxl_path)
         outside = pieces.pop(OUTSIDE, [])
         sheets = {"National": ChunkedTable(columns, pieces.get("National", []))}
         for level in stream.levels:
@@ -205,9 +203,6 @@ def _write_stream(stream, paths) -> None:
             country=stream.country,
         )
         _write_workbook(tables, xlsx_path)
-    finally:
-        for path in partials:
-            path.unlink(missing_ok=True)
 
 
 def _write_head(csv_stream, hxl_stream, head: str, columns) -> None:
@@ -242,15 +237,13 @@ def _unspooled(path: Path, offset: int) -> pd.DataFrame:
 def _write_text_atomically(path, pieces, slice_chars: int = 1 << 20) -> None:
     """Write ``(text, start)`` pieces (each from ``start`` on) as UTF-8 with BOM next to
     ``path`` and rename the file into place."""
-    partial = Path(f"{path}.partial")
-    try:
-        with open(partial, "w", encoding="utf-8-sig", newline="") as stream:
-            for text, start in pieces:
-                for k in range(start, len(text), slice_chars):
-                    stream.write(text[k : k + slice_chars])
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    with (
+        staged_file(path) as staging,
+        open(staging, "w", encoding="utf-8-sig", newline="") as stream,
+    ):
+        for text, start in pieces:
+            for k in range(start, len(text), slice_chars):
+                stream.write(text[k : k + slice_chars])
 
 
 def _write_workbook(tables, path) -> None:

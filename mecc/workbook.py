@@ -17,7 +17,6 @@ files (sendai.xlsx, futures.xlsx). Files are written atomically.
 from __future__ import annotations
 
 import datetime
-import os
 import re
 import zipfile
 from pathlib import Path
@@ -27,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from mecc.errors import DataError
+from mecc.outputs import staged_file
 
 __all__ = ["FIXED_TIME", "ChunkedTable", "continued", "write_workbook"]
 
@@ -80,17 +80,13 @@ def write_workbook(path, title: str, sheets) -> None:
         "xl/_rels/workbook.xml.rels": _workbook_relationships(len(sheets)),
         "xl/styles.xml": _STYLES,
     }
-    partial = Path(f"{path}.partial")
-    try:
+    with staged_file(path) as staging:
         try:
-            _write_parts(partial, parts, sheets, force_zip64=False)
+            _write_parts(staging, parts, sheets, force_zip64=False)
         except RuntimeError as error:  # a sheet's XML passed 2 GiB: ZIP64 members
             if "force_zip64" not in str(error):
                 raise
-            _write_parts(partial, parts, sheets, force_zip64=True)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+            _write_parts(staging, parts, sheets, force_zip64=True)
 
 
 class ChunkedTable:

@@ -402,12 +402,11 @@ def check_answers(answers=None, key_path=None, class_dir=None, out_path=None, ov
             raise _class_refused(failed, key)
     table = class_table(grades, key)
     if out_path is not None:
-        from mecc.outputs import write_csv
+        from mecc.outputs import staged_file, write_csv
 
         out_path.parent.mkdir(parents=True, exist_ok=True)
-        partial = out_path.with_name(out_path.name + ".partial")
-        write_csv(table, partial)
-        partial.replace(out_path)
+        with staged_file(out_path) as partial:  # whole or not at all, never a shared name
+            write_csv(table, partial)
     return grades, table
 
 
