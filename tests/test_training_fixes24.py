@@ -74,7 +74,7 @@ def test_a_class_with_bad_sheets_writes_nothing_and_names_the_first(pack, tmp_pa
     first = f"{folder / 'b.yaml'}: answers for m4_displacement, but the key is for m5_evacuation"
     assert line.startswith(f"error: {first} ")
     assert "(and 2 other sheet(s) cannot be graded)" in line  # c.yaml and d.yaml
-    assert "c.yaml" not in line and "d.yaml" not in line  # one line: the first bad sheet
+    assert "c.yaml, d.yaml" in line  # one line: the first bad sheet, and the others' names
     assert "no grades written" in line
     assert sorted(p.name for p in tmp_path.iterdir()) == ["class"]  # no grades.csv, no .partial
 
@@ -89,7 +89,8 @@ def test_an_earlier_table_is_kept_even_with_overwrite(pack, tmp_path, cli):
     (line,) = result.stderr.strip().splitlines()
     assert f"{folder / 'd.yaml'}: answers for variant 2, but the key is for variant 0" in line
     assert "other sheet" not in line  # the only bad one
-    assert line.endswith("fix this sheet or move it out of the folder, then run again")
+    # another variant's sheet: not to be edited but graded with its own key
+    assert "do not edit this sheet, grade it with" in line and "--variant 2" in line
     assert out.read_bytes() == b"participant,score\nearlier,3\n"
 
 

@@ -48,6 +48,7 @@ __all__ = [
     "read_key",
     "read_sheet",
     "say",
+    "sheet_lang",
     "sheet_of",
     "sheet_variant",
 ]
@@ -439,7 +440,21 @@ def sheet_of(data: dict, path, key: dict | None = None) -> dict:
             raise ConfigError(f"{path}.{name}: {say(key, 'quiz_not_mapping')}")
     if data.get("variant") is not None:
         sheet_variant(data["variant"], f"{path}.variant", key)
+    if data.get("lang") is not None:
+        sheet_lang(data["lang"], f"{path}.lang", key)
     return data
+
+
+def sheet_lang(value, where: str, key: dict | None = None) -> str:
+    """A sheet's language (``lang:``, as the pack writes it: ``fr``, ``pt-BR``) folded
+    for comparison (lower case, ``-``), or a :class:`~mecc.errors.ConfigError` naming
+    ``where`` in the key's language (``lang: no`` read by YAML as false, a number)."""
+    if not isinstance(value, str) or not _LANG_TAG.fullmatch(value.strip()):
+        raise ConfigError(f"{where}: {say(key, 'bad_lang', value=repr(value))}")
+    return value.strip().replace("_", "-").lower()
+
+
+_LANG_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")
 
 
 def sheet_variant(value, where: str, key: dict | None = None) -> int:

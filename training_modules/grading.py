@@ -35,10 +35,16 @@ a key given as the answer sheet scores 100 %. ``--class DIR`` grades every sheet
 folder into one table (CSV, UTF-8 with BOM; answer keys in the folder are skipped) with
 the file, the sure score and the provisional points apart, pre/post quiz scores, the
 questions whose answer was unreadable and the notes. Every sheet is checked before
-anything is written: when one cannot be graded (for another module or variant,
-unreadable, a question the key does not have), no table is written or shown, an
-existing ``--out`` is left as it was, and one line names the first such sheet, what is
-wrong with it and how many others cannot be graded (bad data, exit 1). The reasons are
+anything is written: when one cannot be graded (for another module, variant or
+language, unreadable, a question the key does not have), no table is written or shown,
+an existing ``--out`` is left as it was, and one line names the first such sheet, what
+is wrong with it, how many others cannot be graded and their file names (up to 10), and
+for a sheet of another module, variant or language the key to grade it with (``<lang>/
+facilitator/<module>/answer_key.yaml``), never to edit it (bad data, exit 1). A sheet
+says its language (``lang:``, written by the pack): graded alone with a key of another
+language it is refused the same way, naming the key to use; a sheet without ``lang``
+(an older pack) is graded as before. A wrong numeric answer that is (within tolerance)
+an end of the key's range is told so ("that is the high end of the range"). The reasons are
 in the key's language, as the printed table's numbers (``2,5`` in French; the CSV keeps
 ``2.5`` in its numeric columns, while its notes, text for people, keep the key's marks:
 ``2,5 points donnés``). ``--out`` is never an answer key or an answer sheet (whichever grading they
@@ -61,6 +67,7 @@ from training_modules.answer_sheets import (
     read_key,
     read_sheet,
     say,
+    sheet_lang,
     sheet_of,
     sheet_variant,
 )
@@ -192,6 +199,7 @@ def _grade_question(qid, entry, value, key, where: str = "answers") -> dict:
         if entry.get("unit") == "%" and close(100 * number, entry["answer"]):
             hint = percent_hint(number, key)  # a share written as a fraction
         hint += meant_hint(value, entry, key, lambda x: close(x, entry["answer"]))
+        hint += _range_end_hint(number, entry, key, close)
     elif kind in ("choice", "map"):
         letter = _choice_letter(value, entry)
         if letter == entry["answer"]:
@@ -216,6 +224,23 @@ def _grade_question(qid, entry, value, key, where: str = "answers") -> dict:
         "feedback": feedback + hint,
         "mistakes": [m["id"] for m in found],
     }
+
+
+def _range_end_hint(number: float, entry: dict, key: dict, close) -> str:
+    """`` That is the low (high) end of the range; the question asks for the central
+    value.`` when a wrong numeric answer is (within tolerance) an end of the key's
+    ``range``, in the key's language; else ``""``."""
+    span = entry.get("range")
+    if not isinstance(span, list | tuple) or len(span) != 2:
+        return ""
+    try:
+        low, high = (float(v) for v in span)
+    except (TypeError, ValueError):
+        return ""
+    for end, name in ((low, "range_low_end"), (high, "range_high_end")):
+        if close(number, end):
+            return " " + say(key, name)
+    return ""
 
 
 def _options_span(value, options) -> str | None:
@@ -248,19 +273,12 @@ def _quiz_score(answers, quiz, key=None, name="quiz", notes=None) -> float | Non
 def grade(sheet: dict, key: dict, where: str = "answers") -> Grade:
     """Grade one answer sheet (as read by :func:`read_sheet`) against a key.
 
-    A sheet for another module or variant is a :class:`~mecc.errors.DataError` (a file
+    A sheet for another module, variant or language is a :class:`OtherKeyError` (a file
     that cannot be used with this key); an unknown question, quiz item or rubric
     criterion a :class:`~mecc.errors.ConfigError`; both one line naming the sheet (and
     the field) in the key's language, as the facilitator reads it in the class table.
     """
-    if sheet.get("module") and sheet["module"] != key.get("module"):
-        found = {"sheet_module": sheet["module"], "key_module": key.get("module")}
-        raise DataError(f"{where}: {say(key, 'wrong_module', **found)}")
-    if sheet.get("variant") is not None:
-        variant = sheet_variant(sheet["variant"], f"{where}.variant", key)
-        if variant != (key.get("variant") or 0):
-            found = {"sheet_variant": variant, "key_variant": key.get("variant") or 0}
-            raise DataError(f"{where}: {say(key, 'wrong_variant', **found)}")
+    _refuse_other_key(sheet, key, where)
     answers = sheet.get("answers") or {}
     unknown = ", ".join(sorted(map(str, set(answers) - set(key["questions"]))))
     if unknown:
@@ -289,6 +307,48 @@ def grade(sheet: dict, key: dict, where: str = "answers") -> Grade:
         notes=[*(n for r in results for n in r.pop("notes", [])), *notes],
         key={k: key[k] for k in ("lang", "messages", "number_format") if k in key},
     )
+
+
+class OtherKeyError(DataError):
+    """A sheet for another module, variant or language than the key's: it is not to be
+    edited but graded with its own key, ``key_file`` (as the pack lays keys out). Graded
+    alone, the line names that key for a sheet of another language (the module and
+    variant refusals keep their line); a class refusal names it for any of them."""
+
+    def __init__(self, where: str, reason: str, key_file: str, key: dict, name_key: bool):
+        said = say(key, "use_key", reason=reason, key_file=key_file) if name_key else reason
+        super().__init__(f"{where}: {said}")
+        self.reason, self.key_file = f"{where}: {reason}", key_file
+
+
+def _refuse_other_key(sheet: dict, key: dict, where: str) -> None:
+    """Refuse (:class:`OtherKeyError`) a sheet whose ``module``, ``variant`` or ``lang``
+    is not the key's (a sheet without them, from an older pack, is not refused): a
+    French ``19903,3`` read with English rules would silently lose its points."""
+    module = sheet.get("module") or key.get("module")
+    variant = key.get("variant") or 0
+    if sheet.get("variant") is not None:
+        variant = sheet_variant(sheet["variant"], f"{where}.variant", key)
+    key_lang = str(key.get("lang") or "en")
+    lang = key_lang
+    if sheet.get("lang") is not None:
+        lang = sheet["lang"].strip()
+        if sheet_lang(lang, f"{where}.lang", key) == key_lang.replace("_", "-").lower():
+            lang = key_lang
+    if module != key.get("module"):
+        reason = say(key, "wrong_module", sheet_module=module, key_module=key.get("module"))
+    elif variant != (key.get("variant") or 0):
+        found = {"sheet_variant": variant, "key_variant": key.get("variant") or 0}
+        reason = say(key, "wrong_variant", **found)
+    elif lang != key_lang:
+        reason = say(key, "wrong_lang", sheet_lang=lang, key_lang=key_lang)
+    else:
+        return
+    name_key = module == key.get("module") and variant == (key.get("variant") or 0)
+    key_file = f"{lang}/facilitator/{module}/answer_key.yaml"
+    if variant != (key.get("variant") or 0):
+        key_file = say(key, "key_of_variant", key_file=key_file, variant=variant)
+    raise OtherKeyError(where, reason, key_file, key, name_key)
 
 
 def _check_rubric_points(answers: dict, key: dict, where: str) -> None:
@@ -414,11 +474,32 @@ def _class_refused(failed: list, key: dict) -> DataError:
     """The one line refusing a class with sheets that cannot be graded: the first one
     (in file order) with its reason, then how many others are bad, in the key's
     language. A bad sheet in a class is bad data (exit 1), whatever its reason."""
-    first = str(failed[0][1])  # names the sheet (and the field) already
+    error = failed[0][1]
+    other_key = isinstance(error, OtherKeyError)
+    first = error.reason if other_key else str(error)  # names the sheet (and the field)
     others = len(failed) - 1
-    if others:
-        return DataError(say(key, "class_bad_sheets", reason=first, others=others))
-    return DataError(say(key, "class_bad_sheet", reason=first))
+    if not others:
+        if other_key:
+            return DataError(
+                say(key, "class_other_key_sheet", reason=first, key_file=error.key_file)
+            )
+        return DataError(say(key, "class_bad_sheet", reason=first))
+    names = [Path(path).name for path, _ in failed]
+    files = ", ".join(names[:_LISTED])
+    if len(names) > _LISTED:
+        files = say(key, "more_files", files=files, more=len(names) - _LISTED)
+    elsewhere = [(p, e) for p, e in failed if isinstance(e, OtherKeyError)]
+    other_key = ""
+    if elsewhere:  # not to be edited: graded with its own key
+        path, example = elsewhere[0]
+        found = {"file": Path(path).name, "key_file": example.key_file}
+        other_key = say(key, "class_other_key_note", **found)
+    found = {"reason": first, "others": others, "files": files, "other_key": other_key}
+    return DataError(say(key, "class_bad_sheets_listed", **found))
+
+
+_LISTED = 10
+"""How many bad sheets a class refusal names."""
 
 
 def _grade_class(paths: list, key: dict) -> tuple[list, list]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from training_modules.handouts import cover, head_row, page, place_name
 from training_modules.words import Words, esc
 
-__all__ = ["answer_text", "render_guide", "rubric_example"]
+__all__ = ["answer_text", "render_guide", "rubric_example", "tolerance_text"]
 
 
 def answer_text(words: Words, entry: dict, value=None) -> str:
@@ -14,6 +14,47 @@ def answer_text(words: Words, entry: dict, value=None) -> str:
     value = entry["answer"] if value is None else value
     unit = words.common(f"units.{entry['unit']}")
     return f"{words.num(value, entry.get('decimals', 0))} {unit}"
+
+
+def tolerance_text(words: Words, entry: dict) -> str:
+    """A numeric answer's tolerance as the grader applies it, escaped: ``±2.0 % (at
+    least 0.5)`` when it has a relative part, else the absolute distance with the unit
+    (``±1 percentage point``, ``±0,4 site``, ``±2 personnes``): a "±0.0 %" of a
+    tolerance that is absolute only would say nothing true."""
+    tolerance = entry.get("tolerance") or {}
+    relative = float(tolerance.get("relative") or 0.0)
+    absolute = float(tolerance.get("absolute") or 0.0)
+    if relative > 0:
+        return words.c(
+            "guide.tolerance_text",
+            relative=words.num(100 * relative, 1),
+            absolute=words.num(absolute),
+        )
+    decimals = _decimals_of(absolute)
+    unit = entry["unit"]
+    one = _is_one(absolute, words.common("guide.tolerance_plural"))
+    try:
+        unit_word = words.common(f"guide.tolerance_units_{'one' if one else 'other'}.{unit}")
+    except KeyError:  # the unit's word as the key writes it (``per 100,000 residents``)
+        unit_word = words.common("units." + unit)
+    shown = words.num(absolute, decimals)
+    return words.c("guide.tolerance_absolute", absolute=shown, unit=unit_word)
+
+
+def _decimals_of(value: float) -> int:
+    """The decimals that write ``value`` exactly (up to 6): 1 -> 0, 0.4 -> 1, 0.05 -> 2."""
+    for decimals in range(7):
+        if abs(round(value, decimals) - value) < 1e-9:
+            return decimals
+    return 6
+
+
+def _is_one(value: float, rule: str) -> bool:
+    """Whether the language writes a unit after ``value`` in the singular: ``one_if_1``
+    (English, Spanish: 1 only) or ``one_below_2`` (French: 0 to 1.99)."""
+    if rule == "one_below_2":
+        return 0 <= value < 2
+    return value == 1
 
 
 def _option_text(words: Words, qid: str, entry: dict, letter: str) -> str:
@@ -38,11 +79,7 @@ def _key_rows(words: Words, module, key: dict) -> str:
         mistakes = []
         if entry["kind"] == "numeric":
             answer = esc(answer_text(words, entry))
-            tolerance = words.c(
-                "guide.tolerance_text",
-                relative=words.num(100 * entry["tolerance"]["relative"], 1),
-                absolute=words.num(entry["tolerance"]["absolute"]),
-            )
+            tolerance = tolerance_text(words, entry)
             if "range" in entry:
                 low, high = (words.num(v, entry.get("decimals", 0)) for v in entry["range"])
                 kind = words.common(f"range_kinds.{entry['range_kind']}")

@@ -231,7 +231,7 @@ def build_pack(
 IGNORED_FILES = (".DS_Store", "Thumbs.db", "desktop.ini")
 """Files a file manager leaves in folders it shows: never the participants' work."""
 
-_SHEET_FIELDS = ("kind", "module", "variant", "note")
+_SHEET_FIELDS = ("kind", "module", "variant", "lang", "note")
 """The fields of a blank answer sheet that hold something (the rest are left empty)."""
 
 
@@ -541,6 +541,7 @@ def _answer_sheet(module, key: dict, words: Words) -> dict:
         "kind": "mecc_training_answers",
         "module": module.id,
         "variant": key["variant"],
+        "lang": words.lang,  # the language its numbers are written in: graded with that key
         "participant": "",
         "answers": dict.fromkeys(key["questions"]),
         "quiz_pre": dict.fromkeys(key["quiz"]),
