@@ -54,7 +54,7 @@ class MapExhibit:
 
 @dataclass
 class TableExhibit:
-    """A table: rows of values, per column its kind (number, share, text, word, hazard),
+    """A table: rows of values, per column its kind (number, share, text, id, word, hazard),
     header keys replacing the column names, values for the headers' placeholders, and
     the kinds of range its columns show (:data:`RANGE_MARKS`), each said under it."""
 
@@ -234,7 +234,7 @@ def _records_table(facts, spec):
 
     frame = facts.records()[RECORD_COLUMNS].drop(columns=["zone_code"])
     kinds = dict.fromkeys(frame.columns, "number")
-    kinds.update(serial="text", zone_name="place")
+    kinds.update(serial="id", zone_name="place")  # an id is printed on one line
     return frame, kinds
 
 
@@ -243,7 +243,7 @@ def _shelters_table(facts, spec):
     names = facts.zones.drop_duplicates("zone_code").set_index("zone_code")["zone_name"]
     frame = frame.assign(zone_name=names.reindex(frame["zone_code"]).to_numpy())
     frame = frame[["site_id", "kind", "zone_name", "floor_area_m2", "road_distance_m"]]
-    kinds = {"site_id": "text", "kind": "site_kind", "zone_name": "place"}
+    kinds = {"site_id": "id", "kind": "site_kind", "zone_name": "place"}
     kinds.update(floor_area_m2="number", road_distance_m="number")
     return frame, kinds
 

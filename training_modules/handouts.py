@@ -119,7 +119,8 @@ def head_row(words: Words, prefix: str, names) -> str:
 
 
 def table_html(words: Words, exhibit, caption: str) -> str:
-    """A table with localised headers; numbers in the language's format.
+    """A table with localised headers; numbers in the language's format; an id (kind
+    ``id``: ``XMR-2024-001``) in a ``td.id`` that handout.css keeps on one line.
 
     A table with ranges (``exhibit.ranges``) is followed by a note per kind of range
     saying which column is the central value and which columns are the range
@@ -142,6 +143,8 @@ def table_html(words: Words, exhibit, caption: str) -> str:
                 cells.append(f"<td>{esc(place_name(words, value))}</td>")
             elif kind == "label":
                 cells.append(f"<td>{esc(data_label(words, value))}</td>")
+            elif kind == "id":  # a record's or a site's id, never wrapped (handout.css)
+                cells.append(f'<td class="id">{esc(str(value))}</td>')
             else:
                 cells.append(f"<td>{esc(str(value))}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
