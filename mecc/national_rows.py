@@ -37,8 +37,9 @@ __all__ = [
 
 NO_CELLS_NOTE = (
     "not known, not 0: the unit received no cell of the analysis grid (smaller than a "
-    "cell), so its people were counted in the neighbouring units; a finer population grid "
-    "gives its figures"
+    "cell, or covered by a unit listed after it), so its people were counted in the "
+    "neighbouring units; a finer population grid, or boundaries that do not overlap, give "
+    "its figures"
 )
 """Why a unit's figures are blank (the profile's words, ``profiles.yaml`` ``no_cells``)."""
 KNOWN_WITHOUT_CELLS = frozenset(

@@ -363,8 +363,9 @@ def _parents_from_units(rows: pd.DataFrame, displaced: np.ndarray, sizes: np.nda
 
 
 NO_CELLS_NOTE = (
-    "the unit received no cell of the analysis grid (smaller than a cell): its displaced "
-    "people are not known, not 0; a finer population grid gives them"
+    "the unit received no cell of the analysis grid (smaller than a cell, or covered by a "
+    "unit listed after it): its displaced people are not known, not 0; a finer population "
+    "grid, or boundaries that do not overlap, give them"
 )
 
 

@@ -290,7 +290,7 @@ def test_linear_curve_per_district(run, grids, districts, linear_expected):
     expected_pop = np.array([grids["pop"][index == k].sum() for k in range(len(codes))])
     # a district that no cell centre falls in: its figures are not known (blank), not 0
     no_cell = np.array([not (index == k).any() for k in range(len(codes))])
-    assert no_cell.sum() == 11  # as the run warns: units smaller than a 1 km cell
+    assert no_cell.sum() == 11  # as the run warns (Vienna districts under Wien(Stadt), ...)
     expected_aad[no_cell] = expected_pop[no_cell] = np.nan
     assert_close(rows.loc[codes, "aad"].to_numpy(), expected_aad, what="district AAD")
     assert_close(rows.loc[codes, "population"].to_numpy(), expected_pop, what="district pop")
