@@ -137,7 +137,8 @@ def test_class_table_notes_keep_the_keys_marks_in_print_and_csv(tmp_path):
     key = _key("fr", q7=RUBRIC)
     table = class_table([_clamped("fr", SheetText("2,5"))], key)
     note = "2,5 points donnés, hors de 0 à 2 pour ce critère : compté 2"
-    assert table["notes"].iloc[0].endswith(note)
+    # the file column names the sheet: the note does not repeat its path
+    assert table["notes"].iloc[0] == f"answers.q7.rubric.c1: {note}"
     assert shown_table(table)["remarques"].iloc[0].endswith(note)
     write_csv(table, tmp_path / "notes.csv")
     with open(tmp_path / "notes.csv", encoding="utf-8-sig", newline="") as handle:

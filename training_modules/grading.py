@@ -395,7 +395,7 @@ def class_table(grades: list, key: dict, failed=()):
             r["id"] for r in item.questions if r["status"] == "provisional"
         )
         row["unreadable"] = " ".join(r["id"] for r in item.questions if r["status"] == "unreadable")
-        row["notes"] = "; ".join(item.notes)
+        row["notes"] = "; ".join(_without_path(note, item.file) for note in item.notes)
         row["quiz_pre_percent"] = item.quiz_pre
         row["quiz_post_percent"] = item.quiz_post
         rows.append(row)
@@ -468,6 +468,15 @@ def check_answers(answers=None, key_path=None, class_dir=None, out_path=None, ov
         with staged_file(out_path) as partial:  # whole or not at all, never a shared name
             write_csv(table, partial)
     return grades, table
+
+
+def _without_path(note: str, file: str) -> str:
+    """A note of the class table without the sheet's path, which the ``file`` column
+    gives: ``/…/bob.yaml.answers.q7.rubric.c1: …`` reads ``answers.q7.rubric.c1: …``."""
+    start = note.find(f"{file}.")
+    if start == 0 or (start > 0 and note[start - 1] in "/\\"):
+        return note[start + len(file) + 1 :]
+    return note
 
 
 def _class_refused(failed: list, key: dict) -> DataError:
