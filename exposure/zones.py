@@ -40,6 +40,7 @@ __all__ = [
     "OUTSIDE_SHARE",
     "ZoneLevel",
     "Zones",
+    "check_unit_codes",
     "read_zone_level",
     "read_zones",
     "report_unknown_codes",
@@ -96,6 +97,29 @@ def unit_code(value) -> str | None:
     return str(value).strip() or None
 
 
+def check_unit_codes(codes: list, where: str, source: str, part: str = "feature") -> None:
+    """Refuse unit codes that are missing (None), reserved (``__outside__``, the bucket of
+    people in no unit) or given twice, in one line naming ``where`` and ``source``.
+
+    Shared by the boundary files a run reads and the array layer's GeoDataFrames.
+    """
+    if None in codes:
+        raise DataError(f"{where}: {part} {codes.index(None)} of {source} has no code")
+    if OUTSIDE_CODE in codes:
+        raise DataError(
+            f"{where}: code {OUTSIDE_CODE!r} in {source} is reserved for the people outside "
+            "every unit; give that unit another code"
+        )
+    seen: set[str] = set()
+    for code in codes:
+        if code in seen:
+            raise DuplicateZoneCodeError(
+                f"{where}: code {code!r} appears more than once in {source}; merge the parts "
+                f"into one {part}"
+            )
+        seen.add(code)
+
+
 def read_zone_level(spec: dict, base_dir, where: str) -> ZoneLevel:
     """Read one admin level from a ``zones:`` entry (path, code_field, name_field, level).
 
@@ -127,18 +151,7 @@ def read_zone_level(spec: dict, base_dir, where: str) -> ZoneLevel:
                 f"{where}.{key}: no field {name!r} in {spec['path']}{hint}; fields: {', '.join(columns)}"
             )
     codes = [unit_code(v) for v in frame[spec["code_field"]]]
-    if None in codes:
-        raise DataError(
-            f"{where}.code_field: feature {codes.index(None)} of {spec['path']} has no code"
-        )
-    seen: set[str] = set()
-    for code in codes:
-        if code in seen:
-            raise DuplicateZoneCodeError(
-                f"{where}.code_field: code {code!r} appears more than once in {spec['path']}; "
-                "merge the parts into one feature"
-            )
-        seen.add(code)
+    check_unit_codes(codes, f"{where}.code_field", spec["path"])
     names = (
         [str(v) for v in frame[spec["name_field"]].fillna("")]
         if spec.get("name_field")

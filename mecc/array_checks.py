@@ -440,7 +440,7 @@ def frame_zones(frame, column: str, grid, name: str = "zones"):
         A code given twice.
     """
     from exposure.zone_files import checked_shapes
-    from exposure.zones import OUTSIDE_CODE, ZoneLevel, Zones, unit_code
+    from exposure.zones import ZoneLevel, Zones, check_unit_codes, unit_code
 
     if column not in frame.columns:
         fields = [str(c) for c in frame.columns if c != frame.geometry.name]
@@ -449,18 +449,7 @@ def frame_zones(frame, column: str, grid, name: str = "zones"):
             f"{', '.join(fields)}"
         )
     codes = [unit_code(v) for v in frame[column]]
-    if None in codes:
-        raise DataError(f"{name}: row {codes.index(None)} has no code in column {column!r}")
-    if OUTSIDE_CODE in codes:
-        raise DataError(f"{name}: {OUTSIDE_CODE!r} is reserved for people outside every unit")
-    seen: set[str] = set()
-    for code in codes:
-        if code in seen:
-            raise DuplicateZoneCodeError(
-                f"{name}: code {code!r} appears more than once in column {column!r}; merge "
-                "the parts into one row"
-            )
-        seen.add(code)
+    check_unit_codes(codes, name, f"column {column!r}", part="row")
     if len(frame) == 0:
         raise DataError(f"{name}: the GeoDataFrame has no rows")
     geometry, _ = checked_shapes(frame.geometry.copy(), codes, name)

@@ -32,3 +32,25 @@ def test_values_reach_the_unit_or_the_nearest_ancestor():
     # A and B from their province P1, C its own; Z is no zone's code
     np.testing.assert_array_equal(per_unit, [0.5, 0.5, 0.25])
     assert unknown == ["Z"]
+
+
+def test_a_boundary_file_coding_a_unit_outside_is_refused(tmp_path, cli):
+    """A unit coded __outside__ would be merged with the people in no unit in every
+    table; the array layer refused it, a run file's boundaries did not."""
+    from tests._run_inputs import basic_case, cell_box, write_run, write_zones
+
+    data = basic_case(tmp_path)
+    write_zones(
+        tmp_path / "zones.geojson",
+        ["A", "__outside__"],
+        [cell_box(0, 0, rows=4, cols=2), cell_box(0, 2, rows=4, cols=2)],
+        names=["Zone A", "Zone B"],
+    )
+    result = cli("run", write_run(tmp_path, data), "--out", tmp_path / "out")
+    assert result.exit_code == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line == (
+        "error: run.yaml.zones.code_field: code '__outside__' in zones.geojson is reserved for the "
+        "people outside every unit; give that unit another code"
+    )
+    assert not (tmp_path / "out").exists()
