@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,7 +35,14 @@ from hazards.thresholds import (
     check_steps,
     warn_displaced_below_threshold,
 )
-from mecc.errors import ConfigError, DataError, InputFileError, did_you_mean, read_input_table
+from mecc.errors import (
+    ConfigError,
+    DataError,
+    InputFileError,
+    MeccWarning,
+    did_you_mean,
+    read_input_table,
+)
 from mecc.grid import AlignedBands, GridSpec
 from mecc.raster_file import RasterFile
 
@@ -240,6 +248,7 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
         layers = []
         for _, key in periods:
             path = path_of(rp_map[key], f"return_periods.{key}")
+            _warn_same_map(path, key, inputs, [k for _, k in periods], rp_map, where)
             source = open_grid_file(path, f"{where}.return_periods.{key} ({rp_map[key]})", variable)
             if source.count != 1:
                 raise DataError(
@@ -476,6 +485,35 @@ def _rp_label(rp: float) -> str:
     return f"rp{int(rp)}" if float(rp).is_integer() else f"rp{rp:g}"
 
 
+def _warn_same_map(path: str, key, earlier: list, keys: list, rp_map: dict, where: str) -> None:
+    """Warn when a return period's file is one an earlier return period was given.
+
+    Each map is one band of its own file (a return-period file holds one band), so the
+    same file for two return periods is the same map twice: a copy-paste mistake that
+    changes the AAD and PMD without a word (the order check sees no fall between them).
+    """
+    same = os.path.normcase(os.path.realpath(path))
+    for k, other in enumerate(earlier):
+        if os.path.normcase(os.path.realpath(other)) == same:
+            first = keys[k]
+            warnings.warn(
+                f"{where}.return_periods: the {first}- and {key}-year maps are the same file "
+                f"({rp_map[key]}); each return period needs its own map: the AAD and PMD take "
+                "one map for both, so check which file belongs to which return period",
+                MeccWarning,
+                stacklevel=3,
+            )
+            return
+
+
+def _number_text(value: str) -> bool:
+    """Whether ``value`` reads as a finite number (``'50'``, ``' 1e3 '``)."""
+    try:
+        return math.isfinite(float(value))
+    except ValueError:
+        return False
+
+
 def _read_protection(value, base_dir, where):
     """Protection standard: a number of years, a mapping zone code -> years, or a CSV.
 
@@ -494,6 +532,12 @@ def _read_protection(value, base_dir, where):
         pairs = [(str(k), v) for k, v in value.items()]
     elif isinstance(value, str):
         path = os.path.join(os.fspath(base_dir), value)
+        if not os.path.exists(path) and _number_text(value):
+            raise ConfigError(
+                f"{where}: {value!r} is text (in quotes), not a number of years; write "
+                f"{value.strip()} without quotes, or give the path of a CSV table with "
+                "columns zone_code, protection_rp"
+            )
         if not os.path.exists(path):
             raise InputFileError(f"{where}: file not found ({path}){did_you_mean(path, value)}")
         if not path.lower().endswith(".csv"):

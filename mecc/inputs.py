@@ -13,7 +13,14 @@ from mecc.config import RunConfig
 from mecc.errors import MeccWarning
 from mecc.outputs import sha256_of
 
-__all__ = ["analysis_grid", "input_records", "load_inputs", "overlay_input", "period_check"]
+__all__ = [
+    "analysis_grid",
+    "check_protection",
+    "input_records",
+    "load_inputs",
+    "overlay_input",
+    "period_check",
+]
 
 
 def load_inputs(config: RunConfig):
@@ -57,7 +64,49 @@ def load_inputs(config: RunConfig):
         read_hazard(spec, config.base_dir, f"{label}.hazards[{k}] ({spec['id']})", config.country)
         for k, spec in enumerate(config.data["hazards"])
     ]
+    for k, (spec, hazard) in enumerate(zip(config.data["hazards"], hazards, strict=True)):
+        check_protection(hazard, zones, f"{label}.hazards[{k}] ({spec['id']}).protection_rp")
     return population, zones, hazards
+
+
+def check_protection(hazard, zones, where: str) -> None:
+    """Refuse a per-zone protection standard for a code that is no unit of the finest zone
+    level; warn when a standard is at or above the largest map (every map is protected:
+    :func:`mecc.risk.protection_beyond_maps`).
+
+    Called by :func:`load_inputs`, so ``mecc validate`` and ``mecc run`` both give the
+    error and the warning, named by ``where`` (the run file, hazard and field).
+
+    Raises
+    ------
+    DataError
+        A zone code of the protection table or mapping that the zones do not hold.
+    """
+    from mecc.errors import DataError
+    from mecc.risk import protection_beyond_maps
+
+    protection = hazard.protection_rp
+    if protection is None or hazard.kind != "return_periods":
+        return
+    if isinstance(protection, dict):
+        known = set(zones.finest.codes)
+        unknown = sorted(code for code in protection if code not in known)
+        if unknown:
+            more = ", ..." if len(zones.finest.codes) > 5 else ""
+            units = (
+                f"the run has no zones (one national unit, {zones.finest.codes[0]}): give one "
+                "number of years"
+                if zones.whole_grid
+                else f"give codes of the finest zone level (e.g. "
+                f"{', '.join(zones.finest.codes[:5])}{more})"
+            )
+            raise DataError(
+                f"{where}: zone code(s) {', '.join(unknown[:5])} are not codes of the finest "
+                f"zone level; {units}"
+            )
+    message = protection_beyond_maps(hazard.bands["return_period"], protection)
+    if message:
+        warnings.warn(f"{where}: {message}", MeccWarning, stacklevel=2)
 
 
 def analysis_grid(config: RunConfig, population, hazards):

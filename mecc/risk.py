@@ -34,6 +34,7 @@ __all__ = [
     "event_pmd",
     "exceedance_curve",
     "member_aad",
+    "protection_beyond_maps",
     "rp_aad_climada_weights",
     "rp_aad_weights",
     "rp_metrics",
@@ -357,6 +358,61 @@ def _check_periods(return_periods, protection_rp=None) -> np.ndarray:
                 f"protection), got {protection_rp!r}"
             )
     return rp
+
+
+def protection_beyond_maps(return_periods, protection) -> str | None:
+    """Why a protection standard at or above the largest map hides every flood, or None.
+
+    A standard P at or above the largest mapped return period RP_n protects against every
+    map (DESIGN.md: if P >= RP_n, ``aad`` = 0): the floods that get past it are rarer
+    than any map, so they are not modelled (``aad_tail`` alone estimates them, at the
+    largest map's displacement). Such a standard is usually a typo (5000 for 500) or maps
+    that stop short (a 1000-year standard, maps up to 500 years).
+
+    Parameters
+    ----------
+    return_periods : array-like of float
+        The maps' return periods (years).
+    protection : float, mapping or None
+        One standard (years), or a mapping unit code -> standard (years; None: none).
+
+    Returns
+    -------
+    str or None
+        The message (without the name of the field it is about), or None when no
+        standard reaches the largest map.
+    """
+    if protection is None:
+        return None
+    largest = float(np.max(np.asarray(return_periods, dtype=np.float64)))
+    rarer = (
+        "floods rarer than the largest map, the only ones that get past the protection, are "
+        "not modelled (aad_tail alone estimates them, at the largest map's displacement); "
+        "check the standard, or add maps of rarer floods"
+    )
+    if not isinstance(protection, dict):
+        years = float(protection)
+        if years < largest:
+            return None
+        zeros = (
+            "every map is protected, so every figure of this hazard is 0 (AAD, PMD, each map's)"
+            if years > largest
+            else f"every map but the {largest:g}-year one is protected, so its AAD and every "
+            f"figure below {largest:g} years are 0"
+        )
+        return (
+            f"the protection standard ({years:g} years) is at or above the largest mapped "
+            f"return period ({largest:g} years): {zeros} and {rarer}"
+        )
+    codes = [str(c) for c, p in protection.items() if p is not None and float(p) >= largest]
+    if not codes:
+        return None
+    first = ", ".join(codes[:5]) + (", ..." if len(codes) > 5 else "")
+    return (
+        f"{len(codes)} zone(s) ({first}) have a protection standard at or above the largest "
+        f"mapped return period ({largest:g} years): their AAD is 0, so is every figure of a "
+        f"map below their standard, and {rarer}"
+    )
 
 
 def _log_position(rp: np.ndarray, period: float) -> tuple[int, float]:
