@@ -8,10 +8,14 @@ bucket (its PMD is its own curve's); per-100,000 rates use the denominators of
 grid population, flagged; a group's: its share of them). A row's ``low`` and ``high`` are
 its curve variants' range, else (expected annual values of event sets with ensemble
 members) the members' (``range_kind`` says which). Group rows follow the totals' rules,
-so sex rows and age rows each add up to the total (B-1 with the group's B-5 too). Rows
+so sex rows and age rows each add up to the total (B-1 with the group's B-5 too); an
+attribute carries a Sendai label only when its name means that group
+(:func:`mecc.sendai_groups.attribute_labels`). Rows
 counting people outside every unit through a share they took as the units' mean (no
 country row in the share table) say so (:func:`mecc.sendai_areas.outside_share_note`).
-Rates above 100,000 per 100,000 are kept and noted (:func:`mecc.sendai_areas.rate_note`);
+Rates above 100,000 per 100,000 are kept and noted with the row's own cause
+(:func:`rate_cause`: the grid above the official figure, B-1's overlapping parts, or the
+events an expected annual value adds up);
 grid and official totals that differ warn (``warn_population_mismatch``).
 """
 
@@ -21,7 +25,6 @@ import numpy as np
 
 from mecc.national_rows import no_cells_columns, no_cells_rows
 from mecc.sendai import CHUNK_ROWS, PER_100K, directly_affected, per_100k
-from mecc.sendai_ages import sendai_ages
 from mecc.sendai_areas import (
     Area,
     areas,
@@ -31,14 +34,13 @@ from mecc.sendai_areas import (
     warn_population_mismatch,
 )
 from mecc.sendai_curves import curve_columns
+from mecc.sendai_groups import group_info
 from mecc.sendai_text import INDICATORS, custom_code
 
-__all__ = ["RowBuilder"]
+__all__ = ["RowBuilder", "rate_cause"]
 
 OUTSIDE = "__outside__"
 BY_INDICATOR = {ind.key: ind for ind in INDICATORS}
-STANDARD_SEX = {"female": "female", "f": "female", "male": "male", "m": "male"}
-INCOME_WORDS = ("poor", "poverty", "income")
 CURVE_RANGE = "curve variants (low / central / high)"
 MEMBER_RANGE = "ensemble members (min / max of the members' expected annual values)"
 BY_RESIDENCE = (
@@ -65,7 +67,7 @@ class RowBuilder:
         self.unknown, self.below = no_cells_rows(self.codes, self.parents, cells, self.country)
         warn_population_mismatch(self.areas)  # the run's warnings (stderr, manifest.json)
         self.rows: list = []
-        self.group_info = self._group_info()
+        self.group_info = group_info(s.groups)  # labels: mecc.sendai_groups
 
     # --- areas and denominators (mecc.sendai_areas)
     def _areas(self) -> list:
@@ -73,40 +75,6 @@ class RowBuilder:
         return areas(
             self.meta, official, self.codes, self.names, self.levels, self.parents, self.population
         )
-
-    # --- groups (disaggregation)
-    def _group_info(self) -> list:
-        """``(label columns, group indices, breakdown, name, note)`` of each kind of
-        disaggregated row: sex and age marginals of the cohorts (cohorts named
-        ``<sex>_<age>``, else each cohort; ages as :func:`mecc.sendai_ages.sendai_ages` gives them), then
-        each attribute."""
-        groups = self.s.groups
-        if groups is None:
-            return []
-        names = [str(g) for g in groups["group"].values]
-        kinds = [str(b) for b in groups["breakdown"].values]
-        info, by_sex, by_age, unparsed = [], {}, {}, []
-        for i, (name, kind) in enumerate(zip(names, kinds, strict=True)):
-            if kind == "sex_age":
-                sex, _, age = name.partition("_")
-                if sex.lower() in STANDARD_SEX and age:
-                    by_sex.setdefault(STANDARD_SEX[sex.lower()], []).append(i)
-                    by_age.setdefault(age.replace("_plus", "+").replace("_", "-"), []).append(i)
-                else:
-                    unparsed.append(i)
-            elif kind == "attribute":
-                lowered = name.lower()
-                if "disab" in lowered:
-                    labels = {"disability": "with_disability"}
-                elif any(word in lowered for word in INCOME_WORDS):
-                    labels = {"income_group": "below_poverty_line"}
-                else:
-                    labels = {}
-                info.append((labels, [i], "attribute", name, ""))
-        marginals = [({"sex": s}, idx, "sex", s, "") for s, idx in by_sex.items()]
-        marginals += sendai_ages(by_age)
-        marginals += [({}, [i], "sex_age", names[i], "") for i in unparsed]
-        return marginals + info
 
     # --- values
     def _per_band(self, figure, h, band):
@@ -255,8 +223,11 @@ class RowBuilder:
                 )
             else:
                 row.update(low=low, high=high, range_kind=MEMBER_RANGE)
-        if people and row["per_100k"] > PER_100K:  # kept as computed, said why
-            extra["notes"] = _join(extra.get("notes"), rate_note(area))
+        overlap = extra.pop("overlapping_parts", False)  # B-1 of B-5 with B-3 or B-4
+        # kept as computed, said why (B-1 = the people, to rounding: no news)
+        if people and row["per_100k"] > PER_100K * (1 + 1e-9):
+            cause = rate_cause(area, measure, overlap, float(denominator))
+            extra["notes"] = _join(extra.get("notes"), cause)
         if area.code == OUTSIDE:
             extra["notes"] = "; ".join(
                 filter(None, [extra.get("notes"), "people on the grid outside every admin unit"])
@@ -501,7 +472,9 @@ class RowBuilder:
         together = [spreads.get(key) for key in named]
         members = directly_affected(*together) if all(m is not None for m in together) else None
         note = f"B-1 = ({' + '.join(named)}) x 100,000 / {whose}; B-2 not modelled"
-        put("B-1", b1, {**columns, "notes": _join(notes, note)}, spread_values=members)
+        overlap = "B-5" in named and ("B-3" in named or "B-4" in named)
+        extra = {**columns, "notes": _join(notes, note), "overlapping_parts": overlap}
+        put("B-1", b1, extra, spread_values=members)
 
     def _group_rows(self, h, hazard_id, measure, band, common, with_b5: bool):
         """Rows of each group on the totals' rules: B-3, B-4, B-5 (the group's exposed x
@@ -579,6 +552,25 @@ class RowBuilder:
                 evacuation = self._by_residence(hazard_id, displacement, extra.get("notes"))
                 put("D1", values["evacuation"], evacuation, "evacuation")
                 yield
+
+
+def rate_cause(area: Area, measure: str, overlap: bool, denominator: float) -> str:
+    """The note of a row of ``area`` and ``measure`` whose per-100,000 rate exceeds
+    100,000 (kept, never capped): where the area's people on the grid exceed its
+    official denominator, the two counts differ (:func:`mecc.sendai_areas.rate_note`);
+    else the row's own causes of counting people more than once: a B-1 adding B-5 to
+    B-3 and B-4, which it overlaps (``overlap``), an expected annual value adding up
+    events. A single scenario, map or event figure of another indicator counts each
+    person once at most (``denominator``: the row's, a group's own)."""
+    if area.official and area.grid > area.denominator:
+        return rate_note(area)
+    causes = ["B-5 overlaps B-3 and B-4"] if overlap else []
+    if measure == "expected_annual":
+        causes.append("an expected annual value adds up events, counting people in each")
+    head = "per_100k above 100,000 (not capped): "
+    if causes:
+        return head + f"the figure counts some people more than once ({'; '.join(causes)})"
+    return head + f"the figure exceeds the population of the denominator ({denominator:,.0f})"
 
 
 def _filled(parts: list) -> list:

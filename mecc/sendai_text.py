@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mecc.sendai_areas import MISMATCH_TOLERANCE
+from mecc.sendai_groups import names_read
 
 __all__ = ["COLUMNS", "CONFIDENCE", "INDICATORS", "Indicator", "about_rows", "custom_code"]
 
@@ -242,8 +243,11 @@ COLUMNS = {
     "sex": "female / male (disaggregated rows)",
     "age_group": "0-14, 15-64, 65+ (disaggregated rows); other bands of the cohorts carry a "
     "note that they are not a Sendai Monitor class",
-    "disability": "with_disability (disaggregated rows)",
-    "income_group": "below_poverty_line (disaggregated rows)",
+    "disability": "with_disability on the rows of an attribute whose name means people with "
+    "a disability (About, Disaggregation, lists the names); blank for any other attribute",
+    "income_group": "below_poverty_line on the rows of an attribute whose name means people "
+    "below the poverty line (About, Disaggregation, lists the names); blank for any other "
+    "attribute",
     "displacement_type": "evacuation, housing_loss, planned_relocation, secondary",
     "displacement_timing": "DELTA timing class: pre-emptive or reactive",
     "displacement_duration": "DELTA duration class: short (first 10 days), medium_short "
@@ -399,7 +403,12 @@ def about_rows(meta: dict, left_out: list, version: str) -> list[tuple[str, str]
             "the total. Age rows use the Sendai Monitor classes 0-14, 15-64 and 65+: cohort "
             "bands that nest into them (e.g. 0-4 + 5-14) are summed into them and kept as "
             "breakdown age_detail; bands that do not nest are kept as they are; both carry a "
-            "note that they are not a Sendai Monitor class.",
+            "note that they are not a Sendai Monitor class. An attribute is labelled "
+            "with_disability (column disability) or below_poverty_line (column income_group) "
+            "only when its name, case, accents, spaces and hyphens aside, is one of these: "
+            f"{names_read()}. Any other attribute, negations and other groups included "
+            "(no_disability, high_income, non_poor), keeps its own name in group with both "
+            "columns blank, as its notes say.",
         ),
     ]
     for topic, text in left_out:
