@@ -38,8 +38,8 @@ __all__ = [
 NO_CELLS_NOTE = (
     "not known, not 0: the unit received no cell of the analysis grid (smaller than a "
     "cell, or covered by a unit listed after it), so its people were counted in the "
-    "neighbouring units; a finer population grid, or boundaries that do not overlap, give "
-    "its figures"
+    "neighbouring units, or outside every unit where the cells' centres fall outside all "
+    "units; a finer population grid, or boundaries that do not overlap, give its figures"
 )
 """Why a unit's figures are blank (the profile's words, ``profiles.yaml`` ``no_cells``)."""
 KNOWN_WITHOUT_CELLS = frozenset(
@@ -116,7 +116,7 @@ def no_cells_added_note(codes) -> str:
     shown = ", ".join(codes[:5]) + (f" and {len(codes) - 5} more" if len(codes) > 5 else "")
     return (
         f"nothing added for {shown}: no cell of the analysis grid, figures not known "
-        "(their people are counted in the neighbouring units)"
+        "(their people are counted in the neighbouring units, or outside every unit)"
     )
 
 
