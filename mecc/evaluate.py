@@ -17,7 +17,11 @@ Rules (stated in the report too):
   *not reported*; it is never counted as an observed zero. Zeros in the file are zeros.
 - Duplicate codes in the observed file are summed, with a warning; blank values are
   dropped as not reported; codes that match no zone of the run are listed.
-- Houses from people: modelled houses = modelled displaced people / household size.
+- Houses (:mod:`mecc.evaluate_measures`): with the run's damage states (``damage_curve``),
+  ``damaged_houses`` compares with its dwellings damaged but not destroyed (Sendai B-3a) and
+  ``destroyed_houses`` with its destroyed dwellings (B-4a), per zone; without them,
+  ``destroyed_houses`` compares with displaced people / ``--household-size``, labelled a
+  proxy, and ``damaged_houses`` is refused. The report states the figure compared.
 - Per-zone agreement (:mod:`mecc.evaluate_stats`): Pearson correlation of
   log(1 + value), Spearman rank correlation (average ranks for ties), bias as the median
   over zones of (1 + modelled) / (1 + observed), and hits / misses / false alarms at a
@@ -42,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from mecc.errors import ConfigError, DataError, MeccWarning, read_input_table
+from mecc.evaluate_measures import MEASURES, modelled_measure
 from mecc.evaluate_stats import compare, pearson, spearman
 
 __all__ = [
@@ -55,13 +60,6 @@ __all__ = [
     "read_run_figures",
     "spearman",
 ]
-
-MEASURES = {
-    "destroyed_houses": ("destroyed houses", "houses"),
-    "damaged_houses": ("damaged houses", "houses"),
-    "displaced_people": ("displaced people", "people"),
-}
-"""What an observed value can measure: label and unit."""
 
 VARIANTS = ("central", "low", "high")
 OUTSIDE_CODE = "__outside__"
@@ -373,9 +371,14 @@ def evaluate_run(
     out_dir : path
         Folder to create for the report (outside the run folder).
     measure : {"destroyed_houses", "damaged_houses", "displaced_people"}
-        What the observed values count. House measures need ``household_size``.
+        What the observed values count. Houses compare with the run's own damaged (not
+        destroyed) or destroyed dwellings when its hazard has a ``damage_curve``; without
+        one, ``destroyed_houses`` uses the proxy displaced people / ``household_size`` and
+        ``damaged_houses`` is refused (:mod:`mecc.evaluate_measures`).
     household_size : float, optional
-        People per household: modelled houses = modelled displaced people / this.
+        People per household, for houses from people: needed by the proxy and by a run with
+        damage states but no household size; refused where the run counts dwellings itself
+        (its own size per unit) and with ``displaced_people``.
     hazard : str, optional
         The run's hazard to evaluate (needed when the run has several).
     threshold : float
@@ -402,13 +405,7 @@ def evaluate_run(
     if measure not in MEASURES:
         raise ConfigError(f"--measure {measure!r}: use one of {', '.join(MEASURES)}")
     label, unit = MEASURES[measure]
-    if unit == "houses":
-        if household_size is None:
-            raise ConfigError(
-                f"--measure {measure}: give --household-size to turn modelled displaced "
-                "people into houses"
-            )
-    elif household_size is not None:
+    if unit == "people" and household_size is not None:
         raise ConfigError(
             "--household-size turns people into houses; it is not used with --measure "
             "displaced_people"
@@ -440,14 +437,15 @@ def evaluate_run(
         notes=notes,
     )
     run = read_run_figures(run_dir, hazard, observed.values.index)
+    modelled = modelled_measure(run, measure, household_size)
     if run.note:
         _note(notes, run.note)
-    divisor = household_size if household_size is not None else 1.0
+    if modelled.record["proxy"]:
+        _note(notes, f"modelled {label}: {modelled.record['description']}")
 
     zones = run.zones.copy()
-    for variant in run.variants:
-        people = "modelled_people" if variant == "central" else f"modelled_people_{variant}"
-        zones[_variant_column(variant)] = zones[people] / divisor
+    for variant in modelled.variants:
+        zones[_variant_column(variant)] = modelled.values[variant].to_numpy()
     codes = set(zones["zone_code"])
     unmatched = [c for c in observed.values.index if c not in codes]
     if unmatched:
@@ -487,24 +485,26 @@ def evaluate_run(
 
     per_variant = {
         v: compare(matched["observed"], matched[_variant_column(v)], threshold)
-        for v in run.variants
+        for v in modelled.variants
     }
     observed_rows_total = float(observed.values.sum())
     observed_total = national_observed if national_observed is not None else observed_rows_total
     national = {"observed_rows_total": observed_rows_total, "observed": float(observed_total)}
     if national_observed is not None:
         national["observed_national_figure"] = float(national_observed)
-    for variant in run.variants:
+    for variant in modelled.variants:
         column = _variant_column(variant)
-        key = "modelled" if variant == "central" else f"modelled_{variant}"
-        national[key] = float(zones[column].sum() + run.outside[variant] / divisor)
-        national[f"{key}_observed_zones"] = float(matched[column].sum())
+        national[column] = float(zones[column].sum() + modelled.outside[variant])
+        national[f"{column}_observed_zones"] = float(matched[column].sum())
     national["ratio"] = national["modelled"] / observed_total if observed_total else math.nan
-    if {"low", "high"} <= set(run.variants):
+    if {"low", "high"} <= set(modelled.variants):
         low, high = sorted((national["modelled_low"], national["modelled_high"]))
         national["observed_within_range"] = bool(low <= observed_total <= high)
-    people_national = {
-        v: national["modelled" if v == "central" else f"modelled_{v}"] * divisor
+    people_national = {  # the displacement curve's, whatever the measure
+        v: float(
+            run.zones["modelled_people" if v == "central" else f"modelled_people_{v}"].sum()
+            + run.outside[v]
+        )
         for v in run.variants
     }
     hazard_summary = (run.summary.get("hazards") or {}).get(run.hazard_id, {})
@@ -536,7 +536,8 @@ def evaluate_run(
             "codes_not_in_run": unmatched,
             "zones_not_reported": int(len(zones) - len(matched)),
         },
-        "household_size": household_size,
+        "household_size": modelled.household_size,
+        "modelled": {**modelled.record, "variants": list(modelled.variants)},
         "national": national,
         "zones": per_variant["central"],
         "zones_by_variant": per_variant,
@@ -568,7 +569,7 @@ def evaluate_run(
         ["hit", "miss", "false alarm"],
         "correct negative",
     )
-    variant_columns = [_variant_column(v) for v in run.variants]
+    variant_columns = [_variant_column(v) for v in modelled.variants]
     table = matched[
         ["zone_code", "zone_name", "observed", *variant_columns, "log10_ratio", "outcome"]
     ]
