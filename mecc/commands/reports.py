@@ -34,7 +34,10 @@ import click
     type=click.Choice(["destroyed_houses", "damaged_houses", "displaced_people"]),
     default="displaced_people",
     show_default=True,
-    help="What the observed values count.",
+    help="What the observed values count. damaged_houses / destroyed_houses compare with the "
+    "run's damaged (not destroyed) / destroyed dwellings (damage_curve); without a damage "
+    "curve, destroyed_houses uses displaced people / --household-size (a proxy) and "
+    "damaged_houses is refused.",
 )
 @click.option(
     "--measure-column",
@@ -45,7 +48,9 @@ import click
     "--household-size",
     type=float,
     default=None,
-    help="People per household: modelled houses = modelled displaced people / this.",
+    help="People per household, for houses from people: displaced people / this (the "
+    "destroyed_houses proxy, run without damage_curve) or damage-state people / this (run "
+    "without household sizes); refused when the run counts its own dwellings.",
 )
 @click.option("--hazard", default=None, help="Hazard id of the run (when it has several).")
 @click.option(
@@ -102,6 +107,9 @@ def evaluate_command(ctx, run_dir, observed_path, out_dir, **options):
         if "modelled_low" in national:
             span = f" (range {national['modelled_low']:,.0f} - {national['modelled_high']:,.0f})"
         click.echo(f"wrote {result.out_dir}")
+        compared = (figures.get("modelled") or {}).get("description")
+        if compared:
+            click.echo(f"  modelled: {compared}")
         click.echo(
             f"  national: modelled {national['modelled']:,.0f}{span} vs observed "
             f"{national['observed']:,.0f} {unit} (modelled estimate vs observation)"
