@@ -537,6 +537,18 @@ def return_period_displacement(
     rps, displaced = rps[order], displaced[..., order]
     zone = [str(z) for z in result["zone"].values]
     standard = protection_per_unit(protection_rp, zone)
+    given = (  # as given: one standard, or the units' (the outside bucket is none)
+        float(protection_rp)
+        if isinstance(protection_rp, int | float | np.number)
+        else {z: p for z, p in zip(zone, standard, strict=True) if z != "__outside__"}
+    )
+    beyond = risk.protection_beyond_maps(rps, given)
+    if beyond:  # every map protected in those units: as `mecc run` warns
+        import warnings
+
+        from mecc.errors import MeccWarning
+
+        warnings.warn(f"protection_rp: {beyond}", MeccWarning, stacklevel=2)
     out, pmd = risk.rp_metrics(displaced, rps, standard, periods)
     coords = {"zone": result["zone"].values, "return_period": periods}
     if "variant" in result.coords:

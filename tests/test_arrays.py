@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -138,8 +139,15 @@ def test_return_periods_by_hand(tiny):
     assert prot["protection_rp"].sel(zone="W") == p and np.isnan(
         prot["protection_rp"].sel(zone="E")
     )
-    none = return_period_displacement(tiny, [10, 100], 100)
+    with pytest.warns(
+        errors.MeccWarning,
+        match=r"protection_rp: the protection standard \(100 years\) is at or above",
+    ):
+        none = return_period_displacement(tiny, [10, 100], 100)  # at the largest map
     assert float(none["aad_national"].sel(variant="central")) == 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", errors.MeccWarning)  # below the largest: no word
+        return_period_displacement(tiny, [10, 100], {"W": p})
 
 
 def test_south_up_and_index_zones_give_the_same_cells(tiny):
