@@ -62,6 +62,7 @@ th, td { border: 1px solid #c6c6c6; padding: .5mm 1.2mm; text-align: right;
 th { background: #eff3ff; font-weight: bold; }
 th.left, td.left { text-align: left; }
 .range { display: block; color: #555; font-size: .86em; }
+table.sendai .range { display: inline; }  /* in the figure's line: rows stay one line */
 .note { font-size: .88em; color: #444; margin: .8mm 0; }
 ul.sources { margin: 0; padding-left: 4mm; font-size: .8em; color: #333; columns: 2;
   column-gap: 6mm; }

@@ -3,11 +3,12 @@
 ``mecc profile RUN_DIR --out DIR`` reads a finished run (zones.csv, summary.json,
 manifest.json, zones.gpkg and, when present, sendai.csv) and writes ``profiles.html``:
 per unit a plain-language sentence for every hazard, the key figures with their ranges,
-a small map, the Sendai figures of the run, the minimum needs of the displaced and the
-sources and caveats. Every number is read from the run's tables (nothing is computed
-here but the needs, which are displaced people x the profile's quantities, and the
-rounding of the sentences). With ``pdf=True`` Chromium prints the same file to
-``profiles.pdf`` (one A4 page per unit). The run folder is never modified.
+a small map, the Sendai figures of the run with their ranges (:mod:`mecc.profile_sendai`),
+the minimum needs of the displaced and the sources and caveats. Every number is read from
+the run's tables (nothing is computed here but the needs, which are displaced people x
+the profile's quantities, the ends of a Sendai rate's range, which are the row's range
+over its population, and the rounding of the sentences). With ``pdf=True`` Chromium
+prints the same file to ``profiles.pdf`` (one A4 page per unit). The run folder is never modified.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from mecc.needs import (
     with_run_household_size,
     zone_household_sizes,
 )
+from mecc.profile_sendai import read_sendai as _read_sendai
+from mecc.profile_sendai import sendai_table
 from mecc.profile_text import FIT_SCRIPT, STYLE, ProfileText, drought_columns, svg_map
 from mecc.risk import STANDARD_RETURN_PERIODS
 
@@ -232,21 +235,8 @@ class _Profiles:
         return f"<figure>{picture}<figcaption>{caption}</figcaption></figure>"
 
     def sendai_section(self, code) -> str:
-        rows = self.sendai.get(code) if self.sendai else None
-        if not rows:
-            return ""
-        t = self.text
-        body = "".join(
-            f'<tr><td class="left">{t.sendai_label(*label)}</td>'
-            f'<td data-figure="sendai_value">{t.num(value)}</td>'
-            f'<td data-figure="sendai_per_100k">{t.num(per)}</td></tr>'
-            for label, value, per in rows
-        )
-        return (
-            f'<h2>{t.w("sendai")}</h2><table class="sendai"><thead><tr>'
-            f'<th class="left">{t.w("sendai_indicator")}</th><th>{t.w("sendai_value")}</th>'
-            f"<th>{t.w('sendai_per_100k')}</th></tr></thead><tbody>{body}</tbody></table>"
-        )
+        """The run's Sendai figures of the unit with their ranges (:mod:`mecc.profile_sendai`)."""
+        return sendai_table(self.sendai.get(code) if self.sendai else None, self.text)
 
     def needs_hazard(self, code):
         """The hazard whose figure the needs are for: the chosen one, else the first
@@ -378,58 +368,6 @@ def _as_float(value):
 MAX_DEFAULT_PAGES = 2000
 """Most pages written when neither --zone nor --level chooses them (a country of 40,000
 communes gave 40,000 pages: about 4 GB of HTML and 20 minutes before the PDF)."""
-
-PROFILE_INDICATORS = ("B-1", "B-3", "B-4", "B-5")
-"""Sendai indicators a profile page shows (the whole table: sendai.xlsx): B-1 and the
-three parts it adds up (B-1 = B-3 + B-4 + B-5, people directly affected)."""
-
-
-_EVERYONE = ("breakdown", "sex", "age_group", "disability", "income_group")  # empty: everyone
-_VALUES = ("value_number", "value", "people", "count")  # the first one a file has
-
-
-def _read_sendai(path: Path) -> dict:
-    """``{admin_code: [((indicator, hazard, per year), people, per 100,000)]}`` from
-    sendai.csv (the label's words come from the locale: :meth:`ProfileText.sendai_label`).
-
-    The layout of ``mecc.sendai``: B-1, B-3, B-4 and B-5 (``PROFILE_INDICATORS``; the
-    displacement figures are the profile's own) for everyone (empty ``breakdown`` and
-    sex / age / disability / income columns), expected annual values and scenarios,
-    with the hazard and whether the value is per year (expected annual). Columns a file
-    lacks are not filtered on; a file without ``admin_code`` and ``indicator_code``: {}.
-    Read as the tables' commands read it (:func:`mecc.run_folder.read_sendai_rows`: a
-    spreadsheet's ``;`` and decimal commas too), only the columns used.
-    """
-    import pandas as pd
-
-    from mecc.run_folder import read_sendai_rows  # as the tables' commands read it
-
-    used = ("admin_code", "indicator_code", "hazard_id", "measure", "unit", "per_100k")
-    table = read_sendai_rows(path.parent, used + _EVERYONE + _VALUES)
-    if table is None or not {"admin_code", "indicator_code"} <= set(table.columns):
-        return {}
-    for column in _EVERYONE:
-        if column in table.columns:
-            table = table[table[column] == ""]
-    if "measure" in table.columns:  # mecc.sendai: the headline B-indicators fit the page
-        table = table[table["measure"].isin({"expected_annual", "scenario"})]
-        table = table[table["indicator_code"].isin(PROFILE_INDICATORS)]
-    if "unit" in table.columns:
-        table = table[table["unit"].str.startswith("people")]
-    value_column = next((c for c in _VALUES if c in table.columns), None)
-    out: dict = {}
-    for _, row in table.iterrows():
-        label = (
-            row["indicator_code"],
-            row.get("hazard_id") or None,
-            row.get("measure") == "expected_annual",
-        )
-        value = (
-            pd.to_numeric(row.get(value_column, ""), errors="coerce") if value_column else np.nan
-        )
-        per = pd.to_numeric(row.get("per_100k", ""), errors="coerce")
-        out.setdefault(row["admin_code"], []).append((label, value, per))
-    return out
 
 
 def _check_zone_levels(left_out, zones, levels) -> None:
