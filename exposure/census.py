@@ -579,8 +579,8 @@ def _tiny_units_note(tiny, fallback, index, totals, level) -> str:
         parts.append(f"in the unit holding that cell ({people:,.0f} people: {_listed(pairs)})")
     return (
         f"{len(codes)} unit(s) hold no cell centre; their people were put in the cell holding "
-        f"their representative point ({_listed(codes)}); a run zoned by cell centre on this "
-        f"grid gives these units no cell (their figures are 0) and counts their people "
+        f"their representative point ({_listed(codes)}); a run zoned by cell centre on this grid "
+        "gives these units no cell (their figures blank: not known, not 0) and counts their people "
         + " and ".join(parts)
     )
 

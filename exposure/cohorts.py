@@ -143,9 +143,13 @@ def read_zone_table(
         bad = ~np.isfinite(values[column]) | (values[column] < 0)
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
+            code = codes.iloc[row]
+            text, line = _as_written(path, code_column, column, code, what, label)
+            cell = frame[column].iloc[row]  # a number as read; else the text as written
+            shown = _cell(cell if text is None or _is_number(cell) else text)
+            row_text = f" (row {line} of the file; the header is row 1)" if line else ""
             raise DataError(
-                f"{label}.{column}: {_cell(frame[column].iloc[row])} for zone {codes.iloc[row]} "
-                "is not a finite number >= 0"
+                f"{label}.{column}: {shown} for zone {code}{row_text} is not a finite number >= 0"
             )
         above = values[column] > 1
         if what in _SHARE_TABLES and above.any():
@@ -157,6 +161,30 @@ def read_zone_table(
             )
     values.index = codes.to_numpy()
     return values.astype(np.float64)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float | np.number) and not pd.isna(value)
+
+
+def _as_written(path, code_column: str, column: str, code: str, what: str, label: str):
+    """``(text, row)`` of the cell of ``column`` in the row of zone ``code``: the text as
+    the file writes it (pandas reads ``n/a``, ``NA`` or ``-`` as an empty cell) and the
+    row as the file numbers it (the header is row 1, blank lines count); ``(None, None)``
+    when the file cannot be read so (messages only: the table was read a moment ago)."""
+    try:
+        raw = read_input_table(
+            path, what, label, codes=[code_column, column], skip_blank_lines=False
+        )
+    except (DataError, OSError, ValueError):  # (InputFileError is an OSError)
+        return None, None
+    if code_column not in raw.columns or column not in raw.columns:
+        return None, None
+    found = np.flatnonzero(raw[code_column].fillna("").astype(str).str.strip().eq(code))
+    if len(found) != 1:
+        return None, None
+    cell = raw[column].iloc[int(found[0])]
+    return ("" if pd.isna(cell) else str(cell)), int(found[0]) + 2
 
 
 def _refuse_empty_names(code_column, columns, label: str, what: str) -> None:

@@ -36,6 +36,7 @@ import numpy as np
 from exposure.zones import report_unknown_codes
 from mecc.errors import ConfigError, DataError, MeccWarning
 from mecc.group_tables import unit_shares
+from mecc.official_population import read_official
 from mecc.sendai_store import household_sizes
 
 __all__ = ["Exposure", "PopulationLayers", "origin_factors", "prepare_exposure"]
@@ -269,21 +270,19 @@ def prepare_exposure(config, population, zones, grid, block_shape, threads) -> E
     if "household_size" in pop_spec:
         exposure.household_size = _household_size(pop_spec["household_size"], config, zones, label)
         exposure.report["household_size"] = pop_spec["household_size"]
-    if "official" in pop_spec:
-        spec = pop_spec["official"]
-        from exposure.cohorts import read_zone_table
+    if "official" in pop_spec:  # (mecc.official_population: a 0 is kept, and warned of)
 
-        where = f"{label}.population.official ({spec['path']})"
-        table = read_zone_table(
-            _path(config, spec["path"]), spec["code_column"], [spec["value_column"]], where
-        )[spec["value_column"]]
-        _check_zone_codes(table, zones, {config.country}, f"{where}.{spec['code_column']}")
-        exposure.official = table.to_dict()
-        exposure.report["official"] = {
-            "file": spec["path"],
-            "year": spec.get("year"),
-            "source": spec.get("source", spec["path"]),
-        }
+        def grid_people():  # as the run counts them (scaled, people moved out of sites' zones)
+            people = (
+                by_zone
+                if needs_totals
+                else engine.population_by_zone(grid, population, zones, block_shape, threads)
+            )
+            return people if exposure.zone_scale is None else people * exposure.zone_scale
+
+        exposure.official, exposure.report["official"] = read_official(
+            config, zones, label, grid_people
+        )
     for section, key, spec in (
         ("population", "livelihoods", pop_spec.get("livelihoods")),
         ("mobility", "early_warning", mobility.get("early_warning")),

@@ -11,6 +11,12 @@ the grid outside every unit). Its denominator is, in this order:
   every unit, whom no official table counts;
 - else its population on the grid, flagged in ``denominator_source``.
 
+An official figure of 0 is a figure as given, not a missing one: it is the area's
+denominator, its per-100,000 rates are not defined and left blank (never 0, never
+infinite; ``denominator_source`` ends with :data:`ZERO_NOTE`), it counts as 0 in the sums
+of the areas above it, and :func:`warn_population_mismatch` names it when the grid holds
+people there (``mecc.official_population`` warns of it when the table is read).
+
 A group of people (sex, age, attribute) of an area is rated against the area's
 denominator times the group's share of the area's grid population, so that a total's
 rate lies between its groups' rates; without an official figure that is the group's own
@@ -39,6 +45,7 @@ from mecc.errors import MeccWarning
 __all__ = [
     "GRID_SOURCE",
     "MISMATCH_TOLERANCE",
+    "ZERO_NOTE",
     "Area",
     "areas",
     "group_denominator",
@@ -59,6 +66,8 @@ error stay within it; beyond it the per-100,000 rates are skewed by the denomina
 MISMATCH_PEOPLE = 10.0
 """Fewest people of difference :func:`warn_population_mismatch` names: below it a unit's
 difference is rounding and noise (a unit of 2 people with 2.3 on the grid is +15 %)."""
+ZERO_NOTE = "(an official 0: per_100k not defined, left blank)"
+"""The end of ``denominator_source`` of an area (and its groups) whose official figure is 0."""
 SHARE_NAMES = {"livelihoods": "livelihood share", "early_warning": "early-warning share"}
 """How :func:`outside_share_note` names the share of a breakdown (else the group's share)."""
 
@@ -83,8 +92,8 @@ class Area:
 def _carried_up(levels, codes, parents, official, population) -> tuple[np.ndarray, list]:
     """Official figure per zone row, a unit without one taking the sum of the units below
     it when every one of them has one and they hold all its grid people; and per row
-    the number of units so summed (0: its own figure or none)."""
-    values = np.where(np.isfinite(official) & (official > 0), official, np.nan)
+    the number of units so summed (0: its own figure or none). A figure of 0 is one."""
+    values = np.where(np.isfinite(official) & (official >= 0), official, np.nan)
     summed = [0] * len(levels)
     row_of = {code: z for z, code in enumerate(codes)}
     children: dict = {}
@@ -130,9 +139,10 @@ def areas(meta: dict, official, codes, names, levels, parents, population) -> li
 
     def area(level, code, name, parent, rows, value, text, national=False) -> Area:
         grid = float(np.sum(population[rows]))
-        known = value is not None and bool(np.isfinite(value)) and value > 0
+        known = value is not None and bool(np.isfinite(value)) and value >= 0
+        zero = f" {ZERO_NOTE}" if known and value == 0 else ""
         figure, src, year = (
-            (float(value), f"official: {text}", year_official)
+            (float(value), f"official: {text}{zero}", year_official)
             if known
             else (grid, GRID_SOURCE, year_grid)
         )
@@ -174,11 +184,9 @@ def group_denominator(area: Area, group_grid: float, grid_year) -> tuple[float, 
     if not area.official:
         return float(group_grid), GROUP_GRID_SOURCE, grid_year
     share = group_grid / area.grid if area.grid > 0 else 0.0
-    return (
-        area.denominator * share,
-        f"{area.denominator_source} {GROUP_SHARE}",
-        area.denominator_year,
-    )
+    source = area.denominator_source.removesuffix(f" {ZERO_NOTE}")
+    zero = f" {ZERO_NOTE}" if source != area.denominator_source else ""
+    return (area.denominator * share, f"{source} {GROUP_SHARE}{zero}", area.denominator_year)
 
 
 def outside_share_note(area: Area, groups, index, codes, population) -> str:
@@ -222,7 +230,8 @@ def warn_population_mismatch(area_list: list) -> str:
     naming how many areas and the first three (in table order: the nation first) with
     both totals; returns the message (``""``: none). Areas with nobody on the grid (units that
     received no cell, which the run reports apart) are not compared, nor differences of
-    fewer than :data:`MISMATCH_PEOPLE` people (a unit of 2 people off by 0.3 is noise)."""
+    fewer than :data:`MISMATCH_PEOPLE` people (a unit of 2 people off by 0.3 is noise). An
+    official 0 against people on the grid differs wholly (by 100 % of the grid's)."""
     off = [
         a
         for a in area_list
@@ -235,8 +244,12 @@ def warn_population_mismatch(area_list: list) -> str:
         return ""
     shown = "; ".join(
         f"{a.code}: {a.grid:,.{1 if a.grid < 100 else 0}f} on the grid, "
-        f"{a.denominator:,.{1 if a.denominator < 100 else 0}f} official "
-        f"({a.grid / a.denominator - 1:+.0%})"
+        + (
+            f"{a.denominator:,.{1 if a.denominator < 100 else 0}f} official "
+            f"({a.grid / a.denominator - 1:+.0%})"
+            if a.denominator > 0
+            else "0 official (rates blank)"
+        )
         for a in off[:3]
     )
     more = f"; and {len(off) - 3} more" if len(off) > 3 else ""
