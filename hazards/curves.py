@@ -15,7 +15,7 @@ CLIMADA's reference results on ../shared/data/austria_flood show.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -260,7 +260,7 @@ def _resolve_curve(spec, base_dir, where, hazard_type, country) -> Curve:
     from hazards import library
 
     if isinstance(spec, dict):
-        return _inline_curve(spec, where)
+        return _inline_curve(spec, where, _unit_of(hazard_type))
     if not isinstance(spec, str) or not spec:
         raise ConfigError(f"{where}: give a curve file, a built-in curve name or a mapping")
     name, _, variant = spec.partition(":")
@@ -331,7 +331,12 @@ def load_curve_set(
             )
     low, high = curves.get("low"), curves.get("high")
     if isinstance(low, Curve) and isinstance(high, Curve) and _dominates(low, high):
-        named = {k: "" if c.name.startswith(where) else f" ({c.name})" for k, c in curves.items()}
+        named = {
+            k: ""
+            if c.name.startswith(where) or (c.metadata or {}).get("inline")
+            else f" ({c.name})"
+            for k, c in curves.items()
+        }
         raise ConfigError(
             f"{where} variants: 'low'{named['low']} displaces at least as large a share as "
             f"'high'{named['high']} at every intensity, and more at some; low must displace "
@@ -356,7 +361,13 @@ def _dominates(upper: Curve, lower: Curve) -> bool:
     return bool((difference >= -1e-12).all() and (difference > 1e-12).any())
 
 
-def _inline_curve(spec: dict, where: str) -> Curve:
+def _inline_curve(spec: dict, where: str, unit: str | None = None) -> Curve:
+    """A curve given as a mapping in a run file, named for what it is (:func:`inline_name`).
+
+    Errors name ``where`` (the run file's entry); the curve itself is named by its shape
+    (``step at 1 m``, ``inline curve, 4 points (0-3 m)``) unless the mapping gives a
+    ``name``, and carries the hazard type's ``unit`` when known.
+    """
     from hazards import library
 
     if "intensity" in spec or "share" in spec:
@@ -368,7 +379,7 @@ def _inline_curve(spec: dict, where: str) -> Curve:
             if not isinstance(spec.get(key), list):
                 raise ConfigError(f"{where}.{key}: give a list of numbers")
         try:
-            return Curve(
+            curve = Curve(
                 spec.get("name", where),
                 tuple(float(v) for v in spec["intensity"]),
                 tuple(float(v) for v in spec["share"]),
@@ -379,17 +390,87 @@ def _inline_curve(spec: dict, where: str) -> Curve:
             if isinstance(error, CurveError):
                 raise
             raise ConfigError(f"{where}: intensity and share must be numbers") from None
-    generators = {"step", "classes", "emanuel", "emanuel_threshold", "survivors_step"}
-    if len(spec) != 1 or next(iter(spec)) not in generators:
-        raise ConfigError(
-            f"{where}: give intensity and share, or one of {', '.join(sorted(generators))}"
+    else:
+        generators = {"step", "classes", "emanuel", "emanuel_threshold", "survivors_step"}
+        if len(spec) != 1 or next(iter(spec)) not in generators:
+            raise ConfigError(
+                f"{where}: give intensity and share, or one of {', '.join(sorted(generators))}"
+            )
+        try:
+            curve = library.build_curve(spec, where, source="run file")
+        except (KeyError, TypeError, ValueError) as error:
+            if isinstance(error, CurveError):
+                raise
+            raise ConfigError(f"{where}: incomplete curve parameters ({error})") from None
+    name = spec.get("name") if isinstance(spec.get("name"), str) and spec.get("name") else None
+    return replace(
+        curve,
+        name=name or inline_name(spec, curve, unit),
+        unit=unit,
+        metadata={**curve.metadata, "inline": where},
+    )
+
+
+def inline_name(spec: dict, curve: Curve, unit: str | None = None) -> str:
+    """What an inline curve is, as results and reports name it.
+
+    ``step at 1 m`` ({step: 1}), ``classes at 64, 83, 96 kt`` ({classes: ...}),
+    ``Emanuel curve (v_thresh 25.7 m/s, v_half 74.7 m/s)``, ``step at 41.2 m/s (Emanuel
+    damage 0.5)`` ({emanuel_threshold: ...}), ``step at MMI 6`` ({survivors_step: ...};
+    ``survivors of a step at MMI 6`` with a fatality model), ``inline curve, 4 points
+    (0-3 m)`` (points; ``inline step curve`` for ``kind: step``). No colon: a colon
+    separates a library curve from its variant (``NAME:low``).
+    """
+    if "intensity" in spec:
+        lo, hi = curve.intensity[0], curve.intensity[-1]
+        n = len(curve.intensity)
+        span = _amount(lo, unit) if lo == hi else _span(lo, hi, unit)
+        kind = "inline step curve" if curve.kind == "step" else "inline curve"
+        return f"{kind}, {n} point{'s' if n != 1 else ''} ({'at ' if lo == hi else ''}{span})"
+    ((generator, params),) = spec.items()
+    if generator == "step":
+        return f"step at {_amount(float(params), unit)}"
+    if generator == "classes":
+        given = params.get("bounds_unit") or unit
+        return f"classes at {_amount(', '.join(f'{float(b):g}' for b in params['bounds']), given)}"
+    if generator == "emanuel":
+        return (
+            f"Emanuel curve (v_thresh {_amount(float(params['v_thresh']), unit)}, "
+            f"v_half {_amount(float(params['v_half']), unit)})"
         )
-    try:
-        return library.build_curve(spec, where, source="run file")
-    except (KeyError, TypeError, ValueError) as error:
-        if isinstance(error, CurveError):
-            raise
-        raise ConfigError(f"{where}: incomplete curve parameters ({error})") from None
+    at = curve.intensity[0] if len(curve.intensity) > 1 else float("inf")
+    step = f"step at {_amount(f'{at:.4g}', unit)}" if at != float("inf") else "no step"
+    if generator == "emanuel_threshold":
+        return f"{step} (Emanuel damage {float(params['tau']):g})"
+    if params.get("fatality") is not None:  # survivors_step with its fatality model
+        return f"survivors of a {step}"
+    return step
+
+
+INDEX_UNITS = ("MMI", "-SPEI")
+"""Units written before their value (``MMI 6``), as intensity scales are."""
+
+
+def _amount(value, unit: str | None) -> str:
+    shown = f"{value:g}" if isinstance(value, float) else str(value)
+    if not unit:
+        return shown
+    return f"{unit} {shown}" if unit in INDEX_UNITS else f"{shown} {unit}"
+
+
+def _span(lo: float, hi: float, unit: str | None) -> str:
+    joined = f"{lo:g}-{hi:g}" if lo >= 0 else f"{lo:g} to {hi:g}"
+    return _amount(joined, unit)
+
+
+def _unit_of(hazard_type: str | None) -> str | None:
+    """The canonical unit of a hazard type named in a run file (None when unknown)."""
+    if hazard_type is None:
+        return None
+    from hazards.catalogue import HAZARD_TYPES
+
+    found = HAZARD_TYPES.get(hazard_type)
+    return found.unit if found is not None else None
 
 
 DAMAGE_STATES = ("damaged", "destroyed")

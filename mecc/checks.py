@@ -8,6 +8,7 @@ first problem stops it with the same one-line error and exit code a run would gi
 
 from __future__ import annotations
 
+import math
 import os
 import warnings
 from dataclasses import dataclass, field
@@ -15,7 +16,14 @@ from pathlib import Path
 
 from mecc.errors import EXIT_INTERNAL, ConfigError, MeccWarning, OutputExistsError
 
-__all__ = ["ValidationReport", "validate_run", "write_template"]
+__all__ = [
+    "ValidationReport",
+    "file_peak_warnings",
+    "plausibility_warnings",
+    "sample_warnings",
+    "validate_run",
+    "write_template",
+]
 
 
 @dataclass
@@ -54,7 +62,8 @@ def validate_run(path, report: ValidationReport | None = None) -> ValidationRepo
     negative or no people are errors); the analysis grid; every zone level (CRS, fields,
     unique codes, parents); every hazard set (files, CRS, bands, events table, return
     periods, curves, units and wind averaging, overlap with the analysis grid) with a
-    warning when its values look like another unit; periods against the population
+    warning when its values on the analysis grid look like another unit, or when only its
+    values outside the analysis grid do (:func:`file_peak_warnings`); periods against the population
     year; the exposure and mobility tables and the allocation settings; futures (their
     hazard and population grids as the baseline's: :func:`check_future`).
     ``report`` (optional) is filled as checks pass, so a caller still has the lines
@@ -105,7 +114,7 @@ def validate_run(path, report: ValidationReport | None = None) -> ValidationRepo
                 protection = tables.protection_per_zone(hazard, codes)
                 for part in hazard.components or [hazard]:
                     part.align(grid)  # opens every grid and checks its overlap
-                    for message in plausibility_warnings(part):
+                    for message in plausibility_warnings(part, grid):
                         warnings.warn(message, MeccWarning, stacklevel=2)
                 variants = "/".join(hazard.variant_names)
                 conversion = f"; {hazard.conversion}" if hazard.conversion else ""
@@ -162,7 +171,7 @@ def check_future(future, grid) -> str:
     for hazard in future.hazards.values():
         for part in hazard.components or [hazard]:
             part.align(grid)  # opens every grid and checks its overlap, as the run does
-            for message in plausibility_warnings(part):
+            for message in plausibility_warnings(part, grid):
                 warnings.warn(message, MeccWarning, stacklevel=2)
     changed = ", ".join(future.hazards) or "no hazard"
     if future.population is not None:
@@ -186,7 +195,7 @@ def zone_cell_counts(zones, grid):
     return counts
 
 
-def plausibility_warnings(hazard) -> list[str]:
+def plausibility_warnings(hazard, grid=None) -> list[str]:
     """Warnings for grids whose values look like another unit or hold no hazard.
 
     Reads a decimated sample of each intensity file (:func:`mecc.check_samples.sample_bands`:
@@ -194,10 +203,14 @@ def plausibility_warnings(hazard) -> list[str]:
     through any source with a ``grid`` and ``read(bands, window)`` (GeoTIFF, NetCDF,
     CLIMADA HDF5, ShakeMap), converts it with the set's unit factor and compares it with
     the hazard type's plausible range (e.g. flood depth 0-50 m: a depth grid in
-    centimetres read as metres exceeds it). A warning that rests on what the sample did
-    not find says how much was read. Computed grids (sea-level rise) are not sampled.
+    centimetres read as metres exceeds it). With ``grid`` (the analysis grid) the sample
+    is of the part of each file on it (:func:`mecc.check_extent.analysis_window`), the values a run uses,
+    and a file whose values reach above the range only outside it is named too
+    (:func:`file_peak_warnings`). A warning that rests on what the sample did not find
+    says how much was read. Computed grids (sea-level rise) are not sampled.
     ``mecc run`` gives the same warnings from the pictures its engine keeps
-    (:mod:`mecc.run_checks`), through :func:`sample_warnings`.
+    (:mod:`mecc.run_checks`), through :func:`sample_warnings` and
+    :func:`file_peak_warnings`.
 
     Raises
     ------
@@ -206,17 +219,75 @@ def plausibility_warnings(hazard) -> list[str]:
     InputFileError
         When a grid cannot be read.
     """
+    from mecc.check_extent import grid_sample
     from mecc.check_samples import sample_bands
 
     if not is_checked(hazard):
         return []
     files = [
-        (source, bands, sample_bands(source, bands, hazard.unit_factor))
+        (source, bands, grid_sample(source, bands, hazard.unit_factor, grid))
         for source, bands in bands_by_file(hazard.layers)
     ]
     for source, bands in bands_by_file(hazard.fraction_layers or []):
         check_fraction(sample_bands(source, bands))
-    return sample_warnings(hazard, files)
+    on_grid = max((s.peak for _, _, s in files if s.valid), default=-math.inf)
+    return sample_warnings(hazard, files) + file_peak_warnings(hazard, grid, on_grid)
+
+
+def file_peak_warnings(hazard, grid, on_grid) -> list[str]:
+    """A warning when a file's values reach above the plausible range outside the
+    analysis grid only.
+
+    A run uses the values on the analysis grid, and :func:`sample_warnings` checks
+    those; but a file whose values elsewhere reach above the plausible range (a depth
+    of 62 m west of the people) is a strong sign that the whole grid is in another unit
+    (centimetres read as metres), the values on the grid too. ``mecc validate`` and
+    ``mecc run`` both call this, so they give the same answer in the same words. The
+    file's largest value is known without reading it whole
+    (:func:`mecc.check_extent.file_peak`); a
+    file that lies within the analysis grid is not read again.
+
+    Parameters
+    ----------
+    hazard : hazard set
+        Gives the id, the files and bands, the unit factor and the plausible range.
+    grid : mecc.grid.GridSpec or None
+        The analysis grid (None: nothing to compare, no warning).
+    on_grid : float or None
+        The largest value seen on the analysis grid (``-inf`` when only nodata; None
+        when not known: no warning).
+
+    Returns
+    -------
+    list of str
+        One message naming the largest such value, its file and band, or none (also
+        when the values on the grid already reach above the range: their warning says it).
+    """
+    from mecc.check_extent import analysis_window, file_peak
+
+    if grid is None or on_grid is None or not is_checked(hazard):
+        return []
+    _, high = hazard.hazard_type.valid_range
+    if on_grid > high:
+        return []
+    peaks = []
+    for source, bands in bands_by_file(hazard.layers):
+        if analysis_window(source.grid, grid) is None:
+            continue  # the file lies within the analysis grid: its values were seen
+        sample = file_peak(source, bands, hazard.unit_factor)
+        if sample is not None and sample.valid and sample.peak > high:
+            peaks.append(sample)
+    if not peaks:
+        return []
+    peak = max(peaks, key=lambda s: s.peak)
+    unit = hazard.hazard_type.unit
+    there = f"at most {on_grid:g} {unit}" if math.isfinite(on_grid) else "only nodata"
+    return [
+        f"hazards.{hazard.id}: values reach {peak.peak:g} {unit} ({peak.label} band "
+        f"{peak.peak_band}) in the file, above the plausible {high:g} {unit} for "
+        f"{hazard.hazard_type.name}, though {there} on the analysis grid (the values the run "
+        "uses); is the grid in another unit (set unit:, e.g. cm or km/h)? Then those are wrong too"
+    ]
 
 
 def is_checked(hazard) -> bool:

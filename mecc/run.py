@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 import mecc
-from mecc import engine, previews, run_checks, tables
+from mecc import checks, engine, previews, run_checks, tables
 from mecc.batch import BatchResult, batch_row, run_batch
 from mecc.cell_grid import CellGridWriter
 from mecc.config import load_config
@@ -390,6 +390,8 @@ def _run_country(
                     seen = shown.get(h.id) or dict(enumerate(result.previews.get(h.id, ())))
                     for message in (
                         run_checks.plausibility_warnings(h, seen)
+                        # values above the range outside the analysis grid only, as validate
+                        + checks.file_peak_warnings(h, grid, _picture_peak(h, seen))
                         + run_checks.no_data_warnings(h, tab, people)
                         + run_checks.aad_warnings(h, tab, people)
                     ):
@@ -479,6 +481,23 @@ def _run_country(
                 report("map", 1, 1)
         out = folder.commit()
     return RunResult(out, summary, manifest["warnings"], manifest["timings_seconds"])
+
+
+def _picture_peak(hazard, pictures) -> float | None:
+    """The largest intensity the engine's pictures of ``hazard`` hold (the largest on the
+    analysis grid of the bands pictured; ``-inf`` when only nodata), or None when it kept
+    none (a combined hazard: its components are sampled, :mod:`mecc.run_checks`)."""
+    import numpy as np
+
+    if hazard.components or not pictures:
+        return None
+    peak = -np.inf
+    for picture in pictures.values():
+        values = np.asarray(picture, dtype=np.float64)
+        values = values[np.isfinite(values) & (np.abs(values) <= 1e30)]
+        if values.size:
+            peak = max(peak, float(values.max()))
+    return peak
 
 
 def _write_zones_gpkg(path, zones, grid, hazard_tabs, summary=None) -> None:
