@@ -8,8 +8,10 @@ French and Spanish correctly (readers use ``utf-8-sig``), its text cells safe to
 a spreadsheet (:mod:`mecc.csv_files`, whose :func:`write_csv` and :func:`csv_text` are
 re-exported here).
 
-:class:`OutputFolder` never replaces the current folder or a file it is told to keep
-(a run's inputs, :func:`files_named_by`), and :func:`write_problem` turns the system's
+:class:`OutputFolder` never replaces the current folder, a file it is told to keep
+(a run's inputs, :func:`files_named_by`) or a folder holding files that no command of mecc
+wrote (:mod:`mecc.output_guard`, which also holds the marker :data:`OUTPUT_MARKER` and
+:func:`made_by`, re-exported here), and :func:`write_problem` turns the system's
 refusal to write (no space, no permission) into one line: not a bug. The guards of the
 commands that read a finished run are in :mod:`mecc.run_folder`.
 """
@@ -32,6 +34,7 @@ import numpy as np
 
 from mecc.csv_files import csv_text, write_csv  # re-exported: the writers import them here
 from mecc.errors import ConfigError, InputFileError, MeccError, OutputExistsError
+from mecc.output_guard import OUTPUT_MARKER, made_by, refuse_foreign, write_marker
 from mecc.run_folder import is_run_folder  # the one rule of a finished run
 
 __all__ = [
@@ -61,7 +64,10 @@ class OutputFolder:
         The run folder to create.
     overwrite : bool
         Replace an existing, non-empty ``target`` on commit. Without it an existing
-        non-empty folder is refused at once, before any work.
+        non-empty folder is refused at once, before any work; with it, a folder
+        holding a file or folder that no command of mecc wrote (a QGIS project saved in
+        a run folder: :func:`mecc.output_guard.foreign_files`) is refused on entering
+        (once the caller has read its inputs, before the work) and again on commit.
     keep : iterable of path, optional
         Files that must survive (a run's run file and inputs): a ``target`` that is or
         holds one of them is refused, since committing replaces it as a whole.
@@ -71,8 +77,10 @@ class OutputFolder:
     command : str, optional
         The command writing the folder (``"map"``, ``"needs"``, ...): with ``overwrite``,
         replace only a folder this command wrote before (its :data:`OUTPUT_MARKER` names
-        the command); another non-empty folder is refused. The marker is written on
-        :meth:`commit`.
+        the command); another non-empty folder is refused. The marker, listing the files
+        written, is written on :meth:`commit`. With neither ``only_runs`` nor
+        ``command`` (a batch folder) the caller judges the folder's own files, and only
+        the outputs of mecc in it are looked into.
 
     Notes
     -----
@@ -129,6 +137,8 @@ class OutputFolder:
                 f"{OUTPUT_MARKER} of that command) and --overwrite replaces only an earlier "
                 "output of the same command; choose a new folder or empty this one yourself"
             )
+        # what the caller judged itself: a batch folder's own files (mecc.batch)
+        self._trust_top = not only_runs and command is None
         self.path: Path | None = None
 
     def _refuse_replacing(self, keep) -> None:
@@ -157,6 +167,8 @@ class OutputFolder:
         return self.target.is_dir() and any(self.target.iterdir())
 
     def __enter__(self) -> Path:
+        if self._occupied() and self.overwrite:  # never a file of the user's saved in it
+            refuse_foreign(self.target, trust_top=self._trust_top)
         parent = self.target.parent  # the folders mkdir makes, deepest first
         self._made = [p for p in (parent, *parent.parents) if not os.path.lexists(p)]
         try:
@@ -199,13 +211,16 @@ class OutputFolder:
             raise OutputExistsError(
                 f"{self.target}: folder appeared during the run; use --overwrite to replace it"
             )
+        if self._occupied():  # a file of the user's saved in it during the run
+            try:
+                refuse_foreign(self.target, trust_top=self._trust_top)
+            except OutputExistsError:
+                shutil.rmtree(self.path, ignore_errors=True)
+                raise
         old = None
         try:
             if self.command is not None:
-                from mecc import __version__
-
-                marker = {"created_by": f"mecc {__version__}", "command": self.command}
-                (self.path / OUTPUT_MARKER).write_text(json.dumps(marker), encoding="utf-8")
+                write_marker(self.path, self.command)
             if self.target.exists():
                 old = self.target.parent / f".{self.target.name}.old-{uuid.uuid4().hex[:8]}"
                 self.target.rename(old)
@@ -221,12 +236,6 @@ class OutputFolder:
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
         return self.target
-
-
-OUTPUT_MARKER = ".mecc-output.json"
-"""Written into the output folder of every command but ``mecc run`` (whose folders are
-known by their manifest.json): the command that wrote it, so ``--overwrite`` replaces
-only that command's earlier output, never a folder of the user's."""
 
 
 @contextlib.contextmanager
@@ -254,22 +263,6 @@ def staged_file(path, *, replace: bool = True):
     finally:
         with contextlib.suppress(OSError):
             staging.unlink(missing_ok=True)
-
-
-def made_by(folder: Path) -> str | None:
-    """The mecc command that wrote ``folder``: its marker, ``"run"`` for a run folder,
-    ``"demo"`` for a demo folder made before markers; None for anything else."""
-    try:
-        marker = json.loads((Path(folder) / OUTPUT_MARKER).read_text(encoding="utf-8"))
-        if isinstance(marker, dict) and str(marker.get("created_by", "")).startswith("mecc"):
-            return str(marker.get("command"))
-    except (OSError, ValueError):
-        pass
-    if is_run_folder(Path(folder)):
-        return "run"
-    if is_run_folder(Path(folder) / "run") and (Path(folder) / "inputs" / "run.yaml").is_file():
-        return "demo"
-    return None
 
 
 def _inside(path, folder: Path) -> bool:

@@ -11,7 +11,8 @@ the one rule of a finished run (:func:`is_run_folder`: its manifest.json, which 
 writes last, says mecc wrote it; ``--overwrite`` replaces only such a folder too).
 :func:`read_run_table` is the one reader of a run's tables (:data:`RUN_TABLES`: the
 columns each must have); :func:`read_sendai_rows` reads some columns of sendai.csv with
-it (the map's popups and the profiles).
+it (the map's popups and the profiles). :data:`RUN_OUTPUTS` names every file a run may
+write, all that ``--overwrite`` may delete in a run folder (:mod:`mecc.output_guard`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from mecc.errors import (
 )
 
 __all__ = [
+    "RUN_OUTPUTS",
     "RUN_TABLES",
     "check_finished_run",
     "check_out_dir",
@@ -128,6 +130,19 @@ def check_run_folder(run_dir) -> None:
 
 
 _RUN_FILES = ("summary.json", "zones.csv", "results.nc", "manifest.json")
+
+RUN_OUTPUTS = frozenset(
+    (
+        *("summary.json", "zones.csv", "zones_bands.csv", "bands.csv", "exceedance.csv"),
+        *("results.nc", "zones.gpkg", "displaced.tif", "manifest.json", "map.html"),
+        *("sendai.xlsx", "sendai.csv", "sendai_hxl.csv"),
+        *("futures.csv", "attribution.csv", "futures.xlsx"),
+        *("zones_disaggregated.csv", "sites.csv", "allocation.csv", "flows.csv"),
+    )
+)
+"""Every file ``mecc run`` may write into a run folder (DESIGN.md, outputs of one run;
+futures, groups of people, sites and allocation when the run file asks for them): what
+``--overwrite`` may delete in it (:mod:`mecc.output_guard`)."""
 
 
 def is_run_folder(folder) -> bool:

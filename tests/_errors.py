@@ -15,14 +15,15 @@ def one_error_line(result, code) -> str:
 
 
 def previous_run(folder):
-    """A folder standing for an earlier run the user wants to keep (files and a subfolder;
-    its manifest.json says mecc wrote it, so ``--overwrite`` may replace it)."""
+    """A folder standing for an earlier run the user wants to keep (files a run writes and
+    an empty subfolder; its manifest.json says mecc wrote it and it holds nothing else, so
+    ``--overwrite`` may replace it: mecc.output_guard)."""
     folder.mkdir()
     (folder / "manifest.json").write_text('{"created_by": "mecc 0.1.0"}', encoding="utf-8")
     (folder / "summary.json").write_text('{"country": "AAA"}', encoding="utf-8")
     (folder / "zones.csv").write_bytes("\ufeffzone_code,aad\r\nA,1.5\r\n".encode())
+    (folder / "futures.csv").write_text("zone_code,future\nA,2.5\n", encoding="utf-8")
     (folder / "notes").mkdir()
-    (folder / "notes" / "reviewed.txt").write_text("checked by the ministry", encoding="utf-8")
     return snapshot(folder)
 
 

@@ -297,14 +297,14 @@ def test_overwrite_replaces_the_whole_folder(cli, case, tmp_path):
     folder, run = case
     out = tmp_path / "out"
     assert cli("run", write_run(folder, run), "--out", out).exit_code == 0
-    (out / "stale.txt").write_text("from an earlier run", encoding="utf-8")
+    (out / "futures.csv").write_text("from an earlier run with futures", encoding="utf-8")
     old_summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert list(old_summary["hazards"]) == ["rf"]
 
     run["hazards"] = [event_hazard("ev_new")]
     result = cli("run", write_run(folder, run), "--out", out, "--overwrite")
     assert result.exit_code == 0, result.stderr
-    assert not (out / "stale.txt").exists()
+    assert not (out / "futures.csv").exists()  # a file of the earlier run only
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert list(summary["hazards"]) == ["ev_new"]
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
