@@ -112,8 +112,10 @@ HAZARD_SECTIONS = [
                 "years, mapping or CSV",
                 "none",
                 "Flood protection standard: a number, `{zone_code: years}` or a CSV "
-                "`zone_code,protection_rp` (return-period sets only); a zone given twice is "
-                "refused.",
+                "`zone_code,protection_rp` (return-period sets only); a zone given twice, or "
+                "a code that is no unit of the finest level, is refused, and so is a number in "
+                "quotes ('50'). A standard at or above the largest map is warned about: every "
+                "map is then protected and the AAD is 0.",
             ),
             "period": (
                 "year or range of years",

@@ -108,7 +108,7 @@ SECTIONS = [
                 "mapping",
                 "none",
                 "Official population per zone (census, COD-PS): the per-100,000 denominator "
-                "(below).",
+                "(below); an official 0 is kept (that unit's rates blank) and warned about.",
             ),
             "cohorts": (
                 "mapping",
@@ -118,7 +118,9 @@ SECTIONS = [
             "attributes": (
                 "mapping",
                 "none",
-                "Per-zone shares of people with a disability, in poverty, ... (below).",
+                "Per-zone shares of people with a disability, in poverty, ... (below); the "
+                "Sendai tables label a group with_disability or below_poverty_line only when "
+                "its name means it (sendai.xlsx About lists the names), else leave it blank.",
             ),
             "household_size": (
                 "number 1–100 or mapping",
