@@ -49,8 +49,8 @@ known by their manifest.json): the command that wrote it and the files it wrote,
 user's nor a file of the user's saved in it."""
 
 IGNORED_FILES = (".DS_Store", "Thumbs.db", "desktop.ini")
-"""Files a file manager leaves in folders it shows: never the user's work (as the
-training pack's builder ignores them)."""
+"""Files a file manager leaves in folders it shows: never the user's work (nor the
+participants', for the training pack's builder)."""
 
 SIDECARS = (".aux.xml", ".ovr", "-wal", "-shm", "-journal")
 """What GDAL, QGIS and SQLite add beside a file they open (statistics, overviews, a

@@ -39,6 +39,7 @@ from pathlib import Path
 import yaml
 
 from mecc.errors import ConfigError, OutputExistsError
+from mecc.output_guard import IGNORED_FILES  # a file manager's own files, no one's work
 from mecc.outputs import OUTPUT_MARKER, OutputFolder, write_json
 from training_modules import scenario
 from training_modules.catalogue import load_catalogue, locale_problems
@@ -227,9 +228,6 @@ def build_pack(
         out, [c.module.id for c in computed], languages, variant, cache.computed, timings
     )
 
-
-IGNORED_FILES = (".DS_Store", "Thumbs.db", "desktop.ini")
-"""Files a file manager leaves in folders it shows: never the participants' work."""
 
 _SHEET_FIELDS = ("kind", "module", "variant", "lang", "note")
 """The fields of a blank answer sheet that hold something (the rest are left empty)."""
