@@ -10,10 +10,17 @@ from __future__ import annotations
 import html
 import io
 import math
+import re
 
 import numpy as np
 
-__all__ = ["DIVERGING_BINS", "diverging_colour", "log_scatter_png", "polygon_map_svg"]
+__all__ = [
+    "DIVERGING_BINS",
+    "diverging_colour",
+    "log_scatter_png",
+    "name_svg",
+    "polygon_map_svg",
+]
 
 NOT_REPORTED_COLOUR = "#d9d9d9"
 DIVERGING_BINS = (
@@ -162,6 +169,8 @@ def polygon_map_svg(
     labels=None,
     points=None,
     underlay=None,
+    label: str | None = None,
+    described_by: str | None = None,
 ) -> str:
     """An inline SVG map of lon/lat polygons, simplified to about a pixel.
 
@@ -171,6 +180,11 @@ def polygon_map_svg(
     points; ``points`` a list of ``(lon, lat, text, colour)`` drawn as marked dots with
     their text; ``underlay`` an image ``(href, (west, south, east, north))`` drawn under
     the outlines (e.g. a palette PNG data URI of a hazard grid).
+
+    The SVG has ``role="img"``, which hides the per-polygon titles from screen readers:
+    ``label`` (plain text, escaped here) is its accessible name and ``described_by``
+    the id of an element of the page that says its values (:func:`name_svg` adds them
+    to a map drawn before the page's language is known).
     """
     import shapely
 
@@ -239,10 +253,50 @@ def polygon_map_svg(
         legend_svg = f'<g font-family="sans-serif">{"".join(rows)}</g>'
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img">'
+        f'width="{width}" height="{height}" role="img"{_aria(label, described_by)}>'
         f'<g stroke="#777" stroke-width="0.25" stroke-linejoin="round">{"".join(parts)}</g>'
         f"{image}{marks_svg}{legend_svg}</svg>"
     )
+
+
+def _aria(label: str | None, described_by: str | None) -> str:
+    out = f' aria-label="{html.escape(label)}"' if label else ""
+    if described_by:
+        out += f' aria-describedby="{html.escape(described_by)}"'
+    return out
+
+
+_ROOT_TAG = re.compile(r"<svg\b[^>]*>")
+_ARIA_NAMES = re.compile(r'\s(?:aria-label|aria-labelledby|aria-describedby)="[^"]*"')
+
+
+def name_svg(svg: str, label: str, described_by: str | None = None) -> str:
+    """``svg`` (of :func:`polygon_map_svg`) with the accessible name ``label`` and,
+    when given, ``aria-describedby`` pointing to the element with id ``described_by``.
+
+    Parameters
+    ----------
+    svg : str
+        An inline SVG; only its root tag changes (any accessible name it had is
+        replaced), so it draws the same.
+    label : str
+        Plain text (escaped here), e.g. ``Map of people displaced by district``.
+    described_by : str, optional
+        The id of the element of the page holding the text of the map's values.
+
+    Returns
+    -------
+    str
+        The SVG; an empty ``svg`` (nothing to draw) is returned as it is.
+    """
+    match = _ROOT_TAG.search(svg)
+    if not match:
+        return svg
+    tag = _ARIA_NAMES.sub("", match.group(0))
+    if 'role="img"' not in tag:
+        tag = tag[:-1] + ' role="img">'
+    tag = tag.replace('role="img"', 'role="img"' + _aria(label, described_by), 1)
+    return svg[: match.start()] + tag + svg[match.end() :]
 
 
 def _svg_path(geom, minx, maxy, scale_x, unit) -> str:

@@ -43,13 +43,25 @@ DEPTH_BREAKS = [0.5, 1.0, 2.0]
 
 @dataclass
 class MapExhibit:
-    """A printable map: SVG, legend entries ``(colour, key, args)`` and zone classes."""
+    """A printable map: SVG, legend entries ``(colour, key, args)`` and zone classes.
+
+    ``about`` says what it shows, for its accessible name in a language (``kind``:
+    zones, future or shelters; ``hazard``, ``figure``, ``level``, the band's return
+    period ``t``, the ``future``'s label). ``readings`` are the values it draws, in
+    the order of its shapes: ``(zone name, value)`` (NaN: no data) for a choropleth,
+    ``(site id, class)`` for the shelter map (the class of the water depth drawn under
+    the site: 0 no water, k >= 1 the class of ``legend[k - 1]``, -1 outside the grid). The handout says them in text
+    (:func:`training_modules.handouts.map_figure`), since a screen reader cannot read
+    the colours.
+    """
 
     id: str
     svg: str
     legend: list
     unit: str
     classes: dict = field(default_factory=dict)  # zone code -> class (0 zero, k >= 1)
+    about: dict = field(default_factory=dict)
+    readings: list = field(default_factory=list)
 
 
 @dataclass
@@ -144,8 +156,23 @@ def map_exhibit(facts, spec: dict) -> MapExhibit:
     fills, legend, classes = _choropleth(values)
     svg = map_with_labels(frame.geometry, fills, names, labels=labels)
     unit = spec.get("unit", "people")
+    kind = spec.get("kind", "zones")
+    about = {"kind": kind, "hazard": spec["hazard"], "level": level}
+    about["figure"] = spec.get("figure", "change" if kind == "future" else None)
+    digits = re.findall(r"\d+", str(spec.get("band", "")))
+    if digits:
+        about["t"] = int(digits[0])
+    if kind == "future":
+        about["future"] = facts.summary["futures"][spec["future"]]["label"]
+    readings = [(n, float(v)) for n, v in zip(names, values, strict=True)]
     return MapExhibit(
-        spec["id"], svg, legend, unit, dict(zip(codes, map(int, classes), strict=True))
+        spec["id"],
+        svg,
+        legend,
+        unit,
+        dict(zip(codes, map(int, classes), strict=True)),
+        about,
+        readings,
     )
 
 
@@ -157,13 +184,18 @@ def _shelter_map(facts, spec, frame, labels) -> MapExhibit:
 
     from mecc.map_data import PALETTES, classify, palette, palette_png
 
+    sites = facts.shelters()
     with rasterio.open(facts.inputs_dir / spec.get("grid", "forecast_surge.tif")) as src:
         depth = src.read(1, masked=True).filled(np.nan).astype("float64")
         west, south, east, north = src.bounds
+        rows, cols = rasterio.transform.rowcol(src.transform, sites["lon"], sites["lat"])
     colours = palette(PALETTES["water"], len(DEPTH_BREAKS) + 1, start=0.3, stop=1.0)
     classes = classify(np.where(depth > 0, depth, 0.0), DEPTH_BREAKS)
     underlay = (palette_png(classes, colours), (west, south, east, north))
-    sites = facts.shelters()
+    readings = []  # the class of the water drawn under each site's dot
+    for site, row, col in zip(sites["site_id"], rows, cols, strict=True):
+        inside = 0 <= row < classes.shape[0] and 0 <= col < classes.shape[1]
+        readings.append((str(site), int(classes[row, col]) if inside else -1))
     points = [
         (x, y, s, "#ffffff")
         for x, y, s in zip(sites["lon"], sites["lat"], sites["site_id"], strict=True)
@@ -190,7 +222,8 @@ def _shelter_map(facts, spec, frame, labels) -> MapExhibit:
         )
     legend.append((colours[-1], "legend_at_least", {"a": DEPTH_BREAKS[-1]}))
     legend.append(("#ffffff", "legend_site", {}))
-    return MapExhibit(spec["id"], svg, legend, "metres")
+    about = {"kind": "shelters"}
+    return MapExhibit(spec["id"], svg, legend, "metres", {}, about, readings)
 
 
 # --- tables -----------------------------------------------------------------------------

@@ -8,8 +8,10 @@ right-to-left locales). :func:`page` checks the result with
 
 from __future__ import annotations
 
+import math
 import re
 
+from mecc.figures import name_svg
 from mecc.offline import check_offline
 from training_modules.words import STYLE_FILE, Words, esc
 
@@ -19,6 +21,8 @@ __all__ = [
     "interactive_map_text",
     "legend_html",
     "map_figure",
+    "map_name",
+    "map_values_text",
     "page",
     "place_name",
     "render_handout",
@@ -57,23 +61,129 @@ def cover(words: Words, module, kicker_key: str, variant: int) -> str:
     )
 
 
+def _legend_text(words: Words, key: str, args: dict) -> str:
+    """A legend entry's text (``legend_between`` with a and b: "0.5 to 1"), not escaped."""
+    shown = {k: words.num(v) for k, v in args.items()}
+    return words.common("legend." + key.removeprefix("legend_"), **shown)
+
+
 def legend_html(words: Words, exhibit) -> str:
     items = []
     for colour, key, args in exhibit.legend:
-        shown = {k: words.num(v) for k, v in args.items()}
         items.append(
             f'<li><span class="swatch" style="background:{esc(colour)}"></span>'
-            f"{words.c('legend.' + key.removeprefix('legend_'), **shown)}</li>"
+            f"{esc(_legend_text(words, key, args))}</li>"
         )
     unit = words.c(f"units.{exhibit.unit}")
     return f'<ul class="legend" aria-label="{words.c("legend.title")}">{"".join(items)}<li>({unit})</li></ul>'
 
 
-def map_figure(words: Words, exhibit, caption: str) -> str:
+VISUALLY_HIDDEN = (
+    "position:absolute;width:1px;height:1px;margin:-1px;padding:0;border:0;"
+    "overflow:hidden;clip:rect(0 0 0 0);clip-path:inset(50%);white-space:nowrap"
+)
+"""Inline style of a text only screen readers read (not drawn on screen nor in print)."""
+
+
+def map_figure(words: Words, exhibit, caption: str, anchor: str | None = None) -> str:
+    """A printed map with its caption and legend.
+
+    The SVG (``role="img"``, which hides its per-district titles) gets an accessible
+    name in the language saying what it shows (:func:`map_name`) and is described by
+    a paragraph only screen readers read, saying the values it draws
+    (:func:`map_values_text`). ``anchor`` makes the paragraph's id unique on the page
+    (a map shown twice: at a checkpoint and in track B); default the map's id.
+    """
+    svg = exhibit.svg
+    described = ""
+    if svg:
+        ident = f"map-{anchor or exhibit.id}-values"
+        svg = name_svg(svg, map_name(words, exhibit), ident)
+        described = (
+            f'<p id="{esc(ident)}" class="map-values" style="{VISUALLY_HIDDEN}">'
+            f"{esc(map_values_text(words, exhibit))}</p>"
+        )
     return (
         f'<figure class="map" data-map="{esc(exhibit.id)}"><figcaption>{esc(caption)}</figcaption>'
-        f"{exhibit.svg}{legend_html(words, exhibit)}</figure>"
+        f"{svg}{described}{legend_html(words, exhibit)}</figure>"
     )
+
+
+def map_name(words: Words, exhibit) -> str:
+    """The accessible name of a printed map in the language: the figure, the units it
+    is mapped by, the hazard and the unit of its values ("Map of average annual
+    displacement by district, river flood (people per year; modelled estimate)").
+    Not escaped."""
+    about = exhibit.about
+    unit = words.common(f"units.{exhibit.unit}")
+    if about.get("kind") == "shelters":
+        return words.common("map_alt.name_sites", unit=unit)
+    hazard = about["hazard"]
+    figure_key = f"map_alt.figures.{hazard}_{about['figure']}"
+    if not words.has_common(figure_key):
+        figure_key = f"map_alt.figures.{about['figure']}"
+    future = data_label(words, about.get("future", ""))
+    figure = words.common(figure_key, future=future)
+    if "t" in about:
+        figure = words.common("map_alt.band", figure=figure, t=about["t"])
+    hazard_key = next(
+        (k for k in (f"map_alt.hazards.{hazard}", f"hazard_names.{hazard}") if words.has_common(k)),
+        None,
+    )
+    return words.common(
+        "map_alt.name",
+        figure=figure,
+        level=words.common(f"map_alt.level_{about['level']}"),
+        hazard=words.common(hazard_key) if hazard_key else hazard,
+        unit=unit,
+    )
+
+
+READINGS_SHOWN = 3
+"""How many of the highest and of the lowest values a map's text says."""
+
+
+def map_values_text(words: Words, exhibit) -> str:
+    """What a printed map draws, in words: for a choropleth the districts with the
+    :data:`READINGS_SHOWN` highest and lowest values (districts with the same value
+    together, in the order of the map), then those without data; for the shelter map
+    the water drawn under each site. From ``exhibit.readings``, the values the map was
+    drawn from. Not escaped."""
+    separator = words.common("handout.list_separator")
+    if exhibit.about.get("kind") == "shelters":
+        unit = words.common(f"units.{exhibit.unit}")
+        items = [f"{site} {_site_water(words, exhibit, k)}" for site, k in exhibit.readings]
+        return words.common("map_alt.sites", unit=unit, items=separator.join(items))
+    groups: dict = {}
+    missing = []
+    for name, value in exhibit.readings:
+        if math.isfinite(value):
+            groups.setdefault(value, []).append(name)
+        else:
+            missing.append(name)
+    ranked = sorted(groups, reverse=True)
+    highest = ranked[:READINGS_SHOWN]
+    lowest = [v for v in ranked[::-1][:READINGS_SHOWN] if v not in highest]
+
+    def said(values) -> str:
+        return separator.join(f"{', '.join(groups[v])} {words.num(v)}" for v in values)
+
+    parts = [words.common("map_alt.highest", items=said(highest))] if highest else []
+    if lowest:
+        parts.append(words.common("map_alt.lowest", items=said(lowest)))
+    if missing:
+        label = words.common("handout.label_separator")
+        parts.append(f"{words.common('legend.no_data')}{label}{', '.join(missing)}.")
+    return " ".join(parts)
+
+
+def _site_water(words: Words, exhibit, k: int) -> str:
+    if k < 0:
+        return words.common("legend.no_data")
+    if k == 0:
+        return words.common("legend.zero")
+    _, key, args = exhibit.legend[k - 1]
+    return _legend_text(words, key, args)
 
 
 _FICTIONAL_TAG = re.compile(r"\s*\(fictional\)\s*$")
@@ -184,7 +294,9 @@ def _steps(words: Words, module, maps: dict, lang_commands: dict) -> str:
             figure = ""
             if checkpoint.get("map"):
                 exhibit = maps[checkpoint["map"]]
-                figure = map_figure(words, exhibit, words.common("handout.looks_like"))
+                figure = map_figure(
+                    words, exhibit, words.common("handout.looks_like"), f"{step['id']}-{exhibit.id}"
+                )
             check = (
                 f'<div class="checkpoint"><strong>{words.c("handout.checkpoint")}</strong> '
                 f"{words.md('checkpoints.' + step['id'])}{figure}</div>"
