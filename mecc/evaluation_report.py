@@ -101,7 +101,14 @@ def residual_map_svg(frame) -> str:
     ]
     legend = [(colour, text) for _, _, colour, text in DIVERGING_BINS]
     legend.append((diverging_colour(math.nan), "not reported"))
-    return polygon_map_svg(frame.geometry, colours, titles, legend=legend)
+    ratio = frame["log10_ratio"].astype(float)
+    reported = int(ratio.notna().sum())
+    label = (  # the map's accessible name: role="img" hides the zones' titles
+        f"Map of log10(modelled / observed) per zone: {reported} zones reported, the model "
+        f"higher in {int((ratio > 0).sum())} and lower in {int((ratio < 0).sum())}; "
+        f"{len(frame) - reported} not reported; the largest differences are listed below"
+    )
+    return polygon_map_svg(frame.geometry, colours, titles, legend=legend, label=label)
 
 
 def _results_records(run_dir: Path) -> tuple[dict, str | None]:

@@ -364,3 +364,30 @@ def test_evaluate_overwrite_replaces_its_own_output_never_its_observed_table(cas
     result = cli("evaluate", run, "--observed", moved, "--out", out, "--overwrite", *options)
     assert result.exit_code == 2 and "observed.csv, a file this run reads" in result.output
     assert moved.is_file()
+
+
+def test_residual_map_has_an_accessible_name():
+    """The residual map is role="img" (its zones' titles hidden from screen readers): its
+    name counts the zones as the ratios give them."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from mecc.evaluation_report import residual_map_svg
+
+    frame = gpd.GeoDataFrame(
+        {
+            "zone_code": ["A", "B", "C", "D"],
+            "zone_name": ["Alpha", "Beta", "Gamma", "Delta"],
+            "observed": [10.0, 100.0, 5.0, float("nan")],
+            "modelled": [20.0, 50.0, 5.0, 7.0],
+            "log10_ratio": [np.log10(21 / 11), np.log10(51 / 101), 0.0, float("nan")],
+        },
+        geometry=[box(k, 0, k + 1, 1) for k in range(4)],
+        crs="EPSG:4326",
+    )
+    svg = residual_map_svg(frame)
+    assert 'role="img"' in svg
+    assert (
+        'aria-label="Map of log10(modelled / observed) per zone: 3 zones reported, the model '
+        'higher in 1 and lower in 1; 1 not reported; the largest differences are listed below"'
+    ) in svg
