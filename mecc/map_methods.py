@@ -20,7 +20,14 @@ from pathlib import Path
 
 from mecc.errors import ConfigError, DataError
 
-__all__ = ["curve_name", "curve_text", "generator_text", "method_records"]
+__all__ = [
+    "curve_name",
+    "curve_text",
+    "generator_text",
+    "method_records",
+    "range_kinds",
+    "range_words",
+]
 
 CURVE_LOCALE_FILE = Path(__file__).resolve().parent / "locales" / "curves.yaml"
 GENERATOR_LOCALE_FILE = Path(__file__).resolve().parent / "locales" / "generators.yaml"
@@ -131,6 +138,65 @@ def _variants(variants: dict, central) -> dict:
         if found["evidence"]:  # a built-in curve: its grade and source
             out[variant].update(evidence=found["evidence"], source=found["source"])
     return out
+
+
+def range_kinds(summary: dict) -> dict:
+    """What the ranges of one hazard's figures span, from its entry of summary.json.
+
+    The run says it in its own keys: ``range_note`` (the ``_low`` / ``_high`` figures:
+    curve variants, or for sea-level rise the elevation model raised and lowered by 1 m),
+    ``variants`` (the curve variants' names), ``members`` (an event set's ensemble
+    members: ``aad_member_min`` / ``_max``) and ``pmd_bootstrap`` (the 5th and 95th
+    percentiles of the probable maximum displacement over bootstrap resamples:
+    ``pmd_T_p05`` / ``_p95``).
+
+    Returns
+    -------
+    dict
+        ``variants``: ``"dem"`` (the note names the DEM, or a planned-relocation hazard
+        with a range), ``"curves"`` (any other note, curve variants or ``_low`` figure)
+        or None (the summary names no ``_low`` / ``_high`` range; a table that has one
+        anyway is read as curve variants, DESIGN.md); ``members``: the number of members (2 or more)
+        or None; ``bootstrap``: ``{"samples": int or None, "resampled": "members",
+        "events" or None}`` or None.
+    """
+    note = str(summary.get("range_note") or "")
+    given = note or summary.get("variants") or any(str(k).endswith("_low") for k in summary)
+    if not given:
+        variants = None
+    elif "DEM" in note.split() or summary.get("kind") == "relocation":
+        variants = "dem"
+    else:
+        variants = "curves"
+    members = summary.get("members")
+    members = int(members) if isinstance(members, (int, float)) and members >= 2 else None
+    given = summary.get("pmd_bootstrap")
+    bootstrap = None
+    if isinstance(given, dict):
+        samples, resampled = given.get("samples"), given.get("resampled")
+        bootstrap = {
+            "samples": int(samples) if isinstance(samples, (int, float)) else None,
+            "resampled": resampled if resampled in ("members", "events") else None,
+        }
+    return {"variants": variants, "members": members, "bootstrap": bootstrap}
+
+
+def range_words(words: dict, kinds: dict, which: str) -> str:
+    """What a range spans, in the map's words (plain text; ``kinds``: :func:`range_kinds`).
+
+    ``which``: ``variants`` (a figure's ``_low`` / ``_high``), ``change`` (a future's
+    change: with the low and with the high variants), ``members`` or ``bootstrap``.
+    """
+    if which == "bootstrap":
+        given = kinds.get("bootstrap") or {}
+        key = f"range_kind_bootstrap_{given.get('resampled')}"
+        if given.get("samples") and key in words:
+            return words[key].format(samples=given["samples"])
+        return words["range_kind_bootstrap"]
+    if which == "members":
+        return words["range_kind_members"]
+    kind = kinds.get("variants") or "curves"
+    return words[f"range_kind_{'change_' if which == 'change' else ''}{kind}"]
 
 
 def curve_text(source, lang: str) -> str:

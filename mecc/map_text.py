@@ -5,6 +5,13 @@ futures) goes through :func:`esc` here, so a zone named ``<img src=x onerror=ale
 is shown as text wherever Leaflet inserts it as HTML, and one named ``{{ 7*7 }}`` as
 itself (folium parses rendered output as a Jinja template again).
 Labels come from ``mecc/locales/maps.yaml``; nothing is written in one language here.
+
+A figure with a range is shown as its central value, marked "central", then each range
+with what it spans, named from the run's summary.json (:func:`mecc.map_methods.range_kinds`):
+curve variants or, for sea-level rise, the DEM raised and lowered by 1 m (``_low`` /
+``_high``), an event set's ensemble members and its bootstrap 5th-95th percentiles of the
+probable maximum displacement (``_p05`` / ``_p95``), and a future's change under the low
+and the high variants. Sendai B-1 per zone comes from :mod:`mecc.map_sendai`.
 """
 
 from __future__ import annotations
@@ -16,7 +23,15 @@ import re
 import numpy as np
 
 from mecc.map_data import NODATA_FILL, ZERO_COLOUR, Numbers
-from mecc.map_methods import curve_name, curve_text, generator_text, method_records
+from mecc.map_methods import (
+    curve_name,
+    curve_text,
+    generator_text,
+    method_records,
+    range_kinds,
+    range_words,
+)
+from mecc.map_sendai import B1_PARTS, _sendai_table, sendai_b1, sendai_b1_parts  # noqa: F401
 from mecc.risk import STANDARD_RETURN_PERIODS
 from mecc.sendai import per_100k
 
@@ -166,11 +181,22 @@ class Text:
             f'<p class="mecc-badge">{self.w("modelled_notice")}</p></div>'
         )
 
-    def _range(self, row, figure) -> str:
-        low, high = row.get(f"{figure}_low"), row.get(f"{figure}_high")
-        if finite(low) and finite(high):
-            return "<br>" + self.w("aad_range", low=self.number(low), high=self.number(high))
-        return ""
+    def _range(self, row, figure, kind, ends=("low", "high")) -> str:
+        """A line break and the range of ``figure`` in ``row`` (its ``_low`` / ``_high``,
+        or the ``ends`` given, e.g. ``p05`` / ``p95``) saying what it spans (``kind``:
+        :func:`mecc.map_methods.range_words`); "" when the row has no finite range, or
+        one of 0 to 0 (as the site popups)."""
+        low, high = (row.get(f"{figure}_{end}") for end in ends)
+        if not (finite(low) and finite(high)) or low == high == 0:  # 0 to 0: no news
+            return ""
+        text = self.w("range_of", low=self.number(low), high=self.number(high), kind=kind)
+        return f'<br><span class="mecc-range" data-figure="{esc(figure)}_{ends[0]}">{text}</span>'
+
+    def _central(self, value, spread) -> str:
+        """``value`` marked as the central one when ``spread`` (its ranges) is not empty."""
+        if not spread:
+            return value
+        return f'{value} <span class="mecc-central">({self.w("central")})</span>{spread}'
 
     def hazard_popups(
         self, rows, names, hazard_id, summary, headline, b1, b1_parts=None
@@ -183,6 +209,8 @@ class Text:
         """
         b1_parts = b1_parts or {}
         kind, hazard = summary.get("kind", ""), self.hazard_text(hazard_id, summary)
+        kinds = range_kinds(summary)  # what each range spans, from summary.json
+        variants, boot = (range_words(self.words, kinds, k) for k in ("variants", "bootstrap"))
         out = []
         for (code, row), name in zip(rows.iterrows(), names, strict=True):
             if code != "__outside__" and not finite(row.get("population", 0.0)):  # no cell
@@ -198,24 +226,27 @@ class Text:
             extra = ""
             if kind in ("events", "return_periods"):
                 text = f"{_value('aad', self.num(row.get('aad')))} {self.w('unit_people_year')}"
-                text += self._range(row, "aad")
+                spread = self._range(row, "aad", variants)
                 if finite(row.get("aad_member_median")):
-                    text += "<br>" + self.w(
+                    spread += "<br>" + self.w(
                         "aad_members",
                         median=self.number(row["aad_member_median"]),
                         low=self.number(row.get("aad_member_min"), "?"),
                         high=self.number(row.get("aad_member_max"), "?"),
                     )
-                cells.append((self.w("aad"), text))
+                cells.append((self.w("aad"), self._central(text, spread)))
                 headline_value = row.get("aad")
                 head = self.w("pmd_maps" if kind == "return_periods" else "pmd_events")
                 extra = f'<tr><th colspan="2" scope="rowgroup">{head}</th></tr>'
-                for t in STANDARD_RETURN_PERIODS:
-                    value = _value(f"pmd_{t}", self.num(row.get(f"pmd_{t}")))
+                for t in STANDARD_RETURN_PERIODS:  # curve variants and bootstrap p05-p95
+                    spread = self._range(row, f"pmd_{t}", variants)
+                    spread += self._range(row, f"pmd_{t}", boot, ("p05", "p95"))
+                    value = self._central(_value(f"pmd_{t}", self.num(row.get(f"pmd_{t}"))), spread)
                     extra += f'<tr><th scope="row">{self.w("years", t=t)}</th><td>{value}</td></tr>'
             elif headline:
                 headline_value = row.get(headline)
-                text = _value(headline, self.num(headline_value)) + self._range(row, headline)
+                spread = self._range(row, headline, variants)
+                text = self._central(_value(headline, self.num(headline_value)), spread)
                 cells.append((self.w(headline), text))  # the figure as a row label
             else:
                 headline_value = None
@@ -249,8 +280,16 @@ class Text:
         return self.w(f"{plain}_only", parts=" + ".join(parts), reason=reason)
 
     def future_popups(self, rows, names, hazard_id, summary, label) -> list[str]:
-        """The popup of every zone for one future of one hazard (futures.csv rows)."""
+        """The popup of every zone for one future of one hazard (futures.csv rows).
+
+        The baseline and the future with their range (``baseline_low`` ... ``future_high``:
+        the low and the high variants), and the change with the change under each variant
+        (``future_low - baseline_low`` to ``future_high - baseline_high``, as the training
+        handouts compute it), each range named from the hazard's summary.
+        """
         out, hazard = [], self.hazard_text(hazard_id, summary)
+        kinds = range_kinds(summary)
+        variants, change = (range_words(self.words, kinds, k) for k in ("variants", "change"))
         for (code, row), name in zip(rows.iterrows(), names, strict=True):
             figure = self.w(f"figure_{row.get('figure') or 'aad'}")
             # blank population: a unit without a cell (a table without the column: known)
@@ -259,13 +298,22 @@ class Text:
                 note = f'<tr><td colspan="2">{self.w("no_cells_popup")}</td></tr>'
                 out.append(self._popup(name, cells + [(self.w("future"), esc(str(label)))], note))
                 continue
+            base, then = (
+                self._central(self.num(row.get(k)), self._range(row, k, variants))
+                for k in ("baseline", "future")
+            )
+            ends = {f"change_{e}": _change(row, e) for e in ("low", "high")}
+            spread = self._range(ends, "change", change)
             cells = [
                 (self.w("zone_code"), esc(str(code))),
                 (self.w("hazard"), self.hazard_text(hazard_id, summary)),
                 (self.w("future"), esc(str(label))),
-                (self.w("baseline_value", figure=figure), self.num(row.get("baseline"))),
-                (self.w("future_value", figure=figure), self.num(row.get("future"))),
-                (self.w("change"), _value("change", self.num(row.get("change")))),
+                (self.w("baseline_value", figure=figure), base),
+                (self.w("future_value", figure=figure), then),
+                (
+                    self.w("change"),
+                    self._central(_value("change", self.num(row.get("change"))), spread),
+                ),
                 (self.w("change_pct"), self.num(row.get("change_pct"))),
                 (self.w("population_baseline"), self.num(row.get("population_baseline"))),
                 (self.w("population_future"), self.num(row.get("population_future"))),
@@ -382,8 +430,9 @@ class Text:
                 + (cite([curve_text(v["source"], self.lang)]) if v.get("source") else "")
                 for name, v in record.get("variants", {}).items()
             ]
-            if variants:
+            if variants:  # the range's curves, then what the range is (every range)
                 lines.append(self.filled("method_range", variants="; ".join(variants)))
+            lines += self.range_lines(run, hazard_id, summary)
             lines += [curve("method_damage", d) for d in record.get("damage", [])]
             if record.get("fatality"):
                 lines.append(curve("method_fatality", record["fatality"]))
@@ -404,6 +453,24 @@ class Text:
             items.append(f'<li data-source="{key}">{line}</li>')
         listed = "".join(f"<li>[{k}] {esc(t)}</li>" for k, t in enumerate(references, start=1))
         return "".join(items), listed
+
+    def range_lines(self, run, hazard_id, summary) -> list[str]:
+        """The About panel's lines on what each range of a hazard spans (summary.json)."""
+        kinds, lines = range_kinds(summary), []
+        what = {k: range_words(self.words, kinds, k) for k in ("variants", "change")}
+        if kinds["variants"]:
+            lines.append(self.w(f"method_range_{kinds['variants']}", kind=what["variants"]))
+        if kinds["members"]:
+            kind = range_words(self.words, kinds, "members")
+            lines.append(self.w("method_range_members", kind=kind, members=kinds["members"]))
+        if kinds["bootstrap"]:
+            kind = range_words(self.words, kinds, "bootstrap")
+            lines.append(self.w("method_range_bootstrap", kind=kind))
+        futures = run.summary.get("futures")
+        futures = futures.values() if isinstance(futures, dict) else []
+        if kinds["variants"] and any(hazard_id in (f.get("hazards") or {}) for f in futures):
+            lines.append(self.w("method_range_change", kind=what["change"]))
+        return lines
 
     def filled(self, key, **markup) -> str:
         """A label whose placeholders take markup that is already escaped."""
@@ -457,102 +524,16 @@ class Text:
         return self.w(known[what]) if what in known else esc(what)
 
 
+def _change(row, end) -> float:
+    """The change under the ``end`` (low, high) variants: the row's ``change_<end>``, else
+    ``future_<end> - baseline_<end>`` (NaN without them)."""
+    given = row.get(f"change_{end}")
+    if finite(given):
+        return float(given)
+    future, baseline = row.get(f"future_{end}"), row.get(f"baseline_{end}")
+    return float(future) - float(baseline) if finite(future) and finite(baseline) else np.nan
+
+
 def _value(figure, text) -> str:
     """A figure in a popup, marked so tests and screen readers can find it (text escaped)."""
     return f'<span class="mecc-value" data-figure="{esc(figure)}">{text}</span>'
-
-
-B1_PARTS = ("B-3", "B-4", "B-5")
-"""The components of Sendai B-1 a run can model (B-2, injured or ill, is not)."""
-
-
-def sendai_b1(run, hazard_id) -> dict:
-    """Sendai B-1 per zone for one hazard, when the run folder has it.
-
-    From a ``sendai_b1`` (or ``b1``) column of zones.csv, or else from sendai.csv
-    (``mecc.sendai``): the rows of indicator B-1 for everyone (no breakdown) of the
-    hazard's headline measure — the expected annual value for event sets and
-    return-period maps (per 100,000 per year), the scenario's value for a scenario.
-    """
-    zones = run.zones
-    for column in ("sendai_b1", "b1"):
-        if column in zones.columns:
-            rows = zones[(zones["hazard_id"] == hazard_id) & zones[column].notna()]
-            return dict(zip(rows["zone_code"], rows[column].astype(float), strict=True))
-    rows = _b1_rows(_sendai_table(run), run, hazard_id)
-    if rows is None:
-        return {}
-    import pandas as pd
-
-    values = pd.to_numeric(rows["per_100k"], errors="coerce")
-    return dict(zip(rows["admin_code"], values, strict=True))
-
-
-def sendai_b1_parts(run, hazard_id) -> dict:
-    """The components each zone's Sendai B-1 adds up, from the run's sendai.csv.
-
-    Returns
-    -------
-    dict
-        Zone code -> the components of :data:`B1_PARTS` (in that order) that sendai.csv
-        gives for the zone, hazard, measure and band of its B-1 row (everyone): B-1 is
-        their sum (``mecc.sendai_rows``). Empty when sendai.csv is missing, or when
-        B-1 comes from a zones.csv column (its parts are then not known).
-    """
-    if any(column in run.zones.columns for column in ("sendai_b1", "b1")):
-        return {}
-    table = _sendai_table(run)
-    rows = _b1_rows(table, run, hazard_id)
-    if rows is None:
-        return {}
-    match = ["admin_code", *(c for c in ("measure", "band") if c in table.columns)]
-    keys = {tuple(row) for row in rows[match].itertuples(index=False)}
-    parts: dict = {}
-    for code in B1_PARTS:
-        found = _b1_rows(table, run, hazard_id, code)
-        for row in found[match].itertuples(index=False):
-            if tuple(row) in keys:
-                parts.setdefault(row[0], []).append(code)
-    return {code: tuple(names) for code, names in parts.items()}
-
-
-SENDAI_COLUMNS = frozenset(
-    ("admin_code", "indicator_code", "per_100k", "measure", "band", "hazard_id")
-    + ("breakdown", "sex", "age_group", "disability", "income_group")
-)
-"""The columns of sendai.csv the popups read (B-1 and its parts, for everyone)."""
-
-
-def _sendai_table(run):
-    """sendai.csv's rows of B-1 and its parts, the popups' columns, as text (None without
-    one), read once per run (the popups ask for it per hazard and level) through the
-    run tables' shared reader (:func:`mecc.run_folder.read_sendai_rows`: checked, and a
-    copy a spreadsheet saved with ``;`` and decimal commas reads the same).
-    """
-    cached = getattr(run, "_sendai_rows", False)
-    if cached is not False:
-        return cached
-    from mecc.run_folder import read_sendai_rows
-
-    table = read_sendai_rows(run.run_dir, SENDAI_COLUMNS, ("B-1", *B1_PARTS))
-    run._sendai_rows = table
-    return table
-
-
-def _b1_rows(table, run, hazard_id, indicator="B-1"):
-    """Rows of one indicator for everyone (no breakdown) of the hazard's headline measure
-    (expected annual or scenario); None when the table cannot give them."""
-    if table is None or not {"admin_code", "indicator_code", "per_100k"} <= set(table.columns):
-        return None
-    codes = {indicator, indicator.replace("-", "")}
-    rows = table[table["indicator_code"].str.upper().isin(codes)]
-    if "hazard_id" in rows.columns:
-        rows = rows[rows["hazard_id"] == hazard_id]
-    elif len(run.hazard_ids) > 1:
-        return None
-    if "measure" in rows.columns:
-        rows = rows[rows["measure"].isin({"expected_annual", "scenario"})]
-    for column in ("breakdown", "sex", "age_group", "disability", "income_group"):
-        if column in rows.columns:
-            rows = rows[rows[column] == ""]
-    return rows

@@ -1,0 +1,106 @@
+"""Sendai B-1 per zone for the map's popups, from the run folder.
+
+From a ``sendai_b1`` (or ``b1``) column of zones.csv, else from sendai.csv (read once per
+run, :func:`mecc.run_folder.read_sendai_rows`): the value of each zone and the
+components (B-3, B-4, B-5) it adds up. :mod:`mecc.map_text` words the rows.
+"""
+
+from __future__ import annotations
+
+__all__ = ["B1_PARTS", "sendai_b1", "sendai_b1_parts"]
+
+
+B1_PARTS = ("B-3", "B-4", "B-5")
+"""The components of Sendai B-1 a run can model (B-2, injured or ill, is not)."""
+
+
+def sendai_b1(run, hazard_id) -> dict:
+    """Sendai B-1 per zone for one hazard, when the run folder has it.
+
+    From a ``sendai_b1`` (or ``b1``) column of zones.csv, or else from sendai.csv
+    (``mecc.sendai``): the rows of indicator B-1 for everyone (no breakdown) of the
+    hazard's headline measure — the expected annual value for event sets and
+    return-period maps (per 100,000 per year), the scenario's value for a scenario.
+    """
+    zones = run.zones
+    for column in ("sendai_b1", "b1"):
+        if column in zones.columns:
+            rows = zones[(zones["hazard_id"] == hazard_id) & zones[column].notna()]
+            return dict(zip(rows["zone_code"], rows[column].astype(float), strict=True))
+    rows = _b1_rows(_sendai_table(run), run, hazard_id)
+    if rows is None:
+        return {}
+    import pandas as pd
+
+    values = pd.to_numeric(rows["per_100k"], errors="coerce")
+    return dict(zip(rows["admin_code"], values, strict=True))
+
+
+def sendai_b1_parts(run, hazard_id) -> dict:
+    """The components each zone's Sendai B-1 adds up, from the run's sendai.csv.
+
+    Returns
+    -------
+    dict
+        Zone code -> the components of :data:`B1_PARTS` (in that order) that sendai.csv
+        gives for the zone, hazard, measure and band of its B-1 row (everyone): B-1 is
+        their sum (``mecc.sendai_rows``). Empty when sendai.csv is missing, or when
+        B-1 comes from a zones.csv column (its parts are then not known).
+    """
+    if any(column in run.zones.columns for column in ("sendai_b1", "b1")):
+        return {}
+    table = _sendai_table(run)
+    rows = _b1_rows(table, run, hazard_id)
+    if rows is None:
+        return {}
+    match = ["admin_code", *(c for c in ("measure", "band") if c in table.columns)]
+    keys = {tuple(row) for row in rows[match].itertuples(index=False)}
+    parts: dict = {}
+    for code in B1_PARTS:
+        found = _b1_rows(table, run, hazard_id, code)
+        for row in found[match].itertuples(index=False):
+            if tuple(row) in keys:
+                parts.setdefault(row[0], []).append(code)
+    return {code: tuple(names) for code, names in parts.items()}
+
+
+SENDAI_COLUMNS = frozenset(
+    ("admin_code", "indicator_code", "per_100k", "measure", "band", "hazard_id")
+    + ("breakdown", "sex", "age_group", "disability", "income_group")
+)
+"""The columns of sendai.csv the popups read (B-1 and its parts, for everyone)."""
+
+
+def _sendai_table(run):
+    """sendai.csv's rows of B-1 and its parts, the popups' columns, as text (None without
+    one), read once per run (the popups ask for it per hazard and level) through the
+    run tables' shared reader (:func:`mecc.run_folder.read_sendai_rows`: checked, and a
+    copy a spreadsheet saved with ``;`` and decimal commas reads the same).
+    """
+    cached = getattr(run, "_sendai_rows", False)
+    if cached is not False:
+        return cached
+    from mecc.run_folder import read_sendai_rows
+
+    table = read_sendai_rows(run.run_dir, SENDAI_COLUMNS, ("B-1", *B1_PARTS))
+    run._sendai_rows = table
+    return table
+
+
+def _b1_rows(table, run, hazard_id, indicator="B-1"):
+    """Rows of one indicator for everyone (no breakdown) of the hazard's headline measure
+    (expected annual or scenario); None when the table cannot give them."""
+    if table is None or not {"admin_code", "indicator_code", "per_100k"} <= set(table.columns):
+        return None
+    codes = {indicator, indicator.replace("-", "")}
+    rows = table[table["indicator_code"].str.upper().isin(codes)]
+    if "hazard_id" in rows.columns:
+        rows = rows[rows["hazard_id"] == hazard_id]
+    elif len(run.hazard_ids) > 1:
+        return None
+    if "measure" in rows.columns:
+        rows = rows[rows["measure"].isin({"expected_annual", "scenario"})]
+    for column in ("breakdown", "sex", "age_group", "disability", "income_group"):
+        if column in rows.columns:
+            rows = rows[rows[column] == ""]
+    return rows
