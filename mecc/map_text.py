@@ -108,7 +108,8 @@ def per_100k_denominator(rows) -> tuple[np.ndarray, str]:
     """Per-100,000 denominator of each zone and where it comes from.
 
     The official population (zones.csv ``population_official``) where the run has it for a
-    unit, as in sendai.csv; else the population grid's.
+    unit, as in sendai.csv (an official 0 too, whose rates :func:`mecc.sendai.per_100k`
+    leaves blank); else the population grid's.
 
     Returns
     -------
@@ -124,7 +125,7 @@ def per_100k_denominator(rows) -> tuple[np.ndarray, str]:
     if "population_official" not in rows.columns:
         return grid, "grid"
     official = rows["population_official"].to_numpy(dtype="float64")
-    given = np.isfinite(official) & (official > 0)
+    given = np.isfinite(official) & (official >= 0)  # an official 0 too: its rate blank
     source = "official" if given.all() else "mixed" if given.any() else "grid"
     return np.where(given, official, grid), source
 

@@ -207,3 +207,21 @@ def test_from_census_says_units_without_a_cell_get_blank_figures(tmp_path):
     (note,) = [str(w.message) for w in caught if "hold no cell centre" in str(w.message)]
     assert "gives these units no cell (their figures blank: not known, not 0)" in note
     assert "figures are 0" not in note
+
+
+def test_the_map_takes_an_official_zero_as_the_denominator():
+    """As sendai.csv: the unit's per-100,000 layer value is blank, not a grid-based rate."""
+    import pandas as pd
+
+    from mecc.map_text import per_100k_denominator
+    from mecc.sendai import per_100k
+
+    rows = pd.DataFrame(
+        {"population": [1000.0, 2000.0, 500.0], "population_official": [1200.0, 0.0, np.nan]}
+    )
+    denominator, source = per_100k_denominator(rows)
+    np.testing.assert_array_equal(denominator, [1200.0, 0.0, 500.0])
+    assert source == "mixed"
+    rates = per_100k(np.array([12.0, 20.0, 5.0]), denominator)
+    np.testing.assert_allclose(rates[[0, 2]], [1000.0, 1000.0])
+    assert np.isnan(rates[1])
