@@ -159,6 +159,114 @@ function meccControl(map, id, position) {
 }
 """
 
+PRINT_JS = """
+function meccPrint(map, bounds) {
+  var box = map.getContainer(), root = document.documentElement, saved = null;
+  var MARGIN = 8, GUESS = 680;  // px; GUESS: a box that fits A4 and Letter either way
+  bounds = L.latLngBounds(bounds);
+  var details = document.querySelector('#mecc-title details');
+  if (details) {  // the About panel, expanded below the map in print (mecc-map.css)
+    var about = document.createElement('section');
+    about.className = 'mecc-print-about';
+    about.lang = document.getElementById('mecc-title').lang;
+    Array.prototype.forEach.call(details.childNodes, function (node) {
+      var copy = node.nodeName === 'SUMMARY' ? document.createElement('h2') : node.cloneNode(true);
+      if (node.nodeName === 'SUMMARY') { copy.textContent = node.textContent; }
+      about.appendChild(copy);
+    });
+    box.parentNode.insertBefore(about, box.nextSibling);
+  }
+  function controls() {  // the boxes of the controls shown on the map, in map pixels
+    var frame = box.getBoundingClientRect(), out = [];
+    box.querySelectorAll('.leaflet-control').forEach(function (el) {
+      var r = el.getBoundingClientRect();
+      if (r.width && r.height) {
+        out.push([r.left - frame.left, r.top - frame.top, r.right - frame.left,
+                  r.bottom - frame.top]);
+      }
+    });
+    return out;
+  }
+  function padding(width, height, rects, size) {
+    // [left, top, right, bottom]: the country as large as it goes, clear of every control
+    var sides = [[MARGIN], [MARGIN], [MARGIN], [MARGIN]], best = null;
+    rects.forEach(function (r) {
+      sides[0].push(r[2] + MARGIN); sides[1].push(r[3] + MARGIN);
+      sides[2].push(width - r[0] + MARGIN); sides[3].push(height - r[1] + MARGIN);
+    });
+    sides[0].forEach(function (l) { sides[1].forEach(function (t) {
+      sides[2].forEach(function (r) { sides[3].forEach(function (b) {
+        var w = width - l - r, h = height - t - b;
+        if (w < 1 || h < 1) { return; }
+        var scale = Math.min(w / size.x, h / size.y);
+        var x = l + (w - size.x * scale) / 2, y = t + (h - size.y * scale) / 2;
+        var clear = rects.every(function (c) {
+          return c[0] >= x + size.x * scale || c[2] <= x || c[1] >= y + size.y * scale
+                 || c[3] <= y;
+        });
+        if (clear && (!best || scale > best.scale)) { best = {scale: scale, pad: [l, t, r, b]}; }
+      }); });
+    }); });
+    if (best) { return best.pad; }
+    var top = Math.max.apply(null, sides[1]), bottom = Math.max.apply(null, sides[3]);
+    var room = Math.max(height - 2 * MARGIN, 2) / 2;  // a tiny page: keep half for the map
+    return [MARGIN, Math.min(top, room), MARGIN, Math.min(bottom, room)];
+  }
+  function layout(width, maxHeight) {  // the box that holds the country, and the fit
+    var nw = map.project(bounds.getNorthWest(), 0), se = map.project(bounds.getSouthEast(), 0);
+    var size = L.point(Math.max(se.x - nw.x, 1e-9), Math.max(se.y - nw.y, 1e-9));
+    var rects = controls(), top = MARGIN, bottom = MARGIN;
+    var corner = function (r) { return r[1] < box.clientHeight / 2; };
+    rects.forEach(function (r) {  // below the controls at the top, above those at the bottom
+      if (corner(r)) { top = Math.max(top, r[3] + MARGIN); }
+      else { bottom = Math.max(bottom, box.clientHeight - r[1] + MARGIN); }
+    });
+    var inner = Math.max(width - 2 * MARGIN, 1) * size.y / size.x;
+    var height = Math.min(maxHeight, Math.max(inner + top + bottom, top + bottom + width / 4));
+    box.style.setProperty('--mecc-print-height', Math.floor(height) + 'px');
+    map.invalidateSize({animate: false, pan: false});
+    var pad = padding(box.clientWidth, box.clientHeight, controls(), size);
+    map.fitBounds(bounds, {paddingTopLeft: [pad[0], pad[1]],
+                           paddingBottomRight: [pad[2], pad[3]], animate: false});
+  }
+  function prepare() {
+    if (saved) { return; }
+    saved = {center: map.getCenter(), zoom: map.getZoom(), snap: map.options.zoomSnap};
+    map.options.zoomSnap = 0;  // fill the page, not the nearest whole zoom level
+    root.classList.add('mecc-printing');
+  }
+  function before() {  // screen layout still: fit a box that fits any A4 or Letter page
+    prepare();
+    box.style.setProperty('--mecc-print-width', GUESS + 'px');
+    layout(GUESS, GUESS);
+  }
+  function printing() {  // print layout: the page's own width and height
+    prepare();
+    box.style.removeProperty('--mecc-print-width');
+    box.style.removeProperty('--mecc-print-height');
+    layout(box.clientWidth, box.clientHeight);
+  }
+  function after() {
+    if (!saved) { return; }
+    root.classList.remove('mecc-printing');
+    box.style.removeProperty('--mecc-print-width');
+    box.style.removeProperty('--mecc-print-height');
+    map.options.zoomSnap = saved.snap;
+    map.invalidateSize({animate: false, pan: false});
+    map.setView(saved.center, saved.zoom, {animate: false});
+    saved = null;
+  }
+  window.addEventListener('beforeprint', before);
+  window.addEventListener('afterprint', after);
+  if (window.matchMedia) {  // browsers without beforeprint, and the print layout itself
+    var query = window.matchMedia('print');
+    var changed = function (e) { if (e.matches) { printing(); } else { after(); } };
+    if (query.addEventListener) { query.addEventListener('change', changed); }
+    else if (query.addListener) { query.addListener(changed); }
+  }
+}
+"""
+
 
 class Helpers(MacroElement):
     """The page's small JavaScript helpers, defined once in the document header."""
@@ -172,7 +280,7 @@ class Helpers(MacroElement):
     def __init__(self):
         super().__init__()
         self._name = "MeccHelpers"
-        self.code = HELPERS_JS
+        self.code = HELPERS_JS + PRINT_JS
 
 
 class ZoneData(MacroElement):
@@ -290,7 +398,14 @@ class Legends(MacroElement):
 
 
 class MapSetup(MacroElement):
-    """Title box, attribution, accessible names and the initial view (added last)."""
+    """Title box, attribution, accessible names, the initial view (added last) and printing.
+
+    Printed, the map refits to the page: :data:`PRINT_JS` gives the map a box the width
+    of the page (``beforeprint``: a box any A4 or Letter page holds; the print layout,
+    from ``matchMedia('print')``: the page's own) and fits ``bounds``, the view the map
+    opens on, between the title and the legend; the About panel prints expanded below
+    the map (``mecc-map.css``); the screen view comes back after printing.
+    """
 
     _template = Template(
         """
@@ -306,6 +421,7 @@ class MapSetup(MacroElement):
           control.setAttribute('aria-label', {{ this.layers_label }});
           map.getContainer().setAttribute('aria-label', {{ this.map_label }});
           map.fitBounds({{ this.bounds }}, {animate: false});
+          meccPrint(map, {{ this.bounds }});
         })({{ this._parent.get_name() }});
         {% endmacro %}
         """
