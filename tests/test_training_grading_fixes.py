@@ -448,3 +448,29 @@ def test_a_share_for_a_percent_gets_a_hint():
     result = outcome(make_key("en"), "q8", 0.68)
     assert result["status"] == "wrong" and "68 %" in result["feedback"]
     assert outcome(make_key("en"), "q8", "68 %")["status"] == "right"
+
+
+@pytest.mark.parametrize(
+    "lang, words",
+    [("en", "two sheets of one participant"), ("fr", "deux feuilles d'un même participant")],
+)
+def test_a_sheet_saved_twice_is_refused_not_counted_twice(cli, tmp_path, lang, words):
+    """bob.yaml and Bob.yml (a sheet saved again with the other extension) would be two
+    rows of one participant: refused in one line naming both, nothing written."""
+    key = write_yaml(tmp_path / "answer_key.yaml", make_key(lang))
+    folder = tmp_path / "class"
+    folder.mkdir()
+    write_yaml(folder / "ana.yaml", {**sheet(q1="9,072"), "participant": "Ana", "lang": lang})
+    write_yaml(folder / "bob.yaml", {**sheet(q1="1"), "participant": "Bob", "lang": lang})
+    write_yaml(folder / "Bob.yml", {**sheet(q1="2"), "participant": "Bob", "lang": lang})
+    out = tmp_path / "grades.csv"
+    result = cli("training", "check", "--class", folder, "--key", key, "--out", out)
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Bob.yml" in lines[0] and "bob.yaml" in lines[0], lines
+    assert words in lines[0]
+    assert not out.exists()
+    (folder / "Bob.yml").unlink()  # one sheet each: graded
+    result = cli("training", "check", "--class", folder, "--key", key, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert len(out.read_text(encoding="utf-8-sig").strip().splitlines()) == 3  # header + 2

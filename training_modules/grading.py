@@ -445,8 +445,9 @@ def check_answers(answers=None, key_path=None, class_dir=None, out_path=None, ov
         paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".yaml", ".yml"))
         if not paths:
             raise InputFileError(f"{folder}: no answer sheets (*.yaml) found")
+        twice = _same_participant(paths)
     else:
-        paths = [Path(answers)]
+        paths, twice = [Path(answers)], None
     if out_path is not None:
         out_path = Path(out_path)
         inputs = [("the answer key", key_path)] + [
@@ -454,6 +455,8 @@ def check_answers(answers=None, key_path=None, class_dir=None, out_path=None, ov
         ]
         check_out_path(out_path, inputs, overwrite)
     key = read_key(key_path)
+    if twice:  # a sheet saved twice (bob.yaml, bob.yml): one row
+        raise DataError(say(key, "class_same_participant", first=twice[0], second=twice[1]))
     if class_dir is None:
         grades = [grade(read_sheet(paths[0], key), key, str(paths[0]))]
     else:
@@ -468,6 +471,18 @@ def check_answers(answers=None, key_path=None, class_dir=None, out_path=None, ov
         with staged_file(out_path) as partial:  # whole or not at all, never a shared name
             write_csv(table, partial)
     return grades, table
+
+
+def _same_participant(paths: list) -> tuple[str, str] | None:
+    """The first two sheets of one participant (file names differing only in case or in
+    .yaml / .yml: one row each would count the participant twice), or None."""
+    seen: dict = {}
+    for path in paths:
+        stem = path.stem.casefold()
+        if stem in seen:
+            return seen[stem].name, path.name
+        seen[stem] = path
+    return None
 
 
 def _without_path(note: str, file: str) -> str:
