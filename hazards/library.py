@@ -13,6 +13,12 @@ or generators with parameters, evaluated here:
 - ``emanuel_threshold`` — a step at the wind where that function reaches tau;
 - ``survivors_step`` — 1 minus a fatality rate at or above an intensity threshold;
 - ``damage_states`` — two exclusive curves, damaged-not-destroyed and destroyed.
+
+A family gives one curve per region (``FAMILY_REGION``): the region's parameters are merged
+into every variant's generator, and a region may give its own parameters per variant
+(``variants``: the Kam et al. 2024 cyclone curves' per-region low and high v_half); the
+region's name is the key the library declares (``north_america``), in the title and in
+``mecc curves show``.
 """
 
 from __future__ import annotations
@@ -56,6 +62,8 @@ class CurveEntry:
     calibration_country: str | None
     variants: dict = field(compare=False)
     damage_states: bool = False
+    notes: str = ""
+    parameters: dict = field(default_factory=dict, compare=False)
 
     def curve(self, variant: str = "central") -> Curve:
         """The curve of ``variant`` (not for damage-state entries)."""
@@ -209,32 +217,65 @@ def _with(curve: Curve, **meta) -> Curve:
     return Curve(curve.name, curve.intensity, curve.share, kind=curve.kind, **meta)
 
 
-def _entry(name: str, spec: dict, region_params: dict | None = None) -> CurveEntry:
-    variants = {}
+REGION_KEYS = ("variants", "events", "notes")
+"""Keys of a family region that are not generator parameters: ``variants`` (the region's
+own parameters per variant; a region that has it gets only the variants it names, besides
+``central``), ``events`` (how many values its source gives, for the family's ``notes``) and
+``notes`` (the region's own notes, in place of the family's)."""
+
+
+def _region_generator(generator: dict, region: dict, variant: str) -> dict | None:
+    """A family variant's generator with the region's parameters merged in (the region's
+    per-variant ones last), or None where the region does not give that variant."""
+    own = region.get("variants")
+    if own is not None and variant != "central" and variant not in own:
+        return None
+    base = {k: v for k, v in region.items() if k not in REGION_KEYS}
+    ((kind, params),) = generator.items()
+    return {kind: {**base, **(params or {}), **((own or {}).get(variant) or {})}}
+
+
+def _entry(name: str, spec: dict, region: tuple[str, dict] | None = None) -> CurveEntry:
+    """One library entry; ``region`` is ``(key, parameters)`` of a family's region."""
+    variants, parameters = {}, {}
     damage_states = False
+    own = set((region[1].get("variants") or {}) if region is not None else ())
+    if own - set(spec["variants"]):
+        raise CurveError(
+            f"{name}: the region gives variants {', '.join(sorted(own - set(spec['variants'])))}"
+            f" that the family does not have ({', '.join(spec['variants'])})"
+        )
     for variant, generator in spec["variants"].items():
         generator = dict(generator)
-        if region_params:
-            ((kind, params),) = generator.items()
-            generator = {kind: {**region_params, **(params or {})}}
+        if region is not None:
+            generator = _region_generator(generator, region[1], variant)
+            if generator is None:
+                continue
         label = name if variant == "central" else f"{name}:{variant}"
         built = build_curve(generator, label, spec.get("unit"), source=spec["source"].strip())
         damage_states = isinstance(built, tuple)
         variants[variant] = built
+        parameters[variant] = generator
+    fields, notes = {}, spec.get("notes", "")
+    if region is not None:  # the region as the library declares it (north_america)
+        key, params = region
+        fields = {"region": key, "REGION": key.upper(), "events": params.get("events")}
+        fields.update({v: next(iter(g.values())) for v, g in parameters.items()})
+        notes = params.get("notes") or notes.format(**fields)
     return CurveEntry(
         name=name,
-        title=spec["title"].format(region=name.rsplit("_", 1)[-1])
-        if region_params
-        else spec["title"],
+        title=spec["title"].format(**fields) if region is not None else spec["title"],
         hazard_types=tuple(spec["hazard_types"]),
         unit=spec.get("unit"),
         source=" ".join(spec["source"].split()),
         year=spec.get("year"),
-        region=spec.get("region", name.rsplit("_", 1)[-1] if region_params else "global"),
+        region=spec.get("region", region[0] if region is not None else "global"),
         evidence=spec["evidence"],
         calibration_country=spec.get("calibration_country"),
         variants=variants,
         damage_states=damage_states,
+        notes=" ".join(notes.split()),
+        parameters=parameters,
     )
 
 
@@ -249,7 +290,7 @@ def curve_entries() -> dict[str, CurveEntry]:
     for family, spec in library.get("families", {}).items():
         for region, params in spec["regions"].items():
             name = f"{family}_{region}"
-            entries[name] = _entry(name, spec, params)
+            entries[name] = _entry(name, spec, (region, params))
     return entries
 
 
@@ -291,6 +332,14 @@ def _points_text(curve: Curve, unit: str) -> str:
     )
 
 
+def _parameters_text(generator: dict | None, unit: str) -> str:
+    """An Emanuel variant's parameters, which its sampled points do not show."""
+    params = (generator or {}).get("emanuel")
+    if not params:
+        return ""
+    return f"Emanuel, v_thresh {params['v_thresh']:g} {unit}, v_half {params['v_half']:g} {unit}; "
+
+
 def describe_entries(hazard_type: str | None = None) -> list[str]:
     """One line per built-in curve (for ``mecc curves list``)."""
     lines = [f"{'name':<38} {'evidence':<8} {'variants':<27} hazard types"]
@@ -317,6 +366,8 @@ def describe_entry(name: str) -> list[str]:
     if entry.calibration_country:
         lines.append(f"  calibrated for: {entry.calibration_country} (refused elsewhere)")
     lines.append(f"  source: {entry.source}")
+    if entry.notes:
+        lines.append(f"  notes: {entry.notes}")
     for variant, built in entry.variants.items():
         if entry.damage_states:
             damaged, destroyed = built
@@ -325,5 +376,6 @@ def describe_entry(name: str) -> list[str]:
                 f"  {' ' * len(variant)}  destroyed (B-4): {_points_text(destroyed, entry.unit)}"
             )
         else:
-            lines.append(f"  {variant}: {_points_text(built, entry.unit)}")
+            said = _parameters_text(entry.parameters.get(variant), entry.unit)
+            lines.append(f"  {variant}: {said}{_points_text(built, entry.unit)}")
     return lines

@@ -165,13 +165,21 @@ def test_the_variants_combine_each_components_own_variant(storm_run):
 
 
 def test_single_hazards_keep_their_own_figures(storm_run):
-    """A single hazard beside combined ones: its curve has no variants, so no range."""
+    """A single hazard beside combined ones keeps its own curve's figures and range: the
+    Kam et al. (2024) wp1 v_half, median 52.4 m/s, low / high the largest / smallest of
+    the region's per-event values (78.1 / 31.5 m/s)."""
     wind, _ = _bands()
-    vn = np.maximum(wind - 25.7, 0.0) / (52.4 - 25.7)  # Kam et al. (2024), wp1
     item = _summary(storm_run)["hazards"]["wind_only"]
-    assert "aad_low" not in item and item["curve"] == "tc_emanuel_kam2024_wp1"
-    emanuel = float(FREQUENCY @ (PEOPLE[None] * vn**3 / (1 + vn**3)).sum(axis=(1, 2)))
-    assert item["aad"] == pytest.approx(emanuel, rel=1e-3)  # the library samples the sigmoid
+    assert item["curve"] == "tc_emanuel_kam2024_wp1"
+
+    def emanuel(v_half):
+        vn = np.maximum(wind - 25.7, 0.0) / (v_half - 25.7)
+        return float(FREQUENCY @ (PEOPLE[None] * vn**3 / (1 + vn**3)).sum(axis=(1, 2)))
+
+    # the library samples the sigmoid
+    assert item["aad"] == pytest.approx(emanuel(52.4), rel=1e-3)
+    assert item["aad_low"] == pytest.approx(emanuel(78.1), rel=1e-3)
+    assert item["aad_high"] == pytest.approx(emanuel(31.5), rel=1e-3)
 
 
 def test_sendai_rows_name_every_component_curve_and_the_lowest_grade(storm_run):
