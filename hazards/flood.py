@@ -30,6 +30,17 @@ pass between diagonal neighbours; 4 only across cell edges.
 
 Undeclared nodata: a DEM (or HAND grid) holding heights below -500 m, lower than any
 land on Earth, is refused (:mod:`hazards.heights`, which reads every height grid).
+A HAND grid is a height *above* the drainage, 0 on it and above 0 elsewhere: values
+below -:data:`HAND_TOLERANCE_M` (-0.01 m) are refused (a DEM or a depth given as HAND
+would flood closed depressions as drainage and give depths deeper than ``h``); values
+between -0.01 m and 0 are float noise of a HAND computation and read as 0.
+
+What is cited: the written grid's tags hold the ``model`` and the sources of its
+method (:data:`CITATIONS`): HAND after Rennó et al. (2008) and Nobre et al. (2011);
+the priority-flood of :func:`mecc.kernels.height_above_drainage` after Barnes, Lehman
+and Mulla (2014), cited only when HAND is computed from a river mask; the water-level
+fill's connectivity rule (4 or 8 neighbours, joined to the sources, no bathtub) after
+Poulter and Halpin (2008). manifest.json's ``generated`` and the map's sources list them.
 """
 
 from __future__ import annotations
@@ -52,13 +63,37 @@ from mecc.kernels import flood_fill_below, height_above_drainage, sample_nearest
 from mecc.raster_file import RasterFile
 
 __all__ = [
+    "CITATIONS",
+    "HAND_TOLERANCE_M",
     "LOWEST_GROUND_M",
+    "MODELS",
     "compute_hand",
     "default_sea",
     "flood_depth",
     "flood_depths_by_return_period",
     "write_flood",
 ]
+
+
+HAND_TOLERANCE_M = 0.01
+"""HAND values below minus this (m) are refused; those between it and 0 read as 0."""
+
+MODELS = {
+    "water_level": "connected water level: depth = level - ground in the cells the water "
+    "reaches from its sources through lower ground (no bathtub)",
+    "hand": "height above nearest drainage: depth = h - HAND in the cells the water reaches "
+    "from the drainage through cells with HAND below h",
+}
+"""The ``model`` tag of a flood grid, by method."""
+
+CITATIONS = {
+    "connectivity_source": "Poulter & Halpin (2008), Int. J. Geogr. Inf. Sci. 22:167-182",
+    "hand_source": "Rennó et al. (2008), Remote Sens. Environ. 112:3469-3481; "
+    "Nobre et al. (2011), J. Hydrol. 404:13-29",
+    "priority_flood_source": "Barnes, Lehman & Mulla (2014), Comput. Geosci. 62:117-127",
+}
+"""The method sources a flood grid's tags cite: the connectivity rule of the water-level
+fill; HAND; the priority-flood that computes HAND from a river mask."""
 
 
 # ------------------------------------------------------------------- validation
@@ -93,6 +128,21 @@ def _surface(values, shape, name: str) -> np.ndarray:
     if array.shape != tuple(shape):
         raise DataError(f"{name}: shape {array.shape} does not match the grid {tuple(shape)}")
     return array
+
+
+def _check_hand(surface: np.ndarray, name: str) -> None:
+    """Refuse heights below -:data:`HAND_TOLERANCE_M` in a given HAND grid (in place:
+    those between it and 0 become 0). HAND is >= 0: below it, a DEM or a depth grid?"""
+    with np.errstate(invalid="ignore"):
+        low = surface < -HAND_TOLERANCE_M
+        if low.any():
+            raise DataError(
+                f"{name}: height above drainage down to {float(np.nanmin(surface)):g} m "
+                f"({int(low.sum())} cell(s) below -{HAND_TOLERANCE_M:g} m); HAND is 0 on the "
+                "drainage and above 0 elsewhere, never negative: give a HAND grid, not a DEM "
+                "or a depth"
+            )
+        surface[surface < 0] = 0.0
 
 
 def _mask(values, shape, name: str) -> np.ndarray:
@@ -174,6 +224,7 @@ def _prepare(dem, grid, *, mode, hand, river, sources, connectivity, names=None,
         else:
             surface = _surface(hand, shape, "hand")
             surface[nodata] = np.nan
+            _check_hand(surface, names.get("hand", "hand"))
         nodata = nodata | np.isnan(surface)
         if sources is not None:
             seeds = _mask(sources, shape, "sources")
@@ -224,7 +275,8 @@ def flood_depth(
     channel_height : float, optional
         HAND method: water height above the channel (>= 0), with ``hand`` or ``river``.
     hand : array-like, optional
-        Height above nearest drainage per cell (NaN nodata).
+        Height above nearest drainage per cell (NaN nodata), >= 0: values below
+        -:data:`HAND_TOLERANCE_M` are refused (:class:`DataError`), those above it read as 0.
     river : array-like of bool, optional
         River cells; used to compute HAND when ``hand`` is not given, and as sources.
     sources : array-like of bool, optional
@@ -351,7 +403,9 @@ def write_flood(
     beyond the DEM are nodata, never a water source, so the depths do not depend on the
     output extent. ``return_period`` (years), when the grid is one of a set, is recorded
     in the ``parameters`` tag. A DEM or HAND file with heights below -500 m (undeclared
-    nodata, :data:`LOWEST_GROUND_M`) is refused. Nothing is written when anything fails,
+    nodata, :data:`LOWEST_GROUND_M`) is refused, and so is a HAND file with heights below
+    -0.01 m (:data:`HAND_TOLERANCE_M`). The tags record the ``model`` and the sources of
+    its method (:data:`CITATIONS`). Nothing is written when anything fails,
     nothing over an input, and over an existing file only with ``overwrite`` when mecc wrote it.
     """
     mode = _mode(water_level, channel_height)
@@ -404,7 +458,7 @@ def write_flood(
                 units["hand"] = unit or "m (no unit stated)"
             else:
                 arrays[key] = read_on_grid(source, grid, resampling, key)
-    names = {"dem": f"the DEM {dem_path}"}
+    names = {"dem": f"the DEM {dem_path}", "hand": f"the HAND grid {hand_path}, band 1"}
     if sources_path is not None:
         names["sources"] = f"the sources mask {sources_path}"
     surface, seeds, nodata, connectivity = _prepare(
@@ -416,7 +470,10 @@ def write_flood(
         sources_rule = (
             "sources mask" if sources_path else "sea: nodata or < 0 cells joined to the DEM's edge"
         )
-        described = {"water_level_m": level}
+        described = {
+            "water_level_m": level,
+            "connectivity_source": CITATIONS["connectivity_source"],
+        }
         text = f"Water depth for a water level of {level:g} m (DEM datum), connected to {sources_rule}."
     else:
         method = "height above nearest drainage"
@@ -426,12 +483,16 @@ def write_flood(
         described = {
             "channel_height_m": level,
             "hand": "grid" if hand_path else "priority-flood from the river mask",
+            "hand_source": CITATIONS["hand_source"],
         }
+        if not hand_path:  # HAND computed here: the priority-flood's source too
+            described["priority_flood_source"] = CITATIONS["priority_flood_source"]
         text = f"Water depth for {level:g} m above the channel (HAND), connected to the river."
     if return_period is not None:
         described["return_period_years"] = return_period
         text = f"{return_period:g}-year flood. {text}"
     parameters = {
+        "model": MODELS[mode],
         "method": method,
         **described,
         "sources": sources_rule,

@@ -63,6 +63,13 @@ def target_grid(like=None, bounds=None, resolution=None, crs="EPSG:4326") -> Gri
         Cell size in ``crs`` units.
     crs : str
         CRS of ``bounds`` (default WGS 84 longitude/latitude).
+
+    Raises
+    ------
+    mecc.errors.ConfigError
+        Bad bounds or resolution, and bounds that look like degrees in a projected
+        ``crs`` (all within ±180/±90 and the box under 1 km on both sides, see
+        :func:`_refuse_degrees_in_metres`).
     """
     import rasterio
     from affine import Affine
@@ -104,6 +111,8 @@ def target_grid(like=None, bounds=None, resolution=None, crs="EPSG:4326") -> Gri
                 f"--bounds: LEFT {left:g} to RIGHT {right:g} spans {right - left:g} degrees of "
                 "longitude, more than the 360 of the whole globe"
             )
+    else:
+        _refuse_degrees_in_metres(crs, (left, bottom, right, top))
     width = math.ceil((right - left) / resolution - 1e-9)
     height = math.ceil((top - bottom) / resolution - 1e-9)
     if width * height > MAX_CELLS:
@@ -111,6 +120,43 @@ def target_grid(like=None, bounds=None, resolution=None, crs="EPSG:4326") -> Gri
             f"--bounds and --resolution make {width} x {height} cells; check the resolution's units"
         )
     return GridSpec(crs, Affine(resolution, 0, left, 0, -resolution, top), width, height)
+
+
+SMALLEST_PROJECTED_SIDE_M = 1000.0
+"""A projected grid whose four bounds all lie within ±180 (x) and ±90 (y) and whose
+sides are both shorter than this (m) is refused: degrees given in a projected CRS."""
+
+
+def _refuse_degrees_in_metres(crs, bounds) -> None:
+    """Refuse ``bounds`` that look like longitudes and latitudes in a projected ``crs``.
+
+    The rule: the CRS's axes are a length (metres, feet, kilometres), LEFT and RIGHT lie
+    within -180..180 and BOTTOM and TOP within -90..90, and the box is smaller than
+    :data:`SMALLEST_PROJECTED_SIDE_M` on both sides. Such a grid is a few metres wide at
+    the CRS's false origin (in UTM, 500 km west of the zone, outside it): the wind or
+    shaking computed there is not the place meant. A real grid of that CRS is larger, or
+    lies beyond 180 units of the origin (UTM eastings are 166,000-834,000 m).
+    """
+    import pyproj
+
+    try:
+        axis = pyproj.CRS.from_user_input(crs).axis_info[0]
+    except (pyproj.exceptions.CRSError, IndexError):
+        return
+    to_m = axis.unit_conversion_factor
+    if not to_m or axis.unit_name in ("degree", "radian", "grad"):
+        return
+    left, bottom, right, top = bounds
+    if not (max(abs(left), abs(right)) <= 180 and max(abs(bottom), abs(top)) <= 90):
+        return
+    wide, high = (right - left) * to_m, (top - bottom) * to_m
+    if wide >= SMALLEST_PROJECTED_SIDE_M or high >= SMALLEST_PROJECTED_SIDE_M:
+        return
+    raise ConfigError(
+        f"--bounds {left:g} {bottom:g} {right:g} {top:g} look like degrees, but the unit of "
+        f"{crs} is the {axis.unit_name}: the grid would be {wide:.3g} x {high:.3g} m; give "
+        f"the bounds in {crs}'s unit ({axis.unit_name}), or --crs EPSG:4326 for degrees"
+    )
 
 
 def _geographic(crs) -> bool:
