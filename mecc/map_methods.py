@@ -226,9 +226,18 @@ def curve_text(source, lang: str) -> str:
 
 
 def curve_name(name, lang: str) -> str:
-    """A name the toolkit gives a curve (``permanent inundation``) in ``lang`` (plain
-    text; ``names`` of ``mecc/locales/curves.yaml``), any other name as written."""
-    return _curve_locale()["names"].get(str(name), {}).get(lang, str(name))
+    """A name the toolkit gives a curve (``permanent inundation``, or a run file's curve
+    named for its shape: ``step at 1 m``) in ``lang`` (plain text; ``names`` and
+    ``shapes`` of ``mecc/locales/curves.yaml``), any other name as written."""
+    name = str(name)
+    locale = _curve_locale()
+    if name in locale["names"]:
+        return locale["names"][name].get(lang, name)
+    for pattern, texts in locale["shapes"]:
+        found = pattern.fullmatch(name)
+        if found and lang in texts:
+            return texts[lang].format(**found.groupdict())
+    return name
 
 
 def generator_text(text, lang: str) -> str:
@@ -303,7 +312,8 @@ def _templates(where: Path, section: str, entries) -> dict:
 
 @functools.cache
 def _curve_locale() -> dict:
-    """curves.yaml as ``{"sources": {English source: {lang: text}}, "names": {...}}``."""
+    """curves.yaml as ``{"sources": {English source: {lang: text}}, "names": {...},
+    "shapes": [(pattern of the English name, {lang: template}), ...]}``."""
     where = CURVE_LOCALE_FILE
     table = _read_locale(where, "sources and names")
     sources = _templates(where, "sources", table.get("sources"))
@@ -312,4 +322,12 @@ def _curve_locale() -> dict:
         if not isinstance(entry, dict):
             raise ConfigError(f"{where}: names.{name}: one text per language is expected")
         names[str(name)] = {lang: str(text) for lang, text in entry.items()}
-    return {"sources": sources, "names": names}
+    shapes = []
+    for kind, entry in (table.get("shapes") or {}).items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("en"), str):
+            raise ConfigError(f"{where}: shapes.{kind}: one text per language, en first")
+        pattern = re.escape(entry["en"])
+        for key, group in (("a", ".+?"), ("b", ".+?"), ("n", r"\d+")):
+            pattern = pattern.replace(re.escape("{" + key + "}"), f"(?P<{key}>{group})")
+        shapes.append((re.compile(pattern), {lang: str(t) for lang, t in entry.items()}))
+    return {"sources": sources, "names": names, "shapes": shapes}
