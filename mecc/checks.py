@@ -125,7 +125,7 @@ def validate_run(path, report: ValidationReport | None = None) -> ValidationRepo
                 )
                 if any(p is not None for p in protection):
                     report.lines.append(
-                        f"hazard {hazard.id}: protection standard {hazard.protection_rp}"
+                        f"hazard {hazard.id}: protection standard {_years(hazard.protection_rp)}"
                     )
                 message = period_check(hazard, population.year)
                 if message:
@@ -474,3 +474,15 @@ def write_template(
         encoding="utf-8",
     )
     return path
+
+
+def _years(protection) -> str:
+    """A protection standard as the report says it: ``50 years``, or per unit ``per unit
+    (12 units, 5-100 years)``."""
+    if not isinstance(protection, dict):
+        return f"{float(protection):g} years"
+    given = [float(p) for p in protection.values() if p is not None]
+    if not given:
+        return "per unit (none given)"
+    span = f"{min(given):g}" if min(given) == max(given) else f"{min(given):g}-{max(given):g}"
+    return f"per unit ({len(given)} unit{'s' if len(given) != 1 else ''}, {span} years)"

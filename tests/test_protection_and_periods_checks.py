@@ -231,3 +231,26 @@ def test_protection_zone_codes_without_zones_name_the_run_file(tmp_path, cli):
         "the finest zone level; the run has no zones (one national unit, DJI): give one "
         "number of years"
     )
+
+
+@pytest.mark.parametrize(
+    "protection, said",
+    [
+        (50, "hazard fl: protection standard 50 years"),
+        (37.5, "hazard fl: protection standard 37.5 years"),
+    ],
+)
+def test_validate_reports_the_standard_in_years(tmp_path, cli, protection, said):
+    """The report line names the standard as years (it read 5000.0, the raw value)."""
+    run_file = _djibouti_case(tmp_path / "case", DJI_MAPS, protection=protection)
+    result = cli("validate", run_file)
+    assert result.exit_code == 0, result.stdout
+    assert said in result.stdout
+
+
+def test_the_report_wording_of_standards_per_unit():
+    from mecc.checks import _years
+
+    assert _years(5000.0) == "5000 years"
+    assert _years({"A": 5.0, "B": 100.0, "C": None}) == "per unit (2 units, 5-100 years)"
+    assert _years({"A": 20.0}) == "per unit (1 unit, 20 years)"
