@@ -389,7 +389,7 @@ def _run_country(
                     # mecc validate's checks on the engine's pictures; people without data
                     seen = shown.get(h.id) or dict(enumerate(result.previews.get(h.id, ())))
                     for message in (
-                        run_checks.plausibility_warnings(h, seen)
+                        run_checks.plausibility_warnings(h, seen, grid)
                         # values above the range outside the analysis grid only, as validate
                         + checks.file_peak_warnings(h, grid, _picture_peak(h, seen))
                         + run_checks.no_data_warnings(h, tab, people)

@@ -47,7 +47,7 @@ samples as ``mecc validate`` does (a decimated read of a tiled file decodes ever
 about 0.2 s for this many values)."""
 
 
-def plausibility_warnings(hazard, pictures: dict | None) -> list[str]:
+def plausibility_warnings(hazard, pictures: dict | None, grid=None) -> list[str]:
     """The plausibility warnings of ``mecc validate`` for one hazard set of a run.
 
     Parameters
@@ -58,6 +58,10 @@ def plausibility_warnings(hazard, pictures: dict | None) -> list[str]:
         ``{band position: picture}`` of the set, on the analysis grid in the hazard
         type's unit, each pixel the largest value of its cells (NaN where every cell is
         missing), as the engine keeps them (:mod:`mecc.previews`); None when it kept none.
+    grid : mecc.grid.GridSpec, optional
+        The analysis grid: files sampled without pictures (a combined set's components,
+        a run that kept none) are sampled on it, with the file's own peak named when it
+        alone is implausible, as ``mecc validate`` does.
 
     Returns
     -------
@@ -67,11 +71,12 @@ def plausibility_warnings(hazard, pictures: dict | None) -> list[str]:
         checked.
     """
     if hazard.components:
-        return _sampled_warnings(hazard, [part for part in hazard.components if is_checked(part)])
+        checked = [part for part in hazard.components if is_checked(part)]
+        return _sampled_warnings(hazard, checked, grid)
     if not is_checked(hazard):
         return []
     if not pictures:
-        return _sampled_warnings(hazard, [hazard])
+        return _sampled_warnings(hazard, [hazard], grid)
     files: dict[int, tuple] = {}
     for position, (source, band) in enumerate(hazard.layers):
         label = getattr(source, "label", str(source))
@@ -89,9 +94,10 @@ def plausibility_warnings(hazard, pictures: dict | None) -> list[str]:
     return sample_warnings(hazard, list(files.values()))
 
 
-def _sampled_warnings(hazard, parts) -> list[str]:
+def _sampled_warnings(hazard, parts, grid=None) -> list[str]:
     """The validator's samples of ``parts`` (the set itself, or a combined set's
-    components) when their files are small, else one note naming them."""
+    components) when their files are small, on the analysis grid ``grid`` as
+    :func:`mecc.checks.plausibility_warnings` samples them, else one note naming them."""
     from mecc import checks
 
     files = [pair for part in parts for pair in bands_by_file(part.layers)]
@@ -100,7 +106,7 @@ def _sampled_warnings(hazard, parts) -> list[str]:
         for source, bands in files
     )
     if values <= SAMPLE_BUDGET:
-        return [message for part in parts for message in checks.plausibility_warnings(part)]
+        return [m for part in parts for m in checks.plausibility_warnings(part, grid)]
     names = ", ".join(getattr(source, "label", str(source)) for source, _ in files)
     return [
         f"hazards.{hazard.id}: the values of {names} were not checked for plausibility on "

@@ -307,3 +307,44 @@ def test_a_run_records_an_inline_step_as_step_at_1_m(tmp_path):
     assert set(sendai["curve"]) == {"step at 1 m"}
     assert manifest["parameters"]["hazards"]["rf"]["curve"]["name"] == "step at 1 m"
     assert not any(".curve" in str(v) for v in summary["hazards"]["rf"].values())
+
+
+def test_a_combined_hazard_s_components_are_checked_on_the_grid_as_validate_does(tmp_path):
+    """A combined hazard's components have no pictures: the run samples their files, on
+    the analysis grid as validate does, and names a file implausible only outside it in
+    the same words (it sampled the whole file, the old rule)."""
+    depth = _depth_cm(peak_west=62.0, peak_on_grid=31.0)
+    folder = tmp_path / "case"
+    run_file = _case(folder, depth)
+    config = yaml.safe_load(Path(run_file).read_text(encoding="utf-8"))
+    write_raster(folder / "w10.tif", np.full(depth.shape, 20.0), transform=HAZARD_TRANSFORM)
+    write_raster(folder / "w100.tif", np.full(depth.shape, 30.0), transform=HAZARD_TRANSFORM)
+    config["hazards"] = [
+        {
+            "id": "storm",
+            "type": "tropical_cyclone",
+            "combine": "max",
+            "components": [
+                {
+                    "type": "coastal_flood",
+                    "return_periods": {10: "d10.tif", 100: "d100.tif"},
+                    "curve": "flood_step_1m",
+                },
+                {
+                    "type": "tropical_cyclone",
+                    "return_periods": {10: "w10.tif", 100: "w100.tif"},
+                    "curve": "tc_emanuel_kam2024_wp1",
+                },
+            ],
+        }
+    ]
+    Path(run_file).write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    on_grid = float(depth[:, WEST:].max())
+
+    validated = _reach(validate_run(run_file).warnings)
+    recorded = _reach(_run(run_file, tmp_path / "out")["warnings"])
+
+    assert len(recorded) == 1, recorded
+    assert recorded == validated
+    assert "values reach 62 m (" in recorded[0] and "in the file" in recorded[0]
+    assert f"though at most {on_grid:g} m on the analysis grid" in recorded[0]
