@@ -19,9 +19,8 @@ import geopandas as gpd
 import pytest
 
 from mecc.maps import build_map
-from tests.conftest import in_ci
+from tests.test_maps import CHROMIUM, browser  # noqa: F401 - the shared Chromium fixture
 
-CHROMIUM = Path("/usr/bin/chromium")
 MM = 96 / 25.4  # CSS px per mm
 MARGIN_MM = 10
 PAGES_MM = {"A4": (210, 297), "Letter": (215.9, 279.4)}
@@ -66,27 +65,6 @@ RECORD = (
 
 
 @pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        if in_ci():
-            pytest.fail("CI must install Debian's chromium (.ci/run does)")
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if in_ci():
-            pytest.fail("CI must install playwright (the test extras)")
-        pytest.skip("playwright is not installed (pip install -e '.[test]')")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
 def maps(demo_folder, tmp_path_factory) -> dict[str, Path]:
     """The demo's own map.html (English, as ``mecc demo`` wrote it), and French and Spanish."""
     out = tmp_path_factory.mktemp("print")
@@ -106,7 +84,7 @@ def zones(demo_folder) -> dict[str, str]:
 class Opened:
     """The map in a 1366×768 window, with page errors and non-file requests recorded."""
 
-    def __init__(self, browser, path: Path):
+    def __init__(self, browser, path: Path):  # noqa: F811 - the fixture's value
         self.errors: list[str] = []
         self.requests: list[str] = []
         self.context = browser.new_context(viewport={"width": 1366, "height": 768})
@@ -126,7 +104,7 @@ class Opened:
 
 
 @pytest.fixture
-def open_map(browser):
+def open_map(browser):  # noqa: F811
     opened = []
 
     def open_(path):
@@ -246,7 +224,7 @@ PROBE = (
 )
 
 
-def test_headless_chromium_print_to_pdf(browser, maps, zones, tmp_path):
+def test_headless_chromium_print_to_pdf(browser, maps, zones, tmp_path):  # noqa: F811
     """The facilitator's command: ``chromium --headless --print-to-pdf`` of the demo map."""
     page = maps["en"].read_text(encoding="utf-8")
     assert page.rstrip().endswith("</html>")
