@@ -21,6 +21,7 @@ from openpyxl import load_workbook
 from mecc.run import run_country
 from mecc.sendai_groups import attribute_labels, normalised_name
 from tests._run_inputs import basic_case, write_run
+from tests.test_sendai_input_fixes import scenario_case
 
 ATTRIBUTES = {  # name in the run file -> (disability, income_group) expected
     "disability": ("with_disability", ""),
@@ -38,17 +39,8 @@ UNLABELLED_NOTE = "its name is not read as a Sendai disaggregation class"
 
 
 def _scenario(folder, **hazard) -> dict:
-    data = basic_case(folder)
-    data["hazards"] = [
-        {
-            "id": "sc",
-            "type": "river_flood",
-            "intensity": "rp100.tif",
-            "scenario": "test flood",
-            "curve": "flood_step_1m",
-            **hazard,
-        }
-    ]
+    data = scenario_case(folder)  # one scenario flood, rp100.tif
+    data["hazards"][0].update(hazard)
     return data
 
 
