@@ -12,7 +12,12 @@
   folder the batch has to itself gets the marker :data:`mecc.outputs.OUTPUT_MARKER`
   when the batch starts, holding the rows of the runs finished so far). Run again into
   that folder with the files that did not finish, a batch lists the earlier runs too in
-  its batch.csv (their rows as recorded; a run run again replaces its row). A folder
+  its batch.csv (their rows as recorded; a run run again replaces its row). The marker
+  also names the runs the batch started: one whose folder is in place without a row
+  (stopped after the run moved its folder into place, before the batch recorded it)
+  gets its row back from its own manifest.json, and a run folder the batch did not start,
+  or made from another run file, is never listed. A stopped batch's interruption
+  carries the line :func:`stop_report` writes (runs kept, run files still to run). A folder
   holding files of the user's gets no marker, and is never replaced: the messages say
   which run folders to move to run them again there;
 - with ``overwrite``, an earlier batch folder is replaced as a whole: the new batch is
@@ -30,7 +35,7 @@ import os
 import re
 import time
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -47,7 +52,14 @@ from mecc.outputs import (
     write_problem,
 )
 
-__all__ = ["BATCH_COMMAND", "WARNING_TEXTS", "BatchResult", "batch_row", "run_batch"]
+__all__ = [
+    "BATCH_COMMAND",
+    "WARNING_TEXTS",
+    "BatchResult",
+    "batch_row",
+    "run_batch",
+    "stop_report",
+]
 
 BATCH_COMMAND = "run batch"
 """The command the marker of a batch folder names (``mecc run`` with several run files)."""
@@ -64,11 +76,13 @@ _STAGED = re.compile(r"\.(batch\.csv|\.?mecc-output\.json)\.partial(-\d+-[0-9a-f
 
 @dataclass
 class BatchResult:
-    """Several runs: one row per run file, and the worst exit code."""
+    """Several runs: one row per run file, and the worst exit code; ``earlier``: the rows
+    batch.csv lists before them, of runs an earlier, stopped batch of the folder ran."""
 
     out_dir: Path
     rows: list
     exit_code: int
+    earlier: list = field(default_factory=list)
 
 
 def run_batch(
@@ -110,10 +124,7 @@ def run_batch(
     """
     out_dir = Path(out_dir)
     stems = [Path(p).stem for p in config_paths]
-    if len(set(stems)) != len(stems):
-        raise ConfigError(
-            "run files in one batch need different file names (their folders are named after them)"
-        )
+    _refuse_same_names(config_paths, stems)
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputExistsError(f"{out_dir}: exists and is not a folder")
     occupied = out_dir.is_dir() and any(out_dir.iterdir())
@@ -131,45 +142,155 @@ def run_batch(
         "block_shape": block_shape,
         "with_map": with_map,
     }
-    full_outs = [_absolute(out_dir / stem) for stem in stems]  # where each run is once in place
-    with folder as root:
-        outs = [root / stem for stem in stems]
-        marker = folder.marker if isinstance(folder, _DirectFolder) else _Marker(root, True)
-        marker.rows = list(earlier)
-        done: dict = {}
+    batch = _Batch(config_paths, out_dir, stems, earlier)
+    if isinstance(folder, _DirectFolder):  # the marker written as the batch starts
+        folder.marker.rows, folder.marker.runs = list(earlier), batch.runs
+    try:
+        with folder as root:
+            if isinstance(folder, _DirectFolder):
+                batch.marker = folder.marker
+            else:  # a staging folder (--overwrite): the marker goes with it
+                batch.marker = _Marker(root, True)
+                batch.marker.runs = batch.runs
+            rows = batch.run(root, options, progress, jobs, dask)
+            batch.write_table(root, rows)
+    except KeyboardInterrupt as error:  # Ctrl-C, SIGTERM: the message says what was kept
+        in_place = isinstance(folder, _DirectFolder)
+        listed = not in_place or folder.marker.owned
+        with suppress(AttributeError):  # an exception that takes no attributes: nothing said
+            error.batch_stop = stop_report(
+                out_dir, config_paths, batch.done, in_place=in_place, listed=listed
+            )
+        raise
+    folder.commit()
+    return BatchResult(out_dir, rows, max(row["exit_code"] for row in rows), earlier)
 
-        def note(index: int, row: dict) -> None:  # a finished run, recorded at once
-            done[index] = _as_written(row, config_paths[index], full_outs[index])
-            marker.rows = earlier + [done[k] for k in sorted(done)]
-            marker.write()
 
+def _refuse_same_names(config_paths, stems) -> None:
+    """Two run files of one batch with the same name (their folders would clash): one
+    line naming both files and the name."""
+    seen: dict = {}
+    for path, stem in zip(config_paths, stems, strict=True):
+        if stem in seen:
+            raise ConfigError(
+                f"{seen[stem]} and {path}: run files in one batch need different file names "
+                f"(their folders are named after them; both would be {stem}/)"
+            )
+        seen[stem] = path
+
+
+class _Batch:
+    """The runs of one batch, recorded in the marker of its folder as each ends."""
+
+    def __init__(self, config_paths, out_dir: Path, stems, earlier: list):
+        self.config_paths = list(config_paths)
+        self.out_dir = out_dir
+        self.stems = list(stems)
+        self.earlier = list(earlier)
+        self.full_outs = [_absolute(out_dir / stem) for stem in stems]  # once in place
+        self.runs = [  # what the marker names as started (a resumed batch checks them)
+            {"run_file": _absolute(path), "out_dir": full}
+            for path, full in zip(config_paths, self.full_outs, strict=True)
+        ]
+        self.done: dict = {}  # index -> row as written, as each run ends
+        self.marker = _Marker(out_dir, False)
+
+    def note(self, index: int, row: dict) -> None:
+        """A finished run, recorded in the marker at once."""
+        self.done[index] = _as_written(row, self.config_paths[index], self.full_outs[index])
+        self.marker.rows = self.earlier + [self.done[k] for k in sorted(self.done)]
+        self.marker.write()
+
+    def run(self, root: Path, options: dict, progress, jobs: int, dask) -> list:
+        """The rows of this batch's runs; the ``runs`` bar is updated as each ends."""
+        outs = [root / stem for stem in self.stems]
+        total = len(outs)
         if jobs > 1 or dask is not None:
             from mecc.cluster import run_rows
 
-            rows = run_rows(config_paths, outs, options, jobs=jobs, dask=dask, on_row=note)
-        else:
-            rows = []
-            for number, (path, out) in enumerate(zip(config_paths, outs, strict=True)):
+            def noted(index: int, row: dict) -> None:
+                self.note(index, row)
                 if progress:
-                    progress("runs", number, len(outs))
-                rows.append(batch_row(path, out, {**options, "progress": progress}))
-                note(number, rows[-1])
+                    progress("runs", len(self.done), total)
+
             if progress:
-                progress("runs", len(outs), len(outs))
-        for row, stem in zip(rows, stems, strict=True):  # where the run is once in place
-            row["out_dir"] = str(out_dir / stem)
+                progress("runs", 0, total)
+            paths = self.config_paths
+            return run_rows(paths, outs, options, jobs=jobs, dask=dask, on_row=noted)
+        rows = []
+        for number, (path, out) in enumerate(zip(self.config_paths, outs, strict=True)):
+            if progress:
+                progress("runs", number, total)
+            rows.append(batch_row(path, out, {**options, "progress": progress}))
+            self.note(number, rows[-1])
+        if progress:
+            progress("runs", total, total)
+        return rows
+
+    def write_table(self, root: Path, rows: list) -> None:
+        """batch.csv: the earlier rows, then this batch's, each run where it is in place."""
+        for row, stem in zip(rows, self.stems, strict=True):
+            row["out_dir"] = str(self.out_dir / stem)
             _warn_again(row)
         written = [
             _as_written(row, path, full)
-            for row, path, full in zip(rows, config_paths, full_outs, strict=True)
+            for row, path, full in zip(rows, self.config_paths, self.full_outs, strict=True)
         ]
         make_folder(root)  # a file where the folder must be: one line
         with staged_file(root / "batch.csv") as staging:
-            write_csv(pd.DataFrame(earlier + written, columns=list(written[0])), staging)
-        marker.rows = earlier + written
-        marker.write()  # not beside files of the user's
-    folder.commit()
-    return BatchResult(out_dir, rows, max(row["exit_code"] for row in rows))
+            frame = pd.DataFrame(self.earlier + written, columns=list(written[0]))
+            write_csv(frame, staging)
+        self.marker.rows = self.earlier + written
+        self.marker.write()  # not beside files of the user's
+
+
+SHOWN = 5
+"""How many run folders or run files a stopped batch's message names (then "and N more")."""
+
+
+def _some(names) -> str:
+    names = [str(name) for name in names]
+    more = f" and {len(names) - SHOWN} more" if len(names) > SHOWN else ""
+    return ", ".join(names[:SHOWN]) + more
+
+
+def stop_report(out_dir, config_paths, done: dict, *, in_place: bool, listed: bool = True) -> str:
+    """What a stopped batch kept and what is left to run, for its interrupt message.
+
+    ``done`` maps the index of each run recorded so far to its row; a run whose folder
+    is in place counts as kept even when its row was not recorded yet. With
+    ``in_place`` false (``--overwrite``: the batch was written into a staging folder),
+    nothing is kept and the earlier folder is as it was. ``listed``: the folder has a
+    batch's marker (a resumed batch lists the kept runs in its batch.csv).
+    """
+    out_dir = Path(out_dir)
+    if not in_place:
+        return (
+            f"with --overwrite a batch replaces {out_dir} only once all its runs have "
+            f"ended, so {out_dir} is as it was; run the batch again to replace it"
+        )
+    kept, left = [], []
+    for index, path in enumerate(config_paths):
+        stem = Path(path).stem
+        if made_by(out_dir / stem) == "run":
+            kept.append(stem)
+        elif index in done and done[index].get("exit_code"):
+            left.append(f"{path} (failed, exit {done[index]['exit_code']})")
+        else:
+            left.append(str(path))
+    said = (
+        f"kept {len(kept)} finished run{'s' if len(kept) != 1 else ''} in {out_dir}: {_some(kept)}"
+        if kept
+        else f"no run had finished in {out_dir}"
+    )
+    if not left:
+        return f"{said} (every run had finished; batch.csv was not written)"
+    files = "file" if len(left) == 1 else "files"
+    listing = " (its batch.csv then lists every run)" if listed else ""
+    return (
+        f"{said}; still to run: {len(left)} run {files}, {_some(left)}: run them with "
+        f"--out {out_dir} to finish the batch{listing}"
+    )
 
 
 def _absolute(path) -> str:
@@ -206,15 +327,57 @@ def _earlier_rows(out_dir: Path, stems) -> list:
         return []
     if not isinstance(marker, dict) or marker.get("command") != BATCH_COMMAND:
         return []
-    rows = marker.get("rows")
-    return [
+    here = Path(_absolute(out_dir))
+
+    def listed(rows) -> list:  # the dicts naming a run folder of this batch folder
+        return [
+            row
+            for row in (rows if isinstance(rows, list) else [])
+            if isinstance(row, dict)
+            and Path(str(row.get("out_dir", ""))).parent == here
+            and Path(str(row.get("out_dir"))).name not in stems
+        ]
+
+    rows = [
         row
-        for row in (rows if isinstance(rows, list) else [])
-        if isinstance(row, dict)
-        and Path(str(row.get("out_dir", ""))).parent == Path(_absolute(out_dir))
-        and Path(str(row.get("out_dir"))).name not in stems
-        and (row.get("exit_code") != 0 or Path(str(row.get("out_dir"))).is_dir())
+        for row in listed(marker.get("rows"))
+        if row.get("exit_code") != 0 or Path(str(row["out_dir"])).is_dir()
     ]
+    recorded = {Path(str(row["out_dir"])).name for row in rows}
+    for run in listed(marker.get("runs")):
+        name = Path(str(run["out_dir"])).name
+        row = None if name in recorded else _row_of_folder(here / name, run.get("run_file"))
+        if row is not None:
+            rows.append(row)
+            recorded.add(name)
+    return rows
+
+
+def _row_of_folder(folder: Path, run_file) -> dict | None:
+    """The row of a run an earlier batch started and that ended, its folder in place,
+    without its row being recorded (the batch was stopped in between): from the run's
+    manifest.json, status ok (a run folder appears only once the run is complete).
+    None unless ``folder`` is a complete run folder of mecc made from ``run_file``."""
+    if not isinstance(run_file, str) or made_by(folder) != "run":
+        return None
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        made_from = Path(manifest["run_file_dir"], manifest["run_file"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if _absolute(made_from) != _absolute(run_file):  # another run's folder: not this batch's
+        return None
+    warned = manifest.get("warnings")
+    seconds = (manifest.get("timings_seconds") or {}).get("total")
+    return {
+        "run_file": _absolute(run_file),
+        "out_dir": str(folder),
+        "status": "ok",
+        "exit_code": 0,
+        "message": "",
+        "warnings": len(warned) if isinstance(warned, list) else 0,
+        "seconds": seconds if isinstance(seconds, int | float) else float("nan"),
+    }
 
 
 def batch_row(path, out_dir, options: dict) -> dict:
@@ -340,12 +503,19 @@ def _files_read(config_paths) -> list:
     return found
 
 
-def _write_marker(folder: Path, rows=()) -> None:
+def _write_marker(folder: Path, rows=(), runs=()) -> None:
     """Mark ``folder`` as a batch folder of mecc (so ``--overwrite`` may replace it), with
-    the rows of the runs finished so far (a resumed batch lists them in its batch.csv)."""
+    the rows of the runs finished so far (a resumed batch lists them in its batch.csv)
+    and the runs the batch started (``run_file``, ``out_dir``: one that ended without
+    its row, stopped in between, gets its row back from its manifest on resume)."""
     from mecc import __version__
 
-    marker = {"created_by": f"mecc {__version__}", "command": BATCH_COMMAND, "rows": list(rows)}
+    marker = {
+        "created_by": f"mecc {__version__}",
+        "command": BATCH_COMMAND,
+        "rows": list(rows),
+        "runs": list(runs),
+    }
     with staged_file(folder / OUTPUT_MARKER) as staging:  # never half-written (a Ctrl-C)
         staging.write_text(json.dumps(marker, default=str), encoding="utf-8")
 
@@ -358,10 +528,11 @@ class _Marker:
         self.folder = Path(folder)
         self.owned = owned
         self.rows: list = []
+        self.runs: list = []
 
     def write(self) -> None:
         if self.owned and self.folder.is_dir():
-            _write_marker(self.folder, self.rows)
+            _write_marker(self.folder, self.rows, self.runs)
 
 
 class _DirectFolder:

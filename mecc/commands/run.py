@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -133,21 +135,61 @@ def run_command(
         "with_map": not no_map,
     }
     quiet = ctx.obj["quiet"]
-    with dask_client(dask_address) if dask_address else _no_client() as client:
-        if client is not None and not quiet:
-            click.echo(f"Dask dashboard: {client.dashboard_link}", err=True)
-        with StageBars(bars_wanted(quiet)) as bars:
-            if len(run_files) == 1:
-                single = {
-                    **options,
-                    "dask": client,
-                    "chunk_shape": (chunk_size, chunk_size) if chunk_size else None,
-                }
-                _run_one(run_files[0], out_dir, single, bars, quiet, as_json)
-                return
-            batch = {**options, "jobs": jobs, "dask": client}
-            exit_code = _run_many(list(run_files), out_dir, batch, bars, quiet, as_json)
+    if len(run_files) > 1 and bars_wanted(quiet):  # a person watching: say it once
+        _note_jobs_on_few_cores(jobs)
+    try:
+        with dask_client(dask_address) if dask_address else _no_client() as client:
+            if client is not None and not quiet:
+                click.echo(f"Dask dashboard: {client.dashboard_link}", err=True)
+            with StageBars(bars_wanted(quiet)) as bars:
+                if len(run_files) == 1:
+                    single = {
+                        **options,
+                        "dask": client,
+                        "chunk_shape": (chunk_size, chunk_size) if chunk_size else None,
+                    }
+                    _run_one(run_files[0], out_dir, single, bars, quiet, as_json)
+                    return
+                batch = {**options, "jobs": jobs, "dask": client}
+                exit_code = _run_many(list(run_files), out_dir, batch, bars, quiet, as_json)
+    except KeyboardInterrupt as error:
+        if not getattr(error, "batch_stop", None):  # a single run: the command line says it
+            raise
+        click.echo(_stopped_batch_line(error), err=True)
+        ctx.exit(128 + int(getattr(error, "signum", signal.SIGINT)))
     ctx.exit(exit_code)
+
+
+def _note_jobs_on_few_cores(jobs: int) -> None:
+    """One line when ``--jobs`` asks for as many runs at once as a small machine has
+    cores: each run already keeps every core busy, and each process starts cold."""
+    cores = os.cpu_count() or 1
+    if jobs > 1 and cores <= 2 and jobs >= cores:
+        click.echo(
+            f"note: --jobs {jobs} on a machine of {cores} core{'s' if cores != 1 else ''}: "
+            "a run alone already uses every core, so runs one after another (no --jobs) "
+            "are usually faster here",
+            err=True,
+        )
+
+
+def _stopped_batch_line(error: KeyboardInterrupt) -> str:
+    """The one line of a batch stopped by Ctrl-C or SIGTERM: what was left half-written
+    (as the command line says it for any command), which runs were kept and which run
+    files are still to run (``error.batch_stop``, from :func:`mecc.batch.run_batch`)."""
+    signum = getattr(error, "signum", signal.SIGINT)
+    left = [str(path) for path in getattr(error, "left_behind", ())]
+    if left:  # a process that did not end in time: say what it left, never "nothing"
+        more = f" and {len(left) - 3} more" if len(left) > 3 else ""
+        said = (
+            "outputs are moved into place only when complete, but these hidden folders of "
+            f"unfinished runs could not be removed: {', '.join(left[:3])}{more} (delete "
+            "them; they are never taken for results)"
+        )
+    else:
+        said = "outputs are moved into place only when complete, so nothing was left half-written"
+    name = signal.Signals(signum).name
+    return f"interrupted ({name}): stopped before the end; {said}; {error.batch_stop}"
 
 
 def _refuse_idle_options(files: int, jobs: int, dask_address, chunk_size) -> None:
@@ -224,11 +266,11 @@ def _run_many(run_files, out_dir, options, bars, quiet, as_json) -> int:
                 "batch_csv": str(batch.out_dir / "batch.csv"),
                 "exit_code": batch.exit_code,
                 "runs": runs,
+                "earlier_runs": list(batch.earlier),  # listed first in batch.csv
             }
         )
     elif not quiet:
-        ok = sum(row["exit_code"] == 0 for row in batch.rows)
-        click.echo(f"wrote {batch.out_dir / 'batch.csv'} ({ok} of {len(batch.rows)} runs ok)")
+        click.echo(f"wrote {batch.out_dir / 'batch.csv'} ({_counted(batch)})")
         for row in batch.rows:
             if row["exit_code"] == 0:
                 click.echo(f"  {row['out_dir']}")
@@ -236,6 +278,17 @@ def _run_many(run_files, out_dir, options, bars, quiet, as_json) -> int:
             else:
                 click.echo(f"  {row['run_file']}: {row['status']} (exit {row['exit_code']})")
     return batch.exit_code
+
+
+def _counted(batch) -> str:
+    """The runs batch.csv lists and how many ended well: "2 of 3 runs ok", or with the
+    rows of an earlier, stopped batch "4 runs listed, 4 ok: 2 earlier, 2 now"."""
+    ok = sum(row["exit_code"] == 0 for row in batch.rows)
+    if not batch.earlier:
+        return f"{ok} of {len(batch.rows)} runs ok"
+    before = sum(row.get("exit_code") == 0 for row in batch.earlier)
+    listed = len(batch.earlier) + len(batch.rows)
+    return f"{listed} runs listed, {ok + before} ok: {before} earlier, {ok} now"
 
 
 def _naming(run_file: str, message: str) -> str:
