@@ -147,6 +147,9 @@ class _Group(click.Group):
                     "outputs are moved into place only when complete, so nothing was left "
                     "half-written"
                 )
+            # a batch adds the runs it kept and the run files still to run (mecc.batch)
+            batch = getattr(error, "batch_stop", None)
+            said += f"; {batch}" if batch else ""
             click.echo(
                 f"interrupted ({signal.Signals(signum).name}): stopped before the end; {said}",
                 err=True,

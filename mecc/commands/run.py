@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -137,26 +136,20 @@ def run_command(
     quiet = ctx.obj["quiet"]
     if len(run_files) > 1 and bars_wanted(quiet):  # a person watching: say it once
         _note_jobs_on_few_cores(jobs)
-    try:
-        with dask_client(dask_address) if dask_address else _no_client() as client:
-            if client is not None and not quiet:
-                click.echo(f"Dask dashboard: {client.dashboard_link}", err=True)
-            with StageBars(bars_wanted(quiet)) as bars:
-                if len(run_files) == 1:
-                    single = {
-                        **options,
-                        "dask": client,
-                        "chunk_shape": (chunk_size, chunk_size) if chunk_size else None,
-                    }
-                    _run_one(run_files[0], out_dir, single, bars, quiet, as_json)
-                    return
-                batch = {**options, "jobs": jobs, "dask": client}
-                exit_code = _run_many(list(run_files), out_dir, batch, bars, quiet, as_json)
-    except KeyboardInterrupt as error:
-        if not getattr(error, "batch_stop", None):  # a single run: the command line says it
-            raise
-        click.echo(_stopped_batch_line(error), err=True)
-        ctx.exit(128 + int(getattr(error, "signum", signal.SIGINT)))
+    with dask_client(dask_address) if dask_address else _no_client() as client:
+        if client is not None and not quiet:
+            click.echo(f"Dask dashboard: {client.dashboard_link}", err=True)
+        with StageBars(bars_wanted(quiet)) as bars:
+            if len(run_files) == 1:
+                single = {
+                    **options,
+                    "dask": client,
+                    "chunk_shape": (chunk_size, chunk_size) if chunk_size else None,
+                }
+                _run_one(run_files[0], out_dir, single, bars, quiet, as_json)
+                return
+            batch = {**options, "jobs": jobs, "dask": client}
+            exit_code = _run_many(list(run_files), out_dir, batch, bars, quiet, as_json)
     ctx.exit(exit_code)
 
 
@@ -171,25 +164,6 @@ def _note_jobs_on_few_cores(jobs: int) -> None:
             "are usually faster here",
             err=True,
         )
-
-
-def _stopped_batch_line(error: KeyboardInterrupt) -> str:
-    """The one line of a batch stopped by Ctrl-C or SIGTERM: what was left half-written
-    (as the command line says it for any command), which runs were kept and which run
-    files are still to run (``error.batch_stop``, from :func:`mecc.batch.run_batch`)."""
-    signum = getattr(error, "signum", signal.SIGINT)
-    left = [str(path) for path in getattr(error, "left_behind", ())]
-    if left:  # a process that did not end in time: say what it left, never "nothing"
-        more = f" and {len(left) - 3} more" if len(left) > 3 else ""
-        said = (
-            "outputs are moved into place only when complete, but these hidden folders of "
-            f"unfinished runs could not be removed: {', '.join(left[:3])}{more} (delete "
-            "them; they are never taken for results)"
-        )
-    else:
-        said = "outputs are moved into place only when complete, so nothing was left half-written"
-    name = signal.Signals(signum).name
-    return f"interrupted ({name}): stopped before the end; {said}; {error.batch_stop}"
 
 
 def _refuse_idle_options(files: int, jobs: int, dask_address, chunk_size) -> None:
