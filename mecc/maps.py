@@ -388,7 +388,12 @@ class _Page:
             if bands:
                 self.notes.append(w("grids_missing", hazard=hazard_id))
             return
-        breaks = class_breaks(np.concatenate([g[1].ravel() for g in grids]), 6)
+        everything = np.concatenate([g[1].ravel() for g in grids])
+        breaks = (  # MMI by its classes (VI: 5.5 to 6.5), other intensities by quantiles
+            _intensity_class_breaks(everything)
+            if summary.get("type") == "earthquake"
+            else class_breaks(everything, 6)
+        )
         scheme = PALETTES["water" if summary.get("type") in FLOOD_TYPES else "other"]
         colours = palette(scheme, len(breaks) + 1, start=0.15, stop=1.0)
         layers = []
@@ -541,3 +546,18 @@ def _finish(page: str, title: str, lang: str) -> str:
         '<meta http-equiv="content-type" content="text/html; charset=UTF-8" />', "", 1
     )
     return page.replace("<html>", f'<html lang="{lang}">', 1)
+
+
+def _intensity_class_breaks(values) -> list[float]:
+    """Class edges of intensities on a scale of classes (MMI: class k is [k - 0.5,
+    k + 0.5), so "MMI VI" is 5.5 to 6.5): the half-unit edges within the values."""
+    values = np.asarray(values, dtype="float64")
+    values = values[np.isfinite(values) & (values > 0)]
+    if values.size == 0:
+        return []
+    low, high = float(values.min()), float(values.max())
+    return [
+        k + 0.5
+        for k in range(int(np.floor(low - 0.5)), int(np.ceil(high)))
+        if low < k + 0.5 <= high
+    ]
