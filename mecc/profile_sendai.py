@@ -22,9 +22,10 @@ __all__ = ["PROFILE_INDICATORS", "SendaiFigure", "read_sendai", "sendai_table"]
 
 esc = html.escape
 
-PROFILE_INDICATORS = ("B-1", "B-3", "B-4", "B-5")
-"""Sendai indicators a profile page shows (the whole table: sendai.xlsx): B-1 and the
-three parts it adds up (B-1 = B-3 + B-4 + B-5, people directly affected)."""
+PROFILE_INDICATORS = ("A-2", "B-1", "B-3", "B-4", "B-5")
+"""Sendai indicators a profile page shows (the whole table: sendai.xlsx): deaths (A-2,
+where the run has a valid fatality model), B-1 and the three parts it adds up
+(B-1 = B-3 + B-4 + B-5, people directly affected)."""
 
 _EVERYONE = ("breakdown", "sex", "age_group", "disability", "income_group")  # empty: everyone
 _VALUES = ("value_number", "value", "people", "count")  # the first one a file has
@@ -88,7 +89,7 @@ def read_sendai(path: Path) -> dict:
     """``{admin_code: [SendaiFigure]}`` from sendai.csv (the label's words come from
     the locale: :meth:`ProfileText.sendai_label`).
 
-    The layout of ``mecc.sendai``: B-1, B-3, B-4 and B-5 (``PROFILE_INDICATORS``; the
+    The layout of ``mecc.sendai``: A-2, B-1, B-3, B-4 and B-5 (``PROFILE_INDICATORS``; the
     displacement figures are the profile's own) for everyone (empty ``breakdown`` and
     sex / age / disability / income columns), expected annual values and scenarios,
     with the hazard, whether the value is per year (expected annual) and its range

@@ -228,3 +228,45 @@ def test_blank_ranges_and_unknown_figures_stay_as_they_are(demo_folder, tmp_path
     assert shown["B-3 (river_flood_years, per year)"][1]["text"] == (
         "561 (range 244–771, curve variants)"
     )
+
+
+def test_a_profile_shows_deaths_where_the_run_models_them(tmp_path):
+    """A-2 (deaths, where the run has a fatality model) is in sendai.csv and on the page,
+    its value the table's (the earthquake analyst found it missing from profiles)."""
+    import numpy as np
+
+    from mecc.run import run_country
+    from tests._run_inputs import basic_case, write_run
+    from tests.conftest import write_raster
+
+    data = basic_case(tmp_path / "case")
+    write_raster(tmp_path / "case" / "mmi.tif", np.array([[5.0, 6.0, 7.0, 8.0]] * 4))
+    data["hazards"] = [
+        {
+            "id": "eq",
+            "type": "earthquake",
+            "intensity": "mmi.tif",
+            "scenario": "test earthquake",
+            "curve": {
+                "survivors_step": {
+                    "threshold": 5.5,
+                    "fatality": {"model": "lognormal", "theta": 11, "beta": 0.2},
+                }
+            },
+        }
+    ]
+    run = tmp_path / "run"
+    run_country(write_run(tmp_path / "case", data), run, with_map=False)
+    table = pd.read_csv(run / "sendai.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    deaths = table[
+        (table["indicator_code"] == "A-2")
+        & (table["breakdown"] == "")
+        & (table["admin_code"] == "B")
+        & table["unit"].str.startswith("people")
+    ]
+    assert len(deaths) == 1, table["indicator_code"].unique()
+    page = _tables(build_profiles(run, zones=["B"]))["B"]
+    shown = {r[0]["text"]: r for r in page["rows"] if r}
+    people = shown["A-2 (eq)"][1]["text"]
+    value = float(deaths["value_number"].iloc[0])
+    assert value > 0 and people.startswith(ProfileText("en").number(value))
