@@ -31,6 +31,7 @@ __all__ = [
     "AVERAGING",
     "GUST_FACTORS",
     "HAZARD_TYPES",
+    "GROUND_MOTION_SPELLINGS",
     "TEN_TO_ONE_MINUTE",
     "UNIT_FACTORS",
     "MAX_EVENT_FREQUENCY",
@@ -38,8 +39,11 @@ __all__ = [
     "averaging_factor",
     "check_frequencies",
     "file_unit",
+    "foreign_advice",
+    "foreign_unit",
     "get_hazard_type",
     "grid_unit",
+    "known_unit",
     "spelled_unit",
     "unit_factor",
 ]
@@ -70,6 +74,12 @@ class HazardType:
         Whether a flooded-fraction grid may accompany the intensity.
     averaging : str or None
         Wind averaging period of the canonical unit (wind hazards only).
+    hard_range : tuple of float or None
+        Intensities outside which a value is no value of the measure at all, in ``unit``
+        (MMI: the scale's classes I-XII, [0.5, 12.5) as class k is [k - 0.5, k + 0.5)):
+        a grid holding such values on the analysis grid is refused
+        (:func:`mecc.checks.sample_warnings`). None where the bound is one of plausibility
+        only (a depth of 60 m, a wind of 130 m/s: ``valid_range``, warned about).
     """
 
     name: str
@@ -83,6 +93,7 @@ class HazardType:
     default_curve: str
     flood_type: bool = False
     averaging: str | None = None
+    hard_range: tuple[float, float] | None = None
 
 
 _FLOOD = {"measure": "water depth", "unit": "m", "exposure_threshold": 0.1, "flood_type": True}
@@ -148,6 +159,7 @@ HAZARD_TYPES = {
             hip_code="GH0101",
             hip_code_2020="GH0001",
             default_curve="eq_mmi6_survivors",
+            hard_range=(0.5, 12.5),
         ),
         HazardType(
             "sea_level_rise",
@@ -212,6 +224,28 @@ UNIT_SPELLINGS = {
 """Spellings of a grid's unit in files (CF ``units`` attributes, UDUNITS style), by the
 unit of :data:`UNIT_FACTORS` they mean; compared in lower case with exponents written
 ``s-1`` (``m s^-1``, ``m s**-1``, ``m.s-1`` and ``m·s-1`` are ``m s-1``)."""
+
+UNIT_MEASURES = {"m": "length", "m/s": "speed", "MMI": "MMI", "-SPEI": "drought index"}
+"""The quantity each canonical unit of :data:`UNIT_FACTORS` (and its other units) measures."""
+
+GROUND_MOTION_SPELLINGS = {
+    "g": ("acceleration", ("g", "g0", "gn", "standard gravity", "fraction of g")),
+    "%g": ("acceleration", ("%g", "% g", "pctg", "pct g", "percent g", "percent of g")),
+    "gal": ("acceleration", ("gal", "gals", "cm/s2", "cm s-2", "cms-2", "cm/s/s", "cm/sec2",
+                             "cm/s\u00b2")),
+    "m/s2": ("acceleration", ("m/s2", "m s-2", "ms-2", "m/s/s", "m/sec2", "m/s\u00b2")),
+    "cm/s": ("velocity", ("cm/s", "cm s-1", "cms-1", "cms", "cm/sec")),
+    "mm/s": ("velocity", ("mm/s", "mm s-1", "mms-1", "mm/sec")),
+}  # fmt: skip
+"""Units of ground motion a file may state (PGA and spectral acceleration in g, %g, gal
+or m/s2; PGV in cm/s; ShakeMap writes ``pctg`` and ``cms``), by unit: ``(measure,
+spellings)``. No hazard type is in these: a grid stating one is refused
+(:func:`foreign_unit`)."""
+
+MEASURE_ADVICE = {
+    "MMI": "convert {what} to MMI first, e.g. with a GMICE such as Worden et al. (2012)",
+}
+"""How to make a grid of another measure into the hazard type's, by canonical unit."""
 
 DIMENSIONLESS = ("1", "-", "dimensionless", "unitless", "none", "n/a", "z-values", "z-score")
 """``units`` of files that state no unit; accepted for measures without one (MMI, SPEI)."""
@@ -297,21 +331,76 @@ def unit_factor(hazard: HazardType, unit: str | None, where: str = "unit") -> fl
         return 1.0
     factors = UNIT_FACTORS[hazard.unit]
     if unit not in factors:
-        raise ConfigError(
-            f"{where}: unit {unit!r} is not a unit of {hazard.measure}; "
-            f"use one of {', '.join(factors)}"
-        )
+        foreign = foreign_unit(hazard, unit)
+        advice = f"; use one of {', '.join(factors)}"
+        if foreign is not None:
+            advice = (
+                f" ({foreign[1]}): {hazard.name} grids are {foreign_advice(hazard, foreign[1])}"
+            )
+        raise ConfigError(f"{where}: unit {unit!r} is not a unit of {hazard.measure}{advice}")
     return factors[unit]
 
 
 def spelled_unit(text: str) -> str | None:
     """The :data:`UNIT_FACTORS` unit a file's ``units`` text means, or None if unknown."""
+    key = _unit_key(text)
+    return next((unit for unit, names in UNIT_SPELLINGS.items() if key in names), None)
+
+
+def _unit_key(text: str) -> str:
+    """A ``units`` text as :data:`UNIT_SPELLINGS` spells it: lower case, ``s-1``."""
     import re
 
     key = re.sub(r"\s+", " ", str(text).strip().lower())
     key = re.sub(r"(?<=[a-z])\s*[.\u00b7*]\s*(?=[a-z])", " ", key)  # m.s-1, m·s-1 -> m s-1
-    key = re.sub(r"\s*(\*\*|\^)\s*", "", key)  # s^-1, s**-1 -> s-1
-    return next((unit for unit, names in UNIT_SPELLINGS.items() if key in names), None)
+    return re.sub(r"\s*(\*\*|\^)\s*", "", key)  # s^-1, s**-1 -> s-1
+
+
+def known_unit(text: str) -> str | None:
+    """The unit a file's ``units`` text means: one of :data:`UNIT_FACTORS` or of
+    :data:`GROUND_MOTION_SPELLINGS`; None when the text is no unit known here."""
+    unit = spelled_unit(text)
+    if unit is not None:
+        return unit
+    key = _unit_key(text)
+    return next((u for u, (_, names) in GROUND_MOTION_SPELLINGS.items() if key in names), None)
+
+
+def foreign_unit(hazard: HazardType, text: str | None) -> tuple[str, str] | None:
+    """``(unit, measure)`` when ``text`` is a known unit of another measure than the
+    hazard type's intensity, one no factor converts: None otherwise.
+
+    Such are the units of ground motion (:data:`GROUND_MOTION_SPELLINGS`: ``g``, ``%g``,
+    ``gal``, ``m/s2``; ``cm/s`` for any type but wind, whose speeds it measures) and, for
+    an earthquake (MMI, a scale of effects), every physical unit (``m/s`` is then PGV,
+    ``cm`` a displacement). The other units of the catalogue (``m`` for wind, ``m/s`` for
+    a flood) keep :func:`file_unit`'s rule: refused unless the run file gives ``unit:``.
+    """
+    if text is None:
+        return None
+    unit = known_unit(text)
+    if unit is None or unit in UNIT_FACTORS[hazard.unit]:
+        return None
+    if unit in GROUND_MOTION_SPELLINGS:
+        measure = GROUND_MOTION_SPELLINGS[unit][0]
+        return None if measure == "velocity" and hazard.unit == "m/s" else (unit, measure)
+    if hazard.unit != "MMI":
+        return None
+    canonical = next(c for c, factors in UNIT_FACTORS.items() if unit in factors)
+    measure = {"length": "displacement", "speed": "velocity"}.get(UNIT_MEASURES[canonical])
+    return unit, measure or UNIT_MEASURES[canonical]
+
+
+def foreign_advice(hazard: HazardType, measure: str) -> str:
+    """What a grid of ``measure`` needs to become one of the hazard type's, e.g.
+    ``"MMI; convert PGA to MMI first, e.g. with a GMICE such as Worden et al. (2012)"``."""
+    what = {"acceleration": "PGA", "velocity": "PGV"}.get(measure)
+    advice = MEASURE_ADVICE.get(hazard.unit)
+    units = ", ".join(UNIT_FACTORS[hazard.unit])
+    expects = hazard.unit if hazard.unit == hazard.measure else f"{hazard.measure} in {units}"
+    if advice is None or what is None:
+        return f"{expects}; give a grid of {hazard.measure}"
+    return f"{expects}; {advice.format(what=what)}"
 
 
 def file_unit(
@@ -324,7 +413,9 @@ def file_unit(
     gives none and must agree with the run file's otherwise (depth in cm read as m is 100x).
     A statement that is no unit of the measure (unknown text, or ``m`` for wind) is refused
     unless the run file states the unit; measures without a unit (MMI, SPEI) accept
-    dimensionless statements (``1``).
+    dimensionless statements (``1``). A statement of a unit of another measure that no
+    factor converts (:func:`foreign_unit`: PGA in ``g`` for an earthquake) is refused
+    whatever the run file says.
 
     Returns
     -------
@@ -335,8 +426,17 @@ def file_unit(
     ------
     ConfigError
         On an unknown or incompatible statement without ``unit``, or on disagreement.
+    DataError
+        On a statement of :func:`foreign_unit` (exit code 1: the grid is of another
+        measure; no ``unit:`` makes it usable).
     """
     factors = UNIT_FACTORS[hazard.unit]
+    foreign = foreign_unit(hazard, units)
+    if foreign is not None:
+        raise DataError(
+            f"{what} states the unit {units!r} ({foreign[1]}), but {hazard.name} grids are "
+            f"{foreign_advice(hazard, foreign[1])}"
+        )
     if units is None or (
         str(units).strip().lower() in DIMENSIONLESS and hazard.unit in ("MMI", "-SPEI")
     ):

@@ -27,20 +27,28 @@ AVERAGING_WORDS = {
 
 
 def stated_unit(source):
-    """``(units, label)`` a grid file states (NetCDF ``units``; a GeoTIFF's GDAL band unit
-    or ``unit`` tag, as generators write, when it spells a unit), or None."""
+    """``(units, label)`` a grid file states, or None.
+
+    A NetCDF variable's ``units`` (any text: :func:`hazards.catalogue.file_unit` refuses
+    one it does not know unless the run file gives ``unit:``); a GeoTIFF's GDAL band unit
+    or ``unit`` tag (as mecc's generators write) when it spells a unit known here
+    (:func:`hazards.catalogue.known_unit`: a unit of a hazard type's measure, or of ground
+    motion such as ``g``, ``%g``, ``gal``, ``cm/s``, which ``file_unit`` refuses); other
+    GeoTIFF text ("metres above the river bed") is no statement and is ignored. A band
+    unit's label names its band (``... (pga.tif) band 1``).
+    """
     if isinstance(source, NetCDFFile):
         return source.units, f"{source.label}: variable {source.variable!r}"
     if not isinstance(source, RasterFile):
         return None
     import rasterio
 
-    from hazards.catalogue import spelled_unit
+    from hazards.catalogue import known_unit
 
     with rasterio.open(source.path) as dataset:
-        texts = [*dataset.units, dataset.tags().get("unit")]
-    text = next((t for t in texts if t and spelled_unit(t) is not None), None)
-    return None if text is None else (text, source.label)
+        texts = [(t, f"{source.label} band {k}") for k, t in enumerate(dataset.units, 1)]
+        texts.append((dataset.tags().get("unit"), f"{source.label} (its unit tag)"))
+    return next(((t, label) for t, label in texts if t and known_unit(t) is not None), None)
 
 
 def stated_averaging(source):

@@ -286,7 +286,7 @@ def file_peak_warnings(hazard, grid, on_grid) -> list[str]:
         f"hazards.{hazard.id}: values reach {peak.peak:g} {unit} ({peak.label} band "
         f"{peak.peak_band}) in the file, above the plausible {high:g} {unit} for "
         f"{hazard.hazard_type.name}, though {there} on the analysis grid (the values the run "
-        "uses); is the grid in another unit (set unit:, e.g. cm or km/h)? Then those are wrong too"
+        f"uses); {unit_hint(hazard.hazard_type)} Then those are wrong too"
     ]
 
 
@@ -297,6 +297,10 @@ def is_checked(hazard) -> bool:
 
 def sample_warnings(hazard, files) -> list[str]:
     """The plausibility warnings of one hazard set from what was seen of its files.
+
+    Values outside the hazard type's ``hard_range`` (MMI outside 0.5-12.5: no value of
+    the scale) are refused rather than warned about (:func:`hard_range_error`); values
+    outside ``valid_range`` only (a depth of 60 m) are warned about.
 
     Parameters
     ----------
@@ -312,11 +316,19 @@ def sample_warnings(hazard, files) -> list[str]:
     list of str
         At most one of: 0 declared as nodata, values below the plausible range; then at
         most one of: values above it, no value above 0, only nodata.
+
+    Raises
+    ------
+    DataError
+        When a sample holds a value outside the hazard type's ``hard_range``.
     """
     low, high = hazard.hazard_type.valid_range
     unit = hazard.hazard_type.unit
     messages = []
     for source, bands, sample in files:
+        problem = hard_range_error(hazard, source, sample)
+        if problem is not None:
+            raise problem
         nodata = getattr(source, "nodata", None) or ()
         if low <= 0 and not messages and any(_is_zero(nodata, b) for b in bands):
             messages.append(
@@ -337,7 +349,7 @@ def sample_warnings(hazard, files) -> list[str]:
         messages.append(
             f"hazards.{hazard.id}: values reach {peak.peak:g} {unit} ({peak.label} band "
             f"{peak.peak_band}), above the plausible {high:g} {unit} for "
-            f"{hazard.hazard_type.name}; is the grid in another unit (set unit:, e.g. cm or km/h)?"
+            f"{hazard.hazard_type.name}; {unit_hint(hazard.hazard_type)}"
         )
     elif peak is not None and peak.peak <= 0:
         messages.append(
@@ -351,6 +363,97 @@ def sample_warnings(hazard, files) -> list[str]:
     elif peak is None and samples:
         messages.append(f"hazards.{hazard.id}: only nodata in {_what_was_read(samples)}")
     return messages
+
+
+def unit_hint(hazard_type) -> str:
+    """The question a value above the plausible range asks, in the units the type takes:
+    ``"is the grid in another unit (set unit:, one of cm, mm, ft)?"``; for a measure
+    without other units (MMI), whether the grid is another measure."""
+    from hazards.catalogue import MEASURE_ADVICE, UNIT_FACTORS
+
+    others = [u for u in UNIT_FACTORS[hazard_type.unit] if u != hazard_type.unit]
+    if others:
+        return f"is the grid in another unit (set unit:, one of {', '.join(others)})?"
+    advice = MEASURE_ADVICE.get(hazard_type.unit, "give a grid of {what}")
+    return f"is the grid another measure? If so, {advice.format(what='it')}."
+
+
+def hard_range_error(hazard, source, sample):
+    """A :class:`DataError` when ``sample`` holds values outside the hazard type's
+    ``hard_range`` (MMI below 0.5 or above 12.5), else None.
+
+    The message names the file, the band, the extreme value and how many cells of that
+    band of the file lie outside the range (:func:`_count_outside`), and asks whether a
+    value below it (-9999, -1, 0) is an undeclared nodata value; a value above it says
+    the grid is another measure (PGA in %g reaches 80).
+    """
+    from hazards.catalogue import MEASURE_ADVICE
+    from mecc.errors import DataError
+
+    kind = hazard.hazard_type
+    if kind.hard_range is None or not sample.valid:
+        return None
+    low, high = kind.hard_range
+    below = sample.bottom < low - 1e-9
+    if not below and sample.peak <= high + 1e-9:
+        return None
+    value, band = (sample.bottom, sample.bottom_band) if below else (sample.peak, sample.peak_band)
+    count = _count_outside(source, band, getattr(hazard, "unit_factor", 1.0), low, high)
+    cells = f"{count:,} cell{'s' if count != 1 else ''}"
+    counted = f" ({cells} of the band in the file {'are' if count != 1 else 'is'} outside it)"
+    counted = counted if count else ""
+    unit = kind.unit
+    text = (
+        f"hazards.{hazard.id}: {sample.label} band {band} has values "
+        f"{'down' if below else 'up'} to {value:g} {unit}, outside {low:g}-{high:g} {unit}, "
+        f"the whole range of {kind.measure} values{counted}; "
+    )
+    if below and float(value).is_integer() and (value <= 0 or abs(value) >= 999):
+        text += (
+            f"is {value:g} an undeclared nodata value? Declare it (gdal_edit.py -a_nodata "
+            f"{value:g} FILE)"
+        )
+        if value == 0 and unit == "MMI":
+            text += " or, if 0 means no shaking, set those cells to 1 (MMI I, not felt)"
+    elif below:
+        text += f"values below {low:g} {unit} are no {kind.measure}; correct the grid"
+    else:
+        advice = MEASURE_ADVICE.get(unit, "give a grid of {what}")
+        text += f"is the grid another measure? If so, {advice.format(what='it')}"
+    return DataError(text)
+
+
+COUNT_CELLS = 2**26
+"""Most cells of a band :func:`_count_outside` reads to count the values outside the
+hard range (an error message's count; a larger band is not read again)."""
+
+
+def _count_outside(source, band, factor, low, high) -> int | None:
+    """Cells of ``band`` of the whole file outside ``[low, high]`` (times ``factor``),
+    read window by window; None for a band of more than :data:`COUNT_CELLS` cells or a
+    source that cannot be read so."""
+    import numpy as np
+    from rasterio.windows import Window
+
+    grid = getattr(source, "grid", None)
+    if grid is None or not hasattr(source, "read") or grid.width * grid.height > COUNT_CELLS:
+        return None
+    extreme = getattr(source, "extreme_cells", None)  # reading counts them: keep the count
+    rows = max(1, 2**22 // grid.width)
+    count = 0
+    try:
+        for row in range(0, grid.height, rows):
+            window = Window(0, row, grid.width, min(rows, grid.height - row))
+            values = source.read([band], window)[0] * factor
+            values[np.abs(values) > 1e30] = np.nan
+            with np.errstate(invalid="ignore"):
+                count += int(np.count_nonzero((values < low - 1e-9) | (values > high + 1e-9)))
+    except (OSError, RuntimeError):  # the count is a detail of the message, not its reason
+        return None
+    finally:
+        if extreme is not None:
+            source.extreme_cells = extreme
+    return count
 
 
 def check_fraction(sample) -> None:

@@ -55,25 +55,45 @@ def _pga_like() -> np.ndarray:
     return np.tile(2.0 + 37.5 * np.arange(SIDE) / (SIDE - 1), (SIDE, 1))
 
 
+def _depth_cm() -> np.ndarray:
+    """Flood depths in centimetres read as metres: 2 to 395 from west to east."""
+    return np.tile(2.0 + 393.0 * np.arange(SIDE) / (SIDE - 1), (SIDE, 1))
+
+
+def _flood(folder, depth, name="depth.tif", **kwargs):
+    _raster(folder / name, depth, dtype="float32", **kwargs)
+    entry = {"id": "f", "type": "river_flood", "intensity": name, "scenario": "s"}
+    return {**entry, "curve": "flood_step_1m"}
+
+
 # ------------------------------------------------------------- values of another unit
 
 
 def test_run_warns_when_values_reach_above_the_plausible_range(tmp_path):
-    mmi = _pga_like()
-    result = _run(tmp_path, [_quake(tmp_path, mmi, name="pga.tif")])
+    depth = _depth_cm()
+    result = _run(tmp_path, [_flood(tmp_path, depth, name="cm.tif")])
     peak = [w for w in result["warnings"] if "values reach" in w]
     assert len(peak) == 1, result["warnings"]
-    assert f"values reach {float(mmi.max()):g} MMI" in peak[0]
-    assert "pga.tif" in peak[0] and "above the plausible" in peak[0]
+    assert f"values reach {float(depth.max()):g} m" in peak[0]
+    assert "cm.tif" in peak[0] and "above the plausible" in peak[0]
+
+
+def test_run_refuses_mmi_beyond_the_scale(tmp_path):
+    """PGA in percent g read as MMI reaches 39.5: beyond the scale (0.5-12.5), refused."""
+    from mecc.errors import DataError
+
+    with pytest.raises(DataError, match=r"pga\.tif"):
+        _run(tmp_path, [_quake(tmp_path, _pga_like(), name="pga.tif")])
+    assert not (tmp_path / "out").exists()
 
 
 def test_run_warns_on_an_undeclared_nodata_value(tmp_path):
-    mmi = np.full((SIDE, SIDE), 7.0)
-    mmi[:, :10] = -9999.0  # no nodata declared: read as -9999 MMI
-    result = _run(tmp_path, [_quake(tmp_path, mmi, name="neg.tif")])
+    depth = np.full((SIDE, SIDE), 0.7)
+    depth[:, :10] = -9999.0  # no nodata declared: read as -9999 m
+    result = _run(tmp_path, [_flood(tmp_path, depth, name="neg.tif")])
     low = [w for w in result["warnings"] if "down to" in w]
     assert len(low) == 1, result["warnings"]
-    assert "(neg.tif) band 1 has values down to -9999 MMI" in low[0]
+    assert "(neg.tif) band 1 has values down to -9999 m" in low[0]
     assert "nodata value undeclared" in low[0]
     assert result["summary"]["population_no_hazard_data"] == 0.0  # why it must be said
 
@@ -127,15 +147,15 @@ def test_run_checks_the_engine_pictures_without_reading_the_grids_again(tmp_path
 
     monkeypatch.setattr(mecc.check_samples, "sample_bands", refuse)
     monkeypatch.setattr(mecc.checks, "plausibility_warnings", refuse)
-    mmi = _pga_like()
-    result = _run(tmp_path, [_quake(tmp_path, mmi, name="pga.tif")])
-    assert any(f"values reach {float(mmi.max()):g} MMI" in w for w in result["warnings"])
+    depth = _depth_cm()
+    result = _run(tmp_path, [_flood(tmp_path, depth, name="cm.tif")])
+    assert any(f"values reach {float(depth.max()):g} m" in w for w in result["warnings"])
 
 
-def _combined(folder, mmi) -> dict:
+def _combined(folder, tsunami) -> dict:
     folder.mkdir()
-    _raster(folder / "pga.tif", mmi, dtype="float32")
-    _raster(folder / "tsu.tif", np.full((SIDE, SIDE), 0.5), dtype="float32")
+    _raster(folder / "pga.tif", np.full((SIDE, SIDE), 7.0), dtype="float32")
+    _raster(folder / "tsu.tif", tsunami, dtype="float32")
     return {
         "id": "qt",
         "type": "earthquake",
@@ -150,18 +170,18 @@ def _combined(folder, mmi) -> dict:
 
 def test_run_samples_a_combined_hazards_small_component_grids(tmp_path):
     """The engine keeps no pictures of components: small grids are sampled as validate does."""
-    mmi = _pga_like()
-    result = _run(tmp_path / "run", [_combined(tmp_path / "run", mmi)])
+    depth = _depth_cm()  # the tsunami in centimetres
+    result = _run(tmp_path / "run", [_combined(tmp_path / "run", depth)])
     peak = [w for w in result["warnings"] if "values reach" in w]
     assert len(peak) == 1, result["warnings"]
-    assert f"values reach {float(mmi.max()):g} MMI" in peak[0] and "pga.tif" in peak[0]
+    assert f"values reach {float(depth.max()):g} m" in peak[0] and "tsu.tif" in peak[0]
 
 
 def test_run_names_component_grids_too_large_to_sample(tmp_path, monkeypatch):
     import mecc.run_checks
 
     monkeypatch.setattr(mecc.run_checks, "SAMPLE_BUDGET", SIDE * SIDE - 1)
-    result = _run(tmp_path / "run", [_combined(tmp_path / "run", _pga_like())])
+    result = _run(tmp_path / "run", [_combined(tmp_path / "run", _depth_cm())])
     skipped = [w for w in result["warnings"] if "not checked for plausibility" in w]
     assert len(skipped) == 1, result["warnings"]  # once for the hazard
     assert skipped[0].startswith("hazards.qt: ") and "pga.tif" in skipped[0]
