@@ -9,22 +9,20 @@ nothing else is modelled.
 
 Which displaced figure: a scenario's ``displaced``; for event sets and return-period
 maps the probable maximum displacement at a chosen return period (``pmd_<T>``, default
-100 years); for planned relocation the people at risk. Curve-variant ranges
-(``_low``/``_high`` columns of zones.csv) carry through to the needs. A drought counts
-people exposed per severity class, no one displaced: it has no needs and is left out
-with a note (:func:`left_out_notes`).
+100 years). Curve-variant ranges (``_low``/``_high`` columns of zones.csv) carry through
+to the needs. Two kinds of hazard are left out with a note (:func:`left_out_notes`): a
+drought counts people exposed per severity class, no one displaced; sea-level rise
+counts people at risk of planned relocation by the rise's horizon, moved over years or
+decades, not an emergency caseload needing daily food and water at once.
 
-The shelter gap compares the displaced people with the shelter capacity of each zone
-(a CSV ``zone_code, capacity`` in people); coarser units without a row sum their
-children's capacity when every child has one. Every zone has a row: a zone whose
-capacity is not known has it blank, and its gap too when it has displaced people
-(:func:`capacity_notes` names them).
+The shelter gap (``mecc.needs_shelter``) compares the displaced people with the shelter
+capacity of each unit; a coarser unit's gap is the sum of its units' gaps (shelter is
+not pooled across units).
 """
 
 from __future__ import annotations
 
 import math
-import os
 import warnings
 from pathlib import Path
 
@@ -36,8 +34,14 @@ from mecc.errors import (
     DataError,
     InputFileError,
     MeccWarning,
-    read_input_table,
     yaml_syntax_error,
+)
+from mecc.needs_shelter import (
+    GAP_RULE_NOTE,
+    capacity_notes,
+    read_capacity,
+    shelter_gap,
+    whole_levels,
 )
 from mecc.risk import STANDARD_RETURN_PERIODS
 
@@ -46,6 +50,7 @@ __all__ = [
     "basis_column",
     "blank_notes",
     "exposure_only",
+    "left_out_reason",
     "left_out_notes",
     "capacity_notes",
     "load_needs_profile",
@@ -225,12 +230,31 @@ def exposure_only(info: dict) -> bool:
     return str(info.get("type", "")) == "drought"
 
 
+PLANNED_RELOCATION_NOTE = (
+    "planned relocation, not an emergency caseload: people at risk by the rise's horizon "
+    "(zones.csv at_risk_relocation), moved over years or decades, so no daily food, water "
+    "or emergency shelter to plan for at once; plan relocation with the at-risk count"
+)
+
+
+def left_out_reason(info: dict) -> str | None:
+    """Why needs.csv leaves a hazard of summary.json out, or None if it does not: a
+    drought (exposure only, :func:`exposure_only`) and sea-level rise (planned
+    relocation: a count at risk by a horizon decades away, not people displaced at once
+    who need daily rations)."""
+    if exposure_only(info):
+        return EXPOSURE_ONLY_NOTE
+    if str(info.get("kind", "")) == "relocation":
+        return PLANNED_RELOCATION_NOTE
+    return None
+
+
 def left_out_notes(run, hazard_id=None) -> list[str]:
-    """One line per hazard that needs.csv leaves out because it displaces no one."""
+    """One line per hazard that needs.csv leaves out (:func:`left_out_reason`)."""
     return [
-        f"needs.csv: {hid}: left out ({info.get('type')}: {EXPOSURE_ONLY_NOTE})"
+        f"needs.csv: {hid}: left out ({info.get('type')}: {left_out_reason(info)})"
         for hid, info in run.summary.get("hazards", {}).items()
-        if (hazard_id is None or hid == hazard_id) and exposure_only(info)
+        if (hazard_id is None or hid == hazard_id) and left_out_reason(info)
     ]
 
 
@@ -269,8 +293,9 @@ def needs_table(run, profile: dict, *, hazard_id=None, return_period=DEFAULT_RET
         the return period, or a unit that received no cell of the analysis grid:
         manifest.json ``zones_without_cells``) the displaced people and amounts are blank
         and ``note`` says why (the run's ``pmd_notes``); otherwise ``note`` is empty.
-        Hazards without the basis column are left out, and so is a drought (exposure
-        only: :func:`exposure_only`); a run with nothing else is a DataError.
+        Hazards without the basis column are left out, and so are a drought (exposure
+        only) and sea-level rise (planned relocation; :func:`left_out_reason`); a run
+        with nothing else is a DataError.
     """
     check_return_period(return_period)
     hazards = run.summary.get("hazards", {})
@@ -280,7 +305,7 @@ def needs_table(run, profile: dict, *, hazard_id=None, return_period=DEFAULT_RET
     no_cells = set((getattr(run, "manifest", None) or {}).get("zones_without_cells") or [])
     frames = []
     for hid, info in hazards.items():
-        if (hazard_id is not None and hid != hazard_id) or exposure_only(info):
+        if (hazard_id is not None and hid != hazard_id) or left_out_reason(info):
             continue
         rows = zones[zones["hazard_id"] == hid]
         column = basis_column(info.get("kind", ""), rows.columns, return_period)
@@ -335,6 +360,14 @@ def needs_table(run, profile: dict, *, hazard_id=None, return_period=DEFAULT_RET
                 f"({', '.join(chosen)}), which counts people exposed per severity class "
                 "(zones.csv drought_<class>), not displaced people"
             )
+        if chosen and all(left_out_reason(hazards[h]) for h in chosen):
+            which = "the hazard chosen (--hazard)" if hazard_id else "every hazard of the run"
+            raise DataError(
+                f"{run.run_dir}: no displaced people to plan for: {which} is a drought or "
+                f"sea-level rise ({', '.join(chosen)}); sea-level rise counts people at risk "
+                "of planned relocation (zones.csv at_risk_relocation), moved over decades, "
+                "not an emergency caseload with daily needs"
+            )
         raise DataError(
             f"{run.run_dir}: no hazard of this run has displaced people to plan for "
             f"(scenario displaced or pmd_{return_period:g})"
@@ -369,11 +402,6 @@ NO_CELLS_NOTE = (
 )
 
 
-def whole_levels(levels) -> pd.Series:
-    """Admin levels as whole numbers (1, 2; blank where a row has none), as in zones.csv."""
-    return pd.to_numeric(pd.Series(levels), errors="coerce").round().astype("Int64")
-
-
 def _blank_reason(info: dict, column: str) -> str:
     """Why a zone has no figure in ``column``: the run's note on it, else a general one."""
     if column.startswith("pmd_"):
@@ -395,114 +423,6 @@ def blank_notes(table: pd.DataFrame) -> list[str]:
     return notes
 
 
-def read_capacity(path) -> pd.Series:
-    """Shelter capacity per zone: a CSV with ``zone_code`` and ``capacity`` (people)."""
-    label = os.fspath(path)
-    table = read_input_table(label, "shelter capacity file", dtype=str, keep_default_na=False)
-    column = next((c for c in ("capacity", "shelter_capacity") if c in table.columns), None)
-    if "zone_code" not in table.columns or column is None:
-        raise DataError(f"{label}: needs columns zone_code and capacity (people)")
-    values = pd.to_numeric(table[column].str.strip(), errors="coerce")
-    bad = values.isna() | (values < 0)
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(f"{label}: {column} on line {row + 2} is not a number of people >= 0")
-    codes = table["zone_code"].str.strip()
-    if codes.duplicated().any():
-        raise DataError(f"{label}: zone {codes[codes.duplicated()].iloc[0]!r} is listed twice")
-    return pd.Series(values.to_numpy(np.float64), index=codes.to_numpy(), name="capacity")
-
-
-def _capacity_per_zone(zones: pd.DataFrame, capacity: pd.Series) -> dict:
-    """Given capacity, else the sum of the children's (finest level first)."""
-    units = zones.drop_duplicates("zone_code")
-    out = {c: float(v) for c, v in capacity.items()}
-    for level in sorted(units["level"].dropna().unique(), reverse=True):
-        for row in units[units["level"] == level].itertuples():
-            if row.zone_code in out:
-                continue
-            children = units[units["parent_code"] == row.zone_code]["zone_code"]
-            known = [out[c] for c in children if c in out]
-            if known and len(known) == len(children):
-                out[row.zone_code] = float(sum(known))
-    return out
-
-
-def shelter_gap(
-    needs: pd.DataFrame, zones: pd.DataFrame, capacity: pd.Series, source=None
-) -> pd.DataFrame:
-    """Displaced people beyond the shelter capacity of each zone, per hazard.
-
-    ``source``: the capacity file, named in the error for a zone code the run does not
-    have (default: "shelter capacity").
-
-    Returns ``zone_code, zone_name, level, hazard_id, basis, displaced, capacity, gap,
-    gap_low, gap_high, shelter_area_gap`` (m², when the profile has ``shelter_area``),
-    one row per zone and hazard of ``needs``: ``gap = max(displaced - capacity, 0)``. A
-    zone with no capacity (no row in the file, and not every one of its units has one)
-    has ``capacity`` blank (not known, not 0) and its gaps blank where it has displaced
-    people (0 where it has none: no one needs a shelter).
-    """
-    known = set(zones["zone_code"])
-    unknown = [k for k, code in enumerate(capacity.index) if code not in known]
-    if unknown:
-        where = os.fspath(source) if source is not None else "shelter capacity"
-        raise DataError(
-            f"{where}: zone_code {capacity.index[unknown[0]]!r} is not a zone of this run "
-            f"(line {unknown[0] + 2}; {len(unknown)} unknown code(s); the codes are those of "
-            "the run's zones.csv)"
-        )
-    per_zone = _capacity_per_zone(zones, capacity)
-    first = needs.drop_duplicates(["zone_code", "hazard_id"])
-    area = needs[needs["need_id"] == "shelter_area"]
-    keys = zip(area["zone_code"], area["hazard_id"], strict=True)
-    per_person_area = dict(zip(keys, area["per_person"], strict=True))
-    first_keys = zip(first["zone_code"], first["hazard_id"], strict=True)
-    area_per_person = np.array(
-        [per_person_area.get(k, math.nan) for k in first_keys], dtype=np.float64
-    )
-    cap = first["zone_code"].map(per_zone).to_numpy(np.float64)  # NaN: not known
-    gap = _gap(first["displaced"], cap)
-    return pd.DataFrame(
-        {
-            "zone_code": first["zone_code"].to_numpy(),
-            "zone_name": first["zone_name"].to_numpy(),
-            "level": whole_levels(first["level"]).array,
-            "hazard_id": first["hazard_id"].to_numpy(),
-            "basis": first["basis"].to_numpy(),
-            "displaced": first["displaced"].to_numpy(),
-            "capacity": cap,
-            "gap": gap,
-            "gap_low": _gap(first["displaced_low"], cap),
-            "gap_high": _gap(first["displaced_high"], cap),
-            "shelter_area_gap": gap * area_per_person,
-        }
-    )
-
-
-def _gap(displaced, capacity: np.ndarray) -> np.ndarray:
-    """``max(displaced - capacity, 0)``: blank (NaN) where either is not known, except 0
-    where no one is displaced (whatever the capacity)."""
-    displaced = np.asarray(displaced, dtype=np.float64)
-    return np.where(displaced == 0, 0.0, np.maximum(displaced - capacity, 0.0))
-
-
-def capacity_notes(gap: pd.DataFrame, source) -> list[str]:
-    """One line naming the zones with displaced people but no shelter capacity (their
-    capacity and gap in shelter_gap.csv are blank); [] when every such zone has one."""
-    missing = gap[gap["capacity"].isna() & (pd.to_numeric(gap["displaced"]) > 0)]
-    codes = list(dict.fromkeys(missing["zone_code"].astype(str)))
-    if not codes:
-        return []
-    shown = ", ".join(codes[:5]) + (f" and {len(codes) - 5} more" if len(codes) > 5 else "")
-    return [
-        f"{os.fspath(source)}: no shelter capacity for {len(codes)} zone(s) with displaced "
-        f"people ({shown}): their capacity and gap in shelter_gap.csv are blank (not known); "
-        "add a row per zone (a coarser zone without one takes the sum of its units when "
-        "every unit has one)"
-    ]
-
-
 def write_needs(
     run_dir,
     out_dir,
@@ -519,9 +439,10 @@ def write_needs(
     The run folder is only read; ``out_dir`` is created through a staging folder, so a
     failure leaves nothing behind. Also writes needs_profile.json: the profile used with
     its sources, the household size, the return period and ``notes``: one line per hazard
-    whose amounts are blank in some zones and, with ``capacity``, one naming the zones
-    with displaced people but no capacity (:func:`capacity_notes`); each also issued as a
-    :class:`MeccWarning`.
+    left out (drought, sea-level rise: :func:`left_out_notes`) or whose amounts are blank
+    in some zones and, with ``capacity``, one naming the zones with displaced people but
+    no known gap (:func:`capacity_notes`), each also issued as a :class:`MeccWarning`,
+    and the rule of the shelter gap (no pooling across units).
     """
     from mecc.map_data import read_run
     from mecc.outputs import OutputFolder, write_csv, write_json
@@ -543,6 +464,7 @@ def write_needs(
         for message in capacity_notes(gap, capacity):
             warnings.warn(message, MeccWarning, stacklevel=2)
             notes.append(message)
+        notes.append(GAP_RULE_NOTE)
     given = [capacity, *([profile] if Path(str(profile)).is_file() else [])]
     folder = OutputFolder(
         out_dir, overwrite=overwrite, keep=[p for p in given if p], command="needs"

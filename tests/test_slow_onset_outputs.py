@@ -338,17 +338,15 @@ def test_needs_of_a_drought_only_run_is_one_line(runs, cli, tmp_path):
         needs_table(read_run(runs["mixed"]), load_needs_profile("sphere"), hazard_id="dry")
 
 
-def test_needs_leave_the_drought_out_with_a_note(runs, cli, tmp_path):
+def test_needs_leave_the_drought_and_sea_level_rise_out(runs, cli, tmp_path):
+    """A drought (exposed people) and sea-level rise (people at risk of planned relocation
+    by a horizon decades away) have no emergency caseload: with nothing else, needs stops
+    in one line, writing nothing."""
     result = cli("needs", runs["slr_drought"], "--out", tmp_path / "n")
-    assert result.exit_code == 0, result.output
-    needs = _csv(tmp_path / "n" / "needs.csv")
-    assert set(needs["hazard_id"]) == {"slr"}
-    water = needs[(needs["need_id"] == "water")].set_index("zone_code")
-    assert water.loc["A", "displaced"] == AT_RISK and water.loc["B", "displaced"] == 0.0
-    assert water.loc["A", "amount"] == AT_RISK * 15.0  # Sphere: 15 litres a person a day
-    notes = json.loads((tmp_path / "n" / "needs_profile.json").read_text())["notes"]
-    assert any(n.startswith("needs.csv: dry: left out") for n in notes)
-    assert "dry: left out" in result.stderr
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "dry" in lines[0] and "slr" in lines[0], lines
+    assert not (tmp_path / "n").exists()
 
 
 def test_needs_of_a_mixed_run_have_no_drought_rows(runs, cli, tmp_path):
