@@ -14,6 +14,7 @@ CLIMADA's reference results on ../shared/data/austria_flood show.
 
 from __future__ import annotations
 
+import difflib
 import os
 from dataclasses import dataclass, field, replace
 
@@ -24,6 +25,7 @@ from mecc.errors import (
     CurveError,
     DataError,
     InputFileError,
+    MeccError,
     MeccWarning,
     read_input_table,
 )
@@ -258,6 +260,7 @@ def dry_share(curve: Curve) -> tuple[float, float] | None:
 
 def _resolve_curve(spec, base_dir, where, hazard_type, country) -> Curve:
     from hazards import library
+    from hazards.fatality import mapping_form
 
     if isinstance(spec, dict):
         return _inline_curve(spec, where, _unit_of(hazard_type))
@@ -275,7 +278,7 @@ def _resolve_curve(spec, base_dir, where, hazard_type, country) -> Curve:
             raise ConfigError(
                 f"{where}: curve {name!r} uses a fatality model calibrated for "
                 f"{entry.calibration_country}, not {country}; give its coefficients in a "
-                "curve mapping if you have them for this country"
+                f"curve mapping if you have them for this country ({mapping_form(entry.parameters)})"
             )
         try:
             return entry.curve(variant or "central")
@@ -391,15 +394,22 @@ def _inline_curve(spec: dict, where: str, unit: str | None = None) -> Curve:
                 raise
             raise ConfigError(f"{where}: intensity and share must be numbers") from None
     else:
-        generators = {"step", "classes", "emanuel", "emanuel_threshold", "survivors_step"}
+        generators = ("step", "classes", "emanuel", "emanuel_threshold", "survivors_step")
         if len(spec) != 1 or next(iter(spec)) not in generators:
+            close = [
+                hit
+                for key in spec
+                for hit in difflib.get_close_matches(str(key), generators, n=1, cutoff=0.6)
+            ]
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise ConfigError(
                 f"{where}: give intensity and share, or one of {', '.join(sorted(generators))}"
+                f"{hint}"
             )
         try:
             curve = library.build_curve(spec, where, source="run file")
         except (KeyError, TypeError, ValueError) as error:
-            if isinstance(error, CurveError):
+            if isinstance(error, MeccError):
                 raise
             raise ConfigError(f"{where}: incomplete curve parameters ({error})") from None
     name = spec.get("name") if isinstance(spec.get("name"), str) and spec.get("name") else None

@@ -14,6 +14,11 @@ or generators with parameters, evaluated here:
 - ``survivors_step`` — 1 minus a fatality rate at or above an intensity threshold;
 - ``damage_states`` — two exclusive curves, damaged-not-destroyed and destroyed.
 
+Every generator mapping, in the library as in a run file, is checked before it is
+evaluated (:func:`check_generator`): a key it does not take is refused, with the closest
+known key as a suggestion, never dropped; ``survivors_step``'s fatality model is checked by
+:func:`hazards.fatality.check_fatality` (coefficients and a plausible death rate).
+
 A family gives one curve per region (``FAMILY_REGION``): the region's parameters are merged
 into every variant's generator, and a region may give its own parameters per variant
 (``variants``: the Kam et al. 2024 cyclone curves' per-region low and high v_half); the
@@ -31,11 +36,13 @@ from importlib import resources
 import numpy as np
 
 from hazards.curves import Curve
+from hazards.fatality import check_fatality, fatality_rate, refuse_unknown_keys
 from mecc.errors import ConfigError, CurveError
 
 __all__ = [
     "CurveEntry",
     "build_curve",
+    "check_generator",
     "curve_entries",
     "describe_entries",
     "describe_entry",
@@ -112,19 +119,59 @@ def _emanuel_share(v, v_thresh, v_half):
     return scaled**3 / (1.0 + scaled**3)
 
 
-def _fatality_rate(mmi, spec: dict) -> np.ndarray:
-    mmi = np.asarray(mmi, dtype=np.float64)
-    model = spec.get("model")
-    if model == "exponential":
-        rate = 10.0 ** (spec["a"] * mmi + spec["b"])
-    elif model == "lognormal":  # standard normal CDF of ln(MMI / theta) / beta
-        z = np.log(mmi / spec["theta"]) / spec["beta"] / math.sqrt(2.0)
-        rate = 0.5 * (1.0 + np.vectorize(math.erf)(z))
-    else:
-        raise CurveError(
-            f"fatality model {model!r}: use exponential (a, b) or lognormal (theta, beta)"
-        )
-    return np.where(mmi >= spec.get("minimum", 0.0), np.clip(rate, 0.0, 1.0), 0.0)
+GENERATOR_KEYS = {
+    "points": (("intensity", "share"), ("kind", "name", "source")),
+    "classes": (("bounds", "shares"), ("bounds_unit",)),
+    "damage_threshold": (("table", "column", "tau"), ()),
+    "emanuel": (("v_thresh", "v_half"), ()),
+    "emanuel_threshold": (("v_thresh", "v_half", "tau"), ()),
+    "survivors_step": (("threshold",), ("fatality",)),
+    "damage_states": (("table", "column", "destroyed_tau", "damaged_tau"), ()),
+}
+"""The keys of each generator mapping: (required, optional); any other key is refused."""
+
+
+def check_generator(kind: str, params, where: str) -> None:
+    """Refuse a generator mapping with an unknown or a missing key.
+
+    Parameters
+    ----------
+    kind : str
+        The generator (``classes``, ``emanuel``, ``survivors_step``, ...); ``step`` takes
+        a number, not a mapping.
+    params : object
+        Its value in the run file or the library.
+    where : str
+        The field, as errors name it (``run.yaml.hazards[0] (g).curve.survivors_step``).
+
+    Raises
+    ------
+    ConfigError
+        One line naming ``where`` and the key (with the closest known key for a misspelt
+        one), e.g. ``...curve.survivors_step: unknown key 'fatalities'; did you mean
+        'fatality'?``.
+    """
+    if kind == "step":
+        if isinstance(params, dict | list):
+            raise ConfigError(f"{where}: give one number (the threshold), not a mapping or list")
+        return
+    required, optional = GENERATOR_KEYS[kind]
+    if not isinstance(params, dict):
+        raise ConfigError(f"{where}: give a mapping with {', '.join(required)}, got {params!r}")
+    refuse_unknown_keys(params, (*required, *optional), where)
+    for key in required:
+        if key not in params:
+            raise ConfigError(f"{where}.{key}: missing (required)")
+
+
+def _number(value, where: str) -> float:
+    """A generator's number (a number in quotes is read as the number, as it always was)."""
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        return float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}: must be a number, got {value!r}") from None
 
 
 def build_curve(generator: dict, name: str, unit: str | None = None, **meta) -> Curve | tuple:
@@ -132,6 +179,9 @@ def build_curve(generator: dict, name: str, unit: str | None = None, **meta) -> 
     if not isinstance(generator, dict) or len(generator) != 1:
         raise CurveError(f"{name}: a variant is one generator (step, classes, ...) or points")
     ((kind, params),) = generator.items()
+    where = f"{name}.{kind}"
+    if kind in GENERATOR_KEYS or kind == "step":
+        check_generator(kind, params, where)
     common = {"unit": unit, **meta}
     if kind == "points":
         return Curve(
@@ -142,42 +192,60 @@ def build_curve(generator: dict, name: str, unit: str | None = None, **meta) -> 
             **common,
         )
     if kind == "step":
-        return _with(_step(float(params), name), **common)
+        return _with(_step(_number(params, where), name), **common)
     if kind == "classes":
-        scale = {None: 1.0, "kt": 1852.0 / 3600.0}[params.get("bounds_unit")]
-        bounds = [float(b) * scale for b in params["bounds"]]
-        shares = [float(s) for s in params["shares"]]
+        scales = {None: 1.0, "kt": 1852.0 / 3600.0}
+        if params.get("bounds_unit") not in scales:
+            raise ConfigError(
+                f"{where}.bounds_unit: give kt or leave it out (the type's unit), "
+                f"got {params['bounds_unit']!r}"
+            )
+        for key in ("bounds", "shares"):
+            if not isinstance(params[key], list):
+                raise ConfigError(f"{where}.{key}: give a list of numbers, got {params[key]!r}")
+        scale = scales[params.get("bounds_unit")]
+        bounds = [_number(b, f"{where}.bounds") * scale for b in params["bounds"]]
+        shares = [_number(s, f"{where}.shares") for s in params["shares"]]
         if len(bounds) != len(shares):
             raise CurveError(f"{name}: classes need as many shares as bounds")
         return Curve(name, (0.0, *bounds), (0.0, *shares), kind="step", **common)
     if kind == "damage_threshold":
-        threshold = _threshold_from_table(params["table"], params["column"], float(params["tau"]))
+        threshold = _threshold_from_table(
+            params["table"], params["column"], _number(params["tau"], f"{where}.tau")
+        )
         return _with(_step(threshold, name), **common)
     if kind == "emanuel":
-        v_thresh, v_half = float(params["v_thresh"]), float(params["v_half"])
+        v_thresh, v_half = (_number(params[k], f"{where}.{k}") for k in ("v_thresh", "v_half"))
         grid = np.union1d(np.arange(0.0, WIND_TOP + 0.125, 0.25), [v_thresh, v_half])
         share = _emanuel_share(grid, v_thresh, v_half)
         return Curve(name, tuple(map(float, grid)), tuple(map(float, share)), **common)
     if kind == "emanuel_threshold":
-        v_thresh, v_half, tau = (float(params[k]) for k in ("v_thresh", "v_half", "tau"))
+        v_thresh, v_half, tau = (
+            _number(params[k], f"{where}.{k}") for k in ("v_thresh", "v_half", "tau")
+        )
         threshold = v_thresh + (v_half - v_thresh) * (tau / (1.0 - tau)) ** (1.0 / 3.0)
         return _with(_step(threshold, name), **common)
     if kind == "survivors_step":
-        threshold = float(params["threshold"])
+        threshold = _number(params["threshold"], f"{where}.threshold")
         fatality = params.get("fatality")
         if fatality is None:
             return _with(_step(threshold, name), **common)
+        fatality = check_fatality(fatality, f"{where}.fatality")
         grid = np.union1d(np.arange(threshold, MMI_TOP + 0.025, 0.05), [threshold])
-        survivors = 1.0 - _fatality_rate(grid, fatality)
+        survivors = 1.0 - fatality_rate(grid, fatality)
         # the fatality model rides along: Sendai A-2 (fatality_curve)
         common["metadata"] = {**common.get("metadata", {}), "fatality": dict(fatality)}
         return Curve(name, (threshold, *map(float, grid)), (0.0, *map(float, survivors)), **common)
     if kind == "damage_states":
         destroyed_at = _threshold_from_table(
-            params["table"], params["column"], float(params["destroyed_tau"])
+            params["table"],
+            params["column"],
+            _number(params["destroyed_tau"], f"{where}.destroyed_tau"),
         )
         damaged_at = _threshold_from_table(
-            params["table"], params["column"], float(params["damaged_tau"])
+            params["table"],
+            params["column"],
+            _number(params["damaged_tau"], f"{where}.damaged_tau"),
         )
         destroyed = _with(_step(destroyed_at, f"{name}:destroyed"), **common)
         if math.isinf(damaged_at):
@@ -203,7 +271,7 @@ def fatality_curve(curve: Curve) -> Curve | None:
         return None
     start = float(fatality.get("minimum", 0.0))
     grid = np.union1d(np.arange(start, MMI_TOP + 0.025, 0.05), [start])
-    rate = _fatality_rate(grid, fatality)
+    rate = fatality_rate(grid, fatality)
     return Curve(
         f"{curve.name}:fatalities",
         (start, *map(float, grid)),

@@ -69,9 +69,23 @@ HAZARD_SECTIONS = [
                 "impact function give `share` = mdd × paa), "
                 "`{intensity: [...], share: [...]}`, `{step: X}` (a threshold within the type's "
                 "valid range, in the type's "
-                "unit: everyone at intensity X or more is displaced, nobody below), or "
+                "unit: everyone at intensity X or more is displaced, nobody below), "
                 "`{emanuel: {v_thresh: V, v_half: V}}` (Emanuel 2011, 1-min m/s; tabulated "
-                "every 0.25 m/s and interpolated linearly).",
+                "every 0.25 m/s and interpolated linearly), `{emanuel_threshold: {v_thresh: V, "
+                "v_half: V, tau: T}}` (a step at the wind where that curve reaches T), "
+                "`{classes: {bounds: [...], shares: [...]}}` (share of each class from its "
+                "bound up; optional `bounds_unit: kt`), or, for an earthquake, "
+                "`{survivors_step: {threshold: MMI, fatality: {model: exponential, a: A, b: B}}}` "
+                "or `fatality: {model: lognormal, theta: T, beta: B}` (optional `minimum: MMI`, "
+                "rate 0 below it; `fatality` optional): everyone at or above the threshold who "
+                "survives is displaced, and deaths (Sendai A-2) are the population times the "
+                "rate 10^(a·MMI + b) (ITB form) or Φ(ln(MMI/theta)/beta) (PAGER form). This is "
+                "how to give a country's own coefficients: the built-in ITB and PAGER curves are "
+                "calibrated for Indonesia and refused elsewhere. A rate that does not rise with "
+                "MMI, above 1 % at MMI 6, 10 % at MMI 7 or 50 % at MMI 8, or below 0.0001 % at "
+                "MMI 10 is refused (the published ITB, ITB Bayesian and PAGER Indonesia rates lie "
+                "200 times or more inside these bounds); so is a key a mapping does not take, "
+                "with the closest known key.",
             ),
             "variants": (
                 "mapping `low`/`high` → curve",
