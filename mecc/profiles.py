@@ -29,6 +29,7 @@ from mecc.needs import (
     basis_column,
     check_return_period,
     exposure_only,
+    left_out_reason,
     load_needs_profile,
     per_person,
     with_run_household_size,
@@ -240,9 +241,12 @@ class _Profiles:
 
     def needs_hazard(self, code):
         """The hazard whose figure the needs are for: the chosen one, else the first
-        with a defined figure in this unit."""
+        with a defined figure in this unit; never a drought or sea-level rise, which
+        needs.csv leaves out (:func:`mecc.needs.left_out_reason`)."""
         candidates = [self.hazard_id] if self.hazard_id else list(self.hazards)
         for hid in candidates:
+            if left_out_reason(self.hazards[hid]):  # as needs.csv: no daily caseload
+                continue
             kind, column = self.basis(hid)
             row = self.rows.get((code, hid))
             if column and row is not None and _finite(_row_value(row, column)):

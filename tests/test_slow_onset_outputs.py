@@ -366,3 +366,14 @@ def test_the_map_draws_no_per_cell_layer_for_a_drought(runs, tmp_path):
         encoding="utf-8"
     )
     assert "Displaced people per grid cell · dry" not in page
+
+
+def test_profiles_give_no_minimum_needs_for_sea_level_rise(runs):
+    """As needs.csv: people at risk of planned relocation by a far horizon are no daily
+    caseload, so a profile page gives no rations for them (it did: 'Minimum needs if 95
+    people are displaced (..., slr)')."""
+    from mecc.profiles import build_profiles
+
+    page = build_profiles(runs["slr_drought"])
+    assert "Minimum needs if" not in page
+    assert "planned relocation" in page  # the unit's figure is still said
