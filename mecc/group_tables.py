@@ -288,6 +288,7 @@ def disaggregated_dataset(zones, kept):
     import xarray as xr
 
     from hazards.curves import VARIANT_ORDER
+    from mecc.damage_tables import pass_slots
 
     if not kept:
         return None
@@ -307,7 +308,6 @@ def disaggregated_dataset(zones, kept):
     codes = [*zones.finest.codes, "__outside__"]
     for h, (hazard, groups) in enumerate(kept):
         nb = len(hazard.bands)
-        offset = len(hazard.variant_names)
         # maps more frequent than a unit's protection standard: nobody there, per band
         shield = tables.protected_bands(hazard, tables.protection_per_zone(hazard, codes))
         shield = np.ones((len(codes), nb)) if shield is None else shield
@@ -319,10 +319,11 @@ def disaggregated_dataset(zones, kept):
             for v, variant in enumerate(hazard.variant_names):
                 if variant in VARIANT_ORDER:
                     displaced[i, :, h, :nb, VARIANT_ORDER.index(variant)] = rows[..., v]
-            # damage states (Sendai B-3 / B-4) follow the variants in the engine's pass
-            for k, (state, variant) in enumerate(hazard.damage_curves):
+            # damage states (Sendai B-3 / B-4) follow the variants in the engine's pass:
+            # their people, the survivors where a fatality model applies (damage_tables)
+            for (state, variant), k in pass_slots(hazard)["people"].items():
                 slot = VARIANT_ORDER.index(variant)
-                states[state][i, :, h, :nb, slot] = rows[..., offset + k]
+                states[state][i, :, h, :nb, slot] = rows[..., k]
     people = {"units": "people"}
     damage = {
         state: (("group", "zone", "hazard", "band", "variant"), values, people)

@@ -170,6 +170,7 @@ def overlay_input(
     """
     from hazards.curves import pack_curves
     from hazards.precision import compared_curve, compared_threshold
+    from mecc.damage_tables import extra_curves
 
     if hazard.components:  # one curve per component for each variant (central first)
         readers = [part.align(grid)[0] for part in hazard.components]
@@ -201,7 +202,7 @@ def overlay_input(
             compared_curve(hazard, curve)
             for curve in [hazard.curves[name] for name in hazard.variant_names]
             + list(hazard.damage_curves.values())
-            + ([hazard.fatality_curve] if hazard.fatality_curve is not None else [])
+            + extra_curves(hazard)  # deaths, survivors of damage states: mecc.damage_tables
         ),
         compared_threshold(hazard),
         band_weight,

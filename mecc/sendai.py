@@ -165,7 +165,7 @@ def _left_out(builder) -> list:
             "incomplete).",
         ),
     ]
-    if not any(v.get("fatality_model") for v in hazards.values()):
+    if not any(v.get("fatality_model") or v.get("fatality_models") for v in hazards.values()):
         out.insert(
             1,
             (

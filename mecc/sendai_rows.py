@@ -7,16 +7,17 @@ bucket (its PMD is its own curve's); per-100,000 rates use the denominators of
 :mod:`mecc.sendai_areas` (official figures, given or summed from the units below, else the
 grid population, flagged; a group's: its share of them). A row's ``low`` and ``high`` are
 its curve variants' range, else (expected annual values of event sets with ensemble
-members) the members' (``range_kind`` says which). Group rows follow the totals' rules,
+members) the members' (``range_kind`` says which); A-2's are those of the variants with a
+fatality model (:mod:`mecc.sendai_deaths`). Group rows follow the totals' rules,
 so sex rows and age rows each add up to the total (B-1 with the group's B-5 too); an
 attribute carries a Sendai label only when its name means that group
 (:func:`mecc.sendai_groups.attribute_labels`). Rows
 counting people outside every unit through a share they took as the units' mean (no
 country row in the share table) say so (:func:`mecc.sendai_areas.outside_share_note`).
 Rates above 100,000 per 100,000 are kept and noted with the row's own cause
-(:func:`rate_cause`: the grid above the official figure, B-1's overlapping parts, or the
-events an expected annual value adds up);
-grid and official totals that differ warn (``warn_population_mismatch``).
+(:func:`mecc.sendai_notes.rate_cause`: the grid above the official figure, B-1's
+overlapping parts, or the events an expected annual value adds up); grid and official
+totals that differ warn (``warn_population_mismatch``).
 """
 
 from __future__ import annotations
@@ -30,11 +31,14 @@ from mecc.sendai_areas import (
     areas,
     group_denominator,
     outside_share_note,
-    rate_note,
     warn_population_mismatch,
 )
 from mecc.sendai_curves import curve_columns
+from mecc.sendai_deaths import deaths_columns
 from mecc.sendai_groups import group_info
+from mecc.sendai_notes import join as _join
+from mecc.sendai_notes import noted as _noted
+from mecc.sendai_notes import rate_cause
 from mecc.sendai_text import INDICATORS, custom_code
 
 __all__ = ["RowBuilder", "rate_cause"]
@@ -144,9 +148,12 @@ class RowBuilder:
     # --- rows
     def emit(self, area, hazard_id, measure, ind, values, extra, members=None):
         central = values[0]
-        if not np.isfinite(central):
+        unknown = extra.pop("central_unknown", False)  # A-2 of variants' models only
+        variants = extra.pop("variant_range", CURVE_RANGE)  # what low / high span
+        if not np.isfinite(central) and not unknown:
             return
         finite = values[np.isfinite(values)]
+        ranged = finite.size > 1 or (unknown and finite.size > 0)
         code = custom_code(self.country, int(ind.code[1:])) if ind.is_custom else ind.code
         people = ind.unit == "people"
         record = self.meta["hazards"][hazard_id]
@@ -193,16 +200,16 @@ class RowBuilder:
             "parameters": "",
             "source": self._source(hazard_id),
             "confidence": "",
-            "low": float(finite.min()) if finite.size > 1 else np.nan,
-            "high": float(finite.max()) if finite.size > 1 else np.nan,
+            "low": float(finite.min()) if ranged else np.nan,
+            "high": float(finite.max()) if ranged else np.nan,
             "range_kind": "",
             "additive": measure != "pmd" and measure != "event",
             "sdg_series": ind.sdg_series,
             "notes": "",
         }
-        if finite.size > 1:
+        if ranged:
             row["range_kind"] = (
-                "DEM raised and lowered by 1 m" if measure == "planning" else CURVE_RANGE
+                "DEM raised and lowered by 1 m" if measure == "planning" else variants
             )
         # variants that all give one value (B-1: damaged + destroyed) are said to, and leave
         # the range to the members where there are members
@@ -434,7 +441,11 @@ class RowBuilder:
             if kind in layers
         }
         own_notes = _join(common.get("notes"), shares.get("livelihoods"))
-        put("A-2", get("fatalities"), columns["fatality"], "fatalities")
+        deaths = get("fatalities")  # per variant: a variant without a model NaN
+        record = self.meta["hazards"][hazard_id]
+        a2 = None if deaths is None else deaths_columns(record, deaths, columns["fatality"])
+        if a2 is not None:
+            put("A-2", deaths, a2, "fatalities")
         size = (self.meta.get("household_size") or {}).get("national_mean")
         mean = f" (mean {size:.3g})" if size else ""
         dwelling = {**columns["damage"], "parameters": f"household size per unit{mean}"}
@@ -554,36 +565,8 @@ class RowBuilder:
                 yield
 
 
-def rate_cause(area: Area, measure: str, overlap: bool, denominator: float) -> str:
-    """The note of a row of ``area`` and ``measure`` whose per-100,000 rate exceeds
-    100,000 (kept, never capped): where the area's people on the grid exceed its
-    official denominator, the two counts differ (:func:`mecc.sendai_areas.rate_note`);
-    else the row's own causes of counting people more than once: a B-1 adding B-5 to
-    B-3 and B-4, which it overlaps (``overlap``), an expected annual value adding up
-    events. A single scenario, map or event figure of another indicator counts each
-    person once at most (``denominator``: the row's, a group's own)."""
-    if area.official and area.grid > area.denominator:
-        return rate_note(area)
-    causes = ["B-5 overlaps B-3 and B-4"] if overlap else []
-    if measure == "expected_annual":
-        causes.append("an expected annual value adds up events, counting people in each")
-    head = "per_100k above 100,000 (not capped): "
-    if causes:
-        return head + f"the figure counts some people more than once ({'; '.join(causes)})"
-    return head + f"the figure exceeds the population of the denominator ({denominator:,.0f})"
-
-
 def _filled(parts: list) -> list:
     """Variants of each part, a part without a variant that another part has taking its
     central value there (variants no part has stay missing: no range)."""
     present = np.any([np.isfinite(p) for p in parts], axis=0)
     return [np.where(np.isfinite(p), p, np.where(present, p[0], np.nan)) for p in parts]
-
-
-def _join(*texts) -> str:
-    return "; ".join(t for t in texts if t)
-
-
-def _noted(columns: dict, notes) -> dict:
-    """``columns`` with the row's ``notes`` (they replace the measure's in :meth:`emit`)."""
-    return {**columns, "notes": notes} if notes else columns

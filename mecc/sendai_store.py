@@ -8,9 +8,11 @@ Computed once at the end of ``mecc run`` from the engine's per-zone sums, so tha
   curve on intensity, by residence as in summary.json and zones.csv: the day/night
   table of a hazard with ``impact_time: day`` changes only the people exposed at
   impact, DESIGN.md "Mobility layers"), people whose dwellings are damaged but not
-  destroyed and destroyed (damage-state curves), the same as dwellings (people divided
-  by the household size of their finest unit), people at risk of planned relocation
-  (sea-level rise), and the deaths of a curve's fatality model (Sendai A-2);
+  destroyed and destroyed (damage-state curves; the survivors where a fatality model
+  applies, :mod:`mecc.damage_tables`), the same as dwellings (everyone who lived in them,
+  the dead too, divided by the household size of their finest unit), people at risk of
+  planned relocation (sea-level rise), and the deaths of each curve variant's fatality
+  model (Sendai A-2; NaN for a variant without one: it says nothing about deaths);
 - their expected annual values (``mecc.tables.variant_figures``: events
   ``sum f x value``, return-period maps the trapezoid, protection standards applied as
   for AAD) and the PMD of the evacuation-type figure; for event sets with ensemble
@@ -34,6 +36,7 @@ import json
 import numpy as np
 
 from mecc import tables
+from mecc.damage_tables import fatality_curves, pass_slots
 
 __all__ = ["BAND_FIGURES", "GROUP_FIGURES", "household_sizes", "sendai_dataset"]
 
@@ -71,10 +74,17 @@ def _fine_figures(hazard, sums, tab) -> dict:
     for v, variant in enumerate(hazard.variant_names):  # by residence (DESIGN.md)
         out[("evacuation", variant)] = sums.displaced[..., v]
     for (state, variant), values in tab.arrays.get("damage", {}).items():
-        out[(state, variant)] = values
-    if "fatalities" in tab.arrays:  # the deaths of the curve's fatality model
-        out[("fatalities", "central")] = tab.arrays["fatalities"]
+        out[(state, variant)] = values  # the survivors where a fatality model applies
+    for variant, values in tab.arrays.get("fatalities", {}).items():
+        out[("fatalities", variant)] = values  # the deaths of each variant's fatality model
     return out
+
+
+def _dwelling_people(tab) -> dict:
+    """``{(state, variant): (n + 1, bands)}`` everyone who lived in the dwellings of each
+    damage state, the dead too (``mecc.damage_tables``): dwellings = this / household
+    size."""
+    return tab.arrays.get("damage_everyone", tab.arrays.get("damage", {}))
 
 
 def _livelihood_share(exposure, population: np.ndarray):
@@ -213,6 +223,9 @@ def _hazard_record(hazard, spec: dict, tab) -> dict:
         "fatality_model": None
         if hazard.fatality_curve is None
         else _curve_record(hazard.fatality_curve),
+        "fatality_models": {  # every variant's (A-2's range); a variant without: none
+            variant: _curve_record(curve) for variant, curve in fatality_curves(hazard).items()
+        },
         "damage_curve": {
             f"{state}:{variant}": _curve_record(curve)
             for (state, variant), curve in hazard.damage_curves.items()
@@ -287,10 +300,8 @@ def sendai_dataset(
         shield = 1.0 if shield is None else shield  # maps below a unit's standard: 0
         fine = _fine_figures(hazard, result.hazards[hazard.id], tab)
         if size is not None:
-            for state in ("damaged", "destroyed"):
-                for (figure, variant), values in list(fine.items()):
-                    if figure == state:
-                        fine[(f"{state}_dwellings", variant)] = values / size[:, None]
+            for (state, variant), values in _dwelling_people(tab).items():
+                fine[(f"{state}_dwellings", variant)] = values / size[:, None]
         nb = len(hazard.bands)
         for (figure, variant), values in fine.items():
             f, slot = BAND_FIGURES.index(figure), VARIANT_ORDER.index(variant)
@@ -329,9 +340,8 @@ def sendai_dataset(
                 group_b5[i, :, h] = zones.aggregate(g.exposed[:, 0] * share)
         if hazard.kind not in ("events", "return_periods"):
             continue
-        offset = len(hazard.variant_names)
         parts = [("evacuation", variant, v) for v, variant in enumerate(hazard.variant_names)] + [
-            (state, variant, offset + k) for k, (state, variant) in enumerate(hazard.damage_curves)
+            (state, variant, k) for (state, variant), k in pass_slots(hazard)["people"].items()
         ]
         for g in groups:
             i = names.index((g.breakdown, g.name))

@@ -47,8 +47,13 @@ INDICATORS = (
         "VC_DSR_MORT",
         "Deaths of the fatality model of the hazard's curve (ITB or PAGER earthquake models, "
         "valid only in their calibration country, or coefficients given in the run file): "
-        "population x fatality rate(intensity). value_number holds the deaths, per_100k the "
-        "rate.",
+        "population x fatality rate(intensity). The Sendai indicator is the rate: per_100k "
+        "holds it (deaths x 100,000 / population_denominator), value_number the number of "
+        "deaths (DesInventar's A-2a, SDG series VC_DSR_MORT). low and high span the curve "
+        "variants that have a fatality model; a variant without one says nothing about "
+        "deaths (left out, not 0). A row exists when any variant has a model: with none on "
+        "the central curve, value_number and per_100k are blank and low and high hold the "
+        "variants' deaths.",
     ),
     Indicator(
         "B-1",
@@ -70,7 +75,8 @@ INDICATORS = (
         False,
         "VC_DSR_PDAN",
         "People living in dwellings damaged but not destroyed: population x damage-state curve "
-        "'damaged' (exclusive of B-4 by construction).",
+        "'damaged' (exclusive of B-4 by construction); where the hazard's curve has a "
+        "fatality model, the survivors: population x (1 - fatality rate) x 'damaged'.",
     ),
     Indicator(
         "B-3a",
@@ -79,7 +85,8 @@ INDICATORS = (
         "dwellings",
         False,
         "",
-        "B-3 people divided by the household size of their admin unit.",
+        "People living in damaged dwellings (the dead too, where a fatality model applies) "
+        "divided by the household size of their admin unit.",
     ),
     Indicator(
         "B-4",
@@ -89,7 +96,8 @@ INDICATORS = (
         False,
         "VC_DSR_PDYN",
         "People living in dwellings destroyed or uninhabitable: population x damage-state "
-        "curve 'destroyed'.",
+        "curve 'destroyed'; where the hazard's curve has a fatality model, the survivors: "
+        "population x (1 - fatality rate) x 'destroyed'.",
     ),
     Indicator(
         "B-4a",
@@ -98,7 +106,8 @@ INDICATORS = (
         "dwellings",
         False,
         "",
-        "B-4 people divided by the household size of their admin unit.",
+        "People living in destroyed dwellings (the dead too, where a fatality model applies) "
+        "divided by the household size of their admin unit.",
     ),
     Indicator(
         "B-5",
@@ -287,8 +296,13 @@ def about_rows(meta: dict, left_out: list, version: str) -> list[tuple[str, str]
             "Population grid x hazard intensity per cell, summed per admin unit (CLIMADA "
             "ImpactCalc semantics). B-3 and B-4 come from damage-state curves that split "
             "people into 'damaged but not destroyed' and 'destroyed or uninhabitable': the two "
-            "are exclusive by construction, so nobody is counted in both. Dwellings (B-3a, "
-            "B-4a) are people divided by the household size of their unit.",
+            "are exclusive by construction, so nobody is counted in both. Where a hazard's "
+            "curve has a fatality model, B-3 and B-4 (and D2, D3) count the survivors, "
+            "population x (1 - fatality rate) x state share, as D1 counts the displaced "
+            "(displaced = population - deaths); the model of the damage variant's namesake "
+            "curve variant applies, else the central curve's. Dwellings (B-3a, B-4a) are "
+            "everyone who lived in them, the dead too, divided by the household size of "
+            "their unit.",
         ),
         (
             "B-1",
