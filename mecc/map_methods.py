@@ -231,6 +231,10 @@ def curve_name(name, lang: str) -> str:
     ``shapes`` of ``mecc/locales/curves.yaml``), any other name as written."""
     name = str(name)
     locale = _curve_locale()
+    base, colon, suffix = name.rpartition(":")
+    if colon and suffix in locale["suffixes"]:  # NAME:fatalities, the name in lang
+        texts = locale["suffixes"][suffix]
+        return texts.get(lang, texts["en"]).format(name=curve_name(base, lang))
     if name in locale["names"]:
         return locale["names"][name].get(lang, name)
     for pattern, texts in locale["shapes"]:
@@ -313,7 +317,7 @@ def _templates(where: Path, section: str, entries) -> dict:
 @functools.cache
 def _curve_locale() -> dict:
     """curves.yaml as ``{"sources": {English source: {lang: text}}, "names": {...},
-    "shapes": [(pattern of the English name, {lang: template}), ...]}``."""
+    "shapes": [(pattern of the English name, {lang: template}), ...], "suffixes": {...}}``."""
     where = CURVE_LOCALE_FILE
     table = _read_locale(where, "sources and names")
     sources = _templates(where, "sources", table.get("sources"))
@@ -330,4 +334,9 @@ def _curve_locale() -> dict:
         for key, group in (("a", ".+?"), ("b", ".+?"), ("n", r"\d+")):
             pattern = pattern.replace(re.escape("{" + key + "}"), f"(?P<{key}>{group})")
         shapes.append((re.compile(pattern), {lang: str(t) for lang, t in entry.items()}))
-    return {"sources": sources, "names": names, "shapes": shapes}
+    suffixes = {}
+    for suffix, entry in (table.get("suffixes") or {}).items():
+        if not isinstance(entry, dict) or "{name}" not in str(entry.get("en", "")):
+            raise ConfigError(f"{where}: suffixes.{suffix}: one text per language with {{name}}")
+        suffixes[str(suffix)] = {lang: str(text) for lang, text in entry.items()}
+    return {"sources": sources, "names": names, "shapes": shapes, "suffixes": suffixes}

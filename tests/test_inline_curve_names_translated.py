@@ -60,3 +60,11 @@ def test_inline_curve_names_in_french_and_spanish(spec, unit, en, fr, es):
 def test_other_names_stay_as_written():
     assert curve_name("my own curve", "fr") == "my own curve"
     assert curve_name("permanent inundation", "es") == "inundación permanente"
+
+
+def test_a_fatality_curve_s_name_is_translated_with_its_curve():
+    name = "survivors of a step at MMI 5.5:fatalities"  # hazards.library.fatality_curve
+    assert curve_name(name, "en") == name
+    assert curve_name(name, "fr") == "survivants d'une marche à MMI 5.5 : décès"
+    assert curve_name(name, "es") == "sobrevivientes de un escalón en MMI 5.5: fallecimientos"
+    assert curve_name("my curve:low", "fr") == "my curve:low"  # a variant's name as written
