@@ -15,7 +15,10 @@ Officials often have a census table (people per municipality), not a population 
 
 Every unit's total is conserved to rounding (float64; checked to 1e-9 relative), so the
 grid is written as float64. Duplicate codes in the table are summed with a warning;
-units without a table row and rows without a unit are reported, never guessed.
+units without a table row are reported, never guessed, and so are rows of other levels
+(the country, a province: a code that is a prefix of units' codes, or a unit of another
+layer of the boundaries file). A row whose code is no unit at any level (a typo) is
+refused, naming its row (:mod:`exposure.census_codes`): its people would be lost.
 :func:`write_census_population` is the tool (file paths in, a GeoTIFF out).
 """
 
@@ -32,6 +35,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from exposure.census_codes import (
+    code_rows,
+    listed,
+    other_layer_codes,
+    read_census_table,
+    refuse_codes,
+    split_codes,
+    warn_note,
+)
 from exposure.zone_cells import in_grid_longitudes
 from mecc.errors import (
     ConfigError,
@@ -40,7 +52,6 @@ from mecc.errors import (
     MeccWarning,
     NoOverlapError,
     did_you_mean,
-    read_input_table,
 )
 from mecc.grid import GridSpec
 from mecc.raster_file import check_output_file, raster_tags
@@ -93,63 +104,6 @@ class CensusReport:
     table_total: float = 0.0
     placed_total: float = 0.0
     notes: list = field(default_factory=list)
-
-
-def _warn(notes: list, message: str) -> None:
-    warnings.warn(message, MeccWarning, stacklevel=3)
-    notes.append(message)
-
-
-def _listed(codes, n=8) -> str:
-    codes = list(codes)
-    return ", ".join(codes[:n]) + (f", … ({len(codes)} in all)" if len(codes) > n else "")
-
-
-# ----------------------------------------------------------------------- the table
-
-
-def read_census_table(path, code_column: str, value_column: str, notes: list | None = None):
-    """Read a census table: ``{code: count}`` with duplicate codes summed (with a warning).
-
-    Returns ``(counts, duplicates)``: a Series of float64 counts indexed by code (str),
-    in first-appearance order, and ``{code: rows}`` for codes that appeared more than once.
-    """
-    notes = [] if notes is None else notes
-    label = os.fspath(path)
-    raw = read_input_table(label, "census table", dtype=str, keep_default_na=False)
-    for option, column in (("table code", code_column), ("table value", value_column)):
-        if column not in raw.columns:
-            raise DataError(
-                f"{label}: no column {column!r} (the {option} column); columns: "
-                f"{', '.join(raw.columns)}"
-            )
-    codes = raw[code_column].str.strip()
-    text = raw[value_column].str.strip()
-    values = pd.to_numeric(text, errors="coerce")
-    bad = values.isna() | ~np.isfinite(values.to_numpy(np.float64, na_value=np.nan))
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(
-            f"{label}: column {value_column}: row {row + 2}: {raw[value_column].iloc[row]!r} "
-            "is not a number"
-        )
-    if (values < 0).any():
-        row = int(np.flatnonzero((values < 0).to_numpy())[0])
-        raise DataError(f"{label}: column {value_column}: row {row + 2}: negative count")
-    if (codes == "").any():
-        row = int(np.flatnonzero((codes == "").to_numpy())[0])
-        raise DataError(f"{label}: column {code_column}: row {row + 2} has no code")
-    frame = pd.DataFrame({"code": codes, "value": values.astype(np.float64)})
-    sizes = frame.groupby("code", sort=False).size()
-    duplicates = {str(c): int(n) for c, n in sizes[sizes > 1].items()}
-    if duplicates:
-        _warn(
-            notes,
-            f"{label}: {len(duplicates)} code(s) appear more than once and were summed "
-            f"({_listed(duplicates)})",
-        )
-    counts = frame.groupby("code", sort=False)["value"].sum()
-    return counts, duplicates
 
 
 # ------------------------------------------------------------------------ the grid
@@ -393,6 +347,13 @@ def write_census_population(
     weights : path, optional
         A settlement / built-up raster: people are spread in proportion to it (sampled
         at each cell centre, nearest cell, when on another grid).
+
+    Raises
+    ------
+    DataError
+        Among others: a table code that is no unit at any level (not a unit of the
+        layer, nor a prefix of one, nor a unit of the file's other layers), naming its
+        rows of the file; nothing is written.
     """
     import rasterio.features
     import shapely
@@ -447,31 +408,34 @@ def write_census_population(
     if not matched:  # a code format mismatch: nothing would be placed (an all-zero grid)
         raise DataError(
             f"{Path(table_path).name}: no code is a unit of {Path(zones_path).name} (the table "
-            f"has {_listed(rows_without_unit, 3)}; the units have {_listed(level.codes, 3)}); "
+            f"has {listed(rows_without_unit, 3)}; the units have {listed(level.codes, 3)}); "
             "check the code format (case, leading zeros, a country prefix)"
         )
     for code in list(rows_without_unit):  # a "Total" row: the sum of the other rows
         others = float(counts.drop(code).sum())
         if others > 0 and abs(float(counts[code]) - others) <= max(0.5, 1e-9 * others):
-            _warn(
+            warn_note(
                 notes,
                 f"{Path(table_path).name}: row {code} ({float(counts[code]):,.0f} people) is "
                 "the sum of the other rows: read as a total and left out",
             )
             counts = counts.drop(code)
             rows_without_unit.remove(code)
-    if rows_without_unit:
-        _warn(
+    zones_of = (zones_path, layer, code_field)
+    _refuse_codes_of_no_unit(rows_without_unit, level.codes, zones_of, table_path, table_code)
+    if rows_without_unit:  # codes of other levels (XMR, XMR01 of XMR0101): left out
+        warn_note(
             notes,
             f"{Path(table_path).name}: {len(rows_without_unit)} row(s) match no unit of "
-            f"{Path(zones_path).name}; their {counts.loc[rows_without_unit].sum():,.0f} people "
-            f"are not on the grid ({_listed(rows_without_unit)})",
+            f"{Path(zones_path).name} (codes of other levels); their "
+            f"{counts.loc[rows_without_unit].sum():,.0f} people are not on the grid "
+            f"({listed(rows_without_unit)})",
         )
     if units_without_row:
-        _warn(
+        warn_note(
             notes,
             f"{Path(zones_path).name}: {len(units_without_row)} unit(s) have no row in "
-            f"{Path(table_path).name} and get no people ({_listed(units_without_row)})",
+            f"{Path(table_path).name} and get no people ({listed(units_without_row)})",
         )
 
     cells = np.bincount(index[index >= 0].ravel(), minlength=n)
@@ -501,18 +465,20 @@ def write_census_population(
     lost = [level.codes[k] for k in np.flatnonzero((method == 4) & np.isfinite(totals))]
     zero_weight = [level.codes[k] for k in np.flatnonzero(method == 2)]
     if tiny:
-        _warn(notes, _tiny_units_note(np.flatnonzero(method == 3), fallback, index, totals, level))
+        warn_note(
+            notes, _tiny_units_note(np.flatnonzero(method == 3), fallback, index, totals, level)
+        )
     if zero_weight:
-        _warn(
+        warn_note(
             notes,
             f"{len(zero_weight)} unit(s) have zero weight on every cell and were spread "
-            f"uniformly ({_listed(zero_weight)})",
+            f"uniformly ({listed(zero_weight)})",
         )
     if lost:
-        _warn(
+        warn_note(
             notes,
             f"{len(lost)} unit(s) lie outside the grid; their people are not on it "
-            f"({_listed(lost)})",
+            f"({listed(lost)})",
         )
     units = pd.DataFrame(
         {
@@ -555,6 +521,22 @@ def write_census_population(
     return CensusReport(out_path, grid, units, *found)
 
 
+def _refuse_codes_of_no_unit(codes, units, zones_of, table_path, table_code) -> None:
+    """Refuse table codes that are no unit at any level: neither a unit of the layer, nor
+    a parent of one (a prefix of a unit's code: the country, a province), nor a unit of
+    the file's other layers (:mod:`exposure.census_codes`); their people would be lost."""
+    _, no_level = split_codes(codes, units)
+    if not no_level:
+        return
+    zones_path, layer, code_field = zones_of
+    others = other_layer_codes(zones_path, layer, code_field)
+    no_level = [code for code in no_level if code not in others]
+    name = Path(table_path).name
+    rows = code_rows(table_path, table_code, no_level, "census table", name) if no_level else {}
+    shown = Path(zones_path).name + (f" (layer {layer})" if layer else "")
+    refuse_codes(no_level, rows, f"{name}: column {table_code}", [*units, *others], shown)
+
+
 def _tiny_units_note(tiny, fallback, index, totals, level) -> str:
     """What a run on the grid does with the people of units holding no cell centre.
 
@@ -570,16 +552,16 @@ def _tiny_units_note(tiny, fallback, index, totals, level) -> str:
     if outside:
         people = float(sum(totals[k] for _, k in outside))
         parts.append(
-            f"outside every unit ({people:,.0f} people of {_listed(c for c, _ in outside)}: "
+            f"outside every unit ({people:,.0f} people of {listed(c for c, _ in outside)}: "
             "the __outside__ row of zones.csv, population_outside_zones in summary.json)"
         )
     if inside:
         people = float(sum(totals[k] for _, k, _ in inside))
         pairs = (f"{c} in {level.codes[h]}" for c, _, h in inside)
-        parts.append(f"in the unit holding that cell ({people:,.0f} people: {_listed(pairs)})")
+        parts.append(f"in the unit holding that cell ({people:,.0f} people: {listed(pairs)})")
     return (
         f"{len(codes)} unit(s) hold no cell centre; their people were put in the cell holding "
-        f"their representative point ({_listed(codes)}); a run zoned by cell centre on this grid "
+        f"their representative point ({listed(codes)}); a run zoned by cell centre on this grid "
         "gives these units no cell (their figures blank: not known, not 0) and counts their people "
         + " and ".join(parts)
     )

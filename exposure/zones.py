@@ -517,11 +517,28 @@ def _burn(shapes, out: np.ndarray, transform) -> None:
         rasterio.features.rasterize(shapes, out=out, transform=transform, all_touched=False)
 
 
-def report_unknown_codes(unknown: list, n_given: int, zones, where: str) -> None:
+def report_unknown_codes(unknown: list, n_given: int, zones, where: str, table=None) -> None:
     """Refuse a per-zone table none of whose codes is a unit of the run's zones (a code
     format mismatch: lower case, 101 for 0101, a missing country prefix: the table would
     change nothing without a word); warn of the codes that are not (a "Total" row, a unit
-    of another year), which are ignored."""
+    of another year), which are ignored.
+
+    With ``table`` = ``(path, column, what, also)`` (the file the codes come from, its
+    code column, what it is, and codes of other levels known besides the zones', e.g.
+    the country's), only codes of another level are warned of (a parent of units: a
+    prefix of a unit's code, a total row, ``also``); a code that is no unit at any level
+    (a typo) is refused, naming the file's rows (:func:`exposure.census_codes.refuse_codes`).
+    A run without zones (the whole grid, one unit) cannot tell a typo from a unit of a
+    table's finer levels: its codes are warned of, as before.
+    """
+    if table is not None and unknown and len(unknown) < n_given and not zones.whole_grid:
+        from exposure.census_codes import code_rows, refuse_codes, split_codes
+
+        path, column, what, also = table
+        codes = [code for level in zones.levels for code in level.codes]
+        _, no_level = split_codes(unknown, codes, also)
+        rows = code_rows(path, column, no_level, what, where) if no_level else {}
+        refuse_codes(no_level, rows, where, codes, "the run's zones")
     if unknown and len(unknown) == n_given:
         raise DataError(
             f"{where}: no code is a unit of the run's zones (it has "

@@ -98,10 +98,11 @@ def _path(config, relative: str) -> str:
     return os.path.join(config.base_dir, relative)
 
 
-def _finest(zones, values: dict, label: str, what: str, fill=np.nan) -> np.ndarray:
-    """Per finest unit + outside, from codes at any level (nearest ancestor wins)."""
+def _finest(zones, values: dict, label: str, what: str, fill=np.nan, table=None) -> np.ndarray:
+    """Per finest unit + outside, from codes at any level (nearest ancestor wins);
+    ``table``: see :func:`exposure.zones.report_unknown_codes`."""
     per_unit, unknown = zones.finest_values(values, label)
-    report_unknown_codes(unknown, len(values), zones, label)
+    report_unknown_codes(unknown, len(values), zones, label, table)
     outside = np.full((1, *per_unit.shape[1:]), fill)
     return np.concatenate([per_unit, outside])
 
@@ -214,10 +215,9 @@ def prepare_exposure(config, population, zones, grid, block_shape, threads) -> E
         from exposure.sites import SitePeople, site_modes
 
         where = f"{label}.mobility.sites ({sites_spec['path']})"
-        table = read_dtm_sites(
-            _path(config, sites_spec["path"]), as_of=sites_spec.get("as_of"), label=where
-        )
-        sites = SitePeople(table, grid, where, sites_spec["in_population_grid"])
+        source = _path(config, sites_spec["path"])  # (read again to name rows in messages)
+        table = read_dtm_sites(source, as_of=sites_spec.get("as_of"), label=where)
+        sites = SitePeople(table, grid, where, sites_spec["in_population_grid"], source)
         per_site = site_modes(table, sites_spec["in_population_grid"])  # the rule is per site
         modes = table.assign(mode=per_site)["mode"].value_counts().to_dict()
         mode = next(iter(modes)) if len(modes) == 1 else "per site"
@@ -404,7 +404,9 @@ def _seasonal(config, mobility, zones, exposure, label) -> None:
     months = np.tile(national if national is not None else np.ones(12), (zones.n + 1, 1))
     if per_zone:
         where = _with_file(f"{label}.mobility.seasonal", seasonal)
-        given = _finest(zones, per_zone, where, "multipliers", fill=1.0)
+        column = seasonal["code_column"]  # a code of no unit at any level is refused
+        table = (_path(config, seasonal["path"]), column, "seasonal table", {config.country})
+        given = _finest(zones, per_zone, f"{where}.{column}", "multipliers", 1.0, table)
         months = np.where(np.isnan(given), 1.0, given)
     exposure.report["seasonal"] = {"hazards": {}}
     for spec in config.data["hazards"]:

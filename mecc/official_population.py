@@ -52,7 +52,10 @@ def read_official(config, zones, label: str, grid_people) -> tuple[dict, dict]:
     Raises
     ------
     ConfigError, DataError, InputFileError
-        Naming the run file's key, the file, the column, the row and the zone.
+        Naming the run file's key, the file, the column, the row and the zone; a code
+        that is no unit at any level of the zones, nor a parent of one (a prefix of a
+        unit's code), nor the country's is refused (its figure would be lost). Codes of
+        other levels are warned of and ignored.
     """
     from exposure.cohorts import read_zone_table
 
@@ -64,7 +67,14 @@ def read_official(config, zones, label: str, grid_people) -> tuple[dict, dict]:
     )[column]
     known = {code for level in zones.levels for code in level.codes} | {config.country}
     unknown = [str(code) for code in table.index if code not in known]
-    report_unknown_codes(unknown, len(table), zones, f"{where}.{spec['code_column']}")
+    source = (os.path.join(config.base_dir, spec["path"]), spec["code_column"])
+    report_unknown_codes(  # a code of no unit at any level (a typo) is refused
+        unknown,
+        len(table),
+        zones,
+        f"{where}.{spec['code_column']}",
+        (*source, "official population table", {config.country}),
+    )
     official = table.to_dict()
     zeros = [code for code, value in official.items() if value == 0]
     if zeros:

@@ -164,7 +164,7 @@ def test_tiny_unit_alone_in_a_grid_cell(tmp_path):
 
 def test_duplicates_summed_and_mismatches_reported(tmp_path):
     zones = _zones(tmp_path)
-    table = _table(tmp_path, [("U1", 100.0), ("U1", 50.5), ("U2", 10.0), ("ZZ", 999.0)], "dups.csv")
+    table = _table(tmp_path, [("U1", 100.0), ("U1", 50.5), ("U2", 10.0), ("U", 999.0)], "dups.csv")
     out = tmp_path / "pop.tif"
     with pytest.warns(MeccWarning) as caught:
         report = write_census_population(
@@ -179,11 +179,11 @@ def test_duplicates_summed_and_mismatches_reported(tmp_path):
     messages = " ".join(str(w.message) for w in caught)
     assert "summed" in messages and "match no unit" in messages and "have no row" in messages
     assert report.duplicate_codes == {"U1": 2}
-    assert report.rows_without_unit == ["ZZ"]
+    assert report.rows_without_unit == ["U"]  # a parent code (a code of no unit is refused)
     assert report.units_without_row == ["U3"]
     _, _, sums = _unit_sums(out)
     assert sums["U1"] == pytest.approx(150.5, rel=TOLERANCE)
-    assert report.placed_total == pytest.approx(160.5, rel=1e-12)  # ZZ is not on the grid
+    assert report.placed_total == pytest.approx(160.5, rel=1e-12)  # U is not on the grid
     assert report.units.set_index("code").loc["U3", "method"] == "no table row"
 
 

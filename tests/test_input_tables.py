@@ -146,7 +146,10 @@ def test_a_census_number_that_is_not_grouped_by_thousands_is_refused(tmp_path):
     path = tmp_path / "census.csv"
     path.write_text('pcode,population\nA,"1,234"\nB,"12,34"\n', encoding="utf-8")
     # '12,34' was read as 1234 (every comma dropped); it may be 12.34 or a typo
-    with pytest.raises(DataError, match=r"census\.csv: column population: row 3: '12,34' is"):
+    with pytest.raises(
+        DataError,
+        match=r"census\.csv: column population: row 3 of the file \(the header is row 1\): '12,34' is",
+    ):
         read_census_table(path, "pcode", "population")
     path.write_text('pcode,population\nA,"1,234"\nB,"12,345"\n', encoding="utf-8")
     counts, _ = read_census_table(path, "pcode", "population")

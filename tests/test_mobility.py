@@ -703,23 +703,22 @@ def test_distance_weights_follow_great_circle_distances():
     assert (weights[:, rows, cols + 5] == 0).all()  # 5 columns at 60 N: 13.9 km > 12 km
 
 
-def test_a_site_list_with_no_site_on_the_grid_is_warned_not_a_crash(tmp_path):
+def test_a_site_list_with_no_site_on_the_grid_is_refused_not_a_crash(tmp_path):
     """Every site outside the analysis grid (a list for another country, or lat/lon
     swapped): sites.csv was built from an empty float index and the run stopped with an
-    IndexError after the engine; now the sites are left out with the warning."""
+    IndexError after the engine; then the list was dropped with a warning; now it is
+    refused (tests/test_sites_and_unknown_codes.py)."""
+    from mecc.errors import DataError
+
     data = scenario_case(tmp_path)
     lon, lat = cell_centre(0, 0)
     (tmp_path / "sites.csv").write_text(
         f"site_name,lat,lon,individuals\nswapped,{lon},{lat},300\n", encoding="utf-8"
     )
     data["mobility"] = {"sites": {"path": "sites.csv", "in_population_grid": False}}
-    result = run(tmp_path, data)
-    sites = pd.read_csv(tmp_path / "out" / "sites.csv", encoding="utf-8-sig")
-    assert sites.empty and "sc_displaced" in sites.columns
-    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
-    assert any("lie outside the analysis grid" in w for w in manifest["warnings"])
-    assert result.summary["population_total"] == pytest.approx(POP.sum())
-
+    with pytest.raises(DataError, match=r"lat and lon look swapped in row 2 of the file"):
+        run(tmp_path, data)
+    assert not (tmp_path / "out").exists()
 
 def test_map_draws_only_the_largest_flows_and_says_so(tmp_path, monkeypatch):
     """A national run had 1.7 million flows in one band, a line and a tooltip each: the

@@ -365,11 +365,11 @@ def test_official_table_matching_no_unit_is_refused(cli, tmp_path):
     )
 
 
-def test_official_table_codes_of_no_unit_are_warned_about(cli, tmp_path):
+def test_official_table_codes_of_another_level_are_warned_about(cli, tmp_path):
     folder = tmp_path / "case"
     run = basic_case(folder)
     (folder / "census.csv").write_text(
-        "code,people\nAAA,1400\nA,650\nB,740\nC9,10\n", encoding="utf-8"
+        "code,people\nAAA,1400\nA,650\nB,740\nTotal,10\n", encoding="utf-8"
     )
     run["population"]["official"] = {
         "path": "census.csv",
@@ -380,7 +380,7 @@ def test_official_table_codes_of_no_unit_are_warned_about(cli, tmp_path):
     assert zones.loc["A", "population_official"] == 650
     assert zones.loc["B", "population_official"] == 740
     said = [w for w in manifest["warnings"] if "population.official" in w]
-    assert len(said) == 1 and "1 zone code(s)" in said[0] and "C9" in said[0], said
+    assert len(said) == 1 and "1 zone code(s)" in said[0] and "Total" in said[0], said
     assert "AAA" not in said[0]  # the country code is the national figure, not unknown
 
 
