@@ -99,7 +99,9 @@ HAZARD_SECTIONS = [
                 "unit",
                 "the file's stated unit (NetCDF `units`, GeoTIFF band unit), else the type's",
                 "Unit of the grid values: `cm`, `mm`, `ft`, `km/h`, `kt`, `mph`, ... "
-                "(converted exactly).",
+                "(converted exactly). A ground-motion unit (`g`, `%g`, `gal`, `cm/s`) stated "
+                "by an earthquake grid or given here is refused (convert PGA to MMI first), "
+                "and so is MMI outside 0.5-12.5.",
             ),
             "averaging": (
                 "`1-min`, `10-min` or `gust`",

@@ -108,7 +108,8 @@ SECTIONS = [
                 "mapping",
                 "none",
                 "Official population per zone (census, COD-PS): the per-100,000 denominator "
-                "(below); an official 0 is kept (that unit's rates blank) and warned about.",
+                "(below); an official 0 is kept (that unit's rates blank) and warned about, "
+                "a code that is no unit at any level is refused.",
             ),
             "cohorts": (
                 "mapping",
@@ -229,7 +230,7 @@ SECTIONS = [
                 "mapping",
                 "none",
                 "Presence per month, national or per zone, weighted by each hazard's `season` "
-                "(below).",
+                "(below); a code that is no unit at any level is refused.",
             ),
             "day_night": (
                 "mapping",
@@ -237,7 +238,12 @@ SECTIONS = [
                 "Origin–destination table: people exposed by day for hazards with "
                 "`impact_time: day` (below).",
             ),
-            "sites": ("mapping", "none", "Displacement sites (below)."),
+            "sites": (
+                "mapping",
+                "none",
+                "Displacement sites (below); a list with none on the grid, or with latitude "
+                "and longitude swapped, is refused.",
+            ),
             "allocation": ("mapping", "none", "Where the displaced may go (below)."),
             "early_warning": (
                 "mapping",
