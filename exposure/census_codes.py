@@ -5,7 +5,8 @@ provinces and its districts, while a command or a run uses some of them. A row w
 code is no unit of the levels used is one of two things:
 
 - a code of **another level**: the country's code, a parent of units (a proper prefix of
-  a unit's code, as P-codes are built: ``XMR01`` of ``XMR0101``), a unit of another
+  a unit's code, as P-codes are built: ``XMR01`` of ``XMR0101``) or a sub-unit (a code
+  that extends a unit's: ``XMR010104`` of ``XMR0101``), a unit of another
   layer of the same boundaries file, or a total row (``Total``). It is left out or used
   as documented, with a warning (:func:`split_codes` says which codes these are);
 - a code of **no unit at any level**: a typo (``XMR9999``), a code of another country.
@@ -146,9 +147,10 @@ def split_codes(unknown, unit_codes, also=()) -> tuple[list[str], list[str]]:
     Returns
     -------
     other_level, no_level : list of str
-        ``other_level``: in ``also``, a total row (:data:`TOTAL_CODES`) or a proper prefix
-        of a unit's code (a parent, as P-codes are built); ``no_level``: the rest, in
-        the order given.
+        ``other_level``: in ``also``, a total row (:data:`TOTAL_CODES`), a proper prefix
+        of a unit's code (a parent, as P-codes are built) or a code a unit's code is a
+        proper prefix of (a sub-unit of a finer level: an admin-3 row against admin-2
+        units); ``no_level``: the rest, in the order given.
     """
     if not unknown:
         return [], []
@@ -157,10 +159,12 @@ def split_codes(unknown, unit_codes, also=()) -> tuple[list[str], list[str]]:
         code = str(code)
         prefixes.update(code[:n] for n in range(1, len(code)))
     known = prefixes | {str(c) for c in also}
+    units = {str(c) for c in unit_codes}
     other, none = [], []
     for code in unknown:
         code = str(code)
-        fits = code in known or code.strip().casefold() in TOTAL_CODES
+        finer = any(code[:n] in units for n in range(1, len(code)))  # a unit's sub-unit
+        fits = code in known or finer or code.strip().casefold() in TOTAL_CODES
         (other if fits else none).append(code)
     return other, none
 

@@ -274,3 +274,16 @@ def test_a_run_without_zones_still_warns_of_official_codes_below_the_country(cli
     ]
     zones = pd.read_csv(tmp_path / "out" / "zones.csv", encoding="utf-8-sig")
     assert zones.set_index("zone_code").loc["AAA", "population_official"] == 1400
+
+
+def test_codes_of_parents_and_sub_units_are_another_level_not_typos():
+    """A COD-PS table of several levels: parents and sub-units of the units are warned
+    about as before; only a code of no unit at any level is refused."""
+    from exposure.census_codes import split_codes
+
+    units = ["XMR0101", "XMR0102", "XMR0201"]
+    other, none = split_codes(
+        ["XMR01", "XMR", "XMR010104", "Total", "XMR9999", "XQZ0101"], units, also=["XMR"]
+    )
+    assert other == ["XMR01", "XMR", "XMR010104", "Total"]
+    assert none == ["XMR9999", "XQZ0101"]
