@@ -234,6 +234,11 @@ ABOUT = {
             "Range of the probable maximum displacement: bootstrap 5th to 95th percentile, "
             "500 resamples of the ensemble members",
         ],
+        "cyclone_wind": [  # Kam et al. (2024): the region's per-event extremes
+            "Range from the curve variants: low tc_emanuel_kam2024_si:low; high "
+            "tc_emanuel_kam2024_si:high",
+            "Range: curve variants, the curves that displace fewer and more people",
+        ],
         "sea_level_rise": [
             "Range: elevation model (DEM) raised and lowered by 1 m (global elevation models "
             "overstate coastal heights by metres); the central value is the DEM's as given",
@@ -250,6 +255,12 @@ ABOUT = {
         "river_flood_years": [
             "Fourchette du déplacement maximal probable : bootstrap, du 5e au 95e centile, "
             "500 rééchantillonnages des membres de l'ensemble",
+        ],
+        "cyclone_wind": [
+            "Fourchette issue des variantes de courbe : basse tc_emanuel_kam2024_si:low; haute "
+            "tc_emanuel_kam2024_si:high",
+            "Fourchette : variantes de courbe, les courbes qui déplacent moins et plus de "
+            "personnes",
         ],
         "sea_level_rise": [
             "Fourchette : modèle numérique de terrain (MNT) relevé et abaissé de 1 m",
