@@ -432,7 +432,8 @@ class Text:
                 for name, v in record.get("variants", {}).items()
             ]
             if variants:  # the range's curves, then what the range is (every range)
-                lines.append(self.filled("method_range", variants="; ".join(variants)))
+                semicolon = " ; " if self.lang == "fr" else "; "  # French spaces it
+                lines.append(self.filled("method_range", variants=semicolon.join(variants)))
             lines += self.range_lines(run, hazard_id, summary)
             lines += [curve("method_damage", d) for d in record.get("damage", [])]
             if record.get("fatality"):

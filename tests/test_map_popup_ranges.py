@@ -257,7 +257,7 @@ ABOUT = {
             "500 rééchantillonnages des membres de l'ensemble",
         ],
         "cyclone_wind": [
-            "Fourchette issue des variantes de courbe : basse tc_emanuel_kam2024_si:low; haute "
+            "Fourchette issue des variantes de courbe : basse tc_emanuel_kam2024_si:low ; haute "
             "tc_emanuel_kam2024_si:high",
             "Fourchette : variantes de courbe, les courbes qui déplacent moins et plus de "
             "personnes",
