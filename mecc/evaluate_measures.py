@@ -249,6 +249,13 @@ def modelled_measure(run, measure: str, household_size: float | None) -> Modelle
             f"{state_curve}) / {household_size:g} people per household (--household-size; "
             "the run has no household size)"
         )
+        hazard = (run.summary.get("hazards") or {}).get(run.hazard_id) or {}
+        if hazard.get("fatality_model") or hazard.get("fatality_model_variants"):
+            description += (  # damage-state people are survivors: the dead's houses not in
+                "; these people are the survivors of the run's fatality model, so houses "
+                "whose people died are left out (an undercount; give the run "
+                "population.household_size to count every dwelling)"
+            )
         record = {
             "figure": state,
             "household_size": household_size,

@@ -230,3 +230,44 @@ def test_without_damage_states_damaged_houses_are_refused(tmp_path, cli):
     with pytest.raises(ConfigError, match="give --household-size.*or add a damage_curve"):
         _evaluate(run, observed, tmp_path / "e2", "totally", "destroyed_houses")
     assert np.isfinite(_read(run / "zones.csv")["displaced"]).all()
+
+
+def test_houses_from_survivors_say_they_leave_out_the_dead(tmp_path):
+    """With a fatality model, damage-state people are survivors: houses from them and
+    --household-size leave out the houses whose people died, and the figure says so."""
+    from tests.conftest import write_raster
+
+    folder = tmp_path / "case"
+    data = _scenario(folder, household_sizes=False)
+    write_raster(folder / "mmi.tif", np.array([[5.0, 6.0, 7.0, 8.0]] * 4))
+    data["hazards"] = [
+        {
+            "id": "sc",
+            "type": "earthquake",
+            "intensity": "mmi.tif",
+            "scenario": "test earthquake",
+            "curve": {
+                "survivors_step": {
+                    "threshold": 5.5,
+                    "fatality": {"model": "lognormal", "theta": 11, "beta": 0.2},
+                }
+            },
+            "damage_curve": {
+                "damaged": {"intensity": [5.5, 6.5, 6.5, 7.5, 7.5], "share": [0, 0.3, 0.3, 0.5, 0]},
+                "destroyed": {"intensity": [6.5, 7.5, 8.5], "share": [0, 0.4, 0.9]},
+            },
+        }
+    ]
+    run_country(write_run(folder, data), folder / "out", with_map=False)
+    (folder / "observed.csv").write_text(OBSERVED, encoding="utf-8")
+    result = _evaluate(
+        folder / "out",
+        folder / "observed.csv",
+        tmp_path / "ev",
+        "totally",
+        "destroyed_houses",
+        household_size=4.0,
+    )
+    description = result.figures["modelled"]["description"]
+    assert "survivors of the run's fatality model" in description
+    assert "an undercount" in description
