@@ -18,8 +18,9 @@ folder, from what the folder records:
 
 Always mecc's: the marker, hidden staging folders and files of killed runs
 (``.<name>.partial-<pid>-<hex>``, ``.<name>.old-<hex>``), empty folders, a file
-manager's own files (``.DS_Store``) and what GIS programs add beside a file mecc wrote
-(``displaced.tif.aux.xml``, ``zones.gpkg-wal``). :func:`refuse_foreign` turns what
+manager's own files (``.DS_Store``), an office suite's lock files (``~$sendai.xlsx``)
+and what GIS programs add beside a file mecc wrote (``displaced.tif.aux.xml``,
+``zones.gpkg-wal``). :func:`refuse_foreign` turns what
 is left into one line, exit code 2.
 """
 
@@ -51,6 +52,10 @@ user's nor a file of the user's saved in it."""
 IGNORED_FILES = (".DS_Store", "Thumbs.db", "desktop.ini")
 """Files a file manager leaves in folders it shows: never the user's work (nor the
 participants', for the training pack's builder)."""
+
+OFFICE_LOCKS = re.compile(r"~\$.+|\.~lock\..+#")
+"""The lock files office suites leave beside a workbook they open (Excel's ``~$sendai.xlsx``,
+LibreOffice's ``.~lock.sendai.xlsx#``): never the user's work."""
 
 SIDECARS = (".aux.xml", ".ovr", "-wal", "-shm", "-journal")
 """What GDAL, QGIS and SQLite add beside a file they open (statistics, overviews, a
@@ -175,7 +180,7 @@ def _foreign(folder: Path, inherited: frozenset, trusted: bool = False) -> list[
     found: list[str] = []
     for entry in entries:
         name = entry.name
-        if name in IGNORED_FILES or _LEFTOVER.fullmatch(name):
+        if name in IGNORED_FILES or _LEFTOVER.fullmatch(name) or OFFICE_LOCKS.fullmatch(name):
             continue
         if not entry.is_dir(follow_symlinks=False):
             if record is None or _ours(name, allowed):

@@ -179,6 +179,8 @@ def test_what_the_rule_counts_as_written_by_mecc(tmp_path):
         (run / name).write_text("x", encoding="utf-8")
     (run / ".run.old-0a1b2c3d").mkdir()
     (run / "Thumbs.db").write_bytes(b"\0")
+    (run / "~$sendai.xlsx").write_bytes(b"\0")  # Excel has the workbook open
+    (run / ".~lock.sendai.xlsx#").write_text("LibreOffice", encoding="utf-8")
     assert foreign_files(run) == []
     (run / "zones.qml").write_text("a style of the user's", encoding="utf-8")
     (run / "zones.csv.bak").write_text("a copy of the user's", encoding="utf-8")
