@@ -353,21 +353,17 @@ def needs_table(run, profile: dict, *, hazard_id=None, return_period=DEFAULT_RET
             )
     if not frames:
         chosen = [h for h in hazards if hazard_id is None or h == hazard_id]
-        if chosen and all(exposure_only(hazards[h]) for h in chosen):
-            which = "the hazard chosen (--hazard)" if hazard_id else "every hazard of the run"
-            raise DataError(
-                f"{run.run_dir}: no displaced people to plan for: {which} is a drought "
-                f"({', '.join(chosen)}), which counts people exposed per severity class "
-                "(zones.csv drought_<class>), not displaced people"
-            )
         if chosen and all(left_out_reason(hazards[h]) for h in chosen):
             which = "the hazard chosen (--hazard)" if hazard_id else "every hazard of the run"
-            raise DataError(
-                f"{run.run_dir}: no displaced people to plan for: {which} is a drought or "
-                f"sea-level rise ({', '.join(chosen)}); sea-level rise counts people at risk "
-                "of planned relocation (zones.csv at_risk_relocation), moved over decades, "
-                "not an emergency caseload with daily needs"
+            why = (
+                f"is a drought ({', '.join(chosen)}), which counts people exposed per severity "
+                "class (zones.csv drought_<class>), not displaced people"
+                if all(exposure_only(hazards[h]) for h in chosen)
+                else f"is a drought or sea-level rise ({', '.join(chosen)}); sea-level rise "
+                "counts people at risk of planned relocation (zones.csv at_risk_relocation), "
+                "moved over decades, not an emergency caseload with daily needs"
             )
+            raise DataError(f"{run.run_dir}: no displaced people to plan for: {which} {why}")
         raise DataError(
             f"{run.run_dir}: no hazard of this run has displaced people to plan for "
             f"(scenario displaced or pmd_{return_period:g})"

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import select
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +13,7 @@ import pytest
 
 from mecc.outputs import OUTPUT_MARKER
 from tests._run_inputs import POP, basic_case, write_run
+from tests.test_cli_runs import _run_on_a_terminal
 
 # basic_case: zone B (columns 2-3 of POP) is flooded 1 m and 2 m deep at 100 years and
 # flood_step_1m displaces everyone at 1 m or more
@@ -156,44 +154,10 @@ def test_a_resumed_batch_takes_back_only_the_runs_the_stopped_batch_started(tmp_
 # ------------------------------------------------ 2. progress of parallel batches
 
 
-def _run_on_a_terminal(args, cwd) -> tuple[int, str]:
-    """Run ``python -m mecc ARGS`` with stderr on a pseudo-terminal; (exit code, what
-    the terminal showed)."""
-    import pty
-
-    master, slave = pty.openpty()
-    env = {**os.environ, "COLUMNS": "120", "TERM": "xterm"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mecc", *map(str, args)],
-        stdout=subprocess.DEVNULL,
-        stderr=slave,
-        stdin=subprocess.DEVNULL,
-        cwd=cwd,
-        env=env,
-    )
-    os.close(slave)
-    terminal = b""
-    while True:
-        ready, _, _ = select.select([master], [], [], 0.2)
-        if ready:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:  # the child closed the terminal
-                break
-            if not chunk:
-                break
-            terminal += chunk
-        elif process.poll() is not None:
-            break
-    process.wait(timeout=120)
-    os.close(master)
-    return process.returncode, terminal.decode(errors="replace")
-
-
 def test_a_jobs_batch_shows_the_run_files_bar_on_a_terminal_only(tmp_path, cli):
     """A serial batch drew "Run files n/N"; with --jobs nothing was drawn."""
     names = [p.name for p in _runs(tmp_path, ["a.yaml", "b.yaml"])]
-    code, terminal = _run_on_a_terminal(
+    code, _, terminal = _run_on_a_terminal(  # tests.test_cli_runs: stderr on a pty
         ["run", *names, "--out", "out", "--no-map", "--jobs", "2"], tmp_path
     )
     assert code == 0, terminal

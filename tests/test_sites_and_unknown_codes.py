@@ -165,17 +165,20 @@ def _zoned_case(folder) -> dict:
     return data
 
 
-def test_an_official_code_of_no_unit_is_refused(cli, tmp_path):
-    folder = tmp_path / "case"
-    data = _zoned_case(folder)
-    (folder / "census.csv").write_text(
-        "code,people\nAAA,1400\nX,1400\nX01,650\nX02,740\nX2,10\n", encoding="utf-8"
-    )
+def _with_official(folder, data, table: str) -> None:
+    """``population.official`` read from census.csv (``code,people`` then ``table``)."""
+    (folder / "census.csv").write_text("code,people\n" + table, encoding="utf-8")
     data["population"]["official"] = {
         "path": "census.csv",
         "code_column": "code",
         "value_column": "people",
     }
+
+
+def test_an_official_code_of_no_unit_is_refused(cli, tmp_path):
+    folder = tmp_path / "case"
+    data = _zoned_case(folder)
+    _with_official(folder, data, "AAA,1400\nX,1400\nX01,650\nX02,740\nX2,10\n")
     line = expect_error(cli, write_run(folder, data), tmp_path / "out", 1)
     assert line == (
         "error: run.yaml.population.official (census.csv).code: 'X2' in row 6 is no unit at "
@@ -188,14 +191,7 @@ def test_an_official_code_of_no_unit_is_refused(cli, tmp_path):
 def test_official_codes_of_the_country_and_of_parents_are_kept(cli, tmp_path):
     folder = tmp_path / "case"
     data = _zoned_case(folder)
-    (folder / "census.csv").write_text(
-        "code,people\nAAA,1400\nX,1400\nX01,650\nX02,740\n", encoding="utf-8"
-    )
-    data["population"]["official"] = {
-        "path": "census.csv",
-        "code_column": "code",
-        "value_column": "people",
-    }
+    _with_official(folder, data, "AAA,1400\nX,1400\nX01,650\nX02,740\n")
     result = cli("run", write_run(folder, data), "--out", tmp_path / "out", "--no-map")
     assert result.exit_code == 0, result.stderr
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
@@ -259,12 +255,7 @@ def test_a_run_without_zones_still_warns_of_official_codes_below_the_country(cli
     folder = tmp_path / "case"
     data = basic_case(folder)
     del data["zones"]
-    (folder / "census.csv").write_text("code,people\nAAA,1400\nAAA01,700\n", encoding="utf-8")
-    data["population"]["official"] = {
-        "path": "census.csv",
-        "code_column": "code",
-        "value_column": "people",
-    }
+    _with_official(folder, data, "AAA,1400\nAAA01,700\n")
     result = cli("run", write_run(folder, data), "--out", tmp_path / "out", "--no-map")
     assert result.exit_code == 0, result.stderr
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
