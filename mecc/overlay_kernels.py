@@ -142,14 +142,19 @@ def overlay_bands(
       ``exposed_out[zone, b] += p * f`` when ``I >= exposure_threshold`` and
       ``displaced_out[zone, b, v] += p * f * curve_v(I)`` for every curve ``v``.
 
-    Runs of equal zone ids along a row are summed locally and added once per run.
+    A row is scanned band by band for its cells wet or missing in some band (a
+    vectorised pass: most cells are dry); each of those is then visited once, every band
+    at once, and runs of equal zone ids among them are summed locally and added once per
+    run. A cell's ``cell_out`` gets its bands in order, as one ``+=`` per band would.
 
     Parameters
     ----------
     population : ndarray of float64, shape (h, w)
     zone : ndarray of int32, shape (h, w)
-    intensity : ndarray of float64, shape (n_bands, h, w)
-    fraction : ndarray of float64, shape (n_bands, h, w) or (0, 0, 0)
+    intensity : ndarray of float64 or float32, shape (n_bands, h, w)
+        Float32 bands (as read from float32 files) are widened exactly to float64 where
+        used: the figures are those of the float64 values, at half the memory traffic.
+    fraction : ndarray of float64 or float32, shape (n_bands, h, w) or (0, 0, 0)
         Flooded share of each cell; an empty array means 1 everywhere.
     curve_x, curve_y, curve_n, curve_kind : see module docstring
     exposure_threshold : float
@@ -180,57 +185,70 @@ def overlay_bands(
     n_zones = exposed_out.shape[0]
     has_fraction = fraction.shape[0] > 0
     write_cells = cell_out.shape[0] > 0
-    width = population.shape[1]
+    height, width = population.shape
     xs, ys, n_points, kind = curve_x[0], curve_y[0], curve_n[0], curve_kind[0]
-    more = np.zeros(n_curves)  # the run's sums of curves 1, 2, ...
+    acted = np.empty(width, dtype=np.uint8)  # wet or missing in some band
+    where = np.empty(width, dtype=np.int64)  # their columns
+    # the current run's sums per band (curves 1, 2, ... in `displaced`)
+    exposed = np.zeros(n_bands)
+    first_curve = np.zeros(n_bands)
+    displaced = np.zeros((n_bands, n_curves))
+    missing = np.zeros(n_bands)
+    weight = np.zeros(n_bands)
     sums = (exposed_out, displaced_out, no_data_out)
     # The coarse sums are tested as `coarse_safe_out is None` where they are used: numba
     # prunes those branches when None is passed, so the overlay alone pays nothing.
     # People of dry cells, per band and column, over the coarse grid's current row:
     if coarse_safe_out is not None:
         dry_people = np.zeros((n_bands, width))
-    height = population.shape[0]
     for i in range(height):
         ci = 0
         if coarse_safe_out is not None:
             ci = i // coarse_factor
-        for b in range(n_bands):
+        people_row = population[i]
+        # one vectorised pass per band marks the cells to look at (most are dry) ...
+        first = intensity[0, i]
+        for j in range(width):
+            acted[j] = not (first[j] <= 0.0)
+        for b in range(1, n_bands):
             row = intensity[b, i]
-            if coarse_safe_out is not None:  # branch-free, column by column: vectorised
-                people_row = population[i]
+            for j in range(width):
+                acted[j] |= not (row[j] <= 0.0)
+        if coarse_safe_out is not None:  # branch-free, column by column: vectorised
+            for b in range(n_bands):
+                row = intensity[b, i]
                 dry_row = dry_people[b]
                 for j in range(width):
                     p = people_row[j]
                     dry_row[j] += p if (p > 0.0) & (row[j] <= 0.0) else 0.0
-            # one add per run of equal zone ids: the run's sums are kept here
-            run_zone = -1
-            weight = 0.0
-            exposed = 0.0
-            displaced = 0.0
-            missing = 0.0
-            for j in range(width):
-                value = row[j]
-                # most cells are dry: one well-predicted test, then the next cell
-                # (measured faster than testing stretches of a row first)
+        count = 0
+        for j in range(width):
+            where[count] = j
+            count += acted[j]
+        # ... and each of them is visited once, every band at once
+        run_zone = -1
+        for q in range(count):
+            j = where[q]
+            p = people_row[j]
+            if not p > 0.0:
+                continue
+            z = zone[i, j]
+            if z != run_zone or run_zone < 0:  # a row's first zone is checked too
+                if z < 0 or z >= n_zones:
+                    raise ValueError("zone index out of range")
+                if run_zone >= 0:
+                    _add_run(run_zone, exposed, first_curve, displaced, missing, sums)
+                run_zone = z
+                for b in range(n_bands):
+                    weight[b] = band_weight[z, b]
+            cell = cell_out[i, j] if write_cells else 0.0
+            for b in range(n_bands):
+                value = np.float64(intensity[b, i, j])  # float32 bands are read exactly
                 if not (value > 0.0 or value != value):
                     continue
-                p = population[i, j]
-                if not p > 0.0:
-                    continue
-                z = zone[i, j]
-                if z != run_zone or run_zone < 0:  # a row's first zone is checked too
-                    if z < 0 or z >= n_zones:
-                        raise ValueError("zone index out of range")
-                    if run_zone >= 0:
-                        _add_run(run_zone, b, exposed, displaced, missing, more, sums)
-                    run_zone = z
-                    weight = band_weight[z, b]
-                    exposed = 0.0
-                    displaced = 0.0
-                    missing = 0.0
-                f = fraction[b, i, j] if has_fraction else 1.0
+                f = np.float64(fraction[b, i, j]) if has_fraction else 1.0
                 if value != value or f != f:
-                    missing += p
+                    missing[b] += p
                     continue
                 if not f > 0.0:
                     if coarse_safe_out is not None:  # noqa: SIM102 - pruned alone (above)
@@ -238,23 +256,23 @@ def overlay_bands(
                             coarse_safe_out[b, ci, j // coarse_factor] += p
                     continue
                 people = p * f
-                if value >= exposure_threshold:
-                    exposed += people
+                exposed[b] += people if value >= exposure_threshold else 0.0
                 cell_displaced = people * _curve_share(value, xs, ys, n_points, kind)
-                displaced += cell_displaced
-                if write_cells:
-                    cell_out[i, j] += weight * cell_displaced
+                first_curve[b] += cell_displaced
+                cell += weight[b] * cell_displaced  # bands in order, as `+=` on the cell
                 if coarse_safe_out is not None:
                     cj = j // coarse_factor
                     coarse_displaced_out[b, ci, cj] += cell_displaced
                     if value < exposure_threshold:
                         coarse_safe_out[b, ci, cj] += p - cell_displaced
                 for v in range(1, n_curves):
-                    more[v] += people * _curve_share(
+                    displaced[b, v] += people * _curve_share(
                         value, curve_x[v], curve_y[v], curve_n[v], curve_kind[v]
                     )
-            if run_zone >= 0:
-                _add_run(run_zone, b, exposed, displaced, missing, more, sums)
+            if write_cells:
+                cell_out[i, j] = cell
+        if run_zone >= 0:
+            _add_run(run_zone, exposed, first_curve, displaced, missing, sums)
         if coarse_safe_out is not None:  # noqa: SIM102 - pruned alone (above)
             if (i + 1) % coarse_factor == 0 or i + 1 == height:
                 _add_dry_people(dry_people, coarse_factor, coarse_safe_out[:, ci])
@@ -275,18 +293,23 @@ def _add_dry_people(dry_people, factor, safe_out):
 
 
 @jit(inline="always")
-def _add_run(z, b, exposed, displaced, missing, more, sums):
-    """Add one run's sums to zone ``z``, band ``b``, and clear ``more``.
+def _add_run(z, exposed, first_curve, displaced, missing, sums):
+    """Add one run's sums, every band, to zone ``z`` and clear them.
 
-    ``sums`` is ``(exposed_out, displaced_out, no_data_out)`` of :func:`overlay_bands`.
+    ``sums`` is ``(exposed_out, displaced_out, no_data_out)`` of :func:`overlay_bands`;
+    ``first_curve`` holds the first curve's sums, ``displaced[:, 1:]`` the others'.
     """
     exposed_out, displaced_out, no_data_out = sums
-    exposed_out[z, b] += exposed
-    displaced_out[z, b, 0] += displaced
-    no_data_out[z, b] += missing
-    for v in range(1, more.shape[0]):
-        displaced_out[z, b, v] += more[v]
-        more[v] = 0.0
+    for b in range(exposed.shape[0]):
+        exposed_out[z, b] += exposed[b]
+        displaced_out[z, b, 0] += first_curve[b]
+        no_data_out[z, b] += missing[b]
+        exposed[b] = 0.0
+        first_curve[b] = 0.0
+        missing[b] = 0.0
+        for v in range(1, displaced.shape[1]):
+            displaced_out[z, b, v] += displaced[b, v]
+            displaced[b, v] = 0.0
 
 
 def overlay_bands_reference(
