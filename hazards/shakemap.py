@@ -9,6 +9,13 @@ parsed once (ShakeMaps are at most a few million points) and served by windows l
 earthquake scenario. ShakeMap GeoTIFFs (e.g. ``mmi_mean``) are ordinary rasters.
 
 Units: MMI as given (the earthquake type's unit); PGA is converted from %g to g.
+
+Which ShakeMap a run used (ShakeMaps are re-issued many times after an event) is kept as
+:attr:`ShakeMapFile.provenance` (:func:`read_provenance` reads it alone, stopping before
+``grid_data``): the root's ``event_id``, ``shakemap_id``, ``shakemap_version``,
+``process_timestamp``, ``shakemap_originator``, ``map_status`` and
+``shakemap_event_type`` (ACTUAL or SCENARIO), and the ``<event>``'s magnitude, depth,
+epicentre, time and description, for manifest.json.
 """
 
 from __future__ import annotations
@@ -22,14 +29,93 @@ from affine import Affine
 from mecc.errors import ConfigError, DataError, InputFileError
 from mecc.grid import GridSpec
 
-__all__ = ["SHAKEMAP_UNITS", "ShakeMapFile"]
+__all__ = ["SHAKEMAP_UNITS", "ShakeMapFile", "read_provenance"]
 
 SHAKEMAP_UNITS = {"MMI": ("MMI", 1.0), "PGA": ("g", 0.01), "PGV": ("cm/s", 1.0)}
 """Fields a run can read: (unit after conversion, factor from the file's unit)."""
 
 
+SHAKEMAP_ATTRIBUTION = (
+    "U.S. Geological Survey (USGS) ShakeMap, https://earthquake.usgs.gov/data/shakemap/"
+)
+"""Whom a run names for a ShakeMap's shaking (the USGS distributes every ShakeMap)."""
+
+ROOT_KEYS = (
+    "event_id",
+    "shakemap_id",
+    "shakemap_version",
+    "process_timestamp",
+    "shakemap_originator",
+    "map_status",
+    "shakemap_event_type",
+)
+"""Attributes of ``<shakemap_grid>`` that name the ShakeMap (None when absent)."""
+
+EVENT_KEYS = (
+    ("magnitude", "magnitude"),
+    ("depth", "depth_km"),
+    ("lat", "lat"),
+    ("lon", "lon"),
+    ("event_timestamp", "event_timestamp"),
+    ("event_description", "event_description"),
+)
+"""Attributes of ``<event>`` and their names in the record (kept when present)."""
+
+
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
+
+
+def _value(text: str, kind):
+    """``text`` as ``kind`` (int, float) when it is one, else as written."""
+    try:
+        return kind(text)
+    except (TypeError, ValueError):
+        return text
+
+
+def provenance(root: dict, event: dict | None) -> dict:
+    """Which ShakeMap a file is, from the attributes of its root and ``<event>`` elements.
+
+    Returns
+    -------
+    dict
+        :data:`ROOT_KEYS` (``shakemap_version`` an int when it is one; None when absent;
+        ``event_id`` from ``<event>`` when the root has none), then the event's
+        ``magnitude``, ``depth_km``, ``lat``, ``lon`` (floats when numbers),
+        ``event_timestamp`` and ``event_description`` when given, and ``attribution``.
+    """
+    event = event or {}
+    record = {key: (root.get(key) or "").strip() or None for key in ROOT_KEYS}
+    record["event_id"] = record["event_id"] or (event.get("event_id") or "").strip() or None
+    if record["shakemap_version"] is not None:
+        record["shakemap_version"] = _value(record["shakemap_version"], int)
+    for name, key in EVENT_KEYS:
+        text = (event.get(name) or "").strip()
+        if text:
+            record[key] = text if key.startswith("event_") else _value(text, float)
+    record["attribution"] = SHAKEMAP_ATTRIBUTION
+    return record
+
+
+def read_provenance(path) -> dict | None:
+    """:func:`provenance` of a ShakeMap grid.xml, read up to ``grid_data`` only (cheap on
+    a grid of millions of points); None when the file is not a readable ShakeMap."""
+    root = None
+    try:
+        for _, element in ET.iterparse(os.fspath(path), events=("start",)):
+            name = _local(element.tag)
+            if root is None:
+                if name != "shakemap_grid":
+                    return None
+                root = dict(element.attrib)
+            elif name == "event":
+                return provenance(root, dict(element.attrib))
+            elif name == "grid_data":
+                break
+    except (OSError, ET.ParseError):
+        return None
+    return provenance(root, None) if root is not None else None
 
 
 def _parse(path, label):
@@ -64,6 +150,13 @@ class ShakeMapFile:
     field : str
         ``MMI`` (default), ``PGA`` (converted to g) or ``PGV`` (cm/s).
     label : str, optional
+
+    Attributes
+    ----------
+    event : dict
+        The ``<event>`` element's attributes as written.
+    provenance : dict
+        Which ShakeMap this is (:func:`provenance`), for manifest.json.
     """
 
     def __init__(self, path, field: str | None = "MMI", label: str | None = None):
@@ -117,6 +210,7 @@ class ShakeMapFile:
         self.count = 1
         self.nodata = (None,)
         self.event = dict(parts["event"].attrib) if parts["event"] is not None else {}
+        self.provenance = provenance(root.attrib, self.event)
 
     def read(self, bands, window, out=None) -> np.ndarray:
         """Float64 ``(len(bands), h, w)`` of ``window``; written into ``out`` when given."""

@@ -1,5 +1,7 @@
 """The record of a run (manifest.json): software versions and the parameters of each
-hazard set, as the run applied them."""
+hazard set, as the run applied them, with where a scenario came from: a grid ``mecc
+hazard`` generated (``generated``) or a USGS ShakeMap grid.xml (``shakemap``: which
+ShakeMap, version and event, :func:`shakemap_record`; :func:`shakemap_text` names it)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import pandas as pd
 
 import mecc
 
-__all__ = ["hazard_parameters", "versions"]
+__all__ = ["hazard_parameters", "shakemap_record", "shakemap_text", "versions"]
 
 
 def versions() -> dict:
@@ -53,7 +55,9 @@ def versions() -> dict:
 
 
 def hazard_parameters(hazards, grid) -> dict:
-    """Per hazard set: type, kind, units and conversion, curve, resampling, rules.
+    """Per hazard set: type, kind, units and conversion, curve, resampling, rules, and
+    where its scenario came from (``generated``: :func:`generated_scenario`; ``shakemap``:
+    :func:`shakemap_record`, None for other inputs).
 
     A combined hazard (``components``) records each component's unit, factor and
     conversion under ``components``; its own ``conversion`` joins theirs and its
@@ -80,6 +84,7 @@ def hazard_parameters(hazards, grid) -> dict:
             "protection_rp": h.protection_rp,
             "period": h.period,
             "generated": generated_scenario(h),
+            "shakemap": shakemap_record(h),
             "aad_rule": {
                 "events": "sum of frequency x displaced (CLIMADA aai_agg)",
                 "return_periods": "trapezoid over exceedance probability between the maps",
@@ -95,6 +100,7 @@ def _component(part, grid) -> dict:
     """What a run applied to one component of a combined hazard."""
     return {
         "type": part.hazard_type.name,
+        "hip_code": part.hazard_type.hip_code,
         "unit_in_files": part.unit,
         "unit_factor": part.unit_factor,
         "conversion": part.conversion or "none",
@@ -194,3 +200,70 @@ def generated_scenario(hazard) -> dict | None:
             **({"rupture_source": scaling} if scaling else {}),
         }
     return None
+
+
+def shakemap_record(hazard) -> dict | None:
+    """Which USGS ShakeMap a hazard read (``intensity: grid.xml``), else None.
+
+    Taken from the :class:`hazards.shakemap.ShakeMapFile` the run opened (no second
+    parse), or for a hazard without its files open, from the grid.xml's header
+    (:func:`hazards.shakemap.read_provenance`, which stops before ``grid_data``).
+
+    Returns
+    -------
+    dict or None
+        ``event_id``, ``shakemap_id``, ``shakemap_version``, ``process_timestamp``,
+        ``shakemap_originator``, ``map_status`` (RELEASED, ...), ``shakemap_event_type``
+        (ACTUAL or SCENARIO), the event's ``magnitude``, ``depth_km``, ``lat``, ``lon``,
+        ``event_timestamp`` and ``event_description`` when the file gives them, and the
+        ``attribution``.
+    """
+    from hazards.shakemap import ShakeMapFile, read_provenance
+
+    layers = getattr(hazard, "layers", None) or []
+    for source, _band in layers:
+        if isinstance(source, ShakeMapFile):
+            return dict(source.provenance)
+    if layers:  # the files the run opened: none is a ShakeMap
+        return None
+    inputs = getattr(hazard, "inputs", None) or []
+    if inputs and str(inputs[0]).lower().endswith(".xml"):
+        return read_provenance(inputs[0])
+    return None
+
+
+SHAKEMAP_LINE = (
+    "USGS ShakeMap {event} version {version} ({timestamp}, {status}; {event_type} event"
+    "{magnitude}). Source: {attribution}"
+)
+"""The English line naming a ShakeMap (maps take theirs from ``shakemap_line`` of
+``mecc/locales/maps.yaml``)."""
+
+
+def _shown(value) -> str:
+    return "?" if value is None or value == "" else str(value)
+
+
+def shakemap_text(record: dict, template: str = SHAKEMAP_LINE) -> str:
+    """The ShakeMap of :func:`shakemap_record` in one line (plain text), e.g. ``USGS
+    ShakeMap us7000abcd version 12 (2023-02-06T12:00Z, RELEASED; ACTUAL event M7.8).
+    Source: U.S. Geological Survey (USGS) ShakeMap, https://earthquake.usgs.gov/data/shakemap/``.
+
+    ``template``: the line in another language, with the same placeholders as
+    :data:`SHAKEMAP_LINE` (``{magnitude}`` is `` M7.8``, or empty when not given); the
+    ShakeMap's codes (RELEASED, ACTUAL, SCENARIO) are kept as written.
+    """
+    magnitude = record.get("magnitude")
+    if isinstance(magnitude, float):
+        magnitude = f" M{magnitude:g}"
+    else:
+        magnitude = f" M{magnitude}" if magnitude not in (None, "") else ""
+    return template.format(
+        event=_shown(record.get("event_id")),
+        version=_shown(record.get("shakemap_version")),
+        timestamp=_shown(record.get("process_timestamp")),
+        status=_shown(record.get("map_status")),
+        event_type=_shown(record.get("shakemap_event_type")),
+        magnitude=magnitude,
+        attribution=_shown(record.get("attribution")),
+    )

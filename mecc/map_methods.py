@@ -54,7 +54,8 @@ def method_records(run, base) -> dict:
         ``metadata``; the curve of manifest.json when it has none), and for a grid
         ``mecc hazard`` generated its ``file`` and the ``generated`` citations
         (manifest.json ``generated``, and the grid's own tags when it is still where the
-        run found it with the recorded SHA-256). ``population`` and ``official``: file,
+        run found it with the recorded SHA-256); ``shakemap``: which USGS ShakeMap a
+        hazard read (manifest.json). ``population`` and ``official``: file,
         year, source and attribution (manifest.json).
 
     Raises
@@ -80,6 +81,8 @@ def method_records(run, base) -> dict:
             "damage": [{**c, "name": name} for name, c in damage.items()],
             "fatality": recorded.get("fatality_model"),
         }
+        if params.get("shakemap"):  # which USGS ShakeMap (manifest.json)
+            record["shakemap"] = params["shakemap"]
         if params.get("generated"):
             from mecc.map_mobility import generator_citations
 

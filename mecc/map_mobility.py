@@ -10,7 +10,8 @@ Drawn when the run folder has them (``mobility.sites`` → sites.csv, ``mobility
   the flows between units as lines whose width follows the people moving.
 
 A generated cyclone's track and an earthquake's epicentre come from manifest.json
-(``mecc.manifest.generated_scenario``), and the citations of their generator's method
+(``mecc.manifest.generated_scenario``; a USGS ShakeMap's epicentre and the line naming
+the ShakeMap, :func:`shakemap_line`, from its ``shakemap`` record), and the citations of their generator's method
 from it and from the grid's own tags (:func:`generator_citations`). Every value from the
 run is escaped (site names come from field spreadsheets).
 """
@@ -31,6 +32,7 @@ __all__ = [
     "generator_citations",
     "host_choropleths",
     "scenario_markers",
+    "shakemap_line",
     "site_layer",
 ]
 
@@ -227,12 +229,16 @@ TRACK_COLOUR = "#d94801"
 
 
 def scenario_markers(m, page) -> None:
-    """A generated cyclone's track and an earthquake's epicentre (from manifest.json)."""
+    """A generated cyclone's track and an earthquake's epicentre (from manifest.json): a
+    generated earthquake's, or a USGS ShakeMap's with the line naming the ShakeMap
+    (:func:`shakemap_line`) in its popup."""
     import folium
 
     run, text = page.run, page.text
     for hazard_id in run.summary.get("hazards", {}):
-        source = run.hazard_parameters(hazard_id).get("generated") or {}
+        params = run.hazard_parameters(hazard_id)
+        source = params.get("generated") or {}
+        shakemap = params.get("shakemap")
         if "track" in source:
             group = folium.FeatureGroup(
                 name=f"{text.w('layer_track')} · {esc(hazard_id)}", show=False
@@ -253,24 +259,62 @@ def scenario_markers(m, page) -> None:
             group.add_to(m)
         elif "epicentre" in source:
             lat, lon = source["epicentre"]
-            group = folium.FeatureGroup(
-                name=f"{text.w('layer_epicentre')} · {esc(hazard_id)}", show=False
+            _epicentre(
+                m, text, hazard_id, lat, lon, source.get("magnitude"), source.get("depth_km")
             )
-            folium.Marker(
-                [float(lat), float(lon)],
-                icon=folium.DivIcon(
-                    html='<div aria-hidden="true" style="font-size:22px;line-height:22px;'
-                    'color:#cb181d;text-shadow:0 0 2px #fff;">&#9733;</div>',
-                    icon_size=(22, 22),
-                    icon_anchor=(11, 11),
-                ),
-                tooltip=text.w(
-                    "epicentre_tip",
-                    magnitude=str(source.get("magnitude", "")),
-                    depth=str(source.get("depth_km", "")),
-                ),
-            ).add_to(group)
-            group.add_to(m)
+        elif isinstance(shakemap, dict) and _number(shakemap.get("lat"), shakemap.get("lon")):
+            _epicentre(
+                m,
+                text,
+                hazard_id,
+                shakemap["lat"],
+                shakemap["lon"],
+                shakemap.get("magnitude"),
+                shakemap.get("depth_km"),
+                popup=shakemap_line(text, shakemap),
+            )
+
+
+def _number(*values) -> bool:
+    return all(isinstance(v, (int, float)) and math.isfinite(v) for v in values)
+
+
+def _epicentre(m, text, hazard_id, lat, lon, magnitude, depth, popup=None) -> None:
+    """A star at an earthquake's epicentre, its magnitude and depth in the tooltip and
+    ``popup`` (escaped text) when given."""
+    import folium
+
+    group = folium.FeatureGroup(name=f"{text.w('layer_epicentre')} · {esc(hazard_id)}", show=False)
+    body = f'<div class="mecc-popup-body" lang="{text.lang}"><p>{popup}</p></div>'
+    folium.Marker(
+        [float(lat), float(lon)],
+        icon=folium.DivIcon(
+            html='<div aria-hidden="true" style="font-size:22px;line-height:22px;'
+            'color:#cb181d;text-shadow:0 0 2px #fff;">&#9733;</div>',
+            icon_size=(22, 22),
+            icon_anchor=(11, 11),
+        ),
+        tooltip=text.w(
+            "epicentre_tip",
+            magnitude="" if magnitude is None else str(magnitude),
+            depth="" if depth is None else str(depth),
+        ),
+        popup=folium.Popup(body, max_width=360) if popup else None,
+    ).add_to(group)
+    group.add_to(m)
+
+
+def shakemap_line(text, record) -> str | None:
+    """The line naming the USGS ShakeMap a hazard read (manifest.json ``shakemap``:
+    event, version, process time, map status, event type and magnitude, and the USGS
+    attribution) in the map's language (``shakemap_line`` of ``mecc/locales/maps.yaml``),
+    HTML-escaped; None for other inputs."""
+    from mecc.manifest import shakemap_text
+
+    if not isinstance(record, dict):
+        return None
+    template = text.words.get("shakemap_line")
+    return esc(shakemap_text(record, template) if template else shakemap_text(record))
 
 
 CITING_KEYS = ("model", "citation", "estimates")

@@ -388,7 +388,8 @@ class Text:
         hazard: every component's curve and the combine rule, the lowest grade of its
         components, then each component's curve with its grade and source), the curve
         variants behind the range, the damage states and fatality model, and the
-        citations of a hazard grid mecc generated; then the population grid and the
+        citations of a hazard grid mecc generated or the USGS ShakeMap read; then the
+        population grid and the
         official population with their source. Each source text is listed once under
         References and cited by its number; a built-in curve's source, a name the
         toolkit gives a curve (:func:`curve_text`) and the methods a generator cites
@@ -438,6 +439,10 @@ class Text:
             lines += [curve("method_damage", d) for d in record.get("damage", [])]
             if record.get("fatality"):
                 lines.append(curve("method_fatality", record["fatality"]))
+            if record.get("shakemap"):  # the ShakeMap read: event, version, status
+                from mecc.map_mobility import shakemap_line
+
+                lines.append(shakemap_line(self, record["shakemap"]))
             if record.get("file"):  # a grid mecc generated, with what it cites
                 file = esc(str(record["file"]))
                 texts = [generator_text(t, self.lang) for t in record["generated"]]
