@@ -6,6 +6,10 @@ cell's share combines its components' shares (``max``, or ``independent``:
 ``low`` figure every component's ``low`` variant and its ``high`` figure every ``high``
 variant (a built-in curve's own variants; a component without that variant keeps its
 central curve). A variant no component has is not evaluated.
+
+:func:`check_combined_type` refuses a top-level ``type`` none of the components has (it
+is what the Sendai tables and the map report), and :func:`bands_difference` says how a
+component's bands differ from the first's (e.g. its return periods) when they must match.
 """
 
 from __future__ import annotations
@@ -13,8 +17,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hazards.curves import VARIANT_ORDER, Curve
+from mecc.errors import ConfigError
 
-__all__ = ["COMBINE_RULES", "CombinedCurve", "combined_curves"]
+__all__ = [
+    "COMBINE_RULES",
+    "CombinedCurve",
+    "bands_difference",
+    "check_combined_type",
+    "combined_curves",
+]
 
 COMBINE_RULES = {"max": "max(share)", "independent": "1 - prod(1 - share)"}
 """How each ``combine`` mode joins the components' shares in a cell."""
@@ -78,3 +89,53 @@ def combined_curves(parts: list, combine: str) -> dict:
         chosen: list[Curve] = [part.curves.get(variant, part.curve) for part in parts]
         out[variant] = CombinedCurve(tuple(chosen), combine)
     return out
+
+
+def check_combined_type(type_name: str, parts: list, where: str) -> None:
+    """Refuse a combined hazard's ``type`` that none of its components has.
+
+    The top-level type is what the Sendai tables (``hazard_type``, HIP code) and the map
+    report for the combined hazard, so it must be one of the event's own hazards (e.g.
+    ``tropical_cyclone`` for wind and surge), not another type.
+
+    Raises
+    ------
+    ConfigError
+        Naming ``<where>.type``, the type given and the components' types.
+    """
+    types = list(dict.fromkeys(part.hazard_type.name for part in parts))
+    if type_name not in types:
+        raise ConfigError(
+            f"{where}.type: {type_name!r} is not the type of any of its components "
+            f"({', '.join(types)}); give one of them (the type the Sendai tables and the map "
+            "report for the combined hazard)"
+        )
+
+
+def bands_difference(part, first) -> str:
+    """How a component's bands differ from the first component's, for the refusal.
+
+    ``part`` and ``first`` are ``hazards.readers.HazardSet``; e.g. ``"return periods
+    10, 50 vs 10, 100"`` (the component's, then the first's), ``"scenario vs
+    return_periods"``, ``"3 vs 2 bands"``.
+    """
+    if part.kind != first.kind:
+        return f"{part.kind} vs {first.kind}"
+    column = {"return_periods": "return_period", "events": "frequency"}.get(part.kind, "band")
+    if len(part.bands) != len(first.bands):
+        return f"{len(part.bands)} vs {len(first.bands)} bands"
+    for name in (column, "band", *first.bands.columns):
+        if name in part.bands and name in first.bands:
+            mine, theirs = part.bands[name], first.bands[name]
+            if not mine.equals(theirs):
+                what = {"return_period": "return periods", "frequency": "event frequencies"}
+                shown = (_listed(mine), _listed(theirs))
+                return f"{what.get(name, name)} {shown[0]} vs {shown[1]}"
+    return f"{len(part.bands)} bands each, described differently"
+
+
+def _listed(values, shown: int = 8) -> str:
+    """``"10, 50"``: the first ``shown`` values, then how many more."""
+    items = [f"{v:g}" if isinstance(v, float) else str(v) for v in values.tolist()[:shown]]
+    more = f" and {len(values) - shown} more" if len(values) > shown else ""
+    return ", ".join(items) + more

@@ -574,6 +574,14 @@ def write_cyclone(
         used = sorted({a for name in sources for a in AVERAGING_TO_1MIN if name.endswith(a)})
         parameters["track_averaging"] = "per point, its IBTrACS agency's: " + ", ".join(used)
         parameters["averaging_to_1min_factor"] = {a: AVERAGING_TO_1MIN[a] for a in used}
+    elif b_parameter == "holland2008" and not track["pressure_estimated"].any():
+        # the wind comes from the pressures alone: the track's (converted) wind is unused
+        parameters["averaging_to_1min_factor"] = None
+        parameters["averaging_note"] = (
+            f"not applied: with b_parameter holland2008 the wind comes from the track's "
+            f"pressures (every point has one), so the track's vmax_kt ({track_averaging}) "
+            "is unused; the factor applies where a pressure is estimated from the wind"
+        )
     return write_scenario_grid(
         out_path,
         grid,

@@ -446,24 +446,26 @@ def _read_combined(spec: dict, base_dir, where: str, country) -> HazardSet:
             )
         part_spec = {"id": f"{spec['id']}.{k}", **shared, **component}
         parts.append(read_hazard(part_spec, base_dir, f"{where}.components[{k}]", country))
+    from hazards.combined import bands_difference, check_combined_type, combined_curves
+
+    hazard_type = get_hazard_type(spec["type"], f"{where}.type")
+    check_combined_type(hazard_type.name, parts, where)
     first = parts[0]
     for k, part in enumerate(parts[1:], start=1):
         if part.kind != first.kind or not part.bands.equals(first.bands):
             raise DataError(
-                f"{where}.components[{k}]: its bands ({part.kind}, {len(part.bands)}) differ from "
-                f"components[0] ({first.kind}, {len(first.bands)}); components share one set of bands"
+                f"{where}.components[{k}]: its bands differ from components[0]'s "
+                f"({bands_difference(part, first)}); components share one set of bands"
             )
     conversion = "; ".join(  # each component's own unit and wind averaging conversion
         f"components[{k}] ({part.hazard_type.name}): {part.conversion}"
         for k, part in enumerate(parts)
         if part.conversion
     )
-    from hazards.combined import combined_curves
-
     curves = combined_curves(parts, mode)
     return HazardSet(
         id=spec["id"],
-        hazard_type=get_hazard_type(spec["type"], f"{where}.type"),
+        hazard_type=hazard_type,
         kind=first.kind,
         bands=first.bands,
         layers=first.layers,

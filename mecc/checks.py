@@ -70,6 +70,7 @@ def validate_run(path, report: ValidationReport | None = None) -> ValidationRepo
     checked before an error.
     """
     from mecc import engine, tables
+    from mecc.check_coverage import component_coverage_warnings
     from mecc.config import load_config
     from mecc.futures import growth_vector, read_futures
     from mecc.inputs import analysis_grid, load_inputs, period_check
@@ -116,6 +117,8 @@ def validate_run(path, report: ValidationReport | None = None) -> ValidationRepo
                     part.align(grid)  # opens every grid and checks its overlap
                     for message in plausibility_warnings(part, grid):
                         warnings.warn(message, MeccWarning, stacklevel=2)
+                for message in component_coverage_warnings(hazard, population, grid):
+                    warnings.warn(message, MeccWarning, stacklevel=2)  # a part's people
                 variants = "/".join(hazard.variant_names)
                 conversion = f"; {hazard.conversion}" if hazard.conversion else ""
                 report.lines.append(

@@ -392,7 +392,7 @@ def _run_country(
                         run_checks.plausibility_warnings(h, seen, grid)
                         # values above the range outside the analysis grid only, as validate
                         + checks.file_peak_warnings(h, grid, _picture_peak(h, seen))
-                        + run_checks.no_data_warnings(h, tab, people)
+                        + run_checks.no_data_warnings(h, tab, people, population, grid)
                         + run_checks.aad_warnings(h, tab, people)
                     ):
                         warnings.warn(message, MeccWarning, stacklevel=2)

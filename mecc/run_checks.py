@@ -115,9 +115,15 @@ def _sampled_warnings(hazard, parts, grid=None) -> list[str]:
     ]
 
 
-def no_data_warnings(hazard, tab, population_total: float) -> list[str]:
+def no_data_warnings(hazard, tab, population_total: float, population=None, grid=None) -> list[str]:
     """A warning when a band of ``hazard`` leaves a notable share of the people without
-    hazard data.
+    hazard data, and one per component of a combined hazard that does.
+
+    A combined hazard's people count as without data only where every component is;
+    with ``population`` and ``grid``, each component's own people without data are
+    counted too (:func:`mecc.check_coverage.component_coverage_warnings`: read again,
+    as ``mecc validate`` reads them), since those people get the other components'
+    share only.
 
     Parameters
     ----------
@@ -127,13 +133,28 @@ def no_data_warnings(hazard, tab, population_total: float) -> list[str]:
         (``no_hazard_data``, as bands.csv).
     population_total : float
         People on the analysis grid.
+    population : object, optional
+        ``read(window)``: people per analysis-grid cell (the run's prepared population).
+    grid : mecc.grid.GridSpec, optional
+        The analysis grid.
 
     Returns
     -------
     list of str
         One message naming the band with the most people without data (their number
-        and share, and how many bands exceed :data:`NO_DATA_SHARE`), or none.
+        and share, and how many bands exceed :data:`NO_DATA_SHARE`), or none; then one
+        per component without data for more than that share of the people.
     """
+    parts = []
+    if hazard.components and population is not None and grid is not None:
+        from mecc.check_coverage import component_coverage_warnings
+
+        parts = component_coverage_warnings(hazard, population, grid, NO_DATA_SHARE)
+    return _set_no_data_warnings(hazard, tab, population_total) + parts
+
+
+def _set_no_data_warnings(hazard, tab, population_total: float) -> list[str]:
+    """The set's own warning of :func:`no_data_warnings` (cells without any data)."""
     if population_total <= 0 or not {"band", "no_hazard_data"} <= set(tab.bands.columns):
         return []
     missing = tab.bands["no_hazard_data"].to_numpy(dtype=np.float64)

@@ -93,7 +93,9 @@ def hazard_group():
     type=click.Choice(["1-min", "10-min"]),
     default="1-min",
     show_default=True,
-    help="Averaging period of the track's maximum wind (JMA tracks are 10-min).",
+    help="Averaging period of the track's maximum wind (JMA tracks are 10-min). No effect "
+    "on the wind from pressures (Holland 2008): only points whose pressure is estimated "
+    "from the wind use it.",
 )
 @click.option(
     "--storm",
