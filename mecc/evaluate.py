@@ -8,7 +8,8 @@ value, and what the value measures), and writes to its own folder (never into th
   sources (methods and data, from the run's records and ``observed_source``);
 - ``evaluation.csv`` — one row per observed zone (UTF-8 with a byte-order mark);
 - ``evaluation.json`` — every statistic (what tests and the README read);
-- ``scatter.png`` — modelled against observed, log axes, 1:1 line;
+- ``scatter.png`` — modelled against observed, log axes, 1:1 line (with the figure
+  compared, labelled a proxy where it is one, and the sources);
 - ``residuals.geojson`` — log10(modelled / observed) per zone, for a map.
 
 Rules (stated in the report too):
@@ -16,7 +17,11 @@ Rules (stated in the report too):
 - Statistics use the **observed zones only**. A zone missing from the observed file was
   *not reported*; it is never counted as an observed zero. Zeros in the file are zeros.
 - Duplicate codes in the observed file are summed, with a warning; blank values are
-  dropped as not reported; codes that match no zone of the run are listed.
+  dropped as not reported; codes that match no zone of the run (e.g. a ``TOTAL`` row) are
+  listed and count nowhere, not in the observed national total either.
+- A zone that received no cell of the run's grid has no modelled figure (``zones.csv``
+  leaves it blank: not known, not 0): an observed one is left out of the statistics and
+  of the like-for-like national totals, and counted as such.
 - Houses (:mod:`mecc.evaluate_measures`): with the run's damage states (``damage_curve``),
   ``damaged_houses`` compares with its dwellings damaged but not destroyed (Sendai B-3a) and
   ``destroyed_houses`` with its destroyed dwellings (B-4a), per zone; without them,
@@ -25,12 +30,14 @@ Rules (stated in the report too):
 - Per-zone agreement (:mod:`mecc.evaluate_stats`): Pearson correlation of
   log(1 + value), Spearman rank correlation (average ranks for ties), bias as the median
   over zones of (1 + modelled) / (1 + observed), and hits / misses / false alarms at a
-  stated threshold (at or above). Zones that are 0 in both are counted and stated, but
+  stated threshold above 0 (an event is a value at or above it). Zones that are 0 in both are counted and stated, but
   left out of the correlations and the median ratio (their ties and ratios of exactly 1
   would flatter any model); they stay in the hit / miss table.
-- National totals: the modelled total over every zone of the run (with the outside
-  bucket) against the observed total, with the range of the curve variants when the run
-  has ``_low``/``_high`` columns.
+- National totals (:mod:`mecc.evaluate_summary`): like with like. Without
+  ``--national-observed``, the modelled total over the observed zones against the sum of
+  their rows (the whole run, with the outside bucket, when every zone is reported); with
+  it, the whole run against that figure. With the range of the curve variants when the
+  run has ``_low``/``_high`` columns.
 """
 
 from __future__ import annotations
@@ -48,6 +55,13 @@ import pandas as pd
 from mecc.errors import ConfigError, DataError, MeccWarning, read_input_table
 from mecc.evaluate_measures import MEASURES, modelled_measure
 from mecc.evaluate_stats import compare, pearson, spearman
+from mecc.evaluate_summary import (
+    check_national_observed,
+    check_threshold,
+    national_totals,
+    parse_context,
+    scatter_png,
+)
 
 __all__ = [
     "MEASURES",
@@ -206,7 +220,9 @@ def _read_json(path: Path) -> dict:
 def read_run_figures(run_dir, hazard: str | None = None, codes=()) -> RunFigures:
     """Read ``zones.csv`` of a run: displaced people per zone for one hazard, at the admin
     level of the zones among ``codes`` (observed codes; DataError if they mix levels, as a
-    province and its districts would count twice), else at the finest level.
+    province and its districts would count twice), else at the finest level. A zone that
+    received no cell of the run's grid has blank figures there; they stay NaN (not known,
+    not 0).
 
     The run is read as every command reads one: a finished run
     (:func:`mecc.run_folder.check_finished_run`), its zones.csv by the run tables' reader
@@ -254,8 +270,8 @@ def read_run_figures(run_dir, hazard: str | None = None, codes=()) -> RunFigures
     variants = ("central",) + tuple(v for v in VARIANTS[1:] if f"displaced_{v}" in rows.columns)
     columns = ["displaced"] + [f"displaced_{v}" for v in variants[1:]]
     figures = rows.loc[levels == finest, ["zone_code", "zone_name", *columns]].copy()
-    for column in columns:
-        figures[column] = pd.to_numeric(figures[column], errors="coerce").fillna(0.0)
+    for column in columns:  # blank (a zone without a grid cell): not known, kept NaN
+        figures[column] = pd.to_numeric(figures[column], errors="coerce")
     outside_rows = rows[rows["zone_code"] == OUTSIDE_CODE]
     outside = {
         v: float(pd.to_numeric(outside_rows[c], errors="coerce").fillna(0.0).sum())
@@ -299,37 +315,6 @@ class EvaluationResult:
 
 def _variant_column(variant: str) -> str:
     return "modelled" if variant == "central" else f"modelled_{variant}"
-
-
-def _parse_context(context) -> list[tuple[str, float]]:
-    parsed = []
-    for item in context or ():
-        if isinstance(item, tuple):
-            label, value = item
-        else:
-            label, sep, value = str(item).rpartition("=")
-            if not sep or not label.strip():
-                raise ConfigError(
-                    f"--context {item!r}: use LABEL=VALUE, e.g. 'IDMC displacements=4100000'"
-                )
-        try:
-            number = float(str(value).replace(",", "").replace("_", ""))
-        except ValueError:
-            raise ConfigError(f"--context {item!r}: {value!r} is not a number") from None
-        if not (math.isfinite(number) and number >= 0):
-            raise ConfigError(
-                f"--context {item!r}: give a number of people >= 0, got {str(value).strip()!r}"
-            )
-        parsed.append((str(label).strip(), number))
-    return parsed
-
-
-def _check_count(option: str, value) -> None:
-    """Refuse an option value that is not a finite number >= 0 (NaN, infinite, negative)."""
-    if value is not None and not (
-        isinstance(value, int | float) and math.isfinite(value) and value >= 0
-    ):
-        raise ConfigError(f"{option}: give a number >= 0, got {value!r}")
 
 
 def _check_out_dir(run_dir: Path, out_dir: Path) -> None:
@@ -382,9 +367,14 @@ def evaluate_run(
     hazard : str, optional
         The run's hazard to evaluate (needed when the run has several).
     threshold : float
-        Hit / miss / false-alarm threshold in the measure's unit (at or above).
+        Hit / miss / false-alarm threshold in the measure's unit, above 0: a zone is an
+        event (observed or modelled) when its value is at or above it. 0 is refused (every
+        zone would be a hit); for any damage give 1.
     national_observed : float, optional
-        An official national figure of the measure, shown next to the sum of the rows.
+        An official national figure of the measure (a whole number above 0): the whole
+        run is compared with it (a warning when it is below the sum of the rows). Without
+        it, an observed file reporting only some zones is compared with the modelled
+        figures of those zones only (:mod:`mecc.evaluate_summary`).
     context : sequence of "LABEL=VALUE"
         Other observed figures in people (e.g. IDMC displacements) shown next to the
         modelled displaced people, for context only.
@@ -393,13 +383,7 @@ def evaluate_run(
         printed in the report's Sources next to the run's own records (curve, hazard,
         population, boundaries); without it the report says that no source was given.
     """
-    from mecc.evaluation_report import (
-        render_html,
-        residual_layer,
-        residual_map_svg,
-        run_sources,
-        scatter_png,
-    )
+    from mecc.evaluation_report import render_html, residual_layer, residual_map_svg, run_sources
     from mecc.outputs import OutputFolder, write_csv, write_json
 
     if measure not in MEASURES:
@@ -416,11 +400,9 @@ def evaluate_run(
         and household_size > 0
     ):
         raise ConfigError(f"--household-size: give a positive number, got {household_size!r}")
-    if threshold is None:
-        raise ConfigError("--threshold: give a number >= 0, got None")
-    _check_count("--threshold", threshold)
-    _check_count("--national-observed", national_observed)
-    contexts = _parse_context(context)
+    threshold = check_threshold(threshold)
+    national_observed = check_national_observed(national_observed, unit)
+    contexts = parse_context(context)
     if observed_source is not None and not str(observed_source).strip():
         raise ConfigError("--observed-source: give the publisher of the observed figures")
     run_dir, out_dir = Path(run_dir), Path(out_dir)
@@ -444,39 +426,45 @@ def evaluate_run(
         _note(notes, f"modelled {label}: {modelled.record['description']}")
 
     zones = run.zones.copy()
+    # a zone without a grid cell: its modelled figure is not known (blank in zones.csv,
+    # listed in manifest.json), whatever the measure's own source filled in
+    unknown = (
+        zones["modelled_people"].isna().to_numpy()
+        | zones["zone_code"].isin(run.manifest.get("zones_without_cells") or []).to_numpy()
+    )
     for variant in modelled.variants:
-        zones[_variant_column(variant)] = modelled.values[variant].to_numpy()
+        values = modelled.values[variant].to_numpy(np.float64, copy=True)
+        values[unknown] = np.nan
+        zones[_variant_column(variant)] = values
     codes = set(zones["zone_code"])
     unmatched = [c for c in observed.values.index if c not in codes]
     if unmatched:
         _note(
             notes,
             f"{len(unmatched)} observed code(s) match no zone of the run and were left out "
-            f"of the per-zone statistics ({', '.join(unmatched[:10])}"
-            f"{', …' if len(unmatched) > 10 else ''}); their "
-            f"{observed.values.loc[unmatched].sum():,.0f} {unit} still count in the observed "
-            "national total",
+            f"of the per-zone statistics and of the observed national total "
+            f"({', '.join(unmatched[:10])}{', …' if len(unmatched) > 10 else ''}: "
+            f"{observed.values.loc[unmatched].sum():,.0f} {unit} not counted)",
         )
     zones["observed"] = zones["zone_code"].map(observed.values)
-    matched = zones[zones["observed"].notna()].reset_index(drop=True)
-    if matched.empty:
+    reported = zones[zones["observed"].notna()]
+    if reported.empty:
         raise DataError(
             f"{observed.path}: no code of column {code_column!r} matches a zone code of the "
             f"run (e.g. {', '.join(list(observed.values.index[:3]))} vs "
             f"{', '.join(zones['zone_code'].head(3))})"
         )
-    no_cells = set(run.manifest.get("zones_without_cells") or [])
-    empty_observed = sorted(no_cells & set(matched["zone_code"]))
-    if empty_observed:
+    no_figure = sorted(reported.loc[reported["modelled"].isna(), "zone_code"])
+    matched = reported[reported["modelled"].notna()].reset_index(drop=True)
+    if no_figure:
         _note(
             notes,
-            f"{len(empty_observed)} observed zone(s) received no cell of the run's grid, so "
-            "their modelled figures are not known, not 0 (their people sit in neighbouring "
-            "units), and they were left out of the per-zone statistics (their observed "
-            f"people still count in the observed national total): "
-            f"{', '.join(empty_observed[:10])}",
+            f"{len(no_figure)} observed zone(s) have no modelled figure (no grid cell): they "
+            "received no cell of the run's grid, so their modelled figures are not known, "
+            "not 0 (their people sit in neighbouring units), and they were left out of the "
+            f"per-zone statistics ({observed.values.loc[no_figure].sum():,.0f} observed "
+            f"{unit}): {', '.join(no_figure[:10])}{', …' if len(no_figure) > 10 else ''}",
         )
-        matched = matched[~matched["zone_code"].isin(empty_observed)].reset_index(drop=True)
         if matched.empty:
             raise DataError(
                 f"{observed.path}: every observed zone received no cell of the run's grid "
@@ -487,19 +475,11 @@ def evaluate_run(
         v: compare(matched["observed"], matched[_variant_column(v)], threshold)
         for v in modelled.variants
     }
-    observed_rows_total = float(observed.values.sum())
-    observed_total = national_observed if national_observed is not None else observed_rows_total
-    national = {"observed_rows_total": observed_rows_total, "observed": float(observed_total)}
-    if national_observed is not None:
-        national["observed_national_figure"] = float(national_observed)
-    for variant in modelled.variants:
-        column = _variant_column(variant)
-        national[column] = float(zones[column].sum() + modelled.outside[variant])
-        national[f"{column}_observed_zones"] = float(matched[column].sum())
-    national["ratio"] = national["modelled"] / observed_total if observed_total else math.nan
-    if {"low", "high"} <= set(modelled.variants):
-        low, high = sorted((national["modelled_low"], national["modelled_high"]))
-        national["observed_within_range"] = bool(low <= observed_total <= high)
+    national, national_notes = national_totals(
+        zones, matched, modelled.outside, modelled.variants, national_observed, unit
+    )
+    for message in national_notes:
+        _note(notes, message)
     people_national = {  # the displacement curve's, whatever the measure
         v: float(
             run.zones["modelled_people" if v == "central" else f"modelled_people_{v}"].sum()
@@ -534,7 +514,8 @@ def evaluate_run(
             "duplicate_codes_summed": observed.duplicates,
             "blank_rows": observed.blank_rows,
             "codes_not_in_run": unmatched,
-            "zones_not_reported": int(len(zones) - len(matched)),
+            "zones_not_reported": int(len(zones) - len(reported)),
+            "zones_without_modelled_figure": no_figure,
         },
         "household_size": modelled.household_size,
         "modelled": {**modelled.record, "variants": list(modelled.variants)},

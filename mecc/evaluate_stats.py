@@ -3,12 +3,15 @@
 Zones that are 0 in both the observed file and the model are counted and reported, but
 left out of the correlations and of the median ratio: with many of them, their tied pairs
 and their ratio of exactly 1 would make any model look perfect. They still count in the
-hit / miss / false-alarm table (as correct negatives when the threshold is above 0).
+hit / miss / false-alarm table, as correct negatives: the threshold is above 0 (a zone is
+an event at or above it; at 0 every zone would be an event on both sides, every zone a hit
+and any model perfect).
 """
 
 from __future__ import annotations
 
 import math
+from numbers import Real
 
 import numpy as np
 import pandas as pd
@@ -47,7 +50,7 @@ def compare(observed, modelled, threshold: float) -> dict:
     observed, modelled : array-like
         One value per observed zone, in the same order.
     threshold : float
-        Hit / miss / false-alarm threshold (at or above).
+        Hit / miss / false-alarm threshold, above 0 (an event is a value at or above it).
 
     Returns
     -------
@@ -60,7 +63,14 @@ def compare(observed, modelled, threshold: float) -> dict:
         ``false_alarms``, ``correct_negatives`` (zones that are 0 in both included),
         ``probability_of_detection``, ``false_alarm_ratio`` and
         ``critical_success_index`` (NaN where undefined).
+
+    Raises
+    ------
+    ValueError
+        A threshold that is not a number above 0, or arrays of different lengths.
     """
+    if not (isinstance(threshold, Real) and math.isfinite(threshold) and threshold > 0):
+        raise ValueError(f"threshold must be a number above 0, got {threshold!r}")
     o = np.asarray(observed, dtype=np.float64)
     m = np.asarray(modelled, dtype=np.float64)
     if o.shape != m.shape:

@@ -64,11 +64,14 @@ def log_scatter_png(
     notes: tuple[str, ...] = (),
     threshold: float | None = None,
     size: tuple[int, int] = (760, 700),
+    footer: tuple[str, ...] = (),
 ) -> bytes:
     """A scatter plot of ``1 + x`` against ``1 + y`` on log axes with the 1:1 line.
 
     Zeros sit on the axes' lower edge (1 + 0 = 1). Dashed lines mark a factor of 10
-    either side of 1:1; dotted lines mark ``threshold`` when given. Returns PNG bytes.
+    either side of 1:1; dotted lines mark ``threshold`` when given. ``footer`` lines (e.g.
+    what the figure compares and its sources) are written under the plot, wrapped to its
+    width; the image grows to hold them. Returns PNG bytes.
     """
     from PIL import Image, ImageDraw
 
@@ -81,9 +84,10 @@ def log_scatter_png(
     width, height = size
     left, right, upper, lower = 90, 30, 60, 80
     plot_w, plot_h = width - left - right, height - upper - lower
-    image = Image.new("RGB", size, "white")
-    draw = ImageDraw.Draw(image)
     small, normal, large = _font(12), _font(14), _font(17)
+    footer_lines = [part for line in footer for part in _wrap(line, small, width - 36)]
+    image = Image.new("RGB", (width, height + 17 * len(footer_lines)), "white")
+    draw = ImageDraw.Draw(image)
 
     def px(value):
         return left + plot_w * math.log10(value) / decades
@@ -139,9 +143,23 @@ def log_scatter_png(
     draw.text(
         (left + plot_w - 8, upper + plot_h - 10), legend, fill=(80, 80, 80), font=small, anchor="rb"
     )
+    for k, line in enumerate(footer_lines):
+        draw.text((18, height - 4 + 17 * k), line, fill=(60, 60, 60), font=small)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
+
+
+def _wrap(text: str, font, width: float) -> list[str]:
+    """``text`` in lines no wider than ``width`` pixels in ``font`` (words kept whole)."""
+    lines, line = [], ""
+    for word in str(text).split():
+        candidate = f"{line} {word}" if line else word
+        if line and font.getlength(candidate) > width:
+            lines.append(line)
+            candidate = word
+        line = candidate
+    return [*lines, line] if line else lines
 
 
 def _dashed(draw, start, end, colour, dash=8):

@@ -47,9 +47,10 @@ MODELLED_NOTE = (
     "population and displacement curves; not observed figures."
 )
 METHOD_NOTE = (
-    "Method: displaced = population x flooded fraction x curve(intensity), summed per admin "
-    "unit (CLIMADA ImpactCalc semantics); AAD and PMD as in CLIMADA (event sets) or by "
-    "integration over return-period maps. Figures are modelled estimates."
+    "Method: displaced = population x curve(intensity) per grid cell, times the cell's "
+    "flooded fraction where a flood grid gives one, summed per admin unit (CLIMADA "
+    "ImpactCalc semantics); AAD and PMD as in CLIMADA (event sets) or by integration over "
+    "return-period maps. Figures are modelled estimates."
 )
 
 

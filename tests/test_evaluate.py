@@ -142,13 +142,16 @@ def test_statistics_match_the_hand_derivation(case, tmp_path):
     assert zones["false_alarm_ratio"] == pytest.approx(1 / 3)
     assert zones["critical_success_index"] == pytest.approx(0.5)
     national = figures["national"]
-    assert national["observed"] == 1245.0  # 1000 + 100 + 5 + 0 + 90 + 50 (X)
-    total_people = sum(RUN_PEOPLE.values()) + OUTSIDE_PEOPLE
-    assert national["modelled"] == pytest.approx(total_people / HOUSEHOLD)  # 1749
-    assert national["modelled_low"] == pytest.approx(total_people / 2 / HOUSEHOLD)
-    assert national["modelled_high"] == pytest.approx(total_people * 2 / HOUSEHOLD)
+    # F is not reported and X is no zone: like with like over A..E (X counts nowhere)
+    assert national["scope"] == "observed_units"
+    assert national["observed"] == 1195.0  # 1000 + 100 + 5 + 0 + 90
+    assert national["modelled"] == pytest.approx(1239.0)  # (2000 + 400 + 0 + 60 + 18) / 2
+    assert national["modelled_low"] == pytest.approx(1239.0 / 2)
+    assert national["modelled_high"] == pytest.approx(1239.0 * 2)
     assert national["modelled_observed_zones"] == pytest.approx(1239.0)
-    assert national["ratio"] == pytest.approx(1749 / 1245)
+    total_people = sum(RUN_PEOPLE.values()) + OUTSIDE_PEOPLE
+    assert national["modelled_whole_run"] == pytest.approx(total_people / HOUSEHOLD)  # 1749
+    assert national["ratio"] == pytest.approx(1239 / 1195)
     assert national["observed_within_range"] is True
     assert figures["modelled_displaced_people"]["central"] == pytest.approx(total_people)
     # the variants' own statistics: low halves every modelled value
