@@ -6,14 +6,15 @@ bringing bands of other grids onto the analysis grid block by block with nearest
 bilinear sampling (:class:`AlignedBands`); reading a window of a raster file as float64
 with missing values as NaN is :class:`mecc.raster_file.RasterFile`. Conservative regridding of population
 lives with the population reader (``exposure.population``), built on
-:func:`overlap_weights` here.
+:func:`overlap_weights` here. Hazards are sampled with longitudes compared modulo 360
+(:mod:`mecc.longitudes`): either grid may use 0-360 or -180..180, or lie across 180°.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyproj
@@ -25,12 +26,13 @@ import rasterio.windows
 from affine import Affine
 from rasterio.windows import Window
 
-from mecc import kernels
+from mecc import kernels, longitudes
 from mecc.errors import (
     AlignmentError,
     MissingCRSError,
     NoOverlapError,
 )
+from mecc.longitudes import rolled_columns
 
 __all__ = [
     "EXTREME_VALUE",
@@ -108,6 +110,9 @@ class GridSpec:
             )
         return cls(dataset.crs, dataset.transform, dataset.width, dataset.height)
 
+    as_written: tuple | None = field(default=None, compare=False, repr=False)
+    """The bounds its file writes, when the grid presents it at other longitudes."""
+
     def west_of_greenwich(self) -> GridSpec:
         """This grid with longitudes 180-360 written as -180-0 when it lies wholly there
         (a regional grid in 0-360 longitudes, as climate data often come); else itself.
@@ -116,12 +121,10 @@ class GridSpec:
         """
         if not self.rectilinear or not self.is_geographic:
             return self
-        left, _, right, _ = self.bounds
-        if left < 180.0 or right > 360.0 + 1e-9:
+        moved = longitudes.moved_west(self.transform, self.width, self.height)
+        if moved is None:
             return self
-        t = self.transform
-        shifted = Affine(t.a, 0.0, t.c - 360.0, 0.0, t.e, t.f)
-        return GridSpec(self.crs, shifted, self.width, self.height)
+        return GridSpec(self.crs, moved, self.width, self.height, self.own_bounds)
 
     def from_minus_180(self) -> tuple[GridSpec, int]:
         """A global grid in 0-360 longitudes presented from -180 to 180, and the number
@@ -129,15 +132,16 @@ class GridSpec:
         grid, including global grids that already start at -180."""
         if not self.rectilinear or not self.is_geographic:
             return self, 0
-        t = self.transform
-        if t.a <= 0 or abs(self.width * t.a - 360.0) > 1e-6 * 360.0 or t.c < -180.0 + t.a / 2:
-            return self, 0
-        # the first column whose western edge is at 180 or beyond
-        roll = int(math.ceil((180.0 - t.c) / t.a - 1e-6)) % self.width
+        moved, roll = longitudes.rolled_from_minus_180(self.transform, self.width)
         if roll == 0:
             return self, 0
-        moved = Affine(t.a, 0.0, t.c + roll * t.a - 360.0, 0.0, t.e, t.f)
-        return GridSpec(self.crs, moved, self.width, self.height), roll
+        return GridSpec(self.crs, moved, self.width, self.height, self.own_bounds), roll
+
+    @property
+    def own_bounds(self) -> tuple[float, float, float, float]:
+        """``(left, bottom, right, top)`` as the grid's file writes them (:attr:`bounds`
+        unless the grid presents the file at other longitudes)."""
+        return self.as_written if self.as_written is not None else self.bounds
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -261,18 +265,6 @@ def block_windows(grid: GridSpec, block_rows: int, block_cols: int) -> Iterator[
             )
 
 
-def rolled_columns(col_off: int, width: int, roll: int, total: int) -> list[tuple[int, int]]:
-    """The file's column ranges ``(start, stop)``, in order, behind columns ``col_off`` to
-    ``col_off + width`` of a grid presented with its last ``total - roll`` columns first
-    (:meth:`GridSpec.from_minus_180`): one range, or two across the file's end."""
-    first = (int(col_off) + roll) % total
-    east = min(int(width), total - first)
-    pieces = [(first, first + east)]
-    if east < width:
-        pieces.append((0, int(width) - east))
-    return pieces
-
-
 def nodata_sentinels(dtype, *nodata) -> np.ndarray:
     """Declared nodata values as an array of ``dtype`` for :func:`kernels.mask_missing_into`.
 
@@ -380,11 +372,14 @@ def cell_areas_km2(grid: GridSpec, window: Window) -> np.ndarray:
 def source_positions(
     source: GridSpec, target: GridSpec, window: Window
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Fractional source pixel positions ``(rows, cols)`` of target cell centres."""
+    """Fractional source pixel positions ``(rows, cols)`` of target cell centres; on a
+    latitude/longitude source, longitudes are compared modulo 360 (a source at -180..-177
+    lies under target cells at 180-183: :func:`mecc.longitudes.wrapped`)."""
     x, y = target.cell_centres(window)
     if not crs_equal(source.crs, target.crs):
         transformer = pyproj.Transformer.from_crs(target.crs, source.crs, always_xy=True)
         x, y = transformer.transform(x, y)
+    x = longitudes.wrapped(np.asarray(x, dtype=np.float64), source)
     inverse = ~source.transform
     cols = inverse.a * x + inverse.b * y + inverse.c
     rows = inverse.d * x + inverse.e * y + inverse.f
@@ -480,7 +475,8 @@ class AlignedBands:
         self._same = {id(source): source.grid.same_as(target) for source, _, _ in self._groups}
         self.aligned = all(self._same.values())
         for source, _, _ in self._groups:
-            check_overlap(source.grid, target, f"{label} ({getattr(source, 'path', '')})")
+            where = f"{label} ({getattr(source, 'path', '')})"
+            check_overlap(source.grid, target, where, wrap=True)
 
     def __setstate__(self, state: dict) -> None:
         """Unpickle (Dask workers): sources are new objects, so re-key ``_same``."""
@@ -504,10 +500,11 @@ class AlignedBands:
                     out[positions] = source.read(bands, window)
                 continue
             rows, cols = source_positions(source.grid, self.target, window)
+            cols = longitudes.across_seam(cols, source.grid)
             block = _covering_window(rows, cols, source.grid)
             part = np.full((len(bands), *rows.shape), np.nan)
             if block is not None:
-                data = source.read(bands, block)
+                data = longitudes.read_around(source, bands, block)
                 RESAMPLING_METHODS[self.resampling](
                     np.ascontiguousarray(data),
                     np.ascontiguousarray(rows - block.row_off),
@@ -521,27 +518,35 @@ class AlignedBands:
 
 
 def _covering_window(rows: np.ndarray, cols: np.ndarray, grid: GridSpec) -> Window | None:
-    """The source window holding every cell a sampler may touch, or None if none."""
+    """The source window holding every cell a sampler may touch, or None if none; on a
+    global grid it may go round the Earth (:func:`mecc.longitudes.read_around`)."""
     finite = np.isfinite(rows) & np.isfinite(cols)
     if not finite.any():
         return None
     r0 = max(int(math.floor(rows[finite].min())) - 1, 0)
     r1 = min(int(math.ceil(rows[finite].max())) + 1, grid.height)
-    c0 = max(int(math.floor(cols[finite].min())) - 1, 0)
-    c1 = min(int(math.ceil(cols[finite].max())) + 1, grid.width)
+    c0 = int(math.floor(cols[finite].min())) - 1
+    c1 = int(math.ceil(cols[finite].max())) + 1
+    if c1 - c0 > grid.width or not longitudes.spans_globe(grid):
+        c0, c1 = max(c0, 0), min(c1, grid.width)
     if r1 <= r0 or c1 <= c0:
         return None
     return Window(c0, r0, c1 - c0, r1 - r0)
 
 
-def check_overlap(source: GridSpec, target: GridSpec, label: str) -> None:
-    """Raise :class:`NoOverlapError` when two grids share no area."""
+def check_overlap(source: GridSpec, target: GridSpec, label: str, wrap: bool = False) -> None:
+    """Raise :class:`NoOverlapError` when two grids share no area; with ``wrap``, compare
+    longitudes modulo 360 (as :func:`source_positions` samples: -180..-177 overlaps
+    177-183). The message shows each grid's bounds as its file writes them."""
     if source.crs is None:
         raise MissingCRSError(f"{label}: raster has no CRS")
-    left, bottom, right, top = source.bounds
-    if not crs_equal(source.crs, target.crs):
+    shown = left, bottom, right, top = source.bounds
+    same_crs = crs_equal(source.crs, target.crs)
+    if same_crs:
+        shown = source.own_bounds
+    else:
         try:
-            left, bottom, right, top = rasterio.warp.transform_bounds(
+            shown = left, bottom, right, top = rasterio.warp.transform_bounds(
                 source.crs, target.crs, left, bottom, right, top, densify_pts=21
             )
         except Exception as error:  # PROJ cannot transform these bounds at all
@@ -549,11 +554,16 @@ def check_overlap(source: GridSpec, target: GridSpec, label: str) -> None:
                 f"{label}: cannot place it on the analysis grid ({error})"
             ) from None
     t_left, t_bottom, t_right, t_top = target.bounds
-    if not (left < t_right and right > t_left and bottom < t_top and top > t_bottom):
+    if wrap and target.is_geographic:
+        overlaps = longitudes.overlap_shift((left, bottom, right, top), target.bounds) is not None
+    else:
+        overlaps = left < t_right and right > t_left and bottom < t_top and top > t_bottom
+    if not overlaps:
         raise NoOverlapError(
             f"{label}: does not overlap the analysis grid "
-            f"(bounds {_fmt_bounds((left, bottom, right, top))} vs "
-            f"{_fmt_bounds(target.bounds)}; check the CRS and the area)"
+            f"(bounds {_fmt_bounds(shown)} vs {_fmt_bounds(target.own_bounds)}"
+            f"{', longitudes compared modulo 360' if wrap and target.is_geographic else ''}"
+            "; check the CRS and the area)"
         )
 
 

@@ -35,7 +35,9 @@ class RasterFile:
     scale and offset metadata), a south-up file (positive y resolution) is presented
     north-up (``grid`` and the windows of :meth:`read` count rows from the north), a
     regional grid in 0-360 longitudes east of 180 is placed at -180-0, and a global grid
-    in 0-360 longitudes is presented from -180 to 180 (its columns east of 180 first).
+    in 0-360 longitudes is presented from -180 to 180 (its columns east of 180 first);
+    ``grid.own_bounds`` keeps the bounds the file writes, for messages. Either is still
+    read onto an analysis grid in 0-360 longitudes (:mod:`mecc.longitudes`).
     Cells hidden by a GDAL mask band (an internal mask or a ``.msk`` file, used instead
     of a nodata value) are missing, as GDAL, QGIS and rasterio's masked reads show them.
     Handles are opened lazily, one per thread, so blocks can be read concurrently.
