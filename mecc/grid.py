@@ -437,6 +437,10 @@ def reused(store: dict, key, shape, dtype) -> np.ndarray:
     return flat[:size].reshape(shape)
 
 
+FLOAT32_EXACT = frozenset(np.dtype(t) for t in ("float32", "int16", "uint16", "int8", "uint8"))
+"""File data types whose every value (and NaN for missing) a float32 holds exactly."""
+
+
 class AlignedBands:
     """Bands of one or more files, read block by block onto the analysis grid.
 
@@ -483,10 +487,24 @@ class AlignedBands:
         self.__dict__.update(state)
         self._same = {id(s): s.grid.same_as(self.target) for s, _, _ in self._groups}
 
-    def read(self, window: Window, out: np.ndarray | None = None) -> np.ndarray:
-        """Float64 ``(count, h, w)`` on the analysis grid; NaN where missing.
+    @property
+    def dtype(self) -> np.dtype:
+        """Float32 where every value read is a float32 exactly (files of float32 or
+        16-bit or 8-bit integers, unpacked and unscaled, on the analysis grid itself),
+        else float64: the buffers :meth:`read` can fill without changing a value."""
+        exact = self.aligned and self.scale == 1.0
+        for source, bands, _ in self._groups:
+            exact = exact and np.dtype(getattr(source, "dtype", np.float64)) in FLOAT32_EXACT
+            scales, offsets = getattr(source, "scales", None), getattr(source, "offsets", None)
+            exact = exact and scales is not None and offsets is not None
+            exact = exact and all(scales[b - 1] == 1.0 and offsets[b - 1] == 0.0 for b in bands)
+        return np.dtype(np.float32 if exact else np.float64)
 
-        Written into ``out`` when given.
+    def read(self, window: Window, out: np.ndarray | None = None) -> np.ndarray:
+        """``(count, h, w)`` on the analysis grid; NaN where missing.
+
+        Written into ``out`` when given (its data type: :attr:`dtype` keeps every value),
+        else float64.
         """
         if out is None:
             out = np.empty((self.count, int(window.height), int(window.width)))

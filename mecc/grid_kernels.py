@@ -36,7 +36,7 @@ __all__ = [
 
 @jit
 def mask_missing_into(raw, sentinels, extreme, out):
-    """Copy ``raw`` (any numeric dtype) to float64 ``out`` with NaN where missing.
+    """Copy ``raw`` (any numeric dtype) to float ``out`` with NaN where missing.
 
     Missing: NaN or infinite, equal to one of ``sentinels`` (nodata values in ``raw``'s
     own dtype), or of magnitude at least ``extreme``.
@@ -47,6 +47,8 @@ def mask_missing_into(raw, sentinels, extreme, out):
     sentinels : ndarray of raw's dtype, shape (k,), k <= 2
     extreme : float
     out : ndarray of float64, shape (h, w)
+        Or float32 where every value of ``raw`` is one exactly (a float32 or 8/16-bit
+        integer ``raw``; :attr:`mecc.grid.AlignedBands.dtype`).
 
     Returns
     -------
