@@ -16,7 +16,7 @@ from affine import Affine
 from mecc.errors import ConfigError, DataError, InputFileError, MissingCRSError
 from mecc.grid import GridSpec, mask_missing, rolled_columns
 
-__all__ = ["NetCDFFile"]
+__all__ = ["REGULAR_SHARE", "NetCDFFile", "coordinate_precision", "regular_spacing"]
 
 _X_NAMES = ("x", "lon", "longitude")
 _Y_NAMES = ("y", "lat", "latitude")
@@ -193,33 +193,62 @@ def _text(value) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
-def _regular_step(coordinate, label: str) -> tuple[float, np.ndarray]:
-    """The step of a regularly spaced coordinate (from its first and last value and their
-    count, so cells do not drift) and its values as float64.
+REGULAR_SHARE = 1e-6
+"""How far a coordinate value may lie from the regular spacing beyond the precision of its
+storage, as a share of the step (:func:`regular_spacing`)."""
 
-    Each value may deviate from the regular grid by 1e-6 of a step plus the precision of
-    its storage: 4 units of the dtype's epsilon times the largest magnitude (float32
-    coordinates of a 0.05-degree grid step by 0.04999924 or 0.05000114 near 25 degrees;
-    float64 values that are all float32 numbers count as float32), and half the scale
-    factor of packed coordinates; at most a tenth of a step.
+
+def coordinate_precision(raw, scale_factor=None) -> float:
+    """How far stored coordinate values may lie from the values meant, in their own units.
+
+    4 units of the dtype's epsilon times the largest magnitude for floating values
+    (float32 coordinates of a 0.05-degree grid step by 0.04999924 or 0.05000114 near 25
+    degrees; float64 values that are all float32 numbers count as float32), at least half
+    the scale factor of packed coordinates; 0 for integers.
     """
-    raw = np.asarray(coordinate.values)
+    raw = np.asarray(raw)
     values = raw.astype(np.float64)
-    if values.size < 2:
-        raise DataError(f"{label}: needs at least two values")
-    step = float((values[-1] - values[0]) / (values.size - 1))
     precision = 0.0
-    if np.issubdtype(raw.dtype, np.floating):
+    if np.issubdtype(raw.dtype, np.floating) and values.size:
         dtype = raw.dtype
         if np.array_equal(values.astype(np.float32), values):  # float32 values saved as double
             dtype = np.float32
         precision = 4 * float(np.finfo(dtype).eps) * float(np.abs(values).max())
-    scale = coordinate.encoding.get("scale_factor")
-    if scale is not None:
-        precision = max(precision, abs(float(scale)) / 2)
-    tolerance = min(1e-6 * abs(step) + precision, 0.1 * abs(step))
-    drift = values - (values[0] + step * np.arange(values.size))
-    if step == 0 or not np.all(np.abs(drift) <= tolerance):
+    if scale_factor is not None:
+        precision = max(precision, abs(float(scale_factor)) / 2)
+    return precision
+
+
+def regular_spacing(raw, scale_factor=None) -> tuple[float, np.ndarray, float, float]:
+    """``(step, values, drift, tolerance)`` of a coordinate: the one rule for regular
+    spacing of ``mecc run`` (:class:`NetCDFFile`) and the array layer
+    (:mod:`mecc.array_checks`).
+
+    The step comes from the first and last value and their count, so cells do not drift;
+    ``values`` are the coordinate as float64; ``drift`` is the largest distance of a value
+    from ``first + k * step``. The spacing is regular when the step is not 0 and ``drift
+    <= tolerance``: :data:`REGULAR_SHARE` of a step plus :func:`coordinate_precision`, at
+    most a tenth of a step.
+    """
+    values = np.asarray(raw).astype(np.float64)
+    if values.size < 2:
+        return 0.0, values, 0.0, 0.0
+    step = float((values[-1] - values[0]) / (values.size - 1))
+    precision = coordinate_precision(raw, scale_factor)
+    tolerance = min(REGULAR_SHARE * abs(step) + precision, 0.1 * abs(step))
+    drift = float(np.max(np.abs(values - (values[0] + step * np.arange(values.size)))))
+    return step, values, drift, tolerance
+
+
+def _regular_step(coordinate, label: str) -> tuple[float, np.ndarray]:
+    """The step of a regularly spaced coordinate and its values as float64
+    (:func:`regular_spacing`)."""
+    if np.asarray(coordinate.values).size < 2:
+        raise DataError(f"{label}: needs at least two values")
+    step, values, drift, tolerance = regular_spacing(
+        coordinate.values, coordinate.encoding.get("scale_factor")
+    )
+    if step == 0 or not drift <= tolerance:
         raise DataError(f"{label}: spacing is not regular; regrid the file first")
     return step, values
 

@@ -17,7 +17,10 @@ Conventions read (rioxarray's, without importing rioxarray):
   run reads files).
 - grid: dimensions ``y``/``x`` (or ``lat``/``lon``, ``latitude``/``longitude``) with
   coordinates at cell centres, regularly spaced; y descending (north-up) or ascending
-  (south-up, flipped here so each value stays with its cell).
+  (south-up, flipped here so each value stays with its cell). Regular to the precision of
+  their dtype, placed from the first and last centre, by ``mecc run``'s rule for NetCDF
+  files (:func:`hazards.netcdf.regular_spacing`): float32 coordinates of a CF file are
+  regular only to about 1e-7 of their magnitude.
 """
 
 from __future__ import annotations
@@ -59,11 +62,9 @@ __all__ = [
 
 Y_NAMES = ("y", "lat", "latitude")
 X_NAMES = ("x", "lon", "longitude")
-REGULAR_TOLERANCE = 1e-6
-"""Largest departure of a coordinate step from the mean step, as a share of the cell
-(float32 coordinates of a NetCDF file stray by about 1e-7)."""
 SAME_TOLERANCE = 1e-9
-"""Largest difference between two grids' cell placements, as a share of the cell."""
+"""Largest difference between two grids' cell placements, as a share of the cell, beyond
+the precision of their coordinates (:func:`hazards.netcdf.coordinate_precision`)."""
 NODATA_ATTRS = ("_FillValue", "nodata", "missing_value")
 
 
@@ -148,12 +149,16 @@ class ArrayGrid:
     flip_y, flip_x : bool
         Whether the array's y runs south to north (x east to west), so its rows
         (columns) are reversed to match ``grid``.
+    precision : tuple of float
+        How far the x and y coordinates may lie from the centres meant, in CRS units
+        (:func:`hazards.netcdf.coordinate_precision`; 0 for a grid's own transform).
     """
 
     grid: object
     dims: tuple
     flip_y: bool
     flip_x: bool
+    precision: tuple = (0.0, 0.0)
 
 
 def _spatial_dims(da, name: str) -> tuple[str, str]:
@@ -200,9 +205,12 @@ def stated_cell(da, name: str) -> tuple[float, float] | None:
     return abs(a), abs(e)
 
 
-def _axis(da, dim: str, name: str, cell=None) -> tuple[float, float, int]:
-    """``(first centre, step, size)`` of one regular spatial coordinate; ``cell`` (the
-    cell size along it, or None) gives the step of a coordinate of one cell."""
+def _axis(da, dim: str, name: str, cell=None) -> tuple[float, float, int, float]:
+    """``(first centre, step, size, precision)`` of one regular spatial coordinate (by
+    :func:`hazards.netcdf.regular_spacing`, as ``mecc run`` reads a NetCDF file); ``cell``
+    (the cell size along it, or None) gives the step of a coordinate of one cell."""
+    from hazards.netcdf import coordinate_precision, regular_spacing
+
     if dim not in da.coords:
         raise DataError(f"{name}: dimension {dim} has no coordinate (cell centres are needed)")
     values = np.asarray(da.coords[dim].values)
@@ -210,25 +218,27 @@ def _axis(da, dim: str, name: str, cell=None) -> tuple[float, float, int]:
         raise DataError(f"{name}: coordinate {dim} must hold finite numbers")
     if values.size == 1 and cell is not None:
         step = -cell if dim in Y_NAMES else cell  # north-up, west to east
-        return float(values[0]), float(step), 1
+        return float(values[0]), float(step), 1, 0.0
     if values.size < 2:
         raise AlignmentError(
             f"{name}: coordinate {dim} has {values.size} cell, so its cell size is unknown; "
             "give it attrs['transform'] (a, b, c, d, e, f of the affine transform, as a "
             "GeoTIFF states it) or a spatial_ref coordinate with a GeoTransform"
         )
-    values = values.astype(np.float64)
+    scale = da.coords[dim].encoding.get("scale_factor")
+    step, values, drift, tolerance = regular_spacing(values, scale)
     steps = np.diff(values)
-    step = (values[-1] - values[0]) / (values.size - 1)
     if step == 0 or not ((steps > 0).all() or (steps < 0).all()):
         raise AlignmentError(f"{name}: coordinate {dim} is not strictly increasing or decreasing")
-    worst = float(np.max(np.abs(steps - step))) / abs(step)
-    if worst > REGULAR_TOLERANCE:
+    if not drift <= tolerance:
         raise AlignmentError(
-            f"{name}: coordinate {dim} is not regularly spaced (a step differs from the mean "
-            f"{step:g} by {worst:.2g} of a cell); resample it onto a regular grid first"
+            f"{name}: coordinate {dim} is not regularly spaced (a centre lies "
+            f"{drift / abs(step):.2g} of a cell off the regular step {step:g}, more than the "
+            f"{tolerance / abs(step):.2g} its {da.coords[dim].dtype} values allow); resample it "
+            "onto a regular grid first"
         )
-    return float(values[0]), float(step), int(values.size)
+    precision = min(coordinate_precision(da.coords[dim].values, scale), 0.1 * abs(step))
+    return float(values[0]), float(step), int(values.size), precision
 
 
 def array_grid(da, name: str, crs, extra: tuple[int, ...] = (0,), cell=None) -> ArrayGrid:
@@ -276,20 +286,23 @@ def array_grid(da, name: str, crs, extra: tuple[int, ...] = (0,), cell=None) -> 
         )
     if 1 in (da.sizes[ydim], da.sizes[xdim]):
         cell = stated_cell(da, name) or cell
-    y0, dy, height = _axis(da, ydim, name, None if cell is None else cell[1])
-    x0, dx, width = _axis(da, xdim, name, None if cell is None else cell[0])
+    y0, dy, height, precision_y = _axis(da, ydim, name, None if cell is None else cell[1])
+    x0, dx, width, precision_x = _axis(da, xdim, name, None if cell is None else cell[0])
     flip_y, flip_x = dy > 0, dx < 0
     top = y0 if not flip_y else y0 + dy * (height - 1)
     left = x0 if not flip_x else x0 + dx * (width - 1)
     cell_x, cell_y = abs(dx), abs(dy)
     transform = Affine(cell_x, 0.0, left - cell_x / 2, 0.0, -cell_y, top + cell_y / 2)
     grid = GridSpec(crs, transform, width, height)
-    return ArrayGrid(grid, (*others, ydim, xdim), flip_y, flip_x)
+    return ArrayGrid(grid, (*others, ydim, xdim), flip_y, flip_x, (precision_x, precision_y))
 
 
 def check_same_grid(reference: ArrayGrid, other: ArrayGrid, ref_name: str, name: str) -> None:
     """Raise :class:`AlignmentError` unless both grids have the same cells (within
-    :data:`SAME_TOLERANCE` of a cell); the direction of y or x may differ."""
+    :data:`SAME_TOLERANCE` of a cell plus what the precision ``p`` of their coordinates
+    allows, each grid placed from its first and last centre: ``p (1 + 1 / (n - 1))`` for
+    the first cell's edge, ``2 p / (n - 1)`` for the cell size); the direction of y or x
+    may differ."""
     a, b = reference.grid, other.grid
     if a.shape != b.shape:
         raise AlignmentError(
@@ -297,13 +310,16 @@ def check_same_grid(reference: ArrayGrid, other: ArrayGrid, ref_name: str, name:
             f"{a.height} x {a.width}; put both on one grid first"
         )
     ta, tb = a.transform, b.transform
-    for what, p, q, cell in (
-        ("cell width", ta.a, tb.a, ta.a),
-        ("cell height", ta.e, tb.e, ta.e),
-        ("x of the first cell", ta.c, tb.c, ta.a),
-        ("y of the first cell", ta.f, tb.f, ta.e),
+    px = reference.precision[0] + other.precision[0]
+    py = reference.precision[1] + other.precision[1]
+    nx, ny = max(a.width - 1, 1), max(a.height - 1, 1)
+    for what, p, q, cell, slack in (
+        ("cell width", ta.a, tb.a, ta.a, 2 * px / nx),
+        ("cell height", ta.e, tb.e, ta.e, 2 * py / ny),
+        ("x of the first cell", ta.c, tb.c, ta.a, px * (1 + 1 / nx)),
+        ("y of the first cell", ta.f, tb.f, ta.e, py * (1 + 1 / ny)),
     ):
-        if abs(p - q) > SAME_TOLERANCE * abs(cell):
+        if abs(p - q) > SAME_TOLERANCE * abs(cell) + slack:
             shift = abs(p - q) / abs(cell)
             raise AlignmentError(
                 f"{name}: {what} differs from {ref_name}'s by {shift:.3g} of a cell "
@@ -441,6 +457,7 @@ def frame_zones(frame, column: str, grid, name: str = "zones"):
     """
     from exposure.zone_files import checked_shapes
     from exposure.zones import ZoneLevel, Zones, check_unit_codes, unit_code
+    from mecc.array_inputs import reemit
 
     if column not in frame.columns:
         fields = [str(c) for c in frame.columns if c != frame.geometry.name]
@@ -452,10 +469,10 @@ def frame_zones(frame, column: str, grid, name: str = "zones"):
     check_unit_codes(codes, name, f"column {column!r}", part="row")
     if len(frame) == 0:
         raise DataError(f"{name}: the GeoDataFrame has no rows")
-    geometry, _ = checked_shapes(frame.geometry.copy(), codes, name)
+    geometry, _ = reemit(checked_shapes, frame.geometry.copy(), codes, name)  # at the caller
     level = ZoneLevel(1, codes, list(codes), None, geometry, name)
     zones = Zones([level])
-    zones.prepare(grid)
+    reemit(zones.prepare, grid)
     return zones, codes
 
 

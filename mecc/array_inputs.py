@@ -1,5 +1,6 @@
 """Arguments of the array layer (:mod:`mecc.arrays`): per-band values, population kind,
-hazard unit, protection standards, and the run's warnings on the figures.
+hazard unit, protection standards, the run's warnings on the figures, and the labels of
+the results (those of results.nc: units, "modelled estimates", method, provenance).
 
 Every function reads the caller's objects and never writes to them. Each check raises
 one error of :mod:`mecc.errors` whose one-line message starts with the name of the
@@ -33,9 +34,11 @@ __all__ = [
     "check_periods",
     "check_zone_cells",
     "hazard_unit",
+    "label_results",
     "member_names",
     "per_band",
     "read_people",
+    "reemit",
     "resolve_population_kind",
     "protection_per_unit",
     "return_periods_from_labels",
@@ -304,6 +307,39 @@ def hazard_unit(kind, unit, hazard):
     return resolved, factor, note.replace("(the file's units attribute)", "(hazard.attrs['units'])")
 
 
+# ------------------------------------------------------------------ labels of results
+
+
+def label_results(dataset, attrs: dict, *, per_year=(), years=()):
+    """Give a result of :mod:`mecc.arrays` the labels results.nc carries, from the same
+    constants (:data:`mecc.tables.MODELLED_NOTE`, :data:`mecc.tables.METHOD_NOTE`).
+
+    Every variable gets ``units``: ``"people per year"`` for the names in ``per_year``
+    and those starting with ``aad``, ``"years"`` for those in ``years``, else
+    ``"people"``. The Dataset gets ``attrs`` (:func:`mecc.arrays.displacement`'s: the
+    hazard type, the curves and what each variant means; its ``crs`` left aside) under
+    its own, then ``comment`` (modelled estimates, not observed figures), ``references``
+    (the method) and ``source`` (the mecc version); ``variant`` gets the variants'
+    meaning. Changes ``dataset`` (a new result) in place and returns it.
+    """
+    import mecc
+    from mecc.tables import METHOD_NOTE, MODELLED_NOTE
+
+    for name, variable in dataset.data_vars.items():
+        per = name in per_year or name.startswith("aad")
+        variable.attrs["units"] = (
+            "years" if name in years else ("people per year" if per else "people")
+        )
+    given = {key: value for key, value in attrs.items() if key != "crs"}
+    dataset.attrs = {**given, **dataset.attrs}
+    dataset.attrs.update(
+        comment=MODELLED_NOTE, references=METHOD_NOTE, source=f"mecc {mecc.__version__}"
+    )
+    if "variant" in dataset.coords and attrs.get("variants"):
+        dataset["variant"].attrs.update(long_name="curve variant", comment=attrs["variants"])
+    return dataset
+
+
 # ---------------------------------------------------------------------------- warnings
 
 
@@ -330,7 +366,7 @@ def run_warnings(zones, population: np.ndarray, no_data: np.ndarray, labels: lis
     from exposure.zones import Zones
     from mecc.run_checks import no_data_warnings
 
-    Zones.warn_outside_share(zones, population)
+    reemit(Zones.warn_outside_share, zones, population)
     hazard = SimpleNamespace(id="h", components=[], layers=[])
     tab = SimpleNamespace(
         bands=pd.DataFrame({"band": [_plain(b) for b in labels], "no_hazard_data": no_data})
@@ -343,6 +379,18 @@ def run_warnings(zones, population: np.ndarray, no_data: np.ndarray, labels: lis
             "check that the hazard grid covers the population",
         )
         warnings.warn(message, MeccWarning, stacklevel=3)
+
+
+def reemit(function, *args, stacklevel: int = 4):
+    """Call ``function``, then give its warnings again pointing at the caller's line
+    (default: the notebook line that called :mod:`mecc.arrays`, three calls up), not at
+    mecc's own; the caller's warning filters apply to them as to every other warning."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = function(*args)
+    for warning in caught:
+        warnings.warn(warning.message, warning.category, stacklevel=stacklevel)
+    return out
 
 
 def read_people(population, layout, given_kind) -> np.ndarray:

@@ -55,10 +55,12 @@ from mecc.array_checks import (
     warn_range,
 )
 from mecc.array_inputs import (
+    _plain,
     check_band_labels,
     check_periods,
     check_zone_cells,
     hazard_unit,
+    label_results,
     member_names,
     per_band,
     protection_per_unit,
@@ -163,7 +165,10 @@ def displacement(
         protection standard, :func:`return_period_displacement` gives the protected
         ones (``exposed_protected``, ``displaced_protected``, as the run's
         zones_bands.csv), and ``displaced_cells`` is weighted by ``frequency`` alone
-        (no protection).
+        (no protection; it keeps the population's CRS and ``spatial_ref``). Labelled
+        as results.nc: ``units`` (people; people per year for ``displaced_cells``
+        weighted by ``frequency``), ``comment`` (modelled estimates), ``references``
+        (the method), ``source``, the curves and what each ``variant`` means.
 
     Warns
     -----
@@ -307,6 +312,7 @@ def displacement(
         population,
         pop_layout,
     )
+    label_results(dataset, dataset.attrs, per_year=("displaced_cells",) * (frequency is not None))
     without = [code for code, n in zip(codes, result.cells, strict=False) if n == 0]
     for name in ("exposed", "displaced", "no_hazard_data"):  # not known, not 0 (population:
         dataset[name].loc[{"zone": without}] = np.nan  # the grid's 0, as in results.nc)
@@ -376,16 +382,23 @@ def _dataset(
     ds = xr.Dataset({k: xr.Variable(*v) for k, v in data.items()}, coords=coords, attrs=attrs)
     if cell_grid is not None:
         ydim, xdim = layout.dims[-2:]
+        cell_coords = {ydim: template.coords[ydim].values.copy()}
+        cell_coords[xdim] = template.coords[xdim].values.copy()
+        mapping = template.encoding.get("grid_mapping") or template.attrs.get("grid_mapping")
+        given = template.attrs.get("crs")  # the population's CRS, as text (NetCDF-ready)
+        place = {"crs": given if isinstance(given, str) and given.strip() else crs.to_wkt()}
+        if (mapping or "spatial_ref") in template.coords:  # and its grid mapping (rioxarray)
+            name = mapping or "spatial_ref"
+            cell_coords[name] = template.coords[name].copy()
+            place.update({"grid_mapping": mapping} if mapping else {})
         ds["displaced_cells"] = xr.DataArray(
             as_engine_order(cell_grid, layout),
-            coords={
-                ydim: template.coords[ydim].values.copy(),
-                xdim: template.coords[xdim].values.copy(),
-            },
+            coords=cell_coords,
             dims=(ydim, xdim),
             attrs={
                 "long_name": f"people displaced per cell, {curves['central'].name}, "
-                "summed over bands with their weights; NaN: no hazard data"
+                "summed over bands with their weights; NaN: no hazard data",
+                **place,
             },
         )
     return ds
@@ -431,9 +444,10 @@ def annual_displacement(result, frequency, *, member=None, return_periods=STANDA
     Returns
     -------
     xarray.Dataset
-        ``aad`` (zone[, variant]) and ``pmd`` (zone, return_period[, variant]) per unit;
+        ``aad`` (zone[, variant]) and ``pmd`` (zone[, variant], return_period) per unit;
         ``aad_national`` and ``pmd_national`` from the national per-event totals (PMD
-        does not add up across units).
+        does not add up across units). Labelled as results.nc (units, "modelled
+        estimates", method, source, the result's curves and variants).
 
     Examples
     --------
@@ -445,7 +459,7 @@ def annual_displacement(result, frequency, *, member=None, return_periods=STANDA
     from mecc import risk
 
     displaced, dims = _band_last(result)
-    labels = list(result["band"].values)
+    labels = [_plain(b) for b in result["band"].values]  # messages: 'e2', not np.str_('e2')
     freq = per_band(frequency, labels, "frequency")
     periods = check_periods(return_periods, "return_periods")
     if (freq <= 0).any():
@@ -477,7 +491,8 @@ def annual_displacement(result, frequency, *, member=None, return_periods=STANDA
         "calc_freq_curve, NaN outside the supported return periods",
         "supported_return_periods": [float(shortest), float(longest)],
     }
-    return xr.Dataset({k: xr.Variable(*v) for k, v in data.items()}, coords=coords, attrs=attrs)
+    out = xr.Dataset({k: xr.Variable(*v) for k, v in data.items()}, coords=coords, attrs=attrs)
+    return label_results(out, result.attrs)
 
 
 def return_period_displacement(
@@ -514,7 +529,8 @@ def return_period_displacement(
         ``exposed_protected`` (zone, band) and ``displaced_protected`` (zone, variant,
         band): the per-band figures with protection, as the run's zones_bands.csv (0
         for a map whose return period is below the unit's standard; the result's
-        ``exposed``/``displaced`` are the maps' figures without protection).
+        ``exposed``/``displaced`` are the maps' figures without protection). Labelled
+        as results.nc (units, "modelled estimates", method, source, curves, variants).
 
     Examples
     --------
@@ -574,4 +590,5 @@ def return_period_displacement(
         "once), not a national T-year event",
         "maps_return_periods": [float(r) for r in rps],
     }
-    return xr.Dataset({k: xr.Variable(*v) for k, v in data.items()}, coords=coords, attrs=attrs)
+    out = xr.Dataset({k: xr.Variable(*v) for k, v in data.items()}, coords=coords, attrs=attrs)
+    return label_results(out, result.attrs, years=("protection_rp",))

@@ -477,13 +477,26 @@ def _band_records(bands: pd.DataFrame, national: dict, variants=("central",)) ->
     return records
 
 
+BAND_ATTRS = {
+    "long_name": "band number within the hazard set (1 = first band)",
+    "comment": "bands numbered from 1 in the order of bands.csv and zones_bands.csv, as an "
+    "events table numbers them (band 1 is the first band, not the second); band_label holds "
+    "each hazard's band as bands.csv names it (the events table's band, or rpT for a "
+    "return-period map), frequency (events a year), return_period (years) and "
+    "band_event_name label it too",
+}
+"""Attributes of results.nc's ``band`` coordinate."""
+
+
 def results_dataset(
     zone_table: pd.DataFrame, hazards: list, tables: list, population_rows, cells_rows, attrs: dict
 ):
     """The complete store of sums and metrics as an xarray Dataset (results.nc).
 
     Dimensions: ``zone`` (every unit of every level, then ``__outside__``), ``hazard``,
-    ``band`` (padded with NaN to the longest hazard set), ``variant`` (central, low, high;
+    ``band`` (numbered from 1 in the order of bands.csv, as its ``band`` of a set numbered
+    1..n; padded with NaN to the longest hazard set; ``band_label`` holds bands.csv's own
+    ``band``), ``variant`` (central, low, high;
     NaN where a hazard has no such variant) and ``pmd_return_period``. A unit that
     received no cell (``cells`` 0) has NaN figures (not known, :func:`units_without_cells`);
     its ``population`` is the grid's 0 people, beside its 0 cells.
@@ -543,7 +556,7 @@ def results_dataset(
         "level": ("zone", levels),
         "parent_code": ("zone", zone_table["parent_code"].fillna("").astype(str).to_numpy()),
         "hazard": [h.id for h in hazards],
-        "band": np.arange(n_band),
+        "band": ("band", np.arange(1, n_band + 1), BAND_ATTRS),
         **{
             k: (("hazard", "band"), v.astype(str if k in text else float))
             for k, v in by_band.items()

@@ -425,17 +425,20 @@ def test_results_nc_matches_zones_bands(run):
         labels = ds["band_label"]
         for row in zb.itertuples(index=False):
             band_index = list(labels.sel(hazard=row.hazard_id).values).index(str(row.band))
-            cell = {"zone": row.zone_code, "hazard": row.hazard_id, "band": band_index}
+            cell = {"zone": row.zone_code, "hazard": row.hazard_id, "band": band_index + 1}
             assert float(displaced.sel(**cell)) == pytest.approx(row.displaced, rel=1e-12)
             assert float(ds["exposed"].sel(**cell)) == pytest.approx(row.exposed, rel=1e-12)
         # per hazard and band, the zone sum equals the national band total in bands.csv
         bands = _csv(run, "bands.csv")
         for row in bands.itertuples(index=False):
             band_index = list(labels.sel(hazard=row.hazard_id).values).index(str(row.band))
-            total = float(displaced.sel(hazard=row.hazard_id, band=band_index).sum("zone"))
+            total = float(displaced.sel(hazard=row.hazard_id, band=band_index + 1).sum("zone"))
             assert total == pytest.approx(row.displaced, rel=1e-12)
         # the padding of the one-band scenario is NaN, not zero
-        assert np.isnan(displaced.sel(hazard="eq", band=1)).all()
+        assert np.isnan(displaced.sel(hazard="eq", band=2)).all()
+        # bands numbered from 1, as bands.csv numbers them (band 1 is the first band)
+        assert ds["band"].values.tolist() == [1, 2, 3]
+        assert "numbered from 1" in ds["band"].attrs["comment"]
         population = ds["population"].to_series()
         for code, value in (
             zones[zones["hazard_id"] == "rf"].set_index("zone_code")["population"].items()
