@@ -82,8 +82,10 @@ def _zone_codes(frame: pd.DataFrame, column: str, where: str) -> pd.Series:
 
 
 def _rows(positions) -> str:
-    """Data rows (0-based positions) as a message names them: "rows 2 and 5"."""
+    """Data rows (0-based positions) as a message names them: "rows 2 and 5", "row 3"."""
     numbers = [str(int(k) + 1) for k in positions]
+    if len(numbers) == 1:
+        return f"row {numbers[0]}"
     return f"rows {', '.join(numbers[:-1])} and {numbers[-1]}"
 
 
@@ -152,7 +154,20 @@ def read_seasonal(spec, base_dir: str, label: str):
 def read_day_night(spec, base_dir: str, label: str) -> pd.DataFrame:
     """The origin–destination table: ``origin, destination, share`` (of the origin's
     residents spending the day in the destination; rows with origin = destination are
-    ignored, the rest stay home)."""
+    ignored, the rest stay home) and ``row``, each pair's data row in the file.
+
+    The frame's ``attrs`` keep the table's name (``where``: the run-file key and the file)
+    and its ``columns`` (``origin``, ``destination``, ``share`` -> the file's column), for
+    :func:`check_zone_codes` and :func:`daytime_population` to name the file, the column,
+    the row and the value of what they refuse.
+
+    Raises
+    ------
+    DataError
+        A missing column, a row without a zone code, a share that is not a number from 0
+        to 1 (naming its value), a pair given twice, or shares leaving one zone that add
+        up to more than 1 (naming their rows, shares and sum).
+    """
     keys = {"path", "origin_column", "destination_column", "share_column"}
     if not isinstance(spec, dict):
         raise ConfigError(f"{label}: give {', '.join(sorted(keys))}")
@@ -178,7 +193,16 @@ def read_day_night(spec, base_dir: str, label: str) -> pd.DataFrame:
     bad = table["share"].isna() | (table["share"] < 0) | (table["share"] > 1)
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(f"{where}.{spec['share_column']}: data row {row + 1} is not a share 0-1")
+        given = frame[spec["share_column"]].iloc[row]
+        shown = "empty" if pd.isna(given) or not str(given).strip() else repr(given)
+        if isinstance(given, int | float | np.number) and not pd.isna(given):
+            shown = f"{float(given):g}"
+        raise DataError(
+            f"{where}.{spec['share_column']}: data row {row + 1} "
+            f"({table['origin'].iloc[row]} to {table['destination'].iloc[row]}) is {shown}, "
+            "not a share from 0 to 1"
+        )
+    table["row"] = np.arange(1, len(table) + 1)
     moves = table["origin"] != table["destination"]
     twice = moves & table.duplicated(["origin", "destination"], keep=False)
     if twice.any():  # summed, or the same row twice? Either could be meant: the user says
@@ -191,12 +215,17 @@ def read_day_night(spec, base_dir: str, label: str) -> pd.DataFrame:
             f"data {_rows(rows)} (shares {shares}); give each pair once, with the share of "
             "the origin's residents who spend the day there"
         )
-    table = table[moves]
-    leaving = table.groupby("origin")["share"].sum()
-    if (leaving > 1 + 1e-9).any():
-        code = leaving.index[int(np.flatnonzero((leaving > 1 + 1e-9).to_numpy())[0])]
-        raise DataError(f"{where}: the shares leaving zone {code} add up to more than 1")
-    return table.reset_index(drop=True)
+    table = table[moves].reset_index(drop=True)
+    table.attrs = {
+        "where": where,
+        "columns": {
+            "origin": spec["origin_column"],
+            "destination": spec["destination_column"],
+            "share": spec["share_column"],
+        },
+    }
+    _check_leaving(table, where)
+    return table
 
 
 def daytime_population(residents: np.ndarray, codes: list[str], od: pd.DataFrame, label: str):
@@ -228,7 +257,14 @@ def daytime_population(residents: np.ndarray, codes: list[str], od: pd.DataFrame
     origin = od["origin"].map(index).to_numpy(np.int64)
     destination = od["destination"].map(index).to_numpy(np.int64)
     share = od["share"].to_numpy(np.float64)
-    _check_shares(share, origin, destination, codes, label)
+    bad = ~((share >= 0) & (share <= 1))  # NaN too
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise DataError(
+            f"{_where(od, label)}.{_column(od, 'share')}: {_row(od, k)} ({codes[origin[k]]} "
+            f"to {codes[destination[k]]}) is {share[k]:g}, not a share from 0 to 1"
+        )
+    _check_leaving(od, _where(od, label))
     moving = residents[origin] * share
     day = residents.astype(np.float64).copy()
     np.subtract.at(day, origin, moving)
@@ -236,23 +272,46 @@ def daytime_population(residents: np.ndarray, codes: list[str], od: pd.DataFrame
     return day
 
 
-def _check_shares(share, origin, destination, codes, label: str) -> None:
-    """Refuse OD shares no :func:`read_day_night` table holds (vectorised: one pass)."""
-    bad = ~((share >= 0) & (share <= 1))  # NaN too
-    if bad.any():
-        k = int(np.flatnonzero(bad)[0])
-        raise DataError(
-            f"{label}.share: row {k + 1} ({codes[origin[k]]} to {codes[destination[k]]}) is "
-            f"{share[k]:g}, not a share from 0 to 1"
-        )
-    moves = origin != destination  # a row from a zone to itself moves nobody
-    leaving = np.bincount(origin[moves], weights=share[moves], minlength=len(codes))
-    if (leaving > 1 + 1e-9).any():
-        k = int(np.flatnonzero(leaving > 1 + 1e-9)[0])
-        raise DataError(
-            f"{label}: the shares leaving zone {codes[k]} add up to {leaving[k]:.6g}, more than "
-            "1 (more people would leave than live there)"
-        )
+def _where(od: pd.DataFrame, label: str) -> str:
+    """The table's name in messages: the run-file key and the file (:func:`read_day_night`),
+    else ``label``."""
+    return od.attrs.get("where", label)
+
+
+def _column(od: pd.DataFrame, name: str) -> str:
+    """The file's column holding ``origin``, ``destination`` or ``share``."""
+    return od.attrs.get("columns", {}).get(name, name)
+
+
+def _row(od: pd.DataFrame, k: int) -> str:
+    """Position ``k`` as the file's data row ("data row 4"; "row 4" of a frame that was
+    not read from a file)."""
+    if "row" in od.columns:
+        return f"data row {int(od['row'].iloc[k])}"
+    return f"row {k + 1}"
+
+
+def _check_leaving(od: pd.DataFrame, where: str) -> None:
+    """Refuse shares leaving one zone (for others) that add up to more than 1, naming
+    their rows, shares and sum."""
+    moves = (od["origin"] != od["destination"]).to_numpy()
+    leaving = od[moves].groupby("origin", sort=False)["share"].sum()
+    over = leaving[leaving > 1 + 1e-9]
+    if over.empty:
+        return
+    code = over.index[0]
+    rows = np.flatnonzero(moves & (od["origin"] == code).to_numpy())
+    if "row" in od.columns:
+        named = f"data {_rows(od['row'].iloc[rows].to_numpy() - 1)}"
+    else:
+        named = _rows(rows)
+    shares = " + ".join(f"{v:g}" for v in od["share"].iloc[rows])
+    raise DataError(
+        f"{where}.{_column(od, 'share')}: the shares leaving zone {code} add up to "
+        f"{over.iloc[0]:.6g}, more than 1 (more people would leave than live there): "
+        f"{named} ({shares}); the shares of one origin are of its residents and add up "
+        "to 1 at most"
+    )
 
 
 def check_zone_codes(od: pd.DataFrame, codes, label: str) -> None:
@@ -264,12 +323,24 @@ def check_zone_codes(od: pd.DataFrame, codes, label: str) -> None:
     Raises
     ------
     DataError
+        Naming the table (its file, from :func:`read_day_night`), the column, the first
+        data row with an unknown code, the code (with the finest unit's code it may mean)
+        and how many other unknown codes the table holds.
     """
-    unknown = sorted((set(od["origin"]) | set(od["destination"])) - set(codes))
-    if unknown:
-        same = [c for c in codes if str(c).casefold() == unknown[0].casefold()]
-        close = same or difflib.get_close_matches(unknown[0], list(codes), n=1, cutoff=0.6)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise DataError(
-            f"{label}: zone code {unknown[0]!r} is not a code of the finest zone level{hint}"
-        )
+    known = set(codes)
+    unknown = (set(od["origin"]) | set(od["destination"])) - known
+    if not unknown:
+        return
+    out = np.column_stack([~od[side].isin(known).to_numpy() for side in ("origin", "destination")])
+    k, s = (int(i) for i in np.argwhere(out)[0])  # the first row, origin before destination
+    side = ("origin", "destination")[s]
+    code = od[side].iloc[k]
+    same = [c for c in codes if str(c).casefold() == str(code).casefold()]
+    close = same or difflib.get_close_matches(str(code), list(codes), n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    others = len(unknown) - 1
+    more = f"; {others} other unknown code{'s' if others > 1 else ''} too" if others else ""
+    raise DataError(
+        f"{_where(od, label)}.{_column(od, side)}: {_row(od, k)}: zone code {code!r} is not "
+        f"a code of the finest zone level{hint}{more}"
+    )

@@ -13,6 +13,8 @@ from the per-band sums the engine kept on its pass (the coarse sums of
 ``kernels.overlay_bands``).
 It gives per zone the people hosted, the host burden per 1,000 residents, flows between
 zones and people with no safe place within reach; Σ hosted + Σ no host = Σ displaced.
+Hosting is not capped by capacity: a few safe people may "host" any number of displaced
+people, and ``mecc.allocation_tables.band_warnings`` says so in the run's warnings.
 
 The people moved are the run's own displaced people: a coarse cell that several units
 share is split into one part per unit (:func:`zone_parts`, by the unit's share of the

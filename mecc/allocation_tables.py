@@ -14,9 +14,16 @@ variants, allocation.csv also gives the variants' displaced people per unit
 (``displaced_low``/``displaced_high``, the run's figures, as zones_bands.csv) and a
 ``note`` saying that ``hosted``, ``no_host`` and ``host_burden_per_1000`` are the central
 curve's.
+
+Hosting is not capped by capacity (a gravity rule without capacity): the run warns, per
+hazard and band, about units that would host more people than live there, people hosted
+outside every admin unit and a band whose displaced people mostly have no host in reach
+(:func:`band_warnings`), and once about the hazards left out (:func:`not_allocated`).
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -28,9 +35,18 @@ from mecc.allocation import (
     host_zones,
     zone_parts,
 )
+from mecc.errors import MeccWarning
 from mecc.tables import protected_bands, protection_per_zone
 
-__all__ = ["ALLOCATED_KINDS", "CENTRAL_ONLY_NOTE", "allocation_tables"]
+__all__ = [
+    "ALLOCATED_KINDS",
+    "CENTRAL_ONLY_NOTE",
+    "NO_HOST_SHARE",
+    "OUTSIDE_SHARE",
+    "allocation_tables",
+    "band_warnings",
+    "not_allocated",
+]
 
 CENTRAL_ONLY_NOTE = (
     "hosted, no_host and host_burden_per_1000: the central curve's displaced people; the "
@@ -40,7 +56,119 @@ CENTRAL_ONLY_NOTE = (
 
 ALLOCATED_KINDS = ("scenario", "return_periods")
 """Hazard kinds allocated: one deterministic grid per band. Event sets are left out (an
-allocation per synthetic event says little), as are combined and slow-onset hazards."""
+allocation per synthetic event says little), as are combined and slow-onset hazards
+(:func:`not_allocated` says why, for the run's warning and manifest.json)."""
+
+NO_HOST_SHARE = 0.5
+"""Share of a band's displaced people with no host in reach above which the run warns
+(more than half: the allocation then says little about where most of them may go)."""
+
+OUTSIDE_SHARE = 0.01
+"""Share of a band's hosted people, hosted outside every admin unit, from which the run
+warns (1 %: the population grid reaching beyond the units, or across a border)."""
+
+NAMED = 3
+"""Units named in a warning about host burdens (the worst; the count gives the rest)."""
+
+
+def not_allocated(hazard) -> str | None:
+    """Why a hazard set is not allocated, or None when it is.
+
+    Drought and sea-level rise displace no one in an event; an event set has one grid
+    per synthetic event; a combined hazard (``components``) keeps no allocation grid.
+    """
+    if hazard.exposure_only:
+        return "drought: people per severity class, none displaced"
+    if hazard.kind == "relocation":
+        return "sea-level rise: people at risk of planned relocation, not displaced by an event"
+    if hazard.kind == "events":
+        return (
+            "an event set: an allocation per synthetic event says little; give the hazard's "
+            "scenario or return-period maps to allocate it"
+        )
+    if hazard.components:
+        return "a combined hazard: not supported; give its components as hazards of their own"
+    if hazard.kind not in ALLOCATED_KINDS:
+        return f"hazards of kind {hazard.kind} are not allocated"
+    return None
+
+
+def _people(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def band_warnings(where, radius_km, units, outside, displaced, no_host) -> list[str]:
+    """The warnings of one band's allocation (hosting has no capacity limit).
+
+    Parameters
+    ----------
+    where : str
+        What the messages begin with: ``run.yaml.mobility.allocation: flood band rp100``.
+    radius_km : float
+    units : DataFrame
+        The finest units: ``zone_code``, ``zone_name``, ``hosted``, ``residents``.
+    outside : tuple of float
+        ``(hosted, residents)`` outside every admin unit.
+    displaced, no_host : float
+        The band's displaced people and those with no host within the radius.
+
+    Returns
+    -------
+    list of str
+        At most two lines: units hosting more people than live there (host burden above
+        1,000 per 1,000 residents: the worst :data:`NAMED` by name and code, and their
+        count) with people hosted outside every admin unit when they are
+        :data:`OUTSIDE_SHARE` of those hosted or more; and the share of displaced people
+        with no host in reach when it is more than :data:`NO_HOST_SHARE`.
+    """
+    said, extent = [], ""
+    hosted = units["hosted"].to_numpy(np.float64)
+    residents = units["residents"].to_numpy(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        burden = np.where(residents > 0, hosted / residents * 1000.0, np.inf)
+    over = np.flatnonzero((hosted >= 0.5) & (hosted > residents))
+    parts = []
+    if over.size:
+        worst = over[np.argsort(-burden[over], kind="stable")][:NAMED]
+        named = [
+            f"{units['zone_name'].iloc[k]} ({units['zone_code'].iloc[k]}) "
+            + (
+                f"{burden[k]:,.0f} per 1,000"
+                if np.isfinite(burden[k])
+                else f"{_people(hosted[k])} people with no residents"
+            )
+            for k in worst
+        ]
+        more = f", and {over.size - worst.size} more" if over.size > worst.size else ""
+        parts.append(
+            f"{over.size} unit{'s' if over.size > 1 else ''} would host more people than live "
+            f"there (host burden above 1,000 per 1,000 residents): {', '.join(named)}{more}"
+        )
+    total_hosted = float(hosted.sum() + outside[0])
+    if outside[0] >= 0.5 and outside[0] >= OUTSIDE_SHARE * total_hosted:
+        parts.append(
+            f"{_people(outside[0])} people ({outside[0] / total_hosted:.0%} of those hosted) "
+            f"are hosted outside every admin unit, where {_people(outside[1])} people live"
+        )
+        extent = (
+            "; check that the population grid does not reach beyond the admin units (or "
+            "across a border)"
+        )
+    if parts:
+        said.append(
+            f"{where}: {'; '.join(parts)}; hosting is not capped by capacity: read hosted as "
+            "pressure on host communities, not as places that can take them; a radius_km "
+            f"smaller than {radius_km:g} keeps people nearer home{extent}"
+        )
+    if displaced > 0 and no_host >= 0.5 and no_host > NO_HOST_SHARE * displaced:
+        said.append(
+            f"{where}: {_people(no_host)} of {_people(displaced)} displaced people "
+            f"({no_host / displaced:.0%}) have no host within the {radius_km:g} km radius "
+            "(everyone within reach of them is exposed to the hazard); allocation.csv gives "
+            "them per unit as no_host; a larger radius_km reaches more places, if people "
+            "can travel that far"
+        )
+    return said
 
 
 def allocation_tables(settings, grid, factor, hazards, result, zones, population_rows):
@@ -74,11 +202,44 @@ def allocation_tables(settings, grid, factor, hazards, result, zones, population
         displaced, displaced_low, displaced_high, hosted, no_host, residents,
         host_burden_per_1000, note``: ``curve`` is ``central``, ``_low``/``_high``
         blank without curve variants), flows.csv (``hazard_id, band, curve, from_zone,
-        to_zone, people``) and the allocation's parameters; ``(None, None, None)`` when
-        no hazard is allocated.
+        to_zone, people``) and the allocation's parameters (``not_allocated``: the
+        hazards left out and why); ``(None, None, parameters)`` when no hazard is
+        allocated.
+
+    Warns
+    -----
+    MeccWarning
+        Once, naming the hazards left out (:func:`not_allocated`); per hazard and band,
+        the lines of :func:`band_warnings`.
     """
     small = coarse_grid(grid, factor)
     coarse, sums = (result, {}) if isinstance(result, dict) else (result.coarse, result.hazards)
+    coarse = coarse or {}  # None: no hazard kept coarse sums
+    left_out = {h.id: why for h in hazards if (why := not_allocated(h)) is not None}
+    if left_out:
+        warnings.warn(
+            f"{settings.label}: not allocated (allocation.csv and flows.csv leave them out): "
+            + "; ".join(f"{hid} ({why})" for hid, why in left_out.items()),
+            MeccWarning,
+            stacklevel=2,
+        )
+    about = {
+        "rule": "share of displaced people = safe people x distance^-exponent / sum, within "
+        "radius_km (a planning heuristic, not a forecast)",
+        "capacity": "none: hosting is not capped (a host burden above 1,000 per 1,000 "
+        "residents means more guests than residents)",
+        "radius_km": settings.radius_km,
+        "exponent": settings.exponent,
+        "curve": "central: only the central curve's displaced people are allocated; "
+        "allocation.csv displaced_low/_high give the curve variants' displaced people",
+        "grid_cells_per_side": factor,
+        "grid": {"width": small.width, "height": small.height},
+        "hazards": {},
+    }
+    if left_out:
+        about["not_allocated"] = left_out
+    if not any(h.id in coarse for h in hazards):
+        return None, None, about
     parts = getattr(result, "zone_parts", None)  # counted on the engine's pass
     if parts is None:
         parts = zone_parts(grid, zones, factor)
@@ -87,7 +248,8 @@ def allocation_tables(settings, grid, factor, hazards, result, zones, population
     table = zones.table()
     n_zones = zones.n + 1
     codes = list(zones.finest.codes) + ["__outside__"]
-    frames, flows, summary = [], [], {}
+    finest = slice(len(table) - n_zones, len(table) - 1)  # coarse levels first, outside last
+    frames, flows, summary = [], [], about["hazards"]
     for hazard in hazards:
         if hazard.id not in coarse:
             continue
@@ -128,6 +290,15 @@ def allocation_tables(settings, grid, factor, hazards, result, zones, population
                 )
             frame["note"] = CENTRAL_ONLY_NOTE if variants else ""
             frames.append(frame)
+            for message in band_warnings(
+                f"{settings.label}: {hazard.id} band {band}",
+                settings.radius_km,
+                frame.iloc[finest],
+                (float(frame["hosted"].iloc[-1]), float(frame["residents"].iloc[-1])),
+                float(moved["zone_displaced"].sum()),
+                float(moved["zone_no_host"].sum()),
+            ):
+                warnings.warn(message, MeccWarning, stacklevel=2)
             origin, destination, people = moved["flows"]
             flows.append(
                 pd.DataFrame(
@@ -151,18 +322,7 @@ def allocation_tables(settings, grid, factor, hazards, result, zones, population
             )
         summary[hazard.id] = per_band
     if not frames:
-        return None, None, None
-    about = {
-        "rule": "share of displaced people = safe people x distance^-exponent / sum, within "
-        "radius_km (a planning heuristic, not a forecast)",
-        "radius_km": settings.radius_km,
-        "exponent": settings.exponent,
-        "curve": "central: only the central curve's displaced people are allocated; "
-        "allocation.csv displaced_low/_high give the curve variants' displaced people",
-        "grid_cells_per_side": factor,
-        "grid": {"width": small.width, "height": small.height},
-        "hazards": summary,
-    }
+        return None, None, about
     return pd.concat(frames, ignore_index=True), pd.concat(flows, ignore_index=True), about
 
 

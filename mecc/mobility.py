@@ -549,9 +549,9 @@ def allocation_plan(config, grid, block_shape):
 
 def allocated(hazard) -> bool:
     """Whether a hazard set's displaced people are allocated (see ``allocation_tables``)."""
-    from mecc.allocation_tables import ALLOCATED_KINDS
+    from mecc.allocation_tables import not_allocated
 
-    return hazard.kind in ALLOCATED_KINDS and not hazard.components and not hazard.exposure_only
+    return not_allocated(hazard) is None
 
 
 def write_exposure_outputs(
@@ -579,10 +579,11 @@ def write_exposure_outputs(
             site_table(exposure.sites, hazards, inputs, result.points, zones),
             staging / "sites.csv",
         )
-    if allocation and result.coarse:
+    if allocation:  # the hazards left out are warned about and recorded too
         hosts, flows, about = allocation_tables(
             allocation[0], grid, allocation[1], hazards, result, zones, population_rows
         )
-        write_csv(hosts, staging / "allocation.csv")
-        write_csv(flows, staging / "flows.csv")
+        if hosts is not None:
+            write_csv(hosts, staging / "allocation.csv")
+            write_csv(flows, staging / "flows.csv")
         exposure.report["allocation"] = about

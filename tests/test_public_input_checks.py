@@ -189,7 +189,8 @@ def test_daytime_population_refuses_more_than_all_residents_leaving():
     od = _od(["A", "A"], ["B", "C"], [0.7, 0.6])  # A would keep -30 of its 100 people
     with pytest.raises(DataError) as caught:
         mobility.daytime_population(np.array([100.0, 0.0, 0.0]), ["A", "B", "C"], od, "od")
-    assert str(caught.value).startswith("od: the shares leaving zone A add up to 1.3, more")
+    assert str(caught.value).startswith("od.share: the shares leaving zone A add up to 1.3, more")
+    assert "rows 1 and 2 (0.7 + 0.6)" in str(caught.value)
 
 
 @pytest.mark.parametrize("bad", [-0.1, 1.5, math.nan])
