@@ -565,7 +565,7 @@ def evaluate_run(
         if residual_frame is not None:
             residual_frame.to_file(staging / "residuals.geojson", driver="GeoJSON")
         (staging / "evaluation.html").write_text(
-            render_html(figures, png, map_svg, table), encoding="utf-8"
+            render_html(figures, png, map_svg, table, units=zones), encoding="utf-8"
         )
     out = folder.commit()
     return EvaluationResult(out, figures, notes)

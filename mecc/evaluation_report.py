@@ -1,66 +1,116 @@
-"""The report of ``mecc evaluate``: the scatter plot, the residual map, the sources and the
-self-contained HTML page (no network, no external file: the plot is embedded as a PNG data
-URI and the map as inline SVG). Figures come from :func:`mecc.evaluate.evaluate_run`.
+"""The report of ``mecc evaluate``: the self-contained HTML page (no network, no external
+file: the scatter plot, drawn by :mod:`mecc.evaluate_summary`, is embedded as a PNG data URI
+and the residual map as inline SVG), and unit by unit the residual layer
+(``residuals.geojson``) and its map. Figures come from :func:`mecc.evaluate.evaluate_run`;
+the Sources section from :mod:`mecc.evaluation_sources`.
 
-The sources (:func:`run_sources`) are read from the evaluated run's own records, never
-typed in: ``manifest.json`` (the curve applied and its source text, the hazard file and
-what ``mecc hazard`` recorded of how it was generated or which USGS ShakeMap it is, the
-population's source and attribution, the input files), ``results.nc`` (the curve's evidence grade, title and year,
-and the impact method) and the options of the evaluation (the observed file and the source
-the user gives for it).
+The national table says what was compared (``national["scope_text"]``): over the units
+observed when the observed file reports only some of them, with the whole run's figure
+shown next to it and labelled as not compared. The observed units without a modelled
+figure (no grid cell) are listed with their observed values.
+
+A unit's ``status`` in the residual layer:
+
+- ``observed``: in the observed file and modelled; its log10 ratio and outcome are given;
+- ``no modelled figure (no grid cell)``: in the observed file, but the unit received no
+  cell of the run's grid, so its modelled figure is not known (blank, not 0: its people
+  were counted in neighbouring units); its observed value is given;
+- ``not reported``: not in the observed file (not a zero); its modelled value is given,
+  blank when not known (no grid cell).
+
+Per unit (the largest differences, the map's titles), a modelled figure is written with
+its range where the run has curve variants: ``2,246 (low 287 – high 3,087)``: the central
+curve's, then the low and the high variant's in brackets.
 """
 
 from __future__ import annotations
 
 import base64
 import html
-import json
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from mecc.errors import MeccError
 from mecc.evaluate_measures import compared_definition
-from mecc.figures import DIVERGING_BINS, diverging_colour, log_scatter_png, polygon_map_svg
-from mecc.manifest import shakemap_text
+from mecc.evaluation_sources import (
+    _generator,  # noqa: F401  (tests read it here)
+    run_sources,
+    source_lines,
+    sources_html,
+)
+from mecc.figures import DIVERGING_BINS, diverging_colour, polygon_map_svg
 
 __all__ = [
+    "NO_FIGURE",
+    "NOT_REPORTED",
+    "OBSERVED",
+    "modelled_text",
     "render_html",
     "residual_layer",
     "residual_map_svg",
     "run_sources",
-    "scatter_png",
     "source_lines",
+    "units_without_figure",
 ]
 
-NOT_RECORDED = "not recorded in the run"
+OBSERVED = "observed"
+NO_FIGURE = "no modelled figure (no grid cell)"
+NOT_REPORTED = "not reported"
+NO_FIGURE_COLOUR = "#737373"
+"""Map colour of an observed unit without a modelled figure (darker than not reported)."""
 
 
-def scatter_png(figures: dict, observed, modelled) -> bytes:
-    """Modelled against observed per zone (central curve), log axes, 1:1 line."""
-    central, label = figures["zones"], figures["observed"]["measure_label"]
-    notes = (
-        f"{central['zones']} observed zones ({central['reported_zeros']} reported zeros, "
-        f"{central['both_zero']} zero in both)",
-        f"statistics over the {central['zones_compared']} zones not zero in both:",
-        f"Pearson r of log(1 + value): {_fmt2(central['pearson_log1p'])}",
-        f"Spearman rank correlation: {_fmt2(central['spearman'])}",
-        f"median of (1 + modelled) / (1 + observed): {_fmt2(central['median_ratio'])}",
-    )
-    return log_scatter_png(
-        observed,
-        modelled,
-        x_label=f"observed {label} + 1",
-        y_label=f"modelled {label} + 1 (central curve)",
-        title=figures["title"],
-        notes=notes,
-        threshold=central["threshold"],
+def _fmt(value, digits: int = 0) -> str:
+    """A number with thousands separators; ``n/a`` when None, NaN or infinite."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "n/a"
+    return f"{value:,.{digits}f}"
+
+
+def _known(value) -> bool:
+    return value is not None and not pd.isna(value) and math.isfinite(float(value))
+
+
+def modelled_text(central, low=None, high=None) -> str:
+    """``"2,246 (low 287 – high 3,087)"``: the central figure and, where known, the low
+    and high variants' (which is which said); ``n/a`` when the central one is not known."""
+    if not _known(central):
+        return "n/a"
+    if not (_known(low) and _known(high)):
+        return _fmt(float(central))
+    return f"{_fmt(float(central))} (low {_fmt(float(low))} – high {_fmt(float(high))})"
+
+
+def _statuses(observed, modelled) -> np.ndarray:
+    has_observed = pd.notna(np.asarray(observed, dtype=np.float64))
+    has_modelled = pd.notna(np.asarray(modelled, dtype=np.float64))
+    return np.where(has_observed, np.where(has_modelled, OBSERVED, NO_FIGURE), NOT_REPORTED).astype(
+        object
     )
 
 
 def residual_layer(path, level, zones: pd.DataFrame, matched: pd.DataFrame):
-    """Every zone of the finest level with observed, modelled and log10 ratio (WGS 84)."""
+    """Every unit of the compared level with its status (module docstring), observed and
+    modelled figures (the central curve's and the variants'), log10 ratio and outcome,
+    in WGS 84; None without a readable ``zones.gpkg``.
+
+    Parameters
+    ----------
+    path : Path
+        The run's ``zones.gpkg``.
+    level : int or None
+        The compared admin level (layer ``admin{level}``; else the file's last layer).
+    zones : DataFrame
+        Every unit: ``zone_code``, ``zone_name``, ``observed`` (NaN: not reported) and the
+        modelled columns (NaN: not known, no grid cell).
+    matched : DataFrame
+        The units compared (an observed and a modelled figure), with ``log10_ratio`` and
+        ``outcome``.
+    """
     import geopandas as gpd
     import pyogrio
 
@@ -72,346 +122,264 @@ def residual_layer(path, level, zones: pd.DataFrame, matched: pd.DataFrame):
         frame = gpd.read_file(path, layer=layer if layer in layers else layers[-1])
     except (pyogrio.errors.DataSourceError, ValueError, IndexError):
         return None
-    frame = frame[["zone_code", "geometry"]].merge(
-        zones.drop(columns=["observed"]), on="zone_code", how="inner"
-    )
+    frame = frame[["zone_code", "geometry"]].merge(zones, on="zone_code", how="inner")
     frame = frame.merge(
-        matched[["zone_code", "observed", "log10_ratio", "outcome"]], on="zone_code", how="left"
+        matched[["zone_code", "log10_ratio", "outcome"]], on="zone_code", how="left"
     )
-    frame["status"] = np.where(frame["observed"].notna(), "observed", "not reported")
+    frame["status"] = _statuses(frame["observed"], frame["modelled"])
     keep = ["zone_code", "zone_name", "status", "observed"]
     keep += [c for c in frame.columns if c.startswith("modelled") and "people" not in c]
     keep += ["log10_ratio", "outcome", "geometry"]
     return gpd.GeoDataFrame(frame[keep], geometry="geometry", crs=frame.crs).to_crs("EPSG:4326")
 
 
+def _column(frame, name) -> list:
+    return list(frame[name].astype(float)) if name in frame.columns else [None] * len(frame)
+
+
+def _title(code, name, status, observed, central, low, high) -> str:
+    modelled = modelled_text(central, low, high)
+    if status == OBSERVED:
+        return f"{code} {name}: observed {_fmt(observed)}, modelled {modelled}"
+    if status == NO_FIGURE:
+        return f"{code} {name}: observed {_fmt(observed)}; {NO_FIGURE}"
+    if modelled == "n/a":
+        return f"{code} {name}: {NOT_REPORTED}; {NO_FIGURE}"
+    return f"{code} {name}: {NOT_REPORTED}; modelled {modelled}"
+
+
 def residual_map_svg(frame) -> str:
-    """Inline SVG map of log10(modelled / observed) per zone; grey where not reported."""
-    colours = [diverging_colour(v) for v in frame["log10_ratio"]]
+    """Inline SVG map of log10(modelled / observed) per unit: grey where not reported,
+    dark grey where observed without a modelled figure (no grid cell). Each unit's title
+    gives its observed figure and its modelled one with the low – high range."""
+    statuses = (
+        list(frame["status"])
+        if "status" in frame.columns
+        else list(_statuses(frame["observed"], frame["modelled"]))
+    )
+    colours = [
+        NO_FIGURE_COLOUR if s == NO_FIGURE else diverging_colour(v)
+        for s, v in zip(statuses, frame["log10_ratio"], strict=True)
+    ]
     titles = [
-        f"{c} {n}: observed {_fmt(o)}, modelled {_fmt(m)}"
-        if np.isfinite(o)
-        else f"{c} {n}: not reported (modelled {_fmt(m)})"
-        for c, n, o, m in zip(
+        _title(*row)
+        for row in zip(
             frame["zone_code"],
             frame["zone_name"],
+            statuses,
             frame["observed"].astype(float),
-            frame["modelled"],
+            frame["modelled"].astype(float),
+            _column(frame, "modelled_low"),
+            _column(frame, "modelled_high"),
             strict=True,
         )
     ]
+    no_figure = statuses.count(NO_FIGURE)
     legend = [(colour, text) for _, _, colour, text in DIVERGING_BINS]
-    legend.append((diverging_colour(math.nan), "not reported"))
+    legend.append((diverging_colour(math.nan), NOT_REPORTED))
+    if no_figure:
+        legend.append((NO_FIGURE_COLOUR, f"observed, {NO_FIGURE}"))
     ratio = frame["log10_ratio"].astype(float)
     reported = int(ratio.notna().sum())
     label = (  # the map's accessible name: role="img" hides the zones' titles
         f"Map of log10(modelled / observed) per zone: {reported} zones reported, the model "
         f"higher in {int((ratio > 0).sum())} and lower in {int((ratio < 0).sum())}; "
-        f"{len(frame) - reported} not reported; the largest differences are listed below"
+        + (f"{no_figure} observed with {NO_FIGURE}; " if no_figure else "")
+        + f"{len(frame) - reported - no_figure} not reported; the largest differences are "
+        "listed below"
     )
     return polygon_map_svg(frame.geometry, colours, titles, legend=legend, label=label)
 
 
-def _results_records(run_dir: Path) -> tuple[dict, str | None]:
-    """The Sendai metadata of ``results.nc`` (curves with evidence grades) and its method
-    line (``references``); empty when the file or the attribute is missing."""
-    import xarray as xr
+def _from_files(figures: dict, codes: list) -> pd.DataFrame:
+    """Names (the run's zones.csv) and observed values (the observed file, read as
+    ``mecc evaluate`` read it) of ``codes``; values NaN when the file cannot be read the
+    same way again (e.g. it was filtered by a measure column the figures do not record)."""
+    from mecc.evaluate import read_observed
+    from mecc.run_folder import read_run_table
 
-    path = Path(run_dir) / "results.nc"
-    if not path.is_file():
-        return {}, None
+    names, values = {}, pd.Series(dtype=np.float64)
     try:
-        with xr.open_dataset(path, engine="netcdf4") as main:
-            references = main.attrs.get("references")
-        with xr.open_dataset(path, engine="netcdf4", group="sendai") as store:
-            metadata = json.loads(store.attrs["metadata"])
-    except (OSError, KeyError, ValueError):
-        return {}, None
-    return (metadata if isinstance(metadata, dict) else {}), references
+        table = read_run_table(Path(figures["run"]["folder"]), "zones.csv")
+        names = dict(zip(table["zone_code"], table["zone_name"], strict=True))
+    except (MeccError, OSError, KeyError):
+        pass
+    recorded = figures["observed"]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            read = read_observed(
+                recorded["file"],
+                code_column=recorded["code_column"],
+                value_column=recorded["value_column"],
+                measure=recorded.get("measure"),
+                measure_column=recorded.get("measure_column"),
+            )
+        if read.rows == recorded.get("rows"):
+            values = read.values
+    except (MeccError, OSError, KeyError):
+        pass
+    return pd.DataFrame(
+        {
+            "zone_code": codes,
+            "zone_name": [names.get(c, "") for c in codes],
+            "observed": [float(values.get(c, np.nan)) for c in codes],
+        }
+    )
 
 
-def _inputs(manifest: dict, role) -> list[str]:
-    """Paths of the manifest's inputs whose role is ``role`` (or passes ``role(text)``)."""
-    test = role if callable(role) else (lambda text: text == role)
-    return [
-        str(r.get("path"))
-        for r in manifest.get("inputs") or []
-        if isinstance(r, dict) and test(str(r.get("role", "")))
-    ]
-
-
-def _dict_or_none(value) -> dict | None:
-    return value if isinstance(value, dict) else None
-
-
-def _generator(generated) -> dict | None:
-    """What ``mecc hazard`` recorded of a generated scenario: its model, each citation
-    (a ``*_source`` key, with the values it stands behind) and its other scalar values."""
-    if not isinstance(generated, dict):
-        return None
-    scalar = (str, int, float)
-    cited, citations = set(), []
-    for key, text in generated.items():
-        if key.endswith("_source") and text:
-            name = key[: -len("_source")]
-            values = {
-                k: v
-                for k, v in generated.items()
-                if (k == name or k.startswith(name + "_"))
-                and not k.endswith("_source")
-                and isinstance(v, scalar)
-            }
-            cited |= set(values) | {key}
-            citations.append({"for": name.replace("_", " "), "values": values, "source": text})
-    if generated.get("estimates"):
-        cited.add("estimates")
-        citations.append({"for": "estimates", "values": {}, "source": generated["estimates"]})
-    others = {
-        k: v
-        for k, v in generated.items()
-        if k not in cited and k != "model" and isinstance(v, scalar) and not isinstance(v, bool)
-    }
-    return {"model": generated.get("model"), "citations": citations, "parameters": others}
-
-
-def run_sources(run_dir, manifest: dict, summary: dict, hazard_id: str, observed: dict) -> dict:
-    """Methods and data sources of an evaluation, from the run's records and the options.
+def units_without_figure(figures: dict, units: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The observed units without a modelled figure (``evaluation.json`` ``observed``
+    ``zones_without_modelled_figure``), with ``zone_name`` and ``observed``.
 
     Parameters
     ----------
-    run_dir : path
-        The evaluated run folder (``results.nc`` is read for the curve's evidence grade).
-    manifest, summary : dict
-        The run's ``manifest.json`` and ``summary.json`` (a finished run: both read;
-        empty when unreadable).
-    hazard_id : str
-        The evaluated hazard.
-    observed : dict
-        ``file`` (the observed table) and ``source`` (the user's, or None).
-
-    Returns
-    -------
-    dict
-        ``method``: ``curve`` (name, title, year, evidence grade and its meaning, source
-        text, variants), ``damage_curve`` (``{"damaged:central": {name, evidence,
-        source}, ...}`` from results.nc, or None without damage states), ``hazard`` (type,
-        scenario, files, how it was generated, ``shakemap``: which USGS ShakeMap) and
-        ``impact`` (the run's method line);
-        ``data``: ``population``, ``boundaries`` and ``observed``. A value the run does
-        not record is None.
+    figures : dict
+        What :func:`mecc.evaluate.evaluate_run` writes to ``evaluation.json``.
+    units : DataFrame, optional
+        Every unit of the compared level with ``zone_code``, ``zone_name`` and
+        ``observed``; without it, the names and values are read again from the run's
+        zones.csv and the observed file (:func:`_from_files`).
     """
-    from mecc.sendai_text import CONFIDENCE
-
-    parameters = manifest.get("parameters") or {}
-    hazard = (parameters.get("hazards") or {}).get(hazard_id) or {}
-    applied = hazard.get("curve") if isinstance(hazard.get("curve"), dict) else {}
-    metadata, references = _results_records(run_dir)
-    recorded = ((metadata.get("hazards") or {}).get(hazard_id) or {}).get("curve") or {}
-    described = (summary.get("hazards") or {}).get(hazard_id) or {}
-    evidence = recorded.get("evidence") if recorded else None
-    curve = {
-        "name": applied.get("name") or recorded.get("name") or described.get("curve"),
-        "title": recorded.get("title"),
-        "year": recorded.get("year"),
-        "evidence": evidence,
-        "evidence_meaning": CONFIDENCE.get(evidence) if recorded else None,
-        "source": applied.get("source") or recorded.get("source"),
-        "variants": {k: v for k, v in (described.get("variants") or {}).items() if k != "central"},
-    }
-    damage = ((metadata.get("hazards") or {}).get(hazard_id) or {}).get("damage_curve") or {}
-    population = parameters.get("population") or {}
-    zones = parameters.get("zones") or {}
-    return {
-        "method": {
-            "curve": curve,
-            "damage_curve": {
-                key: {k: record.get(k) for k in ("name", "evidence", "source")}
-                for key, record in damage.items()
-                if isinstance(record, dict)
-            }
-            or None,
-            "hazard": {
-                "id": hazard_id,
-                "type": hazard.get("type") or described.get("type"),
-                "scenario": described.get("scenario"),
-                "period": hazard.get("period"),
-                "files": _inputs(manifest, f"hazard {hazard_id}"),
-                "generated_by_mecc": _generator(hazard.get("generated")),
-                "shakemap": _dict_or_none(hazard.get("shakemap")),
-            },
-            "impact": references,
-        },
-        "data": {
-            "population": {
-                "files": _inputs(manifest, "population"),
-                "year": population.get("year"),
-                "kind": population.get("kind"),
-                "source": population.get("source"),
-                "attribution": population.get("attribution"),
-            },
-            "boundaries": {
-                "files": _inputs(manifest, lambda role: role.startswith("zones")),
-                "levels": zones.get("levels"),
-                "units": zones.get("units"),
-            },
-            "observed": {"file": observed.get("file"), "source": observed.get("source")},
-        },
-    }
-
-
-def _listing(values) -> str:
-    return ", ".join(str(v) for v in values) if values else NOT_RECORDED
-
-
-def _values_text(values: dict) -> str:
-    """``{"surface_factor": 0.9}`` as "surface factor 0.9" (floats to 6 significant digits)."""
-    return ", ".join(
-        f"{k.replace('_', ' ')} {f'{v:g}' if isinstance(v, float) else v}"
-        for k, v in values.items()
+    codes = list(figures["observed"].get("zones_without_modelled_figure") or [])
+    if not codes:
+        return pd.DataFrame({"zone_code": [], "zone_name": [], "observed": []})
+    if units is None:
+        return _from_files(figures, codes)
+    found = units.drop_duplicates("zone_code").set_index("zone_code").reindex(codes)
+    return pd.DataFrame(
+        {
+            "zone_code": codes,
+            "zone_name": found["zone_name"].fillna("").astype(str).to_list(),
+            "observed": found["observed"].astype(float).to_list(),
+        }
     )
-
-
-def _generator_text(generated: dict) -> str:
-    parts = [f"model: {generated['model']}"] if generated.get("model") else []
-    for cite in generated["citations"]:
-        name, values = cite["for"], cite["values"]
-        if list(values) == [name.replace(" ", "_")]:
-            parts.append(f"{_values_text(values)}: {cite['source']}")
-        else:
-            parts.append(
-                f"{name}{f' ({_values_text(values)})' if values else ''}: {cite['source']}"
-            )
-    if generated["parameters"]:
-        parts.append(_values_text(generated["parameters"]))
-    return "; ".join(parts) or NOT_RECORDED
-
-
-def source_lines(sources: dict) -> dict:
-    """The Sources section as text: ``{"Method": [(what, text)], "Data": [...]}``."""
-    method, data = sources["method"], sources["data"]
-    curve, hazard = method["curve"], method["hazard"]
-    about = ", ".join(str(v) for v in (curve["title"], curve["year"]) if v)
-    grade = curve["evidence_meaning"] or f"evidence grade {NOT_RECORDED}"
-    curve_text = f"{curve['name'] or NOT_RECORDED}{f' ({about})' if about else ''}; {grade}. "
-    curve_text += f"Source: {curve['source'] or NOT_RECORDED}."
-    if curve["variants"]:
-        curve_text += " Variants: " + "; ".join(f"{k}: {v}" for k, v in curve["variants"].items())
-    generated = hazard["generated_by_mecc"]
-    hazard_text = f"{hazard['type'] or ''} {hazard['id']}".strip()
-    if hazard["scenario"]:
-        hazard_text += f" ({hazard['scenario']})"
-    hazard_text += f", file {_listing(hazard['files'])}: "
-    hazard_text += (
-        "generated by mecc hazard; " + _generator_text(generated)
-        if generated
-        else "not generated by mecc; " + shakemap_text(hazard["shakemap"])
-        if hazard.get("shakemap")
-        else "not generated by mecc; its source is the file's own"
-    )
-    rows = [("Displacement curve", curve_text)]
-    if method.get("damage_curve"):  # damaged (not destroyed) and destroyed, per variant
-        rows.append(
-            (
-                "Damage curve",
-                "; ".join(
-                    f"{key.replace(':', ' ')}: {record['name'] or NOT_RECORDED} (evidence grade "
-                    f"{record['evidence'] or 'not given'}; source {record['source'] or NOT_RECORDED})"
-                    for key, record in method["damage_curve"].items()
-                ),
-            )
-        )
-    rows.append(("Hazard", hazard_text))
-    if method["impact"]:
-        rows.append(("Impact calculation", method["impact"]))
-    population, zones, observed = data["population"], data["boundaries"], data["observed"]
-    if population["attribution"]:
-        given = f'attribution "{population["attribution"]}"'
-    elif population["source"]:
-        given = f"source {population['source']}"
-    else:
-        given = f"source {NOT_RECORDED} (the run file sets no population.source)"
-    population_text = (
-        f"{_listing(population['files'])} ({population['kind'] or 'kind ' + NOT_RECORDED}, "
-        f"year {population['year'] or NOT_RECORDED}); {given}"
-    )
-    levels = ", ".join(str(v) for v in zones["levels"] or [])
-    zones_text = f"{_listing(zones['files'])} (admin level {levels or NOT_RECORDED}"
-    zones_text += f", {zones['units']:,} units)" if zones["units"] else ")"
-    zones_text += f"; source {NOT_RECORDED} (the run file has no key for it)"
-    observed_text = f"{observed['file']}; " + (
-        observed["source"] or "source not given (the evaluation was given no --observed-source)"
-    )
-    data_rows = [("Population", population_text), ("Boundaries", zones_text)]
-    data_rows.append(("Observed figures", observed_text))
-    return {"Method": rows, "Data": data_rows}
-
-
-def _sources_html(sources: dict) -> str:
-    e = html.escape
-    parts = ["<h2>Sources</h2>"]
-    for heading, rows in source_lines(sources).items():
-        items = "".join(f"<li><b>{e(what)}</b>: {e(text)}</li>" for what, text in rows)
-        parts.append(f"<h3>{e(heading)}</h3><ul>{items}</ul>")
-    parts.append(
-        "<p>Read from the run's manifest.json and results.nc and from the options of this "
-        "evaluation. The modelled figures above are estimates computed from these inputs; "
-        "the observed figures are the observed file's.</p>"
-    )
-    return "".join(parts)
-
-
-def _fmt(value, digits: int = 0) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "n/a"
-    return f"{value:,.{digits}f}"
 
 
 def _fmt2(value) -> str:
     return _fmt(value, 2)
 
 
-def render_html(figures: dict, png: bytes, map_svg: str, table: pd.DataFrame) -> str:
-    """The report page (self-contained)."""
-    e = html.escape
-    run, obs, national, zones = (
-        figures["run"],
-        figures["observed"],
-        figures["national"],
-        figures["zones"],
-    )
-    unit, label = obs["unit"], obs["measure_label"]
+def _range_text(national: dict, suffix: str = "") -> str:
+    """`` (range low – high)`` of ``modelled_low{suffix}`` / ``modelled_high{suffix}``."""
+    low, high = national.get(f"modelled_low{suffix}"), national.get(f"modelled_high{suffix}")
+    if low is None or high is None:
+        return " (no curve range in this run)"
+    low, high = sorted((low, high))
+    return f" (range {_fmt(low)} – {_fmt(high)})"
+
+
+def _national_rows(figures: dict, compared: str) -> list[tuple[str, str]]:
+    """The national table: what was compared (``scope_text``), the observed and modelled
+    totals of that scope and, when it is a part of the run, the whole run's, labelled."""
+    national, obs = figures["national"], figures["observed"]
     has_range = "modelled_low" in national and "modelled_high" in national
-    range_text = (
-        f" (range {_fmt(national['modelled_low'])} – {_fmt(national['modelled_high'])})"
-        if has_range
-        else " (no curve range in this run)"
+    scope_text = national.get("scope_text") or "the whole run"
+    partial = national.get("scope") == "observed_units"
+    rows = [
+        ("Modelled figure compared", compared),
+        ("Compared", scope_text[:1].upper() + scope_text[1:]),
+        ("Observed, sum of the rows (units of the run)", _fmt(national["observed_rows_total"])),
+    ]
+    if partial and national["observed"] != national["observed_rows_total"]:
+        rows.append(
+            ("Observed, units compared (with a modelled figure)", _fmt(national["observed"]))
+        )
+    if "observed_national_figure" in national:
+        rows.append(("Observed, national figure given", _fmt(national["observed_national_figure"])))
+    curve = f"central curve{', low – high' if has_range else ''}"
+    rows.append(
+        (
+            f"Modelled ({curve}): {scope_text}" if partial else f"Modelled, whole run ({curve})",
+            _fmt(national["modelled"]) + _range_text(national),
+        )
     )
+    if partial:
+        rows.append(
+            (
+                f"Modelled, whole run ({curve}): not compared, it includes the "
+                f"{obs['zones_not_reported']:,} units not reported and the people outside "
+                "every unit",
+                _fmt(national.get("modelled_whole_run")) + _range_text(national, "_whole_run"),
+            )
+        )
+    else:
+        rows.append(
+            ("Modelled, observed zones only (central)", _fmt(national["modelled_observed_zones"]))
+        )
+    rows.append(("Modelled / observed (central)", _fmt2(national["ratio"])))
     within = national.get("observed_within_range")
+    if within is not None:
+        rows.append(("Observed value within the low – high range", "yes" if within else "no"))
+    return rows
+
+
+def _no_figure_html(figures: dict, units: pd.DataFrame | None) -> str:
+    """The observed units without a modelled figure (no grid cell), with their values."""
+    e = html.escape
+    listed = units_without_figure(figures, units)
+    if listed.empty:
+        return ""
+    unit = figures["observed"]["unit"]
+    partial = figures["national"].get("scope") == "observed_units"
+    rows = "".join(
+        f"<tr><td>{e(str(r.zone_code))}</td><td>{e(str(r.zone_name))}</td>"
+        f"<td>{e(_fmt(r.observed))}</td></tr>"
+        for r in listed.itertuples()
+    )
+    return (
+        f"<h3>Units without a modelled figure (no grid cell)</h3><p>{len(listed)} observed "
+        "unit(s) received no cell of the run's grid: their modelled figure is not known "
+        "(blank, not 0: their people were counted in neighbouring units). They are left out "
+        "of the statistics"
+        + (
+            " and of the national totals compared"
+            if partial
+            else " (the whole run's total counts their people, in neighbouring units)"
+        )
+        + f"; their observed {e(unit)}: {e(_fmt(float(listed['observed'].sum(min_count=1))))}."
+        f"</p><table><tr><th>code</th><th>name</th><th>observed {e(unit)}</th></tr>{rows}"
+        "</table>"
+    )
+
+
+def render_html(
+    figures: dict,
+    png: bytes,
+    map_svg: str,
+    table: pd.DataFrame,
+    units: pd.DataFrame | None = None,
+) -> str:
+    """The report page (self-contained).
+
+    Parameters
+    ----------
+    figures : dict
+        What :func:`mecc.evaluate.evaluate_run` writes to ``evaluation.json``.
+    png, map_svg : bytes, str
+        scatter.png and the residual map (empty: no map).
+    table : DataFrame
+        evaluation.csv: the units compared, with ``modelled_low`` / ``modelled_high``
+        where the run has curve variants.
+    units : DataFrame, optional
+        Every unit of the compared level (``zone_code``, ``zone_name``, ``observed``),
+        for the observed values of the units without a modelled figure; without it they
+        are read again (:func:`units_without_figure`).
+    """
+    e = html.escape
+    run, obs, zones = figures["run"], figures["observed"], figures["zones"]
+    unit, label = obs["unit"], obs["measure_label"]
     modelled = figures["modelled"]
     compared = f"modelled {label}: {modelled['description']}"
     compared_html = (
         f'<p class="note"><b>Modelled figure compared{" (a proxy)" if modelled["proxy"] else ""}'
         f":</b> {e(compared)}.</p>"
     )
-    rows = [
-        ("Modelled figure compared", compared),
-        ("Observed, sum of the rows", _fmt(national["observed_rows_total"])),
-    ]
-    if "observed_national_figure" in national:
-        rows.append(("Observed, national figure given", _fmt(national["observed_national_figure"])))
-    rows += [
-        (
-            f"Modelled, whole run (central curve){'' if not has_range else ', low – high'}",
-            _fmt(national["modelled"]) + range_text,
-        ),
-        ("Modelled, observed zones only (central)", _fmt(national["modelled_observed_zones"])),
-        ("Modelled / observed (central)", _fmt2(national["ratio"])),
-    ]
-    if within is not None:
-        rows.append(("Observed value within the low – high range", "yes" if within else "no"))
+    rows = _national_rows(figures, compared)
     national_html = "".join(f"<tr><th>{e(a)}</th><td>{e(b)}</td></tr>" for a, b in rows)
+    national_html += _no_figure_html(figures, units)
     both_zero = zones["both_zero"]
-    both_zero_outcome = "hits" if zones["threshold"] <= 0 else "correct negatives"
+    both_zero_outcome = "correct negatives"  # the threshold is above 0
     zone_rows = [
         ("Observed zones (statistics use these only)", _fmt(zones["zones"])),
         ("… of which reported zeros", _fmt(zones["reported_zeros"])),
@@ -494,17 +462,31 @@ def render_html(figures: dict, png: bytes, map_svg: str, table: pd.DataFrame) ->
         )
     notes_html = "".join(f"<li>{e(n)}</li>" for n in figures["notes"]) or "<li>none</li>"
     worst = table.reindex(table["log10_ratio"].abs().sort_values(ascending=False).index).head(15)
+    has_range = {"modelled_low", "modelled_high"} <= set(table.columns)
     worst_rows = "".join(
         f"<tr><td>{e(str(r.zone_code))}</td><td>{e(str(r.zone_name))}</td>"
-        f"<td>{e(_fmt(r.observed))}</td><td>{e(_fmt(r.modelled))}</td>"
-        f"<td>{e(_fmt2(r.log10_ratio))}</td></tr>"
+        f"<td>{e(_fmt(r.observed))}</td><td>"
+        + e(
+            modelled_text(r.modelled, r.modelled_low, r.modelled_high)
+            if has_range
+            else _fmt(r.modelled)
+        )
+        + f"</td><td>{e(_fmt2(r.log10_ratio))}</td></tr>"
         for r in worst.itertuples()
+    )
+    range_note = (
+        "Modelled: the central curve's figure, then in brackets the low and the high "
+        f"variant's (the range of the run's {modelled['curve_kind']}; low = the variant that "
+        "counts fewer)."
+        if has_range
+        else "Modelled: the central curve's figure (no curve variants in this run)."
     )
     image = base64.b64encode(png).decode("ascii")
     map_html = (
         f"<h2>Residual map</h2><p>log10(modelled / observed) per zone, with 1 added to "
-        f"both; grey: not reported. Hover a zone for its figures. The same layer is in "
-        f"residuals.geojson.</p><figure>{map_svg}</figure>"
+        f"both; grey: not reported; dark grey: observed, no modelled figure (no grid cell). "
+        f"Hover a zone for its figures: observed, then modelled. {e(range_note)} The same "
+        f"layer is in residuals.geojson.</p><figure>{map_svg}</figure>"
         if map_svg
         else "<p>No residual map: the run folder has no zones.gpkg.</p>"
     )
@@ -544,7 +526,9 @@ curve <code>{e(str(run.get("curve")))}</code>, admin level {e(str(run["admin_lev
 {map_html}
 
 <h3>Largest differences</h3>
-<table><tr><th>code</th><th>name</th><th>observed</th><th>modelled</th><th>log10 ratio</th></tr>
+<p>{e(range_note)}</p>
+<table><tr><th>code</th><th>name</th><th>observed</th>
+<th>modelled{" (low – high)" if has_range else ""}</th><th>log10 ratio</th></tr>
 {worst_rows}</table>
 {context_html}
 
@@ -565,7 +549,7 @@ housing-loss displacement, and not comparable with it one to one.</li>
 <li><b>Zones that are 0 in both</b> (observed 0 and modelled 0) agree, and are counted
 and stated above, but the correlations and the median ratio leave them out: their tied
 pairs and their ratios of exactly 1 would make any model look good when many zones saw
-nothing. They stay in the hit / miss table (as correct negatives above a threshold of 0).</li>
+nothing. They stay in the hit / miss table, as correct negatives (the threshold is above 0).</li>
 <li><b>Pearson correlation of log(1 + value)</b> measures whether zones with more observed
 damage also have more modelled damage, on a scale of orders of magnitude (1 is added so
 that zeros can be used). 1 is perfect agreement in pattern, 0 none.</li>
@@ -578,13 +562,20 @@ zone is modelled twice too high.</li>
 at or above, modelled below; <b>false alarm</b>: modelled at or above, observed below.
 Probability of detection = hits / (hits + misses); false-alarm ratio = false alarms /
 (hits + false alarms); critical success index = hits / (hits + misses + false alarms).</li>
-<li><b>National totals</b>: the modelled total covers every zone of the run (and people
-outside every zone); the observed total is the sum of the file's rows (or the national
-figure given). The low – high range comes from the variants of the run's
-{e(modelled["curve_kind"])} (low = the variant that counts fewer).</li>
+<li><b>National totals</b> compare like with like. When the observed file reports only
+some units of the run, the modelled total is the sum over the units compared (observed
+and with a modelled figure) and the observed total the sum of their rows; the whole run's
+modelled total is shown too but not compared, as it includes the units not reported.
+When every unit is reported, or with an official national figure (--national-observed),
+the modelled total covers every unit of the run (and people outside every unit) and the
+observed total is the sum of the file's rows (or the national figure given). Rows whose
+code is no unit of the run count in neither total. A unit that received no cell of the run's
+grid has no modelled figure (not known, not 0) and is listed under the national totals.
+The low – high range comes from the variants of the run's {e(modelled["curve_kind"])}
+(low = the variant that counts fewer).</li>
 </ul>
 
-{_sources_html(figures["sources"])}
+{sources_html(figures["sources"])}
 
 <h2>Notes</h2>
 <ul>{notes_html}</ul>

@@ -58,13 +58,16 @@ import click
     type=float,
     default=100.0,
     show_default=True,
-    help="Hit / miss / false-alarm threshold, in the measure's unit (at or above).",
+    help="Hit / miss / false-alarm threshold, in the measure's unit: above 0; 0 is refused "
+    "(every zone would be a hit). A zone is an event at or above it; for any damage give 1.",
 )
 @click.option(
     "--national-observed",
     type=float,
     default=None,
-    help="Official national figure of the measure (shown next to the sum of the rows).",
+    help="Official national figure of the measure (a whole number above 0): the whole run "
+    "is compared with it. Without it, a file covering only some units is compared over its "
+    "own units (their modelled figures against the sum of their rows).",
 )
 @click.option(
     "--context",
