@@ -302,57 +302,6 @@ def _checked(base: Path, relative: str, run: RunData) -> Path | None:
     return file if expected and _sha256(file) == expected else None
 
 
-def hazard_bands(run: RunData, base: Path | None, hazard_id: str, max_events: int):
-    """The grids to draw for one hazard, and the number of bands of its set.
-
-    Return-period maps: every map; a scenario: its grid; an event set: the ``max_events``
-    events with the most people displaced nationally. None when the grids cannot be found.
-    """
-    import yaml
-
-    if base is None or run.bands is None:
-        return None, 0
-    run_file = base / next(r["path"] for r in run.manifest["inputs"] if r["role"] == "run file")
-    hazards = yaml.safe_load(run_file.read_text(encoding="utf-8")).get("hazards", [])
-    spec = next((h for h in hazards if str(h.get("id")) == hazard_id), None)
-    if spec is None:
-        return None, 0
-    if spec.get("components") or not (spec.get("intensity") or spec.get("return_periods")):
-        return [], 0  # nothing drawn yet: compound hazards, slow-onset hazards
-    rows = run.bands[run.bands["hazard_id"] == hazard_id]
-    variable = spec.get("variable")
-    picked: list[Band] = []
-    if spec.get("return_periods"):
-        files = {float(k): v for k, v in spec["return_periods"].items()}
-        for row in rows.itertuples():
-            path = files.get(float(row.return_period))
-            checked = path and _checked(base, path, run)
-            if not checked:
-                return None, len(rows)
-            args = {"t": _plain(row.return_period)}
-            picked.append(Band("band_return_period", args, checked, 1, row.displaced))
-        return _with_variable(picked, variable), len(rows)
-    checked = spec.get("intensity") and _checked(base, spec["intensity"], run)
-    if not checked:
-        return None, len(rows)
-    for row in rows.itertuples():
-        name = getattr(row, "event_name", "") or str(row.band)
-        key, args = (
-            ("band_scenario", {}) if spec.get("scenario") else ("band_event", {"name": name})
-        )
-        picked.append(Band(key, args, checked, int(row.band), row.displaced))
-    if not spec.get("scenario"):
-        order = sorted(picked, key=lambda b: (-(b.displaced or 0.0), b.index))
-        picked = sorted(order[:max_events], key=lambda b: b.index)
-    return _with_variable(picked, variable), len(rows)
-
-
-def _with_variable(bands: list[Band], variable: str | None) -> list[Band]:
-    for band in bands:
-        band.variable = variable
-    return bands
-
-
 def _plain(value) -> str:
     value = float(value)
     return str(int(value)) if value.is_integer() else str(value)

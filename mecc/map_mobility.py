@@ -6,8 +6,12 @@ Drawn when the run folder has them (``mobility.sites`` → sites.csv, ``mobility
 - sites as circles sized by their people, with a popup of each hazard's figure for them
   (at risk of secondary displacement);
 - per allocated hazard, for one band (the scenario, or the 100-year map when there is
-  one, else the rarest map): people hosted per 1,000 residents as a choropleth, and
-  the flows between units as lines whose width follows the people moving.
+  one, else the rarest map): people hosted per 1,000 residents as a choropleth, with
+  popups of each unit's displaced, hosted and no-host people, and the flows between
+  units as lines whose width follows the people moving; the people with no host in
+  reach and those hosted outside every admin unit (``__outside__``, no place to draw a
+  line to) are stated in the layer's legend, the flow layer's name and the About panel
+  (:func:`unplaced_line`).
 
 A generated cyclone's track and an earthquake's epicentre come from manifest.json
 (``mecc.manifest.generated_scenario``; a USGS ShakeMap's epicentre and the line naming
@@ -34,6 +38,7 @@ __all__ = [
     "scenario_markers",
     "shakemap_line",
     "site_layer",
+    "unplaced_line",
 ]
 
 SITE_COLOUR = "#7a0177"
@@ -68,12 +73,20 @@ def allocation_band(table: pd.DataFrame, hazard_id: str, kind: str, bands=None) 
 
 
 def host_choropleths(page):
-    """(layer name, values, unit, popup) of host burden per allocated hazard."""
+    """(layer name, values, unit, popup, legend note) of host burden per allocated hazard.
+
+    Each layer has popups of its own (per unit: displaced, hosted, host burden, people
+    with no safe place in reach and people sent outside every admin unit) and a legend
+    note, also in the About panel's notes, giving the band's people with no host in reach
+    and those hosted outside every admin unit (:func:`unplaced_line`), whom the
+    choropleth cannot show.
+    """
     run, text = page.run, page.text
     path = run.run_dir / "allocation.csv"
     if not path.is_file():
         return []
     table = _read(path)
+    flows = _flows(run)
     out = []
     for hazard_id, summary in run.summary.get("hazards", {}).items():
         band = allocation_band(table, hazard_id, summary.get("kind", ""), run.bands)
@@ -83,9 +96,119 @@ def host_choropleths(page):
         values = rows["host_burden_per_1000"].to_numpy(dtype="float64")
         band_text = _band_text(text, summary, band, run.bands)
         name = f"{text.w('layer_host_burden', band=band_text)} · {esc(hazard_id)}"
-        popup = page.popup_of.get(hazard_id, 0)
-        out.append((name, values, "unit_per_1000", popup))
+        sent = {}
+        if flows is not None:
+            chosen = flows[
+                (flows["hazard_id"] == hazard_id)
+                & (flows["band"] == band)
+                & (flows["to_zone"] == OUTSIDE)
+                & (flows["from_zone"] != OUTSIDE)
+            ]
+            sent = chosen.groupby("from_zone")["people"].sum().to_dict()
+        page.popups.append(_host_popups(page, rows, hazard_id, summary, band_text, sent))
+        chosen = table[(table["hazard_id"] == hazard_id) & (table["band"] == band)]
+        line = unplaced_line(text, chosen, page.codes, hazard_id, band_text)
+        page.notes.append(line)
+        out.append((name, values, "unit_per_1000", len(page.popups) - 1, line))
     return out
+
+
+OUTSIDE = "__outside__"
+"""The zone code of the people and places outside every admin unit."""
+
+
+def _flows(run):
+    """flows.csv with its people as numbers, or None without it."""
+    path = run.run_dir / "flows.csv"
+    if not path.is_file():
+        return None
+    flows = _read(path, ("hazard_id", "band", "from_zone", "to_zone"))
+    flows["people"] = flows["people"].astype(float)
+    return flows
+
+
+def _total(rows, column) -> float:
+    if column not in rows.columns:
+        return math.nan
+    values = pd.to_numeric(rows[column], errors="coerce").to_numpy(dtype="float64")
+    return float(np.nansum(values)) if np.isfinite(values).any() else math.nan
+
+
+def _spread(text, low, high) -> str:
+    """ " (range LOW to HIGH)" of a finite range that is not 0 to 0, else ""."""
+    if not (np.isfinite(low) and np.isfinite(high)) or high <= low:
+        return ""
+    return f" ({text.w('aad_range', low=text.number(low), high=text.number(high))})"
+
+
+def unplaced_line(text, rows, codes, hazard_id, band_text) -> str:
+    """The people of one hazard's allocated band with no host in reach and those hosted
+    outside every admin unit (escaped HTML), as allocation.csv gives them.
+
+    ``rows``: allocation.csv's rows of the band; the totals add the units of ``codes``
+    (the map's finest level) and ``__outside__``. The people with no host are the central
+    curve's, with their range where the table has one (``no_host_low``/``_high``); the
+    displaced people with the curve variants' range (``displaced_low``/``_high``, not
+    allocated), labelled a modelled estimate.
+    """
+    units = rows[rows["zone_code"].isin(list(codes)) | (rows["zone_code"] == OUTSIDE)]
+    outside = rows[rows["zone_code"] == OUTSIDE]
+    no_host = text.num(_total(units, "no_host"))
+    no_host += _spread(text, _total(units, "no_host_low"), _total(units, "no_host_high"))
+    displaced = text.num(_total(units, "displaced"))
+    low, high = _total(units, "displaced_low"), _total(units, "displaced_high")
+    if np.isfinite(low) and np.isfinite(high) and high > low:
+        displaced += f" ({text.w('alloc_variants', low=text.number(low), high=text.number(high))})"
+    hosted_outside = _total(outside, "hosted")
+    return text.filled(
+        "alloc_summary",
+        hazard=esc(hazard_id),
+        band=band_text,
+        no_host=no_host,
+        displaced=displaced,
+        outside=text.num(0.0 if math.isnan(hosted_outside) else hosted_outside),
+    )
+
+
+def _host_popups(page, rows, hazard_id, summary, band_text, sent) -> list[str]:
+    """The popup of every unit on the host-burden layer (``rows``: allocation.csv's rows
+    of the band in the map's zone order; ``sent``: people of each unit hosted outside
+    every admin unit, flows.csv)."""
+    text, out = page.text, []
+    hazard = text.hazard_text(hazard_id, summary)
+    for (code, row), name in zip(rows.iterrows(), page.names, strict=True):
+        cells = [(text.w("zone_code"), esc(str(code))), (text.w("hazard"), hazard)]
+        if not np.isfinite(float(row.get("displaced", math.nan))):  # not in the table
+            out.append(text._popup(name, cells + [(text.w("alloc_band"), band_text)]))
+            continue
+        displaced = text.num(row.get("displaced"))
+        low, high = row.get("displaced_low"), row.get("displaced_high")
+        if _finite(low) and _finite(high) and high > low:
+            words = text.w("alloc_variants", low=text.number(low), high=text.number(high))
+            displaced = text._central(displaced, f"<br>{words}")
+        no_host = text.num(row.get("no_host"))
+        low, high = row.get("no_host_low"), row.get("no_host_high")
+        if _finite(low) and _finite(high):
+            no_host = text._central(no_host, _spread(text, float(low), float(high)))
+        cells += [
+            (text.w("alloc_band"), band_text),
+            (text.w("alloc_displaced"), displaced),
+            (text.w("alloc_no_host"), no_host),
+            (text.w("alloc_hosted"), text.num(row.get("hosted"))),
+            (text.w("unit_per_1000"), text.num(row.get("host_burden_per_1000"))),
+        ]
+        if sent.get(code, 0.0) > 0:
+            cells.append((text.w("alloc_sent_outside"), text.num(sent[code])))
+        note = f'<tr><td colspan="2">{text.w("alloc_popup_note")}</td></tr>'
+        out.append(text._popup(name, cells, note))
+    return out
+
+
+def _finite(value) -> bool:
+    try:
+        return bool(np.isfinite(float(value)))
+    except (TypeError, ValueError):
+        return False
 
 
 def _band_text(text, summary, band, bands=None) -> str:
@@ -123,9 +246,17 @@ def flow_layers(m, page) -> None:
             & flows["from_zone"].isin(where.keys())
             & flows["to_zone"].isin(where.keys())
         ]
-        if chosen.empty:
+        outside = flows[
+            (flows["hazard_id"] == hazard_id)
+            & (flows["band"] == band)
+            & (flows["to_zone"] == OUTSIDE)
+            & (flows["from_zone"] != OUTSIDE)
+        ]["people"].sum()
+        if chosen.empty and not outside > 0:
             continue
         name = f"{text.w('layer_flows', band=band_text)} · {esc(hazard_id)}"
+        if outside > 0:  # no place to draw them: said in the name (and the About panel)
+            name += f" ({text.w('flows_outside', people=text.number(outside))})"
         if len(chosen) > MAX_FLOW_LINES:  # a line each would make the page unusable
             name += (
                 " ("
@@ -133,7 +264,7 @@ def flow_layers(m, page) -> None:
                 + ")"
             )
             chosen = chosen.nlargest(MAX_FLOW_LINES, "people", keep="first")
-        largest = chosen["people"].max()
+        largest = chosen["people"].max() if len(chosen) else 1.0
         group = folium.FeatureGroup(name=name, show=False)
         for row in chosen.itertuples():
             tip = text.w(

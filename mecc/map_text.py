@@ -405,11 +405,13 @@ class Text:
                 numbers.append(f"[{references.index(text) + 1}]")
             return f" {' '.join(numbers)}" if numbers else ""
 
+        def grade_of(record) -> str:
+            return self.w(f"evidence_{record.get('evidence', '?') or 'none'}")
+
         def curve(key, record) -> str:
-            grade = record.get("evidence", "?") or "none"
             own = record.get("source") and record["source"] != record.get("name")
             name = esc(curve_name(record.get("name"), self.lang))
-            return self.filled(key, name=name, grade=self.w(f"evidence_{grade}")) + cite(
+            return self.filled(key, name=name, grade=grade_of(record)) + cite(
                 [curve_text(record["source"], self.lang)] if own else []
             )
 
@@ -420,14 +422,13 @@ class Text:
             central = record.get("curve") or {}
             parts = central.get("components") or []
             if parts:  # combined: the rule and lowest grade, then each component's own
-                name = f"{' + '.join(str(c['name']) for c in parts)} "
-                name += f"({central.get('combine')}: {central.get('rule')})"
-                lines.append(curve("method_curve", {**central, "name": name, "source": None}))
+                name = self.combined_name([c["name"] for c in parts], central)
+                lines.append(self.filled("method_curve", name=name, grade=grade_of(central)))
                 lines += [curve("method_curve", c) for c in parts]
             elif central:
                 lines.append(curve("method_curve", central))
             variants = [
-                f"{self.w('variant_' + name)} {esc(str(v['name']))}"
+                f"{self.w('variant_' + name)} {self.variant_name(v['name'], parts)}"
                 + (f" ({self.w('evidence_' + v['evidence'])})" if v.get("evidence") else "")
                 + (cite([curve_text(v["source"], self.lang)]) if v.get("source") else "")
                 for name, v in record.get("variants", {}).items()
@@ -460,6 +461,35 @@ class Text:
             items.append(f'<li data-source="{key}">{line}</li>')
         listed = "".join(f"<li>[{k}] {esc(t)}</li>" for k, t in enumerate(references, start=1))
         return "".join(items), listed
+
+    def combined_name(self, names, central, rule=True) -> str:
+        """A combined hazard's curve (escaped): each component's curve name in this
+        language (:func:`curve_name`, a variant's ``:low`` / ``:high`` kept), joined by
+        " + ", then the combine mode and, with ``rule``, its rule in this language
+        (``combine_<mode>``, ``combine_rule_<mode>``; a mode the labels lack as written)."""
+        shown = []
+        for name in names:
+            base, colon, suffix = str(name).rpartition(":")
+            if colon and suffix in ("low", "high", "central"):
+                shown.append(f"{curve_name(base, self.lang)}:{suffix}")
+            else:
+                shown.append(curve_name(name, self.lang))
+        mode = str(central.get("combine") or "")
+        key = f"combine_rule_{mode}" if rule else f"combine_{mode}"
+        if key in self.words:
+            words = self.words[key]
+        else:
+            words = f"{mode}: {central.get('rule')}" if rule else mode
+        return esc(f"{' + '.join(shown)} ({words})")
+
+    def variant_name(self, name, parts) -> str:
+        """A curve variant's name (escaped); a combined hazard's (``A:low + B:low
+        (independent)``) in this language, as :meth:`combined_name`."""
+        found = re.fullmatch(r"(.+) \((\w+)\)", str(name)) if parts else None
+        if found is None:
+            return esc(str(name))
+        names = found.group(1).split(" + ")
+        return self.combined_name(names, {"combine": found.group(2)}, rule=False)
 
     def range_lines(self, run, hazard_id, summary) -> list[str]:
         """The About panel's lines on what each range of a hazard spans (summary.json)."""

@@ -26,7 +26,6 @@ refused with a :class:`~mecc.errors.MeccError` if any remote reference remains.
 from __future__ import annotations
 
 import re
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +34,6 @@ from mecc.errors import (
     DataError,
     InputFileError,
     MeccError,
-    MeccWarning,
     error_reason,
 )
 from mecc.map_data import (
@@ -46,17 +44,15 @@ from mecc.map_data import (
     class_breaks,
     classify,
     find_base_dir,
-    hazard_bands,
     labels,
     map_tolerance,
     palette,
     palette_png,
-    preview_bands,
     read_run,
     simplified_geojson,
-    warp_picture,
     warp_to_mercator,
 )
+from mecc.map_intensity import _intensity_class_breaks, intensity_layers  # noqa: F401
 from mecc.map_mobility import flow_layers, host_choropleths, scenario_markers, site_layer
 from mecc.map_text import (
     NODATA_PATTERN,
@@ -70,7 +66,7 @@ from mecc.map_text import (
 )
 from mecc.offline import check_offline, inline_assets, mecc_data_at
 from mecc.outputs import OutputFolder, staged_file
-from mecc.previews import MAP_EVENT_BANDS, MAPPED_KINDS
+from mecc.previews import MAP_EVENT_BANDS
 from mecc.risk import STANDARD_RETURN_PERIODS as PMD_PERIODS
 from mecc.run_folder import check_out_dir, check_results
 from mecc.sendai import per_100k
@@ -79,7 +75,6 @@ __all__ = ["MAX_EVENT_BANDS", "PMD_PERIODS", "build_map", "write_map"]
 
 MAX_EVENT_BANDS = MAP_EVENT_BANDS
 """Event sets: the map shows this many events, those displacing the most people."""
-FLOOD_TYPES = {"river_flood", "flash_flood", "pluvial_flood", "coastal_flood", "tsunami"}
 HEADLINES = ("aad", "displaced", "at_risk_relocation")
 """The figure a hazard's first choropleth shows: the first of these zones.csv has."""
 DECREASE_COLOUR = "#9ecae1"
@@ -171,7 +166,7 @@ class _Page:
         return rows.set_index("zone_code").reindex(self.codes)
 
     def choropleths(self):
-        """(layer name, values, unit key, popup index) of every choropleth, in order."""
+        """(layer name, values, unit key, popup index[, legend note]) of every choropleth."""
         run, w = self.run, self.text.w
         out = []
         for hazard_id, summary in run.summary.get("hazards", {}).items():
@@ -288,11 +283,13 @@ class _Page:
         basemap = {"fillColor": "#f4f1ea", "fillOpacity": 1, "color": "#ffffff", "weight": 1}
         el.StaticLayer(basemap, "mecc-base", data=data).add_to(m)
         el.EmptyLayer(text.w("boundaries_only")).add_to(m)
-        for k, (layer_name, values, unit, popup) in enumerate(layers):
+        for k, (layer_name, values, unit, popup, *note) in enumerate(layers):
             fills, breaks, colours, negative = self.choropleth_colours(values)
             tips = [text.tooltip(n, v, unit) for n, v in zip(self.names, values, strict=True)]
             layer = el.Choropleth(data, layer_name, fills, tips, popup, show=k == 0).add_to(m)
-            self.add_legend([layer], layer_name, text.w(unit), breaks, colours, negative=negative)
+            self.add_legend(
+                [layer], layer_name, text.w(unit), breaks, colours, negative=negative, note=note
+            )
         for hazard_id in run.hazard_ids:
             self.intensity_layers(m, hazard_id)
         self.cell_layers(m)
@@ -345,74 +342,22 @@ class _Page:
         ]
         return fills, breaks, colours, negative
 
-    def add_legend(self, layers, title, unit, breaks, colours, zero_key="zero", negative=None):
+    def add_legend(
+        self, layers, title, unit, breaks, colours, zero_key="zero", negative=None, note=()
+    ):
+        """A legend for ``layers``; ``note``: lines of escaped HTML below its classes."""
         legend_id = f"mecc-legend-{len(self.legends)}"
         markup = self.text.legend(legend_id, title, unit, breaks, colours, zero_key, negative)
+        if note:
+            lines = "".join(f'<p class="mecc-unit mecc-legend-note">{n}</p>' for n in note)
+            markup = markup.replace("</ul></section>", f"</ul>{lines}</section>")
         self.legends.append((legend_id, layers, markup))
 
     # --- rasters ---------------------------------------------------------------------
 
     def intensity_layers(self, m, hazard_id):
-        import folium
-        from rasterio.errors import RasterioError
-
-        w = self.text.w
-        if self.run.summary["hazards"][hazard_id].get("kind") not in MAPPED_KINDS:
-            return  # slow-onset inputs (a DEM, a drought index) are not hazard intensities
-        from_previews = preview_bands(self.run, hazard_id)
-        if from_previews is not None:
-            bands, total = from_previews
-        else:
-            bands, total = hazard_bands(self.run, self.base, hazard_id, MAX_EVENT_BANDS)
-        if bands is None:
-            self.notes.append(w("grids_missing", hazard=hazard_id))
-            return
-        if bands and total > len(bands) and bands[0].key == "band_event":
-            self.notes.append(w("events_shown", hazard=hazard_id, n=len(bands), total=total))
-        params = self.run.hazard_parameters(hazard_id)
-        factor = float(params.get("unit_factor") or 1.0)
-        summary = self.run.summary["hazards"][hazard_id]
-        grids = []
-        for band in bands:
-            if band.picture is not None:  # already in the hazard type's unit
-                values, bounds = warp_picture(*band.picture)
-                grids.append((band, values, bounds))
-                continue
-            try:
-                values, bounds = warp_to_mercator(band.path, band.index, variable=band.variable)
-            except (OSError, MeccError, RasterioError) as error:  # left out, with a warning
-                warnings.warn(f"map: {band.path}: {error}", MeccWarning, stacklevel=2)
-                continue
-            grids.append((band, values * factor, bounds))
-        if not grids:
-            if bands:
-                self.notes.append(w("grids_missing", hazard=hazard_id))
-            return
-        everything = np.concatenate([g[1].ravel() for g in grids])
-        breaks = (  # MMI by its classes (VI: 5.5 to 6.5), other intensities by quantiles
-            _intensity_class_breaks(everything)
-            if summary.get("type") == "earthquake"
-            else class_breaks(everything, 6)
-        )
-        scheme = PALETTES["water" if summary.get("type") in FLOOD_TYPES else "other"]
-        colours = palette(scheme, len(breaks) + 1, start=0.15, stop=1.0)
-        layers = []
-        for band, values, bounds in grids:
-            band_text = w(band.key, **{k: str(v) for k, v in band.args.items()})
-            layer_name = f"{w('layer_intensity', band=band_text)} · {esc(hazard_id)}"
-            layer = folium.raster_layers.ImageOverlay(
-                palette_png(classify(values, breaks), colours),
-                bounds,
-                name=layer_name,
-                show=False,
-                opacity=0.85,
-                pane="mecc-rasters",
-                alt=layer_name,
-            )
-            layers.append(layer.add_to(m))
-        unit = esc(str(summary.get("unit") or params.get("unit_in_files") or ""))
-        title = f"{w('intensity')} · {esc(hazard_id)}"
-        self.add_legend(layers, title, unit, breaks, colours, zero_key="no_hazard")
+        """Hazard intensity overlays (:func:`mecc.map_intensity.intensity_layers`)."""
+        intensity_layers(m, self, hazard_id)
 
     def cell_layers(self, m):
         """Displaced people per grid cell: one overlay per band of displaced.tif."""
@@ -546,18 +491,3 @@ def _finish(page: str, title: str, lang: str) -> str:
         '<meta http-equiv="content-type" content="text/html; charset=UTF-8" />', "", 1
     )
     return page.replace("<html>", f'<html lang="{lang}">', 1)
-
-
-def _intensity_class_breaks(values) -> list[float]:
-    """Class edges of intensities on a scale of classes (MMI: class k is [k - 0.5,
-    k + 0.5), so "MMI VI" is 5.5 to 6.5): the half-unit edges within the values."""
-    values = np.asarray(values, dtype="float64")
-    values = values[np.isfinite(values) & (values > 0)]
-    if values.size == 0:
-        return []
-    low, high = float(values.min()), float(values.max())
-    return [
-        k + 0.5
-        for k in range(int(np.floor(low - 0.5)), int(np.ceil(high)))
-        if low < k + 0.5 <= high
-    ]
