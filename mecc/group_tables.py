@@ -343,7 +343,7 @@ def disaggregated_dataset(zones, kept):
             "outside_share": ("group", basis),
             "zone": table["zone_code"].astype(str).to_numpy(),
             "hazard": [h.id for h, _ in kept],
-            "band": np.arange(n_band),
+            "band": ("band", np.arange(1, n_band + 1), tables.BAND_ATTRS),  # as the main group
             "variant": list(VARIANT_ORDER),
         },
         attrs={

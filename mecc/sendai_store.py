@@ -409,7 +409,7 @@ def sendai_dataset(
         "figure": list(BAND_FIGURES),
         "zone": table["zone_code"].astype(str).to_numpy(),
         "hazard": [h.id for h in hazards],
-        "band": np.arange(n_band),
+        "band": ("band", np.arange(1, n_band + 1), tables.BAND_ATTRS),  # as the main group
         "variant": list(VARIANT_ORDER),
         "pmd_return_period": np.asarray(tables.PMD_PERIODS, dtype=np.int64),
     }

@@ -413,6 +413,28 @@ def test_summary_json(run, summary):
 # --------------------------------------------------------------------- results.nc
 
 
+def test_results_nc_groups_number_bands_as_the_main_group(run):
+    """The Sendai group (and any other group with bands) counts bands from 1 too, so a
+    ``sel(band=...)`` means the same band in every group."""
+    import netCDF4
+    import xarray as xr
+
+    with netCDF4.Dataset(run["out"] / "results.nc") as dataset:
+        groups = [
+            name
+            for name, group in dataset.groups.items()
+            if any("band" in v.dimensions for v in group.variables.values())
+        ]
+    assert "sendai" in groups
+    with xr.open_dataset(run["out"] / "results.nc") as main:
+        expected = main["band"].values.tolist()
+    assert expected[0] == 1
+    for name in groups:
+        with xr.open_dataset(run["out"] / "results.nc", group=name) as ds:
+            assert ds["band"].values.tolist() == expected, name
+            assert "numbered from 1" in ds["band"].attrs["comment"], name
+
+
 def test_results_nc_matches_zones_bands(run):
     import xarray as xr
 
