@@ -110,6 +110,15 @@ def check_protection(hazard, zones, where: str) -> None:
 
 
 def analysis_grid(config: RunConfig, population, hazards):
+    """The analysis grid and how it was chosen (the manifest's ``analysis_grid.source``).
+
+    The population's grid, unless ``analysis_grid`` names a hazard or a hazard has a
+    flooded-fraction grid: then that hazard's grid, at the population grid's longitudes
+    (a map at -183..-177 or 180-183 is moved by 360° to lie beside people at 177-183
+    written in the other convention: :func:`_at_longitudes_of`) and grown by whole cells
+    of its own to cover the population grid, so people beyond the map count as "no
+    hazard data" (DESIGN.md, semantics).
+    """
     choice = config.data.get("analysis_grid")
     if choice is None:
         with_fraction = [h for h in hazards if h.fraction_layers is not None]
@@ -117,12 +126,16 @@ def analysis_grid(config: RunConfig, population, hazards):
     if choice == "population":
         return population.native_grid, "population"
     hazard = next(h for h in hazards if h.id == choice)
-    grid = hazard.native_grid
+    people = _bounds_in(population.native_grid, hazard.native_grid)
+    grid, shift = _at_longitudes_of(hazard.native_grid, people)
+    source = f"hazard {choice}"
+    if shift:
+        source += f", moved by {shift:+g}° to the population grid's longitudes"
     # People beyond the hazard's map must stay in the run, as "no hazard data" (DESIGN.md,
     # semantics): the grid grows, by whole cells of the hazard's, to cover the population's
-    covered = grid.covering(_bounds_in(population.native_grid, grid))
+    covered = grid.covering(people)
     if covered is grid:
-        return grid, f"hazard {choice}"
+        return grid, source
     if covered.width * covered.height > GROWN_CELLS_MAX:
         warnings.warn(
             f"analysis grid: hazard {choice}'s grid would grow to {covered.width} x "
@@ -132,8 +145,8 @@ def analysis_grid(config: RunConfig, population, hazards):
             MeccWarning,
             stacklevel=2,
         )
-        return grid, f"hazard {choice}"
-    return covered, f"hazard {choice}, grown to cover the population grid"
+        return grid, source
+    return covered, f"{source}, grown to cover the population grid"
 
 
 GROWN_CELLS_MAX = 500_000_000
@@ -142,20 +155,43 @@ grown to a large country's population grid would be a billion cells."""
 
 
 def _bounds_in(people, grid) -> tuple:
-    """The population grid's bounds in ``grid``'s CRS; for longitudes, in the convention
-    (-180-180 or 0-360, shifted by 360) in which they overlap ``grid`` most."""
+    """The population grid's bounds in ``grid``'s CRS, in their own longitudes."""
     from rasterio.warp import transform_bounds
 
-    left, bottom, right, top = transform_bounds(people.crs, grid.crs, *people.bounds)
-    if not grid.is_geographic:
-        return left, bottom, right, top
+    return tuple(transform_bounds(people.crs, grid.crs, *people.bounds))
+
+
+def _at_longitudes_of(grid, bounds) -> tuple:
+    """``grid`` moved by 0, +360 or -360 degrees of longitude to where it overlaps
+    ``bounds`` ``(left, bottom, right, top)`` most (nearest them when it overlaps them
+    in none; 0 preferred), and that shift.
+
+    Only the georeference moves, never the cells; the moved grid keeps the bounds its
+    file writes for messages. A projected or rotated grid stays where it is (shift 0).
+    So a hazard's grid is grown towards the population's side of the Earth, never the
+    wrong way round it, and the analysis grid is written in the population grid's
+    longitudes (the population is then regridded without any shift; the hazard is
+    sampled with longitudes compared modulo 360: :func:`mecc.grid.source_positions`).
+    """
+    from affine import Affine
+
+    from mecc.grid import GridSpec
+    from mecc.longitudes import GLOBE
+
+    if not grid.rectilinear or not grid.is_geographic:
+        return grid, 0.0
     g_left, _, g_right, _ = grid.bounds
+    left, _, right, _ = bounds
 
     def overlap(shift):
-        return min(right + shift, g_right) - max(left + shift, g_left)
+        return min(g_right + shift, right) - max(g_left + shift, left)
 
-    shift = max((0.0, 360.0, -360.0), key=lambda s: (overlap(s), s == 0.0))
-    return left + shift, bottom, right + shift, top
+    shift = max((0.0, GLOBE, -GLOBE), key=lambda s: (overlap(s), s == 0.0))
+    if shift == 0.0:
+        return grid, 0.0
+    t = grid.transform
+    moved = Affine(t.a, t.b, t.c + shift, t.d, t.e, t.f)
+    return GridSpec(grid.crs, moved, grid.width, grid.height, grid.own_bounds), shift
 
 
 def overlay_input(

@@ -55,7 +55,9 @@ SECTIONS = [
                     "The grid everything is aligned to before the overlay. A hazard's grid "
                     "(not rotated) grows by whole cells to cover the population grid, so "
                     "people beyond the hazard's map count as no hazard data; beyond 500 "
-                    "million cells it is kept as it is, with a warning."
+                    "million cells it is kept as it is, with a warning. It takes the population "
+                    "grid's longitudes (moved by 360° when the two are written in different "
+                    "conventions across 180°, as manifest.json's analysis_grid source says)."
                 ),
             ),
             "futures": (

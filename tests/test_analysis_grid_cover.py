@@ -56,13 +56,13 @@ def test_people_beyond_the_hazard_map_count_as_no_hazard_data(tmp_path, raster_w
 
 
 def test_a_0_360_map_across_180_is_not_grown_the_wrong_way(tmp_path, raster_writer):
-    """Tonga's people at -176..-174 under a map stored 170..190 east: the population's
-    bounds are read in the map's convention (184..186), inside it, so the grid does not
-    grow to -176..190 (which put every person beyond the map: 0 displaced, no warning);
-    the population grid is then refused as not overlapping, as before the growth."""
-    from mecc.errors import NoOverlapError
-
-    raster_writer("pop.tif", np.full((20, 20), 10.0), transform=Affine(0.1, 0, -176, 0, -0.1, -19))
+    """Tonga's people at -176..-174 under a map stored 170..190 east: the map is moved to
+    the population's longitudes (-190..-170), where it covers them, so it does not grow
+    at all; grown the wrong way round the Earth (to -176..190, 366 cells wide) it put
+    every person beyond the map (0 displaced, no warning). Once refused as not
+    overlapping, the population is now on the map's cells and half of it is displaced."""
+    people = np.random.default_rng(11).uniform(1.0, 20.0, (20, 20))  # 0.1 degree cells
+    raster_writer("pop.tif", people, transform=Affine(0.1, 0, -176, 0, -0.1, -19))
     east = Affine(1.0, 0, 170.0, 0, -1.0, -15.0)
     raster_writer("depth.tif", np.full((10, 20), 2.0), transform=east)
     raster_writer("fraction.tif", np.full((10, 20), 0.5), transform=east)
@@ -71,9 +71,20 @@ def test_a_0_360_map_across_180_is_not_grown_the_wrong_way(tmp_path, raster_writ
         "    type: coastal_flood\n    intensity: depth.tif\n    fraction: fraction.tif\n"
         "    scenario: s\n    curve: flood_step_0.5m\n"
     )
-    with pytest.raises(NoOverlapError, match="does not overlap the analysis grid"):
-        run_country(tmp_path / "run.yaml", tmp_path / "out")
-    assert not (tmp_path / "out").exists()
+    out = run_country(tmp_path / "run.yaml", tmp_path / "out").out_dir
+    manifest = json.loads((out / "manifest.json").read_text())
+    grid = manifest["parameters"]["analysis_grid"]
+    assert grid["source"] == "hazard h, moved by -360° to the population grid's longitudes"
+    assert (grid["width"], grid["height"]) == (20, 10)  # the map's own cells, not grown
+    assert grid["transform"] == pytest.approx([1.0, 0, -190.0, 0, -1.0, -15.0])
+    assert not any("would grow" in w for w in manifest["warnings"])
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["population_total"] == pytest.approx(people.sum(), rel=1e-12)
+    assert summary["population_no_hazard_data"] == 0.0
+    # 2 m everywhere, over the 0.5 m step: the flooded half of everyone
+    assert summary["hazards"]["h"]["displaced"] == pytest.approx(0.5 * people.sum(), rel=1e-12)
+    report = manifest["parameters"]["population"]["resampling"]
+    assert report["total_on_grid"] == pytest.approx(report["total_native"], rel=1e-12)
 
 
 def test_a_grid_that_would_grow_too_far_is_kept_with_a_warning(
