@@ -55,6 +55,13 @@ def _curve_share(intensity, xs, ys, n, kind):
     k = -1
     for m in range(n):
         k += xs[m] <= intensity
+    return _share_at(k, intensity, xs, ys, n, kind)
+
+
+@jit(inline="always")
+def _share_at(k, intensity, xs, ys, n, kind):
+    """The share at ``intensity`` given ``k``, the index of the curve's last point at or
+    below it (-1 below the first): the ends by selects, linear between points."""
     if kind == CURVE_STEP or n == 1:
         return ys[max(k, 0)]
     inner = min(max(k, 0), n - 2)
@@ -64,6 +71,11 @@ def _curve_share(intensity, xs, ys, n, kind):
     interpolated = y0 + (ys[inner + 1] - y0) * ((intensity - x0) / (xs[inner + 1] - x0))
     share = ys[n - 1] if k >= n - 1 else interpolated
     return ys[0] if k < 0 else share
+
+
+SMALL_CURVE = 8
+"""Points of a curve counted in a loop of fixed length (one vector compare) by the
+overlay: its points, then +inf (never at or below an intensity)."""
 
 
 @jit
@@ -187,8 +199,13 @@ def overlay_bands(
     write_cells = cell_out.shape[0] > 0
     height, width = population.shape
     xs, ys, n_points, kind = curve_x[0], curve_y[0], curve_n[0], curve_kind[0]
-    acted = np.empty(width, dtype=np.uint8)  # wet or missing in some band
-    where = np.empty(width, dtype=np.int64)  # their columns
+    n_words = -(-width // 8)
+    acted = np.zeros(n_words * 8, dtype=np.uint8)  # wet or missing in some band
+    words = acted.view(np.uint64)  # eight cells at a time: most are 0
+    where = np.empty(n_words * 8, dtype=np.int64)  # their columns
+    small = n_points <= SMALL_CURVE  # the first curve's points, padded (see SMALL_CURVE)
+    padded = np.full(SMALL_CURVE, np.inf)
+    padded[: min(n_points, SMALL_CURVE)] = xs[: min(n_points, SMALL_CURVE)]
     # the current run's sums per band (curves 1, 2, ... in `displaced`)
     exposed = np.zeros(n_bands)
     first_curve = np.zeros(n_bands)
@@ -222,9 +239,12 @@ def overlay_bands(
                     p = people_row[j]
                     dry_row[j] += p if (p > 0.0) & (row[j] <= 0.0) else 0.0
         count = 0
-        for j in range(width):
-            where[count] = j
-            count += acted[j]
+        for w in range(n_words):
+            if words[w] == 0:
+                continue
+            for j in range(8 * w, 8 * w + 8):
+                where[count] = j
+                count += acted[j]
         # ... and each of them is visited once, every band at once
         run_zone = -1
         for q in range(count):
@@ -257,7 +277,14 @@ def overlay_bands(
                     continue
                 people = p * f
                 exposed[b] += people if value >= exposure_threshold else 0.0
-                cell_displaced = people * _curve_share(value, xs, ys, n_points, kind)
+                if small:
+                    k = -1
+                    for m in range(SMALL_CURVE):
+                        k += padded[m] <= value
+                    share = _share_at(k, value, xs, ys, n_points, kind)
+                else:
+                    share = _curve_share(value, xs, ys, n_points, kind)
+                cell_displaced = people * share
                 first_curve[b] += cell_displaced
                 cell += weight[b] * cell_displaced  # bands in order, as `+=` on the cell
                 if coarse_safe_out is not None:
