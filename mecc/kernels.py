@@ -54,12 +54,14 @@ from mecc.overlay_kernels import (
     CURVE_LINEAR,
     CURVE_STEP,
     evaluate_curves,
-    evaluate_curves_reference,
     mark_unknown_cells,
-    mark_unknown_cells_reference,
     overlay_bands,
-    overlay_bands_reference,
     overlay_combined,
+)
+from mecc.overlay_references import (
+    evaluate_curves_reference,
+    mark_unknown_cells_reference,
+    overlay_bands_reference,
     overlay_combined_reference,
 )
 from mecc.terrain_kernels import (

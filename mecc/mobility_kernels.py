@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from mecc._numba import jit
-from mecc.overlay_kernels import evaluate_curves_reference
+from mecc.overlay_references import evaluate_curves_reference
 
 __all__ = [
     "allocate_by_distance",
