@@ -29,7 +29,7 @@ from hazards.events import read_events
 from hazards.fraction import FractionFile
 from hazards.netcdf import NetCDFFile
 from hazards.precision import check_curves
-from hazards.stated import stated_unit, wind_averaging
+from hazards.stated import check_nodata_applies, declared_nodata, stated_unit, wind_averaging
 from hazards.thresholds import (
     check_exposure_threshold,
     check_steps,
@@ -43,7 +43,7 @@ from mecc.errors import (
     did_you_mean,
     read_input_table,
 )
-from mecc.grid import AlignedBands, GridSpec
+from mecc.grid import AlignedBands, GridSpec, check_overlap
 from mecc.raster_file import RasterFile
 
 __all__ = ["HazardSet", "NetCDFFile", "open_grid_file", "read_hazard"]
@@ -51,11 +51,14 @@ __all__ = ["HazardSet", "NetCDFFile", "open_grid_file", "read_hazard"]
 KINDS = ("events", "return_periods", "scenario")
 
 
-def open_grid_file(path, label: str, variable: str | None = None, default: str | None = None):
+def open_grid_file(
+    path, label: str, variable: str | None = None, default: str | None = None, nodata=()
+):
     """Open a hazard grid file: NetCDF through xarray, anything else through rasterio.
 
     ``default`` is the NetCDF variable taken when ``variable`` is None and the file has
-    several (:class:`NetCDFFile`).
+    several (:class:`NetCDFFile`); ``nodata`` the values the run file declares missing
+    besides a GDAL raster's own (``hazards[].nodata``).
     """
     if not os.path.exists(path):
         raise InputFileError(f"{label}: file not found ({path}){did_you_mean(path, label)}")
@@ -67,7 +70,7 @@ def open_grid_file(path, label: str, variable: str | None = None, default: str |
         return ShakeMapFile(path, variable, label)
     if variable is not None:
         raise ConfigError(f"{label}: 'variable' applies to NetCDF files only")
-    return RasterFile(path, label)
+    return RasterFile(path, label, extra_nodata=tuple(nodata) or None)
 
 
 @dataclass
@@ -115,6 +118,8 @@ class HazardSet:
     fatality_curve : Curve or None
         The fatality rate of the curve's fatality model (``survivors_step`` curves with
         one), evaluated last in the pass: Sendai A-2.
+    nodata : tuple of float
+        The values ``nodata:`` declares missing in every grid of the set (for the manifest).
     """
 
     id: str
@@ -138,6 +143,7 @@ class HazardSet:
     curves: dict = field(default_factory=dict)
     damage_curves: dict = field(default_factory=dict)
     fatality_curve: Curve | None = None
+    nodata: tuple = ()
 
     @property
     def exposure_only(self) -> bool:
@@ -155,8 +161,13 @@ class HazardSet:
         return self.layers[0][0].grid
 
     def align(self, grid: GridSpec) -> tuple[AlignedBands, AlignedBands | None]:
-        """Readers of intensity (canonical unit) and fraction on the analysis grid."""
+        """Readers of intensity (canonical unit) and fraction on the analysis grid.
+
+        A file that does not overlap the analysis grid is named as the run file names it
+        (``nov.yaml.hazards[0] (river_flood).return_periods.10 (rp00010.tif)``)."""
         label = f"hazards.{self.id}"
+        for source in dict.fromkeys(s for s, _ in [*self.layers, *(self.fraction_layers or [])]):
+            check_overlap(source.grid, grid, getattr(source, "label", label), wrap=True)
         intensity = AlignedBands(
             self.layers, grid, self.resampling, f"{label}.intensity", scale=self.unit_factor
         )
@@ -207,6 +218,7 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
         hazard_type, spec.get("averaging"), spec.get("gust_factor"), f"{where}.averaging"
     )
     variable = spec.get("variable")
+    nodata = declared_nodata(spec.get("nodata"), where)
     has_events = "events" in spec
     has_rps = "return_periods" in spec
     has_scenario = "scenario" in spec
@@ -249,7 +261,8 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
         for _, key in periods:
             path = path_of(rp_map[key], f"return_periods.{key}")
             _warn_same_map(path, key, inputs, [k for _, k in periods], rp_map, where)
-            source = open_grid_file(path, f"{where}.return_periods.{key} ({rp_map[key]})", variable)
+            label = f"{where}.return_periods.{key} ({rp_map[key]})"
+            source = open_grid_file(path, label, variable, nodata=nodata)
             if source.count != 1:
                 raise DataError(
                     f"{where}.return_periods.{key}: expected one band per return period, found {source.count}"
@@ -270,7 +283,8 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
         inputs.append(source.path)
     else:
         path = path_of(spec["intensity"], "intensity")
-        source = open_grid_file(path, f"{where}.intensity ({spec['intensity']})", variable)
+        label = f"{where}.intensity ({spec['intensity']})"
+        source = open_grid_file(path, label, variable, nodata=nodata)
         if getattr(source, "unit", hazard_type.unit) != hazard_type.unit:  # a ShakeMap field
             raise ConfigError(f"{where}.variable: {source.field} is not in {hazard_type.unit}")
         inputs.append(path)
@@ -294,6 +308,8 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
                 source=source,  # the file's own band labels checked against the table
             )
             layers = [(source, int(b)) for b in bands["band"]]
+    for source, _ in layers if nodata else ():  # a NetCDF, ShakeMap, CLIMADA: refused
+        check_nodata_applies(source, nodata, where)
     stated = {id(s): stated_unit(s) for s, _ in layers}  # honoured unless unit: is given
     stated = [text for text in stated.values() if text is not None]
     unit, factor, conversion = grid_unit(hazard_type, spec.get("unit"), stated, where)
@@ -313,7 +329,8 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
             )
         fpath = path_of(spec["fraction"], "fraction")
         # not `variable` (the intensity's): a NetCDF's `fraction` variable or its only one
-        fsource = open_grid_file(fpath, f"{where}.fraction ({spec['fraction']})", None, "fraction")
+        flabel = f"{where}.fraction ({spec['fraction']})"
+        fsource = open_grid_file(fpath, flabel, None, "fraction", nodata)
         inputs.append(fpath)
         if fsource.count != layers[0][0].count:
             raise DataError(
@@ -388,6 +405,7 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
         scenario=spec.get("scenario"),
         period=None if spec.get("period") is None else str(spec.get("period")),
         inputs=inputs,
+        nodata=nodata,
     )
     extra = [*damage_curves.values(), *([hazard.fatality_curve] if hazard.fatality_curve else [])]
     check_curves(hazard, [*curves.values(), *extra], f"{where}.curve")  # at the grid's dtype
@@ -403,7 +421,7 @@ SHARED_KEYS = ("events", "scenario", "period", "protection_rp", "member_pattern"
 COMBINED_KEYS = {"id", "type", "components", "combine", "fraction", "season", "impact_time"}
 """Its other keys (``season``, ``impact_time``: mecc.mobility; ``fraction`` is refused)."""
 COMPONENT_KEYS = ("intensity", "return_periods", "curve", "unit", "averaging", "gust_factor")
-COMPONENT_KEYS += ("exposure_threshold", "resampling", "variable")
+COMPONENT_KEYS += ("exposure_threshold", "resampling", "variable", "nodata")
 """Keys a combined hazard takes inside each component (``type`` too)."""
 
 

@@ -1,4 +1,5 @@
-"""What a hazard grid file states about itself: the unit and the wind averaging period.
+"""What a hazard grid file states about itself: the unit and the wind averaging period;
+and the nodata values a run file declares for grids that state none (``nodata:``).
 
 :func:`hazards.readers.read_hazard` honours both when the run file gives neither and
 refuses a run file that contradicts them: a depth in cm read as metres is 100 times
@@ -15,7 +16,47 @@ from hazards.netcdf import NetCDFFile
 from mecc.errors import ConfigError
 from mecc.raster_file import RasterFile
 
-__all__ = ["stated_averaging", "stated_unit", "wind_averaging"]
+__all__ = ["declared_nodata", "stated_averaging", "stated_unit", "wind_averaging"]
+
+MAX_NODATA = 2
+"""Most nodata values ``hazards[].nodata`` declares (e.g. ``[-9999, -32768]``)."""
+
+
+def declared_nodata(value, where: str) -> tuple:
+    """The values of a hazard entry's ``nodata`` key as a tuple of numbers (none: empty).
+
+    A grid written without its nodata value (Aqueduct maps re-saved with ``-9999`` as
+    plain numbers) would have that value read as an intensity; ``nodata: -9999`` (or a
+    list of up to :data:`MAX_NODATA` numbers) masks it in every grid of the set, compared
+    in each file's data type, as ``population.nodata`` does for the population grid.
+
+    Raises
+    ------
+    ConfigError
+        A value that is no number, or a list that is empty or longer than two.
+    """
+    if value is None:
+        return ()
+    values = value if isinstance(value, list) else [value]
+    if not 1 <= len(values) <= MAX_NODATA or any(
+        isinstance(v, bool) or not isinstance(v, int | float) for v in values
+    ):
+        raise ConfigError(
+            f"{where}.nodata: give a number or a list of up to {MAX_NODATA} numbers "
+            f"(e.g. nodata: -9999), not {value!r}"
+        )
+    return tuple(float(v) for v in values)
+
+
+def check_nodata_applies(source, values: tuple, where: str) -> None:
+    """Refuse ``nodata`` for a grid that is no GDAL raster (NetCDF, ShakeMap, CLIMADA):
+    their readers take the missing values the file declares (``_FillValue``)."""
+    if values and not isinstance(source, RasterFile):
+        raise ConfigError(
+            f"{where}.nodata: applies to GeoTIFF (GDAL raster) grids only; "
+            f"{source.label} declares its own missing values (e.g. a NetCDF _FillValue)"
+        )
+
 
 AVERAGING_WORDS = {
     "1-min": r"(?<![\d.])(?:1|one)[\s-]*min(?:ute)?s?\b",

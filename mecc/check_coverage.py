@@ -27,7 +27,13 @@ import numpy as np
 from mecc.check_samples import SAMPLE_BANDS
 from mecc.grid import AlignedBands, block_windows
 
-__all__ = ["COVERAGE_BLOCK", "COVERAGE_BUDGET", "component_coverage_warnings", "missing_people"]
+__all__ = [
+    "COVERAGE_BLOCK",
+    "COVERAGE_BUDGET",
+    "band_people",
+    "component_coverage_warnings",
+    "missing_people",
+]
 
 COVERAGE_BUDGET = 2**26
 """Most values (cells x bands) of one component read to count its people without data
@@ -67,6 +73,15 @@ def missing_people(part, population, grid) -> tuple[np.ndarray, list, float, flo
     read_share : float
         Share of the grid's blocks read (1.0: every cell).
     """
+    missing, _, positions, people, read = band_people(part, population, grid)
+    return missing, positions, people, read
+
+
+def band_people(part, population, grid, threshold=None):
+    """People without data and people exposed (intensity at or above ``threshold``, in
+    the hazard type's unit; None: not counted, zeros) per band read, as
+    :func:`missing_people` reads them: ``(missing, exposed, positions, people, read_share)``.
+    """
     cells = grid.width * grid.height
     n_bands = max(1, min(SAMPLE_BANDS, COVERAGE_BUDGET // max(cells, 1)))
     positions = _spaced(len(part.layers), n_bands)
@@ -80,7 +95,7 @@ def missing_people(part, population, grid) -> tuple[np.ndarray, list, float, flo
     windows = list(block_windows(grid, *COVERAGE_BLOCK))
     stride = max(1, math.ceil(cells * len(positions) / COVERAGE_BUDGET))
     chosen = windows[::stride]
-    missing = np.zeros(len(positions))
+    missing, exposed = np.zeros(len(positions)), np.zeros(len(positions))
     people_read = 0.0
     for window in chosen:
         people = np.asarray(population.read(window), dtype=np.float64)
@@ -91,7 +106,10 @@ def missing_people(part, population, grid) -> tuple[np.ndarray, list, float, flo
         people_read += total
         values = reader.read(window)
         missing += np.where(np.isnan(values), people[None], 0.0).sum(axis=(1, 2))
-    return missing, positions, people_read, len(chosen) / len(windows)
+        if threshold is not None:
+            with np.errstate(invalid="ignore"):
+                exposed += np.where(values >= threshold, people[None], 0.0).sum(axis=(1, 2))
+    return missing, exposed, positions, people_read, len(chosen) / len(windows)
 
 
 def component_coverage_warnings(hazard, population, grid, share: float | None = None) -> list:

@@ -182,17 +182,26 @@ def _read_into(sample: GridSample, source, bands, factor, rows, cols, layout) ->
     raster = _raster(source)
     try:
         with rasterio.open(raster.path) as dataset:
-            _decimated_read(sample, dataset, bands, factor, rows.size, cols.size)
+            _decimated_read(
+                sample, dataset, bands, factor, rows.size, cols.size, raster.extra_values
+            )
     except rasterio.errors.RasterioIOError as error:
         raise InputFileError(f"{raster.label}: cannot read raster data ({error})") from None
 
 
-def _decimated_read(sample, dataset, bands, factor, height, width) -> None:
-    """GDAL's nearest decimation of each band (its overviews when the file has them)."""
+def _decimated_read(sample, dataset, bands, factor, height, width, extra=()) -> None:
+    """GDAL's nearest decimation of each band (its overviews when the file has them);
+    ``extra``: nodata values the run file declares besides the file's own
+    (``hazards[].nodata``), masked as :class:`~mecc.raster_file.RasterFile` masks them."""
+    from mecc.grid import nodata_sentinels
+
     per_call = max(1, WINDOW_VALUES // (height * width))
+    sentinels = nodata_sentinels(dataset.dtypes[0], *extra)
     for k in range(0, len(bands), per_call):
         group = bands[k : k + per_call]
         raw = dataset.read(group, out_shape=(len(group), height, width), masked=True)
+        if sentinels.size:
+            raw = np.ma.masked_where(np.isin(raw.data, sentinels) | raw.mask, raw)
         values = raw.astype(np.float64).filled(np.nan)
         for j, band in enumerate(group):
             scale, offset = dataset.scales[band - 1], dataset.offsets[band - 1]

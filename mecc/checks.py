@@ -12,9 +12,9 @@ import math
 import os
 import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from mecc.errors import EXIT_INTERNAL, ConfigError, MeccWarning, OutputExistsError
+from mecc.errors import EXIT_INTERNAL, MeccWarning
+from mecc.run_template import TEMPLATE, write_template  # noqa: F401 (mecc init)
 
 __all__ = [
     "ValidationReport",
@@ -65,12 +65,16 @@ def validate_run(path, report: ValidationReport | None = None) -> ValidationRepo
     warning when its values on the analysis grid look like another unit, or when only its
     values outside the analysis grid do (:func:`file_peak_warnings`); periods against the population
     year; the exposure and mobility tables and the allocation settings; futures (their
-    hazard and population grids as the baseline's: :func:`check_future`).
+    hazard and population grids as the baseline's: :func:`check_future`). The run's
+    warnings on people are given from a sample (:mod:`mecc.check_people`): a hazard that
+    leaves more than 5 % of them without hazard data, return-period maps out of order,
+    more than 5 % of them in no unit; the report lines say what the sample left out.
     ``report`` (optional) is filled as checks pass, so a caller still has the lines
     checked before an error.
     """
     from mecc import engine, tables
     from mecc.check_coverage import component_coverage_warnings
+    from mecc.check_people import hazard_people_checks, outside_people_check
     from mecc.config import load_config
     from mecc.futures import growth_vector, read_futures
     from mecc.inputs import analysis_grid, load_inputs, period_check
@@ -96,9 +100,13 @@ def validate_run(path, report: ValidationReport | None = None) -> ValidationRepo
                 f"({population_report['method']})"
             )
             zones.prepare(grid)
+            total = population_report["total_on_grid"]
             levels = ", ".join(f"level {lv.level}: {len(lv.codes)} units" for lv in zones.levels)
+            outside = outside_people_check(zones, population, grid, total)  # the run's 5 % rule
             report.lines.append(
-                f"zones: {levels}" if not zones.whole_grid else "zones: none (one national zone)"
+                f"zones: {levels}{outside}"
+                if not zones.whole_grid
+                else "zones: none (one national zone)"
             )
             if not zones.whole_grid:
                 cells = zone_cell_counts(zones, grid)
@@ -119,12 +127,15 @@ def validate_run(path, report: ValidationReport | None = None) -> ValidationRepo
                         warnings.warn(message, MeccWarning, stacklevel=2)
                 for message in component_coverage_warnings(hazard, population, grid):
                     warnings.warn(message, MeccWarning, stacklevel=2)  # a part's people
+                people, note = hazard_people_checks(hazard, population, grid, total)
+                for message in people:  # no hazard data, maps out of order: as the run
+                    warnings.warn(message, MeccWarning, stacklevel=2)
                 variants = "/".join(hazard.variant_names)
                 conversion = f"; {hazard.conversion}" if hazard.conversion else ""
                 report.lines.append(
                     f"hazard {hazard.id}: {hazard.hazard_type.name}, {hazard.kind}, "
                     f"{len(hazard.bands)} band(s), curve {hazard.curve.name} ({variants})"
-                    f"{conversion}"
+                    f"{conversion}{note}"
                 )
                 if any(p is not None for p in protection):
                     report.lines.append(
@@ -344,6 +355,7 @@ def sample_warnings(hazard, files) -> list[str]:
                 f"hazards.{hazard.id}: {sample.label} band {sample.bottom_band} has values down "
                 f"to {sample.bottom:g} {unit}, below the plausible {low:g} {unit} for "
                 f"{hazard.hazard_type.name}; is a nodata value undeclared?"
+                + nodata_remedy(sample.bottom / getattr(hazard, "unit_factor", 1.0))
             )
     samples = [sample for _, _, sample in files]
     valid = [s for s in samples if s.valid]
@@ -366,6 +378,17 @@ def sample_warnings(hazard, files) -> list[str]:
     elif peak is None and samples:
         messages.append(f"hazards.{hazard.id}: only nodata in {_what_was_read(samples)}")
     return messages
+
+
+def nodata_remedy(raw: float) -> str:
+    """How to declare ``raw`` (a file's value, e.g. -9999) missing, when it looks like a
+    nodata marker (a whole number): the run file's ``nodata`` key or GDAL's tag."""
+    if not (math.isfinite(raw) and float(raw).is_integer()):
+        return ""
+    return (
+        f" If {raw:g} marks cells without data, declare it: nodata: {raw:g} in the hazard's "
+        f"entry of the run file, or gdal_edit.py -a_nodata {raw:g} FILE"
+    )
 
 
 def unit_hint(hazard_type) -> str:
@@ -492,94 +515,6 @@ def _what_was_read(samples) -> str:
     if all(s.full for s in samples):
         return f"every cell of {bands}"
     return f"{bands} (a decimated sample of their cells)"
-
-
-TEMPLATE = """\
-# Run file for {title} — written by `mecc init`.
-# Paths are relative to this file. Unknown keys are errors (with a suggestion); every key
-# is described in the README's run-file reference.
-# Check it with `mecc validate {file}` and run it with `mecc run {file} --out runs/{stem}`.
-country: {country}          # ISO 3166 alpha-3
-name: {name}
-
-population:                  # people per cell (count) or per km2 (density)
-  path: population.tif       # e.g. a WorldPop or GHSL GeoTIFF
-  kind: count
-  year: 2025
-
-zones:                       # admin units; give a list for several levels
-  - path: admin.gpkg         # GeoJSON, GeoPackage (add layer:) or shapefile
-    layer: adm1
-    code_field: ADM1_PCODE
-    name_field: ADM1_EN
-    level: 1
-  - path: admin.gpkg
-    layer: adm2
-    code_field: ADM2_PCODE
-    name_field: ADM2_EN
-    level: 2
-    parent_field: ADM1_PCODE
-
-hazards:
-  - id: river_flood
-    type: river_flood        # see `mecc curves list` for the curves of each type
-    return_periods:          # one depth grid (m) per return period (years)
-      10: flood_rp10.tif
-      100: flood_rp100.tif
-      1000: flood_rp1000.tif
-    curve: flood_step_1m     # variants low/high are evaluated too
-    # protection_rp: 10      # events more frequent than this displace nobody
-  # - id: flood_years       # an event set instead of return periods
-  #   type: river_flood
-  #   intensity: flood_events.tif   # one band per event
-  #   events: flood_events.csv      # columns band, frequency (per year), optional member
-  #   curve: flood_step_1m
-  # - id: cyclone
-  #   type: tropical_cyclone
-  #   intensity: wind.tif    # `mecc hazard cyclone track.csv --out wind.tif --like population.tif`
-  #   scenario: "Cyclone X"
-  #   averaging: 10-min      # if the grid holds 10-minute winds
-  #   curve: sshws_inasafe
-  # - id: earthquake
-  #   type: earthquake
-  #   intensity: mmi.tif     # `mecc hazard earthquake --magnitude 6.5 ... --out mmi.tif --like population.tif`
-  #   scenario: "Mw 6.5 scenario"
-  #   curve: eq_mmi6_survivors
-
-# futures:                   # climate and population futures, with attribution of change
-#   - id: ssp245_2050
-#     label: SSP2-4.5, 2050
-#     hazards: {{river_flood: {{return_periods: {{10: f10.tif, 100: f100.tif, 1000: f1000.tif}}}}}}
-#     population: {{growth: 1.2, year: 2050}}
-"""
-
-
-def write_template(
-    country: str, folder=".", name: str | None = None, overwrite: bool = False
-) -> Path:
-    """Write a commented run-file template ``<folder>/<country>.yaml``."""
-    import re
-
-    country = (country or "").strip().upper()
-    if not re.fullmatch(r"[A-Z]{3}", country):
-        raise ConfigError(f"--country: give an ISO 3166 alpha-3 code such as KEN, not {country!r}")
-    from mecc.outputs import make_folder
-
-    folder = make_folder(folder)  # a file where the folder must be: one line
-    path = folder / f"{country.lower()}.yaml"
-    if path.exists() and not overwrite:
-        raise OutputExistsError(f"{path}: file exists; use --overwrite to replace it")
-    path.write_text(
-        TEMPLATE.format(
-            country=country,
-            name=name or country,
-            title=f"{name} ({country})" if name else country,
-            file=path.name,
-            stem=path.stem,
-        ),
-        encoding="utf-8",
-    )
-    return path
 
 
 def _years(protection) -> str:

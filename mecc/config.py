@@ -160,9 +160,10 @@ HAZARD_KEYS = {
     "season": (dict, False),
     "impact_time": (str, False),
     "damage_curve": ((str, dict), False),
+    "nodata": ((int, float, list), False),
 }
 _COMPONENT = ("type", "intensity", "return_periods", "curve", "unit", "averaging")
-_COMPONENT += ("gust_factor", "exposure_threshold", "resampling", "variable")
+_COMPONENT += ("gust_factor", "exposure_threshold", "resampling", "variable", "nodata")
 COMPONENT_KEYS = {key: HAZARD_KEYS[key] for key in _COMPONENT}
 COMPONENT_KEYS["type"] = (str, True)
 FUTURE_KEYS = {

@@ -61,7 +61,9 @@ def hazard_parameters(hazards, grid) -> dict:
 
     A combined hazard (``components``) records each component's unit, factor and
     conversion under ``components``; its own ``conversion`` joins theirs and its
-    ``unit_factor`` is None (each component's grids have their own).
+    ``unit_factor`` is None (each component's grids have their own). ``nodata``: the
+    values the run file declares missing in every grid of the set (``hazards[].nodata``),
+    None when it declares none.
     """
     return {
         h.id: {
@@ -70,6 +72,7 @@ def hazard_parameters(hazards, grid) -> dict:
             "unit_in_files": h.unit,
             "unit_factor": None if h.components else h.unit_factor,
             "conversion": h.conversion or "none",
+            "nodata": list(getattr(h, "nodata", ())) or None,  # hazards[].nodata, if given
             **(
                 {"components": [_component(part, grid) for part in h.components]}
                 if h.components
@@ -104,6 +107,7 @@ def _component(part, grid) -> dict:
         "unit_in_files": part.unit,
         "unit_factor": part.unit_factor,
         "conversion": part.conversion or "none",
+        "nodata": list(part.nodata) or None,
         "exposure_threshold": part.exposure_threshold,
         "curve": part.curve.describe(),
         "resampling": part.resampling

@@ -47,15 +47,18 @@ class RasterFile:
     path : str or os.PathLike
     label : str, optional
         How errors name the input (e.g. ``"hazards[0].intensity (depth.tif)"``).
-    extra_nodata : float, optional
-        A value to treat as missing besides the file's own nodata (for files that do
-        not declare theirs); compared in the file's dtype.
+    extra_nodata : float or sequence of float, optional
+        Values to treat as missing besides the file's own nodata (for files that do
+        not declare theirs: ``population.nodata``, ``hazards[].nodata``); compared in
+        the file's dtype.
     """
 
     def __init__(self, path, label: str | None = None, extra_nodata=None):
         self.path = os.fspath(path)
         self.label = label or self.path
         self.extra_nodata = extra_nodata
+        self.extra_values = extra_values(extra_nodata)
+        """The values of ``extra_nodata`` as a tuple (none: empty)."""
         self._local = threading.local()
         self._counting = threading.Lock()  # blocks are read on several threads
         self.extreme_cells = 0
@@ -139,7 +142,7 @@ class RasterFile:
             out = np.empty(shape, dtype=np.float64)
         extreme = 0
         for k, band in enumerate(bands):
-            sentinels = nodata_sentinels(self.dtype, self.nodata[band - 1], self.extra_nodata)
+            sentinels = nodata_sentinels(self.dtype, self.nodata[band - 1], *self.extra_values)
             extreme += kernels.mask_missing_into(raw[k], sentinels, EXTREME_VALUE, out[k])
             if masks is not None:
                 out[k][masks[0 if self.shared_mask else k] == 0] = np.nan
@@ -187,6 +190,15 @@ class RasterFile:
         masks = np.empty(shape, dtype=np.uint8)
         self._read_columns(dataset.read_masks, wanted, window, masks)
         return masks
+
+
+def extra_values(extra_nodata) -> tuple:
+    """``extra_nodata`` (None, a number or a sequence of numbers) as a tuple of numbers."""
+    if extra_nodata is None:
+        return ()
+    if isinstance(extra_nodata, list | tuple):
+        return tuple(v for v in extra_nodata if v is not None)
+    return (extra_nodata,)
 
 
 def _refuse_undecodable(path: str, label: str) -> None:

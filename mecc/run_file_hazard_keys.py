@@ -149,6 +149,16 @@ HAZARD_SECTIONS = [
                 "the only 2-D variable",
                 "NetCDF variable of the intensity (not of the fraction).",
             ),
+            "nodata": (
+                "number, or a list of up to two",
+                "the files' own",
+                "Values to treat as missing in every grid of the set (intensity, return-period "
+                "maps, fraction), compared in each file's data type, for GeoTIFF (GDAL raster) "
+                "grids written without their nodata value (e.g. `-9999` in re-saved Aqueduct "
+                "maps, else read as a depth of −9999 m and the people there counted as "
+                "unexposed, not as without hazard data); recorded in manifest.json. NetCDF, "
+                "ShakeMap and CLIMADA files declare their own (refused there).",
+            ),
             "member_pattern": (
                 "regular expression",
                 "none",
@@ -246,6 +256,7 @@ HAZARD_SECTIONS = [
             "exposure_threshold": ("number", "the type's", "As above."),
             "resampling": ("text", "`nearest`", "As above."),
             "variable": ("text", "—", "As above."),
+            "nodata": ("number or list", "the files' own", "As above, for this component's grids."),
         },
     ),
 ]

@@ -374,7 +374,11 @@ SECTIONS = [
                 "baseline hazards",
                 "The future's grids for a baseline hazard: `intensity`, `events`, "
                 "`return_periods`, `fraction`, `variable`, `member_pattern`, `period`, "
-                "`scenario`; other keys come from the baseline. The same kind of set as "
+                "`scenario`; other keys come from the baseline. A future that gives only a "
+                "new `intensity` keeps the baseline's `scenario` (its name) or, for an event "
+                "set, its `events` table (and `member_pattern`); a return-period set or a "
+                "CLIMADA event file must give its own `return_periods` or `events`. The same "
+                "kind of set as "
                 "the baseline's (events, return periods or a scenario), and a return-period "
                 "set with the same return periods (the AAD integrates over the maps given); "
                 "an event set may have other events (`member_pattern` with events only). A "

@@ -215,7 +215,7 @@ def test_init_writes_a_template_that_validates(cli, tmp_path):
     path = folder / "ken.yaml"
     assert result.stdout.splitlines()[0] == f"wrote {path}"
     text = path.read_text(encoding="utf-8")
-    assert "country: KEN" in text and "name: Kenya" in text
+    assert "country: KEN" in text and 'name: "Kenya"' in text
     _template_files(folder)
     checked = cli("validate", path)
     assert checked.exit_code == 0, checked.stderr
@@ -268,7 +268,7 @@ def test_validate_reads_everything_and_writes_nothing(cli, tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0] == "run.yaml: ready to run"
     assert "  ok  population: pop.tif, count, 1,360 people on the grid (identical)" in lines
-    assert "  ok  zones: level 1: 2 units" in lines
+    assert "  ok  zones: level 1: 2 units; 0% of the people in no unit" in lines
     assert any(
         line.startswith("  ok  hazard rf: river_flood, return_periods, 2 band(s)") for line in lines
     )
@@ -313,8 +313,9 @@ def test_validate_warns_about_a_depth_map_whose_nodata_is_zero(cli, tmp_path):
     result = cli("validate", run_file)
     assert result.exit_code == 0
     warnings = [line for line in result.stdout.splitlines() if "warning" in line]
-    assert len(warnings) == 1
+    assert len(warnings) == 2  # and, as the run, the people on those cells without data
     assert "rp100.tif" in warnings[0] and "declares 0 as its nodata value" in warnings[0]
+    assert "without hazard data in band rp100" in warnings[1]
     write_raster(folder / "rp100.tif", DEPTH, nodata=-9999.0)
     assert "warning" not in cli("validate", run_file).stdout
 

@@ -306,11 +306,11 @@ def test_validate_refuses_a_future_grid_the_run_refuses(cli, tmp_path, raster):
         run_file,
         tmp_path / "out",
         1,
-        "hazards.rf@f1.intensity",
-        "f10.tif",
+        "run.yaml.futures[0].hazards.rf.return_periods.10 (f10.tif)",
         "does not overlap the analysis grid",
     )
-    assert line.startswith("error: hazards.rf@f1")
+    # named as the run file names it (the future's key), with the file's own name
+    assert line.startswith("error: run.yaml.futures[0].hazards.rf.return_periods.10 (f10.tif)")
 
 
 def test_validate_warns_for_a_future_grid_holding_only_nodata(cli, tmp_path):

@@ -64,11 +64,20 @@ def population_from_census(ctx, zones, table, out_path, **options):
     if not ctx.obj["quiet"]:
         for message in report.notes:
             click.echo(f"warning: {message}", err=True)
-        click.echo(
-            f"wrote {report.out_path}: {report.placed_total:,.0f} people in "
-            f"{len(report.units)} units on {report.grid.width} x {report.grid.height} cells "
-            f"(table: {report.table_total:,.0f})"
-        )
+        click.echo(f"wrote {report.out_path}: {census_summary(report)}")
+
+
+def census_summary(report) -> str:
+    """The line after ``wrote FILE:``: people placed, the units that received people (of
+    all units of the layer), the grid and the table's total, e.g. ``835,000 people in 4
+    of 6 units on 120 x 80 cells (table: 900,000)``."""
+    units = report.units
+    received = int((units["placed"].fillna(0) > 0).sum()) if len(units) else 0
+    counted = f"{received} of {len(units)}" if received != len(units) else f"{len(units)}"
+    return (
+        f"{report.placed_total:,.0f} people in {counted} units on {report.grid.width} x "
+        f"{report.grid.height} cells (table: {report.table_total:,.0f})"
+    )
 
 
 COMMANDS = [population_group]

@@ -20,7 +20,7 @@ def init_command(ctx, country, name, overwrite, folder):
     Fill in the paths, then check it with 'mecc validate'. An existing file is never
     replaced without --overwrite.
     """
-    from mecc.checks import write_template
+    from mecc.run_template import write_template
 
     path = write_template(country, folder, name=name, overwrite=overwrite)
     if not ctx.obj["quiet"]:
