@@ -8,6 +8,13 @@
   change of method into the climate change. An event set may have other events (another
   number of them): its AAD is the sum of each event's frequency x its displacement,
   whatever the number of events that sample the hazard.
+- A future that gives only a new ``intensity`` keeps its baseline's kind key
+  (:func:`inherited_keys`): a scenario's name, an event set's events table (and its
+  ``member_pattern``), as the other keys of the baseline; a return-period set or a
+  CLIMADA event file, whose files are the hazard itself, must be given again.
+- What a future changes of a hazard is recorded beside the baseline's values
+  (:func:`changed_parameters`: summary.json's futures, futures.xlsx's About sheet): a
+  sea-level rise's rise and its water level at high tide in the DEM's datum.
 - Growth factors (``futures[].population.growth``) are a number (the nation), a
   ``{zone_code: factor}`` mapping or a CSV ``zone_code,growth`` read like every other
   per-zone table (:func:`exposure.cohorts.read_zone_table`); their codes are those of the
@@ -32,10 +39,12 @@ __all__ = [
     "GrowthFactors",
     "check_future_entries",
     "check_growth_codes",
+    "changed_parameters",
     "check_like_baseline",
     "future_exposure",
     "future_population_grid",
     "growth_vector",
+    "inherited_keys",
     "read_growth",
 ]
 
@@ -45,6 +54,63 @@ _KINDS = {
     "scenario": "a scenario (scenario)",
 }
 _METHOD = "a change would mix a change of method with climate change"
+KIND_KEYS = ("events", "return_periods", "scenario")
+"""The keys that make a hazard set's kind: a future gives one of them or inherits it."""
+
+
+def inherited_keys(baseline: dict, override: dict, where: str) -> dict:
+    """The kind key a future hazard takes from its baseline's run-file entry.
+
+    A future that gives an ``intensity`` and none of ``events``, ``return_periods`` or
+    ``scenario`` keeps the baseline's: a scenario its ``scenario`` (the name), an event
+    set its ``events`` table (the same events, frequencies and bands, read against the
+    new grid) and ``member_pattern`` unless the future gives its own. A future that gives
+    a kind key keeps its own (a kind other than the baseline's is refused later,
+    :func:`check_like_baseline`); one that gives no intensity inherits nothing.
+
+    Parameters
+    ----------
+    baseline : dict
+        The baseline hazard's entry of the run file.
+    override : dict
+        The future's entry for it (``futures[].hazards.<id>``).
+    where : str
+        The run-file key of the future's hazard, for messages.
+
+    Returns
+    -------
+    dict
+        The keys to add to the future's entry ({} when none).
+
+    Raises
+    ------
+    ConfigError
+        An intensity alone where the baseline is a return-period set (its maps are the
+        hazard: give ``return_periods``) or a CLIMADA event file (its events hold the
+        intensities: give ``events``).
+    """
+    if "intensity" not in override or any(key in override for key in KIND_KEYS):
+        return {}
+    if "return_periods" in baseline:
+        raise ConfigError(
+            f"{where}.intensity: the baseline is {_KINDS['return_periods']}, one map per "
+            "return period; give the future's maps as return_periods, not an intensity"
+        )
+    if "scenario" in baseline:
+        return {"scenario": baseline["scenario"]}
+    if "events" in baseline:
+        from hazards.climada import is_climada_file
+
+        if is_climada_file(str(baseline["events"])):
+            raise ConfigError(
+                f"{where}.intensity: the baseline's events are a CLIMADA hazard file, which "
+                "holds the intensities; give the future's own file as events, not an intensity"
+            )
+        keys = {"events": baseline["events"]}
+        if "member_pattern" in baseline and "member_pattern" not in override:
+            keys["member_pattern"] = baseline["member_pattern"]
+        return keys
+    return {}
 
 
 def check_future_entries(futures: list, label: str) -> None:
@@ -133,6 +199,74 @@ def check_like_baseline(future, baseline, where: str) -> None:
             f"baseline (baseline: {_years(now)} years; future: {_years(then)} years): the AAD "
             f"integrates over the maps given, so {_METHOD}"
         )
+
+
+SEA_LEVEL_FIELDS = ("dem", "period")
+"""Run-file keys of a sea-level rise recorded as given, beside its rise and water level."""
+
+
+def _sea_level(spec: dict, where: str) -> dict:
+    """A sea-level rise entry's rise, high tide, water level (metres in the DEM's datum:
+    high tide moved to that datum + rise, :func:`hazards.slow_onset.water_level`), datum,
+    DEM and period. The entry was read already: its warnings are not given again."""
+    import warnings
+
+    from hazards.slow_onset import water_level
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        level, sentence = water_level(spec, where)
+    return {
+        "slr_m": float(spec["slr"]),
+        "slr_baseline": spec.get("slr_baseline"),
+        "high_tide_m": float(spec["high_tide"]),
+        "tide_datum": spec.get("tide_datum"),
+        "water_level_m": round(float(level), 6),
+        "datum": spec.get("dem_datum"),
+        **{key: spec.get(key) for key in SEA_LEVEL_FIELDS},
+        "water_level": sentence,
+    }
+
+
+def changed_parameters(baseline: dict, override: dict, merged: dict, where: str) -> dict:
+    """What a future changes of a baseline hazard, beside the baseline's values.
+
+    Parameters
+    ----------
+    baseline : dict
+        The baseline hazard's run-file entry.
+    override : dict
+        The future's entry for it (``futures[].hazards.<id>``).
+    merged : dict
+        The future hazard's entry as read (the baseline's other keys, inherited ones).
+    where : str
+        The run-file key of the future's hazard.
+
+    Returns
+    -------
+    dict
+        ``given`` (the keys the future gives), ``baseline`` and ``future``: for a
+        sea-level rise the rise (``slr_m``, since ``slr_baseline``), ``high_tide_m``,
+        ``water_level_m`` (high tide + rise, in the DEM's ``datum``), ``dem``,
+        ``period`` and the ``water_level`` sentence; for another hazard each key the
+        future gives or inherits (``intensity``, ``scenario``, ``events``,
+        ``return_periods``, ``period`` ...) with its value, files as the run file
+        names them.
+    """
+    given = sorted(override)
+    if baseline.get("type") == "sea_level_rise":
+        return {
+            "given": given,
+            "baseline": _sea_level(baseline, where),
+            "future": _sea_level(merged, where),
+        }
+    keys = [*override, *(k for k in KIND_KEYS if k in merged and k not in override)]
+    keys += ["period"] * ("period" not in keys and ("period" in merged or "period" in baseline))
+    return {
+        "given": given,
+        "baseline": {key: baseline.get(key) for key in keys},
+        "future": {key: merged.get(key) for key in keys},
+    }
 
 
 class GrowthFactors(dict):

@@ -35,20 +35,26 @@ from mecc import engine, tables
 from mecc.config import check_applies
 from mecc.errors import ConfigError, MeccWarning
 from mecc.future_inputs import (
+    changed_parameters,
     check_growth_codes,
     check_like_baseline,
     future_exposure,
     future_population_grid,
     growth_vector,
+    inherited_keys,
     read_growth,
 )
+from mecc.futures_text import FUTURES_COLUMNS, futures_about, write_future_outputs
 from mecc.inputs import overlay_input, period_check
 from mecc.national_rows import nation_unit, whole_grid_row, whole_grid_rows
 
 __all__ = [
+    "FUTURES_COLUMNS",
     "Future",
     "attribution_tables",
     "future_tables",
+    "futures_about",
+    "futures_parameters",
     "futures_summary",
     "read_futures",
     "write_future_outputs",
@@ -81,6 +87,7 @@ class Future:
     period: str | None = None
     year: int | None = None
     kept: list = field(default_factory=list)  # the baseline's exposure on a future grid
+    changes: dict = field(default_factory=dict)  # hazard id: mecc.future_inputs.changed_parameters
 
 
 def read_futures(config, baseline_hazards, baseline_population, zones=None) -> list[Future]:
@@ -133,11 +140,16 @@ def read_futures(config, baseline_hazards, baseline_population, zones=None) -> l
             }
             if "fraction" in by_id[hazard_id] and "fraction" not in override:
                 raise ConfigError(f"{where}.hazards.{hazard_id}.fraction: {_OWN_FRACTION}")
+            if not sea:  # an intensity alone keeps the baseline's scenario or events
+                base |= inherited_keys(by_id[hazard_id], override, f"{where}.hazards.{hazard_id}")
             merged = {**base, **override, "id": f"{hazard_id}@{future_id}"}
             merged = {k: v for k, v in merged.items() if k != "fraction" or v is not None}
             check_applies(merged, f"{where}.hazards.{hazard_id}")  # member_pattern: events
             future.hazards[hazard_id] = read_hazard(
                 merged, config.base_dir, f"{where}.hazards.{hazard_id}", config.country
+            )
+            future.changes[hazard_id] = changed_parameters(
+                by_id[hazard_id], override, merged, f"{where}.hazards.{hazard_id}"
             )
             if hazard_id in baseline_of:
                 check_like_baseline(
@@ -407,7 +419,10 @@ def futures_summary(futures, frames, country) -> dict:
     """National baseline, future, change and its attribution per future and hazard.
 
     A drought hazard has a figure per severity class: its entry is ``{"figure":
-    "drought_classes", "classes": {class: {...}}}``. The figures are the whole grid's:
+    "drought_classes", "classes": {class: {...}}}``. A hazard the future changes has
+    ``parameters``: what the future gives beside the baseline's values
+    (:func:`mecc.future_inputs.changed_parameters`; a sea-level rise's rise in metres and
+    its water level at high tide). The figures are the whole grid's:
     its row with the country's code and a blank level beside a level-0 unit of that code
     whose figures differ, else the row with level 0 (:mod:`mecc.national_rows`).
     """
@@ -438,160 +453,33 @@ def futures_summary(futures, frames, country) -> dict:
                 classes[row.figure.removeprefix("drought_")] = entry
             else:
                 hazards[row.hazard_id] = entry
+        for hazard_id, changes in future.changes.items():  # what the future's hazard is
+            if hazard_id in hazards:
+                hazards[hazard_id]["parameters"] = changes
         out[future.id] = {"label": future.label, "hazards": hazards}
     return out
 
 
-FUTURES_COLUMNS = {
-    "future_id": "Identifier of the future (run file futures[].id).",
-    "future_label": "Its label: pathway and period as the run file gives them.",
-    "hazard_id": "The baseline hazard whose figure is compared.",
-    "figure": "aad: people displaced a year on average; displaced: people displaced by a "
-    "scenario; at_risk_relocation: people at risk of planned relocation (sea-level rise, a "
-    "count, not per year); drought_<class>: people in that drought severity class "
-    "(exposure only).",
-    "zone_code": "Admin unit code (the country code for the national total; __outside__ for "
-    "people on the grid outside every unit).",
-    "zone_name": "Admin unit name.",
-    "level": "Admin level (0 national; blank for __outside__, and for the whole grid's row "
-    "beside a level-0 unit with the country's code whose figures differ from it: people "
-    "outside every unit).",
-    "population_baseline": "People of the unit in the baseline.",
-    "population_future": "People of the unit in the future (grid or growth factors; with a "
-    "grid, the people in displacement sites as in the baseline).",
-    "baseline": "The figure now (central curve).",
-    "future": "The figure in the future: future hazard with future population (central curve).",
-    "change": "future - baseline.",
-    "change_pct": "change / baseline x 100 (empty where the baseline is 0).",
-    "baseline_low": "The baseline figure with the low curve variant (sea-level rise: the "
-    "DEM raised by 1 m).",
-    "baseline_high": "The baseline figure with the high curve variant (sea-level rise: the "
-    "DEM lowered by 1 m).",
-    "future_low": "The future figure with the low curve variant (sea-level rise: the DEM "
-    "raised by 1 m).",
-    "future_high": "The future figure with the high curve variant (sea-level rise: the DEM "
-    "lowered by 1 m).",
-    "change_total": "future - baseline (central curve).",
-    "climate_only": "Future hazard with baseline population, minus the baseline.",
-    "population_only": "Baseline hazard with future population, minus the baseline.",
-    "interaction": "change_total - climate_only - population_only (so the three add up).",
-}
-"""The meaning of every column of futures.csv and attribution.csv."""
-
-
-def futures_about(futures) -> list[tuple[str, str]]:
-    """The About sheet of futures.xlsx: what the tables are, assumptions, each future."""
-    rows = [
-        (
-            "What this is",
-            "For each future and hazard, the change of each admin unit's headline figure "
-            "from the baseline (sheet Futures) and its exact split into climate alone, "
-            "population alone and their interaction (sheet Attribution). " + tables.MODELLED_NOTE,
-        ),
-        (
-            "Slow-onset hazards",
-            "Sea-level rise: people at risk of planned relocation (figure at_risk_relocation, "
-            "a count, not per year), living where the sea would stand at high tide after the "
-            "rise; a future may give its own rise (slr) or DEM. Drought: the people in each "
-            "severity class (one figure per class, drought_<class>; exposure only). Both "
-            "count residents (no seasonal presence) and are sums of people x a per-cell "
-            "share, so growth factors and a future grid apply to them exactly.",
-        ),
-        (
-            "Attribution of change",
-            "climate_only = F(future hazard, baseline population) - F(baseline); "
-            "population_only = F(baseline hazard, future population) - F(baseline); "
-            "interaction = change_total - climate_only - population_only. The three add up "
-            "to the total change exactly.",
-        ),
-        (
-            "Ranges",
-            "baseline_low/_high and future_low/_high are the same figure with the low and "
-            "high curve variants of the hazard (the range of the displacement curve; for "
-            "sea-level rise the DEM raised and lowered by 1 m). They are not a "
-            "climate-model range: give each model or pathway as its own future.",
-        ),
-        (
-            "Method and sources",
-            tables.METHOD_NOTE
-            + " The curves and their published sources, and every input file with its "
-            "SHA-256, are listed in manifest.json and in the About sheet of sendai.xlsx.",
-        ),
-        (
-            "Assumption: stationary vulnerability",
-            "The same displacement curves now and in the future: no change in building "
-            "standards, early warning or household behaviour.",
-        ),
-        (
-            "Assumption: no adaptation",
-            "No new defences or relocation policies unless the future's hazard grids contain them.",
-        ),
-        (
-            "Assumption: population projection",
-            "The projection is the one the run file gives (its source and year belong in "
-            "the future's label and year). Growth factors scale each unit's people "
-            "uniformly (the people in displacement sites included). A future population "
-            "grid replaces the baseline grid (population.path) only: the people in "
-            "displacement sites are added or moved as in the baseline, the population."
-            "scale_to factors (target / the baseline grid's people, per unit) scale it too, "
-            "and seasonal presence applies as in the baseline; so a future grid equal to "
-            "the baseline's changes nothing.",
-        ),
-        (
-            "Periods",
-            "A hazard period far from the population year is warned about; the warning is "
-            "recorded in manifest.json.",
-        ),
-    ]
+def futures_parameters(futures) -> dict:
+    """Per future its label, period, population and, per hazard it changes, the
+    parameters it gives beside the baseline's (:func:`mecc.future_inputs.changed_parameters`:
+    a sea-level rise's rise and water level), for manifest.json."""
+    out = {}
     for future in futures:
-        parts = [future.label]
-        if future.period:
-            parts.append(f"period {future.period}")
-        if future.hazards:
-            parts.append("future hazard sets for " + ", ".join(sorted(future.hazards)))
         if future.population is not None:
-            parts.append(f"population grid {future.population.label}")
-            if future.kept:
-                parts.append("kept from the baseline: " + ", ".join(future.kept))
-        elif future.growth is not None:
-            national = future.growth.get(None)
-            per_zone = len(future.growth) - (None in future.growth)
-            growth = []
-            if national is not None:
-                growth.append(f"national factor {national:g}")
-            if per_zone:
-                growth.append(f"factors for {per_zone} units")
-            parts.append("population growth: " + ", ".join(growth))
+            population = {"grid": future.population.label}
+        elif future.growth is not None:  # the factors themselves: in the run file
+            population = {
+                "growth_national": future.growth.get(None),
+                "growth_units": len(future.growth) - (None in future.growth),
+            }
         else:
-            parts.append("baseline population")
-        if future.year is not None:
-            parts.append(f"population year {future.year}")
-        rows.append((f"Future {future.id}", "; ".join(parts) + "."))
-    return rows
-
-
-def write_future_outputs(folder, futures, frames, country: str) -> None:
-    """Write futures.csv, attribution.csv and futures.xlsx (About, Futures, Attribution,
-    Columns) into ``folder``."""
-    from pathlib import Path
-
-    from mecc.outputs import write_csv
-    from mecc.workbook import write_workbook
-
-    folder = Path(folder)
-    comparison, attribution = frames
-    write_csv(comparison, folder / "futures.csv")
-    write_csv(attribution, folder / "attribution.csv")
-    about = pd.DataFrame(futures_about(futures), columns=["topic", "text"])
-    used = [c for c in FUTURES_COLUMNS if c in comparison.columns or c in attribution.columns]
-    columns = pd.DataFrame([(c, FUTURES_COLUMNS[c]) for c in used], columns=["column", "meaning"])
-    write_workbook(
-        folder / "futures.xlsx",
-        f"Futures and the attribution of change ({country}), modelled estimates",
-        [
-            ("About", about, {"topic": 34, "text": 120}),
-            ("Futures", comparison, None),
-            ("Attribution", attribution, None),
-            ("Columns", columns, {"column": 22, "meaning": 100}),
-        ],
-    )
+            population = "baseline"
+        out[future.id] = {
+            "label": future.label,
+            "period": future.period,
+            "population": population,
+            "population_year": future.year,
+            "hazards": future.changes,
+        }
+    return out

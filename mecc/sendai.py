@@ -198,6 +198,19 @@ def _left_out(builder) -> list:
         )
     if not (meta.get("household_size") or {}).get("given"):
         out.append(("B-3a and B-4a (dwellings)", "no household size given."))
+    droughts = sorted(k for k, v in meta["hazards"].items() if v["type"] == "drought")
+    if droughts:
+        out.append(
+            (
+                "drought (" + ", ".join(droughts) + ")",
+                "no rows in these tables: a drought is exposure, not a loss the Sendai "
+                "B-indicators or the displacement indicators count. The run gives the people "
+                "in cells of each severity class (zones.csv drought_<class>, summary.json "
+                "classes, results.nc exposed_by_class), not people affected, displaced or "
+                "whose homes are damaged or destroyed; drought losses (livelihoods, crops, "
+                "livestock) need a loss model the toolkit does not have.",
+            )
+        )
     return out
 
 
@@ -267,10 +280,12 @@ def sendai_stream(run_dir, version: str | None = None, rows: int = CHUNK_ROWS) -
     a time (:class:`SendaiStream`); reads results.nc (refusing a store the tables cannot
     use) and warns as :func:`sendai_tables` does."""
     import mecc
+    from mecc.drought_store import drought_classes
     from mecc.sendai_rows import RowBuilder
 
     builder = RowBuilder(read_store(run_dir), version or mecc.__version__)
-    about = about_rows(builder.meta, _left_out(builder), builder.version)
+    droughts = drought_classes(builder.s.main)  # their class bounds, for the About sheet
+    about = about_rows(builder.meta, _left_out(builder), builder.version, droughts)
     levels = sorted({lv for lv in builder.levels if lv > 0})
     return SendaiStream(builder, about, builder.country, levels, rows)
 

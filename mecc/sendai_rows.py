@@ -332,7 +332,7 @@ class RowBuilder:
         """Append the rows of hazard ``h`` to :attr:`rows`, yielding after each area."""
         hazard_id = self.hazard_ids[h]
         record = self.meta["hazards"][hazard_id]
-        if record["type"] == "drought":
+        if record["type"] == "drought":  # exposure by class: no rows (About: Not included)
             return
         # the same for every area and measure of this hazard
         columns = {

@@ -8,6 +8,7 @@ series codes, and the displacement classes of UNDRR's DELTA loss database
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from mecc.sendai_areas import MISMATCH_TOLERANCE
@@ -270,7 +271,7 @@ COLUMNS = {
     "high": "Highest value over the range (range_kind)",
     "range_kind": "What low and high span: curve variants; else, for expected annual values "
     "of event sets with ensemble members, the members (with curve variants that differ too, "
-    "the members' range is in notes); or the DEM lowered and raised by 1 m",
+    "the members' range is in notes); or the DEM raised and lowered by 1 m (low and high)",
     "additive": "True where rows of one level add up to the level above and the nation",
     "sdg_series": "UN SDG series code fed by the same figure",
     "notes": "Caveats of the row",
@@ -278,8 +279,34 @@ COLUMNS = {
 """Columns of sendai.csv (and of the data sheets of sendai.xlsx), in order."""
 
 
-def about_rows(meta: dict, left_out: list, version: str) -> list[tuple[str, str]]:
-    """The About sheet: (topic, text) rows."""
+def drought_about(record: dict, stored: dict | None) -> list[str]:
+    """The About sheet's parts of a drought hazard: exposure by severity class, no
+    displacement curve; its classes with their bounds and source where results.nc holds
+    them (``stored``: :func:`mecc.drought_store.drought_classes`), else their names."""
+    unit = record.get("unit") or "-SPEI"
+    parts = [
+        "exposure only: the people in cells of each severity class of the index; no "
+        "displacement curve, so no displacement, B-indicator or custom indicator rows"
+    ]
+    if record.get("scenario"):
+        parts.append(f"scenario {record['scenario']}")
+    if stored and stored.get("classes"):
+        shown = []
+        for name, lower, upper in stored["classes"]:
+            span = f"{lower:g} to {upper:g}" if math.isfinite(upper) else f"{lower:g} and above"
+            shown.append(f"{name} {span}")
+        parts.append(f"classes of {unit} (the deficit): {', '.join(shown)}; {stored['source']}")
+    else:
+        names = ", ".join(record.get("variants") or {}) or "not recorded"
+        parts.append(f"classes {names} of {unit}")
+    return parts
+
+
+def about_rows(
+    meta: dict, left_out: list, version: str, droughts: dict | None = None
+) -> list[tuple[str, str]]:
+    """The About sheet: (topic, text) rows; ``droughts``: the class bounds of each drought
+    hazard (:func:`mecc.drought_store.drought_classes`; None: their names only)."""
     official = meta.get("official") or {}
     population = meta.get("population") or {}
     households = meta.get("household_size") or {}
@@ -433,6 +460,10 @@ def about_rows(meta: dict, left_out: list, version: str) -> list[tuple[str, str]
         parts = [f"{record['title']} ({record['type']}, HIP {record['hip_code']})"]
         if record.get("period"):
             parts.append(f"period {record['period']}")
+        if record["type"] == "drought":  # classes, not a displacement curve
+            parts += drought_about(record, (droughts or {}).get(hazard_id))
+            rows.append((f"Hazard {hazard_id}", "; ".join(parts)))
+            continue
         if curve:
             parts.append(f"displacement curve {curve['name']}: {curve.get('source', '')}")
         if damage:

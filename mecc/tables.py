@@ -497,13 +497,16 @@ def results_dataset(
     ``band`` (numbered from 1 in the order of bands.csv, as its ``band`` of a set numbered
     1..n; padded with NaN to the longest hazard set; ``band_label`` holds bands.csv's own
     ``band``), ``variant`` (central, low, high;
-    NaN where a hazard has no such variant) and ``pmd_return_period``. A unit that
+    NaN where a hazard has no such variant) and ``pmd_return_period``; with a drought,
+    ``drought_class`` (its people per severity class, ``exposed_by_class``:
+    :mod:`mecc.drought_store`). A unit that
     received no cell (``cells`` 0) has NaN figures (not known, :func:`units_without_cells`);
     its ``population`` is the grid's 0 people, beside its 0 cells.
     """
     import xarray as xr
 
     from hazards.curves import VARIANT_ORDER
+    from mecc.drought_store import drought_class_variables
 
     n_zone, n_haz = len(zone_table), len(hazards)
     n_band = max(len(h.bands) for h in hazards)
@@ -578,6 +581,9 @@ def results_dataset(
         data[name] = (("zone", "hazard", "variant"), values, per_year)
     for name, values in members.items():
         data[name] = (("zone", "hazard"), values, per_year)
+    drought_coords, drought_data = drought_class_variables(hazards, tables, n_zone, unknown)
+    coords |= drought_coords  # a drought's people per severity class (none: no variables)
+    data |= drought_data
     dataset = xr.Dataset({k: xr.Variable(*v) for k, v in data.items()}, coords=coords)
     dataset.attrs.update(attrs)
     dataset.attrs["level_note"] = "level -1 marks the __outside__ bucket"
