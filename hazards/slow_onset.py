@@ -41,6 +41,7 @@ from mecc.raster_file import RasterFile
 __all__ = [
     "ArraySource",
     "DROUGHT_CLASSES",
+    "RELOCATION_SOURCE",
     "check_drought_classes",
     "drought_curves",
     "read_sea_level_rise",
@@ -49,6 +50,11 @@ __all__ = [
 
 DEM_OFFSET_M = 1.0
 """How far the DEM is lowered and raised for the range of the relocation figure."""
+
+RELOCATION_SOURCE = "Poulter & Halpin (2008), Int. J. Geogr. Inf. Sci. 22:167-182"
+"""The source of the relocation rule (the curve's ``source``): a cell is flooded only when
+connected to the sea, no bathtub over closed depressions (Poulter and Halpin 2008, "Raster
+modelling of coastal flooding from sea-level rise"), as ``mecc hazard flood`` cites it."""
 
 DROUGHT_CLASSES = {"bounds": [1.0, 1.5, 2.0], "names": ["moderate", "severe", "extreme"]}
 CLASS_KEYS = ("bounds", "names")
@@ -220,8 +226,8 @@ def read_sea_level_rise(spec: dict, base_dir, where: str):
     )
     source = ArraySource(grid, np.stack(depths), f"{where} inundation")
     relocation = Curve(
-        "permanent inundation", (0.0, 0.0), (0.0, 1.0), unit="m", source="any depth > 0"
-    )
+        "permanent inundation", (0.0, 0.0), (0.0, 1.0), unit="m", source=RELOCATION_SOURCE
+    )  # any depth > 0: everyone in a cell the connected sea covers
     return HazardSet(
         id=spec["id"],
         hazard_type=hazard_type,

@@ -31,6 +31,8 @@ __all__ = [
     "palette",
     "palette_png",
     "read_run",
+    "read_run_file",
+    "results_drought_classes",
     "read_table",
     "simplified_geojson",
     "warp_to_mercator",
@@ -285,6 +287,56 @@ def find_base_dir(run: RunData, inputs_dir=None) -> Path | None:
         if file.is_file() and _sha256(file) == record.get("sha256"):
             return Path(candidate)
     return None
+
+
+def read_run_file(run, base) -> dict:
+    """The run file as a mapping, when found in ``base`` (:func:`find_base_dir`, which
+    checks its SHA-256), else {}."""
+    record = next((r for r in run.manifest.get("inputs", []) if r.get("role") == "run file"), {})
+    if base is None or not record.get("path"):
+        return {}
+    import yaml
+
+    path = Path(record["path"])
+    try:
+        table = yaml.safe_load(
+            (path if path.is_absolute() else Path(base) / path).read_text("utf-8")
+        )
+    except (OSError, ValueError, yaml.YAMLError):
+        return {}
+    return table if isinstance(table, dict) else {}
+
+
+def results_drought_classes(run, hazard_id) -> dict | None:
+    """A drought's classes as results.nc records them (``drought_class_lower`` and
+    ``drought_class_source``): ``names``, ``bounds`` and ``source`` (``"default"``: the
+    McKee, Doesken and Kleist classes, else ``"run file"``); None without them."""
+    path = run.run_dir / "results.nc"
+    if not path.is_file():
+        return None
+    import netCDF4
+
+    try:
+        with netCDF4.Dataset(path) as data:
+            h = [str(v) for v in data["hazard"][:]].index(hazard_id)
+            names = [str(v) for v in data["drought_class"][:]]
+            lows = np.ma.filled(data["drought_class_lower"][h], np.nan).astype("float64")
+            source = str(data["drought_class_source"][h])
+    except (OSError, IndexError, KeyError, ValueError):  # an older run: not recorded
+        return None
+    keep = [k for k, low in enumerate(lows) if np.isfinite(low)]
+    if not source or not keep:
+        return None
+    default = "default" if source.startswith("McKee") else "run file"
+    bounds = [float(lows[k]) for k in keep]
+    return {"names": [names[k] for k in keep], "bounds": bounds, "source": default}
+
+
+def run_entry(entries, entry_id):
+    """The entry whose ``id`` is ``entry_id`` in a list of the run file (hazards,
+    futures), else None."""
+    found = [e for e in entries or [] if isinstance(e, dict) and e.get("id") == entry_id]
+    return found[0] if found else None
 
 
 def _checked(base: Path, relative: str, run: RunData) -> Path | None:

@@ -110,6 +110,28 @@ class Payload:
 
 
 HELPERS_JS = """
+// the scale bar in metres and kilometres only (Leaflet's own adds feet and miles); set
+// here, before the map script makes the control
+L.Control.Scale.mergeOptions({imperial: false});
+function meccControlTexts(map, texts) {
+  // Leaflet's own controls in the map's language: titles and screen-reader names
+  var box = map.getContainer();
+  [['.leaflet-control-zoom-in', texts.zoomIn], ['.leaflet-control-zoom-out', texts.zoomOut],
+   ['.leaflet-control-layers-toggle', texts.layers]].forEach(function (pair) {
+    box.querySelectorAll(pair[0]).forEach(function (el) {
+      el.title = pair[1];
+      el.setAttribute('aria-label', pair[1]);
+    });
+  });
+  map.on('popupopen', function (e) {  // a popup's close button exists once it opens
+    var el = e.popup.getElement();
+    var close = el && el.querySelector('.leaflet-popup-close-button');
+    if (close) {
+      close.title = texts.closePopup;
+      close.setAttribute('aria-label', texts.closePopup);
+    }
+  });
+}
 function meccChoropleth(data, spec) {
   var layer = L.geoJson(data.zones, {
     style: function (f) {
@@ -405,6 +427,11 @@ class MapSetup(MacroElement):
     from ``matchMedia('print')``: the page's own) and fits ``bounds``, the view the map
     opens on, between the title and the legend; the About panel prints expanded below
     the map (``mecc-map.css``); the screen view comes back after printing.
+
+    ``controls``: the titles and screen-reader names of Leaflet's own controls in the
+    map's language (``zoomIn``, ``zoomOut``, ``layers``: the layer control's button, and
+    ``closePopup``: every popup's close button); the scale bar is metric only
+    (:data:`HELPERS_JS`).
     """
 
     _template = Template(
@@ -416,6 +443,7 @@ class MapSetup(MacroElement):
           meccControl(map, "mecc-title", "topleft");
           map.attributionControl.setPrefix({{ this.prefix }});
           map.attributionControl.addAttribution({{ this.attribution }});
+          meccControlTexts(map, {{ this.controls }});
           var control = {{ this.control.get_name() }}.getContainer();
           control.setAttribute('role', 'region');
           control.setAttribute('aria-label', {{ this.layers_label }});
@@ -427,7 +455,9 @@ class MapSetup(MacroElement):
         """
     )
 
-    def __init__(self, markup, *, control, prefix, attribution, layers_label, map_label, bounds):
+    def __init__(
+        self, markup, *, control, prefix, attribution, layers_label, map_label, bounds, controls
+    ):
         super().__init__()
         self._name = "MeccSetup"
         self.markup = markup
@@ -437,3 +467,4 @@ class MapSetup(MacroElement):
         self.layers_label = js_json(layers_label)
         self.map_label = js_json(map_label)
         self.bounds = js_json(bounds)
+        self.controls = js_json(controls)

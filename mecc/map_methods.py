@@ -9,6 +9,8 @@ The sources of the built-in curves are shown in the page's language (:func:`curv
 ``mecc/locales/curves.yaml``), on maps and district profiles alike, and so are the
 methods a ``mecc hazard`` generator cites for its grids (:func:`generator_text`,
 ``mecc/locales/generators.yaml``): the same templates around citations kept as written.
+Slow-onset hazards have no displacement curve: the About panel gives a drought's classes
+and a sea-level rise's relocation rule and water levels instead (:func:`slow_onset_lines`).
 """
 
 from __future__ import annotations
@@ -19,19 +21,37 @@ import re
 from pathlib import Path
 
 from mecc.errors import ConfigError, DataError
+from mecc.map_data import read_run_file, results_drought_classes, run_entry
 
 __all__ = [
+    "DROUGHT_CLASSES_SOURCE",
     "curve_name",
     "curve_text",
+    "future_layer_label",
     "generator_text",
     "method_records",
     "range_kinds",
     "range_words",
+    "slow_onset_lines",
+    "title_key",
 ]
 
 CURVE_LOCALE_FILE = Path(__file__).resolve().parent / "locales" / "curves.yaml"
 GENERATOR_LOCALE_FILE = Path(__file__).resolve().parent / "locales" / "generators.yaml"
 _PLACE = re.compile(r"\{(\w+)\}")
+DROUGHT_CLASSES_SOURCE = (
+    "McKee, Doesken and Kleist (1993), The relationship of drought frequency and duration "
+    "to time scales, 8th Conference on Applied Climatology, AMS, 179-184"
+)
+"""The source of the built-in drought classes (:data:`hazards.slow_onset.DROUGHT_CLASSES`)."""
+OLD_RELOCATION_SOURCE = "any depth > 0"
+"""What runs before the citation recorded as the relocation rule's source (a description)."""
+_WATER_LEVEL = re.compile(
+    r"water level (?P<level>\S+) m in (?P<datum>.+?): high tide (?P<tide>\S+) m in "
+    r"(?P<tide_datum>.+?) \(offset (?P<offset>\S+) m to .+?\) \+ sea-level rise "
+    r"(?P<rise>\S+) m since (?P<baseline>.+?) \(a change of level"
+)
+"""The water-level sentence of a sea-level rise (:func:`hazards.slow_onset.water_level`)."""
 
 
 def method_records(run, base) -> dict:
@@ -55,7 +75,9 @@ def method_records(run, base) -> dict:
         ``mecc hazard`` generated its ``file`` and the ``generated`` citations
         (manifest.json ``generated``, and the grid's own tags when it is still where the
         run found it with the recorded SHA-256); ``shakemap``: which USGS ShakeMap a
-        hazard read (manifest.json). ``population`` and ``official``: file,
+        hazard read (manifest.json); a drought's ``drought_classes``
+        (:func:`drought_classes`) and a sea-level rise's ``water_levels``
+        (:func:`water_levels`). ``population`` and ``official``: file,
         year, source and attribution (manifest.json).
 
     Raises
@@ -64,7 +86,7 @@ def method_records(run, base) -> dict:
         results.nc's Sendai metadata is not JSON.
     """
     metadata = _sendai_metadata(run)
-    hazards = {}
+    hazards, run_file = {}, None
     for hazard_id in run.hazard_ids:
         recorded = metadata.get(hazard_id) or {}
         params = run.hazard_parameters(hazard_id)
@@ -87,6 +109,13 @@ def method_records(run, base) -> dict:
             from mecc.map_mobility import generator_citations
 
             record.update(generator_citations(run, base, hazard_id, params["generated"]))
+        summary = run.summary.get("hazards", {}).get(hazard_id) or {}
+        if summary.get("type") == "drought":
+            run_file = read_run_file(run, base) if run_file is None else run_file
+            record["drought_classes"] = drought_classes(run, hazard_id, summary, run_file)
+        elif summary.get("kind") == "relocation":
+            run_file = read_run_file(run, base) if run_file is None else run_file
+            record["water_levels"] = water_levels(run, hazard_id, summary, run_file)
         hazards[hazard_id] = record
     parameters = run.manifest.get("parameters", {})
     population = dict(parameters.get("population") or {})
@@ -96,6 +125,81 @@ def method_records(run, base) -> dict:
     )
     official = (parameters.get("exposure") or {}).get("official") or None
     return {"hazards": hazards, "population": population, "official": official}
+
+
+def drought_classes(run, hazard_id, summary, run_file) -> dict:
+    """A drought's classes: ``names``, ``bounds`` (None when not known) and ``source``
+    (``"default"``: :data:`hazards.slow_onset.DROUGHT_CLASSES`, ``"run file"`` or None),
+    as results.nc records them (:func:`mecc.map_data.results_drought_classes`), else
+    from the run file's entry (``run_file``: :func:`mecc.map_data.read_run_file`), else
+    the built-in classes when the run's class names and first class (manifest.json
+    ``curve``) are theirs."""
+    from hazards.slow_onset import DROUGHT_CLASSES
+
+    recorded = results_drought_classes(run, hazard_id)
+    if recorded is not None:
+        return recorded
+    names = [str(n) for n in summary.get("classes") or {}]
+    params = run.hazard_parameters(hazard_id)
+    entry = run_entry(run_file.get("hazards"), hazard_id)
+    given = (entry.get("classes") or DROUGHT_CLASSES) if entry is not None else None
+    first = list((params.get("curve") or {}).get("intensity") or [])[1:3]
+    default = [float(b) for b in DROUGHT_CLASSES["bounds"]]
+    if given is None and names == DROUGHT_CLASSES["names"] and first == default[:2]:
+        given = DROUGHT_CLASSES
+    if given is None:
+        return {"names": names, "bounds": None, "source": None}
+    bounds = [float(b) for b in given.get("bounds") or []]
+    is_default = bounds == default and list(given.get("names") or []) == DROUGHT_CLASSES["names"]
+    names = [str(n) for n in given.get("names") or names]
+    return {"names": names, "bounds": bounds, "source": "default" if is_default else "run file"}
+
+
+def _water_level(text) -> dict | None:
+    """The parts of a water-level sentence (:data:`_WATER_LEVEL`), numbers as floats."""
+    found = _WATER_LEVEL.match(" ".join(str(text or "").split()))
+    if found is None:
+        return None
+    parts = found.groupdict()
+    try:
+        for key in ("level", "tide", "offset", "rise"):
+            parts[key] = float(parts[key])
+    except ValueError:
+        return None
+    return parts
+
+
+def water_levels(run, hazard_id, summary, run_file) -> dict:
+    """A sea-level rise's ``baseline`` water level (:func:`_water_level` of summary.json
+    ``water_level``, else of manifest.json ``conversion``), its ``text`` and ``period``,
+    and ``futures``: each future's (summary.json ``parameters.future``, else its ``slr``
+    in the run file, the baseline's when it gives none, on the baseline's tide and datums;
+    left out when not known), with its ``future`` label and ``period``."""
+    params = run.hazard_parameters(hazard_id)
+    text = summary.get("water_level") or params.get("conversion") or ""
+    baseline = _water_level(text)
+    period = summary.get("period") or params.get("period")
+    futures = []
+    given = run.summary.get("futures")
+    for future_id, future in (given if isinstance(given, dict) else {}).items():
+        entry = (future.get("hazards") or {}).get(hazard_id)
+        if not isinstance(entry, dict):
+            continue
+        recorded = (entry.get("parameters") or {}).get("future") or {}
+        level, when = _water_level(recorded.get("water_level")), recorded.get("period")
+        spec = run_entry(run_file.get("futures"), future_id)
+        spec = (spec or {}).get("hazards", {}).get(hazard_id) if spec else None
+        if level is None and baseline is not None and (spec is not None or run_file):
+            spec = spec if isinstance(spec, dict) else {}
+            rise = spec.get("slr", baseline["rise"])
+            if isinstance(rise, bool) or not isinstance(rise, int | float):
+                continue
+            level = {**baseline, "rise": float(rise)}
+            level["level"] = baseline["level"] - baseline["rise"] + float(rise)
+            when = spec.get("period")
+        if level is not None:
+            futures.append({**level, "future": future.get("label") or future_id, "period": when})
+    return {"baseline": baseline, "text": text, "period": period, "futures": futures}
 
 
 def _sendai_metadata(run) -> dict:
@@ -343,3 +447,147 @@ def _curve_locale() -> dict:
             raise ConfigError(f"{where}: suffixes.{suffix}: one text per language with {{name}}")
         suffixes[str(suffix)] = {lang: str(text) for lang, text in entry.items()}
     return {"sources": sources, "names": names, "shapes": shapes, "suffixes": suffixes}
+
+
+# --- slow-onset hazards: what the map says instead of a displacement curve ------------
+
+
+def figure_kinds(summary: dict) -> set:
+    """What a run's figures are: ``displaced`` (a displacement curve), ``relocation``
+    (sea-level rise: people at risk of planned relocation), ``drought`` (exposure)."""
+    kinds = set()
+    for h in (summary.get("hazards") or {}).values():
+        relocation = "relocation" if h.get("kind") == "relocation" else "displaced"
+        kinds.add("drought" if h.get("type") == "drought" else relocation)
+    return kinds
+
+
+def title_key(summary: dict) -> str:
+    """The label of the map's default title: ``title`` ("people likely to be displaced")
+    for a run with displacement (or none), else what its slow-onset hazards give:
+    ``title_relocation``, ``title_drought`` or ``title_relocation_drought``."""
+    kinds = figure_kinds(summary)
+    if "displaced" in kinds or not kinds:
+        return "title"
+    return "title_" + "_".join(k for k in ("relocation", "drought") if k in kinds)
+
+
+def drought_class_name(words: dict, name) -> str:
+    """A drought severity class in the map's language (``drought_class_<name>``), a class
+    of the run file's own as written (plain text)."""
+    return words.get(f"drought_class_{name}", str(name))
+
+
+def drought_columns(summary: dict, columns) -> list[tuple[str, str]]:
+    """``(class, zones.csv column)`` of a drought's severity classes, in summary.json's
+    order (``classes``), else the ``drought_<class>`` columns among ``columns``."""
+    names = [str(n) for n in summary.get("classes") or {}]
+    names = names or [str(c)[len("drought_") :] for c in columns if str(c).startswith("drought_")]
+    return [(name, f"drought_{name}") for name in names]
+
+
+def figure_phrase(words: dict, figure) -> str:
+    """A figure inside a phrase (plain text): ``figure_<figure>``; a drought class's
+    (``drought_<class>``) ``figure_drought_class``; else the figure's id."""
+    figure = str(figure)
+    if f"figure_{figure}" in words:
+        return words[f"figure_{figure}"]
+    if figure.startswith("drought_"):
+        severity = drought_class_name(words, figure[len("drought_") :])
+        return words["figure_drought_class"].format(severity=severity)
+    return figure
+
+
+def future_layer_label(words: dict, figure: str, future: str) -> str:
+    """The name of the layer of a figure's change under a future (plain text).
+
+    ``layer_future_<figure>`` of the language when it has one (each language words the
+    whole phrase: "Évolution du nombre de personnes déplacées"), else ``layer_future``
+    with the figure's phrase (``figure_<figure>``, or the figure's id); a drought class's
+    (``drought_<class>``) ``layer_future_drought_class``.
+    """
+    own = words.get(f"layer_future_{figure}")
+    if own is not None:
+        return own.format(future=future)
+    if str(figure).startswith("drought_") and f"figure_{figure}" not in words:
+        severity = drought_class_name(words, str(figure)[len("drought_") :])
+        return words["layer_future_drought_class"].format(severity=severity, future=future)
+    return words["layer_future"].format(figure=figure_phrase(words, figure), future=future)
+
+
+def _metres(words: dict, value) -> str:
+    """A number as given (``1.5``, ``0.25``), with the language's decimal mark."""
+    return f"{float(value):g}".replace(".", words["decimal"])
+
+
+def slow_onset_lines(text, summary: dict, record: dict, cite) -> list[str] | None:
+    """The About panel's lines (escaped HTML) on a hazard with no displacement curve,
+    None for others: a drought's classes and bounds, cited when built in (McKee, Doesken
+    and Kleist 1993); a sea-level rise's relocation rule, cited (a recorded description,
+    ``any depth > 0``, as :data:`hazards.slow_onset.RELOCATION_SOURCE`), and the water
+    level of the baseline and of each future. ``text``: :class:`mecc.map_text.Text`;
+    ``cite``: numbers the sources among the references."""
+    from mecc.map_text import esc
+
+    words = text.words
+    if summary.get("type") == "drought":
+        given = record.get("drought_classes") or {}
+        names = given.get("names") or list(summary.get("classes") or {})
+        bounds = given.get("bounds")
+        unit = esc(str(summary.get("unit") or "-SPEI"))
+        if not bounds:
+            shown = ", ".join(esc(drought_class_name(words, n)) for n in names)
+            return [text.filled("method_drought_classes_unknown", unit=unit, classes=shown)]
+        parts = []
+        for k, (name, bound) in enumerate(zip(names, bounds, strict=False)):
+            severity, a = drought_class_name(words, name), _metres(words, bound)
+            if k + 1 < len(bounds):
+                b = _metres(words, bounds[k + 1])
+                parts.append(text.w("drought_class_between", severity=severity, a=a, b=b))
+            else:
+                parts.append(text.w("drought_class_from", severity=severity, a=a))
+        listed = (" ; " if text.lang == "fr" else "; ").join(parts)
+        line = text.filled("method_drought_classes", unit=unit, classes=listed)
+        if given.get("source") == "default":
+            return [line + cite([DROUGHT_CLASSES_SOURCE])]
+        return [f"{line} {text.w('drought_classes_run_file')}"]
+    if summary.get("type") != "sea_level_rise" and summary.get("kind") != "relocation":
+        return None
+    from hazards.slow_onset import RELOCATION_SOURCE
+
+    central = record.get("curve") or {}
+    source = " ".join(str(central.get("source") or "").split())
+    if source in ("", OLD_RELOCATION_SOURCE, str(central.get("name"))):
+        source = RELOCATION_SOURCE
+    lines = [text.w("method_relocation") + cite([source])]
+    levels = record.get("water_levels") or {}
+    if levels.get("baseline"):
+        lines.append(_level_line(text, "method_water_level", levels["baseline"], levels))
+    elif levels.get("text"):
+        lines.append(text.w("method_water_level_text", text=levels["text"]))
+    for future in levels.get("futures") or []:
+        lines.append(_level_line(text, "method_water_level_future", future, future))
+    return lines
+
+
+def _level_line(text, key, level: dict, where: dict) -> str:
+    """A water-level line (``key``): the level, the high tide and the rise (escaped)."""
+    from mecc.map_text import esc
+
+    words, offset = text.words, ""
+    if level["tide_datum"] != level["datum"]:
+        shift = f"{level['offset']:+g}".replace(".", words["decimal"])
+        offset = text.w("method_tide_offset", offset=shift, datum=level["datum"])
+    period = text.w("method_period", period=where["period"]) if where.get("period") else ""
+    return text.filled(
+        key,
+        level=esc(_metres(words, round(level["level"], 3))),
+        datum=esc(level["datum"]),
+        tide=esc(_metres(words, level["tide"])),
+        tide_datum=esc(level["tide_datum"]),
+        offset=offset,
+        rise=esc(_metres(words, level["rise"])),
+        baseline=esc(level["baseline"]),
+        period=period,
+        future=esc(text.retag(level.get("future", ""), "fictional_data_tag")),
+    )

@@ -411,8 +411,9 @@ def _number(*values) -> bool:
 
 
 def _epicentre(m, text, hazard_id, lat, lon, magnitude, depth, popup=None) -> None:
-    """A star at an earthquake's epicentre, its magnitude and depth in the tooltip and
-    ``popup`` (escaped text) when given."""
+    """A star at an earthquake's epicentre, its magnitude and depth in the tooltip (in the
+    map's number format: "5,8" in French and Spanish) and ``popup`` (escaped text) when
+    given."""
     import folium
 
     group = folium.FeatureGroup(name=f"{text.w('layer_epicentre')} · {esc(hazard_id)}", show=False)
@@ -427,23 +428,34 @@ def _epicentre(m, text, hazard_id, lat, lon, magnitude, depth, popup=None) -> No
         ),
         tooltip=text.w(
             "epicentre_tip",
-            magnitude="" if magnitude is None else str(magnitude),
-            depth="" if depth is None else str(depth),
+            magnitude=_shown(text, magnitude),
+            depth=_shown(text, depth),
         ),
         popup=folium.Popup(body, max_width=360) if popup else None,
     ).add_to(group)
     group.add_to(m)
 
 
+def _shown(text, value) -> str:
+    """A number in the map's format (:class:`mecc.map_data.Numbers`), any other value as
+    written, None as nothing (plain text: the caller escapes)."""
+    if value is None:
+        return ""
+    return text.number(value) if _number(value) else str(value)
+
+
 def shakemap_line(text, record) -> str | None:
     """The line naming the USGS ShakeMap a hazard read (manifest.json ``shakemap``:
     event, version, process time, map status, event type and magnitude, and the USGS
-    attribution) in the map's language (``shakemap_line`` of ``mecc/locales/maps.yaml``),
-    HTML-escaped; None for other inputs."""
+    attribution) in the map's language (``shakemap_line`` of ``mecc/locales/maps.yaml``,
+    the magnitude in its number format: "M7,8" in French), HTML-escaped; None for other
+    inputs."""
     from mecc.manifest import shakemap_text
 
     if not isinstance(record, dict):
         return None
+    if _number(record.get("magnitude")):
+        record = {**record, "magnitude": text.number(record["magnitude"])}
     template = text.words.get("shakemap_line")
     return esc(shakemap_text(record, template) if template else shakemap_text(record))
 

@@ -26,10 +26,16 @@ from mecc.map_data import NODATA_FILL, ZERO_COLOUR, Numbers
 from mecc.map_methods import (
     curve_name,
     curve_text,
+    drought_class_name,
+    drought_columns,
+    figure_kinds,
+    figure_phrase,
+    future_layer_label,
     generator_text,
     method_records,
     range_kinds,
     range_words,
+    slow_onset_lines,
 )
 from mecc.map_sendai import B1_PARTS, _sendai_table, sendai_b1, sendai_b1_parts  # noqa: F401
 from mecc.risk import STANDARD_RETURN_PERIODS
@@ -130,19 +136,6 @@ def per_100k_denominator(rows) -> tuple[np.ndarray, str]:
     return np.where(given, official, grid), source
 
 
-def future_layer_label(words: dict, figure: str, future: str) -> str:
-    """The name of the layer of a figure's change under a future (plain text).
-
-    ``layer_future_<figure>`` of the language when it has one (each language words the
-    whole phrase: "Évolution du nombre de personnes déplacées"), else ``layer_future``
-    with the figure's phrase (``figure_<figure>``, or the figure's id).
-    """
-    own = words.get(f"layer_future_{figure}")
-    if own is not None:
-        return own.format(future=future)
-    return words["layer_future"].format(figure=words.get(f"figure_{figure}", figure), future=future)
-
-
 class Text:
     """Labels of one language, filled in and escaped, and its number format."""
 
@@ -204,6 +197,7 @@ class Text:
     ) -> list[str]:
         """The popup of every zone for one hazard (``rows``: zones.csv, map order).
 
+        A drought's popup gives its people in each severity class (exposed, not displaced).
         ``b1`` is Sendai B-1 per zone (:func:`sendai_b1`); ``b1_parts`` the components
         each zone's B-1 adds up (:func:`sendai_b1_parts`): a B-1 without B-3 and B-4 (no
         damage curve) or without B-5 says so in its row's label.
@@ -251,6 +245,13 @@ class Text:
                 cells.append((self.w(headline), text))  # the figure as a row label
             else:
                 headline_value = None
+            if summary.get("type") == "drought":  # people per class: exposed, not displaced
+                for n, column in drought_columns(summary, row.index):
+                    label = self.w(
+                        "layer_drought_class", severity=drought_class_name(self.words, n)
+                    )
+                    cells.append((label, _value(column, self.num(row.get(column)))))
+                extra = f'<tr><td colspan="2">{self.w("drought_popup_note")}</td></tr>'
             if headline_value is not None:
                 official = row.get("population_official")
                 source = "official" if finite(official) and official > 0 else "grid"
@@ -280,19 +281,21 @@ class Text:
         reason = self.words.get(reason, reason)
         return self.w(f"{plain}_only", parts=" + ".join(parts), reason=reason)
 
-    def future_popups(self, rows, names, hazard_id, summary, label) -> list[str]:
+    def future_popups(self, rows, names, hazard_id, summary, label, parts=None) -> list[str]:
         """The popup of every zone for one future of one hazard (futures.csv rows).
 
         The baseline and the future with their range (``baseline_low`` ... ``future_high``:
         the low and the high variants), and the change with the change under each variant
         (``future_low - baseline_low`` to ``future_high - baseline_high``, as the training
-        handouts compute it), each range named from the hazard's summary.
+        handouts compute it), each range named from the hazard's summary; with ``parts``
+        (attribution.csv rows, map order) the change's parts, which add up to it: climate
+        alone, population alone and their interaction.
         """
         out, hazard = [], self.hazard_text(hazard_id, summary)
         kinds = range_kinds(summary)
         variants, change = (range_words(self.words, kinds, k) for k in ("variants", "change"))
-        for (code, row), name in zip(rows.iterrows(), names, strict=True):
-            figure = self.w(f"figure_{row.get('figure') or 'aad'}")
+        for k, ((code, row), name) in enumerate(zip(rows.iterrows(), names, strict=True)):
+            figure = esc(figure_phrase(self.words, row.get("figure") or "aad"))
             # blank population: a unit without a cell (a table without the column: known)
             if code != "__outside__" and not finite(row.get("population_baseline", 0.0)):
                 cells = [(self.w("zone_code"), esc(str(code))), (self.w("hazard"), hazard)]
@@ -314,6 +317,11 @@ class Text:
                 (
                     self.w("change"),
                     self._central(_value("change", self.num(row.get("change"))), spread),
+                ),
+                *(
+                    (self.w(f"part_{part}"), _value(part, self.num(parts[part].iloc[k])))
+                    for part in ("climate_only", "population_only", "interaction")
+                    if parts is not None and part in parts and finite(parts[part].iloc[k])
                 ),
                 (self.w("change_pct"), self.num(row.get("change_pct"))),
                 (self.w("population_baseline"), self.num(row.get("population_baseline"))),
@@ -360,7 +368,11 @@ class Text:
         sources = "".join(f"<li>{self.role(r)}</li>" for r in run.manifest.get("inputs", []))
         methods, references = self.methods(run, cited or {})
         kinds = {h.get("kind") for h in run.summary.get("hazards", {}).values()}
-        notes = list(notes)
+        figures = figure_kinds(run.summary)  # no displacement: no displacement curves
+        about = (
+            "modelled_text" if "displaced" in figures or not figures else "modelled_text_slow_onset"
+        )
+        notes = list(notes) + [w(f"note_{k}") for k in ("relocation", "drought") if k in figures]
         if "return_periods" in kinds:
             notes.append(w("pmd_maps_note"))
         if "events" in kinds:
@@ -372,7 +384,7 @@ class Text:
             f"<h1>{esc(title)}</h1>"
             f'<p><span class="mecc-badge">{w("modelled_notice")}</span> '
             f'<span class="mecc-meta">{w("run_date", date=run.date)} · {country}</span></p>'
-            f"<details><summary>{w('about')}</summary><p>{w('modelled_text')}</p>"
+            f"<details><summary>{w('about')}</summary><p>{w(about)}</p>"
             f"<h2>{w('sources')}</h2><ul>{sources}</ul>"
             f"<h2>{w('methods')}</h2><ul>{methods}</ul>"
             f"<h2>{w('references')}</h2><ul>{references}</ul>"
@@ -384,8 +396,9 @@ class Text:
     def methods(self, run, cited: dict) -> tuple[str, str]:
         """The items of the About panel's methods and of its numbered references.
 
-        Per hazard: its displacement curve (name, evidence grade, source; a combined
-        hazard: every component's curve and the combine rule, the lowest grade of its
+        Per hazard: its displacement curve (name, evidence grade, source; a drought's
+        classes, a sea-level rise's relocation rule and water levels instead:
+        :func:`slow_onset_lines`; a combined hazard: every component's curve and the combine rule, the lowest grade of its
         components, then each component's curve with its grade and source), the curve
         variants behind the range, the damage states and fatality model, and the
         citations of a hazard grid mecc generated or the USGS ShakeMap read; then the
@@ -421,7 +434,10 @@ class Text:
             lines = [f"<strong>{self.hazard_text(hazard_id, summary)}</strong>"]
             central = record.get("curve") or {}
             parts = central.get("components") or []
-            if parts:  # combined: the rule and lowest grade, then each component's own
+            slow = slow_onset_lines(self, summary, record, cite)  # no displacement curve
+            if slow is not None:
+                lines += slow
+            elif parts:  # combined: the rule and lowest grade, then each component's own
                 name = self.combined_name([c["name"] for c in parts], central)
                 lines.append(self.filled("method_curve", name=name, grade=grade_of(central)))
                 lines += [curve("method_curve", c) for c in parts]

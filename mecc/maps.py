@@ -8,16 +8,20 @@ Folium:
 - a light basemap of the admin boundaries (no tile server);
 - base layers (one at a time), at the finest admin level: per hazard, average annual
   displacement (people displaced for a scenario, people at risk for planned relocation),
-  probable maximum displacement and displaced per 100,000 residents; per future, the
-  change of the headline figure; each with tooltips and popups;
-- overlays: hazard intensity per band and displaced people per grid cell (raster images,
-  no data transparent, warped to Web Mercator at the map's scale);
+  probable maximum displacement and displaced per 100,000 residents, or a drought's
+  people exposed per severity class; per future, the change of the headline figure (a
+  drought's per class) and its parts (climate alone, population alone, interaction);
+  each with tooltips and popups;
+- overlays: hazard intensity per band and displaced people (people at risk of planned
+  relocation) per grid cell (raster images, no data transparent, warped to Web Mercator
+  at the map's scale);
 - a legend per layer, a title box with the run's date, sources and the "modelled estimate"
   notice; its About panel cites, per hazard, the curve behind the figures (and the
   variants behind the range) with its evidence grade and source, the method of a hazard
   grid ``mecc hazard`` generated, and the population's source, all from the run's records
   (:func:`mecc.map_text.method_records`); labels in English, French or Spanish
-  (``mecc/locales/maps.yaml``).
+  (``mecc/locales/maps.yaml``), Leaflet's zoom, layer and popup buttons too, and a
+  metric scale bar.
 
 Every script, stylesheet, image and font is inlined (:mod:`mecc.offline`); the page is
 refused with a :class:`~mecc.errors.MeccError` if any remote reference remains.
@@ -53,6 +57,7 @@ from mecc.map_data import (
     warp_to_mercator,
 )
 from mecc.map_intensity import _intensity_class_breaks, intensity_layers  # noqa: F401
+from mecc.map_methods import drought_class_name, drought_columns, figure_phrase, title_key
 from mecc.map_mobility import flow_layers, host_choropleths, scenario_markers, site_layer
 from mecc.map_text import (
     NODATA_PATTERN,
@@ -78,6 +83,8 @@ MAX_EVENT_BANDS = MAP_EVENT_BANDS
 HEADLINES = ("aad", "displaced", "at_risk_relocation")
 """The figure a hazard's first choropleth shows: the first of these zones.csv has."""
 DECREASE_COLOUR = "#9ecae1"
+_EXPOSED = "unit_people_exposed"
+"""The unit of a drought's layers: people exposed (per severity class), not displaced."""
 STYLE_FILE = Path(__file__).resolve().parent / "assets" / "mecc-map.css"
 
 
@@ -109,7 +116,8 @@ def build_map(run_dir, out_path, *, lang="en", title=None, inputs_dir=None) -> P
     lang : {"en", "fr", "es"}
         Language of every label.
     title : str, optional
-        Default: "<country name>: people likely to be displaced".
+        Default: "<country name>: people likely to be displaced", or for a run without
+        displacement what it shows (:func:`mecc.map_methods.title_key`).
     inputs_dir : path, optional
         Folder of the run file, when the hazard grids are not where the run found them
         (default: a folder recorded in the manifest, ``<run>/../inputs`` or nearby).
@@ -186,6 +194,13 @@ class _Page:
             )
             popup = len(self.popups) - 1
             self.popup_of[hazard_id] = popup
+            if summary.get("type") == "drought":  # exposure per severity class, no headline
+                for name, column in drought_columns(summary, rows.columns):
+                    severity = drought_class_name(self.text.words, name)
+                    layer = w("layer_drought_class", severity=severity)
+                    out.append(
+                        (f"{layer} · {esc(hazard_id)}", _column(rows, column), _EXPOSED, popup)
+                    )
             if headline is None:
                 continue
             suffix = f" · {esc(hazard_id)}"
@@ -209,7 +224,9 @@ class _Page:
         return out
 
     def future_choropleths(self):
-        """Change of the headline figure per future and hazard (futures.csv)."""
+        """Change of the headline figure per future and hazard (futures.csv; a drought: of
+        each severity class), and its parts (attribution.csv: climate alone, population
+        alone and their interaction, which add up to the change)."""
         run = self.run
         path = run.run_dir / "futures.csv"
         if not path.is_file():
@@ -220,25 +237,32 @@ class _Page:
         attribution_path = run.run_dir / "attribution.csv"
         attribution = read_table(attribution_path) if attribution_path.is_file() else None
         out = []
-        for (future_id, hazard_id), group in table.groupby(["future_id", "hazard_id"], sort=False):
+        keys = ["future_id", "hazard_id", "figure"]  # a drought: one figure per class
+        for (future_id, hazard_id, figure), group in table.groupby(keys, sort=False, dropna=False):
             summary = run.summary.get("hazards", {}).get(hazard_id, {"kind": ""})
             rows = self.rows(group, hazard_id, future_id=future_id)
             label = self.text.retag(
                 group["future_label"].iloc[0] or future_id, "fictional_data_tag"
             )
-            figure = str(group["figure"].iloc[0])
-            self.popups.append(self.text.future_popups(rows, self.names, hazard_id, summary, label))
+            figure = str(figure)
+            parts = None
+            if attribution is not None:
+                parts = self.rows(attribution, hazard_id, future_id=future_id, figure=figure)
+            self.popups.append(
+                self.text.future_popups(rows, self.names, hazard_id, summary, label, parts)
+            )
             name = esc(future_layer_label(self.text.words, figure, label))
             yearly = figure == "aad"
             unit = "unit_people_year" if yearly else "unit_people"
+            unit = _EXPOSED if summary.get("type") == "drought" else unit
             popup = len(self.popups) - 1
             out.append((f"{name} · {esc(hazard_id)}", _column(rows, "change"), unit, popup))
-            if attribution is None:
-                continue
-            parts = self.rows(attribution, hazard_id, future_id=future_id, figure=figure)
-            for part in ("climate_only", "population_only"):  # attribution of the change
-                if part in parts and not parts[part].isna().all():
+            for part in ("climate_only", "population_only", "interaction"):
+                if parts is not None and _has(parts, part):  # the parts of the change
                     layer = self.text.w(f"layer_{part}", future=label)
+                    if figure.startswith("drought_"):  # a part of each severity class
+                        phrase = figure_phrase(self.text.words, figure)
+                        layer = self.text.w(f"layer_{part}_figure", figure=phrase, future=label)
                     out.append((f"{layer} · {esc(hazard_id)}", _column(parts, part), unit, popup))
         return out
 
@@ -259,13 +283,13 @@ class _Page:
 
         run, text = self.run, self.text
         name = text.retag(run.summary.get("name") or run.summary.get("country") or "")
-        title = title or text.words["title"].format(name=name)
+        title = title or text.words[title_key(run.summary)].format(name=name)
         west, south, east, north = self.frame.total_bounds
         m = folium.Map(
             location=[(south + north) / 2, (west + east) / 2],
             zoom_start=8,
             tiles=None,
-            control_scale=True,
+            control_scale=True,  # metric only (mecc.map_elements.HELPERS_JS)
             zoom_control="bottomleft",
             prefer_canvas=False,
         )
@@ -317,6 +341,12 @@ class _Page:
             layers_label=text.words["layers"],
             map_label=title,
             bounds=[[south, west], [north, east]],
+            controls={
+                "zoomIn": text.words["control_zoom_in"],
+                "zoomOut": text.words["control_zoom_out"],
+                "layers": text.words["layers"],
+                "closePopup": text.words["control_close_popup"],
+            },
         ).add_to(m)
         _fix_ids(m)
         payloads = _payloads(m)
@@ -360,7 +390,8 @@ class _Page:
         intensity_layers(m, self, hazard_id)
 
     def cell_layers(self, m):
-        """Displaced people per grid cell: one overlay per band of displaced.tif."""
+        """Displaced people per grid cell (people at risk of planned relocation for a
+        sea-level rise): one overlay per band of displaced.tif."""
         import folium
         import rasterio
 
@@ -384,7 +415,8 @@ class _Page:
             colours = palette(PALETTES["cells"], len(breaks) + 1, start=0.95, stop=0.25)
             yearly = summary.get("kind") in ("events", "return_periods")
             unit = self.text.w("unit_cells_year" if yearly else "unit_cells", size=size)
-            layer_name = f"{self.text.w('layer_cells')} · {esc(hazard_id)}"
+            key = "layer_cells_relocation" if summary.get("kind") == "relocation" else "layer_cells"
+            layer_name = f"{self.text.w(key)} · {esc(hazard_id)}"
             layer = folium.raster_layers.ImageOverlay(
                 palette_png(classify(values, breaks), colours),
                 bounds,

@@ -217,12 +217,23 @@ def test_a_few_sources_by_exact_text():
 @pytest.mark.parametrize(
     ("lang", "name", "depth"),
     [
-        ("en", "Displacement curve permanent inundation: ", "any depth > 0"),
-        ("fr", "Courbe de déplacement inondation permanente : ", "toute hauteur d'eau > 0"),
-        ("es", "Curva de desplazamiento inundación permanente: ", "cualquier profundidad > 0"),
+        ("en", "People at risk of planned relocation (no displacement curve): ", "any depth > 0"),
+        (
+            "fr",
+            "Personnes exposées à une réinstallation planifiée (aucune courbe de déplacement) : ",
+            "toute hauteur d'eau > 0",
+        ),
+        (
+            "es",
+            "Personas en riesgo de reubicación planificada (sin curva de desplazamiento): ",
+            "cualquier profundidad > 0",
+        ),
     ],
 )
 def test_the_sea_level_rise_curve_on_the_map(lang, name, depth):
+    """The relocation rule in the language, cited by its source (Poulter and Halpin
+    2008), not by the description a run of an older version recorded as its source."""
+    from hazards.slow_onset import RELOCATION_SOURCE
     from mecc.map_text import Text
 
     record = {
@@ -233,8 +244,8 @@ def test_the_sea_level_rise_curve_on_the_map(lang, name, depth):
     }
     run = SimpleNamespace(summary={"hazards": {"slr": {"type": "sea_level_rise"}}})
     items, listed = Text(_words(lang), lang).methods(run, {"hazards": {"slr": record}})
-    assert html.escape(name) in items
-    assert re.findall(r"<li>\[1\] (.*?)</li>", listed) == [html.escape(depth)]
+    assert html.escape(name) in items and html.escape(depth) in items
+    assert re.findall(r"<li>\[1\] (.*?)</li>", listed) == [html.escape(RELOCATION_SOURCE)]
 
 
 @pytest.mark.parametrize("lang", ["en", *LANGS])

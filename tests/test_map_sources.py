@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from hazards.slow_onset import RELOCATION_SOURCE
 from mecc.errors import DataError
 from mecc.maps import build_map
 from tests.test_maps import browser, visit  # noqa: F401 - the Chromium harness's fixtures
@@ -210,8 +211,13 @@ def test_without_results_or_inputs_the_manifest_is_cited(demo_folder, tmp_path):
     hazards = manifest["parameters"]["hazards"]
     for hazard_id, params in hazards.items():
         curve = params["curve"]
+        if params["type"] in ("drought", "sea_level_rise"):  # no displacement curve
+            assert "Displacement curve" not in items[hazard_id]
+            continue
         assert f"Displacement curve {html.escape(curve['name'])}: " in items[hazard_id]
         assert words["evidence_?"] in items[hazard_id]
+    # sea-level rise: the relocation rule, cited (tests/test_map_slow_onset.py: drought)
+    assert _cited(items["sea_level_rise"], references, RELOCATION_SOURCE)
     cyclone = hazards["cyclone_wind"]["generated"]
     cited = [cyclone["model"]] + [v for k, v in cyclone.items() if k.endswith("_source")]
     assert any(text.startswith("Holland (2008)") for text in cited)

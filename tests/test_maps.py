@@ -156,6 +156,8 @@ def _expected(run: Path) -> dict:
         drawn["scenario"] = 1
         intensity += drawn.get(item["kind"], 0)
         intensity_legends += item["kind"] in drawn
+        if item.get("type") == "drought":  # people exposed per severity class
+            choropleths += len(item.get("classes") or {})
         if not any(rows[f].notna().any() for f in HEADLINES if f in rows):
             continue
         yearly = item["kind"] in ("events", "return_periods")
@@ -163,14 +165,12 @@ def _expected(run: Path) -> dict:
         choropleths += 2 + int(pmd)
     if (run / "futures.csv").exists():
         futures = pd.read_csv(run / "futures.csv", encoding="utf-8-sig")
-        pairs = len(futures.groupby(["future_id", "hazard_id"]))
-        choropleths += pairs
-        if (run / "attribution.csv").exists():  # change from climate alone, population alone
+        keys = ["future_id", "hazard_id", "figure"]  # a drought: each severity class
+        choropleths += len(futures.groupby(keys))
+        if (run / "attribution.csv").exists():  # climate alone, population alone, interaction
             attribution = pd.read_csv(run / "attribution.csv", encoding="utf-8-sig")
-            for part in ("climate_only", "population_only"):
-                choropleths += int(
-                    (attribution.groupby(["future_id", "hazard_id"])[part].count() > 0).sum()
-                )
+            for part in ("climate_only", "population_only", "interaction"):
+                choropleths += int((attribution.groupby(keys)[part].count() > 0).sum())
     with rasterio.open(run / "displaced.tif") as src:
         cells = sum(name in summary["hazards"] for name in src.descriptions)
     overlays = 0  # feature groups: sites, flows of the shown band, tracks and epicentres

@@ -182,7 +182,7 @@ def test_map_names_the_shakemap_at_its_epicentre(shakemap_run, tmp_path, lang):
         timestamp="2023-02-06T12:00Z",
         status="RELEASED",
         event_type="ACTUAL",
-        magnitude=" M7.8",
+        magnitude=" M7.8" if lang == "en" else " M7,8",  # the map's number format
         attribution=ATTRIBUTION,
     )
     page = build_map(shakemap_run, tmp_path / "map.html", lang=lang).read_text(encoding="utf-8")
@@ -194,5 +194,6 @@ def test_map_names_the_shakemap_at_its_epicentre(shakemap_run, tmp_path, lang):
     other = re.search(r'<li data-hazard="eq_tif">(.*?)</li>', page, re.S)
     assert other and "ShakeMap" not in other.group(1)
     assert json.dumps(html.escape(words["layer_epicentre"]) + " · eq") in page  # the layer
-    tip = words["epicentre_tip"].format(magnitude="7.8", depth="17.9")
+    magnitude = "7.8" if lang == "en" else "7,8"  # depth 17.9 km: "18", as other figures
+    tip = words["epicentre_tip"].format(magnitude=magnitude, depth="18")
     assert html.escape(tip) in page
