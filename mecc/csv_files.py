@@ -15,16 +15,27 @@ text cell that is a plain number). A text cell that already begins with quotes b
 one of those characters gets one quote more, so :func:`unescaped_cell` (used by mecc's
 reader of a run's tables, :func:`mecc.run_folder.read_run_table`) gives every cell back
 exactly as it was.
+
+A spreadsheet that opens a table and saves it again also reads a code of digits as a
+number, so ``0101`` comes back as ``101``. :func:`restored_codes` gives such codes back
+by the run's own codes (a code read matches the one run code of the same digits with
+the zeros in front) and refuses a code that matches more than one in one line
+(:class:`LostZerosError`): the figures of a unit are never dropped or given to another.
 """
 
 from __future__ import annotations
 
 import re
 
+from mecc.errors import DataError
+
 __all__ = [
+    "CODE_COLUMNS",
     "FORMULA_STARTS",
+    "LostZerosError",
     "csv_text",
     "escaped_cell",
+    "restored_codes",
     "unescaped_cell",
     "unescaped_cells",
     "write_csv",
@@ -36,6 +47,15 @@ _ESCAPED = re.compile(r"'+[=+\-@\t\r]")
 """A cell as written escaped: quotes, then one of :data:`FORMULA_STARTS`."""
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 """A plain number (``-5``, ``+1.5e3``): a spreadsheet reads it as a number, not a formula."""
+_DIGITS = re.compile(r"[0-9]+")
+_AS_NUMBER = re.compile(r"0|[1-9][0-9]*")
+"""A code of digits as a spreadsheet writes the number it read: no leading zero."""
+CODE_COLUMNS = ("zone_code", "parent_code", "admin_code", "from_zone", "to_zone")
+"""Columns of a run's tables holding the codes of its units (:func:`restored_codes`)."""
+
+
+class LostZerosError(DataError):
+    """A table's code lost its leading zeros and may be more than one code of the run."""
 
 
 def write_csv(frame, path) -> None:
@@ -121,3 +141,69 @@ def _changed_values(column, change) -> dict:
             if new != value:
                 changed[value] = new
     return changed
+
+
+def restored_codes(frame, path, run_codes):
+    """``frame`` with the unit codes a spreadsheet stripped of leading zeros given back.
+
+    A column of :data:`CODE_COLUMNS` has lost its zeros when a code in it is none of the
+    run's codes but is one of them without its leading zeros (``101`` for ``0101``).
+    Then each code of digits without a leading zero in that column becomes the one run
+    code of the same width it is the zero-padded form of (``1`` -> ``01``; a code that is
+    already a run code and matches no other stays). Columns without such a code are left
+    as they are.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A run's table as read (changed in place and returned).
+    path : path
+        The table's file, for the message.
+    run_codes : callable
+        Gives the run's own codes (or None when it has none to compare with); called
+        only when a column holds codes of digits without a leading zero.
+
+    Raises
+    ------
+    LostZerosError
+        A code whose zeros were lost that matches several codes of the run (``1`` of a
+        run with ``01`` and ``001``), naming the file and the column (exit code 1).
+    """
+    from pandas.api.types import is_numeric_dtype
+
+    digits = {}
+    for column in CODE_COLUMNS:
+        if column in frame.columns and not is_numeric_dtype(frame[column].dtype):
+            values = frame[column].unique()
+            found = [v for v in values if isinstance(v, str) and _AS_NUMBER.fullmatch(v)]
+            if found:
+                digits[column] = found
+    known = set(run_codes() or ()) if digits else set()
+    if not known:
+        return frame
+    padded: dict = {}  # the digits without leading zeros -> the run's codes
+    for code in known:
+        if _DIGITS.fullmatch(code):
+            padded.setdefault(code.lstrip("0"), []).append(code)
+    for column, values in digits.items():
+        matches = {
+            v: sorted(c for c in padded.get(v.lstrip("0"), ()) if len(c) >= len(v)) for v in values
+        }
+        if not any(v not in known and matches[v] for v in values):
+            continue  # the column kept its zeros (or has codes of another kind)
+        change = {}
+        for value, codes in matches.items():
+            if len(codes) > 1:
+                either = f"{', '.join(codes[:-1])} or {codes[-1]}"
+                raise LostZerosError(
+                    f"{path}: {column} {value} lost its leading zeros (a spreadsheet saved"
+                    f" the file again) and may be {either}; copy the run folder whole or"
+                    " run again (mecc run)"
+                )
+            if codes and codes[0] != value:
+                change[value] = codes[0]
+        series = frame[column].copy()
+        lost = series.isin(list(change))
+        series[lost] = series[lost].map(change)
+        frame[column] = series
+    return frame

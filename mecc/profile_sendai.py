@@ -97,7 +97,8 @@ def read_sendai(path: Path) -> dict:
     lacks are not filtered on (a file without ``low`` / ``high``: no ranges); a file
     without ``admin_code`` and ``indicator_code``: {}. Read as the tables' commands
     read it (:func:`mecc.run_folder.read_sendai_rows`: a spreadsheet's ``;`` and
-    decimal commas too), only the columns used.
+    decimal commas too, and the run's codes where it dropped their leading zeros), only
+    the columns used.
     """
     import pandas as pd
 

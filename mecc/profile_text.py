@@ -1,5 +1,5 @@
-"""The words and pictures of a district risk profile: sentences, numbers, the small map,
-and the page's style (A4 CSS and the script that shrinks an overfull page's type).
+"""The words and pictures of a district risk profile: sentences, numbers and the small map
+(the page's A4 style and the script that fits it into its box: :mod:`mecc.profile_page`).
 
 Labels come from ``mecc/locales/profiles.yaml`` (en, fr, es; more languages are more
 blocks there). Every value that comes from the run (names, codes, scenario names, file
@@ -25,65 +25,16 @@ from mecc.map_methods import curve_text
 from mecc.map_text import DATA_TAG, retag
 from mecc.needs import exposure_only
 
-__all__ = ["FIT_SCRIPT", "STYLE", "ProfileText", "drought_columns", "round_people", "svg_map"]
+__all__ = [
+    "ProfileText",
+    "drought_columns",
+    "round_people",
+    "sea_level_rise",
+    "svg_map",
+]
 
 LOCALE_FILE = Path(__file__).resolve().parent / "locales" / "profiles.yaml"
 esc = html.escape
-# The look of a page: A4, printed by Chromium (mecc.profiles.print_to_pdf).
-STYLE = """
-@page { size: A4; margin: 0; }
-* { box-sizing: border-box; }
-html, body { margin: 0; padding: 0; }
-body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; color: #1a1a1a;
-  background: #d9d9d9; }
-.page { width: 210mm; height: 296mm; padding: 11mm 12mm 9mm; margin: 6mm auto;
-  font-size: 8.6pt; background: #fff; overflow: hidden; display: flex;
-  flex-direction: column; break-after: page; page-break-after: always; position: relative; }
-.page:last-child { break-after: auto; page-break-after: auto; }
-@media print { body { background: #fff; } .page { margin: 0; box-shadow: none; } }
-@media screen { .page { box-shadow: 0 1px 4px rgba(0,0,0,.35); } }
-header { border-bottom: 2px solid #08519c; padding-bottom: 2mm; margin-bottom: 2.5mm; }
-h1 { font-size: 1.75em; margin: 0 0 1mm; color: #08306b; }
-h2 { font-size: 1.16em; margin: 2.6mm 0 1.2mm; color: #08306b; }
-.meta { margin: 0; color: #444; }
-.badge { display: inline-block; background: #fee391; border: 1px solid #cc8a00;
-  padding: 0 2mm; font-weight: bold; font-size: .93em; }
-.top { display: flex; gap: 4mm; align-items: flex-start; }
-.sentences { flex: 1; }
-.sentence { font-size: 1.2em; line-height: 1.3; margin: 0 0 1.6mm; }
-figure { margin: 0; width: 55mm; flex: none; }
-figure svg { width: 55mm; height: auto; border: 1px solid #bbb; background: #f7fbff; }
-figcaption { font-size: .87em; color: #444; }
-.unit-other { fill: #deebf7; stroke: #6baed6; stroke-width: .6; }
-.unit-chosen { fill: #08519c; stroke: #08306b; stroke-width: 1; }
-table { border-collapse: collapse; width: 100%; }
-th, td { border: 1px solid #c6c6c6; padding: .5mm 1.2mm; text-align: right;
-  vertical-align: top; }
-th { background: #eff3ff; font-weight: bold; }
-th.left, td.left { text-align: left; }
-.range { display: block; color: #555; font-size: .86em; }
-table.sendai .range { display: inline; }  /* in the figure's line: rows stay one line */
-.note { font-size: .88em; color: #444; margin: .8mm 0; }
-ul.sources { margin: 0; padding-left: 4mm; font-size: .8em; color: #333; columns: 2;
-  column-gap: 6mm; }
-ul.sources li { margin: 0 0 .4mm; overflow-wrap: anywhere; break-inside: avoid; }
-footer { margin-top: auto; padding-top: 1.5mm; border-top: 1px solid #bbb; font-size: .8em;
-  color: #555; display: flex; justify-content: space-between; }
-"""
-FIT_SCRIPT = """
-(function () {
-  // Shrink the type of a page whose content is taller than its A4 box, in small steps,
-  // so that nothing is cut off when printed (never below 5.5 pt).
-  document.querySelectorAll("section.page").forEach(function (page) {
-    var size = 8.6;
-    while (page.scrollHeight > page.clientHeight + 1 && size > 5.5) {
-      size -= 0.2;
-      page.style.fontSize = size.toFixed(1) + "pt";
-    }
-  });
-  document.documentElement.setAttribute("data-fitted", "yes");
-})();
-"""
 
 
 @functools.cache
@@ -122,9 +73,12 @@ TAGGED = {
     "parent": "fictional_tag",
     "country": "fictional_tag",
     "scenario": DATA_TAG,
+    "datum": DATA_TAG,
+    "since": DATA_TAG,
 }
 """Placeholders that hold a name of the data (a unit, its parent, the country, a
-scenario), whose "(fictional)" tag :meth:`ProfileText.w` writes in the language."""
+scenario, a sea-level rise's datum and baseline), whose "(fictional)" tag
+:meth:`ProfileText.w` writes in the language."""
 
 
 class ProfileText:
@@ -229,6 +183,51 @@ class ProfileText:
             return f'<span class="range" data-range="members" title="{title}">{text}</span>'
         return f'<span class="range">{self.num(low)}–{self.num(high)}</span>'
 
+    def bootstrap_span(self, low, high) -> str:
+        """A probable maximum displacement's bootstrap range under it, marked † (zones.csv
+        ``pmd_T_p05`` / ``_p95``: :meth:`bootstrap_note` says what it is); empty without
+        both ends or for 0 to 0 (as on the map)."""
+        if not (_finite(low) and _finite(high)) or float(low) == float(high) == 0:
+            return ""
+        text = self.w("range_bootstrap", low=self.num(low), high=self.num(high))
+        title = self.w("range_bootstrap_title")
+        return f'<span class="range" data-range="bootstrap" title="{title}">{text}</span>'
+
+    def bootstrap_note(self, hazards: dict) -> str:
+        """What the † ranges are (``ranges_note_bootstrap``) for ``{hazard id: its
+        summary.json entry}``, in the map's words (:func:`mecc.map_methods.range_words`:
+        "bootstrap 5th to 95th percentile, 500 resamples of the ensemble members");
+        hazards resampled differently each named; "" without hazards."""
+        from mecc.map_methods import range_kinds, range_words
+
+        kinds: dict = {}
+        for hid, info in hazards.items():
+            try:
+                words = esc(range_words(self.tags, range_kinds(info), "bootstrap"))
+            except KeyError:  # a language maps do not have
+                words = self.w("range_bootstrap_title")
+            kinds.setdefault(words, []).append(esc(str(hid)))
+        if not kinds:
+            return ""
+        if len(kinds) == 1:
+            return self.w("ranges_note_bootstrap", kind=next(iter(kinds)))
+        kind = "; ".join(f"{', '.join(ids)}: {words}" for words, ids in kinds.items())
+        return self.w("ranges_note_bootstrap", kind=kind)
+
+    def household_size(self, size: float, counts, quantities) -> float:
+        """``size`` rounded to the fewest decimals (1 to 6) with which every total of a
+        need per household, count / size x quantity, is shown as with ``size`` itself: the
+        page's arithmetic checks by hand (3,605 people / 4.133 = 872 kits, where 4.1
+        would give 879)."""
+        pairs = [(c, q) for c in counts if _finite(c) for q in quantities]
+        for digits in range(1, 7):
+            shown = round(float(size), digits)
+            if shown > 0 and all(
+                self.num(c * q / shown) == self.num(c * q / size) for c, q in pairs
+            ):
+                return shown
+        return float(size)
+
     def need_unit(self, unit, shown: str = "") -> str:
         """The unit of a need in the language (``need_unit_<unit>``, ``m²`` as ``m2``),
         in the singular when the count ``shown`` before it is (``1 kit``); a unit the
@@ -276,12 +275,16 @@ class ProfileText:
     def hazard_noun(self, hazard_type: str) -> str:
         return self.w(f"hazard_{hazard_type}")
 
-    def sentence(self, kind, hazard_type, place, value, low, high, t=None, scenario="") -> str:
+    def sentence(
+        self, kind, hazard_type, place, value, low, high, t=None, scenario="", rise=None
+    ) -> str:
         """The plain-language sentence for one hazard of one zone (escaped HTML).
 
         ``value`` is the zone's figure (PMD at ``t`` years for event sets and maps,
         displaced people for a scenario, people at risk for planned relocation); ``low``
-        and ``high`` the curve-variant range (NaN when the run has none).
+        and ``high`` the curve-variant range (NaN when the run has none). ``rise``: a
+        sea-level rise's rise and water level (:func:`sea_level_rise`), said in the
+        sentence (``sentence_relocation_rise``); None: "the sea-level rise of this run".
         """
         place = esc(str(place))
         noun = self.hazard_noun(hazard_type)
@@ -289,6 +292,14 @@ class ProfileText:
         if kind == "event" and not _finite(value):
             return self.w("sentence_undefined", hazard=noun, t=_t(t), place=place)
         args = {"hazard": noun, "t": _t(t), "place": place, "scenario": esc(str(scenario))}
+        if rise and base == "sentence_relocation" and "sentence_relocation_rise" in self.words:
+            base = "sentence_relocation_rise"
+            args |= {
+                "rise": self.qty(rise["rise"]),
+                "level": self.qty(rise["level"]),
+                "since": esc(rise["since"]),
+                "datum": esc(rise["datum"]),
+            }
         if round_people(value) < 1:
             return self.w(f"{base}_none", **args)
         span = ""
@@ -349,6 +360,28 @@ class ProfileText:
         """A drought severity class by name, in the language where the locale has it."""
         key = f"drought_class_{name}"
         return self.w(key) if key in self.words else esc(str(name))
+
+
+WATER_LEVEL = re.compile(
+    r"water level (?P<level>-?[0-9.]+) m in (?P<datum>.+?): high tide .*?"
+    r"\+ sea-level rise (?P<rise>[0-9.e+-]+) m since (?P<since>.+?) \(a change of level"
+)
+"""The sentence of summary.json's ``water_level`` (``hazards.slow_onset.water_level``)."""
+
+
+def sea_level_rise(info) -> dict | None:
+    """A sea-level rise's ``rise`` (m since ``since``) and ``level`` (high tide + rise, m
+    in the DEM's ``datum``), read from its summary.json entry's ``water_level``; None
+    where it has none (the sentence then says "the sea-level rise of this run")."""
+    found = WATER_LEVEL.search(str(info.get("water_level") or ""))
+    if found is None:
+        return None
+    return {
+        "rise": float(found["rise"]),
+        "level": float(found["level"]),
+        "since": found["since"],
+        "datum": found["datum"],
+    }
 
 
 def drought_columns(info, row) -> list[tuple[str, str]]:

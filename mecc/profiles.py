@@ -8,7 +8,9 @@ the minimum needs of the displaced and the sources and caveats. Every number is 
 the run's tables (nothing is computed here but the needs, which are displaced people x
 the profile's quantities, the ends of a Sendai rate's range, which are the row's range
 over its population, and the rounding of the sentences). With ``pdf=True`` Chromium
-prints the same file to ``profiles.pdf`` (one A4 page per unit). The run folder is never modified.
+prints the same file to ``profiles.pdf`` (one A4 page per unit; a unit whose page does not fit
+one even at the smallest type continues on a second: :mod:`mecc.profile_page`). The run folder
+is never modified.
 """
 
 from __future__ import annotations
@@ -35,9 +37,15 @@ from mecc.needs import (
     with_run_household_size,
     zone_household_sizes,
 )
+from mecc.profile_page import FIT_SCRIPT, STYLE
 from mecc.profile_sendai import read_sendai as _read_sendai
 from mecc.profile_sendai import sendai_table
-from mecc.profile_text import FIT_SCRIPT, STYLE, ProfileText, drought_columns, svg_map
+from mecc.profile_text import (
+    ProfileText,
+    drought_columns,
+    sea_level_rise,
+    svg_map,
+)
 from mecc.risk import STANDARD_RETURN_PERIODS
 
 __all__ = ["build_profiles", "find_chromium", "print_to_pdf", "write_profiles"]
@@ -105,7 +113,8 @@ class _Profiles:
         )
         figure = self.small_map(unit, name, parent_name)
         return (
-            f'<section class="page" data-zone="{esc(code)}" lang="{t.lang}">'
+            f'<section class="page" data-zone="{esc(code)}" lang="{t.lang}" '
+            f'data-continued-label="{t.w("continued")}">'
             f"<header><h1>{t.w('heading', title=t.w('title'), place=esc(name))}</h1>"
             f'<p class="meta">{" · ".join(meta)} <span class="badge">{t.w("modelled_notice")}'
             f"</span></p></header>"
@@ -150,6 +159,7 @@ class _Profiles:
             high,
             t=self.t,
             scenario=info.get("scenario") or hid,
+            rise=sea_level_rise(info) if kind == "relocation" else None,
         )
         return (
             f'<p class="sentence" data-hazard="{esc(hid)}" data-figure="{esc(column)}" '
@@ -165,7 +175,7 @@ class _Profiles:
         first = self.rows.get((code, next(iter(self.hazards))))
         population = np.nan if empty else _row_value(first, "population")
         official = _row_value(first, "population_official")
-        rows, members = "", False
+        rows, members, boot = "", False, {}
         for hid, info in self.hazards.items():
             row = self.rows.get((code, hid))
             if row is None:
@@ -181,6 +191,11 @@ class _Profiles:
             unit = t.w("unit_people_year" if headline == "aad" else "unit_people")
             cells = self.cell(row, hid, headline, empty)
             members |= not empty and _finite(_member_range(row, headline)[0])
+            shown = (
+                t.bootstrap_span(*_bootstrap(row, f"pmd_{p}")) for p in STANDARD_RETURN_PERIODS
+            )
+            if not empty and kind in ("events", "return_periods") and any(shown):
+                boot[hid] = info  # its PMDs show a bootstrap range (†)
             pmd = "".join(
                 self.cell(row, hid, f"pmd_{p}", empty)
                 if kind in ("events", "return_periods")
@@ -193,6 +208,7 @@ class _Profiles:
                 f'<td class="left">{label}<span class="range">{unit}</span></td>{cells}{pmd}</tr>'
             )
         note = "" if empty else t.ranges_note(self.hazards.values(), members)
+        note = " ".join(filter(None, [note, t.bootstrap_note(boot)]))
         return (
             f"{t.population_note(population, official, known=not empty)}"
             f'<table class="figures"><thead><tr><th class="left" rowspan="2">'
@@ -203,12 +219,15 @@ class _Profiles:
         )
 
     def cell(self, row, hid, column, unknown=False) -> str:
-        """A figure of zones.csv with its curve-variant range (``_low``/``_high``) and,
-        for an AAD, its ensemble members' (:func:`_member_range`); "–" if ``unknown``."""
+        """A figure of zones.csv with its curve-variant range (``_low``/``_high``), for an
+        AAD its ensemble members' (:func:`_member_range`) and for a PMD its bootstrap
+        5th-95th percentile (``_p05``/``_p95``, marked †); "–" if ``unknown``."""
         value = np.nan if unknown else _row_value(row, column)
         low, high = _row_value(row, f"{column}_low"), _row_value(row, f"{column}_high")
         span = self.text.range_span(low, high)
         span += self.text.range_span(*_member_range(row, column), members=True)
+        if column.startswith("pmd_"):  # an event set's bootstrap 5th-95th percentile
+            span += self.text.bootstrap_span(*_bootstrap(row, column))
         span = "" if unknown else span
         return (
             f'<td data-hazard="{esc(hid)}" data-figure="{esc(column)}" data-value="{value!r}">'
@@ -262,6 +281,7 @@ class _Profiles:
             return ""
         displaced = _row_value(row, column)
         low, high = _row_value(row, f"{column}_low"), _row_value(row, f"{column}_high")
+        boot = _bootstrap(row, column) if column.startswith("pmd_") else (np.nan, np.nan)
         basis = (
             t.w("needs_basis_pmd", t=int(self.t) if self.t.is_integer() else self.t)
             if column.startswith("pmd_")
@@ -276,18 +296,23 @@ class _Profiles:
             if isinstance(profile_title, dict)
             else str(profile_title)
         )
-        note = f'<p class="note">{t.w("needs_profile", profile=esc(profile_title))}</p>'
+        note = t.w("needs_profile", profile=esc(profile_title))
+        if t.bootstrap_span(*boot):
+            note += " " + t.bootstrap_note({hid: self.hazards[hid]})
+        note = f'<p class="note">{note}</p>'
         if round(displaced) < 1:
             return f'<h2>{title}</h2><p class="note">{t.w("needs_none")}</p>'
         sizes, own = zone_household_sizes(self.needs, _row_value(row, "household_size"))
         size, whose = float(sizes[0]), self.needs.get("household_size_from", "profile")
         whose = t.w("household_unit" if own[0] else f"household_{whose}")
+        kits = [float(n["quantity"]) for n in self.needs["needs"] if n["per"] == "household"]
+        shown = t.household_size(size, (displaced, low, high, *boot), kits)  # checks by hand
         body = ""
         for need in self.needs["needs"]:
             factor = per_person(need, size)
             period = t.w(f"period_{need['period']}")
             if need["per"] == "household":
-                people = t.qty(round(size, 1))
+                people = t.qty(shown)
                 quantity = t.w(
                     "per_household",
                     quantity=t.amount(t.qty(need["quantity"]), need["unit"]),
@@ -299,6 +324,7 @@ class _Profiles:
             span = ""
             if _finite(low) and _finite(high):
                 span = f'<span class="range">{t.num(low * factor)}–{t.num(high * factor)}</span>'
+            span += t.bootstrap_span(boot[0] * factor, boot[1] * factor)
             amount = displaced * factor
             body += (
                 f'<tr><td class="left">{t.w("need_" + need["id"])}</td><td>{quantity}</td>'
@@ -360,6 +386,12 @@ def _member_range(row, column) -> tuple[float, float]:
     if column != "aad":
         return np.nan, np.nan
     return _row_value(row, "aad_member_min"), _row_value(row, "aad_member_max")
+
+
+def _bootstrap(row, column) -> tuple[float, float]:
+    """The bootstrap 5th and 95th percentiles of a PMD (zones.csv ``pmd_T_p05`` /
+    ``_p95``); NaN where the row has none."""
+    return _row_value(row, f"{column}_p05"), _row_value(row, f"{column}_p95")
 
 
 def _as_float(value):

@@ -256,6 +256,7 @@ RUN_TEXT_COLUMNS = (
     "zone_code",
     "zone_name",
     "parent_code",
+    "admin_code",
     "hazard_id",
     "band",
     "future_id",
@@ -289,7 +290,9 @@ def read_run_table(run_dir, name: str, **options):
     :func:`mecc.csv_files.escaped_cell`) is removed. A table a spreadsheet saved again
     (``;`` or tabs between fields, decimal commas, digits grouped) gives, without
     ``dtype``, the same frame as the run's own file (:func:`_as_written`): the same
-    numbers and column types, the codes as written.
+    numbers and column types, the codes as written; codes whose leading zeros it dropped
+    (``0101`` saved as ``101``) are the run's own again where one run code matches
+    (:func:`mecc.csv_files.restored_codes`, by :func:`_run_codes`).
 
     Raises
     ------
@@ -297,7 +300,8 @@ def read_run_table(run_dir, name: str, **options):
         No such table (``<run>: not a run folder (no zones.csv)``), or one that is not
         UTF-8 text or not CSV.
     mecc.errors.DataError
-        A table without a column it must have, or cut short (:func:`check_table`).
+        A table without a column it must have, or cut short (:func:`check_table`), or
+        a code that lost its leading zeros and matches several of the run's.
     """
     path = Path(run_dir) / name
     if not path.is_file():
@@ -305,11 +309,35 @@ def read_run_table(run_dir, name: str, **options):
     check_table(path, RUN_TABLES.get(name, ()), rows=name in _WITH_ROWS)
     if "codes" not in options and "dtype" not in options:
         options["codes"] = RUN_TEXT_COLUMNS
-    from mecc.csv_files import unescaped_cells  # names written safe for spreadsheets
+    from mecc.csv_files import restored_codes, unescaped_cells  # as written for spreadsheets
 
     if "dtype" not in options and _separator(path) != ",":
-        return unescaped_cells(_as_written(path, options))
-    return unescaped_cells(read_input_table(path, "table of the run", **options))
+        table = _as_written(path, options)
+    else:
+        table = read_input_table(path, "table of the run", **options)
+    return restored_codes(unescaped_cells(table), path, lambda: _run_codes(Path(run_dir)))
+
+
+def _run_codes(run: Path) -> list | None:
+    """The run's own unit codes: results.nc's zones, else those of zones.gpkg's layers
+    (None when neither can be read)."""
+    import netCDF4
+
+    with (
+        contextlib.suppress(OSError, RuntimeError, ValueError, KeyError, IndexError),
+        netCDF4.Dataset(run / "results.nc") as store,
+    ):
+        if codes := _coordinate(store, "zone"):
+            return codes
+    import pyogrio
+
+    codes = []
+    with contextlib.suppress(Exception):  # pyogrio's errors of an unreadable file
+        for layer, _ in pyogrio.list_layers(run / "zones.gpkg"):
+            frame = pyogrio.read_dataframe(run / "zones.gpkg", layer=layer, read_geometry=False)
+            if "zone_code" in frame.columns:
+                codes += [str(code) for code in frame["zone_code"]]
+    return codes or None
 
 
 def _separator(path: Path) -> str:
@@ -541,11 +569,16 @@ def _folder_identity(run: Path) -> dict:
         run_id = summary.get("run_id")
     except (OSError, ValueError, AttributeError):
         pass
-    try:  # the codes as written (a unit coded NA), whatever the table's separator
+    from mecc.csv_files import LostZerosError
+
+    try:  # the codes as written (a unit coded NA), whatever the table's separator, and
+        # with the leading zeros a spreadsheet dropped (0101 saved as 101) given back
         table = read_run_table(
             run, "zones.csv", usecols=["zone_code"], dtype=str, keep_default_na=False
         )
         zones = sorted(set(table["zone_code"]) - {""}) or None
+    except LostZerosError:
+        raise  # not another run: the codes lost their zeros
     except (OSError, ValueError, KeyError):  # the errors of mecc are ones too
         pass
     return {

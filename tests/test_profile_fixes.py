@@ -231,10 +231,13 @@ def test_family_kits_use_the_units_own_household_size(run_dir):
 
 
 def test_a_given_household_size_is_rounded_on_the_page(run_dir):
+    """Rounded to the decimals its total needs to check by hand: 76,000 / 4.4 would be
+    17,273 kits, 76,000 / 4.369 17,395; 76,000 / 4.3689 gives the 17,396 shown."""
     page = _page(build_profiles(run_dir, zones=["B"], hazard_id="rf", household_size=4.36892), "B")
     amount, label = _kits(page)
     assert amount == pytest.approx(B_ALL / 4.36892)
-    assert "household of 4.4 people (size given)" in label and "4.36892" not in label
+    assert "household of 4.3689 people (size given)" in label and "4.36892" not in label
+    assert round(B_ALL / 4.3689) == round(amount) == 17_396 and ">17,396 kits<" in page
 
 
 def test_needs_csv_uses_each_units_own_household_size(run_dir, tmp_path):

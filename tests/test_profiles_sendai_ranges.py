@@ -178,7 +178,7 @@ def test_sendai_ranges_in_french_and_spanish(demo_folder, lang):
     assert _check_pages(tables, rows, lang) > 20
     page = tables[ZONE]
     heading = {"fr": "Indicateurs du Cadre de Sendai (modélisés)"}
-    heading["es"] = "Indicadores del Marco de Sendai (modelizados)"
+    heading["es"] = "Indicadores del Marco de Sendai (modelados)"
     assert page["heading"] == heading[lang]
     head = {"fr": ["Indicateur", "Personnes", "Pour 100 000"]}
     head["es"] = ["Indicador", "Personas", "Por 100 000"]
