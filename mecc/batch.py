@@ -22,7 +22,11 @@
   which run folders to move to run them again there;
 - with ``overwrite``, an earlier batch folder is replaced as a whole: the new batch is
   written into a staging folder renamed into place at the end, so no earlier run is left
-  beside the new ones, nor under the name of a run that failed this time. Only a folder
+  beside the new ones, nor under the name of a run that failed this time. A batch none
+  of whose runs succeeded replaces nothing: the earlier folder stays as it was and the
+  error (:class:`mecc.batch_messages.NoRunSucceeded`) names each run file and its error;
+  once one run succeeded, the folder is replaced and its batch.csv lists the failed runs
+  too (their earlier folders are gone with the earlier batch). Only a folder
   an earlier batch of mecc wrote is replaced (its ``batch.csv`` or the marker
   :data:`mecc.outputs.OUTPUT_MARKER` naming ``run batch``, and nothing but run folders
   of mecc beside them); any other folder is refused, never deleted.
@@ -40,6 +44,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from mecc.batch_messages import NoRunSucceeded, stop_report
 from mecc.errors import ConfigError, InputFileError, OutputExistsError
 from mecc.outputs import (
     OUTPUT_MARKER,
@@ -47,6 +52,7 @@ from mecc.outputs import (
     files_named_by,
     made_by,
     make_folder,
+    restore_replaced,
     staged_file,
     write_csv,
     write_problem,
@@ -56,6 +62,7 @@ __all__ = [
     "BATCH_COMMAND",
     "WARNING_TEXTS",
     "BatchResult",
+    "NoRunSucceeded",
     "batch_row",
     "run_batch",
     "stop_report",
@@ -67,7 +74,7 @@ BATCH_COMMAND = "run batch"
 WARNING_TEXTS = "warning_texts"
 """The key of a row holding its run's warnings (printed by the batch, not in batch.csv)."""
 
-_LEFTOVER = re.compile(r"\..+\.(partial-\d+-[0-9a-f]{8}|old-[0-9a-f]{8})")
+_LEFTOVER = re.compile(r"\..+\.(partial-\d+-[0-9a-f]{8}|old-(\d+-)?[0-9a-f]{8})")
 """Hidden staging or old-run folders of killed runs (``mecc.outputs.OutputFolder``'s)."""
 _STAGED = re.compile(r"\.(batch\.csv|\.?mecc-output\.json)\.partial(-\d+-[0-9a-f]{8})?")
 """The batch.csv or marker of a killed batch being written (``mecc.outputs.staged_file``'s
@@ -111,7 +118,9 @@ def run_batch(
 
     Without ``overwrite`` a folder holding one of the batch's names (a run's folder or
     batch.csv) is refused before any run; with it, an earlier batch folder is replaced
-    as a whole (see the module's notes), so it holds this batch's runs only.
+    as a whole (see the module's notes), so it holds this batch's runs only, once one of
+    them succeeded. An earlier batch a killed ``--overwrite`` left set aside is first put
+    back or deleted (:func:`mecc.outputs.restore_replaced`).
 
     Raises
     ------
@@ -121,10 +130,14 @@ def run_batch(
     mecc.errors.OutputExistsError
         The folder holds an earlier batch (without ``overwrite``), or with ``overwrite``
         a folder that no batch of mecc wrote.
+    mecc.batch_messages.NoRunSucceeded
+        With ``overwrite``, an earlier batch folder and no run that succeeded: the
+        folder is as it was (exit code: the worst run's).
     """
     out_dir = Path(out_dir)
     stems = [Path(p).stem for p in config_paths]
     _refuse_same_names(config_paths, stems)
+    restore_replaced(out_dir)  # an earlier batch a killed --overwrite set aside, first
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputExistsError(f"{out_dir}: exists and is not a folder")
     occupied = out_dir.is_dir() and any(out_dir.iterdir())
@@ -153,6 +166,10 @@ def run_batch(
                 batch.marker = _Marker(root, True)
                 batch.marker.runs = batch.runs
             rows = batch.run(root, options, progress, jobs, dask)
+            if not isinstance(folder, _DirectFolder) and not any(
+                row["exit_code"] == 0 for row in rows
+            ):  # nothing to replace the earlier batch with: it stays (the staging goes)
+                raise NoRunSucceeded(out_dir, rows)
             batch.write_table(root, rows)
     except KeyboardInterrupt as error:  # Ctrl-C, SIGTERM: the message says what was kept
         in_place = isinstance(folder, _DirectFolder)
@@ -194,6 +211,18 @@ class _Batch:
         ]
         self.done: dict = {}  # index -> row as written, as each run ends
         self.marker = _Marker(out_dir, False)
+        self.root = out_dir  # where the runs are written (a staging folder: --overwrite)
+
+    def placed(self, row: dict) -> dict:
+        """``row`` naming the run's folder where it is once in place: an error written in
+        the staging folder of an ``--overwrite`` batch (no space left on device writing
+        ``.runs.partial-.../ken``) named a hidden folder gone by the time it is read."""
+        message = row.get("message")
+        if not isinstance(message, str) or Path(self.root) == self.out_dir:
+            return row
+        for staged in dict.fromkeys((str(self.root), os.path.abspath(self.root))):
+            message = message.replace(staged, str(self.out_dir))
+        return {**row, "message": message}
 
     def note(self, index: int, row: dict) -> None:
         """A finished run, recorded in the marker at once."""
@@ -203,25 +232,27 @@ class _Batch:
 
     def run(self, root: Path, options: dict, progress, jobs: int, dask) -> list:
         """The rows of this batch's runs; the ``runs`` bar is updated as each ends."""
+        self.root = root
         outs = [root / stem for stem in self.stems]
         total = len(outs)
         if jobs > 1 or dask is not None:
             from mecc.cluster import run_rows
 
             def noted(index: int, row: dict) -> None:
-                self.note(index, row)
+                self.note(index, self.placed(row))
                 if progress:
                     progress("runs", len(self.done), total)
 
             if progress:
                 progress("runs", 0, total)
             paths = self.config_paths
-            return run_rows(paths, outs, options, jobs=jobs, dask=dask, on_row=noted)
+            rows = run_rows(paths, outs, options, jobs=jobs, dask=dask, on_row=noted)
+            return [self.placed(row) for row in rows]
         rows = []
         for number, (path, out) in enumerate(zip(self.config_paths, outs, strict=True)):
             if progress:
                 progress("runs", number, total)
-            rows.append(batch_row(path, out, {**options, "progress": progress}))
+            rows.append(self.placed(batch_row(path, out, {**options, "progress": progress})))
             self.note(number, rows[-1])
         if progress:
             progress("runs", total, total)
@@ -242,55 +273,6 @@ class _Batch:
             write_csv(frame, staging)
         self.marker.rows = self.earlier + written
         self.marker.write()  # not beside files of the user's
-
-
-SHOWN = 5
-"""How many run folders or run files a stopped batch's message names (then "and N more")."""
-
-
-def _some(names) -> str:
-    names = [str(name) for name in names]
-    more = f" and {len(names) - SHOWN} more" if len(names) > SHOWN else ""
-    return ", ".join(names[:SHOWN]) + more
-
-
-def stop_report(out_dir, config_paths, done: dict, *, in_place: bool, listed: bool = True) -> str:
-    """What a stopped batch kept and what is left to run, for its interrupt message.
-
-    ``done`` maps the index of each run recorded so far to its row; a run whose folder
-    is in place counts as kept even when its row was not recorded yet. With
-    ``in_place`` false (``--overwrite``: the batch was written into a staging folder),
-    nothing is kept and the earlier folder is as it was. ``listed``: the folder has a
-    batch's marker (a resumed batch lists the kept runs in its batch.csv).
-    """
-    out_dir = Path(out_dir)
-    if not in_place:
-        return (
-            f"with --overwrite a batch replaces {out_dir} only once all its runs have "
-            f"ended, so {out_dir} is as it was; run the batch again to replace it"
-        )
-    kept, left = [], []
-    for index, path in enumerate(config_paths):
-        stem = Path(path).stem
-        if made_by(out_dir / stem) == "run":
-            kept.append(stem)
-        elif index in done and done[index].get("exit_code"):
-            left.append(f"{path} (failed, exit {done[index]['exit_code']})")
-        else:
-            left.append(str(path))
-    said = (
-        f"kept {len(kept)} finished run{'s' if len(kept) != 1 else ''} in {out_dir}: {_some(kept)}"
-        if kept
-        else f"no run had finished in {out_dir}"
-    )
-    if not left:
-        return f"{said} (every run had finished; batch.csv was not written)"
-    files = "file" if len(left) == 1 else "files"
-    listing = " (its batch.csv then lists every run)" if listed else ""
-    return (
-        f"{said}; still to run: {len(left)} run {files}, {_some(left)}: run them with "
-        f"--out {out_dir} to finish the batch{listing}"
-    )
 
 
 def _absolute(path) -> str:

@@ -1,15 +1,25 @@
-"""Per-cell outputs written block by block and finished as a Cloud-Optimised GeoTIFF."""
+"""Per-cell outputs written block by block and finished as a Cloud-Optimised GeoTIFF.
+
+:func:`gdal_errors_quiet` keeps GDAL's and libtiff's own error lines off the terminal
+while a run writes its grids: a full disk printed ``_tiffWriteProc: No space left on
+device.`` and ``ERROR 1: TIFFAppendToStrip: ...`` before mecc's one error line.
+"""
 
 from __future__ import annotations
 
+import ctypes
 import os
+import sys
+import threading
+from contextlib import contextmanager, suppress
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from mecc import kernels
 
-__all__ = ["CellGridWriter", "band_metadata"]
+__all__ = ["CellGridWriter", "band_metadata", "gdal_errors_quiet"]
 
 _COG_TILE = 512
 
@@ -285,6 +295,15 @@ class CellGridWriter:
                 os.remove(path)
         return self.path
 
+    def discard(self) -> None:
+        """Close the staging files without finishing the COG (a failed run, whose folder
+        is removed): their last blocks are written now, while GDAL's error lines are
+        quiet (:func:`gdal_errors_quiet`), not whenever the writer is collected; the
+        errors of those writes (a full disk) are not raised again."""
+        for dataset in self._datasets:
+            with suppress(Exception):  # noqa: BLE001 - the run's own error is raised
+                dataset.close()
+
     def _vrt(self, levels) -> str:
         """A VRT of the staging file with the staged levels as its overviews."""
         from xml.sax.saxutils import escape, quoteattr
@@ -328,3 +347,80 @@ def _group_sizes(start: int, length: int, factor: int, limit: int) -> np.ndarray
     edges = np.arange(start, start + length + factor, factor)[: -(-length // factor) + 1]
     edges = np.minimum(edges, min(start + length, limit))
     return np.diff(edges).astype(np.float64)
+
+
+_QUIET_LOCK = threading.Lock()
+_QUIET = {"depth": 0, "restore": []}
+
+
+@contextmanager
+def gdal_errors_quiet():
+    """GDAL's and libtiff's own error lines not printed during the block.
+
+    GDAL reports a failed write to its error handler, and libtiff to its own: where no
+    handler of rasterio's is installed (rasterio installs one in the threads that call
+    it, but GDAL flushes a grid's blocks from its cache in any thread, and libtiff's
+    I/O errors go to its global handler) they were printed on stderr (``ERROR 1:
+    TIFFAppendToStrip: Write error at scanline 0``, ``_tiffWriteProc: No space left on
+    device.``). rasterio still raises its errors and mecc says what happened in one line
+    (:func:`mecc.outputs.write_problem`); GDAL records the last error whatever its
+    handler. Here the global handlers are quieted (``CPLSetErrorHandler`` with
+    ``CPLQuietErrorHandler``, ``TIFFSetErrorHandler(NULL)``), from the first of nested
+    or concurrent blocks (runs in threads of one process) to the end of the last, and
+    then put back. On Linux only (the libraries are found in ``/proc/self/maps``);
+    elsewhere the block changes nothing.
+    """
+    with _QUIET_LOCK:
+        if _QUIET["depth"] == 0:
+            _QUIET["restore"] = _quiet_handlers()
+        _QUIET["depth"] += 1
+    try:
+        yield
+    finally:
+        with _QUIET_LOCK:
+            _QUIET["depth"] -= 1
+            if _QUIET["depth"] == 0:
+                for restore in _QUIET["restore"]:
+                    with suppress(OSError, ctypes.ArgumentError):
+                        restore()
+                _QUIET["restore"] = []
+
+
+def _quiet_handlers() -> list:
+    """Quiet GDAL's and libtiff's global error handlers; the calls putting them back."""
+    restore: list = []
+    for path, setter_name, quiet_name in _loaded_libraries():
+        with suppress(OSError, AttributeError, ctypes.ArgumentError):
+            library = ctypes.CDLL(path)
+            setter = getattr(library, setter_name)
+            setter.restype, setter.argtypes = ctypes.c_void_p, [ctypes.c_void_p]
+            quiet = quiet_name and ctypes.cast(getattr(library, quiet_name), ctypes.c_void_p).value
+            previous = setter(quiet)
+            restore.append(partial(setter, previous))
+    return restore
+
+
+def _loaded_libraries() -> list:
+    """``(file, setter, quiet handler)`` of each GDAL library loaded (rasterio's, and
+    pyogrio's own copy in its wheel) and of the libtiff beside each (the one that GDAL
+    uses; Pillow may bring another); none but on Linux."""
+    if not sys.platform.startswith("linux"):
+        return []
+    import rasterio  # noqa: F401 - loads GDAL
+
+    paths: list = []
+    with suppress(OSError), open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
+        for line in maps:
+            path = line.split(maxsplit=5)[-1].strip() if "/lib" in line else ""
+            if path and path not in paths:
+                paths.append(path)
+    gdals = [p for p in paths if os.path.basename(p).startswith("libgdal")]
+    tiffs = [
+        p
+        for p in paths
+        if os.path.basename(p).startswith("libtiff")
+        and any(os.path.dirname(p) == os.path.dirname(g) for g in gdals)
+    ]
+    return [(p, "CPLSetErrorHandler", "CPLQuietErrorHandler") for p in gdals] + [
+        (p, "TIFFSetErrorHandler", None) for p in tiffs
+    ]

@@ -30,7 +30,7 @@ from mecc import engine
 from mecc.allocation import join_zone_parts
 from mecc.grid import GridSpec
 
-__all__ = ["DEFAULT_CHUNK", "WORKER_GDAL_CACHE", "chunk_windows", "overlay"]
+__all__ = ["DEFAULT_CHUNK", "WORKER_GDAL_CACHE", "chunk_sides", "chunk_windows", "overlay"]
 
 WORKER_GDAL_CACHE = 256 * 2**20
 """GDAL's raster block cache in a worker (as in a streaming run; GDAL's own default, 5 %
@@ -42,14 +42,23 @@ DEFAULT_CHUNK = (2048, 4096)
 cells, 32 blocks of the default 256 x 2,048 (see the README's chunk-size advice)."""
 
 
+def chunk_sides(block_shape, chunk_shape=DEFAULT_CHUNK) -> tuple[int, int]:
+    """The chunk shape used: ``chunk_shape`` rounded up to a multiple of the block sides
+    (at least one block), as the manifest records it (``--chunk-size 64`` on blocks of
+    256 x 1024 cells gives chunks of 256 x 1024)."""
+    rows = -(-max(int(chunk_shape[0]), 1) // int(block_shape[0])) * int(block_shape[0])
+    cols = -(-max(int(chunk_shape[1]), 1) // int(block_shape[1])) * int(block_shape[1])
+    return rows, cols
+
+
 def chunk_windows(grid: GridSpec, block_shape, chunk_shape=DEFAULT_CHUNK) -> list[Window]:
     """The chunks of ``grid``: row-major groups of whole blocks of the fixed partition.
 
-    Chunk sides are ``chunk_shape`` rounded up to a multiple of the block sides, so
-    every chunk starts on a block corner and holds the streaming path's blocks.
+    Chunk sides are ``chunk_shape`` rounded up to a multiple of the block sides
+    (:func:`chunk_sides`), so every chunk starts on a block corner and holds the
+    streaming path's blocks.
     """
-    rows = -(-max(int(chunk_shape[0]), 1) // block_shape[0]) * block_shape[0]
-    cols = -(-max(int(chunk_shape[1]), 1) // block_shape[1]) * block_shape[1]
+    rows, cols = chunk_sides(block_shape, chunk_shape)
     return [
         Window(c, r, min(cols, grid.width - c), min(rows, grid.height - r))
         for r in range(0, grid.height, rows)

@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+import sys
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -202,6 +203,7 @@ def _process_rows(pairs, options: dict, jobs: int, on_row=None) -> list:
     from mecc.run import batch_row
 
     context = multiprocessing.get_context("spawn")
+    parent = os.getpid()  # its workers end with it (killed -9: they ran on unseen)
     rows: list = [None] * len(pairs)
     waiting = list(range(len(pairs)))[::-1]
     running: dict = {}  # future -> (index, pool, process ids)
@@ -210,7 +212,9 @@ def _process_rows(pairs, options: dict, jobs: int, on_row=None) -> list:
             while waiting and len(running) < jobs:
                 index = waiting.pop()
                 with children_ignore_interrupts():  # the process starts here
-                    pool = ProcessPoolExecutor(1, mp_context=context, initializer=_leave_signals)
+                    pool = ProcessPoolExecutor(
+                        1, mp_context=context, initializer=_start_worker, initargs=(parent,)
+                    )
                     future = pool.submit(batch_row, *pairs[index], options)
                 running[future] = (index, pool, list(getattr(pool, "_processes", None) or ()))
             done, _ = wait(list(running), return_when=FIRST_COMPLETED)
@@ -384,6 +388,54 @@ def name_leftovers(error: BaseException, paths) -> None:
         return
     with suppress(AttributeError):  # an exception that takes no attributes: nothing to do
         error.left_behind = [*getattr(error, "left_behind", []), *paths]
+
+
+def _start_worker(parent: int) -> None:
+    """In a pool worker, first: Ctrl-C is the main process's (:func:`_leave_signals`),
+    and the worker ends when the main process does (:func:`exit_with_parent`)."""
+    _leave_signals()
+    exit_with_parent(parent)
+
+
+PARENT_POLL = 0.5
+"""Seconds between a worker's checks that the process that started it still runs."""
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def exit_with_parent(parent: int, interval: float = PARENT_POLL) -> None:
+    """End this process (a batch's worker) as soon as ``parent``, the process that started
+    it, has ended.
+
+    A batch killed with SIGKILL (or the out-of-memory killer) cannot stop its workers:
+    they went on with their runs into the batch folder, unrecorded, and then waited for
+    work forever (hundreds of megabytes each), as did multiprocessing's resource
+    tracker (it ends once no process holds its pipe). On Linux the kernel sends this
+    process SIGKILL when its parent dies (``prctl(PR_SET_PDEATHSIG)``); everywhere a
+    daemon thread checks every ``interval`` seconds that the parent is still this
+    process's parent, and ends the process when it is not. A run stopped so leaves its
+    hidden staging folder, removed by the next run into the same folder (as a run
+    killed by itself).
+    """
+    if sys.platform.startswith("linux"):
+        with suppress(OSError, AttributeError, TypeError, ValueError):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() != parent:  # already gone (before prctl took effect)
+        os._exit(EXIT_PARENT_GONE)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(EXIT_PARENT_GONE)
+
+    threading.Thread(target=watch, name="mecc-parent-watch", daemon=True).start()
+
+
+EXIT_PARENT_GONE = 128 + 9
+"""A worker's exit status once its batch is gone (as if killed with it)."""
 
 
 def _leave_signals() -> None:

@@ -17,7 +17,7 @@ folder, from what the folder records:
   answer sheets), which ``mecc training build`` and ``mecc demo`` ask before replacing it.
 
 Always mecc's: the marker, hidden staging folders and files of killed runs
-(``.<name>.partial-<pid>-<hex>``, ``.<name>.old-<hex>``), empty folders, a file
+(``.<name>.partial-<pid>-<hex>``, ``.<name>.old-<pid>-<hex>``), empty folders, a file
 manager's own files (``.DS_Store``), an office suite's lock files (``~$sendai.xlsx``)
 and what GIS programs add beside a file mecc wrote (``displaced.tif.aux.xml``,
 ``zones.gpkg-wal``). :func:`refuse_foreign` turns what
@@ -65,7 +65,7 @@ OWN_GUARD = ("training build",)
 """Commands whose folders are judged by their own guard (the training pack's builder
 keeps the participants' filled-in answer sheets and their files)."""
 
-_LEFTOVER = re.compile(r"\..+\.(partial-\d+-[0-9a-f]{8}|old-[0-9a-f]{8})")
+_LEFTOVER = re.compile(r"\..+\.(partial-\d+-[0-9a-f]{8}|old-(\d+-)?[0-9a-f]{8})")
 """Hidden staging or old folders and files of killed runs (``OutputFolder``'s and
 ``staged_file``'s names)."""
 _OLD_STAGED = re.compile(r"\.?(?P<name>.+?)\.partial")

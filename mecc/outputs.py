@@ -13,7 +13,10 @@ re-exported here).
 wrote (:mod:`mecc.output_guard`, which also holds the marker :data:`OUTPUT_MARKER` and
 :func:`made_by`, re-exported here), and :func:`write_problem` turns the system's
 refusal to write (no space, no permission) into one line: not a bug. The guards of the
-commands that read a finished run are in :mod:`mecc.run_folder`.
+commands that read a finished run are in :mod:`mecc.run_folder`; the hidden folders a
+killed command leaves (its staging folder, the earlier folder ``--overwrite`` had set
+aside) are cleaned up, or put back, by the next command writing the same output
+(:mod:`mecc.leftovers`).
 """
 
 from __future__ import annotations
@@ -34,6 +37,13 @@ import numpy as np
 
 from mecc.csv_files import csv_text, write_csv  # re-exported: the writers import them here
 from mecc.errors import ConfigError, InputFileError, MeccError, OutputExistsError
+from mecc.leftovers import (  # re-exported: the batch and cluster import them here
+    discard_folder,
+    old_name,
+    process_alive,
+    remove_abandoned,
+    restore_replaced,
+)
 from mecc.output_guard import OUTPUT_MARKER, made_by, refuse_foreign, write_marker
 from mecc.run_folder import is_run_folder  # the one rule of a finished run
 
@@ -43,6 +53,9 @@ __all__ = [
     "made_by",
     "make_folder",
     "check_path_length",
+    "process_alive",
+    "remove_abandoned",
+    "restore_replaced",
     "csv_text",
     "files_named_by",
     "sha256_of",
@@ -116,6 +129,8 @@ class OutputFolder:
         check_path_length(self.target, _GEOPACKAGE.get("run" if only_runs else command))
         if self.target.is_symlink():  # a link to an earlier output: replace what it names
             self.target = self.target.resolve()  # (the link stays; it was left dangling)
+        # first, what killed commands left: an earlier folder set aside, staging folders
+        remove_abandoned(self.target)
         self.overwrite = overwrite
         self.command = command
         if self.target.exists() and not self.target.is_dir():
@@ -222,7 +237,7 @@ class OutputFolder:
             if self.command is not None:
                 write_marker(self.path, self.command)
             if self.target.exists():
-                old = self.target.parent / f".{self.target.name}.old-{uuid.uuid4().hex[:8]}"
+                old = old_name(self.target)  # put back by the next command if killed here
                 self.target.rename(old)
             self.path.rename(self.target)
         except OSError as error:
@@ -234,7 +249,7 @@ class OutputFolder:
                 raise
             raise problem from error
         if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+            discard_folder(old)
         return self.target
 
 
@@ -471,46 +486,6 @@ def _unstaged(name: str) -> str:
     path = Path(name)
     staged = _STAGED_NAME.fullmatch(path.name)
     return str(path.with_name(staged.group("name"))) if staged else name
-
-
-def remove_abandoned(target, pids=None) -> None:
-    """Delete the staging folders of ``target`` (``.<name>.partial-<pid>-<hex>``) whose
-    process has ended (of ``pids`` only, when given; never this process's own).
-
-    A run stopped by SIGKILL, the out-of-memory killer or a power cut cannot clean up; its
-    staging folder is never mistaken for a result, and the next run into the same target
-    (or the batch that started it) removes it.
-    """
-    target = Path(target)
-    prefix = f".{target.name}.partial-"
-    wanted = None if pids is None else {int(pid) for pid in pids}
-    for entry in target.parent.glob(prefix + "*"):
-        pid = entry.name[len(prefix) :].split("-")[0]
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        if (wanted is None or int(pid) in wanted) and not process_alive(int(pid)):
-            shutil.rmtree(entry, ignore_errors=True)
-
-
-def process_alive(pid: int) -> bool:
-    """True if a process with this id still runs on this machine (or cannot be checked);
-    one that ended and waits to be reaped by its parent (a zombie, on Linux) has ended.
-
-    On Windows ``os.kill`` would end the process, so nothing is checked there.
-    """
-    if os.name == "nt":
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError, ValueError, OverflowError):
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
-            return stat.read().rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
-    except (OSError, IndexError):  # no /proc (macOS): it exists, so it may still write
-        return True
 
 
 def sha256_of(path) -> str:

@@ -29,10 +29,16 @@ import pandas as pd
 import mecc
 from mecc import checks, engine, previews, run_checks, tables
 from mecc.batch import BatchResult, batch_row, run_batch
-from mecc.cell_grid import CellGridWriter
+from mecc.cell_grid import CellGridWriter, gdal_errors_quiet
 from mecc.config import load_config
 from mecc.errors import MeccWarning
-from mecc.futures import future_tables, futures_summary, read_futures, write_future_outputs
+from mecc.futures import (
+    future_tables,
+    futures_parameters,
+    futures_summary,
+    read_futures,
+    write_future_outputs,
+)
 from mecc.group_tables import group_tables
 from mecc.inputs import (
     analysis_grid,
@@ -157,7 +163,7 @@ def run_country(
             client = stack.enter_context(dask_client(dask))
             shape = tuple(chunk_shape or chunked.DEFAULT_CHUNK)
             overlay = partial(chunked.overlay, client=client, chunk_shape=shape)
-            backend = {**describe_client(client), "chunk_shape": list(shape)}
+            backend = {**describe_client(client), "chunk_shape_requested": list(shape)}
         stack.enter_context(rasterio.Env(**cache))
         hashes = stack.enter_context(ThreadPoolExecutor(max_workers=1))
         try:
@@ -239,9 +245,11 @@ def _run_country(
             if message:
                 warnings.warn(message, MeccWarning, stacklevel=2)
         with folder as staging, ExitStack() as background:  # threads end before cleanup
+            background.enter_context(gdal_errors_quiet())  # a full disk: mecc's line alone
             writer = CellGridWriter.for_hazards(  # a unit and tags per band
                 staging / "displaced.tif", grid, hazards, note=tables.MODELLED_NOTE
             )
+            background.callback(writer.discard)  # a failed run's grid closed while quiet
             masked_before = population.file.extreme_cells  # counted on the pass alone
             with timer.stage("engine"):
                 result = overlay(
@@ -448,6 +456,7 @@ def _run_country(
                     },
                     "exposure": exposure.report,
                     "hazards": hazard_parameters(hazards, grid),
+                    "futures": futures_parameters(futures) if futures else {},
                 },
                 "zones_without_cells": empty_zones,
                 "extreme_values_masked": {
@@ -456,8 +465,13 @@ def _run_country(
                 "versions": versions(),
                 "warnings": recorded + [n for n in notes if n not in recorded],
             }
-            if backend:
-                manifest["parameters"]["dask"] = backend
+            if backend:  # the chunks used (whole blocks), then the shape asked for
+                from mecc.chunked import chunk_sides
+
+                on_dask = dict(backend)
+                asked = on_dask.pop("chunk_shape_requested")
+                on_dask["chunk_shape"] = list(chunk_sides(block_shape, asked))
+                manifest["parameters"]["dask"] = {**on_dask, "chunk_shape_requested": asked}
             with timer.stage("write_grids"):  # waiting for displaced.tif
                 grids.result()
             manifest["timings_seconds"] = {
