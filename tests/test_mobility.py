@@ -720,6 +720,7 @@ def test_a_site_list_with_no_site_on_the_grid_is_refused_not_a_crash(tmp_path):
         run(tmp_path, data)
     assert not (tmp_path / "out").exists()
 
+
 def test_map_draws_only_the_largest_flows_and_says_so(tmp_path, monkeypatch):
     """A national run had 1.7 million flows in one band, a line and a tooltip each: the
     map draws the MAX_FLOW_LINES largest and its layer name says how many of how many."""
