@@ -575,19 +575,24 @@ def _level_line(text, key, level: dict, where: dict) -> str:
     from mecc.map_text import esc
 
     words, offset = text.words, ""
+
+    def named(value) -> str:  # a datum or baseline the demo tags "(fictional)"
+        return esc(text.retag(value, "fictional_data_tag"))
+
     if level["tide_datum"] != level["datum"]:
         shift = f"{level['offset']:+g}".replace(".", words["decimal"])
-        offset = text.w("method_tide_offset", offset=shift, datum=level["datum"])
+        datum = text.retag(level["datum"], "fictional_data_tag")  # w() escapes it
+        offset = text.w("method_tide_offset", offset=shift, datum=datum)
     period = text.w("method_period", period=where["period"]) if where.get("period") else ""
     return text.filled(
         key,
         level=esc(_metres(words, round(level["level"], 3))),
-        datum=esc(level["datum"]),
+        datum=named(level["datum"]),
         tide=esc(_metres(words, level["tide"])),
-        tide_datum=esc(level["tide_datum"]),
+        tide_datum=named(level["tide_datum"]),
         offset=offset,
         rise=esc(_metres(words, level["rise"])),
-        baseline=esc(level["baseline"]),
+        baseline=named(level["baseline"]),
         period=period,
         future=esc(text.retag(level.get("future", ""), "fictional_data_tag")),
     )
