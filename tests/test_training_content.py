@@ -306,7 +306,7 @@ def test_check_tool_and_class_table(tmp_path):
     grades, table = check_answers(None, key, sheets, tmp_path / "out" / "grades.csv")
     assert list(table["participant"]) == ["ana", "ben"]
     assert list(table["score"]) == [2.0, 0.0] and list(table["q1"]) == [1.0, 0.0]
-    assert table["mistakes"].iloc[1] == "q1: per_week"
+    assert table["mistakes"].iloc[1] == "q1: Par semaine."  # as the feedback names it
     raw = (tmp_path / "out" / "grades.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and b"ben" in raw
 

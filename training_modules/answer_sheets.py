@@ -42,7 +42,9 @@ from training_modules.key import KEY_KIND, check_key, variant_number
 __all__ = [
     "SHEET_KIND",
     "SheetText",
+    "answer_file_kind",
     "check_out_path",
+    "is_office_document",
     "load_answer_file",
     "number_text",
     "read_key",
@@ -341,6 +343,8 @@ def load_answer_file(path, key: dict | None = None) -> dict:
         raise InputFileError(f"{path}: not found{_sheet_hint(path, key)}") from None
     except OSError as error:
         raise InputFileError(f"{path}: cannot read ({error.strerror or error})") from None
+    if is_office_document(raw):  # a workbook typed in Excel, not the pack's text sheet
+        raise InputFileError(f"{path}: {say(key, 'office_document')}")
     text = _decode(raw, key.get("lang") if key else None)
     if text is None:
         raise InputFileError(f"{path}: {say(key, 'not_utf8')}")
@@ -368,6 +372,17 @@ def load_answer_file(path, key: dict | None = None) -> dict:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: {say(key, 'not_mapping')}")
     return data
+
+
+_OFFICE_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+"""How a zipped document (``.xlsx``, ``.ods``, ``.docx``) and an older Office file
+(``.xls``, ``.doc``) begin."""
+
+
+def is_office_document(head: bytes) -> bool:
+    """Whether the bytes ``head`` begin a workbook or another office document (a zip
+    archive or an Office 97-2003 file), never an answer sheet, which is text."""
+    return head.startswith(_OFFICE_SIGNATURES)
 
 
 def _sheet_hint(path: Path, key: dict | None) -> str:
@@ -485,7 +500,7 @@ def check_out_path(out_path: Path, inputs: list, overwrite: bool) -> None:
                 f"--out {out_path}: is {role}; write the grades to another file "
                 "(--overwrite never replaces an input)"
             )
-    kind = _answer_file(out_path)
+    kind = answer_file_kind(out_path)
     if kind:
         raise ConfigError(
             f"--out {out_path}: is {kind}; write the grades to another file "
@@ -502,16 +517,22 @@ def check_out_path(out_path: Path, inputs: list, overwrite: bool) -> None:
 _ANSWER_KINDS = re.compile(rf"\bkind\s*:\s*['\"]?({KEY_KIND}|{SHEET_KIND})\b")
 
 
-def _answer_file(path: Path) -> str | None:
+def answer_file_kind(path: Path) -> str | None:
     """What the file is when it is an answer key or an answer sheet (known by its
-    ``kind``, whatever its name), else None."""
+    ``kind``, whatever its name: ``bob.yaml.txt`` saved by Notepad too, in any encoding
+    the grading reads), else None."""
     try:
         with open(path, "rb") as file:
             head = file.read(1 << 20)
     except OSError:
         return None  # missing, or a folder
-    utf16 = head[:2] in (b"\xff\xfe", b"\xfe\xff")
-    match = _ANSWER_KINDS.search(head.decode("utf-16" if utf16 else "utf-8", errors="replace"))
+    if is_office_document(head):
+        return None
+    text = _decode(head, "en")  # the kind line is ASCII: any fallback finds it
+    if text is None:
+        utf16 = head[:2] in (b"\xff\xfe", b"\xfe\xff")
+        text = head.decode("utf-16" if utf16 else "utf-8", errors="replace")
+    match = _ANSWER_KINDS.search(text)
     if match is None:
         return None
     return "an answer key" if match.group(1) == KEY_KIND else "an answer sheet"

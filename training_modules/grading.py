@@ -33,10 +33,16 @@
 An answer key is checked when it is read (:func:`training_modules.key.check_key`), and
 a key given as the answer sheet scores 100 %. ``--class DIR`` grades every sheet of a
 folder into one table (CSV, UTF-8 with BOM; answer keys in the folder are skipped) with
-the file, the sure score and the provisional points apart, pre/post quiz scores, the
-questions whose answer was unreadable and the notes. Every sheet is checked before
-anything is written: when one cannot be graded (for another module, variant or
-language, unreadable, a question the key does not have), no table is written or shown,
+the file, the sure score and the provisional points apart, the mistakes found (named as
+the feedback names them, in the key's language), pre/post quiz scores, the questions
+whose answer was unreadable and the notes. A sheet is a ``*.yaml`` / ``*.yml`` file or
+any file whose text is one (``bob.yaml.txt`` saved by Notepad); every other file is not
+graded and a warning line names it with why (a workbook is no answer sheet), and two
+sheets of one participant (file names differing only in case or suffix, or the same
+``participant:`` name) are refused (:mod:`training_modules.class_folder`). Every sheet
+is checked before anything is written: when one cannot be graded (for another module,
+variant or language, unreadable, a question the key does not have), no table is
+written or shown,
 an existing ``--out`` is left as it was, and one line names the first such sheet, what
 is wrong with it, how many others cannot be graded and their file names (up to 10), and
 for a sheet of another module, variant or language the key to grade it with (``<lang>/
@@ -70,6 +76,13 @@ from training_modules.answer_sheets import (
     sheet_lang,
     sheet_of,
     sheet_variant,
+)
+from training_modules.class_folder import (
+    class_files,
+    same_file_name,
+    same_participant_name,
+    sheet_stem,
+    warn_not_graded,
 )
 from training_modules.key import KEY_KIND, tolerance_of
 from training_modules.number_reading import (
@@ -296,7 +309,7 @@ def grade(sheet: dict, key: dict, where: str = "answers") -> Grade:
     quiz_pre = _quiz_score(sheet.get("quiz_pre"), quiz, key, "quiz_pre", notes)
     quiz_post = _quiz_score(sheet.get("quiz_post"), quiz, key, "quiz_post", notes)
     return Grade(
-        participant=str(sheet.get("participant") or Path(where).stem),
+        participant=str(sheet.get("participant") or sheet_stem(Path(where).name)),
         score=float(sum(r["points"] for r in results if r["status"] != "provisional")),
         total=sum(r["max"] for r in results),
         questions=results,
@@ -389,7 +402,9 @@ def class_table(grades: list, key: dict, failed=()):
         for result in item.questions:
             row[result["id"]] = result["points"]
         row["mistakes"] = "; ".join(
-            f"{r['id']}: {', '.join(r['mistakes'])}" for r in item.questions if r["mistakes"]
+            f"{r['id']}: {_mistake_labels(r['id'], r['mistakes'], key)}"
+            for r in item.questions
+            if r["mistakes"]
         )
         row["to_confirm"] = " ".join(
             r["id"] for r in item.questions if r["status"] == "provisional"
@@ -403,6 +418,14 @@ def class_table(grades: list, key: dict, failed=()):
     return keyed_table(rows, key)  # keeps the key's language for its headers
 
 
+def _mistake_labels(qid, mistakes: list, key: dict) -> str:
+    """The mistakes of an answer as the guide and the feedback name them, in the key's
+    language (the key's ``feedback`` of each); a mistake without one by its id."""
+    entry = (key.get("questions") or {}).get(qid) or {}
+    named = {m.get("id"): m.get("feedback") for m in entry.get("mistakes") or []}
+    return " ".join(str(named.get(m) or m).strip() for m in mistakes)
+
+
 def check_answers(answers=None, key_path=None, class_dir=None, out_path=None, overwrite=False):
     """The tool behind ``mecc training check``: one sheet, or a folder into one table.
 
@@ -413,7 +436,9 @@ def check_answers(answers=None, key_path=None, class_dir=None, out_path=None, ov
     key_path : path
         The answer key.
     class_dir : path, optional
-        A folder of answer sheets (``*.yaml``), instead of ``answers``.
+        A folder of answer sheets (``*.yaml``, ``*.yml`` or any file whose text is a
+        sheet), instead of ``answers``; its other files are named in a warning each,
+        not graded.
     out_path : path, optional
         Where to write the table of grades (CSV, UTF-8 with BOM). Never the key or a
         sheet being graded; an existing file only with ``overwrite``.
@@ -442,12 +467,13 @@ def check_answers(answers=None, key_path=None, class_dir=None, out_path=None, ov
         folder = Path(class_dir)
         if not folder.is_dir():
             raise InputFileError(f"{folder}: folder of answer sheets not found")
-        paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".yaml", ".yml"))
+        paths, others = class_files(folder, out_path)
         if not paths:
-            raise InputFileError(f"{folder}: no answer sheets (*.yaml) found")
-        twice = _same_participant(paths)
+            found = f" ({len(others)} other file(s) there)" if others else ""
+            raise InputFileError(f"{folder}: no answer sheets (answer_sheet.yaml) found{found}")
+        twice = same_file_name(paths)
     else:
-        paths, twice = [Path(answers)], None
+        paths, twice, others = [Path(answers)], None, []
     if out_path is not None:
         out_path = Path(out_path)
         inputs = [("the answer key", key_path)] + [
@@ -457,12 +483,19 @@ def check_answers(answers=None, key_path=None, class_dir=None, out_path=None, ov
     key = read_key(key_path)
     if twice:  # a sheet saved twice (bob.yaml, bob.yml): one row
         raise DataError(say(key, "class_same_participant", first=twice[0], second=twice[1]))
+    warn_not_graded(others, key)  # a workbook, notes: named, with why, not graded
     if class_dir is None:
         grades = [grade(read_sheet(paths[0], key), key, str(paths[0]))]
     else:
         grades, failed = _grade_class(paths, key)
         if failed:  # before anything is written: no half class, no earlier table replaced
             raise _class_refused(failed, key)
+        named = same_participant_name(grades)
+        if named:  # two sheets naming one participant: one row each would count twice
+            first, second, name = named
+            raise DataError(
+                say(key, "class_same_name", first=first, second=second, participant=name)
+            )
     table = class_table(grades, key)
     if out_path is not None:
         from mecc.outputs import staged_file, write_csv
@@ -471,18 +504,6 @@ def check_answers(answers=None, key_path=None, class_dir=None, out_path=None, ov
         with staged_file(out_path) as partial:  # whole or not at all, never a shared name
             write_csv(table, partial)
     return grades, table
-
-
-def _same_participant(paths: list) -> tuple[str, str] | None:
-    """The first two sheets of one participant (file names differing only in case or in
-    .yaml / .yml: one row each would count the participant twice), or None."""
-    seen: dict = {}
-    for path in paths:
-        stem = path.stem.casefold()
-        if stem in seen:
-            return seen[stem].name, path.name
-        seen[stem] = path
-    return None
 
 
 def _without_path(note: str, file: str) -> str:

@@ -3,17 +3,32 @@ mistakes, rubrics, quiz key, debrief and notes, in one language (printable A4)."
 
 from __future__ import annotations
 
+import math
+
 from training_modules.handouts import cover, head_row, page, place_name
 from training_modules.words import Words, esc
 
-__all__ = ["answer_text", "render_guide", "rubric_example", "tolerance_text"]
+__all__ = ["answer_text", "render_guide", "rubric_example", "shown_decimals", "tolerance_text"]
 
 
 def answer_text(words: Words, entry: dict, value=None) -> str:
     """A numeric answer (or a mistake's value) with its unit, in the language."""
     value = entry["answer"] if value is None else value
     unit = words.common(f"units.{entry['unit']}")
-    return f"{words.num(value, entry.get('decimals', 0))} {unit}"
+    return f"{words.num(value, shown_decimals(value, entry.get('decimals', 0)))} {unit}"
+
+
+def shown_decimals(value, decimals: int) -> int:
+    """The decimals to print ``value`` with: the question's ``decimals``, or more for a
+    number below 1 so that it keeps two significant digits (0.00424 -> 0.0042, not
+    "0.00": a mistake's value per 1,000 would otherwise read as nothing)."""
+    try:
+        size = abs(float(value))
+    except (TypeError, ValueError):
+        return decimals
+    if not math.isfinite(size) or size == 0 or size >= 1:
+        return decimals
+    return max(decimals, min(1 - math.floor(math.log10(size)), 8))
 
 
 def tolerance_text(words: Words, entry: dict) -> str:
@@ -81,7 +96,10 @@ def _key_rows(words: Words, module, key: dict) -> str:
             answer = esc(answer_text(words, entry))
             tolerance = tolerance_text(words, entry)
             if "range" in entry:
-                low, high = (words.num(v, entry.get("decimals", 0)) for v in entry["range"])
+                low, high = (
+                    words.num(v, shown_decimals(v, entry.get("decimals", 0)))
+                    for v in entry["range"]
+                )
                 kind = words.common(f"range_kinds.{entry['range_kind']}")
                 answer += "<br>" + words.c("guide.range", low=low, high=high, kind=kind)
             for m in entry["mistakes"]:
@@ -116,6 +134,21 @@ def _key_rows(words: Words, module, key: dict) -> str:
         f'<col style="width:14%"><col style="width:46%"><col style="width:8%"></colgroup>'
         f"{heads}<tbody>{''.join(rows)}</tbody></table>"
     )
+
+
+def _same_every_variant(words: Words, module) -> str:
+    """A note under the key naming the questions whose answer is the same for every
+    group variant (``same_in_every_variant: true`` in the module), or ``""``."""
+    numbers = [
+        str(number)
+        for number, question in enumerate(module.items("questions"), start=1)
+        if question.get("same_in_every_variant")
+    ]
+    if not numbers:
+        return ""
+    form = "one" if len(numbers) == 1 else "other"
+    text = words.md_common(f"guide.same_every_variant_{form}", questions=", ".join(numbers))
+    return f'<div class="same-every-variant">{text}</div>'
 
 
 def _rubrics(words: Words, module, key: dict) -> str:
@@ -219,7 +252,8 @@ def render_guide(module, words: Words, key: dict, variant: int, sources: str, fi
         f"<section><h2>{words.c('guide.agenda')}</h2>{_agenda(words, module)}</section>",
         f"<section><h2>{words.c('handout.scenario')}</h2>{words.md('scenario')}</section>",
         f'<section class="page-break"><h2>{words.c("guide.key")}</h2>'
-        f"{words.md_common('guide.key_intro')}{_key_rows(words, module, key)}</section>",
+        f"{words.md_common('guide.key_intro')}{_key_rows(words, module, key)}"
+        f"{_same_every_variant(words, module)}</section>",
     ]
     rubrics = _rubrics(words, module, key)
     if rubrics:

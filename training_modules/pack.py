@@ -563,18 +563,27 @@ def _index(catalogue, lang, computed, staging: Path, variant: int) -> None:
         links = [
             (f"participants/{mid}/handout.html", words.common("index.handout")),
             (f"participants/{mid}/quiz.html", words.common("index.quiz")),
-            (f"facilitator/{mid}/guide.html", words.common("index.guide")),
         ]
         if (staging / lang / "participants" / mid / "map.html").is_file():
             links.append((f"participants/{mid}/map.html", words.common("index.map")))
-        cells = " · ".join(f'<a href="{esc(href)}">{esc(text)}</a>' for href, text in links)
+        facilitator = [  # the key to grade with, and the blank sheet to hand out
+            (f"facilitator/{mid}/guide.html", words.common("index.guide")),
+            (f"facilitator/{mid}/answer_key.yaml", words.common("index.answer_key")),
+            (f"participants/{mid}/answer_sheet.yaml", words.common("index.answer_sheet")),
+        ]
+        cells = "</td><td>".join(
+            " · ".join(f'<a href="{esc(href)}">{esc(text)}</a>' for href, text in group)
+            for group in (links, facilitator)
+        )
         rows.append(
             f"<tr><td>{item.module.number}</td><td>{module_words.m('title')}</td>"
             f"<td>{words.c('levels.' + item.module.data['level'])}</td>"
             f'<td class="num">{item.module.data["minutes"]}</td><td>{cells}</td></tr>'
         )
     heads = head_row(
-        words, "index.", ("col_number", "col_title", "col_level", "col_minutes", "col_pages")
+        words,
+        "index.",
+        ("col_number", "col_title", "col_level", "col_minutes", "col_pages", "col_facilitator"),
     )
     body = (
         f'<header class="cover"><h1>{words.c("index.title")}</h1>'

@@ -140,8 +140,10 @@ def grade_rubric(entry, value, key, where: str, number) -> dict:
 
     ``number(text)`` reads points written as text in the key's language (``1,5``).
 
-    The facilitator's points (``rubric: {c1: 2}``): a criterion the question does not
-    have (``c9``, a typo) is refused like an unknown question id, since its points cannot
+    The facilitator's points (``rubric: {c1: 2}``): points not given per criterion
+    (``rubric: [2, 1, 1]``, ``rubric: 4``) are refused (one line in the key's language
+    showing the form), never dropped for keyword points; a criterion the question does
+    not have (``c9``, a typo) is refused like an unknown question id, since its points cannot
     be given to any criterion and the score would be silently low; points outside 0 to
     the criterion's maximum are counted as the nearest bound, with a note (``notes`` of
     the result) naming the sheet, question and criterion, as quiz letters that are no
@@ -154,6 +156,14 @@ def grade_rubric(entry, value, key, where: str, number) -> dict:
     messages = key.get("messages") or {}
     criteria = entry.get("criteria") or {}
     given = value.get("rubric") if isinstance(value, dict) else None
+    if given is not None and not isinstance(given, dict):  # [2, 1, 1]: whose points?
+        example = ", ".join(
+            f"{c}: {number_text(key, spec['points'] if isinstance(spec, dict) else spec)}"
+            for c, spec in criteria.items()
+        )
+        typed = "[" + ", ".join(map(str, given)) + "]" if isinstance(given, list) else given
+        found = {"example": "{" + example + "}", "value": str(typed)}
+        raise ConfigError(f"{where}.rubric: {say(key, 'rubric_not_mapping', **found)}")
     if isinstance(given, dict):
         unknown = sorted(str(c) for c in given if c not in criteria)
         if unknown:
