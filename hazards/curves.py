@@ -137,9 +137,16 @@ CURVE_COLUMNS = ("intensity", "share")
 """The columns of a curve file; any other column is refused, never silently dropped."""
 
 CLIMADA_COLUMNS = ("mdd", "paa", "mdr")
-"""Columns of a CLIMADA impact function: mecc's share is CLIMADA's MDR = MDD x PAA."""
+"""Columns of a CLIMADA impact function: mecc's share is CLIMADA's MDR = MDD x PAA, which
+CLIMADA's ``calc_mdr`` forms after interpolating MDD and PAA separately (a product of two
+linear pieces is no linear piece: tabulate it finely where both change)."""
 
-CLIMADA_HINT = "for a CLIMADA impact function give one column share = mdd x paa"
+CLIMADA_HINT = (
+    "for a CLIMADA impact function give one column share = mdd x paa at each intensity, "
+    "exact where mdd or paa is constant between neighbouring rows; where both change, "
+    "CLIMADA interpolates mdd and paa separately and then multiplies, so add rows in "
+    "between (e.g. every 0.1 m or 1 m/s) for the product to follow CLIMADA's curve"
+)
 
 
 def read_curve_csv(path, name: str | None = None, kind: str = "linear", **meta) -> Curve:

@@ -11,7 +11,14 @@ import pandas as pd
 
 from mecc.errors import ConfigError, DataError, read_input_table
 
-__all__ = ["band_labels", "check_band_labels", "members_from_names", "read_events"]
+__all__ = [
+    "band_labels",
+    "check_band_labels",
+    "check_column_names",
+    "check_return_periods",
+    "members_from_names",
+    "read_events",
+]
 
 
 def read_events(
@@ -19,11 +26,16 @@ def read_events(
 ) -> pd.DataFrame:
     """Read an events CSV: columns ``band``, ``frequency`` (per year), optional ``member``.
 
-    Every raster band must appear exactly once. Extra columns are ignored, except an
-    ``event_name`` (or ``name``) column, which is kept for the tables, and an
-    ``event_id`` column, which is checked. Event ids and event names must each be
-    unique (blank ones aside): two events of one name would share the rows of the
-    tables. With ``member_pattern`` (a regular expression with a ``(?P<member>...)``
+    Every raster band must appear exactly once. An ``event_name`` (or ``name``) and an
+    ``event_id`` column are kept for the tables (bands.csv, zones_bands.csv, results.nc,
+    Sendai event rows); event ids and event names must each be unique (blank ones
+    aside): two events of one name would share the rows of the tables. A
+    ``return_period`` column is not used (``frequency`` weights each event) but checked:
+    one that contradicts 1/frequency beyond rounding is refused (:func:`check_return_periods`).
+    A column written as a known one in other case or spacing (``Member``, ``Event ID``) is
+    refused naming the known column (as ``Band`` is: no column ``band``); one spelt close
+    to a known column (``memebr``) is warned about; other extra columns are ignored. With
+    ``member_pattern`` (a regular expression with a ``(?P<member>...)``
     group) the member of each event is parsed from its name, e.g.
     ``^\\d{4}_(?P<member>.+)$`` for ``YEAR_HYDROMODEL_CLIMATEMODEL`` names.
 
@@ -32,6 +44,7 @@ def read_events(
     (:func:`check_band_labels`).
     """
     table = read_input_table(path, "event table", where, dtype=str, keep_default_na=False)
+    check_column_names(table.columns, where)
     for column in ("band", "frequency"):
         if column not in table.columns:
             raise DataError(f"{where}: column {column!r} is missing (need band, frequency)")
@@ -50,6 +63,8 @@ def read_events(
     from hazards.catalogue import check_frequencies
 
     check_frequencies(frequency.to_numpy(np.float64), where, lambda k: f"on line {k + 2}")
+    if "return_period" in table.columns:
+        check_return_periods(table["return_period"], frequency.to_numpy(np.float64), where)
     band = band.astype(np.int64)
     if band.duplicated().any():
         raise DataError(f"{where}: band {int(band[band.duplicated()].iloc[0])} is listed twice")
@@ -82,9 +97,90 @@ def read_events(
         out["member"] = _member_names(table["member"].astype(str), where, "in column 'member'")
     if name_column:
         out["event_name"] = table[name_column].astype(str).to_numpy()
+    if "event_id" in named:  # carried to bands.csv, zones_bands.csv and results.nc
+        out["event_id"] = named["event_id"].to_numpy()
     if member_pattern is not None:
         out["member"] = members_from_names(out.get("event_name"), member_pattern, where)
     return out.sort_values("band", kind="stable").reset_index(drop=True)
+
+
+KNOWN_COLUMNS = ("band", "frequency", "member", "event_name", "name", "event_id", "return_period")
+"""The columns of an events table read (or checked) by :func:`read_events`."""
+
+RETURN_PERIOD_TOLERANCE = 0.05
+"""How far a ``return_period`` may stray from 1/frequency by rounding (relative; two
+significant digits), besides half a year (a return period rounded to whole years)."""
+
+
+def check_column_names(columns, where: str) -> None:
+    """Refuse or warn about an events-table column that looks like a known one.
+
+    A column that is a known column (:data:`KNOWN_COLUMNS`) written in other case or with
+    spaces or hyphens (``Member``, ``Event ID``, ``return-period``) is refused: it would be
+    ignored, and a ``Member`` column silently gives no ensemble range. A column spelt close
+    to a known one (``memebr``, ``frequncy``) is warned about; any other is ignored.
+
+    Raises
+    ------
+    DataError
+        Naming the events table, the column and the known column.
+    """
+    import difflib
+    import warnings
+
+    from mecc.errors import MeccWarning
+
+    present = set(columns)
+    for column in columns:
+        text = str(column)
+        if text in KNOWN_COLUMNS:
+            continue
+        plain = "_".join(text.strip().casefold().replace("-", " ").split())
+        if plain in KNOWN_COLUMNS and plain not in present:
+            raise DataError(
+                f"{where}: column {text!r} is not read (column names are lower case, words "
+                f"joined by _); rename it {plain!r}"
+            )
+        close = difflib.get_close_matches(plain, KNOWN_COLUMNS, n=1, cutoff=0.8)
+        if close and close[0] not in present and not plain.startswith("unnamed:"):
+            warnings.warn(
+                f"{where}: column {text!r} is not read; did you mean {close[0]!r}? "
+                f"(rename it {close[0]!r} for mecc to use it, or ignore this warning)",
+                MeccWarning,
+                stacklevel=4,
+            )
+
+
+def check_return_periods(values: pd.Series, frequency: np.ndarray, where: str) -> None:
+    """Refuse a ``return_period`` column that contradicts 1/frequency beyond rounding.
+
+    mecc weights each event by its ``frequency``; a return-period column is not used, but
+    one that disagrees with it (a table whose frequencies are 1,000 times its return
+    periods' reciprocals) shows that one of the two is wrong. Blank cells are skipped;
+    :data:`RETURN_PERIOD_TOLERANCE` (relative) or half a year of rounding is allowed.
+
+    Raises
+    ------
+    DataError
+        Naming the events table, the line, both values and 1/frequency.
+    """
+    text = values.astype(str).str.strip()
+    given = text != ""
+    years = pd.to_numeric(text.where(given), errors="coerce").to_numpy(np.float64)
+    expected = 1.0 / frequency
+    with np.errstate(invalid="ignore"):
+        off = np.abs(years - expected)
+        wrong = given.to_numpy() & ~((off <= RETURN_PERIOD_TOLERANCE * expected) | (off <= 0.5))
+    if not wrong.any():
+        return
+    k = int(np.flatnonzero(wrong)[0])
+    raise DataError(
+        f"{where}: return_period on line {k + 2} is {text.iloc[k]!r} but its frequency "
+        f"{frequency[k]:g} a year is a return period of {expected[k]:.4g} years; mecc "
+        "weights each event by frequency and reads return_period only to check it: correct "
+        "the wrong one, or rename the column if it holds something else (e.g. the return "
+        "period of the event's magnitude)"
+    )
 
 
 def _member_names(members: pd.Series, where: str, source: str) -> np.ndarray:

@@ -9,14 +9,15 @@ block by block (``mecc.grid.AlignedBands``).
 Formats: GeoTIFF (single or multi-band; any GDAL raster), NetCDF through xarray
 (``variable`` names the data variable; CF ``grid_mapping`` or lon/lat coordinates give
 the CRS; ``hazards.netcdf``), USGS ShakeMap grid.xml (``hazards.shakemap``) and CLIMADA
-hazard HDF5 event sets named by ``events:`` (``hazards.climada``).
+hazard HDF5 event sets named by ``events:`` (``hazards.climada``). Return-period maps
+and grid event sets become band tables and layers in ``hazards.event_sets``; whatever a
+file states about itself is read once per file, not once per band.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,6 +26,7 @@ import pandas as pd
 from hazards.catalogue import HazardType, averaging_factor, get_hazard_type, grid_unit, unit_factor
 from hazards.climada import is_climada_file
 from hazards.curves import Curve, load_curve_set
+from hazards.event_sets import grid_event_set, layer_files, open_grid_file, return_period_set
 from hazards.events import read_events
 from hazards.fraction import FractionFile
 from hazards.netcdf import NetCDFFile
@@ -39,38 +41,14 @@ from mecc.errors import (
     ConfigError,
     DataError,
     InputFileError,
-    MeccWarning,
     did_you_mean,
     read_input_table,
 )
 from mecc.grid import AlignedBands, GridSpec, check_overlap
-from mecc.raster_file import RasterFile
 
-__all__ = ["HazardSet", "NetCDFFile", "open_grid_file", "read_hazard"]
+__all__ = ["HazardSet", "NetCDFFile", "open_grid_file", "read_events", "read_hazard"]
 
 KINDS = ("events", "return_periods", "scenario")
-
-
-def open_grid_file(
-    path, label: str, variable: str | None = None, default: str | None = None, nodata=()
-):
-    """Open a hazard grid file: NetCDF through xarray, anything else through rasterio.
-
-    ``default`` is the NetCDF variable taken when ``variable`` is None and the file has
-    several (:class:`NetCDFFile`); ``nodata`` the values the run file declares missing
-    besides a GDAL raster's own (``hazards[].nodata``).
-    """
-    if not os.path.exists(path):
-        raise InputFileError(f"{label}: file not found ({path}){did_you_mean(path, label)}")
-    if os.fspath(path).lower().endswith((".nc", ".nc4", ".netcdf")):
-        return NetCDFFile(path, variable, label, default)
-    if os.fspath(path).lower().endswith(".xml"):  # a USGS ShakeMap grid.xml
-        from hazards.shakemap import ShakeMapFile
-
-        return ShakeMapFile(path, variable, label)
-    if variable is not None:
-        raise ConfigError(f"{label}: 'variable' applies to NetCDF files only")
-    return RasterFile(path, label, extra_nodata=tuple(nodata) or None)
 
 
 @dataclass
@@ -239,42 +217,7 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
     fraction_from_file = None
     if has_rps:
         kind = "return_periods"
-        rp_map = spec["return_periods"]
-        if not isinstance(rp_map, dict) or len(rp_map) < 2:
-            raise ConfigError(f"{where}.return_periods: give at least two 'period: file' entries")
-        periods = []
-        for key in rp_map:
-            try:
-                rp = float(key)
-            except (TypeError, ValueError):
-                raise ConfigError(
-                    f"{where}.return_periods: {key!r} is not a number of years"
-                ) from None
-            if not math.isfinite(rp) or rp < 1:
-                raise DataError(f"{where}.return_periods: return period {key} must be >= 1 year")
-            periods.append((rp, key))
-        values = [rp for rp, _ in periods]
-        if len(set(values)) != len(values):
-            raise ConfigError(f"{where}.return_periods: the same return period is given twice")
-        periods.sort()
-        layers = []
-        for _, key in periods:
-            path = path_of(rp_map[key], f"return_periods.{key}")
-            _warn_same_map(path, key, inputs, [k for _, k in periods], rp_map, where)
-            label = f"{where}.return_periods.{key} ({rp_map[key]})"
-            source = open_grid_file(path, label, variable, nodata=nodata)
-            if source.count != 1:
-                raise DataError(
-                    f"{where}.return_periods.{key}: expected one band per return period, found {source.count}"
-                )
-            layers.append((source, 1))
-            inputs.append(path)
-        bands = pd.DataFrame(
-            {
-                "band": [_rp_label(rp) for rp, _ in periods],
-                "return_period": [rp for rp, _ in periods],
-            }
-        )
+        bands, layers, inputs = return_period_set(spec, where, path_of, variable, nodata)
     elif climada:
         from hazards.climada import climada_event_set
 
@@ -298,20 +241,13 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
             layers = [(source, 1)]
         else:
             kind = "events"
-            events_path = path_of(spec["events"], "events")
+            bands, layers, events_path = grid_event_set(spec, source, where, path_of)
             inputs.append(events_path)
-            bands = read_events(
-                events_path,
-                source.count,
-                f"{where}.events ({spec['events']})",
-                spec.get("member_pattern"),
-                source=source,  # the file's own band labels checked against the table
-            )
-            layers = [(source, int(b)) for b in bands["band"]]
-    for source, _ in layers if nodata else ():  # a NetCDF, ShakeMap, CLIMADA: refused
+    files = layer_files(layers)  # once per file, not per band: 20,000 events stay linear
+    for source in files if nodata else ():  # a NetCDF, ShakeMap, CLIMADA: refused
         check_nodata_applies(source, nodata, where)
-    stated = {id(s): stated_unit(s) for s, _ in layers}  # honoured unless unit: is given
-    stated = [text for text in stated.values() if text is not None]
+    stated = [stated_unit(source) for source in files]  # honoured unless unit: is given
+    stated = [text for text in stated if text is not None]
     unit, factor, conversion = grid_unit(hazard_type, spec.get("unit"), stated, where)
     wind_factor, wind_note = wind_averaging(hazard_type, spec, layers, where)  # stated too
     conversion = "; ".join(note for note in (conversion, wind_note) if note)
@@ -340,7 +276,7 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
             raise DataError(f"{where}.fraction: must be on the same grid as the intensity")
         fraction_layers = [(fsource, band) for _, band in layers]
     if fraction_layers is not None:  # checked block by block as the engine reads them
-        checked = {id(s): FractionFile(s) for s, _ in fraction_layers}
+        checked = {id(s): FractionFile(s) for s in layer_files(fraction_layers)}
         fraction_layers = [(checked[id(s)], band) for s, band in fraction_layers]
     if hazard_type.name == "drought":
         from hazards.slow_onset import drought_curves
@@ -499,31 +435,6 @@ def _read_combined(spec: dict, base_dir, where: str, country) -> HazardSet:
         combine=mode,
         curves=curves,
     )
-
-
-def _rp_label(rp: float) -> str:
-    return f"rp{int(rp)}" if float(rp).is_integer() else f"rp{rp:g}"
-
-
-def _warn_same_map(path: str, key, earlier: list, keys: list, rp_map: dict, where: str) -> None:
-    """Warn when a return period's file is one an earlier return period was given.
-
-    Each map is one band of its own file (a return-period file holds one band), so the
-    same file for two return periods is the same map twice: a copy-paste mistake that
-    changes the AAD and PMD without a word (the order check sees no fall between them).
-    """
-    same = os.path.normcase(os.path.realpath(path))
-    for k, other in enumerate(earlier):
-        if os.path.normcase(os.path.realpath(other)) == same:
-            first = keys[k]
-            warnings.warn(
-                f"{where}.return_periods: the {first}- and {key}-year maps are the same file "
-                f"({rp_map[key]}); each return period needs its own map: the AAD and PMD take "
-                "one map for both, so check which file belongs to which return period",
-                MeccWarning,
-                stacklevel=3,
-            )
-            return
 
 
 def _number_text(value: str) -> bool:

@@ -77,6 +77,9 @@ def stated_unit(source):
     motion such as ``g``, ``%g``, ``gal``, ``cm/s``, which ``file_unit`` refuses); other
     GeoTIFF text ("metres above the river bed") is no statement and is ignored. A band
     unit's label names its band (``... (pga.tif) band 1``).
+
+    It opens the file and reads every band's unit: call it once per file
+    (:func:`hazards.event_sets.layer_files`), not once per band.
     """
     if isinstance(source, NetCDFFile):
         return source.units, f"{source.label}: variable {source.variable!r}"
@@ -130,7 +133,8 @@ def wind_averaging(hazard: HazardType, spec: dict, layers, where: str) -> tuple[
         The hazard entry: ``averaging`` and ``gust_factor`` (:func:`averaging_factor`).
     layers : list of (file, band)
         The intensity grids, whose statements (:func:`stated_averaging`) are used when
-        the run file gives no ``averaging``.
+        the run file gives no ``averaging``; each file is read once, however many of its
+        bands the layers name (an event set of 20,000 bands of one file).
     where : str
         How errors name the hazard entry.
 
@@ -143,8 +147,9 @@ def wind_averaging(hazard: HazardType, spec: dict, layers, where: str) -> tuple[
     given, gust = spec.get("averaging"), spec.get("gust_factor")
     stated = []
     if hazard.averaging is not None:  # wind hazards only
-        stated = {id(source): stated_averaging(source) for source, _ in layers}
-        stated = [found for found in stated.values() if found is not None]
+        files = {id(source): source for source, _ in layers}.values()  # once per file
+        stated = [stated_averaging(source) for source in files]
+        stated = [found for found in stated if found is not None]
     if len({averaging for averaging, _, _ in stated}) > 1:
         shown = ", ".join(f"{label} states {text!r}" for _, text, label in stated)
         raise ConfigError(f"{where}: the grids state different wind averaging ({shown})")

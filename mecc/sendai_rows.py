@@ -258,16 +258,24 @@ class RowBuilder:
     # --- per hazard
     def _measures(self, h, record) -> list:
         """``(measure, band, band columns, return period, national only)`` of one hazard;
-        the band columns: ``band`` as bands.csv names it, an event's ``event_name`` and
-        ``member`` (results.nc written before they were kept: none)."""
+        the band columns: ``band`` as bands.csv names it, an event's ``event_name`` (its
+        ``event_id`` where the events table gives no name) and ``member`` (results.nc
+        written before they were kept: none)."""
         main, kind = self.s.main, record["kind"]
         labels = [str(b) for b in main["band_label"].values[h]]
+        given = {  # read once, not once per band
+            column: main[f"band_{column}"].values[h]
+            for column in ("event_name", "event_id", "member")
+            if f"band_{column}" in main.coords
+        }
 
         def named(b) -> dict:
             out = {"band": labels[b]}
             for column in ("event_name", "member"):
-                if f"band_{column}" in main.coords:
-                    out[column] = str(main[f"band_{column}"].values[h, b])
+                if column in given:
+                    out[column] = str(given[column][b])
+            if not out.get("event_name", "").strip() and "event_id" in given:
+                out["event_name"] = str(given["event_id"][b])  # blank when no id either
             return out
 
         rps = main["return_period"].values[h]

@@ -230,8 +230,8 @@ COLUMNS = {
     "return_period), planning (sea-level rise)",
     "band": "The band of the hazard set as bands.csv names it (an event's number in its "
     "set, a map's label, the scenario's band)",
-    "event_name": "The event's name as bands.csv gives it (event rows of sets whose events "
-    "are named)",
+    "event_name": "The event's name as bands.csv gives it, or its event_id where the events "
+    "table gives ids but no names (event rows of sets whose events are named or numbered)",
     "member": "The ensemble member (e.g. climate model) of the event (event rows of sets "
     "with members)",
     "return_period": "Return period in years (maps and PMD)",

@@ -288,6 +288,9 @@ def hazard_tables(hazard, sums, zones, population: np.ndarray, protection: list,
             "no_hazard_data": rows["no_hazard_data"].ravel(),
         }
     )
+    for k, extra in enumerate(c for c in ("event_name", "event_id") if c in bands.columns):
+        # text after band (an id is a label, not a figure a unit without cells blanks)
+        zb.insert(4 + k, extra, np.tile(bands[extra].astype(str).to_numpy(), len(table)))
     band_frame = pd.DataFrame(
         {
             "hazard_id": hazard.id,
@@ -304,7 +307,7 @@ def hazard_tables(hazard, sums, zones, population: np.ndarray, protection: list,
             "no_hazard_data": national["no_hazard_data"],
         }
     )
-    for extra in ("event_name", "member"):
+    for extra in ("event_name", "event_id", "member"):
         if extra in bands.columns:
             band_frame[extra] = bands[extra].to_numpy()
     exceedance = exceedance_table(hazard, table, rows["displaced"], national["displaced"], country)
@@ -464,7 +467,7 @@ def _band_records(bands: pd.DataFrame, national: dict, variants=("central",)) ->
             record["frequency"] = float(row.frequency)
         if "return_period" in bands.columns:
             record["return_period"] = float(row.return_period)
-        for extra in ("event_name", "member"):
+        for extra in ("event_name", "event_id", "member"):
             if extra in bands.columns:
                 record[extra] = getattr(row, extra)
         record["exposed"] = float(national["exposed"][k])
@@ -482,8 +485,9 @@ BAND_ATTRS = {
     "comment": "bands numbered from 1 in the order of bands.csv and zones_bands.csv, as an "
     "events table numbers them (band 1 is the first band, not the second); band_label holds "
     "each hazard's band as bands.csv names it (the events table's band, or rpT for a "
-    "return-period map), frequency (events a year), return_period (years) and "
-    "band_event_name label it too",
+    "return-period map), frequency (events a year), return_period (years), "
+    "band_event_name and band_event_id (the events table's event_name and event_id) label "
+    "it too",
 }
 """Attributes of results.nc's ``band`` coordinate."""
 
@@ -515,7 +519,8 @@ def results_dataset(
     exposed, no_data = np.full(shape, np.nan), np.full(shape, np.nan)
     displaced = np.full((*shape, n_var), np.nan)
     # per hazard and band, from hazard.bands: the band, an event's name and member (text)
-    text = {"band_label": "band", "band_event_name": "event_name", "band_member": "member"}
+    text = {"band_label": "band", "band_event_name": "event_name", "band_event_id": "event_id"}
+    text["band_member"] = "member"
     by_band = {k: np.full((n_haz, n_band), "", dtype=object) for k in text}
     by_band |= {k: np.full((n_haz, n_band), np.nan) for k in ("frequency", "return_period")}
     per_variant = {
