@@ -110,8 +110,10 @@ def test_a_class_of_notepad_sheets(cli, keys, tmp_path):
     folder = tmp_path / "class"
     folder.mkdir()
     text = sheet_text(q1="24", q7='"durée"')
-    for encoding in ("cp1252", "utf-16", "utf-8"):
-        (folder / f"{encoding}.yaml").write_bytes(_encode(text, encoding))
+    # three participants (one sheet each: two sheets naming one participant are refused)
+    for encoding, name in (("cp1252", "Anaïs"), ("utf-16", "Bérénice"), ("utf-8", "Céline")):
+        sheet = text.replace("participant: Ana\n", f"participant: {name}\n")
+        (folder / f"{encoding}.yaml").write_bytes(_encode(sheet, encoding))
     out = tmp_path / "notes.csv"
     result = cli("training", "check", "--class", folder, "--key", keys("fr"), "--out", out)
     assert result.exit_code == 0, result.output
