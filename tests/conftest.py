@@ -38,6 +38,33 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture(scope="session")
+def haiyan_reproduced(shared_data, tmp_path_factory) -> Path:
+    """The folder ``validation/haiyan/reproduce.sh`` writes (``run/``, ``evaluation/``),
+    made once per test session: tests read it and write their own outputs elsewhere."""
+    import subprocess
+    import sys
+
+    out = tmp_path_factory.mktemp("haiyan") / "h"
+    script = Path(sys.executable).with_name("mecc")
+    mecc = str(script) if script.exists() else f"{sys.executable} -m cli"
+    done = subprocess.run(
+        [
+            "bash",
+            str(ROOT / "validation" / "haiyan" / "reproduce.sh"),
+            str(shared_data / "philippines_haiyan"),
+            str(out),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "MECC": mecc},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return out
+
+
 def write_raster(path, data, transform=None, crs="EPSG:4326", nodata=None, dtype=None, **extra):
     """Write a 2-D or 3-D (bands first) array as a GeoTIFF and return its path."""
     data = np.asarray(data)

@@ -10,9 +10,6 @@ observed file, not taken from mecc."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -32,22 +29,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.shared_data]
 
 
 @pytest.fixture(scope="module")
-def haiyan(shared_data, tmp_path_factory):
+def haiyan(shared_data, haiyan_reproduced):
     """The Haiyan run of validation/haiyan/reproduce.sh, and the observed file."""
-    out = tmp_path_factory.mktemp("haiyan") / "h"
-    script = Path(sys.executable).with_name("mecc")
-    mecc = str(script) if script.exists() else f"{sys.executable} -m cli"
     data = shared_data / "philippines_haiyan"
-    done = subprocess.run(
-        ["bash", str(ROOT / "validation" / "haiyan" / "reproduce.sh"), str(data), str(out)],
-        cwd=ROOT,
-        env={**os.environ, "MECC": mecc},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return out / "run", data / "haiyan_damaged_houses.csv"
+    return haiyan_reproduced / "run", data / "haiyan_damaged_houses.csv"
 
 
 def _zones(run) -> pd.DataFrame:
