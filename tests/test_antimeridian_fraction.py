@@ -16,12 +16,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from affine import Affine
-from shapely.geometry import box
 
-from tests._run_inputs import write_run, write_zones
-from tests.conftest import write_raster
-from tests.test_antimeridian_hazards import CELL, DEPTH, ROWS
+from tests.test_antimeridian_hazards import CELL, DEPTH, ROWS, fiji_run
 
 FINE = CELL / 2  # the population's cells: 40 x 48 of 0.125 degrees, 177-183 east
 PEOPLE = np.random.default_rng(261).uniform(5.0, 200.0, size=(2 * ROWS, 48))
@@ -30,37 +26,7 @@ ON_HAZARD_CELLS = PEOPLE.reshape(ROWS, 2, 24, 2).sum(axis=(1, 3))  # 20 x 24 of 
 
 
 def _run_file(tmp_path, population_left, surge_left):
-    write_raster(
-        tmp_path / "pop.tif",
-        PEOPLE,
-        transform=Affine(FINE, 0, population_left, 0, -FINE, -15.0),
-        nodata=-99999.0,
-    )
-    surge = Affine(CELL, 0, surge_left, 0, -CELL, -15.0)
-    write_raster(tmp_path / "surge.tif", DEPTH.astype(np.float32), transform=surge, nodata=np.nan)
-    write_raster(tmp_path / "flooded.tif", FRACTION, transform=surge, nodata=-1.0)
-    # boundaries as they come: -180..180, the eastern unit in negative longitudes
-    write_zones(
-        tmp_path / "zones.geojson", ["W", "E"], [box(177, -20, 180, -15), box(-180, -20, -177, -15)]
-    )
-    return write_run(
-        tmp_path,
-        {
-            "country": "FJI",
-            "population": {"path": "pop.tif", "kind": "count"},
-            "zones": {"path": "zones.geojson", "code_field": "code", "level": 1},
-            "hazards": [
-                {
-                    "id": "s",
-                    "type": "coastal_flood",
-                    "intensity": "surge.tif",
-                    "fraction": "flooded.tif",
-                    "scenario": "x",
-                    "curve": "flood_step_1m",
-                }
-            ],
-        },
-    )
+    return fiji_run(tmp_path, PEOPLE, FINE, population_left, surge_left, fraction=FRACTION)
 
 
 def _by_hand(east):

@@ -32,18 +32,25 @@ DEPTH[3, 4] = DEPTH[11, 0] = np.nan
 
 
 def _run_file(tmp_path, population_left, surge_left):
+    return fiji_run(tmp_path, PEOPLE, CELL, population_left, surge_left)
+
+
+def fiji_run(tmp_path, people, people_cell, population_left, surge_left, fraction=None):
+    """Fiji's units W (177-180) and E (-180..-177), ``people`` on cells of ``people_cell``
+    degrees from ``population_left``, and the surge (:data:`DEPTH`, with its flooded
+    ``fraction`` when given) from ``surge_left``; returns the run file."""
     write_raster(
         tmp_path / "pop.tif",
-        PEOPLE,
-        transform=Affine(CELL, 0, population_left, 0, -CELL, -15.0),
+        people,
+        transform=Affine(people_cell, 0, population_left, 0, -people_cell, -15.0),
         nodata=-99999.0,
     )
-    write_raster(
-        tmp_path / "surge.tif",
-        DEPTH.astype(np.float32),
-        transform=Affine(CELL, 0, surge_left, 0, -CELL, -15.0),
-        nodata=np.nan,
-    )
+    surge = Affine(CELL, 0, surge_left, 0, -CELL, -15.0)
+    write_raster(tmp_path / "surge.tif", DEPTH.astype(np.float32), transform=surge, nodata=np.nan)
+    hazard = {"id": "s", "type": "coastal_flood", "intensity": "surge.tif"}
+    if fraction is not None:
+        write_raster(tmp_path / "flooded.tif", fraction, transform=surge, nodata=-1.0)
+        hazard["fraction"] = "flooded.tif"
     # boundaries as they come: -180..180, the eastern unit in negative longitudes
     write_zones(
         tmp_path / "zones.geojson", ["W", "E"], [box(177, -20, 180, -15), box(-180, -20, -177, -15)]
@@ -54,15 +61,7 @@ def _run_file(tmp_path, population_left, surge_left):
             "country": "FJI",
             "population": {"path": "pop.tif", "kind": "count"},
             "zones": {"path": "zones.geojson", "code_field": "code", "level": 1},
-            "hazards": [
-                {
-                    "id": "s",
-                    "type": "coastal_flood",
-                    "intensity": "surge.tif",
-                    "scenario": "x",
-                    "curve": "flood_step_1m",
-                }
-            ],
+            "hazards": [{**hazard, "scenario": "x", "curve": "flood_step_1m"}],
         },
     )
 
