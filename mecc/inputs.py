@@ -11,7 +11,7 @@ import warnings
 from mecc import engine
 from mecc.config import RunConfig
 from mecc.errors import MeccWarning
-from mecc.outputs import sha256_of
+from mecc.input_hashes import input_sha256
 
 __all__ = [
     "analysis_grid",
@@ -302,12 +302,13 @@ def warn_return_periods_out_of_order(hazard, sums) -> str | None:
 def input_record(path, role, base_dir, hashes) -> dict:
     """Role, path (relative to the run file's folder when inside it) and a pending SHA-256.
 
-    The hash is computed on ``hashes`` (an executor) while the engine runs.
+    The hash is computed on ``hashes`` (an executor) while the engine runs, or taken from
+    :mod:`mecc.input_hashes`'s cache when this very file was hashed before.
     """
     absolute = os.path.abspath(path)
     relative = os.path.relpath(absolute, base_dir)
     shown = absolute if relative.startswith("..") else relative
-    return {"role": role, "path": shown, "sha256": hashes.submit(sha256_of, absolute)}
+    return {"role": role, "path": shown, "sha256": hashes.submit(input_sha256, absolute)}
 
 
 def input_records(config, population, zones, hazards, hashes, futures=()) -> list:

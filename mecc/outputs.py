@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import json
 import math
 import os
@@ -36,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from mecc.csv_files import csv_text, write_csv  # re-exported: the writers import them here
-from mecc.errors import ConfigError, InputFileError, MeccError, OutputExistsError
+from mecc.errors import ConfigError, MeccError, OutputExistsError
 from mecc.leftovers import (  # re-exported: the batch and cluster import them here
     discard_folder,
     old_name,
@@ -58,7 +57,6 @@ __all__ = [
     "restore_replaced",
     "csv_text",
     "files_named_by",
-    "sha256_of",
     "shown_path",
     "staged_file",
     "write_csv",
@@ -486,18 +484,6 @@ def _unstaged(name: str) -> str:
     path = Path(name)
     staged = _STAGED_NAME.fullmatch(path.name)
     return str(path.with_name(staged.group("name"))) if staged else name
-
-
-def sha256_of(path) -> str:
-    """SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-    except OSError as error:
-        raise InputFileError(f"{path}: cannot read ({error})") from None
-    return digest.hexdigest()
 
 
 def _jsonable(value):

@@ -7,6 +7,8 @@ folder is absent on a user's machine, and fails when CI=true (CI must run them).
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +23,17 @@ pd.set_option("io.excel.xlsx.reader", "openpyxl")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def pytest_configure(config):
+    """Runs remember input hashes in a folder of this test session, not ~/.cache/mecc
+    (subprocesses inherit it)."""
+    config.mecc_cache_dir = tempfile.mkdtemp(prefix="mecc-test-cache-")
+    os.environ["MECC_CACHE_DIR"] = config.mecc_cache_dir
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(getattr(config, "mecc_cache_dir", ""), ignore_errors=True)
 
 
 def in_ci() -> bool:
