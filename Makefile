@@ -20,6 +20,7 @@ preflight:
 	$(if $(filter missing,$(PYTHON_FOUND)),$(error $(NO_PYTHON)))
 	$(if $(filter old,$(firstword $(PYTHON_FOUND))),$(error $(OLD_PYTHON)))
 	$(if $(VENV_FOUND),,$(error $(NO_VENV)))
+	@echo "preflight: Python $(word 2,$(PYTHON_FOUND)) with venv ($(PYTHON)): ok"
 
 $(STAMP): pyproject.toml | preflight
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -29,14 +29,20 @@ def _requirement(text: str) -> tuple[str, str]:
 
 
 def test_environment_yml_matches_pyproject():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    project = pyproject["project"]
     runtime = dict(_requirement(r) for r in project["dependencies"])
     tests = dict(_requirement(r) for r in project["optional-dependencies"]["test"])
+    # the build backend too: `pip install --no-deps .` in a conda env with no internet
+    # builds with what the environment has
+    build = dict(_requirement(r) for r in pyproject["build-system"]["requires"])
     environment = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda = dict(_requirement(d) for d in environment["dependencies"] if isinstance(d, str))
     conda.pop("python")
     conda.pop("pip")
-    expected = {CONDA_NAMES.get(name, name): spec for name, spec in {**runtime, **tests}.items()}
+    expected = {
+        CONDA_NAMES.get(name, name): spec for name, spec in {**runtime, **tests, **build}.items()
+    }
     assert conda == expected
     assert "conda-forge" in environment["channels"]
 

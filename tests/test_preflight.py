@@ -48,8 +48,12 @@ def _preflight(python) -> tuple[int, list[str]]:
     return result.returncode, lines
 
 
-def test_preflight_passes_silently_with_this_python():
-    assert _preflight(sys.executable) == (0, [])
+def test_preflight_passes_with_one_line_naming_this_python():
+    version = ".".join(map(str, sys.version_info[:3]))
+    assert _preflight(sys.executable) == (
+        0,
+        [f"preflight: Python {version} with venv ({sys.executable}): ok"],
+    )
 
 
 def test_missing_python(tmp_path):
