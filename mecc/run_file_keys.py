@@ -251,7 +251,8 @@ SECTIONS = [
                 "mapping",
                 "none",
                 "Per-zone share of people covered by early warning: pre-emptive evacuation "
-                "in the Sendai tables (below).",
+                "in the Sendai tables (below), for hazard types with a forecast lead time "
+                "(floods, tropical cyclones, tsunamis; never earthquakes).",
             ),
         },
     ),

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import warnings
 
-from mecc.sendai_ages import sendai_ages
+from mecc.errors import MeccWarning
+from mecc.sendai_ages import missing_message, sendai_ages
 
 __all__ = [
     "DISABILITY_NAMES",
@@ -28,6 +30,7 @@ __all__ = [
     "group_info",
     "names_read",
     "normalised_name",
+    "warn_age_classes",
 ]
 
 STANDARD_SEX = {"female": "female", "f": "female", "male": "male", "m": "male"}
@@ -185,7 +188,23 @@ def group_info(groups) -> list:
         return []
     names = [str(g) for g in groups["group"].values]
     kinds = [str(b) for b in groups["breakdown"].values]
-    info, by_sex, by_age, unparsed = [], {}, {}, []
+    by_sex, by_age, unparsed = _cohorts(names, kinds)
+    info = []
+    for i, (name, kind) in enumerate(zip(names, kinds, strict=True)):
+        if kind == "attribute":
+            labels, note = attribute_labels(name)
+            info.append((labels, [i], "attribute", name, note))
+    marginals = [({"sex": s}, idx, "sex", s, "") for s, idx in by_sex.items()]
+    marginals += sendai_ages(by_age)
+    marginals += [({}, [i], "sex_age", names[i], "") for i in unparsed]
+    return marginals + info
+
+
+def _cohorts(names: list, kinds: list) -> tuple[dict, dict, list]:
+    """``(by_sex, by_age, unparsed)``: the indices of the cohorts (``sex_age`` groups
+    named ``<sex>_<age>``) by sex and by age band (``0_4`` -> ``0-4``, ``65_plus`` ->
+    ``65+``), and those of cohorts whose name is not ``<sex>_<age>``."""
+    by_sex, by_age, unparsed = {}, {}, []
     for i, (name, kind) in enumerate(zip(names, kinds, strict=True)):
         if kind == "sex_age":
             sex, _, age = name.partition("_")
@@ -194,13 +213,22 @@ def group_info(groups) -> list:
                 by_age.setdefault(age.replace("_plus", "+").replace("_", "-"), []).append(i)
             else:
                 unparsed.append(i)
-        elif kind == "attribute":
-            labels, note = attribute_labels(name)
-            info.append((labels, [i], "attribute", name, note))
-    marginals = [({"sex": s}, idx, "sex", s, "") for s, idx in by_sex.items()]
-    marginals += sendai_ages(by_age)
-    marginals += [({}, [i], "sex_age", names[i], "") for i in unparsed]
-    return marginals + info
+    return by_sex, by_age, unparsed
+
+
+def warn_age_classes(groups) -> str:
+    """Warn (:class:`mecc.errors.MeccWarning`: the run's warnings, stderr and
+    manifest.json) when the cohorts' age bands cannot form every Sendai Monitor age
+    class (:func:`mecc.sendai_ages.missing_message`); returns the message (``""``: none,
+    or no cohorts)."""
+    if groups is None:
+        return ""
+    names = [str(g) for g in groups["group"].values]
+    kinds = [str(b) for b in groups["breakdown"].values]
+    message = missing_message(list(_cohorts(names, kinds)[1]))
+    if message:
+        warnings.warn(message, MeccWarning, stacklevel=3)
+    return message
 
 
 def names_read() -> str:

@@ -9,9 +9,13 @@ grid population, flagged; a group's: its share of them). A row's ``low`` and ``h
 its curve variants' range, else (expected annual values of event sets with ensemble
 members) the members' (``range_kind`` says which); A-2's are those of the variants with a
 fatality model (:mod:`mecc.sendai_deaths`). Group rows follow the totals' rules,
-so sex rows and age rows each add up to the total (B-1 with the group's B-5 too); an
+so sex rows and age rows each add up to the total (B-1 with the group's B-5 too; age
+rows are the Sendai classes the cohorts' bands form, the other bands ``age_detail``,
+classes not formed noted and warned about: :mod:`mecc.sendai_ages`); an
 attribute carries a Sendai label only when its name means that group
-(:func:`mecc.sendai_groups.attribute_labels`). Rows
+(:func:`mecc.sendai_groups.attribute_labels`). Pre-emptive evacuation (custom D6) is
+given only for hazard types with a forecast lead time, never an earthquake, whose D1
+rows say why (:mod:`mecc.sendai_lead_time`). Rows
 counting people outside every unit through a share they took as the units' mean (no
 country row in the share table) say so (:func:`mecc.sendai_areas.outside_share_note`).
 Rates above 100,000 per 100,000 are kept and noted with the row's own cause
@@ -35,7 +39,9 @@ from mecc.sendai_areas import (
 )
 from mecc.sendai_curves import curve_columns
 from mecc.sendai_deaths import deaths_columns
-from mecc.sendai_groups import group_info
+from mecc.sendai_groups import group_info, warn_age_classes
+from mecc.sendai_lead_time import TSUNAMI_NOTE, has_lead_time, no_d6_note
+from mecc.sendai_measures import hazard_measures
 from mecc.sendai_notes import join as _join
 from mecc.sendai_notes import noted as _noted
 from mecc.sendai_notes import rate_cause
@@ -72,6 +78,7 @@ class RowBuilder:
         warn_population_mismatch(self.areas)  # the run's warnings (stderr, manifest.json)
         self.rows: list = []
         self.group_info = group_info(s.groups)  # labels: mecc.sendai_groups
+        warn_age_classes(s.groups)  # Sendai age classes the cohorts' bands cannot form
 
     # --- areas and denominators (mecc.sendai_areas)
     def _areas(self) -> list:
@@ -256,44 +263,6 @@ class RowBuilder:
         )
 
     # --- per hazard
-    def _measures(self, h, record) -> list:
-        """``(measure, band, band columns, return period, national only)`` of one hazard;
-        the band columns: ``band`` as bands.csv names it, an event's ``event_name`` (its
-        ``event_id`` where the events table gives no name) and ``member`` (results.nc
-        written before they were kept: none)."""
-        main, kind = self.s.main, record["kind"]
-        labels = [str(b) for b in main["band_label"].values[h]]
-        given = {  # read once, not once per band
-            column: main[f"band_{column}"].values[h]
-            for column in ("event_name", "event_id", "member")
-            if f"band_{column}" in main.coords
-        }
-
-        def named(b) -> dict:
-            out = {"band": labels[b]}
-            for column in ("event_name", "member"):
-                if column in given:
-                    out[column] = str(given[column][b])
-            if not out.get("event_name", "").strip() and "event_id" in given:
-                out["event_name"] = str(given["event_id"][b])  # blank when no id either
-            return out
-
-        rps = main["return_period"].values[h]
-        n = sum(1 for label in labels if label)
-        if kind == "scenario":
-            return [("scenario", 0, named(0), np.nan, False)]
-        if kind == "relocation":
-            return [("planning", 0, named(0), np.nan, False)]
-        out = [("expected_annual", None, {}, np.nan, False)]
-        out += [
-            ("pmd", k, {}, float(t), False) for k, t in enumerate(main["pmd_return_period"].values)
-        ]
-        if kind == "return_periods":
-            out += [("return_period_map", b, named(b), float(rps[b]), False) for b in range(n)]
-        else:
-            out += [("event", b, named(b), np.nan, True) for b in range(n)]
-        return out
-
     def _tables(self, h, measure, band) -> dict:
         """figure -> (zone, variant) people (or dwellings) of one measure."""
         store = self.s.store
@@ -347,7 +316,7 @@ class RowBuilder:
             which: self._curve_columns(hazard_id, which)
             for which in ("damage", "displacement", "exposure", "fatality", "relocation")
         }
-        for measure, band, label, rp, national_only in self._measures(h, record):
+        for measure, band, label, rp, national_only in hazard_measures(self.s.main, h, record):
             tables = {  # figures with no value anywhere give no rows
                 figure: table
                 for figure, table in self._tables(h, measure, band).items()
@@ -373,6 +342,8 @@ class RowBuilder:
                 ("livelihoods", "exposed"),
                 ("early_warning", "evacuation"),
             ):
+                if kind == "early_warning" and not has_lead_time(record["type"]):
+                    continue  # D6 needs a lead time (mecc.sendai_lead_time); D1 says so
                 index = self._breakdown_index(kind)
                 if index is not None and measure not in ("pmd", "planning"):
                     values = self._group_values(figure, h, measure, band)
@@ -412,6 +383,16 @@ class RowBuilder:
         if self.meta["hazards"][hazard_id].get("impact_time") != "day":
             return columns
         return {**columns, "notes": _join(notes, BY_RESIDENCE)}
+
+    def _no_d6(self, record, measure, columns: dict, common: dict) -> dict:
+        """D1's columns, noting why there is no D6 row where the run gives early-warning
+        coverage but the hazard's type has no lead time (:mod:`mecc.sendai_lead_time`)."""
+        if measure in ("pmd", "planning") or has_lead_time(record["type"]):
+            return columns  # (no D6 at a PMD or a relocation anyway)
+        if self._breakdown_index("early_warning") is None:
+            return columns
+        notes = columns.get("notes", common.get("notes"))
+        return _noted(columns, _join(notes, no_d6_note(record["type"])))
 
     def _curve_columns(self, hazard_id, which) -> dict:
         return curve_columns(self.meta["hazards"][hazard_id], which)
@@ -470,7 +451,7 @@ class RowBuilder:
         b1_notes = own_notes if livelihoods is not None else common.get("notes")
         self._b1(put, parts, b1_columns, b1_notes, "population", spreads)
         evacuation = self._by_residence(hazard_id, columns["displacement"], common.get("notes"))
-        put("D1", get("evacuation"), evacuation, "evacuation")
+        put("D1", get("evacuation"), self._no_d6(record, measure, evacuation, common), "evacuation")
         if damaged is not None and destroyed is not None and measure != "pmd":
             put("D2", damaged, columns["damage"], "damaged")
             put("D3", destroyed, columns["damage"], "destroyed")
@@ -478,7 +459,8 @@ class RowBuilder:
         for kind, key in (("sites", "D5"), ("early_warning", "D6")):
             if kind in layers:
                 notes = evacuation.get("notes", common.get("notes"))
-                noted = _noted(evacuation, _join(notes, shares.get(kind)))
+                tsunami = TSUNAMI_NOTE if key == "D6" and record["type"] == "tsunami" else ""
+                noted = _noted(evacuation, _join(notes, shares.get(kind), tsunami))
                 put(key, self.value(layers[kind], area), noted, f"layer:{kind}")
 
     def _b1(self, put, parts: dict, columns: dict, notes, whose: str, spreads: dict) -> None:

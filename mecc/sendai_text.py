@@ -248,7 +248,8 @@ COLUMNS = {
     "population, else the group's grid population (flagged)",
     "denominator_year": "Year of the denominator (the official figure's, or the grid's)",
     "breakdown": "empty for everyone; sex, age, sex_age, attribute for disaggregated rows; "
-    "age_detail for cohort age bands finer than the Sendai classes (summed into the age rows)",
+    "age_detail for cohort age bands that are not a Sendai class (summed into the age rows "
+    "where they cover one exactly)",
     "group": "The group of people of a disaggregated row",
     "sex": "female / male (disaggregated rows)",
     "age_group": "0-14, 15-64, 65+ (disaggregated rows); other bands of the cohorts carry a "
@@ -442,9 +443,11 @@ def about_rows(
             "annual and scenario figures; each group's B-1 counts its B-3, B-4 and B-5 (its "
             "exposed people x the unit's livelihood share), so sex rows and age rows add up to "
             "the total. Age rows use the Sendai Monitor classes 0-14, 15-64 and 65+: cohort "
-            "bands that nest into them (e.g. 0-4 + 5-14) are summed into them and kept as "
-            "breakdown age_detail; bands that do not nest are kept as they are; both carry a "
-            "note that they are not a Sendai Monitor class. An attribute is labelled "
+            "bands that cover one exactly (e.g. 0-4 + 5-14 = 0-14) are summed into it; every "
+            "cohort band that is not a Sendai class is kept as breakdown age_detail with a "
+            "note that it is not a Sendai Monitor class, and the classes the bands cannot "
+            "form (15-64 and 65+ from 15-59 and 60+) are named in the notes and a run "
+            "warning (the age rows then do not add up to the total). An attribute is labelled "
             "with_disability (column disability) or below_poverty_line (column income_group) "
             "only when its name, case, accents, spaces and hyphens aside, is one of these: "
             f"{names_read()}. Any other attribute, negations and other groups included "

@@ -284,15 +284,25 @@ def test_age_bands_that_do_not_nest_are_kept_with_a_note():
     from mecc.sendai_ages import sendai_ages as _sendai_ages
 
     kept = _sendai_ages({"0-9": [0, 3], "10-64": [1, 4], "65+": [2, 5]})
+    # only the Sendai classes are `age` rows (65+ here); the other bands are age_detail,
+    # and the classes they cannot form (0-14, 15-64) are named in every note
     assert [(r[1], r[2], r[3]) for r in kept] == [
-        ([0, 3], "age", "0-9"),
-        ([1, 4], "age", "10-64"),
         ([2, 5], "age", "65+"),
+        ([0, 3], "age_detail", "0-9"),
+        ([1, 4], "age_detail", "10-64"),
     ]
-    assert ["Sendai Monitor" in r[4] for r in kept] == [True, True, False]
-    # a standard class given next to finer bands inside it overlaps them: kept, noted
+    assert all("do not form 0-14, 15-64" in r[4] for r in kept)
+    assert ["Sendai Monitor" in r[4] for r in kept] == [False, True, True]
+    # a standard class given next to finer bands inside it: the class is the `age` row,
+    # the finer bands are age_detail rows with a note
     overlapping = _sendai_ages({"0-14": [0], "0-4": [1], "5-14": [2], "15-64": [3], "65+": [4]})
-    assert [r[2] for r in overlapping] == ["age"] * 5
+    assert [(r[2], r[3]) for r in overlapping] == [
+        ("age", "0-14"),
+        ("age", "15-64"),
+        ("age", "65+"),
+        ("age_detail", "0-4"),
+        ("age_detail", "5-14"),
+    ]
     assert [r[3] for r in overlapping if r[4]] == ["0-4", "5-14"]
     # the standard classes alone: unchanged, no notes
     standard = _sendai_ages({"0-14": [0, 3], "15-64": [1, 4], "65+": [2, 5]})
