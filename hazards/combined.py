@@ -8,8 +8,11 @@ variant (a built-in curve's own variants; a component without that variant keeps
 central curve). A variant no component has is not evaluated.
 
 :func:`check_combined_type` refuses a top-level ``type`` none of the components has (it
-is what the Sendai tables and the map report), and :func:`bands_difference` says how a
-component's bands differ from the first's (e.g. its return periods) when they must match.
+is what the Sendai tables and the map report) and, through :func:`check_no_fatality`, a
+component whose curve has a fatality model (a combined hazard computes no deaths, Sendai
+A-2, so the deaths would be dropped and the dead counted as displaced where another
+component displaces everyone); :func:`bands_difference` says how a component's bands differ
+from the first's (e.g. its return periods) when they must match.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ __all__ = [
     "CombinedCurve",
     "bands_difference",
     "check_combined_type",
+    "check_no_fatality",
     "combined_curves",
 ]
 
@@ -92,7 +96,8 @@ def combined_curves(parts: list, combine: str) -> dict:
 
 
 def check_combined_type(type_name: str, parts: list, where: str) -> None:
-    """Refuse a combined hazard's ``type`` that none of its components has.
+    """Refuse a combined hazard's ``type`` that none of its components has, and a
+    component with a fatality model (:func:`check_no_fatality`).
 
     The top-level type is what the Sendai tables (``hazard_type``, HIP code) and the map
     report for the combined hazard, so it must be one of the event's own hazards (e.g.
@@ -101,14 +106,53 @@ def check_combined_type(type_name: str, parts: list, where: str) -> None:
     Raises
     ------
     ConfigError
-        Naming ``<where>.type``, the type given and the components' types.
+        Naming ``<where>.type``, the type given and the components' types; or
+        ``<where>.components[k].curve`` (:func:`check_no_fatality`).
     """
+    check_no_fatality(parts, where)
     types = list(dict.fromkeys(part.hazard_type.name for part in parts))
     if type_name not in types:
         raise ConfigError(
             f"{where}.type: {type_name!r} is not the type of any of its components "
             f"({', '.join(types)}); give one of them (the type the Sendai tables and the map "
             "report for the combined hazard)"
+        )
+
+
+def check_no_fatality(parts: list, where: str) -> None:
+    """Refuse a component whose curve (any variant) has a fatality model.
+
+    A combined hazard's engine pass combines the components' displacement shares only: a
+    component's fatality model (``survivors_step`` with ``fatality``, e.g.
+    ``eq_mmi6_survivors_itb``) would give no deaths (Sendai A-2), and where another
+    component displaces a cell's everyone (a tsunami step), the dead would be counted as
+    displaced. Until deaths are computed for combined hazards, such a run file is refused.
+
+    Parameters
+    ----------
+    parts : list of hazards.readers.HazardSet
+        The components, in order.
+    where : str
+        The combined hazard's field, as errors name it (``run.yaml.hazards[0] (q)``).
+
+    Raises
+    ------
+    ConfigError
+        Naming ``<where>.components[k].curve``, the curve and what to do instead.
+    """
+    for k, part in enumerate(parts):
+        curves = [part.curve, *part.curves.values()]
+        with_model = [c for c in curves if (getattr(c, "metadata", None) or {}).get("fatality")]
+        if part.fatality_curve is None and not with_model:
+            continue
+        name = (with_model[0] if with_model else part.curve).name
+        example = " (e.g. eq_mmi6_survivors)" if part.hazard_type.name == "earthquake" else ""
+        raise ConfigError(
+            f"{where}.components[{k}].curve: {name!r} has a fatality model, but a combined "
+            "hazard (components:) computes no deaths (Sendai A-2): they would be dropped and "
+            f"the dead counted as displaced; run the {part.hazard_type.name} as its own hazard "
+            "(not in components:) for deaths, or give this component a curve without a "
+            f"fatality model{example}"
         )
 
 
