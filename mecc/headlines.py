@@ -8,6 +8,8 @@ exposed for drought — read from ``summary.json``'s mapping, never recomputed.
 
 from __future__ import annotations
 
+from mecc.variant_order import variant_range
+
 __all__ = ["format_headline", "headlines"]
 
 _FIGURES = (
@@ -17,11 +19,6 @@ _FIGURES = (
     ("at_risk_relocation", "at risk of planned relocation", "people"),
     ("exposed", "exposed", "people"),
 )
-_RANGES = (
-    # (low key suffix, high key suffix, what the range is)
-    ("_low", "_high", "curve variants"),
-    ("_member_min", "_member_max", "ensemble members"),
-)
 
 
 def headlines(summary: dict) -> list[dict]:
@@ -30,10 +27,14 @@ def headlines(summary: dict) -> list[dict]:
     Each record has ``hazard_id``, ``kind``, ``figure`` (the summary key),
     ``label``, ``unit``, ``value``, and ``low``, ``high`` and ``range`` (what the
     range is: curve variants, ensemble members or the DEM ±1 m for sea-level rise)
-    when the run has one; otherwise those three are None. ``low`` is the lower bound of
-    the range, ``high`` the upper, also where the ``low`` curve variant displaces more
-    people than the ``high`` one (curves that cross; the run warns). An event set whose
-    events are all of one member (``members`` 1) has no ensemble range.
+    when the run has one; otherwise those three are None. A curve-variant range (also
+    the DEM ±1 m) is the lowest to the highest of the central figure and the variants
+    the run has (:func:`mecc.variant_order.variant_range`, the rule of sendai.csv's
+    ``low`` / ``high``): it always includes the central figure, runs low–central when
+    the run has only a ``low`` variant (central–high with only ``high``), and stays
+    lowest–highest where the variants are in the wrong order (curves that cross; the
+    run warns). An ensemble range is the members' lowest and highest AAD; an event set
+    whose events are all of one member (``members`` 1) has none.
     """
     records = []
     for hazard_id, item in summary.get("hazards", {}).items():
@@ -42,13 +43,13 @@ def headlines(summary: dict) -> list[dict]:
             continue
         key, label, unit = figure
         low = high = what = None
-        for low_suffix, high_suffix, name in _RANGES:
-            if name == "ensemble members" and (item.get("members") or 0) < 2:
-                continue  # one member: its AAD is the figure itself, no range
-            if item.get(key + low_suffix) is not None and item.get(key + high_suffix) is not None:
-                low, high = sorted((item[key + low_suffix], item[key + high_suffix]))
-                what = name
-                break
+        spread = variant_range(item[key], item.get(key + "_low"), item.get(key + "_high"))
+        if spread is not None:  # one variant or both; the central figure always inside
+            (low, high), what = spread, "curve variants"
+        elif (item.get("members") or 0) >= 2:  # one member: its AAD is the figure itself
+            ends = (item.get(key + "_member_min"), item.get(key + "_member_max"))
+            if None not in ends:
+                (low, high), what = sorted(ends), "ensemble members"
         if what == "curve variants" and item.get("kind") == "relocation":
             what = "DEM raised and lowered by 1 m"  # low: raised (fewer people), high: lowered
         records.append(

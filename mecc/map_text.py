@@ -40,6 +40,7 @@ from mecc.map_methods import (
 from mecc.map_sendai import B1_PARTS, _sendai_table, sendai_b1, sendai_b1_parts  # noqa: F401
 from mecc.risk import STANDARD_RETURN_PERIODS
 from mecc.sendai import per_100k
+from mecc.variant_order import variant_range
 
 __all__ = [
     "NODATA_PATTERN",
@@ -179,8 +180,13 @@ class Text:
         """A line break and the range of ``figure`` in ``row`` (its ``_low`` / ``_high``,
         or the ``ends`` given, e.g. ``p05`` / ``p95``) saying what it spans (``kind``:
         :func:`mecc.map_methods.range_words`); "" when the row has no finite range, or
-        one of 0 to 0 (as the site popups)."""
+        one of 0 to 0 (as the site popups). The curve variants' range is the lowest to the
+        highest of the central figure and the variants the row has, as the headline and
+        sendai.csv (:func:`mecc.variant_order.variant_range`: a ``low`` alone gives
+        low-central)."""
         low, high = (row.get(f"{figure}_{end}") for end in ends)
+        if ends == ("low", "high") and finite(row.get(figure)):  # around the central
+            low, high = variant_range(row.get(figure), low, high) or (None, None)
         if not (finite(low) and finite(high)) or low == high == 0:  # 0 to 0: no news
             return ""
         text = self.w("range_of", low=self.number(low), high=self.number(high), kind=kind)

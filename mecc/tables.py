@@ -29,6 +29,7 @@ from mecc.national_rows import (  # the rule for units without a cell, one for e
     not_known,
     units_without_cells,
 )
+from mecc.variant_order import warn_variants_out_of_order
 
 __all__ = [
     "NO_CELLS_NOTE",
@@ -245,7 +246,7 @@ def hazard_tables(hazard, sums, zones, population: np.ndarray, protection: list,
         if pmd is not None:
             summary[f"pmd_{name}"] = {str(t): pmd[k] for k, t in enumerate(PMD_PERIODS)}
     if len(variants) > 1:
-        _warn_variants_out_of_order(hazard, summary, variants)
+        warn_variants_out_of_order(hazard, summary)  # with advice that fits the case
         summary["variants"] = {name: hazard.curves[name].name for name in variants}
         summary["range_note"] = (
             "_low and _high are the curve variants that displace fewer and more people; "
@@ -310,41 +311,13 @@ def hazard_tables(hazard, sums, zones, population: np.ndarray, protection: list,
     for extra in ("event_name", "event_id", "member"):
         if extra in bands.columns:
             band_frame[extra] = bands[extra].to_numpy()
-    exceedance = exceedance_table(hazard, table, rows["displaced"], national["displaced"], country)
+    exceedance = exceedance_table(  # every curve variant: displaced_low / _high beside
+        hazard, table, rows["displaced_variants"], national["displaced_variants"], country
+    )
     arrays = {"rows": rows, "metrics": metrics, "national": national, "fine_exposed": sums.exposed}
     tab = HazardTables(summary, zones_frame, zb, band_frame, exceedance, arrays)
     add_damage_columns(hazard, sums, tab, zones, shield)
     return tab
-
-
-def _warn_variants_out_of_order(hazard, summary: dict, variants) -> None:
-    """Warn when the ``low`` variant displaces more people than the central curve, or
-    ``high`` fewer: the names describe the outcome (DESIGN.md), and tables, maps and
-    answer keys show ``low``-``high`` as the range around the central figure."""
-    key = "displaced" if hazard.kind == "scenario" else "aad"
-    central = summary.get(key)
-    if central is None:
-        return
-    given = {name: summary.get(f"{key}_{name}") for name in ("low", "high")}
-
-    def beyond(value, sign):  # on the wrong side of the central figure, beyond rounding
-        return value is not None and sign * (value - central) > 1e-9 * abs(central)
-
-    if not (beyond(given["low"], 1) or beyond(given["high"], -1)):
-        return
-    unit = " a year" if key == "aad" else ""
-    shown = [
-        f"{name!r} ({hazard.curves[name].name}) {value:,.1f}"
-        for name, value in given.items()
-        if value is not None
-    ]
-    warnings.warn(
-        f"hazards.{hazard.id}: the curve variants are in the wrong order: central "
-        f"{central:,.1f} people{unit}, {', '.join(shown)}; 'low' must displace fewer people "
-        "than the central curve and 'high' more: swap the variants' files",
-        MeccWarning,
-        stacklevel=3,
-    )
 
 
 def variant_figures(hazard, bands, displaced_rows, displaced_fine, zones, protection):
