@@ -315,9 +315,26 @@ def sheet_parts(long: pd.DataFrame, levels) -> dict:
     return parts
 
 
+RATE_NAME = ", per 100,000 population"
+"""The end of the official name of a Sendai indicator that is a rate (A-2, B-1)."""
+
+
+def definition_unit(ind) -> str:
+    """The ``unit`` of an indicator on the ``Indicator definitions`` sheet, naming the
+    long table's column of each: a Sendai rate (A-2, B-1: per 100,000 population, in
+    ``per_100k``) first, then its count (people, in ``value_number``); a count of people
+    first, its rate after; dwellings (no rate)."""
+    count = f"{ind.unit} (value_number)"
+    if ind.unit != "people":
+        return count
+    rate = "per 100,000 population (per_100k)"
+    return f"{rate}; {count}" if ind.name.endswith(RATE_NAME) else f"{count}; {rate}"
+
+
 def definitions_table(country: str, codes) -> pd.DataFrame:
     """The ``Indicator definitions`` sheet; ``codes``: the indicator codes of the table
-    (``in_this_run``)."""
+    (``in_this_run``); ``unit`` names both the count and the rate where the long table
+    has both (:func:`definition_unit`)."""
 
     def code(ind) -> str:
         return custom_code(country, int(ind.code[1:])) if ind.is_custom else ind.code
@@ -330,7 +347,7 @@ def definitions_table(country: str, codes) -> pd.DataFrame:
                 "official_or_custom": "national custom indicator"
                 if ind.is_custom
                 else "Sendai Framework",
-                "unit": ind.unit,
+                "unit": definition_unit(ind),
                 "sdg_series": ind.sdg_series,
                 "definition": ind.definition,
                 "displacement_type": ind.displacement_type,

@@ -7,8 +7,12 @@ the grid outside every unit). Its denominator is, in this order:
 - the sum of the official figures of the units one level below it, when every one of
   them has one (their own or, in turn, their units' sum) and together they hold all of
   its people on the grid (``denominator_source`` "official: ... (sum of the N units
-  below)"); the nation likewise from the coarsest level, plus the grid's people outside
-  every unit, whom no official table counts;
+  below)"); the nation likewise from the coarsest level, plus those of the grid's people
+  outside every unit whom no official figure counts (:func:`outside_added`): the people
+  outside every unit up to the official residents of the units with nobody on the grid
+  (units that received no cell, whose people the grid put outside every unit) are taken
+  as those residents, already in the sum; the rest (people on the grid beyond the
+  country's units: a coast, a border) are added, as the national rows count them too;
 - else its population on the grid, flagged in ``denominator_source``.
 
 An official figure of 0 is a figure as given, not a missing one: it is the area's
@@ -20,7 +24,9 @@ people there (``mecc.official_population`` warns of it when the table is read).
 A group of people (sex, age, attribute) of an area is rated against the area's
 denominator times the group's share of the area's grid population, so that a total's
 rate lies between its groups' rates; without an official figure that is the group's own
-grid population (the grid's year).
+grid population (the grid's year). An area with an official figure and nobody on the grid
+(a unit that received no cell) has no group shares: its groups' denominators are blank
+(not known, as its figures are), not 0.
 
 The people outside every unit have no code: a per-zone share table gives them its row
 with the country code, else they take the units' population-weighted mean
@@ -30,7 +36,8 @@ The figures count people on the grid, an official denominator counts residents: 
 two totals of an area differ by more than :data:`MISMATCH_TOLERANCE`
 (:func:`warn_population_mismatch`) its rates are skewed, and may exceed 100,000 per
 100,000. Such rates are kept as computed, never capped; :func:`rate_note` says why in
-the row.
+the row. The grid's total counts as above the official figure only beyond
+:data:`GRID_ABOVE_RTOL` (float sums of the grid's cells are not exact).
 """
 
 from __future__ import annotations
@@ -43,12 +50,15 @@ import numpy as np
 from mecc.errors import MeccWarning
 
 __all__ = [
+    "GRID_ABOVE_RTOL",
     "GRID_SOURCE",
     "MISMATCH_TOLERANCE",
     "ZERO_NOTE",
     "Area",
     "areas",
+    "grid_above",
     "group_denominator",
+    "outside_added",
     "outside_share_note",
     "rate_note",
     "warn_population_mismatch",
@@ -68,6 +78,14 @@ MISMATCH_PEOPLE = 10.0
 difference is rounding and noise (a unit of 2 people with 2.3 on the grid is +15 %)."""
 ZERO_NOTE = "(an official 0: per_100k not defined, left blank)"
 """The end of ``denominator_source`` of an area (and its groups) whose official figure is 0."""
+GRID_ABOVE_RTOL = 1e-6
+"""Relative excess of an area's population on the grid over its official figure below
+which the two are the same count (:func:`grid_above`): the grid's total is a float sum of
+its cells (float32 cells hold 7 digits), e.g. 14,779.000000000002 for 14,779; a difference
+between the grid and the census that skews a rate is far larger."""
+NO_SHARES = "(not known: nobody on the grid in this area, so no group shares)"
+"""The end of ``denominator_source`` of a group of an area with an official figure and
+nobody on the grid (a unit that received no cell): its denominator is blank."""
 SHARE_NAMES = {"livelihoods": "livelihood share", "early_warning": "early-warning share"}
 """How :func:`outside_share_note` names the share of a breakdown (else the group's share)."""
 
@@ -156,12 +174,13 @@ def areas(meta: dict, official, codes, names, levels, parents, population) -> li
         national_source = source
         if national is None and coarsest and np.isfinite(official[coarsest]).all():
             # the national rows count everyone, the people outside every unit too: the
-            # grid's figure stands in for theirs, which no official table gives
+            # grid's figure stands in for those whom no official figure counts
             beyond = float(np.sum(population[beyond_rows]))
-            national = float(np.sum(official[coarsest])) + beyond
-            national_source = f"{source} (sum of admin level {top}" + (
-                f" + {beyond:,.0f} people on the grid outside every unit)" if beyond else ")"
-            )
+            parents_of = {parents[z] for z in inside}
+            empty = [z for z in inside if codes[z] not in parents_of and not population[z] > 0]
+            added, said = outside_added(beyond, official[empty])
+            national = float(np.sum(official[coarsest])) + added
+            national_source = f"{source} (sum of admin level {top}{said})"
         value = None if national is None else float(national)
         out.append(
             area(0, meta["country"], meta["name"], "", everything, value, national_source, True)
@@ -177,15 +196,72 @@ def areas(meta: dict, official, codes, names, levels, parents, population) -> li
     return out
 
 
+def outside_added(beyond: float, empty_official) -> tuple[float, str]:
+    """The people outside every unit that the national official sum adds, and the words
+    that say so after "sum of admin level N" in ``denominator_source``.
+
+    The official figures already count the residents of the units with nobody on the
+    grid (units that received no cell: a census spread on the grid puts their people in
+    the cell holding them, often outside every unit). So the people outside every unit,
+    up to those units' official residents, are taken as them and not added; the rest
+    are on the grid beyond the country's units (a coast, a border), whom no official
+    figure counts: they are added, as the national rows count them too. Units with
+    nobody on the grid and no official figure of their own (their people are in a
+    figure above them, in a number not known) are named: their residents among the
+    people outside may be counted twice.
+
+    Parameters
+    ----------
+    beyond : float
+        People on the grid outside every unit.
+    empty_official : array_like
+        Official figure (NaN: none of its own) of each unit with no unit below it and
+        nobody on the grid.
+    """
+    figures = np.asarray(empty_official, dtype=np.float64)
+    if not beyond > 0:
+        return 0.0, ""
+    known = figures[np.isfinite(figures) & (figures > 0)]
+    residents = float(np.sum(known))
+    added = max(beyond - residents, 0.0)
+    unknown = int(np.sum(~np.isfinite(figures)))
+    caveat = (
+        f"; {unknown} unit(s) with nobody on the grid have no official figure of their own: "
+        "their residents among the people outside every unit may be counted twice"
+        if unknown
+        else ""
+    )
+    if not known.size:
+        return beyond, f" + {beyond:,.0f} people on the grid outside every unit{caveat}"
+    units = f"{known.size} unit(s) with nobody on the grid"
+    if added > 0:
+        said = (
+            f" + {added:,.0f} people on the grid outside every unit: of the {beyond:,.0f} "
+            f"there, {residents:,.0f} are taken as the official residents of the {units}, "
+            "counted in the sum"
+        )
+    else:
+        said = (
+            f"; the {beyond:,.0f} people on the grid outside every unit are taken as "
+            f"residents of the {units} ({residents:,.0f} official), counted in the sum"
+        )
+    return added, said + caveat
+
+
 def group_denominator(area: Area, group_grid: float, grid_year) -> tuple[float, str, object]:
     """``(denominator, source, year)`` of a group of people of ``area`` whose population
     on the grid is ``group_grid``: the area's official figure x the group's share of the
-    area's grid population, else the group's grid population (the grid's year)."""
+    area's grid population, else the group's grid population (the grid's year). An area
+    with an official figure above 0 and nobody on the grid (a unit that received no cell)
+    has no shares: NaN (blank, not known), its source ending with :data:`NO_SHARES`, no
+    year; an official 0 is every group's 0."""
     if not area.official:
         return float(group_grid), GROUP_GRID_SOURCE, grid_year
-    share = group_grid / area.grid if area.grid > 0 else 0.0
     source = area.denominator_source.removesuffix(f" {ZERO_NOTE}")
     zero = f" {ZERO_NOTE}" if source != area.denominator_source else ""
+    if not area.grid > 0 and area.denominator > 0:
+        return float("nan"), f"{source} {GROUP_SHARE} {NO_SHARES}", None
+    share = group_grid / area.grid if area.grid > 0 else 0.0
     return (area.denominator * share, f"{source} {GROUP_SHARE}{zero}", area.denominator_year)
 
 
@@ -264,16 +340,31 @@ def warn_population_mismatch(area_list: list) -> str:
     return message
 
 
+def grid_above(area: Area) -> bool:
+    """Whether the population on the grid of ``area`` exceeds its official denominator
+    by more than :data:`GRID_ABOVE_RTOL` (float sums of the same count do not)."""
+    return bool(area.official and area.grid > area.denominator * (1 + GRID_ABOVE_RTOL))
+
+
+def _both(grid: float, official: float) -> tuple[str, str]:
+    """The two totals with the fewest decimals (0 to 3) that tell them apart."""
+    for digits in range(4):
+        shown = f"{grid:,.{digits}f}", f"{official:,.{digits}f}"
+        if shown[0] != shown[1]:
+            return shown
+    return shown
+
+
 def rate_note(area: Area) -> str:
     """The note of a row of ``area`` whose per-100,000 rate exceeds 100,000 (more people
     than the denominator; kept, never capped): where the area's grid population exceeds
-    its official denominator, the two counts differ; else the figure counts some people
-    more than once."""
-    if area.official and area.grid > area.denominator:
+    its official denominator (:func:`grid_above`), the two counts differ; else the
+    figure counts some people more than once."""
+    if grid_above(area):
+        grid, official = _both(area.grid, area.denominator)
         return (
             "per_100k above 100,000 (not capped): the figure counts people on the grid "
-            f"({area.grid:,.0f} in this area), the denominator official residents "
-            f"({area.denominator:,.0f})"
+            f"({grid} in this area), the denominator official residents ({official})"
         )
     return (
         "per_100k above 100,000 (not capped): the figure counts some people more than once "
