@@ -103,8 +103,11 @@ HAZARD_SECTIONS = [
                 "the built-in curve's own",
                 "Curves evaluated in the same pass for the range (`low` displaces fewer; a "
                 "`low` at or above `high` at every intensity is refused; curves that cross "
-                "run with a warning, the range shown lowest-highest); not for drought, nor "
-                "for a hazard with `components:` (its range combines the components' own).",
+                "run with a warning that says what to change); the range shown (headline, "
+                "map, Sendai tables) is the lowest to the highest of the central figure and "
+                "the variants, so it always includes the central figure (only `low`: "
+                "low-central); not for drought, nor for a hazard with `components:` (its "
+                "range combines the components' own).",
             ),
             "unit": (
                 "unit",
@@ -181,7 +184,10 @@ HAZARD_SECTIONS = [
                 "none",
                 "Hazards of the same event (e.g. wind and surge) sharing the bands; their "
                 "shares combine per cell (below). Its `low`/`high` range combines the "
-                "components' `low` curves and their `high` curves.",
+                "components' `low` curves and their `high` curves. A component's curve may "
+                "not carry a fatality model (e.g. `eq_mmi6_survivors_itb`): a combined hazard "
+                "computes no deaths (A-2), so validate and run refuse it; run the earthquake "
+                "as its own hazard for deaths.",
             ),
             "combine": (
                 "`max` or `independent`",
