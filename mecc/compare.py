@@ -108,12 +108,16 @@ def compare_runs(base_dir, future_dir, out_dir, *, overwrite=False) -> os.PathLi
     level = pd.to_numeric(merged["level_baseline"], errors="coerce")
     twin = (merged["zone_code"] == country) & level.eq(0) & merged["hazard_id"].isin(same)
     merged = pd.concat([national, merged[~twin].drop(columns="_merge")], ignore_index=True)
-    out = merged[["zone_code", "zone_name_baseline", "level_baseline", "hazard_id"]].rename(
-        columns={"zone_name_baseline": "zone_name", "level_baseline": "level"}
-    )
-    # whole levels as zones.csv writes them (a column with the outside bucket's blank
-    # level is read as floats: 1.0, 2.0)
-    out["level"] = pd.to_numeric(out["level"], errors="coerce").round().astype("Int64")
+    # compare.csv's columns, gathered first and made into one frame at the end (a frame
+    # grown a column at a time is fragmented: pandas warns and slows down)
+    out = {
+        "zone_code": merged["zone_code"],
+        "zone_name": merged["zone_name_baseline"],
+        # whole levels as zones.csv writes them (a column with the outside bucket's blank
+        # level is read as floats: 1.0, 2.0)
+        "level": pd.to_numeric(merged["level_baseline"], errors="coerce").round().astype("Int64"),
+        "hazard_id": merged["hazard_id"],
+    }
     for figure in FIGURES:  # those either run has, blank for a run without them
         if not any(f"{figure}_{run}" in merged for run in _RUNS):
             continue
@@ -127,6 +131,7 @@ def compare_runs(base_dir, future_dir, out_dir, *, overwrite=False) -> os.PathLi
                 _add_members(out, merged, run)
         out[f"{figure}_change"] = out[f"{figure}_future"] - out[f"{figure}_baseline"]
     _add_drought(out, merged, classes)
+    out = pd.DataFrame(out, index=merged.index)
     _warn_one_sided(out, runs, summaries)
     with folder as staging:
         write_csv(out, staging / "compare.csv")
@@ -195,7 +200,7 @@ def _one_sided(what: str, figures: list, run: str, record: dict) -> tuple:
     return f"no {named}", f" ({why})" if why else "", ", ".join(blank)
 
 
-def _add_members(out: pd.DataFrame, merged: pd.DataFrame, run: str) -> None:
+def _add_members(out: dict, merged: pd.DataFrame, run: str) -> None:
     """``aad_<run>_member_<stat>`` after the run's AAD and its curve-variant range, when
     either run has ensemble members (blank for a run, zone or hazard without them)."""
     names = {stat: f"aad_member_{stat}" for stat in MEMBER_STATS}
@@ -213,7 +218,7 @@ def _drought_classes(frames: list) -> list:
     return [c.removeprefix(DROUGHT_PREFIX) for c in dict.fromkeys(columns)]
 
 
-def _add_drought(out: pd.DataFrame, merged: pd.DataFrame, classes: list) -> None:
+def _add_drought(out: dict, merged: pd.DataFrame, classes: list) -> None:
     """For each drought severity class, ``drought_<class>_exposed_baseline``, ``_future``
     and ``_change``: the people in cells of that class in each run (exposure: a drought
     displaces nobody in the model), blank for other hazards and for a run without it."""
@@ -229,8 +234,11 @@ def _add_drought(out: pd.DataFrame, merged: pd.DataFrame, classes: list) -> None
 
 def _side(frame: pd.DataFrame, keys: list, run: str) -> pd.DataFrame:
     """``frame`` with ``_<run>`` after each column but ``keys`` (whether or not the other
-    run has the column: one run may give a range the other does not)."""
-    return frame.rename(columns={c: f"{c}_{run}" for c in frame.columns if c not in keys})
+    run has the column: one run may give a range the other does not), in one block per
+    dtype: the run tables are read a column at a time, and a merge of two such frames
+    would be fragmented (pandas' PerformanceWarning, shown as a ``warning:`` line)."""
+    renamed = frame.rename(columns={c: f"{c}_{run}" for c in frame.columns if c not in keys})
+    return renamed.copy()  # copy() consolidates the blocks
 
 
 def _summary(run: Path) -> dict:

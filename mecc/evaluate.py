@@ -37,7 +37,9 @@ Rules (stated in the report too):
   ``--national-observed``, the modelled total over the observed zones against the sum of
   their rows (the whole run, with the outside bucket, when every zone is reported); with
   it, the whole run against that figure. With the range of the curve variants when the
-  run has ``_low``/``_high`` columns.
+  hazard has them (its ``_low``/``_high`` figures in ``zones.csv``; a hazard whose curve
+  has none has no range, even where other hazards of the run fill those columns); a
+  curve with one variant only has the central figure as the range's other end.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ import numpy as np
 import pandas as pd
 
 from mecc.errors import ConfigError, DataError, MeccWarning, read_input_table
-from mecc.evaluate_measures import MEASURES, modelled_measure
+from mecc.evaluate_measures import MEASURES, modelled_measure, with_both_ends
 from mecc.evaluate_stats import compare, pearson, spearman
 from mecc.evaluate_summary import (
     check_national_observed,
@@ -222,7 +224,9 @@ def read_run_figures(run_dir, hazard: str | None = None, codes=()) -> RunFigures
     level of the zones among ``codes`` (observed codes; DataError if they mix levels, as a
     province and its districts would count twice), else at the finest level. A zone that
     received no cell of the run's grid has blank figures there; they stay NaN (not known,
-    not 0).
+    not 0). ``variants`` are the hazard's own: its ``displaced_low``/``_high`` with a
+    figure in some row (the columns are there, blank, for a hazard without curve variants
+    in a run where another hazard has them).
 
     The run is read as every command reads one: a finished run
     (:func:`mecc.run_folder.check_finished_run`), its zones.csv by the run tables' reader
@@ -267,7 +271,14 @@ def read_run_figures(run_dir, hazard: str | None = None, codes=()) -> RunFigures
     level = min(used, default=finest)
     note = f"the observed codes are admin level {level} zones: compared at that level"
     note, finest = (note if level != finest else ""), level
-    variants = ("central",) + tuple(v for v in VARIANTS[1:] if f"displaced_{v}" in rows.columns)
+    # the hazard's own variants: zones.csv has a displaced_low column when any hazard of
+    # the run has curve variants, blank in the rows of a hazard whose curve has none
+    variants = ("central",) + tuple(
+        v
+        for v in VARIANTS[1:]
+        if f"displaced_{v}" in rows.columns
+        and pd.to_numeric(rows[f"displaced_{v}"], errors="coerce").notna().any()
+    )
     columns = ["displaced"] + [f"displaced_{v}" for v in variants[1:]]
     figures = rows.loc[levels == finest, ["zone_code", "zone_name", *columns]].copy()
     for column in columns:  # blank (a zone without a grid cell): not known, kept NaN
@@ -419,9 +430,13 @@ def evaluate_run(
         notes=notes,
     )
     run = read_run_figures(run_dir, hazard, observed.values.index)
-    modelled = modelled_measure(run, measure, household_size)
+    modelled, one_sided = with_both_ends(
+        modelled_measure(run, measure, household_size), run.hazard_id
+    )
     if run.note:
         _note(notes, run.note)
+    if one_sided:
+        _note(notes, one_sided)
     if modelled.record["proxy"]:
         _note(notes, f"modelled {label}: {modelled.record['description']}")
 
@@ -487,6 +502,8 @@ def evaluate_run(
         )
         for v in run.variants
     }
+    if len(run.variants) == 2:  # one variant only: the other end is the central figure
+        people_national = {v: people_national.get(v, people_national["central"]) for v in VARIANTS}
     hazard_summary = (run.summary.get("hazards") or {}).get(run.hazard_id, {})
     figures = {
         "title": title or f"Evaluation of {run.summary.get('name', run_dir.name)}",

@@ -34,7 +34,7 @@ import pandas as pd
 
 from mecc.errors import ConfigError, DataError
 
-__all__ = ["MEASURES", "Modelled", "compared_definition", "modelled_measure"]
+__all__ = ["MEASURES", "Modelled", "compared_definition", "modelled_measure", "with_both_ends"]
 
 MEASURES = {
     "destroyed_houses": ("destroyed houses", "houses"),
@@ -272,6 +272,35 @@ def modelled_measure(run, measure: str, household_size: float | None) -> Modelle
         }
     )
     return Modelled(values, outside, variants, used, record)
+
+
+def with_both_ends(modelled: Modelled, hazard_id: str) -> tuple[Modelled, str]:
+    """A range needs both ends: where the curve has one variant only (a run file giving
+    ``variants: {high: ...}``), the missing end is the central figure, as sendai.csv's
+    ``low`` and ``high`` are the lowest and highest figure over the variants the run has.
+
+    Returns
+    -------
+    (Modelled, str)
+        ``modelled`` with ``low`` and ``high`` (the missing one a copy of ``central``,
+        per zone and outside every unit) and the note saying so (also in ``record``
+        ``range_note``); ``modelled`` itself and ``""`` with both variants or none.
+    """
+    given = [v for v in VARIANTS[1:] if v in modelled.variants]
+    if len(given) != 1:
+        return modelled, ""
+    (present,) = given
+    missing = "low" if present == "high" else "high"
+    values = modelled.values.copy()
+    values[missing] = values["central"]
+    outside = {**modelled.outside, missing: modelled.outside["central"]}
+    kind = modelled.record.get("curve_kind") or "curve"
+    note = (
+        f"the {kind} of hazard {hazard_id} has a {present} variant only (no {missing}): "
+        f"the {missing} end of the range is the central figure"
+    )
+    record = {**modelled.record, "range_note": note}
+    return Modelled(values, outside, VARIANTS, modelled.household_size, record), note
 
 
 def compared_definition(modelled: dict, label: str) -> str:

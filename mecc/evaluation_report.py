@@ -260,11 +260,23 @@ def _fmt2(value) -> str:
     return _fmt(value, 2)
 
 
+def _range_definition(modelled: dict, has_range: bool) -> str:
+    """The Definitions' sentence on the low – high range: where it comes from, or that
+    the hazard's curve has none (no range is shown then)."""
+    if not has_range:
+        return f"The hazard's {modelled['curve_kind']} has no low/high variants: no range is shown."
+    one_sided = modelled.get("range_note")
+    return (
+        f"The low – high range comes from the variants of the run's {modelled['curve_kind']} "
+        "(low = the variant that counts fewer)" + (f"; {one_sided}." if one_sided else ".")
+    )
+
+
 def _range_text(national: dict, suffix: str = "") -> str:
     """`` (range low – high)`` of ``modelled_low{suffix}`` / ``modelled_high{suffix}``."""
     low, high = national.get(f"modelled_low{suffix}"), national.get(f"modelled_high{suffix}")
     if low is None or high is None:
-        return " (no curve range in this run)"
+        return " (no curve range for this hazard)"
     low, high = sorted((low, high))
     return f" (range {_fmt(low)} – {_fmt(high)})"
 
@@ -479,7 +491,7 @@ def render_html(
         f"variant's (the range of the run's {modelled['curve_kind']}; low = the variant that "
         "counts fewer)."
         if has_range
-        else "Modelled: the central curve's figure (no curve variants in this run)."
+        else "Modelled: the central curve's figure (the hazard's curve has no variants)."
     )
     image = base64.b64encode(png).decode("ascii")
     map_html = (
@@ -571,8 +583,7 @@ the modelled total covers every unit of the run (and people outside every unit) 
 observed total is the sum of the file's rows (or the national figure given). Rows whose
 code is no unit of the run count in neither total. A unit that received no cell of the run's
 grid has no modelled figure (not known, not 0) and is listed under the national totals.
-The low – high range comes from the variants of the run's {e(modelled["curve_kind"])}
-(low = the variant that counts fewer).</li>
+{e(_range_definition(modelled, has_range))}</li>
 </ul>
 
 {sources_html(figures["sources"])}

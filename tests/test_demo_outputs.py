@@ -148,7 +148,10 @@ def test_demo_command_prints_the_headlines(demo_command):
     assert lines[-3] == f"  profiles: {folder / 'profiles' / 'profiles.html'}"
     assert lines[-2] == f"  training pack: {folder / 'training' / 'en' / 'index.html'}"
     assert lines[-1] == f"open {run / 'map.html'} in a browser (works with no network)"
-    assert result.stderr == ""  # no progress bars: stderr is not a terminal
+    # no progress bars (stderr is not a terminal); the run's warnings, as mecc run prints
+    # them, one line each after the output
+    warned = _read_json(run / "manifest.json")["warnings"]
+    assert result.stderr.splitlines() == [f"warning: {w}" for w in warned]
 
 
 def test_every_demo_file_reads_back(demo_folder):

@@ -208,14 +208,26 @@ def _run_one(run_file, out_dir, options, bars, quiet, as_json) -> None:
     with _imports_frozen():
         result = run_country(run_file, out_dir, progress=bars, **options)
     bars.close()  # the bars end before the result is printed
-    if not quiet:
-        for message in result.warnings:
-            click.echo(f"warning: {message}", err=True)
     if as_json:
         _echo_json(_run_record(result.out_dir, result.summary, result.warnings))
     elif not quiet:
         click.echo(f"wrote {result.out_dir}")
         _print_run(result.out_dir, result.summary)
+    _print_warnings(result.warnings, quiet)
+
+
+def _print_warnings(messages, quiet) -> None:
+    """The run's warnings (those manifest.json records), one ``warning:`` line each on
+    stderr after the command's output (README, Messages and exit codes); none with -q."""
+    if not quiet:
+        for message in messages:
+            click.echo(f"warning: {message}", err=True)
+
+
+def _recorded_warnings(run_dir) -> list:
+    """The warnings a finished run recorded (manifest.json ``warnings``)."""
+    manifest = json.loads((Path(run_dir) / "manifest.json").read_text(encoding="utf-8"))
+    return list(manifest.get("warnings") or [])
 
 
 def _run_many(run_files, out_dir, options, bars, quiet, as_json) -> int:
@@ -333,10 +345,11 @@ def demo_command(ctx, out_dir, overwrite, threads, as_json):
         )
     run = out / "run"
     summary = _read_summary(run)
+    warned = _recorded_warnings(run)  # the run's, as mecc run prints them
     profiles = Path("profiles") / "profiles.html"
     pack = Path("training") / DEMO_PACK_LANGS[0] / "index.html"
     if as_json:
-        record = _run_record(run, summary, [])
+        record = _run_record(run, summary, warned)
         record.update(
             demo=str(out),
             inputs=str(out / "inputs"),
@@ -354,6 +367,7 @@ def demo_command(ctx, out_dir, overwrite, threads, as_json):
         click.echo(f"  profiles: {shown / profiles}")
         click.echo(f"  training pack: {shown / pack}")
         click.echo(f"open {shown / 'run' / 'map.html'} in a browser (works with no network)")
+    _print_warnings(warned, quiet)
 
 
 @click.command("compare")
