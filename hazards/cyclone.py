@@ -36,7 +36,10 @@ The result is the maximum over the storm's life of the 1-minute sustained wind a
   grid (a longitude sign error looks like that).
 - Plausibility: central pressures, given or estimated from the wind, within 800-1100
   hPa; 1-min winds at most 200 kt (the strongest observed is about 185 kt); radii of
-  maximum wind at most 500 nmi. Beyond them the track is refused as a unit mix-up.
+  maximum wind at most 500 nmi. Beyond them the track is refused as a unit mix-up. So
+  are a step faster than 50 m/s (a sign error), a gap over 24 h and a column that looks
+  like a known one under another name or unit (``rmax_km``); estimated pressures use one
+  side of 180° per track and warn within 5° of it (:mod:`hazards.track_checks`).
 """
 
 from __future__ import annotations
@@ -54,20 +57,17 @@ import pyproj
 from rasterio.windows import Window
 
 from hazards.ibtracs import (
+    IBTRACS_SOURCE,
     estimate_pressure,
     estimate_rmw,
     estimate_vmax,
+    fit_longitudes,
     ibtracs_track,
     is_ibtracs,
 )
 from hazards.scenarios import check_scenario_output, target_grid, write_scenario_grid
-from hazards.track import (
-    PRESSURE_RANGE,
-    check_plausible,
-    column_values,
-    track_rows,
-    track_times,
-)
+from hazards.track import check_plausible, column_values, track_rows, track_times
+from hazards.track_checks import check_motion, check_ranges, track_columns, warn_antimeridian
 from mecc.errors import ConfigError, DataError, MeccWarning, read_input_table
 from mecc.grid import GridSpec
 
@@ -171,7 +171,8 @@ def read_track(
     the storm with ``storm`` when the file holds several; ``averaging`` must stay 1-min).
     Errors name the file, the column, the row as the file numbers it (header = row 1,
     blank lines counted) and the cell as written; a row with more fields than the
-    header is refused (:mod:`hazards.track`).
+    header is refused (:mod:`hazards.track`); column names, positions, motion and gaps
+    are checked by :mod:`hazards.track_checks`.
     """
     factor = _averaging_factor(averaging)
     env_default = _number(env_pressure_hpa, "env_pressure_hpa", 900.0, 1100.0)
@@ -191,18 +192,10 @@ def read_track(
         rows = track_rows(label, table, label, kept).take(kept, raw.attrs["file_columns"])
     elif storm is not None:
         raise ConfigError(f"{label}: storm applies to IBTrACS files only")
-    missing = [c for c in ("time_utc", "lat", "lon") if c not in raw.columns]
-    if missing:
-        raise DataError(
-            f"{label}: missing column(s) {', '.join(missing)}; a track needs time_utc, lat, "
-            "lon and pressure_hpa and/or vmax_kt"
-        )
-    if not {"pressure_hpa", "vmax_kt"} & set(raw.columns):
-        raise DataError(
-            f"{label}: no intensity column; give pressure_hpa (central pressure) and/or vmax_kt"
-        )
-    if rows is None:  # the file's own row numbers and cells; ragged rows refused
-        rows = track_rows(label, raw, label)
+    else:  # known names (Lat read as lat), look-alikes (rmax_km) refused or warned
+        raw, spelled = track_columns(raw, label)
+        rows = track_rows(label, raw, label)  # the file's own rows; ragged rows refused
+        rows.columns = spelled
     filled = raw.notna().any(axis=1).to_numpy()
     raw = raw[filled].reset_index(drop=True)
     rows = rows.select(filled)
@@ -218,26 +211,13 @@ def read_track(
         raise DataError(f"{label}: column {name}: times must increase strictly (row {row})")
     hours = (times - times[0]).total_seconds().to_numpy() / 3600.0
     lat, lon = column_values(raw, "lat", rows, True), column_values(raw, "lon", rows, True)
-    for name, values, low, high in (("lat", lat, -90, 90), ("lon", lon, -180, 360)):
-        if ((values < low) | (values > high)).any():
-            k = int(np.argmax((values < low) | (values > high)))
-            raise DataError(
-                f"{label}: column {rows.name(name, k)}: values outside {low} to {high} "
-                f"(row {rows.row(k)}: {values[k]:g})"
-            )
-    lon = (lon + 180.0) % 360.0 - 180.0
     vmax, pressure = column_values(raw, "vmax_kt", rows), column_values(raw, "pressure_hpa", rows)
     env, rmax = column_values(raw, "env_pressure_hpa", rows), column_values(raw, "rmax_nmi", rows)
     for values in (vmax, pressure, env, rmax):
         values[values == 0] = np.nan
-    for name, values in (("pressure_hpa", pressure), ("env_pressure_hpa", env)):
-        outside = (values < PRESSURE_RANGE[0]) | (values > PRESSURE_RANGE[1])
-        if outside.any():
-            k = int(np.argmax(outside))
-            raise DataError(
-                f"{label}: column {rows.name(name, k)}: values outside 800-1100 hPa "
-                f"(row {rows.row(k)}: {values[k]:g})"
-            )
+    check_ranges(lat, lon, pressure, env, rows)
+    lon = (lon + 180.0) % 360.0 - 180.0
+    check_motion(hours, lat, lon, rows)  # sign errors (impossible speeds), long gaps
     check_plausible(vmax, factor, rmax, None, rows)
     if np.isnan(vmax).all() and np.isnan(pressure).all():
         raise DataError(f"{label}: no usable intensity: every pressure_hpa and vmax_kt is missing")
@@ -249,9 +229,12 @@ def read_track(
         "vmax_estimated": np.isnan(vmax) & np.isfinite(pressure),
     }
     env = np.where(np.isnan(env), env_default, env)
-    pressure = np.where(flags["pressure_estimated"], estimate_pressure(vmax, lat, lon), pressure)
-    check_plausible(vmax, 1.0, rmax, (pressure, vmax, flags["pressure_estimated"]), rows)
-    vmax = np.where(flags["vmax_estimated"], estimate_vmax(pressure, lat, lon), vmax)
+    fit_lon = fit_longitudes(lon)  # one side of 180° per track (hazards.ibtracs)
+    estimated = flags["pressure_estimated"]
+    pressure = np.where(estimated, estimate_pressure(vmax, lat, fit_lon), pressure)
+    check_plausible(vmax, 1.0, rmax, (pressure, vmax, estimated), rows)
+    warn_antimeridian(estimated, vmax, lat, fit_lon, env, rows)
+    vmax = np.where(flags["vmax_estimated"], estimate_vmax(pressure, lat, fit_lon), vmax)
     pressure = np.minimum(pressure, env)  # a pressure above the environment means no storm
     flags["rmax_estimated"] = np.isnan(rmax) & np.isfinite(pressure)
     rmax = np.where(flags["rmax_estimated"], estimate_rmw(pressure), rmax)
@@ -490,6 +473,34 @@ def _no_wind_reason(track: pd.DataFrame, cutoff_km: float) -> str:
     )
 
 
+def _averaging_parameters(track: pd.DataFrame, b_parameter, track_averaging) -> dict:
+    """The grid's tags on the track's wind averaging, the same for plain and IBTrACS
+    tracks: the factor is null, with a note, when the track's wind is unused (Holland
+    2008's B from pressure at every point); an IBTrACS track adds its agencies' periods,
+    its points per agency and the IBTrACS citation."""
+    averaging, wind = track_averaging, f"vmax_kt ({track_averaging}) is"
+    tags = {"averaging_to_1min_factor": AVERAGING_TO_1MIN[track_averaging]}
+    if "ibtracs_wind_sources" in track.attrs:  # points per agency and averaging period
+        sources = track.attrs["ibtracs_wind_sources"]
+        # each point's wind was converted from its agency's averaging period, not from
+        # --track-averaging (which said 1-min, factor 1, for a track of 10-min winds)
+        used = sorted({a for name in sources for a in AVERAGING_TO_1MIN if name.endswith(a)})
+        averaging = "per point, its IBTrACS agency's: " + ", ".join(used)
+        wind = f"winds ({', '.join(used) or 'none'}, per its IBTrACS agencies) are"
+        tags["averaging_to_1min_factor"] = {a: AVERAGING_TO_1MIN[a] for a in used}
+        tags |= {"ibtracs_wind_sources": sources, "track_source": IBTRACS_SOURCE}
+    tags["track_averaging"] = averaging
+    if b_parameter == "holland2008" and not track["pressure_estimated"].any():
+        # the wind comes from the pressures alone: the track's (converted) wind is unused
+        tags["averaging_to_1min_factor"] = None
+        tags["averaging_note"] = (
+            f"not applied: with b_parameter holland2008 the wind comes from the track's "
+            f"pressures (every point has one), so the track's {wind} unused; the factor "
+            "applies where a pressure is estimated from the wind"
+        )
+    return tags
+
+
 def write_cyclone(
     track_path,
     out_path,
@@ -551,7 +562,7 @@ def write_cyclone(
             ],
         },
         "track_averaging": track_averaging,
-        "averaging_to_1min_factor": AVERAGING_TO_1MIN[track_averaging],
+        "averaging_to_1min_factor": AVERAGING_TO_1MIN[track_averaging],  # see below
         "averaging_source": "Harper, Kepert & Ginger (2010), WMO/TD-No. 1555, at sea",
         **options,
         "b_source": B_SOURCES[b_parameter],
@@ -566,22 +577,7 @@ def write_cyclone(
         "grid": grid.describe(),
         "peak_wind_ms": round(float(field.max()), 3),
     }
-    if "ibtracs_wind_sources" in track.attrs:  # points per agency and averaging period
-        sources = track.attrs["ibtracs_wind_sources"]
-        parameters["ibtracs_wind_sources"] = sources
-        # each point's wind was converted from its agency's averaging period, not from
-        # --track-averaging (which said 1-min, factor 1, for a track of 10-min winds)
-        used = sorted({a for name in sources for a in AVERAGING_TO_1MIN if name.endswith(a)})
-        parameters["track_averaging"] = "per point, its IBTrACS agency's: " + ", ".join(used)
-        parameters["averaging_to_1min_factor"] = {a: AVERAGING_TO_1MIN[a] for a in used}
-    elif b_parameter == "holland2008" and not track["pressure_estimated"].any():
-        # the wind comes from the pressures alone: the track's (converted) wind is unused
-        parameters["averaging_to_1min_factor"] = None
-        parameters["averaging_note"] = (
-            f"not applied: with b_parameter holland2008 the wind comes from the track's "
-            f"pressures (every point has one), so the track's vmax_kt ({track_averaging}) "
-            "is unused; the factor applies where a pressure is estimated from the wind"
-        )
+    parameters |= _averaging_parameters(track, b_parameter, track_averaging)
     return write_scenario_grid(
         out_path,
         grid,

@@ -13,6 +13,16 @@ and the radius of maximum wind from ``USA_RMW`` (nautical miles).
 
 CLIMADA's fits on IBTrACS fill what a track lacks (:func:`estimate_pressure`,
 :func:`estimate_vmax`, :func:`estimate_rmw`, from CLIMADA's published coefficients).
+The pressure and wind fits were made on IBTrACS longitudes, -180 to 180 (CLIMADA
+``ibtracs_fit_param``), and are linear in longitude, so they jump at 180°: the pressure
+by 0.03536 x 360 = 12.7 hPa (:data:`ANTIMERIDIAN_JUMP_HPA`), the wind by 15.1 kt. No
+coefficient is changed here; :func:`fit_longitudes` gives the longitudes a track's
+estimates use: each track on one side of 180° consistently, that of its first point
+(where the storm was first tracked), unwrapped from there, so a track crossing 180°
+keeps continuous estimates (178°E then 178°W is evaluated at 178 and 182, a few
+degrees beyond the fit's range rather than a 12.7 hPa step). Two tracks on either side
+of 180° still differ by the jump; :func:`hazards.track_checks.warn_antimeridian` warns
+when an estimated pressure lies within 5° of 180°.
 """
 
 from __future__ import annotations
@@ -25,9 +35,12 @@ from mecc.errors import ConfigError, DataError
 
 __all__ = [
     "AGENCY_AVERAGING",
+    "ANTIMERIDIAN_JUMP_HPA",
+    "IBTRACS_SOURCE",
     "estimate_pressure",
     "estimate_rmw",
     "estimate_vmax",
+    "fit_longitudes",
     "ibtracs_track",
     "is_ibtracs",
 ]
@@ -51,6 +64,15 @@ AGENCY_AVERAGING = {
 
 TO_ONE_MINUTE = {"1-min": 1.0, "10-min": TEN_TO_ONE_MINUTE}
 """Factors to 1-minute sustained wind that the catalogue cites; other periods have none."""
+
+IBTRACS_SOURCE = (
+    "Knapp, Kruk, Levinson, Diamond & Neumann (2010), The International Best Track Archive "
+    "for Climate Stewardship (IBTrACS), Bull. Amer. Meteor. Soc. 91:363-376, "
+    "doi:10.1175/2009BAMS2755.1"
+)
+"""The citation of IBTrACS, for the grids made from its tracks."""
+ANTIMERIDIAN_JUMP_HPA = 0.03536 * 360.0
+"""Step (hPa) of :func:`estimate_pressure` between 180°W and 180°E at the same wind."""
 
 _RMW_PRESSURE = (872.0, 940.0, 980.0, 1021.0)
 _RMW_NMI = (14.907318, 15.726927, 25.742142, 56.856522)
@@ -184,6 +206,20 @@ def ibtracs_track(raw: pd.DataFrame, label: str, storm: str | None = None) -> pd
         "rmax_nmi": named["USA_RMW"],
     }
     return out
+
+
+def fit_longitudes(lon) -> np.ndarray:
+    """The longitudes at which one track's fits are evaluated (see the module docstring).
+
+    The first point's longitude in -180..180, then each step's change in longitude
+    (the shorter way round), so a track crossing 180° stays on its first point's side:
+    ``[178, -178]`` gives ``[178, 182]``, ``[-178, 178]`` gives ``[-178, -182]``.
+    """
+    lon = np.asarray(lon, dtype=np.float64)
+    if lon.size == 0:
+        return lon.copy()
+    first = (lon[0] + 180.0) % 360.0 - 180.0
+    return first + np.degrees(np.unwrap(np.radians(lon - lon[0])))
 
 
 def estimate_pressure(vmax_kt, lat, lon):

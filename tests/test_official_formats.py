@@ -590,13 +590,23 @@ def test_climada_units_are_checked_and_converted(tmp_path):
 
 def test_ibtracs_grid_says_the_winds_averaging_it_converted(cli, tmp_path):
     """A track of JMA (tokyo) 10-minute winds: each point is converted by 1/0.93, and the
-    written grid says so (it said track_averaging 1-min, factor 1, from the option)."""
-    track = _three_points()
-    path = _ibtracs(tmp_path / "ib.csv", (track, "A1", "ONE", "tokyo"))
-    args = ["hazard", "cyclone", path, "--bounds", 123, 9, 126, 12, "--resolution", 0.25]
-    assert cli(*args, "--out", tmp_path / "w.tif").exit_code == 0
-    with rasterio.open(tmp_path / "w.tif") as dataset:
-        parameters = json.loads(dataset.tags()["parameters"])
-    assert parameters["track_averaging"] == "per point, its IBTrACS agency's: 10-min"
-    assert parameters["averaging_to_1min_factor"] == {"10-min": pytest.approx(1 / 0.93)}
-    assert parameters["ibtracs_wind_sources"] == {"tokyo 10-min": 3}
+    written grid says so (it said track_averaging 1-min, factor 1, from the option) — when
+    the wind is used: with every central pressure given, the wind comes from the pressures
+    alone, and the grid says the factor was not applied (as for a plain track)."""
+    args = ["--bounds", 123, 9, 126, 12, "--resolution", 0.25]
+    wind_only = _three_points().assign(pressure_hpa=np.nan)  # pressure from the wind
+    for name, track in (("wind", wind_only), ("pressure", _three_points())):
+        path = _ibtracs(tmp_path / f"{name}.csv", (track, "A1", "ONE", "tokyo"))
+        out = tmp_path / f"{name}.tif"
+        assert cli("hazard", "cyclone", path, *args, "--out", out).exit_code == 0
+        with rasterio.open(out) as dataset:
+            parameters = json.loads(dataset.tags()["parameters"])
+        assert parameters["track_averaging"] == "per point, its IBTrACS agency's: 10-min"
+        assert parameters["ibtracs_wind_sources"] == {"tokyo 10-min": 3}
+        assert "Knapp" in parameters["track_source"]
+        if name == "wind":
+            assert parameters["averaging_to_1min_factor"] == {"10-min": pytest.approx(1 / 0.93)}
+            assert "averaging_note" not in parameters
+        else:
+            assert parameters["averaging_to_1min_factor"] is None
+            assert "not applied" in parameters["averaging_note"]
