@@ -47,8 +47,11 @@ near-source term ``Rm = m1 + m2 exp(M - 5)`` shrinks to 0.07 km at M 3 (and to 0
 M 2.7), so ``ln(R)`` diverges at the epicentre and a shallow M 3 gets MMI 8.9;
 :func:`write_earthquake` refuses such magnitudes (and :func:`mmi_field` refuses them
 for the hypocentral form). Above M 7.9 the equation is extrapolated: the tool warns
-and notes it in the output parameters. Deep (intraslab) events are computed with the
-same equation, which was not fitted to them.
+and notes it in the output parameters. The data are shallow crustal earthquakes,
+hypocentres down to about 20 km (:data:`CALIBRATED_DEPTHS_KM`; approximate, not
+re-checked against the paper here): deeper events (lower crust, intraslab, deep focus)
+are computed with the same equation, which was not fitted to them; the tool warns and
+notes it in the output parameters, as above M 7.9.
 
 A grid on which no cell reaches MMI 1.5 (class II, the lowest felt class) is written
 with a warning: the earthquake is felt nowhere on it, which is what a latitude or
@@ -122,6 +125,9 @@ MAGNITUDE_RANGE = (3.0, 9.5)
 DEPTH_RANGE_KM = (0.0, 700.0)
 CALIBRATED_MAGNITUDES = (5.0, 7.9)
 """Magnitudes the Allen, Wald & Worden (2012) data span (about): refused below, warned above."""
+CALIBRATED_DEPTHS_KM = (0.0, 20.0)
+"""Hypocentre depths (km) of the shallow crustal earthquakes the Allen, Wald & Worden
+(2012) data hold (about): deeper ones are computed with a warning and a note."""
 FELT_MMI = 1.5
 """Lower edge of MMI class II (felt by a few); a grid entirely below it gets a warning."""
 CALIBRATED_DISTANCE_KM = 300.0
@@ -209,8 +215,11 @@ def mmi_field(
         rows = min(BLOCK_ROWS, grid.height - row)
         x, y = grid.cell_centres(Window(0, row, grid.width, rows))
         east, north = to_local.transform(x, y)
-        distance = _distance_km(np.asarray(east) / 1e3, np.asarray(north) / 1e3, source)
-        values = intensity(source["magnitude"], distance, source["equation"])
+        # a cell centre the projection cannot place (beyond a pole, outside a projected
+        # CRS's area) comes back infinite: its intensity is NaN, the grid's nodata
+        with np.errstate(invalid="ignore"):
+            distance = _distance_km(np.asarray(east) / 1e3, np.asarray(north) / 1e3, source)
+            values = intensity(source["magnitude"], distance, source["equation"])
         np.clip(values, *MMI_RANGE, out=out[row : row + rows])
     return out
 
@@ -242,7 +251,9 @@ def write_earthquake(
     (:func:`hazards.scenarios.check_scenario_output`); the tags
     record every parameter, the equation and its citation, and the rupture used. A
     :class:`~mecc.errors.MeccWarning` says when the magnitude is above the fitted range
-    (extrapolated) and when no cell reaches MMI 1.5 (felt nowhere on the grid).
+    or the hypocentre deeper than its data (:data:`CALIBRATED_DEPTHS_KM`; both
+    extrapolated, and noted in the tags), when cells have no intensity (centres the
+    grid's CRS cannot place) and when no cell reaches MMI 1.5 (felt nowhere on the grid).
     """
     unknown = sorted(set(options) - {"dip", "equation"})
     if unknown:
@@ -273,7 +284,7 @@ def write_earthquake(
         equation=source["equation"],
     )
     m = source["magnitude"]
-    notes = []
+    notes = _depth_notes(source)
     if not CALIBRATED_MAGNITUDES[0] <= m <= CALIBRATED_MAGNITUDES[1]:
         notes.append(
             f"magnitude {m:g} is outside the equation's calibration range "
@@ -287,8 +298,17 @@ def write_earthquake(
             MeccWarning,
             stacklevel=2,
         )
-    if values.size and float(np.max(values)) < FELT_MMI:
-        warnings.warn(_felt_nowhere(source, grid, float(np.max(values))), MeccWarning, stacklevel=2)
+    known = values[np.isfinite(values)]
+    highest = float(known.max()) if known.size else None
+    if known.size < values.size:
+        warnings.warn(
+            f"{values.size - known.size} of the grid's {values.size} cells have no intensity "
+            "(nodata): their centres cannot be placed on the Earth in the grid's CRS",
+            MeccWarning,
+            stacklevel=2,
+        )
+    if highest is not None and highest < FELT_MMI:
+        warnings.warn(_felt_nowhere(source, grid, highest), MeccWarning, stacklevel=2)
     notes.append(
         f"distances beyond about {CALIBRATED_DISTANCE_KM:g} km are extrapolated; "
         "no site amplification (rock / average site)"
@@ -314,7 +334,7 @@ def write_earthquake(
         "classes": "MMI class k covers [k - 0.5, k + 0.5)",
         "notes": notes,
         "grid": grid.describe(),
-        "max_mmi": float(np.max(values)) if values.size else None,
+        "max_mmi": highest,
     }
     strike_text = f", strike {source['strike']:g}" if source["strike"] is not None else ""
     description = (
@@ -353,6 +373,26 @@ def _number(
             f"{name} must be within {opening}{low:g}, {high:g}{closing}, got {value:g}"
         )
     return value
+
+
+def _depth_notes(source) -> list[str]:
+    """The note (and warning) for a hypocentre deeper than the equation's data, else []."""
+    depth, (_, deepest) = source["depth_km"], CALIBRATED_DEPTHS_KM
+    if depth <= deepest:
+        return []
+    warnings.warn(
+        f"depth {depth:g} km is deeper than the shallow crustal earthquakes (hypocentres "
+        f"about 0-{deepest:g} km deep) the equation {source['equation']} (Allen, Wald & "
+        "Worden 2012) was fitted to: the intensities of this deeper event (lower crust, "
+        "intraslab or deep focus) are extrapolated; a ShakeMap or an equation for its "
+        "tectonic setting is better",
+        MeccWarning,
+        stacklevel=3,
+    )
+    return [
+        f"depth {depth:g} km is outside the equation's data (shallow crustal earthquakes, "
+        f"about 0-{deepest:g} km deep): extrapolated"
+    ]
 
 
 def _felt_nowhere(source, grid: GridSpec, highest: float) -> str:

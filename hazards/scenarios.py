@@ -17,6 +17,7 @@ import json
 import math
 import os
 import uuid
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,7 @@ from mecc.errors import (
     ConfigError,
     DataError,
     InputFileError,
+    MeccWarning,
     MissingCRSError,
     OutputExistsError,
     did_you_mean,
@@ -64,12 +66,22 @@ def target_grid(like=None, bounds=None, resolution=None, crs="EPSG:4326") -> Gri
     crs : str
         CRS of ``bounds`` (default WGS 84 longitude/latitude).
 
+    Returns
+    -------
+    GridSpec
+        With bounds whose sides are not whole cells of ``resolution``, the grid grows
+        to whole cells (right and down from LEFT TOP) and a
+        :class:`~mecc.errors.MeccWarning` gives the bounds it covers. A geographic grid
+        never passes a pole: one that would grow past -90 grows up from BOTTOM instead.
+
     Raises
     ------
     mecc.errors.ConfigError
-        Bad bounds or resolution, and bounds that look like degrees in a projected
-        ``crs`` (all within ±180/±90 and the box under 1 km on both sides, see
-        :func:`_refuse_degrees_in_metres`).
+        Bad bounds or resolution (RIGHT west of LEFT across 180° names the RIGHT above
+        180 that works), bounds that look like degrees in a projected ``crs`` (longitudes
+        within -180..180 or 0..360, latitudes within ±90, the box under 1 km on both
+        sides, see :func:`_refuse_degrees_in_metres`), and a geographic grid that whole
+        cells would take past both poles or around more than 360°.
     """
     import rasterio
     from affine import Affine
@@ -95,12 +107,11 @@ def target_grid(like=None, bounds=None, resolution=None, crs="EPSG:4326") -> Gri
     if resolution <= 0:
         raise ConfigError(f"--resolution must be positive, got {resolution:g}")
     if right <= left or top <= bottom:
-        raise ConfigError(
-            "--bounds must be LEFT BOTTOM RIGHT TOP with LEFT < RIGHT and BOTTOM < TOP"
-        )
+        raise ConfigError(_order_message(crs, (left, bottom, right, top)))
     if crs is None:
         raise MissingCRSError("a grid needs a CRS")
-    if _geographic(crs):
+    geographic = _geographic(crs)
+    if geographic:
         if bottom < -90 or top > 90:
             raise ConfigError(
                 f"--bounds: latitudes must be within -90 to 90 in {crs} (got BOTTOM {bottom:g}, "
@@ -119,19 +130,85 @@ def target_grid(like=None, bounds=None, resolution=None, crs="EPSG:4326") -> Gri
         raise ConfigError(
             f"--bounds and --resolution make {width} x {height} cells; check the resolution's units"
         )
-    return GridSpec(crs, Affine(resolution, 0, left, 0, -resolution, top), width, height)
+    covered = _whole_cells((left, bottom, right, top), resolution, width, height, geographic)
+    if _grown((left, bottom, right, top), covered, resolution):
+        warnings.warn(
+            f"--bounds {_bounds_text((left, bottom, right, top))} are not whole cells of "
+            f"--resolution {resolution:g}: the grid grows to whole cells and covers "
+            f"{_bounds_text(covered)} (LEFT BOTTOM RIGHT TOP)",
+            MeccWarning,
+            stacklevel=2,
+        )
+    transform = Affine(resolution, 0, left, 0, -resolution, covered[3])
+    return GridSpec(crs, transform, width, height)
+
+
+def _order_message(crs, bounds) -> str:
+    """The error for bounds whose RIGHT is not east of LEFT or TOP not north of BOTTOM;
+    in degrees, a box across 180° (LEFT 176, RIGHT -176) is told the RIGHT that works."""
+    left, bottom, right, top = bounds
+    text = "--bounds must be LEFT BOTTOM RIGHT TOP with LEFT < RIGHT and BOTTOM < TOP"
+    across = right + 360.0
+    if crs is None or not (bottom < top and right < left < across) or not _geographic(crs):
+        return text
+    return (
+        f"{text} (got LEFT {left:g}, RIGHT {right:g}); a grid across the 180° meridian is "
+        f"given with RIGHT above 180: --bounds {_bounds_text((left, bottom, across, top))}"
+    )
+
+
+def _whole_cells(bounds, resolution: float, width: int, height: int, geographic: bool):
+    """The bounds ``width`` x ``height`` cells of ``resolution`` cover, from LEFT TOP
+    (right and down); a geographic grid that would pass -90 grows up from BOTTOM."""
+    left, bottom, right, top = bounds
+    wide, high = width * resolution, height * resolution
+    covered = (left, top - high, left + wide, top)
+    if not geographic:
+        return covered
+    slack = 1e-9 * resolution
+    if covered[1] < -90.0 - slack:
+        covered = (left, bottom, left + wide, bottom + high)
+        if covered[3] > 90.0 + slack:
+            raise ConfigError(
+                f"--bounds {_bounds_text(bounds)}: {height} whole cells of --resolution "
+                f"{resolution:g} span {high:.10g} degrees of latitude, past both poles; give a "
+                "resolution that divides the latitudes (TOP - BOTTOM)"
+            )
+    if wide > 360.0 + slack:
+        raise ConfigError(
+            f"--bounds {_bounds_text(bounds)}: {width} whole cells of --resolution "
+            f"{resolution:g} span {wide:.10g} degrees of longitude, more than the 360 of the "
+            "whole globe; give a resolution that divides 360"
+        )
+    return covered
+
+
+def _grown(bounds, covered, resolution: float) -> bool:
+    """Whether ``covered`` is larger than ``bounds`` by more than rounding."""
+    slack = 1e-6 * resolution
+    return (
+        covered[2] - bounds[2] > slack
+        or bounds[1] - covered[1] > slack
+        or covered[3] - bounds[3] > slack
+    )
+
+
+def _bounds_text(bounds) -> str:
+    return " ".join(f"{value:.10g}" for value in bounds)
 
 
 SMALLEST_PROJECTED_SIDE_M = 1000.0
-"""A projected grid whose four bounds all lie within ±180 (x) and ±90 (y) and whose
-sides are both shorter than this (m) is refused: degrees given in a projected CRS."""
+"""A projected grid whose bounds look like degrees (x within -180..180 or 0..360, y
+within ±90) and whose sides are both shorter than this (m) is refused: degrees given in a
+projected CRS."""
 
 
 def _refuse_degrees_in_metres(crs, bounds) -> None:
     """Refuse ``bounds`` that look like longitudes and latitudes in a projected ``crs``.
 
     The rule: the CRS's axes are a length (metres, feet, kilometres), LEFT and RIGHT lie
-    within -180..180 and BOTTOM and TOP within -90..90, and the box is smaller than
+    within -180..180 or within 0..360 (longitudes across 180°, such as 176 to 184) and
+    BOTTOM and TOP within -90..90, and the box is smaller than
     :data:`SMALLEST_PROJECTED_SIDE_M` on both sides. Such a grid is a few metres wide at
     the CRS's false origin (in UTM, 500 km west of the zone, outside it): the wind or
     shaking computed there is not the place meant. A real grid of that CRS is larger, or
@@ -147,7 +224,8 @@ def _refuse_degrees_in_metres(crs, bounds) -> None:
     if not to_m or axis.unit_name in ("degree", "radian", "grad"):
         return
     left, bottom, right, top = bounds
-    if not (max(abs(left), abs(right)) <= 180 and max(abs(bottom), abs(top)) <= 90):
+    longitudes = max(abs(left), abs(right)) <= 180 or (left >= 0 and right <= 360)
+    if not (longitudes and max(abs(bottom), abs(top)) <= 90):
         return
     wide, high = (right - left) * to_m, (top - bottom) * to_m
     if wide >= SMALLEST_PROJECTED_SIDE_M or high >= SMALLEST_PROJECTED_SIDE_M:

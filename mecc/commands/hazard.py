@@ -49,6 +49,31 @@ def _crs(_ctx, _param, value):
     return value
 
 
+GEOTIFF_SUFFIXES = (".tif", ".tiff")
+"""The names a generator's ``--out`` may end in: the grids are GeoTIFFs, and a run reads
+a ``.nc`` or ``.png`` name as another format."""
+
+
+def _geotiff_out(ctx, _param, value):
+    """--out must name a GeoTIFF (.tif, .tiff): a usage error (exit 2), nothing written.
+
+    An existing file that mecc did not write is left to the generator, whose refusal
+    says more (one of its inputs, not a grid mecc wrote, needs --overwrite)."""
+    from hazards.scenarios import generated_tags
+
+    if value is None or str(value).lower().endswith(GEOTIFF_SUFFIXES):
+        return value
+    if not os.path.exists(value) or generated_tags(value) is not None:
+        stem = os.path.splitext(os.path.basename(str(value)))[0] or "hazard"
+        raise click.BadParameter(
+            f"{value!r} does not end in .tif or .tiff: the hazard grid is written as a "
+            f"GeoTIFF, which a run reads by that name; give e.g. {stem}.tif",
+            ctx=ctx,
+            param_hint="'--out'",
+        )
+    return value
+
+
 def _grid_options(command):
     """--like, or --bounds with --resolution and --crs: the grid a generator fills."""
     command = click.option(
@@ -85,7 +110,12 @@ def hazard_group():
 @hazard_group.command("cyclone")
 @click.argument("track", type=click.Path(dir_okay=False))
 @click.option(
-    "--out", "out_path", required=True, type=click.Path(dir_okay=False), help="GeoTIFF to write."
+    "--out",
+    "out_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    callback=_geotiff_out,
+    help="GeoTIFF to write (.tif or .tiff).",
 )
 @_grid_options
 @click.option(
@@ -157,7 +187,12 @@ def hazard_cyclone(
     "--strike. Default: 90 (vertical).",
 )
 @click.option(
-    "--out", "out_path", required=True, type=click.Path(dir_okay=False), help="GeoTIFF to write."
+    "--out",
+    "out_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    callback=_geotiff_out,
+    help="GeoTIFF to write (.tif or .tiff).",
 )
 @_grid_options
 @click.option(
@@ -338,6 +373,7 @@ def hazard_flood(
                 ctx=ctx,
                 param_hint="'--out'",
             )
+        _geotiff_out(ctx, None, out_path)  # a folder is --out only with --return-period
         written = [
             flood.write_flood(
                 dem,
