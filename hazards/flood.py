@@ -33,7 +33,9 @@ land on Earth, is refused (:mod:`hazards.heights`, which reads every height grid
 A HAND grid is a height *above* the drainage, 0 on it and above 0 elsewhere: values
 below -:data:`HAND_TOLERANCE_M` (-0.01 m) are refused (a DEM or a depth given as HAND
 would flood closed depressions as drainage and give depths deeper than ``h``); values
-between -0.01 m and 0 are float noise of a HAND computation and read as 0.
+between -0.01 m and 0 are float noise of a HAND computation and read as 0. These checks,
+and the one line naming the input whose water sources all fall on nodata (a HAND grid's
+drainage cells, a river or sources mask), are in :mod:`hazards.flood_checks`.
 
 What is cited: the written grid's tags hold the ``model`` and the sources of its
 method (:data:`CITATIONS`): HAND after Rennó et al. (2008) and Nobre et al. (2011);
@@ -46,8 +48,6 @@ Poulter and Halpin (2008). manifest.json's ``generated`` and the map's sources l
 from __future__ import annotations
 
 import contextlib
-import math
-import numbers
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -55,6 +55,16 @@ from pathlib import Path
 import numpy as np
 
 from hazards import scenarios
+from hazards.flood_checks import (
+    HAND_TOLERANCE_M,
+    as_mask,
+    as_surface,
+    check_channel_height,
+    check_connectivity,
+    check_hand,
+    check_number,
+    no_drainage,
+)
 from hazards.heights import LOWEST_GROUND_M, height_unit_factor, read_heights, read_on_grid
 from hazards.scenarios import earlier_grids, replace_files, target_grid, write_scenario_grid
 from mecc.errors import ConfigError, DataError, InputFileError, OutputExistsError, did_you_mean
@@ -75,9 +85,6 @@ __all__ = [
 ]
 
 
-HAND_TOLERANCE_M = 0.01
-"""HAND values below minus this (m) are refused; those between it and 0 read as 0."""
-
 MODELS = {
     "water_level": "connected water level: depth = level - ground in the cells the water "
     "reaches from its sources through lower ground (no bathtub)",
@@ -94,65 +101,6 @@ CITATIONS = {
 }
 """The method sources a flood grid's tags cite: the connectivity rule of the water-level
 fill; HAND; the priority-flood that computes HAND from a river mask."""
-
-
-# ------------------------------------------------------------------- validation
-
-
-def _number(value, name: str) -> float:
-    """A finite real number, or :class:`ConfigError` naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ConfigError(f"{name}: give a number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ConfigError(f"{name}: must be finite, got {value!r}")
-    return value
-
-
-def _channel_height(value, name: str = "channel_height") -> float:
-    value = _number(value, name)
-    if value < 0:
-        raise ConfigError(f"{name}: the water height above the channel must be >= 0, got {value:g}")
-    return value
-
-
-def _connectivity(value) -> int:
-    if isinstance(value, bool) or value not in (4, 8):
-        raise ConfigError(f"connectivity: use 4 or 8, not {value!r}")
-    return int(value)
-
-
-def _surface(values, shape, name: str) -> np.ndarray:
-    """A float64 C-ordered copy (the caller's array is never modified)."""
-    array = np.array(values, dtype=np.float64, order="C")
-    if array.shape != tuple(shape):
-        raise DataError(f"{name}: shape {array.shape} does not match the grid {tuple(shape)}")
-    return array
-
-
-def _check_hand(surface: np.ndarray, name: str) -> None:
-    """Refuse heights below -:data:`HAND_TOLERANCE_M` in a given HAND grid (in place:
-    those between it and 0 become 0). HAND is >= 0: below it, a DEM or a depth grid?"""
-    with np.errstate(invalid="ignore"):
-        low = surface < -HAND_TOLERANCE_M
-        if low.any():
-            raise DataError(
-                f"{name}: height above drainage down to {float(np.nanmin(surface)):g} m "
-                f"({int(low.sum())} cell(s) below -{HAND_TOLERANCE_M:g} m); HAND is 0 on the "
-                "drainage and above 0 elsewhere, never negative: give a HAND grid, not a DEM "
-                "or a depth"
-            )
-        surface[surface < 0] = 0.0
-
-
-def _mask(values, shape, name: str) -> np.ndarray:
-    """A boolean mask: True where a value is non-zero and not NaN."""
-    array = np.asarray(values)
-    if array.shape != tuple(shape):
-        raise DataError(f"{name}: shape {array.shape} does not match the grid {tuple(shape)}")
-    if array.dtype.kind == "f":
-        return np.ascontiguousarray(np.nan_to_num(array, nan=0.0) != 0)
-    return np.ascontiguousarray(array != 0)
 
 
 # ---------------------------------------------------------------- array functions
@@ -177,9 +125,9 @@ def compute_hand(dem: np.ndarray, river, connectivity: int = 8) -> np.ndarray:
 
     NaN where the DEM is nodata, +inf where no river cell is reachable.
     """
-    connectivity = _connectivity(connectivity)
-    dem = _surface(dem, np.shape(dem), "dem")
-    river = _mask(river, dem.shape, "river")
+    connectivity = check_connectivity(connectivity)
+    dem = as_surface(dem, np.shape(dem), "dem")
+    river = as_mask(river, dem.shape, "river")
     if not (river & ~np.isnan(dem)).any():
         raise DataError("river: no river cell on valid DEM ground; cannot compute HAND")
     out = np.empty(dem.shape)
@@ -196,18 +144,18 @@ def _prepare(dem, grid, *, mode, hand, river, sources, connectivity, names=None,
     :func:`write_flood`) instead of :func:`default_sea` of ``dem``.
     """
     names = {"dem": "the DEM", "sources": "the sources mask"} | (names or {})
-    connectivity = _connectivity(connectivity)
+    connectivity = check_connectivity(connectivity)
     shape = grid.shape if isinstance(grid, GridSpec) else tuple(grid)
-    dem = _surface(dem, shape, "dem")
+    dem = as_surface(dem, shape, "dem")
     nodata = np.isnan(dem)
     if mode == "water_level":
         if hand is not None or river is not None:
             raise ConfigError("hand and river apply to the channel-height (HAND) method only")
         surface = dem
         if sources is not None:
-            seeds = _mask(sources, shape, "sources")
+            seeds = as_mask(sources, shape, "sources")
         else:
-            seeds = default_sea(dem, connectivity) if sea is None else _mask(sea, shape, "sea")
+            seeds = default_sea(dem, connectivity) if sea is None else as_mask(sea, shape, "sea")
         if not seeds.any():
             raise DataError(
                 f"no source cells: {names['dem']} has no nodata or below-0 cells on its edge "
@@ -219,26 +167,31 @@ def _prepare(dem, grid, *, mode, hand, river, sources, connectivity, names=None,
     else:
         if hand is None and river is None:
             raise ConfigError("the HAND method needs a HAND grid or a river mask")
+        labels = {"hand": "the HAND grid", "river": "the river mask"} | names
+        drainage = 0
         if hand is None:
+            marked = as_mask(river, shape, "river")
+            if not (marked & ~nodata).any():
+                raise no_drainage("river", int(marked.sum()), labels, hand_given=False)
             surface = compute_hand(dem, river, connectivity)
         else:
-            surface = _surface(hand, shape, "hand")
+            surface = as_surface(hand, shape, "hand")
+            with np.errstate(invalid="ignore"):
+                drainage = int(np.count_nonzero(surface <= 0))  # HAND 0, nodata or not
             surface[nodata] = np.nan
-            _check_hand(surface, names.get("hand", "hand"))
+            check_hand(surface, names.get("hand", "hand"))
         nodata = nodata | np.isnan(surface)
         if sources is not None:
-            seeds = _mask(sources, shape, "sources")
+            role, seeds = "sources", as_mask(sources, shape, "sources")
         elif river is not None:
-            seeds = _mask(river, shape, "river")
+            role, seeds = "river", as_mask(river, shape, "river")
         else:
             with np.errstate(invalid="ignore"):
-                seeds = surface <= 0  # the drainage cells of a HAND grid
+                role, seeds = "hand", surface <= 0  # the drainage cells of a HAND grid
+        marked = drainage if role == "hand" else int(seeds.sum())
         seeds = seeds & ~nodata
         if not seeds.any():
-            raise DataError(
-                f"no drainage cells on valid ground of {names['dem']}: give a river mask or "
-                "sources on valid ground"
-            )
+            raise no_drainage(role, marked, labels, hand_given=hand is not None)
     return surface, np.ascontiguousarray(seeds), nodata, connectivity
 
 
@@ -300,8 +253,8 @@ def _mode(water_level, channel_height) -> str:
 
 def _level(mode, water_level, channel_height) -> float:
     if mode == "water_level":
-        return _number(water_level, "water_level")
-    return _channel_height(channel_height)
+        return check_number(water_level, "water_level")
+    return check_channel_height(channel_height)
 
 
 def flood_depths_by_return_period(
@@ -328,12 +281,14 @@ def flood_depths_by_return_period(
         raise ConfigError("levels: give a mapping {return period: level} with at least one entry")
     checked = {}
     for rp, value in levels.items():
-        period = _number(rp, f"levels: return period {rp!r}")
+        period = check_number(rp, f"levels: return period {rp!r}")
         if period < 1:
             raise ConfigError(f"levels: return period {rp!r} must be >= 1 year")
         name = f"levels[{rp!r}]"
         checked[period] = (
-            _number(value, name) if method == "water_level" else _channel_height(value, name)
+            check_number(value, name)
+            if method == "water_level"
+            else check_channel_height(value, name)
         )
     if len(checked) != len(levels):
         raise ConfigError("levels: the same return period is given twice")
@@ -410,7 +365,7 @@ def write_flood(
     """
     mode = _mode(water_level, channel_height)
     level = _level(mode, water_level, channel_height)
-    connectivity = _connectivity(connectivity)
+    connectivity = check_connectivity(connectivity)
     if mode == "water_level" and (hand_path is not None or river_path is not None):
         raise ConfigError("hand_path and river_path apply with channel_height, not water_level")
     if mode == "hand" and hand_path is None and river_path is None:
@@ -418,7 +373,7 @@ def write_flood(
             "channel_height needs hand_path (a HAND grid) or river_path (a river mask)"
         )
     if return_period is not None:
-        return_period = _number(return_period, "return_period")
+        return_period = check_number(return_period, "return_period")
     out_path = Path(out_path)
     if out_path.is_dir():
         raise ConfigError(
@@ -459,8 +414,11 @@ def write_flood(
             else:
                 arrays[key] = read_on_grid(source, grid, resampling, key)
     names = {"dem": f"the DEM {dem_path}", "hand": f"the HAND grid {hand_path}, band 1"}
-    if sources_path is not None:
-        names["sources"] = f"the sources mask {sources_path}"
+    names |= {
+        "river": f"the river mask {river_path}",
+        "sources": f"the sources mask {sources_path}",
+    }
+    names |= {f"{key}_option": f"--{key}" for key in ("hand", "river", "sources")}
     surface, seeds, nodata, connectivity = _prepare(
         dem, grid, mode=mode, connectivity=connectivity, names=names, sea=sea, **_roles(arrays)
     )
@@ -542,18 +500,23 @@ def write_flood_return_periods(
     if not levels:
         raise ConfigError("give at least one return period and its level")
     periods = sorted(
-        (_number(rp, "return period"), _number(level, f"level of {rp}"))
+        (check_number(rp, "return period"), check_number(level, f"level of {rp}"))
         for rp, level in levels.items()
     )
     if any(rp < 1 for rp, _ in periods):
         raise ConfigError("return periods must be >= 1 year")
-    if any(b[1] < a[1] for a, b in zip(periods[:-1], periods[1:], strict=True)):
-        raise ConfigError("levels must not fall as the return period rises")
+    for (rp_a, low), (rp_b, high) in zip(periods[:-1], periods[1:], strict=True):
+        if high < low:
+            raise ConfigError(
+                f"--return-period {rp_b:g}={high:g}: its level is below the {rp_a:g}-year "
+                f"one (--return-period {rp_a:g}={low:g}); levels must not fall as the return "
+                "period rises (a rarer flood reaches at least as high)"
+            )
     hand_mode = options.get("hand_path") is not None or options.get("river_path") is not None
     key = "channel_height" if hand_mode else "water_level"
     for rp, level in periods:  # the level checks write_flood makes, before any folder
         if hand_mode:
-            _channel_height(level, f"level of the {rp:g}-year return period")
+            check_channel_height(level, f"level of the {rp:g}-year return period")
     out_dir = Path(out_dir)
     names = [
         f"flood_rp{int(rp):04d}.tif" if float(rp).is_integer() else f"flood_rp{rp:g}.tif"

@@ -312,7 +312,7 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
     threshold = check_exposure_threshold(
         hazard_type.exposure_threshold if given is None else given, hazard_type, where
     )
-    if hazard_type.name != "drought" and given is not None:
+    if hazard_type.name != "drought":  # the type's default threshold as much as a given one
         warn_displaced_below_threshold(curves, threshold, hazard_type, where)
     protection = spec.get("protection_rp")
     if protection is not None and kind != "return_periods":

@@ -525,7 +525,11 @@ def return_period_displacement(
     xarray.Dataset
         ``aad``, ``aad_tail``, ``aad_climada`` (zone, variant), ``pmd`` (zone,
         variant, return_period), ``protection_rp`` (zone; NaN: none) and their
-        national sums (``*_national``; the maps' PMD adds up across units);
+        national sums (``*_national``). The maps' PMD ("displacement in the T-year
+        maps": each map one scenario for all units, interpolated linearly in the
+        people) adds up across units, as the run's national figure does; it is not
+        a national T-year event and does not add up across hazards. An event set's
+        PMD does not add up across units (:func:`annual_displacement`);
         ``exposed_protected`` (zone, band) and ``displaced_protected`` (zone, variant,
         band): the per-band figures with protection, as the run's zones_bands.csv (0
         for a map whose return period is below the unit's standard; the result's

@@ -352,10 +352,11 @@ def test_no_built_in_displacement_curve_displaces_below_its_types_default_thresh
                 assert share_below(curve, threshold) is None, (name, hazard_type)
 
 
-def test_a_curve_from_zero_keeps_the_default_threshold_without_a_warning(tmp_path):
+def test_a_curve_from_zero_keeps_the_default_threshold_with_a_warning(tmp_path):
     """A CLIMADA-style curve (0, 0)-(1, 1) displaces 5% at 0.05 m, below the 0.1 m
-    default: exposure keeps its definition (only the 0.5 m cell, 1,000 people) and the
-    default is not warned about; the same threshold given in the run file is."""
+    default: exposure keeps its definition (only the 0.5 m cell, 1,000 people), and the
+    run says why a unit may show more displaced than exposed people, whether the
+    threshold is the type's default or the same one given in the run file."""
     curve = {"intensity": [0, 1], "share": [0, 1]}
     run = _case(tmp_path / "a", [0.05, 0.5], "float64", {"type": "river_flood", "curve": curve})
     out = run_country(run, tmp_path / "out_a", with_map=False).out_dir
@@ -364,7 +365,7 @@ def test_a_curve_from_zero_keeps_the_default_threshold_without_a_warning(tmp_pat
     assert row["displaced"] == pytest.approx(PEOPLE * (0.05 + 0.5), rel=1e-12)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["parameters"]["hazards"]["t"]["exposure_threshold"] == 0.1
-    assert not any("below exposure_threshold" in w for w in manifest["warnings"])
+    assert any("below exposure_threshold 0.1 m" in w for w in manifest["warnings"])
     hazard = {"type": "river_flood", "curve": curve, "exposure_threshold": 0.1}
     run = _case(tmp_path / "b", [0.05, 0.5], "float64", hazard)
     out = run_country(run, tmp_path / "out_b", with_map=False).out_dir

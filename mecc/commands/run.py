@@ -136,7 +136,7 @@ def run_command(
     quiet = ctx.obj["quiet"]
     if len(run_files) > 1 and bars_wanted(quiet):  # a person watching: say it once
         _note_jobs_on_few_cores(jobs)
-    with dask_client(dask_address) if dask_address else _no_client() as client:
+    with dask_client(dask_address) if dask_address is not None else _no_client() as client:
         if client is not None and not quiet:
             click.echo(f"Dask dashboard: {client.dashboard_link}", err=True)
         with StageBars(bars_wanted(quiet)) as bars:
@@ -167,7 +167,13 @@ def _note_jobs_on_few_cores(jobs: int) -> None:
 
 
 def _refuse_idle_options(files: int, jobs: int, dask_address, chunk_size) -> None:
-    """Options that would do nothing are usage errors, as other conflicting options are."""
+    """Options that would do nothing are usage errors, as other conflicting options are
+    (an empty ``--dask ""``, e.g. an unset shell variable, asks for no cluster at all)."""
+    if dask_address is not None and not dask_address.strip():
+        raise click.UsageError(
+            f"--dask {dask_address!r}: no address (an unset variable?); give 'local' or a "
+            "scheduler address tcp://HOST:PORT, or leave --dask out to run here"
+        )
     if chunk_size is not None and dask_address is None:
         raise click.UsageError("--chunk-size applies with --dask only")
     if chunk_size is not None and files > 1:
