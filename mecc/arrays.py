@@ -579,7 +579,9 @@ def return_period_displacement(
         {f"{name}_national": (rest, np.nansum(values, axis=0)) for name, values in out.items()}
     )
     data["pmd"] = ((*dims, "return_period"), pmd)
-    data["pmd_national"] = ((*rest, "return_period"), np.nansum(pmd, axis=0))
+    national = np.nansum(pmd, axis=0)  # a period outside the maps: not known (not 0)
+    national[np.isnan(pmd).all(axis=0)] = np.nan
+    data["pmd_national"] = ((*rest, "return_period"), national)
     data["protection_rp"] = (("zone",), np.array([np.nan if p is None else p for p in standard]))
     # per-band figures as the run's zones_bands.csv: maps more frequent than a unit's
     # protection standard (return period < P) displace and expose nobody there

@@ -150,6 +150,18 @@ def test_return_periods_by_hand(tiny):
         return_period_displacement(tiny, [10, 100], {"W": p})
 
 
+def test_national_pmd_outside_the_maps_is_not_known(tiny):
+    """Outside the maps' return periods every unit's PMD is undefined (NaN), and so is
+    the nation's, as `mecc run` leaves it null: a sum of nothing known is not 0. Inside,
+    the national figure is the units' sum (W 50 + E 180 at 10 years)."""
+    from mecc.arrays import return_period_displacement
+
+    out = return_period_displacement(tiny, [10, 100], periods=[5, 10, 250])
+    national = out["pmd_national"].sel(variant="central").values
+    assert np.isnan(national[0]) and np.isnan(national[2])
+    np.testing.assert_allclose(national[1], 50.0 + 180.0)
+
+
 def test_south_up_and_index_zones_give_the_same_cells(tiny):
     """y ascending (south-up) and a zone-index grid: the same figures, cells in the
     caller's order."""
