@@ -134,9 +134,9 @@ HAZARD_SECTIONS = [
                 "0.1 m, 17.5 m/s, MMI 4.5",
                 "Intensity at or above which people count as exposed, independent of the "
                 "curve; within the type's valid range (MMI 0.5-12.5, depth 0-50 m, wind "
-                "0-120 m/s, ...), else refused. A threshold given above the intensity the "
-                "curve displaces from is warned about: a unit may then show more displaced "
-                "than exposed people.",
+                "0-120 m/s, ...), else refused. A threshold (the type's default or one "
+                "given) above the intensity the curve displaces from is warned about: a unit "
+                "may then show more displaced than exposed people.",
             ),
             "protection_rp": (
                 "years, mapping or CSV",
