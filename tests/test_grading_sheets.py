@@ -190,8 +190,10 @@ def test_a_point_decimal_is_read_only_when_the_language_cannot_read_the_text():
 def test_unreadable_text_with_the_other_decimal_mark_gets_a_hint(keys, tmp_path):
     result = by_id(graded(tmp_path, keys("fr"), sheet_text(q4='"1,642.2"')))["q4"]
     assert result["status"] == "unreadable" and "« , » : 1\u202f642,2" in result["feedback"]
-    result = by_id(graded(tmp_path, keys("en"), sheet_text(q4='"1642,2"')))["q4"]
-    assert result["status"] == "unreadable" and "“.”: 1642.2" in result["feedback"]
+    # a comma that cannot group thousands (not three digits after it) is the decimal mark
+    # in every language now; "1.642,2" stays unreadable in English, with the hint
+    result = by_id(graded(tmp_path, keys("en"), sheet_text(q4='"1.642,2"')))["q4"]
+    assert result["status"] == "unreadable" and "“.”: 1,642.2" in result["feedback"]
 
 
 def test_a_key_graded_as_its_own_sheet_keeps_its_numbers(keys):

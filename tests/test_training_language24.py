@@ -193,7 +193,7 @@ def test_other_readings_are_unchanged():
         ("fr", "1,642.2", f"(ici le séparateur décimal est « , » : 1{NNBSP}642,2)"),
         ("es", "112,931.9", f"(aquí el separador decimal es «,»: 112{NBSP}931,9)"),
         ("en", "112.931,9", "(the decimal mark here is “.”: 112,931.9)"),
-        ("en", "1642,2", "(the decimal mark here is “.”: 1642.2)"),  # not grouped: as typed
+        ("en", "1.642,2", "(the decimal mark here is “.”: 1,642.2)"),
     ],
 )
 def test_unreadable_hint_groups_thousands_the_languages_way(lang, typed, hint):

@@ -112,7 +112,9 @@ def test_single_sheet_refusals_in_french_and_english(pack, tmp_path, cli):
     found = cli("training", "check", variant, "--key", _key(pack, "fr"))
     assert found.exit_code == 1
     assert found.stderr.strip() == (
-        f"error: {variant}: réponses pour la variante 2, mais le corrigé est pour la variante 0"
+        f"error: {variant}: réponses pour la variante 2, mais le corrigé est pour la variante 0 ; "
+        "notez-la avec fr/facilitator/m5_evacuation/answer_key.yaml d'un kit construit avec "
+        "--variant 2"
     )
     found = cli("training", "check", variant, "--key", _key(pack, "es"))
     assert "respuestas para la variante 2, pero la clave es para la variante 0" in found.stderr

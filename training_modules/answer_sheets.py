@@ -8,14 +8,19 @@
 - answers are read as the text the participant typed: ``q4: 1.642`` and
   ``q4: "1.642"`` are the same characters and get the same verdict (the grading reads
   the number with the key's language rules: 1642 in French or Spanish; text those rules
-  cannot read and without a comma, such as ``1642.2``, is read with a point as decimal
-  mark, quoted or not); only an empty answer (``q4:``, ``null``, ``~``) is no answer;
+  cannot read, without the key's decimal mark, whose other mark cannot group thousands,
+  such as ``1642.2`` in French or ``1,02`` in English, is read with that mark as the
+  decimal mark, quoted or not); only an empty answer (``q4:``, ``null``, ``~``) is no
+  answer;
 - a text answer whose unquoted colon makes the line invalid YAML (the French
   ``q7: Enregistrer : la durée``) is read as the whole text after the question id, as
   if it were quoted; a line that cannot be read so, a tab or any other syntax error is
   one line in the key's language naming the file, the line and the fix;
 - a question (or any field) given twice is refused, naming the file, the field and the
   two lines (YAML would silently keep the last one);
+- a workbook (or a file named ``.xlsx``, ``.docx``... that is none: damaged, or not
+  saved as one) is no answer sheet or key, said so in one line (:func:`office_reason`),
+  never "save the file as UTF-8"; a text sheet named so is read as the sheet it is;
 - what is wrong with a sheet is said in the key's language (the facilitator reads it in
   the class table), and the class table prints its numbers in that language's format;
   a bad ``--out`` for the grades (:func:`check_out_path`) is a usage error in English,
@@ -37,6 +42,7 @@ import yaml
 from yaml.constructor import ConstructorError
 
 from mecc.errors import ConfigError, InputFileError, OutputExistsError, did_you_mean
+from training_modules.grades_file import check_grades_suffix
 from training_modules.key import KEY_KIND, check_key, variant_number
 
 __all__ = [
@@ -47,6 +53,7 @@ __all__ = [
     "is_office_document",
     "load_answer_file",
     "number_text",
+    "office_reason",
     "read_key",
     "read_sheet",
     "say",
@@ -318,7 +325,7 @@ def _as_typed(value):
     return SheetText(value) if isinstance(value, str) else value
 
 
-def load_answer_file(path, key: dict | None = None) -> dict:
+def load_answer_file(path, key: dict | None = None, what: str = "sheet") -> dict:
     """An answer sheet or an answer key as a mapping; errors are one line naming the file.
 
     Parameters
@@ -329,6 +336,9 @@ def load_answer_file(path, key: dict | None = None) -> dict:
         The answer key the sheet is graded against: its language gives the messages and
         tells whether a file that is not UTF-8 may be read as cp1252. Without it (reading
         a key), the file's own ``lang:`` line does.
+    what : {"sheet", "key"}
+        What the file is read as: a workbook given instead says which text file to give
+        (:func:`office_reason`).
 
     Returns
     -------
@@ -343,8 +353,9 @@ def load_answer_file(path, key: dict | None = None) -> dict:
         raise InputFileError(f"{path}: not found{_sheet_hint(path, key)}") from None
     except OSError as error:
         raise InputFileError(f"{path}: cannot read ({error.strerror or error})") from None
-    if is_office_document(raw):  # a workbook typed in Excel, not the pack's text sheet
-        raise InputFileError(f"{path}: {say(key, 'office_document')}")
+    office = office_reason(path, raw, key, what)  # a workbook, or a damaged one
+    if office and (is_office_document(raw) or _kind_in(raw) is None):
+        raise InputFileError(f"{path}: {office}")
     text = _decode(raw, key.get("lang") if key else None)
     if text is None:
         raise InputFileError(f"{path}: {say(key, 'not_utf8')}")
@@ -385,6 +396,27 @@ def is_office_document(head: bytes) -> bool:
     return head.startswith(_OFFICE_SIGNATURES)
 
 
+_OFFICE_SUFFIXES = {".xlsx": "workbook", ".xlsm": "workbook", ".xls": "workbook"}
+_OFFICE_SUFFIXES.update(dict.fromkeys((".ods", ".odt", ".docx", ".doc"), "document"))
+"""The extensions of office files, and whether each is an Excel workbook."""
+
+
+def office_reason(path, head: bytes, key: dict | None, what: str = "sheet") -> str | None:
+    """Why the file is no answer sheet (``what="sheet"``) or key (``"key"``) when it is an
+    office file, in the key's language, else None: a workbook or other office document
+    (by its first bytes, whatever its name), or a file named as one (``c.xlsx``) that is
+    none ("not an Excel workbook (damaged or not saved as .xlsx)"), never text to save
+    as UTF-8. A text answer sheet named ``.xlsx`` is read as the sheet it is."""
+    suffix = Path(path).suffix.lower()
+    kind = _OFFICE_SUFFIXES.get(suffix)
+    if is_office_document(head):
+        return say(key, "office_document" if what == "sheet" else "office_key")
+    if kind is None:
+        return None
+    name = f"damaged_{kind}" if what == "sheet" else f"damaged_{kind}_key"
+    return say(key, name, suffix=suffix)
+
+
 def _sheet_hint(path: Path, key: dict | None) -> str:
     """`` (did you mean X?)`` for a sheet or key not found: a close name near it (never
     a key for a sheet), else (a sheet, graded against ``key``) the file of that name in
@@ -419,7 +451,7 @@ def _is_key(path) -> bool:
 
 def read_key(path) -> dict:
     """An answer key, every field the grading reads checked (one line naming the field)."""
-    return check_key(load_answer_file(path), path)
+    return check_key(load_answer_file(path, what="key"), path)
 
 
 def read_sheet(path, key: dict | None = None) -> dict:
@@ -486,9 +518,10 @@ def sheet_variant(value, where: str, key: dict | None = None) -> int:
 
 def check_out_path(out_path: Path, inputs: list, overwrite: bool) -> None:
     """Refuse an ``--out`` that is an input of this grading (``(role, path)`` pairs), an
-    answer key or an answer sheet (of any grading), a folder, or a file that exists
-    without ``overwrite``: bad usage, one line in English like the toolkit's other
-    option errors."""
+    answer key or an answer sheet (of any grading), a folder, a name whose extension is
+    no format written (:func:`~training_modules.grades_file.check_grades_suffix`: only
+    ``.csv`` and ``.xlsx``), or a file that exists without ``overwrite``: bad usage, one
+    line in English like the toolkit's other option errors."""
     target = out_path.resolve()
     for role, path in inputs:
         path = Path(path)
@@ -510,6 +543,7 @@ def check_out_path(out_path: Path, inputs: list, overwrite: bool) -> None:
         raise OutputExistsError(
             f"--out {out_path}: is a folder; give a file name such as grades.csv"
         )
+    check_grades_suffix(out_path)  # .csv or .xlsx: never CSV text in a .xlsx
     if out_path.exists() and not overwrite:
         raise OutputExistsError(f"--out {out_path}: file exists; use --overwrite to replace it")
 
@@ -526,12 +560,18 @@ def answer_file_kind(path: Path) -> str | None:
             head = file.read(1 << 20)
     except OSError:
         return None  # missing, or a folder
+    return _kind_in(head)
+
+
+def _kind_in(head: bytes) -> str | None:
+    """ "an answer key" or "an answer sheet" when the bytes ``head`` hold such a file's
+    ``kind`` line (in any encoding the grading reads), else None."""
     if is_office_document(head):
         return None
-    text = _decode(head, "en")  # the kind line is ASCII: any fallback finds it
+    text = _decode(head[: 1 << 20], "en")  # the kind line is ASCII: any fallback finds it
     if text is None:
         utf16 = head[:2] in (b"\xff\xfe", b"\xfe\xff")
-        text = head.decode("utf-16" if utf16 else "utf-8", errors="replace")
+        text = head[: 1 << 20].decode("utf-16" if utf16 else "utf-8", errors="replace")
     match = _ANSWER_KINDS.search(text)
     if match is None:
         return None

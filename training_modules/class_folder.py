@@ -6,7 +6,9 @@ that are not, and the sheets of one participant.
   saved as ``bob.yaml.txt`` or ``bob.txt`` is graded like ``bob.yaml``;
 - every other file is not graded, and a warning line (in the key's language) names each
   with why: a workbook (``.xlsx``: the answer sheets are the pack's text file
-  ``answer_sheet.yaml``), or a file that is not an answer sheet. A file manager's own
+  ``answer_sheet.yaml``), a file named as a workbook that is none ("not an Excel
+  workbook (damaged or not saved as .xlsx)", as when it is graded alone), or a file
+  that is not an answer sheet. A file manager's own
   files (``.DS_Store``, ``Thumbs.db``, ``desktop.ini``), an office suite's lock files
   (``~$grades.xlsx``), hidden files and the ``--out`` file itself are left out silently;
 - two sheets are of one participant when their file names differ only in case or in
@@ -22,7 +24,7 @@ from pathlib import Path
 
 from mecc.errors import MeccWarning
 from mecc.output_guard import IGNORED_FILES, OFFICE_LOCKS
-from training_modules.answer_sheets import SHEET_KIND, answer_file_kind, is_office_document, say
+from training_modules.answer_sheets import SHEET_KIND, answer_file_kind, office_reason, say
 from training_modules.rubric import fold
 
 __all__ = [
@@ -81,11 +83,7 @@ def warn_not_graded(others: list, key: dict) -> None:
                 head = handle.read(8)
         except OSError:
             head = b""
-        reason = (
-            say(key, "office_document")
-            if is_office_document(head)
-            else say(key, "not_sheet", sheet_kind=SHEET_KIND)
-        )
+        reason = office_reason(path, head, key) or say(key, "not_sheet", sheet_kind=SHEET_KIND)
         message = say(key, "class_not_graded", file=Path(path).name, reason=reason)
         warnings.warn(message, MeccWarning, stacklevel=3)
 

@@ -20,7 +20,10 @@
   a fraction gets ``(0,679 = 67,9 %?)``. Hints write numbers with the language's own
   marks (:mod:`training_modules.number_reading`). Sheets are read as typed
   (:mod:`training_modules.answer_sheets`): ``q4: 1.642`` and ``q4: "1.642"`` get the
-  same verdict;
+  same verdict. In a sheet, the other of point and comma where it cannot group
+  thousands (``1,02`` in English, ``1.02`` in French or Spanish: a group has exactly
+  three digits) is read as the decimal mark, the same rule in every language; where it
+  can (``1,018`` in English, ``1.018`` in French) the language's reading stands;
 - quiz letters are read like choice letters (``" A) "`` is ``a``); unknown question or
   quiz ids are errors; a letter that is none of the options (``e`` for a to d) earns no
   point and is named: in the feedback for a choice, in the grade's notes for the quiz;
@@ -32,12 +35,17 @@
 
 An answer key is checked when it is read (:func:`training_modules.key.check_key`), and
 a key given as the answer sheet scores 100 %. ``--class DIR`` grades every sheet of a
-folder into one table (CSV, UTF-8 with BOM; answer keys in the folder are skipped) with
+folder into one table (``--out``: a CSV, UTF-8 with BOM, or an Excel workbook of the same
+cells, by its extension, :mod:`training_modules.grades_file`; answer keys in the folder
+are skipped) with
 the file, the sure score and the provisional points apart, the mistakes found (named as
 the feedback names them, in the key's language), pre/post quiz scores, the questions
 whose answer was unreadable and the notes. A sheet is a ``*.yaml`` / ``*.yml`` file or
 any file whose text is one (``bob.yaml.txt`` saved by Notepad); every other file is not
-graded and a warning line names it with why (a workbook is no answer sheet), and two
+graded and a warning line names it with why (a workbook is no answer sheet; a file
+named ``.xlsx`` that is none is "not an Excel workbook (damaged or not saved as
+.xlsx)", the same line as when it is graded alone), a sheet whose ``participant:`` is
+empty is graded under its file name and a warning line names it with that name, and two
 sheets of one participant (file names differing only in case or suffix, or the same
 ``participant:`` name) are refused (:mod:`training_modules.class_folder`). Every sheet
 is checked before anything is written: when one cannot be graded (for another module,
@@ -48,8 +56,9 @@ is wrong with it, how many others cannot be graded and their file names (up to 1
 for a sheet of another module, variant or language the key to grade it with (``<lang>/
 facilitator/<module>/answer_key.yaml``), never to edit it (bad data, exit 1). A sheet
 says its language (``lang:``, written by the pack): graded alone with a key of another
-language it is refused the same way, naming the key to use; a sheet without ``lang``
-(an older pack) is graded as before. A wrong numeric answer that is (within tolerance)
+module, variant or language it is refused the same way, one line naming the key to use
+(for another variant, that key of a pack built with ``--variant N``); a sheet without
+``lang`` (an older pack) is graded as before. A wrong numeric answer that is (within tolerance)
 an end of the key's range is told so ("that is the high end of the range"). The reasons are
 in the key's language, as the printed table's numbers (``2,5`` in French; the CSV keeps
 ``2.5`` in its numeric columns, while its notes, text for people, keep the key's marks:
@@ -61,10 +70,11 @@ belong to), and an existing file is replaced only with ``overwrite``
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mecc.errors import ConfigError, DataError, InputFileError, MeccError
+from mecc.errors import ConfigError, DataError, InputFileError, MeccError, MeccWarning
 from training_modules.answer_sheets import (
     check_out_path,
     keyed_table,
@@ -84,6 +94,7 @@ from training_modules.class_folder import (
     sheet_stem,
     warn_not_graded,
 )
+from training_modules.grades_file import write_grades
 from training_modules.key import KEY_KIND, tolerance_of
 from training_modules.number_reading import (
     _fold,
@@ -118,6 +129,7 @@ class Grade:
     provisional: float = 0.0
     notes: list = field(default_factory=list)
     key: dict = field(default_factory=dict, repr=False)  # the key's lang, messages, marks
+    unnamed: bool = False  # no participant name in the sheet: named by its file
 
     @property
     def percent(self) -> float:
@@ -308,8 +320,9 @@ def grade(sheet: dict, key: dict, where: str = "answers") -> Grade:
     notes: list = []
     quiz_pre = _quiz_score(sheet.get("quiz_pre"), quiz, key, "quiz_pre", notes)
     quiz_post = _quiz_score(sheet.get("quiz_post"), quiz, key, "quiz_post", notes)
+    name = str(sheet.get("participant") or "")
     return Grade(
-        participant=str(sheet.get("participant") or sheet_stem(Path(where).name)),
+        participant=name if name.strip() else sheet_stem(Path(where).name),
         score=float(sum(r["points"] for r in results if r["status"] != "provisional")),
         total=sum(r["max"] for r in results),
         questions=results,
@@ -319,18 +332,19 @@ def grade(sheet: dict, key: dict, where: str = "answers") -> Grade:
         provisional=float(sum(r["points"] for r in results if r["status"] == "provisional")),
         notes=[*(n for r in results for n in r.pop("notes", [])), *notes],
         key={k: key[k] for k in ("lang", "messages", "number_format") if k in key},
+        unnamed=not name.strip(),
     )
 
 
 class OtherKeyError(DataError):
     """A sheet for another module, variant or language than the key's: it is not to be
-    edited but graded with its own key, ``key_file`` (as the pack lays keys out). Graded
-    alone, the line names that key for a sheet of another language (the module and
-    variant refusals keep their line); a class refusal names it for any of them."""
+    edited but graded with its own key, ``key_file`` (as the pack lays keys out; for
+    another variant, that key of a pack built with ``--variant N``). The line names that
+    key, whether the sheet is graded alone or in a class (whose refusal words it in its
+    own line from ``reason`` and ``key_file``)."""
 
-    def __init__(self, where: str, reason: str, key_file: str, key: dict, name_key: bool):
-        said = say(key, "use_key", reason=reason, key_file=key_file) if name_key else reason
-        super().__init__(f"{where}: {said}")
+    def __init__(self, where: str, reason: str, key_file: str, key: dict):
+        super().__init__(f"{where}: {say(key, 'use_key', reason=reason, key_file=key_file)}")
         self.reason, self.key_file = f"{where}: {reason}", key_file
 
 
@@ -357,11 +371,10 @@ def _refuse_other_key(sheet: dict, key: dict, where: str) -> None:
         reason = say(key, "wrong_lang", sheet_lang=lang, key_lang=key_lang)
     else:
         return
-    name_key = module == key.get("module") and variant == (key.get("variant") or 0)
     key_file = f"{lang}/facilitator/{module}/answer_key.yaml"
     if variant != (key.get("variant") or 0):
         key_file = say(key, "key_of_variant", key_file=key_file, variant=variant)
-    raise OtherKeyError(where, reason, key_file, key, name_key)
+    raise OtherKeyError(where, reason, key_file, key)
 
 
 def _check_rubric_points(answers: dict, key: dict, where: str) -> None:
@@ -440,8 +453,10 @@ def check_answers(answers=None, key_path=None, class_dir=None, out_path=None, ov
         sheet), instead of ``answers``; its other files are named in a warning each,
         not graded.
     out_path : path, optional
-        Where to write the table of grades (CSV, UTF-8 with BOM). Never the key or a
-        sheet being graded; an existing file only with ``overwrite``.
+        Where to write the table of grades: ``*.csv`` (UTF-8 with BOM) or ``*.xlsx`` (an
+        Excel workbook of the same cells, :mod:`training_modules.grades_file`); any
+        other extension is refused. Never the key or a sheet being graded; an existing
+        file only with ``overwrite``.
     overwrite : bool
         Replace an existing ``out_path``.
 
@@ -496,13 +511,14 @@ def check_answers(answers=None, key_path=None, class_dir=None, out_path=None, ov
             raise DataError(
                 say(key, "class_same_name", first=first, second=second, participant=name)
             )
+    for item in grades:  # a row named by its file: say so, the facilitator may fix it
+        if item.unnamed:
+            found = {"file": item.file, "participant": item.participant}
+            warnings.warn(say(key, "unnamed_sheet", **found), MeccWarning, stacklevel=2)
     table = class_table(grades, key)
-    if out_path is not None:
-        from mecc.outputs import staged_file, write_csv
-
+    if out_path is not None:  # CSV or an Excel workbook, by its extension
         out_path.parent.mkdir(parents=True, exist_ok=True)
-        with staged_file(out_path) as partial:  # whole or not at all, never a shared name
-            write_csv(table, partial)
+        write_grades(table, out_path)
     return grades, table
 
 

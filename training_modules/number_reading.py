@@ -54,13 +54,14 @@ def _number_pattern(decimal: str, group: str) -> re.Pattern:
     """One number: digits grouped by thousands (or not), a decimal part, an exponent.
 
     The key's group mark, a space, and the other of point and comma group thousands (one
-    mark throughout the number); only the key's decimal mark is a decimal mark.
+    mark throughout the number; the first group is 1 to 999: ``0,018`` is no grouped
+    eighteen); only the key's decimal mark is a decimal mark.
     """
     other = {",": ".", ".": ","}.get(decimal)
     groups = sorted({g for g in (group, " ", other) if g and g != decimal})
     mark = "|".join(re.escape(g) for g in groups)
     point = re.escape(decimal)
-    whole = rf"(?:\d{{1,3}}(?P<g>{mark})\d{{3}}(?:(?P=g)\d{{3}})*|\d+)"
+    whole = rf"(?:[1-9]\d{{0,2}}(?P<g>{mark})\d{{3}}(?:(?P=g)\d{{3}})*|\d+)"
     return re.compile(
         rf"(?P<before>\D*?)(?P<number>[-+]?(?:{whole}(?:{point}\d+)?|{point}\d+)"
         rf"(?:[eE][-+]?\d+)?)(?P<after>\D*)"
@@ -92,12 +93,21 @@ def parse_number(value, number_format: dict, unit: str | None = None, lang=None)
         digit around it: "19319 (range 5,657 to 19,319)", "1/2", "e5", "5-" or a list
         are not one number. An answer read from a sheet file
         (:class:`~training_modules.answer_sheets.SheetText`) that these rules cannot read
-        and that holds no comma is read with a point as the decimal mark, as YAML, a
-        program or a spreadsheet writes numbers (``1642.2`` where the mark is a comma).
+        and that holds no decimal mark of the key's is read with the other of point and
+        comma as its decimal mark, by the same rule in every language: that mark could
+        not group thousands there (a group has exactly three digits after a first one of
+        one to three), so it can only be a decimal mark, as a program, a spreadsheet or
+        another language writes it (``1642.2`` or ``1.02`` where the mark is a comma,
+        ``1,02`` where it is a point). Where it could group thousands (``1,018`` in
+        English, ``1.018`` in French) the key's reading stands, and a wrong answer's
+        feedback asks whether the other reading was meant (:func:`meant_hint`).
     """
     number = _read_number(value, number_format, unit, lang)
-    if number is None and isinstance(value, SheetText) and "," not in value:
-        number = _read_number(str(value), {"decimal": ".", "group": ""}, unit, lang)
+    if number is None and isinstance(value, SheetText):
+        decimal = unicodedata.normalize("NFKC", number_format.get("decimal") or ".")
+        other = {",": ".", ".": ","}.get(decimal)
+        if other is not None and decimal not in unicodedata.normalize("NFKC", value):
+            number = _read_number(str(value), {"decimal": other, "group": ""}, unit, lang)
     return number
 
 

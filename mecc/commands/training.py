@@ -99,7 +99,8 @@ def build_command(ctx, out_dir, modules, langs, variant, locales, no_maps, overw
     "out_path",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Write the table of grades as CSV (never the key or a sheet being graded).",
+    help="Write the table of grades: grades.csv (CSV) or grades.xlsx (an Excel workbook of "
+    "the same cells); never the key or a sheet being graded.",
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
 @click.pass_context
