@@ -44,6 +44,7 @@ __all__ = [
     "get_hazard_type",
     "grid_unit",
     "known_unit",
+    "run_unit",
     "spelled_unit",
     "unit_factor",
 ]
@@ -325,20 +326,38 @@ def get_hazard_type(name: str, where: str = "type") -> HazardType:
         ) from None
 
 
+def run_unit(hazard: HazardType, unit: str | None, where: str = "unit") -> str | None:
+    """The unit of :data:`UNIT_FACTORS` a run file's ``unit:`` means, or None if not given.
+
+    A run file takes the spellings a file's ``units`` statement takes (one table,
+    :data:`UNIT_SPELLINGS`): ``knots`` and ``kts`` are ``kt``, ``km h-1`` is ``km/h``.
+
+    Raises
+    ------
+    ConfigError
+        ``unit`` is no unit of the hazard type's measure (naming ``where``).
+    """
+    if unit is None:
+        return None
+    factors = UNIT_FACTORS[hazard.unit]
+    if unit in factors:
+        return unit
+    spelled = spelled_unit(unit)
+    if spelled in factors:
+        return spelled
+    foreign = foreign_unit(hazard, unit)
+    advice = f"; use one of {', '.join(factors)}"
+    if foreign is not None:
+        advice = f" ({foreign[1]}): {hazard.name} grids are {foreign_advice(hazard, foreign[1])}"
+    raise ConfigError(f"{where}: unit {unit!r} is not a unit of {hazard.measure}{advice}")
+
+
 def unit_factor(hazard: HazardType, unit: str | None, where: str = "unit") -> float:
-    """Factor turning grid values in ``unit`` into the hazard type's canonical unit."""
+    """Factor turning grid values in ``unit`` (any spelling :func:`run_unit` takes) into
+    the hazard type's canonical unit."""
     if unit is None:
         return 1.0
-    factors = UNIT_FACTORS[hazard.unit]
-    if unit not in factors:
-        foreign = foreign_unit(hazard, unit)
-        advice = f"; use one of {', '.join(factors)}"
-        if foreign is not None:
-            advice = (
-                f" ({foreign[1]}): {hazard.name} grids are {foreign_advice(hazard, foreign[1])}"
-            )
-        raise ConfigError(f"{where}: unit {unit!r} is not a unit of {hazard.measure}{advice}")
-    return factors[unit]
+    return UNIT_FACTORS[hazard.unit][run_unit(hazard, unit, where)]
 
 
 def spelled_unit(text: str) -> str | None:
@@ -431,6 +450,7 @@ def file_unit(
         measure; no ``unit:`` makes it usable).
     """
     factors = UNIT_FACTORS[hazard.unit]
+    unit = run_unit(hazard, unit, f"{where}.unit")  # knots: kt
     foreign = foreign_unit(hazard, units)
     if foreign is not None:
         raise DataError(
@@ -463,7 +483,7 @@ def grid_unit(hazard: HazardType, unit: str | None, stated, where: str):
     Parameters
     ----------
     unit : str or None
-        The run file's ``unit``.
+        The run file's ``unit`` (any spelling :func:`run_unit` takes: ``knots``).
     stated : iterable of (str or None, str)
         Each file's ``units`` statement and how errors name the file and variable.
     where : str
@@ -478,6 +498,7 @@ def grid_unit(hazard: HazardType, unit: str | None, stated, where: str):
     note : str
         ``"grid unit cm x 0.01 = m"`` (saying where the unit came from), or ``""``.
     """
+    unit = run_unit(hazard, unit, f"{where}.unit")  # knots: kt, as a file may spell it
     units = [(file_unit(hazard, unit, text, where, what), what) for text, what in stated]
     found = {u for u, _ in units}
     if len(found) > 1:
@@ -495,14 +516,26 @@ def grid_unit(hazard: HazardType, unit: str | None, stated, where: str):
 
 
 def averaging_factor(
-    hazard: HazardType, averaging: str | None, gust_factor=None, where: str = "averaging"
+    hazard: HazardType,
+    averaging: str | None,
+    gust_factor=None,
+    where: str = "averaging",
+    gust_where: str | None = None,
 ) -> tuple[float, str]:
     """Factor turning a wind grid's averaging period into 1-minute sustained wind.
 
     Returns the factor and a sentence stating it (recorded in the manifest). A 10-minute
     grid is multiplied by 1/0.93; a gust grid needs an explicit ``gust_factor`` (a number,
     or one of the exposures of :data:`GUST_FACTORS`), never a silent default.
+
+    ``where`` names the ``averaging`` key in errors, ``gust_where`` the ``gust_factor``
+    key (by default ``where`` with its last ``averaging`` made ``gust_factor``:
+    ``hazards[0].averaging`` -> ``hazards[0].gust_factor``), so a bad gust factor is
+    reported under its own key.
     """
+    if gust_where is None:
+        head, found, tail = where.rpartition("averaging")
+        gust_where = f"{head}gust_factor{tail}" if found else f"{where}.gust_factor"
     if averaging is None:
         return 1.0, ""
     if hazard.averaging is None:
@@ -533,8 +566,11 @@ def averaging_factor(
         or not math.isfinite(value)
         or value < 1
     ):
+        close = difflib.get_close_matches(str(gust_factor), GUST_FACTORS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close and isinstance(gust_factor, str) else ""
         raise ConfigError(
-            f"{where}: gust_factor must be a number >= 1 or one of {', '.join(GUST_FACTORS)}"
+            f"{gust_where}: {gust_factor!r} is no gust factor (peak gust over 1-minute wind, "
+            f"for averaging: gust){hint}; give a number >= 1 or one of {', '.join(GUST_FACTORS)}"
         )
     return 1.0 / float(value), (
         f"3-second gust divided by the gust factor {float(value):g} to give 1-minute sustained wind "

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from hazards.curve_names import inline_name
 from mecc.errors import (
     ConfigError,
     CurveError,
@@ -223,6 +224,12 @@ def load_curve(
         The run's country; a built-in curve calibrated for another country (the ITB and
         PAGER fatality models) is refused — give its coefficients in a mapping instead.
 
+    Raises
+    ------
+    ConfigError
+        A fatality model (``survivors_step`` with ``fatality``) for a ``hazard_type``
+        other than earthquake (naming ``where``).
+
     Warns
     -----
     MeccWarning
@@ -231,6 +238,11 @@ def load_curve(
         whereas CLIMADA applies MDR(0) to every centroid (see :func:`dry_share`).
     """
     curve = _resolve_curve(spec, base_dir, where, hazard_type, country)
+    if hazard_type not in (None, "earthquake") and (curve.metadata or {}).get("fatality"):
+        raise ConfigError(  # a death rate per MMI applied to metres of water or m/s of wind
+            f"{where}: a fatality model (survivors_step with fatality) gives deaths by MMI, "
+            f"for earthquakes only, not {hazard_type}; leave fatality out"
+        )
     dry = dry_share(curve)
     if dry is not None:
         import warnings
@@ -426,58 +438,6 @@ def _inline_curve(spec: dict, where: str, unit: str | None = None) -> Curve:
         unit=unit,
         metadata={**curve.metadata, "inline": where},
     )
-
-
-def inline_name(spec: dict, curve: Curve, unit: str | None = None) -> str:
-    """What an inline curve is, as results and reports name it.
-
-    ``step at 1 m`` ({step: 1}), ``classes at 64, 83, 96 kt`` ({classes: ...}),
-    ``Emanuel curve (v_thresh 25.7 m/s, v_half 74.7 m/s)``, ``step at 41.2 m/s (Emanuel
-    damage 0.5)`` ({emanuel_threshold: ...}), ``step at MMI 6`` ({survivors_step: ...};
-    ``survivors of a step at MMI 6`` with a fatality model), ``inline curve, 4 points
-    (0-3 m)`` (points; ``inline step curve`` for ``kind: step``). No colon: a colon
-    separates a library curve from its variant (``NAME:low``).
-    """
-    if "intensity" in spec:
-        lo, hi = curve.intensity[0], curve.intensity[-1]
-        n = len(curve.intensity)
-        span = _amount(lo, unit) if lo == hi else _span(lo, hi, unit)
-        kind = "inline step curve" if curve.kind == "step" else "inline curve"
-        return f"{kind}, {n} point{'s' if n != 1 else ''} ({'at ' if lo == hi else ''}{span})"
-    ((generator, params),) = spec.items()
-    if generator == "step":
-        return f"step at {_amount(float(params), unit)}"
-    if generator == "classes":
-        given = params.get("bounds_unit") or unit
-        return f"classes at {_amount(', '.join(f'{float(b):g}' for b in params['bounds']), given)}"
-    if generator == "emanuel":
-        return (
-            f"Emanuel curve (v_thresh {_amount(float(params['v_thresh']), unit)}, "
-            f"v_half {_amount(float(params['v_half']), unit)})"
-        )
-    at = curve.intensity[0] if len(curve.intensity) > 1 else float("inf")
-    step = f"step at {_amount(f'{at:.4g}', unit)}" if at != float("inf") else "no step"
-    if generator == "emanuel_threshold":
-        return f"{step} (Emanuel damage {float(params['tau']):g})"
-    if params.get("fatality") is not None:  # survivors_step with its fatality model
-        return f"survivors of a {step}"
-    return step
-
-
-INDEX_UNITS = ("MMI", "-SPEI")
-"""Units written before their value (``MMI 6``), as intensity scales are."""
-
-
-def _amount(value, unit: str | None) -> str:
-    shown = f"{value:g}" if isinstance(value, float) else str(value)
-    if not unit:
-        return shown
-    return f"{unit} {shown}" if unit in INDEX_UNITS else f"{shown} {unit}"
-
-
-def _span(lo: float, hi: float, unit: str | None) -> str:
-    joined = f"{lo:g}-{hi:g}" if lo >= 0 else f"{lo:g} to {hi:g}"
-    return _amount(joined, unit)
 
 
 def _unit_of(hazard_type: str | None) -> str | None:

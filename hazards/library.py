@@ -5,7 +5,8 @@ Each entry carries its source, year, region and evidence grade, and its variants
 or generators with parameters, evaluated here:
 
 - ``step: T`` — 0 below T, 1 at or above T;
-- ``classes`` — a right-continuous step function over class bounds;
+- ``classes`` — a right-continuous step function over class bounds (in ``bounds_unit``,
+  or one list per unit, each bound the lowest of its values: :func:`_class_bounds`);
 - ``damage_threshold`` — a step at the depth where a depth-damage table reaches tau
   (the IDMC GDRM v2 rule: ``np.interp(tau, mdd, intensity)``);
 - ``emanuel`` — Emanuel (2011): ``v^3 / (1 + v^3)``, ``v = max(V - v_thresh, 0) /
@@ -194,17 +195,9 @@ def build_curve(generator: dict, name: str, unit: str | None = None, **meta) -> 
     if kind == "step":
         return _with(_step(_number(params, where), name), **common)
     if kind == "classes":
-        scales = {None: 1.0, "kt": 1852.0 / 3600.0}
-        if params.get("bounds_unit") not in scales:
-            raise ConfigError(
-                f"{where}.bounds_unit: give kt or leave it out (the type's unit), "
-                f"got {params['bounds_unit']!r}"
-            )
-        for key in ("bounds", "shares"):
-            if not isinstance(params[key], list):
-                raise ConfigError(f"{where}.{key}: give a list of numbers, got {params[key]!r}")
-        scale = scales[params.get("bounds_unit")]
-        bounds = [_number(b, f"{where}.bounds") * scale for b in params["bounds"]]
+        if not isinstance(params["shares"], list):
+            raise ConfigError(f"{where}.shares: give a list of numbers, got {params['shares']!r}")
+        bounds = _class_bounds(params, unit, where)
         shares = [_number(s, f"{where}.shares") for s in params["shares"]]
         if len(bounds) != len(shares):
             raise CurveError(f"{name}: classes need as many shares as bounds")
@@ -261,6 +254,50 @@ def build_curve(generator: dict, name: str, unit: str | None = None, **meta) -> 
             )
         return damaged, destroyed
     raise CurveError(f"{name}: unknown curve generator {kind!r}")
+
+
+def _bounds_factor(text, unit: str | None, where: str) -> float:
+    """The exact factor from a class bound's unit (any spelling a run file or a grid may
+    use: ``kt``, ``knots``, ``mph``, ``km/h``) to the curve's ``unit`` (wind in m/s when
+    the curve does not say: an inline curve)."""
+    from hazards.catalogue import UNIT_FACTORS, spelled_unit
+
+    factors = UNIT_FACTORS.get(unit or "m/s", UNIT_FACTORS["m/s"])
+    found = None if text is None else spelled_unit(text)
+    if text is not None and found not in factors:
+        raise ConfigError(
+            f"{where}: give one of {', '.join(factors)} or leave it out (the type's unit), "
+            f"got {text!r}"
+        )
+    return 1.0 if text is None else factors[found]
+
+
+def _class_bounds(params: dict, unit: str | None, where: str) -> list[float]:
+    """A ``classes`` generator's bounds in the curve's unit.
+
+    ``bounds`` is a list (in ``bounds_unit``, else the curve's unit), or a mapping of
+    units to lists, one bound each: a scale published in several units whose limits do
+    not convert exactly into each other (the Saffir-Simpson scale in kt, mph and km/h).
+    Each bound is then the lowest of its values converted exactly, so a value at the
+    published limit in any of the units is in the higher class.
+    """
+    given = params["bounds"]
+    if not isinstance(given, dict):
+        if not isinstance(given, list):
+            raise ConfigError(f"{where}.bounds: give a list of numbers, got {given!r}")
+        scale = _bounds_factor(params.get("bounds_unit"), unit, f"{where}.bounds_unit")
+        return [_number(b, f"{where}.bounds") * scale for b in given]
+    if "bounds_unit" in params:
+        raise ConfigError(f"{where}.bounds_unit: leave it out; the bounds name their units")
+    converted = []
+    for text, values in given.items():
+        if not isinstance(values, list) or not values:
+            raise ConfigError(f"{where}.bounds.{text}: give a list of numbers, got {values!r}")
+        scale = _bounds_factor(text, unit, f"{where}.bounds")
+        converted.append([_number(b, f"{where}.bounds.{text}") * scale for b in values])
+    if not converted or len({len(values) for values in converted}) != 1:
+        raise ConfigError(f"{where}.bounds: give as many bounds in each unit, one per class")
+    return [min(column) for column in zip(*converted, strict=True)]
 
 
 def fatality_curve(curve: Curve) -> Curve | None:

@@ -167,5 +167,7 @@ def wind_averaging(hazard: HazardType, spec: dict, layers, where: str) -> tuple[
         raise ConfigError(f"{where}.gust_factor: applies with averaging: gust only")
     if given is None and resolved == hazard.averaging:
         return 1.0, ""  # the canonical period, as the file states it: nothing converted
-    factor, text = averaging_factor(hazard, resolved, gust, f"{where}.averaging{note}")
+    factor, text = averaging_factor(
+        hazard, resolved, gust, f"{where}.averaging{note}", f"{where}.gust_factor"
+    )
     return factor, text + (note if given is None else "")

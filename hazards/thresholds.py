@@ -9,12 +9,13 @@ hazard type:
   ``{survivors_step: {threshold: X}}``, in ``curve`` or ``variants``), lie in the type's
   valid range (``HazardType.valid_range``: MMI 0.5-12.5, depth 0-50 m, ...): a threshold
   of MMI 15 exposes nobody, a step of MMI 15 displaces nobody;
-- an exposure threshold the run file gives above the intensity a displacement curve
-  already displaces from is warned about (:func:`warn_displaced_below_threshold`): people
-  below it are displaced without being counted as exposed, so a unit may show more
-  displaced than exposed people. The type's default threshold is not warned about
-  (CLIMADA impact functions usually rise from 0 m, below the 0.1 m flood default, and
-  the definition of exposure stays the same for every run).
+- an exposure threshold (the type's default or one the run file gives) above the
+  intensity a displacement curve already displaces from is warned about
+  (:func:`warn_displaced_below_threshold`): people below it are displaced without being
+  counted as exposed, so a unit may show more displaced than exposed people. The
+  default is warned about too: a CLIMADA impact function rising from 0 m under the
+  0.1 m flood default gives tables with more displaced than exposed people, and the
+  warning says why (the definition of exposure itself stays the same).
 
 Every built-in displacement curve passes with its types' default thresholds; damage-state
 curves (Sendai B-3/B-4) are not displacement and are not checked.
@@ -145,8 +146,8 @@ def _onset(curve) -> float | None:
 
 
 def warn_displaced_below_threshold(curves: dict, threshold: float, hazard_type, where: str):
-    """Warn when a displacement curve displaces people below an exposure threshold the
-    run file gives (exposed and displaced are different numbers, DESIGN.md; this says
+    """Warn when a displacement curve displaces people below the exposure threshold in
+    force, the type's default or one the run file gives (exposed and displaced are different numbers, DESIGN.md; this says
     when a unit may show more displaced than exposed people, and why).
 
     Parameters
@@ -154,7 +155,7 @@ def warn_displaced_below_threshold(curves: dict, threshold: float, hazard_type, 
     curves : dict
         The displacement curves of the hazard, by variant (``central``, ``low``, ``high``).
     threshold : float
-        The exposure threshold the run file gives (canonical unit).
+        The exposure threshold in force (canonical unit).
     where : str
         How messages name the hazard entry.
 

@@ -101,9 +101,16 @@ def test_tsunami_component_with_an_inline_fatality_model_is_refused(tmp_path, cl
     tsunami = TSUNAMI_STEP | {"curve": inline}
     plain = EARTHQUAKE | {"curve": "eq_mmi6_survivors"}
     path = write_case(tmp_path, combined(tsunami, plain))
-    assert_refused(cli, path, tmp_path, 0, "survivors of a step at 0.7 m", "tsunami")
-    out = cli("validate", path).output
-    assert "e.g. eq_mmi6_survivors" not in out  # no earthquake curve offered to a tsunami
+    key = f"{path.name}.hazards[0] (q).components[0].curve"
+    for args in (("validate", path), ("run", path, "--out", tmp_path / "out")):
+        result = cli(*args)  # refused as a fatality model of a tsunami, combined or not
+        assert result.exit_code == 2, result.output
+        lines = [line for line in result.output.splitlines() if line.startswith("error:")]
+        assert lines == [
+            f"error: {key}: a fatality model (survivors_step with fatality) gives deaths by "
+            "MMI, for earthquakes only, not tsunami; leave fatality out"
+        ]
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_fatality_model_in_a_component_variant_only_is_refused(tmp_path):

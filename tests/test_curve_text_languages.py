@@ -190,9 +190,14 @@ DAMAGE_STATES_ES = (
     "es una elección de este conjunto de herramientas, no un valor publicado"
 )
 ITB_FR = (
-    "modèle de mortalité sismique ITB d'InaSAFE v3 : déplacés = (population - décès) x "
-    "1[MMI >= 5,5], taux de mortalité 10^(0,62275231 MMI - 8,03314466) pour MMI >= 4 "
-    "(safe/definitions/earthquake.py) ; calibré pour l'Indonésie"
+    "modèle de mortalité sismique ITB d'InaSAFE v3, calibré pour l'Indonésie : taux de "
+    "mortalité 10^(0,62275231 MMI - 8,03314466) pour MMI >= 4 "
+    "(safe/definitions/earthquake.py) ; déplacés = (population - décès) x 1[MMI >= 5,5]. "
+    "Appliqué autrement que dans InaSAFE v3, qui donne à toutes les personnes d'une "
+    "classe entière d'intensité m (m - 0,5 < MMI <= m + 0,5) le taux en m et compte comme"
+    " 0 moins de 50 décès : ici chaque cellule prend le taux à sa propre intensité MMI et"
+    " rien n'est arrondi, si bien que les décès peuvent s'écarter de ceux d'InaSAFE v3 de"
+    " plusieurs dizaines de pour cent, dans un sens ou dans l'autre, sur la même grille"
 )
 
 
