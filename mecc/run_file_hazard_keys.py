@@ -85,7 +85,9 @@ HAZARD_SECTIONS = [
                 "every 0.25 m/s and interpolated linearly), `{emanuel_threshold: {v_thresh: V, "
                 "v_half: V, tau: T}}` (a step at the wind where that curve reaches T), "
                 "`{classes: {bounds: [...], shares: [...]}}` (share of each class from its "
-                "bound up; optional `bounds_unit: kt`), or, for an earthquake, "
+                "bound up; optional `bounds_unit: kt | mph | km/h`, or `bounds: {kt: [...], mph: "
+                "[...], km/h: [...]}`, each bound the lowest of its values converted exactly), "
+                "or, for an earthquake (a fatality model is refused for any other type), "
                 "`{survivors_step: {threshold: MMI, fatality: {model: exponential, a: A, b: B}}}` "
                 "or `fatality: {model: lognormal, theta: T, beta: B}` (optional `minimum: MMI`, "
                 "rate 0 below it; `fatality` optional): everyone at or above the threshold who "
@@ -113,7 +115,8 @@ HAZARD_SECTIONS = [
                 "unit",
                 "the file's stated unit (NetCDF `units`, GeoTIFF band unit), else the type's",
                 "Unit of the grid values: `cm`, `mm`, `ft`, `km/h`, `kt`, `mph`, ... "
-                "(converted exactly). A ground-motion unit (`g`, `%g`, `gal`, `cm/s`) stated "
+                "(converted exactly; the spellings a file's unit may use are accepted too: "
+                "`knots`, `kts`, `kph`, `miles per hour`, `m s-1`). A ground-motion unit (`g`, `%g`, `gal`, `cm/s`) stated "
                 "by an earthquake grid or given here is refused (convert PGA to MMI first), "
                 "and so is MMI outside 0.5-12.5.",
             ),
