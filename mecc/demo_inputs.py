@@ -179,7 +179,7 @@ def write_population(land: DemoLand) -> dict:
     for r0, c0, peak, width in towns:
         people += peak * np.exp(-((rows - r0) ** 2 + (cols - c0) ** 2) / (2 * width**2))
     land.write("population.tif", np.where(land.land, people, 0.0), "float64")
-    return {"path": "population.tif", "kind": "count", "year": 2025}
+    return {"path": "population.tif", "kind": "count", "year": 2025, "source": "fictional"}
 
 
 def _district_polygons(land: DemoLand, land_polygon):

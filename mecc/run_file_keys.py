@@ -96,10 +96,11 @@ SECTIONS = [
                 "An extra value to treat as missing (compared in the file's data type).",
             ),
             "source": (
-                "`worldpop`, `ghsl`, `gpw`, `litpop` or `census`",
+                "`worldpop`, `ghsl`, `gpw`, `litpop`, `census` or `fictional`",
                 "none",
                 "The product: its undeclared nodata (GHSL −200, WorldPop −99999) is masked "
-                "and its attribution recorded.",
+                "and its attribution recorded (`fictional`: the grids mecc makes up for the "
+                "demo country and the training exercises).",
             ),
             "scale_to": (
                 "mapping",

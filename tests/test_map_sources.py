@@ -174,12 +174,16 @@ def test_about_panel_gives_the_population_sources(demo_folder, demo_maps, lang):
     manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
     population = manifest["parameters"]["population"]
     file = next(r["path"] for r in manifest["inputs"] if r["role"] == "population")
-    # the demo's run file sets no population.source: the map says so
-    assert population["source"] is None and population["attribution"] is None
+    # the demo's grid is `source: fictional`: its attribution, the tag in the map's language
+    assert population["source"] == "fictional"
+    tagged = re.sub(
+        r"\(fictional\)$", f"({words['fictional_data_tag']})", population["attribution"]
+    )
     expected = html.escape(words["method_population"]).format(
-        file=f"{file} ({population['year']})", source=html.escape(words["method_no_source"])
+        file=f"{file} ({population['year']})", source=html.escape(tagged)
     )
     assert items["population"] == expected
+    assert words["method_no_source"] not in items["population"]
     official = manifest["parameters"]["exposure"]["official"]
     source = re.sub(r"\(fictional\)$", f"({words['fictional_data_tag']})", official["source"])
     expected = html.escape(words["method_official"]).format(

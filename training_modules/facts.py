@@ -410,16 +410,24 @@ def _sendai_top_zone(f, indicator="B-1_people"):
     return best[0]
 
 
-def _sendai_table(f, indicator, admin_level=0, method=None, field="per_100k", average=False):
+def _sendai_table(
+    f, indicator, admin_level=0, method=None, field="per_100k", average=False, zone=None
+):
     """A value of the reporting long table; ``average`` is the unweighted mean of the
-    district rates (the mistake of averaging rates)."""
+    district rates (the mistake of averaging rates); ``zone`` (a code or a fact naming
+    one) picks that area's row, else the level's first."""
     table = reporting(f)
     rows = table[table["indicator_code"] == indicator]
     if method:
         rows = rows[rows["method"] == method]
     if average:
         return float(rows[rows["admin_level"] == 2][field].mean())
-    return float(rows[rows["admin_level"] == int(admin_level)][field].iloc[0])
+    rows = rows[rows["admin_level"] == int(admin_level)]
+    if zone is not None:
+        rows = rows[rows["admin_code"] == f.code(zone)]
+        if rows.empty:
+            raise DataError(f"{f.module.path.name}: no {indicator} row of zone {f.code(zone)}")
+    return float(rows[field].iloc[0])
 
 
 def _sendai_rows(f, admin_level=None):

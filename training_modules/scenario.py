@@ -11,8 +11,8 @@ deterministic generators:
 
 A module's ``scenario`` picks hazards from :func:`hazard_entries` (and may override
 their curve or parameters with knob values); :func:`module_run_file` writes its run
-file and :func:`run_module` runs the engine (:func:`mecc.run.run_country`) on it. Runs
-with identical run files are computed once (``RunCache``).
+file (its population grid ``source: fictional``, as the demo's, which the pack's maps
+cite) and :func:`run_module` runs the engine (:func:`mecc.run.run_country`) on it. Runs with identical run files are computed once (``RunCache``).
 
 Variant knobs: a module lists values per knob (``return_period: [100, 50, 250]``);
 variant 0 is the module as written and variant N another combination of the knobs' values
