@@ -181,6 +181,24 @@ def test_crossing_variants_in_swapped_order_are_told_to_swap(cli, tmp_path):
     ) in warned
 
 
+def test_evaluate_prints_the_crossing_range_lowest_first(cli, tmp_path):
+    """The same crossing variants (low 684, high 200, central 400) through `mecc
+    evaluate`: the printed national range runs lowest to highest, 200-684, as the
+    headline's (it printed "684 - 200")."""
+    low = {"intensity": [0, 0.7, 0.8, 5], "share": [0, 0, 0.9, 0.9]}
+    high = {"intensity": [0, 1.9, 2.0, 5], "share": [0, 0, 0.5, 1]}
+    _, out, _ = _flood_run(cli, tmp_path, STEP[1.5], {"low": low, "high": high})
+    observed = tmp_path / "observed.csv"
+    observed.write_text("zone_code,value\nA,100\nB,300\n", encoding="utf-8")
+    result = cli(
+        "evaluate", out, "--observed", observed, "--measure", "displaced_people",
+        "--out", tmp_path / "evaluation",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    (line,) = [s.strip() for s in result.stdout.splitlines() if "national:" in s]
+    assert line.startswith("national: modelled 400 (range 200 - 684) vs observed 400")
+
+
 def test_summary_values_alone_give_the_range_with_the_central_figure():
     """The probe's national figures, read from summary.json as mecc run and batch do."""
     only_low = {"kind": "scenario", "displaced": 999999.7834, "displaced_low": 999938.3073}

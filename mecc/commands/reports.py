@@ -95,6 +95,7 @@ def evaluate_command(ctx, run_dir, observed_path, out_dir, **options):
     from mecc.errors import MeccWarning
     from mecc.evaluate import evaluate_run
     from mecc.run_folder import check_out_dir
+    from mecc.variant_order import variant_range
 
     check_out_dir(out_dir, run_dir)  # also refuses an --out holding the run's inputs
     with warnings.catch_warnings():
@@ -107,8 +108,11 @@ def evaluate_command(ctx, run_dir, observed_path, out_dir, **options):
         national, zones = figures["national"], figures["zones"]
         unit = figures["observed"]["unit"]
         span = ""
-        if "modelled_low" in national:
-            span = f" (range {national['modelled_low']:,.0f} - {national['modelled_high']:,.0f})"
+        shown = variant_range(  # lowest to highest, around the central figure (as the map)
+            national["modelled"], national.get("modelled_low"), national.get("modelled_high")
+        )
+        if shown is not None:
+            span = f" (range {shown[0]:,.0f} - {shown[1]:,.0f})"
         click.echo(f"wrote {result.out_dir}")
         compared = (figures.get("modelled") or {}).get("description")
         if compared:
