@@ -66,6 +66,9 @@ SAME_TOLERANCE = 1e-9
 """Largest difference between two grids' cell placements, as a share of the cell, beyond
 the precision of their coordinates (:func:`hazards.netcdf.coordinate_precision`)."""
 NODATA_ATTRS = ("_FillValue", "nodata", "missing_value")
+SUPPORTED_DTYPES = "float64, float32, float16, integers or booleans"
+"""The dtypes the array layer reads (float16 is widened exactly to float32 for the kernels,
+and thresholds are compared at float16 as for a float16 grid, :mod:`hazards.precision`)."""
 
 
 def read_crs(obj, name: str):
@@ -272,8 +275,8 @@ def array_grid(da, name: str, crs, extra: tuple[int, ...] = (0,), cell=None) -> 
 
     if not isinstance(da, xr.DataArray):
         raise DataError(f"{name}: give an xarray.DataArray, not {type(da).__name__}")
-    if da.dtype.kind not in "iufb":
-        raise DataError(f"{name}: values must be numbers, not {da.dtype}")
+    if da.dtype.kind not in "iufb" or (da.dtype.kind == "f" and da.dtype.itemsize > 8):
+        raise DataError(f"{name}: values are {da.dtype}; give {SUPPORTED_DTYPES}")
     ydim, xdim = _spatial_dims(da, name)
     others = [d for d in da.dims if d not in (ydim, xdim)]
     if len(others) not in extra:
@@ -330,9 +333,10 @@ def check_same_grid(reference: ArrayGrid, other: ArrayGrid, ref_name: str, name:
 def values_north_up(da, layout: ArrayGrid, name: str) -> np.ndarray:
     """The values as a new float64 C-ordered array, north-up, NaN where missing.
 
-    Missing: NaN, the stated nodata (:data:`NODATA_ATTRS`), magnitudes >= 1e30, all
-    on the raw values; packed values (``attrs["scale_factor"]``/``["add_offset"]``) are
-    then unscaled (``raw x scale + offset``). The caller's array is only read.
+    Missing: NaN, the stated nodata (:data:`NODATA_ATTRS`, compared in the array's own
+    dtype), magnitudes >= 1e30, all on the raw values; packed values
+    (``attrs["scale_factor"]``/``["add_offset"]``) are then unscaled (``raw x scale +
+    offset``). float16 is widened to float32 (exactly). The caller's array is only read.
     """
     from mecc.grid import mask_missing
 
@@ -354,6 +358,10 @@ def values_north_up(da, layout: ArrayGrid, name: str) -> np.ndarray:
             nodata.extend(float(v) for v in np.atleast_1d(value))
         except (TypeError, ValueError):
             raise DataError(f"{name}: attrs[{key!r}] must be a number, not {value!r}") from None
+    if raw.dtype == np.float16:  # the kernels take float32 (exact); nodata as stored
+        with np.errstate(over="ignore"):
+            nodata = [float(np.float16(v)) for v in nodata]
+        raw = raw.astype(np.float32)
     values, _ = mask_missing(raw, *nodata)  # a new array: the input is never written
     scale, offset = packing(da, name)
     if scale != 1.0:  # CF packing, on the raw values after nodata, as the run unscales

@@ -133,6 +133,10 @@ def run_batch(
     mecc.batch_messages.NoRunSucceeded
         With ``overwrite``, an earlier batch folder and no run that succeeded: the
         folder is as it was (exit code: the worst run's).
+    mecc.cluster_checks.ClusterError
+        With ``dask``: no scheduler answers, or it has no worker (before any folder is
+        made), or the scheduler or all its workers were lost during the batch (the runs
+        that finished are kept, as when a batch is stopped).
     """
     out_dir = Path(out_dir)
     stems = [Path(p).stem for p in config_paths]
@@ -155,6 +159,17 @@ def run_batch(
         "block_shape": block_shape,
         "with_map": with_map,
     }
+    if isinstance(dask, str):  # the cluster reached, with a worker, before any folder is made
+        from mecc.cluster import dask_client
+
+        with dask_client(dask) as client:
+            return run_batch(
+                config_paths, out_dir, **options, progress=progress, jobs=jobs, dask=client
+            )
+    if dask is not None:  # (a scheduler without workers: one line, nothing written)
+        from mecc.cluster_checks import require_workers
+
+        require_workers(dask)
     batch = _Batch(config_paths, out_dir, stems, earlier)
     if isinstance(folder, _DirectFolder):  # the marker written as the batch starts
         folder.marker.rows, folder.marker.runs = list(earlier), batch.runs

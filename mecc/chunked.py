@@ -5,8 +5,10 @@ chunks of whole blocks. Each chunk is one Dask task that runs :func:`mecc.engine
 on the chunk, with its readers shifted to the chunk's place in the grid, so every block
 is read and overlaid exactly as the streaming path does it, by the same serial ``nogil``
 kernels (parallelism comes from the chunks, DESIGN.md). The engine's inputs travel to the
-workers once, pickled; every task opens the files itself, lazily (workers need the paths,
-e.g. a shared file system). Tasks return their partial zone sums, the per-cell output of
+workers once, pickled (again, should they be lost with a worker: the scheduler keeps fewer
+copies than it was given); every task opens the files itself, lazily (workers need the
+paths, e.g. a shared file system). A cluster that fails under the run (the scheduler lost,
+no worker left) stops it in one line (:mod:`mecc.cluster_checks`). Tasks return their partial zone sums, the per-cell output of
 their blocks and the coarse map pictures; the client combines the partial sums in a fixed
 binary tree over the chunk order, whatever order the tasks finish in, so results match
 the streaming path to rounding (1e-12 relative) and repeat exactly from run to run.
@@ -19,8 +21,11 @@ import io
 import os
 import pickle
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import CancelledError
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -30,7 +35,14 @@ from mecc import engine
 from mecc.allocation import join_zone_parts
 from mecc.grid import GridSpec
 
-__all__ = ["DEFAULT_CHUNK", "WORKER_GDAL_CACHE", "chunk_sides", "chunk_windows", "overlay"]
+__all__ = [
+    "DEFAULT_CHUNK",
+    "MAX_SENDS",
+    "WORKER_GDAL_CACHE",
+    "chunk_sides",
+    "chunk_windows",
+    "overlay",
+]
 
 WORKER_GDAL_CACHE = 256 * 2**20
 """GDAL's raster block cache in a worker (as in a streaming run; GDAL's own default, 5 %
@@ -262,6 +274,17 @@ class _Tree:
         return value
 
 
+MAX_SENDS = 5
+"""How many times at most a run sends the engine's inputs to the workers (again after
+they were lost with a worker, :func:`overlay`) before it gives up."""
+
+
+def _inputs_lost(error) -> bool:
+    """Whether a chunk was cancelled because the engine's inputs were lost with a worker."""
+    reason = str(getattr(error, "reason", ""))
+    return "lost dependencies" in reason or "forgotten" in reason
+
+
 def overlay(
     grid: GridSpec,
     population,
@@ -296,28 +319,38 @@ def overlay(
     -------
     mecc.engine.EngineResult
         Equal to the streaming engine's result to rounding (1e-12 relative).
+
+    Raises
+    ------
+    mecc.cluster_checks.ClusterError
+        No worker within :data:`mecc.cluster_checks.WORKER_WAIT` seconds, the scheduler
+        or all the workers lost, or the workers running a chunk kept dying (one line,
+        exit code 1; a worker lost among others only moves its chunks elsewhere).
     """
     from distributed import as_completed
 
+    from mecc.cluster_checks import RUN_STOPPED, WorkerWatch, cluster_problem, require_workers
+
     block_shape = tuple(block_shape)
     chunks = chunk_windows(grid, block_shape, chunk_shape)
-    job = client.scatter(
-        _dumps(
-            _Job(
-                grid,
-                population,
-                zones,
-                list(hazards),
-                block_shape,
-                cell_sink is not None,
-                zone_scale,
-                additions,
-                layers,
-            )
-        ),
-        broadcast=True,
-        hash=False,
+    job_bytes = _dumps(
+        _Job(
+            grid,
+            population,
+            zones,
+            list(hazards),
+            block_shape,
+            cell_sink is not None,
+            zone_scale,
+            additions,
+            layers,
+        )
     )
+    try:  # no worker (yet): a bounded wait, then one line
+        require_workers(client)
+        job = client.scatter(job_bytes, broadcast=True, hash=False)
+    except Exception as error:
+        raise cluster_problem(error, client) or error from None
     previews = {
         h.id: np.full(
             (
@@ -390,30 +423,56 @@ def overlay(
 
     waiting = deque(enumerate(chunks))
     running: dict = {}  # future -> chunk index
+    finished = as_completed()
+    watch = WorkerWatch(client, stopped=RUN_STOPPED)
+    index, sent = 0, 1  # the chunk whose result is awaited; times the inputs were sent
+    # the first chunk alone: worker processes then load compiled kernels from the
+    # on-disk cache instead of compiling them side by side (DESIGN.md, Numba rules)
+    in_flight = 1
     try:
-        # the first chunk alone: worker processes then load compiled kernels from the
-        # on-disk cache instead of compiling them side by side (DESIGN.md, Numba rules)
-        index, window = waiting.popleft()
-        first = client.submit(_run_chunk, job, window, pure=False)
-        running[first] = index
-        take(index, first.result())
-        del running[first]
-        in_flight = max(2 * sum(client.nthreads().values()), 2)
-        finished = as_completed()
         while waiting or running:
             while waiting and len(running) < in_flight:
-                index, window = waiting.popleft()
+                queued, window = waiting.popleft()
                 future = client.submit(_run_chunk, job, window, pure=False)
-                running[future] = index
+                running[future] = queued
                 finished.add(future)
+            while not finished.has_ready():  # no worker left: one line, not a wait for ever
+                watch.check()
+                time.sleep(0.02)
             future = next(finished)
-            take(running.pop(future), future.result())
+            index = running.pop(future)
+            try:
+                part = future.result()
+            except CancelledError as error:
+                if sent >= MAX_SENDS or not _inputs_lost(error):
+                    raise
+                # the inputs went with a worker (the scheduler keeps fewer copies of
+                # scattered data than the workers that had it): sent again, and the
+                # chunks not done resubmitted (the sums do not depend on their order)
+                sent += 1
+                client.cancel(list(running))
+                again = [(k, chunks[k]) for k in (index, *running.values())]
+                waiting = deque(sorted([*again, *waiting], key=lambda pair: pair[0]))
+                running.clear()
+                finished = as_completed()
+                require_workers(client, stopped=RUN_STOPPED)
+                job = client.scatter(job_bytes, broadcast=True, hash=False)
+                continue
+            take(index, part)
             future.release()
-    except BaseException:
-        client.cancel(list(running))
+            if in_flight == 1:
+                in_flight = max(2 * sum(client.nthreads().values()), 2)
+    except BaseException as error:
+        # the scheduler or its workers lost: one line (mecc.cluster_checks), not a bug
+        problem = cluster_problem(error, client, f"chunk {index + 1} of {len(chunks)}")
+        with suppress(Exception) if problem is not None else nullcontext():
+            client.cancel(list(running))
+        if problem is not None:
+            raise problem from None
         raise
     finally:
-        client.cancel(job)
+        with suppress(Exception):  # a scheduler gone has nothing left to cancel
+            client.cancel(job)
     result = tree.root
     if hasattr(population, "file"):
         population.file.extreme_cells += extreme

@@ -8,7 +8,8 @@
   at a time) or as one Dask task per run file, each row of ``batch.csv`` in the order
   the files were given. A process or worker that dies fails its own run only.
 
-Dask is imported only here and in ``mecc.chunked``, when asked for.
+Dask is imported only here, in ``mecc.chunked`` and in ``mecc.cluster_checks`` (a cluster
+that cannot be used, in one line), when asked for.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 
-from mecc.errors import ConfigError
+from mecc.errors import error_reason
 
 __all__ = [
     "CONNECT_TIMEOUT",
@@ -55,35 +56,48 @@ def dask_client(address, **cluster_options):
     Raises
     ------
     mecc.errors.ConfigError
-        The address is not a scheduler that answers.
+        The address cannot name a scheduler (:func:`mecc.cluster_checks.scheduler_address`).
+    mecc.cluster_checks.ClusterError
+        No scheduler answers at the address within :data:`CONNECT_TIMEOUT`, or it has no
+        worker within :data:`mecc.cluster_checks.WORKER_WAIT` seconds (exit code 1).
+
+    Notes
+    -----
+    While a client of its own lives, distributed's log lines are kept off the terminal
+    (:func:`mecc.cluster_checks.quiet_logs`): a lost scheduler or worker is one line of
+    mecc's (:func:`mecc.cluster_checks.cluster_problem`).
     """
     if not isinstance(address, str):
         yield address
         return
+    from mecc.cluster_checks import ClusterError, quiet_logs, require_workers, scheduler_address
+
+    if address != "local":
+        address = scheduler_address(address)  # refused at once, before any wait
     from distributed import Client, LocalCluster
 
-    if address == "local":
-        # the workers' own error records are not printed: mecc says what failed in a line
-        options = {
-            "processes": True,
-            "dashboard_address": ":8787",
-            "silence_logs": logging.CRITICAL,
-            **cluster_options,
-        }
-        with ExitStack() as stack:
+    with ExitStack() as stack:
+        stack.enter_context(quiet_logs())
+        if address == "local":
+            # the workers' own error records are not printed: mecc says what failed in a line
+            options = {
+                "processes": True,
+                "dashboard_address": ":8787",
+                "silence_logs": logging.CRITICAL,
+                **cluster_options,
+            }
             with children_ignore_interrupts():  # Ctrl-C is the client's, not the workers'
                 cluster = stack.enter_context(LocalCluster(**options))
-            yield stack.enter_context(Client(cluster))
-        return
-    if "://" not in address and ":" not in address:
-        raise ConfigError(
-            f"dask: give 'local' or a scheduler address tcp://HOST:PORT, not {address!r}"
-        )
-    try:
-        client = Client(address, timeout=CONNECT_TIMEOUT)
-    except (OSError, TimeoutError, ValueError) as error:
-        raise ConfigError(f"dask: cannot reach a Dask scheduler at {address} ({error})") from None
-    with client:
+            client = stack.enter_context(Client(cluster))
+        else:
+            try:
+                client = Client(address, timeout=CONNECT_TIMEOUT)
+            except (OSError, TimeoutError, ValueError) as error:
+                raise ClusterError(
+                    f"dask: cannot reach a Dask scheduler at {address} ({error_reason(error)})"
+                ) from None
+            stack.enter_context(client)
+        require_workers(client)
         yield client
 
 
@@ -242,15 +256,21 @@ def _dask_rows(pairs, options: dict, dask, on_row=None) -> list:
     """One Dask task per run. Stopped (Ctrl-C, SIGTERM), the batch cancels its tasks,
     waits for the running ones to end (they stop at their next block and remove their
     staging folders; bounded) and then removes the staging folders of its runs that the
-    workers left (:func:`_remove_staging`)."""
+    workers left (:func:`_remove_staging`). A scheduler without workers is waited for
+    (bounded), and one that is lost, or loses all its workers during the batch, stops
+    it with a :class:`mecc.cluster_checks.ClusterError` (the runs that ended are kept)."""
+    from mecc.cluster_checks import BATCH_STOPPED, WorkerWatch, cluster_problem, require_workers
+
     pids: dict = {}
     busy = None  # the workers whose tasks may still run, once stopped (None: not asked)
     try:
         with dask_client(dask) as client:
+            require_workers(client)  # (tasks sent to a scheduler without any waited forever)
             pids = _worker_pids(client)
             futures = [
                 client.submit(_dask_row, path, out, options, pure=False) for path, out in pairs
             ]
+            watch = WorkerWatch(client)
             try:
                 rows: dict = {}
                 while len(rows) < len(futures):
@@ -259,15 +279,25 @@ def _dask_rows(pairs, options: dict, dask, on_row=None) -> list:
                             rows[index] = _dask_result(future, *pairs[index])
                             if on_row is not None:
                                 on_row(index, rows[index])
+                    watch.check()  # all workers lost: one line, not a wait forever
                     time.sleep(0.1)  # not client.gather: stopped, it left asyncio tracebacks
                 return [rows[index] for index in range(len(futures))]
-            except BaseException:
+            except BaseException as error:
+                problem = cluster_problem(error, client, stopped=BATCH_STOPPED)
+                if problem is not None:  # (a scheduler gone: every worker may still run)
+                    busy = None if _gone(client) else _cancel_quietly(client, futures, pids)
+                    raise problem from None
                 busy = _cancel_quietly(client, futures, pids)
                 raise
     except BaseException as error:
         busy = set(pids.values()) if busy is None else busy
         name_leftovers(error, _remove_staging([out for _, out in pairs], pids.values(), busy))
         raise
+
+
+def _gone(client) -> bool:
+    """Whether the client has lost its scheduler."""
+    return getattr(client, "status", "running") != "running"
 
 
 def _dask_result(future, path, out) -> dict:

@@ -296,7 +296,11 @@ def test_an_unreadable_grid_in_a_worker_is_the_streaming_error(client, tmp_path)
     assert "rp100.tif" in messages[1] and "cannot read raster data" in messages[1]
 
 
-def test_unreachable_scheduler_is_a_usage_error(cli, tmp_path, monkeypatch):
+def test_unreachable_scheduler_is_an_environment_error_a_bad_address_usage(
+    cli, tmp_path, monkeypatch
+):
+    """A well-formed address nobody answers at: an environment problem (exit 1); an
+    address that is no address: bad usage (exit 2)."""
     import socket
 
     import mecc.cluster
@@ -307,7 +311,7 @@ def test_unreachable_scheduler_is_a_usage_error(cli, tmp_path, monkeypatch):
         port = probe.getsockname()[1]
     run_file = write_run(tmp_path, basic_case(tmp_path / "case"), name="case/run.yaml")
     result = cli("run", run_file, "--out", tmp_path / "x", "--dask", f"tcp://127.0.0.1:{port}")
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert f"dask: cannot reach a Dask scheduler at tcp://127.0.0.1:{port}" in result.output
     result = cli("run", run_file, "--out", tmp_path / "x", "--dask", "nowhere")
     assert result.exit_code == 2
