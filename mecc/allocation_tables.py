@@ -19,6 +19,12 @@ Hosting is not capped by capacity (a gravity rule without capacity): the run war
 hazard and band, about units that would host more people than live there, people hosted
 outside every admin unit and a band whose displaced people mostly have no host in reach
 (:func:`band_warnings`), and once about the hazards left out (:func:`not_allocated`).
+
+A unit that received no cell of the analysis grid (manifest.json ``zones_without_cells``)
+has blank figures, not 0, as in zones.csv (:func:`mecc.national_rows.not_known`), and its
+``note`` says why (``mecc.national_rows.NO_CELLS_NOTE``); it neither sends nor hosts anyone
+(no flows), and the rows of the units above it say that nothing is added for it
+(:func:`mecc.national_rows.no_cells_added_note`).
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from mecc.allocation import (
     zone_parts,
 )
 from mecc.errors import MeccWarning
+from mecc.national_rows import NO_CELLS_NOTE, no_cells_added_note, no_cells_rows, not_known
 from mecc.tables import protected_bands, protection_per_zone
 
 __all__ = [
@@ -45,6 +52,7 @@ __all__ = [
     "OUTSIDE_SHARE",
     "allocation_tables",
     "band_warnings",
+    "no_cells_marked",
     "not_allocated",
 ]
 
@@ -201,8 +209,9 @@ def allocation_tables(settings, grid, factor, hazards, result, zones, population
         allocation.csv (``zone_code, zone_name, level, hazard_id, band, curve,
         displaced, displaced_low, displaced_high, hosted, no_host, residents,
         host_burden_per_1000, note``: ``curve`` is ``central``, ``_low``/``_high``
-        blank without curve variants), flows.csv (``hazard_id, band, curve, from_zone,
-        to_zone, people``) and the allocation's parameters (``not_allocated``: the
+        blank without curve variants; a unit without a cell of the analysis grid, when
+        ``result`` gives the cells, blank: :func:`no_cells_marked`), flows.csv
+        (``hazard_id, band, curve, from_zone, to_zone, people``) and the allocation's parameters (``not_allocated``: the
         hazards left out and why); ``(None, None, parameters)`` when no hazard is
         allocated.
 
@@ -246,6 +255,7 @@ def allocation_tables(settings, grid, factor, hazards, result, zones, population
     host = host_zones(parts, small.width * small.height, zones.outside_index)
     weights = distance_weights(small, settings)
     table = zones.table()
+    unknown, below = _units_without_cells(result, zones, table)
     n_zones = zones.n + 1
     codes = list(zones.finest.codes) + ["__outside__"]
     finest = slice(len(table) - n_zones, len(table) - 1)  # coarse levels first, outside last
@@ -289,7 +299,7 @@ def allocation_tables(settings, grid, factor, hazards, result, zones, population
                     population_rows > 0, rows["hosted"] / population_rows * 1000.0, np.nan
                 )
             frame["note"] = CENTRAL_ONLY_NOTE if variants else ""
-            frames.append(frame)
+            frames.append(no_cells_marked(frame, unknown, below))
             for message in band_warnings(
                 f"{settings.label}: {hazard.id} band {band}",
                 settings.radius_km,
@@ -324,6 +334,53 @@ def allocation_tables(settings, grid, factor, hazards, result, zones, population
     if not frames:
         return None, None, about
     return pd.concat(frames, ignore_index=True), pd.concat(flows, ignore_index=True), about
+
+
+def _units_without_cells(result, zones, table) -> tuple[set, dict]:
+    """The units without a cell of the analysis grid and, per unit above them, those
+    below it (:func:`mecc.national_rows.no_cells_rows`); none when ``result`` gives no
+    cells (a plain dict of coarse grids)."""
+    cells = getattr(result, "cells", None)
+    if cells is None:
+        return set(), {}
+    codes = table["zone_code"].astype(str).tolist()
+    parents = [None if pd.isna(p) else str(p) for p in table["parent_code"]]
+    return no_cells_rows(codes, parents, zones.aggregate(cells), zones.country)
+
+
+def no_cells_marked(frame: pd.DataFrame, unknown, below) -> pd.DataFrame:
+    """One band's allocation.csv rows with the rule for units without a cell.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The band's rows (``zone_code`` ... ``note``).
+    unknown : set of str
+        Units that received no cell of the analysis grid: their figures (``displaced``
+        to ``host_burden_per_1000``) become blank, not 0, and their ``note`` is
+        :data:`mecc.national_rows.NO_CELLS_NOTE`.
+    below : dict
+        Per unit above such units, those units: its ``note`` adds that nothing is added
+        for them (:func:`mecc.national_rows.no_cells_added_note`); its figures are the
+        sums of the units that have cells.
+
+    Returns
+    -------
+    DataFrame
+        ``frame`` itself when no unit lacks a cell, else a copy.
+    """
+    if not unknown and not below:
+        return frame
+    frame = not_known(frame, unknown)
+    codes = frame["zone_code"].astype(str)
+    notes = frame["note"].astype(str).to_numpy(dtype=object)
+    for k, code in enumerate(codes):
+        if code in unknown:
+            notes[k] = NO_CELLS_NOTE
+        elif code in below:
+            notes[k] = "; ".join(filter(None, [notes[k], no_cells_added_note(below[code])]))
+    frame["note"] = notes
+    return frame
 
 
 def _run_totals(sums, hazard_id, band, variant, shield):

@@ -173,13 +173,21 @@ def unplaced_line(text, rows, codes, hazard_id, band_text) -> str:
 def _host_popups(page, rows, hazard_id, summary, band_text, sent) -> list[str]:
     """The popup of every unit on the host-burden layer (``rows``: allocation.csv's rows
     of the band in the map's zone order; ``sent``: people of each unit hosted outside
-    every admin unit, flows.csv)."""
+    every admin unit, flows.csv). A unit without a cell of the analysis grid
+    (manifest.json ``zones_without_cells``) says its figures are not known, not 0, as
+    its popups on the other layers do (``no_cells_popup``)."""
     text, out = page.text, []
     hazard = text.hazard_text(hazard_id, summary)
+    no_cells = set(map(str, page.run.manifest.get("zones_without_cells") or []))
     for (code, row), name in zip(rows.iterrows(), page.names, strict=True):
         cells = [(text.w("zone_code"), esc(str(code))), (text.w("hazard"), hazard)]
+        cells.append((text.w("alloc_band"), band_text))
+        if str(code) in no_cells:  # not known (not 0), as on the other layers: why
+            note = f'<tr><td colspan="2">{text.w("no_cells_popup")}</td></tr>'
+            out.append(text._popup(name, cells, note))
+            continue
         if not np.isfinite(float(row.get("displaced", math.nan))):  # not in the table
-            out.append(text._popup(name, cells + [(text.w("alloc_band"), band_text)]))
+            out.append(text._popup(name, cells))
             continue
         displaced = text.num(row.get("displaced"))
         low, high = row.get("displaced_low"), row.get("displaced_high")
@@ -191,7 +199,6 @@ def _host_popups(page, rows, hazard_id, summary, band_text, sent) -> list[str]:
         if _finite(low) and _finite(high):
             no_host = text._central(no_host, _spread(text, float(low), float(high)))
         cells += [
-            (text.w("alloc_band"), band_text),
             (text.w("alloc_displaced"), displaced),
             (text.w("alloc_no_host"), no_host),
             (text.w("alloc_hosted"), text.num(row.get("hosted"))),

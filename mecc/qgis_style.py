@@ -7,6 +7,13 @@ layer gets a graduated renderer on its headline figure (the first hazard's avera
 annual displacement, or its displaced people for a scenario) with the same classes and
 colour-blind-safe palette as the map (quantile edges rounded to two digits, viridis,
 white for zero), labels with the unit names, and a title that says "modelled estimate".
+
+A unit without a cell of the analysis grid has a NULL figure (not known, not 0). QGIS's
+graduated renderer never draws a NULL value (``QgsGraduatedSymbolRenderer`` returns no
+symbol for it, so not even the unit's outline shows), so a layer with a NULL figure is
+classified on ``coalesce("<column>", -1)`` (:data:`NO_DATA_VALUE`: no figure is negative)
+with a last class at -1, drawn hatched grey as the web map's "no data" and labelled
+:data:`NO_DATA_LABEL`; a layer without one is classified on the column itself.
 """
 
 from __future__ import annotations
@@ -22,7 +29,14 @@ import numpy as np
 from mecc.errors import MeccError
 from mecc.map_data import class_breaks, palette
 
-__all__ = ["add_qgis_styles", "graduated_qml", "headline_column"]
+__all__ = ["NO_DATA_LABEL", "NO_DATA_VALUE", "add_qgis_styles", "graduated_qml", "headline_column"]
+
+NO_DATA_VALUE = -1.0
+"""The value a NULL figure is classified as (every figure is 0 or more)."""
+NO_DATA_LABEL = "no data (not known, not 0)"
+"""The legend label of the NULL class: a unit without a cell of the analysis grid."""
+NO_DATA_COLOUR = "#737373"
+"""The hatch of the NULL class, on white: the web map's "no data" pattern."""
 
 HEADLINE_FIGURES = ("aad", "displaced", "at_risk_relocation")
 LAYER_STYLES_SQL = """
@@ -72,6 +86,27 @@ def _symbol(name: str, colour: str) -> str:
     )
 
 
+def _no_data_symbol(name: str) -> str:
+    """White under grey diagonal hatching, with the units' outline: the web map's "no
+    data" pattern."""
+    return (
+        f'<symbol type="fill" name="{name}" alpha="1" clip_to_extent="1" force_rhr="0">'
+        '<layer class="SimpleFill" enabled="1" locked="0" pass="0">'
+        '<prop k="color" v="255,255,255,255"/>'
+        '<prop k="outline_style" v="no"/>'
+        '<prop k="style" v="solid"/>'
+        "</layer>"
+        '<layer class="SimpleFill" enabled="1" locked="0" pass="0">'
+        f'<prop k="color" v="{_rgb(NO_DATA_COLOUR)}"/>'
+        '<prop k="outline_color" v="60,60,60,255"/>'
+        '<prop k="outline_style" v="solid"/>'
+        '<prop k="outline_width" v="0.2"/>'
+        '<prop k="outline_width_unit" v="MM"/>'
+        '<prop k="style" v="f_diagonal"/>'
+        "</layer></symbol>"
+    )
+
+
 def _label(value: float) -> str:
     return f"{value:,.0f}" if value >= 10 else f"{value:g}"
 
@@ -80,8 +115,10 @@ def graduated_qml(column: str, values, title: str) -> str:
     """QML of a graduated fill renderer on ``column`` (classes from ``values``).
 
     Classes: zero (white), then the quantile classes of the positive values with the
-    map's edges and viridis colours (dark = more people). Units with no value keep the
-    renderer's default (not drawn as zero).
+    map's edges and viridis colours (dark = more people). When a value is missing (NaN:
+    a unit without a cell, NULL in the layer), the renderer classifies
+    ``coalesce("<column>", -1)`` and a last class at :data:`NO_DATA_VALUE` draws those
+    units hatched, labelled :data:`NO_DATA_LABEL` (not as zero, and not left out).
     """
     values = np.asarray(values, dtype="float64")
     breaks = class_breaks(values)
@@ -98,7 +135,16 @@ def graduated_qml(column: str, values, title: str) -> str:
             f'label="{html.escape(label)}" render="true"/>'
         )
         symbols.append(_symbol(str(k + 1), colours[min(k, len(colours) - 1)]))
-    attribute = html.escape(column)
+    expression = column
+    if np.isnan(values).any():  # NULL: a class of its own, else QGIS draws nothing
+        ranges.append(
+            f'<range lower="{NO_DATA_VALUE!r}" upper="{NO_DATA_VALUE!r}" '
+            f'symbol="{len(symbols)}" label="{html.escape(NO_DATA_LABEL)}" render="true"/>'
+        )
+        symbols.append(_no_data_symbol(str(len(symbols))))
+        quoted = column.replace('"', '""')
+        expression = f'coalesce("{quoted}", {NO_DATA_VALUE:g})'
+    attribute = html.escape(expression)
     return (
         "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"
         '<qgis version="3.28.0" styleCategories="Symbology|Labeling|Fields">'
