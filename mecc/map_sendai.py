@@ -2,16 +2,34 @@
 
 From a ``sendai_b1`` (or ``b1``) column of zones.csv, else from sendai.csv (read once per
 run, :func:`mecc.run_folder.read_sendai_rows`): the value of each zone and the
-components (B-3, B-4, B-5) it adds up. :mod:`mecc.map_text` words the rows.
+components (B-3, B-4, B-5) it adds up, and the label of a B-1 row (:func:`b1_label`);
+:mod:`mecc.map_text` words the rest of the popups.
 """
 
 from __future__ import annotations
 
-__all__ = ["B1_PARTS", "sendai_b1", "sendai_b1_parts"]
+__all__ = ["B1_PARTS", "b1_label", "sendai_b1", "sendai_b1_parts"]
 
 
 B1_PARTS = ("B-3", "B-4", "B-5")
 """The components of Sendai B-1 a run can model (B-2, injured or ill, is not)."""
+
+
+def b1_label(text, yearly: bool, parts) -> str:
+    """The label of a B-1 row (escaped HTML, ``text``: the map's
+    :class:`mecc.map_text.Text`): plain when it adds B-3, B-4 and B-5 (or its parts are
+    not known), else naming the parts it holds and why the others are missing."""
+    plain = "sendai_b1_year" if yearly else "sendai_b1"
+    if not parts or set(B1_PARTS) <= set(parts):
+        return text.w(plain)
+    if "B-5" not in parts:
+        reason = "b1_no_livelihoods"
+    elif not {"B-3", "B-4"} & set(parts):
+        reason = "b1_no_damage"
+    else:  # one of B-3 / B-4 without the other: no reason to give
+        return text.w(plain)
+    reason = text.words.get(reason, reason)
+    return text.w(f"{plain}_only", parts=" + ".join(parts), reason=reason)
 
 
 def sendai_b1(run, hazard_id) -> dict:

@@ -37,13 +37,13 @@ from mecc.map_methods import (
     range_words,
     slow_onset_lines,
 )
-from mecc.map_sendai import B1_PARTS, _sendai_table, sendai_b1, sendai_b1_parts  # noqa: F401
+from mecc.map_no_hazard import popup_notes
+from mecc.map_sendai import B1_PARTS, _sendai_table, b1_label, sendai_b1, sendai_b1_parts  # noqa: F401
 from mecc.risk import STANDARD_RETURN_PERIODS
 from mecc.sendai import per_100k
 from mecc.variant_order import variant_range
 
 __all__ = [
-    "NODATA_PATTERN",
     "Text",
     "per_100k",
     "per_100k_denominator",
@@ -93,15 +93,6 @@ def retag(text, words: dict, key: str = "fictional_tag") -> str:
     key = "fictional_country_tag" if match.group(1) else key
     tag = words.get(key)
     return f"{text[: match.start()]} ({tag})" if tag else text
-
-
-NODATA_PATTERN = (
-    '<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>'
-    '<pattern id="mecc-nodata" width="6" height="6" patternUnits="userSpaceOnUse" '
-    'patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffffff"/>'
-    '<line x1="0" y1="0" x2="0" y2="6" stroke="#737373" stroke-width="2"/></pattern>'
-    "</defs></svg>"
-)
 
 
 def finite(value) -> bool:
@@ -164,7 +155,8 @@ class Text:
 
     def tooltip(self, name, value, unit_key) -> str:
         shown = esc(self.number(value, self.words["no_data"]))
-        return f"<strong>{esc(str(name))}</strong><br>{shown} {self.w(unit_key)}"
+        unit = f" {self.w(unit_key)}" if finite(value) else ""  # "no data", not "no data people"
+        return f"<strong>{esc(str(name))}</strong><br>{shown}{unit}"
 
     # --- popups --------------------------------------------------------------------
 
@@ -199,31 +191,32 @@ class Text:
         return f'{value} <span class="mecc-central">({self.w("central")})</span>{spread}'
 
     def hazard_popups(
-        self, rows, names, hazard_id, summary, headline, b1, b1_parts=None
+        self, rows, names, hazard_id, summary, headline, b1, b1_parts=None, no_hazard=None
     ) -> list[str]:
         """The popup of every zone for one hazard (``rows``: zones.csv, map order).
 
         A drought's popup gives its people in each severity class (exposed, not displaced).
         ``b1`` is Sendai B-1 per zone (:func:`sendai_b1`); ``b1_parts`` the components
         each zone's B-1 adds up (:func:`sendai_b1_parts`): a B-1 without B-3 and B-4 (no
-        damage curve) or without B-5 says so in its row's label.
+        damage curve) or without B-5 says so in its row's label. ``no_hazard``: its people
+        without hazard data (:func:`mecc.map_no_hazard.no_hazard_people`): a unit where
+        nobody has any says its figures are not known, one where some lack it how many.
         """
         b1_parts = b1_parts or {}
         kind, hazard = summary.get("kind", ""), self.hazard_text(hazard_id, summary)
         kinds = range_kinds(summary)  # what each range spans, from summary.json
         variants, boot = (range_words(self.words, kinds, k) for k in ("variants", "bootstrap"))
-        out = []
-        for (code, row), name in zip(rows.iterrows(), names, strict=True):
+        out, gaps = [], popup_notes(self, no_hazard, len(rows))  # (not known?, its row)
+        for (code, row), name, (unknown, gap) in zip(rows.iterrows(), names, gaps, strict=True):
+            cells = [(self.w("zone_code"), esc(str(code))), (self.w("hazard"), hazard)]
             if code != "__outside__" and not finite(row.get("population", 0.0)):  # no cell
-                cells = [(self.w("zone_code"), esc(str(code))), (self.w("hazard"), hazard)]
                 note = f'<tr><td colspan="2">{self.w("no_cells_popup")}</td></tr>'
                 out.append(self._popup(name, cells, note))  # not known (not 0): why
                 continue
-            cells = [
-                (self.w("zone_code"), esc(str(code))),
-                (self.w("population"), self.num(row.get("population"))),
-                (self.w("hazard"), self.hazard_text(hazard_id, summary)),
-            ]
+            cells.insert(1, (self.w("population"), self.num(row.get("population"))))
+            if unknown:  # nobody with hazard data: not known (not 0), and why
+                out.append(self._popup(name, cells, gap))
+                continue
             extra = ""
             if kind in ("events", "return_periods"):
                 text = f"{_value('aad', self.num(row.get('aad')))} {self.w('unit_people_year')}"
@@ -269,25 +262,17 @@ class Text:
                 yearly = kind in ("events", "return_periods")
                 label = self.b1_label(yearly, b1_parts.get(code))
                 cells.append((label, _value("sendai_b1", self.num(b1[code]))))
-            out.append(self._popup(name, cells, extra))
+            out.append(self._popup(name, cells, extra + gap))
         return out
 
     def b1_label(self, yearly: bool, parts) -> str:
         """The label of a B-1 row: plain when it adds B-3, B-4 and B-5 (or its parts are
         not known), else naming the parts it holds and why the others are missing."""
-        plain = "sendai_b1_year" if yearly else "sendai_b1"
-        if not parts or set(B1_PARTS) <= set(parts):
-            return self.w(plain)
-        if "B-5" not in parts:
-            reason = "b1_no_livelihoods"
-        elif not {"B-3", "B-4"} & set(parts):
-            reason = "b1_no_damage"
-        else:  # one of B-3 / B-4 without the other: no reason to give
-            return self.w(plain)
-        reason = self.words.get(reason, reason)
-        return self.w(f"{plain}_only", parts=" + ".join(parts), reason=reason)
+        return b1_label(self, yearly, parts)
 
-    def future_popups(self, rows, names, hazard_id, summary, label, parts=None) -> list[str]:
+    def future_popups(
+        self, rows, names, hazard_id, summary, label, parts=None, no_hazard=None
+    ) -> list[str]:
         """The popup of every zone for one future of one hazard (futures.csv rows).
 
         The baseline and the future with their range (``baseline_low`` ... ``future_high``:
@@ -295,17 +280,25 @@ class Text:
         (``future_low - baseline_low`` to ``future_high - baseline_high``, as the training
         handouts compute it), each range named from the hazard's summary; with ``parts``
         (attribution.csv rows, map order) the change's parts, which add up to it: climate
-        alone, population alone and their interaction.
+        alone, population alone and their interaction. A unit where nobody has hazard data
+        (``no_hazard``, the baseline's: :func:`mecc.map_no_hazard.no_hazard_people`) says
+        its figures are not known and why.
         """
         out, hazard = [], self.hazard_text(hazard_id, summary)
+        gaps = popup_notes(self, no_hazard, len(rows))  # (not known?, its row) per zone
         kinds = range_kinds(summary)
         variants, change = (range_words(self.words, kinds, k) for k in ("variants", "change"))
         for k, ((code, row), name) in enumerate(zip(rows.iterrows(), names, strict=True)):
             figure = esc(figure_phrase(self.words, row.get("figure") or "aad"))
             # blank population: a unit without a cell (a table without the column: known)
             if code != "__outside__" and not finite(row.get("population_baseline", 0.0)):
-                cells = [(self.w("zone_code"), esc(str(code))), (self.w("hazard"), hazard)]
                 note = f'<tr><td colspan="2">{self.w("no_cells_popup")}</td></tr>'
+            elif gaps[k][0]:  # nobody with hazard data: not known (not 0), and why
+                note = gaps[k][1]
+            else:
+                note = None
+            if note is not None:
+                cells = [(self.w("zone_code"), esc(str(code))), (self.w("hazard"), hazard)]
                 out.append(self._popup(name, cells + [(self.w("future"), esc(str(label)))], note))
                 continue
             base, then = (

@@ -11,7 +11,9 @@ Folium:
   probable maximum displacement and displaced per 100,000 residents, or a drought's
   people exposed per severity class; per future, the change of the headline figure (a
   drought's per class) and its parts (climate alone, population alone, interaction);
-  each with tooltips and popups;
+  each with tooltips and popups; a unit whose people all lack hazard data is drawn as no
+  data, not 0, and the popups and notes say how many people lack it
+  (:mod:`mecc.map_no_hazard`);
 - overlays: hazard intensity per band and displaced people (people at risk of planned
   relocation) per grid cell (raster images, no data transparent, warped to Web Mercator
   at the map's scale);
@@ -59,8 +61,8 @@ from mecc.map_data import (
 from mecc.map_intensity import _intensity_class_breaks, intensity_layers  # noqa: F401
 from mecc.map_methods import drought_class_name, drought_columns, figure_phrase, title_key
 from mecc.map_mobility import flow_layers, host_choropleths, scenario_markers, site_layer
+from mecc.map_no_hazard import NODATA_PATTERN, legend_note, national_note, no_hazard_people
 from mecc.map_text import (
-    NODATA_PATTERN,
     Text,
     esc,
     future_layer_label,
@@ -157,6 +159,7 @@ class _Page:
         self.legends: list[tuple[str, list, str]] = []  # (id, layers, markup)
         self.popups: list[list[str]] = []
         self.popup_of: dict[str, int] = {}  # hazard id -> its popups
+        self.no_hazard_of: dict = {}  # hazard id -> its people without hazard data, or None
         self.finest = max(run.levels)
         self.frame = run.levels[self.finest].reset_index(drop=True)
         self.codes = list(self.frame["zone_code"])
@@ -181,6 +184,8 @@ class _Page:
             rows = self.rows(run.zones, hazard_id)
             kind = summary.get("kind")
             headline = next((f for f in HEADLINES if _has(rows, f)), None)
+            no_hazard = no_hazard_people(run, hazard_id, rows, summary)  # not known, not 0
+            self.no_hazard_of[hazard_id] = no_hazard
             self.popups.append(
                 self.text.hazard_popups(
                     rows,
@@ -190,35 +195,40 @@ class _Page:
                     headline,
                     sendai_b1(run, hazard_id),
                     sendai_b1_parts(run, hazard_id),
+                    no_hazard,
                 )
             )
             popup = len(self.popups) - 1
             self.popup_of[hazard_id] = popup
+            unknown = np.zeros(len(rows), bool) if no_hazard is None else no_hazard.unknown
+            note = legend_note(self.text, run, hazard_id, summary)  # its people without data
+            note = () if note is None else (note,)
+            if line := national_note(self.text, run, hazard_id, summary):
+                self.notes.append(line)
             if summary.get("type") == "drought":  # exposure per severity class, no headline
                 for name, column in drought_columns(summary, rows.columns):
                     severity = drought_class_name(self.text.words, name)
                     layer = w("layer_drought_class", severity=severity)
-                    out.append(
-                        (f"{layer} · {esc(hazard_id)}", _column(rows, column), _EXPOSED, popup)
-                    )
+                    values = _column(rows, column, unknown)
+                    out.append((f"{layer} · {esc(hazard_id)}", values, _EXPOSED, popup, *note))
             if headline is None:
                 continue
             suffix = f" · {esc(hazard_id)}"
-            values = _column(rows, headline)
+            values = _column(rows, headline, unknown)
             yearly = kind in ("events", "return_periods")
             unit = "unit_people_year" if yearly else "unit_people"
-            out.append((w(f"layer_{headline}") + suffix, values, unit, popup))
+            out.append((w(f"layer_{headline}") + suffix, values, unit, popup, *note))
             period = _pmd_period(rows) if yearly else None
             if period is not None:
                 key = "layer_pmd_maps" if kind == "return_periods" else "layer_pmd_events"
-                pmd = _column(rows, f"pmd_{period}")
-                out.append((w(key, t=period) + suffix, pmd, "unit_people", popup))
+                pmd = _column(rows, f"pmd_{period}", unknown)
+                out.append((w(key, t=period) + suffix, pmd, "unit_people", popup, *note))
             denominator, source = per_100k_denominator(rows)
             density = per_100k(values, denominator)
             unit = "unit_per_100k_year" if yearly else "unit_per_100k"
             unit += "" if source == "grid" else f"_{source}"
             key = "layer_per_100k_at_risk" if headline == "at_risk_relocation" else "layer_per_100k"
-            out.append((w(key) + suffix, density, unit, popup))
+            out.append((w(key) + suffix, density, unit, popup, *note))
         out += host_choropleths(self)
         out += self.future_choropleths()
         return out
@@ -248,22 +258,28 @@ class _Page:
             parts = None
             if attribution is not None:
                 parts = self.rows(attribution, hazard_id, future_id=future_id, figure=figure)
+            no_hazard = self.no_hazard_of.get(hazard_id)  # the baseline's: change not known
+            unknown = None if no_hazard is None else no_hazard.unknown
             self.popups.append(
-                self.text.future_popups(rows, self.names, hazard_id, summary, label, parts)
+                self.text.future_popups(
+                    rows, self.names, hazard_id, summary, label, parts, no_hazard
+                )
             )
             name = esc(future_layer_label(self.text.words, figure, label))
             yearly = figure == "aad"
             unit = "unit_people_year" if yearly else "unit_people"
             unit = _EXPOSED if summary.get("type") == "drought" else unit
             popup = len(self.popups) - 1
-            out.append((f"{name} · {esc(hazard_id)}", _column(rows, "change"), unit, popup))
+            change = _column(rows, "change", unknown)
+            out.append((f"{name} · {esc(hazard_id)}", change, unit, popup))
             for part in ("climate_only", "population_only", "interaction"):
                 if parts is not None and _has(parts, part):  # the parts of the change
                     layer = self.text.w(f"layer_{part}", future=label)
                     if figure.startswith("drought_"):  # a part of each severity class
                         phrase = figure_phrase(self.text.words, figure)
                         layer = self.text.w(f"layer_{part}_figure", figure=phrase, future=label)
-                    out.append((f"{layer} · {esc(hazard_id)}", _column(parts, part), unit, popup))
+                    values = _column(parts, part, unknown)
+                    out.append((f"{layer} · {esc(hazard_id)}", values, unit, popup))
         return out
 
     # --- the page --------------------------------------------------------------------
@@ -433,10 +449,12 @@ def _has(rows, column) -> bool:
     return column in rows.columns and bool(rows[column].notna().any())
 
 
-def _column(rows, name):
+def _column(rows, name, unknown=None):
+    """A column as numbers (NaN without it); NaN, no data, where ``unknown`` is true."""
     if name not in rows.columns:
         return np.full(len(rows), np.nan)
-    return rows[name].to_numpy(dtype="float64")
+    values = rows[name].to_numpy(dtype="float64")
+    return values if unknown is None else np.where(unknown, np.nan, values)
 
 
 def _pmd_period(rows):
