@@ -60,6 +60,27 @@ def write_zones_with_an_empty_unit(folder) -> Path:
     )
 
 
+def write_zones_with_a_ring_unit(inputs) -> list:
+    """Two levels over the 4 x 4 grid: regions P (columns 0-1) and Q (2-3), units A
+    (rows 1-3 of columns 0-1), B (columns 2-3) and C, a thin ring inside cell (0, 0) that
+    holds no cell centre (a unit without a cell). Returns the run file's ``zones``."""
+    ring = cell_box(0, 0).buffer(-0.04).difference(cell_box(0, 0).buffer(-0.045))
+    write_zones(
+        Path(inputs) / "fine.gpkg",
+        ["A", "B", "C"],
+        [cell_box(1, 0, rows=3, cols=2), cell_box(0, 2, rows=4, cols=2), ring],
+    )
+    write_zones(
+        Path(inputs) / "region.gpkg",
+        ["P", "Q"],
+        [cell_box(0, 0, rows=4, cols=2), cell_box(0, 2, rows=4, cols=2)],
+    )
+    return [
+        {"path": "region.gpkg", "code_field": "code", "level": 1},
+        {"path": "fine.gpkg", "code_field": "code", "level": 2},
+    ]
+
+
 def write_run(folder, data, name="run.yaml") -> Path:
     """Write a run file (a mapping dumped as YAML, or raw text)."""
     path = Path(folder) / name

@@ -23,7 +23,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests._run_inputs import POP, basic_case, cell_box, write_run, write_zones
+from tests._run_inputs import (
+    POP,
+    basic_case,
+    cell_box,
+    write_run,
+    write_zones,
+    write_zones_with_a_ring_unit,
+)
 from tests.conftest import write_raster
 
 PEOPLE = POP * 100
@@ -43,21 +50,7 @@ def run_dir(tmp_path_factory):
     data = basic_case(inputs)
     write_raster(inputs / "pop.tif", PEOPLE)
     write_raster(inputs / "pop2050.tif", PEOPLE * 2)
-    ring = cell_box(0, 0).buffer(-0.04).difference(cell_box(0, 0).buffer(-0.045))
-    write_zones(
-        inputs / "fine.gpkg",
-        ["A", "B", "C"],
-        [cell_box(1, 0, rows=3, cols=2), cell_box(0, 2, rows=4, cols=2), ring],
-    )
-    write_zones(
-        inputs / "region.gpkg",
-        ["P", "Q"],
-        [cell_box(0, 0, rows=4, cols=2), cell_box(0, 2, rows=4, cols=2)],
-    )
-    data["zones"] = [
-        {"path": "region.gpkg", "code_field": "code", "level": 1},
-        {"path": "fine.gpkg", "code_field": "code", "level": 2},
-    ]
+    data["zones"] = write_zones_with_a_ring_unit(inputs)
     data["hazards"].append(
         {
             "id": "ev",

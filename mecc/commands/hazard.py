@@ -74,6 +74,17 @@ def _geotiff_out(ctx, _param, value):
     return value
 
 
+_GEOTIFF_OUT = click.option(
+    "--out",
+    "out_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    callback=_geotiff_out,
+    help="GeoTIFF to write (.tif or .tiff).",
+)
+"""The --out of the generators that write one grid (cyclone, earthquake)."""
+
+
 def _grid_options(command):
     """--like, or --bounds with --resolution and --crs: the grid a generator fills."""
     command = click.option(
@@ -109,14 +120,7 @@ def hazard_group():
 
 @hazard_group.command("cyclone")
 @click.argument("track", type=click.Path(dir_okay=False))
-@click.option(
-    "--out",
-    "out_path",
-    required=True,
-    type=click.Path(dir_okay=False),
-    callback=_geotiff_out,
-    help="GeoTIFF to write (.tif or .tiff).",
-)
+@_GEOTIFF_OUT
 @_grid_options
 @click.option(
     "--track-averaging",
@@ -186,14 +190,7 @@ def hazard_cyclone(
     help="Fault dip in degrees, >0 to 90, to the right of the strike; only with "
     "--strike. Default: 90 (vertical).",
 )
-@click.option(
-    "--out",
-    "out_path",
-    required=True,
-    type=click.Path(dir_okay=False),
-    callback=_geotiff_out,
-    help="GeoTIFF to write (.tif or .tiff).",
-)
+@_GEOTIFF_OUT
 @_grid_options
 @click.option(
     "--overwrite",
