@@ -8,10 +8,11 @@ kernels (parallelism comes from the chunks, DESIGN.md). The engine's inputs trav
 workers once, pickled (again, should they be lost with a worker: the scheduler keeps fewer
 copies than it was given); every task opens the files itself, lazily (workers need the
 paths, e.g. a shared file system). A cluster that fails under the run (the scheduler lost,
-no worker left) stops it in one line (:mod:`mecc.cluster_checks`). Tasks return their partial zone sums, the per-cell output of
-their blocks and the coarse map pictures; the client combines the partial sums in a fixed
-binary tree over the chunk order, whatever order the tasks finish in, so results match
-the streaming path to rounding (1e-12 relative) and repeat exactly from run to run.
+no worker left) stops it in one line (:mod:`mecc.cluster_checks`). Tasks return their
+partial zone sums, the per-cell output of their blocks and the coarse map pictures; the
+client combines the partial sums in a fixed binary tree over the chunk order, whatever
+order the tasks finish in, so results match the streaming path to rounding (1e-12
+relative) and repeat exactly from run to run.
 """
 
 from __future__ import annotations
