@@ -68,7 +68,8 @@ class NetCDFFile:
         try:
             self._dataset = xr.open_dataset(self.path, decode_times=False, mask_and_scale=True)
         except (OSError, ValueError) as error:
-            raise InputFileError(f"{self.label}: cannot read NetCDF ({error})") from None
+            what = _other_format(self.path) or " ".join(str(error).split())
+            raise InputFileError(f"{self.label}: cannot read NetCDF ({what})") from None
         names = [n for n in self._dataset.data_vars if self._dataset[n].ndim >= 2]
         if variable is None:
             found = ", ".join(names) or "none"
@@ -150,6 +151,26 @@ class NetCDFFile:
 
 LABEL_NAMES = ("event_name", "event_id", "name")
 """1-D variables along the band dimension whose values label the events."""
+
+
+_TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+_NETCDF_MAGIC = (b"CDF\x01", b"CDF\x02", b"CDF\x05", b"\x89HDF")
+
+
+def _other_format(path) -> str | None:
+    """Why a file that xarray cannot open is no NetCDF, from its first bytes: a GeoTIFF
+    under another name (e.g. a grid written as ``.nc``), or neither NetCDF 3 nor NetCDF 4
+    / HDF5; None when it starts as NetCDF does (the reader's own error then says more)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4)
+    except OSError:
+        return None
+    if head in _TIFF_MAGIC:
+        return "the file is a GeoTIFF: give it a .tif name, which runs read as a GeoTIFF"
+    if not head.startswith(_NETCDF_MAGIC):
+        return "the file does not start as NetCDF 3 or NetCDF 4 (HDF5) files do"
+    return None
 
 
 def _band_labels(dataset, dim: str | None, label: str) -> list[str] | None:

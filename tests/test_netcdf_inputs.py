@@ -165,6 +165,28 @@ def test_run_with_netcdf_without_coordinates_fails_cleanly(cli, tmp_path):
     assert "no georeference" in line
 
 
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        ("tiff", "the file is a GeoTIFF: give it a .tif name"),
+        ("text", "does not start as NetCDF 3 or NetCDF 4 (HDF5) files do"),
+    ],
+)
+def test_a_file_named_nc_that_is_no_netcdf_is_one_plain_line(cli, tmp_path, content, said):
+    """A GeoTIFF saved under a .nc name (or any other file): one line saying what the file
+    is, not xarray's three lines about IO backends and installing dependencies."""
+    folder = tmp_path / "case"
+    run = basic_case(folder)
+    if content == "tiff":
+        write_raster(folder / "depth.nc", DEPTH, TRANSFORM)
+    else:
+        (folder / "depth.nc").write_text("band,value\n1,0.5\n", encoding="utf-8")
+    run["hazards"] = [_scenario("depth.nc")]
+    line = expect_error(cli, write_run(folder, run), tmp_path / "out", 1, "intensity", "depth.nc")
+    assert said in line
+    assert "backends" not in line and "install" not in line
+
+
 # ---------------------------------------------------------- D2: CF units
 
 
