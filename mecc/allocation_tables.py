@@ -54,6 +54,7 @@ __all__ = [
     "band_warnings",
     "no_cells_marked",
     "not_allocated",
+    "not_allocated_message",
 ]
 
 CENTRAL_ONLY_NOTE = (
@@ -77,6 +78,18 @@ warns (1 %: the population grid reaching beyond the units, or across a border)."
 
 NAMED = 3
 """Units named in a warning about host burdens (the worst; the count gives the rest)."""
+
+
+def not_allocated_message(label: str, hazards) -> str | None:
+    """The one warning naming the hazards the allocation leaves out and why
+    (:func:`not_allocated`), or None when it allocates every one; ``mecc run`` and
+    ``mecc validate`` give it alike. ``label`` names the run file's allocation key."""
+    left_out = [(h.id, why) for h in hazards if (why := not_allocated(h)) is not None]
+    if not left_out:
+        return None
+    return f"{label}: not allocated (allocation.csv and flows.csv leave them out): " + "; ".join(
+        f"{hid} ({why})" for hid, why in left_out
+    )
 
 
 def not_allocated(hazard) -> str | None:
@@ -225,13 +238,9 @@ def allocation_tables(settings, grid, factor, hazards, result, zones, population
     coarse, sums = (result, {}) if isinstance(result, dict) else (result.coarse, result.hazards)
     coarse = coarse or {}  # None: no hazard kept coarse sums
     left_out = {h.id: why for h in hazards if (why := not_allocated(h)) is not None}
-    if left_out:
-        warnings.warn(
-            f"{settings.label}: not allocated (allocation.csv and flows.csv leave them out): "
-            + "; ".join(f"{hid} ({why})" for hid, why in left_out.items()),
-            MeccWarning,
-            stacklevel=2,
-        )
+    message = not_allocated_message(settings.label, hazards)
+    if message:
+        warnings.warn(message, MeccWarning, stacklevel=2)
     about = {
         "rule": "share of displaced people = safe people x distance^-exponent / sum, within "
         "radius_km (a planning heuristic, not a forecast)",

@@ -73,6 +73,7 @@ def validate_run(path, report: ValidationReport | None = None) -> ValidationRepo
     checked before an error.
     """
     from mecc import engine, tables
+    from mecc.allocation_tables import not_allocated_message
     from mecc.check_coverage import component_coverage_warnings
     from mecc.check_people import hazard_people_checks, outside_people_check
     from mecc.config import load_config
@@ -149,8 +150,12 @@ def validate_run(path, report: ValidationReport | None = None) -> ValidationRepo
             )
             if exposure.report:
                 report.lines.append(f"exposure and mobility: {', '.join(exposure.report)}")
-            if allocation_plan(config, grid, engine.DEFAULT_BLOCK) is not None:
+            plan = allocation_plan(config, grid, engine.DEFAULT_BLOCK)
+            if plan is not None:
                 report.lines.append("allocation to host areas: settings checked")
+                left_out = not_allocated_message(plan[0].label, hazards)  # as the run says
+                if left_out:
+                    warnings.warn(left_out, MeccWarning, stacklevel=2)
             for future in read_futures(config, hazards, population, zones=zones):
                 if future.growth is not None:  # unknown zone codes, as the run refuses them
                     growth_vector(future.growth, list(zones.finest.codes))

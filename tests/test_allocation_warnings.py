@@ -189,6 +189,22 @@ def test_a_run_allocating_no_hazard_says_which_are_left_out(tmp_path):
     assert not (tmp_path / "out" / "allocation.csv").exists()
 
 
+def test_validate_names_the_hazards_the_allocation_leaves_out_as_the_run_does(tmp_path):
+    """`mecc validate` gives the run's "not allocated" warning, word for word (the event
+    set `ev` is left out): a user learns it before running."""
+    from mecc.checks import validate_run
+    from mecc.run import run_country
+
+    folder = tmp_path / "case"
+    folder.mkdir()
+    run_file = write_run(folder, _case(folder))
+    report = validate_run(run_file)
+    said = [w for w in report.warnings if "not allocated" in w]
+    assert len(said) == 1 and "ev (an event set: an allocation per synthetic event" in said[0]
+    ran = run_country(run_file, tmp_path / "out", with_map=False)
+    assert said == [w for w in ran.warnings if "not allocated" in w]
+
+
 # ------------------------------------------------------------------ day/night table
 
 
