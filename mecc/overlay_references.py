@@ -86,7 +86,6 @@ def overlay_bands_reference(
     acted = populated & ((bands > 0) | np.isnan(bands)).any(axis=0)
     if acted.any() and (zones[acted].min() < 0 or zones[acted].max() >= n_zones):
         raise ValueError("zone index out of range")
-    cells = np.zeros(pop.size)
     for b in range(n_bands):
         value = intensity[b].ravel()
         frac = fraction[b].ravel() if fraction.shape[0] else np.ones_like(value)
@@ -106,11 +105,9 @@ def overlay_bands_reference(
             displaced_out[:, b, v] += np.bincount(
                 zones[active], weights=displaced[active], minlength=n_zones
             )
-            if v == 0:
+            if v == 0 and cell_out.shape[0]:  # band by band, in the kernel's order
                 weight = band_weight[np.where(active, zones, 0), b]
-                cells += weight * np.where(active, displaced, 0.0)
-    if cell_out.shape[0]:
-        cell_out += cells.reshape(population.shape)
+                cell_out += (weight * np.where(active, displaced, 0.0)).reshape(population.shape)
 
 
 def mark_unknown_cells_reference(population, intensity, fraction, cell_out):
@@ -146,7 +143,6 @@ def overlay_combined_reference(
     zones = zone.ravel().astype(np.int64)
     if populated.any() and (zones[populated].min() < 0 or zones[populated].max() >= n_zones):
         raise ValueError("zone index out of range")
-    cells = np.zeros(pop.size)
     for b in range(n_bands):
         values = intensity[:, b].reshape(n_components, -1)
         missing = np.isnan(values)
@@ -175,6 +171,6 @@ def overlay_combined_reference(
         displaced_out[:, b, 0] += np.bincount(
             zones[counted], weights=displaced[counted], minlength=n_zones
         )
-        cells += band_weight[np.where(populated, zones, 0), b] * displaced
-    if cell_out.shape[0]:
-        cell_out += cells.reshape(population.shape)
+        if cell_out.shape[0]:  # band by band, in the kernel's order
+            weight = band_weight[np.where(populated, zones, 0), b]
+            cell_out += (weight * displaced).reshape(population.shape)

@@ -23,6 +23,9 @@ SETTINGS = settings(deadline=None, max_examples=200, suppress_health_check=[Heal
 
 # Curve points are drawn from these, and intensities hit them exactly.
 STEP_POINTS = (0.0, 0.1, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0)
+CURVE_POINTS = (*STEP_POINTS, 4.0, 5.0, 6.0, 8.0)
+"""Curve intensities: up to 12 points with a repeat, beyond the 8 the overlay counts
+from tables (overlay_kernels.SMALL_CURVE), so both ways of evaluating a curve are drawn."""
 THRESHOLDS = (0.1, 0.5, 1.0, 0.3)
 NAN = float("nan")
 
@@ -37,7 +40,7 @@ def curve_sets(draw):
     for k in range(draw(st.integers(1, 4))):
         kind = draw(st.sampled_from(["linear", "step"]))
         xs = sorted(
-            draw(st.lists(st.sampled_from(STEP_POINTS), min_size=1, max_size=5, unique=True))
+            draw(st.lists(st.sampled_from(CURVE_POINTS), min_size=1, max_size=11, unique=True))
         )
         if kind == "linear" and len(xs) >= 1 and draw(st.booleans()):
             # a vertical step: repeat one intensity (at most twice)
