@@ -70,8 +70,9 @@ def _share_at(k, intensity, xs, ys, n, kind):
 
 
 SMALL_CURVE = 8
-"""Points of a curve counted in a loop of fixed length (one vector compare) by the
-overlay: its points, then +inf (never at or below an intensity)."""
+"""Most points of a curve the overlay evaluates from tables (:func:`_small_curves`):
+its points, then +inf (never at or below an intensity), counted in a loop of fixed
+length without branches."""
 
 
 @jit
@@ -272,8 +273,8 @@ def _small_curves(curve_x, curve_y, curve_n, curve_kind):
 @jit(inline="always")
 def _small_share(intensity, padded, segments, ys, n, linear):
     """:func:`_curve_share` of a curve of at most SMALL_CURVE points, from its row of
-    :func:`_small_curves`: ``k`` counted in a loop of fixed length (one vector
-    compare), then :func:`_share_at`'s cases with the same arithmetic."""
+    :func:`_small_curves`: ``k`` counted in a loop of fixed length, then
+    :func:`_share_at`'s cases with the same arithmetic."""
     k = -1
     for m in range(SMALL_CURVE):
         k += padded[m] <= intensity
