@@ -207,7 +207,8 @@ class Text:
         kinds = range_kinds(summary)  # what each range spans, from summary.json
         variants, boot = (range_words(self.words, kinds, k) for k in ("variants", "bootstrap"))
         out, gaps = [], popup_notes(self, no_hazard, len(rows))  # (not known?, its row)
-        for (code, row), name, (unknown, gap) in zip(rows.iterrows(), names, gaps, strict=True):
+        records = zip(rows.index, rows.to_dict("records"), strict=True)  # dicts: fast .get
+        for (code, row), name, (unknown, gap) in zip(records, names, gaps, strict=True):
             cells = [(self.w("zone_code"), esc(str(code))), (self.w("hazard"), hazard)]
             if code != "__outside__" and not finite(row.get("population", 0.0)):  # no cell
                 note = f'<tr><td colspan="2">{self.w("no_cells_popup")}</td></tr>'
@@ -245,7 +246,7 @@ class Text:
             else:
                 headline_value = None
             if summary.get("type") == "drought":  # people per class: exposed, not displaced
-                for n, column in drought_columns(summary, row.index):
+                for n, column in drought_columns(summary, rows.columns):
                     label = self.w(
                         "layer_drought_class", severity=drought_class_name(self.words, n)
                     )
