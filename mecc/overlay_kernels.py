@@ -278,6 +278,7 @@ def _small_share(intensity, padded, segments, ys, n, linear):
     k = -1
     for m in range(SMALL_CURVE):
         k += padded[m] <= intensity
+    k = min(k, n - 1)  # +inf is at or below the padding's +inf too
     if not linear:
         return ys[max(k, 0)]
     if k < 0:

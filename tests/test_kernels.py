@@ -123,7 +123,13 @@ def overlay_inputs(draw, with_fraction=None, with_cells=None, with_coarse=None):
         )
     )
     threshold = draw(st.sampled_from(THRESHOLDS))
-    intensity = draw(hnp.arrays(np.float64, (n_bands, h, w), elements=special_floats((threshold,))))
+    intensity = draw(
+        hnp.arrays(
+            np.float64,
+            (n_bands, h, w),
+            elements=special_floats((threshold, math.inf, -math.inf)),
+        )
+    )
     if with_fraction is None:
         with_fraction = draw(st.booleans())
     if with_fraction:
