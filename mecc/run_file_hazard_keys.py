@@ -105,11 +105,13 @@ HAZARD_SECTIONS = [
                 "the built-in curve's own",
                 "Curves evaluated in the same pass for the range (`low` displaces fewer; a "
                 "`low` at or above `high` at every intensity is refused; curves that cross "
-                "run with a warning that says what to change); the range shown (headline, "
-                "map, Sendai tables) is the lowest to the highest of the central figure and "
-                "the variants, so it always includes the central figure (only `low`: "
-                "low-central); not for drought, nor for a hazard with `components:` (its "
-                "range combines the components' own).",
+                "run with a warning that says what to change, also when only some units' "
+                "figures come out in another order); the range shown (headline, map, "
+                "profiles, Sendai tables) is the lowest to the highest of the central figure "
+                "and the variants, so it always includes the central figure (only `low`: "
+                "low-central), while zones.csv, zones_bands.csv and summary.json keep each "
+                "variant's own figure; not for drought, nor for a hazard with `components:` "
+                "(its range combines the components' own).",
             ),
             "unit": (
                 "unit",

@@ -246,7 +246,7 @@ def hazard_tables(hazard, sums, zones, population: np.ndarray, protection: list,
         if pmd is not None:
             summary[f"pmd_{name}"] = {str(t): pmd[k] for k, t in enumerate(PMD_PERIODS)}
     if len(variants) > 1:
-        warn_variants_out_of_order(hazard, summary)  # with advice that fits the case
+        warn_variants_out_of_order(hazard, summary, table, metrics)  # nationally, per unit
         summary["variants"] = {name: hazard.curves[name].name for name in variants}
         summary["range_note"] = (
             "_low and _high are the curve variants that displace fewer and more people; "

@@ -126,8 +126,9 @@ def test_variants_both_above_the_central_give_a_range_that_includes_it(cli, tmp_
         "curve or more, so swapping them cannot help: give as 'low' a curve that displaces "
         "fewer people than the central curve, or give the curve in the middle (step at 1 m) "
         "as the hazard's curve and the other two as its variants 'low' (the fewest) and "
-        "'high' (the most). Meanwhile the headline, the map and the tables show the range "
-        "400.0 to 1,080.0 (the lowest to the highest of the central figure and the variants)"
+        "'high' (the most). Meanwhile the headline, the map and sendai.csv show the range "
+        "400.0 to 1,080.0 (the lowest to the highest of the central figure and the variants); "
+        "zones.csv, zones_bands.csv and summary.json keep each variant's own figure"
     )
     assert "files" not in warned
 
@@ -159,7 +160,7 @@ def test_a_lone_variant_on_the_wrong_side_is_told_to_change_name(cli, tmp_path):
     assert (
         "the only variant, 'low', displaces more people than the central curve: give that "
         "curve (step at 1 m) as 'high' instead of 'low'. Meanwhile the headline, the map "
-        "and the tables show the range 400.0 to 760.0"
+        "and sendai.csv show the range 400.0 to 760.0"
     ) in warned
 
 
