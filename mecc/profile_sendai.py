@@ -8,7 +8,10 @@ it with the same range over the same population ("274 (range 156–414)": ``low`
 ``high`` x 100,000 / ``population_denominator``, as :func:`mecc.sendai.per_100k` computes
 the rate). The range stays in the figure's line, so a row stays one line high and the
 A4 page keeps its room (the page shrinks its type when full). A figure that is blank
-or not known is shown as before, without a range.
+or not known is shown as before, without a range. The range's hover text says which
+curves it comes from (:func:`range_curves`): the damage-state curves' variants for B-3
+and B-4 (and B-1, their sum with B-5) of a hazard whose damage-state curve has variants,
+the displacement curves' variants otherwise.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["PROFILE_INDICATORS", "SendaiFigure", "read_sendai", "sendai_table"]
+__all__ = ["PROFILE_INDICATORS", "SendaiFigure", "range_curves", "read_sendai", "sendai_table"]
 
 esc = html.escape
 
@@ -49,16 +52,47 @@ def range_kind(text) -> str:
     return "curves"
 
 
+def range_curves(indicator, hazard=None) -> str:
+    """Which curves a row's curve-variant range comes from: ``damage`` (the variants of
+    the damage-state curves: B-3 and B-4, and B-1, which adds them to B-5, a figure
+    without curves) for a hazard whose ``damage_curve`` (its summary.json entry) has a
+    ``low`` or ``high`` variant, else ``displacement`` (the displacement curves'
+    variants; A-2: their fatality models).
+
+    Examples
+    --------
+    >>> damage = {"damage_curve": {"damaged:central": "d", "damaged:low": "d:low"}}
+    >>> range_curves("B-3", damage), range_curves("B-1", damage), range_curves("B-5", damage)
+    ('damage', 'damage', 'displacement')
+    >>> range_curves("B-3", {"damage_curve": {"damaged:central": "d"}})
+    'displacement'
+    """
+    curves = (hazard or {}).get("damage_curve") or {}
+    varied = any(str(key).rpartition(":")[2] in ("low", "high") for key in curves)
+    return "damage" if varied and indicator in ("B-1", "B-3", "B-4") else "displacement"
+
+
 class SendaiFigure(tuple):
     """One row of the table. Unpacks as ``(label, people, per 100,000)`` (``label``
     the ``(indicator, hazard, per year)`` of :meth:`ProfileText.sendai_label`) and
     carries its range: ``low``, ``high`` (NaN without one), ``kind``
-    (:func:`range_kind`) and ``denominator`` (the row's population for the rate)."""
+    (:func:`range_kind`), ``curves`` (:func:`range_curves`, for a ``curves`` range) and
+    ``denominator`` (the row's population for the rate)."""
 
-    def __new__(cls, label, value, per, low=np.nan, high=np.nan, kind="", denominator=np.nan):
+    def __new__(
+        cls,
+        label,
+        value,
+        per,
+        low=np.nan,
+        high=np.nan,
+        kind="",
+        denominator=np.nan,
+        curves="displacement",
+    ):
         figure = super().__new__(cls, (label, value, per))
         figure.low, figure.high, figure.kind = low, high, kind
-        figure.denominator = denominator
+        figure.denominator, figure.curves = denominator, curves
         return figure
 
     @property
@@ -85,9 +119,10 @@ class SendaiFigure(tuple):
         return per_100k(self.low, self.denominator), per_100k(self.high, self.denominator)
 
 
-def read_sendai(path: Path) -> dict:
+def read_sendai(path: Path, hazards=None) -> dict:
     """``{admin_code: [SendaiFigure]}`` from sendai.csv (the label's words come from
-    the locale: :meth:`ProfileText.sendai_label`).
+    the locale: :meth:`ProfileText.sendai_label`); ``hazards``: summary.json's
+    ``hazards``, which say which curves a range comes from (:func:`range_curves`).
 
     The layout of ``mecc.sendai``: A-2, B-1, B-3, B-4 and B-5 (``PROFILE_INDICATORS``; the
     displacement figures are the profile's own) for everyone (empty ``breakdown`` and
@@ -136,18 +171,24 @@ def read_sendai(path: Path) -> dict:
             high=number(row, "high"),
             kind=range_kind(row.get("range_kind", "")),
             denominator=number(row, "population_denominator"),
+            curves=range_curves(row["indicator_code"], (hazards or {}).get(label[1])),
         )
         out.setdefault(row["admin_code"], []).append(figure)
     return out
 
 
 def _range(text, figure: SendaiFigure, low, high, key) -> str:
-    """A figure's range after it, in its line: `` (range 180–477, curve variants)``."""
+    """A figure's range after it, in its line: `` (range 180–477, curve variants)``, its
+    hover text saying what it spans (for curve variants, which curves': ``data-curves``)."""
     kind = figure.kind
     shown = text.w(key, low=text.num(low), high=text.num(high), kind=text.w(f"sendai_range_{kind}"))
+    title, curves = f"sendai_range_{kind}_title", ""
+    if kind == "curves":
+        curves = f' data-curves="{figure.curves}"'
+        title = "sendai_range_damage_title" if figure.curves == "damage" else title
     return (
-        f'<span class="range" data-range="{kind}" data-low="{low!r}" data-high="{high!r}" '
-        f'title="{text.w(f"sendai_range_{kind}_title")}">{shown}</span>'
+        f'<span class="range" data-range="{kind}"{curves} data-low="{low!r}" '
+        f'data-high="{high!r}" title="{text.w(title)}">{shown}</span>'
     )
 
 

@@ -47,6 +47,7 @@ from mecc.profile_text import (
     svg_map,
 )
 from mecc.risk import STANDARD_RETURN_PERIODS
+from mecc.variant_order import variant_range
 
 __all__ = ["build_profiles", "find_chromium", "print_to_pdf", "write_profiles"]
 
@@ -83,7 +84,7 @@ class _Profiles:
             for (code, hid), row in zones.set_index(["zone_code", "hazard_id"]).iterrows()
         }
         self.names = dict(zip(zones["zone_code"], zones["zone_name"], strict=False))
-        self.sendai = _read_sendai(run.run_dir / "sendai.csv")
+        self.sendai = _read_sendai(run.run_dir / "sendai.csv", self.hazards)
         self.no_cells = set(run.manifest.get("zones_without_cells") or [])
         from mecc.map_data import labels
         from mecc.map_text import Text
@@ -146,7 +147,7 @@ class _Profiles:
             return ""
         column = column or f"pmd_{int(self.t)}"
         value = _row_value(row, column)
-        low, high = _row_value(row, f"{column}_low"), _row_value(row, f"{column}_high")
+        low, high = _variant_ends(row, column)
         style = {"events": "event", "return_periods": "event"}.get(kind, kind)
         if style == "relocation":
             style = "sentence_relocation"
@@ -219,12 +220,11 @@ class _Profiles:
         )
 
     def cell(self, row, hid, column, unknown=False) -> str:
-        """A figure of zones.csv with its curve-variant range (``_low``/``_high``), for an
+        """A figure of zones.csv with its curve-variant range (:func:`_variant_ends`), for an
         AAD its ensemble members' (:func:`_member_range`) and for a PMD its bootstrap
         5th-95th percentile (``_p05``/``_p95``, marked †); "–" if ``unknown``."""
         value = np.nan if unknown else _row_value(row, column)
-        low, high = _row_value(row, f"{column}_low"), _row_value(row, f"{column}_high")
-        span = self.text.range_span(low, high)
+        span = self.text.range_span(*_variant_ends(row, column))
         span += self.text.range_span(*_member_range(row, column), members=True)
         if column.startswith("pmd_"):  # an event set's bootstrap 5th-95th percentile
             span += self.text.bootstrap_span(*_bootstrap(row, column))
@@ -280,7 +280,7 @@ class _Profiles:
         if hid is None:
             return ""
         displaced = _row_value(row, column)
-        low, high = _row_value(row, f"{column}_low"), _row_value(row, f"{column}_high")
+        low, high = _variant_ends(row, column)
         boot = _bootstrap(row, column) if column.startswith("pmd_") else (np.nan, np.nan)
         basis = (
             t.w("needs_basis_pmd", t=int(self.t) if self.t.is_integer() else self.t)
@@ -377,6 +377,17 @@ class _Profiles:
             country=esc(str(self.run.summary.get("country", ""))),
             date=esc(self.run.date),
         )
+
+
+def _variant_ends(row, column) -> tuple[float, float]:
+    """The curve-variant range of ``column`` in a zones.csv row as the map and sendai.csv
+    show it: the lowest to the highest of the central figure and its ``_low`` / ``_high``
+    (:func:`mecc.variant_order.variant_range`), so variants that cross still give a range,
+    in order, around the central figure; a ``_low`` alone gives low-central. NaN, NaN
+    without a variant or a central figure."""
+    central = _row_value(row, column)
+    low, high = _row_value(row, f"{column}_low"), _row_value(row, f"{column}_high")
+    return variant_range(central, low, high) or (np.nan, np.nan)
 
 
 def _member_range(row, column) -> tuple[float, float]:
