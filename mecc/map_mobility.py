@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from mecc.map_text import esc
+from mecc.variant_order import variant_range
 
 __all__ = [
     "allocation_band",
@@ -134,11 +135,30 @@ def _total(rows, column) -> float:
     return float(np.nansum(values)) if np.isfinite(values).any() else math.nan
 
 
-def _spread(text, low, high) -> str:
-    """ " (range LOW to HIGH)" of a finite range that is not 0 to 0, else ""."""
-    if not (np.isfinite(low) and np.isfinite(high)) or high <= low:
+def _variants(central, low, high) -> tuple[float, float] | None:
+    """The curve variants' range around ``central``, as the hazard popups show it
+    (:meth:`mecc.map_text.Text._range`): the lowest to the highest of the central figure
+    and the finite variants (:func:`mecc.variant_order.variant_range`; curves that cross
+    can give ``low`` the larger figure), or None without a variant or for 0 to 0."""
+    ends = variant_range(central, low, high)
+    return None if ends is None or ends == (0.0, 0.0) else ends
+
+
+def _spread(text, central, low, high) -> str:
+    """ " (range LOW to HIGH)" of the variants around ``central`` (:func:`_variants`),
+    else ""."""
+    ends = _variants(central, low, high)
+    if ends is None:
         return ""
-    return f" ({text.w('aad_range', low=text.number(low), high=text.number(high))})"
+    return f" ({text.w('aad_range', low=text.number(ends[0]), high=text.number(ends[1]))})"
+
+
+def _alloc_variants(text, central, low, high) -> str:
+    """The displaced people's range under the curve variants (not allocated), or ""."""
+    ends = _variants(central, low, high)
+    if ends is None:
+        return ""
+    return text.w("alloc_variants", low=text.number(ends[0]), high=text.number(ends[1]))
 
 
 def unplaced_line(text, rows, codes, hazard_id, band_text) -> str:
@@ -149,16 +169,17 @@ def unplaced_line(text, rows, codes, hazard_id, band_text) -> str:
     (the map's finest level) and ``__outside__``. The people with no host are the central
     curve's, with their range where the table has one (``no_host_low``/``_high``); the
     displaced people with the curve variants' range (``displaced_low``/``_high``, not
-    allocated), labelled a modelled estimate.
+    allocated; the lowest to the highest of the totals, :func:`_variants`), labelled a
+    modelled estimate.
     """
     units = rows[rows["zone_code"].isin(list(codes)) | (rows["zone_code"] == OUTSIDE)]
     outside = rows[rows["zone_code"] == OUTSIDE]
-    no_host = text.num(_total(units, "no_host"))
-    no_host += _spread(text, _total(units, "no_host_low"), _total(units, "no_host_high"))
-    displaced = text.num(_total(units, "displaced"))
-    low, high = _total(units, "displaced_low"), _total(units, "displaced_high")
-    if np.isfinite(low) and np.isfinite(high) and high > low:
-        displaced += f" ({text.w('alloc_variants', low=text.number(low), high=text.number(high))})"
+    no_host, displaced = _total(units, "no_host"), _total(units, "displaced")
+    ends = (_total(units, f"no_host_{end}") for end in ("low", "high"))
+    no_host = text.num(no_host) + _spread(text, no_host, *ends)
+    ends = (_total(units, f"displaced_{end}") for end in ("low", "high"))
+    words = _alloc_variants(text, displaced, *ends)
+    displaced = text.num(displaced) + (f" ({words})" if words else "")
     hosted_outside = _total(outside, "hosted")
     return text.filled(
         "alloc_summary",
@@ -189,15 +210,12 @@ def _host_popups(page, rows, hazard_id, summary, band_text, sent) -> list[str]:
         if not np.isfinite(float(row.get("displaced", math.nan))):  # not in the table
             out.append(text._popup(name, cells))
             continue
-        displaced = text.num(row.get("displaced"))
-        low, high = row.get("displaced_low"), row.get("displaced_high")
-        if _finite(low) and _finite(high) and high > low:
-            words = text.w("alloc_variants", low=text.number(low), high=text.number(high))
-            displaced = text._central(displaced, f"<br>{words}")
-        no_host = text.num(row.get("no_host"))
-        low, high = row.get("no_host_low"), row.get("no_host_high")
-        if _finite(low) and _finite(high):
-            no_host = text._central(no_host, _spread(text, float(low), float(high)))
+        ends = (row.get(f"displaced_{end}") for end in ("low", "high"))
+        words = _alloc_variants(text, row.get("displaced"), *ends)
+        displaced = text._central(text.num(row.get("displaced")), f"<br>{words}" if words else "")
+        ends = (row.get(f"no_host_{end}") for end in ("low", "high"))
+        spread = _spread(text, row.get("no_host"), *ends)
+        no_host = text._central(text.num(row.get("no_host")), spread)
         cells += [
             (text.w("alloc_displaced"), displaced),
             (text.w("alloc_no_host"), no_host),
@@ -211,11 +229,13 @@ def _host_popups(page, rows, hazard_id, summary, band_text, sent) -> list[str]:
     return out
 
 
-def _finite(value) -> bool:
-    try:
-        return bool(np.isfinite(float(value)))
-    except (TypeError, ValueError):
-        return False
+def _given(row, key) -> bool:
+    """Whether a table's row has a value in ``key`` (not blank: a blank cell reads as NaN,
+    which a site's popup showed as "nan")."""
+    value = row.get(key)
+    return (
+        value is not None and not (isinstance(value, float) and math.isnan(value)) and value != ""
+    )
 
 
 def _band_text(text, summary, band, bands=None) -> str:
@@ -312,7 +332,9 @@ def _member_text(text, site, column) -> str:
 
 
 def site_layer(m, page) -> None:
-    """Displacement sites: circles sized by people, popups with each hazard's figure."""
+    """Displacement sites: circles sized by people, popups with each hazard's figure
+    (with the curve variants' range around it, :func:`_spread`) and the site's type and
+    date where the list gives them."""
     import folium
 
     run, text = page.run, page.text
@@ -328,8 +350,11 @@ def site_layer(m, page) -> None:
     for _, site in sites.iterrows():
         site_name = esc(text.retag(site["site_name"]))  # "Site A (nom fictif)"
         cells = [
-            (text.w("site_type"), esc(str(site.get("site_type") or ""))),
-            (text.w("as_of"), esc(str(site.get("as_of") or ""))),
+            *(
+                (text.w(key), esc(str(site[key])))
+                for key in ("site_type", "as_of")
+                if _given(site, key)
+            ),
             (text.w("site_people"), text.num(site["individuals"])),
         ]
         for hazard_id in hazards:
@@ -337,11 +362,8 @@ def site_layer(m, page) -> None:
                 value = site.get(f"{hazard_id}_{figure}")
                 if value is not None and np.isfinite(value):
                     shown = f"{text.num(value)} {text.w(unit)}"
-                    low, high = (site.get(f"{hazard_id}_{figure}_{end}") for end in ("low", "high"))
-                    spread = low is not None and high is not None and np.isfinite([low, high]).all()
-                    if spread and high > low:  # a range of 0 to 0 says nothing
-                        low, high = text.num(low), text.num(high)
-                        shown += f" ({text.w('aad_range', low=low, high=high)})"
+                    ends = (site.get(f"{hazard_id}_{figure}_{end}") for end in ("low", "high"))
+                    shown += _spread(text, value, *ends)  # around the central, not 0 to 0
                     shown += _member_text(text, site, f"{hazard_id}_{figure}")
                     cells.append((text.w(label, hazard=hazard_id), shown))
         body = "".join(f'<tr><th scope="row">{k}</th><td>{v}</td></tr>' for k, v in cells)

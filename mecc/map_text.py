@@ -256,9 +256,9 @@ class Text:
                 official = row.get("population_official")
                 source = "official" if finite(official) and official > 0 else "grid"
                 people = official if source == "official" else row.get("population")
-                cells.append(
-                    (self.w(f"per_100k_{source}"), self.num(per_100k(headline_value, people)))
-                )
+                yearly = "_year" if kind in ("events", "return_periods") else ""  # AAD: a year
+                rate = self.num(per_100k(headline_value, people))
+                cells.append((self.w(f"per_100k{yearly}_{source}"), rate))
             if code in b1:
                 yearly = kind in ("events", "return_periods")
                 label = self.b1_label(yearly, b1_parts.get(code))
@@ -277,9 +277,10 @@ class Text:
         """The popup of every zone for one future of one hazard (futures.csv rows).
 
         The baseline and the future with their range (``baseline_low`` ... ``future_high``:
-        the low and the high variants), and the change with the change under each variant
-        (``future_low - baseline_low`` to ``future_high - baseline_high``, as the training
-        handouts compute it), each range named from the hazard's summary; with ``parts``
+        the low and the high variants), and the change with the lowest to the highest of it
+        and the change under each variant (``future_low - baseline_low``, ``future_high -
+        baseline_high``, as the training handouts compute them; curves that cross can give
+        the low variant the larger change), each range named from the summary; with ``parts``
         (attribution.csv rows, map order) the change's parts, which add up to it: climate
         alone, population alone and their interaction. A unit where nobody has hazard data
         (``no_hazard``, the baseline's: :func:`mecc.map_no_hazard.no_hazard_people`) says
@@ -307,7 +308,7 @@ class Text:
                 for k in ("baseline", "future")
             )
             ends = {f"change_{e}": _change(row, e) for e in ("low", "high")}
-            spread = self._range(ends, "change", change)
+            spread = self._range({"change": row.get("change"), **ends}, "change", change)
             cells = [
                 (self.w("zone_code"), esc(str(code))),
                 (self.w("hazard"), self.hazard_text(hazard_id, summary)),

@@ -144,8 +144,8 @@ def test_about_panel_and_legend_give_no_host_and_hosted_outside(outside_run):
     line = (
         f"flood, scenario: {number(no_host)} people have no host in reach (no safe place "
         f"within the radius) and {number(outside['hosted'])} are hosted outside every admin "
-        f"unit; people displaced: {number(table['displaced'].sum())}. Central curve, "
-        "modelled estimate (allocation.csv)."
+        f"unit; people displaced: {number(table['displaced'].sum())} (curve variants "
+        "15,000 to 15,000, not allocated). Central curve, modelled estimate (allocation.csv)."
     )
     page = html.unescape(_map(outside_run))
     about = page[page.index('id="mecc-title"') :]
