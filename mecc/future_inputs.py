@@ -326,7 +326,9 @@ def future_population_grid(config, spec: dict, where: str, baseline):
 
     The baseline's ``kind`` and its missing-value marker (``population.nodata``, else its
     ``source``'s convention) apply unless the future gives its own (``kind``, ``nodata``;
-    ``band`` 1 by default).
+    ``band`` 1 by default). ``where`` is the run-file key of the future's population
+    (``run.yaml.futures[0].population``): the grid's messages name it, as the baseline's
+    name ``run.yaml.population.path``.
 
     Raises
     ------
@@ -348,8 +350,7 @@ def future_population_grid(config, spec: dict, where: str, baseline):
         path,
         kind=spec.get("kind"),
         default_kind=baseline.kind,
-        # as the About sheet of futures.xlsx shows it (the same whatever the run file)
-        label=f"{where}.path ({spec['path']})",
+        label=f"{where}.path ({spec['path']})",  # as the baseline's: with the run file
         band=spec.get("band", 1),
         nodata=spec.get("nodata", nodata),
         year=spec.get("year"),
@@ -508,7 +509,7 @@ def future_exposure(config, exposure, population, zones, grid, block_shape, thre
                 label = os.path.basename(config.path)
                 scale = scale * origin_factors(sites.moved, zones, by_zone * scale, label)
             except DataError as error:
-                where = f"{label}.{population.label}"  # the future grid, then the sites
+                where = population.label  # the run file's future grid, then the sites
                 raise DataError(f"{where}: {error} (this future grid)") from None
         keywords["zone_scale"] = scale
     if scaled:

@@ -44,7 +44,12 @@ from mecc.future_inputs import (
     inherited_keys,
     read_growth,
 )
-from mecc.futures_text import FUTURES_COLUMNS, futures_about, write_future_outputs
+from mecc.futures_text import (
+    FUTURES_COLUMNS,
+    emptied_units_warning,
+    futures_about,
+    write_future_outputs,
+)
 from mecc.inputs import overlay_input, period_check
 from mecc.national_rows import nation_unit, whole_grid_row, whole_grid_rows
 
@@ -87,6 +92,7 @@ class Future:
     period: str | None = None
     year: int | None = None
     kept: list = field(default_factory=list)  # the baseline's exposure on a future grid
+    grid_label: str | None = None  # its population grid without the run file's name
     changes: dict = field(default_factory=dict)  # hazard id: mecc.future_inputs.changed_parameters
 
 
@@ -159,9 +165,11 @@ def read_futures(config, baseline_hazards, baseline_population, zones=None) -> l
                 )
         population = spec.get("population")
         if isinstance(population, dict) and "path" in population:
+            # errors name the run file (as the baseline's); the About sheet does not
             future.population = future_population_grid(
-                config, population, f"futures[{k}].population", baseline_population
+                config, population, f"{where}.population", baseline_population
             )
+            future.grid_label = f"futures[{k}].population.path ({population['path']})"
             future.year = population.get("year")
         elif isinstance(population, dict) and "growth" in population:
             future.growth = read_growth(
@@ -355,9 +363,12 @@ def future_tables(
     a future population grid's pass gets the baseline's sites and ``scale_to``
     (``mecc.future_inputs.future_exposure``); None for a run without those.
     """
+    from mecc.run_checks import future_no_data_warnings
+
     combos = {f.id: {"h1p0": {}} for f in futures}
+    people = float(result.population.sum())
     for future, hazard_id, h1 in future_sets:
-        combos[future.id]["h1p0"][hazard_id] = tables.hazard_tables(
+        tab = tables.hazard_tables(
             h1,
             result.hazards[h1.id],
             zones,
@@ -365,6 +376,9 @@ def future_tables(
             protection_of[hazard_id],
             config.country,
         )
+        combos[future.id]["h1p0"][hazard_id] = tab
+        for message in future_no_data_warnings(h1, tab, people):  # as the baseline's sets
+            warnings.warn(message, MeccWarning, stacklevel=2)
     for future in futures:
         if future.population is None:
             continue
@@ -389,6 +403,9 @@ def future_tables(
             **keywords,
         )
         future.population.confirm(float(passed.population.sum()))
+        emptied = emptied_units_warning(future, zones, result.population, passed.population)
+        if emptied:
+            warnings.warn(emptied, MeccWarning, stacklevel=2)
         combo = combos[future.id]
         combo["population"] = zones.aggregate(passed.population)
         combo["h0p1"], combo["h1p1"] = {}, {}
@@ -402,12 +419,15 @@ def future_tables(
                 protection_of[hid],
                 config.country,
             )
+    baseline_year = (config.data.get("population") or {}).get("year")
     for future in futures:
-        year = future.year
+        year, whose = future.year, ""
+        if year is None and future.population is None and future.growth is None:
+            year, whose = baseline_year, " (the baseline population's: the future gives none)"
         for h1 in future.hazards.values():
             message = period_check(h1, year)
             if message:
-                warnings.warn(f"futures.{future.id}: {message}", MeccWarning, stacklevel=2)
+                warnings.warn(f"futures.{future.id}: {message}{whose}", MeccWarning, stacklevel=2)
     codes = zones.table()["zone_code"]  # units without a cell: not known, not 0
     without = codes[tables.units_without_cells(codes, zones.aggregate(result.cells))]
     return attribution_tables(
@@ -467,7 +487,7 @@ def futures_parameters(futures) -> dict:
     out = {}
     for future in futures:
         if future.population is not None:
-            population = {"grid": future.population.label}
+            population = {"grid": future.grid_label or future.population.label}
         elif future.growth is not None:  # the factors themselves: in the run file
             population = {
                 "growth_national": future.growth.get(None),

@@ -4,16 +4,24 @@
 what it changes: per hazard the parameters a future gives beside the baseline's
 (:func:`change_text` of :attr:`mecc.futures.Future.changes`: a sea-level rise's rise in
 metres and water level at high tide, a grid's file, a scenario's name); the tables come
-from :func:`mecc.futures.attribution_tables`.
+from :func:`mecc.futures.attribution_tables`. :func:`emptied_units_warning` says when a
+future population grid has no people in units where the baseline has some.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from mecc import tables
 
-__all__ = ["FUTURES_COLUMNS", "change_text", "futures_about", "write_future_outputs"]
+__all__ = [
+    "FUTURES_COLUMNS",
+    "change_text",
+    "emptied_units_warning",
+    "futures_about",
+    "write_future_outputs",
+]
 
 FUTURES_COLUMNS = {
     "future_id": "Identifier of the future (run file futures[].id).",
@@ -125,7 +133,8 @@ def futures_about(futures) -> list[tuple[str, str]]:
             changes = getattr(future, "changes", {}) or {}
             parts += [change_text(h, changes[h]) for h in sorted(future.hazards) if h in changes]
         if future.population is not None:
-            parts.append(f"population grid {future.population.label}")
+            shown = getattr(future, "grid_label", None) or future.population.label
+            parts.append(f"population grid {shown}")  # the same whatever the run file
             if future.kept:
                 parts.append("kept from the baseline: " + ", ".join(future.kept))
         elif future.growth is not None:
@@ -143,6 +152,47 @@ def futures_about(futures) -> list[tuple[str, str]]:
             parts.append(f"population year {future.year}")
         rows.append((f"Future {future.id}", "; ".join(parts) + "."))
     return rows
+
+
+def emptied_units_warning(future, zones, baseline, people, shown: int = 5) -> str | None:
+    """A warning when a future population grid has no people in units where the
+    baseline has some: nodata over a whole unit (or 0), which the future counts as
+    nobody there, a loss shown as "population alone".
+
+    Parameters
+    ----------
+    future : mecc.futures.Future
+        With its population grid (``future.population``).
+    zones : exposure.zones.Zones
+    baseline, people : numpy.ndarray
+        People per finest unit and the outside bucket: the baseline's and the future
+        grid's (the passes' ``population``).
+    shown : int
+        Units named at most (the count gives the rest).
+
+    Returns
+    -------
+    str or None
+        The message naming the future, its grid, the units (name, code, the baseline's
+        people there) and their people in all; None when every unit keeps people.
+    """
+    n = zones.n
+    before = np.asarray(baseline, dtype=np.float64)[:n]
+    after = np.asarray(people, dtype=np.float64)[:n]
+    lost = np.flatnonzero((before > 0) & ~(after > 0))
+    if not lost.size:
+        return None
+    codes, names = zones.finest.codes, zones.finest.names
+    listed = ", ".join(
+        f"{names[k]} ({codes[k]}, {before[k]:,.0f} people in the baseline)" for k in lost[:shown]
+    )
+    more = f" and {lost.size - shown} more" if lost.size > shown else ""
+    return (
+        f"futures.{future.id}: the population grid {future.population.label} has no people "
+        f"(nodata or 0 on every cell) in {lost.size} unit(s) where the baseline has "
+        f"{before[lost].sum():,.0f}: {listed}{more}; this future counts nobody there (a loss "
+        "shown as 'population alone'); check the grid's nodata and its coverage"
+    )
 
 
 def _value(value) -> str:

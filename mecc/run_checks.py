@@ -15,7 +15,9 @@ pictures, are sampled as ``mecc validate`` samples them when they are small
 (:data:`SAMPLE_BUDGET`), and named as not checked otherwise.
 
 :func:`no_data_warnings` warns when a hazard set leaves a notable share of the people
-without hazard data (:data:`NO_DATA_SHARE`): the figures count them as not displaced.
+without hazard data (:data:`NO_DATA_SHARE`): the figures count them as not displaced;
+:func:`future_no_data_warnings` says it of a future's hazard set (``futures[].hazards``,
+with the baseline population), whose people without data show as a fall "climate only".
 :func:`aad_warnings` warns when a hazard's AAD is more than the people it could displace,
 on the analysis grid or in a unit: frequencies that are too large.
 """
@@ -31,6 +33,7 @@ __all__ = [
     "NO_DATA_SHARE",
     "SAMPLE_BUDGET",
     "aad_warnings",
+    "future_no_data_warnings",
     "no_data_warnings",
     "plausibility_warnings",
 ]
@@ -153,8 +156,38 @@ def no_data_warnings(hazard, tab, population_total: float, population=None, grid
     return _set_no_data_warnings(hazard, tab, population_total) + parts
 
 
-def _set_no_data_warnings(hazard, tab, population_total: float) -> list[str]:
-    """The set's own warning of :func:`no_data_warnings` (cells without any data)."""
+_COUNTED = "the figures count them as not displaced (bands.csv: no_hazard_data)"
+_FUTURE_COUNTED = (
+    "this future's figures count them as not displaced (in attribution.csv, a fall "
+    "'climate only' where the baseline displaces people there)"
+)
+
+
+def future_no_data_warnings(hazard, tab, population_total: float) -> list[str]:
+    """The warning of :func:`no_data_warnings` for a future's hazard set.
+
+    Parameters
+    ----------
+    hazard : hazard set
+        The future's (``futures[].hazards.<id>``; its id ``<id>@<future>`` names both).
+    tab : mecc.tables.HazardTables
+        Its tables with the baseline population (``no_hazard_data`` per band).
+    population_total : float
+        People on the analysis grid (the baseline's).
+
+    Returns
+    -------
+    list of str
+        One message naming the band with the most people without data, or none.
+    """
+    return _set_no_data_warnings(hazard, tab, population_total, _FUTURE_COUNTED)
+
+
+def _set_no_data_warnings(
+    hazard, tab, population_total: float, counted: str = _COUNTED
+) -> list[str]:
+    """The set's own warning of :func:`no_data_warnings` (cells without any data);
+    ``counted`` says where the figures count those people."""
     if population_total <= 0 or not {"band", "no_hazard_data"} <= set(tab.bands.columns):
         return []
     missing = tab.bands["no_hazard_data"].to_numpy(dtype=np.float64)
@@ -178,8 +211,8 @@ def _set_no_data_warnings(hazard, tab, population_total: float) -> list[str]:
     return [
         f"hazards.{hazard.id}: {missing[k]:,.0f} people ({share:.0%} of the "
         f"{population_total:,.0f} on the analysis grid) are on cells without hazard data in "
-        f"band {tab.bands['band'].iloc[k]}{where}{others}; the figures count them as not "
-        "displaced (bands.csv: no_hazard_data); check that the hazard grid covers the country"
+        f"band {tab.bands['band'].iloc[k]}{where}{others}; {counted}; check that the hazard "
+        "grid covers the country"
     ]
 
 

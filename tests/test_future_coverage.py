@@ -29,7 +29,9 @@ def test_a_future_grid_of_part_of_the_area_is_refused(flood, raster_writer):  # 
     with pytest.raises(DataError) as error:
         run_country(path, flood / "out_part", with_map=False)
     message = str(error.value)
-    assert message.startswith("futures[0].population.path (west.tif): covers (10, 49.8, 10.2, 50)")
+    assert message.startswith(
+        "part.yaml.futures[0].population.path (west.tif): covers (10, 49.8, 10.2, 50)"
+    )
     assert "not all of the baseline population grid (10, 49.8, 10.3, 50)" in message
     assert not (flood / "out_part").exists()
 

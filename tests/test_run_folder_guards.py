@@ -340,7 +340,7 @@ def test_validate_refuses_a_future_population_grid_without_people(cli, tmp_path)
     run_line = one_error_line(cli("run", run_file, "--out", tmp_path / "out", "--no-map"), 1)
     assert "futures[0].population.path (pop2050.tif)" in run_line
     line = one_error_line(cli("validate", run_file), 1)
-    assert line.startswith("error: futures[0].population.path (pop2050.tif): ")
+    assert line.startswith("error: run.yaml.futures[0].population.path (pop2050.tif): ")
     assert not (tmp_path / "out").exists() and hidden_entries(tmp_path) == []
 
 
