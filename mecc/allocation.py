@@ -50,6 +50,8 @@ __all__ = [
     "allocation_factor",
     "check_cell_size",
     "check_cost",
+    "check_exponent",
+    "check_grid",
     "coarse_grid",
     "distance_weights",
 ]
@@ -218,18 +220,86 @@ def check_cell_size(grid: GridSpec, factor: int, settings) -> None:
     )
 
 
-def check_cost(grid: GridSpec, factor: int, settings) -> None:
-    """Refuse an allocation grid too coarse for its radius (:func:`check_cell_size`) or
-    so fine for it that it would take very long."""
-    check_cell_size(grid, factor, settings)
+WEIGHT_DIGITS = 250
+"""Decimal digits a distance weight may span either side of 1 (``d^-exponent`` from 1e-250
+to 1e250): a float holds 1e-308 to 1e308, and the weights are multiplied by people."""
+
+
+def check_grid(grid: GridSpec, factor: int, settings) -> None:
+    """Refuse allocation cells as large as the grid's extent: with fewer than 2 cells
+    across (along a side of 2 analysis cells or more), everyone on that side is in one
+    cell, counts as 0 km from everyone else there and is "hosted" wherever that cell's
+    safe people are, whatever the radius.
+
+    Raises
+    ------
+    ConfigError
+        Naming ``cell_km``, the cells it makes and the largest ``cell_km`` that leaves
+        at least 2 cells each way.
+    """
+    small = coarse_grid(grid, factor)
+    height_km, width_km = _cell_km(grid)
+    sides = [(n, m) for n, m in ((grid.height, small.height), (grid.width, small.width)) if n > 1]
+    if all(m > 1 for _, m in sides):
+        return
+    fine = max(height_km, width_km)
+    # the largest power of two of analysis cells below the shorter side (2 cells at least)
+    fits = fine * 2 ** math.floor(math.log2(min(n for n, _ in sides) - 1))
+    raise ConfigError(
+        f"{settings.label}.cell_km: the allocation's cells of {factor * fine:.3g} km leave "
+        f"{small.height} x {small.width} cell{'s' if small.height * small.width > 1 else ''} "
+        f"over the {grid.height * height_km:.3g} x {grid.width * width_km:.3g} km grid, so "
+        "people in one cell count as 0 km apart and would be hosted wherever its safe "
+        f"people are, whatever the radius; give cell_km: {fits:.4g} or less (at least 2 "
+        "cells each way)"
+    )
+
+
+def check_exponent(grid: GridSpec, factor: int, settings) -> None:
+    """Refuse an exponent whose weights ``d^-exponent`` (``d`` from half a cell to the
+    radius, :func:`distance_weights`) leave :data:`WEIGHT_DIGITS`: they would round to 0
+    (everyone seeming to have no host although safe people are in reach) or overflow.
+
+    Raises
+    ------
+    ConfigError
+        Naming ``exponent`` and the largest that fits.
+    """
     height_km, width_km = _cell_km(coarse_grid(grid, factor))
-    reach = (2 * settings.radius_km / height_km + 3) * (2 * settings.radius_km / width_km + 3)
-    cells = -(-grid.width // factor) * -(-grid.height // factor)
-    if cells * reach > MAX_PAIRS:
+    nearest, far = 0.5 * min(height_km, width_km), settings.radius_km
+    digits = max(math.log10(far), -math.log10(nearest))
+    if digits <= 0 or settings.exponent * digits <= WEIGHT_DIGITS:
+        return
+    raise ConfigError(
+        f"{settings.label}.exponent: {settings.exponent:g} makes the distance weights "
+        f"d^-{settings.exponent:g} between {nearest:.3g} and {far:g} km reach "
+        f"1e{-settings.exponent * math.log10(far):+.0f}"
+        f"{'' if nearest >= 1 else f' to 1e{-settings.exponent * math.log10(nearest):+.0f}'}"
+        ", beyond what a computer's numbers hold (they would round to 0 and people with "
+        "safe places in reach would have no host); give exponent: "
+        f"{math.floor(WEIGHT_DIGITS / digits)} or less (1 to 3 are usual)"
+    )
+
+
+def check_cost(grid: GridSpec, factor: int, settings) -> None:
+    """Refuse an allocation grid of fewer than 2 cells across (:func:`check_grid`), too
+    coarse for its radius (:func:`check_cell_size`), an exponent whose weights leave a
+    computer's numbers (:func:`check_exponent`), or a grid so fine for its radius that it
+    would take very long: the distance checks per band, each cell's reach (``2 x radius``
+    across, plus the cells at its ends) capped by the grid's extent."""
+    check_grid(grid, factor, settings)
+    check_cell_size(grid, factor, settings)
+    check_exponent(grid, factor, settings)
+    small = coarse_grid(grid, factor)
+    height_km, width_km = _cell_km(small)
+    rows = min(2 * settings.radius_km / height_km + 3, small.height)
+    cols = min(2 * settings.radius_km / width_km + 3, small.width)
+    checks = small.width * small.height * rows * cols
+    if checks > MAX_PAIRS:
         suggested = settings.radius_km / 10
         raise ConfigError(
-            f"mobility.allocation: cells of {max(height_km, width_km):.2g} km with a "
-            f"{settings.radius_km:g} km radius need about {cells * reach:.2g} distance checks "
+            f"{settings.label}: cells of {max(height_km, width_km):.2g} km with a "
+            f"{settings.radius_km:g} km radius need about {checks:.2g} distance checks "
             f"per band; give cell_km: {suggested:g} or more (or a smaller radius_km)"
         )
 
@@ -267,7 +337,7 @@ def distance_weights(grid: GridSpec, settings) -> np.ndarray:
     size = (grid.height if grid.is_geographic else 1) * (2 * reach_rows + 1) * (2 * reach_cols + 1)
     if size > MAX_WEIGHTS:
         raise ConfigError(
-            f"mobility.allocation: a {settings.radius_km:g} km radius on cells of "
+            f"{settings.label}: a {settings.radius_km:g} km radius on cells of "
             f"{min(height_km, width_km):.2g} km needs {size:.2g} distance weights; give a "
             "larger cell_km"
         )

@@ -118,7 +118,7 @@ def _people(value: float) -> str:
     return f"{value:,.0f}"
 
 
-def band_warnings(where, radius_km, units, outside, displaced, no_host) -> list[str]:
+def band_warnings(where, radius_km, units, outside, displaced, no_host, no_data=None) -> list[str]:
     """The warnings of one band's allocation (hosting has no capacity limit).
 
     Parameters
@@ -132,6 +132,11 @@ def band_warnings(where, radius_km, units, outside, displaced, no_host) -> list[
         ``(hosted, residents)`` outside every admin unit.
     displaced, no_host : float
         The band's displaced people and those with no host within the radius.
+    no_data : float, optional
+        The band's people without hazard data (none can host: not known to be safe);
+        None when not known. Where they live is not kept, so the no-host line says that
+        everyone within reach is exposed or without hazard data unless this is 0, and
+        gives their count when it is more.
 
     Returns
     -------
@@ -140,7 +145,8 @@ def band_warnings(where, radius_km, units, outside, displaced, no_host) -> list[
         1,000 per 1,000 residents: the worst :data:`NAMED` by name and code, and their
         count) with people hosted outside every admin unit when they are
         :data:`OUTSIDE_SHARE` of those hosted or more; and the share of displaced people
-        with no host in reach when it is more than :data:`NO_HOST_SHARE`.
+        with no host in reach when it is more than :data:`NO_HOST_SHARE`, and why: everyone
+        within reach is exposed to the hazard, or without hazard data there.
     """
     said, extent = [], ""
     hosted = units["hosted"].to_numpy(np.float64)
@@ -182,12 +188,23 @@ def band_warnings(where, radius_km, units, outside, displaced, no_host) -> list[
             f"smaller than {radius_km:g} keeps people nearer home{extent}"
         )
     if displaced > 0 and no_host >= 0.5 and no_host > NO_HOST_SHARE * displaced:
+        if no_data is not None and no_data < 0.5:
+            why = "everyone within reach of them is exposed to the hazard"
+        else:
+            why = (
+                "everyone within reach of them is exposed to the hazard or without hazard "
+                "data there"
+            )
+            if no_data is not None:
+                why += (
+                    f"; {_people(no_data)} people in this band have no hazard data, and people "
+                    "not known to be safe host no one"
+                )
         said.append(
             f"{where}: {_people(no_host)} of {_people(displaced)} displaced people "
             f"({no_host / displaced:.0%}) have no host within the {radius_km:g} km radius "
-            "(everyone within reach of them is exposed to the hazard); allocation.csv gives "
-            "them per unit as no_host; a larger radius_km reaches more places, if people "
-            "can travel that far"
+            f"({why}); allocation.csv gives them per unit as no_host; a larger radius_km "
+            "reaches more places, if people can travel that far"
         )
     return said
 
@@ -316,6 +333,7 @@ def allocation_tables(settings, grid, factor, hazards, result, zones, population
                 (float(frame["hosted"].iloc[-1]), float(frame["residents"].iloc[-1])),
                 float(moved["zone_displaced"].sum()),
                 float(moved["zone_no_host"].sum()),
+                _no_data(sums, hazard.id, b),
             ):
                 warnings.warn(message, MeccWarning, stacklevel=2)
             origin, destination, people = moved["flows"]
@@ -399,3 +417,13 @@ def _run_totals(sums, hazard_id, band, variant, shield):
         return None
     totals = sums[hazard_id].displaced[:, band, variant]
     return totals if shield is None else totals * shield[:, band]
+
+
+def _no_data(sums, hazard_id, band):
+    """The band's people without hazard data (of the run's sums), or None without them."""
+    if hazard_id not in sums:
+        return None
+    no_data = np.asarray(sums[hazard_id].no_hazard_data)[:, band]
+    if no_data.ndim > 1:  # per curve variant: the central curve's
+        no_data = no_data[:, 0]
+    return float(no_data.sum())

@@ -323,11 +323,17 @@ SECTIONS = [
         "mobility.allocation.",
         {
             "radius_km": ("km (≤ 20,015)", "50", "How far the displaced may go."),
-            "exponent": ("number ≥ 0", "2", "Distance decay: weight = safe people × d^−exponent."),
+            "exponent": (
+                "number ≥ 0",
+                "2",
+                "Distance decay: weight = safe people × d^−exponent (refused where d^−exponent "
+                "leaves 1e±250 within the radius, naming the largest that works).",
+            ),
             "cell_km": (
                 "km (≤ 20,015)",
                 "a tenth of the radius, ≥ 1",
-                "Size of the allocation grid's cells.",
+                "Size of the allocation grid's cells (refused when it leaves fewer than 2 "
+                "cells along a side of the grid).",
             ),
         },
     ),
