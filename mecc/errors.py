@@ -35,6 +35,7 @@ __all__ = [
     "MeccError",
     "MeccWarning",
     "MissingCRSError",
+    "NeedsProfileError",
     "NoOverlapError",
     "OutputExistsError",
     "ResamplingWarning",
@@ -94,6 +95,13 @@ class ConfigError(MeccError, ValueError):
 
 class UnsupportedKeyError(ConfigError):
     """A documented run-file key that this version does not implement yet."""
+
+
+class NeedsProfileError(DataError, ConfigError):
+    """A needs profile that is not well formed: the user's own file or option, so exit 2
+    (a usage error, as ``--household-size``); still a :class:`DataError` for callers."""
+
+    exit_code = EXIT_BAD_USAGE
 
 
 class OutputExistsError(MeccError, FileExistsError):

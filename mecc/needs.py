@@ -34,6 +34,7 @@ from mecc.errors import (
     DataError,
     InputFileError,
     MeccWarning,
+    NeedsProfileError,
     yaml_syntax_error,
 )
 from mecc.needs_shelter import (
@@ -66,6 +67,7 @@ __all__ = [
 PROFILE_DIR = Path(__file__).resolve().parent / "needs_profiles"
 PERIODS = ("day", "week", "month", "once")
 PER = ("person", "household")
+NEED_KEYS = ("id", "quantity", "unit", "per", "period", "source")
 DEFAULT_RETURN_PERIOD = 100
 
 
@@ -77,10 +79,12 @@ def available_profiles() -> list[str]:
 def load_needs_profile(name, household_size: float | None = None) -> dict:
     """A needs profile by built-in name (``sphere``, ``bnpb_indonesia``) or YAML path.
 
-    Returns the profile mapping with every need checked (``id``, ``quantity`` > 0,
-    ``unit``, ``per`` person/household, ``period`` day/week/month/once, ``source``) and
+    Returns the profile mapping with every need checked (a mapping with ``id``,
+    ``quantity`` > 0, ``unit``, ``per`` person/household, ``period``
+    day/week/month/once, ``source``; at least one need, no id twice) and
     ``household_size`` replaced by the given one (``household_size_from``: ``given``
-    or ``profile``).
+    or ``profile``). A malformed profile is a :class:`NeedsProfileError` (exit 2), one
+    line naming the file and the entry (``needs[k]``).
     """
     import yaml
 
@@ -113,10 +117,12 @@ def load_needs_profile(name, household_size: float | None = None) -> dict:
         raise ConfigError(f"{path}: {yaml_syntax_error(error)}") from None
     label = path.name
     if not isinstance(profile, dict) or not isinstance(profile.get("needs"), list):
-        raise DataError(f"{label}: a needs profile has id, title, source and a list of needs")
+        raise NeedsProfileError(
+            f"{label}: a needs profile has id, title, source and a list of needs"
+        )
     for key in ("id", "source"):
         if not profile.get(key):
-            raise DataError(f"{label}: {key} is missing")
+            raise NeedsProfileError(f"{label}: {key} is missing")
     given_size = household_size is not None
     size = household_size if given_size else profile.get("household_size", 5)
     if (
@@ -131,11 +137,30 @@ def load_needs_profile(name, household_size: float | None = None) -> dict:
         )
     profile["household_size"] = float(size)
     profile["household_size_from"] = "given" if given_size else "profile"
-    for k, need in enumerate(profile["needs"]):
+    _check_needs(profile["needs"], label)
+    return profile
+
+
+def _check_needs(needs: list, label: str) -> None:
+    """Every need of a profile well formed (:data:`NEED_KEYS`, ids unique), else a
+    :class:`NeedsProfileError` naming the file and the entry (``needs[k]``)."""
+    fields = f"{', '.join(NEED_KEYS[:-1])} and {NEED_KEYS[-1]}"
+    if not needs:
+        raise NeedsProfileError(f"{label}: needs is empty: list at least one need ({fields})")
+    seen: dict[str, int] = {}
+    for k, need in enumerate(needs):
         where = f"{label}: needs[{k}]"
-        for key in ("id", "quantity", "unit", "per", "period", "source"):
+        if not isinstance(need, dict):
+            raise NeedsProfileError(
+                f"{where}: each need is a mapping with {fields}, one key per line as in "
+                f"mecc/needs_profiles/sphere.yaml, {_what(need)}"
+            )
+        for key in NEED_KEYS:
             if key not in need:
-                raise DataError(f"{where}.{key} is missing")
+                raise NeedsProfileError(f"{where}.{key} is missing")
+        for key in ("id", "unit", "source"):
+            if not isinstance(need[key], str) or not need[key].strip():
+                raise NeedsProfileError(f"{where}.{key} must be text (not empty)")
         quantity = need["quantity"]
         if (
             isinstance(quantity, bool)
@@ -143,12 +168,29 @@ def load_needs_profile(name, household_size: float | None = None) -> dict:
             or not math.isfinite(quantity)
             or quantity <= 0
         ):
-            raise DataError(f"{where}.quantity must be a number > 0")
-        if need["per"] not in PER:
-            raise DataError(f"{where}.per must be person or household")
-        if need["period"] not in PERIODS:
-            raise DataError(f"{where}.period must be one of {', '.join(PERIODS)}")
-    return profile
+            raise NeedsProfileError(f"{where}.quantity must be a number > 0")
+        if not isinstance(need["per"], str) or need["per"] not in PER:
+            raise NeedsProfileError(f"{where}.per must be person or household")
+        if not isinstance(need["period"], str) or need["period"] not in PERIODS:
+            raise NeedsProfileError(f"{where}.period must be one of {', '.join(PERIODS)}")
+        if need["id"] in seen:
+            raise NeedsProfileError(
+                f"{where}.id {need['id']!r} is also needs[{seen[need['id']]}].id: "
+                "give each need its own id"
+            )
+        seen[need["id"]] = k
+
+
+def _what(value) -> str:
+    """What a need that is not a mapping was instead, short enough for one line."""
+    if value is None:
+        return "not empty"
+    if isinstance(value, str):
+        text = " ".join(value.split())
+        return f"not the text {text[:60] + '...' if len(text) > 60 else text!r}"
+    if isinstance(value, list):
+        return "not a list"
+    return f"not {value!r}"[:80]
 
 
 def with_run_household_size(profile: dict, run, given) -> dict:
