@@ -141,11 +141,14 @@ def test_about_panel_and_legend_give_no_host_and_hosted_outside(outside_run):
     table = _allocation(outside_run)
     number = Numbers(labels("en"))
     no_host, outside = table["no_host"].sum(), table.set_index("zone_code").loc["__outside__"]
+    # the variants' range: the lowest to the highest of the central total and the variants'
+    totals = [table[c].sum() for c in ("displaced", "displaced_low", "displaced_high")]
     line = (
         f"flood, scenario: {number(no_host)} people have no host in reach (no safe place "
         f"within the radius) and {number(outside['hosted'])} are hosted outside every admin "
-        f"unit; people displaced: {number(table['displaced'].sum())} (curve variants "
-        "15,000 to 15,000, not allocated). Central curve, modelled estimate (allocation.csv)."
+        f"unit; people displaced: {number(totals[0])} (curve variants "
+        f"{number(min(totals))} to {number(max(totals))}, not allocated). Central curve, "
+        "modelled estimate (allocation.csv)."
     )
     page = html.unescape(_map(outside_run))
     about = page[page.index('id="mecc-title"') :]
