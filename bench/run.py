@@ -11,7 +11,9 @@ Measures, in one run (see bench/README.md for the meaning of each figure):
   np.bincount per band, float64), 8 bands;
 - read_floor_seconds: reading the input files with rasterio, all threads, nothing else
   (each file whole, GDAL_NUM_THREADS=ALL_CPUS); read_floor_blocks_seconds: the same
-  files read block by block on all cores, as the engine reads them;
+  files read block by block on all cores, in the engine's blocks, by GDAL;
+  read_mecc_blocks_seconds: the same blocks read by mecc's RasterFile (its own
+  decoding of DEFLATE/ZSTD blocks, mecc.tiff_blocks; masked, as float64);
 - e2e_seconds: `mecc run` on those files, outputs written (a fresh process; the best of
   two, the input digests taken from mecc's cache as on any repeated run);
   e2e_seconds_hashing_inputs: one more run with MECC_HASH_CACHE=0 (every input hashed,
@@ -256,6 +258,32 @@ def read_floor_blocks(files, threads) -> float:
         return time.perf_counter() - start
 
 
+def read_mecc_blocks(files, threads) -> float:
+    """The files read as the engine reads them (``RasterFile.read``: mecc's own block
+    decoding where the layout allows, masking, float64) on ``threads`` threads, in the
+    engine's partition; nothing else."""
+    from rasterio.windows import Window
+
+    from mecc.raster_file import RasterFile
+
+    sources = [RasterFile(path) for path in files]
+    width, height = sources[0].grid.width, sources[0].grid.height
+    windows = [
+        Window(c, r, min(BLOCK[1], width - c), min(BLOCK[0], height - r))
+        for r in range(0, height, BLOCK[0])
+        for c in range(0, width, BLOCK[1])
+    ]
+
+    def read(window):
+        for source in sources:
+            source.read([1], window)
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(read, windows))
+    return time.perf_counter() - start
+
+
 def run_mecc(run_file, out_dir, threads, *options, env=None) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of `mecc run` in a fresh process (via measure.py);
     ``options`` are further `mecc run` options, ``env`` extra environment variables."""
@@ -330,6 +358,7 @@ def main(argv=None) -> dict:
 
     figures["read_floor_seconds"] = min(read_floor_whole(files) for _ in range(2))
     figures["read_floor_blocks_seconds"] = min(read_floor_blocks(files, threads) for _ in range(2))
+    figures["read_mecc_blocks_seconds"] = min(read_mecc_blocks(files, threads) for _ in range(2))
     out = args.scratch / "out"
     runs = [run_mecc(run_file, out, threads) for _ in range(2)]
     figures["e2e_seconds"], figures["peak_rss_mb"] = min(runs)

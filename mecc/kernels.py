@@ -4,8 +4,10 @@ This module is the registry of every kernel: the overlays and the curve they eva
 (:mod:`mecc.overlay_kernels`, one file, so that numba's cache sees a change of the curve
 in the overlays), the grid kernels (masking, sampling, conservative regridding,
 overviews, zonal population: :mod:`mecc.grid_kernels`), the terrain kernels (flood fill,
-height above drainage: :mod:`mecc.terrain_kernels`) and the allocation kernels
-(:mod:`mecc.mobility_kernels`). Import them from here.
+height above drainage: :mod:`mecc.terrain_kernels`), the allocation kernels
+(:mod:`mecc.mobility_kernels`) and the TIFF predictor kernels that decode GeoTIFF
+blocks (bytes and unsigned integers in, not float64: :mod:`mecc.tiff_kernels`). Import
+them from here.
 
 Every kernel has a plain-numpy reference implementation next to it, written
 independently (vectorised, no shared helpers), and :data:`KERNELS` maps each kernel to
@@ -70,6 +72,12 @@ from mecc.terrain_kernels import (
     height_above_drainage,
     height_above_drainage_reference,
 )
+from mecc.tiff_kernels import (
+    unpredict_floating_point,
+    unpredict_floating_point_reference,
+    unpredict_horizontal,
+    unpredict_horizontal_reference,
+)
 
 __all__ = [
     "CURVE_LINEAR",
@@ -103,6 +111,10 @@ __all__ = [
     "sum_groups_reference",
     "sum_known_groups",
     "sum_known_groups_reference",
+    "unpredict_floating_point",
+    "unpredict_floating_point_reference",
+    "unpredict_horizontal",
+    "unpredict_horizontal_reference",
     "zonal_population",
     "zonal_population_reference",
 ]
@@ -124,5 +136,7 @@ KERNELS = {
     "height_above_drainage": (height_above_drainage, height_above_drainage_reference),
     "allocate_by_distance": (allocate_by_distance, allocate_by_distance_reference),
     "count_zone_parts": (count_zone_parts, count_zone_parts_reference),
+    "unpredict_floating_point": (unpredict_floating_point, unpredict_floating_point_reference),
+    "unpredict_horizontal": (unpredict_horizontal, unpredict_horizontal_reference),
 }
 """Each kernel name mapped to ``(numba_kernel, numpy_reference)``; same signatures."""

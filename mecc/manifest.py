@@ -51,6 +51,8 @@ def versions() -> dict:
         "pyogrio": installed("pyogrio"),
         "folium": installed("folium"),
         "click": installed("click"),
+        "isal": installed("isal"),  # GeoTIFF blocks decoded by mecc (mecc.tiff_blocks)
+        "zstandard": installed("zstandard"),
     }
 
 

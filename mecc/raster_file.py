@@ -24,6 +24,7 @@ from rasterio.windows import Window
 from mecc import kernels
 from mecc.errors import ConfigError, DataError, InputFileError, OutputExistsError
 from mecc.grid import EXTREME_VALUE, GridSpec, nodata_sentinels, reused, rolled_columns
+from mecc.tiff_blocks import block_reader
 
 __all__ = ["RasterFile", "check_not_an_input", "check_output_file", "raster_tags"]
 
@@ -83,6 +84,8 @@ class RasterFile:
                 self.descriptions = dataset.descriptions
                 self.scales = tuple(float(v) for v in dataset.scales)
                 self.offsets = tuple(float(v) for v in dataset.offsets)
+                self.blocks = block_reader(self.path, dataset, self.label)
+                """Decodes the file's blocks without GDAL (None: GDAL reads them)."""
         except rasterio.errors.RasterioIOError as error:
             raise InputFileError(f"{self.label}: cannot read raster ({error})") from None
         for band, scale in enumerate(self.scales, start=1):
@@ -132,9 +135,10 @@ class RasterFile:
             window = Window(window.col_off, row, window.width, window.height)
         failed = None
         try:
-            self._read_columns(dataset.read, list(bands), window, raw)
+            read = dataset.read if self.blocks is None else self.blocks.read
+            self._read_columns(read, list(bands), window, raw)
             masks = self._masks(dataset, bands, window)
-        except rasterio.errors.RasterioIOError as error:
+        except (rasterio.errors.RasterioIOError, OSError) as error:
             failed = f"{self.label}: cannot read raster data ({error})"
         if failed:  # raised outside the handler: no GDAL error chained to it (Dask workers
             raise InputFileError(failed)  # send errors back pickled, and GDAL's do not unpickle)

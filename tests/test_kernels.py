@@ -465,7 +465,25 @@ def case_mark_unknown_cells(data):
     return _pair([population, intensity, fraction, cells]), [3]
 
 
+def case_unpredict_floating_point(data):
+    """A block of any bytes (every byte pattern decodes to some samples)."""
+    rows, width = data.draw(st.integers(1, 9)), data.draw(st.integers(1, 33))
+    unsigned = data.draw(st.sampled_from((np.uint32, np.uint64)))
+    size = np.dtype(unsigned).itemsize
+    block = data.draw(hnp.arrays(np.uint8, rows * width * size))
+    return _pair([block, np.zeros((rows, width), unsigned)]), [1]
+
+
+def case_unpredict_horizontal(data):
+    """Samples of every unsigned size, their sums wrapping."""
+    unsigned = data.draw(st.sampled_from((np.uint8, np.uint16, np.uint32, np.uint64)))
+    shape = (data.draw(st.integers(1, 9)), data.draw(st.integers(1, 33)))
+    return _pair([data.draw(hnp.arrays(unsigned, shape))]), [0]
+
+
 CASES = {
+    "unpredict_floating_point": case_unpredict_floating_point,
+    "unpredict_horizontal": case_unpredict_horizontal,
     "allocate_by_distance": case_allocate_by_distance,
     "mark_unknown_cells": case_mark_unknown_cells,
     "sum_known_groups": case_sum_known_groups,
@@ -489,6 +507,9 @@ def assert_same(actual, expected, rtol=1e-12, atol=0.0):
     """Equal to ``rtol`` relative, NaN positions identical, same shape and dtype kind."""
     assert actual.shape == expected.shape
     assert actual.dtype.kind == expected.dtype.kind
+    if actual.dtype.kind in "ui":  # integers (the TIFF kernels' samples): every bit
+        np.testing.assert_array_equal(actual, expected)
+        return
     if actual.dtype.kind == "f":
         np.testing.assert_array_equal(np.isnan(actual), np.isnan(expected))
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=True)

@@ -20,7 +20,12 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("mecc", "hazards", "exposure", "training_modules")
 
 # conda-forge names that differ from the PyPI names
-CONDA_NAMES = {"netcdf4": "netcdf4", "pyyaml": "pyyaml", "tables": "pytables"}
+CONDA_NAMES = {
+    "netcdf4": "netcdf4",
+    "pyyaml": "pyyaml",
+    "tables": "pytables",
+    "isal": "python-isal",
+}
 
 
 def _requirement(text: str) -> tuple[str, str]:
