@@ -68,6 +68,7 @@ PROFILE_DIR = Path(__file__).resolve().parent / "needs_profiles"
 PERIODS = ("day", "week", "month", "once")
 PER = ("person", "household")
 NEED_KEYS = ("id", "quantity", "unit", "per", "period", "source")
+PROFILE_KEYS = ("id", "title", "source", "household_size", "household_size_source", "needs")
 DEFAULT_RETURN_PERIOD = 100
 
 
@@ -120,6 +121,7 @@ def load_needs_profile(name, household_size: float | None = None) -> dict:
         raise NeedsProfileError(
             f"{label}: a needs profile has id, title, source and a list of needs"
         )
+    _refuse_unknown_keys(profile, PROFILE_KEYS, label)
     for key in ("id", "source"):
         if not profile.get(key):
             raise NeedsProfileError(f"{label}: {key} is missing")
@@ -155,6 +157,7 @@ def _check_needs(needs: list, label: str) -> None:
                 f"{where}: each need is a mapping with {fields}, one key per line as in "
                 f"mecc/needs_profiles/sphere.yaml, {_what(need)}"
             )
+        _refuse_unknown_keys(need, NEED_KEYS, where)
         for key in NEED_KEYS:
             if key not in need:
                 raise NeedsProfileError(f"{where}.{key} is missing")
@@ -179,6 +182,19 @@ def _check_needs(needs: list, label: str) -> None:
                 "give each need its own id"
             )
         seen[need["id"]] = k
+
+
+def _refuse_unknown_keys(mapping: dict, known: tuple, where: str) -> None:
+    """A key that is not one of ``known`` (a misspelt ``houshold_size`` would leave the
+    default of 5 in use unseen) is refused, with the closest known key if any."""
+    import difflib
+
+    for key in mapping:
+        if key in known:
+            continue
+        close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}?" if close else f"the keys are {', '.join(known)}"
+        raise NeedsProfileError(f"{where}: unknown key {str(key)!r}; {hint}")
 
 
 def _what(value) -> str:
