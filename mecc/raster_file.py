@@ -138,6 +138,8 @@ class RasterFile:
             read = dataset.read if self.blocks is None else self.blocks.read
             self._read_columns(read, list(bands), window, raw)
             masks = self._masks(dataset, bands, window)
+        except InputFileError:  # a damaged block, named by mecc's own decoding
+            raise
         except (rasterio.errors.RasterioIOError, OSError) as error:
             failed = f"{self.label}: cannot read raster data ({error})"
         if failed:  # raised outside the handler: no GDAL error chained to it (Dask workers

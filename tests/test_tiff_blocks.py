@@ -194,8 +194,12 @@ def test_a_damaged_block_is_one_line_naming_the_input(tmp_path):
     with pytest.raises(InputFileError) as caught:
         source.read([1], Window(0, 0, 64, 64))
     message = str(caught.value)
-    assert message.startswith("hazards[0].intensity (depth.tif): cannot read raster data")
-    assert "block 0,1 of band 1" in message and "\n" not in message
+    assert message.startswith(
+        "hazards[0].intensity (depth.tif): cannot read raster data (block 0,1 of band 1 "
+        "does not decompress ("
+    )
+    assert message.endswith("): a damaged file?)")
+    assert message.count("depth.tif") == 1 and "\n" not in message
 
 
 def test_a_truncated_file_is_one_line_naming_the_input(tmp_path):
@@ -205,8 +209,11 @@ def test_a_truncated_file_is_one_line_naming_the_input(tmp_path):
     assert source.blocks is not None
     last = int(source.blocks.offsets.max())
     path.write_bytes(path.read_bytes()[: last + 3])
-    with pytest.raises(InputFileError, match=r"^population \(people.tif\): cannot read raster"):
+    with pytest.raises(InputFileError) as caught:
         source.read([1], Window(0, 0, 64, 64))
+    message = str(caught.value)
+    assert message.startswith("population (people.tif): cannot read raster data (block 0,")
+    assert message.count("people.tif") == 1 and "\n" not in message
 
 
 def test_the_reader_travels_to_dask_workers(tmp_path):
