@@ -247,7 +247,10 @@ def _first_directory(file) -> dict | None:
         else:
             file.seek(struct.unpack("<I" if inline == 4 else "<Q", value)[0])
             data = file.read(n * size)
-        tags[tag] = struct.unpack(f"<{n}{code}", data)
+        if n <= 16:
+            tags[tag] = struct.unpack(f"<{n}{code}", data)
+        else:  # block offsets and sizes: millions for a continental grid
+            tags[tag] = np.frombuffer(data, dtype=f"<{code}", count=n)
     return tags
 
 
