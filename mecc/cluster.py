@@ -41,7 +41,7 @@ CONNECT_TIMEOUT = "20s"
 
 
 @contextmanager
-def dask_client(address, **cluster_options):
+def dask_client(address, on_wait=None, **cluster_options):
     """A ``distributed.Client`` for the duration of the block.
 
     Parameters
@@ -50,6 +50,9 @@ def dask_client(address, **cluster_options):
         ``"local"`` starts a ``LocalCluster`` on this machine (worker processes, closed
         afterwards); ``tcp://HOST:PORT`` (or any scheduler address) connects to a
         running cluster; a client is used as it is (and left open).
+    on_wait : callable, optional
+        ``on_wait(line)`` is told when the scheduler has no worker yet and mecc waits
+        for one (:func:`mecc.cluster_checks.require_workers`).
     **cluster_options
         Passed to ``LocalCluster`` (e.g. ``n_workers``, ``memory_limit``).
 
@@ -97,7 +100,7 @@ def dask_client(address, **cluster_options):
                     f"dask: cannot reach a Dask scheduler at {address} ({error_reason(error)})"
                 ) from None
             stack.enter_context(client)
-        require_workers(client)
+        require_workers(client, on_wait=on_wait)
         yield client
 
 

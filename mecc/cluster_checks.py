@@ -113,12 +113,17 @@ def _workers(client, default=None):
         return default
 
 
-def require_workers(client, wait: float | None = None, stopped: str | None = None) -> None:
+def require_workers(
+    client, wait: float | None = None, stopped: str | None = None, on_wait=None
+) -> None:
     """Return once the scheduler has a worker; after ``wait`` seconds
     (:data:`WORKER_WAIT`), a :class:`ClusterError`.
 
     ``stopped`` (:data:`RUN_STOPPED`, :data:`BATCH_STOPPED`), when given, says the work
     was under way and lost its workers: the message says so, and ends with it.
+    ``on_wait(line)``, when given, is called once with a line saying what is awaited
+    when the scheduler has no worker yet (the command line shows it on a terminal, so
+    the wait is not a silent one).
 
     Raises
     ------
@@ -127,6 +132,11 @@ def require_workers(client, wait: float | None = None, stopped: str | None = Non
     """
     wait = WORKER_WAIT if wait is None else wait
     address = _address(client)
+    if on_wait is not None and _workers(client, 1) == 0:
+        on_wait(
+            f"dask: the scheduler at {address} has no worker yet; waiting up to {wait:g} s "
+            f"for one (dask worker {address})"
+        )
     try:
         client.wait_for_workers(1, timeout=wait)
     except Exception as error:

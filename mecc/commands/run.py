@@ -136,7 +136,8 @@ def run_command(
     quiet = ctx.obj["quiet"]
     if len(run_files) > 1 and bars_wanted(quiet):  # a person watching: say it once
         _note_jobs_on_few_cores(jobs)
-    with dask_client(dask_address) if dask_address is not None else _no_client() as client:
+    say = (lambda line: click.echo(line, err=True)) if bars_wanted(quiet) else None
+    with dask_client(dask_address, say) if dask_address is not None else _no_client() as client:
         if client is not None and not quiet:
             click.echo(f"Dask dashboard: {client.dashboard_link}", err=True)
         with StageBars(bars_wanted(quiet)) as bars:
