@@ -65,7 +65,8 @@ def validate_run(path, report: ValidationReport | None = None) -> ValidationRepo
     warning when its values on the analysis grid look like another unit, or when only its
     values outside the analysis grid do (:func:`file_peak_warnings`); periods against the population
     year; the exposure and mobility tables and the allocation settings; futures (their
-    hazard and population grids as the baseline's: :func:`check_future`). The run's
+    hazard and population grids as the baseline's: :func:`check_future`; their periods
+    against their population year, as the run warns). The run's
     warnings on people are given from a sample (:mod:`mecc.check_people`): a hazard that
     leaves more than 5 % of them without hazard data, return-period maps out of order,
     more than 5 % of them in no unit; the report lines say what the sample left out.
@@ -77,7 +78,7 @@ def validate_run(path, report: ValidationReport | None = None) -> ValidationRepo
     from mecc.check_coverage import component_coverage_warnings
     from mecc.check_people import hazard_people_checks, outside_people_check
     from mecc.config import load_config
-    from mecc.futures import growth_vector, read_futures
+    from mecc.futures import growth_vector, period_warnings, read_futures
     from mecc.inputs import analysis_grid, load_inputs, period_check
     from mecc.mobility import allocation_plan, prepare_exposure
 
@@ -156,10 +157,14 @@ def validate_run(path, report: ValidationReport | None = None) -> ValidationRepo
                 left_out = not_allocated_message(plan[0].label, hazards)  # as the run says
                 if left_out:
                     warnings.warn(left_out, MeccWarning, stacklevel=2)
-            for future in read_futures(config, hazards, population, zones=zones):
+            futures = read_futures(config, hazards, population, zones=zones)
+            for future in futures:
                 if future.growth is not None:  # unknown zone codes, as the run refuses them
                     growth_vector(future.growth, list(zones.finest.codes))
                 report.lines.append(check_future(future, grid))
+            baseline_year = (config.data.get("population") or {}).get("year")
+            for message in period_warnings(futures, baseline_year):  # as the run says them
+                warnings.warn(message, MeccWarning, stacklevel=2)
         finally:
             report.warnings = [
                 str(w.message) for w in caught if issubclass(w.category, MeccWarning)

@@ -420,6 +420,21 @@ def future_tables(
                 config.country,
             )
     baseline_year = (config.data.get("population") or {}).get("year")
+    for message in period_warnings(futures, baseline_year):
+        warnings.warn(message, MeccWarning, stacklevel=2)
+    codes = zones.table()["zone_code"]  # units without a cell: not known, not 0
+    without = codes[tables.units_without_cells(codes, zones.aggregate(result.cells))]
+    return attribution_tables(
+        zones, futures, baseline_tabs, hazards, combos, population_rows, config.country, without
+    )
+
+
+def period_warnings(futures, baseline_year) -> list[str]:
+    """Per future, its hazards' periods far from its population year
+    (:func:`mecc.inputs.period_check`): the future's own year, or the baseline
+    population's (``baseline_year``) when the future gives no population of its own.
+    Said by a run and by ``mecc validate`` alike."""
+    messages = []
     for future in futures:
         year, whose = future.year, ""
         if year is None and future.population is None and future.growth is None:
@@ -427,12 +442,8 @@ def future_tables(
         for h1 in future.hazards.values():
             message = period_check(h1, year)
             if message:
-                warnings.warn(f"futures.{future.id}: {message}{whose}", MeccWarning, stacklevel=2)
-    codes = zones.table()["zone_code"]  # units without a cell: not known, not 0
-    without = codes[tables.units_without_cells(codes, zones.aggregate(result.cells))]
-    return attribution_tables(
-        zones, futures, baseline_tabs, hazards, combos, population_rows, config.country, without
-    )
+                messages.append(f"futures.{future.id}: {message}{whose}")
+    return messages
 
 
 def futures_summary(futures, frames, country) -> dict:
