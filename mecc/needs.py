@@ -45,6 +45,7 @@ from mecc.needs_shelter import (
     whole_levels,
 )
 from mecc.risk import STANDARD_RETURN_PERIODS
+from mecc.variant_order import variant_ranges
 
 __all__ = [
     "PROFILE_DIR",
@@ -182,18 +183,6 @@ def _check_needs(needs: list, label: str) -> None:
                 "give each need its own id"
             )
         seen[need["id"]] = k
-
-
-def _variant_ranges(central, low, high) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, the range of the central figure and its variants, as
-    :func:`mecc.variant_order.variant_range` gives it (the lowest and highest of the
-    known figures; NaN without a variant): where the curves cross in a unit, its low
-    variant displaces more than the central curve, and the range still holds the
-    central figure (as the Sendai tables' low/high)."""
-    known = np.isfinite(central) & (np.isfinite(low) | np.isfinite(high))
-    lowest = np.fmin(np.fmin(central, low), high)  # fmin skips NaN
-    highest = np.fmax(np.fmax(central, low), high)
-    return np.where(known, lowest, np.nan), np.where(known, highest, np.nan)
 
 
 def _refuse_unknown_keys(mapping: dict, known: tuple, where: str) -> None:
@@ -390,7 +379,7 @@ def needs_table(run, profile: dict, *, hazard_id=None, return_period=DEFAULT_RET
         )
         empty = rows["zone_code"].isin(no_cells).to_numpy()
         displaced, low, high = (np.where(empty, np.nan, a) for a in (displaced, low, high))
-        low, high = _variant_ranges(displaced, low, high)
+        low, high = variant_ranges(displaced, low, high)  # around the central figure
         note = np.where(np.isnan(displaced), _blank_reason(info, column), "")
         note = np.where(empty, NO_CELLS_NOTE, note)
         own = rows.get("household_size", pd.Series(np.nan, index=rows.index))

@@ -5,8 +5,8 @@
 cross are run (a ``low`` at or above ``high`` everywhere is refused when the curves are
 read), so the national figures, or only some units' (zones.csv's), can still come out
 in another order: this says which way, what to change in the run file's ``curve:`` /
-``variants:`` for that case, and the range the headline, the map and sendai.csv show
-meanwhile — the lowest to the highest of the central figure and the variants
+``variants:`` for that case, and the range the headline, the map, sendai.csv and
+needs.csv show meanwhile — the lowest to the highest of the central figure and the variants
 (:func:`variant_range`), as sendai.csv's ``low`` / ``high`` — while zones.csv,
 zones_bands.csv and summary.json keep each variant's own figure.
 """
@@ -20,7 +20,7 @@ import numpy as np
 
 from mecc.errors import MeccWarning
 
-__all__ = ["variant_range", "warn_variants_out_of_order"]
+__all__ = ["variant_range", "variant_ranges", "warn_variants_out_of_order"]
 
 
 def variant_range(central, low=None, high=None) -> tuple[float, float] | None:
@@ -47,6 +47,26 @@ def variant_range(central, low=None, high=None) -> tuple[float, float] | None:
         return None
     values = [float(central), *ends]
     return min(values), max(values)
+
+
+def variant_ranges(central, low, high) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`variant_range` of each element of arrays (NaN for a missing variant):
+    the lowest and highest of the finite figures where the central figure and at least
+    one variant are finite, NaN elsewhere (tables of many units, e.g. needs.csv).
+
+    Examples
+    --------
+    >>> low, high = variant_ranges(
+    ...     np.array([100.0, 100.0]), np.array([120.0, np.nan]), np.array([90.0, np.nan])
+    ... )
+    >>> low.tolist(), high.tolist()
+    ([90.0, nan], [120.0, nan])
+    """
+    central, low, high = (np.asarray(a, dtype=np.float64) for a in (central, low, high))
+    known = np.isfinite(central) & (np.isfinite(low) | np.isfinite(high))
+    lowest = np.fmin(np.fmin(central, low), high)  # fmin skips NaN
+    highest = np.fmax(np.fmax(central, low), high)
+    return np.where(known, lowest, np.nan), np.where(known, highest, np.nan)
 
 
 def _finite(value) -> bool:

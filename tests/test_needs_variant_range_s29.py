@@ -55,3 +55,24 @@ def test_crossing_variants_give_a_range_holding_the_central_figure(demo_folder, 
     assert float(first[column]) < float(first[f"{column}_low"])  # (the raw low variant)
     assert water.loc[second["zone_code"], "displaced_high"] >= float(second[column])
     assert float(second[column]) > float(second[f"{column}_high"])
+
+
+def test_the_table_rule_is_the_scalar_rule_unit_by_unit():
+    """variant_ranges (tables) gives variant_range (headline, map) of every element."""
+    import itertools
+
+    import numpy as np
+
+    from mecc.variant_order import variant_range, variant_ranges
+
+    values = (np.nan, 0.0, 80.0, 100.0, 120.0)
+    triples = list(itertools.product(values, repeat=3))
+    low, high = variant_ranges(*(np.array(column) for column in zip(*triples, strict=True)))
+    for k, (central, lo, hi) in enumerate(triples):
+        scalar = variant_range(
+            central, None if math.isnan(lo) else lo, None if math.isnan(hi) else hi
+        )
+        if scalar is None:
+            assert math.isnan(low[k]) and math.isnan(high[k]), (central, lo, hi)
+        else:
+            assert (low[k], high[k]) == scalar, (central, lo, hi)
