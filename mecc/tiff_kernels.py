@@ -31,14 +31,35 @@ __all__ = [
 ]
 
 
+_LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
+_HIGH1 = np.uint64(0x8080808080808080)
+_EVERY_BYTE = np.uint64(0x0101010101010101)
+
+
+@jit(inline="always")
+def _add_bytes(a, b):
+    """The eight byte-wise sums (each modulo 256) of two uint64 words: the low seven
+    bits of each byte added, then the top bit put back by exclusive or (no carry
+    crosses into the next byte)."""
+    return ((a & _LOW7) + (b & _LOW7)) ^ ((a ^ b) & _HIGH1)
+
+
 @jit
 def unpredict_floating_point(block, out):
     """Undo floating-point prediction (predictor 3) of one block.
+
+    Each row's bytes were differenced one after another, so a byte's value is the sum,
+    modulo 256, of the row's bytes up to it. Where a row holds whole 8-byte words the
+    sums are taken a word at a time: within each word in three byte-wise steps
+    (shifts by 1, 2 and 4 bytes; every word alike, so the compiler vectorises them),
+    then the running total of the words before it added to each of its bytes. Then the
+    byte planes are put back into samples.
 
     Parameters
     ----------
     block : ndarray of uint8, shape (rows * width * sample_bytes,)
         The decompressed block: each row's samples as byte planes, differenced.
+        Contiguous.
     out : ndarray of uint32 or uint64, shape (rows, width)
         The block's samples (4 or 8 bytes: float32, float64), as unsigned integers
         holding the same bits in the machine's (little-endian) order.
@@ -46,34 +67,53 @@ def unpredict_floating_point(block, out):
     rows, width = out.shape
     size = out.itemsize
     row_bytes = width * size
-    summed = np.empty(row_bytes, dtype=np.uint8)
+    words = row_bytes // 8
+    summed = np.empty(words + 1, dtype=np.uint64)  # one row's sums, viewed as bytes too
+    row = summed.view(np.uint8)
+    if row_bytes % 8 == 0:
+        packed = block.view(np.uint64)
+    else:  # (float32 rows of an odd width, only in strips): byte by byte
+        packed = summed[:0]
     for r in range(rows):
-        start = r * row_bytes
-        total = np.uint8(0)
-        for k in range(row_bytes):  # modulo 256, as the bytes were differenced
-            total = np.uint8(total + block[start + k])
-            summed[k] = total
+        if row_bytes % 8 == 0:
+            start = r * words
+            for i in range(words):  # each word's own running sums (little-endian:
+                x = packed[start + i]  # the byte first in the file is the lowest)
+                x = _add_bytes(x, x << np.uint64(8))
+                x = _add_bytes(x, x << np.uint64(16))
+                summed[i] = _add_bytes(x, x << np.uint64(32))
+            total = np.uint64(0)  # the row's sum before the word, in every byte
+            for i in range(words):
+                x = summed[i]
+                summed[i] = _add_bytes(x, total * _EVERY_BYTE)
+                total = (total + (x >> np.uint64(56))) & np.uint64(0xFF)
+        else:
+            start = r * row_bytes
+            running = np.uint8(0)
+            for k in range(row_bytes):
+                running = np.uint8(running + block[start + k])
+                row[k] = running
         if size == 4:  # plane 0 holds the most significant bytes
             for c in range(width):
                 out[r, c] = (
-                    (np.uint32(summed[c]) << 24)
-                    | (np.uint32(summed[width + c]) << 16)
-                    | (np.uint32(summed[2 * width + c]) << 8)
-                    | np.uint32(summed[3 * width + c])
+                    (np.uint32(row[c]) << 24)
+                    | (np.uint32(row[width + c]) << 16)
+                    | (np.uint32(row[2 * width + c]) << 8)
+                    | np.uint32(row[3 * width + c])
                 )
         else:
             for c in range(width):
                 high = (
-                    (np.uint32(summed[c]) << 24)
-                    | (np.uint32(summed[width + c]) << 16)
-                    | (np.uint32(summed[2 * width + c]) << 8)
-                    | np.uint32(summed[3 * width + c])
+                    (np.uint32(row[c]) << 24)
+                    | (np.uint32(row[width + c]) << 16)
+                    | (np.uint32(row[2 * width + c]) << 8)
+                    | np.uint32(row[3 * width + c])
                 )
                 low = (
-                    (np.uint32(summed[4 * width + c]) << 24)
-                    | (np.uint32(summed[5 * width + c]) << 16)
-                    | (np.uint32(summed[6 * width + c]) << 8)
-                    | np.uint32(summed[7 * width + c])
+                    (np.uint32(row[4 * width + c]) << 24)
+                    | (np.uint32(row[5 * width + c]) << 16)
+                    | (np.uint32(row[6 * width + c]) << 8)
+                    | np.uint32(row[7 * width + c])
                 )
                 out[r, c] = (np.uint64(high) << np.uint64(32)) | np.uint64(low)
 
