@@ -176,13 +176,23 @@ def _left_out(builder) -> list:
                 "get A-2.",
             ),
         )
+    given = meta.get("layers_given", [])  # (absent from stores written before it)
     if builder._breakdown_index("livelihoods") is None:
-        out.append(("B-5 (livelihoods)", "no livelihoods layer given (population.livelihoods)."))
+        out.append(
+            (
+                "B-5 (livelihoods)",
+                _unused_layer("livelihoods layer (population.livelihoods)", meta)
+                if "livelihoods" in given
+                else "no livelihoods layer given (population.livelihoods).",
+            )
+        )
     if builder._breakdown_index("early_warning") is None:
         out.append(
             (
                 "pre-emptive evacuation (custom D6)",
-                "no early-warning coverage layer given (mobility.early_warning).",
+                _unused_layer("early-warning coverage layer (mobility.early_warning)", meta)
+                if "early_warning" in given
+                else "no early-warning coverage layer given (mobility.early_warning).",
             )
         )
     without = sorted(
@@ -212,6 +222,25 @@ def _left_out(builder) -> list:
             )
         )
     return out
+
+
+def _unused_layer(layer: str, meta: dict) -> str:
+    """Why a layer the run file gives yields no rows: none of the run's hazards is one
+    it applies to (a drought is exposure, sea-level rise planned relocation)."""
+    kinds = sorted({_hazard_kind_name(v) for v in meta["hazards"].values()})
+    return (
+        f"the {layer} was given, but no hazard of this run is one it applies to "
+        f"(this run: {', '.join(kinds)}; it applies to sudden-onset hazards: scenarios, "
+        "event sets and return-period maps)."
+    )
+
+
+def _hazard_kind_name(record: dict) -> str:
+    if record["type"] == "drought":
+        return "drought (exposure only)"
+    if record["kind"] == "relocation":
+        return f"{record['type'].replace('_', ' ')} (planned relocation)"
+    return record["type"].replace("_", " ")
 
 
 SHEET_MEASURES = {

@@ -384,6 +384,15 @@ def sendai_dataset(
         "displacement_by": DISPLACEMENT_BASIS,
         "hazards": records,
         "groups": {name: breakdown for breakdown, name in names},
+        # the optional layers given, whether or not a hazard of the run used them
+        "layers_given": [
+            name
+            for name, layer in (
+                ("livelihoods", exposure.livelihoods),
+                ("early_warning", exposure.early_warning),
+            )
+            if layer is not None
+        ],
         "sites": exposure.report.get("sites"),
         "cohorts": exposure.report.get("cohorts"),
         "levels": [lv.level for lv in zones.levels],
