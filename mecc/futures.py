@@ -436,6 +436,9 @@ def period_warnings(futures, baseline_year) -> list[str]:
     Said by a run and by ``mecc validate`` alike."""
     messages = []
     for future in futures:
+        earlier = _before_baseline(future, baseline_year)
+        if earlier:
+            messages.append(earlier)
         year, whose = future.year, ""
         if year is None and future.population is None and future.growth is None:
             year, whose = baseline_year, " (the baseline population's: the future gives none)"
@@ -444,6 +447,26 @@ def period_warnings(futures, baseline_year) -> list[str]:
             if message:
                 messages.append(f"futures.{future.id}: {message}{whose}")
     return messages
+
+
+def _before_baseline(future, baseline_year) -> str | None:
+    """A future whose every stated year (its ``period``, its population's ``year``, its
+    hazards' periods) is before the baseline population's year: futures.csv would
+    present the past as a change to come."""
+    import re
+
+    stated = [future.period, future.year, *(h.period for h in future.hazards.values())]
+    years = [
+        int(y) for value in stated if value is not None for y in re.findall(r"\d{4}", str(value))
+    ]
+    if baseline_year is None or not years or max(years) >= int(baseline_year):
+        return None
+    return (
+        f"futures.{future.id}: every year it states ({', '.join(map(str, sorted(set(years))))}) "
+        f"is before the baseline population's year {baseline_year}: a future is meant to be "
+        "later (check its period and years); futures.csv and "
+        "attribution.csv give its figures as changes from the baseline all the same"
+    )
 
 
 def futures_summary(futures, frames, country) -> dict:

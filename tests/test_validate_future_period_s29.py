@@ -19,7 +19,7 @@ def test_validate_warns_of_a_future_period_as_the_run_does(tmp_path):
         {"id": "near", "hazards": {"sc": {"intensity": "full.tif", "period": "2021-2040"}}},
     ]
     report = validate_run(_country(tmp_path, futures))
-    assert [w for w in report.warnings if "period" in w] == [OLD]
+    assert [w for w in report.warnings if "years from the population" in w] == [OLD]
 
 
 def test_validate_and_the_run_say_the_same_line(cli, tmp_path):
