@@ -64,7 +64,11 @@ def curve_columns(record: dict, which: str) -> dict:
         }
     if which == "relocation":
         return {
-            "curve": "bathtub: DEM below high tide + sea-level rise, connected to the sea",
+            "curve": (
+                "connected inundation: DEM below high tide + sea-level rise, on cells "
+                "connected to the sea (no bathtub over closed depressions; Poulter and "
+                "Halpin 2008)"
+            ),
             "confidence": "not graded (no curve)",
             "parameters": str(record.get("water_level") or ""),
         }
