@@ -410,6 +410,8 @@ def error_reason(error: Exception) -> str:
     """The first line of an exception's message (its type's name if it has none), for
     one-line errors that quote a library's reason."""
     text = str(error).strip()
+    if error.__cause__ is not None and "previous exception" in text:
+        return error_reason(error.__cause__)  # rasterio's "Read failed. See previous ..."
     return text.splitlines()[0] if text else type(error).__name__
 
 

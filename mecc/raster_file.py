@@ -22,9 +22,9 @@ from rasterio.enums import MaskFlags
 from rasterio.windows import Window
 
 from mecc import kernels
-from mecc.errors import ConfigError, DataError, InputFileError, OutputExistsError
+from mecc.errors import ConfigError, DataError, InputFileError, OutputExistsError, error_reason
 from mecc.grid import EXTREME_VALUE, GridSpec, nodata_sentinels, reused, rolled_columns
-from mecc.tiff_blocks import block_reader
+from mecc.tiff_blocks import block_reader, check_complete
 
 __all__ = ["RasterFile", "check_not_an_input", "check_output_file", "raster_tags"]
 
@@ -64,6 +64,7 @@ class RasterFile:
         self._counting = threading.Lock()  # blocks are read on several threads
         self.extreme_cells = 0
         _refuse_undecodable(self.path, self.label)
+        check_complete(self.path, self.label)  # a TIFF cut short: GDAL would read it
         try:
             with rasterio.open(self.path) as dataset:
                 self.grid = GridSpec.from_dataset(dataset, self.label)
@@ -141,7 +142,7 @@ class RasterFile:
         except InputFileError:  # a damaged block, named by mecc's own decoding
             raise
         except (rasterio.errors.RasterioIOError, OSError) as error:
-            failed = f"{self.label}: cannot read raster data ({error})"
+            failed = f"{self.label}: cannot read raster data ({error_reason(error)})"
         if failed:  # raised outside the handler: no GDAL error chained to it (Dask workers
             raise InputFileError(failed)  # send errors back pickled, and GDAL's do not unpickle)
         if out is None:

@@ -27,7 +27,7 @@ import numpy as np
 from mecc import kernels
 from mecc.errors import InputFileError
 
-__all__ = ["BlockReader", "block_reader"]
+__all__ = ["BlockReader", "block_reader", "check_complete"]
 
 # TIFF tags (TIFF 6.0; TileWidth etc. from section 15)
 _WIDTH, _LENGTH, _BITS, _COMPRESSION = 256, 257, 258, 259
@@ -218,6 +218,103 @@ def _codec_available(codec: int) -> bool:
     return True
 
 
+# bytes per value of each TIFF field type (TIFF 6.0 section 2; BigTIFF's 16-18)
+_TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8}
+_TYPE_SIZES |= {13: 4, 16: 8, 17: 8, 18: 8}
+
+
+def check_complete(path, label: str) -> None:
+    """Refuse a TIFF cut short: its first directory, a tag's values or a block lying
+    past the end of the file (a download or copy that stopped early).
+
+    GDAL opens such a file and ignores what is missing: a tag of GDAL's metadata (a
+    band's scale) or the georeferencing cut off reads as if never written (40 cm as
+    40 m; "no CRS"). Other files (not TIFF, not on disk) pass unchecked.
+
+    Raises
+    ------
+    mecc.errors.InputFileError
+        ``LABEL: the file is cut short ...`` naming its size and what lies past it.
+    """
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as file:
+            end, what = _directory_end(file)
+    except (OSError, ValueError):
+        return  # not a file on disk, or not a TIFF: GDAL says what it makes of it
+    if end > size:
+        raise InputFileError(
+            f"{label}: the file is cut short: it has {size:,} bytes, but its {what} reaches "
+            f"byte {end:,} (a download or copy that stopped early? copy it again)"
+        )
+
+
+def _directory_end(file) -> tuple[int, str]:
+    """The furthest byte the first image file directory points to, and what lies there
+    (``ValueError`` for a file that is not a TIFF)."""
+    header = file.read(16)
+    if header[:4] not in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        raise ValueError("not a TIFF")
+    order = "<" if header[:2] == b"II" else ">"
+    big = header[2:4] in (b"+\x00", b"\x00+")
+    if len(header) < (16 if big else 8):
+        return 16 if big else 8, "header"
+    first = struct.unpack_from(f"{order}{'Q' if big else 'I'}", header, 8 if big else 4)[0]
+    count_code, entry_size, inline = ("Q", 20, 8) if big else ("H", 12, 4)
+    count_size = struct.calcsize(count_code)
+    file.seek(first)
+    raw = file.read(count_size)
+    if len(raw) < count_size:
+        return first + count_size, "first image directory"
+    (count,) = struct.unpack(f"{order}{count_code}", raw)
+    entries = file.read(count * entry_size)
+    if len(entries) < count * entry_size:
+        return first + count_size + count * entry_size, "first image directory"
+    end, what = 0, "first image directory"
+    extents = {}
+    for k in range(count):
+        tag, kind, n = struct.unpack_from(
+            f"{order}HH{'Q' if big else 'I'}", entries, k * entry_size
+        )
+        value = entries[k * entry_size + entry_size - inline : (k + 1) * entry_size]
+        length = n * _TYPE_SIZES.get(kind, 1)
+        if length > inline:
+            start = struct.unpack(f"{order}{'Q' if big else 'I'}", value)[0]
+            if start + length > end:
+                end, what = start + length, f"tag {tag}"
+            extents[tag] = (start, kind, n)
+        else:
+            extents[tag] = (None, kind, n, value)
+    for offsets_tag, sizes_tag in ((_TILE_OFFSETS, _TILE_BYTES), (_STRIP_OFFSETS, _STRIP_BYTES)):
+        if (
+            offsets_tag in extents
+            and sizes_tag in extents
+            and end <= os.fstat(file.fileno()).st_size
+        ):
+            offsets = _values(file, order, inline, extents[offsets_tag])
+            sizes = _values(file, order, inline, extents[sizes_tag])
+            if offsets.size == sizes.size and offsets.size:
+                stop = offsets.astype(np.int64) + sizes.astype(np.int64)
+                block = int(np.argmax(stop))
+                if stop[block] > end:
+                    end, what = int(stop[block]), f"block {block} (of {offsets.size})"
+    return end, what
+
+
+def _values(file, order: str, inline: int, extent) -> np.ndarray:
+    """The integer values of a tag (offsets or byte counts) as an array."""
+    kind, n = extent[1], extent[2]
+    code = {3: "u2", 4: "u4", 16: "u8"}.get(kind)
+    if code is None:
+        return np.zeros(0, dtype=np.uint64)
+    if extent[0] is None:
+        data = extent[3]
+    else:
+        file.seek(extent[0])
+        data = file.read(n * _TYPE_SIZES[kind])
+    return np.frombuffer(data, dtype=f"{order}{code}", count=n)
+
+
 def _first_directory(file) -> dict | None:
     """The tags of a TIFF's first image file directory: tag -> tuple of values."""
     header = file.read(16)
@@ -277,6 +374,8 @@ def _layout(tags: dict, dataset) -> dict | None:
     dtype = _DTYPES.get((sample_format[0], bits[0]))
     if dtype is None or np.dtype(dtype) != np.dtype(dataset.dtypes[0]):
         return None
+    if codec == _NONE:  # libtiff applies a predictor inside a codec only: not here
+        predictor = 1
     if predictor == 3 and np.dtype(dtype).kind != "f":
         return None
     tiled = _TILE_OFFSETS in tags
