@@ -294,8 +294,9 @@ def test_sheets_for_another_module_variant_or_question_are_refused():
 def test_check_tool_and_class_table(tmp_path):
     key = tmp_path / "answer_key.yaml"
     key.write_text(yaml.safe_dump(KEY, allow_unicode=True), "utf-8")
-    grades, _ = check_answers(key, key)
-    assert grades[0].percent == 100  # the key against itself
+    assert grade(read_sheet(key), KEY).percent == 100  # the key's answers against itself
+    with pytest.raises(ConfigError, match="c'est un corrigé, pas la feuille"):  # not a sheet
+        check_answers(key, key)
     sheets = tmp_path / "class"
     sheets.mkdir()
     for name, answers in (("ana", {"q1": 1000, "q2": "b"}), ("ben", {"q1": 7000, "q2": "a"})):

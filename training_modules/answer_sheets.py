@@ -23,7 +23,8 @@
   never "save the file as UTF-8"; a text sheet named so is read as the sheet it is;
 - what is wrong with a sheet is said in the key's language (the facilitator reads it in
   the class table), and the class table prints its numbers in that language's format;
-  a bad ``--out`` for the grades (:func:`check_out_path`) is a usage error in English,
+  a bad ``--out`` for the grades
+  (:func:`~training_modules.grades_file.check_out_path`) is a usage error in English,
   as every mecc option error.
 """
 
@@ -41,19 +42,18 @@ from pathlib import Path
 import yaml
 from yaml.constructor import ConstructorError
 
-from mecc.errors import ConfigError, InputFileError, OutputExistsError, did_you_mean
-from training_modules.grades_file import check_grades_suffix
-from training_modules.key import KEY_KIND, check_key, variant_number
+from mecc.errors import ConfigError, InputFileError, did_you_mean
+from training_modules.key import KEY_KIND, NOT_A_KEY, check_key, variant_number
 
 __all__ = [
     "SHEET_KIND",
     "SheetText",
     "answer_file_kind",
-    "check_out_path",
     "is_office_document",
     "load_answer_file",
     "number_text",
     "office_reason",
+    "participant_sheet",
     "read_key",
     "read_sheet",
     "say",
@@ -450,17 +450,57 @@ def _is_key(path) -> bool:
 
 
 def read_key(path) -> dict:
-    """An answer key, every field the grading reads checked (one line naming the field)."""
-    return check_key(load_answer_file(path, what="key"), path)
+    """An answer key, every field the grading reads checked (one line naming the field).
+
+    A file that holds no answer key's ``kind`` line (the guide, notes, an answer sheet)
+    and cannot be read as YAML, or as a mapping, is said to be no answer key
+    (:data:`~training_modules.key.NOT_A_KEY`), never given the advice meant for a
+    participant's answers (quotes around a text answer); a key that fails to read keeps
+    its own error (the line of a YAML syntax error), as does a workbook given as the key.
+    """
+    try:
+        data = load_answer_file(path, what="key")
+    except (ConfigError, InputFileError):
+        if _no_key_text(path):
+            raise ConfigError(f"{path}: {NOT_A_KEY}") from None
+        raise
+    return check_key(data, path)
+
+
+def _no_key_text(path) -> bool:
+    """Whether ``path`` is a readable text file without an answer key's ``kind`` line
+    (not a workbook, or a file named as one: those have their own message)."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError:
+        return False
+    if is_office_document(raw) or Path(path).suffix.lower() in _OFFICE_SUFFIXES:
+        return False
+    return _kind_in(raw) != "an answer key"
 
 
 def read_sheet(path, key: dict | None = None) -> dict:
-    """An answer sheet; an answer key is read as the sheet of its own answers.
+    """An answer sheet; an answer key is read as the sheet of its own answers (the
+    pack's check that a key grades itself 100 %; ``mecc training check`` refuses a key
+    given as a sheet: :func:`participant_sheet`).
 
     ``key``, the key it will be graded against, gives the language of the messages and
     of the encoding fallback (see :func:`load_answer_file`).
     """
     return sheet_of(load_answer_file(path, key), path, key)
+
+
+def participant_sheet(data: dict, path, key: dict) -> dict:
+    """The participant's sheet in ``data`` (as read from ``path``), its fields checked
+    (:func:`sheet_of`); an answer key is refused (:class:`~mecc.errors.ConfigError`, one
+    line in the language of ``key``, the key it would be graded against): it is no
+    participant's, and graded as one it would score 100 %. A key edited by hand that
+    cannot grade is named by its field first (:func:`~training_modules.key.check_key`)."""
+    if data.get("kind") == KEY_KIND:
+        check_key(data, path)
+        module = (key or {}).get("module") or data.get("module") or "<module>"
+        raise ConfigError(f"{path}: {say(key, 'key_as_sheet', module=module)}")
+    return sheet_of(data, path, key)
 
 
 def sheet_of(data: dict, path, key: dict | None = None) -> dict:
@@ -513,39 +553,7 @@ def sheet_variant(value, where: str, key: dict | None = None) -> int:
         raise ConfigError(f"{where}: {say(key, 'bad_variant', value=repr(value))}") from None
 
 
-# ------------------------------------------------------ where the grades go
-
-
-def check_out_path(out_path: Path, inputs: list, overwrite: bool) -> None:
-    """Refuse an ``--out`` that is an input of this grading (``(role, path)`` pairs), an
-    answer key or an answer sheet (of any grading), a folder, a name whose extension is
-    no format written (:func:`~training_modules.grades_file.check_grades_suffix`: only
-    ``.csv`` and ``.xlsx``), or a file that exists without ``overwrite``: bad usage, one
-    line in English like the toolkit's other option errors."""
-    target = out_path.resolve()
-    for role, path in inputs:
-        path = Path(path)
-        same = target == path.resolve()
-        if not same and out_path.exists() and path.exists():
-            same = out_path.samefile(path)
-        if same:
-            raise ConfigError(
-                f"--out {out_path}: is {role}; write the grades to another file "
-                "(--overwrite never replaces an input)"
-            )
-    kind = answer_file_kind(out_path)
-    if kind:
-        raise ConfigError(
-            f"--out {out_path}: is {kind}; write the grades to another file "
-            "(--overwrite never replaces an answer key or an answer sheet)"
-        )
-    if out_path.is_dir():
-        raise OutputExistsError(
-            f"--out {out_path}: is a folder; give a file name such as grades.csv"
-        )
-    check_grades_suffix(out_path)  # .csv or .xlsx: never CSV text in a .xlsx
-    if out_path.exists() and not overwrite:
-        raise OutputExistsError(f"--out {out_path}: file exists; use --overwrite to replace it")
+# --------------------------------------------------- what an answer file is
 
 
 _ANSWER_KINDS = re.compile(rf"\bkind\s*:\s*['\"]?({KEY_KIND}|{SHEET_KIND})\b")

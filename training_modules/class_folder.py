@@ -2,13 +2,15 @@
 that are not, and the sheets of one participant.
 
 - an answer sheet is a ``*.yaml`` / ``*.yml`` file, or any other file whose text says it
-  is one (``kind: mecc_training_answers``, or an answer key's kind): a sheet Notepad
-  saved as ``bob.yaml.txt`` or ``bob.txt`` is graded like ``bob.yaml``;
+  is one (``kind: mecc_training_answers``): a sheet Notepad saved as ``bob.yaml.txt``
+  or ``bob.txt`` is graded like ``bob.yaml``;
 - every other file is not graded, and a warning line (in the key's language) names each
-  with why: a workbook (``.xlsx``: the answer sheets are the pack's text file
-  ``answer_sheet.yaml``), a file named as a workbook that is none ("not an Excel
+  with why: an answer key (its ``kind``, whatever its name: no participant's sheet, as
+  when it is given alone), a workbook (``.xlsx``: the answer sheets are the pack's text
+  file ``answer_sheet.yaml``), a file named as a workbook that is none ("not an Excel
   workbook (damaged or not saved as .xlsx)", as when it is graded alone), or a file
-  that is not an answer sheet. A file manager's own
+  that is not an answer sheet. A folder with no sheet is refused in one line naming
+  its answer keys (:func:`no_sheets_found`). A file manager's own
   files (``.DS_Store``, ``Thumbs.db``, ``desktop.ini``), an office suite's lock files
   (``~$grades.xlsx``), hidden files and the ``--out`` file itself are left out silently;
 - two sheets are of one participant when their file names differ only in case or in
@@ -29,11 +31,15 @@ from training_modules.rubric import fold
 
 __all__ = [
     "class_files",
+    "no_sheets_found",
     "same_file_name",
     "same_participant_name",
     "sheet_stem",
     "warn_not_graded",
 ]
+
+_KEY = "an answer key"
+"""What :func:`~training_modules.answer_sheets.answer_file_kind` says of an answer key."""
 
 SHEET_SUFFIXES = (".yaml", ".yml")
 """Suffixes of the files taken as answer sheets whatever their text."""
@@ -48,8 +54,8 @@ def sheet_stem(name: str) -> str:
 
 
 def class_files(folder: Path, out_path=None) -> tuple[list, list]:
-    """``(sheets, others)``: the answer sheets of a class folder (and its answer keys,
-    which the grading skips) and the other files, each sorted by name.
+    """``(sheets, others)``: the answer sheets of a class folder and its other files
+    (answer keys among them: no participant's), each sorted by name.
 
     Parameters
     ----------
@@ -67,7 +73,8 @@ def class_files(folder: Path, out_path=None) -> tuple[list, list]:
             continue
         if not path.is_file():
             continue
-        if path.suffix.lower() in SHEET_SUFFIXES or answer_file_kind(path):
+        kind = answer_file_kind(path)
+        if kind != _KEY and (path.suffix.lower() in SHEET_SUFFIXES or kind):
             sheets.append(path)  # as --out too: refused, never replaced
         elif out is None or path.resolve() != out:
             others.append(path)
@@ -83,9 +90,26 @@ def warn_not_graded(others: list, key: dict) -> None:
                 head = handle.read(8)
         except OSError:
             head = b""
-        reason = office_reason(path, head, key) or say(key, "not_sheet", sheet_kind=SHEET_KIND)
+        reason = office_reason(path, head, key)
+        if reason is None and answer_file_kind(path) == _KEY:  # a key: no participant's
+            reason = say(key, "key_as_sheet", module=key.get("module") or "<module>")
+        reason = reason or say(key, "not_sheet", sheet_kind=SHEET_KIND)
         message = say(key, "class_not_graded", file=Path(path).name, reason=reason)
         warnings.warn(message, MeccWarning, stacklevel=3)
+
+
+def no_sheets_found(folder: Path, others: list) -> str:
+    """The line refusing a class folder without answer sheets: how many other files it
+    holds, and the answer keys among them by name (an option error: in English)."""
+    found = f"{len(others)} other file(s) there" if others else ""
+    keys = [Path(p).name for p in others if answer_file_kind(p) == _KEY]
+    if keys:
+        what = "an answer key, not a participant's sheet"
+        what = what if len(keys) == 1 else "answer keys, not participants' sheets"
+        found += f"; {what}: {', '.join(keys[:10])}"
+        found += f" and {len(keys) - 10} more" if len(keys) > 10 else ""
+    found = f" ({found})" if found else ""
+    return f"{folder}: no answer sheets (answer_sheet.yaml) found{found}"
 
 
 def same_file_name(paths: list) -> tuple[str, str] | None:

@@ -11,16 +11,19 @@ The name's extension says the format, as a trainer types it:
 
 Any other extension (``.xls``, ``.ods``, ``.txt``, none) is refused before anything is
 graded or written: one line naming the file and the formats written (bad usage, in
-English like every mecc option error).
+English like every mecc option error); so is an ``--out`` that is an input of the
+grading, any answer key or answer sheet, a folder, or a file that exists without
+``--overwrite`` (:func:`check_out_path`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from mecc.errors import ConfigError
+from mecc.errors import ConfigError, OutputExistsError
+from training_modules.answer_sheets import answer_file_kind
 
-__all__ = ["GRADE_FORMATS", "check_grades_suffix", "write_grades"]
+__all__ = ["GRADE_FORMATS", "check_grades_suffix", "check_out_path", "write_grades"]
 
 GRADE_FORMATS = (".csv", ".xlsx")
 """The extensions of the ``--out`` files written (case does not matter)."""
@@ -42,6 +45,38 @@ def check_grades_suffix(out_path) -> None:
         f"--out {path}: the grades are written as CSV (.csv) or as an Excel workbook "
         f"(.xlsx), {given}; give a name such as {stem}.csv or {stem}.xlsx"
     )
+
+
+def check_out_path(out_path: Path, inputs: list, overwrite: bool) -> None:
+    """Refuse an ``--out`` that is an input of this grading (``(role, path)`` pairs), an
+    answer key or an answer sheet (of any grading), a folder, a name whose extension is
+    no format written (:func:`check_grades_suffix`: only ``.csv`` and ``.xlsx``), or a
+    file that exists without ``overwrite``: bad usage, one line in English like the
+    toolkit's other option errors."""
+    target = out_path.resolve()
+    for role, path in inputs:
+        path = Path(path)
+        same = target == path.resolve()
+        if not same and out_path.exists() and path.exists():
+            same = out_path.samefile(path)
+        if same:
+            raise ConfigError(
+                f"--out {out_path}: is {role}; write the grades to another file "
+                "(--overwrite never replaces an input)"
+            )
+    kind = answer_file_kind(out_path)
+    if kind:
+        raise ConfigError(
+            f"--out {out_path}: is {kind}; write the grades to another file "
+            "(--overwrite never replaces an answer key or an answer sheet)"
+        )
+    if out_path.is_dir():
+        raise OutputExistsError(
+            f"--out {out_path}: is a folder; give a file name such as grades.csv"
+        )
+    check_grades_suffix(out_path)  # .csv or .xlsx: never CSV text in a .xlsx
+    if out_path.exists() and not overwrite:
+        raise OutputExistsError(f"--out {out_path}: file exists; use --overwrite to replace it")
 
 
 def write_grades(table, out_path) -> None:

@@ -33,11 +33,13 @@
   the sure score (``7 / 10 sure, up to 3 more for the facilitator to confirm``) until
   the facilitator confirms them.
 
-An answer key is checked when it is read (:func:`training_modules.key.check_key`), and
-a key given as the answer sheet scores 100 %. ``--class DIR`` grades every sheet of a
+An answer key is checked when it is read (:func:`training_modules.key.check_key`); a
+``--key`` file that is none (the guide, notes) is said so in one line naming where the
+key is. A key given as the answer sheet is refused in one line (it is no participant's,
+and would score 100 %). ``--class DIR`` grades every sheet of a
 folder into one table (``--out``: a CSV, UTF-8 with BOM, or an Excel workbook of the same
-cells, by its extension, :mod:`training_modules.grades_file`; answer keys in the folder
-are skipped) with
+cells, by its extension, :mod:`training_modules.grades_file`; an answer key in the folder
+is not graded, and a warning line names it, as the folder's other files) with
 the file, the sure score and the provisional points apart, the mistakes found (named as
 the feedback names them, in the key's language), pre/post quiz scores, the questions
 whose answer was unreadable and the notes. A sheet is a ``*.yaml`` / ``*.yml`` file or
@@ -64,7 +66,7 @@ in the key's language, as the printed table's numbers (``2,5`` in French; the CS
 ``2.5`` in its numeric columns, while its notes, text for people, keep the key's marks:
 ``2,5 points donnés``). ``--out`` is never an answer key or an answer sheet (whichever grading they
 belong to), and an existing file is replaced only with ``overwrite``
-(:func:`~training_modules.answer_sheets.check_out_path`).
+(:func:`~training_modules.grades_file.check_out_path`).
 """
 
 from __future__ import annotations
@@ -76,26 +78,26 @@ from pathlib import Path
 
 from mecc.errors import ConfigError, DataError, InputFileError, MeccError, MeccWarning
 from training_modules.answer_sheets import (
-    check_out_path,
     keyed_table,
     load_answer_file,
     number_text,
+    participant_sheet,
     read_key,
     read_sheet,
     say,
     sheet_lang,
-    sheet_of,
     sheet_variant,
 )
 from training_modules.class_folder import (
     class_files,
+    no_sheets_found,
     same_file_name,
     same_participant_name,
     sheet_stem,
     warn_not_graded,
 )
-from training_modules.grades_file import write_grades
-from training_modules.key import KEY_KIND, tolerance_of
+from training_modules.grades_file import check_out_path, write_grades
+from training_modules.key import tolerance_of
 from training_modules.number_reading import (
     _fold,
     decimal_hint,
@@ -445,7 +447,7 @@ def check_answers(answers=None, key_path=None, class_dir=None, out_path=None, ov
     Parameters
     ----------
     answers : path, optional
-        One answer sheet (or an answer key, graded as its own answers).
+        One participant's answer sheet (an answer key is refused).
     key_path : path
         The answer key.
     class_dir : path, optional
@@ -483,9 +485,8 @@ def check_answers(answers=None, key_path=None, class_dir=None, out_path=None, ov
         if not folder.is_dir():
             raise InputFileError(f"{folder}: folder of answer sheets not found")
         paths, others = class_files(folder, out_path)
-        if not paths:
-            found = f" ({len(others)} other file(s) there)" if others else ""
-            raise InputFileError(f"{folder}: no answer sheets (answer_sheet.yaml) found{found}")
+        if not paths:  # the other files named: answer keys, a workbook...
+            raise InputFileError(no_sheets_found(folder, others))
         twice = same_file_name(paths)
     else:
         paths, twice, others = [Path(answers)], None, []
@@ -498,9 +499,10 @@ def check_answers(answers=None, key_path=None, class_dir=None, out_path=None, ov
     key = read_key(key_path)
     if twice:  # a sheet saved twice (bob.yaml, bob.yml): one row
         raise DataError(say(key, "class_same_participant", first=twice[0], second=twice[1]))
-    warn_not_graded(others, key)  # a workbook, notes: named, with why, not graded
-    if class_dir is None:
-        grades = [grade(read_sheet(paths[0], key), key, str(paths[0]))]
+    warn_not_graded(others, key)  # a workbook, notes, a key: named, with why, not graded
+    if class_dir is None:  # an answer key is no participant's sheet: refused
+        sheet = participant_sheet(load_answer_file(paths[0], key), paths[0], key)
+        grades = [grade(sheet, key, str(paths[0]))]
     else:
         grades, failed = _grade_class(paths, key)
         if failed:  # before anything is written: no half class, no earlier table replaced
@@ -565,15 +567,13 @@ _LISTED = 10
 
 def _grade_class(paths: list, key: dict) -> tuple[list, list]:
     """The grades of a folder's sheets, and ``(path, error)`` of those that cannot be
-    graded; answer keys in the folder are no participant's and are skipped."""
+    graded (answer keys in the folder are among its other files, named in a warning:
+    :func:`~training_modules.class_folder.class_files`)."""
     grades, failed = [], []
     for path in paths:
         try:
-            data = load_answer_file(path, key)
-            if data.get("kind") != KEY_KIND:
-                grades.append(grade(sheet_of(data, path, key), key, str(path)))
+            sheet = participant_sheet(load_answer_file(path, key), path, key)
+            grades.append(grade(sheet, key, str(path)))
         except MeccError as error:
             failed.append((path, error))
-    if not grades and not failed:
-        raise InputFileError(f"{paths[0].parent}: no answer sheets found, only answer keys")
     return grades, failed

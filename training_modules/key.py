@@ -25,6 +25,8 @@ from training_modules.handouts import place_name
 
 __all__ = [
     "DEFAULT_TOLERANCE",
+    "KEY_KIND",
+    "NOT_A_KEY",
     "check_key",
     "compute_key",
     "fact_unit",
@@ -35,6 +37,11 @@ __all__ = [
 
 DEFAULT_TOLERANCE = {"relative": 0.02, "absolute": 0.5}
 KEY_KIND = "mecc_training_answer_key"
+NOT_A_KEY = (
+    f"not an answer key (kind: {KEY_KIND}): the key is the pack's "
+    "<lang>/facilitator/<module>/answer_key.yaml, a text file"
+)
+"""What a ``--key`` file that is no answer key is told (an option error: in English)."""
 LETTERS = "abcdefgh"
 
 
@@ -318,7 +325,7 @@ def check_key(key: dict, where) -> dict:
         The file is not an answer key, or one of its fields is missing or malformed.
     """
     if key.get("kind") != KEY_KIND or not isinstance(key.get("questions"), dict):
-        raise ConfigError(f"{where}: not an answer key (kind: {KEY_KIND})")
+        raise ConfigError(f"{where}: {NOT_A_KEY}")
     if key.get("variant") is not None:
         variant_number(key["variant"], f"{where}.variant")
     marks = _field(key, "number_format", dict, where, "a mapping", optional=True) or {}
