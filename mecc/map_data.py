@@ -156,15 +156,16 @@ def read_run(run_dir) -> RunData:
     Raises
     ------
     mecc.errors.InputFileError
-        A folder that is no finished run (:func:`mecc.run_folder.check_finished_run`), or
-        a file of the run that cannot be read (exit code 1).
+        A folder that is no finished run (:func:`mecc.run_folder.check_finished_run`),
+        one without summary.json, zones.csv or zones.gpkg, or a file of the run that
+        cannot be read (exit code 1).
     """
     from pyogrio.errors import DataLayerError, DataSourceError
 
-    from mecc.run_folder import check_finished_run
+    from mecc.run_folder import RUN_READS, check_finished_run
 
     run_dir = Path(run_dir)
-    check_finished_run(run_dir)  # a staging folder of a run still being written is none
+    check_finished_run(run_dir, (*RUN_READS, "zones.gpkg"))  # not a staging folder either
     summary = _read_json(run_dir / "summary.json")
     manifest = _read_json(run_dir / "manifest.json")
     zones = read_table(run_dir / "zones.csv")

@@ -75,7 +75,8 @@ from mecc.offline import check_offline, inline_assets, mecc_data_at
 from mecc.outputs import OutputFolder, staged_file
 from mecc.previews import MAP_EVENT_BANDS
 from mecc.risk import STANDARD_RETURN_PERIODS as PMD_PERIODS
-from mecc.run_folder import check_out_dir, check_results
+from mecc.run_folder import check_out_dir
+from mecc.run_identity import check_results
 from mecc.sendai import per_100k
 
 __all__ = ["MAX_EVENT_BANDS", "PMD_PERIODS", "build_map", "write_map"]

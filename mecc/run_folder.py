@@ -5,10 +5,11 @@ Commands that work on a finished run (``mecc report``, ``map``, ``profile``, ``n
 run folder (DESIGN.md). :func:`check_out_dir` refuses an ``--out`` that would write into
 or replace a run folder or its inputs (and, first, a run folder given wrongly when one
 is next to it: the output folder of ``mecc demo`` for its ``run/``, then a run folder
-whose tables are damaged: :func:`check_tables`), and :func:`check_results` refuses a
-results.nc that cannot be read or that another run wrote. :func:`check_finished_run` is
+whose tables are damaged: :func:`check_tables`), and :func:`mecc.run_identity.check_results`
+refuses a results.nc that cannot be read or that another run wrote. :func:`check_finished_run` is
 the one rule of a finished run (:func:`is_run_folder`: its manifest.json, which a run
-writes last, says mecc wrote it; ``--overwrite`` replaces only such a folder too).
+writes last, says mecc wrote it; ``--overwrite`` replaces only such a folder too), and
+refuses one without a file the command reads (:data:`RUN_READS`, :data:`MAP_READS`).
 :func:`read_run_table` is the one reader of a run's tables (:data:`RUN_TABLES`: the
 columns each must have); :func:`read_sendai_rows` reads some columns of sendai.csv with
 it (the map's popups and the profiles). :data:`RUN_OUTPUTS` names every file a run may
@@ -37,15 +38,18 @@ from mecc.errors import (
 )
 
 __all__ = [
+    "MAP_READS",
     "RUN_OUTPUTS",
+    "RUN_READS",
     "RUN_TABLES",
     "check_finished_run",
     "check_out_dir",
-    "check_results",
     "check_run_folder",
     "check_table",
     "check_tables",
+    "coordinate_values",
     "is_run_folder",
+    "not_found",
     "read_run_table",
     "read_sendai_rows",
 ]
@@ -163,33 +167,55 @@ def is_run_folder(folder) -> bool:
     return isinstance(manifest, dict) and str(manifest.get("created_by", "")).startswith("mecc")
 
 
-def check_finished_run(run_dir) -> None:
-    """Refuse a folder that is no finished run of mecc (:func:`is_run_folder`), in one line.
+RUN_READS = ("summary.json", "zones.csv")
+"""The files of a run that every command reading it reads (besides manifest.json)."""
+MAP_READS = (
+    *RUN_READS,
+    *("bands.csv", "zones_bands.csv", "results.nc", "zones.gpkg", "displaced.tif", "sendai.csv"),
+)
+"""The files of a run that ``mecc map`` reads, all of which every run writes (those a run
+file may ask for, futures, groups, sites, allocation, are read when present)."""
+
+
+def check_finished_run(run_dir, reads=RUN_READS) -> None:
+    """Refuse a folder that is no finished run of mecc (:func:`is_run_folder`), or one
+    without a file the command reads (``reads``), in one line.
 
     Every command that reads a finished run (``map``, ``profile``, ``needs``,
     ``compare``, ``report sendai``, ``evaluate``, the training pack) calls it before
     reading: a staging folder of a run still being written holds summary.json, zones.csv
-    and results.nc but not yet manifest.json.
+    and results.nc but not yet manifest.json. A finished run (a copy) without a file the
+    command reads is refused too: :data:`RUN_READS` (every command), zones.gpkg
+    (:func:`mecc.map_data.read_run`), results.nc (:func:`mecc.run_identity.check_results`),
+    :data:`MAP_READS`.
 
     Raises
     ------
     mecc.errors.InputFileError
         ``<run>: run folder not found``, or ``<run>/manifest.json: not found (is this a
-        finished run folder?)``, or the same line with ``not written by mecc`` for a
-        manifest.json that is not mecc's (exit code 1).
+        finished run folder?)``, the same line naming a file of ``reads``, or with ``not
+        written by mecc`` for a manifest.json that is not mecc's (exit code 1).
     """
     path = Path(run_dir) / "manifest.json"
     if not Path(run_dir).is_dir():
         raise InputFileError(f"{run_dir}: run folder not found")
     if is_run_folder(run_dir):
+        missing = next((name for name in reads if not (Path(run_dir) / name).is_file()), None)
+        if missing:
+            raise not_found(Path(run_dir) / missing)
         return
     if not path.is_file():
-        raise InputFileError(f"{path}: not found (is this a finished run folder?)")
+        raise not_found(path)
     try:
         path.read_bytes()
     except OSError as error:
         raise InputFileError(f"{path}: cannot be read ({error_reason(error)})") from None
     raise InputFileError(f"{path}: not written by mecc (is this a finished run folder?)")
+
+
+def not_found(path: Path) -> InputFileError:
+    """The one line of a run folder without a file a command reads."""
+    return InputFileError(f"{path}: not found (is this a finished run folder?)")
 
 
 def _run_folders_in(folder: str) -> list[str]:
@@ -327,7 +353,7 @@ def _run_codes(run: Path) -> list | None:
         contextlib.suppress(OSError, RuntimeError, ValueError, KeyError, IndexError),
         netCDF4.Dataset(run / "results.nc") as store,
     ):
-        if codes := _coordinate(store, "zone"):
+        if codes := coordinate_values(store, "zone"):
             return codes
     import pyogrio
 
@@ -493,104 +519,8 @@ def _cut_short(path: Path, last: str, sep: str, columns: int) -> str | None:
     return f"has {found} of the {columns} columns of its header"
 
 
-def check_results(run_dir) -> None:
-    """Refuse a run folder's results.nc that cannot be read or that another run wrote.
-
-    A copied or downloaded run folder may arrive with a truncated results.nc, or with
-    the results.nc of another run; the Sendai tables and the map's pictures would then
-    fail obscurely or show the other run's figures. The file's hazards, zones and
-    country are compared with the folder's summary.json and zones.csv (when present),
-    and so is the run's identifier, which tells apart two runs of the same country
-    (e.g. with other curves). A missing results.nc is left to the command that reads it;
-    one in a folder that is no finished run (a run still being written) is refused
-    (:func:`check_finished_run`).
-
-    Raises
-    ------
-    mecc.errors.InputFileError
-        A folder that is no finished run (:func:`check_finished_run`), exit code 1.
-    mecc.errors.DataError
-        Naming results.nc and what is wrong (exit code 1).
-    """
-    import netCDF4
-
-    path = Path(run_dir) / "results.nc"
-    if not path.is_file():
-        return
-    check_finished_run(run_dir)  # results.nc and summary.json, not yet manifest.json
-    try:
-        with netCDF4.Dataset(path) as store:
-            hazards = _coordinate(store, "hazard")
-            zones = _coordinate(store, "zone")
-            run_id = getattr(store, "mecc_run_id", None)  # runs since 2026-11-29
-            sendai = store.groups.get("sendai")
-            metadata = sendai.getncattr("metadata") if sendai is not None else "{}"
-    except (OSError, RuntimeError, ValueError, KeyError, IndexError, AttributeError) as error:
-        reason = getattr(error, "strerror", None) or error_reason(error)
-        raise DataError(f"{path}: damaged or unreadable ({reason}); run again (mecc run)") from None
-    try:
-        country = json.loads(metadata).get("country")
-    except (ValueError, AttributeError):
-        country = None
-    mine = {"country": country, "hazards": hazards, "zones": zones, "run_id": run_id}
-    for key, (theirs, source) in _folder_identity(Path(run_dir)).items():
-        if mine[key] is None or theirs is None or mine[key] == theirs:
-            continue
-        if key == "country":
-            detail = f"country {mine[key]}, {source}: {theirs}"
-        elif key == "run_id":
-            detail = f"run {mine[key][:8]}, {source}: run {theirs[:8]}"
-        else:
-            extra = sorted(set(mine[key]) - set(theirs))
-            lacking = sorted(set(theirs) - set(mine[key]))
-            parts = [f"only in results.nc: {key} {_listed(extra)}"] if extra else []
-            if lacking:
-                parts.append(f"only in {source}: {key} {_listed(lacking)}")
-            detail = "; ".join(parts)
-        raise DataError(
-            f"{path}: written by another run ({detail}); copy the run folder whole or run again"
-        )
-
-
-def _coordinate(store, name: str):
+def coordinate_values(store, name: str):
+    """The values of a results.nc coordinate as sorted text (None: no such variable)."""
     if name not in store.variables:
         return None
     return sorted(str(value) for value in np.asarray(store.variables[name][:]).ravel())
-
-
-def _folder_identity(run: Path) -> dict:
-    """``{key: (value, file)}``: country, hazards and run identifier of summary.json,
-    zone codes of zones.csv (value None when the file is missing or unreadable)."""
-    country = hazards = zones = run_id = None
-    try:
-        summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
-        hazards = sorted(str(h) for h in summary.get("hazards") or {}) or None
-        country = summary.get("country")
-        run_id = summary.get("run_id")
-    except (OSError, ValueError, AttributeError):
-        pass
-    from mecc.csv_files import LostZerosError
-
-    try:  # the codes as written (a unit coded NA), whatever the table's separator, and
-        # with the leading zeros a spreadsheet dropped (0101 saved as 101) given back
-        table = read_run_table(
-            run, "zones.csv", usecols=["zone_code"], dtype=str, keep_default_na=False
-        )
-        zones = sorted(set(table["zone_code"]) - {""}) or None
-    except LostZerosError:
-        raise  # not another run: the codes lost their zeros
-    except (OSError, ValueError, KeyError):  # the errors of mecc are ones too
-        pass
-    return {
-        "country": (country, "summary.json"),
-        "hazards": (hazards, "summary.json"),
-        "zones": (zones, "zones.csv"),
-        "run_id": (run_id, "summary.json"),
-    }
-
-
-def _listed(values, most: int = 5) -> str:
-    if not isinstance(values, list):
-        return str(values)
-    more = f", ... ({len(values)} in all)" if len(values) > most else ""
-    return ", ".join(values[:most]) + more

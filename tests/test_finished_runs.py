@@ -162,7 +162,7 @@ def _results_nc(path: Path, zones) -> None:
 
 
 def test_the_results_guard_keeps_a_unit_coded_na(tmp_path):
-    from mecc.run_folder import check_results
+    from mecc.run_identity import check_results
 
     run = tmp_path / "run"
     run.mkdir()
@@ -175,7 +175,7 @@ def test_the_results_guard_keeps_a_unit_coded_na(tmp_path):
 
 def test_the_results_guard_reads_a_resaved_zones_table(tmp_path):
     from mecc.errors import DataError
-    from mecc.run_folder import check_results
+    from mecc.run_identity import check_results
 
     run = tmp_path / "run"
     run.mkdir()

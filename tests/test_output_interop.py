@@ -144,7 +144,8 @@ def test_run_csvs_write_hostile_codes_quoted_and_numbers_as_numbers(hostile_run)
 
 def test_mecc_readers_give_the_names_back(hostile_run):
     from mecc.map_data import read_table
-    from mecc.run_folder import check_results, read_run_table
+    from mecc.run_folder import read_run_table
+    from mecc.run_identity import check_results
 
     zones = read_run_table(hostile_run, "zones.csv")
     units = zones[zones["level"] == 1].drop_duplicates("zone_code")

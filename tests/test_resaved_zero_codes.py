@@ -21,7 +21,8 @@ from click.testing import CliRunner
 
 from cli import main
 from mecc.csv_files import LostZerosError
-from mecc.run_folder import check_results, read_run_table
+from mecc.run_folder import read_run_table
+from mecc.run_identity import check_results
 from tests._errors import one_error_line
 from tests._run_inputs import snapshot
 
