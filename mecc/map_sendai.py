@@ -2,13 +2,13 @@
 
 From a ``sendai_b1`` (or ``b1``) column of zones.csv, else from sendai.csv (read once per
 run, :func:`mecc.run_folder.read_sendai_rows`): the value of each zone and the
-components (B-3, B-4, B-5) it adds up, and the label of a B-1 row (:func:`b1_label`);
-:mod:`mecc.map_text` words the rest of the popups.
+components (B-3, B-4, B-5) it adds up, its range (:func:`sendai_b1_ranges`) and the label
+of a B-1 row (:func:`b1_label`); :mod:`mecc.map_ranges` words the rest of the popups.
 """
 
 from __future__ import annotations
 
-__all__ = ["B1_PARTS", "b1_label", "sendai_b1", "sendai_b1_parts"]
+__all__ = ["B1_PARTS", "b1_label", "sendai_b1", "sendai_b1_parts", "sendai_b1_ranges"]
 
 
 B1_PARTS = ("B-3", "B-4", "B-5")
@@ -82,11 +82,57 @@ def sendai_b1_parts(run, hazard_id) -> dict:
     return {code: tuple(names) for code, names in parts.items()}
 
 
+def sendai_b1_ranges(run, hazard_id) -> dict:
+    """The range of each zone's Sendai B-1 per 100,000, from the run's sendai.csv.
+
+    The ``low`` and ``high`` of the zone's B-1 row (everyone, the hazard's headline
+    measure: as :func:`sendai_b1`), people, over the row's ``population_denominator``
+    (x 100,000: :func:`mecc.sendai.per_100k`, as its ``per_100k`` and the district
+    profiles' range), named by its ``range_kind``.
+
+    Returns
+    -------
+    dict
+        Zone code -> ``(low, high, kind)``, ``kind`` ``"members"`` (ensemble members'
+        lowest and highest), ``"dem"`` (sea-level rise), ``"damage_curves"`` (the
+        damage-state curves' variants, :func:`mecc.profile_sendai.range_curves`) or
+        ``"curves"`` (curve variants); only zones whose row gives both ends and a
+        positive population. Empty without sendai.csv or its ``low`` / ``high``, and when
+        B-1 comes from a zones.csv column.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from mecc.profile_sendai import range_curves, range_kind
+    from mecc.sendai import per_100k
+
+    if any(column in run.zones.columns for column in ("sendai_b1", "b1")):
+        return {}
+    rows = _b1_rows(_sendai_table(run), run, hazard_id)
+    needed = {"low", "high", "population_denominator"}
+    if rows is None or not needed <= set(rows.columns):
+        return {}
+    summary = (getattr(run, "summary", None) or {}).get("hazards", {}).get(hazard_id)
+    curves = "damage_curves" if range_curves("B-1", summary) == "damage" else "curves"
+    low, high, people = (
+        pd.to_numeric(rows[c], errors="coerce").to_numpy("float64")
+        for c in ("low", "high", "population_denominator")
+    )
+    kinds = rows["range_kind"] if "range_kind" in rows.columns else [""] * len(rows)
+    out = {}
+    for code, a, b, n, given in zip(rows["admin_code"], low, high, people, kinds, strict=True):
+        if np.isfinite([a, b, n]).all() and n > 0:
+            kind = range_kind(given)
+            out[code] = (per_100k(a, n), per_100k(b, n), curves if kind == "curves" else kind)
+    return out
+
+
 SENDAI_COLUMNS = frozenset(
     ("admin_code", "indicator_code", "per_100k", "measure", "band", "hazard_id")
     + ("breakdown", "sex", "age_group", "disability", "income_group")
+    + ("low", "high", "range_kind", "population_denominator")
 )
-"""The columns of sendai.csv the popups read (B-1 and its parts, for everyone)."""
+"""The columns of sendai.csv the popups read (B-1, its parts and its range, for everyone)."""
 
 
 def _sendai_table(run):

@@ -11,7 +11,9 @@ with what it spans, named from the run's summary.json (:func:`mecc.map_methods.r
 curve variants or, for sea-level rise, the DEM raised and lowered by 1 m (``_low`` /
 ``_high``), an event set's ensemble members and its bootstrap 5th-95th percentiles of the
 probable maximum displacement (``_p05`` / ``_p95``), and a future's change under the low
-and the high variants. Sendai B-1 per zone comes from :mod:`mecc.map_sendai`.
+and the high variants. Sendai B-1 per zone comes from :mod:`mecc.map_sendai`; a hazard's
+popups, the range of its rate per 100,000 and of its B-1, and the About panel's line on a
+PMD's bootstrap range (only where a popup shows one) from :mod:`mecc.map_ranges`.
 """
 
 from __future__ import annotations
@@ -26,8 +28,6 @@ from mecc.map_data import NODATA_FILL, ZERO_COLOUR, Numbers
 from mecc.map_methods import (
     curve_name,
     curve_text,
-    drought_class_name,
-    drought_columns,
     figure_kinds,
     figure_phrase,
     future_layer_label,
@@ -39,7 +39,6 @@ from mecc.map_methods import (
 )
 from mecc.map_no_hazard import popup_notes
 from mecc.map_sendai import B1_PARTS, _sendai_table, b1_label, sendai_b1, sendai_b1_parts  # noqa: F401
-from mecc.risk import STANDARD_RETURN_PERIODS
 from mecc.sendai import per_100k
 from mecc.variant_order import variant_range
 
@@ -191,80 +190,23 @@ class Text:
         return f'{value} <span class="mecc-central">({self.w("central")})</span>{spread}'
 
     def hazard_popups(
-        self, rows, names, hazard_id, summary, headline, b1, b1_parts=None, no_hazard=None
+        self,
+        rows,
+        names,
+        hazard_id,
+        summary,
+        headline,
+        b1,
+        b1_parts=None,
+        no_hazard=None,
+        b1_ranges=None,
     ) -> list[str]:
-        """The popup of every zone for one hazard (``rows``: zones.csv, map order).
+        """The popup of every zone for one hazard (``rows``: zones.csv, map order):
+        :func:`mecc.map_ranges.hazard_popups`, which says what each argument is."""
+        from mecc.map_ranges import hazard_popups
 
-        A drought's popup gives its people in each severity class (exposed, not displaced).
-        ``b1`` is Sendai B-1 per zone (:func:`sendai_b1`); ``b1_parts`` the components
-        each zone's B-1 adds up (:func:`sendai_b1_parts`): a B-1 without B-3 and B-4 (no
-        damage curve) or without B-5 says so in its row's label. ``no_hazard``: its people
-        without hazard data (:func:`mecc.map_no_hazard.no_hazard_people`): a unit where
-        nobody has any says its figures are not known, one where some lack it how many.
-        """
-        b1_parts = b1_parts or {}
-        kind, hazard = summary.get("kind", ""), self.hazard_text(hazard_id, summary)
-        kinds = range_kinds(summary)  # what each range spans, from summary.json
-        variants, boot = (range_words(self.words, kinds, k) for k in ("variants", "bootstrap"))
-        out, gaps = [], popup_notes(self, no_hazard, len(rows))  # (not known?, its row)
-        records = zip(rows.index, rows.to_dict("records"), strict=True)  # dicts: fast .get
-        for (code, row), name, (unknown, gap) in zip(records, names, gaps, strict=True):
-            cells = [(self.w("zone_code"), esc(str(code))), (self.w("hazard"), hazard)]
-            if code != "__outside__" and not finite(row.get("population", 0.0)):  # no cell
-                note = f'<tr><td colspan="2">{self.w("no_cells_popup")}</td></tr>'
-                out.append(self._popup(name, cells, note))  # not known (not 0): why
-                continue
-            cells.insert(1, (self.w("population"), self.num(row.get("population"))))
-            if unknown:  # nobody with hazard data: not known (not 0), and why
-                out.append(self._popup(name, cells, gap))
-                continue
-            extra = ""
-            if kind in ("events", "return_periods"):
-                text = f"{_value('aad', self.num(row.get('aad')))} {self.w('unit_people_year')}"
-                spread = self._range(row, "aad", variants)
-                if finite(row.get("aad_member_median")):
-                    spread += "<br>" + self.w(
-                        "aad_members",
-                        median=self.number(row["aad_member_median"]),
-                        low=self.number(row.get("aad_member_min"), "?"),
-                        high=self.number(row.get("aad_member_max"), "?"),
-                    )
-                cells.append((self.w("aad"), self._central(text, spread)))
-                headline_value = row.get("aad")
-                head = self.w("pmd_maps" if kind == "return_periods" else "pmd_events")
-                extra = f'<tr><th colspan="2" scope="rowgroup">{head}</th></tr>'
-                for t in STANDARD_RETURN_PERIODS:  # curve variants and bootstrap p05-p95
-                    spread = self._range(row, f"pmd_{t}", variants)
-                    spread += self._range(row, f"pmd_{t}", boot, ("p05", "p95"))
-                    value = self._central(_value(f"pmd_{t}", self.num(row.get(f"pmd_{t}"))), spread)
-                    extra += f'<tr><th scope="row">{self.w("years", t=t)}</th><td>{value}</td></tr>'
-            elif headline:
-                headline_value = row.get(headline)
-                spread = self._range(row, headline, variants)
-                text = self._central(_value(headline, self.num(headline_value)), spread)
-                cells.append((self.w(headline), text))  # the figure as a row label
-            else:
-                headline_value = None
-            if summary.get("type") == "drought":  # people per class: exposed, not displaced
-                for n, column in drought_columns(summary, rows.columns):
-                    label = self.w(
-                        "layer_drought_class", severity=drought_class_name(self.words, n)
-                    )
-                    cells.append((label, _value(column, self.num(row.get(column)))))
-                extra = f'<tr><td colspan="2">{self.w("drought_popup_note")}</td></tr>'
-            if headline_value is not None:
-                official = row.get("population_official")
-                source = "official" if finite(official) and official > 0 else "grid"
-                people = official if source == "official" else row.get("population")
-                yearly = "_year" if kind in ("events", "return_periods") else ""  # AAD: a year
-                rate = self.num(per_100k(headline_value, people))
-                cells.append((self.w(f"per_100k{yearly}_{source}"), rate))
-            if code in b1:
-                yearly = kind in ("events", "return_periods")
-                label = self.b1_label(yearly, b1_parts.get(code))
-                cells.append((label, _value("sendai_b1", self.num(b1[code]))))
-            out.append(self._popup(name, cells, extra + gap))
-        return out
+        args = (rows, names, hazard_id, summary, headline, b1, b1_parts, no_hazard, b1_ranges)
+        return hazard_popups(self, *args)
 
     def b1_label(self, yearly: bool, parts) -> str:
         """The label of a B-1 row: plain when it adds B-3, B-4 and B-5 (or its parts are
@@ -363,16 +305,19 @@ class Text:
         )
 
     def title_box(self, title, run, notes, version, style, cited=None) -> str:
-        """The title box; its About panel lists the inputs, the methods and sources of the
-        figures (``cited``: :func:`method_records`), their references and the notes."""
+        """The title box; its About panel says what the figures are (displaced people, or
+        for a run without a displacement curve only the slow-onset figures it has: people
+        at risk of planned relocation, people exposed per drought class, or both), lists
+        the inputs, the methods and sources of the figures (``cited``:
+        :func:`method_records`), their references and the notes."""
         w = self.w
         sources = "".join(f"<li>{self.role(r)}</li>" for r in run.manifest.get("inputs", []))
         methods, references = self.methods(run, cited or {})
         kinds = {h.get("kind") for h in run.summary.get("hazards", {}).values()}
         figures = figure_kinds(run.summary)  # no displacement: no displacement curves
-        about = (
-            "modelled_text" if "displaced" in figures or not figures else "modelled_text_slow_onset"
-        )
+        about = "modelled_text"  # displacement curves (or no hazard)
+        if figures and "displaced" not in figures:  # slow onset only: the kinds it has
+            about = "modelled_text_" + ("slow_onset" if len(figures) > 1 else min(figures))
         notes = list(notes) + [w(f"note_{k}") for k in ("relocation", "drought") if k in figures]
         if "return_periods" in kinds:
             notes.append(w("pmd_maps_note"))
@@ -509,7 +454,9 @@ class Text:
         return self.combined_name(names, {"combine": found.group(2)}, rule=False)
 
     def range_lines(self, run, hazard_id, summary) -> list[str]:
-        """The About panel's lines on what each range of a hazard spans (summary.json)."""
+        """The About panel's lines on what each range of a hazard spans (summary.json);
+        a PMD's bootstrap range only where the popups show one, else why there is none
+        (:func:`mecc.map_ranges.bootstrap_line`)."""
         kinds, lines = range_kinds(summary), []
         what = {k: range_words(self.words, kinds, k) for k in ("variants", "change")}
         if kinds["variants"]:
@@ -517,9 +464,10 @@ class Text:
         if kinds["members"]:
             kind = range_words(self.words, kinds, "members")
             lines.append(self.w("method_range_members", kind=kind, members=kinds["members"]))
-        if kinds["bootstrap"]:
-            kind = range_words(self.words, kinds, "bootstrap")
-            lines.append(self.w("method_range_bootstrap", kind=kind))
+        if kinds["bootstrap"]:  # only where a popup shows it, or why none does
+            from mecc.map_ranges import bootstrap_line
+
+            lines += [line for line in [bootstrap_line(self, run, hazard_id, kinds)] if line]
         futures = run.summary.get("futures")
         futures = futures.values() if isinstance(futures, dict) else []
         if kinds["variants"] and any(hazard_id in (f.get("hazards") or {}) for f in futures):

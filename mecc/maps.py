@@ -62,6 +62,7 @@ from mecc.map_intensity import _intensity_class_breaks, intensity_layers  # noqa
 from mecc.map_methods import drought_class_name, drought_columns, figure_phrase, title_key
 from mecc.map_mobility import flow_layers, host_choropleths, scenario_markers, site_layer
 from mecc.map_no_hazard import NODATA_PATTERN, legend_note, national_note, no_hazard_people
+from mecc.map_sendai import sendai_b1_ranges
 from mecc.map_text import (
     Text,
     esc,
@@ -197,6 +198,7 @@ class _Page:
                     sendai_b1(run, hazard_id),
                     sendai_b1_parts(run, hazard_id),
                     no_hazard,
+                    sendai_b1_ranges(run, hazard_id),
                 )
             )
             popup = len(self.popups) - 1

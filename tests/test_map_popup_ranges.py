@@ -324,7 +324,8 @@ def test_joval_popup_in_chromium_shows_the_ranges(visit, demo_folder, tables):  
     for t in STANDARD_RETURN_PERIODS:
         low, high = text.num(row[f"pmd_{t}_low"]), text.num(row[f"pmd_{t}_high"])
         assert f"range {low} to {high} (curve variants)" in shown, t
-    assert popup.locator(".mecc-central").count() == 1 + len(STANDARD_RETURN_PERIODS)
+    # the AAD, its rate per 100,000 and Sendai B-1 (each with its range), then the PMDs
+    assert popup.locator(".mecc-central").count() == 3 + len(STANDARD_RETURN_PERIODS)
     assert popup.locator(".mecc-value[data-figure='pmd_10']").inner_text() == text.num(
         row["pmd_10"]
     )

@@ -446,7 +446,7 @@ def test_per_100k_uses_the_official_population_like_sendai(demo, demo_map):
             ]
             if row.empty or not row.iloc[0].denominator_source.startswith("official"):
                 continue
-            shown = re.search(r"Per 100,000 residents([^<]*)</th><td>([^<]*)<", popup)
+            shown = re.search(r"Per 100,000 residents([^<]*)</th><td><span[^>]*>([^<]*)<", popup)
             assert shown.group(2) == text.num(float(row.iloc[0].per_100k)), (hazard, code)
             # an annual figure's rate is per year (the return-period maps), a scenario's not
             annual = " per year" if hazard == "river_flood" else ""
