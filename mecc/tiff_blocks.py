@@ -3,8 +3,9 @@
 Most hazard and population grids are tiled or striped GeoTIFFs compressed with DEFLATE
 or ZSTD, often with a predictor. For those, :class:`BlockReader` reads a window's
 blocks from the file, decompresses them (ISA-L's inflate, Zstandard) and undoes the
-predictor in a Numba kernel (:mod:`mecc.tiff_kernels`): on the bench country 1.4 s where
-GDAL takes 2.5 s for the same bits (bench/README.md), without GDAL's block cache, on
+predictor in a Numba kernel (:mod:`mecc.tiff_kernels`): on the bench country 1.3-1.5 s,
+masked and cast to float64, where GDAL takes 2.5 s for the raw bits (bench/README.md),
+without GDAL's block cache, on
 every thread at once (the decompressors and kernels release the GIL).
 
 :func:`block_reader` returns None for any other layout, and :class:`~mecc.raster_file.
