@@ -60,9 +60,16 @@ def _printed_headline(result) -> str:
 
 
 def _map_ranges(out) -> set:
-    """The curve-variant ranges of the map's popups, as shown."""
+    """The curve-variant ranges of the map's popups, as shown, of the figures themselves
+    (not of their rates per 100,000 or of Sendai B-1, which have ranges of their own)."""
     page = html.unescape((out / "map.html").read_text(encoding="utf-8"))
-    return set(re.findall(r"range ([\d,.]+) to ([\d,.]+) \(curve variants\)", page))
+    page = page.replace("\\u003c", "<").replace("\\u003e", ">").replace('\\"', '"')
+    cells = [
+        cell
+        for cell in page.split("</td>")
+        if 'data-figure="per_100k"' not in cell and 'data-figure="sendai_b1"' not in cell
+    ]
+    return set(re.findall(r"range ([\d,.]+) to ([\d,.]+) \(curve variants\)", "".join(cells)))
 
 
 def _sendai_d1(out, hazard_id="rf") -> pd.Series:

@@ -281,10 +281,15 @@ def test_an_unreadable_grid_in_a_worker_is_the_streaming_error(client, tmp_path)
     config = basic_case(case)
     import rasterio.shutil
 
-    # a COG keeps its header first: cut its data off, the header (and CRS) stays readable
-    rasterio.shutil.copy(case / "rp100.tif", case / "cog.tif", driver="COG", compress="DEFLATE")
-    data = (case / "cog.tif").read_bytes()
-    (case / "rp100.tif").write_bytes(data[: len(data) - 20])
+    # an LZW file (GDAL decodes it) whose block is zeroed: the header (and CRS) and the
+    # file's length stay whole, the block fails to decode where it is read
+    rasterio.shutil.copy(case / "rp100.tif", case / "lzw.tif", driver="GTiff", compress="LZW")
+    with rasterio.open(case / "lzw.tif") as dataset:
+        start = int(dataset.get_tag_item("BLOCK_OFFSET_0_0", "TIFF", bidx=1))
+        length = int(dataset.get_tag_item("BLOCK_SIZE_0_0", "TIFF", bidx=1))
+    data = bytearray((case / "lzw.tif").read_bytes())
+    data[start : start + length] = bytes(length)
+    (case / "rp100.tif").write_bytes(bytes(data))
     run_file = write_run(case, config)
     messages = []
     for name, options in (("stream", {}), ("dask", {"dask": client, "chunk_shape": (2, 2)})):

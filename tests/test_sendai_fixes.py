@@ -176,8 +176,8 @@ def test_store_counting_people_by_day_is_refused(demo, cli, tmp_path):
 
     old = tmp_path / "old"
     old.mkdir()
-    shutil.copy(demo["run"] / "results.nc", old / "results.nc")
-    shutil.copy(demo["run"] / "manifest.json", old / "manifest.json")  # a finished run
+    for name in ("results.nc", "summary.json", "zones.csv", "manifest.json"):  # finished
+        shutil.copy(demo["run"] / name, old / name)
     with netCDF4.Dataset(old / "results.nc", "a") as root:
         group = root.groups["sendai"]
         meta = json.loads(group.getncattr("metadata"))
