@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 from mecc.maps import build_map
-from tests.test_maps import browser  # noqa: F401  (Chromium, as the other map tests)
+from tests.test_maps import browser, screen_point  # noqa: F401  (Chromium, as the other map tests)
 
 ROOT = Path(__file__).resolve().parents[1]
 WORDS = yaml.safe_load((ROOT / "mecc/locales/maps.yaml").read_text(encoding="utf-8"))
@@ -59,13 +59,7 @@ def _click_a_zone(page, run: Path) -> None:
     gpkg = run / "zones.gpkg"
     finest = max(name for name, _ in pyogrio.list_layers(gpkg) if name.startswith("admin"))
     point = gpd.read_file(gpkg, layer=finest).geometry.iloc[0].representative_point()
-    xy = page.evaluate(
-        "([lat, lon]) => { meccMap.setView([lat, lon], meccMap.getZoom(), {animate: false});"
-        " const p = meccMap.latLngToContainerPoint([lat, lon]);"
-        " const box = meccMap.getContainer().getBoundingClientRect();"
-        " return [p.x + box.left, p.y + box.top]; }",
-        [point.y, point.x],
-    )
+    xy = screen_point(page, point)
     assert page.evaluate("([x, y]) => document.elementFromPoint(x, y).dataset.zone", xy)
     page.mouse.click(*xy)
     page.locator(".leaflet-popup-content").wait_for()

@@ -26,7 +26,7 @@ from mecc.map_data import labels
 from mecc.map_text import Text
 from mecc.maps import build_map
 from mecc.risk import STANDARD_RETURN_PERIODS
-from tests.test_maps import browser, visit  # noqa: F401 (fixtures: Chromium, no network)
+from tests.test_maps import browser, screen_point, visit  # noqa: F401 (fixtures: Chromium, no network)
 
 ZONES = ("XMR0310", "XMR0312")  # Joval (the probe's click), Lumira (sea-level rise)
 WORDS = {
@@ -306,13 +306,7 @@ def test_joval_popup_in_chromium_shows_the_ranges(visit, demo_folder, tables):  
     shapes = gpd.read_file(run / "zones.gpkg", layer="admin2")
     point = shapes[shapes.zone_code == "XMR0310"].geometry.iloc[0].representative_point()
     v = visit(run / "map.html", viewport={"width": 1200, "height": 800})
-    xy = v.page.evaluate(
-        "([lat, lon]) => { meccMap.setView([lat, lon], meccMap.getZoom(), {animate: false});"
-        " const p = meccMap.latLngToContainerPoint([lat, lon]);"
-        " const box = meccMap.getContainer().getBoundingClientRect();"
-        " return [p.x + box.left, p.y + box.top]; }",
-        [point.y, point.x],
-    )
+    xy = screen_point(v.page, point)
     assert v.page.evaluate("([x, y]) => document.elementFromPoint(x, y).dataset.zone", xy) == (
         "XMR0310"
     )

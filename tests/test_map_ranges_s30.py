@@ -37,7 +37,7 @@ from mecc.map_data import Numbers, labels
 from mecc.maps import build_map
 from mecc.risk import STANDARD_RETURN_PERIODS
 from tests.conftest import write_raster
-from tests.test_maps import browser, visit  # noqa: F401 (fixtures: Chromium, no network)
+from tests.test_maps import browser, screen_point, visit  # noqa: F401 (fixtures: Chromium, no network)
 
 M4, M7 = "m4_displacement", "m7_risk_map"
 ISTRA = "XMR0309"  # the handout's district (module 7, question 3)
@@ -223,13 +223,7 @@ def test_istra_popup_in_chromium_shows_the_rate_and_b1_ranges(pack, visit):  # n
     v = visit(
         pack / "en" / "participants" / M7 / "map.html", viewport={"width": 1200, "height": 800}
     )
-    xy = v.page.evaluate(
-        "([lat, lon]) => { meccMap.setView([lat, lon], meccMap.getZoom(), {animate: false});"
-        " const p = meccMap.latLngToContainerPoint([lat, lon]);"
-        " const box = meccMap.getContainer().getBoundingClientRect();"
-        " return [p.x + box.left, p.y + box.top]; }",
-        [point.y, point.x],
-    )
+    xy = screen_point(v.page, point)
     v.page.mouse.click(*xy)
     popup = v.page.locator(".leaflet-popup-content")
     popup.wait_for()

@@ -124,6 +124,18 @@ class Visit:
         self.context.close()
 
 
+def screen_point(page, point) -> list:
+    """The page coordinates of a shapely ``point`` (lon, lat) on the map, centred there
+    first (a user's click): ``[x, y]``."""
+    return page.evaluate(
+        "([lat, lon]) => { meccMap.setView([lat, lon], meccMap.getZoom(), {animate: false});"
+        " const p = meccMap.latLngToContainerPoint([lat, lon]);"
+        " const box = meccMap.getContainer().getBoundingClientRect();"
+        " return [p.x + box.left, p.y + box.top]; }",
+        [point.y, point.x],
+    )
+
+
 @pytest.fixture
 def visit(browser):
     opened = []
@@ -504,13 +516,7 @@ def test_popup_shows_the_zone_aad_from_zones_csv(visit, demo, demo_map):
     shapes = gpd.read_file(run / "zones.gpkg", layer=f"admin{expected['finest']}")
     point = shapes[shapes["zone_code"] == row["zone_code"]].geometry.iloc[0].representative_point()
     v = visit(demo_map, viewport={"width": 1200, "height": 800})
-    xy = v.page.evaluate(
-        "([lat, lon]) => { meccMap.setView([lat, lon], meccMap.getZoom(), {animate: false});"
-        " const p = meccMap.latLngToContainerPoint([lat, lon]);"
-        " const box = meccMap.getContainer().getBoundingClientRect();"
-        " return [p.x + box.left, p.y + box.top]; }",
-        [point.y, point.x],
-    )
+    xy = screen_point(v.page, point)
     zone = v.page.evaluate("([x, y]) => document.elementFromPoint(x, y).dataset.zone", xy)
     assert zone == row["zone_code"]
     v.page.mouse.click(*xy)
