@@ -189,24 +189,13 @@ class Text:
             return value
         return f'{value} <span class="mecc-central">({self.w("central")})</span>{spread}'
 
-    def hazard_popups(
-        self,
-        rows,
-        names,
-        hazard_id,
-        summary,
-        headline,
-        b1,
-        b1_parts=None,
-        no_hazard=None,
-        b1_ranges=None,
-    ) -> list[str]:
+    def hazard_popups(self, *args, **options) -> list[str]:
         """The popup of every zone for one hazard (``rows``: zones.csv, map order):
-        :func:`mecc.map_ranges.hazard_popups`, which says what each argument is."""
+        :func:`mecc.map_ranges.hazard_popups` with this text, which says what each
+        argument is."""
         from mecc.map_ranges import hazard_popups
 
-        args = (rows, names, hazard_id, summary, headline, b1, b1_parts, no_hazard, b1_ranges)
-        return hazard_popups(self, *args)
+        return hazard_popups(self, *args, **options)
 
     def b1_label(self, yearly: bool, parts) -> str:
         """The label of a B-1 row: plain when it adds B-3, B-4 and B-5 (or its parts are
