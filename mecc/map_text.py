@@ -306,7 +306,7 @@ class Text:
         figures = figure_kinds(run.summary)  # no displacement: no displacement curves
         about = "modelled_text"  # displacement curves (or no hazard)
         if figures and "displaced" not in figures:  # slow onset only: the kinds it has
-            about = "modelled_text_" + ("slow_onset" if len(figures) > 1 else min(figures))
+            about = "modelled_text_" + ("slow_onset" if len(figures) > 1 else next(iter(figures)))
         notes = list(notes) + [w(f"note_{k}") for k in ("relocation", "drought") if k in figures]
         if "return_periods" in kinds:
             notes.append(w("pmd_maps_note"))

@@ -76,7 +76,7 @@ from mecc.offline import check_offline, inline_assets, mecc_data_at
 from mecc.outputs import OutputFolder, staged_file
 from mecc.previews import MAP_EVENT_BANDS
 from mecc.risk import STANDARD_RETURN_PERIODS as PMD_PERIODS
-from mecc.run_folder import check_out_dir
+from mecc.run_folder import MAP_READS, check_finished_run, check_out_dir, is_run_folder
 from mecc.run_identity import check_results
 from mecc.sendai import per_100k
 
@@ -98,9 +98,12 @@ def write_map(run_dir, out_dir, *, lang="en", title=None, inputs_dir=None, overw
     ``out_dir`` may not be, hold or lie inside the run folder, nor hold its inputs
     (:func:`mecc.run_folder.check_out_dir`). It is written through a staging folder, so
     an error leaves nothing behind, and an existing non-empty ``out_dir`` is replaced
-    only with ``overwrite`` (as every command's ``--out``).
+    only with ``overwrite`` (as every command's ``--out``). A finished run without a file
+    the map draws (:data:`mecc.run_folder.MAP_READS`) is refused in one line naming it.
     """
     check_out_dir(out_dir, run_dir)
+    if is_run_folder(run_dir):  # else build_map says what the folder is not
+        check_finished_run(run_dir, MAP_READS)
     check_results(run_dir)
     folder = OutputFolder(out_dir, overwrite=overwrite, command="map")
     with folder as staging:

@@ -564,9 +564,15 @@ def write_profiles(run_dir, out_dir, *, pdf=False, overwrite=False, **options) -
     """``mecc profile``: write ``profiles.html`` (and ``profiles.pdf``) into ``out_dir``.
 
     ``options`` go to :func:`build_profiles`. Staged and renamed into place: a failure
-    (e.g. no Chromium for the PDF) leaves nothing behind; the run folder is only read.
+    (e.g. no Chromium for the PDF) leaves nothing behind; the run folder is only read. A
+    finished run without sendai.csv (the pages' Sendai section) or another file the
+    profiles read is refused in one line naming it.
     """
     from mecc.outputs import OutputFolder
+    from mecc.run_folder import RUN_READS, check_finished_run, is_run_folder
+
+    if is_run_folder(run_dir):  # else build_profiles says what the folder is not
+        check_finished_run(run_dir, (*RUN_READS, "zones.gpkg", "sendai.csv"))
 
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     if out_dir.resolve() == run_dir.resolve() or run_dir.resolve() in out_dir.resolve().parents:

@@ -64,11 +64,9 @@ def profile_command(ctx, run_dir, out_dir, zones, levels, pdf, overwrite, **opti
     folder is never modified.
     """
     from mecc.profiles import write_profiles
-    from mecc.run_folder import RUN_READS, check_finished_run, check_out_dir, is_run_folder
+    from mecc.run_folder import check_out_dir
 
     check_out_dir(out_dir, run_dir)
-    if is_run_folder(run_dir):  # its Sendai section: not left out without a word
-        check_finished_run(run_dir, (*RUN_READS, "zones.gpkg", "sendai.csv"))
     out = write_profiles(
         run_dir,
         out_dir,

@@ -170,11 +170,7 @@ def _two(value) -> str:
 def map_command(ctx, run_dir, out_dir, lang, title, inputs_dir, overwrite):
     """Write an interactive map of a finished run that works with no network."""
     from mecc.maps import write_map
-    from mecc.run_folder import MAP_READS, check_finished_run, check_out_dir, is_run_folder
 
-    check_out_dir(out_dir, run_dir)  # a run folder given wrongly: the one to use instead
-    if is_run_folder(run_dir):  # else write_map says what the folder is not
-        check_finished_run(run_dir, MAP_READS)  # every file of the run the map reads
     out = write_map(
         run_dir, out_dir, lang=lang, title=title, inputs_dir=inputs_dir, overwrite=overwrite
     )
