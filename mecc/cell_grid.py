@@ -17,11 +17,17 @@ from pathlib import Path
 
 import numpy as np
 
-from mecc import kernels
+from mecc.cog_tiles import (
+    TILE,
+    ZSTD_LEVEL,
+    TilePyramid,
+    overview_factors,
+    remove_quietly,
+    template_tags,
+    write_cog,
+)
 
 __all__ = ["CellGridWriter", "band_metadata", "gdal_errors_quiet"]
-
-_COG_TILE = 512
 
 _NOT_APPLICABLE = (
     "not applicable: a drought counts people exposed per severity class (zones.csv "
@@ -111,11 +117,11 @@ class CellGridWriter:
     NaN marks cells whose figure is unknown (populated, with no hazard data); the COG
     declares NaN as its nodata value, and overviews average the known cells only.
 
-    Blocks go to a staging GeoTIFF (fast ZSTD, all-zero tiles omitted). While they
-    arrive, the writer also averages them into the overview levels (2x, 4x, ... until
-    a level fits in 512 cells) and stages those too, so the final COG copy does not
-    read the whole grid again to build overviews. A block partition that does not
-    line up with a level falls back to GDAL's own overviews (same averages).
+    Blocks are cut into 256 x 256 tiles, averaged into the overview levels (2x, 4x,
+    ... until a level fits in one tile) and compressed (ZSTD) once each, as soon as
+    their cells are known, into a spill file beside ``path``; :meth:`close` writes the
+    COG from them (:mod:`mecc.cog_tiles`: no staging grid read and compressed again).
+    Memory holds the tiles still waiting for cells: a row of tiles per level.
 
     Parameters
     ----------
@@ -157,8 +163,6 @@ class CellGridWriter:
     def __init__(
         self, path, grid, band_names, tags=None, band_units=None, band_tags=None, not_applicable=()
     ):
-        import rasterio
-
         self.path = Path(path)
         self.grid = grid
         self.band_names = list(band_names)
@@ -172,183 +176,98 @@ class CellGridWriter:
         ):
             raise ValueError("CellGridWriter: one unit and one set of tags per band")
         self.not_applicable = set(not_applicable)
-        self.factors = []  # like GDAL's COG driver: halve until a level fits in a tile
-        factor = 1
-        while max(-(-grid.width // factor), -(-grid.height // factor)) > _COG_TILE:
-            factor *= 2
-            self.factors.append(factor)
-        self._aligned = True
-        self._staging = self.path.with_suffix(".staging.tif")
-        base = rasterio.open(self._staging, "w", **self._profile(grid.width, grid.height))
-        for k, name in enumerate(self.band_names, start=1):
-            base.set_band_description(k, name)
-        if self.tags:
-            base.update_tags(**self.tags)
-        self._datasets = [base]
-        for factor in self.factors:
-            width, height = -(-grid.width // factor), -(-grid.height // factor)
-            level = self.path.with_suffix(f".staging.ovr{factor}.tif")
-            self._datasets.append(rasterio.open(level, "w", **self._profile(width, height)))
-
-    def _profile(self, width, height) -> dict:
-        return {
-            "driver": "GTiff",
-            "width": width,
-            "height": height,
-            "count": len(self.band_names),
-            "dtype": "float64",
-            "crs": self.grid.crs,
-            "transform": self.grid.transform,
-            "tiled": True,
-            "blockxsize": 256,
-            "blockysize": 256,
-            # staging only: fast ZSTD, all-zero tiles never written (SPARSE_OK)
-            "compress": "zstd",
-            "zstd_level": 1,
-            "sparse_ok": True,
-            "BIGTIFF": "IF_SAFER",
-        }
+        self.factors = overview_factors(grid.width, grid.height)
+        self._pyramid = TilePyramid(grid.width, grid.height, len(self.band_names), self._emit)
+        self._tiles: dict = {}  # (level, tile row, tile col) -> (offset, size) in the spill
+        self._spill_path = self.path.with_suffix(".tiles")
+        self._spill = open(self._spill_path, "w+b")  # noqa: SIM115 - closed by close/discard
+        self._compressor = None
+        self._interleaved = None  # a tile of every band, pixel-interleaved (reused)
 
     def write(self, band_index: int, window, values: np.ndarray) -> None:
         """Write ``values`` of 0-based band ``band_index`` into ``window``."""
-        from rasterio.windows import Window
-
         if band_index in self.not_applicable:  # e.g. a drought: nobody is displaced
             values = np.full(values.shape, np.nan)
-        # (1, h, w) views: rasterio copies a 2-D array into a new 3-D one on every write
-        self._datasets[0].write(values[np.newaxis], [band_index + 1], window=window)
-        if not self._aligned or not self.factors:
+        values = np.asarray(values, dtype=np.float64)
+        self._pyramid.write(band_index, int(window.row_off), int(window.col_off), values)
+
+    def _emit(self, level: int, row: int, col: int, cells: np.ndarray) -> None:
+        """Compress one complete tile into the spill file; a tile of unknown cells only
+        is left out (sparse: read as nodata, NaN)."""
+        if np.isnan(cells).all():
             return
-        r0, c0 = int(window.row_off), int(window.col_off)
-        h, w = values.shape
-        fits = all(
-            r0 % f == 0
-            and c0 % f == 0
-            and (h % f == 0 or r0 + h == self.grid.height)
-            and (w % f == 0 or c0 + w == self.grid.width)
-            for f in self.factors
-        )
-        if not fits:
-            self._aligned = False  # GDAL will build the overviews instead
-            return
-        if not values.any():
-            return  # sparse: unwritten tiles of every level read as 0
-        # NaN cells (no hazard data) are left out of the averages, as GDAL leaves nodata
-        # out: the first level's sums and counts of known cells come in one pass
-        sums = np.zeros((-(-h // 2), -(-w // 2)))
-        counts = np.zeros_like(sums)
-        kernels.sum_known_groups(values, 2, sums, counts)
-        if counts.sum() == h * w:
-            counts = None  # no unknown cell: whole groups as before
-        for level, factor in enumerate(self.factors, start=1):
-            if level > 1:
-                coarser = np.zeros((-(-sums.shape[0] // 2), -(-sums.shape[1] // 2)))
-                kernels.sum_groups(sums, 2, coarser)
-                sums = coarser
-                if counts is not None:
-                    fewer = np.zeros_like(coarser)
-                    kernels.sum_groups(counts, 2, fewer)
-                    counts = fewer
-            if counts is not None:
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    means = np.where(counts > 0, sums / counts, np.nan)
-            elif h % factor == 0 and w % factor == 0:  # whole groups (blocks start on one)
-                means = sums / float(factor * factor)
-            else:
-                means = sums / np.outer(
-                    _group_sizes(r0, h, factor, self.grid.height),
-                    _group_sizes(c0, w, factor, self.grid.width),
-                )
-            self._datasets[level].write(
-                means[np.newaxis],
-                [band_index + 1],
-                window=Window(c0 // factor, r0 // factor, sums.shape[1], sums.shape[0]),
-            )
+        if self._compressor is None:
+            import zstandard
+
+            self._compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
+        bands, rows, cols = cells.shape
+        if bands == 1 and (rows, cols) == (TILE, TILE):
+            tile = cells  # C-contiguous (the pyramid's own buffer)
+        else:  # pixel-interleaved, and edge tiles padded to a whole tile
+            if self._interleaved is None:
+                self._interleaved = np.zeros((TILE, TILE, bands))
+            tile = self._interleaved
+            tile.fill(0.0)
+            tile[:rows, :cols] = np.moveaxis(cells, 0, -1)
+        data = self._compressor.compress(tile.data)
+        offset = self._spill.seek(0, os.SEEK_END)
+        self._spill.write(data)
+        self._tiles[level, row, col] = (offset, len(data))
 
     def close(self) -> Path:
-        """Finish: copy the staging files into a tiled ZSTD COG and remove them."""
-        import rasterio.shutil
-
-        for dataset in self._datasets:
-            dataset.close()
-        levels = [self.path.with_suffix(f".staging.ovr{f}.tif") for f in self.factors]
-        # always through a VRT, which declares NaN as nodata: the staging files have
-        # none, so their sparse tiles read as 0, while the COG marks unknown cells
-        source = self.path.with_suffix(".staging.vrt")
-        source.write_text(self._vrt(levels if self._aligned else []))
-        rasterio.shutil.copy(
-            source,
-            self.path,
-            driver="COG",
-            COMPRESS="ZSTD",
-            # zstd's own default level: on the bench country's 100 M cells 41.0 MB in
-            # 1.1 s of CPU, where GDAL's default (9) gave 39.4 MB in 2.0 s
-            LEVEL=3,
-            BLOCKSIZE=_COG_TILE,
-            OVERVIEW_RESAMPLING="AVERAGE",
-            # one core left to the run's main thread, which writes the tables meanwhile
-            # (bench country, 2 cores: tables 0.98 -> 0.80 s, the COG still done first)
-            NUM_THREADS=str(max(1, (os.cpu_count() or 1) - 1)),
-            SPARSE_OK="TRUE",
-            BIGTIFF="IF_SAFER",
-        )
-        for path in [self._staging, *levels, self.path.with_suffix(".staging.vrt")]:
-            if path.exists():
-                os.remove(path)
+        """Finish: the last tiles, then the COG (its tags from a template GDAL writes)."""
+        self._pyramid.close()
+        template = self.path.with_suffix(".template.tif")
+        try:
+            self._write_template(template)
+            tags = template_tags(template)
+            self._spill.flush()
+            write_cog(self.path, tags, self._pyramid.shapes, self._tiles, self._spill)
+        finally:
+            self._spill.close()
+            remove_quietly(template, self._spill_path)
         return self.path
 
     def discard(self) -> None:
-        """Close the staging files without finishing the COG (a failed run, whose folder
-        is removed): their last blocks are written now, while GDAL's error lines are
-        quiet (:func:`gdal_errors_quiet`), not whenever the writer is collected; the
-        errors of those writes (a full disk) are not raised again."""
-        for dataset in self._datasets:
-            with suppress(Exception):  # noqa: BLE001 - the run's own error is raised
-                dataset.close()
+        """Close and remove the spill file without finishing the COG (a failed run,
+        whose folder is removed)."""
+        with suppress(OSError):
+            self._spill.close()
+        with suppress(OSError):
+            remove_quietly(self._spill_path, self.path.with_suffix(".template.tif"))
 
-    def _vrt(self, levels) -> str:
-        """A VRT of the staging file with the staged levels as its overviews."""
-        from xml.sax.saxutils import escape, quoteattr
+    def _write_template(self, template: Path) -> None:
+        """A GeoTIFF of the grid with no tile written: GDAL's georeferencing and metadata
+        tags (band names, units, tags, NaN nodata) for the COG's first IFD."""
+        import rasterio
 
-        import pyproj
-
-        t = self.grid.transform
-        wkt = pyproj.CRS.from_user_input(self.grid.crs).to_wkt()
-        metadata = "".join(
-            f"<MDI key={quoteattr(k)}>{escape(v)}</MDI>" for k, v in self.tags.items()
-        )
-        bands = []
-        for k, name in enumerate(self.band_names, start=1):
-            overviews = "".join(
-                f'<Overview><SourceFilename relativeToVRT="1">{escape(level.name)}</SourceFilename>'
-                f"<SourceBand>{k}</SourceBand></Overview>"
-                for level in levels
-            )
-            own = "".join(
-                f"<MDI key={quoteattr(key)}>{escape(value)}</MDI>"
-                for key, value in self.band_tags[k - 1].items()
-            )
-            bands.append(
-                f'<VRTRasterBand dataType="Float64" band="{k}"><Description>{escape(name)}</Description>'
-                f"<Metadata>{own}</Metadata><NoDataValue>nan</NoDataValue>"
-                f"<UnitType>{escape(self.band_units[k - 1])}</UnitType>"
-                f'<SimpleSource><SourceFilename relativeToVRT="1">{escape(self._staging.name)}'
-                f"</SourceFilename><SourceBand>{k}</SourceBand></SimpleSource>{overviews}"
-                "</VRTRasterBand>"
-            )
-        return (
-            f'<VRTDataset rasterXSize="{self.grid.width}" rasterYSize="{self.grid.height}">'
-            f"<SRS>{escape(wkt)}</SRS>"
-            f"<GeoTransform>{t.c!r}, {t.a!r}, {t.b!r}, {t.f!r}, {t.d!r}, {t.e!r}</GeoTransform>"
-            f"<Metadata>{metadata}</Metadata>{''.join(bands)}</VRTDataset>"
-        )
-
-
-def _group_sizes(start: int, length: int, factor: int, limit: int) -> np.ndarray:
-    """Cells in each group of ``factor`` along one axis of a block (fewer at the edge)."""
-    edges = np.arange(start, start + length + factor, factor)[: -(-length // factor) + 1]
-    edges = np.minimum(edges, min(start + length, limit))
-    return np.diff(edges).astype(np.float64)
+        count = len(self.band_names)
+        profile = {
+            "driver": "GTiff",
+            "width": self.grid.width,
+            "height": self.grid.height,
+            "count": count,
+            "dtype": "float64",
+            "crs": self.grid.crs,
+            "transform": self.grid.transform,
+            "nodata": np.nan,
+            "tiled": True,
+            "blockxsize": TILE,
+            "blockysize": TILE,
+            "compress": "zstd",
+            "interleave": "pixel" if count > 1 else "band",
+            "sparse_ok": True,
+            "BIGTIFF": "NO",
+        }
+        with rasterio.open(template, "w", **profile) as dataset:
+            for k, name in enumerate(self.band_names, start=1):
+                dataset.set_band_description(k, name)
+                if self.band_units[k - 1]:
+                    dataset.set_band_unit(k, self.band_units[k - 1])
+                if self.band_tags[k - 1]:
+                    dataset.update_tags(k, **self.band_tags[k - 1])
+            if self.tags:
+                dataset.update_tags(**self.tags)
 
 
 _QUIET_LOCK = threading.Lock()

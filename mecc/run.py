@@ -270,7 +270,8 @@ def _run_country(
                 warn_return_periods_out_of_order(h, result.hazards[h.id])
             present_result(exposure, result)  # seasonal presence: constant per zone
             release_freed_memory()  # the pass's buffers: not kept through tables and map
-            # the COG of displaced.tif is made (GDAL, outside the GIL) while tables are written
+            # displaced.tif is finished (its tiles are compressed: copied into the COG's
+            # layout) while the tables are written
             grids = background.enter_context(ThreadPoolExecutor(1)).submit(writer.close)
             with timer.stage("metrics"):
                 zone_table = zones.table()

@@ -98,14 +98,14 @@ def test_an_overwrite_batch_with_one_good_run_replaces_the_folder(cli, tmp_path)
 
 
 def _on_a_full_disk(monkeypatch) -> None:
-    """displaced.tif's staging file is /dev/full (every write fails with ENOSPC, through
-    GDAL and libtiff), and the disk looks full to mecc, as it would then be."""
+    """displaced.tif's spill file of compressed tiles is /dev/full (every write fails
+    with ENOSPC), and the disk looks full to mecc, as it would then be."""
     from mecc.cell_grid import CellGridWriter
 
     real = CellGridWriter.__init__
 
     def full(self, path, *args, **options):
-        Path(path).with_suffix(".staging.tif").symlink_to("/dev/full")
+        Path(path).with_suffix(".tiles").symlink_to("/dev/full")
         real(self, path, *args, **options)
 
     monkeypatch.setattr(CellGridWriter, "__init__", full)

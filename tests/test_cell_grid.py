@@ -39,7 +39,7 @@ def _grid(height, width):
 
 @pytest.mark.parametrize("block", [(256, 512), (200, 300)])  # aligned, and GDAL's overviews
 def test_writer_marks_unknown_cells_and_averages_only_known_ones(tmp_path, block):
-    height, width = 700, 1100  # overview levels 2x and 4x (1100 / 2 > 512)
+    height, width = 700, 1100  # overview levels 2x, 4x and 8x (1100 / 4 > 256)
     rng = np.random.default_rng(5)
     values = rng.uniform(0, 10, (height, width))
     values[rng.random((height, width)) < 0.2] = np.nan  # scattered unknown cells
@@ -54,11 +54,11 @@ def test_writer_marks_unknown_cells_and_averages_only_known_ones(tmp_path, block
     writer.close()
     with rasterio.open(path) as src:
         assert np.isnan(src.nodata)
-        assert src.overviews(1) == [2, 4]
+        assert src.overviews(1) == [2, 4, 8]
         full = src.read(1)
         np.testing.assert_array_equal(np.isnan(full), np.isnan(values))
         np.testing.assert_array_equal(full[~np.isnan(full)], values[~np.isnan(values)])
-        for factor in (2, 4):
+        for factor in (2, 4, 8):
             shape = (-(-height // factor), -(-width // factor))
             level = src.read(1, out_shape=shape)
             expected = _nan_means(values, factor)

@@ -633,7 +633,7 @@ def test_parent_relative_path_resolves_against_the_run_file(cli, tmp_path, monke
 
 
 def test_cell_grid_overviews_are_block_averages(tmp_path):
-    """The writer stages its own overview levels; the COG's levels are exact averages
+    """The writer averages its own overview levels; the COG's levels are exact averages
     of the cells (partial groups at the edges average the cells they have)."""
     from affine import Affine
     from rasterio.windows import Window
@@ -646,7 +646,7 @@ def test_cell_grid_overviews_are_block_averages(tmp_path):
     values = np.random.default_rng(0).random((height, width))
     values[:300] = 0.0  # sparse rows are not written at all
     writer = CellGridWriter(tmp_path / "cells.tif", grid, ["a"])
-    assert writer.factors == [2, 4]
+    assert writer.factors == [2, 4, 8]  # 256-cell tiles: 2001 / 8 fits in one
     for r in range(0, height, 256):
         for c in range(0, width, 512):
             window = Window(c, r, min(512, width - c), min(256, height - r))
@@ -655,9 +655,9 @@ def test_cell_grid_overviews_are_block_averages(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cells.tif"]
     with rasterio.open(tmp_path / "cells.tif") as dataset:
         assert dataset.tags(ns="IMAGE_STRUCTURE")["LAYOUT"] == "COG"
-        assert dataset.overviews(1) == [2, 4]
+        assert dataset.overviews(1) == [2, 4, 8]
         np.testing.assert_array_equal(dataset.read(1), values)
-    for level, factor in enumerate((2, 4)):
+    for level, factor in enumerate((2, 4, 8)):
         rows, cols = -(-height // factor), -(-width // factor)
         padded = np.full((rows * factor, cols * factor), np.nan)
         padded[:height, :width] = values
