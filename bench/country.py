@@ -208,8 +208,11 @@ def _write_run(path, population, zones, maps):
 
 
 def write_mosaic(folder, source_folder, factor: int = 2) -> Path:
-    """The country at factor x factor times the cells: VRT mosaics of factor x factor
-    copies of ``source_folder``'s files (4x the cells by default)."""
+    """The country at factor x factor times the cells: factor x factor copies of
+    ``source_folder``'s files (4x the cells by default), mosaicked in VRTs and written
+    out as GeoTIFFs of the source's layout (tiles, compression, predictor), so the run
+    reads them as it reads the country's own (mecc's decoder, not GDAL's block cache).
+    A GeoTIFF newer than its source is kept (about 35 s to write all nine)."""
     import geopandas as gpd
     import rasterio
     import shapely
@@ -242,6 +245,7 @@ def write_mosaic(folder, source_folder, factor: int = 2) -> Path:
             + "\n  </VRTRasterBand>\n</VRTDataset>\n"
         )
         (folder / name.replace(".tif", ".vrt")).write_text(vrt)
+        _write_copy(folder / name.replace(".tif", ".vrt"), src_path, folder / name)
     zones = gpd.read_file(source_folder / "zones.gpkg")
     left, top = t.c, t.f
     zones["geometry"] = [
@@ -250,8 +254,34 @@ def write_mosaic(folder, source_folder, factor: int = 2) -> Path:
     zones.to_file(folder / "zones.gpkg", driver="GPKG")
     _write_run(
         folder / "run.yaml",
-        "population.vrt",
+        "population.tif",
         "zones.gpkg",
-        {rp: f"flood_rp{rp:04d}.vrt" for rp in RETURN_PERIODS},
+        {rp: f"flood_rp{rp:04d}.tif" for rp in RETURN_PERIODS},
     )
     return folder / "run.yaml"
+
+
+def _write_copy(vrt: Path, source: Path, target: Path) -> None:
+    """``vrt`` as a GeoTIFF laid out as ``source`` is, unless ``target`` is newer."""
+    import rasterio
+    import rasterio.shutil
+
+    if target.exists() and target.stat().st_mtime > source.stat().st_mtime:
+        return
+    with rasterio.open(source) as src:
+        structure = src.tags(ns="IMAGE_STRUCTURE")
+        block_rows, block_cols = src.block_shapes[0]
+    staging = target.with_suffix(".partial.tif")
+    rasterio.shutil.copy(
+        vrt,
+        staging,
+        driver="GTiff",
+        TILED="YES",
+        BLOCKXSIZE=block_cols,
+        BLOCKYSIZE=block_rows,
+        COMPRESS=structure.get("COMPRESSION", "DEFLATE"),
+        PREDICTOR=structure.get("PREDICTOR", "1"),
+        NUM_THREADS="ALL_CPUS",
+        BIGTIFF="IF_SAFER",
+    )
+    staging.replace(target)
