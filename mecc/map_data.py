@@ -55,7 +55,11 @@ NODATA_FILL = "url(#mecc-nodata)"
 def _all_labels() -> dict:
     import yaml
 
-    return yaml.safe_load(LOCALE_FILE.read_text(encoding="utf-8"))
+    # libyaml's loader when there (ten times as fast on the 52 KB file, the same data)
+    return yaml.load(
+        LOCALE_FILE.read_text(encoding="utf-8"),
+        Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader),
+    )
 
 
 def labels(lang: str) -> dict:

@@ -41,7 +41,11 @@ esc = html.escape
 def _all_labels() -> dict:
     import yaml
 
-    return yaml.safe_load(LOCALE_FILE.read_text(encoding="utf-8"))
+    # libyaml's loader when there (ten times as fast, the same data)
+    return yaml.load(
+        LOCALE_FILE.read_text(encoding="utf-8"),
+        Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader),
+    )
 
 
 def languages() -> list[str]:
