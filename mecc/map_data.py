@@ -530,7 +530,9 @@ def palette_png(classes: np.ndarray, colours: list[str]) -> str:
     png += chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0))
     png += chunk(b"PLTE", b"".join(bytes(c) for c in rgb))
     png += chunk(b"tRNS", alpha)
-    png += chunk(b"IDAT", zlib.compress(raw, 9))
+    # zlib's default level: on the bench country's nine layers 0.014 s of CPU against
+    # 0.106 s at level 9, for 86 KB of PNGs against 79 KB
+    png += chunk(b"IDAT", zlib.compress(raw, 6))
     png += chunk(b"IEND", b"")
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
