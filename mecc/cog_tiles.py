@@ -206,11 +206,17 @@ class TilePyramid:
 
     def _finish_node(self, level: int, key, node: _Node) -> None:
         """An overview tile whose tiles below have all come: the known cells' means."""
-        counts = node.counts if node.counts is not None else self._sizes(level, *key)
         means = self._take()
-        means.fill(np.nan)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            np.divide(node.sums, counts, out=means, where=counts > 0)
+        factor = 2**level
+        height, width = self.shapes[0]
+        inside = (key[0] + 1) * TILE * factor <= height and (key[1] + 1) * TILE * factor <= width
+        if node.counts is None and inside:  # every cell a whole group of known cells
+            np.divide(node.sums, float(factor * factor), out=means)
+        else:
+            counts = node.counts if node.counts is not None else self._sizes(level, *key)
+            means.fill(np.nan)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                np.divide(node.sums, counts, out=means, where=counts > 0)
         self._finish(level, *key, means, node)
         self._give(means, node.sums, *([] if node.counts is None else [node.counts]))
 
