@@ -18,7 +18,8 @@ Measures, in one run (see bench/README.md for the meaning of each figure):
   two, the input digests taken from mecc's cache as on any repeated run);
   e2e_seconds_hashing_inputs: one more run with MECC_HASH_CACHE=0 (every input hashed,
   as on a first run of new files);
-- peak_rss_mb for that run and peak_rss_mb_4x at 4x the cells (2 x 2 VRT mosaic);
+- peak_rss_mb for that run and peak_rss_mb_4x at 4x the cells (a 2 x 2 mosaic of the
+  country, written as GeoTIFFs of the same layout, so it is read the same way);
 - startup_seconds: a second `mecc run` on a tiny country (kernels cached).
 
 Prints a table and, last, one JSON line with those keys.

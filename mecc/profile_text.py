@@ -41,11 +41,8 @@ esc = html.escape
 def _all_labels() -> dict:
     import yaml
 
-    # libyaml's loader when there (ten times as fast, the same data)
-    return yaml.load(
-        LOCALE_FILE.read_text(encoding="utf-8"),
-        Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader),
-    )
+    text = LOCALE_FILE.read_text(encoding="utf-8")  # libyaml's loader: 10x as fast
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def languages() -> list[str]:
