@@ -47,7 +47,7 @@ from mecc.sendai_notes import noted as _noted
 from mecc.sendai_notes import rate_cause
 from mecc.sendai_text import INDICATORS, custom_code
 
-__all__ = ["RowBuilder", "rate_cause"]
+__all__ = ["RowBuilder", "rate_cause", "variants_agree"]
 
 OUTSIDE = "__outside__"
 BY_INDICATOR = {ind.key: ind for ind in INDICATORS}
@@ -57,6 +57,13 @@ BY_RESIDENCE = (
     "by residence: displacement follows where people live; the day/night table changes "
     "only the people exposed at impact (zones_bands.csv exposed_at_impact)"
 )
+
+
+def variants_agree(lowest: float, highest: float) -> bool:
+    """Whether the variants' lowest and highest values are one value: ``np.isclose(lowest,
+    highest, rtol=1e-9, atol=0)`` on two finite numbers, without numpy's call (a third of
+    the rows' time)."""
+    return abs(lowest - highest) <= 1e-9 * abs(highest)
 
 
 class RowBuilder:
@@ -161,6 +168,7 @@ class RowBuilder:
             return
         finite = values[np.isfinite(values)]
         ranged = finite.size > 1 or (unknown and finite.size > 0)
+        lowest, highest = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
         code = custom_code(self.country, int(ind.code[1:])) if ind.is_custom else ind.code
         people = ind.unit == "people"
         record = self.meta["hazards"][hazard_id]
@@ -207,8 +215,8 @@ class RowBuilder:
             "parameters": "",
             "source": self._source(hazard_id),
             "confidence": "",
-            "low": float(finite.min()) if ranged else np.nan,
-            "high": float(finite.max()) if ranged else np.nan,
+            "low": lowest if ranged else np.nan,
+            "high": highest if ranged else np.nan,
             "range_kind": "",
             "additive": measure != "pmd" and measure != "event",
             "sdg_series": ind.sdg_series,
@@ -220,8 +228,8 @@ class RowBuilder:
             )
         # variants that all give one value (B-1: damaged + destroyed) are said to, and leave
         # the range to the members where there are members
-        agree = finite.size > 1 and np.isclose(finite.min(), finite.max(), rtol=1e-9, atol=0)
-        if agree and finite.max() != 0:  # (variants agreeing on nobody: no news)
+        agree = finite.size > 1 and variants_agree(lowest, highest)
+        if agree and highest != 0:  # (variants agreeing on nobody: no news)
             extra["notes"] = _join(extra.get("notes"), "the curve variants all give this value")
         members = None if members is None else members[np.isfinite(members)]
         if members is not None and members.size > 1:
