@@ -30,7 +30,16 @@ import numpy as np
 
 from mecc import kernels
 
-__all__ = ["TILE", "TilePyramid", "overview_factors", "template_tags", "write_cog"]
+__all__ = [
+    "TILE",
+    "ZSTD_LEVEL",
+    "TilePyramid",
+    "overview_factors",
+    "remove_quietly",
+    "template_tags",
+    "tiles_of",
+    "write_cog",
+]
 
 TILE = 256
 """Tile side of the COG (cells); blocks of 256 rows fill whole tiles."""
@@ -63,10 +72,11 @@ def overview_factors(width: int, height: int, tile: int = TILE) -> list[int]:
 class _Node:
     """A tile of an overview level being summed from the tiles below it."""
 
-    __slots__ = ("sums", "counts", "waiting")
+    __slots__ = ("sums", "counts", "waiting", "came")
 
     def __init__(self, sums, counts, waiting: int):
         self.sums, self.counts, self.waiting = sums, counts, waiting
+        self.came: set = set()  # the quadrants (row, col) whose tile came
 
 
 class TilePyramid:
@@ -144,7 +154,9 @@ class TilePyramid:
     def close(self) -> None:
         """Emit the tiles not complete yet (cells never written stay unknown, NaN)."""
         for key in sorted(self._tiles):
-            self._finish(0, *key, self._tiles.pop(key)[0], None)
+            cells = self._tiles.pop(key)[0]
+            self._finish(0, *key, cells, None)
+            self._give(cells)
         for level in range(1, len(self.shapes)):
             for key in sorted(self._nodes[level]):
                 self._finish_node(level, key, self._nodes[level].pop(key))
@@ -190,6 +202,7 @@ class TilePyramid:
             parent.sums[b, rows_to, cols_to] = sums[:half_rows, :half_cols]
             if unknown:
                 parent.counts[b, rows_to, cols_to] = counts[:half_rows, :half_cols]
+        parent.came.add((ty % 2, tx % 2))
         parent.waiting -= 1
         if parent.waiting == 0:
             del parents[ty // 2, tx // 2]
@@ -205,7 +218,24 @@ class TilePyramid:
         return np.outer(rows, cols).astype(np.float64)
 
     def _finish_node(self, level: int, key, node: _Node) -> None:
-        """An overview tile whose tiles below have all come: the known cells' means."""
+        """An overview tile whose tiles below have come: the known cells' means. A tile
+        below that never came (:meth:`close` before all cells were written) has no
+        known cell: count 0 in its quarter."""
+        below_rows, below_cols = self.tiles(level - 1)
+        missing = [
+            (dy, dx)
+            for dy in (0, 1)
+            for dx in (0, 1)
+            if key[0] * 2 + dy < below_rows
+            and key[1] * 2 + dx < below_cols
+            and (dy, dx) not in node.came
+        ]
+        if missing and node.counts is None:
+            node.counts = self._take()
+            node.counts[:] = self._sizes(level, *key)
+        for dy, dx in missing:
+            half = TILE // 2
+            node.counts[:, dy * half : (dy + 1) * half, dx * half : (dx + 1) * half] = 0.0
         means = self._take()
         factor = 2**level
         height, width = self.shapes[0]
@@ -265,7 +295,7 @@ def write_cog(path, tags: dict, shapes, tiles: dict, spill, bigtiff: bool | None
     with open(path, "wb") as out:
         out.write(layout["head"])
         for level in reversed(range(len(shapes))):
-            rows, cols = -(-shapes[level][0] // TILE), -(-shapes[level][1] // TILE)
+            rows, cols = tiles_of(shapes[level])
             for ty in range(rows):
                 for tx in range(cols):
                     where = tiles.get((level, ty, tx))

@@ -206,3 +206,22 @@ def test_a_failed_run_leaves_no_spill_file(tmp_path):
     assert (tmp_path / "cells.tiles").stat().st_size > 0
     writer.discard()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_cells_never_written_are_unknown(tmp_path):
+    """A writer closed before every block came: its cells are NaN (nodata) at every
+    level, the written ones kept, and each overview averages the written cells only."""
+    values = np.full((1, 600, 700), np.nan)
+    values[0, 100:400, 50:650] = np.arange(300 * 600, dtype=np.float64).reshape(300, 600)
+    grid = GridSpec("EPSG:4326", Affine(0.01, 0, 0, 0, -0.01, 0), 700, 600)
+    writer = CellGridWriter(tmp_path / "part.tif", grid, ["a"])
+    writer.write(0, Window(50, 100, 600, 300), values[0, 100:400, 50:650].copy())
+    writer.close()
+    with rasterio.open(tmp_path / "part.tif") as src:
+        np.testing.assert_array_equal(src.read(), values)
+        assert src.overviews(1) == [2, 4]
+        for factor in (2, 4):
+            level = src.read(out_shape=(1, -(-600 // factor), -(-700 // factor)))
+            expected = _level_reference(values, factor)
+            np.testing.assert_array_equal(np.isnan(level), np.isnan(expected))
+            np.testing.assert_allclose(level, expected, rtol=1e-12, equal_nan=True)
