@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from rasterio.windows import Window
 
 from mecc.cell_grid import CellGridWriter
-from mecc.cog_tiles import TILE, TilePyramid, overview_factors
+from mecc.cog_tiles import TILE, TilePyramid
 from mecc.grid import GridSpec
 
 
@@ -72,7 +72,9 @@ def test_pyramid_levels_are_the_known_cells_means_for_any_blocks(
     values[rng.random(values.shape) < unknown] = np.nan
     values[:, : height // 3, : width // 3] = 0.0  # zeros stay zeros, not nodata
     pyramid, levels, seen = _assemble(width, height, bands, (block_rows, block_cols), values)
-    assert [2**k for k in range(1, len(pyramid.shapes))] == overview_factors(width, height)
+    # levels halve the grid until one fits in a tile (GDAL's COG rule), the last included
+    top = next(k for k in range(12) if max(-(-height // 2**k), -(-width // 2**k)) <= TILE)
+    assert pyramid.shapes == [(-(-height // 2**k), -(-width // 2**k)) for k in range(top + 1)]
     for level, shape in enumerate(pyramid.shapes):  # each tile once, none left out
         rows, cols = -(-shape[0] // TILE), -(-shape[1] // TILE)
         assert {k: v for k, v in seen.items() if k[0] == level} == {
@@ -98,7 +100,7 @@ def _write_file(path, values, blocks, **options):
     return grid
 
 
-def _tiles_of(data: bytes):
+def _directories_of(data: bytes):
     """Every IFD of a little-endian TIFF or BigTIFF: (offset, {tag: values})."""
     big = struct.unpack_from("<H", data, 2)[0] == 43
     at = struct.unpack_from("<Q" if big else "<I", data, 8 if big else 4)[0]
@@ -169,7 +171,7 @@ def test_the_file_is_a_cog_gdal_reads_with_every_band_and_level(tmp_path, monkey
             np.testing.assert_array_equal(np.isnan(level), np.isnan(expected))
             np.testing.assert_allclose(level, expected, rtol=1e-12, equal_nan=True)
     data = path.read_bytes()
-    big, directories = _tiles_of(data)
+    big, directories = _directories_of(data)
     assert big == bigtiff and b"LAYOUT=IFDS_BEFORE_DATA" in data[:200]
     assert [tags.get(254, (0,))[0] for _, tags in directories] == [0, 1, 1, 1]
     first_tile = min(o for _, tags in directories for o in tags[324] if o)
