@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import os
 import struct
-from pathlib import Path
 
 import numpy as np
 
 from mecc import kernels
+from mecc.tiff_blocks import TYPE_SIZES, first_directory_entries
 
 __all__ = [
     "TILE",
@@ -55,7 +55,6 @@ _GHOST = (
 _SUBFILE, _WIDTH, _LENGTH = 254, 256, 257
 _TILE_OFFSETS, _TILE_BYTES = 324, 325
 _OVERVIEW_TAGS = (258, 259, 262, 277, 284, 317, 322, 323, 338, 339, 42113)
-_TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 16: 8}
 _LONG, _LONG8 = 4, 16
 
 
@@ -252,21 +251,13 @@ class TilePyramid:
 
 
 def template_tags(path) -> dict:
-    """The tags of the first image of a little-endian classic TIFF, as ``{tag: (type,
-    count, value bytes)}`` (the template GDAL writes: georeferencing, metadata)."""
-    data = Path(path).read_bytes()
-    if data[:4] != b"II*\x00":
-        raise ValueError(f"{path}: not a little-endian classic TIFF")
-    (offset,) = struct.unpack_from("<I", data, 4)
-    (entries,) = struct.unpack_from("<H", data, offset)
-    tags = {}
-    for k in range(entries):
-        tag, kind, count = struct.unpack_from("<HHI", data, offset + 2 + 12 * k)
-        size = _TYPE_SIZES[kind] * count
-        at = offset + 10 + 12 * k
-        if size > 4:
-            (at,) = struct.unpack_from("<I", data, at)
-        tags[tag] = (kind, count, data[at : at + size])
+    """The tags of the first image of the template GDAL writes (georeferencing,
+    metadata), as ``{tag: (type, count, value bytes)}``
+    (:func:`mecc.tiff_blocks.first_directory_entries`)."""
+    with open(path, "rb") as file:
+        tags = first_directory_entries(file)
+    if tags is None:
+        raise ValueError(f"{path}: not a little-endian TIFF")
     return tags
 
 
@@ -370,7 +361,7 @@ def _directory_size(own: dict, tile_grid, bigtiff: bool) -> int:
     tags = dict(own)
     n = tile_grid[0] * tile_grid[1]
     kind = _LONG8 if bigtiff else _LONG
-    tags[_TILE_OFFSETS] = tags[_TILE_BYTES] = (kind, n, b"\x00" * (n * _TYPE_SIZES[kind]))
+    tags[_TILE_OFFSETS] = tags[_TILE_BYTES] = (kind, n, b"\x00" * (n * TYPE_SIZES[kind]))
     return len(_directory(tags, 0, 0, bigtiff))
 
 

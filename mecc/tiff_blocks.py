@@ -28,7 +28,13 @@ import numpy as np
 from mecc import kernels
 from mecc.errors import InputFileError
 
-__all__ = ["BlockReader", "block_reader", "check_complete"]
+__all__ = [
+    "TYPE_SIZES",
+    "BlockReader",
+    "block_reader",
+    "check_complete",
+    "first_directory_entries",
+]
 
 # TIFF tags (TIFF 6.0; TileWidth etc. from section 15)
 _WIDTH, _LENGTH, _BITS, _COMPRESSION = 256, 257, 258, 259
@@ -219,9 +225,10 @@ def _codec_available(codec: int) -> bool:
     return True
 
 
-# bytes per value of each TIFF field type (TIFF 6.0 section 2; BigTIFF's 16-18)
-_TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8}
-_TYPE_SIZES |= {13: 4, 16: 8, 17: 8, 18: 8}
+TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8}
+TYPE_SIZES |= {13: 4, 16: 8, 17: 8, 18: 8}
+"""Bytes of one value of each TIFF field type (TIFF 6.0 section 2; IFD, and BigTIFF's
+LONG8, SLONG8 and IFD8)."""
 
 
 def check_complete(path, label: str) -> None:
@@ -278,7 +285,7 @@ def _directory_end(file) -> tuple[int, str]:
             f"{order}HH{'Q' if big else 'I'}", entries, k * entry_size
         )
         value = entries[k * entry_size + entry_size - inline : (k + 1) * entry_size]
-        length = n * _TYPE_SIZES.get(kind, 1)
+        length = n * TYPE_SIZES.get(kind, 1)
         if length > inline:
             start = struct.unpack(f"{order}{'Q' if big else 'I'}", value)[0]
             if start + length > end:
@@ -312,12 +319,15 @@ def _values(file, order: str, inline: int, extent) -> np.ndarray:
         data = extent[3]
     else:
         file.seek(extent[0])
-        data = file.read(n * _TYPE_SIZES[kind])
+        data = file.read(n * TYPE_SIZES[kind])
     return np.frombuffer(data, dtype=f"{order}{code}", count=n)
 
 
-def _first_directory(file) -> dict | None:
-    """The tags of a TIFF's first image file directory: tag -> tuple of values."""
+def first_directory_entries(file) -> dict | None:
+    """The first image file directory of a little-endian TIFF or BigTIFF as ``{tag:
+    (type, count, value bytes)}`` (TIFF 6.0 section 2; BigTIFF); None for a big-endian
+    file or another format. ``file``: a binary file at any position."""
+    file.seek(0)
     header = file.read(16)
     if header[:2] != b"II":  # big-endian files are left to GDAL
         return None
@@ -337,14 +347,26 @@ def _first_directory(file) -> dict | None:
     tags = {}
     for k in range(count):
         tag, kind, n, value = struct.unpack_from(entry_code, entries, k * entry_size)
-        if kind not in _TYPES:
-            continue  # ASCII, rational and other tags: not needed here
-        code, size = _TYPES[kind]
-        if n * size <= inline:
-            data = value[: n * size]
+        length = n * TYPE_SIZES.get(kind, 1)
+        if length <= inline:
+            data = value[:length]
         else:
             file.seek(struct.unpack("<I" if inline == 4 else "<Q", value)[0])
-            data = file.read(n * size)
+            data = file.read(length)
+        tags[tag] = (kind, n, data)
+    return tags
+
+
+def _first_directory(file) -> dict | None:
+    """The integer tags of a TIFF's first image file directory: tag -> tuple of values."""
+    entries = first_directory_entries(file)
+    if entries is None:
+        return None
+    tags = {}
+    for tag, (kind, n, data) in entries.items():
+        if kind not in _TYPES:
+            continue  # ASCII, rational and other tags: not needed here
+        code = _TYPES[kind][0]
         if n <= 16:
             tags[tag] = struct.unpack(f"<{n}{code}", data)
         else:  # block offsets and sizes: millions for a continental grid
