@@ -51,7 +51,7 @@ def versions() -> dict:
         "pyogrio": installed("pyogrio"),
         "folium": installed("folium"),
         "click": installed("click"),
-        "isal": installed("isal"),  # GeoTIFF blocks decoded by mecc (mecc.tiff_blocks)
+        "imagecodecs": installed("imagecodecs"),  # mecc's DEFLATE blocks (mecc.tiff_blocks)
         "zstandard": installed("zstandard"),
     }
 

@@ -2,11 +2,11 @@
 
 Most hazard and population grids are tiled or striped GeoTIFFs compressed with DEFLATE
 or ZSTD, often with a predictor. For those, :class:`BlockReader` reads a window's
-blocks from the file, decompresses them (ISA-L's inflate, Zstandard) and undoes the
-predictor in a Numba kernel (:mod:`mecc.tiff_kernels`): on the bench country 1.3-1.5 s,
-masked and cast to float64, where GDAL takes 2.5 s for the raw bits (bench/README.md),
-without GDAL's block cache, on
-every thread at once (the decompressors and kernels release the GIL).
+blocks from the file, decompresses them (libdeflate through imagecodecs, into a buffer
+kept per thread; Zstandard) and undoes the predictor in a Numba kernel
+(:mod:`mecc.tiff_kernels`): on the bench country 1.1-1.2 s, masked and cast to
+float64, where GDAL takes 2.5 s for the raw bits (bench/README.md), without GDAL's
+block cache, on every thread at once (the decompressors and kernels release the GIL).
 
 :func:`block_reader` returns None for any other layout, and :class:`~mecc.raster_file.
 RasterFile` reads those through GDAL as before: another compression (LZW, JPEG, LERC),
@@ -22,6 +22,7 @@ import os
 import struct
 import sys
 import threading
+import zlib
 
 import numpy as np
 
@@ -167,9 +168,22 @@ class BlockReader:
 
                 decompressor = self._local.zstd = zstandard.ZstdDecompressor()
             return decompressor.decompress(stored, max_output_size=expected)
-        from isal import isal_zlib
+        return self._inflate(stored, expected)
 
-        return isal_zlib.decompress(stored, bufsize=expected)
+    def _inflate(self, stored: bytes, expected: int):
+        """A DEFLATE (zlib) block into this thread's buffer, by libdeflate (imagecodecs;
+        2.5 times ISA-L's inflate on the bench country's blocks, and no new buffer per
+        block). A stream longer than the block (a padding writer) gives its first
+        ``expected`` bytes, as libtiff reads it; a damaged one zlib's own error."""
+        from imagecodecs import DeflateError, deflate_decode
+
+        buffer = getattr(self._local, "inflated", None)
+        if buffer is None or buffer.size < expected:
+            buffer = self._local.inflated = np.empty(expected, dtype=np.uint8)
+        try:
+            return deflate_decode(stored, out=buffer[:expected])
+        except DeflateError:  # longer than the block, or damaged: zlib says which
+            return zlib.decompressobj().decompress(stored, expected)
 
     def _place(self, block, rows, cols, target, out_row: int, out_col: int) -> None:
         """Undo the block's predictor and copy its ``rows`` x ``cols`` into ``target``."""
@@ -219,7 +233,9 @@ def _codec_available(codec: int) -> bool:
         if codec == _ZSTD:
             import zstandard  # noqa: F401
         elif codec == _DEFLATE:
-            from isal import isal_zlib  # noqa: F401
+            from imagecodecs import DEFLATE
+
+            return bool(DEFLATE.available)  # built with libdeflate
     except ImportError:  # installed without them: GDAL decodes
         return False
     return True

@@ -24,7 +24,6 @@ CONDA_NAMES = {
     "netcdf4": "netcdf4",
     "pyyaml": "pyyaml",
     "tables": "pytables",
-    "isal": "python-isal",
 }
 
 
