@@ -74,6 +74,8 @@ from mecc.terrain_kernels import (
 )
 from mecc.tiff_kernels import (
     unpredict_floating_point,
+    unpredict_floating_point_into,
+    unpredict_floating_point_into_reference,
     unpredict_floating_point_reference,
     unpredict_horizontal,
     unpredict_horizontal_reference,
@@ -112,6 +114,8 @@ __all__ = [
     "sum_known_groups",
     "sum_known_groups_reference",
     "unpredict_floating_point",
+    "unpredict_floating_point_into",
+    "unpredict_floating_point_into_reference",
     "unpredict_floating_point_reference",
     "unpredict_horizontal",
     "unpredict_horizontal_reference",
@@ -137,6 +141,10 @@ KERNELS = {
     "allocate_by_distance": (allocate_by_distance, allocate_by_distance_reference),
     "count_zone_parts": (count_zone_parts, count_zone_parts_reference),
     "unpredict_floating_point": (unpredict_floating_point, unpredict_floating_point_reference),
+    "unpredict_floating_point_into": (
+        unpredict_floating_point_into,
+        unpredict_floating_point_into_reference,
+    ),
     "unpredict_horizontal": (unpredict_horizontal, unpredict_horizontal_reference),
 }
 """Each kernel name mapped to ``(numba_kernel, numpy_reference)``; same signatures."""

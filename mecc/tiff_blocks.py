@@ -189,6 +189,12 @@ class BlockReader:
         """Undo the block's predictor and copy its ``rows`` x ``cols`` into ``target``."""
         n_rows, n_cols = rows[1] - rows[0], cols[1] - cols[0]
         unsigned = np.dtype(f"u{self.dtype.itemsize}")
+        if self.predictor == 3 and (n_rows, n_cols) == (block.shape[0], self.block_shape[1]):
+            # a whole block in the window: its samples go straight into place
+            kernels.unpredict_floating_point_into(
+                block.reshape(-1), target.view(unsigned), out_row, out_col, n_cols
+            )
+            return
         if self.predictor == 3:
             samples = self._scratch(block.shape[0], unsigned)
             kernels.unpredict_floating_point(block.reshape(-1), samples)

@@ -25,6 +25,8 @@ from mecc._numba import jit
 
 __all__ = [
     "unpredict_floating_point",
+    "unpredict_floating_point_into",
+    "unpredict_floating_point_into_reference",
     "unpredict_floating_point_reference",
     "unpredict_horizontal",
     "unpredict_horizontal_reference",
@@ -64,9 +66,26 @@ def unpredict_floating_point(block, out):
         The block's samples (4 or 8 bytes: float32, float64), as unsigned integers
         holding the same bits in the machine's (little-endian) order.
     """
-    rows, width = out.shape
+    unpredict_floating_point_into(block, out, 0, 0, out.shape[1])
+
+
+@jit
+def unpredict_floating_point_into(block, out, top, left, width):
+    """:func:`unpredict_floating_point` of a block of ``width`` columns, its samples
+    written into ``out[top:top + rows, left:left + width]``: a window's buffer, so a
+    block read whole is not copied again.
+
+    Parameters
+    ----------
+    block : ndarray of uint8, shape (rows * width * sample_bytes,)
+        As :func:`unpredict_floating_point`.
+    out : ndarray of uint32 or uint64, 2-D, C-contiguous
+        Holds the block at ``(top, left)``; ``top >= 0``, ``left >= 0``.
+    top, left, width : int
+    """
     size = out.itemsize
     row_bytes = width * size
+    rows = block.size // row_bytes
     words = row_bytes // 8
     summed = np.empty(words + 1, dtype=np.uint64)  # one row's sums, viewed as bytes too
     row = summed.view(np.uint8)
@@ -93,9 +112,10 @@ def unpredict_floating_point(block, out):
             for k in range(row_bytes):
                 running = np.uint8(running + block[start + k])
                 row[k] = running
+        place = out[top + r, left : left + width]  # contiguous: the loops vectorise
         if size == 4:  # plane 0 holds the most significant bytes
             for c in range(width):
-                out[r, c] = (
+                place[c] = (
                     (np.uint32(row[c]) << 24)
                     | (np.uint32(row[width + c]) << 16)
                     | (np.uint32(row[2 * width + c]) << 8)
@@ -115,7 +135,7 @@ def unpredict_floating_point(block, out):
                     | (np.uint32(row[6 * width + c]) << 8)
                     | np.uint32(row[7 * width + c])
                 )
-                out[r, c] = (np.uint64(high) << np.uint64(32)) | np.uint64(low)
+                place[c] = (np.uint64(high) << np.uint64(32)) | np.uint64(low)
 
 
 def unpredict_floating_point_reference(block, out):
@@ -126,6 +146,15 @@ def unpredict_floating_point_reference(block, out):
     summed = np.cumsum(np.asarray(block).reshape(rows, size * width), axis=1, dtype=np.uint8)
     planes = summed.reshape(rows, size, width)[:, ::-1, :]  # least significant first
     out.view(np.uint8).reshape(rows, width, size)[...] = planes.transpose(0, 2, 1)
+
+
+def unpredict_floating_point_into_reference(block, out, top, left, width):
+    """Plain-numpy :func:`unpredict_floating_point_into`: the block undone on its own,
+    then put in place."""
+    rows = block.size // (width * out.itemsize)
+    samples = np.empty((rows, width), dtype=out.dtype)
+    unpredict_floating_point_reference(block, samples)
+    out[top : top + rows, left : left + width] = samples
 
 
 @jit

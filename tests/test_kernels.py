@@ -474,6 +474,19 @@ def case_unpredict_floating_point(data):
     return _pair([block, np.zeros((rows, width), unsigned)]), [1]
 
 
+def case_unpredict_floating_point_into(data):
+    """A block of any bytes placed anywhere in a larger buffer of other samples (left
+    as they were outside the block)."""
+    rows, width = data.draw(st.integers(1, 9)), data.draw(st.integers(1, 33))
+    unsigned = data.draw(st.sampled_from((np.uint32, np.uint64)))
+    size = np.dtype(unsigned).itemsize
+    block = data.draw(hnp.arrays(np.uint8, rows * width * size))
+    top, left = data.draw(st.integers(0, 5)), data.draw(st.integers(0, 40))
+    shape = (top + rows + data.draw(st.integers(0, 3)), left + width + data.draw(st.integers(0, 9)))
+    out = data.draw(hnp.arrays(unsigned, shape))
+    return _pair([block, out, top, left, width]), [1]
+
+
 def case_unpredict_horizontal(data):
     """Samples of every unsigned size, their sums wrapping."""
     unsigned = data.draw(st.sampled_from((np.uint8, np.uint16, np.uint32, np.uint64)))
@@ -483,6 +496,7 @@ def case_unpredict_horizontal(data):
 
 CASES = {
     "unpredict_floating_point": case_unpredict_floating_point,
+    "unpredict_floating_point_into": case_unpredict_floating_point_into,
     "unpredict_horizontal": case_unpredict_horizontal,
     "allocate_by_distance": case_allocate_by_distance,
     "mark_unknown_cells": case_mark_unknown_cells,
