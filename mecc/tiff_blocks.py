@@ -4,7 +4,7 @@ Most hazard and population grids are tiled or striped GeoTIFFs compressed with D
 or ZSTD, often with a predictor. For those, :class:`BlockReader` reads a window's
 blocks from the file, decompresses them (libdeflate through imagecodecs, into a buffer
 kept per thread; Zstandard) and undoes the predictor in a Numba kernel
-(:mod:`mecc.tiff_kernels`): on the bench country 1.1-1.2 s, masked and cast to
+(:mod:`mecc.tiff_kernels`): on the bench country 1.0-1.1 s, masked and cast to
 float64, where GDAL takes 2.5 s for the raw bits (bench/README.md), without GDAL's
 block cache, on every thread at once (the decompressors and kernels release the GIL).
 

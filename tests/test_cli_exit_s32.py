@@ -92,19 +92,6 @@ def test_an_error_keeps_its_exit_code_and_line(tmp_path, args, code, needle):
     assert not (ROOT / "x").exists()
 
 
-def test_python_m_mecc_leaves_the_same_way():
-    done = subprocess.run(
-        [sys.executable, "-m", "mecc", "--version"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("mecc ")
-
-
 def test_callers_with_arguments_end_as_usual(monkeypatch):
     monkeypatch.setattr(cli, "_exit_code", [])
     result = CliRunner().invoke(cli.main, ["curves", "list"], prog_name="mecc")
