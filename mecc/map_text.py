@@ -133,11 +133,17 @@ class Text:
     def __init__(self, words: dict, lang: str):
         self.words, self.lang = words, lang
         self.number = Numbers(words)
+        self._plain: dict[str, str] = {}  # labels without arguments, once escaped
 
     def w(self, key, **args) -> str:
         """A label, filled in and HTML-escaped (the key itself if it has no label)."""
+        if not args and key in self._plain:  # a country's popups ask thousands of times
+            return self._plain[key]
         text = self.words.get(key)
-        return esc(text.format(**args) if text is not None else key.replace("_", " "))
+        shown = esc(text.format(**args) if text is not None else key.replace("_", " "))
+        if not args:
+            self._plain[key] = shown
+        return shown
 
     def num(self, value) -> str:
         return esc(self.number(value, self.words["not_defined"]))
