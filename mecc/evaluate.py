@@ -574,6 +574,12 @@ def evaluate_run(
     png = scatter_png(figures, matched["observed"], matched["modelled"])
     residual_frame = residual_layer(run.run_dir / "zones.gpkg", run.level, zones, matched)
     map_svg = residual_map_svg(residual_frame) if residual_frame is not None else ""
+    if residual_frame is None:  # a copy of the run without its boundaries: say what is left out
+        _note(
+            notes,
+            f"{run.run_dir / 'zones.gpkg'}: missing or unreadable, so there is no residual map "
+            "(evaluation.html shows the table and the scatter plot; no residuals.geojson)",
+        )
 
     with folder as staging:
         write_csv(table, staging / "evaluation.csv")
