@@ -395,6 +395,7 @@ def evaluate_run(
         population, boundaries); without it the report says that no source was given.
     """
     from mecc.evaluation_report import render_html, residual_layer, residual_map_svg, run_sources
+    from mecc.evaluation_sources import results_for_sources
     from mecc.outputs import OutputFolder, write_csv, write_json
 
     if measure not in MEASURES:
@@ -435,6 +436,9 @@ def evaluate_run(
     )
     if run.note:
         _note(notes, run.note)
+    missing = results_for_sources(run_dir)  # another run's or a damaged one is refused
+    if missing:
+        _note(notes, missing)
     if one_sided:
         _note(notes, one_sided)
     if modelled.record["proxy"]:

@@ -17,9 +17,25 @@ from pathlib import Path
 
 from mecc.manifest import shakemap_text
 
-__all__ = ["NOT_RECORDED", "run_sources", "source_lines", "sources_html"]
+__all__ = ["NOT_RECORDED", "results_for_sources", "run_sources", "source_lines", "sources_html"]
 
 NOT_RECORDED = "not recorded in the run"
+
+
+def results_for_sources(run_dir) -> str | None:
+    """Check the run's results.nc, whose curve grades and method line the sources give:
+    another run's or a damaged one is refused as every command refuses it
+    (:func:`mecc.run_identity.check_results`); a missing one gives the note returned."""
+    from mecc.run_identity import check_results
+
+    path = Path(run_dir) / "results.nc"
+    if not path.is_file():
+        return (
+            f"{path}: missing, so the sources name no evidence grade of the curves and "
+            "no method line"
+        )
+    check_results(run_dir)
+    return None
 
 
 def _results_records(run_dir: Path) -> tuple[dict, str | None]:
