@@ -43,7 +43,7 @@ def _leave_now() -> None:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing to say
             stream.flush()
-    os._exit(_exit_code[0])
+    os._exit(_exit_code[-1])
 
 
 atexit.register(_leave_now)

@@ -13,23 +13,12 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 import rasterio
-from affine import Affine
 from rasterio.windows import Window
 
 from mecc.errors import InputFileError
 from mecc.raster_file import RasterFile
 from mecc.tiff_blocks import first_directory_entries
-
-
-def _write(path, values, **options):
-    count, height, width = values.shape
-    with rasterio.open(
-        path, "w", driver="GTiff", width=width, height=height, count=count,
-        dtype=values.dtype, crs="EPSG:4326",
-        transform=Affine(0.01, 0.0, 10.0, 0.0, -0.01, 5.0), **options,
-    ) as dataset:  # fmt: skip
-        dataset.write(values)
-    return path
+from tests.test_tiff_blocks import _write
 
 
 def _replace_block(path, reader, j, i, stored: bytes) -> None:
