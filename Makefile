@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.mecc-installed
 
-.PHONY: demo test lint bench bench-scale clean preflight validate-haiyan screenshot wheelhouse wheelhouse-check
+.PHONY: demo test lint bench bench-scale clean preflight validate-haiyan validate-irma screenshot wheelhouse wheelhouse-check
 
 # Preflight (run before the first install): one clear line when Python is missing, too
 # old, or lacks its venv module. The checks run in the Python being tested and use only
@@ -48,6 +48,11 @@ validate-haiyan: $(STAMP)
 	MECC="$(CURDIR)/$(BIN)/mecc" bash validation/haiyan/reproduce.sh ../shared/data/philippines_haiyan validation-output/haiyan
 	cp validation-output/haiyan/evaluation/scatter.png validation/haiyan/scatter.png
 	$(BIN)/python validation/haiyan/readme_table.py validation-output/haiyan/evaluation/evaluation.json
+
+# Hurricane Irma (2017): the cyclone generator's peak wind from pressure against the best
+# track, and why no choice of Holland's B meets issue 4's 10 % (validation/irma/README.md).
+validate-irma: $(STAMP)
+	$(BIN)/python validation/irma/irma_check.py ../shared/data/tracks/irma_2017.csv validation-output/irma
 
 # The README's picture of the demo map (docs/map.png): Debian's chromium, headless,
 # with the page opened from disk (the map needs no network).
