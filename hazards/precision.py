@@ -15,9 +15,14 @@ rounded to the nearest number of the dtype and brought forward again by the same
 a stored value then reaches ``t`` exactly when its number reaches the rounded one. With
 no scale, offset or unit conversion this is ``np.float64(np.float32(t))``.
 
-Only floating-point grids narrower than float64 (float32, float16) are rounded;
-integer and float64 grids, ShakeMap text and mecc's own grids (float64) are compared
-as they are. Every other number stays float64.
+Floating-point grids narrower than float64 (float32, float16) are rounded so. An integer
+grid's numbers are whole, and packing or a unit conversion can still put a step a rounding
+error below its decimal (uint16 300 x 0.001 - 0.2 is 0.09999999999999998, not 0.1 m): a
+threshold or intensity that is a whole number of the stored unit, to within 1e-9 of it,
+becomes that number brought forward by the same steps, so the cell reaches it; any other
+is left as given (no stored number lies between it and its rounding). Float64 grids,
+ShakeMap text and mecc's own grids (float64) are compared as they are. Every other
+number stays float64.
 """
 
 from __future__ import annotations
@@ -50,10 +55,10 @@ def _source_dtype(source):
 
 
 def _storage(source, band: int, unit_factor: float) -> tuple | None:
-    """``(dtype, scale, offset, unit)`` of one band stored in a float narrower than float64,
-    or None (values compared as they are)."""
+    """``(dtype, scale, offset, unit)`` of one band stored in a float narrower than float64
+    or in integers, or None (values compared as they are)."""
     dtype = _source_dtype(source)
-    if dtype is None or dtype.kind != "f" or dtype.itemsize >= 8:
+    if dtype is None or dtype.kind not in "fiu" or (dtype.kind == "f" and dtype.itemsize >= 8):
         return None
     scales = getattr(source, "scales", None) or ()
     offsets = getattr(source, "offsets", None) or ()
@@ -73,17 +78,29 @@ def _storages(hazard) -> list:
 
 
 def stored_dtype(hazard) -> str | None:
-    """The narrowest float dtype a hazard's intensities are stored in (``"float32"``,
-    ``"float16"``), or None when they are compared as they are."""
+    """The narrowest dtype a hazard's intensities are stored in and compared at
+    (``"float32"``, ``"float16"``, ``"int16"``...), or None when they are compared as they
+    are."""
     dtypes = [storage[0] for storage in _storages(hazard) if storage is not None]
     if not dtypes:
         return None
     return min(dtypes, key=lambda d: d.itemsize).name
 
 
+WHOLE_TOLERANCE = 1e-9
+"""How near a whole number of an integer grid's stored unit a value counts as that number."""
+
+
 def _round_as_stored(values: np.ndarray, storage: tuple) -> np.ndarray:
     dtype, scale, offset, unit = storage
     raw = (values / unit - offset) / scale
+    if dtype.kind in "iu":  # only values a rounding error from a whole number move
+        whole = np.round(raw)
+        info = np.iinfo(dtype)
+        with np.errstate(invalid="ignore"):
+            near = np.abs(raw - whole) <= WHOLE_TOLERANCE * np.maximum(1.0, np.abs(whole))
+            near &= (whole >= info.min) & (whole <= info.max)
+        return np.where(near, (whole * scale + offset) * unit, values)
     limit = float(np.finfo(dtype).max)
     stored = np.clip(raw, -limit, limit).astype(dtype).astype(np.float64)
     return (stored * scale + offset) * unit
@@ -103,7 +120,8 @@ def stored_values(values, hazard) -> np.ndarray:
     -------
     ndarray of float64
         ``values`` rounded to the grids' dtype (see the module's docstring); unchanged
-        for integer and float64 grids. When the hazard's files are stored differently
+        for float64 grids, and for integer grids except where a value is a whole number
+        of the stored unit. When the hazard's files are stored differently
         (a float32 map next to a float64 one), each value is the smallest of its
         roundings, so no stored value that reaches a threshold falls below it.
     """
