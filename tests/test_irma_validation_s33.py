@@ -145,3 +145,24 @@ def test_with_the_full_motion_no_b_meets_florida(raw, time):
     flattest = F * _gradient_at_rmax(1.0, dp, row.rmax_nmi * NMI, row.lat)
     assert flattest + _translation(raw, time) > 1.1 * observed
     assert np.isfinite(flattest) and flattest < 1.1 * observed  # the motion decides it
+
+
+def test_the_cyclone_commands_help_gives_the_computed_figure(computed, cli):
+    _, times = computed
+    within = int((times.error.abs() <= 0.10).sum())
+    result = cli("hazard", "cyclone", "--help")
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert f"within 10 % of the observed wind at {within} of {len(times)} hurricane-" in text
+
+
+def test_the_main_readme_gives_the_computed_figures(computed):
+    _, times = computed
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    within = int((times.error.abs() <= 0.10).sum())
+    mean = -times.error.mean()
+    assert (
+        f"On Hurricane Irma (2017) the peak wind from pressure is {mean:.0%} below the observed "
+        "1-minute wind on average over the hurricane stage, but within 10 % at only "
+        f"{within} of {len(times)} times"
+    ).replace(f"{mean:.0%}", f"{mean * 100:.0f} %") in readme

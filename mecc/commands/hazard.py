@@ -113,6 +113,10 @@ def _grid_arguments(like, bounds, resolution, crs) -> dict:
     return {"like": like, "bounds": bounds or None, "resolution": resolution, "crs": crs}
 
 
+PEAK_SOURCES = {"pressure": "holland2008", "track-wind": "holland1980"}
+"""``--peak-from`` choices and the ``b_parameter`` of :func:`hazards.cyclone.write_cyclone`."""
+
+
 @click.group("hazard")
 def hazard_group():
     """Generate hazard scenario grids (GeoTIFF) from a track, a DEM or an earthquake."""
@@ -127,9 +131,20 @@ def hazard_group():
     type=click.Choice(["1-min", "10-min"]),
     default="1-min",
     show_default=True,
-    help="Averaging period of the track's maximum wind (JMA tracks are 10-min). No effect "
-    "on the wind from pressures (Holland 2008): only points whose pressure is estimated "
-    "from the wind use it.",
+    help="Averaging period of the track's maximum wind (JMA tracks are 10-min). With "
+    "--peak-from pressure only points whose pressure is estimated from the wind use it.",
+)
+@click.option(
+    "--peak-from",
+    type=click.Choice(list(PEAK_SOURCES)),
+    default="pressure",
+    show_default=True,
+    help="Where each point's peak wind comes from. pressure: Holland (2008) from the "
+    "central and environmental pressure, the track's wind unused (on Hurricane Irma 2017 "
+    "within 10 % of the observed wind at 32 of 89 hurricane-stage times: "
+    "validation/irma). track-wind: the track's own 1-minute wind less the motion "
+    "(CLIMADA's H1980), so the field's peak is the track's wind; points without a wind "
+    "get one estimated from the pressure.",
 )
 @click.option(
     "--storm",
@@ -143,7 +158,17 @@ def hazard_group():
 )
 @click.pass_context
 def hazard_cyclone(
-    ctx, track, out_path, like, bounds, resolution, crs, track_averaging, storm, overwrite
+    ctx,
+    track,
+    out_path,
+    like,
+    bounds,
+    resolution,
+    crs,
+    track_averaging,
+    peak_from,
+    storm,
+    overwrite,
 ):
     """Maximum 1-minute sustained wind at 10 m from a track (Holland profile).
 
@@ -157,6 +182,7 @@ def hazard_cyclone(
         track,
         out_path,
         track_averaging=track_averaging,
+        b_parameter=PEAK_SOURCES[peak_from],
         overwrite=overwrite,
         storm=storm,
         **grid,
