@@ -243,6 +243,19 @@ def load_curve(
             f"{where}: a fatality model (survivors_step with fatality) gives deaths by MMI, "
             f"for earthquakes only, not {hazard_type}; leave fatality out"
         )
+    fall = falling_share(curve)
+    if fall is not None:
+        import warnings
+
+        label = f"{where}: {spec}" if isinstance(spec, str) else where
+        (x0, y0), (x1, y1) = fall
+        warnings.warn(
+            f"{label}: the share falls from {y0:g} at intensity {x0:g} to {y1:g} at {x1:g}: "
+            "more hazard displacing fewer people is unusual (a typing error?); check the "
+            "curve's shares",
+            MeccWarning,
+            stacklevel=2,
+        )
     dry = dry_share(curve)
     if dry is not None:
         import warnings
@@ -258,6 +271,21 @@ def load_curve(
             stacklevel=2,
         )
     return curve
+
+
+def falling_share(curve) -> tuple | None:
+    """The first pair of neighbouring points where a displacement curve's share falls, as
+    ``((intensity, share), (intensity, share))``; None when it never falls, for a combined
+    curve, and for a curve with a fatality model (its survivors' share falls as the death
+    rate rises, by design)."""
+    if not isinstance(curve, Curve) or (curve.metadata or {}).get("fatality"):
+        return None
+    x, y = np.asarray(curve.intensity), np.asarray(curve.share)
+    falls = np.flatnonzero(np.diff(y) < -1e-12)
+    if not falls.size:
+        return None
+    k = int(falls[0])
+    return (float(x[k]), float(y[k])), (float(x[k + 1]), float(y[k + 1]))
 
 
 def dry_share(curve: Curve) -> tuple[float, float] | None:

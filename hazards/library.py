@@ -460,8 +460,21 @@ def describe_entries(hazard_type: str | None = None) -> list[str]:
 
 
 def describe_entry(name: str) -> list[str]:
-    """The metadata and every variant of one curve (for ``mecc curves show``)."""
+    """The metadata and every variant of one curve (for ``mecc curves show``); with
+    ``NAME:VARIANT``, as a run file names one, that variant only.
+
+    Raises
+    ------
+    ConfigError
+        No such curve (with the closest name) or no such variant of it (with its variants).
+    """
+    name, colon, chosen = name.partition(":")
     entry = get_entry(name)
+    if colon and chosen not in entry.variants:
+        raise ConfigError(
+            f"curve: {entry.name} has no variant {chosen!r}; its variants are "
+            f"{', '.join(entry.variants)}"
+        )
     lines = [
         f"{entry.name}: {entry.title}",
         f"  hazard types: {', '.join(entry.hazard_types)}",
@@ -475,6 +488,8 @@ def describe_entry(name: str) -> list[str]:
     if entry.notes:
         lines.append(f"  notes: {entry.notes}")
     for variant, built in entry.variants.items():
+        if colon and variant != chosen:
+            continue
         if entry.damage_states:
             damaged, destroyed = built
             lines.append(f"  {variant}: damaged (B-3): {_points_text(damaged, entry.unit)}")

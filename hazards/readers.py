@@ -46,7 +46,14 @@ from mecc.errors import (
 )
 from mecc.grid import AlignedBands, GridSpec, check_overlap
 
-__all__ = ["HazardSet", "NetCDFFile", "open_grid_file", "read_events", "read_hazard"]
+__all__ = [
+    "HazardSet",
+    "NetCDFFile",
+    "open_grid_file",
+    "read_events",
+    "read_hazard",
+    "unit_source_text",
+]
 
 KINDS = ("events", "return_periods", "scenario")
 
@@ -74,6 +81,10 @@ class HazardSet:
         Multiplies grid values into the canonical unit and averaging period.
     conversion : str
         How the grid values were converted (unit and wind averaging), for the manifest.
+    unit_source : str
+        Where the grids' unit comes from: ``"run file"`` (``unit:``), the file that
+        states it, or ``""`` when nothing states one and the type's unit is assumed
+        (``mecc validate`` and the manifest say so: :func:`unit_source_text`).
     resampling : str
     protection_rp : float, dict or None
     scenario : str or None
@@ -111,6 +122,7 @@ class HazardSet:
     unit_factor: float = 1.0
     unit: str | None = None
     conversion: str = ""
+    unit_source: str = ""
     resampling: str = "nearest"
     protection_rp: object = None
     scenario: str | None = None
@@ -249,6 +261,7 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
     stated = [stated_unit(source) for source in files]  # honoured unless unit: is given
     stated = [text for text in stated if text is not None]
     unit, factor, conversion = grid_unit(hazard_type, spec.get("unit"), stated, where)
+    unit_source = "run file" if spec.get("unit") is not None else (stated or [("", "")])[0][1]
     wind_factor, wind_note = wind_averaging(hazard_type, spec, layers, where)  # stated too
     conversion = "; ".join(note for note in (conversion, wind_note) if note)
     factor *= wind_factor
@@ -333,6 +346,7 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
         unit_factor=factor,
         unit=unit or hazard_type.unit,
         conversion=conversion,
+        unit_source=unit_source,
         curves=curves,
         damage_curves=damage_curves,
         fatality_curve=library.fatality_curve(curve),
@@ -435,6 +449,17 @@ def _read_combined(spec: dict, base_dir, where: str, country) -> HazardSet:
         combine=mode,
         curves=curves,
     )
+
+
+def unit_source_text(hazard: HazardSet) -> str:
+    """Where a (single) hazard's unit comes from, in words (manifest ``unit_source``)."""
+    if hazard.unit_source == "run file":
+        return "the run file (unit:)"
+    if hazard.unit_source.startswith("mecc "):
+        return hazard.unit_source
+    if hazard.unit_source:
+        return f"stated by {hazard.unit_source}"
+    return f"none stated (run file or grid): read as {hazard.hazard_type.unit}, the type's unit"
 
 
 def _number_text(value: str) -> bool:

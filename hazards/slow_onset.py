@@ -241,6 +241,7 @@ def read_sea_level_rise(spec: dict, base_dir, where: str):
         inputs=[path],
         curves={"central": relocation},
         conversion=note,
+        unit_source="mecc (inundation depths computed from the DEM)",
     )
 
 

@@ -134,6 +134,7 @@ def validate_run(path, report: ValidationReport | None = None) -> ValidationRepo
                     warnings.warn(message, MeccWarning, stacklevel=2)
                 variants = "/".join(hazard.variant_names)
                 conversion = f"; {hazard.conversion}" if hazard.conversion else ""
+                conversion += _unstated_units(hazard)
                 report.lines.append(
                     f"hazard {hazard.id}: {hazard.hazard_type.name}, {hazard.kind}, "
                     f"{len(hazard.bands)} band(s), curve {hazard.curve.name} ({variants})"
@@ -412,6 +413,20 @@ def unit_hint(hazard_type) -> str:
         return f"is the grid in another unit (set unit:, one of {', '.join(others)})?"
     advice = MEASURE_ADVICE.get(hazard_type.unit, "give a grid of {what}")
     return f"is the grid another measure? If so, {advice.format(what='it')}."
+
+
+def _unstated_units(hazard) -> str:
+    """``; no unit stated ...`` for a hazard (or each component) whose grids state no unit
+    and whose run file gives none, so that the type's unit is assumed; else ``""``."""
+    parts = hazard.components or [hazard]
+    found = [
+        (f"components[{k}]: " if hazard.components else "") + part.hazard_type.unit
+        for k, part in enumerate(parts)
+        if not getattr(part, "unit_source", "run file")
+    ]
+    if not found:
+        return ""
+    return f"; no unit stated (run file or grid): read as {', '.join(found)}"
 
 
 def hard_range_error(hazard, source, sample):

@@ -65,13 +65,17 @@ def hazard_parameters(hazards, grid) -> dict:
     conversion under ``components``; its own ``conversion`` joins theirs and its
     ``unit_factor`` is None (each component's grids have their own). ``nodata``: the
     values the run file declares missing in every grid of the set (``hazards[].nodata``),
-    None when it declares none.
+    None when it declares none. ``unit_source``: where the unit in files comes from (the
+    run file, a file's statement, or none: the type's unit assumed).
     """
+    from hazards.readers import unit_source_text
+
     return {
         h.id: {
             "type": h.hazard_type.name,
             "kind": h.kind,
             "unit_in_files": h.unit,
+            "unit_source": None if h.components else unit_source_text(h),
             "unit_factor": None if h.components else h.unit_factor,
             "conversion": h.conversion or "none",
             "nodata": list(getattr(h, "nodata", ())) or None,  # hazards[].nodata, if given
@@ -103,10 +107,13 @@ def hazard_parameters(hazards, grid) -> dict:
 
 def _component(part, grid) -> dict:
     """What a run applied to one component of a combined hazard."""
+    from hazards.readers import unit_source_text
+
     return {
         "type": part.hazard_type.name,
         "hip_code": part.hazard_type.hip_code,
         "unit_in_files": part.unit,
+        "unit_source": unit_source_text(part),
         "unit_factor": part.unit_factor,
         "conversion": part.conversion or "none",
         "nodata": list(part.nodata) or None,
