@@ -293,6 +293,7 @@ def write_scenario_grid(
         with rasterio.open(staging, "w", **profile) as dataset:
             dataset.write(values, 1)
             dataset.set_band_description(1, measure)
+            dataset.set_band_unit(1, unit)  # as GDAL and QGIS show a band's unit
             dataset.update_tags(
                 measure=measure,
                 unit=unit,
