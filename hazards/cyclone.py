@@ -4,10 +4,10 @@ The result is the maximum over the storm's life of the 1-minute sustained wind a
 (m/s), CLIMADA's TC intensity (methodology §1.7). Choices and their sources:
 
 - 10-minute winds x 1/0.93 give 1-minute winds (at sea; Harper, Kepert & Ginger 2010,
-  WMO/TD-No. 1555). Interior gaps in a track are interpolated in time; then missing
-  environmental pressure is 1010 hPa, and central pressure, wind and radius of maximum
-  wind come from CLIMADA's IBTrACS fits (:func:`estimate_pressure`, :func:`estimate_vmax`,
-  :func:`estimate_rmw`, in :mod:`hazards.ibtracs`, from CLIMADA's published coefficients).
+  WMO/TD-No. 1555). Interior gaps are interpolated in time where a point gives neither
+  wind nor pressure (one giving either gets the other from it); missing environmental
+  pressure is 1010 hPa; central pressure, wind and R_max come from CLIMADA's published
+  IBTrACS fits (:func:`estimate_pressure`, :func:`estimate_vmax`, :func:`estimate_rmw`).
 - Profile: Holland (1980, MWR 108:1212) gradient wind with the Coriolis term, air density
   1.15 kg/m³, every hour along the linearly interpolated track (as CLIMADA).
 - B: the gradient wind at R_max is set to ``v_g = v_s / f`` by solving Holland's gradient
@@ -56,6 +56,7 @@ import pandas as pd
 import pyproj
 from rasterio.windows import Window
 
+from hazards import track_checks
 from hazards.ibtracs import (
     IBTRACS_SOURCE,
     estimate_pressure,
@@ -165,7 +166,7 @@ def read_track(
     the period of ``vmax_kt`` ("1-min" or "10-min"); ``env_pressure_hpa`` is used where
     the file gives none. Returns ``time_utc``, ``hours`` (since the first point), ``lat``,
     ``lon`` (-180 to 180), ``vmax_kt`` (1-min), ``pressure_hpa``, ``env_pressure_hpa``,
-    ``rmax_nmi`` and ``*_estimated`` flags. End points with neither wind nor pressure
+    ``rmax_nmi``, ``*_estimated`` and ``*_interpolated`` flags. End points with neither
     stay NaN and give no wind. An IBTrACS CSV (``SID``, ``ISO_TIME``, ...) is converted
     first (:func:`hazards.ibtracs.ibtracs_track`: each agency's wind to 1-minute; name
     the storm with ``storm`` when the file holds several; ``averaging`` must stay 1-min).
@@ -221,9 +222,14 @@ def read_track(
     check_plausible(vmax, factor, rmax, None, rows)
     if np.isnan(vmax).all() and np.isnan(pressure).all():
         raise DataError(f"{label}: no usable intensity: every pressure_hpa and vmax_kt is missing")
-    vmax = _interp(hours, hours, vmax * factor)  # interior gaps: linear in time
-    pressure, rmax = _interp(hours, hours, pressure), _interp(hours, hours, rmax)
+    # interior gaps: linear in time only where a point gives neither (module docstring)
+    own_vmax, own_pressure = np.isfinite(vmax), np.isfinite(pressure)
+    vmax = np.where(own_pressure & ~own_vmax, np.nan, _interp(hours, hours, vmax * factor))
+    pressure = np.where(own_vmax & ~own_pressure, np.nan, _interp(hours, hours, pressure))
+    rmax = _interp(hours, hours, rmax)
     flags = {
+        "pressure_interpolated": ~own_pressure & np.isfinite(pressure),
+        "vmax_interpolated": ~own_vmax & np.isfinite(vmax),
         "env_pressure_estimated": np.isnan(env),
         "pressure_estimated": np.isnan(pressure) & np.isfinite(vmax),
         "vmax_estimated": np.isnan(vmax) & np.isfinite(pressure),
@@ -234,6 +240,7 @@ def read_track(
     pressure = np.where(estimated, estimate_pressure(vmax, lat, fit_lon), pressure)
     check_plausible(vmax, 1.0, rmax, (pressure, vmax, estimated), rows)
     warn_antimeridian(estimated, vmax, lat, fit_lon, env, rows)
+    track_checks.warn_wind_pressure(vmax, pressure, own_vmax & own_pressure, lat, fit_lon, rows)
     vmax = np.where(flags["vmax_estimated"], estimate_vmax(pressure, lat, fit_lon), vmax)
     pressure = np.minimum(pressure, env)  # a pressure above the environment means no storm
     flags["rmax_estimated"] = np.isnan(rmax) & np.isfinite(pressure)
@@ -243,7 +250,7 @@ def read_track(
     track.attrs.update(source=label, averaging=averaging, averaging_factor=factor)
     if wind_sources is not None:
         track.attrs["ibtracs_wind_sources"] = {
-            k or "missing": int(v) for k, v in wind_sources.items()
+            k or "missing": int(n) for k, n in wind_sources.items()
         }
     return track
 
@@ -570,7 +577,9 @@ def write_cyclone(
         "rho_air_kg_m3": RHO_AIR,
         "env_pressure_default_hpa": env_pressure_hpa,
         "estimates": "CLIMADA tc_tracks: _estimate_pressure, _estimate_vmax, estimate_rmw",
-        "estimated_points": {k: int(track[k].sum()) for k in track if k.endswith("_estimated")},
+        "estimated_points": {
+            k: int(track[k].sum()) for k in track if k.endswith(("_estimated", "_interpolated"))
+        },
         "translation": "centred differences, <= 30 kt, weight min(1, rmax/r) (Mouton & Nordbeck 2005)",
         "distance": "local equirectangular around each centre, longitudes wrapped",
         "low_winds": "kept; the exposure threshold (17.5 m/s) applies downstream",

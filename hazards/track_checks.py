@@ -36,6 +36,12 @@ exits 1). Choices and their sources:
   when a point whose pressure is estimated lies within :data:`NEAR_ANTIMERIDIAN_DEG`
   (5°, about the 500 km reach of the wind field) of 180°, :func:`warn_antimeridian`
   warns in one line with the two pressures and the effect on the wind.
+- Winds and pressures that disagree as a unit mix-up does: where a point gives both, its
+  1-minute wind is compared with the wind CLIMADA's fit gives for its pressure
+  (:func:`hazards.ibtracs.estimate_vmax`); when the median ratio over the points at
+  34 kt or more by both is below :data:`WIND_RATIO_RANGE`'s 0.7 or above its 1.6 (m/s
+  under ``vmax_kt`` read about 0.55 times the fit, km/h about 2; Hurricane Irma's 114
+  such points 1.11), :func:`warn_wind_pressure` warns naming the column and the ratio.
 """
 
 from __future__ import annotations
@@ -263,3 +269,32 @@ def warn_antimeridian(estimated, vmax, lat, fit_lon, env, rows) -> None:
         f"{other_deficit:.1f} hPa{effect}; give pressure_hpa where known"
     )
     warnings.warn(text, MeccWarning, stacklevel=3)
+
+
+WIND_RATIO_RANGE = (0.7, 1.6)
+"""Median ratio of a track's winds to the winds its pressures give (CLIMADA's fit) beyond
+which the winds look like another unit (m/s about 0.55, km/h about 2)."""
+
+
+def warn_wind_pressure(vmax, pressure, own, lat, fit_lon, rows) -> None:
+    """Warn when the points that give both a 1-minute wind (kt, ``vmax``) and a pressure
+    (``own``) have winds whose median ratio to the winds their pressures give lies outside
+    :data:`WIND_RATIO_RANGE` (at least three points of 34 kt or more by both)."""
+    from hazards.ibtracs import estimate_vmax
+
+    with np.errstate(invalid="ignore"):
+        fitted = estimate_vmax(pressure, lat, fit_lon)
+        strong = own & (vmax >= 34.0) & (fitted >= 34.0)
+    if strong.sum() < 3:
+        return
+    ratio = float(np.median(vmax[strong] / fitted[strong]))
+    if WIND_RATIO_RANGE[0] <= ratio <= WIND_RATIO_RANGE[1]:
+        return
+    warnings.warn(
+        f"{rows.label}: column {rows.name('vmax_kt')}: its winds are {ratio:.2f} times the "
+        f"winds its pressures give (median of {int(strong.sum())} points; CLIMADA's "
+        "wind-pressure fit): is the wind in another unit (m/s, km/h) or the pressure in "
+        "another column? 1-minute knots and central hPa are expected",
+        MeccWarning,
+        stacklevel=3,
+    )

@@ -6,6 +6,7 @@ second gives the observed 155 kt peak; the first, from 914 hPa, about 12 % less
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import rasterio
 
@@ -53,3 +54,22 @@ def test_an_unknown_choice_is_refused_and_nothing_is_written(cli, shared_data, t
     assert "Invalid value for '--peak-from'" in result.output
     assert "'pressure', 'track-wind'" in result.output
     assert not out.exists()
+
+
+def test_where_b_is_held_at_1_the_peak_exceeds_the_track_wind(cli, shared_data, tmp_path):
+    """Irma over Florida and Georgia, 11 September 06-18 UTC (65 kt at 961 hPa to 45 kt at
+    980 hPa): the wind asks for a B below 1; held at 1 (Holland's range, as CLIMADA), the
+    field peaks at about 80 kt, as README says, not at the track's 65 kt."""
+    table = (shared_data / "tracks" / "irma_2017.csv").read_text().splitlines()
+    rows = [r for r in table[1:] if "2017091106" <= r.split(",")[0] <= "2017091118"]
+    track = tmp_path / "irma_sep11.csv"
+    track.write_text("\n".join([table[0], *rows]) + "\n")
+    out = tmp_path / "w.tif"
+    args = ["hazard", "cyclone", track, "--out", out, "--bounds", "-90", "25", "-78", "37"]
+    result = cli(*args, "--resolution", "0.05", "--peak-from", "track-wind")
+    assert result.exit_code == 0, result.output
+    peak_kt = float(_grid(out)[0].max()) / KNOT
+    assert peak_kt > 1.1 * 65
+    assert round(peak_kt / 5) * 5 == 80
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text().split())
+    assert "Irma on 11 September, 65 kt at 961 hPa, peaks at about 80 kt" in readme

@@ -143,8 +143,9 @@ def hazard_group():
     "central and environmental pressure, the track's wind unused (on Hurricane Irma 2017 "
     "within 10 % of the observed wind at 32 of 89 hurricane-stage times: "
     "validation/irma). track-wind: the track's own 1-minute wind less the motion "
-    "(CLIMADA's H1980), so the field's peak is the track's wind; points without a wind "
-    "get one estimated from the pressure.",
+    "(CLIMADA's H1980), so the field's peak is the track's wind, except where a weak wind "
+    "meets a deep pressure (over land) and Holland's B is held at 1: the peak is then "
+    "higher; points without a wind get one estimated from the pressure.",
 )
 @click.option(
     "--storm",
