@@ -207,9 +207,9 @@ def read_track(
     times = track_times(raw["time_utc"], rows)
     step = np.diff(times.to_numpy()).astype("timedelta64[s]").astype(np.int64)
     if (step <= 0).any():
-        row = rows.row(int(np.flatnonzero(step <= 0)[0]) + 1)
-        name = rows.name("time_utc")
-        raise DataError(f"{label}: column {name}: times must increase strictly (row {row})")
+        k, name = int(np.flatnonzero(step <= 0)[0]), rows.name("time_utc")
+        at = f"row {rows.row(k + 1)}: {times[k + 1]:%Y-%m-%d %H:%M} after {times[k]:%Y-%m-%d %H:%M}"
+        raise DataError(f"{label}: column {name}: times must increase strictly ({at})")
     hours = (times - times[0]).total_seconds().to_numpy() / 3600.0
     lat, lon = column_values(raw, "lat", rows, True), column_values(raw, "lon", rows, True)
     vmax, pressure = column_values(raw, "vmax_kt", rows), column_values(raw, "pressure_hpa", rows)
@@ -463,23 +463,6 @@ def wind_field(
 # ------------------------------------------------------------------------- the tool
 
 
-def _no_wind_reason(track: pd.DataFrame, cutoff_km: float) -> str:
-    """Why a wind field is 0 everywhere: no pressure deficit anywhere on the track (the
-    Holland profile scales with env - central pressure), or no position near the grid."""
-    with np.errstate(invalid="ignore"):
-        deficit = track["env_pressure_hpa"].to_numpy() - track["pressure_hpa"].to_numpy() > 0
-    if not deficit.any():
-        return (
-            "no pressure deficit: the central pressure is at or above the environmental "
-            "pressure at every track point, so the Holland profile gives no wind; check "
-            "pressure_hpa (central) and env_pressure_hpa"
-        )
-    return (
-        f"no track position comes within {cutoff_km:g} km of it; check the track's "
-        "longitudes (sign, east/west) and the grid"
-    )
-
-
 def _averaging_parameters(track: pd.DataFrame, b_parameter, track_averaging) -> dict:
     """The grid's tags on the track's wind averaging, the same for plain and IBTrACS
     tracks: the factor is null, with a note, when the track's wind is unused (Holland
@@ -550,7 +533,7 @@ def write_cyclone(
     field = wind_field(track, grid, **options)
     if not (field > 0).any():
         warnings.warn(
-            f"{track_path}: no wind reaches the grid: {_no_wind_reason(track, cutoff_km)}",
+            f"{track_path}: no wind reaches the grid: {track_checks.no_wind_reason(track, cutoff_km)}",
             MeccWarning,
             stacklevel=2,
         )
@@ -594,7 +577,8 @@ def write_cyclone(
         measure="maximum 1-minute sustained wind at 10 m",
         unit="m/s",
         parameters=parameters,
-        description=f"Maximum 1-min sustained wind at 10 m from track {name} (Holland 1980 model).",
+        description=f"Maximum 1-min sustained wind at 10 m from track {name} (Holland 1980 "
+        f"profile; peak: {B_SOURCES[b_parameter]}).",
         overwrite=overwrite,
         inputs=inputs,
     )

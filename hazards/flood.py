@@ -333,6 +333,25 @@ def _inputs(dem, hand_path=None, river_path=None, sources_path=None, like=None, 
     return dict(zip(("DEM", "--hand", "--river", "--sources", "--like"), paths, strict=True))
 
 
+def _warn_above_everything(level: float, dem: np.ndarray, dem_path) -> None:
+    """Warn when the water level tops every cell of the DEM on the grid: the whole grid
+    floods, which is more often a level in another datum or unit than a scenario."""
+    import warnings
+
+    from mecc.errors import MeccWarning
+
+    with np.errstate(invalid="ignore"):
+        highest = np.nanmax(dem) if np.isfinite(dem).any() else np.nan
+    if highest < level:
+        warnings.warn(
+            f"--water-level {level:g} m is above every cell of the DEM {dem_path} (highest "
+            f"{highest:g} m): every cell the water reaches floods; is the level in another "
+            "datum or unit than the DEM?",
+            MeccWarning,
+            stacklevel=3,
+        )
+
+
 def write_flood(
     dem_path,
     out_path,
@@ -424,6 +443,7 @@ def write_flood(
     )
     depth = _depth(surface, seeds, nodata, level, connectivity)
     if mode == "water_level":
+        _warn_above_everything(level, dem, dem_path)
         method = "connected water level"
         sources_rule = (
             "sources mask" if sources_path else "sea: nodata or < 0 cells joined to the DEM's edge"

@@ -148,13 +148,16 @@ def _order_message(crs, bounds) -> str:
     in degrees, a box across 180° (LEFT 176, RIGHT -176) is told the RIGHT that works."""
     left, bottom, right, top = bounds
     text = "--bounds must be LEFT BOTTOM RIGHT TOP with LEFT < RIGHT and BOTTOM < TOP"
-    across = right + 360.0
-    if crs is None or not (bottom < top and right < left < across) or not _geographic(crs):
+    if not (bottom < top and right < left):
         return text
-    return (
-        f"{text} (got LEFT {left:g}, RIGHT {right:g}); a grid across the 180° meridian is "
-        f"given with RIGHT above 180: --bounds {_bounds_text((left, bottom, across, top))}"
-    )
+    across = right + 360.0
+    got = f"{text} (got LEFT {left:g}, RIGHT {right:g})"
+    if crs is not None and _geographic(crs) and across - left < left - right:
+        return (
+            f"{got}; a grid across the 180° meridian is given with RIGHT above 180: "
+            f"--bounds {_bounds_text((left, bottom, across, top))}"
+        )
+    return f"{got}; swap them: --bounds {_bounds_text((right, bottom, left, top))}"
 
 
 def _whole_cells(bounds, resolution: float, width: int, height: int, geographic: bool):

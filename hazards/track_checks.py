@@ -298,3 +298,20 @@ def warn_wind_pressure(vmax, pressure, own, lat, fit_lon, rows) -> None:
         MeccWarning,
         stacklevel=3,
     )
+
+
+def no_wind_reason(track: pd.DataFrame, cutoff_km: float) -> str:
+    """Why a wind field is 0 everywhere: no pressure deficit anywhere on the track (the
+    Holland profile scales with env - central pressure), or no position near the grid."""
+    with np.errstate(invalid="ignore"):
+        deficit = track["env_pressure_hpa"].to_numpy() - track["pressure_hpa"].to_numpy() > 0
+    if not deficit.any():
+        return (
+            "no pressure deficit: the central pressure is at or above the environmental "
+            "pressure at every track point, so the Holland profile gives no wind; check "
+            "pressure_hpa (central) and env_pressure_hpa"
+        )
+    return (
+        f"no track position comes within {cutoff_km:g} km of it; check the track's "
+        "longitudes (sign, east/west) and the grid"
+    )

@@ -213,7 +213,7 @@ TRACKS = {
     "nanlat": ("2020010100,NaN,140,100\n2020010106,16,140,100\n", "lat: row 2: 'NaN' is not"),
     "backtime": (
         "2020010106,15,140,100\n\n2020010100,16,140,100\n",
-        "times must increase strictly (row 4)",
+        "times must increase strictly (row 4: 2020-01-01 00:00 after 2020-01-01 06:00)",
     ),
 }
 

@@ -109,7 +109,17 @@ def _grid_options(command):
     )(command)
 
 
-def _grid_arguments(like, bounds, resolution, crs) -> dict:
+def _grid_arguments(ctx, like, bounds, resolution, crs) -> dict:
+    """The grid options as the generators take them; --crs typed with --like is refused
+    (the grid and its CRS are the --like raster's: the CRS would be ignored)."""
+    from click.core import ParameterSource
+
+    if like is not None and ctx.get_parameter_source("crs") is ParameterSource.COMMANDLINE:
+        from mecc.errors import ConfigError
+
+        raise ConfigError(
+            f"--crs {crs} applies to --bounds; a --like grid keeps its own CRS: leave --crs out"
+        )
     return {"like": like, "bounds": bounds or None, "resolution": resolution, "crs": crs}
 
 
@@ -178,7 +188,7 @@ def hazard_cyclone(
     """
     from hazards.cyclone import write_cyclone
 
-    grid = _grid_arguments(like, bounds, resolution, crs)
+    grid = _grid_arguments(ctx, like, bounds, resolution, crs)
     out = write_cyclone(
         track,
         out_path,
@@ -260,7 +270,7 @@ def hazard_earthquake(
         depth_km=depth_km,
         strike=strike,
         overwrite=overwrite,
-        **_grid_arguments(like, bounds, resolution, crs),
+        **_grid_arguments(ctx, like, bounds, resolution, crs),
         **options,
     )
     if not ctx.obj["quiet"]:
