@@ -274,13 +274,17 @@ def load_curve(
 
 
 def falling_share(curve) -> tuple | None:
-    """The first pair of neighbouring points where a displacement curve's share falls, as
+    """The first pair of neighbouring points above intensity 0 (the first one: the share
+    just above 0) where a displacement curve's share falls, as
     ``((intensity, share), (intensity, share))``; None when it never falls, for a combined
     curve, and for a curve with a fatality model (its survivors' share falls as the death
     rate rises, by design)."""
     if not isinstance(curve, Curve) or (curve.metadata or {}).get("fatality"):
         return None
     x, y = np.asarray(curve.intensity), np.asarray(curve.share)
+    wet = x > 0  # intensity <= 0 displaces nobody (dry_share): from the share just above 0
+    x = np.concatenate([[0.0], x[wet]])
+    y = np.concatenate([curve.evaluate(np.array([np.nextafter(0.0, 1.0)])), y[wet]])
     falls = np.flatnonzero(np.diff(y) < -1e-12)
     if not falls.size:
         return None

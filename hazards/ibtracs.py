@@ -119,6 +119,26 @@ def _storm_rows(raw: pd.DataFrame, label: str, storm: str | None) -> pd.DataFram
     return raw[chosen.to_numpy()]
 
 
+def _warn_unconverted(label: str, unconverted: dict) -> None:
+    """Warn that points whose only winds are in a period without a cited factor to 1-minute
+    wind (CMA 2-min, New Delhi 3-min) have them left out (their wind then comes from the
+    pressure where one is needed), rather than drop them without a word."""
+    if not unconverted:
+        return
+    import warnings
+
+    from mecc.errors import MeccWarning
+
+    kinds = ", ".join(sorted(set(unconverted.values())))
+    warnings.warn(
+        f"{label}: {len(unconverted)} point(s) give winds only as {kinds}: no cited factor "
+        "turns that averaging into 1-minute wind, so those winds are not used (the wind "
+        "there is estimated from the pressure where one is needed)",
+        MeccWarning,
+        stacklevel=4,
+    )
+
+
 def ibtracs_track(raw: pd.DataFrame, label: str, storm: str | None = None) -> pd.DataFrame:
     """Convert IBTrACS rows (read as text) into the generator's track columns.
 
@@ -155,6 +175,8 @@ def ibtracs_track(raw: pd.DataFrame, label: str, storm: str | None = None) -> pd
     source = np.full(n, "", dtype=object)
     wind_column = np.full(n, "", dtype=object)
 
+    unconverted = {}  # row: the agency and period of a wind no cited factor converts
+
     def take(values, agency_of_row, column):
         nonlocal wind
         for i in np.flatnonzero(np.isnan(wind) & np.isfinite(values) & (values > 0)):
@@ -164,6 +186,10 @@ def ibtracs_track(raw: pd.DataFrame, label: str, storm: str | None = None) -> pd
                 wind[i] = values[i] * TO_ONE_MINUTE[period]
                 source[i] = f"{agency} {period}"
                 wind_column[i] = spelled.get(column, column)
+            else:
+                unconverted.setdefault(
+                    i, f"{agency or 'no agency'} {period or 'averaging unknown'}"
+                )
 
     take(_numbers(raw, "USA_WIND"), lambda i: "usa", "USA_WIND")
     if "WMO_AGENCY" in raw.columns:
@@ -171,6 +197,7 @@ def ibtracs_track(raw: pd.DataFrame, label: str, storm: str | None = None) -> pd
         take(_numbers(raw, "WMO_WIND"), lambda i: agencies.iloc[i], "WMO_WIND")
     for name in _REGIONAL:
         take(_numbers(raw, f"{name}_WIND"), lambda i, name=name: name.lower(), f"{name}_WIND")
+    _warn_unconverted(label, {i: v for i, v in unconverted.items() if np.isnan(wind[i])})
     usa_pressure = _numbers(raw, "USA_PRES")
     from_usa = np.isfinite(usa_pressure) & (usa_pressure > 0)
     pressure = np.where(from_usa, usa_pressure, _numbers(raw, "WMO_PRES"))

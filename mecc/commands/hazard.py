@@ -99,7 +99,7 @@ def _grid_options(command):
         type=float,
         default=None,
         metavar="LEFT BOTTOM RIGHT TOP",
-        help="Extent of the grid in CRS units.",
+        help="Extent of the grid in CRS units (across 180 degrees: RIGHT above 180).",
     )(command)
     return click.option(
         "--like",
@@ -183,8 +183,13 @@ def hazard_cyclone(
 ):
     """Maximum 1-minute sustained wind at 10 m from a track (Holland profile).
 
-    TRACK is a best-track CSV (time_utc, lat, lon, vmax_kt and/or pressure_hpa) or an
-    IBTrACS v4 CSV, whose agency winds are converted to 1-minute sustained wind.
+    TRACK is a best-track CSV or an IBTrACS v4 CSV (each agency's wind converted to
+    1-minute sustained wind). A best-track CSV has time_utc (YYYYMMDDHH or ISO 8601,
+    UTC), lat, lon (-180 to 180 or 0 to 360), vmax_kt (knots) and/or pressure_hpa
+    (central, hPa), and optionally env_pressure_hpa (hPa; 1010 when absent) and
+    rmax_nmi (radius of maximum wind, nautical miles). Empty cells and 0 are missing: a
+    point with a wind but no pressure gets its pressure from its wind (and the other way
+    round); points with neither are interpolated in time.
     """
     from hazards.cyclone import write_cyclone
 
