@@ -40,7 +40,7 @@ exits 1). Choices and their sources:
   1-minute wind is compared with the wind CLIMADA's fit gives for its pressure
   (:func:`hazards.ibtracs.estimate_vmax`); when the median ratio over the points at
   34 kt or more by both is below :data:`WIND_RATIO_RANGE`'s 0.7 or above its 1.6 (m/s
-  under ``vmax_kt`` read about 0.55 times the fit, km/h about 2; Hurricane Irma's 114
+  under ``vmax_kt`` read about 0.57 times the fit, km/h about 2; Hurricane Irma's 98
   such points 1.11), :func:`warn_wind_pressure` warns naming the column and the ratio.
 """
 
@@ -273,7 +273,7 @@ def warn_antimeridian(estimated, vmax, lat, fit_lon, env, rows) -> None:
 
 WIND_RATIO_RANGE = (0.7, 1.6)
 """Median ratio of a track's winds to the winds its pressures give (CLIMADA's fit) beyond
-which the winds look like another unit (m/s about 0.55, km/h about 2)."""
+which the winds look like another unit (m/s about 0.57, km/h about 2)."""
 
 
 def warn_wind_pressure(vmax, pressure, own, lat, fit_lon, rows) -> None:

@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 import rasterio
 
+from hazards import track_checks
 from hazards.cyclone import read_track, write_cyclone
 from mecc.errors import MeccWarning
 
@@ -105,3 +106,13 @@ def test_winds_in_another_unit_are_warned_about(shared_data, tmp_path, factor, r
 
 def test_irma_as_published_reads_without_that_warning(shared_data, tmp_path):
     assert _irma_with_winds_times(shared_data, tmp_path, 1.0) == []
+    # the figures the checks' docstring gives for Irma, computed here
+    table = pd.read_csv(shared_data / "tracks" / "irma_2017.csv")
+    fitted = (
+        1216.5223 - 0.04086 * table.lat.abs() - 0.04190 * table.lon - 1.1797 * table.pressure_hpa
+    )
+    strong = int(((table.vmax_kt >= 34) & (fitted >= 34)).sum())
+    text = " ".join(track_checks.__doc__.split())
+    ratio = _median_ratio(shared_data, 1.0, None)
+    assert f"Hurricane Irma's {strong} such points {ratio:.2f}" in text
+    assert f"m/s under ``vmax_kt`` read about {_median_ratio(shared_data, KNOT, None):.2f}" in text
