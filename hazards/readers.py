@@ -261,7 +261,7 @@ def read_hazard(spec: dict, base_dir, where: str, country: str | None = None) ->
     stated = [stated_unit(source) for source in files]  # honoured unless unit: is given
     stated = [text for text in stated if text is not None]
     unit, factor, conversion = grid_unit(hazard_type, spec.get("unit"), stated, where)
-    unit_source = "run file" if spec.get("unit") is not None else (stated or [("", "")])[0][1]
+    unit_source = "run file" if spec.get("unit") is not None else _unit_statement(files, stated)
     wind_factor, wind_note = wind_averaging(hazard_type, spec, layers, where)  # stated too
     conversion = "; ".join(note for note in (conversion, wind_note) if note)
     factor *= wind_factor
@@ -449,6 +449,22 @@ def _read_combined(spec: dict, base_dir, where: str, country) -> HazardSet:
         combine=mode,
         curves=curves,
     )
+
+
+def _unit_statement(files, stated) -> str:
+    """Which file states the grids' unit (``stated``: :func:`stated_unit`'s), a ShakeMap
+    field's or a CLIMADA file's declared unit (their readers check it) counted; or ``""``."""
+    from hazards.climada import ClimadaHazardFile
+    from hazards.shakemap import ShakeMapFile
+
+    if stated:
+        return stated[0][1]
+    for source in files:
+        if isinstance(source, ShakeMapFile):
+            return f"{source.label} (ShakeMap field {source.field})"
+        if isinstance(source, ClimadaHazardFile) and source.units.strip():
+            return f"{source.label} (units {source.units.strip()!r})"
+    return ""
 
 
 def unit_source_text(hazard: HazardSet) -> str:

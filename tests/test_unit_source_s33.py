@@ -116,3 +116,35 @@ def test_a_combined_hazard_names_its_component_without_a_unit(cli, tmp_path):
     parts = recorded["storm"]["components"]
     assert parts[0]["unit_source"] == "the run file (unit:)"
     assert parts[1]["unit_source"].startswith("none stated")
+
+
+def test_a_shakemap_and_a_climada_file_state_their_own_units(cli, tmp_path):
+    """A ShakeMap field is in its stated unit (MMI), a CLIMADA file names its units: neither
+    is reported as unstated."""
+    from tests._official_formats import write_climada, write_shakemap
+
+    folder = tmp_path / "c"
+    run = _case(folder, [])
+    mmi = np.array([[4.0, 5.4, 5.5, 7.2]] * 4)
+    write_shakemap(folder / "grid.xml", mmi, lon_min=10.05, lat_max=49.95, step=0.1)
+    write_climada(folder / "haz.hdf5", np.stack([DEPTH_CM / 100] * 2), TRANSFORM, [0.1, 0.01])
+    hazards = [
+        {
+            "id": "eq",
+            "type": "earthquake",
+            "intensity": "grid.xml",
+            "scenario": "s",
+            "curve": "eq_mmi6_survivors",
+        },
+        {"id": "ev", "type": "river_flood", "events": "haz.hdf5", "curve": "flood_step_1m"},
+    ]
+    data = {"country": "XQK", "population": {"path": "pop.tif"}, "hazards": hazards}
+    run = write_run(folder, data)
+    result = cli("validate", run)
+    assert result.exit_code == 0, result.output
+    assert "no unit stated" not in result.output
+    out = run_country(run, tmp_path / "out", with_map=False).out_dir
+    recorded = json.loads((out / "manifest.json").read_text())["parameters"]["hazards"]
+    assert recorded["eq"]["unit_source"].startswith("stated by ")
+    assert "(ShakeMap field MMI)" in recorded["eq"]["unit_source"]
+    assert recorded["ev"]["unit_source"].endswith("(units 'm')")
