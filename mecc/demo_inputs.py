@@ -130,8 +130,9 @@ class DemoLand:
 
         return Affine(RES, 0.0, ORIGIN[0], 0.0, -RES, ORIGIN[1])
 
-    def write(self, name, bands, dtype="float32", nodata=None, descriptions=None) -> str:
-        """Write a 2-D or bands-first 3-D array as a tiled GeoTIFF; return its name."""
+    def write(self, name, bands, dtype="float32", nodata=None, descriptions=None, unit=None) -> str:
+        """Write a 2-D or bands-first 3-D array as a tiled GeoTIFF; return its name.
+        ``unit``: every band's GDAL unit (the hazards' depths state metres, as a run reads)."""
         import rasterio
 
         bands = np.asarray(bands)[None] if np.ndim(bands) == 2 else np.asarray(bands)
@@ -154,6 +155,8 @@ class DemoLand:
             dst.update_tags(note=FICTIONAL)
             for k, text in enumerate(descriptions or [], start=1):
                 dst.set_band_description(k, text)
+            for k in range(1, bands.shape[0] + 1) if unit else ():
+                dst.set_band_unit(k, unit)
         return name
 
     def depth(self, water_level: float) -> np.ndarray:
@@ -275,13 +278,14 @@ def write_river_floods(land: DemoLand) -> tuple[list[dict], list[dict]]:
     maps, futures = {}, {future: {} for future in FUTURE_RISE}
     for rp in RETURN_PERIODS:
         maps[rp] = land.write(
-            f"river_flood_rp{rp:04d}.tif", land.depth(_water_level(rp)), nodata=-9999.0
+            f"river_flood_rp{rp:04d}.tif", land.depth(_water_level(rp)), nodata=-9999.0, unit="m"
         )
         for future, rise in FUTURE_RISE.items():  # wetter futures: higher water per return period
             futures[future][rp] = land.write(
                 f"river_flood_{future}_rp{rp:04d}.tif",
                 land.depth(_water_level(rp) + rise),
                 nodata=-9999.0,
+                unit="m",
             )
     years = []
     for member, scale in (("model_a", 0.70), ("model_b", 0.85)):
@@ -294,6 +298,7 @@ def write_river_floods(land: DemoLand) -> tuple[list[dict], list[dict]]:
         np.stack([land.depth(level) for _, _, level in years]),
         nodata=-9999.0,
         descriptions=names,
+        unit="m",
     )
     pd.DataFrame(
         {
@@ -344,7 +349,8 @@ def write_storm_surge(land: DemoLand) -> dict:
     """The storm surge of the demo cyclone: deepest at the coast, fading inland."""
     cols = np.arange(SIZE)[None, :]
     surge = np.clip(2.8 - 0.3 * land.elevation - 0.04 * (land.coast[:, None] - cols), 0, None)
-    land.write("storm_surge_scenario.tif", np.where(land.land, surge, -9999.0), nodata=-9999.0)
+    surge = np.where(land.land, surge, -9999.0)
+    land.write("storm_surge_scenario.tif", surge, nodata=-9999.0, unit="m")
     return {
         "id": "storm_surge",
         "type": "coastal_flood",
@@ -403,7 +409,7 @@ def write_earthquake(land: DemoLand) -> dict:
 def write_sea_level_rise(land: DemoLand) -> dict:
     """A DEM sloping under the sea offshore, for people at risk of planned relocation."""
     offshore = -2.0 - 0.05 * (np.arange(SIZE)[None, :] - land.coast[:, None])
-    land.write("dem.tif", np.where(land.land, land.elevation, offshore))
+    land.write("dem.tif", np.where(land.land, land.elevation, offshore), unit="m")
     return {
         "id": "sea_level_rise",
         "type": "sea_level_rise",
