@@ -79,6 +79,7 @@ __all__ = [
     "read_track",
     "storm_nodes",
     "surface_winds",
+    "node_peak",
     "wind_field",
     "write_cyclone",
 ]
@@ -360,6 +361,19 @@ def surface_winds(nodes: pd.DataFrame, i: int, east_m, north_m) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------- the grid
+
+
+def node_peak(nodes: pd.DataFrame, i: int, step_deg=2.0) -> tuple[float, float, float]:
+    """Peak 1-min wind (m/s) of node ``i`` and its east/north offset (m): the largest of
+    :func:`surface_winds` on rings of 0.5-2 R_max every ``step_deg`` of azimuth."""
+    rmax = nodes.rmax_m.iat[i]
+    radius, azimuth = np.meshgrid(
+        rmax * np.linspace(0.5, 2.0, 61), np.radians(np.arange(0.0, 360.0, step_deg))
+    )
+    east, north = radius * np.sin(azimuth), radius * np.cos(azimuth)
+    speed = surface_winds(nodes, i, east, north)
+    k = np.unravel_index(np.argmax(speed), speed.shape)
+    return float(speed[k]), float(east[k]), float(north[k])
 
 
 class _Cells:

@@ -17,6 +17,7 @@ from hazards.cyclone import (
     AVERAGING_TO_1MIN,
     SURFACE_FACTOR,
     holland_gradient_wind,
+    node_peak,
     read_track,
     storm_nodes,
     surface_winds,
@@ -50,16 +51,7 @@ def _straight_track(tmp_path, lat=15.0, vmax_kt=100, pressure=950, rmax=20, lon0
     return read_track(_write_track(tmp_path / "straight.csv", rows, header))
 
 
-def _ring_peak(nodes, i, step_deg=2.0):
-    """Model maximum around node ``i``: radii 0.5-2 R_max, every ``step_deg`` of azimuth."""
-    rmax = nodes.rmax_m.iat[i]
-    radius, azimuth = np.meshgrid(
-        rmax * np.linspace(0.5, 2.0, 61), np.radians(np.arange(0, 360, step_deg))
-    )
-    east, north = radius * np.sin(azimuth), radius * np.cos(azimuth)
-    speed = surface_winds(nodes, i, east, north)
-    k = np.unravel_index(np.argmax(speed), speed.shape)
-    return speed[k], east[k], north[k]
+_ring_peak = node_peak  # the model's peak around a node (hazards.cyclone)
 
 
 # ------------------------------------------------------------------- the profile

@@ -34,9 +34,9 @@ import pandas as pd
 from hazards.cyclone import (
     SURFACE_FACTOR,
     holland_gradient_wind,
+    node_peak,
     read_track,
     storm_nodes,
-    surface_winds,
 )
 
 KNOT = 1852.0 / 3600.0
@@ -45,15 +45,6 @@ B_STEP = 0.005
 TOLERANCE = 0.10
 HURRICANE_KT = 64
 MOTIONS = {"none": 0.0, "full": 1.0}
-
-
-def ring_peak(nodes: pd.DataFrame, i: int) -> float:
-    """The model's peak wind (m/s) around node ``i``: 0.5-2 R_max, every 2 degrees."""
-    rmax = nodes.rmax_m.iat[i]
-    radius, azimuth = np.meshgrid(
-        rmax * np.linspace(0.5, 2.0, 61), np.radians(np.arange(0.0, 360.0, 2.0))
-    )
-    return float(surface_winds(nodes, i, radius * np.sin(azimuth), radius * np.cos(azimuth)).max())
 
 
 def profile_peaks(node, b_values: np.ndarray, motion: float) -> np.ndarray:
@@ -86,7 +77,7 @@ def hurricane_times(track_csv) -> pd.DataFrame:
             continue
         node = nodes.iloc[i]
         observed = observed_kt * KNOT
-        modelled = ring_peak(nodes, i)
+        modelled = node_peak(nodes, i)[0]
         row = {
             "time_utc": node.time_utc.strftime("%Y-%m-%d %H"),
             "lat": node.lat,
